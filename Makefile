@@ -1,0 +1,52 @@
+# Berth. `make demo` and `make test` install what is missing (Debian packages as root, npm ci) first.
+PREFIX ?= /usr/local
+CNI_BIN_DIR ?= /opt/cni/bin
+LIBDIR ?= $(PREFIX)/lib/berth
+# Debian packages the tests and the demo use; the benchmark adds its own (scripts/bench.mjs).
+APT_PACKAGES ?= iproute2 nftables conntrack procps util-linux iputils-ping netcat-openbsd
+
+.PHONY: all deps build test unit integration demo bench install uninstall clean typecheck
+
+all: build
+
+deps: node_modules/.berth-installed
+	@scripts/ensure-packages.sh $(APT_PACKAGES)
+
+node_modules/.berth-installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+build: deps
+	node scripts/build.mjs
+
+typecheck: deps
+	node scripts/build.mjs schemas
+	npx tsc --noEmit
+
+test: build
+	npx tsc --noEmit
+	node scripts/test.mjs test/unit test/integration
+
+unit: build
+	node scripts/test.mjs test/unit
+
+integration: build
+	node scripts/test.mjs test/integration
+
+demo: build
+	node --import tsx scripts/demo.ts
+
+bench: build
+	node --import tsx bench/main.ts
+
+install: build
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(PREFIX)/bin
+	rm -rf $(DESTDIR)$(LIBDIR)/dist $(DESTDIR)$(LIBDIR)/node_modules
+	cp -a dist package.json package-lock.json $(DESTDIR)$(LIBDIR)/
+	cd $(DESTDIR)$(LIBDIR) && npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	for b in $$(ls dist/bin); do \
+	  case $$b in netctl|berth|berth-volumed) ln -sf $(LIBDIR)/dist/bin/$$b $(DESTDIR)$(PREFIX)/bin/$$b ;; \
+	  *) ln -sf $(LIBDIR)/dist/bin/$$b $(DESTDIR)$(CNI_BIN_DIR)/$$b ;; esac; done
+
+clean:
+	rm -rf dist gen node_modules

@@ -1,0 +1,130 @@
+/**
+ * The plugin side of the CNI protocol: env + stdin -> handler -> stdout and exit code.
+ * Every failure becomes the spec's error object on stdout and exit 1; no stack trace reaches the
+ * user unless BERTH_LOG asks for a debug log.
+ */
+import { CniError, ErrCode, toCniError } from './errors.js';
+import { parseCommand, parseEnv, type CniEnv, type Command } from './env.js';
+import { compareVersions, convertResult, isSupportedVersion, LATEST_VERSION, negotiateVersion, parseResult, SUPPORTED_VERSIONS, type CniVersion } from './version.js';
+import type { NetConf, Result } from './types.js';
+import { createLogger, type Logger } from './log.js';
+
+export interface PluginIO {
+  env: Readonly<Record<string, string | undefined>>;
+  readStdin(): Promise<string>;
+  writeStdout(text: string): void;
+  writeStderr(text: string): void;
+}
+
+/** What a handler gets: the validated env, the parsed config and its negotiated version. */
+export interface PluginContext extends CniEnv {
+  cniVersion: CniVersion;
+  /** The config as parsed from stdin; each plugin validates its own keys with its schema. */
+  config: NetConf;
+  /** The config text, for plugins that delegate to another plugin with the same stdin. */
+  stdin: string;
+  prevResult?: Result;
+  log: Logger;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface Handlers {
+  add(ctx: PluginContext): Promise<Result>;
+  del(ctx: PluginContext): Promise<void>;
+  check(ctx: PluginContext): Promise<void>;
+  gc?(ctx: PluginContext): Promise<void>;
+  status?(ctx: PluginContext): Promise<void>;
+}
+
+const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.\-]*$/;
+
+/** Decodes stdin; VERSION may come with an empty stdin. @throws {CniError} code 6 */
+function decodeConfig(text: string, command: Command): Record<string, unknown> {
+  if (command === 'VERSION' && text.trim() === '') return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new CniError(ErrCode.DecodeFailure, 'cannot decode the network configuration on stdin: not valid JSON', (err as Error).message);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new CniError(ErrCode.DecodeFailure, 'cannot decode the network configuration on stdin: not a JSON object');
+  return raw as Record<string, unknown>;
+}
+
+/** The version to put into an error object: the request's when Berth speaks it, else the latest. */
+function errorVersion(stdin: string): string {
+  try {
+    const v = (JSON.parse(stdin) as { cniVersion?: unknown }).cniVersion;
+    return isSupportedVersion(v) ? v : LATEST_VERSION;
+  } catch {
+    return LATEST_VERSION;
+  }
+}
+
+/** Runs one CNI command against `handlers`; returns the process exit code. */
+export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), io: PluginIO): Promise<number> {
+  const log = createLogger(io.env.BERTH_LOG, io.writeStderr);
+  let stdin = '';
+  try {
+    stdin = await io.readStdin();
+    const command = parseCommand(io.env);
+    const raw = decodeConfig(stdin, command);
+    if (command === 'VERSION') {
+      const v = isSupportedVersion(raw.cniVersion) ? raw.cniVersion : LATEST_VERSION;
+      io.writeStdout(JSON.stringify({ cniVersion: v, supportedVersions: SUPPORTED_VERSIONS }) + '\n');
+      return 0;
+    }
+    const cniVersion = negotiateVersion(raw);
+    const env = parseEnv(command, io.env);
+    if (command === 'CHECK' && compareVersions(cniVersion, '0.4.0') < 0)
+      throw new CniError(ErrCode.IncompatibleVersion, `CHECK is not supported in CNI version ${cniVersion}`, 'CHECK needs 0.4.0 or later');
+    if ((command === 'GC' || command === 'STATUS') && compareVersions(cniVersion, '1.1.0') < 0)
+      throw new CniError(ErrCode.IncompatibleVersion, `${command} is not supported in CNI version ${cniVersion}`, `${command} needs 1.1.0`);
+    if (typeof raw.name !== 'string' || raw.name === '')
+      throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid network configuration: "name" is required');
+    if (!NETWORK_NAME.test(raw.name))
+      throw new CniError(ErrCode.InvalidNetworkConfig, `invalid network name ${JSON.stringify(raw.name)}: must match ${NETWORK_NAME.source}`);
+    if (typeof raw.type !== 'string' || raw.type === '')
+      throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid network configuration: "type" is required');
+    const config = { ...raw, cniVersion } as NetConf;
+    const prevResult = raw.prevResult === undefined || raw.prevResult === null ? undefined : parseResult(raw.prevResult);
+    if (command === 'CHECK' && !prevResult)
+      throw new CniError(ErrCode.InvalidNetworkConfig, 'CHECK needs prevResult in the network configuration');
+    const ctx: PluginContext = { ...env, cniVersion, config, stdin, prevResult, log, env: io.env };
+    log.debug(`${command} ${env.containerId} ${env.ifName} netns=${env.netns} network=${raw.name}`);
+    const h = typeof handlers === 'function' ? await handlers() : handlers;
+    switch (command) {
+      case 'ADD': {
+        const result = await h.add(ctx);
+        io.writeStdout(JSON.stringify(convertResult(result, cniVersion)) + '\n');
+        break;
+      }
+      case 'DEL': await h.del(ctx); break;
+      case 'CHECK': await h.check(ctx); break;
+      case 'GC': if (h.gc) await h.gc(ctx); break;
+      case 'STATUS': if (h.status) await h.status(ctx); break;
+    }
+    return 0;
+  } catch (err) {
+    const cniErr = toCniError(err);
+    log.error(err);
+    io.writeStdout(JSON.stringify(cniErr.toResult(errorVersion(stdin))) + '\n');
+    return 1;
+  }
+}
+
+/** The real process's IO. stdin that is a terminal reads as empty instead of waiting for a person. */
+export function processIO(): PluginIO {
+  return {
+    env: process.env,
+    async readStdin() {
+      if (process.stdin.isTTY) return '';
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    writeStdout: (text) => { process.stdout.write(text); },
+    writeStderr: (text) => { process.stderr.write(text); },
+  };
+}

@@ -1,0 +1,83 @@
+/** CNI spec versions Berth speaks, and how results move between them. */
+import { CniError, ErrCode } from './errors.js';
+import type { Result } from './types.js';
+
+export const SUPPORTED_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const;
+export type CniVersion = (typeof SUPPORTED_VERSIONS)[number];
+export const LATEST_VERSION: CniVersion = '1.1.0';
+
+export function isSupportedVersion(v: unknown): v is CniVersion {
+  return typeof v === 'string' && (SUPPORTED_VERSIONS as readonly string[]).includes(v);
+}
+
+/** Compares two dotted versions numerically ("0.10.0" > "0.4.0"). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number), pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] || 0) - (pb[i] || 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * Picks the version to speak from a config: `cniVersion`, or when it is absent the highest
+ * supported entry of 1.1's `cniVersions` list. An absent version means 0.1.0 (spec), which Berth
+ * does not support.
+ * @throws {CniError} code 1 naming the requested and the supported versions
+ */
+export function negotiateVersion(conf: { cniVersion?: unknown; cniVersions?: unknown }): CniVersion {
+  let wanted: unknown = conf.cniVersion;
+  if ((wanted === undefined || wanted === '') && Array.isArray(conf.cniVersions)) {
+    const usable = conf.cniVersions.filter(isSupportedVersion).sort(compareVersions);
+    wanted = usable.at(-1) ?? conf.cniVersions[0];
+  }
+  if (wanted === undefined || wanted === '') wanted = '0.1.0';
+  if (!isSupportedVersion(wanted))
+    throw new CniError(ErrCode.IncompatibleVersion, `incompatible CNI version ${JSON.stringify(wanted)}`,
+      `supported versions: ${SUPPORTED_VERSIONS.join(', ')}`);
+  return wanted;
+}
+
+/**
+ * Converts a result (any supported version's shape) to the shape of `version`:
+ * 0.3.x/0.4.0 carry `ips[].version`; 1.0.0 drops it; fields added in 1.1.0
+ * (interfaces[].mtu/socketPath/pciID, routes[].mtu/advmss/priority/table/scope) exist only from 1.1.0.
+ */
+export function convertResult(result: Result, version: CniVersion): Result {
+  const legacy = compareVersions(version, '1.0.0') < 0;
+  const has11 = compareVersions(version, '1.1.0') >= 0;
+  const out: Result = { cniVersion: version };
+  if (result.interfaces)
+    out.interfaces = result.interfaces.map(({ mtu, socketPath, pciID, ...rest }) =>
+      has11 ? { ...rest, ...(mtu !== undefined && { mtu }), ...(socketPath !== undefined && { socketPath }), ...(pciID !== undefined && { pciID }) } : rest);
+  if (result.ips)
+    out.ips = result.ips.map(({ version: _v, ...ip }) =>
+      legacy ? { ...ip, version: ip.address.includes(':') ? '6' : '4' } : ip);
+  if (result.routes)
+    out.routes = result.routes.map(({ mtu, advmss, priority, table, scope, ...rest }) =>
+      has11 ? { ...rest, ...(mtu !== undefined && { mtu }), ...(advmss !== undefined && { advmss }),
+        ...(priority !== undefined && { priority }), ...(table !== undefined && { table }), ...(scope !== undefined && { scope }) } : rest);
+  if (result.dns) out.dns = result.dns;
+  return out;
+}
+
+/**
+ * Reads a result of any supported version (a prevResult or a delegated plugin's output) into the
+ * internal 1.1.0 shape.
+ * @throws {CniError} code 7 when it is not a result object
+ */
+export function parseResult(raw: unknown, what = 'prevResult'): Result {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new CniError(ErrCode.InvalidNetworkConfig, `${what} is not a CNI result object`);
+  const r = raw as Record<string, unknown>;
+  for (const key of ['interfaces', 'ips', 'routes'] as const)
+    if (r[key] !== undefined && !Array.isArray(r[key]))
+      throw new CniError(ErrCode.InvalidNetworkConfig, `${what}.${key} is not a list`);
+  const ips = (r.ips as Array<Record<string, unknown>> | undefined) ?? [];
+  for (const ip of ips)
+    if (!ip || typeof ip.address !== 'string')
+      throw new CniError(ErrCode.InvalidNetworkConfig, `${what}.ips has an entry without an address`);
+  const result = convertResult(r as unknown as Result, LATEST_VERSION);
+  return { ...result, cniVersion: typeof r.cniVersion === 'string' ? r.cniVersion : LATEST_VERSION };
+}

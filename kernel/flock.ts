@@ -1,0 +1,30 @@
+/** An exclusive lock on a file, held until released (or until the process exits). */
+import { closeSync, openSync } from 'node:fs';
+import { flockExclusive, flockRelease } from './libc.js';
+
+export interface FileLock {
+  release(): void;
+}
+
+/**
+ * Opens (creating it if needed) and exclusively flocks `path`, waiting for other holders.
+ * The wait blocks the thread on purpose: a plugin process has nothing else to do meanwhile.
+ */
+export function lockFile(path: string): FileLock {
+  const fd = openSync(path, 'a+', 0o644);
+  try {
+    flockExclusive(fd, path);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      flockRelease(fd);
+      closeSync(fd);
+    },
+  };
+}

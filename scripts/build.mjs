@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Builds every executable into dist/bin as one bundled CommonJS file with a shebang.
+// Schemas (*.schema.json anywhere in the tree) are compiled first into gen/ as ajv standalone code,
+// so no plugin call pays for schema compilation. Native modules (netlink, koffi) stay external and
+// are resolved from node_modules next to dist/ (make install copies both).
+import { build } from 'esbuild';
+import { chmod, mkdir, readdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { join, basename, relative } from 'node:path';
+import Ajv from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import { executables } from './executables.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+const SKIP = new Set(['node_modules', 'dist', 'gen', '.git', 'test']);
+
+async function findSchemas(dir) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (SKIP.has(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await findSchemas(path)));
+    else if (entry.name.endsWith('.schema.json')) out.push(path);
+  }
+  return out;
+}
+
+/** Compiles each schema to gen/<name>.js (CommonJS validate function) with a .d.ts beside it. */
+async function compileSchemas() {
+  await mkdir(join(root, 'gen'), { recursive: true });
+  for (const file of await findSchemas(root)) {
+    const name = basename(file, '.schema.json');
+    const schema = JSON.parse(await readFile(file, 'utf8'));
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, code: { source: true }, strict: true });
+    const validate = ajv.compile(schema);
+    await writeFile(join(root, 'gen', `${name}.js`), standaloneCode(ajv, validate));
+    await writeFile(join(root, 'gen', `${name}.d.ts`),
+      `// generated from ${relative(root, file)} by scripts/build.mjs\n` +
+      `import type { ValidateFunction } from 'ajv';\ndeclare const validate: ValidateFunction;\nexport = validate;\n`);
+  }
+}
+
+async function bundle() {
+  await rm(join(root, 'dist'), { recursive: true, force: true });
+  await mkdir(join(root, 'dist/bin'), { recursive: true });
+  await Promise.all(executables.map(async ({ name, entry }) => {
+    const outfile = join(root, 'dist/bin', name);
+    await build({
+      entryPoints: [join(root, entry)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      minifySyntax: true,
+      external: ['netlink', 'koffi'],
+      banner: { js: '#!/usr/bin/env node' },
+      logLevel: 'warning',
+    });
+    await chmod(outfile, 0o755);
+  }));
+}
+
+const only = process.argv[2];
+if (only !== 'bundle') await compileSchemas();
+if (only !== 'schemas') await bundle();

@@ -1,0 +1,5 @@
+// The executables `make build` produces in dist/bin, each bundled from one entry point.
+// A new executable is one line here.
+export const executables = [
+  { name: 'loopback', entry: 'loopback/main.ts' },
+];

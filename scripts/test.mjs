@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Runs the unit and integration suites with uvu (TypeScript through tsx) and ends with the plain
+// summary line "N passed, N failed[, N skipped]" that CI reads. Exit code 1 on any failure.
+import { spawn } from 'node:child_process';
+
+const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/integration'];
+let passed = 0, failed = 0, skipped = 0, broken = false;
+
+for (const dir of suites) {
+  const out = await new Promise((resolve) => {
+    const child = spawn(process.execPath, ['node_modules/uvu/bin.js', '-r', 'tsx', dir, '.test.ts$'], {
+      stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    });
+    let text = '';
+    child.stdout.on('data', (chunk) => { process.stdout.write(chunk); text += chunk; });
+    child.on('close', (code) => resolve({ text, code }));
+  });
+  const plain = out.text.replace(/\x1b\[[0-9;]*m/g, '');
+  const count = (label) => Number(plain.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? NaN);
+  const [total, ok, skip] = [count('Total'), count('Passed'), count('Skipped')];
+  if (Number.isNaN(total)) { broken = true; failed += 1; console.log(`${dir}: the runner ended without a summary (exit ${out.code})`); continue; }
+  passed += ok; failed += total - ok; skipped += skip || 0;
+  if (out.code !== 0 && total === ok) { broken = true; failed += 1; }
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exitCode = failed > 0 || broken ? 1 : 0;
