@@ -1,0 +1,125 @@
+/**
+ * The integration-test sandbox: throwaway network namespaces and temp dirs with a per-run prefix,
+ * the built executables run through the CNI exec protocol, and `ip -j` as an independent oracle.
+ * Everything made here is deleted in `finally` by the helpers themselves.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const isRoot = process.getuid?.() === 0;
+export const ROOT_DIR = resolve(__dirname, '../..');
+export const BIN_DIR = join(ROOT_DIR, 'dist/bin');
+
+/** A short prefix unique to this test process, for namespace, link and dir names. */
+export const RUN_PREFIX = `bt${randomBytes(2).toString('hex')}`;
+let counter = 0;
+/** A fresh unique name with the run prefix, e.g. "bt3fa2-h1". Keep `tag` short (link names max 15). */
+export function uniqueName(tag: string): string {
+  counter += 1;
+  return `${RUN_PREFIX}${tag}${counter}`;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON, or undefined when empty/not JSON. */
+  json?: any;
+}
+
+/** Runs a program with exactly `env` (no inherited variables but PATH), `input` on stdin. */
+export function run(cmd: string, args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...opts.env }, cwd: opts.cwd });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      let json: unknown;
+      try { json = stdout.trim() ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
+      resolvePromise({ code: code ?? -1, stdout, stderr, json });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Execs dist/bin/<plugin> the way an orchestrator does: only PATH and the CNI_* variables. */
+export function runPlugin(plugin: string, env: Record<string, string>, config: unknown): Promise<RunResult> {
+  const input = typeof config === 'string' ? config : JSON.stringify(config);
+  return run(join(BIN_DIR, plugin), [], { env: { CNI_PATH: BIN_DIR, ...env }, input });
+}
+
+/** Runs a command synchronously and returns stdout; throws with stderr on failure. */
+export function sh(cmd: string, args: string[], input?: string): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+export function netnsPath(name: string): string {
+  return `/run/netns/${name}`;
+}
+
+export function createNetns(name: string): string {
+  sh('ip', ['netns', 'add', name]);
+  sh('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  return netnsPath(name);
+}
+
+export function deleteNetns(name: string): void {
+  if (existsSync(netnsPath(name))) {
+    try { sh('ip', ['netns', 'del', name]); } catch { /* already gone */ }
+  }
+}
+
+/** Makes `count` namespaces, runs `fn` with their names, deletes them all whatever happens. */
+export async function withNetns<T>(count: number, fn: (...names: string[]) => Promise<T>): Promise<T> {
+  const names: string[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const name = uniqueName('ns');
+      createNetns(name);
+      names.push(name);
+    }
+    return await fn(...names);
+  } finally {
+    for (const name of names) deleteNetns(name);
+  }
+}
+
+/** A temp dir with the run prefix, removed after `fn`. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), `${RUN_PREFIX}-`));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `ip -j` inside a namespace (the oracle independent of Berth's netlink code). */
+export function ipJson(netns: string, args: string[]): any[] {
+  const out = sh('ip', ['-n', netns, '-j', ...args]);
+  return out.trim() ? JSON.parse(out) : [];
+}
+
+export function linkOf(netns: string, name: string): any | undefined {
+  try { return ipJson(netns, ['-d', 'link', 'show', 'dev', name])[0]; } catch { return undefined; }
+}
+
+/** Addresses of a link as CIDR strings, in kernel order (e.g. ["127.0.0.1/8", "::1/128"]). */
+export function addrsOf(netns: string, dev: string): string[] {
+  const [link] = ipJson(netns, ['addr', 'show', 'dev', dev]);
+  return (link?.addr_info ?? []).map((a: any) => `${a.local}/${a.prefixlen}`);
+}
+
+/** Rejects unless the promise rejects (uvu's assert.throws is synchronous). */
+export async function rejects(p: Promise<unknown>, pattern?: RegExp): Promise<Error> {
+  try { await p; } catch (err) {
+    if (pattern && !pattern.test(String((err as Error)?.message ?? err))) throw new Error(`rejected with ${String(err)}, expected ${pattern}`);
+    return err as Error;
+  }
+  throw new Error('expected the promise to reject');
+}
