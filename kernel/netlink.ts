@@ -1,0 +1,271 @@
+/**
+ * rtnetlink on a socket bound to one network namespace: links, addresses, routes.
+ * Only this file (and rtnl-codec.ts) knows the wire format; callers get small typed methods.
+ */
+import { closeSync, openSync } from 'node:fs';
+import type { NetlinkSocket } from 'netlink/dist/netlink';
+import { KernelError, errnoName } from './errors.js';
+import { CLONE_NEWNET, setns } from './libc.js';
+import {
+  AF_BRIDGE, AF_INET, AF_UNSPEC, IFA, IFA_F_NODAD, IFA_F_PERMANENT, IFF_PROMISC, IFF_UP, IFLA, NLM_F, RTA, RTM,
+  RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, bridgeLinkInfo, bridgePortHairpin, broadcastOf, decodeAddr,
+  decodeLink, decodeRoute, encodeAttrs, familyOf, ifaddrmsg, ifinfomsg, ipToBytes, macToBytes, metricsAttr, rtmsg, str,
+  u32, vethLinkInfo, type AddrInfo, type Attr, type LinkInfo, type RouteInfo,
+} from './rtnl-codec.js';
+
+export type { AddrInfo, LinkInfo, RouteInfo } from './rtnl-codec.js';
+
+const NETLINK_ROUTE = 0;
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+
+export interface RouteSpec {
+  /** CIDR; "0.0.0.0/0" or "::/0" for default. */
+  dst: string;
+  gw?: string;
+  /** Output interface index. */
+  index: number;
+  mtu?: number;
+  advmss?: number;
+  priority?: number;
+  table?: number;
+  scope?: number;
+}
+
+export interface LinkChange {
+  up?: boolean;
+  promisc?: boolean;
+  mtu?: number;
+  mac?: string;
+  /** Index of the bridge to enslave to; 0 releases. */
+  master?: number;
+  name?: string;
+}
+
+function loadNetlink(): typeof import('netlink/dist/netlink') {
+  // Only the socket layer of the `netlink` package: its rtnetlink struct layer costs ~15 ms at load.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('netlink/dist/netlink');
+}
+
+/** An rtnetlink socket bound to one network namespace. Close it when done. */
+export class Netlink {
+  private constructor(private readonly sock: NetlinkSocket, readonly where: string) {}
+
+  /** Opens a socket in the caller's own namespace. */
+  static open(): Netlink {
+    return new Netlink(loadNetlink().createNetlink(NETLINK_ROUTE), 'host');
+  }
+
+  /**
+   * Opens a socket inside the netns at `path`. The main thread enters the namespace only for the
+   * socket() call and returns at once: a netlink socket stays bound to the namespace it was made
+   * in, and libuv's worker threads never follow a setns (STYLE.md §5, CNI pkg/ns/README.md).
+   */
+  static openIn(path: string): Netlink {
+    const mod = loadNetlink();
+    const target = openNetnsFd(path);
+    const home = openSync('/proc/thread-self/ns/net', 'r');
+    try {
+      setns(target, CLONE_NEWNET, path);
+      try {
+        return new Netlink(mod.createNetlink(NETLINK_ROUTE), path);
+      } finally {
+        setns(home, CLONE_NEWNET, 'host');
+      }
+    } finally {
+      closeSync(target);
+      closeSync(home);
+    }
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+
+  /** Sends one request and returns the payloads of its replies; throws KernelError on NLMSG_ERROR. */
+  private async request(type: number, payload: Buffer, flags: number, op: string, target: string): Promise<Buffer[]> {
+    let msgs;
+    try {
+      [msgs] = await this.sock.request(type, payload, { flags, checkError: false });
+    } catch (err) {
+      throw new KernelError(op, target, (err as NodeJS.ErrnoException).code ?? String(err));
+    }
+    const out: Buffer[] = [];
+    for (const m of msgs) {
+      if (m.type === NLMSG_ERROR) {
+        const errno = m.data.readInt32LE(0);
+        if (errno !== 0) throw new KernelError(op, target, errnoName(errno));
+        continue;
+      }
+      if (m.type === NLMSG_DONE) continue;
+      out.push(m.data);
+    }
+    return out;
+  }
+
+  // ---- links -------------------------------------------------------------------------------
+
+  async listLinks(): Promise<LinkInfo[]> {
+    const replies = await this.request(RTM.GETLINK, ifinfomsg({}), NLM_F.DUMP, 'list links in', this.where);
+    return replies.map(decodeLink);
+  }
+
+  /** The link named `name`, or undefined. A lookup by name, not a dump: O(1) in the number of links. */
+  async getLink(name: string): Promise<LinkInfo | undefined> {
+    try {
+      const [reply] = await this.request(RTM.GETLINK, Buffer.concat([ifinfomsg({}), encodeAttrs([{ type: IFLA.IFNAME, value: str(name) }])]), 0, 'get link', name);
+      return reply ? decodeLink(reply) : undefined;
+    } catch (err) {
+      if (err instanceof KernelError && err.errno === 'ENODEV') return undefined;
+      throw err;
+    }
+  }
+
+  async getLinkByIndex(index: number): Promise<LinkInfo | undefined> {
+    try {
+      const [reply] = await this.request(RTM.GETLINK, ifinfomsg({ index }), 0, 'get link', `#${index}`);
+      return reply ? decodeLink(reply) : undefined;
+    } catch (err) {
+      if (err instanceof KernelError && err.errno === 'ENODEV') return undefined;
+      throw err;
+    }
+  }
+
+  /** Creates a bridge; EEXIST when a link of that name exists. The MAC is pinned when given. */
+  async createBridge(name: string, opts: { mtu?: number; mac?: string; vlanFiltering?: boolean } = {}): Promise<void> {
+    const attrs: Attr[] = [{ type: IFLA.IFNAME, value: str(name) }, bridgeLinkInfo(opts.vlanFiltering ?? false)];
+    if (opts.mtu) attrs.push({ type: IFLA.MTU, value: u32(opts.mtu) });
+    if (opts.mac) attrs.push({ type: IFLA.ADDRESS, value: macToBytes(opts.mac) });
+    await this.request(RTM.NEWLINK, Buffer.concat([ifinfomsg({}), encodeAttrs(attrs)]), NLM_F.CREATE | NLM_F.EXCL, 'create bridge', name);
+  }
+
+  /**
+   * Creates a veth pair: `name` here, its peer `peer.name` created straight inside the netns at
+   * `peer.netnsPath` (IFLA_NET_NS_FD), so the peer never appears in this namespace.
+   */
+  async createVeth(name: string, peer: { name: string; netnsPath?: string; mac?: string; mtu?: number }, opts: { mtu?: number; mac?: string } = {}): Promise<void> {
+    const fd = peer.netnsPath ? openNetnsFd(peer.netnsPath) : undefined;
+    try {
+      const attrs: Attr[] = [{ type: IFLA.IFNAME, value: str(name) }, vethLinkInfo({ name: peer.name, netnsFd: fd, mac: peer.mac, mtu: peer.mtu ?? opts.mtu })];
+      if (opts.mtu) attrs.push({ type: IFLA.MTU, value: u32(opts.mtu) });
+      if (opts.mac) attrs.push({ type: IFLA.ADDRESS, value: macToBytes(opts.mac) });
+      await this.request(RTM.NEWLINK, Buffer.concat([ifinfomsg({}), encodeAttrs(attrs)]), NLM_F.CREATE | NLM_F.EXCL, 'create veth pair', `${name}/${peer.name}`);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  async deleteLink(name: string): Promise<void> {
+    await this.request(RTM.DELLINK, Buffer.concat([ifinfomsg({}), encodeAttrs([{ type: IFLA.IFNAME, value: str(name) }])]), 0, 'delete link', name);
+  }
+
+  async setLink(index: number, change: LinkChange, what = `#${index}`): Promise<void> {
+    let flags = 0, mask = 0;
+    if (change.up !== undefined) { mask |= IFF_UP; if (change.up) flags |= IFF_UP; }
+    if (change.promisc !== undefined) { mask |= IFF_PROMISC; if (change.promisc) flags |= IFF_PROMISC; }
+    const attrs: Attr[] = [];
+    if (change.mtu !== undefined) attrs.push({ type: IFLA.MTU, value: u32(change.mtu) });
+    if (change.mac !== undefined) attrs.push({ type: IFLA.ADDRESS, value: macToBytes(change.mac) });
+    if (change.master !== undefined) attrs.push({ type: IFLA.MASTER, value: u32(change.master) });
+    if (change.name !== undefined) attrs.push({ type: IFLA.IFNAME, value: str(change.name) });
+    await this.request(RTM.NEWLINK, Buffer.concat([ifinfomsg({ index, flags, change: mask }), encodeAttrs(attrs)]), 0, 'set link', what);
+  }
+
+  /** Turns hairpin mode of a bridge port on or off (as `bridge link set dev X hairpin on`). */
+  async setHairpin(index: number, on: boolean, what = `#${index}`): Promise<void> {
+    await this.request(RTM.SETLINK, Buffer.concat([ifinfomsg({ family: AF_BRIDGE, index }), encodeAttrs([bridgePortHairpin(on)])]), 0, 'set hairpin on', what);
+  }
+
+  // ---- addresses ---------------------------------------------------------------------------
+
+  /** Addresses of one link (or all links), both families. */
+  async listAddrs(index?: number): Promise<AddrInfo[]> {
+    const replies = await this.request(RTM.GETADDR, ifaddrmsg({ family: AF_UNSPEC, prefixLength: 0, index: 0 }), NLM_F.DUMP, 'list addresses in', this.where);
+    const all = replies.map(decodeAddr);
+    return index === undefined ? all : all.filter((a) => a.index === index);
+  }
+
+  /** Adds `cidr` (e.g. "192.0.2.5/24") to a link; `noDad` skips IPv6 duplicate address detection. */
+  async addAddr(index: number, cidr: string, opts: { noDad?: boolean; replace?: boolean } = {}): Promise<void> {
+    const [ip, len] = cidr.split('/');
+    const prefixLength = Number(len);
+    const family = familyOf(ip);
+    const flags = IFA_F_PERMANENT | (opts.noDad ? IFA_F_NODAD : 0);
+    const attrs: Attr[] = [{ type: IFA.LOCAL, value: ipToBytes(ip) }, { type: IFA.ADDRESS, value: ipToBytes(ip) }];
+    const brd = broadcastOf(ip, prefixLength);
+    if (brd) attrs.push({ type: IFA.BROADCAST, value: ipToBytes(brd) });
+    attrs.push({ type: IFA.FLAGS, value: u32(flags) });
+    const nlFlags = NLM_F.CREATE | (opts.replace ? NLM_F.REPLACE : NLM_F.EXCL);
+    await this.request(RTM.NEWADDR, Buffer.concat([ifaddrmsg({ family, prefixLength, flags, index }), encodeAttrs(attrs)]), nlFlags, 'add address', `${cidr} on #${index}`);
+  }
+
+  async deleteAddr(index: number, cidr: string): Promise<void> {
+    const [ip, len] = cidr.split('/');
+    const family = familyOf(ip);
+    await this.request(RTM.DELADDR, Buffer.concat([ifaddrmsg({ family, prefixLength: Number(len), index }), encodeAttrs([{ type: IFA.LOCAL, value: ipToBytes(ip) }])]), 0, 'delete address', `${cidr} on #${index}`);
+  }
+
+  // ---- routes ------------------------------------------------------------------------------
+
+  async listRoutes(family?: 4 | 6): Promise<RouteInfo[]> {
+    const replies = await this.request(RTM.GETROUTE, rtmsg({ family: family === 6 ? 10 : family === 4 ? AF_INET : AF_UNSPEC, dstLength: 0, table: 0, protocol: 0, type: 0 }), NLM_F.DUMP, 'list routes in', this.where);
+    return replies.map(decodeRoute);
+  }
+
+  private routeMessage(r: RouteSpec): Buffer {
+    const [dst, len] = r.dst.split('/');
+    const family = familyOf(dst);
+    const dstLength = Number(len);
+    const attrs: Attr[] = [];
+    if (dstLength > 0) attrs.push({ type: RTA.DST, value: ipToBytes(dst) });
+    if (r.gw) attrs.push({ type: RTA.GATEWAY, value: ipToBytes(r.gw) });
+    attrs.push({ type: RTA.OIF, value: u32(r.index) });
+    if (r.priority !== undefined) attrs.push({ type: RTA.PRIORITY, value: u32(r.priority) });
+    const table = r.table ?? RT_TABLE_MAIN;
+    if (table > 255) attrs.push({ type: RTA.TABLE, value: u32(table) });
+    const metrics = metricsAttr(r);
+    if (metrics) attrs.push(metrics);
+    const scope = r.scope ?? (r.gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+    return Buffer.concat([rtmsg({ family, dstLength, table, scope }), encodeAttrs(attrs)]);
+  }
+
+  /** Adds a route; EEXIST if an identical one exists. */
+  async addRoute(r: RouteSpec): Promise<void> {
+    await this.request(RTM.NEWROUTE, this.routeMessage(r), NLM_F.CREATE | NLM_F.EXCL, 'add route', `${r.dst}${r.gw ? ` via ${r.gw}` : ''}`);
+  }
+
+  async deleteRoute(r: RouteSpec): Promise<void> {
+    await this.request(RTM.DELROUTE, this.routeMessage(r), 0, 'delete route', `${r.dst}${r.gw ? ` via ${r.gw}` : ''}`);
+  }
+}
+
+/** Opens a netns file (e.g. /run/netns/x or /proc/PID/ns/net) for setns or IFLA_NET_NS_FD. */
+export function openNetnsFd(path: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (err) {
+    throw new KernelError('open network namespace', path, (err as NodeJS.ErrnoException).code ?? 'EIO');
+  }
+}
+
+/**
+ * Runs synchronous `fn` with the main thread inside the netns at `path` (for /proc/sys writes,
+ * which resolve the namespace of the calling thread). Nothing asynchronous may run inside.
+ */
+export function inNetnsSync<T>(path: string | undefined, fn: () => T): T {
+  if (!path) return fn();
+  const target = openNetnsFd(path);
+  const home = openSync('/proc/thread-self/ns/net', 'r');
+  try {
+    setns(target, CLONE_NEWNET, path);
+    try {
+      return fn();
+    } finally {
+      setns(home, CLONE_NEWNET, 'host');
+    }
+  } finally {
+    closeSync(target);
+    closeSync(home);
+  }
+}
