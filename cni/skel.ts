@@ -3,6 +3,8 @@
  * Every failure becomes the spec's error object on stdout and exit 1; no stack trace reaches the
  * user unless BERTH_LOG asks for a debug log.
  */
+import { readFileSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { CniError, ErrCode, toCniError } from './errors.js';
 import { parseCommand, parseEnv, type CniEnv, type Command } from './env.js';
 import { compareVersions, convertResult, isSupportedVersion, LATEST_VERSION, negotiateVersion, parseResult, SUPPORTED_VERSIONS, type CniVersion } from './version.js';
@@ -114,17 +116,42 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
   }
 }
 
-/** The real process's IO. stdin that is a terminal reads as empty instead of waiting for a person. */
+/**
+ * The real process's IO. Reads and writes file descriptors 0/1/2 directly: initialising
+ * process.stdin/stdout streams costs milliseconds of start-up, and a CNI call is a fresh process.
+ * A stdin that is a terminal reads as empty instead of waiting for a person.
+ */
 export function processIO(): PluginIO {
   return {
     env: process.env,
     async readStdin() {
-      if (process.stdin.isTTY) return '';
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
+      if (isatty(0)) return '';
+      try {
+        return readFileSync(0, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return readStdinStream();
+        throw err;
+      }
     },
-    writeStdout: (text) => { process.stdout.write(text); },
-    writeStderr: (text) => { process.stderr.write(text); },
+    writeStdout: (text) => writeAll(1, text),
+    writeStderr: (text) => writeAll(2, text),
   };
+}
+
+/** Fallback for a non-blocking stdin (EAGAIN on a synchronous read). */
+async function readStdinStream(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text);
+  for (let at = 0; at < buf.length;) {
+    try {
+      at += writeSync(fd, buf, at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
+  }
 }
