@@ -123,3 +123,14 @@ export async function rejects(p: Promise<unknown>, pattern?: RegExp): Promise<Er
   }
   throw new Error('expected the promise to reject');
 }
+
+/** Execs dist/bin/<plugin> inside the "host" namespace `hostNs`, with only PATH and CNI_* in its env. */
+export function runPluginIn(hostNs: string, plugin: string, env: Record<string, string>, config: unknown): Promise<RunResult> {
+  const input = typeof config === 'string' ? config : JSON.stringify(config);
+  return run('ip', ['netns', 'exec', hostNs, join(BIN_DIR, plugin)], { env: { CNI_PATH: BIN_DIR, ...env }, input });
+}
+
+/** Runs a command inside a namespace and returns its exit code and output (never throws). */
+export function runIn(ns: string, cmd: string, args: string[]): Promise<RunResult> {
+  return run('ip', ['netns', 'exec', ns, cmd, ...args]);
+}

@@ -1,0 +1,21 @@
+/** Applies a build-time compiled (ajv standalone) validator and turns its errors into one CNI error. */
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { CniError, ErrCode } from './errors.js';
+
+/** "/mtu must be >= 68; /bridge must NOT have more than 15 characters" */
+export function describeSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string {
+  return (errors ?? []).map((e) => {
+    const where = e.instancePath || '(root)';
+    if (e.keyword === 'additionalProperties') return `${where}: unknown key ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}`;
+    return `${where} ${e.message ?? 'is invalid'}`;
+  }).join('; ');
+}
+
+/**
+ * Validates `raw` (and fills in schema defaults, in place) or throws code 7.
+ * @throws {CniError} ErrCode.InvalidNetworkConfig listing every problem
+ */
+export function validateConfig<T>(validate: ValidateFunction, raw: unknown, what: string): T {
+  if (!validate(raw)) throw new CniError(ErrCode.InvalidNetworkConfig, `invalid ${what} configuration: ${describeSchemaErrors(validate.errors)}`);
+  return raw as T;
+}

@@ -1,0 +1,48 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { bridgeMacFor, planAdd } from '../../../bridge/plan';
+import type { BridgeConf } from '../../../bridge/config';
+
+const base: BridgeConf = {
+  cniVersion: '1.0.0', name: 'n', type: 'bridge', bridge: 'br0', isGateway: false, isDefaultGateway: false, forceAddress: false,
+  ipMasq: false, hairpinMode: false, promiscMode: false, enabledad: false, macspoofchk: false, isolate: false,
+};
+
+test('planAdd() computes the gateway as the first address when IPAM gave none', () => {
+  const plan = planAdd({ ...base, isGateway: true }, { cniVersion: '1.0.0', ips: [{ address: '192.0.2.7/24' }] });
+  assert.equal(plan.gateways, [{ family: 4, cidr: '192.0.2.1/24', gateway: '192.0.2.1' }]);
+  assert.equal(plan.ips, [{ address: '192.0.2.7/24', gateway: '192.0.2.1', interface: 2 }]);
+  assert.equal(plan.forwardFamilies, [4]);
+});
+
+test('planAdd() adds one default route per family for isDefaultGateway unless IPAM has one', () => {
+  const plan = planAdd({ ...base, isGateway: true, isDefaultGateway: true }, {
+    cniVersion: '1.0.0',
+    ips: [{ address: '192.0.2.7/24', gateway: '192.0.2.254' }, { address: '2001:db8::7/64' }],
+    routes: [{ dst: '::/0', gw: '2001:db8::fe' }],
+  });
+  assert.equal(plan.routes, [{ dst: '::/0', gw: '2001:db8::fe' }, { dst: '0.0.0.0/0', gw: '192.0.2.254' }]);
+  assert.equal(plan.gateways.map((g) => g.cidr), ['192.0.2.254/24', '2001:db8::1/64']);
+});
+
+test('planAdd() without isGateway leaves the bridge without addresses and keeps IPAM gateways', () => {
+  const plan = planAdd(base, { cniVersion: '1.0.0', ips: [{ address: '192.0.2.7/24', gateway: '192.0.2.1' }] });
+  assert.equal(plan.gateways, []);
+  assert.equal(plan.ips, [{ address: '192.0.2.7/24', gateway: '192.0.2.1', interface: 2 }]);
+});
+
+test('planAdd() for L2 only (no IPAM) plans nothing', () => {
+  assert.equal(planAdd(base, undefined), { ips: [], routes: [], gateways: [], forwardFamilies: [] });
+});
+
+test('planAdd() refuses an IPAM address that is not a CIDR', () => {
+  assert.throws(() => planAdd(base, { cniVersion: '1.0.0', ips: [{ address: '192.0.2.7' }] }), /IPAM returned an invalid address "192\.0\.2\.7"/);
+});
+
+test('bridgeMacFor() is stable, unicast and locally administered', () => {
+  const mac = bridgeMacFor('ffeeddccbbaa99');
+  assert.is(mac, 'fe:ee:dd:cc:bb:aa');
+  assert.is(bridgeMacFor('ffeeddccbbaa99'), mac);
+});
+
+test.run();
