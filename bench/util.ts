@@ -1,0 +1,62 @@
+/** Shared benchmark helpers: clean-env process timing, medians, tables. Never used by tests. */
+import { spawn, execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '..');
+export const BERTH_BIN = resolve(ROOT, 'dist/bin');
+export const REFERENCE_BIN = '/usr/lib/cni';
+
+/** The environment an orchestrator gives a plugin: PATH and the CNI_* variables only. */
+export function cleanEnv(cni: Record<string, string>): Record<string, string> {
+  return { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...cni };
+}
+
+export interface Timed { ms: number; code: number; stdout: string; stderr: string; maxRssKb?: number }
+
+/** Runs one process to completion and measures its wall time (spawn to exit). */
+export function timeExec(cmd: string, args: string[], env: Record<string, string>, input = ''): Promise<Timed> {
+  return new Promise((done, fail) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(cmd, args, { env });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', fail);
+    child.on('close', (code) => done({ ms: Number(process.hrtime.bigint() - start) / 1e6, code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+/** Peak RSS of one run, via GNU time's %M (kB). */
+export function peakRssKb(cmd: string, args: string[], env: Record<string, string>, input = ''): number {
+  const out = execFileSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, input, encoding: 'utf8', stdio: ['pipe', 'ignore', 'pipe'] });
+  return Number(out.trim().split('\n').pop());
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+export const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+export const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+export function table(head: string[], rows: Array<Array<string | number>>): string {
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  return lines.join('\n');
+}
+
+export function sh(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8' });
+}
+
+/** Installs Debian packages when missing (the benchmark's own needs, e.g. hyperfine, the reference plugins). */
+export function ensurePackages(...pkgs: string[]): void {
+  execFileSync(resolve(ROOT, 'scripts/ensure-packages.sh'), pkgs, { stdio: 'inherit' });
+}
