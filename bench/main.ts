@@ -2,20 +2,16 @@
  * `make bench`: every benchmark, side by side with the reference where there is one, in one run.
  * Select some with arguments: `node --import tsx bench/main.ts loopback bridge`.
  */
-const BENCHES: Record<string, () => Promise<{ run(): Promise<string> }>> = {
-  loopback: () => import('./loopback'),
-  bridge: () => import('./bridge'),
-  chain: () => import('./chain'),
-  volume: () => import('./volume'),
-};
+/** In run order; each is bench/<name>.ts exporting `run(): Promise<string>` (a markdown section). */
+const BENCHES = ['loopback', 'bridge', 'chain', 'volume'];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  for (const [name, load] of Object.entries(BENCHES)) {
+  for (const name of BENCHES) {
     if (wanted.length && !wanted.includes(name)) continue;
     let mod;
     try {
-      mod = await load();
+      mod = (await import(`./${name}.js`)) as { run(): Promise<string> };
     } catch (err) {
       console.log(`### ${name}\n\nnot built yet: ${(err as Error).message.split('\n')[0]}\n`);
       continue;

@@ -7,7 +7,7 @@ import type { NetlinkSocket } from 'netlink/dist/netlink';
 import { KernelError, errnoName } from './errors.js';
 import { CLONE_NEWNET, setns } from './libc.js';
 import {
-  AF_BRIDGE, AF_INET, AF_UNSPEC, IFA, IFA_F_NODAD, IFA_F_PERMANENT, IFF_PROMISC, IFF_UP, IFLA, NLM_F, RTA, RTM,
+  AF_BRIDGE, AF_INET, BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED, bridgeVlanInfo, AF_UNSPEC, IFA, IFA_F_NODAD, IFA_F_PERMANENT, IFF_PROMISC, IFF_UP, IFLA, NLM_F, RTA, RTM,
   RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, bridgeLinkInfo, bridgePortHairpin, broadcastOf, decodeAddr,
   decodeLink, decodeRoute, encodeAttrs, familyOf, ifaddrmsg, ifinfomsg, ipToBytes, macToBytes, metricsAttr, rtmsg, str,
   u32, vethLinkInfo, type AddrInfo, type Attr, type LinkInfo, type RouteInfo,
@@ -175,6 +175,12 @@ export class Netlink {
   /** Turns hairpin mode of a bridge port on or off (as `bridge link set dev X hairpin on`). */
   async setHairpin(index: number, on: boolean, what = `#${index}`): Promise<void> {
     await this.request(RTM.SETLINK, Buffer.concat([ifinfomsg({ family: AF_BRIDGE, index }), encodeAttrs([bridgePortHairpin(on)])]), 0, 'set hairpin on', what);
+  }
+
+  /** Makes `vid` a VLAN of a bridge port (as `bridge vlan add vid V [pvid] [untagged] dev X`). */
+  async addBridgeVlan(index: number, vid: number, opts: { pvid?: boolean; untagged?: boolean } = {}, what = `#${index}`): Promise<void> {
+    const flags = (opts.pvid ? BRIDGE_VLAN_INFO_PVID : 0) | (opts.untagged ? BRIDGE_VLAN_INFO_UNTAGGED : 0);
+    await this.request(RTM.SETLINK, Buffer.concat([ifinfomsg({ family: AF_BRIDGE, index }), encodeAttrs([bridgeVlanInfo(vid, flags)])]), 0, `add VLAN ${vid} to`, what);
   }
 
   // ---- addresses ---------------------------------------------------------------------------

@@ -290,6 +290,18 @@ export function vethLinkInfo(peer: { name: string; netnsFd?: number; mac?: strin
   };
 }
 
+const IFLA_BRIDGE_VLAN_INFO = 2;
+export const BRIDGE_VLAN_INFO_PVID = 0x2;
+export const BRIDGE_VLAN_INFO_UNTAGGED = 0x4;
+
+/** IFLA_AF_SPEC with one struct bridge_vlan_info {u16 flags; u16 vid} (sent with family AF_BRIDGE). */
+export function bridgeVlanInfo(vid: number, flags: number): Attr {
+  const info = Buffer.alloc(4);
+  info.writeUInt16LE(flags, 0);
+  info.writeUInt16LE(vid, 2);
+  return { type: IFLA.AF_SPEC, value: [{ type: IFLA_BRIDGE_VLAN_INFO, value: info }] };
+}
+
 /** IFLA_PROTINFO for a bridge port (sent with family AF_BRIDGE): hairpin mode. */
 export function bridgePortHairpin(on: boolean): Attr {
   return { type: IFLA.PROTINFO, value: [{ type: IFLA_BRPORT_MODE, value: u8(on ? 1 : 0) }] };
