@@ -2,6 +2,8 @@
  * The few libc calls Node does not offer (setns, flock), through koffi. Loaded on first use only,
  * so a plugin answering VERSION never pays for it.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { KernelError, errnoName } from './errors.js';
 
 interface Libc {
@@ -12,16 +14,33 @@ interface Libc {
 
 let libc: Libc | undefined;
 
+interface KoffiNative {
+  load(name: string): { func(signature: string): (...args: number[]) => number };
+  errno(): number;
+}
+
+/**
+ * koffi's native module, loaded by its path when it sits where npm puts it: koffi's own entry point
+ * probes several locations and wraps deprecated APIs, ~2 ms of every plugin's start-up.
+ */
+function loadKoffi(): KoffiNative {
+  const triplet = `${process.platform}-${process.arch}`;
+  const abi = `${process.platform}_${process.arch}`;
+  for (const modules of [join(__dirname, '../../node_modules'), join(__dirname, '../node_modules')]) {
+    const path = join(modules, `@koromix/koffi-${triplet}`, abi, 'koffi.node');
+    if (existsSync(path)) return require(path) as KoffiNative;
+  }
+  return require('koffi') as KoffiNative;
+}
+
 function load(): Libc {
   if (libc) return libc;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const koffi = require('koffi') as typeof import('koffi');
+  const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
-  const errnoLocation = lib.func('int *__errno_location()');
   libc = {
     setns: lib.func('int setns(int fd, int nstype)'),
     flock: lib.func('int flock(int fd, int op)'),
-    errno: () => koffi.decode(errnoLocation(), 'int') as number,
+    errno: () => koffi.errno(),
   };
   return libc;
 }

@@ -39,6 +39,26 @@ async function compileSchemas() {
   }
 }
 
+/**
+ * Start-up matters (a CNI call is a new process): load the `netlink` package's native binding by
+ * its path beside dist/ (node_modules/netlink/prebuilds/<platform>-<arch>) instead of through
+ * node-gyp-build, which scans directories at every start. Falls back to node-gyp-build (a
+ * from-source build on another architecture).
+ */
+const directNativeNetlink = {
+  name: 'direct-native-netlink',
+  setup(b) {
+    b.onLoad({ filter: /netlink[\\/]dist[\\/]raw\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const call = "require('node-gyp-build')(__dirname + '/..')";
+      if (!text.includes(call)) throw new Error(`netlink raw.js changed: ${call} not found`);
+      const direct = `(() => { try { return require(require('path').join(__dirname, '../../node_modules/netlink/prebuilds', process.platform + '-' + process.arch, 'node.napi.node')); } ` +
+        `catch { const pkg = 'netlink/package.json'; return require('node-gyp-build')(require('path').dirname(require.resolve(pkg))); } })()`;
+      return { contents: text.replace(call, direct), loader: 'js' };
+    });
+  },
+};
+
 async function bundle() {
   await rm(join(root, 'dist'), { recursive: true, force: true });
   await mkdir(join(root, 'dist/bin'), { recursive: true });
@@ -52,7 +72,8 @@ async function bundle() {
       target: 'node20',
       format: 'cjs',
       minifySyntax: true,
-      external: ['netlink', 'koffi'],
+      external: ['koffi', 'node-gyp-build'],
+      plugins: [directNativeNetlink],
       banner: { js: '#!/usr/bin/env node' },
       logLevel: 'warning',
     });
