@@ -16,6 +16,11 @@ const REQUIRED: Record<Command, readonly string[]> = {
 
 const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.\-]*$/;
 
+/** Container IDs: non-empty, alphanumerics first, then alphanumerics, "_", "." or "-" (SPEC.md). */
+export function isValidContainerId(id: string): boolean {
+  return CONTAINER_ID.test(id);
+}
+
 /** Kernel interface names: 1-15 bytes, not "." or "..", no "/", ":" or whitespace. */
 export function describeIfnameProblem(name: string): string | undefined {
   if (name === '') return 'is empty';

@@ -1,0 +1,184 @@
+/**
+ * The runtime's result cache, in libcni's layout and format so either can read the other's files:
+ * `<cacheDir>/results/<networkName>-<containerId>-<ifName>` holds one JSON object of kind
+ * "cniCacheV1" (libcni pkg/libcni/api.go `cachedInfo`). DEL and CHECK read the result of ADD from
+ * here; GC and `netctl inspect` list the attachments of a network. Every path is a parameter.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** libcni's default (`/var/lib/cni`); results live in its `results` subdirectory. */
+export const DEFAULT_CACHE_DIR = '/var/lib/cni';
+export const CACHE_KIND = 'cniCacheV1';
+
+/** One cached attachment, with libcni's JSON keys. */
+export interface CacheEntry {
+  kind: typeof CACHE_KIND;
+  containerId: string;
+  /** The conflist's bytes, base64 (Go marshals []byte so). */
+  config: string;
+  ifName: string;
+  networkName: string;
+  netns?: string;
+  cniArgs?: Array<[string, string]>;
+  capabilityArgs?: Record<string, unknown>;
+  /** The ADD result, in the list's version. */
+  result?: Record<string, unknown>;
+}
+
+/** The attachment key; names are validated before they get here, so none holds a "/". */
+export interface AttachmentKey {
+  networkName: string;
+  containerId: string;
+  ifName: string;
+}
+
+/** `<cacheDir>/results/<networkName>-<containerId>-<ifName>` */
+export function cacheFilePath(cacheDir: string, key: AttachmentKey): string {
+  for (const part of [key.networkName, key.containerId, key.ifName])
+    if (part === '' || part.includes('/') || part === '.' || part === '..')
+      throw new Error(`cannot name cache file for ${JSON.stringify(`${key.networkName}-${key.containerId}-${key.ifName}`)}: invalid name part ${JSON.stringify(part)}`);
+  return join(cacheDir, 'results', `${key.networkName}-${key.containerId}-${key.ifName}`);
+}
+
+/** Builds the entry written after a successful ADD. Pure. */
+export function renderCacheEntry(key: AttachmentKey, init: { config: string; netns?: string; cniArgs?: ReadonlyArray<readonly [string, string]>;
+  capabilityArgs?: Readonly<Record<string, unknown>>; result: object }): CacheEntry {
+  const entry: CacheEntry = {
+    kind: CACHE_KIND,
+    containerId: key.containerId,
+    config: Buffer.from(init.config, 'utf8').toString('base64'),
+    ifName: key.ifName,
+    networkName: key.networkName,
+  };
+  // libcni omits these when empty (`omitempty`).
+  if (init.netns) entry.netns = init.netns;
+  if (init.cniArgs && init.cniArgs.length > 0) entry.cniArgs = init.cniArgs.map(([k, v]) => [k, v]);
+  if (init.capabilityArgs && Object.keys(init.capabilityArgs).length > 0) entry.capabilityArgs = { ...init.capabilityArgs };
+  entry.result = JSON.parse(JSON.stringify(init.result)) as Record<string, unknown>;
+  return entry;
+}
+
+/** Reads a cache file's text; undefined unless it is a cniCacheV1 entry with its key fields. Pure. */
+export function parseCacheEntry(text: string): CacheEntry | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const e = raw as Record<string, unknown>;
+  if (e.kind !== CACHE_KIND) return undefined;
+  for (const key of ['containerId', 'ifName', 'networkName'] as const) if (typeof e[key] !== 'string' || e[key] === '') return undefined;
+  if (e.config !== undefined && e.config !== null && typeof e.config !== 'string') return undefined;
+  if (e.netns !== undefined && typeof e.netns !== 'string') return undefined;
+  if (e.cniArgs !== undefined && e.cniArgs !== null &&
+    !(Array.isArray(e.cniArgs) && e.cniArgs.every((p) => Array.isArray(p) && p.length === 2 && p.every((s) => typeof s === 'string'))))
+    return undefined;
+  for (const key of ['capabilityArgs', 'result'] as const)
+    if (e[key] !== undefined && e[key] !== null && (typeof e[key] !== 'object' || Array.isArray(e[key]))) return undefined;
+  const entry = { ...e } as unknown as CacheEntry;
+  if (e.config === null) entry.config = '';
+  for (const key of ['cniArgs', 'capabilityArgs', 'result'] as const) if (e[key] === null) delete entry[key];
+  return entry;
+}
+
+/** The conflist text stored in an entry. */
+export function decodeCachedConfig(entry: CacheEntry): string {
+  return Buffer.from(entry.config ?? '', 'base64').toString('utf8');
+}
+
+/** Writes `data` to `path` atomically: a temp file beside it, fsync, rename, fsync of the directory. */
+async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
+  const dir = join(path, '..');
+  // A leading dot keeps a half-written file out of listCachedAttachments.
+  const tmp = join(dir, `.${path.slice(dir.length + 1)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'wx', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  const dh = await open(dir, 'r');
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+}
+
+/** Stores an attachment's entry (mode 0600 in a 0700 directory, as libcni). */
+export async function writeCacheEntry(cacheDir: string, entry: CacheEntry): Promise<void> {
+  const path = cacheFilePath(cacheDir, entry);
+  await mkdir(join(cacheDir, 'results'), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(path, JSON.stringify(entry), 0o600);
+}
+
+/** The cached entry of one attachment, or undefined when there is none or it does not parse. */
+export async function readCacheEntry(cacheDir: string, key: AttachmentKey): Promise<CacheEntry | undefined> {
+  let text: string;
+  try {
+    text = await readFile(cacheFilePath(cacheDir, key), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const entry = parseCacheEntry(text);
+  // The name is ambiguous ("a-b" + "c" = "a" + "b-c"): trust the content only when it matches.
+  if (!entry || entry.networkName !== key.networkName || entry.containerId !== key.containerId || entry.ifName !== key.ifName) return undefined;
+  return entry;
+}
+
+/** Removes an attachment's entry; absent is fine. */
+export async function deleteCacheEntry(cacheDir: string, key: AttachmentKey): Promise<void> {
+  await rm(cacheFilePath(cacheDir, key), { force: true });
+}
+
+/**
+ * Every valid cached attachment, optionally only those of one network and/or one container
+ * (libcni's GetCachedAttachments), sorted by network, container and interface.
+ */
+export async function listCachedAttachments(cacheDir: string, filter: { networkName?: string; containerId?: string } = {}): Promise<CacheEntry[]> {
+  const dir = join(cacheDir, 'results');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const out: CacheEntry[] = [];
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    if (filter.networkName !== undefined && !name.startsWith(`${filter.networkName}-`)) continue;
+    let text: string;
+    try {
+      text = await readFile(join(dir, name), 'utf8');
+    } catch {
+      continue; // removed meanwhile, or a directory
+    }
+    const entry = parseCacheEntry(text);
+    if (!entry) continue;
+    if (filter.networkName !== undefined && entry.networkName !== filter.networkName) continue;
+    if (filter.containerId !== undefined && entry.containerId !== filter.containerId) continue;
+    out.push(entry);
+  }
+  const key = (e: CacheEntry) => [e.networkName, e.containerId, e.ifName];
+  return out.sort((a, b) => {
+    const [ka, kb] = [key(a), key(b)];
+    for (let i = 0; i < 3; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
+    return 0;
+  });
+}
