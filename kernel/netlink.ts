@@ -236,9 +236,12 @@ export class Netlink {
     return Buffer.concat([rtmsg({ family, dstLength, table, scope }), encodeAttrs(attrs)]);
   }
 
-  /** Adds a route; EEXIST if an identical one exists. */
+  /**
+   * Adds a route; EEXIST only if an identical one exists. NLM_F_APPEND (as `ip route append` and the
+   * reference's RouteAddEcmp): a second default route through another interface is added, not refused.
+   */
   async addRoute(r: RouteSpec): Promise<void> {
-    await this.request(RTM.NEWROUTE, this.routeMessage(r), NLM_F.CREATE | NLM_F.EXCL, 'add route', `${r.dst}${r.gw ? ` via ${r.gw}` : ''}`);
+    await this.request(RTM.NEWROUTE, this.routeMessage(r), NLM_F.CREATE | NLM_F.APPEND, 'add route', `${r.dst}${r.gw ? ` via ${r.gw}` : ''}`);
   }
 
   async deleteRoute(r: RouteSpec): Promise<void> {

@@ -13,7 +13,7 @@ export const RTM = {
   NEWROUTE: 24, DELROUTE: 25, GETROUTE: 26,
 } as const;
 
-export const NLM_F = { REQUEST: 0x1, MULTI: 0x2, ACK: 0x4, ROOT: 0x100, MATCH: 0x200, DUMP: 0x300, REPLACE: 0x100, EXCL: 0x200, CREATE: 0x400 } as const;
+export const NLM_F = { REQUEST: 0x1, MULTI: 0x2, ACK: 0x4, ROOT: 0x100, MATCH: 0x200, DUMP: 0x300, REPLACE: 0x100, EXCL: 0x200, CREATE: 0x400, APPEND: 0x800 } as const;
 
 export const AF_UNSPEC = 0;
 export const AF_INET = 2;
@@ -39,7 +39,7 @@ export const IFA = { ADDRESS: 1, LOCAL: 2, BROADCAST: 4, FLAGS: 8 } as const;
 export const IFA_F_NODAD = 0x02;
 export const IFA_F_PERMANENT = 0x80;
 
-export const RTA = { DST: 1, OIF: 4, GATEWAY: 5, PRIORITY: 6, METRICS: 8, TABLE: 15 } as const;
+export const RTA = { DST: 1, OIF: 4, GATEWAY: 5, PRIORITY: 6, METRICS: 8, MULTIPATH: 9, TABLE: 15 } as const;
 const RTAX_MTU = 2;
 const RTAX_ADVMSS = 8;
 export const RT_TABLE_MAIN = 254;
@@ -245,6 +245,22 @@ export interface RouteInfo {
   mtu?: number;
   advmss?: number;
   type: number;
+  /** Next hops of a multipath route (IPv6 routes appended through a second interface become one). */
+  nexthops?: Array<{ oif: number; gw?: string }>;
+}
+
+/** RTA_MULTIPATH: a run of struct rtnexthop {u16 len; u8 flags; u8 hops; s32 ifindex} + attributes. */
+function decodeNexthops(buf: Buffer): Array<{ oif: number; gw?: string }> {
+  const out: Array<{ oif: number; gw?: string }> = [];
+  for (let at = 0; at + 8 <= buf.length;) {
+    const len = buf.readUInt16LE(at);
+    if (len < 8) break;
+    const attrs = decodeAttrs(buf.subarray(at + 8, at + len));
+    const gw = attrs.get(RTA.GATEWAY);
+    out.push({ oif: buf.readInt32LE(at + 4), ...(gw && { gw: bytesToIp(gw) }) });
+    at += align4(len);
+  }
+  return out;
 }
 
 export function decodeRoute(data: Buffer): RouteInfo {
@@ -264,6 +280,7 @@ export function decodeRoute(data: Buffer): RouteInfo {
     priority: attrs.get(RTA.PRIORITY)?.readUInt32LE(0),
     mtu: metrics?.get(RTAX_MTU)?.readUInt32LE(0),
     advmss: metrics?.get(RTAX_ADVMSS)?.readUInt32LE(0),
+    ...(attrs.get(RTA.MULTIPATH) && { nexthops: decodeNexthops(attrs.get(RTA.MULTIPATH)!) }),
   };
 }
 
