@@ -74,7 +74,9 @@ async function bundle() {
       minifySyntax: true,
       external: ['koffi', 'node-gyp-build'],
       plugins: [directNativeNetlink],
-      banner: { js: '#!/usr/bin/env node' },
+      // ESM dependencies (yargs 18) read import.meta.url, which is empty in a CommonJS bundle.
+      define: { 'import.meta.url': '__berthImportMetaUrl' },
+      banner: { js: "#!/usr/bin/env node\nvar __berthImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
       logLevel: 'warning',
     });
     await chmod(outfile, 0o755);
