@@ -4,7 +4,7 @@
 // so no plugin call pays for schema compilation. Native modules (netlink, koffi) stay external and
 // are resolved from node_modules next to dist/ (make install copies both).
 import { build } from 'esbuild';
-import { chmod, mkdir, readdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, basename, relative } from 'node:path';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
@@ -60,13 +60,15 @@ const directNativeNetlink = {
 };
 
 async function bundle() {
-  await rm(join(root, 'dist'), { recursive: true, force: true });
+  // Each file is written aside and renamed into place: a plugin being exec'd meanwhile (a test, a
+  // runtime) sees the old or the new file, never half of one.
   await mkdir(join(root, 'dist/bin'), { recursive: true });
   await Promise.all(executables.map(async ({ name, entry }) => {
     const outfile = join(root, 'dist/bin', name);
-    await build({
+    const result = await build({
       entryPoints: [join(root, entry)],
       outfile,
+      write: false,
       bundle: true,
       platform: 'node',
       target: 'node20',
@@ -79,7 +81,10 @@ async function bundle() {
       banner: { js: "#!/usr/bin/env node\nvar __berthImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
       logLevel: 'warning',
     });
-    await chmod(outfile, 0o755);
+    const temp = `${outfile}.${process.pid}.tmp`;
+    await writeFile(temp, result.outputFiles[0].contents, { mode: 0o755 });
+    await chmod(temp, 0o755);
+    await rename(temp, outfile);
   }));
 }
 

@@ -2,4 +2,6 @@
 // A new executable is one line here.
 export const executables = [
   { name: 'loopback', entry: 'loopback/main.ts' },
+  { name: 'bridge', entry: 'bridge/main.ts' },
+  { name: 'host-local', entry: 'ipam/main.ts' },
 ];

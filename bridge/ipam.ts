@@ -1,0 +1,58 @@
+/**
+ * Delegated IPAM (SPEC.md "Delegated plugins"): the plugin named by `ipam.type`, found in CNI_PATH,
+ * gets the same config and env. When that resolves to Berth's own host-local (the one shipped next
+ * to this executable), it runs in this process instead: same behaviour, one Node start-up less.
+ */
+import { realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { PluginContext } from '../cni/skel.js';
+import type { Result } from '../cni/types.js';
+import { execPlugin, findPlugin } from '../cni/invoke.js';
+
+export interface Ipam {
+  add(): Promise<Result>;
+  del(): Promise<void>;
+  check(): Promise<void>;
+  gc(): Promise<void>;
+  status(): Promise<void>;
+}
+
+function realpathOrUndefined(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `pluginPath` is the host-local built and shipped beside the running executable. */
+function isOwnHostLocal(pluginPath: string): boolean {
+  const self = process.argv[1];
+  if (!self) return false;
+  const own = realpathOrUndefined(join(dirname(realpathOrUndefined(self) ?? self), 'host-local'));
+  return own !== undefined && own === realpathOrUndefined(pluginPath);
+}
+
+/** The IPAM plugin for this call, in-process or exec'd. @throws {CniError} 105 when not in CNI_PATH */
+export async function openIpam(ctx: PluginContext, type: string): Promise<Ipam> {
+  const path = findPlugin(type, ctx.path);
+  if (type === 'host-local' && isOwnHostLocal(path)) {
+    const { hostLocal } = await import('../ipam/host-local.js');
+    return {
+      add: async () => (await hostLocal('ADD', ctx))!,
+      del: async () => { await hostLocal('DEL', ctx); },
+      check: async () => { await hostLocal('CHECK', ctx); },
+      gc: async () => { await hostLocal('GC', ctx); },
+      status: async () => { await hostLocal('STATUS', ctx); },
+    };
+  }
+  const env = { containerId: ctx.containerId, netns: ctx.netns, ifName: ctx.ifName, args: ctx.env.CNI_ARGS ?? '', path: ctx.path };
+  const call = (command: 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS') => execPlugin(path, { ...env, command }, ctx.stdin);
+  return {
+    add: async () => (await call('ADD'))!,
+    del: async () => { await call('DEL'); },
+    check: async () => { await call('CHECK'); },
+    gc: async () => { await call('GC'); },
+    status: async () => { await call('STATUS'); },
+  };
+}
