@@ -63,11 +63,12 @@ export function toCniError(err: unknown): CniError {
   if (err instanceof CniError) return err;
   if (err instanceof AggregateError) {
     const inner = err.errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
-    return new CniError(ErrCode.Internal, err.message, inner);
+    return new CniError(ErrCode.Internal, err.message || inner || 'unexpected failures', inner);
   }
   if (err instanceof Error) {
-    const code = (err as { cniCode?: number }).cniCode;
-    return new CniError(typeof code === 'number' ? code : ErrCode.Internal, err.message);
+    const code = (err as { cniCode?: unknown }).cniCode;
+    // The spec's error object needs an integer code and a message: never print an empty "msg".
+    return new CniError(typeof code === 'number' && Number.isInteger(code) ? code : ErrCode.Internal, err.message || `unexpected ${err.name}`);
   }
-  return new CniError(ErrCode.Internal, String(err));
+  return new CniError(ErrCode.Internal, String(err) || 'unexpected failure');
 }

@@ -54,11 +54,15 @@ function decodeConfig(text: string, command: Command): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
-/** The version to put into an error object: the request's when Berth speaks it, else the latest. */
+/**
+ * The version to put into an error object: the request's (cniVersion, or the best of 1.1's
+ * cniVersions) when Berth speaks it, else the latest.
+ */
 function errorVersion(stdin: string): string {
   try {
-    const v = (JSON.parse(stdin) as { cniVersion?: unknown }).cniVersion;
-    return isSupportedVersion(v) ? v : LATEST_VERSION;
+    const raw: unknown = JSON.parse(stdin);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return LATEST_VERSION;
+    return negotiateVersion(raw);
   } catch {
     return LATEST_VERSION;
   }
@@ -69,7 +73,11 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
   const log = createLogger(io.env.BERTH_LOG, io.writeStderr);
   let stdin = '';
   try {
-    stdin = await io.readStdin();
+    try {
+      stdin = await io.readStdin();
+    } catch (err) {
+      throw new CniError(ErrCode.IOFailure, 'cannot read the network configuration from stdin', err instanceof Error ? err.message : String(err));
+    }
     const command = parseCommand(io.env);
     const raw = decodeConfig(stdin, command);
     if (command === 'VERSION') {

@@ -74,10 +74,18 @@ export function parseResult(raw: unknown, what = 'prevResult'): Result {
   for (const key of ['interfaces', 'ips', 'routes'] as const)
     if (r[key] !== undefined && !Array.isArray(r[key]))
       throw new CniError(ErrCode.InvalidNetworkConfig, `${what}.${key} is not a list`);
-  const ips = (r.ips as Array<Record<string, unknown>> | undefined) ?? [];
-  for (const ip of ips)
-    if (!ip || typeof ip.address !== 'string')
+  const entries = (key: 'interfaces' | 'ips' | 'routes') => (r[key] as Array<Record<string, unknown> | null> | undefined) ?? [];
+  const isEntry = (e: unknown): e is Record<string, unknown> => e !== null && typeof e === 'object' && !Array.isArray(e);
+  for (const ip of entries('ips'))
+    if (!isEntry(ip) || typeof ip.address !== 'string')
       throw new CniError(ErrCode.InvalidNetworkConfig, `${what}.ips has an entry without an address`);
+  for (const iface of entries('interfaces'))
+    if (!isEntry(iface) || typeof iface.name !== 'string')
+      throw new CniError(ErrCode.InvalidNetworkConfig, `${what}.interfaces has an entry without a name`);
+  for (const route of entries('routes'))
+    if (!isEntry(route) || typeof route.dst !== 'string')
+      throw new CniError(ErrCode.InvalidNetworkConfig, `${what}.routes has an entry without a destination`);
+  if (r.dns !== undefined && !isEntry(r.dns)) throw new CniError(ErrCode.InvalidNetworkConfig, `${what}.dns is not an object`);
   const result = convertResult(r as unknown as Result, LATEST_VERSION);
   return { ...result, cniVersion: typeof r.cniVersion === 'string' ? r.cniVersion : LATEST_VERSION };
 }
