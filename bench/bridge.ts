@@ -29,6 +29,8 @@ function conf(impl: Impl, dataDir: string) {
 }
 
 const nsPath = (ns: string) => `/run/netns/${ns}`;
+/** Both implementations attach to the same container namespaces, each under its own interface name. */
+const ifNameOf = (impl: Impl) => `eth${IMPLS.indexOf(impl)}`;
 
 /** Runs inside the throwaway host namespace: attaches, measures, detaches; prints JSON. */
 async function worker(): Promise<void> {
@@ -37,7 +39,7 @@ async function worker(): Promise<void> {
   const made: string[] = [];
   const newNs = (name: string) => { execFileSync('ip', ['netns', 'add', name]); made.push(name); return name; };
   const call = (impl: Impl, command: string, id: string, ns: string) =>
-    timeExec(join(impl.bin, 'bridge'), [], cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: nsPath(ns), CNI_IFNAME: 'eth0', CNI_PATH: impl.bin }), JSON.stringify(conf(impl, dataDir)));
+    timeExec(join(impl.bin, 'bridge'), [], cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin }), JSON.stringify(conf(impl, dataDir)));
   const out: Record<string, Record<number, { add: number[]; del: number[] }>> = {};
   try {
     let attached = 0;
@@ -66,7 +68,7 @@ async function worker(): Promise<void> {
     const rss: Record<string, number> = {};
     const ns = newNs(`${prefix}-rss`);
     for (const impl of IMPLS) {
-      const env = (command: string) => cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: 'rss', CNI_NETNS: nsPath(ns), CNI_IFNAME: 'eth0', CNI_PATH: impl.bin });
+      const env = (command: string) => cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: 'rss', CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin });
       rss[impl.name] = peakRssKb(join(impl.bin, 'bridge'), [], env('ADD'), JSON.stringify(conf(impl, dataDir)));
       await timeExec(join(impl.bin, 'bridge'), [], env('DEL'), JSON.stringify(conf(impl, dataDir)));
     }

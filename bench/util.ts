@@ -1,5 +1,5 @@
 /** Shared benchmark helpers: clean-env process timing, medians, tables. Never used by tests. */
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..');
@@ -29,8 +29,9 @@ export function timeExec(cmd: string, args: string[], env: Record<string, string
 
 /** Peak RSS of one run, via GNU time's %M (kB). */
 export function peakRssKb(cmd: string, args: string[], env: Record<string, string>, input = ''): number {
-  const out = execFileSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, input, encoding: 'utf8', stdio: ['pipe', 'ignore', 'pipe'] });
-  return Number(out.trim().split('\n').pop());
+  // GNU time prints %M on stderr after the program's own stderr: its last line.
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, input, encoding: 'utf8' });
+  return Number(r.stderr.trim().split('\n').pop());
 }
 
 export function median(xs: readonly number[]): number {

@@ -3,8 +3,8 @@
  * addresses and routes from IPAM, the gateway on the bridge.
  * ADD undoes every step it made when a later one fails; DEL always finishes (STYLE.md §7).
  */
-import { createHash } from 'node:crypto';
 import { CniError, ErrCode } from '../cni/errors.js';
+import { stableHash } from '../cni/hash.js';
 import { parseIP, parsePrefix } from '../cni/ip.js';
 import type { Handlers, PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
@@ -29,7 +29,7 @@ function checkArgs(args: ReadonlyMap<string, string>): void {
 }
 
 function attachmentHash(ctx: PluginContext): string {
-  return createHash('sha256').update(`${ctx.containerId}\0${ctx.ifName}`).digest('hex');
+  return stableHash(`${ctx.containerId}\0${ctx.ifName}`);
 }
 
 function loadConf(ctx: PluginContext): BridgeConf {
@@ -58,7 +58,7 @@ async function ensureBridge(host: Netlink, conf: BridgeConf): Promise<{ link: Li
     try {
       // The MAC is pinned at creation: a bridge without one takes the lowest port MAC and changes
       // with port churn (and ends as 00:00:00:00:00:00 with no ports).
-      await host.createBridge(conf.bridge, { mtu: conf.mtu, mac: bridgeMacFor(createHash('sha256').update(conf.bridge).digest('hex')), vlanFiltering: (conf.vlan ?? 0) > 0 });
+      await host.createBridge(conf.bridge, { mtu: conf.mtu, mac: bridgeMacFor(stableHash(conf.bridge)), vlanFiltering: (conf.vlan ?? 0) > 0 });
       created = true;
     } catch (err) {
       if (!isExists(err)) {
@@ -88,7 +88,7 @@ async function ensureGatewayLink(host: Netlink, bridge: LinkInfo, conf: BridgeCo
   const name = `${conf.bridge}.${conf.vlan}`;
   const existing = await host.getLink(name);
   if (existing) return existing;
-  const peer = `vb${createHash('sha256').update(name).digest('hex').slice(0, 10)}`;
+  const peer = `vb${stableHash(name).slice(0, 10)}`;
   try {
     await host.createVeth(name, { name: peer }, { mtu: conf.mtu });
   } catch (err) {

@@ -19,7 +19,7 @@ export interface Ipam {
 
 function realpathOrUndefined(path: string): string | undefined {
   try {
-    return realpathSync(path);
+    return realpathSync.native(path); // one syscall; the JS realpath lstat()s every component
   } catch {
     return undefined;
   }

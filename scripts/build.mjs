@@ -77,8 +77,9 @@ async function bundle() {
       external: ['koffi', 'node-gyp-build'],
       plugins: [directNativeNetlink],
       // ESM dependencies (yargs 18) read import.meta.url, which is empty in a CommonJS bundle.
-      define: { 'import.meta.url': '__berthImportMetaUrl' },
-      banner: { js: "#!/usr/bin/env node\nvar __berthImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
+      // Computed on first read only: pathToFileURL costs milliseconds that a plugin call never needs.
+      define: { 'import.meta.url': '__berthImportMeta.url' },
+      banner: { js: "#!/usr/bin/env node\nvar __berthImportMeta = { get url() { return require('url').pathToFileURL(__filename).href; } };" },
       logLevel: 'warning',
     });
     const temp = `${outfile}.${process.pid}.tmp`;
