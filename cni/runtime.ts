@@ -10,15 +10,36 @@
  * await checkNetworkList(list, rt, opts);
  * await delNetworkList(list, rt, opts);
  */
+import { readFile } from 'node:fs/promises';
 import { CniError, ErrCode, toCniError } from './errors.js';
 import { execPlugin, findPlugin, type ExecOptions } from './invoke.js';
-import { buildGcConfig, buildPluginConfig, buildStatusConfig, validateRuntimeConf, type NetworkConfigList, type PluginConf, type RuntimeConf } from './conflist.js';
+import { buildGcConfig, buildPluginConfig, buildStatusConfig, parseConfList, validateRuntimeConf, type NetworkConfigList, type PluginConf, type RuntimeConf } from './conflist.js';
 import { DEFAULT_CACHE_DIR, deleteCacheEntry, listCachedAttachments, readCacheEntry, renderCacheEntry, writeCacheEntry, type CacheEntry } from './cache.js';
 import type { Attachment, Result } from './types.js';
 import { compareVersions, convertResult, parseResult } from './version.js';
 
 export { parseConfList, type NetworkConfigList, type PluginConf, type RuntimeConf } from './conflist.js';
 export { DEFAULT_CACHE_DIR, listCachedAttachments, type CacheEntry } from './cache.js';
+
+/**
+ * Reads and parses a `.conflist` (or single-plugin `.conf`) file.
+ * @throws {CniError} ErrCode.IOFailure (5) when it cannot be read; else as parseConfList, the message
+ *   naming the file
+ */
+export async function loadConfList(path: string): Promise<NetworkConfigList> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new CniError(ErrCode.IOFailure, `cannot read network configuration ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return parseConfList(text);
+  } catch (err) {
+    const e = toCniError(err);
+    throw new CniError(e.code, `cannot load network configuration ${JSON.stringify(path)}: ${e.message}`, e.details);
+  }
+}
 
 /** Where plugins and the cache are. */
 export interface RuntimeOptions {
@@ -123,6 +144,7 @@ async function delPlugins(list: NetworkConfigList, plugins: readonly PluginConf[
  */
 export async function addNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts: RuntimeOptions): Promise<Result> {
   validateRuntimeConf(rt, true);
+  if (list.plugins.length === 0) throw new CniError(ErrCode.InvalidNetworkConfig, `cannot add ${attachmentName(list, rt)}: the list has no plugins`);
   const action = `cannot add ${attachmentName(list, rt)}`;
   let result: Result | undefined;
   for (let i = 0; i < list.plugins.length; i++) {

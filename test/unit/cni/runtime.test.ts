@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addNetworkList, checkNetworkList, delNetworkList, gcNetworkList, getCachedResult, listCachedAttachments, parseConfList, statusNetworkList, type RuntimeConf } from '../../../cni/runtime';
+import { addNetworkList, checkNetworkList, delNetworkList, gcNetworkList, getCachedResult, listCachedAttachments, loadConfList, parseConfList, statusNetworkList, type RuntimeConf } from '../../../cni/runtime';
 import { CniError } from '../../../cni/errors';
 import { clearFakeCalls, readFakeCalls, writeFakePlugins } from '../../fakes/cni-plugin';
 
@@ -219,6 +219,17 @@ test('addNetworkList() reports an unwritable cache with code 5 and undoes the AD
   assert.is(e.code, 5);
   assert.match(e.message, /^cannot add "c1" \("eth0"\) on network "web": cannot write cached result in ".*cache": /);
   assert.equal(readFakeCalls(bin).map((c) => `${c.env.CNI_COMMAND} ${c.type}`), ['ADD first', 'ADD second', 'DEL second', 'DEL first']);
+}));
+
+test('loadConfList() reads a file and names it in errors', () => withEnv(async ({ bin }) => {
+  const file = join(bin, '10-web.conflist');
+  writeFileSync(file, listText('1.0.0', THREE));
+  assert.is((await loadConfList(file)).plugins.length, 3);
+  const missing = await cniErrorOf(loadConfList(join(bin, 'nope.conflist')));
+  assert.equal([missing.code, missing.message], [5, `cannot read network configuration ${JSON.stringify(join(bin, 'nope.conflist'))}: ENOENT`]);
+  writeFileSync(file, '{"name":"web","cniVersion":"1.0.0"}');
+  const bad = await cniErrorOf(loadConfList(file));
+  assert.equal([bad.code, bad.message], [7, `cannot load network configuration ${JSON.stringify(file)}: invalid network configuration list: "plugins" must be a list`]);
 }));
 
 test.run();
