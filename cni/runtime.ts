@@ -3,7 +3,7 @@
  * `netctl`, the runtime shim and integration tests.
  *
  * @example
- * const list = parseConfList(await readFile('/etc/cni/net.d/10-web.conflist', 'utf8'));
+ * const list = await loadConfList('/etc/cni/net.d/10-web.conflist');
  * const opts = { cniPath: ['/opt/cni/bin'], cacheDir: '/var/lib/cni' };
  * const rt = { containerId: 'c1', netns: '/run/netns/c1', ifName: 'eth0', capabilityArgs: { portMappings: [] } };
  * const result = await addNetworkList(list, rt, opts);
@@ -121,6 +121,8 @@ async function cachedResult(list: NetworkConfigList, rt: RuntimeConf, cacheDir: 
 async function delPlugins(list: NetworkConfigList, plugins: readonly PluginConf[], rt: RuntimeConf, prevResult: Result | undefined,
   opts: RuntimeOptions): Promise<Array<{ plugin: PluginConf; err: unknown }>> {
   const failures: Array<{ plugin: PluginConf; err: unknown }> = [];
+  // DEL got prevResult in 0.4.0 (libcni sends none below).
+  if (compareVersions(list.cniVersion, '0.4.0') < 0) prevResult = undefined;
   for (const plugin of [...plugins].reverse()) {
     try {
       await runOne('DEL', list, plugin, rt, prevResult, opts);
@@ -136,7 +138,7 @@ async function delPlugins(list: NetworkConfigList, plugins: readonly PluginConf[
  * plugin's result as `prevResult`, then caches the final result for DEL and CHECK.
  *
  * When a plugin fails, the plugins already run, the failed one included, get DEL in reverse order
- * (with the last good result as `prevResult`) before the error is thrown, so a failed ADD leaves
+ * (with the last good result as `prevResult` from 0.4.0) before the error is thrown, so a failed ADD leaves
  * nothing behind. libcni leaves this to its caller; the spec expects the runtime to do it.
  * @returns the final result, in the list's cniVersion
  * @throws {CniError} with the failing plugin's code, its message prefixed by the attachment and
@@ -144,8 +146,8 @@ async function delPlugins(list: NetworkConfigList, plugins: readonly PluginConf[
  */
 export async function addNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts: RuntimeOptions): Promise<Result> {
   validateRuntimeConf(rt, true);
-  if (list.plugins.length === 0) throw new CniError(ErrCode.InvalidNetworkConfig, `cannot add ${attachmentName(list, rt)}: the list has no plugins`);
   const action = `cannot add ${attachmentName(list, rt)}`;
+  if (list.plugins.length === 0) throw new CniError(ErrCode.InvalidNetworkConfig, `${action}: the list has no plugins`);
   let result: Result | undefined;
   for (let i = 0; i < list.plugins.length; i++) {
     const plugin = list.plugins[i];

@@ -122,6 +122,13 @@ test('delNetworkList() runs the plugins in reverse with the cached result, then 
   assert.equal(readFakeCalls(bin).map((c) => 'prevResult' in c.conf), [false, false, false]);
 }));
 
+test('addNetworkList() undoes a failed 0.3.1 ADD without prevResult (DEL had none before 0.4.0)', () => withEnv(async ({ bin, opts }) => {
+  const plugins = [THREE[0], { type: 'second', fake: { fail: { code: 11, msg: 'busy' }, failOn: ['ADD'] } }];
+  assert.is((await cniErrorOf(addNetworkList(parseConfList(listText('0.3.1', plugins)), RT, opts))).code, 11);
+  const dels = readFakeCalls(bin).filter((c) => c.env.CNI_COMMAND === 'DEL');
+  assert.equal(dels.map((c) => [c.type, 'prevResult' in c.conf]), [['second', false], ['first', false]]);
+}));
+
 test('delNetworkList() sends no prevResult below 0.4.0', () => withEnv(async ({ bin, opts }) => {
   const list = parseConfList(listText('0.3.1', THREE.slice(0, 1)));
   await addNetworkList(list, RT, opts);
