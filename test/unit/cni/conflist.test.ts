@@ -2,6 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildGcConfig, buildPluginConfig, buildStatusConfig, parseConfList, selectListVersion, selectRuntimeConfig, validateRuntimeConf } from '../../../cni/conflist';
 import { CniError } from '../../../cni/errors';
+import { isSupportedVersion } from '../../../cni/version';
+import { Gen, prng } from '../../helpers/prng';
 
 function codeOf(fn: () => unknown): { code: number; msg: string } {
   try {
@@ -118,6 +120,34 @@ test('validateRuntimeConf() names the bad container id, interface, netns or CNI_
   assert.equal(codeOf(() => validateRuntimeConf({ ...ok, netns: '' }, true)), { code: 4, msg: 'invalid runtime configuration: netns is required' });
   assert.equal(codeOf(() => validateRuntimeConf({ ...ok, args: [['A=B', '1']] }, true)).code, 4);
   assert.equal(codeOf(() => validateRuntimeConf({ ...ok, args: [['A', '1;B=2']] }, true)).code, 4);
+});
+
+test('parseConfList() on 3000 random lists either parses or throws a CniError with code 1, 6 or 7; built configs keep name and version', () => {
+  const g = new Gen(prng(7));
+  for (let i = 0; i < 3000; i++) {
+    const raw: Record<string, unknown> = { cniVersion: '1.0.0', name: 'web', plugins: [{ type: 'bridge', capabilities: { ips: true } }, { type: 'portmap' }] };
+    for (let k = g.int(4); k > 0; k--) {
+      const key = g.pick(['cniVersion', 'cniVersions', 'name', 'plugins', 'disableCheck', 'disableGC', 'type', g.string(4)]);
+      if (g.chance(0.3)) delete raw[key];
+      else raw[key] = key === 'plugins' && g.chance(0.6) ? Array.from({ length: g.int(3) }, () => (g.chance(0.6) ? { type: g.string(6), capabilities: g.value() } : g.value())) : g.value();
+    }
+    let text = JSON.stringify(raw);
+    if (g.chance(0.1)) text = text.slice(0, g.int(text.length));
+    let list;
+    try {
+      list = parseConfList(text);
+    } catch (err) {
+      assert.instance(err, CniError, text);
+      assert.ok([1, 6, 7].includes((err as CniError).code), `${text}: code ${(err as CniError).code}`);
+      assert.ok((err as CniError).message !== '', text);
+      continue;
+    }
+    assert.ok(isSupportedVersion(list.cniVersion) && list.plugins.length > 0, text);
+    for (const plugin of list.plugins) {
+      const conf = buildPluginConfig(list, plugin, { capabilityArgs: { ips: ['192.0.2.9/24'] } });
+      assert.equal([conf.name, conf.cniVersion, conf.type], [list.name, list.cniVersion, plugin.type], text);
+    }
+  }
 });
 
 test.run();
