@@ -63,7 +63,7 @@ async function ensureBridge(host: Netlink, conf: BridgeConf): Promise<{ link: Li
     } catch (err) {
       if (!isExists(err)) {
         if (err instanceof KernelError && (conf.vlan ?? 0) > 0 && (err.errno === 'EOPNOTSUPP' || err.errno === 'EINVAL'))
-          throw new CniError(ErrCode.KernelFailure, `cannot create bridge ${JSON.stringify(conf.bridge)} with VLAN filtering: the kernel refused it (${err.errno})`);
+          throw new CniError(ErrCode.UnsupportedField, `cannot create bridge ${JSON.stringify(conf.bridge)} with VLAN filtering for "vlan": this kernel does not support bridge VLAN filtering (${err.errno})`);
         throw err;
       }
     }

@@ -292,4 +292,36 @@ it('unknown CNI_ARGS keys are refused unless IgnoreUnknown is set', async () => 
   });
 });
 
+/** Whether this kernel has bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING), probed in a throwaway netns. */
+async function kernelHasVlanFiltering(): Promise<boolean> {
+  return withNetns(1, async (ns) => {
+    try { sh('ip', ['-n', ns, 'link', 'add', 'probe0', 'type', 'bridge', 'vlan_filtering', '1']); return true; } catch { return false; }
+  });
+}
+
+it('vlan: a VLAN-filtering bridge with an untagged PVID port and the gateway on <bridge>.<vlan>, or a clean refusal where the kernel lacks it', async () => {
+  const supported = await kernelHasVlanFiltering();
+  await withHost(async (net, c1, c2) => {
+    const c = conf(net, { vlan: 42 });
+    const r = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), c);
+    if (!supported) {
+      assert.is(r.json.code, 2, r.stdout);
+      assert.match(r.json.msg, /this kernel does not support bridge VLAN filtering \(EOPNOTSUPP\)$/);
+      assert.is(linkOf(net.host, net.br), undefined, 'no half-made bridge');
+      assert.is(linkOf(c1, 'eth0'), undefined);
+      assert.equal(leaseFiles(net), []);
+      return;
+    }
+    assert.is(r.code, 0, r.stdout);
+    await runPluginIn(net.host, 'bridge', env('ADD', 'c2', c2), c);
+    assert.is(linkOf(net.host, net.br).linkinfo.info_data.vlan_filtering, 1);
+    const vlans = JSON.parse(sh('ip', ['netns', 'exec', net.host, 'bridge', '-j', 'vlan', 'show', 'dev', r.json.interfaces[1].name]));
+    const port = vlans[0].vlans.find((v: any) => v.vlan === 42);
+    assert.ok(port && port.flags.includes('PVID') && port.flags.includes('Egress Untagged'), JSON.stringify(vlans));
+    assert.equal(addrsOf(net.host, `${net.br}.42`).filter((a) => !a.startsWith('fe80')), ['10.250.0.1/24']);
+    assert.is((await runIn(c1, 'ping', ['-c', '1', '-W', '2', '10.250.0.1'])).code, 0);
+    assert.is((await runIn(c1, 'ping', ['-c', '1', '-W', '2', '10.250.0.3'])).code, 0);
+  }, 2);
+});
+
 bridge.run();
