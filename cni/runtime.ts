@@ -19,7 +19,7 @@ import type { Attachment, Result } from './types.js';
 import { compareVersions, convertResult, parseResult } from './version.js';
 
 export { parseConfList, type NetworkConfigList, type PluginConf, type RuntimeConf } from './conflist.js';
-export { DEFAULT_CACHE_DIR, listCachedAttachments, type CacheEntry } from './cache.js';
+export { decodeCachedConfig, DEFAULT_CACHE_DIR, listCachedAttachments, type CacheEntry } from './cache.js';
 
 /**
  * Reads and parses a `.conflist` (or single-plugin `.conf`) file.
