@@ -12,8 +12,15 @@
  * Berth writes atomically where the reference does not: a lease is written to a temporary file,
  * fsync'ed, then hard-linked to its name (link() fails with EEXIST when the address is taken, so it
  * never clobbers) and the temporary name unlinked; no lease file is ever seen half-written.
+ *
+ * Berth adds one thing the reference ignores: `.berth-index/<containerID>@<ifname>`, the addresses
+ * of an attachment, one a line. It is a hint that spares DEL, CHECK and ADD a read of every lease:
+ * it is trusted only when every address it names is a lease file holding that attachment, else the
+ * caller reads all leases as the reference does (e.g. after the reference made or removed leases).
+ * The reference's directory walk reads these files too but never matches them (their content is not
+ * `id\r\nifname`, their names are not addresses).
  */
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockFile, type FileLock } from '../kernel/flock.js';
 import type { Attachment, Lease, Store } from './store.js';
@@ -23,6 +30,8 @@ export const LOCK_FILE = 'lock';
 /** Berth's temporary files; one name each, reused, since writers are serialised by the lock. */
 const LEASE_TMP = '.berth-lease.tmp';
 const CURSOR_TMP = '.berth-cursor.tmp';
+const INDEX_TMP = '.berth-index.tmp';
+export const INDEX_DIR = '.berth-index';
 
 /** Names that can be leases: an address (IPv4 digits and dots, or IPv6 hex and colons, maybe a dotted tail). */
 const LEASE_NAME = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
@@ -42,6 +51,27 @@ export function renderLeaseContent(holder: Required<Attachment>): string {
 
 function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Reads a small file with one open/read/close (readFileSync adds an fstat), or undefined when absent. */
+const readBuf = Buffer.alloc(4096);
+function readSmall(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    let n = readSync(fd, readBuf, 0, readBuf.length, 0);
+    if (n < readBuf.length) return readBuf.toString('utf8', 0, n);
+    const parts = [Buffer.from(readBuf)];
+    while ((n = readSync(fd, readBuf)) > 0) parts.push(Buffer.from(readBuf.subarray(0, n)));
+    return Buffer.concat(parts).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function writeAndSync(path: string, text: string, mode: number): void {
@@ -99,25 +129,20 @@ export class DiskStore implements Store {
   leases(): Lease[] {
     const out: Lease[] = [];
     for (const ip of this.leaseNames()) {
-      let text: string;
+      let text: string | undefined;
       try {
-        text = readFileSync(join(this.dir, ip), 'utf8');
+        text = readSmall(join(this.dir, ip));
       } catch {
-        continue; // a directory of that name, or gone meanwhile (the reference skips it too)
+        continue; // a directory of that name (the reference skips it too)
       }
-      const holder = parseLeaseContent(text);
+      const holder = text === undefined ? undefined : parseLeaseContent(text);
       if (holder) out.push({ ip, ...holder });
     }
     return out;
   }
 
   lastReserved(setIndex: number): string | undefined {
-    try {
-      return readFileSync(join(this.dir, `${LAST_RESERVED_PREFIX}${setIndex}`), 'utf8').trim();
-    } catch (err) {
-      if (errno(err) === 'ENOENT') return undefined;
-      throw err;
-    }
+    return readSmall(join(this.dir, `${LAST_RESERVED_PREFIX}${setIndex}`))?.trim();
   }
 
   setLastReserved(setIndex: number, ip: string): void {
@@ -134,7 +159,70 @@ export class DiskStore implements Store {
 
   /** Removes temporary files a killed Berth process may have left. */
   removeLeftovers(): void {
-    for (const name of [LEASE_TMP, CURSOR_TMP]) this.release(name);
+    for (const name of [LEASE_TMP, CURSOR_TMP, INDEX_TMP]) this.release(name);
+  }
+
+  private indexPath(holder: Required<Attachment>): string {
+    return join(this.dir, INDEX_DIR, `${holder.containerId}@${holder.ifname}`);
+  }
+
+  /**
+   * The leases of `holder` according to its index file, when every one of them checks out (the
+   * file exists and holds exactly this attachment); undefined when there is no index or it is stale.
+   */
+  indexedLeases(holder: Required<Attachment>): Lease[] | undefined {
+    try {
+      const text = readSmall(this.indexPath(holder));
+      if (text === undefined) return undefined;
+      const out: Lease[] = [];
+      for (const ip of text.split('\n').filter((l) => l !== '')) {
+        if (!LEASE_NAME.test(ip)) return undefined;
+        const content = readSmall(join(this.dir, ip));
+        const held = content === undefined ? undefined : parseLeaseContent(content);
+        if (held?.containerId !== holder.containerId || held.ifname !== holder.ifname) return undefined;
+        out.push({ ip, ...held });
+      }
+      return out;
+    } catch {
+      return undefined; // unreadable: not a hint to trust
+    }
+  }
+
+  /** True when `holder` has an index file, valid or not. */
+  hasIndex(holder: Required<Attachment>): boolean {
+    return readSmall(this.indexPath(holder)) !== undefined;
+  }
+
+  /** Records the addresses of `holder` (written whole by rename; a hint, so not fsync'ed). */
+  writeIndex(holder: Required<Attachment>, ips: readonly string[]): void {
+    mkdirSync(join(this.dir, INDEX_DIR), { recursive: true, mode: 0o755 });
+    const tmp = join(this.dir, INDEX_TMP);
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, ips.map((ip) => `${ip}\n`).join(''));
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.indexPath(holder));
+  }
+
+  dropIndex(holder: Required<Attachment>): void {
+    this.release(join(INDEX_DIR, `${holder.containerId}@${holder.ifname}`));
+  }
+
+  /** The attachments that have index files. */
+  indexedAttachments(): Array<Required<Attachment>> {
+    let names: string[];
+    try {
+      names = readdirSync(join(this.dir, INDEX_DIR));
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return [];
+      throw err;
+    }
+    return names.flatMap((name) => {
+      const at = name.indexOf('@');
+      return at > 0 ? [{ containerId: name.slice(0, at), ifname: name.slice(at + 1) }] : [];
+    });
   }
 }
 

@@ -52,7 +52,13 @@ async function add(ctx: PluginContext, ipam: Record<string, unknown> | undefined
   let ips;
   try {
     const store = openDiskStore(conf.dataDir, conf.network);
-    ips = store.withLock((s) => allocateAll(s, conf.rangeSets, holder, conf.requested, s.leases()));
+    ips = store.withLock((s) => {
+      // Without an index file the attachment holds nothing Berth gave it: no need to read every lease.
+      const known = s.indexedLeases(holder) ?? (s.hasIndex(holder) ? s.leases() : []);
+      const got = allocateAll(s, conf.rangeSets, holder, conf.requested, known);
+      s.writeIndex(holder, got.map((c) => c.address.slice(0, c.address.indexOf('/'))));
+      return got;
+    });
   } catch (err) {
     throw storeError('reserve an address', dir, err);
   }
@@ -68,8 +74,10 @@ async function del(ctx: PluginContext, ipam: Record<string, unknown> | undefined
   const dir = leaseDir(ctx, ipam);
   if (!existsSync(dir)) return; // nothing was ever leased here; DEL succeeds (SPEC.md "DEL")
   try {
+    const holder = { containerId: ctx.containerId, ifname: ctx.ifName };
     new DiskStore(dir).withLock((s) => {
-      for (const lease of leasesOf(s.leases(), { containerId: ctx.containerId, ifname: ctx.ifName })) s.release(lease.ip);
+      for (const lease of s.indexedLeases(holder) ?? leasesOf(s.leases(), holder)) s.release(lease.ip);
+      s.dropIndex(holder);
     });
   } catch (err) {
     throw storeError('release the addresses of ' + JSON.stringify(ctx.containerId), dir, err);
@@ -82,7 +90,7 @@ async function check(ctx: PluginContext, ipam: Record<string, unknown> | undefin
   const holder = { containerId: ctx.containerId, ifname: ctx.ifName };
   let mine: Lease[] = [];
   try {
-    if (existsSync(dir)) mine = new DiskStore(dir).withLock((s) => leasesOf(s.leases(), holder));
+    if (existsSync(dir)) mine = new DiskStore(dir).withLock((s) => s.indexedLeases(holder) ?? leasesOf(s.leases(), holder));
   } catch (err) {
     throw storeError('read the leases', dir, err);
   }
@@ -121,6 +129,8 @@ async function gc(ctx: PluginContext, ipam: Record<string, unknown> | undefined)
         ctx.log.debug(`GC releases ${lease.ip} of ${lease.containerId}/${lease.ifname ?? ''}`);
         s.release(lease.ip);
       }
+      const validKeys = new Set(valid.map((a) => `${a.containerId}@${a.ifname}`));
+      for (const a of s.indexedAttachments()) if (!validKeys.has(`${a.containerId}@${a.ifname}`)) s.dropIndex(a);
       s.removeLeftovers();
     });
   } catch (err) {

@@ -13,7 +13,7 @@ const netconf = (dataDir: string, ipam: object) => ({ cniVersion: '1.0.0', name:
 function leasesIn(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const name of readdirSync(dir)) {
-    if (name === 'lock' || name.startsWith('last_reserved_ip.')) continue;
+    if (name === 'lock' || name === '.berth-index' || name.startsWith('last_reserved_ip.')) continue;
     const text = readFileSync(join(dir, name), 'utf8');
     assert.match(text, /^c\d+\r\neth0$/, `lease ${name} is whole`);
     out.set(name, text);

@@ -1,7 +1,7 @@
 /** dist/bin/host-local through the CNI exec protocol (only CNI_* in its env), against temp dataDirs. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPlugin, withTempDir } from '../../helpers/sandbox';
 
@@ -12,7 +12,9 @@ function call(command: string, conf: object, c: Call = {}) {
   return runPlugin('host-local', env, conf);
 }
 const netconf = (dataDir: string, ipam: object, extra: object = {}) => ({ cniVersion: '1.1.0', name: 'hlnet', type: 'bridge', ipam: { type: 'host-local', dataDir, ...ipam }, ...extra });
-const files = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
+/** The network directory's files, without Berth's attachment index (checked on its own). */
+const files = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f !== '.berth-index').sort() : []);
+const indexOf = (dir: string) => (existsSync(join(dir, '.berth-index')) ? readdirSync(join(dir, '.berth-index')).sort() : []);
 
 test('ADD returns one address per range set with gateway and routes, and writes the reference format', () => withTempDir(async (dir) => {
   const conf = netconf(dir, { ranges: [[{ subnet: '192.0.2.0/24' }], [{ subnet: '2001:db8::/64' }]], routes: [{ dst: '0.0.0.0/0' }, { dst: '::/0' }] });
@@ -27,6 +29,7 @@ test('ADD returns one address per range set with gateway and routes, and writes 
   assert.equal(files(net), ['192.0.2.2', '2001:db8::2', 'last_reserved_ip.0', 'last_reserved_ip.1', 'lock']);
   assert.is(readFileSync(join(net, '192.0.2.2'), 'utf8'), 'ctr1\r\neth0');
   assert.is(readFileSync(join(net, 'last_reserved_ip.1'), 'utf8'), '2001:db8::2');
+  assert.is(readFileSync(join(net, '.berth-index', 'ctr1@eth0'), 'utf8'), '192.0.2.2\n2001:db8::2\n');
 }));
 
 test('ADD answers in the requested version (ips[].version below 1.0.0)', () => withTempDir(async (dir) => {
@@ -103,6 +106,20 @@ test('DEL releases only that (container, ifname), in every range set, and succee
   assert.is((await call('DEL', conf, { id: 'never' })).code, 0);
   assert.is((await call('DEL', netconf(join(dir, 'nodir'), { subnet: '192.0.2.0/24' }))).code, 0);
   assert.not.ok(existsSync(join(dir, 'nodir')));
+  assert.equal(indexOf(join(dir, 'hlnet')), ['a@eth1', 'b@eth0']);
+}));
+
+test('DEL without a usable index reads every lease, as the reference does', () => withTempDir(async (dir) => {
+  const conf = netconf(dir, { subnet: '192.0.2.0/24' });
+  await call('ADD', conf, { id: 'a' });
+  await call('ADD', conf, { id: 'b' });
+  const net = join(dir, 'hlnet');
+  writeFileSync(join(net, '.berth-index', 'a@eth0'), '192.0.2.3\n'); // stale: that lease is b's
+  assert.is((await call('DEL', conf, { id: 'a' })).code, 0);
+  assert.equal(files(net), ['192.0.2.3', 'last_reserved_ip.0', 'lock']);
+  rmSync(join(net, '.berth-index'), { recursive: true });
+  assert.is((await call('DEL', conf, { id: 'b' })).code, 0);
+  assert.equal(files(net), ['last_reserved_ip.0', 'lock']);
 }));
 
 test('DEL succeeds with a broken range config (it only needs the lease directory)', () => withTempDir(async (dir) => {
@@ -140,9 +157,11 @@ test('GC releases every lease whose attachment is not valid (both key spellings)
   assert.is(gc.code, 0, gc.stdout);
   const net = join(dir, 'hlnet');
   assert.equal(files(net).filter((f) => /^[\d:]/.test(f)), ['192.0.2.3', '2001:db8::3']);
+  assert.equal(indexOf(net), ['b@eth0']);
   const gc2 = await runPlugin('host-local', { CNI_COMMAND: 'GC', CNI_PATH: '/nonexistent' }, { ...conf, 'cni.dev/attachments': [] });
   assert.is(gc2.code, 0, gc2.stdout);
   assert.equal(files(net), ['last_reserved_ip.0', 'last_reserved_ip.1', 'lock']);
+  assert.equal(indexOf(net), []);
   const bad = await runPlugin('host-local', { CNI_COMMAND: 'GC', CNI_PATH: '/nonexistent' }, conf);
   assert.is(bad.json.code, 7);
 }));

@@ -1,0 +1,66 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDiskStore, parseLeaseContent, renderLeaseContent } from '../../../ipam/disk-store';
+
+function withStore(fn: (dir: string) => void): void {
+  const root = mkdtempSync(join(tmpdir(), 'berth-ds-'));
+  try {
+    fn(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+const h = (containerId: string, ifname = 'eth0') => ({ containerId, ifname });
+
+test('parseLeaseContent() reads the reference formats, trimmed like Go strings.TrimSpace', () => {
+  assert.equal(parseLeaseContent('abc\r\neth0'), { containerId: 'abc', ifname: 'eth0' });
+  assert.equal(parseLeaseContent('abc\r\neth0\n'), { containerId: 'abc', ifname: 'eth0' });
+  assert.equal(parseLeaseContent('abc'), { containerId: 'abc' });
+  assert.equal(parseLeaseContent(' \n'), undefined);
+  assert.is(renderLeaseContent(h('abc')), 'abc\r\neth0');
+});
+
+test('DiskStore.reserve() creates the lease exclusively, mode 0600, and leaves no temporary file', () => withStore((root) => {
+  const s = openDiskStore(root, 'net');
+  assert.ok(s.reserve('2001:db8::5', h('a')));
+  assert.not.ok(s.reserve('2001:db8::5', h('b')));
+  assert.is(readFileSync(join(root, 'net', '2001:db8::5'), 'utf8'), 'a\r\neth0');
+  assert.is(statSync(join(root, 'net', '2001:db8::5')).mode & 0o777, 0o600);
+  assert.equal(readdirSync(join(root, 'net')), ['2001:db8::5']);
+}));
+
+test('DiskStore.leases() lists address-named files only', () => withStore((root) => {
+  const s = openDiskStore(root, 'net');
+  s.reserve('192.0.2.5', h('a'));
+  writeFileSync(join(root, 'net', '192.0.2.6'), 'old');
+  writeFileSync(join(root, 'net', 'lock'), '');
+  s.setLastReserved(0, '192.0.2.6');
+  mkdirSync(join(root, 'net', '192.0.2.7'));
+  const leases = s.leases().sort((x, y) => x.ip.localeCompare(y.ip));
+  assert.equal(leases, [{ ip: '192.0.2.5', containerId: 'a', ifname: 'eth0' }, { ip: '192.0.2.6', containerId: 'old' }]);
+  assert.is(s.lastReserved(0), '192.0.2.6');
+  assert.is(s.lastReserved(1), undefined);
+  assert.is(readFileSync(join(root, 'net', 'last_reserved_ip.0'), 'utf8'), '192.0.2.6');
+}));
+
+test('DiskStore.indexedLeases() trusts the index only when every lease it names holds the attachment', () => withStore((root) => {
+  const s = openDiskStore(root, 'net');
+  s.reserve('192.0.2.5', h('a'));
+  s.reserve('2001:db8::5', h('a'));
+  assert.is(s.indexedLeases(h('a')), undefined);
+  s.writeIndex(h('a'), ['192.0.2.5', '2001:db8::5']);
+  assert.equal(s.indexedLeases(h('a'))?.map((l) => l.ip), ['192.0.2.5', '2001:db8::5']);
+  assert.equal(s.indexedAttachments(), [h('a')]);
+  s.release('2001:db8::5');
+  s.reserve('2001:db8::5', h('b'));
+  assert.is(s.indexedLeases(h('a')), undefined, 'reused by another attachment');
+  assert.ok(s.hasIndex(h('a')));
+  s.dropIndex(h('a'));
+  assert.not.ok(s.hasIndex(h('a')));
+  s.dropIndex(h('a'));
+}));
+
+test.run();
