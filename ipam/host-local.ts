@@ -7,13 +7,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrCode } from '../cni/errors.js';
+import { contains } from '../cni/ip.js';
 import type { PluginContext, Handlers } from '../cni/skel.js';
 import type { Attachment as CniAttachment, Result } from '../cni/types.js';
 import validate from '../gen/host-local.js';
 import { allocateAll, countFree, leasesOf, selectGarbage } from './allocator.js';
 import { DEFAULT_DATA_DIR, parseHostLocalConf, parseResolvConf, type HostLocalConf } from './config.js';
 import { DiskStore, openDiskStore } from './disk-store.js';
-import { describeRangeSet, rangeFor, tryParseAddress } from './range.js';
+import { describeRangeSet, tryParseAddress } from './range.js';
 import type { Lease } from './store.js';
 
 export type HostLocalCommand = 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS';
@@ -97,11 +98,14 @@ async function check(ctx: PluginContext, ipam: Record<string, unknown> | undefin
   const who = `${JSON.stringify(ctx.containerId)} on ${JSON.stringify(ctx.ifName)}`;
   const mineIps = mine.map((l) => tryParseAddress(l.ip)).filter((ip) => ip !== undefined);
   for (const set of conf.rangeSets)
-    if (!mineIps.some((ip) => rangeFor(set, ip.family, ip.value)))
+    // In a subnet of the set, not necessarily between rangeStart and rangeEnd: the reference hands out
+    // the last IPv6 address, which Berth's default rangeEnd leaves out, and a lease made before a
+    // rangeStart/rangeEnd change is still a lease.
+    if (!mineIps.some((ip) => set.some((r) => contains(r.subnet, ip))))
       throw new CniError(ErrCode.CheckFailed, `cannot find an address of ${who} in range set ${describeRangeSet(set)}`);
   for (const ip of ctx.prevResult?.ips ?? []) {
     const addr = tryParseAddress(ip.address);
-    if (!addr || !conf.rangeSets.some((set) => rangeFor(set, addr.family, addr.value))) continue;
+    if (!addr || !conf.rangeSets.some((set) => set.some((r) => contains(r.subnet, addr)))) continue;
     if (!mineIps.some((m) => m.family === addr.family && m.value === addr.value))
       throw new CniError(ErrCode.CheckFailed, `address ${JSON.stringify(ip.address)} of prevResult is not leased to ${who}`);
   }

@@ -88,6 +88,19 @@ it('reference -> Berth -> reference keeps every lease, continues round-robin and
   assert.equal(leases(net), new Map());
 }));
 
+it('Berth checks and releases a lease the reference gave at the last IPv6 address (outside Berth\'s default rangeEnd)', () => withTempDir(async (dataDir) => {
+  const conf = { cniVersion: '1.0.0', name: 'last6', type: 'bridge', ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '2001:db8::/126' }]] } };
+  const net = join(dataDir, 'last6');
+  assert.equal(addrs(await call('ref', 'ADD', conf, 'r1')), ['2001:db8::2']);
+  assert.equal(addrs(await call('ref', 'ADD', conf, 'r2')), ['2001:db8::3']);
+  const check = await call('berth', 'CHECK', conf, 'r2', { prevResult: { cniVersion: '1.0.0', ips: [{ address: '2001:db8::3/126' }] } });
+  assert.is(check.code, 0, check.stdout);
+  const full = await call('berth', 'ADD', conf, 'b1');
+  assert.is(full.json.code, 100);
+  assert.is((await call('berth', 'DEL', conf, 'r2')).code, 0);
+  assert.equal([...leases(net).keys()], ['2001:db8::2']);
+}));
+
 it('the reference and Berth running at once on one network share the lock: 40 parallel ADDs, 40 distinct addresses', () => withTempDir(async (dataDir) => {
   const conf = netconf(dataDir);
   const results = await Promise.all(Array.from({ length: 40 }, (_, i) => call(i % 2 ? 'ref' : 'berth', 'ADD', conf, `m${i}`)));
