@@ -134,3 +134,42 @@ export function runPluginIn(hostNs: string, plugin: string, env: Record<string, 
 export function runIn(ns: string, cmd: string, args: string[]): Promise<RunResult> {
   return run('ip', ['netns', 'exec', ns, cmd, ...args]);
 }
+
+/**
+ * Starts a one-connection TCP server in `ns` on `port`, runs `connect()` (which should make a
+ * client connect to it), and returns the source address the server saw ("" if none came in 3 s).
+ * The server is a child process this helper started and kills by PID.
+ */
+export async function sourceSeenBy(ns: string, port: number, connect: () => Promise<unknown>): Promise<string> {
+  const script = `const s=require('net').createServer(c=>{process.stdout.write('peer '+c.remoteAddress.replace(/^::ffff:/,'')+'\\n');c.end();s.close();});s.listen(${port},'::',()=>process.stdout.write('ready\\n'));setTimeout(()=>process.exit(0),3000);`;
+  const server = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { env: { PATH: process.env.PATH ?? '' } });
+  let out = '';
+  try {
+    await new Promise<void>((resolveReady, reject) => {
+      server.stdout.on('data', (c) => { out += c; if (out.includes('ready')) resolveReady(); });
+      server.on('error', reject);
+      server.on('close', () => resolveReady());
+    });
+    await connect();
+    await new Promise<void>((resolveDone) => {
+      if (server.exitCode !== null || out.includes('peer ')) return resolveDone();
+      server.on('close', () => resolveDone());
+      server.stdout.on('data', () => { if (out.includes('peer ')) resolveDone(); });
+    });
+    return /peer (\S+)/.exec(out)?.[1] ?? '';
+  } finally {
+    if (server.exitCode === null && server.pid) process.kill(server.pid, 'SIGKILL');
+  }
+}
+
+/** Joins `host` and a new "outside" netns by a veth: host 198.51.100.1/24, outside 198.51.100.2/24 (and 2001:db8:51::1/2). */
+export function connectOutside(host: string, outside: string): void {
+  const [h, o] = [`${RUN_PREFIX}ho`, `${RUN_PREFIX}oh`];
+  sh('ip', ['-n', host, 'link', 'add', h, 'type', 'veth', 'peer', 'name', o, 'netns', outside]);
+  sh('ip', ['-n', host, 'addr', 'add', '198.51.100.1/24', 'dev', h]);
+  sh('ip', ['-n', host, 'addr', 'add', '2001:db8:51::1/64', 'dev', h, 'nodad']);
+  sh('ip', ['-n', host, 'link', 'set', h, 'up']);
+  sh('ip', ['-n', outside, 'addr', 'add', '198.51.100.2/24', 'dev', o]);
+  sh('ip', ['-n', outside, 'addr', 'add', '2001:db8:51::2/64', 'dev', o, 'nodad']);
+  sh('ip', ['-n', outside, 'link', 'set', o, 'up']);
+}
