@@ -1,0 +1,195 @@
+/**
+ * Applies per-attachment element changes: read ownership back from the kernel, keep Berth's record
+ * on disk, and change nftables in one transaction. All under one flock per state directory, so
+ * concurrent plugin processes (bridge and portmap, many containers) never interleave.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CniError, ErrCode } from '../cni/errors.js';
+import type { Attachment } from '../cni/types.js';
+import { lockFile } from '../kernel/flock.js';
+import { NftError, type Nft } from '../kernel/nft.js';
+import { FEATURE_SETS, familyOfSet, TABLE, type Feature } from './layout.js';
+import { attachmentTag, parseElementComment, parseTag, renderGetElement, renderTransaction, sameElement, type Element } from './render.js';
+import { deleteRecord, listRecords, readRecord, writeRecord, type AttachmentRecord } from './records.js';
+
+export interface AttachmentRef {
+  network: string;
+  containerId: string;
+  ifName: string;
+  stateDir: string;
+}
+
+async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(stateDir, { recursive: true });
+  const lock = lockFile(join(stateDir, 'lock'));
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
+
+/** The tag (comment) of the element with this key in the kernel, or undefined when there is none. */
+export async function ownerOf(nft: Nft, el: Pick<Element, 'set' | 'key'>): Promise<string | undefined> {
+  const out = await nft.read(renderGetElement(el));
+  return out === undefined ? undefined : parseElementComment(out);
+}
+
+/** 'container "c1" (interface "eth0" on network "web")' for a tag, for conflict messages. */
+export function describeOwner(tag: string): string {
+  const t = parseTag(tag);
+  return t ? `container ${JSON.stringify(t.containerId)} (interface ${JSON.stringify(t.ifName)} on network ${JSON.stringify(t.network)})` : `owner ${JSON.stringify(tag)}`;
+}
+
+export interface AddRequest {
+  /** The features this call sets; the attachment's elements of other features stay as they are. */
+  features: readonly Feature[];
+  elements: readonly Element[];
+  data?: Partial<Record<Feature, unknown>>;
+  /** The schema to ensure in the same transaction (layout.ts renderSchema). */
+  schema: string;
+  /** Extra nft commands for the same transaction (network-owned elements such as isolation). */
+  extra?: string;
+}
+
+/**
+ * Sets an attachment's elements of `req.features` to exactly `req.elements`, in one transaction.
+ * An element of the same key owned by another attachment is taken over (its address was reused
+ * after a leak), unless it is `exclusive` (host ports): then ADD fails with code 106.
+ * @throws {CniError} 106 on a conflict; {NftError} 107 when nftables refuses the transaction
+ */
+export async function addAttachment(nft: Nft, ref: AttachmentRef, req: AddRequest): Promise<void> {
+  await withLock(ref.stateDir, async () => {
+    const old = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
+    const tag = old?.tag ?? attachmentTag(ref.network, ref.containerId, ref.ifName);
+    const touched = (e: Element) => req.features.includes(e.feature);
+    for (let i = 0; i < req.elements.length; i++) {
+      const el = req.elements[i];
+      if (el.exclusive && req.elements.findIndex((o) => sameElement(o, el)) !== i)
+        throw new CniError(ErrCode.PortConflict, `cannot map ${el.what ?? el.key}: it appears twice in the request`);
+    }
+    const deletes: Element[] = [];
+    for (const el of old?.elements.filter(touched) ?? []) {
+      if (req.elements.some((n) => sameElement(n, el))) continue;
+      if ((await ownerOf(nft, el)) === tag) deletes.push(el); // dropped from this attachment since the last ADD
+    }
+    for (const el of req.elements) {
+      const owner = await ownerOf(nft, el);
+      if (owner === undefined) continue;
+      if (owner !== tag && el.exclusive)
+        throw new CniError(ErrCode.PortConflict, `cannot map ${el.what ?? el.key}: already mapped for ${describeOwner(owner)}`);
+      deletes.push(el); // ours (refresh, a map value may have changed) or a leaked owner's: replace
+    }
+    const rec: AttachmentRecord = {
+      version: 1, network: ref.network, containerId: ref.containerId, ifName: ref.ifName, tag,
+      elements: [...(old?.elements.filter((e) => !touched(e)) ?? []), ...req.elements],
+      data: { ...old?.data, ...req.data },
+    };
+    // Record first: a crash between the two leaves a record of elements that may not exist, which
+    // DEL handles (it deletes only elements it finds with this tag); never elements without a record.
+    writeRecord(ref.stateDir, rec);
+    try {
+      await nft.apply(renderTransaction({ schema: req.schema, deletes, adds: req.elements, tag }) + (req.extra ?? ''), `apply the firewall of container ${JSON.stringify(ref.containerId)}`);
+    } catch (err) {
+      if (old) writeRecord(ref.stateDir, old);
+      else deleteRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
+      if (err instanceof NftError && err.isExists && req.elements.some((e) => e.exclusive))
+        throw new CniError(ErrCode.PortConflict, `cannot map host ports of container ${JSON.stringify(ref.containerId)}: ${err.reason}`);
+      throw err;
+    }
+  });
+}
+
+/**
+ * Removes the attachment's elements of `features` (all when undefined) that still carry its tag,
+ * in one transaction, and returns the record as it was (undefined when there was none). Works from
+ * the record only: no netns, no interface, no prevResult needed. Idempotent.
+ */
+export async function deleteAttachment(nft: () => Nft, ref: AttachmentRef, features?: readonly Feature[]): Promise<AttachmentRecord | undefined> {
+  // No record, nothing to do: skip the lock and nftables entirely (the common DEL of a plain attachment).
+  if (!readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName)) return undefined;
+  return withLock(ref.stateDir, async () => {
+    const rec = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
+    if (!rec) return undefined;
+    const touched = (e: Element) => !features || features.includes(e.feature);
+    const handle = nft();
+    const deletes: Element[] = [];
+    for (const el of rec.elements.filter(touched)) if ((await ownerOf(handle, el)) === rec.tag) deletes.push(el);
+    if (deletes.length > 0) await handle.apply(renderTransaction({ deletes, tag: rec.tag }), `delete the firewall of container ${JSON.stringify(ref.containerId)}`);
+    const remaining = rec.elements.filter((e) => !touched(e));
+    if (remaining.length === 0) deleteRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
+    else {
+      const data = { ...rec.data };
+      for (const f of features ?? []) delete data[f];
+      writeRecord(ref.stateDir, { ...rec, elements: remaining, data });
+    }
+    return rec;
+  });
+}
+
+/**
+ * Verifies that every expected element exists with the attachment's tag.
+ * @throws {CniError} 108 naming the first missing or foreign element
+ */
+export async function checkAttachment(nft: Nft, ref: AttachmentRef, expected: readonly Element[]): Promise<void> {
+  const rec = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
+  const tag = rec?.tag ?? attachmentTag(ref.network, ref.containerId, ref.ifName);
+  for (const el of expected) {
+    const owner = await ownerOf(nft, el);
+    if (owner === undefined)
+      throw new CniError(ErrCode.CheckFailed, `firewall check of container ${JSON.stringify(ref.containerId)} failed: element ${JSON.stringify(el.key)} is missing from set ${JSON.stringify(el.set)}`);
+    if (owner !== tag)
+      throw new CniError(ErrCode.CheckFailed, `firewall check of container ${JSON.stringify(ref.containerId)} failed: element ${JSON.stringify(el.key)} of set ${JSON.stringify(el.set)} belongs to ${describeOwner(owner)}`);
+  }
+}
+
+const MAPS: ReadonlySet<string> = new Set(FEATURE_SETS.portmap.filter((s) => s.startsWith('host')));
+
+/** [key as nft JSON, comment] of each element in `list set|map` JSON output. */
+export function elementsOfListing(doc: any): Array<[unknown, string]> {
+  const out: Array<[unknown, string]> = [];
+  for (const item of doc?.nftables ?? []) {
+    const body = item.set ?? item.map;
+    for (const raw of body?.elem ?? []) {
+      const el = Array.isArray(raw) ? raw[0] : raw; // map elements are [key, value]
+      if (el && typeof el === 'object' && 'elem' in el) out.push([el.elem.val, String(el.elem.comment ?? '')]);
+      else out.push([el, '']);
+    }
+  }
+  return out;
+}
+
+/**
+ * GC (CNI 1.1): removes the elements of `features` and the records of every attachment of
+ * `network` that is not in `valid`. Sweeps the sets too (JSON listing, O(elements), GC only), so
+ * elements whose record was lost are found by their tag.
+ * @returns the records of the attachments removed (portmap flushes their conntrack entries)
+ */
+export async function gcNetwork(nft: () => Nft, opts: { stateDir: string; network: string; valid: readonly Attachment[]; features: readonly Feature[] }): Promise<AttachmentRecord[]> {
+  return withLock(opts.stateDir, async () => {
+    const validKeys = new Set(opts.valid.map((a) => `${a.containerID}/${a.ifname}`));
+    const stale = listRecords(opts.stateDir, opts.network).filter((r) => !validKeys.has(`${r.containerId}/${r.ifName}`));
+    const staleTags = new Set(stale.map((r) => r.tag));
+    const isStale = (comment: string) => {
+      if (staleTags.has(comment)) return true;
+      const t = parseTag(comment);
+      return t !== undefined && t.network === opts.network && !validKeys.has(`${t.containerId}/${t.ifName}`);
+    };
+    const handle = nft();
+    const commands: unknown[] = [];
+    for (const set of opts.features.filter((f) => f !== 'isolation').flatMap((f) => FEATURE_SETS[f])) {
+      const family = familyOfSet(set);
+      const doc = await handle.readJson(`list ${MAPS.has(set) ? 'map' : 'set'} ${family} ${TABLE} ${set}`);
+      const keys = elementsOfListing(doc).filter(([, comment]) => isStale(comment)).map(([key]) => key);
+      if (keys.length > 0) commands.push({ delete: { element: { family, table: TABLE, name: set, elem: keys } } });
+    }
+    if (commands.length > 0) await handle.applyJson({ nftables: commands }, `collect the firewall garbage of network ${JSON.stringify(opts.network)}`);
+    for (const rec of stale) {
+      const remaining = rec.elements.filter((e) => !opts.features.includes(e.feature));
+      if (remaining.length === 0) deleteRecord(opts.stateDir, rec.network, rec.containerId, rec.ifName);
+      else writeRecord(opts.stateDir, { ...rec, elements: remaining });
+    }
+    return stale;
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * Berth's nftables layout: two tables of its own, fixed chains and rules, and sets and maps whose
+ * ELEMENTS are the per-container state. Pure.
+ *
+ *   table inet berth                       (IPv4 and IPv6)
+ *     chain nat_prerouting   nat prerouting  dstnat (-100)  fib daddr type local → jump hostports
+ *     chain nat_output       nat output      dstnat (-100)  fib daddr type local → jump hostports
+ *     chain hostports        DNAT by map lookup: hostip4/6 (host address . proto . port) first,
+ *                            then hostport4/6 (proto . port, any local address)
+ *     chain nat_postrouting  nat postrouting srcnat (100)   portmap SNAT (localhost, hairpin), ipMasq
+ *     chain forward          filter forward  filter (0)     isolation between opted-in bridges
+ *   table bridge berth
+ *     chain prerouting       filter prerouting -300         macspoofchk
+ *
+ * Chains hold only the fixed rules below, never per-container rules, so they are re-rendered
+ * (flush chain + add rule, inside the same transaction) by every ADD: idempotent and self-healing,
+ * and flushing a chain never touches set elements.
+ */
+
+export const TABLE = 'berth';
+
+/** Set and map names by what they hold. */
+export const SETS = {
+  /** Container addresses whose traffic is masqueraded (bridge ipMasq). */
+  masq4: 'masq4',
+  masq6: 'masq6',
+  /** container address . its subnet: destinations that keep the container's source address. */
+  nomasq4: 'nomasq4',
+  nomasq6: 'nomasq6',
+  /** protocol . host port → container address . container port (portmap, any host address). */
+  hostport4: 'hostport4',
+  hostport6: 'hostport6',
+  /** host address . protocol . host port → container address . container port (portmap hostIP). */
+  hostip4: 'hostip4',
+  hostip6: 'hostip6',
+  /** source prefix . container address: DNATed connections to masquerade (localhost, hairpin). */
+  pmsnat4: 'pmsnat4',
+  pmsnat6: 'pmsnat6',
+  /** Bridges that opted into isolation, and bridge . bridge pairs (traffic within one bridge). */
+  isolated: 'isolated',
+  isolatedSelf: 'isolated_self',
+  /** Bridge ports under macspoofchk, and the (port . MAC) pairs allowed to send (table bridge). */
+  spoofPorts: 'spoofports',
+  spoofAllowed: 'spoofok',
+} as const;
+
+export type Family = 'inet' | 'bridge';
+
+/** Which family's table each set lives in. */
+export function familyOfSet(set: string): Family {
+  return set === SETS.spoofPorts || set === SETS.spoofAllowed ? 'bridge' : 'inet';
+}
+
+/** The sets each feature writes, for GC sweeps. */
+export const FEATURE_SETS = {
+  masq: [SETS.masq4, SETS.masq6, SETS.nomasq4, SETS.nomasq6],
+  macspoof: [SETS.spoofPorts, SETS.spoofAllowed],
+  portmap: [SETS.hostport4, SETS.hostport6, SETS.hostip4, SETS.hostip6, SETS.pmsnat4, SETS.pmsnat6],
+  isolation: [SETS.isolated, SETS.isolatedSelf],
+} as const;
+export type Feature = keyof typeof FEATURE_SETS;
+
+const INET_SETS = `\
+add set inet berth masq4 { type ipv4_addr; }
+add set inet berth masq6 { type ipv6_addr; }
+add set inet berth nomasq4 { type ipv4_addr . ipv4_addr; flags interval; }
+add set inet berth nomasq6 { type ipv6_addr . ipv6_addr; flags interval; }
+add map inet berth hostport4 { type inet_proto . inet_service : ipv4_addr . inet_service; }
+add map inet berth hostport6 { type inet_proto . inet_service : ipv6_addr . inet_service; }
+add map inet berth hostip4 { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }
+add map inet berth hostip6 { type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service; }
+add set inet berth pmsnat4 { type ipv4_addr . ipv4_addr; flags interval; }
+add set inet berth pmsnat6 { type ipv6_addr . ipv6_addr; flags interval; }
+add set inet berth isolated { type ifname; }
+add set inet berth isolated_self { type ifname . ifname; }
+`;
+
+// The output hook takes no symbolic "dstnat" priority in nft 1.0.6, hence -100 (= dstnat).
+const INET_CHAINS = `\
+add chain inet berth nat_prerouting { type nat hook prerouting priority dstnat; policy accept; }
+add chain inet berth nat_output { type nat hook output priority -100; policy accept; }
+add chain inet berth nat_postrouting { type nat hook postrouting priority srcnat; policy accept; }
+add chain inet berth forward { type filter hook forward priority filter; policy accept; }
+add chain inet berth hostports
+flush chain inet berth nat_prerouting
+flush chain inet berth nat_output
+flush chain inet berth nat_postrouting
+flush chain inet berth forward
+flush chain inet berth hostports
+`;
+
+// A map lookup that misses ends the rule (no match), so the four DNAT rules try, in order, an
+// exact host address and then any local address, for each family.
+// Postrouting: DNATed connections from 127.0.0.0/8 (needs route_localnet on the bridge) or from
+// the container's own subnet (hairpin) are masqueraded, else replies would bypass the host's
+// conntrack. ipMasq: container sources, except to multicast and to their own subnet.
+const INET_RULES = `\
+add rule inet berth nat_prerouting fib daddr type local jump hostports
+add rule inet berth nat_output fib daddr type local jump hostports
+add rule inet berth hostports dnat ip to ip daddr . meta l4proto . th dport map @hostip4
+add rule inet berth hostports dnat ip to meta l4proto . th dport map @hostport4
+add rule inet berth hostports dnat ip6 to ip6 daddr . meta l4proto . th dport map @hostip6
+add rule inet berth hostports dnat ip6 to meta l4proto . th dport map @hostport6
+add rule inet berth nat_postrouting ct status dnat ip saddr . ip daddr @pmsnat4 masquerade
+add rule inet berth nat_postrouting ct status dnat ip6 saddr . ip6 daddr @pmsnat6 masquerade
+add rule inet berth nat_postrouting ip saddr @masq4 ip daddr != 224.0.0.0/4 ip saddr . ip daddr != @nomasq4 masquerade
+add rule inet berth nat_postrouting ip6 saddr @masq6 ip6 daddr != ff00::/8 ip6 saddr . ip6 daddr != @nomasq6 masquerade
+add rule inet berth forward iifname @isolated oifname @isolated iifname . oifname != @isolated_self drop
+`;
+
+const BRIDGE_TABLE = `\
+add table bridge berth
+add set bridge berth spoofports { type ifname; }
+add set bridge berth spoofok { type ifname . ether_addr; }
+add chain bridge berth prerouting { type filter hook prerouting priority -300; policy accept; }
+flush chain bridge berth prerouting
+add rule bridge berth prerouting iifname @spoofports iifname . ether saddr != @spoofok drop
+`;
+
+/**
+ * The commands that create Berth's tables, sets and chains if missing and (re)write the fixed
+ * rules. Idempotent; never flushes a set. `bridge` adds the bridge-family table (macspoofchk).
+ */
+export function renderSchema(opts: { bridge?: boolean } = {}): string {
+  return 'add table inet berth\n' + INET_SETS + INET_CHAINS + INET_RULES + (opts.bridge ? BRIDGE_TABLE : '');
+}

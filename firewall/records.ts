@@ -1,0 +1,92 @@
+/**
+ * Berth's own record of each attachment's firewall elements, one JSON file per attachment:
+ * <stateDir>/<network>/<containerID>@<ifname>.json, written atomically (write, fsync, rename).
+ * DEL works from these records, never from the container's netns, so it finishes when the netns
+ * is gone or empty or the address was removed from the interface.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Feature } from './layout.js';
+import type { Element } from './render.js';
+
+/** The default state directory (a config key `firewallStateDir` / option `stateDir` overrides it). */
+export const DEFAULT_STATE_DIR = '/var/lib/cni/berth-firewall';
+
+export interface AttachmentRecord {
+  version: 1;
+  network: string;
+  containerId: string;
+  ifName: string;
+  /** The comment carried by every element below. */
+  tag: string;
+  elements: Element[];
+  /** Per-feature data a later DEL needs (portmap: the mappings, for the conntrack flush). */
+  data?: Partial<Record<Feature, unknown>>;
+}
+
+export function networkDir(stateDir: string, network: string): string {
+  return join(stateDir, network);
+}
+
+export function recordPath(stateDir: string, network: string, containerId: string, ifName: string): string {
+  // Container IDs never contain "@" (SPEC.md), so the file name splits unambiguously at the first one.
+  return join(stateDir, network, `${containerId}@${encodeURIComponent(ifName)}.json`);
+}
+
+/** The record of an attachment, or undefined when it has none. */
+export function readRecord(stateDir: string, network: string, containerId: string, ifName: string): AttachmentRecord | undefined {
+  return readRecordFile(recordPath(stateDir, network, containerId, ifName));
+}
+
+export function readRecordFile(path: string): AttachmentRecord | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as AttachmentRecord;
+  } catch {
+    return undefined; // a torn file cannot exist (rename is atomic); anything else is not ours
+  }
+}
+
+/** Writes the record atomically (temp file, fsync, rename). */
+export function writeRecord(stateDir: string, rec: AttachmentRecord): void {
+  mkdirSync(networkDir(stateDir, rec.network), { recursive: true });
+  const path = recordPath(stateDir, rec.network, rec.containerId, rec.ifName);
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    const buf = Buffer.from(JSON.stringify(rec) + '\n');
+    for (let at = 0; at < buf.length;) at += writeSync(fd, buf, at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export function deleteRecord(stateDir: string, network: string, containerId: string, ifName: string): void {
+  rmSync(recordPath(stateDir, network, containerId, ifName), { force: true });
+}
+
+/** Every record of a network (for GC). */
+export function listRecords(stateDir: string, network: string): AttachmentRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(networkDir(stateDir, network));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const out: AttachmentRecord[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
+    const rec = readRecordFile(join(networkDir(stateDir, network), name));
+    if (rec) out.push(rec);
+  }
+  return out;
+}

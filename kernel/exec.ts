@@ -1,0 +1,52 @@
+/**
+ * Runs helper programs (nft, conntrack) without a shell. Every spawn is counted, because every
+ * CNI call is a fresh process and each child costs milliseconds.
+ */
+import { spawn } from 'node:child_process';
+
+/** A helper program that exited non-zero or could not start (zx's ProcessOutput). */
+export class CommandError extends Error {
+  constructor(readonly argv: readonly string[], readonly exitCode: number | null, readonly stderrLine: string, readonly stderr = '') {
+    super(`command ${JSON.stringify(argv.join(' '))} failed${exitCode === null ? '' : ` with exit code ${exitCode}`}${stderrLine ? `: ${stderrLine}` : ''}`);
+    this.name = 'CommandError';
+  }
+}
+
+let spawned = 0;
+
+/** How many child processes this process has started through run(). */
+export function spawnCount(): number {
+  return spawned;
+}
+
+/** The last non-empty line of a text. */
+export function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines[lines.length - 1] ?? '';
+}
+
+/**
+ * Runs `cmd args` with `input` on stdin and resolves with its stdout.
+ * @throws {CommandError} on a non-zero exit or when the program cannot be started
+ */
+export function run(cmd: string, args: readonly string[], input = ''): Promise<string> {
+  spawned += 1;
+  return new Promise((resolve, reject) => {
+    const argv = [cmd, ...args];
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', (e: NodeJS.ErrnoException) => reject(new CommandError(argv, null, e.code ?? e.message)));
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+      else {
+        const stderr = Buffer.concat(err).toString('utf8');
+        reject(new CommandError(argv, code, lastLine(stderr), stderr));
+      }
+    });
+    child.stdin.on('error', () => {}); // EPIPE when the program exits without reading; its exit code tells
+    child.stdin.end(input);
+  });
+}
