@@ -1,0 +1,148 @@
+/**
+ * kernel/ against the real kernel, inside throwaway namespaces, read back with `ip -j`.
+ * The test process itself opens netlink sockets inside the namespaces (setns on the main thread
+ * only around socket creation).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KernelError } from '../../../kernel/errors';
+import { lockFile } from '../../../kernel/flock';
+import { Netlink } from '../../../kernel/netlink';
+import { readSysctl, writeSysctl } from '../../../kernel/sysctl';
+import { addrsOf, ipJson, isRoot, linkOf, netnsPath, rejects, withNetns, withTempDir } from '../../helpers/sandbox';
+
+const kernel = suite('kernel/ netlink, sysctl, flock (real kernel)');
+const it = isRoot ? kernel : kernel.skip;
+
+async function withSockets(count: number, fn: (socks: Netlink[], names: string[]) => Promise<void>): Promise<void> {
+  await withNetns(count, async (...names) => {
+    const socks = names.map((n) => Netlink.openIn(netnsPath(n)));
+    try {
+      await fn(socks, names);
+    } finally {
+      for (const s of socks) s.close();
+    }
+  });
+}
+
+it('createBridge() makes a bridge with the MAC and MTU asked for; a second create is EEXIST', async () => {
+  await withSockets(1, async ([nl], [ns]) => {
+    await nl.createBridge('kbr0', { mac: '02:12:34:56:78:9a', mtu: 1400 });
+    const link = linkOf(ns, 'kbr0');
+    assert.is(link.linkinfo.info_kind, 'bridge');
+    assert.is(link.address, '02:12:34:56:78:9a');
+    assert.is(link.mtu, 1400);
+    const info = await nl.getLink('kbr0');
+    assert.equal({ kind: info?.kind, mac: info?.mac, mtu: info?.mtu }, { kind: 'bridge', mac: '02:12:34:56:78:9a', mtu: 1400 });
+    const err = await rejects(nl.createBridge('kbr0'));
+    assert.ok(err instanceof KernelError);
+    assert.is(err.message, 'cannot create bridge "kbr0": EEXIST');
+  });
+});
+
+it('createVeth() puts the peer straight into the other namespace', async () => {
+  await withSockets(2, async ([host, ctr], [hostNs, ctrNs]) => {
+    await host.createVeth('kv0', { name: 'eth7', netnsPath: netnsPath(ctrNs), mac: '02:00:00:00:00:07' }, { mtu: 1300 });
+    assert.is(linkOf(hostNs, 'kv0').linkinfo.info_kind, 'veth');
+    assert.is(linkOf(hostNs, 'eth7'), undefined, 'the peer never appears in the host namespace');
+    const peer = linkOf(ctrNs, 'eth7');
+    assert.is(peer.address, '02:00:00:00:00:07');
+    assert.is(peer.mtu, 1300);
+    assert.is((await ctr.getLink('eth7'))?.kind, 'veth');
+  });
+});
+
+it('setLink() changes state, MTU, MAC, master and promiscuity; setHairpin() sets the port flag', async () => {
+  await withSockets(2, async ([host], [hostNs, ctrNs]) => {
+    await host.createBridge('kbr1');
+    await host.createVeth('kv1', { name: 'eth0', netnsPath: netnsPath(ctrNs) });
+    const [br, v] = [await host.getLink('kbr1'), await host.getLink('kv1')];
+    await host.setLink(v!.index, { master: br!.index, up: true, mtu: 1280, mac: '02:aa:bb:cc:dd:ee' });
+    await host.setLink(br!.index, { up: true, promisc: true });
+    await host.setHairpin(v!.index, true);
+    const link = linkOf(hostNs, 'kv1');
+    assert.is(link.master, 'kbr1');
+    assert.is(link.mtu, 1280);
+    assert.is(link.address, '02:aa:bb:cc:dd:ee');
+    assert.ok((link.flags as string[]).includes('UP'));
+    assert.is(link.linkinfo.info_slave_data.hairpin, true);
+    assert.ok(linkOf(hostNs, 'kbr1').promiscuity > 0);
+    assert.is((await host.getLink('kv1'))?.master, br!.index);
+  });
+});
+
+it('addAddr(), listAddrs() and deleteAddr() for IPv4 and IPv6', async () => {
+  await withSockets(1, async ([nl], [ns]) => {
+    await nl.createBridge('kbr2');
+    const br = (await nl.getLink('kbr2'))!;
+    await nl.setLink(br.index, { up: true });
+    await nl.addAddr(br.index, '192.0.2.1/24');
+    await nl.addAddr(br.index, '2001:db8::1/64', { noDad: true });
+    assert.equal(addrsOf(ns, 'kbr2').filter((a) => !a.startsWith('fe80')), ['192.0.2.1/24', '2001:db8::1/64']);
+    assert.is(ipJson(ns, ['addr', 'show', 'dev', 'kbr2'])[0].addr_info[0].broadcast, '192.0.2.255');
+    assert.equal((await nl.listAddrs(br.index)).filter((a) => a.scope === 0).map((a) => a.cidr), ['192.0.2.1/24', '2001:db8::1/64']);
+    await rejects(nl.addAddr(br.index, '192.0.2.1/24'), /cannot add address "192\.0\.2\.1\/24 on #\d+": EEXIST/);
+    await nl.deleteAddr(br.index, '192.0.2.1/24');
+    assert.equal(addrsOf(ns, 'kbr2').filter((a) => !a.startsWith('fe80')), ['2001:db8::1/64']);
+  });
+});
+
+it('addRoute(), listRoutes() and deleteRoute() with gateway, metrics and priority', async () => {
+  await withSockets(1, async ([nl], [ns]) => {
+    await nl.createBridge('kbr3');
+    const br = (await nl.getLink('kbr3'))!;
+    await nl.setLink(br.index, { up: true });
+    await nl.addAddr(br.index, '192.0.2.1/24');
+    await nl.addRoute({ dst: '198.51.100.0/24', gw: '192.0.2.254', index: br.index, mtu: 1400, priority: 7 });
+    await nl.addRoute({ dst: '0.0.0.0/0', gw: '192.0.2.254', index: br.index });
+    const shown = ipJson(ns, ['route', 'show']);
+    const r = shown.find((x: any) => x.dst === '198.51.100.0/24');
+    assert.equal({ gw: r.gateway, metric: r.metric, mtu: r.metrics?.[0]?.mtu }, { gw: '192.0.2.254', metric: 7, mtu: 1400 });
+    assert.ok(shown.some((x: any) => x.dst === 'default' && x.gateway === '192.0.2.254'));
+    const listed = (await nl.listRoutes(4)).find((x) => x.dst === '198.51.100.0/24');
+    assert.equal({ gw: listed?.gw, priority: listed?.priority, mtu: listed?.mtu }, { gw: '192.0.2.254', priority: 7, mtu: 1400 });
+    await nl.deleteRoute({ dst: '198.51.100.0/24', gw: '192.0.2.254', index: br.index, priority: 7 });
+    assert.not.ok(ipJson(ns, ['route', 'show']).some((x: any) => x.dst === '198.51.100.0/24'));
+  });
+});
+
+it('deleteLink() and getLink() of a missing link: ENODEV and undefined', async () => {
+  await withSockets(1, async ([nl]) => {
+    assert.is(await nl.getLink('nope0'), undefined);
+    await rejects(nl.deleteLink('nope0'), /^cannot delete link "nope0": ENODEV$/);
+  });
+});
+
+it('Netlink.openIn() of a missing namespace names the path and the errno', () => {
+  assert.throws(() => Netlink.openIn('/run/netns/berth-none-such'), /cannot open network namespace "\/run\/netns\/berth-none-such": ENOENT/);
+});
+
+it('writeSysctl() inside a namespace changes that namespace only', async () => {
+  await withNetns(1, async (ns) => {
+    const hostValue = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+    writeSysctl('net.ipv4.ip_forward', hostValue === '1' ? '0' : '1', netnsPath(ns));
+    assert.is(readSysctl('net.ipv4.ip_forward', netnsPath(ns)), hostValue === '1' ? '0' : '1');
+    assert.is(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim(), hostValue, 'the host is untouched');
+  });
+});
+
+kernel('lockFile() excludes a second holder until released', async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, 'lock');
+    const lock = lockFile(path);
+    // A second process asks for the same lock; it must wait for our release.
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `require(${JSON.stringify(join(__dirname, '../../../kernel/flock'))}).lockFile(${JSON.stringify(path)}); process.stdout.write('got')`], { cwd: join(__dirname, '../../..') });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    await new Promise((r) => setTimeout(r, 600));
+    assert.is(out, '', 'the second holder waits');
+    lock.release();
+    await new Promise((r) => child.on('close', r));
+    assert.is(out, 'got');
+  });
+});
+
+kernel.run();
