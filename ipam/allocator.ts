@@ -137,10 +137,11 @@ export function allocateNext(store: Store, set: RangeSet, setIndex: number, hold
 
 /**
  * Gives `holder` one address in each range set: the requested address that falls in the set, else
- * the address it holds there already (ADD twice is idempotent), else the next free one. On failure
+ * the next free one. `leases` must include the holder's leases (for the duplicate check). On failure
  * the addresses reserved by this call are released again.
  * @throws {CniError} 100 when a set is exhausted; 101 for a requested address that cannot be given
- *   (in use, the gateway, outside every set, two in one set, or the holder has another address there)
+ *   (in use, the gateway, outside every set, two in one set) or when the holder has an address in a
+ *   set already (a duplicate ADD, refused as the reference does)
  */
 export function allocateAll(store: Store, sets: readonly RangeSet[], holder: Required<Attachment>, requested: readonly RequestedIP[], leases: readonly Lease[]): IPConfig[] {
   const bySet = new Map<number, RequestedIP>();
@@ -158,13 +159,12 @@ export function allocateAll(store: Store, sets: readonly RangeSet[], holder: Req
   try {
     return sets.map((set, i) => {
       const want = bySet.get(i);
+      // A second ADD must not hand out a second address, nor return the first: the caller undoes a
+      // failed ADD with DEL, which would release the address the first ADD's container still uses.
       const held = findLeaseIn(set, leases, holder);
-      if (held) {
-        if (want && want.value !== held.value)
-          throw new CniError(ErrCode.AddressUnavailable,
-            `cannot reserve requested address ${JSON.stringify(formatAddress(want.family, want.value))}: ${JSON.stringify(holder.containerId)} holds ${JSON.stringify(held.lease.ip)} in that range set`);
-        return ipConfig(held.range, held.value);
-      }
+      if (held)
+        throw new CniError(ErrCode.AddressUnavailable,
+          `cannot allocate an address for ${JSON.stringify(holder.containerId)} on ${JSON.stringify(holder.ifname)}: it holds ${JSON.stringify(held.lease.ip)} in range set ${describeRangeSet(set)} already (duplicate ADD)`);
       const got = want ? allocateRequested(store, set, i, holder, want) : allocateNext(store, set, i, holder);
       made.push(got.address.slice(0, got.address.indexOf('/')));
       return got;

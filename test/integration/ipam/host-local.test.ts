@@ -86,11 +86,13 @@ test('ADD refuses unknown CNI_ARGS keys without IgnoreUnknown (code 4) and inval
   assert.is(none.json.code, 7);
 }));
 
-test('ADD twice for one attachment returns the same address', () => withTempDir(async (dir) => {
+test('ADD twice for one attachment is refused (101) and leaves the first lease alone', () => withTempDir(async (dir) => {
   const conf = netconf(dir, { subnet: '192.0.2.0/24' });
   const a = await call('ADD', conf);
   const b = await call('ADD', conf);
-  assert.equal(b.json, a.json);
+  assert.equal(b.json, { cniVersion: '1.1.0', code: 101, msg: 'cannot allocate an address for "ctr1" on "eth0": it holds "192.0.2.2" in range set 192.0.2.1-192.0.2.254 already (duplicate ADD)' });
+  assert.is((await call('CHECK', { ...conf, prevResult: a.json })).code, 0);
+  assert.equal(files(join(dir, 'hlnet')), ['192.0.2.2', 'last_reserved_ip.0', 'lock']);
 }));
 
 test('DEL releases only that (container, ifname), in every range set, and succeeds for unknown ones', () => withTempDir(async (dir) => {

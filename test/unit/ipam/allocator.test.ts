@@ -137,15 +137,14 @@ test('allocateAll() releases what it reserved when a later set fails', () => {
   assert.equal([...store.byIp.keys()], ['198.51.100.9']);
 });
 
-test('allocateAll() is idempotent for an attachment that holds an address already', () => {
+test('allocateAll() refuses a duplicate ADD for an attachment that holds an address (code 101) and reserves nothing', () => {
   const store = new MemoryStore();
-  const s = sets([{ subnet: '192.0.2.0/24' }]);
-  const first = allocateAll(store, s, h('a'), [], store.leases());
-  const again = allocateAll(store, s, h('a'), [], store.leases());
-  assert.equal(again, first);
-  assert.is(store.byIp.size, 1);
-  throwsCode(() => allocateAll(store, s, h('a'), [ip('192.0.2.50')], store.leases()), ErrCode.AddressUnavailable,
-    'cannot reserve requested address "192.0.2.50": "a" holds "192.0.2.2" in that range set');
+  const s = sets([{ subnet: '192.0.2.0/24' }], [{ subnet: '2001:db8::/64' }]);
+  allocateAll(store, s, h('a'), [], store.leases());
+  store.release('2001:db8::2');
+  throwsCode(() => allocateAll(store, s, h('a'), [], store.leases()), ErrCode.AddressUnavailable,
+    'cannot allocate an address for "a" on "eth0": it holds "192.0.2.2" in range set 192.0.2.1-192.0.2.254 already (duplicate ADD)');
+  assert.equal([...store.byIp.keys()], ['192.0.2.2']);
   assert.is(allocateAll(store, s, h('a', 'eth1'), [], store.leases())[0].address, '192.0.2.3/24');
 });
 
