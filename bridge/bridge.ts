@@ -286,7 +286,7 @@ async function check(ctx: PluginContext): Promise<void> {
     container.close();
   }
   const firewall = await loadFirewall(conf);
-  if (firewall) await firewall.check({ containerId: ctx.containerId, ifName: ctx.ifName, network: conf.name, conf, addresses: (prev.ips ?? []).map((i) => i.address) });
+  if (firewall) await firewall.check({ containerId: ctx.containerId, ifName: ctx.ifName, network: conf.name, conf, addresses: (prev.ips ?? []).map((i) => i.address), hostVeth: vethName, mac: prev.interfaces?.find((i) => i.name === ctx.ifName && i.sandbox)?.mac ?? '' });
   if (conf.ipam?.type) await (await openIpam(ctx, conf.ipam.type)).check();
 }
 

@@ -18,6 +18,8 @@ export interface BridgeConf extends NetConf {
   macspoofchk: boolean;
   /** Berth: drop forwarding between this bridge and other isolated Berth bridges (Docker's network isolation). */
   isolate: boolean;
+  /** Berth: where the firewall keeps its per-attachment records (default /var/lib/cni/berth-firewall). */
+  firewallDir?: string;
   ipam?: { type?: string; [key: string]: unknown };
   dns?: DNS;
 }

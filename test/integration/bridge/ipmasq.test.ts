@@ -1,0 +1,143 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { connectOutside, isRoot, netnsPath, runIn, runPluginIn, sh, sourceSeenBy, uniqueName, withNetns, withTempDir } from '../../helpers/sandbox';
+
+const masq = suite('bridge ipMasq, macspoofchk, isolate (nftables, real namespaces)');
+const it = isRoot ? masq : masq.skip;
+
+interface Net { host: string; outside: string; dir: string; br: string }
+
+function conf(net: Net, extra: Record<string, unknown> = {}, subnet = '10.251.0.0/24', name = 'mtest') {
+  return {
+    cniVersion: '1.0.0', name, type: 'bridge', bridge: net.br, isGateway: true, isDefaultGateway: true, ipMasq: true,
+    firewallDir: `${net.dir}/fw`,
+    ipam: { type: 'host-local', dataDir: `${net.dir}/leases`, ranges: [[{ subnet }], [{ subnet: subnet.startsWith('10.251') ? 'fd00:251::/64' : 'fd00:252::/64' }]] },
+    ...extra,
+  };
+}
+
+const env = (command: string, id: string, ns: string, ifName = 'eth0') => ({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: ns ? netnsPath(ns) : '', CNI_IFNAME: ifName });
+
+async function withHostAndOutside(fn: (net: Net, ...containers: string[]) => Promise<void>, containers = 1): Promise<void> {
+  await withTempDir(async (dir) => {
+    await withNetns(containers + 2, async (host, outside, ...cs) => {
+      connectOutside(host, outside);
+      await fn({ host, outside, dir, br: uniqueName('br') }, ...cs);
+    });
+  });
+}
+
+/** Elements of Berth's sets/maps in the host netns tagged for this container. */
+function elementsOf(host: string, containerId: string): number {
+  let listing: any;
+  try { listing = JSON.parse(sh('ip', ['netns', 'exec', host, 'nft', '-j', 'list', 'ruleset'])); } catch { return 0; }
+  const text = JSON.stringify(listing.nftables.filter((o: any) => o.set || o.map));
+  return (text.match(new RegExp(`/${containerId}/`, 'g')) ?? []).length;
+}
+
+const connectTo = (ns: string, addr: string, port: number) => () => runIn(ns, 'nc', ['-w', '2', addr, String(port)]);
+
+it('ipMasq: traffic to the outside leaves with the host address (IPv4 and IPv6)', async () => {
+  await withHostAndOutside(async (net, c1) => {
+    const r = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net));
+    assert.is(r.code, 0, r.stdout);
+    sh('ip', ['netns', 'exec', net.host, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1']);
+    assert.is(await sourceSeenBy(net.outside, 8080, connectTo(c1, '198.51.100.2', 8080)), '198.51.100.1');
+    assert.is(await sourceSeenBy(net.outside, 8081, connectTo(c1, '2001:db8:51::2', 8081)), '2001:db8:51::1');
+  });
+});
+
+it('ipMasq: traffic inside the subnet keeps the container address', async () => {
+  await withHostAndOutside(async (net, c1, c2) => {
+    await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net));
+    const b = await runPluginIn(net.host, 'bridge', env('ADD', 'c2', c2), conf(net));
+    const c2addr = b.json.ips[0].address.split('/')[0];
+    assert.is(await sourceSeenBy(c2, 8080, connectTo(c1, c2addr, 8080)), '10.251.0.2');
+  }, 2);
+});
+
+it('ipMasq: false preserves the source address', async () => {
+  await withHostAndOutside(async (net, c1) => {
+    sh('ip', ['-n', net.outside, 'route', 'add', '10.251.0.0/24', 'via', '198.51.100.1']);
+    const r = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net, { ipMasq: false }));
+    assert.is(r.code, 0, r.stdout);
+    assert.is(await sourceSeenBy(net.outside, 8080, connectTo(c1, '198.51.100.2', 8080)), '10.251.0.2');
+    assert.is(elementsOf(net.host, 'c1'), 0);
+  });
+});
+
+it('DEL removes the masquerade elements, also with the netns gone, and after GC nothing of the container remains', async () => {
+  await withHostAndOutside(async (net, c1, c2) => {
+    await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net));
+    await runPluginIn(net.host, 'bridge', env('ADD', 'c2', c2), conf(net));
+    assert.ok(elementsOf(net.host, 'c1') > 0);
+    sh('ip', ['netns', 'del', c1]);
+    const del = await runPluginIn(net.host, 'bridge', env('DEL', 'c1', c1), conf(net));
+    assert.is(del.code, 0, del.stdout);
+    assert.is(elementsOf(net.host, 'c1'), 0);
+    assert.ok(elementsOf(net.host, 'c2') > 0, 'the other container keeps its elements');
+    // The address was removed from c2's interface: DEL still cleans up from Berth's records.
+    sh('ip', ['-n', c2, 'addr', 'flush', 'dev', 'eth0']);
+    const gc = await runPluginIn(net.host, 'bridge', { CNI_COMMAND: 'GC' }, { ...conf(net), cniVersion: '1.1.0', 'cni.dev/valid-attachments': [] });
+    assert.is(gc.code, 0, gc.stdout);
+    assert.is(elementsOf(net.host, 'c2'), 0);
+  }, 2);
+});
+
+it('DEL of a container never removes another container\'s element after its address was reused', async () => {
+  await withHostAndOutside(async (net, c1, c2) => {
+    const tiny = conf(net, {}, '10.251.0.0/30');
+    await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), tiny);
+    // c1's lease goes (as if released by hand), c2 gets the same address.
+    sh('rm', ['-f', `${net.dir}/leases/mtest/10.251.0.2`]);
+    const b = await runPluginIn(net.host, 'bridge', env('ADD', 'c2', c2), tiny);
+    assert.is(b.code, 0, b.stdout);
+    assert.is(b.json.ips[0].address, '10.251.0.2/30');
+    await runPluginIn(net.host, 'bridge', env('DEL', 'c1', c1), tiny);
+    assert.ok(elementsOf(net.host, 'c2') > 0, 'c2 keeps its masquerade');
+    assert.is(await sourceSeenBy(net.outside, 8080, connectTo(c2, '198.51.100.2', 8080)), '198.51.100.1');
+  }, 2);
+});
+
+it('CHECK fails when the masquerade element is gone', async () => {
+  await withHostAndOutside(async (net, c1) => {
+    const added = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net));
+    const withPrev = { ...conf(net), prevResult: added.json };
+    assert.is((await runPluginIn(net.host, 'bridge', env('CHECK', 'c1', c1), withPrev)).code, 0);
+    sh('ip', ['netns', 'exec', net.host, 'nft', 'flush', 'set', 'inet', 'berth', 'masq4']);
+    const r = await runPluginIn(net.host, 'bridge', env('CHECK', 'c1', c1), withPrev);
+    assert.is(r.json.code, 108, r.stdout);
+  });
+});
+
+it('macspoofchk: a container cannot send with another MAC', async () => {
+  await withHostAndOutside(async (net, c1, c2) => {
+    const c = conf(net, { macspoofchk: true, ipMasq: false });
+    await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), c);
+    await runPluginIn(net.host, 'bridge', env('ADD', 'c2', c2), c);
+    assert.is((await runIn(c1, 'ping', ['-c', '1', '-W', '2', '10.251.0.3'])).code, 0);
+    sh('ip', ['-n', c1, 'link', 'set', 'eth0', 'address', '02:00:00:00:be:ef']);
+    sh('ip', ['-n', c2, 'neigh', 'flush', 'all']);
+    assert.is.not((await runIn(c1, 'ping', ['-c', '1', '-W', '1', '10.251.0.3'])).code, 0);
+    await runPluginIn(net.host, 'bridge', env('DEL', 'c1', c1), c);
+    assert.is(elementsOf(net.host, 'c1'), 0);
+  }, 2);
+});
+
+it('isolate: two isolated bridges cannot reach each other; without it they are routed', async () => {
+  await withHostAndOutside(async (net, c1, c2, c3) => {
+    const other = { ...net, br: uniqueName('br') };
+    const a = conf(net, { isolate: true, ipMasq: false });
+    const b = conf(other, { isolate: true, ipMasq: false }, '10.252.0.0/24', 'mtest2');
+    await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), a);
+    await runPluginIn(net.host, 'bridge', env('ADD', 'c2', c2), b);
+    assert.is.not((await runIn(c1, 'ping', ['-c', '1', '-W', '1', '10.252.0.2'])).code, 0, 'isolated');
+    assert.is((await runIn(c1, 'ping', ['-c', '1', '-W', '1', '10.251.0.1'])).code, 0, 'own gateway still reachable');
+    // A third, non-isolated network is routed to both, like the reference.
+    const third = { ...net, br: uniqueName('br') };
+    await runPluginIn(net.host, 'bridge', env('ADD', 'c3', c3), conf(third, { ipMasq: false }, '10.253.0.0/24', 'mtest3'));
+    assert.is((await runIn(c3, 'ping', ['-c', '1', '-W', '2', '10.251.0.2'])).code, 0, 'routed');
+  }, 3);
+});
+
+masq.run();
