@@ -11,7 +11,7 @@ interface Net { host: string; dataDir: string; br: string }
 
 function conf(net: Net, extra: Record<string, unknown> = {}, ipam: Record<string, unknown> = {}) {
   return {
-    cniVersion: '1.0.0', name: 'btest', type: 'bridge', bridge: net.br, isGateway: true,
+    cniVersion: '1.0.0', name: 'btest', type: 'bridge', bridge: net.br, isGateway: true, firewallDir: join(net.dataDir, 'fw'),
     ipam: { type: 'host-local', dataDir: net.dataDir, ranges: [[{ subnet: '10.250.0.0/24' }]], ...ipam },
     ...extra,
   };
@@ -217,7 +217,7 @@ it('parallel ADDs racing to create the same bridge all succeed', async () => {
 
 it('an empty ipam is L2 only: interface up, no address', async () => {
   await withHost(async (net, c1) => {
-    const r = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), { cniVersion: '1.0.0', name: 'l2', type: 'bridge', bridge: net.br, ipam: {} });
+    const r = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), { cniVersion: '1.0.0', name: 'l2', type: 'bridge', bridge: net.br, ipam: {}, firewallDir: join(net.dataDir, 'fw') });
     assert.is(r.code, 0, r.stdout);
     assert.ok((linkOf(c1, 'eth0').flags as string[]).includes('UP'));
     assert.equal(addrsOf(c1, 'eth0').filter((a) => !a.startsWith('fe80')), []);
