@@ -2,6 +2,7 @@
 // Runs the unit and integration suites with uvu (TypeScript through tsx) and ends with the plain
 // summary line "N passed, N failed[, N skipped]" that CI reads. Exit code 1 on any failure.
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 
 const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/integration'];
 let passed = 0, failed = 0, skipped = 0, broken = false;
@@ -22,5 +23,8 @@ for (const dir of suites) {
   passed += ok; failed += total - ok; skipped += skip || 0;
   if (out.code !== 0 && total === ok) { broken = true; failed += 1; }
 }
+// Tests must leave nothing behind: throwaway namespaces carry the "bt<hex>" run prefix (test/helpers/sandbox.ts).
+const leftovers = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => /^bt[0-9a-f]{4}/.test(n)) : [];
+if (leftovers.length) { failed += 1; console.log(`left behind by a test: network namespaces ${leftovers.join(', ')}`); }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exitCode = failed > 0 || broken ? 1 : 0;
