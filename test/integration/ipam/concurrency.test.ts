@@ -3,7 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runPlugin, withTempDir } from '../../helpers/sandbox';
+import { spawn } from 'node:child_process';
+import { BIN_DIR, runPlugin, withTempDir } from '../../helpers/sandbox';
 
 const add = (conf: object, id: string) =>
   runPlugin('host-local', { CNI_COMMAND: 'ADD', CNI_CONTAINERID: id, CNI_NETNS: '/var/run/netns/none', CNI_IFNAME: 'eth0' }, conf);
@@ -13,7 +14,7 @@ const netconf = (dataDir: string, ipam: object) => ({ cniVersion: '1.0.0', name:
 function leasesIn(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const name of readdirSync(dir)) {
-    if (name === 'lock' || name === '.berth-index' || name.startsWith('last_reserved_ip.')) continue;
+    if (name === 'lock' || name === '.berth-index' || name === '.berth-lease.tmp' || name === '.berth-cursor.tmp' || name.startsWith('last_reserved_ip.')) continue;
     const text = readFileSync(join(dir, name), 'utf8');
     assert.match(text, /^c\d+\r\neth0$/, `lease ${name} is whole`);
     out.set(name, text);
@@ -45,6 +46,28 @@ test('on a range with 8 free addresses, exactly 8 of 50 parallel ADDs succeed an
   assert.is(new Set(ok.map((r) => r.json.ips[0].address)).size, 8);
   const leases = leasesIn(join(dir, 'par'));
   assert.is(leases.size, 10);
+}));
+
+test('ADDs killed at random moments leave only whole lease files, and GC clears their leftovers', () => withTempDir(async (dir) => {
+  const conf = netconf(dir, { ranges: [[{ subnet: '198.51.100.0/24' }], [{ subnet: '2001:db8::/64' }]] });
+  const input = JSON.stringify(conf);
+  await Promise.all(Array.from({ length: 30 }, (_, i) => new Promise<void>((resolve) => {
+    const child = spawn(join(BIN_DIR, 'host-local'), [], {
+      env: { PATH: process.env.PATH, CNI_COMMAND: 'ADD', CNI_CONTAINERID: `c${i}`, CNI_NETNS: '/x', CNI_IFNAME: 'eth0', CNI_PATH: BIN_DIR },
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    child.stdin.end(input);
+    setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 600));
+    child.on('close', () => resolve());
+  })));
+  const leases = leasesIn(join(dir, 'par'));
+  const holders = new Set(leases.values());
+  assert.is(new Set(leases.keys()).size, leases.size);
+  const gc = await runPlugin('host-local', { CNI_COMMAND: 'GC' }, { ...conf, cniVersion: '1.1.0', 'cni.dev/valid-attachments': [...holders].map((h) => ({ containerID: h.split('\r\n')[0], ifname: 'eth0' })) });
+  assert.is(gc.code, 0, gc.stdout);
+  assert.not.ok(readdirSync(join(dir, 'par')).some((f) => f.endsWith('.tmp')));
+  assert.is(leasesIn(join(dir, 'par')).size, leases.size);
+  assert.is((await add(conf, 'c999')).code, 0);
 }));
 
 test.run();
