@@ -217,7 +217,7 @@ async function add(ctx: PluginContext): Promise<Result> {
  * going past failures and reports them all; "already gone" counts as done.
  */
 async function del(ctx: PluginContext): Promise<void> {
-  checkArgs(ctx.args);
+  // No CNI_ARGS check here: DEL must release what it can whatever the arguments (SPEC.md "DEL").
   const conf = loadConf(ctx);
   const errors: unknown[] = [];
   const vethName = hostVethName(attachmentHash(ctx));
