@@ -57,7 +57,13 @@ async function add(ctx: PluginContext, ipam: Record<string, unknown> | undefined
       // Without an index file the attachment holds nothing Berth gave it: no need to read every lease.
       const known = s.indexedLeases(holder) ?? (s.hasIndex(holder) ? s.leases() : []);
       const got = allocateAll(s, conf.rangeSets, holder, conf.requested, known);
-      s.writeIndex(holder, got.map((c) => c.address.slice(0, c.address.indexOf('/'))));
+      const addresses = got.map((c) => c.address.slice(0, c.address.indexOf('/')));
+      try {
+        s.writeIndex(holder, addresses);
+      } catch (err) {
+        for (const ip of addresses) s.release(ip); // a failed ADD leaves nothing behind
+        throw err;
+      }
       return got;
     });
   } catch (err) {
