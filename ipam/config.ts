@@ -78,9 +78,14 @@ function parseIPList(list: readonly string[] | undefined, where: string): Reques
   });
 }
 
+/** "::ffff:192.0.2.5" means 192.0.2.5, as the reference's canonicalizeIP (Go's To4) reads it. */
+function unmapV4(ip: RequestedIP): RequestedIP {
+  return ip.family === 6 && ip.value >> 32n === 0xffffn ? { family: 4, value: ip.value & 0xffffffffn } : ip;
+}
+
 function dedupe(ips: readonly RequestedIP[]): RequestedIP[] {
   const seen = new Set<string>();
-  return ips.filter((ip) => {
+  return ips.map(unmapV4).filter((ip) => {
     const k = `${ip.family}:${ip.value}`;
     if (seen.has(k)) return false;
     seen.add(k);

@@ -49,6 +49,7 @@ test('parseHostLocalConf() collects requested addresses; args.cni.ips beats CNI_
   assert.equal(ips(parse(input({ subnet: '192.0.2.0/24' }, { args: { cni: { ips: ['192.0.2.7'] } } }), { IP: '192.0.2.9' })), ['192.0.2.7']);
   assert.equal(ips(parse(input({ ranges: [[{ subnet: '192.0.2.0/24' }], [{ subnet: '2001:db8::/64' }]] }, { runtimeConfig: { ips: ['2001:db8::5/64', '192.0.2.7'] }, args: { cni: { ips: ['192.0.2.7'] } } }))), ['2001:db8::5', '192.0.2.7']);
   assert.equal(ips(parse(input({ subnet: '192.0.2.0/24' }), { IP: '192.0.2.9,2001:db8::9', IgnoreUnknown: '1', K8S_POD_NAME: 'p' })), ['192.0.2.9', '2001:db8::9']);
+  assert.equal(ips(parse(input({ subnet: '192.0.2.0/24' }), { IP: '::ffff:192.0.2.9' })), ['192.0.2.9']);
 });
 
 const rejected: Array<[string, HostLocalInput, Record<string, string>, number, string]> = [
