@@ -1,0 +1,23 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Files that decide without side effects (STYLE.md section 1): config parsing, IP math, allocation,
+ * plans and rule rendering import neither kernel/ nor the fs, nor child processes. cni/ has its own
+ * list (test/unit/cni/purity.test.ts); this one covers the plugins.
+ */
+const PURE_FILES = [
+  'bridge/config.ts', 'bridge/plan.ts', 'cni/hash.ts', 'kernel/rtnl-codec.ts',
+  'ipam/range.ts', 'ipam/allocator.ts', 'firewall/render.ts', 'firewall/layout.ts',
+];
+
+for (const file of PURE_FILES)
+  test(`${file} stays pure`, () => {
+    const path = join(__dirname, '../..', file);
+    assert.ok(existsSync(path), `${file} exists`);
+    assert.not.match(readFileSync(path, 'utf8'), /from '(\.\.\/)+kernel\/(?!errors)|from '\.\/(netlink|nft|exec|flock|libc|sysctl)\.js'|node:fs|node:child_process/, file);
+  });
+
+test.run();
