@@ -4,4 +4,5 @@ export const executables = [
   { name: 'loopback', entry: 'loopback/main.ts' },
   { name: 'bridge', entry: 'bridge/main.ts' },
   { name: 'host-local', entry: 'ipam/main.ts' },
+  { name: 'netctl', entry: 'netctl/main.ts' },
 ];

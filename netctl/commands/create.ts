@@ -1,0 +1,32 @@
+/** `netctl create NAME`: plans the network and writes NAME.conflist. */
+import { loadNetworks, withConfigDirLock, writeConflistExclusive } from '../config-dir.js';
+import type { CommandContext } from '../context.js';
+import { renderConflist } from '../conflist.js';
+import { Netlink, readHostPrefixes } from '../host.js';
+import { formatPrefix } from '../../cni/ip.js';
+import { planCreate, type CreateRequest } from '../plan.js';
+import { bridgeNameFor, validateNetworkName } from '../names.js';
+
+/** RFC 3339 in UTC, to the second. */
+function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export async function create(req: Omit<CreateRequest, 'created'>, ctx: CommandContext): Promise<void> {
+  validateNetworkName(req.name);
+  await withConfigDirLock(ctx.opts.configDir, async () => {
+    const { networks, problems } = await loadNetworks(ctx.opts.configDir);
+    for (const p of problems) ctx.warn(p);
+    const nl = Netlink.open();
+    let plan;
+    try {
+      const hostPrefixes = req.subnets.length === 0 ? await readHostPrefixes(nl) : undefined;
+      const hostLink = await nl.getLink(req.bridge ?? bridgeNameFor(req.name));
+      plan = planCreate({ ...req, created: now() }, { networks, hostPrefixes, hostHasLink: () => hostLink !== undefined });
+    } finally {
+      nl.close();
+    }
+    await writeConflistExclusive(ctx.opts.configDir, req.name, renderConflist(plan));
+    ctx.out(`${plan.name}  ${plan.bridge}  ${plan.ranges.map((r) => formatPrefix(r.subnet)).join(',')}`);
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * `netctl rm NAME...` and `netctl prune`: remove networks. Everything is checked before anything is
+ * removed; the conflist goes last, so an interrupted rm can be run again.
+ */
+import { existsSync } from 'node:fs';
+import { rm as rmPath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { listCachedAttachments } from '../../cni/cache.js';
+import { delNetworkList } from '../../cni/runtime.js';
+import { readLeases } from '../attachments.js';
+import { loadNetworks, removeConflist, withConfigDirLock, type LoadedNetwork } from '../config-dir.js';
+import type { CommandContext } from '../context.js';
+import { NetctlError } from '../errors.js';
+import { deleteBridge, Netlink, readBridgeState } from '../host.js';
+import { runtimeOptions } from './runtime-verbs.js';
+
+const quoteList = (xs: readonly string[]) => xs.map((x) => JSON.stringify(x)).join(', ');
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** Detaches (with --force) and removes one network: firewall state, bridge, leases, file. */
+async function removeNetwork(net: LoadedNetwork, others: readonly LoadedNetwork[], force: boolean, nl: Netlink, ctx: CommandContext): Promise<void> {
+  const action = `cannot remove network ${JSON.stringify(net.name)}`;
+  const attached = await listCachedAttachments(ctx.opts.cacheDir, { networkName: net.name });
+  if (attached.length > 0 && !force)
+    throw new NetctlError(`${action}: ${plural(attached.length, 'container', 'containers')} attached (${quoteList(attached.map((e) => e.containerId))}); detach them or use --force`);
+  const sharedBridge = net.bridge !== undefined && others.some((o) => o.bridge === net.bridge);
+  const bridge = net.bridge && !sharedBridge ? await readBridgeState(nl, net.bridge) : undefined;
+  if (!force) {
+    const leases = net.leaseDir ? await readLeases(net.leaseDir, net.name) : [];
+    if (leases.length > 0)
+      throw new NetctlError(`${action}: ${plural(leases.length, 'address', 'addresses')} still leased (${leases.map((l) => `${JSON.stringify(l.ip)} to ${JSON.stringify(l.containerId)}`).join(', ')}); use --force`);
+    if (bridge?.ports.length)
+      throw new NetctlError(`${action}: bridge ${JSON.stringify(net.bridge)} still has ports (${quoteList(bridge.ports)}); use --force`);
+  }
+  const failures: string[] = [];
+  for (const e of attached) {
+    try {
+      await delNetworkList(net.list, { containerId: e.containerId, netns: e.netns && existsSync(e.netns) ? e.netns : '', ifName: e.ifName, args: e.cniArgs, capabilityArgs: e.capabilityArgs }, runtimeOptions(ctx));
+    } catch (err) {
+      failures.push((err as Error).message);
+    }
+  }
+  if (failures.length) throw new NetctlError(`${action}: ${failures.join('; ')}`);
+  await removeFirewallState(net);
+  if (bridge?.exists) await deleteBridge(nl, net.bridge!);
+  if (net.leaseDir) await rmPath(join(net.leaseDir, net.name), { recursive: true, force: true });
+  await removeConflist(net.file);
+}
+
+/** Berth's firewall elements of the network (masquerade, port mappings, isolation), if any. */
+async function removeFirewallState(_net: LoadedNetwork): Promise<void> {
+  // Filled in when the firewall layer lands (issue 4).
+}
+
+export async function rm(args: { names: string[]; force: boolean }, ctx: CommandContext): Promise<void> {
+  await withConfigDirLock(ctx.opts.configDir, async () => {
+    const { networks } = await loadNetworks(ctx.opts.configDir);
+    const targets = args.names.map((name) => {
+      const n = networks.find((x) => x.name === name);
+      if (!n) throw new NetctlError(`cannot remove network ${JSON.stringify(name)}: not found in ${JSON.stringify(ctx.opts.configDir)}`);
+      return n;
+    });
+    const nl = Netlink.open();
+    try {
+      for (const net of targets) {
+        await removeNetwork(net, networks.filter((n) => n !== net), args.force, nl, ctx);
+        ctx.out(net.name);
+      }
+    } finally {
+      nl.close();
+    }
+  });
+}
+
+/** Removes every network netctl created that has nothing attached, nothing leased and no bridge port. */
+export async function prune(_args: Record<string, never>, ctx: CommandContext): Promise<void> {
+  await withConfigDirLock(ctx.opts.configDir, async () => {
+    const { networks } = await loadNetworks(ctx.opts.configDir);
+    const nl = Netlink.open();
+    try {
+      for (const net of networks.filter((n) => n.managed)) {
+        try {
+          await removeNetwork(net, networks.filter((n) => n !== net), false, nl, ctx);
+          ctx.out(net.name);
+        } catch (err) {
+          if (!(err instanceof NetctlError)) throw err; // in use: kept
+        }
+      }
+    } finally {
+      nl.close();
+    }
+  });
+}

@@ -1,0 +1,213 @@
+/**
+ * The runtime verbs, as cnitool has them: attach (ADD), detach (DEL), check (CHECK), gc (GC),
+ * status (STATUS), through the conflist runner and its result cache (cni/runtime.ts).
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CniError, ErrCode } from '../../cni/errors.js';
+import { decodeCachedConfig, listCachedAttachments, parseCacheEntry, type CacheEntry } from '../../cni/cache.js';
+import { parseConfList, type NetworkConfigList } from '../../cni/conflist.js';
+import { addNetworkList, checkNetworkList, delNetworkList, gcNetworkList, statusNetworkList, type RuntimeOptions } from '../../cni/runtime.js';
+import type { Result } from '../../cni/types.js';
+import { findNetwork, loadNetworks } from '../config-dir.js';
+import type { CommandContext } from '../context.js';
+import { NetctlError } from '../errors.js';
+import { defaultContainerId, nextInterfaceName, resolveNetnsArg, validateContainerId, validateInterfaceName } from '../names.js';
+import { assignHostPorts, describeMapping, mappingsOf, parsePortRange, parsePortSpec, parseProcNetSockets, type PortMapping, type UsedPort } from '../ports.js';
+import { parseAddressArg } from '../subnets.js';
+import { formatIP } from '../../cni/ip.js';
+
+export function runtimeOptions(ctx: CommandContext): RuntimeOptions {
+  return { cniPath: ctx.opts.cniPath, cacheDir: ctx.opts.cacheDir, env: ctx.pluginEnv };
+}
+
+/**
+ * Cached attachments of one container: only the cache files whose name holds "-<id>-" are read, so
+ * an attach costs the same whatever the number of other containers.
+ */
+async function cachedOfContainer(cacheDir: string, id: string): Promise<CacheEntry[]> {
+  const dir = join(cacheDir, 'results');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const out: CacheEntry[] = [];
+  for (const name of names) {
+    if (name.startsWith('.') || !name.includes(`-${id}-`)) continue;
+    try {
+      const e = parseCacheEntry(await readFile(join(dir, name), 'utf8'));
+      if (e && e.containerId === id) out.push(e);
+    } catch { /* removed meanwhile */ }
+  }
+  return out;
+}
+
+/** Host ports in use: every cached mapping (all networks) and the host's listening sockets. */
+async function usedPorts(cacheDir: string): Promise<UsedPort[]> {
+  const used: UsedPort[] = [];
+  for (const e of await listCachedAttachments(cacheDir))
+    for (const m of mappingsOf(e.capabilityArgs))
+      used.push({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: `container ${JSON.stringify(e.containerId)} on network ${JSON.stringify(e.networkName)}` });
+  // /proc/net/* shows the sockets of this process's network namespace: the host's.
+  for (const [file, proto] of [['tcp', 'tcp'], ['tcp6', 'tcp'], ['udp', 'udp'], ['udp6', 'udp']] as const) {
+    try {
+      used.push(...parseProcNetSockets(await readFile(`/proc/net/${file}`, 'utf8'), proto));
+    } catch { /* no IPv6 */ }
+  }
+  return used;
+}
+
+async function portRange(): Promise<[number, number]> {
+  try {
+    return parsePortRange(await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'));
+  } catch {
+    return parsePortRange(undefined);
+  }
+}
+
+export interface AttachArgs {
+  network: string;
+  netns: string;
+  id?: string;
+  ifname?: string;
+  ip: string[];
+  mac?: string;
+  publish: string[];
+  format: string;
+}
+
+function describeResult(ifName: string, result: Result, mappings: readonly PortMapping[]): string {
+  const own = result.interfaces?.findIndex((i) => i.name === ifName && i.sandbox) ?? -1;
+  const addrs = (result.ips ?? []).filter((ip) => own < 0 || ip.interface === undefined || ip.interface === own).map((ip) => ip.address);
+  return [`${ifName}  ${addrs.join('  ')}`.trimEnd(), ...mappings.map(describeMapping)].join('\n');
+}
+
+export async function attach(args: AttachArgs, ctx: CommandContext): Promise<void> {
+  const requests = args.publish.map(parsePortSpec);
+  const ips = args.ip.map((t) => formatIP(parseAddressArg(t, 'ip')));
+  if (args.ifname !== undefined) validateInterfaceName(args.ifname, 'interface');
+  if (args.id !== undefined) validateContainerId(args.id);
+  const netns = resolveNetnsArg(args.netns);
+  const net = await findNetwork(ctx.opts.configDir, args.network);
+  const action = `cannot attach to network ${JSON.stringify(args.network)}`;
+  if (!existsSync(netns)) throw new NetctlError(`${action}: network namespace ${JSON.stringify(netns)} does not exist`);
+  const id = args.id ?? defaultContainerId(netns);
+  const mine = await cachedOfContainer(ctx.opts.cacheDir, id);
+  const here = mine.filter((e) => e.networkName === args.network);
+  if (args.ifname === undefined && here.length > 0)
+    throw new NetctlError(`${action}: container ${JSON.stringify(id)} is already attached to it as ${JSON.stringify(here[0].ifName)}`);
+  if (here.some((e) => e.ifName === args.ifname))
+    throw new NetctlError(`${action}: container ${JSON.stringify(id)} is already attached to it as ${JSON.stringify(args.ifname)}`);
+  const { prepareNetns } = await import('../host.js');
+  const present = await prepareNetns(netns);
+  const ifName = args.ifname ?? nextInterfaceName([...mine.map((e) => e.ifName), ...present]);
+
+  const hasAuto = requests.some((r) => r.hostPort === undefined);
+  const used = requests.length > 0 ? await usedPorts(ctx.opts.cacheDir) : [];
+  const range = hasAuto ? await portRange() : ([1, 65535] as [number, number]);
+  // Start at a random point of the range: parallel attaches rarely pick the same port, and when they
+  // do, portmap refuses the second (106) and it retries with the next free one.
+  let start = range[0] + Math.floor(Math.random() * (range[1] - range[0] + 1));
+  for (let attempt = 0; ; attempt++) {
+    const mappings = assignHostPorts(requests, used, range, start);
+    const capabilityArgs: Record<string, unknown> = {};
+    if (mappings.length) capabilityArgs.portMappings = mappings;
+    if (ips.length) capabilityArgs.ips = ips;
+    if (args.mac !== undefined) capabilityArgs.mac = args.mac;
+    try {
+      const result = await addNetworkList(net.list, { containerId: id, netns, ifName, capabilityArgs }, runtimeOptions(ctx));
+      if (args.format === 'json') ctx.out(JSON.stringify({ network: args.network, containerId: id, ifName, netns, portMappings: mappings, result }, null, 2));
+      else ctx.out(describeResult(ifName, result, mappings));
+      return;
+    } catch (err) {
+      if (!(err instanceof CniError && err.code === ErrCode.PortConflict && hasAuto && attempt < 4)) throw err;
+      for (const m of mappings) used.push({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: 'a concurrent attachment' });
+      start = mappings.at(-1)!.hostPort + 1;
+    }
+  }
+}
+
+/** The list to run DEL with: the network's file when it still exists, else the config cached at ADD. */
+async function listForDelete(ctx: CommandContext, network: string, entry: CacheEntry | undefined): Promise<NetworkConfigList> {
+  const { networks } = await loadNetworks(ctx.opts.configDir);
+  const net = networks.find((n) => n.name === network);
+  if (net) return net.list;
+  if (entry?.config) return parseConfList(decodeCachedConfig(entry));
+  throw new NetctlError(`network ${JSON.stringify(network)} not found in ${JSON.stringify(ctx.opts.configDir)}`);
+}
+
+export interface DetachArgs {
+  network: string;
+  netns: string;
+  id?: string;
+  ifname?: string;
+}
+
+/** The attachments a detach or check is about: the cached ones of (network, id[, ifname]). */
+async function selectAttachments(ctx: CommandContext, args: DetachArgs, verb: string): Promise<{ id: string; netns: string; entries: Array<CacheEntry | { ifName: string }> }> {
+  if (args.ifname !== undefined) validateInterfaceName(args.ifname, 'interface');
+  if (args.id !== undefined) validateContainerId(args.id);
+  const netns = resolveNetnsArg(args.netns);
+  const id = args.id ?? defaultContainerId(netns);
+  const cached = (await listCachedAttachments(ctx.opts.cacheDir, { networkName: args.network, containerId: id }))
+    .filter((e) => args.ifname === undefined || e.ifName === args.ifname);
+  if (cached.length > 0) return { id, netns, entries: cached };
+  // Nothing cached: with an explicit interface, DEL still runs (it is idempotent), as cnitool does.
+  if (args.ifname !== undefined && verb === 'detach') return { id, netns, entries: [{ ifName: args.ifname }] };
+  throw new NetctlError(`cannot ${verb} container ${JSON.stringify(id)}: it is not attached to network ${JSON.stringify(args.network)}`);
+}
+
+export async function detach(args: DetachArgs, ctx: CommandContext): Promise<void> {
+  const { id, netns, entries } = await selectAttachments(ctx, args, 'detach');
+  for (const e of entries) {
+    const entry = 'kind' in e ? (e as CacheEntry) : undefined;
+    const list = await listForDelete(ctx, args.network, entry);
+    // A netns already gone is fine: DEL runs with CNI_NETNS empty and still releases everything.
+    await delNetworkList(list, { containerId: id, netns: existsSync(netns) ? netns : '', ifName: e.ifName, args: entry?.cniArgs, capabilityArgs: entry?.capabilityArgs }, runtimeOptions(ctx));
+    ctx.out(`${e.ifName}  detached`);
+  }
+}
+
+export async function check(args: DetachArgs, ctx: CommandContext): Promise<void> {
+  const { id, netns, entries } = await selectAttachments(ctx, args, 'check');
+  const net = await findNetwork(ctx.opts.configDir, args.network);
+  for (const e of entries) {
+    const entry = e as CacheEntry;
+    await checkNetworkList(net.list, { containerId: id, netns, ifName: e.ifName, args: entry.cniArgs, capabilityArgs: entry.capabilityArgs }, runtimeOptions(ctx));
+    ctx.out(`${e.ifName}  ok`);
+  }
+}
+
+/** GC of each network (all when none named): attachments whose cached netns is gone are stale. */
+export async function gc(args: { networks: string[] }, ctx: CommandContext): Promise<void> {
+  const { networks, problems } = await loadNetworks(ctx.opts.configDir);
+  for (const p of problems) ctx.warn(p);
+  const selected = args.networks.length === 0 ? networks : args.networks.map((name) => {
+    const n = networks.find((x) => x.name === name);
+    if (!n) throw new NetctlError(`network ${JSON.stringify(name)} not found in ${JSON.stringify(ctx.opts.configDir)}`);
+    return n;
+  });
+  const failures: string[] = [];
+  for (const net of selected) {
+    const entries = await listCachedAttachments(ctx.opts.cacheDir, { networkName: net.name });
+    // An entry without a netns cannot be judged: keep it.
+    const alive = entries.filter((e) => !e.netns || existsSync(e.netns));
+    const stale = entries.filter((e) => !alive.includes(e));
+    try {
+      await gcNetworkList(net.list, alive.map((e) => ({ containerID: e.containerId, ifname: e.ifName })), runtimeOptions(ctx));
+      for (const e of stale) ctx.out(`${net.name}  ${e.containerId}  ${e.ifName}  removed`);
+    } catch (err) {
+      failures.push((err as Error).message);
+    }
+  }
+  if (failures.length) throw new NetctlError(failures.join('; '));
+}
+
+export async function status(args: { network: string }, ctx: CommandContext): Promise<void> {
+  const net = await findNetwork(ctx.opts.configDir, args.network);
+  await statusNetworkList(net.list, runtimeOptions(ctx));
+  ctx.out(`${net.name}  ready`);
+}

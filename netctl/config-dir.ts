@@ -1,0 +1,132 @@
+/**
+ * The CNI config dir as netctl reads and writes it: every network in it (libcni's file rules:
+ * *.conf, *.conflist, *.json, in name order, the first file of a name wins), exclusive creation of
+ * NAME.conflist, removal.
+ */
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, readdir, readFile, rm, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseConfList, type NetworkConfigList } from '../cni/conflist.js';
+import { describeNetwork, type NetworkInfo } from './conflist.js';
+import { NetctlError } from './errors.js';
+
+export const DEFAULT_CONFIG_DIR = '/etc/cni/net.d';
+const EXTENSIONS = ['.conf', '.conflist', '.json'];
+/** Serialises netctl create/rm on one config dir; a dot file, so no CNI client reads it. */
+const LOCK_NAME = '.netctl.lock';
+
+export interface LoadedNetwork extends NetworkInfo {
+  file: string;
+  text: string;
+  list: NetworkConfigList;
+  raw: Record<string, unknown>;
+}
+
+export interface ConfigDirContents {
+  networks: LoadedNetwork[];
+  /** Files that are not valid network configs, one line each ("file": why). */
+  problems: string[];
+}
+
+/** Every network in `dir`; a missing dir is empty. */
+export async function loadNetworks(dir: string): Promise<ConfigDirContents> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { networks: [], problems: [] };
+    throw new NetctlError(`cannot read config dir ${JSON.stringify(dir)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const networks: LoadedNetwork[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const name of names.sort()) {
+    if (name.startsWith('.') || !EXTENSIONS.some((e) => name.endsWith(e))) continue;
+    const file = join(dir, name);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      continue; // a directory, or removed meanwhile
+    }
+    try {
+      const list = parseConfList(text);
+      if (seen.has(list.name)) continue;
+      seen.add(list.name);
+      const raw = JSON.parse(text) as Record<string, unknown>;
+      networks.push({ ...describeNetwork(raw), file, text, list, raw });
+    } catch (err) {
+      problems.push(`skipping ${JSON.stringify(file)}: ${(err as Error).message}`);
+    }
+  }
+  return { networks, problems };
+}
+
+/** The network named `name`. @throws {NetctlError} when there is none */
+export async function findNetwork(dir: string, name: string): Promise<LoadedNetwork> {
+  const { networks } = await loadNetworks(dir);
+  const found = networks.find((n) => n.name === name);
+  if (!found) throw new NetctlError(`network ${JSON.stringify(name)} not found in ${JSON.stringify(dir)}`);
+  return found;
+}
+
+/**
+ * Writes `<dir>/<name>.conflist` atomically and never over an existing file: a temp file beside it,
+ * fsync, link() to the final name (EEXIST if taken), unlink of the temp name, fsync of the dir.
+ * @throws {NetctlError} when the file exists
+ */
+export async function writeConflistExclusive(dir: string, name: string, text: string): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const file = join(dir, `${name}.conflist`);
+  const tmp = join(dir, `.${name}.conflist.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'wx', 0o644);
+  try {
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await link(tmp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new NetctlError(`cannot create network ${JSON.stringify(name)}: file ${JSON.stringify(file)} already exists`);
+      throw err;
+    }
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  await syncDir(dir);
+  return file;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const dh = await open(dir, 'r');
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+}
+
+/** Removes a network's file; absent is fine. */
+export async function removeConflist(file: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Runs `fn` holding an flock on the config dir, so two netctl create never pick the same subnet. */
+export async function withConfigDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const { lockFile } = await import('../kernel/flock.js');
+  const lock = lockFile(join(dir, LOCK_NAME));
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}

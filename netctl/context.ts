@@ -1,0 +1,19 @@
+/** What every command gets: the global options and where to write. */
+export interface GlobalOptions {
+  /** The CNI config dir (--config-dir, CNI_CONF_DIR, /etc/cni/net.d). */
+  configDir: string;
+  /** The runtime cache root (--cache-dir, /var/lib/cni); results in its "results" subdir. */
+  cacheDir: string;
+  /** Plugin dirs, searched in order (--cni-path, CNI_PATH, dist/bin beside netctl, /opt/cni/bin). */
+  cniPath: string[];
+}
+
+export interface CommandContext {
+  opts: GlobalOptions;
+  /** A line (or lines) for stdout. */
+  out(text: string): void;
+  /** A warning for stderr, printed as "netctl: warning: ...". */
+  warn(text: string): void;
+  /** Extra env for plugins (BERTH_LOG passed on when set). */
+  pluginEnv: Record<string, string>;
+}

@@ -1,0 +1,179 @@
+/**
+ * Published ports (`-p`), as `docker run -p` takes them, and the choice of a free host port for a
+ * port published without one. Pure: the ports in use come as data.
+ */
+import { formatIP, tryParseIP } from '../cni/ip.js';
+import { NetctlError, UsageError } from './errors.js';
+
+export const PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+/** One -p: the host port may be missing (a free one is picked). */
+export interface PortRequest {
+  hostIP?: string;
+  hostPort?: number;
+  containerPort: number;
+  protocol: Protocol;
+}
+
+/** The CNI `portMappings` capability entry (CONVENTIONS.md). */
+export interface PortMapping {
+  hostPort: number;
+  containerPort: number;
+  protocol: Protocol;
+  hostIP?: string;
+}
+
+/** A host port already taken, by a mapping or a listening socket. An empty hostIP means every address. */
+export interface UsedPort {
+  protocol: Protocol;
+  port: number;
+  hostIP?: string;
+  owner: string;
+}
+
+function parsePort(text: string, spec: string, what: string): number {
+  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`invalid port ${JSON.stringify(spec)}: ${what} ${JSON.stringify(text)} is not a number`);
+  const n = Number(text);
+  if (n < 1 || n > 65535) throw new UsageError(`invalid port ${JSON.stringify(spec)}: ${what} ${n} is outside 1-65535`);
+  return n;
+}
+
+/**
+ * Parses one -p value: CONTAINERPORT, HOSTPORT:CONTAINERPORT, HOSTIP:HOSTPORT:CONTAINERPORT or
+ * HOSTIP::CONTAINERPORT, each with an optional /tcp, /udp or /sctp (default tcp). An IPv6 host
+ * address is written in brackets: [::1]:8080:80.
+ * @throws {UsageError} naming the value
+ * @example parsePortSpec('8080:80/udp') // { hostPort: 8080, containerPort: 80, protocol: 'udp' }
+ */
+export function parsePortSpec(spec: string): PortRequest {
+  let rest = spec;
+  let protocol: Protocol = 'tcp';
+  const slash = rest.lastIndexOf('/');
+  if (slash >= 0) {
+    const p = rest.slice(slash + 1).toLowerCase();
+    if (!(PROTOCOLS as readonly string[]).includes(p)) throw new UsageError(`invalid port ${JSON.stringify(spec)}: protocol ${JSON.stringify(rest.slice(slash + 1))} is not tcp, udp or sctp`);
+    protocol = p as Protocol;
+    rest = rest.slice(0, slash);
+  }
+  let hostIP: string | undefined;
+  if (rest.startsWith('[')) {
+    const close = rest.indexOf(']:');
+    if (close < 0) throw new UsageError(`invalid port ${JSON.stringify(spec)}: unterminated "[" around the host address`);
+    hostIP = rest.slice(1, close);
+    rest = rest.slice(close + 2);
+  }
+  const parts = rest.split(':');
+  if (hostIP === undefined && parts.length === 3) hostIP = parts.shift()!;
+  if (parts.length > 2 || parts.some((p, i) => p === '' && !(i === 0 && parts.length === 2 && hostIP !== undefined)))
+    throw new UsageError(`invalid port ${JSON.stringify(spec)}: must be [[HOSTIP:]HOSTPORT:]CONTAINERPORT[/PROTOCOL]`);
+  const req: PortRequest = { containerPort: parsePort(parts.at(-1)!, spec, 'container port'), protocol };
+  if (parts.length === 2 && parts[0] !== '') req.hostPort = parsePort(parts[0], spec, 'host port');
+  if (hostIP !== undefined) {
+    const ip = tryParseIP(hostIP);
+    if (!ip) throw new UsageError(`invalid port ${JSON.stringify(spec)}: host address ${JSON.stringify(hostIP)} is not an IP address`);
+    const canonical = formatIP(ip);
+    if (canonical !== '0.0.0.0' && canonical !== '::') req.hostIP = canonical;
+  }
+  return req;
+}
+
+/** True when a mapping of (protocol, port, hostIP) would clash with `used`. */
+export function isPortUsed(used: readonly UsedPort[], protocol: Protocol, port: number, hostIP?: string): UsedPort | undefined {
+  return used.find((u) => u.protocol === protocol && u.port === port && (!u.hostIP || !hostIP || u.hostIP === hostIP));
+}
+
+/**
+ * Gives every request a host port: explicit ones are checked against `used` and each other; the
+ * others get the next free port of `range` from `start` on (wrapping), as Docker's port allocator.
+ * @throws {UsageError} when the same host port is asked twice
+ * @throws {NetctlError} when an explicit host port is in use, or the range has no free port
+ */
+export function assignHostPorts(reqs: readonly PortRequest[], used: readonly UsedPort[], range: readonly [number, number], start = range[0]): PortMapping[] {
+  const taken: UsedPort[] = [...used];
+  const out: PortMapping[] = [];
+  for (const r of reqs.filter((q) => q.hostPort !== undefined)) {
+    const mine = isPortUsed(out.map((m) => ({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: '' })), r.protocol, r.hostPort!, r.hostIP);
+    if (mine) throw new UsageError(`invalid ports: host port ${r.hostPort}/${r.protocol} is published twice`);
+    const clash = isPortUsed(taken, r.protocol, r.hostPort!, r.hostIP);
+    if (clash) throw new NetctlError(`host port ${r.hostPort}/${r.protocol} is already in use by ${clash.owner}`);
+    out.push({ hostPort: r.hostPort!, containerPort: r.containerPort, protocol: r.protocol, ...(r.hostIP && { hostIP: r.hostIP }) });
+  }
+  for (const m of out) taken.push({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: 'this attachment' });
+  const [lo, hi] = range;
+  const size = hi - lo + 1;
+  let next = start < lo || start > hi ? lo : start;
+  const result: PortMapping[] = [];
+  for (const r of reqs) {
+    if (r.hostPort !== undefined) { result.push(out.find((m) => m.hostPort === r.hostPort && m.protocol === r.protocol && m.containerPort === r.containerPort)!); continue; }
+    let port: number | undefined;
+    for (let i = 0; i < size; i++) {
+      const candidate = lo + ((next - lo + i) % size);
+      if (!isPortUsed(taken, r.protocol, candidate, r.hostIP)) { port = candidate; break; }
+    }
+    if (port === undefined) throw new NetctlError(`no free host port for ${r.containerPort}/${r.protocol} in ${lo}-${hi}`);
+    next = port + 1 > hi ? lo : port + 1;
+    const m: PortMapping = { hostPort: port, containerPort: r.containerPort, protocol: r.protocol, ...(r.hostIP && { hostIP: r.hostIP }) };
+    taken.push({ protocol: m.protocol, port, hostIP: m.hostIP, owner: 'this attachment' });
+    result.push(m);
+  }
+  return result;
+}
+
+/** "80/tcp -> 0.0.0.0:32768", as `docker port` prints a mapping. */
+export function describeMapping(m: PortMapping): string {
+  const host = m.hostIP ? (m.hostIP.includes(':') ? `[${m.hostIP}]` : m.hostIP) : '0.0.0.0';
+  return `${m.containerPort}/${m.protocol} -> ${host}:${m.hostPort}`;
+}
+
+/** The mappings in a cached attachment's capability args (tolerant of other tools' entries). */
+export function mappingsOf(capabilityArgs: Readonly<Record<string, unknown>> | undefined): PortMapping[] {
+  const raw = capabilityArgs?.portMappings;
+  if (!Array.isArray(raw)) return [];
+  const out: PortMapping[] = [];
+  for (const m of raw) {
+    if (m === null || typeof m !== 'object') continue;
+    const { hostPort, containerPort, protocol, hostIP } = m as Record<string, unknown>;
+    if (typeof hostPort !== 'number' || typeof containerPort !== 'number') continue;
+    const proto = typeof protocol === 'string' && (PROTOCOLS as readonly string[]).includes(protocol.toLowerCase()) ? protocol.toLowerCase() as Protocol : 'tcp';
+    out.push({ hostPort, containerPort, protocol: proto, ...(typeof hostIP === 'string' && hostIP !== '' && { hostIP }) });
+  }
+  return out;
+}
+
+/**
+ * Listening sockets from /proc/net/{tcp,tcp6,udp,udp6} text: TCP in state LISTEN (0A), every
+ * bound UDP socket. Pure: the caller reads the files.
+ */
+export function parseProcNetSockets(text: string, protocol: 'tcp' | 'udp'): UsedPort[] {
+  const out: UsedPort[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length < 4) continue;
+    const [addr, portHex] = cols[1].split(':');
+    if (!portHex || (protocol === 'tcp' && cols[3] !== '0A')) continue;
+    const port = parseInt(portHex, 16);
+    if (!port) continue;
+    const any = /^0+$/.test(addr);
+    out.push({ protocol, port, ...(!any && { hostIP: decodeProcAddr(addr) }), owner: `a listening ${protocol} socket on the host` });
+  }
+  return out;
+}
+
+/** /proc/net addresses are the kernel's in-memory words: IPv4 one little-endian word, IPv6 four. */
+function decodeProcAddr(hex: string): string {
+  const words = hex.match(/.{8}/g) ?? [];
+  const bytes = words.flatMap((w) => [w.slice(6, 8), w.slice(4, 6), w.slice(2, 4), w.slice(0, 2)].map((b) => parseInt(b, 16)));
+  if (bytes.length === 4) return bytes.join('.');
+  let value = 0n;
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  return formatIP({ family: 6, value });
+}
+
+/** "32768\t60999" (net.ipv4.ip_local_port_range) → [32768, 60999]; Linux's default when unreadable. */
+export function parsePortRange(text: string | undefined): [number, number] {
+  const m = text?.trim().match(/^(\d+)\s+(\d+)$/);
+  if (!m) return [32768, 60999];
+  const lo = Number(m[1]), hi = Number(m[2]);
+  return lo >= 1 && hi <= 65535 && lo <= hi ? [lo, hi] : [32768, 60999];
+}
