@@ -108,11 +108,12 @@ export async function addAttachment(nft: Nft, ref: AttachmentRef, req: AddReques
  */
 export async function deleteAttachment(nft: () => Nft, ref: AttachmentRef, features?: readonly Feature[]): Promise<AttachmentRecord | undefined> {
   // No record, nothing to do: skip the lock and nftables entirely (the common DEL of a plain attachment).
-  if (!readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName)) return undefined;
+  const touched = (e: Element) => !features || features.includes(e.feature);
+  const first = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
+  if (!first || !first.elements.some(touched)) return first;
   return withLock(ref.stateDir, async () => {
     const rec = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
     if (!rec) return undefined;
-    const touched = (e: Element) => !features || features.includes(e.feature);
     const handle = nft();
     const deletes: Element[] = [];
     for (const el of rec.elements.filter(touched)) if ((await ownerOf(handle, el)) === rec.tag) deletes.push(el);

@@ -4,5 +4,6 @@ export const executables = [
   { name: 'loopback', entry: 'loopback/main.ts' },
   { name: 'bridge', entry: 'bridge/main.ts' },
   { name: 'host-local', entry: 'ipam/main.ts' },
+  { name: 'portmap', entry: 'portmap/main.ts' },
   { name: 'netctl', entry: 'netctl/main.ts' },
 ];

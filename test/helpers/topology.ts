@@ -50,7 +50,14 @@ let nets = 0;
 /** Builds the topology, runs `fn`, deletes every namespace whatever happens. */
 export async function withTopology<T>(fn: (t: Topology) => Promise<T>, opts: { subnetIndex?: number } = {}): Promise<T> {
   const made: string[] = [];
-  const mk = () => { const n = uniqueName('n'); createNetns(n); made.push(n); return n; };
+  const mk = () => {
+    const n = uniqueName('n');
+    createNetns(n);
+    made.push(n);
+    // No IPv6 DAD: tentative link-local addresses delay neighbour discovery for a second or two.
+    sh('ip', ['netns', 'exec', n, 'sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
+    return n;
+  };
   try {
     nets += 1;
     const n = opts.subnetIndex ?? (100 + ((process.pid + nets) % 100));
@@ -80,6 +87,9 @@ export async function withTopology<T>(fn: (t: Topology) => Promise<T>, opts: { s
         const hostVeth = uniqueName('v');
         ns(host, ['link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', c]);
         ns(host, ['link', 'set', hostVeth, 'master', bridge, 'up']);
+        // Hairpin, as bridge `hairpinMode: true` sets it: with br_netfilter active (bridge-nf-call-iptables=1),
+        // a container's connection to its own mapped port is DNATed at the bridge and must leave by the port it came in.
+        ns(host, ['link', 'set', 'dev', hostVeth, 'type', 'bridge_slave', 'hairpin', 'on']);
         ns(c, ['addr', 'add', `10.${n}.0.${i}/24`, 'dev', 'eth0']);
         ns(c, ['addr', 'add', `fd00:${n}::${i}/64`, 'dev', 'eth0', 'nodad']);
         ns(c, ['link', 'set', 'eth0', 'up']);

@@ -1,0 +1,142 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isRoot, runPluginIn, sh, withTempDir } from '../../helpers/sandbox';
+import { connect, countElements, peerOf, startServer, withTopology, type Container, type Server, type Topology } from '../../helpers/topology';
+
+const it = isRoot ? test : test.skip;
+
+function prevResultOf(t: Topology, c: Container) {
+  return {
+    cniVersion: '1.0.0',
+    interfaces: [{ name: t.bridge, mac: '02:00:00:00:00:01' }, { name: c.hostVeth, mac: '02:00:00:00:00:02' }, { name: 'eth0', mac: c.mac, sandbox: c.netnsPath }],
+    ips: [{ address: c.cidrs[0], gateway: t.gw4, interface: 2 }, { address: c.cidrs[1], gateway: t.gw6, interface: 2 }],
+  };
+}
+
+function confOf(t: Topology, c: Container | undefined, dir: string, portMappings?: unknown[], extra: object = {}) {
+  return {
+    cniVersion: '1.0.0', name: 'web', type: 'portmap', firewallDir: dir, capabilities: { portMappings: true },
+    ...(portMappings && { runtimeConfig: { portMappings } }),
+    ...(c && { prevResult: prevResultOf(t, c) }),
+    ...extra,
+  };
+}
+
+const envOf = (cmd: string, c: Container | { netnsPath: string }, id: string) => ({ CNI_COMMAND: cmd, CNI_CONTAINERID: id, CNI_NETNS: c.netnsPath, CNI_IFNAME: 'eth0' });
+
+/** Serves "pong" from `c` on `port`, connects from `from` to addr:hostPort, returns [answered, peer seen by the server]. */
+async function probe(serverNs: string, port: number, from: string, addr: string, hostPort: number, opts: { udp?: boolean; v6?: boolean } = {}): Promise<[boolean, string | undefined]> {
+  let server: Server | undefined;
+  try {
+    server = await startServer(serverNs, port, opts);
+    const r = await connect(from, addr, hostPort, { udp: opts.udp });
+    return [/pong/.test(r.stdout), peerOf(server)];
+  } finally {
+    server?.stop();
+  }
+}
+
+const MAPPINGS = [
+  { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+  { hostPort: 8053, containerPort: 53, protocol: 'udp' },
+  { hostPort: 9090, containerPort: 90, protocol: 'tcp', hostIP: '198.51.100.1' },
+];
+
+it('portmap ADD: TCP and UDP from outside (v4, v6), from localhost, by hairpin; hostIP honoured; DEL removes every element', async () => {
+  await withTempDir(async (dir) => withTopology(async (t) => {
+    const c1 = t.addContainer(2);
+    const c2 = t.addContainer(3);
+    sh('ip', ['-n', t.host, 'addr', 'add', '198.51.100.3/24', 'dev', JSON.parse(sh('ip', ['-n', t.host, '-j', 'route', 'get', t.out4]))[0].dev]);
+    const r = await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), confOf(t, c1, dir, MAPPINGS));
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.json, prevResultOf(t, c1), 'prevResult passed through');
+
+    let [ok, peer] = await probe(c1.ns, 80, t.outside, t.hostOut4, 8080);
+    assert.ok(ok, 'tcp from outside');
+    assert.is(peer, t.out4, 'the outside client keeps its source address');
+    [ok] = await probe(c1.ns, 80, t.outside, t.hostOut6, 8080, { v6: true });
+    assert.ok(ok, 'tcp over IPv6 from outside');
+    [ok] = await probe(c1.ns, 53, t.outside, t.hostOut4, 8053, { udp: true });
+    assert.ok(ok, 'udp from outside');
+    [ok] = await probe(c1.ns, 80, t.host, '127.0.0.1', 8080);
+    assert.ok(ok, 'tcp from the host to 127.0.0.1');
+    [ok] = await probe(c1.ns, 80, t.host, t.hostOut4, 8080);
+    assert.ok(ok, 'tcp from the host to its own address');
+    [ok, peer] = await probe(c1.ns, 80, c2.ns, t.hostOut4, 8080);
+    assert.ok(ok, 'hairpin from another container on the bridge');
+    assert.is(peer, t.gw4, 'hairpin traffic is masqueraded to the gateway');
+    [ok] = await probe(c1.ns, 80, c1.ns, t.hostOut4, 8080);
+    assert.ok(ok, 'hairpin to the container\'s own mapped port');
+    [ok] = await probe(c1.ns, 90, t.outside, '198.51.100.1', 9090);
+    assert.ok(ok, 'hostIP mapping on its address');
+    [ok] = await probe(c1.ns, 90, t.outside, '198.51.100.3', 9090);
+    assert.not.ok(ok, 'hostIP mapping not on another host address');
+
+    const check = await runPluginIn(t.host, 'portmap', envOf('CHECK', c1, 'c1'), confOf(t, c1, dir, MAPPINGS));
+    assert.is(check.code, 0, check.stdout);
+    assert.ok(countElements(t.host, 'web/c1/eth0') > 0);
+
+    // DEL without prevResult and without runtimeConfig, with the netns gone: from the records
+    const del = await runPluginIn(t.host, 'portmap', { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c1', CNI_NETNS: '', CNI_IFNAME: 'eth0' }, confOf(t, undefined, dir));
+    assert.is(del.code, 0, del.stdout);
+    assert.is(countElements(t.host, 'web/c1/'), 0);
+    const again = await runPluginIn(t.host, 'portmap', { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c1', CNI_NETNS: '', CNI_IFNAME: 'eth0' }, confOf(t, undefined, dir));
+    assert.is(again.code, 0, again.stdout);
+    [ok] = await probe(c1.ns, 80, t.outside, t.hostOut4, 8080);
+    assert.not.ok(ok, 'unreachable after DEL');
+    const failed = await runPluginIn(t.host, 'portmap', envOf('CHECK', c1, 'c1'), confOf(t, c1, dir, MAPPINGS));
+    assert.is(failed.json?.code, 108);
+  }));
+});
+
+it('portmap ADD refuses a host port mapped by another container (106) and bad ports (7)', async () => {
+  await withTempDir(async (dir) => withTopology(async (t) => {
+    const c1 = t.addContainer(2);
+    const c2 = t.addContainer(3);
+    assert.is((await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), confOf(t, c1, dir, [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]))).code, 0);
+    const clash = await runPluginIn(t.host, 'portmap', envOf('ADD', c2, 'c2'), confOf(t, c2, dir, [{ hostPort: 8080, containerPort: 81, protocol: 'tcp' }]));
+    assert.is(clash.json?.code, 106);
+    assert.is(clash.json?.msg, 'cannot map host port 8080/tcp: already mapped for container "c1" (interface "eth0" on network "web")');
+    assert.is(countElements(t.host, 'web/c2/'), 0, 'a refused ADD leaves nothing');
+    const udp = await runPluginIn(t.host, 'portmap', envOf('ADD', c2, 'c2'), confOf(t, c2, dir, [{ hostPort: 8080, containerPort: 81, protocol: 'udp' }]));
+    assert.is(udp.code, 0, 'same port, other protocol');
+    const again = await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), confOf(t, c1, dir, [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]));
+    assert.is(again.code, 0, 'the same container may ADD again');
+    for (const [m, code, msg] of [
+      [{ hostPort: 70000, containerPort: 80 }, 7, /hostPort 70000 is outside 1-65535$/],
+      [{ hostPort: 0, containerPort: 80 }, 7, /hostPort 0 is outside 1-65535$/],
+      [{ hostPort: 80, containerPort: 65536 }, 7, /containerPort 65536 is outside 1-65535$/],
+      [{ hostPort: 80, containerPort: 80, protocol: 'icmp' }, 7, /protocol "icmp" is not tcp, udp or sctp$/],
+      [{ hostPort: 80, containerPort: 80, hostIP: 'nope' }, 7, /hostIP "nope" is not an IP address$/],
+    ] as const) {
+      const r = await runPluginIn(t.host, 'portmap', envOf('ADD', c2, 'c3'), confOf(t, c2, dir, [m]));
+      assert.is(r.json?.code, code, JSON.stringify(m));
+      assert.match(r.json?.msg, msg);
+    }
+    const ext = await runPluginIn(t.host, 'portmap', envOf('ADD', c2, 'c3'), confOf(t, c2, dir, [{ hostPort: 81, containerPort: 80 }], { externalSetMarkChain: 'KUBE-MARK-MASQ' }));
+    assert.is(ext.json?.code, 2);
+    const both = await runPluginIn(t.host, 'portmap', envOf('ADD', c2, 'c3'), confOf(t, c2, dir, [{ hostPort: 81, containerPort: 80 }], { externalSetMarkChain: 'X', markMasqBit: 13 }));
+    assert.is(both.json?.code, 7);
+    const noPrev = await runPluginIn(t.host, 'portmap', envOf('ADD', c2, 'c3'), confOf(t, undefined, dir, [{ hostPort: 81, containerPort: 80 }]));
+    assert.is(noPrev.json?.code, 7);
+  }));
+});
+
+it('portmap GC removes the state of attachments not in cni.dev/valid-attachments; STATUS ok', async () => {
+  await withTempDir(async (dir) => withTopology(async (t) => {
+    const c1 = t.addContainer(2);
+    const c2 = t.addContainer(3);
+    assert.is((await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), confOf(t, c1, dir, [{ hostPort: 8080, containerPort: 80 }]))).code, 0);
+    assert.is((await runPluginIn(t.host, 'portmap', envOf('ADD', c2, 'c2'), confOf(t, c2, dir, [{ hostPort: 8081, containerPort: 80, protocol: 'udp' }]))).code, 0);
+    const gc = await runPluginIn(t.host, 'portmap', { CNI_COMMAND: 'GC' }, { ...confOf(t, undefined, dir), cniVersion: '1.1.0', 'cni.dev/valid-attachments': [{ containerID: 'c2', ifname: 'eth0' }] });
+    assert.is(gc.code, 0, gc.stdout);
+    assert.is(countElements(t.host, 'web/c1/'), 0);
+    assert.ok(countElements(t.host, 'web/c2/eth0') > 0);
+    const status = await runPluginIn(t.host, 'portmap', { CNI_COMMAND: 'STATUS' }, { ...confOf(t, undefined, dir), cniVersion: '1.1.0' });
+    assert.is(status.code, 0);
+    const [ok] = await probe(c2.ns, 80, t.outside, t.hostOut4, 8081, { udp: true });
+    assert.ok(ok, 'the valid attachment still works');
+  }));
+});
+
+test.run();

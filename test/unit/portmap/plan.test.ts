@@ -1,0 +1,114 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import validate from '../../../gen/portmap.js';
+import { parsePortMappings, parsePortmapConf } from '../../../portmap/config';
+import { conntrackFlushArgs, containerAddrs, hostInterfaceOf, portmapElements } from '../../../portmap/plan';
+import { renderTransaction } from '../../../firewall/render';
+import type { NetConf, Result } from '../../../cni/types';
+
+const ROOT = join(__dirname, '../../..');
+const conf = (extra: object = {}): NetConf => ({ cniVersion: '1.0.0', name: 'web', type: 'portmap', ...extra });
+const prev: Result = {
+  cniVersion: '1.0.0',
+  interfaces: [{ name: 'cni0', mac: '02:00:00:00:00:01' }, { name: 'veth1', mac: '02:00:00:00:00:02' }, { name: 'eth0', mac: '02:00:00:00:00:03', sandbox: '/run/netns/c1' }],
+  ips: [{ address: '192.0.2.5/24', gateway: '192.0.2.1', interface: 2 }, { address: '2001:db8::5/64', interface: 2 }, { address: '192.0.2.6/24', interface: 2 }],
+};
+
+test('pure portmap modules stay pure', async () => {
+  for (const file of ['portmap/config.ts', 'portmap/plan.ts'])
+    assert.not.match(await readFile(join(ROOT, file), 'utf8'), /kernel\/|node:fs|node:child_process/, file);
+});
+
+test('containerAddrs() takes the first address of each family; hostInterfaceOf() the bridge', () => {
+  const a = containerAddrs(prev);
+  assert.is(a.v4?.length, 24);
+  assert.is(a.v6?.length, 64);
+  assert.is(hostInterfaceOf(prev), 'cni0');
+});
+
+test('portmapElements() dual stack, any address, hostIP v4, snat: golden transaction', () => {
+  const mappings = parsePortMappings(conf({ runtimeConfig: { portMappings: [
+    { hostPort: 8080, containerPort: 80, protocol: 'TCP' },
+    { hostPort: 5353, containerPort: 53, protocol: 'udp', hostIP: '198.51.100.1' },
+    { hostPort: 9000, containerPort: 9000, protocol: 'sctp', hostIP: '2001:DB8:0::1' },
+  ] } }));
+  const script = renderTransaction({ adds: portmapElements(mappings, containerAddrs(prev), { snat: true }), tag: 'web/c1/eth0' });
+  assert.fixture(script, `add element inet berth hostport4 { tcp . 8080 comment "web/c1/eth0" : 192.0.2.5 . 80 }
+add element inet berth hostport6 { tcp . 8080 comment "web/c1/eth0" : 2001:db8::5 . 80 }
+add element inet berth hostip4 { 198.51.100.1 . udp . 5353 comment "web/c1/eth0" : 192.0.2.5 . 53 }
+add element inet berth hostip6 { 2001:db8::1 . sctp . 9000 comment "web/c1/eth0" : 2001:db8::5 . 9000 }
+add element inet berth pmsnat4 { 127.0.0.0/8 . 192.0.2.5 comment "web/c1/eth0" }
+add element inet berth pmsnat4 { 192.0.2.0/24 . 192.0.2.5 comment "web/c1/eth0" }
+add element inet berth pmsnat6 { 2001:db8::/64 . 2001:db8::5 comment "web/c1/eth0" }
+`);
+});
+
+test('portmapElements() without snat, "0.0.0.0" meaning any IPv4 address only', () => {
+  const mappings = parsePortMappings(conf({ runtimeConfig: { portMappings: [{ hostPort: 80, containerPort: 8080, hostIP: '0.0.0.0' }] } }));
+  assert.fixture(renderTransaction({ adds: portmapElements(mappings, containerAddrs(prev), { snat: false }), tag: 't' }),
+    'add element inet berth hostport4 { tcp . 80 comment "t" : 192.0.2.5 . 8080 }\n');
+});
+
+test('portmapElements() marks DNAT elements exclusive and names them', () => {
+  const [el] = portmapElements([{ hostPort: 80, containerPort: 80, protocol: 'tcp', hostIP: '198.51.100.1' }], containerAddrs(prev), { snat: true });
+  assert.is(el.exclusive, true);
+  assert.is(el.what, 'host port 80/tcp on 198.51.100.1');
+});
+
+test('conntrackFlushArgs() flushes UDP mappings per family', () => {
+  const mappings = parsePortMappings(conf({ runtimeConfig: { portMappings: [{ hostPort: 53, containerPort: 53, protocol: 'udp' }, { hostPort: 54, containerPort: 53, protocol: 'udp', hostIP: '198.51.100.1' }, { hostPort: 80, containerPort: 80 }] } }));
+  assert.equal(conntrackFlushArgs(mappings, containerAddrs(prev)), [
+    ['-D', '-f', 'ipv4', '-p', 'udp', '--orig-port-dst', '53'],
+    ['-D', '-f', 'ipv6', '-p', 'udp', '--orig-port-dst', '53'],
+    ['-D', '-f', 'ipv4', '-p', 'udp', '--orig-port-dst', '54', '--orig-dst', '198.51.100.1'],
+  ]);
+});
+
+const rejected: Array<[object, number, RegExp]> = [
+  [{ hostPort: 0, containerPort: 80 }, 7, /^invalid port mapping 0: hostPort 0 is outside 1-65535$/],
+  [{ hostPort: 65536, containerPort: 80 }, 7, /hostPort 65536 is outside 1-65535$/],
+  [{ hostPort: 80, containerPort: -1 }, 7, /containerPort -1 is outside 1-65535$/],
+  [{ hostPort: 80, containerPort: 80, protocol: 'icmp' }, 7, /protocol "icmp" is not tcp, udp or sctp$/],
+  [{ hostPort: 80, containerPort: 80, hostIP: '10.0.0.256' }, 7, /hostIP "10\.0\.0\.256" is not an IP address$/],
+];
+for (const [m, code, msg] of rejected)
+  test(`parsePortMappings() rejects ${JSON.stringify(m)}`, () => {
+    try {
+      parsePortMappings(conf({ runtimeConfig: { portMappings: [m] } }));
+      assert.unreachable();
+    } catch (err: any) {
+      assert.is(err.code, code);
+      assert.match(err.message, msg);
+    }
+  });
+
+test('parsePortmapConf() defaults snat to true and accepts markMasqBit', () => {
+  const c = parsePortmapConf(conf({ markMasqBit: 13 }), validate);
+  assert.is(c.snat, true);
+});
+
+const badConf: Array<[object, number, RegExp]> = [
+  [{ markMasqBit: 32 }, 7, /\/markMasqBit must be <= 31$/],
+  [{ markMasqBit: 13, externalSetMarkChain: 'KUBE-MARK-MASQ' }, 7, /"markMasqBit" and "externalSetMarkChain" cannot both be set$/],
+  [{ externalSetMarkChain: 'KUBE-MARK-MASQ' }, 2, /^portmap "externalSetMarkChain" "KUBE-MARK-MASQ" is not supported: /],
+  [{ conditionsV4: ['-s', '192.0.2.0/24'] }, 2, /^portmap "conditionsV4" is not supported: iptables match arguments \["-s","192\.0\.2\.0\/24"\] cannot be applied to nftables$/],
+  [{ snat: 'yes' }, 7, /\/snat must be boolean$/],
+];
+for (const [extra, code, msg] of badConf)
+  test(`parsePortmapConf() rejects ${JSON.stringify(extra)} with code ${code}`, () => {
+    try {
+      parsePortmapConf(conf(extra), validate);
+      assert.unreachable();
+    } catch (err: any) {
+      assert.is(err.code, code);
+      assert.match(err.message, msg);
+    }
+  });
+
+test('parsePortmapConf() accepts empty conditions', () => {
+  parsePortmapConf(conf({ conditionsV4: [], conditionsV6: [] }), validate);
+});
+
+test.run();
