@@ -82,6 +82,7 @@ function build(args: readonly string[], io: CliIO): Argv {
       .option('masquerade', { type: 'boolean', default: true, describe: 'masquerade container traffic leaving the subnet (--no-masquerade to turn off)' })
       .option('label', { type: 'string', array: true, describe: 'KEY=VALUE label, repeatable' })
       .option('lease-dir', { type: 'string', describe: 'host-local dataDir [default: /var/lib/cni/networks]' })
+      .option('firewall-dir', { type: 'string', describe: 'Berth\'s firewall records (bridge and portmap firewallDir) [default: /var/lib/cni/berth-firewall]' })
       .option('subnet-pool', { type: 'string', default: '10.89.0.0/16', describe: 'where a subnet is picked without --subnet' })
       .option('subnet-size', { type: 'string', default: '24', describe: 'prefix length of a picked subnet' })
       .example('$0 create web --subnet 10.90.0.0/24 --subnet fd00:90::/64 --label team=web', 'a dual-stack network')
@@ -91,7 +92,7 @@ function build(args: readonly string[], io: CliIO): Argv {
       await create({
         name: argv.name!, subnets: strings(argv.subnet), gateways: strings(argv.gateway), ipRanges: strings(argv.ipRange),
         bridge: argv.bridge, mtu: intOption(argv.mtu, 'mtu'), internal: argv.internal, isolate: argv.isolate, masquerade: argv.masquerade,
-        labels: strings(argv.label), leaseDir: argv.leaseDir, subnetPool: argv.subnetPool, subnetSize: intOption(argv.subnetSize, 'subnet size')!,
+        labels: strings(argv.label), leaseDir: argv.leaseDir, firewallDir: argv.firewallDir, subnetPool: argv.subnetPool, subnetSize: intOption(argv.subnetSize, 'subnet size')!,
       }, ctx(argv));
     })
     .command(['ls', 'list'], 'list networks', (y) => y

@@ -15,6 +15,8 @@ export const CONFLIST_VERSION = '1.0.0';
 export const CONFLIST_VERSIONS = ['1.0.0', '1.1.0'];
 /** host-local's default, when the ipam config has no dataDir. */
 export const DEFAULT_LEASE_DIR = '/var/lib/cni/networks';
+/** Where Berth's firewall keeps its records, when a plugin config has no firewallDir. */
+export const DEFAULT_FIREWALL_DIR = '/var/lib/cni/berth-firewall';
 
 export interface RangePlan {
   subnet: Prefix;
@@ -36,6 +38,8 @@ export interface NetworkPlan {
   labels: Record<string, string>;
   /** host-local's dataDir; the default when undefined. */
   leaseDir?: string;
+  /** Berth's firewallDir (bridge and portmap); the default when undefined. */
+  firewallDir?: string;
   /** RFC 3339. */
   created: string;
 }
@@ -61,6 +65,7 @@ export function buildConflist(plan: NetworkPlan): Record<string, unknown> {
     ...(plan.mtu !== undefined && { mtu: plan.mtu }),
     ...(plan.isolate && { isolate: true }),
     capabilities: { ips: true, mac: true },
+    ...(plan.firewallDir !== undefined && { firewallDir: plan.firewallDir }),
     ipam: { type: 'host-local', ranges, ...(plan.leaseDir !== undefined && { dataDir: plan.leaseDir }) },
   };
   const hasLabels = Object.keys(plan.labels).length > 0;
@@ -68,7 +73,7 @@ export function buildConflist(plan: NetworkPlan): Record<string, unknown> {
     cniVersion: CONFLIST_VERSION,
     cniVersions: CONFLIST_VERSIONS,
     name: plan.name,
-    plugins: [bridge, { type: 'portmap', capabilities: { portMappings: true } }],
+    plugins: [bridge, { type: 'portmap', capabilities: { portMappings: true }, ...(plan.firewallDir !== undefined && { firewallDir: plan.firewallDir }) }],
     ...(hasLabels && { args: { podman_labels: plan.labels } }),
     berth: { created: plan.created, internal: plan.internal, labels: plan.labels },
   };
@@ -91,6 +96,8 @@ export interface NetworkInfo {
   ipamType?: string;
   /** host-local's lease directory root (dataDir); set when IPAM is host-local. */
   leaseDir?: string;
+  /** Berth's firewall record dirs of the network's plugins (bridge, portmap), defaults included. */
+  firewallDirs: string[];
   internal: boolean;
   isolate: boolean;
   masquerade: boolean;
@@ -148,6 +155,8 @@ export function describeNetwork(raw: Record<string, unknown>): NetworkInfo {
     subnets,
     gateways,
     ...(typeof ipam.type === 'string' && { ipamType: ipam.type }),
+    firewallDirs: [...new Set(plugins.filter((p) => p.type === 'bridge' || p.type === 'portmap')
+      .map((p) => (typeof p.firewallDir === 'string' && p.firewallDir !== '' ? p.firewallDir : DEFAULT_FIREWALL_DIR)))],
     ...(ipam.type === 'host-local' && { leaseDir: typeof ipam.dataDir === 'string' && ipam.dataDir !== '' ? ipam.dataDir : DEFAULT_LEASE_DIR }),
     internal: berth ? berth.internal === true : (main.type === 'bridge' && !isGateway),
     isolate: main.isolate === true,

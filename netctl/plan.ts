@@ -20,6 +20,7 @@ export interface CreateRequest {
   masquerade: boolean;
   labels: readonly string[];
   leaseDir?: string;
+  firewallDir?: string;
   subnetPool: string;
   subnetSize: number;
   /** RFC 3339 time stamp to record. */
@@ -62,6 +63,8 @@ function parseRequest(req: CreateRequest): { subnets: Prefix[]; labels: Record<s
     if (subnets.filter((s) => s.ip.family === family).length > 1)
       throw new UsageError(`invalid subnets ${JSON.stringify(req.subnets.join(','))}: at most one IPv${family} subnet per network`);
   if (req.leaseDir === '') throw new UsageError('invalid lease dir "": must be a directory path');
+  if (req.firewallDir !== undefined && !req.firewallDir.startsWith('/'))
+    throw new UsageError(`invalid firewall dir ${JSON.stringify(req.firewallDir)}: must be an absolute path`);
   return { subnets, labels: parseLabels(req.labels) };
 }
 
@@ -150,6 +153,7 @@ export function planCreate(req: CreateRequest, ctx: CreateContext): NetworkPlan 
     masquerade: req.masquerade,
     labels,
     ...(req.leaseDir !== undefined && { leaseDir: req.leaseDir }),
+    ...(req.firewallDir !== undefined && { firewallDir: req.firewallDir }),
     created: req.created,
   };
 }

@@ -5,7 +5,7 @@ import { renderConflist } from '../conflist.js';
 import { Netlink, readHostPrefixes } from '../host.js';
 import { formatPrefix } from '../../cni/ip.js';
 import { planCreate, type CreateRequest } from '../plan.js';
-import { bridgeNameFor, validateNetworkName } from '../names.js';
+import { bridgeNameFor, validateInterfaceName, validateNetworkName } from '../names.js';
 
 /** RFC 3339 in UTC, to the second. */
 function now(): string {
@@ -14,6 +14,7 @@ function now(): string {
 
 export async function create(req: Omit<CreateRequest, 'created'>, ctx: CommandContext): Promise<void> {
   validateNetworkName(req.name);
+  if (req.bridge !== undefined) validateInterfaceName(req.bridge, 'bridge');
   await withConfigDirLock(ctx.opts.configDir, async () => {
     const { networks, problems } = await loadNetworks(ctx.opts.configDir);
     for (const p of problems) ctx.warn(p);

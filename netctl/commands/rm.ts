@@ -47,9 +47,20 @@ async function removeNetwork(net: LoadedNetwork, others: readonly LoadedNetwork[
   await removeConflist(net.file);
 }
 
-/** Berth's firewall elements of the network (masquerade, port mappings, isolation), if any. */
-async function removeFirewallState(_net: LoadedNetwork): Promise<void> {
-  // Filled in when the firewall layer lands (issue 4).
+/**
+ * Berth's firewall state of the network: the elements and records of attachments other runtimes or
+ * crashed ones left (masquerade, MAC spoof check, port mappings), and its bridge's isolation. The
+ * firewall code is loaded only when there is something to remove.
+ */
+async function removeFirewallState(net: LoadedNetwork): Promise<void> {
+  const withRecords = net.firewallDirs.filter((dir) => existsSync(join(dir, net.name)));
+  if (withRecords.length === 0 && !net.isolate) return;
+  const fw = await import('../../firewall/index.js');
+  for (const dir of withRecords) {
+    await fw.gcFirewall(net.name, [], { stateDir: dir, features: ['masq', 'macspoof', 'portmap'] });
+    await rmPath(join(dir, net.name), { recursive: true, force: true });
+  }
+  if (net.isolate && net.bridge) await fw.removeIsolation({ network: net.name, bridge: net.bridge });
 }
 
 export async function rm(args: { names: string[]; force: boolean }, ctx: CommandContext): Promise<void> {

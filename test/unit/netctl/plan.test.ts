@@ -15,7 +15,7 @@ function req(extra: Partial<CreateRequest> = {}): CreateRequest {
 
 function net(name: string, subnets: string[], bridge?: string): NetworkInfo & { file: string } {
   return { name, file: `/etc/cni/net.d/${name}.conflist`, driver: 'bridge', plugins: ['bridge'], bridge, subnets, gateways: [], internal: false,
-    isolate: false, masquerade: true, labels: {}, managed: true };
+    isolate: false, masquerade: true, labels: {}, managed: true, firewallDirs: [] };
 }
 
 function ctx(networks: Array<NetworkInfo & { file: string }> = [], host: TakenPrefix[] = [], links: string[] = []): CreateContext {
@@ -36,7 +36,7 @@ function failure(fn: () => unknown): { kind: string; message: string } {
 
 test('renderConflist() writes the whole golden file for a dual-stack network', () => {
   const plan = planCreate(req({ subnets: ['192.0.2.0/24', '2001:db8::/64'], gateways: ['192.0.2.254'], ipRanges: ['192.0.2.128/25'], mtu: 1400,
-    isolate: true, labels: ['team=web', 'tier'], leaseDir: '/tmp/leases' }), ctx());
+    isolate: true, labels: ['team=web', 'tier'], leaseDir: '/tmp/leases', firewallDir: '/tmp/fw' }), ctx());
   assert.is(renderConflist(plan), `${JSON.stringify({
     cniVersion: '1.0.0',
     cniVersions: ['1.0.0', '1.1.0'],
@@ -45,12 +45,13 @@ test('renderConflist() writes the whole golden file for a dual-stack network', (
       {
         type: 'bridge', bridge: plan.bridge, isGateway: true, isDefaultGateway: true, ipMasq: true, hairpinMode: true, mtu: 1400, isolate: true,
         capabilities: { ips: true, mac: true },
+        firewallDir: '/tmp/fw',
         ipam: { type: 'host-local', ranges: [
           [{ subnet: '192.0.2.0/24', rangeStart: '192.0.2.128', rangeEnd: '192.0.2.254', gateway: '192.0.2.254' }],
           [{ subnet: '2001:db8::/64', gateway: '2001:db8::1' }],
         ], dataDir: '/tmp/leases' },
       },
-      { type: 'portmap', capabilities: { portMappings: true } },
+      { type: 'portmap', capabilities: { portMappings: true }, firewallDir: '/tmp/fw' },
     ],
     args: { podman_labels: { team: 'web', tier: '' } },
     berth: { created: CREATED, internal: false, labels: { team: 'web', tier: '' } },
@@ -76,7 +77,7 @@ test('describeNetwork() reads back what renderConflist() wrote', () => {
   const plan = planCreate(req({ subnets: ['192.0.2.0/24'], labels: ['a=b'], internal: true, leaseDir: '/x' }), ctx());
   const info = describeNetwork(JSON.parse(renderConflist(plan)));
   assert.equal(info, { name: 'web', driver: 'bridge', plugins: ['bridge', 'portmap'], bridge: plan.bridge, subnets: ['192.0.2.0/24'], gateways: ['192.0.2.1'],
-    ipamType: 'host-local', leaseDir: '/x', internal: true, isolate: false, masquerade: false, labels: { a: 'b' }, created: CREATED, managed: true });
+    ipamType: 'host-local', leaseDir: '/x', firewallDirs: ['/var/lib/cni/berth-firewall'], internal: true, isolate: false, masquerade: false, labels: { a: 'b' }, created: CREATED, managed: true });
 });
 
 test('describeNetwork() reads another tool\'s conflist: legacy subnet, default bridge and lease dir, podman labels', () => {
@@ -127,6 +128,7 @@ const refusals: Array<[string, Partial<CreateRequest>, CreateContext | undefined
   ['an IPv6 gateway without an IPv6 subnet', { subnets: ['192.0.2.0/24'], gateways: ['2001:db8::1'] }, undefined, 'usage', 'invalid gateway "2001:db8::1": the network has no IPv6 subnet'],
   ['a gateway that is not an address', { subnets: ['192.0.2.0/24'], gateways: ['gw'] }, undefined, 'usage', 'invalid gateway "gw": not an IP address'],
   ['an ip range outside the subnet', { subnets: ['192.0.2.0/24'], ipRanges: ['198.51.100.0/25'] }, undefined, 'usage', 'invalid ip range "198.51.100.0/25": not inside subnet "192.0.2.0/24"'],
+  ['a relative firewall dir', { firewallDir: 'fw' }, undefined, 'usage', 'invalid firewall dir "fw": must be an absolute path'],
   ['an mtu out of range', { mtu: 50 }, undefined, 'usage', 'invalid mtu "50": must be an integer from 68 to 65535'],
   ['a label without a key', { labels: ['=x'] }, undefined, 'usage', 'invalid label "=x": must be KEY=VALUE with a non-empty key without whitespace'],
   ['an exhausted pool', { subnetPool: '10.89.0.0/23' }, ctx([net('a', ['10.89.0.0/24']), net('b', ['10.89.1.0/24'])]), 'failure', 'cannot create network "web": no free /24 left in subnet pool "10.89.0.0/23"'],
