@@ -1,0 +1,119 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNetns, deleteNetns, isRoot, run, sh, uniqueName } from '../../helpers/sandbox';
+import { ok, pings, withHost, type Host } from './env';
+
+const e2e = suite('netctl end to end: the conflist netctl create wrote, used by the runtime verbs');
+const it = isRoot ? e2e : e2e.skip;
+
+/** An "outside" namespace joined to the host by a veth: host 198.51.100.1, outside 198.51.100.2; no route back to containers. */
+async function withOutside(h: Host, fn: (outside: string) => Promise<void>): Promise<void> {
+  const outside = uniqueName('o');
+  const veth = uniqueName('v');
+  createNetns(outside);
+  try {
+    sh('ip', ['-n', h.ns, 'link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', outside]);
+    sh('ip', ['-n', h.ns, 'addr', 'add', '198.51.100.1/24', 'dev', veth]);
+    sh('ip', ['-n', h.ns, 'link', 'set', veth, 'up']);
+    sh('ip', ['-n', outside, 'addr', 'add', '198.51.100.2/24', 'dev', 'eth0']);
+    sh('ip', ['-n', outside, 'link', 'set', 'eth0', 'up']);
+    await fn(outside);
+  } finally {
+    deleteNetns(outside);
+  }
+}
+
+/** busybox httpd in `ns` on port 80 serving "hello from NS"; killed by PID when done. */
+async function withServer<T>(ns: string, fn: () => Promise<T>): Promise<T> {
+  const root = mkdtempSync(join(tmpdir(), 'netctl-www-'));
+  writeFileSync(join(root, 'index.html'), `hello from ${ns}\n`);
+  const server: ChildProcess = spawn('ip', ['netns', 'exec', ns, 'busybox', 'httpd', '-f', '-p', '80', '-h', root], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 50; i++) {
+      if ((await httpGet(ns, '127.0.0.1', '80')).endsWith(`hello from ${ns}\n`)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return await fn();
+  } finally {
+    server.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The body of GET / on host:port, from `ns` (netcat-openbsd; busybox wget crashes on this machine). */
+async function httpGet(ns: string, host: string, port: string): Promise<string> {
+  const r = await run('ip', ['netns', 'exec', ns, 'nc', '-w', '3', host, port], { input: 'GET / HTTP/1.0\r\n\r\n' });
+  const at = r.stdout.indexOf('\r\n\r\n');
+  return at < 0 ? '' : r.stdout.slice(at + 4);
+}
+
+it('two containers on one network ping each other; a mapped port is reached from outside; masquerade lets them out', async () => {
+  await withHost(async (h) => {
+    ok(await h.create('web'));
+    ok(await h.create('private', '--no-masquerade'));
+    const [c1, c2, c3] = [h.container(), h.container(), h.container()];
+    const a = ok(await h.netctl('attach', 'web', c1, '-p', '80'));
+    const hostPort = a.stdout.match(/80\/tcp -> 0\.0\.0\.0:(\d+)/)![1];
+    ok(await h.netctl('attach', 'web', c2, '-p', '8080:80'));
+    ok(await h.netctl('attach', 'private', c3));
+    assert.ok(await pings(c1, '10.89.0.3'), 'c1 -> c2');
+    assert.ok(await pings(c2, '10.89.0.2'), 'c2 -> c1');
+    await withOutside(h, async (outside) => {
+      await withServer(c1, async () => {
+        assert.is(await httpGet(outside, '198.51.100.1', hostPort), `hello from ${c1}\n`);
+      });
+      await withServer(c2, async () => {
+        assert.is(await httpGet(outside, '198.51.100.1', '8080'), `hello from ${c2}\n`);
+      });
+      // The outside has no route to 10.89/16: only a masqueraded ping comes back.
+      sh('ip', ['-n', c1, 'route', 'replace', 'default', 'via', '10.89.0.1']);
+      assert.ok(await pings(c1, '198.51.100.2'), 'masqueraded ping from web');
+      assert.not.ok(await pings(c3, '198.51.100.2'), '--no-masquerade: no way back');
+    });
+    for (const [net, c] of [['web', c1], ['web', c2], ['private', c3]]) ok(await h.netctl('detach', net, c));
+    ok(await h.netctl('rm', 'web', 'private'));
+  });
+});
+
+it('isolation: two --isolate networks cannot reach each other; two plain networks are routed', async () => {
+  await withHost(async (h) => {
+    ok(await h.create('iso1', '--isolate'));
+    ok(await h.create('iso2', '--isolate'));
+    ok(await h.create('open1'));
+    ok(await h.create('open2'));
+    const [c1, c2, c3, c4] = [h.container(), h.container(), h.container(), h.container()];
+    ok(await h.netctl('attach', 'iso1', c1));
+    ok(await h.netctl('attach', 'iso2', c2));
+    ok(await h.netctl('attach', 'open1', c3));
+    ok(await h.netctl('attach', 'open2', c4));
+    assert.ok(await pings(c1, '10.89.0.1'), 'own gateway');
+    assert.not.ok(await pings(c1, '10.89.1.2'), 'iso1 -> iso2 dropped');
+    assert.not.ok(await pings(c2, '10.89.0.2'), 'iso2 -> iso1 dropped');
+    assert.ok(await pings(c3, '10.89.3.2'), 'open1 -> open2 routed');
+    assert.ok(await pings(c4, '10.89.2.2'), 'open2 -> open1 routed');
+    ok(await h.netctl('rm', '--force', 'iso1', 'iso2', 'open1', 'open2'));
+    assert.is(sh('ip', ['-n', h.ns, '-br', 'link', 'show', 'type', 'bridge']).trim(), '');
+    assert.not.match(sh('ip', ['netns', 'exec', h.ns, 'nft', '-j', 'list', 'ruleset']), /"elem"/);
+  });
+});
+
+it('--internal: containers reach each other and the host, but there is no route out', async () => {
+  await withHost(async (h) => {
+    ok(await h.create('int', '--internal'));
+    const [c1, c2] = [h.container(), h.container()];
+    ok(await h.netctl('attach', 'int', c1));
+    ok(await h.netctl('attach', 'int', c2));
+    assert.ok(await pings(c1, '10.89.0.3'));
+    assert.ok(await pings(c1, '10.89.0.1'));
+    assert.is(sh('ip', ['-n', c1, 'route', 'show', 'default']).trim(), '');
+    await withOutside(h, async () => {
+      assert.not.ok(await pings(c1, '198.51.100.2'));
+    });
+  });
+});
+
+e2e.run();
