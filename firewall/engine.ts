@@ -9,8 +9,8 @@ import { CniError, ErrCode } from '../cni/errors.js';
 import type { Attachment } from '../cni/types.js';
 import { lockFile } from '../kernel/flock.js';
 import { NftError, type Nft } from '../kernel/nft.js';
-import { FEATURE_SETS, familyOfSet, TABLE, type Feature } from './layout.js';
-import { attachmentTag, parseElementComment, parseTag, renderGetElement, renderTransaction, sameElement, type Element } from './render.js';
+import { FEATURE_SETS, familyOfSet, MAPS, TABLE, type Feature } from './layout.js';
+import { attachmentTag, elementQuery, parseTag, renderTransaction, sameElement, type Element } from './render.js';
 import { deleteRecord, listRecords, readRecord, writeRecord, type AttachmentRecord } from './records.js';
 
 export interface AttachmentRef {
@@ -31,9 +31,8 @@ async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** The tag (comment) of the element with this key in the kernel, or undefined when there is none. */
-export async function ownerOf(nft: Nft, el: Pick<Element, 'set' | 'key'>): Promise<string | undefined> {
-  const out = await nft.read(renderGetElement(el));
-  return out === undefined ? undefined : parseElementComment(out);
+export function ownerOf(nft: Nft, el: Pick<Element, 'set' | 'key' | 'parts'>): Promise<string | undefined> {
+  return nft.elementComment(elementQuery(el));
 }
 
 /** 'container "c1" (interface "eth0" on network "web")' for a tag, for conflict messages. */
@@ -144,8 +143,6 @@ export async function checkAttachment(nft: Nft, ref: AttachmentRef, expected: re
       throw new CniError(ErrCode.CheckFailed, `firewall check of container ${JSON.stringify(ref.containerId)} failed: element ${JSON.stringify(el.key)} of set ${JSON.stringify(el.set)} belongs to ${describeOwner(owner)}`);
   }
 }
-
-const MAPS: ReadonlySet<string> = new Set(FEATURE_SETS.portmap.filter((s) => s.startsWith('host')));
 
 /** [key as nft JSON, comment] of each element in `list set|map` JSON output. */
 export function elementsOfListing(doc: any): Array<[unknown, string]> {

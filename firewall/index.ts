@@ -18,7 +18,7 @@ import { openNft, type Nft } from '../kernel/nft.js';
 import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, ownerOf } from './engine.js';
 import { renderSchema, type Feature } from './layout.js';
 import { DEFAULT_STATE_DIR } from './records.js';
-import { isolationElements, macSpoofElements, masqueradeElements, networkTag, renderAddElement, renderTransaction, type Element } from './render.js';
+import { isolationElements, macSpoofElements, masqueradeChains, masqueradeElements, networkTag, renderAddElement, renderTransaction, type Element } from './render.js';
 
 export { DEFAULT_STATE_DIR } from './records.js';
 
@@ -70,8 +70,9 @@ function bridgeElements(p: BridgeFirewallParams): { features: Feature[]; element
  */
 export async function addBridgeFirewall(p: BridgeFirewallParams): Promise<void> {
   const { features, elements } = bridgeElements(p);
+  const chains = p.ipMasq ? masqueradeChains(p.ipMasq.addresses) : '';
   const extra = p.isolation ? isolationElements(p.isolation.bridge).map((e) => renderAddElement(e, networkTag(p.network))).join('\n') + '\n' : '';
-  await addAttachment(nftOf(p), refOf(p), { features, elements, schema: renderSchema({ bridge: !!p.macSpoofCheck }), extra });
+  await addAttachment(nftOf(p), refOf(p), { features, elements, schema: renderSchema({ bridge: !!p.macSpoofCheck }) + chains, extra });
 }
 
 /**

@@ -5,22 +5,75 @@
  * Every element carries a comment naming its owner (its "tag"), so DEL removes only elements that
  * still belong to the container that made them, even after its address was given to another one.
  */
-import { formatIP, formatPrefix, networkOf, parsePrefix } from '../cni/ip.js';
+import { formatIP, formatPrefix, networkOf, parseIP, parsePrefix, type Prefix } from '../cni/ip.js';
 import { familyOfSet, SETS, TABLE, type Feature } from './layout.js';
 
-/** One element of one of Berth's sets or maps, as nft text. */
+/** One field of an element key; a key is one or more fields (a concatenation). */
+export type KeyPart = { ip: string } | { proto: 'tcp' | 'udp' | 'sctp' } | { port: number } | { ifname: string } | { mac: string };
+
+/** One element of one of Berth's sets or maps. */
 export interface Element {
   feature: Feature;
   /** Set or map name (see SETS); the table follows from it. */
   set: string;
+  /** The key's fields; `key` is their nft text. */
+  parts: KeyPart[];
   /** The key as nft text, e.g. "10.88.0.5" or "tcp . 8080". */
   key: string;
-  /** The mapped value for maps, e.g. "10.88.0.5 . 80". */
+  /** The mapped value for maps, e.g. "10.88.0.5 . 80" or "jump mq4_0a580000_24". */
   value?: string;
   /** True when another owner's element with this key is a conflict (host ports); else it is taken over. */
   exclusive?: boolean;
   /** What the element means, for error messages ("host port 8080/tcp"). */
   what?: string;
+}
+
+const IPPROTO = { tcp: 6, udp: 17, sctp: 132 } as const;
+
+function partText(p: KeyPart): string {
+  if ('ip' in p) return formatIP(parseIP(p.ip));
+  if ('proto' in p) return p.proto;
+  if ('port' in p) return String(p.port);
+  if ('ifname' in p) return quoteIfname(p.ifname);
+  return p.mac.toLowerCase();
+}
+
+function partBytes(p: KeyPart): Buffer {
+  if ('ip' in p) {
+    const ip = parseIP(p.ip);
+    const out = Buffer.alloc(ip.family === 4 ? 4 : 16);
+    for (let i = out.length - 1, v = ip.value; i >= 0; i--, v >>= 8n) out[i] = Number(v & 0xffn);
+    return out;
+  }
+  if ('proto' in p) return Buffer.from([IPPROTO[p.proto]]);
+  if ('port' in p) {
+    const out = Buffer.alloc(2);
+    out.writeUInt16BE(p.port);
+    return out;
+  }
+  if ('ifname' in p) {
+    const out = Buffer.alloc(16); // IFNAMSIZ, zero-padded
+    out.write(p.ifname, 'latin1');
+    return out;
+  }
+  return Buffer.from(p.mac.split(':').map((h) => parseInt(h, 16)));
+}
+
+/**
+ * The key as the kernel stores it: one field as is; in a concatenation every field padded to a
+ * multiple of 4 bytes (NFT_REG32_SIZE), as nft lays them out.
+ */
+export function encodeKey(parts: readonly KeyPart[]): Buffer {
+  if (parts.length === 1) return partBytes(parts[0]);
+  return Buffer.concat(parts.map((p) => {
+    const b = partBytes(p);
+    return b.length % 4 === 0 ? b : Buffer.concat([b, Buffer.alloc(4 - (b.length % 4))]);
+  }));
+}
+
+/** An element from its fields (the nft text of the key derived from them). */
+export function element(feature: Feature, set: string, parts: KeyPart[], extra: Pick<Element, 'value' | 'exclusive' | 'what'> = {}): Element {
+  return { feature, set, parts, key: parts.map(partText).join(' . '), ...extra };
 }
 
 /** nft limits an element comment to 128 bytes. */
@@ -73,20 +126,18 @@ export function renderDeleteElement(el: Pick<Element, 'set' | 'key'>): string {
   return `delete element ${familyOfSet(el.set)} ${TABLE} ${el.set} { ${el.key} }`;
 }
 
-/** "get element inet berth masq4 { 10.88.0.5 }": reads one element back with its comment. */
-export function renderGetElement(el: Pick<Element, 'set' | 'key'>): string {
-  return `get element ${familyOfSet(el.set)} ${TABLE} ${el.set} { ${el.key} }`;
+/** One element by key, as text and as key bytes: the shape the nftables layer's elementComment() takes. */
+export interface ElementQuery {
+  family: 'inet' | 'bridge';
+  table: string;
+  set: string;
+  keyText: string;
+  keyBytes: Buffer;
 }
 
-/**
- * The comment of the element in `get element` output (nft 1.0.6 prints text there even with -j),
- * '' when it has none, undefined when the output holds no element.
- */
-export function parseElementComment(output: string): string | undefined {
-  const at = output.indexOf('elements = {');
-  if (at < 0) return undefined;
-  const m = /comment "([^"]*)"/.exec(output.slice(at));
-  return m ? m[1] : '';
+/** The query that reads one element back with its comment. */
+export function elementQuery(el: Pick<Element, 'set' | 'key' | 'parts'>): ElementQuery {
+  return { family: familyOfSet(el.set), table: TABLE, set: el.set, keyText: el.key, keyBytes: encodeKey(el.parts) };
 }
 
 /** One transaction: the schema (if given), the deletions, then the additions. */
@@ -98,22 +149,44 @@ export function renderTransaction(parts: { schema?: string; deletes?: readonly P
   return lines.join('\n') + '\n';
 }
 
+/** A chain name for a subnet: "<prefix>4_0a580000_24" (hex network address, prefix length). */
+export function subnetChain(prefix: 'mq' | 'pm', subnet: Prefix): string {
+  const net = networkOf(subnet);
+  const hex = net.value.toString(16).padStart(net.family === 4 ? 8 : 32, '0');
+  return `${prefix}${net.family}_${hex}_${subnet.length}`;
+}
+
 /**
- * Masquerade elements for container addresses (CIDRs such as "10.88.0.5/24"): the address in
- * masq4/6, and "address . subnet" in nomasq4/6 so traffic inside the subnet keeps its source.
+ * Masquerade elements for container addresses (CIDRs such as "10.88.0.5/24"): address → jump to
+ * the chain of its subnet (masqueradeChains renders those).
  * @throws {SyntaxError} for an address that is not a CIDR
  */
 export function masqueradeElements(addresses: readonly string[]): Element[] {
-  const out: Element[] = [];
+  return addresses.map((cidr) => {
+    const p = parsePrefix(cidr);
+    return element('masq', p.ip.family === 4 ? SETS.masq4 : SETS.masq6, [{ ip: formatIP(p.ip) }], { value: `jump ${subnetChain('mq', p)}` });
+  });
+}
+
+/**
+ * The per-subnet masquerade chains the elements jump to: masquerade, except towards the subnet
+ * itself and multicast. Rewritten (flush + add) by every ADD that uses them: idempotent.
+ */
+export function masqueradeChains(addresses: readonly string[]): string {
+  const out = new Map<string, string>();
   for (const cidr of addresses) {
     const p = parsePrefix(cidr);
-    const v4 = p.ip.family === 4;
-    const addr = formatIP(p.ip);
+    const chain = subnetChain('mq', p);
     const subnet = formatPrefix({ ip: networkOf(p), length: p.length });
-    out.push({ feature: 'masq', set: v4 ? SETS.masq4 : SETS.masq6, key: addr });
-    out.push({ feature: 'masq', set: v4 ? SETS.nomasq4 : SETS.nomasq6, key: `${addr} . ${subnet}` });
+    const rule = p.ip.family === 4 ? `ip daddr != { ${subnet}, 224.0.0.0/4 } masquerade` : `ip6 daddr != { ${subnet}, ff00::/8 } masquerade`;
+    out.set(chain, renderChain(chain, [rule]));
   }
-  return out;
+  return [...out.values()].join('');
+}
+
+/** "add chain; flush chain; add rule..." for one of Berth's regular (hook-less) chains. */
+export function renderChain(chain: string, rules: readonly string[]): string {
+  return `add chain inet ${TABLE} ${chain}\nflush chain inet ${TABLE} ${chain}\n${rules.map((r) => `add rule inet ${TABLE} ${chain} ${r}\n`).join('')}`;
 }
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
@@ -125,19 +198,19 @@ const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 export function macSpoofElements(hostVeth: string, mac: string): Element[] {
   const m = mac.toLowerCase();
   if (!MAC.test(m)) throw new SyntaxError(`${JSON.stringify(mac)} is not a MAC address`);
-  const port = quoteIfname(hostVeth);
+  quoteIfname(hostVeth);
   return [
-    { feature: 'macspoof', set: SETS.spoofPorts, key: port },
-    { feature: 'macspoof', set: SETS.spoofAllowed, key: `${port} . ${m}` },
+    element('macspoof', SETS.spoofPorts, [{ ifname: hostVeth }]),
+    element('macspoof', SETS.spoofAllowed, [{ ifname: hostVeth }, { mac: m }]),
   ];
 }
 
 /** Isolation elements of a bridge: its name, and "bridge . bridge" (traffic within it stays allowed). */
 export function isolationElements(bridge: string): Element[] {
-  const b = quoteIfname(bridge);
+  quoteIfname(bridge);
   return [
-    { feature: 'isolation', set: SETS.isolated, key: b },
-    { feature: 'isolation', set: SETS.isolatedSelf, key: `${b} . ${b}` },
+    element('isolation', SETS.isolated, [{ ifname: bridge }]),
+    element('isolation', SETS.isolatedSelf, [{ ifname: bridge }, { ifname: bridge }]),
   ];
 }
 

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { ErrCode } from '../cni/errors.js';
 import { CommandError, run } from './exec.js';
 import { CLONE_NEWNET, setns } from './libc.js';
+import { NFPROTO, openNfNetlink } from './nf-netlink.js';
 
 /** nftables refused or failed a command; `reason` is nft's own first error line. */
 export class NftError extends Error {
@@ -47,7 +48,34 @@ export interface Nft {
   read(command: string): Promise<string | undefined>;
   /** Runs a read command (`list set ...`) with JSON output; undefined when the object is absent. */
   readJson(command: string): Promise<any | undefined>;
+  /**
+   * The comment of one set element ('' without one), undefined when it (or its set) does not
+   * exist. O(1): a single netlink lookup with libnftables' backend; `nft get element` otherwise.
+   */
+  elementComment(q: ElementQuery): Promise<string | undefined>;
 }
+
+/** One element by key, as text (for `nft get element`) and as the kernel's key bytes. */
+export interface ElementQuery {
+  family: 'inet' | 'bridge';
+  table: string;
+  set: string;
+  keyText: string;
+  keyBytes: Buffer;
+}
+
+/**
+ * The comment of the element in `get element` output (nft 1.0.6 prints text there even with -j),
+ * '' when it has none, undefined when the output holds no element.
+ */
+export function parseElementComment(output: string): string | undefined {
+  const at = output.indexOf('elements = {');
+  if (at < 0) return undefined;
+  const m = /comment "([^"]*)"/.exec(output.slice(at));
+  return m ? m[1] : '';
+}
+
+const getElementCommand = (q: ElementQuery) => `get element ${q.family} ${q.table} ${q.set} { ${q.keyText} }`;
 
 /** The first "Error: ..." line of nft's error output, without the prefix. */
 export function nftReason(text: string): string {
@@ -74,7 +102,8 @@ const NFT_CTX_OUTPUT_JSON = 1 << 4;
 
 /** libnftables (nft_run_cmd_from_buffer) in this process. @throws when the library cannot be loaded */
 function openLibnftables(): Nft {
-  const lib = loadKoffi().load('libnftables.so.1');
+  const koffi = loadKoffi();
+  const lib = koffi.load('libnftables.so.1');
   const ctxNew = lib.func('void *nft_ctx_new(uint32_t flags)');
   const runCmd = lib.func('int nft_run_cmd_from_buffer(void *ctx, const char *buf)');
   const bufferOutput = lib.func('int nft_ctx_buffer_output(void *ctx)');
@@ -84,6 +113,7 @@ function openLibnftables(): Nft {
   const setFlags = lib.func('void nft_ctx_output_set_flags(void *ctx, uint32_t flags)');
   const ctx = ctxNew(0);
   if (!ctx) throw new Error('nft_ctx_new failed');
+  const nf = openNfNetlink((name) => koffi.load(name)); // opened here, in the same netns as ctx
   bufferOutput(ctx);
   bufferError(ctx);
   // Each nft_run_cmd_from_buffer call is one netlink batch, i.e. one transaction.
@@ -111,6 +141,9 @@ function openLibnftables(): Nft {
       const e = new NftError(`run ${JSON.stringify(command)}`, nftReason(r.err));
       if (e.isNotFound) return undefined;
       throw e;
+    },
+    async elementComment(q) {
+      return nf.elementComment(NFPROTO[q.family], q.table, q.set, q.keyBytes);
     },
     async readJson(command) {
       const r = exec(command, true);
@@ -149,6 +182,10 @@ export function openNftProgram(program = 'nft'): Nft {
       await call(['-j', '-f', '-'], JSON.stringify(doc), action);
     },
     read: (command) => tolerant(['-f', '-'], command),
+    async elementComment(q) {
+      const out = await tolerant(['-f', '-'], getElementCommand(q));
+      return out === undefined ? undefined : parseElementComment(out);
+    },
     async readJson(command) {
       const out = await tolerant(['-j', '-f', '-'], command);
       return out === undefined ? undefined : JSON.parse(out);

@@ -2,7 +2,7 @@
 import { formatIP, formatPrefix, networkOf, parseIP, tryParsePrefix, type Prefix } from '../cni/ip.js';
 import type { Result } from '../cni/types.js';
 import { SETS } from '../firewall/layout.js';
-import type { Element } from '../firewall/render.js';
+import { element, renderChain, subnetChain, type Element } from '../firewall/render.js';
 import type { PortMapping } from './config.js';
 
 /** The container's first address of each family in prevResult (as the reference uses them). */
@@ -54,24 +54,30 @@ export function portmapElements(mappings: readonly PortMapping[], addrs: Contain
     for (const family of [4, 6] as const) {
       const addr = family === 4 ? addrs.v4 : addrs.v6;
       if (!addr || (hostFamily !== undefined && hostFamily !== family)) continue;
-      const to = `${formatIP(addr.ip)} . ${m.containerPort}`;
-      const what = describeHostPort(m, family);
+      const extra = { value: `${formatIP(addr.ip)} . ${m.containerPort}`, exclusive: true, what: describeHostPort(m, family) };
       if (m.hostIP && !anyAddress)
-        out.push({ feature: 'portmap', set: family === 4 ? SETS.hostip4 : SETS.hostip6, key: `${m.hostIP} . ${m.protocol} . ${m.hostPort}`, value: to, exclusive: true, what });
+        out.push(element('portmap', family === 4 ? SETS.hostip4 : SETS.hostip6, [{ ip: m.hostIP }, { proto: m.protocol }, { port: m.hostPort }], extra));
       else
-        out.push({ feature: 'portmap', set: family === 4 ? SETS.hostport4 : SETS.hostport6, key: `${m.protocol} . ${m.hostPort}`, value: to, exclusive: true, what });
+        out.push(element('portmap', family === 4 ? SETS.hostport4 : SETS.hostport6, [{ proto: m.protocol }, { port: m.hostPort }], extra));
     }
   }
-  if (opts.snat && out.length > 0) {
-    if (addrs.v4 && out.some((e) => e.set === SETS.hostip4 || e.set === SETS.hostport4)) {
-      const a = formatIP(addrs.v4.ip);
-      out.push({ feature: 'portmap', set: SETS.pmsnat4, key: `127.0.0.0/8 . ${a}` });
-      out.push({ feature: 'portmap', set: SETS.pmsnat4, key: `${formatPrefix({ ip: networkOf(addrs.v4), length: addrs.v4.length })} . ${a}` });
-    }
-    if (addrs.v6 && out.some((e) => e.set === SETS.hostip6 || e.set === SETS.hostport6)) {
-      const a = formatIP(addrs.v6.ip);
-      out.push({ feature: 'portmap', set: SETS.pmsnat6, key: `${formatPrefix({ ip: networkOf(addrs.v6), length: addrs.v6.length })} . ${a}` });
-    }
+  if (opts.snat)
+    for (const [addr, dnat, snat] of [[addrs.v4, [SETS.hostip4, SETS.hostport4], SETS.pmsnat4], [addrs.v6, [SETS.hostip6, SETS.hostport6], SETS.pmsnat6]] as const)
+      if (addr && out.some((e) => (dnat as readonly string[]).includes(e.set)))
+        out.push(element('portmap', snat, [{ ip: formatIP(addr.ip) }], { value: `jump ${subnetChain('pm', addr)}` }));
+  return out;
+}
+
+/**
+ * The per-subnet SNAT chains the pmsnat elements jump to: masquerade DNATed connections from the
+ * subnet (hairpin) and, IPv4 only, from 127.0.0.0/8 (localhost; IPv6 has no route_localnet).
+ */
+export function portmapChains(elements: readonly Element[], addrs: ContainerAddrs): string {
+  let out = '';
+  for (const addr of [addrs.v4, addrs.v6]) {
+    if (!addr || !elements.some((e) => e.set === (addr.ip.family === 4 ? SETS.pmsnat4 : SETS.pmsnat6))) continue;
+    const subnet = formatPrefix({ ip: networkOf(addr), length: addr.length });
+    out += renderChain(subnetChain('pm', addr), [addr.ip.family === 4 ? `ip saddr { 127.0.0.0/8, ${subnet} } masquerade` : `ip6 saddr ${subnet} masquerade`]);
   }
   return out;
 }

@@ -15,7 +15,7 @@ import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, type Attac
 import { renderSchema } from '../firewall/layout.js';
 import { DEFAULT_STATE_DIR } from '../firewall/records.js';
 import { parsePortMappings, parsePortmapConf, type PortMapping } from './config.js';
-import { conntrackFlushArgs, containerAddrs, hostInterfaceOf, portmapElements } from './plan.js';
+import { conntrackFlushArgs, containerAddrs, hostInterfaceOf, portmapChains, portmapElements } from './plan.js';
 
 /** What a DEL needs later, kept in the attachment's record. */
 interface PortmapData {
@@ -73,7 +73,7 @@ async function add(ctx: PluginContext): Promise<Result> {
   if (conf.snat && addrs.v4 && hostIf) writeSysctl(['net', 'ipv4', 'conf', hostIf, 'route_localnet'], '1');
   else if (conf.snat && addrs.v4) ctx.log.debug('no host interface in prevResult: route_localnet not set, 127.0.0.1 cannot reach the mapped ports');
   const data: PortmapData = { mappings, conntrack: conntrackFlushArgs(mappings, addrs) };
-  await addAttachment(openNft(nftChoice(ctx)), refOf(ctx), { features: ['portmap'], elements, data: { portmap: data }, schema: renderSchema() });
+  await addAttachment(openNft(nftChoice(ctx)), refOf(ctx), { features: ['portmap'], elements, data: { portmap: data }, schema: renderSchema() + portmapChains(elements, addrs) });
   await flushConntrack(ctx, data.conntrack);
   return prev;
 }

@@ -4,8 +4,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderSchema } from '../../../firewall/layout';
 import {
-  attachmentTag, isolationElements, macSpoofElements, masqueradeElements, parseElementComment, parseTag, quoteIfname, renderGetElement, renderTransaction,
+  attachmentTag, elementQuery, encodeKey, isolationElements, macSpoofElements, masqueradeChains, masqueradeElements, parseTag, quoteIfname, renderTransaction, subnetChain,
 } from '../../../firewall/render';
+import { parseElementComment } from '../../../kernel/nft';
+import { commentOfReply, encodeGetSetElem } from '../../../kernel/nf-netlink';
+import { parsePrefix } from '../../../cni/ip';
 import { elementsOfListing } from '../../../firewall/engine';
 
 const ROOT = join(__dirname, '../../..');
@@ -17,16 +20,14 @@ test('pure firewall modules stay pure', async () => {
 
 test('renderSchema() without the bridge table', () => {
   assert.fixture(renderSchema(), `add table inet berth
-add set inet berth masq4 { type ipv4_addr; }
-add set inet berth masq6 { type ipv6_addr; }
-add set inet berth nomasq4 { type ipv4_addr . ipv4_addr; flags interval; }
-add set inet berth nomasq6 { type ipv6_addr . ipv6_addr; flags interval; }
+add map inet berth masq4 { type ipv4_addr : verdict; }
+add map inet berth masq6 { type ipv6_addr : verdict; }
 add map inet berth hostport4 { type inet_proto . inet_service : ipv4_addr . inet_service; }
 add map inet berth hostport6 { type inet_proto . inet_service : ipv6_addr . inet_service; }
 add map inet berth hostip4 { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }
 add map inet berth hostip6 { type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service; }
-add set inet berth pmsnat4 { type ipv4_addr . ipv4_addr; flags interval; }
-add set inet berth pmsnat6 { type ipv6_addr . ipv6_addr; flags interval; }
+add map inet berth pmsnat4 { type ipv4_addr : verdict; }
+add map inet berth pmsnat6 { type ipv6_addr : verdict; }
 add set inet berth isolated { type ifname; }
 add set inet berth isolated_self { type ifname . ifname; }
 add chain inet berth nat_prerouting { type nat hook prerouting priority dstnat; policy accept; }
@@ -45,10 +46,10 @@ add rule inet berth hostports dnat ip to ip daddr . meta l4proto . th dport map 
 add rule inet berth hostports dnat ip to meta l4proto . th dport map @hostport4
 add rule inet berth hostports dnat ip6 to ip6 daddr . meta l4proto . th dport map @hostip6
 add rule inet berth hostports dnat ip6 to meta l4proto . th dport map @hostport6
-add rule inet berth nat_postrouting ct status dnat ip saddr . ip daddr @pmsnat4 masquerade
-add rule inet berth nat_postrouting ct status dnat ip6 saddr . ip6 daddr @pmsnat6 masquerade
-add rule inet berth nat_postrouting ip saddr @masq4 ip daddr != 224.0.0.0/4 ip saddr . ip daddr != @nomasq4 masquerade
-add rule inet berth nat_postrouting ip6 saddr @masq6 ip6 daddr != ff00::/8 ip6 saddr . ip6 daddr != @nomasq6 masquerade
+add rule inet berth nat_postrouting ct status dnat ip daddr vmap @pmsnat4
+add rule inet berth nat_postrouting ct status dnat ip6 daddr vmap @pmsnat6
+add rule inet berth nat_postrouting ip saddr vmap @masq4
+add rule inet berth nat_postrouting ip6 saddr vmap @masq6
 add rule inet berth forward iifname @isolated oifname @isolated iifname . oifname != @isolated_self drop
 `);
 });
@@ -65,13 +66,43 @@ add rule bridge berth prerouting iifname @spoofports iifname . ether saddr != @s
 
 test('renderTransaction() masquerade of a dual-stack container, golden', () => {
   const tag = attachmentTag('web', 'c1', 'eth0');
-  const els = masqueradeElements(['192.0.2.5/24', '2001:db8:0:0::5/64']);
-  assert.fixture(renderTransaction({ deletes: [els[0]], adds: els, tag }), `delete element inet berth masq4 { 192.0.2.5 }
-add element inet berth masq4 { 192.0.2.5 comment "web/c1/eth0" }
-add element inet berth nomasq4 { 192.0.2.5 . 192.0.2.0/24 comment "web/c1/eth0" }
-add element inet berth masq6 { 2001:db8::5 comment "web/c1/eth0" }
-add element inet berth nomasq6 { 2001:db8::5 . 2001:db8::/64 comment "web/c1/eth0" }
+  const addresses = ['192.0.2.5/24', '2001:db8:0:0::5/64'];
+  const els = masqueradeElements(addresses);
+  assert.fixture(masqueradeChains(addresses) + renderTransaction({ deletes: [els[0]], adds: els, tag }), `add chain inet berth mq4_c0000200_24
+flush chain inet berth mq4_c0000200_24
+add rule inet berth mq4_c0000200_24 ip daddr != { 192.0.2.0/24, 224.0.0.0/4 } masquerade
+add chain inet berth mq6_20010db8000000000000000000000000_64
+flush chain inet berth mq6_20010db8000000000000000000000000_64
+add rule inet berth mq6_20010db8000000000000000000000000_64 ip6 daddr != { 2001:db8::/64, ff00::/8 } masquerade
+delete element inet berth masq4 { 192.0.2.5 }
+add element inet berth masq4 { 192.0.2.5 comment "web/c1/eth0" : jump mq4_c0000200_24 }
+add element inet berth masq6 { 2001:db8::5 comment "web/c1/eth0" : jump mq6_20010db8000000000000000000000000_64 }
 `);
+});
+
+test('masqueradeChains() renders one chain per subnet', () => {
+  assert.is(masqueradeChains(['192.0.2.5/24', '192.0.2.6/24']).match(/add chain/g)?.length, 1);
+  assert.is(subnetChain('pm', parsePrefix('198.51.100.7/25')), 'pm4_c6336400_25');
+});
+
+test('encodeKey() lays out fields as the kernel stores them', () => {
+  assert.is(encodeKey([{ ip: '192.0.2.5' }]).toString('hex'), 'c0000205');
+  assert.is(encodeKey([{ proto: 'udp' }, { port: 8080 }]).toString('hex'), '11000000' + '1f900000');
+  assert.is(encodeKey([{ ip: '2001:db8::1' }, { proto: 'tcp' }, { port: 80 }]).toString('hex'), '20010db8000000000000000000000001' + '06000000' + '00500000');
+  assert.is(encodeKey([{ ifname: 'br0' }]).toString('hex'), '62723000000000000000000000000000');
+  assert.is(encodeKey([{ ifname: 'v' }, { mac: '02:00:00:00:00:0A' }]).toString('hex'), '76000000000000000000000000000000' + '02000000000a' + '0000');
+});
+
+test('elementQuery() gives family, set, text and bytes', () => {
+  const [el] = masqueradeElements(['192.0.2.5/24']);
+  assert.equal(elementQuery(el), { family: 'inet', table: 'berth', set: 'masq4', keyText: '192.0.2.5', keyBytes: Buffer.from([192, 0, 2, 5]) });
+});
+
+test('encodeGetSetElem() and commentOfReply() speak NFT_MSG_GETSETELEM', () => {
+  const req = encodeGetSetElem(1, 'berth', 'masq4', Buffer.from([10, 100, 0, 5]), 1);
+  assert.is(req.toString('hex'), '400000000d0a0100010000000000000001000000' + '0a00010062657274680000000a0002006d61737134000000' + '14000380100001800c00018008000100' + '0a640005');
+  const reply = Buffer.from('540000000c0a0000010000006c3d0000010001d30a00010062657274680000000a0002006d6173713400000028000300240001000c000100080001000a64000512000600000c6269672f63352f65746830000000', 'hex');
+  assert.is(commentOfReply(reply), 'big/c5/eth0');
 });
 
 test('renderTransaction() macspoofchk and isolation elements, golden', () => {
@@ -80,10 +111,6 @@ add element bridge berth spoofok { "veth0123456789" . 02:42:c0:00:02:05 comment 
 add element inet berth isolated { "cni0" comment "web/c1/eth0" }
 add element inet berth isolated_self { "cni0" . "cni0" comment "web/c1/eth0" }
 `);
-});
-
-test('renderGetElement() reads one element back', () => {
-  assert.is(renderGetElement({ set: 'spoofok', key: '"v" . 02:00:00:00:00:01' }), 'get element bridge berth spoofok { "v" . 02:00:00:00:00:01 }');
 });
 
 test('masqueradeElements() rejects an address without a prefix', () => {

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import validate from '../../../gen/portmap.js';
 import { parsePortMappings, parsePortmapConf } from '../../../portmap/config';
-import { conntrackFlushArgs, containerAddrs, hostInterfaceOf, portmapElements } from '../../../portmap/plan';
+import { conntrackFlushArgs, containerAddrs, hostInterfaceOf, portmapChains, portmapElements } from '../../../portmap/plan';
 import { renderTransaction } from '../../../firewall/render';
 import type { NetConf, Result } from '../../../cni/types';
 
@@ -39,9 +39,15 @@ test('portmapElements() dual stack, any address, hostIP v4, snat: golden transac
 add element inet berth hostport6 { tcp . 8080 comment "web/c1/eth0" : 2001:db8::5 . 80 }
 add element inet berth hostip4 { 198.51.100.1 . udp . 5353 comment "web/c1/eth0" : 192.0.2.5 . 53 }
 add element inet berth hostip6 { 2001:db8::1 . sctp . 9000 comment "web/c1/eth0" : 2001:db8::5 . 9000 }
-add element inet berth pmsnat4 { 127.0.0.0/8 . 192.0.2.5 comment "web/c1/eth0" }
-add element inet berth pmsnat4 { 192.0.2.0/24 . 192.0.2.5 comment "web/c1/eth0" }
-add element inet berth pmsnat6 { 2001:db8::/64 . 2001:db8::5 comment "web/c1/eth0" }
+add element inet berth pmsnat4 { 192.0.2.5 comment "web/c1/eth0" : jump pm4_c0000200_24 }
+add element inet berth pmsnat6 { 2001:db8::5 comment "web/c1/eth0" : jump pm6_20010db8000000000000000000000000_64 }
+`);
+  assert.fixture(portmapChains(portmapElements(mappings, containerAddrs(prev), { snat: true }), containerAddrs(prev)), `add chain inet berth pm4_c0000200_24
+flush chain inet berth pm4_c0000200_24
+add rule inet berth pm4_c0000200_24 ip saddr { 127.0.0.0/8, 192.0.2.0/24 } masquerade
+add chain inet berth pm6_20010db8000000000000000000000000_64
+flush chain inet berth pm6_20010db8000000000000000000000000_64
+add rule inet berth pm6_20010db8000000000000000000000000_64 ip6 saddr 2001:db8::/64 masquerade
 `);
 });
 
