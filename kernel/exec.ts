@@ -2,7 +2,7 @@
  * Runs helper programs (nft, conntrack) without a shell. Every spawn is counted, because every
  * CNI call is a fresh process and each child costs milliseconds.
  */
-import { spawn } from 'node:child_process';
+import type { spawn as Spawn } from 'node:child_process';
 
 /** A helper program that exited non-zero or could not start (zx's ProcessOutput). */
 export class CommandError extends Error {
@@ -33,6 +33,8 @@ export function run(cmd: string, args: readonly string[], input = ''): Promise<s
   spawned += 1;
   return new Promise((resolve, reject) => {
     const argv = [cmd, ...args];
+    // Loaded on first use: node:child_process costs ~2 ms of start-up, and most calls spawn nothing.
+    const { spawn } = require('node:child_process') as { spawn: typeof Spawn };
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
