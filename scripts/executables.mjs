@@ -2,8 +2,9 @@
 // A new executable is one line here.
 export const executables = [
   { name: 'loopback', entry: 'loopback/main.ts' },
+  { name: 'berth-volumed', entry: 'volume/main.ts' },
   { name: 'bridge', entry: 'bridge/main.ts' },
   { name: 'host-local', entry: 'ipam/main.ts' },
-  { name: 'portmap', entry: 'portmap/main.ts' },
   { name: 'netctl', entry: 'netctl/main.ts' },
+  { name: 'portmap', entry: 'portmap/main.ts' },
 ];

@@ -1,0 +1,316 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { connect } from 'node:net';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isRoot, run, withTempDir } from '../../helpers/sandbox';
+import { VOLUMED, post, startDaemon, withDaemon, type Daemon } from '../../helpers/volumed';
+
+const test = suite('berth-volumed (built executable, real unix socket)');
+const it = isRoot ? test : test.skip;
+
+const CT = 'application/vnd.docker.plugins.v1.2+json';
+const paths = (dir: string) => ({ socket: join(dir, 'v.sock'), root: join(dir, 'root') });
+const withVolumed = <T>(fn: (d: Daemon, dir: string) => Promise<T>, args: string[] = []) =>
+  withTempDir((dir) => withDaemon({ ...paths(dir), args }, (d) => fn(d, dir)));
+
+it('every endpoint answers with JSON, Content-Length and the plugin media type', async () => {
+  await withVolumed(async (d, dir) => {
+    const data = join(dir, 'root', 'v', '_data');
+    const expect: Array<[string, unknown, unknown]> = [
+      ['/Plugin.Activate', '', { Implements: ['VolumeDriver'] }],
+      ['/VolumeDriver.Capabilities', {}, { Capabilities: { Scope: 'local' } }],
+      ['/VolumeDriver.Create', { Name: 'v', Opts: null }, { Err: '' }],
+      ['/VolumeDriver.Path', { Name: 'v' }, { Mountpoint: data, Err: '' }],
+      ['/VolumeDriver.List', {}, { Volumes: [{ Name: 'v', Mountpoint: data }], Err: '' }],
+      ['/VolumeDriver.Mount', { Name: 'v', ID: 'a'.repeat(64) }, { Mountpoint: data, Err: '' }],
+      ['/VolumeDriver.Unmount', { Name: 'v', ID: 'a'.repeat(64) }, { Err: '' }],
+      ['/Berth.Release', { Name: 'v' }, { Released: [], Err: '' }],
+      ['/VolumeDriver.Remove', { Name: 'v' }, { Err: '' }],
+      ['/VolumeDriver.List', {}, { Volumes: [], Err: '' }],
+    ];
+    for (const [endpoint, body, reply] of expect) {
+      const r = await d.call(endpoint, body);
+      assert.is(r.status, 200, endpoint);
+      assert.equal(r.body, reply, endpoint);
+      assert.is(r.headers['content-type'], CT);
+      assert.is(Number(r.headers['content-length']), Buffer.byteLength(r.text));
+    }
+  });
+});
+
+it('VolumeDriver.Get returns an RFC 3339 CreatedAt with a zone', async () => {
+  await withVolumed(async (d) => {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    await d.call('/VolumeDriver.Create', { Name: 'v', Opts: {} });
+    const r = await d.call('/VolumeDriver.Get', { Name: 'v' });
+    assert.match(r.body.Volume.CreatedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.ok(Date.parse(r.body.Volume.CreatedAt) >= before);
+    assert.is(r.body.Volume.Status.kind, 'managed');
+  });
+});
+
+it('a keep-alive connection carries several requests, dockerd style (no Content-Type, trailing newline)', async () => {
+  await withVolumed(async (d) => {
+    const replies = await new Promise<string>((resolve, reject) => {
+      const s = connect({ path: d.socket });
+      let data = '';
+      s.on('data', (c) => {
+        data += c;
+        if ((data.match(/HTTP\/1\.1 /g) ?? []).length === 3 && data.endsWith('}')) { s.end(); resolve(data); }
+      });
+      s.on('error', reject);
+      const req = (path: string, body: string) => `POST ${path} HTTP/1.1\r\nHost: plugin\r\nAccept: ${CT}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+      s.write(req('/Plugin.Activate', '') + req('/VolumeDriver.Create', '{"Name":"k","Opts":null}\n') + req('/VolumeDriver.Get', '{"Name":"k"}\n'));
+    });
+    assert.is((replies.match(/HTTP\/1\.1 200 OK/g) ?? []).length, 3, replies);
+    assert.match(replies, /"Implements":\["VolumeDriver"\]/);
+    assert.match(replies, /"Name":"k"/);
+    assert.not.match(replies, /Connection: close/i);
+  });
+});
+
+const bad: Array<[string, string, string, number, string]> = [
+  ['malformed JSON', '/VolumeDriver.Create', '{"Name": "v"', 400, 'cannot read request to /VolumeDriver.Create: body is not valid JSON: Expected \',\' or \'}\' after property value in JSON at position 12'],
+  ['a JSON array', '/VolumeDriver.Get', '["v"]', 400, 'cannot read request to /VolumeDriver.Get: body must be a JSON object, got an array'],
+  ['a wrong type', '/VolumeDriver.Mount', '{"Name":"v","ID":7}', 400, 'cannot read request to /VolumeDriver.Mount: "ID" must be a string, got a number'],
+  ['an unknown endpoint', '/VolumeDriver.Snapshot', '{}', 404, ''],
+  ['an unknown option', '/VolumeDriver.Create', '{"Name":"v","Opts":{"foo":"bar"}}', 500, 'cannot create volume "v": invalid option "foo": known options are type, o, device, uid, gid, mode, size'],
+  ['a name with ..', '/VolumeDriver.Create', '{"Name":".."}', 500, 'cannot create volume "..": invalid name: must not start with "."'],
+  ['a name with NUL', '/VolumeDriver.Create', '{"Name":"a\\u0000b"}', 500, 'cannot create volume "a\\u0000b": invalid name: must not contain NUL'],
+  ['a name over 255 bytes', '/VolumeDriver.Create', JSON.stringify({ Name: 'x'.repeat(256) }), 500, `cannot create volume "${'x'.repeat(256)}": invalid name: must not be longer than 255 bytes`],
+];
+it('bad input gets a JSON {Err} and the daemon keeps serving', async () => {
+  await withVolumed(async (d) => {
+    for (const [what, endpoint, body, status, message] of bad) {
+      const r = await d.call(endpoint, body);
+      assert.is(r.status, status, what);
+      assert.is(r.headers['content-type'], CT, what);
+      assert.type(r.body?.Err, 'string', what);
+      if (message) assert.is(r.body.Err, message, what);
+      else assert.match(r.body.Err, /^unknown endpoint "\/VolumeDriver\.Snapshot": this plugin serves /);
+    }
+    const big = await d.call('/VolumeDriver.Create', `{"Name":"${'x'.repeat(2 * 1024 * 1024)}"}`);
+    assert.equal([big.status, big.body], [413, { Err: 'cannot read request to /VolumeDriver.Create: body larger than 1048576 bytes' }]);
+    const get = await new Promise<any>((resolve, reject) => {
+      const s = connect({ path: d.socket });
+      let data = '';
+      s.on('data', (c) => (data += c));
+      s.on('end', () => resolve(data));
+      s.on('error', reject);
+      s.end('GET /VolumeDriver.List HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    });
+    assert.match(get, /^HTTP\/1\.1 405 /);
+    assert.match(get, /\{"Err":"method GET not allowed on \/VolumeDriver\.List: the plugin protocol uses POST"\}$/);
+    const garbage = await new Promise<string>((resolve, reject) => {
+      const s = connect({ path: d.socket });
+      let data = '';
+      s.on('data', (c) => (data += c));
+      s.on('end', () => resolve(data));
+      s.on('close', () => resolve(data));
+      s.on('error', reject);
+      s.write('THIS IS NOT HTTP\r\n\r\n');
+    });
+    assert.match(garbage, /^HTTP\/1\.1 400 Bad Request/);
+    assert.match(garbage, /\{"Err":"cannot read HTTP request: HPE_INVALID_METHOD"\}$/);
+    assert.equal((await d.call('/VolumeDriver.List', {})).body, { Volumes: [], Err: '' });
+    assert.is(d.proc.exitCode, null);
+  });
+});
+
+it('the socket is 0600; --group makes it 0660 and group-owned', async () => {
+  await withVolumed(async (d) => {
+    assert.is(statSync(d.socket).mode & 0o777, 0o600);
+  });
+  await withVolumed(async (d) => {
+    const st = statSync(d.socket);
+    assert.equal([st.mode & 0o777, st.gid], [0o660, 4]);
+  }, ['--group', '4']);
+  await withTempDir(async (dir) => {
+    const r = await run(VOLUMED, ['--socket', join(dir, 's'), '--root', join(dir, 'r'), '--group', 'no-such-group-xyz']);
+    assert.equal([r.code, r.stderr], [1, 'berth-volumed: cannot use --group "no-such-group-xyz": no such group\n']);
+  });
+});
+
+it('a stale socket file is replaced; a live one, or a file that is not a socket, is refused', async () => {
+  await withTempDir(async (dir) => {
+    const { socket, root } = paths(dir);
+    const first = await startDaemon({ socket, root });
+    await first.kill(); // kill -9 leaves the socket file behind
+    assert.ok(existsSync(socket));
+    await withDaemon({ socket, root }, async (d) => {
+      assert.equal((await d.call('/VolumeDriver.List', {})).body, { Volumes: [], Err: '' });
+      const second = await run(VOLUMED, ['--socket', socket, '--root', join(dir, 'root2')]);
+      assert.equal([second.code, second.stderr], [1, `berth-volumed: cannot listen on ${JSON.stringify(socket)}: another process is serving ${JSON.stringify(socket)}\n`]);
+    });
+    writeFileSync(join(dir, 'file'), 'x');
+    const r = await run(VOLUMED, ['--socket', join(dir, 'file'), '--root', root]);
+    assert.equal([r.code, r.stderr], [1, `berth-volumed: cannot listen on ${JSON.stringify(join(dir, 'file'))}: ${JSON.stringify(join(dir, 'file'))} exists and is not a socket: move it away\n`]);
+    assert.is(readFileSync(join(dir, 'file'), 'utf8'), 'x');
+  });
+});
+
+it('bad command-line options exit 2 with a message', async () => {
+  const r = await run(VOLUMED, ['--bogus']);
+  assert.equal([r.code, r.stderr], [2, 'berth-volumed: Unknown argument: bogus\n']);
+  const l = await run(VOLUMED, ['--log-level', 'loud']);
+  assert.is(l.code, 2);
+  assert.match(l.stderr, /^berth-volumed: Invalid values:\n  Argument: log-level, Given: "loud", Choices: "debug", "info", "warn", "error"\n$/);
+});
+
+it('SIGTERM finishes, removes the socket and exits 0; one log line per request', async () => {
+  await withTempDir(async (dir) => {
+    const d = await startDaemon(paths(dir));
+    await d.call('/VolumeDriver.Create', { Name: 'v' });
+    await d.call('/VolumeDriver.Get', { Name: 'nope' });
+    assert.is(await d.stop(), 0);
+    assert.not.ok(existsSync(d.socket));
+    const lines = d.stderr().trim().split('\n').map((l) => l.replace(/^\S+ /, ''));
+    assert.match(lines[0], /^info serving 0 volumes from ".*root" on .*v\.sock \(mode 0600\)$/);
+    assert.match(lines[1], /^info POST \/Plugin\.Activate 200 \d+\.\dms$/);
+    assert.match(lines[2], /^info POST \/VolumeDriver\.Create name="v" 200 \d+\.\dms$/);
+    assert.match(lines[3], /^warn POST \/VolumeDriver\.Get name="nope" 500 \d+\.\dms err="cannot get volume \\"nope\\": no such volume"$/);
+    assert.equal(lines.slice(4), ['info SIGTERM: shutting down', 'info stopped']);
+  });
+});
+
+it('--log-level warn logs only failures', async () => {
+  await withVolumed(async (d) => {
+    await d.call('/VolumeDriver.Create', { Name: 'v' });
+    await d.call('/VolumeDriver.Remove', { Name: 'nope' });
+    await d.stop();
+    const lines = d.stderr().trim().split('\n');
+    assert.is(lines.length, 1, d.stderr());
+    assert.match(lines[0], /warn POST \/VolumeDriver\.Remove name="nope" 500 /);
+  }, ['--log-level', 'warn']);
+});
+
+it('under systemd socket activation it serves the passed socket and leaves it in place', async () => {
+  await withTempDir(async (dir) => {
+    const { socket, root } = paths(dir);
+    const proc = await import('node:child_process').then((cp) => cp.spawn('systemd-socket-activate', ['-l', socket, VOLUMED, '--socket', join(dir, 'unused.sock'), '--root', root], { stdio: ['ignore', 'ignore', 'pipe'] }));
+    let err = '';
+    proc.stderr!.on('data', (c) => (err += c));
+    const exited = new Promise((r) => proc.on('exit', r));
+    try {
+      for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 20));
+      const r = await post(socket, '/VolumeDriver.Create', { Name: 'sa' });
+      assert.equal(r.body, { Err: '' });
+      assert.equal((await post(socket, '/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name), ['sa']);
+      assert.not.ok(existsSync(join(dir, 'unused.sock')));
+      assert.match(err, /serving 0 volumes from .* on socket passed by systemd \(fd 3\)/);
+      proc.kill('SIGTERM');
+      assert.is(await exited, 0);
+      assert.ok(existsSync(socket), 'the socket belongs to systemd and stays');
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  });
+});
+
+it('50 parallel creates, then 50 parallel removes', async () => {
+  await withVolumed(async (d, dir) => {
+    const names = Array.from({ length: 50 }, (_, i) => `p${i}`);
+    const created = await Promise.all(names.map((Name) => d.call('/VolumeDriver.Create', { Name, Opts: null })));
+    assert.ok(created.every((r) => r.status === 200 && r.body.Err === ''));
+    assert.equal((await d.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name).sort(), [...names].sort());
+    assert.equal(readdirSync(join(dir, 'root')).filter((e) => !e.startsWith('.')).sort(), [...names].sort());
+    const removed = await Promise.all(names.map((Name) => d.call('/VolumeDriver.Remove', { Name })));
+    assert.ok(removed.every((r) => r.status === 200 && r.body.Err === ''));
+    assert.equal((await d.call('/VolumeDriver.List', {})).body.Volumes, []);
+    assert.equal(readdirSync(join(dir, 'root')).filter((e) => !e.startsWith('.')), []);
+  });
+});
+
+it('10 parallel creates of one name make one volume, all succeed', async () => {
+  await withVolumed(async (d, dir) => {
+    const replies = await Promise.all(Array.from({ length: 10 }, () => d.call('/VolumeDriver.Create', { Name: 'one', Opts: null })));
+    assert.equal(replies.map((r) => r.body), Array(10).fill({ Err: '' }));
+    assert.equal((await d.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name), ['one']);
+    assert.equal(readdirSync(join(dir, 'root')).sort(), ['.staging', '.trash', 'one']);
+    assert.equal(readdirSync(join(dir, 'root', '.staging')), []);
+  });
+});
+
+it('volumes, options and mount counts survive a restart', async () => {
+  await withTempDir(async (dir) => {
+    const p = paths(dir);
+    mkdirSync(join(dir, 'host'));
+    await withDaemon(p, async (d) => {
+      await d.call('/VolumeDriver.Create', { Name: 'm', Opts: { uid: '1000', mode: '0700' } });
+      await d.call('/VolumeDriver.Create', { Name: 'b', Opts: { type: 'none', o: 'bind', device: join(dir, 'host') } });
+      await d.call('/VolumeDriver.Mount', { Name: 'm', ID: 'x' });
+      await d.call('/VolumeDriver.Mount', { Name: 'm', ID: 'x' });
+      writeFileSync(join(dir, 'root', 'm', '_data', 'f'), 'kept');
+    });
+    await withDaemon(p, async (d) => {
+      const m = (await d.call('/VolumeDriver.Get', { Name: 'm' })).body.Volume;
+      assert.equal(m.Status, { kind: 'managed', options: { uid: '1000', mode: '0700' }, mounts: { x: 2 }, uid: 1000, gid: 0, mode: '0700' });
+      assert.equal((await d.call('/VolumeDriver.Get', { Name: 'b' })).body.Volume.Mountpoint, join(dir, 'host'));
+      assert.match((await d.call('/VolumeDriver.Remove', { Name: 'm' })).body.Err, /in use by mount ID "x"/);
+      await d.call('/VolumeDriver.Unmount', { Name: 'm', ID: 'x' });
+      assert.match((await d.call('/VolumeDriver.Remove', { Name: 'm' })).body.Err, /in use by mount ID "x"/);
+      await d.call('/VolumeDriver.Unmount', { Name: 'm', ID: 'x' });
+      assert.equal((await d.call('/VolumeDriver.Remove', { Name: 'm' })).body, { Err: '' });
+    });
+  });
+});
+
+it('kill -9 during a burst loses no acknowledged change and leaves no half-made volume', async () => {
+  await withTempDir(async (dir) => {
+    const p = paths(dir);
+    chownSync(dir, 0, 0);
+    const d = await startDaemon(p);
+    // What the client knows: acknowledged changes are certain; a request in flight at the kill may or may not have happened.
+    const acked = new Map<string, 'created' | 'removing' | 'removed' | 'mounting' | 'mounted'>();
+    const ops: Promise<void>[] = [];
+    let stop = false;
+    const worker = async (w: number) => {
+      for (let i = 0; !stop; i++) {
+        const name = `k${w}-${i}`;
+        try {
+          const c = await d.call('/VolumeDriver.Create', { Name: name, Opts: i % 3 === 0 ? { mode: '0700' } : null });
+          if (c.body?.Err === '') acked.set(name, 'created');
+          if (i % 2 === 0) {
+            if (acked.has(name)) acked.set(name, 'mounting');
+            const m = await d.call('/VolumeDriver.Mount', { Name: name, ID: `id-${name}` });
+            if (m.body?.Err === '') acked.set(name, 'mounted');
+          } else if (i % 5 === 1) {
+            if (acked.has(name)) acked.set(name, 'removing');
+            const r = await d.call('/VolumeDriver.Remove', { Name: name });
+            if (r.body?.Err === '') acked.set(name, 'removed');
+          }
+        } catch { return; /* the daemon died mid-request: that change may or may not have happened */ }
+      }
+    };
+    for (let w = 0; w < 8; w++) ops.push(worker(w));
+    await new Promise((r) => setTimeout(r, 700));
+    await d.kill();
+    stop = true;
+    await Promise.all(ops);
+    assert.ok(acked.size > 20, `only ${acked.size} operations acknowledged before the kill`);
+    await withDaemon(p, async (d2) => {
+      const listed = new Set<string>((await d2.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name));
+      for (const [name, state] of acked) {
+        if (state === 'removing') continue;
+        if (state === 'removed') assert.not.ok(listed.has(name), `${name} was removed but is listed`);
+        else assert.ok(listed.has(name), `${name} was ${state} but is gone`);
+        const mounts = listed.has(name) ? (await d2.call('/VolumeDriver.Get', { Name: name })).body.Volume.Status.mounts : undefined;
+        if (state === 'mounted') assert.equal(mounts, { [`id-${name}`]: 1 }, name);
+        if (state === 'mounting') assert.ok(Object.keys(mounts).length === 0 || mounts[`id-${name}`] === 1, name);
+        if (state === 'created') assert.equal(mounts, {}, name);
+      }
+      for (const name of listed) {
+        const st = statSync(join(p.root, name, '_data'));
+        assert.ok(st.isDirectory(), name);
+        const mode = Number(name.split('-')[1]) % 3 === 0 ? 0o700 : 0o755;
+        assert.is(st.mode & 0o7777, mode, name);
+      }
+      const onDisk = readdirSync(p.root).filter((e) => !e.startsWith('.'));
+      assert.equal(onDisk.sort(), [...listed].sort(), 'every directory under the root is a listed volume');
+      assert.equal(readdirSync(join(p.root, '.staging')), []);
+    });
+  });
+});
+
+test.run();

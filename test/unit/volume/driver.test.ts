@@ -1,0 +1,179 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDriver, type LocalDriver } from '../../../volume/driver';
+import { handle } from '../../../volume/protocol';
+import { isRoot } from '../../helpers/sandbox';
+
+// The store on a real temp dir, through handle(). chown needs root, so without root it is skipped.
+const test = suite('LocalDriver (real files in a temp dir, through handle)');
+const it = isRoot ? test : test.skip;
+
+let dir = '';
+let driver: LocalDriver;
+const root = () => join(dir, 'root');
+const call = async (endpoint: string, body: unknown) => (await handle(driver, endpoint, JSON.stringify(body))).body;
+
+test.before.each(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'berth-vol-unit-'));
+  mkdirSync(join(dir, 'host'));
+  driver = await openDriver({ root: root(), now: () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5)) });
+});
+test.after.each(async () => {
+  await driver?.settle();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('create() makes an empty root:root 0755 _data and keeps metadata beside it', async () => {
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'v', Opts: null }), { Err: '' });
+  const data = join(root(), 'v', '_data');
+  const st = statSync(data);
+  assert.is(st.mode & 0o7777, 0o755);
+  assert.is(st.uid, 0);
+  assert.is(st.gid, 0);
+  assert.equal(readdirSync(data), []);
+  assert.equal(readdirSync(join(root(), 'v')).sort(), ['_data', 'volume.json']);
+  assert.is(statSync(root()).mode & 0o777, 0o701);
+});
+
+it('create() applies uid, gid and mode exactly (umask does not cut the mode)', async () => {
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'v', Opts: { uid: '1000', gid: '1001', mode: '0777' } }), { Err: '' });
+  const st = statSync(join(root(), 'v', '_data'));
+  assert.equal([st.uid, st.gid, st.mode & 0o7777], [1000, 1001, 0o777]);
+});
+
+it('create() of an existing name succeeds and keeps the first options and the data', async () => {
+  await call('/VolumeDriver.Create', { Name: 'v', Opts: { mode: '0700' } });
+  writeFileSync(join(root(), 'v', '_data', 'keep'), 'x');
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'v', Opts: { mode: '0755' } }), { Err: '' });
+  assert.is(statSync(join(root(), 'v', '_data')).mode & 0o7777, 0o700);
+  assert.is(readFileSync(join(root(), 'v', '_data', 'keep'), 'utf8'), 'x');
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.options, { mode: '0700' });
+});
+
+it('get() answers with an RFC 3339 CreatedAt and the managed mountpoint', async () => {
+  await call('/VolumeDriver.Create', { Name: 'v' });
+  assert.equal(await call('/VolumeDriver.Get', { Name: 'v' }), {
+    Volume: { Name: 'v', Mountpoint: join(root(), 'v', '_data'), CreatedAt: '2026-01-02T03:04:05Z', Status: { kind: 'managed', options: {}, mounts: {}, uid: 0, gid: 0, mode: '0755' } },
+    Err: '',
+  });
+});
+
+it('get(), path(), mount() and remove() of an unknown volume say "no such volume"', async () => {
+  assert.equal(await call('/VolumeDriver.Get', { Name: 'nope' }), { Err: 'cannot get volume "nope": no such volume' });
+  assert.equal(await call('/VolumeDriver.Path', { Name: 'nope' }), { Err: 'cannot get the path of volume "nope": no such volume' });
+  assert.equal(await call('/VolumeDriver.Mount', { Name: 'nope', ID: 'i' }), { Err: 'cannot mount volume "nope": no such volume' });
+  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'nope', ID: 'i' }), { Err: 'cannot unmount volume "nope": no such volume' });
+  assert.equal(await call('/VolumeDriver.Remove', { Name: 'nope' }), { Err: 'cannot remove volume "nope": no such volume' });
+});
+
+it('create() refuses bad names before touching the disk', async () => {
+  for (const [name, reason] of [['..', 'must not start with "."'], ['a/b', 'must not contain "/"'], ['', 'must not be empty'], ['.staging', 'must not start with "."']])
+    assert.equal(await call('/VolumeDriver.Create', { Name: name }), { Err: `cannot create volume ${JSON.stringify(name)}: invalid name: ${reason}` });
+  assert.equal(readdirSync(root()).sort(), ['.staging', '.trash']);
+});
+
+it('mount() counts per ID; remove() names the IDs; unmount() of an unknown ID is harmless', async () => {
+  await call('/VolumeDriver.Create', { Name: 'v' });
+  const mp = join(root(), 'v', '_data');
+  assert.equal(await call('/VolumeDriver.Mount', { Name: 'v', ID: 'b' }), { Mountpoint: mp, Err: '' });
+  assert.equal(await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' }), { Mountpoint: mp, Err: '' });
+  assert.equal(await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' }), { Mountpoint: mp, Err: '' });
+  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'zzz' }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'a' }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Remove', { Name: 'v' }), { Err: 'cannot remove volume "v": volume is in use by mount IDs "a", "b" (if those containers are gone: berth volume release "v")' });
+  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'a' }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'b' }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'b' }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Remove', { Name: 'v' }), { Err: '' });
+  await driver.settle();
+  assert.not.ok(existsSync(join(root(), 'v')));
+  assert.equal(readdirSync(join(root(), '.trash')), []);
+});
+
+it('mount counts survive reopening the store', async () => {
+  await call('/VolumeDriver.Create', { Name: 'v' });
+  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });
+  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });
+  driver = await openDriver({ root: root() });
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.mounts, { a: 2 });
+});
+
+it('release() drops stale IDs so remove() works', async () => {
+  await call('/VolumeDriver.Create', { Name: 'v' });
+  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });
+  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'b' });
+  assert.equal(await call('/Berth.Release', { Name: 'v', ID: 'a' }), { Released: ['a'], Err: '' });
+  assert.equal(await call('/Berth.Release', { Name: 'v', ID: 'a' }), { Released: [], Err: '' });
+  assert.equal(await call('/Berth.Release', { Name: 'v' }), { Released: ['b'], Err: '' });
+  assert.equal(await call('/VolumeDriver.Remove', { Name: 'v' }), { Err: '' });
+});
+
+it('a bind volume points at the resolved host path and remove() keeps its data', async () => {
+  const host = join(dir, 'host');
+  writeFileSync(join(host, 'keep'), 'data');
+  symlinkSync(host, join(dir, 'link'));
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'b', Opts: { type: 'none', o: 'bind', device: join(dir, 'link') } }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Mount', { Name: 'b', ID: 'i' }), { Mountpoint: host, Err: '' });
+  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'b', ID: 'i' }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Remove', { Name: 'b' }), { Err: '' });
+  await driver.settle();
+  assert.is(readFileSync(join(host, 'keep'), 'utf8'), 'data');
+});
+
+it('a bind volume refuses a missing path, a file, and paths outside --allow-bind', async () => {
+  const host = join(dir, 'host');
+  writeFileSync(join(dir, 'file'), '');
+  mkdirSync(join(dir, 'other'));
+  symlinkSync(join(dir, 'other'), join(host, 'escape'));
+  driver = await openDriver({ root: root(), allowBind: [host] });
+  const bind = (device: string) => call('/VolumeDriver.Create', { Name: 'b', Opts: { type: 'none', o: 'bind', device } });
+  assert.equal(await bind(join(dir, 'missing')), { Err: `cannot create volume "b": host path ${JSON.stringify(join(dir, 'missing'))} does not exist (Berth never creates it)` });
+  assert.not.ok(existsSync(join(dir, 'missing')));
+  assert.equal(await bind(join(dir, 'file')), { Err: `cannot create volume "b": host path ${JSON.stringify(join(dir, 'file'))} is not a directory` });
+  assert.equal(await bind(`${host}/../other`), { Err: `cannot create volume "b": host path ${JSON.stringify(`${host}/../other`)} (resolved to ${JSON.stringify(join(dir, 'other'))}) is outside the directories allowed by --allow-bind: ${JSON.stringify(host)}` });
+  assert.equal(await bind(join(host, 'escape')), { Err: `cannot create volume "b": host path ${JSON.stringify(join(host, 'escape'))} (resolved to ${JSON.stringify(join(dir, 'other'))}) is outside the directories allowed by --allow-bind: ${JSON.stringify(host)}` });
+  assert.equal(await bind(host), { Err: '' });
+});
+
+it('mount() of a bind volume whose host path vanished says so', async () => {
+  mkdirSync(join(dir, 'host', 'sub'));
+  await call('/VolumeDriver.Create', { Name: 'b', Opts: { type: 'none', o: 'bind', device: join(dir, 'host', 'sub') } });
+  rmSync(join(dir, 'host', 'sub'), { recursive: true });
+  assert.equal(await call('/VolumeDriver.Mount', { Name: 'b', ID: 'i' }), { Err: `cannot mount volume "b": host path ${JSON.stringify(join(dir, 'host', 'sub'))} is gone: ENOENT` });
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'b' }) as any).Volume.Status.mounts, {});
+});
+
+it('create() with size is refused clearly where project quotas do not work', async () => {
+  const d = await openDriver({ root: root(), quotas: { limit: async () => { throw new Error('option "size" needs project quotas: "/x" is on ext4 ("/") mounted without prjquota'); }, clear: async () => undefined } });
+  driver = d;
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'q', Opts: { size: '10M' } }), { Err: 'cannot create volume "q": option "size" needs project quotas: "/x" is on ext4 ("/") mounted without prjquota' });
+  assert.not.ok(existsSync(join(root(), 'q')));
+  assert.equal(readdirSync(join(root(), '.staging')), []);
+});
+
+it('openDriver() deletes leftovers of interrupted creates and removes, and skips foreign directories', async () => {
+  await call('/VolumeDriver.Create', { Name: 'v' });
+  mkdirSync(join(root(), '.staging', 'half', '_data'), { recursive: true });
+  mkdirSync(join(root(), '.trash', 'gone', '_data'), { recursive: true });
+  mkdirSync(join(root(), 'foreign'));
+  const warnings: string[] = [];
+  driver = await openDriver({ root: root(), warn: (m) => warnings.push(m) });
+  assert.equal(readdirSync(join(root(), '.staging')), []);
+  assert.equal(readdirSync(join(root(), '.trash')), []);
+  assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name), ['v']);
+  assert.equal(warnings, [`ignoring ${JSON.stringify(join(root(), 'foreign'))}: open ${JSON.stringify(join(root(), 'foreign', 'volume.json'))}: ENOENT`]);
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'foreign' }), { Err: `cannot create volume "foreign": ${JSON.stringify(join(root(), 'foreign'))} exists and is not a Berth volume (no valid volume.json): move it away` });
+  assert.ok(lstatSync(join(root(), 'foreign')).isDirectory());
+});
+
+it('10 parallel creates of one name make one volume', async () => {
+  const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => call('/VolumeDriver.Create', { Name: 'same', Opts: { mode: `07${i % 8}0` } })));
+  assert.ok(replies.every((r) => r.Err === ''));
+  assert.equal(readdirSync(root()).filter((e) => !e.startsWith('.')), ['same']);
+  assert.equal(readdirSync(join(root(), '.staging')), []);
+});
+
+test.run();

@@ -1,0 +1,75 @@
+/**
+ * berth-volumed: the Docker volume plugin daemon. `berth-volumed --help` lists the options; the
+ * README's "berth-volumed and berth volume" section describes them.
+ */
+import yargs from 'yargs';
+import { LOG_LEVELS, createLog, type LogLevel } from './log.js';
+
+class UsageError extends Error {}
+
+export const DEFAULT_SOCKET = '/run/docker/plugins/berth.sock';
+export const DEFAULT_ROOT = '/var/lib/berth/volumes';
+
+async function main(argv: string[]): Promise<number> {
+  const args = await yargs(argv)
+    .scriptName('berth-volumed')
+    .usage('$0 [options]\n\nServes bind and managed volumes to dockerd and berth over the Docker volume plugin protocol.')
+    .option('socket', { type: 'string', default: DEFAULT_SOCKET, describe: 'unix socket to listen on (ignored when systemd passes one)' })
+    .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory holding the volumes and their metadata' })
+    .option('group', { type: 'string', describe: 'group (name or gid) that may use the socket: mode 0660 instead of 0600' })
+    .option('allow-bind', { type: 'string', array: true, default: [] as string[], describe: 'directory bind volumes may point into (repeatable); default: anywhere' })
+    .option('log-level', { choices: LOG_LEVELS, default: 'info' as LogLevel, describe: 'least severe level logged' })
+    .strict()
+    .version(false)
+    .help()
+    .fail((msg, err) => { throw err ?? new UsageError(msg); })
+    .parseAsync();
+
+  const log = createLog(args['log-level'] as LogLevel, (line) => process.stderr.write(line), Boolean(process.env.JOURNAL_STREAM));
+  const [{ openDriver }, { openQuotas }, { createVolumeServer }, { listen }] = await Promise.all([
+    import('./driver.js'), import('./quota.js'), import('./server.js'), import('./listen.js'),
+  ]);
+  const root = args.root;
+  const driver = await openDriver({ root, allowBind: args['allow-bind'], quotas: openQuotas(root), warn: log.warn });
+  const server = createVolumeServer(driver, log);
+  const listening = await listen(server, args.socket, args.group, process.env);
+  delete process.env.LISTEN_FDS;
+  delete process.env.LISTEN_PID;
+  delete process.env.LISTEN_FDNAMES;
+  log.info(`serving ${driver.size} volumes from ${JSON.stringify(driver.root)} on ${listening.description}`);
+
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${signal}: shutting down`);
+      // Finish the requests in flight (each is durable when answered), then leave.
+      const force = setTimeout(() => server.closeAllConnections(), 10_000);
+      force.unref();
+      // Keep-alive connections become idle as their last reply goes out; close them as they do.
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      idle.unref();
+      server.close(async () => {
+        clearTimeout(force);
+        clearInterval(idle);
+        await listening.cleanup();
+        await driver.settle();
+        log.info('stopped');
+        resolve(0);
+      });
+      server.closeIdleConnections();
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`berth-volumed: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.BERTH_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  },
+);
