@@ -1,0 +1,226 @@
+/**
+ * The CNI chain bridge + host-local + portmap (ipMasq, hairpin, one port mapping per container),
+ * Berth against the reference plugins (Debian's containernetworking-plugins), side by side in one
+ * run, inside a throwaway "host" namespace (this process re-runs itself there with `ip netns exec`,
+ * so no wrapper inflates the plugin times). Each plugin is exec'd with a clean environment (PATH and
+ * CNI_* only), in chain order with prevResult, as a runtime does: ADD = bridge then portmap, DEL =
+ * portmap then bridge. Reports ADD and DEL medians at 1, 100, 500 and 1000 containers already
+ * attached, parallel ADD throughput (50 containers, 4 at a time), peak RSS of one plugin process,
+ * and how many processes one chain ADD starts. Writes bench/RESULTS-chain.md.
+ *
+ *   node --import tsx bench/chain.ts            (or `make bench`)
+ *   BENCH_LEVELS=1,100 BENCH_SAMPLES=5 node --import tsx bench/chain.ts   (a quicker run)
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, ensurePackages, fmt, median, peakRssKb, ratio, table, timeExec } from './util';
+
+interface Impl { name: 'berth' | 'reference'; bin: string }
+const IMPLS: Impl[] = [
+  { name: 'berth', bin: BERTH_BIN },
+  { name: 'reference', bin: REFERENCE_BIN },
+];
+
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 7);
+const LEVELS = (process.env.BENCH_LEVELS ?? '1,100,500,1000').split(',').map(Number);
+const PARALLEL = { containers: 50, concurrency: 4 };
+
+const nsPath = (ns: string) => `/run/netns/${ns}`;
+const ifNameOf = (impl: Impl) => `eth${IMPLS.indexOf(impl)}`;
+/** Host ports: attached containers, measured containers and the parallel run never collide. */
+const portOf = (impl: Impl, kind: 'fill' | 'sample' | 'par', i: number) => (impl.name === 'berth' ? 10000 : 35000) + { fill: 0, sample: 15000, par: 20000 }[kind] + i;
+
+function bridgeConf(impl: Impl, dir: string) {
+  return {
+    cniVersion: '1.0.0', name: `chain-${impl.name}`, type: 'bridge', bridge: `cb-${impl.name.slice(0, 8)}`, isGateway: true, ipMasq: true, hairpinMode: true,
+    ...(impl.name === 'berth' && { firewallDir: join(dir, 'fw') }),
+    ipam: { type: 'host-local', dataDir: join(dir, `leases-${impl.name}`), ranges: [[{ subnet: impl.name === 'berth' ? '10.210.0.0/16' : '10.211.0.0/16' }]] },
+  };
+}
+
+function portmapConf(impl: Impl, dir: string, hostPort: number, prevResult?: unknown) {
+  return {
+    cniVersion: '1.0.0', name: `chain-${impl.name}`, type: 'portmap', capabilities: { portMappings: true },
+    ...(impl.name === 'berth' && { firewallDir: join(dir, 'fw') }),
+    runtimeConfig: { portMappings: [{ hostPort, containerPort: 80, protocol: 'tcp' }] },
+    ...(prevResult !== undefined && { prevResult }),
+  };
+}
+
+interface Sample { add: number; del: number }
+
+/** Runs inside the throwaway host namespace; prints JSON results on stdout. */
+async function worker(): Promise<void> {
+  const prefix = `bcw${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const made: string[] = [];
+  const newNs = (name: string) => { execFileSync('ip', ['netns', 'add', name]); made.push(name); return name; };
+  const env = (impl: Impl, command: string, id: string, ns: string) =>
+    cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin });
+  const results = new Map<string, unknown>(); // container id + impl → chained result, for DEL's prevResult
+
+  async function add(impl: Impl, id: string, ns: string, hostPort: number): Promise<number> {
+    const b = await timeExec(join(impl.bin, 'bridge'), [], env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir)));
+    if (b.code !== 0) throw new Error(`${impl.name} bridge ADD ${id} failed: ${b.stdout}${b.stderr}`);
+    const prev = JSON.parse(b.stdout);
+    const p = await timeExec(join(impl.bin, 'portmap'), [], env(impl, 'ADD', id, ns), JSON.stringify(portmapConf(impl, dir, hostPort, prev)));
+    if (p.code !== 0) throw new Error(`${impl.name} portmap ADD ${id} failed: ${p.stdout}${p.stderr}`);
+    results.set(`${impl.name}/${id}`, JSON.parse(p.stdout));
+    return b.ms + p.ms;
+  }
+
+  async function del(impl: Impl, id: string, ns: string, hostPort: number): Promise<number> {
+    const prev = results.get(`${impl.name}/${id}`);
+    const p = await timeExec(join(impl.bin, 'portmap'), [], env(impl, 'DEL', id, ns), JSON.stringify(portmapConf(impl, dir, hostPort, prev)));
+    if (p.code !== 0) throw new Error(`${impl.name} portmap DEL ${id} failed: ${p.stdout}${p.stderr}`);
+    const b = await timeExec(join(impl.bin, 'bridge'), [], env(impl, 'DEL', id, ns), JSON.stringify({ ...bridgeConf(impl, dir), prevResult: prev }));
+    if (b.code !== 0) throw new Error(`${impl.name} bridge DEL ${id} failed: ${b.stdout}${b.stderr}`);
+    results.delete(`${impl.name}/${id}`);
+    return b.ms + p.ms;
+  }
+
+  try {
+    // Processes per chain ADD (execve count under strace -f), then peak RSS of one plugin process.
+    const procs: Record<string, number> = {};
+    const rss: Record<string, Record<string, number>> = {};
+    {
+      const ns = newNs(`${prefix}-probe`);
+      for (const impl of IMPLS) {
+        const trace = join(dir, `trace-${impl.name}`);
+        const b = spawnSync('strace', ['-f', '-qq', '-e', 'trace=execve', '-o', trace, join(impl.bin, 'bridge')], { env: env(impl, 'ADD', 'probe', ns), input: JSON.stringify(bridgeConf(impl, dir)), encoding: 'utf8' });
+        const prev = JSON.parse(b.stdout);
+        const p = spawnSync('strace', ['-f', '-qq', '-e', 'trace=execve', '-o', `${trace}-pm`, join(impl.bin, 'portmap')], { env: env(impl, 'ADD', 'probe', ns), input: JSON.stringify(portmapConf(impl, dir, portOf(impl, 'sample', 9999), prev)), encoding: 'utf8' });
+        if (b.status !== 0 || p.status !== 0) throw new Error(`${impl.name} probe ADD failed: ${b.stdout}${p.stdout}${p.stderr}`);
+        const execs = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => /execve\(/.test(l) && !/= -1 /.test(l)).length;
+        procs[impl.name] = execs(trace) + execs(`${trace}-pm`);
+        results.set(`${impl.name}/probe`, JSON.parse(p.stdout));
+        await del(impl, 'probe', ns, portOf(impl, 'sample', 9999));
+        const id = 'rss';
+        const rb = spawnSync(join(impl.bin, 'bridge'), [], { env: env(impl, 'ADD', id, ns), input: JSON.stringify(bridgeConf(impl, dir)), encoding: 'utf8' });
+        const prevRss = JSON.parse(rb.stdout);
+        rss[impl.name] = {
+          portmap: peakRssKb(join(impl.bin, 'portmap'), [], env(impl, 'ADD', id, ns), JSON.stringify(portmapConf(impl, dir, portOf(impl, 'sample', 9998), prevRss))),
+        };
+        results.set(`${impl.name}/${id}`, prevRss);
+        await del(impl, id, ns, portOf(impl, 'sample', 9998));
+        rss[impl.name].bridge = peakRssKb(join(impl.bin, 'bridge'), [], env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir)));
+        await timeExec(join(impl.bin, 'bridge'), [], env(impl, 'DEL', id, ns), JSON.stringify(bridgeConf(impl, dir)));
+      }
+    }
+
+    // Parallel ADD throughput on an empty host: 50 containers, 4 at a time.
+    const parallel: Record<string, number> = {};
+    {
+      const nss = Array.from({ length: PARALLEL.containers }, (_, i) => newNs(`${prefix}-par${i}`));
+      for (const impl of IMPLS) {
+        let next = 0;
+        const start = process.hrtime.bigint();
+        await Promise.all(Array.from({ length: PARALLEL.concurrency }, async () => {
+          while (next < nss.length) {
+            const i = next++;
+            await add(impl, `par${i}`, nss[i], portOf(impl, 'par', i));
+          }
+        }));
+        const s = Number(process.hrtime.bigint() - start) / 1e9;
+        parallel[impl.name] = PARALLEL.containers / s;
+        for (let i = 0; i < nss.length; i++) await del(impl, `par${i}`, nss[i], portOf(impl, 'par', i));
+      }
+    }
+
+    // ADD and DEL of one more container at each level of containers already attached.
+    const levels: Record<string, Record<number, Sample[]>> = { berth: {}, reference: {} };
+    let attached = 0;
+    for (const level of LEVELS) {
+      for (; attached < level; attached++) {
+        const ns = newNs(`${prefix}-e${attached}`);
+        for (const impl of IMPLS) await add(impl, `e${attached}`, ns, portOf(impl, 'fill', attached));
+      }
+      for (let i = 0; i < SAMPLES; i++) {
+        const ns = newNs(`${prefix}-m${level}-${i}`);
+        for (const impl of IMPLS) {
+          const id = `m${level}-${i}`;
+          const a = await add(impl, id, ns, portOf(impl, 'sample', i));
+          const d = await del(impl, id, ns, portOf(impl, 'sample', i));
+          (levels[impl.name][level] ??= []).push({ add: a, del: d });
+        }
+      }
+      process.stderr.write(`level ${level} done\n`);
+    }
+    process.stdout.write(JSON.stringify({ levels, parallel, rss, procs }));
+  } finally {
+    for (const ns of made) spawnSync('ip', ['netns', 'del', ns]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface Output {
+  levels: Record<string, Record<number, Sample[]>>;
+  parallel: Record<string, number>;
+  rss: Record<string, Record<string, number>>;
+  procs: Record<string, number>;
+}
+
+function report(o: Output, seconds: number): string {
+  const rows: string[][] = [];
+  for (const level of LEVELS)
+    for (const op of ['add', 'del'] as const) {
+      const b = median(o.levels.berth[level].map((s) => s[op]));
+      const r = median(o.levels.reference[level].map((s) => s[op]));
+      rows.push([`${op.toUpperCase()} at ${level} attached`, fmt(b), fmt(r), ratio(b, r)]);
+    }
+  rows.push([`parallel ADD throughput (${PARALLEL.containers} containers, ${PARALLEL.concurrency} at a time)`, `${o.parallel.berth.toFixed(1)} /s`, `${o.parallel.reference.toFixed(1)} /s`, ratio(o.parallel.berth, o.parallel.reference)]);
+  rows.push(['peak RSS, one portmap ADD process', `${(o.rss.berth.portmap / 1024).toFixed(1)} MiB`, `${(o.rss.reference.portmap / 1024).toFixed(1)} MiB`, ratio(o.rss.berth.portmap, o.rss.reference.portmap)]);
+  rows.push(['peak RSS, one bridge ADD process', `${(o.rss.berth.bridge / 1024).toFixed(1)} MiB`, `${(o.rss.reference.bridge / 1024).toFixed(1)} MiB`, ratio(o.rss.berth.bridge, o.rss.reference.bridge)]);
+  rows.push(['processes started by one chain ADD', String(o.procs.berth), String(o.procs.reference), ratio(o.procs.berth, o.procs.reference)]);
+  const addAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.add));
+  const delAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.del));
+  const first = LEVELS[0], last = LEVELS[LEVELS.length - 1];
+  const goals: string[] = [
+    `ADD at ${last} within 1.2x of ADD at ${first}: ${ratio(addAt('berth', last), addAt('berth', first))} ${addAt('berth', last) <= 1.2 * addAt('berth', first) ? 'met' : 'NOT met'}`,
+  ];
+  if (LEVELS.includes(500)) goals.push(`ADD at 500 at least 4x faster than the reference: ${(addAt('reference', 500) / addAt('berth', 500)).toFixed(2)}x ${addAt('reference', 500) >= 4 * addAt('berth', 500) ? 'met' : 'NOT met'}`);
+  goals.push(`DEL at most half the reference's at every level: ${LEVELS.map((l) => ratio(delAt('berth', l), delAt('reference', l))).join(', ')} ${LEVELS.every((l) => delAt('berth', l) <= 0.5 * delAt('reference', l)) ? 'met' : 'NOT met'}`);
+  goals.push(`parallel throughput at least 2x the reference: ${ratio(o.parallel.berth, o.parallel.reference)} ${o.parallel.berth >= 2 * o.parallel.reference ? 'met' : 'NOT met'}`);
+  goals.push(`ADD at 1 no slower than the reference (stretch): ${ratio(addAt('berth', first), addAt('reference', first))} ${addAt('berth', first) <= addAt('reference', first) ? 'met' : 'NOT met'}`);
+  return [
+    `### CNI chain bridge + host-local + portmap (ipMasq, hairpin, one port mapping per container)`,
+    '',
+    `Median of ${SAMPLES} per level (ADD = bridge + portmap process times, DEL = portmap + bridge), clean env, one throwaway host netns for both; reference = Debian containernetworking-plugins ${referenceVersion()}. Run took ${seconds.toFixed(0)} s on ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    table(['measure', 'Berth', 'reference', 'Berth/reference'], rows),
+    '',
+    'Goals:',
+    '',
+    ...goals.map((g) => `- ${g}`),
+    '',
+  ].join('\n');
+}
+
+function referenceVersion(): string {
+  try { return execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'containernetworking-plugins'], { encoding: 'utf8' }); } catch { return '(version unknown)'; }
+}
+
+/** Runs the benchmark and returns its markdown section (also written to bench/RESULTS-chain.md). */
+export async function run(): Promise<string> {
+  ensurePackages('containernetworking-plugins', 'iptables', 'time', 'strace', 'nftables');
+  const host = `berth-bench-chain-${process.pid}`;
+  execFileSync('ip', ['netns', 'add', host]);
+  const started = Date.now();
+  try {
+    execFileSync('ip', ['netns', 'exec', host, 'ip', 'link', 'set', 'lo', 'up']);
+    const r = spawnSync('ip', ['netns', 'exec', host, process.execPath, '--import', 'tsx', __filename, '--worker'], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.status !== 0) throw new Error(`chain benchmark worker failed: ${r.stderr.trim().split('\n').slice(-5).join(' ')}`);
+    const text = report(JSON.parse(r.stdout) as Output, (Date.now() - started) / 1000);
+    writeFileSync(join(ROOT, 'bench/RESULTS-chain.md'), `# Chain benchmark results\n\nCommand: \`node --import tsx bench/chain.ts\` (part of \`make bench\`), as root.\n\n${text}`);
+    return text;
+  } finally {
+    spawnSync('ip', ['netns', 'del', host]);
+  }
+}
+
+if (require.main === module) {
+  if (process.argv.includes('--worker')) worker().catch((err) => { console.error(err); process.exitCode = 1; });
+  else run().then((text) => console.log(text)).catch((err) => { console.error(`bench: ${err.message}`); process.exitCode = 1; });
+}
