@@ -18,6 +18,14 @@ export interface CliIO {
   stderr(text: string): void;
 }
 
+function dirnameReal(path: string): string | undefined {
+  try {
+    return dirname(realpathSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
 /** CNI_PATH, else the directory of the netctl executable (dist/bin) and then /opt/cni/bin. */
 function defaultCniPath(io: CliIO): string[] {
   if (io.env.CNI_PATH) return io.env.CNI_PATH.split(':').filter((p) => p !== '');
@@ -48,6 +56,8 @@ function contextOf(argv: GlobalArgs, io: CliIO): CommandContext {
     out: (text) => io.stdout(`${text}\n`),
     warn: (text) => io.stderr(`netctl: warning: ${text}\n`),
     pluginEnv: io.env.BERTH_LOG ? { BERTH_LOG: io.env.BERTH_LOG } : {},
+    // NETCTL_EXEC_PLUGINS=1 execs every plugin, Berth's own included (for comparison and debugging).
+    ...(io.self && io.env.NETCTL_EXEC_PLUGINS !== '1' && { selfDir: dirnameReal(io.self) }),
   };
 }
 
@@ -62,7 +72,8 @@ const strings = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray
 
 function build(args: readonly string[], io: CliIO): Argv {
   const ctx = (argv: GlobalArgs) => contextOf(argv, io);
-  return yargs(args as string[])
+  const y = yargs(args as string[]);
+  return y
     .scriptName('netctl')
     .locale('en')
     .version(VERSION)
@@ -153,6 +164,11 @@ function build(args: readonly string[], io: CliIO): Argv {
     .alias('help', 'h')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
+    .middleware((argv) => {
+      // yargs renders the whole help text after starting a command's handler, "in case" it is
+      // needed later: ~20 ms of string wrapping per run. netctl never shows help after a handler ran.
+      if (!argv.help) (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } }).getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
+    })
     .fail((msg, err) => {
       if (err && !(err.name === 'YError')) throw err;
       throw new UsageError(lowerFirst(msg ?? err?.message ?? 'invalid usage'));

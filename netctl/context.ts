@@ -16,4 +16,6 @@ export interface CommandContext {
   warn(text: string): void;
   /** Extra env for plugins (BERTH_LOG passed on when set). */
   pluginEnv: Record<string, string>;
+  /** netctl's own directory: Berth's plugins found there run in-process (unset: every plugin is exec'd). */
+  selfDir?: string;
 }

@@ -32,6 +32,7 @@ async function withServer<T>(ns: string, fn: () => Promise<T>): Promise<T> {
   const root = mkdtempSync(join(tmpdir(), 'netctl-www-'));
   writeFileSync(join(root, 'index.html'), `hello from ${ns}\n`);
   const server: ChildProcess = spawn('ip', ['netns', 'exec', ns, 'busybox', 'httpd', '-f', '-p', '80', '-h', root], { stdio: 'ignore' });
+  server.on('error', () => {});
   try {
     for (let i = 0; i < 50; i++) {
       if ((await httpGet(ns, '127.0.0.1', '80')).endsWith(`hello from ${ns}\n`)) break;
