@@ -104,7 +104,7 @@ it('CHECK fails when the masquerade element is gone', async () => {
     const added = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net));
     const withPrev = { ...conf(net), prevResult: added.json };
     assert.is((await runPluginIn(net.host, 'bridge', env('CHECK', 'c1', c1), withPrev)).code, 0);
-    sh('ip', ['netns', 'exec', net.host, 'nft', 'flush', 'set', 'inet', 'berth', 'masq4']);
+    sh('ip', ['netns', 'exec', net.host, 'nft', 'flush', 'map', 'inet', 'berth', 'masq4']);
     const r = await runPluginIn(net.host, 'bridge', env('CHECK', 'c1', c1), withPrev);
     assert.is(r.json.code, 108, r.stdout);
   });
