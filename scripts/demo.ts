@@ -2,8 +2,8 @@
  * `make demo`: Berth's plugins at work in throwaway namespaces, printing each step.
  * Everything it makes carries the prefix "bdemo" and is removed at the end, whatever happens.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -77,6 +77,67 @@ function bridgeDemo(): void {
   show(host, '-br', 'link', 'show', 'master', 'berth-demo0');
 }
 
+/** netctl in a throwaway "host" namespace: two networks, containers, a published port, isolation, tear-down. */
+function netctlDemo(): void {
+  if (!['netctl', 'bridge', 'host-local', 'portmap'].every((b) => existsSync(join(BIN, b)))) return;
+  say('netctl: networks you never hand-write, containers attached like `docker network connect`');
+  const host = netns('nhost');
+  const outside = netns('nout');
+  ip('-n', host, 'link', 'set', 'lo', 'up');
+  ip('-n', host, 'link', 'add', `${tag}o`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', outside);
+  ip('-n', host, 'addr', 'add', '198.51.100.1/24', 'dev', `${tag}o`);
+  ip('-n', host, 'link', 'set', `${tag}o`, 'up');
+  ip('-n', outside, 'addr', 'add', '198.51.100.2/24', 'dev', 'eth0');
+  ip('-n', outside, 'link', 'set', 'eth0', 'up');
+  const dir = mkdtempSync(join(tmpdir(), `${tag}-netctl-`));
+  dirs.push(dir);
+  const netctl = (...args: string[]): string => netctlMay(true, ...args);
+  const netctlMay = (mustSucceed: boolean, ...args: string[]): string => {
+    const r = spawnSync('ip', ['netns', 'exec', host, join(BIN, 'netctl'), '--config-dir', join(dir, 'conf'), '--cache-dir', join(dir, 'cache'), ...args],
+      { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    console.log(`$ netctl ${args.join(' ')}${r.status ? `  →  exit ${r.status}` : ''}\n${(r.stdout + r.stderr).trimEnd()}`);
+    if (mustSucceed && r.status !== 0) throw new Error(`netctl ${args[0]} failed`);
+    return r.stdout;
+  };
+  const dirsOpt = ['--lease-dir', join(dir, 'leases'), '--firewall-dir', join(dir, 'fw')];
+  netctl('create', 'web', '--isolate', '--label', 'app=shop', ...dirsOpt);
+  netctl('create', 'db', '--isolate', '--internal', ...dirsOpt);
+  netctl('ls');
+  const [a, b, c] = [netns('web-a'), netns('web-b'), netns('db-c')];
+  netctl('attach', 'web', a, '--id', 'a', '-p', '8080:80', '-p', '53/udp');
+  netctl('attach', 'web', b, '--id', 'b');
+  netctl('attach', 'db', c, '--id', 'c');
+  const addrOf = (ns: string) => JSON.parse(ip('-n', ns, '-j', 'addr', 'show', 'eth0'))[0].addr_info.find((x: { family: string }) => x.family === 'inet').local as string;
+  const ping = (from: string, to: string, what: string) => {
+    const r = spawnSync('ip', ['netns', 'exec', from, 'ping', '-c', '1', '-W', '1', to], { encoding: 'utf8' });
+    console.log(`$ ping ${to}  (${what})  →  ${r.status === 0 ? 'answered' : 'no answer'}`);
+  };
+  ping(a, addrOf(b), 'a → b, same network');
+  ping(a, addrOf(c), 'a → c, network "db": both isolated');
+  const www = join(dir, 'www');
+  execFileSync('mkdir', ['-p', www]);
+  writeFileSync(join(www, 'index.html'), 'hello from container a\n');
+  const server: ChildProcess = spawn('ip', ['netns', 'exec', a, 'busybox', 'httpd', '-f', '-p', '80', '-h', www], { stdio: 'ignore' });
+  server.on('error', () => {});
+  try {
+    let body = '';
+    for (let i = 0; i < 20 && !body.includes('hello'); i++) {
+      spawnSync('sleep', ['0.1']);
+      const r = spawnSync('ip', ['netns', 'exec', outside, 'nc', '-w', '2', '198.51.100.1', '8080'], { input: 'GET / HTTP/1.0\r\n\r\n', encoding: 'utf8' });
+      body = r.stdout.split('\r\n\r\n')[1] ?? '';
+    }
+    console.log(`$ nc 198.51.100.1 8080  (from the outside namespace: GET /)\n${body.trimEnd()}`);
+  } finally {
+    server.kill('SIGKILL');
+  }
+  netctl('inspect', 'web');
+  netctl('detach', 'web', b, '--id', 'b');
+  netctlMay(false, 'rm', 'web', 'db');
+  netctl('rm', '--force', 'web', 'db');
+  show(host, '-br', 'link', 'show', 'type', 'bridge');
+  console.log(`$ nft list ruleset | grep -c elements  (Berth's sets are empty again)\n${(spawnSync('ip', ['netns', 'exec', host, 'sh', '-c', 'nft list ruleset | grep -c "elements =" || true'], { encoding: 'utf8' }).stdout).trim()}`);
+}
+
 function cleanup(): void {
   for (const ns of made.reverse()) if (existsSync(`/run/netns/${ns}`)) spawnSync('ip', ['netns', 'del', ns]);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -86,6 +147,7 @@ try {
   if (process.getuid?.() !== 0) throw new Error('the demo makes network namespaces: run it as root');
   loopbackDemo();
   bridgeDemo();
+  netctlDemo();
   say('done: every namespace and file the demo made is removed');
 } catch (err) {
   console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);
