@@ -1,0 +1,130 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addAttachment, deleteAttachment, gcNetwork } from '../../../firewall/engine';
+import { element, masqueradeElements } from '../../../firewall/render';
+import { readRecord } from '../../../firewall/records';
+import { FakeNft } from '../../fakes/nft';
+
+let dir = '';
+test.before.each(() => { dir = mkdtempSync(join(tmpdir(), 'berth-engine-')); });
+test.after.each(() => rmSync(dir, { recursive: true, force: true }));
+
+const ref = (containerId: string, ifName = 'eth0', network = 'web') => ({ network, containerId, ifName, stateDir: dir });
+const port = (p: number, to: string) => element('portmap', 'hostport4', [{ proto: 'tcp' }, { port: p }], { value: `${to} . 80`, exclusive: true, what: `host port ${p}/tcp` });
+const masq = (cidr: string) => ({ features: ['masq' as const], elements: masqueradeElements([cidr]), schema: '' });
+
+test('addAttachment() adds tagged elements and records them', async () => {
+  const nft = new FakeNft();
+  await addAttachment(nft, ref('c1'), masq('192.0.2.5/24'));
+  assert.is(nft.count('web/c1/eth0'), 1);
+  assert.equal(readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.key), ['192.0.2.5']);
+});
+
+test('addAttachment() again is idempotent and drops elements no longer asked for', async () => {
+  const nft = new FakeNft();
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5'), port(8081, '192.0.2.5')], schema: '' });
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: '' });
+  assert.equal([...nft.elements.values()].map((e) => e.key), ['tcp . 8080']);
+});
+
+test('addAttachment() refuses a host port owned by another attachment with code 106 and changes nothing', async () => {
+  const nft = new FakeNft();
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: '' });
+  try {
+    await addAttachment(nft, ref('c2'), { features: ['portmap'], elements: [port(8080, '192.0.2.6')], schema: '' });
+    assert.unreachable();
+  } catch (err: any) {
+    assert.is(err.code, 106);
+    assert.is(err.message, 'cannot map host port 8080/tcp: already mapped for container "c1" (interface "eth0" on network "web")');
+  }
+  assert.is(readRecord(dir, 'web', 'c2', 'eth0'), undefined);
+  assert.is(nft.count('web/c2/'), 0);
+});
+
+test('addAttachment() refuses the same host port twice in one request', async () => {
+  const nft = new FakeNft();
+  try {
+    await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5'), port(8080, '192.0.2.5')], schema: '' });
+    assert.unreachable();
+  } catch (err: any) {
+    assert.is(err.code, 106);
+    assert.match(err.message, /appears twice in the request$/);
+  }
+});
+
+test('an address taken over after a leak: the old owner\'s DEL leaves it alone', async () => {
+  const nft = new FakeNft();
+  await addAttachment(nft, ref('old'), masq('192.0.2.5/24'));
+  await addAttachment(nft, ref('new'), masq('192.0.2.5/24'));
+  assert.is(nft.count('web/new/eth0'), 1);
+  await deleteAttachment(() => nft, ref('old'));
+  assert.is(nft.count('web/new/eth0'), 1);
+  assert.is(readRecord(dir, 'web', 'old', 'eth0'), undefined);
+});
+
+test('deleteAttachment() without a record touches neither nftables nor the lock', async () => {
+  const nft = new FakeNft();
+  assert.is(await deleteAttachment(() => nft, ref('none')), undefined);
+  assert.equal(nft.calls, []);
+  assert.not.ok(readdirSync(dir).includes('lock'));
+});
+
+test('deleteAttachment() of one feature keeps the others', async () => {
+  const nft = new FakeNft();
+  await addAttachment(nft, ref('c1'), masq('192.0.2.5/24'));
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: '' });
+  await deleteAttachment(() => nft, ref('c1'), ['portmap']);
+  assert.equal([...nft.elements.values()].map((e) => e.set), ['masq4']);
+  assert.equal(readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.feature), ['masq']);
+  await deleteAttachment(() => nft, ref('c1'));
+  assert.is(nft.elements.size, 0);
+  assert.is(readRecord(dir, 'web', 'c1', 'eth0'), undefined);
+});
+
+test('deleteAttachment() twice succeeds, and skips elements already gone', async () => {
+  const nft = new FakeNft();
+  await addAttachment(nft, ref('c1'), masq('192.0.2.5/24'));
+  nft.elements.clear(); // e.g. the table was flushed by hand
+  await deleteAttachment(() => nft, ref('c1'));
+  await deleteAttachment(() => nft, ref('c1'));
+  assert.is(readRecord(dir, 'web', 'c1', 'eth0'), undefined);
+});
+
+test('addAttachment() puts the old record back when nftables refuses', async () => {
+  const nft = new FakeNft();
+  await addAttachment(nft, ref('c1'), masq('192.0.2.5/24'));
+  nft.failNext = 'Operation not permitted';
+  try {
+    await addAttachment(nft, ref('c1'), masq('192.0.2.9/24'));
+    assert.unreachable();
+  } catch (err: any) {
+    assert.is(err.cniCode, 107);
+    assert.is(err.message, 'cannot apply the firewall of container "c1": Operation not permitted');
+  }
+  assert.equal(readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.key), ['192.0.2.5']);
+});
+
+test('gcNetwork() removes stale attachments of its network only, records and elements', async () => {
+  const nft = new FakeNft();
+  await addAttachment(nft, ref('c1'), masq('192.0.2.5/24'));
+  await addAttachment(nft, ref('c2'), masq('192.0.2.6/24'));
+  await addAttachment(nft, ref('c9', 'eth0', 'other'), masq('198.51.100.9/24'));
+  const removed = await gcNetwork(() => nft, { stateDir: dir, network: 'web', valid: [{ containerID: 'c2', ifname: 'eth0' }], features: ['masq'] });
+  assert.equal(removed.map((r) => r.containerId), ['c1']);
+  assert.is(nft.count('web/c1/'), 0);
+  assert.is(nft.count('web/c2/'), 1);
+  assert.is(nft.count('other/c9/'), 1);
+  assert.is(readRecord(dir, 'web', 'c1', 'eth0'), undefined);
+});
+
+test('gcNetwork() also removes tagged elements whose record was lost', async () => {
+  const nft = new FakeNft();
+  nft.elements.set('masq4 192.0.2.7', { set: 'masq4', key: '192.0.2.7', comment: 'web/lost/eth0', value: 'jump x' });
+  await gcNetwork(() => nft, { stateDir: dir, network: 'web', valid: [], features: ['masq'] });
+  assert.is(nft.elements.size, 0);
+});
+
+test.run();
