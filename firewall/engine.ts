@@ -9,7 +9,7 @@ import { CniError, ErrCode } from '../cni/errors.js';
 import type { Attachment } from '../cni/types.js';
 import { lockFile } from '../kernel/flock.js';
 import { NftError, type Nft } from '../kernel/nft.js';
-import { FEATURE_SETS, familyOfSet, MAPS, TABLE, type Feature } from './layout.js';
+import { FEATURE_SETS, familyOfSet, LAYOUT_GUARD, MAPS, TABLE, type Feature } from './layout.js';
 import { attachmentTag, elementQuery, parseTag, renderTransaction, sameElement, type Element } from './render.js';
 import { deleteRecord, listRecords, readRecord, writeRecord, type AttachmentRecord } from './records.js';
 
@@ -88,8 +88,15 @@ export async function addAttachment(nft: Nft, ref: AttachmentRef, req: AddReques
     // Record first: a crash between the two leaves a record of elements that may not exist, which
     // DEL handles (it deletes only elements it finds with this tag); never elements without a record.
     writeRecord(ref.stateDir, rec);
+    const action = `apply the firewall of container ${JSON.stringify(ref.containerId)}`;
     try {
-      await nft.apply(renderTransaction({ schema: req.schema, deletes, adds: req.elements, tag }) + (req.extra ?? ''), `apply the firewall of container ${JSON.stringify(ref.containerId)}`);
+      try {
+        await nft.apply(renderTransaction({ deletes, adds: req.elements, tag }) + (req.extra ?? '') + LAYOUT_GUARD, action);
+      } catch (err) {
+        if (!(err instanceof NftError && err.isNotFound)) throw err;
+        // no table yet, a subnet chain missing, or another layout version: the same with the schema
+        await nft.apply(renderTransaction({ schema: req.schema, deletes, adds: req.elements, tag }) + (req.extra ?? ''), action);
+      }
     } catch (err) {
       if (old) writeRecord(ref.stateDir, old);
       else deleteRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);

@@ -11,6 +11,10 @@ export class FakeNft implements Nft {
   readonly calls: string[] = [];
   /** When set, the next apply fails with this reason. */
   failNext?: string;
+  /** Whether Berth's tables exist (a script with "add table" makes them). */
+  hasSchema = false;
+  /** The scripts applied, in order. */
+  readonly scripts: string[] = [];
 
   async apply(script: string, action = 'apply the nftables transaction'): Promise<void> {
     this.calls.push('apply');
@@ -19,6 +23,10 @@ export class FakeNft implements Nft {
       this.failNext = undefined;
       throw new NftError(action, reason);
     }
+    if (script.includes('flush set inet berth layout_v2') && !this.hasSchema && !script.includes('add table inet berth'))
+      throw new NftError(action, 'No such file or directory');
+    this.scripts.push(script);
+    if (script.includes('add table inet berth')) this.hasSchema = true;
     const next = new Map(this.elements);
     for (const line of script.split('\n')) {
       let m = /^add element \S+ berth (\S+) \{ (.*) comment "([^"]*)"(?: : (.*))? \}$/.exec(line);

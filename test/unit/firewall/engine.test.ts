@@ -23,6 +23,14 @@ test('addAttachment() adds tagged elements and records them', async () => {
   assert.equal(readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.key), ['192.0.2.5']);
 });
 
+test('addAttachment() applies the schema only when the tables are missing', async () => {
+  const nft = new FakeNft();
+  await addAttachment(nft, ref('c1'), { ...masq('192.0.2.5/24'), schema: 'add table inet berth\n' });
+  await addAttachment(nft, ref('c2'), { ...masq('192.0.2.6/24'), schema: 'add table inet berth\n' });
+  assert.equal(nft.scripts.map((s) => s.includes('add table')), [true, false]);
+  assert.is(nft.count('web/c2/eth0'), 1);
+});
+
 test('addAttachment() again is idempotent and drops elements no longer asked for', async () => {
   const nft = new FakeNft();
   await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5'), port(8081, '192.0.2.5')], schema: '' });
