@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isRoot, runPluginIn, sh, withTempDir } from '../../helpers/sandbox';
+import { isRoot, run, runPluginIn, sh, withTempDir } from '../../helpers/sandbox';
 import { connect, countElements, peerOf, startServer, withTopology, type Container, type Server, type Topology } from '../../helpers/topology';
 
 const it = isRoot ? test : test.skip;
@@ -119,6 +119,29 @@ it('portmap ADD refuses a host port mapped by another container (106) and bad po
     assert.is(both.json?.code, 7);
     const noPrev = await runPluginIn(t.host, 'portmap', envOf('ADD', c2, 'c3'), confOf(t, undefined, dir, [{ hostPort: 81, containerPort: 80 }]));
     assert.is(noPrev.json?.code, 7);
+  }));
+});
+
+it('portmap ADD flushes a stale UDP conntrack entry of the host port, so the mapping works at once', async () => {
+  await withTempDir(async (dir) => withTopology(async (t) => {
+    const c1 = t.addContainer(2);
+    const send = () => run('ip', ['netns', 'exec', t.outside, 'nc', '-n', '-u', '-w', '1', '-p', '5555', t.hostOut4, '8053'], { input: 'ping\n' });
+    // conntrack runs in a netns only once some ruleset needs it: map another port first
+    assert.is((await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'other'), confOf(t, c1, dir, [{ hostPort: 9999, containerPort: 99, protocol: 'tcp' }]))).code, 0);
+    await send(); // 8053 not mapped yet: the host itself answers (port unreachable), conntrack keeps the flow
+    const before = sh('ip', ['netns', 'exec', t.host, 'conntrack', '-L', '-p', 'udp', '--orig-port-dst', '8053']);
+    assert.match(before, /dport=8053/);
+    const r = await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), confOf(t, c1, dir, [{ hostPort: 8053, containerPort: 53, protocol: 'udp' }]));
+    assert.is(r.code, 0, r.stdout);
+    assert.not.match(sh('ip', ['netns', 'exec', t.host, 'conntrack', '-L', '-p', 'udp', '--orig-port-dst', '8053']), /dport=8053/, 'the stale entry is gone');
+    let server: Server | undefined;
+    try {
+      server = await startServer(c1.ns, 53, { udp: true });
+      const again = await send();
+      assert.match(again.stdout, /pong/, 'the same client flow reaches the container');
+    } finally {
+      server?.stop();
+    }
   }));
 });
 
