@@ -211,4 +211,31 @@ it('status reports a network that cannot ADD (exhausted range) with exit 1', asy
   });
 });
 
+it('parallel creates get distinct subnets; parallel attaches with -p 80 get distinct host ports', async () => {
+  await withHost(async (h) => {
+    const created = await Promise.all(['p1', 'p2', 'p3', 'p4', 'p5'].map((n) => h.create(n)));
+    const subnets = created.map((r) => ok(r).stdout.trim().split(/\s+/)[2]);
+    assert.is(new Set(subnets).size, 5, subnets.join(' '));
+    const cs = [h.container(), h.container(), h.container(), h.container(), h.container(), h.container()];
+    const attached = await Promise.all(cs.map((c) => h.netctl('attach', 'p1', c, '-p', '80')));
+    const ports = attached.map((r) => ok(r).stdout.match(/-> 0\.0\.0\.0:(\d+)/)![1]);
+    assert.is(new Set(ports).size, 6, ports.join(' '));
+    const [info] = ok(await h.netctl('inspect', 'p1')).json;
+    assert.is(info.state.containers.length, 6);
+  });
+});
+
+it('ls warns about a file that is not a network and lists the rest; inspect of an unknown network fails', async () => {
+  await withHost(async (h) => {
+    ok(await h.create('web'));
+    writeFileSync(join(h.conf, 'broken.conflist'), '{ not json');
+    const r = ok(await h.netctl('ls', '-q'));
+    assert.is(r.stdout, 'web\n');
+    assert.is(r.stderr, `netctl: warning: skipping ${JSON.stringify(join(h.conf, 'broken.conflist'))}: cannot decode network configuration list: not valid JSON\n`);
+    assert.equal(failure(await h.netctl('inspect', 'web', 'nope')), { code: 1, stderr: `netctl: network "nope" not found in ${JSON.stringify(h.conf)}\n` });
+    assert.equal(failure(await h.netctl('status', 'nope')), { code: 1, stderr: `netctl: network "nope" not found in ${JSON.stringify(h.conf)}\n` });
+    assert.equal(failure(await h.netctl('gc', 'nope')), { code: 1, stderr: `${r.stderr}netctl: network "nope" not found in ${JSON.stringify(h.conf)}\n` });
+  });
+});
+
 cli.run();
