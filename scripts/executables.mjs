@@ -3,6 +3,7 @@
 export const executables = [
   { name: 'loopback', entry: 'loopback/main.ts' },
   { name: 'berth-volumed', entry: 'volume/main.ts' },
+  { name: 'berth', entry: 'runtime-shim/main.ts' },
   { name: 'bridge', entry: 'bridge/main.ts' },
   { name: 'host-local', entry: 'ipam/main.ts' },
   { name: 'netctl', entry: 'netctl/main.ts' },

@@ -1,0 +1,32 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { describeMounts, parseOptionPairs, renderTable, selectPrunable, type VolumeInfo } from '../../../volume/cli-format';
+
+const test = suite('berth volume output and arguments');
+
+test('renderTable() pads columns like the docker CLI and trims the last', () => {
+  assert.is(renderTable(['NAME', 'MOUNTPOINT'], [['a', '/x'], ['longer', '/y/z']]), 'NAME     MOUNTPOINT\na        /x\nlonger   /y/z');
+  assert.is(renderTable(['NAME', 'MOUNTPOINT'], []), 'NAME   MOUNTPOINT');
+});
+
+test('parseOptionPairs() splits at the first = and refuses pairs without key or twice', () => {
+  assert.equal(parseOptionPairs(['type=none', 'o=bind', 'device=/a=b']), { type: 'none', o: 'bind', device: '/a=b' });
+  assert.throws(() => parseOptionPairs(['novalue']), /^invalid option "novalue": expected KEY=VALUE$/);
+  assert.throws(() => parseOptionPairs(['=x']), /^invalid option "=x": expected KEY=VALUE$/);
+  assert.throws(() => parseOptionPairs(['a=1', 'a=2']), /^invalid option "a=2": "a" given twice$/);
+});
+
+const vol = (Name: string, kind: string, mounts: Record<string, number> = {}): VolumeInfo => ({ Name, Mountpoint: `/m/${Name}`, CreatedAt: '', Status: { kind, mounts } });
+
+test('selectPrunable() keeps mounted volumes, and bind volumes unless all', () => {
+  const vols = [vol('m2', 'managed'), vol('m1', 'managed'), vol('busy', 'managed', { a: 1 }), vol('b', 'bind')];
+  assert.equal(selectPrunable(vols, false), ['m1', 'm2']);
+  assert.equal(selectPrunable(vols, true), ['b', 'm1', 'm2']);
+});
+
+test('describeMounts() shortens IDs and shows repeated mounts', () => {
+  assert.is(describeMounts({}), '-');
+  assert.is(describeMounts({ ['a'.repeat(64)]: 2, b: 1 }), `${'a'.repeat(12)}x2,b`);
+});
+
+test.run();
