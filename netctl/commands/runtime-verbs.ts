@@ -100,6 +100,10 @@ export async function attach(args: AttachArgs, ctx: CommandContext): Promise<voi
   const action = `cannot attach to network ${JSON.stringify(args.network)}`;
   if (!existsSync(netns)) throw new NetctlError(`${action}: network namespace ${JSON.stringify(netns)} does not exist`);
   const id = args.id ?? defaultContainerId(netns);
+  // A capability no plugin of the list has would be dropped silently by the runner: refuse instead.
+  for (const [cap, asked, what] of [['portMappings', requests.length > 0, 'publish ports'], ['ips', ips.length > 0, 'set --ip'], ['mac', args.mac !== undefined, 'set --mac']] as const)
+    if (asked && !net.list.plugins.some((p) => p.capabilities?.[cap] === true))
+      throw new NetctlError(`${action}: cannot ${what}: no plugin of the network has the ${JSON.stringify(cap)} capability`);
   const mine = await cachedOfContainer(ctx.opts.cacheDir, id);
   const here = mine.filter((e) => e.networkName === args.network);
   if (args.ifname === undefined && here.length > 0)

@@ -232,6 +232,9 @@ it('ls warns about a file that is not a network and lists the rest; inspect of a
     const r = ok(await h.netctl('ls', '-q'));
     assert.is(r.stdout, 'web\n');
     assert.is(r.stderr, `netctl: warning: skipping ${JSON.stringify(join(h.conf, 'broken.conflist'))}: cannot decode network configuration list: not valid JSON\n`);
+    writeFileSync(join(h.conf, 'plain.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'plain', plugins: [{ type: 'loopback' }] }));
+    const c1 = h.container();
+    assert.equal(failure(await h.netctl('attach', 'plain', c1, '-p', '80')), { code: 1, stderr: `${r.stderr}netctl: cannot attach to network "plain": cannot publish ports: no plugin of the network has the "portMappings" capability\n`.replace(/^.*warning.*\n/, '') });
     assert.equal(failure(await h.netctl('inspect', 'web', 'nope')), { code: 1, stderr: `netctl: network "nope" not found in ${JSON.stringify(h.conf)}\n` });
     assert.equal(failure(await h.netctl('status', 'nope')), { code: 1, stderr: `netctl: network "nope" not found in ${JSON.stringify(h.conf)}\n` });
     assert.equal(failure(await h.netctl('gc', 'nope')), { code: 1, stderr: `${r.stderr}netctl: network "nope" not found in ${JSON.stringify(h.conf)}\n` });
