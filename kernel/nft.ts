@@ -155,7 +155,11 @@ function openLibnftables(): Nft {
   };
 }
 
-/** The `nft` program, one process per call (`nft -f -`). */
+/**
+ * The `nft` program, one process per call: scripts on stdin (`nft -f -`). JSON goes on the command
+ * line instead: nft reads JSON input by opening /dev/stdin, which fails (ENXIO) on the socket Node
+ * gives a child as stdin.
+ */
 export function openNftProgram(program = 'nft'): Nft {
   const call = async (args: string[], input: string, action: string): Promise<string> => {
     try {
@@ -165,9 +169,9 @@ export function openNftProgram(program = 'nft'): Nft {
       throw err;
     }
   };
-  const tolerant = async (args: string[], command: string): Promise<string | undefined> => {
+  const tolerant = async (args: string[], input: string, command: string): Promise<string | undefined> => {
     try {
-      return await call(args, command, `run ${JSON.stringify(command)}`);
+      return await call(args, input, `run ${JSON.stringify(command)}`);
     } catch (err) {
       if (err instanceof NftError && err.isNotFound) return undefined;
       throw err;
@@ -179,15 +183,19 @@ export function openNftProgram(program = 'nft'): Nft {
       await call(['-f', '-'], script, action);
     },
     async applyJson(doc, action = 'apply the nftables transaction') {
-      await call(['-j', '-f', '-'], JSON.stringify(doc), action);
+      // One argument is limited to 128 KiB (MAX_ARG_STRLEN): split large documents (GC only).
+      const commands = (doc as { nftables: unknown[] }).nftables;
+      for (let at = 0, size = 200; at < commands.length; at += size)
+        await call(['-j', JSON.stringify({ nftables: commands.slice(at, at + size) })], '', action);
     },
-    read: (command) => tolerant(['-f', '-'], command),
+    read: (command) => tolerant(['-f', '-'], command, command),
     async elementComment(q) {
-      const out = await tolerant(['-f', '-'], getElementCommand(q));
+      const command = getElementCommand(q);
+      const out = await tolerant(['-f', '-'], command, command);
       return out === undefined ? undefined : parseElementComment(out);
     },
     async readJson(command) {
-      const out = await tolerant(['-j', '-f', '-'], command);
+      const out = await tolerant(['-j', ...command.split(' ')], '', command);
       return out === undefined ? undefined : JSON.parse(out);
     },
   };

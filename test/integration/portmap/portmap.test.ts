@@ -145,6 +145,22 @@ it('portmap ADD flushes a stale UDP conntrack entry of the host port, so the map
   }));
 });
 
+it('portmap through the nft program (BERTH_NFT=program): ADD, CHECK, conflict, DEL', async () => {
+  await withTempDir(async (dir) => withTopology(async (t) => {
+    const c1 = t.addContainer(2);
+    const c2 = t.addContainer(3);
+    const prog = (e: Record<string, string>) => ({ ...e, BERTH_NFT: 'program' });
+    const m = [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }];
+    assert.is((await runPluginIn(t.host, 'portmap', prog(envOf('ADD', c1, 'c1')), confOf(t, c1, dir, m))).code, 0);
+    assert.is((await runPluginIn(t.host, 'portmap', prog(envOf('CHECK', c1, 'c1')), confOf(t, c1, dir, m))).code, 0);
+    assert.is((await runPluginIn(t.host, 'portmap', prog(envOf('ADD', c2, 'c2')), confOf(t, c2, dir, m))).json?.code, 106);
+    const [ok] = await probe(c1.ns, 80, t.outside, t.hostOut4, 8080);
+    assert.ok(ok);
+    assert.is((await runPluginIn(t.host, 'portmap', prog(envOf('DEL', c1, 'c1')), confOf(t, undefined, dir))).code, 0);
+    assert.is(countElements(t.host, 'web/'), 0);
+  }));
+});
+
 it('portmap GC removes the state of attachments not in cni.dev/valid-attachments; STATUS ok', async () => {
   await withTempDir(async (dir) => withTopology(async (t) => {
     const c1 = t.addContainer(2);
