@@ -28,7 +28,7 @@ export const TABLE = 'berth';
  * directory" (no table yet, a missing subnet chain, or a table of another layout version) does it
  * apply the whole schema with them. Saves 1-3 ms of every ADD.
  */
-export const LAYOUT_SET = 'layout_v2';
+export const LAYOUT_SET = 'layout_v3';
 export const LAYOUT_GUARD = `flush set inet berth ${LAYOUT_SET}\n`;
 
 /** Set and map names by what they hold. */
@@ -86,7 +86,7 @@ add map inet berth pmsnat4 { type ipv4_addr : verdict; }
 add map inet berth pmsnat6 { type ipv6_addr : verdict; }
 add set inet berth isolated { type ifname; }
 add set inet berth isolated_self { type ifname . ifname; }
-add set inet berth layout_v2 { type inet_service; }
+add set inet berth layout_v3 { type inet_service; }
 `;
 
 // The output hook takes no symbolic "dstnat" priority in nft 1.0.6, hence -100 (= dstnat).
@@ -110,6 +110,8 @@ flush chain inet berth hostports
 // subnet itself (hairpin: else replies would bypass the host's conntrack). ipMasq: a container
 // source jumps to its subnet's chain, which masquerades unless the destination is in the subnet
 // or multicast. A chain that ends without a verdict returns here; masquerade ends evaluation.
+// Isolation drops forwarding between two isolated bridges, except connections to a published
+// host port (DNATed): a published port is meant to be reachable from anywhere.
 const INET_RULES = `\
 add rule inet berth nat_prerouting fib daddr type local jump hostports
 add rule inet berth nat_output fib daddr type local jump hostports
@@ -121,7 +123,7 @@ add rule inet berth nat_postrouting ct status dnat ip daddr vmap @pmsnat4
 add rule inet berth nat_postrouting ct status dnat ip6 daddr vmap @pmsnat6
 add rule inet berth nat_postrouting ip saddr vmap @masq4
 add rule inet berth nat_postrouting ip6 saddr vmap @masq6
-add rule inet berth forward iifname @isolated oifname @isolated iifname . oifname != @isolated_self drop
+add rule inet berth forward ct status ! dnat iifname @isolated oifname @isolated iifname . oifname != @isolated_self drop
 `;
 
 const BRIDGE_TABLE = `\

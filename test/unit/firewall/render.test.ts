@@ -30,7 +30,7 @@ add map inet berth pmsnat4 { type ipv4_addr : verdict; }
 add map inet berth pmsnat6 { type ipv6_addr : verdict; }
 add set inet berth isolated { type ifname; }
 add set inet berth isolated_self { type ifname . ifname; }
-add set inet berth layout_v2 { type inet_service; }
+add set inet berth layout_v3 { type inet_service; }
 add chain inet berth nat_prerouting { type nat hook prerouting priority dstnat; policy accept; }
 add chain inet berth nat_output { type nat hook output priority -100; policy accept; }
 add chain inet berth nat_postrouting { type nat hook postrouting priority srcnat; policy accept; }
@@ -51,7 +51,7 @@ add rule inet berth nat_postrouting ct status dnat ip daddr vmap @pmsnat4
 add rule inet berth nat_postrouting ct status dnat ip6 daddr vmap @pmsnat6
 add rule inet berth nat_postrouting ip saddr vmap @masq4
 add rule inet berth nat_postrouting ip6 saddr vmap @masq6
-add rule inet berth forward iifname @isolated oifname @isolated iifname . oifname != @isolated_self drop
+add rule inet berth forward ct status ! dnat iifname @isolated oifname @isolated iifname . oifname != @isolated_self drop
 `);
 });
 
