@@ -13,7 +13,7 @@ import { addList, checkList, delList, type RunnerOptions } from '../runner.js';
 import type { Result } from '../../cni/types.js';
 import { findNetwork, loadNetworks } from '../config-dir.js';
 import type { CommandContext } from '../context.js';
-import { NetctlError } from '../errors.js';
+import { NetctlError, UsageError } from '../errors.js';
 import { defaultContainerId, nextInterfaceName, resolveNetnsArg, validateContainerId, validateInterfaceName } from '../names.js';
 import { assignHostPorts, describeMapping, mappingsOf, parsePortRange, parsePortSpec, parseProcNetSockets, type PortMapping, type UsedPort } from '../ports.js';
 import { parseAddressArg } from '../subnets.js';
@@ -121,7 +121,13 @@ export async function attach(args: AttachArgs, ctx: CommandContext): Promise<voi
   // do, portmap refuses the second (106) and it retries with the next free one.
   let start = range[0] + Math.floor(Math.random() * (range[1] - range[0] + 1));
   for (let attempt = 0; ; attempt++) {
-    const mappings = assignHostPorts(requests, used, range, start);
+    let mappings: PortMapping[];
+    try {
+      mappings = assignHostPorts(requests, used, range, start);
+    } catch (err) {
+      if (err instanceof UsageError || !(err instanceof NetctlError)) throw err;
+      throw new NetctlError(`${action}: ${err.message}`);
+    }
     const capabilityArgs: Record<string, unknown> = {};
     if (mappings.length) capabilityArgs.portMappings = mappings;
     if (ips.length) capabilityArgs.ips = ips;

@@ -143,12 +143,12 @@ it('attach publishes ports: a free host port is picked and printed; one in use i
     const [info] = ok(await h.netctl('inspect', 'web')).json;
     assert.equal(info.state.containers[0].portMappings, [{ hostPort: Number(m![1]), containerPort: 80, protocol: 'tcp' }, { hostPort: 8080, containerPort: 80, protocol: 'udp' }]);
     assert.equal(failure(await h.netctl('attach', 'web', c2, '-p', '8080:53/udp')),
-      { code: 1, stderr: `netctl: host port 8080/udp is already in use by container ${JSON.stringify(info.state.containers[0].containerId)} on network "web"\n` });
+      { code: 1, stderr: `netctl: cannot attach to network "web": host port 8080/udp is already in use by container ${JSON.stringify(info.state.containers[0].containerId)} on network "web"\n` });
     // A listening socket on the host counts too.
     const server = (await import('node:child_process')).spawn('ip', ['netns', 'exec', h.ns, 'nc', '-l', '-k', '9999'], { stdio: 'ignore' });
     try {
       await new Promise((r2) => setTimeout(r2, 300));
-      assert.equal(failure(await h.netctl('attach', 'web', c2, '-p', '9999:80')), { code: 1, stderr: 'netctl: host port 9999/tcp is already in use by a listening tcp socket on the host\n' });
+      assert.equal(failure(await h.netctl('attach', 'web', c2, '-p', '9999:80')), { code: 1, stderr: 'netctl: cannot attach to network "web": host port 9999/tcp is already in use by a listening tcp socket on the host\n' });
     } finally {
       server.kill('SIGKILL');
     }
