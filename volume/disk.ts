@@ -39,3 +39,14 @@ export async function writeFileDurable(path: string, text: string, mode = 0o600)
   await rename(tmp, path);
   await fsyncDir(dirname(path));
 }
+
+/** Appends `line` to `path` (created 0600 when missing) and fdatasyncs it: durable when this resolves. */
+export async function appendDurable(path: string, line: string): Promise<void> {
+  const fh = await open(path, 'a', 0o600);
+  try {
+    await fh.writeFile(line);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -5,7 +5,8 @@
  * the index changes and before the request is answered.
  *
  * Layout under the root (mode 0701, as Docker's volumes root: others may traverse to _data):
- *   <name>/volume.json   metadata and mount counts (0600)
+ *   <name>/volume.json   metadata and a snapshot of the mount counts (0600)
+ *   <name>/mounts.<gen>.log   Mounts and Unmounts since that snapshot, one appended line each
  *   <name>/_data/        managed data (root:root 0755 unless uid/gid/mode)
  *   .staging/<random>/   a volume being created; renamed to <name> in one step once complete
  *   .trash/<random>/     a removed volume, renamed away in one step, then deleted
@@ -16,10 +17,11 @@ import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeBindRefusal } from './bind-policy.js';
-import { fsyncDir, writeFileDurable, writeFileSynced } from './disk.js';
+import { appendDurable, fsyncDir, writeFileDurable, writeFileSynced } from './disk.js';
 import { VolumeError, describeCause, volumeFailure } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { addMount, isMounted, mountIds, releaseMounts, removeMount } from './mounts.js';
+import { COMPACT_AFTER_LINES, mountLogName, renderMountEvent, replayMountLog } from './mount-log.js';
+import { addMount, isMounted, mountIds, releaseMounts, removeMount, type MountCounts } from './mounts.js';
 import { describeBadName } from './names.js';
 import { parseVolumeOptions } from './options.js';
 import type { Volume, VolumeDriver } from './protocol.js';
@@ -72,24 +74,44 @@ export async function openDriver(options: DriverOptions): Promise<LocalDriver> {
     for (const entry of await readdir(join(root, dir)))
       await rm(join(root, dir, entry), { recursive: true, force: true }).catch((err) => warn(`cannot delete leftover ${JSON.stringify(join(root, dir, entry))}: ${describeCause(err)}`));
   const index = new Map<string, VolumeRecord>();
+  const logLines = new Map<string, number>();
+  const needsCompaction = new Set<string>();
+  const names: string[] = [];
   for (const entry of await readdir(root, { withFileTypes: true })) {
     if (entry.name.startsWith('.')) continue;
-    if (!entry.isDirectory()) {
-      warn(`ignoring ${JSON.stringify(join(root, entry.name))}: not a volume directory`);
-      continue;
-    }
-    try {
-      index.set(entry.name, parseRecord(await readFile(join(root, entry.name, RECORD_FILE), 'utf8'), entry.name));
-    } catch (err) {
-      warn(`ignoring ${JSON.stringify(join(root, entry.name))}: ${describeCause(err)}`);
-    }
+    if (entry.isDirectory()) names.push(entry.name);
+    else warn(`ignoring ${JSON.stringify(join(root, entry.name))}: not a volume directory`);
   }
-  return new LocalDriver(root, allowBind, index, options.quotas, warn, options.now ?? (() => new Date()));
+  const load = async (name: string) => {
+    try {
+      const record = parseRecord(await readFile(join(root, name, RECORD_FILE), 'utf8'), name);
+      const log = await readFile(join(root, name, mountLogName(record.logGeneration)), 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return '';
+        throw err;
+      });
+      const { counts, lines } = replayMountLog(record.mounts, log);
+      index.set(name, { ...record, mounts: counts });
+      logLines.set(name, lines);
+      // A torn last line (power loss mid-append) must not prefix the next append: fold the log first.
+      if (log !== '' && !log.endsWith('\n')) needsCompaction.add(name);
+    } catch (err) {
+      warn(`ignoring ${JSON.stringify(join(root, name))}: ${describeCause(err)}`);
+    }
+  };
+  // Loaded 64 at a time: start-up with 10,000 volumes is bound by file reads, not by one at a time.
+  for (let i = 0; i < names.length; i += 64) await Promise.all(names.slice(i, i + 64).map(load));
+  const driver = new LocalDriver(root, allowBind, index, options.quotas, warn, options.now ?? (() => new Date()));
+  driver.adoptLogState(logLines, needsCompaction);
+  return driver;
 }
 
 export class LocalDriver implements VolumeDriver {
   private readonly locks = new KeyedMutex();
   private readonly pendingDeletes = new Set<Promise<void>>();
+  /** Lines in each volume's current mount log. */
+  private logLines = new Map<string, number>();
+  /** Volumes whose log may end in a partial line: compact before the next append. */
+  private needsCompaction = new Set<string>();
   private nextProjectId: number;
 
   constructor(
@@ -103,6 +125,12 @@ export class LocalDriver implements VolumeDriver {
     let max = FIRST_PROJECT_ID - 1;
     for (const r of index.values()) if (r.projectId !== undefined && r.projectId > max) max = r.projectId;
     this.nextProjectId = max + 1;
+  }
+
+  /** Takes over the mount-log bookkeeping found by openDriver. */
+  adoptLogState(logLines: Map<string, number>, needsCompaction: Set<string>): void {
+    this.logLines = logLines;
+    this.needsCompaction = needsCompaction;
   }
 
   /** Number of volumes. */
@@ -136,10 +164,11 @@ export class LocalDriver implements VolumeDriver {
     return this.locks.run(name, async () => {
       if (this.index.has(name)) return;
       try {
-        const record: VolumeRecord = { name, createdAt: formatCreatedAt(this.now()), options: { ...(opts ?? {}) }, spec, mounts: {} };
+        const record: VolumeRecord = { name, createdAt: formatCreatedAt(this.now()), options: { ...(opts ?? {}) }, spec, mounts: {}, logGeneration: 0 };
         if (spec.kind === 'bind') record.device = await this.resolveBind(spec.device);
         await this.materialize(record);
         this.index.set(name, record);
+        this.logLines.set(name, 0);
       } catch (err) {
         throw volumeFailure('create', name, err);
       }
@@ -177,9 +206,10 @@ export class LocalDriver implements VolumeDriver {
           record.projectId = this.nextProjectId++;
           await this.quotas.limit(data, record.projectId, record.spec.size);
         }
-        await fsyncDir(data);
       }
-      // The stage is invisible until renamed, so volume.json needs no temporary name here.
+      // The stage is invisible until renamed, so volume.json needs no temporary name here. The fsync
+      // of the stage makes its entries durable; _data's owner and mode ride in the same journal
+      // commit (ext4 and xfs log metadata in order), so _data needs no fsync of its own.
       await writeFileSynced(join(stage, RECORD_FILE), renderRecord(record));
       await fsyncDir(stage);
       // rename(2) would replace an empty directory of that name, and fail on a non-empty one.
@@ -193,10 +223,35 @@ export class LocalDriver implements VolumeDriver {
     }
   }
 
-  /** Writes `next` as the volume's record (durably), then puts it in the index. */
-  private async persist(next: VolumeRecord): Promise<void> {
-    await writeFileDurable(join(this.root, next.name, RECORD_FILE), renderRecord(next));
-    this.index.set(next.name, next);
+  /**
+   * Writes a snapshot of `r` with `mounts` and the next log generation (durably), then drops the
+   * old logs. Used for Release and when a log grows long.
+   */
+  private async compact(r: VolumeRecord, mounts: MountCounts): Promise<void> {
+    const next: VolumeRecord = { ...r, mounts, logGeneration: r.logGeneration + 1 };
+    await writeFileDurable(join(this.root, r.name, RECORD_FILE), renderRecord(next));
+    this.index.set(r.name, next);
+    this.logLines.set(r.name, 0);
+    this.needsCompaction.delete(r.name);
+    for (const gen of [r.logGeneration, r.logGeneration - 1])
+      if (gen >= 0) await rm(join(this.root, r.name, mountLogName(gen)), { force: true }).catch(() => undefined);
+  }
+
+  /** Appends one Mount or Unmount to the volume's log (durably), then updates the index. */
+  private async logMount(r: VolumeRecord, kind: 'mount' | 'unmount', id: string, mounts: MountCounts): Promise<void> {
+    if (this.needsCompaction.has(r.name)) await this.compact(r, r.mounts);
+    const current = this.index.get(r.name) as VolumeRecord;
+    try {
+      await appendDurable(join(this.root, r.name, mountLogName(current.logGeneration)), renderMountEvent(kind, id));
+    } catch (err) {
+      // The log may now end in a partial line; the next change starts a fresh generation.
+      this.needsCompaction.add(r.name);
+      throw err;
+    }
+    this.index.set(r.name, { ...current, mounts });
+    const lines = (this.logLines.get(r.name) ?? 0) + 1;
+    this.logLines.set(r.name, lines);
+    if (lines >= COMPACT_AFTER_LINES) await this.compact(this.index.get(r.name) as VolumeRecord, mounts).catch((err) => this.warn(`cannot compact the mount log of ${JSON.stringify(r.name)}: ${describeCause(err)}`));
   }
 
   async remove(name: string): Promise<void> {
@@ -217,6 +272,8 @@ export class LocalDriver implements VolumeDriver {
         throw volumeFailure('remove', name, err);
       }
       this.index.delete(name);
+      this.logLines.delete(name);
+      this.needsCompaction.delete(name);
       this.deleteLater(r, trash);
     });
   }
@@ -267,7 +324,7 @@ export class LocalDriver implements VolumeDriver {
       const r = this.lookup('mount', name);
       try {
         const mountpoint = await this.checkMountpoint(r);
-        await this.persist({ ...r, mounts: addMount(r.mounts, id) });
+        await this.logMount(r, 'mount', id, addMount(r.mounts, id));
         return mountpoint;
       } catch (err) {
         throw volumeFailure('mount', name, err);
@@ -282,7 +339,7 @@ export class LocalDriver implements VolumeDriver {
       const mounts = removeMount(r.mounts, id);
       if (mounts === r.mounts) return; // an ID that holds nothing: harmless
       try {
-        await this.persist({ ...r, mounts });
+        await this.logMount(r, 'unmount', id, mounts);
       } catch (err) {
         throw volumeFailure('unmount', name, err);
       }
@@ -296,7 +353,7 @@ export class LocalDriver implements VolumeDriver {
       const { counts, released } = releaseMounts(r.mounts, ids);
       if (released.length === 0) return [];
       try {
-        await this.persist({ ...r, mounts: counts });
+        await this.compact(r, counts);
       } catch (err) {
         throw volumeFailure('release', name, err);
       }

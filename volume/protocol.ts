@@ -105,6 +105,8 @@ function idsField(endpoint: string, req: Request): string[] {
 function mountId(endpoint: string, req: Request): string {
   const id = stringField(endpoint, req, 'ID');
   if (id === '') throw new VolumeError(`cannot read request to ${endpoint}: "ID" must not be empty`, Status.BadRequest);
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(id)) throw new VolumeError(`cannot read request to ${endpoint}: "ID" must not contain control characters`, Status.BadRequest);
   return id;
 }
 

@@ -20,7 +20,10 @@ export interface VolumeRecord {
   device?: string;
   /** Managed volumes with `size`: the project ID that carries the quota. */
   projectId?: number;
+  /** Counts as of the last snapshot; the mount log of `logGeneration` continues them. */
   mounts: MountCounts;
+  /** Which mounts.<gen>.log continues `mounts` (see mount-log.ts). */
+  logGeneration: number;
 }
 
 /** RFC 3339 with a zone, no fraction: "2026-11-22T05:24:47Z". */
@@ -32,7 +35,7 @@ export function renderRecord(r: VolumeRecord): string {
   return `${JSON.stringify({
     Version: RECORD_VERSION, Name: r.name, CreatedAt: r.createdAt, Options: r.options,
     ...(r.device !== undefined && { Device: r.device }), ...(r.projectId !== undefined && { ProjectId: r.projectId }),
-    Mounts: r.mounts,
+    Mounts: r.mounts, MountLog: r.logGeneration,
   })}\n`;
 }
 
@@ -53,11 +56,12 @@ export function parseRecord(text: string, name: string): VolumeRecord {
   if (raw.Name !== name) throw new VolumeError(`volume.json names volume ${JSON.stringify(raw.Name)}, not ${JSON.stringify(name)}`);
   if (typeof raw.CreatedAt !== 'string' || Number.isNaN(Date.parse(raw.CreatedAt))) throw new VolumeError('volume.json has no valid CreatedAt');
   if (!isMountCounts(raw.Mounts)) throw new VolumeError('volume.json has invalid Mounts');
+  if (!Number.isSafeInteger(raw.MountLog) || (raw.MountLog as number) < 0) throw new VolumeError('volume.json has no valid MountLog');
   const options = raw.Options as Record<string, string>;
   const spec = parseVolumeOptions(options);
   if (spec.kind === 'bind' && typeof raw.Device !== 'string') throw new VolumeError('volume.json of a bind volume has no Device');
   return {
-    name, createdAt: raw.CreatedAt, options, spec, mounts: raw.Mounts,
+    name, createdAt: raw.CreatedAt, options, spec, mounts: raw.Mounts, logGeneration: raw.MountLog as number,
     ...(typeof raw.Device === 'string' && { device: raw.Device }),
     ...(typeof raw.ProjectId === 'number' && { projectId: raw.ProjectId }),
   };

@@ -101,6 +101,37 @@ it('mount counts survive reopening the store', async () => {
   assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.mounts, { a: 2 });
 });
 
+it('mount counts live in an appended log, folded into volume.json after 256 lines', async () => {
+  await call('/VolumeDriver.Create', { Name: 'v' });
+  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });
+  await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'zz' });
+  assert.is(readFileSync(join(root(), 'v', 'mounts.0.log'), 'utf8'), '+a\n');
+  assert.equal(JSON.parse(readFileSync(join(root(), 'v', 'volume.json'), 'utf8')).Mounts, {});
+  for (let i = 0; i < 127; i++) {
+    await call('/VolumeDriver.Mount', { Name: 'v', ID: 'b' });
+    await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'b' });
+  }
+  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'c' });
+  assert.equal(readdirSync(join(root(), 'v')).sort(), ['_data', 'volume.json']);
+  const rec = JSON.parse(readFileSync(join(root(), 'v', 'volume.json'), 'utf8'));
+  assert.equal([rec.Mounts, rec.MountLog], [{ a: 1, c: 1 }, 1]);
+  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'c' });
+  assert.is(readFileSync(join(root(), 'v', 'mounts.1.log'), 'utf8'), '+c\n');
+  driver = await openDriver({ root: root() });
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.mounts, { a: 1, c: 2 });
+});
+
+it('a torn last log line is ignored and never glued to the next one', async () => {
+  await call('/VolumeDriver.Create', { Name: 'v' });
+  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });
+  writeFileSync(join(root(), 'v', 'mounts.0.log'), '+a\n+hal');
+  driver = await openDriver({ root: root() });
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.mounts, { a: 1 });
+  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'b' });
+  driver = await openDriver({ root: root() });
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.mounts, { a: 1, b: 1 });
+});
+
 it('release() drops stale IDs so remove() works', async () => {
   await call('/VolumeDriver.Create', { Name: 'v' });
   await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });

@@ -58,6 +58,7 @@ const bad: Array<[string, string, string, number, string]> = [
   ['an option that is not a string', '/VolumeDriver.Create', '{"Name":"v","Opts":{"uid":1000}}', 400, 'cannot read request to /VolumeDriver.Create: option "uid" must be a string, got a number'],
   ['Mount without ID', '/VolumeDriver.Mount', '{"Name":"v"}', 400, 'cannot read request to /VolumeDriver.Mount: "ID" is required'],
   ['Mount with an empty ID', '/VolumeDriver.Mount', '{"Name":"v","ID":""}', 400, 'cannot read request to /VolumeDriver.Mount: "ID" must not be empty'],
+  ['Mount with a newline in the ID', '/VolumeDriver.Mount', '{"Name":"v","ID":"a\\nb"}', 400, 'cannot read request to /VolumeDriver.Mount: "ID" must not contain control characters'],
   ['Unmount with a numeric ID', '/VolumeDriver.Unmount', '{"Name":"v","ID":1}', 400, 'cannot read request to /VolumeDriver.Unmount: "ID" must be a string, got a number'],
   ['Release with bad IDs', '/Berth.Release', '{"Name":"v","IDs":[1]}', 400, 'cannot read request to /Berth.Release: "ID" must be a non-empty string and "IDs" a list of them'],
 ];

@@ -6,12 +6,13 @@ import { describeBindRefusal, isInside } from '../../../volume/bind-policy';
 import { listenFdFromEnv, parseGroup } from '../../../volume/listen';
 import { createLog } from '../../../volume/log';
 import { describeQuotaSupport, parseMountinfo } from '../../../volume/quota-support';
+import { mountLogName, renderMountEvent, replayMountLog } from '../../../volume/mount-log';
 import { describeVolume, formatCreatedAt, parseRecord, renderRecord, type VolumeRecord } from '../../../volume/record';
 
 const test = suite('volume pure helpers');
 const ROOT = join(__dirname, '../../..');
 
-const PURE_FILES = ['names', 'options', 'mounts', 'protocol', 'record', 'bind-policy', 'quota-support', 'keyed-mutex', 'errors', 'log'].map((f) => `volume/${f}.ts`);
+const PURE_FILES = ['names', 'options', 'mounts', 'mount-log', 'cli-format', 'protocol', 'record', 'bind-policy', 'quota-support', 'keyed-mutex', 'errors', 'log'].map((f) => `volume/${f}.ts`);
 test('pure volume modules stay pure', async () => {
   for (const file of PURE_FILES) assert.not.match(await readFile(join(ROOT, file), 'utf8'), /kernel\/|node:fs|node:child_process|node:net|node:http/, file);
 });
@@ -20,11 +21,11 @@ test('formatCreatedAt() gives RFC 3339 in UTC without fraction', () => {
   assert.is(formatCreatedAt(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678))), '2026-01-02T03:04:05Z');
 });
 
-const record: VolumeRecord = { name: 'v', createdAt: '2026-01-02T03:04:05Z', options: { uid: '7' }, spec: { kind: 'managed', uid: 7, gid: 0, mode: 0o755 }, mounts: { a: 2 } };
+const record: VolumeRecord = { name: 'v', createdAt: '2026-01-02T03:04:05Z', options: { uid: '7' }, spec: { kind: 'managed', uid: 7, gid: 0, mode: 0o755 }, mounts: { a: 2 }, logGeneration: 3 };
 
 test('renderRecord() and parseRecord() round-trip', () => {
   assert.equal(parseRecord(renderRecord(record), 'v'), record);
-  const bind: VolumeRecord = { name: 'b', createdAt: '2026-01-02T03:04:05Z', options: { type: 'none', o: 'bind', device: '/srv/x' }, spec: { kind: 'bind', device: '/srv/x', o: 'bind' }, device: '/srv/y', mounts: {} };
+  const bind: VolumeRecord = { name: 'b', createdAt: '2026-01-02T03:04:05Z', options: { type: 'none', o: 'bind', device: '/srv/x' }, spec: { kind: 'bind', device: '/srv/x', o: 'bind' }, device: '/srv/y', mounts: {}, logGeneration: 0 };
   assert.equal(parseRecord(renderRecord(bind), 'b'), bind);
 });
 
@@ -32,6 +33,15 @@ test('parseRecord() refuses a record of another name, bad JSON and bad mounts', 
   assert.throws(() => parseRecord(renderRecord(record), 'w'), /^volume\.json names volume "v", not "w"$/);
   assert.throws(() => parseRecord('{', 'v'), /^volume\.json is not valid JSON$/);
   assert.throws(() => parseRecord(renderRecord({ ...record, mounts: { a: 0 } }), 'v'), /^volume\.json has invalid Mounts$/);
+});
+
+test('replayMountLog() applies complete lines and ignores a torn last line', () => {
+  assert.equal(replayMountLog({ a: 1 }, '+b\n+b\n-a\n-zz\n'), { counts: { b: 2 }, lines: 4 });
+  assert.equal(replayMountLog({}, '+a\n+b'), { counts: { a: 1 }, lines: 1 });
+  assert.equal(replayMountLog({}, ''), { counts: {}, lines: 0 });
+  assert.equal(replayMountLog({}, 'garbage\n+a\n'), { counts: { a: 1 }, lines: 1 });
+  assert.is(renderMountEvent('mount', 'x') + renderMountEvent('unmount', 'x'), '+x\n-x\n');
+  assert.is(mountLogName(2), 'mounts.2.log');
 });
 
 test('describeVolume() shows kind, options, mounts and the managed owner and mode', () => {

@@ -1,0 +1,170 @@
+/**
+ * berth-volumed: Create, Get, Mount, Unmount and Remove latency over the unix socket with 10, 1,000
+ * and 10,000 volumes present (p50 and p99, one request at a time on a keep-alive connection, as
+ * dockerd sends them), daemon RSS and start-up with 10,000 volumes, and `docker volume create` +
+ * `rm` through Berth against Docker's own `local` driver, side by side in one throwaway dockerd.
+ * Standalone: `node --import tsx bench/volume.ts`; also part of `make bench`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BERTH_BIN, median, percentile, table } from './util';
+import { post } from '../test/helpers/volumed';
+import { ensureDockerPackages, startDockerd } from '../test/helpers/dockerd';
+
+const OPS = ['Create', 'Get', 'Mount', 'Unmount', 'Remove'] as const;
+type Op = (typeof OPS)[number];
+const SIZES = [10, 1000, 10_000];
+const SAMPLES = Number(process.env.BENCH_VOLUME_SAMPLES ?? 500);
+const DOCKER_ROUNDS = Number(process.env.BENCH_VOLUME_DOCKER_ROUNDS ?? 30);
+
+interface Daemon { proc: ChildProcess; socket: string; agent: Agent }
+
+async function startVolumed(socket: string, root: string): Promise<Daemon & { startMs: number }> {
+  const start = process.hrtime.bigint();
+  const proc = spawn(join(BERTH_BIN, 'berth-volumed'), ['--socket', socket, '--root', root], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  for (let i = 0; ; i++) {
+    if (proc.exitCode !== null) throw new Error(`berth-volumed exited ${proc.exitCode}`);
+    if (existsSync(socket) && (await post(socket, '/Plugin.Activate', '', agent).then(() => true, () => false))) break;
+    if (i > 3000) throw new Error('berth-volumed did not start within 60 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { proc, socket, agent, startMs: Number(process.hrtime.bigint() - start) / 1e6 };
+}
+
+async function stopVolumed(d: Daemon): Promise<void> {
+  d.agent.destroy();
+  if (d.proc.exitCode !== null) return;
+  const exited = new Promise((r) => d.proc.once('exit', r));
+  d.proc.kill('SIGTERM');
+  await exited;
+}
+
+async function call(d: Daemon, endpoint: string, body: unknown): Promise<number> {
+  const start = process.hrtime.bigint();
+  const r = await post(d.socket, endpoint, body, d.agent);
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 200 || (r.body?.Err ?? '') !== '') throw new Error(`${endpoint} failed: ${r.text}`);
+  return ms;
+}
+
+/** Creates volumes fill-<from>..fill-<to-1>, 32 requests in flight. */
+async function fill(d: Daemon, from: number, to: number): Promise<void> {
+  let next = from;
+  const worker = async () => { while (next < to) { const i = next++; await call(d, '/VolumeDriver.Create', { Name: `fill-${i}`, Opts: null }); } };
+  await Promise.all(Array.from({ length: 32 }, worker));
+}
+
+function rssKb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+}
+
+async function measure(d: Daemon): Promise<Record<Op, number[]>> {
+  const t: Record<Op, number[]> = { Create: [], Get: [], Mount: [], Unmount: [], Remove: [] };
+  for (let i = 0; i < SAMPLES; i++) {
+    const Name = `bench-${i}`;
+    const ID = i.toString(16).padStart(64, '0');
+    t.Create.push(await call(d, '/VolumeDriver.Create', { Name, Opts: null }));
+    t.Get.push(await call(d, '/VolumeDriver.Get', { Name }));
+    t.Mount.push(await call(d, '/VolumeDriver.Mount', { Name, ID }));
+    t.Unmount.push(await call(d, '/VolumeDriver.Unmount', { Name, ID }));
+    t.Remove.push(await call(d, '/VolumeDriver.Remove', { Name }));
+  }
+  return t;
+}
+
+const f2 = (ms: number) => `${ms.toFixed(2)} ms`;
+
+async function socketLatency(dir: string): Promise<string[]> {
+  const d = await startVolumed(join(dir, 'bench.sock'), join(dir, 'root'));
+  const results = new Map<number, Record<Op, number[]>>();
+  let rss10k = NaN;
+  try {
+    let present = 0;
+    for (const n of SIZES) {
+      await fill(d, present, n);
+      present = n;
+      await measure(d); // warm-up at this size (JIT, page cache), not counted
+      results.set(n, await measure(d));
+      if (n === 10_000) rss10k = rssKb(d.proc.pid!);
+    }
+  } finally {
+    await stopVolumed(d);
+  }
+  const restart = await startVolumed(join(dir, 'bench.sock'), join(dir, 'root'));
+  const startMs = restart.startMs;
+  const rssAfterStart = rssKb(restart.proc.pid!);
+  await stopVolumed(restart);
+  const rows: string[][] = [];
+  for (const op of OPS) {
+    const at = (n: number) => results.get(n)![op];
+    const p50 = (n: number) => percentile(at(n), 50);
+    const p99 = (n: number) => percentile(at(n), 99);
+    rows.push([op, ...SIZES.flatMap((n) => [f2(p50(n)), f2(p99(n))]), `${(p50(10_000) / p50(10)).toFixed(2)}x`, `${(p99(10_000) / p99(10)).toFixed(2)}x`]);
+  }
+  return [
+    `#### Latency over the socket (${SAMPLES} samples per operation and size, sequential, keep-alive)`,
+    '',
+    table(['operation', 'p50 @10', 'p99 @10', 'p50 @1,000', 'p99 @1,000', 'p50 @10,000', 'p99 @10,000', 'p50 10k/10', 'p99 10k/10'], rows),
+    '',
+    `Daemon RSS with 10,000 volumes: ${(rss10k / 1024).toFixed(1)} MiB after the runs, ${(rssAfterStart / 1024).toFixed(1)} MiB right after a restart; the restart (loading 10,000 volume.json files) took ${startMs.toFixed(0)} ms to the first answer.`,
+    '',
+  ];
+}
+
+async function dockerSideBySide(dir: string): Promise<string[]> {
+  ensureDockerPackages();
+  const dk = await startDockerd();
+  const name = `berth-bench-${process.pid}`;
+  let plugin: Daemon | undefined;
+  try {
+    mkdirSync('/run/docker/plugins', { recursive: true });
+    plugin = await startVolumed(`/run/docker/plugins/${name}.sock`, join(dir, 'docker-root'));
+    const timed = async (args: string[]) => {
+      const start = process.hrtime.bigint();
+      await dk.dockerOk(args);
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    };
+    const berth: number[] = [], local: number[] = [];
+    await timed(['volume', 'create', '-d', name, 'warm']); // first use: Activate + Capabilities
+    await timed(['volume', 'rm', 'warm']);
+    for (let i = 0; i < DOCKER_ROUNDS; i++) {
+      // Alternate which goes first so drift in the machine's load hits both alike.
+      const pair = [
+        async () => berth.push((await timed(['volume', 'create', '-d', name, `b${i}`])) + (await timed(['volume', 'rm', `b${i}`]))),
+        async () => local.push((await timed(['volume', 'create', `l${i}`])) + (await timed(['volume', 'rm', `l${i}`]))),
+      ];
+      if (i % 2) pair.reverse();
+      for (const step of pair) await step();
+    }
+    const [b, l] = [median(berth), median(local)];
+    return [
+      `#### \`docker volume create\` + \`docker volume rm\` (Debian docker ${await dk.dockerOk(['version', '--format', '{{.Server.Version}}'])}, ${DOCKER_ROUNDS} rounds, interleaved)`,
+      '',
+      table(['driver', 'median', 'p90', 'vs local'], [
+        ['Berth (`-d berth`)', f2(b), f2(percentile(berth, 90)), `${(b / l).toFixed(2)}x`],
+        ["Docker's `local`", f2(l), f2(percentile(local, 90)), '1.00x'],
+      ]),
+      '',
+    ];
+  } finally {
+    if (plugin) await stopVolumed(plugin);
+    await dk.stop();
+  }
+}
+
+export async function run(): Promise<string> {
+  if (!existsSync(join(BERTH_BIN, 'berth-volumed'))) throw new Error('dist/bin/berth-volumed is missing: run make build');
+  const dir = mkdtempSync(join(tmpdir(), 'berth-bench-vol-'));
+  try {
+    const lines = ['### berth-volumed', '', ...(await socketLatency(dir)), ...(await dockerSideBySide(dir))];
+    return lines.join('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) run().then((text) => console.log(text), (err) => { console.error(`bench volume: ${err instanceof Error ? err.message : String(err)}`); process.exitCode = 1; });
