@@ -2,6 +2,7 @@
 PREFIX ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 LIBDIR ?= $(PREFIX)/lib/berth
+SYSTEMD_DIR ?= /lib/systemd/system
 # Debian packages the tests and the demo use; the benchmark adds its own (scripts/bench.mjs).
 APT_PACKAGES ?= iproute2 nftables conntrack procps util-linux iputils-ping netcat-openbsd
 
@@ -47,6 +48,9 @@ install: build
 	for b in $$(ls dist/bin); do \
 	  case $$b in netctl|berth|berth-volumed) ln -sf $(LIBDIR)/dist/bin/$$b $(DESTDIR)$(PREFIX)/bin/$$b ;; \
 	  *) ln -sf $(LIBDIR)/dist/bin/$$b $(DESTDIR)$(CNI_BIN_DIR)/$$b ;; esac; done
+	install -d $(DESTDIR)$(SYSTEMD_DIR)
+	for u in contrib/berth-volumed.service contrib/berth-volumed.socket; do \
+	  sed 's|@BINDIR@|$(PREFIX)/bin|g' $$u > $(DESTDIR)$(SYSTEMD_DIR)/$$(basename $$u); chmod 644 $(DESTDIR)$(SYSTEMD_DIR)/$$(basename $$u); done
 
 clean:
 	rm -rf dist gen node_modules
