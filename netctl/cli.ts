@@ -96,6 +96,8 @@ function build(args: readonly string[], io: CliIO): Argv {
       .option('firewall-dir', { type: 'string', describe: 'Berth\'s firewall records (bridge and portmap firewallDir) [default: /var/lib/cni/berth-firewall]' })
       .option('subnet-pool', { type: 'string', default: '10.89.0.0/16', describe: 'where a subnet is picked without --subnet' })
       .option('subnet-size', { type: 'string', default: '24', describe: 'prefix length of a picked subnet' })
+      .option('ipv6', { type: 'boolean', default: false, describe: 'also an IPv6 subnet: a free /64 of --subnet-pool6 unless an IPv6 --subnet is given' })
+      .option('subnet-pool6', { type: 'string', default: 'fd89:b3e7:4a00::/48', describe: 'where --ipv6 picks its /64' })
       .example('$0 create web --subnet 10.90.0.0/24 --subnet fd00:90::/64 --label team=web', 'a dual-stack network')
       .example('$0 create backend --internal --isolate', 'a free /24 of 10.89.0.0/16, no way out, isolated'),
     async (argv) => {
@@ -104,6 +106,7 @@ function build(args: readonly string[], io: CliIO): Argv {
         name: argv.name!, subnets: strings(argv.subnet), gateways: strings(argv.gateway), ipRanges: strings(argv.ipRange),
         bridge: argv.bridge, mtu: intOption(argv.mtu, 'mtu'), internal: argv.internal, isolate: argv.isolate, masquerade: argv.masquerade,
         labels: strings(argv.label), leaseDir: argv.leaseDir, firewallDir: argv.firewallDir, subnetPool: argv.subnetPool, subnetSize: intOption(argv.subnetSize, 'subnet size')!,
+        ipv6: argv.ipv6, subnetPool6: argv.subnetPool6,
       }, ctx(argv));
     })
     .command(['ls', 'list'], 'list networks', (y) => y

@@ -6,7 +6,7 @@ import { contains, formatIP, formatPrefix, tryParsePrefix, type Prefix } from '.
 import type { NetworkInfo, NetworkPlan, RangePlan } from './conflist.js';
 import { NetctlError, UsageError } from './errors.js';
 import { bridgeNameFor, validateInterfaceName, validateNetworkName } from './names.js';
-import { defaultGateway, findOverlap, parseAddressArg, parseSubnetArg, pickFreeSubnet, rangeBounds, type TakenPrefix } from './subnets.js';
+import { DEFAULT_SUBNET_POOL6, defaultGateway, findOverlap, parseAddressArg, parseSubnetArg, pickFreeSubnet, rangeBounds, type TakenPrefix } from './subnets.js';
 
 export interface CreateRequest {
   name: string;
@@ -23,6 +23,9 @@ export interface CreateRequest {
   firewallDir?: string;
   subnetPool: string;
   subnetSize: number;
+  /** Give the network an IPv6 subnet too: a free /64 of subnetPool6 unless one is given. */
+  ipv6?: boolean;
+  subnetPool6?: string;
   /** RFC 3339 time stamp to record. */
   created: string;
 }
@@ -101,6 +104,7 @@ export function planCreate(req: CreateRequest, ctx: CreateContext): NetworkPlan 
     }
 
   let subnets = given;
+  const wantsPicked6 = req.ipv6 === true && !given.some((s) => s.ip.family === 6);
   if (subnets.length === 0) {
     const pool = parseSubnetArg(req.subnetPool, 'subnet pool');
     if (!Number.isInteger(req.subnetSize) || req.subnetSize < pool.length || req.subnetSize > (pool.ip.family === 4 ? 30 : 126))
@@ -114,6 +118,15 @@ export function planCreate(req: CreateRequest, ctx: CreateContext): NetworkPlan 
       const hit = findOverlap(s, others);
       if (hit) throw new NetctlError(`${action}: subnet ${JSON.stringify(formatPrefix(s))} overlaps subnet ${JSON.stringify(formatPrefix(hit.prefix))} of ${hit.owner}`);
     }
+  }
+  if (wantsPicked6) {
+    const poolText = req.subnetPool6 ?? DEFAULT_SUBNET_POOL6;
+    const pool6 = parseSubnetArg(poolText, 'IPv6 subnet pool');
+    if (pool6.ip.family !== 6 || pool6.length > 64) throw new UsageError(`invalid IPv6 subnet pool ${JSON.stringify(poolText)}: must be an IPv6 prefix of /64 or shorter`);
+    const taken = [...others, ...(ctx.hostPrefixes ?? [])].map((t) => t.prefix);
+    const picked = pickFreeSubnet(pool6, 64, taken);
+    if (!picked) throw new NetctlError(`${action}: no free /64 left in IPv6 subnet pool ${JSON.stringify(poolText)}`);
+    subnets = [...subnets, picked];
   }
   subnets = [...subnets].sort((a, b) => a.ip.family - b.ip.family);
 

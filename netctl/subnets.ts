@@ -8,6 +8,8 @@ import { UsageError } from './errors.js';
 /** Podman's pool for new networks (10.89.0.0/16), carved in /24s as podman and Docker do. */
 export const DEFAULT_SUBNET_POOL = '10.89.0.0/16';
 export const DEFAULT_SUBNET_SIZE = 24;
+/** Where --ipv6 picks a /64 when no IPv6 --subnet is given: a unique-local /48 (RFC 4193). */
+export const DEFAULT_SUBNET_POOL6 = 'fd89:b3e7:4a00::/48';
 
 /** A prefix in use and who uses it, for messages ("network \"web\"", "a route on the host"). */
 export interface TakenPrefix {

@@ -21,7 +21,8 @@ export async function create(req: Omit<CreateRequest, 'created'>, ctx: CommandCo
     const nl = Netlink.open();
     let plan;
     try {
-      const hostPrefixes = req.subnets.length === 0 ? await readHostPrefixes(nl) : undefined;
+      const picks = req.subnets.length === 0 || (req.ipv6 === true && !req.subnets.some((s) => s.includes(':')));
+      const hostPrefixes = picks ? await readHostPrefixes(nl) : undefined;
       const hostLink = await nl.getLink(req.bridge ?? bridgeNameFor(req.name));
       plan = planCreate({ ...req, created: now() }, { networks, hostPrefixes, hostHasLink: () => hostLink !== undefined });
     } finally {

@@ -117,4 +117,16 @@ it('--internal: containers reach each other and the host, but there is no route 
   });
 });
 
+it('--ipv6: a dual-stack network from the pools; containers reach each other over both families', async () => {
+  await withHost(async (h) => {
+    assert.match(ok(await h.create('dual', '--ipv6')).stdout, /^dual  br-[0-9a-f]{12}  10\.89\.0\.0\/24,fd89:b3e7:4a00::\/64\n$/);
+    const [c1, c2] = [h.container(), h.container()];
+    assert.is(ok(await h.netctl('attach', 'dual', c1)).stdout, 'eth0  10.89.0.2/24  fd89:b3e7:4a00::2/64\n');
+    ok(await h.netctl('attach', 'dual', c2));
+    assert.ok(await pings(c1, '10.89.0.3'));
+    assert.ok(await pings(c1, 'fd89:b3e7:4a00::3'));
+    assert.ok(await pings(c2, 'fd89:b3e7:4a00::1'));
+  });
+});
+
 e2e.run();

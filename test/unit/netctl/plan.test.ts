@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { buildConflist, describeNetwork, renderConflist, type NetworkInfo } from '../../../netctl/conflist';
 import { NetctlError, UsageError } from '../../../netctl/errors';
 import { parseLabels, planCreate, type CreateContext, type CreateRequest } from '../../../netctl/plan';
-import { parsePrefix } from '../../../cni/ip';
+import { formatIP, formatPrefix, parsePrefix } from '../../../cni/ip';
 import { parseSubnetArg, type TakenPrefix } from '../../../netctl/subnets';
 
 const CREATED = '2026-01-02T03:04:05Z';
@@ -97,6 +97,16 @@ test('planCreate() picks the first /24 of the pool that no network, route or add
   assert.is(`${plan.ranges[0].subnet.ip.value}`, `${parseSubnetArg('10.89.3.0/24').ip.value}`);
 });
 
+test('planCreate() --ipv6 adds a free /64 of the IPv6 pool, with or without an IPv4 subnet given', () => {
+  const plan = planCreate(req({ ipv6: true }), ctx([net('a', ['fd89:b3e7:4a00::/64'])], [taken('fd89:b3e7:4a00:1::/64')]));
+  assert.equal(plan.ranges.map((r) => formatPrefix(r.subnet)), ['10.89.0.0/24', 'fd89:b3e7:4a00:2::/64']);
+  assert.is(formatIP(plan.ranges[1].gateway), 'fd89:b3e7:4a00:2::1');
+  const given = planCreate(req({ ipv6: true, subnets: ['192.0.2.0/24'], subnetPool6: '2001:db8::/56' }), ctx());
+  assert.equal(given.ranges.map((r) => formatPrefix(r.subnet)), ['192.0.2.0/24', '2001:db8::/64']);
+  const both = planCreate(req({ ipv6: true, subnets: ['2001:db8:1::/64'] }), ctx());
+  assert.equal(both.ranges.map((r) => formatPrefix(r.subnet)), ['2001:db8:1::/64']);
+});
+
 test('planCreate() honours --subnet-pool and --subnet-size', () => {
   const plan = planCreate(req({ subnetPool: '172.30.0.0/16', subnetSize: 20 }), ctx([net('a', ['172.30.0.0/24'])]));
   assert.is(`${plan.ranges[0].subnet.ip.value}`, `${parseSubnetArg('172.30.16.0/20').ip.value}`);
@@ -133,6 +143,7 @@ const refusals: Array<[string, Partial<CreateRequest>, CreateContext | undefined
   ['a label without a key', { labels: ['=x'] }, undefined, 'usage', 'invalid label "=x": must be KEY=VALUE with a non-empty key without whitespace'],
   ['an exhausted pool', { subnetPool: '10.89.0.0/23' }, ctx([net('a', ['10.89.0.0/24']), net('b', ['10.89.1.0/24'])]), 'failure', 'cannot create network "web": no free /24 left in subnet pool "10.89.0.0/23"'],
   ['a pool used by the host', { subnetPool: '10.89.0.0/24' }, ctx([], [taken('10.0.0.0/8')]), 'failure', 'cannot create network "web": no free /24 left in subnet pool "10.89.0.0/24"'],
+  ['an IPv4 IPv6 pool', { ipv6: true, subnetPool6: '10.0.0.0/8' }, undefined, 'usage', 'invalid IPv6 subnet pool "10.0.0.0/8": must be an IPv6 prefix of /64 or shorter'],
   ['a subnet size smaller than the pool', { subnetPool: '10.89.0.0/16', subnetSize: 8 }, undefined, 'usage', 'invalid subnet size "8": must be from 16 to 30 for pool "10.89.0.0/16"'],
 ];
 for (const [what, extra, context, kind, message] of refusals)
