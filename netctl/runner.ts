@@ -104,6 +104,15 @@ async function delPlugins(list: NetworkConfigList, plugins: readonly PluginConf[
 export async function addList(list: NetworkConfigList, rt: RuntimeConf, opts: RunnerOptions): Promise<Result> {
   validateRuntimeConf(rt, true);
   const action = `cannot add ${name(list, rt)}`;
+  // Every plugin is found before the first ADD: a missing one fails with nothing to undo.
+  for (const plugin of list.plugins) {
+    try {
+      findPlugin(plugin.type, opts.cniPath);
+    } catch (err) {
+      const e = toCniError(err);
+      throw new CniError(e.code, `${action}: ${e.message}`, e.details);
+    }
+  }
   let result: Result | undefined;
   for (let i = 0; i < list.plugins.length; i++) {
     const plugin = list.plugins[i];

@@ -241,4 +241,24 @@ it('ls warns about a file that is not a network and lists the rest; inspect of a
   });
 });
 
+it('global options: CNI_CONF_DIR when --config-dir is absent; --cni-path and CNI_PATH say where plugins are', async () => {
+  await withHost(async (h) => {
+    const viaEnv = await run('ip', ['netns', 'exec', h.ns, NETCTL, '--cache-dir', h.cache, 'create', 'envnet', '--lease-dir', h.leases], { env: { CNI_CONF_DIR: h.conf } });
+    ok(viaEnv);
+    assert.ok(existsSync(join(h.conf, 'envnet.conflist')));
+    const c1 = h.container();
+    const empty = join(h.dir, 'empty');
+    const r = await h.netctl('--cni-path', empty, 'attach', 'envnet', c1);
+    assert.is(r.code, 1);
+    assert.is(r.stderr, `netctl: cannot add "${'netctl-'}${r.stderr.match(/netctl-([0-9a-f]{12})/)![1]}" ("eth0") on network "envnet": cannot find plugin "bridge" in CNI_PATH ${JSON.stringify(empty)}\n`);
+    const r2 = await run('ip', ['netns', 'exec', h.ns, NETCTL, '--config-dir', h.conf, '--cache-dir', h.cache, 'attach', 'envnet', c1], { env: { CNI_PATH: empty } });
+    assert.is(r2.code, 1);
+    assert.match(r2.stderr, /cannot find plugin "bridge"/);
+    // Nothing half-made: no cache entry, no lease.
+    assert.not.ok(existsSync(join(h.cache, 'results')) && readdirSync(join(h.cache, 'results')).length > 0);
+    assert.is(ok(await h.netctl('attach', 'envnet', c1)).stdout, 'eth0  10.89.0.2/24\n');
+    assert.is(ok(await run(NETCTL, ['--version'])).stdout, '0.1.0\n');
+  });
+});
+
 cli.run();
