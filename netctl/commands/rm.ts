@@ -66,20 +66,25 @@ async function removeFirewallState(net: LoadedNetwork): Promise<void> {
 export async function rm(args: { names: string[]; force: boolean }, ctx: CommandContext): Promise<void> {
   await withConfigDirLock(ctx.opts.configDir, async () => {
     const { networks } = await loadNetworks(ctx.opts.configDir);
-    const targets = args.names.map((name) => {
-      const n = networks.find((x) => x.name === name);
-      if (!n) throw new NetctlError(`cannot remove network ${JSON.stringify(name)}: not found in ${JSON.stringify(ctx.opts.configDir)}`);
-      return n;
-    });
+    // As `docker network rm`: each name on its own; the failures are reported together at the end.
+    const failures: string[] = [];
     const nl = Netlink.open();
     try {
-      for (const net of targets) {
-        await removeNetwork(net, networks.filter((n) => n !== net), args.force, nl, ctx);
-        ctx.out(net.name);
+      for (const name of args.names) {
+        const net = networks.find((x) => x.name === name);
+        try {
+          if (!net) throw new NetctlError(`cannot remove network ${JSON.stringify(name)}: not found in ${JSON.stringify(ctx.opts.configDir)}`);
+          await removeNetwork(net, networks.filter((n) => n !== net), args.force, nl, ctx);
+          ctx.out(net.name);
+        } catch (err) {
+          if (!(err instanceof NetctlError)) throw err;
+          failures.push(err.message);
+        }
       }
     } finally {
       nl.close();
     }
+    if (failures.length) throw new NetctlError(failures.join('; '));
   });
 }
 

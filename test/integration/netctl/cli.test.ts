@@ -169,6 +169,11 @@ it('rm is refused while containers are attached; --force detaches them and remov
     const [info] = ok(await h.netctl('inspect', 'web')).json;
     assert.equal(failure(await h.netctl('rm', 'web')), { code: 1, stderr: 'netctl: cannot remove network "web": 1 container attached ("c1"); detach them or use --force\n' });
     assert.equal(failure(await h.netctl('rm', 'nope')), { code: 1, stderr: `netctl: cannot remove network "nope": not found in ${JSON.stringify(h.conf)}\n` });
+    // Several names: each on its own, as docker network rm; the free one goes, the refusals are reported.
+    ok(await h.create('free'));
+    const both = await h.netctl('rm', 'web', 'free', 'nope');
+    assert.equal({ code: both.code, stdout: both.stdout, stderr: both.stderr }, { code: 1, stdout: 'free\n',
+      stderr: `netctl: cannot remove network "web": 1 container attached ("c1"); detach them or use --force; cannot remove network "nope": not found in ${JSON.stringify(h.conf)}\n` });
     assert.ok(existsSync(join(h.firewall, 'web')));
     assert.is(ok(await h.netctl('rm', '--force', 'web')).stdout, 'web\n');
     assert.is(linkOf(c1, 'eth0'), undefined);
