@@ -13,7 +13,7 @@ import { buildPluginConfig, parseConfList } from '../cni/conflist';
 import { parseResult } from '../cni/version';
 import { BERTH_BIN, cleanEnv, fmt, median, ratio, table, timeExec } from './util';
 
-const SAMPLES = 15;
+const SAMPLES = 25;
 const NETCTL = join(BERTH_BIN, 'netctl');
 
 async function worker(): Promise<void> {

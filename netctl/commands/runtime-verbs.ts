@@ -91,6 +91,7 @@ function describeResult(ifName: string, result: Result, mappings: readonly PortM
 }
 
 export async function attach(args: AttachArgs, ctx: CommandContext): Promise<void> {
+  if (args.format !== 'text' && args.format !== 'json') throw new UsageError(`invalid format ${JSON.stringify(args.format)}: must be "text" or "json"`);
   const requests = args.publish.map(parsePortSpec);
   const ips = args.ip.map((t) => formatIP(parseAddressArg(t, 'ip')));
   if (args.ifname !== undefined) validateInterfaceName(args.ifname, 'interface');

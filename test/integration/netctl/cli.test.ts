@@ -72,7 +72,7 @@ it('create refuses a taken name, a taken bridge, an overlapping subnet, a gatewa
 
 it('usage errors exit 2 with one line; --help of every command exits 0 with an example', async () => {
   await withHost(async (h) => {
-    for (const args of [[], ['bogus'], ['ls', '--bogus'], ['create'], ['attach', 'web'], ['ls', '--format', 'xml']]) {
+    for (const args of [[], ['bogus'], ['ls', '--bogus'], ['create'], ['attach', 'web'], ['ls', '--format', 'xml'], ['attach', 'web', 'x', '--format', 'yaml']]) {
       const r = await h.netctl(...args);
       assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /^netctl: [a-z][^\n]*\n$/, args.join(' '));
