@@ -248,7 +248,7 @@ it('ls warns about a file that is not a network and lists the rest; inspect of a
 
 it('global options: CNI_CONF_DIR when --config-dir is absent; --cni-path and CNI_PATH say where plugins are', async () => {
   await withHost(async (h) => {
-    const viaEnv = await run('ip', ['netns', 'exec', h.ns, NETCTL, '--cache-dir', h.cache, 'create', 'envnet', '--lease-dir', h.leases], { env: { CNI_CONF_DIR: h.conf } });
+    const viaEnv = await run('ip', ['netns', 'exec', h.ns, NETCTL, '--cache-dir', h.cache, 'create', 'envnet', '--lease-dir', h.leases, '--firewall-dir', h.firewall], { env: { CNI_CONF_DIR: h.conf } });
     ok(viaEnv);
     assert.ok(existsSync(join(h.conf, 'envnet.conflist')));
     const c1 = h.container();

@@ -11,7 +11,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN_DIR, ROOT_DIR, isRoot, run, sh, uniqueName, type RunResult } from '../../helpers/sandbox';
 import { ok, withHost, type Host } from './env';
@@ -58,7 +58,24 @@ async function importBusybox(podman: Podman, dir: string): Promise<string> {
 // Podman's defaults ask for rlimits above this machine's hard limits; lowering is always allowed.
 const LIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 
+/** Paths podman 4.3 writes outside its --root whatever it is told; removed after the test unless they were there before. */
+const PODMAN_OUTSIDE = ['/var/lib/containers/cache/blob-info-cache-v1.boltdb', '/var/lib/containers/cache', '/var/lib/containers', '/var/lib/cni/results', '/var/lib/cni'];
+
 it('podman lists, inspects and runs containers on a netctl network: ping, a published port, clean teardown', async () => {
+  const before = new Set(PODMAN_OUTSIDE.filter((p) => existsSync(p)));
+  try {
+    await podmanCase();
+  } finally {
+    for (const p of PODMAN_OUTSIDE.filter((x) => !before.has(x) && existsSync(x))) {
+      // Files podman made, and directories only when empty (another tool may use them meanwhile).
+      try {
+        if (p.endsWith('.boltdb')) rmSync(p); else rmdirSync(p);
+      } catch { /* not empty: in use */ }
+    }
+  }
+});
+
+async function podmanCase(): Promise<void> {
   await withHost(async (h) => {
     const dir = join(h.dir, 'podman');
     mkdirSync(dir);
@@ -117,6 +134,6 @@ it('podman lists, inspects and runs containers on a netctl network: ping, a publ
       }
     }
   });
-});
+}
 
 podmanSuite.run();
