@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNetns, deleteNetns, isRoot, run, sh, uniqueName } from '../../helpers/sandbox';
-import { ok, pings, withHost, type Host } from './env';
+import { createNetns, deleteNetns, isRoot, sh, uniqueName } from '../../helpers/sandbox';
+import { httpGet, ok, pings, withHost, type Host } from './env';
 
 const e2e = suite('netctl end to end: the conflist netctl create wrote, used by the runtime verbs');
 const it = isRoot ? e2e : e2e.skip;
@@ -45,12 +45,6 @@ async function withServer<T>(ns: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The body of GET / on host:port, from `ns` (netcat-openbsd; busybox wget crashes on this machine). */
-async function httpGet(ns: string, host: string, port: string): Promise<string> {
-  const r = await run('ip', ['netns', 'exec', ns, 'nc', '-w', '3', host, port], { input: 'GET / HTTP/1.0\r\n\r\n' });
-  const at = r.stdout.indexOf('\r\n\r\n');
-  return at < 0 ? '' : r.stdout.slice(at + 4);
-}
 
 it('two containers on one network ping each other; a mapped port is reached from outside; masquerade lets them out', async () => {
   await withHost(async (h) => {

@@ -2,6 +2,7 @@
  * A throwaway "host" for netctl: a netns where netctl runs (`ip netns exec HOST dist/bin/netctl`),
  * temp config, cache, lease and firewall dirs, and container namespaces beside it. Deleted in finally.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN_DIR, createNetns, deleteNetns, netnsPath, run, uniqueName, withTempDir, type RunResult } from '../../helpers/sandbox';
@@ -60,4 +61,20 @@ export function ok(r: RunResult): RunResult {
 /** One ping from netns `from` to `to`; true when answered. */
 export async function pings(from: string, to: string): Promise<boolean> {
   return (await run('ip', ['netns', 'exec', from, 'ping', '-c', '1', '-W', '1', to])).code === 0;
+}
+
+/** The body of GET / on host:port, from `ns` (netcat-openbsd; busybox wget crashes on this machine). */
+export async function httpGet(ns: string, host: string, port: string): Promise<string> {
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', ns, 'nc', '-w', '3', host, port]);
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.on('error', reject);
+    child.on('close', () => resolve(out));
+    // nc exits at once when the connection is refused (the server not up yet): EPIPE on its stdin is expected.
+    child.stdin.on('error', () => {});
+    child.stdin.end('GET / HTTP/1.0\r\n\r\n');
+  });
+  const at = stdout.indexOf('\r\n\r\n');
+  return at < 0 ? '' : stdout.slice(at + 4);
 }

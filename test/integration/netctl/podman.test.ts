@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN_DIR, ROOT_DIR, isRoot, run, sh, uniqueName, type RunResult } from '../../helpers/sandbox';
-import { ok, withHost, type Host } from './env';
+import { httpGet, ok, withHost, type Host } from './env';
 
 const podmanSuite = suite('podman (CNI backend) runs containers on the network netctl created, with dist/bin as its plugins');
 const it = isRoot ? podmanSuite : podmanSuite.skip;
@@ -103,7 +103,7 @@ async function podmanCase(): Promise<void> {
       // The published port, through Berth's portmap, from the host's localhost.
       let body = '';
       for (let i = 0; i < 30 && !body.includes('hello from podman'); i++) {
-        body = (await run('ip', ['netns', 'exec', h.ns, 'nc', '-w', '2', '127.0.0.1', '8080'], { input: 'GET / HTTP/1.0\r\n\r\n' })).stdout;
+        body = await httpGet(h.ns, '127.0.0.1', '8080');
         if (!body.includes('hello from podman')) await new Promise((r) => setTimeout(r, 100));
       }
       assert.match(body, /hello from podman/);
