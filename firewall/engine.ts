@@ -22,7 +22,8 @@ export interface AttachmentRef {
 
 async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
   mkdirSync(stateDir, { recursive: true });
-  const lock = lockFile(join(stateDir, 'lock'));
+  // A dot file: a network named "lock" would collide with "lock", and network names start alphanumeric.
+  const lock = lockFile(join(stateDir, '.lock'));
   try {
     return await fn();
   } finally {

@@ -77,7 +77,7 @@ test('deleteAttachment() without a record touches neither nftables nor the lock'
   const nft = new FakeNft();
   assert.is(await deleteAttachment(() => nft, ref('none')), undefined);
   assert.equal(nft.calls, []);
-  assert.not.ok(readdirSync(dir).includes('lock'));
+  assert.not.ok(readdirSync(dir).includes('.lock'));
 });
 
 test('deleteAttachment() of one feature keeps the others', async () => {
