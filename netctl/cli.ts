@@ -126,7 +126,7 @@ function build(args: readonly string[], io: CliIO): Argv {
     .command('prune', 'remove every network netctl created that has nothing attached', (y) => y
       .example('$0 prune', 'remove unused networks'),
     async (argv) => (await import('./commands/rm.js')).prune({}, ctx(argv)))
-    .command('attach <network> <netns>', 'attach a network namespace to a network (CNI ADD)', (y) => y
+    .command(['attach <network> <netns>', 'connect'], 'attach a network namespace to a network (CNI ADD)', (y) => y
       .positional('network', { type: 'string' })
       .positional('netns', { type: 'string', describe: 'a name under /run/netns, or a path' })
       .option('id', { type: 'string', describe: 'container ID [default: netctl-<12 hex of the netns path>]' })
@@ -139,7 +139,7 @@ function build(args: readonly string[], io: CliIO): Argv {
     async (argv) => (await import('./commands/runtime-verbs.js')).attach({
       network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname, ip: strings(argv.ip), mac: argv.mac, publish: strings(argv.publish), format: argv.format,
     }, ctx(argv)))
-    .command('detach <network> <netns>', 'detach a network namespace from a network (CNI DEL)', (y) => y
+    .command(['detach <network> <netns>', 'disconnect'], 'detach a network namespace from a network (CNI DEL)', (y) => y
       .positional('network', { type: 'string' })
       .positional('netns', { type: 'string' })
       .option('id', { type: 'string', describe: 'container ID [default: as attach]' })
@@ -161,6 +161,8 @@ function build(args: readonly string[], io: CliIO): Argv {
       .positional('network', { type: 'string' })
       .example('$0 status web', 'exit 0 and "web  ready" when ADD can work'),
     async (argv) => (await import('./commands/runtime-verbs.js')).status({ network: argv.network! }, ctx(argv)))
+    .example('$0 create web && $0 attach web c1 -p 8080:80', 'a network, and /run/netns/c1 on it with host port 8080 published')
+    .epilog('Exit codes: 0 ok, 1 failure, 2 usage. Errors are one line on stderr: "netctl: <message>".')
     .demandCommand(1, 'a command is required (see netctl --help)')
     .strict()
     .help()

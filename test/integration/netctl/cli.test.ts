@@ -78,8 +78,8 @@ it('usage errors exit 2 with one line; --help of every command exits 0 with an e
       assert.match(r.stderr, /^netctl: [a-z][^\n]*\n$/, args.join(' '));
       assert.not.match(r.stderr, /\bat .*\.js:\d+/);
     }
-    for (const cmd of ['create', 'ls', 'inspect', 'rm', 'prune', 'attach', 'detach', 'check', 'gc', 'status']) {
-      const r = await run(NETCTL, [cmd, '--help']);
+    for (const cmd of ['', 'create', 'ls', 'inspect', 'rm', 'prune', 'attach', 'detach', 'check', 'gc', 'status']) {
+      const r = await run(NETCTL, [...(cmd ? [cmd] : []), '--help']);
       assert.is(r.code, 0, cmd);
       assert.match(r.stdout, /Examples:\n +netctl /, cmd);
     }
@@ -97,7 +97,7 @@ it('attach, check, detach, status, gc: runtime verbs on the conflist netctl wrot
     assert.equal(addrsOf(c2, 'eth0').filter((a) => !a.startsWith('fe80')), ['10.89.0.50/24']);
     assert.is(linkOf(c1, 'lo').operstate, 'UNKNOWN'); // lo brought up
     // A second network gives the container its next interface.
-    assert.is(ok(await h.netctl('attach', 'db', c1, '--id', 'c1')).stdout, 'eth1  10.89.1.2/24\n');
+    assert.is(ok(await h.netctl('connect', 'db', c1, '--id', 'c1')).stdout, 'eth1  10.89.1.2/24\n');
     assert.ok(await pings(c1, '10.89.0.50'));
     assert.ok(await pings(c2, '10.89.0.2'));
     assert.is(ok(await h.netctl('check', 'web', c1, '--id', 'c1')).stdout, 'eth0  ok\n');
@@ -127,7 +127,7 @@ it('attach, check, detach, status, gc: runtime verbs on the conflist netctl wrot
     assert.equal(after.state.containers, []);
     assert.equal(after.state.leases, []);
     assert.equal(after.state.bridge.ports, []);
-    ok(await h.netctl('detach', 'db', c1, '--id', 'c1'));
+    assert.is(ok(await h.netctl('disconnect', 'db', c1, '--id', 'c1')).stdout, 'eth1  detached\n');
   });
 });
 
