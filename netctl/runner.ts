@@ -88,12 +88,14 @@ function one(command: 'ADD' | 'DEL' | 'CHECK', list: NetworkConfigList, plugin: 
     buildPluginConfig(list, plugin, rt, prev), opts);
 }
 
-async function delPlugins(list: NetworkConfigList, plugins: readonly PluginConf[], rt: RuntimeConf, prev: Result | undefined, opts: RunnerOptions): Promise<string[]> {
-  const failures: string[] = [];
+/** DEL of `plugins` in reverse, going on past failures; returns them described, first one's code kept. */
+async function delPlugins(list: NetworkConfigList, plugins: readonly PluginConf[], rt: RuntimeConf, prev: Result | undefined, opts: RunnerOptions): Promise<string[] & { code?: number }> {
+  const failures: string[] & { code?: number } = [];
   for (const plugin of [...plugins].reverse()) {
     try {
       await one('DEL', list, plugin, rt, prev, opts);
     } catch (err) {
+      failures.code ??= toCniError(err).code;
       failures.push(describe(plugin, err));
     }
   }
@@ -152,7 +154,7 @@ export async function delList(list: NetworkConfigList, rt: RuntimeConf, opts: Ru
   const prev = compareVersions(list.cniVersion, '0.4.0') >= 0 ? await cached(list, rt, opts) : undefined;
   const failures = await delPlugins(list, list.plugins, rt, prev, opts);
   if (failures.length === 0) await deleteCacheEntry(opts.cacheDir, { networkName: list.name, containerId: rt.containerId, ifName: rt.ifName });
-  else throw new CniError(ErrCode.PluginFailure, `cannot delete ${name(list, rt)}: ${failures.join('; ')}`);
+  else throw new CniError(failures.code ?? ErrCode.PluginFailure, `cannot delete ${name(list, rt)}: ${failures.join('; ')}`);
 }
 
 /** CHECK through the list with the cached result. As runtime.ts checkNetworkList. */

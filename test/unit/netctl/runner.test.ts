@@ -75,4 +75,21 @@ test('checkList() refuses an attachment with no cached result (code 3)', async (
   }
 });
 
+test('delList() goes on past a failing plugin, keeps the cache entry and the first failure\'s code', async () => {
+  const { dir, opts } = setup();
+  try {
+    await addList(list(), rt, opts);
+    const failing = parseConfList(JSON.stringify({ cniVersion: '1.0.0', name: 'web',
+      plugins: [{ type: 'bridge' }, { type: 'portmap', fake: { fail: { code: 107, msg: 'nft refused' }, failOn: ['DEL'] } }] }));
+    await delList(failing, rt, opts).then(() => assert.unreachable('DEL succeeded'), (err) => {
+      assert.is((err as CniError).code, 107);
+      assert.is((err as Error).message, 'cannot delete "c1" ("eth0") on network "web": plugin "portmap": nft refused');
+    });
+    assert.equal(readFakeCalls(join(dir, 'bin')).slice(2).map((c) => `${c.type} ${c.env.CNI_COMMAND}`), ['portmap DEL', 'bridge DEL']);
+    assert.ok(existsSync(join(opts.cacheDir, 'results/web-c1-eth0')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();
