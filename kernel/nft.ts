@@ -3,11 +3,12 @@
  * library cannot be loaded, through the `nft` program (`nft -f -`, script on stdin).
  *
  * Why libnftables: measured in a throwaway netns, one small transaction (add table, add set, add
- * one element with a comment), Node 20, 200 runs each (`node /tmp/fwbench/inproc.cjs`):
- *   nft program, spawned per call ............ 4.7-5.5 ms per transaction
+ * one element with a comment), Node 20 (`node --import tsx bench/nft.ts`; first numbers from a
+ * plain loop of 200 runs each):
+ *   nft program, spawned per call ............ 4.3-5.5 ms per transaction
  *   libnftables, first call in a fresh process  koffi 1.4 ms (shared with flock) + dlopen and
  *                                                nft_ctx_new 1.3 ms + first run 1.0 ms
- *   libnftables, later calls .................. 0.09-0.13 ms per transaction, 0.04-0.06 ms per `get element`
+ *   libnftables, later calls .................. 0.06-0.13 ms per transaction
  * A CNI call also reads a few elements back (ownership checks by comment) before it writes: in
  * process those reads cost microseconds, with the program each one would be another process.
  * libnftables1 is what `nft` itself links to, so wherever `nft` is installed the library is too.
