@@ -38,6 +38,7 @@ export function run(cmd: string, args: string[], opts: { env?: Record<string, st
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
+    child.stdin.on('error', () => {}); // a child that exits without reading its input is not a test failure (EPIPE)
     child.on('close', (code) => {
       let json: unknown;
       try { json = stdout.trim() ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
