@@ -12,7 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { CniError, ErrCode, toCniError } from './errors.js';
-import { execPlugin, findPlugin, type ExecOptions } from './invoke.js';
+import { execPlugin, findPlugin, type ExecOptions, type PluginEnv } from './invoke.js';
 import { buildGcConfig, buildPluginConfig, buildStatusConfig, parseConfList, validateRuntimeConf, type NetworkConfigList, type PluginConf, type RuntimeConf } from './conflist.js';
 import { DEFAULT_CACHE_DIR, deleteCacheEntry, listCachedAttachments, readCacheEntry, renderCacheEntry, writeCacheEntry, type CacheEntry } from './cache.js';
 import type { Attachment, Result } from './types.js';
@@ -51,6 +51,18 @@ export interface RuntimeOptions {
   timeoutMs?: number;
   /** Extra env for every plugin (e.g. { BERTH_LOG: 'stderr' }); the caller's env is never passed on. */
   env?: Readonly<Record<string, string>>;
+  /**
+   * How one plugin is called, given the path findPlugin resolved; default execPlugin. netctl passes
+   * one that runs Berth's own plugins in its own process (same skeleton, same stdin and stdout JSON).
+   */
+  callPlugin?: PluginCaller;
+}
+
+/** Calls the plugin at `path` for one command; same contract as execPlugin. */
+export type PluginCaller = (path: string, env: PluginEnv, config: object, opts: ExecOptions) => Promise<Result | undefined>;
+
+function call(opts: RuntimeOptions, path: string, env: PluginEnv, config: object): Promise<Result | undefined> {
+  return (opts.callPlugin ?? execPlugin)(path, env, config, execOpts(opts));
 }
 
 function describePlugin(plugin: PluginConf): string {
@@ -66,7 +78,7 @@ async function runOne(command: 'ADD' | 'DEL' | 'CHECK', list: NetworkConfigList,
   prevResult: Result | undefined, opts: RuntimeOptions): Promise<Result | undefined> {
   const path = findPlugin(plugin.type, opts.cniPath);
   const conf = buildPluginConfig(list, plugin, rt, prevResult);
-  return execPlugin(path, { command, containerId: rt.containerId, netns: rt.netns, ifName: rt.ifName, args: rt.args, path: opts.cniPath }, conf, execOpts(opts));
+  return call(opts, path, { command, containerId: rt.containerId, netns: rt.netns, ifName: rt.ifName, args: rt.args, path: opts.cniPath }, conf);
 }
 
 /** Chains the plugin's error under the action, keeping its code and details. */
@@ -148,6 +160,14 @@ export async function addNetworkList(list: NetworkConfigList, rt: RuntimeConf, o
   validateRuntimeConf(rt, true);
   const action = `cannot add ${attachmentName(list, rt)}`;
   if (list.plugins.length === 0) throw new CniError(ErrCode.InvalidNetworkConfig, `${action}: the list has no plugins`);
+  // Every plugin is found before the first ADD: a missing one fails with nothing to undo.
+  for (const plugin of list.plugins) {
+    try {
+      findPlugin(plugin.type, opts.cniPath);
+    } catch (err) {
+      throw wrap(action, plugin, err);
+    }
+  }
   let result: Result | undefined;
   for (let i = 0; i < list.plugins.length; i++) {
     const plugin = list.plugins[i];
@@ -248,7 +268,7 @@ export async function gcNetworkList(list: NetworkConfigList, validAttachments: r
     for (const plugin of list.plugins) {
       try {
         const path = findPlugin(plugin.type, opts.cniPath);
-        await execPlugin(path, { command: 'GC', path: opts.cniPath }, buildGcConfig(list, plugin, validAttachments), execOpts(opts));
+        await call(opts, path, { command: 'GC', path: opts.cniPath }, buildGcConfig(list, plugin, validAttachments));
       } catch (err) {
         failures.push({ plugin, err });
       }
@@ -267,7 +287,7 @@ export async function statusNetworkList(list: NetworkConfigList, opts: RuntimeOp
   for (const plugin of list.plugins) {
     try {
       const path = findPlugin(plugin.type, opts.cniPath);
-      await execPlugin(path, { command: 'STATUS', path: opts.cniPath }, buildStatusConfig(list, plugin), execOpts(opts));
+      await call(opts, path, { command: 'STATUS', path: opts.cniPath }, buildStatusConfig(list, plugin));
     } catch (err) {
       throw wrap(`network ${JSON.stringify(list.name)} is not ready`, plugin, err);
     }

@@ -6,13 +6,13 @@ import { existsSync } from 'node:fs';
 import { rm as rmPath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listCachedAttachments } from '../../cni/cache.js';
-import { delList } from '../runner.js';
+import { delNetworkList } from '../../cni/runtime.js';
 import { readLeases } from '../attachments.js';
 import { loadNetworks, removeConflist, withConfigDirLock, type LoadedNetwork } from '../config-dir.js';
 import type { CommandContext } from '../context.js';
 import { NetctlError } from '../errors.js';
 import { deleteBridge, Netlink, readBridgeState } from '../host.js';
-import { runnerOptions } from './runtime-verbs.js';
+import { runtimeOptions } from './runtime-verbs.js';
 
 const quoteList = (xs: readonly string[]) => xs.map((x) => JSON.stringify(x)).join(', ');
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -35,7 +35,7 @@ async function removeNetwork(net: LoadedNetwork, others: readonly LoadedNetwork[
   const failures: string[] = [];
   for (const e of attached) {
     try {
-      await delList(net.list, { containerId: e.containerId, netns: e.netns && existsSync(e.netns) ? e.netns : '', ifName: e.ifName, args: e.cniArgs, capabilityArgs: e.capabilityArgs }, runnerOptions(ctx));
+      await delNetworkList(net.list, { containerId: e.containerId, netns: e.netns && existsSync(e.netns) ? e.netns : '', ifName: e.ifName, args: e.cniArgs, capabilityArgs: e.capabilityArgs }, runtimeOptions(ctx));
     } catch (err) {
       failures.push((err as Error).message);
     }

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { CniError, ErrCode } from '../../cni/errors.js';
 import { decodeCachedConfig, listCachedAttachments, parseCacheEntry, type CacheEntry } from '../../cni/cache.js';
 import { parseConfList, type NetworkConfigList } from '../../cni/conflist.js';
-import { gcNetworkList, statusNetworkList, type RuntimeOptions } from '../../cni/runtime.js';
-import { addList, checkList, delList, type RunnerOptions } from '../runner.js';
+import { addNetworkList, checkNetworkList, delNetworkList, gcNetworkList, statusNetworkList, type RuntimeOptions } from '../../cni/runtime.js';
+import { pluginCaller } from '../runner.js';
 import type { Result } from '../../cni/types.js';
 import { findNetwork, loadNetworks } from '../config-dir.js';
 import type { CommandContext } from '../context.js';
@@ -19,12 +19,9 @@ import { assignHostPorts, describeMapping, mappingsOf, parsePortRange, parsePort
 import { parseAddressArg } from '../subnets.js';
 import { formatIP } from '../../cni/ip.js';
 
+/** The conflist runner's options: Berth's own plugins beside netctl run in this process (netctl/runner.ts). */
 export function runtimeOptions(ctx: CommandContext): RuntimeOptions {
-  return { cniPath: ctx.opts.cniPath, cacheDir: ctx.opts.cacheDir, env: ctx.pluginEnv };
-}
-
-export function runnerOptions(ctx: CommandContext): RunnerOptions {
-  return { cniPath: ctx.opts.cniPath, cacheDir: ctx.opts.cacheDir, env: ctx.pluginEnv, selfDir: ctx.selfDir };
+  return { cniPath: ctx.opts.cniPath, cacheDir: ctx.opts.cacheDir, env: ctx.pluginEnv, callPlugin: pluginCaller(ctx.selfDir) };
 }
 
 /**
@@ -134,7 +131,7 @@ export async function attach(args: AttachArgs, ctx: CommandContext): Promise<voi
     if (ips.length) capabilityArgs.ips = ips;
     if (args.mac !== undefined) capabilityArgs.mac = args.mac;
     try {
-      const result = await addList(net.list, { containerId: id, netns, ifName, capabilityArgs }, runnerOptions(ctx));
+      const result = await addNetworkList(net.list, { containerId: id, netns, ifName, capabilityArgs }, runtimeOptions(ctx));
       if (args.format === 'json') ctx.out(JSON.stringify({ network: args.network, containerId: id, ifName, netns, portMappings: mappings, result }, null, 2));
       else ctx.out(describeResult(ifName, result, mappings));
       return;
@@ -182,7 +179,7 @@ export async function detach(args: DetachArgs, ctx: CommandContext): Promise<voi
     const entry = 'kind' in e ? (e as CacheEntry) : undefined;
     const list = await listForDelete(ctx, args.network, entry);
     // A netns already gone is fine: DEL runs with CNI_NETNS empty and still releases everything.
-    await delList(list, { containerId: id, netns: existsSync(netns) ? netns : '', ifName: e.ifName, args: entry?.cniArgs, capabilityArgs: entry?.capabilityArgs }, runnerOptions(ctx));
+    await delNetworkList(list, { containerId: id, netns: existsSync(netns) ? netns : '', ifName: e.ifName, args: entry?.cniArgs, capabilityArgs: entry?.capabilityArgs }, runtimeOptions(ctx));
     ctx.out(`${e.ifName}  detached`);
   }
 }
@@ -192,7 +189,7 @@ export async function check(args: DetachArgs, ctx: CommandContext): Promise<void
   const net = await findNetwork(ctx.opts.configDir, args.network);
   for (const e of entries) {
     const entry = e as CacheEntry;
-    await checkList(net.list, { containerId: id, netns, ifName: e.ifName, args: entry.cniArgs, capabilityArgs: entry.capabilityArgs }, runnerOptions(ctx));
+    await checkNetworkList(net.list, { containerId: id, netns, ifName: e.ifName, args: entry.cniArgs, capabilityArgs: entry.capabilityArgs }, runtimeOptions(ctx));
     ctx.out(`${e.ifName}  ok`);
   }
 }

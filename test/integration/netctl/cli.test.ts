@@ -255,7 +255,7 @@ it('global options: CNI_CONF_DIR when --config-dir is absent; --cni-path and CNI
     const empty = join(h.dir, 'empty');
     const r = await h.netctl('--cni-path', empty, 'attach', 'envnet', c1);
     assert.is(r.code, 1);
-    assert.is(r.stderr, `netctl: cannot add "${'netctl-'}${r.stderr.match(/netctl-([0-9a-f]{12})/)![1]}" ("eth0") on network "envnet": cannot find plugin "bridge" in CNI_PATH ${JSON.stringify(empty)}\n`);
+    assert.is(r.stderr, `netctl: cannot add "${'netctl-'}${r.stderr.match(/netctl-([0-9a-f]{12})/)![1]}" ("eth0") on network "envnet": plugin "bridge" failed: cannot find plugin "bridge" in CNI_PATH ${JSON.stringify(empty)}\n`);
     const r2 = await run('ip', ['netns', 'exec', h.ns, NETCTL, '--config-dir', h.conf, '--cache-dir', h.cache, 'attach', 'envnet', c1], { env: { CNI_PATH: empty } });
     assert.is(r2.code, 1);
     assert.match(r2.stderr, /cannot find plugin "bridge"/);

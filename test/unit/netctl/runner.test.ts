@@ -5,16 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CniError } from '../../../cni/errors';
 import { parseConfList } from '../../../cni/conflist';
-import { addList, checkList, delList, type RunnerOptions } from '../../../netctl/runner';
+import { addNetworkList as addList, checkNetworkList as checkList, delNetworkList as delList, type RuntimeOptions } from '../../../cni/runtime';
+import { pluginCaller } from '../../../netctl/runner';
 import { readFakeCalls, writeFakePlugins } from '../../fakes/cni-plugin';
 
-function setup(): { dir: string; opts: RunnerOptions } {
+/** The conflist runner with netctl's plugin caller; plugins not beside selfDir are exec'd. */
+function setup(): { dir: string; opts: RuntimeOptions & { cacheDir: string } } {
   const dir = mkdtempSync(join(tmpdir(), 'netctl-runner-'));
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   writeFakePlugins(bin, ['bridge', 'portmap']);
   // selfDir points elsewhere: Berth's in-process path is not taken, every plugin is exec'd.
-  return { dir, opts: { cniPath: [bin], cacheDir: join(dir, 'cache'), env: {}, selfDir: join(dir, 'elsewhere') } };
+  return { dir, opts: { cniPath: [bin], cacheDir: join(dir, 'cache'), env: {}, callPlugin: pluginCaller(join(dir, 'elsewhere')) } };
 }
 
 const list = (fail?: object) => parseConfList(JSON.stringify({ cniVersion: '1.0.0', cniVersions: ['1.0.0', '1.1.0'], name: 'web',
