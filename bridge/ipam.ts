@@ -3,11 +3,10 @@
  * gets the same config and env. When that resolves to Berth's own host-local (the one shipped next
  * to this executable), it runs in this process instead: same behaviour, one Node start-up less.
  */
-import { realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
 import { execPlugin, findPlugin } from '../cni/invoke.js';
+import { isShippedBeside, selfDirOf } from '../cni/sibling.js';
 
 export interface Ipam {
   add(): Promise<Result>;
@@ -17,26 +16,10 @@ export interface Ipam {
   status(): Promise<void>;
 }
 
-function realpathOrUndefined(path: string): string | undefined {
-  try {
-    return realpathSync.native(path); // one syscall; the JS realpath lstat()s every component
-  } catch {
-    return undefined;
-  }
-}
-
-/** True when `pluginPath` is the host-local built and shipped beside the running executable. */
-function isOwnHostLocal(pluginPath: string): boolean {
-  const self = process.argv[1];
-  if (!self) return false;
-  const own = realpathOrUndefined(join(dirname(realpathOrUndefined(self) ?? self), 'host-local'));
-  return own !== undefined && own === realpathOrUndefined(pluginPath);
-}
-
 /** The IPAM plugin for this call, in-process or exec'd. @throws {CniError} 105 when not in CNI_PATH */
 export async function openIpam(ctx: PluginContext, type: string): Promise<Ipam> {
   const path = findPlugin(type, ctx.path);
-  if (type === 'host-local' && isOwnHostLocal(path)) {
+  if (type === 'host-local' && isShippedBeside(path, selfDirOf())) {
     const { hostLocal } = await import('../ipam/host-local.js');
     return {
       add: async () => (await hostLocal('ADD', ctx))!,

@@ -5,8 +5,8 @@
  * plugin. Any other plugin is exec'd. The chain itself (ADD with undo, DEL in reverse, CHECK, the
  * result cache) is cni/runtime.ts's, with this caller as its `callPlugin` hook.
  */
-import { realpathSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
+import { isShippedBeside } from '../cni/sibling.js';
 import { CniError, ErrCode } from '../cni/errors.js';
 import type { PluginCaller } from '../cni/runtime.js';
 import { execPlugin, parseErrorObject, renderPluginEnv, type ExecOptions, type PluginEnv } from '../cni/invoke.js';
@@ -22,19 +22,11 @@ const OWN: Record<string, () => Promise<Handlers>> = {
   loopback: () => import('../loopback/loopback.js').then((m) => m.handlers),
 };
 
-function realpathOrUndefined(path: string): string | undefined {
-  try {
-    return realpathSync.native(path);
-  } catch {
-    return undefined;
-  }
-}
-
 /** A PluginCaller that runs Berth's own plugins beside `selfDir` in-process and execs the rest. */
 export function pluginCaller(selfDir: string | undefined): PluginCaller {
   return (path, env, config, opts) => {
     const own = OWN[basename(path)];
-    if (own && selfDir && realpathOrUndefined(path) === realpathOrUndefined(join(selfDir, basename(path)))) return runInProcess(path, own, env, config, opts);
+    if (own && isShippedBeside(path, selfDir)) return runInProcess(path, own, env, config, opts);
     return execPlugin(path, env, config, opts);
   };
 }
@@ -60,8 +52,4 @@ async function runInProcess(path: string, handlers: () => Promise<Handlers>, env
   }
 }
 
-/** The directory of the running executable (argv[1]), resolved through links. */
-export function selfDirOf(argv1: string | undefined): string | undefined {
-  const real = argv1 ? realpathOrUndefined(argv1) : undefined;
-  return real ? dirname(real) : undefined;
-}
+export { selfDirOf } from '../cni/sibling.js';
