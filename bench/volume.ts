@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTH_BIN, median, percentile, table } from './util';
 import { post } from '../test/helpers/volumed';
@@ -16,7 +16,7 @@ import { ensureDockerPackages, startDockerd } from '../test/helpers/dockerd';
 
 const OPS = ['Create', 'Get', 'Mount', 'Unmount', 'Remove'] as const;
 type Op = (typeof OPS)[number];
-const SIZES = [10, 1000, 10_000];
+const SIZES = (process.env.BENCH_VOLUME_SIZES ?? '10,1000,10000').split(',').map(Number);
 const SAMPLES = Number(process.env.BENCH_VOLUME_SAMPLES ?? 500);
 const DOCKER_ROUNDS = Number(process.env.BENCH_VOLUME_DOCKER_ROUNDS ?? 30);
 
@@ -89,7 +89,7 @@ async function socketLatency(dir: string): Promise<string[]> {
       present = n;
       await measure(d); // warm-up at this size (JIT, page cache), not counted
       results.set(n, await measure(d));
-      if (n === 10_000) rss10k = rssKb(d.proc.pid!);
+      if (n === SIZES[SIZES.length - 1]) rss10k = rssKb(d.proc.pid!);
     }
   } finally {
     await stopVolumed(d);
@@ -103,14 +103,15 @@ async function socketLatency(dir: string): Promise<string[]> {
     const at = (n: number) => results.get(n)![op];
     const p50 = (n: number) => percentile(at(n), 50);
     const p99 = (n: number) => percentile(at(n), 99);
-    rows.push([op, ...SIZES.flatMap((n) => [f2(p50(n)), f2(p99(n))]), `${(p50(10_000) / p50(10)).toFixed(2)}x`, `${(p99(10_000) / p99(10)).toFixed(2)}x`]);
+    const [first, last] = [SIZES[0], SIZES[SIZES.length - 1]];
+    rows.push([op, ...SIZES.flatMap((n) => [f2(p50(n)), f2(p99(n))]), `${(p50(last) / p50(first)).toFixed(2)}x`, `${(p99(last) / p99(first)).toFixed(2)}x`]);
   }
   return [
     `#### Latency over the socket (${SAMPLES} samples per operation and size, sequential, keep-alive)`,
     '',
-    table(['operation', 'p50 @10', 'p99 @10', 'p50 @1,000', 'p99 @1,000', 'p50 @10,000', 'p99 @10,000', 'p50 10k/10', 'p99 10k/10'], rows),
+    table(['operation', ...SIZES.flatMap((n) => [`p50 @${n.toLocaleString('en')}`, `p99 @${n.toLocaleString('en')}`]), `p50 ${SIZES[SIZES.length - 1].toLocaleString('en')}/${SIZES[0]}`, `p99 ${SIZES[SIZES.length - 1].toLocaleString('en')}/${SIZES[0]}`], rows),
     '',
-    `Daemon RSS with 10,000 volumes: ${(rss10k / 1024).toFixed(1)} MiB after the runs, ${(rssAfterStart / 1024).toFixed(1)} MiB right after a restart; the restart (loading 10,000 volume.json files) took ${startMs.toFixed(0)} ms to the first answer.`,
+    `Daemon RSS with ${SIZES[SIZES.length - 1].toLocaleString('en')} volumes: ${(rss10k / 1024).toFixed(1)} MiB after the runs, ${(rssAfterStart / 1024).toFixed(1)} MiB right after a restart; the restart (loading every volume.json) took ${startMs.toFixed(0)} ms to the first answer. Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (${cpus().length} CPUs).`,
     '',
   ];
 }
@@ -160,7 +161,7 @@ export async function run(): Promise<string> {
   if (!existsSync(join(BERTH_BIN, 'berth-volumed'))) throw new Error('dist/bin/berth-volumed is missing: run make build');
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-vol-'));
   try {
-    const lines = ['### berth-volumed', '', ...(await socketLatency(dir)), ...(await dockerSideBySide(dir))];
+    const lines = ['### berth-volumed', '', ...(await socketLatency(dir)), ...(DOCKER_ROUNDS > 0 ? await dockerSideBySide(dir) : [])];
     return lines.join('\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });

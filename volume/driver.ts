@@ -14,7 +14,8 @@
  * .staging and .trash are deleted at the next start.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { chmodSync, chownSync, lstatSync, mkdirSync, realpathSync, renameSync, statSync } from 'node:fs';
+import { mkdir, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeBindRefusal } from './bind-policy.js';
 import { appendDurable, fsyncDir, writeFileDurable, writeFileSynced } from './disk.js';
@@ -33,6 +34,15 @@ const DATA_DIR = '_data';
 const STAGING = '.staging';
 const TRASH = '.trash';
 const FIRST_PROJECT_ID = 0x10000;
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface DriverOptions {
   /** The volume root; created (0701) when missing. */
@@ -178,13 +188,13 @@ export class LocalDriver implements VolumeDriver {
   private async resolveBind(device: string): Promise<string> {
     let resolved: string;
     try {
-      resolved = await realpath(device);
+      resolved = realpathSync.native(device);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new VolumeError(`host path ${JSON.stringify(device)} does not exist (Berth never creates it)`);
       throw new VolumeError(`cannot resolve host path ${JSON.stringify(device)}: ${(err as NodeJS.ErrnoException).code ?? describeCause(err)}`);
     }
-    if (!(await stat(resolved)).isDirectory()) throw new VolumeError(`host path ${JSON.stringify(device)} is not a directory`);
+    if (!statSync(resolved).isDirectory()) throw new VolumeError(`host path ${JSON.stringify(device)} is not a directory`);
     const refusal = describeBindRefusal(device, resolved, this.allowBind, this.root);
     if (refusal !== undefined) throw new VolumeError(refusal);
     return resolved;
@@ -194,28 +204,29 @@ export class LocalDriver implements VolumeDriver {
   private async materialize(record: VolumeRecord): Promise<void> {
     const stage = join(this.root, STAGING, randomBytes(8).toString('hex'));
     const target = join(this.root, record.name);
-    await mkdir(stage, { mode: 0o701 });
+    // Metadata calls are synchronous (microseconds each); only the flushes wait in the thread pool (disk.ts).
+    mkdirSync(stage, { mode: 0o701 });
     try {
       if (record.spec.kind === 'managed') {
         const data = join(stage, DATA_DIR);
-        await mkdir(data);
-        await chown(data, record.spec.uid, record.spec.gid);
-        await chmod(data, record.spec.mode); // mkdir's mode is cut by the umask; chmod is exact
+        mkdirSync(data);
+        chownSync(data, record.spec.uid, record.spec.gid);
+        chmodSync(data, record.spec.mode); // mkdir's mode is cut by the umask; chmod is exact
         if (record.spec.size !== undefined) {
           if (!this.quotas) throw new VolumeError('option "size" needs project quotas, which this daemon was started without');
           record.projectId = this.nextProjectId++;
           await this.quotas.limit(data, record.projectId, record.spec.size);
         }
       }
-      // The stage is invisible until renamed, so volume.json needs no temporary name here. The fsync
-      // of the stage makes its entries durable; _data's owner and mode ride in the same journal
-      // commit (ext4 and xfs log metadata in order), so _data needs no fsync of its own.
+      // The stage is invisible until renamed, so volume.json needs no temporary name here. Its data
+      // needs its own fsync; the directory operations (mkdir, chown, chmod, the entries of the stage)
+      // are made durable by the fsync of the root after the rename: ext4 and xfs journal metadata in
+      // order, so committing the rename commits everything before it.
       await writeFileSynced(join(stage, RECORD_FILE), renderRecord(record));
-      await fsyncDir(stage);
       // rename(2) would replace an empty directory of that name, and fail on a non-empty one.
-      if (await lstat(target).then(() => true, () => false))
+      if (exists(target))
         throw new VolumeError(`${JSON.stringify(target)} exists and is not a Berth volume (no valid volume.json): move it away`);
-      await rename(stage, target);
+      renameSync(stage, target);
       await fsyncDir(this.root);
     } catch (err) {
       await rm(stage, { recursive: true, force: true }).catch(() => undefined);
@@ -266,7 +277,7 @@ export class LocalDriver implements VolumeDriver {
       const trash = join(this.root, TRASH, randomBytes(8).toString('hex'));
       try {
         // One rename takes the volume away for good; its data is deleted after the reply.
-        await rename(join(this.root, name), trash);
+        renameSync(join(this.root, name), trash);
         await fsyncDir(this.root);
       } catch (err) {
         throw volumeFailure('remove', name, err);
@@ -300,7 +311,7 @@ export class LocalDriver implements VolumeDriver {
     if (r.spec.kind === 'bind') {
       let resolved: string;
       try {
-        resolved = await realpath(mountpoint);
+        resolved = realpathSync.native(mountpoint);
       } catch (err) {
         throw new VolumeError(`host path ${JSON.stringify(mountpoint)} is gone: ${(err as NodeJS.ErrnoException).code ?? describeCause(err)}`);
       }
@@ -310,7 +321,7 @@ export class LocalDriver implements VolumeDriver {
     }
     let st;
     try {
-      st = await lstat(mountpoint);
+      st = lstatSync(mountpoint);
     } catch (err) {
       throw new VolumeError(`${r.spec.kind === 'bind' ? 'host path' : 'data directory'} ${JSON.stringify(mountpoint)} is gone: ${(err as NodeJS.ErrnoException).code ?? describeCause(err)}`);
     }

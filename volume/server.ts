@@ -86,6 +86,12 @@ export function createVolumeServer(driver: VolumeDriver, log: Log): Server {
   server.keepAliveTimeout = 120_000;
   server.headersTimeout = 60_000;
   server.requestTimeout = 60_000;
+  let connections = 0;
+  server.on('connection', (socket) => {
+    connections += 1;
+    log.debug(`connection opened (${connections} open)`);
+    socket.once('close', () => { connections -= 1; log.debug(`connection closed (${connections} open)`); });
+  });
   server.on('clientError', (err, socket) => {
     if (!socket.writable) return socket.destroy();
     const text = JSON.stringify({ Err: `cannot read HTTP request: ${(err as NodeJS.ErrnoException).code ?? err.message}` });

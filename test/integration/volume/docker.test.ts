@@ -71,6 +71,16 @@ it('a file written in one container is read in a second; mounts are released at 
   assert.match(plugin!.stderr(), /POST \/VolumeDriver\.Mount name="shared" id=[0-9a-f]{12} 200/);
 });
 
+it('a restarted plugin serves dockerd at once (no new Activate) with its volumes and counts', async () => {
+  await plugin!.stop();
+  plugin = await startDaemon({ socket: `/run/docker/plugins/${PLUGIN}.sock`, root: root(), args: ['--log-level', 'debug'] });
+  const r = await run(['-v', 'shared:/mnt/v', IMAGE, 'cat', '/mnt/v/note']);
+  assert.equal([r.code, r.stdout], [0, 'written-by-first\n'], r.stderr);
+  const activations = plugin!.stderr().split('\n').filter((l) => l.includes('POST /Plugin.Activate'));
+  assert.is(activations.length, 1, 'only the test helper activated it');
+  assert.match(plugin!.stderr(), /POST \/VolumeDriver\.Mount name="shared" id=[0-9a-f]{12} 200/);
+});
+
 it('image content is copied up into a fresh volume, with the directory owner and mode', async () => {
   await dk!.dockerOk(['volume', 'create', '-d', PLUGIN, 'cu']);
   const r = await run(['-v', 'cu:/data', '-v', 'cuowned:/owned', '--volume-driver', PLUGIN, IMAGE, 'sh', '-c', 'cat /data/hello.txt; stat -c "%u %a" /owned']);
