@@ -17,6 +17,8 @@ export interface Dockerd {
   dockerOk(args: string[], input?: string): Promise<string>;
   /** `docker rm -f -v` of every container (before a volume plugin used by them goes away). */
   removeContainers(): Promise<void>;
+  /** kill -9 of dockerd (containerd and the containers stay), then dockerd again on the same state. */
+  crashAndRestart(): Promise<void>;
   /** dockerd's log so far. */
   log(): string;
   stop(): Promise<void>;
@@ -100,6 +102,23 @@ export async function startDockerd(): Promise<Dockerd> {
   const host = `unix://${join(dir, 'docker.sock')}`;
   const cliEnv = { DOCKER_HOST: host, DOCKER_CONFIG: join(dir, 'cli') };
   const docker = (args: string[], input?: string) => run(DOCKER_CLI, args, { env: cliEnv, input });
+  const startDockerdProcess = async () => {
+    dockerd = spawn('dockerd', [
+      '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '-H', host, '--pidfile', join(dir, 'docker.pid'),
+      '--config-file', join(dir, 'daemon.json'), '--containerd', join(dir, 'containerd.sock'),
+      '--containerd-namespace', `berth-e2e-${RUN_PREFIX}`, '--containerd-plugins-namespace', `berth-e2e-${RUN_PREFIX}-plugins`,
+      '--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false', '--userland-proxy=false',
+      '--exec-opt', 'native.cgroupdriver=cgroupfs', '--cgroup-parent', cgroupParent, '--storage-driver', 'vfs', '--log-level', 'warn',
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = dockerd;
+    proc.stderr!.on('data', (c) => (dockerdLog += c));
+    for (let i = 0; ; i++) {
+      if (proc.exitCode !== null) throw new Error(`dockerd exited ${proc.exitCode}: ${dockerdLog.slice(-3000)}`);
+      if (existsSync(join(dir, 'docker.sock')) && (await docker(['version', '--format', '{{.Server.Version}}'])).code === 0) break;
+      if (i > 300) throw new Error(`dockerd did not answer within 30 s: ${dockerdLog.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   const removeContainers = async () => {
     if (dockerd && dockerd.exitCode === null) {
       const ids = (await docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
@@ -142,20 +161,7 @@ export async function startDockerd(): Promise<Dockerd> {
       if (containerd.exitCode !== null || i > 200) throw new Error(`containerd did not start: ${containerdLog.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    dockerd = spawn('dockerd', [
-      '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '-H', host, '--pidfile', join(dir, 'docker.pid'),
-      '--config-file', join(dir, 'daemon.json'), '--containerd', join(dir, 'containerd.sock'),
-      '--containerd-namespace', `berth-e2e-${RUN_PREFIX}`, '--containerd-plugins-namespace', `berth-e2e-${RUN_PREFIX}-plugins`,
-      '--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false', '--userland-proxy=false',
-      '--exec-opt', 'native.cgroupdriver=cgroupfs', '--cgroup-parent', cgroupParent, '--storage-driver', 'vfs', '--log-level', 'warn',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
-    dockerd.stderr!.on('data', (c) => (dockerdLog += c));
-    for (let i = 0; ; i++) {
-      if (dockerd.exitCode !== null) throw new Error(`dockerd exited ${dockerd.exitCode}: ${dockerdLog.slice(-3000)}`);
-      if (existsSync(join(dir, 'docker.sock')) && (await docker(['version', '--format', '{{.Server.Version}}'])).code === 0) break;
-      if (i > 300) throw new Error(`dockerd did not answer within 30 s: ${dockerdLog.slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await startDockerdProcess();
   } catch (err) {
     await stop();
     throw err;
@@ -170,6 +176,14 @@ export async function startDockerd(): Promise<Dockerd> {
     },
     log: () => dockerdLog,
     removeContainers,
+    async crashAndRestart() {
+      const proc = dockerd;
+      if (proc && proc.exitCode === null) {
+        proc.kill('SIGKILL');
+        await waitExit(proc, 10_000);
+      }
+      await startDockerdProcess();
+    },
     stop,
   };
 }

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN_PREFIX, isRoot } from '../../helpers/sandbox';
+import { BIN_DIR, RUN_PREFIX, isRoot, run as runCommand } from '../../helpers/sandbox';
 import { ensureDockerPackages, importBusyboxImage, startDockerd, type Dockerd } from '../../helpers/dockerd';
 import { startDaemon, type Daemon } from '../../helpers/volumed';
 
@@ -22,29 +22,38 @@ let dir = '';
 const root = () => join(dir, 'root');
 const run = (args: string[]) => dk!.docker(['run', '--rm', '--network', 'none', ...args]);
 
-test.before(async () => {
-  if (!isRoot) return;
-  ensureDockerPackages();
-  dir = mkdtempSync(join(tmpdir(), `${RUN_PREFIX}-vol-e2e-`));
-  dk = await startDockerd();
-  // dockerd looks for plugins only in /run/docker/plugins (its --exec-root does not move that).
-  mkdirSync('/run/docker/plugins', { recursive: true });
-  plugin = await startDaemon({ socket: `/run/docker/plugins/${PLUGIN}.sock`, root: root(), args: ['--log-level', 'debug'] });
-  await importBusyboxImage(dk, IMAGE, {
-    files: { '/data/hello.txt': 'from the image\n', '/owned/inside.txt': 'owned\n' },
-    dirs: [{ path: '/owned', uid: 1000, gid: 1000, mode: 0o750 }],
-  });
-});
-
-test.after(async () => {
+async function cleanUp(): Promise<void> {
   try {
     await dk?.removeContainers();
   } finally {
     await plugin?.stop();
     await dk?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    plugin = undefined;
+    dk = undefined;
+  }
+}
+
+test.before(async () => {
+  if (!isRoot) return;
+  ensureDockerPackages();
+  try {
+    dir = mkdtempSync(join(tmpdir(), `${RUN_PREFIX}-vol-e2e-`));
+    dk = await startDockerd();
+    // dockerd looks for plugins only in /run/docker/plugins (its --exec-root does not move that).
+    mkdirSync('/run/docker/plugins', { recursive: true });
+    plugin = await startDaemon({ socket: `/run/docker/plugins/${PLUGIN}.sock`, root: root(), args: ['--log-level', 'debug'] });
+    await importBusyboxImage(dk, IMAGE, {
+      files: { '/data/hello.txt': 'from the image\n', '/owned/inside.txt': 'owned\n' },
+      dirs: [{ path: '/owned', uid: 1000, gid: 1000, mode: 0o750 }],
+    });
+  } catch (err) {
+    await cleanUp();
+    throw err;
   }
 });
+
+test.after(cleanUp);
 
 it('docker volume create -d, ls and inspect go through the plugin', async () => {
   assert.is(await dk!.dockerOk(['volume', 'create', '-d', PLUGIN, 'v1']), 'v1');
@@ -125,6 +134,22 @@ it('a volume in use is refused, by dockerd and by the plugin naming the mount ID
   assert.equal((await plugin!.call('/VolumeDriver.Get', { Name: 'busy' })).body.Volume.Status.mounts, {});
   await dk!.dockerOk(['volume', 'rm', 'busy']);
   assert.not.ok(existsSync(join(root(), 'busy')));
+});
+
+it('after kill -9 of dockerd the lost mount ID blocks rm until berth volume release drops it', async () => {
+  await dk!.dockerOk(['volume', 'create', '-d', PLUGIN, 'crash']);
+  const id = await dk!.dockerOk(['run', '-d', '--network', 'none', '-v', 'crash:/d', IMAGE, 'sleep', '600']);
+  await dk!.crashAndRestart();
+  await dk!.docker(['rm', '-f', id]);
+  const stale = Object.keys((await plugin!.call('/VolumeDriver.Get', { Name: 'crash' })).body.Volume.Status.mounts);
+  assert.is(stale.length, 1, 'the restarted dockerd never unmounts the container it lost');
+  const rm = await dk!.docker(['volume', 'rm', 'crash']);
+  assert.is(rm.code, 1);
+  assert.match(rm.stderr, new RegExp(`cannot remove volume "crash": volume is in use by mount ID "${stale[0]}" \\(if those containers are gone: berth volume release "crash"\\)`));
+  const released = await runCommand(join(BIN_DIR, 'berth'), ['volume', '--socket', plugin!.socket, 'release', 'crash']);
+  assert.equal([released.code, released.stdout, released.stderr], [0, `${stale[0]}\n`, '']);
+  await dk!.dockerOk(['volume', 'rm', 'crash']);
+  assert.not.ok(existsSync(join(root(), 'crash')));
 });
 
 it('an unknown option is refused with the plugin message', async () => {
