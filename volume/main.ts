@@ -25,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => { throw err ?? new UsageError(msg); })
     .parseAsync();
 
+  // A closed stderr (journald restarting) must not take the daemon down with an EPIPE.
+  process.stderr.on('error', () => undefined);
   const log = createLog(args['log-level'] as LogLevel, (line) => process.stderr.write(line), Boolean(process.env.JOURNAL_STREAM));
   const [{ openDriver }, { openQuotas }, { createVolumeServer }, { listen }] = await Promise.all([
     import('./driver.js'), import('./quota.js'), import('./server.js'), import('./listen.js'),

@@ -48,7 +48,11 @@ export function createVolumeServer(driver: VolumeDriver, log: Log): Server {
   const previous = new WeakMap<object, Promise<void>>();
   const server = createServer((req, res) => {
     const before = previous.get(req.socket) ?? Promise.resolve();
-    const done = before.then(() => serve(req, res));
+    const done = before.then(() => serve(req, res)).catch((err: unknown) => {
+      // serve() answers every failure itself; this is only a last guard so nothing goes unhandled.
+      log.error(`cannot answer ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent && !res.destroyed) send(res, { status: Status.Failed, body: { Err: `cannot serve ${req.url}: internal error` } });
+    });
     previous.set(req.socket, done);
   });
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
