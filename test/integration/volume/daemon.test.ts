@@ -118,6 +118,30 @@ it('bad input gets a JSON {Err} and the daemon keeps serving', async () => {
   });
 });
 
+it('400 random bodies on every endpoint each get a JSON object reply, and the daemon lives on', async () => {
+  await withVolumed(async (d) => {
+    let seed = 42;
+    const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+    const values = (): unknown => [null, 0, -1, 1.5, true, '', 'v', '..', 'a/b', [], ['x'], {}, { a: 'b' }, 'x'.repeat(300), '\u0000'][rand(15)];
+    const endpoints = ['/Plugin.Activate', '/VolumeDriver.Create', '/VolumeDriver.Remove', '/VolumeDriver.Mount', '/VolumeDriver.Unmount',
+      '/VolumeDriver.Path', '/VolumeDriver.Get', '/VolumeDriver.List', '/VolumeDriver.Capabilities', '/Berth.Release', '/Nope', '/'];
+    for (let i = 0; i < 400; i++) {
+      const kind = rand(4);
+      const body = kind === 0 ? String.fromCharCode(...Array.from({ length: rand(40) }, () => rand(256)))
+        : kind === 1 ? JSON.stringify(values())
+        : JSON.stringify({ Name: values(), ID: values(), Opts: rand(2) ? values() : { [String(values())]: values() }, IDs: values() });
+      const endpoint = endpoints[rand(endpoints.length)];
+      const r = await d.call(endpoint, body);
+      assert.is(r.headers['content-type'], CT, `${endpoint} ${body}`);
+      assert.type(r.body, 'object', `${endpoint} ${body} -> ${r.text}`);
+      assert.ok(r.body !== null && !Array.isArray(r.body), `${endpoint} ${body} -> ${r.text}`);
+      if (r.status !== 200) assert.ok(typeof r.body.Err === 'string' && r.body.Err.length > 0, `${endpoint} ${body} -> ${r.text}`);
+    }
+    assert.is(d.proc.exitCode, null);
+    assert.is((await d.call('/VolumeDriver.Capabilities', {})).status, 200);
+  });
+});
+
 it('the socket is 0600; --group makes it 0660 and group-owned', async () => {
   await withVolumed(async (d) => {
     assert.is(statSync(d.socket).mode & 0o777, 0o600);
