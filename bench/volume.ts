@@ -6,7 +6,7 @@
  * Standalone: `node --import tsx bench/volume.ts`; also part of `make bench`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,9 +22,11 @@ const DOCKER_ROUNDS = Number(process.env.BENCH_VOLUME_DOCKER_ROUNDS ?? 30);
 
 interface Daemon { proc: ChildProcess; socket: string; agent: Agent }
 
-async function startVolumed(socket: string, root: string): Promise<Daemon & { startMs: number }> {
+async function startVolumed(socket: string, root: string, logPath?: string): Promise<Daemon & { startMs: number }> {
   const start = process.hrtime.bigint();
-  const proc = spawn(join(BERTH_BIN, 'berth-volumed'), ['--socket', socket, '--root', root], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const stderr = logPath ? openSync(logPath, 'a') : 'ignore';
+  const proc = spawn(join(BERTH_BIN, 'berth-volumed'), ['--socket', socket, '--root', root], { stdio: ['ignore', 'ignore', stderr] });
+  if (typeof stderr === 'number') closeSync(stderr);
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   for (let i = 0; ; i++) {
     if (proc.exitCode !== null) throw new Error(`berth-volumed exited ${proc.exitCode}`);
@@ -78,9 +80,19 @@ async function measure(d: Daemon): Promise<Record<Op, number[]>> {
 
 const f2 = (ms: number) => `${ms.toFixed(2)} ms`;
 
+/** The daemon's own time for the last SAMPLES requests of each operation, from its request log. */
+function daemonSide(logPath: string): Record<Op, number[]> {
+  const lines = readFileSync(logPath, 'utf8').split('\n').filter((l) => l.includes(' name="bench-'));
+  const out = {} as Record<Op, number[]>;
+  for (const op of OPS) out[op] = lines.filter((l) => l.includes(`/VolumeDriver.${op} `)).slice(-SAMPLES).map((l) => Number(/ (\d+\.\d)ms/.exec(l)?.[1]));
+  return out;
+}
+
 async function socketLatency(dir: string): Promise<string[]> {
-  const d = await startVolumed(join(dir, 'bench.sock'), join(dir, 'root'));
+  const logPath = join(dir, 'volumed.log');
+  const d = await startVolumed(join(dir, 'bench.sock'), join(dir, 'root'), logPath);
   const results = new Map<number, Record<Op, number[]>>();
+  const inDaemon = new Map<number, Record<Op, number[]>>();
   let rss10k = NaN;
   try {
     let present = 0;
@@ -89,6 +101,7 @@ async function socketLatency(dir: string): Promise<string[]> {
       present = n;
       await measure(d); // warm-up at this size (JIT, page cache), not counted
       results.set(n, await measure(d));
+      inDaemon.set(n, daemonSide(logPath));
       if (n === SIZES[SIZES.length - 1]) rss10k = rssKb(d.proc.pid!);
     }
   } finally {
@@ -106,10 +119,15 @@ async function socketLatency(dir: string): Promise<string[]> {
     const [first, last] = [SIZES[0], SIZES[SIZES.length - 1]];
     rows.push([op, ...SIZES.flatMap((n) => [f2(p50(n)), f2(p99(n))]), `${(p50(last) / p50(first)).toFixed(2)}x`, `${(p99(last) / p99(first)).toFixed(2)}x`]);
   }
+  const daemonRows = OPS.map((op) => [op, ...SIZES.flatMap((n) => [f2(percentile(inDaemon.get(n)![op], 50)), f2(percentile(inDaemon.get(n)![op], 99))])]);
   return [
     `#### Latency over the socket (${SAMPLES} samples per operation and size, sequential, keep-alive)`,
     '',
     table(['operation', ...SIZES.flatMap((n) => [`p50 @${n.toLocaleString('en')}`, `p99 @${n.toLocaleString('en')}`]), `p50 ${SIZES[SIZES.length - 1].toLocaleString('en')}/${SIZES[0]}`, `p99 ${SIZES[SIZES.length - 1].toLocaleString('en')}/${SIZES[0]}`], rows),
+    '',
+    'The same requests timed inside the daemon (its request log: body read to reply written), which leaves out the client and the scheduling of two processes:',
+    '',
+    table(['operation', ...SIZES.flatMap((n) => [`p50 @${n.toLocaleString('en')}`, `p99 @${n.toLocaleString('en')}`])], daemonRows),
     '',
     `Daemon RSS with ${SIZES[SIZES.length - 1].toLocaleString('en')} volumes: ${(rss10k / 1024).toFixed(1)} MiB after the runs, ${(rssAfterStart / 1024).toFixed(1)} MiB right after a restart; the restart (loading every volume.json) took ${startMs.toFixed(0)} ms to the first answer. Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (${cpus().length} CPUs).`,
     '',
