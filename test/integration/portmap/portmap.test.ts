@@ -102,6 +102,9 @@ it('portmap ADD refuses a host port mapped by another container (106) and bad po
     assert.is(udp.code, 0, 'same port, other protocol');
     const again = await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), confOf(t, c1, dir, [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]));
     assert.is(again.code, 0, 'the same container may ADD again');
+    const sctp = await runPluginIn(t.host, 'portmap', envOf('ADD', c2, 'c4'), confOf(t, c2, dir, [{ hostPort: 3868, containerPort: 3868, protocol: 'SCTP', hostIP: '2001:db8:ff::1' }]));
+    assert.is(sctp.code, 0, sctp.stdout);
+    assert.match(sh('ip', ['netns', 'exec', t.host, 'nft', 'list', 'map', 'inet', 'berth', 'hostip6']), /2001:db8:ff::1 \. sctp \. 3868 comment "web\/c4\/eth0" : fd00:\d+::3 \. 3868/);
     for (const [m, code, msg] of [
       [{ hostPort: 70000, containerPort: 80 }, 7, /hostPort 70000 is outside 1-65535$/],
       [{ hostPort: 0, containerPort: 80 }, 7, /hostPort 0 is outside 1-65535$/],
