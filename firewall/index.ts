@@ -17,7 +17,7 @@ import type { Attachment } from '../cni/types.js';
 import { openNft, type Nft } from '../kernel/nft.js';
 import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, ownerOf } from './engine.js';
 import { renderSchema, type Feature } from './layout.js';
-import { DEFAULT_STATE_DIR } from './records.js';
+import { DEFAULT_STATE_DIR, stateDirForNetns } from './records.js';
 import { isolationElements, macSpoofElements, masqueradeChains, masqueradeElements, networkTag, renderAddElement, renderTransaction, type Element } from './render.js';
 
 export { DEFAULT_STATE_DIR } from './records.js';
@@ -37,7 +37,12 @@ export interface AttachmentParams extends FirewallOptions {
   network: string;
 }
 
-const refOf = (p: AttachmentParams) => ({ network: p.network, containerId: p.containerId, ifName: p.ifName, stateDir: p.stateDir ?? DEFAULT_STATE_DIR });
+/**
+ * The records' directory: the given one as it is, or the default for this process's netns
+ * (records.ts stateDirForNetns: two sandboxes playing "host" with the default never share records).
+ */
+const dirOf = (p: FirewallOptions) => p.stateDir ?? stateDirForNetns(DEFAULT_STATE_DIR);
+const refOf = (p: AttachmentParams) => ({ network: p.network, containerId: p.containerId, ifName: p.ifName, stateDir: dirOf(p) });
 const nftOf = (p: FirewallOptions) => p.nft ?? openNft();
 
 export interface BridgeFirewallParams extends AttachmentParams {
@@ -154,7 +159,7 @@ export async function removeIsolation(p: FirewallOptions & { network: string; br
  * network's isolation goes too.
  */
 export async function gcFirewall(network: string, valid: readonly Attachment[], opts: FirewallOptions & { features?: readonly Feature[]; bridge?: string } = {}): Promise<void> {
-  await gcNetwork(() => nftOf(opts), { stateDir: opts.stateDir ?? DEFAULT_STATE_DIR, network, valid, features: opts.features ?? ['masq', 'macspoof'] });
+  await gcNetwork(() => nftOf(opts), { stateDir: dirOf(opts), network, valid, features: opts.features ?? ['masq', 'macspoof'] });
   if (valid.length === 0 && opts.bridge) await removeIsolation({ ...opts, network, bridge: opts.bridge });
 }
 

@@ -4,13 +4,32 @@
  * DEL works from these records, never from the container's netns, so it finishes when the netns
  * is gone or empty or the address was removed from the interface.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Feature } from './layout.js';
 import type { Element } from './render.js';
 
 /** The default state directory (a config key `firewallStateDir` / option `stateDir` overrides it). */
 export const DEFAULT_STATE_DIR = '/var/lib/cni/berth-firewall';
+
+/** include/linux/proc_ns.h PROC_NET_INIT_INO: the inode of the initial network namespace. */
+const INIT_NET_INODE = 0xeffffff9;
+
+/**
+ * The default records' directory for the network namespace this process runs in: `dir` itself in
+ * the host's initial namespace, `dir/netns-<inode>` in any other. nftables state belongs to a
+ * namespace, so two namespaces (sandboxes playing "host") using the default never share records,
+ * locks or GC. An explicit firewallDir is used as given.
+ */
+export function stateDirForNetns(dir: string): string {
+  let inode: number;
+  try {
+    inode = statSync('/proc/thread-self/ns/net').ino;
+  } catch {
+    return dir;
+  }
+  return inode === INIT_NET_INODE ? dir : join(dir, `netns-${inode}`);
+}
 
 export interface AttachmentRecord {
   version: 1;

@@ -13,7 +13,7 @@ import { openNft, type NftBackendChoice } from '../kernel/nft.js';
 import { writeSysctl } from '../kernel/sysctl.js';
 import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, type AttachmentRef } from '../firewall/engine.js';
 import { renderSchema } from '../firewall/layout.js';
-import { DEFAULT_STATE_DIR } from '../firewall/records.js';
+import { DEFAULT_STATE_DIR, stateDirForNetns } from '../firewall/records.js';
 import { parsePortMappings, parsePortmapConf, type PortMapping } from './config.js';
 import { conntrackFlushArgs, containerAddrs, hostInterfaceOf, portmapChains, portmapElements } from './plan.js';
 
@@ -26,10 +26,10 @@ interface PortmapData {
 
 const nftChoice = (ctx: PluginContext): NftBackendChoice => (ctx.env.BERTH_NFT === 'program' ? 'program' : 'auto');
 
-/** firewallDir from the config without validating the rest: DEL and GC must work with any config. */
+/** firewallDir from the config (else the default for this netns) without validating the rest: DEL and GC must work with any config. */
 function stateDirOf(ctx: PluginContext): string {
   const dir = ctx.config.firewallDir;
-  return typeof dir === 'string' && dir !== '' ? dir : DEFAULT_STATE_DIR;
+  return typeof dir === 'string' && dir !== '' ? dir : stateDirForNetns(DEFAULT_STATE_DIR);
 }
 
 const refOf = (ctx: PluginContext): AttachmentRef => ({ network: ctx.config.name, containerId: ctx.containerId, ifName: ctx.ifName, stateDir: stateDirOf(ctx) });

@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import { isRoot, run, runPluginIn, sh, withTempDir } from '../../helpers/sandbox';
 import { connect, countElements, peerOf, startServer, withTopology, type Container, type Server, type Topology } from '../../helpers/topology';
@@ -162,6 +163,27 @@ it('portmap through the nft program (BERTH_NFT=program): ADD, CHECK, conflict, D
     assert.is((await runPluginIn(t.host, 'portmap', prog(envOf('DEL', c1, 'c1')), confOf(t, undefined, dir))).code, 0);
     assert.is(countElements(t.host, 'web/'), 0);
   }));
+});
+
+it('portmap with the default firewallDir keeps its records per network namespace', async () => {
+  await withTopology(async (t) => {
+    const c1 = t.addContainer(2);
+    const inode = sh('ip', ['netns', 'exec', t.host, 'stat', '-L', '-c', '%i', '/proc/self/ns/net']).trim();
+    const dir = `/var/lib/cni/berth-firewall/netns-${inode}`;
+    try {
+      const conf = { ...confOf(t, c1, 'unused', [{ hostPort: 8080, containerPort: 80 }]) } as Record<string, unknown>;
+      delete conf.firewallDir;
+      assert.is((await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), conf)).code, 0);
+      assert.ok(existsSync(`${dir}/web/c1@eth0.json`));
+      delete conf.prevResult;
+      assert.is((await runPluginIn(t.host, 'portmap', { ...envOf('DEL', c1, 'c1'), CNI_NETNS: '' }, conf)).code, 0);
+      assert.not.ok(existsSync(`${dir}/web/c1@eth0.json`));
+      assert.is(countElements(t.host, 'web/'), 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true }); // only this test's namespace's directory
+      try { rmdirSync('/var/lib/cni/berth-firewall'); } catch { /* not empty: not ours alone */ }
+    }
+  });
 });
 
 it('portmap GC removes the state of attachments not in cni.dev/valid-attachments; STATUS ok', async () => {
