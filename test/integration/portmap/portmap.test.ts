@@ -186,6 +186,16 @@ it('portmap with the default firewallDir keeps its records per network namespace
   });
 });
 
+it('portmap: parallel ADDs racing for one host port: exactly one wins, the others get 106', async () => {
+  await withTempDir(async (dir) => withTopology(async (t) => {
+    const cs = [2, 3, 4, 5, 6, 7].map((i) => t.addContainer(i));
+    const rs = await Promise.all(cs.map((c, i) => runPluginIn(t.host, 'portmap', envOf('ADD', c, `r${i}`), confOf(t, c, dir, [{ hostPort: 7777, containerPort: 80 }]))));
+    assert.is(rs.filter((r) => r.code === 0).length, 1, rs.map((r) => r.stdout).join(''));
+    assert.equal(rs.filter((r) => r.code !== 0).map((r) => r.json?.code), [106, 106, 106, 106, 106]);
+    assert.is(JSON.parse(sh('ip', ['netns', 'exec', t.host, 'nft', '-j', 'list', 'map', 'inet', 'berth', 'hostport4'])).nftables[1].map.elem.length, 1);
+  }));
+});
+
 it('portmap GC removes the state of attachments not in cni.dev/valid-attachments; STATUS ok', async () => {
   await withTempDir(async (dir) => withTopology(async (t) => {
     const c1 = t.addContainer(2);
