@@ -84,7 +84,7 @@ const f2 = (ms: number) => `${ms.toFixed(2)} ms`;
 function daemonSide(logPath: string): Record<Op, number[]> {
   const lines = readFileSync(logPath, 'utf8').split('\n').filter((l) => l.includes(' name="bench-'));
   const out = {} as Record<Op, number[]>;
-  for (const op of OPS) out[op] = lines.filter((l) => l.includes(`/VolumeDriver.${op} `)).slice(-SAMPLES).map((l) => Number(/ (\d+\.\d)ms/.exec(l)?.[1]));
+  for (const op of OPS) out[op] = lines.filter((l) => l.includes(`/VolumeDriver.${op} `)).slice(-SAMPLES).map((l) => Number(/ (\d+\.\d+)ms/.exec(l)?.[1]));
   return out;
 }
 

@@ -77,7 +77,7 @@ export function createVolumeServer(driver: VolumeDriver, log: Log): Server {
     }
     if (res.destroyed) return;
     send(res, reply);
-    const ms = (Number(process.hrtime.bigint() - start) / 1e6).toFixed(1);
+    const ms = (Number(process.hrtime.bigint() - start) / 1e6).toFixed(2);
     const what = describeRequest(body);
     const err = typeof reply.body.Err === 'string' && reply.body.Err !== '' ? ` err=${JSON.stringify(reply.body.Err)}` : '';
     const line = `${req.method} ${endpoint}${what ? ` ${what}` : ''} ${reply.status} ${ms}ms${err}`;

@@ -191,9 +191,9 @@ it('SIGTERM finishes, removes the socket and exits 0; one log line per request',
     assert.not.ok(existsSync(d.socket));
     const lines = d.stderr().trim().split('\n').map((l) => l.replace(/^\S+ /, ''));
     assert.match(lines[0], /^info serving 0 volumes from ".*root" on .*v\.sock \(mode 0600\)$/);
-    assert.match(lines[1], /^info POST \/Plugin\.Activate 200 \d+\.\dms$/);
-    assert.match(lines[2], /^info POST \/VolumeDriver\.Create name="v" 200 \d+\.\dms$/);
-    assert.match(lines[3], /^warn POST \/VolumeDriver\.Get name="nope" 500 \d+\.\dms err="cannot get volume \\"nope\\": no such volume"$/);
+    assert.match(lines[1], /^info POST \/Plugin\.Activate 200 \d+\.\d\dms$/);
+    assert.match(lines[2], /^info POST \/VolumeDriver\.Create name="v" 200 \d+\.\d\dms$/);
+    assert.match(lines[3], /^warn POST \/VolumeDriver\.Get name="nope" 500 \d+\.\d\dms err="cannot get volume \\"nope\\": no such volume"$/);
     assert.equal(lines.slice(4), ['info SIGTERM: shutting down', 'info stopped']);
   });
 });
