@@ -152,6 +152,22 @@ it('after kill -9 of dockerd the lost mount ID blocks rm until berth volume rele
   assert.not.ok(existsSync(join(root(), 'crash')));
 });
 
+it('an anonymous volume of docker run --rm is created through the plugin and removed at exit', async () => {
+  const before = (await plugin!.call('/VolumeDriver.List', {})).body.Volumes.length;
+  const r = await run(['--volume-driver', PLUGIN, '-v', '/anon', IMAGE, 'sh', '-c', 'echo x > /anon/f && ls /anon']);
+  assert.equal([r.code, r.stdout], [0, 'f\n'], r.stderr);
+  assert.match(plugin!.stderr(), /POST \/VolumeDriver\.Create name="[0-9a-f]{64}" 200/);
+  assert.match(plugin!.stderr(), /POST \/VolumeDriver\.Remove name="[0-9a-f]{64}" 200/);
+  assert.is((await plugin!.call('/VolumeDriver.List', {})).body.Volumes.length, before);
+});
+
+it('docker volume prune leaves plugin volumes alone', async () => {
+  await dk!.dockerOk(['volume', 'create', '-d', PLUGIN, 'keepme']);
+  await dk!.dockerOk(['volume', 'prune', '-f']);
+  assert.ok((await dk!.dockerOk(['volume', 'ls', '-q'])).split('\n').includes('keepme'));
+  assert.ok(existsSync(join(root(), 'keepme', '_data')));
+});
+
 it('an unknown option is refused with the plugin message', async () => {
   const r = await dk!.docker(['volume', 'create', '-d', PLUGIN, '-o', 'foo=bar', 'opt']);
   assert.is(r.code, 1);
