@@ -3,7 +3,6 @@
  * with the CNI_* variables and the config on stdin, and read its result or error object.
  * Used by the conflist runner and by plugins that delegate (bridge -> IPAM).
  */
-import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrCode } from './errors.js';
@@ -108,6 +107,8 @@ interface Exited {
 
 function spawnPlugin(path: string, env: Record<string, string>, input: string, timeoutMs?: number): Promise<Exited> {
   return new Promise((resolve, reject) => {
+    // node:child_process is loaded on the first exec only: ~5 ms a plugin that never execs does not pay.
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn(path, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';

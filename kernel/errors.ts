@@ -1,12 +1,13 @@
 /** Errors of kernel calls: what was attempted, on what, and the errno name. */
 import { ErrCode } from '../cni/errors.js';
-import { constants } from 'node:os';
 
-const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+let errnoNames: Map<number, string> | undefined;
 
 /** Turns a positive errno number into its name ("EEXIST"); unknown numbers stay numeric. */
 export function errnoName(errno: number): string {
-  return ERRNO_NAMES.get(Math.abs(errno)) ?? `errno ${Math.abs(errno)}`;
+  // node:os is loaded on the first error only: a plugin that succeeds never pays for it.
+  errnoNames ??= new Map(Object.entries((require('node:os') as typeof import('node:os')).constants.errno).map(([name, n]) => [n, name]));
+  return errnoNames.get(Math.abs(errno)) ?? `errno ${Math.abs(errno)}`;
 }
 
 export class KernelError extends Error {

