@@ -51,6 +51,17 @@ function portmapConf(impl: Impl, dir: string, hostPort: number, prevResult?: unk
 
 interface Sample { add: number; del: number }
 
+/**
+ * user+sys CPU ms of one plugin process and every process it waited for, from bash's `times`
+ * (children line, millisecond precision; GNU time rounds to 10 ms), and its result.
+ */
+function cpuExec(cmd: string, env: Record<string, string>, input: string): { cpu: number; stdout: string; code: number } {
+  const r = spawnSync('bash', ['-c', '"$0"; rc=$?; times >&2; exit $rc', cmd], { env, input, encoding: 'utf8' });
+  const lines = r.stderr.trim().split('\n');
+  const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(lines[lines.length - 1] ?? '');
+  return { cpu: m ? (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000 : NaN, stdout: r.stdout, code: r.status ?? -1 };
+}
+
 /** Runs inside the throwaway host namespace; prints JSON results on stdout. */
 async function worker(): Promise<void> {
   const prefix = `bcw${process.pid}`;
@@ -148,7 +159,25 @@ async function worker(): Promise<void> {
       }
       process.stderr.write(`level ${level} done\n`);
     }
-    process.stdout.write(JSON.stringify({ levels, parallel, rss, procs }));
+
+    // CPU time (user+sys of every process a chain operation starts): what the machine pays,
+    // insensitive to other load on it. At the last level, 5 chain ADD+DEL per implementation.
+    const cpu: Record<string, { add: number[]; del: number[] }> = { berth: { add: [], del: [] }, reference: { add: [], del: [] } };
+    for (let i = 0; i < 5; i++) {
+      const ns = newNs(`${prefix}-cpu${i}`);
+      for (const impl of IMPLS) {
+        const id = `cpu${i}`, port = portOf(impl, 'sample', 100 + i);
+        const b = cpuExec(join(impl.bin, 'bridge'), env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir)));
+        const prev = JSON.parse(b.stdout);
+        const p = cpuExec(join(impl.bin, 'portmap'), env(impl, 'ADD', id, ns), JSON.stringify(portmapConf(impl, dir, port, prev)));
+        const pd = cpuExec(join(impl.bin, 'portmap'), env(impl, 'DEL', id, ns), JSON.stringify(portmapConf(impl, dir, port, prev)));
+        const bd = cpuExec(join(impl.bin, 'bridge'), env(impl, 'DEL', id, ns), JSON.stringify({ ...bridgeConf(impl, dir), prevResult: prev }));
+        if ([b, p, pd, bd].some((r) => r.code !== 0)) throw new Error(`${impl.name} CPU probe failed`);
+        cpu[impl.name].add.push(b.cpu + p.cpu);
+        cpu[impl.name].del.push(pd.cpu + bd.cpu);
+      }
+    }
+    process.stdout.write(JSON.stringify({ levels, parallel, rss, procs, cpu }));
   } finally {
     for (const ns of made) spawnSync('ip', ['netns', 'del', ns]);
     rmSync(dir, { recursive: true, force: true });
@@ -160,6 +189,7 @@ interface Output {
   parallel: Record<string, number>;
   rss: Record<string, Record<string, number>>;
   procs: Record<string, number>;
+  cpu: Record<string, { add: number[]; del: number[] }>;
 }
 
 function report(o: Output, seconds: number): string {
@@ -173,6 +203,8 @@ function report(o: Output, seconds: number): string {
   rows.push([`parallel ADD throughput (${PARALLEL.containers} containers, ${PARALLEL.concurrency} at a time)`, `${o.parallel.berth.toFixed(1)} /s`, `${o.parallel.reference.toFixed(1)} /s`, ratio(o.parallel.berth, o.parallel.reference)]);
   rows.push(['peak RSS, one portmap ADD process', `${(o.rss.berth.portmap / 1024).toFixed(1)} MiB`, `${(o.rss.reference.portmap / 1024).toFixed(1)} MiB`, ratio(o.rss.berth.portmap, o.rss.reference.portmap)]);
   rows.push(['peak RSS, one bridge ADD process', `${(o.rss.berth.bridge / 1024).toFixed(1)} MiB`, `${(o.rss.reference.bridge / 1024).toFixed(1)} MiB`, ratio(o.rss.berth.bridge, o.rss.reference.bridge)]);
+  for (const op of ['add', 'del'] as const)
+    rows.push([`CPU (user+sys, all processes) per chain ${op.toUpperCase()} at ${LEVELS[LEVELS.length - 1]}`, fmt(median(o.cpu.berth[op])), fmt(median(o.cpu.reference[op])), ratio(median(o.cpu.berth[op]), median(o.cpu.reference[op]))]);
   rows.push(['processes started by one chain ADD', String(o.procs.berth), String(o.procs.reference), ratio(o.procs.berth, o.procs.reference)]);
   const addAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.add));
   const delAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.del));
