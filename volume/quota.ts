@@ -29,10 +29,19 @@ function runTool(cmd: string, args: string[]): Promise<void> {
   });
 }
 
+/** How quotas reach the system; tests pass a recording fake. */
+export interface QuotaSystem {
+  run(cmd: string, args: string[]): Promise<void>;
+  readMountinfo(): Promise<string>;
+}
+
+const REAL_SYSTEM: QuotaSystem = { run: runTool, readMountinfo: () => readFile('/proc/self/mountinfo', 'utf8') };
+
 /** Project quotas on the file system holding `root` (a resolved path). Support is checked at each use: mounts change. */
-export function openQuotas(root: string): Quotas {
+export function openQuotas(root: string, system: QuotaSystem = REAL_SYSTEM): Quotas {
+  const runTool = system.run;
   const support = async () => {
-    const s = describeQuotaSupport(parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8')), root);
+    const s = describeQuotaSupport(parseMountinfo(await system.readMountinfo()), root);
     if (!s.ok) throw new VolumeError(`option "size" needs project quotas: ${s.reason}`);
     return s;
   };
