@@ -49,7 +49,8 @@ export interface DriverOptions {
   root: string;
   /** Directories bind volumes may point into (each resolved with realpath at open); empty: anywhere. */
   allowBind?: readonly string[];
-  quotas?: Quotas;
+  /** Project quotas for `size`, or a factory given the resolved root. */
+  quotas?: Quotas | ((resolvedRoot: string) => Quotas);
   /** Warnings about the store (skipped entries, failed clean-ups). */
   warn?: (message: string) => void;
   /** Clock, for tests. */
@@ -110,7 +111,8 @@ export async function openDriver(options: DriverOptions): Promise<LocalDriver> {
   };
   // Loaded 64 at a time: start-up with 10,000 volumes is bound by file reads, not by one at a time.
   for (let i = 0; i < names.length; i += 64) await Promise.all(names.slice(i, i + 64).map(load));
-  const driver = new LocalDriver(root, allowBind, index, options.quotas, warn, options.now ?? (() => new Date()));
+  const quotas = typeof options.quotas === 'function' ? options.quotas(root) : options.quotas;
+  const driver = new LocalDriver(root, allowBind, index, quotas, warn, options.now ?? (() => new Date()));
   driver.adoptLogState(logLines, needsCompaction);
   return driver;
 }

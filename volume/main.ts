@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     import('./driver.js'), import('./quota.js'), import('./server.js'), import('./listen.js'),
   ]);
   const root = args.root;
-  const driver = await openDriver({ root, allowBind: args['allow-bind'], quotas: openQuotas(root), warn: log.warn });
+  const driver = await openDriver({ root, allowBind: args['allow-bind'], quotas: (resolved) => openQuotas(resolved), warn: log.warn });
   const server = createVolumeServer(driver, log);
   const listening = await listen(server, args.socket, args.group, process.env);
   delete process.env.LISTEN_FDS;
