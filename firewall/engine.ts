@@ -9,8 +9,8 @@ import { CniError, ErrCode } from '../cni/errors.js';
 import type { Attachment } from '../cni/types.js';
 import { lockFile } from '../kernel/flock.js';
 import { NftError, type Nft } from '../kernel/nft.js';
-import { FEATURE_SETS, familyOfSet, LAYOUT_GUARD, MAPS, TABLE, type Feature } from './layout.js';
-import { attachmentTag, elementQuery, parseTag, renderTransaction, sameElement, type Element } from './render.js';
+import { FEATURE_SETS, familyOfSet, LAYOUT_GUARD, LAYOUT_SET, MAPS, TABLE, type Feature } from './layout.js';
+import { attachmentTag, elementQuery, elementWrite, parseTag, renderAddElement, renderTransaction, sameElement, type Element } from './render.js';
 import { deleteRecord, listRecords, readRecord, writeRecord, type AttachmentRecord } from './records.js';
 
 export interface AttachmentRef {
@@ -49,9 +49,12 @@ export interface AddRequest {
   data?: Partial<Record<Feature, unknown>>;
   /** The schema to ensure in the same transaction (layout.ts renderSchema). */
   schema: string;
-  /** Extra nft commands for the same transaction (network-owned elements such as isolation). */
-  extra?: string;
+  /** Network-owned elements (isolation) to add in the same transaction, with their own tag; `add` leaves existing ones as they are. */
+  shared?: ReadonlyArray<{ el: Element; tag: string }>;
 }
+
+/** The layout guard as the netlink writer takes it (see layout.ts LAYOUT_SET). */
+const GUARD = { family: 'inet' as const, table: TABLE, set: LAYOUT_SET };
 
 /**
  * Sets an attachment's elements of `req.features` to exactly `req.elements`, in one transaction.
@@ -90,13 +93,16 @@ export async function addAttachment(nft: Nft, ref: AttachmentRef, req: AddReques
     // DEL handles (it deletes only elements it finds with this tag); never elements without a record.
     writeRecord(ref.stateDir, rec);
     const action = `apply the firewall of container ${JSON.stringify(ref.containerId)}`;
+    const shared = (req.shared ?? []).map(({ el, tag: t }) => renderAddElement(el, t) + '\n').join('');
     try {
       try {
-        await nft.apply(renderTransaction({ deletes, adds: req.elements, tag }) + (req.extra ?? '') + LAYOUT_GUARD, action);
+        if (nft.applyElements)
+          await nft.applyElements({ guard: GUARD, del: deletes.map((e) => elementWrite(e)), add: [...req.elements.map((e) => elementWrite(e, tag)), ...(req.shared ?? []).map(({ el, tag: t }) => elementWrite(el, t))] }, action);
+        else await nft.apply(renderTransaction({ deletes, adds: req.elements, tag }) + shared + LAYOUT_GUARD, action);
       } catch (err) {
         if (!(err instanceof NftError && err.isNotFound)) throw err;
         // no table yet, a subnet chain missing, or another layout version: the same with the schema
-        await nft.apply(renderTransaction({ schema: req.schema, deletes, adds: req.elements, tag }) + (req.extra ?? ''), action);
+        await nft.apply(renderTransaction({ schema: req.schema, deletes, adds: req.elements, tag }) + shared, action);
       }
     } catch (err) {
       if (old) writeRecord(ref.stateDir, old);
@@ -124,7 +130,9 @@ export async function deleteAttachment(nft: () => Nft, ref: AttachmentRef, featu
     const handle = nft();
     const deletes: Element[] = [];
     for (const el of rec.elements.filter(touched)) if ((await ownerOf(handle, el)) === rec.tag) deletes.push(el);
-    if (deletes.length > 0) await handle.apply(renderTransaction({ deletes, tag: rec.tag }), `delete the firewall of container ${JSON.stringify(ref.containerId)}`);
+    const action = `delete the firewall of container ${JSON.stringify(ref.containerId)}`;
+    if (deletes.length > 0 && handle.applyElements) await handle.applyElements({ del: deletes.map((e) => elementWrite(e)), add: [] }, action);
+    else if (deletes.length > 0) await handle.apply(renderTransaction({ deletes, tag: rec.tag }), action);
     const remaining = rec.elements.filter((e) => !touched(e));
     if (remaining.length === 0) deleteRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
     else {

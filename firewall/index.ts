@@ -76,8 +76,8 @@ function bridgeElements(p: BridgeFirewallParams): { features: Feature[]; element
 export async function addBridgeFirewall(p: BridgeFirewallParams): Promise<void> {
   const { features, elements } = bridgeElements(p);
   const chains = p.ipMasq ? masqueradeChains(p.ipMasq.addresses) : '';
-  const extra = p.isolation ? isolationElements(p.isolation.bridge).map((e) => renderAddElement(e, networkTag(p.network))).join('\n') + '\n' : '';
-  await addAttachment(nftOf(p), refOf(p), { features, elements, schema: renderSchema({ bridge: !!p.macSpoofCheck }) + chains, extra });
+  const shared = p.isolation ? isolationElements(p.isolation.bridge).map((el) => ({ el, tag: networkTag(p.network) })) : [];
+  await addAttachment(nftOf(p), refOf(p), { features, elements, schema: renderSchema({ bridge: !!p.macSpoofCheck }) + chains, shared });
 }
 
 /**

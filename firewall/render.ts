@@ -11,6 +11,9 @@ import { familyOfSet, SETS, TABLE, type Feature } from './layout.js';
 /** One field of an element key; a key is one or more fields (a concatenation). */
 export type KeyPart = { ip: string } | { proto: 'tcp' | 'udp' | 'sctp' } | { port: number } | { ifname: string } | { mac: string };
 
+/** A map element's value: fields (a concatenation) or a jump to a chain. */
+export type ElementData = { parts: KeyPart[] } | { jump: string };
+
 /** One element of one of Berth's sets or maps. */
 export interface Element {
   feature: Feature;
@@ -20,8 +23,10 @@ export interface Element {
   parts: KeyPart[];
   /** The key as nft text, e.g. "10.88.0.5" or "tcp . 8080". */
   key: string;
-  /** The mapped value for maps, e.g. "10.88.0.5 . 80" or "jump mq4_0a580000_24". */
+  /** The mapped value for maps, e.g. "10.88.0.5 . 80" or "jump mq4_0a580000_24" (text of `data`). */
   value?: string;
+  /** The mapped value's fields (DNAT maps) or the chain a verdict map jumps to. */
+  data?: ElementData;
   /** True when another owner's element with this key is a conflict (host ports); else it is taken over. */
   exclusive?: boolean;
   /** What the element means, for error messages ("host port 8080/tcp"). */
@@ -71,9 +76,16 @@ export function encodeKey(parts: readonly KeyPart[]): Buffer {
   }));
 }
 
-/** An element from its fields (the nft text of the key derived from them). */
-export function element(feature: Feature, set: string, parts: KeyPart[], extra: Pick<Element, 'value' | 'exclusive' | 'what'> = {}): Element {
-  return { feature, set, parts, key: parts.map(partText).join(' . '), ...extra };
+/** An element from its fields (the nft text of key and value derived from them). */
+export function element(feature: Feature, set: string, parts: KeyPart[], extra: Pick<Element, 'data' | 'exclusive' | 'what'> = {}): Element {
+  const value = extra.data === undefined ? undefined : 'jump' in extra.data ? `jump ${extra.data.jump}` : extra.data.parts.map(partText).join(' . ');
+  return { feature, set, parts, key: parts.map(partText).join(' . '), ...(value !== undefined && { value }), ...extra };
+}
+
+/** The element as the netlink writer takes it (key and value bytes, comment). */
+export function elementWrite(el: Element, tag?: string): ElementQuery & { data?: Buffer | { jump: string }; comment?: string } {
+  const data = el.data === undefined ? undefined : 'jump' in el.data ? { jump: el.data.jump } : encodeKey(el.data.parts);
+  return { ...elementQuery(el), ...(data !== undefined && { data }), ...(tag !== undefined && { comment: tag }) };
 }
 
 /** nft limits an element comment to 128 bytes. */
@@ -164,7 +176,7 @@ export function subnetChain(prefix: 'mq' | 'pm', subnet: Prefix): string {
 export function masqueradeElements(addresses: readonly string[]): Element[] {
   return addresses.map((cidr) => {
     const p = parsePrefix(cidr);
-    return element('masq', p.ip.family === 4 ? SETS.masq4 : SETS.masq6, [{ ip: formatIP(p.ip) }], { value: `jump ${subnetChain('mq', p)}` });
+    return element('masq', p.ip.family === 4 ? SETS.masq4 : SETS.masq6, [{ ip: formatIP(p.ip) }], { data: { jump: subnetChain('mq', p) } });
   });
 }
 

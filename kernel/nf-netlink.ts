@@ -13,8 +13,21 @@ const SOCK_RAW = 3;
 const SOCK_CLOEXEC = 0x80000;
 const NETLINK_NETFILTER = 12;
 const NFNL_SUBSYS_NFTABLES = 10;
+const NFT_MSG_NEWSETELEM = 12;
 const NFT_MSG_GETSETELEM = 13;
+const NFT_MSG_DELSETELEM = 14;
+const NFNL_MSG_BATCH_BEGIN = 0x10;
+const NFNL_MSG_BATCH_END = 0x11;
 const NLM_F_REQUEST = 1;
+const NLM_F_ACK = 4;
+const NLM_F_CREATE = 0x400;
+const NFTA_SET_ELEM_DATA = 2;
+const NFTA_DATA_VERDICT = 2;
+const NFTA_VERDICT_CODE = 1;
+const NFTA_VERDICT_CHAIN = 2;
+const NFT_JUMP = -3;
+const SOL_SOCKET = 1;
+const SO_RCVTIMEO = 20;
 const NLMSG_ERROR = 2;
 const NLA_F_NESTED = 0x8000;
 const NLA_TYPE_MASK = 0x3fff;
@@ -32,6 +45,7 @@ const NFTNL_UDATA_SET_ELEM_COMMENT = 0;
 export const NFPROTO = { inet: 1, bridge: 7 } as const;
 
 interface Libc {
+  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   socket(domain: number, type: number, protocol: number): number;
   send(fd: number, buf: Buffer, len: number, flags: number): number;
   recv(fd: number, buf: Buffer, len: number, flags: number): number;
@@ -65,6 +79,61 @@ export function encodeGetSetElem(family: number, table: string, set: string, key
   return Buffer.concat([hdr, payload]);
 }
 
+/** One element to add or delete: key bytes, and for maps the value bytes or a jump to a chain. */
+export interface SetElemOp {
+  family: number;
+  table: string;
+  set: string;
+  key: Buffer;
+  data?: Buffer | { jump: string };
+  comment?: string;
+}
+
+function nlmsg(type: number, flags: number, seq: number, family: number, attrsBuf: Buffer, resId = 0): Buffer {
+  const payload = Buffer.concat([Buffer.from([family, 0, resId >> 8, resId & 0xff]), attrsBuf]);
+  const hdr = Buffer.alloc(16);
+  hdr.writeUInt32LE(16 + payload.length, 0);
+  hdr.writeUInt16LE(type, 4);
+  hdr.writeUInt16LE(flags, 6);
+  hdr.writeUInt32LE(seq, 8);
+  return Buffer.concat([hdr, payload]);
+}
+
+function elemAttrs(op: SetElemOp, withData: boolean): Buffer {
+  const parts = [nest(NFTA_SET_ELEM_KEY, attr(NFTA_DATA_VALUE, op.key))];
+  if (withData && op.data !== undefined) {
+    if (Buffer.isBuffer(op.data)) parts.push(nest(NFTA_SET_ELEM_DATA, attr(NFTA_DATA_VALUE, op.data)));
+    else {
+      const code = Buffer.alloc(4);
+      code.writeInt32BE(NFT_JUMP);
+      parts.push(nest(NFTA_SET_ELEM_DATA, nest(NFTA_DATA_VERDICT, attr(NFTA_VERDICT_CODE, code), attr(NFTA_VERDICT_CHAIN, cstr(op.data.jump)))));
+    }
+  }
+  if (withData && op.comment !== undefined) {
+    const text = cstr(op.comment);
+    parts.push(attr(NFTA_SET_ELEM_USERDATA, Buffer.concat([Buffer.from([NFTNL_UDATA_SET_ELEM_COMMENT, text.length]), text])));
+  }
+  return nest(NFTA_LIST_ELEM, ...parts);
+}
+
+/**
+ * One nftables transaction (a netlink batch) that deletes, then adds, set elements, and flushes
+ * the `guard` set first when given (it fails with ENOENT when that set does not exist). Every
+ * message asks for an ack, so the reply holds one ack or error per message. Pure; exported for tests.
+ */
+export function encodeElementBatch(ops: { guard?: { family: number; table: string; set: string }; del: readonly SetElemOp[]; add: readonly SetElemOp[] }, firstSeq: number): { msg: Buffer; acks: number } {
+  const msgs: Buffer[] = [nlmsg(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, firstSeq, 0, Buffer.alloc(0), NFNL_SUBSYS_NFTABLES)];
+  let seq = firstSeq;
+  const header = (o: { table: string; set: string }) => Buffer.concat([attr(NFTA_SET_ELEM_LIST_TABLE, cstr(o.table)), attr(NFTA_SET_ELEM_LIST_SET, cstr(o.set))]);
+  if (ops.guard) msgs.push(nlmsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM, NLM_F_REQUEST | NLM_F_ACK, ++seq, ops.guard.family, header(ops.guard)));
+  for (const op of ops.del)
+    msgs.push(nlmsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM, NLM_F_REQUEST | NLM_F_ACK, ++seq, op.family, Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, elemAttrs(op, false))])));
+  for (const op of ops.add)
+    msgs.push(nlmsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE, ++seq, op.family, Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, elemAttrs(op, true))])));
+  msgs.push(nlmsg(NFNL_MSG_BATCH_END, NLM_F_REQUEST, ++seq, 0, Buffer.alloc(0), NFNL_SUBSYS_NFTABLES));
+  return { msg: Buffer.concat(msgs), acks: msgs.length - 2 };
+}
+
 /** Attributes of a netlink attribute stream: [type, value] pairs. */
 function* attrs(buf: Buffer): Generator<[number, Buffer]> {
   for (let at = 0; at + 4 <= buf.length;) {
@@ -96,6 +165,11 @@ export function commentOfReply(msg: Buffer): string {
 export interface NfNetlink {
   /** The element's comment ('' without one), or undefined when the table, set or element does not exist. */
   elementComment(family: number, table: string, set: string, key: Buffer): string | undefined;
+  /**
+   * Deletes then adds elements in one transaction (all or nothing).
+   * @throws {KernelError} with the errno name of the first failure (ENOENT: a table, set, chain or element is missing; EEXIST: a map key holds another value)
+   */
+  elementBatch(ops: { guard?: { family: number; table: string; set: string }; del: readonly SetElemOp[]; add: readonly SetElemOp[] }): void;
   close(): void;
 }
 
@@ -103,6 +177,7 @@ export interface NfNetlink {
 export function openNfNetlink(load: (lib: string) => { func(signature: string): (...args: any[]) => any }): NfNetlink {
   const lib = load('libc.so.6');
   const c: Libc = {
+    setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
     socket: lib.func('int socket(int domain, int type, int protocol)'),
     send: lib.func('long send(int fd, const void *buf, size_t len, int flags)'),
     recv: lib.func('long recv(int fd, void *buf, size_t len, int flags)'),
@@ -110,6 +185,10 @@ export function openNfNetlink(load: (lib: string) => { func(signature: string): 
   };
   const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
   if (fd < 0) throw new KernelError('open', 'netfilter netlink socket', 'EPERM');
+  // Never wait forever for a reply (struct timeval { 2 s, 0 }).
+  const timeout = Buffer.alloc(16);
+  timeout.writeBigInt64LE(2n, 0);
+  c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, timeout.length);
   let seq = 1;
   const buf = Buffer.alloc(1 << 16);
   return {
@@ -126,6 +205,34 @@ export function openNfNetlink(load: (lib: string) => { func(signature: string): 
         throw new KernelError('get element of set', `${table} ${set}`, errnoName(errno));
       }
       return commentOfReply(reply);
+    },
+    elementBatch(ops) {
+      const first = seq;
+      const { msg, acks } = encodeElementBatch(ops, first);
+      seq += acks + 2;
+      if (c.send(fd, msg, msg.length, 0) !== msg.length) throw new KernelError('send to', 'netfilter netlink socket', 'EIO');
+      let pending = acks;
+      let failure = 0;
+      while (pending > 0) {
+        const n = c.recv(fd, buf, buf.length, 0);
+        if (n <= 0) throw new KernelError('receive from', 'netfilter netlink socket', n === 0 ? 'EIO' : 'ETIMEDOUT');
+        for (let at = 0; at + 16 <= n;) {
+          const len = buf.readUInt32LE(at);
+          if (len < 16) break;
+          const type = buf.readUInt16LE(at + 4);
+          const mseq = buf.readUInt32LE(at + 8);
+          if (type === NLMSG_ERROR && mseq > first && mseq <= first + acks) {
+            pending -= 1;
+            const errno = -buf.readInt32LE(at + 16);
+            if (errno !== 0 && failure === 0) failure = errno;
+          } else if (type === NLMSG_ERROR && mseq === first) {
+            const errno = -buf.readInt32LE(at + 16);
+            throw new KernelError('apply a batch on', 'netfilter netlink socket', errnoName(errno));
+          }
+          at += (len + 3) & ~3;
+        }
+      }
+      if (failure !== 0) throw new KernelError('change set elements in table', ops.add[0]?.table ?? ops.del[0]?.table ?? 'berth', errnoName(failure));
     },
     close() {
       c.close(fd);

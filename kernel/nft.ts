@@ -54,6 +54,19 @@ export interface Nft {
    * exist. O(1): a single netlink lookup with libnftables' backend; `nft get element` otherwise.
    */
   elementComment(q: ElementQuery): Promise<string | undefined>;
+  /**
+   * Deletes, then adds, elements in one transaction straight over netlink (libnftables' backend
+   * only): no libnftables parse and no cache of the whole ruleset, whose size (other tables, e.g.
+   * iptables-nft's) would otherwise be paid by every call. `guard` is a set that must exist.
+   * @throws {NftError} (isNotFound, isExists as for scripts)
+   */
+  applyElements?(ops: { guard?: { family: 'inet' | 'bridge'; table: string; set: string }; del: readonly ElementWrite[]; add: readonly ElementWrite[] }, action?: string): Promise<void>;
+}
+
+/** An element to write: its query, and for additions its map value and comment. */
+export interface ElementWrite extends ElementQuery {
+  data?: Buffer | { jump: string };
+  comment?: string;
 }
 
 /** One element by key, as text (for `nft get element`) and as the kernel's key bytes. */
@@ -145,6 +158,17 @@ function openLibnftables(): Nft {
     },
     async elementComment(q) {
       return nf.elementComment(NFPROTO[q.family], q.table, q.set, q.keyBytes);
+    },
+    async applyElements(ops, action = 'apply the nftables transaction') {
+      const op = (w: ElementWrite) => ({ family: NFPROTO[w.family], table: w.table, set: w.set, key: w.keyBytes, data: w.data, comment: w.comment });
+      try {
+        nf.elementBatch({ guard: ops.guard && { ...ops.guard, family: NFPROTO[ops.guard.family] }, del: ops.del.map(op), add: ops.add.map(op) });
+      } catch (err) {
+        // The same reasons nft prints, so callers test isNotFound / isExists either way.
+        const errno = (err as { errno?: string }).errno;
+        const reason = errno === 'ENOENT' ? 'No such file or directory' : errno === 'EEXIST' ? 'File exists' : (err as Error).message;
+        throw new NftError(action, reason);
+      }
     },
     async readJson(command) {
       const r = exec(command, true);

@@ -54,7 +54,7 @@ export function portmapElements(mappings: readonly PortMapping[], addrs: Contain
     for (const family of [4, 6] as const) {
       const addr = family === 4 ? addrs.v4 : addrs.v6;
       if (!addr || (hostFamily !== undefined && hostFamily !== family)) continue;
-      const extra = { value: `${formatIP(addr.ip)} . ${m.containerPort}`, exclusive: true, what: describeHostPort(m, family) };
+      const extra = { data: { parts: [{ ip: formatIP(addr.ip) }, { port: m.containerPort }] }, exclusive: true, what: describeHostPort(m, family) };
       if (m.hostIP && !anyAddress)
         out.push(element('portmap', family === 4 ? SETS.hostip4 : SETS.hostip6, [{ ip: m.hostIP }, { proto: m.protocol }, { port: m.hostPort }], extra));
       else
@@ -64,7 +64,7 @@ export function portmapElements(mappings: readonly PortMapping[], addrs: Contain
   if (opts.snat)
     for (const [addr, dnat, snat] of [[addrs.v4, [SETS.hostip4, SETS.hostport4], SETS.pmsnat4], [addrs.v6, [SETS.hostip6, SETS.hostport6], SETS.pmsnat6]] as const)
       if (addr && out.some((e) => (dnat as readonly string[]).includes(e.set)))
-        out.push(element('portmap', snat, [{ ip: formatIP(addr.ip) }], { value: `jump ${subnetChain('pm', addr)}` }));
+        out.push(element('portmap', snat, [{ ip: formatIP(addr.ip) }], { data: { jump: subnetChain('pm', addr) } }));
   return out;
 }
 

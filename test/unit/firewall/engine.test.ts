@@ -13,7 +13,7 @@ test.before.each(() => { dir = mkdtempSync(join(tmpdir(), 'berth-engine-')); });
 test.after.each(() => rmSync(dir, { recursive: true, force: true }));
 
 const ref = (containerId: string, ifName = 'eth0', network = 'web') => ({ network, containerId, ifName, stateDir: dir });
-const port = (p: number, to: string) => element('portmap', 'hostport4', [{ proto: 'tcp' }, { port: p }], { value: `${to} . 80`, exclusive: true, what: `host port ${p}/tcp` });
+const port = (p: number, to: string) => element('portmap', 'hostport4', [{ proto: 'tcp' }, { port: p }], { data: { parts: [{ ip: to }, { port: 80 }] }, exclusive: true, what: `host port ${p}/tcp` });
 const masq = (cidr: string) => ({ features: ['masq' as const], elements: masqueradeElements([cidr]), schema: '' });
 
 test('addAttachment() adds tagged elements and records them', async () => {

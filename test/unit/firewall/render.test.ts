@@ -7,7 +7,7 @@ import {
   attachmentTag, elementQuery, encodeKey, isolationElements, macSpoofElements, masqueradeChains, masqueradeElements, parseTag, quoteIfname, renderTransaction, subnetChain,
 } from '../../../firewall/render';
 import { parseElementComment } from '../../../kernel/nft';
-import { commentOfReply, encodeGetSetElem } from '../../../kernel/nf-netlink';
+import { commentOfReply, encodeElementBatch, encodeGetSetElem } from '../../../kernel/nf-netlink';
 import { parsePrefix } from '../../../cni/ip';
 import { elementsOfListing } from '../../../firewall/engine';
 
@@ -112,6 +112,20 @@ add element bridge berth spoofok { "veth0123456789" . 02:42:c0:00:02:05 comment 
 add element inet berth isolated { "cni0" comment "web/c1/eth0" }
 add element inet berth isolated_self { "cni0" . "cni0" comment "web/c1/eth0" }
 `);
+});
+
+test('encodeElementBatch() frames deletes and adds between BATCH_BEGIN and BATCH_END, one ack each', () => {
+  const { msg, acks } = encodeElementBatch({
+    guard: { family: 1, table: 'berth', set: 'layout_v3' },
+    del: [{ family: 1, table: 'berth', set: 'masq4', key: Buffer.from([192, 0, 2, 5]) }],
+    add: [{ family: 1, table: 'berth', set: 'masq4', key: Buffer.from([192, 0, 2, 5]), data: { jump: 'mq4_c0000200_24' }, comment: 'web/c1/eth0' }],
+  }, 100);
+  assert.is(acks, 3);
+  const types: string[] = [];
+  for (let at = 0; at < msg.length; at += msg.readUInt32LE(at)) types.push(`${msg.readUInt16LE(at + 4).toString(16)}/${msg.readUInt16LE(at + 6).toString(16)}/${msg.readUInt32LE(at + 8)}`);
+  assert.equal(types, ['10/1/100', 'a0e/5/101', 'a0e/5/102', 'a0c/405/103', '11/1/104']);
+  assert.ok(msg.includes(Buffer.from('mq4_c0000200_24\0')));
+  assert.ok(msg.includes(Buffer.from([0, 12, ...Buffer.from('web/c1/eth0'), 0])));
 });
 
 test('masqueradeElements() rejects an address without a prefix', () => {
