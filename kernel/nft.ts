@@ -114,43 +114,66 @@ function loadKoffi(): Koffi {
 
 const NFT_CTX_OUTPUT_JSON = 1 << 4;
 
-/** libnftables (nft_run_cmd_from_buffer) in this process. @throws when the library cannot be loaded */
-function openLibnftables(): Nft {
+/**
+ * libnftables (nft_run_cmd_from_buffer) in this process, and a netfilter netlink socket for
+ * element reads and writes. The library (dlopen + nft_ctx_new, ~1.3 ms) is loaded on first need
+ * only, unless `eager` (a handle for another netns must bind both there): a steady-state ADD or
+ * DEL needs only the socket. If the library then fails to load, scripts go to the `nft` program.
+ * @throws when koffi or the netlink socket is not available
+ */
+function openLibnftables(eager = false): Nft {
   const koffi = loadKoffi();
-  const lib = koffi.load('libnftables.so.1');
-  const ctxNew = lib.func('void *nft_ctx_new(uint32_t flags)');
-  const runCmd = lib.func('int nft_run_cmd_from_buffer(void *ctx, const char *buf)');
-  const bufferOutput = lib.func('int nft_ctx_buffer_output(void *ctx)');
-  const bufferError = lib.func('int nft_ctx_buffer_error(void *ctx)');
-  const outputBuffer = lib.func('const char *nft_ctx_get_output_buffer(void *ctx)');
-  const errorBuffer = lib.func('const char *nft_ctx_get_error_buffer(void *ctx)');
-  const setFlags = lib.func('void nft_ctx_output_set_flags(void *ctx, uint32_t flags)');
-  const ctx = ctxNew(0);
-  if (!ctx) throw new Error('nft_ctx_new failed');
-  const nf = openNfNetlink((name) => koffi.load(name)); // opened here, in the same netns as ctx
-  bufferOutput(ctx);
-  bufferError(ctx);
-  // Each nft_run_cmd_from_buffer call is one netlink batch, i.e. one transaction.
-  const exec = (text: string, json: boolean): { ok: boolean; out: string; err: string } => {
-    setFlags(ctx, json ? NFT_CTX_OUTPUT_JSON : 0);
-    const rc = runCmd(ctx, text);
-    // Reading a buffer resets it, so read both every time.
-    const out = (outputBuffer(ctx) as string | null) ?? '';
-    const err = (errorBuffer(ctx) as string | null) ?? '';
-    return { ok: rc === 0, out, err };
+  const nf = openNfNetlink((name) => koffi.load(name)); // bound to the netns it is opened in
+  type Exec = (text: string, json: boolean) => { ok: boolean; out: string; err: string };
+  let exec: Exec | undefined;
+  let program: Nft | undefined;
+  const init = (): Exec | undefined => {
+    if (exec || program) return exec;
+    try {
+      const lib = koffi.load('libnftables.so.1');
+      const ctxNew = lib.func('void *nft_ctx_new(uint32_t flags)');
+      const runCmd = lib.func('int nft_run_cmd_from_buffer(void *ctx, const char *buf)');
+      const bufferOutput = lib.func('int nft_ctx_buffer_output(void *ctx)');
+      const bufferError = lib.func('int nft_ctx_buffer_error(void *ctx)');
+      const outputBuffer = lib.func('const char *nft_ctx_get_output_buffer(void *ctx)');
+      const errorBuffer = lib.func('const char *nft_ctx_get_error_buffer(void *ctx)');
+      const setFlags = lib.func('void nft_ctx_output_set_flags(void *ctx, uint32_t flags)');
+      const ctx = ctxNew(0);
+      if (!ctx) throw new Error('nft_ctx_new failed');
+      bufferOutput(ctx);
+      bufferError(ctx);
+      // Each nft_run_cmd_from_buffer call is one netlink batch, i.e. one transaction.
+      exec = (text, json) => {
+        setFlags(ctx, json ? NFT_CTX_OUTPUT_JSON : 0);
+        const rc = runCmd(ctx, text);
+        // Reading a buffer resets it, so read both every time.
+        const out = (outputBuffer(ctx) as string | null) ?? '';
+        const err = (errorBuffer(ctx) as string | null) ?? '';
+        return { ok: rc === 0, out, err };
+      };
+    } catch (err) {
+      if (eager) throw err;
+      program = openNftProgram();
+    }
+    return exec;
   };
+  if (eager) init();
+  const runText = (text: string, json: boolean) => init()!(text, json);
   return {
     backend: 'libnftables',
     async apply(script, action = 'apply the nftables transaction') {
-      const r = exec(script, false);
+      if (!init()) return program!.apply(script, action);
+      const r = runText(script, false);
       if (!r.ok) throw new NftError(action, nftReason(r.err));
     },
     async applyJson(doc, action = 'apply the nftables transaction') {
-      const r = exec(JSON.stringify(doc), true);
+      if (!init()) return program!.applyJson(doc, action);
+      const r = runText(JSON.stringify(doc), true);
       if (!r.ok) throw new NftError(action, nftReason(r.err));
     },
     async read(command) {
-      const r = exec(command, false);
+      if (!init()) return program!.read(command);
+      const r = runText(command, false);
       if (r.ok) return r.out;
       const e = new NftError(`run ${JSON.stringify(command)}`, nftReason(r.err));
       if (e.isNotFound) return undefined;
@@ -171,7 +194,8 @@ function openLibnftables(): Nft {
       }
     },
     async readJson(command) {
-      const r = exec(command, true);
+      if (!init()) return program!.readJson(command);
+      const r = runText(command, true);
       if (r.ok) return JSON.parse(r.out);
       const e = new NftError(`run ${JSON.stringify(command)}`, nftReason(r.err));
       if (e.isNotFound) return undefined;
@@ -260,7 +284,7 @@ export function openNftIn(path: string): Nft {
   try {
     setns(target, CLONE_NEWNET, path);
     try {
-      return openLibnftables();
+      return openLibnftables(true);
     } finally {
       setns(home, CLONE_NEWNET, 'host');
     }
