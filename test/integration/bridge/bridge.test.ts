@@ -1,8 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { addrsOf, ipJson, isRoot, linkOf, netnsPath, runIn, runPluginIn, sh, uniqueName, withNetns, withTempDir } from '../../helpers/sandbox';
+import { BIN_DIR, ROOT_DIR, addrsOf, ipJson, isRoot, linkOf, netnsPath, runIn, runPluginIn, sh, uniqueName, withNetns, withTempDir } from '../../helpers/sandbox';
 
 const bridge = suite('bridge + host-local (built executables, real namespaces)');
 const it = isRoot ? bridge : bridge.skip;
@@ -289,6 +290,22 @@ it('unknown CNI_ARGS keys are refused unless IgnoreUnknown is set', async () => 
     assert.is(leaseFiles(net).length, 0);
     const ok = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1, 'eth0', { CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAME=x' }), conf(net));
     assert.is(ok.code, 0, ok.stdout);
+  });
+});
+
+it('an IPAM plugin other than Berth\'s own host-local is exec\'d (the reference host-local first in CNI_PATH)', async () => {
+  execFileSync(join(ROOT_DIR, 'scripts/ensure-packages.sh'), ['containernetworking-plugins'], { stdio: 'ignore' });
+  await withHost(async (net, c1) => {
+    const cniPath = { CNI_PATH: `/usr/lib/cni:${BIN_DIR}` };
+    const r = await runPluginIn(net.host, 'bridge', { ...env('ADD', 'c1', c1), ...cniPath }, conf(net));
+    assert.is(r.code, 0, r.stdout);
+    assert.equal(r.json.ips, [{ address: '10.250.0.2/24', gateway: '10.250.0.1', interface: 2 }]);
+    // The reference wrote the lease (no Berth attachment index beside it).
+    assert.equal(leaseFiles(net), ['10.250.0.2']);
+    assert.not.ok(existsSync(join(net.dataDir, 'btest', '.berth-index')));
+    const del = await runPluginIn(net.host, 'bridge', { ...env('DEL', 'c1', c1), ...cniPath }, conf(net));
+    assert.is(del.code, 0, del.stdout);
+    assert.equal(leaseFiles(net), []);
   });
 });
 
