@@ -14,23 +14,27 @@ interface Libc {
 
 let libc: Libc | undefined;
 
-interface KoffiNative {
-  load(name: string): { func(signature: string): (...args: number[]) => number };
+/** The part of koffi's API Berth uses. */
+export interface KoffiNative {
+  load(name: string): { func(signature: string): (...args: any[]) => any };
   errno(): number;
 }
 
+let koffiNative: KoffiNative | undefined;
+
 /**
- * koffi's native module, loaded by its path when it sits where npm puts it: koffi's own entry point
- * probes several locations and wraps deprecated APIs, ~2 ms of every plugin's start-up.
+ * koffi's native module, loaded once, by its path when it sits where npm puts it: koffi's own entry
+ * point probes several locations and wraps deprecated APIs, ~2 ms of every plugin's start-up.
  */
-function loadKoffi(): KoffiNative {
+export function loadKoffi(): KoffiNative {
+  if (koffiNative) return koffiNative;
   const triplet = `${process.platform}-${process.arch}`;
   const abi = `${process.platform}_${process.arch}`;
   for (const modules of [join(__dirname, '../../node_modules'), join(__dirname, '../node_modules')]) {
     const path = join(modules, `@koromix/koffi-${triplet}`, abi, 'koffi.node');
-    if (existsSync(path)) return require(path) as KoffiNative;
+    if (existsSync(path)) return (koffiNative = require(path) as KoffiNative);
   }
-  return require('koffi') as KoffiNative;
+  return (koffiNative = require('koffi') as KoffiNative);
 }
 
 function load(): Libc {

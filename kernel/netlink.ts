@@ -2,10 +2,10 @@
  * rtnetlink on a socket bound to one network namespace: links, addresses, routes.
  * Only this file (and rtnl-codec.ts) knows the wire format; callers get small typed methods.
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import type { NetlinkSocket } from 'netlink/dist/netlink';
 import { KernelError, errnoName } from './errors.js';
-import { CLONE_NEWNET, setns } from './libc.js';
+import { inNetnsSync, openNetnsFd } from './netns.js';
 import {
   AF_BRIDGE, AF_INET, BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED, bridgeVlanInfo, AF_UNSPEC, IFA, IFA_F_NODAD, IFA_F_PERMANENT, IFF_PROMISC, IFF_UP, IFLA, NLM_F, RTA, RTM,
   RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, bridgeLinkInfo, bridgePortHairpin, broadcastOf, decodeAddr,
@@ -14,6 +14,7 @@ import {
 } from './rtnl-codec.js';
 
 export type { AddrInfo, LinkInfo, RouteInfo } from './rtnl-codec.js';
+export { inNetnsSync, openNetnsFd } from './netns.js';
 
 const NETLINK_ROUTE = 0;
 const NLMSG_ERROR = 2;
@@ -64,19 +65,7 @@ export class Netlink {
    */
   static openIn(path: string): Netlink {
     const mod = loadNetlink();
-    const target = openNetnsFd(path);
-    const home = openSync('/proc/thread-self/ns/net', 'r');
-    try {
-      setns(target, CLONE_NEWNET, path);
-      try {
-        return new Netlink(mod.createNetlink(NETLINK_ROUTE), path);
-      } finally {
-        setns(home, CLONE_NEWNET, 'host');
-      }
-    } finally {
-      closeSync(target);
-      closeSync(home);
-    }
+    return inNetnsSync(path, () => new Netlink(mod.createNetlink(NETLINK_ROUTE), path));
   }
 
   close(): void {
@@ -246,35 +235,5 @@ export class Netlink {
 
   async deleteRoute(r: RouteSpec): Promise<void> {
     await this.request(RTM.DELROUTE, this.routeMessage(r), 0, 'delete route', `${r.dst}${r.gw ? ` via ${r.gw}` : ''}`);
-  }
-}
-
-/** Opens a netns file (e.g. /run/netns/x or /proc/PID/ns/net) for setns or IFLA_NET_NS_FD. */
-export function openNetnsFd(path: string): number {
-  try {
-    return openSync(path, 'r');
-  } catch (err) {
-    throw new KernelError('open network namespace', path, (err as NodeJS.ErrnoException).code ?? 'EIO');
-  }
-}
-
-/**
- * Runs synchronous `fn` with the main thread inside the netns at `path` (for /proc/sys writes,
- * which resolve the namespace of the calling thread). Nothing asynchronous may run inside.
- */
-export function inNetnsSync<T>(path: string | undefined, fn: () => T): T {
-  if (!path) return fn();
-  const target = openNetnsFd(path);
-  const home = openSync('/proc/thread-self/ns/net', 'r');
-  try {
-    setns(target, CLONE_NEWNET, path);
-    try {
-      return fn();
-    } finally {
-      setns(home, CLONE_NEWNET, 'host');
-    }
-  } finally {
-    closeSync(target);
-    closeSync(home);
   }
 }

@@ -13,11 +13,10 @@
  * process those reads cost microseconds, with the program each one would be another process.
  * libnftables1 is what `nft` itself links to, so wherever `nft` is installed the library is too.
  */
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { join } from 'node:path';
 import { ErrCode } from '../cni/errors.js';
 import { CommandError, run } from './exec.js';
-import { CLONE_NEWNET, setns } from './libc.js';
+import { loadKoffi } from './libc.js';
+import { inNetnsSync } from './netns.js';
 import { NFPROTO, openNfNetlink } from './nf-netlink.js';
 
 /** nftables refused or failed a command; `reason` is nft's own first error line. */
@@ -95,21 +94,6 @@ const getElementCommand = (q: ElementQuery) => `get element ${q.family} ${q.tabl
 export function nftReason(text: string): string {
   const line = text.split('\n').find((l) => l.startsWith('Error:')) ?? text.split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
   return line.replace(/^Error:\s*/, '').replace(/^Could not process rule:\s*/, '').trim();
-}
-
-interface Koffi {
-  load(name: string): { func(signature: string): (...args: any[]) => any };
-}
-
-/** koffi's native module by its path where npm puts it (skips koffi's probing), else the package. */
-function loadKoffi(): Koffi {
-  const triplet = `${process.platform}-${process.arch}`;
-  const abi = `${process.platform}_${process.arch}`;
-  for (const modules of [join(__dirname, '../../node_modules'), join(__dirname, '../node_modules')]) {
-    const path = join(modules, `@koromix/koffi-${triplet}`, abi, 'koffi.node');
-    if (existsSync(path)) return require(path) as Koffi;
-  }
-  return require('koffi') as Koffi;
 }
 
 const NFT_CTX_OUTPUT_JSON = 1 << 4;
@@ -279,17 +263,5 @@ export function openNft(choice: NftBackendChoice = 'auto'): Nft {
  * STYLE.md §5). For tools and tests that work on a namespace other than their own.
  */
 export function openNftIn(path: string): Nft {
-  const home = openSync('/proc/thread-self/ns/net', 'r');
-  const target = openSync(path, 'r');
-  try {
-    setns(target, CLONE_NEWNET, path);
-    try {
-      return openLibnftables(true);
-    } finally {
-      setns(home, CLONE_NEWNET, 'host');
-    }
-  } finally {
-    closeSync(target);
-    closeSync(home);
-  }
+  return inNetnsSync(path, () => openLibnftables(true));
 }

@@ -1,7 +1,7 @@
 /** sysctls, optionally inside another network namespace (net.* keys are per namespace). */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { KernelError } from './errors.js';
-import { inNetnsSync } from './netlink.js';
+import { inNetnsSync } from './netns.js';
 
 /** "net.ipv4.ip_forward" → "/proc/sys/net/ipv4/ip_forward". Interface names may contain dots, so pass segments for those. */
 export function sysctlPath(key: string | readonly string[]): string {

@@ -7,6 +7,7 @@ import { rm as rmPath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listCachedAttachments } from '../../cni/cache.js';
 import { delNetworkList } from '../../cni/runtime.js';
+import { DEFAULT_STATE_DIR, stateDirForNetns } from '../../firewall/records.js';
 import { readLeases } from '../attachments.js';
 import { loadNetworks, removeConflist, withConfigDirLock, type LoadedNetwork } from '../config-dir.js';
 import type { CommandContext } from '../context.js';
@@ -53,7 +54,9 @@ async function removeNetwork(net: LoadedNetwork, others: readonly LoadedNetwork[
  * firewall code is loaded only when there is something to remove.
  */
 async function removeFirewallState(net: LoadedNetwork): Promise<void> {
-  const withRecords = net.firewallDirs.filter((dir) => existsSync(join(dir, net.name)));
+  // The default records' directory has a per-namespace subfolder outside the host's own netns (firewall/records.ts).
+  const dirs = net.firewallDirs.map((dir) => (dir === DEFAULT_STATE_DIR ? stateDirForNetns(dir) : dir));
+  const withRecords = dirs.filter((dir) => existsSync(join(dir, net.name)));
   if (withRecords.length === 0 && !net.isolate) return;
   const fw = await import('../../firewall/index.js');
   for (const dir of withRecords) {
