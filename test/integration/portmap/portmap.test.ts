@@ -170,6 +170,7 @@ it('portmap with the default firewallDir keeps its records per network namespace
     const c1 = t.addContainer(2);
     const inode = sh('ip', ['netns', 'exec', t.host, 'stat', '-L', '-c', '%i', '/proc/self/ns/net']).trim();
     const dir = `/var/lib/cni/berth-firewall/netns-${inode}`;
+    const hadCniDir = existsSync('/var/lib/cni');
     try {
       const conf = { ...confOf(t, c1, 'unused', [{ hostPort: 8080, containerPort: 80 }]) } as Record<string, unknown>;
       delete conf.firewallDir;
@@ -182,6 +183,7 @@ it('portmap with the default firewallDir keeps its records per network namespace
     } finally {
       rmSync(dir, { recursive: true, force: true }); // only this test's namespace's directory
       try { rmdirSync('/var/lib/cni/berth-firewall'); } catch { /* not empty: not ours alone */ }
+      if (!hadCniDir) try { rmdirSync('/var/lib/cni'); } catch { /* not empty: not ours alone */ }
     }
   });
 });
