@@ -3,7 +3,6 @@
  * interface, addresses and port mappings) and host-local's lease files.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listCachedAttachments, type CacheEntry } from '../cni/cache.js';
 import { describeCacheEntry, type AttachmentView, type Lease } from './describe.js';
@@ -16,23 +15,18 @@ export async function readAttachments(cacheDir: string, network?: string): Promi
   return entries.map((entry) => ({ entry, view: describeCacheEntry(entry, entry.netns ? existsSync(entry.netns) : false) }));
 }
 
-const LEASE_NAME = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
-
-/** host-local's leases of `network` under `leaseDir` (reference format: file per address, "id\r\nifname"). */
+/** host-local's leases of `network` under `leaseDir`, read by host-local's own store (reference format), sorted by address. */
 export async function readLeases(leaseDir: string, network: string): Promise<Lease[]> {
   const dir = join(leaseDir, network);
-  let names: string[];
+  if (!existsSync(dir)) return [];
+  const { DiskStore } = await import('../ipam/disk-store.js');
+  let leases;
   try {
-    names = await readdir(dir);
+    leases = new DiskStore(dir).leases();
   } catch {
     return [];
   }
-  const out: Lease[] = [];
-  for (const name of names.filter((n) => LEASE_NAME.test(n))) {
-    try {
-      const [id, ifName] = (await readFile(join(dir, name), 'utf8')).trim().split('\r\n');
-      out.push({ ip: name, containerId: id.trim(), ...(ifName !== undefined && { ifName: ifName.trim() }) });
-    } catch { /* released meanwhile */ }
-  }
-  return out.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
+  return leases
+    .map((l) => ({ ip: l.ip, containerId: l.containerId, ...(l.ifname !== undefined && { ifName: l.ifname }) }))
+    .sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
 }
