@@ -71,9 +71,19 @@ export async function startDaemon(opts: { socket: string; root: string; args?: s
     exited,
   };
   const deadline = Date.now() + 10_000;
+  // Ready means: the daemon has logged "serving ..." (it does so after setting the socket's mode, and
+  // a request it answers before that would be logged first), or, when it logs no info lines, its
+  // socket answers.
+  const levelAt = opts.args?.indexOf('--log-level') ?? -1;
+  const logsInfo = levelAt < 0 || ['info', 'debug'].includes(opts.args![levelAt + 1]);
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`berth-volumed exited ${proc.exitCode}: ${err}`);
-    if (existsSync(opts.socket)) {
+    if (logsInfo) {
+      if (/ serving \d+ volumes /.test(err)) {
+        await post(opts.socket, '/Plugin.Activate', '');
+        return daemon;
+      }
+    } else if (existsSync(opts.socket)) {
       try {
         await post(opts.socket, '/Plugin.Activate', '');
         return daemon;
