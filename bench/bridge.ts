@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH_BIN, REFERENCE_BIN, cleanEnv, ensurePackages, fmt, median, peakRssKb, ratio, table, timeExec } from './util';
+import { BERTH_BIN, REFERENCE_BIN, cleanEnv, ensurePackages, fmt, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost } from './util';
 
 export interface Impl { name: string; bin: string }
 
@@ -81,32 +81,24 @@ async function worker(): Promise<void> {
 
 export async function run(): Promise<string> {
   ensurePackages('containernetworking-plugins', 'time');
-  const host = `berth-bench-br-${process.pid}`;
-  execFileSync('ip', ['netns', 'add', host]);
-  try {
-    const r = spawnSync('ip', ['netns', 'exec', host, process.execPath, '--import', 'tsx', __filename, '--worker'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (r.status !== 0) throw new Error(`bridge benchmark worker failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
-    const { out, rss } = JSON.parse(r.stdout) as { out: Record<string, Record<number, { add: number[]; del: number[] }>>; rss: Record<string, number> };
-    const rows: string[][] = [];
-    for (const level of LEVELS) {
-      for (const op of ['add', 'del'] as const) {
-        const b = median(out.berth[level][op]), ref = median(out.reference[level][op]);
-        rows.push([`${op.toUpperCase()} at ${level}`, fmt(b), fmt(ref), ratio(b, ref)]);
-      }
+  const { out, rss } = runWorkerInThrowawayHost<{ out: Record<string, Record<number, { add: number[]; del: number[] }>>; rss: Record<string, number> }>(__filename, 'bridge');
+  const rows: string[][] = [];
+  for (const level of LEVELS) {
+    for (const op of ['add', 'del'] as const) {
+      const b = median(out.berth[level][op]), ref = median(out.reference[level][op]);
+      rows.push([`${op.toUpperCase()} at ${level}`, fmt(b), fmt(ref), ratio(b, ref)]);
     }
-    const b1 = median(out.berth[1].add), b250 = median(out.berth[250].add);
-    const d1 = median(out.berth[1].del), d250 = median(out.berth[250].del);
-    return [
-      `### bridge + host-local (median of ${SAMPLES}, clean env, reference = Debian containernetworking-plugins)`,
-      '',
-      table(['operation', 'Berth', 'reference', 'Berth/reference'], rows),
-      '',
-      `Berth at 250 vs at 1: ADD ${ratio(b250, b1)}, DEL ${ratio(d250, d1)}. Peak RSS of one ADD: Berth ${(rss.berth / 1024).toFixed(1)} MiB, reference ${(rss.reference / 1024).toFixed(1)} MiB.`,
-      '',
-    ].join('\n');
-  } finally {
-    spawnSync('ip', ['netns', 'del', host]);
   }
+  const b1 = median(out.berth[1].add), b250 = median(out.berth[250].add);
+  const d1 = median(out.berth[1].del), d250 = median(out.berth[250].del);
+  return [
+    `### bridge + host-local (median of ${SAMPLES}, clean env, reference = Debian containernetworking-plugins)`,
+    '',
+    table(['operation', 'Berth', 'reference', 'Berth/reference'], rows),
+    '',
+    `Berth at 250 vs at 1: ADD ${ratio(b250, b1)}, DEL ${ratio(d250, d1)}. Peak RSS of one ADD: Berth ${(rss.berth / 1024).toFixed(1)} MiB, reference ${(rss.reference / 1024).toFixed(1)} MiB.`,
+    '',
+  ].join('\n');
 }
 
 if (require.main === module) {

@@ -15,7 +15,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, ensurePackages, fmt, median, peakRssKb, ratio, table, timeExec } from './util';
+import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, ensurePackages, fmt, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost } from './util';
 
 interface Impl { name: 'berth' | 'reference'; bin: string }
 const IMPLS: Impl[] = [
@@ -237,19 +237,10 @@ function referenceVersion(): string {
 /** Runs the benchmark and returns its markdown section (also written to bench/RESULTS-chain.md). */
 export async function run(): Promise<string> {
   ensurePackages('containernetworking-plugins', 'iptables', 'time', 'strace', 'nftables');
-  const host = `berth-bench-chain-${process.pid}`;
-  execFileSync('ip', ['netns', 'add', host]);
   const started = Date.now();
-  try {
-    execFileSync('ip', ['netns', 'exec', host, 'ip', 'link', 'set', 'lo', 'up']);
-    const r = spawnSync('ip', ['netns', 'exec', host, process.execPath, '--import', 'tsx', __filename, '--worker'], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (r.status !== 0) throw new Error(`chain benchmark worker failed: ${r.stderr.trim().split('\n').slice(-5).join(' ')}`);
-    const text = report(JSON.parse(r.stdout) as Output, (Date.now() - started) / 1000);
-    writeFileSync(join(ROOT, 'bench/RESULTS-chain.md'), `# Chain benchmark results\n\nCommand: \`node --import tsx bench/chain.ts\` (part of \`make bench\`), as root.\n\n${text}`);
-    return text;
-  } finally {
-    spawnSync('ip', ['netns', 'del', host]);
-  }
+  const text = report(runWorkerInThrowawayHost<Output>(__filename, 'chain'), (Date.now() - started) / 1000);
+  writeFileSync(join(ROOT, 'bench/RESULTS-chain.md'), `# Chain benchmark results\n\nCommand: \`node --import tsx bench/chain.ts\` (part of \`make bench\`), as root.\n\n${text}`);
+  return text;
 }
 
 if (require.main === module) {

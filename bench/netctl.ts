@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPluginConfig, parseConfList } from '../cni/conflist';
 import { parseResult } from '../cni/version';
-import { BERTH_BIN, cleanEnv, fmt, median, ratio, table, timeExec } from './util';
+import { BERTH_BIN, cleanEnv, fmt, median, ratio, table, timeExec, runWorkerInThrowawayHost } from './util';
 
 const SAMPLES = 25;
 const NETCTL = join(BERTH_BIN, 'netctl');
@@ -67,34 +67,25 @@ async function worker(): Promise<void> {
 }
 
 export async function run(): Promise<string> {
-  const host = `berth-bench-nc-${process.pid}`;
-  execFileSync('ip', ['netns', 'add', host]);
-  try {
-    execFileSync('ip', ['-n', host, 'link', 'set', 'lo', 'up']);
-    const r = spawnSync('ip', ['netns', 'exec', host, process.execPath, '--import', 'tsx', __filename, '--worker'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (r.status !== 0) throw new Error(`netctl benchmark worker failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
-    const t = JSON.parse(r.stdout) as Record<'attach' | 'detach' | 'attachExec' | 'detachExec' | 'add' | 'del' | 'node', number[]>;
-    const [attach, detach, add, del, node] = [median(t.attach), median(t.detach), median(t.add), median(t.del), median(t.node)];
-    const [attachExec, detachExec] = [median(t.attachExec), median(t.detachExec)];
-    const over = (a: number, b: number) => `${a >= b ? '+' : '-'}${Math.abs(a - b).toFixed(1)} ms (${((a - b) / node).toFixed(2)} Node start-ups)`;
-    return [
-      `### netctl attach + detach vs the plugins driven directly (median of ${SAMPLES}, bridge + host-local + portmap, one published port, clean env)`,
-      '',
-      table(['operation', 'netctl', 'plugins directly', 'netctl/direct', 'front-door cost'], [
-        ['attach (ADD)', fmt(attach), fmt(add), ratio(attach, add), over(attach, add)],
-        ['detach (DEL)', fmt(detach), fmt(del), ratio(detach, del), over(detach, del)],
-        ['attach, plugins exec\'d (NETCTL_EXEC_PLUGINS=1)', fmt(attachExec), fmt(add), ratio(attachExec, add), over(attachExec, add)],
-        ['detach, plugins exec\'d (NETCTL_EXEC_PLUGINS=1)', fmt(detachExec), fmt(del), ratio(detachExec, del), over(detachExec, del)],
-      ]),
-      '',
-      'netctl runs Berth\'s own plugins (found in CNI_PATH beside it) inside its own process through the same skeleton and protocol; other plugins are exec\'d.',
-      '',
-      `One Node start-up (\`node -e 0\`, same env) on this machine now: ${fmt(node)}. Goal: the front-door cost at most one start-up.`,
-      '',
-    ].join('\n');
-  } finally {
-    spawnSync('ip', ['netns', 'del', host]);
-  }
+  const t = runWorkerInThrowawayHost<Record<'attach' | 'detach' | 'attachExec' | 'detachExec' | 'add' | 'del' | 'node', number[]>>(__filename, 'netctl');
+  const [attach, detach, add, del, node] = [median(t.attach), median(t.detach), median(t.add), median(t.del), median(t.node)];
+  const [attachExec, detachExec] = [median(t.attachExec), median(t.detachExec)];
+  const over = (a: number, b: number) => `${a >= b ? '+' : '-'}${Math.abs(a - b).toFixed(1)} ms (${((a - b) / node).toFixed(2)} Node start-ups)`;
+  return [
+    `### netctl attach + detach vs the plugins driven directly (median of ${SAMPLES}, bridge + host-local + portmap, one published port, clean env)`,
+    '',
+    table(['operation', 'netctl', 'plugins directly', 'netctl/direct', 'front-door cost'], [
+      ['attach (ADD)', fmt(attach), fmt(add), ratio(attach, add), over(attach, add)],
+      ['detach (DEL)', fmt(detach), fmt(del), ratio(detach, del), over(detach, del)],
+      ['attach, plugins exec\'d (NETCTL_EXEC_PLUGINS=1)', fmt(attachExec), fmt(add), ratio(attachExec, add), over(attachExec, add)],
+      ['detach, plugins exec\'d (NETCTL_EXEC_PLUGINS=1)', fmt(detachExec), fmt(del), ratio(detachExec, del), over(detachExec, del)],
+    ]),
+    '',
+    'netctl runs Berth\'s own plugins (found in CNI_PATH beside it) inside its own process through the same skeleton and protocol; other plugins are exec\'d.',
+    '',
+    `One Node start-up (\`node -e 0\`, same env) on this machine now: ${fmt(node)}. Goal: the front-door cost at most one start-up.`,
+    '',
+  ].join('\n');
 }
 
 if (require.main === module) {

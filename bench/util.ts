@@ -61,3 +61,21 @@ export function sh(cmd: string, args: string[]): string {
 export function ensurePackages(...pkgs: string[]): void {
   execFileSync(resolve(ROOT, 'scripts/ensure-packages.sh'), pkgs, { stdio: 'inherit' });
 }
+
+/**
+ * Runs `file --worker` inside a throwaway "host" network namespace (loopback up), so the plugins it
+ * times run there without a wrapper process, and returns the JSON the worker printed on stdout.
+ * The namespace is deleted whatever happens.
+ */
+export function runWorkerInThrowawayHost<T>(file: string, name: string): T {
+  const host = `berth-bench-${name}-${process.pid}`;
+  execFileSync('ip', ['netns', 'add', host]);
+  try {
+    execFileSync('ip', ['-n', host, 'link', 'set', 'lo', 'up']);
+    const r = spawnSync('ip', ['netns', 'exec', host, process.execPath, '--import', 'tsx', file, '--worker'], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.status !== 0) throw new Error(`${name} benchmark worker failed: ${r.stderr.trim().split('\n').slice(-5).join(' ')}`);
+    return JSON.parse(r.stdout) as T;
+  } finally {
+    spawnSync('ip', ['netns', 'del', host]);
+  }
+}
