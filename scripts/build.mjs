@@ -76,7 +76,7 @@ async function bundle() {
       minifySyntax: true,
       external: ['koffi', 'node-gyp-build'],
       plugins: [directNativeNetlink],
-      // ESM dependencies (yargs 18) read import.meta.url, which is empty in a CommonJS bundle.
+      // ESM dependencies read import.meta.url, which is empty in a CommonJS bundle.
       // Computed on first read only: pathToFileURL costs milliseconds that a plugin call never needs.
       define: { 'import.meta.url': '__berthImportMeta.url' },
       banner: { js: "#!/usr/bin/env node\nvar __berthImportMeta = { get url() { return require('url').pathToFileURL(__filename).href; } };" },
