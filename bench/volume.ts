@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTH_BIN, median, percentile, table } from './util';
@@ -21,6 +22,63 @@ const SAMPLES = Number(process.env.BENCH_VOLUME_SAMPLES ?? 500);
 const DOCKER_ROUNDS = Number(process.env.BENCH_VOLUME_DOCKER_ROUNDS ?? 30);
 
 interface Daemon { proc: ChildProcess; socket: string; agent: Agent }
+
+/**
+ * A lean HTTP/1.1 keep-alive client on one unix-socket connection, for the latency samples: it writes
+ * the request bytes as dockerd's Go client does (POST, Accept, Content-Length, JSON body with a
+ * trailing newline) and stops the clock when the last byte of the reply (by its Content-Length) has
+ * arrived. node:http's client allocates a request, an IncomingMessage and a header table per call in
+ * the same event loop as the timer, which showed up as up to 3 ms of p99 on requests the daemon
+ * answered in 0.2 ms; `BENCH_VOLUME_CLIENT=http` measures with it instead, for comparison.
+ */
+class RawClient {
+  private buf = Buffer.alloc(0);
+  private waiting: ((reply: { status: number; text: string }) => void) | undefined;
+  private failed: ((err: Error) => void) | undefined;
+  private constructor(private readonly sock: Socket) {
+    sock.on('data', (chunk: Buffer) => { this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk; this.parse(); });
+    sock.on('error', (err) => this.failed?.(err));
+    sock.on('close', () => this.failed?.(new Error('connection closed')));
+  }
+
+  static open(path: string): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const sock = connect({ path }, () => { sock.off('error', reject); resolve(new RawClient(sock)); });
+      sock.once('error', reject);
+    });
+  }
+
+  private parse(): void {
+    const end = this.buf.indexOf('\r\n\r\n');
+    if (end < 0 || !this.waiting) return;
+    const head = this.buf.toString('latin1', 0, end);
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? NaN);
+    if (Number.isNaN(length)) throw new Error(`reply without Content-Length: ${head}`);
+    if (this.buf.length < end + 4 + length) return;
+    const text = this.buf.toString('utf8', end + 4, end + 4 + length);
+    this.buf = this.buf.subarray(end + 4 + length);
+    const done = this.waiting;
+    this.waiting = this.failed = undefined;
+    done({ status: Number(head.slice(9, 12)), text });
+  }
+
+  /** Sends one request and resolves with the reply and the time from write to its last byte (ms). */
+  post(endpoint: string, body: unknown): Promise<{ status: number; text: string; ms: number }> {
+    const json = `${JSON.stringify(body)}\n`;
+    const req = `POST ${endpoint} HTTP/1.1\r\nHost: plugin\r\nUser-Agent: Go-http-client/1.1\r\nAccept: application/vnd.docker.plugins.v1.2+json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
+    return new Promise((resolve, reject) => {
+      let start = 0n;
+      this.waiting = (r) => resolve({ ...r, ms: Number(process.hrtime.bigint() - start) / 1e6 });
+      this.failed = reject;
+      start = process.hrtime.bigint();
+      this.sock.write(req);
+    });
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
 
 async function startVolumed(socket: string, root: string, logPath?: string): Promise<Daemon & { startMs: number }> {
   const start = process.hrtime.bigint();
@@ -64,16 +122,29 @@ function rssKb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 }
 
+const CLIENT = process.env.BENCH_VOLUME_CLIENT === 'http' ? 'http' : 'raw';
+
 async function measure(d: Daemon): Promise<Record<Op, number[]>> {
   const t: Record<Op, number[]> = { Create: [], Get: [], Mount: [], Unmount: [], Remove: [] };
-  for (let i = 0; i < SAMPLES; i++) {
-    const Name = `bench-${i}`;
-    const ID = i.toString(16).padStart(64, '0');
-    t.Create.push(await call(d, '/VolumeDriver.Create', { Name, Opts: null }));
-    t.Get.push(await call(d, '/VolumeDriver.Get', { Name }));
-    t.Mount.push(await call(d, '/VolumeDriver.Mount', { Name, ID }));
-    t.Unmount.push(await call(d, '/VolumeDriver.Unmount', { Name, ID }));
-    t.Remove.push(await call(d, '/VolumeDriver.Remove', { Name }));
+  const raw = CLIENT === 'raw' ? await RawClient.open(d.socket) : undefined;
+  const timed = async (endpoint: string, body: unknown): Promise<number> => {
+    if (!raw) return call(d, endpoint, body);
+    const r = await raw.post(endpoint, body);
+    if (r.status !== 200 || (JSON.parse(r.text).Err ?? '') !== '') throw new Error(`${endpoint} failed: ${r.text}`);
+    return r.ms;
+  };
+  try {
+    for (let i = 0; i < SAMPLES; i++) {
+      const Name = `bench-${i}`;
+      const ID = i.toString(16).padStart(64, '0');
+      t.Create.push(await timed('/VolumeDriver.Create', { Name, Opts: null }));
+      t.Get.push(await timed('/VolumeDriver.Get', { Name }));
+      t.Mount.push(await timed('/VolumeDriver.Mount', { Name, ID }));
+      t.Unmount.push(await timed('/VolumeDriver.Unmount', { Name, ID }));
+      t.Remove.push(await timed('/VolumeDriver.Remove', { Name }));
+    }
+  } finally {
+    raw?.close();
   }
   return t;
 }
@@ -121,7 +192,7 @@ async function socketLatency(dir: string): Promise<string[]> {
   }
   const daemonRows = OPS.map((op) => [op, ...SIZES.flatMap((n) => [f2(percentile(inDaemon.get(n)![op], 50)), f2(percentile(inDaemon.get(n)![op], 99))])]);
   return [
-    `#### Latency over the socket (${SAMPLES} samples per operation and size, sequential, keep-alive)`,
+    `#### Latency over the socket (${SAMPLES} samples per operation and size, sequential, keep-alive, ${CLIENT === 'raw' ? 'lean client' : 'node:http client'})`,
     '',
     table(['operation', ...SIZES.flatMap((n) => [`p50 @${n.toLocaleString('en')}`, `p99 @${n.toLocaleString('en')}`]), `p50 ${SIZES[SIZES.length - 1].toLocaleString('en')}/${SIZES[0]}`, `p99 ${SIZES[SIZES.length - 1].toLocaleString('en')}/${SIZES[0]}`], rows),
     '',
