@@ -32,7 +32,7 @@ interface Daemon { proc: ChildProcess; socket: string; agent: Agent }
  * answered in 0.2 ms; `BENCH_VOLUME_CLIENT=http` measures with it instead, for comparison.
  */
 class RawClient {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private waiting: ((reply: { status: number; text: string }) => void) | undefined;
   private failed: ((err: Error) => void) | undefined;
   private constructor(private readonly sock: Socket) {
