@@ -3,48 +3,83 @@
  *
  * Cheap metadata calls (open, write of a few hundred bytes, rename, close) are made synchronously:
  * each is microseconds, while a round trip through libuv's thread pool costs more than the call
- * itself. Only the flushes (fsync, fdatasync), which wait for the disk, go to the pool, so the event
- * loop keeps serving other volumes meanwhile.
+ * itself. The flushes (fsync, fdatasync) wait for the disk, and where they run is the caller's
+ * choice (`Flush`): on the main thread when the request is the only one in progress, in the thread
+ * pool when others are, so they overlap and the file system can fold them into one journal commit.
+ * Why not always the pool: each trip through it wakes a worker thread and then the main thread, and
+ * on a busy 2-CPU machine each wake-up may wait for a time slice. Measured here (load 2.5-3.3, 2000
+ * fdatasyncs of a pre-written block each): p50 0.16 / p99 2.0-4.0 ms through the pool, p50 0.12 /
+ * p99 0.5-0.8 ms on the calling thread. Blocking the event loop that long is fine when nothing else
+ * is waiting for it.
  */
-import { closeSync, fdatasync, fsync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 
 const fsyncAsync = promisify(fsync);
 const fdatasyncAsync = promisify(fdatasync);
 
-async function flushAndClose(fd: number, flush: (fd: number) => Promise<void>): Promise<void> {
+/** Where a flush runs: `inline` on the calling (main) thread, `pool` in libuv's thread pool. */
+export type Flush = 'inline' | 'pool';
+
+/** fsyncs (or fdatasyncs) every fd, in parallel in the pool or one after another inline. */
+export async function flushAll(fds: readonly number[], how: Flush, data = false): Promise<void> {
+  if (how === 'inline') {
+    for (const fd of fds) (data ? fdatasyncSync : fsyncSync)(fd);
+    return;
+  }
+  await Promise.all(fds.map((fd) => (data ? fdatasyncAsync : fsyncAsync)(fd)));
+}
+
+async function flushAndClose(fd: number, how: Flush, data = false): Promise<void> {
   try {
-    await flush(fd);
+    await flushAll([fd], how, data);
   } finally {
     closeSync(fd);
   }
 }
 
 /** fsync of a directory makes its entries (creations, renames) durable. */
-export async function fsyncDir(dir: string): Promise<void> {
-  await flushAndClose(openSync(dir, 'r'), fsyncAsync);
+export async function fsyncDir(dir: string, how: Flush): Promise<void> {
+  await flushAndClose(openSync(dir, 'r'), how);
 }
 
-function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text);
-  for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
+function writeAll(fd: number, data: string | Uint8Array, position?: number): void {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off, position === undefined ? null : position + off);
 }
 
-/** Writes a new file and fsyncs it (not its directory). */
-export async function writeFileSynced(path: string, text: string, mode = 0o600): Promise<void> {
+/** Opens `dir` for an fsync of its entries; the caller closes it. */
+export function openDir(dir: string): number {
+  return openSync(dir, 'r');
+}
+
+/** Creates `path` (exclusively) holding `data`, not yet flushed; returns its open fd. */
+export function createFileUnsynced(path: string, data: string | Uint8Array, mode = 0o600): number {
   const fd = openSync(path, 'wx', mode);
   try {
-    writeAll(fd, text);
+    writeAll(fd, data);
   } catch (err) {
     closeSync(fd);
     throw err;
   }
-  await flushAndClose(fd, fsyncAsync);
+  return fd;
+}
+
+/** Writes `path` (created or truncated) with `data` and fsyncs it (not its directory). */
+export async function writeFileSynced(path: string, data: string | Uint8Array, how: Flush, mode = 0o600): Promise<void> {
+  const fd = openSync(path, 'w', mode);
+  try {
+    writeAll(fd, data);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  await flushAndClose(fd, how);
 }
 
 /** Writes `path` atomically: `path.tmp`, fsync, rename over `path`, fsync of the directory. */
-export async function writeFileDurable(path: string, text: string, mode = 0o600): Promise<void> {
+export async function writeFileDurable(path: string, text: string, how: Flush, mode = 0o600): Promise<void> {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', mode);
   try {
@@ -54,19 +89,37 @@ export async function writeFileDurable(path: string, text: string, mode = 0o600)
     try { unlinkSync(tmp); } catch { /* already gone */ }
     throw err;
   }
-  await flushAndClose(fd, fsyncAsync);
+  await flushAndClose(fd, how);
   renameSync(tmp, path);
-  await fsyncDir(dirname(path));
+  await fsyncDir(dirname(path), how);
 }
 
-/** Appends `line` to `path` (created 0600 when missing) and fdatasyncs it: durable when this resolves. */
-export async function appendDurable(path: string, line: string): Promise<void> {
-  const fd = openSync(path, 'a', 0o600);
+/**
+ * Writes `data` at byte `offset` of `path` and fdatasyncs it: durable when this resolves. A missing
+ * file is created, and then its directory is fsync'd too (fdatasync covers the file, not its name).
+ */
+export async function writeAtDurable(path: string, offset: number, data: Uint8Array, how: Flush): Promise<void> {
+  let fd: number;
+  let created = false;
   try {
-    writeAll(fd, line);
+    fd = openSync(path, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    fd = openSync(path, 'wx', 0o600);
+    created = true;
+  }
+  try {
+    writeAll(fd, data, offset);
   } catch (err) {
     closeSync(fd);
     throw err;
   }
-  await flushAndClose(fd, fdatasyncAsync);
+  if (!created) return flushAndClose(fd, how, true);
+  const dir = openSync(dirname(path), 'r');
+  try {
+    await flushAll([fd, dir], how);
+  } finally {
+    closeSync(fd);
+    closeSync(dir);
+  }
 }

@@ -6,22 +6,24 @@
  *
  * Layout under the root (mode 0701, as Docker's volumes root: others may traverse to _data):
  *   <name>/volume.json   metadata and a snapshot of the mount counts (0600)
- *   <name>/mounts.<gen>.log   Mounts and Unmounts since that snapshot, one appended line each
+ *   <name>/mounts.<gen>.log   Mounts and Unmounts since that snapshot, one line each, written in place (mount-log.ts)
  *   <name>/_data/        managed data (root:root 0755 unless uid/gid/mode)
  *   .staging/<random>/   a volume being created; renamed to <name> in one step once complete
  *   .trash/<random>/     a removed volume, renamed away in one step, then deleted
  * kill -9 at any moment therefore leaves each name either fully there or absent; leftovers in
- * .staging and .trash are deleted at the next start.
+ * .staging and .trash are deleted at the next start. A power loss between a Create's rename and its
+ * flush can leave a volume directory whose volume.json is empty (its data not yet written): that
+ * Create was never answered, so the next start deletes such a directory when it holds no data.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, lstatSync, mkdirSync, realpathSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, realpathSync, renameSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeBindRefusal } from './bind-policy.js';
-import { appendDurable, fsyncDir, writeFileDurable, writeFileSynced } from './disk.js';
+import { createFileUnsynced, flushAll, fsyncDir, openDir, writeAtDurable, writeFileDurable, writeFileSynced, type Flush } from './disk.js';
 import { VolumeError, describeCause, volumeFailure } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { COMPACT_AFTER_LINES, mountLogName, renderMountEvent, replayMountLog } from './mount-log.js';
+import { COMPACT_AFTER_LINES, LOG_BLOCK, mountLogName, planMountWrite, renderMountEvent, replayMountLog, splitMountLog } from './mount-log.js';
 import { addMount, isMounted, mountIds, releaseMounts, removeMount, type MountCounts } from './mounts.js';
 import { describeBadName } from './names.js';
 import { parseVolumeOptions } from './options.js';
@@ -42,6 +44,21 @@ function exists(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Where a volume's current mount log stands: lines written, byte offset of the next, file size. */
+interface LogState { lines: number; end: number; size: number }
+
+/**
+ * A directory left by a Create that a power loss cut between its rename and its flush: volume.json
+ * empty or zeros (its data never reached the disk), nothing but Berth's files beside it and an empty
+ * _data. Such a Create was never answered. Anything else without a valid volume.json is left alone.
+ */
+async function isInterruptedCreate(dir: string, record: Buffer): Promise<boolean> {
+  if (!record.every((b) => b === 0)) return false;
+  const entries = await readdir(dir);
+  if (!entries.every((e) => e === RECORD_FILE || e === DATA_DIR || /^mounts\.\d+\.log$/.test(e))) return false;
+  return !entries.includes(DATA_DIR) || (await readdir(join(dir, DATA_DIR))).length === 0;
 }
 
 export interface DriverOptions {
@@ -85,7 +102,7 @@ export async function openDriver(options: DriverOptions): Promise<LocalDriver> {
     for (const entry of await readdir(join(root, dir)))
       await rm(join(root, dir, entry), { recursive: true, force: true }).catch((err) => warn(`cannot delete leftover ${JSON.stringify(join(root, dir, entry))}: ${describeCause(err)}`));
   const index = new Map<string, VolumeRecord>();
-  const logLines = new Map<string, number>();
+  const logs = new Map<string, LogState>();
   const needsCompaction = new Set<string>();
   const names: string[] = [];
   for (const entry of await readdir(root, { withFileTypes: true })) {
@@ -95,16 +112,25 @@ export async function openDriver(options: DriverOptions): Promise<LocalDriver> {
   }
   const load = async (name: string) => {
     try {
-      const record = parseRecord(await readFile(join(root, name, RECORD_FILE), 'utf8'), name);
-      const log = await readFile(join(root, name, mountLogName(record.logGeneration)), 'utf8').catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return '';
+      const raw = await readFile(join(root, name, RECORD_FILE));
+      if (await isInterruptedCreate(join(root, name), raw)) {
+        const trash = join(root, TRASH, randomBytes(8).toString('hex'));
+        renameSync(join(root, name), trash);
+        warn(`deleting ${JSON.stringify(join(root, name))}: a Create interrupted by a crash before it was answered (empty volume.json, no data)`);
+        await rm(trash, { recursive: true, force: true });
+        return;
+      }
+      const record = parseRecord(raw.toString('utf8'), name);
+      const bytes = await readFile(join(root, name, mountLogName(record.logGeneration))).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return Buffer.alloc(0);
         throw err;
       });
-      const { counts, lines } = replayMountLog(record.mounts, log);
+      const log = splitMountLog(bytes);
+      const { counts, lines } = replayMountLog(record.mounts, log.text);
       index.set(name, { ...record, mounts: counts });
-      logLines.set(name, lines);
-      // A torn last line (power loss mid-append) must not prefix the next append: fold the log first.
-      if (log !== '' && !log.endsWith('\n')) needsCompaction.add(name);
+      logs.set(name, { lines, end: log.end, size: bytes.length });
+      // A torn line (power loss mid-write) must not be continued by the next one: fold the log first.
+      if (!log.clean) needsCompaction.add(name);
     } catch (err) {
       warn(`ignoring ${JSON.stringify(join(root, name))}: ${describeCause(err)}`);
     }
@@ -113,15 +139,17 @@ export async function openDriver(options: DriverOptions): Promise<LocalDriver> {
   for (let i = 0; i < names.length; i += 64) await Promise.all(names.slice(i, i + 64).map(load));
   const quotas = typeof options.quotas === 'function' ? options.quotas(root) : options.quotas;
   const driver = new LocalDriver(root, allowBind, index, quotas, warn, options.now ?? (() => new Date()));
-  driver.adoptLogState(logLines, needsCompaction);
+  driver.adoptLogState(logs, needsCompaction);
   return driver;
 }
 
 export class LocalDriver implements VolumeDriver {
   private readonly locks = new KeyedMutex();
   private readonly pendingDeletes = new Set<Promise<void>>();
-  /** Lines in each volume's current mount log. */
-  private logLines = new Map<string, number>();
+  /** Changes (Create, Remove, Mount, Unmount, Release) in progress or queued for their volume's lock. */
+  private changing = 0;
+  /** Where each volume's current mount log stands. */
+  private logs = new Map<string, LogState>();
   /** Volumes whose log may end in a partial line: compact before the next append. */
   private needsCompaction = new Set<string>();
   private nextProjectId: number;
@@ -140,9 +168,24 @@ export class LocalDriver implements VolumeDriver {
   }
 
   /** Takes over the mount-log bookkeeping found by openDriver. */
-  adoptLogState(logLines: Map<string, number>, needsCompaction: Set<string>): void {
-    this.logLines = logLines;
+  adoptLogState(logs: Map<string, LogState>, needsCompaction: Set<string>): void {
+    this.logs = logs;
     this.needsCompaction = needsCompaction;
+  }
+
+  /** Runs a change of volume `name` under its lock, counted in `changing`. */
+  private change<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.changing += 1;
+    return this.locks.run(name, fn).finally(() => { this.changing -= 1; });
+  }
+
+  /**
+   * Where this change's flushes run (disk.ts): inline when it is the only change in progress (the
+   * shortest wait for one request, as dockerd sends them), in the thread pool when others are, so
+   * they overlap instead of queueing behind each other on the event loop.
+   */
+  private get flush(): Flush {
+    return this.changing > 1 ? 'pool' : 'inline';
   }
 
   /** Number of volumes. */
@@ -173,14 +216,14 @@ export class LocalDriver implements VolumeDriver {
     } catch (err) {
       throw volumeFailure('create', name, err);
     }
-    return this.locks.run(name, async () => {
+    return this.change(name, async () => {
       if (this.index.has(name)) return;
       try {
         const record: VolumeRecord = { name, createdAt: formatCreatedAt(this.now()), options: { ...(opts ?? {}) }, spec, mounts: {}, logGeneration: 0 };
         if (spec.kind === 'bind') record.device = await this.resolveBind(spec.device);
         await this.materialize(record);
         this.index.set(name, record);
-        this.logLines.set(name, 0);
+        this.logs.set(name, { lines: 0, end: 0, size: LOG_BLOCK });
       } catch (err) {
         throw volumeFailure('create', name, err);
       }
@@ -202,10 +245,20 @@ export class LocalDriver implements VolumeDriver {
     return resolved;
   }
 
-  /** Builds the volume in .staging, makes it durable, then renames it to its name in one step. */
+  /**
+   * Builds the volume in .staging, renames it to its name in one step, then makes it durable with
+   * one round of flushes: volume.json, the pre-written mount log, the volume directory (its entries)
+   * and the root (the rename) are fsync'd in parallel after the rename, so a journaling file system
+   * commits them all in one transaction instead of one commit per step (ext4 measured here: p50
+   * 1.55 against 1.83 ms for volume.json fsync, rename, root fsync).
+   * Until those flushes return nothing is answered. A crash before they do may keep the rename but
+   * not volume.json's data: openDriver deletes such a directory (see isInterruptedCreate).
+   */
   private async materialize(record: VolumeRecord): Promise<void> {
     const stage = join(this.root, STAGING, randomBytes(8).toString('hex'));
     const target = join(this.root, record.name);
+    const fds: number[] = [];
+    let renamed = false;
     // Metadata calls are synchronous (microseconds each); only the flushes wait in the thread pool (disk.ts).
     mkdirSync(stage, { mode: 0o701 });
     try {
@@ -220,19 +273,29 @@ export class LocalDriver implements VolumeDriver {
           await this.quotas.limit(data, record.projectId, record.spec.size);
         }
       }
-      // The stage is invisible until renamed, so volume.json needs no temporary name here. Its data
-      // needs its own fsync; the directory operations (mkdir, chown, chmod, the entries of the stage)
-      // are made durable by the fsync of the root after the rename: ext4 and xfs journal metadata in
-      // order, so committing the rename commits everything before it.
-      await writeFileSynced(join(stage, RECORD_FILE), renderRecord(record));
+      // The stage is invisible until renamed, so its files need no temporary names.
+      fds.push(createFileUnsynced(join(stage, RECORD_FILE), renderRecord(record)));
+      fds.push(createFileUnsynced(join(stage, mountLogName(record.logGeneration)), new Uint8Array(LOG_BLOCK)));
       // rename(2) would replace an empty directory of that name, and fail on a non-empty one.
       if (exists(target))
         throw new VolumeError(`${JSON.stringify(target)} exists and is not a Berth volume (no valid volume.json): move it away`);
       renameSync(stage, target);
-      await fsyncDir(this.root);
+      renamed = true;
+      fds.push(openDir(target), openDir(this.root));
+      // Always in parallel in the pool, even when alone: one after another on the main thread, each
+      // file's flush starts its own journal commit (measured: p50 1.2-2.2 ms against 0.9-1.0 ms).
+      await flushAll(fds, 'pool');
     } catch (err) {
+      // Undo: a volume whose flush failed must not appear at the next start either.
+      if (renamed) {
+        try {
+          renameSync(target, stage);
+        } catch { /* left for the operator: the error below names the volume */ }
+      }
       await rm(stage, { recursive: true, force: true }).catch(() => undefined);
       throw err;
+    } finally {
+      for (const fd of fds) closeSync(fd);
     }
   }
 
@@ -242,34 +305,41 @@ export class LocalDriver implements VolumeDriver {
    */
   private async compact(r: VolumeRecord, mounts: MountCounts): Promise<void> {
     const next: VolumeRecord = { ...r, mounts, logGeneration: r.logGeneration + 1 };
-    await writeFileDurable(join(this.root, r.name, RECORD_FILE), renderRecord(next));
+    // The next log first (pre-written, flushed), so the snapshot never points at a missing one; the
+    // directory fsync of writeFileDurable makes both names durable. A leftover of that generation
+    // from a crashed compaction was never referenced: it is overwritten.
+    await writeFileSynced(join(this.root, r.name, mountLogName(next.logGeneration)), new Uint8Array(LOG_BLOCK), this.flush);
+    await writeFileDurable(join(this.root, r.name, RECORD_FILE), renderRecord(next), this.flush);
     this.index.set(r.name, next);
-    this.logLines.set(r.name, 0);
+    this.logs.set(r.name, { lines: 0, end: 0, size: LOG_BLOCK });
     this.needsCompaction.delete(r.name);
     for (const gen of [r.logGeneration, r.logGeneration - 1])
       if (gen >= 0) await rm(join(this.root, r.name, mountLogName(gen)), { force: true }).catch(() => undefined);
   }
 
-  /** Appends one Mount or Unmount to the volume's log (durably), then updates the index. */
+  /** Writes one Mount or Unmount into the volume's log (durably), then updates the index. */
   private async logMount(r: VolumeRecord, kind: 'mount' | 'unmount', id: string, mounts: MountCounts): Promise<void> {
     if (this.needsCompaction.has(r.name)) await this.compact(r, r.mounts);
     const current = this.index.get(r.name) as VolumeRecord;
+    const log = this.logs.get(r.name) ?? { lines: 0, end: 0, size: 0 };
+    const line = Buffer.from(renderMountEvent(kind, id));
+    const data = planMountWrite(line, log.end, log.size);
     try {
-      await appendDurable(join(this.root, r.name, mountLogName(current.logGeneration)), renderMountEvent(kind, id));
+      await writeAtDurable(join(this.root, r.name, mountLogName(current.logGeneration)), log.end, data, this.flush);
     } catch (err) {
-      // The log may now end in a partial line; the next change starts a fresh generation.
+      // The log may now hold a partial line; the next change starts a fresh generation.
       this.needsCompaction.add(r.name);
       throw err;
     }
     this.index.set(r.name, { ...current, mounts });
-    const lines = (this.logLines.get(r.name) ?? 0) + 1;
-    this.logLines.set(r.name, lines);
+    const lines = log.lines + 1;
+    this.logs.set(r.name, { lines, end: log.end + line.length, size: Math.max(log.size, log.end + data.length) });
     if (lines >= COMPACT_AFTER_LINES) await this.compact(this.index.get(r.name) as VolumeRecord, mounts).catch((err) => this.warn(`cannot compact the mount log of ${JSON.stringify(r.name)}: ${describeCause(err)}`));
   }
 
   async remove(name: string): Promise<void> {
     this.lookup('remove', name);
-    return this.locks.run(name, async () => {
+    return this.change(name, async () => {
       const r = this.lookup('remove', name);
       if (isMounted(r.mounts)) {
         const ids = mountIds(r.mounts);
@@ -280,12 +350,12 @@ export class LocalDriver implements VolumeDriver {
       try {
         // One rename takes the volume away for good; its data is deleted after the reply.
         renameSync(join(this.root, name), trash);
-        await fsyncDir(this.root);
+        await fsyncDir(this.root, this.flush);
       } catch (err) {
         throw volumeFailure('remove', name, err);
       }
       this.index.delete(name);
-      this.logLines.delete(name);
+      this.logs.delete(name);
       this.needsCompaction.delete(name);
       this.deleteLater(r, trash);
     });
@@ -333,7 +403,7 @@ export class LocalDriver implements VolumeDriver {
 
   async mount(name: string, id: string): Promise<string> {
     this.lookup('mount', name);
-    return this.locks.run(name, async () => {
+    return this.change(name, async () => {
       const r = this.lookup('mount', name);
       try {
         const mountpoint = await this.checkMountpoint(r);
@@ -347,7 +417,7 @@ export class LocalDriver implements VolumeDriver {
 
   async unmount(name: string, id: string): Promise<void> {
     this.lookup('unmount', name);
-    return this.locks.run(name, async () => {
+    return this.change(name, async () => {
       const r = this.lookup('unmount', name);
       const mounts = removeMount(r.mounts, id);
       if (mounts === r.mounts) return; // an ID that holds nothing: harmless
@@ -361,7 +431,7 @@ export class LocalDriver implements VolumeDriver {
 
   async release(name: string, ids: readonly string[]): Promise<string[]> {
     this.lookup('release', name);
-    return this.locks.run(name, async () => {
+    return this.change(name, async () => {
       const r = this.lookup('release', name);
       const { counts, released } = releaseMounts(r.mounts, ids);
       if (released.length === 0) return [];

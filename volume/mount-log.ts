@@ -1,14 +1,25 @@
 /**
- * The mount log: Mount and Unmount append one line (`+ID` or `-ID`) to `<volume>/mounts.<gen>.log`
+ * The mount log: Mount and Unmount write one line (`+ID` or `-ID`) into `<volume>/mounts.<gen>.log`
  * and fdatasync it, one small write instead of rewriting volume.json (measured here: p99 0.9 ms
  * against 4.4 ms for write + fsync + rename + directory fsync). volume.json holds a snapshot of the
  * counts and the generation of the log that continues it; compaction writes a new snapshot with the
  * next generation, so an old log left behind by a crash is never replayed twice.
+ *
+ * The log is written in place, not appended: each file starts as LOG_BLOCK zero bytes (written and
+ * flushed when the volume or the generation is created) and a line overwrites the zeros after the
+ * previous one. An fdatasync of blocks that are already allocated and written changes no metadata
+ * (only mtime, which fdatasync skips), so it flushes one data block and needs no journal commit;
+ * an append changes the file size and waits for one. A line that does not fit extends the file by
+ * whole blocks of zeros, so that happens once per LOG_BLOCK bytes. The log's text ends at its first
+ * zero byte (IDs never contain NUL: control characters are refused).
  */
 import { addMount, removeMount, type MountCounts } from './mounts.js';
 
 /** Above this many lines the log is folded into volume.json. */
 export const COMPACT_AFTER_LINES = 256;
+
+/** A new log is this many zero bytes; a line that does not fit extends it by whole blocks. */
+export const LOG_BLOCK = 4096;
 
 export function mountLogName(generation: number): string {
   return `mounts.${generation}.log`;
@@ -16,6 +27,33 @@ export function mountLogName(generation: number): string {
 
 export function renderMountEvent(kind: 'mount' | 'unmount', id: string): string {
   return `${kind === 'mount' ? '+' : '-'}${id}\n`;
+}
+
+/**
+ * Splits a log file's bytes into its text (up to the first zero byte) and where the next line goes.
+ * `clean` is false when the text does not end with a newline or anything but zeros follows it: a
+ * write torn by a power loss. Such a log must not be written after (a later line could join a
+ * fragment), so the driver compacts it first.
+ */
+export function splitMountLog(bytes: Uint8Array): { text: string; end: number; clean: boolean } {
+  let end = bytes.indexOf(0);
+  if (end < 0) end = bytes.length;
+  const text = new TextDecoder().decode(bytes.subarray(0, end));
+  let clean = text === '' || text.endsWith('\n');
+  for (let i = end; clean && i < bytes.length; i++) if (bytes[i] !== 0) clean = false;
+  return { text, end, clean };
+}
+
+/**
+ * What to write at `end` of a log of `size` bytes to add `line`: the line itself when it fits, else
+ * the line and zeros up to the next LOG_BLOCK boundary (the file grows once per block, not per line).
+ */
+export function planMountWrite(line: Uint8Array, end: number, size: number): Uint8Array {
+  if (end + line.length <= size) return line;
+  const grown = Math.ceil((end + line.length) / LOG_BLOCK) * LOG_BLOCK;
+  const out = new Uint8Array(grown - end);
+  out.set(line);
+  return out;
 }
 
 /**

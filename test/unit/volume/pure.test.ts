@@ -6,7 +6,7 @@ import { describeBindRefusal, isInside } from '../../../volume/bind-policy';
 import { listenFdFromEnv, parseGroup } from '../../../volume/listen';
 import { createLog } from '../../../volume/log';
 import { describeQuotaSupport, parseMountinfo } from '../../../volume/quota-support';
-import { mountLogName, renderMountEvent, replayMountLog } from '../../../volume/mount-log';
+import { LOG_BLOCK, mountLogName, planMountWrite, renderMountEvent, replayMountLog, splitMountLog } from '../../../volume/mount-log';
 import { describeVolume, formatCreatedAt, parseRecord, renderRecord, type VolumeRecord } from '../../../volume/record';
 
 const test = suite('volume pure helpers');
@@ -42,6 +42,25 @@ test('replayMountLog() applies complete lines and ignores a torn last line', () 
   assert.equal(replayMountLog({}, 'garbage\n+a\n'), { counts: { a: 1 }, lines: 1 });
   assert.is(renderMountEvent('mount', 'x') + renderMountEvent('unmount', 'x'), '+x\n-x\n');
   assert.is(mountLogName(2), 'mounts.2.log');
+});
+
+test('splitMountLog() ends the text at the first zero byte and flags a torn write', () => {
+  const log = (text: string, size = 16, at = 0) => { const b = new Uint8Array(size); b.set(new TextEncoder().encode(text), at); return b; };
+  assert.equal(splitMountLog(log('+a\n-a\n')), { text: '+a\n-a\n', end: 6, clean: true });
+  assert.equal(splitMountLog(log('')), { text: '', end: 0, clean: true });
+  assert.equal(splitMountLog(new TextEncoder().encode('+a\n')), { text: '+a\n', end: 3, clean: true });
+  assert.equal(splitMountLog(log('+a\n+h')), { text: '+a\n+h', end: 5, clean: false });
+  assert.equal(splitMountLog(log('+x\n', 16, 8)), { text: '', end: 0, clean: false });
+  assert.equal(splitMountLog(log('+é\n')), { text: '+é\n', end: 4, clean: true });
+});
+
+test('planMountWrite() writes the line in place, or pads it to the next block when it does not fit', () => {
+  const line = new TextEncoder().encode('+abc\n');
+  assert.is(planMountWrite(line, 0, LOG_BLOCK), line);
+  assert.is(planMountWrite(line, LOG_BLOCK - 5, LOG_BLOCK), line);
+  const grown = planMountWrite(line, LOG_BLOCK - 4, LOG_BLOCK);
+  assert.equal([grown.length, [...grown.subarray(0, 5)], grown.subarray(5).every((b) => b === 0)], [LOG_BLOCK + 4, [...line], true]);
+  assert.is(planMountWrite(line, 0, 0).length, LOG_BLOCK);
 });
 
 test('describeVolume() shows kind, options, mounts and the managed owner and mode', () => {
