@@ -36,6 +36,7 @@ it('create() makes an empty root:root 0755 _data and keeps metadata beside it', 
   assert.is(st.uid, 0);
   assert.is(st.gid, 0);
   assert.equal(readdirSync(data), []);
+  await driver.settle();
   assert.equal(readdirSync(join(root(), 'v')).sort(), ['_data', 'mounts.0.log', 'volume.json']);
   assert.equal(readFileSync(join(root(), 'v', 'mounts.0.log')), Buffer.alloc(4096), 'the mount log is pre-written with zeros');
   assert.is(statSync(root()).mode & 0o777, 0o701);
