@@ -36,6 +36,8 @@ const DATA_DIR = '_data';
 const STAGING = '.staging';
 const TRASH = '.trash';
 const FIRST_PROJECT_ID = 0x10000;
+/** How long removed volumes wait in .trash before their data is deleted (see deleteLater). */
+const TRASH_DELAY_MS = 200;
 
 function exists(path: string): boolean {
   try {
@@ -149,6 +151,8 @@ export class LocalDriver implements VolumeDriver {
   private readonly background = new Set<Promise<void>>();
   /** Changes (Create, Remove, Mount, Unmount, Release) in progress or queued for their volume's lock. */
   private changing = 0;
+  private readonly trashQueue: Array<{ r: VolumeRecord; trash: string }> = [];
+  private trashTimer: NodeJS.Timeout | undefined;
   /** Where each volume's current mount log stands. */
   private logs = new Map<string, LogState>();
   /** Volumes whose log may end in a partial line: compact before the next append. */
@@ -361,14 +365,29 @@ export class LocalDriver implements VolumeDriver {
     });
   }
 
+  /**
+   * Queues a removed volume's deletion. The queue is emptied TRASH_DELAY_MS after the first entry,
+   * not at once: deleting right after the reply put its unlinks into the journal commit (and the
+   * thread pool) of whatever request came next, typically a Create.
+   */
   private deleteLater(r: VolumeRecord, trash: string): void {
-    const done = (async () => {
-      if (r.projectId !== undefined && this.quotas)
-        await this.quotas.clear(trash, r.projectId).catch((err) => this.warn(`cannot clear the quota of removed volume ${JSON.stringify(r.name)}: ${describeCause(err)}`));
-      // A bind volume's trash holds only volume.json: the host directory is never inside it.
-      await rm(trash, { recursive: true, force: true }).catch((err) => this.warn(`cannot delete removed volume ${JSON.stringify(r.name)} at ${JSON.stringify(trash)}: ${describeCause(err)}`));
-    })();
-    this.track(done);
+    this.trashQueue.push({ r, trash });
+    if (this.trashTimer) return;
+    this.trashTimer = setTimeout(() => this.emptyTrash(), TRASH_DELAY_MS);
+    this.trashTimer.unref();
+  }
+
+  private emptyTrash(): void {
+    clearTimeout(this.trashTimer);
+    this.trashTimer = undefined;
+    for (const { r, trash } of this.trashQueue.splice(0)) this.track(this.deleteNow(r, trash));
+  }
+
+  private async deleteNow(r: VolumeRecord, trash: string): Promise<void> {
+    if (r.projectId !== undefined && this.quotas)
+      await this.quotas.clear(trash, r.projectId).catch((err) => this.warn(`cannot clear the quota of removed volume ${JSON.stringify(r.name)}: ${describeCause(err)}`));
+    // A bind volume's trash holds only volume.json: the host directory is never inside it.
+    await rm(trash, { recursive: true, force: true }).catch((err) => this.warn(`cannot delete removed volume ${JSON.stringify(r.name)} at ${JSON.stringify(trash)}: ${describeCause(err)}`));
   }
 
   private track(work: Promise<void>): void {
@@ -404,6 +423,7 @@ export class LocalDriver implements VolumeDriver {
 
   /** Waits for the work done after replies (for a clean shutdown and for tests). */
   async settle(): Promise<void> {
+    this.emptyTrash();
     while (this.background.size > 0) await Promise.all([...this.background]);
   }
 
