@@ -44,6 +44,7 @@ install: build
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(PREFIX)/bin
 	rm -rf $(DESTDIR)$(LIBDIR)/dist $(DESTDIR)$(LIBDIR)/node_modules
 	cp -a dist package.json package-lock.json $(DESTDIR)$(LIBDIR)/
+	rm -rf $(DESTDIR)$(LIBDIR)/dist/cache
 	cd $(DESTDIR)$(LIBDIR) && npm ci --omit=dev --no-audit --no-fund --loglevel=error
 	for b in $$(ls dist/bin); do \
 	  case $$b in netctl|berth|berth-volumed) ln -sf $(LIBDIR)/dist/bin/$$b $(DESTDIR)$(PREFIX)/bin/$$b ;; \

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Builds every executable into dist/bin as one bundled CommonJS file with a shebang.
+// Builds every executable: a bundled CommonJS file in dist/lib and its launcher in dist/bin.
 // Schemas (*.schema.json anywhere in the tree) are compiled first into gen/ as ajv standalone code,
 // so no plugin call pays for schema compilation. Native modules (netlink, koffi) stay external and
 // are resolved from node_modules next to dist/ (make install copies both).
 import { build } from 'esbuild';
-import { chmod, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, basename, relative } from 'node:path';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
@@ -59,15 +60,22 @@ const directNativeNetlink = {
   },
 };
 
+/**
+ * Each executable is two files: the bundle dist/lib/<name>.<hash>.js (content-addressed, so a code
+ * cache made from one bundle can never be applied to another) and the launcher dist/bin/<name>
+ * (scripts/launcher.cjs), which runs the bundle through V8's code cache in dist/cache.
+ * Every file is written aside and renamed into place: a plugin being exec'd meanwhile (a test, a
+ * runtime) sees the old or the new file, never half of one. Bundles and caches of earlier builds
+ * are removed at the end.
+ */
 async function bundle() {
-  // Each file is written aside and renamed into place: a plugin being exec'd meanwhile (a test, a
-  // runtime) sees the old or the new file, never half of one.
-  await mkdir(join(root, 'dist/bin'), { recursive: true });
+  for (const dir of ['dist/bin', 'dist/lib']) await mkdir(join(root, dir), { recursive: true });
+  const launcher = await readFile(join(root, 'scripts/launcher.cjs'), 'utf8');
+  const libs = new Set();
   await Promise.all(executables.map(async ({ name, entry }) => {
-    const outfile = join(root, 'dist/bin', name);
     const result = await build({
       entryPoints: [join(root, entry)],
-      outfile,
+      outfile: join(root, 'dist/lib', `${name}.js`),
       write: false,
       bundle: true,
       platform: 'node',
@@ -79,14 +87,25 @@ async function bundle() {
       // ESM dependencies read import.meta.url, which is empty in a CommonJS bundle.
       // Computed on first read only: pathToFileURL costs milliseconds that a plugin call never needs.
       define: { 'import.meta.url': '__berthImportMeta.url' },
-      banner: { js: "#!/usr/bin/env node\nvar __berthImportMeta = { get url() { return require('url').pathToFileURL(__filename).href; } };" },
+      banner: { js: "var __berthImportMeta = { get url() { return require('url').pathToFileURL(__filename).href; } };" },
       logLevel: 'warning',
     });
-    const temp = `${outfile}.${process.pid}.tmp`;
-    await writeFile(temp, result.outputFiles[0].contents, { mode: 0o755 });
-    await chmod(temp, 0o755);
-    await rename(temp, outfile);
+    const code = result.outputFiles[0].contents;
+    const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+    const lib = `${name}.${hash}.js`;
+    libs.add(lib);
+    await writeAtomically(join(root, 'dist/lib', lib), code, 0o644);
+    await writeAtomically(join(root, 'dist/bin', name), launcher.replace("'@NAME@'", JSON.stringify(name)).replace("'@HASH@'", JSON.stringify(hash)), 0o755);
   }));
+  for (const file of await readdir(join(root, 'dist/lib'))) if (!libs.has(file)) await rm(join(root, 'dist/lib', file), { force: true });
+  await rm(join(root, 'dist/cache'), { recursive: true, force: true });
+}
+
+async function writeAtomically(file, contents, mode) {
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, contents, { mode });
+  await chmod(temp, mode);
+  await rename(temp, file);
 }
 
 const only = process.argv[2];

@@ -1,0 +1,101 @@
+/**
+ * The launcher in dist/bin (scripts/launcher.cjs) and its V8 code cache, on a private copy of the
+ * built loopback (a temp dist/{bin,lib} with node_modules beside it), so the shared dist/cache is
+ * never touched: the cache is written after a successful call only, used by the next call of the
+ * same kind, never changes the output, and a garbage, foreign or writable-by-others file is not
+ * trusted (the call still answers the same, and the file is replaced by a good one).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN_DIR, ROOT_DIR, run, withTempDir } from '../../helpers/sandbox';
+
+const cache = suite('code cache of the built executables (dist/bin launcher)');
+const it = existsSync(join(BIN_DIR, 'loopback')) ? cache : cache.skip;
+
+/** A copy of the built loopback's launcher and bundle in `dir`/dist, with node_modules beside it. */
+function copyLoopback(dir: string): string {
+  const launcher = readFileSync(join(BIN_DIR, 'loopback'), 'utf8');
+  const hash = /const HASH = "([0-9a-f]+)"/.exec(launcher)?.[1];
+  assert.ok(hash, 'the launcher names its bundle hash');
+  for (const sub of ['dist/bin', 'dist/lib']) mkdirSync(join(dir, sub), { recursive: true });
+  copyFileSync(join(BIN_DIR, 'loopback'), join(dir, 'dist/bin/loopback'));
+  chmodSync(join(dir, 'dist/bin/loopback'), 0o755);
+  copyFileSync(join(ROOT_DIR, 'dist/lib', `loopback.${hash}.js`), join(dir, 'dist/lib', `loopback.${hash}.js`));
+  symlinkSync(join(ROOT_DIR, 'node_modules'), join(dir, 'node_modules'));
+  return join(dir, 'dist/bin/loopback');
+}
+
+const version = (exe: string, extra: Record<string, string> = {}) =>
+  run(exe, [], { env: { PATH: process.env.PATH!, CNI_COMMAND: 'VERSION', BERTH_CODE_CACHE: 'report', ...extra }, input: '{"cniVersion":"1.0.0"}' });
+
+const cacheFiles = (dir: string) => (existsSync(join(dir, 'dist/cache')) ? readdirSync(join(dir, 'dist/cache')) : []);
+
+it('the first successful call writes the cache, the next one of the same kind uses it, output unchanged', async () => {
+  await withTempDir(async (dir) => {
+    const exe = copyLoopback(dir);
+    const first = await version(exe);
+    assert.is(first.code, 0);
+    assert.match(first.stderr, /code cache: none /);
+    const files = cacheFiles(dir);
+    assert.is(files.length, 1);
+    assert.match(files[0], /^loopback-[0-9a-f]{16}-.+-VERSION\.v8$/);
+    const st = statSync(join(dir, 'dist/cache', files[0]));
+    assert.is(st.mode & 0o777, 0o644);
+    assert.is(st.uid, process.getuid!());
+
+    const second = await version(exe);
+    assert.is(second.code, 0);
+    assert.match(second.stderr, /code cache: used /);
+    assert.is(second.stdout, first.stdout);
+    assert.equal(JSON.parse(second.stdout).supportedVersions, ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0']);
+  });
+});
+
+it('a failed call writes no cache (its short path would serve later calls); another kind gets its own', async () => {
+  await withTempDir(async (dir) => {
+    const exe = copyLoopback(dir);
+    const bad = await run(exe, [], { env: { PATH: process.env.PATH!, CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'x', CNI_NETNS: '/nonexistent', CNI_IFNAME: 'lo' }, input: 'not json' });
+    assert.is(bad.code, 1);
+    assert.equal(cacheFiles(dir), []);
+    assert.is((await version(exe)).code, 0);
+    assert.equal(cacheFiles(dir).map((f) => f.replace(/^.*-/, '')), ['VERSION.v8']);
+  });
+});
+
+it('a garbage cache file is rejected by V8, the call answers the same, and the file is replaced', async () => {
+  await withTempDir(async (dir) => {
+    const exe = copyLoopback(dir);
+    const good = await version(exe);
+    const file = join(dir, 'dist/cache', cacheFiles(dir)[0]);
+    writeFileSync(file, Buffer.alloc(4096, 0x5a));
+    const r = await version(exe);
+    assert.is(r.code, 0);
+    assert.match(r.stderr, /code cache: rejected /);
+    assert.is(r.stdout, good.stdout);
+    assert.not.equal(readFileSync(file), Buffer.alloc(4096, 0x5a));
+    assert.match((await version(exe)).stderr, /code cache: used /);
+  });
+});
+
+it('a cache file others can write is not read (it is code), and BERTH_CODE_CACHE=off neither reads nor writes', async () => {
+  await withTempDir(async (dir) => {
+    const exe = copyLoopback(dir);
+    await version(exe);
+    const file = join(dir, 'dist/cache', cacheFiles(dir)[0]);
+    chmodSync(file, 0o666);
+    const r = await version(exe);
+    assert.is(r.code, 0);
+    assert.match(r.stderr, /code cache: ignored /);
+    assert.is(statSync(file).mode & 0o777, 0o644, 'replaced by a file of its own');
+
+    rmSync(join(dir, 'dist/cache'), { recursive: true });
+    const off = await version(exe, { BERTH_CODE_CACHE: 'off' });
+    assert.is(off.code, 0);
+    assert.is(off.stderr, '');
+    assert.equal(cacheFiles(dir), []);
+  });
+});
+
+cache.run();
