@@ -18,7 +18,7 @@ export interface BridgeConf extends NetConf {
   macspoofchk: boolean;
   /** Berth: drop forwarding between this bridge and other isolated Berth bridges (Docker's network isolation). */
   isolate: boolean;
-  /** Berth: where the firewall keeps its per-attachment records (default /var/lib/cni/berth-firewall). */
+  /** Berth: where the firewall keeps its per-attachment records (default /run/berth/firewall). */
   firewallDir?: string;
   ipam?: { type?: string; [key: string]: unknown };
   dns?: DNS;

@@ -22,7 +22,7 @@ import { isolationElements, macSpoofElements, masqueradeChains, masqueradeElemen
 
 export { DEFAULT_STATE_DIR } from './records.js';
 
-/** Where and how: both optional (defaults: /var/lib/cni/berth-firewall, libnftables in this netns). */
+/** Where and how: both optional (defaults: /run/berth/firewall, libnftables in this netns). */
 export interface FirewallOptions {
   /** Directory of Berth's firewall records and lock. */
   stateDir?: string;

@@ -93,7 +93,7 @@ function build(args: readonly string[], io: CliIO): Argv {
       .option('masquerade', { type: 'boolean', default: true, describe: 'masquerade container traffic leaving the subnet (--no-masquerade to turn off)' })
       .option('label', { type: 'string', array: true, describe: 'KEY=VALUE label, repeatable' })
       .option('lease-dir', { type: 'string', describe: 'host-local dataDir [default: /var/lib/cni/networks]' })
-      .option('firewall-dir', { type: 'string', describe: 'Berth\'s firewall records (bridge and portmap firewallDir) [default: /var/lib/cni/berth-firewall]' })
+      .option('firewall-dir', { type: 'string', describe: 'Berth\'s firewall records (bridge and portmap firewallDir) [default: /run/berth/firewall]' })
       .option('subnet-pool', { type: 'string', default: '10.89.0.0/16', describe: 'where a subnet is picked without --subnet' })
       .option('subnet-size', { type: 'string', default: '24', describe: 'prefix length of a picked subnet' })
       .option('ipv6', { type: 'boolean', default: false, describe: 'also an IPv6 subnet: a free /64 of --subnet-pool6 unless an IPv6 --subnet is given' })

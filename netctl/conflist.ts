@@ -16,7 +16,7 @@ export const CONFLIST_VERSIONS = ['1.0.0', '1.1.0'];
 /** host-local's default, when the ipam config has no dataDir. */
 export const DEFAULT_LEASE_DIR = '/var/lib/cni/networks';
 /** Where Berth's firewall keeps its records, when a plugin config has no firewallDir. */
-export const DEFAULT_FIREWALL_DIR = '/var/lib/cni/berth-firewall';
+export const DEFAULT_FIREWALL_DIR = '/run/berth/firewall';
 
 export interface RangePlan {
   subnet: Prefix;

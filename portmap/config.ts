@@ -21,7 +21,7 @@ export interface PortmapConf extends NetConf {
   externalSetMarkChain?: string;
   conditionsV4?: string[];
   conditionsV6?: string[];
-  /** Berth: the firewall records' directory (default /var/lib/cni/berth-firewall). */
+  /** Berth: the firewall records' directory (default /run/berth/firewall). */
   firewallDir?: string;
 }
 

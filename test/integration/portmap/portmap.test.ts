@@ -169,8 +169,8 @@ it('portmap with the default firewallDir keeps its records per network namespace
   await withTopology(async (t) => {
     const c1 = t.addContainer(2);
     const inode = sh('ip', ['netns', 'exec', t.host, 'stat', '-L', '-c', '%i', '/proc/self/ns/net']).trim();
-    const dir = `/var/lib/cni/berth-firewall/netns-${inode}`;
-    const hadCniDir = existsSync('/var/lib/cni');
+    const dir = `/run/berth/firewall/netns-${inode}`;
+    const hadBerthRun = existsSync('/run/berth');
     try {
       const conf = { ...confOf(t, c1, 'unused', [{ hostPort: 8080, containerPort: 80 }]) } as Record<string, unknown>;
       delete conf.firewallDir;
@@ -182,8 +182,8 @@ it('portmap with the default firewallDir keeps its records per network namespace
       assert.is(countElements(t.host, 'web/'), 0);
     } finally {
       rmSync(dir, { recursive: true, force: true }); // only this test's namespace's directory
-      try { rmdirSync('/var/lib/cni/berth-firewall'); } catch { /* not empty: not ours alone */ }
-      if (!hadCniDir) try { rmdirSync('/var/lib/cni'); } catch { /* not empty: not ours alone */ }
+      try { rmdirSync('/run/berth/firewall'); } catch { /* not empty: not ours alone */ }
+      if (!hadBerthRun) try { rmdirSync('/run/berth'); } catch { /* not empty: not ours alone */ }
     }
   });
 });

@@ -77,7 +77,7 @@ test('describeNetwork() reads back what renderConflist() wrote', () => {
   const plan = planCreate(req({ subnets: ['192.0.2.0/24'], labels: ['a=b'], internal: true, leaseDir: '/x' }), ctx());
   const info = describeNetwork(JSON.parse(renderConflist(plan)));
   assert.equal(info, { name: 'web', driver: 'bridge', plugins: ['bridge', 'portmap'], bridge: plan.bridge, subnets: ['192.0.2.0/24'], gateways: ['192.0.2.1'],
-    ipamType: 'host-local', leaseDir: '/x', firewallDirs: ['/var/lib/cni/berth-firewall'], internal: true, isolate: false, masquerade: false, labels: { a: 'b' }, created: CREATED, managed: true });
+    ipamType: 'host-local', leaseDir: '/x', firewallDirs: ['/run/berth/firewall'], internal: true, isolate: false, masquerade: false, labels: { a: 'b' }, created: CREATED, managed: true });
 });
 
 test('describeNetwork() reads another tool\'s conflist: legacy subnet, default bridge and lease dir, podman labels', () => {
