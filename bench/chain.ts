@@ -49,7 +49,8 @@ function portmapConf(impl: Impl, dir: string, hostPort: number, prevResult?: unk
   };
 }
 
-interface Sample { add: number; del: number }
+/** One chain ADD and DEL; the parts are each plugin's own time, to show where a change comes from. */
+interface Sample { add: number; del: number; parts: { bridgeAdd: number; portmapAdd: number; portmapDel: number; bridgeDel: number } }
 
 /**
  * user+sys CPU ms of one plugin process and every process it waited for, from bash's `times`
@@ -72,24 +73,24 @@ async function worker(): Promise<void> {
     cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin });
   const results = new Map<string, unknown>(); // container id + impl → chained result, for DEL's prevResult
 
-  async function add(impl: Impl, id: string, ns: string, hostPort: number): Promise<number> {
+  async function add(impl: Impl, id: string, ns: string, hostPort: number): Promise<{ ms: number; bridge: number; portmap: number }> {
     const b = await timeExec(join(impl.bin, 'bridge'), [], env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir)));
     if (b.code !== 0) throw new Error(`${impl.name} bridge ADD ${id} failed: ${b.stdout}${b.stderr}`);
     const prev = JSON.parse(b.stdout);
     const p = await timeExec(join(impl.bin, 'portmap'), [], env(impl, 'ADD', id, ns), JSON.stringify(portmapConf(impl, dir, hostPort, prev)));
     if (p.code !== 0) throw new Error(`${impl.name} portmap ADD ${id} failed: ${p.stdout}${p.stderr}`);
     results.set(`${impl.name}/${id}`, JSON.parse(p.stdout));
-    return b.ms + p.ms;
+    return { ms: b.ms + p.ms, bridge: b.ms, portmap: p.ms };
   }
 
-  async function del(impl: Impl, id: string, ns: string, hostPort: number): Promise<number> {
+  async function del(impl: Impl, id: string, ns: string, hostPort: number): Promise<{ ms: number; bridge: number; portmap: number }> {
     const prev = results.get(`${impl.name}/${id}`);
     const p = await timeExec(join(impl.bin, 'portmap'), [], env(impl, 'DEL', id, ns), JSON.stringify(portmapConf(impl, dir, hostPort, prev)));
     if (p.code !== 0) throw new Error(`${impl.name} portmap DEL ${id} failed: ${p.stdout}${p.stderr}`);
     const b = await timeExec(join(impl.bin, 'bridge'), [], env(impl, 'DEL', id, ns), JSON.stringify({ ...bridgeConf(impl, dir), prevResult: prev }));
     if (b.code !== 0) throw new Error(`${impl.name} bridge DEL ${id} failed: ${b.stdout}${b.stderr}`);
     results.delete(`${impl.name}/${id}`);
-    return b.ms + p.ms;
+    return { ms: b.ms + p.ms, bridge: b.ms, portmap: p.ms };
   }
 
   try {
@@ -154,7 +155,7 @@ async function worker(): Promise<void> {
           const id = `m${level}-${i}`;
           const a = await add(impl, id, ns, portOf(impl, 'sample', i));
           const d = await del(impl, id, ns, portOf(impl, 'sample', i));
-          (levels[impl.name][level] ??= []).push({ add: a, del: d });
+          (levels[impl.name][level] ??= []).push({ add: a.ms, del: d.ms, parts: { bridgeAdd: a.bridge, portmapAdd: a.portmap, portmapDel: d.portmap, bridgeDel: d.bridge } });
         }
       }
       process.stderr.write(`level ${level} done\n`);
@@ -216,12 +217,21 @@ function report(o: Output, seconds: number): string {
   goals.push(`DEL at most half the reference's at every level: ${LEVELS.map((l) => ratio(delAt('berth', l), delAt('reference', l))).join(', ')} ${LEVELS.every((l) => delAt('berth', l) <= 0.5 * delAt('reference', l)) ? 'met' : 'NOT met'}`);
   goals.push(`parallel throughput at least 2x the reference: ${ratio(o.parallel.berth, o.parallel.reference)} ${o.parallel.berth >= 2 * o.parallel.reference ? 'met' : 'NOT met'}`);
   goals.push(`ADD at 1 no slower than the reference (stretch): ${ratio(addAt('berth', first), addAt('reference', first))} ${addAt('berth', first) <= addAt('reference', first) ? 'met' : 'NOT met'}`);
+  // Each plugin's own median, so a change between levels shows which process it comes from.
+  const partRows: string[][] = [];
+  for (const level of LEVELS)
+    partRows.push([String(level), ...(['berth', 'reference'] as const).flatMap((impl) =>
+      (['bridgeAdd', 'portmapAdd', 'portmapDel', 'bridgeDel'] as const).map((k) => median(o.levels[impl][level].map((s) => s.parts[k])).toFixed(1)))]);
   return [
     `### CNI chain bridge + host-local + portmap (ipMasq, hairpin, one port mapping per container)`,
     '',
     `Median of ${SAMPLES} per level (ADD = bridge + portmap process times, DEL = portmap + bridge), clean env, one throwaway host netns for both; reference = Debian containernetworking-plugins ${referenceVersion()}. Run took ${seconds.toFixed(0)} s on ${new Date().toISOString().slice(0, 10)}.`,
     '',
     table(['measure', 'Berth', 'reference', 'Berth/reference'], rows),
+    '',
+    'Each plugin process alone (median ms; ADD = bridge + portmap, DEL = portmap + bridge):',
+    '',
+    table(['attached', 'Berth bridge ADD', 'Berth portmap ADD', 'Berth portmap DEL', 'Berth bridge DEL', 'ref bridge ADD', 'ref portmap ADD', 'ref portmap DEL', 'ref bridge DEL'], partRows),
     '',
     'Goals:',
     '',

@@ -3,7 +3,8 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..');
-export const BERTH_BIN = resolve(ROOT, 'dist/bin');
+/** Berth's executables; BENCH_BERTH_BIN points at another build (e.g. a copy made before a rebuild). */
+export const BERTH_BIN = process.env.BENCH_BERTH_BIN ?? resolve(ROOT, 'dist/bin');
 export const REFERENCE_BIN = '/usr/lib/cni';
 
 /** The environment an orchestrator gives a plugin: PATH and the CNI_* variables only. */
