@@ -221,12 +221,15 @@ async function del(ctx: PluginContext): Promise<void> {
   const conf = loadConf(ctx);
   const errors: unknown[] = [];
   const vethName = hostVethName(attachmentHash(ctx));
+  // The veth is deleted from a thread-pool thread while the firewall state and the lease are
+  // released here: the kernel's part of a link deletion (an RCU grace period, 10-20 ms) overlaps them.
+  let vethDeleted: Promise<unknown> = Promise.resolve();
   const host = Netlink.open();
   try {
     const veth = await host.getLink(vethName);
     const bridge = veth?.master ? await host.getLinkByIndex(veth.master) : undefined;
     if (veth && veth.kind === 'veth' && bridge?.name === conf.bridge)
-      await host.deleteLink(vethName).catch((e) => isNotFound(e) || errors.push(e));
+      vethDeleted = Netlink.deleteLinkOffThread(vethName).catch((e) => isNotFound(e) || errors.push(e));
   } catch (err) {
     errors.push(err);
   } finally {
@@ -242,6 +245,7 @@ async function del(ctx: PluginContext): Promise<void> {
       errors.push(err);
     }
   }
+  await vethDeleted;
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, `teardown of ${JSON.stringify(ctx.containerId)} incomplete`);
 }

@@ -1,6 +1,6 @@
 /**
- * The few libc calls Node does not offer (setns, flock), through koffi. Loaded on first use only,
- * so a plugin answering VERSION never pays for it.
+ * The few libc calls Node does not offer (setns, flock, a netlink request sent from libuv's thread
+ * pool), through koffi. Loaded on first use only, so a plugin answering VERSION never pays for it.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,14 +9,23 @@ import { KernelError, errnoName } from './errors.js';
 interface Libc {
   setns(fd: number, nstype: number): number;
   flock(fd: number, op: number): number;
+  socket(domain: number, type: number, protocol: number): number;
+  send: ((fd: number, buf: Buffer, len: number, flags: number) => number) & AsyncCall;
+  recv(fd: number, buf: Buffer, len: number, flags: number): number;
+  close(fd: number): number;
   errno(): number;
+}
+
+/** koffi runs a function with `.async(...args, callback)` on a libuv thread-pool thread. */
+interface AsyncCall {
+  async(...args: unknown[]): void;
 }
 
 let libc: Libc | undefined;
 
 /** The part of koffi's API Berth uses. */
 export interface KoffiNative {
-  load(name: string): { func(signature: string): (...args: any[]) => any };
+  load(name: string): { func(signature: string): ((...args: any[]) => any) & AsyncCall };
   errno(): number;
 }
 
@@ -44,6 +53,10 @@ function load(): Libc {
   libc = {
     setns: lib.func('int setns(int fd, int nstype)'),
     flock: lib.func('int flock(int fd, int op)'),
+    socket: lib.func('int socket(int domain, int type, int protocol)'),
+    send: lib.func('long send(int fd, const void *buf, size_t len, int flags)'),
+    recv: lib.func('long recv(int fd, _Out_ void *buf, size_t len, int flags)'),
+    close: lib.func('int close(int fd)'),
     errno: () => koffi.errno(),
   };
   return libc;
@@ -67,4 +80,40 @@ export function flockExclusive(fd: number, what: string): void {
 
 export function flockRelease(fd: number): void {
   load().flock(fd, LOCK_UN);
+}
+
+const AF_NETLINK = 16;
+const SOCK_RAW = 3;
+const SOCK_CLOEXEC = 0x80000;
+const MSG_DONTWAIT = 0x40;
+const NLMSG_ERROR = 2;
+
+/**
+ * Sends one netlink request (a whole message, header included, asking for an ACK) on a socket of
+ * its own in the caller's namespace, from a libuv thread-pool thread, and resolves with the errno
+ * of its ACK (0 = done). The kernel handles a netlink request inside the sender's sendmsg(), so a
+ * request that blocks there (deleting a link waits for an RCU grace period, ~10-20 ms) leaves the
+ * main thread free for other work meanwhile. The socket is made here, on the main thread, so it
+ * belongs to the namespace the main thread is in now.
+ */
+export function netlinkRequestOffThread(protocol: number, message: Buffer, what: string): Promise<number> {
+  const c = load();
+  const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return Promise.reject(new KernelError('open netlink socket for', what, errnoName(c.errno())));
+  return new Promise((resolve, reject) => {
+    c.send.async(fd, message, message.length, 0, (err: unknown, sent: number) => {
+      try {
+        if (err || sent !== message.length) throw new KernelError('send netlink request for', what, err ? String(err) : 'EIO');
+        // The ACK was queued before send() returned.
+        const reply = Buffer.alloc(8192);
+        const n = c.recv(fd, reply, reply.length, MSG_DONTWAIT);
+        if (n < 20 || reply.readUInt16LE(4) !== NLMSG_ERROR) throw new KernelError('read netlink ACK for', what, n < 0 ? errnoName(c.errno()) : 'EPROTO');
+        resolve(-reply.readInt32LE(16));
+      } catch (e) {
+        reject(e);
+      } finally {
+        c.close(fd);
+      }
+    });
+  });
 }
