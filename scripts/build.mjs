@@ -98,6 +98,8 @@ async function bundle() {
     await writeAtomically(join(root, 'dist/bin', name), launcher.replace("'@NAME@'", JSON.stringify(name)).replace("'@HASH@'", JSON.stringify(hash)), 0o755);
   }));
   for (const file of await readdir(join(root, 'dist/lib'))) if (!libs.has(file)) await rm(join(root, 'dist/lib', file), { force: true });
+  const names = new Set(executables.map((e) => e.name)); // and leftovers of an interrupted build
+  for (const file of await readdir(join(root, 'dist/bin'))) if (!names.has(file)) await rm(join(root, 'dist/bin', file), { force: true });
   await rm(join(root, 'dist/cache'), { recursive: true, force: true });
 }
 
