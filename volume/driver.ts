@@ -16,17 +16,19 @@
  * Create was never answered, so the next start deletes such a directory when it holds no data.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, realpathSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeBindRefusal } from './bind-policy.js';
-import { createFileUnsynced, flushAll, fsyncDir, openDir, writeAtDurable, writeFileDurable, writeFileSynced, type Flush } from './disk.js';
+import { createFileUnsynced, flushAll, openDir, writeAtDurable, writeFileDurable, writeFileSynced, type Flush } from './disk.js';
 import { VolumeError, describeCause, volumeFailure } from './errors.js';
+import type { CreateEntry, JournalEntry } from './journal.js';
+import { Journal, type Ticket } from './journal-file.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { COMPACT_AFTER_LINES, LOG_BLOCK, mountLogName, planMountWrite, renderMountEvent, replayMountLog, splitMountLog } from './mount-log.js';
 import { addMount, isMounted, mountIds, releaseMounts, removeMount, type MountCounts } from './mounts.js';
 import { describeBadName } from './names.js';
-import { parseVolumeOptions } from './options.js';
+import { parseVolumeOptions, type VolumeSpec } from './options.js';
 import type { Volume, VolumeDriver } from './protocol.js';
 import type { Quotas } from './quota.js';
 import { describeVolume, formatCreatedAt, parseRecord, renderRecord, type VolumeRecord } from './record.js';
@@ -61,6 +63,139 @@ async function isInterruptedCreate(dir: string, record: Buffer): Promise<boolean
   const entries = await readdir(dir);
   if (!entries.every((e) => e === RECORD_FILE || e === DATA_DIR || /^mounts\.\d+\.log$/.test(e))) return false;
   return !entries.includes(DATA_DIR) || (await readdir(join(dir, DATA_DIR))).length === 0;
+}
+
+/** True when `dir` holds nothing but Berth's files and no data (an empty or absent _data). */
+function holdsNoData(dir: string): boolean {
+  const entries = readdirSync(dir);
+  if (!entries.every((e) => e === RECORD_FILE || e === DATA_DIR || e === `${RECORD_FILE}.tmp` || /^mounts\.\d+\.log$/.test(e))) return false;
+  return !entries.includes(DATA_DIR) || readdirSync(join(dir, DATA_DIR)).length === 0;
+}
+
+function createEntryOf(r: VolumeRecord): CreateEntry {
+  return {
+    op: 'create', name: r.name, id: r.id as string, createdAt: r.createdAt, options: r.options,
+    ...(r.device !== undefined && { device: r.device }), ...(r.projectId !== undefined && { projectId: r.projectId }),
+  };
+}
+
+/** The volume a journaled Create describes (its spec re-derived from the options, as parseRecord does). */
+function recordFromEntry(e: CreateEntry): VolumeRecord {
+  const spec = parseVolumeOptions(e.options);
+  if (spec.kind === 'bind' && e.device === undefined) throw new VolumeError('the record of a bind volume has no device');
+  return {
+    name: e.name, id: e.id, createdAt: e.createdAt, options: e.options, spec, mounts: {}, logGeneration: 0,
+    ...(e.device !== undefined && { device: e.device }), ...(e.projectId !== undefined && { projectId: e.projectId }),
+  };
+}
+
+/** What a checkpoint fsyncs for a created volume: its files and directories, and the root (its name). */
+function createdPaths(root: string, name: string): string[] {
+  const dir = join(root, name);
+  return [join(dir, RECORD_FILE), join(dir, DATA_DIR), dir, root];
+}
+
+/** Makes a managed volume's data directory with its owner and mode (and quota). */
+async function makeDataDir(data: string, spec: VolumeSpec, projectId: number | undefined, quotas: Quotas | undefined): Promise<void> {
+  if (spec.kind !== 'managed') return;
+  try {
+    mkdirSync(data);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  chownSync(data, spec.uid, spec.gid);
+  chmodSync(data, spec.mode); // mkdir's mode is cut by the umask; chmod is exact
+  if (spec.size !== undefined && projectId !== undefined) {
+    if (!quotas) throw new VolumeError('option "size" needs project quotas, which this daemon was started without');
+    await quotas.limit(data, projectId, spec.size);
+  }
+}
+
+/**
+ * Builds a volume in .staging and renames it to its name in one step, so a kill -9 leaves the name
+ * either complete or absent. Nothing is flushed here: the journal record made the Create durable,
+ * and the checkpoint (or a replay after a crash) makes the directories so.
+ */
+async function buildVolume(root: string, record: VolumeRecord, quotas: Quotas | undefined): Promise<void> {
+  const stage = join(root, STAGING, randomBytes(8).toString('hex'));
+  // Metadata calls are synchronous (microseconds each): no trip through the thread pool.
+  mkdirSync(stage, { mode: 0o701 });
+  try {
+    await makeDataDir(join(stage, DATA_DIR), record.spec, record.projectId, quotas);
+    // The stage is invisible until renamed, so its files need no temporary names.
+    closeSync(createFileUnsynced(join(stage, RECORD_FILE), renderRecord(record)));
+    renameSync(stage, join(root, record.name));
+  } catch (err) {
+    await rm(stage, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Makes one journal entry true on disk, without flushing (Journal.start fsyncs `touched`):
+ * - a Create whose volume is absent is built; one whose directory is there but whose volume.json
+ *   is missing, empty or torn (a power loss before the checkpoint) gets its volume.json and _data
+ *   (with owner and mode) made again, keeping what is in it; one that is there with the same id is
+ *   complete (a missing _data is made); a volume of that name with another id is an older one whose
+ *   Remove was recorded before this Create, and goes to .trash first.
+ * - a Remove whose volume is still there (same id, or a volume.json that never became valid) goes
+ *   to .trash.
+ */
+async function replayEntry(root: string, e: JournalEntry, quotas: Quotas | undefined, warn: (m: string) => void, touched: string[]): Promise<void> {
+  const bad = describeBadName(e.name);
+  if (bad !== undefined) return warn(`journal: ignoring an entry for ${JSON.stringify(e.name)}: ${bad}`);
+  const dir = join(root, e.name);
+  touched.push(...createdPaths(root, e.name));
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch {
+    st = undefined;
+  }
+  if (st && !st.isDirectory()) return warn(`journal: ${JSON.stringify(dir)} is not a directory: left alone`);
+  let raw: Buffer | undefined;
+  let existing: VolumeRecord | undefined;
+  if (st) {
+    try {
+      raw = readFileSync(join(dir, RECORD_FILE));
+      existing = parseRecord(raw.toString('utf8'), e.name);
+    } catch {
+      existing = undefined;
+    }
+  }
+  const toTrash = (why: string) => {
+    renameSync(dir, join(root, TRASH, randomBytes(8).toString('hex')));
+    warn(`journal replay: ${JSON.stringify(dir)}: ${why}`);
+  };
+  if (e.op === 'remove') {
+    if (!st) return;
+    if (existing ? e.id === undefined || existing.id === e.id : raw !== undefined || holdsNoData(dir)) toTrash('finished a recorded Remove');
+    else if (!existing) warn(`journal: ${JSON.stringify(dir)} was removed but is there again without a Berth volume.json: left alone`);
+    return;
+  }
+  let record: VolumeRecord;
+  try {
+    record = recordFromEntry(e);
+  } catch (err) {
+    return warn(`journal: cannot replay the Create of ${JSON.stringify(e.name)}: ${describeCause(err)}`);
+  }
+  if (existing && existing.id === e.id) {
+    if (record.spec.kind === 'managed' && !exists(join(dir, DATA_DIR))) await makeDataDir(join(dir, DATA_DIR), record.spec, record.projectId, quotas);
+    return;
+  }
+  if (existing) toTrash('an older volume of this name, whose Remove was recorded before a newer Create');
+  else if (st) {
+    // Half-made: the rename reached the disk, not everything before it.
+    const data = join(dir, DATA_DIR);
+    if (record.spec.kind === 'managed' && (!exists(data) || readdirSync(data).length === 0)) await makeDataDir(data, record.spec, record.projectId, quotas);
+    const tmp = join(dir, `${RECORD_FILE}.tmp`);
+    rmSync(tmp, { force: true });
+    closeSync(createFileUnsynced(tmp, renderRecord(record)));
+    renameSync(tmp, join(dir, RECORD_FILE));
+    warn(`journal replay: completed the half-made volume ${JSON.stringify(dir)}`);
+    return;
+  }
+  await buildVolume(root, record, quotas);
 }
 
 export interface DriverOptions {
@@ -100,9 +235,25 @@ export async function openDriver(options: DriverOptions): Promise<LocalDriver> {
       throw new VolumeError(`cannot use --allow-bind ${JSON.stringify(dir)}: ${describeCause(err)}`);
     }
   }
-  for (const dir of [STAGING, TRASH])
-    for (const entry of await readdir(join(root, dir)))
-      await rm(join(root, dir, entry), { recursive: true, force: true }).catch((err) => warn(`cannot delete leftover ${JSON.stringify(join(root, dir, entry))}: ${describeCause(err)}`));
+  const emptyLeftovers = async () => {
+    for (const dir of [STAGING, TRASH])
+      for (const entry of await readdir(join(root, dir)))
+        await rm(join(root, dir, entry), { recursive: true, force: true }).catch((err) => warn(`cannot delete leftover ${JSON.stringify(join(root, dir, entry))}: ${describeCause(err)}`));
+  };
+  await emptyLeftovers();
+  const quotas = typeof options.quotas === 'function' ? options.quotas(root) : options.quotas;
+  // Replay the journal: every Create and Remove recorded (so maybe answered) but maybe not yet
+  // durable in the directories is completed, then everything it describes is fsync'd.
+  let journal: Journal;
+  try {
+    const { decoded, plan } = Journal.read(root);
+    const touched: string[] = [join(root, TRASH)];
+    for (const entry of plan.values()) await replayEntry(root, entry, quotas, warn, touched);
+    journal = await Journal.start(root, decoded, touched, warn);
+  } catch (err) {
+    throw new VolumeError(`cannot replay the journal of volume root ${JSON.stringify(options.root)}: ${describeCause(err)}`);
+  }
+  await emptyLeftovers();
   const index = new Map<string, VolumeRecord>();
   const logs = new Map<string, LogState>();
   const needsCompaction = new Set<string>();
@@ -139,8 +290,7 @@ export async function openDriver(options: DriverOptions): Promise<LocalDriver> {
   };
   // Loaded 64 at a time: start-up with 10,000 volumes is bound by file reads, not by one at a time.
   for (let i = 0; i < names.length; i += 64) await Promise.all(names.slice(i, i + 64).map(load));
-  const quotas = typeof options.quotas === 'function' ? options.quotas(root) : options.quotas;
-  const driver = new LocalDriver(root, allowBind, index, quotas, warn, options.now ?? (() => new Date()));
+  const driver = new LocalDriver(root, allowBind, index, quotas, warn, options.now ?? (() => new Date()), journal);
   driver.adoptLogState(logs, needsCompaction);
   return driver;
 }
@@ -166,6 +316,7 @@ export class LocalDriver implements VolumeDriver {
     private readonly quotas: Quotas | undefined,
     private readonly warn: (message: string) => void,
     private readonly now: () => Date,
+    private readonly journal: Journal,
   ) {
     let max = FIRST_PROJECT_ID - 1;
     for (const r of index.values()) if (r.projectId !== undefined && r.projectId > max) max = r.projectId;
@@ -224,9 +375,27 @@ export class LocalDriver implements VolumeDriver {
     return this.change(name, async () => {
       if (this.index.has(name)) return;
       try {
-        const record: VolumeRecord = { name, createdAt: formatCreatedAt(this.now()), options: { ...(opts ?? {}) }, spec, mounts: {}, logGeneration: 0 };
+        const record: VolumeRecord = { name, id: randomBytes(8).toString('hex'), createdAt: formatCreatedAt(this.now()), options: { ...(opts ?? {}) }, spec, mounts: {}, logGeneration: 0 };
         if (spec.kind === 'bind') record.device = await this.resolveBind(spec.device);
-        await this.materialize(record);
+        const target = join(this.root, name);
+        // rename(2) would replace an empty directory of that name, and fail on a non-empty one.
+        if (exists(target))
+          throw new VolumeError(`${JSON.stringify(target)} exists and is not a Berth volume (no valid volume.json): move it away`);
+        if (spec.kind === 'managed' && spec.size !== undefined) {
+          if (!this.quotas) throw new VolumeError('option "size" needs project quotas, which this daemon was started without');
+          record.projectId = this.nextProjectId++;
+        }
+        // Durable once this record is: the directories follow without a flush (see journal-file.ts).
+        const ticket = await this.journal.append(createEntryOf(record), this.flush);
+        try {
+          await buildVolume(this.root, record, this.quotas);
+        } catch (err) {
+          // Take the record back, so that a restart does not complete a Create answered with an error.
+          await this.journal.append({ op: 'remove', name, id: record.id }, this.flush).then((t) => t.done([]), (e) => this.warn(`cannot record the undoing of failed Create of ${JSON.stringify(name)}: ${describeCause(e)}`));
+          ticket.done([this.root]);
+          throw err;
+        }
+        ticket.done(createdPaths(this.root, name));
         this.index.set(name, record);
         this.logs.set(name, { lines: 0, end: 0, size: 0 });
         this.prewriteLogLater(name);
@@ -249,58 +418,6 @@ export class LocalDriver implements VolumeDriver {
     const refusal = describeBindRefusal(device, resolved, this.allowBind, this.root);
     if (refusal !== undefined) throw new VolumeError(refusal);
     return resolved;
-  }
-
-  /**
-   * Builds the volume in .staging, renames it to its name in one step, then makes it durable with
-   * one round of flushes: volume.json, the volume directory (its entries) and the root (the rename) are fsync'd in parallel after the rename, so a journaling file system
-   * commits them all in one transaction instead of one commit per step (ext4 measured here: p50
-   * 1.55 against 1.83 ms for volume.json fsync, rename, root fsync).
-   * Until those flushes return nothing is answered. A crash before they do may keep the rename but
-   * not volume.json's data: openDriver deletes such a directory (see isInterruptedCreate).
-   */
-  private async materialize(record: VolumeRecord): Promise<void> {
-    const stage = join(this.root, STAGING, randomBytes(8).toString('hex'));
-    const target = join(this.root, record.name);
-    const fds: number[] = [];
-    let renamed = false;
-    // Metadata calls are synchronous (microseconds each); only the flushes wait in the thread pool (disk.ts).
-    mkdirSync(stage, { mode: 0o701 });
-    try {
-      if (record.spec.kind === 'managed') {
-        const data = join(stage, DATA_DIR);
-        mkdirSync(data);
-        chownSync(data, record.spec.uid, record.spec.gid);
-        chmodSync(data, record.spec.mode); // mkdir's mode is cut by the umask; chmod is exact
-        if (record.spec.size !== undefined) {
-          if (!this.quotas) throw new VolumeError('option "size" needs project quotas, which this daemon was started without');
-          record.projectId = this.nextProjectId++;
-          await this.quotas.limit(data, record.projectId, record.spec.size);
-        }
-      }
-      // The stage is invisible until renamed, so its files need no temporary names.
-      fds.push(createFileUnsynced(join(stage, RECORD_FILE), renderRecord(record)));
-      // rename(2) would replace an empty directory of that name, and fail on a non-empty one.
-      if (exists(target))
-        throw new VolumeError(`${JSON.stringify(target)} exists and is not a Berth volume (no valid volume.json): move it away`);
-      renameSync(stage, target);
-      renamed = true;
-      fds.push(openDir(target), openDir(this.root));
-      // Always in parallel in the pool, even when alone: one after another on the main thread, each
-      // file's flush starts its own journal commit (measured: p50 1.2-2.2 ms against 0.9-1.0 ms).
-      await flushAll(fds, 'pool');
-    } catch (err) {
-      // Undo: a volume whose flush failed must not appear at the next start either.
-      if (renamed) {
-        try {
-          renameSync(target, stage);
-        } catch { /* left for the operator: the error below names the volume */ }
-      }
-      await rm(stage, { recursive: true, force: true }).catch(() => undefined);
-      throw err;
-    } finally {
-      for (const fd of fds) closeSync(fd);
-    }
   }
 
   /**
@@ -351,13 +468,20 @@ export class LocalDriver implements VolumeDriver {
         throw volumeFailure('remove', name, `volume is in use by mount ${ids.length === 1 ? 'ID' : 'IDs'} ${list} (if those containers are gone: berth volume release ${JSON.stringify(name)})`);
       }
       const trash = join(this.root, TRASH, randomBytes(8).toString('hex'));
+      let ticket: Ticket | undefined;
       try {
-        // One rename takes the volume away for good; its data is deleted after the reply.
+        // The record makes the Remove durable; one rename then takes the volume away (flushed at
+        // the checkpoint); its data is deleted after the reply.
+        ticket = await this.journal.append({ op: 'remove', name, ...(r.id !== undefined && { id: r.id }) }, this.flush);
         renameSync(join(this.root, name), trash);
-        await fsyncDir(this.root, this.flush);
       } catch (err) {
+        if (ticket) {
+          await this.journal.append(createEntryOf(r), this.flush).then((t) => t.done([]), (e) => this.warn(`cannot record the undoing of failed Remove of ${JSON.stringify(name)}: ${describeCause(e)}`));
+          ticket.done([]);
+        }
         throw volumeFailure('remove', name, err);
       }
+      ticket.done([this.root, join(this.root, TRASH)]);
       this.index.delete(name);
       this.logs.delete(name);
       this.needsCompaction.delete(name);
@@ -425,6 +549,13 @@ export class LocalDriver implements VolumeDriver {
   async settle(): Promise<void> {
     this.emptyTrash();
     while (this.background.size > 0) await Promise.all([...this.background]);
+    await this.journal.settle();
+  }
+
+  /** settle(), then closes the journal files. */
+  async close(): Promise<void> {
+    await this.settle();
+    this.journal.close();
   }
 
   /** Checks that the directory dockerd will bind-mount is there, and is still what was created. */

@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
         clearTimeout(force);
         clearInterval(idle);
         await listening.cleanup();
-        await driver.settle();
+        await driver.close();
         log.info('stopped');
         resolve(0);
       });

@@ -24,6 +24,8 @@ export interface VolumeRecord {
   mounts: MountCounts;
   /** Which mounts.<gen>.log continues `mounts` (see mount-log.ts). */
   logGeneration: number;
+  /** Random per Create (journal.ts): tells this volume from an older one of the same name. Absent in volumes made before the journal. */
+  id?: string;
 }
 
 /** RFC 3339 with a zone, no fraction: "2026-11-22T05:24:47Z". */
@@ -33,7 +35,7 @@ export function formatCreatedAt(date: Date): string {
 
 export function renderRecord(r: VolumeRecord): string {
   return `${JSON.stringify({
-    Version: RECORD_VERSION, Name: r.name, CreatedAt: r.createdAt, Options: r.options,
+    Version: RECORD_VERSION, Name: r.name, ...(r.id !== undefined && { Id: r.id }), CreatedAt: r.createdAt, Options: r.options,
     ...(r.device !== undefined && { Device: r.device }), ...(r.projectId !== undefined && { ProjectId: r.projectId }),
     Mounts: r.mounts, MountLog: r.logGeneration,
   })}\n`;
@@ -64,6 +66,7 @@ export function parseRecord(text: string, name: string): VolumeRecord {
     name, createdAt: raw.CreatedAt, options, spec, mounts: raw.Mounts, logGeneration: raw.MountLog as number,
     ...(typeof raw.Device === 'string' && { device: raw.Device }),
     ...(typeof raw.ProjectId === 'number' && { projectId: raw.ProjectId }),
+    ...(typeof raw.Id === 'string' && { id: raw.Id }),
   };
 }
 
