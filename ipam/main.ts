@@ -1,3 +1,3 @@
 import { processIO, runPlugin } from '../cni/skel.js';
 
-runPlugin(() => import('./host-local.js').then((m) => m.handlers), processIO()).then((code) => { process.exitCode = code; });
+runPlugin(() => import('./host-local.js').then((m) => m.handlers), processIO()).then((code) => process.exit(code));
