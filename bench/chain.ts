@@ -240,6 +240,20 @@ function report(o: Output, seconds: number): string {
   ].join('\n');
 }
 
+/** The 1-minute load average: the machine is shared, and every figure should say how busy it was. */
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+}
+
+/** Adds a run's section at the top of the results file, under its notes, keeping earlier runs. */
+function addRun(file: string, section: string): void {
+  let text = '';
+  try { text = readFileSync(file, 'utf8'); } catch { /* first run */ }
+  const at = text.indexOf('\n#### ');
+  const head = at >= 0 ? text.slice(0, at + 1) : text || '# Chain benchmark results\n\nCommand: `node --import tsx bench/chain.ts` (part of `make bench`), as root. Each run adds its section at the top.\n';
+  writeFileSync(file, `${head}\n${section}\n${at >= 0 ? text.slice(at + 1) : ''}`);
+}
+
 function referenceVersion(): string {
   try { return execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'containernetworking-plugins'], { encoding: 'utf8' }); } catch { return '(version unknown)'; }
 }
@@ -248,8 +262,10 @@ function referenceVersion(): string {
 export async function run(): Promise<string> {
   ensurePackages('containernetworking-plugins', 'iptables', 'time', 'strace', 'nftables');
   const started = Date.now();
+  const loadBefore = loadAverage();
   const text = report(runWorkerInThrowawayHost<Output>(__filename, 'chain'), (Date.now() - started) / 1000);
-  writeFileSync(join(ROOT, 'bench/RESULTS-chain.md'), `# Chain benchmark results\n\nCommand: \`node --import tsx bench/chain.ts\` (part of \`make bench\`), as root.\n\n${text}`);
+  const section = `#### Run of ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${loadBefore} before, ${loadAverage()} after)\n\n${text.replace(/^### .*\n\n/, '')}`;
+  addRun(join(ROOT, 'bench/RESULTS-chain.md'), section);
   return text;
 }
 
