@@ -23,11 +23,12 @@ const Module = require('module');
 const vm = require('vm');
 
 const lib = path.join(__dirname, '..', 'lib', `${NAME}.${HASH}.js`);
-const source = fs.readFileSync(lib, 'utf8');
 const setting = process.env.BERTH_CODE_CACHE;
-const enabled = setting !== 'off';
-let state = enabled ? 'none' : 'off';
 const kind = process.env.CNI_COMMAND || process.argv[2] || '';
+// VERSION runs next to no code: reading and applying a cache costs it more than it saves.
+const enabled = setting !== 'off' && kind !== 'VERSION';
+let state = enabled ? 'none' : 'off';
+const source = fs.readFileSync(lib, 'utf8');
 const cacheFile = path.join(__dirname, '..', 'cache',
   `${NAME}-${HASH}-${process.versions.v8}-${/^[A-Za-z][\w-]{0,31}$/.test(kind) ? kind : 'other'}.v8`);
 

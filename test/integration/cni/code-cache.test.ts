@@ -27,29 +27,30 @@ function copyLoopback(dir: string): string {
   return join(dir, 'dist/bin/loopback');
 }
 
-const version = (exe: string, extra: Record<string, string> = {}) =>
-  run(exe, [], { env: { PATH: process.env.PATH!, CNI_COMMAND: 'VERSION', BERTH_CODE_CACHE: 'report', ...extra }, input: '{"cniVersion":"1.0.0"}' });
+/** STATUS: a successful call that needs no namespace (loopback has nothing to report). */
+const status = (exe: string, extra: Record<string, string> = {}) =>
+  run(exe, [], { env: { PATH: process.env.PATH!, CNI_COMMAND: 'STATUS', BERTH_CODE_CACHE: 'report', ...extra }, input: '{"cniVersion":"1.1.0","name":"lo","type":"loopback"}' });
 
 const cacheFiles = (dir: string) => (existsSync(join(dir, 'dist/cache')) ? readdirSync(join(dir, 'dist/cache')) : []);
 
 it('the first successful call writes the cache, the next one of the same kind uses it, output unchanged', async () => {
   await withTempDir(async (dir) => {
     const exe = copyLoopback(dir);
-    const first = await version(exe);
+    const first = await status(exe);
     assert.is(first.code, 0);
     assert.match(first.stderr, /code cache: none /);
     const files = cacheFiles(dir);
     assert.is(files.length, 1);
-    assert.match(files[0], /^loopback-[0-9a-f]{16}-.+-VERSION\.v8$/);
+    assert.match(files[0], /^loopback-[0-9a-f]{16}-.+-STATUS\.v8$/);
     const st = statSync(join(dir, 'dist/cache', files[0]));
     assert.is(st.mode & 0o777, 0o644);
     assert.is(st.uid, process.getuid!());
 
-    const second = await version(exe);
+    const second = await status(exe);
     assert.is(second.code, 0);
     assert.match(second.stderr, /code cache: used /);
     assert.is(second.stdout, first.stdout);
-    assert.equal(JSON.parse(second.stdout).supportedVersions, ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0']);
+    assert.is(second.stdout, '');
   });
 });
 
@@ -59,39 +60,50 @@ it('a failed call writes no cache (its short path would serve later calls); anot
     const bad = await run(exe, [], { env: { PATH: process.env.PATH!, CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'x', CNI_NETNS: '/nonexistent', CNI_IFNAME: 'lo' }, input: 'not json' });
     assert.is(bad.code, 1);
     assert.equal(cacheFiles(dir), []);
-    assert.is((await version(exe)).code, 0);
-    assert.equal(cacheFiles(dir).map((f) => f.replace(/^.*-/, '')), ['VERSION.v8']);
+    assert.is((await status(exe)).code, 0);
+    assert.equal(cacheFiles(dir).map((f) => f.replace(/^.*-/, '')), ['STATUS.v8']);
   });
 });
 
 it('a garbage cache file is rejected by V8, the call answers the same, and the file is replaced', async () => {
   await withTempDir(async (dir) => {
     const exe = copyLoopback(dir);
-    const good = await version(exe);
+    const good = await status(exe);
     const file = join(dir, 'dist/cache', cacheFiles(dir)[0]);
     writeFileSync(file, Buffer.alloc(4096, 0x5a));
-    const r = await version(exe);
+    const r = await status(exe);
     assert.is(r.code, 0);
     assert.match(r.stderr, /code cache: rejected /);
     assert.is(r.stdout, good.stdout);
     assert.not.equal(readFileSync(file), Buffer.alloc(4096, 0x5a));
-    assert.match((await version(exe)).stderr, /code cache: used /);
+    assert.match((await status(exe)).stderr, /code cache: used /);
+  });
+});
+
+it('VERSION neither reads nor writes a cache (it runs next to no code)', async () => {
+  await withTempDir(async (dir) => {
+    const exe = copyLoopback(dir);
+    const r = await run(exe, [], { env: { PATH: process.env.PATH!, CNI_COMMAND: 'VERSION', BERTH_CODE_CACHE: 'report' }, input: '{"cniVersion":"1.0.0"}' });
+    assert.is(r.code, 0);
+    assert.match(r.stderr, /code cache: off /);
+    assert.equal(JSON.parse(r.stdout).supportedVersions, ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0']);
+    assert.equal(cacheFiles(dir), []);
   });
 });
 
 it('a cache file others can write is not read (it is code), and BERTH_CODE_CACHE=off neither reads nor writes', async () => {
   await withTempDir(async (dir) => {
     const exe = copyLoopback(dir);
-    await version(exe);
+    await status(exe);
     const file = join(dir, 'dist/cache', cacheFiles(dir)[0]);
     chmodSync(file, 0o666);
-    const r = await version(exe);
+    const r = await status(exe);
     assert.is(r.code, 0);
     assert.match(r.stderr, /code cache: ignored /);
     assert.is(statSync(file).mode & 0o777, 0o644, 'replaced by a file of its own');
 
     rmSync(join(dir, 'dist/cache'), { recursive: true });
-    const off = await version(exe, { BERTH_CODE_CACHE: 'off' });
+    const off = await status(exe, { BERTH_CODE_CACHE: 'off' });
     assert.is(off.code, 0);
     assert.is(off.stderr, '');
     assert.equal(cacheFiles(dir), []);
