@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { flushAll, type Flush } from './disk.js';
 import { describeCause } from './errors.js';
-import { decodeJournal, encodeRecord, nextEpoch, planReplay, type DecodedJournal, type JournalEntry } from './journal.js';
+import { decodeJournal, encodeRecord, nextEpoch, planReplay, type DecodedJournal, type JournalEntry, type ReplayStep } from './journal.js';
 
 export const JOURNAL_FILES = ['.journal.0', '.journal.1'] as const;
 /** Each file's pre-written size; a record that does not fit is written past it (slower, still correct). */
@@ -77,11 +77,13 @@ export class Journal {
   private active!: Slot;
   private timer: NodeJS.Timeout | undefined;
   private readonly checkpoints = new Set<Promise<void>>();
+  /** Runs before each checkpoint's fsyncs (the driver writes the volume.json files it deferred). */
+  beforeCheckpoint: () => Promise<void> = async () => undefined;
 
   private constructor(private readonly root: string, private readonly slots: Slot[], private readonly warn: (message: string) => void) {}
 
   /** Reads both files (missing ones read as empty) and what a replay must make true. */
-  static read(root: string): { decoded: DecodedJournal[]; plan: Map<string, JournalEntry> } {
+  static read(root: string): { decoded: DecodedJournal[]; plan: Map<string, ReplayStep> } {
     const decoded = JOURNAL_FILES.map((f) => {
       let bytes: Uint8Array;
       try {
@@ -191,13 +193,14 @@ export class Journal {
       if (slot.inflight > 0) await new Promise<void>((resolve) => slot.onIdle.push(resolve));
       const paths = [...slot.dirty, this.root];
       try {
+        await this.beforeCheckpoint();
         await fsyncPaths(paths);
         slot.dirty.clear();
         slot.state = 'clean';
         break;
       } catch (err) {
         this.warn(`journal checkpoint failed, retrying in 1 s: ${describeCause(err)}`);
-        await new Promise((r) => setTimeout(r, 1000));
+        await new Promise((r) => setTimeout(r, 1000).unref());
       }
     }
     // The active file filled up while this one was being checkpointed.

@@ -39,7 +39,25 @@ export interface RemoveEntry {
   id?: string;
 }
 
-export type JournalEntry = CreateEntry | RemoveEntry;
+/**
+ * The mount counts of a new volume after a Mount or Unmount, while its volume.json and mount log
+ * are not written yet (they are at the next checkpoint, with these counts): absolute, not a delta.
+ */
+export interface MountsEntry {
+  op: 'mounts';
+  name: string;
+  /** The id of the volume (its Create entry's). */
+  id: string;
+  mounts: Readonly<Record<string, number>>;
+}
+
+export type JournalEntry = CreateEntry | RemoveEntry | MountsEntry;
+
+/** What a replay must make true for one name: its last Create or Remove, and for a Create the last counts recorded for it. */
+export interface ReplayStep {
+  entry: CreateEntry | RemoveEntry;
+  mounts?: Readonly<Record<string, number>>;
+}
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -94,6 +112,12 @@ export function tryParseEntry(text: string): JournalEntry | undefined {
     if (raw.id !== undefined && !isString(raw.id)) return undefined;
     return { op: 'remove', name: raw.name, ...(isString(raw.id) && { id: raw.id }) };
   }
+  if (raw.op === 'mounts') {
+    const m = raw.mounts;
+    if (!isString(raw.id) || typeof m !== 'object' || m === null || Array.isArray(m)) return undefined;
+    if (!Object.values(m).every((n) => Number.isSafeInteger(n) && (n as number) > 0)) return undefined;
+    return { op: 'mounts', name: raw.name, id: raw.id, mounts: m as Record<string, number> };
+  }
   if (raw.op !== 'create' || !isString(raw.id) || !isString(raw.createdAt)) return undefined;
   const options = raw.options;
   if (typeof options !== 'object' || options === null || Array.isArray(options) || !Object.values(options).every(isString)) return undefined;
@@ -146,14 +170,23 @@ export function decodeJournal(bytes: Uint8Array): DecodedJournal {
 }
 
 /**
- * What the journals say must be true on disk: for each name, its last entry (a Create to complete,
- * or a Remove to finish), taking the files in epoch order (the older file was written before the
+ * What the journals say must be true on disk: for each name, its last Create (to complete, with
+ * the last mount counts recorded for it) or Remove (to finish), taking the files in epoch order (the older file was written before the
  * newer one was started, see journal-file.ts).
  */
-export function planReplay(journals: readonly DecodedJournal[]): Map<string, JournalEntry> {
+export function planReplay(journals: readonly DecodedJournal[]): Map<string, ReplayStep> {
   const ordered = journals.filter((j) => j.epoch !== undefined).sort((a, b) => (a.epoch as number) - (b.epoch as number));
-  const plan = new Map<string, JournalEntry>();
-  for (const j of ordered) for (const e of j.entries) plan.set(e.name, e);
+  const plan = new Map<string, ReplayStep>();
+  for (const j of ordered) {
+    for (const e of j.entries) {
+      if (e.op !== 'mounts') plan.set(e.name, { entry: e });
+      else {
+        // Counts of the volume this name now has; counts of an older volume of that name are dropped.
+        const step = plan.get(e.name);
+        if (step?.entry.op === 'create' && step.entry.id === e.id) step.mounts = e.mounts;
+      }
+    }
+  }
   return plan;
 }
 

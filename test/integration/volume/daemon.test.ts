@@ -251,7 +251,7 @@ it('10 parallel creates of one name make one volume, all succeed', async () => {
     const replies = await Promise.all(Array.from({ length: 10 }, () => d.call('/VolumeDriver.Create', { Name: 'one', Opts: null })));
     assert.equal(replies.map((r) => r.body), Array(10).fill({ Err: '' }));
     assert.equal((await d.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name), ['one']);
-    assert.equal(readdirSync(join(dir, 'root')).sort(), ['.journal.0', '.journal.1', '.staging', '.trash', 'one']);
+    assert.equal(readdirSync(join(dir, 'root')).sort(), ['.journal.0', '.journal.1', '.spare', '.staging', '.trash', 'one']);
     assert.equal(readdirSync(join(dir, 'root', '.staging')), []);
   });
 });

@@ -76,7 +76,7 @@ it('get(), path(), mount() and remove() of an unknown volume say "no such volume
 it('create() refuses bad names before touching the disk', async () => {
   for (const [name, reason] of [['..', 'must not start with "."'], ['a/b', 'must not contain "/"'], ['', 'must not be empty'], ['.staging', 'must not start with "."']])
     assert.equal(await call('/VolumeDriver.Create', { Name: name }), { Err: `cannot create volume ${JSON.stringify(name)}: invalid name: ${reason}` });
-  assert.equal(readdirSync(root()).sort(), ['.journal.0', '.journal.1', '.staging', '.trash']);
+  assert.equal(readdirSync(root()).sort(), ['.journal.0', '.journal.1', '.spare', '.staging', '.trash']);
 });
 
 it('mount() counts per ID; remove() names the IDs; unmount() of an unknown ID is harmless', async () => {
@@ -107,6 +107,7 @@ it('mount counts survive reopening the store', async () => {
 
 it('mount counts live in a log written in place, folded into volume.json after 256 lines', async () => {
   await call('/VolumeDriver.Create', { Name: 'v' });
+  await driver.settle(); // the checkpoint writes volume.json and the mount log
   await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });
   await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'zz' });
   assert.is(logText(join(root(), 'v', 'mounts.0.log')), '+a\n');
@@ -128,6 +129,7 @@ it('mount counts live in a log written in place, folded into volume.json after 2
 
 it('a mount log grows by whole blocks when a line does not fit, and a log without zeros (older Berth) is continued', async () => {
   await call('/VolumeDriver.Create', { Name: 'v' });
+  await driver.settle(); // the checkpoint writes volume.json and the mount log
   const log = join(root(), 'v', 'mounts.0.log');
   const id = 'f'.repeat(64);
   for (let i = 0; i < 62; i++) await call('/VolumeDriver.Mount', { Name: 'v', ID: `${id}${i % 10}` }); // 62 * 67 = 4154 bytes
@@ -148,6 +150,7 @@ it('a mount log grows by whole blocks when a line does not fit, and a log withou
 
 it('a log line torn in the middle (zeros, then a fragment) is never replayed nor continued', async () => {
   await call('/VolumeDriver.Create', { Name: 'v' });
+  await driver.settle(); // the checkpoint writes volume.json and the mount log
   await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });
   // A power loss kept the second sector of a write but not the first: "+a\n", zeros, then "+x\n".
   const bytes = Buffer.alloc(4096);
@@ -275,6 +278,7 @@ it('create() with size is refused clearly where project quotas do not work', asy
 
 it('openDriver() deletes leftovers of interrupted creates and removes, and skips foreign directories', async () => {
   await call('/VolumeDriver.Create', { Name: 'v' });
+  await driver.settle(); // the checkpoint writes volume.json and the mount log
   mkdirSync(join(root(), '.staging', 'half', '_data'), { recursive: true });
   mkdirSync(join(root(), '.trash', 'gone', '_data'), { recursive: true });
   mkdirSync(join(root(), 'foreign'));
