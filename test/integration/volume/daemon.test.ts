@@ -1,10 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect } from 'node:net';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, run, withTempDir } from '../../helpers/sandbox';
 import { VOLUMED, post, startDaemon, withDaemon, type Daemon } from '../../helpers/volumed';
+import { decodeJournal, encodeRecord } from '../../../volume/journal';
 
 const test = suite('berth-volumed (built executable, real unix socket)');
 const it = isRoot ? test : test.skip;
@@ -333,6 +334,95 @@ it('kill -9 during a burst loses no acknowledged change and leaves no half-made 
       const onDisk = readdirSync(p.root).filter((e) => !e.startsWith('.'));
       assert.equal(onDisk.sort(), [...listed].sort(), 'every directory under the root is a listed volume');
       assert.equal(readdirSync(join(p.root, '.staging')), []);
+      // The replay wrote every volume.json (what the journal held), so the store no longer needs the journal for them.
+      for (const name of listed) assert.is(JSON.parse(readFileSync(join(p.root, name, 'volume.json'), 'utf8')).Name, name);
+    });
+    // A second start (after a clean stop) sees the same volumes: nothing removed comes back, nothing made goes away.
+    const first = await withDaemon(p, async (d3) => (await d3.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name).sort());
+    const again = await withDaemon(p, async (d4) => (await d4.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name).sort());
+    assert.equal(again, first);
+    for (const [name, state] of acked) if (state === 'removed') assert.not.ok(first.includes(name), name);
+  });
+});
+
+/** The journal file written last and where its valid records end (test helper: reads the files as the daemon does). */
+function activeJournal(root: string): { path: string; end: number; epoch: number; lastCrc: number; seq: number } {
+  const files = ['.journal.0', '.journal.1'].map((f) => ({ path: join(root, f), d: decodeJournal(readFileSync(join(root, f))) }));
+  const best = files.filter((f) => f.d.epoch !== undefined).sort((a, b) => (b.d.epoch as number) - (a.d.epoch as number))[0];
+  return { path: best.path, end: best.d.end, epoch: best.d.epoch as number, lastCrc: best.d.lastCrc, seq: best.d.entries.length };
+}
+
+it('a journal whose last record was torn by a crash: the records before it are replayed, the torn one is ignored', async () => {
+  await withTempDir(async (dir) => {
+    const p = paths(dir);
+    const d = await startDaemon(p);
+    for (const name of ['a', 'b']) assert.equal((await d.call('/VolumeDriver.Create', { Name: name, Opts: null })).body, { Err: '' });
+    await d.kill(); // before the checkpoint (1 s): the volumes' volume.json exist only through the journal
+    for (const name of ['a', 'b']) assert.not.ok(existsSync(join(p.root, name, 'volume.json')), `${name}: written before the checkpoint`);
+    // What a power loss in the middle of a third record leaves: its first half on disk, zeros after.
+    const j = activeJournal(p.root);
+    const { bytes } = encodeRecord({ op: 'create', name: 'torn', id: '0123', createdAt: '2026-11-22T08:00:00Z', options: {} }, j.epoch, j.seq, j.lastCrc);
+    const fd = openSync(j.path, 'r+');
+    writeSync(fd, bytes.subarray(0, Math.floor(bytes.length / 2)), 0, Math.floor(bytes.length / 2), j.end);
+    closeSync(fd);
+    await withDaemon(p, async (d2) => {
+      assert.equal((await d2.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name).sort(), ['a', 'b']);
+      assert.not.ok(existsSync(join(p.root, 'torn')));
+      // The journal goes on after the torn record: new records are read back at the next start.
+      assert.equal((await d2.call('/VolumeDriver.Create', { Name: 'c', Opts: null })).body, { Err: '' });
+      await d2.kill();
+    });
+    await withDaemon(p, async (d3) => {
+      assert.equal((await d3.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name).sort(), ['a', 'b', 'c']);
+    });
+  });
+});
+
+it('a replay completes a half-made volume: missing volume.json, _data or the whole directory', async () => {
+  await withTempDir(async (dir) => {
+    const p = paths(dir);
+    const d = await startDaemon(p);
+    await d.call('/VolumeDriver.Create', { Name: 'h', Opts: { uid: '1000', mode: '0700' } });
+    await d.call('/VolumeDriver.Create', { Name: 'm', Opts: null });
+    await d.call('/VolumeDriver.Mount', { Name: 'm', ID: 'c1' }); // journaled: m's files are not written yet
+    await d.call('/VolumeDriver.Create', { Name: 'w', Opts: null });
+    const before = (await d.call('/VolumeDriver.Get', { Name: 'h' })).body.Volume;
+    await d.kill();
+    // What a power loss could leave of Creates answered before the checkpoint made them durable.
+    rmSync(join(p.root, 'h', '_data'), { recursive: true, force: true });
+    rmSync(join(p.root, 'h', 'volume.json'), { force: true });
+    rmSync(join(p.root, 'w'), { recursive: true, force: true });
+    await withDaemon(p, async (d2) => {
+      assert.equal((await d2.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name).sort(), ['h', 'm', 'w']);
+      assert.equal((await d2.call('/VolumeDriver.Get', { Name: 'h' })).body.Volume, before);
+      const st = statSync(join(p.root, 'h', '_data'));
+      assert.equal([st.uid, st.mode & 0o7777], [1000, 0o700]);
+      assert.equal(readdirSync(join(p.root, 'w', '_data')), []);
+      assert.equal((await d2.call('/VolumeDriver.Get', { Name: 'm' })).body.Volume.Status.mounts, { c1: 1 });
+      assert.match(d2.stderr(), /completed the half-made volume/);
+    });
+  });
+});
+
+it('a Remove that was answered does not come back after a crash, even if its rename was lost', async () => {
+  await withTempDir(async (dir) => {
+    const p = paths(dir);
+    const d = await startDaemon(p);
+    await d.call('/VolumeDriver.Create', { Name: 'r', Opts: null });
+    await d.call('/VolumeDriver.Create', { Name: 'keep', Opts: null });
+    await new Promise((res) => setTimeout(res, 1500)); // past a checkpoint: r is on disk in full
+    assert.ok(existsSync(join(p.root, 'r', 'volume.json')));
+    assert.equal((await d.call('/VolumeDriver.Remove', { Name: 'r' })).body, { Err: '' });
+    await d.kill(); // within 200 ms: r waits in .trash
+    // A power loss that lost the rename into .trash puts r back under its name.
+    const trashed = readdirSync(join(p.root, '.trash'));
+    assert.is(trashed.length, 1);
+    renameSync(join(p.root, '.trash', trashed[0]), join(p.root, 'r'));
+    await withDaemon(p, async (d2) => {
+      assert.equal((await d2.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name), ['keep']);
+      assert.not.ok(existsSync(join(p.root, 'r')));
+      // And a new volume of that name is a new, empty one.
+      assert.equal((await d2.call('/VolumeDriver.Create', { Name: 'r', Opts: null })).body, { Err: '' });
     });
   });
 });
