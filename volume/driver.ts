@@ -1,19 +1,23 @@
 /**
  * The volume store: one directory per volume under the root, with its metadata in volume.json and,
  * for managed volumes, the data in _data. An in-memory index (loaded at start) answers reads, so
- * every request costs the same whatever the number of volumes; each change is made durable before
- * the index changes and before the request is answered.
+ * every request costs the same whatever the number of volumes; each change is durable before the
+ * index changes and before the request is answered.
  *
  * Layout under the root (mode 0701, as Docker's volumes root: others may traverse to _data):
- *   <name>/volume.json   metadata and a snapshot of the mount counts (0600)
+ *   .journal.0, .journal.1   the write-ahead journal of Creates, Removes and early mount counts (journal-file.ts)
+ *   <name>/volume.json   metadata and a snapshot of the mount counts (0600), written at the checkpoint after the Create
  *   <name>/mounts.<gen>.log   Mounts and Unmounts since that snapshot, one line each, written in place (mount-log.ts)
  *   <name>/_data/        managed data (root:root 0755 unless uid/gid/mode)
- *   .staging/<random>/   a volume being created; renamed to <name> in one step once complete
- *   .trash/<random>/     a removed volume, renamed away in one step, then deleted
- * kill -9 at any moment therefore leaves each name either fully there or absent; leftovers in
- * .staging and .trash are deleted at the next start. A power loss between a Create's rename and its
- * flush can leave a volume directory whose volume.json is empty (its data not yet written): that
- * Create was never answered, so the next start deletes such a directory when it holds no data.
+ *   .spare/<random>/     empty volume directories (with _data) made ahead, or recycled from removed volumes
+ *   .trash/<random>/     a removed volume, renamed away in one step, then deleted (or recycled)
+ *   .staging/            only emptied at start (older Berth built volumes there)
+ * A Create appends its record to the journal (one fdatasync, no file system journal commit), then
+ * renames a spare directory to its name (no inode allocated) and answers. A Remove appends its
+ * record, renames the volume into .trash and answers. The checkpoint writes the new volumes'
+ * volume.json and mount logs and fsyncs what the changes touched before a journal file is reused;
+ * a start replays both files first (replayEntry), so after kill -9 or a power loss every answered
+ * Create is complete, every answered Remove is finished, and a change never answered is either.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -569,6 +573,14 @@ export class LocalDriver implements VolumeDriver {
     await mkdir(data);
     await chown(data, 0, 0);
     await chmod(data, 0o755);
+    // The old files' deletion made durable first: a power loss must never show a new volume made
+    // from this directory with another volume's volume.json or mount log in it.
+    const fh = await open(trash, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     const spare = join(this.root, SPARE, randomBytes(8).toString('hex'));
     await rename(trash, spare);
     this.spares.push(spare);
