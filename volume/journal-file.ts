@@ -25,9 +25,9 @@ import { decodeJournal, encodeRecord, nextEpoch, planReplay, type DecodedJournal
 
 export const JOURNAL_FILES = ['.journal.0', '.journal.1'] as const;
 /** Each file's pre-written size; a record that does not fit is written past it (slower, still correct). */
-export const JOURNAL_SIZE = 256 * 1024;
-export const CHECKPOINT_RECORDS = 512;
-export const CHECKPOINT_MS = 1000;
+export const JOURNAL_SIZE = 1024 * 1024;
+export const CHECKPOINT_RECORDS = 4096;
+export const CHECKPOINT_MS = 2000;
 
 const fsyncAsync = promisify(fsync);
 
