@@ -264,7 +264,7 @@ export async function run(): Promise<string> {
   const started = Date.now();
   const loadBefore = loadAverage();
   const text = report(runWorkerInThrowawayHost<Output>(__filename, 'chain'), (Date.now() - started) / 1000);
-  const section = `#### Run of ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${loadBefore} before, ${loadAverage()} after)\n\n${text.replace(/^### .*\n\n/, '')}`;
+  const section = `#### Run finished ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${loadBefore} before, ${loadAverage()} after)\n\n${text.replace(/^### .*\n\n/, '')}`;
   addRun(join(ROOT, 'bench/RESULTS-chain.md'), section);
   return text;
 }
