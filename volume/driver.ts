@@ -664,7 +664,12 @@ export class LocalDriver implements VolumeDriver {
 
   /** Writes every volume.json still missing (before a checkpoint lets go of their records). */
   private async writeUnwritten(): Promise<void> {
-    await Promise.all([...this.unwritten].map((name) => this.change(name, () => this.writeFiles(name))));
+    await Promise.all([...this.unwritten].map((name) => this.change(name, () => this.writeFiles(name).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      // The volume's directory is gone (not by Berth): nothing to write, and nothing to keep the journal for.
+      this.unwritten.delete(name);
+      this.warn(`cannot write the files of volume ${JSON.stringify(name)}: its directory is gone`);
+    }))));
   }
 
   /** Waits for the work done after replies (for a clean shutdown and for tests). */

@@ -79,6 +79,8 @@ export class Journal {
   private readonly checkpoints = new Set<Promise<void>>();
   /** Runs before each checkpoint's fsyncs (the driver writes the volume.json files it deferred). */
   beforeCheckpoint: () => Promise<void> = async () => undefined;
+  /** Set during settle(): a failed checkpoint is not retried. */
+  private closing = false;
 
   private constructor(private readonly root: string, private readonly slots: Slot[], private readonly warn: (message: string) => void) {}
 
@@ -199,6 +201,8 @@ export class Journal {
         slot.state = 'clean';
         break;
       } catch (err) {
+        // At shutdown, give up: the records stay in the file and the next start replays them.
+        if (this.closing) return this.warn(`journal checkpoint failed at shutdown, left to the next start's replay: ${describeCause(err)}`);
         this.warn(`journal checkpoint failed, retrying in 1 s: ${describeCause(err)}`);
         await new Promise((r) => setTimeout(r, 1000).unref());
       }
@@ -208,8 +212,17 @@ export class Journal {
     if (a.broken || a.seq >= CHECKPOINT_RECORDS || a.offset >= (JOURNAL_SIZE * 3) / 4) this.switchFiles();
   }
 
-  /** Checkpoints everything recorded so far (shutdown, tests). */
+  /** Checkpoints everything recorded so far (shutdown, tests); a checkpoint that fails is not retried. */
   async settle(): Promise<void> {
+    this.closing = true;
+    try {
+      await this.settleOnce();
+    } finally {
+      this.closing = false;
+    }
+  }
+
+  private async settleOnce(): Promise<void> {
     for (let i = 0; i < 3; i++) {
       while (this.checkpoints.size > 0) await Promise.all([...this.checkpoints]);
       if (this.active.seq === 0 && !this.active.broken) return;

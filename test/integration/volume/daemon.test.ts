@@ -356,8 +356,11 @@ it('a journal whose last record was torn by a crash: the records before it are r
   await withTempDir(async (dir) => {
     const p = paths(dir);
     const d = await startDaemon(p);
-    for (const name of ['a', 'b']) assert.equal((await d.call('/VolumeDriver.Create', { Name: name, Opts: null })).body, { Err: '' });
-    await d.kill(); // before the checkpoint (1 s): the volumes' volume.json exist only through the journal
+    try {
+      for (const name of ['a', 'b']) assert.equal((await d.call('/VolumeDriver.Create', { Name: name, Opts: null })).body, { Err: '' });
+    } finally {
+      await d.kill(); // before the checkpoint (2 s): the volumes' volume.json exist only through the journal
+    }
     for (const name of ['a', 'b']) assert.not.ok(existsSync(join(p.root, name, 'volume.json')), `${name}: written before the checkpoint`);
     // What a power loss in the middle of a third record leaves: its first half on disk, zeros after.
     const j = activeJournal(p.root);
@@ -382,12 +385,16 @@ it('a replay completes a half-made volume: missing volume.json, _data or the who
   await withTempDir(async (dir) => {
     const p = paths(dir);
     const d = await startDaemon(p);
-    await d.call('/VolumeDriver.Create', { Name: 'h', Opts: { uid: '1000', mode: '0700' } });
-    await d.call('/VolumeDriver.Create', { Name: 'm', Opts: null });
-    await d.call('/VolumeDriver.Mount', { Name: 'm', ID: 'c1' }); // journaled: m's files are not written yet
-    await d.call('/VolumeDriver.Create', { Name: 'w', Opts: null });
-    const before = (await d.call('/VolumeDriver.Get', { Name: 'h' })).body.Volume;
-    await d.kill();
+    let before: unknown;
+    try {
+      await d.call('/VolumeDriver.Create', { Name: 'h', Opts: { uid: '1000', mode: '0700' } });
+      await d.call('/VolumeDriver.Create', { Name: 'm', Opts: null });
+      await d.call('/VolumeDriver.Mount', { Name: 'm', ID: 'c1' }); // journaled: m's files are not written yet
+      await d.call('/VolumeDriver.Create', { Name: 'w', Opts: null });
+      before = (await d.call('/VolumeDriver.Get', { Name: 'h' })).body.Volume;
+    } finally {
+      await d.kill();
+    }
     // What a power loss could leave of Creates answered before the checkpoint made them durable.
     rmSync(join(p.root, 'h', '_data'), { recursive: true, force: true });
     rmSync(join(p.root, 'h', 'volume.json'), { force: true });
@@ -410,10 +417,14 @@ it('a Remove that was answered does not come back after a crash, even if its ren
     const d = await startDaemon(p);
     await d.call('/VolumeDriver.Create', { Name: 'r', Opts: null });
     await d.call('/VolumeDriver.Create', { Name: 'keep', Opts: null });
-    await new Promise((res) => setTimeout(res, 1500)); // past a checkpoint: r is on disk in full
-    assert.ok(existsSync(join(p.root, 'r', 'volume.json')));
-    assert.equal((await d.call('/VolumeDriver.Remove', { Name: 'r' })).body, { Err: '' });
-    await d.kill(); // within 200 ms: r waits in .trash
+    try {
+      // Past a checkpoint (at most 2 s after the first record): r is on disk in full.
+      for (const until = Date.now() + 10_000; !existsSync(join(p.root, 'r', 'volume.json')) && Date.now() < until;) await new Promise((res) => setTimeout(res, 50));
+      assert.ok(existsSync(join(p.root, 'r', 'volume.json')));
+      assert.equal((await d.call('/VolumeDriver.Remove', { Name: 'r' })).body, { Err: '' });
+    } finally {
+      await d.kill(); // within 200 ms of the Remove: r waits in .trash
+    }
     // A power loss that lost the rename into .trash puts r back under its name.
     const trashed = readdirSync(join(p.root, '.trash'));
     assert.is(trashed.length, 1);
