@@ -8,7 +8,7 @@ import { KernelError, errnoName } from './errors.js';
 import { netlinkRequestOffThread } from './libc.js';
 import { inNetnsSync, openNetnsFd } from './netns.js';
 import {
-  AF_BRIDGE, AF_INET, BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED, bridgeVlanInfo, AF_UNSPEC, IFA, IFA_F_NODAD, IFA_F_PERMANENT, IFF_PROMISC, IFF_UP, IFLA, NLM_F, RTA, RTM,
+  AF_BRIDGE, AF_INET, AF_INET6, decodeAttrs, BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED, bridgeVlanInfo, AF_UNSPEC, IFA, IFA_F_NODAD, IFA_F_PERMANENT, IFF_PROMISC, IFF_UP, IFLA, NLM_F, RTA, RTM,
   RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, bridgeLinkInfo, bridgePortHairpin, broadcastOf, decodeAddr,
   decodeLink, decodeRoute, encodeAttrs, familyOf, ifaddrmsg, ifinfomsg, ipToBytes, macToBytes, metricsAttr, rtmsg, str,
   u32, vethLinkInfo, type AddrInfo, type Attr, type LinkInfo, type RouteInfo,
@@ -94,6 +94,24 @@ export class Netlink {
       out.push(m.data);
     }
     return out;
+  }
+
+  /**
+   * Whether forwarding is on for a whole family in this namespace (net.ipv4.ip_forward,
+   * net.ipv6.conf.all.forwarding), asked over rtnetlink (RTM_GETNETCONF for all interfaces).
+   * Opening a file under /proc/sys costs time in proportion to the interfaces of the namespace
+   * (measured ~1-2 ms more with 2000 of them); this is one round trip whatever their number.
+   */
+  async forwarding(family: 4 | 6): Promise<boolean> {
+    const NETCONFA_IFINDEX = 1, NETCONFA_FORWARDING = 2, NETCONFA_IFINDEX_ALL = -1;
+    const msg = Buffer.alloc(4); // struct netconfmsg { u8 ncm_family } padded to 4
+    msg.writeUInt8(family === 4 ? AF_INET : AF_INET6, 0);
+    const index = Buffer.alloc(4);
+    index.writeInt32LE(NETCONFA_IFINDEX_ALL, 0);
+    const [reply] = await this.request(RTM.GETNETCONF, Buffer.concat([msg, encodeAttrs([{ type: NETCONFA_IFINDEX, value: index }])]), 0, 'read forwarding of', this.where);
+    const value = reply ? decodeAttrs(reply, 4).get(NETCONFA_FORWARDING) : undefined;
+    if (!value) throw new KernelError('read forwarding of', this.where, 'EPROTO');
+    return value.readInt32LE(0) !== 0;
   }
 
   // ---- links -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelError } from '../../../kernel/errors';
 import { lockFile } from '../../../kernel/flock';
-import { Netlink } from '../../../kernel/netlink';
+import { Netlink, inNetnsSync } from '../../../kernel/netlink';
 import { readSysctl, writeSysctl } from '../../../kernel/sysctl';
 import { addrsOf, ipJson, isRoot, linkOf, netnsPath, rejects, withNetns, withTempDir } from '../../helpers/sandbox';
 
@@ -118,6 +118,26 @@ it('deleteLink() and getLink() of a missing link: ENODEV and undefined', async (
 
 it('Netlink.openIn() of a missing namespace names the path and the errno', () => {
   assert.throws(() => Netlink.openIn('/run/netns/berth-none-such'), /cannot open network namespace "\/run\/netns\/berth-none-such": ENOENT/);
+});
+
+it('forwarding() reads ip_forward and all.forwarding of the socket\'s namespace over rtnetlink', async () => {
+  await withSockets(1, async ([nl], [ns]) => {
+    assert.equal([await nl.forwarding(4), await nl.forwarding(6)], [false, false]);
+    writeSysctl('net.ipv4.ip_forward', '1', netnsPath(ns));
+    assert.equal([await nl.forwarding(4), await nl.forwarding(6)], [true, false]);
+    writeSysctl('net.ipv6.conf.all.forwarding', '1', netnsPath(ns));
+    assert.equal([await nl.forwarding(4), await nl.forwarding(6)], [true, true]);
+  });
+});
+
+it('deleteLinkOffThread() deletes a link of the namespace it was called in, and reports ENODEV for a missing one', async () => {
+  await withSockets(1, async ([nl], [ns]) => {
+    await nl.createVeth('koff0', { name: 'koff1' });
+    await inNetnsSync(netnsPath(ns), () => Netlink.deleteLinkOffThread('koff0'));
+    assert.is(linkOf(ns, 'koff0'), undefined);
+    assert.is(linkOf(ns, 'koff1'), undefined, 'the peer goes with it');
+    await rejects(inNetnsSync(netnsPath(ns), () => Netlink.deleteLinkOffThread('koff0')), /^cannot delete link "koff0": ENODEV$/);
+  });
 });
 
 it('writeSysctl() inside a namespace changes that namespace only', async () => {
