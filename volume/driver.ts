@@ -41,6 +41,8 @@ const RECORD_FILE = 'volume.json';
 const DATA_DIR = '_data';
 const STAGING = '.staging';
 const TRASH = '.trash';
+/** Directories a replay could not attribute to a volume and would not delete (README "State on disk"). */
+const ORPHANED = '.orphaned';
 /** Volume directories made ahead of time (with an empty root:root 0755 _data): a Create renames one. */
 const SPARE = '.spare';
 /** How many spare directories are kept ready (refilled in the background below half). */
@@ -82,11 +84,26 @@ function holdsNoData(dir: string): boolean {
   return !entries.includes(DATA_DIR) || readdirSync(join(dir, DATA_DIR)).length === 0;
 }
 
-function createEntryOf(r: VolumeRecord): CreateEntry {
+function createEntryOf(r: VolumeRecord, dirId?: string): CreateEntry {
   return {
     op: 'create', name: r.name, id: r.id as string, createdAt: r.createdAt, options: r.options,
     ...(r.device !== undefined && { device: r.device }), ...(r.projectId !== undefined && { projectId: r.projectId }),
+    ...(dirId !== undefined && { dirId }),
   };
+}
+
+/**
+ * A directory's identity, "<inode>:<birth time in ns>" (an inode number is reused once freed; its
+ * birth time is new then), or undefined when it is gone (a Create then makes its own directory).
+ */
+function dirIdOf(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.ino}:${st.birthtimeNs}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The volume a journaled Create describes (its spec re-derived from the options, as parseRecord does). */
@@ -163,6 +180,15 @@ async function buildVolume(root: string, record: VolumeRecord, quotas: Quotas | 
  * - a Remove whose volume is still there (same id, or a volume.json that never became valid) goes
  *   to .trash.
  */
+/** Whether a volume's _data holds anything (a missing or unreadable one holds nothing we could keep). */
+function holdsData(data: string): boolean {
+  try {
+    return readdirSync(data).length > 0;
+  } catch {
+    return false;
+  }
+}
+
 async function replayEntry(root: string, e: CreateEntry | RemoveEntry, mounts: MountCounts | undefined, quotas: Quotas | undefined, warn: (m: string) => void, touched: string[]): Promise<void> {
   const bad = describeBadName(e.name);
   if (bad !== undefined) return warn(`journal: ignoring an entry for ${JSON.stringify(e.name)}: ${bad}`);
@@ -206,10 +232,22 @@ async function replayEntry(root: string, e: CreateEntry | RemoveEntry, mounts: M
     return;
   }
   if (existing) toTrash('an older volume of this name, whose Remove was recorded before a newer Create');
-  else if (st) {
+  else if (st && (e.dirId === undefined || dirIdOf(dir) !== e.dirId) && holdsData(join(dir, DATA_DIR))) {
+    // No volume.json, data, and not the directory this Create made (another identity, or none
+    // recorded): an older volume of this name whose Create, Remove and rename all missed the disk
+    // (only the last entry of a name is replayed). Never hand one volume's data to another: keep
+    // it aside, for a person to look at, and make this volume afresh.
+    mkdirSync(join(root, ORPHANED), { recursive: true, mode: 0o700 });
+    const aside = join(root, ORPHANED, `${e.name}-${randomBytes(4).toString('hex')}`);
+    renameSync(dir, aside);
+    touched.push(join(root, ORPHANED));
+    warn(`journal replay: ${JSON.stringify(dir)} had data but no volume.json; moved to ${JSON.stringify(aside)} and the volume made empty`);
+    await buildVolume(root, { ...record, mounts: mounts ?? {} }, quotas, true);
+    return;
+  } else if (st) {
     // Half-made: the rename reached the disk, not everything before it.
     const data = join(dir, DATA_DIR);
-    if (record.spec.kind === 'managed' && (!exists(data) || readdirSync(data).length === 0)) await makeDataDir(data, record.spec, record.projectId, quotas);
+    if (record.spec.kind === 'managed' && !exists(data)) await makeDataDir(data, record.spec, record.projectId, quotas);
     // Mount logs here belong to an older volume whose directory was recycled (a Mount of this one
     // waits for its volume.json to be written and flushed first): they must not be replayed.
     for (const f of readdirSync(dir)) if (/^mounts\.\d+\.log$/.test(f)) rmSync(join(dir, f), { force: true });
@@ -419,9 +457,12 @@ export class LocalDriver implements VolumeDriver {
           record.projectId = this.nextProjectId++;
         }
         // Durable once this record is: the directories follow without a flush (see journal-file.ts).
-        const ticket = await this.journal.append(createEntryOf(record), this.flush);
+        // A managed volume is always made from a spare, so its record can carry the directory's inode.
+        const spare = record.spec.kind === 'managed' ? this.spares.pop() ?? this.makeSpareNow() : undefined;
+        const dirId = dirIdOf(spare);
+        const ticket = await this.journal.append(createEntryOf(record, dirId), this.flush);
         try {
-          await buildVolume(this.root, record, this.quotas, false, record.spec.kind === 'managed' ? this.spares.pop() : undefined);
+          await buildVolume(this.root, record, this.quotas, false, dirId === undefined ? undefined : spare);
           this.refillSpares();
         } catch (err) {
           // Take the record back, so that a restart does not complete a Create answered with an error.
@@ -558,6 +599,23 @@ export class LocalDriver implements VolumeDriver {
       await this.quotas.clear(trash, r.projectId).catch((err) => this.warn(`cannot clear the quota of removed volume ${JSON.stringify(r.name)}: ${describeCause(err)}`));
     // A bind volume's trash holds only volume.json: the host directory is never inside it.
     await rm(trash, { recursive: true, force: true }).catch((err) => this.warn(`cannot delete removed volume ${JSON.stringify(r.name)} at ${JSON.stringify(trash)}: ${describeCause(err)}`));
+  }
+
+  /** A spare made on the Create's own path, when none is ready (as a Create did before spares). */
+  private makeSpareNow(): string | undefined {
+    const dir = join(this.root, SPARE, randomBytes(8).toString('hex'));
+    try {
+      mkdirSync(join(this.root, SPARE), { recursive: true, mode: 0o700 });
+      mkdirSync(dir, { mode: 0o701 });
+      mkdirSync(join(dir, DATA_DIR));
+      chownSync(join(dir, DATA_DIR), 0, 0);
+      chmodSync(join(dir, DATA_DIR), 0o755);
+      return dir;
+    } catch (err) {
+      this.warn(`cannot make a spare volume directory: ${describeCause(err)}`);
+      rmSync(dir, { recursive: true, force: true });
+      return undefined;
+    }
   }
 
   /**

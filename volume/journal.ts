@@ -30,6 +30,13 @@ export interface CreateEntry {
   options: Readonly<Record<string, string>>;
   device?: string;
   projectId?: number;
+  /**
+   * The identity of the directory the volume was made from (a spare): "<inode>:<birth time in ns>"
+   * (an inode number alone may be reused once freed). A replay tells this volume's half-made
+   * directory (same identity: its data is kept) from an older volume's left at that name (another
+   * identity: its data is never handed to this one).
+   */
+  dirId?: string;
 }
 
 export interface RemoveEntry {
@@ -123,9 +130,11 @@ export function tryParseEntry(text: string): JournalEntry | undefined {
   if (typeof options !== 'object' || options === null || Array.isArray(options) || !Object.values(options).every(isString)) return undefined;
   if (raw.device !== undefined && !isString(raw.device)) return undefined;
   if (raw.projectId !== undefined && !Number.isSafeInteger(raw.projectId)) return undefined;
+  if (raw.dirId !== undefined && !isString(raw.dirId)) return undefined;
   return {
     op: 'create', name: raw.name, id: raw.id, createdAt: raw.createdAt, options: options as Record<string, string>,
     ...(isString(raw.device) && { device: raw.device }), ...(typeof raw.projectId === 'number' && { projectId: raw.projectId }),
+    ...(isString(raw.dirId) && { dirId: raw.dirId }),
   };
 }
 

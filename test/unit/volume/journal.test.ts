@@ -91,10 +91,12 @@ test('decodeJournal() stops at a record whose payload is not an entry', () => {
 
 test('tryParseEntry() accepts the three kinds and refuses anything else', () => {
   assert.equal(tryParseEntry(JSON.stringify(create('a'))), create('a'));
+  assert.equal(tryParseEntry(JSON.stringify({ ...create('a'), dirId: '12:34' })), { ...create('a'), dirId: '12:34' });
   assert.equal(tryParseEntry('{"op":"remove","name":"a"}'), remove('a'));
   assert.equal(tryParseEntry('{"op":"mounts","name":"a","id":"i","mounts":{"x":1}}'), { op: 'mounts', name: 'a', id: 'i', mounts: { x: 1 } });
   for (const text of ['', 'null', '[]', '{"op":"create","name":"a"}', '{"op":"create","name":"a","id":"i","createdAt":"t","options":{"k":1}}',
-    '{"op":"remove","name":""}', '{"op":"remove","name":"a","id":5}', '{"op":"mounts","name":"a","id":"i","mounts":{"x":0}}', '{"op":"mounts","name":"a","mounts":{}}'])
+    '{"op":"remove","name":""}', '{"op":"remove","name":"a","id":5}', '{"op":"mounts","name":"a","id":"i","mounts":{"x":0}}', '{"op":"mounts","name":"a","mounts":{}}',
+    '{"op":"create","name":"a","id":"i","createdAt":"t","options":{},"dirId":7}'])
     assert.is(tryParseEntry(text), undefined, text);
 });
 
