@@ -1,19 +1,25 @@
 /**
- * The few libc calls Node does not offer (setns, flock, a netlink request sent from libuv's thread
- * pool), through koffi. Loaded on first use only, so a plugin answering VERSION never pays for it.
+ * The few libc calls Node does not offer (setns, flock, raw netlink sockets, a netlink request sent
+ * from libuv's thread pool), through koffi. Loaded on first use only, so a plugin answering VERSION
+ * never pays for it.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelError, errnoName } from './errors.js';
 
-interface Libc {
-  setns(fd: number, nstype: number): number;
-  flock(fd: number, op: number): number;
+/** The socket calls of a raw netlink socket (kernel/nf-netlink.ts takes them from here). */
+export interface SocketCalls {
+  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   socket(domain: number, type: number, protocol: number): number;
   send: ((fd: number, buf: Buffer, len: number, flags: number) => number) & AsyncCall;
   recv(fd: number, buf: Buffer, len: number, flags: number): number;
   close(fd: number): number;
   errno(): number;
+}
+
+interface Libc extends SocketCalls {
+  setns(fd: number, nstype: number): number;
+  flock(fd: number, op: number): number;
 }
 
 /** koffi runs a function with `.async(...args, callback)` on a libuv thread-pool thread. */
@@ -53,9 +59,10 @@ function load(): Libc {
   libc = {
     setns: lib.func('int setns(int fd, int nstype)'),
     flock: lib.func('int flock(int fd, int op)'),
+    setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
     socket: lib.func('int socket(int domain, int type, int protocol)'),
     send: lib.func('long send(int fd, const void *buf, size_t len, int flags)'),
-    recv: lib.func('long recv(int fd, _Out_ void *buf, size_t len, int flags)'),
+    recv: lib.func('long recv(int fd, void *buf, size_t len, int flags)'),
     close: lib.func('int close(int fd)'),
     errno: () => koffi.errno(),
   };
@@ -88,6 +95,19 @@ const SOCK_CLOEXEC = 0x80000;
 const MSG_DONTWAIT = 0x40;
 const NLMSG_ERROR = 2;
 
+/** libc's socket calls, loaded on first use. */
+export function socketCalls(): SocketCalls {
+  return load();
+}
+
+/** Opens a raw netlink socket of `protocol` in the caller's current network namespace. */
+export function openNetlinkSocket(protocol: number, what: string): number {
+  const c = load();
+  const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+  if (fd < 0) throw new KernelError('open netlink socket for', what, errnoName(c.errno()));
+  return fd;
+}
+
 /**
  * Sends one netlink request (a whole message, header included, asking for an ACK) on a socket of
  * its own in the caller's namespace, from a libuv thread-pool thread, and resolves with the errno
@@ -98,8 +118,12 @@ const NLMSG_ERROR = 2;
  */
 export function netlinkRequestOffThread(protocol: number, message: Buffer, what: string): Promise<number> {
   const c = load();
-  const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
-  if (fd < 0) return Promise.reject(new KernelError('open netlink socket for', what, errnoName(c.errno())));
+  let fd: number;
+  try {
+    fd = openNetlinkSocket(protocol, what);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return new Promise((resolve, reject) => {
     c.send.async(fd, message, message.length, 0, (err: unknown, sent: number) => {
       try {

@@ -8,7 +8,7 @@ import { KernelError, errnoName } from './errors.js';
 import { netlinkRequestOffThread } from './libc.js';
 import { inNetnsSync, openNetnsFd } from './netns.js';
 import {
-  AF_BRIDGE, AF_INET, AF_INET6, decodeAttrs, BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED, bridgeVlanInfo, AF_UNSPEC, IFA, IFA_F_NODAD, IFA_F_PERMANENT, IFF_PROMISC, IFF_UP, IFLA, NLM_F, RTA, RTM,
+  AF_BRIDGE, AF_INET, AF_INET6, decodeAttrs, nlmsg, BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED, bridgeVlanInfo, AF_UNSPEC, IFA, IFA_F_NODAD, IFA_F_PERMANENT, IFF_PROMISC, IFF_UP, IFLA, NLM_F, RTA, RTM,
   RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, bridgeLinkInfo, bridgePortHairpin, broadcastOf, decodeAddr,
   decodeLink, decodeRoute, encodeAttrs, familyOf, ifaddrmsg, ifinfomsg, ipToBytes, macToBytes, metricsAttr, rtmsg, str,
   u32, vethLinkInfo, type AddrInfo, type Attr, type LinkInfo, type RouteInfo,
@@ -176,13 +176,9 @@ export class Netlink {
    * for an RCU grace period inside the request, 10-20 ms). Only for a socket from `open()`.
    */
   static deleteLinkOffThread(name: string): Promise<void> {
-    const payload = deleteLinkPayload(name);
-    const header = Buffer.alloc(16);
-    header.writeUInt32LE(16 + payload.length, 0);
-    header.writeUInt16LE(RTM.DELLINK, 4);
-    header.writeUInt16LE(NLM_F.REQUEST | NLM_F.ACK, 6);
-    header.writeUInt32LE(1, 8); // sequence number: the socket carries this one request only
-    return netlinkRequestOffThread(NETLINK_ROUTE, Buffer.concat([header, payload]), `delete link ${name}`).then((errno) => {
+    // Sequence number 1: the socket carries this one request only.
+    const message = nlmsg(RTM.DELLINK, NLM_F.REQUEST | NLM_F.ACK, 1, deleteLinkPayload(name));
+    return netlinkRequestOffThread(NETLINK_ROUTE, message, `delete link ${name}`).then((errno) => {
       if (errno !== 0) throw new KernelError('delete link', name, errnoName(-errno));
     });
   }

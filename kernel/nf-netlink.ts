@@ -8,10 +8,9 @@
  * Tables, chains and rules are still made by libnftables or the `nft` program (kernel/nft.ts).
  */
 import { KernelError, errnoName } from './errors.js';
+import { openNetlinkSocket, type SocketCalls } from './libc.js';
+import { nlmsg } from './rtnl-codec.js';
 
-const AF_NETLINK = 16;
-const SOCK_RAW = 3;
-const SOCK_CLOEXEC = 0x80000;
 const NETLINK_NETFILTER = 12;
 const NFNL_SUBSYS_NFTABLES = 10;
 const NFT_MSG_NEWSETELEM = 12;
@@ -45,14 +44,6 @@ const NFTNL_UDATA_SET_ELEM_COMMENT = 0;
 
 export const NFPROTO = { inet: 1, bridge: 7 } as const;
 
-interface Libc {
-  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
-  socket(domain: number, type: number, protocol: number): number;
-  send(fd: number, buf: Buffer, len: number, flags: number): number;
-  recv(fd: number, buf: Buffer, len: number, flags: number): number;
-  close(fd: number): number;
-}
-
 function attr(type: number, value: Buffer): Buffer {
   const len = 4 + value.length;
   const out = Buffer.alloc((len + 3) & ~3);
@@ -72,12 +63,7 @@ export function encodeGetSetElem(family: number, table: string, set: string, key
     attr(NFTA_SET_ELEM_LIST_SET, cstr(set)),
     nest(NFTA_SET_ELEM_LIST_ELEMENTS, nest(NFTA_LIST_ELEM, nest(NFTA_SET_ELEM_KEY, attr(NFTA_DATA_VALUE, key)))),
   ]);
-  const hdr = Buffer.alloc(16);
-  hdr.writeUInt32LE(16 + payload.length, 0);
-  hdr.writeUInt16LE((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETSETELEM, 4);
-  hdr.writeUInt16LE(NLM_F_REQUEST, 6);
-  hdr.writeUInt32LE(seq, 8);
-  return Buffer.concat([hdr, payload]);
+  return nlmsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETSETELEM, NLM_F_REQUEST, seq, payload);
 }
 
 /** One element to add or delete: key bytes, and for maps the value bytes or a jump to a chain. */
@@ -90,14 +76,9 @@ export interface SetElemOp {
   comment?: string;
 }
 
-function nlmsg(type: number, flags: number, seq: number, family: number, attrsBuf: Buffer, resId = 0): Buffer {
-  const payload = Buffer.concat([Buffer.from([family, 0, resId >> 8, resId & 0xff]), attrsBuf]);
-  const hdr = Buffer.alloc(16);
-  hdr.writeUInt32LE(16 + payload.length, 0);
-  hdr.writeUInt16LE(type, 4);
-  hdr.writeUInt16LE(flags, 6);
-  hdr.writeUInt32LE(seq, 8);
-  return Buffer.concat([hdr, payload]);
+/** A nfnetlink message: the nfgenmsg (family, version 0, resource id) before the attributes. */
+function nfMsg(type: number, flags: number, seq: number, family: number, attrsBuf: Buffer, resId = 0): Buffer {
+  return nlmsg(type, flags, seq, Buffer.concat([Buffer.from([family, 0, resId >> 8, resId & 0xff]), attrsBuf]));
 }
 
 function elemAttrs(op: SetElemOp, withData: boolean): Buffer {
@@ -123,15 +104,15 @@ function elemAttrs(op: SetElemOp, withData: boolean): Buffer {
  * message asks for an ack, so the reply holds one ack or error per message. Pure; exported for tests.
  */
 export function encodeElementBatch(ops: { guard?: { family: number; table: string; set: string }; del: readonly SetElemOp[]; add: readonly SetElemOp[] }, firstSeq: number): { msg: Buffer; acks: number } {
-  const msgs: Buffer[] = [nlmsg(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, firstSeq, 0, Buffer.alloc(0), NFNL_SUBSYS_NFTABLES)];
+  const msgs: Buffer[] = [nfMsg(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, firstSeq, 0, Buffer.alloc(0), NFNL_SUBSYS_NFTABLES)];
   let seq = firstSeq;
   const header = (o: { table: string; set: string }) => Buffer.concat([attr(NFTA_SET_ELEM_LIST_TABLE, cstr(o.table)), attr(NFTA_SET_ELEM_LIST_SET, cstr(o.set))]);
-  if (ops.guard) msgs.push(nlmsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM, NLM_F_REQUEST | NLM_F_ACK, ++seq, ops.guard.family, header(ops.guard)));
+  if (ops.guard) msgs.push(nfMsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM, NLM_F_REQUEST | NLM_F_ACK, ++seq, ops.guard.family, header(ops.guard)));
   for (const op of ops.del)
-    msgs.push(nlmsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM, NLM_F_REQUEST | NLM_F_ACK, ++seq, op.family, Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, elemAttrs(op, false))])));
+    msgs.push(nfMsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM, NLM_F_REQUEST | NLM_F_ACK, ++seq, op.family, Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, elemAttrs(op, false))])));
   for (const op of ops.add)
-    msgs.push(nlmsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE, ++seq, op.family, Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, elemAttrs(op, true))])));
-  msgs.push(nlmsg(NFNL_MSG_BATCH_END, NLM_F_REQUEST, ++seq, 0, Buffer.alloc(0), NFNL_SUBSYS_NFTABLES));
+    msgs.push(nfMsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE, ++seq, op.family, Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, elemAttrs(op, true))])));
+  msgs.push(nfMsg(NFNL_MSG_BATCH_END, NLM_F_REQUEST, ++seq, 0, Buffer.alloc(0), NFNL_SUBSYS_NFTABLES));
   return { msg: Buffer.concat(msgs), acks: msgs.length - 2 };
 }
 
@@ -174,18 +155,9 @@ export interface NfNetlink {
   close(): void;
 }
 
-/** Opens the socket in the caller's current network namespace, through koffi's libc. */
-export function openNfNetlink(load: (lib: string) => { func(signature: string): (...args: any[]) => any }): NfNetlink {
-  const lib = load('libc.so.6');
-  const c: Libc = {
-    setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
-    socket: lib.func('int socket(int domain, int type, int protocol)'),
-    send: lib.func('long send(int fd, const void *buf, size_t len, int flags)'),
-    recv: lib.func('long recv(int fd, void *buf, size_t len, int flags)'),
-    close: lib.func('int close(int fd)'),
-  };
-  const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-  if (fd < 0) throw new KernelError('open', 'netfilter netlink socket', 'EPERM');
+/** Opens the socket in the caller's current network namespace, with libc's calls (kernel/libc.ts). */
+export function openNfNetlink(c: SocketCalls): NfNetlink {
+  const fd = openNetlinkSocket(NETLINK_NETFILTER, 'nftables set elements');
   // Never wait forever for a reply (struct timeval { 2 s, 0 }).
   const timeout = Buffer.alloc(16);
   timeout.writeBigInt64LE(2n, 0);

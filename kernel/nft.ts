@@ -15,7 +15,7 @@
  */
 import { ErrCode } from '../cni/errors.js';
 import { CommandError, run } from './exec.js';
-import { loadKoffi } from './libc.js';
+import { loadKoffi, socketCalls } from './libc.js';
 import { inNetnsSync } from './netns.js';
 import { NFPROTO, openNfNetlink } from './nf-netlink.js';
 
@@ -106,15 +106,14 @@ const NFT_CTX_OUTPUT_JSON = 1 << 4;
  * @throws when koffi or the netlink socket is not available
  */
 function openLibnftables(eager = false): Nft {
-  const koffi = loadKoffi();
-  const nf = openNfNetlink((name) => koffi.load(name)); // bound to the netns it is opened in
+  const nf = openNfNetlink(socketCalls()); // bound to the netns it is opened in
   type Exec = (text: string, json: boolean) => { ok: boolean; out: string; err: string };
   let exec: Exec | undefined;
   let program: Nft | undefined;
   const init = (): Exec | undefined => {
     if (exec || program) return exec;
     try {
-      const lib = koffi.load('libnftables.so.1');
+      const lib = loadKoffi().load('libnftables.so.1');
       const ctxNew = lib.func('void *nft_ctx_new(uint32_t flags)');
       const runCmd = lib.func('int nft_run_cmd_from_buffer(void *ctx, const char *buf)');
       const bufferOutput = lib.func('int nft_ctx_buffer_output(void *ctx)');

@@ -58,6 +58,16 @@ export interface Attr {
 
 const align4 = (n: number) => (n + 3) & ~3;
 
+/** One netlink message of any protocol: the 16-byte header (length, type, flags, seq, pid 0), then `payload`. */
+export function nlmsg(type: number, flags: number, seq: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(16);
+  header.writeUInt32LE(16 + payload.length, 0);
+  header.writeUInt16LE(type, 4);
+  header.writeUInt16LE(flags, 6);
+  header.writeUInt32LE(seq, 8);
+  return Buffer.concat([header, payload]);
+}
+
 export function encodeAttrs(attrs: readonly Attr[]): Buffer {
   const parts: Buffer[] = [];
   for (const a of attrs) {
