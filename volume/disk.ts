@@ -49,6 +49,26 @@ function writeAll(fd: number, data: string | Uint8Array, position?: number): voi
   for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off, position === undefined ? null : position + off);
 }
 
+/** writeAll(), closing `fd` when it fails (the caller keeps `fd` only on success). */
+function writeAllOrClose(fd: number, data: string | Uint8Array, position?: number): void {
+  try {
+    writeAll(fd, data, position);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+/** Opens `path` for reading and writing, creating it (exclusively, 0600) when it is missing. */
+export function openOrCreate(path: string): { fd: number; created: boolean } {
+  try {
+    return { fd: openSync(path, 'r+'), created: false };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return { fd: openSync(path, 'wx+', 0o600), created: true };
+  }
+}
+
 /** Opens `dir` for an fsync of its entries; the caller closes it. */
 export function openDir(dir: string): number {
   return openSync(dir, 'r');
@@ -57,24 +77,14 @@ export function openDir(dir: string): number {
 /** Creates `path` (exclusively) holding `data`, not yet flushed; returns its open fd. */
 export function createFileUnsynced(path: string, data: string | Uint8Array, mode = 0o600): number {
   const fd = openSync(path, 'wx', mode);
-  try {
-    writeAll(fd, data);
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
+  writeAllOrClose(fd, data);
   return fd;
 }
 
 /** Writes `path` (created or truncated) with `data` and fsyncs it (not its directory). */
 export async function writeFileSynced(path: string, data: string | Uint8Array, how: Flush, mode = 0o600): Promise<void> {
   const fd = openSync(path, 'w', mode);
-  try {
-    writeAll(fd, data);
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
+  writeAllOrClose(fd, data);
   await flushAndClose(fd, how);
 }
 
@@ -99,21 +109,8 @@ export async function writeFileDurable(path: string, text: string, how: Flush, m
  * file is created, and then its directory is fsync'd too (fdatasync covers the file, not its name).
  */
 export async function writeAtDurable(path: string, offset: number, data: Uint8Array, how: Flush): Promise<void> {
-  let fd: number;
-  let created = false;
-  try {
-    fd = openSync(path, 'r+');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    fd = openSync(path, 'wx', 0o600);
-    created = true;
-  }
-  try {
-    writeAll(fd, data, offset);
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
+  const { fd, created } = openOrCreate(path);
+  writeAllOrClose(fd, data, offset);
   if (!created) return flushAndClose(fd, how, true);
   const dir = openSync(dirname(path), 'r');
   try {

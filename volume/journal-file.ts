@@ -19,7 +19,7 @@
 import { closeSync, fsync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { flushAll, type Flush } from './disk.js';
+import { flushAll, openOrCreate, type Flush } from './disk.js';
 import { describeCause } from './errors.js';
 import { decodeJournal, encodeRecord, nextEpoch, planReplay, type DecodedJournal, type JournalEntry, type ReplayStep } from './journal.js';
 
@@ -107,14 +107,9 @@ export class Journal {
     let created = false;
     const slots: Slot[] = JOURNAL_FILES.map((f) => {
       const path = join(root, f);
-      let fd: number;
-      try {
-        fd = openSync(path, 'r+');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        fd = openSync(path, 'wx+', 0o600);
-        created = true;
-      }
+      const opened = openOrCreate(path);
+      const fd = opened.fd;
+      created ||= opened.created;
       const size = fstatSync(fd).size;
       if (size < JOURNAL_SIZE) writeAll(fd, new Uint8Array(JOURNAL_SIZE - size), size);
       return { path, fd, epoch: 0, offset: 0, seq: 0, lastCrc: 0, inflight: 0, onIdle: [], dirty: new Set(), state: 'clean', broken: false };
