@@ -15,7 +15,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, ensurePackages, fmt, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost } from './util';
+import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost } from './util';
 
 interface Impl { name: 'berth' | 'reference'; bin: string }
 const IMPLS: Impl[] = [
@@ -238,11 +238,6 @@ function report(o: Output, seconds: number): string {
     ...goals.map((g) => `- ${g}`),
     '',
   ].join('\n');
-}
-
-/** The 1-minute load average: the machine is shared, and every figure should say how busy it was. */
-function loadAverage(): string {
-  return readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 }
 
 /** Adds a run's section at the top of the results file, under its notes, keeping earlier runs. */

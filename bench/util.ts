@@ -1,5 +1,6 @@
 /** Shared benchmark helpers: clean-env process timing, medians, tables. Never used by tests. */
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..');
@@ -33,6 +34,11 @@ export function peakRssKb(cmd: string, args: string[], env: Record<string, strin
   // GNU time prints %M on stderr after the program's own stderr: its last line.
   const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, input, encoding: 'utf8' });
   return Number(r.stderr.trim().split('\n').pop());
+}
+
+/** The load averages (1, 5, 15 minutes; the first `count`): the machine is shared, and every figure should say how busy it was. */
+export function loadAverage(count = 1): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, count).join(' ');
 }
 
 export function median(xs: readonly number[]): number {

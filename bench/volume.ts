@@ -11,7 +11,7 @@ import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH_BIN, median, percentile, table } from './util';
+import { BERTH_BIN, loadAverage, median, percentile, table } from './util';
 import { post } from '../test/helpers/volumed';
 import { ensureDockerPackages, startDockerd } from '../test/helpers/dockerd';
 
@@ -200,7 +200,7 @@ async function socketLatency(dir: string): Promise<string[]> {
     '',
     table(['operation', ...SIZES.flatMap((n) => [`p50 @${n.toLocaleString('en')}`, `p99 @${n.toLocaleString('en')}`])], daemonRows),
     '',
-    `Daemon RSS with ${SIZES[SIZES.length - 1].toLocaleString('en')} volumes: ${(rss10k / 1024).toFixed(1)} MiB after the runs, ${(rssAfterStart / 1024).toFixed(1)} MiB right after a restart; the restart (loading every volume.json) took ${startMs.toFixed(0)} ms to the first answer. Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (${cpus().length} CPUs).`,
+    `Daemon RSS with ${SIZES[SIZES.length - 1].toLocaleString('en')} volumes: ${(rss10k / 1024).toFixed(1)} MiB after the runs, ${(rssAfterStart / 1024).toFixed(1)} MiB right after a restart; the restart (loading every volume.json) took ${startMs.toFixed(0)} ms to the first answer. Load average at the end: ${loadAverage(3)} (${cpus().length} CPUs).`,
     '',
   ];
 }
