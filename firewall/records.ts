@@ -10,7 +10,7 @@
  * rename, intact; a crash of the machine takes the elements with it, so a lost or empty record
  * (read as none) describes the kernel exactly. An fsync cost 1-7 ms per ADD and DEL on this disk.
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Feature } from './layout.js';
 import type { Element } from './render.js';
@@ -83,13 +83,7 @@ export function writeRecord(stateDir: string, rec: AttachmentRecord): void {
   mkdirSync(networkDir(stateDir, rec.network), { recursive: true });
   const path = recordPath(stateDir, rec.network, rec.containerId, rec.ifName);
   const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    const buf = Buffer.from(JSON.stringify(rec) + '\n');
-    for (let at = 0; at < buf.length;) at += writeSync(fd, buf, at);
-  } finally {
-    closeSync(fd);
-  }
+  writeFileSync(tmp, JSON.stringify(rec) + '\n', { mode: 0o644 });
   renameSync(tmp, path);
 }
 
