@@ -100,11 +100,22 @@ export function socketCalls(): SocketCalls {
   return load();
 }
 
-/** Opens a raw netlink socket of `protocol` in the caller's current network namespace. */
-export function openNetlinkSocket(protocol: number, what: string): number {
+const SOL_SOCKET = 1;
+const SO_RCVTIMEO = 20;
+
+/**
+ * Opens a raw netlink socket of `protocol` in the caller's current network namespace. With
+ * `timeoutSeconds`, a blocking recv() gives up after that long (EAGAIN) instead of waiting forever.
+ */
+export function openNetlinkSocket(protocol: number, what: string, timeoutSeconds?: number): number {
   const c = load();
   const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
   if (fd < 0) throw new KernelError('open netlink socket for', what, errnoName(c.errno()));
+  if (timeoutSeconds !== undefined) {
+    const timeval = Buffer.alloc(16); // struct timeval { tv_sec, tv_usec }
+    timeval.writeBigInt64LE(BigInt(timeoutSeconds), 0);
+    c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeval, timeval.length);
+  }
   return fd;
 }
 

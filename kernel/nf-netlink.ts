@@ -26,8 +26,6 @@ const NFTA_DATA_VERDICT = 2;
 const NFTA_VERDICT_CODE = 1;
 const NFTA_VERDICT_CHAIN = 2;
 const NFT_JUMP = -3;
-const SOL_SOCKET = 1;
-const SO_RCVTIMEO = 20;
 const NLMSG_ERROR = 2;
 const NLA_F_NESTED = 0x8000;
 const NLA_TYPE_MASK = 0x3fff;
@@ -157,11 +155,8 @@ export interface NfNetlink {
 
 /** Opens the socket in the caller's current network namespace, with libc's calls (kernel/libc.ts). */
 export function openNfNetlink(c: SocketCalls): NfNetlink {
-  const fd = openNetlinkSocket(NETLINK_NETFILTER, 'nftables set elements');
-  // Never wait forever for a reply (struct timeval { 2 s, 0 }).
-  const timeout = Buffer.alloc(16);
-  timeout.writeBigInt64LE(2n, 0);
-  c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, timeout.length);
+  // Never wait forever for a reply.
+  const fd = openNetlinkSocket(NETLINK_NETFILTER, 'nftables set elements', 2);
   let seq = 1;
   const buf = Buffer.alloc(1 << 16);
   return {

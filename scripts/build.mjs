@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Builds every executable: a bundled CommonJS file in dist/lib and its launcher in dist/bin.
 // Schemas (*.schema.json anywhere in the tree) are compiled first into gen/ as ajv standalone code,
-// so no plugin call pays for schema compilation. Native modules (netlink, koffi) stay external and
-// are resolved from node_modules next to dist/ (make install copies both).
+// so no plugin call pays for schema compilation. The native module (koffi) stays external and
+// is resolved from node_modules next to dist/ (make install copies it).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -41,26 +41,6 @@ async function compileSchemas() {
 }
 
 /**
- * Start-up matters (a CNI call is a new process): load the `netlink` package's native binding by
- * its path beside dist/ (node_modules/netlink/prebuilds/<platform>-<arch>) instead of through
- * node-gyp-build, which scans directories at every start. Falls back to node-gyp-build (a
- * from-source build on another architecture).
- */
-const directNativeNetlink = {
-  name: 'direct-native-netlink',
-  setup(b) {
-    b.onLoad({ filter: /netlink[\\/]dist[\\/]raw\.js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      const call = "require('node-gyp-build')(__dirname + '/..')";
-      if (!text.includes(call)) throw new Error(`netlink raw.js changed: ${call} not found`);
-      const direct = `(() => { try { return require(require('path').join(__dirname, '../../node_modules/netlink/prebuilds', process.platform + '-' + process.arch, 'node.napi.node')); } ` +
-        `catch { const pkg = 'netlink/package.json'; return require('node-gyp-build')(require('path').dirname(require.resolve(pkg))); } })()`;
-      return { contents: text.replace(call, direct), loader: 'js' };
-    });
-  },
-};
-
-/**
  * Each executable is two files: the bundle dist/lib/<name>.<hash>.js (content-addressed, so a code
  * cache made from one bundle can never be applied to another) and the launcher dist/bin/<name>
  * (scripts/launcher.cjs), which runs the bundle through V8's code cache in dist/cache.
@@ -82,8 +62,7 @@ async function bundle() {
       target: 'node20',
       format: 'cjs',
       minifySyntax: true,
-      external: ['koffi', 'node-gyp-build'],
-      plugins: [directNativeNetlink],
+      external: ['koffi'],
       // ESM dependencies read import.meta.url, which is empty in a CommonJS bundle.
       // Computed on first read only: pathToFileURL costs milliseconds that a plugin call never needs.
       define: { 'import.meta.url': '__berthImportMeta.url' },
