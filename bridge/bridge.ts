@@ -184,8 +184,7 @@ async function add(ctx: PluginContext): Promise<Result> {
 
     if (conf.isGateway) {
       await ensureGateways(host, await ensureGatewayLink(host, bridge, conf), conf, plan);
-      // Asked over rtnetlink first: it is on after the first ADD, and reading the sysctl file
-      // costs more the more interfaces the host has.
+      // Asked first: it is on after the first ADD, and a write is not needed then.
       for (const family of plan.forwardFamilies)
         if (!(await host.forwarding(family))) writeSysctl(family === 4 ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding', '1');
     }

@@ -130,9 +130,9 @@ export class Netlink {
 
   /**
    * Whether forwarding is on for a whole family in this namespace (net.ipv4.ip_forward,
-   * net.ipv6.conf.all.forwarding), asked over rtnetlink (RTM_GETNETCONF for all interfaces).
-   * Opening a file under /proc/sys costs time in proportion to the interfaces of the namespace
-   * (measured ~1-2 ms more with 2000 of them); this is one round trip whatever their number.
+   * net.ipv6.conf.all.forwarding), asked over rtnetlink (RTM_GETNETCONF for all interfaces): one
+   * round trip on a socket the caller has open. (Reading the /proc/sys file costs about the same,
+   * 0.03 ms, and does not grow with the interfaces: measured with 2000 veths and with none.)
    */
   async forwarding(family: 4 | 6): Promise<boolean> {
     const NETCONFA_IFINDEX = 1, NETCONFA_FORWARDING = 2, NETCONFA_IFINDEX_ALL = -1;
