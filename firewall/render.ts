@@ -7,6 +7,7 @@
  */
 import { formatIP, formatPrefix, networkOf, parseIP, parsePrefix, type Prefix } from '../cni/ip.js';
 import { familyOfSet, SETS, TABLE, type Feature } from './layout.js';
+import type { ElementQuery, ElementWrite } from '../kernel/nft.js';
 
 /** One field of an element key; a key is one or more fields (a concatenation). */
 export type KeyPart = { ip: string } | { proto: 'tcp' | 'udp' | 'sctp' } | { port: number } | { ifname: string } | { mac: string };
@@ -83,7 +84,7 @@ export function element(feature: Feature, set: string, parts: KeyPart[], extra: 
 }
 
 /** The element as the netlink writer takes it (key and value bytes, comment). */
-export function elementWrite(el: Element, tag?: string): ElementQuery & { data?: Buffer | { jump: string }; comment?: string } {
+export function elementWrite(el: Element, tag?: string): ElementWrite {
   const data = el.data === undefined ? undefined : 'jump' in el.data ? { jump: el.data.jump } : encodeKey(el.data.parts);
   return { ...elementQuery(el), ...(data !== undefined && { data }), ...(tag !== undefined && { comment: tag }) };
 }
@@ -136,15 +137,6 @@ export function renderAddElement(el: Element, tag: string): string {
 /** "delete element inet berth masq4 { 10.88.0.5 }" (a map element is deleted by its key). */
 export function renderDeleteElement(el: Pick<Element, 'set' | 'key'>): string {
   return `delete element ${familyOfSet(el.set)} ${TABLE} ${el.set} { ${el.key} }`;
-}
-
-/** One element by key, as text and as key bytes: the shape the nftables layer's elementComment() takes. */
-export interface ElementQuery {
-  family: 'inet' | 'bridge';
-  table: string;
-  set: string;
-  keyText: string;
-  keyBytes: Buffer;
 }
 
 /** The query that reads one element back with its comment. */

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { runtimeCode } from '../helpers/purity';
 
 /**
  * Files that decide without side effects (STYLE.md section 1): config parsing, IP math, allocation,
@@ -17,7 +18,7 @@ for (const file of PURE_FILES)
   test(`${file} stays pure`, () => {
     const path = join(__dirname, '../..', file);
     assert.ok(existsSync(path), `${file} exists`);
-    assert.not.match(readFileSync(path, 'utf8'), /from '(\.\.\/)+kernel\/(?!errors)|from '\.\/(netlink|nft|exec|flock|libc|sysctl)\.js'|node:fs|node:child_process/, file);
+    assert.not.match(runtimeCode(path), /from '(\.\.\/)+kernel\/(?!errors)|from '\.\/(netlink|nft|exec|flock|libc|sysctl)\.js'|node:fs|node:child_process/, file);
   });
 
 test.run();
