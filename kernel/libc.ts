@@ -119,6 +119,55 @@ export function openNetlinkSocket(protocol: number, what: string, timeoutSeconds
   return fd;
 }
 
+const EINTR = 4;
+const EAGAIN = 11;
+const MSG_TRUNC = 0x20;
+const NLMSG_DONE = 3;
+/** A reply larger than this is refused (EMSGSIZE); the kernel sends dumps in parts of at most 32 KiB. */
+const RECEIVE_BUFFER_SIZE = 1 << 16;
+let receiveBuffer: Buffer | undefined;
+
+/**
+ * Sends one netlink request (a whole message with sequence number `seq`, asking for an ACK or a
+ * dump) on `fd` and returns the payloads (after the 16-byte header) of its replies, up to its ACK or
+ * the NLMSG_DONE of a dump. Synchronous: the kernel handles a request inside the sender's send(),
+ * so the replies are queued when recv() asks for them (a socket opened with a timeout never waits
+ * forever). Messages of other sequence numbers are skipped.
+ * @throws {KernelError} `cannot <op> "<target>": <errno name>` on NLMSG_ERROR or a socket failure
+ */
+export function netlinkExchange(fd: number, message: Buffer, seq: number, op: string, target: string): Buffer[] {
+  const c = load();
+  let sent: number;
+  while ((sent = c.send(fd, message, message.length, 0)) < 0 && c.errno() === EINTR);
+  if (sent !== message.length) throw new KernelError(op, target, sent < 0 ? errnoName(c.errno()) : 'EIO');
+  const buf = (receiveBuffer ??= Buffer.allocUnsafe(RECEIVE_BUFFER_SIZE));
+  const replies: Buffer[] = [];
+  for (;;) {
+    const n = c.recv(fd, buf, buf.length, MSG_TRUNC);
+    if (n < 0) {
+      const errno = c.errno();
+      if (errno === EINTR) continue;
+      throw new KernelError(op, target, errno === EAGAIN ? 'ETIMEDOUT' : errnoName(errno));
+    }
+    if (n > buf.length) throw new KernelError(op, target, 'EMSGSIZE');
+    for (let at = 0; at + 16 <= n;) {
+      const len = buf.readUInt32LE(at);
+      if (len < 16 || at + len > n) throw new KernelError(op, target, 'EPROTO');
+      if (buf.readUInt32LE(at + 8) === seq) {
+        const kind = buf.readUInt16LE(at + 4);
+        // NLMSG_ERROR with errno 0 is the ACK; NLMSG_DONE ends a dump (with an errno if it failed).
+        if (kind === NLMSG_ERROR || kind === NLMSG_DONE) {
+          const errno = len >= 20 ? -buf.readInt32LE(at + 16) : 0;
+          if (errno > 0) throw new KernelError(op, target, errnoName(errno));
+          return replies;
+        }
+        replies.push(Buffer.from(buf.subarray(at + 16, at + len))); // a copy: the buffer is reused
+      }
+      at += (len + 3) & ~3;
+    }
+  }
+}
+
 /**
  * Sends one netlink request (a whole message, header included, asking for an ACK) on a socket of
  * its own in the caller's namespace, from a libuv thread-pool thread, and resolves with the errno

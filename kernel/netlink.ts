@@ -4,7 +4,7 @@
  */
 import { closeSync } from 'node:fs';
 import { KernelError, errnoName } from './errors.js';
-import { netlinkRequestOffThread, openNetlinkSocket, socketCalls } from './libc.js';
+import { netlinkExchange, netlinkRequestOffThread, openNetlinkSocket, socketCalls } from './libc.js';
 import { inNetnsSync, openNetnsFd } from './netns.js';
 import {
   AF_BRIDGE, AF_INET, AF_INET6, decodeAttrs, nlmsg, BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED, bridgeVlanInfo, AF_UNSPEC, IFA, IFA_F_NODAD, IFA_F_PERMANENT, IFF_PROMISC, IFF_UP, IFLA, NLM_F, RTA, RTM,
@@ -17,8 +17,6 @@ export type { AddrInfo, LinkInfo, RouteInfo } from './rtnl-codec.js';
 export { inNetnsSync, openNetnsFd } from './netns.js';
 
 const NETLINK_ROUTE = 0;
-const NLMSG_ERROR = 2;
-const NLMSG_DONE = 3;
 
 export interface RouteSpec {
   /** CIDR; "0.0.0.0/0" or "::/0" for default. */
@@ -45,14 +43,8 @@ export interface LinkChange {
 
 const deleteLinkPayload = (name: string) => Buffer.concat([ifinfomsg({}), encodeAttrs([{ type: IFLA.IFNAME, value: str(name) }])]);
 
-const EINTR = 4;
-const EAGAIN = 11;
-const MSG_TRUNC = 0x20;
-/** A reply larger than this is refused (EMSGSIZE); the kernel sends dumps in parts of at most 32 KiB. */
-const RECEIVE_BUFFER_SIZE = 1 << 16;
 /** How long a request waits for its reply before it fails with ETIMEDOUT. */
 const REPLY_TIMEOUT_SECONDS = 5;
-let receiveBuffer: Buffer | undefined;
 
 /**
  * An rtnetlink socket, spoken synchronously through libc (kernel/libc.ts): the kernel handles a
@@ -93,39 +85,9 @@ export class Netlink {
    * for a dump, its NLMSG_DONE; throws KernelError on NLMSG_ERROR.
    */
   private async request(type: number, payload: Buffer, flags: number, op: string, target: string): Promise<Buffer[]> {
-    const c = socketCalls();
     if (this.fd === undefined) throw new KernelError(op, target, 'EBADF');
     const seq = ++this.seq;
-    const message = nlmsg(type, NLM_F.REQUEST | NLM_F.ACK | flags, seq, payload);
-    let sent: number;
-    while ((sent = c.send(this.fd, message, message.length, 0)) < 0 && c.errno() === EINTR);
-    if (sent !== message.length) throw new KernelError(op, target, sent < 0 ? errnoName(c.errno()) : 'EIO');
-    const buf = (receiveBuffer ??= Buffer.allocUnsafe(RECEIVE_BUFFER_SIZE));
-    const replies: Buffer[] = [];
-    for (;;) {
-      const n = c.recv(this.fd, buf, buf.length, MSG_TRUNC);
-      if (n < 0) {
-        const errno = c.errno();
-        if (errno === EINTR) continue;
-        throw new KernelError(op, target, errno === EAGAIN ? 'ETIMEDOUT' : errnoName(errno));
-      }
-      if (n > buf.length) throw new KernelError(op, target, 'EMSGSIZE');
-      for (let at = 0; at + 16 <= n;) {
-        const len = buf.readUInt32LE(at);
-        if (len < 16 || at + len > n) throw new KernelError(op, target, 'EPROTO');
-        if (buf.readUInt32LE(at + 8) === seq) {
-          const kind = buf.readUInt16LE(at + 4);
-          // NLMSG_ERROR with errno 0 is the ACK; NLMSG_DONE ends a dump (with an errno if it failed).
-          if (kind === NLMSG_ERROR || kind === NLMSG_DONE) {
-            const errno = len >= 20 ? -buf.readInt32LE(at + 16) : 0;
-            if (errno > 0) throw new KernelError(op, target, errnoName(errno));
-            return replies;
-          }
-          replies.push(Buffer.from(buf.subarray(at + 16, at + len))); // a copy: the buffer is reused
-        }
-        at += (len + 3) & ~3;
-      }
-    }
+    return netlinkExchange(this.fd, nlmsg(type, NLM_F.REQUEST | NLM_F.ACK | flags, seq, payload), seq, op, target);
   }
 
   /**

@@ -3,6 +3,7 @@ import { formatIP, formatPrefix, networkOf, parseIP, tryParsePrefix, type Prefix
 import type { Result } from '../cni/types.js';
 import { SETS } from '../firewall/layout.js';
 import { element, renderChain, subnetChain, type Element } from '../firewall/render.js';
+import type { UdpFlows } from '../kernel/conntrack.js';
 import type { PortMapping } from './config.js';
 
 /** The container's first address of each family in prevResult (as the reference uses them). */
@@ -82,16 +83,18 @@ export function portmapChains(elements: readonly Element[], addrs: ContainerAddr
   return out;
 }
 
-/** The conntrack deletions that flush stale UDP entries of these mappings: argv for `conntrack`. */
-export function conntrackFlushArgs(mappings: readonly PortMapping[], addrs: ContainerAddrs): string[][] {
-  const out: string[][] = [];
+/**
+ * The conntrack deletions that flush stale UDP entries of these mappings, for the families given:
+ * the flows to each UDP host port (and to its hostIP, when it has one).
+ */
+export function udpFlushes(mappings: readonly PortMapping[], families: { v4: boolean; v6: boolean }): UdpFlows[] {
+  const out: UdpFlows[] = [];
   for (const m of mappings) {
     if (m.protocol !== 'udp') continue;
     for (const family of [4, 6] as const) {
-      if (!(family === 4 ? addrs.v4 : addrs.v6)) continue;
+      if (!(family === 4 ? families.v4 : families.v6)) continue;
       if (m.hostIP && parseIP(m.hostIP).family !== family) continue;
-      const dst = m.hostIP && m.hostIP !== '0.0.0.0' && m.hostIP !== '::' ? ['--orig-dst', m.hostIP] : [];
-      out.push(['-D', '-f', family === 4 ? 'ipv4' : 'ipv6', '-p', 'udp', '--orig-port-dst', String(m.hostPort), ...dst]);
+      out.push({ family, port: m.hostPort, ...(m.hostIP && m.hostIP !== '0.0.0.0' && m.hostIP !== '::' && { dst: m.hostIP }) });
     }
   }
   return out;

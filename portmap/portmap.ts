@@ -8,21 +8,24 @@ import validate from '../gen/portmap.js';
 import { CniError, ErrCode } from '../cni/errors.js';
 import type { Handlers, PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
-import { CommandError, run } from '../kernel/exec.js';
+import { deleteUdpFlows, type UdpFlows } from '../kernel/conntrack.js';
 import { openNft, type NftBackendChoice } from '../kernel/nft.js';
 import { writeSysctl } from '../kernel/sysctl.js';
 import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, type AttachmentRef } from '../firewall/engine.js';
 import { renderSchema } from '../firewall/layout.js';
 import { DEFAULT_STATE_DIR, stateDirForNetns } from '../firewall/records.js';
 import { parsePortMappings, parsePortmapConf, type PortMapping } from './config.js';
-import { conntrackFlushArgs, containerAddrs, hostInterfaceOf, portmapChains, portmapElements } from './plan.js';
+import { containerAddrs, hostInterfaceOf, portmapChains, portmapElements, udpFlushes } from './plan.js';
 
 /** What a DEL needs later, kept in the attachment's record. */
 interface PortmapData {
   mappings: PortMapping[];
-  /** argv (after "conntrack") of each UDP flush. */
-  conntrack: string[][];
+  /** The conntrack flushes of the UDP mappings (records of earlier versions lack it: see flushesOf). */
+  udpFlushes?: UdpFlows[];
 }
+
+/** A record's flushes; for a record written before they were kept, both families (a flush that matches nothing is harmless). */
+const flushesOf = (data: PortmapData): UdpFlows[] => data.udpFlushes ?? udpFlushes(data.mappings, { v4: true, v6: true });
 
 const nftChoice = (ctx: PluginContext): NftBackendChoice => (ctx.env.BERTH_NFT === 'program' ? 'program' : 'auto');
 
@@ -36,21 +39,15 @@ const refOf = (ctx: PluginContext): AttachmentRef => ({ network: ctx.config.name
 
 /**
  * Deletes stale UDP conntrack entries (a client that sent before the mapping existed, or to the
- * previous container, keeps its old entry until it times out). `conntrack` exits 1 when nothing
- * matched; a missing program is logged, never fatal.
+ * previous container, keeps its old entry until it times out), over ctnetlink (kernel/conntrack.ts).
+ * A failure is logged, never fatal: the mapping itself is in place.
  */
-async function flushConntrack(ctx: PluginContext, argvs: readonly string[][]): Promise<void> {
-  for (const args of argvs) {
-    try {
-      await run('conntrack', args);
-    } catch (err) {
-      if (err instanceof CommandError && err.exitCode === null) {
-        ctx.log.debug(`conntrack not available (${err.stderrLine}): stale UDP conntrack entries not flushed`);
-        return;
-      }
-      if (err instanceof CommandError && /0 flow entries/.test(err.stderr)) continue;
-      ctx.log.debug(`conntrack ${args.join(' ')} failed: ${(err as Error).message}`);
-    }
+function flushConntrack(ctx: PluginContext, flushes: readonly UdpFlows[]): void {
+  try {
+    const n = deleteUdpFlows(flushes);
+    if (n > 0) ctx.log.debug(`deleted ${n} stale conntrack entries of UDP ports ${flushes.map((f) => f.port).join(', ')}`);
+  } catch (err) {
+    ctx.log.debug(`conntrack flush failed: ${(err as Error).message}`);
   }
 }
 
@@ -72,16 +69,16 @@ async function add(ctx: PluginContext): Promise<Result> {
   const hostIf = hostInterfaceOf(prev);
   if (conf.snat && addrs.v4 && hostIf) writeSysctl(['net', 'ipv4', 'conf', hostIf, 'route_localnet'], '1');
   else if (conf.snat && addrs.v4) ctx.log.debug('no host interface in prevResult: route_localnet not set, 127.0.0.1 cannot reach the mapped ports');
-  const data: PortmapData = { mappings, conntrack: conntrackFlushArgs(mappings, addrs) };
+  const data: PortmapData = { mappings, udpFlushes: udpFlushes(mappings, { v4: !!addrs.v4, v6: !!addrs.v6 }) };
   await addAttachment(openNft(nftChoice(ctx)), refOf(ctx), { features: ['portmap'], elements, data: { portmap: data }, schema: renderSchema() + portmapChains(elements, addrs) });
-  await flushConntrack(ctx, data.conntrack);
+  flushConntrack(ctx, data.udpFlushes ?? []);
   return prev;
 }
 
 async function del(ctx: PluginContext): Promise<void> {
   const rec = await deleteAttachment(() => openNft(nftChoice(ctx)), refOf(ctx), ['portmap']);
   const data = rec?.data?.portmap as PortmapData | undefined;
-  if (data) await flushConntrack(ctx, data.conntrack);
+  if (data) flushConntrack(ctx, flushesOf(data));
 }
 
 async function check(ctx: PluginContext): Promise<void> {
@@ -98,7 +95,7 @@ async function gc(ctx: PluginContext): Promise<void> {
   const removed = await gcNetwork(() => openNft(nftChoice(ctx)), { stateDir: stateDirOf(ctx), network: ctx.config.name, valid, features: ['portmap'] });
   for (const rec of removed) {
     const data = rec.data?.portmap as PortmapData | undefined;
-    if (data) await flushConntrack(ctx, data.conntrack);
+    if (data) flushConntrack(ctx, flushesOf(data));
   }
 }
 

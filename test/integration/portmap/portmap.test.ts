@@ -126,23 +126,30 @@ it('portmap ADD refuses a host port mapped by another container (106) and bad po
   }));
 });
 
-it('portmap ADD flushes a stale UDP conntrack entry of the host port, so the mapping works at once', async () => {
+it('portmap ADD flushes a stale UDP conntrack entry of the host port, so the mapping works at once; DEL flushes it again; other ports keep theirs', async () => {
   await withTempDir(async (dir) => withTopology(async (t) => {
     const c1 = t.addContainer(2);
-    const send = () => run('ip', ['netns', 'exec', t.outside, 'nc', '-n', '-u', '-w', '1', '-p', '5555', t.hostOut4, '8053'], { input: 'ping\n' });
+    const send = (port = 8053) => run('ip', ['netns', 'exec', t.outside, 'nc', '-n', '-u', '-w', '1', '-p', '5555', t.hostOut4, String(port)], { input: 'ping\n' });
+    const flows = (port: number) => sh('ip', ['netns', 'exec', t.host, 'conntrack', '-L', '-p', 'udp', '--orig-port-dst', String(port)]);
     // conntrack runs in a netns only once some ruleset needs it: map another port first
     assert.is((await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'other'), confOf(t, c1, dir, [{ hostPort: 9999, containerPort: 99, protocol: 'tcp' }]))).code, 0);
     await send(); // 8053 not mapped yet: the host itself answers (port unreachable), conntrack keeps the flow
-    const before = sh('ip', ['netns', 'exec', t.host, 'conntrack', '-L', '-p', 'udp', '--orig-port-dst', '8053']);
-    assert.match(before, /dport=8053/);
+    await send(8054);
+    assert.match(flows(8053), /dport=8053/);
+    assert.match(flows(8054), /dport=8054/);
     const r = await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), confOf(t, c1, dir, [{ hostPort: 8053, containerPort: 53, protocol: 'udp' }]));
     assert.is(r.code, 0, r.stdout);
-    assert.not.match(sh('ip', ['netns', 'exec', t.host, 'conntrack', '-L', '-p', 'udp', '--orig-port-dst', '8053']), /dport=8053/, 'the stale entry is gone');
+    assert.not.match(flows(8053), /dport=8053/, 'the stale entry is gone');
+    assert.match(flows(8054), /dport=8054/, 'another port keeps its entry');
     let server: Server | undefined;
     try {
       server = await startServer(c1.ns, 53, { udp: true });
       const again = await send();
       assert.match(again.stdout, /pong/, 'the same client flow reaches the container');
+      assert.match(flows(8053), /dport=8053/, 'the flow through the mapping is tracked');
+      const d = await runPluginIn(t.host, 'portmap', envOf('DEL', c1, 'c1'), confOf(t, c1, dir, [{ hostPort: 8053, containerPort: 53, protocol: 'udp' }]));
+      assert.is(d.code, 0, d.stdout);
+      assert.not.match(flows(8053), /dport=8053/, 'DEL flushed the flow to the gone container');
     } finally {
       server?.stop();
     }

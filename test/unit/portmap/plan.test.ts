@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runtimeCode } from '../../helpers/purity';
 import validate from '../../../gen/portmap.js';
 import { parsePortMappings, parsePortmapConf } from '../../../portmap/config';
-import { conntrackFlushArgs, containerAddrs, hostInterfaceOf, portmapChains, portmapElements } from '../../../portmap/plan';
+import { containerAddrs, udpFlushes, hostInterfaceOf, portmapChains, portmapElements } from '../../../portmap/plan';
 import { renderTransaction } from '../../../firewall/render';
 import type { NetConf, Result } from '../../../cni/types';
 
@@ -16,9 +16,9 @@ const prev: Result = {
   ips: [{ address: '192.0.2.5/24', gateway: '192.0.2.1', interface: 2 }, { address: '2001:db8::5/64', interface: 2 }, { address: '192.0.2.6/24', interface: 2 }],
 };
 
-test('pure portmap modules stay pure', async () => {
+test('pure portmap modules stay pure', () => {
   for (const file of ['portmap/config.ts', 'portmap/plan.ts'])
-    assert.not.match(await readFile(join(ROOT, file), 'utf8'), /kernel\/|node:fs|node:child_process/, file);
+    assert.not.match(runtimeCode(join(ROOT, file)), /kernel\/|node:fs|node:child_process/, file);
 });
 
 test('containerAddrs() takes the first address of each family; hostInterfaceOf() the bridge', () => {
@@ -63,13 +63,15 @@ test('portmapElements() marks DNAT elements exclusive and names them', () => {
   assert.is(el.what, 'host port 80/tcp on 198.51.100.1');
 });
 
-test('conntrackFlushArgs() flushes UDP mappings per family', () => {
-  const mappings = parsePortMappings(conf({ runtimeConfig: { portMappings: [{ hostPort: 53, containerPort: 53, protocol: 'udp' }, { hostPort: 54, containerPort: 53, protocol: 'udp', hostIP: '198.51.100.1' }, { hostPort: 80, containerPort: 80 }] } }));
-  assert.equal(conntrackFlushArgs(mappings, containerAddrs(prev)), [
-    ['-D', '-f', 'ipv4', '-p', 'udp', '--orig-port-dst', '53'],
-    ['-D', '-f', 'ipv6', '-p', 'udp', '--orig-port-dst', '53'],
-    ['-D', '-f', 'ipv4', '-p', 'udp', '--orig-port-dst', '54', '--orig-dst', '198.51.100.1'],
+test('udpFlushes() flushes UDP mappings per family, with the hostIP as destination', () => {
+  const mappings = parsePortMappings(conf({ runtimeConfig: { portMappings: [{ hostPort: 53, containerPort: 53, protocol: 'udp' }, { hostPort: 54, containerPort: 53, protocol: 'udp', hostIP: '198.51.100.1' }, { hostPort: 55, containerPort: 53, protocol: 'udp', hostIP: '0.0.0.0' }, { hostPort: 80, containerPort: 80 }] } }));
+  assert.equal(udpFlushes(mappings, { v4: true, v6: true }), [
+    { family: 4, port: 53 },
+    { family: 6, port: 53 },
+    { family: 4, port: 54, dst: '198.51.100.1' },
+    { family: 4, port: 55 },
   ]);
+  assert.equal(udpFlushes(mappings, { v4: false, v6: true }), [{ family: 6, port: 53 }], 'only the families the container has');
 });
 
 const rejected: Array<[object, number, RegExp]> = [
