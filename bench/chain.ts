@@ -23,7 +23,7 @@ const IMPLS: Impl[] = [
   { name: 'reference', bin: REFERENCE_BIN },
 ];
 
-const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 7);
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 15);
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,100,500,1000').split(',').map(Number);
 const PARALLEL = { containers: 50, concurrency: 4 };
 
