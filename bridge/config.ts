@@ -18,6 +18,8 @@ export interface BridgeConf extends NetConf {
   macspoofchk: boolean;
   /** Berth: drop forwarding between this bridge and other isolated Berth bridges (Docker's network isolation). */
   isolate: boolean;
+  /** Berth: drop all forwarding into and out of this bridge (Docker's --internal networks). */
+  internal: boolean;
   /** Berth: where the firewall keeps its per-attachment records (default /run/berth/firewall). */
   firewallDir?: string;
   ipam?: { type?: string; [key: string]: unknown };

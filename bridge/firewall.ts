@@ -1,5 +1,5 @@
 /**
- * The bridge's use of Berth's nftables firewall (firewall/): ipMasq, macspoofchk and isolate.
+ * The bridge's use of Berth's nftables firewall (firewall/): ipMasq, macspoofchk, isolate and internal.
  * The firewall code is imported only when a config asks for one of them (or on DEL/GC, which must
  * clean up whatever an earlier config asked for), so a plain bridge ADD never loads it.
  */
@@ -20,7 +20,7 @@ export interface BridgeFirewall {
   gc(req: { network: string; conf: BridgeConf; valid: Attachment[] }): Promise<void>;
 }
 
-const wantsFirewall = (conf: BridgeConf) => conf.ipMasq || conf.macspoofchk || conf.isolate;
+const wantsFirewall = (conf: BridgeConf) => conf.ipMasq || conf.macspoofchk || conf.isolate || conf.internal;
 
 /**
  * The firewall for this config, or undefined when ADD/CHECK need none. With `forDelete` it is
@@ -35,11 +35,12 @@ export async function loadFirewall(conf: BridgeConf, opts: { forDelete?: boolean
     ...(conf.ipMasq && { ipMasq: { addresses: req.addresses } }),
     ...(conf.macspoofchk && { macSpoofCheck: { hostVeth: req.hostVeth, mac: req.mac } }),
     ...(conf.isolate && { isolation: { bridge: conf.bridge } }),
+    ...(conf.internal && { internal: { bridge: conf.bridge } }),
   });
   return {
     add: (req) => fw.addBridgeFirewall(params(req)),
     del: (req) => fw.deleteBridgeFirewall({ containerId: req.containerId, ifName: req.ifName, network: req.network, stateDir }),
     check: (req) => fw.checkBridgeFirewall(params(req)),
-    gc: (req) => fw.gcFirewall(req.network, req.valid, { stateDir, ...(conf.isolate && { bridge: conf.bridge }) }),
+    gc: (req) => fw.gcFirewall(req.network, req.valid, { stateDir, ...((conf.isolate || conf.internal) && { bridge: conf.bridge }) }),
   };
 }

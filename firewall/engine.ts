@@ -9,7 +9,7 @@ import { CniError, ErrCode } from '../cni/errors.js';
 import type { Attachment } from '../cni/types.js';
 import { lockFile } from '../kernel/flock.js';
 import { NftError, type Nft } from '../kernel/nft.js';
-import { FEATURE_SETS, familyOfSet, LAYOUT_GUARD, LAYOUT_SET, MAPS, TABLE, type Feature } from './layout.js';
+import { FEATURE_SETS, familyOfSet, LAYOUT_GUARD, LAYOUT_SET, MAPS, NETWORK_FEATURES, TABLE, type Feature } from './layout.js';
 import { attachmentTag, elementQuery, elementWrite, parseTag, renderAddElement, renderTransaction, sameElement, type Element } from './render.js';
 import { deleteRecord, listRecords, readRecord, writeRecord, type AttachmentRecord } from './records.js';
 
@@ -192,7 +192,7 @@ export async function gcNetwork(nft: () => Nft, opts: { stateDir: string; networ
     };
     const handle = nft();
     const commands: unknown[] = [];
-    for (const set of opts.features.filter((f) => f !== 'isolation').flatMap((f) => FEATURE_SETS[f])) {
+    for (const set of opts.features.filter((f) => !NETWORK_FEATURES.includes(f)).flatMap((f) => FEATURE_SETS[f])) {
       const family = familyOfSet(set);
       const doc = await handle.readJson(`list ${MAPS.has(set) ? 'map' : 'set'} ${family} ${TABLE} ${set}`);
       const keys = elementsOfListing(doc).filter(([, comment]) => isStale(comment)).map(([key]) => key);

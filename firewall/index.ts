@@ -18,7 +18,7 @@ import { openNft, type Nft } from '../kernel/nft.js';
 import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, ownerOf } from './engine.js';
 import { renderSchema, type Feature } from './layout.js';
 import { DEFAULT_STATE_DIR, stateDirForNetns } from './records.js';
-import { isolationElements, macSpoofElements, masqueradeChains, masqueradeElements, networkTag, renderAddElement, renderTransaction, type Element } from './render.js';
+import { internalElements, isolationElements, macSpoofElements, masqueradeChains, masqueradeElements, networkTag, renderAddElement, renderTransaction, type Element } from './render.js';
 
 export { DEFAULT_STATE_DIR } from './records.js';
 
@@ -52,7 +52,15 @@ export interface BridgeFirewallParams extends AttachmentParams {
   macSpoofCheck?: { hostVeth: string; mac: string };
   /** Drop forwarding between this bridge and every other isolated Berth bridge. */
   isolation?: { bridge: string };
+  /** Drop all forwarding into and out of this bridge (bridge key `internal`). */
+  internal?: { bridge: string };
 }
+
+/** The network-owned elements the params ask for (isolation, internal). */
+const networkElements = (p: Pick<BridgeFirewallParams, 'isolation' | 'internal'>): Element[] => [
+  ...(p.isolation ? isolationElements(p.isolation.bridge) : []),
+  ...(p.internal ? internalElements(p.internal.bridge) : []),
+];
 
 function bridgeElements(p: BridgeFirewallParams): { features: Feature[]; elements: Element[] } {
   const features: Feature[] = [];
@@ -69,14 +77,14 @@ function bridgeElements(p: BridgeFirewallParams): { features: Feature[]; element
 }
 
 /**
- * The bridge plugin's ADD: masquerade, MAC spoof check and isolation of one attachment, whichever
- * are given, in ONE nftables transaction. Calling it again replaces the given features' elements.
+ * The bridge plugin's ADD: masquerade, MAC spoof check, isolation and internal of one attachment,
+ * whichever are given, in ONE nftables transaction. Calling it again replaces the given features' elements.
  * @throws {NftError} code 107 when nftables refuses the transaction
  */
 export async function addBridgeFirewall(p: BridgeFirewallParams): Promise<void> {
   const { features, elements } = bridgeElements(p);
   const chains = p.ipMasq ? masqueradeChains(p.ipMasq.addresses) : '';
-  const shared = p.isolation ? isolationElements(p.isolation.bridge).map((el) => ({ el, tag: networkTag(p.network) })) : [];
+  const shared = networkElements(p).map((el) => ({ el, tag: networkTag(p.network) }));
   await addAttachment(nftOf(p), refOf(p), { features, elements, schema: renderSchema({ bridge: !!p.macSpoofCheck }) + chains, shared });
 }
 
@@ -96,11 +104,10 @@ export async function deleteBridgeFirewall(p: AttachmentParams): Promise<void> {
 export async function checkBridgeFirewall(p: BridgeFirewallParams): Promise<void> {
   const nft = nftOf(p);
   const { elements } = bridgeElements(p);
-  const iso = p.isolation ? isolationElements(p.isolation.bridge) : [];
   await checkAttachment(nft, refOf(p), elements);
-  for (const el of iso)
+  for (const el of networkElements(p))
     if ((await ownerOf(nft, el)) === undefined)
-      throw new CniError(ErrCode.CheckFailed, `firewall check of container ${JSON.stringify(p.containerId)} failed: bridge ${JSON.stringify(p.isolation?.bridge)} is not in the isolated set`);
+      throw new CniError(ErrCode.CheckFailed, `firewall check of container ${JSON.stringify(p.containerId)} failed: element ${JSON.stringify(el.key)} is missing from set ${JSON.stringify(el.set)}`);
 }
 
 /** Masquerades an attachment's addresses (bridge `ipMasq`). See addBridgeFirewall. */
@@ -143,24 +150,28 @@ export async function ensureIsolation(p: FirewallOptions & { network: string; br
   await nftOf(p).apply(renderSchema() + isolationElements(p.bridge).map((e) => renderAddElement(e, tag)).join('\n') + '\n', `isolate bridge ${JSON.stringify(p.bridge)}`);
 }
 
-/** Takes `bridge` out of the isolated group, if this network put it there. Idempotent. */
-export async function removeIsolation(p: FirewallOptions & { network: string; bridge: string }): Promise<void> {
+/**
+ * Removes the network's own elements of `bridge` (isolation, internal), those this network put
+ * there. Idempotent.
+ */
+export async function removeNetworkElements(p: FirewallOptions & { network: string; bridge: string }): Promise<void> {
   const nft = nftOf(p);
   const tag = networkTag(p.network);
   const mine: Element[] = [];
-  for (const el of isolationElements(p.bridge)) if ((await ownerOf(nft, el)) === tag) mine.push(el);
-  if (mine.length > 0) await nft.apply(renderTransaction({ deletes: mine, tag }), `remove the isolation of bridge ${JSON.stringify(p.bridge)}`);
+  for (const el of networkElements({ isolation: { bridge: p.bridge }, internal: { bridge: p.bridge } }))
+    if ((await ownerOf(nft, el)) === tag) mine.push(el);
+  if (mine.length > 0) await nft.apply(renderTransaction({ deletes: mine, tag }), `remove the network elements of bridge ${JSON.stringify(p.bridge)}`);
 }
 
 /**
  * GC: removes elements and records of every attachment of `network` not in `valid`
  * (`cni.dev/valid-attachments`), for `features` (default: masquerade and MAC spoof check, the
  * bridge's; portmap passes ["portmap"]). With no valid attachment left and `bridge` given, the
- * network's isolation goes too.
+ * network's own elements (isolation, internal) go too.
  */
 export async function gcFirewall(network: string, valid: readonly Attachment[], opts: FirewallOptions & { features?: readonly Feature[]; bridge?: string } = {}): Promise<void> {
   await gcNetwork(() => nftOf(opts), { stateDir: dirOf(opts), network, valid, features: opts.features ?? ['masq', 'macspoof'] });
-  if (valid.length === 0 && opts.bridge) await removeIsolation({ ...opts, network, bridge: opts.bridge });
+  if (valid.length === 0 && opts.bridge) await removeNetworkElements({ ...opts, network, bridge: opts.bridge });
 }
 
 export { NftError } from '../kernel/nft.js';

@@ -11,7 +11,8 @@
  *                            each through a verdict map: container address → jump <subnet chain>
  *     chain mq4_<subnet> / mq6_<subnet>   masquerade unless to the subnet or multicast (one per subnet)
  *     chain pm4_<subnet> / pm6_<subnet>   masquerade DNATed connections from 127/8 or the subnet
- *     chain forward          filter forward  filter (0)     isolation between opted-in bridges
+ *     chain forward          filter forward  filter (0)     isolation between opted-in bridges;
+ *                            nothing routed into or out of an internal bridge
  *   table bridge berth
  *     chain prerouting       filter prerouting -300         macspoofchk
  *
@@ -28,7 +29,7 @@ export const TABLE = 'berth';
  * directory" (no table yet, a missing subnet chain, or a table of another layout version) does it
  * apply the whole schema with them. Saves 1-3 ms of every ADD.
  */
-export const LAYOUT_SET = 'layout_v3';
+export const LAYOUT_SET = 'layout_v4';
 export const LAYOUT_GUARD = `flush set inet berth ${LAYOUT_SET}\n`;
 
 /** Set and map names by what they hold. */
@@ -48,6 +49,9 @@ export const SETS = {
   /** Bridges that opted into isolation, and bridge . bridge pairs (traffic within one bridge). */
   isolated: 'isolated',
   isolatedSelf: 'isolated_self',
+  /** Internal bridges (bridge key `internal`), and their bridge . bridge pairs (traffic within one). */
+  internal: 'internal',
+  internalSelf: 'internal_self',
   /** Bridge ports under macspoofchk, and the (port . MAC) pairs allowed to send (table bridge). */
   spoofPorts: 'spoofports',
   spoofAllowed: 'spoofok',
@@ -69,8 +73,11 @@ export const FEATURE_SETS = {
   macspoof: [SETS.spoofPorts, SETS.spoofAllowed],
   portmap: [SETS.hostport4, SETS.hostport6, SETS.hostip4, SETS.hostip6, SETS.pmsnat4, SETS.pmsnat6],
   isolation: [SETS.isolated, SETS.isolatedSelf],
+  internal: [SETS.internal, SETS.internalSelf],
 } as const;
 export type Feature = keyof typeof FEATURE_SETS;
+/** Features whose elements belong to a network (its bridge), not to one attachment. */
+export const NETWORK_FEATURES: readonly Feature[] = ['isolation', 'internal'];
 
 // No interval sets: adding to or deleting from one makes libnftables (1.0.6) fetch all of its
 // elements first (measured 9 ms per ADD at 1000 containers, 41 ms at 5000). Hash sets and maps
@@ -86,7 +93,9 @@ add map inet berth pmsnat4 { type ipv4_addr : verdict; }
 add map inet berth pmsnat6 { type ipv6_addr : verdict; }
 add set inet berth isolated { type ifname; }
 add set inet berth isolated_self { type ifname . ifname; }
-add set inet berth layout_v3 { type inet_service; }
+add set inet berth internal { type ifname; }
+add set inet berth internal_self { type ifname . ifname; }
+add set inet berth layout_v4 { type inet_service; }
 `;
 
 // The output hook takes no symbolic "dstnat" priority in nft 1.0.6, hence -100 (= dstnat).
@@ -111,7 +120,10 @@ flush chain inet berth hostports
 // source jumps to its subnet's chain, which masquerades unless the destination is in the subnet
 // or multicast. A chain that ends without a verdict returns here; masquerade ends evaluation.
 // Isolation drops forwarding between two isolated bridges, except connections to a published
-// host port (DNATed): a published port is meant to be reachable from anywhere.
+// host port (DNATed): a published port is meant to be reachable from anywhere. An internal bridge
+// gets nothing routed in or out, published ports included (as Docker's --internal); traffic
+// within it (iif = oif, seen here only with br_netfilter) and to or from the host itself (input
+// and output, not forward) stays.
 const INET_RULES = `\
 add rule inet berth nat_prerouting fib daddr type local jump hostports
 add rule inet berth nat_output fib daddr type local jump hostports
@@ -124,6 +136,8 @@ add rule inet berth nat_postrouting ct status dnat ip6 daddr vmap @pmsnat6
 add rule inet berth nat_postrouting ip saddr vmap @masq4
 add rule inet berth nat_postrouting ip6 saddr vmap @masq6
 add rule inet berth forward ct status ! dnat iifname @isolated oifname @isolated iifname . oifname != @isolated_self drop
+add rule inet berth forward iifname @internal iifname . oifname != @internal_self drop
+add rule inet berth forward oifname @internal iifname . oifname != @internal_self drop
 `;
 
 const BRIDGE_TABLE = `\

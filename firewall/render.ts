@@ -218,6 +218,15 @@ export function isolationElements(bridge: string): Element[] {
   ];
 }
 
+/** Internal elements of a bridge: its name, and "bridge . bridge" (traffic within it stays allowed). */
+export function internalElements(bridge: string): Element[] {
+  quoteIfname(bridge);
+  return [
+    element('internal', SETS.internal, [{ ifname: bridge }]),
+    element('internal', SETS.internalSelf, [{ ifname: bridge }, { ifname: bridge }]),
+  ];
+}
+
 /** An interface name as an nft string literal. @throws {SyntaxError} for names nft cannot quote */
 export function quoteIfname(name: string): string {
   if (name === '' || name.length > 15 || !PLAIN.test(name) || /["\\]/.test(name)) throw new SyntaxError(`${JSON.stringify(name)} is not an interface name nftables can match`);

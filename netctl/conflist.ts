@@ -56,7 +56,8 @@ export function buildConflist(plan: NetworkPlan): Record<string, unknown> {
     type: 'bridge',
     bridge: plan.bridge,
     // --internal: the host still reaches the containers through the gateway on the bridge (as in
-    // Docker), but containers get no default route and no masquerade: no way out.
+    // Docker), but containers get no default route, no masquerade, and the bridge's `internal`
+    // key drops whatever they route out anyway (and whatever is routed in).
     isGateway: true,
     isDefaultGateway: !plan.internal,
     ipMasq: plan.masquerade && !plan.internal,
@@ -64,6 +65,7 @@ export function buildConflist(plan: NetworkPlan): Record<string, unknown> {
     hairpinMode: true,
     ...(plan.mtu !== undefined && { mtu: plan.mtu }),
     ...(plan.isolate && { isolate: true }),
+    ...(plan.internal && { internal: true }),
     capabilities: { ips: true, mac: true },
     ...(plan.firewallDir !== undefined && { firewallDir: plan.firewallDir }),
     ipam: { type: 'host-local', ranges, ...(plan.leaseDir !== undefined && { dataDir: plan.leaseDir }) },

@@ -50,20 +50,21 @@ async function removeNetwork(net: LoadedNetwork, others: readonly LoadedNetwork[
 
 /**
  * Berth's firewall state of the network: the elements and records of attachments other runtimes or
- * crashed ones left (masquerade, MAC spoof check, port mappings), and its bridge's isolation. The
+ * crashed ones left (masquerade, MAC spoof check, port mappings), and its bridge's isolation and
+ * internal drop. The
  * firewall code is loaded only when there is something to remove.
  */
 async function removeFirewallState(net: LoadedNetwork): Promise<void> {
   // The default records' directory has a per-namespace subfolder outside the host's own netns (firewall/records.ts).
   const dirs = net.firewallDirs.map((dir) => (dir === DEFAULT_STATE_DIR ? stateDirForNetns(dir) : dir));
   const withRecords = dirs.filter((dir) => existsSync(join(dir, net.name)));
-  if (withRecords.length === 0 && !net.isolate) return;
+  if (withRecords.length === 0 && !net.isolate && !net.internal) return;
   const fw = await import('../../firewall/index.js');
   for (const dir of withRecords) {
     await fw.gcFirewall(net.name, [], { stateDir: dir, features: ['masq', 'macspoof', 'portmap'] });
     await rmPath(join(dir, net.name), { recursive: true, force: true });
   }
-  if (net.isolate && net.bridge) await fw.removeIsolation({ network: net.name, bridge: net.bridge });
+  if ((net.isolate || net.internal) && net.bridge) await fw.removeNetworkElements({ network: net.name, bridge: net.bridge });
 }
 
 export async function rm(args: { names: string[]; force: boolean }, ctx: CommandContext): Promise<void> {

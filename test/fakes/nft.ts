@@ -23,7 +23,7 @@ export class FakeNft implements Nft {
       this.failNext = undefined;
       throw new NftError(action, reason);
     }
-    if (script.includes('flush set inet berth layout_v3') && !this.hasSchema && !script.includes('add table inet berth'))
+    if (script.includes('flush set inet berth layout_v4') && !this.hasSchema && !script.includes('add table inet berth'))
       throw new NftError(action, 'No such file or directory');
     this.scripts.push(script);
     if (script.includes('add table inet berth')) this.hasSchema = true;

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connectOutside, isRoot, netnsPath, runIn, runPluginIn, sh, sourceSeenBy, uniqueName, withNetns, withTempDir } from '../../helpers/sandbox';
 
-const masq = suite('bridge ipMasq, macspoofchk, isolate (nftables, real namespaces)');
+const masq = suite('bridge ipMasq, macspoofchk, isolate, internal (nftables, real namespaces)');
 const it = isRoot ? masq : masq.skip;
 
 interface Net { host: string; outside: string; dir: string; br: string }
@@ -138,6 +138,45 @@ it('isolate: two isolated bridges cannot reach each other; without it they are r
     await runPluginIn(net.host, 'bridge', env('ADD', 'c3', c3), conf(third, { ipMasq: false }, '10.253.0.0/24', 'mtest3'));
     assert.is((await runIn(c3, 'ping', ['-c', '1', '-W', '2', '10.251.0.2'])).code, 0, 'routed');
   }, 3);
+});
+
+/** Elements of one of Berth's inet sets in the host netns. */
+function setSize(host: string, set: string): number {
+  try {
+    const listing = JSON.parse(sh('ip', ['netns', 'exec', host, 'nft', '-j', 'list', 'set', 'inet', 'berth', set]));
+    return listing.nftables.find((o: any) => o.set)?.set.elem?.length ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+const pings = async (ns: string, addr: string) => (await runIn(ns, 'ping', ['-c', '1', '-W', '1', addr])).code === 0;
+
+it('internal: nothing is routed into or out of the bridge; within it and to or from the host it flows; GC lifts it', async () => {
+  await withHostAndOutside(async (net, c1, c2) => {
+    const internal = conf(net, { internal: true }); // ipMasq and a default route too: the drop alone must stop them
+    const r1 = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), internal);
+    assert.is(r1.code, 0, r1.stdout);
+    assert.is((await runPluginIn(net.host, 'bridge', env('ADD', 'c2', c2), internal)).code, 0);
+    sh('ip', ['netns', 'exec', net.host, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1']);
+    sh('ip', ['-n', net.outside, 'route', 'add', '10.251.0.0/24', 'via', '198.51.100.1']);
+    assert.equal([setSize(net.host, 'internal'), setSize(net.host, 'internal_self')], [1, 1], 'one element each, whatever the containers');
+    assert.not.ok(await pings(c1, '198.51.100.2'), 'no way out (IPv4)');
+    assert.not.ok(await pings(c1, '2001:db8:51::2'), 'no way out (IPv6)');
+    assert.not.ok(await pings(net.outside, '10.251.0.2'), 'no way in');
+    assert.ok(await pings(c1, '10.251.0.1'), 'the gateway (the host) is reachable');
+    assert.ok(await pings(net.host, '10.251.0.2'), 'the host reaches the container');
+    assert.ok(await pings(c1, '10.251.0.3'), 'containers on the bridge reach each other');
+    const check = await runPluginIn(net.host, 'bridge', env('CHECK', 'c1', c1), { ...internal, prevResult: r1.json });
+    assert.is(check.code, 0, check.stdout);
+    for (const [id, ns] of [['c1', c1], ['c2', c2]]) assert.is((await runPluginIn(net.host, 'bridge', env('DEL', id, ns), internal)).code, 0);
+    assert.equal([setSize(net.host, 'internal'), setSize(net.host, 'internal_self')], [1, 1], 'DEL leaves the network\'s own elements');
+    const gc = await runPluginIn(net.host, 'bridge', { CNI_COMMAND: 'GC' }, { ...internal, cniVersion: '1.1.0', 'cni.dev/valid-attachments': [] });
+    assert.is(gc.code, 0, gc.stdout);
+    assert.equal([setSize(net.host, 'internal'), setSize(net.host, 'internal_self')], [0, 0], 'GC with no attachment left lifts it');
+    assert.is((await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net))).code, 0);
+    assert.ok(await pings(c1, '198.51.100.2'), 'the same container without internal reaches out');
+  }, 2);
 });
 
 masq.run();

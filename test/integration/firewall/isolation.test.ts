@@ -56,7 +56,7 @@ it('ensureIsolation() drops forwarding between two isolated bridges only', async
       assert.not.ok(await reaches(other.ns, c1.ns, c1.v4), 'isolated from db to web');
       assert.ok(await reaches(c1.ns, t.outside, t.out4), 'the outside stays reachable');
       assert.is(countElements(t.host, 'web'), 2);
-      await fw.removeIsolation({ nft, stateDir, network: 'db', bridge: other.bridge });
+      await fw.removeNetworkElements({ nft, stateDir, network: 'db', bridge: other.bridge });
       assert.ok(await reaches(c1.ns, other.ns, other.v4), 'routed again');
       await fw.gcFirewall('web', [], { nft, stateDir, bridge: t.bridge });
       assert.is(countElements(t.host, 'web'), 0);

@@ -96,7 +96,7 @@ it('isolation: two --isolate networks cannot reach each other; two plain network
   });
 });
 
-it('--internal: containers reach each other and the host, but there is no route out', async () => {
+it('--internal: containers reach each other and the host, but there is no route out, and a route of their own does not help', async () => {
   await withHost(async (h) => {
     ok(await h.create('int', '--internal'));
     const [c1, c2] = [h.container(), h.container()];
@@ -107,7 +107,11 @@ it('--internal: containers reach each other and the host, but there is no route 
     assert.is(sh('ip', ['-n', c1, 'route', 'show', 'default']).trim(), '');
     await withOutside(h, async () => {
       assert.not.ok(await pings(c1, '198.51.100.2'));
+      sh('ip', ['-n', c1, 'route', 'add', 'default', 'via', '10.89.0.1']);
+      assert.not.ok(await pings(c1, '198.51.100.2'), 'the bridge\'s internal drop stops what the container routes out itself');
     });
+    ok(await h.netctl('rm', '--force', 'int'));
+    assert.not.match(sh('ip', ['netns', 'exec', h.ns, 'nft', '-j', 'list', 'set', 'inet', 'berth', 'internal']), /"elem"/, 'rm lifts the drop');
   });
 });
 

@@ -5,7 +5,7 @@ import type { BridgeConf } from '../../../bridge/config';
 
 const base: BridgeConf = {
   cniVersion: '1.0.0', name: 'n', type: 'bridge', bridge: 'br0', isGateway: false, isDefaultGateway: false, forceAddress: false,
-  ipMasq: false, hairpinMode: false, promiscMode: false, enabledad: false, macspoofchk: false, isolate: false,
+  ipMasq: false, hairpinMode: false, promiscMode: false, enabledad: false, macspoofchk: false, isolate: false, internal: false,
 };
 
 test('planAdd() computes the gateway as the first address when IPAM gave none', () => {

@@ -30,7 +30,9 @@ add map inet berth pmsnat4 { type ipv4_addr : verdict; }
 add map inet berth pmsnat6 { type ipv6_addr : verdict; }
 add set inet berth isolated { type ifname; }
 add set inet berth isolated_self { type ifname . ifname; }
-add set inet berth layout_v3 { type inet_service; }
+add set inet berth internal { type ifname; }
+add set inet berth internal_self { type ifname . ifname; }
+add set inet berth layout_v4 { type inet_service; }
 add chain inet berth nat_prerouting { type nat hook prerouting priority dstnat; policy accept; }
 add chain inet berth nat_output { type nat hook output priority -100; policy accept; }
 add chain inet berth nat_postrouting { type nat hook postrouting priority srcnat; policy accept; }
@@ -52,6 +54,8 @@ add rule inet berth nat_postrouting ct status dnat ip6 daddr vmap @pmsnat6
 add rule inet berth nat_postrouting ip saddr vmap @masq4
 add rule inet berth nat_postrouting ip6 saddr vmap @masq6
 add rule inet berth forward ct status ! dnat iifname @isolated oifname @isolated iifname . oifname != @isolated_self drop
+add rule inet berth forward iifname @internal iifname . oifname != @internal_self drop
+add rule inet berth forward oifname @internal iifname . oifname != @internal_self drop
 `);
 });
 
@@ -116,7 +120,7 @@ add element inet berth isolated_self { "cni0" . "cni0" comment "web/c1/eth0" }
 
 test('encodeElementBatch() frames deletes and adds between BATCH_BEGIN and BATCH_END, one ack each', () => {
   const { msg, acks } = encodeElementBatch({
-    guard: { family: 1, table: 'berth', set: 'layout_v3' },
+    guard: { family: 1, table: 'berth', set: 'layout_v4' },
     del: [{ family: 1, table: 'berth', set: 'masq4', key: Buffer.from([192, 0, 2, 5]) }],
     add: [{ family: 1, table: 'berth', set: 'masq4', key: Buffer.from([192, 0, 2, 5]), data: { jump: 'mq4_c0000200_24' }, comment: 'web/c1/eth0' }],
   }, 100);

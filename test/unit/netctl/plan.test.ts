@@ -58,12 +58,14 @@ test('renderConflist() writes the whole golden file for a dual-stack network', (
   }, null, 2)}\n`);
 });
 
-test('buildConflist() --internal: no default route, no masquerade, gateway kept on the bridge', () => {
+test('buildConflist() --internal: no default route, no masquerade, gateway kept on the bridge, the internal drop', () => {
   const bridge = (buildConflist(planCreate(req({ internal: true }), ctx())).plugins as any[])[0];
   assert.is(bridge.isGateway, true);
   assert.is(bridge.isDefaultGateway, false);
   assert.is(bridge.ipMasq, false);
+  assert.is(bridge.internal, true);
   assert.is(bridge.ipam.routes, undefined);
+  assert.is((buildConflist(planCreate(req({}), ctx())).plugins as any[])[0].internal, undefined, 'not without --internal');
 });
 
 test('buildConflist() --no-masquerade keeps the default route', () => {
