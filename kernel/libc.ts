@@ -123,20 +123,23 @@ const EINTR = 4;
 const EAGAIN = 11;
 const MSG_TRUNC = 0x20;
 const NLMSG_DONE = 3;
+const NLM_F_ACK = 0x4;
+const NLM_F_DUMP = 0x300;
 /** A reply larger than this is refused (EMSGSIZE); the kernel sends dumps in parts of at most 32 KiB. */
 const RECEIVE_BUFFER_SIZE = 1 << 16;
 let receiveBuffer: Buffer | undefined;
 
 /**
- * Sends one netlink request (a whole message with sequence number `seq`, asking for an ACK or a
- * dump) on `fd` and returns the payloads (after the 16-byte header) of its replies, up to its ACK or
- * the NLMSG_DONE of a dump. Synchronous: the kernel handles a request inside the sender's send(),
+ * Sends one netlink request (a whole message with sequence number `seq`) on `fd` and returns the
+ * payloads (after the 16-byte header) of its replies: up to its ACK, or the NLMSG_DONE of a dump; a
+ * request that asks for neither gets one reply (or an NLMSG_ERROR). Synchronous: the kernel handles a request inside the sender's send(),
  * so the replies are queued when recv() asks for them (a socket opened with a timeout never waits
  * forever). Messages of other sequence numbers are skipped.
  * @throws {KernelError} `cannot <op> "<target>": <errno name>` on NLMSG_ERROR or a socket failure
  */
 export function netlinkExchange(fd: number, message: Buffer, seq: number, op: string, target: string): Buffer[] {
   const c = load();
+  const oneReply = (message.readUInt16LE(6) & (NLM_F_ACK | NLM_F_DUMP)) === 0;
   let sent: number;
   while ((sent = c.send(fd, message, message.length, 0)) < 0 && c.errno() === EINTR);
   if (sent !== message.length) throw new KernelError(op, target, sent < 0 ? errnoName(c.errno()) : 'EIO');
@@ -162,6 +165,7 @@ export function netlinkExchange(fd: number, message: Buffer, seq: number, op: st
           return replies;
         }
         replies.push(Buffer.from(buf.subarray(at + 16, at + len))); // a copy: the buffer is reused
+        if (oneReply) return replies;
       }
       at += (len + 3) & ~3;
     }

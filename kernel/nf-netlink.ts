@@ -8,7 +8,7 @@
  * Tables, chains and rules are still made by libnftables or the `nft` program (kernel/nft.ts).
  */
 import { KernelError, errnoName } from './errors.js';
-import { openNetlinkSocket, type SocketCalls } from './libc.js';
+import { netlinkExchange, openNetlinkSocket, type SocketCalls } from './libc.js';
 import { nlmsg } from './rtnl-codec.js';
 
 const NETLINK_NETFILTER = 12;
@@ -124,9 +124,9 @@ function* attrs(buf: Buffer): Generator<[number, Buffer]> {
   }
 }
 
-/** The comment in a NEWSETELEM reply ('' when the element has none). Pure; exported for tests. */
-export function commentOfReply(msg: Buffer): string {
-  for (const [type, list] of attrs(msg.subarray(20))) {
+/** The comment in a NEWSETELEM reply's payload, after its netlink header ('' when the element has none). Pure; exported for tests. */
+export function commentOfReply(payload: Buffer): string {
+  for (const [type, list] of attrs(payload.subarray(4))) {
     if (type !== NFTA_SET_ELEM_LIST_ELEMENTS) continue;
     for (const [, elem] of attrs(list))
       for (const [t, v] of attrs(elem)) {
@@ -161,18 +161,14 @@ export function openNfNetlink(c: SocketCalls): NfNetlink {
   const buf = Buffer.alloc(1 << 16);
   return {
     elementComment(family, table, set, key) {
-      const req = encodeGetSetElem(family, table, set, key, seq++);
-      if (c.send(fd, req, req.length, 0) !== req.length) throw new KernelError('send to', 'netfilter netlink socket', 'EIO');
-      const n = c.recv(fd, buf, buf.length, 0);
-      if (n < 20) throw new KernelError('receive from', 'netfilter netlink socket', 'EIO');
-      const reply = buf.subarray(0, n);
-      if (reply.readUInt16LE(4) === NLMSG_ERROR) {
-        const errno = -reply.readInt32LE(16);
-        if (errno === 0) return '';
-        if (errno === 2 /* ENOENT: no table, set or element */) return undefined;
-        throw new KernelError('get element of set', `${table} ${set}`, errnoName(errno));
+      const s = seq++;
+      try {
+        const [reply] = netlinkExchange(fd, encodeGetSetElem(family, table, set, key, s), s, 'get element of set', `${table} ${set}`);
+        return reply === undefined ? '' : commentOfReply(reply);
+      } catch (err) {
+        if (err instanceof KernelError && err.errno === 'ENOENT') return undefined; // no table, set or element
+        throw err;
       }
-      return commentOfReply(reply);
     },
     elementBatch(ops) {
       const first = seq;

@@ -107,7 +107,7 @@ test('encodeGetSetElem() and commentOfReply() speak NFT_MSG_GETSETELEM', () => {
   const req = encodeGetSetElem(1, 'berth', 'masq4', Buffer.from([10, 100, 0, 5]), 1);
   assert.is(req.toString('hex'), '400000000d0a0100010000000000000001000000' + '0a00010062657274680000000a0002006d61737134000000' + '14000380100001800c00018008000100' + '0a640005');
   const reply = Buffer.from('540000000c0a0000010000006c3d0000010001d30a00010062657274680000000a0002006d6173713400000028000300240001000c000100080001000a64000512000600000c6269672f63352f65746830000000', 'hex');
-  assert.is(commentOfReply(reply), 'big/c5/eth0');
+  assert.is(commentOfReply(reply.subarray(16)), 'big/c5/eth0'); // the payload, after the netlink header
 });
 
 test('renderTransaction() macspoofchk and isolation elements, golden', () => {
