@@ -71,7 +71,7 @@ async function add(ctx: PluginContext): Promise<Result> {
   else if (conf.snat && addrs.v4) ctx.log.debug('no host interface in prevResult: route_localnet not set, 127.0.0.1 cannot reach the mapped ports');
   const data: PortmapData = { mappings, udpFlushes: udpFlushes(mappings, { v4: !!addrs.v4, v6: !!addrs.v6 }) };
   await addAttachment(openNft(nftChoice(ctx)), refOf(ctx), { features: ['portmap'], elements, data: { portmap: data }, schema: renderSchema() + portmapChains(elements, addrs) });
-  flushConntrack(ctx, data.udpFlushes ?? []);
+  flushConntrack(ctx, flushesOf(data));
   return prev;
 }
 
