@@ -63,6 +63,14 @@ function cpuExec(cmd: string, env: Record<string, string>, input: string): { cpu
   return { cpu: m ? (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000 : NaN, stdout: r.stdout, code: r.status ?? -1 };
 }
 
+/**
+ * Who goes first in sample `i`: Berth, then the reference, then the other way round (A B, B A, A B, ...).
+ * An operation leaves kernel work behind it (RCU callbacks, nf_tables' deferred frees, a reference
+ * ADD at 1000 containers rewrites iptables chains of ~1000 rules) that runs on while the next
+ * operation is timed. With a fixed order, each implementation always followed the other one.
+ */
+const turnOrder = (i: number): Impl[] => (i % 2 === 0 ? IMPLS : [...IMPLS].reverse());
+
 /** Runs inside the throwaway host namespace; prints JSON results on stdout. */
 async function worker(): Promise<void> {
   const prefix = `bcw${process.pid}`;
@@ -151,7 +159,7 @@ async function worker(): Promise<void> {
       }
       for (let i = 0; i < SAMPLES; i++) {
         const ns = newNs(`${prefix}-m${level}-${i}`);
-        for (const impl of IMPLS) {
+        for (const impl of turnOrder(i)) {
           const id = `m${level}-${i}`;
           const a = await add(impl, id, ns, portOf(impl, 'sample', i));
           const d = await del(impl, id, ns, portOf(impl, 'sample', i));
@@ -166,7 +174,7 @@ async function worker(): Promise<void> {
     const cpu: Record<string, { add: number[]; del: number[] }> = { berth: { add: [], del: [] }, reference: { add: [], del: [] } };
     for (let i = 0; i < 5; i++) {
       const ns = newNs(`${prefix}-cpu${i}`);
-      for (const impl of IMPLS) {
+      for (const impl of turnOrder(i)) {
         const id = `cpu${i}`, port = portOf(impl, 'sample', 100 + i);
         const b = cpuExec(join(impl.bin, 'bridge'), env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir)));
         const prev = JSON.parse(b.stdout);
@@ -225,7 +233,7 @@ function report(o: Output, seconds: number): string {
   return [
     `### CNI chain bridge + host-local + portmap (ipMasq, hairpin, one port mapping per container)`,
     '',
-    `Median of ${SAMPLES} per level (ADD = bridge + portmap process times, DEL = portmap + bridge), clean env, one throwaway host netns for both; reference = Debian containernetworking-plugins ${referenceVersion()}. Run took ${seconds.toFixed(0)} s on ${new Date().toISOString().slice(0, 10)}.`,
+    `Median of ${SAMPLES} per level (ADD = bridge + portmap process times, DEL = portmap + bridge), Berth and the reference taking turns to go first, clean env, one throwaway host netns for both; reference = Debian containernetworking-plugins ${referenceVersion()}. Run took ${seconds.toFixed(0)} s on ${new Date().toISOString().slice(0, 10)}.`,
     '',
     table(['measure', 'Berth', 'reference', 'Berth/reference'], rows),
     '',
