@@ -1,13 +1,25 @@
 /** Errors of kernel calls: what was attempted, on what, and the errno name. */
 import { ErrCode } from '../cni/errors.js';
 
+/**
+ * The errnos a plugin meets on its normal paths (a link or file that is not there yet, one that
+ * already is), by Linux's numbers. A successful bridge ADD asks the kernel about a link that does
+ * not exist yet; loading node:os for its table cost that call 0.25-0.35 ms. The rest come from
+ * node:os, loaded on the first other errno. A unit test holds this table to node:os's.
+ */
+export const COMMON_ERRNOS: ReadonlyMap<number, string> = new Map([
+  [1, 'EPERM'], [2, 'ENOENT'], [3, 'ESRCH'], [4, 'EINTR'], [11, 'EAGAIN'], [13, 'EACCES'],
+  [16, 'EBUSY'], [17, 'EEXIST'], [19, 'ENODEV'], [22, 'EINVAL'], [95, 'EOPNOTSUPP'], [99, 'EADDRNOTAVAIL'],
+]);
 let errnoNames: Map<number, string> | undefined;
 
 /** Turns a positive errno number into its name ("EEXIST"); unknown numbers stay numeric. */
 export function errnoName(errno: number): string {
-  // node:os is loaded on the first error only: a plugin that succeeds never pays for it.
-  errnoNames ??= new Map(Object.entries((require('node:os') as typeof import('node:os')).constants.errno).map(([name, n]) => [n, name]));
-  return errnoNames.get(Math.abs(errno)) ?? `errno ${Math.abs(errno)}`;
+  const n = Math.abs(errno);
+  const common = COMMON_ERRNOS.get(n);
+  if (common) return common;
+  errnoNames ??= new Map(Object.entries((require('node:os') as typeof import('node:os')).constants.errno).map(([name, v]) => [v, name]));
+  return errnoNames.get(n) ?? `errno ${n}`;
 }
 
 export class KernelError extends Error {
