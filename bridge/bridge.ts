@@ -13,7 +13,7 @@ import { Netlink, type LinkInfo } from '../kernel/netlink.js';
 import { writeSysctl } from '../kernel/sysctl.js';
 import validateBridge from '../gen/bridge.js';
 import { hostVethName, parseBridgeConf, requestedMac, type BridgeConf } from './config.js';
-import { bridgeMacFor, buildResult, planAdd, type AddPlan } from './plan.js';
+import { bridgeMacFor, buildResult, planAdd, routeGateway, type AddPlan } from './plan.js';
 import { openIpam, type Ipam } from './ipam.js';
 import { loadFirewall } from './firewall.js';
 
@@ -176,7 +176,7 @@ async function add(ctx: PluginContext): Promise<Result> {
     await container.setLink(peer.index, { up: true }, ctx.ifName);
     for (const route of plan.routes) {
       try {
-        await container.addRoute({ dst: route.dst, gw: route.gw, index: peer.index, mtu: route.mtu, advmss: route.advmss, priority: route.priority, table: route.table, scope: route.scope });
+        await container.addRoute({ dst: route.dst, gw: routeGateway(route, plan.ips), index: peer.index, mtu: route.mtu, advmss: route.advmss, priority: route.priority, table: route.table, scope: route.scope });
       } catch (err) {
         if (!isExists(err)) throw err;
       }

@@ -97,3 +97,16 @@ export function bridgeMacFor(hash: string): string {
   bytes[0] = (bytes[0] & 0xfe) | 0x02; // unicast, locally administered
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
+
+/**
+ * The gateway a route is installed with: its own, or else the gateway of the container's first
+ * address of the route's family, as the reference's ConfigureIface does. IPAM configs commonly give
+ * `routes: [{dst: "0.0.0.0/0"}]` with no gw; installed as a link route, every off-subnet packet
+ * (published ports' replies included) would be ARPed for instead of sent to the bridge.
+ * The result keeps the route as IPAM gave it, as the reference's does.
+ */
+export function routeGateway(route: Route, ips: readonly IPConfig[]): string | undefined {
+  if (route.gw) return route.gw;
+  const family = familyOfCidr(route.dst);
+  return ips.find((ip) => ip.gateway && familyOfCidr(ip.address) === family)?.gateway;
+}

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bridgeMacFor, planAdd } from '../../../bridge/plan';
+import { bridgeMacFor, planAdd, routeGateway } from '../../../bridge/plan';
 import type { BridgeConf } from '../../../bridge/config';
 
 const base: BridgeConf = {
@@ -43,6 +43,15 @@ test('bridgeMacFor() is stable, unicast and locally administered', () => {
   const mac = bridgeMacFor('ffeeddccbbaa99');
   assert.is(mac, 'fe:ee:dd:cc:bb:aa');
   assert.is(bridgeMacFor('ffeeddccbbaa99'), mac);
+});
+
+
+test('a route without gw is installed via the gateway of its family, as the reference does', () => {
+  const ips = [{ address: '10.88.0.2/24', gateway: '10.88.0.1', interface: 2 }, { address: 'fd00::2/64', gateway: 'fd00::1', interface: 2 }];
+  assert.is(routeGateway({ dst: '0.0.0.0/0' }, ips), '10.88.0.1');
+  assert.is(routeGateway({ dst: '::/0' }, ips), 'fd00::1');
+  assert.is(routeGateway({ dst: '192.0.2.0/24', gw: '10.88.0.9' }, ips), '10.88.0.9', 'its own gw wins');
+  assert.is(routeGateway({ dst: '::/0' }, [ips[0]]), undefined, 'no address of that family: a link route');
 });
 
 test.run();
