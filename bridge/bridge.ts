@@ -13,6 +13,7 @@ import { Netlink, type LinkInfo } from '../kernel/netlink.js';
 import { writeSysctl } from '../kernel/sysctl.js';
 import validateBridge from '../gen/bridge.js';
 import { hostVethName, parseBridgeConf, requestedMac, type BridgeConf } from './config.js';
+import { validAttachments } from '../cni/valid-attachments.js';
 import { bridgeMacFor, buildResult, planAdd, routeGateway, type AddPlan } from './plan.js';
 import { openIpam, type Ipam } from './ipam.js';
 import { loadFirewall } from './firewall.js';
@@ -307,9 +308,10 @@ function samePrefix(a: string, b: string): boolean {
 
 async function gc(ctx: PluginContext): Promise<void> {
   const conf = loadConf(ctx);
+  const valid = validAttachments(ctx.config);
   const errors: unknown[] = [];
   const firewall = await loadFirewall(conf, { forDelete: true });
-  if (firewall) await firewall.gc({ network: conf.name, conf, valid: ctx.config['cni.dev/valid-attachments'] ?? ctx.config['cni.dev/attachments'] ?? [] }).catch((e) => errors.push(e));
+  if (firewall) await firewall.gc({ network: conf.name, conf, valid }).catch((e) => errors.push(e));
   if (conf.ipam?.type) await (await openIpam(ctx, conf.ipam.type)).gc().catch((e) => errors.push(e));
   if (errors.length) throw errors.length === 1 ? errors[0] : new AggregateError(errors, 'garbage collection incomplete');
 }

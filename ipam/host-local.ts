@@ -8,8 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrCode } from '../cni/errors.js';
 import { contains } from '../cni/ip.js';
+import { validAttachments } from '../cni/valid-attachments.js';
 import type { PluginContext, Handlers } from '../cni/skel.js';
-import type { Attachment as CniAttachment, Result } from '../cni/types.js';
+import type { Result } from '../cni/types.js';
 import validate from '../gen/host-local.js';
 import { allocateAll, countFree, leasesOf, selectGarbage } from './allocator.js';
 import { DEFAULT_DATA_DIR, parseHostLocalConf, parseResolvConf, type HostLocalConf } from './config.js';
@@ -117,20 +118,13 @@ async function check(ctx: PluginContext, ipam: Record<string, unknown> | undefin
   }
 }
 
-/** The valid attachments of a GC call: `cni.dev/valid-attachments` (libcni), or `cni.dev/attachments` (spec-v1.1.0 text). */
-function validAttachments(ctx: PluginContext): Array<Required<{ containerId: string; ifname: string }>> {
-  const list: unknown = ctx.config['cni.dev/valid-attachments'] ?? ctx.config['cni.dev/attachments'];
-  if (!Array.isArray(list))
-    throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid GC request: "cni.dev/valid-attachments" must be a list of {containerID, ifname}');
-  return list.map((a: Partial<CniAttachment>, i) => {
-    if (!a || typeof a.containerID !== 'string' || typeof a.ifname !== 'string')
-      throw new CniError(ErrCode.InvalidNetworkConfig, `invalid GC request: "cni.dev/valid-attachments" entry ${i} needs "containerID" and "ifname" strings`);
-    return { containerId: a.containerID, ifname: a.ifname };
-  });
+/** The valid attachments of a GC call, as lease holders. */
+function validHolders(ctx: PluginContext): Array<Required<{ containerId: string; ifname: string }>> {
+  return validAttachments(ctx.config).map((a) => ({ containerId: a.containerID, ifname: a.ifname }));
 }
 
 async function gc(ctx: PluginContext, ipam: Record<string, unknown> | undefined): Promise<void> {
-  const valid = validAttachments(ctx);
+  const valid = validHolders(ctx);
   const dir = leaseDir(ctx, ipam);
   if (!existsSync(dir)) return;
   try {

@@ -4,6 +4,7 @@
  * Its state is elements of Berth's nftables maps (firewall/), recorded per attachment, so DEL
  * needs neither runtimeConfig nor prevResult nor the netns.
  */
+import { validAttachments } from '../cni/valid-attachments.js';
 import validate from '../gen/portmap.js';
 import { CniError, ErrCode } from '../cni/errors.js';
 import type { Handlers, PluginContext } from '../cni/skel.js';
@@ -91,7 +92,7 @@ async function check(ctx: PluginContext): Promise<void> {
 }
 
 async function gc(ctx: PluginContext): Promise<void> {
-  const valid = ctx.config['cni.dev/valid-attachments'] ?? ctx.config['cni.dev/attachments'] ?? [];
+  const valid = validAttachments(ctx.config);
   const removed = await gcNetwork(() => openNft(nftChoice(ctx)), { stateDir: stateDirOf(ctx), network: ctx.config.name, valid, features: ['portmap'] });
   for (const rec of removed) {
     const data = rec.data?.portmap as PortmapData | undefined;
