@@ -51,8 +51,7 @@ async function removeNetwork(net: LoadedNetwork, others: readonly LoadedNetwork[
 /**
  * Berth's firewall state of the network: the elements and records of attachments other runtimes or
  * crashed ones left (masquerade, MAC spoof check, port mappings), and its bridge's isolation and
- * internal drop. The
- * firewall code is loaded only when there is something to remove.
+ * internal drop. The firewall code is loaded only when there is something to remove.
  */
 async function removeFirewallState(net: LoadedNetwork): Promise<void> {
   // The default records' directory has a per-namespace subfolder outside the host's own netns (firewall/records.ts).
