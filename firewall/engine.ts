@@ -120,10 +120,14 @@ export async function addAttachment(nft: Nft, ref: AttachmentRef, req: AddReques
  * the record only: no netns, no interface, no prevResult needed. Idempotent.
  */
 export async function deleteAttachment(nft: () => Nft, ref: AttachmentRef, features?: readonly Feature[]): Promise<AttachmentRecord | undefined> {
-  // No record, nothing to do: skip the lock and nftables entirely (the common DEL of a plain attachment).
+  // Nothing to do (no record, the common DEL of a plain attachment; or a record that keeps other
+  // features' elements and holds nothing of these): skip the lock and nftables entirely. A record
+  // left with no element at all (ipMasq with no address) must still go, or it leaks.
   const touched = (e: Element) => !features || features.includes(e.feature);
   const first = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
-  if (!first || !first.elements.some(touched)) return first;
+  if (!first) return undefined;
+  const holdsOthersOnly = !first.elements.some(touched) && first.elements.length > 0 && !(features ?? []).some((f) => first.data?.[f] !== undefined);
+  if (holdsOthersOnly) return first;
   return withLock(ref.stateDir, async () => {
     const rec = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
     if (!rec) return undefined;

@@ -1,4 +1,5 @@
 import { suite } from 'uvu';
+import { existsSync, readdirSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import { connectOutside, isRoot, netnsPath, runIn, runPluginIn, sh, sourceSeenBy, uniqueName, withNetns, withTempDir } from '../../helpers/sandbox';
 
@@ -177,6 +178,52 @@ it('internal: nothing is routed into or out of the bridge; within it and to or f
     assert.is((await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net))).code, 0);
     assert.ok(await pings(c1, '198.51.100.2'), 'the same container without internal reaches out');
   }, 2);
+});
+
+/** Files under `dir` (recursively), dot files (locks) left out. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name);
+}
+
+it('ipMasq with no address (empty ipam): ADD and DEL leave no firewall record behind', async () => {
+  await withHostAndOutside(async (net, c1) => {
+    const c = { ...conf(net), ipam: {} };
+    const r = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), c);
+    assert.is(r.code, 0, r.stdout);
+    assert.equal(r.json.ips ?? [], []);
+    const del = await runPluginIn(net.host, 'bridge', env('DEL', 'c1', c1), c);
+    assert.is(del.code, 0, del.stdout);
+    assert.equal(filesUnder(`${net.dir}/fw`), []);
+  });
+});
+
+it('bridge GC without a valid-attachments list, or with a malformed one, is refused with code 7 and removes nothing', async () => {
+  await withHostAndOutside(async (net, c1) => {
+    assert.is((await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net))).code, 0);
+    const elements = elementsOf(net.host, 'c1');
+    const records = filesUnder(net.dir).sort();
+    assert.ok(elements > 0);
+    for (const list of [undefined, { c1: 'eth0' }, [{ ifname: 'eth0' }]]) {
+      const gc = await runPluginIn(net.host, 'bridge', { CNI_COMMAND: 'GC' }, { ...conf(net), cniVersion: '1.1.0', ...(list !== undefined && { 'cni.dev/valid-attachments': list }) });
+      assert.is(gc.json?.code, 7, `${JSON.stringify(list)}: ${gc.stdout}`);
+    }
+    assert.is(elementsOf(net.host, 'c1'), elements, 'the masquerade is still there');
+    assert.equal(filesUnder(net.dir).sort(), records, 'leases and records are still there');
+    assert.is(await sourceSeenBy(net.outside, 8080, connectTo(c1, '198.51.100.2', 8080)), '198.51.100.1');
+  });
+});
+
+it('a default route without gw from IPAM goes via the gateway: the container reaches the outside', async () => {
+  await withHostAndOutside(async (net, c1) => {
+    const c = conf(net, { isDefaultGateway: false });
+    (c.ipam as any).routes = [{ dst: '0.0.0.0/0' }];
+    const r = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), c);
+    assert.is(r.code, 0, r.stdout);
+    const routes = JSON.parse(sh('ip', ['-n', c1, '-j', 'route', 'show', 'default']));
+    assert.equal(routes.map((x: any) => x.gateway), ['10.251.0.1']);
+    assert.is(await sourceSeenBy(net.outside, 8080, connectTo(c1, '198.51.100.2', 8080)), '198.51.100.1');
+  });
 });
 
 masq.run();

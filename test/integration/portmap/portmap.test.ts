@@ -222,4 +222,22 @@ it('portmap GC removes the state of attachments not in cni.dev/valid-attachments
   }));
 });
 
+it('portmap GC without a valid-attachments list, or with a malformed one, is refused with code 7 and removes nothing', async () => {
+  await withTempDir(async (dir) => withTopology(async (t) => {
+    const c1 = t.addContainer(2);
+    assert.is((await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), confOf(t, c1, dir, [{ hostPort: 8080, containerPort: 80 }]))).code, 0);
+    const before = countElements(t.host, 'web/c1/eth0');
+    assert.ok(before > 0);
+    const lists = [undefined, {}, 'c1', [{ containerID: 'c1' }], [null]];
+    for (const list of lists) {
+      const gc = await runPluginIn(t.host, 'portmap', { CNI_COMMAND: 'GC' }, { ...confOf(t, undefined, dir), cniVersion: '1.1.0', ...(list !== undefined && { 'cni.dev/valid-attachments': list }) });
+      assert.is(gc.json?.code, 7, `${JSON.stringify(list)}: ${gc.stdout}`);
+      assert.match(gc.json.msg, /valid-attachments/);
+    }
+    assert.is(countElements(t.host, 'web/c1/eth0'), before, 'every element is still there');
+    const [ok] = await probe(c1.ns, 80, t.outside, t.hostOut4, 8080);
+    assert.ok(ok, 'the mapping still works');
+  }));
+});
+
 test.run();

@@ -92,6 +92,23 @@ test('deleteAttachment() of one feature keeps the others', async () => {
   assert.is(readRecord(dir, 'web', 'c1', 'eth0'), undefined);
 });
 
+test('deleteAttachment() removes a record that holds no element (ipMasq with no address)', async () => {
+  const nft = new FakeNft();
+  await addAttachment(nft, ref('c1'), { features: ['masq'], elements: [], schema: '' });
+  assert.ok(readRecord(dir, 'web', 'c1', 'eth0'));
+  await deleteAttachment(() => nft, ref('c1'), ['masq', 'macspoof']);
+  assert.is(readRecord(dir, 'web', 'c1', 'eth0'), undefined);
+});
+
+test('deleteAttachment() of a feature the record lacks leaves the other features untouched', async () => {
+  const nft = new FakeNft();
+  await addAttachment(nft, ref('c1'), masq('192.0.2.5/24'));
+  const before = readRecord(dir, 'web', 'c1', 'eth0');
+  await deleteAttachment(() => nft, ref('c1'), ['portmap']);
+  assert.equal(readRecord(dir, 'web', 'c1', 'eth0'), before);
+  assert.is(nft.count('web/c1/eth0'), 1);
+});
+
 test('deleteAttachment() twice succeeds, and skips elements already gone', async () => {
   const nft = new FakeNft();
   await addAttachment(nft, ref('c1'), masq('192.0.2.5/24'));
