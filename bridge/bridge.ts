@@ -3,6 +3,7 @@
  * addresses and routes from IPAM, the gateway on the bridge.
  * ADD undoes every step it made when a later one fails; DEL always finishes (STYLE.md §7).
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { CniError, ErrCode } from '../cni/errors.js';
 import { stableHash } from '../cni/hash.js';
 import { parseIP, parsePrefix } from '../cni/ip.js';
@@ -14,7 +15,7 @@ import { writeSysctl } from '../kernel/sysctl.js';
 import validateBridge from '../gen/bridge.js';
 import { hostVethName, parseBridgeConf, requestedMac, type BridgeConf } from './config.js';
 import { validAttachments } from '../cni/valid-attachments.js';
-import { bridgeMacFor, buildResult, planAdd, routeGateway, type AddPlan } from './plan.js';
+import { bridgeMacFrom, buildResult, planAdd, routeGateway, type AddPlan } from './plan.js';
 import { openIpam, type Ipam } from './ipam.js';
 import { loadFirewall } from './firewall.js';
 
@@ -48,6 +49,18 @@ class Undo {
   }
 }
 
+/** `n` bytes of the kernel's randomness; /dev/urandom rather than node:crypto, whose load costs ~5 ms. */
+function randomBytes(n: number): Buffer {
+  const buf = Buffer.alloc(n);
+  const fd = openSync('/dev/urandom', 'r');
+  try {
+    if (readSync(fd, buf, 0, n, null) !== n) throw new Error('short read from /dev/urandom');
+  } finally {
+    closeSync(fd);
+  }
+  return buf;
+}
+
 /**
  * Finds or creates the bridge. Parallel ADDs race to create it: EEXIST from our own create means
  * another call won, and the bridge is used as it is.
@@ -59,7 +72,7 @@ async function ensureBridge(host: Netlink, conf: BridgeConf): Promise<{ link: Li
     try {
       // The MAC is pinned at creation: a bridge without one takes the lowest port MAC and changes
       // with port churn (and ends as 00:00:00:00:00:00 with no ports).
-      await host.createBridge(conf.bridge, { mtu: conf.mtu, mac: bridgeMacFor(stableHash(conf.bridge)), vlanFiltering: (conf.vlan ?? 0) > 0 });
+      await host.createBridge(conf.bridge, { mtu: conf.mtu, mac: bridgeMacFrom(randomBytes(6)), vlanFiltering: (conf.vlan ?? 0) > 0 });
       created = true;
     } catch (err) {
       if (!isExists(err)) {

@@ -91,9 +91,14 @@ export function buildResult(o: {
   };
 }
 
-/** A stable, locally administered MAC for a new bridge, so it never follows its ports' MACs. */
-export function bridgeMacFor(hash: string): string {
-  const bytes = hash.slice(0, 12).match(/../g)!.map((h) => parseInt(h, 16));
+/**
+ * The MAC a new bridge is created with, from six random bytes: unicast, locally administered.
+ * Pinned at creation so the bridge never follows its ports' MACs; random (as Docker's bridge
+ * driver does) so two hosts' bridges of the same name never share one on a common L2.
+ */
+export function bridgeMacFrom(random: Uint8Array): string {
+  if (random.length < 6) throw new RangeError(`a bridge MAC needs 6 random bytes, got ${random.length}`);
+  const bytes = [...random.subarray(0, 6)];
   bytes[0] = (bytes[0] & 0xfe) | 0x02; // unicast, locally administered
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }

@@ -216,6 +216,19 @@ it('parallel ADDs racing to create the same bridge all succeed', async () => {
   }, 8);
 });
 
+it('the bridge MAC is random, locally administered and pinned: two hosts\' bridges of one name differ, and ports do not move it', async () => {
+  await withHost(async (net, otherHost, c1, c2) => {
+    await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net));
+    await runPluginIn(otherHost, 'bridge', env('ADD', 'c2', c2), conf({ ...net, dataDir: join(net.dataDir, 'other') }));
+    const mac = linkOf(net.host, net.br).address;
+    assert.is.not(linkOf(otherHost, net.br).address, mac, 'same name, another host: another MAC');
+    assert.is(parseInt(mac.slice(0, 2), 16) & 0x03, 0x02, 'unicast, locally administered');
+    assert.is(sh('ip', ['netns', 'exec', net.host, 'cat', `/sys/class/net/${net.br}/addr_assign_type`]).trim(), '3', 'set, not kernel-chosen');
+    await runPluginIn(net.host, 'bridge', env('DEL', 'c1', c1), conf(net));
+    assert.is(linkOf(net.host, net.br).address, mac, 'kept with no port left');
+  }, 3);
+});
+
 it('an empty ipam is L2 only: interface up, no address', async () => {
   await withHost(async (net, c1) => {
     const r = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), { cniVersion: '1.0.0', name: 'l2', type: 'bridge', bridge: net.br, ipam: {}, firewallDir: join(net.dataDir, 'fw') });

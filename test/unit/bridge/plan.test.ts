@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bridgeMacFor, planAdd, routeGateway } from '../../../bridge/plan';
+import { bridgeMacFrom, planAdd, routeGateway } from '../../../bridge/plan';
 import type { BridgeConf } from '../../../bridge/config';
 
 const base: BridgeConf = {
@@ -39,12 +39,11 @@ test('planAdd() refuses an IPAM address that is not a CIDR', () => {
   assert.throws(() => planAdd(base, { cniVersion: '1.0.0', ips: [{ address: '192.0.2.7' }] }), /IPAM returned an invalid address "192\.0\.2\.7"/);
 });
 
-test('bridgeMacFor() is stable, unicast and locally administered', () => {
-  const mac = bridgeMacFor('ffeeddccbbaa99');
-  assert.is(mac, 'fe:ee:dd:cc:bb:aa');
-  assert.is(bridgeMacFor('ffeeddccbbaa99'), mac);
+test('bridgeMacFrom() takes six random bytes and makes them unicast and locally administered', () => {
+  assert.is(bridgeMacFrom(Uint8Array.from([0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99])), 'fe:ee:dd:cc:bb:aa');
+  assert.is(bridgeMacFrom(Uint8Array.from([0x00, 0, 0, 0, 0, 1])), '02:00:00:00:00:01');
+  assert.throws(() => bridgeMacFrom(Uint8Array.from([1, 2, 3])), /needs 6 random bytes/);
 });
-
 
 test('a route without gw is installed via the gateway of its family, as the reference does', () => {
   const ips = [{ address: '10.88.0.2/24', gateway: '10.88.0.1', interface: 2 }, { address: 'fd00::2/64', gateway: 'fd00::1', interface: 2 }];
