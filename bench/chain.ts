@@ -6,14 +6,15 @@
  * CNI_* only), in chain order with prevResult, as a runtime does: ADD = bridge then portmap, DEL =
  * portmap then bridge. Reports ADD and DEL medians at 1, 100, 500 and 1000 containers already
  * attached, parallel ADD throughput (50 containers, 4 at a time), peak RSS of one plugin process,
- * and how many processes one chain ADD starts. Writes bench/RESULTS-chain.md.
+ * how many processes one chain ADD starts, and the floor under Berth's figures: two bare Node
+ * start-ups, timed beside the samples. Writes bench/RESULTS-chain.md.
  *
  *   node --import tsx bench/chain.ts            (or `make bench`)
  *   BENCH_LEVELS=1,100 BENCH_SAMPLES=5 node --import tsx bench/chain.ts   (a quicker run)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost } from './util';
 
@@ -49,6 +50,15 @@ function portmapConf(impl: Impl, dir: string, hostPort: number, prevResult?: unk
   };
 }
 
+/**
+ * The Node that runs Berth's plugins: the `#!` line of its bridge launcher (scripts/build.mjs writes
+ * the Node that built it there), else this process's own.
+ */
+function berthNode(): string {
+  const first = readFileSync(join(BERTH_BIN, 'bridge'), 'utf8').split('\n', 1)[0];
+  return /^#!(\/\S+)$/.exec(first)?.[1] ?? process.execPath;
+}
+
 /** One chain ADD and DEL; the parts are each plugin's own time, to show where a change comes from. */
 interface Sample { add: number; del: number; parts: { bridgeAdd: number; portmapAdd: number; portmapDel: number; bridgeDel: number } }
 
@@ -56,8 +66,8 @@ interface Sample { add: number; del: number; parts: { bridgeAdd: number; portmap
  * user+sys CPU ms of one plugin process and every process it waited for, from bash's `times`
  * (children line, millisecond precision; GNU time rounds to 10 ms), and its result.
  */
-function cpuExec(cmd: string, env: Record<string, string>, input: string): { cpu: number; stdout: string; code: number } {
-  const r = spawnSync('bash', ['-c', '"$0"; rc=$?; times >&2; exit $rc', cmd], { env, input, encoding: 'utf8' });
+function cpuExec(cmd: string, env: Record<string, string>, input: string, args: readonly string[] = []): { cpu: number; stdout: string; code: number } {
+  const r = spawnSync('bash', ['-c', '"$0" "$@"; rc=$?; times >&2; exit $rc', cmd, ...args], { env, input, encoding: 'utf8' });
   const lines = r.stderr.trim().split('\n');
   const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(lines[lines.length - 1] ?? '');
   return { cpu: m ? (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000 : NaN, stdout: r.stdout, code: r.status ?? -1 };
@@ -80,6 +90,20 @@ async function worker(): Promise<void> {
   const env = (impl: Impl, command: string, id: string, ns: string) =>
     cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin });
   const results = new Map<string, unknown>(); // container id + impl → chained result, for DEL's prevResult
+  // Two bare Node start-ups (`node -e 0`, same clean env): the floor under every Berth chain
+  // operation, which starts two Node processes. Timed beside the samples, so the same load applies.
+  const node = berthNode();
+  const floorEnv = cleanEnv({});
+  async function floorMs(): Promise<number> {
+    let ms = 0;
+    for (let k = 0; k < 2; k++) {
+      const r = await timeExec(node, ['-e', '0'], floorEnv);
+      if (r.code !== 0) throw new Error(`${node} -e 0 failed: ${r.stderr}`);
+      ms += r.ms;
+    }
+    return ms;
+  }
+  const floor: { ms: number[]; cpu: number[] } = { ms: [], cpu: [] };
 
   async function add(impl: Impl, id: string, ns: string, hostPort: number): Promise<{ ms: number; bridge: number; portmap: number }> {
     const b = await timeExec(join(impl.bin, 'bridge'), [], env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir)));
@@ -165,6 +189,7 @@ async function worker(): Promise<void> {
           const d = await del(impl, id, ns, portOf(impl, 'sample', i));
           (levels[impl.name][level] ??= []).push({ add: a.ms, del: d.ms, parts: { bridgeAdd: a.bridge, portmapAdd: a.portmap, portmapDel: d.portmap, bridgeDel: d.bridge } });
         }
+        floor.ms.push(await floorMs());
       }
       process.stderr.write(`level ${level} done\n`);
     }
@@ -185,8 +210,9 @@ async function worker(): Promise<void> {
         cpu[impl.name].add.push(b.cpu + p.cpu);
         cpu[impl.name].del.push(pd.cpu + bd.cpu);
       }
+      floor.cpu.push(cpuExec(node, floorEnv, '', ['-e', '0']).cpu + cpuExec(node, floorEnv, '', ['-e', '0']).cpu);
     }
-    process.stdout.write(JSON.stringify({ levels, parallel, rss, procs, cpu }));
+    process.stdout.write(JSON.stringify({ levels, parallel, rss, procs, cpu, floor, cores: availableParallelism() }));
   } finally {
     for (const ns of made) spawnSync('ip', ['netns', 'del', ns]);
     rmSync(dir, { recursive: true, force: true });
@@ -199,6 +225,9 @@ interface Output {
   rss: Record<string, Record<string, number>>;
   procs: Record<string, number>;
   cpu: Record<string, { add: number[]; del: number[] }>;
+  /** Two `node -e 0` per sample: wall ms at every level, CPU ms in the CPU rows. */
+  floor: { ms: number[]; cpu: number[] };
+  cores: number;
 }
 
 function report(o: Output, seconds: number): string {
@@ -214,6 +243,8 @@ function report(o: Output, seconds: number): string {
   rows.push(['peak RSS, one bridge ADD process', `${(o.rss.berth.bridge / 1024).toFixed(1)} MiB`, `${(o.rss.reference.bridge / 1024).toFixed(1)} MiB`, ratio(o.rss.berth.bridge, o.rss.reference.bridge)]);
   for (const op of ['add', 'del'] as const)
     rows.push([`CPU (user+sys, all processes) per chain ${op.toUpperCase()} at ${LEVELS[LEVELS.length - 1]}`, fmt(median(o.cpu.berth[op])), fmt(median(o.cpu.reference[op])), ratio(median(o.cpu.berth[op]), median(o.cpu.reference[op]))]);
+  rows.push(['floor: two `node -e 0` (a Berth chain operation starts two Node processes), wall', fmt(median(o.floor.ms)), '', '']);
+  rows.push(['floor: two `node -e 0`, CPU (user+sys)', fmt(median(o.floor.cpu)), '', '']);
   rows.push(['processes started by one chain ADD', String(o.procs.berth), String(o.procs.reference), ratio(o.procs.berth, o.procs.reference)]);
   const addAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.add));
   const delAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.del));
@@ -225,6 +256,13 @@ function report(o: Output, seconds: number): string {
   goals.push(`DEL at most half the reference's at every level: ${LEVELS.map((l) => ratio(delAt('berth', l), delAt('reference', l))).join(', ')} ${LEVELS.every((l) => delAt('berth', l) <= 0.5 * delAt('reference', l)) ? 'met' : 'NOT met'}`);
   goals.push(`parallel throughput at least 2x the reference: ${ratio(o.parallel.berth, o.parallel.reference)} ${o.parallel.berth >= 2 * o.parallel.reference ? 'met' : 'NOT met'}`);
   goals.push(`ADD at 1 no slower than the reference (stretch): ${ratio(addAt('berth', first), addAt('reference', first))} ${addAt('berth', first) <= addAt('reference', first) ? 'met' : 'NOT met'}`);
+  // What Node's start-up alone allows: no Berth code at all would still cost the floor.
+  const floorMs = median(o.floor.ms), floorCpu = median(o.floor.cpu);
+  const bounds = [
+    `DEL at ${first}: the floor alone is ${ratio(floorMs, delAt('reference', first))} of the reference's DEL; Berth's own part (DEL minus the floor) ${fmt(delAt('berth', first) - floorMs)}, against ${fmt(0.5 * delAt('reference', first) - floorMs)} the goal leaves it`,
+    `ADD at ${first}: Berth's own part ${fmt(addAt('berth', first) - floorMs)}, against ${fmt(addAt('reference', first) - floorMs)} the stretch goal leaves it`,
+    `parallel: ${o.cores} cores / the floor's CPU = at most ${(o.cores / (floorCpu / 1000)).toFixed(1)} chain ADDs/s with no Berth code at all, against the goal's ${(2 * o.parallel.reference).toFixed(1)} /s`,
+  ];
   // Each plugin's own median, so a change between levels shows which process it comes from.
   const partRows: string[][] = [];
   for (const level of LEVELS)
@@ -244,6 +282,10 @@ function report(o: Output, seconds: number): string {
     'Goals:',
     '',
     ...goals.map((g) => `- ${g}`),
+    '',
+    'What the floor (two bare Node start-ups, timed beside the samples) leaves:',
+    '',
+    ...bounds.map((b) => `- ${b}`),
     '',
   ].join('\n');
 }
