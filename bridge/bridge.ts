@@ -172,11 +172,11 @@ async function add(ctx: PluginContext): Promise<Result> {
     }
     const plan = planAdd(conf, ipamResult);
 
-    await host.createVeth(vethName, { name: ctx.ifName, netnsPath: ctx.netns, mac }, { mtu: conf.mtu });
+    // On the bridge and up from its creation: a pair left by a killed ADD is one DEL recognises.
+    await host.createVeth(vethName, { name: ctx.ifName, netnsPath: ctx.netns, mac }, { mtu: conf.mtu, master: bridge.index, up: true });
     undo.push(() => host.deleteLink(vethName));
     const veth = await host.getLink(vethName);
     if (!veth) throw new KernelError('find veth', vethName, 'ENODEV');
-    await host.setLink(veth.index, { master: bridge.index, up: true }, vethName);
     if (conf.hairpinMode) await host.setHairpin(veth.index, true, vethName);
     if (conf.vlan) await host.addBridgeVlan(veth.index, conf.vlan, { pvid: true, untagged: true }, vethName);
 
@@ -243,7 +243,9 @@ async function del(ctx: PluginContext): Promise<void> {
   try {
     const veth = await host.getLink(vethName);
     const bridge = veth?.master ? await host.getLinkByIndex(veth.master) : undefined;
-    if (veth && veth.kind === 'veth' && bridge?.name === conf.bridge)
+    // Ours: on our bridge, or on none (the bridge was deleted by hand, or an older Berth's ADD was
+    // killed before it set the master); the name is derived from the container ID and ifname.
+    if (veth && veth.kind === 'veth' && (!veth.master || bridge?.name === conf.bridge))
       vethDeleted = Netlink.deleteLinkOffThread(vethName).catch((e) => isNotFound(e) || errors.push(e));
   } catch (err) {
     errors.push(err);

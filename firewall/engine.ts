@@ -11,7 +11,7 @@ import { lockFile } from '../kernel/flock.js';
 import { NftError, type Nft } from '../kernel/nft.js';
 import { FEATURE_SETS, familyOfSet, LAYOUT_GUARD, LAYOUT_SET, MAPS, NETWORK_FEATURES, TABLE, type Feature } from './layout.js';
 import { attachmentTag, elementQuery, elementWrite, parseTag, renderAddElement, renderTransaction, sameElement, type Element } from './render.js';
-import { deleteRecord, listRecords, readRecord, writeRecord, type AttachmentRecord } from './records.js';
+import { deleteRecord, deleteTempRecords, listRecords, readRecord, writeRecord, type AttachmentRecord } from './records.js';
 
 export interface AttachmentRef {
   network: string;
@@ -125,7 +125,10 @@ export async function deleteAttachment(nft: () => Nft, ref: AttachmentRef, featu
   // left with no element at all (ipMasq with no address) must still go, or it leaks.
   const touched = (e: Element) => !features || features.includes(e.feature);
   const first = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
-  if (!first) return undefined;
+  if (!first) {
+    deleteRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName); // a temporary file left by a killed ADD
+    return undefined;
+  }
   const holdsOthersOnly = !first.elements.some(touched) && first.elements.length > 0 && !(features ?? []).some((f) => first.data?.[f] !== undefined);
   if (holdsOthersOnly) return first;
   return withLock(ref.stateDir, async () => {
@@ -187,6 +190,7 @@ export function elementsOfListing(doc: any): Array<[unknown, string]> {
 export async function gcNetwork(nft: () => Nft, opts: { stateDir: string; network: string; valid: readonly Attachment[]; features: readonly Feature[] }): Promise<AttachmentRecord[]> {
   return withLock(opts.stateDir, async () => {
     const validKeys = new Set(opts.valid.map((a) => `${a.containerID}/${a.ifname}`));
+    deleteTempRecords(opts.stateDir, opts.network);
     const stale = listRecords(opts.stateDir, opts.network).filter((r) => !validKeys.has(`${r.containerId}/${r.ifName}`));
     const staleTags = new Set(stale.map((r) => r.tag));
     const isStale = (comment: string) => {

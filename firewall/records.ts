@@ -78,17 +78,37 @@ export function readRecordFile(path: string): AttachmentRecord | undefined {
   }
 }
 
-/** Writes the record atomically (temp file, rename; no fsync: see the top of this file). */
+/**
+ * The temporary file a record is written to before its rename. One fixed name per attachment:
+ * writers hold the state directory's lock, and a writer killed between write and rename leaves a
+ * file that the attachment's next write, its DEL or a GC removes (a name with the PID in it leaked).
+ */
+const TMP_SUFFIX = '.tmp';
+
+/** Writes the record atomically (temp file, rename; no fsync: see the top of this file). Under the lock. */
 export function writeRecord(stateDir: string, rec: AttachmentRecord): void {
   mkdirSync(networkDir(stateDir, rec.network), { recursive: true });
   const path = recordPath(stateDir, rec.network, rec.containerId, rec.ifName);
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(rec) + '\n', { mode: 0o644 });
-  renameSync(tmp, path);
+  writeFileSync(path + TMP_SUFFIX, JSON.stringify(rec) + '\n', { mode: 0o644 });
+  renameSync(path + TMP_SUFFIX, path);
 }
 
+/** Removes the record and a temporary file a killed writer may have left. */
 export function deleteRecord(stateDir: string, network: string, containerId: string, ifName: string): void {
-  rmSync(recordPath(stateDir, network, containerId, ifName), { force: true });
+  const path = recordPath(stateDir, network, containerId, ifName);
+  rmSync(path, { force: true });
+  rmSync(path + TMP_SUFFIX, { force: true });
+}
+
+/** Removes every temporary file of a network's records (GC, under the lock: no writer is in the middle of one). */
+export function deleteTempRecords(stateDir: string, network: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(networkDir(stateDir, network));
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.endsWith('.json' + TMP_SUFFIX)) rmSync(join(networkDir(stateDir, network), name), { force: true });
 }
 
 /** Every record of a network (for GC). */

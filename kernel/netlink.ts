@@ -148,13 +148,20 @@ export class Netlink {
    * Creates a veth pair: `name` here, its peer `peer.name` created straight inside the netns at
    * `peer.netnsPath` (IFLA_NET_NS_FD), so the peer never appears in this namespace.
    */
-  async createVeth(name: string, peer: { name: string; netnsPath?: string; mac?: string; mtu?: number }, opts: { mtu?: number; mac?: string } = {}): Promise<void> {
+  /**
+   * Creates a veth pair in one request, the peer straight in `peer.netnsPath`. `master` and `up`
+   * apply to `name` in the same request: a pair is never seen (nor left by a killed caller)
+   * half-configured, without its bridge.
+   */
+  async createVeth(name: string, peer: { name: string; netnsPath?: string; mac?: string; mtu?: number }, opts: { mtu?: number; mac?: string; master?: number; up?: boolean } = {}): Promise<void> {
     const fd = peer.netnsPath ? openNetnsFd(peer.netnsPath) : undefined;
     try {
       const attrs: Attr[] = [{ type: IFLA.IFNAME, value: str(name) }, vethLinkInfo({ name: peer.name, netnsFd: fd, mac: peer.mac, mtu: peer.mtu ?? opts.mtu })];
       if (opts.mtu) attrs.push({ type: IFLA.MTU, value: u32(opts.mtu) });
       if (opts.mac) attrs.push({ type: IFLA.ADDRESS, value: macToBytes(opts.mac) });
-      await this.request(RTM.NEWLINK, Buffer.concat([ifinfomsg({}), encodeAttrs(attrs)]), NLM_F.CREATE | NLM_F.EXCL, 'create veth pair', `${name}/${peer.name}`);
+      if (opts.master !== undefined) attrs.push({ type: IFLA.MASTER, value: u32(opts.master) });
+      const header = opts.up ? ifinfomsg({ flags: IFF_UP, change: IFF_UP }) : ifinfomsg({});
+      await this.request(RTM.NEWLINK, Buffer.concat([header, encodeAttrs(attrs)]), NLM_F.CREATE | NLM_F.EXCL, 'create veth pair', `${name}/${peer.name}`);
     } finally {
       if (fd !== undefined) closeSync(fd);
     }

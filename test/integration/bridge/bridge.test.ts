@@ -114,6 +114,28 @@ it('DEL removes the veth and the lease, keeps the bridge, and is idempotent', as
   });
 });
 
+it('DEL removes a veth of its name left on no bridge (the bridge deleted by hand), and leaves one on another bridge', async () => {
+  await withHost(async (net, c1, c2) => {
+    const added = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net));
+    assert.is(added.code, 0, added.stdout);
+    const veth = added.json.interfaces[1].name;
+    // The bridge deleted by hand: the veth is left on no bridge. It is still c1's (its name comes
+    // from the container ID and ifname), so DEL removes it, and c1's eth0 with it.
+    sh('ip', ['-n', net.host, 'link', 'del', net.br]);
+    assert.is(linkOf(net.host, veth).master, undefined);
+    const del = await runPluginIn(net.host, 'bridge', env('DEL', 'c1', c1), conf(net));
+    assert.is(del.code, 0, del.stdout);
+    assert.is(linkOf(net.host, veth), undefined);
+    assert.is(linkOf(c1, 'eth0'), undefined);
+    // A veth of that name on another bridge is not ours: DEL leaves it.
+    const other = uniqueName('br');
+    sh('ip', ['-n', net.host, 'link', 'add', other, 'type', 'bridge']);
+    sh('ip', ['-n', net.host, 'link', 'add', veth, 'master', other, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', c2]);
+    assert.is((await runPluginIn(net.host, 'bridge', env('DEL', 'c1', c1), conf(net))).code, 0);
+    assert.is(linkOf(net.host, veth).master, other);
+  }, 2);
+});
+
 it('DEL with the netns gone or CNI_NETNS empty still releases the address', async () => {
   await withHost(async (net, c1) => {
     await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net));

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addAttachment, deleteAttachment, gcNetwork } from '../../../firewall/engine';
@@ -107,6 +107,17 @@ test('deleteAttachment() of a feature the record lacks leaves the other features
   await deleteAttachment(() => nft, ref('c1'), ['portmap']);
   assert.equal(readRecord(dir, 'web', 'c1', 'eth0'), before);
   assert.is(nft.count('web/c1/eth0'), 1);
+});
+
+test('a temporary record file left by a killed writer goes with the attachment\'s DEL, or with a GC', async () => {
+  const nft = new FakeNft();
+  mkdirSync(join(dir, 'web'), { recursive: true });
+  writeFileSync(join(dir, 'web', 'c1@eth0.json.tmp'), ''); // killed before its first rename: no record
+  writeFileSync(join(dir, 'web', 'c2@eth0.json.tmp'), '{"half');
+  await deleteAttachment(() => nft, ref('c1'));
+  assert.equal(readdirSync(join(dir, 'web')), ['c2@eth0.json.tmp']);
+  await gcNetwork(() => nft, { stateDir: dir, network: 'web', valid: [], features: ['masq'] });
+  assert.equal(readdirSync(join(dir, 'web')), []);
 });
 
 test('deleteAttachment() twice succeeds, and skips elements already gone', async () => {
