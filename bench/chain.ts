@@ -296,7 +296,7 @@ function addRun(file: string, section: string): void {
   try { text = readFileSync(file, 'utf8'); } catch { /* first run */ }
   const at = text.indexOf('\n#### ');
   const head = at >= 0 ? text.slice(0, at + 1) : text || '# Chain benchmark results\n\nCommand: `node --import tsx bench/chain.ts` (part of `make bench`), as root. Each run adds its section at the top.\n';
-  writeFileSync(file, `${head}\n${section}\n${at >= 0 ? text.slice(at + 1) : ''}`);
+  writeFileSync(file, `${head.replace(/\n+$/, '\n')}\n${section}\n${at >= 0 ? text.slice(at + 1) : ''}`);
 }
 
 function referenceVersion(): string {
