@@ -3,8 +3,9 @@ PREFIX ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 LIBDIR ?= $(PREFIX)/lib/berth
 SYSTEMD_DIR ?= /lib/systemd/system
-# Debian packages the tests and the demo use; the benchmark adds its own (scripts/bench.mjs).
-APT_PACKAGES ?= iproute2 nftables conntrack procps util-linux iputils-ping netcat-openbsd
+# Debian packages the tests and the demo use (busybox-static for its httpd in containers); the
+# benchmark adds its own (scripts/bench.mjs), the podman and docker tests theirs.
+APT_PACKAGES ?= iproute2 nftables conntrack procps util-linux iputils-ping netcat-openbsd busybox-static
 
 .PHONY: all deps build test unit integration demo bench install uninstall clean typecheck
 

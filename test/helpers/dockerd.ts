@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT_DIR, RUN_PREFIX, run, type RunResult } from './sandbox';
+import { RUN_PREFIX, ensurePackages, run, type RunResult } from './sandbox';
 
 export interface Dockerd {
   dir: string;
@@ -26,8 +26,7 @@ export interface Dockerd {
 
 /** The Debian packages the end-to-end test needs, installed when missing (apt-get update first). */
 export function ensureDockerPackages(): void {
-  const r = spawnSync(join(ROOT_DIR, 'scripts/ensure-packages.sh'), ['docker.io', 'busybox-static'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`cannot install docker.io and busybox-static: exit ${r.status}`);
+  ensurePackages('docker.io', 'busybox-static');
 }
 
 /** Prefer Debian's CLI (same release as its dockerd); another `docker` on PATH may be far newer. */

@@ -15,6 +15,16 @@ export const BIN_DIR = join(ROOT_DIR, 'dist/bin');
 
 /** A short prefix unique to this test process, for namespace, link and dir names. */
 export const RUN_PREFIX = `bt${randomBytes(2).toString('hex')}`;
+/**
+ * Installs the Debian packages a test needs when missing (scripts/ensure-packages.sh; as root only).
+ * Each suite names all it uses beyond the Makefile's APT_PACKAGES: CI runs on a fresh machine, and
+ * what an earlier suite happened to install must not be what makes a later one pass.
+ */
+export function ensurePackages(...packages: string[]): void {
+  if (!isRoot) return;
+  execFileSync(join(ROOT_DIR, 'scripts/ensure-packages.sh'), packages, { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
 let counter = 0;
 /** A fresh unique name with the run prefix, e.g. "bt3fa2-h1". Keep `tag` short (link names max 15). */
 export function uniqueName(tag: string): string {

@@ -34,8 +34,9 @@ async function withServer<T>(ns: string, fn: () => Promise<T>): Promise<T> {
   const server: ChildProcess = spawn('ip', ['netns', 'exec', ns, 'busybox', 'httpd', '-f', '-p', '80', '-h', root], { stdio: 'ignore' });
   server.on('error', () => {});
   try {
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; ; i++) {
       if ((await httpGet(ns, '127.0.0.1', '80')).endsWith(`hello from ${ns}\n`)) break;
+      if (i === 50) throw new Error(`busybox httpd in ${ns} did not answer on 127.0.0.1:80`);
       await new Promise((r) => setTimeout(r, 50));
     }
     return await fn();
