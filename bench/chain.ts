@@ -51,12 +51,13 @@ function portmapConf(impl: Impl, dir: string, hostPort: number, prevResult?: unk
 }
 
 /**
- * The Node that runs Berth's plugins: the `#!` line of its bridge launcher (scripts/build.mjs writes
- * the Node that built it there), else this process's own.
+ * The Node that runs Berth's plugins, with its start-up flag: the `#!` line of the bridge launcher
+ * (scripts/build.mjs writes the Node that built it there), else this process's own.
  */
-function berthNode(): string {
+function berthNode(): { node: string; flags: string[] } {
   const first = readFileSync(join(BERTH_BIN, 'bridge'), 'utf8').split('\n', 1)[0];
-  return /^#!(\/\S+)$/.exec(first)?.[1] ?? process.execPath;
+  const m = /^#!(\/\S+)(?: (\S+))?$/.exec(first);
+  return m ? { node: m[1], flags: m[2] ? [m[2]] : [] } : { node: process.execPath, flags: [] };
 }
 
 /** One chain ADD and DEL; the parts are each plugin's own time, to show where a change comes from. */
@@ -90,14 +91,15 @@ async function worker(): Promise<void> {
   const env = (impl: Impl, command: string, id: string, ns: string) =>
     cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin });
   const results = new Map<string, unknown>(); // container id + impl → chained result, for DEL's prevResult
-  // Two bare Node start-ups (`node -e 0`, same clean env): the floor under every Berth chain
+  // Two bare Node start-ups (`node -e 0` with the launchers' flag, same clean env): the floor under every Berth chain
   // operation, which starts two Node processes. Timed beside the samples, so the same load applies.
-  const node = berthNode();
+  const { node, flags } = berthNode();
+  const bare = [...flags, '-e', '0'];
   const floorEnv = cleanEnv({});
   async function floorMs(): Promise<number> {
     let ms = 0;
     for (let k = 0; k < 2; k++) {
-      const r = await timeExec(node, ['-e', '0'], floorEnv);
+      const r = await timeExec(node, bare, floorEnv);
       if (r.code !== 0) throw new Error(`${node} -e 0 failed: ${r.stderr}`);
       ms += r.ms;
     }
@@ -210,7 +212,7 @@ async function worker(): Promise<void> {
         cpu[impl.name].add.push(b.cpu + p.cpu);
         cpu[impl.name].del.push(pd.cpu + bd.cpu);
       }
-      floor.cpu.push(cpuExec(node, floorEnv, '', ['-e', '0']).cpu + cpuExec(node, floorEnv, '', ['-e', '0']).cpu);
+      floor.cpu.push(cpuExec(node, floorEnv, '', bare).cpu + cpuExec(node, floorEnv, '', bare).cpu);
     }
     process.stdout.write(JSON.stringify({ levels, parallel, rss, procs, cpu, floor, cores: availableParallelism() }));
   } finally {
@@ -243,7 +245,7 @@ function report(o: Output, seconds: number): string {
   rows.push(['peak RSS, one bridge ADD process', `${(o.rss.berth.bridge / 1024).toFixed(1)} MiB`, `${(o.rss.reference.bridge / 1024).toFixed(1)} MiB`, ratio(o.rss.berth.bridge, o.rss.reference.bridge)]);
   for (const op of ['add', 'del'] as const)
     rows.push([`CPU (user+sys, all processes) per chain ${op.toUpperCase()} at ${LEVELS[LEVELS.length - 1]}`, fmt(median(o.cpu.berth[op])), fmt(median(o.cpu.reference[op])), ratio(median(o.cpu.berth[op]), median(o.cpu.reference[op]))]);
-  rows.push(['floor: two `node -e 0` (a Berth chain operation starts two Node processes), wall', fmt(median(o.floor.ms)), '', '']);
+  rows.push(['floor: two `node -e 0` (with the launchers\' start-up flag; a Berth chain operation starts two Node processes), wall', fmt(median(o.floor.ms)), '', '']);
   rows.push(['floor: two `node -e 0`, CPU (user+sys)', fmt(median(o.floor.cpu)), '', '']);
   rows.push(['processes started by one chain ADD', String(o.procs.berth), String(o.procs.reference), ratio(o.procs.berth, o.procs.reference)]);
   const addAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.add));
