@@ -102,7 +102,7 @@ function withInterpreter(launcher) {
  * random numbers for primality (`detail::sprp` under `HashSeed::InitializeRoots`): 4.5-5 ms of
  * the ~29 ms of CPU a bare `node -e 0` costs here (perf record, 40 starts). `--no-rehash-snapshot`
  * keeps the seed baked into Node's start-up snapshot instead: bridge and portmap ADD and DEL took
- * 5-9 ms less CPU each (perf stat, 24 interleaved chains). The price: every process of this Node
+ * 4-9 ms less CPU each (perf stat, 24 interleaved chains). The price: every process of this Node
  * hashes strings with one known seed, so crafted keys could slow its hash tables (hash flooding).
  * That does not matter to a process that lives tens of milliseconds on input root gave it (CNI
  * plugins, netctl, berth); berth-volumed, a long-lived daemon answering requests, keeps the
