@@ -100,7 +100,7 @@ async function worker(): Promise<void> {
     let ms = 0;
     for (let k = 0; k < 2; k++) {
       const r = await timeExec(node, bare, floorEnv);
-      if (r.code !== 0) throw new Error(`${node} -e 0 failed: ${r.stderr}`);
+      if (r.code !== 0) throw new Error(`${[node, ...bare].join(' ')} failed: ${r.stderr}`);
       ms += r.ms;
     }
     return ms;

@@ -52,8 +52,9 @@ async function compileSchemas() {
 async function bundle() {
   for (const dir of ['dist/bin', 'dist/lib']) await mkdir(join(root, dir), { recursive: true });
   const launcher = withInterpreter(await readFile(join(root, 'scripts/launcher.cjs'), 'utf8'));
+  const shortLived = withStartFlag(launcher);
   const libs = new Set();
-  await Promise.all(executables.map(async ({ name, entry }) => {
+  await Promise.all(executables.map(async ({ name, entry, daemon }) => {
     const result = await build({
       entryPoints: [join(root, entry)],
       outfile: join(root, 'dist/lib', `${name}.js`),
@@ -75,7 +76,7 @@ async function bundle() {
     const lib = `${name}.${hash}.js`;
     libs.add(lib);
     await writeAtomically(join(root, 'dist/lib', lib), code, 0o644);
-    const text = name === 'berth-volumed' ? launcher : withStartFlag(launcher);
+    const text = daemon ? launcher : shortLived;
     await writeAtomically(join(root, 'dist/bin', name), text.replace("'@NAME@'", JSON.stringify(name)).replace("'@HASH@'", JSON.stringify(hash)), 0o755);
   }));
   for (const file of await readdir(join(root, 'dist/lib'))) if (!libs.has(file)) await rm(join(root, 'dist/lib', file), { force: true });
@@ -105,18 +106,16 @@ function withInterpreter(launcher) {
  * 4-9 ms less CPU each (perf stat, 24 interleaved chains). The price: every process of this Node
  * hashes strings with one known seed, so crafted keys could slow its hash tables (hash flooding).
  * That does not matter to a process that lives tens of milliseconds on input root gave it (CNI
- * plugins, netctl, berth); berth-volumed, a long-lived daemon answering requests, keeps the
- * default. A Node that does not know the flag (it would refuse to start) gets none.
+ * plugins, netctl, berth); berth-volumed, a long-lived daemon answering requests (`daemon` in
+ * executables.mjs), keeps the default. A Node that does not know the flag (it would refuse to start) gets none.
  */
 function withStartFlag(launcher) {
   const flag = '--no-rehash-snapshot';
   const first = launcher.slice(0, launcher.indexOf('\n'));
   if (first.includes('/env ')) return launcher; // `env node FLAG` would look for "node FLAG"
-  if (startFlagWorks === undefined)
-    startFlagWorks = spawnSync(process.execPath, [flag, '-e', '0'], { stdio: 'ignore' }).status === 0;
-  return startFlagWorks ? `${first} ${flag}${launcher.slice(first.length)}` : launcher;
+  if (spawnSync(process.execPath, [flag, '-e', '0'], { stdio: 'ignore' }).status !== 0) return launcher;
+  return `${first} ${flag}${launcher.slice(first.length)}`;
 }
-let startFlagWorks;
 
 async function writeAtomically(file, contents, mode) {
   const temp = `${file}.${process.pid}.tmp`;
