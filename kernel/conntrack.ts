@@ -8,7 +8,7 @@
  * The encoders and the decoder are pure; only deleteUdpFlows talks to the kernel.
  */
 import { KernelError, isNotFound } from './errors.js';
-import { netlinkExchange, openNetlinkSocket, socketCalls } from './libc.js';
+import { closeInBackground, netlinkExchange, openNetlinkSocket } from './libc.js';
 import { AF_INET, AF_INET6, NLM_F, bytesToIp, decodeAttrs, encodeAttrs, ipToBytes, nlmsg, type Attr } from './rtnl-codec.js';
 
 const NETLINK_NETFILTER = 12;
@@ -128,6 +128,7 @@ export function deleteUdpFlows(targets: readonly UdpFlows[]): number {
     }
     return deleted;
   } finally {
-    socketCalls().close(fd);
+    // A NETLINK_NETFILTER socket: a plain close would wait for nf_tables' destroy work after the DEL's deletions.
+    closeInBackground(fd);
   }
 }

@@ -8,7 +8,7 @@
  * Tables, chains and rules are still made by libnftables or the `nft` program (kernel/nft.ts).
  */
 import { KernelError, errnoName } from './errors.js';
-import { netlinkExchange, openNetlinkSocket, type SocketCalls } from './libc.js';
+import { closeInBackground, netlinkExchange, openNetlinkSocket, type SocketCalls } from './libc.js';
 import { nlmsg } from './rtnl-codec.js';
 
 const NETLINK_NETFILTER = 12;
@@ -153,10 +153,25 @@ export interface NfNetlink {
   close(): void;
 }
 
-/** Opens the socket in the caller's current network namespace, with libc's calls (kernel/libc.ts). */
+/** The sockets still open: closed when the process exits, by one listener for all of them. */
+const openSockets = new Set<number>();
+let exitListenerAdded = false;
+
+/** Without waiting for nf_tables' destroy work after a deletion (see closeInBackground). */
+function closeSocket(fd: number): void {
+  if (openSockets.delete(fd)) closeInBackground(fd);
+}
+
+/**
+ * Opens the socket in the caller's current network namespace, with libc's calls (kernel/libc.ts).
+ * It is closed by close() or, at the latest, when the process exits: without waiting in either case.
+ */
 export function openNfNetlink(c: SocketCalls): NfNetlink {
   // Never wait forever for a reply.
   const fd = openNetlinkSocket(NETLINK_NETFILTER, 'nftables set elements', 2);
+  openSockets.add(fd);
+  if (!exitListenerAdded) process.once('exit', () => { for (const f of [...openSockets]) closeSocket(f); });
+  exitListenerAdded = true;
   let seq = 1;
   const buf = Buffer.alloc(1 << 16);
   return {
@@ -199,7 +214,7 @@ export function openNfNetlink(c: SocketCalls): NfNetlink {
       if (failure !== 0) throw new KernelError('change set elements in table', ops.add[0]?.table ?? ops.del[0]?.table ?? 'berth', errnoName(failure));
     },
     close() {
-      c.close(fd);
+      closeSocket(fd);
     },
   };
 }

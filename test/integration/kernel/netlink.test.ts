@@ -6,13 +6,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelError } from '../../../kernel/errors';
 import { lockFile } from '../../../kernel/flock';
 import { Netlink, inNetnsSync } from '../../../kernel/netlink';
 import { readSysctl, writeSysctl } from '../../../kernel/sysctl';
 import { addrsOf, ipJson, isRoot, linkOf, netnsPath, rejects, withNetns, withTempDir } from '../../helpers/sandbox';
+
+const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
 
 const kernel = suite('kernel/ netlink, sysctl, flock (real kernel)');
 const it = isRoot ? kernel : kernel.skip;
@@ -130,13 +132,35 @@ it('forwarding() reads ip_forward and all.forwarding of the socket\'s namespace 
   });
 });
 
-it('deleteLinkOffThread() deletes a link of the namespace it was called in, and reports ENODEV for a missing one', async () => {
-  await withSockets(1, async ([nl], [ns]) => {
-    await nl.createVeth('koff0', { name: 'koff1' });
-    await inNetnsSync(netnsPath(ns), () => Netlink.deleteLinkOffThread('koff0'));
-    assert.is(linkOf(ns, 'koff0'), undefined);
-    assert.is(linkOf(ns, 'koff1'), undefined, 'the peer goes with it');
-    await rejects(inNetnsSync(netnsPath(ns), () => Netlink.deleteLinkOffThread('koff0')), /^cannot delete link "koff0": ENODEV$/);
+it('deleteLinkDetached() has a detached `ip link delete` delete the link, and settles once the link is gone', async () => {
+  await withTempDir(async (dir) => {
+    await withSockets(1, async ([nl], [ns]) => {
+      // A stand-in for ip that notes how it was called, then runs the real one.
+      const ip = join(dir, 'ip');
+      writeFileSync(ip, `#!/bin/sh\necho "$@" > ${dir}/args\nexec ${IP} "$@"\n`, { mode: 0o755 });
+      await nl.createVeth('kdet0', { name: 'kdet1' });
+      const index = (await nl.getLink('kdet0'))!.index;
+      await inNetnsSync(netnsPath(ns), () => Netlink.deleteLinkDetached('kdet0', index, { ip }));
+      assert.is(linkOf(ns, 'kdet0'), undefined);
+      assert.is(linkOf(ns, 'kdet1'), undefined, 'the peer goes with it');
+      assert.is(readFileSync(join(dir, 'args'), 'utf8'), 'link delete dev kdet0\n');
+    });
+  });
+});
+
+it('deleteLinkDetached() deletes the link itself without an ip program, when ip cannot start, and when ip leaves it there', async () => {
+  await withTempDir(async (dir) => {
+    await withSockets(1, async ([nl], [ns]) => {
+      const idle = join(dir, 'idle-ip');
+      writeFileSync(idle, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      const cases: Array<{ ip: string | null; timeoutMs?: number }> = [{ ip: null }, { ip: join(dir, 'missing') }, { ip: idle, timeoutMs: 50 }];
+      for (const [i, opts] of cases.entries()) {
+        await nl.createVeth(`kfb${i}`, { name: `kfp${i}` });
+        const index = (await nl.getLink(`kfb${i}`))!.index;
+        await inNetnsSync(netnsPath(ns), () => Netlink.deleteLinkDetached(`kfb${i}`, index, opts));
+        assert.is(linkOf(ns, `kfb${i}`), undefined, JSON.stringify(opts));
+      }
+    });
   });
 });
 

@@ -1,0 +1,73 @@
+/**
+ * kernel/libc.ts's less common calls against the real kernel: a detached child, and a close whose
+ * final release happens in a kernel worker. Read back from /proc, in throwaway namespaces.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { closeInBackground, openNetlinkSocket, socketCalls, spawnDetached } from '../../../kernel/libc';
+import { inNetnsSync } from '../../../kernel/netlink';
+import { isRoot, netnsPath, sh, withNetns, withTempDir } from '../../helpers/sandbox';
+
+const libc = suite('kernel/libc.ts spawnDetached, closeInBackground (real kernel)');
+const it = isRoot ? libc : libc.skip;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  for (const deadline = Date.now() + ms; !check(); await sleep(10))
+    if (Date.now() > deadline) assert.unreachable(`timed out waiting for ${what}`);
+}
+
+it('spawnDetached() starts a program in a session of its own, stdio on /dev/null, with an empty environment', async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, 'seen');
+    // Read before anything is redirected, so the shell's fds are what it was given.
+    const script = `s=$(ps -o sid= -p $$); f=$(readlink /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2); n=$(env | wc -l); printf '%s\\n' "$s" "$f" "$n" > ${out}.tmp; mv ${out}.tmp ${out}`;
+    const pid = spawnDetached('/bin/sh', ['sh', '-c', script]);
+    let seen = '';
+    await waitFor('the child to write what it saw', () => {
+      try {
+        seen = readFileSync(out, 'utf8');
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const [sid, fd0, fd1, fd2, envLines] = seen.trim().split('\n').map((l) => l.trim());
+    assert.is(Number(sid), pid, 'its own session');
+    assert.equal([fd0, fd1, fd2], ['/dev/null', '/dev/null', '/dev/null']);
+    assert.ok(Number(envLines) <= 3, `only what sh sets itself (PWD, SHLVL, _): ${envLines} lines`);
+  });
+});
+
+it('spawnDetached() reports a program that cannot start', () => {
+  assert.throws(() => spawnDetached('/nonexistent/berth-test', ['x']), /^cannot start "\/nonexistent\/berth-test": ENOENT$/);
+});
+
+it('closeInBackground() closes the descriptor here, and the kernel then releases the socket', async () => {
+  await withNetns(1, async (ns) => {
+    const NETLINK_NETFILTER = 12;
+    const fd = inNetnsSync(netnsPath(ns), () => openNetlinkSocket(NETLINK_NETFILTER, 'test'));
+    // A socket is listed once bound, which its first send does: a no-op message (NLMSG_NOOP).
+    const noop = Buffer.alloc(16);
+    noop.writeUInt32LE(16, 0);
+    noop.writeUInt16LE(1, 4);
+    assert.is(socketCalls().send(fd, noop, 16, 0), 16);
+    const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))![1];
+    const sockets = () => sh('ip', ['netns', 'exec', ns, 'cat', '/proc/net/netlink']).split('\n').map((l) => l.trim().split(/\s+/).pop());
+    assert.ok(sockets().includes(inode), 'listed while open');
+    closeInBackground(fd);
+    let now = '';
+    try {
+      now = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      // closed, and the number not reused
+    }
+    assert.is.not(now, `socket:[${inode}]`, 'no longer open in this process');
+    await waitFor('the socket to be released', () => !sockets().includes(inode));
+  });
+});
+
+libc.run();
