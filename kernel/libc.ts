@@ -22,10 +22,12 @@ interface Libc extends SocketCalls {
   flock(fd: number, op: number): number;
 }
 
-/** The calls of spawnDetached and closeInBackground, declared on their first use only. */
-interface LessCommon {
+/** The calls of closeInBackground and of spawnDetached, each set declared on its first use only. */
+interface UnixCalls {
   socketpair(domain: number, type: number, protocol: number, sv: number[]): number;
   sendmsg(fd: number, msg: unknown, flags: number): number;
+}
+interface SpawnCalls {
   spawn(pid: number[], path: string, actions: Buffer, attr: Buffer, argv: Array<string | null>, envp: Array<string | null>): number;
   actionsInit(actions: Buffer): number;
   actionsOpen(actions: Buffer, fd: number, path: string, oflag: number, mode: number): number;
@@ -182,18 +184,26 @@ export function netlinkExchange(fd: number, message: Buffer, seq: number, op: st
   }
 }
 
-let lessCommon: LessCommon | undefined;
+let unixCalls: UnixCalls | undefined;
+let spawnCalls: SpawnCalls | undefined;
 
-function loadLessCommon(): LessCommon {
-  if (lessCommon) return lessCommon;
+function loadUnixCalls(): UnixCalls {
+  if (unixCalls) return unixCalls;
   const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
   // Names of their own: koffi's type names are global to the process.
   koffi.struct('berth_iovec', { base: 'void *', len: 'size_t' });
   koffi.struct('berth_msghdr', { name: 'void *', namelen: 'uint32_t', iov: 'berth_iovec *', iovlen: 'size_t', control: 'void *', controllen: 'size_t', flags: 'int' });
-  lessCommon = {
+  return (unixCalls = {
     socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
     sendmsg: lib.func('long sendmsg(int fd, const berth_msghdr *msg, int flags)'),
+  });
+}
+
+function loadSpawnCalls(): SpawnCalls {
+  if (spawnCalls) return spawnCalls;
+  const lib = loadKoffi().load('libc.so.6');
+  return (spawnCalls = {
     spawn: lib.func('int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attr, const char **argv, const char **envp)'),
     actionsInit: lib.func('int posix_spawn_file_actions_init(void *actions)'),
     actionsOpen: lib.func('int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int oflag, int mode)'),
@@ -202,8 +212,7 @@ function loadLessCommon(): LessCommon {
     attrInit: lib.func('int posix_spawnattr_init(void *attr)'),
     attrSetFlags: lib.func('int posix_spawnattr_setflags(void *attr, short flags)'),
     attrDestroy: lib.func('int posix_spawnattr_destroy(void *attr)'),
-  };
-  return lessCommon;
+  });
 }
 
 const O_RDWR = 2;
@@ -221,7 +230,7 @@ const SPAWN_ATTR_SIZE = 512;
  * @throws {KernelError} when it cannot be started (ENOENT: no such program)
  */
 export function spawnDetached(path: string, argv: readonly string[]): number {
-  const c = loadLessCommon();
+  const c = loadSpawnCalls();
   const actions = Buffer.alloc(SPAWN_ACTIONS_SIZE);
   const attr = Buffer.alloc(SPAWN_ATTR_SIZE);
   c.actionsInit(actions);
@@ -264,7 +273,7 @@ const SCM_RIGHTS = 1;
 export function closeInBackground(fd: number): void {
   const pair = [-1, -1];
   try {
-    const c = loadLessCommon();
+    const c = loadUnixCalls();
     if (c.socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) === 0) {
       // struct cmsghdr { size_t len; int level; int type; } + int fds[2]
       const control = Buffer.alloc(24);
