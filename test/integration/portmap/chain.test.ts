@@ -1,7 +1,7 @@
 /** The whole chain through the CNI exec protocol: bridge (+ host-local, ipMasq) then portmap, as a runtime runs it. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createNetns, deleteNetns, isRoot, runPluginIn, sh, uniqueName, withTempDir } from '../../helpers/sandbox';
+import { createNetns, deleteNetns, ipJson, isRoot, runPluginIn, sh, uniqueName, withTempDir } from '../../helpers/sandbox';
 import { connect, countElements, peerOf, startServer, withTopology, type Server, type Topology } from '../../helpers/topology';
 
 const it = isRoot ? test : test.skip;
@@ -111,8 +111,13 @@ it('20 parallel chain ADDs then 20 parallel DELs: distinct ports work, nothing r
         server = await startServer(names[7], 80);
         assert.match((await connect(c.t.outside, c.t.hostOut4, 9007)).stdout, /pong/);
       } finally { server?.stop(); }
+      const ports = () => ipJson(c.t.host, ['link', 'show', 'master', c.br]).length;
+      assert.is(ports(), 20);
       await Promise.all(names.map((ns, i) => chainDel(c, `par${i}`, ns)));
       assert.is(countElements(c.t.host, '/par'), 0);
+      // Read at once: each DEL returns only when its veth is gone (its deletion ends in a detached `ip`).
+      assert.is(ports(), 0, 'no veth left on the bridge');
+      for (const ns of names) assert.equal(ipJson(ns, ['link', 'show', 'type', 'veth']), [], `no eth0 left in ${ns}`);
     } finally {
       for (const ns of names) deleteNetns(ns);
     }
