@@ -36,6 +36,7 @@ interface SpawnCalls {
   attrInit(attr: Buffer): number;
   attrSetFlags(attr: Buffer, flags: number): number;
   attrDestroy(attr: Buffer): number;
+  waitpid(pid: number, status: number[], options: number): number;
 }
 
 let libc: Libc | undefined;
@@ -212,6 +213,7 @@ function loadSpawnCalls(): SpawnCalls {
     attrInit: lib.func('int posix_spawnattr_init(void *attr)'),
     attrSetFlags: lib.func('int posix_spawnattr_setflags(void *attr, short flags)'),
     attrDestroy: lib.func('int posix_spawnattr_destroy(void *attr)'),
+    waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
   });
 }
 
@@ -250,6 +252,16 @@ export function spawnDetached(path: string, argv: readonly string[]): number {
     c.actionsDestroy(actions);
     c.attrDestroy(attr);
   }
+}
+
+const WNOHANG = 1;
+
+/**
+ * Whether the child `pid` (of spawnDetached) has ended; an ended child is reaped here. A child
+ * that ended earlier and was reaped already, or is not ours, counts as ended.
+ */
+export function childEnded(pid: number): boolean {
+  return loadSpawnCalls().waitpid(pid, [0], WNOHANG) !== 0;
 }
 
 const AF_UNIX = 1;

@@ -4,7 +4,7 @@
  */
 import { accessSync, closeSync, constants as fsConstants } from 'node:fs';
 import { KernelError, isNotFound } from './errors.js';
-import { netlinkExchange, openNetlinkSocket, socketCalls, spawnDetached } from './libc.js';
+import { childEnded, netlinkExchange, openNetlinkSocket, socketCalls, spawnDetached } from './libc.js';
 import { inNetnsSync, openNetnsFd } from './netns.js';
 import {
   AF_BRIDGE, AF_INET, AF_INET6, decodeAttrs, nlmsg, BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED, bridgeVlanInfo, AF_UNSPEC, IFA, IFA_F_NODAD, IFA_F_PERMANENT, IFF_PROMISC, IFF_UP, IFLA, NLM_F, RTA, RTM,
@@ -182,8 +182,8 @@ export class Netlink {
    * of it ip's start). The kernel unlists the link before it waits, so a caller that goes on at once
    * finds the name free and the link gone from every listing.
    *
-   * Without an `ip` program, or when the link is still there after `timeoutMs`, it deletes the link
-   * itself, and waits.
+   * Without an `ip` program, when `ip` ends with the link still there, or when the link is still
+   * there after `timeoutMs`, it deletes the link itself, and waits.
    */
   static async deleteLinkDetached(name: string, index: number, opts: { ip?: string | null; timeoutMs?: number } = {}): Promise<void> {
     const ip = opts.ip === undefined ? ipProgram() : opts.ip;
@@ -192,18 +192,19 @@ export class Netlink {
     const own = Netlink.open();
     const stillThere = async () => (await own.getLinkByIndex(index))?.name === name;
     try {
-      let started = false;
+      let child: number | undefined;
       if (ip) {
         try {
-          spawnDetached(ip, ['ip', 'link', 'delete', 'dev', name]);
-          started = true;
+          child = spawnDetached(ip, ['ip', 'link', 'delete', 'dev', name]);
         } catch {
           // deleted here below
         }
       }
-      const deadline = Date.now() + (opts.timeoutMs ?? 2000);
-      while (started && Date.now() < deadline) {
+      // ip ends only after the kernel's wait, long after the link is gone: one that ended with
+      // the link still there failed (an ip without `link delete`, say), and is not waited for.
+      for (const deadline = Date.now() + (opts.timeoutMs ?? 2000); child !== undefined && Date.now() < deadline;) {
         if (!(await stillThere())) return;
+        if (childEnded(child)) break;
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
       if (await stillThere()) await own.deleteLink(name);

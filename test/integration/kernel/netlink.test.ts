@@ -148,16 +148,28 @@ it('deleteLinkDetached() has a detached `ip link delete` delete the link, and se
   });
 });
 
-it('deleteLinkDetached() deletes the link itself without an ip program, when ip cannot start, and when ip leaves it there', async () => {
+it('deleteLinkDetached() deletes the link itself without an ip program, when ip cannot start, when ip ends leaving it, and when ip takes too long', async () => {
   await withTempDir(async (dir) => {
     await withSockets(1, async ([nl], [ns]) => {
-      const idle = join(dir, 'idle-ip');
-      writeFileSync(idle, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-      const cases: Array<{ ip: string | null; timeoutMs?: number }> = [{ ip: null }, { ip: join(dir, 'missing') }, { ip: idle, timeoutMs: 50 }];
+      const stub = (name: string, body: string) => {
+        writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+        return join(dir, name);
+      };
+      const cases: Array<{ ip: string | null; timeoutMs?: number }> = [
+        { ip: null },
+        { ip: join(dir, 'missing') },
+        // Ends at once without deleting: noticed when it ends, long before the timeout.
+        { ip: stub('failing-ip', 'exit 1'), timeoutMs: 60_000 },
+        // Still running, the link still there, when the timeout comes (it ends by itself soon after).
+        { ip: stub('slow-ip', 'sleep 0.5'), timeoutMs: 50 },
+      ];
       for (const [i, opts] of cases.entries()) {
         await nl.createVeth(`kfb${i}`, { name: `kfp${i}` });
         const index = (await nl.getLink(`kfb${i}`))!.index;
-        await inNetnsSync(netnsPath(ns), () => Netlink.deleteLinkDetached(`kfb${i}`, index, opts));
+        const done = inNetnsSync(netnsPath(ns), () => Netlink.deleteLinkDetached(`kfb${i}`, index, opts)).then(() => 'deleted');
+        // Not a timing: a DEL that missed ip's end would wait the whole minute.
+        const verdict = await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 10_000, 'still waiting after 10 s'))]);
+        assert.is(verdict, 'deleted', JSON.stringify(opts));
         assert.is(linkOf(ns, `kfb${i}`), undefined, JSON.stringify(opts));
       }
     });
