@@ -266,10 +266,12 @@ function report(o: Output, seconds: number): string {
     `parallel: ${o.cores} cores / the floor's CPU = at most ${(o.cores / (floorCpu / 1000)).toFixed(1)} chain ADDs/s with no Berth code at all, against the goal's ${(2 * o.parallel.reference).toFixed(1)} /s`,
   ];
   // Each plugin's own median, so a change between levels shows which process it comes from.
+  // And the floor timed beside that level's samples: what the machine itself did meanwhile.
   const partRows: string[][] = [];
-  for (const level of LEVELS)
+  LEVELS.forEach((level, at) =>
     partRows.push([String(level), ...(['berth', 'reference'] as const).flatMap((impl) =>
-      (['bridgeAdd', 'portmapAdd', 'portmapDel', 'bridgeDel'] as const).map((k) => median(o.levels[impl][level].map((s) => s.parts[k])).toFixed(1)))]);
+      (['bridgeAdd', 'portmapAdd', 'portmapDel', 'bridgeDel'] as const).map((k) => median(o.levels[impl][level].map((s) => s.parts[k])).toFixed(1))),
+    median(o.floor.ms.slice(at * SAMPLES, (at + 1) * SAMPLES)).toFixed(1)]));
   return [
     `### CNI chain bridge + host-local + portmap (ipMasq, hairpin, one port mapping per container)`,
     '',
@@ -279,7 +281,7 @@ function report(o: Output, seconds: number): string {
     '',
     'Each plugin process alone (median ms; ADD = bridge + portmap, DEL = portmap + bridge):',
     '',
-    table(['attached', 'Berth bridge ADD', 'Berth portmap ADD', 'Berth portmap DEL', 'Berth bridge DEL', 'ref bridge ADD', 'ref portmap ADD', 'ref portmap DEL', 'ref bridge DEL'], partRows),
+    table(['attached', 'Berth bridge ADD', 'Berth portmap ADD', 'Berth portmap DEL', 'Berth bridge DEL', 'ref bridge ADD', 'ref portmap ADD', 'ref portmap DEL', 'ref bridge DEL', 'floor (two `node -e 0`)'], partRows),
     '',
     'Goals:',
     '',
