@@ -9,7 +9,7 @@ import { stableHash } from '../cni/hash.js';
 import { parseIP, parsePrefix } from '../cni/ip.js';
 import type { Handlers, PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
-import { isExists, isNotFound, KernelError } from '../kernel/errors.js';
+import { isExists, KernelError } from '../kernel/errors.js';
 import { Netlink, type LinkInfo } from '../kernel/netlink.js';
 import { writeSysctl } from '../kernel/sysctl.js';
 import validateBridge from '../gen/bridge.js';
@@ -247,7 +247,7 @@ async function del(ctx: PluginContext): Promise<void> {
     // Ours: on our bridge, or on none (the bridge was deleted by hand, or an older Berth's ADD was
     // killed before it set the master); the name is derived from the container ID and ifname.
     if (veth && veth.kind === 'veth' && (!veth.master || bridge?.name === conf.bridge))
-      vethDeleted = Netlink.deleteLinkDetached(vethName, veth.index).catch((e) => isNotFound(e) || errors.push(e));
+      vethDeleted = Netlink.deleteLinkDetached(vethName, veth.index).catch((e) => errors.push(e)); // a link already gone is no error there
   } catch (err) {
     errors.push(err);
   } finally {

@@ -309,7 +309,7 @@ const IP_PROGRAMS = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'];
 let ipFound: string | null | undefined;
 
 /** The first executable of IP_PROGRAMS, or null when there is none. */
-function ipProgram(): string | null {
+export function ipProgram(): string | null {
   if (ipFound !== undefined) return ipFound;
   ipFound = IP_PROGRAMS.find((path) => {
     try {

@@ -8,6 +8,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeInBackground, openNetlinkSocket, socketCalls, spawnDetached } from '../../../kernel/libc';
 import { inNetnsSync } from '../../../kernel/netlink';
+import { nlmsg } from '../../../kernel/rtnl-codec';
 import { isRoot, netnsPath, sh, withNetns, withTempDir } from '../../helpers/sandbox';
 
 const libc = suite('kernel/libc.ts spawnDetached, closeInBackground (real kernel)');
@@ -51,10 +52,8 @@ it('closeInBackground() closes the descriptor here, and the kernel then releases
     const NETLINK_NETFILTER = 12;
     const fd = inNetnsSync(netnsPath(ns), () => openNetlinkSocket(NETLINK_NETFILTER, 'test'));
     // A socket is listed once bound, which its first send does: a no-op message (NLMSG_NOOP).
-    const noop = Buffer.alloc(16);
-    noop.writeUInt32LE(16, 0);
-    noop.writeUInt16LE(1, 4);
-    assert.is(socketCalls().send(fd, noop, 16, 0), 16);
+    const noop = nlmsg(1, 0, 0, Buffer.alloc(0));
+    assert.is(socketCalls().send(fd, noop, noop.length, 0), noop.length);
     const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))![1];
     const sockets = () => sh('ip', ['netns', 'exec', ns, 'cat', '/proc/net/netlink']).split('\n').map((l) => l.trim().split(/\s+/).pop());
     assert.ok(sockets().includes(inode), 'listed while open');

@@ -6,15 +6,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelError } from '../../../kernel/errors';
 import { lockFile } from '../../../kernel/flock';
-import { Netlink, inNetnsSync } from '../../../kernel/netlink';
+import { Netlink, inNetnsSync, ipProgram } from '../../../kernel/netlink';
 import { readSysctl, writeSysctl } from '../../../kernel/sysctl';
 import { addrsOf, ipJson, isRoot, linkOf, netnsPath, rejects, withNetns, withTempDir } from '../../helpers/sandbox';
-
-const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
 
 const kernel = suite('kernel/ netlink, sysctl, flock (real kernel)');
 const it = isRoot ? kernel : kernel.skip;
@@ -137,7 +135,7 @@ it('deleteLinkDetached() has a detached `ip link delete` delete the link, and se
     await withSockets(1, async ([nl], [ns]) => {
       // A stand-in for ip that notes how it was called, then runs the real one.
       const ip = join(dir, 'ip');
-      writeFileSync(ip, `#!/bin/sh\necho "$@" > ${dir}/args\nexec ${IP} "$@"\n`, { mode: 0o755 });
+      writeFileSync(ip, `#!/bin/sh\necho "$@" > ${dir}/args\nexec ${ipProgram() ?? 'ip'} "$@"\n`, { mode: 0o755 });
       await nl.createVeth('kdet0', { name: 'kdet1' });
       const index = (await nl.getLink('kdet0'))!.index;
       await inNetnsSync(netnsPath(ns), () => Netlink.deleteLinkDetached('kdet0', index, { ip }));
