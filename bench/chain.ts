@@ -6,8 +6,8 @@
  * CNI_* only), in chain order with prevResult, as a runtime does: ADD = bridge then portmap, DEL =
  * portmap then bridge. Reports ADD and DEL medians at 1, 100, 500 and 1000 containers already
  * attached, parallel ADD throughput (50 containers, 4 at a time), peak RSS of one plugin process,
- * how many processes one chain ADD starts, and the floor under Berth's figures: two bare Node
- * start-ups, timed beside the samples. Writes bench/RESULTS-chain.md.
+ * how many processes one chain ADD starts, and the floor under Berth's figures: two bare start-ups
+ * of the runtime the plugins' launchers name (Bun, or Node), timed beside the samples. Writes bench/RESULTS-chain.md.
  *
  *   node --import tsx bench/chain.ts            (or `make bench`)
  *   BENCH_LEVELS=1,100 BENCH_SAMPLES=5 node --import tsx bench/chain.ts   (a quicker run)
@@ -15,7 +15,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost } from './util';
 
 interface Impl { name: 'berth' | 'reference'; bin: string }
@@ -51,10 +51,10 @@ function portmapConf(impl: Impl, dir: string, hostPort: number, prevResult?: unk
 }
 
 /**
- * The Node that runs Berth's plugins, with its start-up flag: the `#!` line of the bridge launcher
- * (scripts/build.mjs writes the Node that built it there), else this process's own.
+ * The runtime that runs Berth's plugins, with its start-up flag: the `#!` line of the bridge launcher
+ * (scripts/build.mjs writes Bun's path there, or the Node that built it), else this process's Node.
  */
-function berthNode(): { node: string; flags: string[] } {
+function berthRuntime(): { node: string; flags: string[] } {
   const first = readFileSync(join(BERTH_BIN, 'bridge'), 'utf8').split('\n', 1)[0];
   const m = /^#!(\/\S+)(?: (\S+))?$/.exec(first);
   return m ? { node: m[1], flags: m[2] ? [m[2]] : [] } : { node: process.execPath, flags: [] };
@@ -91,9 +91,10 @@ async function worker(): Promise<void> {
   const env = (impl: Impl, command: string, id: string, ns: string) =>
     cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin });
   const results = new Map<string, unknown>(); // container id + impl → chained result, for DEL's prevResult
-  // Two bare Node start-ups (`node -e 0` with the launchers' flag, same clean env): the floor under every Berth chain
-  // operation, which starts two Node processes. Timed beside the samples, so the same load applies.
-  const { node, flags } = berthNode();
+  // Two bare start-ups of the plugins' runtime (`bun -e 0`, or `node -e 0` with the launchers' flag, same clean
+  // env): the floor under every Berth chain operation, which starts two processes. Timed beside the samples,
+  // so the same load applies.
+  const { node, flags } = berthRuntime();
   const bare = [...flags, '-e', '0'];
   const floorEnv = cleanEnv({});
   async function floorMs(): Promise<number> {
@@ -105,7 +106,7 @@ async function worker(): Promise<void> {
     }
     return ms;
   }
-  const floor: { ms: number[]; cpu: number[] } = { ms: [], cpu: [] };
+  const floor: Output['floor'] = { command: [basename(node), ...bare].join(' '), ms: [], cpu: [] };
 
   async function add(impl: Impl, id: string, ns: string, hostPort: number): Promise<{ ms: number; bridge: number; portmap: number }> {
     const b = await timeExec(join(impl.bin, 'bridge'), [], env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir)));
@@ -227,8 +228,8 @@ interface Output {
   rss: Record<string, Record<string, number>>;
   procs: Record<string, number>;
   cpu: Record<string, { add: number[]; del: number[] }>;
-  /** Two `node -e 0` per sample: wall ms at every level, CPU ms in the CPU rows. */
-  floor: { ms: number[]; cpu: number[] };
+  /** Two bare start-ups (`command`) per sample: wall ms at every level, CPU ms in the CPU rows. */
+  floor: { command: string; ms: number[]; cpu: number[] };
   cores: number;
 }
 
@@ -245,8 +246,8 @@ function report(o: Output, seconds: number): string {
   rows.push(['peak RSS, one bridge ADD process', `${(o.rss.berth.bridge / 1024).toFixed(1)} MiB`, `${(o.rss.reference.bridge / 1024).toFixed(1)} MiB`, ratio(o.rss.berth.bridge, o.rss.reference.bridge)]);
   for (const op of ['add', 'del'] as const)
     rows.push([`CPU (user+sys, all processes) per chain ${op.toUpperCase()} at ${LEVELS[LEVELS.length - 1]}`, fmt(median(o.cpu.berth[op])), fmt(median(o.cpu.reference[op])), ratio(median(o.cpu.berth[op]), median(o.cpu.reference[op]))]);
-  rows.push(['floor: two `node -e 0` (with the launchers\' start-up flag; a Berth chain operation starts two Node processes), wall', fmt(median(o.floor.ms)), '', '']);
-  rows.push(['floor: two `node -e 0`, CPU (user+sys)', fmt(median(o.floor.cpu)), '', '']);
+  rows.push([`floor: two \`${o.floor.command}\` (the plugins' runtime as their launchers start it; a Berth chain operation starts two processes), wall`, fmt(median(o.floor.ms)), '', '']);
+  rows.push([`floor: two \`${o.floor.command}\`, CPU (user+sys)`, fmt(median(o.floor.cpu)), '', '']);
   rows.push(['processes started by one chain ADD', String(o.procs.berth), String(o.procs.reference), ratio(o.procs.berth, o.procs.reference)]);
   const addAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.add));
   const delAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.del));
@@ -258,7 +259,7 @@ function report(o: Output, seconds: number): string {
   goals.push(`DEL at most half the reference's at every level: ${LEVELS.map((l) => ratio(delAt('berth', l), delAt('reference', l))).join(', ')} ${LEVELS.every((l) => delAt('berth', l) <= 0.5 * delAt('reference', l)) ? 'met' : 'NOT met'}`);
   goals.push(`parallel throughput at least 2x the reference: ${ratio(o.parallel.berth, o.parallel.reference)} ${o.parallel.berth >= 2 * o.parallel.reference ? 'met' : 'NOT met'}`);
   goals.push(`ADD at 1 no slower than the reference (stretch): ${ratio(addAt('berth', first), addAt('reference', first))} ${addAt('berth', first) <= addAt('reference', first) ? 'met' : 'NOT met'}`);
-  // What Node's start-up alone allows: no Berth code at all would still cost the floor.
+  // What the runtime's start-up alone allows: no Berth code at all would still cost the floor.
   const floorMs = median(o.floor.ms), floorCpu = median(o.floor.cpu);
   const bounds = [
     `DEL at ${first}: the floor alone is ${ratio(floorMs, delAt('reference', first))} of the reference's DEL; Berth's own part (DEL minus the floor) ${fmt(delAt('berth', first) - floorMs)}, against ${fmt(0.5 * delAt('reference', first) - floorMs)} the goal leaves it`,
@@ -281,13 +282,13 @@ function report(o: Output, seconds: number): string {
     '',
     'Each plugin process alone (median ms; ADD = bridge + portmap, DEL = portmap + bridge):',
     '',
-    table(['attached', 'Berth bridge ADD', 'Berth portmap ADD', 'Berth portmap DEL', 'Berth bridge DEL', 'ref bridge ADD', 'ref portmap ADD', 'ref portmap DEL', 'ref bridge DEL', 'floor (two `node -e 0`)'], partRows),
+    table(['attached', 'Berth bridge ADD', 'Berth portmap ADD', 'Berth portmap DEL', 'Berth bridge DEL', 'ref bridge ADD', 'ref portmap ADD', 'ref portmap DEL', 'ref bridge DEL', `floor (two \`${o.floor.command}\`)`], partRows),
     '',
     'Goals:',
     '',
     ...goals.map((g) => `- ${g}`),
     '',
-    'What the floor (two bare Node start-ups, timed beside the samples) leaves:',
+    'What the floor (two bare start-ups of the runtime, timed beside the samples) leaves:',
     '',
     ...bounds.map((b) => `- ${b}`),
     '',

@@ -1,11 +1,12 @@
 // The executables `make build` produces in dist/bin, each bundled from one entry point.
-// A new executable is one line here.
+// A new executable is one line here. `plugin`: a CNI plugin, exec'd once per call, so it runs on Bun
+// when Bun is installed (see findBun in build.mjs); `daemon`: long-lived (see withStartFlag there).
 export const executables = [
-  { name: 'loopback', entry: 'loopback/main.ts' },
-  { name: 'berth-volumed', entry: 'volume/main.ts', daemon: true }, // long-lived: see withStartFlag in build.mjs
+  { name: 'loopback', plugin: true, entry: 'loopback/main.ts' },
+  { name: 'berth-volumed', entry: 'volume/main.ts', daemon: true },
   { name: 'berth', entry: 'runtime-shim/main.ts' },
-  { name: 'bridge', entry: 'bridge/main.ts' },
-  { name: 'host-local', entry: 'ipam/main.ts' },
+  { name: 'bridge', plugin: true, entry: 'bridge/main.ts' },
+  { name: 'host-local', plugin: true, entry: 'ipam/main.ts' },
   { name: 'netctl', entry: 'netctl/main.ts' },
-  { name: 'portmap', entry: 'portmap/main.ts' },
+  { name: 'portmap', plugin: true, entry: 'portmap/main.ts' },
 ];

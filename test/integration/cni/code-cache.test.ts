@@ -1,9 +1,10 @@
 /**
- * The launcher in dist/bin (scripts/launcher.cjs) and its V8 code cache, on a private copy of the
- * built loopback (a temp dist/{bin,lib} with node_modules beside it), so the shared dist/cache is
- * never touched: the cache is written after a successful call only, used by the next call of the
+ * The launchers in dist/bin. Node's (scripts/launcher.cjs) and its V8 code cache, on a private copy
+ * of the built netctl (a temp dist/{bin,lib} with node_modules beside it), so the shared dist/cache
+ * is never touched: the cache is written after a successful call only, used by the next call of the
  * same kind, never changes the output, and a garbage, foreign or writable-by-others file is not
- * trusted (the call still answers the same, and the file is replaced by a good one).
+ * trusted (the call still answers the same, and the file is replaced by a good one). Bun's, which
+ * the CNI plugins get when Bun is installed: bytecode that is not the bundle's own is not run.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,37 +12,46 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { join } from 'node:path';
 import { BIN_DIR, ROOT_DIR, run, withTempDir } from '../../helpers/sandbox';
 
-const cache = suite('code cache of the built executables (dist/bin launcher)');
-const it = existsSync(join(BIN_DIR, 'loopback')) ? cache : cache.skip;
+const PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'];
+const BUN = join(ROOT_DIR, 'node_modules/@oven/bun-linux-x64/bin/bun');
+const onBun = (name: string) => readFileSync(join(BIN_DIR, name), 'utf8').startsWith(`#!${BUN}\n`);
 
-/** A copy of the built loopback's launcher and bundle in `dir`/dist, with node_modules beside it. */
-function copyLoopback(dir: string): string {
-  const launcher = readFileSync(join(BIN_DIR, 'loopback'), 'utf8');
-  const hash = /const HASH = "([0-9a-f]+)"/.exec(launcher)?.[1];
+/** A copy of a built executable's launcher and bundle (and bytecode) in `dir`/dist, with node_modules beside it. */
+function copyExe(dir: string, name: string): string {
+  const launcher = readFileSync(join(BIN_DIR, name), 'utf8');
+  const hash = /const HASH = "([0-9a-f]{16})"/.exec(launcher)?.[1] ?? new RegExp(`"${name}\\.([0-9a-f]{16})\\.js"`).exec(launcher)?.[1];
   assert.ok(hash, 'the launcher names its bundle hash');
   for (const sub of ['dist/bin', 'dist/lib']) mkdirSync(join(dir, sub), { recursive: true });
-  copyFileSync(join(BIN_DIR, 'loopback'), join(dir, 'dist/bin/loopback'));
-  chmodSync(join(dir, 'dist/bin/loopback'), 0o755);
-  copyFileSync(join(ROOT_DIR, 'dist/lib', `loopback.${hash}.js`), join(dir, 'dist/lib', `loopback.${hash}.js`));
+  copyFileSync(join(BIN_DIR, name), join(dir, 'dist/bin', name));
+  chmodSync(join(dir, 'dist/bin', name), 0o755);
+  for (const file of readdirSync(join(ROOT_DIR, 'dist/lib')).filter((f) => f.startsWith(`${name}.${hash}.js`)))
+    copyFileSync(join(ROOT_DIR, 'dist/lib', file), join(dir, 'dist/lib', file));
   symlinkSync(join(ROOT_DIR, 'node_modules'), join(dir, 'node_modules'));
-  return join(dir, 'dist/bin/loopback');
+  return join(dir, 'dist/bin', name);
 }
+const copyNetctl = (dir: string) => copyExe(dir, 'netctl');
 
-/** STATUS: a successful call that needs no namespace (loopback has nothing to report). */
+const cache = suite('code cache of the built executables (dist/bin launcher)');
+const it = existsSync(join(BIN_DIR, 'netctl')) ? cache : cache.skip;
+
+/**
+ * A successful call that touches nothing (`netctl --version`), of kind STATUS: the launcher names a
+ * call's kind after CNI_COMMAND when it is set, as for the plugins, and after argv[2] otherwise.
+ */
 const status = (exe: string, extra: Record<string, string> = {}) =>
-  run(exe, [], { env: { PATH: process.env.PATH!, CNI_COMMAND: 'STATUS', BERTH_CODE_CACHE: 'report', ...extra }, input: '{"cniVersion":"1.1.0","name":"lo","type":"loopback"}' });
+  run(exe, ['--version'], { env: { PATH: process.env.PATH!, CNI_COMMAND: 'STATUS', BERTH_CODE_CACHE: 'report', ...extra } });
 
 const cacheFiles = (dir: string) => (existsSync(join(dir, 'dist/cache')) ? readdirSync(join(dir, 'dist/cache')) : []);
 
 it('the first successful call writes the cache, the next one of the same kind uses it, output unchanged', async () => {
   await withTempDir(async (dir) => {
-    const exe = copyLoopback(dir);
+    const exe = copyNetctl(dir);
     const first = await status(exe);
     assert.is(first.code, 0);
     assert.match(first.stderr, /code cache: none /);
     const files = cacheFiles(dir);
     assert.is(files.length, 1);
-    assert.match(files[0], /^loopback-[0-9a-f]{16}-.+-STATUS\.v8$/);
+    assert.match(files[0], /^netctl-[0-9a-f]{16}-.+-STATUS\.v8$/);
     const st = statSync(join(dir, 'dist/cache', files[0]));
     assert.is(st.mode & 0o777, 0o644);
     assert.is(st.uid, process.getuid!());
@@ -50,15 +60,15 @@ it('the first successful call writes the cache, the next one of the same kind us
     assert.is(second.code, 0);
     assert.match(second.stderr, /code cache: used /);
     assert.is(second.stdout, first.stdout);
-    assert.is(second.stdout, '');
+    assert.is(second.stdout, '0.1.0\n');
   });
 });
 
 it('a failed call writes no cache (its short path would serve later calls); another kind gets its own', async () => {
   await withTempDir(async (dir) => {
-    const exe = copyLoopback(dir);
-    const bad = await run(exe, [], { env: { PATH: process.env.PATH!, CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'x', CNI_NETNS: '/nonexistent', CNI_IFNAME: 'lo' }, input: 'not json' });
-    assert.is(bad.code, 1);
+    const exe = copyNetctl(dir);
+    const bad = await run(exe, ['no-such-verb'], { env: { PATH: process.env.PATH! } });
+    assert.is(bad.code, 2);
     assert.equal(cacheFiles(dir), []);
     assert.is((await status(exe)).code, 0);
     assert.equal(cacheFiles(dir).map((f) => f.replace(/^.*-/, '')), ['STATUS.v8']);
@@ -67,7 +77,7 @@ it('a failed call writes no cache (its short path would serve later calls); anot
 
 it('a garbage cache file is rejected by V8, the call answers the same, and the file is replaced', async () => {
   await withTempDir(async (dir) => {
-    const exe = copyLoopback(dir);
+    const exe = copyNetctl(dir);
     const good = await status(exe);
     const file = join(dir, 'dist/cache', cacheFiles(dir)[0]);
     writeFileSync(file, Buffer.alloc(4096, 0x5a));
@@ -82,18 +92,18 @@ it('a garbage cache file is rejected by V8, the call answers the same, and the f
 
 it('VERSION neither reads nor writes a cache (it runs next to no code)', async () => {
   await withTempDir(async (dir) => {
-    const exe = copyLoopback(dir);
-    const r = await run(exe, [], { env: { PATH: process.env.PATH!, CNI_COMMAND: 'VERSION', BERTH_CODE_CACHE: 'report' }, input: '{"cniVersion":"1.0.0"}' });
+    const exe = copyNetctl(dir);
+    const r = await run(exe, ['--version'], { env: { PATH: process.env.PATH!, CNI_COMMAND: 'VERSION', BERTH_CODE_CACHE: 'report' } });
     assert.is(r.code, 0);
     assert.match(r.stderr, /code cache: off /);
-    assert.equal(JSON.parse(r.stdout).supportedVersions, ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0']);
+    assert.is(r.stdout, '0.1.0\n');
     assert.equal(cacheFiles(dir), []);
   });
 });
 
 it('a cache file others can write is not read (it is code), and BERTH_CODE_CACHE=off neither reads nor writes', async () => {
   await withTempDir(async (dir) => {
-    const exe = copyLoopback(dir);
+    const exe = copyNetctl(dir);
     await status(exe);
     const file = join(dir, 'dist/cache', cacheFiles(dir)[0]);
     chmodSync(file, 0o666);
@@ -110,13 +120,41 @@ it('a cache file others can write is not read (it is code), and BERTH_CODE_CACHE
   });
 });
 
-it('every launcher runs the Node that built it (no `env` exec first), and works with an empty PATH', async () => {
-  // Short-lived executables keep the snapshot's hash seed (scripts/build.mjs); the daemon does not.
-  for (const name of readdirSync(BIN_DIR))
-    assert.is(readFileSync(join(BIN_DIR, name), 'utf8').split('\n')[0], `#!${process.execPath}${name === 'berth-volumed' ? '' : ' --no-rehash-snapshot'}`, name);
-  const r = await run(join(BIN_DIR, 'loopback'), [], { env: { CNI_COMMAND: 'VERSION' }, input: '{"cniVersion":"1.1.0"}' });
-  assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /"supportedVersions"/);
+it('every launcher runs the Node that built it or the installed Bun (no `env` exec first), and works with an empty PATH', async () => {
+  // Short-lived Node executables keep the snapshot's hash seed (scripts/build.mjs); the daemon does not.
+  for (const name of readdirSync(BIN_DIR)) {
+    const first = readFileSync(join(BIN_DIR, name), 'utf8').split('\n')[0];
+    if (PLUGINS.includes(name) && existsSync(BUN)) assert.is(first, `#!${BUN}`, name);
+    else assert.is(first, `#!${process.execPath}${name === 'berth-volumed' ? '' : ' --no-rehash-snapshot'}`, name);
+  }
+  for (const name of PLUGINS) {
+    const r = await run(join(BIN_DIR, name), [], { env: { CNI_COMMAND: 'VERSION' }, input: '{"cniVersion":"1.1.0"}' });
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).supportedVersions, ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'], name);
+  }
+});
+
+const bun = suite('Bun launcher of the CNI plugins: only the bundle\'s own bytecode runs');
+const onBunIt = existsSync(join(BIN_DIR, 'loopback')) && onBun('loopback') ? bun : bun.skip;
+
+onBunIt('another plugin\'s bytecode or garbage in place of loopback\'s: loopback still answers as loopback', async () => {
+  await withTempDir(async (dir) => {
+    const exe = copyExe(dir, 'loopback');
+    const lib = join(dir, 'dist/lib');
+    const bytecode = join(lib, readdirSync(lib).find((f) => f.endsWith('.js.jsc'))!);
+    const hostLocal = readdirSync(join(ROOT_DIR, 'dist/lib')).find((f) => f.startsWith('host-local.') && f.endsWith('.jsc'))!;
+    // STATUS tells them apart: loopback has nothing to report, host-local wants an "ipam" key.
+    const loopbackStatus = () => run(exe, [], { env: { CNI_COMMAND: 'STATUS' }, input: '{"cniVersion":"1.1.0","name":"lo","type":"loopback"}' });
+    const own = await loopbackStatus();
+    assert.is(own.code, 0, own.stdout);
+    for (const replacement of [readFileSync(join(ROOT_DIR, 'dist/lib', hostLocal)), Buffer.alloc(65536, 0x5a)]) {
+      writeFileSync(bytecode, replacement);
+      const r = await loopbackStatus();
+      assert.is(r.code, 0, r.stdout);
+      assert.is(r.stdout, own.stdout);
+    }
+  });
 });
 
 cache.run();
+bun.run();
