@@ -47,8 +47,6 @@ install: build
 	cp -a dist package.json package-lock.json $(DESTDIR)$(LIBDIR)/
 	rm -rf $(DESTDIR)$(LIBDIR)/dist/cache
 	cd $(DESTDIR)$(LIBDIR) && npm ci --omit=dev --no-audit --no-fund --loglevel=error
-	# the CNI plugins' launchers name the Bun of this tree's node_modules: name the installed one
-	sed -i '1s|^#!$(CURDIR)/node_modules/|#!$(LIBDIR)/node_modules/|' $(DESTDIR)$(LIBDIR)/dist/bin/*
 	for b in $$(ls dist/bin); do \
 	  case $$b in netctl|berth|berth-volumed) ln -sf $(LIBDIR)/dist/bin/$$b $(DESTDIR)$(PREFIX)/bin/$$b ;; \
 	  *) ln -sf $(LIBDIR)/dist/bin/$$b $(DESTDIR)$(CNI_BIN_DIR)/$$b ;; esac; done

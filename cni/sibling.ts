@@ -13,9 +13,20 @@ export function realpathOrUndefined(path: string): string | undefined {
   }
 }
 
-/** The directory of the running executable (argv[1]), resolved through links. */
+/**
+ * True in an executable compiled with Bun (scripts/build.mjs): argv[1] is then the entry point's path
+ * inside the executable's embedded files, and the executable is process.execPath.
+ */
+const compiled = () => process.argv[1]?.startsWith('/$bunfs/') === true;
+
+/** The names the running program may go by, best first: its executable's or script's, then argv[0]'s. */
+export const PROGRAM_NAMES = (): string[] =>
+  [compiled() ? process.execPath : process.argv[1], process.argv0].filter((p): p is string => !!p).map((p) => basename(p));
+
+/** The directory of the running executable (argv[1], or the compiled executable), resolved through links. */
 export function selfDirOf(argv1: string | undefined = process.argv[1]): string | undefined {
-  const real = argv1 ? realpathOrUndefined(argv1) : undefined;
+  const self = compiled() ? process.execPath : argv1;
+  const real = self ? realpathOrUndefined(self) : undefined;
   return real ? dirname(real) : undefined;
 }
 

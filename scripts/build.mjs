@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// Builds every executable: a bundled CommonJS file in dist/lib and its launcher in dist/bin.
+// Builds every executable: a bundled CommonJS file in dist/lib and its launcher in dist/bin, or for
+// the CNI plugins, where Bun is installed, one executable compiled with Bun.
 // Schemas (*.schema.json anywhere in the tree) are compiled first into gen/ as ajv standalone code,
 // so no plugin call pays for schema compilation. The native module (koffi) stays external and
 // is resolved from node_modules next to dist/ (make install copies it).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, link as linkFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, basename, relative } from 'node:path';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
@@ -44,9 +44,10 @@ async function compileSchemas() {
 }
 
 /**
- * Each executable is two files: the bundle dist/lib/<name>.<hash>.js (content-addressed, so a code
+ * The CNI plugins, when Bun is here, are one compiled executable (compilePlugins). Every other
+ * executable is two files: the bundle dist/lib/<name>.<hash>.js (content-addressed, so a code
  * cache made from one bundle can never be applied to another) and the launcher dist/bin/<name>
- * (scripts/launcher.cjs), which runs the bundle through V8's code cache in dist/cache.
+ * (scripts/launcher.cjs), which runs the bundle on Node through V8's code cache in dist/cache.
  * Every file is written aside and renamed into place: a plugin being exec'd meanwhile (a test, a
  * runtime) sees the old or the new file, never half of one. Bundles and caches of earlier builds
  * are removed at the end.
@@ -57,17 +58,9 @@ async function bundle() {
   const shortLived = withStartFlag(launcher);
   const bun = findBun();
   const libs = new Set();
+  if (bun) libs.add(await compilePlugins(bun, executables.filter((e) => e.plugin).map((e) => e.name)));
   await Promise.all(executables.map(async ({ name, entry, daemon, plugin }) => {
-    if (plugin && bun) {
-      const { code, bytecode } = bundleForBun(bun, entry);
-      const lib = `${name}.${contentHash(code)}.js`;
-      libs.add(lib).add(`${lib}.jsc`);
-      // The bytecode first: a bundle never sits beside another bundle's bytecode under its name.
-      await writeAtomically(join(root, 'dist/lib', `${lib}.jsc`), bytecode, 0o644);
-      await writeAtomically(join(root, 'dist/lib', lib), code, 0o644);
-      await writeAtomically(join(root, 'dist/bin', name), bunLauncher(bun, lib), 0o755);
-      return;
-    }
+    if (plugin && bun) return;
     const result = await build({
       entryPoints: [join(root, entry)],
       outfile: join(root, 'dist/lib', `${name}.js`),
@@ -103,40 +96,46 @@ const contentHash = (code) => createHash('sha256').update(code).digest('hex').sl
 /**
  * The CNI plugins run on Bun when the optional dependency @oven/bun-linux-x64 is installed and its
  * binary runs on this machine (it needs a CPU with AVX2); otherwise on Node like everything else.
- * Why: every CNI call is a new process, and a bare Bun start costs ~7 ms of CPU where Node's costs
- * 32-43 ms (perf stat, clean env). With the bundle's bytecode compiled at build time, bridge ADD
- * took 37.8 ms of CPU against 65.0 on Node with its code cache, portmap ADD 26.7 against 55.1
- * (medians of 10 interleaved chains). BERTH_RUNTIME=node builds every executable for Node.
+ * Why: every CNI call is a new process. A bare Bun start costs ~7 ms of CPU where Node's costs
+ * 32-43 ms (perf stat, clean env), and a plugin compiled with Bun, its bytecode made at build
+ * time, took a little under half the CPU of the same plugin on Node with its code cache (medians of
+ * 12 interleaved chains: bridge ADD 30.0 ms against 65, portmap ADD 20.1 against 55; see the
+ * README). BERTH_RUNTIME=node builds every executable for Node.
  */
 function findBun() {
   if (process.env.BERTH_RUNTIME === 'node') return undefined;
   const bin = join(root, 'node_modules/@oven/bun-linux-x64/bin/bun');
-  if (!existsSync(bin) || /\s/.test(bin) || bin.length > 200) return undefined; // see withInterpreter
+  if (!existsSync(bin)) return undefined;
   return spawnSync(bin, ['--version'], { stdio: 'ignore' }).status === 0 ? bin : undefined;
 }
 
-/** Bun's bundle of one entry point (CommonJS, koffi external, like Node's) and its bytecode. */
-function bundleForBun(bun, entry) {
-  const out = mkdtempSync(join(tmpdir(), 'berth-build-'));
-  try {
-    const r = spawnSync(bun, ['build', join(root, entry), '--target=bun', '--format=cjs', '--bytecode', '--minify-syntax',
-      '--external', 'koffi', '--outdir', out], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`bun build ${entry} failed:\n${r.stdout}${r.stderr}`);
-    const file = join(out, basename(entry).replace(/\.ts$/, '.js'));
-    return { code: readFileSync(file), bytecode: readFileSync(`${file}.jsc`) };
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-}
-
 /**
- * Bun's launcher: it requires the bundle, and Bun loads the bytecode beside it (Bun checks that
- * the bytecode belongs to this source and this Bun, and parses the source when not). The `#!` line
- * names the Bun of node_modules; `make install` points it at the installed copy.
+ * One executable for every CNI plugin (cni/multicall.ts, compiled by Bun with its bytecode and
+ * koffi kept outside, ~110 MB, most of it Bun itself), at dist/lib/cni.<content hash>, and each
+ * plugin's name in dist/bin a hard link to it: the program tells which plugin it is from its own
+ * path. A compiled executable would read `.env` and `bunfig.toml` from the caller's working
+ * directory; both are off, so only the environment the runtime passes counts.
+ * @returns the file's name in dist/lib
  */
-function bunLauncher(bun, lib) {
-  return `#!${bun}\n'use strict';\n// Berth launcher, written by scripts/build.mjs: runs ${lib} on Bun, with its bytecode (${lib}.jsc).\n` +
-    `require(require('path').join(__dirname, '..', 'lib', ${JSON.stringify(lib)}));\n`;
+async function compilePlugins(bun, names) {
+  const temp = join(root, 'dist/lib', `.cni.${process.pid}.tmp`);
+  try {
+    const r = spawnSync(bun, ['build', join(root, 'cni/multicall.ts'), '--compile', '--bytecode', '--minify-syntax',
+      '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--external', 'koffi', '--outfile', temp], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`bun build --compile cni/multicall.ts failed:\n${r.stdout}${r.stderr}`);
+    const lib = `cni.${contentHash(readFileSync(temp))}`;
+    await chmod(temp, 0o755);
+    await rename(temp, join(root, 'dist/lib', lib));
+    for (const name of names) {
+      const link = join(root, 'dist/bin', `${name}.${process.pid}.tmp`);
+      await rm(link, { force: true });
+      await linkFile(join(root, 'dist/lib', lib), link);
+      await rename(link, join(root, 'dist/bin', name)); // a runtime exec'ing it meanwhile sees the old or the new one
+    }
+    return lib;
+  } finally {
+    await rm(temp, { force: true });
+  }
 }
 
 /**

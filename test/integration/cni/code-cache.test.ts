@@ -3,8 +3,9 @@
  * of the built netctl (a temp dist/{bin,lib} with node_modules beside it), so the shared dist/cache
  * is never touched: the cache is written after a successful call only, used by the next call of the
  * same kind, never changes the output, and a garbage, foreign or writable-by-others file is not
- * trusted (the call still answers the same, and the file is replaced by a good one). Bun's, which
- * the CNI plugins get when Bun is installed: bytecode that is not the bundle's own is not run.
+ * trusted (the call still answers the same, and the file is replaced by a good one). And the CNI
+ * plugins compiled with Bun, where Bun is installed: one executable, run as the name it was exec'd
+ * by, deaf to `.env` and `bunfig.toml` in the caller's working directory.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,24 +16,21 @@ import { BIN_DIR, ROOT_DIR, run, withTempDir } from '../../helpers/sandbox';
 
 const PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'];
 const BUN = join(ROOT_DIR, 'node_modules/@oven/bun-linux-x64/bin/bun');
-const onBun = (name: string) => readFileSync(join(BIN_DIR, name), 'utf8').startsWith(`#!${BUN}\n`);
 /** What scripts/build.mjs (findBun) checks before it builds the plugins for Bun. */
 const bunUsable = () => process.env.BERTH_RUNTIME !== 'node' && existsSync(BUN) && spawnSync(BUN, ['--version'], { stdio: 'ignore' }).status === 0;
 
-/** A copy of a built executable's launcher and bundle (and bytecode) in `dir`/dist, with node_modules beside it. */
-function copyExe(dir: string, name: string): string {
-  const launcher = readFileSync(join(BIN_DIR, name), 'utf8');
-  const hash = /const HASH = "([0-9a-f]{16})"/.exec(launcher)?.[1] ?? new RegExp(`"${name}\\.([0-9a-f]{16})\\.js"`).exec(launcher)?.[1];
+/** A copy of the built netctl's launcher and bundle in `dir`/dist, with node_modules beside it. */
+function copyNetctl(dir: string): string {
+  const launcher = readFileSync(join(BIN_DIR, 'netctl'), 'utf8');
+  const hash = /const HASH = "([0-9a-f]{16})"/.exec(launcher)?.[1];
   assert.ok(hash, 'the launcher names its bundle hash');
   for (const sub of ['dist/bin', 'dist/lib']) mkdirSync(join(dir, sub), { recursive: true });
-  copyFileSync(join(BIN_DIR, name), join(dir, 'dist/bin', name));
-  chmodSync(join(dir, 'dist/bin', name), 0o755);
-  for (const file of readdirSync(join(ROOT_DIR, 'dist/lib')).filter((f) => f.startsWith(`${name}.${hash}.js`)))
-    copyFileSync(join(ROOT_DIR, 'dist/lib', file), join(dir, 'dist/lib', file));
+  copyFileSync(join(BIN_DIR, 'netctl'), join(dir, 'dist/bin/netctl'));
+  chmodSync(join(dir, 'dist/bin/netctl'), 0o755);
+  copyFileSync(join(ROOT_DIR, 'dist/lib', `netctl.${hash}.js`), join(dir, 'dist/lib', `netctl.${hash}.js`));
   symlinkSync(join(ROOT_DIR, 'node_modules'), join(dir, 'node_modules'));
-  return join(dir, 'dist/bin', name);
+  return join(dir, 'dist/bin/netctl');
 }
-const copyNetctl = (dir: string) => copyExe(dir, 'netctl');
 
 const cache = suite('code cache of the built executables (dist/bin launcher)');
 const it = existsSync(join(BIN_DIR, 'netctl')) ? cache : cache.skip;
@@ -123,12 +121,11 @@ it('a cache file others can write is not read (it is code), and BERTH_CODE_CACHE
   });
 });
 
-it('every launcher runs the Node that built it or the installed Bun (no `env` exec first), and works with an empty PATH', async () => {
+it('every Node launcher runs the Node that built it (no `env` exec first); every plugin works with an empty environment', async () => {
   // Short-lived Node executables keep the snapshot's hash seed (scripts/build.mjs); the daemon does not.
   for (const name of readdirSync(BIN_DIR)) {
-    const first = readFileSync(join(BIN_DIR, name), 'utf8').split('\n')[0];
-    if (PLUGINS.includes(name) && bunUsable()) assert.is(first, `#!${BUN}`, name);
-    else assert.is(first, `#!${process.execPath}${name === 'berth-volumed' ? '' : ' --no-rehash-snapshot'}`, name);
+    if (PLUGINS.includes(name) && bunUsable()) continue; // compiled: see the suite below
+    assert.is(readFileSync(join(BIN_DIR, name), 'utf8').split('\n')[0], `#!${process.execPath}${name === 'berth-volumed' ? '' : ' --no-rehash-snapshot'}`, name);
   }
   for (const name of PLUGINS) {
     const r = await run(join(BIN_DIR, name), [], { env: { CNI_COMMAND: 'VERSION' }, input: '{"cniVersion":"1.1.0"}' });
@@ -137,27 +134,48 @@ it('every launcher runs the Node that built it or the installed Bun (no `env` ex
   }
 });
 
-const bun = suite('Bun launcher of the CNI plugins: only the bundle\'s own bytecode runs');
-const onBunIt = existsSync(join(BIN_DIR, 'loopback')) && onBun('loopback') ? bun : bun.skip;
+const compiled = suite('the CNI plugins compiled with Bun (one executable, hard links)');
+const onBun = bunUsable() && existsSync(join(BIN_DIR, 'loopback')) ? compiled : compiled.skip;
 
-onBunIt('another plugin\'s bytecode or garbage in place of loopback\'s: loopback still answers as loopback', async () => {
+onBun('the four plugins are hard links to one executable in dist/lib, and each runs as its own name', async () => {
+  const lib = readdirSync(join(ROOT_DIR, 'dist/lib')).filter((f) => /^cni\.[0-9a-f]{16}$/.test(f));
+  assert.is(lib.length, 1, 'one compiled executable');
+  const ino = statSync(join(ROOT_DIR, 'dist/lib', lib[0])).ino;
+  for (const name of PLUGINS) assert.is(statSync(join(BIN_DIR, name)).ino, ino, name);
+  // STATUS tells them apart: loopback has nothing to report, host-local wants an "ipam" key.
+  const conf = '{"cniVersion":"1.1.0","name":"lo","type":"loopback"}';
+  const lo = await run(join(BIN_DIR, 'loopback'), [], { env: { CNI_COMMAND: 'STATUS' }, input: conf });
+  assert.is(lo.code, 0, lo.stdout);
+  const hl = await run(join(BIN_DIR, 'host-local'), [], { env: { CNI_COMMAND: 'STATUS' }, input: conf });
+  assert.is(hl.code, 1);
+  assert.match(hl.stdout, /no \\"ipam\\" key/);
+});
+
+onBun('a symbolic link of another name runs as the file it names; a copy of another name is refused with a clear error', async () => {
   await withTempDir(async (dir) => {
-    const exe = copyExe(dir, 'loopback');
-    const lib = join(dir, 'dist/lib');
-    const bytecode = join(lib, readdirSync(lib).find((f) => f.endsWith('.js.jsc'))!);
-    const hostLocal = readdirSync(join(ROOT_DIR, 'dist/lib')).find((f) => f.startsWith('host-local.') && f.endsWith('.jsc'))!;
-    // STATUS tells them apart: loopback has nothing to report, host-local wants an "ipam" key.
-    const loopbackStatus = () => run(exe, [], { env: { CNI_COMMAND: 'STATUS' }, input: '{"cniVersion":"1.1.0","name":"lo","type":"loopback"}' });
-    const own = await loopbackStatus();
-    assert.is(own.code, 0, own.stdout);
-    for (const replacement of [readFileSync(join(ROOT_DIR, 'dist/lib', hostLocal)), Buffer.alloc(65536, 0x5a)]) {
-      writeFileSync(bytecode, replacement);
-      const r = await loopbackStatus();
-      assert.is(r.code, 0, r.stdout);
-      assert.is(r.stdout, own.stdout);
-    }
+    symlinkSync(join(BIN_DIR, 'loopback'), join(dir, 'cni-link'));
+    const linked = await run(join(dir, 'cni-link'), [], { env: { CNI_COMMAND: 'STATUS' }, input: '{"cniVersion":"1.1.0","name":"lo","type":"loopback"}' });
+    assert.is(linked.code, 0, linked.stdout);
+    copyFileSync(join(BIN_DIR, 'loopback'), join(dir, 'cni-tool'));
+    chmodSync(join(dir, 'cni-tool'), 0o755);
+    const r = await run(join(dir, 'cni-tool'), [], { env: { CNI_COMMAND: 'VERSION' }, input: '{"cniVersion":"1.1.0"}' });
+    assert.is(r.code, 1);
+    assert.match(r.stderr, /exec'd as "cni-tool", which is none of bridge, host-local, loopback, portmap/);
+  });
+});
+
+onBun('a .env and a bunfig.toml in the caller\'s working directory change nothing', async () => {
+  await withTempDir(async (dir) => {
+    writeFileSync(join(dir, '.env'), 'BERTH_LOG=stderr\nCNI_COMMAND=VERSION\n');
+    writeFileSync(join(dir, 'preload.js'), `require('fs').writeFileSync(${JSON.stringify(join(dir, 'ran'))}, '1');\n`);
+    writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["./preload.js"]\n');
+    const r = await run(join(BIN_DIR, 'loopback'), [], { env: { CNI_COMMAND: 'STATUS' }, input: '{"cniVersion":"1.1.0","name":"lo","type":"loopback"}', cwd: dir });
+    assert.is(r.code, 0, r.stdout);
+    assert.is(r.stdout, '', 'STATUS, not the VERSION a .env would have set');
+    assert.is(r.stderr, '', 'no debug log, which BERTH_LOG from a .env would have turned on');
+    assert.not.ok(existsSync(join(dir, 'ran')), 'bunfig.toml preload not run');
   });
 });
 
 cache.run();
-bun.run();
+compiled.run();
