@@ -51,11 +51,15 @@ function portmapConf(impl: Impl, dir: string, hostPort: number, prevResult?: unk
 }
 
 /**
- * The runtime that runs Berth's plugins, with its start-up flag: the `#!` line of the bridge launcher
- * (scripts/build.mjs writes Bun's path there, or the Node that built it), else this process's Node.
+ * The runtime that runs Berth's plugins, with its start-up flag: Bun from the node_modules beside
+ * dist/ when the plugins are compiled executables (ELF files), else the Node that the `#!` line of
+ * the bridge launcher names, with its flag (scripts/build.mjs), else this process's Node.
  */
 function berthRuntime(): { node: string; flags: string[] } {
-  const first = readFileSync(join(BERTH_BIN, 'bridge'), 'utf8').split('\n', 1)[0];
+  const bridge = readFileSync(join(BERTH_BIN, 'bridge'));
+  if (bridge.subarray(0, 4).equals(Buffer.from('\x7fELF', 'latin1')))
+    return { node: join(BERTH_BIN, '../../node_modules/@oven/bun-linux-x64/bin/bun'), flags: [] };
+  const first = bridge.toString('utf8').split('\n', 1)[0];
   const m = /^#!(\/\S+)(?: (\S+))?$/.exec(first);
   return m ? { node: m[1], flags: m[2] ? [m[2]] : [] } : { node: process.execPath, flags: [] };
 }
@@ -246,7 +250,7 @@ function report(o: Output, seconds: number): string {
   rows.push(['peak RSS, one bridge ADD process', `${(o.rss.berth.bridge / 1024).toFixed(1)} MiB`, `${(o.rss.reference.bridge / 1024).toFixed(1)} MiB`, ratio(o.rss.berth.bridge, o.rss.reference.bridge)]);
   for (const op of ['add', 'del'] as const)
     rows.push([`CPU (user+sys, all processes) per chain ${op.toUpperCase()} at ${LEVELS[LEVELS.length - 1]}`, fmt(median(o.cpu.berth[op])), fmt(median(o.cpu.reference[op])), ratio(median(o.cpu.berth[op]), median(o.cpu.reference[op]))]);
-  rows.push([`floor: two \`${o.floor.command}\` (the plugins' runtime as their launchers start it; a Berth chain operation starts two processes), wall`, fmt(median(o.floor.ms)), '', '']);
+  rows.push([`floor: two \`${o.floor.command}\` (the plugins' runtime, as bare as it starts; a Berth chain operation starts two processes), wall`, fmt(median(o.floor.ms)), '', '']);
   rows.push([`floor: two \`${o.floor.command}\`, CPU (user+sys)`, fmt(median(o.floor.cpu)), '', '']);
   rows.push(['processes started by one chain ADD', String(o.procs.berth), String(o.procs.reference), ratio(o.procs.berth, o.procs.reference)]);
   const addAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.add));
