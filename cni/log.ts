@@ -3,7 +3,7 @@
  * value is a file path appended to. Stack traces appear only here.
  */
 import { appendFileSync } from 'node:fs';
-import { PROGRAM_NAMES } from './sibling.js';
+import { programNames } from './sibling.js';
 
 export interface Logger {
   debug(msg: string): void;
@@ -14,7 +14,7 @@ const SILENT: Logger = { debug() {}, error() {} };
 
 export function createLogger(target: string | undefined, writeStderr: (text: string) => void): Logger {
   if (!target) return SILENT;
-  const name = PROGRAM_NAMES()[0] ?? 'berth';
+  const name = programNames()[0] ?? 'berth';
   const write = (line: string) => {
     const text = `${new Date().toISOString()} ${name}[${process.pid}] ${line}\n`;
     if (target === 'stderr' || target === '1') writeStderr(text);

@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import { processIO, runPlugin, type Handlers } from './skel.js';
-import { PROGRAM_NAMES } from './sibling.js';
+import { programNames } from './sibling.js';
 
 const plugins: Record<string, () => Promise<Handlers>> = {
   bridge: () => import('../bridge/bridge.js').then((m) => m.handlers),
@@ -15,7 +15,7 @@ const plugins: Record<string, () => Promise<Handlers>> = {
   portmap: () => import('../portmap/portmap.js').then((m) => m.handlers),
 };
 
-const name = PROGRAM_NAMES().find((n) => Object.hasOwn(plugins, n));
+const name = programNames().find((n) => Object.hasOwn(plugins, n));
 if (name === undefined) {
   process.stderr.write(`Berth's CNI plugins: exec'd as "${basename(process.argv0)}", which is none of ${Object.keys(plugins).join(', ')}\n`);
   process.exit(1);

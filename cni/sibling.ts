@@ -20,7 +20,7 @@ export function realpathOrUndefined(path: string): string | undefined {
 const compiled = () => process.argv[1]?.startsWith('/$bunfs/') === true;
 
 /** The names the running program may go by, best first: its executable's or script's, then argv[0]'s. */
-export const PROGRAM_NAMES = (): string[] =>
+export const programNames = (): string[] =>
   [compiled() ? process.execPath : process.argv[1], process.argv0].filter((p): p is string => !!p).map((p) => basename(p));
 
 /** The directory of the running executable (argv[1], or the compiled executable), resolved through links. */
