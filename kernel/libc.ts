@@ -1,7 +1,8 @@
 /**
  * The few libc calls Node does not offer (setns, flock, raw netlink sockets, a detached child, a
- * close that does not wait), through koffi. Loaded on first use only, so a plugin answering VERSION
- * never pays for it.
+ * close that does not wait), through koffi, or through bun:ffi when running on Bun (the compiled
+ * plugins: kernel/libc-bun.ts). Loaded on first use only, so a plugin answering VERSION never pays
+ * for it.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,17 +18,18 @@ export interface SocketCalls {
   errno(): number;
 }
 
-interface Libc extends SocketCalls {
+export interface Libc extends SocketCalls {
   setns(fd: number, nstype: number): number;
   flock(fd: number, op: number): number;
 }
 
 /** The calls of closeInBackground and of spawnDetached, each set declared on its first use only. */
-interface UnixCalls {
+export interface UnixCalls {
   socketpair(domain: number, type: number, protocol: number, sv: number[]): number;
-  sendmsg(fd: number, msg: unknown, flags: number): number;
+  /** sendmsg(2) of one buffer and its ancillary data (`control`), to no address. */
+  sendmsg(fd: number, data: Buffer, control: Buffer, flags: number): number;
 }
-interface SpawnCalls {
+export interface SpawnCalls {
   spawn(pid: number[], path: string, actions: Buffer, attr: Buffer, argv: Array<string | null>, envp: Array<string | null>): number;
   actionsInit(actions: Buffer): number;
   actionsOpen(actions: Buffer, fd: number, path: string, oflag: number, mode: number): number;
@@ -65,8 +67,13 @@ export function loadKoffi(): KoffiNative {
   return (koffiNative = require('koffi') as KoffiNative);
 }
 
+/** Bun has FFI of its own, cheaper to load there than koffi (see kernel/libc-bun.ts). */
+const onBun = typeof process.versions.bun === 'string';
+const bunBackend = () => require('./libc-bun.js') as typeof import('./libc-bun.js');
+
 function load(): Libc {
   if (libc) return libc;
+  if (onBun) return (libc = bunBackend().bunLibc());
   const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
   libc = {
@@ -190,19 +197,23 @@ let spawnCalls: SpawnCalls | undefined;
 
 function loadUnixCalls(): UnixCalls {
   if (unixCalls) return unixCalls;
+  if (onBun) return (unixCalls = bunBackend().bunUnixCalls());
   const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
   // Names of their own: koffi's type names are global to the process.
   koffi.struct('berth_iovec', { base: 'void *', len: 'size_t' });
   koffi.struct('berth_msghdr', { name: 'void *', namelen: 'uint32_t', iov: 'berth_iovec *', iovlen: 'size_t', control: 'void *', controllen: 'size_t', flags: 'int' });
+  const sendmsg = lib.func('long sendmsg(int fd, const berth_msghdr *msg, int flags)');
   return (unixCalls = {
     socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
-    sendmsg: lib.func('long sendmsg(int fd, const berth_msghdr *msg, int flags)'),
+    sendmsg: (fd, data, control, flags) =>
+      sendmsg(fd, { name: null, namelen: 0, iov: [{ base: data, len: data.length }], iovlen: 1, control, controllen: control.length, flags: 0 }, flags),
   });
 }
 
 function loadSpawnCalls(): SpawnCalls {
   if (spawnCalls) return spawnCalls;
+  if (onBun) return (spawnCalls = bunBackend().bunSpawnCalls());
   const lib = loadKoffi().load('libc.so.6');
   return (spawnCalls = {
     spawn: lib.func('int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attr, const char **argv, const char **envp)'),
@@ -296,8 +307,7 @@ export function closeInBackground(fd: number): void {
       control.writeInt32LE(SCM_RIGHTS, 12);
       control.writeInt32LE(pair[1], 16);
       control.writeInt32LE(fd, 20);
-      const byte = Buffer.alloc(1);
-      c.sendmsg(pair[0], { name: null, namelen: 0, iov: [{ base: byte, len: 1 }], iovlen: 1, control, controllen: control.length, flags: 0 }, MSG_DONTWAIT);
+      c.sendmsg(pair[0], Buffer.alloc(1), control, MSG_DONTWAIT);
     }
   } catch {
     // nothing sent: the close of `fd` below is a plain one

@@ -70,7 +70,7 @@ async function bundle() {
       target: 'node20',
       format: 'cjs',
       minifySyntax: true,
-      external: ['koffi'],
+      external: ['koffi', 'bun:ffi'], // bun:ffi: only loaded on Bun (kernel/libc-bun.ts)
       // ESM dependencies read import.meta.url, which is empty in a CommonJS bundle.
       // Computed on first read only: pathToFileURL costs milliseconds that a plugin call never needs.
       define: { 'import.meta.url': '__berthImportMeta.url' },
