@@ -7,7 +7,7 @@
  * portmap then bridge. Reports ADD and DEL medians at 1, 100, 500 and 1000 containers already
  * attached, parallel ADD throughput (50 containers, 4 at a time), peak RSS of one plugin process,
  * how many processes one chain ADD starts, and the floor under Berth's figures: two bare start-ups
- * of the runtime the plugins' launchers name (Bun, or Node), timed beside the samples. Writes bench/RESULTS-chain.md.
+ * of the plugins' runtime (Bun, or Node), timed beside the samples. Writes bench/RESULTS-chain.md.
  *
  *   node --import tsx bench/chain.ts            (or `make bench`)
  *   BENCH_LEVELS=1,100 BENCH_SAMPLES=5 node --import tsx bench/chain.ts   (a quicker run)

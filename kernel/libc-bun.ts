@@ -32,11 +32,9 @@ function cStringArray(items: Array<string | null>, keep: Buffer[]): BigUint64Arr
   }));
 }
 
-let errnoLocation: (() => number) | undefined;
-const errno = () => ffi().read.i32(errnoLocation!());
-
 export function bunLibc(): Libc {
-  const { symbols: c } = ffi().dlopen('libc.so.6', {
+  const { dlopen, read } = ffi();
+  const { symbols: c } = dlopen('libc.so.6', {
     setns: sig(['i32', 'i32']),
     flock: sig(['i32', 'i32']),
     setsockopt: sig(['i32', 'i32', 'i32', 'ptr', 'u32']),
@@ -46,7 +44,6 @@ export function bunLibc(): Libc {
     close: sig(['i32']),
     __errno_location: sig([], 'ptr'),
   });
-  errnoLocation = c.__errno_location;
   return {
     setns: (fd, nstype) => c.setns(fd, nstype),
     flock: (fd, op) => c.flock(fd, op),
@@ -55,7 +52,7 @@ export function bunLibc(): Libc {
     send: (fd, buf, len, flags) => c.send(fd, buf, len, flags),
     recv: (fd, buf, len, flags) => c.recv(fd, buf, len, flags),
     close: (fd) => c.close(fd),
-    errno,
+    errno: () => read.i32(c.__errno_location()),
   };
 }
 

@@ -7,12 +7,12 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { chmod, link as linkFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, basename, relative } from 'node:path';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { executables } from './executables.mjs';
+import { bunBinary, executables } from './executables.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const SKIP = new Set(['node_modules', 'dist', 'gen', '.git', 'test']);
@@ -103,10 +103,7 @@ const contentHash = (code) => createHash('sha256').update(code).digest('hex').sl
  * README). BERTH_RUNTIME=node builds every executable for Node.
  */
 function findBun() {
-  if (process.env.BERTH_RUNTIME === 'node') return undefined;
-  const bin = join(root, 'node_modules/@oven/bun-linux-x64/bin/bun');
-  if (!existsSync(bin)) return undefined;
-  return spawnSync(bin, ['--version'], { stdio: 'ignore' }).status === 0 ? bin : undefined;
+  return process.env.BERTH_RUNTIME === 'node' ? undefined : bunBinary(root);
 }
 
 /**

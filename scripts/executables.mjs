@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
 // The executables `make build` produces in dist/bin, each bundled from one entry point.
 // A new executable is one line here. `plugin`: a CNI plugin, exec'd once per call, so it runs on Bun
 // when Bun is installed (see findBun in build.mjs); `daemon`: long-lived (see withStartFlag there).
@@ -10,3 +14,12 @@ export const executables = [
   { name: 'netctl', entry: 'netctl/main.ts' },
   { name: 'portmap', plugin: true, entry: 'portmap/main.ts' },
 ];
+
+/**
+ * Bun's binary from the optional dependency @oven/bun-linux-x64 under `root`, when it is installed
+ * and runs on this machine (npm's build needs a CPU with AVX2); else undefined.
+ */
+export function bunBinary(root) {
+  const bin = join(root, 'node_modules/@oven/bun-linux-x64/bin/bun');
+  return existsSync(bin) && spawnSync(bin, ['--version'], { stdio: 'ignore' }).status === 0 ? bin : undefined;
+}

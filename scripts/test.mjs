@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Runs the unit and integration suites with uvu (TypeScript through tsx) and ends with the plain
 // summary line "N passed, N failed[, N skipped]" that CI reads. Exit code 1 on any failure.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { bunBinary } from './executables.mjs';
 
 const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/integration'];
 let passed = 0, failed = 0, skipped = 0, broken = false;
@@ -10,8 +11,8 @@ let passed = 0, failed = 0, skipped = 0, broken = false;
 // Each suite on Node (TypeScript through tsx). The kernel tests run on Bun too, where Bun is
 // installed: the compiled CNI plugins reach libc through bun:ffi there (kernel/libc-bun.ts), not koffi.
 const runs = suites.map((dir) => ({ dir, argv: [process.execPath, 'node_modules/uvu/bin.js', '-r', 'tsx', dir, '.test.ts$'] }));
-const bun = 'node_modules/@oven/bun-linux-x64/bin/bun';
-if (suites.includes('test/integration') && existsSync(bun) && spawnSync(bun, ['--version'], { stdio: 'ignore' }).status === 0)
+const bun = suites.includes('test/integration') ? bunBinary('.') : undefined;
+if (bun)
   runs.push({ dir: 'test/integration/kernel (on Bun)', argv: [bun, 'node_modules/uvu/bin.js', 'test/integration/kernel', '.test.ts$'] });
 
 for (const { dir, argv } of runs) {
