@@ -27,6 +27,11 @@ const NFTA_VERDICT_CODE = 1;
 const NFTA_VERDICT_CHAIN = 2;
 const NFT_JUMP = -3;
 const NLMSG_ERROR = 2;
+const SOL_SOCKET = 1;
+const SO_SNDBUF = 7;
+const SO_SNDBUFFORCE = 32;
+const SOL_NETLINK = 270;
+const NETLINK_CAP_ACK = 10;
 const NLA_F_NESTED = 0x8000;
 const NLA_TYPE_MASK = 0x3fff;
 // include/uapi/linux/netfilter/nf_tables.h
@@ -52,6 +57,11 @@ function attr(type: number, value: Buffer): Buffer {
 }
 const nest = (type: number, ...parts: Buffer[]) => attr(type | NLA_F_NESTED, Buffer.concat(parts));
 const cstr = (s: string) => Buffer.from(`${s}\0`);
+function int32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(n);
+  return b;
+}
 
 /** Encodes the GETSETELEM request for one key (pure; exported for tests). */
 export function encodeGetSetElem(family: number, table: string, set: string, key: Buffer, seq: number): Buffer {
@@ -96,20 +106,46 @@ function elemAttrs(op: SetElemOp, withData: boolean): Buffer {
   return nest(NFTA_LIST_ELEM, ...parts);
 }
 
+/** A netlink attribute's length is 16 bits: the elements of one message stay below it (headers included). */
+const MAX_ELEMENTS_BYTES = 0xffff - 4;
+
+/**
+ * The element lists of one batch: the ops on one (family, table, set) share one message, split only where its NFTA_SET_ELEM_LIST_ELEMENTS attribute would pass 64 KiB. One message
+ * per element made a 1000-port mapping ~4000 messages, and as many acks, which overflowed the sockets.
+ */
+function groupBySet(ops: readonly SetElemOp[], withData: boolean): { op: SetElemOp; elems: Buffer[] }[] {
+  const groups: { op: SetElemOp; elems: Buffer[]; bytes: number }[] = [];
+  const open = new Map<string, (typeof groups)[number]>();
+  for (const op of ops) {
+    const elem = elemAttrs(op, withData);
+    const id = `${op.family}\0${op.table}\0${op.set}`;
+    let group = open.get(id);
+    if (!group || group.bytes + elem.length > MAX_ELEMENTS_BYTES) {
+      group = { op, elems: [], bytes: 0 };
+      groups.push(group);
+      open.set(id, group);
+    }
+    group.elems.push(elem);
+    group.bytes += elem.length;
+  }
+  return groups;
+}
+
 /**
  * One nftables transaction (a netlink batch) that deletes, then adds, set elements, and flushes
- * the `guard` set first when given (it fails with ENOENT when that set does not exist). Every
- * message asks for an ack, so the reply holds one ack or error per message. Pure; exported for tests.
+ * the `guard` set first when given (it fails with ENOENT when that set does not exist). The elements
+ * of one set travel in one message (see groupBySet); every message asks for an ack, so the reply
+ * holds one ack or error per message. Pure; exported for tests.
  */
 export function encodeElementBatch(ops: { guard?: { family: number; table: string; set: string }; del: readonly SetElemOp[]; add: readonly SetElemOp[] }, firstSeq: number): { msg: Buffer; acks: number } {
   const msgs: Buffer[] = [nfMsg(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, firstSeq, 0, Buffer.alloc(0), NFNL_SUBSYS_NFTABLES)];
   let seq = firstSeq;
   const header = (o: { table: string; set: string }) => Buffer.concat([attr(NFTA_SET_ELEM_LIST_TABLE, cstr(o.table)), attr(NFTA_SET_ELEM_LIST_SET, cstr(o.set))]);
   if (ops.guard) msgs.push(nfMsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM, NLM_F_REQUEST | NLM_F_ACK, ++seq, ops.guard.family, header(ops.guard)));
-  for (const op of ops.del)
-    msgs.push(nfMsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM, NLM_F_REQUEST | NLM_F_ACK, ++seq, op.family, Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, elemAttrs(op, false))])));
-  for (const op of ops.add)
-    msgs.push(nfMsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE, ++seq, op.family, Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, elemAttrs(op, true))])));
+  for (const { op, elems } of groupBySet(ops.del, false))
+    msgs.push(nfMsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM, NLM_F_REQUEST | NLM_F_ACK, ++seq, op.family, Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, ...elems)])));
+  for (const { op, elems } of groupBySet(ops.add, true))
+    msgs.push(nfMsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE, ++seq, op.family, Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, ...elems)])));
   msgs.push(nfMsg(NFNL_MSG_BATCH_END, NLM_F_REQUEST, ++seq, 0, Buffer.alloc(0), NFNL_SUBSYS_NFTABLES));
   return { msg: Buffer.concat(msgs), acks: msgs.length - 2 };
 }
@@ -170,6 +206,9 @@ export function openNfNetlink(c: SocketCalls): NfNetlink {
   // Never wait forever for a reply.
   const fd = openNetlinkSocket(NETLINK_NETFILTER, 'nftables set elements', 2);
   openSockets.add(fd);
+  // An error need not echo the request: a message of a large batch holds up to 64 KiB of elements.
+  c.setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, int32(1), 4);
+  let sndbuf = 0;
   if (!exitListenerAdded) process.once('exit', () => { for (const f of [...openSockets]) closeSocket(f); });
   exitListenerAdded = true;
   let seq = 1;
@@ -189,12 +228,19 @@ export function openNfNetlink(c: SocketCalls): NfNetlink {
       const first = seq;
       const { msg, acks } = encodeElementBatch(ops, first);
       seq += acks + 2;
-      if (c.send(fd, msg, msg.length, 0) !== msg.length) throw new KernelError('send to', 'netfilter netlink socket', 'EIO');
+      // A batch is one datagram, which must fit the send buffer (212992 bytes by default, about
+      // 700 port mappings). Like libnftables, grow it for the batch: FORCE passes net.core.wmem_max.
+      if (msg.length + 1024 > sndbuf) {
+        sndbuf = Math.max(msg.length + 1024, 1 << 18);
+        if (c.setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, int32(sndbuf), 4) !== 0) c.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, int32(sndbuf), 4);
+      }
+      const sent = c.send(fd, msg, msg.length, 0);
+      if (sent !== msg.length) throw new KernelError('send to', 'netfilter netlink socket', sent < 0 ? errnoName(c.errno()) : 'EIO');
       let pending = acks;
       let failure = 0;
       while (pending > 0) {
         const n = c.recv(fd, buf, buf.length, 0);
-        if (n <= 0) throw new KernelError('receive from', 'netfilter netlink socket', n === 0 ? 'EIO' : 'ETIMEDOUT');
+        if (n <= 0) throw new KernelError('receive from', 'netfilter netlink socket', n === 0 ? 'EIO' : errnoName(c.errno()));
         for (let at = 0; at + 16 <= n;) {
           const len = buf.readUInt32LE(at);
           if (len < 16) break;

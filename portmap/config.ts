@@ -56,12 +56,15 @@ function checkPort(value: number, what: string, index: number): void {
 /**
  * runtimeConfig.portMappings, validated: ports 1-65535, protocol tcp/udp/sctp (default tcp, any
  * case), hostIP an IP address ("" means any; "0.0.0.0" any IPv4 address, "::" any IPv6 address).
+ * An entry equal to an earlier one is dropped: it asks for nothing more (the reference makes a
+ * second, identical rule). The same host port to another container port stays a conflict (106).
  * @throws {CniError} code 7 naming the entry and the value
  */
 export function parsePortMappings(conf: NetConf): PortMapping[] {
   const raw = (conf.runtimeConfig as { portMappings?: unknown } | undefined)?.portMappings;
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid portmap configuration: "runtimeConfig.portMappings" must be an array');
+  const seen = new Set<string>();
   return raw.map((m: { hostPort: number; containerPort: number; protocol?: string; hostIP?: string }, i) => {
     checkPort(m.hostPort, 'hostPort', i);
     checkPort(m.containerPort, 'containerPort', i);
@@ -75,5 +78,10 @@ export function parsePortMappings(conf: NetConf): PortMapping[] {
       out.hostIP = formatIP(ip);
     }
     return out;
+  }).filter((m) => {
+    const key = `${m.hostIP ?? ''}/${m.hostPort}/${m.protocol}/${m.containerPort}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }

@@ -172,6 +172,25 @@ it('portmap through the nft program (BERTH_NFT=program): ADD, CHECK, conflict, D
   }));
 });
 
+it('portmap maps a range of 1000 ports (podman -p 20000-20999:30000-30999), through netlink and the nft program; a duplicated entry is one mapping', async () => {
+  await withTempDir(async (dir) => withTopology(async (t) => {
+    const c1 = t.addContainer(2);
+    const m = Array.from({ length: 1000 }, (_, i) => ({ hostPort: 20000 + i, containerPort: 30000 + i, protocol: 'tcp' }));
+    for (const [label, extra] of [['netlink', {}], ['program', { BERTH_NFT: 'program' }]] as const) {
+      const add = await runPluginIn(t.host, 'portmap', { ...envOf('ADD', c1, 'c1'), ...extra }, confOf(t, c1, dir, [...m, m[999]]));
+      assert.is(add.code, 0, `${label}: ${add.stdout}`);
+      assert.is(countElements(t.host, 'web/c1/'), 2002, label); // 1000 per family, and a hairpin SNAT element per family
+      assert.is((await runPluginIn(t.host, 'portmap', { ...envOf('CHECK', c1, 'c1'), ...extra }, confOf(t, c1, dir, m))).code, 0, label);
+      for (const i of [0, 999]) {
+        const [ok] = await probe(c1.ns, 30000 + i, t.outside, t.hostOut4, 20000 + i);
+        assert.ok(ok, `${label}: host port ${20000 + i}`);
+      }
+      assert.is((await runPluginIn(t.host, 'portmap', { ...envOf('DEL', c1, 'c1'), ...extra }, confOf(t, undefined, dir))).code, 0, label);
+      assert.is(countElements(t.host, 'web/'), 0, label);
+    }
+  }));
+});
+
 it('portmap with the default firewallDir keeps its records per network namespace', async () => {
   await withTopology(async (t) => {
     const c1 = t.addContainer(2);

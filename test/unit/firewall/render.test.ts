@@ -132,6 +132,31 @@ test('encodeElementBatch() frames deletes and adds between BATCH_BEGIN and BATCH
   assert.ok(msg.includes(Buffer.from([0, 12, ...Buffer.from('web/c1/eth0'), 0])));
 });
 
+test('encodeElementBatch() sends the elements of one set in one message, split below 64 KiB', () => {
+  const op = (set: string, i: number) => ({ family: 1, table: 'berth', set, key: Buffer.from([6, 0, i >> 8, i & 0xff]), data: Buffer.alloc(8), comment: `web/${'c'.repeat(64)}/eth0` });
+  const add = Array.from({ length: 1500 }, (_, i) => [op('hostport4', i), op('hostport6', i)]).flat();
+  const { msg, acks } = encodeElementBatch({ del: add.slice(0, 2), add }, 1);
+  const lists: { type: number; elems: number }[] = [];
+  for (let at = 0; at < msg.length; at += msg.readUInt32LE(at)) {
+    const type = msg.readUInt16LE(at + 4);
+    if (type === 0x10 || type === 0x11) continue;
+    let elems = 0;
+    const end = at + msg.readUInt32LE(at);
+    for (let a = at + 20; a < end; a += (msg.readUInt16LE(a) + 3) & ~3) {
+      if ((msg.readUInt16LE(a + 2) & 0x3fff) !== 3) continue; // NFTA_SET_ELEM_LIST_ELEMENTS
+      assert.ok(msg.readUInt16LE(a) <= 0xffff);
+      for (let e = a + 4; e < a + msg.readUInt16LE(a); e += (msg.readUInt16LE(e) + 3) & ~3) elems += 1;
+    }
+    lists.push({ type, elems });
+  }
+  assert.is(acks, lists.length);
+  assert.equal(lists.slice(0, 2), [{ type: 0xa0e, elems: 1 }, { type: 0xa0e, elems: 1 }]); // one delete per set
+  const adds = lists.slice(2);
+  assert.ok(adds.every((l) => l.type === 0xa0c));
+  assert.is(adds.reduce((sum, l) => sum + l.elems, 0), 3000);
+  assert.ok(adds.length >= 4 && adds.length <= 8, `${adds.length} messages`); // ~160 bytes an element: 2-3 per set
+});
+
 test('masqueradeElements() rejects an address without a prefix', () => {
   assert.throws(() => masqueradeElements(['192.0.2.5']), /"192\.0\.2\.5" is not a CIDR/);
 });

@@ -51,6 +51,19 @@ add rule inet berth pm6_20010db8000000000000000000000000_64 ip6 saddr 2001:db8::
 `);
 });
 
+test('parsePortMappings() drops an entry equal to an earlier one, and only such an entry', () => {
+  const mappings = parsePortMappings(conf({ runtimeConfig: { portMappings: [
+    { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+    { hostPort: 8080, containerPort: 80, protocol: 'TCP' },
+    { hostPort: 8080, containerPort: 80 },
+    { hostPort: 8080, containerPort: 80, protocol: 'udp' },
+    { hostPort: 8080, containerPort: 81 },
+    { hostPort: 8080, containerPort: 80, hostIP: '2001:DB8::1' },
+    { hostPort: 8080, containerPort: 80, hostIP: '2001:db8::1' },
+  ] } }));
+  assert.equal(mappings.map((m) => `${m.hostIP ?? ''}/${m.hostPort}/${m.protocol}/${m.containerPort}`), ['/8080/tcp/80', '/8080/udp/80', '/8080/tcp/81', '2001:db8::1/8080/tcp/80']);
+});
+
 test('portmapElements() without snat, "0.0.0.0" meaning any IPv4 address only', () => {
   const mappings = parsePortMappings(conf({ runtimeConfig: { portMappings: [{ hostPort: 80, containerPort: 8080, hostIP: '0.0.0.0' }] } }));
   assert.fixture(renderTransaction({ adds: portmapElements(mappings, containerAddrs(prev), { snat: false }), tag: 't' }),
