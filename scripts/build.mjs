@@ -9,12 +9,15 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, link as linkFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join, basename, relative } from 'node:path';
+import { join, basename, relative, resolve } from 'node:path';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { bunBinary, executables } from './executables.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
+// BERTH_DIST builds the executables elsewhere (scripts/test.mjs tests a Node build of the plugins
+// there); node_modules must then be next to it, as in an installed copy.
+const dist = process.env.BERTH_DIST ? resolve(process.env.BERTH_DIST) : join(root, 'dist');
 const SKIP = new Set(['node_modules', 'dist', 'gen', '.git', 'test']);
 
 async function findSchemas(dir) {
@@ -53,7 +56,7 @@ async function compileSchemas() {
  * are removed at the end.
  */
 async function bundle() {
-  for (const dir of ['dist/bin', 'dist/lib']) await mkdir(join(root, dir), { recursive: true });
+  for (const dir of ['bin', 'lib']) await mkdir(join(dist, dir), { recursive: true });
   const launcher = withInterpreter(await readFile(join(root, 'scripts/launcher.cjs'), 'utf8'));
   const shortLived = withStartFlag(launcher);
   const bun = findBun();
@@ -63,7 +66,7 @@ async function bundle() {
     if (plugin && bun) return;
     const result = await build({
       entryPoints: [join(root, entry)],
-      outfile: join(root, 'dist/lib', `${name}.js`),
+      outfile: join(dist, 'lib', `${name}.js`),
       write: false,
       bundle: true,
       platform: 'node',
@@ -81,14 +84,14 @@ async function bundle() {
     const hash = contentHash(code);
     const lib = `${name}.${hash}.js`;
     libs.add(lib);
-    await writeAtomically(join(root, 'dist/lib', lib), code, 0o644);
+    await writeAtomically(join(dist, 'lib', lib), code, 0o644);
     const text = daemon ? launcher : shortLived;
-    await writeAtomically(join(root, 'dist/bin', name), text.replace("'@NAME@'", JSON.stringify(name)).replace("'@HASH@'", JSON.stringify(hash)), 0o755);
+    await writeAtomically(join(dist, 'bin', name), text.replace("'@NAME@'", JSON.stringify(name)).replace("'@HASH@'", JSON.stringify(hash)), 0o755);
   }));
-  for (const file of await readdir(join(root, 'dist/lib'))) if (!libs.has(file)) await rm(join(root, 'dist/lib', file), { force: true });
+  for (const file of await readdir(join(dist, 'lib'))) if (!libs.has(file)) await rm(join(dist, 'lib', file), { force: true });
   const names = new Set(executables.map((e) => e.name)); // and leftovers of an interrupted build
-  for (const file of await readdir(join(root, 'dist/bin'))) if (!names.has(file)) await rm(join(root, 'dist/bin', file), { force: true });
-  await rm(join(root, 'dist/cache'), { recursive: true, force: true });
+  for (const file of await readdir(join(dist, 'bin'))) if (!names.has(file)) await rm(join(dist, 'bin', file), { force: true });
+  await rm(join(dist, 'cache'), { recursive: true, force: true });
 }
 
 const contentHash = (code) => createHash('sha256').update(code).digest('hex').slice(0, 16);
@@ -115,19 +118,19 @@ function findBun() {
  * @returns the file's name in dist/lib
  */
 async function compilePlugins(bun, names) {
-  const temp = join(root, 'dist/lib', `.cni.${process.pid}.tmp`);
+  const temp = join(dist, 'lib', `.cni.${process.pid}.tmp`);
   try {
     const r = spawnSync(bun, ['build', join(root, 'cni/multicall.ts'), '--compile', '--bytecode', '--minify-syntax',
       '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--external', 'koffi', '--outfile', temp], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`bun build --compile cni/multicall.ts failed:\n${r.stdout}${r.stderr}`);
     const lib = `cni.${contentHash(readFileSync(temp))}`;
     await chmod(temp, 0o755);
-    await rename(temp, join(root, 'dist/lib', lib));
+    await rename(temp, join(dist, 'lib', lib));
     for (const name of names) {
-      const link = join(root, 'dist/bin', `${name}.${process.pid}.tmp`);
+      const link = join(dist, 'bin', `${name}.${process.pid}.tmp`);
       await rm(link, { force: true });
-      await linkFile(join(root, 'dist/lib', lib), link);
-      await rename(link, join(root, 'dist/bin', name)); // a runtime exec'ing it meanwhile sees the old or the new one
+      await linkFile(join(dist, 'lib', lib), link);
+      await rename(link, join(dist, 'bin', name)); // a runtime exec'ing it meanwhile sees the old or the new one
     }
     return lib;
   } finally {

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Runs the unit and integration suites with uvu (TypeScript through tsx) and ends with the plain
 // summary line "N passed, N failed[, N skipped]" that CI reads. Exit code 1 on any failure.
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { bunBinary } from './executables.mjs';
 
 const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/integration'];
@@ -15,10 +17,29 @@ const bun = suites.includes('test/integration') ? bunBinary('.') : undefined;
 if (bun)
   runs.push({ dir: 'test/integration/kernel (on Bun)', argv: [bun, 'node_modules/uvu/bin.js', 'test/integration/kernel', '.test.ts$'] });
 
-for (const { dir, argv } of runs) {
+// Where Bun cannot run (npm's build needs AVX2) or with BERTH_RUNTIME=node, the plugins are built
+// for Node instead. That build is made here too, in a temp dir beside a link to node_modules as in
+// an installed copy, and the exec-protocol suite and the chain run against it.
+let nodeBuild;
+if (bun && existsSync('dist/lib') && readdirSync('dist/lib').some((f) => /^cni\./.test(f))) {
+  nodeBuild = mkdtempSync(join(tmpdir(), 'berth-node-build-'));
+  symlinkSync(resolve('node_modules'), join(nodeBuild, 'node_modules'));
+  const env = { ...process.env, BERTH_RUNTIME: 'node', BERTH_DIST: join(nodeBuild, 'dist') };
+  const built = spawnSync(process.execPath, ['scripts/build.mjs', 'bundle'], { env, stdio: 'inherit' });
+  const launcher = join(nodeBuild, 'dist/bin/bridge');
+  if (built.status !== 0 || !existsSync(launcher) || !readFileSync(launcher, 'utf8').startsWith('#!')) { broken = true; failed += 1; console.log('the Node build of the plugins failed'); }
+  else runs.push({
+    dir: 'CNI plugins built for Node (BERTH_RUNTIME=node)',
+    argv: [process.execPath, 'node_modules/uvu/bin.js', '-r', 'tsx', 'test/integration', '(protocol/protocol|portmap/chain|loopback/loopback)\\.test\\.ts$'],
+    env: { BERTH_TEST_BIN_DIR: join(nodeBuild, 'dist/bin') },
+  });
+}
+
+for (const { dir, argv, env } of runs) {
+  console.log(`\n# ${dir}`);
   const out = await new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), {
-      stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env, FORCE_COLOR: '0', NO_COLOR: '1' },
     });
     let text = '';
     child.stdout.on('data', (chunk) => { process.stdout.write(chunk); text += chunk; });
@@ -31,6 +52,7 @@ for (const { dir, argv } of runs) {
   passed += ok; failed += total - ok; skipped += skip || 0;
   if (out.code !== 0 && total === ok) { broken = true; failed += 1; }
 }
+if (nodeBuild) rmSync(nodeBuild, { recursive: true, force: true });
 // Tests must leave nothing behind: throwaway namespaces carry the "bt<hex>" run prefix (test/helpers/sandbox.ts).
 const leftovers = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => /^bt[0-9a-f]{4}/.test(n)) : [];
 if (leftovers.length) { failed += 1; console.log(`left behind by a test: network namespaces ${leftovers.join(', ')}`); }

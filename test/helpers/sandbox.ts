@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 
 export const isRoot = process.getuid?.() === 0;
 export const ROOT_DIR = resolve(__dirname, '../..');
-export const BIN_DIR = join(ROOT_DIR, 'dist/bin');
+/** The executables under test: dist/bin, or BERTH_TEST_BIN_DIR (scripts/test.mjs sets it for the Node build of the plugins). */
+export const BIN_DIR = process.env.BERTH_TEST_BIN_DIR ? resolve(process.env.BERTH_TEST_BIN_DIR) : join(ROOT_DIR, 'dist/bin');
 
 /** A short prefix unique to this test process, for namespace, link and dir names. */
 export const RUN_PREFIX = `bt${randomBytes(2).toString('hex')}`;
