@@ -110,8 +110,9 @@ function elemAttrs(op: SetElemOp, withData: boolean): Buffer {
 const MAX_ELEMENTS_BYTES = 0xffff - 4;
 
 /**
- * The element lists of one batch: the ops on one (family, table, set) share one message, split only where its NFTA_SET_ELEM_LIST_ELEMENTS attribute would pass 64 KiB. One message
- * per element made a 1000-port mapping ~4000 messages, and as many acks, which overflowed the sockets.
+ * The element lists of one batch: the ops on one (family, table, set) share one message, split
+ * only where its NFTA_SET_ELEM_LIST_ELEMENTS attribute would pass 64 KiB. One message per element
+ * made a 1000-port mapping 2000 messages, and as many acks, which overflowed the sockets.
  */
 function groupBySet(ops: readonly SetElemOp[], withData: boolean): { op: SetElemOp; elems: Buffer[] }[] {
   const groups: { op: SetElemOp; elems: Buffer[]; bytes: number }[] = [];
@@ -208,7 +209,7 @@ export function openNfNetlink(c: SocketCalls): NfNetlink {
   openSockets.add(fd);
   // An error need not echo the request: a message of a large batch holds up to 64 KiB of elements.
   c.setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, int32(1), 4);
-  let sndbuf = 0;
+  let sndbuf = 1 << 16; // assumed: net.core.wmem_default is 212992 unless lowered a lot
   if (!exitListenerAdded) process.once('exit', () => { for (const f of [...openSockets]) closeSocket(f); });
   exitListenerAdded = true;
   let seq = 1;
@@ -228,10 +229,10 @@ export function openNfNetlink(c: SocketCalls): NfNetlink {
       const first = seq;
       const { msg, acks } = encodeElementBatch(ops, first);
       seq += acks + 2;
-      // A batch is one datagram, which must fit the send buffer (212992 bytes by default, about
-      // 700 port mappings). Like libnftables, grow it for the batch: FORCE passes net.core.wmem_max.
+      // A batch is one datagram, which must fit the send buffer (212992 bytes by default, some
+      // 800 dual-stack port mappings of ~130 bytes an element). Like libnftables, grow it for the batch: FORCE passes net.core.wmem_max.
       if (msg.length + 1024 > sndbuf) {
-        sndbuf = Math.max(msg.length + 1024, 1 << 18);
+        sndbuf = msg.length + 1024;
         if (c.setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, int32(sndbuf), 4) !== 0) c.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, int32(sndbuf), 4);
       }
       const sent = c.send(fd, msg, msg.length, 0);

@@ -24,11 +24,11 @@ test('pickFreeSubnet() returns undefined when the pool is full', () => {
   assert.is(pick('10.89.0.0/23', 24, ['10.89.0.0/24', '10.89.1.0/24']), undefined);
 });
 
-test('pickFreeSubnet() is fast on a huge IPv6 pool with many prefixes taken', () => {
-  const taken = Array.from({ length: 2000 }, (_, i) => `fd00:0:${i.toString(16)}::/48`);
-  const t0 = performance.now();
+test('pickFreeSubnet() on a huge IPv6 pool with many prefixes taken, in any order, nested or adjacent', () => {
+  const taken = Array.from({ length: 2000 }, (_, i) => `fd00:0:${i.toString(16)}::/48`).reverse();
   assert.is(pick('fd00::/16', 48, taken), 'fd00:0:7d0::/48');
-  assert.ok(performance.now() - t0 < 2000);
+  assert.is(pick('fd00::/16', 48, [...taken, 'fd00:0:7d0::/47', 'fd00:0:7d0::/64']), 'fd00:0:7d2::/48');
+  assert.is(pick('10.0.0.0/16', 24, ['10.0.1.0/24', '10.0.0.0/24', '10.0.0.128/25', '10.0.3.0/24']), '10.0.2.0/24');
 });
 
 test('pickFreeSubnet() ignores prefixes of the other family', () => {

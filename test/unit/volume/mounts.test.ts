@@ -44,9 +44,14 @@ test('isMountCounts() accepts positive integer counts only', () => {
 test('KeyedMutex.run() serializes one key and runs other keys in parallel', async () => {
   const mutex = new KeyedMutex();
   const events: string[] = [];
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const job = (key: string, tag: string, ms: number) => mutex.run(key, async () => { events.push(`${tag}+`); await sleep(ms); events.push(`${tag}-`); });
-  await Promise.all([job('x', 'x1', 20), job('x', 'x2', 1), job('y', 'y1', 5)]);
+  let release = () => {};
+  const gate = new Promise<void>((r) => { release = r; });
+  const x1 = mutex.run('x', async () => { events.push('x1+'); await gate; events.push('x1-'); });
+  const x2 = mutex.run('x', async () => { events.push('x2+'); events.push('x2-'); });
+  await mutex.run('y', async () => { events.push('y1+'); events.push('y1-'); });
+  assert.equal(events, ['x1+', 'y1+', 'y1-']); // y ran while x1 held its key; x2 waits for it
+  release();
+  await Promise.all([x1, x2]);
   assert.equal(events, ['x1+', 'y1+', 'y1-', 'x1-', 'x2+', 'x2-']);
   assert.is(mutex.size, 0);
 });
