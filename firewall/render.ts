@@ -233,5 +233,5 @@ export function quoteIfname(name: string): string {
   return JSON.stringify(name);
 }
 
-/** Two elements are the same when set and key are. */
-export const sameElement = (a: Pick<Element, 'set' | 'key'>, b: Pick<Element, 'set' | 'key'>) => a.set === b.set && a.key === b.key;
+/** An element's identity: two elements are the same when set and key are. */
+export const elementId = (el: Pick<Element, 'set' | 'key'>) => `${el.set} ${el.key}`;
