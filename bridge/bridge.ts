@@ -177,6 +177,13 @@ async function add(ctx: PluginContext): Promise<Result> {
     undo.push(() => host.deleteLink(vethName));
     const veth = await host.getLink(vethName);
     if (!veth) throw new KernelError('find veth', vethName, 'ENODEV');
+    // A bridge port is never the source or destination of traffic, so its host side gets no IPv6
+    // link-local address (LXD does the same): otherwise each container adds an address and a route
+    // to the host's tables, which the kernel walks at every link change of every later ADD and DEL,
+    // and starts DAD and MLD work for it. Before the container side is up: carrier makes the address.
+    await host.setNoLinkLocal(veth.index, vethName).catch((err) => {
+      if (!(err instanceof KernelError && err.errno === 'EAFNOSUPPORT')) throw err; // no IPv6 in this kernel: nothing to turn off
+    });
     if (conf.hairpinMode) await host.setHairpin(veth.index, true, vethName);
     if (conf.vlan) await host.addBridgeVlan(veth.index, conf.vlan, { pvid: true, untagged: true }, vethName);
 

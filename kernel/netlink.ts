@@ -10,7 +10,7 @@ import {
   AF_BRIDGE, AF_INET, AF_INET6, decodeAttrs, nlmsg, BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED, bridgeVlanInfo, AF_UNSPEC, IFA, IFA_F_NODAD, IFA_F_PERMANENT, IFF_PROMISC, IFF_UP, IFLA, NLM_F, RTA, RTM,
   RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, bridgeLinkInfo, bridgePortHairpin, broadcastOf, decodeAddr,
   decodeLink, decodeRoute, encodeAttrs, familyOf, ifaddrmsg, ifinfomsg, ipToBytes, macToBytes, metricsAttr, rtmsg, str,
-  u32, vethLinkInfo, type AddrInfo, type Attr, type LinkInfo, type RouteInfo,
+  u32, vethLinkInfo, inet6NoLinkLocal, type AddrInfo, type Attr, type LinkInfo, type RouteInfo,
 } from './rtnl-codec.js';
 
 export type { AddrInfo, LinkInfo, RouteInfo } from './rtnl-codec.js';
@@ -225,6 +225,15 @@ export class Netlink {
     if (change.master !== undefined) attrs.push({ type: IFLA.MASTER, value: u32(change.master) });
     if (change.name !== undefined) attrs.push({ type: IFLA.IFNAME, value: str(change.name) });
     await this.request(RTM.NEWLINK, Buffer.concat([ifinfomsg({ index, flags, change: mask }), encodeAttrs(attrs)]), 0, 'set link', what);
+  }
+
+  /**
+   * Keeps the link from making an IPv6 link-local address (as `ip link set X addrgenmode none`);
+   * it must come before the link has carrier, when the kernel would make one.
+   * @throws {KernelError} EAFNOSUPPORT on a kernel without IPv6
+   */
+  async setNoLinkLocal(index: number, what = `#${index}`): Promise<void> {
+    await this.request(RTM.SETLINK, Buffer.concat([ifinfomsg({ index }), encodeAttrs([inet6NoLinkLocal()])]), 0, 'turn off the IPv6 link-local address of', what);
   }
 
   /** Turns hairpin mode of a bridge port on or off (as `bridge link set dev X hairpin on`). */

@@ -318,6 +318,14 @@ export function vethLinkInfo(peer: { name: string; netnsFd?: number; mac?: strin
   };
 }
 
+const IFLA_INET6_ADDR_GEN_MODE = 8;
+const IN6_ADDR_GEN_MODE_NONE = 1;
+
+/** IFLA_AF_SPEC for AF_INET6: the link makes no IPv6 link-local address (`ip link set X addrgenmode none`). */
+export function inet6NoLinkLocal(): Attr {
+  return { type: IFLA.AF_SPEC, value: [{ type: AF_INET6, value: [{ type: IFLA_INET6_ADDR_GEN_MODE, value: u8(IN6_ADDR_GEN_MODE_NONE) }] }] };
+}
+
 const IFLA_BRIDGE_VLAN_INFO = 2;
 export const BRIDGE_VLAN_INFO_PVID = 0x2;
 export const BRIDGE_VLAN_INFO_UNTAGGED = 0x4;

@@ -79,6 +79,14 @@ it('two containers on one bridge reach each other over IPv4 and IPv6', async () 
     assert.is(p6.code, 0, p6.stdout);
     const gw6 = await runIn(c1, 'ping', ['-6', '-c', '1', '-W', '2', 'fd00:250::1']);
     assert.is(gw6.code, 0, gw6.stdout);
+    // The host sides of the pairs are bridge ports with no IPv6 address of their own (no link-local),
+    // while the container sides and the bridge keep theirs.
+    for (const r of [a, b]) {
+      const veth = r.json.interfaces[1].name;
+      assert.equal(ipJson(net.host, ['-6', 'addr', 'show', 'dev', veth]).flatMap((l: any) => l.addr_info ?? []), [], veth);
+      assert.is(ipJson(net.host, ['-d', 'link', 'show', 'dev', veth])[0].inet6_addr_gen_mode, 'none', veth);
+    }
+    assert.ok(ipJson(c1, ['-6', 'addr', 'show', 'dev', 'eth0'])[0].addr_info.some((x: any) => x.scope === 'link'));
   }, 2);
 });
 
