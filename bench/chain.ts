@@ -1,8 +1,9 @@
 /**
  * The CNI chain bridge + host-local + portmap (ipMasq, hairpin, one port mapping per container),
  * Berth against the reference plugins (Debian's containernetworking-plugins), side by side in one
- * run, inside a throwaway "host" namespace (this process re-runs itself there with `ip netns exec`,
- * so no wrapper inflates the plugin times). Each plugin is exec'd with a clean environment (PATH and
+ * run, inside throwaway "host" namespaces, one for each implementation (this process re-runs itself
+ * in Berth's with `ip netns exec`, and forks the reference's plugins inside the other, so no wrapper
+ * inflates the plugin times). Each plugin is exec'd with a clean environment (PATH and
  * CNI_* only), in chain order with prevResult, as a runtime does: ADD = bridge then portmap, DEL =
  * portmap then bridge. Reports ADD and DEL medians at 1, 100, 500 and 1000 containers already
  * attached, parallel ADD throughput (50 containers, 4 at a time), peak RSS of one plugin process,
@@ -16,6 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { inNetnsSync } from '../kernel/netns';
 import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost } from './util';
 
 interface Impl { name: 'berth' | 'reference'; bin: string }
@@ -95,6 +97,13 @@ async function worker(): Promise<void> {
   const env = (impl: Impl, command: string, id: string, ns: string) =>
     cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin });
   const results = new Map<string, unknown>(); // container id + impl → chained result, for DEL's prevResult
+  // Each implementation has a host namespace of its own, so "N attached" means N of its own
+  // containers: in one shared host (runs 1-36), an ADD at level N also paid for the other's N
+  // interfaces, addresses, routes and rules. Berth's host is this process's namespace; the
+  // reference's is entered around each spawn (the child is forked inside it, on this thread).
+  const refHost = newNs(`${prefix}-refhost`);
+  execFileSync('ip', ['-n', refHost, 'link', 'set', 'lo', 'up']);
+  const inHostOf = <T>(impl: Impl, fn: () => T): T => (impl.name === 'reference' ? inNetnsSync(nsPath(refHost), fn) : fn());
   // Two bare start-ups of the plugins' runtime (`bun -e 0`, or `node -e 0` with the launchers' flag, same clean
   // env): the floor under every Berth chain operation, which starts two processes. Timed beside the samples,
   // so the same load applies.
@@ -113,10 +122,10 @@ async function worker(): Promise<void> {
   const floor: Output['floor'] = { command: [basename(node), ...bare].join(' '), ms: [], cpu: [] };
 
   async function add(impl: Impl, id: string, ns: string, hostPort: number): Promise<{ ms: number; bridge: number; portmap: number }> {
-    const b = await timeExec(join(impl.bin, 'bridge'), [], env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir)));
+    const b = await inHostOf(impl, () => timeExec(join(impl.bin, 'bridge'), [], env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir))));
     if (b.code !== 0) throw new Error(`${impl.name} bridge ADD ${id} failed: ${b.stdout}${b.stderr}`);
     const prev = JSON.parse(b.stdout);
-    const p = await timeExec(join(impl.bin, 'portmap'), [], env(impl, 'ADD', id, ns), JSON.stringify(portmapConf(impl, dir, hostPort, prev)));
+    const p = await inHostOf(impl, () => timeExec(join(impl.bin, 'portmap'), [], env(impl, 'ADD', id, ns), JSON.stringify(portmapConf(impl, dir, hostPort, prev))));
     if (p.code !== 0) throw new Error(`${impl.name} portmap ADD ${id} failed: ${p.stdout}${p.stderr}`);
     results.set(`${impl.name}/${id}`, JSON.parse(p.stdout));
     return { ms: b.ms + p.ms, bridge: b.ms, portmap: p.ms };
@@ -124,9 +133,9 @@ async function worker(): Promise<void> {
 
   async function del(impl: Impl, id: string, ns: string, hostPort: number): Promise<{ ms: number; bridge: number; portmap: number }> {
     const prev = results.get(`${impl.name}/${id}`);
-    const p = await timeExec(join(impl.bin, 'portmap'), [], env(impl, 'DEL', id, ns), JSON.stringify(portmapConf(impl, dir, hostPort, prev)));
+    const p = await inHostOf(impl, () => timeExec(join(impl.bin, 'portmap'), [], env(impl, 'DEL', id, ns), JSON.stringify(portmapConf(impl, dir, hostPort, prev))));
     if (p.code !== 0) throw new Error(`${impl.name} portmap DEL ${id} failed: ${p.stdout}${p.stderr}`);
-    const b = await timeExec(join(impl.bin, 'bridge'), [], env(impl, 'DEL', id, ns), JSON.stringify({ ...bridgeConf(impl, dir), prevResult: prev }));
+    const b = await inHostOf(impl, () => timeExec(join(impl.bin, 'bridge'), [], env(impl, 'DEL', id, ns), JSON.stringify({ ...bridgeConf(impl, dir), prevResult: prev })));
     if (b.code !== 0) throw new Error(`${impl.name} bridge DEL ${id} failed: ${b.stdout}${b.stderr}`);
     results.delete(`${impl.name}/${id}`);
     return { ms: b.ms + p.ms, bridge: b.ms, portmap: p.ms };
@@ -140,24 +149,24 @@ async function worker(): Promise<void> {
       const ns = newNs(`${prefix}-probe`);
       for (const impl of IMPLS) {
         const trace = join(dir, `trace-${impl.name}`);
-        const b = spawnSync('strace', ['-f', '-qq', '-e', 'trace=execve', '-o', trace, join(impl.bin, 'bridge')], { env: env(impl, 'ADD', 'probe', ns), input: JSON.stringify(bridgeConf(impl, dir)), encoding: 'utf8' });
+        const b = inHostOf(impl, () => spawnSync('strace', ['-f', '-qq', '-e', 'trace=execve', '-o', trace, join(impl.bin, 'bridge')], { env: env(impl, 'ADD', 'probe', ns), input: JSON.stringify(bridgeConf(impl, dir)), encoding: 'utf8' }));
         const prev = JSON.parse(b.stdout);
-        const p = spawnSync('strace', ['-f', '-qq', '-e', 'trace=execve', '-o', `${trace}-pm`, join(impl.bin, 'portmap')], { env: env(impl, 'ADD', 'probe', ns), input: JSON.stringify(portmapConf(impl, dir, portOf(impl, 'sample', 9999), prev)), encoding: 'utf8' });
+        const p = inHostOf(impl, () => spawnSync('strace', ['-f', '-qq', '-e', 'trace=execve', '-o', `${trace}-pm`, join(impl.bin, 'portmap')], { env: env(impl, 'ADD', 'probe', ns), input: JSON.stringify(portmapConf(impl, dir, portOf(impl, 'sample', 9999), prev)), encoding: 'utf8' }));
         if (b.status !== 0 || p.status !== 0) throw new Error(`${impl.name} probe ADD failed: ${b.stdout}${p.stdout}${p.stderr}`);
         const execs = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => /execve\(/.test(l) && !/= -1 /.test(l)).length;
         procs[impl.name] = execs(trace) + execs(`${trace}-pm`);
         results.set(`${impl.name}/probe`, JSON.parse(p.stdout));
         await del(impl, 'probe', ns, portOf(impl, 'sample', 9999));
         const id = 'rss';
-        const rb = spawnSync(join(impl.bin, 'bridge'), [], { env: env(impl, 'ADD', id, ns), input: JSON.stringify(bridgeConf(impl, dir)), encoding: 'utf8' });
+        const rb = inHostOf(impl, () => spawnSync(join(impl.bin, 'bridge'), [], { env: env(impl, 'ADD', id, ns), input: JSON.stringify(bridgeConf(impl, dir)), encoding: 'utf8' }));
         const prevRss = JSON.parse(rb.stdout);
         rss[impl.name] = {
-          portmap: peakRssKb(join(impl.bin, 'portmap'), [], env(impl, 'ADD', id, ns), JSON.stringify(portmapConf(impl, dir, portOf(impl, 'sample', 9998), prevRss))),
+          portmap: inHostOf(impl, () => peakRssKb(join(impl.bin, 'portmap'), [], env(impl, 'ADD', id, ns), JSON.stringify(portmapConf(impl, dir, portOf(impl, 'sample', 9998), prevRss)))),
         };
         results.set(`${impl.name}/${id}`, prevRss);
         await del(impl, id, ns, portOf(impl, 'sample', 9998));
-        rss[impl.name].bridge = peakRssKb(join(impl.bin, 'bridge'), [], env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir)));
-        await timeExec(join(impl.bin, 'bridge'), [], env(impl, 'DEL', id, ns), JSON.stringify(bridgeConf(impl, dir)));
+        rss[impl.name].bridge = inHostOf(impl, () => peakRssKb(join(impl.bin, 'bridge'), [], env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir))));
+        await inHostOf(impl, () => timeExec(join(impl.bin, 'bridge'), [], env(impl, 'DEL', id, ns), JSON.stringify(bridgeConf(impl, dir))));
       }
     }
 
@@ -216,11 +225,11 @@ async function worker(): Promise<void> {
       const ns = newNs(`${prefix}-cpu${i}`);
       for (const impl of turnOrder(i)) {
         const id = `cpu${i}`, port = portOf(impl, 'sample', 100 + i);
-        const b = cpuExec(join(impl.bin, 'bridge'), env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir)));
+        const b = inHostOf(impl, () => cpuExec(join(impl.bin, 'bridge'), env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir))));
         const prev = JSON.parse(b.stdout);
-        const p = cpuExec(join(impl.bin, 'portmap'), env(impl, 'ADD', id, ns), JSON.stringify(portmapConf(impl, dir, port, prev)));
-        const pd = cpuExec(join(impl.bin, 'portmap'), env(impl, 'DEL', id, ns), JSON.stringify(portmapConf(impl, dir, port, prev)));
-        const bd = cpuExec(join(impl.bin, 'bridge'), env(impl, 'DEL', id, ns), JSON.stringify({ ...bridgeConf(impl, dir), prevResult: prev }));
+        const p = inHostOf(impl, () => cpuExec(join(impl.bin, 'portmap'), env(impl, 'ADD', id, ns), JSON.stringify(portmapConf(impl, dir, port, prev))));
+        const pd = inHostOf(impl, () => cpuExec(join(impl.bin, 'portmap'), env(impl, 'DEL', id, ns), JSON.stringify(portmapConf(impl, dir, port, prev))));
+        const bd = inHostOf(impl, () => cpuExec(join(impl.bin, 'bridge'), env(impl, 'DEL', id, ns), JSON.stringify({ ...bridgeConf(impl, dir), prevResult: prev })));
         if ([b, p, pd, bd].some((r) => r.code !== 0)) throw new Error(`${impl.name} CPU probe failed`);
         cpu[impl.name].add.push(b.cpu + p.cpu);
         cpu[impl.name].del.push(pd.cpu + bd.cpu);
@@ -291,7 +300,7 @@ function report(o: Output, seconds: number): string {
   return [
     `### CNI chain bridge + host-local + portmap (ipMasq, hairpin, one port mapping per container)`,
     '',
-    `Median of ${SAMPLES} per level (ADD = bridge + portmap process times, DEL = portmap + bridge), Berth and the reference taking turns to go first, clean env, one throwaway host netns for both; reference = Debian containernetworking-plugins ${referenceVersion()}. Run took ${seconds.toFixed(0)} s on ${new Date().toISOString().slice(0, 10)}.`,
+    `Median of ${SAMPLES} per level (ADD = bridge + portmap process times, DEL = portmap + bridge), Berth and the reference taking turns to go first, clean env, a throwaway host netns for each (since run 37; one shared before); reference = Debian containernetworking-plugins ${referenceVersion()}. Run took ${seconds.toFixed(0)} s on ${new Date().toISOString().slice(0, 10)}.`,
     '',
     table(['measure', 'Berth', 'reference', 'Berth/reference'], rows),
     '',
