@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inNetnsSync } from '../kernel/netns';
-import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost } from './util';
+import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, cleanUpOnSignal, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost } from './util';
 
 interface Impl { name: 'berth' | 'reference'; bin: string }
 const IMPLS: Impl[] = [
@@ -94,6 +94,11 @@ async function worker(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const made: string[] = [];
   const newNs = (name: string) => { execFileSync('ip', ['netns', 'add', name]); made.push(name); return name; };
+  const cleanUp = () => {
+    for (const ns of made.splice(0)) spawnSync('ip', ['netns', 'del', ns]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  cleanUpOnSignal(cleanUp);
   const env = (impl: Impl, command: string, id: string, ns: string) =>
     cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin });
   const results = new Map<string, unknown>(); // container id + impl → chained result, for DEL's prevResult
@@ -238,8 +243,7 @@ async function worker(): Promise<void> {
     }
     process.stdout.write(JSON.stringify({ levels, parallel, parallelRounds, rss, procs, cpu, floor, cores: availableParallelism() }));
   } finally {
-    for (const ns of made) spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(dir, { recursive: true, force: true });
+    cleanUp();
   }
 }
 

@@ -76,13 +76,34 @@ export function ensurePackages(...pkgs: string[]): void {
  */
 export function runWorkerInThrowawayHost<T>(file: string, name: string): T {
   const host = `berth-bench-${name}-${process.pid}`;
+  // Ctrl-C (or pkill -f) also reaches the worker, which deletes its own namespaces and ends
+  // (cleanUpOnSignal); this process must outlive it to delete the host below. Without a handler
+  // Node would die at once; with one, the signal waits until spawnSync returns.
+  const ignore = () => {};
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', ignore);
   execFileSync('ip', ['netns', 'add', host]);
   try {
     execFileSync('ip', ['-n', host, 'link', 'set', 'lo', 'up']);
     const r = spawnSync('ip', ['netns', 'exec', host, process.execPath, '--import', 'tsx', file, '--worker'], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (r.status !== 0) throw new Error(`${name} benchmark worker failed: ${r.stderr.trim().split('\n').slice(-5).join(' ')}`);
+    if (r.status !== 0) throw new Error(`${name} benchmark worker ${r.signal ? `ended by ${r.signal}` : 'failed'}: ${r.stderr.trim().split('\n').slice(-5).join(' ')}`);
     return JSON.parse(r.stdout) as T;
   } finally {
     spawnSync('ip', ['netns', 'del', host]);
+    process.off('SIGINT', ignore);
+    process.off('SIGTERM', ignore);
   }
+}
+
+/**
+ * Runs `cleanUp` (it must be idempotent) and ends the process on SIGINT or SIGTERM: a worker's
+ * `finally` does not run when a signal ends it, and its namespaces would stay behind.
+ */
+export function cleanUpOnSignal(cleanUp: () => void): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    cleanUp();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
 }
