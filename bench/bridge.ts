@@ -5,11 +5,10 @@
  * does. Everything happens in a throwaway "host" namespace: this process re-runs itself inside it
  * (`ip netns exec`), so no wrapper process inflates the plugin times.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH_BIN, REFERENCE_BIN, cleanEnv, ensurePackages, fmt, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost } from './util';
+import { BERTH_BIN, REFERENCE_BIN, cleanEnv, ensurePackages, fmt, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
 
 export interface Impl { name: string; bin: string }
 
@@ -36,8 +35,7 @@ const ifNameOf = (impl: Impl) => `eth${IMPLS.indexOf(impl)}`;
 async function worker(): Promise<void> {
   const prefix = `bbw${process.pid}`;
   const dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  const made: string[] = [];
-  const newNs = (name: string) => { execFileSync('ip', ['netns', 'add', name]); made.push(name); return name; };
+  const { newNs, cleanUp } = workerScratch(dataDir);
   const call = (impl: Impl, command: string, id: string, ns: string) =>
     timeExec(join(impl.bin, 'bridge'), [], cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin }), JSON.stringify(conf(impl, dataDir)));
   const out: Record<string, Record<number, { add: number[]; del: number[] }>> = {};
@@ -74,8 +72,7 @@ async function worker(): Promise<void> {
     }
     process.stdout.write(JSON.stringify({ out, rss }));
   } finally {
-    for (const ns of made) spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(dataDir, { recursive: true, force: true });
+    cleanUp();
   }
 }
 

@@ -14,11 +14,11 @@
  *   BENCH_LEVELS=1,100 BENCH_SAMPLES=5 node --import tsx bench/chain.ts   (a quicker run)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inNetnsSync } from '../kernel/netns';
-import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, cleanUpOnSignal, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost } from './util';
+import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
 
 interface Impl { name: 'berth' | 'reference'; bin: string }
 const IMPLS: Impl[] = [
@@ -92,13 +92,7 @@ const turnOrder = (i: number): Impl[] => (i % 2 === 0 ? IMPLS : [...IMPLS].rever
 async function worker(): Promise<void> {
   const prefix = `bcw${process.pid}`;
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  const made: string[] = [];
-  const newNs = (name: string) => { execFileSync('ip', ['netns', 'add', name]); made.push(name); return name; };
-  const cleanUp = () => {
-    for (const ns of made.splice(0)) spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  cleanUpOnSignal(cleanUp);
+  const { newNs, cleanUp } = workerScratch(dir);
   const env = (impl: Impl, command: string, id: string, ns: string) =>
     cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin });
   const results = new Map<string, unknown>(); // container id + impl → chained result, for DEL's prevResult

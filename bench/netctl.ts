@@ -5,13 +5,12 @@
  * `lo`). netctl runs with PATH as its only variable. Everything happens in a throwaway "host" netns:
  * this process re-runs itself inside it (`ip netns exec`). Samples alternate between the two ways.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPluginConfig, parseConfList } from '../cni/conflist';
 import { parseResult } from '../cni/version';
-import { BERTH_BIN, cleanEnv, fmt, median, ratio, table, timeExec, runWorkerInThrowawayHost } from './util';
+import { BERTH_BIN, cleanEnv, fmt, median, ratio, table, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
 
 const SAMPLES = 25;
 const NETCTL = join(BERTH_BIN, 'netctl');
@@ -19,8 +18,7 @@ const NETCTL = join(BERTH_BIN, 'netctl');
 async function worker(): Promise<void> {
   const prefix = `bnw${process.pid}`;
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  const made: string[] = [];
-  const newNs = (name: string) => { execFileSync('ip', ['netns', 'add', name]); made.push(name); return name; };
+  const { newNs, cleanUp } = workerScratch(dir);
   const g = ['--config-dir', join(dir, 'conf'), '--cache-dir', join(dir, 'cache')];
   const netctl = (...args: string[]) => timeExec(NETCTL, [...g, ...args], cleanEnv({}));
   const netctlExec = (...args: string[]) => timeExec(NETCTL, [...g, ...args], cleanEnv({ NETCTL_EXEC_PLUGINS: '1' }));
@@ -61,8 +59,7 @@ async function worker(): Promise<void> {
     }
     process.stdout.write(JSON.stringify(times));
   } finally {
-    for (const ns of made) spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(dir, { recursive: true, force: true });
+    cleanUp();
   }
 }
 

@@ -1,6 +1,6 @@
 /** Shared benchmark helpers: clean-env process timing, medians, tables. Never used by tests. */
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..');
@@ -77,7 +77,7 @@ export function ensurePackages(...pkgs: string[]): void {
 export function runWorkerInThrowawayHost<T>(file: string, name: string): T {
   const host = `berth-bench-${name}-${process.pid}`;
   // Ctrl-C (or pkill -f) also reaches the worker, which deletes its own namespaces and ends
-  // (cleanUpOnSignal); this process must outlive it to delete the host below. Without a handler
+  // (workerScratch); this process must outlive it to delete the host below. Without a handler
   // Node would die at once; with one, the signal waits until spawnSync returns.
   const ignore = () => {};
   process.on('SIGINT', ignore);
@@ -96,14 +96,21 @@ export function runWorkerInThrowawayHost<T>(file: string, name: string): T {
 }
 
 /**
- * Runs `cleanUp` (it must be idempotent) and ends the process on SIGINT or SIGTERM: a worker's
- * `finally` does not run when a signal ends it, and its namespaces would stay behind.
+ * A worker's scratch: `newNs` makes a namespace, `cleanUp` deletes every one made and the temp dir
+ * `dir` (idempotent; call it in `finally`). It also runs on SIGINT or SIGTERM, then ends the
+ * process: a signal skips `finally`, and the namespaces would stay behind.
  */
-export function cleanUpOnSignal(cleanUp: () => void): void {
+export function workerScratch(dir: string): { newNs: (name: string) => string; cleanUp: () => void } {
+  const made: string[] = [];
+  const cleanUp = () => {
+    for (const ns of made.splice(0)) spawnSync('ip', ['netns', 'del', ns]);
+    rmSync(dir, { recursive: true, force: true });
+  };
   const onSignal = (signal: NodeJS.Signals) => {
     cleanUp();
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  return { newNs: (name) => { execFileSync('ip', ['netns', 'add', name]); made.push(name); return name; }, cleanUp };
 }
