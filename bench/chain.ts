@@ -103,6 +103,12 @@ async function worker(): Promise<void> {
   const refHost = newNs(`${prefix}-refhost`);
   execFileSync('ip', ['-n', refHost, 'link', 'set', 'lo', 'up']);
   const inHostOf = <T>(impl: Impl, fn: () => T): T => (impl.name === 'reference' ? inNetnsSync(nsPath(refHost), fn) : fn());
+  /** One plugin call of `impl` in its host, timed (wall ms). */
+  const timePlugin = (impl: Impl, plugin: string, command: string, id: string, ns: string, conf: unknown) =>
+    inHostOf(impl, () => timeExec(join(impl.bin, plugin), [], env(impl, command, id, ns), JSON.stringify(conf)));
+  /** One plugin call of `impl` in its host, its CPU counted (cpuExec). */
+  const cpuPlugin = (impl: Impl, plugin: string, command: string, id: string, ns: string, conf: unknown) =>
+    inHostOf(impl, () => cpuExec(join(impl.bin, plugin), env(impl, command, id, ns), JSON.stringify(conf)));
   // Two bare start-ups of the plugins' runtime (`bun -e 0`, or `node -e 0` with the launchers' flag, same clean
   // env): the floor under every Berth chain operation, which starts two processes. Timed beside the samples,
   // so the same load applies.
@@ -121,10 +127,10 @@ async function worker(): Promise<void> {
   const floor: Output['floor'] = { command: [basename(node), ...bare].join(' '), ms: [], cpu: [] };
 
   async function add(impl: Impl, id: string, ns: string, hostPort: number): Promise<{ ms: number; bridge: number; portmap: number }> {
-    const b = await inHostOf(impl, () => timeExec(join(impl.bin, 'bridge'), [], env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir))));
+    const b = await timePlugin(impl, 'bridge', 'ADD', id, ns, bridgeConf(impl, dir));
     if (b.code !== 0) throw new Error(`${impl.name} bridge ADD ${id} failed: ${b.stdout}${b.stderr}`);
     const prev = JSON.parse(b.stdout);
-    const p = await inHostOf(impl, () => timeExec(join(impl.bin, 'portmap'), [], env(impl, 'ADD', id, ns), JSON.stringify(portmapConf(impl, dir, hostPort, prev))));
+    const p = await timePlugin(impl, 'portmap', 'ADD', id, ns, portmapConf(impl, dir, hostPort, prev));
     if (p.code !== 0) throw new Error(`${impl.name} portmap ADD ${id} failed: ${p.stdout}${p.stderr}`);
     results.set(`${impl.name}/${id}`, JSON.parse(p.stdout));
     return { ms: b.ms + p.ms, bridge: b.ms, portmap: p.ms };
@@ -132,9 +138,9 @@ async function worker(): Promise<void> {
 
   async function del(impl: Impl, id: string, ns: string, hostPort: number): Promise<{ ms: number; bridge: number; portmap: number }> {
     const prev = results.get(`${impl.name}/${id}`);
-    const p = await inHostOf(impl, () => timeExec(join(impl.bin, 'portmap'), [], env(impl, 'DEL', id, ns), JSON.stringify(portmapConf(impl, dir, hostPort, prev))));
+    const p = await timePlugin(impl, 'portmap', 'DEL', id, ns, portmapConf(impl, dir, hostPort, prev));
     if (p.code !== 0) throw new Error(`${impl.name} portmap DEL ${id} failed: ${p.stdout}${p.stderr}`);
-    const b = await inHostOf(impl, () => timeExec(join(impl.bin, 'bridge'), [], env(impl, 'DEL', id, ns), JSON.stringify({ ...bridgeConf(impl, dir), prevResult: prev })));
+    const b = await timePlugin(impl, 'bridge', 'DEL', id, ns, { ...bridgeConf(impl, dir), prevResult: prev });
     if (b.code !== 0) throw new Error(`${impl.name} bridge DEL ${id} failed: ${b.stdout}${b.stderr}`);
     results.delete(`${impl.name}/${id}`);
     return { ms: b.ms + p.ms, bridge: b.ms, portmap: p.ms };
@@ -165,18 +171,16 @@ async function worker(): Promise<void> {
         results.set(`${impl.name}/${id}`, prevRss);
         await del(impl, id, ns, portOf(impl, 'sample', 9998));
         rss[impl.name].bridge = inHostOf(impl, () => peakRssKb(join(impl.bin, 'bridge'), [], env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir))));
-        await inHostOf(impl, () => timeExec(join(impl.bin, 'bridge'), [], env(impl, 'DEL', id, ns), JSON.stringify(bridgeConf(impl, dir))));
+        await timePlugin(impl, 'bridge', 'DEL', id, ns, bridgeConf(impl, dir));
       }
     }
 
     // Parallel ADD throughput on an empty host: 50 containers, 4 at a time; the median of a few
     // rounds, the two implementations taking turns to go first: one round lasts 2-4 s, and a burst
     // of CPU steal on this shared VM (top showed 100% st after run 33) decided a single-round figure.
-    const parallel: Record<string, number> = {};
-    let parallelRounds: Record<string, number[]> = {};
+    const parallelRounds: Record<string, number[]> = { berth: [], reference: [] };
     {
       const nss = Array.from({ length: PARALLEL.containers }, (_, i) => newNs(`${prefix}-par${i}`));
-      const rounds: Record<string, number[]> = { berth: [], reference: [] };
       for (let round = 0; round < PARALLEL.rounds; round++) {
         for (const impl of round % 2 === 0 ? IMPLS : [...IMPLS].reverse()) {
           let next = 0;
@@ -188,12 +192,10 @@ async function worker(): Promise<void> {
             }
           }));
           const s = Number(process.hrtime.bigint() - start) / 1e9;
-          rounds[impl.name].push(PARALLEL.containers / s);
+          parallelRounds[impl.name].push(PARALLEL.containers / s);
           for (let i = 0; i < nss.length; i++) await del(impl, `par${i}`, nss[i], portOf(impl, 'par', i));
         }
       }
-      for (const impl of IMPLS) parallel[impl.name] = median(rounds[impl.name]);
-      parallelRounds = rounds;
     }
 
     // ADD and DEL of one more container at each level of containers already attached.
@@ -224,18 +226,18 @@ async function worker(): Promise<void> {
       const ns = newNs(`${prefix}-cpu${i}`);
       for (const impl of turnOrder(i)) {
         const id = `cpu${i}`, port = portOf(impl, 'sample', 100 + i);
-        const b = inHostOf(impl, () => cpuExec(join(impl.bin, 'bridge'), env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir))));
+        const b = cpuPlugin(impl, 'bridge', 'ADD', id, ns, bridgeConf(impl, dir));
         const prev = JSON.parse(b.stdout);
-        const p = inHostOf(impl, () => cpuExec(join(impl.bin, 'portmap'), env(impl, 'ADD', id, ns), JSON.stringify(portmapConf(impl, dir, port, prev))));
-        const pd = inHostOf(impl, () => cpuExec(join(impl.bin, 'portmap'), env(impl, 'DEL', id, ns), JSON.stringify(portmapConf(impl, dir, port, prev))));
-        const bd = inHostOf(impl, () => cpuExec(join(impl.bin, 'bridge'), env(impl, 'DEL', id, ns), JSON.stringify({ ...bridgeConf(impl, dir), prevResult: prev })));
+        const p = cpuPlugin(impl, 'portmap', 'ADD', id, ns, portmapConf(impl, dir, port, prev));
+        const pd = cpuPlugin(impl, 'portmap', 'DEL', id, ns, portmapConf(impl, dir, port, prev));
+        const bd = cpuPlugin(impl, 'bridge', 'DEL', id, ns, { ...bridgeConf(impl, dir), prevResult: prev });
         if ([b, p, pd, bd].some((r) => r.code !== 0)) throw new Error(`${impl.name} CPU probe failed`);
         cpu[impl.name].add.push(b.cpu + p.cpu);
         cpu[impl.name].del.push(pd.cpu + bd.cpu);
       }
       floor.cpu.push(cpuExec(node, floorEnv, '', bare).cpu + cpuExec(node, floorEnv, '', bare).cpu);
     }
-    process.stdout.write(JSON.stringify({ levels, parallel, parallelRounds, rss, procs, cpu, floor, cores: availableParallelism() }));
+    process.stdout.write(JSON.stringify({ levels, parallelRounds, rss, procs, cpu, floor, cores: availableParallelism() }));
   } finally {
     cleanUp();
   }
@@ -243,8 +245,7 @@ async function worker(): Promise<void> {
 
 interface Output {
   levels: Record<string, Record<number, Sample[]>>;
-  parallel: Record<string, number>;
-  /** Chain ADDs per second of each round, in order. */
+  /** Chain ADDs per second of each round, in order (the figure is their median). */
   parallelRounds: Record<string, number[]>;
   rss: Record<string, Record<string, number>>;
   procs: Record<string, number>;
@@ -255,6 +256,7 @@ interface Output {
 }
 
 function report(o: Output, seconds: number): string {
+  const parallel = { berth: median(o.parallelRounds.berth), reference: median(o.parallelRounds.reference) };
   const rows: string[][] = [];
   for (const level of LEVELS)
     for (const op of ['add', 'del'] as const) {
@@ -262,7 +264,7 @@ function report(o: Output, seconds: number): string {
       const r = median(o.levels.reference[level].map((s) => s[op]));
       rows.push([`${op.toUpperCase()} at ${level} attached`, fmt(b), fmt(r), ratio(b, r)]);
     }
-  rows.push([`parallel ADD throughput (${PARALLEL.containers} containers, ${PARALLEL.concurrency} at a time, median of ${PARALLEL.rounds} rounds)`, `${o.parallel.berth.toFixed(1)} /s`, `${o.parallel.reference.toFixed(1)} /s`, ratio(o.parallel.berth, o.parallel.reference)]);
+  rows.push([`parallel ADD throughput (${PARALLEL.containers} containers, ${PARALLEL.concurrency} at a time, median of ${PARALLEL.rounds} rounds)`, `${parallel.berth.toFixed(1)} /s`, `${parallel.reference.toFixed(1)} /s`, ratio(parallel.berth, parallel.reference)]);
   rows.push(['peak RSS, one portmap ADD process', `${(o.rss.berth.portmap / 1024).toFixed(1)} MiB`, `${(o.rss.reference.portmap / 1024).toFixed(1)} MiB`, ratio(o.rss.berth.portmap, o.rss.reference.portmap)]);
   rows.push(['peak RSS, one bridge ADD process', `${(o.rss.berth.bridge / 1024).toFixed(1)} MiB`, `${(o.rss.reference.bridge / 1024).toFixed(1)} MiB`, ratio(o.rss.berth.bridge, o.rss.reference.bridge)]);
   for (const op of ['add', 'del'] as const)
@@ -278,7 +280,7 @@ function report(o: Output, seconds: number): string {
   ];
   if (LEVELS.includes(500)) goals.push(`ADD at 500 at least 4x faster than the reference: ${(addAt('reference', 500) / addAt('berth', 500)).toFixed(2)}x ${addAt('reference', 500) >= 4 * addAt('berth', 500) ? 'met' : 'NOT met'}`);
   goals.push(`DEL at most half the reference's at every level: ${LEVELS.map((l) => ratio(delAt('berth', l), delAt('reference', l))).join(', ')} ${LEVELS.every((l) => delAt('berth', l) <= 0.5 * delAt('reference', l)) ? 'met' : 'NOT met'}`);
-  goals.push(`parallel throughput at least 2x the reference: ${ratio(o.parallel.berth, o.parallel.reference)} ${o.parallel.berth >= 2 * o.parallel.reference ? 'met' : 'NOT met'}`);
+  goals.push(`parallel throughput at least 2x the reference: ${ratio(parallel.berth, parallel.reference)} ${parallel.berth >= 2 * parallel.reference ? 'met' : 'NOT met'}`);
   goals.push(`ADD at 1 no slower than the reference (stretch): ${ratio(addAt('berth', first), addAt('reference', first))} ${addAt('berth', first) <= addAt('reference', first) ? 'met' : 'NOT met'}`);
   // What the runtime's start-up alone allows: no Berth code at all would still cost the floor.
   const floorMs = median(o.floor.ms), floorCpu = median(o.floor.cpu);
@@ -286,7 +288,7 @@ function report(o: Output, seconds: number): string {
     `DEL at ${first}: the floor alone is ${ratio(floorMs, delAt('reference', first))} of the reference's DEL; Berth's own part (DEL minus the floor) ${fmt(delAt('berth', first) - floorMs)}, against ${fmt(0.5 * delAt('reference', first) - floorMs)} the goal leaves it`,
     `ADD at ${first}: Berth's own part ${fmt(addAt('berth', first) - floorMs)}, against ${fmt(addAt('reference', first) - floorMs)} the stretch goal leaves it`,
     `parallel rounds (ADDs/s): Berth ${o.parallelRounds.berth.map((x) => x.toFixed(1)).join(', ')}; reference ${o.parallelRounds.reference.map((x) => x.toFixed(1)).join(', ')}`,
-    `parallel: ${o.cores} cores / the floor's CPU = at most ${(o.cores / (floorCpu / 1000)).toFixed(1)} chain ADDs/s with no Berth code at all, against the goal's ${(2 * o.parallel.reference).toFixed(1)} /s`,
+    `parallel: ${o.cores} cores / the floor's CPU = at most ${(o.cores / (floorCpu / 1000)).toFixed(1)} chain ADDs/s with no Berth code at all, against the goal's ${(2 * parallel.reference).toFixed(1)} /s`,
   ];
   // Each plugin's own median, so a change between levels shows which process it comes from.
   // And the floor timed beside that level's samples: what the machine itself did meanwhile.
