@@ -5,10 +5,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { bunBinary } from './executables.mjs';
 
 const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/integration'];
 let passed = 0, failed = 0, skipped = 0, broken = false;
+// Names this run's namespaces (test/helpers/sandbox.ts), so a run beside another counts only its own leftovers.
+const runId = randomBytes(1).toString('hex');
 
 // Each suite on Node (TypeScript through tsx). The kernel tests run on Bun too, where Bun is
 // installed: the compiled CNI plugins reach libc through bun:ffi there (kernel/libc-bun.ts), not koffi.
@@ -39,7 +42,7 @@ for (const { dir, argv, env } of runs) {
   console.log(`\n# ${dir}`);
   const out = await new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), {
-      stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env, BERTH_TEST_RUN: runId, FORCE_COLOR: '0', NO_COLOR: '1' },
     });
     let text = '';
     child.stdout.on('data', (chunk) => { process.stdout.write(chunk); text += chunk; });
@@ -53,8 +56,8 @@ for (const { dir, argv, env } of runs) {
   if (out.code !== 0 && total === ok) { broken = true; failed += 1; }
 }
 if (nodeBuild) rmSync(nodeBuild, { recursive: true, force: true });
-// Tests must leave nothing behind: throwaway namespaces carry the "bt<hex>" run prefix (test/helpers/sandbox.ts).
-const leftovers = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => /^bt[0-9a-f]{4}/.test(n)) : [];
+// Tests must leave nothing behind: throwaway namespaces carry the "bt<runId><hex>" prefix (test/helpers/sandbox.ts).
+const leftovers = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => new RegExp(`^bt${runId}[0-9a-f]{2}`).test(n)) : [];
 if (leftovers.length) { failed += 1; console.log(`left behind by a test: network namespaces ${leftovers.join(', ')}`); }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exitCode = failed > 0 || broken ? 1 : 0;

@@ -14,8 +14,12 @@ export const ROOT_DIR = resolve(__dirname, '../..');
 /** The executables under test: dist/bin, or BERTH_TEST_BIN_DIR (scripts/test.mjs sets it for the Node build of the plugins). */
 export const BIN_DIR = process.env.BERTH_TEST_BIN_DIR ? resolve(process.env.BERTH_TEST_BIN_DIR) : join(ROOT_DIR, 'dist/bin');
 
-/** A short prefix unique to this test process, for namespace, link and dir names. */
-export const RUN_PREFIX = `bt${randomBytes(2).toString('hex')}`;
+/**
+ * A short prefix unique to this test process, for namespace, link and dir names: "bt", the runner's
+ * two hex digits (BERTH_TEST_RUN, so scripts/test.mjs finds only its own leftovers), two of its own.
+ */
+const RUNNER = /^[0-9a-f]{2}$/.test(process.env.BERTH_TEST_RUN ?? '') ? process.env.BERTH_TEST_RUN : randomBytes(1).toString('hex');
+export const RUN_PREFIX = `bt${RUNNER}${randomBytes(1).toString('hex')}`;
 /**
  * Installs the Debian packages a test needs when missing (scripts/ensure-packages.sh; as root only).
  * Each suite names all it uses beyond the Makefile's APT_PACKAGES: CI runs on a fresh machine, and
