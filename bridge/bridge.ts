@@ -16,13 +16,14 @@ import validateBridge from '../gen/bridge.js';
 import { hostVethName, parseBridgeConf, requestedMac, type BridgeConf } from './config.js';
 import { validAttachments } from '../cni/valid-attachments.js';
 import { bridgeMacFrom, buildResult, planAdd, routeGateway, type AddPlan } from './plan.js';
-import { openIpam, type Ipam } from './ipam.js';
+import { delegationDepth, openIpam, type Ipam } from './ipam.js';
 import { loadFirewall } from './firewall.js';
 
 /** CNI_ARGS keys the bridge (and the IPAM it delegates to) understand. */
 const KNOWN_ARGS = new Set(['IgnoreUnknown', 'MAC', 'IP']);
 
-function checkArgs(args: ReadonlyMap<string, string>): void {
+function checkArgs({ args, argsError }: PluginContext): void {
+  if (argsError) throw argsError;
   const ignore = ['1', 'true'].includes((args.get('IgnoreUnknown') ?? '').toLowerCase());
   if (ignore) return;
   for (const key of args.keys())
@@ -149,8 +150,9 @@ function sameNetwork(a: string, b: string): boolean {
 }
 
 async function add(ctx: PluginContext): Promise<Result> {
-  checkArgs(ctx.args);
+  checkArgs(ctx);
   const conf = loadConf(ctx);
+  if (conf.ipam?.type) delegationDepth(ctx, conf.ipam.type); // refused before any kernel change
   const mac = requestedMac(conf, ctx.args);
   const firewall = await loadFirewall(conf);
   const hash = attachmentHash(ctx);
@@ -280,7 +282,7 @@ function fail(what: string): never {
 }
 
 async function check(ctx: PluginContext): Promise<void> {
-  checkArgs(ctx.args);
+  checkArgs(ctx);
   const conf = loadConf(ctx);
   const prev = ctx.prevResult!;
   const vethName = hostVethName(attachmentHash(ctx));

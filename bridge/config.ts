@@ -33,7 +33,9 @@ const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
  * @throws {CniError} code 7 for invalid values and contradictory keys
  */
 export function parseBridgeConf(raw: NetConf, validate: ValidateFunction): BridgeConf {
-  const conf = validateConfig<BridgeConf>(validate, JSON.parse(JSON.stringify(raw)) /* structuredClone costs ~10 ms at first use */, 'bridge');
+  const copy = JSON.parse(JSON.stringify(raw)) as NetConf; // structuredClone costs ~10 ms at first use
+  if (copy.mtu === 0) delete copy.mtu; // the reference reads 0 as "not set"
+  const conf = validateConfig<BridgeConf>(validate, copy, 'bridge');
   if (conf.isDefaultGateway) conf.isGateway = true; // isDefaultGateway implies isGateway (reference)
   if (conf.hairpinMode && conf.promiscMode)
     throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid bridge configuration: "hairpinMode" and "promiscMode" cannot both be true');

@@ -36,6 +36,11 @@ export interface CniEnv {
   netns: string;
   ifName: string;
   args: Map<string, string>;
+  /**
+   * Why CNI_ARGS could not be parsed (then `args` is empty). Plugins that read CNI_ARGS refuse the
+   * call with it, as the reference's LoadArgs does; loopback and portmap never read it.
+   */
+  argsError?: CniError;
   path: string[];
 }
 
@@ -77,12 +82,19 @@ export function parseEnv(command: Command, env: Readonly<Record<string, string |
     const problem = describeIfnameProblem(ifName);
     if (problem) throw new CniError(ErrCode.InvalidEnvironment, `invalid CNI_IFNAME ${JSON.stringify(ifName)}: ${problem}`);
   }
+  let args: Map<string, string>, argsError: CniError | undefined;
+  try {
+    args = parseCniArgs(env.CNI_ARGS);
+  } catch (err) {
+    [args, argsError] = [new Map(), err as CniError];
+  }
   return {
     command,
     containerId,
     netns: env.CNI_NETNS ?? '',
     ifName,
-    args: parseCniArgs(env.CNI_ARGS),
+    args,
+    ...(argsError && { argsError }),
     path: (env.CNI_PATH ?? '').split(':').filter((p) => p !== ''),
   };
 }

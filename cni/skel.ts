@@ -5,10 +5,11 @@
  */
 import { fstatSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { CniError, ErrCode, toCniError } from './errors.js';
-import { parseCommand, parseEnv, type CniEnv, type Command } from './env.js';
+import { parseCommand, parseEnv, type CniEnv } from './env.js';
 import { compareVersions, convertResult, isSupportedVersion, LATEST_VERSION, negotiateVersion, parseResult, SUPPORTED_VERSIONS, type CniVersion } from './version.js';
 import type { NetConf, Result } from './types.js';
 import { createLogger, type Logger } from './log.js';
+import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 
 export interface PluginIO {
   env: Readonly<Record<string, string | undefined>>;
@@ -39,9 +40,13 @@ export interface Handlers {
 
 const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.\-]*$/;
 
-/** Decodes stdin; VERSION may come with an empty stdin. @throws {CniError} code 6 */
-function decodeConfig(text: string, command: Command): Record<string, unknown> {
-  if (command === 'VERSION' && text.trim() === '') return {};
+/**
+ * Decodes stdin into an object. Nesting deeper than MAX_JSON_DEPTH is refused before parsing.
+ * @throws {CniError} code 6
+ */
+function decodeConfig(text: string): Record<string, unknown> {
+  if (jsonDepth(text) > MAX_JSON_DEPTH)
+    throw new CniError(ErrCode.DecodeFailure, `cannot decode the network configuration on stdin: nested deeper than ${MAX_JSON_DEPTH} levels`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -53,14 +58,21 @@ function decodeConfig(text: string, command: Command): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
+/** VERSION's request, or {} when stdin is empty or not a config: the reference does not read it at all. */
+function decodeVersionRequest(text: string): Record<string, unknown> {
+  try {
+    return decodeConfig(text);
+  } catch {
+    return {};
+  }
+}
+
 /**
  * The version to put into an error object: the request's (cniVersion, or the best of 1.1's
  * cniVersions) when Berth speaks it, else the latest.
  */
-function errorVersion(stdin: string): string {
+function errorVersion(raw: Record<string, unknown>): string {
   try {
-    const raw: unknown = JSON.parse(stdin);
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return LATEST_VERSION;
     return negotiateVersion(raw);
   } catch {
     return LATEST_VERSION;
@@ -71,6 +83,7 @@ function errorVersion(stdin: string): string {
 export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), io: PluginIO): Promise<number> {
   const log = createLogger(io.env.BERTH_LOG, io.writeStderr);
   let stdin = '';
+  let raw: Record<string, unknown> | undefined;
   try {
     try {
       stdin = await io.readStdin();
@@ -78,12 +91,13 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
       throw new CniError(ErrCode.IOFailure, 'cannot read the network configuration from stdin', err instanceof Error ? err.message : String(err));
     }
     const command = parseCommand(io.env);
-    const raw = decodeConfig(stdin, command);
     if (command === 'VERSION') {
-      const v = isSupportedVersion(raw.cniVersion) ? raw.cniVersion : LATEST_VERSION;
+      const { cniVersion: asked } = decodeVersionRequest(stdin);
+      const v = isSupportedVersion(asked) ? asked : LATEST_VERSION;
       io.writeStdout(JSON.stringify({ cniVersion: v, supportedVersions: SUPPORTED_VERSIONS }) + '\n');
       return 0;
     }
+    raw = decodeConfig(stdin);
     const cniVersion = negotiateVersion(raw);
     const env = parseEnv(command, io.env);
     if (command === 'CHECK' && compareVersions(cniVersion, '0.4.0') < 0)
@@ -94,8 +108,6 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
       throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid network configuration: "name" is required');
     if (!NETWORK_NAME.test(raw.name))
       throw new CniError(ErrCode.InvalidNetworkConfig, `invalid network name ${JSON.stringify(raw.name)}: must match ${NETWORK_NAME.source}`);
-    if (typeof raw.type !== 'string' || raw.type === '')
-      throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid network configuration: "type" is required');
     const config = { ...raw, cniVersion } as NetConf;
     const prevResult = raw.prevResult === undefined || raw.prevResult === null ? undefined : parseResult(raw.prevResult);
     if (command === 'CHECK' && !prevResult)
@@ -118,7 +130,7 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
   } catch (err) {
     const cniErr = toCniError(err);
     log.error(err);
-    io.writeStdout(JSON.stringify(cniErr.toResult(errorVersion(stdin))) + '\n');
+    io.writeStdout(JSON.stringify(cniErr.toResult(errorVersion(raw ?? decodeVersionRequest(stdin)))) + '\n');
     return 1;
   }
 }

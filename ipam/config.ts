@@ -108,9 +108,8 @@ export function parseHostLocalConf(input: HostLocalInput, cniArgs: ReadonlyMap<s
 
   const inputs: RangeInput[][] = [];
   if (raw.runtimeConfig?.ipRanges) inputs.push(...raw.runtimeConfig.ipRanges);
+  // Without a top-level subnet the reference ignores rangeStart, rangeEnd and gateway there: so does Berth.
   if (ipam.subnet !== undefined) inputs.push([{ subnet: ipam.subnet, rangeStart: ipam.rangeStart, rangeEnd: ipam.rangeEnd, gateway: ipam.gateway }]);
-  else for (const key of ['rangeStart', 'rangeEnd', 'gateway'] as const)
-    if (ipam[key] !== undefined) throw invalid(`${JSON.stringify(key)} needs a top-level "subnet"`);
   if (ipam.ranges) inputs.push(...ipam.ranges);
   if (inputs.length === 0) throw invalid('no IP ranges: set "ranges" or "subnet"');
   let rangeSets: RangeSet[];
@@ -133,7 +132,7 @@ export function parseHostLocalConf(input: HostLocalInput, cniArgs: ReadonlyMap<s
 
   return {
     network: input.name,
-    dataDir: ipam.dataDir ?? DEFAULT_DATA_DIR,
+    dataDir: ipam.dataDir || DEFAULT_DATA_DIR, // "" is the default, as in the reference
     rangeSets,
     routes,
     resolvConf: ipam.resolvConf || undefined,

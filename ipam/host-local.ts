@@ -27,6 +27,7 @@ function storeError(action: string, dir: string, err: unknown): Error {
 }
 
 function loadConf(ctx: PluginContext, ipam: Record<string, unknown> | undefined): HostLocalConf {
+  if (ctx.argsError) throw ctx.argsError;
   return parseHostLocalConf({ name: ctx.config.name, ipam, runtimeConfig: ctx.config.runtimeConfig, args: ctx.config.args }, ctx.args, validate);
 }
 

@@ -32,8 +32,14 @@ test('parseHostLocalConf() reads ranges, routes, dataDir and resolvConf', () => 
   assert.equal(c.requested, []);
 });
 
-test('parseHostLocalConf() defaults dataDir to /var/lib/cni/networks', () => {
+test('parseHostLocalConf() defaults dataDir to /var/lib/cni/networks, also for ""', () => {
   assert.is(parse(input({ subnet: '192.0.2.0/24' })).dataDir, '/var/lib/cni/networks');
+  assert.is(parse(input({ subnet: '192.0.2.0/24', dataDir: '' })).dataDir, '/var/lib/cni/networks');
+});
+
+test('parseHostLocalConf() ignores rangeStart, rangeEnd and gateway without a top-level subnet, as the reference', () => {
+  const c = parse(input({ rangeStart: '192.0.2.5', gateway: '192.0.2.9', ranges: [[{ subnet: '198.51.100.0/24' }]] }));
+  assert.equal(c.rangeSets.map(describeRangeSet), ['198.51.100.1-198.51.100.254']);
 });
 
 test('parseHostLocalConf() prepends the legacy range, and runtimeConfig.ipRanges before both', () => {
@@ -62,7 +68,6 @@ const rejected: Array<[string, HostLocalInput, Record<string, string>, number, s
   ['range outside subnet', input({ subnet: '192.0.2.0/24', rangeEnd: '198.51.100.9' }), {}, 7, 'invalid host-local configuration: range set 0: rangeEnd "198.51.100.9" is not in subnet "192.0.2.0/24"'],
   ['overlapping sets', input({ ranges: [[{ subnet: '192.0.2.0/24' }], [{ subnet: '192.0.2.0/24', rangeStart: '192.0.2.200' }]] }), {}, 7,
     'invalid host-local configuration: range sets 0 and 1 overlap: 192.0.2.1-192.0.2.254 and 192.0.2.200-192.0.2.254'],
-  ['legacy key without subnet', input({ rangeStart: '192.0.2.5', ranges: [[{ subnet: '192.0.2.0/24' }]] }), {}, 7, 'invalid host-local configuration: "rangeStart" needs a top-level "subnet"'],
   ['range without subnet', input({ ranges: [[{ rangeStart: '192.0.2.5' }]] }), {}, 7, "invalid host-local configuration: /ipam/ranges/0/0 must have required property 'subnet'"],
   ['subnet not a string', input({ subnet: 24 }), {}, 7, 'invalid host-local configuration: /ipam/subnet must be string'],
   ['bad route', input({ subnet: '192.0.2.0/24', routes: [{ dst: '0.0.0.0' }] }), {}, 7, 'invalid host-local configuration: route dst "0.0.0.0" is not a CIDR'],
