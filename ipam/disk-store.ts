@@ -27,7 +27,11 @@ import type { Attachment, Lease, Store } from './store.js';
 
 export const LAST_RESERVED_PREFIX = 'last_reserved_ip.';
 export const LOCK_FILE = 'lock';
-/** Berth's temporary files; one name each, reused, since writers are serialised by the lock. */
+/**
+ * Berth's temporary files; one name each, reused, since writers are serialised by the lock. A lease's
+ * temporary file becomes the lease by link(), so a writer killed before its unlink() leaves that name
+ * on the lease: reserve() therefore removes the name and creates a new file exclusively.
+ */
 const LEASE_TMP = '.berth-lease.tmp';
 const CURSOR_TMP = '.berth-cursor.tmp';
 const INDEX_TMP = '.berth-index.tmp';
@@ -74,8 +78,9 @@ function readSmall(path: string): string | undefined {
   }
 }
 
+/** Writes a new file (O_EXCL: never into an existing one, which may be another name of a lease). */
 function writeAndSync(path: string, text: string, mode: number): void {
-  const fd = openSync(path, 'w', mode);
+  const fd = openSync(path, 'wx', mode);
   try {
     const buf = Buffer.from(text);
     for (let at = 0; at < buf.length;) at += writeSync(fd, buf, at);
@@ -101,6 +106,7 @@ export class DiskStore implements Store {
 
   reserve(ip: string, holder: Required<Attachment>): boolean {
     const tmp = join(this.dir, LEASE_TMP);
+    this.release(LEASE_TMP); // left by a killed writer, maybe still a name of its lease: only the name goes
     writeAndSync(tmp, renderLeaseContent(holder), 0o600);
     try {
       linkSync(tmp, join(this.dir, ip));

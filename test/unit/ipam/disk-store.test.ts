@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDiskStore, parseLeaseContent, renderLeaseContent } from '../../../ipam/disk-store';
@@ -30,6 +30,17 @@ test('DiskStore.reserve() creates the lease exclusively, mode 0600, and leaves n
   assert.is(readFileSync(join(root, 'net', '2001:db8::5'), 'utf8'), 'a\r\neth0');
   assert.is(statSync(join(root, 'net', '2001:db8::5')).mode & 0o777, 0o600);
   assert.equal(readdirSync(join(root, 'net')), ['2001:db8::5']);
+}));
+
+test('DiskStore.reserve() never writes into a temporary name a killed writer left on its lease', () => withStore((root) => {
+  const s = openDiskStore(root, 'net');
+  s.reserve('192.0.2.5', h('a'));
+  linkSync(join(root, 'net', '192.0.2.5'), join(root, 'net', '.berth-lease.tmp')); // killed between link() and unlink()
+  assert.ok(s.reserve('192.0.2.6', h('b')));
+  assert.is(readFileSync(join(root, 'net', '192.0.2.5'), 'utf8'), 'a\r\neth0');
+  assert.is(readFileSync(join(root, 'net', '192.0.2.6'), 'utf8'), 'b\r\neth0');
+  assert.equal(readdirSync(join(root, 'net')).sort(), ['192.0.2.5', '192.0.2.6']);
+  assert.is(statSync(join(root, 'net', '192.0.2.5')).nlink, 1);
 }));
 
 test('DiskStore.leases() lists address-named files only', () => withStore((root) => {
