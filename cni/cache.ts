@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fitFileName, KEPT_BYTES } from './file-name.js';
 
 /** libcni's default (`/var/lib/cni`); results live in its `results` subdirectory. */
 export const DEFAULT_CACHE_DIR = '/var/lib/cni';
@@ -34,12 +35,15 @@ export interface AttachmentKey {
   ifName: string;
 }
 
-/** `<cacheDir>/results/<networkName>-<containerId>-<ifName>` */
+/**
+ * `<cacheDir>/results/<networkName>-<containerId>-<ifName>`; a name over NAME_MAX bytes is cut and
+ * hashed (fitFileName): libcni cannot store those at all, and the entry's content names its key.
+ */
 export function cacheFilePath(cacheDir: string, key: AttachmentKey): string {
   for (const part of [key.networkName, key.containerId, key.ifName])
     if (part === '' || part.includes('/') || part === '.' || part === '..')
       throw new Error(`cannot name cache file for ${JSON.stringify(`${key.networkName}-${key.containerId}-${key.ifName}`)}: invalid name part ${JSON.stringify(part)}`);
-  return join(cacheDir, 'results', `${key.networkName}-${key.containerId}-${key.ifName}`);
+  return join(cacheDir, 'results', fitFileName(`${key.networkName}-${key.containerId}-${key.ifName}`));
 }
 
 /** Builds the entry written after a successful ADD. Pure. */
@@ -94,7 +98,7 @@ export function decodeCachedConfig(entry: CacheEntry): string {
 async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
   const dir = join(path, '..');
   // A leading dot keeps a half-written file out of listCachedAttachments.
-  const tmp = join(dir, `.${path.slice(dir.length + 1)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dir, fitFileName(`.${path.slice(dir.length + 1)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`));
   const fh = await open(tmp, 'wx', mode);
   try {
     await fh.writeFile(data);
@@ -162,7 +166,7 @@ export async function listCachedAttachments(cacheDir: string, filter: { networkN
   const out: CacheEntry[] = [];
   for (const name of names) {
     if (name.startsWith('.')) continue;
-    if (filter.networkName !== undefined && !name.startsWith(`${filter.networkName}-`)) continue;
+    if (filter.networkName !== undefined && Buffer.byteLength(filter.networkName) < KEPT_BYTES && !name.startsWith(`${filter.networkName}-`)) continue;
     let text: string;
     try {
       text = await readFile(join(dir, name), 'utf8');

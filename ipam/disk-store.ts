@@ -13,7 +13,8 @@
  * fsync'ed, then hard-linked to its name (link() fails with EEXIST when the address is taken, so it
  * never clobbers) and the temporary name unlinked; no lease file is ever seen half-written.
  *
- * Berth adds one thing the reference ignores: `.berth-index/<containerID>@<ifname>`, the addresses
+ * Berth adds one thing the reference ignores: `.berth-index/<containerID>@<ifname>` (cut and hashed
+ * past 255 bytes, cni/file-name.ts), the addresses
  * of an attachment, one a line. It is a hint that spares DEL, CHECK and ADD a read of every lease:
  * it is trusted only when every address it names is a lease file holding that attachment, else the
  * caller reads all leases as the reference does (e.g. after the reference made or removed leases).
@@ -22,6 +23,7 @@
  */
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { fitFileName } from '../cni/file-name.js';
 import { lockFile, type FileLock } from '../kernel/flock.js';
 import type { Attachment, Lease, Store } from './store.js';
 
@@ -70,8 +72,9 @@ function readSmall(path: string): string | undefined {
   try {
     let n = readSync(fd, readBuf, 0, readBuf.length, 0);
     if (n < readBuf.length) return readBuf.toString('utf8', 0, n);
+    // A positioned read leaves the file offset alone: later reads name their position too.
     const parts = [Buffer.from(readBuf)];
-    while ((n = readSync(fd, readBuf)) > 0) parts.push(Buffer.from(readBuf.subarray(0, n)));
+    for (let at = n; (n = readSync(fd, readBuf, 0, readBuf.length, at)) > 0; at += n) parts.push(Buffer.from(readBuf.subarray(0, n)));
     return Buffer.concat(parts).toString('utf8');
   } finally {
     closeSync(fd);
@@ -169,7 +172,7 @@ export class DiskStore implements Store {
   }
 
   private indexPath(holder: Required<Attachment>): string {
-    return join(this.dir, INDEX_DIR, `${holder.containerId}@${holder.ifname}`);
+    return join(this.dir, INDEX_DIR, indexName(holder));
   }
 
   /**
@@ -213,23 +216,31 @@ export class DiskStore implements Store {
   }
 
   dropIndex(holder: Required<Attachment>): void {
-    this.release(join(INDEX_DIR, `${holder.containerId}@${holder.ifname}`));
+    this.release(join(INDEX_DIR, indexName(holder)));
   }
 
-  /** The attachments that have index files. */
-  indexedAttachments(): Array<Required<Attachment>> {
+  /** Removes the index files of every attachment but `keep` (GC). */
+  dropIndexesExcept(keep: ReadonlyArray<Required<Attachment>>): void {
     let names: string[];
     try {
       names = readdirSync(join(this.dir, INDEX_DIR));
     } catch (err) {
-      if (errno(err) === 'ENOENT') return [];
+      if (errno(err) === 'ENOENT') return;
       throw err;
     }
-    return names.flatMap((name) => {
-      const at = name.indexOf('@');
-      return at > 0 ? [{ containerId: name.slice(0, at), ifname: name.slice(at + 1) }] : [];
-    });
+    const kept = new Set(keep.map(indexName));
+    for (const name of names) if (!kept.has(name)) this.release(join(INDEX_DIR, name));
   }
+}
+
+/** An attachment's index file name: `<containerID>@<ifname>`, cut and hashed past NAME_MAX (its content is checked anyway). */
+function indexName(holder: Required<Attachment>): string {
+  return fitFileName(`${holder.containerId}@${holder.ifname}`);
+}
+
+/** A network's lease directory: `<dataDir>/<network>` (the reference's), cut and hashed past NAME_MAX. */
+export function networkDir(dataDir: string, network: string): string {
+  return join(dataDir, fitFileName(network));
 }
 
 /**
@@ -237,7 +248,7 @@ export class DiskStore implements Store {
  * @throws the fs error when the directory cannot be made
  */
 export function openDiskStore(dataDir: string, network: string): DiskStore {
-  const dir = join(dataDir, network);
+  const dir = networkDir(dataDir, network);
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   return new DiskStore(dir);
 }

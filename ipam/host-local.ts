@@ -5,7 +5,6 @@
  * host-local; the `host-local` executable reaches the same code through `handlers`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CniError, ErrCode } from '../cni/errors.js';
 import { contains } from '../cni/ip.js';
 import { validAttachments } from '../cni/valid-attachments.js';
@@ -14,7 +13,7 @@ import type { Result } from '../cni/types.js';
 import validate from '../gen/host-local.js';
 import { allocateAll, countFree, leasesOf, selectGarbage } from './allocator.js';
 import { DEFAULT_DATA_DIR, parseHostLocalConf, parseResolvConf, type HostLocalConf } from './config.js';
-import { DiskStore, openDiskStore } from './disk-store.js';
+import { DiskStore, networkDir, openDiskStore } from './disk-store.js';
 import { describeRangeSet, tryParseAddress } from './range.js';
 import type { Lease } from './store.js';
 
@@ -34,7 +33,7 @@ function loadConf(ctx: PluginContext, ipam: Record<string, unknown> | undefined)
 /** The lease directory from the config without validating the ranges: DEL and GC must work whatever they say. */
 function leaseDir(ctx: PluginContext, ipam: Record<string, unknown> | undefined): string {
   const dataDir = typeof ipam?.dataDir === 'string' && ipam.dataDir !== '' ? ipam.dataDir : DEFAULT_DATA_DIR;
-  return join(dataDir, ctx.config.name);
+  return networkDir(dataDir, ctx.config.name);
 }
 
 function readDns(path: string): Result['dns'] {
@@ -51,7 +50,7 @@ async function add(ctx: PluginContext, ipam: Record<string, unknown> | undefined
   const conf = loadConf(ctx, ipam);
   const dns = conf.resolvConf ? readDns(conf.resolvConf) : undefined;
   const holder = { containerId: ctx.containerId, ifname: ctx.ifName };
-  const dir = join(conf.dataDir, conf.network);
+  const dir = networkDir(conf.dataDir, conf.network);
   let ips;
   try {
     const store = openDiskStore(conf.dataDir, conf.network);
@@ -95,7 +94,7 @@ async function del(ctx: PluginContext, ipam: Record<string, unknown> | undefined
 
 async function check(ctx: PluginContext, ipam: Record<string, unknown> | undefined): Promise<void> {
   const conf = loadConf(ctx, ipam);
-  const dir = join(conf.dataDir, conf.network);
+  const dir = networkDir(conf.dataDir, conf.network);
   const holder = { containerId: ctx.containerId, ifname: ctx.ifName };
   let mine: Lease[] = [];
   try {
@@ -134,8 +133,7 @@ async function gc(ctx: PluginContext, ipam: Record<string, unknown> | undefined)
         ctx.log.debug(`GC releases ${lease.ip} of ${lease.containerId}/${lease.ifname ?? ''}`);
         s.release(lease.ip);
       }
-      const validKeys = new Set(valid.map((a) => `${a.containerId}@${a.ifname}`));
-      for (const a of s.indexedAttachments()) if (!validKeys.has(`${a.containerId}@${a.ifname}`)) s.dropIndex(a);
+      s.dropIndexesExcept(valid);
       s.removeLeftovers();
     });
   } catch (err) {
@@ -145,7 +143,7 @@ async function gc(ctx: PluginContext, ipam: Record<string, unknown> | undefined)
 
 async function status(ctx: PluginContext, ipam: Record<string, unknown> | undefined): Promise<void> {
   const conf = loadConf(ctx, ipam);
-  const dir = join(conf.dataDir, conf.network);
+  const dir = networkDir(conf.dataDir, conf.network);
   let leases: Lease[] = [];
   try {
     if (existsSync(dir)) leases = new DiskStore(dir).leases();

@@ -183,6 +183,25 @@ test('STATUS succeeds with free addresses and answers 50 when a range set is exh
   assert.is((await status()).code, 0);
 }));
 
+test('container IDs of 244, 300 and 10,000 characters ADD, CHECK and DEL, and GC keeps their leases', () => withTempDir(async (dir) => {
+  const conf = netconf(dir, { subnet: '192.0.2.0/24' });
+  const ids = [244, 300, 10_000].map((n) => 'c'.repeat(n - 1) + n % 10);
+  for (const id of ids) {
+    const add = await call('ADD', conf, { id });
+    assert.is(add.code, 0, add.stdout);
+    assert.is((await call('CHECK', { ...conf, prevResult: add.json }, { id })).code, 0);
+  }
+  const net = join(dir, 'hlnet');
+  assert.equal(files(net).filter((f) => /^\d/.test(f)).map((ip) => readFileSync(join(net, ip), 'utf8')), ids.map((id) => `${id}\r\neth0`));
+  const gc = await runPlugin('host-local', { CNI_COMMAND: 'GC', CNI_PATH: '/nonexistent' }, { ...conf, 'cni.dev/valid-attachments': ids.map((containerID) => ({ containerID, ifname: 'eth0' })) });
+  assert.is(gc.code, 0, gc.stdout);
+  assert.is(files(net).filter((f) => /^\d/.test(f)).length, 3);
+  for (const id of ids) assert.is((await call('DEL', conf, { id })).code, 0);
+  assert.equal(files(net), ['last_reserved_ip.0', 'lock']);
+  assert.equal(indexOf(net), []);
+  assert.is((await call('DEL', conf, { id: 'x'.repeat(10_000) })).code, 0, 'DEL of an unknown long ID');
+}));
+
 test('VERSION lists the supported versions', async () => {
   const r = await runPlugin('host-local', { CNI_COMMAND: 'VERSION' }, '');
   assert.ok(r.json.supportedVersions.includes('1.1.0'));

@@ -24,6 +24,21 @@ test('cacheFilePath() is <dir>/results/<network>-<container>-<ifname> and refuse
   assert.throws(() => cacheFilePath('/x', { ...KEY, ifName: '' }), /invalid name part ""$/);
 });
 
+test('cache entries of a 10,000-character container ID and a 300-character network name are written, read, listed and deleted', () => withDir(async (dir) => {
+  const key = { networkName: 'n'.repeat(300), containerId: 'c'.repeat(10_000), ifName: 'eth0' };
+  const short = { ...KEY, containerId: 'c'.repeat(200) }; // fits: keeps its libcni name
+  for (const k of [key, short]) await writeCacheEntry(dir, renderCacheEntry(k, { config: CONF, result: RESULT }));
+  const names = readdirSync(join(dir, 'results')).sort();
+  assert.equal(names.map((n) => Buffer.byteLength(n) <= 255), [true, true]);
+  assert.ok(names.includes(`web-${'c'.repeat(200)}-eth0`));
+  assert.equal((await readCacheEntry(dir, key))?.containerId, key.containerId);
+  assert.equal((await listCachedAttachments(dir, { networkName: key.networkName })).map((e) => e.containerId), [key.containerId]);
+  assert.equal((await listCachedAttachments(dir, { networkName: 'web' })).map((e) => e.containerId), [short.containerId]);
+  await deleteCacheEntry(dir, key);
+  assert.is(await readCacheEntry(dir, key), undefined);
+  assert.equal(readdirSync(join(dir, 'results')), [`web-${'c'.repeat(200)}-eth0`]);
+}));
+
 test('renderCacheEntry() uses libcni\'s keys, base64 config, and omits empty optional keys', () => {
   assert.equal(renderCacheEntry(KEY, { config: CONF, netns: '', cniArgs: [], capabilityArgs: {}, result: RESULT }), {
     kind: 'cniCacheV1', containerId: 'c1', config: Buffer.from(CONF).toString('base64'), ifName: 'eth0', networkName: 'web', result: RESULT,

@@ -64,7 +64,6 @@ test('DiskStore.indexedLeases() trusts the index only when every lease it names 
   assert.is(s.indexedLeases(h('a')), undefined);
   s.writeIndex(h('a'), ['192.0.2.5', '2001:db8::5']);
   assert.equal(s.indexedLeases(h('a'))?.map((l) => l.ip), ['192.0.2.5', '2001:db8::5']);
-  assert.equal(s.indexedAttachments(), [h('a')]);
   s.release('2001:db8::5');
   s.reserve('2001:db8::5', h('b'));
   assert.is(s.indexedLeases(h('a')), undefined, 'reused by another attachment');
@@ -72,6 +71,21 @@ test('DiskStore.indexedLeases() trusts the index only when every lease it names 
   s.dropIndex(h('a'));
   assert.not.ok(s.hasIndex(h('a')));
   s.dropIndex(h('a'));
+}));
+
+test('DiskStore keeps leases and index files of a 10,000-character container ID, and GC drops only unlisted indexes', () => withStore((root) => {
+  const s = openDiskStore(root, 'n'.repeat(300));
+  const long = h('c'.repeat(10_000));
+  assert.ok(s.reserve('192.0.2.5', long));
+  s.writeIndex(long, ['192.0.2.5']);
+  s.writeIndex(h('b'), []);
+  assert.equal(s.indexedLeases(long), [{ ip: '192.0.2.5', ...long }]);
+  for (const name of [...readdirSync(root), ...readdirSync(join(s.dir, '.berth-index'))]) assert.ok(Buffer.byteLength(name) <= 255, name.slice(0, 20));
+  s.dropIndexesExcept([long]);
+  assert.equal(readdirSync(join(s.dir, '.berth-index')).length, 1);
+  assert.ok(s.hasIndex(long));
+  s.dropIndex(long);
+  assert.not.ok(s.hasIndex(long));
 }));
 
 test.run();
