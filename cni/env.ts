@@ -21,12 +21,15 @@ export function isValidContainerId(id: string): boolean {
   return CONTAINER_ID.test(id);
 }
 
+/** Whitespace as the reference reads it (Go's unicode.IsSpace): JS's \s adds U+FEFF and lacks U+0085. */
+const SLASH_COLON_OR_SPACE = /[/:\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+
 /** Kernel interface names: 1-15 bytes, not "." or "..", no "/", ":" or whitespace. */
 export function describeIfnameProblem(name: string): string | undefined {
   if (name === '') return 'is empty';
   if (Buffer.byteLength(name) > 15) return 'is longer than 15 bytes';
   if (name === '.' || name === '..') return 'is "." or ".."';
-  if (/[/:\s]/.test(name)) return 'contains "/", ":" or whitespace';
+  if (SLASH_COLON_OR_SPACE.test(name)) return 'contains "/", ":" or whitespace';
   return undefined;
 }
 

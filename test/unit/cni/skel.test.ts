@@ -94,7 +94,7 @@ test('runPlugin() accepts container ids of letters, digits, "_", "." and "-"', a
 const badIfnames: Array<[string, string]> = [
   ['.', 'is "." or ".."'], ['..', 'is "." or ".."'], ['a/b', 'contains "/", ":" or whitespace'], ['a:b', 'contains "/", ":" or whitespace'],
   ['a b', 'contains "/", ":" or whitespace'], ['a\tb', 'contains "/", ":" or whitespace'], ['a'.repeat(16), 'is longer than 15 bytes'],
-  ['ééééééééé', 'is longer than 15 bytes'],
+  ['ééééééééé', 'is longer than 15 bytes'], ['a\u0085b', 'contains "/", ":" or whitespace'], ['a\u3000b', 'contains "/", ":" or whitespace'],
 ];
 for (const [name, problem] of badIfnames)
   for (const cmd of ['ADD', 'DEL', 'CHECK'])
@@ -103,6 +103,8 @@ for (const [name, problem] of badIfnames)
         cniVersion: '1.0.0', code: 4, msg: `invalid CNI_IFNAME ${JSON.stringify(name)}: ${problem}`,
       }));
 test('runPlugin() accepts a 15-byte interface name', async () => assert.is((await call({ ...ENV, CNI_COMMAND: 'ADD', CNI_IFNAME: 'a'.repeat(15) }, conf())).code, 0));
+test('runPlugin() accepts an interface name with U+FEFF, which Go does not count as whitespace', async () =>
+  assert.is((await call({ ...ENV, CNI_COMMAND: 'ADD', CNI_IFNAME: 'a\ufeffb' }, conf())).code, 0));
 
 test('runPlugin() hands a malformed CNI_ARGS to the handler as argsError (code 4), with no args', async () => {
   const r = await call({ ...ENV, CNI_COMMAND: 'ADD', CNI_ARGS: 'IgnoreUnknown=1;=x' }, conf());
