@@ -6,7 +6,8 @@
 import { fstatSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { CniError, ErrCode, toCniError } from './errors.js';
 import { parseCommand, parseEnv, type CniEnv } from './env.js';
-import { compareVersions, convertResult, isSupportedVersion, LATEST_VERSION, negotiateVersion, parseResult, SUPPORTED_VERSIONS, type CniVersion } from './version.js';
+import { compareVersions, convertResult, LATEST_VERSION, negotiateVersion, parseResult, PLUGIN_VERSIONS, type CniVersion, type PluginVersion } from './version.js';
+import { renderResult020 } from './result-020.js';
 import type { NetConf, Result } from './types.js';
 import { createLogger, type Logger } from './log.js';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
@@ -20,7 +21,7 @@ export interface PluginIO {
 
 /** What a handler gets: the validated env, the parsed config and its negotiated version. */
 export interface PluginContext extends CniEnv {
-  cniVersion: CniVersion;
+  cniVersion: PluginVersion;
   /** The config as parsed from stdin; each plugin validates its own keys with its schema. */
   config: NetConf;
   /** The config text, for plugins that delegate to another plugin with the same stdin. */
@@ -58,12 +59,12 @@ function decodeConfig(text: string): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
-/** VERSION's request, or {} when stdin is empty or not a config: the reference does not read it at all. */
-function decodeVersionRequest(text: string): Record<string, unknown> {
+/** The config on stdin, or undefined when it does not decode (VERSION and error objects do without). */
+function tryDecodeConfig(text: string): Record<string, unknown> | undefined {
   try {
     return decodeConfig(text);
   } catch {
-    return {};
+    return undefined;
   }
 }
 
@@ -71,9 +72,10 @@ function decodeVersionRequest(text: string): Record<string, unknown> {
  * The version to put into an error object: the request's (cniVersion, or the best of 1.1's
  * cniVersions) when Berth speaks it, else the latest.
  */
-function errorVersion(raw: Record<string, unknown>): string {
+function errorVersion(raw: Record<string, unknown> | undefined): string {
+  if (!raw) return LATEST_VERSION;
   try {
-    return negotiateVersion(raw);
+    return negotiateVersion(raw, PLUGIN_VERSIONS);
   } catch {
     return LATEST_VERSION;
   }
@@ -92,13 +94,14 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
     }
     const command = parseCommand(io.env);
     if (command === 'VERSION') {
-      const { cniVersion: asked } = decodeVersionRequest(stdin);
-      const v = isSupportedVersion(asked) ? asked : LATEST_VERSION;
-      io.writeStdout(JSON.stringify({ cniVersion: v, supportedVersions: SUPPORTED_VERSIONS }) + '\n');
+      // The reference does not read VERSION's stdin at all: whatever it holds, the answer comes.
+      const asked = tryDecodeConfig(stdin)?.cniVersion;
+      const v = (PLUGIN_VERSIONS as readonly unknown[]).includes(asked) ? asked : LATEST_VERSION;
+      io.writeStdout(JSON.stringify({ cniVersion: v, supportedVersions: PLUGIN_VERSIONS }) + '\n');
       return 0;
     }
     raw = decodeConfig(stdin);
-    const cniVersion = negotiateVersion(raw);
+    const cniVersion = negotiateVersion(raw, PLUGIN_VERSIONS);
     const env = parseEnv(command, io.env);
     if (command === 'CHECK' && compareVersions(cniVersion, '0.4.0') < 0)
       throw new CniError(ErrCode.IncompatibleVersion, `CHECK is not supported in CNI version ${cniVersion}`, 'CHECK needs 0.4.0 or later');
@@ -118,7 +121,8 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
     switch (command) {
       case 'ADD': {
         const result = await h.add(ctx);
-        io.writeStdout(JSON.stringify(convertResult(result, cniVersion)) + '\n');
+        const shaped = compareVersions(cniVersion, '0.3.0') < 0 ? renderResult020(result, cniVersion) : convertResult(result, cniVersion as CniVersion);
+        io.writeStdout(JSON.stringify(shaped) + '\n');
         break;
       }
       case 'DEL': await h.del(ctx); break;
@@ -130,7 +134,7 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
   } catch (err) {
     const cniErr = toCniError(err);
     log.error(err);
-    io.writeStdout(JSON.stringify(cniErr.toResult(errorVersion(raw ?? decodeVersionRequest(stdin)))) + '\n');
+    io.writeStdout(JSON.stringify(cniErr.toResult(errorVersion(raw ?? tryDecodeConfig(stdin)))) + '\n');
     return 1;
   }
 }

@@ -1,10 +1,18 @@
 /** CNI spec versions Berth speaks, and how results move between them. */
 import { CniError, ErrCode } from './errors.js';
+import { isResult020, parseResult020 } from './result-020.js';
 import type { Result } from './types.js';
 
 export const SUPPORTED_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const;
 export type CniVersion = (typeof SUPPORTED_VERSIONS)[number];
 export const LATEST_VERSION: CniVersion = '1.1.0';
+
+/**
+ * The plugins also speak 0.1.0 and 0.2.0 (their results in cni/result-020.ts), as the reference
+ * plugins do: a config without `cniVersion` means 0.1.0. The runtime side (conflists) does not.
+ */
+export const PLUGIN_VERSIONS = ['0.1.0', '0.2.0', ...SUPPORTED_VERSIONS] as const;
+export type PluginVersion = (typeof PLUGIN_VERSIONS)[number];
 
 export function isSupportedVersion(v: unknown): v is CniVersion {
   return typeof v === 'string' && (SUPPORTED_VERSIONS as readonly string[]).includes(v);
@@ -22,20 +30,22 @@ export function compareVersions(a: string, b: string): number {
 
 /**
  * Picks the version to speak from a config: `cniVersion`, or when it is absent the highest
- * supported entry of 1.1's `cniVersions` list. An absent version means 0.1.0 (spec), which Berth
- * does not support.
+ * supported entry of 1.1's `cniVersions` list. An absent version means 0.1.0 (spec).
+ * @param supported the versions to choose from (the plugins pass PLUGIN_VERSIONS)
  * @throws {CniError} code 1 naming the requested and the supported versions
  */
-export function negotiateVersion(conf: { cniVersion?: unknown; cniVersions?: unknown }): CniVersion {
+export function negotiateVersion<V extends string = CniVersion>(conf: { cniVersion?: unknown; cniVersions?: unknown },
+  supported: readonly V[] = SUPPORTED_VERSIONS as unknown as readonly V[]): V {
+  const isKnown = (v: unknown): v is V => typeof v === 'string' && (supported as readonly string[]).includes(v);
   let wanted: unknown = conf.cniVersion;
   if ((wanted === undefined || wanted === '') && Array.isArray(conf.cniVersions)) {
-    const usable = conf.cniVersions.filter(isSupportedVersion).sort(compareVersions);
+    const usable = conf.cniVersions.filter(isKnown).sort(compareVersions);
     wanted = usable.at(-1) ?? conf.cniVersions[0];
   }
   if (wanted === undefined || wanted === '') wanted = '0.1.0';
-  if (!isSupportedVersion(wanted))
+  if (!isKnown(wanted))
     throw new CniError(ErrCode.IncompatibleVersion, `incompatible CNI version ${JSON.stringify(wanted)}`,
-      `supported versions: ${SUPPORTED_VERSIONS.join(', ')}`);
+      `supported versions: ${supported.join(', ')}`);
   return wanted;
 }
 
@@ -71,6 +81,7 @@ export function parseResult(raw: unknown, what = 'prevResult'): Result {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new CniError(ErrCode.InvalidNetworkConfig, `${what} is not a CNI result object`);
   const r = raw as Record<string, unknown>;
+  if (isResult020(r)) return parseResult020(r, what);
   for (const key of ['interfaces', 'ips', 'routes'] as const)
     if (r[key] !== undefined && !Array.isArray(r[key]))
       throw new CniError(ErrCode.InvalidNetworkConfig, `${what}.${key} is not a list`);

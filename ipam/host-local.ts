@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { CniError, ErrCode } from '../cni/errors.js';
 import { contains } from '../cni/ip.js';
+import { compareVersions } from '../cni/version.js';
 import { validAttachments } from '../cni/valid-attachments.js';
 import type { PluginContext, Handlers } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
@@ -48,6 +49,9 @@ function readDns(path: string): Result['dns'] {
 
 async function add(ctx: PluginContext, ipam: Record<string, unknown> | undefined): Promise<Result> {
   const conf = loadConf(ctx, ipam);
+  // A 0.1.0/0.2.0 result holds one address per family (the reference refuses the same way).
+  if (compareVersions(ctx.cniVersion, '0.3.0') < 0 && new Set(conf.rangeSets.map((set) => set[0].family)).size < conf.rangeSets.length)
+    throw new CniError(ErrCode.InvalidNetworkConfig, `invalid host-local configuration: CNI version ${ctx.cniVersion} does not support more than 1 address per family`);
   const dns = conf.resolvConf ? readDns(conf.resolvConf) : undefined;
   const holder = { containerId: ctx.containerId, ifname: ctx.ifName };
   const dir = networkDir(conf.dataDir, conf.network);

@@ -202,6 +202,18 @@ test('container IDs of 244, 300 and 10,000 characters ADD, CHECK and DEL, and GC
   assert.is((await call('DEL', conf, { id: 'x'.repeat(10_000) })).code, 0, 'DEL of an unknown long ID');
 }));
 
+test('ADD with cniVersion 0.2.0 or none answers ip4/ip6, as the reference; two addresses of one family are refused there', () => withTempDir(async (dir) => {
+  const ipam = { type: 'host-local', dataDir: dir, ranges: [[{ subnet: '192.0.2.0/24' }], [{ subnet: '2001:db8::/64' }]], routes: [{ dst: '0.0.0.0/0' }] };
+  const r = await call('ADD', { cniVersion: '0.2.0', name: 'old', ipam });
+  assert.equal(r.json, { cniVersion: '0.2.0', ip4: { ip: '192.0.2.2/24', gateway: '192.0.2.1', routes: [{ dst: '0.0.0.0/0' }] }, ip6: { ip: '2001:db8::2/64', gateway: '2001:db8::1' }, dns: {} });
+  const none = await call('ADD', { name: 'old', ipam }, { id: 'c2' });
+  assert.is(none.json.cniVersion, '0.1.0');
+  assert.is(none.json.ip4.ip, '192.0.2.3/24');
+  assert.is((await call('DEL', { name: 'old', ipam }, { id: 'c2' })).code, 0);
+  const two = await call('ADD', { name: 'old', ipam: { ...ipam, ranges: [[{ subnet: '192.0.2.0/24' }], [{ subnet: '198.51.100.0/24' }]] } }, { id: 'c3' });
+  assert.equal(two.json, { cniVersion: '0.1.0', code: 7, msg: 'invalid host-local configuration: CNI version 0.1.0 does not support more than 1 address per family' });
+}));
+
 test('VERSION lists the supported versions', async () => {
   const r = await runPlugin('host-local', { CNI_COMMAND: 'VERSION' }, '');
   assert.ok(r.json.supportedVersions.includes('1.1.0'));

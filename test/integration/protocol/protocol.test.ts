@@ -11,7 +11,7 @@ import { BIN_DIR, runPlugin } from '../../helpers/sandbox';
 
 const protocol = suite('CNI protocol rows (checklist section 1), every built plugin');
 const PLUGINS = ['loopback', 'bridge', 'host-local', 'portmap'].filter((p) => existsSync(join(BIN_DIR, p)));
-const SUPPORTED = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'];
+const SUPPORTED = ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'];
 
 const conf = (type: string, extra: object = {}) => ({ cniVersion: '1.0.0', name: 'proto', type, ...extra });
 const full = { CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/berth-proto-never', CNI_IFNAME: 'eth0', CNI_PATH: BIN_DIR };
@@ -66,12 +66,12 @@ for (const plugin of PLUGINS) {
     assertError(await runPlugin(plugin, { ...full, CNI_COMMAND: 'ADD' }, '[1,2]'), 6, /not a JSON object/, '1.1.0');
   });
 
-  protocol(`${plugin}: P10 unsupported or absent cniVersion is code 1 listing the supported ones`, async () => {
-    const r = await runPlugin(plugin, { ...full, CNI_COMMAND: 'ADD' }, conf(plugin, { cniVersion: '0.2.0' }));
-    assertError(r, 1, /incompatible CNI version "0\.2\.0"/, '1.1.0');
+  protocol(`${plugin}: P10 an unsupported cniVersion is code 1 listing the supported ones; an absent one means 0.1.0`, async () => {
+    const r = await runPlugin(plugin, { ...full, CNI_COMMAND: 'ADD' }, conf(plugin, { cniVersion: '0.0.9' }));
+    assertError(r, 1, /incompatible CNI version "0\.0\.9"/, '1.1.0');
     assert.is(r.json.details, `supported versions: ${SUPPORTED.join(', ')}`);
-    const none = await runPlugin(plugin, { ...full, CNI_COMMAND: 'ADD' }, { name: 'proto', type: plugin });
-    assertError(none, 1, /incompatible CNI version "0\.1\.0"/, '1.1.0');
+    const none = await runPlugin(plugin, { ...full, CNI_COMMAND: 'ADD', CNI_IFNAME: 'a/b' }, { name: 'proto', type: plugin });
+    assertError(none, 4, /invalid CNI_IFNAME/, '0.1.0'); // accepted as 0.1.0, as the reference does
   });
 
   protocol(`${plugin}: 1.1 cniVersions list picks the highest supported version`, async () => {

@@ -8,14 +8,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runPlugin, type Handlers, type PluginIO } from '../../../cni/skel';
 import { CniError, ErrCode } from '../../../cni/errors';
-import { compareVersions, isSupportedVersion, SUPPORTED_VERSIONS } from '../../../cni/version';
+import { compareVersions, PLUGIN_VERSIONS } from '../../../cni/version';
+
+const isPluginVersion = (v: unknown): v is string => (PLUGIN_VERSIONS as readonly unknown[]).includes(v);
 import { Gen, prng } from '../../helpers/prng';
 
 const COMMANDS = ['ADD', 'DEL', 'CHECK', 'VERSION', 'GC', 'STATUS'];
 
 function randomResult(g: Gen): unknown {
   if (g.chance(0.15)) return g.value();
-  const r: Record<string, unknown> = { cniVersion: g.chance(0.8) ? g.pick(SUPPORTED_VERSIONS) : g.value() };
+  const r: Record<string, unknown> = { cniVersion: g.chance(0.8) ? g.pick(PLUGIN_VERSIONS) : g.value() };
   if (g.chance(0.8)) r.interfaces = g.chance(0.9) ? [{ name: 'eth0', sandbox: '/run/netns/x', mtu: 1400, ...(g.chance(0.2) && { name: g.value() }) }] : g.value();
   if (g.chance(0.8)) r.ips = g.chance(0.9) ? [{ address: g.pick(['192.0.2.5/24', '2001:db8::5/64', g.string()]), interface: 0, ...(g.chance(0.2) && { version: g.value() }) }] : g.value();
   if (g.chance(0.5)) r.routes = g.chance(0.9) ? [{ dst: '0.0.0.0/0', gw: '192.0.2.1', table: 100 }, ...(g.chance(0.1) ? [g.value()] : [])] : g.value();
@@ -25,7 +27,7 @@ function randomResult(g: Gen): unknown {
 
 function randomConfig(g: Gen): Record<string, unknown> {
   const conf: Record<string, unknown> = {
-    cniVersion: g.pick(SUPPORTED_VERSIONS), name: 'web', type: 'fake',
+    cniVersion: g.pick(PLUGIN_VERSIONS), name: 'web', type: 'fake',
     ipam: { type: 'host-local', subnet: '192.0.2.0/24' }, capabilities: { portMappings: true },
   };
   if (g.chance(0.4)) conf.prevResult = randomResult(g);
@@ -94,7 +96,11 @@ function trivialHandlers(g: Gen, threw: { value?: unknown }): Handlers {
 function describeResultProblem(r: unknown): string | undefined {
   if (r === null || typeof r !== 'object' || Array.isArray(r)) return 'not an object';
   const res = r as Record<string, unknown>;
-  if (!isSupportedVersion(res.cniVersion)) return 'cniVersion not supported';
+  if (!isPluginVersion(res.cniVersion)) return 'cniVersion not supported';
+  if (compareVersions(res.cniVersion, '0.3.0') < 0) {
+    for (const key of Object.keys(res)) if (!['cniVersion', 'ip4', 'ip6', 'dns'].includes(key)) return `unknown key ${key} in a 0.2.0 result`;
+    return ['ip4', 'ip6'].some((k) => typeof (res[k] as { ip?: unknown } | undefined)?.ip === 'string') ? undefined : 'no ip4/ip6';
+  }
   const legacy = compareVersions(res.cniVersion, '1.0.0') < 0;
   for (const key of Object.keys(res)) if (!['cniVersion', 'interfaces', 'ips', 'routes', 'dns'].includes(key)) return `unknown key ${key}`;
   for (const key of ['interfaces', 'ips', 'routes']) if (res[key] !== undefined && !Array.isArray(res[key])) return `${key} not a list`;
@@ -109,7 +115,7 @@ function describeErrorProblem(e: unknown): string | undefined {
   if (e === null || typeof e !== 'object' || Array.isArray(e)) return 'not an object';
   const err = e as Record<string, unknown>;
   for (const key of Object.keys(err)) if (!['cniVersion', 'code', 'msg', 'details'].includes(key)) return `unknown key ${key}`;
-  if (!isSupportedVersion(err.cniVersion)) return 'cniVersion not a supported version';
+  if (!isPluginVersion(err.cniVersion)) return 'cniVersion not a supported version';
   if (typeof err.code !== 'number' || !Number.isInteger(err.code)) return 'code not an integer';
   if (typeof err.msg !== 'string' || err.msg === '') return 'msg empty or not a string';
   if (err.details !== undefined && typeof err.details !== 'string') return 'details not a string';
@@ -138,8 +144,8 @@ test(`runPlugin() answers ${CASES} random requests (seed ${SEED}) with a valid r
       assert.ok(out[0].endsWith('\n') && !out[0].slice(0, -1).includes('\n'), say('not one line'));
       const parsed = JSON.parse(out[0]);
       if (env.CNI_COMMAND === 'VERSION') {
-        assert.ok(isSupportedVersion(parsed.cniVersion), say('VERSION cniVersion'));
-        assert.equal(parsed.supportedVersions, [...SUPPORTED_VERSIONS], say('VERSION list'));
+        assert.ok(isPluginVersion(parsed.cniVersion), say('VERSION cniVersion'));
+        assert.equal(parsed.supportedVersions, [...PLUGIN_VERSIONS], say('VERSION list'));
       } else {
         assert.is(env.CNI_COMMAND, 'ADD', say('output for a command that prints nothing'));
         const problem = describeResultProblem(parsed);

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runPlugin, type Handlers, type PluginContext, type PluginIO } from '../../../cni/skel';
 import { CniError, ErrCode } from '../../../cni/errors';
-import { SUPPORTED_VERSIONS } from '../../../cni/version';
+import { PLUGIN_VERSIONS, SUPPORTED_VERSIONS } from '../../../cni/version';
 
 interface Outcome { code: number; out: string[]; err: string[]; calls: Array<{ cmd: string; ctx: PluginContext }> }
 
@@ -10,7 +10,7 @@ const NETNS = '/run/netns/c1';
 const ENV = { CNI_CONTAINERID: 'c1', CNI_NETNS: NETNS, CNI_IFNAME: 'eth0', CNI_PATH: '/opt/cni/bin' };
 const conf = (cniVersion: unknown = '1.0.0', extra: object = {}) => JSON.stringify({ cniVersion, name: 'web', type: 'fake', ...extra });
 const PREV = { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', sandbox: NETNS }], ips: [{ address: '192.0.2.5/24', interface: 0 }] };
-const SUPPORTED = 'supported versions: 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0';
+const SUPPORTED = 'supported versions: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0';
 
 function recordingHandlers(calls: Outcome['calls'], overrides: Partial<Handlers> = {}): Handlers {
   return {
@@ -155,9 +155,22 @@ for (const text of ['[]', 'null', '"web"', '42', 'true'])
     expectError({ ...ENV, CNI_COMMAND: 'DEL' }, text, { cniVersion: '1.1.0', code: 6, msg: 'cannot decode the network configuration on stdin: not a JSON object' }));
 
 // P10: versions.
-for (const [version, shown] of [['0.2.0', '"0.2.0"'], ['0.1.0', '"0.1.0"'], ['1.2.0', '"1.2.0"'], ['', '"0.1.0"'], [undefined, '"0.1.0"'], [1, '1']] as const)
+for (const [version, shown] of [['0.0.9', '"0.0.9"'], ['1.2.0', '"1.2.0"'], [1, '1']] as const)
   test(`runPlugin() answers cniVersion ${JSON.stringify(version)} with code 1 listing the supported versions`, () =>
     expectError({ ...ENV, CNI_COMMAND: 'ADD' }, JSON.stringify({ cniVersion: version, name: 'web', type: 'fake' }), { cniVersion: '1.1.0', code: 1, msg: `incompatible CNI version ${shown}`, details: SUPPORTED }));
+for (const version of ['0.2.0', '0.1.0', '', undefined])
+  test(`runPlugin() ADD with cniVersion ${JSON.stringify(version)} answers in the 0.2.0 shape, as the reference`, async () => {
+    const add = async (ctx: PluginContext) => ({ cniVersion: ctx.cniVersion, interfaces: [{ name: 'eth0' }],
+      ips: [{ address: '192.0.2.5/24', gateway: '192.0.2.1', interface: 0 }, { address: '192.0.2.6/24' }, { address: '2001:db8::5/64' }],
+      routes: [{ dst: '0.0.0.0/0', gw: '192.0.2.1', mtu: 1400 }, { dst: '::/0' }], dns: { nameservers: ['192.0.2.53'] } });
+    const r = await call({ ...ENV, CNI_COMMAND: 'ADD' }, JSON.stringify({ cniVersion: version, name: 'web' }), { add });
+    assert.equal(JSON.parse(r.out[0]), { cniVersion: version || '0.1.0', dns: { nameservers: ['192.0.2.53'] },
+      ip4: { ip: '192.0.2.5/24', gateway: '192.0.2.1', routes: [{ dst: '0.0.0.0/0', gw: '192.0.2.1' }] }, ip6: { ip: '2001:db8::5/64', routes: [{ dst: '::/0' }] } });
+  });
+test('runPlugin() reads a prevResult in the 0.2.0 shape', async () => {
+  const r = await call({ ...ENV, CNI_COMMAND: 'ADD' }, conf('0.2.0', { prevResult: { cniVersion: '0.2.0', ip4: { ip: '192.0.2.5/24', routes: [{ dst: '0.0.0.0/0' }] }, dns: {} } }));
+  assert.equal(r.calls[0].ctx.prevResult, { cniVersion: '0.2.0', ips: [{ address: '192.0.2.5/24' }], routes: [{ dst: '0.0.0.0/0' }] });
+});
 test('runPlugin() negotiates the highest supported entry of cniVersions', async () => {
   const r = await call({ ...ENV, CNI_COMMAND: 'ADD' }, JSON.stringify({ cniVersions: ['0.4.0', '1.0.0', '3.0.0'], name: 'web', type: 'fake' }));
   assert.is(r.code, 0);
@@ -193,17 +206,17 @@ test('runPlugin() VERSION with an empty stdin lists every version under the late
   for (const stdin of ['', '  \n']) {
     const r = await call({ CNI_COMMAND: 'VERSION' }, stdin);
     assert.equal([r.code, r.out.length], [0, 1]);
-    assert.equal(JSON.parse(r.out[0]), { cniVersion: '1.1.0', supportedVersions: [...SUPPORTED_VERSIONS] });
+    assert.equal(JSON.parse(r.out[0]), { cniVersion: '1.1.0', supportedVersions: [...PLUGIN_VERSIONS] });
   }
 });
-for (const v of SUPPORTED_VERSIONS)
+for (const v of PLUGIN_VERSIONS)
   test(`runPlugin() VERSION echoes the request's cniVersion ${v}`, async () => {
     const r = await call({ CNI_COMMAND: 'VERSION' }, JSON.stringify({ cniVersion: v }));
-    assert.equal(JSON.parse(r.out[0]), { cniVersion: v, supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+    assert.equal(JSON.parse(r.out[0]), { cniVersion: v, supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
   });
 test('runPlugin() VERSION needs no other variable and no name', async () => {
-  const r = await call({ CNI_COMMAND: 'VERSION', CNI_CONTAINERID: '-bad', CNI_IFNAME: '..' }, '{"cniVersion":"0.2.0"}');
-  assert.equal([r.code, JSON.parse(r.out[0])], [0, { cniVersion: '1.1.0', supportedVersions: [...SUPPORTED_VERSIONS] }]);
+  const r = await call({ CNI_COMMAND: 'VERSION', CNI_CONTAINERID: '-bad', CNI_IFNAME: '..' }, '{"cniVersion":"0.0.9"}');
+  assert.equal([r.code, JSON.parse(r.out[0])], [0, { cniVersion: '1.1.0', supportedVersions: [...PLUGIN_VERSIONS] }]);
 });
 // P13: the result's version.
 for (const v of SUPPORTED_VERSIONS)
