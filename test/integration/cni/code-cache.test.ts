@@ -130,7 +130,7 @@ it('every Node launcher runs the Node that built it (no `env` exec first); every
   for (const name of PLUGINS) {
     const r = await run(join(BIN_DIR, name), [], { env: { CNI_COMMAND: 'VERSION' }, input: '{"cniVersion":"1.1.0"}' });
     assert.is(r.code, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout).supportedVersions, ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'], name);
+    assert.equal(JSON.parse(r.stdout).supportedVersions, ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'], name);
   }
 });
 

@@ -93,9 +93,9 @@ it('GC and STATUS succeed silently at 1.1.0 and are refused below', async () => 
   }
 });
 
-it('VERSION lists 0.3.0 to 1.1.0', async () => {
+it('VERSION lists 0.1.0 to 1.1.0', async () => {
   const r = await runPlugin('loopback', { CNI_COMMAND: 'VERSION' }, '');
-  assert.equal(r.json, { cniVersion: '1.1.0', supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+  assert.equal(r.json, { cniVersion: '1.1.0', supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
 });
 
 it('BERTH_LOG=stderr writes a debug log with the stack to stderr only', async () => {
