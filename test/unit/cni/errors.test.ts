@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrCode, toCniError } from '../../../cni/errors';
+import { KernelError, NftError } from '../../../kernel/errors';
 
 const README = join(__dirname, '../../../README.md');
 
@@ -48,7 +49,11 @@ test('toCniError() never wraps a CniError and always gives an integer code and a
   assert.equal(toCniError(Object.assign(new Error('k'), { cniCode: 104 })).code, 104);
   assert.equal(toCniError(Object.assign(new Error('k'), { cniCode: 10.5 })).code, 999);
   assert.equal(toCniError('').toResult('1.1.0'), { cniVersion: '1.1.0', code: 999, msg: 'unexpected failure' });
-  assert.equal(toCniError(new AggregateError([new Error('a'), 'b'], '')).toResult('1.1.0'), { cniVersion: '1.1.0', code: 999, msg: 'a; b', details: 'a; b' });
+  assert.equal(toCniError(new AggregateError([new Error('a'), 'b'], '')).toResult('1.1.0'), { cniVersion: '1.1.0', code: 999, msg: 'a', details: '999: a; 999: b' });
+  // A DEL that kept going through two failures reports the first one's code and lists both.
+  const two = new AggregateError([new KernelError('delete link', 'veth1', 'EBUSY'), new CniError(5, 'cannot write lease')], 'teardown incomplete');
+  assert.equal(toCniError(two).toResult('1.1.0'), { cniVersion: '1.1.0', code: 104, msg: 'teardown incomplete', details: '104: cannot delete link "veth1": EBUSY; 5: cannot write lease' });
+  assert.is(toCniError(new NftError('add element', 'Operation not permitted')).code, 107);
 });
 
 test.run();
