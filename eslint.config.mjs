@@ -42,6 +42,7 @@ export default tseslint.config(
       'import-x/no-restricted-paths': ['error', {
         basePath: import.meta.dirname,
         zones: [
+          { target: './lib', from: ['./kernel', ...dirs(FEATURES)], message: 'lib/ holds small pure helpers that import nothing of Berth' },
           { target: './kernel', from: dirs(FEATURES), message: 'kernel/ imports nothing of the features' },
           { target: './cni', from: except('cni'), message: 'cni/ is the protocol library: it imports no plugin or tool' },
           { target: './ipam', from: except('cni', 'ipam') },
