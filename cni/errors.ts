@@ -1,6 +1,6 @@
 /**
  * CNI error codes and the error type every plugin failure becomes.
- * Codes 0-99 are the spec's (SPEC.md "Error"); Berth's own start at 100 and are listed in the README.
+ * Codes 0-99 are the spec's (SPEC.md "Error"); Berth's own start at 100 and are listed in docs/errors.md.
  */
 import { KernelError, NftError } from '../kernel/errors.js';
 

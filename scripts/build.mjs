@@ -102,8 +102,8 @@ const contentHash = (code) => createHash('sha256').update(code).digest('hex').sl
  * Why: every CNI call is a new process. A bare Bun start costs ~7 ms of CPU where Node's costs
  * 32-43 ms (perf stat, clean env), and a plugin compiled with Bun, its bytecode made at build
  * time, took a little under half the CPU of the same plugin on Node with its code cache (medians of
- * 12 interleaved chains: bridge ADD 30.0 ms against 65, portmap ADD 20.1 against 55; see the
- * README). BERTH_RUNTIME=node builds every executable for Node.
+ * 12 interleaved chains: bridge ADD 30.0 ms against 65, portmap ADD 20.1 against 55; see
+ * docs/internals/build.md). BERTH_RUNTIME=node builds every executable for Node.
  */
 function findBun() {
   return process.env.BERTH_RUNTIME === 'node' ? undefined : bunBinary(root);
