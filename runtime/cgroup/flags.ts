@@ -189,7 +189,6 @@ function checkResources(r: Resources): Resources {
   if (r.cpusetCpus !== undefined) {
     try { parseCpuList(r.cpusetCpus); } catch (err) { fail(`Invalid value ${r.cpusetCpus} for cpuset cpus: ${(err as Error).message}`); }
   }
-  if (r.blkioWeight !== undefined && (r.blkioWeight < 10 || r.blkioWeight > 1000)) fail('Range of blkio weight is from 10 to 1000');
   // By default, MemorySwap is set to twice the size of Memory (adaptContainerSettings).
   if (memory > 0 && swap === 0) r.memorySwap = memory * 2;
   return r;

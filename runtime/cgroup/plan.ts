@@ -1,7 +1,9 @@
 /**
  * Which cgroup files get which values for a set of Resources, on v1 and on v2 (runc's mapping).
  * Pure: the drivers gather the host facts, write the files in this order and print the warnings.
+ * @throws {ResourceFlagError} for a blkio weight out of range on a kernel that has weights
  */
+import { ResourceFlagError } from './flags.js';
 import type { Resources, ThrottleDevice } from './index.js';
 
 /** One write; the controller is the file name's prefix ("memory.max" -> "memory"). */
@@ -39,6 +41,12 @@ const MISSING: Record<string, string> = {
   weight: 'Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.',
   throttle: 'Your kernel does not support Block I/O throttling or the cgroup is not mounted. Block I/O limits discarded.',
 };
+
+/** Docker checks the weight's range only where the kernel has a weight (else it warns and drops it). */
+function checkWeight(weight: number): number {
+  if (weight < 10 || weight > 1000) throw new ResourceFlagError('Range of blkio weight is from 10 to 1000', 'daemon');
+  return weight;
+}
 
 /** The CFS quota for `--cpus` over Docker's period. */
 export function cfsQuota(nanoCpus: number): number {
@@ -94,7 +102,7 @@ export function planV1(r: Resources, facts: HostFacts): CgroupPlan {
   }
   if (r.pidsLimit !== undefined) has('pids') ? put('pids.max', r.pidsLimit) : warnings.push(MISSING.pids);
   if (r.blkioWeight !== undefined) {
-    if (has('blkio') && facts.weightFile) put(facts.weightFile, r.blkioWeight);
+    if (has('blkio') && facts.weightFile) put(facts.weightFile, checkWeight(r.blkioWeight));
     else warnings.push(MISSING.weight);
   }
   for (const [kind, devices] of throttles(r)) {
@@ -126,8 +134,8 @@ export function planV2(r: Resources, facts: HostFacts): CgroupPlan {
   if (r.pidsLimit !== undefined) has('pids') ? put('pids.max', r.pidsLimit) : warnings.push(MISSING.pids);
   if (r.blkioWeight !== undefined) {
     if (!has('io') || !facts.weightFile) warnings.push(MISSING.weight);
-    else if (facts.weightFile === 'io.bfq.weight') put('io.bfq.weight', r.blkioWeight);
-    else put('io.weight', `default ${blkioToIoWeight(r.blkioWeight)}`);
+    else if (facts.weightFile === 'io.bfq.weight') put('io.bfq.weight', checkWeight(r.blkioWeight));
+    else put('io.weight', `default ${blkioToIoWeight(checkWeight(r.blkioWeight))}`);
   }
   for (const [kind, devices] of throttles(r)) {
     if (!has('io')) { warnings.push(MISSING.throttle); break; }

@@ -66,7 +66,6 @@ const rejected: Array<[Record<string, unknown>, string, 'flag' | 'daemon']> = [
   [{ 'memory-swap': '64m' }, 'You should always set the Memory limit when using Memoryswap limit, see usage', 'daemon'],
   [{ 'memory-reservation': '1m' }, 'Minimum memory reservation allowed is 6MB', 'daemon'],
   [{ m: '32m', 'memory-reservation': '64m' }, 'Minimum memory limit can not be less than memory reservation limit, see usage', 'daemon'],
-  [{ 'blkio-weight': '5' }, 'Range of blkio weight is from 10 to 1000', 'daemon'],
   [{ 'cpuset-cpus': '1-0' }, 'Invalid value 1-0 for cpuset cpus: invalid format: 1-0', 'daemon'],
   [{ c: '-5' }, 'shares: invalid argument', 'daemon'],
 ];

@@ -86,6 +86,15 @@ test('planV1() drops what the kernel lacks with Docker\'s warnings; the cpuset i
   assert.equal(planV1({ memory: 32 << 20, memorySwap: -1 }, { controllers: ALL_V1, devices, memsw: false, parentCpus: '0', parentMems: '0' }).warnings, [], 'unlimited swap needs no accounting');
 });
 
+test('planV1() and planV2() refuse a weight out of range only where the kernel has weights, as Docker', () => {
+  const facts = { controllers: new Set([...ALL_V1, 'io']), devices, parentCpus: '0', parentMems: '0' };
+  for (const weight of [5, 1001]) {
+    assert.throws(() => planV1({ blkioWeight: weight }, { ...facts, weightFile: 'blkio.weight' }), /^Range of blkio weight is from 10 to 1000$/);
+    assert.throws(() => planV2({ blkioWeight: weight }, { ...facts, weightFile: 'io.weight' }), /^Range of blkio weight is from 10 to 1000$/);
+    assert.equal(planV1({ blkioWeight: weight }, facts).warnings, ['Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.']);
+  }
+});
+
 test('planV2() maps to the unified files: swap alone, weights converted, io.max per device', () => {
   const controllers = new Set(['cpu', 'cpuset', 'io', 'memory', 'pids']);
   const plan = planV2(EVERYTHING, { controllers, devices, weightFile: 'io.weight' });
