@@ -3,7 +3,7 @@
  * The drivers take a CgroupFs, so unit tests pass a fake tree (youki passes its cgroup root).
  */
 import { readFileSync } from 'node:fs';
-import { access, mkdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { KernelError } from './errors.js';
 
@@ -16,6 +16,8 @@ export interface CgroupFs {
   exists(path: string): Promise<boolean>;
   /** Makes one dir; an existing one is fine. */
   mkdir(path: string): Promise<void>;
+  /** The child cgroups (subdirs) of a dir; none when the dir is missing. */
+  list(path: string): Promise<string[]>;
   /** Removes one (empty) cgroup dir; a missing one is fine. */
   rmdir(path: string): Promise<void>;
   /** Sends a signal; a process already gone is fine. */
@@ -47,6 +49,14 @@ export const realCgroupFs: CgroupFs = {
   },
   async mkdir(path) {
     try { await mkdir(path); } catch (err) { if (codeOf(err) !== 'EEXIST') throw new KernelError('create cgroup', path, codeOf(err)); }
+  },
+  async list(path) {
+    try {
+      return (await readdir(path, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch (err) {
+      if (codeOf(err) === 'ENOENT') return [];
+      throw new KernelError('list cgroup', path, codeOf(err));
+    }
   },
   async rmdir(path) {
     try { await rmdir(path); } catch (err) { if (codeOf(err) !== 'ENOENT') throw new KernelError('remove cgroup', path, codeOf(err)); }

@@ -3,7 +3,7 @@
  * The runtime codes against this file only; drivers live beside it.
  */
 import { realCgroupFs, type CgroupFs } from '../../kernel/cgroupfs.js';
-import { joinCgroupPath, parseCgroupLayout, type CgroupLayout } from './layout.js';
+import { joinCgroupPath, parseCgroupLayout, parseCgroupParent, type CgroupLayout } from './layout.js';
 import { V1Cgroup } from './v1.js';
 import { V2Cgroup } from './v2.js';
 
@@ -73,6 +73,16 @@ export interface CgroupOptions {
 
 const layouts = new Map<string, CgroupLayout>();
 
+function layoutOf(fs: CgroupFs, fsRoot: string, isFake: boolean): CgroupLayout {
+  // The layout does not change while a process runs; a fake fs is never cached.
+  let layout = isFake ? undefined : layouts.get(fsRoot);
+  if (!layout) {
+    layout = parseCgroupLayout(fs.mountinfo(), fsRoot);
+    if (!isFake) layouts.set(fsRoot, layout);
+  }
+  return layout;
+}
+
 /**
  * Opens (does not create) the cgroup of one container, on the layout the host has: v2, or v1 with
  * every hierarchy (and the unified one of a hybrid host).
@@ -84,11 +94,20 @@ export function openCgroup(opts: CgroupOptions): Cgroup {
   const fsRoot = opts.fsRoot ?? '/sys/fs/cgroup';
   const path = joinCgroupPath(opts.parent || '/berth', opts.name);
   const warn = opts.warn ?? ((message: string) => console.error(`WARNING: ${message}`));
-  // The layout does not change while a process runs; a fake fs is never cached.
-  let layout = opts.fs ? undefined : layouts.get(fsRoot);
-  if (!layout) {
-    layout = parseCgroupLayout(fs.mountinfo(), fsRoot);
-    if (!opts.fs) layouts.set(fsRoot, layout);
-  }
+  const layout = layoutOf(fs, fsRoot, opts.fs !== undefined);
   return layout.version === 2 ? new V2Cgroup(layout.unified, path, fs, warn) : new V1Cgroup(layout, path, fs, warn);
+}
+
+/**
+ * The names of the cgroups under `parent` in any hierarchy (the container ids), so that `berth gc`
+ * can remove those of containers it no longer knows.
+ */
+export async function listCgroups(opts: Omit<CgroupOptions, 'name' | 'warn'>): Promise<string[]> {
+  const fs = opts.fs ?? realCgroupFs;
+  const layout = layoutOf(fs, opts.fsRoot ?? '/sys/fs/cgroup', opts.fs !== undefined);
+  const roots = layout.version === 2 ? [layout.unified] : [...layout.hierarchies.map((h) => h.mountPoint), ...(layout.unified ? [layout.unified] : [])];
+  const parent = parseCgroupParent(opts.parent || '/berth');
+  const names = new Set<string>();
+  for (const root of roots) for (const name of await fs.list(`${root}${parent}`)) names.add(name);
+  return [...names].sort();
 }

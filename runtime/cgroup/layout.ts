@@ -58,14 +58,23 @@ export function hierarchyOf(layout: Extract<CgroupLayout, { version: 1 }>, contr
 }
 
 /**
- * Checks a cgroup path (`--cgroup-parent`, a container id) and joins it: absolute, no "..", no
- * empty segments, so a cgroup can never be made outside the hierarchy.
+ * Normalizes a `--cgroup-parent` ("berth/x/" -> "/berth/x"; "/" -> ""), refusing "." and ".."
+ * segments so that a cgroup can never be made outside the hierarchy.
+ * @throws {Error}
+ */
+export function parseCgroupParent(parent: string): string {
+  const segments = parent.split('/').filter(Boolean);
+  if (segments.some((s) => s === '.' || s === '..' || s.includes('\0')))
+    throw new Error(`invalid cgroup parent ${JSON.stringify(parent)}: no segment may be "." or ".."`);
+  return segments.map((s) => `/${s}`).join('');
+}
+
+/**
+ * Joins a cgroup parent and a container's cgroup name (one plain path segment).
  * @throws {Error}
  */
 export function joinCgroupPath(parent: string, name: string): string {
-  const path = `${parent.startsWith('/') ? '' : '/'}${parent}/${name}`.replace(/\/+/g, '/').replace(/\/$/, '');
-  const segments = path.split('/').slice(1);
-  if (name === '' || name.includes('/') || segments.some((s) => s === '.' || s === '..' || s.includes('\0')))
-    throw new Error(`invalid cgroup ${JSON.stringify(`${parent}/${name}`)}: the name must be one path segment, and no segment "." or ".."`);
-  return path;
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0'))
+    throw new Error(`invalid cgroup name ${JSON.stringify(name)}: want one plain path segment`);
+  return `${parseCgroupParent(parent)}/${name}`;
 }

@@ -82,6 +82,10 @@ export class FakeCgroupFs implements CgroupFs {
     }
   }
 
+  async list(path: string): Promise<string[]> {
+    return [...this.dirs].filter((d) => d.startsWith(`${path}/`) && !d.slice(path.length + 1).includes('/')).map((d) => d.slice(path.length + 1));
+  }
+
   async rmdir(path: string): Promise<void> {
     if (!this.dirs.has(path)) throw new KernelError('remove cgroup', path, 'ENOENT');
     if ([...this.dirs].some((d) => d.startsWith(`${path}/`))) throw new KernelError('remove cgroup', path, 'EBUSY');

@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openCgroup, parseResources } from '../../../runtime/cgroup/index';
+import { listCgroups, openCgroup, parseResources } from '../../../runtime/cgroup/index';
 import { FakeCgroupFs } from '../../fakes/cgroupfs';
 import { rejects } from '../../helpers/sandbox';
 
@@ -148,7 +148,17 @@ test('v1 freeze/thaw, oomKilled() from memory.oom_control, stats() from the v1 f
 });
 
 test('openCgroup() refuses a name that would leave the parent', () => {
-  assert.throws(() => openCgroup({ parent: '/berth', name: '../x', fsRoot: R, fs: fakeV2() }), /^invalid cgroup "\/berth\/\.\.\/x"/);
+  assert.throws(() => openCgroup({ parent: '/berth', name: '../x', fsRoot: R, fs: fakeV2() }), /^invalid cgroup name "\.\.\/x"/);
+});
+
+test('listCgroups() names the cgroups under a parent in any hierarchy', async () => {
+  const fs = fakeV1();
+  assert.equal(await listCgroups({ parent: '/berth', fsRoot: R, fs }), []);
+  await openCgroup({ parent: '/berth', name: 'b', fsRoot: R, fs }).create({});
+  await openCgroup({ parent: '/berth', name: 'a', fsRoot: R, fs }).create({});
+  await fs.rmdir(`${R}/memory/berth/a`);
+  assert.equal(await listCgroups({ parent: '/berth', fsRoot: R, fs }), ['a', 'b']);
+  assert.equal(await listCgroups({ parent: '/other', fsRoot: R, fs }), []);
 });
 
 test.run();
