@@ -84,18 +84,17 @@ v1('--cpus 0.5 holds two busy loops to about half a CPU', async () => {
     try {
       await waitFor('both loops', async () => (await cg.pids()).length >= 2);
       const usage = () => Number(readV1('cpuacct', path, 'cpuacct.usage'));
-      // Unlimited, two loops would use up to 2 CPUs. Over the quota is a failure at once; a busy
-      // machine only lowers the figure, so a low window is measured again (up to 3 times).
-      const seen: string[] = [];
-      for (let window = 0; window < 3; window++) {
+      // Unlimited, two loops would use up to 2 CPUs: over 0.75 fails at once. Other load on the
+      // machine only lowers the figure, so a window under 0.3 is measured again (up to 3 times)
+      // and the least accepted is 0.1 (the loops ran, inside the cgroup).
+      const seen: number[] = [];
+      for (let window = 0; window < 3 && !(seen[seen.length - 1] > 0.3); window++) {
         const [u0, t0] = [usage(), process.hrtime.bigint()];
         await sleep(2000);
-        const cpus = (usage() - u0) / Number(process.hrtime.bigint() - t0);
-        seen.push(cpus.toFixed(2));
-        assert.ok(cpus < 0.75, `used ${cpus.toFixed(2)} CPU`);
-        if (cpus > 0.3) break;
+        seen.push((usage() - u0) / Number(process.hrtime.bigint() - t0));
+        assert.ok(seen[seen.length - 1] < 0.75, `used ${seen.map((c) => c.toFixed(2)).join(', ')} CPU`);
       }
-      assert.ok(Number(seen[seen.length - 1]) > 0.3, `used ${seen.join(', ')} CPU`);
+      assert.ok(Math.max(...seen) > 0.1, `used ${seen.map((c) => c.toFixed(2)).join(', ')} CPU`);
       assert.ok((await cg.stats()).cpuUsageNs >= usage() - 1e9);
     } finally {
       await cg.killAll();
