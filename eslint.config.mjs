@@ -17,6 +17,7 @@ const PURE = [
   ...['config', 'plan'].map((f) => `portmap/${f}.ts`),
   ...['names', 'subnets', 'plan', 'conflist', 'ports', 'describe', 'errors', 'context'].map((f) => `netctl/${f}.ts`),
   ...['names', 'options', 'mounts', 'mount-log', 'cli-format', 'protocol', 'record', 'bind-policy', 'quota-support', 'keyed-mutex', 'errors', 'log', 'journal'].map((f) => `volume/${f}.ts`),
+  ...['flags', 'layout', 'plan', 'files', 'stats'].map((f) => `runtime/cgroup/${f}.ts`),
   'kernel/rtnl-codec.ts',
 ];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'dgram'].flatMap((m) => [m, `node:${m}`]);
