@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inNetnsSync } from '../kernel/netns';
-import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
+import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, referenceVersion, table, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
 
 interface Impl { name: 'berth' | 'reference'; bin: string }
 const IMPLS: Impl[] = [
@@ -326,10 +326,6 @@ function addRun(file: string, section: string): void {
   const at = text.indexOf('\n#### ');
   const head = at >= 0 ? text.slice(0, at + 1) : text || '# Chain benchmark results\n\nCommand: `node --import tsx bench/chain.ts` (part of `make bench`), as root. Each run adds its section at the top.\n';
   writeFileSync(file, `${head.replace(/\n+$/, '\n')}\n${section}\n${at >= 0 ? text.slice(at + 1) : ''}`);
-}
-
-function referenceVersion(): string {
-  try { return execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'containernetworking-plugins'], { encoding: 'utf8' }); } catch { return '(version unknown)'; }
 }
 
 /** Runs the benchmark and returns its markdown section (also written to bench/RESULTS-chain.md). */

@@ -51,6 +51,22 @@ export function ensureContainerdPackages(): void {
   ensurePackages('containerd', 'runc', 'busybox-static', 'util-linux');
 }
 
+/**
+ * The conflist a node would have: bridge (with host-local) + portmap + loopback on 192.0.2.0/24,
+ * with leases and Berth's firewall records under `data` (the reference ignores firewallDir).
+ */
+export function podNetworkConflist(name: string, data: string): string {
+  return JSON.stringify({
+    cniVersion: '1.0.0', name,
+    plugins: [
+      { type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: true, hairpinMode: true, firewallDir: join(data, 'firewall'),
+        ipam: { type: 'host-local', dataDir: join(data, 'ipam'), ranges: [[{ subnet: '192.0.2.0/24' }]], routes: [{ dst: '0.0.0.0/0' }] } },
+      { type: 'portmap', capabilities: { portMappings: true }, firewallDir: join(data, 'firewall') },
+      { type: 'loopback' },
+    ],
+  });
+}
+
 function configToml(dir: string, opts: ContainerdOptions): string {
   const q = JSON.stringify;
   return `version = 2

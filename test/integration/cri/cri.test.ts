@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureContainerdPackages, startContainerd, type Containerd } from '../../helpers/containerd';
+import { ensureContainerdPackages, podNetworkConflist, startContainerd, type Containerd } from '../../helpers/containerd';
 import { BIN_DIR, RUN_PREFIX, connectOutside, createNetns, deleteNetns, ipJson, isRoot, runIn, runPluginIn, sh, uniqueName } from '../../helpers/sandbox';
 import { connect, countElements, startServer } from '../../helpers/topology';
 import type { PodSpec } from '../../helpers/cri-client';
@@ -18,19 +18,6 @@ const NETWORK = 'k8s-pod-network';
 const SUBNET = /^192\.0\.2\.(\d+)$/;
 const GATEWAY = '192.0.2.1';
 const HOST_OUT = '198.51.100.1'; // the host's address towards the outside namespace (connectOutside)
-
-/** The conflist a node would have: bridge + host-local, portmap, loopback, with state under `data`. */
-function conflistOf(data: string): string {
-  return JSON.stringify({
-    cniVersion: '1.0.0', name: NETWORK,
-    plugins: [
-      { type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: true, hairpinMode: true, firewallDir: join(data, 'firewall'),
-        ipam: { type: 'host-local', dataDir: join(data, 'ipam'), ranges: [[{ subnet: '192.0.2.0/24' }]], routes: [{ dst: '0.0.0.0/0' }] } },
-      { type: 'portmap', capabilities: { portMappings: true }, firewallDir: join(data, 'firewall') },
-      { type: 'loopback' },
-    ],
-  });
-}
 
 interface Node { host: string; outside: string; data: string; c: Containerd }
 
@@ -45,7 +32,7 @@ async function withNode(fn: (node: Node) => Promise<void>): Promise<void> {
     createNetns(host);
     createNetns(outside);
     connectOutside(host, outside);
-    c = await startContainerd({ hostNs: host, binDir: BIN_DIR, conflist: conflistOf(data) });
+    c = await startContainerd({ hostNs: host, binDir: BIN_DIR, conflist: podNetworkConflist(NETWORK, data) });
     await fn({ host, outside, data, c });
   } finally {
     await c?.stop();
@@ -146,7 +133,7 @@ function cniCallsFor(podName: string): number[] {
 
 /** CNI GC of the whole conflist, as a CNI 1.1 runtime sends it: every plugin, the live attachments as valid. */
 async function gcNetwork(host: string, data: string, valid: Array<{ containerID: string; ifname: string }>): Promise<void> {
-  const list = JSON.parse(conflistOf(data));
+  const list = JSON.parse(podNetworkConflist(NETWORK, data));
   for (const plugin of list.plugins) {
     const r = await runPluginIn(host, plugin.type, { CNI_COMMAND: 'GC' }, { ...plugin, cniVersion: '1.1.0', name: list.name, 'cni.dev/valid-attachments': valid });
     assert.is(r.code, 0, `${plugin.type} GC: ${r.stdout}${r.stderr}`);
