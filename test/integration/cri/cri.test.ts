@@ -125,7 +125,8 @@ function cniCallsFor(podName: string): number[] {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      if (env.some((e) => e.startsWith('CNI_ARGS=') && e.includes(`K8S_POD_NAME=${podName};`) || e === `CNI_ARGS=${podName}`)) pids.push(Number(entry));
+      const args = env.find((e) => e.startsWith('CNI_ARGS='))?.slice('CNI_ARGS='.length).split(';') ?? [];
+      if (args.includes(`K8S_POD_NAME=${podName}`)) pids.push(Number(entry));
     } catch { /* exited meanwhile */ }
   }
   return pids;
