@@ -9,6 +9,7 @@ import { parseCommand, parseEnv, type CniEnv, type Command } from './env.js';
 import { compareVersions, convertResult, isSupportedVersion, LATEST_VERSION, negotiateVersion, parseResult, SUPPORTED_VERSIONS, type CniVersion } from './version.js';
 import type { NetConf, Result } from './types.js';
 import { createLogger, type Logger } from './log.js';
+import { NETCONF_KEYS, normaliseKeys } from './keys.js';
 
 export interface PluginIO {
   env: Readonly<Record<string, string | undefined>>;
@@ -61,7 +62,7 @@ function errorVersion(stdin: string): string {
   try {
     const raw: unknown = JSON.parse(stdin);
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return LATEST_VERSION;
-    return negotiateVersion(raw);
+    return negotiateVersion(normaliseKeys(raw, NETCONF_KEYS) as Record<string, unknown>);
   } catch {
     return LATEST_VERSION;
   }
@@ -78,7 +79,8 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
       throw new CniError(ErrCode.IOFailure, 'cannot read the network configuration from stdin', err instanceof Error ? err.message : String(err));
     }
     const command = parseCommand(io.env);
-    const raw = decodeConfig(stdin, command);
+    // "Name", "CNIVersion", "RuntimeConfig": matched as the reference's Go decoder matches them.
+    const raw = normaliseKeys(decodeConfig(stdin, command), NETCONF_KEYS) as Record<string, unknown>;
     if (command === 'VERSION') {
       const v = isSupportedVersion(raw.cniVersion) ? raw.cniVersion : LATEST_VERSION;
       io.writeStdout(JSON.stringify({ cniVersion: v, supportedVersions: SUPPORTED_VERSIONS }) + '\n');

@@ -4,6 +4,7 @@
  * Its state is elements of Berth's nftables maps (firewall/), recorded per attachment, so DEL
  * needs neither runtimeConfig nor prevResult nor the netns.
  */
+import { normaliseKeys, type KeySchema } from '../cni/keys.js';
 import { validAttachments } from '../cni/valid-attachments.js';
 import validate from '../gen/portmap.js';
 import { CniError, ErrCode } from '../cni/errors.js';
@@ -30,9 +31,12 @@ const flushesOf = (data: PortmapData): UdpFlows[] => data.udpFlushes ?? udpFlush
 
 const nftChoice = (ctx: PluginContext): NftBackendChoice => (ctx.env.BERTH_NFT === 'program' ? 'program' : 'auto');
 
-/** firewallDir from the config (else the default for this netns) without validating the rest: DEL and GC must work with any config. */
+/**
+ * firewallDir from the config (else the default for this netns) without validating the rest: DEL
+ * and GC must work with any config. Its key is matched as ADD matches it (cni/keys.ts).
+ */
 function stateDirOf(ctx: PluginContext): string {
-  const dir = ctx.config.firewallDir;
+  const dir = (normaliseKeys(ctx.config, validate.schema as KeySchema) as { firewallDir?: unknown }).firewallDir;
   return typeof dir === 'string' && dir !== '' ? dir : stateDirForNetns(DEFAULT_STATE_DIR);
 }
 

@@ -90,6 +90,23 @@ it('portmap ADD: TCP and UDP from outside (v4, v6), from localhost, by hairpin; 
   }));
 });
 
+it('portmap ADD takes runtimeConfig as containerd 1.6 sends it (Go field names: HostPort, ContainerPort, Protocol, HostIP)', async () => {
+  await withTempDir(async (dir) => withTopology(async (t) => {
+    const c1 = t.addContainer(2);
+    const goSpelled = [{ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp', HostIP: '' }];
+    // Berth's own keys are matched the same way, by DEL too (which validates nothing).
+    const { firewallDir, ...rest } = confOf(t, c1, dir, goSpelled);
+    const conf = { ...rest, FirewallDir: firewallDir };
+    const r = await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), conf);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const [ok] = await probe(c1.ns, 80, t.outside, t.hostOut4, 8080);
+    assert.ok(ok, 'tcp from outside');
+    assert.is((await runPluginIn(t.host, 'portmap', envOf('CHECK', c1, 'c1'), conf)).code, 0);
+    assert.is((await runPluginIn(t.host, 'portmap', envOf('DEL', c1, 'c1'), conf)).code, 0);
+    assert.is(countElements(t.host, 'web/c1/'), 0);
+  }));
+});
+
 it('portmap ADD refuses a host port mapped by another container (106) and bad ports (7)', async () => {
   await withTempDir(async (dir) => withTopology(async (t) => {
     const c1 = t.addContainer(2);
