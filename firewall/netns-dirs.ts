@@ -99,7 +99,13 @@ export function stateDirForNetns(root: string): string {
   const self = currentNetns();
   if (!self) return root;
   const dir = join(root, netnsDirName(self));
-  if (!existsSync(dir)) removeDead(root, self);
+  if (!existsSync(dir)) {
+    try {
+      removeDead(root, self);
+    } catch {
+      // another first call removing the same directories: what it leaves, GC removes
+    }
+  }
   return dir;
 }
 
