@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN_DIR, createNetns, deleteNetns, isRoot, run, uniqueName, withTempDir, type RunResult } from '../../helpers/sandbox';
+import { BIN_DIR, createNetns, deleteNetns, isRoot, run, uniqueName, withNetns, withTempDir, type RunResult } from '../../helpers/sandbox';
 import { countElements } from '../../helpers/topology';
 
 const it = isRoot ? test : test.skip;
@@ -125,23 +125,23 @@ it('portmap GC with the default directory removes the records of namespaces that
 const LONG_ID = 'c'.repeat(10_000);
 const LONG_NETWORK = 'n'.repeat(300);
 
-it('portmap with a 10,000-character container ID and a 300-character network name: ADD, CHECK, DEL, DEL', async () => {
-  await withTempDir(async (dir) => {
-    const [h, c] = [uniqueName('h'), uniqueName('c')];
-    try {
-      createNetns(h);
-      createNetns(c);
-      for (const [cmd, conf] of [['ADD', { hostPort: 8080 }], ['CHECK', { hostPort: 8080 }], ['DEL', {}], ['DEL', {}]] as const) {
-        const r = await pluginIn(h, 'portmap', env(cmd, LONG_ID, c), portmapConf(LONG_NETWORK, c, { firewallDir: dir, ...conf }));
-        assert.is(r.code, 0, `${cmd}: ${r.stdout.slice(0, 300)}`);
-        if (cmd === 'ADD') assert.ok(countElements(h, '') > 0);
-      }
-      assert.is(countElements(h, ''), 0);
-    } finally {
-      deleteNetns(h);
-      deleteNetns(c);
+/** Runs `plugin` through `steps` with a fresh host and container namespace: each exits 0, ADD leaves elements, the last DEL none. */
+async function runSteps(plugin: string, steps: (container: string) => Array<[cmd: string, conf: unknown]>, cniPath?: string): Promise<void> {
+  await withNetns(2, async (h, c) => {
+    for (const [cmd, conf] of steps(c)) {
+      const r = await pluginIn(h, plugin, env(cmd, LONG_ID, c), conf, cniPath);
+      assert.is(r.code, 0, `${cmd}: ${r.stdout.slice(0, 300)}`);
+      if (cmd === 'ADD') assert.ok(countElements(h, '') > 0);
     }
+    assert.is(countElements(h, ''), 0);
   });
+}
+
+it('portmap with a 10,000-character container ID and a 300-character network name: ADD, CHECK, DEL, DEL', async () => {
+  await withTempDir(async (dir) => runSteps('portmap', (c) => {
+    const conf = (hostPort?: number) => portmapConf(LONG_NETWORK, c, { firewallDir: dir, hostPort });
+    return [['ADD', conf(8080)], ['CHECK', conf(8080)], ['DEL', conf()], ['DEL', conf()]];
+  }));
 });
 
 /** An IPAM plugin that always answers 192.0.2.2/24 (the long-ID fixes of host-local are tested in ipam/). */
@@ -153,23 +153,10 @@ exit 0
 
 it('bridge with ipMasq and macspoofchk, a 10,000-character container ID and a 300-character network name: ADD, DEL, DEL', async () => {
   await withTempDir(async (dir) => {
-    const [h, c] = [uniqueName('h'), uniqueName('c')];
     writeFileSync(join(dir, 'fake-ipam'), FAKE_IPAM);
     chmodSync(join(dir, 'fake-ipam'), 0o755);
     const conf = { cniVersion: '1.1.0', name: LONG_NETWORK, type: 'bridge', bridge: uniqueName('br'), isGateway: true, ipMasq: true, macspoofchk: true, firewallDir: `${dir}/fw`, ipam: { type: 'fake-ipam' } };
-    try {
-      createNetns(h);
-      createNetns(c);
-      for (const cmd of ['ADD', 'DEL', 'DEL']) {
-        const r = await pluginIn(h, 'bridge', env(cmd, LONG_ID, c), conf, `${dir}:${BIN_DIR}`);
-        assert.is(r.code, 0, `${cmd}: ${r.stdout.slice(0, 300)}`);
-        if (cmd === 'ADD') assert.ok(countElements(h, '') > 0);
-      }
-      assert.is(countElements(h, ''), 0);
-    } finally {
-      deleteNetns(h);
-      deleteNetns(c);
-    }
+    await runSteps('bridge', () => [['ADD', conf], ['DEL', conf], ['DEL', conf]], `${dir}:${BIN_DIR}`);
   });
 });
 
