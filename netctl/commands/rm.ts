@@ -54,7 +54,7 @@ async function removeNetwork(net: LoadedNetwork, others: readonly LoadedNetwork[
  * internal drop. The firewall code is loaded only when there is something to remove.
  */
 async function removeFirewallState(net: LoadedNetwork): Promise<void> {
-  // The default records' directory has a per-namespace subfolder outside the host's own netns (firewall/records.ts).
+  // The default records' directory has a per-namespace subfolder outside the host's own netns (firewall/netns-dirs.ts).
   const dirs = net.firewallDirs.map((dir) => (dir === DEFAULT_STATE_DIR ? stateDirForNetns(dir) : dir));
   const withRecords = dirs.filter((dir) => existsSync(networkDir(dir, net.name)));
   if (withRecords.length === 0 && !net.isolate && !net.internal) return;
