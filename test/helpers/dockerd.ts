@@ -49,18 +49,30 @@ async function stopProcess(proc: ChildProcess | undefined, ms = 15_000): Promise
   }
 }
 
+/**
+ * This process's own cgroup path per v1 hierarchy dir ("memory" -> "/x/y"): a relative
+ * --cgroup-parent lands below it, where this process is not in the root cgroup.
+ */
+function ownCgroups(): Map<string, string> {
+  const own = new Map<string, string>();
+  for (const line of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
+    const [, controllers, path] = line.split(':');
+    for (const c of controllers.split(',')) own.set(c.replace(/^name=/, ''), path);
+  }
+  return own;
+}
+
 /** Removes the cgroups dockerd made under our own parent (cgroup v1: one tree per controller). */
 function removeCgroups(parent: string): void {
   if (!existsSync('/sys/fs/cgroup')) return;
-  for (const controller of readdirSync('/sys/fs/cgroup')) {
-    const base = join('/sys/fs/cgroup', controller, parent);
-    if (!existsSync(base)) continue;
-    const remove = (dir: string) => {
-      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) remove(join(dir, e.name));
-      try { rmdirSync(dir); } catch { /* still busy or already gone */ }
-    };
-    remove(base);
-  }
+  const own = ownCgroups();
+  const remove = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) remove(join(dir, e.name));
+    try { rmdirSync(dir); } catch { /* still busy or already gone */ }
+  };
+  for (const controller of readdirSync('/sys/fs/cgroup'))
+    for (const base of new Set([join('/sys/fs/cgroup', controller, parent), join('/sys/fs/cgroup', controller, own.get(controller) ?? '/', parent)]))
+      if (existsSync(base)) remove(base);
 }
 
 /**
