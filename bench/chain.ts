@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inNetnsSync } from '../kernel/netns';
-import { BERTH_BIN, REFERENCE_BIN, cleanEnv, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
+import { BERTH_BIN, REFERENCE_BIN, cleanEnv, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, referenceVersion, table, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
 
 interface Impl { name: 'berth' | 'reference'; bin: string }
 const IMPLS: Impl[] = [
@@ -318,10 +318,6 @@ function report(o: Output, seconds: number): string {
     ...bounds.map((b) => `- ${b}`),
     '',
   ].join('\n');
-}
-
-function referenceVersion(): string {
-  try { return execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'containernetworking-plugins'], { encoding: 'utf8' }); } catch { return '(version unknown)'; }
 }
 
 /** Runs the benchmark and returns its markdown section, headed by when it ran and the load around it. */

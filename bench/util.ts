@@ -64,6 +64,11 @@ export function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8' });
 }
 
+/** The Debian version of the reference plugins (containernetworking-plugins). */
+export function referenceVersion(): string {
+  try { return execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'containernetworking-plugins'], { encoding: 'utf8' }); } catch { return '(version unknown)'; }
+}
+
 /** Installs Debian packages when missing (the benchmark's own needs, e.g. hyperfine, the reference plugins). */
 export function ensurePackages(...pkgs: string[]): void {
   execFileSync(resolve(ROOT, 'scripts/ensure-packages.sh'), pkgs, { stdio: 'inherit' });

@@ -1,6 +1,7 @@
 /** Applies a build-time compiled (ajv standalone) validator and turns its errors into one CNI error. */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { CniError, ErrCode } from './errors.js';
+import { normaliseKeys, type KeySchema } from './keys.js';
 
 /** "/mtu must be >= 68; /bridge must NOT have more than 15 characters" */
 export function describeSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string {
@@ -12,10 +13,13 @@ export function describeSchemaErrors(errors: readonly ErrorObject[] | null | und
 }
 
 /**
- * Validates `raw` (and fills in schema defaults, in place) or throws code 7.
+ * Validates `raw` (and fills in schema defaults) or throws code 7. Keys are first matched to the
+ * schema's property names as the reference's Go decoder matches them (cni/keys.ts), so the result
+ * is a copy wherever the schema names keys.
  * @throws {CniError} ErrCode.InvalidNetworkConfig listing every problem
  */
 export function validateConfig<T>(validate: ValidateFunction, raw: unknown, what: string): T {
-  if (!validate(raw)) throw new CniError(ErrCode.InvalidNetworkConfig, `invalid ${what} configuration: ${describeSchemaErrors(validate.errors)}`);
-  return raw as T;
+  const value = validate.schema === undefined ? raw : normaliseKeys(raw, validate.schema as KeySchema);
+  if (!validate(value)) throw new CniError(ErrCode.InvalidNetworkConfig, `invalid ${what} configuration: ${describeSchemaErrors(validate.errors)}`);
+  return value as T;
 }

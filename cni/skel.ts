@@ -11,6 +11,7 @@ import { renderResult020 } from './result-020.js';
 import type { NetConf, Result } from './types.js';
 import { createLogger, type Logger } from './log.js';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
+import { NETCONF_KEYS, normaliseKeys } from './keys.js';
 
 export interface PluginIO {
   env: Readonly<Record<string, string | undefined>>;
@@ -56,7 +57,8 @@ function decodeConfig(text: string): Record<string, unknown> {
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new CniError(ErrCode.DecodeFailure, 'cannot decode the network configuration on stdin: not a JSON object');
-  return raw as Record<string, unknown>;
+  // "Name", "CNIVersion", "RuntimeConfig": matched as the reference's Go decoder matches them.
+  return normaliseKeys(raw, NETCONF_KEYS) as Record<string, unknown>;
 }
 
 /** The config on stdin, or undefined when it does not decode (VERSION and error objects do without). */

@@ -17,7 +17,8 @@ import type { Attachment } from '../cni/types.js';
 import { openNft, type Nft } from '../kernel/nft.js';
 import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, ownerOf } from './engine.js';
 import { renderSchema, type Feature } from './layout.js';
-import { DEFAULT_STATE_DIR, stateDirForNetns } from './records.js';
+import { removeDeadNetnsDirs, stateDirForNetns } from './netns-dirs.js';
+import { DEFAULT_STATE_DIR } from './records.js';
 import { internalElements, isolationElements, macSpoofElements, masqueradeChains, masqueradeElements, networkTag, renderAddElement, renderTransaction, type Element } from './render.js';
 
 export { DEFAULT_STATE_DIR } from './records.js';
@@ -39,7 +40,7 @@ export interface AttachmentParams extends FirewallOptions {
 
 /**
  * The records' directory: the given one as it is, or the default for this process's netns
- * (records.ts stateDirForNetns: two sandboxes playing "host" with the default never share records).
+ * (netns-dirs.ts stateDirForNetns: two sandboxes playing "host" with the default never share records).
  */
 const dirOf = (p: FirewallOptions) => p.stateDir ?? stateDirForNetns(DEFAULT_STATE_DIR);
 const refOf = (p: AttachmentParams) => ({ network: p.network, containerId: p.containerId, ifName: p.ifName, stateDir: dirOf(p) });
@@ -167,9 +168,11 @@ export async function removeNetworkElements(p: FirewallOptions & { network: stri
  * GC: removes elements and records of every attachment of `network` not in `valid`
  * (`cni.dev/valid-attachments`), for `features` (default: masquerade and MAC spoof check, the
  * bridge's; portmap passes ["portmap"]). With no valid attachment left and `bridge` given, the
- * network's own elements (isolation, internal) go too.
+ * network's own elements (isolation, internal) go too. With the default records' directory, the
+ * directories of network namespaces that no longer exist go as well (netns-dirs.ts).
  */
 export async function gcFirewall(network: string, valid: readonly Attachment[], opts: FirewallOptions & { features?: readonly Feature[]; bridge?: string } = {}): Promise<void> {
+  if (opts.stateDir === undefined) removeDeadNetnsDirs(DEFAULT_STATE_DIR);
   await gcNetwork(() => nftOf(opts), { stateDir: dirOf(opts), network, valid, features: opts.features ?? ['masq', 'macspoof'] });
   if (valid.length === 0 && opts.bridge) await removeNetworkElements({ ...opts, network, bridge: opts.bridge });
 }

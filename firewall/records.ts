@@ -1,16 +1,15 @@
 /**
  * Berth's own record of each attachment's firewall elements, one JSON file per attachment:
- * <stateDir>/<network>/<containerID>@<ifname>.json, written atomically (write, rename).
- * DEL works from these records, never from the container's netns, so it finishes when the netns
+ * <stateDir>/<network>/<containerID>@<ifname>.json, written atomically (write, rename); a name
+ * longer than a file name may be is shortened with a hash (fitFileName). DEL works from these records, never from the container's netns, so it finishes when the netns
  * is gone or empty or the address was removed from the interface.
  *
  * A record describes kernel state (nftables elements), which a reboot wipes. So records live in
- * /run by default (a reboot wipes them too, and a netns inode reused after it finds no stale
- * directory), and are never fsync'ed: a crash of the process leaves the page cache, hence the
- * rename, intact; a crash of the machine takes the elements with it, so a lost or empty record
+ * /run by default (a reboot wipes them too; per network namespace: netns-dirs.ts), and are never
+ * fsync'ed: a crash of the process leaves the page cache, hence the rename, intact; a crash of the machine takes the elements with it, so a lost or empty record
  * (read as none) describes the kernel exactly. An fsync cost 1-7 ms per ADD and DEL on this disk.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Feature } from './layout.js';
 import type { Element } from './render.js';
@@ -18,24 +17,8 @@ import type { Element } from './render.js';
 /** The default state directory (a config key `firewallStateDir` / option `stateDir` overrides it). */
 export const DEFAULT_STATE_DIR = '/run/berth/firewall';
 
-/** include/linux/proc_ns.h PROC_NET_INIT_INO: the inode of the initial network namespace. */
-const INIT_NET_INODE = 0xeffffff9;
-
-/**
- * The default records' directory for the network namespace this process runs in: `dir` itself in
- * the host's initial namespace, `dir/netns-<inode>` in any other. nftables state belongs to a
- * namespace, so two namespaces (sandboxes playing "host") using the default never share records,
- * locks or GC. An explicit firewallDir is used as given.
- */
-export function stateDirForNetns(dir: string): string {
-  let inode: number;
-  try {
-    inode = statSync('/proc/thread-self/ns/net').ino;
-  } catch {
-    return dir;
-  }
-  return inode === INIT_NET_INODE ? dir : join(dir, `netns-${inode}`);
-}
+/** The records' directory of this process's netns (firewall/netns-dirs.ts). */
+export { stateDirForNetns } from './netns-dirs.js';
 
 export interface AttachmentRecord {
   version: 1;
@@ -49,13 +32,39 @@ export interface AttachmentRecord {
   data?: Partial<Record<Feature, unknown>>;
 }
 
+/** NAME_MAX of Linux file systems: a longer path component fails with ENAMETOOLONG. */
+const NAME_MAX = 255;
+
+/**
+ * `name` as a path component that, with `suffix` appended, fits NAME_MAX bytes: as it is when it
+ * fits, else its start, "~" and a SHA-256 of the whole (128 bits, hex). Network names and container
+ * IDs have no "~" (CNI's [A-Za-z0-9_.-] rule), so a shortened name never equals a plain one; the
+ * record inside keeps the full names.
+ */
+export function fitFileName(name: string, suffix = ''): string {
+  if (Buffer.byteLength(name + suffix) <= NAME_MAX) return name;
+  const { createHash } = require('node:crypto') as typeof import('node:crypto'); // only for long names
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 32);
+  const room = NAME_MAX - Buffer.byteLength(suffix) - 1 - hash.length;
+  let start = name.slice(0, room);
+  while (Buffer.byteLength(start) > room) start = start.slice(0, -1);
+  return `${start}~${hash}`;
+}
+
+/**
+ * The temporary file a record is written to before its rename. One fixed name per attachment:
+ * writers hold the state directory's lock, and a writer killed between write and rename leaves a
+ * file that the attachment's next write, its DEL or a GC removes (a name with the PID in it leaked).
+ */
+const TMP_SUFFIX = '.tmp';
+
 export function networkDir(stateDir: string, network: string): string {
-  return join(stateDir, network);
+  return join(stateDir, fitFileName(network));
 }
 
 export function recordPath(stateDir: string, network: string, containerId: string, ifName: string): string {
   // Container IDs never contain "@" (SPEC.md), so the file name splits unambiguously at the first one.
-  return join(stateDir, network, `${containerId}@${encodeURIComponent(ifName)}.json`);
+  return join(networkDir(stateDir, network), `${fitFileName(`${containerId}@${encodeURIComponent(ifName)}`, '.json' + TMP_SUFFIX)}.json`);
 }
 
 /** The record of an attachment, or undefined when it has none. */
@@ -77,13 +86,6 @@ export function readRecordFile(path: string): AttachmentRecord | undefined {
     return undefined; // empty after a machine crash (see above), or not ours
   }
 }
-
-/**
- * The temporary file a record is written to before its rename. One fixed name per attachment:
- * writers hold the state directory's lock, and a writer killed between write and rename leaves a
- * file that the attachment's next write, its DEL or a GC removes (a name with the PID in it leaked).
- */
-const TMP_SUFFIX = '.tmp';
 
 /** Writes the record atomically (temp file, rename; no fsync: see the top of this file). Under the lock. */
 export function writeRecord(stateDir: string, rec: AttachmentRecord): void {

@@ -31,9 +31,12 @@ export function lastLine(text: string): string {
  */
 export function run(cmd: string, args: readonly string[], input = ''): Promise<string> {
   spawned += 1;
+  // Bun's async spawn was seen to miss a child's exit under heavy load (a DEL waiting forever);
+  // Bun runs only the one-shot CNI plugins, which lose nothing by waiting in place.
+  if (process.versions.bun) return runSync(cmd, args, input);
   return new Promise((resolve, reject) => {
     const argv = [cmd, ...args];
-    // Loaded on first use: node:child_process costs ~2 ms of start-up, and most calls spawn nothing.
+    // Loaded on first use: most calls spawn nothing.
     const { spawn } = require('node:child_process') as { spawn: typeof Spawn };
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -51,4 +54,14 @@ export function run(cmd: string, args: readonly string[], input = ''): Promise<s
     child.stdin.on('error', () => {}); // EPIPE when the program exits without reading; its exit code tells
     child.stdin.end(input);
   });
+}
+
+function runSync(cmd: string, args: readonly string[], input: string): Promise<string> {
+  const argv = [cmd, ...args];
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const r = spawnSync(cmd, args, { input, maxBuffer: 256 * 1024 * 1024 });
+  if (r.error) return Promise.reject(new CommandError(argv, null, (r.error as NodeJS.ErrnoException).code ?? r.error.message));
+  if (r.status === 0) return Promise.resolve(r.stdout.toString('utf8'));
+  const stderr = r.stderr?.toString('utf8') ?? '';
+  return Promise.reject(new CommandError(argv, r.status, lastLine(stderr), stderr));
 }

@@ -11,6 +11,8 @@ import { KernelError, errnoName } from './errors.js';
 /** The socket calls of a raw netlink socket (kernel/nf-netlink.ts takes them from here). */
 export interface SocketCalls {
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
+  /** `len` holds the socklen_t in and out (4 bytes, native order). */
+  getsockopt(fd: number, level: number, name: number, value: Buffer, len: Buffer): number;
   socket(domain: number, type: number, protocol: number): number;
   send(fd: number, buf: Buffer, len: number, flags: number): number;
   recv(fd: number, buf: Buffer, len: number, flags: number): number;
@@ -80,6 +82,7 @@ function load(): Libc {
     setns: lib.func('int setns(int fd, int nstype)'),
     flock: lib.func('int flock(int fd, int op)'),
     setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
+    getsockopt: lib.func('int getsockopt(int fd, int level, int name, void *value, void *len)'),
     socket: lib.func('int socket(int domain, int type, int protocol)'),
     send: lib.func('long send(int fd, const void *buf, size_t len, int flags)'),
     recv: lib.func('long recv(int fd, void *buf, size_t len, int flags)'),

@@ -4,6 +4,7 @@
  * Its state is elements of Berth's nftables maps (firewall/), recorded per attachment, so DEL
  * needs neither runtimeConfig nor prevResult nor the netns.
  */
+import { normaliseKeys, type KeySchema } from '../cni/keys.js';
 import { validAttachments } from '../cni/valid-attachments.js';
 import validate from '../gen/portmap.js';
 import { CniError, ErrCode } from '../cni/errors.js';
@@ -14,7 +15,8 @@ import { openNft, type NftBackendChoice } from '../kernel/nft.js';
 import { writeSysctl } from '../kernel/sysctl.js';
 import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, type AttachmentRef } from '../firewall/engine.js';
 import { renderSchema } from '../firewall/layout.js';
-import { DEFAULT_STATE_DIR, stateDirForNetns } from '../firewall/records.js';
+import { removeDeadNetnsDirs, stateDirForNetns } from '../firewall/netns-dirs.js';
+import { DEFAULT_STATE_DIR } from '../firewall/records.js';
 import { parsePortMappings, parsePortmapConf, type PortMapping } from './config.js';
 import { containerAddrs, hostInterfaceOf, portmapChains, portmapElements, udpFlushes } from './plan.js';
 
@@ -30,11 +32,17 @@ const flushesOf = (data: PortmapData): UdpFlows[] => data.udpFlushes ?? udpFlush
 
 const nftChoice = (ctx: PluginContext): NftBackendChoice => (ctx.env.BERTH_NFT === 'program' ? 'program' : 'auto');
 
-/** firewallDir from the config (else the default for this netns) without validating the rest: DEL and GC must work with any config. */
-function stateDirOf(ctx: PluginContext): string {
-  const dir = ctx.config.firewallDir;
-  return typeof dir === 'string' && dir !== '' ? dir : stateDirForNetns(DEFAULT_STATE_DIR);
+/**
+ * firewallDir from the config without validating the rest: DEL and GC must work with any config.
+ * Its key is matched as ADD matches it (cni/keys.ts).
+ */
+function firewallDirOf(ctx: PluginContext): string | undefined {
+  const dir = (normaliseKeys(ctx.config, validate.schema as KeySchema) as { firewallDir?: unknown }).firewallDir;
+  return typeof dir === 'string' && dir !== '' ? dir : undefined;
 }
+
+/** firewallDir, else the default for this netns. */
+const stateDirOf = (ctx: PluginContext): string => firewallDirOf(ctx) ?? stateDirForNetns(DEFAULT_STATE_DIR);
 
 const refOf = (ctx: PluginContext): AttachmentRef => ({ network: ctx.config.name, containerId: ctx.containerId, ifName: ctx.ifName, stateDir: stateDirOf(ctx) });
 
@@ -93,6 +101,7 @@ async function check(ctx: PluginContext): Promise<void> {
 
 async function gc(ctx: PluginContext): Promise<void> {
   const valid = validAttachments(ctx.config);
+  if (firewallDirOf(ctx) === undefined) removeDeadNetnsDirs(DEFAULT_STATE_DIR); // records of namespaces that no longer exist
   const removed = await gcNetwork(() => openNft(nftChoice(ctx)), { stateDir: stateDirOf(ctx), network: ctx.config.name, valid, features: ['portmap'] });
   for (const rec of removed) {
     const data = rec.data?.portmap as PortmapData | undefined;

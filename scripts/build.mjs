@@ -39,7 +39,8 @@ async function compileSchemas() {
     const schema = JSON.parse(await readFile(file, 'utf8'));
     const ajv = new Ajv({ allErrors: true, useDefaults: true, code: { source: true }, strict: true });
     const validate = ajv.compile(schema);
-    await writeFile(join(root, 'gen', `${name}.js`), standaloneCode(ajv, validate));
+    // The schema goes along: validateConfig (cni/schema.ts) matches keys by its property names.
+    await writeFile(join(root, 'gen', `${name}.js`), `${standaloneCode(ajv, validate)}\nmodule.exports.schema = ${JSON.stringify(schema)};\n`);
     await writeFile(join(root, 'gen', `${name}.d.ts`),
       `// generated from ${relative(root, file)} by scripts/build.mjs\n` +
       `import type { ValidateFunction } from 'ajv';\ndeclare const validate: ValidateFunction;\nexport = validate;\n`);

@@ -7,7 +7,7 @@ import { rm as rmPath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listCachedAttachments } from '../../cni/cache.js';
 import { delNetworkList } from '../../cni/runtime.js';
-import { DEFAULT_STATE_DIR, stateDirForNetns } from '../../firewall/records.js';
+import { DEFAULT_STATE_DIR, networkDir, stateDirForNetns } from '../../firewall/records.js';
 import { readLeases } from '../attachments.js';
 import { loadNetworks, removeConflist, withConfigDirLock, type LoadedNetwork } from '../config-dir.js';
 import type { CommandContext } from '../context.js';
@@ -54,14 +54,14 @@ async function removeNetwork(net: LoadedNetwork, others: readonly LoadedNetwork[
  * internal drop. The firewall code is loaded only when there is something to remove.
  */
 async function removeFirewallState(net: LoadedNetwork): Promise<void> {
-  // The default records' directory has a per-namespace subfolder outside the host's own netns (firewall/records.ts).
+  // The default records' directory has a per-namespace subfolder outside the host's own netns (firewall/netns-dirs.ts).
   const dirs = net.firewallDirs.map((dir) => (dir === DEFAULT_STATE_DIR ? stateDirForNetns(dir) : dir));
-  const withRecords = dirs.filter((dir) => existsSync(join(dir, net.name)));
+  const withRecords = dirs.filter((dir) => existsSync(networkDir(dir, net.name)));
   if (withRecords.length === 0 && !net.isolate && !net.internal) return;
   const fw = await import('../../firewall/index.js');
   for (const dir of withRecords) {
     await fw.gcFirewall(net.name, [], { stateDir: dir, features: ['masq', 'macspoof', 'portmap'] });
-    await rmPath(join(dir, net.name), { recursive: true, force: true });
+    await rmPath(networkDir(dir, net.name), { recursive: true, force: true });
   }
   if ((net.isolate || net.internal) && net.bridge) await fw.removeNetworkElements({ network: net.name, bridge: net.bridge });
 }

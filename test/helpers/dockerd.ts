@@ -32,7 +32,7 @@ export function ensureDockerPackages(): void {
 /** Prefer Debian's CLI (same release as its dockerd); another `docker` on PATH may be far newer. */
 export const DOCKER_CLI = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 
-function waitExit(proc: ChildProcess, ms: number): Promise<boolean> {
+export function waitExit(proc: ChildProcess, ms: number): Promise<boolean> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve(false), ms);
@@ -40,7 +40,7 @@ function waitExit(proc: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-async function stopProcess(proc: ChildProcess | undefined, ms = 15_000): Promise<void> {
+export async function stopProcess(proc: ChildProcess | undefined, ms = 15_000): Promise<void> {
   if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
   proc.kill('SIGTERM');
   if (!(await waitExit(proc, ms))) {
@@ -63,7 +63,7 @@ function ownCgroups(): Map<string, string> {
 }
 
 /** Removes the cgroups dockerd made under our own parent (cgroup v1: one tree per controller). */
-function removeCgroups(parent: string): void {
+export function removeCgroups(parent: string): void {
   if (!existsSync('/sys/fs/cgroup')) return;
   const own = ownCgroups();
   const remove = (dir: string) => {
@@ -93,7 +93,7 @@ function removeLeftovers(existed: ReadonlySet<string>): void {
 }
 
 /** Unmounts everything below `dir` (deepest first): dockerd and the shims leave mounts in their state dirs on a crash. */
-function unmountBelow(dir: string): void {
+export function unmountBelow(dir: string): void {
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((p) => p && p.startsWith(`${dir}/`));
   for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
 }

@@ -1,5 +1,5 @@
 import { test } from 'uvu';
-import { existsSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import { isRoot, run, runPluginIn, sh, withTempDir } from '../../helpers/sandbox';
 import { connect, countElements, peerOf, startServer, withTopology, type Container, type Server, type Topology } from '../../helpers/topology';
@@ -87,6 +87,23 @@ it('portmap ADD: TCP and UDP from outside (v4, v6), from localhost, by hairpin; 
     assert.not.ok(ok, 'unreachable after DEL');
     const failed = await runPluginIn(t.host, 'portmap', envOf('CHECK', c1, 'c1'), confOf(t, c1, dir, MAPPINGS));
     assert.is(failed.json?.code, 108);
+  }));
+});
+
+it('portmap ADD takes runtimeConfig as containerd 1.6 sends it (Go field names: HostPort, ContainerPort, Protocol, HostIP)', async () => {
+  await withTempDir(async (dir) => withTopology(async (t) => {
+    const c1 = t.addContainer(2);
+    const goSpelled = [{ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp', HostIP: '' }];
+    // Berth's own keys are matched the same way, by DEL too (which validates nothing).
+    const { firewallDir, ...rest } = confOf(t, c1, dir, goSpelled);
+    const conf = { ...rest, FirewallDir: firewallDir };
+    const r = await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), conf);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const [ok] = await probe(c1.ns, 80, t.outside, t.hostOut4, 8080);
+    assert.ok(ok, 'tcp from outside');
+    assert.is((await runPluginIn(t.host, 'portmap', envOf('CHECK', c1, 'c1'), conf)).code, 0);
+    assert.is((await runPluginIn(t.host, 'portmap', envOf('DEL', c1, 'c1'), conf)).code, 0);
+    assert.is(countElements(t.host, 'web/c1/'), 0);
   }));
 });
 
@@ -196,20 +213,24 @@ it('portmap maps a range of 1000 ports (podman -p 20000-20999:30000-30999): as t
 it('portmap with the default firewallDir keeps its records per network namespace', async () => {
   await withTopology(async (t) => {
     const c1 = t.addContainer(2);
-    const inode = sh('ip', ['netns', 'exec', t.host, 'stat', '-L', '-c', '%i', '/proc/self/ns/net']).trim();
-    const dir = `/run/berth/firewall/netns-${inode}`;
+    const inode = sh('nsenter', [`--net=/run/netns/${t.host}`, 'stat', '-L', '-c', '%i', '/proc/self/ns/net']).trim();
+    // netns:<inode>:<cookie> (firewall/netns-dirs.ts); the cookie is not visible from outside, so found by its inode.
+    const dirOf = () => readdirSync('/run/berth/firewall').find((name) => name.startsWith(`netns:${inode}:`));
     const hadBerthRun = existsSync('/run/berth');
+    let dir: string | undefined;
     try {
       const conf = { ...confOf(t, c1, 'unused', [{ hostPort: 8080, containerPort: 80 }]) } as Record<string, unknown>;
       delete conf.firewallDir;
-      assert.is((await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), conf)).code, 0);
-      assert.ok(existsSync(`${dir}/web/c1@eth0.json`));
+      const add = await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), conf);
+      dir = dirOf() && `/run/berth/firewall/${dirOf()}`;
+      assert.is(add.code, 0, add.stdout);
+      assert.ok(dir && existsSync(`${dir}/web/c1@eth0.json`));
       delete conf.prevResult;
       assert.is((await runPluginIn(t.host, 'portmap', { ...envOf('DEL', c1, 'c1'), CNI_NETNS: '' }, conf)).code, 0);
       assert.not.ok(existsSync(`${dir}/web/c1@eth0.json`));
       assert.is(countElements(t.host, 'web/'), 0);
     } finally {
-      rmSync(dir, { recursive: true, force: true }); // only this test's namespace's directory
+      if (dir) rmSync(dir, { recursive: true, force: true }); // only this test's namespace's directory
       try { rmdirSync('/run/berth/firewall'); } catch { /* not empty: not ours alone */ }
       if (!hadBerthRun) try { rmdirSync('/run/berth'); } catch { /* not empty: not ours alone */ }
     }

@@ -1,0 +1,80 @@
+/**
+ * Object keys matched the way the reference plugins' Go `encoding/json` matches them: a key equal
+ * to a schema property name first, else one equal to it ignoring case. Runtimes written in Go send
+ * field names without JSON tags (containerd 1.6's go-cni: `{"HostPort": 8080, "ContainerPort": 80,
+ * "Protocol": "tcp", "HostIP": ""}`), which the reference accepts. Pure.
+ */
+
+/** The part of a JSON Schema that names keys: nested `properties`, array `items`, local `$ref`s. */
+export interface KeySchema {
+  properties?: Readonly<Record<string, KeySchema>>;
+  items?: KeySchema;
+  $ref?: string;
+  definitions?: Readonly<Record<string, KeySchema>>;
+}
+
+/**
+ * The keys every plugin reads before its own schema (libcni's `types.NetConf`, and the GC list).
+ * Each plugin's schema then matches the keys below them.
+ */
+export const NETCONF_KEYS: KeySchema = {
+  properties: {
+    cniVersion: {}, cniVersions: {}, name: {}, type: {}, capabilities: {}, ipam: {}, dns: {}, prevResult: {},
+    runtimeConfig: {}, args: {},
+    'cni.dev/valid-attachments': { items: { properties: { containerID: {}, ifname: {} } } },
+  },
+};
+
+/**
+ * Go's case folding for key matching (simple Unicode folding): ASCII letters, and the two non-ASCII
+ * letters that fold onto ASCII ones, the Kelvin sign (to "k" by toLowerCase) and the long s.
+ */
+const fold = (key: string): string => key.toLowerCase().replace(/\u017f/g, 's');
+
+const foldIndexes = new WeakMap<object, Map<string, string>>();
+
+/** folded name -> property name; of two properties that differ only in case the first is matched (Go's dominant field). */
+function foldIndex(properties: Readonly<Record<string, KeySchema>>): Map<string, string> {
+  let index = foldIndexes.get(properties);
+  if (!index) {
+    index = new Map();
+    for (const name of Object.keys(properties)) if (!index.has(fold(name))) index.set(fold(name), name);
+    foldIndexes.set(properties, index);
+  }
+  return index;
+}
+
+function resolve(schema: KeySchema, root: KeySchema): KeySchema {
+  const ref = schema.$ref;
+  if (ref === undefined) return schema;
+  const name = /^#\/definitions\/(.+)$/.exec(ref)?.[1];
+  const target = name === undefined ? undefined : root.definitions?.[name];
+  return target === undefined ? {} : resolve(target, root);
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * A copy of `value` whose object keys are renamed to the schema's property names: an exact match
+ * first, else the property equal ignoring case. Unknown keys stay as they are. When two keys land on
+ * the same property the later one in the document wins, as in Go, where each assigns the field in
+ * turn. Values the schema says nothing about are returned as they are (not copied).
+ * @example normaliseKeys({ HostPort: 8080 }, { properties: { hostPort: {} } }) // { hostPort: 8080 }
+ */
+export function normaliseKeys(value: unknown, schema: KeySchema, root: KeySchema = schema): unknown {
+  const s = resolve(schema, root);
+  if (Array.isArray(value)) return s.items ? value.map((v) => normaliseKeys(v, s.items!, root)) : value;
+  if (!isPlainObject(value) || !s.properties) return value;
+  const properties = s.properties;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const name = Object.hasOwn(properties, key) ? key : foldIndex(properties).get(fold(key)) ?? key;
+    // A key named like an Object.prototype member is an ordinary property here, as in JSON.parse.
+    Object.defineProperty(out, name, {
+      value: Object.hasOwn(properties, name) ? normaliseKeys(value[key], properties[name], root) : value[key],
+      enumerable: true, writable: true, configurable: true,
+    });
+  }
+  return out;
+}
