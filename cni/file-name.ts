@@ -10,17 +10,19 @@ export const NAME_MAX = 255;
 export const KEPT_BYTES = NAME_MAX - 17;
 
 /**
- * `name` itself when it fits in NAME_MAX bytes; else its first KEPT_BYTES bytes (whole characters),
- * "~" and a hash of the whole name, so a human still recognises it and any length has a name.
- * Callers check the file's content for the identity: a hash may collide.
+ * `name` itself when it fits in NAME_MAX bytes with `suffix` appended; else its first bytes (whole
+ * characters), "~" and a hash of the whole name, so a human still recognises it and any length has
+ * a name. CNI names and IDs have no "~", so a fitted name never equals a plain one. Callers check
+ * the file's content for the identity: a hash may collide.
  * @example fitFileName('web-' + 'f'.repeat(300) + '-eth0') // 'web-fff…fff~1c3d5e…' (255 bytes)
  */
-export function fitFileName(name: string): string {
-  if (Buffer.byteLength(name) <= NAME_MAX) return name;
+export function fitFileName(name: string, suffix = ''): string {
+  const room = KEPT_BYTES - Buffer.byteLength(suffix);
+  if (Buffer.byteLength(name) <= NAME_MAX - Buffer.byteLength(suffix)) return name;
   let bytes = 0, end = 0;
   for (const ch of name) {
     const n = Buffer.byteLength(ch);
-    if (bytes + n > KEPT_BYTES) break;
+    if (bytes + n > room) break;
     bytes += n;
     end += ch.length;
   }

@@ -11,6 +11,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fitFileName } from '../cni/file-name.js';
 import type { Feature } from './layout.js';
 import type { Element } from './render.js';
 
@@ -30,25 +31,6 @@ export interface AttachmentRecord {
   elements: Element[];
   /** Per-feature data a later DEL needs (portmap: the mappings, for the conntrack flush). */
   data?: Partial<Record<Feature, unknown>>;
-}
-
-/** NAME_MAX of Linux file systems: a longer path component fails with ENAMETOOLONG. */
-const NAME_MAX = 255;
-
-/**
- * `name` as a path component that, with `suffix` appended, fits NAME_MAX bytes: as it is when it
- * fits, else its start, "~" and a SHA-256 of the whole (128 bits, hex). Network names and container
- * IDs have no "~" (CNI's [A-Za-z0-9_.-] rule), so a shortened name never equals a plain one; the
- * record inside keeps the full names.
- */
-export function fitFileName(name: string, suffix = ''): string {
-  if (Buffer.byteLength(name + suffix) <= NAME_MAX) return name;
-  const { createHash } = require('node:crypto') as typeof import('node:crypto'); // only for long names
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 32);
-  const room = NAME_MAX - Buffer.byteLength(suffix) - 1 - hash.length;
-  let start = name.slice(0, room);
-  while (Buffer.byteLength(start) > room) start = start.slice(0, -1);
-  return `${start}~${hash}`;
 }
 
 /**

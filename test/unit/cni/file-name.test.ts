@@ -22,4 +22,13 @@ test('fitFileName() never cuts a character in half', () => {
   assert.match(name, /^é+~[0-9a-f]{16}$/);
 });
 
+test('fitFileName() leaves room for a suffix', () => {
+  assert.is(fitFileName('a'.repeat(246), '.json.tmp'), 'a'.repeat(246));
+  for (const length of [247, 300, 10_000]) {
+    const name = fitFileName('a'.repeat(length), '.json.tmp');
+    assert.is(Buffer.byteLength(name + '.json.tmp'), NAME_MAX, String(length));
+    assert.match(name, /^a+~[0-9a-f]{16}$/);
+  }
+});
+
 test.run();

@@ -3,23 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { deleteRecord, fitFileName, listRecords, readRecord, recordPath, writeRecord, type AttachmentRecord } from '../../../firewall/records';
-
-test('fitFileName() keeps a name that fits, suffix included', () => {
-  assert.is(fitFileName('web'), 'web');
-  assert.is(fitFileName('a'.repeat(246), '.json.tmp'), 'a'.repeat(246));
-});
-
-test('fitFileName() shortens a longer name to 255 bytes with its suffix: start, "~", 32 hex digits', () => {
-  for (const length of [247, 300, 10_000]) {
-    const name = fitFileName('a'.repeat(length), '.json.tmp');
-    assert.is(name.length + '.json.tmp'.length, 255, String(length));
-    assert.match(name, /^a+~[0-9a-f]{32}$/);
-  }
-  assert.is.not(fitFileName('a'.repeat(300) + 'b'), fitFileName('a'.repeat(300) + 'c'), 'the hash covers the whole name');
-  assert.is(fitFileName('n'.repeat(300)), fitFileName('n'.repeat(300)), 'stable');
-  assert.is(Buffer.byteLength(fitFileName('é'.repeat(200))), 255, 'counts bytes, not characters');
-});
+import { deleteRecord, listRecords, readRecord, recordPath, writeRecord, type AttachmentRecord } from '../../../firewall/records';
 
 test('recordPath() fits any valid container ID and network name (10,000 and 300 characters)', () => {
   const path = recordPath('/run/berth/firewall', 'n'.repeat(300), 'c'.repeat(10_000), 'eth0');
