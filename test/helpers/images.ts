@@ -6,7 +6,7 @@
  * stopped as soon as the files are written.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDockerPackages, startDockerd, type Dockerd } from './dockerd';
@@ -99,7 +99,21 @@ async function build(): Promise<TestImages> {
 
 let images: Promise<TestImages> | undefined;
 
-/** The test images, built on the first call of this process and shared by every later call. */
+/**
+ * The test images, built on the first call of this process and shared by every later call. With
+ * BERTH_TEST_IMAGE_CACHE=DIR (while working on a test), they are kept in DIR and reused from there.
+ */
 export function buildImages(): Promise<TestImages> {
-  return (images ??= build());
+  const cache = process.env.BERTH_TEST_IMAGE_CACHE;
+  if (!cache) return (images ??= build());
+  return (images ??= (async () => {
+    const index = join(cache, 'images.json');
+    if (existsSync(index)) return JSON.parse(readFileSync(index, 'utf8')) as TestImages;
+    const built = await build();
+    rmSync(cache, { recursive: true, force: true });
+    spawnSync('cp', ['-a', built.dir, cache]);
+    const moved = JSON.parse(JSON.stringify(built).split(built.dir).join(cache)) as TestImages;
+    writeFileSync(index, JSON.stringify(moved));
+    return moved;
+  })());
 }
