@@ -35,7 +35,8 @@ function listOptions(y: Argv): Argv {
   return y
     .positional('reference', { type: 'string', describe: 'only images of this REPOSITORY[:TAG] (`*` matches within a path component)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only image IDs' })
-    .option('no-trunc', { type: 'boolean', default: false, describe: 'full image IDs (sha256:...)' })
+    // `--no-trunc` is docker's name; yargs reads "--no-X" as X=false.
+    .option('trunc', { type: 'boolean', default: true, describe: 'with --no-trunc: full image IDs (sha256:...)' })
     .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'accepted for docker compatibility (there are no intermediate images)' })
     .option('format', { type: 'string', describe: '"table" (default) or "json" (also "{{json .}}"): one JSON object per line' });
 }
@@ -45,7 +46,7 @@ async function listImages(a: Record<string, unknown>): Promise<void> {
   const images = (await openImageStore(rootOf(a)).list())
     .map((img): ImageRecord => ({ ...img, repoTags: img.repoTags.filter(keep) }))
     .filter((img) => img.repoTags.length > 0 || !a.reference);
-  const rows = imageRows(images, Date.now(), a.noTrunc as boolean);
+  const rows = imageRows(images, Date.now(), a.trunc === false);
   const format = a.format as string | undefined;
   if (a.quiet) { for (const r of rows) out(r.ID); return; }
   if (format === 'json' || format === '{{json .}}') { for (const r of rows) out(imageRowJson(r)); return; }
@@ -76,7 +77,8 @@ export const command: CommandModule = {
       const tag = a.reference ? parseTag(a.reference as string) : undefined;
       const config = applyChanges({}, list(a.change));
       const file = a.file as string;
-      out(await importImage(openImageStore(rootOf(a)), file === '-' ? process.stdin : file, { tag, config, message: a.message as string | undefined }));
+      // yargs hands a lone "-" over as an empty string.
+      out(await importImage(openImageStore(rootOf(a)), file === '-' || file === '' ? process.stdin : file, { tag, config, message: a.message as string | undefined }));
     })
     .command(['ls [reference]', 'list'], 'list images', listOptions, listImages)
     .command('inspect <images..>', 'show images in detail (docker\'s JSON)', (c) => c
