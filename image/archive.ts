@@ -33,6 +33,23 @@ export function archiveName(name: string): string | undefined {
 
 interface Located { offset: number; size: number }
 
+/** `find`, throwing "<where> has no file NAME" instead of giving undefined. */
+function required<T>(find: (name: string) => T | undefined, where: string): (name: string) => T {
+  return (name) => {
+    const found = find(name);
+    if (found === undefined) throw new ArchiveError(`${where} has no file ${JSON.stringify(name)}`);
+    return found;
+  };
+}
+
+/** `size` bytes at `offset` of `fd`; refused over `limit`. */
+function readAt(fd: number, offset: number, size: number, name: string, limit: number): Buffer {
+  if (size > limit) throw new ArchiveError(`${JSON.stringify(name)} is too large (${size} bytes, at most ${limit})`);
+  const data = Buffer.alloc(size);
+  if (readSync(fd, data, 0, size, offset) !== size) throw new ArchiveError(`${JSON.stringify(name)} is cut short`);
+  return data;
+}
+
 /** Indexes the tar file at `path`: regular files by offset, links resolved by name. */
 export function openTarArchive(path: string): Archive {
   const fd = openSync(path, 'r');
@@ -84,19 +101,12 @@ export function openTarArchive(path: string): Archive {
     }
     return undefined;
   };
-  const need = (name: string) => {
-    const found = locate(name);
-    if (!found) throw new ArchiveError(`the archive has no file ${JSON.stringify(name)}`);
-    return found;
-  };
+  const need = required(locate, 'the archive');
   return {
     has: (name) => locate(name) !== undefined,
     read(name, limit) {
       const { offset, size } = need(name);
-      if (size > limit) throw new ArchiveError(`${JSON.stringify(name)} is too large (${size} bytes, at most ${limit})`);
-      const data = Buffer.alloc(size);
-      readSync(fd, data, 0, size, offset);
-      return data;
+      return readAt(fd, offset, size, name, limit);
     },
     stream(name) {
       const { offset, size } = need(name);
@@ -119,22 +129,13 @@ export function openDirArchive(dir: string): Archive {
       return undefined;
     }
   };
-  const need = (name: string) => {
-    const found = resolve(name);
-    if (!found) throw new ArchiveError(`the layout has no file ${JSON.stringify(name)}`);
-    return found;
-  };
+  const need = required(resolve, 'the layout');
   return {
     has: (name) => resolve(name) !== undefined,
     read(name, limit) {
-      const path = need(name);
-      const size = statSync(path).size;
-      if (size > limit) throw new ArchiveError(`${JSON.stringify(name)} is too large (${size} bytes, at most ${limit})`);
-      const fd = openSync(path, 'r');
+      const fd = openSync(need(name), 'r');
       try {
-        const data = Buffer.alloc(size);
-        readSync(fd, data, 0, size, 0);
-        return data;
+        return readAt(fd, 0, fstatSync(fd).size, name, limit);
       } finally {
         closeSync(fd);
       }
