@@ -7,7 +7,7 @@
  *   <root>/images/<hex>/image.json  { id, diffIds, size, created?, architecture?, os?, lastTagTime? }
  *   <root>/images/repositories.json { "repository:tag": "sha256:<hex>" }
  *   <root>/images/lock              held (flock) by every change; readers need no lock
- *   <root>/tmp/                     staging: layers are unpacked here, then renamed into layers/
+ *   <root>/tmp/images/              staging: layers are unpacked here, then renamed into layers/
  * A record or the tag file is replaced atomically (write aside, fsync, rename).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -60,7 +60,7 @@ export interface StorePaths { root: string; layers: string; images: string; tmp:
 
 export function storePaths(root: string): StorePaths {
   const images = join(root, 'images');
-  return { root, layers: join(root, 'layers'), images, tmp: join(root, 'tmp'), repositories: join(images, 'repositories.json'), lock: join(images, 'lock') };
+  return { root, layers: join(root, 'layers'), images, tmp: join(root, 'tmp', 'images'), repositories: join(images, 'repositories.json'), lock: join(images, 'lock') };
 }
 
 export const layerDir = (p: StorePaths, diffId: string) => join(p.layers, hexOf(diffId));
