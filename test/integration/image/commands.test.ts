@@ -85,6 +85,18 @@ it('image tag adds a name; rm of one of several tags only untags', async () => {
   });
 });
 
+it('a load that moves a tag away from another image says so, and the old image stays untagged', async () => {
+  await withTempDir(async (root) => {
+    await berthOk(root, ['image', 'load', '-i', images.app]);
+    const out = await berthOk(root, ['image', 'load', '-i', images.appOciArchive]);
+    const moved = await inspect(root, 'berth-test/app:1.0');
+    assert.is(out, `The image berth-test/app:1.0 already exists, renaming the old one with ID ${images.docker.app.id} to empty string\nLoaded image: berth-test/app:1.0\n`);
+    assert.is.not(moved.Id, images.docker.app.id, 'skopeo rewrote the config in OCI form: another ID');
+    assert.equal((await inspect(root, images.docker.app.id)).RepoTags, []);
+    assert.is(storeContents(root).layers.length, new Set(images.docker.app.diffIds).size, 'the same layers, unpacked once');
+  });
+});
+
 it('image rm deletes the image and only the layers no other image uses', async () => {
   await withTempDir(async (root) => {
     await berthOk(root, ['image', 'load', '-i', images.app]);
