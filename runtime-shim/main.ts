@@ -12,6 +12,9 @@ interface Entry {
 
 const COMMANDS: Entry[] = [
   { name: 'volume', describe: 'manage volumes served by berth-volumed', load: () => import('../volume/cli.js') },
+  { name: 'image', describe: 'manage images: load, import, ls, inspect, tag, rm', load: () => import('../image/cli.js') },
+  { name: 'images', describe: 'list images (berth image ls)', load: async () => ({ command: (await import('../image/cli.js')).imagesCommand }) },
+  { name: 'rmi', describe: 'remove images (berth image rm)', load: async () => ({ command: (await import('../image/cli.js')).rmiCommand }) },
 ];
 
 class UsageError extends Error {}
