@@ -1,29 +1,17 @@
 /**
  * netctl's two kinds of failure, and the exit code each gives (README "netctl"): a command line that
- * is wrong by itself (exit 2) and everything else (exit 1). Pure.
+ * is wrong by itself (UsageError, exit 2, shared by Berth's CLIs) and everything else (exit 1). Pure.
  */
+import { CliError } from '../cli/errors.js';
+
+export { exitCodeOf, UsageError } from '../cli/errors.js';
 
 /** A failure of the operation: a conflict with existing state, something not found, a plugin error. Exit 1. */
-export class NetctlError extends Error {
-  readonly exitCode: number = 1;
+export class NetctlError extends CliError {
   constructor(message: string) {
     super(message);
     this.name = 'NetctlError';
   }
-}
-
-/** The command line is wrong without looking at any state: a malformed value, a missing argument. Exit 2. */
-export class UsageError extends NetctlError {
-  override readonly exitCode: number = 2;
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-/** The exit code for anything thrown: 2 for usage, 1 for the rest. */
-export function exitCodeOf(err: unknown): number {
-  return err instanceof NetctlError ? err.exitCode : 1;
 }
 
 /** One line for stderr: the message, with a CNI error's details in parentheses, newlines folded. */
