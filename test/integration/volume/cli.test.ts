@@ -34,17 +34,17 @@ it('create, ls (table, json, -q), inspect and rm', async () => {
 
 it('release drops a stale mount ID so rm works', async () => {
   await withCli(async (berth, d) => {
-    await berth('create', 'v');
-    await d.call('/VolumeDriver.Mount', { Name: 'v', ID: 'f'.repeat(64) });
-    await d.call('/VolumeDriver.Mount', { Name: 'v', ID: 'e'.repeat(64) });
-    const refused = await berth('rm', 'v');
+    await berth('create', 'vv');
+    await d.call('/VolumeDriver.Mount', { Name: 'vv', ID: 'f'.repeat(64) });
+    await d.call('/VolumeDriver.Mount', { Name: 'vv', ID: 'e'.repeat(64) });
+    const refused = await berth('rm', 'vv');
     assert.is(refused.code, 1);
-    assert.is(refused.stderr, `berth: cannot remove volume "v": volume is in use by mount IDs "${'e'.repeat(64)}", "${'f'.repeat(64)}" (if those containers are gone: berth volume release "v")\n`);
-    assert.match((await berth('inspect', '--format', 'table', 'v')).stdout, new RegExp(`eeeeeeeeeeee,ffffffffffff`));
-    assert.equal(await berth('release', 'v', 'f'.repeat(64)), { code: 0, stdout: `${'f'.repeat(64)}\n`, stderr: '', json: undefined });
-    assert.is((await berth('release', 'v')).stdout, `${'e'.repeat(64)}\n`);
-    assert.is((await berth('release', 'v')).stdout, 'no mount ID released on "v"\n');
-    assert.is((await berth('rm', 'v')).code, 0);
+    assert.is(refused.stderr, `berth: cannot remove volume "vv": volume is in use by mount IDs "${'e'.repeat(64)}", "${'f'.repeat(64)}" (if those containers are gone: berth volume release "vv")\n`);
+    assert.match((await berth('inspect', '--format', 'table', 'vv')).stdout, new RegExp(`eeeeeeeeeeee,ffffffffffff`));
+    assert.equal(await berth('release', 'vv', 'f'.repeat(64)), { code: 0, stdout: `${'f'.repeat(64)}\n`, stderr: '', json: undefined });
+    assert.is((await berth('release', 'vv')).stdout, `${'e'.repeat(64)}\n`);
+    assert.is((await berth('release', 'vv')).stdout, 'no mount ID released on "vv"\n');
+    assert.is((await berth('rm', 'vv')).code, 0);
   });
 });
 
