@@ -177,10 +177,9 @@ it('a stale socket file is replaced; a live one, or a file that is not a socket,
 
 it('bad command-line options exit 2 with a message', async () => {
   const r = await run(VOLUMED, ['--bogus']);
-  assert.equal([r.code, r.stderr], [2, 'berth-volumed: Unknown argument: bogus\n']);
+  assert.equal([r.code, r.stderr], [2, 'berth-volumed: unknown argument: --bogus\n']);
   const l = await run(VOLUMED, ['--log-level', 'loud']);
-  assert.is(l.code, 2);
-  assert.match(l.stderr, /^berth-volumed: Invalid values:\n  Argument: log-level, Given: "loud", Choices: "debug", "info", "warn", "error"\n$/);
+  assert.equal([l.code, l.stderr], [2, 'berth-volumed: invalid value "loud" for --log-level: must be one of "debug", "info", "warn", "error"\n']);
 });
 
 it('SIGTERM finishes, removes the socket and exits 0; one log line per request', async () => {
