@@ -62,17 +62,17 @@ it('a keep-alive connection carries several requests, dockerd style (no Content-
       });
       s.on('error', reject);
       const req = (path: string, body: string) => `POST ${path} HTTP/1.1\r\nHost: plugin\r\nAccept: ${CT}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
-      s.write(req('/Plugin.Activate', '') + req('/VolumeDriver.Create', '{"Name":"k","Opts":null}\n') + req('/VolumeDriver.Get', '{"Name":"k"}\n'));
+      s.write(req('/Plugin.Activate', '') + req('/VolumeDriver.Create', '{"Name":"kk","Opts":null}\n') + req('/VolumeDriver.Get', '{"Name":"kk"}\n'));
     });
     assert.is((replies.match(/HTTP\/1\.1 200 OK/g) ?? []).length, 3, replies);
     assert.match(replies, /"Implements":\["VolumeDriver"\]/);
-    assert.match(replies, /"Name":"k"/);
+    assert.match(replies, /"Name":"kk"/);
     assert.not.match(replies, /Connection: close/i);
   });
 });
 
 const bad: Array<[string, string, string, number, string]> = [
-  ['malformed JSON', '/VolumeDriver.Create', '{"Name": "vv"', 400, 'cannot read request to /VolumeDriver.Create: body is not valid JSON: Expected \',\' or \'}\' after property value in JSON at position 12'],
+  ['malformed JSON', '/VolumeDriver.Create', '{"Name": "vv"', 400, 'cannot read request to /VolumeDriver.Create: body is not valid JSON: Expected \',\' or \'}\' after property value in JSON at position 13'],
   ['a JSON array', '/VolumeDriver.Get', '["vv"]', 400, 'cannot read request to /VolumeDriver.Get: body must be a JSON object, got an array'],
   ['a wrong type', '/VolumeDriver.Mount', '{"Name":"vv","ID":7}', 400, 'cannot read request to /VolumeDriver.Mount: "ID" must be a string, got a number'],
   ['an unknown endpoint', '/VolumeDriver.Snapshot', '{}', 404, ''],
@@ -262,7 +262,7 @@ it('volumes, options and mount counts survive a restart', async () => {
     mkdirSync(join(dir, 'host'));
     await withDaemon(p, async (d) => {
       await d.call('/VolumeDriver.Create', { Name: 'mm', Opts: { uid: '1000', mode: '0700' } });
-      await d.call('/VolumeDriver.Create', { Name: 'b', Opts: { type: 'none', o: 'bind', device: join(dir, 'host') } });
+      await d.call('/VolumeDriver.Create', { Name: 'bv', Opts: { type: 'none', o: 'bind', device: join(dir, 'host') } });
       await d.call('/VolumeDriver.Mount', { Name: 'mm', ID: 'x' });
       await d.call('/VolumeDriver.Mount', { Name: 'mm', ID: 'x' });
       writeFileSync(join(dir, 'root', 'mm', '_data', 'f'), 'kept');
@@ -270,7 +270,7 @@ it('volumes, options and mount counts survive a restart', async () => {
     await withDaemon(p, async (d) => {
       const m = (await d.call('/VolumeDriver.Get', { Name: 'mm' })).body.Volume;
       assert.equal(m.Status, { kind: 'managed', options: { uid: '1000', mode: '0700' }, mounts: { x: 2 }, uid: 1000, gid: 0, mode: '0700' });
-      assert.equal((await d.call('/VolumeDriver.Get', { Name: 'b' })).body.Volume.Mountpoint, join(dir, 'host'));
+      assert.equal((await d.call('/VolumeDriver.Get', { Name: 'bv' })).body.Volume.Mountpoint, join(dir, 'host'));
       assert.match((await d.call('/VolumeDriver.Remove', { Name: 'mm' })).body.Err, /in use by mount ID "x"/);
       await d.call('/VolumeDriver.Unmount', { Name: 'mm', ID: 'x' });
       assert.match((await d.call('/VolumeDriver.Remove', { Name: 'mm' })).body.Err, /in use by mount ID "x"/);
@@ -356,11 +356,11 @@ it('a journal whose last record was torn by a crash: the records before it are r
     const p = paths(dir);
     const d = await startDaemon(p);
     try {
-      for (const name of ['a', 'b']) assert.equal((await d.call('/VolumeDriver.Create', { Name: name, Opts: null })).body, { Err: '' });
+      for (const name of ['av', 'bv']) assert.equal((await d.call('/VolumeDriver.Create', { Name: name, Opts: null })).body, { Err: '' });
     } finally {
       await d.kill(); // before the checkpoint (2 s): the volumes' volume.json exist only through the journal
     }
-    for (const name of ['a', 'b']) assert.not.ok(existsSync(join(p.root, name, 'volume.json')), `${name}: written before the checkpoint`);
+    for (const name of ['av', 'bv']) assert.not.ok(existsSync(join(p.root, name, 'volume.json')), `${name}: written before the checkpoint`);
     // What a power loss in the middle of a third record leaves: its first half on disk, zeros after.
     const j = activeJournal(p.root);
     const { bytes } = encodeRecord({ op: 'create', name: 'torn', id: '0123', createdAt: '2026-11-22T08:00:00Z', options: {} }, j.epoch, j.seq, j.lastCrc);
@@ -368,14 +368,14 @@ it('a journal whose last record was torn by a crash: the records before it are r
     writeSync(fd, bytes.subarray(0, Math.floor(bytes.length / 2)), 0, Math.floor(bytes.length / 2), j.end);
     closeSync(fd);
     await withDaemon(p, async (d2) => {
-      assert.equal((await d2.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name).sort(), ['a', 'b']);
+      assert.equal((await d2.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name).sort(), ['av', 'bv']);
       assert.not.ok(existsSync(join(p.root, 'torn')));
       // The journal goes on after the torn record: new records are read back at the next start.
-      assert.equal((await d2.call('/VolumeDriver.Create', { Name: 'c', Opts: null })).body, { Err: '' });
+      assert.equal((await d2.call('/VolumeDriver.Create', { Name: 'cv', Opts: null })).body, { Err: '' });
       await d2.kill();
     });
     await withDaemon(p, async (d3) => {
-      assert.equal((await d3.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name).sort(), ['a', 'b', 'c']);
+      assert.equal((await d3.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name).sort(), ['av', 'bv', 'cv']);
     });
   });
 });
