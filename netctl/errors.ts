@@ -2,17 +2,9 @@
  * netctl's two kinds of failure, and the exit code each gives (README "netctl"): a command line that
  * is wrong by itself (UsageError, exit 2, shared by Berth's CLIs) and everything else (exit 1). Pure.
  */
-import { CliError } from '../cli/errors.js';
 
-export { exitCodeOf, UsageError } from '../cli/errors.js';
-
-/** A failure of the operation: a conflict with existing state, something not found, a plugin error. Exit 1. */
-export class NetctlError extends CliError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NetctlError';
-  }
-}
+/** NetctlError: a failure of the operation (a conflict, something not found, a plugin error), exit 1; UsageError is one. */
+export { CliError as NetctlError, exitCodeOf, UsageError } from '../cli/errors.js';
 
 /** One line for stderr: the message, with a CNI error's details in parentheses, newlines folded. */
 export function describeError(err: unknown): string {
