@@ -12,6 +12,7 @@ import { runtimeCode } from '../helpers/purity';
 const PURE_FILES = [
   'bridge/config.ts', 'bridge/plan.ts', 'cni/hash.ts', 'kernel/rtnl-codec.ts',
   'ipam/range.ts', 'ipam/allocator.ts', 'firewall/render.ts', 'firewall/layout.ts',
+  'cli/args.ts', 'cli/errors.ts', 'cli/wrap.ts',
 ];
 
 for (const file of PURE_FILES)
