@@ -29,7 +29,8 @@ function helpNow(exe: string, args: string[], columns: number | undefined): stri
   const argv = [join(BIN_DIR, exe), ...args, '--help'];
   if (columns === undefined) return spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' }).stdout;
   const quoted = argv.map((a) => `'${a}'`).join(' ');
-  const r = spawnSync('script', ['-qec', `stty cols ${columns}; ${quoted}`, '/dev/null'], { encoding: 'utf8' });
+  // The terminal carries stderr too: Node's warnings (NO_COLOR beside FORCE_COLOR, set by the test runner) stay out.
+  const r = spawnSync('script', ['-qec', `stty cols ${columns}; ${quoted} 2>/dev/null`, '/dev/null'], { encoding: 'utf8' });
   return r.stdout.replace(/\r/g, '');
 }
 
