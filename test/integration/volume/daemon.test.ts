@@ -78,7 +78,7 @@ const bad: Array<[string, string, string, number, string]> = [
   ['an unknown endpoint', '/VolumeDriver.Snapshot', '{}', 404, ''],
   ['an unknown option', '/VolumeDriver.Create', '{"Name":"vv","Opts":{"foo":"bar"}}', 500, 'cannot create volume "vv": invalid option "foo": known options are type, o, device, uid, gid, mode, size'],
   ['a name with ..', '/VolumeDriver.Create', '{"Name":".."}', 500, 'cannot create volume "..": invalid name: must match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, the first a letter or digit)'],
-  ['a name with NUL', '/VolumeDriver.Create', '{"Name":"a\\u0000b"}', 500, 'cannot create volume "a\\u0000b": invalid name: must not contain NUL'],
+  ['a name with NUL', '/VolumeDriver.Create', '{"Name":"a\\u0000b"}', 500, 'cannot create volume "a\\u0000b": invalid name: must match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, the first a letter or digit)'],
   ['a name over 255 bytes', '/VolumeDriver.Create', JSON.stringify({ Name: 'x'.repeat(256) }), 500, `cannot create volume "${'x'.repeat(256)}": invalid name: must not be longer than 255 bytes`],
 ];
 it('bad input gets a JSON {Err} and the daemon keeps serving', async () => {
