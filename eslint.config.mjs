@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
-const FEATURES = ['cni', 'ipam', 'bridge', 'portmap', 'loopback', 'firewall', 'plugins', 'netctl', 'volume', 'image', 'runtime', 'berth'];
+const FEATURES = ['cli', 'cni', 'ipam', 'bridge', 'portmap', 'loopback', 'firewall', 'plugins', 'netctl', 'volume', 'image', 'runtime', 'berth'];
 const dirs = (names) => names.map((f) => `./${f}`);
 const except = (...allowed) => dirs(FEATURES.filter((f) => !allowed.includes(f)));
 
@@ -19,6 +19,7 @@ const PURE = [
   ...['names', 'options', 'mounts', 'mount-log', 'cli-format', 'protocol', 'record', 'bind-policy', 'quota-support', 'keyed-mutex', 'errors', 'log', 'journal'].map((f) => `volume/${f}.ts`),
   ...['flags', 'layout', 'plan', 'files', 'stats'].map((f) => `runtime/cgroup/${f}.ts`),
   ...['tar', 'layer-path', 'reference', 'manifest', 'config', 'format'].map((f) => `image/${f}.ts`),
+  ...['args', 'errors', 'wrap'].map((f) => `cli/${f}.ts`),
   'kernel/rtnl-codec.ts',
 ];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'dgram'].flatMap((m) => [m, `node:${m}`]);
@@ -52,7 +53,8 @@ export default tseslint.config(
           { target: './bridge', from: except('cni', 'ipam', 'firewall', 'bridge') },
           { target: './portmap', from: except('cni', 'firewall', 'portmap') },
           { target: './loopback', from: except('cni', 'loopback') },
-          { target: './volume', from: except('volume') },
+          { target: './volume', from: except('volume', 'cli') },
+          { target: './cli', from: except('cli'), message: 'cli/ holds what every command line shares: it imports no feature' },
           { target: dirs(FEATURES), from: ['./test', './bench', './scripts'], message: 'product code never imports tests, benchmarks or scripts' },
         ],
       }],

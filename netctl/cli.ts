@@ -4,7 +4,8 @@
  */
 import { realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
+import { createCli, parseCli, requireValues } from '../cli/yargs.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import { describeError, exitCodeOf, UsageError } from './errors.js';
 
@@ -16,6 +17,8 @@ export interface CliIO {
   self?: string;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** The terminal's width, for help; undefined without a terminal. */
+  columns?: number;
 }
 
 function dirnameReal(path: string): string | undefined {
@@ -72,16 +75,14 @@ const strings = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray
 
 function build(args: readonly string[], io: CliIO): Argv {
   const ctx = (argv: GlobalArgs) => contextOf(argv, io);
-  const y = yargs(args as string[]);
-  return y
-    .scriptName('netctl')
-    .locale('en')
+  const y = createCli('netctl', args);
+  return requireValues(y
     .version(VERSION)
     .usage('$0 <command> [options]\n\nCreate, inspect and remove CNI networks; attach network namespaces to them.')
     .option('config-dir', { type: 'string', global: true, describe: 'CNI config dir [default: $CNI_CONF_DIR or /etc/cni/net.d]' })
     .option('cache-dir', { type: 'string', global: true, describe: 'runtime cache dir (results in its "results" subdir) [default: /var/lib/cni]' })
-    .option('cni-path', { type: 'string', global: true, describe: 'plugin dirs, ":"-separated [default: $CNI_PATH, else netctl\'s own dir then /opt/cni/bin]' })
-    .command('create <name>', 'create a network: write NAME.conflist (bridge + host-local + portmap)', (y) => y
+    .option('cni-path', { type: 'string', global: true, describe: 'plugin dirs, ":"-separated [default: $CNI_PATH, else netctl\'s own dir then /opt/cni/bin]' }))
+    .command('create <name>', 'create a network: write NAME.conflist (bridge + host-local + portmap)', (y) => requireValues(y
       .positional('name', { type: 'string', describe: 'network name, ^[A-Za-z0-9][A-Za-z0-9_.-]*$' })
       .option('subnet', { type: 'string', array: true, describe: 'subnet CIDR, one IPv4 and/or one IPv6 [default: a free /24 of --subnet-pool]' })
       .option('gateway', { type: 'string', array: true, describe: 'gateway address per subnet [default: the first address]' })
@@ -99,7 +100,7 @@ function build(args: readonly string[], io: CliIO): Argv {
       .option('ipv6', { type: 'boolean', default: false, describe: 'also an IPv6 subnet: a free /64 of --subnet-pool6 unless an IPv6 --subnet is given' })
       .option('subnet-pool6', { type: 'string', default: 'fd89:b3e7:4a00::/48', describe: 'where --ipv6 picks its /64' })
       .example('$0 create web --subnet 10.90.0.0/24 --subnet fd00:90::/64 --label team=web', 'a dual-stack network')
-      .example('$0 create backend --internal --isolate', 'a free /24 of 10.89.0.0/16, no way out, isolated'),
+      .example('$0 create backend --internal --isolate', 'a free /24 of 10.89.0.0/16, no way out, isolated')),
     async (argv) => {
       const { create } = await import('./commands/create.js');
       await create({
@@ -109,24 +110,24 @@ function build(args: readonly string[], io: CliIO): Argv {
         ipv6: argv.ipv6, subnetPool6: argv.subnetPool6,
       }, ctx(argv));
     })
-    .command(['ls', 'list'], 'list networks', (y) => y
+    .command(['ls', 'list'], 'list networks', (y) => requireValues(y
       .option('format', { type: 'string', default: 'table', describe: '"table" or "json"' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'names only' })
-      .example('$0 ls --format json', 'every network as JSON'),
+      .example('$0 ls --format json', 'every network as JSON')),
     async (argv) => (await import('./commands/ls.js')).ls({ format: argv.format, quiet: argv.quiet }, ctx(argv)))
-    .command('inspect <names..>', 'show networks as JSON: config, bridge, attached containers, leases', (y) => y
+    .command('inspect <names..>', 'show networks as JSON: config, bridge, attached containers, leases', (y) => requireValues(y
       .positional('names', { type: 'string', array: true })
-      .example('$0 inspect web', 'the network "web" and who is attached to it'),
+      .example('$0 inspect web', 'the network "web" and who is attached to it')),
     async (argv) => (await import('./commands/inspect.js')).inspect({ names: strings(argv.names) }, ctx(argv)))
-    .command(['rm <names..>', 'remove'], 'remove networks (refused while containers are attached)', (y) => y
+    .command(['rm <names..>', 'remove'], 'remove networks (refused while containers are attached)', (y) => requireValues(y
       .positional('names', { type: 'string', array: true })
       .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'detach attached containers first (CNI DEL)' })
-      .example('$0 rm web --force', 'detach everything from "web", then remove it'),
+      .example('$0 rm web --force', 'detach everything from "web", then remove it')),
     async (argv) => (await import('./commands/rm.js')).rm({ names: strings(argv.names), force: argv.force }, ctx(argv)))
-    .command('prune', 'remove every network netctl created that has nothing attached', (y) => y
-      .example('$0 prune', 'remove unused networks'),
+    .command('prune', 'remove every network netctl created that has nothing attached', (y) => requireValues(y
+      .example('$0 prune', 'remove unused networks')),
     async (argv) => (await import('./commands/rm.js')).prune({}, ctx(argv)))
-    .command(['attach <network> <netns>', 'connect'], 'attach a network namespace to a network (CNI ADD)', (y) => y
+    .command(['attach <network> <netns>', 'connect'], 'attach a network namespace to a network (CNI ADD)', (y) => requireValues(y
       .positional('network', { type: 'string' })
       .positional('netns', { type: 'string', describe: 'a name under /run/netns, or a path' })
       .option('id', { type: 'string', describe: 'container ID [default: netctl-<12 hex of the netns path>]' })
@@ -135,59 +136,48 @@ function build(args: readonly string[], io: CliIO): Argv {
       .option('mac', { type: 'string', describe: 'MAC address of the interface' })
       .option('publish', { alias: 'p', type: 'string', array: true, describe: '[[HOSTIP:]HOSTPORT:]CONTAINERPORT[/tcp|udp|sctp]; without HOSTPORT a free one is picked and printed' })
       .option('format', { type: 'string', default: 'text', describe: '"text" or "json" (the CNI result)' })
-      .example('$0 attach web c1 -p 8080:80 -p 53/udp', 'attach /run/netns/c1, publish two ports'),
+      .example('$0 attach web c1 -p 8080:80 -p 53/udp', 'attach /run/netns/c1, publish two ports')),
     async (argv) => (await import('./commands/runtime-verbs.js')).attach({
       network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname, ip: strings(argv.ip), mac: argv.mac, publish: strings(argv.publish), format: argv.format,
     }, ctx(argv)))
-    .command(['detach <network> <netns>', 'disconnect'], 'detach a network namespace from a network (CNI DEL)', (y) => y
+    .command(['detach <network> <netns>', 'disconnect'], 'detach a network namespace from a network (CNI DEL)', (y) => requireValues(y
       .positional('network', { type: 'string' })
       .positional('netns', { type: 'string' })
       .option('id', { type: 'string', describe: 'container ID [default: as attach]' })
       .option('ifname', { type: 'string', describe: 'only this interface [default: every one on the network]' })
-      .example('$0 detach web c1', 'undo `netctl attach web c1`'),
+      .example('$0 detach web c1', 'undo `netctl attach web c1`')),
     async (argv) => (await import('./commands/runtime-verbs.js')).detach({ network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname }, ctx(argv)))
-    .command('check <network> <netns>', 'verify an attachment (CNI CHECK)', (y) => y
+    .command('check <network> <netns>', 'verify an attachment (CNI CHECK)', (y) => requireValues(y
       .positional('network', { type: 'string' })
       .positional('netns', { type: 'string' })
       .option('id', { type: 'string' })
       .option('ifname', { type: 'string' })
-      .example('$0 check web c1', 'exit 0 when c1\'s attachment is intact'),
+      .example('$0 check web c1', 'exit 0 when c1\'s attachment is intact')),
     async (argv) => (await import('./commands/runtime-verbs.js')).check({ network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname }, ctx(argv)))
-    .command('gc [networks..]', 'detach attachments whose netns is gone, then CNI GC (every network when none named)', (y) => y
+    .command('gc [networks..]', 'detach attachments whose netns is gone, then CNI GC (every network when none named)', (y) => requireValues(y
       .positional('networks', { type: 'string', array: true })
-      .example('$0 gc web', 'clean up after containers that died without a detach'),
+      .example('$0 gc web', 'clean up after containers that died without a detach')),
     async (argv) => (await import('./commands/runtime-verbs.js')).gc({ networks: strings(argv.networks) }, ctx(argv)))
-    .command('status <network>', 'ask the plugins whether the network is ready (CNI STATUS)', (y) => y
+    .command('status <network>', 'ask the plugins whether the network is ready (CNI STATUS)', (y) => requireValues(y
       .positional('network', { type: 'string' })
-      .example('$0 status web', 'exit 0 and "web  ready" when ADD can work'),
+      .example('$0 status web', 'exit 0 and "web  ready" when ADD can work')),
     async (argv) => (await import('./commands/runtime-verbs.js')).status({ network: argv.network! }, ctx(argv)))
     .example('$0 create web && $0 attach web c1 -p 8080:80', 'a network, and /run/netns/c1 on it with host port 8080 published')
     .epilog('Exit codes: 0 ok, 1 failure, 2 usage. Errors are one line on stderr: "netctl: <message>".')
     .demandCommand(1, 'a command is required (see netctl --help)')
-    .strict()
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .exitProcess(false)
     .middleware((argv) => {
       // yargs renders the whole help text after starting a command's handler, "in case" it is
       // needed later: ~20 ms of string wrapping per run. netctl never shows help after a handler ran.
       if (!argv.help) (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } }).getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
-    })
-    .fail((msg, err) => {
-      if (err && !(err.name === 'YError')) throw err;
-      throw new UsageError(lowerFirst(msg ?? err?.message ?? 'invalid usage'));
     });
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** Runs one netctl command line; returns the exit code. Never throws. */
 export async function runCli(args: readonly string[], io: CliIO): Promise<number> {
   try {
-    await build(args, io).parseAsync();
+    await parseCli(build(args, io), args, io.stdout, io.columns);
     return 0;
   } catch (err) {
     io.stderr(`netctl: ${describeError(err)}\n`);

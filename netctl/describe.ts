@@ -90,3 +90,14 @@ export function renderTable(head: readonly string[], rows: ReadonlyArray<readonl
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }
+
+/**
+ * A container as the user named it: the network namespace given to attach (its name under
+ * /run/netns, else its path), then the container ID when that is something else.
+ * @example describeContainer('netctl-fdc2ccf9d110', '/run/netns/nc-c1') // '"nc-c1" (id "netctl-fdc2ccf9d110")'
+ */
+export function describeContainer(id: string, netns: string | undefined): string {
+  const named = netns?.startsWith('/run/netns/') ? netns.slice('/run/netns/'.length) : netns;
+  if (!named || named === id) return JSON.stringify(id);
+  return `${JSON.stringify(named)} (id ${JSON.stringify(id)})`;
+}

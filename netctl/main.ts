@@ -5,4 +5,5 @@ runCli(process.argv.slice(2), {
   self: process.argv[1],
   stdout: (text) => { process.stdout.write(text); },
   stderr: (text) => { process.stderr.write(text); },
+  columns: process.stdout.isTTY ? process.stdout.columns : undefined,
 }).then((code) => { process.exitCode = code; });

@@ -1,8 +1,11 @@
 /**
  * berth: the Berth CLI. Each top-level command lives in its own module, loaded only when that command
  * runs (`berth volume ...` never loads container code); a new command is one entry in COMMANDS.
+ * Command modules set up their options through cli/yargs.ts (requireValues in every builder).
  */
-import yargs, { type CommandModule } from 'yargs';
+import type { CommandModule } from 'yargs';
+import { exitCodeOf } from '../cli/errors.js';
+import { createCli, parseCli } from '../cli/yargs.js';
 
 interface Entry {
   name: string;
@@ -17,25 +20,20 @@ const COMMANDS: Entry[] = [
   { name: 'rmi', describe: 'remove images (berth image rm)', load: async () => ({ command: (await import('../image/cli.js')).rmiCommand }) },
 ];
 
-class UsageError extends Error {}
-
 async function main(argv: string[]): Promise<void> {
   const first = argv.find((a) => !a.startsWith('-'));
-  let cli = yargs(argv)
-    .scriptName('berth')
+  let cli = createCli('berth', argv)
     .usage('$0 <command> [options]')
-    .strict()
     .version(false)
     .help()
-    .demandCommand(1, 'name a command')
-    .fail((msg, err) => { throw err ?? new UsageError(msg); });
+    .demandCommand(1, 'name a command');
   for (const entry of COMMANDS)
     cli = entry.name === first ? cli.command((await entry.load()).command) : cli.command(entry.name, entry.describe);
-  await cli.parseAsync();
+  await parseCli(cli, argv, (text) => process.stdout.write(text), process.stdout.isTTY ? process.stdout.columns : undefined);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(`berth: ${err instanceof Error ? err.message : String(err)}\n`);
   if (process.env.BERTH_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
-  process.exitCode = err instanceof UsageError ? 2 : 1;
+  process.exitCode = exitCodeOf(err);
 });

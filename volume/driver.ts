@@ -31,8 +31,8 @@ import { Journal, type Ticket } from './journal-file.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { COMPACT_AFTER_LINES, LOG_BLOCK, mountLogName, planMountWrite, renderMountEvent, replayMountLog, splitMountLog } from './mount-log.js';
 import { addMount, isMounted, mountIds, releaseMounts, removeMount, type MountCounts } from './mounts.js';
-import { describeBadName } from './names.js';
-import { parseVolumeOptions, type VolumeSpec } from './options.js';
+import { describeBadName, describeBadNewName } from './names.js';
+import { describeOptionConflict, parseVolumeOptions, type VolumeSpec } from './options.js';
 import type { Volume, VolumeDriver } from './protocol.js';
 import type { Quotas } from './quota.js';
 import { describeVolume, formatCreatedAt, parseRecord, renderRecord, type VolumeRecord } from './record.js';
@@ -433,18 +433,17 @@ export class LocalDriver implements VolumeDriver {
   }
 
   async create(name: string, opts: Record<string, string> | null): Promise<void> {
-    const bad = describeBadName(name);
+    const bad = describeBadNewName(name);
     if (bad !== undefined) throw volumeFailure('create', name, `invalid name: ${bad}`);
-    // A duplicate Create succeeds and keeps the first options and data, as Docker's local driver.
-    if (this.index.has(name)) return;
-    let spec;
+    let spec: VolumeSpec;
     try {
       spec = parseVolumeOptions(opts);
     } catch (err) {
       throw volumeFailure('create', name, err);
     }
+    if (this.index.has(name)) return this.recreate(name, spec);
     return this.change(name, async () => {
-      if (this.index.has(name)) return;
+      if (this.index.has(name)) return this.recreate(name, spec);
       try {
         const record: VolumeRecord = { name, id: randomBytes(8).toString('hex'), createdAt: formatCreatedAt(this.now()), options: { ...(opts ?? {}) }, spec, mounts: {}, logGeneration: 0 };
         if (spec.kind === 'bind') record.device = await this.resolveBind(spec.device);
@@ -478,6 +477,12 @@ export class LocalDriver implements VolumeDriver {
         throw volumeFailure('create', name, err);
       }
     });
+  }
+
+  /** A Create of an existing volume: done when the options are the same, a conflict when not. */
+  private recreate(name: string, spec: VolumeSpec): void {
+    const conflict = describeOptionConflict(this.index.get(name)!.spec, spec);
+    if (conflict !== undefined) throw volumeFailure('create', name, conflict);
   }
 
   private async resolveBind(device: string): Promise<string> {

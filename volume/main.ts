@@ -2,28 +2,27 @@
  * berth-volumed: the Docker volume plugin daemon. `berth-volumed --help` lists the options; the
  * docs/berth-volumed.md describes them.
  */
-import yargs from 'yargs';
+import { exitCodeOf } from '../cli/errors.js';
+import { createCli, parseCli, requireValues } from '../cli/yargs.js';
 import { LOG_LEVELS, createLog, type LogLevel } from './log.js';
-
-class UsageError extends Error {}
 
 export const DEFAULT_SOCKET = '/run/docker/plugins/berth.sock';
 export const DEFAULT_ROOT = '/var/lib/berth/volumes';
 
 async function main(argv: string[]): Promise<number> {
-  const args = await yargs(argv)
-    .scriptName('berth-volumed')
+  const cli = requireValues(createCli('berth-volumed', argv)
     .usage('$0 [options]\n\nServes bind and managed volumes to dockerd and berth over the Docker volume plugin protocol.')
     .option('socket', { type: 'string', default: DEFAULT_SOCKET, describe: 'unix socket to listen on (ignored when systemd passes one)' })
     .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory holding the volumes and their metadata' })
     .option('group', { type: 'string', describe: 'group (name or gid) that may use the socket: mode 0660 instead of 0600' })
     .option('allow-bind', { type: 'string', array: true, default: [] as string[], describe: 'directory bind volumes may point into (repeatable); default: anywhere' })
-    .option('log-level', { choices: LOG_LEVELS, default: 'info' as LogLevel, describe: 'least severe level logged' })
-    .strict()
+    .option('log-level', { type: 'string', choices: LOG_LEVELS, default: 'info' as LogLevel, describe: 'least severe level logged' })
+    .demandCommand(0, 0, '', 'unexpected argument: berth-volumed takes options only')
     .version(false)
-    .help()
-    .fail((msg, err) => { throw err ?? new UsageError(msg); })
-    .parseAsync();
+    .help());
+  const parsed = await parseCli(cli, argv, (text) => process.stdout.write(text), process.stdout.isTTY ? process.stdout.columns : undefined);
+  if (parsed === undefined) return 0; // --help
+  const args = parsed as { socket: string; root: string; group?: string; 'allow-bind': string[]; 'log-level': string };
 
   // A closed stderr (journald restarting) must not take the daemon down with an EPIPE.
   process.stderr.on('error', () => undefined);
@@ -72,6 +71,6 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     process.stderr.write(`berth-volumed: ${err instanceof Error ? err.message : String(err)}\n`);
     if (process.env.BERTH_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
-    process.exitCode = err instanceof UsageError ? 2 : 1;
+    process.exitCode = exitCodeOf(err);
   },
 );

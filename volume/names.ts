@@ -24,6 +24,21 @@ export function describeBadName(name: string): string | undefined {
   return undefined;
 }
 
+/** Docker's rule for volume names (moby's RestrictedNamePattern, which its `local` driver applies). */
+export const NAME_RULE = '[a-zA-Z0-9][a-zA-Z0-9_.-]+';
+const NEW_NAME = new RegExp(`^${NAME_RULE}$`);
+
+/**
+ * Why `name` cannot be the name of a new volume, or `undefined` when it can: Docker's rule (two or
+ * more characters, the first a letter or digit), at most 255 bytes. Names made before the rule
+ * keep working (describeBadName); only Create applies it.
+ * @example describeBadNewName('bad name') // 'must match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, the first a letter or digit)'
+ */
+export function describeBadNewName(name: string): string | undefined {
+  if (!NEW_NAME.test(name)) return `must match ${NAME_RULE} (two or more characters, the first a letter or digit)`;
+  return describeBadName(name);
+}
+
 /** True when `name` can be a volume name. */
 export function isValidName(name: string): boolean {
   return describeBadName(name) === undefined;

@@ -88,3 +88,24 @@ export function parseSize(text: string): number {
     throw invalid(`invalid option "size": ${JSON.stringify(text)} is out of range: at least 1M`);
   return bytes;
 }
+
+/** A spec as option values, defaults filled in: what two Creates are compared by. */
+function optionValues(spec: VolumeSpec): Partial<Record<(typeof KNOWN_OPTIONS)[number], string>> {
+  if (spec.kind === 'bind') return { type: 'none', o: spec.o, device: spec.device };
+  return { uid: String(spec.uid), gid: String(spec.gid), mode: spec.mode.toString(8).padStart(4, '0'), ...(spec.size !== undefined && { size: String(spec.size) }) };
+}
+
+/**
+ * Why a Create asking for `requested` conflicts with an existing volume made with `existing`
+ * (each differing option, what it is and what was asked), or undefined when they are the same
+ * (defaults included: no options and `uid=0` are the same).
+ * @example describeOptionConflict(parseVolumeOptions({ mode: '0700' }), parseVolumeOptions({}))
+ * // 'volume exists with different options: mode is "0700", requested "0755"'
+ */
+export function describeOptionConflict(existing: VolumeSpec, requested: VolumeSpec): string | undefined {
+  const [was, asked] = [optionValues(existing), optionValues(requested)];
+  const keys = KNOWN_OPTIONS.filter((k) => was[k] !== asked[k]);
+  if (keys.length === 0) return undefined;
+  const show = (v: string | undefined) => (v === undefined ? 'unset' : JSON.stringify(v));
+  return `volume exists with different options: ${keys.map((k) => `${k} is ${show(was[k])}, requested ${show(asked[k])}`).join('; ')}`;
+}

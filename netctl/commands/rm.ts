@@ -11,6 +11,7 @@ import { DEFAULT_STATE_DIR, networkDir, stateDirForNetns } from '../../firewall/
 import { readLeases } from '../attachments.js';
 import { loadNetworks, removeConflist, withConfigDirLock, type LoadedNetwork } from '../config-dir.js';
 import type { CommandContext } from '../context.js';
+import { describeContainer } from '../describe.js';
 import { NetctlError } from '../errors.js';
 import { deleteBridge, Netlink, readBridgeState } from '../host.js';
 import { runtimeOptions } from './runtime-verbs.js';
@@ -23,7 +24,7 @@ async function removeNetwork(net: LoadedNetwork, others: readonly LoadedNetwork[
   const action = `cannot remove network ${JSON.stringify(net.name)}`;
   const attached = await listCachedAttachments(ctx.opts.cacheDir, { networkName: net.name });
   if (attached.length > 0 && !force)
-    throw new NetctlError(`${action}: ${plural(attached.length, 'container', 'containers')} attached (${quoteList(attached.map((e) => e.containerId))}); detach them or use --force`);
+    throw new NetctlError(`${action}: ${plural(attached.length, 'container', 'containers')} attached: ${attached.map((e) => describeContainer(e.containerId, e.netns)).join(', ')}; detach them or use --force`);
   const sharedBridge = net.bridge !== undefined && others.some((o) => o.bridge === net.bridge);
   const bridge = net.bridge && !sharedBridge ? await readBridgeState(nl, net.bridge) : undefined;
   if (!force) {

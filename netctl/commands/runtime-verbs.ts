@@ -13,7 +13,9 @@ import { pluginCaller } from '../runner.js';
 import type { Result } from '../../cni/types.js';
 import { findNetwork, loadNetworks } from '../config-dir.js';
 import type { CommandContext } from '../context.js';
+import { describeContainer } from '../describe.js';
 import { NetctlError, UsageError } from '../errors.js';
+import { requireNetnsCapabilities } from '../privilege.js';
 import { defaultContainerId, nextInterfaceName, resolveNetnsArg, validateContainerId, validateInterfaceName } from '../names.js';
 import { assignHostPorts, describeMapping, mappingsOf, parsePortRange, parsePortSpec, parseProcNetSockets, type PortMapping, type UsedPort } from '../ports.js';
 import { parseAddressArg } from '../subnets.js';
@@ -94,8 +96,9 @@ export async function attach(args: AttachArgs, ctx: CommandContext): Promise<voi
   if (args.ifname !== undefined) validateInterfaceName(args.ifname, 'interface');
   if (args.id !== undefined) validateContainerId(args.id);
   const netns = resolveNetnsArg(args.netns);
-  const net = await findNetwork(ctx.opts.configDir, args.network);
   const action = `cannot attach to network ${JSON.stringify(args.network)}`;
+  requireNetnsCapabilities(action);
+  const net = await findNetwork(ctx.opts.configDir, args.network);
   if (!existsSync(netns)) throw new NetctlError(`${action}: network namespace ${JSON.stringify(netns)} does not exist`);
   const id = args.id ?? defaultContainerId(netns);
   // A capability no plugin of the list has would be dropped silently by the runner: refuse instead.
@@ -105,9 +108,9 @@ export async function attach(args: AttachArgs, ctx: CommandContext): Promise<voi
   const mine = await cachedOfContainer(ctx.opts.cacheDir, id);
   const here = mine.filter((e) => e.networkName === args.network);
   if (args.ifname === undefined && here.length > 0)
-    throw new NetctlError(`${action}: container ${JSON.stringify(id)} is already attached to it as ${JSON.stringify(here[0].ifName)}`);
+    throw new NetctlError(`${action}: container ${describeContainer(id, netns)} is already attached to it as ${JSON.stringify(here[0].ifName)}`);
   if (here.some((e) => e.ifName === args.ifname))
-    throw new NetctlError(`${action}: container ${JSON.stringify(id)} is already attached to it as ${JSON.stringify(args.ifname)}`);
+    throw new NetctlError(`${action}: container ${describeContainer(id, netns)} is already attached to it as ${JSON.stringify(args.ifname)}`);
   const { prepareNetns } = await import('../host.js');
   const present = await prepareNetns(netns);
   const ifName = args.ifname ?? nextInterfaceName([...mine.map((e) => e.ifName), ...present]);
@@ -165,12 +168,13 @@ async function selectAttachments(ctx: CommandContext, args: DetachArgs, verb: st
   if (args.id !== undefined) validateContainerId(args.id);
   const netns = resolveNetnsArg(args.netns);
   const id = args.id ?? defaultContainerId(netns);
+  requireNetnsCapabilities(`cannot ${verb} container ${describeContainer(id, netns)}`);
   const cached = (await listCachedAttachments(ctx.opts.cacheDir, { networkName: args.network, containerId: id }))
     .filter((e) => args.ifname === undefined || e.ifName === args.ifname);
   if (cached.length > 0) return { id, netns, entries: cached };
   // Nothing cached: with an explicit interface, DEL still runs (it is idempotent), as cnitool does.
   if (args.ifname !== undefined && verb === 'detach') return { id, netns, entries: [{ ifName: args.ifname }] };
-  throw new NetctlError(`cannot ${verb} container ${JSON.stringify(id)}: it is not attached to network ${JSON.stringify(args.network)}`);
+  throw new NetctlError(`cannot ${verb} container ${describeContainer(id, netns)}: it is not attached to network ${JSON.stringify(args.network)}`);
 }
 
 export async function detach(args: DetachArgs, ctx: CommandContext): Promise<void> {

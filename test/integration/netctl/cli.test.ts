@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addrsOf, ipJson, isRoot, linkOf, run, sh } from '../../helpers/sandbox';
 import { NETCTL, ok, pings, withHost } from './env';
@@ -110,7 +110,7 @@ it('attach, check, detach, status, gc: runtime verbs on the conflist netctl wrot
     assert.is(info.state.bridge.ports.length, 2);
     assert.equal(ok(await h.netctl('ls', '--format', 'json')).json.map((n: any) => n.containers), [1, 2]);
     // Refusals.
-    assert.equal(failure(await h.netctl('attach', 'web', c1, '--id', 'c1')), { code: 1, stderr: 'netctl: cannot attach to network "web": container "c1" is already attached to it as "eth0"\n' });
+    assert.equal(failure(await h.netctl('attach', 'web', c1, '--id', 'c1')), { code: 1, stderr: `netctl: cannot attach to network "web": container "${c1}" (id "c1") is already attached to it as "eth0"\n` });
     assert.equal(failure(await h.netctl('attach', 'nope', c1)), { code: 1, stderr: `netctl: network "nope" not found in ${JSON.stringify(h.conf)}\n` });
     assert.equal(failure(await h.netctl('attach', 'web', 'no-such-ns')), { code: 1, stderr: 'netctl: cannot attach to network "web": network namespace "/run/netns/no-such-ns" does not exist\n' });
     assert.equal(failure(await h.netctl('attach', 'web', c1, '--id=-x')), { code: 2, stderr: 'netctl: invalid container id "-x": must match ^[A-Za-z0-9][A-Za-z0-9_.-]*$\n' });
@@ -118,8 +118,8 @@ it('attach, check, detach, status, gc: runtime verbs on the conflist netctl wrot
     assert.is(ok(await h.netctl('detach', 'web', c1, '--id', 'c1')).stdout, 'eth0  detached\n');
     assert.is(linkOf(c1, 'eth0'), undefined);
     assert.ok(linkOf(c1, 'eth1'));
-    assert.equal(failure(await h.netctl('check', 'web', c1, '--id', 'c1')), { code: 1, stderr: 'netctl: cannot check container "c1": it is not attached to network "web"\n' });
-    assert.equal(failure(await h.netctl('detach', 'web', c1, '--id', 'c1')), { code: 1, stderr: 'netctl: cannot detach container "c1": it is not attached to network "web"\n' });
+    assert.equal(failure(await h.netctl('check', 'web', c1, '--id', 'c1')), { code: 1, stderr: `netctl: cannot check container "${c1}" (id "c1"): it is not attached to network "web"\n` });
+    assert.equal(failure(await h.netctl('detach', 'web', c1, '--id', 'c1')), { code: 1, stderr: `netctl: cannot detach container "${c1}" (id "c1"): it is not attached to network "web"\n` });
     // GC: c2's namespace goes away without a detach.
     sh('ip', ['netns', 'del', c2]);
     assert.is(ok(await h.netctl('gc', 'web')).stdout, 'web  c2  eth0  removed\n');
@@ -167,13 +167,13 @@ it('rm is refused while containers are attached; --force detaches them and remov
     const id = 'c1';
     ok(await h.netctl('attach', 'web', c1, '--id', id, '-p', '8080:80'));
     const [info] = ok(await h.netctl('inspect', 'web')).json;
-    assert.equal(failure(await h.netctl('rm', 'web')), { code: 1, stderr: 'netctl: cannot remove network "web": 1 container attached ("c1"); detach them or use --force\n' });
+    assert.equal(failure(await h.netctl('rm', 'web')), { code: 1, stderr: `netctl: cannot remove network "web": 1 container attached: "${c1}" (id "c1"); detach them or use --force\n` });
     assert.equal(failure(await h.netctl('rm', 'nope')), { code: 1, stderr: `netctl: cannot remove network "nope": not found in ${JSON.stringify(h.conf)}\n` });
     // Several names: each on its own, as docker network rm; the free one goes, the refusals are reported.
     ok(await h.create('free'));
     const both = await h.netctl('rm', 'web', 'free', 'nope');
     assert.equal({ code: both.code, stdout: both.stdout, stderr: both.stderr }, { code: 1, stdout: 'free\n',
-      stderr: `netctl: cannot remove network "web": 1 container attached ("c1"); detach them or use --force; cannot remove network "nope": not found in ${JSON.stringify(h.conf)}\n` });
+      stderr: `netctl: cannot remove network "web": 1 container attached: "${c1}" (id "c1"); detach them or use --force; cannot remove network "nope": not found in ${JSON.stringify(h.conf)}\n` });
     assert.ok(existsSync(join(h.firewall, 'web')));
     assert.is(ok(await h.netctl('rm', '--force', 'web')).stdout, 'web\n');
     assert.is(linkOf(c1, 'eth0'), undefined);
@@ -263,6 +263,44 @@ it('global options: CNI_CONF_DIR when --config-dir is absent; --cni-path and CNI
     assert.not.ok(existsSync(join(h.cache, 'results')) && readdirSync(join(h.cache, 'results')).length > 0);
     assert.is(ok(await h.netctl('attach', 'envnet', c1)).stdout, 'eth0  10.89.0.2/24\n');
     assert.is(ok(await run(NETCTL, ['--version'])).stdout, '0.1.0\n');
+  });
+});
+
+it('errors name the namespace the user gave, and the generated container ID', async () => {
+  await withHost(async (h) => {
+    ok(await h.create('mynet'));
+    const c1 = h.container();
+    ok(await h.netctl('attach', 'mynet', c1));
+    const id = ok(await h.netctl('inspect', 'mynet')).json[0].state.containers[0].containerId;
+    assert.match(id, /^netctl-[0-9a-f]{12}$/);
+    assert.equal(failure(await h.netctl('rm', 'mynet')), { code: 1, stderr: `netctl: cannot remove network "mynet": 1 container attached: "${c1}" (id "${id}"); detach them or use --force\n` });
+    assert.equal(failure(await h.netctl('attach', 'mynet', c1)), { code: 1, stderr: `netctl: cannot attach to network "mynet": container "${c1}" (id "${id}") is already attached to it as "eth0"\n` });
+    ok(await h.netctl('detach', 'mynet', c1));
+    assert.equal(failure(await h.netctl('detach', 'mynet', c1)), { code: 1, stderr: `netctl: cannot detach container "${c1}" (id "${id}"): it is not attached to network "mynet"\n` });
+  });
+});
+
+it('without root, attach and detach say that root is needed, and change nothing', async () => {
+  await withHost(async (h) => {
+    ok(await h.create('web'));
+    const c1 = h.container();
+    // nobody, no groups, no capabilities; the config dir readable by anyone, as /etc/cni/net.d is.
+    chmodSync(h.dir, 0o755);
+    const asNobody = (...args: string[]) => run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', NETCTL, '--config-dir', h.conf, '--cache-dir', h.cache, ...args]);
+    assert.equal(failure(await asNobody('attach', 'web', c1)), { code: 1, stderr: 'netctl: cannot attach to network "web": root (or CAP_SYS_ADMIN and CAP_NET_ADMIN) is needed to enter network namespaces\n' });
+    assert.equal(failure(await asNobody('detach', 'web', c1, '--id', 'c1')), { code: 1, stderr: `netctl: cannot detach container "${c1}" (id "c1"): root (or CAP_SYS_ADMIN and CAP_NET_ADMIN) is needed to enter network namespaces\n` });
+    assert.equal(ipJson(c1, ['link', 'show']).map((l: any) => l.ifname), ['lo']);
+    assert.is(existsSync(h.cache), false);
+  });
+});
+
+it('-- ends the options; an option without its value is refused before anything is written', async () => {
+  await withHost(async (h) => {
+    assert.equal(failure(await h.create('x', '--subnet')), { code: 2, stderr: 'netctl: option --subnet needs a value\n' });
+    assert.equal(readdirSync(h.conf), []);
+    assert.match(ok(await h.netctl('create', '--lease-dir', h.leases, '--', 'x1')).stdout, /^x1 /);
+    // After --, "--force" is a name, not the option.
+    assert.equal(failure(await h.netctl('rm', '--', '--force')), { code: 1, stderr: `netctl: cannot remove network "--force": not found in ${JSON.stringify(h.conf)}\n` });
   });
 });
 

@@ -34,17 +34,17 @@ it('create, ls (table, json, -q), inspect and rm', async () => {
 
 it('release drops a stale mount ID so rm works', async () => {
   await withCli(async (berth, d) => {
-    await berth('create', 'v');
-    await d.call('/VolumeDriver.Mount', { Name: 'v', ID: 'f'.repeat(64) });
-    await d.call('/VolumeDriver.Mount', { Name: 'v', ID: 'e'.repeat(64) });
-    const refused = await berth('rm', 'v');
+    await berth('create', 'vv');
+    await d.call('/VolumeDriver.Mount', { Name: 'vv', ID: 'f'.repeat(64) });
+    await d.call('/VolumeDriver.Mount', { Name: 'vv', ID: 'e'.repeat(64) });
+    const refused = await berth('rm', 'vv');
     assert.is(refused.code, 1);
-    assert.is(refused.stderr, `berth: cannot remove volume "v": volume is in use by mount IDs "${'e'.repeat(64)}", "${'f'.repeat(64)}" (if those containers are gone: berth volume release "v")\n`);
-    assert.match((await berth('inspect', '--format', 'table', 'v')).stdout, new RegExp(`eeeeeeeeeeee,ffffffffffff`));
-    assert.equal(await berth('release', 'v', 'f'.repeat(64)), { code: 0, stdout: `${'f'.repeat(64)}\n`, stderr: '', json: undefined });
-    assert.is((await berth('release', 'v')).stdout, `${'e'.repeat(64)}\n`);
-    assert.is((await berth('release', 'v')).stdout, 'no mount ID released on "v"\n');
-    assert.is((await berth('rm', 'v')).code, 0);
+    assert.is(refused.stderr, `berth: cannot remove volume "vv": volume is in use by mount IDs "${'e'.repeat(64)}", "${'f'.repeat(64)}" (if those containers are gone: berth volume release "vv")\n`);
+    assert.match((await berth('inspect', '--format', 'table', 'vv')).stdout, new RegExp(`eeeeeeeeeeee,ffffffffffff`));
+    assert.equal(await berth('release', 'vv', 'f'.repeat(64)), { code: 0, stdout: `${'f'.repeat(64)}\n`, stderr: '', json: undefined });
+    assert.is((await berth('release', 'vv')).stdout, `${'e'.repeat(64)}\n`);
+    assert.is((await berth('release', 'vv')).stdout, 'no mount ID released on "vv"\n');
+    assert.is((await berth('rm', 'vv')).code, 0);
   });
 });
 
@@ -54,11 +54,11 @@ it('prune removes unmounted managed volumes, keeps bind ones unless --all, and n
     writeFileSync(join(dir, 'host', 'keep'), 'x');
     await berth('create', 'm1');
     await berth('create', 'busy');
-    await berth('create', 'b', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${join(dir, 'host')}`);
+    await berth('create', 'bv', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${join(dir, 'host')}`);
     await d.call('/VolumeDriver.Mount', { Name: 'busy', ID: 'i' });
     assert.equal(await berth('prune'), { code: 1, stdout: '', stderr: 'berth: refusing to prune 1 volume without --force (not a terminal to ask on)\n', json: undefined });
     assert.is((await berth('prune', '-f')).stdout, 'm1\nTotal: 1 volume removed\n');
-    assert.is((await berth('prune', '-f', '--all')).stdout, 'b\nTotal: 1 volume removed\n');
+    assert.is((await berth('prune', '-f', '--all')).stdout, 'bv\nTotal: 1 volume removed\n');
     assert.ok(existsSync(join(dir, 'host', 'keep')));
     assert.is((await berth('ls', '-q')).stdout, 'busy\n');
   });
@@ -70,11 +70,49 @@ it('errors: daemon not running, bad options, unknown commands', async () => {
     assert.equal(await run(BERTH, ['volume', '--socket', sock, 'ls']), { code: 1, stdout: '', stderr: `berth: cannot reach berth-volumed at ${JSON.stringify(sock)}: ENOENT (is berth-volumed running? systemctl start berth-volumed.socket, or pass --socket)\n`, json: undefined });
   });
   await withCli(async (berth) => {
-    assert.equal(await berth('create', '-o', 'foo=bar', 'x'), { code: 1, stdout: '', stderr: 'berth: cannot create volume "x": invalid option "foo": known options are type, o, device, uid, gid, mode, size\n', json: undefined });
-    assert.equal(await berth('create', '-o', 'novalue', 'x'), { code: 1, stdout: '', stderr: 'berth: invalid option "novalue": expected KEY=VALUE\n', json: undefined });
+    assert.equal(await berth('create', '-o', 'foo=bar', 'x1'), { code: 1, stdout: '', stderr: 'berth: cannot create volume "x1": invalid option "foo": known options are type, o, device, uid, gid, mode, size\n', json: undefined });
+    assert.equal(await berth('create', '-o', 'novalue', 'x1'), { code: 1, stdout: '', stderr: 'berth: invalid option "novalue": expected KEY=VALUE\n', json: undefined });
   });
   assert.equal(await run(BERTH, ['volume']), { code: 2, stdout: '', stderr: 'berth: name a volume command: create, ls, inspect, rm, prune, release\n', json: undefined });
-  assert.equal(await run(BERTH, ['bogus']), { code: 2, stdout: '', stderr: 'berth: Unknown argument: bogus\n', json: undefined });
+  assert.equal(await run(BERTH, ['bogus']), { code: 2, stdout: '', stderr: 'berth: unknown argument: bogus\n', json: undefined });
+});
+
+it('-- ends the options: the name after it counts; -dash is an unknown option', async () => {
+  await withCli(async (berth) => {
+    assert.equal(await berth('create', '--', 'foo'), { code: 0, stdout: 'foo\n', stderr: '', json: undefined });
+    assert.equal(await berth('create', '-dash'), { code: 2, stdout: '', stderr: 'berth: unknown argument: -dash\n', json: undefined });
+    assert.equal(await berth('create', '-o'), { code: 2, stdout: '', stderr: 'berth: option -o needs a value\n', json: undefined });
+    assert.is((await berth('ls', '-q')).stdout, 'foo\n');
+  });
+});
+
+it('names follow Docker\'s rule, in the CLI (exit 2) and in the daemon (exit 1 through it)', async () => {
+  await withCli(async (berth, d) => {
+    const rule = 'must match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, the first a letter or digit)';
+    for (const name of ['bad name', 'a', '_x', '-- x'])
+      assert.equal(await berth('create', '--', name), { code: 2, stdout: '', stderr: `berth: invalid volume name ${JSON.stringify(name)}: ${rule}\n`, json: undefined });
+    assert.equal((await d.call('/VolumeDriver.Create', { Name: 'bad name' })).body, { Err: `cannot create volume "bad name": invalid name: ${rule}` });
+    assert.is((await berth('ls', '-q')).stdout, '');
+  });
+});
+
+it('create of an existing volume: the same options are idempotent, other options a conflict naming them', async () => {
+  await withCli(async (berth) => {
+    assert.is((await berth('create', 'data', '-o', 'mode=0700', '-o', 'uid=1000')).code, 0);
+    assert.equal(await berth('create', 'data', '-o', 'uid=1000', '-o', 'mode=700'), { code: 0, stdout: 'data\n', stderr: '', json: undefined });
+    assert.equal(await berth('create', 'data', '-o', 'mode=0700'), { code: 1, stdout: '', stderr: 'berth: cannot create volume "data": volume exists with different options: uid is "1000", requested "0"\n', json: undefined });
+    const [info] = JSON.parse((await berth('inspect', 'data')).stdout);
+    assert.equal(info.Status.options, { mode: '0700', uid: '1000' });
+  });
+});
+
+it('inspect of a missing volume: [] on stdout, the error on stderr, exit 1, as docker volume inspect', async () => {
+  await withCli(async (berth) => {
+    assert.equal(await berth('inspect', 'nope'), { code: 1, stdout: '[]\n', stderr: 'berth: cannot get volume "nope": no such volume\n', json: [] });
+    await berth('create', 'here');
+    const both = await berth('inspect', 'nope', 'here');
+    assert.equal([both.code, both.stderr, both.json.map((v: any) => v.Name)], [1, 'berth: cannot get volume "nope": no such volume\n', ['here']]);
+  });
 });
 
 test.run();

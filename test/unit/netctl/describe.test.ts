@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderCacheEntry } from '../../../cni/cache';
-import { describeCacheEntry, renderTable } from '../../../netctl/describe';
+import { describeCacheEntry, describeContainer, renderTable } from '../../../netctl/describe';
+import { hasNetnsCapabilities } from '../../../netctl/privilege';
 
 test('renderTable() pads columns by two spaces and trims line ends', () => {
   assert.is(renderTable(['NAME', 'SUBNETS', 'N'], [['web', '10.89.0.0/24', '2'], ['database', '-', '0']]),
@@ -24,6 +25,21 @@ test('describeCacheEntry() shows a cached attachment: its own interface\'s MAC, 
 test('describeCacheEntry() tolerates an entry without a result', () => {
   const entry = { kind: 'cniCacheV1' as const, containerId: 'c2', ifName: 'eth1', networkName: 'web', config: '' };
   assert.equal(describeCacheEntry(entry, true), { containerId: 'c2', ifName: 'eth1', netnsExists: true, addresses: [], interfaces: [], portMappings: [] });
+});
+
+test('describeContainer() names the netns the user gave, then the ID when it differs', () => {
+  assert.is(describeContainer('netctl-fdc2ccf9d110', '/run/netns/nc-c1'), '"nc-c1" (id "netctl-fdc2ccf9d110")');
+  assert.is(describeContainer('c1', '/run/netns/c1'), '"c1"');
+  assert.is(describeContainer('c1', '/proc/42/ns/net'), '"/proc/42/ns/net" (id "c1")');
+  assert.is(describeContainer('c1', undefined), '"c1"');
+});
+
+test('hasNetnsCapabilities() wants CAP_SYS_ADMIN and CAP_NET_ADMIN in CapEff', () => {
+  assert.ok(hasNetnsCapabilities('Name:\tx\nCapEff:\t000001ffffffffff\n'));
+  assert.ok(hasNetnsCapabilities('CapEff:\t0000000000201000\n'));
+  assert.not.ok(hasNetnsCapabilities('CapEff:\t0000000000001000\n'), 'NET_ADMIN only');
+  assert.not.ok(hasNetnsCapabilities('CapEff:\t0000000000000000\n'));
+  assert.not.ok(hasNetnsCapabilities('Name:\tx\n'));
 });
 
 test.run();

@@ -29,38 +29,40 @@ test.after.each(async () => {
 });
 
 it('create() makes an empty root:root 0755 _data and keeps metadata beside it', async () => {
-  assert.equal(await call('/VolumeDriver.Create', { Name: 'v', Opts: null }), { Err: '' });
-  const data = join(root(), 'v', '_data');
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'vv', Opts: null }), { Err: '' });
+  const data = join(root(), 'vv', '_data');
   const st = statSync(data);
   assert.is(st.mode & 0o7777, 0o755);
   assert.is(st.uid, 0);
   assert.is(st.gid, 0);
   assert.equal(readdirSync(data), []);
   await driver.settle();
-  assert.equal(readdirSync(join(root(), 'v')).sort(), ['_data', 'mounts.0.log', 'volume.json']);
-  assert.equal(readFileSync(join(root(), 'v', 'mounts.0.log')), Buffer.alloc(4096), 'the mount log is pre-written with zeros');
+  assert.equal(readdirSync(join(root(), 'vv')).sort(), ['_data', 'mounts.0.log', 'volume.json']);
+  assert.equal(readFileSync(join(root(), 'vv', 'mounts.0.log')), Buffer.alloc(4096), 'the mount log is pre-written with zeros');
   assert.is(statSync(root()).mode & 0o777, 0o701);
 });
 
 it('create() applies uid, gid and mode exactly (umask does not cut the mode)', async () => {
-  assert.equal(await call('/VolumeDriver.Create', { Name: 'v', Opts: { uid: '1000', gid: '1001', mode: '0777' } }), { Err: '' });
-  const st = statSync(join(root(), 'v', '_data'));
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'vv', Opts: { uid: '1000', gid: '1001', mode: '0777' } }), { Err: '' });
+  const st = statSync(join(root(), 'vv', '_data'));
   assert.equal([st.uid, st.gid, st.mode & 0o7777], [1000, 1001, 0o777]);
 });
 
-it('create() of an existing name succeeds and keeps the first options and the data', async () => {
-  await call('/VolumeDriver.Create', { Name: 'v', Opts: { mode: '0700' } });
-  writeFileSync(join(root(), 'v', '_data', 'keep'), 'x');
-  assert.equal(await call('/VolumeDriver.Create', { Name: 'v', Opts: { mode: '0755' } }), { Err: '' });
-  assert.is(statSync(join(root(), 'v', '_data')).mode & 0o7777, 0o700);
-  assert.is(readFileSync(join(root(), 'v', '_data', 'keep'), 'utf8'), 'x');
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.options, { mode: '0700' });
+it('create() of an existing name with the same options succeeds; other options are a conflict', async () => {
+  await call('/VolumeDriver.Create', { Name: 'vv', Opts: { mode: '0700' } });
+  writeFileSync(join(root(), 'vv', '_data', 'keep'), 'x');
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'vv', Opts: { mode: '700' } }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'vv', Opts: { mode: '0755', uid: '5' } }), { Err: 'cannot create volume "vv": volume exists with different options: uid is "0", requested "5"; mode is "0700", requested "0755"' });
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'vv', Opts: null }), { Err: 'cannot create volume "vv": volume exists with different options: mode is "0700", requested "0755"' });
+  assert.is(statSync(join(root(), 'vv', '_data')).mode & 0o7777, 0o700);
+  assert.is(readFileSync(join(root(), 'vv', '_data', 'keep'), 'utf8'), 'x');
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.options, { mode: '0700' });
 });
 
 it('get() answers with an RFC 3339 CreatedAt and the managed mountpoint', async () => {
-  await call('/VolumeDriver.Create', { Name: 'v' });
-  assert.equal(await call('/VolumeDriver.Get', { Name: 'v' }), {
-    Volume: { Name: 'v', Mountpoint: join(root(), 'v', '_data'), CreatedAt: '2026-01-02T03:04:05Z', Status: { kind: 'managed', options: {}, mounts: {}, uid: 0, gid: 0, mode: '0755' } },
+  await call('/VolumeDriver.Create', { Name: 'vv' });
+  assert.equal(await call('/VolumeDriver.Get', { Name: 'vv' }), {
+    Volume: { Name: 'vv', Mountpoint: join(root(), 'vv', '_data'), CreatedAt: '2026-01-02T03:04:05Z', Status: { kind: 'managed', options: {}, mounts: {}, uid: 0, gid: 0, mode: '0755' } },
     Err: '',
   });
 });
@@ -73,96 +75,98 @@ it('get(), path(), mount() and remove() of an unknown volume say "no such volume
   assert.equal(await call('/VolumeDriver.Remove', { Name: 'nope' }), { Err: 'cannot remove volume "nope": no such volume' });
 });
 
-it('create() refuses bad names before touching the disk', async () => {
-  for (const [name, reason] of [['..', 'must not start with "."'], ['a/b', 'must not contain "/"'], ['', 'must not be empty'], ['.staging', 'must not start with "."']])
-    assert.equal(await call('/VolumeDriver.Create', { Name: name }), { Err: `cannot create volume ${JSON.stringify(name)}: invalid name: ${reason}` });
+it('create() refuses names outside Docker\'s rule before touching the disk', async () => {
+  const rule = 'must match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, the first a letter or digit)';
+  for (const name of ['..', 'a/b', '', '.staging', 'bad name', 'a', '-x', 'v\u00e9'])
+    assert.equal(await call('/VolumeDriver.Create', { Name: name }), { Err: `cannot create volume ${JSON.stringify(name)}: invalid name: ${rule}` });
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'x'.repeat(256) }), { Err: `cannot create volume "${'x'.repeat(256)}": invalid name: must not be longer than 255 bytes` });
   assert.equal(readdirSync(root()).sort(), ['.journal.0', '.journal.1', '.spare', '.staging', '.trash']);
 });
 
 it('mount() counts per ID; remove() names the IDs; unmount() of an unknown ID is harmless', async () => {
-  await call('/VolumeDriver.Create', { Name: 'v' });
-  const mp = join(root(), 'v', '_data');
-  assert.equal(await call('/VolumeDriver.Mount', { Name: 'v', ID: 'b' }), { Mountpoint: mp, Err: '' });
-  assert.equal(await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' }), { Mountpoint: mp, Err: '' });
-  assert.equal(await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' }), { Mountpoint: mp, Err: '' });
-  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'zzz' }), { Err: '' });
-  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'a' }), { Err: '' });
-  assert.equal(await call('/VolumeDriver.Remove', { Name: 'v' }), { Err: 'cannot remove volume "v": volume is in use by mount IDs "a", "b" (if those containers are gone: berth volume release "v")' });
-  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'a' }), { Err: '' });
-  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'b' }), { Err: '' });
-  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'b' }), { Err: '' });
-  assert.equal(await call('/VolumeDriver.Remove', { Name: 'v' }), { Err: '' });
+  await call('/VolumeDriver.Create', { Name: 'vv' });
+  const mp = join(root(), 'vv', '_data');
+  assert.equal(await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' }), { Mountpoint: mp, Err: '' });
+  assert.equal(await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' }), { Mountpoint: mp, Err: '' });
+  assert.equal(await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' }), { Mountpoint: mp, Err: '' });
+  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'zzz' }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'a' }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Remove', { Name: 'vv' }), { Err: 'cannot remove volume "vv": volume is in use by mount IDs "a", "b" (if those containers are gone: berth volume release "vv")' });
+  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'a' }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'b' }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'b' }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Remove', { Name: 'vv' }), { Err: '' });
   await driver.settle();
-  assert.not.ok(existsSync(join(root(), 'v')));
+  assert.not.ok(existsSync(join(root(), 'vv')));
   assert.equal(readdirSync(join(root(), '.trash')), []);
 });
 
 it('mount counts survive reopening the store', async () => {
-  await call('/VolumeDriver.Create', { Name: 'v' });
-  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });
-  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });
+  await call('/VolumeDriver.Create', { Name: 'vv' });
+  await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
+  await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
   driver = await openDriver({ root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.mounts, { a: 2 });
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 2 });
 });
 
 it('mount counts live in a log written in place, folded into volume.json after 256 lines', async () => {
-  await call('/VolumeDriver.Create', { Name: 'v' });
+  await call('/VolumeDriver.Create', { Name: 'vv' });
   await driver.settle(); // the checkpoint writes volume.json and the mount log
-  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });
-  await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'zz' });
-  assert.is(logText(join(root(), 'v', 'mounts.0.log')), '+a\n');
-  assert.is(statSync(join(root(), 'v', 'mounts.0.log')).size, 4096);
-  assert.equal(JSON.parse(readFileSync(join(root(), 'v', 'volume.json'), 'utf8')).Mounts, {});
+  await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
+  await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'zz' });
+  assert.is(logText(join(root(), 'vv', 'mounts.0.log')), '+a\n');
+  assert.is(statSync(join(root(), 'vv', 'mounts.0.log')).size, 4096);
+  assert.equal(JSON.parse(readFileSync(join(root(), 'vv', 'volume.json'), 'utf8')).Mounts, {});
   for (let i = 0; i < 127; i++) {
-    await call('/VolumeDriver.Mount', { Name: 'v', ID: 'b' });
-    await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'b' });
+    await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
+    await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'b' });
   }
-  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'c' });
-  assert.equal(readdirSync(join(root(), 'v')).sort(), ['_data', 'mounts.1.log', 'volume.json']);
-  const rec = JSON.parse(readFileSync(join(root(), 'v', 'volume.json'), 'utf8'));
+  await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'c' });
+  assert.equal(readdirSync(join(root(), 'vv')).sort(), ['_data', 'mounts.1.log', 'volume.json']);
+  const rec = JSON.parse(readFileSync(join(root(), 'vv', 'volume.json'), 'utf8'));
   assert.equal([rec.Mounts, rec.MountLog], [{ a: 1, c: 1 }, 1]);
-  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'c' });
-  assert.is(logText(join(root(), 'v', 'mounts.1.log')), '+c\n');
+  await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'c' });
+  assert.is(logText(join(root(), 'vv', 'mounts.1.log')), '+c\n');
   driver = await openDriver({ root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.mounts, { a: 1, c: 2 });
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1, c: 2 });
 });
 
 it('a mount log grows by whole blocks when a line does not fit, and a log without zeros (older Berth) is continued', async () => {
-  await call('/VolumeDriver.Create', { Name: 'v' });
+  await call('/VolumeDriver.Create', { Name: 'vv' });
   await driver.settle(); // the checkpoint writes volume.json and the mount log
-  const log = join(root(), 'v', 'mounts.0.log');
+  const log = join(root(), 'vv', 'mounts.0.log');
   const id = 'f'.repeat(64);
-  for (let i = 0; i < 62; i++) await call('/VolumeDriver.Mount', { Name: 'v', ID: `${id}${i % 10}` }); // 62 * 67 = 4154 bytes
+  for (let i = 0; i < 62; i++) await call('/VolumeDriver.Mount', { Name: 'vv', ID: `${id}${i % 10}` }); // 62 * 67 = 4154 bytes
   assert.is(statSync(log).size, 8192);
   assert.is(logText(log).split('\n').length, 63);
   writeFileSync(log, '+a\n+a\n');
   driver = await openDriver({ root: root() });
-  await call('/VolumeDriver.Unmount', { Name: 'v', ID: 'a' });
+  await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'a' });
   assert.is(logText(log), '+a\n+a\n-a\n');
   assert.is(statSync(log).size, 4096);
   rmSync(log);
   driver = await openDriver({ root: root() });
-  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'b' });
+  await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
   assert.is(logText(log), '+b\n');
   driver = await openDriver({ root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.mounts, { b: 1 });
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { b: 1 });
 });
 
 it('a log line torn in the middle (zeros, then a fragment) is never replayed nor continued', async () => {
-  await call('/VolumeDriver.Create', { Name: 'v' });
+  await call('/VolumeDriver.Create', { Name: 'vv' });
   await driver.settle(); // the checkpoint writes volume.json and the mount log
-  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });
+  await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
   // A power loss kept the second sector of a write but not the first: "+a\n", zeros, then "+x\n".
   const bytes = Buffer.alloc(4096);
   bytes.write('+a\n', 0);
   bytes.write('+x\n', 600);
-  writeFileSync(join(root(), 'v', 'mounts.0.log'), bytes);
+  writeFileSync(join(root(), 'vv', 'mounts.0.log'), bytes);
   driver = await openDriver({ root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.mounts, { a: 1 });
-  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'b' });
-  assert.equal(readdirSync(join(root(), 'v')).sort(), ['_data', 'mounts.1.log', 'volume.json']);
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1 });
+  await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
+  assert.equal(readdirSync(join(root(), 'vv')).sort(), ['_data', 'mounts.1.log', 'volume.json']);
   driver = await openDriver({ root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.mounts, { a: 1, b: 1 });
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1, b: 1 });
 });
 
 it('openDriver() deletes a directory left by an unrecorded Create cut before its flush (empty volume.json, no data), and keeps one with data', async () => {
@@ -213,56 +217,56 @@ it('a recorded Create whose volume.json or _data a power loss cut is completed a
 });
 
 it('a replay never hands an older volume\'s data to a newer volume of the same name: it is moved to .orphaned', async () => {
-  await call('/VolumeDriver.Create', { Name: 'x' });
-  writeFileSync(join(root(), 'x', '_data', 'secret'), 'old');
-  await call('/VolumeDriver.Remove', { Name: 'x' });
-  await call('/VolumeDriver.Create', { Name: 'x' });
+  await call('/VolumeDriver.Create', { Name: 'xv' });
+  writeFileSync(join(root(), 'xv', '_data', 'secret'), 'old');
+  await call('/VolumeDriver.Remove', { Name: 'xv' });
+  await call('/VolumeDriver.Create', { Name: 'xv' });
   await driver.close();
   // What a power loss could leave: the first x's directory (data, no volume.json yet, its Remove's
   // rename lost) at the name, the second x's never on disk. Another inode than the one recorded.
-  rmSync(join(root(), 'x'), { recursive: true });
-  mkdirSync(join(root(), 'x', '_data'), { recursive: true });
-  writeFileSync(join(root(), 'x', '_data', 'secret'), 'old');
+  rmSync(join(root(), 'xv'), { recursive: true });
+  mkdirSync(join(root(), 'xv', '_data'), { recursive: true });
+  writeFileSync(join(root(), 'xv', '_data', 'secret'), 'old');
   const warnings: string[] = [];
   driver = await openDriver({ root: root(), warn: (m) => warnings.push(m) });
-  assert.equal(readdirSync(join(root(), 'x', '_data')), []);
+  assert.equal(readdirSync(join(root(), 'xv', '_data')), []);
   const aside = readdirSync(join(root(), '.orphaned'));
   assert.is(aside.length, 1);
-  assert.match(aside[0], /^x-[0-9a-f]{8}$/);
+  assert.match(aside[0], /^xv-[0-9a-f]{8}$/);
   assert.is(readFileSync(join(root(), '.orphaned', aside[0], '_data', 'secret'), 'utf8'), 'old');
   assert.ok(warnings.some((w) => w.includes('had data but no volume.json')), warnings.join('\n'));
-  assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name), ['x']);
+  assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name), ['xv']);
 });
 
 it('a torn last log line is ignored and never glued to the next one', async () => {
-  await call('/VolumeDriver.Create', { Name: 'v' });
-  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });
-  writeFileSync(join(root(), 'v', 'mounts.0.log'), '+a\n+hal');
+  await call('/VolumeDriver.Create', { Name: 'vv' });
+  await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
+  writeFileSync(join(root(), 'vv', 'mounts.0.log'), '+a\n+hal');
   driver = await openDriver({ root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.mounts, { a: 1 });
-  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'b' });
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1 });
+  await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
   driver = await openDriver({ root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'v' }) as any).Volume.Status.mounts, { a: 1, b: 1 });
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1, b: 1 });
 });
 
 it('release() drops stale IDs so remove() works', async () => {
-  await call('/VolumeDriver.Create', { Name: 'v' });
-  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'a' });
-  await call('/VolumeDriver.Mount', { Name: 'v', ID: 'b' });
-  assert.equal(await call('/Berth.Release', { Name: 'v', ID: 'a' }), { Released: ['a'], Err: '' });
-  assert.equal(await call('/Berth.Release', { Name: 'v', ID: 'a' }), { Released: [], Err: '' });
-  assert.equal(await call('/Berth.Release', { Name: 'v' }), { Released: ['b'], Err: '' });
-  assert.equal(await call('/VolumeDriver.Remove', { Name: 'v' }), { Err: '' });
+  await call('/VolumeDriver.Create', { Name: 'vv' });
+  await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
+  await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
+  assert.equal(await call('/Berth.Release', { Name: 'vv', ID: 'a' }), { Released: ['a'], Err: '' });
+  assert.equal(await call('/Berth.Release', { Name: 'vv', ID: 'a' }), { Released: [], Err: '' });
+  assert.equal(await call('/Berth.Release', { Name: 'vv' }), { Released: ['b'], Err: '' });
+  assert.equal(await call('/VolumeDriver.Remove', { Name: 'vv' }), { Err: '' });
 });
 
 it('a bind volume points at the resolved host path and remove() keeps its data', async () => {
   const host = join(dir, 'host');
   writeFileSync(join(host, 'keep'), 'data');
   symlinkSync(host, join(dir, 'link'));
-  assert.equal(await call('/VolumeDriver.Create', { Name: 'b', Opts: { type: 'none', o: 'bind', device: join(dir, 'link') } }), { Err: '' });
-  assert.equal(await call('/VolumeDriver.Mount', { Name: 'b', ID: 'i' }), { Mountpoint: host, Err: '' });
-  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'b', ID: 'i' }), { Err: '' });
-  assert.equal(await call('/VolumeDriver.Remove', { Name: 'b' }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'bv', Opts: { type: 'none', o: 'bind', device: join(dir, 'link') } }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Mount', { Name: 'bv', ID: 'i' }), { Mountpoint: host, Err: '' });
+  assert.equal(await call('/VolumeDriver.Unmount', { Name: 'bv', ID: 'i' }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Remove', { Name: 'bv' }), { Err: '' });
   await driver.settle();
   assert.is(readFileSync(join(host, 'keep'), 'utf8'), 'data');
 });
@@ -273,33 +277,33 @@ it('a bind volume refuses a missing path, a file, and paths outside --allow-bind
   mkdirSync(join(dir, 'other'));
   symlinkSync(join(dir, 'other'), join(host, 'escape'));
   driver = await openDriver({ root: root(), allowBind: [host] });
-  const bind = (device: string) => call('/VolumeDriver.Create', { Name: 'b', Opts: { type: 'none', o: 'bind', device } });
-  assert.equal(await bind(join(dir, 'missing')), { Err: `cannot create volume "b": host path ${JSON.stringify(join(dir, 'missing'))} does not exist (Berth never creates it)` });
+  const bind = (device: string) => call('/VolumeDriver.Create', { Name: 'bv', Opts: { type: 'none', o: 'bind', device } });
+  assert.equal(await bind(join(dir, 'missing')), { Err: `cannot create volume "bv": host path ${JSON.stringify(join(dir, 'missing'))} does not exist (Berth never creates it)` });
   assert.not.ok(existsSync(join(dir, 'missing')));
-  assert.equal(await bind(join(dir, 'file')), { Err: `cannot create volume "b": host path ${JSON.stringify(join(dir, 'file'))} is not a directory` });
-  assert.equal(await bind(`${host}/../other`), { Err: `cannot create volume "b": host path ${JSON.stringify(`${host}/../other`)} (resolved to ${JSON.stringify(join(dir, 'other'))}) is outside the directories allowed by --allow-bind: ${JSON.stringify(host)}` });
-  assert.equal(await bind(join(host, 'escape')), { Err: `cannot create volume "b": host path ${JSON.stringify(join(host, 'escape'))} (resolved to ${JSON.stringify(join(dir, 'other'))}) is outside the directories allowed by --allow-bind: ${JSON.stringify(host)}` });
+  assert.equal(await bind(join(dir, 'file')), { Err: `cannot create volume "bv": host path ${JSON.stringify(join(dir, 'file'))} is not a directory` });
+  assert.equal(await bind(`${host}/../other`), { Err: `cannot create volume "bv": host path ${JSON.stringify(`${host}/../other`)} (resolved to ${JSON.stringify(join(dir, 'other'))}) is outside the directories allowed by --allow-bind: ${JSON.stringify(host)}` });
+  assert.equal(await bind(join(host, 'escape')), { Err: `cannot create volume "bv": host path ${JSON.stringify(join(host, 'escape'))} (resolved to ${JSON.stringify(join(dir, 'other'))}) is outside the directories allowed by --allow-bind: ${JSON.stringify(host)}` });
   assert.equal(await bind(host), { Err: '' });
 });
 
 it('mount() of a bind volume whose host path vanished says so', async () => {
   mkdirSync(join(dir, 'host', 'sub'));
-  await call('/VolumeDriver.Create', { Name: 'b', Opts: { type: 'none', o: 'bind', device: join(dir, 'host', 'sub') } });
+  await call('/VolumeDriver.Create', { Name: 'bv', Opts: { type: 'none', o: 'bind', device: join(dir, 'host', 'sub') } });
   rmSync(join(dir, 'host', 'sub'), { recursive: true });
-  assert.equal(await call('/VolumeDriver.Mount', { Name: 'b', ID: 'i' }), { Err: `cannot mount volume "b": host path ${JSON.stringify(join(dir, 'host', 'sub'))} is gone: ENOENT` });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'b' }) as any).Volume.Status.mounts, {});
+  assert.equal(await call('/VolumeDriver.Mount', { Name: 'bv', ID: 'i' }), { Err: `cannot mount volume "bv": host path ${JSON.stringify(join(dir, 'host', 'sub'))} is gone: ENOENT` });
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'bv' }) as any).Volume.Status.mounts, {});
 });
 
 it('create() with size is refused clearly where project quotas do not work', async () => {
   const d = await openDriver({ root: root(), quotas: { limit: async () => { throw new Error('option "size" needs project quotas: "/x" is on ext4 ("/") mounted without prjquota'); }, clear: async () => undefined } });
   driver = d;
-  assert.equal(await call('/VolumeDriver.Create', { Name: 'q', Opts: { size: '10M' } }), { Err: 'cannot create volume "q": option "size" needs project quotas: "/x" is on ext4 ("/") mounted without prjquota' });
-  assert.not.ok(existsSync(join(root(), 'q')));
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'qq', Opts: { size: '10M' } }), { Err: 'cannot create volume "qq": option "size" needs project quotas: "/x" is on ext4 ("/") mounted without prjquota' });
+  assert.not.ok(existsSync(join(root(), 'qq')));
   assert.equal(readdirSync(join(root(), '.staging')), []);
 });
 
 it('openDriver() deletes leftovers of interrupted creates and removes, and skips foreign directories', async () => {
-  await call('/VolumeDriver.Create', { Name: 'v' });
+  await call('/VolumeDriver.Create', { Name: 'vv' });
   await driver.settle(); // the checkpoint writes volume.json and the mount log
   mkdirSync(join(root(), '.staging', 'half', '_data'), { recursive: true });
   mkdirSync(join(root(), '.trash', 'gone', '_data'), { recursive: true });
@@ -308,15 +312,16 @@ it('openDriver() deletes leftovers of interrupted creates and removes, and skips
   driver = await openDriver({ root: root(), warn: (m) => warnings.push(m) });
   assert.equal(readdirSync(join(root(), '.staging')), []);
   assert.equal(readdirSync(join(root(), '.trash')), []);
-  assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name), ['v']);
+  assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name), ['vv']);
   assert.equal(warnings, [`ignoring ${JSON.stringify(join(root(), 'foreign'))}: open ${JSON.stringify(join(root(), 'foreign', 'volume.json'))}: ENOENT`]);
   assert.equal(await call('/VolumeDriver.Create', { Name: 'foreign' }), { Err: `cannot create volume "foreign": ${JSON.stringify(join(root(), 'foreign'))} exists and is not a Berth volume (no valid volume.json): move it away` });
   assert.ok(lstatSync(join(root(), 'foreign')).isDirectory());
 });
 
-it('10 parallel creates of one name make one volume', async () => {
-  const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => call('/VolumeDriver.Create', { Name: 'same', Opts: { mode: `07${i % 8}0` } })));
-  assert.ok(replies.every((r) => r.Err === ''));
+it('10 parallel creates of one name make one volume; those with other options than the first conflict', async () => {
+  const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => call('/VolumeDriver.Create', { Name: 'same', Opts: { mode: `07${i % 2}0` } })));
+  const mode = (await call('/VolumeDriver.Get', { Name: 'same' }) as any).Volume.Status.mode;
+  replies.forEach((r, i) => assert.is(r.Err, `07${i % 2}0` === mode ? '' : `cannot create volume "same": volume exists with different options: mode is "${mode}", requested "07${i % 2}0"`));
   assert.equal(readdirSync(root()).filter((e) => !e.startsWith('.')), ['same']);
   assert.equal(readdirSync(join(root(), '.staging')), []);
 });

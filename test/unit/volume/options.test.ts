@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { VolumeError } from '../../../volume/errors';
-import { parseMode, parseSize, parseVolumeOptions } from '../../../volume/options';
+import { describeOptionConflict, parseMode, parseSize, parseVolumeOptions } from '../../../volume/options';
 
 const test = suite('volume options');
 
@@ -61,6 +61,18 @@ test('parseMode() reads 3 and 4 digit octal modes', () => {
   assert.is(parseMode('755'), 0o755);
   assert.is(parseMode('0700'), 0o700);
   assert.is(parseMode('2775'), 0o2775);
+});
+
+test('describeOptionConflict() is undefined for the same options, defaults included', () => {
+  assert.is(describeOptionConflict(parseVolumeOptions({}), parseVolumeOptions({ uid: '0', mode: '755' })), undefined);
+  assert.is(describeOptionConflict(parseVolumeOptions({ type: 'none', o: 'bind', device: '/srv' }), parseVolumeOptions({ type: 'none', o: 'bind', device: '/srv' })), undefined);
+});
+
+test('describeOptionConflict() names each differing option, what it is and what was asked', () => {
+  assert.is(describeOptionConflict(parseVolumeOptions({ mode: '0700' }), parseVolumeOptions({ uid: '5' })), 'volume exists with different options: uid is "0", requested "5"; mode is "0700", requested "0755"');
+  assert.is(describeOptionConflict(parseVolumeOptions({}), parseVolumeOptions({ size: '1G' })), 'volume exists with different options: size is unset, requested "1073741824"');
+  assert.is(describeOptionConflict(parseVolumeOptions({ type: 'none', o: 'bind', device: '/srv' }), parseVolumeOptions({})),
+    'volume exists with different options: type is "none", requested unset; o is "bind", requested unset; device is "/srv", requested unset; uid is unset, requested "0"; gid is unset, requested "0"; mode is unset, requested "0755"');
 });
 
 test.run();

@@ -28,39 +28,39 @@ test('handle() answers Capabilities with scope local', async () => {
 test('handle() passes Create with null Opts, {} Opts or no Opts', async () => {
   const calls: unknown[][] = [];
   const d = fakeDriver(calls);
-  for (const body of ['{"Name":"v","Opts":null}\n', '{"Name":"v","Opts":{}}', '{"Name":"v"}'])
+  for (const body of ['{"Name":"vv","Opts":null}\n', '{"Name":"vv","Opts":{}}', '{"Name":"vv"}'])
     assert.equal(await handle(d, '/VolumeDriver.Create', body), { status: 200, body: { Err: '' } });
-  assert.equal(calls, [['create', 'v', null], ['create', 'v', {}], ['create', 'v', null]]);
+  assert.equal(calls, [['create', 'vv', null], ['create', 'vv', {}], ['create', 'vv', null]]);
 });
 
 test('handle() shapes Mount, Path, Get, List, Unmount, Remove and Release replies', async () => {
   const calls: unknown[][] = [];
   const d = fakeDriver(calls);
-  assert.equal((await handle(d, '/VolumeDriver.Mount', '{"Name":"v","ID":"i1"}')).body, { Mountpoint: '/m', Err: '' });
-  assert.equal((await handle(d, '/VolumeDriver.Path', '{"Name":"v"}')).body, { Mountpoint: '/m', Err: '' });
-  assert.equal((await handle(d, '/VolumeDriver.Get', '{"Name":"v"}')).body, { Volume: { Name: 'v', Mountpoint: '/m', CreatedAt: '2026-01-02T03:04:05Z', Status: {} }, Err: '' });
+  assert.equal((await handle(d, '/VolumeDriver.Mount', '{"Name":"vv","ID":"i1"}')).body, { Mountpoint: '/m', Err: '' });
+  assert.equal((await handle(d, '/VolumeDriver.Path', '{"Name":"vv"}')).body, { Mountpoint: '/m', Err: '' });
+  assert.equal((await handle(d, '/VolumeDriver.Get', '{"Name":"vv"}')).body, { Volume: { Name: 'vv', Mountpoint: '/m', CreatedAt: '2026-01-02T03:04:05Z', Status: {} }, Err: '' });
   assert.equal((await handle(d, '/VolumeDriver.List', '{}')).body, { Volumes: [{ Name: 'a', Mountpoint: '/a' }], Err: '' });
-  assert.equal((await handle(d, '/VolumeDriver.Unmount', '{"Name":"v","ID":"i1"}')).body, { Err: '' });
-  assert.equal((await handle(d, '/VolumeDriver.Remove', '{"Name":"v"}')).body, { Err: '' });
-  assert.equal((await handle(d, '/Berth.Release', '{"Name":"v"}')).body, { Released: ['x'], Err: '' });
-  assert.equal((await handle(d, '/Berth.Release', '{"Name":"v","ID":"i1"}')).body, { Released: ['x'], Err: '' });
-  assert.equal(calls, [['mount', 'v', 'i1'], ['path', 'v'], ['unmount', 'v', 'i1'], ['remove', 'v'], ['release', 'v', []], ['release', 'v', ['i1']]]);
+  assert.equal((await handle(d, '/VolumeDriver.Unmount', '{"Name":"vv","ID":"i1"}')).body, { Err: '' });
+  assert.equal((await handle(d, '/VolumeDriver.Remove', '{"Name":"vv"}')).body, { Err: '' });
+  assert.equal((await handle(d, '/Berth.Release', '{"Name":"vv"}')).body, { Released: ['x'], Err: '' });
+  assert.equal((await handle(d, '/Berth.Release', '{"Name":"vv","ID":"i1"}')).body, { Released: ['x'], Err: '' });
+  assert.equal(calls, [['mount', 'vv', 'i1'], ['path', 'vv'], ['unmount', 'vv', 'i1'], ['remove', 'vv'], ['release', 'vv', []], ['release', 'vv', ['i1']]]);
 });
 
 const bad: Array<[string, string, string, number, string]> = [
   ['malformed JSON', '/VolumeDriver.Create', '{"Name":', 400, 'cannot read request to /VolumeDriver.Create: body is not valid JSON: Unexpected end of JSON input'],
-  ['a JSON array', '/VolumeDriver.Create', '[{"Name":"v"}]', 400, 'cannot read request to /VolumeDriver.Create: body must be a JSON object, got an array'],
-  ['a JSON string', '/VolumeDriver.Get', '"v"', 400, 'cannot read request to /VolumeDriver.Get: body must be a JSON object, got a string'],
+  ['a JSON array', '/VolumeDriver.Create', '[{"Name":"vv"}]', 400, 'cannot read request to /VolumeDriver.Create: body must be a JSON object, got an array'],
+  ['a JSON string', '/VolumeDriver.Get', '"vv"', 400, 'cannot read request to /VolumeDriver.Get: body must be a JSON object, got a string'],
   ['JSON null', '/VolumeDriver.Get', 'null', 400, 'cannot read request to /VolumeDriver.Get: body must be a JSON object, got null'],
   ['no Name', '/VolumeDriver.Create', '{}', 400, 'cannot read request to /VolumeDriver.Create: "Name" is required'],
   ['a numeric Name', '/VolumeDriver.Remove', '{"Name":5}', 400, 'cannot read request to /VolumeDriver.Remove: "Name" must be a string, got a number'],
-  ['Opts as a list', '/VolumeDriver.Create', '{"Name":"v","Opts":["a"]}', 400, 'cannot read request to /VolumeDriver.Create: "Opts" must be an object of strings or null, got an array'],
-  ['an option that is not a string', '/VolumeDriver.Create', '{"Name":"v","Opts":{"uid":1000}}', 400, 'cannot read request to /VolumeDriver.Create: option "uid" must be a string, got a number'],
-  ['Mount without ID', '/VolumeDriver.Mount', '{"Name":"v"}', 400, 'cannot read request to /VolumeDriver.Mount: "ID" is required'],
-  ['Mount with an empty ID', '/VolumeDriver.Mount', '{"Name":"v","ID":""}', 400, 'cannot read request to /VolumeDriver.Mount: "ID" must not be empty'],
-  ['Mount with a newline in the ID', '/VolumeDriver.Mount', '{"Name":"v","ID":"a\\nb"}', 400, 'cannot read request to /VolumeDriver.Mount: "ID" must not contain control characters'],
-  ['Unmount with a numeric ID', '/VolumeDriver.Unmount', '{"Name":"v","ID":1}', 400, 'cannot read request to /VolumeDriver.Unmount: "ID" must be a string, got a number'],
-  ['Release with bad IDs', '/Berth.Release', '{"Name":"v","IDs":[1]}', 400, 'cannot read request to /Berth.Release: "ID" must be a non-empty string and "IDs" a list of them'],
+  ['Opts as a list', '/VolumeDriver.Create', '{"Name":"vv","Opts":["a"]}', 400, 'cannot read request to /VolumeDriver.Create: "Opts" must be an object of strings or null, got an array'],
+  ['an option that is not a string', '/VolumeDriver.Create', '{"Name":"vv","Opts":{"uid":1000}}', 400, 'cannot read request to /VolumeDriver.Create: option "uid" must be a string, got a number'],
+  ['Mount without ID', '/VolumeDriver.Mount', '{"Name":"vv"}', 400, 'cannot read request to /VolumeDriver.Mount: "ID" is required'],
+  ['Mount with an empty ID', '/VolumeDriver.Mount', '{"Name":"vv","ID":""}', 400, 'cannot read request to /VolumeDriver.Mount: "ID" must not be empty'],
+  ['Mount with a newline in the ID', '/VolumeDriver.Mount', '{"Name":"vv","ID":"a\\nb"}', 400, 'cannot read request to /VolumeDriver.Mount: "ID" must not contain control characters'],
+  ['Unmount with a numeric ID', '/VolumeDriver.Unmount', '{"Name":"vv","ID":1}', 400, 'cannot read request to /VolumeDriver.Unmount: "ID" must be a string, got a number'],
+  ['Release with bad IDs', '/Berth.Release', '{"Name":"vv","IDs":[1]}', 400, 'cannot read request to /Berth.Release: "ID" must be a non-empty string and "IDs" a list of them'],
 ];
 for (const [what, endpoint, body, status, message] of bad)
   test(`handle() answers ${what} with {Err} and ${status}`, async () => {
@@ -75,7 +75,7 @@ test('handle() answers an unknown endpoint with 404 and the list of endpoints', 
 
 test('handle() turns an unexpected driver exception into a 500 {Err}', async () => {
   const d = { ...fakeDriver(), get: async () => { throw new TypeError('boom'); } };
-  assert.equal(await handle(d, '/VolumeDriver.Get', '{"Name":"v"}'), { status: 500, body: { Err: 'cannot serve /VolumeDriver.Get: boom' } });
+  assert.equal(await handle(d, '/VolumeDriver.Get', '{"Name":"vv"}'), { status: 500, body: { Err: 'cannot serve /VolumeDriver.Get: boom' } });
 });
 
 test('parseBody() reads an empty or blank body as {}', () => {

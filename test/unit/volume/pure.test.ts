@@ -13,18 +13,18 @@ test('formatCreatedAt() gives RFC 3339 in UTC without fraction', () => {
   assert.is(formatCreatedAt(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678))), '2026-01-02T03:04:05Z');
 });
 
-const record: VolumeRecord = { name: 'v', createdAt: '2026-01-02T03:04:05Z', options: { uid: '7' }, spec: { kind: 'managed', uid: 7, gid: 0, mode: 0o755 }, mounts: { a: 2 }, logGeneration: 3 };
+const record: VolumeRecord = { name: 'vv', createdAt: '2026-01-02T03:04:05Z', options: { uid: '7' }, spec: { kind: 'managed', uid: 7, gid: 0, mode: 0o755 }, mounts: { a: 2 }, logGeneration: 3 };
 
 test('renderRecord() and parseRecord() round-trip', () => {
-  assert.equal(parseRecord(renderRecord(record), 'v'), record);
+  assert.equal(parseRecord(renderRecord(record), 'vv'), record);
   const bind: VolumeRecord = { name: 'b', createdAt: '2026-01-02T03:04:05Z', options: { type: 'none', o: 'bind', device: '/srv/x' }, spec: { kind: 'bind', device: '/srv/x', o: 'bind' }, device: '/srv/y', mounts: {}, logGeneration: 0 };
   assert.equal(parseRecord(renderRecord(bind), 'b'), bind);
 });
 
 test('parseRecord() refuses a record of another name, bad JSON and bad mounts', () => {
-  assert.throws(() => parseRecord(renderRecord(record), 'w'), /^volume\.json names volume "v", not "w"$/);
-  assert.throws(() => parseRecord('{', 'v'), /^volume\.json is not valid JSON$/);
-  assert.throws(() => parseRecord(renderRecord({ ...record, mounts: { a: 0 } }), 'v'), /^volume\.json has invalid Mounts$/);
+  assert.throws(() => parseRecord(renderRecord(record), 'w'), /^volume\.json names volume "vv", not "w"$/);
+  assert.throws(() => parseRecord('{', 'vv'), /^volume\.json is not valid JSON$/);
+  assert.throws(() => parseRecord(renderRecord({ ...record, mounts: { a: 0 } }), 'vv'), /^volume\.json has invalid Mounts$/);
 });
 
 test('replayMountLog() applies complete lines and ignores a torn last line', () => {
@@ -56,8 +56,8 @@ test('planMountWrite() writes the line in place, or pads it to the next block wh
 });
 
 test('describeVolume() shows kind, options, mounts and the managed owner and mode', () => {
-  assert.equal(describeVolume(record, '/r/v/_data'), {
-    Name: 'v', Mountpoint: '/r/v/_data', CreatedAt: '2026-01-02T03:04:05Z',
+  assert.equal(describeVolume(record, '/r/vv/_data'), {
+    Name: 'vv', Mountpoint: '/r/vv/_data', CreatedAt: '2026-01-02T03:04:05Z',
     Status: { kind: 'managed', options: { uid: '7' }, mounts: { a: 2 }, uid: 7, gid: 0, mode: '0755' },
   });
 });

@@ -1,0 +1,22 @@
+/**
+ * Whether netctl may attach and detach: entering a network namespace (setns) needs CAP_SYS_ADMIN,
+ * creating veths and addresses CAP_NET_ADMIN. Checked before anything else, so an unprivileged user
+ * hears that instead of an EPERM from deep inside.
+ */
+import { readFileSync } from 'node:fs';
+import { NetctlError } from './errors.js';
+
+/** CAP_NET_ADMIN (12) and CAP_SYS_ADMIN (21), linux/capability.h. */
+const NEEDED = (1n << 12n) | (1n << 21n);
+
+/** Whether the effective set in `/proc/<pid>/status` text (`CapEff:`, hex) holds both capabilities. Pure. */
+export function hasNetnsCapabilities(status: string): boolean {
+  const capEff = /^CapEff:\s*([0-9a-fA-F]+)$/m.exec(status);
+  return capEff !== null && (BigInt(`0x${capEff[1]}`) & NEEDED) === NEEDED;
+}
+
+/** @throws {NetctlError} `<action>: root (or CAP_SYS_ADMIN and CAP_NET_ADMIN) is needed` when this process lacks them */
+export function requireNetnsCapabilities(action: string): void {
+  if (!hasNetnsCapabilities(readFileSync('/proc/self/status', 'utf8')))
+    throw new NetctlError(`${action}: root (or CAP_SYS_ADMIN and CAP_NET_ADMIN) is needed to enter network namespaces`);
+}

@@ -1,0 +1,33 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { describeYargsFailure, markOperands, unmark, unmarkArgv } from '../../../cli/args';
+
+test('markOperands() drops the first -- and marks everything after it', () => {
+  assert.equal(markOperands(['create', '--', 'foo']), ['create', '\0foo']);
+  assert.equal(markOperands(['create', '--', '-dash', '--', 'x']), ['create', '\0-dash', '\0--', '\0x']);
+  assert.equal(markOperands(['create', 'foo']), ['create', 'foo']);
+});
+
+test('unmark() and unmarkArgv() restore the operands', () => {
+  assert.is(unmark('\0-x'), '-x');
+  assert.equal(unmark(['\0a', 'b']), ['a', 'b']);
+  const argv: Record<string, unknown> = { _: ['volume', '\0x'], name: '\0-dash', force: true };
+  unmarkArgv(argv);
+  assert.equal(argv, { _: ['volume', 'x'], name: '-dash', force: true });
+});
+
+const worded: Array<[message: string, args: string[], expected: string]> = [
+  ['Unknown argument: dash', ['volume', 'create', '-dash'], 'unknown argument: -dash'],
+  ['Unknown arguments: bogus-opt, bogusOpt', ['ls', '--bogus-opt=1'], 'unknown argument: --bogus-opt'],
+  ['Unknown argument: thing', ['ls', '--no-thing'], 'unknown argument: --no-thing'],
+  ['Unknown arguments: bogus, extra', ['bogus', 'extra'], 'unknown arguments: bogus, extra'],
+  ['Unknown argument: \0create', ['\0create'], 'unknown argument: create'],
+  ['Not enough arguments following: subnet', ['create', 'x', '--subnet'], 'option --subnet needs a value'],
+  ['Not enough arguments following: o', ['create', '-o'], 'option -o needs a value'],
+  ['Missing required argument: name', [], 'missing required argument: name'],
+  ['Invalid values:\n  Argument: log-level, Given: "loud", Choices: "debug", "info"', [], 'invalid value "loud" for --log-level: must be one of "debug", "info"'],
+];
+for (const [message, args, expected] of worded)
+  test(`describeYargsFailure() words ${JSON.stringify(message)}`, () => assert.is(describeYargsFailure(message, args), expected));
+
+test.run();
