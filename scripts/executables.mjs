@@ -8,7 +8,7 @@ import { join } from 'node:path';
 export const executables = [
   { name: 'loopback', plugin: true, entry: 'loopback/main.ts' },
   { name: 'berth-volumed', entry: 'volume/main.ts', daemon: true },
-  { name: 'berth', entry: 'runtime-shim/main.ts' },
+  { name: 'berth', entry: 'berth/main.ts' },
   { name: 'bridge', plugin: true, entry: 'bridge/main.ts' },
   { name: 'host-local', plugin: true, entry: 'ipam/main.ts' },
   { name: 'netctl', entry: 'netctl/main.ts' },

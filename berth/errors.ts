@@ -1,0 +1,20 @@
+/** Errors of the `berth` CLI and the exit codes they map to (Docker's: 125 for Berth's own errors). */
+
+/** A bad command line: the message is printed, the exit code is 125 as Docker's. */
+export class UsageError extends Error {}
+
+/** An error that carries the exit code `berth` ends with (e.g. 126/127 from the container's exec). */
+export class ExitError extends Error {
+  constructor(message: string, readonly exitCode: number) { super(message); }
+}
+
+/** Berth's own errors exit 125, as Docker's CLI does; an ExitError carries its own code. */
+export const EXIT_BERTH = 125;
+
+export function exitCodeOf(err: unknown): number {
+  return err instanceof ExitError ? err.exitCode : EXIT_BERTH;
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
