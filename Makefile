@@ -5,7 +5,7 @@ LIBDIR ?= $(PREFIX)/lib/berth
 SYSTEMD_DIR ?= /lib/systemd/system
 # Debian packages the tests and the demo use (busybox-static for its httpd in containers); the
 # benchmark adds its own (scripts/bench.mjs), the podman and docker tests theirs.
-APT_PACKAGES ?= iproute2 nftables conntrack procps util-linux iputils-ping netcat-openbsd busybox-static
+APT_PACKAGES ?= iproute2 nftables conntrack procps util-linux iputils-ping netcat-openbsd busybox-static gcc libc6-dev tini
 
 .PHONY: all deps build test unit integration demo bench install uninstall clean typecheck
 
