@@ -1,7 +1,7 @@
 /**
  * The table of `berth` commands. Each entry loads its module only when it runs. A command module
- * exports `run(globals, args)`: it gets the global options (--root, --state-dir) and its own
- * arguments, and returns the exit code.
+ * exports functions `(globals, args) => exit code`: they get the global options (--root,
+ * --state-dir) and their own arguments.
  */
 import type { Globals } from './globals.js';
 
@@ -9,12 +9,30 @@ export interface CommandEntry {
   name: string;
   aliases?: string[];
   describe: string;
+  hidden?: boolean;
   run(globals: Globals, args: string[]): Promise<number>;
 }
 
-const lazy = (load: () => Promise<{ run(globals: Globals, args: string[]): Promise<number> }>) =>
-  async (globals: Globals, args: string[]) => (await load()).run(globals, args);
+type Run = (globals: Globals, args: string[]) => Promise<number>;
+const lazy = <M>(load: () => Promise<M>, pick: (m: M) => Run): Run => async (g, a) => pick(await load())(g, a);
+
+const lifecycle = () => import('./lifecycle.js');
+const info = () => import('./info.js');
 
 export const COMMANDS: CommandEntry[] = [
-  { name: 'volume', describe: 'manage volumes served by berth-volumed', run: lazy(() => import('./volume.js')) },
+  { name: 'run', describe: 'run a command in a new container', run: lazy(() => import('./run.js'), (m) => m.run) },
+  { name: 'create', describe: 'create a new container', run: lazy(() => import('./run.js'), (m) => m.create) },
+  { name: 'start', describe: 'start stopped containers', run: lazy(lifecycle, (m) => m.start) },
+  { name: 'stop', describe: 'stop running containers (stop signal, then SIGKILL)', run: lazy(lifecycle, (m) => m.stop) },
+  { name: 'restart', describe: 'restart containers', run: lazy(lifecycle, (m) => m.restart) },
+  { name: 'kill', describe: 'send a signal to running containers', run: lazy(lifecycle, (m) => m.kill) },
+  { name: 'rm', describe: 'remove containers', run: lazy(lifecycle, (m) => m.rm) },
+  { name: 'wait', describe: 'wait for containers to stop, print their exit codes', run: lazy(lifecycle, (m) => m.wait) },
+  { name: 'ps', describe: 'list containers', run: lazy(info, (m) => m.ps) },
+  { name: 'inspect', describe: 'show containers as JSON', run: lazy(info, (m) => m.inspect) },
+  { name: 'logs', describe: "show a container's logs", run: lazy(() => import('./logs.js'), (m) => m.logs) },
+  { name: 'exec', describe: 'run a command in a running container', run: lazy(() => import('./exec.js'), (m) => m.exec) },
+  { name: 'gc', describe: 'clean up after crashed supervisors: cgroups, state dirs', run: lazy(lifecycle, (m) => m.gc) },
+  { name: 'cleanup', describe: "record a container's exit and release its resources (run by its supervisor)", hidden: true, run: lazy(lifecycle, (m) => m.cleanup) },
+  { name: 'volume', describe: 'manage volumes served by berth-volumed', run: lazy(() => import('./volume.js'), (m) => m.run) },
 ];

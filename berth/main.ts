@@ -14,7 +14,7 @@ Global options:
   --state-dir DIR   runtime state: supervisors, sockets, locks (default /run/berth)
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.describe}`).join('\n')}
+${COMMANDS.filter((c) => !c.hidden).map((c) => `  ${c.name.padEnd(10)} ${c.describe}`).join('\n')}
 `;
 
 async function main(argv: string[]): Promise<number> {

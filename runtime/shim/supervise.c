@@ -275,7 +275,7 @@ int supervise_main(int argc, char **argv) {
       write_status("exited", code);
       snprintf(text, sizeof text, "%d:%s", code, error_msg);
       broadcast(F_ERROR, text, (uint32_t)strlen(text));
-      break;
+      return code; /* the berth command that started us undoes the setup itself */
     }
     write_status("running", 0);
     snprintf(text, sizeof text, "%d", child);
