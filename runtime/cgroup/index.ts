@@ -2,6 +2,13 @@
  * The cgroups of one container: Docker's resource flags parsed, then written to cgroup v1 or v2.
  * The runtime codes against this file only; drivers live beside it.
  */
+import { realCgroupFs, type CgroupFs } from '../../kernel/cgroupfs.js';
+import { joinCgroupPath, parseCgroupLayout, type CgroupLayout } from './layout.js';
+import { V1Cgroup } from './v1.js';
+import { V2Cgroup } from './v2.js';
+
+export { parseResources, ResourceFlagError } from './flags.js';
+export { formatStats, sampleStats, type StatsRow } from './stats.js';
 
 /** A per-device throttle (`--device-write-bps /dev/loop0:1mb`): the path as given, the rate in bytes or IOs per second. */
 export interface ThrottleDevice { path: string; rate: number }
@@ -58,19 +65,30 @@ export interface CgroupOptions {
   name: string;
   /** Where the cgroup filesystems are mounted; "/sys/fs/cgroup" by default, a fake tree in unit tests. */
   fsRoot?: string;
+  /** Docker's warnings when the kernel lacks a feature (the limit is dropped); stderr by default, prefixed "WARNING: ". */
+  warn?: (message: string) => void;
+  /** The kernel layer; a fake tree in unit tests. */
+  fs?: CgroupFs;
 }
+
+const layouts = new Map<string, CgroupLayout>();
 
 /**
- * Parses Docker's resource flags (`-m 32m`, `--memory-swap -1`, `--cpus 0.5`, `/dev/loop0:1mb`).
- * @throws {Error} with Docker's wording on a bad value
+ * Opens (does not create) the cgroup of one container, on the layout the host has: v2, or v1 with
+ * every hierarchy (and the unified one of a hybrid host).
+ * @throws {Error} when no cgroup filesystem is mounted under fsRoot, or on a bad parent or name
+ * @example openCgroup({ parent: '/berth', name: id }).create({ memory: 32 << 20 })
  */
-export function parseResources(flags: Record<string, unknown>): Resources {
-  void flags;
-  throw new Error('TODO: parseResources (issue 17)');
-}
-
-/** Opens (does not create) the cgroup of one container, on the layout the host has (v1, hybrid or v2). */
 export function openCgroup(opts: CgroupOptions): Cgroup {
-  void opts;
-  throw new Error('TODO: openCgroup (issue 17)');
+  const fs = opts.fs ?? realCgroupFs;
+  const fsRoot = opts.fsRoot ?? '/sys/fs/cgroup';
+  const path = joinCgroupPath(opts.parent || '/berth', opts.name);
+  const warn = opts.warn ?? ((message: string) => console.error(`WARNING: ${message}`));
+  // The layout does not change while a process runs; a fake fs is never cached.
+  let layout = opts.fs ? undefined : layouts.get(fsRoot);
+  if (!layout) {
+    layout = parseCgroupLayout(fs.mountinfo(), fsRoot);
+    if (!opts.fs) layouts.set(fsRoot, layout);
+  }
+  return layout.version === 2 ? new V2Cgroup(layout.unified, path, fs, warn) : new V1Cgroup(layout, path, fs, warn);
 }

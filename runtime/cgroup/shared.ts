@@ -1,0 +1,58 @@
+/** Steps the v1 and v2 drivers share: dirs from the root down, killing every process, removal. */
+import type { CgroupFs } from '../../kernel/cgroupfs.js';
+import { isNotFound, KernelError } from '../../kernel/errors.js';
+import { waitUntil } from './files.js';
+
+/** Every dir from the first level below `root` down to `root + path`, top first. */
+export function ancestorsOf(root: string, path: string): string[] {
+  const segments = path.split('/').filter(Boolean);
+  return segments.map((_, i) => `${root}/${segments.slice(0, i + 1).join('/')}`);
+}
+
+/** major:minor of each throttled device, looked up before anything is made. */
+export async function resolveDevices(fs: CgroupFs, paths: string[]): Promise<Map<string, string>> {
+  const devices = new Map<string, string>();
+  for (const path of paths) devices.set(path, await fs.blockDevice(path));
+  return devices;
+}
+
+/**
+ * SIGKILLs every process in the cgroup until none is left. With a freezer, the cgroup is frozen
+ * first so that no process forks a child the kill misses (runc's signalAllProcesses).
+ */
+export async function killAllIn(fs: CgroupFs, path: string, pids: () => Promise<number[]>, freezer?: { freeze(): Promise<void>; thaw(): Promise<void> }): Promise<void> {
+  await waitUntil(async () => {
+    const left = await pids();
+    if (left.length === 0) return true;
+    if (freezer) await freezer.freeze();
+    try {
+      for (const pid of left) fs.kill(pid, 'SIGKILL');
+    } finally {
+      if (freezer) await freezer.thaw();
+    }
+    return false;
+  }, () => new Error(`cannot kill the processes of cgroup ${JSON.stringify(path)}: some are still there`));
+}
+
+/**
+ * Removes cgroup dirs, each after its processes are gone. EBUSY lasts while a killed process is
+ * still exiting, so it is retried; every dir is tried, and all failures are reported together.
+ */
+export async function removeDirs(fs: CgroupFs, dirs: string[]): Promise<void> {
+  const errors: unknown[] = [];
+  for (const dir of dirs) {
+    let last: unknown;
+    await waitUntil(async () => {
+      try {
+        await fs.rmdir(dir);
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return true;
+        last = err;
+        return !(err instanceof KernelError && err.errno === 'EBUSY');
+      }
+    }, () => (last as Error)).catch((err) => errors.push(err));
+    if (last && !(last instanceof KernelError && last.errno === 'EBUSY')) errors.push(last);
+  }
+  if (errors.length > 0) throw new AggregateError(errors, `cannot remove cgroup: ${errors.map((e) => (e as Error).message).join('; ')}`);
+}

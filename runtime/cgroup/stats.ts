@@ -1,0 +1,92 @@
+/**
+ * `berth stats`: rows as `docker stats --no-stream` prints them (docker/cli formatter_stats.go,
+ * go-units sizes, a tabwriter with minwidth 10 and padding 3), and a two-sample CPU % sampler.
+ */
+import type { Cgroup, CgroupStats } from './index.js';
+
+export interface StatsRow {
+  id: string;
+  name: string;
+  /** Percent of one CPU (200 = two CPUs busy), as docker computes it. */
+  cpuPercent: number;
+  memoryUsage: number;
+  memoryLimit: number;
+  /** Network bytes; zero until containers have networks. */
+  netRx?: number;
+  netTx?: number;
+  blockRead: number;
+  blockWrite: number;
+  pids: number;
+}
+
+/** Go's %.{precision}g: shortest form, no trailing zeros, exponent as e+03. */
+export function formatGoG(value: number, precision: number): string {
+  if (value === 0) return '0';
+  const exp = Math.floor(Math.log10(Math.abs(Number(value.toPrecision(precision)))));
+  if (exp < -4 || exp >= precision) {
+    const [mantissa, e] = value.toExponential(precision - 1).split('e');
+    const m = mantissa.includes('.') ? mantissa.replace(/\.?0+$/, '') : mantissa;
+    const n = Number(e);
+    return `${m}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  }
+  const fixed = value.toFixed(Math.max(0, precision - 1 - exp));
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
+
+function scaled(size: number, base: number, units: string[], precision: number): string {
+  let i = 0;
+  while (size >= base && i < units.length - 1) { size /= base; i++; }
+  return `${formatGoG(size, precision)}${units[i]}`;
+}
+
+/** go-units BytesSize: binary units, 4 significant digits ("1.5MiB", "32MiB"). */
+export function bytesSize(size: number): string {
+  return scaled(size, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'], 4);
+}
+
+/** go-units HumanSizeWithPrecision: decimal units ("1.05MB", "0B"). */
+export function humanSize(size: number, precision = 3): string {
+  return scaled(size, 1000, ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'], precision);
+}
+
+/** Lays out cells as Go's tabwriter.NewWriter(out, 10, 1, 3, ' ', 0): every column but the last padded. */
+export function tabulate(rows: string[][]): string {
+  const widths = rows[0].map((_, col) => Math.max(10, ...rows.map((r) => (r[col] ?? '').length + 3)));
+  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]))).join('')).join('\n') + '\n';
+}
+
+/** The table `docker stats --no-stream` prints (IDs cut to 12 characters, names without a leading "/"). */
+export function formatStats(rows: readonly StatsRow[]): string {
+  const header = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'];
+  return tabulate([header, ...rows.map((r) => [
+    r.id.replace(/^sha256:/, '').slice(0, 12),
+    r.name.replace(/^\//, ''),
+    `${r.cpuPercent.toFixed(2)}%`,
+    `${bytesSize(r.memoryUsage)} / ${bytesSize(r.memoryLimit)}`,
+    `${(r.memoryLimit > 0 ? (r.memoryUsage / r.memoryLimit) * 100 : 0).toFixed(2)}%`,
+    `${humanSize(r.netRx ?? 0)} / ${humanSize(r.netTx ?? 0)}`,
+    `${humanSize(r.blockRead)} / ${humanSize(r.blockWrite)}`,
+    String(r.pids),
+  ])]);
+}
+
+/** One row from a sample pair: CPU % is the CPU time used over the wall time between them. */
+export function statsRow(id: string, name: string, before: CgroupStats, after: CgroupStats, elapsedNs: number): StatsRow {
+  const cpuDelta = after.cpuUsageNs - before.cpuUsageNs;
+  return {
+    id, name,
+    cpuPercent: elapsedNs > 0 && cpuDelta > 0 ? (cpuDelta / elapsedNs) * 100 : 0,
+    memoryUsage: after.memoryUsage, memoryLimit: after.memoryLimit,
+    blockRead: after.blkioReadBytes, blockWrite: after.blkioWriteBytes, pids: after.pids,
+  };
+}
+
+/** Samples every container twice, `intervalMs` apart (docker's daemon samples once a second). */
+export async function sampleStats(containers: ReadonlyArray<{ id: string; name: string; cgroup: Cgroup }>, intervalMs = 1000): Promise<StatsRow[]> {
+  const start = process.hrtime.bigint();
+  const before = await Promise.all(containers.map((c) => c.cgroup.stats()));
+  await new Promise((r) => setTimeout(r, intervalMs));
+  const after = await Promise.all(containers.map((c) => c.cgroup.stats()));
+  const elapsed = Number(process.hrtime.bigint() - start);
+  return containers.map((c, i) => statsRow(c.id, c.name, before[i], after[i], elapsed));
+}
