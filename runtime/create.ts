@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseResources } from './cgroup/index.js';
 import { checkName, generateName } from './ids.js';
 import { configFile, containerDir, type Dirs } from './paths.js';
 import { NEVER, type ContainerRecord } from './record.js';
@@ -28,6 +29,7 @@ function readFromLayers(layerDirs: readonly string[], path: string): string | un
 export function createContainer(d: Dirs, opts: RunOptions, name: string | undefined, source: RootSource): ContainerRecord {
   const id = randomBytes(32).toString('hex');
   const plan = planContainer(opts, source.config, id);
+  parseResources(opts.resourceFlags); // bad limits are refused before anything exists
   const user = resolveUser(plan.config.User, readFromLayers(source.layerDirs, 'etc/passwd'), readFromLayers(source.layerDirs, 'etc/group'));
   const env = plan.config.Env.some((e) => e.startsWith('HOME=')) ? plan.config.Env : [...plan.config.Env, `HOME=${user.home}`];
   const finalName = name === undefined ? generateName(new Set(listRecords(d).map((r) => r.Name))) : checkName(name);

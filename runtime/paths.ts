@@ -9,6 +9,8 @@ export const configFile = (d: Dirs, id: string) => join(d.root, 'containers', id
 export const nameFile = (d: Dirs, name: string) => join(d.root, 'names', name);
 export const logFile = (d: Dirs, id: string) => join(d.root, 'containers', id, 'container.log');
 export const upperDir = (d: Dirs, id: string) => join(d.root, 'containers', id, 'diff');
-/** The supervisor's dir: shim.json, shim.lock, attach.sock, the `stopped` and `paused` markers. */
+/** The supervisor's dir: shim.json, shim.lock, the `stopped` and `paused` markers. */
 export const runDir = (d: Dirs, id: string) => join(d.stateDir, 'containers', id);
+/** The attach socket: short, as a unix socket's path must fit in 108 bytes. */
+export const attachSocket = (d: Dirs, id: string) => join(d.stateDir, 'sockets', `${id.slice(0, 20)}.sock`);
 export const lockPath = (d: Dirs, id: string) => join(d.stateDir, 'locks', id);

@@ -3,7 +3,7 @@ import { capabilityMask } from './caps.js';
 import { parseSize } from './spec.js';
 import type { ContainerRecord } from './record.js';
 
-export interface ShimPaths { bundle: string; state: string; init?: string; exitCommand: string[] }
+export interface ShimPaths { bundle: string; state: string; socket: string; init?: string; exitCommand: string[] }
 
 /** The process options run and exec share: user, capabilities, privileges. */
 function processArgs(rec: ContainerRecord, user = rec.Process): string[] {
@@ -16,7 +16,7 @@ function processArgs(rec: ContainerRecord, user = rec.Process): string[] {
 /** `berth-shim supervise ...` for a container whose cgroup files are `procs`. */
 export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: readonly string[]): string[] {
   const h = rec.HostConfig, c = rec.Config;
-  const out = ['supervise', '--id', rec.Id, '--bundle', paths.bundle, '--state', paths.state, '--network', h.NetworkMode,
+  const out = ['supervise', '--id', rec.Id, '--bundle', paths.bundle, '--state', paths.state, '--socket', paths.socket, '--network', h.NetworkMode,
     '--log-max-size', String(parseSize(h.LogConfig.Config['max-size'] ?? '10m')), '--log-max-file', h.LogConfig.Config['max-file'] ?? '3'];
   for (const dir of rec.LayerDirs) out.push('--lower', dir);
   for (const p of procs) out.push('--procs', p);

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { ExitError } from '../berth/errors.js';
 import { cgroupOf, resourcesOf } from './cgroups.js';
 import { Frame, FrameDecoder } from './frames.js';
-import { containerDir, runDir, type Dirs } from './paths.js';
+import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { superviseArgs } from './shim-args.js';
 import { readRecord, writeRecord } from './store.js';
@@ -48,12 +48,15 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   const cgroup = cgroupOf(rec);
   try {
     await cgroup.create(resourcesOf(rec));
-    const args = superviseArgs(rec, { bundle: containerDir(d, rec.Id), state, init: rec.HostConfig.Init ? initPath() : undefined,
+    mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
+    const args = superviseArgs(rec, { bundle: containerDir(d, rec.Id), state, socket: attachSocket(d, rec.Id), init: rec.HostConfig.Init ? initPath() : undefined,
       exitCommand: selfCommand(d, 'cleanup', rec.Id) }, cgroup.procsFiles());
     const child = spawn(shimPath(), args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     const channel = child.stdio[3] as Socket;
+    channel.on('error', () => { /* the supervisor ended: its stderr says why */ });
     let stderr = '';
     child.stderr?.on('data', (c) => (stderr += c));
+    const stderrDone = new Promise((resolve) => child.stderr?.once('close', resolve));
     if (owner) channel.write(Buffer.from([Frame.Owner, 0, 0, 0, 0]));
     const decoder = new FrameDecoder();
     const { first, rest } = await new Promise<{ first?: { type: number; data: Buffer }; rest: Array<{ type: number; data: Buffer }> }>((resolve) => {
@@ -66,6 +69,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
       channel.once('close', () => resolve({ rest: [] }));
     });
     child.unref();
+    if (!first) await stderrDone;
     child.stderr?.destroy();
     if (!first) throw new ExitError(`cannot start container ${rec.Id}: ${stderr.trim() || 'berth-shim ended without a word'}`, 125);
     if (first.type === Frame.Error) {
@@ -81,6 +85,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
     await cgroup.killAll().catch(() => {});
     await cgroup.destroy().catch(() => {});
     rmSync(state, { recursive: true, force: true });
+    rmSync(attachSocket(d, rec.Id), { force: true });
     const now = readRecord(d, rec.Id);
     const code = err instanceof ExitError ? err.exitCode : 125;
     writeRecord(d, { ...now, State: { ...now.State, Status: 'exited', ExitCode: code, Error: (err as Error).message, FinishedAt: new Date().toISOString() } });

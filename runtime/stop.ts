@@ -5,7 +5,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { cgroupOf } from './cgroups.js';
 import { Frame, FrameDecoder } from './frames.js';
 import { liveState, readShimStatus } from './live.js';
-import { runDir, type Dirs } from './paths.js';
+import { attachSocket, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { parseSignal } from './signals.js';
 import { readRecord, removeContainerFiles, writeRecord } from './store.js';
@@ -13,7 +13,7 @@ import { readRecord, removeContainerFiles, writeRecord } from './store.js';
 /** Resolves when the container's supervisor reports an exit or goes away (at once if it is gone). */
 export function waitForExit(d: Dirs, id: string): Promise<void> {
   return new Promise((resolve) => {
-    const sock = connect(join(runDir(d, id), 'attach.sock'));
+    const sock = connect(attachSocket(d, id));
     const decoder = new FrameDecoder();
     const done = () => { sock.destroy(); resolve(); };
     sock.on('data', (chunk: Buffer) => { if (decoder.push(chunk).some((f) => f.type === Frame.Exit)) done(); });
@@ -50,6 +50,7 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
       Error: live.error, StartedAt: live.startedAt, FinishedAt: live.finishedAt || new Date().toISOString(), OOMKilled: rec.State.OOMKilled || oom } });
   }
   rmSync(runDir(d, id), { recursive: true, force: true });
+  rmSync(attachSocket(d, id), { force: true });
   if (rec.HostConfig.AutoRemove) removeContainerFiles(d, rec);
 }
 

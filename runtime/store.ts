@@ -2,7 +2,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { lockFile } from '../kernel/flock.js';
-import { configFile, containerDir, containersDir, lockPath, nameFile, runDir, type Dirs } from './paths.js';
+import { attachSocket, configFile, containerDir, containersDir, lockPath, nameFile, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 
 export function readRecord(d: Dirs, id: string): ContainerRecord {
@@ -53,6 +53,7 @@ export function releaseName(d: Dirs, name: string, id: string): void {
 /** Removes everything of a container on disk: record, container layer, logs, name, state dir. */
 export function removeContainerFiles(d: Dirs, rec: ContainerRecord): void {
   rmSync(runDir(d, rec.Id), { recursive: true, force: true });
+  rmSync(attachSocket(d, rec.Id), { force: true });
   rmSync(containerDir(d, rec.Id), { recursive: true, force: true });
   releaseName(d, rec.Name, rec.Id);
   rmSync(lockPath(d, rec.Id), { force: true });

@@ -15,7 +15,7 @@
 
 /* What the container's process is made of: given on the command line by the berth CLI. */
 struct spec {
-  const char *id, *bundle, *state, *rootfs_lower[MAX_LIST];
+  const char *id, *bundle, *state, *socket, *rootfs_lower[MAX_LIST];
   int nlower;
   const char *procs[MAX_LIST];
   int nprocs;

@@ -38,6 +38,7 @@ int parse_spec(struct spec *s, int argc, char **argv) {
     if (!strcmp(k, "--id")) s->id = v;
     else if (!strcmp(k, "--bundle")) s->bundle = v;
     else if (!strcmp(k, "--state")) s->state = v;
+    else if (!strcmp(k, "--socket")) s->socket = v;
     else if (!strcmp(k, "--lower")) push(s->rootfs_lower, &s->nlower, MAX_LIST, v, "layers");
     else if (!strcmp(k, "--procs")) push(s->procs, &s->nprocs, MAX_LIST, v, "cgroup files");
     else if (!strcmp(k, "--bind")) push(s->binds, &s->nbinds, MAX_LIST, v, "bind mounts");

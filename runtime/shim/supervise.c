@@ -2,7 +2,7 @@
  * The per-container supervisor: clones the container, keeps its logs and exit status, serves
  * the attach socket and applies the restart policy; at the end it becomes the exit command
  * (`berth ... cleanup ID`) unless an attached owner (a foreground `berth run`) cleans up itself.
- * State files in --state: shim.lock (held while alive), shim.json, attach.sock, stopped (marker).
+ * State files in --state: shim.lock (held while alive), shim.json, stopped (marker); the attach socket at --socket.
  */
 #include "shim.h"
 #include <errno.h>
@@ -246,7 +246,7 @@ static void setup(void) {
   int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) die("another supervisor holds %s", path);
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  path_in_state(path, sizeof path, "attach.sock");
+  snprintf(path, sizeof path, "%s", S.socket ? S.socket : "attach.sock");
   if (strlen(path) >= sizeof addr.sun_path) die("state dir path too long for a socket: %s", path);
   strcpy(addr.sun_path, path);
   unlink(path);
@@ -294,9 +294,7 @@ int supervise_main(int argc, char **argv) {
   snprintf(text, sizeof text, "%d", code);
   drain_clients();
   broadcast(F_EXIT, text, (uint32_t)strlen(text));
-  char path[4096];
-  path_in_state(path, sizeof path, "attach.sock");
-  unlink(path);
+  if (S.socket) unlink(S.socket);
   close(listen_fd);
   if (any_owner()) {
     /* The owner cleans up; wait until it hangs up so that it finds the final status written. */
