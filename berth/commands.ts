@@ -18,6 +18,7 @@ const lazy = <M>(load: () => Promise<M>, pick: (m: M) => Run): Run => async (g, 
 
 const lifecycle = () => import('./lifecycle.js');
 const info = () => import('./info.js');
+const more = () => import('./more.js');
 
 export const COMMANDS: CommandEntry[] = [
   { name: 'run', describe: 'run a command in a new container', run: lazy(() => import('./run.js'), (m) => m.run) },
@@ -32,6 +33,11 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'inspect', describe: 'show containers as JSON', run: lazy(info, (m) => m.inspect) },
   { name: 'logs', describe: "show a container's logs", run: lazy(() => import('./logs.js'), (m) => m.logs) },
   { name: 'exec', describe: 'run a command in a running container', run: lazy(() => import('./exec.js'), (m) => m.exec) },
+  { name: 'pause', describe: 'freeze every process of containers', run: lazy(more, (m) => m.pause) },
+  { name: 'unpause', describe: 'thaw paused containers', run: lazy(more, (m) => m.unpause) },
+  { name: 'rename', describe: 'rename a container', run: lazy(more, (m) => m.rename) },
+  { name: 'top', describe: "list a container's processes", run: lazy(more, (m) => m.top) },
+  { name: 'stats', describe: 'CPU, memory, block I/O and PIDs of containers', run: lazy(more, (m) => m.stats) },
   { name: 'gc', describe: 'clean up after crashed supervisors: cgroups, state dirs', run: lazy(lifecycle, (m) => m.gc) },
   { name: 'cleanup', describe: "record a container's exit and release its resources (run by its supervisor)", hidden: true, run: lazy(lifecycle, (m) => m.cleanup) },
   { name: 'volume', describe: 'manage volumes served by berth-volumed', run: lazy(() => import('./volume.js'), (m) => m.run) },

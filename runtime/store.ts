@@ -1,5 +1,5 @@
 /** Container records on disk: one config.json per container, names claimed by exclusive files. */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { lockFile } from '../kernel/flock.js';
 import { attachSocket, configFile, containerDir, containersDir, lockPath, nameFile, runDir, type Dirs } from './paths.js';
@@ -66,6 +66,8 @@ export async function withContainerLock<T>(d: Dirs, id: string, fn: () => Promis
   try {
     return await fn();
   } finally {
+    // A removed container's lock goes too; a command that waited on it finds no record.
+    if (!existsSync(configFile(d, id))) rmSync(lockPath(d, id), { force: true });
     lock.release();
   }
 }
