@@ -35,7 +35,9 @@ export function createContainer(d: Dirs, opts: RunOptions, name: string | undefi
   const finalName = name === undefined ? generateName(new Set(listRecords(d).map((r) => r.Name))) : checkName(name);
   claimName(d, finalName, id);
   try {
-    for (const sub of ['diff', 'work', 'merged']) mkdirSync(join(containerDir(d, id), sub), { recursive: true, mode: 0o700 });
+    mkdirSync(containerDir(d, id), { recursive: true, mode: 0o700 });
+    // The upper dir is the root dir of the container's overlay: 0755, or users other than root cannot walk it.
+    for (const sub of ['diff', 'work', 'merged']) mkdirSync(join(containerDir(d, id), sub), { mode: sub === 'diff' ? 0o755 : 0o700 });
     const rec: ContainerRecord = {
       Id: id, Name: finalName, Image: source.imageId, Created: new Date().toISOString(), Path: plan.path, Args: plan.args,
       Config: { ...plan.config, Env: env }, HostConfig: plan.hostConfig, LayerDirs: source.layerDirs,

@@ -24,9 +24,18 @@ static int last_cap(void) {
   return n > 0 ? atoi(buf) : 40;
 }
 
+/* What this process may still grant: a host without CAP_SYS_RESOURCE cannot give it to --privileged. */
+static uint64_t permitted_now(void) {
+  struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d) != 0) return ~0ULL;
+  return (uint64_t)d[1].permitted << 32 | d[0].permitted;
+}
+
 void apply_process(const struct spec *s, int errfd) {
-  uint64_t caps = s->privileged ? ~0ULL : s->caps;
   int last = last_cap();
+  uint64_t all = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+  uint64_t caps = (s->privileged ? ~0ULL : s->caps) & all & permitted_now();
   for (int cap = 0; cap <= last; cap++)
     if (!(caps & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
       report_and_exit(errfd, EXIT_SETUP, "cannot drop capability %d: %s", cap, strerror(errno));
