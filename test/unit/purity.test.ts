@@ -12,6 +12,8 @@ import { runtimeCode } from '../helpers/purity';
 const PURE_FILES = [
   'bridge/config.ts', 'bridge/plan.ts', 'cni/hash.ts', 'kernel/rtnl-codec.ts',
   'ipam/range.ts', 'ipam/allocator.ts', 'firewall/render.ts', 'firewall/layout.ts',
+  'berth/flags.ts', 'berth/globals.ts', 'berth/run-flags.ts', 'runtime/caps.ts', 'runtime/ids.ts', 'runtime/spec.ts', 'runtime/user.ts',
+  'runtime/format.ts', 'runtime/frames.ts', 'runtime/shim-args.ts', 'runtime/signals.ts', 'runtime/paths.ts',
 ];
 
 for (const file of PURE_FILES)
