@@ -19,6 +19,7 @@ const lazy = <M>(load: () => Promise<M>, pick: (m: M) => Run): Run => async (g, 
 const lifecycle = () => import('./lifecycle.js');
 const info = () => import('./info.js');
 const more = () => import('./more.js');
+const yargsModules = () => import('./volume.js');
 
 export const COMMANDS: CommandEntry[] = [
   { name: 'run', describe: 'run a command in a new container', run: lazy(() => import('./run.js'), (m) => m.run) },
@@ -40,5 +41,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'stats', describe: 'CPU, memory, block I/O and PIDs of containers', run: lazy(more, (m) => m.stats) },
   { name: 'gc', describe: 'clean up after crashed supervisors: cgroups, state dirs', run: lazy(lifecycle, (m) => m.gc) },
   { name: 'cleanup', describe: "record a container's exit and release its resources (run by its supervisor)", hidden: true, run: lazy(lifecycle, (m) => m.cleanup) },
-  { name: 'volume', describe: 'manage volumes served by berth-volumed', run: lazy(() => import('./volume.js'), (m) => m.run) },
+  { name: 'image', describe: 'manage images: load, import, ls, inspect, tag, rm', run: lazy(yargsModules, (m) => m.image) },
+  { name: 'images', describe: 'list images (berth image ls)', run: lazy(yargsModules, (m) => m.images) },
+  { name: 'rmi', describe: 'remove images (berth image rm)', run: lazy(yargsModules, (m) => m.rmi) },
+  { name: 'volume', describe: 'manage volumes served by berth-volumed', run: lazy(yargsModules, (m) => m.volume) },
 ];

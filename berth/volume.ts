@@ -1,27 +1,19 @@
-/** `berth volume ...`: the yargs command module of volume/cli.ts, run with the global options. */
-import yargs from 'yargs';
+/** `berth volume ...` (volume/cli.ts) and `berth image|images|rmi ...` (image/cli.ts). */
 import type { Globals } from './globals.js';
+import { runYargsCommand } from './yargs-command.js';
 
-class VolumeUsageError extends Error {}
+export async function volume(globals: Globals, args: string[]): Promise<number> {
+  return runYargsCommand((await import('../volume/cli.js')).command, 'volume', globals, args);
+}
 
-/** Exit codes as before the runtime existed: 2 for usage, 1 for other errors. */
-export async function run(globals: Globals, args: string[]): Promise<number> {
-  const { command } = await import('../volume/cli.js');
-  try {
-    await yargs(['volume', ...args])
-      .scriptName('berth')
-      .strict()
-      .version(false)
-      .help()
-      .option('root', { type: 'string', hidden: true, global: true, default: globals.root })
-      .option('state-dir', { type: 'string', hidden: true, global: true, default: globals.stateDir })
-      .command(command)
-      .demandCommand(1, 'name a command')
-      .fail((msg, err) => { throw err ?? new VolumeUsageError(msg); })
-      .parseAsync();
-  } catch (err) {
-    process.stderr.write(`berth: ${err instanceof Error ? err.message : String(err)}\n`);
-    return err instanceof VolumeUsageError ? 2 : 1;
-  }
-  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+export async function image(globals: Globals, args: string[]): Promise<number> {
+  return runYargsCommand((await import('../image/cli.js')).command, 'image', globals, args);
+}
+
+export async function images(globals: Globals, args: string[]): Promise<number> {
+  return runYargsCommand((await import('../image/cli.js')).imagesCommand, 'images', globals, args);
+}
+
+export async function rmi(globals: Globals, args: string[]): Promise<number> {
+  return runYargsCommand((await import('../image/cli.js')).rmiCommand, 'rmi', globals, args);
 }

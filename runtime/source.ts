@@ -1,6 +1,7 @@
 /** The root a container is made of: an image from the image store, or a plain --rootfs dir. */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { openImageStore } from '../image/store.js';
 import type { RootSource } from './create.js';
 
 /** @throws {Error} when DIR is not a directory */
@@ -15,6 +16,6 @@ export function rootfsSource(dir: string): RootSource {
  * @throws {Error} `No such image: REF` when it is unknown
  */
 export async function imageSource(root: string, ref: string): Promise<RootSource> {
-  void root;
-  throw Object.assign(new Error(`No such image: ${ref}`), { code: 'ENOIMAGE' });
+  const image = await openImageStore(root).resolve(ref);
+  return { imageId: image.id, layerDirs: image.layerDirs, config: image.config };
 }

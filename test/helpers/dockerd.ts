@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { busyboxRootfs, tarDirectory, type RootfsExtra } from './rootfs';
 import { RUN_PREFIX, ensurePackages, run, type RunResult } from './sandbox';
 
 export interface Dockerd {
@@ -89,8 +90,10 @@ function unmountBelow(dir: string): void {
 /**
  * Starts containerd and dockerd in a new temp dir and waits until `docker version` answers.
  * Only cgroups under "berth-e2e-<run prefix>" and files under the temp dir are created.
+ * `storageDriver` "overlay2" makes `docker build` write opaque-directory whiteouts (vfs, the
+ * default, writes a whiteout per removed file instead).
  */
-export async function startDockerd(): Promise<Dockerd> {
+export async function startDockerd(opts: { storageDriver?: 'vfs' | 'overlay2' } = {}): Promise<Dockerd> {
   const existed = new Set(HOST_LEFTOVERS.filter((p) => existsSync(p)));
   const dir = mkdtempSync(join(tmpdir(), `${RUN_PREFIX}-dk-`));
   const cgroupParent = `berth-e2e-${RUN_PREFIX}-${process.pid}`;
@@ -107,7 +110,7 @@ export async function startDockerd(): Promise<Dockerd> {
       '--config-file', join(dir, 'daemon.json'), '--containerd', join(dir, 'containerd.sock'),
       '--containerd-namespace', `berth-e2e-${RUN_PREFIX}`, '--containerd-plugins-namespace', `berth-e2e-${RUN_PREFIX}-plugins`,
       '--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false', '--userland-proxy=false',
-      '--exec-opt', 'native.cgroupdriver=cgroupfs', '--cgroup-parent', cgroupParent, '--storage-driver', 'vfs', '--log-level', 'warn',
+      '--exec-opt', 'native.cgroupdriver=cgroupfs', '--cgroup-parent', cgroupParent, '--storage-driver', opts.storageDriver ?? 'vfs', '--log-level', 'warn',
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     const proc = dockerd;
     proc.stderr!.on('data', (c) => (dockerdLog += c));
@@ -191,25 +194,9 @@ export async function startDockerd(): Promise<Dockerd> {
  * Builds a busybox image with `docker import` (there is no registry): busybox-static and its applet
  * links, plus `extra` files (path -> content) and directories with owner and mode.
  */
-export async function importBusyboxImage(d: Dockerd, tag: string, extra: { files?: Record<string, string>; dirs?: Array<{ path: string; uid: number; gid: number; mode: number }> } = {}): Promise<void> {
-  const rootfs = join(d.dir, `rootfs-${tag.replace(/[^a-z0-9]/g, '-')}`);
-  mkdirSync(join(rootfs, 'bin'), { recursive: true });
-  for (const sub of ['tmp', 'etc', 'proc', 'sys', 'dev']) mkdirSync(join(rootfs, sub), { recursive: true });
-  const busybox = existsSync('/bin/busybox') ? '/bin/busybox' : '/usr/bin/busybox';
-  spawnSync('cp', [busybox, join(rootfs, 'bin/busybox')]);
-  const applets = spawnSync(busybox, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-  for (const a of applets) if (a !== 'busybox') spawnSync('ln', ['-sf', 'busybox', join(rootfs, 'bin', a)]);
-  for (const dirSpec of extra.dirs ?? []) {
-    mkdirSync(join(rootfs, dirSpec.path), { recursive: true });
-    spawnSync('chown', [`${dirSpec.uid}:${dirSpec.gid}`, join(rootfs, dirSpec.path)]);
-    spawnSync('chmod', [dirSpec.mode.toString(8), join(rootfs, dirSpec.path)]);
-  }
-  for (const [path, content] of Object.entries(extra.files ?? {})) {
-    mkdirSync(join(rootfs, path, '..'), { recursive: true });
-    writeFileSync(join(rootfs, path), content);
-  }
-  const tar = spawnSync('tar', ['-C', rootfs, '--numeric-owner', '-cf', join(d.dir, 'rootfs.tar'), '.']);
-  if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
+export async function importBusyboxImage(d: Dockerd, tag: string, extra: RootfsExtra = {}): Promise<void> {
+  const rootfs = busyboxRootfs(join(d.dir, `rootfs-${tag.replace(/[^a-z0-9]/g, '-')}`), extra);
+  tarDirectory(rootfs, join(d.dir, 'rootfs.tar'));
   await d.dockerOk(['import', '--change', 'CMD ["/bin/sh"]', join(d.dir, 'rootfs.tar'), tag]);
   rmSync(rootfs, { recursive: true, force: true });
   rmSync(join(d.dir, 'rootfs.tar'), { force: true });

@@ -1,0 +1,118 @@
+/**
+ * `berth image import|ls|inspect|tag|rm`, `berth images`, `berth rmi`: output as docker prints it,
+ * the store read back, and rm's rules (untag first, shared layers stay, refused while a container
+ * names the image).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildImages, type TestImages } from '../../helpers/images';
+import { isRoot, withTempDir } from '../../helpers/sandbox';
+import { berth, berthBin, berthOk, shell, storeContents } from './util';
+
+const test = suite('berth image commands');
+const it = isRoot ? test : test.skip;
+let images: TestImages;
+
+test.before(async () => {
+  if (isRoot) images = await buildImages();
+});
+
+const inspect = async (root: string, ref: string) => JSON.parse(await berthOk(root, ['image', 'inspect', ref]))[0];
+const hex = (id: string) => id.slice(7);
+
+it('image import makes a one-layer image whose diff ID is docker import\'s', async () => {
+  await withTempDir(async (root) => {
+    const id = (await berthOk(root, ['image', 'import', '-c', 'CMD ["/bin/sh"]', '-c', 'ENV A=1', images.rootfsTar, 'bb:1'])).trim();
+    assert.match(id, /^sha256:[0-9a-f]{64}$/);
+    const img = await inspect(root, 'bb:1');
+    assert.is(img.Id, id);
+    assert.equal(img.RootFS.Layers, images.docker.imported.diffIds);
+    assert.equal([img.Config.Cmd, img.Config.Env, img.Architecture, img.Os], [['/bin/sh'], ['A=1'], 'amd64', 'linux']);
+    assert.is(img.Size, images.docker.imported.size, 'size counted as docker counts it');
+    // From stdin, untagged: the layer is the same one, so the store still holds one layer.
+    const piped = await shell(`${berthBin()} --root=${root} image import - < ${images.rootfsTar}`);
+    assert.is(piped.code, 0, piped.stderr);
+    assert.is(storeContents(root).layers.length, 1);
+    assert.match(await berthOk(root, ['images']), new RegExp(`<none>\\s+<none>\\s+${hex(piped.stdout.trim()).slice(0, 12)}\\s`));
+  });
+});
+
+it('image ls and images print docker\'s table, -q, --no-trunc, --format json and a filter', async () => {
+  await withTempDir(async (root) => {
+    await berthOk(root, ['image', 'load', '-i', images.imported]);
+    await berthOk(root, ['image', 'load', '-i', images.app]);
+    const short = (id: string) => hex(id).slice(0, 12);
+    const table = await berthOk(root, ['images']);
+    const lines = table.trimEnd().split('\n');
+    assert.match(lines[0], /^REPOSITORY {11}TAG {7}IMAGE ID {7}CREATED +SIZE$/);
+    assert.match(table, new RegExp(`berth-test/app {7}1\\.0 {7}${short(images.docker.app.id)}   \\S.* ago +1\\.98MB\\n`));
+    const columns = (text: string) => text.split('\n').map((l) => l.split(/\s{3,}/).slice(0, 3).join('|'));
+    assert.equal(columns(await berthOk(root, ['image', 'ls'])), columns(table), 'image ls is images');
+    assert.equal((await berthOk(root, ['images', '-q'])).trim().split('\n').sort(), [short(images.docker.app.id), short(images.docker.imported.id)].sort());
+    assert.match(await berthOk(root, ['images', '--no-trunc']), new RegExp(images.docker.app.id));
+    const json = (await berthOk(root, ['images', '--format', 'json'])).trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(json.map((j) => `${j.Repository}:${j.Tag}`).sort(), ['berth-test/app:1.0', 'berth-test/busybox:latest']);
+    assert.equal((await berthOk(root, ['images', '-q', 'berth-test/app'])).trim(), short(images.docker.app.id));
+    assert.equal((await berthOk(root, ['images', '-q', 'berth-test/*:latest'])).trim(), short(images.docker.imported.id));
+  });
+});
+
+it('image inspect resolves names, full IDs and ID prefixes; unknown names fail as docker', async () => {
+  await withTempDir(async (root) => {
+    await berthOk(root, ['image', 'load', '-i', images.app]);
+    const id = images.docker.app.id;
+    for (const ref of ['berth-test/app:1.0', 'docker.io/berth-test/app:1.0', id, hex(id), hex(id).slice(0, 5)])
+      assert.is((await inspect(root, ref)).Id, id, ref);
+    const img = await inspect(root, id);
+    assert.equal(Object.keys(img), ['Id', 'RepoTags', 'RepoDigests', 'Parent', 'Comment', 'Created', 'Container', 'ContainerConfig', 'DockerVersion',
+      'Author', 'Config', 'Architecture', 'Os', 'Size', 'VirtualSize', 'GraphDriver', 'RootFS', 'Metadata']);
+    const missing = await berth(root, ['image', 'inspect', 'berth-test/app']);
+    assert.equal([missing.code, missing.stdout, missing.stderr], [1, '[]\n', 'berth: No such image: berth-test/app\n']);
+    const bad = await berth(root, ['image', 'tag', 'berth-test/app:1.0', 'Bad:Name']);
+    assert.equal([bad.code, bad.stderr], [1, 'berth: invalid reference format: repository name must be lowercase\n']);
+  });
+});
+
+it('image tag adds a name; rm of one of several tags only untags', async () => {
+  await withTempDir(async (root) => {
+    await berthOk(root, ['image', 'load', '-i', images.app]);
+    await berthOk(root, ['image', 'tag', 'berth-test/app:1.0', 'localhost:5000/copy']);
+    assert.equal((await inspect(root, 'localhost:5000/copy:latest')).RepoTags, ['berth-test/app:1.0', 'localhost:5000/copy:latest']);
+    assert.is(await berthOk(root, ['image', 'rm', 'localhost:5000/copy']), 'Untagged: localhost:5000/copy:latest\n');
+    assert.equal(storeContents(root).images, [hex(images.docker.app.id)]);
+  });
+});
+
+it('image rm deletes the image and only the layers no other image uses', async () => {
+  await withTempDir(async (root) => {
+    await berthOk(root, ['image', 'load', '-i', images.app]);
+    await berthOk(root, ['image', 'load', '-i', images.child]);
+    const childOnly = images.docker.child.diffIds.filter((d) => !images.docker.app.diffIds.includes(d));
+    const out = await berthOk(root, ['rmi', 'berth-test/child:1.0']);
+    assert.is(out, ['Untagged: berth-test/child:1.0', `Deleted: ${images.docker.child.id}`, ...childOnly.map((d) => `Deleted: ${d}`)].join('\n') + '\n');
+    assert.equal(storeContents(root).layers, [...new Set(images.docker.app.diffIds.map(hex))].sort());
+    await berthOk(root, ['image', 'rm', images.docker.app.id]);
+    assert.equal(storeContents(root), { layers: [], images: [], tags: {}, tmp: [] });
+  });
+});
+
+it('image rm is refused while a container names the image; -f untags but keeps it', async () => {
+  await withTempDir(async (root) => {
+    await berthOk(root, ['image', 'load', '-i', images.app]);
+    const ctr = 'c'.repeat(64);
+    mkdirSync(join(root, 'containers', ctr), { recursive: true });
+    writeFileSync(join(root, 'containers', ctr, 'config.json'), JSON.stringify({ Id: ctr, Name: 'web', Image: images.docker.app.id, Created: new Date().toISOString() }));
+    const byName = await berth(root, ['image', 'rm', 'berth-test/app:1.0']);
+    assert.equal([byName.code, byName.stderr], [1, `berth: conflict: unable to remove repository reference "berth-test/app:1.0" (must force) - container cccccccccccc is using its referenced image ${hex(images.docker.app.id).slice(0, 12)}\n`]);
+    const byId = await berth(root, ['image', 'rm', hex(images.docker.app.id).slice(0, 12)]);
+    assert.match(byId.stderr, /conflict: unable to delete [0-9a-f]{12} \(must be forced\) - image is being used by container cccccccccccc/);
+    assert.is(await berthOk(root, ['image', 'rm', '-f', 'berth-test/app:1.0']), 'Untagged: berth-test/app:1.0\n');
+    const left = storeContents(root);
+    assert.equal([left.images, left.layers.length > 0], [[hex(images.docker.app.id)], true], 'the image and its layers stay for the container');
+    assert.ok(existsSync(join(root, 'containers', ctr, 'config.json')));
+  });
+});
+
+test.run();
