@@ -1,4 +1,4 @@
-/** `berth pause|unpause|rename|top|stats`. */
+/** `berth pause|unpause|rename|top|stats|attach`. */
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,10 @@ import { formatStats, sampleStats } from '../runtime/cgroup/index.js';
 import { cgroupOf } from '../runtime/cgroups.js';
 import { checkName } from '../runtime/ids.js';
 import { liveState } from '../runtime/live.js';
-import { runDir } from '../runtime/paths.js';
+import { attachSocket, runDir } from '../runtime/paths.js';
+import { attachStreams } from '../runtime/attach.js';
+import { FrameDecoder } from '../runtime/frames.js';
+import { connect } from 'node:net';
 import { claimName, listRecords, readRecord, releaseName, withContainerLock, writeRecord } from '../runtime/store.js';
 
 function need(args: string[], command: string, n: number, exact = false): void {
@@ -85,4 +88,19 @@ export async function stats(g: Globals, argv: string[]): Promise<number> {
     process.stdout.write(`${flags['no-stream'] === true ? '' : '\x1b[2J\x1b[H'}${formatStats(rows)}`);
     if (flags['no-stream'] === true) return 0;
   }
+}
+
+/** `attach`: the running container's output (and stdin, when it was started with -i); ctrl-p ctrl-q detaches. */
+export async function attach(g: Globals, argv: string[]): Promise<number> {
+  const { flags, args } = parseFlags([{ name: 'no-stdin', type: 'bool', describe: 'do not attach stdin' }], argv, 'attach');
+  need(args, 'attach', 1, true);
+  const d = await withCleanState(g);
+  const rec = findContainer(d, args[0]);
+  if (liveState(d, rec).status !== 'running') throw new Error('You cannot attach to a stopped container, start it first');
+  const channel = connect(attachSocket(d, rec.Id));
+  await new Promise<void>((resolve, reject) => { channel.once('connect', resolve); channel.once('error', reject); });
+  const end = await attachStreams(channel, new FrameDecoder(), [], { stdin: rec.Config.OpenStdin && flags['no-stdin'] !== true, tty: rec.Config.Tty });
+  channel.destroy();
+  if (end.kind === 'exit') return end.code;
+  return 0;
 }
