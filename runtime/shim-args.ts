@@ -3,7 +3,7 @@ import { capabilityMask } from './caps.js';
 import { parseSize } from './spec.js';
 import type { ContainerRecord } from './record.js';
 
-export interface ShimPaths { bundle: string; state: string; socket: string; init?: string; exitCommand: string[] }
+export interface ShimPaths { bundle: string; state: string; socket: string; init?: string; exitCommand: string[]; terminal?: { rows: number; cols: number } }
 
 /** The process options run and exec share: user, capabilities, privileges. */
 function processArgs(rec: ContainerRecord, user = rec.Process): string[] {
@@ -28,6 +28,7 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
   if (h.ReadonlyRootfs) out.push('--read-only');
   if (c.OpenStdin) out.push('--stdin');
   if (c.Tty) out.push('--tty');
+  if (c.Tty && paths.terminal) out.push('--rows', String(paths.terminal.rows), '--cols', String(paths.terminal.cols));
   if (h.Init && paths.init) out.push('--init', paths.init);
   for (const word of paths.exitCommand) out.push('--exit-command', word);
   out.push(...processArgs(rec));

@@ -25,7 +25,9 @@ export function shimPath(): string {
 
 /** This berth executable, for the supervisor's exit command. */
 export function selfCommand(d: Dirs, ...args: string[]): string[] {
-  const self = process.env.BERTH_SELF ?? realpathSync(process.argv[1] && existsSync(process.argv[1]) ? process.argv[1] : process.execPath);
+  // Compiled with Bun, the executable is berth itself; on Node it runs the launcher in argv[1].
+  const onNode = typeof process.versions.bun !== 'string';
+  const self = process.env.BERTH_SELF ?? (onNode && process.argv[1] ? realpathSync(process.argv[1]) : process.execPath);
   return [self, '--root', d.root, '--state-dir', d.stateDir, ...args];
 }
 
@@ -42,6 +44,8 @@ export interface Started { pid: number; channel: Socket; decoder: FrameDecoder; 
  * @throws {ExitError} with the exit code of a failed start (125 setup, 126, 127), everything undone
  */
 export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boolean): Promise<Started> {
+  // The caller's terminal size, set before the command runs (a resize frame could come after it looked).
+  const terminal = owner && rec.Config.Tty && process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined;
   const state = runDir(d, rec.Id);
   rmSync(state, { recursive: true, force: true });
   mkdirSync(state, { recursive: true, mode: 0o700 });
@@ -50,7 +54,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
     await cgroup.create(resourcesOf(rec));
     mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
     const args = superviseArgs(rec, { bundle: containerDir(d, rec.Id), state, socket: attachSocket(d, rec.Id), init: rec.HostConfig.Init ? initPath() : undefined,
-      exitCommand: selfCommand(d, 'cleanup', rec.Id) }, cgroup.procsFiles());
+      exitCommand: selfCommand(d, 'cleanup', rec.Id), terminal }, cgroup.procsFiles());
     const child = spawn(shimPath(), args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     const channel = child.stdio[3] as Socket;
     channel.on('error', () => { /* the supervisor ended: its stderr says why */ });

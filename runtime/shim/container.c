@@ -184,6 +184,8 @@ int container_main(void *arg) {
     int slave, master = open_pty_inside(c->ptysock, &slave);
     if (master < 0) FAIL("cannot make a terminal: %s", strerror(errno));
     close(master);
+    struct winsize ws = { .ws_row = s->rows, .ws_col = s->cols };
+    if (s->rows && s->cols) ioctl(slave, TIOCSWINSZ, &ws);
     for (int i = 0; i < 3; i++) dup2(slave, i);
     if (slave > 2) close(slave);
     ioctl(0, TIOCSCTTY, 0);

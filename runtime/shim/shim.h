@@ -31,6 +31,7 @@ struct spec {
   int ngroups;
   uint64_t caps;
   int privileged, readonly, open_stdin, tty, pid; /* pid: exec's target */
+  unsigned short rows, cols; /* the caller's terminal size, set before the command runs */
   long log_max_size;
   int log_max_file;
   char **argv;

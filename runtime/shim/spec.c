@@ -54,6 +54,8 @@ int parse_spec(struct spec *s, int argc, char **argv) {
     else if (!strcmp(k, "--group")) { if (s->ngroups < MAX_LIST) s->groups[s->ngroups++] = (gid_t)strtoul(v, NULL, 10); }
     else if (!strcmp(k, "--caps")) s->caps = strtoull(v, NULL, 16);
     else if (!strcmp(k, "--pid")) s->pid = atoi(v);
+    else if (!strcmp(k, "--rows")) s->rows = (unsigned short)atoi(v);
+    else if (!strcmp(k, "--cols")) s->cols = (unsigned short)atoi(v);
     else if (!strcmp(k, "--log-max-size")) s->log_max_size = atol(v);
     else if (!strcmp(k, "--log-max-file")) s->log_max_file = atoi(v);
     else die("unknown option %s", k);
