@@ -51,7 +51,7 @@ install: build
 	  case $$b in netctl|berth|berth-volumed) ln -sf $(LIBDIR)/dist/bin/$$b $(DESTDIR)$(PREFIX)/bin/$$b ;; \
 	  *) ln -sf $(LIBDIR)/dist/bin/$$b $(DESTDIR)$(CNI_BIN_DIR)/$$b ;; esac; done
 	install -d $(DESTDIR)$(SYSTEMD_DIR)
-	for u in contrib/berth-volumed.service contrib/berth-volumed.socket; do \
+	for u in contrib/berth-volumed.service contrib/berth-volumed.socket contrib/berth-boot.service; do \
 	  sed 's|@BINDIR@|$(PREFIX)/bin|g' $$u > $(DESTDIR)$(SYSTEMD_DIR)/$$(basename $$u); chmod 644 $(DESTDIR)$(SYSTEMD_DIR)/$$(basename $$u); done
 
 clean:

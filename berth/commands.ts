@@ -43,6 +43,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'diff', describe: "list the changes in a container's layer (A, C, D)", run: lazy(() => import('./files.js'), (m) => m.diff) },
   { name: 'cp', describe: 'copy files between a container and the host', run: lazy(() => import('./files.js'), (m) => m.cp) },
   { name: 'gc', describe: 'clean up after crashed supervisors: cgroups, state dirs', run: lazy(lifecycle, (m) => m.gc) },
+  { name: 'boot', describe: 'start the containers whose restart policy asks for it (run once at boot)', run: lazy(lifecycle, (m) => m.boot) },
   { name: 'cleanup', describe: "record a container's exit and release its resources (run by its supervisor)", hidden: true, run: lazy(lifecycle, (m) => m.cleanup) },
   { name: 'image', describe: 'manage images: load, import, ls, inspect, tag, rm', run: lazy(yargsModules, (m) => m.image) },
   { name: 'images', describe: 'list images (berth image ls)', run: lazy(yargsModules, (m) => m.images) },

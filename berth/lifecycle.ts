@@ -10,7 +10,7 @@ import type { Dirs } from '../runtime/paths.js';
 import { parseSignal } from '../runtime/signals.js';
 import { startContainer } from '../runtime/start.js';
 import { cleanupContainer, removeContainer, signalContainer, stopContainer, waitUntilStopped } from '../runtime/stop.js';
-import { readRecord, withContainerLock } from '../runtime/store.js';
+import { listRecords, readRecord, withContainerLock } from '../runtime/store.js';
 
 function need(args: string[], command: string, min = 1): void {
   if (args.length < min) throw new UsageError(`"berth ${command}" requires at least ${min} argument${min === 1 ? '' : 's'}.\nSee 'berth ${command} --help'.`);
@@ -139,4 +139,21 @@ export async function cleanup(g: Globals, args: string[]): Promise<number> {
   const d = dirsOf(g);
   for (const id of args) await withContainerLock(d, id, () => cleanupContainer(d, id));
   return 0;
+}
+
+/**
+ * `boot`: run once at boot (contrib/berth-boot.service). Containers the reboot killed are recorded
+ * (gc), then those with --restart always, and unless-stopped ones not stopped by hand, start again.
+ */
+export async function boot(g: Globals, args: string[]): Promise<number> {
+  if (args.length > 0) throw new UsageError('"berth boot" accepts no arguments.');
+  const d = await withCleanState(g);
+  const wanted = listRecords(d).filter((r) => r.HostConfig.RestartPolicy.Name === 'always' || (r.HostConfig.RestartPolicy.Name === 'unless-stopped' && !r.ManuallyStopped));
+  return eachContainer(wanted.map((r) => r.Id), async (id) => {
+    await withContainerLock(d, id, async () => {
+      if (isUp(liveState(d, readRecord(d, id)).status)) return;
+      (await startContainer(d, readRecord(d, id), false)).channel.destroy();
+    });
+    process.stdout.write(`${id}\n`);
+  });
 }

@@ -66,6 +66,8 @@ export interface ContainerRecord {
   /** Uid, gid and extra groups of Config.User, resolved at create in the image's /etc files. */
   Process: { uid: number; gid: number; groups: number[]; capabilities: string[] };
   RestartCount: number;
+  /** Stopped with `stop` (Docker's HasBeenManuallyStopped): `unless-stopped` stays down at boot. */
+  ManuallyStopped?: boolean;
   State: SavedState;
 }
 

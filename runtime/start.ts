@@ -83,7 +83,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
       throw new ExitError(text.slice(colon + 1), Number(text.slice(0, colon)) || 125);
     }
     const now = readRecord(d, rec.Id);
-    writeRecord(d, { ...now, State: { ...now.State, Status: 'exited', Error: '' } });
+    writeRecord(d, { ...now, ManuallyStopped: false, State: { ...now.State, Status: 'exited', Error: '' } });
     return { pid: Number(first.data.toString()), channel, decoder, pendingFrames: rest };
   } catch (err) {
     await cgroup.killAll().catch(() => {});

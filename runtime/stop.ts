@@ -72,6 +72,7 @@ export function markStopped(d: Dirs, id: string): void {
 /** Docker's stop: the stop signal, then SIGKILL after `timeout` seconds (negative: wait forever). */
 export async function stopContainer(d: Dirs, rec: ContainerRecord, timeout: number): Promise<void> {
   markStopped(d, rec.Id);
+  try { writeRecord(d, { ...readRecord(d, rec.Id), ManuallyStopped: true }); } catch { /* removed meanwhile */ }
   const live = liveState(d, rec);
   if (live.status === 'running' || live.status === 'paused') {
     try { process.kill(live.pid, stopSignalOf(rec)); } catch { /* gone meanwhile */ }

@@ -66,4 +66,21 @@ it('SIGKILL of a foreground berth run leaves the container supervised; at its en
   });
 });
 
+it('after a "reboot" (every supervisor killed), boot starts always and unless-stopped containers, not stopped or no-policy ones', async () => {
+  await withBerth(async (b) => {
+    const start = async (name: string, policy: string) => (await b('run', '-d', '--name', name, '--restart', policy, '--rootfs', b.rootfs, 'sleep', '1000')).stdout.trim();
+    const ids = { always: await start('always', 'always'), unless: await start('unless', 'unless-stopped'), stopped: await start('stopped', 'unless-stopped'), plain: await start('plain', 'no') };
+    assert.is((await b('stop', '-t', '0', 'stopped')).code, 0);
+    for (const name of ['always', 'unless', 'plain']) {
+      const { Pid } = (await inspect(b, name)).State;
+      process.kill(supervisorOf(b, (ids as Record<string, string>)[name]), 'SIGKILL');
+      await until(() => !alive(Pid), `${name} died with its supervisor`);
+    }
+    const booted = await b('boot');
+    assert.equal([booted.code, booted.stdout.split('\n').filter(Boolean).sort()], [0, [ids.always, ids.unless].sort()]);
+    const states = await Promise.all(['always', 'unless', 'stopped', 'plain'].map(async (n) => (await inspect(b, n)).State.Status));
+    assert.equal(states, ['running', 'running', 'exited', 'exited']);
+  });
+});
+
 test.run();
