@@ -7,7 +7,7 @@ SYSTEMD_DIR ?= /lib/systemd/system
 # benchmark adds its own (scripts/bench.mjs), the podman and docker tests theirs.
 APT_PACKAGES ?= iproute2 nftables conntrack procps util-linux iputils-ping netcat-openbsd busybox-static gcc libc6-dev tini
 
-.PHONY: all deps build test unit integration demo bench install uninstall clean typecheck
+.PHONY: all deps build test unit integration demo bench install uninstall clean typecheck lint
 
 all: build
 
@@ -25,8 +25,13 @@ typecheck: deps
 	node scripts/build.mjs schemas
 	npx tsc --noEmit
 
+# The layering and purity rules (eslint.config.mjs); make test runs it too.
+lint: deps
+	npx eslint .
+
 test: build
 	npx tsc --noEmit
+	npx eslint .
 	node scripts/test.mjs test/unit test/integration
 
 unit: build

@@ -8,17 +8,18 @@
  * portmap then bridge. Reports ADD and DEL medians at 1, 100, 500 and 1000 containers already
  * attached, parallel ADD throughput (50 containers, 4 at a time), peak RSS of one plugin process,
  * how many processes one chain ADD starts, and the floor under Berth's figures: two bare start-ups
- * of the plugins' runtime (Bun, or Node), timed beside the samples. Writes bench/RESULTS-chain.md.
+ * of the plugins' runtime (Bun, or Node), timed beside the samples. Prints a markdown section for
+ * bench/README.md's latest table.
  *
  *   node --import tsx bench/chain.ts            (or `make bench`)
  *   BENCH_LEVELS=1,100 BENCH_SAMPLES=5 node --import tsx bench/chain.ts   (a quicker run)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inNetnsSync } from '../kernel/netns';
-import { BERTH_BIN, REFERENCE_BIN, ROOT, cleanEnv, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
+import { BERTH_BIN, REFERENCE_BIN, cleanEnv, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
 
 interface Impl { name: 'berth' | 'reference'; bin: string }
 const IMPLS: Impl[] = [
@@ -319,28 +320,17 @@ function report(o: Output, seconds: number): string {
   ].join('\n');
 }
 
-/** Adds a run's section at the top of the results file, under its notes, keeping earlier runs. */
-function addRun(file: string, section: string): void {
-  let text = '';
-  try { text = readFileSync(file, 'utf8'); } catch { /* first run */ }
-  const at = text.indexOf('\n#### ');
-  const head = at >= 0 ? text.slice(0, at + 1) : text || '# Chain benchmark results\n\nCommand: `node --import tsx bench/chain.ts` (part of `make bench`), as root. Each run adds its section at the top.\n';
-  writeFileSync(file, `${head.replace(/\n+$/, '\n')}\n${section}\n${at >= 0 ? text.slice(at + 1) : ''}`);
-}
-
 function referenceVersion(): string {
   try { return execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'containernetworking-plugins'], { encoding: 'utf8' }); } catch { return '(version unknown)'; }
 }
 
-/** Runs the benchmark and returns its markdown section (also written to bench/RESULTS-chain.md). */
+/** Runs the benchmark and returns its markdown section, headed by when it ran and the load around it. */
 export async function run(): Promise<string> {
   ensurePackages('containernetworking-plugins', 'iptables', 'time', 'strace', 'nftables');
   const started = Date.now();
   const loadBefore = loadAverage();
   const text = report(runWorkerInThrowawayHost<Output>(__filename, 'chain'), (Date.now() - started) / 1000);
-  const section = `#### Run finished ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${loadBefore} before, ${loadAverage()} after)\n\n${text.replace(/^### .*\n\n/, '')}`;
-  addRun(join(ROOT, 'bench/RESULTS-chain.md'), section);
-  return text;
+  return `#### Run finished ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${loadBefore} before, ${loadAverage()} after)\n\n${text.replace(/^### .*\n\n/, '')}`;
 }
 
 if (require.main === module) {

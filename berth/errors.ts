@@ -3,10 +3,9 @@
 /** A bad command line: the message is printed, the exit code is 125 as Docker's. */
 export class UsageError extends Error {}
 
-/** An error that carries the exit code `berth` ends with (e.g. 126/127 from the container's exec). */
-export class ExitError extends Error {
-  constructor(message: string, readonly exitCode: number) { super(message); }
-}
+import { ExitError } from '../runtime/errors.js';
+
+export { ExitError };
 
 /** Berth's own errors exit 125, as Docker's CLI does; an ExitError carries its own code. */
 export const EXIT_BERTH = 125;

@@ -10,14 +10,14 @@ import { parseIP, parsePrefix } from '../cni/ip.js';
 import type { Handlers, PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
 import { isExists, KernelError } from '../kernel/errors.js';
-import { Netlink, type LinkInfo } from '../kernel/netlink.js';
+import { kernelNetlink, type LinkInfo, type NetlinkFactory, type NetlinkOps } from '../kernel/netlink.js';
 import { writeSysctl } from '../kernel/sysctl.js';
 import validateBridge from '../gen/bridge.js';
 import { hostVethName, parseBridgeConf, requestedMac, type BridgeConf } from './config.js';
 import { validAttachments } from '../cni/valid-attachments.js';
 import { bridgeMacFrom, buildResult, planAdd, routeGateway, type AddPlan } from './plan.js';
 import { openIpam, type Ipam } from './ipam.js';
-import { loadFirewall } from './firewall.js';
+import { loadFirewall, type BridgeFirewall } from './firewall.js';
 
 /** CNI_ARGS keys the bridge (and the IPAM it delegates to) understand. */
 const KNOWN_ARGS = new Set(['IgnoreUnknown', 'MAC', 'IP']);
@@ -49,7 +49,16 @@ class Undo {
   }
 }
 
-/** `n` bytes of the kernel's randomness; /dev/urandom rather than node:crypto, whose load costs ~5 ms. */
+/** What the bridge needs from outside its own logic: the kernel, IPAM, the firewall. Tests pass fakes. */
+export interface BridgeDeps {
+  netlink: NetlinkFactory;
+  writeSysctl(key: string | readonly string[], value: string, netns?: string): void;
+  openIpam(ctx: PluginContext, type: string): Promise<Ipam>;
+  loadFirewall(conf: BridgeConf, opts?: { forDelete?: boolean }): Promise<BridgeFirewall | undefined>;
+  randomBytes(n: number): Buffer;
+}
+
+/** `n` bytes of the kernel's randomness; /dev/urandom rather than node:crypto, whose load is slower. */
 function randomBytes(n: number): Buffer {
   const buf = Buffer.alloc(n);
   const fd = openSync('/dev/urandom', 'r');
@@ -65,14 +74,14 @@ function randomBytes(n: number): Buffer {
  * Finds or creates the bridge. Parallel ADDs race to create it: EEXIST from our own create means
  * another call won, and the bridge is used as it is.
  */
-async function ensureBridge(host: Netlink, conf: BridgeConf): Promise<{ link: LinkInfo; created: boolean }> {
+async function ensureBridge(host: NetlinkOps, conf: BridgeConf, mac: () => string): Promise<{ link: LinkInfo; created: boolean }> {
   let link = await host.getLink(conf.bridge);
   let created = false;
   if (!link) {
     try {
       // The MAC is pinned at creation: a bridge without one takes the lowest port MAC and changes
       // with port churn (and ends as 00:00:00:00:00:00 with no ports).
-      await host.createBridge(conf.bridge, { mtu: conf.mtu, mac: bridgeMacFrom(randomBytes(6)), vlanFiltering: (conf.vlan ?? 0) > 0 });
+      await host.createBridge(conf.bridge, { mtu: conf.mtu, mac: mac(), vlanFiltering: (conf.vlan ?? 0) > 0 });
       created = true;
     } catch (err) {
       if (!isExists(err)) {
@@ -97,7 +106,7 @@ async function ensureBridge(host: Netlink, conf: BridgeConf): Promise<{ link: Li
  * The link that carries the gateway addresses: the bridge itself, or with `vlan` a veth pair
  * "<bridge>.<vlan>" whose peer is a port of the bridge in that VLAN (as the reference does).
  */
-async function ensureGatewayLink(host: Netlink, bridge: LinkInfo, conf: BridgeConf): Promise<LinkInfo> {
+async function ensureGatewayLink(host: NetlinkOps, bridge: LinkInfo, conf: BridgeConf): Promise<LinkInfo> {
   if (!conf.vlan) return bridge;
   const name = `${conf.bridge}.${conf.vlan}`;
   const existing = await host.getLink(name);
@@ -121,7 +130,7 @@ async function ensureGatewayLink(host: Netlink, bridge: LinkInfo, conf: BridgeCo
  * Puts each gateway address on the bridge. Tries the add first: when the address is already there
  * (every ADD but the first) that costs one netlink round trip and no address dump.
  */
-async function ensureGateways(host: Netlink, link: LinkInfo, conf: BridgeConf, plan: AddPlan): Promise<void> {
+async function ensureGateways(host: NetlinkOps, link: LinkInfo, conf: BridgeConf, plan: AddPlan): Promise<void> {
   for (const gw of plan.gateways) {
     try {
       await host.addAddr(link.index, gw.cidr, { noDad: true });
@@ -148,22 +157,22 @@ function sameNetwork(a: string, b: string): boolean {
   return pa.ip.family === pb.ip.family && pa.length === pb.length;
 }
 
-async function add(ctx: PluginContext): Promise<Result> {
+async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
   checkArgs(ctx.args);
   const conf = loadConf(ctx);
   const mac = requestedMac(conf, ctx.args);
-  const firewall = await loadFirewall(conf);
+  const firewall = await k.loadFirewall(conf);
   const hash = attachmentHash(ctx);
   const vethName = hostVethName(hash);
   const undo = new Undo();
-  const container = Netlink.openIn(ctx.netns);
-  const host = Netlink.open();
+  const container = k.netlink.openIn(ctx.netns);
+  const host = k.netlink.open();
   try {
     if (await container.getLink(ctx.ifName))
       throw new CniError(ErrCode.InterfaceExists, `interface ${JSON.stringify(ctx.ifName)} already exists in ${JSON.stringify(ctx.netns)}`);
-    const { link: bridge } = await ensureBridge(host, conf);
+    const { link: bridge } = await ensureBridge(host, conf, () => bridgeMacFrom(k.randomBytes(6)));
 
-    const ipam: Ipam | undefined = conf.ipam?.type ? await openIpam(ctx, conf.ipam.type) : undefined;
+    const ipam: Ipam | undefined = conf.ipam?.type ? await k.openIpam(ctx, conf.ipam.type) : undefined;
     let ipamResult: Result | undefined;
     if (ipam) {
       ipamResult = await ipam.add();
@@ -191,8 +200,8 @@ async function add(ctx: PluginContext): Promise<Result> {
     const peer = await container.getLink(ctx.ifName);
     if (!peer) throw new KernelError('find', `${ctx.ifName} in ${ctx.netns}`, 'ENODEV');
     const hasV6 = plan.ips.some((ip) => ip.address.includes(':'));
-    if (hasV6 && !conf.enabledad) writeSysctl(['net', 'ipv6', 'conf', ctx.ifName, 'accept_dad'], '0', ctx.netns);
-    writeSysctl(['net', 'ipv4', 'conf', ctx.ifName, 'arp_notify'], '1', ctx.netns);
+    if (hasV6 && !conf.enabledad) k.writeSysctl(['net', 'ipv6', 'conf', ctx.ifName, 'accept_dad'], '0', ctx.netns);
+    k.writeSysctl(['net', 'ipv4', 'conf', ctx.ifName, 'arp_notify'], '1', ctx.netns);
     for (const ip of plan.ips) await container.addAddr(peer.index, ip.address, { noDad: !conf.enabledad });
     await container.setLink(peer.index, { up: true }, ctx.ifName);
     for (const route of plan.routes) {
@@ -207,7 +216,7 @@ async function add(ctx: PluginContext): Promise<Result> {
       await ensureGateways(host, await ensureGatewayLink(host, bridge, conf), conf, plan);
       // Asked first: it is on after the first ADD, and a write is not needed then.
       for (const family of plan.forwardFamilies)
-        if (!(await host.forwarding(family))) writeSysctl(family === 4 ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding', '1');
+        if (!(await host.forwarding(family))) k.writeSysctl(family === 4 ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding', '1');
     }
 
     if (firewall) {
@@ -238,34 +247,34 @@ async function add(ctx: PluginContext): Promise<Result> {
  * interface Berth did not create is never touched), the firewall state and the IPAM lease. Keeps
  * going past failures and reports them all; "already gone" counts as done.
  */
-async function del(ctx: PluginContext): Promise<void> {
+async function del(k: BridgeDeps, ctx: PluginContext): Promise<void> {
   // No CNI_ARGS check here: DEL must release what it can whatever the arguments (SPEC.md "DEL").
   const conf = loadConf(ctx);
   const errors: unknown[] = [];
   const vethName = hostVethName(attachmentHash(ctx));
   // The veth is deleted by a detached `ip` while the firewall state and the lease are released
   // here; this process then only waits until the link is gone, not for the kernel's RCU grace period
-  // after it (Netlink.deleteLinkDetached, 15-28 ms).
+  // after it (Netlink.deleteLinkDetached).
   let vethDeleted: Promise<unknown> = Promise.resolve();
-  const host = Netlink.open();
+  const host = k.netlink.open();
   try {
     const veth = await host.getLink(vethName);
     const bridge = veth?.master ? await host.getLinkByIndex(veth.master) : undefined;
     // Ours: on our bridge, or on none (the bridge was deleted by hand, or an older Berth's ADD was
     // killed before it set the master); the name is derived from the container ID and ifname.
     if (veth && veth.kind === 'veth' && (!veth.master || bridge?.name === conf.bridge))
-      vethDeleted = Netlink.deleteLinkDetached(vethName, veth.index).catch((e) => errors.push(e)); // a link already gone is no error there
+      vethDeleted = k.netlink.deleteLinkDetached(vethName, veth.index).catch((e) => errors.push(e)); // a link already gone is no error there
   } catch (err) {
     errors.push(err);
   } finally {
     host.close();
   }
   // A container interface of that name whose peer is not our veth was not made by us: leave it.
-  const firewall = await loadFirewall(conf, { forDelete: true });
+  const firewall = await k.loadFirewall(conf, { forDelete: true });
   if (firewall) await firewall.del({ containerId: ctx.containerId, ifName: ctx.ifName, network: conf.name, conf }).catch((e) => errors.push(e));
   if (conf.ipam?.type) {
     try {
-      await (await openIpam(ctx, conf.ipam.type)).del();
+      await (await k.openIpam(ctx, conf.ipam.type)).del();
     } catch (err) {
       errors.push(err);
     }
@@ -279,13 +288,13 @@ function fail(what: string): never {
   throw new CniError(ErrCode.CheckFailed, `bridge check failed: ${what}`);
 }
 
-async function check(ctx: PluginContext): Promise<void> {
+async function check(k: BridgeDeps, ctx: PluginContext): Promise<void> {
   checkArgs(ctx.args);
   const conf = loadConf(ctx);
   const prev = ctx.prevResult!;
   const vethName = hostVethName(attachmentHash(ctx));
-  const host = Netlink.open();
-  const container = Netlink.openIn(ctx.netns);
+  const host = k.netlink.open();
+  const container = k.netlink.openIn(ctx.netns);
   try {
     const bridge = await host.getLink(conf.bridge);
     if (!bridge) fail(`bridge ${JSON.stringify(conf.bridge)} is missing`);
@@ -314,9 +323,9 @@ async function check(ctx: PluginContext): Promise<void> {
     host.close();
     container.close();
   }
-  const firewall = await loadFirewall(conf);
+  const firewall = await k.loadFirewall(conf);
   if (firewall) await firewall.check({ containerId: ctx.containerId, ifName: ctx.ifName, network: conf.name, conf, addresses: (prev.ips ?? []).map((i) => i.address), hostVeth: vethName, mac: prev.interfaces?.find((i) => i.name === ctx.ifName && i.sandbox)?.mac ?? '' });
-  if (conf.ipam?.type) await (await openIpam(ctx, conf.ipam.type)).check();
+  if (conf.ipam?.type) await (await k.openIpam(ctx, conf.ipam.type)).check();
 }
 
 /** The kernel's gateway matches the expected one (none expected matches any). */
@@ -329,19 +338,30 @@ function samePrefix(a: string, b: string): boolean {
   return pa.ip.family === pb.ip.family && pa.ip.value === pb.ip.value && pa.length === pb.length;
 }
 
-async function gc(ctx: PluginContext): Promise<void> {
+async function gc(k: BridgeDeps, ctx: PluginContext): Promise<void> {
   const conf = loadConf(ctx);
   const valid = validAttachments(ctx.config);
   const errors: unknown[] = [];
-  const firewall = await loadFirewall(conf, { forDelete: true });
+  const firewall = await k.loadFirewall(conf, { forDelete: true });
   if (firewall) await firewall.gc({ network: conf.name, conf, valid }).catch((e) => errors.push(e));
-  if (conf.ipam?.type) await (await openIpam(ctx, conf.ipam.type)).gc().catch((e) => errors.push(e));
+  if (conf.ipam?.type) await (await k.openIpam(ctx, conf.ipam.type)).gc().catch((e) => errors.push(e));
   if (errors.length) throw errors.length === 1 ? errors[0] : new AggregateError(errors, 'garbage collection incomplete');
 }
 
-async function status(ctx: PluginContext): Promise<void> {
+async function status(k: BridgeDeps, ctx: PluginContext): Promise<void> {
   const conf = loadConf(ctx);
-  if (conf.ipam?.type) await (await openIpam(ctx, conf.ipam.type)).status();
+  if (conf.ipam?.type) await (await k.openIpam(ctx, conf.ipam.type)).status();
 }
 
-export const handlers: Handlers = { add, del, check, gc, status };
+/** The bridge's CNI handlers over `deps`. */
+export function bridgeHandlers(deps: BridgeDeps): Handlers {
+  return {
+    add: (ctx) => add(deps, ctx),
+    del: (ctx) => del(deps, ctx),
+    check: (ctx) => check(deps, ctx),
+    gc: (ctx) => gc(deps, ctx),
+    status: (ctx) => status(deps, ctx),
+  };
+}
+
+export const handlers: Handlers = bridgeHandlers({ netlink: kernelNetlink, writeSysctl, openIpam, loadFirewall, randomBytes });

@@ -1,7 +1,9 @@
 /**
  * CNI error codes and the error type every plugin failure becomes.
- * Codes 0-99 are the spec's (SPEC.md "Error"); Berth's own start at 100 and are listed in the README.
+ * Codes 0-99 are the spec's (SPEC.md "Error"); Berth's own start at 100 and are listed in docs/errors.md.
  */
+import { KernelError, NftError } from '../kernel/errors.js';
+
 export const ErrCode = {
   IncompatibleVersion: 1,
   UnsupportedField: 2,
@@ -62,11 +64,13 @@ export class CniError extends Error {
 export function toCniError(err: unknown): CniError {
   if (err instanceof CniError) return err;
   if (err instanceof AggregateError) {
-    const inner = err.errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
-    return new CniError(ErrCode.Internal, err.message || inner || 'unexpected failures', inner);
+    // Several failures (a DEL that kept going): the first one's code, every one listed.
+    const inner = err.errors.map(toCniError);
+    const all = inner.map((e) => `${e.code}: ${e.message}`).join('; ');
+    return new CniError(inner[0]?.code ?? ErrCode.Internal, err.message || inner[0]?.message || 'unexpected failures', all);
   }
   if (err instanceof Error) {
-    const code = (err as { cniCode?: unknown }).cniCode;
+    const code = err instanceof NftError ? ErrCode.FirewallFailure : err instanceof KernelError ? ErrCode.KernelFailure : (err as { cniCode?: unknown }).cniCode;
     // The spec's error object needs an integer code and a message: never print an empty "msg".
     return new CniError(typeof code === 'number' && Number.isInteger(code) ? code : ErrCode.Internal, err.message || `unexpected ${err.name}`);
   }

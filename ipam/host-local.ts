@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrCode } from '../cni/errors.js';
+import { KernelError } from '../kernel/errors.js';
 import { contains } from '../cni/ip.js';
 import { validAttachments } from '../cni/valid-attachments.js';
 import type { PluginContext, Handlers } from '../cni/skel.js';
@@ -22,7 +23,7 @@ export type HostLocalCommand = 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS';
 
 /** Turns a failed file operation into code 5 naming the action and the directory; CNI errors pass. */
 function storeError(action: string, dir: string, err: unknown): Error {
-  if (err instanceof CniError || (err as { cniCode?: unknown })?.cniCode !== undefined) return err as Error;
+  if (err instanceof CniError || err instanceof KernelError || (err as { cniCode?: unknown })?.cniCode !== undefined) return err as Error;
   return new CniError(ErrCode.IOFailure, `cannot ${action} in ${JSON.stringify(dir)}: ${err instanceof Error ? err.message : String(err)}`);
 }
 

@@ -1,5 +1,4 @@
-/** Errors of kernel calls: what was attempted, on what, and the errno name. */
-import { ErrCode } from '../cni/errors.js';
+/** Errors of kernel calls: what was attempted, on what, and the errno name. The CNI edge (cni/errors.ts) gives them codes. */
 
 /**
  * The errnos a plugin meets on its normal paths (a link or file that is not there yet, one that
@@ -23,8 +22,6 @@ export function errnoName(errno: number): string {
 }
 
 export class KernelError extends Error {
-  /** Read by cni/errors.ts toCniError: kernel failures are Berth code 104. */
-  readonly cniCode = ErrCode.KernelFailure;
   constructor(readonly op: string, readonly target: string, readonly errno: string) {
     super(`cannot ${op} ${JSON.stringify(target)}: ${errno}`);
     this.name = 'KernelError';
@@ -40,4 +37,22 @@ export function isNotFound(err: unknown): boolean {
 export function isExists(err: unknown): boolean {
   const code = err instanceof KernelError ? err.errno : (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'EEXIST';
+}
+
+/** nftables refused or failed a command; `reason` is nft's own first error line. */
+export class NftError extends Error {
+  constructor(readonly action: string, readonly reason: string) {
+    super(`cannot ${action}: ${reason}`);
+    this.name = 'NftError';
+  }
+
+  /** The object named in the command does not exist (ENOENT). */
+  get isNotFound(): boolean {
+    return /No such file or directory/.test(this.reason);
+  }
+
+  /** An element with the same key (or an object of that name) exists (EEXIST). */
+  get isExists(): boolean {
+    return /File exists/.test(this.reason);
+  }
 }

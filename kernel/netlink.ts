@@ -43,15 +43,30 @@ export interface LinkChange {
 
 const deleteLinkPayload = (name: string) => Buffer.concat([ifinfomsg({}), encodeAttrs([{ type: IFLA.IFNAME, value: str(name) }])]);
 
+/** What the plugins ask of rtnetlink in one namespace: Netlink is the kernel's, test/fakes/netlink.ts records calls. */
+export type NetlinkOps = Pick<Netlink, 'close' | 'forwarding' | 'listLinks' | 'getLink' | 'getLinkByIndex' | 'createBridge' | 'createVeth' | 'deleteLink' | 'setLink' | 'setNoLinkLocal' | 'setHairpin' | 'addBridgeVlan' | 'listAddrs' | 'addAddr' | 'deleteAddr' | 'listRoutes' | 'addRoute' | 'deleteRoute'>;
+
+/** Where plugins get their NetlinkOps: the caller's namespace, another one, and the detached link delete. */
+export interface NetlinkFactory {
+  open(): NetlinkOps;
+  openIn(netnsPath: string): NetlinkOps;
+  deleteLinkDetached(name: string, index: number): Promise<void>;
+}
+
+/** The kernel's NetlinkFactory. */
+export const kernelNetlink: NetlinkFactory = {
+  open: () => Netlink.open(),
+  openIn: (path) => Netlink.openIn(path),
+  deleteLinkDetached: (name, index) => Netlink.deleteLinkDetached(name, index),
+};
+
 /** How long a request waits for its reply before it fails with ETIMEDOUT. */
 const REPLY_TIMEOUT_SECONDS = 5;
 
 /**
  * An rtnetlink socket, spoken synchronously through libc (kernel/libc.ts): the kernel handles a
- * request inside the sender's send(), so its reply is already queued when recv() asks for it. This
- * replaced the `netlink` package, whose event-loop socket cost every plugin 1.3 ms to load and an
- * event-loop turn per request, for a concurrency no plugin used. The methods stay async, so callers
- * do not depend on the transport.
+ * request inside the sender's send(), so its reply is already queued when recv() asks for it. The
+ * methods stay async, so callers do not depend on the transport.
  */
 export class Netlink {
   private seq = 0;

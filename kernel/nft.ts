@@ -13,30 +13,14 @@
  * process those reads cost microseconds, with the program each one would be another process.
  * libnftables1 is what `nft` itself links to, so wherever `nft` is installed the library is too.
  */
-import { ErrCode } from '../cni/errors.js';
+import { NftError } from './errors.js';
 import { CommandError, run } from './exec.js';
 import { loadKoffi, socketCalls } from './libc.js';
 import { inNetnsSync } from './netns.js';
 import { NFPROTO, openNfNetlink } from './nf-netlink.js';
 
-/** nftables refused or failed a command; `reason` is nft's own first error line. */
-export class NftError extends Error {
-  readonly cniCode = ErrCode.FirewallFailure;
-  constructor(readonly action: string, readonly reason: string) {
-    super(`cannot ${action}: ${reason}`);
-    this.name = 'NftError';
-  }
+export { NftError };
 
-  /** The object named in the command does not exist (ENOENT). */
-  get isNotFound(): boolean {
-    return /No such file or directory/.test(this.reason);
-  }
-
-  /** An element with the same key (or an object of that name) exists (EEXIST). */
-  get isExists(): boolean {
-    return /File exists/.test(this.reason);
-  }
-}
 
 export interface Nft {
   readonly backend: 'libnftables' | 'program';

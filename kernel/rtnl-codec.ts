@@ -1,11 +1,10 @@
 /**
  * Encoding and decoding of the rtnetlink messages Berth uses (rtnetlink(7), linux/if_link.h,
  * linux/if_addr.h, linux/rtnetlink.h). Pure: buffers in, buffers out.
- *
- * Why our own codec: the `netlink` package's generated rtnetlink layer costs ~15 ms of start-up per
- * process (270 kB of struct code parsed at require time); its socket layer alone costs ~2 ms, and a
- * CNI plugin is a new process for every call.
+ * Our own codec because a CNI plugin is a new process for every call, and the `netlink` package's
+ * load costs more than the calls (docs/internals/speed.md).
  */
+import { formatIPv6Groups } from '../lib/ipv6-text.js';
 
 export const RTM = {
   NEWLINK: 16, DELLINK: 17, GETLINK: 18, SETLINK: 19,
@@ -166,18 +165,7 @@ export function bytesToIp(b: Buffer): string {
   if (b.length === 4) return [...b].join('.');
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i));
-  // RFC 5952: compress the longest run of zero groups (length >= 2).
-  let bestStart = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return formatIPv6Groups(groups);
 }
 
 export const familyOf = (ip: string) => (ip.includes(':') ? AF_INET6 : AF_INET);

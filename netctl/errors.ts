@@ -1,5 +1,5 @@
 /**
- * netctl's two kinds of failure, and the exit code each gives (README "netctl"): a command line that
+ * netctl's two kinds of failure, and the exit code each gives (docs/netctl.md "Exit codes"): a command line that
  * is wrong by itself (exit 2) and everything else (exit 1). Pure.
  */
 

@@ -13,19 +13,13 @@ import { execPlugin, parseErrorObject, renderPluginEnv, type ExecOptions, type P
 import type { Handlers } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
 import { parseResult } from '../cni/version.js';
+import { PLUGINS } from '../plugins/registry.js';
 
-/** Berth's plugins netctl can run in-process, by executable name. */
-const OWN: Record<string, () => Promise<Handlers>> = {
-  bridge: () => import('../bridge/bridge.js').then((m) => m.handlers),
-  portmap: () => import('../portmap/portmap.js').then((m) => m.handlers),
-  'host-local': () => import('../ipam/host-local.js').then((m) => m.handlers),
-  loopback: () => import('../loopback/loopback.js').then((m) => m.handlers),
-};
 
 /** A PluginCaller that runs Berth's own plugins beside `selfDir` in-process and execs the rest. */
 export function pluginCaller(selfDir: string | undefined): PluginCaller {
   return (path, env, config, opts) => {
-    const own = OWN[basename(path)];
+    const own = Object.hasOwn(PLUGINS, basename(path)) ? PLUGINS[basename(path)] : undefined;
     if (own && isShippedBeside(path, selfDir)) return runInProcess(path, own, env, config, opts);
     return execPlugin(path, env, config, opts);
   };

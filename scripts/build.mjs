@@ -105,15 +105,15 @@ const contentHash = (code) => createHash('sha256').update(code).digest('hex').sl
  * Why: every CNI call is a new process. A bare Bun start costs ~7 ms of CPU where Node's costs
  * 32-43 ms (perf stat, clean env), and a plugin compiled with Bun, its bytecode made at build
  * time, took a little under half the CPU of the same plugin on Node with its code cache (medians of
- * 12 interleaved chains: bridge ADD 30.0 ms against 65, portmap ADD 20.1 against 55; see the
- * README). BERTH_RUNTIME=node builds every executable for Node.
+ * 12 interleaved chains: bridge ADD 30.0 ms against 65, portmap ADD 20.1 against 55; see
+ * docs/internals/build.md). BERTH_RUNTIME=node builds every executable for Node.
  */
 function findBun() {
   return process.env.BERTH_RUNTIME === 'node' ? undefined : bunBinary(root);
 }
 
 /**
- * One executable for every CNI plugin (cni/multicall.ts, compiled by Bun with its bytecode and
+ * One executable for every CNI plugin (plugins/multicall.ts, compiled by Bun with its bytecode and
  * koffi kept outside, ~110 MB, most of it Bun itself), at dist/lib/cni.<content hash>, and each
  * plugin's name in dist/bin a hard link to it: the program tells which plugin it is from its own
  * path. A compiled executable would read `.env` and `bunfig.toml` from the caller's working
@@ -121,7 +121,7 @@ function findBun() {
  * @returns the file's name in dist/lib
  */
 async function compilePlugins(bun, names) {
-  return compileWithBun(bun, 'cni/multicall.ts', names, 'cni');
+  return compileWithBun(bun, 'plugins/multicall.ts', names, 'cni');
 }
 
 /**

@@ -41,7 +41,7 @@ const RECORD_FILE = 'volume.json';
 const DATA_DIR = '_data';
 const STAGING = '.staging';
 const TRASH = '.trash';
-/** Directories a replay could not attribute to a volume and would not delete (README "State on disk"). */
+/** Directories a replay could not attribute to a volume and would not delete (docs/berth-volumed.md "State on disk"). */
 const ORPHANED = '.orphaned';
 /** Volume directories made ahead of time (with an empty root:root 0755 _data): a Create renames one. */
 const SPARE = '.spare';

@@ -1,6 +1,6 @@
 /**
  * berth-volumed: the Docker volume plugin daemon. `berth-volumed --help` lists the options; the
- * README's "berth-volumed and berth volume" section describes them.
+ * docs/berth-volumed.md describes them.
  */
 import yargs from 'yargs';
 import { LOG_LEVELS, createLog, type LogLevel } from './log.js';

@@ -3,28 +3,29 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrCode, toCniError } from '../../../cni/errors';
+import { KernelError, NftError } from '../../../kernel/errors';
 
-const README = join(__dirname, '../../../README.md');
+const ERRORS_PAGE = join(__dirname, '../../../docs/errors.md');
 
-/** The codes of the README's "Error codes" table (the rows between that heading and the next). */
+/** The codes of docs/errors.md's "Error codes" table (the rows between that heading and the next). */
 function documentedCodes(): Map<number, string> {
-  const text = readFileSync(README, 'utf8');
+  const text = readFileSync(ERRORS_PAGE, 'utf8');
   const start = text.search(/^#+ Error codes\s*$/m);
-  assert.ok(start >= 0, 'README.md has no "Error codes" section');
+  assert.ok(start >= 0, 'docs/errors.md has no "Error codes" section');
   const section = text.slice(start).split(/\n(?=#)/)[0];
   const rows = new Map<number, string>();
   for (const m of section.matchAll(/^\|\s*(\d+)\s*\|\s*(.*?)\s*\|\s*$/gm)) rows.set(Number(m[1]), m[2]);
   return rows;
 }
 
-test('every ErrCode appears in the README\'s error-code table with a meaning', () => {
+test('every ErrCode appears in docs/errors.md\'s error-code table with a meaning', () => {
   const rows = documentedCodes();
-  for (const [name, code] of Object.entries(ErrCode)) assert.ok((rows.get(code) ?? '') !== '', `ErrCode.${name} (${code}) is not in the README's table`);
+  for (const [name, code] of Object.entries(ErrCode)) assert.ok((rows.get(code) ?? '') !== '', `ErrCode.${name} (${code}) is not in docs/errors.md's table`);
 });
 
-test('the README\'s error-code table lists no code that ErrCode lacks', () => {
+test('docs/errors.md\'s error-code table lists no code that ErrCode lacks', () => {
   const known = new Set<number>(Object.values(ErrCode));
-  for (const code of documentedCodes().keys()) assert.ok(known.has(code), `README documents code ${code}, which cni/errors.ts does not define`);
+  for (const code of documentedCodes().keys()) assert.ok(known.has(code), `docs/errors.md documents code ${code}, which cni/errors.ts does not define`);
 });
 
 test('ErrCode keeps the spec\'s codes below 100 and Berth\'s from 100', () => {
@@ -48,7 +49,11 @@ test('toCniError() never wraps a CniError and always gives an integer code and a
   assert.equal(toCniError(Object.assign(new Error('k'), { cniCode: 104 })).code, 104);
   assert.equal(toCniError(Object.assign(new Error('k'), { cniCode: 10.5 })).code, 999);
   assert.equal(toCniError('').toResult('1.1.0'), { cniVersion: '1.1.0', code: 999, msg: 'unexpected failure' });
-  assert.equal(toCniError(new AggregateError([new Error('a'), 'b'], '')).toResult('1.1.0'), { cniVersion: '1.1.0', code: 999, msg: 'a; b', details: 'a; b' });
+  assert.equal(toCniError(new AggregateError([new Error('a'), 'b'], '')).toResult('1.1.0'), { cniVersion: '1.1.0', code: 999, msg: 'a', details: '999: a; 999: b' });
+  // A DEL that kept going through two failures reports the first one's code and lists both.
+  const two = new AggregateError([new KernelError('delete link', 'veth1', 'EBUSY'), new CniError(5, 'cannot write lease')], 'teardown incomplete');
+  assert.equal(toCniError(two).toResult('1.1.0'), { cniVersion: '1.1.0', code: 104, msg: 'teardown incomplete', details: '104: cannot delete link "veth1": EBUSY; 5: cannot write lease' });
+  assert.is(toCniError(new NftError('add element', 'Operation not permitted')).code, 107);
 });
 
 test.run();

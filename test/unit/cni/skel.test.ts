@@ -232,7 +232,7 @@ test('runPlugin() turns anything else thrown into code 999 without a stack trace
     ['a string', { code: 999, msg: 'a string' }],
     [Object.assign(new Error('cannot open "x": ENOENT'), { cniCode: 104 }), { code: 104, msg: 'cannot open "x": ENOENT' }],
     [Object.assign(new Error('odd'), { cniCode: 1.5 }), { code: 999, msg: 'odd' }],
-    [new AggregateError([new Error('a'), new Error('b')], 'teardown incomplete'), { code: 999, msg: 'teardown incomplete', details: 'a; b' }],
+    [new AggregateError([new Error('a'), new Error('b')], 'teardown incomplete'), { code: 999, msg: 'teardown incomplete', details: '999: a; 999: b' }],
   ];
   for (const [thrown, expected] of cases) {
     const r = await call({ ...ENV, CNI_COMMAND: 'DEL' }, conf(), { del: async () => { throw thrown; } });

@@ -7,6 +7,7 @@ import { addAttachment, deleteAttachment, gcNetwork } from '../../../firewall/en
 import { element, masqueradeElements } from '../../../firewall/render';
 import { readRecord } from '../../../firewall/records';
 import { FakeNft } from '../../fakes/nft';
+import { toCniError } from '../../../cni/errors';
 
 let dir = '';
 test.before.each(() => { dir = mkdtempSync(join(tmpdir(), 'berth-engine-')); });
@@ -137,7 +138,7 @@ test('addAttachment() puts the old record back when nftables refuses', async () 
     await addAttachment(nft, ref('c1'), masq('192.0.2.9/24'));
     assert.unreachable();
   } catch (err: any) {
-    assert.is(err.cniCode, 107);
+    assert.is(toCniError(err).code, 107);
     assert.is(err.message, 'cannot apply the firewall of container "c1": Operation not permitted');
   }
   assert.equal(readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.key), ['192.0.2.5']);

@@ -1,7 +1,5 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { join } from 'node:path';
-import { runtimeCode } from '../../helpers/purity';
 import { renderSchema } from '../../../firewall/layout';
 import {
   attachmentTag, elementQuery, encodeKey, isolationElements, macSpoofElements, masqueradeChains, masqueradeElements, parseTag, quoteIfname, renderTransaction, subnetChain,
@@ -11,12 +9,6 @@ import { commentOfReply, encodeElementBatch, encodeGetSetElem } from '../../../k
 import { parsePrefix } from '../../../cni/ip';
 import { elementsOfListing } from '../../../firewall/engine';
 
-const ROOT = join(__dirname, '../../..');
-
-test('pure firewall modules stay pure', () => {
-  for (const file of ['firewall/render.ts', 'firewall/layout.ts'])
-    assert.not.match(runtimeCode(join(ROOT, file)), /kernel\/|node:fs|node:child_process/, file);
-});
 
 test('renderSchema() without the bridge table', () => {
   assert.fixture(renderSchema(), `add table inet berth

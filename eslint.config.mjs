@@ -1,0 +1,69 @@
+// ESLint holds the layering (DESIGN.md: entry points -> features -> kernel/) and the purity of the
+// modules that only decide (STYLE.md section 1). Prettier owns the format.
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+const FEATURES = ['cni', 'ipam', 'bridge', 'portmap', 'loopback', 'firewall', 'plugins', 'netctl', 'volume', 'image', 'runtime', 'berth'];
+const dirs = (names) => names.map((f) => `./${f}`);
+const except = (...allowed) => dirs(FEATURES.filter((f) => !allowed.includes(f)));
+
+/** Modules that decide without side effects: no fs, no processes, no sockets, no kernel calls. */
+const PURE = [
+  ...['config', 'plan'].map((f) => `bridge/${f}.ts`),
+  ...['conflist', 'env', 'errors', 'types', 'version', 'ip', 'hash'].map((f) => `cni/${f}.ts`),
+  ...['range', 'allocator'].map((f) => `ipam/${f}.ts`),
+  ...['render', 'layout'].map((f) => `firewall/${f}.ts`),
+  ...['config', 'plan'].map((f) => `portmap/${f}.ts`),
+  ...['names', 'subnets', 'plan', 'conflist', 'ports', 'describe', 'errors', 'context'].map((f) => `netctl/${f}.ts`),
+  ...['names', 'options', 'mounts', 'mount-log', 'cli-format', 'protocol', 'record', 'bind-policy', 'quota-support', 'keyed-mutex', 'errors', 'log', 'journal'].map((f) => `volume/${f}.ts`),
+  ...['tar', 'layer-path', 'reference', 'manifest', 'config', 'format'].map((f) => `image/${f}.ts`),
+  ...['flags', 'globals', 'run-flags'].map((f) => `berth/${f}.ts`),
+  ...['caps', 'ids', 'spec', 'user', 'format', 'frames', 'shim-args', 'signals', 'paths', 'record'].map((f) => `runtime/${f}.ts`),
+  'kernel/rtnl-codec.ts',
+];
+const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'dgram'].flatMap((m) => [m, `node:${m}`]);
+const NETCTL_PATHS = [{ name: 'ajv', message: 'schemas are compiled at build time (gen/)' }, { name: 'ip-address', message: 'netctl uses cni/ip.ts' }];
+const pureRule = (extraPatterns = [], extraPaths = []) => ['error', {
+  paths: [...IO_MODULES.map((name) => ({ name, message: 'a pure module does no I/O', allowTypeImports: true })), ...extraPaths],
+  patterns: [
+    // kernel/errors.js only declares error types; the rest of kernel/ calls the kernel.
+    { group: ['**/kernel/*', '!**/kernel/errors.js', './netlink.js', './nft.js', './exec.js', './flock.js', './libc.js', './netns.js', './sysctl.js'], allowTypeImports: true, message: 'a pure module does not call the kernel' },
+    ...extraPatterns,
+  ],
+}];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'gen/**', '**/*.cjs'] },
+  {
+    files: ['**/*.ts', '**/*.mjs'],
+    languageOptions: { parser: tseslint.parser, ecmaVersion: 2023, sourceType: 'module' },
+    linterOptions: { reportUnusedDisableDirectives: 'off' },
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver()] },
+    rules: {
+      'import-x/no-restricted-paths': ['error', {
+        basePath: import.meta.dirname,
+        zones: [
+          { target: './lib', from: ['./kernel', ...dirs(FEATURES)], message: 'lib/ holds small pure helpers that import nothing of Berth' },
+          { target: './kernel', from: dirs(FEATURES), message: 'kernel/ imports nothing of the features' },
+          { target: './cni', from: except('cni'), message: 'cni/ is the protocol library: it imports no plugin or tool' },
+          { target: './ipam', from: except('cni', 'ipam') },
+          { target: './firewall', from: except('cni', 'firewall') },
+          { target: './bridge', from: except('cni', 'ipam', 'firewall', 'bridge') },
+          { target: './portmap', from: except('cni', 'firewall', 'portmap') },
+          { target: './loopback', from: except('cni', 'loopback') },
+          { target: './volume', from: except('volume') },
+          { target: './runtime', from: ['./berth'], message: 'runtime/ is the feature; berth/ is its command line' },
+          { target: dirs(FEATURES), from: ['./test', './bench', './scripts'], message: 'product code never imports tests, benchmarks or scripts' },
+        ],
+      }],
+    },
+  },
+  // netctl starts in every command: no schema compiled at run time, no ip-address.
+  { files: ['netctl/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: NETCTL_PATHS }] } },
+  { files: PURE.filter((f) => !/^(cni|netctl)\//.test(f)), rules: { 'no-restricted-imports': pureRule() } },
+  { files: PURE.filter((f) => f.startsWith('netctl/')), rules: { 'no-restricted-imports': pureRule([], NETCTL_PATHS) } },
+  // cni/'s pure modules also stay clear of its exec, cache and stdio parts.
+  { files: PURE.filter((f) => f.startsWith('cni/')), rules: { 'no-restricted-imports': pureRule([{ group: ['./invoke.js', './cache.js', './runtime.js', './skel.js', './log.js'], allowTypeImports: true, message: 'a pure cni/ module does no I/O' }]) } },
+);
