@@ -1,25 +1,8 @@
-/** `ps` rows and columns, Docker's durations, `inspect`'s JSON shape. Pure. */
+/** `ps` rows and columns, `inspect`'s JSON shape. Pure. */
+import { humanDuration } from '../image/format.js';
 import { shortId } from './ids.js';
 import type { Live } from './live.js';
 import { NEVER, type ContainerRecord } from './record.js';
-
-/** Docker's units.HumanDuration: "Less than a second", "3 seconds", "About a minute", "2 hours"... */
-export function humanDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const m = Math.floor(s / 60);
-  if (m === 1) return 'About a minute';
-  if (m < 60) return `${m} minutes`;
-  const h = Math.round(s / 3600);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
-  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
-  return `${Math.floor(h / 24 / 365)} years`;
-}
 
 /** The STATUS column: `Up 3 seconds`, `Up 5 seconds (Paused)`, `Exited (137) 2 minutes ago`, `Created`. */
 export function describeStatus(live: Live, now: number): string {

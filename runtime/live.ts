@@ -7,28 +7,19 @@ import { join } from 'node:path';
 import { runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 
+/** What a run of the container's process left: shared by shim.json and the combined state. */
+interface RunFacts { pid: number; exitCode: number; startedAt: string; finishedAt: string; restartCount: number; error: string }
+
 /** shim.json, as berth-shim writes it. */
-export interface ShimStatus {
+export interface ShimStatus extends RunFacts {
   shimPid: number;
   status: 'running' | 'restarting' | 'exited';
-  pid: number;
-  exitCode: number;
-  startedAt: string;
-  finishedAt: string;
-  restartCount: number;
-  error: string;
 }
 
 export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
 
-export interface Live {
+export interface Live extends RunFacts {
   status: Status;
-  pid: number;
-  exitCode: number;
-  startedAt: string;
-  finishedAt: string;
-  restartCount: number;
-  error: string;
   /** The supervisor is gone, its container not yet cleaned up (cgroup, state dir): `berth gc`'s work. */
   needsCleanup: boolean;
 }
