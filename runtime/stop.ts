@@ -74,6 +74,8 @@ export async function stopContainer(d: Dirs, rec: ContainerRecord, timeout: numb
   markStopped(d, rec.Id);
   try { writeRecord(d, { ...readRecord(d, rec.Id), ManuallyStopped: true }); } catch { /* removed meanwhile */ }
   const live = liveState(d, rec);
+  // Between two runs, the supervisor sees the `stopped` mark at the end of its delay and ends.
+  if (live.status === 'restarting') await waitUntilStopped(d, rec);
   if (live.status === 'running' || live.status === 'paused') {
     try { process.kill(live.pid, stopSignalOf(rec)); } catch { /* gone meanwhile */ }
     if (live.status === 'paused') await thawQuietly(rec);

@@ -110,4 +110,14 @@ it('--restart on-failure:2 restarts twice, then the container stays exited; OOM 
   });
 });
 
+it('stop ends a container that --restart always keeps bringing back, whether it is running or between runs', async () => {
+  await withBerth(async (b) => {
+    await detached(b, '--name', 'loop', '--restart', 'always', '--rootfs', b.rootfs, 'sh', '-c', 'exit 1');
+    assert.is((await b('stop', '-t', '1', 'loop')).code, 0);
+    const info = await inspect(b, 'loop');
+    assert.equal([info.State.Status, info.State.Running, info.State.Restarting], ['exited', false, false]);
+    assert.is((await b('ps', '-q')).stdout, '');
+  });
+});
+
 test.run();
