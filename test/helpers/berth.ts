@@ -40,14 +40,14 @@ function runApplets(): string {
   return execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' });
 }
 
-/** Pids of berth-shim processes whose command line names `dir` (this test's only). */
+/** Pids of Berth's processes whose command line names `dir`: supervisors, and exit commands they became (this test's only). */
 export function shimsUnder(dir: string): number[] {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.includes('berth-shim') && cmd.includes(dir)) out.push(Number(entry));
+      if (cmd.includes('berth') && cmd.includes(dir)) out.push(Number(entry));
     } catch { /* gone */ }
   }
   return out;
@@ -63,14 +63,19 @@ export function cgroupLeftovers(): string[] {
   return out;
 }
 
-function removeCgroupParent(): void {
+/** Removes the test's cgroup parent everywhere; false while some dir is still busy. */
+function removeCgroupParent(): boolean {
+  let done = true;
   for (const h of readdirSync('/sys/fs/cgroup')) {
     const dir = join('/sys/fs/cgroup', h, CGROUP_PARENT);
     if (!existsSync(dir)) continue;
     for (const child of readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) try { rmdirSync(join(dir, child.name)); } catch { /* busy */ }
-    try { rmdirSync(dir); } catch { /* busy */ }
+    try { rmdirSync(dir); } catch { done = false; }
   }
+  return done;
 }
+
+const pause = () => new Promise((r) => setTimeout(r, 50));
 
 export async function withBerth<T>(fn: (berth: Berth) => Promise<T>): Promise<T> {
   return withTempDir(async (dir) => {
@@ -85,9 +90,13 @@ export async function withBerth<T>(fn: (berth: Berth) => Promise<T>): Promise<T>
     } finally {
       const ids = (await berth('ps', '-aq', '--no-trunc')).stdout.split('\n').filter(Boolean);
       if (ids.length) await berth('rm', '-f', ...ids);
-      for (const pid of shimsUnder(dir)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      // A supervisor's exit command may still be cleaning up: end them all (ours: they name our dir), then gc.
+      for (let i = 0; i < 100 && shimsUnder(dir).length > 0; i++) {
+        for (const pid of shimsUnder(dir)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+        await pause();
+      }
       await berth('gc');
-      removeCgroupParent();
+      for (let i = 0; i < 100 && !removeCgroupParent(); i++) await pause();
     }
   });
 }
