@@ -6,7 +6,7 @@ LIBDIR ?= $(PREFIX)/lib/berth
 SYSTEMD_DIR ?= /lib/systemd/system
 # Debian packages the tests and the demo use (busybox-static for its httpd in containers); the
 # benchmarks and the podman, docker and containerd tests add their own (ensurePackages).
-APT_PACKAGES ?= iproute2 nftables conntrack procps util-linux iputils-ping netcat-openbsd busybox-static
+APT_PACKAGES ?= iproute2 nftables conntrack procps util-linux iputils-ping netcat-openbsd busybox-static gcc libc6-dev tini
 
 .PHONY: all deps packages build test unit integration demo bench install uninstall clean typecheck lint
 
@@ -61,7 +61,7 @@ install: build
 	  case $$b in netctl|berth|berth-volumed) ln -sf $(LIBDIR)/dist/bin/$$b $(DESTDIR)$(PREFIX)/bin/$$b ;; \
 	  *) ln -sf $(LIBDIR)/dist/bin/$$b $(DESTDIR)$(CNI_BIN_DIR)/$$b ;; esac; done
 	install -d $(DESTDIR)$(SYSTEMD_DIR)
-	for u in contrib/berth-volumed.service contrib/berth-volumed.socket; do \
+	for u in contrib/berth-volumed.service contrib/berth-volumed.socket contrib/berth-boot.service; do \
 	  sed 's|@BINDIR@|$(PREFIX)/bin|g' $$u > $(DESTDIR)$(SYSTEMD_DIR)/$$(basename $$u); chmod 644 $(DESTDIR)$(SYSTEMD_DIR)/$$(basename $$u); done
 
 # Removes what install wrote. A link is removed only while it points into $(LIBDIR): a reference
@@ -70,7 +70,7 @@ uninstall:
 	for l in $(DESTDIR)$(PREFIX)/bin/netctl $(DESTDIR)$(PREFIX)/bin/berth $(DESTDIR)$(PREFIX)/bin/berth-volumed \
 	  $(DESTDIR)$(CNI_BIN_DIR)/bridge $(DESTDIR)$(CNI_BIN_DIR)/host-local $(DESTDIR)$(CNI_BIN_DIR)/loopback $(DESTDIR)$(CNI_BIN_DIR)/portmap; do \
 	  case "$$(readlink "$$l")" in $(LIBDIR)/dist/bin/*) rm -f "$$l" ;; esac; done
-	rm -f $(DESTDIR)$(SYSTEMD_DIR)/berth-volumed.service $(DESTDIR)$(SYSTEMD_DIR)/berth-volumed.socket
+	rm -f $(DESTDIR)$(SYSTEMD_DIR)/berth-volumed.service $(DESTDIR)$(SYSTEMD_DIR)/berth-volumed.socket $(DESTDIR)$(SYSTEMD_DIR)/berth-boot.service
 	rm -rf $(DESTDIR)$(LIBDIR)
 
 clean:

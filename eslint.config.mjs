@@ -20,6 +20,8 @@ const PURE = [
   ...['flags', 'layout', 'plan', 'files', 'stats'].map((f) => `runtime/cgroup/${f}.ts`),
   ...['tar', 'layer-path', 'reference', 'manifest', 'config', 'format'].map((f) => `image/${f}.ts`),
   ...['args', 'errors', 'wrap'].map((f) => `cli/${f}.ts`),
+  ...['flags', 'globals', 'run-flags'].map((f) => `berth/${f}.ts`),
+  ...['caps', 'ids', 'spec', 'user', 'format', 'frames', 'shim-args', 'signals', 'paths', 'record'].map((f) => `runtime/${f}.ts`),
   'kernel/rtnl-codec.ts',
 ];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'dgram'].flatMap((m) => [m, `node:${m}`]);
@@ -55,6 +57,7 @@ export default tseslint.config(
           { target: './loopback', from: except('cni', 'loopback') },
           { target: './volume', from: except('volume', 'cli') },
           { target: './cli', from: except('cli'), message: 'cli/ holds what every command line shares: it imports no feature' },
+          { target: './runtime', from: ['./berth'], message: 'runtime/ is the feature; berth/ is its command line' },
           { target: dirs(FEATURES), from: ['./test', './bench', './scripts'], message: 'product code never imports tests, benchmarks or scripts' },
         ],
       }],

@@ -6,6 +6,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { containerDemo } from './demo-containers';
 
 const BIN = resolve(__dirname, '../dist/bin');
 const tag = `bdemo${process.pid.toString(36)}`;
@@ -148,6 +149,7 @@ try {
   loopbackDemo();
   bridgeDemo();
   netctlDemo();
+  containerDemo(say, tag);
   say('done: every namespace and file the demo made is removed');
 } catch (err) {
   console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 
 // The executables `make build` produces in dist/bin, each bundled from one entry point.
 // A new executable is one line here. `plugin`: a CNI plugin, exec'd once per call, so it runs on Bun
-// when Bun is installed (see findBun in build.mjs); `daemon`: long-lived (see withStartFlag there).
+// when Bun is installed (see findBun in build.mjs); `bun`: compiled with Bun on its own when Bun is
+// installed (berth: its start-up is on `berth run`'s path); `daemon`: long-lived (see withStartFlag there).
 export const executables = [
   { name: 'loopback', plugin: true, entry: 'loopback/main.ts' },
   { name: 'berth-volumed', entry: 'volume/main.ts', daemon: true },
-  { name: 'berth', entry: 'runtime-shim/main.ts' },
+  { name: 'berth', entry: 'berth/main.ts', bun: true },
   { name: 'bridge', plugin: true, entry: 'bridge/main.ts' },
   { name: 'host-local', plugin: true, entry: 'ipam/main.ts' },
   { name: 'netctl', entry: 'netctl/main.ts' },

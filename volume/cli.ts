@@ -1,6 +1,6 @@
 /**
  * `berth volume create|ls|inspect|rm|prune|release`: the volume store for people, over the daemon's
- * socket. A yargs command module; runtime-shim/main.ts loads it only for `berth volume ...`.
+ * socket. A yargs command module; berth/main.ts loads it only for `berth volume ...`.
  */
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';

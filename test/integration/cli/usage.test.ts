@@ -83,7 +83,10 @@ test('every option that takes a value refuses to go without one, in every comman
     for (let i = 0; i < cases.length; i += 4)
       await Promise.all(cases.slice(i, i + 4).map(async ({ exe, option, argv }) => {
         const r = await run(join(BIN_DIR, exe), argv);
-        assert.equal({ code: r.code, stderr: r.stderr }, { code: 2, stderr: `${exe}: option --${option} needs a value\n` }, `${exe} ${argv.join(' ')}`);
+        // berth's own options (before a command, and its container commands) follow Docker's CLI: 125.
+        const docker = exe === 'berth' && argv[0]?.startsWith('--');
+        const want = docker ? { code: 125, stderr: `berth: flag needs an argument: --${option}\n` } : { code: 2, stderr: `${exe}: option --${option} needs a value\n` };
+        assert.equal({ code: r.code, stderr: r.stderr }, want, `${exe} ${argv.join(' ')}`);
       }));
     assert.equal(readdirSync(dir), [], 'nothing created');
   });
@@ -94,7 +97,6 @@ test('unknown arguments are worded alike and name what was typed: -dash is one o
     ['netctl', ['ls', '--bogus'], 'netctl: unknown argument: --bogus\n'],
     ['netctl', ['ls', '-dash'], 'netctl: unknown argument: -dash\n'],
     ['netctl', ['bogus'], 'netctl: unknown argument: bogus\n'],
-    ['berth', ['bogus'], 'berth: unknown argument: bogus\n'],
     ['berth', ['volume', 'create', '-dash'], 'berth: unknown argument: -dash\n'],
     ['berth', ['volume', 'ls', '--bogus-opt=1', '-xy'], 'berth: unknown arguments: --bogus-opt, -xy\n'],
     ['berth-volumed', ['--bogus'], 'berth-volumed: unknown argument: --bogus\n'],
@@ -102,6 +104,8 @@ test('unknown arguments are worded alike and name what was typed: -dash is one o
   ];
   for (const [exe, args, stderr] of cases)
     assert.equal(await run(join(BIN_DIR, exe), args), { code: 2, stdout: '', stderr, json: undefined }, `${exe} ${args.join(' ')}`);
+  // berth's command names and its container commands follow Docker's CLI: its words, exit 125.
+  assert.equal(await run(join(BIN_DIR, 'berth'), ['bogus']), { code: 125, stdout: '', stderr: "berth: 'bogus' is not a berth command.\nSee 'berth --help'\n", json: undefined });
 });
 
 test.run();

@@ -74,7 +74,8 @@ it('errors: daemon not running, bad options, unknown commands', async () => {
     assert.equal(await berth('create', '-o', 'novalue', 'x1'), { code: 1, stdout: '', stderr: 'berth: invalid option "novalue": expected KEY=VALUE\n', json: undefined });
   });
   assert.equal(await run(BERTH, ['volume']), { code: 2, stdout: '', stderr: 'berth: name a volume command: create, ls, inspect, rm, prune, release\n', json: undefined });
-  assert.equal(await run(BERTH, ['bogus']), { code: 2, stdout: '', stderr: 'berth: unknown argument: bogus\n', json: undefined });
+  assert.equal(await run(BERTH, ['bogus']), { code: 125, stdout: '', stderr: "berth: 'bogus' is not a berth command.\nSee 'berth --help'\n", json: undefined });
+  assert.equal((await run(BERTH, ['--root', '/nonexistent', 'volume', '--socket', '/nonexistent.sock', 'ls'])).code, 1, 'global options before the command');
 });
 
 it('-- ends the options: the name after it counts; -dash is an unknown option', async () => {

@@ -1,0 +1,90 @@
+/** `berth diff` and `berth cp`. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, readlinkSync, renameSync, statSync } from 'node:fs';
+import { basename, dirname, join, posix } from 'node:path';
+import type { Globals } from './globals.js';
+import { findContainer, withCleanState } from './context.js';
+import { UsageError } from './errors.js';
+import { layerChanges } from '../runtime/diff.js';
+import { liveState } from '../runtime/live.js';
+import { upperDir } from '../runtime/paths.js';
+import type { ContainerRecord } from '../runtime/record.js';
+import type { Dirs } from '../runtime/paths.js';
+
+export async function diff(g: Globals, args: string[]): Promise<number> {
+  if (args.length !== 1) throw new UsageError(`"berth diff" requires exactly 1 argument.\nSee 'berth diff --help'.`);
+  const d = await withCleanState(g);
+  const rec = findContainer(d, args[0]);
+  for (const c of layerChanges(upperDir(d, rec.Id), rec.LayerDirs)) process.stdout.write(`${c.kind} ${c.path}\n`);
+  return 0;
+}
+
+/**
+ * Resolves `path` inside a root the way the container would: every symbolic link, absolute or
+ * not, stays inside `root` (a link to / must not reach the host's root).
+ */
+export function resolveInRoot(root: string, path: string): string {
+  const parts = posix.normalize(`/${path}`).split('/').filter(Boolean);
+  let resolved = '';
+  for (let i = 0, hops = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (part === '..') { resolved = posix.dirname(resolved) === '/' ? '' : posix.dirname(resolved); continue; }
+    const next = `${resolved}/${part}`;
+    let st;
+    try { st = lstatSync(join(root, next)); } catch { resolved = next; continue; }
+    if (st.isSymbolicLink() && (i < parts.length - 1)) {
+      if (++hops > 40) throw new Error(`too many levels of symbolic links: ${path}`);
+      const target = readlinkSync(join(root, next));
+      parts.splice(0, i + 1, ...(target.startsWith('/') ? target : `${resolved}/${target}`).split('/').filter(Boolean));
+      resolved = '';
+      i = -1;
+      continue;
+    }
+    resolved = next;
+  }
+  return join(root, resolved || '/');
+}
+
+/** The container's root as this process can reach it: the running container's /proc/PID/root. */
+function rootOf(d: Dirs, rec: ContainerRecord): string {
+  const live = liveState(d, rec);
+  if (live.status !== 'running' && live.status !== 'paused') throw new Error(`berth cp needs a running container (container ${rec.Id} is ${live.status})`);
+  return `/proc/${live.pid}/root`;
+}
+
+function tarPipe(fromDir: string, name: string, toDir: string): void {
+  const pack = spawnSync('tar', ['-C', fromDir, '-cf', '-', name], { maxBuffer: 1 << 30 });
+  if (pack.status !== 0) throw new Error(`cannot read ${join(fromDir, name)}: ${pack.stderr.toString().trim()}`);
+  const unpack = spawnSync('tar', ['-C', toDir, '--no-same-owner', '-xf', '-'], { input: pack.stdout, maxBuffer: 1 << 30 });
+  if (unpack.status !== 0) throw new Error(`cannot write to ${toDir}: ${unpack.stderr.toString().trim()}`);
+}
+
+/** `cp CONTAINER:SRC DEST` or `cp SRC CONTAINER:DEST`: a file or a directory, as docker cp (running containers). */
+export async function cp(g: Globals, args: string[]): Promise<number> {
+  if (args.length !== 2) throw new UsageError(`"berth cp" requires exactly 2 arguments.\nSee 'berth cp --help'.`);
+  const [src, dst] = args;
+  const remote = (s: string) => /^[^/.][^:]*:/.test(s);
+  if (remote(src) === remote(dst)) throw new UsageError('copying between containers or within the host is not supported: name one container side (CONTAINER:PATH)');
+  const d = await withCleanState(g);
+  const split = (s: string) => [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1)];
+  if (remote(src)) {
+    const [ref, path] = split(src);
+    const from = resolveInRoot(rootOf(d, findContainer(d, ref)), path);
+    if (!existsSync(from)) throw new Error(`Could not find the file ${path} in container ${ref}`);
+    const into = existsSync(dst) && statSync(dst).isDirectory();
+    tarPipe(dirname(from), basename(from), into ? dst : dirname(dst));
+    if (!into) renameInto(join(dirname(dst), basename(from)), dst);
+  } else {
+    const [ref, path] = split(dst);
+    const root = rootOf(d, findContainer(d, ref));
+    const to = resolveInRoot(root, path);
+    const into = existsSync(to) && statSync(to).isDirectory();
+    tarPipe(dirname(src), basename(src), into ? to : dirname(to));
+    if (!into) renameInto(join(dirname(to), basename(src)), to);
+  }
+  return 0;
+}
+
+function renameInto(from: string, to: string): void {
+  if (from !== to) renameSync(from, to);
+}

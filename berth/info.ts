@@ -1,0 +1,55 @@
+/** `berth ps` and `berth inspect`. */
+import type { Globals } from './globals.js';
+import { findContainer, withCleanState } from './context.js';
+import { parseFlags, list, str } from './flags.js';
+import { UsageError } from './errors.js';
+import { inspectShape, matchesFilters, psRow, renderPsTable } from '../runtime/format.js';
+import { liveState } from '../runtime/live.js';
+import { logFile, upperDir } from '../runtime/paths.js';
+import { listRecords } from '../runtime/store.js';
+
+export async function ps(g: Globals, argv: string[]): Promise<number> {
+  const { flags, args } = parseFlags([
+    { name: 'all', short: 'a', type: 'bool', describe: 'show all containers (default: running ones)' },
+    { name: 'quiet', short: 'q', type: 'bool', describe: 'only IDs' },
+    { name: 'no-trunc', type: 'bool', describe: 'do not truncate' },
+    { name: 'filter', short: 'f', type: 'list', describe: 'filter: id, name, status, label, exited, ancestor' },
+    { name: 'format', type: 'string', describe: 'table (default) or json' },
+    { name: 'latest', short: 'l', type: 'bool', describe: 'only the latest created container' },
+  ], argv, 'ps');
+  if (args.length > 0) throw new UsageError(`"berth ps" accepts no arguments.\nSee 'berth ps --help'.`);
+  const format = str(flags.format) ?? 'table';
+  if (format !== 'table' && format !== 'json') throw new UsageError(`--format ${format}: berth supports table and json`);
+  const d = await withCleanState(g);
+  const now = Date.now();
+  const filters = list(flags.filter);
+  let recs = listRecords(d).sort((a, b) => b.Created.localeCompare(a.Created));
+  if (flags.latest === true) recs = recs.slice(0, 1);
+  const rows = recs.map((rec) => ({ rec, live: liveState(d, rec) }))
+    .filter(({ live }) => flags.all === true || flags.latest === true || filters.length > 0 || live.status === 'running' || live.status === 'paused' || live.status === 'restarting')
+    .filter(({ rec, live }) => matchesFilters(rec, live, filters))
+    .map(({ rec, live }) => psRow(rec, live, now, flags['no-trunc'] === true));
+  if (flags.quiet === true) process.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));
+  else if (format === 'json') process.stdout.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  else process.stdout.write(renderPsTable(rows));
+  return 0;
+}
+
+export async function inspect(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([{ name: 'type', type: 'string', describe: 'container (the only type here)' }], argv, 'inspect');
+  if (args.length === 0) throw new UsageError(`"berth inspect" requires at least 1 argument.\nSee 'berth inspect --help'.`);
+  const d = await withCleanState(g);
+  const out: unknown[] = [];
+  let failed = false;
+  for (const ref of args) {
+    try {
+      const rec = findContainer(d, ref);
+      out.push(inspectShape(rec, liveState(d, rec), rec.State.OOMKilled, { log: logFile(d, rec.Id), upper: upperDir(d, rec.Id) }));
+    } catch (err) {
+      failed = true;
+      process.stderr.write(`Error: ${(err as Error).message}\n`);
+    }
+  }
+  process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,40 @@
+/**
+ * berth: the Berth CLI. Global options come before the command (`berth --root DIR ps`); each
+ * command lives in its own module, loaded only when that command runs (`berth volume ...` never
+ * loads container code); a new command is one entry in COMMANDS.
+ */
+import { parseGlobals, type Globals } from './globals.js';
+import { COMMANDS, type CommandEntry } from './commands.js';
+import { UsageError, exitCodeOf, messageOf } from './errors.js';
+
+const USAGE = `Usage: berth [--root DIR] [--state-dir DIR] COMMAND [ARG...]
+
+Global options:
+  --root DIR        images, layers, containers, logs (default /var/lib/berth)
+  --state-dir DIR   supervisors, sockets, locks (default /run/berth)
+
+Commands:
+${COMMANDS.filter((c) => !c.hidden).map((c) => `  ${c.name.padEnd(10)} ${c.describe}`).join('\n')}
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { globals, rest } = parseGlobals(argv);
+  const [name, ...args] = rest;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 125 : 0;
+  }
+  const entry: CommandEntry | undefined = COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+  if (!entry) throw new UsageError(`'${name}' is not a berth command.\nSee 'berth --help'`);
+  return entry.run(globals, args);
+}
+
+export type { Globals };
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, (err: unknown) => {
+  process.stderr.write(`berth: ${messageOf(err)}\n`);
+  if (process.env.BERTH_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+  process.exitCode = exitCodeOf(err);
+});

@@ -1,0 +1,106 @@
+/** `berth pause|unpause|rename|top|stats|attach`. */
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Globals } from './globals.js';
+import { eachContainer, findContainer, withCleanState } from './context.js';
+import { UsageError } from './errors.js';
+import { parseFlags } from './flags.js';
+import { formatStats, sampleStats } from '../runtime/cgroup/index.js';
+import { cgroupOf } from '../runtime/cgroups.js';
+import { checkName } from '../runtime/ids.js';
+import { liveState } from '../runtime/live.js';
+import { attachSocket, runDir } from '../runtime/paths.js';
+import { attachStreams } from '../runtime/attach.js';
+import { FrameDecoder } from '../runtime/frames.js';
+import { connect } from 'node:net';
+import { claimName, listRecords, readRecord, releaseName, withContainerLock, writeRecord } from '../runtime/store.js';
+
+function need(args: string[], command: string, n: number, exact = false): void {
+  if (exact ? args.length !== n : args.length < n) throw new UsageError(`"berth ${command}" requires ${exact ? 'exactly' : 'at least'} ${n} argument${n === 1 ? '' : 's'}.\nSee 'berth ${command} --help'.`);
+}
+
+export async function pause(g: Globals, args: string[]): Promise<number> {
+  need(args, 'pause', 1);
+  const d = await withCleanState(g);
+  return eachContainer(args, async (ref) => {
+    const rec = findContainer(d, ref);
+    await withContainerLock(d, rec.Id, async () => {
+      const s = liveState(d, rec).status;
+      if (s === 'paused') throw new Error(`Container ${rec.Id} is already paused`);
+      if (s !== 'running') throw new Error(`Container ${rec.Id} is not running`);
+      await cgroupOf(rec).freeze();
+      writeFileSync(join(runDir(d, rec.Id), 'paused'), '');
+    });
+    process.stdout.write(`${ref}\n`);
+  });
+}
+
+export async function unpause(g: Globals, args: string[]): Promise<number> {
+  need(args, 'unpause', 1);
+  const d = await withCleanState(g);
+  return eachContainer(args, async (ref) => {
+    const rec = findContainer(d, ref);
+    await withContainerLock(d, rec.Id, async () => {
+      if (liveState(d, rec).status !== 'paused') throw new Error(`Container ${rec.Id} is not paused`);
+      await cgroupOf(rec).thaw();
+      rmSync(join(runDir(d, rec.Id), 'paused'), { force: true });
+    });
+    process.stdout.write(`${ref}\n`);
+  });
+}
+
+export async function rename(g: Globals, args: string[]): Promise<number> {
+  need(args, 'rename', 2, true);
+  const d = await withCleanState(g);
+  const rec = findContainer(d, args[0]);
+  const name = checkName(args[1]);
+  await withContainerLock(d, rec.Id, async () => {
+    const now = readRecord(d, rec.Id);
+    if (now.Name === name) throw new Error(`Renaming a container with the same name as its current name`);
+    claimName(d, name, rec.Id);
+    writeRecord(d, { ...now, Name: name });
+    releaseName(d, now.Name, rec.Id);
+  });
+  return 0;
+}
+
+/** `top`: ps(1) of the container's processes (the cgroup's pids), Docker's default columns. */
+export async function top(g: Globals, args: string[]): Promise<number> {
+  need(args, 'top', 1);
+  const d = await withCleanState(g);
+  const rec = findContainer(d, args[0]);
+  if (liveState(d, rec).status !== 'running' && liveState(d, rec).status !== 'paused') throw new Error(`Container ${rec.Id} is not running`);
+  const pids = await cgroupOf(rec).pids();
+  const psArgs = args.length > 1 ? args.slice(1) : ['-f'];
+  process.stdout.write(execFileSync('ps', [...psArgs, '-p', pids.join(',')], { encoding: 'utf8' }));
+  return 0;
+}
+
+export async function stats(g: Globals, argv: string[]): Promise<number> {
+  const { flags, args } = parseFlags([{ name: 'no-stream', type: 'bool', describe: 'print one sample and exit' },
+    { name: 'all', short: 'a', type: 'bool', describe: 'all containers (default: running ones)' }], argv, 'stats');
+  const d = await withCleanState(g);
+  const recs = args.length ? args.map((ref) => findContainer(d, ref)) : listRecords(d).filter((r) => flags.all === true || liveState(d, r).status === 'running');
+  const containers = recs.map((r) => ({ id: r.Id, name: r.Name, cgroup: cgroupOf(r) }));
+  for (;;) {
+    const rows = await sampleStats(containers);
+    process.stdout.write(`${flags['no-stream'] === true ? '' : '\x1b[2J\x1b[H'}${formatStats(rows)}`);
+    if (flags['no-stream'] === true) return 0;
+  }
+}
+
+/** `attach`: the running container's output (and stdin, when it was started with -i); ctrl-p ctrl-q detaches. */
+export async function attach(g: Globals, argv: string[]): Promise<number> {
+  const { flags, args } = parseFlags([{ name: 'no-stdin', type: 'bool', describe: 'do not attach stdin' }], argv, 'attach');
+  need(args, 'attach', 1, true);
+  const d = await withCleanState(g);
+  const rec = findContainer(d, args[0]);
+  if (liveState(d, rec).status !== 'running') throw new Error('You cannot attach to a stopped container, start it first');
+  const channel = connect(attachSocket(d, rec.Id));
+  await new Promise<void>((resolve, reject) => { channel.once('connect', resolve); channel.once('error', reject); });
+  const end = await attachStreams(channel, new FrameDecoder(), [], { stdin: rec.Config.OpenStdin && flags['no-stdin'] !== true, tty: rec.Config.Tty });
+  channel.destroy();
+  if (end.kind === 'exit') return end.code;
+  return 0;
+}

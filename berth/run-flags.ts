@@ -1,0 +1,70 @@
+/** The flags of `berth run` and `berth create`, as Docker's, and their values as RunOptions. Pure. */
+import { list, str, type FlagDef, type FlagValues } from './flags.js';
+import type { RunOptions } from '../runtime/spec.js';
+
+/** Resource flags, handed as given to the cgroup driver's parseResources. */
+const RESOURCE_FLAGS: FlagDef[] = [
+  { name: 'memory', short: 'm', type: 'string', describe: 'memory limit (e.g. 32m)' },
+  { name: 'memory-swap', type: 'string', describe: 'memory plus swap limit; -1 unlimited' },
+  { name: 'memory-reservation', type: 'string', describe: 'memory soft limit' },
+  { name: 'cpu-shares', short: 'c', type: 'string', describe: 'CPU shares (relative weight)' },
+  { name: 'cpus', type: 'string', describe: 'number of CPUs (e.g. 0.5)' },
+  { name: 'cpuset-cpus', type: 'string', describe: 'CPUs allowed (0-3, 0,1)' },
+  { name: 'pids-limit', type: 'string', describe: 'process limit (-1 unlimited)' },
+  { name: 'blkio-weight', type: 'string', describe: 'block IO weight (10-1000)' },
+  { name: 'device-read-bps', type: 'list', describe: 'read rate limit of a device (DEVICE:RATE)' },
+  { name: 'device-write-bps', type: 'list', describe: 'write rate limit of a device (DEVICE:RATE)' },
+  { name: 'device-read-iops', type: 'list', describe: 'read IO/s limit of a device (DEVICE:RATE)' },
+  { name: 'device-write-iops', type: 'list', describe: 'write IO/s limit of a device (DEVICE:RATE)' },
+];
+
+export const CREATE_FLAGS: FlagDef[] = [
+  { name: 'name', type: 'string', describe: 'assign a name to the container' },
+  { name: 'rootfs', type: 'string', describe: 'run a plain directory instead of an image (never written)' },
+  { name: 'interactive', short: 'i', type: 'bool', describe: 'keep stdin open' },
+  { name: 'tty', short: 't', type: 'bool', describe: 'allocate a pseudo-terminal' },
+  { name: 'rm', type: 'bool', describe: 'remove the container when it exits' },
+  { name: 'env', short: 'e', type: 'list', describe: 'set environment variables' },
+  { name: 'env-file', type: 'list', describe: 'read environment variables from a file' },
+  { name: 'entrypoint', type: 'string', describe: "overwrite the image's entrypoint" },
+  { name: 'workdir', short: 'w', type: 'string', describe: 'working directory inside the container' },
+  { name: 'user', short: 'u', type: 'string', describe: 'UID[:GID] or NAME[:GROUP]' },
+  { name: 'hostname', short: 'h', type: 'string', describe: 'container host name' },
+  { name: 'network', type: 'string', describe: 'none (own namespace, lo only; default) or host' },
+  { name: 'net', type: 'string', describe: 'alias of --network' },
+  { name: 'cap-add', type: 'list', describe: 'add Linux capabilities' },
+  { name: 'cap-drop', type: 'list', describe: 'drop Linux capabilities' },
+  { name: 'privileged', type: 'bool', describe: 'every capability, /sys writable, no masked paths' },
+  { name: 'read-only', type: 'bool', describe: "mount the container's root read-only" },
+  { name: 'init', type: 'bool', describe: 'run tini as PID 1 (forwards signals, reaps zombies)' },
+  { name: 'restart', type: 'string', describe: 'no, on-failure[:N], always, unless-stopped' },
+  { name: 'stop-signal', type: 'string', describe: 'signal to stop the container (default SIGTERM)' },
+  { name: 'stop-timeout', type: 'string', describe: 'seconds to wait before SIGKILL on stop (default 10)' },
+  { name: 'volume', short: 'v', type: 'list', describe: 'bind mount SRC:DST[:ro]' },
+  { name: 'label', short: 'l', type: 'list', describe: 'set metadata' },
+  { name: 'log-opt', type: 'list', describe: 'max-size (default 10m), max-file (default 3)' },
+  { name: 'cgroup-parent', type: 'string', describe: 'parent cgroup (default /berth)' },
+  { name: 'userns', type: 'string', describe: 'user namespace: host (default)' },
+  ...RESOURCE_FLAGS,
+];
+
+export const RUN_FLAGS: FlagDef[] = [
+  { name: 'detach', short: 'd', type: 'bool', describe: 'run in the background and print the ID' },
+  ...CREATE_FLAGS,
+];
+
+/** RunOptions from parsed flags; `rest` is IMAGE [CMD...] (or CMD... with --rootfs). */
+export function runOptionsOf(f: FlagValues, rest: string[], callerEnv: Record<string, string | undefined>, envFileLines: string[]): RunOptions {
+  const resourceFlags: Record<string, string | string[]> = {};
+  for (const def of RESOURCE_FLAGS) if (f[def.name] !== undefined) resourceFlags[def.name] = f[def.name] as string | string[];
+  const withRootfs = str(f.rootfs) !== undefined;
+  return {
+    imageRef: withRootfs ? '' : rest[0], command: withRootfs ? rest : rest.slice(1), entrypoint: str(f.entrypoint),
+    env: list(f.env), envFileLines, callerEnv, workdir: str(f.workdir), user: str(f.user), hostname: str(f.hostname),
+    network: str(f.network) ?? str(f.net) ?? 'none', capAdd: list(f['cap-add']), capDrop: list(f['cap-drop']),
+    privileged: f.privileged === true, readOnly: f['read-only'] === true, init: f.init === true, tty: f.tty === true,
+    interactive: f.interactive === true, detach: f.detach === true, autoRemove: f.rm === true, restart: str(f.restart),
+    stopSignal: str(f['stop-signal']), stopTimeout: str(f['stop-timeout']), volumes: list(f.volume), labels: list(f.label),
+    logOpts: list(f['log-opt']), cgroupParent: str(f['cgroup-parent']), resourceFlags,
+  };
+}

@@ -1,0 +1,72 @@
+/** `berth run` and `berth create`. */
+import { readFileSync } from 'node:fs';
+import type { Globals } from './globals.js';
+import { withCleanState } from './context.js';
+import { ExitError, UsageError } from './errors.js';
+import { parseFlags, renderHelp, str } from './flags.js';
+import { CREATE_FLAGS, RUN_FLAGS, runOptionsOf } from './run-flags.js';
+import { attachStreams } from '../runtime/attach.js';
+import { createContainer } from '../runtime/create.js';
+import type { Dirs } from '../runtime/paths.js';
+import type { ContainerRecord } from '../runtime/record.js';
+import { imageSource, rootfsSource } from '../runtime/source.js';
+import { parseEnvFile } from '../runtime/spec.js';
+import { startContainer } from '../runtime/start.js';
+import { cleanupContainer, removeContainer } from '../runtime/stop.js';
+import { withContainerLock } from '../runtime/store.js';
+
+async function createFrom(d: Dirs, command: string, args: string[]): Promise<{ rec: ContainerRecord; detach: boolean }> {
+  const defs = command === 'run' ? RUN_FLAGS : CREATE_FLAGS;
+  if (args.includes('--help')) { process.stdout.write(renderHelp(`${command} [OPTIONS] IMAGE|--rootfs DIR [COMMAND] [ARG...]`, command === 'run' ? 'Run a command in a new container' : 'Create a new container', defs)); throw new ExitError('', 0); }
+  const { flags, args: rest } = parseFlags(defs, args, command, false);
+  const rootfs = str(flags.rootfs);
+  if (rootfs === undefined && rest.length === 0) throw new UsageError(`"berth ${command}" requires at least 1 argument.\nSee 'berth ${command} --help'.`);
+  if (flags.userns !== undefined && flags.userns !== 'host' && flags.userns !== '') throw new Error(`--userns ${str(flags.userns)}: only "host" is supported yet`);
+  const envFileLines = ((flags['env-file'] as string[] | undefined) ?? []).flatMap((f) => {
+    try { return parseEnvFile(readFileSync(f, 'utf8')); } catch (err) { throw new Error(`open ${f}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`); }
+  });
+  const opts = runOptionsOf(flags, rest, process.env, envFileLines);
+  const source = rootfs !== undefined ? rootfsSource(rootfs) : await imageSource(d.root, rest[0]);
+  return { rec: createContainer(d, opts, str(flags.name), source), detach: flags.detach === true };
+}
+
+export async function run(g: Globals, args: string[]): Promise<number> {
+  const d = await withCleanState(g);
+  let created;
+  try { created = await createFrom(d, 'run', args); } catch (err) { if (err instanceof ExitError && err.exitCode === 0) return 0; throw err; }
+  const { rec, detach } = created;
+  let started;
+  try {
+    started = await withContainerLock(d, rec.Id, () => startContainer(d, rec, !detach));
+  } catch (err) {
+    if (rec.HostConfig.AutoRemove) removeContainer(d, rec);
+    throw err;
+  }
+  if (detach) {
+    started.channel.destroy();
+    process.stdout.write(`${rec.Id}\n`);
+    return 0;
+  }
+  const forward = (signal: NodeJS.Signals) => { try { process.kill(started.pid, signal); } catch { /* gone */ } };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  if (!rec.Config.Tty) for (const s of signals) process.on(s, forward);
+  const end = await attachStreams(started.channel, started.decoder, started.pendingFrames, { stdin: rec.Config.OpenStdin, tty: rec.Config.Tty });
+  for (const s of signals) process.off(s, forward);
+  started.channel.destroy();
+  if (end.kind === 'detached') return 0;
+  await withContainerLock(d, rec.Id, () => cleanupContainer(d, rec.Id));
+  if (end.kind === 'lost') throw new ExitError(`the supervisor of container ${rec.Id} ended without reporting an exit`, 137);
+  return end.code;
+}
+
+export async function create(g: Globals, args: string[]): Promise<number> {
+  const d = await withCleanState(g);
+  try {
+    const { rec } = await createFrom(d, 'create', args);
+    process.stdout.write(`${rec.Id}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ExitError && err.exitCode === 0) return 0;
+    throw err;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Runs a yargs command module (volume/cli.ts, image/cli.ts) as a berth command, through the CLIs'
+ * shared setup (cli/yargs.ts), with the global options handed in as its --root and --state-dir.
+ * Exit codes as those modules have them: 2 for usage, 1 for other errors.
+ */
+import type { CommandModule } from 'yargs';
+import { exitCodeOf } from '../cli/errors.js';
+import { createCli, parseCli, requireValues } from '../cli/yargs.js';
+import type { Globals } from './globals.js';
+
+export async function runYargsCommand(command: CommandModule<any, any>, name: string, globals: Globals, args: string[]): Promise<number> {
+  // Given as arguments, not as defaults: the modules declare --root with a default of their own.
+  const argv = [name, '--root', globals.root, '--state-dir', globals.stateDir, ...args];
+  try {
+    const cli = requireValues(
+      createCli('berth', argv)
+        .version(false)
+        .help()
+        .option('root', { type: 'string', hidden: true, global: true })
+        .option('state-dir', { type: 'string', hidden: true, global: true }),
+    )
+      .command(command)
+      .demandCommand(1, 'name a command');
+    await parseCli(cli, argv, (text) => process.stdout.write(text), process.stdout.isTTY ? process.stdout.columns : undefined);
+  } catch (err) {
+    process.stderr.write(`berth: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.BERTH_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    return exitCodeOf(err);
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}

@@ -1,0 +1,55 @@
+/**
+ * A `berth` command attached to a container: output frames to stdout/stderr, stdin (with -i) and
+ * the terminal's size (with -t) to the container, ctrl-p ctrl-q to detach.
+ */
+import type { Socket } from 'node:net';
+import { Frame, FrameDecoder, encodeFrame, encodeResize } from './frames.js';
+
+export interface AttachOptions { stdin: boolean; tty: boolean }
+
+/** How an attachment ended: the container's exit code, a detach, or a lost supervisor. */
+export type AttachEnd = { kind: 'exit'; code: number } | { kind: 'detached' } | { kind: 'lost' };
+
+const DETACH = Buffer.from([0x10, 0x11]); // ctrl-p ctrl-q, Docker's default detach keys
+
+/** Streams until the container exits (the supervisor sends Exit), the user detaches, or the socket closes. */
+export function attachStreams(channel: Socket, decoder: FrameDecoder, pending: Array<{ type: number; data: Buffer }>, o: AttachOptions): Promise<AttachEnd> {
+  return new Promise((resolve) => {
+    const stdin = process.stdin;
+    const rawTerminal = o.tty && o.stdin && stdin.isTTY;
+    let ended = false;
+    const finish = (end: AttachEnd) => {
+      if (ended) return;
+      ended = true;
+      if (rawTerminal) stdin.setRawMode(false);
+      if (o.stdin) { stdin.off('data', onInput); stdin.pause(); }
+      process.stdout.off('resize', onResize);
+      resolve(end);
+    };
+    const onFrames = (frames: Array<{ type: number; data: Buffer }>) => {
+      for (const f of frames) {
+        if (f.type === Frame.Stdout) process.stdout.write(f.data);
+        else if (f.type === Frame.Stderr) process.stderr.write(f.data);
+        else if (f.type === Frame.Exit) { finish({ kind: 'exit', code: Number(f.data.toString()) }); return; }
+      }
+    };
+    const onInput = (chunk: Buffer) => {
+      if (o.tty && chunk.includes(DETACH)) { finish({ kind: 'detached' }); channel.destroy(); return; }
+      channel.write(encodeFrame(Frame.Stdin, chunk));
+    };
+    const onResize = () => channel.write(encodeResize(process.stdout.rows ?? 24, process.stdout.columns ?? 80));
+    onFrames(pending);
+    if (ended) return;
+    channel.on('data', (chunk: Buffer) => onFrames(decoder.push(chunk)));
+    channel.on('close', () => finish({ kind: 'lost' }));
+    channel.on('error', () => finish({ kind: 'lost' }));
+    channel.resume();
+    if (o.stdin) {
+      if (rawTerminal) stdin.setRawMode(true);
+      stdin.on('data', onInput);
+      stdin.on('end', () => { if (!ended) channel.write(encodeFrame(Frame.StdinClose)); });
+      stdin.resume();
+    }
+    if (o.tty && process.stdout.isTTY) { onResize(); process.stdout.on('resize', onResize); }
+  });
+}

@@ -1,0 +1,58 @@
+/** `berth create` (and the first half of `run`): the record, the name, the container layer. */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseResources } from './cgroup/index.js';
+import { checkName, generateName } from './ids.js';
+import { configFile, containerDir, type Dirs } from './paths.js';
+import { NEVER, type ContainerRecord } from './record.js';
+import { planContainer, type ImageDefaults, type RunOptions } from './spec.js';
+import { claimName, listRecords, releaseName, writeRecord } from './store.js';
+import { resolveUser } from './user.js';
+
+/** What the root is made of: an image's layers (lowest first) or a plain --rootfs dir. */
+export interface RootSource { imageId: string; layerDirs: string[]; config: ImageDefaults; rootfs?: string }
+
+/** The topmost copy of `path` (e.g. "etc/passwd") in the layers, or undefined. */
+function readFromLayers(layerDirs: readonly string[], path: string): string | undefined {
+  for (const dir of [...layerDirs].reverse()) {
+    const file = join(dir, path);
+    if (existsSync(file)) try { return readFileSync(file, 'utf8'); } catch { return undefined; }
+  }
+  return undefined;
+}
+
+/**
+ * Makes a container: plans it (every bad flag is refused here, before anything exists), claims its
+ * name, makes its dirs and writes its record. On any failure nothing is left behind.
+ */
+export function createContainer(d: Dirs, opts: RunOptions, name: string | undefined, source: RootSource): ContainerRecord {
+  const id = randomBytes(32).toString('hex');
+  const plan = planContainer(opts, source.config, id);
+  parseResources(opts.resourceFlags); // bad limits are refused before anything exists
+  const user = resolveUser(plan.config.User, readFromLayers(source.layerDirs, 'etc/passwd'), readFromLayers(source.layerDirs, 'etc/group'));
+  const env = plan.config.Env.some((e) => e.startsWith('HOME=')) ? plan.config.Env : [...plan.config.Env, `HOME=${user.home}`];
+  const finalName = name === undefined ? generateName(new Set(listRecords(d).map((r) => r.Name))) : checkName(name);
+  claimName(d, finalName, id);
+  try {
+    mkdirSync(containerDir(d, id), { recursive: true, mode: 0o700 });
+    // The upper dir is the root dir of the container's overlay: 0755, or users other than root cannot walk it.
+    for (const sub of ['diff', 'work', 'merged']) mkdirSync(join(containerDir(d, id), sub), { mode: sub === 'diff' ? 0o755 : 0o700 });
+    const rec: ContainerRecord = {
+      Id: id, Name: finalName, Image: source.imageId, Created: new Date().toISOString(), Path: plan.path, Args: plan.args,
+      Config: { ...plan.config, Env: env }, HostConfig: plan.hostConfig, LayerDirs: source.layerDirs,
+      ...(source.rootfs !== undefined && { Rootfs: source.rootfs }),
+      Process: { uid: user.uid, gid: user.gid, groups: user.groups, capabilities: plan.capabilities },
+      RestartCount: 0,
+      State: { Status: 'created', ExitCode: 0, Error: '', StartedAt: NEVER, FinishedAt: NEVER, OOMKilled: false },
+    };
+    writeRecord(d, rec);
+    return rec;
+  } catch (err) {
+    rmSync(containerDir(d, id), { recursive: true, force: true });
+    releaseName(d, finalName, id);
+    throw err;
+  }
+}
+
+export const recordExists = (d: Dirs, id: string) => existsSync(configFile(d, id));

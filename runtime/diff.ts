@@ -1,0 +1,31 @@
+/**
+ * `berth diff`: what the container layer (the overlay's upper dir) changed, as `docker diff` lists
+ * it. A 0/0 character device is overlayfs's whiteout (D); an entry also present in a lower layer
+ * is a change (C), else an addition (A); a directory with new entries below is listed as C.
+ */
+import { lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Change { kind: 'A' | 'C' | 'D'; path: string }
+
+const existsIn = (dirs: readonly string[], rel: string) => dirs.some((d) => { try { lstatSync(join(d, rel)); return true; } catch { return false; } });
+
+/** Mount points berth-shim makes when an image lacks them: not the container's own changes. */
+const MOUNT_POINTS = new Set(['/dev', '/proc', '/sys']);
+
+export function layerChanges(upper: string, lowers: readonly string[]): Change[] {
+  const out: Change[] = [];
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(upper, rel)).sort()) {
+      const path = `${rel}/${name}`;
+      const st = lstatSync(join(upper, path));
+      if (st.isCharacterDevice() && st.rdev === 0) { out.push({ kind: 'D', path }); continue; }
+      const inLower = existsIn(lowers, path);
+      if (MOUNT_POINTS.has(path) && !inLower) continue;
+      out.push({ kind: inLower ? 'C' : 'A', path });
+      if (st.isDirectory()) walk(path);
+    }
+  };
+  walk('');
+  return out;
+}

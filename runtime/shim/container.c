@@ -1,0 +1,196 @@
+/*
+ * The container's first process: PID 1 of its new PID namespace, born by clone() in the
+ * supervisor. It joins the cgroups (its pid written before anything else runs), builds the root
+ * (overlay, /proc, /sys, /dev), pivots, drops privileges and execs. Any failure is reported on
+ * errpipe (close-on-exec, so an exec that succeeds reports nothing) with Docker's exit codes.
+ */
+#include "shim.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <signal.h>
+#include <unistd.h>
+
+void report_and_exit(int fd, int code, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = snprintf(msg, sizeof msg, "%d:", code);
+  vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+  va_end(ap);
+  if (fd >= 0) write_all(fd, msg, strlen(msg));
+  _exit(code);
+}
+#define FAIL(...) report_and_exit(errfd, EXIT_SETUP, __VA_ARGS__)
+
+static void mkdirs(const char *path, mode_t mode) {
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') { *p = 0; mkdir(buf, mode); *p = '/'; }
+  mkdir(buf, mode);
+}
+
+static void mnt(int errfd, const char *src, const char *dst, const char *type, unsigned long flags, const char *data) {
+  if (mount(src, dst, type, flags, data) != 0) FAIL("cannot mount %s on %s: %s", type ? type : src, dst, strerror(errno));
+}
+
+static void join_cgroups(const struct spec *s, int errfd) {
+  for (int i = 0; i < s->nprocs; i++) {
+    int fd = open(s->procs[i], O_WRONLY | O_CLOEXEC);
+    /* "0" is the writer itself: its host pid, which this process cannot see from inside its PID namespace. */
+    if (fd < 0 || write(fd, "0", 1) != 1) FAIL("cannot join cgroup %s: %s", s->procs[i], strerror(errno));
+    close(fd);
+  }
+}
+
+static void mount_rootfs(const struct spec *s, const char *merged, int errfd) {
+  char data[8192], upper[4096], work[4096];
+  size_t o = (size_t)snprintf(data, sizeof data, "lowerdir=");
+  for (int i = s->nlower - 1; i >= 0; i--) /* overlayfs wants the top layer first */
+    o += (size_t)snprintf(data + o, sizeof data - o, "%s%s", s->rootfs_lower[i], i ? ":" : "");
+  snprintf(upper, sizeof upper, "%s/diff", s->bundle);
+  snprintf(work, sizeof work, "%s/work", s->bundle);
+  snprintf(data + o, sizeof data - o, ",upperdir=%s,workdir=%s", upper, work);
+  mnt(errfd, "overlay", merged, "overlay", 0, data);
+}
+
+static void mount_binds(const struct spec *s, const char *merged, int errfd) {
+  for (int i = 0; i < s->nbinds; i++) {
+    char src[4096], dst[4096];
+    snprintf(src, sizeof src, "%s", s->binds[i]);
+    char *c1 = strchr(src, ':');
+    if (!c1) FAIL("bad bind %s", s->binds[i]);
+    *c1 = 0;
+    char *c2 = strchr(c1 + 1, ':');
+    if (c2) *c2 = 0;
+    snprintf(dst, sizeof dst, "%s%s", merged, c1 + 1);
+    struct stat st;
+    if (stat(src, &st) != 0) FAIL("bind source %s: %s", src, strerror(errno));
+    if (S_ISDIR(st.st_mode)) mkdirs(dst, 0755);
+    else { char *slash = strrchr(dst, '/'); *slash = 0; mkdirs(dst, 0755); *slash = '/'; close(open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)); }
+    mnt(errfd, src, dst, NULL, MS_BIND | MS_REC, NULL);
+    if (c2 && !strcmp(c2 + 1, "ro")) mnt(errfd, NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
+  }
+}
+
+static const struct { const char *name; unsigned maj, min; } DEVICES[] = {
+  { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static void mount_dev(const char *root, int privileged, int errfd) {
+  char p[4096];
+  snprintf(p, sizeof p, "%s/dev", root);
+  mkdirs(p, 0755);
+  mnt(errfd, "tmpfs", p, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+  for (size_t i = 0; i < sizeof DEVICES / sizeof *DEVICES; i++) {
+    snprintf(p, sizeof p, "%s/dev/%s", root, DEVICES[i].name);
+    if (mknod(p, S_IFCHR | 0666, makedev(DEVICES[i].maj, DEVICES[i].min)) != 0) FAIL("cannot make %s: %s", p, strerror(errno));
+    chmod(p, 0666);
+  }
+  (void)privileged;
+  static const char *dirs[][4] = {
+    { "pts", "devpts", "newinstance,ptmxmode=0666,mode=0620,gid=5", "" },
+    { "shm", "tmpfs", "mode=1777,size=65536k", "" },
+    { "mqueue", "mqueue", NULL, "" },
+  };
+  for (int i = 0; i < 3; i++) {
+    snprintf(p, sizeof p, "%s/dev/%s", root, dirs[i][0]);
+    mkdir(p, 0755);
+    mnt(errfd, dirs[i][1], p, dirs[i][1], MS_NOSUID | MS_NOEXEC | (i == 1 ? MS_NODEV : 0), dirs[i][2]);
+  }
+  static const char *links[][2] = { { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+                                    { "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" }, { "/proc/kcore", "core" } };
+  for (int i = 0; i < 6; i++) {
+    snprintf(p, sizeof p, "%s/dev/%s", root, links[i][1]);
+    symlink(links[i][0], p);
+  }
+}
+
+/* Docker 20.10's masked and read-only /proc and /sys paths (moby oci/defaults.go). */
+static const char *MASKED[] = { "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+  "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap" };
+static const char *READONLY[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" };
+
+static void mask_paths(int errfd) {
+  struct stat st;
+  for (size_t i = 0; i < sizeof MASKED / sizeof *MASKED; i++) {
+    if (stat(MASKED[i], &st) != 0) continue;
+    if (S_ISDIR(st.st_mode)) mnt(errfd, "tmpfs", MASKED[i], "tmpfs", MS_RDONLY, NULL);
+    else mnt(errfd, "/dev/null", MASKED[i], NULL, MS_BIND, NULL);
+  }
+  for (size_t i = 0; i < sizeof READONLY / sizeof *READONLY; i++) {
+    if (stat(READONLY[i], &st) != 0) continue;
+    mnt(errfd, READONLY[i], READONLY[i], NULL, MS_BIND | MS_REC, NULL);
+    mnt(errfd, NULL, READONLY[i], NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
+  }
+}
+
+static void loopback_up(int errfd) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr = { 0 };
+  strcpy(ifr.ifr_name, "lo");
+  if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) FAIL("cannot read lo: %s", strerror(errno));
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) FAIL("cannot bring lo up: %s", strerror(errno));
+  close(fd);
+}
+
+int container_main(void *arg) {
+  struct child_ctx *c = arg;
+  const struct spec *s = c->s;
+  int errfd = c->errpipe;
+  char merged[4096], p[4096];
+  prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with its supervisor: never orphaned unnoticed */
+  join_cgroups(s, errfd);
+  setsid();
+  if (!s->tty)
+    for (int i = 0; i < 3; i++) if (dup2(c->stdio[i], i) < 0) FAIL("stdio: %s", strerror(errno));
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) FAIL("cannot make / private: %s", strerror(errno));
+  snprintf(merged, sizeof merged, "%s/merged", s->bundle);
+  mount_rootfs(s, merged, errfd);
+  mount_binds(s, merged, errfd);
+  snprintf(p, sizeof p, "%s/proc", merged);
+  mkdirs(p, 0555);
+  mnt(errfd, "proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  snprintf(p, sizeof p, "%s/sys", merged);
+  mkdirs(p, 0555);
+  mnt(errfd, "sysfs", p, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (s->privileged ? 0 : MS_RDONLY), NULL);
+  mount_dev(merged, s->privileged, errfd);
+  if (s->init) {
+    snprintf(p, sizeof p, "%s/dev/init", merged);
+    close(open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0755));
+    mnt(errfd, s->init, p, NULL, MS_BIND, NULL);
+    mnt(errfd, NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
+  }
+  if (chdir(merged) != 0 || syscall(SYS_pivot_root, ".", ".") != 0) FAIL("cannot pivot_root to %s: %s", merged, strerror(errno));
+  if (umount2(".", MNT_DETACH) != 0 || chdir("/") != 0) FAIL("cannot detach the old root: %s", strerror(errno));
+  if (!s->privileged) mask_paths(errfd);
+  if (s->readonly) mnt(errfd, NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
+  if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) != 0) FAIL("cannot set hostname: %s", strerror(errno));
+  if (!s->netns || strcmp(s->netns, "host") != 0) loopback_up(errfd);
+  if (s->tty) {
+    int slave, master = open_pty_inside(c->ptysock, &slave);
+    if (master < 0) FAIL("cannot make a terminal: %s", strerror(errno));
+    close(master);
+    struct winsize ws = { .ws_row = s->rows, .ws_col = s->cols };
+    if (s->rows && s->cols) ioctl(slave, TIOCSWINSZ, &ws);
+    for (int i = 0; i < 3; i++) dup2(slave, i);
+    if (slave > 2) close(slave);
+    ioctl(0, TIOCSCTTY, 0);
+  }
+  if (s->cwd) { mkdirs(s->cwd, 0755); }
+  apply_process(s, errfd);
+  exec_command(s, errfd);
+}

@@ -1,0 +1,111 @@
+/*
+ * `berth exec`: a process in a running container. This helper joins the container's cgroups
+ * and namespaces (its own threads are one: setns works), forks the process (a PID namespace
+ * applies to children), relays a terminal when asked, and exits as the process did.
+ */
+#include "shim.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+static pid_t target;
+static void forward(int sig) { if (target > 0) kill(target, sig); }
+
+static void enter_namespaces(const struct spec *s) {
+  static const char *names[] = { "ipc", "uts", "net", "pid", "mnt" };
+  int fds[5];
+  char path[64];
+  for (int i = 0; i < 5; i++) { /* all opened first: /proc is the host's until the mount namespace changes */
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", s->pid, names[i]);
+    if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) die("cannot open %s: %s", path, strerror(errno));
+  }
+  for (int i = 0; i < s->nprocs; i++) {
+    int fd = open(s->procs[i], O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "0", 1) != 1) die("cannot join cgroup %s: %s", s->procs[i], strerror(errno));
+    close(fd);
+  }
+  for (int i = 0; i < 5; i++)
+    if (setns(fds[i], 0) != 0) die("cannot enter the container's %s namespace: %s", names[i], strerror(errno));
+}
+
+/* Copies between the caller's terminal and the container's until the container's side closes. */
+static void relay(int master) {
+  struct termios saved, raw;
+  int is_tty = isatty(0) && tcgetattr(0, &saved) == 0;
+  if (is_tty) { raw = saved; cfmakeraw(&raw); tcsetattr(0, TCSANOW, &raw); }
+  struct winsize ws;
+  if (is_tty && ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+  sigset_t winch;
+  sigemptyset(&winch);
+  sigaddset(&winch, SIGWINCH);
+  int in_open = 1;
+  for (;;) {
+    struct pollfd p[2] = { { in_open ? 0 : -1, POLLIN, 0 }, { master, POLLIN, 0 } };
+    int r = poll(p, 2, -1);
+    if (r < 0 && errno == EINTR) { if (is_tty && ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws); continue; }
+    char buf[8192];
+    if (p[1].revents) { ssize_t n = read(master, buf, sizeof buf); if (n <= 0) break; write_all(1, buf, (size_t)n); }
+    if (p[0].revents) { ssize_t n = read(0, buf, sizeof buf); if (n <= 0) in_open = 0; else write_all(master, buf, (size_t)n); }
+  }
+  if (is_tty) tcsetattr(0, TCSANOW, &saved);
+}
+
+static void on_winch(int sig) { (void)sig; }
+
+int exec_main(int argc, char **argv) {
+  struct spec s;
+  parse_spec(&s, argc, argv);
+  if (s.pid <= 0) die("--pid is required");
+  enter_namespaces(&s);
+  int ep[2], ps[2] = { -1, -1 };
+  if (pipe2(ep, O_CLOEXEC) != 0 || (s.tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ps) != 0)) die("pipe: %s", strerror(errno));
+  target = fork();
+  if (target < 0) die("fork: %s", strerror(errno));
+  if (target == 0) {
+    close(ep[0]);
+    setsid();
+    if (s.tty) {
+      int slave, master = open_pty_inside(ps[1], &slave);
+      if (master < 0) report_and_exit(ep[1], EXIT_SETUP, "cannot make a terminal: %s", strerror(errno));
+      close(master);
+      for (int i = 0; i < 3; i++) dup2(slave, i);
+      if (slave > 2) close(slave);
+      ioctl(0, TIOCSCTTY, 0);
+    }
+    apply_process(&s, ep[1]);
+    exec_command(&s, ep[1]);
+  }
+  close(ep[1]);
+  struct sigaction sa = { .sa_handler = forward };
+  int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
+  struct sigaction sw = { .sa_handler = on_winch };
+  sigaction(SIGWINCH, &sw, NULL);
+  if (s.tty) {
+    close(ps[1]);
+    int master = recv_fd(ps[0]);
+    if (master >= 0) relay(master);
+  }
+  char msg[1024];
+  ssize_t n, got = 0;
+  while ((n = read(ep[0], msg + got, sizeof msg - 1 - (size_t)got)) > 0 || (n < 0 && errno == EINTR)) if (n > 0) got += n;
+  int status;
+  while (waitpid(target, &status, 0) < 0 && errno == EINTR) {}
+  if (got > 0) {
+    msg[got] = 0;
+    char *colon = strchr(msg, ':');
+    fprintf(stderr, "berth: %s\n", colon ? colon + 1 : msg);
+    return colon ? atoi(msg) : EXIT_SETUP;
+  }
+  return exit_code_of(status);
+}

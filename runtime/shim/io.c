@@ -1,0 +1,106 @@
+/* Frames on the attach socket, the json-file log with rotation, atomic state files. */
+#include "shim.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int write_all(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+int send_frame(int fd, int type, const void *data, uint32_t len) {
+  unsigned char h[5] = { (unsigned char)type, len >> 24, len >> 16, len >> 8, len };
+  if (write_all(fd, h, 5) < 0) return -1;
+  return len ? write_all(fd, data, len) : 0;
+}
+
+/* Docker's timestamp form: 2006-01-02T15:04:05.999999999Z, always 9 digits here. */
+void rfc3339_now(char *out, size_t len) {
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  size_t n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out + n, len - n, ".%09ldZ", ts.tv_nsec);
+}
+
+/* Exit code as Docker reports it: the process's own, or 128+N when signal N ended it. */
+int exit_code_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return EXIT_SETUP;
+}
+
+void write_file_atomic(const char *path, const char *text) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  write_all(fd, text, strlen(text));
+  close(fd);
+  rename(tmp, path);
+}
+
+void log_open(struct log *l) {
+  l->fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  struct stat st;
+  l->size = (l->fd >= 0 && fstat(l->fd, &st) == 0) ? st.st_size : 0;
+}
+
+/* container.log -> container.log.1 -> ... -> container.log.(max_file-1); the oldest is dropped. */
+static void log_rotate(struct log *l) {
+  char from[4096], to[4096];
+  close(l->fd);
+  for (int i = l->max_file - 1; i >= 1; i--) {
+    if (i == 1) snprintf(from, sizeof from, "%s", l->path);
+    else snprintf(from, sizeof from, "%s.%d", l->path, i - 1);
+    snprintf(to, sizeof to, "%s.%d", l->path, i);
+    rename(from, to);
+  }
+  if (l->max_file <= 1) unlink(l->path);
+  log_open(l);
+}
+
+/* One JSON record per line of output, as Docker's json-file driver writes them. */
+static void log_record(struct log *l, const char *stream, const char *data, size_t len) {
+  static char buf[16 * 1024 * 6 + 256];
+  char ts[64];
+  rfc3339_now(ts, sizeof ts);
+  size_t o = (size_t)snprintf(buf, sizeof buf, "{\"log\":\"");
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)data[i];
+    if (c == '"' || c == '\\') { buf[o++] = '\\'; buf[o++] = (char)c; }
+    else if (c == '\n') { buf[o++] = '\\'; buf[o++] = 'n'; }
+    else if (c == '\r') { buf[o++] = '\\'; buf[o++] = 'r'; }
+    else if (c == '\t') { buf[o++] = '\\'; buf[o++] = 't'; }
+    else if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(buf + o, 7, "\\u%04x", c);
+    else buf[o++] = (char)c;
+  }
+  o += (size_t)snprintf(buf + o, sizeof buf - o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, ts);
+  if (l->fd < 0) return;
+  if (l->max_size > 0 && l->size > 0 && l->size + (long)o > l->max_size) log_rotate(l);
+  if (write_all(l->fd, buf, o) == 0) l->size += (long)o;
+}
+
+void log_write(struct log *l, const char *stream, const char *data, size_t len) {
+  while (len > 0) {
+    const char *nl = memchr(data, '\n', len > 16384 ? 16384 : len);
+    size_t n = nl ? (size_t)(nl - data) + 1 : (len > 16384 ? 16384 : len);
+    log_record(l, stream, data, n);
+    data += n;
+    len -= n;
+  }
+}

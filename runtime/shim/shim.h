@@ -1,0 +1,73 @@
+/*
+ * berth-shim: the per-container supervisor and the container's first process, in C so that an
+ * idle supervisor costs a few hundred KiB instead of a JavaScript runtime (see docs/berth.md).
+ * The berth CLI prepares everything that can fail in JavaScript first (state dirs, cgroup,
+ * spec), then runs `berth-shim supervise ...` detached, or `berth-shim exec ...` in the foreground.
+ */
+#ifndef BERTH_SHIM_H
+#define BERTH_SHIM_H
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define MAX_LIST 64
+
+/* What the container's process is made of: given on the command line by the berth CLI. */
+struct spec {
+  const char *id, *bundle, *state, *socket, *rootfs_lower[MAX_LIST];
+  int nlower;
+  const char *procs[MAX_LIST];
+  int nprocs;
+  const char *binds[MAX_LIST]; /* SRC:DST[:ro] */
+  int nbinds;
+  const char *env[256];
+  int nenv;
+  const char *hostname, *cwd, *netns, *init, *restart, *exit_cmd[16];
+  int nexit;
+  uid_t uid;
+  gid_t gid;
+  gid_t groups[MAX_LIST];
+  int ngroups;
+  uint64_t caps;
+  int privileged, readonly, open_stdin, tty, pid; /* pid: exec's target */
+  unsigned short rows, cols; /* the caller's terminal size, set before the command runs */
+  long log_max_size;
+  int log_max_file;
+  char **argv;
+};
+
+/* Frame types on the attach socket: [type u8][length u32 big-endian][data]. */
+enum { F_STDIN = 0, F_STDOUT = 1, F_STDERR = 2, F_EXIT = 3, F_STARTED = 4, F_ERROR = 5,
+       F_STDIN_CLOSE = 6, F_RESIZE = 7, F_OWNER = 8 };
+
+/* Exit codes of Docker's: the runtime's own errors, not executable, not found. */
+enum { EXIT_SETUP = 125, EXIT_NOEXEC = 126, EXIT_NOTFOUND = 127 };
+
+int parse_spec(struct spec *s, int argc, char **argv);
+void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* container.c: the container's first process (PID 1 in its namespaces); never returns. */
+struct child_ctx { const struct spec *s; int stdio[3]; int errpipe; int ptysock; };
+int container_main(void *arg);
+void report_and_exit(int fd, int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
+void apply_process(const struct spec *s, int errfd);
+void exec_command(const struct spec *s, int errfd) __attribute__((noreturn));
+int open_pty_inside(int sock, int *slave);
+int send_fd(int sock, int fd);
+int recv_fd(int sock);
+
+/* io.c: frames, logs, time */
+int write_all(int fd, const void *buf, size_t len);
+int send_frame(int fd, int type, const void *data, uint32_t len);
+void rfc3339_now(char *out, size_t len);
+struct log { const char *path; int fd; long size, max_size; int max_file; };
+void log_open(struct log *l);
+void log_write(struct log *l, const char *stream, const char *data, size_t len);
+void write_file_atomic(const char *path, const char *text);
+int exit_code_of(int status);
+
+/* supervise.c, exec.c */
+int supervise_main(int argc, char **argv);
+int exec_main(int argc, char **argv);
+#endif

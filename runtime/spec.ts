@@ -1,0 +1,163 @@
+/**
+ * `berth run`/`create` options -> the container's Config and HostConfig, as Docker 20.10 derives
+ * them from the flags and the image config. Pure: files (env files, /etc/passwd) are read by the
+ * caller and passed in.
+ */
+import { planCapabilities } from './caps.js';
+import { parseSignal } from './signals.js';
+import type { ContainerConfig, HostConfig, RestartPolicy } from './record.js';
+
+/** The image config fields a container takes (image/store.ts's ImageConfig). */
+export interface ImageDefaults {
+  User?: string; Env?: string[]; Entrypoint?: string[] | null; Cmd?: string[] | null; WorkingDir?: string;
+  StopSignal?: string; Labels?: Record<string, string>;
+}
+
+export interface RunOptions {
+  imageRef: string;
+  command: string[];
+  entrypoint?: string;
+  env: string[];
+  /** Lines of the --env-file files, in order. */
+  envFileLines: string[];
+  /** The caller's environment, for `-e NAME` without a value. */
+  callerEnv: Record<string, string | undefined>;
+  workdir?: string;
+  user?: string;
+  hostname?: string;
+  network: string;
+  capAdd: string[];
+  capDrop: string[];
+  privileged: boolean;
+  readOnly: boolean;
+  init: boolean;
+  tty: boolean;
+  interactive: boolean;
+  detach: boolean;
+  autoRemove: boolean;
+  restart?: string;
+  stopSignal?: string;
+  stopTimeout?: string;
+  volumes: string[];
+  labels: string[];
+  logOpts: string[];
+  cgroupParent?: string;
+  resourceFlags: Record<string, string | string[]>;
+}
+
+export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const LOG_DEFAULTS = { 'max-size': '10m', 'max-file': '3' };
+
+/** `no`, `always`, `unless-stopped`, `on-failure[:N]`. @throws {Error} with Docker's wording */
+export function parseRestartPolicy(text: string | undefined): RestartPolicy {
+  if (text === undefined || text === '' || text === 'no') return { Name: 'no', MaximumRetryCount: 0 };
+  const [name, count, ...extra] = text.split(':');
+  if (extra.length > 0) throw new Error(`invalid restart policy format`);
+  if (name === 'on-failure') {
+    if (count !== undefined && !/^\d+$/.test(count)) throw new Error(`maximum retry count must be an integer`);
+    return { Name: 'on-failure', MaximumRetryCount: count === undefined ? 0 : Number(count) };
+  }
+  if (name === 'always' || name === 'unless-stopped') {
+    if (count !== undefined) throw new Error(`maximum retry count cannot be used with restart policy '${name}'`);
+    return { Name: name, MaximumRetryCount: 0 };
+  }
+  throw new Error(`invalid restart policy '${name}'`);
+}
+
+/** KEY=VALUE lines win over earlier ones with the same KEY; `KEY` alone takes the caller's value. */
+export function mergeEnv(base: readonly string[], overrides: readonly string[], callerEnv: Record<string, string | undefined>): string[] {
+  const out = new Map<string, string>();
+  for (const e of base) out.set(e.split('=')[0], e);
+  for (const raw of overrides) {
+    if (raw.includes('=')) {
+      if (raw.startsWith('=')) throw new Error(`invalid environment variable: ${raw}`);
+      out.set(raw.split('=')[0], raw);
+    } else if (callerEnv[raw] !== undefined) out.set(raw, `${raw}=${callerEnv[raw]}`);
+  }
+  return [...out.values()];
+}
+
+/** Lines of an --env-file: comments and blank lines skipped, as Docker's opts.ParseEnvFile. */
+export function parseEnvFile(text: string): string[] {
+  return text.split('\n').map((l) => l.replace(/^\s+/, '').replace(/\r$/, '')).filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+/** Docker's `-v SRC:DST[:ro|rw]`, bind mounts only here. @throws {Error} on other forms */
+export function parseBind(spec: string): { source: string; target: string; readOnly: boolean } {
+  const parts = spec.split(':');
+  if (parts.length < 2 || parts.length > 3) throw new Error(`invalid volume specification: '${spec}'`);
+  const [source, target, mode = 'rw'] = parts;
+  if (!source.startsWith('/')) throw new Error(`invalid volume specification: '${spec}': only bind mounts of absolute host paths are supported (named volumes come with Berth's volume integration)`);
+  if (!target.startsWith('/')) throw new Error(`invalid volume specification: '${spec}': mount path must be absolute`);
+  if (mode !== 'ro' && mode !== 'rw') throw new Error(`invalid mode: ${mode}`);
+  return { source, target, readOnly: mode === 'ro' };
+}
+
+function keyValues(items: readonly string[], what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (what === 'log-opt' && eq < 0) throw new Error(`invalid log opt '${item}'`);
+    out[eq < 0 ? item : item.slice(0, eq)] = eq < 0 ? '' : item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Docker's sizes (`10m`, `1g`, `512k`, bytes): used for --log-opt max-size. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(text);
+  if (!m) throw new Error(`invalid size: '${text}'`);
+  return Math.floor(Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()));
+}
+
+export interface Plan { config: ContainerConfig; hostConfig: HostConfig; path: string; args: string[]; capabilities: string[] }
+
+/**
+ * The container's Config and HostConfig from the flags and the image's defaults.
+ * @throws {Error} with Docker's wording on bad or conflicting values
+ */
+export function planContainer(o: RunOptions, image: ImageDefaults, id: string): Plan {
+  const restart = parseRestartPolicy(o.restart);
+  if (o.autoRemove && restart.Name !== 'no') throw new Error('Conflicting options: --restart and --rm');
+  if (o.network !== 'none' && o.network !== 'host') throw new Error(`network ${o.network} not found (berth supports --network none and host)`);
+  if (o.hostname !== undefined && o.network === 'host') throw new Error('Conflicting options: hostname and the network mode');
+  let entrypoint = image.Entrypoint ?? null;
+  let cmd = image.Cmd ?? null;
+  if (o.entrypoint !== undefined) { entrypoint = o.entrypoint === '' ? null : [o.entrypoint]; cmd = null; }
+  if (o.command.length > 0) cmd = o.command;
+  const argv = [...(entrypoint ?? []), ...(cmd ?? [])];
+  if (argv.length === 0) throw new Error('No command specified');
+  const workdir = o.workdir ?? image.WorkingDir ?? '';
+  if (workdir !== '' && !workdir.startsWith('/')) throw new Error(`the working directory '${workdir}' is invalid, it needs to be an absolute path`);
+  const stopSignal = o.stopSignal ?? image.StopSignal;
+  if (stopSignal !== undefined) parseSignal(stopSignal);
+  if (o.stopTimeout !== undefined && !/^-?\d+$/.test(o.stopTimeout)) throw new Error(`invalid argument "${o.stopTimeout}" for "--stop-timeout" flag: strconv.ParseInt: parsing "${o.stopTimeout}": invalid syntax`);
+  const logConfig = { ...LOG_DEFAULTS, ...keyValues(o.logOpts, 'log-opt') };
+  for (const key of Object.keys(logConfig)) if (key !== 'max-size' && key !== 'max-file') throw new Error(`unknown log opt '${key}' for json-file log driver`);
+  parseSize(logConfig['max-size']);
+  if (!/^[1-9]\d*$/.test(logConfig['max-file'])) throw new Error(`invalid value for max-file: ${logConfig['max-file']}`);
+  for (const v of o.volumes) parseBind(v);
+  const hostname = o.hostname ?? (o.network === 'host' ? '' : id.slice(0, 12));
+  const env = mergeEnv([DEFAULT_PATH, ...(image.Env ?? [])], [...o.envFileLines, ...o.env], o.callerEnv);
+  const withHost = [...(hostname ? [`HOSTNAME=${hostname}`] : []), ...env, ...(o.tty ? ['TERM=xterm'] : [])];
+  const capabilities = o.privileged ? [] : planCapabilities(o.capAdd, o.capDrop);
+  return {
+    path: argv[0],
+    args: argv.slice(1),
+    capabilities,
+    config: {
+      Hostname: hostname, User: o.user ?? image.User ?? '', AttachStdin: o.interactive && !o.detach,
+      AttachStdout: !o.detach, AttachStderr: !o.detach, Tty: o.tty, OpenStdin: o.interactive, StdinOnce: o.interactive && !o.detach,
+      Env: withHost, Cmd: cmd, Image: o.imageRef, WorkingDir: workdir, Entrypoint: entrypoint,
+      Labels: { ...(image.Labels ?? {}), ...keyValues(o.labels, 'label') },
+      ...(stopSignal !== undefined && { StopSignal: stopSignal }),
+      ...(o.stopTimeout !== undefined && { StopTimeout: Number(o.stopTimeout) }),
+    },
+    hostConfig: {
+      Binds: o.volumes.length ? o.volumes : null, NetworkMode: o.network, RestartPolicy: restart, AutoRemove: o.autoRemove,
+      CapAdd: o.capAdd.length ? o.capAdd : null, CapDrop: o.capDrop.length ? o.capDrop : null, Privileged: o.privileged,
+      ReadonlyRootfs: o.readOnly, Init: o.init, CgroupParent: o.cgroupParent ?? '/berth',
+      LogConfig: { Type: 'json-file', Config: logConfig }, ResourceFlags: o.resourceFlags,
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Starting a container: its cgroup made with the limits, then its supervisor (berth-shim) spawned
+ * detached, with a socket on its fd 3 over which it reports the start and, for a foreground run,
+ * streams the output. Any failure undoes the cgroup and the state dir at once.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { ExitError } from './errors.js';
+import { cgroupOf, resourcesOf } from './cgroups.js';
+import { Frame, FrameDecoder } from './frames.js';
+import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
+import type { ContainerRecord } from './record.js';
+import { superviseArgs } from './shim-args.js';
+import { readRecord, writeRecord } from './store.js';
+
+/** berth-shim beside the bundle (dist/lib) or beside the compiled executable's lib dir; BERTH_SHIM overrides. */
+export function shimPath(): string {
+  const candidates = [process.env.BERTH_SHIM, join(__dirname, 'berth-shim'), join(dirname(process.execPath), '../lib/berth-shim'),
+    join(__dirname, '../dist/lib/berth-shim')];
+  for (const c of candidates) if (c && existsSync(c)) return c;
+  throw new Error('cannot find berth-shim (run `make build`)');
+}
+
+/** This berth executable, for the supervisor's exit command. */
+export function selfCommand(d: Dirs, ...args: string[]): string[] {
+  // Compiled with Bun, the executable is berth itself; on Node it runs the launcher in argv[1].
+  const onNode = typeof process.versions.bun !== 'string';
+  const self = process.env.BERTH_SELF ?? (onNode && process.argv[1] ? realpathSync(process.argv[1]) : process.execPath);
+  return [self, '--root', d.root, '--state-dir', d.stateDir, ...args];
+}
+
+/** tini-static (Debian's tini) for --init: static, so it runs in any image. */
+export function initPath(): string {
+  for (const p of ['/usr/bin/tini-static', '/usr/bin/catatonit', '/usr/libexec/podman/catatonit']) if (existsSync(p)) return p;
+  throw new Error('--init needs tini (apt-get install tini) or catatonit');
+}
+
+export interface Started { pid: number; channel: Socket; decoder: FrameDecoder; pendingFrames: Array<{ type: number; data: Buffer }> }
+
+/**
+ * Starts `rec`'s container. `owner`: the caller stays attached and cleans up after the exit.
+ * @throws {ExitError} with the exit code of a failed start (125 setup, 126, 127), everything undone
+ */
+export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boolean): Promise<Started> {
+  // The caller's terminal size, set before the command runs (a resize frame could come after it looked).
+  const terminal = owner && rec.Config.Tty && process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined;
+  const state = runDir(d, rec.Id);
+  rmSync(state, { recursive: true, force: true });
+  mkdirSync(state, { recursive: true, mode: 0o700 });
+  const cgroup = cgroupOf(rec);
+  try {
+    await cgroup.create(resourcesOf(rec));
+    mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
+    const args = superviseArgs(rec, { bundle: containerDir(d, rec.Id), state, socket: attachSocket(d, rec.Id), init: rec.HostConfig.Init ? initPath() : undefined,
+      exitCommand: selfCommand(d, 'cleanup', rec.Id), terminal }, cgroup.procsFiles());
+    const child = spawn(shimPath(), args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    const channel = child.stdio[3] as Socket;
+    channel.on('error', () => { /* the supervisor ended: its stderr says why */ });
+    let stderr = '';
+    child.stderr?.on('data', (c) => (stderr += c));
+    const stderrDone = new Promise((resolve) => child.stderr?.once('close', resolve));
+    if (owner) channel.write(Buffer.from([Frame.Owner, 0, 0, 0, 0]));
+    const decoder = new FrameDecoder();
+    const { first, rest } = await new Promise<{ first?: { type: number; data: Buffer }; rest: Array<{ type: number; data: Buffer }> }>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        const frames = decoder.push(chunk);
+        const i = frames.findIndex((f) => f.type === Frame.Started || f.type === Frame.Error);
+        if (i >= 0) { channel.off('data', onData); channel.pause(); resolve({ first: frames[i], rest: frames.slice(i + 1) }); }
+      };
+      channel.on('data', onData);
+      channel.once('close', () => resolve({ rest: [] }));
+    });
+    child.unref();
+    if (!first) await stderrDone;
+    child.stderr?.destroy();
+    if (!first) throw new ExitError(`cannot start container ${rec.Id}: ${stderr.trim() || 'berth-shim ended without a word'}`, 125);
+    if (first.type === Frame.Error) {
+      const text = first.data.toString();
+      const colon = text.indexOf(':');
+      channel.destroy();
+      throw new ExitError(text.slice(colon + 1), Number(text.slice(0, colon)) || 125);
+    }
+    const now = readRecord(d, rec.Id);
+    writeRecord(d, { ...now, ManuallyStopped: false, State: { ...now.State, Status: 'exited', Error: '' } });
+    return { pid: Number(first.data.toString()), channel, decoder, pendingFrames: rest };
+  } catch (err) {
+    await cgroup.killAll().catch(() => {});
+    await cgroup.destroy().catch(() => {});
+    rmSync(state, { recursive: true, force: true });
+    rmSync(attachSocket(d, rec.Id), { force: true });
+    const now = readRecord(d, rec.Id);
+    const code = err instanceof ExitError ? err.exitCode : 125;
+    writeRecord(d, { ...now, State: { ...now.State, Status: 'exited', ExitCode: code, Error: (err as Error).message, FinishedAt: new Date().toISOString() } });
+    throw err instanceof ExitError ? err : new ExitError((err as Error).message, 125);
+  }
+}

@@ -1,0 +1,73 @@
+/** Container records on disk: one config.json per container, names claimed by exclusive files. */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { lockFile } from '../kernel/flock.js';
+import { attachSocket, configFile, containerDir, containersDir, lockPath, nameFile, runDir, type Dirs } from './paths.js';
+import type { ContainerRecord } from './record.js';
+
+export function readRecord(d: Dirs, id: string): ContainerRecord {
+  return JSON.parse(readFileSync(configFile(d, id), 'utf8')) as ContainerRecord;
+}
+
+/** Written aside and renamed: a reader sees the old or the new record, never half of one. */
+export function writeRecord(d: Dirs, rec: ContainerRecord): void {
+  const file = configFile(d, rec.Id);
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(rec, null, 1)}\n`);
+  renameSync(temp, file);
+}
+
+/** Every container with a readable record; a dir being made or removed meanwhile is skipped. */
+export function listRecords(d: Dirs): ContainerRecord[] {
+  let ids: string[];
+  try { ids = readdirSync(containersDir(d)); } catch { return []; }
+  const out: ContainerRecord[] = [];
+  for (const id of ids) {
+    try { out.push(readRecord(d, id)); } catch { /* half made or half removed */ }
+  }
+  return out;
+}
+
+/**
+ * Claims `name` for `id` by creating its file exclusively, so two creates never share a name.
+ * @throws {Error} Docker's conflict message when the name is taken
+ */
+export function claimName(d: Dirs, name: string, id: string): void {
+  mkdirSync(dirname(nameFile(d, name)), { recursive: true });
+  try {
+    writeFileSync(nameFile(d, name), id, { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    let owner = '';
+    try { owner = readFileSync(nameFile(d, name), 'utf8'); } catch { /* gone meanwhile */ }
+    throw new Error(`Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`);
+  }
+}
+
+export function releaseName(d: Dirs, name: string, id: string): void {
+  try {
+    if (readFileSync(nameFile(d, name), 'utf8') === id) unlinkSync(nameFile(d, name));
+  } catch { /* not claimed */ }
+}
+
+/** Removes everything of a container on disk: record, container layer, logs, name, state dir. */
+export function removeContainerFiles(d: Dirs, rec: ContainerRecord): void {
+  rmSync(runDir(d, rec.Id), { recursive: true, force: true });
+  rmSync(attachSocket(d, rec.Id), { force: true });
+  rmSync(containerDir(d, rec.Id), { recursive: true, force: true });
+  releaseName(d, rec.Name, rec.Id);
+  rmSync(lockPath(d, rec.Id), { force: true });
+}
+
+/** Runs `fn` holding the container's lock: concurrent commands on one container take turns. */
+export async function withContainerLock<T>(d: Dirs, id: string, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(dirname(lockPath(d, id)), { recursive: true });
+  const lock = lockFile(lockPath(d, id));
+  try {
+    return await fn();
+  } finally {
+    // A removed container's lock goes too; a command that waited on it finds no record.
+    if (!existsSync(configFile(d, id))) rmSync(lockPath(d, id), { force: true });
+    lock.release();
+  }
+}

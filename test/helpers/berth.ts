@@ -1,0 +1,102 @@
+/**
+ * `berth` under test: its own --root and --state-dir in a temp dir, a busybox rootfs to run with
+ * --rootfs, containers' cgroups under /berth-test-<RUN_PREFIX>. Everything is removed afterwards:
+ * containers (rm -f), leftover supervisors (by PID, only ours), the cgroup parent in every hierarchy.
+ */
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { BIN_DIR, RUN_PREFIX, run, withTempDir, type RunResult } from './sandbox';
+
+export const BERTH = join(BIN_DIR, 'berth');
+export const CGROUP_PARENT = `/berth-test-${RUN_PREFIX}`;
+
+export interface Berth {
+  root: string;
+  stateDir: string;
+  rootfs: string;
+  /** Runs `berth --root R --state-dir S ARGS`; run/create get --cgroup-parent inserted. */
+  (...args: string[]): Promise<RunResult>;
+  /** The same with `input` on stdin. */
+  withInput(input: string, ...args: string[]): Promise<RunResult>;
+}
+
+/** A busybox root: /bin with busybox's applets, /etc/passwd with root, nobody and app (1000), a file that is not executable. */
+export function makeBusyboxRootfs(dir: string): string {
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  copyFileSync('/bin/busybox', join(dir, 'bin/busybox'));
+  chmodSync(join(dir, 'bin/busybox'), 0o755);
+  const applets = runApplets();
+  for (const name of applets.split('\n').filter(Boolean)) if (name !== 'busybox') symlinkSync('busybox', join(dir, 'bin', name));
+  for (const sub of ['etc', 'tmp', 'root', 'home/app', 'data']) mkdirSync(join(dir, sub), { recursive: true });
+  writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\napp:x:1000:1000:app:/home/app:/bin/sh\n');
+  writeFileSync(join(dir, 'etc/group'), 'root:x:0:\napp:x:1000:\nextra:x:2000:app\nnogroup:x:65534:\n');
+  writeFileSync(join(dir, 'data/hello.txt'), 'hello from the image\n');
+  writeFileSync(join(dir, 'bin/noexec'), '#!/bin/sh\necho no\n', { mode: 0o644 });
+  return dir;
+}
+
+function runApplets(): string {
+  return execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' });
+}
+
+/** Pids of Berth's processes whose command line names `dir`: supervisors, and exit commands they became (this test's only). */
+export function shimsUnder(dir: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.includes('berth') && cmd.includes(dir)) out.push(Number(entry));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** Every dir of the test's cgroup parent still present (in any hierarchy). */
+export function cgroupLeftovers(): string[] {
+  const out: string[] = [];
+  for (const h of readdirSync('/sys/fs/cgroup')) {
+    const dir = join('/sys/fs/cgroup', h, CGROUP_PARENT);
+    if (existsSync(dir)) for (const child of readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) out.push(join(dir, child.name));
+  }
+  return out;
+}
+
+/** Removes the test's cgroup parent everywhere; false while some dir is still busy. */
+function removeCgroupParent(): boolean {
+  let done = true;
+  for (const h of readdirSync('/sys/fs/cgroup')) {
+    const dir = join('/sys/fs/cgroup', h, CGROUP_PARENT);
+    if (!existsSync(dir)) continue;
+    for (const child of readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) try { rmdirSync(join(dir, child.name)); } catch { /* busy */ }
+    try { rmdirSync(dir); } catch { done = false; }
+  }
+  return done;
+}
+
+const pause = () => new Promise((r) => setTimeout(r, 50));
+
+export async function withBerth<T>(fn: (berth: Berth) => Promise<T>): Promise<T> {
+  return withTempDir(async (dir) => {
+    const root = join(dir, 'root'), stateDir = join(dir, 'state');
+    const rootfs = makeBusyboxRootfs(join(dir, 'rootfs'));
+    const argv = (args: string[]) => ['--root', root, '--state-dir', stateDir,
+      ...(args[0] === 'run' || args[0] === 'create' ? [args[0], '--cgroup-parent', CGROUP_PARENT, ...args.slice(1)] : args)];
+    const berth = ((...args: string[]) => run(BERTH, argv(args))) as Berth;
+    Object.assign(berth, { root, stateDir, rootfs, withInput: (input: string, ...args: string[]) => run(BERTH, argv(args), { input }) });
+    try {
+      return await fn(berth);
+    } finally {
+      const ids = (await berth('ps', '-aq', '--no-trunc')).stdout.split('\n').filter(Boolean);
+      if (ids.length) await berth('rm', '-f', ...ids);
+      // A supervisor's exit command may still be cleaning up: end them all (ours: they name our dir), then gc.
+      for (let i = 0; i < 100 && shimsUnder(dir).length > 0; i++) {
+        for (const pid of shimsUnder(dir)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+        await pause();
+      }
+      await berth('gc');
+      for (let i = 0; i < 100 && !removeCgroupParent(); i++) await pause();
+    }
+  });
+}

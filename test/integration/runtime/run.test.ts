@@ -1,0 +1,77 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { isRoot } from '../../helpers/sandbox';
+import { cgroupLeftovers, withBerth, type Berth } from '../../helpers/berth';
+
+const test = suite('berth run: exit codes, output, bad input (built executables, real kernel)');
+const it = isRoot ? test : test.skip;
+
+const containers = (b: Berth) => (existsSync(join(b.root, 'containers')) ? readdirSync(join(b.root, 'containers')) : []);
+
+it('run passes stdout and stderr apart and exits with the command\'s code', async () => {
+  await withBerth(async (b) => {
+    const r = await b('run', '--rm', '--rootfs', b.rootfs, 'sh', '-c', 'echo out; echo err >&2; exit 3');
+    assert.equal([r.code, r.stdout, r.stderr], [3, 'out\n', 'err\n']);
+    assert.equal(containers(b), [], '--rm removed the container');
+    assert.equal(cgroupLeftovers(), [], 'the cgroup is gone');
+  });
+});
+
+it('Docker\'s exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIGTERM, 125 for Berth\'s own errors', async () => {
+  await withBerth(async (b) => {
+    const missing = await b('run', '--rm', '--rootfs', b.rootfs, 'nosuch');
+    assert.equal([missing.code, missing.stderr], [127, 'berth: exec: "nosuch": executable file not found in $PATH\n']);
+    assert.is((await b('run', '--rm', '--rootfs', b.rootfs, '/bin/noexec')).code, 126);
+    // PID 1 cannot signal itself to death, so under --init (tini as PID 1, which reports 128+N as Docker does)
+    assert.is((await b('run', '--rm', '--init', '--rootfs', b.rootfs, 'sh', '-c', 'kill -KILL $$')).code, 137);
+    assert.is((await b('run', '--rm', '--init', '--rootfs', b.rootfs, 'sh', '-c', 'kill -TERM $$')).code, 143);
+    const bad = await b('run', '--bogus', '--rootfs', b.rootfs, 'true');
+    assert.equal([bad.code, bad.stderr], [125, "berth: unknown flag: --bogus\nSee 'berth run --help'.\n"]);
+    const noImage = await b('run', 'nosuchimage');
+    assert.equal([noImage.code, noImage.stderr], [125, 'berth: No such image: nosuchimage\n']);
+    const badMem = await b('run', '-m', 'lots', '--rootfs', b.rootfs, 'true');
+    assert.is(badMem.code, 125);
+    assert.match(badMem.stderr, /invalid/);
+    assert.is((await b('run', '--restart', 'sometimes', '--rootfs', b.rootfs, 'true')).code, 125);
+    assert.is((await b('run', '--rm', '--restart', 'always', '--rootfs', b.rootfs, 'true')).code, 125);
+    assert.is((await b('run', '-w', 'relative', '--rootfs', b.rootfs, 'true')).code, 125);
+    assert.is((await b('run', '-u', 'nosuchuser', '--rootfs', b.rootfs, 'true')).code, 125);
+    assert.is((await b('run', '--cap-add', 'NOT_A_CAP', '--rootfs', b.rootfs, 'true')).code, 125);
+    assert.is((await b('run', '--rootfs', join(b.rootfs, 'nowhere'), 'true')).code, 125);
+    assert.equal(containers(b), [], 'no bad input left a container');
+    assert.equal(cgroupLeftovers(), []);
+  });
+});
+
+it('a name in use is refused with 125 and the first container is untouched', async () => {
+  await withBerth(async (b) => {
+    assert.is((await b('create', '--name', 'one', '--rootfs', b.rootfs, 'true')).code, 0);
+    const again = await b('run', '--name', 'one', '--rootfs', b.rootfs, 'true');
+    assert.is(again.code, 125);
+    assert.match(again.stderr, /The container name "\/one" is already in use by container "[0-9a-f]{64}"/);
+    assert.is(containers(b).length, 1);
+    assert.is((await b('run', '--name', 'bad/name', '--rootfs', b.rootfs, 'true')).code, 125);
+  });
+});
+
+it('-i passes stdin; without -i the container reads nothing', async () => {
+  await withBerth(async (b) => {
+    assert.is((await b.withInput('line one\nline two\n', 'run', '--rm', '-i', '--rootfs', b.rootfs, 'wc', '-l')).stdout.trim(), '2');
+    assert.is((await b.withInput('ignored\n', 'run', '--rm', '--rootfs', b.rootfs, 'wc', '-l')).stdout.trim(), '0');
+  });
+});
+
+it('the rootfs dir is never written: changes land in the container layer', async () => {
+  await withBerth(async (b) => {
+    const r = await b('run', '--name', 'ww', '--rootfs', b.rootfs, 'sh', '-c', 'echo new > /data/new.txt && rm /data/hello.txt && cat /data/new.txt');
+    assert.equal([r.code, r.stdout], [0, 'new\n']);
+    assert.ok(existsSync(join(b.rootfs, 'data/hello.txt')));
+    assert.not.ok(existsSync(join(b.rootfs, 'data/new.txt')));
+    const id = (await b('ps', '-aq', '--no-trunc')).stdout.trim();
+    assert.ok(existsSync(join(b.root, 'containers', id, 'diff/data/new.txt')));
+  });
+});
+
+test.run();
