@@ -23,6 +23,8 @@ import { BERTH_BIN, REFERENCE_BIN, ensurePackages, fmt, loadAverage, median, rat
 const RUNS = Number(process.env.BENCH_PODMAN_RUNS ?? 10);
 const ROUNDS = Number(process.env.BENCH_PODMAN_ROUNDS ?? 2);
 const TRACE_RUNS = Number(process.env.BENCH_PODMAN_TRACE_RUNS ?? 5);
+/** The plugin dir Berth is compared against: the reference's, or another build of Berth's (an A/B of a change). */
+const OTHER_BIN = process.env.BENCH_PODMAN_REFERENCE_BIN ?? REFERENCE_BIN;
 const IMPLS = ['berth', 'reference'] as const;
 type ImplName = (typeof IMPLS)[number];
 const CASES = [
@@ -127,8 +129,8 @@ async function measure(dir: string, ns: string): Promise<Output> {
   const log = join(dir, 'calls.log');
   const podmen = (pluginDirs: Record<ImplName, string>, suffix: string) =>
     Object.fromEntries(IMPLS.map((i) => [i, podmanIn({ ns, dir, confDir: conf, pluginDir: pluginDirs[i], confName: `containers-${i}${suffix}.conf` })])) as Record<ImplName, Podman>;
-  const timed = podmen({ berth: BERTH_BIN, reference: REFERENCE_BIN }, '');
-  const traced = podmen({ berth: tracedPluginDir(join(dir, 'traced-berth'), BERTH_BIN, log), reference: tracedPluginDir(join(dir, 'traced-reference'), REFERENCE_BIN, log) }, '-traced');
+  const timed = podmen({ berth: BERTH_BIN, reference: OTHER_BIN }, '');
+  const traced = podmen({ berth: tracedPluginDir(join(dir, 'traced-berth'), BERTH_BIN, log), reference: tracedPluginDir(join(dir, 'traced-reference'), OTHER_BIN, log) }, '-traced');
   try {
     const image = await importBusybox(timed.berth, dir);
     const runArgs = (impl: ImplName, extra: string[]) => ['run', '--rm', ...LIMITS, '--cgroup-parent', `/berth-bench-podman-${process.pid}`, '--network', nets[impl], ...extra, image, 'true'];
@@ -190,7 +192,7 @@ function report(o: Output, seconds: number): string {
   return [
     '### podman run --rm (podman 4.3, CNI backend, runc, --cgroup-parent, busybox `true`)',
     '',
-    `Medians of ${RUNS} interleaved runs per round (wall, spawn to exit), ${ROUNDS} rounds; run took ${seconds.toFixed(0)} s.`,
+    `Medians of ${RUNS} interleaved runs per round (wall, spawn to exit), ${ROUNDS} rounds; Berth = ${BERTH_BIN}, reference = ${OTHER_BIN}; run took ${seconds.toFixed(0)} s.`,
     '',
     table(['case', 'Berth', 'reference', 'Berth/reference'], rows),
     '',

@@ -11,6 +11,27 @@ export function isSupportedVersion(v: unknown): v is CniVersion {
 }
 
 /** Compares two dotted versions numerically ("0.10.0" > "0.4.0"). */
+/** VERSION's answer: the request's cniVersion when Berth speaks it, else the latest, and every version Berth speaks. */
+export function renderVersionReply(cniVersion: unknown): string {
+  return JSON.stringify({ cniVersion: isSupportedVersion(cniVersion) ? cniVersion : LATEST_VERSION, supportedVersions: SUPPORTED_VERSIONS }) + '\n';
+}
+
+/**
+ * VERSION's answer to `stdin` when it is empty or a JSON object, as the skeleton gives it; undefined
+ * for anything else (the skeleton then answers with its decode error).
+ */
+export function versionReplyFor(stdin: string): string | undefined {
+  if (stdin.trim() === '') return renderVersionReply(undefined);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(stdin);
+  } catch {
+    return undefined;
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  return renderVersionReply((raw as { cniVersion?: unknown }).cniVersion);
+}
+
 export function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map(Number), pb = b.split('.').map(Number);
   for (let i = 0; i < 3; i++) {

@@ -91,6 +91,8 @@ for (const plugin of PLUGINS) {
     assert.equal(r.json, { cniVersion: '0.4.0', supportedVersions: SUPPORTED });
     const empty = await runPlugin(plugin, { CNI_COMMAND: 'VERSION' }, '');
     assert.equal(empty.json, { cniVersion: '1.1.0', supportedVersions: SUPPORTED });
+    // Input the multicall's early VERSION answer leaves to the skeleton, which reads the same stdin.
+    assertError(await runPlugin(plugin, { CNI_COMMAND: 'VERSION' }, '[1]'), 6, /not a JSON object/, '1.1.0');
   });
 
   protocol(`${plugin}: no stack trace reaches stderr without BERTH_LOG`, async () => {

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runPlugin, type Handlers, type PluginContext, type PluginIO } from '../../../cni/skel';
 import { CniError, ErrCode } from '../../../cni/errors';
-import { SUPPORTED_VERSIONS } from '../../../cni/version';
+import { SUPPORTED_VERSIONS, versionReplyFor } from '../../../cni/version';
 
 interface Outcome { code: number; out: string[]; err: string[]; calls: Array<{ cmd: string; ctx: PluginContext }> }
 
@@ -188,6 +188,16 @@ test('runPlugin() VERSION needs no other variable and no name', async () => {
   const r = await call({ CNI_COMMAND: 'VERSION', CNI_CONTAINERID: '-bad', CNI_IFNAME: '..' }, '{"cniVersion":"0.2.0"}');
   assert.equal([r.code, JSON.parse(r.out[0])], [0, { cniVersion: '1.1.0', supportedVersions: [...SUPPORTED_VERSIONS] }]);
 });
+// The multicall executable answers VERSION with versionReplyFor() before the skeleton loads, and
+// hands the skeleton whatever versionReplyFor() leaves: both must answer alike.
+for (const stdin of ['', ' \n', '{}', '{"cniVersion":"0.3.1"}', '{"cniVersion":"1.1.0","name":"n"}', '{"cniVersion":"9.9.9"}', '{"cniVersion":5}', '{', '[1]', 'null', '"x"', '7'])
+  test(`versionReplyFor(${JSON.stringify(stdin)}) answers as runPlugin() VERSION does, or leaves it to runPlugin()`, async () => {
+    const r = await call({ CNI_COMMAND: 'VERSION' }, stdin);
+    const reply = versionReplyFor(stdin);
+    if (reply === undefined) assert.is(r.code, 1);
+    else assert.equal([r.code, r.out], [0, [reply]]);
+  });
+
 test('runPlugin() VERSION with malformed stdin fails with code 6', () =>
   expectError({ CNI_COMMAND: 'VERSION' }, '{', { cniVersion: '1.1.0', code: 6, msg: 'cannot decode the network configuration on stdin: not valid JSON', details: (() => { try { JSON.parse('{'); } catch (e) { return (e as Error).message; } })() }));
 
