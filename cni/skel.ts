@@ -3,11 +3,11 @@
  * Every failure becomes the spec's error object on stdout and exit 1; no stack trace reaches the
  * user unless BERTH_LOG asks for a debug log.
  */
-import { fstatSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { CniError, ErrCode, toCniError } from './errors.js';
 import { parseCommand, parseEnv, type CniEnv } from './env.js';
-import { compareVersions, convertResult, LATEST_VERSION, negotiateVersion, parseResult, PLUGIN_VERSIONS, type CniVersion, type PluginVersion } from './version.js';
+import { compareVersions, convertResult, LATEST_VERSION, negotiateVersion, parseResult, PLUGIN_VERSIONS, versionReplyFor, type CniVersion, type PluginVersion } from './version.js';
 import { renderResult020 } from './result-020.js';
+export { processIO } from './process-io.js';
 import type { NetConf, Result } from './types.js';
 import { createLogger, type Logger } from './log.js';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
@@ -96,10 +96,7 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
     }
     const command = parseCommand(io.env);
     if (command === 'VERSION') {
-      // The reference does not read VERSION's stdin at all: whatever it holds, the answer comes.
-      const asked = tryDecodeConfig(stdin)?.cniVersion;
-      const v = (PLUGIN_VERSIONS as readonly unknown[]).includes(asked) ? asked : LATEST_VERSION;
-      io.writeStdout(JSON.stringify({ cniVersion: v, supportedVersions: PLUGIN_VERSIONS }) + '\n');
+      io.writeStdout(versionReplyFor(stdin)); // the reference never fails VERSION on what stdin holds
       return 0;
     }
     raw = decodeConfig(stdin);
@@ -141,57 +138,3 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
   }
 }
 
-/**
- * The real process's IO. Reads and writes file descriptors 0/1/2 directly: initialising
- * process.stdin/stdout streams costs milliseconds of start-up, and a CNI call is a fresh process.
- * A stdin that is a terminal reads as empty instead of waiting for a person.
- */
-export function processIO(): PluginIO {
-  return {
-    env: process.env,
-    async readStdin() {
-      if (isTerminal(0)) return '';
-      try {
-        return readFileSync(0, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return readStdinStream();
-        throw err;
-      }
-    },
-    writeStdout: (text) => writeAll(1, text),
-    writeStderr: (text) => writeAll(2, text),
-  };
-}
-
-/** A terminal on `fd`? (fstat, not node:tty: loading tty pulls in net and streams, ~8 ms of start-up.) */
-function isTerminal(fd: number): boolean {
-  try {
-    return fstatSync(fd).isCharacterDevice() && !isDevNull(fd);
-  } catch {
-    return false;
-  }
-}
-
-/** /dev/null is a character device too, and reads as empty: treat it as input. */
-function isDevNull(fd: number): boolean {
-  const st = fstatSync(fd);
-  return st.rdev === statSync('/dev/null').rdev;
-}
-
-/** Fallback for a non-blocking stdin (EAGAIN on a synchronous read). */
-async function readStdinStream(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text);
-  for (let at = 0; at < buf.length;) {
-    try {
-      at += writeSync(fd, buf, at);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-    }
-  }
-}

@@ -18,6 +18,23 @@ export function isSupportedVersion(v: unknown): v is CniVersion {
   return typeof v === 'string' && (SUPPORTED_VERSIONS as readonly string[]).includes(v);
 }
 
+/** VERSION's answer: the asked cniVersion when the plugins speak it, else the latest, and every version they speak. */
+export function renderVersionReply(asked: unknown): string {
+  const v = (PLUGIN_VERSIONS as readonly unknown[]).includes(asked) ? asked : LATEST_VERSION;
+  return JSON.stringify({ cniVersion: v, supportedVersions: PLUGIN_VERSIONS }) + '\n';
+}
+
+/** VERSION's answer to any stdin: as the reference, VERSION never fails on what stdin holds. */
+export function versionReplyFor(stdin: string): string {
+  let asked: unknown;
+  try {
+    asked = (JSON.parse(stdin) as { cniVersion?: unknown } | null)?.cniVersion;
+  } catch {
+    // not JSON: the latest version
+  }
+  return renderVersionReply(asked);
+}
+
 /** Compares two dotted versions numerically ("0.10.0" > "0.4.0"). */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map(Number), pb = b.split('.').map(Number);

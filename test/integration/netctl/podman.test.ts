@@ -10,10 +10,11 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN_DIR, ensurePackages, isRoot, run, sh, uniqueName, type RunResult } from '../../helpers/sandbox';
-import { httpGet, ok, withHost, type Host } from './env';
+import { BIN_DIR, ensurePackages, isRoot, run, sh, uniqueName } from '../../helpers/sandbox';
+import { cleanUpPodman, importBusybox, LIMITS, podmanIn, withPodmanOutsideCleaned } from '../../helpers/podman';
+import { httpGet, ok, withHost } from './env';
 
 const podmanSuite = suite('podman (CNI backend) runs containers on the network netctl created, with dist/bin as its plugins');
 const it = isRoot ? podmanSuite : podmanSuite.skip;
@@ -23,63 +24,15 @@ podmanSuite.before(() => {
   ensurePackages('podman', 'runc', 'busybox-static');
 });
 
-interface Podman {
-  (...args: string[]): Promise<RunResult>;
-}
-
-/** podman with every path in `dir`, the CNI backend, dist/bin as plugin dir, run in the host netns. */
-function podmanIn(h: Host, dir: string): Podman {
-  const conf = join(dir, 'containers.conf');
-  writeFileSync(conf, [
-    '[network]', 'network_backend = "cni"', `cni_plugin_dirs = [${JSON.stringify(BIN_DIR)}]`, `network_config_dir = ${JSON.stringify(h.conf)}`,
-    '[engine]', 'cgroup_manager = "cgroupfs"', 'events_logger = "file"', 'runtime = "runc"', '',
-  ].join('\n'));
-  const storage = join(dir, 'storage.conf');
-  writeFileSync(storage, ['[storage]', 'driver = "vfs"', `graphroot = ${JSON.stringify(join(dir, 'root'))}`, `runroot = ${JSON.stringify(join(dir, 'runroot'))}`, ''].join('\n'));
-  return (...args: string[]) => run('nsenter', [`--net=/run/netns/${h.ns}`, 'podman', '--root', join(dir, 'root'), '--runroot', join(dir, 'runroot'), '--tmpdir', join(dir, 'tmp'),
-    '--network-backend', 'cni', '--cni-config-dir', h.conf, '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'vfs', ...args],
-  { env: { CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage, HOME: dir } });
-}
-
-/** A one-file image: busybox-static with its applets, and /www/index.html. */
-async function importBusybox(podman: Podman, dir: string): Promise<string> {
-  const rootfs = join(dir, 'rootfs');
-  mkdirSync(join(rootfs, 'bin'), { recursive: true });
-  mkdirSync(join(rootfs, 'www'));
-  copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
-  sh('chroot', [rootfs, '/bin/busybox', '--install', '-s', '/bin']);
-  writeFileSync(join(rootfs, 'www/index.html'), 'hello from podman\n');
-  const tar = join(dir, 'rootfs.tar');
-  sh('tar', ['-C', rootfs, '-cf', tar, '.']);
-  ok(await podman('import', tar, 'localhost/berth-busybox:test'));
-  return 'localhost/berth-busybox:test';
-}
-
-// Podman's defaults ask for rlimits above this machine's hard limits; lowering is always allowed.
-const LIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
-
-/** Paths podman 4.3 writes outside its --root whatever it is told; removed after the test unless they were there before. */
-const PODMAN_OUTSIDE = ['/var/lib/containers/cache/blob-info-cache-v1.boltdb', '/var/lib/containers/cache', '/var/lib/containers', '/var/lib/cni/results', '/var/lib/cni'];
-
 it('podman lists, inspects and runs containers on a netctl network: ping, a published port, clean teardown', async () => {
-  const before = new Set(PODMAN_OUTSIDE.filter((p) => existsSync(p)));
-  try {
-    await podmanCase();
-  } finally {
-    for (const p of PODMAN_OUTSIDE.filter((x) => !before.has(x) && existsSync(x))) {
-      // Files podman made, and directories only when empty (another tool may use them meanwhile).
-      try {
-        if (p.endsWith('.boltdb')) rmSync(p); else rmdirSync(p);
-      } catch { /* not empty: in use */ }
-    }
-  }
+  await withPodmanOutsideCleaned(podmanCase);
 });
 
 async function podmanCase(): Promise<void> {
   await withHost(async (h) => {
     const dir = join(h.dir, 'podman');
     mkdirSync(dir);
-    const podman = podmanIn(h, dir);
+    const podman = podmanIn({ ns: h.ns, dir, confDir: h.conf, pluginDir: BIN_DIR });
     const net = uniqueName('pn');
     const created = ok(await h.create(net, '--label', 'app=berth'));
     const bridge = created.stdout.split(/\s+/)[1];
@@ -126,12 +79,7 @@ async function podmanCase(): Promise<void> {
       ok(await h.netctl('rm', net));
       assert.not.match(ok(await podman('network', 'ls', '--format', '{{.Name}}')).stdout, new RegExp(`^${net}$`, 'm'));
     } finally {
-      await podman('rm', '-a', '-f', '-t', '0');
-      // Anything podman left mounted under its temp root goes before the dir is removed.
-      for (const line of readFileSync('/proc/mounts', 'utf8').split('\n').reverse()) {
-        const target = line.split(' ')[1];
-        if (target?.startsWith(dir)) await run('umount', ['-l', target]);
-      }
+      await cleanUpPodman(podman, dir);
     }
   });
 }

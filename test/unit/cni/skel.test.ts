@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runPlugin, type Handlers, type PluginContext, type PluginIO } from '../../../cni/skel';
 import { CniError, ErrCode } from '../../../cni/errors';
-import { PLUGIN_VERSIONS, SUPPORTED_VERSIONS } from '../../../cni/version';
+import { PLUGIN_VERSIONS, SUPPORTED_VERSIONS, versionReplyFor } from '../../../cni/version';
 
 interface Outcome { code: number; out: string[]; err: string[]; calls: Array<{ cmd: string; ctx: PluginContext }> }
 
@@ -218,6 +218,13 @@ test('runPlugin() VERSION needs no other variable and no name', async () => {
   const r = await call({ CNI_COMMAND: 'VERSION', CNI_CONTAINERID: '-bad', CNI_IFNAME: '..' }, '{"cniVersion":"0.0.9"}');
   assert.equal([r.code, JSON.parse(r.out[0])], [0, { cniVersion: '1.1.0', supportedVersions: [...PLUGIN_VERSIONS] }]);
 });
+// The multicall executable answers VERSION with versionReplyFor() before the skeleton loads: both must answer alike.
+for (const stdin of ['', ' \n', '{}', '{"cniVersion":"0.3.1"}', '{"cniVersion":"1.1.0","name":"n"}', '{"cniVersion":"9.9.9"}', '{"cniVersion":5}', '{', '[1]', 'null', '"x"', '7'])
+  test(`versionReplyFor(${JSON.stringify(stdin)}) answers as runPlugin() VERSION does`, async () => {
+    const r = await call({ CNI_COMMAND: 'VERSION' }, stdin);
+    assert.equal([r.code, r.out], [0, [versionReplyFor(stdin)]]);
+  });
+
 // P13: the result's version.
 for (const v of SUPPORTED_VERSIONS)
   test(`runPlugin() ADD prints the result in the requested ${v} shape`, async () => {
