@@ -29,13 +29,20 @@ async function main(name: string, io: PluginIO): Promise<number> {
   return runPlugin(PLUGINS[name], io);
 }
 
-const name = programNames().find((n) => Object.hasOwn(PLUGINS, n));
+/** The command lines compiled into this executable beside the plugins; each runs on import. */
+const TOOLS: Readonly<Record<string, () => Promise<unknown>>> = { berth: () => import('../berth/main.js') };
+
+const name = programNames().find((n) => Object.hasOwn(PLUGINS, n) || Object.hasOwn(TOOLS, n));
 if (name === undefined) {
-  process.stderr.write(`Berth's CNI plugins: exec'd as "${basename(process.argv0)}", which is none of ${Object.keys(PLUGINS).join(', ')}\n`);
+  process.stderr.write(`Berth's CNI plugins: exec'd as "${basename(process.argv0)}", which is none of ${[...Object.keys(PLUGINS), ...Object.keys(TOOLS)].join(', ')}\n`);
   process.exit(1);
 }
-// stdin is read once: what the VERSION check read is what the skeleton gets.
-const real = processIO();
-let stdin: Promise<string> | undefined;
-const io: PluginIO = { ...real, readStdin: () => (stdin ??= real.readStdin()) };
-main(name, io).then((code) => process.exit(code));
+if (Object.hasOwn(TOOLS, name)) {
+  void TOOLS[name]();
+} else {
+  // stdin is read once: what the VERSION check read is what the skeleton gets.
+  const real = processIO();
+  let stdin: Promise<string> | undefined;
+  const io: PluginIO = { ...real, readStdin: () => (stdin ??= real.readStdin()) };
+  main(name, io).then((code) => process.exit(code));
+}

@@ -48,8 +48,7 @@ async function compileSchemas() {
 }
 
 /**
- * The CNI plugins, when Bun is here, are one compiled executable (compilePlugins), berth another
- * (compileWithBun). Every other
+ * The CNI plugins and berth, when Bun is here, are one compiled executable (compilePlugins). Every other
  * executable is two files: the bundle dist/lib/<name>.<hash>.js (content-addressed, so a code
  * cache made from one bundle can never be applied to another) and the launcher dist/bin/<name>
  * (scripts/launcher.cjs), which runs the bundle on Node through V8's code cache in dist/cache.
@@ -63,8 +62,7 @@ async function bundle() {
   const shortLived = withStartFlag(launcher);
   const bun = findBun();
   const libs = new Set();
-  if (bun) libs.add(await compilePlugins(bun, executables.filter((e) => e.plugin).map((e) => e.name)));
-  if (bun) for (const e of executables.filter((x) => x.bun)) libs.add(await compileWithBun(bun, e.entry, [e.name], e.name));
+  if (bun) libs.add(await compilePlugins(bun, executables.filter((e) => e.plugin || e.bun).map((e) => e.name)));
   await Promise.all(executables.map(async ({ name, entry, daemon, plugin, bun: onBun }) => {
     if ((plugin || onBun) && bun) return;
     const result = await build({
@@ -114,10 +112,11 @@ function findBun() {
 }
 
 /**
- * One executable for every CNI plugin (plugins/multicall.ts, compiled by Bun with its bytecode and
- * koffi kept outside, ~110 MB, most of it Bun itself), at dist/lib/cni.<content hash>, and each
- * plugin's name in dist/bin a hard link to it: the program tells which plugin it is from its own
- * path. A compiled executable would read `.env` and `bunfig.toml` from the caller's working
+ * One executable for every CNI plugin and for berth (plugins/multicall.ts, compiled by Bun with its
+ * bytecode and koffi kept outside, ~110 MB, most of it Bun itself), at dist/lib/cni.<content hash>,
+ * and each name in dist/bin a hard link to it: the program tells which one it is from its own
+ * path; each loads only its own modules. One file, not one per program: Bun inside each would
+ * double the install. A compiled executable would read `.env` and `bunfig.toml` from the caller's working
  * directory; both are off, so only the environment the runtime passes counts.
  * @returns the file's name in dist/lib
  */
@@ -126,10 +125,8 @@ async function compilePlugins(bun, names) {
 }
 
 /**
- * `berth` too is compiled with Bun where Bun runs: `berth run` starts it once per container, and a
- * Node start cost 0.37 s of CPU per `berth run --rm true` against 0.11-0.13 s compiled with Bun
- * (/usr/bin/time, 3 runs each, loaded machine; runc run: 0.10 s). Its own executable, not the
- * plugins' multicall one, so the plugins' start-up does not load the runtime's code.
+ * `berth` is compiled with Bun where Bun runs: `berth run` starts it once per container, and a
+ * Node start costs about three times the CPU (docs/internals/speed.md).
  */
 async function compileWithBun(bun, entry, names, prefix) {
   const temp = join(dist, 'lib', `.${prefix}.${process.pid}.tmp`);
