@@ -10,20 +10,22 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxRootfs, tarDirectory } from '../test/helpers/rootfs';
-import { BERTH_BIN, cleanEnv, fmt, loadAverage, median, ratio, table, workerScratch } from './util';
+import { BERTH_BIN, cleanEnv, ensurePackages, fmt, loadAverage, median, ratio, table, workerScratch } from './util';
 
 const RUNS = Number(process.env.BENCH_RUNTIME_RUNS ?? 10);
 const IDLE = 20;
 const MANY = 200;
 const CGROUP_PARENT = `/berth-bench-${process.pid}`;
 const ENV = cleanEnv({});
+/** No single command may hang the bench (a signal waits until a spawnSync returns). */
+const LIMIT = 300_000;
 
 interface Sample { wall: number; cpu: number }
 
 /** Runs a command to completion under GNU time: wall (ms, ours) and user+system CPU of it and its waited-for children (ms). */
 function timed(cmd: string, args: string[], env: Record<string, string> = ENV): Sample {
   const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: LIMIT });
   const wall = Number(process.hrtime.bigint() - start) / 1e6;
   const lines = r.stderr.trim().split('\n');
   const [user, sys] = lines.pop()!.split(' ').map(Number);
@@ -32,7 +34,7 @@ function timed(cmd: string, args: string[], env: Record<string, string> = ENV): 
 }
 
 function must(cmd: string, args: string[], env: Record<string, string> = ENV): string {
-  const r = spawnSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: LIMIT });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim().slice(0, 300)}`);
   return r.stdout.trim();
 }
@@ -114,6 +116,7 @@ function runcBundle(dir: string, rootfs: string, args: string[], name: string): 
 
 /** A private podman (runtime.md): cgroupfs, runc, file events, private storage and tmp under `dir`. */
 function podmanIn(dir: string) {
+  mkdirSync(dir, { recursive: true });
   const conf = join(dir, 'containers.conf'), storage = join(dir, 'storage.conf');
   writeFileSync(conf, `[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\nevents_logger = "file"\ntmp_dir = "${dir}/tmp"\nvolume_path = "${dir}/volumes"\n` +
     `[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[network]\nnetwork_backend = "cni"\nnetwork_config_dir = "${dir}/cni"\n`);
@@ -130,6 +133,7 @@ function unmountUnder(dir: string): void {
 }
 
 export async function run(): Promise<string> {
+  ensurePackages('runc', 'podman', 'conmon', 'time');
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-runtime-'));
   const podmanDir = join(dir, 'podman');
   const cleanUpOwn = () => {
@@ -166,7 +170,8 @@ export async function run(): Promise<string> {
     });
 
     const ctr = b.must('run', '-d', '--network', 'none', ...cg, image, 'sleep', '100000');
-    must('runc', [...runcRoot, 'run', '-d', '--bundle', sleepBundle, 'bench-exec']);
+    // Detached, the container keeps runc's stdio: /dev/null, or a pipe would never reach EOF.
+    if (spawnSync('runc', [...runcRoot, 'run', '-d', '--bundle', sleepBundle, 'bench-exec'], { env: ENV, stdio: 'ignore', timeout: LIMIT }).status !== 0) throw new Error('runc run -d failed');
     const exec = interleave({
       berth: () => b.timed('exec', ctr, 'true'),
       runc: () => timed('runc', [...runcRoot, 'exec', 'bench-exec', 'true']),
@@ -212,3 +217,5 @@ export async function run(): Promise<string> {
     cleanUp();
   }
 }
+
+if (require.main === module) run().then((text) => console.log(text), (err) => { console.error(`bench runtime: ${err instanceof Error ? err.message : String(err)}`); process.exitCode = 1; });
