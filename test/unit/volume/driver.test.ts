@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDriver, type LocalDriver } from '../../../volume/driver';
+import type { LocalDriver } from '../../../volume/driver';
+import { openDriver } from '../../../volume/open-driver';
 import { handle } from '../../../volume/protocol';
 import { isRoot } from '../../helpers/sandbox';
 
