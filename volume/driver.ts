@@ -21,24 +21,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import { renameSync } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkMountpoint, resolveBind } from './bind-check.js';
-import { writeAtDurable, writeFileDurable, writeFileSynced, type Flush } from './disk.js';
+import type { Flush } from './disk.js';
 import { VolumeError, describeCause, volumeFailure } from './errors.js';
 import { nodeFileOps, type VolumeFileOps } from './file-ops.js';
 import { Journal, type Ticket } from './journal-file.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { COMPACT_AFTER_LINES, LOG_BLOCK, mountLogName, planMountWrite, renderMountEvent } from './mount-log.js';
-import { addMount, isMounted, mountIds, releaseMounts, removeMount, type MountCounts } from './mounts.js';
+import { addMount, isMounted, mountIds, releaseMounts, removeMount } from './mounts.js';
 import { describeBadName, describeBadNewName } from './names.js';
 import { describeOptionConflict, parseVolumeOptions, type VolumeSpec } from './options.js';
 import type { Volume, VolumeDriver } from './protocol.js';
 import type { Quotas } from './quota.js';
-import { describeVolume, formatCreatedAt, renderRecord, type VolumeRecord } from './record.js';
+import { describeVolume, formatCreatedAt, type VolumeRecord } from './record.js';
 import { SpareDirs } from './spares.js';
-import { DATA_DIR, FIRST_PROJECT_ID, RECORD_FILE, TRASH, buildVolume, createEntryOf, createdPaths, dirIdOf, exists, type LogState } from './store-layout.js';
+import { DATA_DIR, FIRST_PROJECT_ID, TRASH, buildVolume, createEntryOf, createdPaths, dirIdOf, exists, type LogState } from './store-layout.js';
 import { TrashQueue } from './trash-queue.js';
+import { VolumeFiles } from './volume-files.js';
 
 export class LocalDriver implements VolumeDriver {
   private readonly locks = new KeyedMutex();
@@ -46,15 +45,10 @@ export class LocalDriver implements VolumeDriver {
   private readonly background = new Set<Promise<void>>();
   /** Changes (Create, Remove, Mount, Unmount, Release) in progress or queued for their volume's lock. */
   private changing = 0;
-  /** Where each volume's current mount log stands. */
-  private logs = new Map<string, LogState>();
-  /** Volumes whose log may end in a partial line: compact before the next append. */
-  private needsCompaction = new Set<string>();
   private nextProjectId: number;
   private readonly spares: SpareDirs;
   private readonly trash: TrashQueue;
-  /** New volumes whose volume.json is not written yet (writeFiles, at the next checkpoint). */
-  private readonly unwritten = new Set<string>();
+  private readonly files: VolumeFiles;
 
   constructor(
     readonly root: string,
@@ -64,8 +58,12 @@ export class LocalDriver implements VolumeDriver {
     private readonly warn: (message: string) => void,
     private readonly now: () => Date,
     private readonly journal: Journal,
+    /** Where each volume's mount log stands, and which need compacting, as openDriver found them. */
+    logs: Map<string, LogState>,
+    needsCompaction: Set<string>,
     private readonly fs: VolumeFileOps = nodeFileOps,
   ) {
+    this.files = new VolumeFiles(root, index, journal, warn, logs, needsCompaction);
     this.spares = new SpareDirs(root, fs, warn, (work) => this.track(work));
     this.trash = new TrashQueue(this.spares, quotas, warn, (work) => this.track(work));
     let max = FIRST_PROJECT_ID - 1;
@@ -73,12 +71,6 @@ export class LocalDriver implements VolumeDriver {
     this.nextProjectId = max + 1;
     journal.beforeCheckpoint = () => this.writeUnwritten();
     this.spares.refill();
-  }
-
-  /** Takes over the mount-log bookkeeping found by openDriver. */
-  adoptLogState(logs: Map<string, LogState>, needsCompaction: Set<string>): void {
-    this.logs = logs;
-    this.needsCompaction = needsCompaction;
   }
 
   /** Runs a change of volume `name` under its lock, counted in `changing`. */
@@ -151,9 +143,8 @@ export class LocalDriver implements VolumeDriver {
           throw err;
         }
         ticket.done(createdPaths(this.root, name));
-        this.unwritten.add(name);
+        this.files.created(name);
         this.index.set(name, record);
-        this.logs.set(name, { lines: 0, end: 0, size: 0 });
       } catch (err) {
         throw volumeFailure('create', name, err);
       }
@@ -164,54 +155,6 @@ export class LocalDriver implements VolumeDriver {
   private recreate(name: string, spec: VolumeSpec): void {
     const conflict = describeOptionConflict(this.index.get(name)!.spec, spec);
     if (conflict !== undefined) throw volumeFailure('create', name, conflict);
-  }
-
-  /**
-   * Writes a snapshot of `r` with `mounts` and the next log generation (durably), then drops the
-   * old logs. Used for Release and when a log grows long.
-   */
-  private async compact(r: VolumeRecord, mounts: MountCounts): Promise<void> {
-    const next: VolumeRecord = { ...r, mounts, logGeneration: r.logGeneration + 1 };
-    // The next log first (pre-written, flushed), so the snapshot never points at a missing one; the
-    // directory fsync of writeFileDurable makes both names durable. A leftover of that generation
-    // from a crashed compaction was never referenced: it is overwritten.
-    await writeFileSynced(join(this.root, r.name, mountLogName(next.logGeneration)), new Uint8Array(LOG_BLOCK), this.flush);
-    await writeFileDurable(join(this.root, r.name, RECORD_FILE), renderRecord(next), this.flush);
-    this.index.set(r.name, next);
-    this.unwritten.delete(r.name);
-    this.logs.set(r.name, { lines: 0, end: 0, size: LOG_BLOCK });
-    this.needsCompaction.delete(r.name);
-    for (const gen of [r.logGeneration, r.logGeneration - 1])
-      if (gen >= 0) await rm(join(this.root, r.name, mountLogName(gen)), { force: true }).catch(() => undefined);
-  }
-
-  /** Writes one Mount or Unmount into the volume's log (durably), then updates the index. */
-  private async logMount(r: VolumeRecord, kind: 'mount' | 'unmount', id: string, mounts: MountCounts): Promise<void> {
-    if (this.unwritten.has(r.name)) {
-      // No volume.json or log yet: the counts go into the journal (absolute, so a replay takes the
-      // last). No line may go into a log before volume.json is on disk: a replay treats logs beside
-      // a missing volume.json as an older volume's (see replayEntry).
-      const ticket = await this.journal.append({ op: 'mounts', name: r.name, id: r.id as string, mounts }, this.flush);
-      ticket.done([]);
-      this.index.set(r.name, { ...(this.index.get(r.name) as VolumeRecord), mounts });
-      return;
-    }
-    if (this.needsCompaction.has(r.name)) await this.compact(r, r.mounts);
-    const current = this.index.get(r.name) as VolumeRecord;
-    const log = this.logs.get(r.name) ?? { lines: 0, end: 0, size: 0 };
-    const line = Buffer.from(renderMountEvent(kind, id));
-    const data = planMountWrite(line, log.end, log.size);
-    try {
-      await writeAtDurable(join(this.root, r.name, mountLogName(current.logGeneration)), log.end, data, this.flush);
-    } catch (err) {
-      // The log may now hold a partial line; the next change starts a fresh generation.
-      this.needsCompaction.add(r.name);
-      throw err;
-    }
-    this.index.set(r.name, { ...current, mounts });
-    const lines = log.lines + 1;
-    this.logs.set(r.name, { lines, end: log.end + line.length, size: Math.max(log.size, log.end + data.length) });
-    if (lines >= COMPACT_AFTER_LINES) await this.compact(this.index.get(r.name) as VolumeRecord, mounts).catch((err) => this.warn(`cannot compact the mount log of ${JSON.stringify(r.name)}: ${describeCause(err)}`));
   }
 
   async remove(name: string): Promise<void> {
@@ -239,9 +182,7 @@ export class LocalDriver implements VolumeDriver {
       }
       ticket.done([this.root, join(this.root, TRASH)]);
       this.index.delete(name);
-      this.logs.delete(name);
-      this.unwritten.delete(name);
-      this.needsCompaction.delete(name);
+      this.files.forget(name);
       this.trash.add(r, trash);
     });
   }
@@ -251,47 +192,12 @@ export class LocalDriver implements VolumeDriver {
     void work.then(() => this.background.delete(work));
   }
 
-  /**
-   * Writes a new volume's volume.json (with its current mount counts) and pre-writes its
-   * mounts.0.log (zeros), flushed with their directory; call under the volume's lock. Done by the
-   * journal's checkpoint (writeUnwritten), not by the Create: on the development kernel each new
-   * inode costs 0.5-1 ms of system CPU, and the journal already holds what volume.json says (Mounts
-   * and Unmounts until then are journaled too, see logMount). In the thread pool, so the event loop
-   * keeps answering other requests meanwhile.
-   */
-  private async writeFiles(name: string): Promise<void> {
-    const r = this.index.get(name);
-    const log = this.logs.get(name);
-    if (!r) return;
-    const files: FileHandle[] = [];
-    try {
-      if (this.unwritten.has(name)) {
-        const fh = await open(join(this.root, name, RECORD_FILE), 'w', 0o600);
-        files.push(fh);
-        await fh.writeFile(renderRecord(r));
-      }
-      const prewrite = log !== undefined && log.size === 0 && r.logGeneration === 0;
-      if (prewrite) {
-        const fh = await open(join(this.root, name, mountLogName(r.logGeneration)), 'w', 0o600);
-        files.push(fh);
-        await fh.writeFile(new Uint8Array(LOG_BLOCK));
-      }
-      if (files.length === 0) return;
-      files.push(await open(join(this.root, name), 'r'));
-      await Promise.all(files.map((fh) => fh.sync()));
-      this.unwritten.delete(name);
-      if (prewrite) this.logs.set(name, { ...log, size: LOG_BLOCK });
-    } finally {
-      await Promise.all(files.map((fh) => fh.close()));
-    }
-  }
-
   /** Writes every volume.json still missing (before a checkpoint lets go of their records). */
   private async writeUnwritten(): Promise<void> {
-    await Promise.all([...this.unwritten].map((name) => this.change(name, () => this.writeFiles(name).catch((err: NodeJS.ErrnoException) => {
+    await Promise.all([...this.files.unwritten].map((name) => this.change(name, () => this.files.writeFiles(name).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
       // The volume's directory is gone (not by Berth): nothing to write, and nothing to keep the journal for.
-      this.unwritten.delete(name);
+      this.files.unwritten.delete(name);
       this.warn(`cannot write the files of volume ${JSON.stringify(name)}: its directory is gone`);
     }))));
   }
@@ -315,7 +221,7 @@ export class LocalDriver implements VolumeDriver {
       const r = this.lookup('mount', name);
       try {
         const mountpoint = checkMountpoint(r.spec.kind, this.mountpointOf(r), this.allowBind, this.root);
-        await this.logMount(r, 'mount', id, addMount(r.mounts, id));
+        await this.files.logMount(r, 'mount', id, addMount(r.mounts, id), this.flush);
         return mountpoint;
       } catch (err) {
         throw volumeFailure('mount', name, err);
@@ -330,7 +236,7 @@ export class LocalDriver implements VolumeDriver {
       const mounts = removeMount(r.mounts, id);
       if (mounts === r.mounts) return; // an ID that holds nothing: harmless
       try {
-        await this.logMount(r, 'unmount', id, mounts);
+        await this.files.logMount(r, 'unmount', id, mounts, this.flush);
       } catch (err) {
         throw volumeFailure('unmount', name, err);
       }
@@ -344,7 +250,7 @@ export class LocalDriver implements VolumeDriver {
       const { counts, released } = releaseMounts(r.mounts, ids);
       if (released.length === 0) return [];
       try {
-        await this.compact(r, counts);
+        await this.files.compact(r, counts, this.flush);
       } catch (err) {
         throw volumeFailure('release', name, err);
       }

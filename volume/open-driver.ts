@@ -109,7 +109,6 @@ export async function openDriver(options: DriverOptions): Promise<LocalDriver> {
   };
   // Loaded 64 at a time: start-up with 10,000 volumes is bound by file reads, not by one at a time.
   for (let i = 0; i < names.length; i += 64) await Promise.all(names.slice(i, i + 64).map(load));
-  const driver = new LocalDriver(root, allowBind, index, quotas, warn, options.now ?? (() => new Date()), journal, fs);
-  driver.adoptLogState(logs, needsCompaction);
+  const driver = new LocalDriver(root, allowBind, index, quotas, warn, options.now ?? (() => new Date()), journal, logs, needsCompaction, fs);
   return driver;
 }
