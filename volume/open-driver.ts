@@ -107,7 +107,7 @@ export async function openDriver(options: DriverOptions): Promise<LocalDriver> {
       warn(`ignoring ${JSON.stringify(join(root, name))}: ${describeCause(err)}`);
     }
   };
-  // Loaded 64 at a time: start-up with 10,000 volumes is bound by file reads, not by one at a time.
+  // Loaded 64 at a time: start-up with many volumes is bound by file reads, not by one at a time.
   for (let i = 0; i < names.length; i += 64) await Promise.all(names.slice(i, i + 64).map(load));
   const driver = new LocalDriver(root, allowBind, index, quotas, warn, options.now ?? (() => new Date()), journal, logs, needsCompaction, fs);
   return driver;

@@ -125,13 +125,12 @@ export async function makeDataDir(fs: VolumeFileOps, data: string, spec: VolumeS
  * Builds a volume in place: its directory, _data and (at replay) volume.json. Nothing is flushed here and no
  * staging directory is needed: the journal record made the Create durable first, and a volume a
  * crash left half-made is completed from it at the next start (replayEntry); the checkpoint makes
- * the directories durable. (Building in .staging and renaming cost one more directory block in
- * every Create's path, .staging's, which every Create and commit touched.)
+ * the directories durable (docs/internals/speed.md, berth-volumed).
  */
 export async function buildVolume(fs: VolumeFileOps, root: string, record: VolumeRecord, quotas: Quotas | undefined, withRecordFile: boolean, spare?: string): Promise<void> {
   const dir = join(root, record.name);
   // Metadata calls are synchronous: no trip through the thread pool. A spare directory saves the
-  // two inode allocations (measured 0.5-1 ms of system CPU each on the development kernel).
+  // two inode allocations on the Create's path.
   if (spare !== undefined) {
     try {
       renameSync(spare, dir);

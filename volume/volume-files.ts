@@ -92,8 +92,8 @@ export class VolumeFiles {
   /**
    * Writes a new volume's volume.json (with its current mount counts) and pre-writes its
    * mounts.0.log (zeros), flushed with their directory; call under the volume's lock. Done by the
-   * journal's checkpoint (LocalDriver.writeUnwritten), not by the Create: on the development kernel each new
-   * inode costs 0.5-1 ms of system CPU, and the journal already holds what volume.json says (Mounts
+   * journal's checkpoint (LocalDriver.writeUnwritten), not by the Create: a new inode is costly on the
+   * Create's path, and the journal already holds what volume.json says (Mounts
    * and Unmounts until then are journaled too, see logMount). In the thread pool, so the event loop
    * keeps answering other requests meanwhile.
    */
