@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
   process.stderr.on('error', () => undefined);
   const log = createLog(args['log-level'] as LogLevel, (line) => process.stderr.write(line), Boolean(process.env.JOURNAL_STREAM));
   const [{ openDriver }, { openQuotas }, { createVolumeServer }, { listen }] = await Promise.all([
-    import('./driver.js'), import('./quota.js'), import('./server.js'), import('./listen.js'),
+    import('./open-driver.js'), import('./quota.js'), import('./server.js'), import('./listen.js'),
   ]);
   const root = args.root;
   const driver = await openDriver({ root, allowBind: args['allow-bind'], quotas: (resolved) => openQuotas(resolved), warn: log.warn });

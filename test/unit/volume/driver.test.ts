@@ -1,18 +1,21 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { VolumeError } from '../../../volume/errors';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDriver, type LocalDriver } from '../../../volume/driver';
+import type { LocalDriver } from '../../../volume/driver';
+import { openDriver } from '../../../volume/open-driver';
 import { handle } from '../../../volume/protocol';
-import { isRoot } from '../../helpers/sandbox';
+import { FakeVolumeFs } from '../../fakes/volume-fs';
 
-// The store on a real temp dir, through handle(). chown needs root, so without root it is skipped.
+// The store on a real temp dir, through handle(); chown is recorded by the fake, so no root is needed.
 const test = suite('LocalDriver (real files in a temp dir, through handle)');
-const it = isRoot ? test : test.skip;
+const it = test;
 
 let dir = '';
 let driver: LocalDriver;
+let fs: FakeVolumeFs;
 const root = () => join(dir, 'root');
 const call = async (endpoint: string, body: unknown) => (await handle(driver, endpoint, JSON.stringify(body))).body;
 /** A mount log's text: it is written in place over zeros, so it ends at the first zero byte. */
@@ -21,7 +24,8 @@ const logText = (path: string) => readFileSync(path, 'utf8').split('\0')[0];
 test.before.each(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-vol-unit-'));
   mkdirSync(join(dir, 'host'));
-  driver = await openDriver({ root: root(), now: () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5)) });
+  fs = new FakeVolumeFs();
+  driver = await openDriver({ fs, root: root(), now: () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5)) });
 });
 test.after.each(async () => {
   await driver?.close();
@@ -33,8 +37,7 @@ it('create() makes an empty root:root 0755 _data and keeps metadata beside it', 
   const data = join(root(), 'vv', '_data');
   const st = statSync(data);
   assert.is(st.mode & 0o7777, 0o755);
-  assert.is(st.uid, 0);
-  assert.is(st.gid, 0);
+  assert.equal(fs.ownerOf(data), { uid: 0, gid: 0 });
   assert.equal(readdirSync(data), []);
   await driver.settle();
   assert.equal(readdirSync(join(root(), 'vv')).sort(), ['_data', 'mounts.0.log', 'volume.json']);
@@ -45,7 +48,8 @@ it('create() makes an empty root:root 0755 _data and keeps metadata beside it', 
 it('create() applies uid, gid and mode exactly (umask does not cut the mode)', async () => {
   assert.equal(await call('/VolumeDriver.Create', { Name: 'vv', Opts: { uid: '1000', gid: '1001', mode: '0777' } }), { Err: '' });
   const st = statSync(join(root(), 'vv', '_data'));
-  assert.equal([st.uid, st.gid, st.mode & 0o7777], [1000, 1001, 0o777]);
+  assert.equal(fs.ownerOf(join(root(), 'vv', '_data')), { uid: 1000, gid: 1001 });
+  assert.is(st.mode & 0o7777, 0o777);
 });
 
 it('create() of an existing name with the same options succeeds; other options are a conflict', async () => {
@@ -105,7 +109,7 @@ it('mount counts survive reopening the store', async () => {
   await call('/VolumeDriver.Create', { Name: 'vv' });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
-  driver = await openDriver({ root: root() });
+  driver = await openDriver({ fs, root: root() });
   assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 2 });
 });
 
@@ -127,7 +131,7 @@ it('mount counts live in a log written in place, folded into volume.json after 2
   assert.equal([rec.Mounts, rec.MountLog], [{ a: 1, c: 1 }, 1]);
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'c' });
   assert.is(logText(join(root(), 'vv', 'mounts.1.log')), '+c\n');
-  driver = await openDriver({ root: root() });
+  driver = await openDriver({ fs, root: root() });
   assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1, c: 2 });
 });
 
@@ -140,15 +144,15 @@ it('a mount log grows by whole blocks when a line does not fit, and a log withou
   assert.is(statSync(log).size, 8192);
   assert.is(logText(log).split('\n').length, 63);
   writeFileSync(log, '+a\n+a\n');
-  driver = await openDriver({ root: root() });
+  driver = await openDriver({ fs, root: root() });
   await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'a' });
   assert.is(logText(log), '+a\n+a\n-a\n');
   assert.is(statSync(log).size, 4096);
   rmSync(log);
-  driver = await openDriver({ root: root() });
+  driver = await openDriver({ fs, root: root() });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
   assert.is(logText(log), '+b\n');
-  driver = await openDriver({ root: root() });
+  driver = await openDriver({ fs, root: root() });
   assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { b: 1 });
 });
 
@@ -161,11 +165,11 @@ it('a log line torn in the middle (zeros, then a fragment) is never replayed nor
   bytes.write('+a\n', 0);
   bytes.write('+x\n', 600);
   writeFileSync(join(root(), 'vv', 'mounts.0.log'), bytes);
-  driver = await openDriver({ root: root() });
+  driver = await openDriver({ fs, root: root() });
   assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1 });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
   assert.equal(readdirSync(join(root(), 'vv')).sort(), ['_data', 'mounts.1.log', 'volume.json']);
-  driver = await openDriver({ root: root() });
+  driver = await openDriver({ fs, root: root() });
   assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1, b: 1 });
 });
 
@@ -179,7 +183,7 @@ it('openDriver() deletes a directory left by an unrecorded Create cut before its
   writeFileSync(join(root(), 'kept', '_data', 'file'), 'x');
   const warnings: string[] = [];
   await driver.close();
-  driver = await openDriver({ root: root(), warn: (m) => warnings.push(m) });
+  driver = await openDriver({ fs, root: root(), warn: (m) => warnings.push(m) });
   assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name), ['ok']);
   assert.not.ok(existsSync(join(root(), 'cut')));
   assert.is(readFileSync(join(root(), 'kept', '_data', 'file'), 'utf8'), 'x');
@@ -205,12 +209,12 @@ it('a recorded Create whose volume.json or _data a power loss cut is completed a
   rmSync(join(root(), 'gone'), { recursive: true });
   rmSync(join(root(), 'nodata', '_data'), { recursive: true });
   const warnings: string[] = [];
-  driver = await openDriver({ root: root(), warn: (m) => warnings.push(m) });
+  driver = await openDriver({ fs, root: root(), warn: (m) => warnings.push(m) });
   assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name).sort(), ['cut', 'gone', 'kept', 'nodata']);
   assert.equal((await call('/VolumeDriver.Get', { Name: 'cut' }) as any).Volume, before);
   const st = statSync(join(root(), 'cut', '_data'));
   assert.is(st.mode & 0o7777, 0o700);
-  assert.is(st.uid, 12);
+  assert.equal(fs.ownerOf(join(root(), 'cut', '_data')), { uid: 12, gid: 0 });
   assert.is(readFileSync(join(root(), 'kept', '_data', 'file'), 'utf8'), 'x');
   for (const name of ['gone', 'nodata']) assert.equal(readdirSync(join(root(), name, '_data')), [], name);
   assert.equal(warnings.filter((w) => w.includes('half-made')).length, 2, warnings.join('\n'));
@@ -228,7 +232,7 @@ it('a replay never hands an older volume\'s data to a newer volume of the same n
   mkdirSync(join(root(), 'xv', '_data'), { recursive: true });
   writeFileSync(join(root(), 'xv', '_data', 'secret'), 'old');
   const warnings: string[] = [];
-  driver = await openDriver({ root: root(), warn: (m) => warnings.push(m) });
+  driver = await openDriver({ fs, root: root(), warn: (m) => warnings.push(m) });
   assert.equal(readdirSync(join(root(), 'xv', '_data')), []);
   const aside = readdirSync(join(root(), '.orphaned'));
   assert.is(aside.length, 1);
@@ -242,10 +246,10 @@ it('a torn last log line is ignored and never glued to the next one', async () =
   await call('/VolumeDriver.Create', { Name: 'vv' });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
   writeFileSync(join(root(), 'vv', 'mounts.0.log'), '+a\n+hal');
-  driver = await openDriver({ root: root() });
+  driver = await openDriver({ fs, root: root() });
   assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1 });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
-  driver = await openDriver({ root: root() });
+  driver = await openDriver({ fs, root: root() });
   assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1, b: 1 });
 });
 
@@ -276,7 +280,7 @@ it('a bind volume refuses a missing path, a file, and paths outside --allow-bind
   writeFileSync(join(dir, 'file'), '');
   mkdirSync(join(dir, 'other'));
   symlinkSync(join(dir, 'other'), join(host, 'escape'));
-  driver = await openDriver({ root: root(), allowBind: [host] });
+  driver = await openDriver({ fs, root: root(), allowBind: [host] });
   const bind = (device: string) => call('/VolumeDriver.Create', { Name: 'bv', Opts: { type: 'none', o: 'bind', device } });
   assert.equal(await bind(join(dir, 'missing')), { Err: `cannot create volume "bv": host path ${JSON.stringify(join(dir, 'missing'))} does not exist (Berth never creates it)` });
   assert.not.ok(existsSync(join(dir, 'missing')));
@@ -295,7 +299,7 @@ it('mount() of a bind volume whose host path vanished says so', async () => {
 });
 
 it('create() with size is refused clearly where project quotas do not work', async () => {
-  const d = await openDriver({ root: root(), quotas: { limit: async () => { throw new Error('option "size" needs project quotas: "/x" is on ext4 ("/") mounted without prjquota'); }, clear: async () => undefined } });
+  const d = await openDriver({ fs, root: root(), quotas: { limit: async () => { throw new Error('option "size" needs project quotas: "/x" is on ext4 ("/") mounted without prjquota'); }, clear: async () => undefined } });
   driver = d;
   assert.equal(await call('/VolumeDriver.Create', { Name: 'qq', Opts: { size: '10M' } }), { Err: 'cannot create volume "qq": option "size" needs project quotas: "/x" is on ext4 ("/") mounted without prjquota' });
   assert.not.ok(existsSync(join(root(), 'qq')));
@@ -309,7 +313,7 @@ it('openDriver() deletes leftovers of interrupted creates and removes, and skips
   mkdirSync(join(root(), '.trash', 'gone', '_data'), { recursive: true });
   mkdirSync(join(root(), 'foreign'));
   const warnings: string[] = [];
-  driver = await openDriver({ root: root(), warn: (m) => warnings.push(m) });
+  driver = await openDriver({ fs, root: root(), warn: (m) => warnings.push(m) });
   assert.equal(readdirSync(join(root(), '.staging')), []);
   assert.equal(readdirSync(join(root(), '.trash')), []);
   assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name), ['vv']);
@@ -324,6 +328,48 @@ it('10 parallel creates of one name make one volume; those with other options th
   replies.forEach((r, i) => assert.is(r.Err, `07${i % 2}0` === mode ? '' : `cannot create volume "same": volume exists with different options: mode is "${mode}", requested "07${i % 2}0"`));
   assert.equal(readdirSync(root()).filter((e) => !e.startsWith('.')), ['same']);
   assert.equal(readdirSync(join(root(), '.staging')), []);
+});
+
+it('a replay that cannot read a volume.json (EIO) reports it and changes nothing, never taking the volume as absent', async () => {
+  await call('/VolumeDriver.Create', { Name: 'vv' });
+  await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
+  await driver.close();
+  const vv = join(realpathSync(root()), 'vv');
+  const files = () => readdirSync(vv).sort().map((f) => [f, f === '_data' ? '' : readFileSync(join(vv, f), 'latin1')]);
+  const before = files();
+  fs.failures.set(join(vv, 'volume.json'), 'EIO');
+  const warnings: string[] = [];
+  const failed = await openDriver({ fs, root: root(), warn: (m) => warnings.push(m) }).then(() => undefined, (err: Error) => err);
+  assert.instance(failed, VolumeError);
+  assert.match((failed as Error).message, /^cannot replay the journal of volume root .*: open ".*\/vv\/volume\.json": EIO$/);
+  assert.equal(files(), before);
+  assert.equal(warnings, []);
+  fs.failures.clear();
+  driver = await openDriver({ fs, root: root() });
+  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1 });
+});
+
+it('a replay that cannot stat a volume directory (EACCES) or list its _data (EIO) reports it', async () => {
+  await call('/VolumeDriver.Create', { Name: 'vv' });
+  await driver.close();
+  const vv = join(realpathSync(root()), 'vv');
+  fs.failures.set(vv, 'EACCES');
+  const failed = await openDriver({ fs, root: root() }).then(() => undefined, (err: Error) => err);
+  assert.match((failed as Error).message, /^cannot replay the journal of volume root .*: lstat ".*\/vv": EACCES$/);
+  // No volume.json and another directory identity: replay must see whether _data holds anything.
+  fs.failures.clear();
+  rmSync(join(vv, 'volume.json'));
+  renameSync(vv, `${vv}.old`);
+  mkdirSync(vv);
+  renameSync(join(`${vv}.old`, '_data'), join(vv, '_data'));
+  rmSync(`${vv}.old`, { recursive: true });
+  fs.failures.set(join(vv, '_data'), 'EIO');
+  const failed2 = await openDriver({ fs, root: root() }).then(() => undefined, (err: Error) => err);
+  assert.match((failed2 as Error).message, /^cannot replay the journal of volume root .*: scandir ".*\/vv\/_data": EIO$/);
+  assert.not.ok(existsSync(join(root(), '.orphaned')), 'nothing was moved aside');
+  fs.failures.clear();
+  driver = await openDriver({ fs, root: root() });
+  assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name), ['vv']);
 });
 
 test.run();
