@@ -6,4 +6,5 @@ export const PLUGINS: Readonly<Record<string, () => Promise<Handlers>>> = {
   'host-local': () => import('../ipam/host-local.js').then((m) => m.handlers),
   loopback: () => import('../loopback/loopback.js').then((m) => m.handlers),
   portmap: () => import('../portmap/portmap.js').then((m) => m.handlers),
+  dnsname: () => import('../dnsname/dnsname.js').then((m) => m.handlers),
 };
