@@ -35,7 +35,15 @@ export function writeNetworkFiles(files: DnsmasqFiles, records: readonly HostRec
   if (conf !== undefined) writeAtomic(files.conf, conf);
 }
 
+/**
+ * Removes the network's directory. The files are unlinked one by one first: a stopping dnsmasq
+ * unlinks its pid file meanwhile, and Bun's recursive rmSync was seen to stop early on that race.
+ */
 export function removeNetworkFiles(files: DnsmasqFiles): void {
+  for (const path of [join(files.dir, RECORDS), files.hosts, files.conf, files.pidFile]) {
+    rmSync(path, { force: true });
+    rmSync(`${path}.tmp`, { force: true });
+  }
   rmSync(files.dir, { recursive: true, force: true });
 }
 
