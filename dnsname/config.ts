@@ -22,7 +22,8 @@ export interface DnsnameConf extends NetConf {
 export interface HostRecord {
   containerId: string;
   ifName: string;
-  name: string;
+  /** K8S_POD_NAME; absent for a container without a name, which still gets the nameservers. */
+  name?: string;
   aliases: string[];
   ips: string[];
 }
@@ -52,13 +53,12 @@ export function aliasesOf(conf: DnsnameConf): string[] {
 }
 
 /**
- * The container's name: K8S_POD_NAME of CNI_ARGS, as the reference reads it.
- * @throws {CniError} code 4 when it is missing, 7 when it is not a host name
+ * The container's name: K8S_POD_NAME of CNI_ARGS, as the reference reads it; undefined without one.
+ * @throws {CniError} code 7 when it is not a host name
  */
-export function podNameOf(args: ReadonlyMap<string, string>): string {
+export function podNameOf(args: ReadonlyMap<string, string>): string | undefined {
   const name = args.get('K8S_POD_NAME');
-  if (!name) throw new CniError(ErrCode.InvalidEnvironment, 'dnsname needs the container name as K8S_POD_NAME in CNI_ARGS');
-  return checkHostName(name, 'container name');
+  return name ? checkHostName(name, 'container name') : undefined;
 }
 
 /** The host-side interface of prevResult (no sandbox): the bridge dnsmasq listens on. @throws {CniError} code 7 */
@@ -121,9 +121,14 @@ export function renderDnsmasqConf(files: DnsmasqFiles, domainName: string, bridg
   ].join('\n');
 }
 
-/** The hosts file: "IP<TAB>name<TAB>alias..." per address, the reference's lines. */
+/** The hosts file: "IP<TAB>name<TAB>alias..." per address, the reference's lines; a record without names has none. */
 export function renderHosts(records: readonly HostRecord[]): string {
-  return records.flatMap((r) => r.ips.map((ip) => [ip, r.name, ...r.aliases].join('\t') + '\n')).join('');
+  return records
+    .flatMap((r) => {
+      const names = [...(r.name ? [r.name] : []), ...r.aliases];
+      return names.length === 0 ? [] : r.ips.map((ip) => [ip, ...names].join('\t') + '\n');
+    })
+    .join('');
 }
 
 /** The records without the attachment (containerId, ifName). */

@@ -38,9 +38,9 @@ for (const [extra, message] of rejected)
     assert.throws(() => parseDnsnameConf(conf(extra), validate), (e: any) => e.code === 7 && message.test(e.message));
   });
 
-test('podNameOf() reads K8S_POD_NAME and refuses a missing or malformed one', () => {
+test('podNameOf() reads K8S_POD_NAME, undefined without one, and refuses a malformed one', () => {
   assert.is(podNameOf(new Map([['K8S_POD_NAME', 'web-1']])), 'web-1');
-  assert.throws(() => podNameOf(new Map()), (e: any) => e.code === 4 && /K8S_POD_NAME/.test(e.message));
+  assert.is(podNameOf(new Map()), undefined);
   assert.throws(() => podNameOf(new Map([['K8S_POD_NAME', 'a b']])), (e: any) => e.code === 7);
 });
 
@@ -82,6 +82,8 @@ const records: HostRecord[] = [
 test('renderHosts() writes a line per address with the name and aliases', () => {
   assert.is(renderHosts(records), '192.0.2.5\tweb\twww\n2001:db8::5\tweb\twww\n192.0.2.6\tdb\n');
   assert.is(renderHosts([]), '');
+  assert.is(renderHosts([{ containerId: 'c3', ifName: 'eth0', aliases: [], ips: ['192.0.2.7'] }]), '', 'a container without names');
+  assert.is(renderHosts([{ containerId: 'c3', ifName: 'eth0', aliases: ['api'], ips: ['192.0.2.7'] }]), '192.0.2.7\tapi\n');
 });
 
 test('withoutAttachment() drops only the attachment of that container and interface', () => {
