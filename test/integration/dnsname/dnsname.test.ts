@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BIN_DIR, ensurePackages, isRoot, run, uniqueName, withNetns, withTempDir, type RunResult } from '../../helpers/sandbox';
+import { killOurDnsmasqs, resolve } from './dns';
 
 const it = isRoot ? test : test.skip;
 if (isRoot) ensurePackages('dnsmasq-base', 'dnsutils');
@@ -47,26 +48,11 @@ async function chainDel(dir: string, host: string, net: Net, id: string, ns: str
   }
 }
 
-/** The addresses `name` resolves to when asked from `ns` at `server` ([] for none). */
-async function resolve(ns: string, server: string, name: string): Promise<string[]> {
-  const r = await run('nsenter', [`--net=/run/netns/${ns}`, 'dig', '+short', '+time=2', '+tries=2', `@${server}`, name, 'A']);
-  return r.stdout.split('\n').filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l));
-}
 
 const pidFile = (dir: string, net: Net) => join(dir, 'dnsname', net.name, 'pidfile');
 const pidOf = (dir: string, net: Net) => Number(readFileSync(pidFile(dir, net), 'utf8').trim());
 const isAlive = (pid: number) => existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dnsmasq');
 
-/** Kills the dnsmasq processes this test started (their cmdline names the test's temp dir), by PID. */
-function killOurDnsmasqs(dir: string): void {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes('dnsmasq') && cmdline.includes(`--conf-file=${dir}/`)) process.kill(Number(entry), 'SIGKILL');
-    } catch { /* gone meanwhile */ }
-  }
-}
 
 it('names and aliases resolve on their network only; DEL removes them; the last DEL stops dnsmasq', async () => {
   await withTempDir(async (dir) => withNetns(4, async (host, c1, c2, c3) => {

@@ -1,29 +1,16 @@
 /** `netctl create --dns` writes dnsname into the conflist; `attach --name/--alias` names resolve through it. */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ensurePackages, isRoot, run, uniqueName } from '../../helpers/sandbox';
+import { ensurePackages, isRoot, uniqueName } from '../../helpers/sandbox';
 import { ok, withHost } from '../netctl/env';
+import { killOurDnsmasqs, resolve } from './dns';
 
 const it = isRoot ? test : test.skip;
 if (isRoot) ensurePackages('dnsmasq-base', 'dnsutils');
 
-async function resolve(ns: string, server: string, name: string): Promise<string[]> {
-  const r = await run('nsenter', [`--net=/run/netns/${ns}`, 'dig', '+short', '+time=2', '+tries=2', `@${server}`, name, 'A']);
-  return r.stdout.split('\n').filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l));
-}
 
-/** Kills the dnsmasq processes whose config is under `dir` (started by this test), by PID. */
-function killOurDnsmasqs(dir: string): void {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes('dnsmasq') && cmdline.includes(`--conf-file=${dir}/`)) process.kill(Number(entry), 'SIGKILL');
-    } catch { /* gone meanwhile */ }
-  }
-}
 
 it('netctl create --dns; attach --name/--alias: names resolve, the last detach stops dnsmasq', async () => {
   await withHost(async (h) => {
