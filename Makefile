@@ -68,7 +68,8 @@ install: build
 # plugin of the same name installed since stays. Volumes, leases and configs are data: they stay.
 uninstall:
 	for l in $(DESTDIR)$(PREFIX)/bin/netctl $(DESTDIR)$(PREFIX)/bin/berth $(DESTDIR)$(PREFIX)/bin/berth-volumed \
-	  $(DESTDIR)$(CNI_BIN_DIR)/bridge $(DESTDIR)$(CNI_BIN_DIR)/host-local $(DESTDIR)$(CNI_BIN_DIR)/loopback $(DESTDIR)$(CNI_BIN_DIR)/portmap; do \
+	  $(DESTDIR)$(CNI_BIN_DIR)/bridge $(DESTDIR)$(CNI_BIN_DIR)/host-local $(DESTDIR)$(CNI_BIN_DIR)/loopback $(DESTDIR)$(CNI_BIN_DIR)/portmap \
+	  $(DESTDIR)$(CNI_BIN_DIR)/dnsname; do \
 	  case "$$(readlink "$$l")" in $(LIBDIR)/dist/bin/*) rm -f "$$l" ;; esac; done
 	rm -f $(DESTDIR)$(SYSTEMD_DIR)/berth-volumed.service $(DESTDIR)$(SYSTEMD_DIR)/berth-volumed.socket $(DESTDIR)$(SYSTEMD_DIR)/berth-boot.service
 	rm -rf $(DESTDIR)$(LIBDIR)

@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
-const FEATURES = ['cli', 'cni', 'ipam', 'bridge', 'portmap', 'loopback', 'firewall', 'plugins', 'netctl', 'volume', 'image', 'runtime', 'berth'];
+const FEATURES = ['cli', 'cni', 'ipam', 'bridge', 'portmap', 'dnsname', 'loopback', 'firewall', 'plugins', 'netctl', 'volume', 'image', 'runtime', 'berth'];
 const dirs = (names) => names.map((f) => `./${f}`);
 const except = (...allowed) => dirs(FEATURES.filter((f) => !allowed.includes(f)));
 
@@ -15,6 +15,7 @@ const PURE = [
   ...['range', 'allocator'].map((f) => `ipam/${f}.ts`),
   ...['render', 'layout'].map((f) => `firewall/${f}.ts`),
   ...['config', 'plan'].map((f) => `portmap/${f}.ts`),
+  'dnsname/config.ts',
   ...['names', 'subnets', 'plan', 'conflist', 'ports', 'describe', 'errors', 'context'].map((f) => `netctl/${f}.ts`),
   ...['names', 'options', 'mounts', 'mount-log', 'cli-format', 'protocol', 'record', 'bind-policy', 'quota-support', 'keyed-mutex', 'errors', 'log', 'journal'].map((f) => `volume/${f}.ts`),
   ...['flags', 'layout', 'plan', 'files', 'stats'].map((f) => `runtime/cgroup/${f}.ts`),

@@ -35,6 +35,8 @@ export const ErrCode = {
   FirewallFailure: 107,
   /** CHECK found the attachment different from what ADD made. */
   CheckFailed: 108,
+  /** dnsmasq (the dnsname plugin's DNS server) could not be started. */
+  DnsmasqFailure: 109,
   /** Anything not foreseen; the message says what failed. */
   Internal: 999,
 } as const;

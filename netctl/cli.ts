@@ -92,6 +92,7 @@ function build(args: readonly string[], io: CliIO): Argv {
       .option('internal', { type: 'boolean', default: false, describe: 'no default route and no masquerade: containers reach only the network and the host' })
       .option('isolate', { type: 'boolean', default: false, describe: 'drop forwarding between this network and other isolated networks' })
       .option('masquerade', { type: 'boolean', default: true, describe: 'masquerade container traffic leaving the subnet (--no-masquerade to turn off)' })
+      .option('dns', { type: 'boolean', default: false, describe: 'add the dnsname plugin: containers resolve each other by name (netctl attach --name) and alias, under dns.podman' })
       .option('label', { type: 'string', array: true, describe: 'KEY=VALUE label, repeatable' })
       .option('lease-dir', { type: 'string', describe: 'host-local dataDir [default: /var/lib/cni/networks]' })
       .option('firewall-dir', { type: 'string', describe: 'Berth\'s firewall records (bridge and portmap firewallDir) [default: /run/berth/firewall]' })
@@ -105,7 +106,7 @@ function build(args: readonly string[], io: CliIO): Argv {
       const { create } = await import('./commands/create.js');
       await create({
         name: argv.name!, subnets: strings(argv.subnet), gateways: strings(argv.gateway), ipRanges: strings(argv.ipRange),
-        bridge: argv.bridge, mtu: intOption(argv.mtu, 'mtu'), internal: argv.internal, isolate: argv.isolate, masquerade: argv.masquerade,
+        bridge: argv.bridge, mtu: intOption(argv.mtu, 'mtu'), internal: argv.internal, isolate: argv.isolate, masquerade: argv.masquerade, dns: argv.dns,
         labels: strings(argv.label), leaseDir: argv.leaseDir, firewallDir: argv.firewallDir, subnetPool: argv.subnetPool, subnetSize: intOption(argv.subnetSize, 'subnet size')!,
         ipv6: argv.ipv6, subnetPool6: argv.subnetPool6,
       }, ctx(argv));
@@ -134,11 +135,13 @@ function build(args: readonly string[], io: CliIO): Argv {
       .option('ifname', { type: 'string', describe: 'interface name in the netns [default: the first free ethN]' })
       .option('ip', { type: 'string', array: true, describe: 'static address, one per family' })
       .option('mac', { type: 'string', describe: 'MAC address of the interface' })
+      .option('name', { type: 'string', describe: 'container name that dnsname resolves (CNI_ARGS K8S_POD_NAME)' })
+      .option('alias', { type: 'string', array: true, describe: 'another name on this network (the "aliases" capability), repeatable' })
       .option('publish', { alias: 'p', type: 'string', array: true, describe: '[[HOSTIP:]HOSTPORT:]CONTAINERPORT[/tcp|udp|sctp]; without HOSTPORT a free one is picked and printed' })
       .option('format', { type: 'string', default: 'text', describe: '"text" or "json" (the CNI result)' })
       .example('$0 attach web c1 -p 8080:80 -p 53/udp', 'attach /run/netns/c1, publish two ports')),
     async (argv) => (await import('./commands/runtime-verbs.js')).attach({
-      network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname, ip: strings(argv.ip), mac: argv.mac, publish: strings(argv.publish), format: argv.format,
+      network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname, ip: strings(argv.ip), mac: argv.mac, name: argv.name, alias: strings(argv.alias), publish: strings(argv.publish), format: argv.format,
     }, ctx(argv)))
     .command(['detach <network> <netns>', 'disconnect'], 'detach a network namespace from a network (CNI DEL)', (y) => requireValues(y
       .positional('network', { type: 'string' })

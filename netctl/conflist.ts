@@ -35,6 +35,8 @@ export interface NetworkPlan {
   internal: boolean;
   isolate: boolean;
   masquerade: boolean;
+  /** dnsname after portmap (podman's plugin list for a network with DNS). */
+  dns?: boolean;
   labels: Record<string, string>;
   /** host-local's dataDir; the default when undefined. */
   leaseDir?: string;
@@ -75,7 +77,11 @@ export function buildConflist(plan: NetworkPlan): Record<string, unknown> {
     cniVersion: CONFLIST_VERSION,
     cniVersions: CONFLIST_VERSIONS,
     name: plan.name,
-    plugins: [bridge, { type: 'portmap', capabilities: { portMappings: true }, ...(plan.firewallDir !== undefined && { firewallDir: plan.firewallDir }) }],
+    plugins: [
+      bridge,
+      { type: 'portmap', capabilities: { portMappings: true }, ...(plan.firewallDir !== undefined && { firewallDir: plan.firewallDir }) },
+      ...(plan.dns ? [{ type: 'dnsname', domainName: 'dns.podman', capabilities: { aliases: true } }] : []),
+    ],
     ...(hasLabels && { args: { podman_labels: plan.labels } }),
     berth: { created: plan.created, internal: plan.internal, labels: plan.labels },
   };

@@ -18,6 +18,8 @@ export interface CreateRequest {
   internal: boolean;
   isolate: boolean;
   masquerade: boolean;
+  /** Add the dnsname plugin: containers resolve each other by name and alias. */
+  dns?: boolean;
   labels: readonly string[];
   leaseDir?: string;
   firewallDir?: string;
@@ -164,6 +166,7 @@ export function planCreate(req: CreateRequest, ctx: CreateContext): NetworkPlan 
     internal: req.internal,
     isolate: req.isolate,
     masquerade: req.masquerade,
+    ...(req.dns && { dns: true }),
     labels,
     ...(req.leaseDir !== undefined && { leaseDir: req.leaseDir }),
     ...(req.firewallDir !== undefined && { firewallDir: req.firewallDir }),

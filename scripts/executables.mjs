@@ -14,6 +14,7 @@ export const executables = [
   { name: 'host-local', plugin: true, entry: 'ipam/main.ts' },
   { name: 'netctl', entry: 'netctl/main.ts' },
   { name: 'portmap', plugin: true, entry: 'portmap/main.ts' },
+  { name: 'dnsname', plugin: true, entry: 'dnsname/main.ts' },
 ];
 
 /**

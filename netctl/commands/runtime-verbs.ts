@@ -79,6 +79,9 @@ export interface AttachArgs {
   ifname?: string;
   ip: string[];
   mac?: string;
+  /** Sent as CNI_ARGS K8S_POD_NAME, the name dnsname serves. */
+  name?: string;
+  alias?: string[];
   publish: string[];
   format: string;
 }
@@ -102,7 +105,7 @@ export async function attach(args: AttachArgs, ctx: CommandContext): Promise<voi
   if (!existsSync(netns)) throw new NetctlError(`${action}: network namespace ${JSON.stringify(netns)} does not exist`);
   const id = args.id ?? defaultContainerId(netns);
   // A capability no plugin of the list has would be dropped silently by the runner: refuse instead.
-  for (const [cap, asked, what] of [['portMappings', requests.length > 0, 'publish ports'], ['ips', ips.length > 0, 'set --ip'], ['mac', args.mac !== undefined, 'set --mac']] as const)
+  for (const [cap, asked, what] of [['portMappings', requests.length > 0, 'publish ports'], ['ips', ips.length > 0, 'set --ip'], ['mac', args.mac !== undefined, 'set --mac'], ['aliases', (args.alias ?? []).length > 0, 'set --alias']] as const)
     if (asked && !net.list.plugins.some((p) => p.capabilities?.[cap] === true))
       throw new NetctlError(`${action}: cannot ${what}: no plugin of the network has the ${JSON.stringify(cap)} capability`);
   const mine = await cachedOfContainer(ctx.opts.cacheDir, id);
@@ -133,8 +136,11 @@ export async function attach(args: AttachArgs, ctx: CommandContext): Promise<voi
     if (mappings.length) capabilityArgs.portMappings = mappings;
     if (ips.length) capabilityArgs.ips = ips;
     if (args.mac !== undefined) capabilityArgs.mac = args.mac;
+    if (args.alias?.length) capabilityArgs.aliases = { [args.network]: args.alias };
+    // IgnoreUnknown: plugins that read CNI_ARGS refuse keys they do not know otherwise (libcni's LoadArgs).
+    const cniArgs = args.name === undefined ? undefined : ([['IgnoreUnknown', '1'], ['K8S_POD_NAME', args.name]] as const);
     try {
-      const result = await addNetworkList(net.list, { containerId: id, netns, ifName, capabilityArgs }, runtimeOptions(ctx));
+      const result = await addNetworkList(net.list, { containerId: id, netns, ifName, capabilityArgs, ...(cniArgs && { args: cniArgs }) }, runtimeOptions(ctx));
       if (args.format === 'json') ctx.out(JSON.stringify({ network: args.network, containerId: id, ifName, netns, portMappings: mappings, result }, null, 2));
       else ctx.out(describeResult(ifName, result, mappings));
       return;

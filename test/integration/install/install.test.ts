@@ -48,7 +48,7 @@ test('install puts executables, links and units in place without Bun\'s npm pack
     assert.ok(bytes < 140 * 1024 * 1024, `${Math.round(bytes / 1024 / 1024)} MB installed`);
     for (const name of ['netctl', 'berth', 'berth-volumed'])
       assert.is(readlinkSync(join(dest, 'usr/local/bin', name)), `${LIBDIR}/dist/bin/${name}`);
-    for (const name of ['bridge', 'host-local', 'loopback', 'portmap'])
+    for (const name of ['bridge', 'dnsname', 'host-local', 'loopback', 'portmap'])
       assert.is(readlinkSync(join(dest, 'opt/cni/bin', name)), `${LIBDIR}/dist/bin/${name}`);
     assert.match(readFileSync(join(dest, 'lib/systemd/system/berth-volumed.service'), 'utf8'), /\/usr\/local\/bin\/berth-volumed/);
     assert.is((await run(join(lib, 'dist/bin/netctl'), ['--version'])).stdout, '0.1.0\n');

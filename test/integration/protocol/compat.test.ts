@@ -11,7 +11,7 @@ import { BIN_DIR, runPlugin, withTempDir } from '../../helpers/sandbox';
 
 const compat = suite('reference-compatible input and hostile input');
 const ENV = { CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/berth-compat-never', CNI_IFNAME: 'eth0', CNI_PATH: BIN_DIR };
-const PLUGINS = ['loopback', 'bridge', 'host-local', 'portmap'];
+const PLUGINS = ['loopback', 'bridge', 'host-local', 'portmap', 'dnsname'];
 const leases = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => /^\d/.test(f)).sort() : []);
 
 compat('host-local called directly without a top-level "type": ADD, CHECK, GC, STATUS and DEL as the reference', () => withTempDir(async (dir) => {

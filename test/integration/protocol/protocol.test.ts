@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { BIN_DIR, runPlugin } from '../../helpers/sandbox';
 
 const protocol = suite('CNI protocol rows (checklist section 1), every built plugin');
-const PLUGINS = ['loopback', 'bridge', 'host-local', 'portmap'].filter((p) => existsSync(join(BIN_DIR, p)));
+const PLUGINS = ['loopback', 'bridge', 'host-local', 'portmap', 'dnsname'].filter((p) => existsSync(join(BIN_DIR, p)));
 const SUPPORTED = ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'];
 
 const conf = (type: string, extra: object = {}) => ({ cniVersion: '1.0.0', name: 'proto', type, ...extra });

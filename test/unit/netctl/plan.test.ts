@@ -75,6 +75,13 @@ test('buildConflist() --no-masquerade keeps the default route', () => {
   assert.not.ok('isolate' in bridge);
 });
 
+test('buildConflist() --dns adds dnsname after portmap with the aliases capability; none without', () => {
+  const types = (dns?: boolean) => (buildConflist(planCreate(req({ dns }), ctx())).plugins as any[]).map((p) => p.type);
+  assert.equal(types(true), ['bridge', 'portmap', 'dnsname']);
+  assert.equal(types(), ['bridge', 'portmap']);
+  assert.equal((buildConflist(planCreate(req({ dns: true }), ctx())).plugins as any[])[2], { type: 'dnsname', domainName: 'dns.podman', capabilities: { aliases: true } });
+});
+
 test('describeNetwork() reads back what renderConflist() wrote', () => {
   const plan = planCreate(req({ subnets: ['192.0.2.0/24'], labels: ['a=b'], internal: true, leaseDir: '/x' }), ctx());
   const info = describeNetwork(JSON.parse(renderConflist(plan)));
