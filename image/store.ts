@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockFile } from '../kernel/flock.js';
-import { writeFileDurable } from '../volume/disk.js';
+import { writeFileDurable } from '../lib/durable.js';
 import type { ImageConfig } from './config.js';
 import { formatTag, isFullId, tryParseReference } from './reference.js';
 
@@ -151,6 +151,6 @@ export function openImageStore(root: string): ImageStore {
         lock.release();
       }
     },
-    writeTags: (tagMap) => writeFileDurable(paths.repositories, `${JSON.stringify(tagMap, null, 2)}\n`, 'inline', 0o600),
+    writeTags: (tagMap) => writeFileDurable(paths.repositories, `${JSON.stringify(tagMap, null, 2)}\n`, 'inline'),
   };
 }
