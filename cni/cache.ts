@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileDurable } from '../lib/durable.js';
 import { fitFileName, KEPT_BYTES } from './file-name.js';
+import { tryParseJsonObject } from '../lib/json.js';
 
 /** libcni's default (`/var/lib/cni`); results live in its `results` subdirectory. */
 export const DEFAULT_CACHE_DIR = '/var/lib/cni';
@@ -67,14 +68,8 @@ export function renderCacheEntry(key: AttachmentKey, init: { config: string; net
 
 /** Reads a cache file's text; undefined unless it is a cniCacheV1 entry with its key fields. Pure. */
 export function parseCacheEntry(text: string): CacheEntry | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const e = raw as Record<string, unknown>;
+  const e = tryParseJsonObject(text);
+  if (!e) return undefined;
   if (e.kind !== CACHE_KIND) return undefined;
   for (const key of ['containerId', 'ifName', 'networkName'] as const) if (typeof e[key] !== 'string' || e[key] === '') return undefined;
   if (e.config !== undefined && e.config !== null && typeof e.config !== 'string') return undefined;

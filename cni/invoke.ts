@@ -9,6 +9,7 @@ import { CniError, ErrCode } from './errors.js';
 import type { Command } from './env.js';
 import type { Result } from './types.js';
 import { parseResult } from './version.js';
+import { tryParseJsonObject } from '../lib/json.js';
 
 /** The CNI_* parameters of one call. Empty or absent values are not put into the plugin's env. */
 export interface PluginEnv {
@@ -86,14 +87,9 @@ function lastLine(text: string): string {
 
 /** Reads a CNI error object from a failed plugin's stdout, or undefined when it is not one. */
 export function parseErrorObject(stdout: string): CniError | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(stdout);
-  } catch {
-    return undefined;
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const { code, msg, details } = raw as Record<string, unknown>;
+  const raw = tryParseJsonObject(stdout);
+  if (!raw) return undefined;
+  const { code, msg, details } = raw;
   if (typeof code !== 'number' || !Number.isInteger(code) || typeof msg !== 'string') return undefined;
   return new CniError(code, msg, typeof details === 'string' ? details : '');
 }

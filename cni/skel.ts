@@ -10,7 +10,7 @@ import { compareVersions, convertResult, LATEST_VERSION, negotiateVersion, parse
 import { renderResult020 } from './result-020.js';
 import type { NetConf, Result } from './types.js';
 import { createLogger, type Logger } from './log.js';
-import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
+import { MAX_JSON_DEPTH, parseJsonObject } from '../lib/json.js';
 import { NETCONF_KEYS, normaliseKeys } from './keys.js';
 
 export interface PluginIO {
@@ -47,18 +47,15 @@ const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.\-]*$/;
  * @throws {CniError} code 6
  */
 function decodeConfig(text: string): Record<string, unknown> {
-  if (jsonDepth(text) > MAX_JSON_DEPTH)
-    throw new CniError(ErrCode.DecodeFailure, `cannot decode the network configuration on stdin: nested deeper than ${MAX_JSON_DEPTH} levels`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new CniError(ErrCode.DecodeFailure, 'cannot decode the network configuration on stdin: not valid JSON', (err as Error).message);
+  const parsed = parseJsonObject(text, MAX_JSON_DEPTH);
+  if (!parsed.ok) {
+    const what = 'cannot decode the network configuration on stdin';
+    if (parsed.why === 'too-deep') throw new CniError(ErrCode.DecodeFailure, `${what}: nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (parsed.why === 'not-json') throw new CniError(ErrCode.DecodeFailure, `${what}: not valid JSON`, parsed.detail);
+    throw new CniError(ErrCode.DecodeFailure, `${what}: not a JSON object`);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    throw new CniError(ErrCode.DecodeFailure, 'cannot decode the network configuration on stdin: not a JSON object');
   // "Name", "CNIVersion", "RuntimeConfig": matched as the reference's Go decoder matches them.
-  return normaliseKeys(raw, NETCONF_KEYS) as Record<string, unknown>;
+  return normaliseKeys(parsed.value, NETCONF_KEYS) as Record<string, unknown>;
 }
 
 /** The config on stdin, or undefined when it does not decode (VERSION and error objects do without). */
