@@ -25,7 +25,7 @@ import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readSync, unlink
 import { join } from 'node:path';
 import { replaceFile, writeNewFile } from '../lib/durable.js';
 import { fitFileName } from '../cni/file-name.js';
-import { lockFile, type FileLock } from '../kernel/flock.js';
+import { withFileLock } from '../kernel/flock.js';
 import type { Attachment, Lease, Store } from './store.js';
 
 export const LAST_RESERVED_PREFIX = 'last_reserved_ip.';
@@ -88,12 +88,7 @@ export class DiskStore implements Store {
 
   /** Runs `fn` holding the network's flock. */
   withLock<T>(fn: (store: DiskStore) => T): T {
-    const lock: FileLock = lockFile(join(this.dir, LOCK_FILE));
-    try {
-      return fn(this);
-    } finally {
-      lock.release();
-    }
+    return withFileLock(join(this.dir, LOCK_FILE), () => fn(this));
   }
 
   reserve(ip: string, holder: Required<Attachment>): boolean {

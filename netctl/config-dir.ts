@@ -97,11 +97,6 @@ export async function removeConflist(file: string): Promise<void> {
 /** Runs `fn` holding an flock on the config dir, so two netctl create never pick the same subnet. */
 export async function withConfigDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   await mkdir(dir, { recursive: true, mode: 0o755 });
-  const { lockFile } = await import('../kernel/flock.js');
-  const lock = lockFile(join(dir, LOCK_NAME));
-  try {
-    return await fn();
-  } finally {
-    lock.release();
-  }
+  const { withFileLock } = await import('../kernel/flock.js');
+  return withFileLock(join(dir, LOCK_NAME), fn);
 }
