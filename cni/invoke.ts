@@ -26,7 +26,7 @@ export interface PluginEnv {
 export interface ExecOptions {
   /** Kill the plugin (SIGKILL) after this many milliseconds. No limit by default. */
   timeoutMs?: number;
-  /** Extra variables for the plugin's env (e.g. BERTH_LOG); the caller's own env is never passed. */
+  /** Extra variables for the plugin's env (e.g. BERTH_DEBUG); the caller's own env is never passed. */
   env?: Readonly<Record<string, string>>;
 }
 

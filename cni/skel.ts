@@ -1,7 +1,7 @@
 /**
  * The plugin side of the CNI protocol: env + stdin -> handler -> stdout and exit code.
  * Every failure becomes the spec's error object on stdout and exit 1; no stack trace reaches the
- * user unless BERTH_LOG asks for a debug log.
+ * user unless BERTH_DEBUG asks for a debug log.
  */
 import { fstatSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { CniError, ErrCode, toCniError } from './errors.js';
@@ -12,6 +12,7 @@ import type { NetConf, Result } from './types.js';
 import { createLogger, type Logger } from './log.js';
 import { MAX_JSON_DEPTH, parseJsonObject } from '../lib/json.js';
 import { NETCONF_KEYS, normaliseKeys } from './keys.js';
+import { debugSetting } from '../lib/debug.js';
 
 export interface PluginIO {
   env: Readonly<Record<string, string | undefined>>;
@@ -82,7 +83,7 @@ function errorVersion(raw: Record<string, unknown> | undefined): string {
 
 /** Runs one CNI command against `handlers`; returns the process exit code. */
 export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), io: PluginIO): Promise<number> {
-  const log = createLogger(io.env.BERTH_LOG, io.writeStderr);
+  const log = createLogger(debugSetting(io.env, 'BERTH_LOG'), io.writeStderr);
   let stdin = '';
   let raw: Record<string, unknown> | undefined;
   try {

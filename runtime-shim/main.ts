@@ -6,6 +6,7 @@
 import type { CommandModule } from 'yargs';
 import { exitCodeOf } from '../cli/errors.js';
 import { createCli, parseCli } from '../cli/yargs.js';
+import { debugSetting } from '../lib/debug.js';
 
 interface Entry {
   name: string;
@@ -34,6 +35,6 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(`berth: ${err instanceof Error ? err.message : String(err)}\n`);
-  if (process.env.BERTH_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+  if (debugSetting(process.env)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
   process.exitCode = exitCodeOf(err);
 });
