@@ -103,7 +103,7 @@ interface Exited {
 
 function spawnPlugin(path: string, env: Record<string, string>, input: string, timeoutMs?: number): Promise<Exited> {
   return new Promise((resolve, reject) => {
-    // node:child_process is loaded on the first exec only: ~5 ms a plugin that never execs does not pay.
+    // node:child_process is loaded on the first exec only: a plugin that never execs does not pay its load.
     const { spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn(path, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

@@ -161,7 +161,7 @@ export function processIO(): PluginIO {
   };
 }
 
-/** A terminal on `fd`? (fstat, not node:tty: loading tty pulls in net and streams, ~8 ms of start-up.) */
+/** A terminal on `fd`? (fstat, not node:tty: loading tty pulls in net and streams.) */
 function isTerminal(fd: number): boolean {
   try {
     return fstatSync(fd).isCharacterDevice() && !isDevNull(fd);

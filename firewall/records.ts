@@ -6,8 +6,9 @@
  *
  * A record describes kernel state (nftables elements), which a reboot wipes. So records live in
  * /run by default (a reboot wipes them too; per network namespace: netns-dirs.ts), and are never
- * fsync'ed: a crash of the process leaves the page cache, hence the rename, intact; a crash of the machine takes the elements with it, so a lost or empty record
- * (read as none) describes the kernel exactly. An fsync cost 1-7 ms per ADD and DEL on this disk.
+ * fsync'ed: a crash of the process leaves the page cache, hence the rename, intact; a crash of the
+ * machine takes the elements with it, so a lost or empty record (read as none) describes the kernel
+ * exactly.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

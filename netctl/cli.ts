@@ -171,7 +171,7 @@ function build(args: readonly string[], io: CliIO): Argv {
     .alias('help', 'h')
     .middleware((argv) => {
       // yargs renders the whole help text after starting a command's handler, "in case" it is
-      // needed later: ~20 ms of string wrapping per run. netctl never shows help after a handler ran.
+      // needed later, which costs every run. netctl never shows help after a handler ran.
       if (!argv.help) (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } }).getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
     });
 }

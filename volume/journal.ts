@@ -4,9 +4,8 @@
  * must make true on disk. The file handling is in journal-file.ts.
  *
  * Why a journal: a Create made durable by fsyncs of its new directory tree costs one file system
- * journal commit (p99 5-6 ms on the development disk). A record overwritten in place over
- * pre-written zeros and fdatasync'd changes no metadata, so it costs a data write and no commit
- * (p99 0.5-1 ms). The directories are made durable later, in the background (a checkpoint), and
+ * journal commit. A record overwritten in place over pre-written zeros and fdatasync'd changes no
+ * metadata, so it costs a data write and no commit (docs/internals/speed.md). The directories are made durable later, in the background (a checkpoint), and
  * rebuilt from the records after a crash.
  *
  * A record is a 20-byte header and a JSON payload:
