@@ -3,6 +3,7 @@
  * command lives in its own module, loaded only when that command runs (`berth volume ...` never
  * loads container code); a new command is one entry in COMMANDS.
  */
+import { debugSetting } from '../lib/debug.js';
 import { parseGlobals, type Globals } from './globals.js';
 import { COMMANDS, type CommandEntry } from './commands.js';
 import { UsageError, exitCodeOf, messageOf } from './errors.js';
@@ -35,6 +36,6 @@ main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 }, (err: unknown) => {
   process.stderr.write(`berth: ${messageOf(err)}\n`);
-  if (process.env.BERTH_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+  if (debugSetting(process.env)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
   process.exitCode = exitCodeOf(err);
 });

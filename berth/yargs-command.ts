@@ -3,6 +3,7 @@
  * shared setup (cli/yargs.ts), with the global options handed in as its --root and --state-dir.
  * Exit codes as those modules have them: 2 for usage, 1 for other errors.
  */
+import { debugSetting } from '../lib/debug.js';
 import type { CommandModule } from 'yargs';
 import { exitCodeOf } from '../cli/errors.js';
 import { createCli, parseCli, requireValues } from '../cli/yargs.js';
@@ -24,7 +25,7 @@ export async function runYargsCommand(command: CommandModule<any, any>, name: st
     await parseCli(cli, argv, (text) => process.stdout.write(text), process.stdout.isTTY ? process.stdout.columns : undefined);
   } catch (err) {
     process.stderr.write(`berth: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (process.env.BERTH_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    if (debugSetting(process.env)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     return exitCodeOf(err);
   }
   return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -33,7 +33,7 @@ const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
  * @throws {CniError} code 7 for invalid values and contradictory keys
  */
 export function parseBridgeConf(raw: NetConf, validate: ValidateFunction): BridgeConf {
-  const copy = JSON.parse(JSON.stringify(raw)) as NetConf; // structuredClone costs ~10 ms at first use
+  const copy = JSON.parse(JSON.stringify(raw)) as NetConf; // structuredClone is slow at first use
   if (copy.mtu === 0) delete copy.mtu; // the reference reads 0 as "not set"
   const conf = validateConfig<BridgeConf>(validate, copy, 'bridge');
   if (conf.isDefaultGateway) conf.isGateway = true; // isDefaultGateway implies isGateway (reference)

@@ -5,9 +5,11 @@
  * here; GC and `netctl inspect` list the attachments of a network. Every path is a parameter.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileDurable } from '../lib/durable.js';
 import { fitFileName, KEPT_BYTES } from './file-name.js';
+import { tryParseJsonObject } from '../lib/json.js';
 
 /** libcni's default (`/var/lib/cni`); results live in its `results` subdirectory. */
 export const DEFAULT_CACHE_DIR = '/var/lib/cni';
@@ -66,14 +68,8 @@ export function renderCacheEntry(key: AttachmentKey, init: { config: string; net
 
 /** Reads a cache file's text; undefined unless it is a cniCacheV1 entry with its key fields. Pure. */
 export function parseCacheEntry(text: string): CacheEntry | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const e = raw as Record<string, unknown>;
+  const e = tryParseJsonObject(text);
+  if (!e) return undefined;
   if (e.kind !== CACHE_KIND) return undefined;
   for (const key of ['containerId', 'ifName', 'networkName'] as const) if (typeof e[key] !== 'string' || e[key] === '') return undefined;
   if (e.config !== undefined && e.config !== null && typeof e.config !== 'string') return undefined;
@@ -94,40 +90,14 @@ export function decodeCachedConfig(entry: CacheEntry): string {
   return Buffer.from(entry.config ?? '', 'base64').toString('utf8');
 }
 
-/** Writes `data` to `path` atomically: a temp file beside it, fsync, rename, fsync of the directory. */
-async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
-  const dir = join(path, '..');
-  // A leading dot keeps a half-written file out of listCachedAttachments.
-  const tmp = join(dir, fitFileName(`.${path.slice(dir.length + 1)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`));
-  const fh = await open(tmp, 'wx', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (err) {
-    await fh.close().catch(() => {});
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await fh.close();
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  const dh = await open(dir, 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
-}
-
 /** Stores an attachment's entry (mode 0600 in a 0700 directory, as libcni). */
 export async function writeCacheEntry(cacheDir: string, entry: CacheEntry): Promise<void> {
   const path = cacheFilePath(cacheDir, entry);
   await mkdir(join(cacheDir, 'results'), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(path, JSON.stringify(entry), 0o600);
+  const dir = join(path, '..');
+  // A unique temp name lets writers run side by side; a leading dot keeps it out of listCachedAttachments.
+  const tmp = join(dir, fitFileName(`.${path.slice(dir.length + 1)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`));
+  await writeFileDurable(path, JSON.stringify(entry), 'inline', { mode: 0o600, tmp });
 }
 
 /** The cached entry of one attachment, or undefined when there is none or it does not parse. */

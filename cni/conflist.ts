@@ -7,6 +7,7 @@ import { CniError, ErrCode } from './errors.js';
 import { describeIfnameProblem, isValidContainerId } from './env.js';
 import type { Attachment, Result } from './types.js';
 import { compareVersions, convertResult, isSupportedVersion, SUPPORTED_VERSIONS, type CniVersion } from './version.js';
+import { isJsonObject as isObject, parseJsonObject } from '../lib/json.js';
 
 const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.\-]*$/;
 
@@ -44,10 +45,6 @@ export interface RuntimeConf {
 
 function invalid(msg: string, details = ''): CniError {
   return new CniError(ErrCode.InvalidNetworkConfig, msg, details);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Reads a boolean key that libcni also accepts as "true"/"false" text. */
@@ -92,13 +89,11 @@ export function selectListVersion(raw: { cniVersion?: unknown; cniVersions?: unk
  *   a key is missing or malformed; ErrCode.IncompatibleVersion (1) when no version is supported
  */
 export function parseConfList(text: string): NetworkConfigList {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new CniError(ErrCode.DecodeFailure, 'cannot decode network configuration list: not valid JSON', (err as Error).message);
-  }
-  if (!isObject(raw)) throw new CniError(ErrCode.DecodeFailure, 'cannot decode network configuration list: not a JSON object');
+  const parsed = parseJsonObject(text);
+  if (!parsed.ok && parsed.why === 'not-json')
+    throw new CniError(ErrCode.DecodeFailure, 'cannot decode network configuration list: not valid JSON', parsed.detail);
+  if (!parsed.ok) throw new CniError(ErrCode.DecodeFailure, 'cannot decode network configuration list: not a JSON object');
+  const raw = parsed.value;
   if (typeof raw.name !== 'string' || raw.name === '') throw invalid('invalid network configuration list: "name" is required');
   if (!NETWORK_NAME.test(raw.name))
     throw invalid(`invalid network name ${JSON.stringify(raw.name)}: must match ${NETWORK_NAME.source}`);

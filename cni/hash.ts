@@ -1,6 +1,6 @@
 /**
  * A stable 64-bit FNV-1a hash as 16 hex digits, for names derived from IDs (veth
- * names). Not for security. Why not node:crypto: loading it costs ~5 ms of a plugin's start-up.
+ * names). Not for security. Why not node:crypto: loading it would slow every plugin's start-up.
  */
 export function stableHash(text: string): string {
   let h = 0xcbf29ce484222325n;

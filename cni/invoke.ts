@@ -9,6 +9,7 @@ import { CniError, ErrCode } from './errors.js';
 import type { Command } from './env.js';
 import type { Result } from './types.js';
 import { parseResult } from './version.js';
+import { tryParseJsonObject } from '../lib/json.js';
 
 /** The CNI_* parameters of one call. Empty or absent values are not put into the plugin's env. */
 export interface PluginEnv {
@@ -25,7 +26,7 @@ export interface PluginEnv {
 export interface ExecOptions {
   /** Kill the plugin (SIGKILL) after this many milliseconds. No limit by default. */
   timeoutMs?: number;
-  /** Extra variables for the plugin's env (e.g. BERTH_LOG); the caller's own env is never passed. */
+  /** Extra variables for the plugin's env (e.g. BERTH_DEBUG); the caller's own env is never passed. */
   env?: Readonly<Record<string, string>>;
 }
 
@@ -86,14 +87,9 @@ function lastLine(text: string): string {
 
 /** Reads a CNI error object from a failed plugin's stdout, or undefined when it is not one. */
 export function parseErrorObject(stdout: string): CniError | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(stdout);
-  } catch {
-    return undefined;
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const { code, msg, details } = raw as Record<string, unknown>;
+  const raw = tryParseJsonObject(stdout);
+  if (!raw) return undefined;
+  const { code, msg, details } = raw;
   if (typeof code !== 'number' || !Number.isInteger(code) || typeof msg !== 'string') return undefined;
   return new CniError(code, msg, typeof details === 'string' ? details : '');
 }
@@ -107,7 +103,7 @@ interface Exited {
 
 function spawnPlugin(path: string, env: Record<string, string>, input: string, timeoutMs?: number): Promise<Exited> {
   return new Promise((resolve, reject) => {
-    // node:child_process is loaded on the first exec only: ~5 ms a plugin that never execs does not pay.
+    // node:child_process is loaded on the first exec only: a plugin that never execs does not pay its load.
     const { spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn(path, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

@@ -1,6 +1,6 @@
 /**
- * The debug log: off unless BERTH_LOG is set. BERTH_LOG=stderr (or 1) writes to stderr; any other
- * value is a file path appended to. Stack traces appear only here.
+ * The debug log: off unless BERTH_DEBUG (or the deprecated BERTH_LOG) is set. `stderr` (or 1) writes
+ * to stderr; any other value is a file path appended to. Stack traces appear only here.
  */
 import { appendFileSync } from 'node:fs';
 import { programNames } from './sibling.js';

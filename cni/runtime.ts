@@ -49,7 +49,7 @@ export interface RuntimeOptions {
   cacheDir?: string;
   /** Kill a plugin that runs longer than this (ms); no limit by default. */
   timeoutMs?: number;
-  /** Extra env for every plugin (e.g. { BERTH_LOG: 'stderr' }); the caller's env is never passed on. */
+  /** Extra env for every plugin (e.g. { BERTH_DEBUG: 'stderr' }); the caller's env is never passed on. */
   env?: Readonly<Record<string, string>>;
   /**
    * How one plugin is called, given the path findPlugin resolved; default execPlugin. netctl passes

@@ -1,7 +1,7 @@
 /**
  * The plugin side of the CNI protocol: env + stdin -> handler -> stdout and exit code.
  * Every failure becomes the spec's error object on stdout and exit 1; no stack trace reaches the
- * user unless BERTH_LOG asks for a debug log.
+ * user unless BERTH_DEBUG asks for a debug log.
  */
 import { CniError, ErrCode, toCniError } from './errors.js';
 import { parseCommand, parseEnv, type CniEnv } from './env.js';
@@ -10,8 +10,9 @@ import { renderResult020 } from './result-020.js';
 export { processIO } from './process-io.js';
 import type { NetConf, Result } from './types.js';
 import { createLogger, type Logger } from './log.js';
-import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
+import { MAX_JSON_DEPTH, parseJsonObject } from '../lib/json.js';
 import { NETCONF_KEYS, normaliseKeys } from './keys.js';
+import { debugSetting } from '../lib/debug.js';
 
 export interface PluginIO {
   env: Readonly<Record<string, string | undefined>>;
@@ -47,18 +48,15 @@ const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.\-]*$/;
  * @throws {CniError} code 6
  */
 function decodeConfig(text: string): Record<string, unknown> {
-  if (jsonDepth(text) > MAX_JSON_DEPTH)
-    throw new CniError(ErrCode.DecodeFailure, `cannot decode the network configuration on stdin: nested deeper than ${MAX_JSON_DEPTH} levels`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new CniError(ErrCode.DecodeFailure, 'cannot decode the network configuration on stdin: not valid JSON', (err as Error).message);
+  const parsed = parseJsonObject(text, MAX_JSON_DEPTH);
+  if (!parsed.ok) {
+    const what = 'cannot decode the network configuration on stdin';
+    if (parsed.why === 'too-deep') throw new CniError(ErrCode.DecodeFailure, `${what}: nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (parsed.why === 'not-json') throw new CniError(ErrCode.DecodeFailure, `${what}: not valid JSON`, parsed.detail);
+    throw new CniError(ErrCode.DecodeFailure, `${what}: not a JSON object`);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    throw new CniError(ErrCode.DecodeFailure, 'cannot decode the network configuration on stdin: not a JSON object');
   // "Name", "CNIVersion", "RuntimeConfig": matched as the reference's Go decoder matches them.
-  return normaliseKeys(raw, NETCONF_KEYS) as Record<string, unknown>;
+  return normaliseKeys(parsed.value, NETCONF_KEYS) as Record<string, unknown>;
 }
 
 /** The config on stdin, or undefined when it does not decode (VERSION and error objects do without). */
@@ -85,7 +83,7 @@ function errorVersion(raw: Record<string, unknown> | undefined): string {
 
 /** Runs one CNI command against `handlers`; returns the process exit code. */
 export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), io: PluginIO): Promise<number> {
-  const log = createLogger(io.env.BERTH_LOG, io.writeStderr);
+  const log = createLogger(debugSetting(io.env, 'BERTH_LOG'), io.writeStderr);
   let stdin = '';
   let raw: Record<string, unknown> | undefined;
   try {

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrCode } from '../cni/errors.js';
 import type { Attachment } from '../cni/types.js';
-import { lockFile } from '../kernel/flock.js';
+import { withFileLock } from '../kernel/flock.js';
 import { NftError, type Nft } from '../kernel/nft.js';
 import { FEATURE_SETS, familyOfSet, LAYOUT_GUARD, LAYOUT_SET, MAPS, NETWORK_FEATURES, TABLE, type Feature } from './layout.js';
 import { attachmentTag, elementId, elementQuery, elementWrite, parseTag, renderAddElement, renderTransaction, type Element } from './render.js';
@@ -23,12 +23,7 @@ export interface AttachmentRef {
 async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
   mkdirSync(stateDir, { recursive: true });
   // A dot file: a network named "lock" would collide with "lock", and network names start alphanumeric.
-  const lock = lockFile(join(stateDir, '.lock'));
-  try {
-    return await fn();
-  } finally {
-    lock.release();
-  }
+  return withFileLock(join(stateDir, '.lock'), fn);
 }
 
 /** The tag (comment) of the element with this key in the kernel, or undefined when there is none. */

@@ -27,7 +27,7 @@ export const TABLE = 'berth';
  * An empty set whose name carries the layout's version. Every ADD first tries its elements alone
  * plus `flush set` of this set (cheap, harmless); only when that fails with "No such file or
  * directory" (no table yet, a missing subnet chain, or a table of another layout version) does it
- * apply the whole schema with them. Saves 1-3 ms of every ADD.
+ * apply the whole schema with them, so a steady-state ADD sends only its elements.
  */
 export const LAYOUT_SET = 'layout_v4';
 export const LAYOUT_GUARD = `flush set inet berth ${LAYOUT_SET}\n`;
@@ -79,8 +79,8 @@ export type Feature = keyof typeof FEATURE_SETS;
 /** Features whose elements belong to a network (its bridge), not to one attachment. */
 export const NETWORK_FEATURES: readonly Feature[] = ['isolation', 'internal'];
 
-// No interval sets: adding to or deleting from one makes libnftables (1.0.6) fetch all of its
-// elements first (measured 9 ms per ADD at 1000 containers, 41 ms at 5000). Hash sets and maps
+// No interval sets: adding to or deleting from one makes libnftables fetch all of its elements
+// first, so an ADD would grow with the containers (docs/internals/speed.md). Hash sets and maps
 // only; what depends on the subnet lives in a small chain per subnet (see render.ts).
 const INET_SETS = `\
 add map inet berth masq4 { type ipv4_addr : verdict; }

@@ -6,11 +6,13 @@
  *
  * A record describes kernel state (nftables elements), which a reboot wipes. So records live in
  * /run by default (a reboot wipes them too; per network namespace: netns-dirs.ts), and are never
- * fsync'ed: a crash of the process leaves the page cache, hence the rename, intact; a crash of the machine takes the elements with it, so a lost or empty record
- * (read as none) describes the kernel exactly. An fsync cost 1-7 ms per ADD and DEL on this disk.
+ * fsync'ed: a crash of the process leaves the page cache, hence the rename, intact; a crash of the
+ * machine takes the elements with it, so a lost or empty record (read as none) describes the kernel
+ * exactly.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceFile } from '../lib/durable.js';
 import { fitFileName } from '../cni/file-name.js';
 import type { Feature } from './layout.js';
 import type { Element } from './render.js';
@@ -73,8 +75,7 @@ export function readRecordFile(path: string): AttachmentRecord | undefined {
 export function writeRecord(stateDir: string, rec: AttachmentRecord): void {
   mkdirSync(networkDir(stateDir, rec.network), { recursive: true });
   const path = recordPath(stateDir, rec.network, rec.containerId, rec.ifName);
-  writeFileSync(path + TMP_SUFFIX, JSON.stringify(rec) + '\n', { mode: 0o644 });
-  renameSync(path + TMP_SUFFIX, path);
+  replaceFile(path, JSON.stringify(rec) + '\n', 0o644, path + TMP_SUFFIX);
 }
 
 /** Removes the record and a temporary file a killed writer may have left. */

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { openBlobStream } from './blob-stream.js';
 import { type ImageMeta, type ImageStore, type StorePaths, hexOf, layerDir } from './store.js';
 import { unpackLayer } from './unpack.js';
+import { debugSetting } from '../lib/debug.js';
 
 export interface StagedLayer { diffId: string; size: number }
 
@@ -20,7 +21,7 @@ export interface NewImage {
   repoTags: string[];
 }
 
-const debug = (text: string) => { if (process.env.BERTH_DEBUG) process.stderr.write(`berth: ${text}\n`); };
+const debug = (text: string) => { if (debugSetting(process.env)) process.stderr.write(`berth: ${text}\n`); };
 
 /** A staging dir for one command; the caller removes it in `finally`. */
 export function createStaging(paths: StorePaths): string {

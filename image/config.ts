@@ -3,6 +3,7 @@
  * `User` resolved against the image's /etc/passwd and /etc/group as runc does, and the command
  * line from Entrypoint and Cmd as docker merges them with `run`'s arguments.
  */
+import { isJsonObject as isObject } from '../lib/json.js';
 
 export interface ImageConfig {
   User?: string;
@@ -25,7 +26,6 @@ export interface ConfigBlob {
 }
 
 const DIFF_ID = /^sha256:[0-9a-f]{64}$/;
-const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const stringList = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.every((s) => typeof s === 'string'));
 
 /**

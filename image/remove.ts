@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileDurable } from '../volume/disk.js';
+import { writeFileDurable } from '../lib/durable.js';
 import { createStaging } from './commit.js';
 import { shortId } from './format.js';
 import { formatTag, isFullId, parseTag, splitTag, tryParseReference } from './reference.js';
@@ -39,7 +39,7 @@ export async function tagImage(store: ImageStore, source: string, target: string
 
 async function writeMeta(store: ImageStore, img: ImageRecord, lastTagTime: string): Promise<void> {
   const meta: ImageMeta = { id: img.id, diffIds: img.diffIds, size: img.size, created: img.created, architecture: img.architecture, os: img.os, lastTagTime };
-  await writeFileDurable(join(store.paths.images, hexOf(img.id), 'image.json'), `${JSON.stringify(meta)}\n`, 'inline', 0o600);
+  await writeFileDurable(join(store.paths.images, hexOf(img.id), 'image.json'), `${JSON.stringify(meta)}\n`, 'inline');
 }
 
 export class ConflictError extends Error {

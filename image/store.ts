@@ -12,8 +12,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lockFile } from '../kernel/flock.js';
-import { writeFileDurable } from '../volume/disk.js';
+import { withFileLock } from '../kernel/flock.js';
+import { writeFileDurable } from '../lib/durable.js';
 import type { ImageConfig } from './config.js';
 import { formatTag, isFullId, tryParseReference } from './reference.js';
 
@@ -144,13 +144,8 @@ export function openImageStore(root: string): ImageStore {
     rawConfig: (id) => readJson(join(paths.images, hexOf(id), 'config.json')),
     async locked(fn) {
       mkdirSync(paths.images, { recursive: true, mode: 0o700 });
-      const lock = lockFile(paths.lock);
-      try {
-        return await fn();
-      } finally {
-        lock.release();
-      }
+      return withFileLock(paths.lock, fn);
     },
-    writeTags: (tagMap) => writeFileDurable(paths.repositories, `${JSON.stringify(tagMap, null, 2)}\n`, 'inline', 0o600),
+    writeTags: (tagMap) => writeFileDurable(paths.repositories, `${JSON.stringify(tagMap, null, 2)}\n`, 'inline'),
   };
 }

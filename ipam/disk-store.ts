@@ -21,10 +21,11 @@
  * The reference's directory walk reads these files too but never matches them (their content is not
  * `id\r\nifname`, their names are not addresses).
  */
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceFile, writeNewFile } from '../lib/durable.js';
 import { fitFileName } from '../cni/file-name.js';
-import { lockFile, type FileLock } from '../kernel/flock.js';
+import { withFileLock } from '../kernel/flock.js';
 import type { Attachment, Lease, Store } from './store.js';
 
 export const LAST_RESERVED_PREFIX = 'last_reserved_ip.';
@@ -81,36 +82,19 @@ function readSmall(path: string): string | undefined {
   }
 }
 
-/** Writes a new file (O_EXCL: never into an existing one, which may be another name of a lease). */
-function writeAndSync(path: string, text: string, mode: number): void {
-  const fd = openSync(path, 'wx', mode);
-  try {
-    const buf = Buffer.from(text);
-    for (let at = 0; at < buf.length;) at += writeSync(fd, buf, at);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** A network's lease directory. Open it with `openDiskStore`, work inside `withLock`. */
 export class DiskStore implements Store {
   constructor(readonly dir: string) {}
 
   /** Runs `fn` holding the network's flock. */
   withLock<T>(fn: (store: DiskStore) => T): T {
-    const lock: FileLock = lockFile(join(this.dir, LOCK_FILE));
-    try {
-      return fn(this);
-    } finally {
-      lock.release();
-    }
+    return withFileLock(join(this.dir, LOCK_FILE), () => fn(this));
   }
 
   reserve(ip: string, holder: Required<Attachment>): boolean {
     const tmp = join(this.dir, LEASE_TMP);
     this.release(LEASE_TMP); // left by a killed writer, maybe still a name of its lease: only the name goes
-    writeAndSync(tmp, renderLeaseContent(holder), 0o600);
+    writeNewFile(tmp, renderLeaseContent(holder), 0o600); // O_EXCL: never into another name of a lease
     try {
       linkSync(tmp, join(this.dir, ip));
       return true;
@@ -156,14 +140,7 @@ export class DiskStore implements Store {
 
   setLastReserved(setIndex: number, ip: string): void {
     // A cursor is a hint: written whole by rename, not fsync'ed (a lost cursor only restarts the round).
-    const tmp = join(this.dir, CURSOR_TMP);
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, ip);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, join(this.dir, `${LAST_RESERVED_PREFIX}${setIndex}`));
+    replaceFile(join(this.dir, `${LAST_RESERVED_PREFIX}${setIndex}`), ip, 0o600, join(this.dir, CURSOR_TMP));
   }
 
   /** Removes temporary files a killed Berth process may have left. */
@@ -205,14 +182,7 @@ export class DiskStore implements Store {
   /** Records the addresses of `holder` (written whole by rename; a hint, so not fsync'ed). */
   writeIndex(holder: Required<Attachment>, ips: readonly string[]): void {
     mkdirSync(join(this.dir, INDEX_DIR), { recursive: true, mode: 0o755 });
-    const tmp = join(this.dir, INDEX_TMP);
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, ips.map((ip) => `${ip}\n`).join(''));
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.indexPath(holder));
+    replaceFile(this.indexPath(holder), ips.map((ip) => `${ip}\n`).join(''), 0o600, join(this.dir, INDEX_TMP));
   }
 
   dropIndex(holder: Required<Attachment>): void {

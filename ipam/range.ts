@@ -2,8 +2,8 @@
  * host-local's ranges and range sets: parsing, defaults and validation (the reference's
  * `Range.Canonicalize` and `RangeSet.Canonicalize`, with Berth's stricter checks). Pure.
  *
- * Addresses are bigints through `cni/ip.ts` rather than the `ip-address` package: bundled,
- * `ip-address` adds ~6 ms to the start of every plugin process (measured in cni/ip.ts).
+ * Addresses are bigints through `cni/ip.ts` rather than the `ip-address` package, which would slow
+ * the start of every plugin process (docs/internals/speed.md).
  */
 import { bitsOf, contains, formatIP, formatPrefix, hasHostBits, lastOf, networkOf, tryParseIP, tryParsePrefix, type IP, type Prefix } from '../cni/ip.js';
 

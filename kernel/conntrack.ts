@@ -4,7 +4,7 @@
  * without that program: one dump of the table (both families), then one IPCTNL_MSG_CT_DELETE per
  * matching entry, named by its original tuple, its zone and its ID (so a newer flow that reused the
  * tuple is kept). A dump walks every bucket of the kernel's conntrack hash, which all namespaces
- * share (11 ms of CPU here, with an empty table), so all the ports of a call share one dump.
+ * share, so all the ports of a call share one dump.
  * The encoders and the decoder are pure; only deleteUdpFlows talks to the kernel.
  */
 import { KernelError, isNotFound } from './errors.js';

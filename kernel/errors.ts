@@ -3,7 +3,7 @@
 /**
  * The errnos a plugin meets on its normal paths (a link or file that is not there yet, one that
  * already is), by Linux's numbers. A successful bridge ADD asks the kernel about a link that does
- * not exist yet; loading node:os for its table cost that call 0.25-0.35 ms. The rest come from
+ * not exist yet, and loading node:os for its table would slow that call. The rest come from
  * node:os, loaded on the first other errno. A unit test holds this table to node:os's.
  */
 export const COMMON_ERRNOS: ReadonlyMap<number, string> = new Map([

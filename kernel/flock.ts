@@ -28,3 +28,21 @@ export function lockFile(path: string): FileLock {
     },
   };
 }
+
+/**
+ * Runs `fn` holding the lock on `path`; the lock goes when `fn` returns or throws, or, for a
+ * promise, when it settles.
+ */
+export function withFileLock<T>(path: string, fn: () => T): T {
+  const lock = lockFile(path);
+  let result: T;
+  try {
+    result = fn();
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  if (result instanceof Promise) return result.finally(() => lock.release()) as T;
+  lock.release();
+  return result;
+}

@@ -1,8 +1,7 @@
 /**
  * The libc calls of kernel/libc.ts through Bun's own FFI (bun:ffi), for the plugins compiled with
  * Bun. Why not koffi there: koffi's native module links libstdc++, which Bun does not load, so
- * loading it cost a compiled program 6.0 ms of CPU where bun:ffi's dlopen of the same calls cost
- * 2.5 (20 interleaved runs each). Same calls, same results; only the marshalling differs: strings
+ * loading it costs more than twice what bun:ffi's dlopen does (docs/internals/build.md). Same calls, same results; only the marshalling differs: strings
  * become NUL-terminated buffers, out-parameters typed arrays, structs buffers laid out here.
  */
 import type { Libc, SpawnCalls, UnixCalls } from './libc.js';

@@ -56,7 +56,7 @@ let koffiNative: KoffiNative | undefined;
 
 /**
  * koffi's native module, loaded once, by its path when it sits where npm puts it: koffi's own entry
- * point probes several locations and wraps deprecated APIs, ~2 ms of every plugin's start-up.
+ * point probes several locations and wraps deprecated APIs, which every plugin's start-up would pay.
  */
 export function loadKoffi(): KoffiNative {
   if (koffiNative) return koffiNative;
@@ -241,9 +241,7 @@ const SPAWN_ATTR_SIZE = 512;
  * Starts the program `path` with `argv` (argv[0] included) and an empty environment, detached: in
  * a session of its own, with stdin, stdout and stderr on /dev/null, and never waited for (a child
  * that outlives this process is reaped by init or the caller's subreaper). posix_spawn starts it
- * the vfork way, without copying Node's address space: `ip link delete` started so had the link
- * gone 2.4-2.9 ms later, against 4.4-6.4 ms through Node's child_process.spawn, which forks
- * (8 of each, side by side).
+ * the vfork way, without copying Node's address space as child_process.spawn's fork does.
  * @returns its PID
  * @throws {KernelError} when it cannot be started (ENOENT: no such program)
  */
@@ -286,15 +284,12 @@ const SCM_RIGHTS = 1;
  * Closes `fd`, leaving its final release to a kernel worker instead of this thread.
  *
  * Why: releasing a NETLINK_NETFILTER socket waits for nf_tables' deferred destroy work (one RCU
- * grace period) whenever a transaction has just deleted anything, of any process: 5-16 ms measured
- * here for a close right after deleting one set element, 0.1 ms without a deletion. A process's
- * exit closes its sockets, so a plugin that deleted elements waited there before its caller saw it
- * end.
+ * grace period) whenever a transaction of any process has just deleted anything. A process's exit
+ * closes its sockets, so a plugin that deleted elements would wait there before its caller saw it end.
  *
  * How: `fd` is sent (SCM_RIGHTS) into a unix socket pair, together with the pair's own receiving
  * end, and every descriptor of it here is closed. Nothing can reach the pair any more; the kernel's
- * collector of such in-flight cycles frees it, and releases the socket, in a workqueue (measured
- * here: the close returns in 0.1-0.5 ms, and the socket is gone from /proc/net/netlink at once). On a
+ * collector of such in-flight cycles frees it, and releases the socket, in a workqueue. On a
  * kernel whose collector runs in the closing thread this costs what a plain close does, and on any
  * failure it is a plain close.
  */

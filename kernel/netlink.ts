@@ -108,8 +108,7 @@ export class Netlink {
   /**
    * Whether forwarding is on for a whole family in this namespace (net.ipv4.ip_forward,
    * net.ipv6.conf.all.forwarding), asked over rtnetlink (RTM_GETNETCONF for all interfaces): one
-   * round trip on a socket the caller has open. (Reading the /proc/sys file costs about the same,
-   * 0.03 ms, and does not grow with the interfaces: measured with 2000 veths and with none.)
+   * round trip on a socket the caller has open.
    */
   async forwarding(family: 4 | 6): Promise<boolean> {
     const NETCONFA_IFINDEX = 1, NETCONFA_FORWARDING = 2, NETCONFA_IFINDEX_ALL = -1;
@@ -190,11 +189,10 @@ export class Netlink {
    * Deletes the link `name` (index `index`) of the caller's own namespace, and settles as soon as
    * the link is gone from the namespace, before the kernel is done with it.
    *
-   * Why: deleting a link ends with an rcu_barrier() in the task that asked (netdev_run_todo: 15-28
-   * ms measured here), and a process cannot end while one of its threads waits there, so a bridge
-   * DEL waited for it. Instead, iproute2's `ip link delete`, started detached (spawnDetached), takes
-   * that wait, and this process watches the index vanish from the namespace (2-3 ms measured, most
-   * of it ip's start). The kernel unlists the link before it waits, so a caller that goes on at once
+   * Why: deleting a link ends with an rcu_barrier() in the task that asked (netdev_run_todo), and a
+   * process cannot end while one of its threads waits there. Instead, iproute2's `ip link delete`,
+   * started detached (spawnDetached), takes that wait, and this process watches the index vanish
+   * from the namespace (docs/internals/speed.md). The kernel unlists the link before it waits, so a caller that goes on at once
    * finds the name free and the link gone from every listing.
    *
    * Without an `ip` program, when `ip` ends with the link still there, or when the link is still

@@ -1,10 +1,9 @@
 /**
  * nftables set elements straight over netlink: read one element back (NFT_MSG_GETSETELEM) and
  * delete/add elements in one batch (NFT_MSG_DELSETELEM / NFT_MSG_NEWSETELEM). libnftables makes
- * both O(size of the whole ruleset): `nft get element` (1.0.6) first fills its cache with EVERY
- * element of EVERY set in the table (85-100 ms for the first get in a process at 5000 containers'
- * elements, against 0.03-0.05 ms here), and every change first caches all tables and chains, other
- * tables' too (0.6 -> 4.3 ms with 2000 iptables-nft chains beside Berth's; 0.2 ms here either way).
+ * both O(size of the whole ruleset): `nft get element` first fills its cache with every element of
+ * every set in the table, and every change first caches all tables and chains, other tables' too
+ * (figures in docs/internals/speed.md).
  * Tables, chains and rules are still made by libnftables or the `nft` program (kernel/nft.ts).
  */
 import { KernelError, errnoName } from './errors.js';

@@ -2,14 +2,8 @@
  * nftables: one transaction per call, through libnftables in this process (koffi) or, when the
  * library cannot be loaded, through the `nft` program (`nft -f -`, script on stdin).
  *
- * Why libnftables: measured in a throwaway netns, one small transaction (add table, add set, add
- * one element with a comment), Node 20 (`node --import tsx bench/nft.ts`; first numbers from a
- * plain loop of 200 runs each):
- *   nft program, spawned per call ............ 4.3-5.5 ms per transaction
- *   libnftables, first call in a fresh process  koffi 1.4 ms (shared with flock) + dlopen and
- *                                                nft_ctx_new 1.3 ms + first run 1.0 ms
- *   libnftables, later calls .................. 0.06-0.13 ms per transaction
- * A CNI call also reads a few elements back (ownership checks by comment) before it writes: in
+ * Why libnftables: a transaction in process costs a small fraction of spawning the `nft` program
+ * (`node --import tsx bench/nft.ts`; figures in docs/internals/speed.md). A CNI call also reads a few elements back (ownership checks by comment) before it writes: in
  * process those reads cost microseconds, with the program each one would be another process.
  * libnftables1 is what `nft` itself links to, so wherever `nft` is installed the library is too.
  */
@@ -84,7 +78,7 @@ const NFT_CTX_OUTPUT_JSON = 1 << 4;
 
 /**
  * libnftables (nft_run_cmd_from_buffer) in this process, and a netfilter netlink socket for
- * element reads and writes. The library (dlopen + nft_ctx_new, ~1.3 ms) is loaded on first need
+ * element reads and writes. The library (dlopen + nft_ctx_new) is loaded on first need
  * only, unless `eager` (a handle for another netns must bind both there): a steady-state ADD or
  * DEL needs only the socket. If the library then fails to load, scripts go to the `nft` program.
  * @throws when koffi or the netlink socket is not available

@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { createCli, parseCli, requireValues } from '../cli/yargs.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import { describeError, exitCodeOf, UsageError } from './errors.js';
+import { debugSetting } from '../lib/debug.js';
 
 export const VERSION = '0.1.0';
 
@@ -54,11 +55,12 @@ function contextOf(argv: GlobalArgs, io: CliIO): CommandContext {
     cacheDir: argv.cacheDir ?? '/var/lib/cni',
     cniPath: argv.cniPath !== undefined ? argv.cniPath.split(':').filter((p) => p !== '') : defaultCniPath(io),
   };
+  const pluginDebug = debugSetting(io.env, 'BERTH_LOG');
   return {
     opts,
     out: (text) => io.stdout(`${text}\n`),
     warn: (text) => io.stderr(`netctl: warning: ${text}\n`),
-    pluginEnv: io.env.BERTH_LOG ? { BERTH_LOG: io.env.BERTH_LOG } : {},
+    pluginEnv: pluginDebug ? { BERTH_DEBUG: pluginDebug } : {},
     // NETCTL_EXEC_PLUGINS=1 execs every plugin, Berth's own included (for comparison and debugging).
     ...(io.self && io.env.NETCTL_EXEC_PLUGINS !== '1' && { selfDir: dirnameReal(io.self) }),
   };
@@ -172,7 +174,7 @@ function build(args: readonly string[], io: CliIO): Argv {
     .alias('help', 'h')
     .middleware((argv) => {
       // yargs renders the whole help text after starting a command's handler, "in case" it is
-      // needed later: ~20 ms of string wrapping per run. netctl never shows help after a handler ran.
+      // needed later, which costs every run. netctl never shows help after a handler ran.
       if (!argv.help) (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } }).getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
     });
 }
@@ -184,7 +186,7 @@ export async function runCli(args: readonly string[], io: CliIO): Promise<number
     return 0;
   } catch (err) {
     io.stderr(`netctl: ${describeError(err)}\n`);
-    if (io.env.NETCTL_DEBUG && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+    if (debugSetting(io.env, 'NETCTL_DEBUG') && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
     return exitCodeOf(err);
   }
 }

@@ -4,8 +4,9 @@
  * NAME.conflist, removal.
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rm, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createFileDurable } from '../lib/durable.js';
 import { parseConfList, type NetworkConfigList } from '../cni/conflist.js';
 import { describeNetwork, type NetworkInfo } from './conflist.js';
 import { NetctlError } from './errors.js';
@@ -79,35 +80,9 @@ export async function writeConflistExclusive(dir: string, name: string, text: st
   await mkdir(dir, { recursive: true, mode: 0o755 });
   const file = join(dir, `${name}.conflist`);
   const tmp = join(dir, `.${name}.conflist.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', 0o644);
-  try {
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
-      await link(tmp, file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
-        throw new NetctlError(`cannot create network ${JSON.stringify(name)}: file ${JSON.stringify(file)} already exists`);
-      throw err;
-    }
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  await syncDir(dir);
+  if (!(await createFileDurable(file, text, 'inline', { mode: 0o644, tmp })))
+    throw new NetctlError(`cannot create network ${JSON.stringify(name)}: file ${JSON.stringify(file)} already exists`);
   return file;
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const dh = await open(dir, 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
 }
 
 /** Removes a network's file; absent is fine. */
@@ -122,11 +97,6 @@ export async function removeConflist(file: string): Promise<void> {
 /** Runs `fn` holding an flock on the config dir, so two netctl create never pick the same subnet. */
 export async function withConfigDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   await mkdir(dir, { recursive: true, mode: 0o755 });
-  const { lockFile } = await import('../kernel/flock.js');
-  const lock = lockFile(join(dir, LOCK_NAME));
-  try {
-    return await fn();
-  } finally {
-    lock.release();
-  }
+  const { withFileLock } = await import('../kernel/flock.js');
+  return withFileLock(join(dir, LOCK_NAME), fn);
 }

@@ -10,6 +10,7 @@
  * them.
  */
 import { formatIP, formatPrefix, tryParsePrefix, type IP, type Prefix } from '../cni/ip.js';
+import { isJsonObject as isObject } from '../lib/json.js';
 
 export const CONFLIST_VERSION = '1.0.0';
 export const CONFLIST_VERSIONS = ['1.0.0', '1.1.0'];
@@ -114,10 +115,6 @@ export interface NetworkInfo {
   created?: string;
   /** Written by `netctl create` (has the "berth" key). */
   managed: boolean;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function stringMap(v: unknown): Record<string, string> {

@@ -14,7 +14,7 @@ export interface CommandContext {
   out(text: string): void;
   /** A warning for stderr, printed as "netctl: warning: ...". */
   warn(text: string): void;
-  /** Extra env for plugins (BERTH_LOG passed on when set). */
+  /** Extra env for plugins (BERTH_DEBUG passed on when set). */
   pluginEnv: Record<string, string>;
   /** netctl's own directory: Berth's plugins found there run in-process (unset: every plugin is exec'd). */
   selfDir?: string;

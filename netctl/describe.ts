@@ -2,6 +2,7 @@
 import type { CacheEntry } from '../cni/cache.js';
 import type { NetworkInfo } from './conflist.js';
 import { mappingsOf, type PortMapping } from './ports.js';
+import { isJsonObject as isObject } from '../lib/json.js';
 
 export interface Lease {
   ip: string;
@@ -19,10 +20,6 @@ export interface AttachmentView {
   addresses: string[];
   interfaces: Array<{ name: string; mac?: string; sandbox?: string }>;
   portMappings: PortMapping[];
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** One cached attachment, as shown. */

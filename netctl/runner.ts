@@ -35,7 +35,7 @@ async function runInProcess(path: string, handlers: () => Promise<Handlers>, env
     writeStdout: (t) => { stdout += t; },
     writeStderr: (t) => { stderr += t; },
   });
-  if (stderr && opts.env?.BERTH_LOG) process.stderr.write(stderr);
+  if (stderr && opts.env?.BERTH_DEBUG) process.stderr.write(stderr);
   const what = `plugin ${JSON.stringify(path)} ${env.command}`;
   if (code !== 0) throw parseErrorObject(stdout) ?? new CniError(ErrCode.PluginFailure, `${what} failed with exit code ${code}: ${stderr.trim().split('\n').pop() || 'no output'}`);
   if (env.command !== 'ADD') return undefined;

@@ -101,11 +101,8 @@ const contentHash = (code) => createHash('sha256').update(code).digest('hex').sl
 /**
  * The CNI plugins run on Bun when the optional dependency @oven/bun-linux-x64 is installed and its
  * binary runs on this machine (it needs a CPU with AVX2); otherwise on Node like everything else.
- * Why: every CNI call is a new process. A bare Bun start costs ~7 ms of CPU where Node's costs
- * 32-43 ms (perf stat, clean env), and a plugin compiled with Bun, its bytecode made at build
- * time, took a little under half the CPU of the same plugin on Node with its code cache (medians of
- * 12 interleaved chains: bridge ADD 30.0 ms against 65, portmap ADD 20.1 against 55; see
- * docs/internals/build.md). BERTH_RUNTIME=node builds every executable for Node.
+ * Why: every CNI call is a new process, and a plugin compiled with Bun, its bytecode made at build
+ * time, starts on a fraction of Node's CPU (docs/internals/build.md). BERTH_RUNTIME=node builds every executable for Node.
  */
 function findBun() {
   return process.env.BERTH_RUNTIME === 'node' ? undefined : bunBinary(root);
@@ -151,8 +148,8 @@ async function compileWithBun(bun, entry, names, prefix) {
 
 /**
  * The launchers name the Node that built them (`#!/usr/bin/node`), not `#!/usr/bin/env node`:
- * exec'ing `env` first, which then searches PATH, costs every plugin call ~1.3 ms of wall and CPU
- * time (measured, 80 interleaved runs), and an orchestrator's PATH may not even hold node. The
+ * exec'ing `env` first, which then searches PATH, is one more process per plugin call, and an
+ * orchestrator's PATH may not even hold node. The
  * code cache is tied to that Node's V8 version anyway. A path the kernel cannot take in a `#!`
  * line (whitespace, over 200 bytes) keeps `env`.
  */
@@ -163,11 +160,9 @@ function withInterpreter(launcher) {
 }
 
 /**
- * Every start of Node 20.20 derives V8's string-hash secrets from a fresh random seed, testing
- * random numbers for primality (`detail::sprp` under `HashSeed::InitializeRoots`): 4.5-5 ms of
- * the ~29 ms of CPU a bare `node -e 0` costs here (perf record, 40 starts). `--no-rehash-snapshot`
- * keeps the seed baked into Node's start-up snapshot instead: bridge and portmap ADD and DEL took
- * 4-9 ms less CPU each (perf stat, 24 interleaved chains). The price: every process of this Node
+ * Every start of Node derives V8's string-hash secrets from a fresh random seed, testing random
+ * numbers for primality, a sixth of a bare start's CPU. `--no-rehash-snapshot` keeps the seed baked
+ * into Node's start-up snapshot instead (docs/internals/speed.md). The price: every process of this Node
  * hashes strings with one known seed, so crafted keys could slow its hash tables (hash flooding).
  * That does not matter to a process that lives tens of milliseconds on input root gave it (CNI
  * plugins, netctl, berth); berth-volumed, a long-lived daemon answering requests (`daemon` in

@@ -3,8 +3,8 @@
 // Berth launcher, written into dist/bin/<name> by scripts/build.mjs (the two constants below are
 // filled in there). It runs the bundle dist/lib/<name>.<hash>.js through V8's code cache.
 //
-// Why: every CNI call is a new Node process, and compiling a 70-480 KB bundle, then each function on
-// its first call, costs a plugin 10-15 ms of CPU per call. A code cache made after a real run holds
+// Why: every CNI call is a new Node process, and compiling the bundle, then each function on its
+// first call, is a large part of a plugin's CPU. A code cache made after a real run holds
 // the bytecode of every function that run used. The first call of each kind (CNI_COMMAND, or the
 // first argument of netctl/berth) writes it to dist/cache; every later call of that kind loads it.
 //

@@ -12,24 +12,11 @@
  * p99 0.5-0.8 ms on the calling thread. Blocking the event loop that long is fine when nothing else
  * is waiting for it.
  */
-import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { promisify } from 'node:util';
+import { flushAll, writeAll, type Flush } from '../lib/durable.js';
 
-const fsyncAsync = promisify(fsync);
-const fdatasyncAsync = promisify(fdatasync);
-
-/** Where a flush runs: `inline` on the calling (main) thread, `pool` in libuv's thread pool. */
-export type Flush = 'inline' | 'pool';
-
-/** fsyncs (or fdatasyncs) every fd, in parallel in the pool or one after another inline. */
-export async function flushAll(fds: readonly number[], how: Flush, data = false): Promise<void> {
-  if (how === 'inline') {
-    for (const fd of fds) (data ? fdatasyncSync : fsyncSync)(fd);
-    return;
-  }
-  await Promise.all(fds.map((fd) => (data ? fdatasyncAsync : fsyncAsync)(fd)));
-}
+export { flushAll, fsyncDir, writeFileDurable, type Flush } from '../lib/durable.js';
 
 async function flushAndClose(fd: number, how: Flush, data = false): Promise<void> {
   try {
@@ -37,16 +24,6 @@ async function flushAndClose(fd: number, how: Flush, data = false): Promise<void
   } finally {
     closeSync(fd);
   }
-}
-
-/** fsync of a directory makes its entries (creations, renames) durable. */
-export async function fsyncDir(dir: string, how: Flush): Promise<void> {
-  await flushAndClose(openSync(dir, 'r'), how);
-}
-
-function writeAll(fd: number, data: string | Uint8Array, position?: number): void {
-  const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off, position === undefined ? null : position + off);
 }
 
 /** writeAll(), closing `fd` when it fails (the caller keeps `fd` only on success). */
@@ -86,22 +63,6 @@ export async function writeFileSynced(path: string, data: string | Uint8Array, h
   const fd = openSync(path, 'w', mode);
   writeAllOrClose(fd, data);
   await flushAndClose(fd, how);
-}
-
-/** Writes `path` atomically: `path.tmp`, fsync, rename over `path`, fsync of the directory. */
-export async function writeFileDurable(path: string, text: string, how: Flush, mode = 0o600): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeAll(fd, text);
-  } catch (err) {
-    closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw err;
-  }
-  await flushAndClose(fd, how);
-  renameSync(tmp, path);
-  await fsyncDir(dirname(path), how);
 }
 
 /**

@@ -4,9 +4,8 @@
  * must make true on disk. The file handling is in journal-file.ts.
  *
  * Why a journal: a Create made durable by fsyncs of its new directory tree costs one file system
- * journal commit (p99 5-6 ms on the development disk). A record overwritten in place over
- * pre-written zeros and fdatasync'd changes no metadata, so it costs a data write and no commit
- * (p99 0.5-1 ms). The directories are made durable later, in the background (a checkpoint), and
+ * journal commit. A record overwritten in place over pre-written zeros and fdatasync'd changes no
+ * metadata, so it costs a data write and no commit (docs/internals/speed.md). The directories are made durable later, in the background (a checkpoint), and
  * rebuilt from the records after a crash.
  *
  * A record is a 20-byte header and a JSON payload:
@@ -17,6 +16,7 @@
  * (0 for the first). Reading stops at the first record that does not fit that chain: zeros, a torn
  * write (CRC mismatch), or what is left of an older use of the file (other epoch, sequence or chain).
  */
+import { tryParseJsonObject } from '../lib/json.js';
 
 export const RECORD_MAGIC = 0x3152_4a42; // "BJR1" read as little-endian u32
 export const RECORD_HEADER = 20;
@@ -108,13 +108,8 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 
 /** The entry in a record's payload, or undefined when it is not one (never thrown: a bad record ends the journal). */
 export function tryParseEntry(text: string): JournalEntry | undefined {
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof raw !== 'object' || raw === null || !isString(raw.name) || raw.name === '') return undefined;
+  const raw = tryParseJsonObject(text);
+  if (!raw || !isString(raw.name) || raw.name === '') return undefined;
   if (raw.op === 'remove') {
     if (raw.id !== undefined && !isString(raw.id)) return undefined;
     return { op: 'remove', name: raw.name, ...(isString(raw.id) && { id: raw.id }) };

@@ -5,6 +5,7 @@
 import { exitCodeOf } from '../cli/errors.js';
 import { createCli, parseCli, requireValues } from '../cli/yargs.js';
 import { LOG_LEVELS, createLog, type LogLevel } from './log.js';
+import { debugSetting } from '../lib/debug.js';
 
 export const DEFAULT_SOCKET = '/run/docker/plugins/berth.sock';
 export const DEFAULT_ROOT = '/var/lib/berth/volumes';
@@ -70,7 +71,7 @@ main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
     process.stderr.write(`berth-volumed: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (process.env.BERTH_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    if (debugSetting(process.env)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     process.exitCode = exitCodeOf(err);
   },
 );

@@ -5,6 +5,7 @@
  * Reference: docker/cli docs/extend/plugins_volume.md, and ../shared/reference/volume-protocol.md.
  */
 import { Status, VolumeError } from './errors.js';
+import { parseJsonObject } from '../lib/json.js';
 
 /** What `Get` returns; `CreatedAt` is RFC 3339 with a zone (dockerd drops a volume it cannot parse). */
 export interface Volume {
@@ -59,15 +60,12 @@ type Request = Record<string, unknown>;
  */
 export function parseBody(endpoint: string, body: string): Request {
   if (body.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch (err) {
-    throw new VolumeError(`cannot read request to ${endpoint}: body is not valid JSON: ${(err as Error).message}`, Status.BadRequest);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new VolumeError(`cannot read request to ${endpoint}: body must be a JSON object, got ${describeType(value)}`, Status.BadRequest);
-  return value as Request;
+  const parsed = parseJsonObject(body);
+  if (parsed.ok) return parsed.value as Request;
+  if (parsed.why === 'not-json')
+    throw new VolumeError(`cannot read request to ${endpoint}: body is not valid JSON: ${parsed.detail}`, Status.BadRequest);
+  const value = parsed.why === 'not-object' ? parsed.value : undefined;
+  throw new VolumeError(`cannot read request to ${endpoint}: body must be a JSON object, got ${describeType(value)}`, Status.BadRequest);
 }
 
 function describeType(value: unknown): string {

@@ -6,6 +6,7 @@ import { VolumeError } from './errors.js';
 import { isMountCounts, type MountCounts } from './mounts.js';
 import { parseVolumeOptions, type VolumeSpec } from './options.js';
 import type { Volume } from './protocol.js';
+import { parseJsonObject } from '../lib/json.js';
 
 export const RECORD_VERSION = 1;
 
@@ -47,13 +48,10 @@ export function renderRecord(r: VolumeRecord): string {
  * @throws {VolumeError} when the text is not a record of volume `name`
  */
 export function parseRecord(text: string, name: string): VolumeRecord {
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new VolumeError('volume.json is not valid JSON');
-  }
-  if (typeof raw !== 'object' || raw === null || raw.Version !== RECORD_VERSION)
+  const parsed = parseJsonObject(text);
+  if (!parsed.ok && parsed.why === 'not-json') throw new VolumeError('volume.json is not valid JSON');
+  const raw = parsed.ok ? parsed.value : undefined;
+  if (!raw || raw.Version !== RECORD_VERSION)
     throw new VolumeError(`volume.json is not a version ${RECORD_VERSION} Berth volume record`);
   if (raw.Name !== name) throw new VolumeError(`volume.json names volume ${JSON.stringify(raw.Name)}, not ${JSON.stringify(name)}`);
   if (typeof raw.CreatedAt !== 'string' || Number.isNaN(Date.parse(raw.CreatedAt))) throw new VolumeError('volume.json has no valid CreatedAt');

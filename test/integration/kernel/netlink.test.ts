@@ -5,11 +5,11 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelError } from '../../../kernel/errors';
-import { lockFile } from '../../../kernel/flock';
+import { lockFile, withFileLock } from '../../../kernel/flock';
 import { Netlink, inNetnsSync, ipProgram } from '../../../kernel/netlink';
 import { readSysctl, writeSysctl } from '../../../kernel/sysctl';
 import { addrsOf, ipJson, isRoot, linkOf, netnsPath, rejects, withNetns, withTempDir } from '../../helpers/sandbox';
@@ -196,6 +196,26 @@ kernel('lockFile() excludes a second holder until released', async () => {
     lock.release();
     await new Promise((r) => child.on('close', r));
     assert.is(out, 'got');
+  });
+});
+
+kernel('withFileLock() holds the lock for fn and releases it after a return, a throw or a settled promise', async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, 'lock');
+    // flock(1) -n in another process fails (exit 1) while the lock is held.
+    const free = () => spawnSync('flock', ['-n', path, 'true']).status === 0;
+    assert.is(withFileLock(path, () => (assert.not.ok(free(), 'held during fn'), 7)), 7);
+    assert.ok(free(), 'released after a return');
+    assert.throws(() => withFileLock(path, () => { throw new Error('boom'); }), /boom/);
+    assert.ok(free(), 'released after a throw');
+    let release!: () => void;
+    const pending = withFileLock(path, () => new Promise<void>((r) => (release = r)));
+    assert.not.ok(free(), 'held until the promise settles');
+    release();
+    await pending;
+    assert.ok(free(), 'released after the promise settles');
+    await withFileLock(path, async () => { throw new Error('async boom'); }).catch(() => {});
+    assert.ok(free(), 'released after a rejection');
   });
 });
 

@@ -274,12 +274,13 @@ test('runPlugin() turns anything else thrown into code 999 without a stack trace
     assert.not.match(r.out[0], /\n\s+at /);
   }
 });
-test('runPlugin() writes a debug log with the stack only when BERTH_LOG asks', async () => {
-  const r = await call({ ...ENV, CNI_COMMAND: 'DEL', BERTH_LOG: 'stderr' }, conf(), { del: async () => { throw new Error('boom'); } });
-  assert.is(r.code, 1);
-  assert.match(r.err.join(''), /error: Error: boom\n\s+at /);
-  assert.equal(JSON.parse(r.out[0]), { cniVersion: '1.0.0', code: 999, msg: 'boom' });
-});
+for (const debugEnv of [{ BERTH_DEBUG: 'stderr' }, { BERTH_DEBUG: '1' }, { BERTH_LOG: 'stderr' }])
+  test(`runPlugin() writes a debug log with the stack when ${Object.entries(debugEnv)[0].join('=')} asks`, async () => {
+    const r = await call({ ...ENV, CNI_COMMAND: 'DEL', ...debugEnv }, conf(), { del: async () => { throw new Error('boom'); } });
+    assert.is(r.code, 1);
+    assert.match(r.err.join(''), /error: Error: boom\n\s+at /);
+    assert.equal(JSON.parse(r.out[0]), { cniVersion: '1.0.0', code: 999, msg: 'boom' });
+  });
 test('runPlugin() answers an unreadable stdin with code 5', async () => {
   const out: string[] = [];
   const code = await runPlugin(recordingHandlers([]), { env: { ...ENV, CNI_COMMAND: 'ADD' }, readStdin: async () => { throw new Error('EIO: i/o error, read'); }, writeStdout: (t) => out.push(t), writeStderr: () => {} });

@@ -1,0 +1,122 @@
+/**
+ * Whole-file writes that a crash never leaves half done: the data goes to a temporary name first
+ * and then replaces (rename) or joins (link) the final name in one step.
+ *
+ * The flushes wait for the disk; where they run is the caller's choice (`Flush`): on the calling
+ * thread when nothing else waits for the event loop, in libuv's pool when other work may overlap.
+ */
+import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
+
+const fsyncAsync = promisify(fsync);
+const fdatasyncAsync = promisify(fdatasync);
+
+/** Where a flush runs: `inline` on the calling (main) thread, `pool` in libuv's thread pool. */
+export type Flush = 'inline' | 'pool';
+
+/** fsyncs (or fdatasyncs) every fd, in parallel in the pool or one after another inline. */
+export async function flushAll(fds: readonly number[], how: Flush, data = false): Promise<void> {
+  if (how === 'inline') {
+    for (const fd of fds) (data ? fdatasyncSync : fsyncSync)(fd);
+    return;
+  }
+  await Promise.all(fds.map((fd) => (data ? fdatasyncAsync : fsyncAsync)(fd)));
+}
+
+/** fsync of a directory makes its entries (creations, renames) durable. */
+export async function fsyncDir(dir: string, how: Flush = 'inline'): Promise<void> {
+  const fd = openSync(dir, 'r');
+  try {
+    await flushAll([fd], how);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function removeQuietly(path: string): void {
+  try { unlinkSync(path); } catch { /* already gone */ }
+}
+
+/** Writes all of `data` to `fd`. */
+export function writeAll(fd: number, data: string | Uint8Array, position?: number): void {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off, position === undefined ? null : position + off);
+}
+
+/**
+ * Creates `path` (`wx`: never into an existing file, which may be another name of the same data)
+ * holding `data`, fsync'd when `sync` is set. A failed write removes the file.
+ */
+export function writeNewFile(path: string, data: string | Uint8Array, mode: number, sync = true): void {
+  const fd = openSync(path, 'wx', mode);
+  try {
+    writeAll(fd, data);
+    if (sync) fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    removeQuietly(path);
+    throw err;
+  }
+  closeSync(fd);
+}
+
+export interface DurableOptions {
+  /** File mode of a new file (default 0600). */
+  mode?: number;
+  /** The temporary name (default `<path>.tmp`); a unique one lets writers run side by side. */
+  tmp?: string;
+}
+
+/** Writes `path` atomically and durably: temp file, fsync, rename over `path`, fsync of the directory. */
+export async function writeFileDurable(path: string, data: string | Uint8Array, how: Flush = 'inline', opts: DurableOptions = {}): Promise<void> {
+  const tmp = opts.tmp ?? `${path}.tmp`;
+  removeQuietly(tmp); // left by a killed writer
+  writeNewFile(tmp, data, opts.mode ?? 0o600, false);
+  const fd = openSync(tmp, 'r');
+  try {
+    await flushAll([fd], how);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw err;
+  }
+  await fsyncDir(dirname(path), how);
+}
+
+/**
+ * Writes `path` durably only when it does not exist yet: temp file, fsync, link() to `path`,
+ * unlink of the temp name, fsync of the directory. Returns false (writing nothing) when `path` exists.
+ */
+export async function createFileDurable(path: string, data: string | Uint8Array, how: Flush = 'inline', opts: DurableOptions = {}): Promise<boolean> {
+  const tmp = opts.tmp ?? `${path}.tmp`;
+  removeQuietly(tmp);
+  writeNewFile(tmp, data, opts.mode ?? 0o600);
+  try {
+    linkSync(tmp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    removeQuietly(tmp);
+  }
+  await fsyncDir(dirname(path), how);
+  return true;
+}
+
+/**
+ * Replaces `path` whole (temp file, rename) without any fsync: for hints and records a machine
+ * crash may lose, where a reader never sees half a file.
+ */
+export function replaceFile(path: string, data: string | Uint8Array, mode = 0o600, tmp = `${path}.tmp`): void {
+  removeQuietly(tmp);
+  writeNewFile(tmp, data, mode, false);
+  renameSync(tmp, path);
+}

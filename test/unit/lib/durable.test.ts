@@ -1,0 +1,64 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFileDurable, replaceFile, writeFileDurable, writeNewFile } from '../../../lib/durable';
+
+function withDir(fn: (dir: string) => Promise<void> | void) {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-durable-'));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+test('writeFileDurable replaces the file whole and leaves no temp file', withDir(async (dir) => {
+  const path = join(dir, 'a.json');
+  writeFileSync(path, 'old');
+  writeFileSync(`${path}.tmp`, 'left by a killed writer');
+  await writeFileDurable(path, 'new', 'inline', { mode: 0o640 });
+  assert.is(readFileSync(path, 'utf8'), 'new');
+  assert.is(statSync(path).mode & 0o777, 0o640);
+  assert.equal(readdirSync(dir), ['a.json']);
+}));
+
+test('writeFileDurable in the pool, with a named temp file', withDir(async (dir) => {
+  const path = join(dir, 'b');
+  await writeFileDurable(path, new Uint8Array([1, 2, 3]), 'pool', { tmp: join(dir, '.b.1.tmp') });
+  assert.equal([...readFileSync(path)], [1, 2, 3]);
+  assert.equal(readdirSync(dir), ['b']);
+}));
+
+test('writeFileDurable into a missing directory fails and creates nothing', withDir(async (dir) => {
+  try {
+    await writeFileDurable(join(dir, 'no', 'c'), 'x');
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as NodeJS.ErrnoException).code, 'ENOENT');
+  }
+  assert.equal(readdirSync(dir), []);
+}));
+
+test('createFileDurable never replaces an existing file', withDir(async (dir) => {
+  const path = join(dir, 'n.conflist');
+  assert.is(await createFileDurable(path, 'first', 'inline', { mode: 0o644 }), true);
+  assert.is(await createFileDurable(path, 'second'), false);
+  assert.is(readFileSync(path, 'utf8'), 'first');
+  assert.is(statSync(path).mode & 0o777, 0o644);
+  assert.equal(readdirSync(dir), ['n.conflist']);
+}));
+
+test('writeNewFile refuses an existing file; replaceFile swaps it', withDir((dir) => {
+  const path = join(dir, 'lease');
+  writeNewFile(path, 'one', 0o600);
+  assert.throws(() => writeNewFile(path, 'two', 0o600), /EEXIST/);
+  replaceFile(path, 'three');
+  assert.is(readFileSync(path, 'utf8'), 'three');
+  assert.equal(readdirSync(dir), ['lease']);
+}));
+
+test.run();
