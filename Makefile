@@ -8,7 +8,7 @@ SYSTEMD_DIR ?= /lib/systemd/system
 # benchmarks and the podman, docker and containerd tests add their own (ensurePackages).
 APT_PACKAGES ?= iproute2 nftables conntrack procps util-linux iputils-ping netcat-openbsd busybox-static gcc libc6-dev tini
 
-.PHONY: all deps packages build test unit integration demo bench install uninstall clean typecheck lint
+.PHONY: all deps packages build test unit integration demo bench install uninstall clean typecheck lint format
 
 all: build
 
@@ -28,13 +28,18 @@ typecheck: deps
 	node scripts/build.mjs schemas
 	npx tsc --noEmit
 
-# The layering and purity rules (eslint.config.mjs); make test runs it too.
+# The layering and purity rules (eslint.config.mjs) and the format (Prettier); make test runs both.
 lint: deps
 	npx eslint .
+	npx prettier --check '**/*.{ts,mjs,cjs}'
+
+format: deps
+	npx prettier --write '**/*.{ts,mjs,cjs}'
 
 test: build packages
 	npx tsc --noEmit
 	npx eslint .
+	npx prettier --check '**/*.{ts,mjs,cjs}'
 	node scripts/test.mjs test/unit test/integration
 
 unit: build packages

@@ -4,7 +4,22 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
-const FEATURES = ['cli', 'cni', 'ipam', 'bridge', 'portmap', 'dnsname', 'loopback', 'firewall', 'plugins', 'netctl', 'volume', 'image', 'runtime', 'berth'];
+const FEATURES = [
+  'cli',
+  'cni',
+  'ipam',
+  'bridge',
+  'portmap',
+  'dnsname',
+  'loopback',
+  'firewall',
+  'plugins',
+  'netctl',
+  'volume',
+  'image',
+  'runtime',
+  'berth',
+];
 const dirs = (names) => names.map((f) => `./${f}`);
 const except = (...allowed) => dirs(FEATURES.filter((f) => !allowed.includes(f)));
 
@@ -17,7 +32,21 @@ const PURE = [
   ...['config', 'plan'].map((f) => `portmap/${f}.ts`),
   'dnsname/config.ts',
   ...['names', 'subnets', 'plan', 'conflist', 'ports', 'describe', 'errors', 'context'].map((f) => `netctl/${f}.ts`),
-  ...['names', 'options', 'mounts', 'mount-log', 'cli-format', 'protocol', 'record', 'bind-policy', 'quota-support', 'keyed-mutex', 'errors', 'log', 'journal'].map((f) => `volume/${f}.ts`),
+  ...[
+    'names',
+    'options',
+    'mounts',
+    'mount-log',
+    'cli-format',
+    'protocol',
+    'record',
+    'bind-policy',
+    'quota-support',
+    'keyed-mutex',
+    'errors',
+    'log',
+    'journal',
+  ].map((f) => `volume/${f}.ts`),
   ...['flags', 'layout', 'plan', 'files', 'stats'].map((f) => `runtime/cgroup/${f}.ts`),
   ...['tar', 'layer-path', 'reference', 'manifest', 'config', 'format'].map((f) => `image/${f}.ts`),
   ...['args', 'errors', 'wrap'].map((f) => `cli/${f}.ts`),
@@ -26,15 +55,35 @@ const PURE = [
   'kernel/rtnl-codec.ts',
 ];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'dgram'].flatMap((m) => [m, `node:${m}`]);
-const NETCTL_PATHS = [{ name: 'ajv', message: 'schemas are compiled at build time (gen/)' }, { name: 'ip-address', message: 'netctl uses cni/ip.ts' }];
-const pureRule = (extraPatterns = [], extraPaths = []) => ['error', {
-  paths: [...IO_MODULES.map((name) => ({ name, message: 'a pure module does no I/O', allowTypeImports: true })), ...extraPaths],
-  patterns: [
-    // kernel/errors.js only declares error types; the rest of kernel/ calls the kernel.
-    { group: ['**/kernel/*', '!**/kernel/errors.js', './netlink.js', './nft.js', './exec.js', './flock.js', './libc.js', './netns.js', './sysctl.js'], allowTypeImports: true, message: 'a pure module does not call the kernel' },
-    ...extraPatterns,
-  ],
-}];
+const NETCTL_PATHS = [
+  { name: 'ajv', message: 'schemas are compiled at build time (gen/)' },
+  { name: 'ip-address', message: 'netctl uses cni/ip.ts' },
+];
+const pureRule = (extraPatterns = [], extraPaths = []) => [
+  'error',
+  {
+    paths: [...IO_MODULES.map((name) => ({ name, message: 'a pure module does no I/O', allowTypeImports: true })), ...extraPaths],
+    patterns: [
+      // kernel/errors.js only declares error types; the rest of kernel/ calls the kernel.
+      {
+        group: [
+          '**/kernel/*',
+          '!**/kernel/errors.js',
+          './netlink.js',
+          './nft.js',
+          './exec.js',
+          './flock.js',
+          './libc.js',
+          './netns.js',
+          './sysctl.js',
+        ],
+        allowTypeImports: true,
+        message: 'a pure module does not call the kernel',
+      },
+      ...extraPatterns,
+    ],
+  },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'gen/**', '**/*.cjs'] },
@@ -45,31 +94,64 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     settings: { 'import-x/resolver-next': [createTypeScriptImportResolver()] },
     rules: {
-      'import-x/no-restricted-paths': ['error', {
-        basePath: import.meta.dirname,
-        zones: [
-          { target: './lib', from: ['./kernel', ...dirs(FEATURES)], message: 'lib/ holds small pure helpers that import nothing of Berth' },
-          { target: './kernel', from: dirs(FEATURES), message: 'kernel/ imports nothing of the features' },
-          { target: './cni', from: except('cni'), message: 'cni/ is the protocol library: it imports no plugin or tool' },
-          { target: './ipam', from: except('cni', 'ipam') },
-          { target: './firewall', from: except('cni', 'firewall') },
-          { target: './bridge', from: except('cni', 'ipam', 'firewall', 'bridge') },
-          { target: './portmap', from: except('cni', 'firewall', 'portmap') },
-          { target: './loopback', from: except('cni', 'loopback') },
-          { target: './volume', from: except('volume', 'cli') },
-          { target: './cli', from: except('cli'), message: 'cli/ holds what every command line shares: it imports no feature' },
-          { target: './runtime', from: ['./berth'], message: 'runtime/ is the feature; berth/ is its command line' },
-          { target: dirs(FEATURES), from: ['./test', './bench', './scripts'], message: 'product code never imports tests, benchmarks or scripts' },
-        ],
-      }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          basePath: import.meta.dirname,
+          zones: [
+            {
+              target: './lib',
+              from: ['./kernel', ...dirs(FEATURES)],
+              message: 'lib/ holds small pure helpers that import nothing of Berth',
+            },
+            { target: './kernel', from: dirs(FEATURES), message: 'kernel/ imports nothing of the features' },
+            { target: './cni', from: except('cni'), message: 'cni/ is the protocol library: it imports no plugin or tool' },
+            { target: './ipam', from: except('cni', 'ipam') },
+            { target: './firewall', from: except('cni', 'firewall') },
+            { target: './bridge', from: except('cni', 'ipam', 'firewall', 'bridge') },
+            { target: './portmap', from: except('cni', 'firewall', 'portmap') },
+            { target: './loopback', from: except('cni', 'loopback') },
+            { target: './volume', from: except('volume', 'cli') },
+            { target: './cli', from: except('cli'), message: 'cli/ holds what every command line shares: it imports no feature' },
+            { target: './runtime', from: ['./berth'], message: 'runtime/ is the feature; berth/ is its command line' },
+            {
+              target: dirs(FEATURES),
+              from: ['./test', './bench', './scripts'],
+              message: 'product code never imports tests, benchmarks or scripts',
+            },
+          ],
+        },
+      ],
     },
   },
   // netctl starts in every command: no schema compiled at run time, no ip-address.
   { files: ['netctl/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: NETCTL_PATHS }] } },
   { files: PURE.filter((f) => !/^(cni|netctl|image)\//.test(f)), rules: { 'no-restricted-imports': pureRule() } },
   // image/'s pure modules also stay clear of the store's disk parts.
-  { files: PURE.filter((f) => f.startsWith('image/')), rules: { 'no-restricted-imports': pureRule([{ group: ['./store.js', './unpack.js', './archive.js', './load.js', './commit.js', './remove.js'], allowTypeImports: true, message: 'a pure image/ module does no I/O' }]) } },
+  {
+    files: PURE.filter((f) => f.startsWith('image/')),
+    rules: {
+      'no-restricted-imports': pureRule([
+        {
+          group: ['./store.js', './unpack.js', './archive.js', './load.js', './commit.js', './remove.js'],
+          allowTypeImports: true,
+          message: 'a pure image/ module does no I/O',
+        },
+      ]),
+    },
+  },
   { files: PURE.filter((f) => f.startsWith('netctl/')), rules: { 'no-restricted-imports': pureRule([], NETCTL_PATHS) } },
   // cni/'s pure modules also stay clear of its exec, cache and stdio parts.
-  { files: PURE.filter((f) => f.startsWith('cni/')), rules: { 'no-restricted-imports': pureRule([{ group: ['./invoke.js', './cache.js', './runtime.js', './skel.js', './log.js'], allowTypeImports: true, message: 'a pure cni/ module does no I/O' }]) } },
+  {
+    files: PURE.filter((f) => f.startsWith('cni/')),
+    rules: {
+      'no-restricted-imports': pureRule([
+        {
+          group: ['./invoke.js', './cache.js', './runtime.js', './skel.js', './log.js'],
+          allowTypeImports: true,
+          message: 'a pure cni/ module does no I/O',
+        },
+      ]),
+    },
+  },
 );

@@ -8,9 +8,25 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH_BIN, REFERENCE_BIN, cleanEnv, ensurePackages, fmt, median, peakRssKb, ratio, table, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
+import {
+  BERTH_BIN,
+  REFERENCE_BIN,
+  cleanEnv,
+  ensurePackages,
+  fmt,
+  median,
+  peakRssKb,
+  ratio,
+  table,
+  timeExec,
+  runWorkerInThrowawayHost,
+  workerScratch,
+} from './util';
 
-export interface Impl { name: string; bin: string }
+export interface Impl {
+  name: string;
+  bin: string;
+}
 
 export const IMPLS: Impl[] = [
   { name: 'berth', bin: BERTH_BIN },
@@ -22,7 +38,11 @@ const LEVELS = [1, 250];
 
 function conf(impl: Impl, dataDir: string) {
   return {
-    cniVersion: '1.0.0', name: `bench-${impl.name}`, type: 'bridge', bridge: `bb-${impl.name.slice(0, 8)}`, isGateway: true,
+    cniVersion: '1.0.0',
+    name: `bench-${impl.name}`,
+    type: 'bridge',
+    bridge: `bb-${impl.name.slice(0, 8)}`,
+    isGateway: true,
     ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: impl.name === 'berth' ? '10.201.0.0/16' : '10.202.0.0/16' }]] },
   };
 }
@@ -37,7 +57,12 @@ async function worker(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const { newNs, cleanUp } = workerScratch(dataDir);
   const call = (impl: Impl, command: string, id: string, ns: string) =>
-    timeExec(join(impl.bin, 'bridge'), [], cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin }), JSON.stringify(conf(impl, dataDir)));
+    timeExec(
+      join(impl.bin, 'bridge'),
+      [],
+      cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin }),
+      JSON.stringify(conf(impl, dataDir)),
+    );
   const out: Record<string, Record<number, { add: number[]; del: number[] }>> = {};
   try {
     let attached = 0;
@@ -66,7 +91,8 @@ async function worker(): Promise<void> {
     const rss: Record<string, number> = {};
     const ns = newNs(`${prefix}-rss`);
     for (const impl of IMPLS) {
-      const env = (command: string) => cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: 'rss', CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin });
+      const env = (command: string) =>
+        cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: 'rss', CNI_NETNS: nsPath(ns), CNI_IFNAME: ifNameOf(impl), CNI_PATH: impl.bin });
       rss[impl.name] = peakRssKb(join(impl.bin, 'bridge'), [], env('ADD'), JSON.stringify(conf(impl, dataDir)));
       await timeExec(join(impl.bin, 'bridge'), [], env('DEL'), JSON.stringify(conf(impl, dataDir)));
     }
@@ -78,16 +104,22 @@ async function worker(): Promise<void> {
 
 export async function run(): Promise<string> {
   ensurePackages('containernetworking-plugins', 'time');
-  const { out, rss } = runWorkerInThrowawayHost<{ out: Record<string, Record<number, { add: number[]; del: number[] }>>; rss: Record<string, number> }>(__filename, 'bridge');
+  const { out, rss } = runWorkerInThrowawayHost<{
+    out: Record<string, Record<number, { add: number[]; del: number[] }>>;
+    rss: Record<string, number>;
+  }>(__filename, 'bridge');
   const rows: string[][] = [];
   for (const level of LEVELS) {
     for (const op of ['add', 'del'] as const) {
-      const b = median(out.berth[level][op]), ref = median(out.reference[level][op]);
+      const b = median(out.berth[level][op]),
+        ref = median(out.reference[level][op]);
       rows.push([`${op.toUpperCase()} at ${level}`, fmt(b), fmt(ref), ratio(b, ref)]);
     }
   }
-  const b1 = median(out.berth[1].add), b250 = median(out.berth[250].add);
-  const d1 = median(out.berth[1].del), d250 = median(out.berth[250].del);
+  const b1 = median(out.berth[1].add),
+    b250 = median(out.berth[250].add);
+  const d1 = median(out.berth[1].del),
+    d250 = median(out.berth[250].del);
   return [
     `### bridge + host-local (median of ${SAMPLES}, clean env, reference = Debian containernetworking-plugins)`,
     '',
@@ -99,6 +131,10 @@ export async function run(): Promise<string> {
 }
 
 if (require.main === module) {
-  if (process.argv.includes('--worker')) worker().catch((err) => { console.error(err); process.exitCode = 1; });
+  if (process.argv.includes('--worker'))
+    worker().catch((err) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
   else run().then((text) => console.log(text));
 }

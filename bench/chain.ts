@@ -19,9 +19,27 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inNetnsSync } from '../kernel/netns';
-import { BERTH_BIN, REFERENCE_BIN, cleanEnv, ensurePackages, fmt, loadAverage, median, peakRssKb, ratio, referenceVersion, table, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
+import {
+  BERTH_BIN,
+  REFERENCE_BIN,
+  cleanEnv,
+  ensurePackages,
+  fmt,
+  loadAverage,
+  median,
+  peakRssKb,
+  ratio,
+  referenceVersion,
+  table,
+  timeExec,
+  runWorkerInThrowawayHost,
+  workerScratch,
+} from './util';
 
-interface Impl { name: 'berth' | 'reference'; bin: string }
+interface Impl {
+  name: 'berth' | 'reference';
+  bin: string;
+}
 const IMPLS: Impl[] = [
   { name: 'berth', bin: BERTH_BIN },
   { name: 'reference', bin: REFERENCE_BIN },
@@ -34,19 +52,33 @@ const PARALLEL = { containers: 50, concurrency: 4, rounds: Number(process.env.BE
 const nsPath = (ns: string) => `/run/netns/${ns}`;
 const ifNameOf = (impl: Impl) => `eth${IMPLS.indexOf(impl)}`;
 /** Host ports: attached containers, measured containers and the parallel run never collide. */
-const portOf = (impl: Impl, kind: 'fill' | 'sample' | 'par', i: number) => (impl.name === 'berth' ? 10000 : 35000) + { fill: 0, sample: 15000, par: 20000 }[kind] + i;
+const portOf = (impl: Impl, kind: 'fill' | 'sample' | 'par', i: number) =>
+  (impl.name === 'berth' ? 10000 : 35000) + { fill: 0, sample: 15000, par: 20000 }[kind] + i;
 
 function bridgeConf(impl: Impl, dir: string) {
   return {
-    cniVersion: '1.0.0', name: `chain-${impl.name}`, type: 'bridge', bridge: `cb-${impl.name.slice(0, 8)}`, isGateway: true, ipMasq: true, hairpinMode: true,
+    cniVersion: '1.0.0',
+    name: `chain-${impl.name}`,
+    type: 'bridge',
+    bridge: `cb-${impl.name.slice(0, 8)}`,
+    isGateway: true,
+    ipMasq: true,
+    hairpinMode: true,
     ...(impl.name === 'berth' && { firewallDir: join(dir, 'fw') }),
-    ipam: { type: 'host-local', dataDir: join(dir, `leases-${impl.name}`), ranges: [[{ subnet: impl.name === 'berth' ? '10.210.0.0/16' : '10.211.0.0/16' }]] },
+    ipam: {
+      type: 'host-local',
+      dataDir: join(dir, `leases-${impl.name}`),
+      ranges: [[{ subnet: impl.name === 'berth' ? '10.210.0.0/16' : '10.211.0.0/16' }]],
+    },
   };
 }
 
 function portmapConf(impl: Impl, dir: string, hostPort: number, prevResult?: unknown) {
   return {
-    cniVersion: '1.0.0', name: `chain-${impl.name}`, type: 'portmap', capabilities: { portMappings: true },
+    cniVersion: '1.0.0',
+    name: `chain-${impl.name}`,
+    type: 'portmap',
+    capabilities: { portMappings: true },
     ...(impl.name === 'berth' && { firewallDir: join(dir, 'fw') }),
     runtimeConfig: { portMappings: [{ hostPort, containerPort: 80, protocol: 'tcp' }] },
     ...(prevResult !== undefined && { prevResult }),
@@ -68,17 +100,30 @@ function berthRuntime(): { node: string; flags: string[] } {
 }
 
 /** One chain ADD and DEL; the parts are each plugin's own time, to show where a change comes from. */
-interface Sample { add: number; del: number; parts: { bridgeAdd: number; portmapAdd: number; portmapDel: number; bridgeDel: number } }
+interface Sample {
+  add: number;
+  del: number;
+  parts: { bridgeAdd: number; portmapAdd: number; portmapDel: number; bridgeDel: number };
+}
 
 /**
  * user+sys CPU ms of one plugin process and every process it waited for, from bash's `times`
  * (children line, millisecond precision; GNU time rounds to 10 ms), and its result.
  */
-function cpuExec(cmd: string, env: Record<string, string>, input: string, args: readonly string[] = []): { cpu: number; stdout: string; code: number } {
+function cpuExec(
+  cmd: string,
+  env: Record<string, string>,
+  input: string,
+  args: readonly string[] = [],
+): { cpu: number; stdout: string; code: number } {
   const r = spawnSync('bash', ['-c', '"$0" "$@"; rc=$?; times >&2; exit $rc', cmd, ...args], { env, input, encoding: 'utf8' });
   const lines = r.stderr.trim().split('\n');
   const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(lines[lines.length - 1] ?? '');
-  return { cpu: m ? (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000 : NaN, stdout: r.stdout, code: r.status ?? -1 };
+  return {
+    cpu: m ? (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000 : NaN,
+    stdout: r.stdout,
+    code: r.status ?? -1,
+  };
 }
 
 /**
@@ -155,23 +200,53 @@ async function worker(): Promise<void> {
       const ns = newNs(`${prefix}-probe`);
       for (const impl of IMPLS) {
         const trace = join(dir, `trace-${impl.name}`);
-        const b = inHostOf(impl, () => spawnSync('strace', ['-f', '-qq', '-e', 'trace=execve', '-o', trace, join(impl.bin, 'bridge')], { env: env(impl, 'ADD', 'probe', ns), input: JSON.stringify(bridgeConf(impl, dir)), encoding: 'utf8' }));
+        const b = inHostOf(impl, () =>
+          spawnSync('strace', ['-f', '-qq', '-e', 'trace=execve', '-o', trace, join(impl.bin, 'bridge')], {
+            env: env(impl, 'ADD', 'probe', ns),
+            input: JSON.stringify(bridgeConf(impl, dir)),
+            encoding: 'utf8',
+          }),
+        );
         const prev = JSON.parse(b.stdout);
-        const p = inHostOf(impl, () => spawnSync('strace', ['-f', '-qq', '-e', 'trace=execve', '-o', `${trace}-pm`, join(impl.bin, 'portmap')], { env: env(impl, 'ADD', 'probe', ns), input: JSON.stringify(portmapConf(impl, dir, portOf(impl, 'sample', 9999), prev)), encoding: 'utf8' }));
+        const p = inHostOf(impl, () =>
+          spawnSync('strace', ['-f', '-qq', '-e', 'trace=execve', '-o', `${trace}-pm`, join(impl.bin, 'portmap')], {
+            env: env(impl, 'ADD', 'probe', ns),
+            input: JSON.stringify(portmapConf(impl, dir, portOf(impl, 'sample', 9999), prev)),
+            encoding: 'utf8',
+          }),
+        );
         if (b.status !== 0 || p.status !== 0) throw new Error(`${impl.name} probe ADD failed: ${b.stdout}${p.stdout}${p.stderr}`);
-        const execs = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => /execve\(/.test(l) && !/= -1 /.test(l)).length;
+        const execs = (file: string) =>
+          readFileSync(file, 'utf8')
+            .split('\n')
+            .filter((l) => /execve\(/.test(l) && !/= -1 /.test(l)).length;
         procs[impl.name] = execs(trace) + execs(`${trace}-pm`);
         results.set(`${impl.name}/probe`, JSON.parse(p.stdout));
         await del(impl, 'probe', ns, portOf(impl, 'sample', 9999));
         const id = 'rss';
-        const rb = inHostOf(impl, () => spawnSync(join(impl.bin, 'bridge'), [], { env: env(impl, 'ADD', id, ns), input: JSON.stringify(bridgeConf(impl, dir)), encoding: 'utf8' }));
+        const rb = inHostOf(impl, () =>
+          spawnSync(join(impl.bin, 'bridge'), [], {
+            env: env(impl, 'ADD', id, ns),
+            input: JSON.stringify(bridgeConf(impl, dir)),
+            encoding: 'utf8',
+          }),
+        );
         const prevRss = JSON.parse(rb.stdout);
         rss[impl.name] = {
-          portmap: inHostOf(impl, () => peakRssKb(join(impl.bin, 'portmap'), [], env(impl, 'ADD', id, ns), JSON.stringify(portmapConf(impl, dir, portOf(impl, 'sample', 9998), prevRss)))),
+          portmap: inHostOf(impl, () =>
+            peakRssKb(
+              join(impl.bin, 'portmap'),
+              [],
+              env(impl, 'ADD', id, ns),
+              JSON.stringify(portmapConf(impl, dir, portOf(impl, 'sample', 9998), prevRss)),
+            ),
+          ),
         };
         results.set(`${impl.name}/${id}`, prevRss);
         await del(impl, id, ns, portOf(impl, 'sample', 9998));
-        rss[impl.name].bridge = inHostOf(impl, () => peakRssKb(join(impl.bin, 'bridge'), [], env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir))));
+        rss[impl.name].bridge = inHostOf(impl, () =>
+          peakRssKb(join(impl.bin, 'bridge'), [], env(impl, 'ADD', id, ns), JSON.stringify(bridgeConf(impl, dir))),
+        );
         await timePlugin(impl, 'bridge', 'DEL', id, ns, bridgeConf(impl, dir));
       }
     }
@@ -186,12 +261,14 @@ async function worker(): Promise<void> {
         for (const impl of round % 2 === 0 ? IMPLS : [...IMPLS].reverse()) {
           let next = 0;
           const start = process.hrtime.bigint();
-          await Promise.all(Array.from({ length: PARALLEL.concurrency }, async () => {
-            while (next < nss.length) {
-              const i = next++;
-              await add(impl, `par${i}`, nss[i], portOf(impl, 'par', i));
-            }
-          }));
+          await Promise.all(
+            Array.from({ length: PARALLEL.concurrency }, async () => {
+              while (next < nss.length) {
+                const i = next++;
+                await add(impl, `par${i}`, nss[i], portOf(impl, 'par', i));
+              }
+            }),
+          );
           const s = Number(process.hrtime.bigint() - start) / 1e9;
           parallelRounds[impl.name].push(PARALLEL.containers / s);
           for (let i = 0; i < nss.length; i++) await del(impl, `par${i}`, nss[i], portOf(impl, 'par', i));
@@ -213,7 +290,11 @@ async function worker(): Promise<void> {
           const id = `m${level}-${i}`;
           const a = await add(impl, id, ns, portOf(impl, 'sample', i));
           const d = await del(impl, id, ns, portOf(impl, 'sample', i));
-          (levels[impl.name][level] ??= []).push({ add: a.ms, del: d.ms, parts: { bridgeAdd: a.bridge, portmapAdd: a.portmap, portmapDel: d.portmap, bridgeDel: d.bridge } });
+          (levels[impl.name][level] ??= []).push({
+            add: a.ms,
+            del: d.ms,
+            parts: { bridgeAdd: a.bridge, portmapAdd: a.portmap, portmapDel: d.portmap, bridgeDel: d.bridge },
+          });
         }
         floor.ms.push(await floorMs());
       }
@@ -226,7 +307,8 @@ async function worker(): Promise<void> {
     for (let i = 0; i < 5; i++) {
       const ns = newNs(`${prefix}-cpu${i}`);
       for (const impl of turnOrder(i)) {
-        const id = `cpu${i}`, port = portOf(impl, 'sample', 100 + i);
+        const id = `cpu${i}`,
+          port = portOf(impl, 'sample', 100 + i);
         const b = cpuPlugin(impl, 'bridge', 'ADD', id, ns, bridgeConf(impl, dir));
         const prev = JSON.parse(b.stdout);
         const p = cpuPlugin(impl, 'portmap', 'ADD', id, ns, portmapConf(impl, dir, port, prev));
@@ -265,26 +347,67 @@ function report(o: Output, seconds: number): string {
       const r = median(o.levels.reference[level].map((s) => s[op]));
       rows.push([`${op.toUpperCase()} at ${level} attached`, fmt(b), fmt(r), ratio(b, r)]);
     }
-  rows.push([`parallel ADD throughput (${PARALLEL.containers} containers, ${PARALLEL.concurrency} at a time, median of ${PARALLEL.rounds} rounds)`, `${parallel.berth.toFixed(1)} /s`, `${parallel.reference.toFixed(1)} /s`, ratio(parallel.berth, parallel.reference)]);
-  rows.push(['peak RSS, one portmap ADD process', `${(o.rss.berth.portmap / 1024).toFixed(1)} MiB`, `${(o.rss.reference.portmap / 1024).toFixed(1)} MiB`, ratio(o.rss.berth.portmap, o.rss.reference.portmap)]);
-  rows.push(['peak RSS, one bridge ADD process', `${(o.rss.berth.bridge / 1024).toFixed(1)} MiB`, `${(o.rss.reference.bridge / 1024).toFixed(1)} MiB`, ratio(o.rss.berth.bridge, o.rss.reference.bridge)]);
+  rows.push([
+    `parallel ADD throughput (${PARALLEL.containers} containers, ${PARALLEL.concurrency} at a time, median of ${PARALLEL.rounds} rounds)`,
+    `${parallel.berth.toFixed(1)} /s`,
+    `${parallel.reference.toFixed(1)} /s`,
+    ratio(parallel.berth, parallel.reference),
+  ]);
+  rows.push([
+    'peak RSS, one portmap ADD process',
+    `${(o.rss.berth.portmap / 1024).toFixed(1)} MiB`,
+    `${(o.rss.reference.portmap / 1024).toFixed(1)} MiB`,
+    ratio(o.rss.berth.portmap, o.rss.reference.portmap),
+  ]);
+  rows.push([
+    'peak RSS, one bridge ADD process',
+    `${(o.rss.berth.bridge / 1024).toFixed(1)} MiB`,
+    `${(o.rss.reference.bridge / 1024).toFixed(1)} MiB`,
+    ratio(o.rss.berth.bridge, o.rss.reference.bridge),
+  ]);
   for (const op of ['add', 'del'] as const)
-    rows.push([`CPU (user+sys, all processes) per chain ${op.toUpperCase()} at ${LEVELS[LEVELS.length - 1]}`, fmt(median(o.cpu.berth[op])), fmt(median(o.cpu.reference[op])), ratio(median(o.cpu.berth[op]), median(o.cpu.reference[op]))]);
-  rows.push([`floor: two \`${o.floor.command}\` (the plugins' runtime, as bare as it starts; a Berth chain operation starts two processes), wall`, fmt(median(o.floor.ms)), '', '']);
+    rows.push([
+      `CPU (user+sys, all processes) per chain ${op.toUpperCase()} at ${LEVELS[LEVELS.length - 1]}`,
+      fmt(median(o.cpu.berth[op])),
+      fmt(median(o.cpu.reference[op])),
+      ratio(median(o.cpu.berth[op]), median(o.cpu.reference[op])),
+    ]);
+  rows.push([
+    `floor: two \`${o.floor.command}\` (the plugins' runtime, as bare as it starts; a Berth chain operation starts two processes), wall`,
+    fmt(median(o.floor.ms)),
+    '',
+    '',
+  ]);
   rows.push([`floor: two \`${o.floor.command}\`, CPU (user+sys)`, fmt(median(o.floor.cpu)), '', '']);
-  rows.push(['processes started by one chain ADD', String(o.procs.berth), String(o.procs.reference), ratio(o.procs.berth, o.procs.reference)]);
+  rows.push([
+    'processes started by one chain ADD',
+    String(o.procs.berth),
+    String(o.procs.reference),
+    ratio(o.procs.berth, o.procs.reference),
+  ]);
   const addAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.add));
   const delAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.del));
-  const first = LEVELS[0], last = LEVELS[LEVELS.length - 1];
+  const first = LEVELS[0],
+    last = LEVELS[LEVELS.length - 1];
   const goals: string[] = [
     `ADD at ${last} within 1.2x of ADD at ${first}: ${ratio(addAt('berth', last), addAt('berth', first))} ${addAt('berth', last) <= 1.2 * addAt('berth', first) ? 'met' : 'NOT met'}`,
   ];
-  if (LEVELS.includes(500)) goals.push(`ADD at 500 at least 4x faster than the reference: ${(addAt('reference', 500) / addAt('berth', 500)).toFixed(2)}x ${addAt('reference', 500) >= 4 * addAt('berth', 500) ? 'met' : 'NOT met'}`);
-  goals.push(`DEL at most half the reference's at every level: ${LEVELS.map((l) => ratio(delAt('berth', l), delAt('reference', l))).join(', ')} ${LEVELS.every((l) => delAt('berth', l) <= 0.5 * delAt('reference', l)) ? 'met' : 'NOT met'}`);
-  goals.push(`parallel throughput at least 2x the reference: ${ratio(parallel.berth, parallel.reference)} ${parallel.berth >= 2 * parallel.reference ? 'met' : 'NOT met'}`);
-  goals.push(`ADD at 1 no slower than the reference (stretch): ${ratio(addAt('berth', first), addAt('reference', first))} ${addAt('berth', first) <= addAt('reference', first) ? 'met' : 'NOT met'}`);
+  if (LEVELS.includes(500))
+    goals.push(
+      `ADD at 500 at least 4x faster than the reference: ${(addAt('reference', 500) / addAt('berth', 500)).toFixed(2)}x ${addAt('reference', 500) >= 4 * addAt('berth', 500) ? 'met' : 'NOT met'}`,
+    );
+  goals.push(
+    `DEL at most half the reference's at every level: ${LEVELS.map((l) => ratio(delAt('berth', l), delAt('reference', l))).join(', ')} ${LEVELS.every((l) => delAt('berth', l) <= 0.5 * delAt('reference', l)) ? 'met' : 'NOT met'}`,
+  );
+  goals.push(
+    `parallel throughput at least 2x the reference: ${ratio(parallel.berth, parallel.reference)} ${parallel.berth >= 2 * parallel.reference ? 'met' : 'NOT met'}`,
+  );
+  goals.push(
+    `ADD at 1 no slower than the reference (stretch): ${ratio(addAt('berth', first), addAt('reference', first))} ${addAt('berth', first) <= addAt('reference', first) ? 'met' : 'NOT met'}`,
+  );
   // What the runtime's start-up alone allows: no Berth code at all would still cost the floor.
-  const floorMs = median(o.floor.ms), floorCpu = median(o.floor.cpu);
+  const floorMs = median(o.floor.ms),
+    floorCpu = median(o.floor.cpu);
   const bounds = [
     `DEL at ${first}: the floor alone is ${ratio(floorMs, delAt('reference', first))} of the reference's DEL; Berth's own part (DEL minus the floor) ${fmt(delAt('berth', first) - floorMs)}, against ${fmt(0.5 * delAt('reference', first) - floorMs)} the goal leaves it`,
     `ADD at ${first}: Berth's own part ${fmt(addAt('berth', first) - floorMs)}, against ${fmt(addAt('reference', first) - floorMs)} the stretch goal leaves it`,
@@ -295,9 +418,16 @@ function report(o: Output, seconds: number): string {
   // And the floor timed beside that level's samples: what the machine itself did meanwhile.
   const partRows: string[][] = [];
   LEVELS.forEach((level, at) =>
-    partRows.push([String(level), ...(['berth', 'reference'] as const).flatMap((impl) =>
-      (['bridgeAdd', 'portmapAdd', 'portmapDel', 'bridgeDel'] as const).map((k) => median(o.levels[impl][level].map((s) => s.parts[k])).toFixed(1))),
-    median(o.floor.ms.slice(at * SAMPLES, (at + 1) * SAMPLES)).toFixed(1)]));
+    partRows.push([
+      String(level),
+      ...(['berth', 'reference'] as const).flatMap((impl) =>
+        (['bridgeAdd', 'portmapAdd', 'portmapDel', 'bridgeDel'] as const).map((k) =>
+          median(o.levels[impl][level].map((s) => s.parts[k])).toFixed(1),
+        ),
+      ),
+      median(o.floor.ms.slice(at * SAMPLES, (at + 1) * SAMPLES)).toFixed(1),
+    ]),
+  );
   return [
     `### CNI chain bridge + host-local + portmap (ipMasq, hairpin, one port mapping per container)`,
     '',
@@ -307,7 +437,21 @@ function report(o: Output, seconds: number): string {
     '',
     'Each plugin process alone (median ms; ADD = bridge + portmap, DEL = portmap + bridge):',
     '',
-    table(['attached', 'Berth bridge ADD', 'Berth portmap ADD', 'Berth portmap DEL', 'Berth bridge DEL', 'ref bridge ADD', 'ref portmap ADD', 'ref portmap DEL', 'ref bridge DEL', `floor (two \`${o.floor.command}\`)`], partRows),
+    table(
+      [
+        'attached',
+        'Berth bridge ADD',
+        'Berth portmap ADD',
+        'Berth portmap DEL',
+        'Berth bridge DEL',
+        'ref bridge ADD',
+        'ref portmap ADD',
+        'ref portmap DEL',
+        'ref bridge DEL',
+        `floor (two \`${o.floor.command}\`)`,
+      ],
+      partRows,
+    ),
     '',
     'Goals:',
     '',
@@ -330,6 +474,16 @@ export async function run(): Promise<string> {
 }
 
 if (require.main === module) {
-  if (process.argv.includes('--worker')) worker().catch((err) => { console.error(err); process.exitCode = 1; });
-  else run().then((text) => console.log(text)).catch((err) => { console.error(`bench: ${err.message}`); process.exitCode = 1; });
+  if (process.argv.includes('--worker'))
+    worker().catch((err) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
+  else
+    run()
+      .then((text) => console.log(text))
+      .catch((err) => {
+        console.error(`bench: ${err.message}`);
+        process.exitCode = 1;
+      });
 }

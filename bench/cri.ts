@@ -21,14 +21,23 @@ const IMPLS = ['berth', 'reference'] as const;
 type Impl = (typeof IMPLS)[number];
 type Op = 'run' | 'stop' | 'remove';
 
-interface Node { impl: Impl; host: string; data: string; c?: Containerd }
+interface Node {
+  impl: Impl;
+  host: string;
+  data: string;
+  c?: Containerd;
+}
 
 let serial = 0;
 const pod = (c: Containerd, ports = true): PodSpec => {
   serial += 1;
   const name = `${RUN_PREFIX}-bench-${serial}`;
   return {
-    name, namespace: 'bench', uid: `uid-${name}`, cgroupParent: c.cgroupParent, logDirectory: join(c.dir, 'logs', name),
+    name,
+    namespace: 'bench',
+    uid: `uid-${name}`,
+    cgroupParent: c.cgroupParent,
+    logDirectory: join(c.dir, 'logs', name),
     portMappings: ports ? [{ protocol: 'TCP', container_port: 80, host_port: 8080 }] : [],
   };
 };
@@ -52,12 +61,16 @@ async function podLife(c: Containerd): Promise<Record<Op | 'start', number>> {
 async function batch(c: Containerd): Promise<number> {
   const ids: string[] = [];
   let next = 0;
-  const [ms] = await timed(() => Promise.all(Array.from({ length: BATCH.concurrency }, async () => {
-    while (next < BATCH.pods) {
-      next += 1;
-      ids.push(await c.cri.runPodSandbox(pod(c, false)));
-    }
-  })));
+  const [ms] = await timed(() =>
+    Promise.all(
+      Array.from({ length: BATCH.concurrency }, async () => {
+        while (next < BATCH.pods) {
+          next += 1;
+          ids.push(await c.cri.runPodSandbox(pod(c, false)));
+        }
+      }),
+    ),
+  );
   for (const id of ids) {
     await c.cri.stopPodSandbox(id);
     await c.cri.removePodSandbox(id);
@@ -70,7 +83,11 @@ export async function run(): Promise<string> {
   ensureContainerdPackages();
   ensurePackages('containernetworking-plugins', 'iptables');
   const began = Date.now();
-  const nodes: Node[] = IMPLS.map((impl) => ({ impl, host: uniqueName(impl === 'berth' ? 'cb' : 'cr'), data: mkdtempSync(join(tmpdir(), `${RUN_PREFIX}-cribench-`)) }));
+  const nodes: Node[] = IMPLS.map((impl) => ({
+    impl,
+    host: uniqueName(impl === 'berth' ? 'cb' : 'cr'),
+    data: mkdtempSync(join(tmpdir(), `${RUN_PREFIX}-cribench-`)),
+  }));
   const cleanUp = async () => {
     for (const n of nodes) {
       await n.c?.stop();
@@ -79,18 +96,23 @@ export async function run(): Promise<string> {
       rmSync(n.data, { recursive: true, force: true });
     }
   };
-  const onSignal = () => { void cleanUp().finally(() => process.exit(130)); };
+  const onSignal = () => {
+    void cleanUp().finally(() => process.exit(130));
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
     for (const n of nodes) {
       createNetns(n.host);
-      n.c = await startContainerd({ hostNs: n.host, binDir: n.impl === 'berth' ? BERTH_BIN : REFERENCE_BIN, conflist: podNetworkConflist('bench', n.data) });
+      n.c = await startContainerd({
+        hostNs: n.host,
+        binDir: n.impl === 'berth' ? BERTH_BIN : REFERENCE_BIN,
+        conflist: podNetworkConflist('bench', n.data),
+      });
     }
     for (const n of nodes) await podLife(n.c!); // warm-up: image, snapshots, first plugin runs
     const samples: Record<Impl, Array<Record<Op | 'start', number>>> = { berth: [], reference: [] };
-    for (let i = 0; i < SAMPLES; i++)
-      for (const n of i % 2 === 0 ? nodes : [...nodes].reverse()) samples[n.impl].push(await podLife(n.c!));
+    for (let i = 0; i < SAMPLES; i++) for (const n of i % 2 === 0 ? nodes : [...nodes].reverse()) samples[n.impl].push(await podLife(n.c!));
     const batches: Record<Impl, number[]> = { berth: [], reference: [] };
     for (let i = 0; i < BATCH.rounds; i++)
       for (const n of i % 2 === 0 ? nodes : [...nodes].reverse()) batches[n.impl].push(await batch(n.c!));
@@ -105,12 +127,24 @@ export async function run(): Promise<string> {
 function report(samples: Record<Impl, Array<Record<Op | 'start', number>>>, batches: Record<Impl, number[]>, seconds: number): string {
   const med = (impl: Impl, op: Op | 'start') => median(samples[impl].map((s) => s[op]));
   const rows: string[][] = [];
-  const names: Record<Op | 'start', string> = { run: 'RunPodSandbox (with a hostPort)', start: 'pod start: RunPodSandbox + PodSandboxStatus', stop: 'StopPodSandbox', remove: 'RemovePodSandbox' };
-  for (const op of ['run', 'start', 'stop', 'remove'] as const) rows.push([names[op], fmt(med('berth', op)), fmt(med('reference', op)), ratio(med('berth', op), med('reference', op))]);
-  const b = median(batches.berth), r = median(batches.reference);
+  const names: Record<Op | 'start', string> = {
+    run: 'RunPodSandbox (with a hostPort)',
+    start: 'pod start: RunPodSandbox + PodSandboxStatus',
+    stop: 'StopPodSandbox',
+    remove: 'RemovePodSandbox',
+  };
+  for (const op of ['run', 'start', 'stop', 'remove'] as const)
+    rows.push([names[op], fmt(med('berth', op)), fmt(med('reference', op)), ratio(med('berth', op), med('reference', op))]);
+  const b = median(batches.berth),
+    r = median(batches.reference);
   rows.push([`${BATCH.pods} pods, ${BATCH.concurrency} at a time (wall, median of ${BATCH.rounds})`, fmt(b), fmt(r), ratio(b, r)]);
-  const goals = (['run', 'stop', 'remove'] as const).map((op) => `${names[op]} no slower: ${ratio(med('berth', op), med('reference', op))} ${med('berth', op) <= med('reference', op) ? 'met' : 'NOT met'}`);
-  goals.push(`pod start within 0.8x of the reference's: ${ratio(med('berth', 'start'), med('reference', 'start'))} ${med('berth', 'start') <= 0.8 * med('reference', 'start') ? 'met' : 'NOT met'}`);
+  const goals = (['run', 'stop', 'remove'] as const).map(
+    (op) =>
+      `${names[op]} no slower: ${ratio(med('berth', op), med('reference', op))} ${med('berth', op) <= med('reference', op) ? 'met' : 'NOT met'}`,
+  );
+  goals.push(
+    `pod start within 0.8x of the reference's: ${ratio(med('berth', 'start'), med('reference', 'start'))} ${med('berth', 'start') <= 0.8 * med('reference', 'start') ? 'met' : 'NOT met'}`,
+  );
   return [
     '### CRI (containerd 1.6, the path kubelet uses)',
     '',
@@ -123,4 +157,11 @@ function report(samples: Record<Impl, Array<Record<Op | 'start', number>>>, batc
   ].join('\n');
 }
 
-if (require.main === module) run().then((text) => console.log(text), (err) => { console.error(`bench/cri: ${(err as Error).message}`); process.exitCode = 1; });
+if (require.main === module)
+  run().then(
+    (text) => console.log(text),
+    (err) => {
+      console.error(`bench/cri: ${(err as Error).message}`);
+      process.exitCode = 1;
+    },
+  );

@@ -26,7 +26,9 @@ export async function run(): Promise<string> {
     writeFileSync(archive, dockerArchive([rootfs, data], { repoTags: ['bench/image:1'] }));
     const berth = join(BERTH_BIN, 'berth');
     const env = cleanEnv({});
-    const first: number[] = [], again: number[] = [], floor: number[] = [];
+    const first: number[] = [],
+      again: number[] = [],
+      floor: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const root = join(dir, `root${r}`);
       const load = () => timeExec(berth, [`--root=${root}`, 'image', 'load', '-i', archive], env);
@@ -34,18 +36,23 @@ export async function run(): Promise<string> {
       const b = await load();
       const c = await timeExec(berth, [`--root=${root}`, 'images', '-q'], env);
       for (const t of [a, b, c]) if (t.code !== 0) throw new Error(`berth failed: ${t.stderr}`);
-      first.push(a.ms); again.push(b.ms); floor.push(c.ms);
+      first.push(a.ms);
+      again.push(b.ms);
+      floor.push(c.ms);
       rmSync(root, { recursive: true, force: true });
     }
     const mb = ((rootfs.length + data.length) / 1e6).toFixed(0);
     return [
       `### image load (${ROUNDS} rounds, ${mb} MB in 2 layers: busybox and ${FILES} files of ${SIZE} bytes; load average ${loadAverage(3)})`,
       '',
-      table(['what', 'median', 'against the first load'], [
-        ['`berth image load -i` into an empty store (both layers unpacked)', fmt(median(first)), '1.00x'],
-        ['the same archive again (layers present, nothing unpacked)', fmt(median(again)), ratio(median(again), median(first))],
-        ['`berth images -q` (node start and a read of the store)', fmt(median(floor)), ratio(median(floor), median(first))],
-      ]),
+      table(
+        ['what', 'median', 'against the first load'],
+        [
+          ['`berth image load -i` into an empty store (both layers unpacked)', fmt(median(first)), '1.00x'],
+          ['the same archive again (layers present, nothing unpacked)', fmt(median(again)), ratio(median(again), median(first))],
+          ['`berth images -q` (node start and a read of the store)', fmt(median(floor)), ratio(median(floor), median(first))],
+        ],
+      ),
       '',
     ].join('\n');
   } finally {
@@ -53,4 +60,11 @@ export async function run(): Promise<string> {
   }
 }
 
-if (require.main === module) run().then((text) => console.log(text), (err) => { console.error(err); process.exitCode = 1; });
+if (require.main === module)
+  run().then(
+    (text) => console.log(text),
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );

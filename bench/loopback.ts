@@ -11,7 +11,19 @@ function hyperfineMedian(commands: string[], env: Record<string, string>): numbe
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
   try {
     const out = join(dir, 'h.json');
-    sh('env', ['-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'hyperfine', '-N', '-w', '10', '-r', '100', '--export-json', out, ...commands]);
+    sh('env', [
+      '-i',
+      ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      'hyperfine',
+      '-N',
+      '-w',
+      '10',
+      '-r',
+      '100',
+      '--export-json',
+      out,
+      ...commands,
+    ]);
     return JSON.parse(readFileSync(out, 'utf8')).results.map((r: { median: number }) => r.median * 1000);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -26,8 +38,11 @@ export async function run(): Promise<string> {
   sh('ip', ['netns', 'add', ns]);
   try {
     const conf = JSON.stringify({ cniVersion: '1.1.0', name: 'lo', type: 'loopback' });
-    const env = (command: string) => cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: 'bench', CNI_NETNS: `/run/netns/${ns}`, CNI_IFNAME: 'lo', CNI_PATH: BERTH_BIN });
-    const adds: number[] = [], dels: number[] = [], nodes: number[] = [];
+    const env = (command: string) =>
+      cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: 'bench', CNI_NETNS: `/run/netns/${ns}`, CNI_IFNAME: 'lo', CNI_PATH: BERTH_BIN });
+    const adds: number[] = [],
+      dels: number[] = [],
+      nodes: number[] = [];
     for (let i = 0; i < 30; i++) {
       nodes.push((await timeExec('node', ['-e', '0'], cleanEnv({}))).ms);
       const a = await timeExec(loopback, [], env('ADD'), conf);
@@ -38,13 +53,16 @@ export async function run(): Promise<string> {
     return [
       '### loopback start-up (clean env: PATH + CNI_* only)',
       '',
-      table(['what', 'median', 'vs node -e 0'], [
-        ['`node -e 0` (hyperfine)', fmt(node), '1.00x'],
-        ['`loopback` VERSION (hyperfine)', fmt(version), ratio(version, node)],
-        ['`node -e 0` (spawn from Node)', fmt(median(nodes)), '1.00x'],
-        ['`loopback` ADD', fmt(median(adds)), ratio(median(adds), median(nodes))],
-        ['`loopback` DEL', fmt(median(dels)), ratio(median(dels), median(nodes))],
-      ]),
+      table(
+        ['what', 'median', 'vs node -e 0'],
+        [
+          ['`node -e 0` (hyperfine)', fmt(node), '1.00x'],
+          ['`loopback` VERSION (hyperfine)', fmt(version), ratio(version, node)],
+          ['`node -e 0` (spawn from Node)', fmt(median(nodes)), '1.00x'],
+          ['`loopback` ADD', fmt(median(adds)), ratio(median(adds), median(nodes))],
+          ['`loopback` DEL', fmt(median(dels)), ratio(median(dels), median(nodes))],
+        ],
+      ),
       '',
     ].join('\n');
   } finally {

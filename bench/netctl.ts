@@ -31,7 +31,15 @@ async function worker(): Promise<void> {
     await must('netctl create', netctl('create', 'bench', '--lease-dir', join(dir, 'leases'), '--firewall-dir', join(dir, 'fw')));
     const list = parseConfList(readFileSync(join(dir, 'conf/bench.conflist'), 'utf8'));
     const [bridge, portmap] = list.plugins;
-    const times = { attach: [] as number[], detach: [] as number[], attachExec: [] as number[], detachExec: [] as number[], add: [] as number[], del: [] as number[], node: [] as number[] };
+    const times = {
+      attach: [] as number[],
+      detach: [] as number[],
+      attachExec: [] as number[],
+      detachExec: [] as number[],
+      add: [] as number[],
+      del: [] as number[],
+      node: [] as number[],
+    };
     for (let i = 0; i < SAMPLES; i++) {
       const port = String(20000 + i);
       // netctl: one process per verb.
@@ -42,17 +50,38 @@ async function worker(): Promise<void> {
       times.detach.push(d.ms);
       // netctl with every plugin exec'd (NETCTL_EXEC_PLUGINS=1), for comparison.
       const ns3 = newNs(`${prefix}-x${i}`);
-      times.attachExec.push((await must('netctl attach (exec)', netctlExec('attach', 'bench', ns3, '--id', `x${i}`, '-p', `${Number(port) + 2000}:80`))).ms);
+      times.attachExec.push(
+        (await must('netctl attach (exec)', netctlExec('attach', 'bench', ns3, '--id', `x${i}`, '-p', `${Number(port) + 2000}:80`))).ms,
+      );
       times.detachExec.push((await must('netctl detach (exec)', netctlExec('detach', 'bench', ns3, '--id', `x${i}`))).ms);
       // Direct: the plugins as netctl's runner execs them.
       const ns2 = newNs(`${prefix}-d${i}`);
       const rt = { capabilityArgs: { portMappings: [{ hostPort: Number(port) + 1000, containerPort: 80, protocol: 'tcp' }] } };
-      const env = (command: string) => cleanEnv({ CNI_COMMAND: command, CNI_CONTAINERID: `d${i}`, CNI_NETNS: `/run/netns/${ns2}`, CNI_IFNAME: 'eth0', CNI_PATH: BERTH_BIN });
-      const b1 = await must('bridge ADD', timeExec(join(BERTH_BIN, 'bridge'), [], env('ADD'), JSON.stringify(buildPluginConfig(list, bridge, rt))));
+      const env = (command: string) =>
+        cleanEnv({
+          CNI_COMMAND: command,
+          CNI_CONTAINERID: `d${i}`,
+          CNI_NETNS: `/run/netns/${ns2}`,
+          CNI_IFNAME: 'eth0',
+          CNI_PATH: BERTH_BIN,
+        });
+      const b1 = await must(
+        'bridge ADD',
+        timeExec(join(BERTH_BIN, 'bridge'), [], env('ADD'), JSON.stringify(buildPluginConfig(list, bridge, rt))),
+      );
       const prev = parseResult(JSON.parse(b1.stdout), 'result');
-      const p1 = await must('portmap ADD', timeExec(join(BERTH_BIN, 'portmap'), [], env('ADD'), JSON.stringify(buildPluginConfig(list, portmap, rt, prev))));
-      const p2 = await must('portmap DEL', timeExec(join(BERTH_BIN, 'portmap'), [], env('DEL'), JSON.stringify(buildPluginConfig(list, portmap, rt, prev))));
-      const b2 = await must('bridge DEL', timeExec(join(BERTH_BIN, 'bridge'), [], env('DEL'), JSON.stringify(buildPluginConfig(list, bridge, rt, prev))));
+      const p1 = await must(
+        'portmap ADD',
+        timeExec(join(BERTH_BIN, 'portmap'), [], env('ADD'), JSON.stringify(buildPluginConfig(list, portmap, rt, prev))),
+      );
+      const p2 = await must(
+        'portmap DEL',
+        timeExec(join(BERTH_BIN, 'portmap'), [], env('DEL'), JSON.stringify(buildPluginConfig(list, portmap, rt, prev))),
+      );
+      const b2 = await must(
+        'bridge DEL',
+        timeExec(join(BERTH_BIN, 'bridge'), [], env('DEL'), JSON.stringify(buildPluginConfig(list, bridge, rt, prev))),
+      );
       times.add.push(b1.ms + p1.ms);
       times.del.push(p2.ms + b2.ms);
       times.node.push((await timeExec(process.execPath, ['-e', '0'], cleanEnv({}))).ms);
@@ -64,21 +93,28 @@ async function worker(): Promise<void> {
 }
 
 export async function run(): Promise<string> {
-  const t = runWorkerInThrowawayHost<Record<'attach' | 'detach' | 'attachExec' | 'detachExec' | 'add' | 'del' | 'node', number[]>>(__filename, 'netctl');
+  const t = runWorkerInThrowawayHost<Record<'attach' | 'detach' | 'attachExec' | 'detachExec' | 'add' | 'del' | 'node', number[]>>(
+    __filename,
+    'netctl',
+  );
   const [attach, detach, add, del, node] = [median(t.attach), median(t.detach), median(t.add), median(t.del), median(t.node)];
   const [attachExec, detachExec] = [median(t.attachExec), median(t.detachExec)];
-  const over = (a: number, b: number) => `${a >= b ? '+' : '-'}${Math.abs(a - b).toFixed(1)} ms (${((a - b) / node).toFixed(2)} Node start-ups)`;
+  const over = (a: number, b: number) =>
+    `${a >= b ? '+' : '-'}${Math.abs(a - b).toFixed(1)} ms (${((a - b) / node).toFixed(2)} Node start-ups)`;
   return [
     `### netctl attach + detach vs the plugins driven directly (median of ${SAMPLES}, bridge + host-local + portmap, one published port, clean env)`,
     '',
-    table(['operation', 'netctl', 'plugins directly', 'netctl/direct', 'front-door cost'], [
-      ['attach (ADD)', fmt(attach), fmt(add), ratio(attach, add), over(attach, add)],
-      ['detach (DEL)', fmt(detach), fmt(del), ratio(detach, del), over(detach, del)],
-      ['attach, plugins exec\'d (NETCTL_EXEC_PLUGINS=1)', fmt(attachExec), fmt(add), ratio(attachExec, add), over(attachExec, add)],
-      ['detach, plugins exec\'d (NETCTL_EXEC_PLUGINS=1)', fmt(detachExec), fmt(del), ratio(detachExec, del), over(detachExec, del)],
-    ]),
+    table(
+      ['operation', 'netctl', 'plugins directly', 'netctl/direct', 'front-door cost'],
+      [
+        ['attach (ADD)', fmt(attach), fmt(add), ratio(attach, add), over(attach, add)],
+        ['detach (DEL)', fmt(detach), fmt(del), ratio(detach, del), over(detach, del)],
+        ["attach, plugins exec'd (NETCTL_EXEC_PLUGINS=1)", fmt(attachExec), fmt(add), ratio(attachExec, add), over(attachExec, add)],
+        ["detach, plugins exec'd (NETCTL_EXEC_PLUGINS=1)", fmt(detachExec), fmt(del), ratio(detachExec, del), over(detachExec, del)],
+      ],
+    ),
     '',
-    'netctl runs Berth\'s own plugins (found in CNI_PATH beside it) inside its own process through the same skeleton and protocol; other plugins are exec\'d.',
+    "netctl runs Berth's own plugins (found in CNI_PATH beside it) inside its own process through the same skeleton and protocol; other plugins are exec'd.",
     '',
     `One Node start-up (\`node -e 0\`, same env) on this machine now: ${fmt(node)}. Goal: the front-door cost at most one start-up.`,
     '',
@@ -86,6 +122,10 @@ export async function run(): Promise<string> {
 }
 
 if (require.main === module) {
-  if (process.argv.includes('--worker')) worker().catch((err) => { console.error(err); process.exitCode = 1; });
+  if (process.argv.includes('--worker'))
+    worker().catch((err) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
   else run().then((text) => console.log(text));
 }

@@ -19,7 +19,8 @@ export async function run(): Promise<string> {
   try {
     const path = `/run/netns/${ns}`;
     let i = 0;
-    const script = () => `add table inet bench\nadd set inet bench s { type ipv4_addr; }\nadd element inet bench s { 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i++ & 255} comment "x" }\n`;
+    const script = () =>
+      `add table inet bench\nadd set inet bench s { type ipv4_addr; }\nadd element inet bench s { 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i++ & 255} comment "x" }\n`;
     const program: number[] = [];
     for (let k = 0; k < RUNS; k++) {
       const t = process.hrtime.bigint();
@@ -66,14 +67,17 @@ export async function run(): Promise<string> {
     return [
       '### nftables backends (one small transaction; medians)',
       '',
-      table(['what', 'median'], [
-        ['`nft -f -` spawned per transaction (through `nsenter --net`)', `${median(program).toFixed(2)} ms`],
-        ['`nsenter --net true` alone (the spawn and setns part of the line above)', `${median(inNetnsOnly).toFixed(2)} ms`],
-        ['libnftables, fresh context + first transaction (library loaded)', `${median(first).toFixed(2)} ms`],
-        ['libnftables, later transactions', `${median(lib).toFixed(3)} ms`],
-        ['read one element back, 5000 in the set: netlink GETSETELEM (fresh context)', `${median(byNetlink).toFixed(3)} ms`],
-        ['read one element back, 5000 in the set: libnftables `get element` (fresh context)', `${median(byGet).toFixed(2)} ms`],
-      ]),
+      table(
+        ['what', 'median'],
+        [
+          ['`nft -f -` spawned per transaction (through `nsenter --net`)', `${median(program).toFixed(2)} ms`],
+          ['`nsenter --net true` alone (the spawn and setns part of the line above)', `${median(inNetnsOnly).toFixed(2)} ms`],
+          ['libnftables, fresh context + first transaction (library loaded)', `${median(first).toFixed(2)} ms`],
+          ['libnftables, later transactions', `${median(lib).toFixed(3)} ms`],
+          ['read one element back, 5000 in the set: netlink GETSETELEM (fresh context)', `${median(byNetlink).toFixed(3)} ms`],
+          ['read one element back, 5000 in the set: libnftables `get element` (fresh context)', `${median(byGet).toFixed(2)} ms`],
+        ],
+      ),
       '',
     ].join('\n');
   } finally {
@@ -81,4 +85,10 @@ export async function run(): Promise<string> {
   }
 }
 
-if (require.main === module) run().then((text) => console.log(text)).catch((err) => { console.error(`bench: ${err.message}`); process.exitCode = 1; });
+if (require.main === module)
+  run()
+    .then((text) => console.log(text))
+    .catch((err) => {
+      console.error(`bench: ${err.message}`);
+      process.exitCode = 1;
+    });

@@ -33,22 +33,42 @@ const CASES = [
 ];
 const PLUGINS = ['bridge', 'host-local', 'portmap', 'loopback'];
 
-interface Sample { ms: number; cpuMs: number }
+interface Sample {
+  ms: number;
+  cpuMs: number;
+}
 
 /** Set by SIGINT or SIGTERM: the next run throws, so `finally` removes everything (a signal would skip it). */
 let stopping = false;
-interface Call { plugin: string; command: string; ms: number; cpuMs: number }
+interface Call {
+  plugin: string;
+  command: string;
+  ms: number;
+  cpuMs: number;
+}
 
 /** The conflist podman reads: the same for both implementations but for its name, bridge and subnet. */
 function conflist(name: string, bridge: string, subnet: string, dataDir: string): string {
   const gateway = subnet.replace(/0\/24$/, '1');
-  return JSON.stringify({
-    cniVersion: '1.0.0', name, plugins: [
-      { type: 'bridge', bridge, isGateway: true, ipMasq: true, hairpinMode: true,
-        ipam: { type: 'host-local', dataDir, routes: [{ dst: '0.0.0.0/0' }], ranges: [[{ subnet, gateway }]] } },
-      { type: 'portmap', capabilities: { portMappings: true } },
-    ],
-  }, null, 2);
+  return JSON.stringify(
+    {
+      cniVersion: '1.0.0',
+      name,
+      plugins: [
+        {
+          type: 'bridge',
+          bridge,
+          isGateway: true,
+          ipMasq: true,
+          hairpinMode: true,
+          ipam: { type: 'host-local', dataDir, routes: [{ dst: '0.0.0.0/0' }], ranges: [[{ subnet, gateway }]] },
+        },
+        { type: 'portmap', capabilities: { portMappings: true } },
+      ],
+    },
+    null,
+    2,
+  );
 }
 
 /**
@@ -60,19 +80,27 @@ function conflist(name: string, bridge: string, subnet: string, dataDir: string)
 function tracedPluginDir(dir: string, bin: string, log: string): string {
   mkdirSync(join(dir, '.real'), { recursive: true });
   for (const p of PLUGINS) {
-    if (p === 'host-local') { symlinkSync(join(bin, p), join(dir, p)); continue; }
+    if (p === 'host-local') {
+      symlinkSync(join(bin, p), join(dir, p));
+      continue;
+    }
     symlinkSync(join(bin, p), join(dir, '.real', p));
-    writeFileSync(join(dir, p), [
-      '#!/bin/bash',
-      's=$EPOCHREALTIME',
-      `${JSON.stringify(join(dir, '.real', p))}; rc=$?`,
-      'e=$EPOCHREALTIME',
-      // `times`' second line: the CPU (user, system) of the waited-for children, the plugin and its own. A builtin with
-      // a redirection runs in this shell; in a command substitution it would report the subshell's children.
-      `t=${JSON.stringify(log)}.times.$$; times > "$t"; { read -r _; read -r u y; } < "$t"`,
-      `echo "${p} \${CNI_COMMAND:-none} $s $e $u $y" >> ${JSON.stringify(log)}`,
-      'exit $rc', '',
-    ].join('\n'), { mode: 0o755 });
+    writeFileSync(
+      join(dir, p),
+      [
+        '#!/bin/bash',
+        's=$EPOCHREALTIME',
+        `${JSON.stringify(join(dir, '.real', p))}; rc=$?`,
+        'e=$EPOCHREALTIME',
+        // `times`' second line: the CPU (user, system) of the waited-for children, the plugin and its own. A builtin with
+        // a redirection runs in this shell; in a command substitution it would report the subshell's children.
+        `t=${JSON.stringify(log)}.times.$$; times > "$t"; { read -r _; read -r u y; } < "$t"`,
+        `echo "${p} \${CNI_COMMAND:-none} $s $e $u $y" >> ${JSON.stringify(log)}`,
+        'exit $rc',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
   }
   return dir;
 }
@@ -82,18 +110,34 @@ async function timedRun(podman: Podman, args: string[], scratch: string): Promis
   if (stopping) throw new Error('stopped by a signal');
   const out = join(scratch, 'perf.txt');
   const c = podman.command(...args);
-  const r = await timeExec('perf', ['stat', '-x', ',', '-e', 'task-clock', '-o', out, '--', ...c.argv], { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...c.env });
+  const r = await timeExec('perf', ['stat', '-x', ',', '-e', 'task-clock', '-o', out, '--', ...c.argv], {
+    PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+    ...c.env,
+  });
   if (r.code !== 0) throw new Error(`podman ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
-  const line = readFileSync(out, 'utf8').split('\n').find((l) => l.includes('task-clock'));
+  const line = readFileSync(out, 'utf8')
+    .split('\n')
+    .find((l) => l.includes('task-clock'));
   return { ms: r.ms, cpuMs: Number(line?.split(',')[0]) };
 }
 
 /** The calls of one traced run, in the order they started. */
 function readCalls(log: string): Call[] {
   if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split(' '))
-    .map(([plugin, command, s, e, user, sys]) => ({ plugin, command, start: Number(s), ms: (Number(e) - Number(s)) * 1000, cpuMs: seconds(user) + seconds(sys) }))
-    .sort((a, b) => a.start - b.start).map(({ plugin, command, ms, cpuMs }) => ({ plugin, command, ms, cpuMs }));
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' '))
+    .map(([plugin, command, s, e, user, sys]) => ({
+      plugin,
+      command,
+      start: Number(s),
+      ms: (Number(e) - Number(s)) * 1000,
+      cpuMs: seconds(user) + seconds(sys),
+    }))
+    .sort((a, b) => a.start - b.start)
+    .map(({ plugin, command, ms, cpuMs }) => ({ plugin, command, ms, cpuMs }));
 }
 
 /** Milliseconds of bash's `times` format, e.g. "0m0.012s". */
@@ -106,7 +150,11 @@ function seconds(text: string): number {
 function removeCgroupTree(parent: string): void {
   const rm = (path: string) => {
     for (const e of readdirSync(path, { withFileTypes: true })) if (e.isDirectory()) rm(join(path, e.name));
-    try { rmdirSync(path); } catch { /* still busy; reported by the leftover check of whoever runs this */ }
+    try {
+      rmdirSync(path);
+    } catch {
+      /* still busy; reported by the leftover check of whoever runs this */
+    }
   };
   for (const h of readdirSync('/sys/fs/cgroup')) {
     const path = join('/sys/fs/cgroup', h, parent);
@@ -128,19 +176,39 @@ async function measure(dir: string, ns: string): Promise<Output> {
   writeFileSync(join(conf, 'reference.conflist'), conflist(nets.reference, `bpr${tag}`, '198.51.100.0/24', join(dir, 'leases-reference')));
   const log = join(dir, 'calls.log');
   const podmen = (pluginDirs: Record<ImplName, string>, suffix: string) =>
-    Object.fromEntries(IMPLS.map((i) => [i, podmanIn({ ns, dir, confDir: conf, pluginDir: pluginDirs[i], confName: `containers-${i}${suffix}.conf` })])) as Record<ImplName, Podman>;
+    Object.fromEntries(
+      IMPLS.map((i) => [i, podmanIn({ ns, dir, confDir: conf, pluginDir: pluginDirs[i], confName: `containers-${i}${suffix}.conf` })]),
+    ) as Record<ImplName, Podman>;
   const timed = podmen({ berth: BERTH_BIN, reference: OTHER_BIN }, '');
-  const traced = podmen({ berth: tracedPluginDir(join(dir, 'traced-berth'), BERTH_BIN, log), reference: tracedPluginDir(join(dir, 'traced-reference'), OTHER_BIN, log) }, '-traced');
+  const traced = podmen(
+    {
+      berth: tracedPluginDir(join(dir, 'traced-berth'), BERTH_BIN, log),
+      reference: tracedPluginDir(join(dir, 'traced-reference'), OTHER_BIN, log),
+    },
+    '-traced',
+  );
   try {
     const image = await importBusybox(timed.berth, dir);
-    const runArgs = (impl: ImplName, extra: string[]) => ['run', '--rm', ...LIMITS, '--cgroup-parent', `/berth-bench-podman-${process.pid}`, '--network', nets[impl], ...extra, image, 'true'];
+    const runArgs = (impl: ImplName, extra: string[]) => [
+      'run',
+      '--rm',
+      ...LIMITS,
+      '--cgroup-parent',
+      `/berth-bench-podman-${process.pid}`,
+      '--network',
+      nets[impl],
+      ...extra,
+      image,
+      'true',
+    ];
     for (const impl of IMPLS) for (const c of CASES) await timedRun(timed[impl], runArgs(impl, c.args), dir); // warm-up: image, network, caches
     const out: Output = { rounds: [], calls: {} };
     for (let round = 0; round < ROUNDS; round++) {
       const samples: Output['rounds'][number] = Object.fromEntries(CASES.map((c) => [c.name, { berth: [], reference: [] }]));
       for (let i = 0; i < RUNS; i++)
         for (const c of CASES)
-          for (const impl of i % 2 ? [...IMPLS].reverse() : IMPLS) samples[c.name][impl].push(await timedRun(timed[impl], runArgs(impl, c.args), dir));
+          for (const impl of i % 2 ? [...IMPLS].reverse() : IMPLS)
+            samples[c.name][impl].push(await timedRun(timed[impl], runArgs(impl, c.args), dir));
       out.rounds.push(samples);
     }
     for (const c of CASES) {
@@ -161,16 +229,31 @@ async function measure(dir: string, ns: string): Promise<Output> {
 
 /** The breakdown: each call of a run in order, its median wall and CPU time over the traced runs, both implementations side by side. */
 function breakdown(calls: Record<ImplName, Call[][]>): string {
-  interface Step { label: string; ms: number; cpuMs: number }
-  const at = (runs: Call[][], k: number, key: 'ms' | 'cpuMs') => median(runs.map((r) => r[k]?.[key] ?? NaN).filter((x) => !Number.isNaN(x)));
-  const seq = (runs: Call[][]): Step[] => (runs[0] ?? []).map((c, k) => ({ label: `${c.plugin} ${c.command}`, ms: at(runs, k, 'ms'), cpuMs: at(runs, k, 'cpuMs') }));
-  const b = seq(calls.berth), r = seq(calls.reference);
+  interface Step {
+    label: string;
+    ms: number;
+    cpuMs: number;
+  }
+  const at = (runs: Call[][], k: number, key: 'ms' | 'cpuMs') =>
+    median(runs.map((r) => r[k]?.[key] ?? NaN).filter((x) => !Number.isNaN(x)));
+  const seq = (runs: Call[][]): Step[] =>
+    (runs[0] ?? []).map((c, k) => ({ label: `${c.plugin} ${c.command}`, ms: at(runs, k, 'ms'), cpuMs: at(runs, k, 'cpuMs') }));
+  const b = seq(calls.berth),
+    r = seq(calls.reference);
   const cells = (x: Step | undefined) => (x ? [x.label, fmt(x.ms), fmt(x.cpuMs)] : ['', '', '']);
   const rows = Array.from({ length: Math.max(b.length, r.length) }, (_, k) => [String(k + 1), ...cells(b[k]), ...cells(r[k])]);
-  const total = (xs: Step[], label: string): Step => ({ label, ms: xs.reduce((a, x) => a + x.ms, 0), cpuMs: xs.reduce((a, x) => a + x.cpuMs, 0) });
+  const total = (xs: Step[], label: string): Step => ({
+    label,
+    ms: xs.reduce((a, x) => a + x.ms, 0),
+    cpuMs: xs.reduce((a, x) => a + x.cpuMs, 0),
+  });
   const versions = (xs: Step[]) => xs.filter((x) => x.label.endsWith('VERSION'));
   rows.push(['all', ...cells(total(b, `${b.length} execs`)), ...cells(total(r, `${r.length} execs`))]);
-  rows.push(['VERSION', ...cells(total(versions(b), `${versions(b).length} execs`)), ...cells(total(versions(r), `${versions(r).length} execs`))]);
+  rows.push([
+    'VERSION',
+    ...cells(total(versions(b), `${versions(b).length} execs`)),
+    ...cells(total(versions(r), `${versions(r).length} execs`)),
+  ]);
   return table(['#', 'Berth call', 'wall', 'CPU', 'reference call', 'wall', 'CPU'], rows);
 }
 
@@ -200,7 +283,12 @@ function report(o: Output, seconds: number): string {
     '',
     ...goals.map((g) => `- ${g}`),
     '',
-    ...CASES.flatMap((c) => [`Per-call breakdown, ${c.name} (every plugin exec podman makes in one run, in order; median of ${TRACE_RUNS} traced runs, not among the timed ones; CPU = user + system of the plugin and its children; bridge includes its IPAM):`, '', breakdown(o.calls[c.name]), '']),
+    ...CASES.flatMap((c) => [
+      `Per-call breakdown, ${c.name} (every plugin exec podman makes in one run, in order; median of ${TRACE_RUNS} traced runs, not among the timed ones; CPU = user + system of the plugin and its children; bridge includes its IPAM):`,
+      '',
+      breakdown(o.calls[c.name]),
+      '',
+    ]),
   ].join('\n');
 }
 
@@ -213,12 +301,16 @@ export async function run(): Promise<string> {
   const ns = `berth-bench-podman-${process.pid}`;
   spawnSync('ip', ['netns', 'add', ns]);
   spawnSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-  const stop = () => { stopping = true; };
+  const stop = () => {
+    stopping = true;
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let out: Output | undefined;
   try {
-    await withPodmanOutsideCleaned(async () => { out = await measure(dir, ns); });
+    await withPodmanOutsideCleaned(async () => {
+      out = await measure(dir, ns);
+    });
   } finally {
     spawnSync('ip', ['netns', 'del', ns]);
     rmSync(dir, { recursive: true, force: true });
@@ -229,4 +321,10 @@ export async function run(): Promise<string> {
   return `#### Run finished ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${loadBefore} before, ${loadAverage()} after)\n\n${text}`;
 }
 
-if (require.main === module) run().then((text) => console.log(text)).catch((err) => { console.error(`bench: ${err.message}`); process.exitCode = 1; });
+if (require.main === module)
+  run()
+    .then((text) => console.log(text))
+    .catch((err) => {
+      console.error(`bench: ${err.message}`);
+      process.exitCode = 1;
+    });

@@ -20,16 +20,25 @@ const ENV = cleanEnv({});
 /** No single command may hang the bench (a signal waits until a spawnSync returns). */
 const LIMIT = 300_000;
 
-interface Sample { wall: number; cpu: number }
+interface Sample {
+  wall: number;
+  cpu: number;
+}
 
 /** Runs a command to completion under GNU time: wall (ms, ours) and user+system CPU of it and its waited-for children (ms). */
 function timed(cmd: string, args: string[], env: Record<string, string> = ENV): Sample {
   const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: LIMIT });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: LIMIT,
+  });
   const wall = Number(process.hrtime.bigint() - start) / 1e6;
   const lines = r.stderr.trim().split('\n');
   const [user, sys] = lines.pop()!.split(' ').map(Number);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${[r.stdout, ...lines].join(' ').trim().slice(0, 300)}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${[r.stdout, ...lines].join(' ').trim().slice(0, 300)}`);
   return { wall, cpu: (user + sys) * 1000 };
 }
 
@@ -44,7 +53,9 @@ function interleave(cmds: Record<string, () => Sample>): Record<string, Sample> 
   for (const f of Object.values(cmds)) f();
   const got: Record<string, Sample[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
   for (let i = 0; i < RUNS; i++) for (const [k, f] of Object.entries(cmds)) got[k].push(f());
-  return Object.fromEntries(Object.entries(got).map(([k, s]) => [k, { wall: median(s.map((x) => x.wall)), cpu: median(s.map((x) => x.cpu)) }]));
+  return Object.fromEntries(
+    Object.entries(got).map(([k, s]) => [k, { wall: median(s.map((x) => x.wall)), cpu: median(s.map((x) => x.cpu)) }]),
+  );
 }
 
 /** Summed PSS (kB) of the given processes, from /proc/PID/smaps_rollup. */
@@ -65,7 +76,9 @@ function pidsNaming(...words: string[]): number[] {
     try {
       const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
       if (words.every((w) => cmd.includes(w))) out.push(Number(e));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -88,7 +101,11 @@ function removeCgroups(): void {
     const rm = (dir: string) => {
       if (!existsSync(dir)) return;
       for (const d of readdirSync(dir, { withFileTypes: true })) if (d.isDirectory()) rm(join(dir, d.name));
-      try { rmdirSync(dir); } catch { /* busy or not a cgroup dir */ }
+      try {
+        rmdirSync(dir);
+      } catch {
+        /* busy or not a cgroup dir */
+      }
     };
     rm(join('/sys/fs/cgroup', h, CGROUP_PARENT));
   }
@@ -117,18 +134,28 @@ function runcBundle(dir: string, rootfs: string, args: string[], name: string): 
 /** A private podman (runtime.md): cgroupfs, runc, file events, private storage and tmp under `dir`. */
 function podmanIn(dir: string) {
   mkdirSync(dir, { recursive: true });
-  const conf = join(dir, 'containers.conf'), storage = join(dir, 'storage.conf');
-  writeFileSync(conf, `[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\nevents_logger = "file"\ntmp_dir = "${dir}/tmp"\nvolume_path = "${dir}/volumes"\n` +
-    `[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[network]\nnetwork_backend = "cni"\nnetwork_config_dir = "${dir}/cni"\n`);
+  const conf = join(dir, 'containers.conf'),
+    storage = join(dir, 'storage.conf');
+  writeFileSync(
+    conf,
+    `[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\nevents_logger = "file"\ntmp_dir = "${dir}/tmp"\nvolume_path = "${dir}/volumes"\n` +
+      `[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[network]\nnetwork_backend = "cni"\nnetwork_config_dir = "${dir}/cni"\n`,
+  );
   writeFileSync(storage, `[storage]\ndriver = "vfs"\nrunroot = "${dir}/run"\ngraphroot = "${dir}/graph"\n`);
   writeFileSync(join(dir, 'registries.conf'), '');
   const env = { ...ENV, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage, CONTAINERS_REGISTRIES_CONF: join(dir, 'registries.conf') };
-  return { must: (...args: string[]) => must('podman', args, env), run: (...args: string[]) => spawnSync('podman', args, { env, stdio: 'ignore' }) };
+  return {
+    must: (...args: string[]) => must('podman', args, env),
+    run: (...args: string[]) => spawnSync('podman', args, { env, stdio: 'ignore' }),
+  };
 }
 
 /** Unmounts whatever is still mounted under `dir` (podman's shm mounts), deepest first. */
 function unmountUnder(dir: string): void {
-  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m?.startsWith(dir + '/'));
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((m) => m?.startsWith(dir + '/'));
   for (const m of mounts.sort().reverse()) spawnSync('umount', ['-l', m]);
 }
 
@@ -139,12 +166,20 @@ export async function run(): Promise<string> {
   const cleanUpOwn = () => {
     for (const sub of ['b', 'many', 'one']) {
       const x = berthIn(join(dir, sub));
-      const ids = spawnSync(x.bin, x.argv(['ps', '-aq', '--no-trunc']), { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? [];
+      const ids =
+        spawnSync(x.bin, x.argv(['ps', '-aq', '--no-trunc']), { encoding: 'utf8' })
+          .stdout?.split('\n')
+          .filter(Boolean) ?? [];
       for (let i = 0; i < ids.length; i += 50) spawnSync(x.bin, x.argv(['rm', '-f', ...ids.slice(i, i + 50)]), { stdio: 'ignore' });
     }
     for (const id of ['bench-exec']) spawnSync('runc', ['--root', join(dir, 'runc-state'), 'delete', '-f', id], { stdio: 'ignore' });
     if (existsSync(podmanDir)) podmanIn(podmanDir).run('rm', '-a', '-f', '-t', '0');
-    for (const pid of pidsNaming(dir)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const pid of pidsNaming(dir))
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     unmountUnder(dir);
     removeCgroups();
   };
@@ -164,7 +199,13 @@ export async function run(): Promise<string> {
     const sleepBundle = runcBundle(join(dir, 'bundle-sleep'), rootfs, ['sleep', '100000'], 'runc-exec');
     const crunBundle = runcBundle(join(dir, 'bundle-crun'), rootfs, ['true'], 'crun-true');
     // crun 1.8 refuses hybrid cgroups: it runs in a private mount namespace without the unified mount (unshare, sh and umount: a wrapper it pays for).
-    const crun = (id: string) => timed('unshare', ['-m', 'sh', '-c', `umount /sys/fs/cgroup/unified && exec crun --root ${join(dir, 'crun-state')} run --bundle ${crunBundle} ${id}`]);
+    const crun = (id: string) =>
+      timed('unshare', [
+        '-m',
+        'sh',
+        '-c',
+        `umount /sys/fs/cgroup/unified && exec crun --root ${join(dir, 'crun-state')} run --bundle ${crunBundle} ${id}`,
+      ]);
     const cg = ['--cgroup-parent', CGROUP_PARENT];
     let n = 0;
     const start = interleave({
@@ -175,7 +216,11 @@ export async function run(): Promise<string> {
 
     const ctr = b.must('run', '-d', '--network', 'none', ...cg, image, 'sleep', '100000');
     // Detached, the container keeps runc's stdio: /dev/null, or a pipe would never reach EOF.
-    if (spawnSync('runc', [...runcRoot, 'run', '-d', '--bundle', sleepBundle, 'bench-exec'], { env: ENV, stdio: 'ignore', timeout: LIMIT }).status !== 0) throw new Error('runc run -d failed');
+    if (
+      spawnSync('runc', [...runcRoot, 'run', '-d', '--bundle', sleepBundle, 'bench-exec'], { env: ENV, stdio: 'ignore', timeout: LIMIT })
+        .status !== 0
+    )
+      throw new Error('runc run -d failed');
     const exec = interleave({
       berth: () => b.timed('exec', ctr, 'true'),
       runc: () => timed('runc', [...runcRoot, 'exec', 'bench-exec', 'true']),
@@ -189,7 +234,8 @@ export async function run(): Promise<string> {
     const berthPids = pidsNaming(join(dir, 'b')).filter((p) => !inCtr.has(p));
     const berthPss = pssKb(berthPids);
     const podman = podmanIn(podmanDir);
-    for (let i = 0; i < IDLE; i++) podman.must('run', '-d', '--network', 'none', '--cgroup-parent', `${CGROUP_PARENT}/podman`, '--rootfs', rootfs, 'sleep', '100000');
+    for (let i = 0; i < IDLE; i++)
+      podman.must('run', '-d', '--network', 'none', '--cgroup-parent', `${CGROUP_PARENT}/podman`, '--rootfs', rootfs, 'sleep', '100000');
     const conmons = pidsNaming('conmon', podmanDir);
     const conmonPss = pssKb(conmons);
     podman.run('rm', '-a', '-f', '-t', '0');
@@ -197,22 +243,43 @@ export async function run(): Promise<string> {
     b.must('rm', '-f', ...ids);
 
     // ps -a: a root with MANY created containers against one with 1.
-    const many = berthIn(join(dir, 'many')), one = berthIn(join(dir, 'one'));
+    const many = berthIn(join(dir, 'many')),
+      one = berthIn(join(dir, 'one'));
     for (const x of [many, one]) x.must('image', 'import', tar, image);
     one.must('create', '--network', 'none', ...cg, image, 'true');
     for (let i = 0; i < MANY; i++) many.must('create', '--network', 'none', ...cg, image, 'true');
     const ps = interleave({ many: () => many.timed('ps', '-a'), one: () => one.timed('ps', '-a') });
 
-    const row = (what: string, a: Sample, r: Sample, goal: string) => [what, `${fmt(a.wall)} (CPU ${fmt(a.cpu)})`, `${fmt(r.wall)} (CPU ${fmt(r.cpu)})`, ratio(a.wall, r.wall), goal];
+    const row = (what: string, a: Sample, r: Sample, goal: string) => [
+      what,
+      `${fmt(a.wall)} (CPU ${fmt(a.cpu)})`,
+      `${fmt(r.wall)} (CPU ${fmt(r.cpu)})`,
+      ratio(a.wall, r.wall),
+      goal,
+    ];
     return [
       `### runtime (load average ${loadAverage(3)}; medians of ${RUNS} interleaved runs; CPU = user+system of the command and the children it waits for)\n`,
-      table(['what', 'berth', 'reference', 'ratio (wall)', 'goal'], [
-        row('`berth run --rm --network none IMAGE true` vs `runc run` (prepared bundle)', start.berth, start.runc, '<= 1.0x'),
-        row('the same `berth run` vs `crun run` (stretch; under `unshare -m sh -c \'umount unified; exec crun\'`)', start.berth, start.crun, '<= 1.0x'),
-        row('`berth exec CTR true` vs `runc exec`', exec.berth, exec.runc, '<= 1.0x'),
-        row(`\`berth ps -a\`, ${MANY} containers vs 1`, ps.many, ps.one, '<= 1.2x'),
-        [`supervision PSS per idle container (${IDLE})`, `${(berthPss / IDLE).toFixed(0)} kB (${berthPids.length} processes)`, `${(conmonPss / IDLE).toFixed(0)} kB (conmon, ${conmons.length} processes)`, ratio(berthPss, conmonPss), '<= 1.0x'],
-      ]),
+      table(
+        ['what', 'berth', 'reference', 'ratio (wall)', 'goal'],
+        [
+          row('`berth run --rm --network none IMAGE true` vs `runc run` (prepared bundle)', start.berth, start.runc, '<= 1.0x'),
+          row(
+            "the same `berth run` vs `crun run` (stretch; under `unshare -m sh -c 'umount unified; exec crun'`)",
+            start.berth,
+            start.crun,
+            '<= 1.0x',
+          ),
+          row('`berth exec CTR true` vs `runc exec`', exec.berth, exec.runc, '<= 1.0x'),
+          row(`\`berth ps -a\`, ${MANY} containers vs 1`, ps.many, ps.one, '<= 1.2x'),
+          [
+            `supervision PSS per idle container (${IDLE})`,
+            `${(berthPss / IDLE).toFixed(0)} kB (${berthPids.length} processes)`,
+            `${(conmonPss / IDLE).toFixed(0)} kB (conmon, ${conmons.length} processes)`,
+            ratio(berthPss, conmonPss),
+            '<= 1.0x',
+          ],
+        ],
+      ),
     ].join('\n');
   } finally {
     cleanUpOwn();
@@ -222,4 +289,11 @@ export async function run(): Promise<string> {
   }
 }
 
-if (require.main === module) run().then((text) => console.log(text), (err) => { console.error(`bench runtime: ${err instanceof Error ? err.message : String(err)}`); process.exitCode = 1; });
+if (require.main === module)
+  run().then(
+    (text) => console.log(text),
+    (err) => {
+      console.error(`bench runtime: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    },
+  );

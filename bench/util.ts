@@ -13,14 +13,21 @@ export function cleanEnv(cni: Record<string, string>): Record<string, string> {
   return { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...cni };
 }
 
-export interface Timed { ms: number; code: number; stdout: string; stderr: string; maxRssKb?: number }
+export interface Timed {
+  ms: number;
+  code: number;
+  stdout: string;
+  stderr: string;
+  maxRssKb?: number;
+}
 
 /** Runs one process to completion and measures its wall time (spawn to exit). */
 export function timeExec(cmd: string, args: string[], env: Record<string, string>, input = ''): Promise<Timed> {
   return new Promise((done, fail) => {
     const start = process.hrtime.bigint();
     const child = spawn(cmd, args, { env });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', fail);
@@ -66,7 +73,11 @@ export function sh(cmd: string, args: string[]): string {
 
 /** The Debian version of the reference plugins (containernetworking-plugins). */
 export function referenceVersion(): string {
-  try { return execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'containernetworking-plugins'], { encoding: 'utf8' }); } catch { return '(version unknown)'; }
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'containernetworking-plugins'], { encoding: 'utf8' });
+  } catch {
+    return '(version unknown)';
+  }
 }
 
 /** Installs Debian packages when missing (the benchmark's own needs, e.g. hyperfine, the reference plugins). */
@@ -90,8 +101,15 @@ export function runWorkerInThrowawayHost<T>(file: string, name: string): T {
   execFileSync('ip', ['netns', 'add', host]);
   try {
     execFileSync('ip', ['-n', host, 'link', 'set', 'lo', 'up']);
-    const r = spawnSync('ip', ['netns', 'exec', host, process.execPath, '--import', 'tsx', file, '--worker'], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (r.status !== 0) throw new Error(`${name} benchmark worker ${r.signal ? `ended by ${r.signal}` : 'failed'}: ${r.stderr.trim().split('\n').slice(-5).join(' ')}`);
+    const r = spawnSync('ip', ['netns', 'exec', host, process.execPath, '--import', 'tsx', file, '--worker'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (r.status !== 0)
+      throw new Error(
+        `${name} benchmark worker ${r.signal ? `ended by ${r.signal}` : 'failed'}: ${r.stderr.trim().split('\n').slice(-5).join(' ')}`,
+      );
     return JSON.parse(r.stdout) as T;
   } finally {
     spawnSync('ip', ['netns', 'del', host]);
@@ -117,5 +135,12 @@ export function workerScratch(dir: string): { newNs: (name: string) => string; c
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  return { newNs: (name) => { execFileSync('ip', ['netns', 'add', name]); made.push(name); return name; }, cleanUp };
+  return {
+    newNs: (name) => {
+      execFileSync('ip', ['netns', 'add', name]);
+      made.push(name);
+      return name;
+    },
+    cleanUp,
+  };
 }

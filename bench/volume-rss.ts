@@ -3,21 +3,17 @@
  * 500 Create/Get/Mount/Unmount/Remove cycles, and right after a restart. Standalone:
  * `node --import tsx bench/volume-rss.ts` (as root; a throwaway root under the temp dir).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { Agent } from "node:http";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
-import { BERTH_BIN, loadAverage } from "./util";
-import { post } from "../test/helpers/volumed";
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BERTH_BIN, loadAverage } from './util';
+import { post } from '../test/helpers/volumed';
 
 const N = Number(process.env.BENCH_VOLUME_RSS_N ?? 10_000);
 
-const rssMiB = (pid: number) =>
-  Number(
-    /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ??
-      NaN,
-  ) / 1024;
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 /** The five mappings holding the most RSS (for finding where memory goes). */
 function largestMappings(pid: number): string {
@@ -26,59 +22,57 @@ function largestMappings(pid: number): string {
     const name = block.split('\n')[0];
     maps.push({ name, kb: Number(/\nRss:\s+(\d+)/.exec(block)?.[1] ?? 0) });
   }
-  return maps.sort((x, y) => y.kb - x.kb).slice(0, 5).map((m) => `${(m.kb / 1024).toFixed(1)} MiB ${m.name}`).join('\n');
+  return maps
+    .sort((x, y) => y.kb - x.kb)
+    .slice(0, 5)
+    .map((m) => `${(m.kb / 1024).toFixed(1)} MiB ${m.name}`)
+    .join('\n');
 }
 
-async function start(
-  socket: string,
-  root: string,
-): Promise<{ proc: ChildProcess; agent: Agent }> {
-  const proc = spawn(
-    join(BERTH_BIN, "berth-volumed"),
-    ["--socket", socket, "--root", root, "--log-level", "error"],
-    { stdio: "ignore", env: { ...process.env } },
-  );
+async function start(socket: string, root: string): Promise<{ proc: ChildProcess; agent: Agent }> {
+  const proc = spawn(join(BERTH_BIN, 'berth-volumed'), ['--socket', socket, '--root', root, '--log-level', 'error'], {
+    stdio: 'ignore',
+    env: { ...process.env },
+  });
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   for (let i = 0; ; i++) {
-    if (proc.exitCode !== null)
-      throw new Error(`berth-volumed exited ${proc.exitCode}`);
+    if (proc.exitCode !== null) throw new Error(`berth-volumed exited ${proc.exitCode}`);
     if (
       existsSync(socket) &&
-      (await post(socket, "/Plugin.Activate", "", agent).then(
+      (await post(socket, '/Plugin.Activate', '', agent).then(
         () => true,
         () => false,
       ))
     )
       return { proc, agent };
-    if (i > 3000) throw new Error("berth-volumed did not start within 60 s");
+    if (i > 3000) throw new Error('berth-volumed did not start within 60 s');
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
 async function stop(d: { proc: ChildProcess; agent: Agent }): Promise<void> {
   d.agent.destroy();
-  const exited = new Promise((r) => d.proc.once("exit", r));
-  d.proc.kill("SIGTERM");
+  const exited = new Promise((r) => d.proc.once('exit', r));
+  d.proc.kill('SIGTERM');
   await exited;
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "berth-bench-rss-"));
+  const dir = mkdtempSync(join(tmpdir(), 'berth-bench-rss-'));
   try {
-    const socket = join(dir, "v.sock");
-    const root = join(dir, "root");
+    const socket = join(dir, 'v.sock');
+    const root = join(dir, 'root');
     const d = await start(socket, root);
     const call = async (endpoint: string, body: unknown) => {
       const r = await post(socket, endpoint, body, d.agent);
-      if (r.status !== 200 || (r.body?.Err ?? "") !== "")
-        throw new Error(`${endpoint}: ${r.text}`);
+      if (r.status !== 200 || (r.body?.Err ?? '') !== '') throw new Error(`${endpoint}: ${r.text}`);
     };
     let rssRun = NaN;
     try {
       let next = 0;
       const worker = async () => {
         while (next < N)
-          await call("/VolumeDriver.Create", {
+          await call('/VolumeDriver.Create', {
             Name: `fill-${next++}`,
             Opts: null,
           });
@@ -87,16 +81,16 @@ async function main(): Promise<void> {
       const rssFilled = rssMiB(d.proc.pid!);
       for (let i = 0; i < 500; i++) {
         const Name = `bench-${i}`;
-        const ID = i.toString(16).padStart(64, "0");
-        await call("/VolumeDriver.Create", { Name, Opts: null });
-        await call("/VolumeDriver.Get", { Name });
-        await call("/VolumeDriver.Mount", { Name, ID });
-        await call("/VolumeDriver.Unmount", { Name, ID });
-        await call("/VolumeDriver.Remove", { Name });
+        const ID = i.toString(16).padStart(64, '0');
+        await call('/VolumeDriver.Create', { Name, Opts: null });
+        await call('/VolumeDriver.Get', { Name });
+        await call('/VolumeDriver.Mount', { Name, ID });
+        await call('/VolumeDriver.Unmount', { Name, ID });
+        await call('/VolumeDriver.Remove', { Name });
       }
       await new Promise((r) => setTimeout(r, 2000));
       rssRun = rssMiB(d.proc.pid!);
-    if (process.env.BENCH_VOLUME_RSS_MAPS) console.log(largestMappings(d.proc.pid!));
+      if (process.env.BENCH_VOLUME_RSS_MAPS) console.log(largestMappings(d.proc.pid!));
       console.log(`filled: ${rssFilled.toFixed(1)} MiB`);
     } finally {
       await stop(d);
@@ -105,7 +99,7 @@ async function main(): Promise<void> {
     const rssRestart = rssMiB(again.proc.pid!);
     await stop(again);
     console.log(
-      `RSS with ${N.toLocaleString("en")} volumes: ${rssRun.toFixed(1)} MiB after the runs, ${rssRestart.toFixed(1)} MiB after a restart; load ${loadAverage(3)} (${cpus().length} CPUs)`,
+      `RSS with ${N.toLocaleString('en')} volumes: ${rssRun.toFixed(1)} MiB after the runs, ${rssRestart.toFixed(1)} MiB after a restart; load ${loadAverage(3)} (${cpus().length} CPUs)`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,11 @@ const SIZES = (process.env.BENCH_VOLUME_SIZES ?? '10,1000,10000').split(',').map
 const SAMPLES = Number(process.env.BENCH_VOLUME_SAMPLES ?? 500);
 const DOCKER_ROUNDS = Number(process.env.BENCH_VOLUME_DOCKER_ROUNDS ?? 30);
 
-interface Daemon { proc: ChildProcess; socket: string; agent: Agent }
+interface Daemon {
+  proc: ChildProcess;
+  socket: string;
+  agent: Agent;
+}
 
 /**
  * A lean HTTP/1.1 keep-alive client on one unix-socket connection, for the latency samples: it writes
@@ -36,14 +40,20 @@ class RawClient {
   private waiting: ((reply: { status: number; text: string }) => void) | undefined;
   private failed: ((err: Error) => void) | undefined;
   private constructor(private readonly sock: Socket) {
-    sock.on('data', (chunk: Buffer) => { this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk; this.parse(); });
+    sock.on('data', (chunk: Buffer) => {
+      this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+      this.parse();
+    });
     sock.on('error', (err) => this.failed?.(err));
     sock.on('close', () => this.failed?.(new Error('connection closed')));
   }
 
   static open(path: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const sock = connect({ path }, () => { sock.off('error', reject); resolve(new RawClient(sock)); });
+      const sock = connect({ path }, () => {
+        sock.off('error', reject);
+        resolve(new RawClient(sock));
+      });
       sock.once('error', reject);
     });
   }
@@ -88,7 +98,14 @@ async function startVolumed(socket: string, root: string, logPath?: string): Pro
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   for (let i = 0; ; i++) {
     if (proc.exitCode !== null) throw new Error(`berth-volumed exited ${proc.exitCode}`);
-    if (existsSync(socket) && (await post(socket, '/Plugin.Activate', '', agent).then(() => true, () => false))) break;
+    if (
+      existsSync(socket) &&
+      (await post(socket, '/Plugin.Activate', '', agent).then(
+        () => true,
+        () => false,
+      ))
+    )
+      break;
     if (i > 3000) throw new Error('berth-volumed did not start within 60 s');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -114,7 +131,12 @@ async function call(d: Daemon, endpoint: string, body: unknown): Promise<number>
 /** Creates volumes fill-<from>..fill-<to-1>, 32 requests in flight. */
 async function fill(d: Daemon, from: number, to: number): Promise<void> {
   let next = from;
-  const worker = async () => { while (next < to) { const i = next++; await call(d, '/VolumeDriver.Create', { Name: `fill-${i}`, Opts: null }); } };
+  const worker = async () => {
+    while (next < to) {
+      const i = next++;
+      await call(d, '/VolumeDriver.Create', { Name: `fill-${i}`, Opts: null });
+    }
+  };
   await Promise.all(Array.from({ length: 32 }, worker));
 }
 
@@ -153,9 +175,15 @@ const f2 = (ms: number) => `${ms.toFixed(2)} ms`;
 
 /** The daemon's own time for the last SAMPLES requests of each operation, from its request log. */
 function daemonSide(logPath: string): Record<Op, number[]> {
-  const lines = readFileSync(logPath, 'utf8').split('\n').filter((l) => l.includes(' name="bench-'));
+  const lines = readFileSync(logPath, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(' name="bench-'));
   const out = {} as Record<Op, number[]>;
-  for (const op of OPS) out[op] = lines.filter((l) => l.includes(`/VolumeDriver.${op} `)).slice(-SAMPLES).map((l) => Number(/ (\d+\.\d+)ms/.exec(l)?.[1]));
+  for (const op of OPS)
+    out[op] = lines
+      .filter((l) => l.includes(`/VolumeDriver.${op} `))
+      .slice(-SAMPLES)
+      .map((l) => Number(/ (\d+\.\d+)ms/.exec(l)?.[1]));
   return out;
 }
 
@@ -188,13 +216,29 @@ async function socketLatency(dir: string): Promise<string[]> {
     const p50 = (n: number) => percentile(at(n), 50);
     const p99 = (n: number) => percentile(at(n), 99);
     const [first, last] = [SIZES[0], SIZES[SIZES.length - 1]];
-    rows.push([op, ...SIZES.flatMap((n) => [f2(p50(n)), f2(p99(n))]), `${(p50(last) / p50(first)).toFixed(2)}x`, `${(p99(last) / p99(first)).toFixed(2)}x`]);
+    rows.push([
+      op,
+      ...SIZES.flatMap((n) => [f2(p50(n)), f2(p99(n))]),
+      `${(p50(last) / p50(first)).toFixed(2)}x`,
+      `${(p99(last) / p99(first)).toFixed(2)}x`,
+    ]);
   }
-  const daemonRows = OPS.map((op) => [op, ...SIZES.flatMap((n) => [f2(percentile(inDaemon.get(n)![op], 50)), f2(percentile(inDaemon.get(n)![op], 99))])]);
+  const daemonRows = OPS.map((op) => [
+    op,
+    ...SIZES.flatMap((n) => [f2(percentile(inDaemon.get(n)![op], 50)), f2(percentile(inDaemon.get(n)![op], 99))]),
+  ]);
   return [
     `#### Latency over the socket (${SAMPLES} samples per operation and size, sequential, keep-alive, ${CLIENT === 'raw' ? 'lean client' : 'node:http client'})`,
     '',
-    table(['operation', ...SIZES.flatMap((n) => [`p50 @${n.toLocaleString('en')}`, `p99 @${n.toLocaleString('en')}`]), `p50 ${SIZES[SIZES.length - 1].toLocaleString('en')}/${SIZES[0]}`, `p99 ${SIZES[SIZES.length - 1].toLocaleString('en')}/${SIZES[0]}`], rows),
+    table(
+      [
+        'operation',
+        ...SIZES.flatMap((n) => [`p50 @${n.toLocaleString('en')}`, `p99 @${n.toLocaleString('en')}`]),
+        `p50 ${SIZES[SIZES.length - 1].toLocaleString('en')}/${SIZES[0]}`,
+        `p99 ${SIZES[SIZES.length - 1].toLocaleString('en')}/${SIZES[0]}`,
+      ],
+      rows,
+    ),
     '',
     'The same requests timed inside the daemon (its request log: body read to reply written), which leaves out the client and the scheduling of two processes:',
     '',
@@ -218,7 +262,8 @@ async function dockerSideBySide(dir: string): Promise<string[]> {
       await dk.dockerOk(args);
       return Number(process.hrtime.bigint() - start) / 1e6;
     };
-    const berth: number[] = [], local: number[] = [];
+    const berth: number[] = [],
+      local: number[] = [];
     await timed(['volume', 'create', '-d', name, 'warm']); // first use: Activate + Capabilities
     await timed(['volume', 'rm', 'warm']);
     for (let i = 0; i < DOCKER_ROUNDS; i++) {
@@ -234,10 +279,13 @@ async function dockerSideBySide(dir: string): Promise<string[]> {
     return [
       `#### \`docker volume create\` + \`docker volume rm\` (Debian docker ${await dk.dockerOk(['version', '--format', '{{.Server.Version}}'])}, ${DOCKER_ROUNDS} rounds, interleaved)`,
       '',
-      table(['driver', 'median', 'p90', 'vs local'], [
-        ['Berth (`-d berth`)', f2(b), f2(percentile(berth, 90)), `${(b / l).toFixed(2)}x`],
-        ["Docker's `local`", f2(l), f2(percentile(local, 90)), '1.00x'],
-      ]),
+      table(
+        ['driver', 'median', 'p90', 'vs local'],
+        [
+          ['Berth (`-d berth`)', f2(b), f2(percentile(berth, 90)), `${(b / l).toFixed(2)}x`],
+          ["Docker's `local`", f2(l), f2(percentile(local, 90)), '1.00x'],
+        ],
+      ),
       '',
     ];
   } finally {
@@ -257,4 +305,11 @@ export async function run(): Promise<string> {
   }
 }
 
-if (require.main === module) run().then((text) => console.log(text), (err) => { console.error(`bench volume: ${err instanceof Error ? err.message : String(err)}`); process.exitCode = 1; });
+if (require.main === module)
+  run().then(
+    (text) => console.log(text),
+    (err) => {
+      console.error(`bench volume: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    },
+  );

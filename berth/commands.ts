@@ -14,7 +14,10 @@ export interface CommandEntry {
 }
 
 type Run = (globals: Globals, args: string[]) => Promise<number>;
-const lazy = <M>(load: () => Promise<M>, pick: (m: M) => Run): Run => async (g, a) => pick(await load())(g, a);
+const lazy =
+  <M>(load: () => Promise<M>, pick: (m: M) => Run): Run =>
+  async (g, a) =>
+    pick(await load())(g, a);
 
 const lifecycle = () => import('./lifecycle.js');
 const info = () => import('./info.js');
@@ -22,8 +25,22 @@ const more = () => import('./more.js');
 const yargsModules = () => import('./volume.js');
 
 export const COMMANDS: CommandEntry[] = [
-  { name: 'run', describe: 'run a command in a new container', run: lazy(() => import('./run.js'), (m) => m.run) },
-  { name: 'create', describe: 'create a new container', run: lazy(() => import('./run.js'), (m) => m.create) },
+  {
+    name: 'run',
+    describe: 'run a command in a new container',
+    run: lazy(
+      () => import('./run.js'),
+      (m) => m.run,
+    ),
+  },
+  {
+    name: 'create',
+    describe: 'create a new container',
+    run: lazy(
+      () => import('./run.js'),
+      (m) => m.create,
+    ),
+  },
   { name: 'start', describe: 'start stopped containers', run: lazy(lifecycle, (m) => m.start) },
   { name: 'stop', describe: 'stop running containers (stop signal, then SIGKILL)', run: lazy(lifecycle, (m) => m.stop) },
   { name: 'restart', describe: 'restart containers', run: lazy(lifecycle, (m) => m.restart) },
@@ -32,19 +49,52 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'wait', describe: 'wait for containers to stop, print their exit codes', run: lazy(lifecycle, (m) => m.wait) },
   { name: 'ps', describe: 'list containers', run: lazy(info, (m) => m.ps) },
   { name: 'inspect', describe: 'show containers as JSON', run: lazy(info, (m) => m.inspect) },
-  { name: 'logs', describe: "show a container's logs", run: lazy(() => import('./logs.js'), (m) => m.logs) },
-  { name: 'exec', describe: 'run a command in a running container', run: lazy(() => import('./exec.js'), (m) => m.exec) },
+  {
+    name: 'logs',
+    describe: "show a container's logs",
+    run: lazy(
+      () => import('./logs.js'),
+      (m) => m.logs,
+    ),
+  },
+  {
+    name: 'exec',
+    describe: 'run a command in a running container',
+    run: lazy(
+      () => import('./exec.js'),
+      (m) => m.exec,
+    ),
+  },
   { name: 'pause', describe: 'freeze every process of containers', run: lazy(more, (m) => m.pause) },
   { name: 'unpause', describe: 'thaw paused containers', run: lazy(more, (m) => m.unpause) },
   { name: 'rename', describe: 'rename a container', run: lazy(more, (m) => m.rename) },
   { name: 'top', describe: "list a container's processes", run: lazy(more, (m) => m.top) },
   { name: 'stats', describe: 'CPU, memory, block I/O and PIDs of containers', run: lazy(more, (m) => m.stats) },
   { name: 'attach', describe: "attach to a running container's output (and stdin)", run: lazy(more, (m) => m.attach) },
-  { name: 'diff', describe: "list the changes in a container's layer (A, C, D)", run: lazy(() => import('./files.js'), (m) => m.diff) },
-  { name: 'cp', describe: 'copy files between a container and the host', run: lazy(() => import('./files.js'), (m) => m.cp) },
+  {
+    name: 'diff',
+    describe: "list the changes in a container's layer (A, C, D)",
+    run: lazy(
+      () => import('./files.js'),
+      (m) => m.diff,
+    ),
+  },
+  {
+    name: 'cp',
+    describe: 'copy files between a container and the host',
+    run: lazy(
+      () => import('./files.js'),
+      (m) => m.cp,
+    ),
+  },
   { name: 'gc', describe: 'clean up after crashed supervisors: cgroups, state dirs', run: lazy(lifecycle, (m) => m.gc) },
   { name: 'boot', describe: 'at boot: start the containers whose restart policy asks for it', run: lazy(lifecycle, (m) => m.boot) },
-  { name: 'cleanup', describe: "record a container's exit and release its resources (run by its supervisor)", hidden: true, run: lazy(lifecycle, (m) => m.cleanup) },
+  {
+    name: 'cleanup',
+    describe: "record a container's exit and release its resources (run by its supervisor)",
+    hidden: true,
+    run: lazy(lifecycle, (m) => m.cleanup),
+  },
   { name: 'image', describe: 'manage images: load, import, ls, inspect, tag, rm', run: lazy(yargsModules, (m) => m.image) },
   { name: 'images', describe: 'list images (berth image ls)', run: lazy(yargsModules, (m) => m.images) },
   { name: 'rmi', describe: 'remove images (berth image rm)', run: lazy(yargsModules, (m) => m.rmi) },

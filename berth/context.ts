@@ -15,7 +15,12 @@ export function dirsOf(g: Globals): Dirs {
 export function findContainer(d: Dirs, ref: string): ContainerRecord {
   const all = listRecords(d);
   const byId = new Map(all.map((r) => [r.Id, r]));
-  return byId.get(resolveContainer(ref, all.map((r) => ({ id: r.Id, name: r.Name }))).id) as ContainerRecord;
+  return byId.get(
+    resolveContainer(
+      ref,
+      all.map((r) => ({ id: r.Id, name: r.Name })),
+    ).id,
+  ) as ContainerRecord;
 }
 
 /** Runs gc for leftovers a crash left (a dead supervisor's container), cheaply: only the state dir is listed. */
@@ -29,7 +34,9 @@ export async function withCleanState(g: Globals): Promise<Dirs> {
 export async function eachContainer(names: readonly string[], fn: (ref: string) => Promise<void>): Promise<number> {
   let failed = false;
   for (const name of names) {
-    try { await fn(name); } catch (err) {
+    try {
+      await fn(name);
+    } catch (err) {
       failed = true;
       process.stderr.write(`Error: ${(err as Error).message}\n`);
     }

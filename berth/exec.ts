@@ -15,15 +15,20 @@ import { shimPath } from '../runtime/start.js';
 import { resolveUser } from '../runtime/user.js';
 
 export async function exec(g: Globals, argv: string[]): Promise<number> {
-  const { flags, args } = parseFlags([
-    { name: 'detach', short: 'd', type: 'bool', describe: 'run in the background' },
-    { name: 'interactive', short: 'i', type: 'bool', describe: 'keep stdin open' },
-    { name: 'tty', short: 't', type: 'bool', describe: 'allocate a pseudo-terminal' },
-    { name: 'env', short: 'e', type: 'list', describe: 'set environment variables' },
-    { name: 'workdir', short: 'w', type: 'string', describe: 'working directory inside the container' },
-    { name: 'user', short: 'u', type: 'string', describe: 'UID[:GID] or NAME[:GROUP]' },
-    { name: 'privileged', type: 'bool', describe: 'every capability for this process' },
-  ], argv, 'exec', false);
+  const { flags, args } = parseFlags(
+    [
+      { name: 'detach', short: 'd', type: 'bool', describe: 'run in the background' },
+      { name: 'interactive', short: 'i', type: 'bool', describe: 'keep stdin open' },
+      { name: 'tty', short: 't', type: 'bool', describe: 'allocate a pseudo-terminal' },
+      { name: 'env', short: 'e', type: 'list', describe: 'set environment variables' },
+      { name: 'workdir', short: 'w', type: 'string', describe: 'working directory inside the container' },
+      { name: 'user', short: 'u', type: 'string', describe: 'UID[:GID] or NAME[:GROUP]' },
+      { name: 'privileged', type: 'bool', describe: 'every capability for this process' },
+    ],
+    argv,
+    'exec',
+    false,
+  );
   if (args.length < 2) throw new UsageError(`"berth exec" requires at least 2 arguments.\nSee 'berth exec --help'.`);
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
@@ -31,15 +36,32 @@ export async function exec(g: Globals, argv: string[]): Promise<number> {
   if (live.status === 'paused') throw new Error(`Container ${rec.Id} is paused, unpause the container before exec`);
   if (live.status !== 'running') throw new Error(`Container ${rec.Id} is not running`);
   const root = `/proc/${live.pid}/root`;
-  const etc = (name: string) => { const p = join(root, 'etc', name); return existsSync(p) ? readFileSync(p, 'utf8') : undefined; };
+  const etc = (name: string) => {
+    const p = join(root, 'etc', name);
+    return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
+  };
   const user = str(flags.user) === undefined ? rec.Process : resolveUser(str(flags.user) as string, etc('passwd'), etc('group'));
   const env = mergeEnv(rec.Config.Env, [...(flags.tty === true ? ['TERM=xterm'] : []), ...list(flags.env)], process.env);
-  const shimArgs = execArgs(rec, { pid: live.pid, env, cwd: str(flags.workdir) ?? rec.Config.WorkingDir, user, tty: flags.tty === true, privileged: flags.privileged === true },
-    cgroupOf(rec).procsFiles(), args.slice(1));
+  const shimArgs = execArgs(
+    rec,
+    {
+      pid: live.pid,
+      env,
+      cwd: str(flags.workdir) ?? rec.Config.WorkingDir,
+      user,
+      tty: flags.tty === true,
+      privileged: flags.privileged === true,
+    },
+    cgroupOf(rec).procsFiles(),
+    args.slice(1),
+  );
   const detach = flags.detach === true;
   const stdin = flags.interactive === true && !detach ? 'inherit' : 'ignore';
   const child = spawn(shimPath(), shimArgs, { stdio: detach ? 'ignore' : [stdin, 'inherit', 'inherit'], detached: detach });
-  if (detach) { child.unref(); return 0; }
+  if (detach) {
+    child.unref();
+    return 0;
+  }
   const forward = (s: NodeJS.Signals) => child.kill(s);
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, forward);
   return new Promise((resolve, reject) => {

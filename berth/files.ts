@@ -28,11 +28,19 @@ export function resolveInRoot(root: string, path: string): string {
   let resolved = '';
   for (let i = 0, hops = 0; i < parts.length; i++) {
     const part = parts[i];
-    if (part === '..') { resolved = posix.dirname(resolved) === '/' ? '' : posix.dirname(resolved); continue; }
+    if (part === '..') {
+      resolved = posix.dirname(resolved) === '/' ? '' : posix.dirname(resolved);
+      continue;
+    }
     const next = `${resolved}/${part}`;
     let st;
-    try { st = lstatSync(join(root, next)); } catch { resolved = next; continue; }
-    if (st.isSymbolicLink() && (i < parts.length - 1)) {
+    try {
+      st = lstatSync(join(root, next));
+    } catch {
+      resolved = next;
+      continue;
+    }
+    if (st.isSymbolicLink() && i < parts.length - 1) {
       if (++hops > 40) throw new Error(`too many levels of symbolic links: ${path}`);
       const target = readlinkSync(join(root, next));
       parts.splice(0, i + 1, ...(target.startsWith('/') ? target : `${resolved}/${target}`).split('/').filter(Boolean));
@@ -48,7 +56,8 @@ export function resolveInRoot(root: string, path: string): string {
 /** The container's root as this process can reach it: the running container's /proc/PID/root. */
 function rootOf(d: Dirs, rec: ContainerRecord): string {
   const live = liveState(d, rec);
-  if (live.status !== 'running' && live.status !== 'paused') throw new Error(`berth cp needs a running container (container ${rec.Id} is ${live.status})`);
+  if (live.status !== 'running' && live.status !== 'paused')
+    throw new Error(`berth cp needs a running container (container ${rec.Id} is ${live.status})`);
   return `/proc/${live.pid}/root`;
 }
 
@@ -64,7 +73,8 @@ export async function cp(g: Globals, args: string[]): Promise<number> {
   if (args.length !== 2) throw new UsageError(`"berth cp" requires exactly 2 arguments.\nSee 'berth cp --help'.`);
   const [src, dst] = args;
   const remote = (s: string) => /^[^/.][^:]*:/.test(s);
-  if (remote(src) === remote(dst)) throw new UsageError('copying between containers or within the host is not supported: name one container side (CONTAINER:PATH)');
+  if (remote(src) === remote(dst))
+    throw new UsageError('copying between containers or within the host is not supported: name one container side (CONTAINER:PATH)');
   const d = await withCleanState(g);
   const split = (s: string) => [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1)];
   if (remote(src)) {

@@ -13,7 +13,10 @@ export interface FlagDef {
 
 export type FlagValues = Record<string, boolean | string | string[] | undefined>;
 
-export interface Parsed { flags: FlagValues; args: string[] }
+export interface Parsed {
+  flags: FlagValues;
+  args: string[];
+}
 
 /**
  * Parses `argv` against `defs`. With `interspersed` false (run, create, exec) the first positional
@@ -25,7 +28,8 @@ export function parseFlags(defs: readonly FlagDef[], argv: readonly string[], co
   const args: string[] = [];
   const set = (def: FlagDef, value: string | undefined, next: () => string | undefined, shown: string) => {
     if (def.type === 'bool') {
-      if (value !== undefined && !/^(true|false|1|0)$/.test(value)) throw usage(`invalid argument "${value}" for "${shown}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`, command);
+      if (value !== undefined && !/^(true|false|1|0)$/.test(value))
+        throw usage(`invalid argument "${value}" for "${shown}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`, command);
       flags[def.name] = value === undefined ? true : value === 'true' || value === '1';
       return;
     }
@@ -38,7 +42,10 @@ export function parseFlags(defs: readonly FlagDef[], argv: readonly string[], co
   const next = () => (i + 1 < argv.length ? argv[++i] : undefined);
   for (; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--') { args.push(...argv.slice(i + 1)); break; }
+    if (a === '--') {
+      args.push(...argv.slice(i + 1));
+      break;
+    }
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
@@ -50,7 +57,11 @@ export function parseFlags(defs: readonly FlagDef[], argv: readonly string[], co
         const def = defs.find((d) => d.short === a[j]);
         if (!def) throw usage(`unknown shorthand flag: '${a[j]}' in ${a}`, command);
         const rest = a.slice(j + 1);
-        if (def.type === 'bool') { set(def, rest.startsWith('=') ? rest.slice(1) : undefined, next, `-${a[j]}, --${def.name}`); if (rest.startsWith('=')) break; continue; }
+        if (def.type === 'bool') {
+          set(def, rest.startsWith('=') ? rest.slice(1) : undefined, next, `-${a[j]}, --${def.name}`);
+          if (rest.startsWith('=')) break;
+          continue;
+        }
         set(def, rest === '' ? undefined : rest.replace(/^=/, ''), next, `-${a[j]}, --${def.name}`);
         break;
       }

@@ -22,7 +22,9 @@ export function parseGlobals(argv: readonly string[]): { globals: Globals; rest:
   const globals: Globals = { root: DEFAULT_ROOT, stateDir: DEFAULT_STATE_DIR };
   let i = 0;
   for (; i < argv.length && argv[i].startsWith('-') && argv[i] !== '-h' && argv[i] !== '--help'; i++) {
-    const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
+    const [flag, inline] = argv[i].includes('=')
+      ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)]
+      : [argv[i], undefined];
     const key = OPTIONS[flag];
     if (!key) throw new UsageError(`unknown flag: ${flag}\nSee 'berth --help'`);
     const value = inline ?? argv[++i];

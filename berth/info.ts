@@ -9,14 +9,18 @@ import { logFile, upperDir } from '../runtime/paths.js';
 import { listRecords } from '../runtime/store.js';
 
 export async function ps(g: Globals, argv: string[]): Promise<number> {
-  const { flags, args } = parseFlags([
-    { name: 'all', short: 'a', type: 'bool', describe: 'show all containers (default: running ones)' },
-    { name: 'quiet', short: 'q', type: 'bool', describe: 'only IDs' },
-    { name: 'no-trunc', type: 'bool', describe: 'do not truncate' },
-    { name: 'filter', short: 'f', type: 'list', describe: 'filter: id, name, status, label, exited, ancestor' },
-    { name: 'format', type: 'string', describe: 'table (default) or json' },
-    { name: 'latest', short: 'l', type: 'bool', describe: 'only the latest created container' },
-  ], argv, 'ps');
+  const { flags, args } = parseFlags(
+    [
+      { name: 'all', short: 'a', type: 'bool', describe: 'show all containers (default: running ones)' },
+      { name: 'quiet', short: 'q', type: 'bool', describe: 'only IDs' },
+      { name: 'no-trunc', type: 'bool', describe: 'do not truncate' },
+      { name: 'filter', short: 'f', type: 'list', describe: 'filter: id, name, status, label, exited, ancestor' },
+      { name: 'format', type: 'string', describe: 'table (default) or json' },
+      { name: 'latest', short: 'l', type: 'bool', describe: 'only the latest created container' },
+    ],
+    argv,
+    'ps',
+  );
   if (args.length > 0) throw new UsageError(`"berth ps" accepts no arguments.\nSee 'berth ps --help'.`);
   const format = str(flags.format) ?? 'table';
   if (format !== 'table' && format !== 'json') throw new UsageError(`--format ${format}: berth supports table and json`);
@@ -25,8 +29,17 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   const filters = list(flags.filter);
   let recs = listRecords(d).sort((a, b) => b.Created.localeCompare(a.Created));
   if (flags.latest === true) recs = recs.slice(0, 1);
-  const rows = recs.map((rec) => ({ rec, live: liveState(d, rec) }))
-    .filter(({ live }) => flags.all === true || flags.latest === true || filters.length > 0 || live.status === 'running' || live.status === 'paused' || live.status === 'restarting')
+  const rows = recs
+    .map((rec) => ({ rec, live: liveState(d, rec) }))
+    .filter(
+      ({ live }) =>
+        flags.all === true ||
+        flags.latest === true ||
+        filters.length > 0 ||
+        live.status === 'running' ||
+        live.status === 'paused' ||
+        live.status === 'restarting',
+    )
     .filter(({ rec, live }) => matchesFilters(rec, live, filters))
     .map(({ rec, live }) => psRow(rec, live, now, flags['no-trunc'] === true));
   if (flags.quiet === true) process.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));

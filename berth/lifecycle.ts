@@ -13,13 +13,17 @@ import { cleanupContainer, removeContainer, signalContainer, stopContainer, wait
 import { listRecords, readRecord, withContainerLock } from '../runtime/store.js';
 
 function need(args: string[], command: string, min = 1): void {
-  if (args.length < min) throw new UsageError(`"berth ${command}" requires at least ${min} argument${min === 1 ? '' : 's'}.\nSee 'berth ${command} --help'.`);
+  if (args.length < min)
+    throw new UsageError(`"berth ${command}" requires at least ${min} argument${min === 1 ? '' : 's'}.\nSee 'berth ${command} --help'.`);
 }
 
 const isUp = (s: string) => s === 'running' || s === 'paused' || s === 'restarting';
 
 export async function start(g: Globals, argv: string[]): Promise<number> {
-  const defs: FlagDef[] = [{ name: 'attach', short: 'a', type: 'bool', describe: 'attach stdout/stderr' }, { name: 'interactive', short: 'i', type: 'bool', describe: "attach the container's stdin" }];
+  const defs: FlagDef[] = [
+    { name: 'attach', short: 'a', type: 'bool', describe: 'attach stdout/stderr' },
+    { name: 'interactive', short: 'i', type: 'bool', describe: "attach the container's stdin" },
+  ];
   const { flags, args } = parseFlags(defs, argv, 'start');
   need(args, 'start');
   const d = await withCleanState(g);
@@ -40,7 +44,10 @@ export async function start(g: Globals, argv: string[]): Promise<number> {
 async function startAttached(d: Dirs, ref: string, stdin: boolean): Promise<number> {
   const rec = findContainer(d, ref);
   const started = await withContainerLock(d, rec.Id, () => startContainer(d, readRecord(d, rec.Id), true));
-  const end = await attachStreams(started.channel, started.decoder, started.pendingFrames, { stdin: stdin && rec.Config.OpenStdin, tty: rec.Config.Tty });
+  const end = await attachStreams(started.channel, started.decoder, started.pendingFrames, {
+    stdin: stdin && rec.Config.OpenStdin,
+    tty: rec.Config.Tty,
+  });
   started.channel.destroy();
   if (end.kind === 'detached') return 0;
   await withContainerLock(d, rec.Id, () => cleanupContainer(d, rec.Id));
@@ -52,7 +59,8 @@ const timeoutFlag: FlagDef[] = [{ name: 'time', short: 't', type: 'string', desc
 
 function timeoutOf(value: string | undefined, fallback: number | undefined): number {
   if (value === undefined) return fallback ?? 10;
-  if (!/^-?\d+$/.test(value)) throw new UsageError(`invalid argument "${value}" for "-t, --time" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+  if (!/^-?\d+$/.test(value))
+    throw new UsageError(`invalid argument "${value}" for "-t, --time" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
   return Number(value);
 }
 
@@ -82,7 +90,11 @@ export async function restart(g: Globals, argv: string[]): Promise<number> {
 }
 
 export async function kill(g: Globals, argv: string[]): Promise<number> {
-  const { flags, args } = parseFlags([{ name: 'signal', short: 's', type: 'string', describe: 'signal to send (default KILL)' }], argv, 'kill');
+  const { flags, args } = parseFlags(
+    [{ name: 'signal', short: 's', type: 'string', describe: 'signal to send (default KILL)' }],
+    argv,
+    'kill',
+  );
   need(args, 'kill');
   const signal = parseSignal(str(flags.signal) ?? 'KILL');
   const d = await withCleanState(g);
@@ -94,15 +106,22 @@ export async function kill(g: Globals, argv: string[]): Promise<number> {
 }
 
 export async function rm(g: Globals, argv: string[]): Promise<number> {
-  const { flags, args } = parseFlags([{ name: 'force', short: 'f', type: 'bool', describe: 'kill a running container first' },
-    { name: 'volumes', short: 'v', type: 'bool', describe: 'accepted for Docker compatibility (no anonymous volumes yet)' }], argv, 'rm');
+  const { flags, args } = parseFlags(
+    [
+      { name: 'force', short: 'f', type: 'bool', describe: 'kill a running container first' },
+      { name: 'volumes', short: 'v', type: 'bool', describe: 'accepted for Docker compatibility (no anonymous volumes yet)' },
+    ],
+    argv,
+    'rm',
+  );
   need(args, 'rm');
   const d = await withCleanState(g);
   return eachContainer(args, async (ref) => {
     const rec = findContainer(d, ref);
     await withContainerLock(d, rec.Id, async () => {
       if (isUp(liveState(d, rec).status)) {
-        if (flags.force !== true) throw new Error(`You cannot remove a running container ${rec.Id}. Stop the container before attempting removal or force remove`);
+        if (flags.force !== true)
+          throw new Error(`You cannot remove a running container ${rec.Id}. Stop the container before attempting removal or force remove`);
         await stopContainer(d, rec, 0);
       }
       await cleanupContainer(d, rec.Id);
@@ -120,7 +139,11 @@ export async function wait(g: Globals, args: string[]): Promise<number> {
     await waitUntilStopped(d, rec);
     const code = await withContainerLock(d, rec.Id, async () => {
       let current = rec;
-      try { current = readRecord(d, rec.Id); } catch { /* removed meanwhile (--rm) */ }
+      try {
+        current = readRecord(d, rec.Id);
+      } catch {
+        /* removed meanwhile (--rm) */
+      }
       const exit = liveState(d, current).exitCode; // before cleanup, which may remove a --rm container
       await cleanupContainer(d, rec.Id);
       return exit;
@@ -148,12 +171,17 @@ export async function cleanup(g: Globals, args: string[]): Promise<number> {
 export async function boot(g: Globals, args: string[]): Promise<number> {
   if (args.length > 0) throw new UsageError('"berth boot" accepts no arguments.');
   const d = await withCleanState(g);
-  const wanted = listRecords(d).filter((r) => r.HostConfig.RestartPolicy.Name === 'always' || (r.HostConfig.RestartPolicy.Name === 'unless-stopped' && !r.ManuallyStopped));
-  return eachContainer(wanted.map((r) => r.Id), async (id) => {
-    await withContainerLock(d, id, async () => {
-      if (isUp(liveState(d, readRecord(d, id)).status)) return;
-      (await startContainer(d, readRecord(d, id), false)).channel.destroy();
-    });
-    process.stdout.write(`${id}\n`);
-  });
+  const wanted = listRecords(d).filter(
+    (r) => r.HostConfig.RestartPolicy.Name === 'always' || (r.HostConfig.RestartPolicy.Name === 'unless-stopped' && !r.ManuallyStopped),
+  );
+  return eachContainer(
+    wanted.map((r) => r.Id),
+    async (id) => {
+      await withContainerLock(d, id, async () => {
+        if (isUp(liveState(d, readRecord(d, id)).status)) return;
+        (await startContainer(d, readRecord(d, id), false)).channel.destroy();
+      });
+      process.stdout.write(`${id}\n`);
+    },
+  );
 }

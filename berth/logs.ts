@@ -10,32 +10,53 @@ import { logFile } from '../runtime/paths.js';
 import { readRecord } from '../runtime/store.js';
 
 export async function logs(g: Globals, argv: string[]): Promise<number> {
-  const { flags, args } = parseFlags([
-    { name: 'follow', short: 'f', type: 'bool', describe: 'follow the output until the container exits' },
-    { name: 'tail', short: 'n', type: 'string', describe: 'lines from the end (default all)' },
-    { name: 'since', type: 'string', describe: 'since a time (RFC 3339, Unix seconds) or a duration ago (10m)' },
-    { name: 'timestamps', short: 't', type: 'bool', describe: 'show timestamps' },
-  ], argv, 'logs');
+  const { flags, args } = parseFlags(
+    [
+      { name: 'follow', short: 'f', type: 'bool', describe: 'follow the output until the container exits' },
+      { name: 'tail', short: 'n', type: 'string', describe: 'lines from the end (default all)' },
+      { name: 'since', type: 'string', describe: 'since a time (RFC 3339, Unix seconds) or a duration ago (10m)' },
+      { name: 'timestamps', short: 't', type: 'bool', describe: 'show timestamps' },
+    ],
+    argv,
+    'logs',
+  );
   if (args.length !== 1) throw new UsageError(`"berth logs" requires exactly 1 argument.\nSee 'berth logs --help'.`);
   const tailText = str(flags.tail);
-  if (tailText !== undefined && tailText !== 'all' && !/^\d+$/.test(tailText)) throw new UsageError(`invalid value for "tail": ${tailText}`);
+  if (tailText !== undefined && tailText !== 'all' && !/^\d+$/.test(tailText))
+    throw new UsageError(`invalid value for "tail": ${tailText}`);
   const tail = tailText === undefined || tailText === 'all' ? undefined : Number(tailText);
   const since = str(flags.since) === undefined ? undefined : parseSince(str(flags.since) as string, Date.now());
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
-  const show = (r: LogRecord) => (r.stream === 'stderr' ? process.stderr : process.stdout).write(flags.timestamps === true ? `${r.time} ${r.log}` : r.log);
+  const show = (r: LogRecord) =>
+    (r.stream === 'stderr' ? process.stderr : process.stdout).write(flags.timestamps === true ? `${r.time} ${r.log}` : r.log);
   const path = logFile(d, rec.Id);
   let offset = 0;
-  try { offset = statSync(path).size; } catch { /* no output yet */ }
+  try {
+    offset = statSync(path).size;
+  } catch {
+    /* no output yet */
+  }
   for (const r of selectRecords(readAllRecords(path), since, tail)) show(r);
   if (flags.follow !== true) return 0;
   // Follows the file until the container is no longer up; a rotation starts the new file from 0.
   let pending = '';
   for (;;) {
-    const stillUp = () => { try { const s = liveState(d, readRecord(d, rec.Id)).status; return s === 'running' || s === 'paused' || s === 'restarting'; } catch { return false; } };
+    const stillUp = () => {
+      try {
+        const s = liveState(d, readRecord(d, rec.Id)).status;
+        return s === 'running' || s === 'paused' || s === 'restarting';
+      } catch {
+        return false;
+      }
+    };
     const up = stillUp();
     let size = 0;
-    try { size = statSync(path).size; } catch { size = 0; }
+    try {
+      size = statSync(path).size;
+    } catch {
+      size = 0;
+    }
     if (size < offset) offset = 0;
     if (size > offset) {
       const fd = openSync(path, 'r');

@@ -15,7 +15,9 @@ Global options:
   --state-dir DIR   supervisors, sockets, locks (default /run/berth)
 
 Commands:
-${COMMANDS.filter((c) => !c.hidden).map((c) => `  ${c.name.padEnd(10)} ${c.describe}`).join('\n')}
+${COMMANDS.filter((c) => !c.hidden)
+  .map((c) => `  ${c.name.padEnd(10)} ${c.describe}`)
+  .join('\n')}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -32,10 +34,13 @@ async function main(argv: string[]): Promise<number> {
 
 export type { Globals };
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-}, (err: unknown) => {
-  process.stderr.write(`berth: ${messageOf(err)}\n`);
-  if (debugSetting(process.env)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
-  process.exitCode = exitCodeOf(err);
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`berth: ${messageOf(err)}\n`);
+    if (debugSetting(process.env)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    process.exitCode = exitCodeOf(err);
+  },
+);

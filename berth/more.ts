@@ -17,7 +17,10 @@ import { connect } from 'node:net';
 import { claimName, listRecords, readRecord, releaseName, withContainerLock, writeRecord } from '../runtime/store.js';
 
 function need(args: string[], command: string, n: number, exact = false): void {
-  if (exact ? args.length !== n : args.length < n) throw new UsageError(`"berth ${command}" requires ${exact ? 'exactly' : 'at least'} ${n} argument${n === 1 ? '' : 's'}.\nSee 'berth ${command} --help'.`);
+  if (exact ? args.length !== n : args.length < n)
+    throw new UsageError(
+      `"berth ${command}" requires ${exact ? 'exactly' : 'at least'} ${n} argument${n === 1 ? '' : 's'}.\nSee 'berth ${command} --help'.`,
+    );
 }
 
 export async function pause(g: Globals, args: string[]): Promise<number> {
@@ -70,7 +73,8 @@ export async function top(g: Globals, args: string[]): Promise<number> {
   need(args, 'top', 1);
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
-  if (liveState(d, rec).status !== 'running' && liveState(d, rec).status !== 'paused') throw new Error(`Container ${rec.Id} is not running`);
+  if (liveState(d, rec).status !== 'running' && liveState(d, rec).status !== 'paused')
+    throw new Error(`Container ${rec.Id} is not running`);
   const pids = await cgroupOf(rec).pids();
   const psArgs = args.length > 1 ? args.slice(1) : ['-f'];
   process.stdout.write(execFileSync('ps', [...psArgs, '-p', pids.join(',')], { encoding: 'utf8' }));
@@ -78,10 +82,18 @@ export async function top(g: Globals, args: string[]): Promise<number> {
 }
 
 export async function stats(g: Globals, argv: string[]): Promise<number> {
-  const { flags, args } = parseFlags([{ name: 'no-stream', type: 'bool', describe: 'print one sample and exit' },
-    { name: 'all', short: 'a', type: 'bool', describe: 'all containers (default: running ones)' }], argv, 'stats');
+  const { flags, args } = parseFlags(
+    [
+      { name: 'no-stream', type: 'bool', describe: 'print one sample and exit' },
+      { name: 'all', short: 'a', type: 'bool', describe: 'all containers (default: running ones)' },
+    ],
+    argv,
+    'stats',
+  );
   const d = await withCleanState(g);
-  const recs = args.length ? args.map((ref) => findContainer(d, ref)) : listRecords(d).filter((r) => flags.all === true || liveState(d, r).status === 'running');
+  const recs = args.length
+    ? args.map((ref) => findContainer(d, ref))
+    : listRecords(d).filter((r) => flags.all === true || liveState(d, r).status === 'running');
   const containers = recs.map((r) => ({ id: r.Id, name: r.Name, cgroup: cgroupOf(r) }));
   for (;;) {
     const rows = await sampleStats(containers);
@@ -98,8 +110,14 @@ export async function attach(g: Globals, argv: string[]): Promise<number> {
   const rec = findContainer(d, args[0]);
   if (liveState(d, rec).status !== 'running') throw new Error('You cannot attach to a stopped container, start it first');
   const channel = connect(attachSocket(d, rec.Id));
-  await new Promise<void>((resolve, reject) => { channel.once('connect', resolve); channel.once('error', reject); });
-  const end = await attachStreams(channel, new FrameDecoder(), [], { stdin: rec.Config.OpenStdin && flags['no-stdin'] !== true, tty: rec.Config.Tty });
+  await new Promise<void>((resolve, reject) => {
+    channel.once('connect', resolve);
+    channel.once('error', reject);
+  });
+  const end = await attachStreams(channel, new FrameDecoder(), [], {
+    stdin: rec.Config.OpenStdin && flags['no-stdin'] !== true,
+    tty: rec.Config.Tty,
+  });
   channel.destroy();
   if (end.kind === 'exit') return end.code;
   return 0;

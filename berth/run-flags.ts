@@ -54,17 +54,42 @@ export const RUN_FLAGS: FlagDef[] = [
 ];
 
 /** RunOptions from parsed flags; `rest` is IMAGE [CMD...] (or CMD... with --rootfs). */
-export function runOptionsOf(f: FlagValues, rest: string[], callerEnv: Record<string, string | undefined>, envFileLines: string[]): RunOptions {
+export function runOptionsOf(
+  f: FlagValues,
+  rest: string[],
+  callerEnv: Record<string, string | undefined>,
+  envFileLines: string[],
+): RunOptions {
   const resourceFlags: Record<string, string | string[]> = {};
   for (const def of RESOURCE_FLAGS) if (f[def.name] !== undefined) resourceFlags[def.name] = f[def.name] as string | string[];
   const withRootfs = str(f.rootfs) !== undefined;
   return {
-    imageRef: withRootfs ? '' : rest[0], command: withRootfs ? rest : rest.slice(1), entrypoint: str(f.entrypoint),
-    env: list(f.env), envFileLines, callerEnv, workdir: str(f.workdir), user: str(f.user), hostname: str(f.hostname),
-    network: str(f.network) ?? str(f.net) ?? 'none', capAdd: list(f['cap-add']), capDrop: list(f['cap-drop']),
-    privileged: f.privileged === true, readOnly: f['read-only'] === true, init: f.init === true, tty: f.tty === true,
-    interactive: f.interactive === true, detach: f.detach === true, autoRemove: f.rm === true, restart: str(f.restart),
-    stopSignal: str(f['stop-signal']), stopTimeout: str(f['stop-timeout']), volumes: list(f.volume), labels: list(f.label),
-    logOpts: list(f['log-opt']), cgroupParent: str(f['cgroup-parent']), resourceFlags,
+    imageRef: withRootfs ? '' : rest[0],
+    command: withRootfs ? rest : rest.slice(1),
+    entrypoint: str(f.entrypoint),
+    env: list(f.env),
+    envFileLines,
+    callerEnv,
+    workdir: str(f.workdir),
+    user: str(f.user),
+    hostname: str(f.hostname),
+    network: str(f.network) ?? str(f.net) ?? 'none',
+    capAdd: list(f['cap-add']),
+    capDrop: list(f['cap-drop']),
+    privileged: f.privileged === true,
+    readOnly: f['read-only'] === true,
+    init: f.init === true,
+    tty: f.tty === true,
+    interactive: f.interactive === true,
+    detach: f.detach === true,
+    autoRemove: f.rm === true,
+    restart: str(f.restart),
+    stopSignal: str(f['stop-signal']),
+    stopTimeout: str(f['stop-timeout']),
+    volumes: list(f.volume),
+    labels: list(f.label),
+    logOpts: list(f['log-opt']),
+    cgroupParent: str(f['cgroup-parent']),
+    resourceFlags,
   };
 }

@@ -17,13 +17,30 @@ import { withContainerLock } from '../runtime/store.js';
 
 async function createFrom(d: Dirs, command: string, args: string[]): Promise<{ rec: ContainerRecord; detach: boolean }> {
   const defs = command === 'run' ? RUN_FLAGS : CREATE_FLAGS;
-  if (args.includes('--help')) { process.stdout.write(renderHelp(`${command} [OPTIONS] IMAGE|--rootfs DIR [COMMAND] [ARG...]`, command === 'run' ? 'Run a command in a new container' : 'Create a new container', defs)); throw new ExitError('', 0); }
+  if (args.includes('--help')) {
+    process.stdout.write(
+      renderHelp(
+        `${command} [OPTIONS] IMAGE|--rootfs DIR [COMMAND] [ARG...]`,
+        command === 'run' ? 'Run a command in a new container' : 'Create a new container',
+        defs,
+      ),
+    );
+    throw new ExitError('', 0);
+  }
   const { flags, args: rest } = parseFlags(defs, args, command, false);
   const rootfs = str(flags.rootfs);
-  if (rootfs === undefined && rest.length === 0) throw new UsageError(`"berth ${command}" requires at least 1 argument.\nSee 'berth ${command} --help'.`);
-  if (flags.userns !== undefined && flags.userns !== 'host' && flags.userns !== '') throw new Error(`--userns ${str(flags.userns)}: only "host" is supported yet`);
+  if (rootfs === undefined && rest.length === 0)
+    throw new UsageError(`"berth ${command}" requires at least 1 argument.\nSee 'berth ${command} --help'.`);
+  if (flags.userns !== undefined && flags.userns !== 'host' && flags.userns !== '')
+    throw new Error(`--userns ${str(flags.userns)}: only "host" is supported yet`);
   const envFileLines = ((flags['env-file'] as string[] | undefined) ?? []).flatMap((f) => {
-    try { return parseEnvFile(readFileSync(f, 'utf8')); } catch (err) { throw new Error(`open ${f}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`); }
+    try {
+      return parseEnvFile(readFileSync(f, 'utf8'));
+    } catch (err) {
+      throw new Error(
+        `open ${f}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`,
+      );
+    }
   });
   const opts = runOptionsOf(flags, rest, process.env, envFileLines);
   const source = rootfs !== undefined ? rootfsSource(rootfs) : await imageSource(d.root, rest[0]);
@@ -33,7 +50,12 @@ async function createFrom(d: Dirs, command: string, args: string[]): Promise<{ r
 export async function run(g: Globals, args: string[]): Promise<number> {
   const d = await withCleanState(g);
   let created;
-  try { created = await createFrom(d, 'run', args); } catch (err) { if (err instanceof ExitError && err.exitCode === 0) return 0; throw err; }
+  try {
+    created = await createFrom(d, 'run', args);
+  } catch (err) {
+    if (err instanceof ExitError && err.exitCode === 0) return 0;
+    throw err;
+  }
   const { rec, detach } = created;
   let started;
   try {
@@ -47,10 +69,19 @@ export async function run(g: Globals, args: string[]): Promise<number> {
     process.stdout.write(`${rec.Id}\n`);
     return 0;
   }
-  const forward = (signal: NodeJS.Signals) => { try { process.kill(started.pid, signal); } catch { /* gone */ } };
+  const forward = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(started.pid, signal);
+    } catch {
+      /* gone */
+    }
+  };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   if (!rec.Config.Tty) for (const s of signals) process.on(s, forward);
-  const end = await attachStreams(started.channel, started.decoder, started.pendingFrames, { stdin: rec.Config.OpenStdin, tty: rec.Config.Tty });
+  const end = await attachStreams(started.channel, started.decoder, started.pendingFrames, {
+    stdin: rec.Config.OpenStdin,
+    tty: rec.Config.Tty,
+  });
   for (const s of signals) process.off(s, forward);
   started.channel.destroy();
   if (end.kind === 'detached') return 0;

@@ -28,7 +28,11 @@ function checkArgs({ args, argsError }: PluginContext): void {
   if (ignore) return;
   for (const key of args.keys())
     if (!KNOWN_ARGS.has(key))
-      throw new CniError(ErrCode.InvalidEnvironment, `unknown CNI_ARGS key ${JSON.stringify(key)}`, 'set IgnoreUnknown=1 to ignore keys meant for other plugins');
+      throw new CniError(
+        ErrCode.InvalidEnvironment,
+        `unknown CNI_ARGS key ${JSON.stringify(key)}`,
+        'set IgnoreUnknown=1 to ignore keys meant for other plugins',
+      );
 }
 
 function attachmentHash(ctx: PluginContext): string {
@@ -42,10 +46,16 @@ function loadConf(ctx: PluginContext): BridgeConf {
 /** Undo steps of an ADD, run in reverse when a later step fails. */
 class Undo {
   private readonly steps: Array<() => Promise<unknown>> = [];
-  push(step: () => Promise<unknown>): void { this.steps.push(step); }
+  push(step: () => Promise<unknown>): void {
+    this.steps.push(step);
+  }
   async run(log: PluginContext['log']): Promise<void> {
     for (const step of this.steps.reverse()) {
-      try { await step(); } catch (err) { log.error(err); }
+      try {
+        await step();
+      } catch (err) {
+        log.error(err);
+      }
     }
   }
 }
@@ -87,7 +97,10 @@ async function ensureBridge(host: NetlinkOps, conf: BridgeConf, mac: () => strin
     } catch (err) {
       if (!isExists(err)) {
         if (err instanceof KernelError && (conf.vlan ?? 0) > 0 && (err.errno === 'EOPNOTSUPP' || err.errno === 'EINVAL'))
-          throw new CniError(ErrCode.UnsupportedField, `cannot create bridge ${JSON.stringify(conf.bridge)} with VLAN filtering for "vlan": this kernel does not support bridge VLAN filtering (${err.errno})`);
+          throw new CniError(
+            ErrCode.UnsupportedField,
+            `cannot create bridge ${JSON.stringify(conf.bridge)} with VLAN filtering for "vlan": this kernel does not support bridge VLAN filtering (${err.errno})`,
+          );
         throw err;
       }
     }
@@ -95,9 +108,15 @@ async function ensureBridge(host: NetlinkOps, conf: BridgeConf, mac: () => strin
     if (!link) throw new KernelError('find bridge', conf.bridge, 'ENODEV');
   }
   if (link.kind !== 'bridge')
-    throw new CniError(ErrCode.NotABridge, `link ${JSON.stringify(conf.bridge)} already exists and is not a bridge (it is ${link.kind ?? 'a device without a kind'})`);
+    throw new CniError(
+      ErrCode.NotABridge,
+      `link ${JSON.stringify(conf.bridge)} already exists and is not a bridge (it is ${link.kind ?? 'a device without a kind'})`,
+    );
   if ((conf.vlan ?? 0) > 0 && link.vlanFiltering === false)
-    throw new CniError(ErrCode.InvalidNetworkConfig, `bridge ${JSON.stringify(conf.bridge)} exists without VLAN filtering; "vlan" needs a bridge created with it`);
+    throw new CniError(
+      ErrCode.InvalidNetworkConfig,
+      `bridge ${JSON.stringify(conf.bridge)} exists without VLAN filtering; "vlan" needs a bridge created with it`,
+    );
   if (!link.isUp || (conf.promiscMode && !link.isPromisc))
     await host.setLink(link.index, { up: true, ...(conf.promiscMode && { promisc: true }) }, conf.bridge);
   return { link, created };
@@ -140,21 +159,30 @@ async function ensureGateways(host: NetlinkOps, link: LinkInfo, conf: BridgeConf
       throw err;
     }
     // Newly added: another address of the same subnet family on the bridge is a conflict unless forceAddress.
-    const others = (await host.listAddrs(link.index)).filter((a) => a.family === gw.family && a.cidr !== gw.cidr && a.scope === 0 && sameNetwork(a.cidr, gw.cidr));
+    const others = (await host.listAddrs(link.index)).filter(
+      (a) => a.family === gw.family && a.cidr !== gw.cidr && a.scope === 0 && sameNetwork(a.cidr, gw.cidr),
+    );
     for (const other of others) {
       if (!conf.forceAddress) {
         await host.deleteAddr(link.index, gw.cidr).catch(() => undefined);
-        throw new CniError(ErrCode.InvalidNetworkConfig, `${JSON.stringify(link.name)} already has address ${other.cidr}; set "forceAddress" to replace it with ${gw.cidr}`);
+        throw new CniError(
+          ErrCode.InvalidNetworkConfig,
+          `${JSON.stringify(link.name)} already has address ${other.cidr}; set "forceAddress" to replace it with ${gw.cidr}`,
+        );
       }
       await host.deleteAddr(link.index, other.cidr);
     }
     // Deleting a primary IPv4 address takes its secondaries (ours) with it: put ours back.
-    if (others.length) await host.addAddr(link.index, gw.cidr, { noDad: true }).catch((err) => { if (!isExists(err)) throw err; });
+    if (others.length)
+      await host.addAddr(link.index, gw.cidr, { noDad: true }).catch((err) => {
+        if (!isExists(err)) throw err;
+      });
   }
 }
 
 function sameNetwork(a: string, b: string): boolean {
-  const pa = parsePrefix(a), pb = parsePrefix(b);
+  const pa = parsePrefix(a),
+    pb = parsePrefix(b);
   return pa.ip.family === pb.ip.family && pa.length === pb.length;
 }
 
@@ -179,7 +207,8 @@ async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
     if (ipam) {
       ipamResult = await ipam.add();
       undo.push(() => ipam.del());
-      if (!ipamResult.ips?.length) throw new CniError(ErrCode.InvalidNetworkConfig, `IPAM plugin ${JSON.stringify(conf.ipam!.type)} returned no address`);
+      if (!ipamResult.ips?.length)
+        throw new CniError(ErrCode.InvalidNetworkConfig, `IPAM plugin ${JSON.stringify(conf.ipam!.type)} returned no address`);
     }
     const plan = planAdd(conf, ipamResult);
 
@@ -208,7 +237,16 @@ async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
     await container.setLink(peer.index, { up: true }, ctx.ifName);
     for (const route of plan.routes) {
       try {
-        await container.addRoute({ dst: route.dst, gw: routeGateway(route, plan.ips), index: peer.index, mtu: route.mtu, advmss: route.advmss, priority: route.priority, table: route.table, scope: route.scope });
+        await container.addRoute({
+          dst: route.dst,
+          gw: routeGateway(route, plan.ips),
+          index: peer.index,
+          mtu: route.mtu,
+          advmss: route.advmss,
+          priority: route.priority,
+          table: route.table,
+          scope: route.scope,
+        });
       } catch (err) {
         if (!isExists(err)) throw err;
       }
@@ -222,7 +260,15 @@ async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
     }
 
     if (firewall) {
-      await firewall.add({ containerId: ctx.containerId, ifName: ctx.ifName, network: conf.name, conf, addresses: plan.ips.map((i) => i.address), hostVeth: vethName, mac: peer.mac });
+      await firewall.add({
+        containerId: ctx.containerId,
+        ifName: ctx.ifName,
+        network: conf.name,
+        conf,
+        addresses: plan.ips.map((i) => i.address),
+        hostVeth: vethName,
+        mac: peer.mac,
+      });
       undo.push(() => firewall.del({ containerId: ctx.containerId, ifName: ctx.ifName, network: conf.name, conf }));
     }
 
@@ -273,7 +319,8 @@ async function del(k: BridgeDeps, ctx: PluginContext): Promise<void> {
   }
   // A container interface of that name whose peer is not our veth was not made by us: leave it.
   const firewall = await k.loadFirewall(conf, { forDelete: true });
-  if (firewall) await firewall.del({ containerId: ctx.containerId, ifName: ctx.ifName, network: conf.name, conf }).catch((e) => errors.push(e));
+  if (firewall)
+    await firewall.del({ containerId: ctx.containerId, ifName: ctx.ifName, network: conf.name, conf }).catch((e) => errors.push(e));
   if (conf.ipam?.type) {
     try {
       await (await k.openIpam(ctx, conf.ipam.type)).del();
@@ -309,7 +356,8 @@ async function check(k: BridgeDeps, ctx: PluginContext): Promise<void> {
     if (!iface) fail(`interface ${JSON.stringify(ctx.ifName)} is missing in ${JSON.stringify(ctx.netns)}`);
     if (!iface.isUp) fail(`interface ${JSON.stringify(ctx.ifName)} is down`);
     const expected = prev.interfaces?.find((i) => i.name === ctx.ifName && i.sandbox);
-    if (expected?.mac && expected.mac.toLowerCase() !== iface.mac) fail(`interface ${JSON.stringify(ctx.ifName)} has MAC ${iface.mac}, expected ${expected.mac}`);
+    if (expected?.mac && expected.mac.toLowerCase() !== iface.mac)
+      fail(`interface ${JSON.stringify(ctx.ifName)} has MAC ${iface.mac}, expected ${expected.mac}`);
     const addrs = new Set((await container.listAddrs(iface.index)).map((a) => a.cidr));
     for (const ip of prev.ips ?? []) {
       const want = `${ip.address}`;
@@ -317,8 +365,11 @@ async function check(k: BridgeDeps, ctx: PluginContext): Promise<void> {
     }
     const routes = await container.listRoutes();
     for (const r of prev.routes ?? []) {
-      const found = routes.some((k) => samePrefix(k.dst, r.dst) &&
-        [{ oif: k.oif, gw: k.gw }, ...(k.nexthops ?? [])].some((hop) => hop.oif === iface.index && sameGateway(hop.gw, r.gw)));
+      const found = routes.some(
+        (k) =>
+          samePrefix(k.dst, r.dst) &&
+          [{ oif: k.oif, gw: k.gw }, ...(k.nexthops ?? [])].some((hop) => hop.oif === iface.index && sameGateway(hop.gw, r.gw)),
+      );
       if (!found) fail(`route to ${r.dst}${r.gw ? ` via ${r.gw}` : ''} is missing`);
     }
   } finally {
@@ -326,7 +377,16 @@ async function check(k: BridgeDeps, ctx: PluginContext): Promise<void> {
     container.close();
   }
   const firewall = await k.loadFirewall(conf);
-  if (firewall) await firewall.check({ containerId: ctx.containerId, ifName: ctx.ifName, network: conf.name, conf, addresses: (prev.ips ?? []).map((i) => i.address), hostVeth: vethName, mac: prev.interfaces?.find((i) => i.name === ctx.ifName && i.sandbox)?.mac ?? '' });
+  if (firewall)
+    await firewall.check({
+      containerId: ctx.containerId,
+      ifName: ctx.ifName,
+      network: conf.name,
+      conf,
+      addresses: (prev.ips ?? []).map((i) => i.address),
+      hostVeth: vethName,
+      mac: prev.interfaces?.find((i) => i.name === ctx.ifName && i.sandbox)?.mac ?? '',
+    });
   if (conf.ipam?.type) await (await k.openIpam(ctx, conf.ipam.type)).check();
 }
 
@@ -336,7 +396,8 @@ function sameGateway(actual: string | undefined, expected: string | undefined): 
 }
 
 function samePrefix(a: string, b: string): boolean {
-  const pa = parsePrefix(a), pb = parsePrefix(b);
+  const pa = parsePrefix(a),
+    pb = parsePrefix(b);
   return pa.ip.family === pb.ip.family && pa.ip.value === pb.ip.value && pa.length === pb.length;
 }
 

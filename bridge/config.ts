@@ -40,7 +40,10 @@ export function parseBridgeConf(raw: NetConf, validate: ValidateFunction): Bridg
   if (conf.hairpinMode && conf.promiscMode)
     throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid bridge configuration: "hairpinMode" and "promiscMode" cannot both be true');
   if (conf.vlan !== undefined && conf.vlan > 0 && (conf.isGateway || conf.ipMasq) && conf.bridge.length + 1 + String(conf.vlan).length > 15)
-    throw new CniError(ErrCode.InvalidNetworkConfig, `invalid bridge configuration: gateway interface name ${JSON.stringify(`${conf.bridge}.${conf.vlan}`)} is longer than 15 characters`);
+    throw new CniError(
+      ErrCode.InvalidNetworkConfig,
+      `invalid bridge configuration: gateway interface name ${JSON.stringify(`${conf.bridge}.${conf.vlan}`)} is longer than 15 characters`,
+    );
   return conf;
 }
 
@@ -51,10 +54,11 @@ export function parseBridgeConf(raw: NetConf, validate: ValidateFunction): Bridg
  */
 export function requestedMac(conf: NetConf, cniArgs: ReadonlyMap<string, string>): string | undefined {
   const fromRuntime = (conf.runtimeConfig as { mac?: unknown } | undefined)?.mac;
-  const fromArgs = ((conf.args as { cni?: { mac?: unknown } } | undefined)?.cni)?.mac;
+  const fromArgs = (conf.args as { cni?: { mac?: unknown } } | undefined)?.cni?.mac;
   const mac = fromRuntime ?? fromArgs ?? cniArgs.get('MAC');
   if (mac === undefined || mac === '') return undefined;
-  if (typeof mac !== 'string' || !MAC.test(mac)) throw new CniError(ErrCode.InvalidNetworkConfig, `invalid container MAC address ${JSON.stringify(mac)}`);
+  if (typeof mac !== 'string' || !MAC.test(mac))
+    throw new CniError(ErrCode.InvalidNetworkConfig, `invalid container MAC address ${JSON.stringify(mac)}`);
   return mac.toLowerCase();
 }
 

@@ -31,7 +31,10 @@ export async function loadFirewall(conf: BridgeConf, opts: { forDelete?: boolean
   const fw = await import('../firewall/index.js');
   const stateDir = conf.firewallDir;
   const params = (req: FirewallRequest & { addresses: string[]; hostVeth: string; mac: string }) => ({
-    containerId: req.containerId, ifName: req.ifName, network: req.network, stateDir,
+    containerId: req.containerId,
+    ifName: req.ifName,
+    network: req.network,
+    stateDir,
     ...(conf.ipMasq && { ipMasq: { addresses: req.addresses } }),
     ...(conf.macspoofchk && { macSpoofCheck: { hostVeth: req.hostVeth, mac: req.mac } }),
     ...(conf.isolate && { isolation: { bridge: conf.bridge } }),

@@ -27,10 +27,17 @@ export const DEPTH_VARIABLE = 'BERTH_CNI_DEPTH';
 /** The delegation depth of this call. @throws {CniError} 7 for an IPAM type that is a Berth non-IPAM plugin, or too deep a chain */
 export function delegationDepth(ctx: PluginContext, type: string): number {
   if (NOT_IPAM.has(type))
-    throw new CniError(ErrCode.InvalidNetworkConfig, `invalid bridge configuration: "ipam.type" ${JSON.stringify(type)} is not an IPAM plugin`, 'use an IPAM plugin such as "host-local"');
+    throw new CniError(
+      ErrCode.InvalidNetworkConfig,
+      `invalid bridge configuration: "ipam.type" ${JSON.stringify(type)} is not an IPAM plugin`,
+      'use an IPAM plugin such as "host-local"',
+    );
   const depth = Number.parseInt(ctx.env[DEPTH_VARIABLE] ?? '0', 10) || 0;
   if (depth >= MAX_DELEGATION_DEPTH)
-    throw new CniError(ErrCode.InvalidNetworkConfig, `cannot delegate to IPAM plugin ${JSON.stringify(type)}: ${depth} plugins deep already (limit ${MAX_DELEGATION_DEPTH}); does "ipam.type" lead back to this plugin?`);
+    throw new CniError(
+      ErrCode.InvalidNetworkConfig,
+      `cannot delegate to IPAM plugin ${JSON.stringify(type)}: ${depth} plugins deep already (limit ${MAX_DELEGATION_DEPTH}); does "ipam.type" lead back to this plugin?`,
+    );
   return depth;
 }
 
@@ -45,10 +52,18 @@ export async function openIpam(ctx: PluginContext, type: string): Promise<Ipam> 
     const { hostLocal } = await import('../ipam/host-local.js');
     return {
       add: async () => (await hostLocal('ADD', ctx))!,
-      del: async () => { await hostLocal('DEL', ctx); },
-      check: async () => { await hostLocal('CHECK', ctx); },
-      gc: async () => { await hostLocal('GC', ctx); },
-      status: async () => { await hostLocal('STATUS', ctx); },
+      del: async () => {
+        await hostLocal('DEL', ctx);
+      },
+      check: async () => {
+        await hostLocal('CHECK', ctx);
+      },
+      gc: async () => {
+        await hostLocal('GC', ctx);
+      },
+      status: async () => {
+        await hostLocal('STATUS', ctx);
+      },
     };
   }
   const env = { containerId: ctx.containerId, netns: ctx.netns, ifName: ctx.ifName, args: ctx.env.CNI_ARGS ?? '', path: ctx.path };
@@ -56,9 +71,17 @@ export async function openIpam(ctx: PluginContext, type: string): Promise<Ipam> 
   const call = (command: 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS') => execPlugin(path, { ...env, command }, ctx.stdin, opts);
   return {
     add: async () => (await call('ADD'))!,
-    del: async () => { await call('DEL'); },
-    check: async () => { await call('CHECK'); },
-    gc: async () => { await call('GC'); },
-    status: async () => { await call('STATUS'); },
+    del: async () => {
+      await call('DEL');
+    },
+    check: async () => {
+      await call('CHECK');
+    },
+    gc: async () => {
+      await call('GC');
+    },
+    status: async () => {
+      await call('STATUS');
+    },
   };
 }

@@ -73,7 +73,9 @@ export function describeYargsFailure(message: string, args: readonly string[]): 
   // "Invalid values:\n  Argument: log-level, Given: "loud", Choices: "debug", ..." (one line per option).
   const choices = [...message.matchAll(/Argument: (\S+), Given: (.*), Choices: (.*)/g)];
   if (message.startsWith('Invalid values:') && choices.length > 0)
-    return choices.map(([, key, given, allowed]) => `invalid value ${given.replaceAll(MARK, '')} for ${optionName(key)}: must be one of ${allowed}`).join('; ');
+    return choices
+      .map(([, key, given, allowed]) => `invalid value ${given.replaceAll(MARK, '')} for ${optionName(key)}: must be one of ${allowed}`)
+      .join('; ');
   const text = message.replaceAll(MARK, '');
   return text.charAt(0).toLowerCase() + text.slice(1);
 }

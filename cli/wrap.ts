@@ -15,7 +15,10 @@ const MIN_COLUMN = 30;
  * // '  --id  container ID\n        [default:\n        netctl-<12 hex>]'
  */
 export function wrapHelp(text: string, width: number): string {
-  return text.split('\n').map((line) => wrapLine(line, width)).join('\n');
+  return text
+    .split('\n')
+    .map((line) => wrapLine(line, width))
+    .join('\n');
 }
 
 function wrapLine(line: string, width: number): string {

@@ -19,19 +19,21 @@ import { helpWidth, wrapHelp } from './wrap.js';
  */
 export function createCli(name: string, args: readonly string[]): Argv {
   const marked = markOperands(args);
-  return yargs(marked)
-    .scriptName(name)
-    .locale('en')
-    .strict()
-    .wrap(null) // parseCli wraps; yargs' own wrapping cuts words
-    .exitProcess(false)
-    // "-dash" is one unknown option, not -d -a -s -h (of which -h would show help): no grouping.
-    .parserConfiguration({ 'short-option-groups': false })
-    .middleware((argv) => unmarkArgv(argv), true)
-    .fail((msg, err) => {
-      if (err && err.name !== 'YError') throw err;
-      throw new UsageError(describeYargsFailure(msg ?? err?.message ?? 'invalid usage', marked));
-    });
+  return (
+    yargs(marked)
+      .scriptName(name)
+      .locale('en')
+      .strict()
+      .wrap(null) // parseCli wraps; yargs' own wrapping cuts words
+      .exitProcess(false)
+      // "-dash" is one unknown option, not -d -a -s -h (of which -h would show help): no grouping.
+      .parserConfiguration({ 'short-option-groups': false })
+      .middleware((argv) => unmarkArgv(argv), true)
+      .fail((msg, err) => {
+        if (err && err.name !== 'YError') throw err;
+        throw new UsageError(describeYargsFailure(msg ?? err?.message ?? 'invalid usage', marked));
+      })
+  );
 }
 
 /** What requireValues reads of a yargs instance (public methods that @types/yargs leaves out). */
@@ -59,9 +61,16 @@ export function requireValues<T>(y: Argv<T>): Argv<T> {
  * @returns the parsed arguments, or undefined when help or the version was shown instead
  * @throws what the command throws; UsageError for a wrong command line
  */
-export async function parseCli(y: Argv, args: readonly string[], write: (text: string) => void, columns: number | undefined): Promise<Record<string, unknown> | undefined> {
+export async function parseCli(
+  y: Argv,
+  args: readonly string[],
+  write: (text: string) => void,
+  columns: number | undefined,
+): Promise<Record<string, unknown> | undefined> {
   let shown = '';
-  const argv = await y.parseAsync(markOperands(args), (_err: unknown, _argv: unknown, output: string) => { shown = output; });
+  const argv = await y.parseAsync(markOperands(args), (_err: unknown, _argv: unknown, output: string) => {
+    shown = output;
+  });
   if (shown === '') return argv;
   write(`${wrapHelp(shown, helpWidth(columns))}\n`);
   return undefined;

@@ -44,13 +44,23 @@ export interface AttachmentKey {
 export function cacheFilePath(cacheDir: string, key: AttachmentKey): string {
   for (const part of [key.networkName, key.containerId, key.ifName])
     if (part === '' || part.includes('/') || part === '.' || part === '..')
-      throw new Error(`cannot name cache file for ${JSON.stringify(`${key.networkName}-${key.containerId}-${key.ifName}`)}: invalid name part ${JSON.stringify(part)}`);
+      throw new Error(
+        `cannot name cache file for ${JSON.stringify(`${key.networkName}-${key.containerId}-${key.ifName}`)}: invalid name part ${JSON.stringify(part)}`,
+      );
   return join(cacheDir, 'results', fitFileName(`${key.networkName}-${key.containerId}-${key.ifName}`));
 }
 
 /** Builds the entry written after a successful ADD. Pure. */
-export function renderCacheEntry(key: AttachmentKey, init: { config: string; netns?: string; cniArgs?: ReadonlyArray<readonly [string, string]>;
-  capabilityArgs?: Readonly<Record<string, unknown>>; result: object }): CacheEntry {
+export function renderCacheEntry(
+  key: AttachmentKey,
+  init: {
+    config: string;
+    netns?: string;
+    cniArgs?: ReadonlyArray<readonly [string, string]>;
+    capabilityArgs?: Readonly<Record<string, unknown>>;
+    result: object;
+  },
+): CacheEntry {
   const entry: CacheEntry = {
     kind: CACHE_KIND,
     containerId: key.containerId,
@@ -74,8 +84,11 @@ export function parseCacheEntry(text: string): CacheEntry | undefined {
   for (const key of ['containerId', 'ifName', 'networkName'] as const) if (typeof e[key] !== 'string' || e[key] === '') return undefined;
   if (e.config !== undefined && e.config !== null && typeof e.config !== 'string') return undefined;
   if (e.netns !== undefined && typeof e.netns !== 'string') return undefined;
-  if (e.cniArgs !== undefined && e.cniArgs !== null &&
-    !(Array.isArray(e.cniArgs) && e.cniArgs.every((p) => Array.isArray(p) && p.length === 2 && p.every((s) => typeof s === 'string'))))
+  if (
+    e.cniArgs !== undefined &&
+    e.cniArgs !== null &&
+    !(Array.isArray(e.cniArgs) && e.cniArgs.every((p) => Array.isArray(p) && p.length === 2 && p.every((s) => typeof s === 'string')))
+  )
     return undefined;
   for (const key of ['capabilityArgs', 'result'] as const)
     if (e[key] !== undefined && e[key] !== null && (typeof e[key] !== 'object' || Array.isArray(e[key]))) return undefined;
@@ -111,7 +124,8 @@ export async function readCacheEntry(cacheDir: string, key: AttachmentKey): Prom
   }
   const entry = parseCacheEntry(text);
   // The name is ambiguous ("a-b" + "c" = "a" + "b-c"): trust the content only when it matches.
-  if (!entry || entry.networkName !== key.networkName || entry.containerId !== key.containerId || entry.ifName !== key.ifName) return undefined;
+  if (!entry || entry.networkName !== key.networkName || entry.containerId !== key.containerId || entry.ifName !== key.ifName)
+    return undefined;
   return entry;
 }
 
@@ -124,7 +138,10 @@ export async function deleteCacheEntry(cacheDir: string, key: AttachmentKey): Pr
  * Every valid cached attachment, optionally only those of one network and/or one container
  * (libcni's GetCachedAttachments), sorted by network, container and interface.
  */
-export async function listCachedAttachments(cacheDir: string, filter: { networkName?: string; containerId?: string } = {}): Promise<CacheEntry[]> {
+export async function listCachedAttachments(
+  cacheDir: string,
+  filter: { networkName?: string; containerId?: string } = {},
+): Promise<CacheEntry[]> {
   const dir = join(cacheDir, 'results');
   let names: string[];
   try {
@@ -136,7 +153,12 @@ export async function listCachedAttachments(cacheDir: string, filter: { networkN
   const out: CacheEntry[] = [];
   for (const name of names) {
     if (name.startsWith('.')) continue;
-    if (filter.networkName !== undefined && Buffer.byteLength(filter.networkName) < KEPT_BYTES && !name.startsWith(`${filter.networkName}-`)) continue;
+    if (
+      filter.networkName !== undefined &&
+      Buffer.byteLength(filter.networkName) < KEPT_BYTES &&
+      !name.startsWith(`${filter.networkName}-`)
+    )
+      continue;
     let text: string;
     try {
       text = await readFile(join(dir, name), 'utf8');

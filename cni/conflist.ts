@@ -76,8 +76,11 @@ export function selectListVersion(raw: { cniVersion?: unknown; cniVersions?: unk
   const picked = usable.at(-1);
   if (picked === undefined) {
     const asked = candidates.length === 0 ? '0.1.0' : candidates.join(', ');
-    throw new CniError(ErrCode.IncompatibleVersion, `incompatible CNI version ${JSON.stringify(asked)} in network configuration list`,
-      `supported versions: ${SUPPORTED_VERSIONS.join(', ')}`);
+    throw new CniError(
+      ErrCode.IncompatibleVersion,
+      `incompatible CNI version ${JSON.stringify(asked)} in network configuration list`,
+      `supported versions: ${SUPPORTED_VERSIONS.join(', ')}`,
+    );
   }
   return picked;
 }
@@ -95,8 +98,7 @@ export function parseConfList(text: string): NetworkConfigList {
   if (!parsed.ok) throw new CniError(ErrCode.DecodeFailure, 'cannot decode network configuration list: not a JSON object');
   const raw = parsed.value;
   if (typeof raw.name !== 'string' || raw.name === '') throw invalid('invalid network configuration list: "name" is required');
-  if (!NETWORK_NAME.test(raw.name))
-    throw invalid(`invalid network name ${JSON.stringify(raw.name)}: must match ${NETWORK_NAME.source}`);
+  if (!NETWORK_NAME.test(raw.name)) throw invalid(`invalid network name ${JSON.stringify(raw.name)}: must match ${NETWORK_NAME.source}`);
   const cniVersion = selectListVersion(raw);
   let plugins: unknown[];
   if (raw.plugins === undefined && typeof raw.type === 'string') {
@@ -111,8 +113,7 @@ export function parseConfList(text: string): NetworkConfigList {
     if (typeof p.type !== 'string' || p.type === '') throw invalid(`invalid network configuration list: plugins[${i}] has no "type"`);
     if (p.type.includes('/') || p.type === '.' || p.type === '..')
       throw invalid(`invalid network configuration list: plugins[${i}] has an invalid type ${JSON.stringify(p.type)}`);
-    if (p.capabilities !== undefined &&
-      (!isObject(p.capabilities) || !Object.values(p.capabilities).every((v) => typeof v === 'boolean')))
+    if (p.capabilities !== undefined && (!isObject(p.capabilities) || !Object.values(p.capabilities).every((v) => typeof v === 'boolean')))
       throw invalid(`invalid network configuration list: plugins[${i}].capabilities must map names to booleans`);
   });
   return {
@@ -129,7 +130,10 @@ export function parseConfList(text: string): NetworkConfigList {
  * The `runtimeConfig` for one plugin: the runtime's capability arguments that the plugin's
  * `capabilities` enable (libcni's injectRuntimeConfig), or undefined when there are none.
  */
-export function selectRuntimeConfig(plugin: PluginConf, capabilityArgs: Readonly<Record<string, unknown>> = {}): Record<string, unknown> | undefined {
+export function selectRuntimeConfig(
+  plugin: PluginConf,
+  capabilityArgs: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> | undefined {
   const rc: Record<string, unknown> = {};
   for (const [cap, enabled] of Object.entries(plugin.capabilities ?? {}))
     if (enabled && Object.hasOwn(capabilityArgs, cap) && capabilityArgs[cap] !== undefined) rc[cap] = capabilityArgs[cap];
@@ -141,7 +145,12 @@ export function selectRuntimeConfig(plugin: PluginConf, capabilityArgs: Readonly
  * `name` and `cniVersion`, `runtimeConfig` from its capabilities (replacing one written in the file,
  * as libcni does), and `prevResult` converted to the list's version when given.
  */
-export function buildPluginConfig(list: NetworkConfigList, plugin: PluginConf, rt: Pick<RuntimeConf, 'capabilityArgs'>, prevResult?: Result): Record<string, unknown> {
+export function buildPluginConfig(
+  list: NetworkConfigList,
+  plugin: PluginConf,
+  rt: Pick<RuntimeConf, 'capabilityArgs'>,
+  prevResult?: Result,
+): Record<string, unknown> {
   const conf: Record<string, unknown> = { ...plugin, name: list.name, cniVersion: list.cniVersion };
   const rc = selectRuntimeConfig(plugin, rt.capabilityArgs);
   if (rc) conf.runtimeConfig = rc;
@@ -155,9 +164,19 @@ export function buildPluginConfig(list: NetworkConfigList, plugin: PluginConf, r
  * use under both keys libcni sends (`cni.dev/valid-attachments`; `cni.dev/attachments` is the name
  * in the 1.1.0 spec text, containernetworking/cni#1101).
  */
-export function buildGcConfig(list: NetworkConfigList, plugin: PluginConf, validAttachments: readonly Attachment[]): Record<string, unknown> {
+export function buildGcConfig(
+  list: NetworkConfigList,
+  plugin: PluginConf,
+  validAttachments: readonly Attachment[],
+): Record<string, unknown> {
   const attachments = validAttachments.map(({ containerID, ifname }) => ({ containerID, ifname }));
-  return { ...plugin, name: list.name, cniVersion: list.cniVersion, 'cni.dev/valid-attachments': attachments, 'cni.dev/attachments': attachments };
+  return {
+    ...plugin,
+    name: list.name,
+    cniVersion: list.cniVersion,
+    'cni.dev/valid-attachments': attachments,
+    'cni.dev/attachments': attachments,
+  };
 }
 
 /** The config for STATUS: the plugin's keys with the list's name and version. */
@@ -171,13 +190,20 @@ export function buildStatusConfig(list: NetworkConfigList, plugin: PluginConf): 
  */
 export function validateRuntimeConf(rt: RuntimeConf, needsNetns: boolean): void {
   if (!isValidContainerId(rt.containerId))
-    throw new CniError(ErrCode.InvalidEnvironment, `invalid container id ${JSON.stringify(rt.containerId)}: must match ^[A-Za-z0-9][A-Za-z0-9_.\\-]*$`);
+    throw new CniError(
+      ErrCode.InvalidEnvironment,
+      `invalid container id ${JSON.stringify(rt.containerId)}: must match ^[A-Za-z0-9][A-Za-z0-9_.\\-]*$`,
+    );
   const problem = describeIfnameProblem(rt.ifName);
   if (problem) throw new CniError(ErrCode.InvalidEnvironment, `invalid interface name ${JSON.stringify(rt.ifName)}: ${problem}`);
   if (needsNetns && !rt.netns) throw new CniError(ErrCode.InvalidEnvironment, 'invalid runtime configuration: netns is required');
   for (const [k, v] of rt.args ?? []) {
     if (k === '' || k.includes('=') || k.includes(';'))
       throw new CniError(ErrCode.InvalidEnvironment, `invalid CNI_ARGS key ${JSON.stringify(k)}: must be non-empty without "=" or ";"`);
-    if (v.includes(';')) throw new CniError(ErrCode.InvalidEnvironment, `invalid CNI_ARGS value ${JSON.stringify(v)} of ${JSON.stringify(k)}: must not contain ";"`);
+    if (v.includes(';'))
+      throw new CniError(
+        ErrCode.InvalidEnvironment,
+        `invalid CNI_ARGS value ${JSON.stringify(v)} of ${JSON.stringify(k)}: must not contain ";"`,
+      );
   }
 }

@@ -50,7 +50,8 @@ export interface CniEnv {
 /** Reads CNI_COMMAND. @throws {CniError} code 4 when missing or unknown */
 export function parseCommand(env: Readonly<Record<string, string | undefined>>): Command {
   const cmd = env.CNI_COMMAND;
-  if (cmd === undefined || cmd === '') throw new CniError(ErrCode.InvalidEnvironment, 'required environment variable CNI_COMMAND is missing');
+  if (cmd === undefined || cmd === '')
+    throw new CniError(ErrCode.InvalidEnvironment, 'required environment variable CNI_COMMAND is missing');
   if (!(COMMANDS as readonly string[]).includes(cmd))
     throw new CniError(ErrCode.InvalidEnvironment, `unknown CNI_COMMAND ${JSON.stringify(cmd)}`, `known commands: ${COMMANDS.join(', ')}`);
   return cmd as Command;
@@ -79,7 +80,10 @@ export function parseEnv(command: Command, env: Readonly<Record<string, string |
       throw new CniError(ErrCode.InvalidEnvironment, `required environment variable ${name} is missing for ${command}`);
   const containerId = env.CNI_CONTAINERID ?? '';
   if (REQUIRED[command].includes('CNI_CONTAINERID') && !CONTAINER_ID.test(containerId))
-    throw new CniError(ErrCode.InvalidEnvironment, `invalid CNI_CONTAINERID ${JSON.stringify(containerId)}: must match ${CONTAINER_ID.source}`);
+    throw new CniError(
+      ErrCode.InvalidEnvironment,
+      `invalid CNI_CONTAINERID ${JSON.stringify(containerId)}: must match ${CONTAINER_ID.source}`,
+    );
   const ifName = env.CNI_IFNAME ?? '';
   if (REQUIRED[command].includes('CNI_IFNAME')) {
     const problem = describeIfnameProblem(ifName);

@@ -52,7 +52,11 @@ export interface CniErrorResult {
 
 /** A failure with a CNI code; `toResult` renders the spec's error object. */
 export class CniError extends Error {
-  constructor(readonly code: number, msg: string, readonly details = '') {
+  constructor(
+    readonly code: number,
+    msg: string,
+    readonly details = '',
+  ) {
     super(msg);
     this.name = 'CniError';
   }
@@ -72,9 +76,17 @@ export function toCniError(err: unknown): CniError {
     return new CniError(inner[0]?.code ?? ErrCode.Internal, err.message || inner[0]?.message || 'unexpected failures', all);
   }
   if (err instanceof Error) {
-    const code = err instanceof NftError ? ErrCode.FirewallFailure : err instanceof KernelError ? ErrCode.KernelFailure : (err as { cniCode?: unknown }).cniCode;
+    const code =
+      err instanceof NftError
+        ? ErrCode.FirewallFailure
+        : err instanceof KernelError
+          ? ErrCode.KernelFailure
+          : (err as { cniCode?: unknown }).cniCode;
     // The spec's error object needs an integer code and a message: never print an empty "msg".
-    return new CniError(typeof code === 'number' && Number.isInteger(code) ? code : ErrCode.Internal, err.message || `unexpected ${err.name}`);
+    return new CniError(
+      typeof code === 'number' && Number.isInteger(code) ? code : ErrCode.Internal,
+      err.message || `unexpected ${err.name}`,
+    );
   }
   return new CniError(ErrCode.Internal, String(err) || 'unexpected failure');
 }

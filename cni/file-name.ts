@@ -19,7 +19,8 @@ export const KEPT_BYTES = NAME_MAX - 17;
 export function fitFileName(name: string, suffix = ''): string {
   const room = KEPT_BYTES - Buffer.byteLength(suffix);
   if (Buffer.byteLength(name) <= NAME_MAX - Buffer.byteLength(suffix)) return name;
-  let bytes = 0, end = 0;
+  let bytes = 0,
+    end = 0;
   for (const ch of name) {
     const n = Buffer.byteLength(ch);
     if (bytes + n > room) break;

@@ -81,7 +81,10 @@ export function renderPluginEnv(env: PluginEnv, extra: Readonly<Record<string, s
 }
 
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines.at(-1) ?? '';
 }
 
@@ -138,7 +141,12 @@ function spawnPlugin(path: string, env: Record<string, string>, input: string, t
  *   ErrCode.PluginFailure (105) with the last line of stderr when it fails without one, cannot be
  *   executed, or answers ADD with something that is not a result
  */
-export async function execPlugin(path: string, env: PluginEnv, config: string | object, opts: ExecOptions = {}): Promise<Result | undefined> {
+export async function execPlugin(
+  path: string,
+  env: PluginEnv,
+  config: string | object,
+  opts: ExecOptions = {},
+): Promise<Result | undefined> {
   const input = typeof config === 'string' ? config : JSON.stringify(config);
   const done = await spawnPlugin(path, renderPluginEnv(env, opts.env), input, opts.timeoutMs);
   const what = `plugin ${JSON.stringify(path)} ${env.command}`;
@@ -169,14 +177,26 @@ export async function execPlugin(path: string, env: PluginEnv, config: string | 
  * @throws {CniError} as execPlugin, or 105 when the answer has no `supportedVersions` list
  */
 export async function getPluginVersions(path: string, cniVersion: string, opts: ExecOptions = {}): Promise<string[]> {
-  const done = await spawnPlugin(path, renderPluginEnv({ command: 'VERSION', path: [] }, opts.env), JSON.stringify({ cniVersion }), opts.timeoutMs);
+  const done = await spawnPlugin(
+    path,
+    renderPluginEnv({ command: 'VERSION', path: [] }, opts.env),
+    JSON.stringify({ cniVersion }),
+    opts.timeoutMs,
+  );
   if (done.code !== 0) {
-    throw parseErrorObject(done.stdout) ??
-      new CniError(ErrCode.PluginFailure, `plugin ${JSON.stringify(path)} VERSION failed with exit code ${done.code}: ${lastLine(done.stderr) || 'no output'}`);
+    throw (
+      parseErrorObject(done.stdout) ??
+      new CniError(
+        ErrCode.PluginFailure,
+        `plugin ${JSON.stringify(path)} VERSION failed with exit code ${done.code}: ${lastLine(done.stderr) || 'no output'}`,
+      )
+    );
   }
   try {
     const versions = (JSON.parse(done.stdout) as { supportedVersions?: unknown }).supportedVersions;
     if (Array.isArray(versions) && versions.every((v) => typeof v === 'string')) return versions as string[];
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   throw new CniError(ErrCode.PluginFailure, `plugin ${JSON.stringify(path)} VERSION returned no "supportedVersions" list`);
 }

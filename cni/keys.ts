@@ -19,8 +19,16 @@ export interface KeySchema {
  */
 export const NETCONF_KEYS: KeySchema = {
   properties: {
-    cniVersion: {}, cniVersions: {}, name: {}, type: {}, capabilities: {}, ipam: {}, dns: {}, prevResult: {},
-    runtimeConfig: {}, args: {},
+    cniVersion: {},
+    cniVersions: {},
+    name: {},
+    type: {},
+    capabilities: {},
+    ipam: {},
+    dns: {},
+    prevResult: {},
+    runtimeConfig: {},
+    args: {},
     'cni.dev/valid-attachments': { items: { properties: { containerID: {}, ifname: {} } } },
   },
 };
@@ -69,11 +77,13 @@ export function normaliseKeys(value: unknown, schema: KeySchema, root: KeySchema
   const properties = s.properties;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    const name = Object.hasOwn(properties, key) ? key : foldIndex(properties).get(fold(key)) ?? key;
+    const name = Object.hasOwn(properties, key) ? key : (foldIndex(properties).get(fold(key)) ?? key);
     // A key named like an Object.prototype member is an ordinary property here, as in JSON.parse.
     Object.defineProperty(out, name, {
       value: Object.hasOwn(properties, name) ? normaliseKeys(value[key], properties[name], root) : value[key],
-      enumerable: true, writable: true, configurable: true,
+      enumerable: true,
+      writable: true,
+      configurable: true,
     });
   }
   return out;

@@ -18,7 +18,12 @@ export function createLogger(target: string | undefined, writeStderr: (text: str
   const write = (line: string) => {
     const text = `${new Date().toISOString()} ${name}[${process.pid}] ${line}\n`;
     if (target === 'stderr' || target === '1') writeStderr(text);
-    else try { appendFileSync(target, text); } catch { writeStderr(text); }
+    else
+      try {
+        appendFileSync(target, text);
+      } catch {
+        writeStderr(text);
+      }
   };
   return {
     debug: (msg) => write(msg),

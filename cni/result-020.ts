@@ -37,7 +37,11 @@ export function renderResult020(result: Result, version: string): Result020 {
     if (at) (at.routes ??= []).push({ dst: route.dst, ...(route.gw && { gw: route.gw }) });
   }
   if (!out.ip4 && !out.ip6)
-    throw new CniError(ErrCode.IncompatibleVersion, `cannot give the result in CNI version ${version}: it has no IP address`, 'versions before 0.3.0 need one');
+    throw new CniError(
+      ErrCode.IncompatibleVersion,
+      `cannot give the result in CNI version ${version}: it has no IP address`,
+      'versions before 0.3.0 need one',
+    );
   return out;
 }
 
@@ -57,11 +61,17 @@ export function parseResult020(raw: Record<string, unknown>, what: string): Resu
   for (const key of ['ip4', 'ip6'] as const) {
     const conf = raw[key] as Partial<IPConfig020> | null | undefined;
     if (conf === undefined || conf === null) continue;
-    if (typeof conf !== 'object' || typeof conf.ip !== 'string') throw new CniError(ErrCode.InvalidNetworkConfig, `${what}.${key} has no "ip"`);
+    if (typeof conf !== 'object' || typeof conf.ip !== 'string')
+      throw new CniError(ErrCode.InvalidNetworkConfig, `${what}.${key} has no "ip"`);
     ips.push({ address: conf.ip, ...(typeof conf.gateway === 'string' && { gateway: conf.gateway }) });
     for (const r of Array.isArray(conf.routes) ? conf.routes : [])
       if (r && typeof r.dst === 'string') routes.push({ dst: r.dst, ...(typeof r.gw === 'string' && { gw: r.gw }) });
   }
-  const dns = raw.dns !== null && typeof raw.dns === 'object' && !Array.isArray(raw.dns) ? raw.dns as DNS : undefined;
-  return { cniVersion: typeof raw.cniVersion === 'string' ? raw.cniVersion : '0.2.0', ips, ...(routes.length > 0 && { routes }), ...(dns && Object.keys(dns).length > 0 && { dns }) };
+  const dns = raw.dns !== null && typeof raw.dns === 'object' && !Array.isArray(raw.dns) ? (raw.dns as DNS) : undefined;
+  return {
+    cniVersion: typeof raw.cniVersion === 'string' ? raw.cniVersion : '0.2.0',
+    ips,
+    ...(routes.length > 0 && { routes }),
+    ...(dns && Object.keys(dns).length > 0 && { dns }),
+  };
 }

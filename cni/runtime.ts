@@ -13,8 +13,25 @@
 import { readFile } from 'node:fs/promises';
 import { CniError, ErrCode, toCniError } from './errors.js';
 import { execPlugin, findPlugin, type ExecOptions, type PluginEnv } from './invoke.js';
-import { buildGcConfig, buildPluginConfig, buildStatusConfig, parseConfList, validateRuntimeConf, type NetworkConfigList, type PluginConf, type RuntimeConf } from './conflist.js';
-import { DEFAULT_CACHE_DIR, deleteCacheEntry, listCachedAttachments, readCacheEntry, renderCacheEntry, writeCacheEntry, type CacheEntry } from './cache.js';
+import {
+  buildGcConfig,
+  buildPluginConfig,
+  buildStatusConfig,
+  parseConfList,
+  validateRuntimeConf,
+  type NetworkConfigList,
+  type PluginConf,
+  type RuntimeConf,
+} from './conflist.js';
+import {
+  DEFAULT_CACHE_DIR,
+  deleteCacheEntry,
+  listCachedAttachments,
+  readCacheEntry,
+  renderCacheEntry,
+  writeCacheEntry,
+  type CacheEntry,
+} from './cache.js';
 import type { Attachment, Result } from './types.js';
 import { compareVersions, convertResult, parseResult } from './version.js';
 
@@ -31,7 +48,10 @@ export async function loadConfList(path: string): Promise<NetworkConfigList> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new CniError(ErrCode.IOFailure, `cannot read network configuration ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CniError(
+      ErrCode.IOFailure,
+      `cannot read network configuration ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   try {
     return parseConfList(text);
@@ -74,11 +94,22 @@ function execOpts(opts: RuntimeOptions): ExecOptions {
 }
 
 /** Finds and runs one plugin of the list for an attachment command. */
-async function runOne(command: 'ADD' | 'DEL' | 'CHECK', list: NetworkConfigList, plugin: PluginConf, rt: RuntimeConf,
-  prevResult: Result | undefined, opts: RuntimeOptions): Promise<Result | undefined> {
+async function runOne(
+  command: 'ADD' | 'DEL' | 'CHECK',
+  list: NetworkConfigList,
+  plugin: PluginConf,
+  rt: RuntimeConf,
+  prevResult: Result | undefined,
+  opts: RuntimeOptions,
+): Promise<Result | undefined> {
   const path = findPlugin(plugin.type, opts.cniPath);
   const conf = buildPluginConfig(list, plugin, rt, prevResult);
-  return call(opts, path, { command, containerId: rt.containerId, netns: rt.netns, ifName: rt.ifName, args: rt.args, path: opts.cniPath }, conf);
+  return call(
+    opts,
+    path,
+    { command, containerId: rt.containerId, netns: rt.netns, ifName: rt.ifName, args: rt.args, path: opts.cniPath },
+    conf,
+  );
 }
 
 /** Chains the plugin's error under the action, keeping its code and details. */
@@ -130,8 +161,13 @@ async function cachedResult(list: NetworkConfigList, rt: RuntimeConf, cacheDir: 
 }
 
 /** DEL of `plugins` in reverse order, going on past failures; returns the failures. */
-async function delPlugins(list: NetworkConfigList, plugins: readonly PluginConf[], rt: RuntimeConf, prevResult: Result | undefined,
-  opts: RuntimeOptions): Promise<Array<{ plugin: PluginConf; err: unknown }>> {
+async function delPlugins(
+  list: NetworkConfigList,
+  plugins: readonly PluginConf[],
+  rt: RuntimeConf,
+  prevResult: Result | undefined,
+  opts: RuntimeOptions,
+): Promise<Array<{ plugin: PluginConf; err: unknown }>> {
   const failures: Array<{ plugin: PluginConf; err: unknown }> = [];
   // DEL got prevResult in 0.4.0 (libcni sends none below).
   if (compareVersions(list.cniVersion, '0.4.0') < 0) prevResult = undefined;
@@ -181,14 +217,22 @@ export async function addNetworkList(list: NetworkConfigList, rt: RuntimeConf, o
   const final = convertResult(result!, list.cniVersion);
   const cacheDir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
   try {
-    await writeCacheEntry(cacheDir, renderCacheEntry({ networkName: list.name, containerId: rt.containerId, ifName: rt.ifName },
-      { config: list.bytes, netns: rt.netns, cniArgs: rt.args, capabilityArgs: rt.capabilityArgs, result: final }));
+    await writeCacheEntry(
+      cacheDir,
+      renderCacheEntry(
+        { networkName: list.name, containerId: rt.containerId, ifName: rt.ifName },
+        { config: list.bytes, netns: rt.netns, cniArgs: rt.args, capabilityArgs: rt.capabilityArgs, result: final },
+      ),
+    );
   } catch (err) {
     // Without a cached result DEL and CHECK would run blind: undo and report.
     const undo = await delPlugins(list, list.plugins, rt, final, opts);
     const e = toCniError(err);
-    throw new CniError(ErrCode.IOFailure, `${action}: cannot write cached result in ${JSON.stringify(cacheDir)}: ${e.message}`,
-      undo.length ? `clean-up incomplete: ${describeFailures(undo)}` : '');
+    throw new CniError(
+      ErrCode.IOFailure,
+      `${action}: cannot write cached result in ${JSON.stringify(cacheDir)}: ${e.message}`,
+      undo.length ? `clean-up incomplete: ${describeFailures(undo)}` : '',
+    );
   }
   return final;
 }
@@ -224,7 +268,10 @@ export async function delNetworkList(list: NetworkConfigList, rt: RuntimeConf, o
 export async function checkNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts: RuntimeOptions): Promise<void> {
   const action = `cannot check ${attachmentName(list, rt)}`;
   if (compareVersions(list.cniVersion, '0.4.0') < 0)
-    throw new CniError(ErrCode.IncompatibleVersion, `${action}: CHECK needs CNI version 0.4.0 or later, the list speaks ${JSON.stringify(list.cniVersion)}`);
+    throw new CniError(
+      ErrCode.IncompatibleVersion,
+      `${action}: CHECK needs CNI version 0.4.0 or later, the list speaks ${JSON.stringify(list.cniVersion)}`,
+    );
   if (list.disableCheck) return;
   validateRuntimeConf(rt, true);
   const prev = await cachedResult(list, rt, opts.cacheDir ?? DEFAULT_CACHE_DIR);
@@ -257,7 +304,13 @@ export async function gcNetworkList(list: NetworkConfigList, validAttachments: r
     failures.push({ err, what: 'cache' });
   }
   for (const entry of stale) {
-    const rt: RuntimeConf = { containerId: entry.containerId, netns: entry.netns ?? '', ifName: entry.ifName, args: entry.cniArgs, capabilityArgs: entry.capabilityArgs };
+    const rt: RuntimeConf = {
+      containerId: entry.containerId,
+      netns: entry.netns ?? '',
+      ifName: entry.ifName,
+      args: entry.cniArgs,
+      capabilityArgs: entry.capabilityArgs,
+    };
     try {
       await delNetworkList(list, rt, opts);
     } catch (err) {
@@ -295,6 +348,10 @@ export async function statusNetworkList(list: NetworkConfigList, opts: RuntimeOp
 }
 
 /** The cached ADD result of an attachment in the list's version, or undefined (libcni's GetNetworkListCachedResult). */
-export async function getCachedResult(list: NetworkConfigList, rt: Pick<RuntimeConf, 'containerId' | 'ifName'>, opts: Pick<RuntimeOptions, 'cacheDir'>): Promise<Result | undefined> {
+export async function getCachedResult(
+  list: NetworkConfigList,
+  rt: Pick<RuntimeConf, 'containerId' | 'ifName'>,
+  opts: Pick<RuntimeOptions, 'cacheDir'>,
+): Promise<Result | undefined> {
   return cachedResult(list, { ...rt, netns: '' }, opts.cacheDir ?? DEFAULT_CACHE_DIR);
 }

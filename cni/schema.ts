@@ -5,11 +5,14 @@ import { normaliseKeys, type KeySchema } from './keys.js';
 
 /** "/mtu must be >= 68; /bridge must NOT have more than 15 characters" */
 export function describeSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((e) => {
-    const where = e.instancePath || '(root)';
-    if (e.keyword === 'additionalProperties') return `${where}: unknown key ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}`;
-    return `${where} ${e.message ?? 'is invalid'}`;
-  }).join('; ');
+  return (errors ?? [])
+    .map((e) => {
+      const where = e.instancePath || '(root)';
+      if (e.keyword === 'additionalProperties')
+        return `${where}: unknown key ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}`;
+      return `${where} ${e.message ?? 'is invalid'}`;
+    })
+    .join('; ');
 }
 
 /**
@@ -20,6 +23,7 @@ export function describeSchemaErrors(errors: readonly ErrorObject[] | null | und
  */
 export function validateConfig<T>(validate: ValidateFunction, raw: unknown, what: string): T {
   const value = validate.schema === undefined ? raw : normaliseKeys(raw, validate.schema as KeySchema);
-  if (!validate(value)) throw new CniError(ErrCode.InvalidNetworkConfig, `invalid ${what} configuration: ${describeSchemaErrors(validate.errors)}`);
+  if (!validate(value))
+    throw new CniError(ErrCode.InvalidNetworkConfig, `invalid ${what} configuration: ${describeSchemaErrors(validate.errors)}`);
   return value as T;
 }

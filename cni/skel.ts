@@ -5,7 +5,17 @@
  */
 import { CniError, ErrCode, toCniError } from './errors.js';
 import { parseCommand, parseEnv, type CniEnv } from './env.js';
-import { compareVersions, convertResult, LATEST_VERSION, negotiateVersion, parseResult, PLUGIN_VERSIONS, versionReplyFor, type CniVersion, type PluginVersion } from './version.js';
+import {
+  compareVersions,
+  convertResult,
+  LATEST_VERSION,
+  negotiateVersion,
+  parseResult,
+  PLUGIN_VERSIONS,
+  versionReplyFor,
+  type CniVersion,
+  type PluginVersion,
+} from './version.js';
 import { renderResult020 } from './result-020.js';
 export { processIO } from './process-io.js';
 import type { NetConf, Result } from './types.js';
@@ -90,7 +100,11 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
     try {
       stdin = await io.readStdin();
     } catch (err) {
-      throw new CniError(ErrCode.IOFailure, 'cannot read the network configuration from stdin', err instanceof Error ? err.message : String(err));
+      throw new CniError(
+        ErrCode.IOFailure,
+        'cannot read the network configuration from stdin',
+        err instanceof Error ? err.message : String(err),
+      );
     }
     const command = parseCommand(io.env);
     if (command === 'VERSION') {
@@ -107,7 +121,10 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
     if (typeof raw.name !== 'string' || raw.name === '')
       throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid network configuration: "name" is required');
     if (!NETWORK_NAME.test(raw.name))
-      throw new CniError(ErrCode.InvalidNetworkConfig, `invalid network name ${JSON.stringify(raw.name)}: must match ${NETWORK_NAME.source}`);
+      throw new CniError(
+        ErrCode.InvalidNetworkConfig,
+        `invalid network name ${JSON.stringify(raw.name)}: must match ${NETWORK_NAME.source}`,
+      );
     const config = { ...raw, cniVersion } as NetConf;
     const prevResult = raw.prevResult === undefined || raw.prevResult === null ? undefined : parseResult(raw.prevResult);
     if (command === 'CHECK' && !prevResult)
@@ -118,14 +135,23 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
     switch (command) {
       case 'ADD': {
         const result = await h.add(ctx);
-        const shaped = compareVersions(cniVersion, '0.3.0') < 0 ? renderResult020(result, cniVersion) : convertResult(result, cniVersion as CniVersion);
+        const shaped =
+          compareVersions(cniVersion, '0.3.0') < 0 ? renderResult020(result, cniVersion) : convertResult(result, cniVersion as CniVersion);
         io.writeStdout(JSON.stringify(shaped) + '\n');
         break;
       }
-      case 'DEL': await h.del(ctx); break;
-      case 'CHECK': await h.check(ctx); break;
-      case 'GC': if (h.gc) await h.gc(ctx); break;
-      case 'STATUS': if (h.status) await h.status(ctx); break;
+      case 'DEL':
+        await h.del(ctx);
+        break;
+      case 'CHECK':
+        await h.check(ctx);
+        break;
+      case 'GC':
+        if (h.gc) await h.gc(ctx);
+        break;
+      case 'STATUS':
+        if (h.status) await h.status(ctx);
+        break;
     }
     return 0;
   } catch (err) {
@@ -135,4 +161,3 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
     return 1;
   }
 }
-

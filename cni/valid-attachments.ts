@@ -10,10 +10,16 @@ import type { Attachment } from './types.js';
 export function validAttachments(config: Record<string, unknown>): Attachment[] {
   const list: unknown = config['cni.dev/valid-attachments'] ?? config['cni.dev/attachments'];
   if (!Array.isArray(list))
-    throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid GC request: "cni.dev/valid-attachments" must be a list of {containerID, ifname}');
+    throw new CniError(
+      ErrCode.InvalidNetworkConfig,
+      'invalid GC request: "cni.dev/valid-attachments" must be a list of {containerID, ifname}',
+    );
   list.forEach((a: Partial<Attachment>, i) => {
     if (!a || typeof a.containerID !== 'string' || typeof a.ifname !== 'string')
-      throw new CniError(ErrCode.InvalidNetworkConfig, `invalid GC request: "cni.dev/valid-attachments" entry ${i} needs "containerID" and "ifname" strings`);
+      throw new CniError(
+        ErrCode.InvalidNetworkConfig,
+        `invalid GC request: "cni.dev/valid-attachments" entry ${i} needs "containerID" and "ifname" strings`,
+      );
   });
   return list as Attachment[];
 }

@@ -37,7 +37,8 @@ export function versionReplyFor(stdin: string): string {
 
 /** Compares two dotted versions numerically ("0.10.0" > "0.4.0"). */
 export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number), pb = b.split('.').map(Number);
+  const pa = a.split('.').map(Number),
+    pb = b.split('.').map(Number);
   for (let i = 0; i < 3; i++) {
     const d = (pa[i] || 0) - (pb[i] || 0);
     if (d !== 0) return d;
@@ -51,8 +52,10 @@ export function compareVersions(a: string, b: string): number {
  * @param supported the versions to choose from (the plugins pass PLUGIN_VERSIONS)
  * @throws {CniError} code 1 naming the requested and the supported versions
  */
-export function negotiateVersion<V extends string = CniVersion>(conf: { cniVersion?: unknown; cniVersions?: unknown },
-  supported: readonly V[] = SUPPORTED_VERSIONS as unknown as readonly V[]): V {
+export function negotiateVersion<V extends string = CniVersion>(
+  conf: { cniVersion?: unknown; cniVersions?: unknown },
+  supported: readonly V[] = SUPPORTED_VERSIONS as unknown as readonly V[],
+): V {
   const isKnown = (v: unknown): v is V => typeof v === 'string' && (supported as readonly string[]).includes(v);
   let wanted: unknown = conf.cniVersion;
   if ((wanted === undefined || wanted === '') && Array.isArray(conf.cniVersions)) {
@@ -61,8 +64,11 @@ export function negotiateVersion<V extends string = CniVersion>(conf: { cniVersi
   }
   if (wanted === undefined || wanted === '') wanted = '0.1.0';
   if (!isKnown(wanted))
-    throw new CniError(ErrCode.IncompatibleVersion, `incompatible CNI version ${JSON.stringify(wanted)}`,
-      `supported versions: ${supported.join(', ')}`);
+    throw new CniError(
+      ErrCode.IncompatibleVersion,
+      `incompatible CNI version ${JSON.stringify(wanted)}`,
+      `supported versions: ${supported.join(', ')}`,
+    );
   return wanted;
 }
 
@@ -77,14 +83,30 @@ export function convertResult(result: Result, version: CniVersion): Result {
   const out: Result = { cniVersion: version };
   if (result.interfaces)
     out.interfaces = result.interfaces.map(({ mtu, socketPath, pciID, ...rest }) =>
-      has11 ? { ...rest, ...(mtu !== undefined && { mtu }), ...(socketPath !== undefined && { socketPath }), ...(pciID !== undefined && { pciID }) } : rest);
+      has11
+        ? {
+            ...rest,
+            ...(mtu !== undefined && { mtu }),
+            ...(socketPath !== undefined && { socketPath }),
+            ...(pciID !== undefined && { pciID }),
+          }
+        : rest,
+    );
   if (result.ips)
-    out.ips = result.ips.map(({ version: _v, ...ip }) =>
-      legacy ? { ...ip, version: ip.address.includes(':') ? '6' : '4' } : ip);
+    out.ips = result.ips.map(({ version: _v, ...ip }) => (legacy ? { ...ip, version: ip.address.includes(':') ? '6' : '4' } : ip));
   if (result.routes)
     out.routes = result.routes.map(({ mtu, advmss, priority, table, scope, ...rest }) =>
-      has11 ? { ...rest, ...(mtu !== undefined && { mtu }), ...(advmss !== undefined && { advmss }),
-        ...(priority !== undefined && { priority }), ...(table !== undefined && { table }), ...(scope !== undefined && { scope }) } : rest);
+      has11
+        ? {
+            ...rest,
+            ...(mtu !== undefined && { mtu }),
+            ...(advmss !== undefined && { advmss }),
+            ...(priority !== undefined && { priority }),
+            ...(table !== undefined && { table }),
+            ...(scope !== undefined && { scope }),
+          }
+        : rest,
+    );
   if (result.dns) out.dns = result.dns;
   return out;
 }
@@ -100,8 +122,7 @@ export function parseResult(raw: unknown, what = 'prevResult'): Result {
   const r = raw as Record<string, unknown>;
   if (isResult020(r)) return parseResult020(r, what);
   for (const key of ['interfaces', 'ips', 'routes'] as const)
-    if (r[key] !== undefined && !Array.isArray(r[key]))
-      throw new CniError(ErrCode.InvalidNetworkConfig, `${what}.${key} is not a list`);
+    if (r[key] !== undefined && !Array.isArray(r[key])) throw new CniError(ErrCode.InvalidNetworkConfig, `${what}.${key} is not a list`);
   const entries = (key: 'interfaces' | 'ips' | 'routes') => (r[key] as Array<Record<string, unknown> | null> | undefined) ?? [];
   const isEntry = (e: unknown): e is Record<string, unknown> => e !== null && typeof e === 'object' && !Array.isArray(e);
   for (const ip of entries('ips'))

@@ -33,7 +33,8 @@ const HOST_NAME = /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_
 
 /** @throws {CniError} code 7 when `name` cannot be a host name (a space or newline would break the hosts file) */
 export function checkHostName(name: string, what: string): string {
-  if (name.length > 253 || !HOST_NAME.test(name)) throw new CniError(ErrCode.InvalidNetworkConfig, `invalid dnsname ${what} ${JSON.stringify(name)}: not a host name`);
+  if (name.length > 253 || !HOST_NAME.test(name))
+    throw new CniError(ErrCode.InvalidNetworkConfig, `invalid dnsname ${what} ${JSON.stringify(name)}: not a host name`);
   return name;
 }
 
@@ -83,7 +84,10 @@ export function gatewaysOf(prev: Result): string[] {
 /** prevResult with the network's dnsmasq first among the nameservers and the domain searched, as the reference returns it. */
 export function renderResult(prev: Result, nameservers: readonly string[], domainName: string): Result {
   const dns = prev.dns ?? {};
-  return { ...prev, dns: { ...dns, nameservers: [...nameservers, ...(dns.nameservers ?? [])], search: [...(dns.search ?? []), domainName] } };
+  return {
+    ...prev,
+    dns: { ...dns, nameservers: [...nameservers, ...(dns.nameservers ?? [])], search: [...(dns.search ?? []), domainName] },
+  };
 }
 
 export interface DnsmasqFiles {

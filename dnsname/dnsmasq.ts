@@ -71,7 +71,11 @@ export function findDnsmasq(path: string | undefined): string | undefined {
 
 function dnsmasqBinary(path: string | undefined): string {
   const found = findDnsmasq(path);
-  if (!found) throw new CniError(ErrCode.InvalidNetworkConfig, 'dnsname needs dnsmasq: not found in PATH, /usr/sbin or /sbin (Debian package dnsmasq-base)');
+  if (!found)
+    throw new CniError(
+      ErrCode.InvalidNetworkConfig,
+      'dnsname needs dnsmasq: not found in PATH, /usr/sbin or /sbin (Debian package dnsmasq-base)',
+    );
   return found;
 }
 

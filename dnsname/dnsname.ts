@@ -13,8 +13,20 @@ import { validAttachments } from '../cni/valid-attachments.js';
 import validate from '../gen/dnsname.js';
 import { lockFile } from '../kernel/flock.js';
 import {
-  aliasesOf, bridgeOf, containerIpsOf, DEFAULT_STATE_DIR, filesOf, gatewaysOf, parseDnsnameConf, podNameOf, renderDnsmasqConf, renderHosts, renderResult,
-  withoutAttachment, type DnsmasqFiles, type HostRecord,
+  aliasesOf,
+  bridgeOf,
+  containerIpsOf,
+  DEFAULT_STATE_DIR,
+  filesOf,
+  gatewaysOf,
+  parseDnsnameConf,
+  podNameOf,
+  renderDnsmasqConf,
+  renderHosts,
+  renderResult,
+  withoutAttachment,
+  type DnsmasqFiles,
+  type HostRecord,
 } from './config.js';
 import { findDnsmasq, readRecords, reloadOrStart, removeNetworkFiles, runningPid, stopDnsmasq, writeNetworkFiles } from './dnsmasq.js';
 
@@ -39,7 +51,8 @@ async function withNetwork<T>(ctx: PluginContext, fn: (files: DnsmasqFiles) => P
 }
 
 function requirePrev(ctx: PluginContext, command: string): Result {
-  if (!ctx.prevResult) throw new CniError(ErrCode.InvalidNetworkConfig, `dnsname ${command} needs prevResult: it must be chained after an interface plugin`);
+  if (!ctx.prevResult)
+    throw new CniError(ErrCode.InvalidNetworkConfig, `dnsname ${command} needs prevResult: it must be chained after an interface plugin`);
   return ctx.prevResult;
 }
 
@@ -59,7 +72,13 @@ async function add(ctx: PluginContext): Promise<Result> {
   const conf = parseDnsnameConf(ctx.config, validate);
   const prev = requirePrev(ctx, 'ADD');
   if (ctx.argsError) throw ctx.argsError;
-  const record: HostRecord = { containerId: ctx.containerId, ifName: ctx.ifName, name: podNameOf(ctx.args), aliases: aliasesOf(conf), ips: containerIpsOf(prev) };
+  const record: HostRecord = {
+    containerId: ctx.containerId,
+    ifName: ctx.ifName,
+    name: podNameOf(ctx.args),
+    aliases: aliasesOf(conf),
+    ips: containerIpsOf(prev),
+  };
   const bridge = bridgeOf(prev);
   await withNetwork(ctx, async (files) => {
     const before = readRecords(files);
@@ -88,10 +107,14 @@ async function check(ctx: PluginContext): Promise<void> {
   requirePrev(ctx, 'CHECK');
   await withNetwork(ctx, async (files) => {
     if (!readRecords(files).some((r) => r.containerId === ctx.containerId && r.ifName === ctx.ifName))
-      throw new CniError(ErrCode.CheckFailed, `dnsname has no record of container ${JSON.stringify(ctx.containerId)} on network ${JSON.stringify(ctx.config.name)}`);
+      throw new CniError(
+        ErrCode.CheckFailed,
+        `dnsname has no record of container ${JSON.stringify(ctx.containerId)} on network ${JSON.stringify(ctx.config.name)}`,
+      );
     for (const path of [files.conf, files.hosts])
       if (!existsSync(path)) throw new CniError(ErrCode.CheckFailed, `dnsname file ${JSON.stringify(path)} is missing`);
-    if (runningPid(files) === undefined) throw new CniError(ErrCode.CheckFailed, `the dnsmasq of network ${JSON.stringify(ctx.config.name)} is not running`);
+    if (runningPid(files) === undefined)
+      throw new CniError(ErrCode.CheckFailed, `the dnsmasq of network ${JSON.stringify(ctx.config.name)} is not running`);
   });
 }
 

@@ -10,7 +10,16 @@ import type { Attachment } from '../cni/types.js';
 import { withFileLock } from '../kernel/flock.js';
 import { NftError, type Nft } from '../kernel/nft.js';
 import { FEATURE_SETS, familyOfSet, LAYOUT_GUARD, LAYOUT_SET, MAPS, NETWORK_FEATURES, TABLE, type Feature } from './layout.js';
-import { attachmentTag, elementId, elementQuery, elementWrite, parseTag, renderAddElement, renderTransaction, type Element } from './render.js';
+import {
+  attachmentTag,
+  elementId,
+  elementQuery,
+  elementWrite,
+  parseTag,
+  renderAddElement,
+  renderTransaction,
+  type Element,
+} from './render.js';
 import { deleteRecord, deleteTempRecords, listRecords, readRecord, writeRecord, type AttachmentRecord } from './records.js';
 
 export interface AttachmentRef {
@@ -34,7 +43,9 @@ export function ownerOf(nft: Nft, el: Pick<Element, 'set' | 'key' | 'parts'>): P
 /** 'container "c1" (interface "eth0" on network "web")' for a tag, for conflict messages. */
 export function describeOwner(tag: string): string {
   const t = parseTag(tag);
-  return t ? `container ${JSON.stringify(t.containerId)} (interface ${JSON.stringify(t.ifName)} on network ${JSON.stringify(t.network)})` : `owner ${JSON.stringify(tag)}`;
+  return t
+    ? `container ${JSON.stringify(t.containerId)} (interface ${JSON.stringify(t.ifName)} on network ${JSON.stringify(t.network)})`
+    : `owner ${JSON.stringify(tag)}`;
 }
 
 export interface AddRequest {
@@ -83,7 +94,11 @@ export async function addAttachment(nft: Nft, ref: AttachmentRef, req: AddReques
       deletes.push(el); // ours (refresh, a map value may have changed) or a leaked owner's: replace
     }
     const rec: AttachmentRecord = {
-      version: 1, network: ref.network, containerId: ref.containerId, ifName: ref.ifName, tag,
+      version: 1,
+      network: ref.network,
+      containerId: ref.containerId,
+      ifName: ref.ifName,
+      tag,
       elements: [...(old?.elements.filter((e) => !touched(e)) ?? []), ...req.elements],
       data: { ...old?.data, ...req.data },
     };
@@ -95,7 +110,14 @@ export async function addAttachment(nft: Nft, ref: AttachmentRef, req: AddReques
     try {
       try {
         if (nft.applyElements)
-          await nft.applyElements({ guard: GUARD, del: deletes.map((e) => elementWrite(e)), add: [...req.elements.map((e) => elementWrite(e, tag)), ...(req.shared ?? []).map(({ el, tag: t }) => elementWrite(el, t))] }, action);
+          await nft.applyElements(
+            {
+              guard: GUARD,
+              del: deletes.map((e) => elementWrite(e)),
+              add: [...req.elements.map((e) => elementWrite(e, tag)), ...(req.shared ?? []).map(({ el, tag: t }) => elementWrite(el, t))],
+            },
+            action,
+          );
         else await nft.apply(renderTransaction({ deletes, adds: req.elements, tag }) + shared + LAYOUT_GUARD, action);
       } catch (err) {
         if (!(err instanceof NftError && err.isNotFound)) throw err;
@@ -117,7 +139,11 @@ export async function addAttachment(nft: Nft, ref: AttachmentRef, req: AddReques
  * in one transaction, and returns the record as it was (undefined when there was none). Works from
  * the record only: no netns, no interface, no prevResult needed. Idempotent.
  */
-export async function deleteAttachment(nft: () => Nft, ref: AttachmentRef, features?: readonly Feature[]): Promise<AttachmentRecord | undefined> {
+export async function deleteAttachment(
+  nft: () => Nft,
+  ref: AttachmentRef,
+  features?: readonly Feature[],
+): Promise<AttachmentRecord | undefined> {
   // Nothing to do (no record, the common DEL of a plain attachment; or a record that keeps other
   // features' elements and holds nothing of these): skip the lock and nftables entirely. A record
   // left with no element at all (ipMasq with no address) must still go, or it leaks.
@@ -127,7 +153,8 @@ export async function deleteAttachment(nft: () => Nft, ref: AttachmentRef, featu
     deleteRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName); // a temporary file left by a killed ADD
     return undefined;
   }
-  const holdsOthersOnly = !first.elements.some(touched) && first.elements.length > 0 && !(features ?? []).some((f) => first.data?.[f] !== undefined);
+  const holdsOthersOnly =
+    !first.elements.some(touched) && first.elements.length > 0 && !(features ?? []).some((f) => first.data?.[f] !== undefined);
   if (holdsOthersOnly) return first;
   return withLock(ref.stateDir, async () => {
     const rec = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
@@ -136,7 +163,8 @@ export async function deleteAttachment(nft: () => Nft, ref: AttachmentRef, featu
     const deletes: Element[] = [];
     for (const el of rec.elements.filter(touched)) if ((await ownerOf(handle, el)) === rec.tag) deletes.push(el);
     const action = `delete the firewall of container ${JSON.stringify(ref.containerId)}`;
-    if (deletes.length > 0 && handle.applyElements) await handle.applyElements({ del: deletes.map((e) => elementWrite(e)), add: [] }, action);
+    if (deletes.length > 0 && handle.applyElements)
+      await handle.applyElements({ del: deletes.map((e) => elementWrite(e)), add: [] }, action);
     else if (deletes.length > 0) await handle.apply(renderTransaction({ deletes, tag: rec.tag }), action);
     const remaining = rec.elements.filter((e) => !touched(e));
     if (remaining.length === 0) deleteRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
@@ -159,9 +187,15 @@ export async function checkAttachment(nft: Nft, ref: AttachmentRef, expected: re
   for (const el of expected) {
     const owner = await ownerOf(nft, el);
     if (owner === undefined)
-      throw new CniError(ErrCode.CheckFailed, `firewall check of container ${JSON.stringify(ref.containerId)} failed: element ${JSON.stringify(el.key)} is missing from set ${JSON.stringify(el.set)}`);
+      throw new CniError(
+        ErrCode.CheckFailed,
+        `firewall check of container ${JSON.stringify(ref.containerId)} failed: element ${JSON.stringify(el.key)} is missing from set ${JSON.stringify(el.set)}`,
+      );
     if (owner !== tag)
-      throw new CniError(ErrCode.CheckFailed, `firewall check of container ${JSON.stringify(ref.containerId)} failed: element ${JSON.stringify(el.key)} of set ${JSON.stringify(el.set)} belongs to ${describeOwner(owner)}`);
+      throw new CniError(
+        ErrCode.CheckFailed,
+        `firewall check of container ${JSON.stringify(ref.containerId)} failed: element ${JSON.stringify(el.key)} of set ${JSON.stringify(el.set)} belongs to ${describeOwner(owner)}`,
+      );
   }
 }
 
@@ -185,7 +219,10 @@ export function elementsOfListing(doc: any): Array<[unknown, string]> {
  * elements whose record was lost are found by their tag.
  * @returns the records of the attachments removed (portmap flushes their conntrack entries)
  */
-export async function gcNetwork(nft: () => Nft, opts: { stateDir: string; network: string; valid: readonly Attachment[]; features: readonly Feature[] }): Promise<AttachmentRecord[]> {
+export async function gcNetwork(
+  nft: () => Nft,
+  opts: { stateDir: string; network: string; valid: readonly Attachment[]; features: readonly Feature[] },
+): Promise<AttachmentRecord[]> {
   return withLock(opts.stateDir, async () => {
     const validKeys = new Set(opts.valid.map((a) => `${a.containerID}/${a.ifname}`));
     deleteTempRecords(opts.stateDir, opts.network);
@@ -201,10 +238,13 @@ export async function gcNetwork(nft: () => Nft, opts: { stateDir: string; networ
     for (const set of opts.features.filter((f) => !NETWORK_FEATURES.includes(f)).flatMap((f) => FEATURE_SETS[f])) {
       const family = familyOfSet(set);
       const doc = await handle.readJson(`list ${MAPS.has(set) ? 'map' : 'set'} ${family} ${TABLE} ${set}`);
-      const keys = elementsOfListing(doc).filter(([, comment]) => isStale(comment)).map(([key]) => key);
+      const keys = elementsOfListing(doc)
+        .filter(([, comment]) => isStale(comment))
+        .map(([key]) => key);
       if (keys.length > 0) commands.push({ delete: { element: { family, table: TABLE, name: set, elem: keys } } });
     }
-    if (commands.length > 0) await handle.applyJson({ nftables: commands }, `collect the firewall garbage of network ${JSON.stringify(opts.network)}`);
+    if (commands.length > 0)
+      await handle.applyJson({ nftables: commands }, `collect the firewall garbage of network ${JSON.stringify(opts.network)}`);
     for (const rec of stale) {
       const remaining = rec.elements.filter((e) => !opts.features.includes(e.feature));
       if (remaining.length === 0) deleteRecord(opts.stateDir, rec.network, rec.containerId, rec.ifName);

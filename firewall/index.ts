@@ -19,7 +19,17 @@ import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, ownerOf } 
 import { renderSchema, type Feature } from './layout.js';
 import { removeDeadNetnsDirs, stateDirForNetns } from './netns-dirs.js';
 import { DEFAULT_STATE_DIR } from './records.js';
-import { internalElements, isolationElements, macSpoofElements, masqueradeChains, masqueradeElements, networkTag, renderAddElement, renderTransaction, type Element } from './render.js';
+import {
+  internalElements,
+  isolationElements,
+  macSpoofElements,
+  masqueradeChains,
+  masqueradeElements,
+  networkTag,
+  renderAddElement,
+  renderTransaction,
+  type Element,
+} from './render.js';
 
 export { DEFAULT_STATE_DIR } from './records.js';
 
@@ -108,7 +118,10 @@ export async function checkBridgeFirewall(p: BridgeFirewallParams): Promise<void
   await checkAttachment(nft, refOf(p), elements);
   for (const el of networkElements(p))
     if ((await ownerOf(nft, el)) === undefined)
-      throw new CniError(ErrCode.CheckFailed, `firewall check of container ${JSON.stringify(p.containerId)} failed: element ${JSON.stringify(el.key)} is missing from set ${JSON.stringify(el.set)}`);
+      throw new CniError(
+        ErrCode.CheckFailed,
+        `firewall check of container ${JSON.stringify(p.containerId)} failed: element ${JSON.stringify(el.key)} is missing from set ${JSON.stringify(el.set)}`,
+      );
 }
 
 /** Masquerades an attachment's addresses (bridge `ipMasq`). See addBridgeFirewall. */
@@ -148,7 +161,14 @@ export function checkMacSpoofCheck(p: AttachmentParams & { hostVeth: string; mac
  */
 export async function ensureIsolation(p: FirewallOptions & { network: string; bridge: string }): Promise<void> {
   const tag = networkTag(p.network);
-  await nftOf(p).apply(renderSchema() + isolationElements(p.bridge).map((e) => renderAddElement(e, tag)).join('\n') + '\n', `isolate bridge ${JSON.stringify(p.bridge)}`);
+  await nftOf(p).apply(
+    renderSchema() +
+      isolationElements(p.bridge)
+        .map((e) => renderAddElement(e, tag))
+        .join('\n') +
+      '\n',
+    `isolate bridge ${JSON.stringify(p.bridge)}`,
+  );
 }
 
 /**
@@ -161,7 +181,8 @@ export async function removeNetworkElements(p: FirewallOptions & { network: stri
   const mine: Element[] = [];
   for (const el of networkElements({ isolation: { bridge: p.bridge }, internal: { bridge: p.bridge } }))
     if ((await ownerOf(nft, el)) === tag) mine.push(el);
-  if (mine.length > 0) await nft.apply(renderTransaction({ deletes: mine, tag }), `remove the network elements of bridge ${JSON.stringify(p.bridge)}`);
+  if (mine.length > 0)
+    await nft.apply(renderTransaction({ deletes: mine, tag }), `remove the network elements of bridge ${JSON.stringify(p.bridge)}`);
 }
 
 /**
@@ -171,7 +192,11 @@ export async function removeNetworkElements(p: FirewallOptions & { network: stri
  * network's own elements (isolation, internal) go too. With the default records' directory, the
  * directories of network namespaces that no longer exist go as well (netns-dirs.ts).
  */
-export async function gcFirewall(network: string, valid: readonly Attachment[], opts: FirewallOptions & { features?: readonly Feature[]; bridge?: string } = {}): Promise<void> {
+export async function gcFirewall(
+  network: string,
+  valid: readonly Attachment[],
+  opts: FirewallOptions & { features?: readonly Feature[]; bridge?: string } = {},
+): Promise<void> {
   if (opts.stateDir === undefined) removeDeadNetnsDirs(DEFAULT_STATE_DIR);
   await gcNetwork(() => nftOf(opts), { stateDir: dirOf(opts), network, valid, features: opts.features ?? ['masq', 'macspoof'] });
   if (valid.length === 0 && opts.bridge) await removeNetworkElements({ ...opts, network, bridge: opts.bridge });

@@ -65,7 +65,16 @@ export function familyOfSet(set: string): Family {
 }
 
 /** Maps (as opposed to sets): `list map`, not `list set`. */
-export const MAPS: ReadonlySet<string> = new Set([SETS.masq4, SETS.masq6, SETS.hostport4, SETS.hostport6, SETS.hostip4, SETS.hostip6, SETS.pmsnat4, SETS.pmsnat6]);
+export const MAPS: ReadonlySet<string> = new Set([
+  SETS.masq4,
+  SETS.masq6,
+  SETS.hostport4,
+  SETS.hostport6,
+  SETS.hostip4,
+  SETS.hostip6,
+  SETS.pmsnat4,
+  SETS.pmsnat6,
+]);
 
 /** The sets each feature writes, for GC sweeps. */
 export const FEATURE_SETS = {

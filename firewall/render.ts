@@ -71,15 +71,23 @@ function partBytes(p: KeyPart): Buffer {
  */
 export function encodeKey(parts: readonly KeyPart[]): Buffer {
   if (parts.length === 1) return partBytes(parts[0]);
-  return Buffer.concat(parts.map((p) => {
-    const b = partBytes(p);
-    return b.length % 4 === 0 ? b : Buffer.concat([b, Buffer.alloc(4 - (b.length % 4))]);
-  }));
+  return Buffer.concat(
+    parts.map((p) => {
+      const b = partBytes(p);
+      return b.length % 4 === 0 ? b : Buffer.concat([b, Buffer.alloc(4 - (b.length % 4))]);
+    }),
+  );
 }
 
 /** An element from its fields (the nft text of key and value derived from them). */
-export function element(feature: Feature, set: string, parts: KeyPart[], extra: Pick<Element, 'data' | 'exclusive' | 'what'> = {}): Element {
-  const value = extra.data === undefined ? undefined : 'jump' in extra.data ? `jump ${extra.data.jump}` : extra.data.parts.map(partText).join(' . ');
+export function element(
+  feature: Feature,
+  set: string,
+  parts: KeyPart[],
+  extra: Pick<Element, 'data' | 'exclusive' | 'what'> = {},
+): Element {
+  const value =
+    extra.data === undefined ? undefined : 'jump' in extra.data ? `jump ${extra.data.jump}` : extra.data.parts.map(partText).join(' . ');
   return { feature, set, parts, key: parts.map(partText).join(' . '), ...(value !== undefined && { value }), ...extra };
 }
 
@@ -145,7 +153,12 @@ export function elementQuery(el: Pick<Element, 'set' | 'key' | 'parts'>): Elemen
 }
 
 /** One transaction: the schema (if given), the deletions, then the additions. */
-export function renderTransaction(parts: { schema?: string; deletes?: readonly Pick<Element, 'set' | 'key'>[]; adds?: readonly Element[]; tag: string }): string {
+export function renderTransaction(parts: {
+  schema?: string;
+  deletes?: readonly Pick<Element, 'set' | 'key'>[];
+  adds?: readonly Element[];
+  tag: string;
+}): string {
   const lines: string[] = [];
   if (parts.schema) lines.push(parts.schema.trimEnd());
   for (const el of parts.deletes ?? []) lines.push(renderDeleteElement(el));
@@ -182,7 +195,8 @@ export function masqueradeChains(addresses: readonly string[]): string {
     const p = parsePrefix(cidr);
     const chain = subnetChain('mq', p);
     const subnet = formatPrefix({ ip: networkOf(p), length: p.length });
-    const rule = p.ip.family === 4 ? `ip daddr != { ${subnet}, 224.0.0.0/4 } masquerade` : `ip6 daddr != { ${subnet}, ff00::/8 } masquerade`;
+    const rule =
+      p.ip.family === 4 ? `ip daddr != { ${subnet}, 224.0.0.0/4 } masquerade` : `ip6 daddr != { ${subnet}, ff00::/8 } masquerade`;
     out.set(chain, renderChain(chain, [rule]));
   }
   return [...out.values()].join('');
@@ -229,7 +243,8 @@ export function internalElements(bridge: string): Element[] {
 
 /** An interface name as an nft string literal. @throws {SyntaxError} for names nft cannot quote */
 export function quoteIfname(name: string): string {
-  if (name === '' || name.length > 15 || !PLAIN.test(name) || /["\\]/.test(name)) throw new SyntaxError(`${JSON.stringify(name)} is not an interface name nftables can match`);
+  if (name === '' || name.length > 15 || !PLAIN.test(name) || /["\\]/.test(name))
+    throw new SyntaxError(`${JSON.stringify(name)} is not an interface name nftables can match`);
   return JSON.stringify(name);
 }
 

@@ -31,7 +31,10 @@ export function archiveName(name: string): string | undefined {
   return clean === '' || name.includes('\0') || posix.normalize(name).startsWith('../') ? undefined : clean.replace(/\/$/, '');
 }
 
-interface Located { offset: number; size: number }
+interface Located {
+  offset: number;
+  size: number;
+}
 
 /** `find`, throwing "<where> has no file NAME" instead of giving undefined. */
 function required<T>(find: (name: string) => T | undefined, where: string): (name: string) => T {
@@ -64,7 +67,11 @@ export function openTarArchive(path: string): Archive {
       if (n === 0) break;
       if (n < BLOCK) throw new ArchiveError('the archive is truncated (a tar header is cut short)');
       let decoded;
-      try { decoded = decoder.header(block); } catch (err) { throw new ArchiveError(`the archive is not a valid tar file: ${(err as Error).message}`); }
+      try {
+        decoded = decoder.header(block);
+      } catch (err) {
+        throw new ArchiveError(`the archive is not a valid tar file: ${(err as Error).message}`);
+      }
       if (decoded.kind === 'end') break;
       const size = decoded.kind === 'meta' ? decoded.size : decoded.entry.size;
       if (at + BLOCK + size > fileSize) throw new ArchiveError('the archive is truncated (a file in it is cut short)');

@@ -44,7 +44,10 @@ export function openBlobStream(raw: AsyncIterable<Buffer>): BlobStream {
     bytes += head.length;
     if (startsWith(head, ZSTD_MAGIC)) throw new Error('zstd-compressed layers are not supported (use gzip or none)');
     gzip = startsWith(head, GZIP_MAGIC);
-    if (!gzip) { yield* hashed(head, it); return; }
+    if (!gzip) {
+      yield* hashed(head, it);
+      return;
+    }
     const source = Readable.from(hashed(head, it), { objectMode: false });
     const gunzip = createGunzip();
     source.on('error', (err) => gunzip.destroy(err));

@@ -19,7 +19,10 @@ const list = (v: unknown): string[] => ([] as string[]).concat((v as string | st
 /** Runs `fn` for each name; failures go to stderr and make the exit code 1 at the end. */
 async function eachRef(refs: readonly string[], fn: (ref: string) => Promise<void>): Promise<void> {
   for (const ref of refs)
-    await fn(ref).catch((err: Error) => { process.stderr.write(`berth: ${err.message}\n`); process.exitCode = 1; });
+    await fn(ref).catch((err: Error) => {
+      process.stderr.write(`berth: ${err.message}\n`);
+      process.exitCode = 1;
+    });
 }
 
 /** `docker images [REPOSITORY[:TAG]]`: a repository (a `*` matches within a path component) and tag to keep. */
@@ -28,17 +31,27 @@ function matchesFilter(filter: string | undefined): (repoTag: string) => boolean
   const colon = filter.lastIndexOf(':');
   const [repo, tag] = colon > filter.lastIndexOf('/') ? [filter.slice(0, colon), filter.slice(colon + 1)] : [filter, undefined];
   const pattern = new RegExp(`^${repo.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
-  return (repoTag) => { const t = splitTag(repoTag); return pattern.test(t.repository) && (tag === undefined || t.tag === tag); };
+  return (repoTag) => {
+    const t = splitTag(repoTag);
+    return pattern.test(t.repository) && (tag === undefined || t.tag === tag);
+  };
 }
 
 function listOptions(y: Argv): Argv {
-  return y
-    .positional('reference', { type: 'string', describe: 'only images of this REPOSITORY[:TAG] (`*` matches within a path component)' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only image IDs' })
-    // `--no-trunc` is docker's name; yargs reads "--no-X" as X=false.
-    .option('trunc', { type: 'boolean', default: true, describe: 'with --no-trunc: full image IDs (sha256:...)' })
-    .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'accepted for docker compatibility (there are no intermediate images)' })
-    .option('format', { type: 'string', describe: '"table" (default) or "json" (also "{{json .}}"): one JSON object per line' });
+  return (
+    y
+      .positional('reference', { type: 'string', describe: 'only images of this REPOSITORY[:TAG] (`*` matches within a path component)' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only image IDs' })
+      // `--no-trunc` is docker's name; yargs reads "--no-X" as X=false.
+      .option('trunc', { type: 'boolean', default: true, describe: 'with --no-trunc: full image IDs (sha256:...)' })
+      .option('all', {
+        alias: 'a',
+        type: 'boolean',
+        default: false,
+        describe: 'accepted for docker compatibility (there are no intermediate images)',
+      })
+      .option('format', { type: 'string', describe: '"table" (default) or "json" (also "{{json .}}"): one JSON object per line' })
+  );
 }
 
 async function listImages(a: Record<string, unknown>): Promise<void> {
@@ -48,8 +61,14 @@ async function listImages(a: Record<string, unknown>): Promise<void> {
     .filter((img) => img.repoTags.length > 0 || !a.reference);
   const rows = imageRows(images, Date.now(), a.trunc === false);
   const format = a.format as string | undefined;
-  if (a.quiet) { for (const r of rows) out(r.ID); return; }
-  if (format === 'json' || format === '{{json .}}') { for (const r of rows) out(imageRowJson(r)); return; }
+  if (a.quiet) {
+    for (const r of rows) out(r.ID);
+    return;
+  }
+  if (format === 'json' || format === '{{json .}}') {
+    for (const r of rows) out(imageRowJson(r));
+    return;
+  }
   if (format !== undefined && format !== 'table') throw new Error(`unsupported --format ${JSON.stringify(format)}: use table or json`);
   out(renderImageTable(rows));
 }
@@ -59,55 +78,106 @@ const rootOption = { type: 'string', default: DEFAULT_ROOT, describe: 'persisten
 export const command: CommandModule = {
   command: 'image',
   describe: 'manage images: load, import, ls, inspect, tag, rm',
-  builder: (y: Argv) => y
-    .option('root', rootOption)
-    .command('load', 'load images from a docker-save or OCI archive or layout (stdin without -i)', (c) => c
-      .option('input', { alias: 'i', type: 'string', describe: 'archive file or OCI layout directory (plain or gzip\'ed tar)' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'accepted for docker compatibility (there is no progress output)' }),
-    async (a) => {
-      if (!a.input && process.stdin.isTTY) throw new Error('requested load from stdin, but stdin is empty');
-      for (const line of await loadImages(openImageStore(rootOf(a)), (a.input as string | undefined) ?? process.stdin)) out(line);
-    })
-    .command('import <file> [reference]', 'make a one-layer image from a root file system tar (- for stdin), as docker import', (c) => c
-      .positional('file', { type: 'string', demandOption: true })
-      .positional('reference', { type: 'string', describe: 'NAME[:TAG] to tag it with' })
-      .option('change', { alias: 'c', type: 'string', describe: 'Dockerfile instruction for the config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR); repeatable' })
-      .option('message', { alias: 'm', type: 'string', describe: 'comment for the history entry' }),
-    async (a) => {
-      const tag = a.reference ? parseTag(a.reference as string) : undefined;
-      const config = applyChanges({}, list(a.change));
-      const file = a.file as string;
-      // yargs hands a lone "-" over as an empty string.
-      out(await importImage(openImageStore(rootOf(a)), file === '-' || file === '' ? process.stdin : file, { tag, config, message: a.message as string | undefined }));
-    })
-    .command(['ls [reference]', 'list'], 'list images', listOptions, listImages)
-    .command('inspect <images..>', 'show images in detail (docker\'s JSON)', (c) => c
-      .positional('images', { type: 'string', array: true, demandOption: true })
-      .option('format', { alias: 'f', type: 'string', describe: 'only "json" (the default)' }),
-    async (a) => {
-      const store = openImageStore(rootOf(a));
-      const found: unknown[] = [];
-      await eachRef(a.images as string[], async (ref) => { const img = await store.resolve(ref); found.push(inspectImage(img, store.rawConfig(img.id))); });
-      out(JSON.stringify(found, null, 4));
-    })
-    .command('tag <source> <target>', 'name an image: TARGET_IMAGE[:TAG] refers to SOURCE_IMAGE[:TAG]', (c) => c
-      .positional('source', { type: 'string', demandOption: true })
-      .positional('target', { type: 'string', demandOption: true }),
-    async (a) => { await tagImage(openImageStore(rootOf(a)), a.source as string, a.target as string); })
-    .command(['rm <images..>', 'remove', 'rmi'], 'remove images (untag when several tags; layers no image uses go too)', rmOptions, removeImages)
-    .demandCommand(1, 'name an image command: load, import, ls, inspect, tag, rm'),
+  builder: (y: Argv) =>
+    y
+      .option('root', rootOption)
+      .command(
+        'load',
+        'load images from a docker-save or OCI archive or layout (stdin without -i)',
+        (c) =>
+          c
+            .option('input', { alias: 'i', type: 'string', describe: "archive file or OCI layout directory (plain or gzip'ed tar)" })
+            .option('quiet', {
+              alias: 'q',
+              type: 'boolean',
+              default: false,
+              describe: 'accepted for docker compatibility (there is no progress output)',
+            }),
+        async (a) => {
+          if (!a.input && process.stdin.isTTY) throw new Error('requested load from stdin, but stdin is empty');
+          for (const line of await loadImages(openImageStore(rootOf(a)), (a.input as string | undefined) ?? process.stdin)) out(line);
+        },
+      )
+      .command(
+        'import <file> [reference]',
+        'make a one-layer image from a root file system tar (- for stdin), as docker import',
+        (c) =>
+          c
+            .positional('file', { type: 'string', demandOption: true })
+            .positional('reference', { type: 'string', describe: 'NAME[:TAG] to tag it with' })
+            .option('change', {
+              alias: 'c',
+              type: 'string',
+              describe:
+                'Dockerfile instruction for the config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR); repeatable',
+            })
+            .option('message', { alias: 'm', type: 'string', describe: 'comment for the history entry' }),
+        async (a) => {
+          const tag = a.reference ? parseTag(a.reference as string) : undefined;
+          const config = applyChanges({}, list(a.change));
+          const file = a.file as string;
+          // yargs hands a lone "-" over as an empty string.
+          out(
+            await importImage(openImageStore(rootOf(a)), file === '-' || file === '' ? process.stdin : file, {
+              tag,
+              config,
+              message: a.message as string | undefined,
+            }),
+          );
+        },
+      )
+      .command(['ls [reference]', 'list'], 'list images', listOptions, listImages)
+      .command(
+        'inspect <images..>',
+        "show images in detail (docker's JSON)",
+        (c) =>
+          c
+            .positional('images', { type: 'string', array: true, demandOption: true })
+            .option('format', { alias: 'f', type: 'string', describe: 'only "json" (the default)' }),
+        async (a) => {
+          const store = openImageStore(rootOf(a));
+          const found: unknown[] = [];
+          await eachRef(a.images as string[], async (ref) => {
+            const img = await store.resolve(ref);
+            found.push(inspectImage(img, store.rawConfig(img.id)));
+          });
+          out(JSON.stringify(found, null, 4));
+        },
+      )
+      .command(
+        'tag <source> <target>',
+        'name an image: TARGET_IMAGE[:TAG] refers to SOURCE_IMAGE[:TAG]',
+        (c) => c.positional('source', { type: 'string', demandOption: true }).positional('target', { type: 'string', demandOption: true }),
+        async (a) => {
+          await tagImage(openImageStore(rootOf(a)), a.source as string, a.target as string);
+        },
+      )
+      .command(
+        ['rm <images..>', 'remove', 'rmi'],
+        'remove images (untag when several tags; layers no image uses go too)',
+        rmOptions,
+        removeImages,
+      )
+      .demandCommand(1, 'name an image command: load, import, ls, inspect, tag, rm'),
   handler: () => undefined,
 };
 
 function rmOptions(y: Argv): Argv {
   return y
     .positional('images', { type: 'string', array: true, demandOption: true })
-    .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'untag even when a container uses the image or it has tags in several repositories' });
+    .option('force', {
+      alias: 'f',
+      type: 'boolean',
+      default: false,
+      describe: 'untag even when a container uses the image or it has tags in several repositories',
+    });
 }
 
 async function removeImages(a: Record<string, unknown>): Promise<void> {
   const store = openImageStore(rootOf(a));
-  await eachRef(a.images as string[], async (ref) => { for (const line of await removeImage(store, ref, a.force as boolean)) out(line); });
+  await eachRef(a.images as string[], async (ref) => {
+    for (const line of await removeImage(store, ref, a.force as boolean)) out(line);
+  });
 }
 
 /** `berth images`: `berth image ls`. */

@@ -12,7 +12,10 @@ import { type ImageMeta, type ImageStore, type StorePaths, hexOf, layerDir } fro
 import { unpackLayer } from './unpack.js';
 import { debugSetting } from '../lib/debug.js';
 
-export interface StagedLayer { diffId: string; size: number }
+export interface StagedLayer {
+  diffId: string;
+  size: number;
+}
 
 export interface NewImage {
   id: string;
@@ -21,7 +24,9 @@ export interface NewImage {
   repoTags: string[];
 }
 
-const debug = (text: string) => { if (debugSetting(process.env)) process.stderr.write(`berth: ${text}\n`); };
+const debug = (text: string) => {
+  if (debugSetting(process.env)) process.stderr.write(`berth: ${text}\n`);
+};
 
 /** A staging dir for one command; the caller removes it in `finally`. */
 export function createStaging(paths: StorePaths): string {
@@ -36,7 +41,12 @@ export function createStaging(paths: StorePaths): string {
  * Unpacks the blob `raw` into the staging dir and checks it: its diff ID against `expect.diffId`
  * (when the config names one), its raw digest and size against the manifest's (when given).
  */
-export async function stageLayer(staging: string, raw: Readable, expect: { diffId?: string; digest?: string; size?: number }, what: string): Promise<StagedLayer> {
+export async function stageLayer(
+  staging: string,
+  raw: Readable,
+  expect: { diffId?: string; digest?: string; size?: number },
+  what: string,
+): Promise<StagedLayer> {
   const dir = mkdtempSync(join(staging, 'layer-'));
   mkdirSync(join(dir, 'diff'));
   const blob = openBlobStream(raw);
@@ -108,5 +118,8 @@ export async function commitImages(store: ImageStore, staging: string, images: r
 
 /** Go's GOARCH for this machine, as image configs name architectures. */
 export function goArch(): string {
-  return ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
+  return (
+    ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ??
+    process.arch
+  );
 }

@@ -34,7 +34,11 @@ const stringList = (v: unknown) => v === undefined || v === null || (Array.isArr
  */
 export function parseConfigBlob(data: Buffer | string): ConfigBlob {
   let doc: unknown;
-  try { doc = JSON.parse(data.toString()); } catch (err) { throw new SyntaxError(`bad image config: not valid JSON: ${(err as Error).message}`); }
+  try {
+    doc = JSON.parse(data.toString());
+  } catch (err) {
+    throw new SyntaxError(`bad image config: not valid JSON: ${(err as Error).message}`);
+  }
   const bad = (what: string) => new SyntaxError(`bad image config: ${what}`);
   if (!isObject(doc)) throw bad('not a JSON object');
   const rootfs = doc.rootfs;
@@ -44,7 +48,8 @@ export function parseConfigBlob(data: Buffer | string): ConfigBlob {
   if (doc.os !== undefined && doc.os !== 'linux') throw bad(`the image is for ${JSON.stringify(doc.os)}, not linux`);
   const config = doc.config ?? {};
   if (!isObject(config)) throw bad('config must be an object');
-  for (const key of ['Env', 'Entrypoint', 'Cmd'] as const) if (!stringList(config[key])) throw bad(`config.${key} must be a list of strings`);
+  for (const key of ['Env', 'Entrypoint', 'Cmd'] as const)
+    if (!stringList(config[key])) throw bad(`config.${key} must be a list of strings`);
   for (const key of ['User', 'WorkingDir', 'StopSignal'] as const)
     if (config[key] !== undefined && typeof config[key] !== 'string') throw bad(`config.${key} must be a string`);
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -59,23 +64,40 @@ export interface ExecUser {
   home: string;
 }
 
-interface PasswdEntry { name: string; uid: number; gid: number; home: string }
-interface GroupEntry { name: string; gid: number; members: string[] }
+interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
 
 const MAX_ID = 2 ** 31 - 1;
 
 function lines(text: string | undefined): string[][] {
-  return (text ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split(':'));
+  return (text ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.split(':'));
 }
 
 const toId = (s: string | undefined) => (s !== undefined && /^[0-9]+$/.test(s) ? Number(s) : undefined);
 
 export function parsePasswd(text: string | undefined): PasswdEntry[] {
-  return lines(text).map((f) => ({ name: f[0], uid: toId(f[2]) ?? -1, gid: toId(f[3]) ?? -1, home: f[5] ?? '' })).filter((e) => e.uid >= 0 && e.gid >= 0);
+  return lines(text)
+    .map((f) => ({ name: f[0], uid: toId(f[2]) ?? -1, gid: toId(f[3]) ?? -1, home: f[5] ?? '' }))
+    .filter((e) => e.uid >= 0 && e.gid >= 0);
 }
 
 export function parseGroup(text: string | undefined): GroupEntry[] {
-  return lines(text).map((f) => ({ name: f[0], gid: toId(f[2]) ?? -1, members: (f[3] ?? '').split(',').filter(Boolean) })).filter((e) => e.gid >= 0);
+  return lines(text)
+    .map((f) => ({ name: f[0], gid: toId(f[2]) ?? -1, members: (f[3] ?? '').split(',').filter(Boolean) }))
+    .filter((e) => e.gid >= 0);
 }
 
 function checkRange(id: number): number {
@@ -94,7 +116,9 @@ function checkRange(id: number): number {
 export function resolveUser(spec: string | undefined, files: { passwd?: string; group?: string }): ExecUser {
   const [userArg = '', groupArg = ''] = (spec ?? '').split(':');
   const uidArg = toId(userArg);
-  const users = parsePasswd(files.passwd).filter((u) => (userArg === '' ? u.uid === 0 : uidArg !== undefined ? u.uid === uidArg : u.name === userArg));
+  const users = parsePasswd(files.passwd).filter((u) =>
+    userArg === '' ? u.uid === 0 : uidArg !== undefined ? u.uid === uidArg : u.name === userArg,
+  );
   const user: ExecUser = { uid: 0, gid: 0, additionalGids: [], home: '/' };
   const matched = users[0];
   if (matched) Object.assign(user, { uid: matched.uid, gid: matched.gid, home: matched.home || '/' });
@@ -105,7 +129,8 @@ export function resolveUser(spec: string | undefined, files: { passwd?: string; 
   if (groupArg === '' && !matched) return user;
   const gidArg = toId(groupArg);
   const groups = parseGroup(files.group).filter((g) =>
-    groupArg === '' ? g.members.includes(matched!.name) : gidArg !== undefined ? g.gid === gidArg : g.name === groupArg);
+    groupArg === '' ? g.members.includes(matched!.name) : gidArg !== undefined ? g.gid === gidArg : g.name === groupArg,
+  );
   if (groupArg === '') user.additionalGids = groups.map((g) => g.gid);
   else if (groups.length > 0) user.gid = groups[0].gid;
   else if (gidArg === undefined) throw new Error(`unable to find group ${groupArg}: no matching entries in group file`);
@@ -122,11 +147,15 @@ export function resolveUser(spec: string | undefined, files: { passwd?: string; 
  * @throws {Error} "no command specified" when nothing is left to run
  * @example commandLine({ Entrypoint: ['/init'], Cmd: ['serve'] }, { cmd: ['sh'] }) // ['/init', 'sh']
  */
-export function commandLine(image: Pick<ImageConfig, 'Entrypoint' | 'Cmd'>, run: { entrypoint?: string; cmd?: readonly string[] }): string[] {
+export function commandLine(
+  image: Pick<ImageConfig, 'Entrypoint' | 'Cmd'>,
+  run: { entrypoint?: string; cmd?: readonly string[] },
+): string[] {
   const cmd = run.cmd && run.cmd.length > 0 ? [...run.cmd] : undefined;
-  const argv = run.entrypoint !== undefined
-    ? [...(run.entrypoint === '' ? [] : [run.entrypoint]), ...(cmd ?? [])]
-    : [...(image.Entrypoint ?? []), ...(cmd ?? image.Cmd ?? [])];
+  const argv =
+    run.entrypoint !== undefined
+      ? [...(run.entrypoint === '' ? [] : [run.entrypoint]), ...(cmd ?? [])]
+      : [...(image.Entrypoint ?? []), ...(cmd ?? image.Cmd ?? [])];
   if (argv.length === 0) throw new Error('no command specified');
   return argv;
 }
@@ -138,7 +167,9 @@ export function parseCommandValue(text: string): string[] {
     try {
       const list = JSON.parse(trimmed);
       if (Array.isArray(list) && list.every((s) => typeof s === 'string')) return list;
-    } catch { /* not JSON: the shell form, as docker does */ }
+    } catch {
+      /* not JSON: the shell form, as docker does */
+    }
   }
   return ['/bin/sh', '-c', trimmed];
 }
@@ -171,11 +202,21 @@ export function applyChanges(base: ImageConfig, changes: readonly string[]): Ima
     const [, word, args] = m;
     const what = `${word.toUpperCase()} in ${JSON.stringify(change)}`;
     switch (word.toUpperCase()) {
-      case 'CMD': config.Cmd = parseCommandValue(args); break;
-      case 'ENTRYPOINT': config.Entrypoint = parseCommandValue(args); break;
-      case 'WORKDIR': config.WorkingDir = args.trim(); break;
-      case 'USER': config.User = args.trim(); break;
-      case 'STOPSIGNAL': config.StopSignal = args.trim(); break;
+      case 'CMD':
+        config.Cmd = parseCommandValue(args);
+        break;
+      case 'ENTRYPOINT':
+        config.Entrypoint = parseCommandValue(args);
+        break;
+      case 'WORKDIR':
+        config.WorkingDir = args.trim();
+        break;
+      case 'USER':
+        config.User = args.trim();
+        break;
+      case 'STOPSIGNAL':
+        config.StopSignal = args.trim();
+        break;
       case 'ENV': {
         const env = (config.Env ?? []).slice();
         for (const [k, v] of keyValues(args.trim(), what)) {
@@ -186,16 +227,20 @@ export function applyChanges(base: ImageConfig, changes: readonly string[]): Ima
         config.Env = env;
         break;
       }
-      case 'LABEL': config.Labels = { ...config.Labels, ...Object.fromEntries(keyValues(args.trim(), what)) }; break;
+      case 'LABEL':
+        config.Labels = { ...config.Labels, ...Object.fromEntries(keyValues(args.trim(), what)) };
+        break;
       case 'EXPOSE':
-        for (const port of args.trim().split(/\s+/)) config.ExposedPorts = { ...config.ExposedPorts, [port.includes('/') ? port : `${port}/tcp`]: {} };
+        for (const port of args.trim().split(/\s+/))
+          config.ExposedPorts = { ...config.ExposedPorts, [port.includes('/') ? port : `${port}/tcp`]: {} };
         break;
       case 'VOLUME': {
         const list = parseCommandValue(args)[0] === '/bin/sh' ? args.trim().split(/\s+/) : parseCommandValue(args);
         for (const v of list) config.Volumes = { ...config.Volumes, [v]: {} };
         break;
       }
-      default: throw new SyntaxError(`${word.toUpperCase()} is not a valid change command`);
+      default:
+        throw new SyntaxError(`${word.toUpperCase()} is not a valid change command`);
     }
   }
   return config;

@@ -13,7 +13,9 @@ export function renderColumns(rows: ReadonlyArray<readonly string[]>, minWidth =
   const len = (s: string) => [...s].length;
   const widths: number[] = [];
   for (const row of rows) row.slice(0, -1).forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? minWidth, len(cell) + padding)));
-  return rows.map((row) => row.map((cell, i) => (i < row.length - 1 ? cell + ' '.repeat(widths[i] - len(cell)) : cell)).join('')).join('\n');
+  return rows
+    .map((row) => row.map((cell, i) => (i < row.length - 1 ? cell + ' '.repeat(widths[i] - len(cell)) : cell)).join(''))
+    .join('\n');
 }
 
 /** Go's `%.<p>g`: shortest of fixed or exponent form, trailing zeros dropped, exponent of 2+ digits. */
@@ -35,8 +37,12 @@ const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 
 /** go-units' HumanSizeWithPrecision(size, 3), as `docker images` prints SIZE: "1.24MB", "826kB". */
 export function humanSize(bytes: number): string {
-  let size = bytes, unit = 0;
-  while (size >= 1000 && unit < DECIMAL_UNITS.length - 1) { size /= 1000; unit++; }
+  let size = bytes,
+    unit = 0;
+  while (size >= 1000 && unit < DECIMAL_UNITS.length - 1) {
+    size /= 1000;
+    unit++;
+  }
   return `${goG(size, 3)}${DECIMAL_UNITS[unit]}`;
 }
 
@@ -66,38 +72,82 @@ export function createdSince(created: string | undefined, now: number): string {
 
 export const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
-export interface ImageRow { Repository: string; Tag: string; ID: string; CreatedSince: string; CreatedAt: string; Size: string }
+export interface ImageRow {
+  Repository: string;
+  Tag: string;
+  ID: string;
+  CreatedSince: string;
+  CreatedAt: string;
+  Size: string;
+}
 
 /** One row per tag (`<none>` for an untagged image), in the given image order. */
 export function imageRows(images: readonly ImageRecord[], now: number, noTrunc: boolean): ImageRow[] {
   return images.flatMap((img) => {
     const tags = img.repoTags.length ? img.repoTags.map(splitTag) : [{ repository: '<none>', tag: '<none>' }];
     const t = Date.parse(img.created ?? '');
-    const createdAt = Number.isNaN(t) ? '' : new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC').replace(/Z$/, ' +0000 UTC');
+    const createdAt = Number.isNaN(t)
+      ? ''
+      : new Date(t)
+          .toISOString()
+          .replace('T', ' ')
+          .replace(/\.\d+Z$/, ' +0000 UTC')
+          .replace(/Z$/, ' +0000 UTC');
     return tags.map(({ repository, tag }) => ({
-      Repository: repository, Tag: tag, ID: noTrunc ? img.id : shortId(img.id),
-      CreatedSince: createdSince(img.created, now), CreatedAt: createdAt, Size: humanSize(img.size),
+      Repository: repository,
+      Tag: tag,
+      ID: noTrunc ? img.id : shortId(img.id),
+      CreatedSince: createdSince(img.created, now),
+      CreatedAt: createdAt,
+      Size: humanSize(img.size),
     }));
   });
 }
 
 /** The `docker images` table. */
 export function renderImageTable(rows: readonly ImageRow[]): string {
-  return renderColumns([['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], ...rows.map((r) => [r.Repository, r.Tag, r.ID, r.CreatedSince, r.Size])]);
+  return renderColumns([
+    ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'],
+    ...rows.map((r) => [r.Repository, r.Tag, r.ID, r.CreatedSince, r.Size]),
+  ]);
 }
 
 /** A `docker images --format '{{json .}}'` line. */
 export function imageRowJson(r: ImageRow): string {
   return JSON.stringify({
-    Containers: 'N/A', CreatedAt: r.CreatedAt, CreatedSince: r.CreatedSince, Digest: '<none>', ID: r.ID, Repository: r.Repository,
-    SharedSize: 'N/A', Size: r.Size, Tag: r.Tag, UniqueSize: 'N/A', VirtualSize: r.Size,
+    Containers: 'N/A',
+    CreatedAt: r.CreatedAt,
+    CreatedSince: r.CreatedSince,
+    Digest: '<none>',
+    ID: r.ID,
+    Repository: r.Repository,
+    SharedSize: 'N/A',
+    Size: r.Size,
+    Tag: r.Tag,
+    UniqueSize: 'N/A',
+    VirtualSize: r.Size,
   });
 }
 
 /** Docker's container.Config with its defaults, in its field order (omitempty fields only when set). */
 const CONFIG_DEFAULTS = {
-  Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false,
-  StdinOnce: false, Env: null, Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null, OnBuild: null, Labels: null,
+  Hostname: '',
+  Domainname: '',
+  User: '',
+  AttachStdin: false,
+  AttachStdout: false,
+  AttachStderr: false,
+  Tty: false,
+  OpenStdin: false,
+  StdinOnce: false,
+  Env: null,
+  Cmd: null,
+  Image: '',
+  Volumes: null,
+  WorkingDir: '',
+  Entrypoint: null,
+  OnBuild: null,
+  Labels: null,
 };
 
 function dockerConfig(config: Record<string, unknown> | null | undefined): Record<string, unknown> | null {

@@ -28,10 +28,7 @@ export function entryPath(name: string): string[] {
   return parts;
 }
 
-export type Whiteout =
-  | { kind: 'opaque' }
-  | { kind: 'file'; name: string }
-  | { kind: 'aufs-meta' };
+export type Whiteout = { kind: 'opaque' } | { kind: 'file'; name: string } | { kind: 'aufs-meta' };
 
 /** What the last component of `parts` says about whiteouts, or undefined for an ordinary entry. */
 export function whiteoutOf(parts: readonly string[], rawName: string): Whiteout | undefined {

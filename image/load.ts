@@ -37,11 +37,17 @@ async function openInput(input: string | Readable, staging: string): Promise<Arc
   // Peek at stdin for gzip's magic without losing the bytes.
   const iterator = source[Symbol.asyncIterator]();
   let first = await iterator.next();
-  while (!first.done && Buffer.concat([...head, first.value]).length < 2) { head.push(first.value); first = await iterator.next(); }
+  while (!first.done && Buffer.concat([...head, first.value]).length < 2) {
+    head.push(first.value);
+    first = await iterator.next();
+  }
   if (!first.done) head.push(first.value);
   const all = Buffer.concat(head);
   if (all.length === 0) throw new Error('the archive is empty');
-  const rest = async function* () { yield all; for (let n = await iterator.next(); !n.done; n = await iterator.next()) yield n.value as Buffer; };
+  const rest = async function* () {
+    yield all;
+    for (let n = await iterator.next(); !n.done; n = await iterator.next()) yield n.value as Buffer;
+  };
   const gzip = all[0] === 0x1f && all[1] === 0x8b;
   try {
     if (gzip) await pipeline(Readable.from(rest()), createGunzip(), createWriteStream(spooled));
@@ -56,7 +62,11 @@ function planArchive(archive: Archive): ImagePlan[] {
   if (archive.has('manifest.json')) return planDockerArchive(archive.read('manifest.json', SMALL_FILE_LIMIT));
   if (archive.has('index.json')) {
     if (!archive.has('oci-layout')) throw new ManifestError('index.json without an oci-layout file');
-    return planOciIndex(archive.read('index.json', SMALL_FILE_LIMIT), (digest) => archive.read(blobName(digest), SMALL_FILE_LIMIT), goArch());
+    return planOciIndex(
+      archive.read('index.json', SMALL_FILE_LIMIT),
+      (digest) => archive.read(blobName(digest), SMALL_FILE_LIMIT),
+      goArch(),
+    );
   }
   throw new ManifestError('the archive holds neither manifest.json (docker save) nor index.json (an OCI layout)');
 }
@@ -65,7 +75,8 @@ function planArchive(archive: Archive): ImagePlan[] {
 async function stageImage(paths: StorePaths, archive: Archive, staging: string, plan: ImagePlan): Promise<NewImage> {
   const config = archive.read(plan.configName, SMALL_FILE_LIMIT);
   const id = sha256(config);
-  if (plan.configDigest && plan.configDigest !== id) throw new ManifestError(`config ${plan.configName} digest mismatch: expected ${plan.configDigest}, got ${id}`);
+  if (plan.configDigest && plan.configDigest !== id)
+    throw new ManifestError(`config ${plan.configName} digest mismatch: expected ${plan.configDigest}, got ${id}`);
   const blob = parseConfigBlob(config);
   if (blob.diffIds.length !== plan.layers.length)
     throw new ManifestError(`image ${id} lists ${plan.layers.length} layers but its config names ${blob.diffIds.length}`);
@@ -74,16 +85,30 @@ async function stageImage(paths: StorePaths, archive: Archive, staging: string, 
     const diffId = blob.diffIds[i];
     if (hasLayer(paths, staging, diffId)) continue;
     if (!archive.has(layer.name)) throw new ManifestError(`layer ${layer.name} is not in the archive`);
-    await stageLayer(staging, archive.stream(layer.name), { diffId, digest: layer.digest, size: layer.size }, `layer ${i + 1} of image ${id} (${diffId})`);
+    await stageLayer(
+      staging,
+      archive.stream(layer.name),
+      { diffId, digest: layer.digest, size: layer.size },
+      `layer ${i + 1} of image ${id} (${diffId})`,
+    );
   }
   for (const diffId of blob.diffIds) size += layerSize(paths, staging, diffId);
-  return { id, config, repoTags: plan.repoTags, meta: { id, diffIds: blob.diffIds, size, created: blob.created, architecture: blob.architecture, os: blob.os } };
+  return {
+    id,
+    config,
+    repoTags: plan.repoTags,
+    meta: { id, diffIds: blob.diffIds, size, created: blob.created, architecture: blob.architecture, os: blob.os },
+  };
 }
 
 function layerSize(paths: StorePaths, staging: string, diffId: string): number {
   const hex = diffId.slice(7);
   for (const dir of [join(staging, hex), join(paths.layers, hex)]) {
-    try { return JSON.parse(readFileSync(join(dir, 'layer.json'), 'utf8')).size as number; } catch { /* not here */ }
+    try {
+      return JSON.parse(readFileSync(join(dir, 'layer.json'), 'utf8')).size as number;
+    } catch {
+      /* not here */
+    }
   }
   return 0;
 }
@@ -102,7 +127,10 @@ export async function loadImages(store: ImageStore, input: string | Readable): P
       const images: NewImage[] = [];
       for (const plan of plans) images.push(await stageImage(store.paths, archive, staging, plan));
       const notes = await commitImages(store, staging, images);
-      return [...notes, ...images.flatMap((i) => (i.repoTags.length ? i.repoTags.map((t) => `Loaded image: ${t}`) : [`Loaded image ID: ${i.id}`]))];
+      return [
+        ...notes,
+        ...images.flatMap((i) => (i.repoTags.length ? i.repoTags.map((t) => `Loaded image: ${t}`) : [`Loaded image ID: ${i.id}`])),
+      ];
     } finally {
       archive?.close();
       rmSync(staging, { recursive: true, force: true });
@@ -114,7 +142,11 @@ export async function loadImages(store: ImageStore, input: string | Readable): P
  * `docker import`: one root file system tar (plain or gzip'ed; a path or a stream) as a one-layer
  * image with `config` (from --change) and optional tag; returns the new image ID.
  */
-export async function importImage(store: ImageStore, input: string | Readable, opts: { tag?: string; config?: ImageConfig; message?: string }): Promise<string> {
+export async function importImage(
+  store: ImageStore,
+  input: string | Readable,
+  opts: { tag?: string; config?: ImageConfig; message?: string },
+): Promise<string> {
   return store.locked(async () => {
     const staging = createStaging(store.paths);
     try {
@@ -131,7 +163,14 @@ export async function importImage(store: ImageStore, input: string | Readable, o
       };
       const config = Buffer.from(JSON.stringify(blob));
       const id = sha256(config);
-      const meta = { id, diffIds: [layer.diffId], size: layerSize(store.paths, staging, layer.diffId), created, architecture: blob.architecture, os: 'linux' };
+      const meta = {
+        id,
+        diffIds: [layer.diffId],
+        size: layerSize(store.paths, staging, layer.diffId),
+        created,
+        architecture: blob.architecture,
+        os: 'linux',
+      };
       await commitImages(store, staging, [{ id, config, meta, repoTags: opts.tag ? [opts.tag] : [] }]);
       return id;
     } finally {

@@ -35,7 +35,11 @@ export const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(da
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function parseJson(data: Buffer, what: string): unknown {
-  try { return JSON.parse(data.toString('utf8')); } catch (err) { throw new ManifestError(`${what} is not valid JSON: ${(err as Error).message}`); }
+  try {
+    return JSON.parse(data.toString('utf8'));
+  } catch (err) {
+    throw new ManifestError(`${what} is not valid JSON: ${(err as Error).message}`);
+  }
 }
 
 /** The digest a file name promises: `blobs/sha256/<hex>` or docker-save's `<hex>.json`. */
@@ -48,7 +52,11 @@ function tags(names: unknown, what: string): string[] {
   if (names === null || names === undefined) return [];
   if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new ManifestError(`${what} must be a list of names`);
   return names.map((n: string) => {
-    try { return parseTag(n); } catch (err) { throw new ManifestError(`${what}: ${(err as Error).message}`); }
+    try {
+      return parseTag(n);
+    } catch (err) {
+      throw new ManifestError(`${what}: ${(err as Error).message}`);
+    }
   });
 }
 
@@ -59,11 +67,15 @@ export function planDockerArchive(manifest: Buffer): ImagePlan[] {
   return list.map((item, i) => {
     const what = `manifest.json entry ${i}`;
     if (!isObject(item) || typeof item.Config !== 'string') throw new ManifestError(`${what} has no Config`);
-    if (!Array.isArray(item.Layers) || item.Layers.some((l: unknown) => typeof l !== 'string')) throw new ManifestError(`${what} has no list of Layers`);
+    if (!Array.isArray(item.Layers) || item.Layers.some((l: unknown) => typeof l !== 'string'))
+      throw new ManifestError(`${what} has no list of Layers`);
     return {
       configName: item.Config,
       configDigest: digestInName(item.Config),
-      layers: item.Layers.map((name: string) => ({ name, digest: /blobs\/sha256\/[0-9a-f]{64}$/.test(name) ? digestInName(name) : undefined })),
+      layers: item.Layers.map((name: string) => ({
+        name,
+        digest: /blobs\/sha256\/[0-9a-f]{64}$/.test(name) ? digestInName(name) : undefined,
+      })),
       repoTags: tags(item.RepoTags, `${what} RepoTags`),
     };
   });
@@ -71,19 +83,28 @@ export function planDockerArchive(manifest: Buffer): ImagePlan[] {
 
 const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 const MANIFEST_TYPES = new Set(['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json']);
-const LAYER_TYPE = /^application\/vnd\.(oci\.image\.layer(\.nondistributable)?\.v1\.tar(\+gzip)?|docker\.image\.rootfs\.(foreign\.)?diff\.tar\.gzip)$/;
+const LAYER_TYPE =
+  /^application\/vnd\.(oci\.image\.layer(\.nondistributable)?\.v1\.tar(\+gzip)?|docker\.image\.rootfs\.(foreign\.)?diff\.tar\.gzip)$/;
 
-export interface Descriptor { mediaType?: string; digest: string; size: number; annotations?: Record<string, string>; platform?: { os?: string; architecture?: string } }
+export interface Descriptor {
+  mediaType?: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+  platform?: { os?: string; architecture?: string };
+}
 
 function descriptor(v: unknown, what: string): Descriptor {
-  if (!isObject(v) || typeof v.digest !== 'string' || !DIGEST_PATTERN.test(v.digest)) throw new ManifestError(`${what} has no sha256 digest`);
+  if (!isObject(v) || typeof v.digest !== 'string' || !DIGEST_PATTERN.test(v.digest))
+    throw new ManifestError(`${what} has no sha256 digest`);
   if (!Number.isSafeInteger(v.size) || v.size < 0) throw new ManifestError(`${what} has no valid size`);
   return v as Descriptor;
 }
 
 /** A blob's bytes, checked against its descriptor's digest and size. */
 export function checkBlob(data: Buffer, desc: Descriptor, what: string): Buffer {
-  if (data.length !== desc.size) throw new ManifestError(`${what} ${desc.digest} has ${data.length} bytes, its descriptor says ${desc.size}`);
+  if (data.length !== desc.size)
+    throw new ManifestError(`${what} ${desc.digest} has ${data.length} bytes, its descriptor says ${desc.size}`);
   const actual = sha256(data);
   if (actual !== desc.digest) throw new ManifestError(`${what} digest mismatch: expected ${desc.digest}, got ${actual}`);
   return data;
@@ -126,12 +147,14 @@ export function planOciIndex(index: Buffer, readBlob: (digest: string) => Buffer
     const config = descriptor(doc.config, `${what} config`);
     const layers = doc.layers.map((l: unknown, i: number) => {
       const d = descriptor(l, `${what} layer ${i}`);
-      if (d.mediaType && !LAYER_TYPE.test(d.mediaType)) throw new ManifestError(`${what} layer ${i} has the unsupported media type ${JSON.stringify(d.mediaType)}`);
+      if (d.mediaType && !LAYER_TYPE.test(d.mediaType))
+        throw new ManifestError(`${what} layer ${i} has the unsupported media type ${JSON.stringify(d.mediaType)}`);
       return { name: blobName(d.digest), digest: d.digest, size: d.size };
     });
     const known = plans.get(config.digest);
     if (known) known.repoTags.push(...names.filter((n) => !known.repoTags.includes(n)));
-    else plans.set(config.digest, { configName: blobName(config.digest), configDigest: config.digest, layers, repoTags: [...new Set(names)] });
+    else
+      plans.set(config.digest, { configName: blobName(config.digest), configDigest: config.digest, layers, repoTags: [...new Set(names)] });
   };
   visit(index, 'index.json', [], 0);
   return [...plans.values()];

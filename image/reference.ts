@@ -43,7 +43,11 @@ export function parseReference(text: string): Reference {
 
 /** Like parseReference, or undefined for text that is no reference. */
 export function tryParseReference(text: string): Reference | undefined {
-  try { return parseReference(text); } catch { return undefined; }
+  try {
+    return parseReference(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** `docker.io/library/busybox` and `library/busybox` -> `busybox`; `index.docker.io/x/y` -> `x/y`. */

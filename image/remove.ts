@@ -20,7 +20,9 @@ export function containersUsing(root: string, id: string): string[] {
     try {
       const config = JSON.parse(readFileSync(join(dir, name, 'config.json'), 'utf8'));
       if (config.Image === id) users.push(typeof config.Id === 'string' ? config.Id : name);
-    } catch { /* not a container, or one being created: its config is written before it exists */ }
+    } catch {
+      /* not a container, or one being created: its config is written before it exists */
+    }
   }
   return users;
 }
@@ -38,7 +40,15 @@ export async function tagImage(store: ImageStore, source: string, target: string
 }
 
 async function writeMeta(store: ImageStore, img: ImageRecord, lastTagTime: string): Promise<void> {
-  const meta: ImageMeta = { id: img.id, diffIds: img.diffIds, size: img.size, created: img.created, architecture: img.architecture, os: img.os, lastTagTime };
+  const meta: ImageMeta = {
+    id: img.id,
+    diffIds: img.diffIds,
+    size: img.size,
+    created: img.created,
+    architecture: img.architecture,
+    os: img.os,
+    lastTagTime,
+  };
   await writeFileDurable(join(store.paths.images, hexOf(img.id), 'image.json'), `${JSON.stringify(meta)}\n`, 'inline');
 }
 
@@ -88,13 +98,19 @@ export async function removeImage(store: ImageStore, ref: string, force: boolean
     if (tag && tags[tag] === img.id) {
       if (img.repoTags.length > 1) return untag([tag]);
       if (users.length && !force)
-        throw new ConflictError(`conflict: unable to remove repository reference ${JSON.stringify(ref)} (must force) - container ${shortId(users[0])} is using its referenced image ${shortId(img.id)}`);
+        throw new ConflictError(
+          `conflict: unable to remove repository reference ${JSON.stringify(ref)} (must force) - container ${shortId(users[0])} is using its referenced image ${shortId(img.id)}`,
+        );
     } else {
       const repositories = new Set(img.repoTags.map((t) => splitTag(t).repository));
       if (repositories.size > 1 && !force)
-        throw new ConflictError(`conflict: unable to delete ${shortId(img.id)} (must be forced) - image is referenced in multiple repositories`);
+        throw new ConflictError(
+          `conflict: unable to delete ${shortId(img.id)} (must be forced) - image is referenced in multiple repositories`,
+        );
       if (users.length && !force)
-        throw new ConflictError(`conflict: unable to delete ${shortId(img.id)} (must be forced) - image is being used by container ${shortId(users[0])}`);
+        throw new ConflictError(
+          `conflict: unable to delete ${shortId(img.id)} (must be forced) - image is being used by container ${shortId(users[0])}`,
+        );
     }
     const lines = await untag(img.repoTags);
     return users.length ? lines : [...lines, ...(await deleteImage(store, img))];

@@ -42,7 +42,11 @@ export function readImageFile(layerDirs: readonly string[], path: string): strin
   let stack: string[][] = [top];
   for (let hops = 0, i = 0; i < parts.length;) {
     const part = parts[i];
-    if (part === '..') { if (stack.length > 1) stack.pop(); i++; continue; }
+    if (part === '..') {
+      if (stack.length > 1) stack.pop();
+      i++;
+      continue;
+    }
     const found = lookup(stack[stack.length - 1], part);
     const last = i === parts.length - 1;
     if (found.kind === 'none') return undefined;

@@ -56,11 +56,25 @@ export class NoSuchImageError extends Error {
 
 export const hexOf = (digest: string) => digest.replace(/^sha256:/, '');
 
-export interface StorePaths { root: string; layers: string; images: string; tmp: string; repositories: string; lock: string }
+export interface StorePaths {
+  root: string;
+  layers: string;
+  images: string;
+  tmp: string;
+  repositories: string;
+  lock: string;
+}
 
 export function storePaths(root: string): StorePaths {
   const images = join(root, 'images');
-  return { root, layers: join(root, 'layers'), images, tmp: join(root, 'tmp', 'images'), repositories: join(images, 'repositories.json'), lock: join(images, 'lock') };
+  return {
+    root,
+    layers: join(root, 'layers'),
+    images,
+    tmp: join(root, 'tmp', 'images'),
+    repositories: join(images, 'repositories.json'),
+    lock: join(images, 'lock'),
+  };
 }
 
 export const layerDir = (p: StorePaths, diffId: string) => join(p.layers, hexOf(diffId));
@@ -92,7 +106,12 @@ function readJson(path: string): any {
 export function openImageStore(root: string): ImageStore {
   const paths = storePaths(root);
   const tags = (): Record<string, string> => (existsSync(paths.repositories) ? readJson(paths.repositories) : {});
-  const ids = (): string[] => (existsSync(paths.images) ? readdirSync(paths.images).filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}`) : []);
+  const ids = (): string[] =>
+    existsSync(paths.images)
+      ? readdirSync(paths.images)
+          .filter((n) => /^[0-9a-f]{64}$/.test(n))
+          .map((n) => `sha256:${n}`)
+      : [];
   const record = (id: string, tagMap: Record<string, string>): ImageRecord | undefined => {
     const dir = join(paths.images, hexOf(id));
     if (!existsSync(join(dir, 'image.json'))) return undefined;
@@ -100,7 +119,9 @@ export function openImageStore(root: string): ImageStore {
     const blob = readJson(join(dir, 'config.json'));
     return {
       id,
-      repoTags: Object.keys(tagMap).filter((t) => tagMap[t] === id).sort(),
+      repoTags: Object.keys(tagMap)
+        .filter((t) => tagMap[t] === id)
+        .sort(),
       layerDirs: meta.diffIds.map((d) => join(layerDir(paths, d), 'diff')),
       config: (blob.config ?? {}) as ImageConfig,
       created: meta.created,
@@ -122,7 +143,10 @@ export function openImageStore(root: string): ImageStore {
     if (/^(sha256:)?[0-9a-f]+$/.test(ref)) {
       const prefix = `sha256:${hexOf(ref)}`;
       const matches = ids().filter((id) => id.startsWith(prefix));
-      if (matches.length > 1) throw Object.assign(new Error(`image ID prefix ${JSON.stringify(ref)} is ambiguous: it matches ${matches.length} images`), { code: 'EAMBIGUOUS' });
+      if (matches.length > 1)
+        throw Object.assign(new Error(`image ID prefix ${JSON.stringify(ref)} is ambiguous: it matches ${matches.length} images`), {
+          code: 'EAMBIGUOUS',
+        });
       if (matches.length === 1) return record(matches[0], tagMap);
     }
     return undefined;
@@ -136,7 +160,9 @@ export function openImageStore(root: string): ImageStore {
     },
     async list() {
       const tagMap = tags();
-      const all = ids().map((id) => record(id, tagMap)).filter((r): r is ImageRecord => r !== undefined);
+      const all = ids()
+        .map((id) => record(id, tagMap))
+        .filter((r): r is ImageRecord => r !== undefined);
       const time = (r: ImageRecord) => Date.parse(r.created ?? '') || 0;
       return all.sort((a, b) => time(b) - time(a) || a.id.localeCompare(b.id));
     },

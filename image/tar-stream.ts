@@ -11,12 +11,18 @@ export class ChunkReader {
   private bufferedBytes = 0;
   private done = false;
 
-  constructor(private readonly source: AsyncIterator<Buffer>, private readonly onBytes: (chunk: Buffer) => void = () => {}) {}
+  constructor(
+    private readonly source: AsyncIterator<Buffer>,
+    private readonly onBytes: (chunk: Buffer) => void = () => {},
+  ) {}
 
   private async fill(): Promise<boolean> {
     if (this.done) return false;
     const next = await this.source.next();
-    if (next.done) { this.done = true; return false; }
+    if (next.done) {
+      this.done = true;
+      return false;
+    }
     const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
     this.onBytes(chunk);
     this.buffered.push(chunk);
@@ -79,7 +85,10 @@ export async function* readTarStream(source: AsyncIterable<Buffer>, onBytes?: (c
     const block = await reader.read(BLOCK);
     if (block.length === 0) return;
     const decoded = decoder.header(block);
-    if (decoded.kind === 'end') { await reader.drain(); return; }
+    if (decoded.kind === 'end') {
+      await reader.drain();
+      return;
+    }
     if (decoded.kind === 'meta') {
       const data = await reader.read(padded(decoded.size));
       if (data.length < padded(decoded.size)) throw new SyntaxError('unexpected end of tar data: the archive is truncated');
@@ -92,6 +101,7 @@ export async function* readTarStream(source: AsyncIterable<Buffer>, onBytes?: (c
     // What the consumer did not read (a fresh generator: the consumer may have closed `body`).
     for await (const _ of reader.chunks());
     const padding = padded(entry.size) - entry.size;
-    if (padding && (await reader.read(padding)).length < padding) throw new SyntaxError('unexpected end of tar data: the archive is truncated');
+    if (padding && (await reader.read(padding)).length < padding)
+      throw new SyntaxError('unexpected end of tar data: the archive is truncated');
   }
 }

@@ -29,13 +29,18 @@ export interface TarEntry {
 export const BLOCK = 512;
 
 /** A header block: the end of the archive, a meta header whose data the decoder needs, or an entry. */
-export type Decoded =
-  | { kind: 'end' }
-  | { kind: 'meta'; size: number }
-  | { kind: 'entry'; entry: TarEntry };
+export type Decoded = { kind: 'end' } | { kind: 'meta'; size: number } | { kind: 'entry'; entry: TarEntry };
 
 const TYPES: Record<string, EntryType> = {
-  '0': 'file', '\0': 'file', '7': 'file', '1': 'link', '2': 'symlink', '3': 'char', '4': 'block', '5': 'dir', '6': 'fifo',
+  '0': 'file',
+  '\0': 'file',
+  '7': 'file',
+  '1': 'link',
+  '2': 'symlink',
+  '3': 'char',
+  '4': 'block',
+  '5': 'dir',
+  '6': 'fifo',
 };
 
 /** Bytes of data padded to whole blocks. */
@@ -57,7 +62,10 @@ function numeric(block: Buffer, start: number, length: number, what: string): nu
     if (!Number.isSafeInteger(value)) throw new SyntaxError(`invalid tar header: ${what} too large`);
     return value;
   }
-  const digits = field.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  const digits = field
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .replace(/^ +/, '');
   if (digits === '') return 0;
   if (!/^[0-7]+$/.test(digits)) throw new SyntaxError(`invalid tar header: ${what} ${JSON.stringify(digits)} is not octal`);
   return parseInt(digits, 8);
@@ -65,7 +73,8 @@ function numeric(block: Buffer, start: number, length: number, what: string): nu
 
 function checksumMatches(block: Buffer): boolean {
   const stored = numeric(block, 148, 8, 'checksum');
-  let unsigned = 0, signed = 0;
+  let unsigned = 0,
+    signed = 0;
   for (let i = 0; i < BLOCK; i++) {
     const b = i >= 148 && i < 156 ? 0x20 : block[i];
     unsigned += b;
@@ -115,7 +124,8 @@ export class TarDecoder {
       return { kind: 'meta', size };
     }
     const type = TYPES[flag];
-    if (!type) throw new SyntaxError(`unsupported tar entry type ${JSON.stringify(flag)} (${flag === 'S' ? 'GNU sparse file' : 'unknown'})`);
+    if (!type)
+      throw new SyntaxError(`unsupported tar entry type ${JSON.stringify(flag)} (${flag === 'S' ? 'GNU sparse file' : 'unknown'})`);
     const magic = block.toString('latin1', 257, 263);
     const prefix = magic === 'ustar\0' ? text(block, 345, 155) : '';
     const records = new Map([...this.globalPax, ...this.pax]);

@@ -7,7 +7,18 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, closeSync, constants, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync,
+  chmodSync,
+  closeSync,
+  constants,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from '../kernel/fs-nodes.js';
@@ -36,7 +47,10 @@ function parentDir(dest: string, parts: readonly string[], rawName: string, crea
   for (let i = 0; i < parts.length - 1; i++) {
     dir = join(dir, parts[i]);
     const st = lstatSync(dir, { throwIfNoEntry: false });
-    if (!st && create) { mkdirSync(dir, 0o755); continue; }
+    if (!st && create) {
+      mkdirSync(dir, 0o755);
+      continue;
+    }
     if (!st) throw new HostileEntryError(rawName, `${shown(parts.slice(0, i + 1))} does not exist in the layer`);
     if (st.isSymbolicLink()) throw new HostileEntryError(rawName, `it goes through the symbolic link ${shown(parts.slice(0, i + 1))}`);
     if (!st.isDirectory()) throw new HostileEntryError(rawName, `${shown(parts.slice(0, i + 1))} is not a directory`);
@@ -118,7 +132,8 @@ async function makeEntry(dest: string, path: string, entry: TarEntry, body: Asyn
 export async function unpackLayer(chunks: AsyncIterable<Buffer>, dest: string): Promise<UnpackedLayer> {
   const hash = createHash('sha256');
   const dirTimes: Array<[string, number]> = [];
-  let size = 0, entries = 0;
+  let size = 0,
+    entries = 0;
   chmodSync(dest, 0o755);
   for await (const { entry, body } of readTarStream(chunks, (c) => hash.update(c))) {
     entries += 1;

@@ -39,7 +39,11 @@ export function isHeldBy(lease: Attachment, holder: Attachment): boolean {
 }
 
 /** The address of `set` already leased to `holder`, if any. */
-export function findLeaseIn(set: RangeSet, leases: readonly Lease[], holder: Attachment): { lease: Lease; range: Range; value: bigint } | undefined {
+export function findLeaseIn(
+  set: RangeSet,
+  leases: readonly Lease[],
+  holder: Attachment,
+): { lease: Lease; range: Range; value: bigint } | undefined {
   for (const lease of leases) {
     if (!isHeldBy(lease, holder)) continue;
     const ip = tryParseAddress(lease.ip);
@@ -77,9 +81,15 @@ export function countFree(set: RangeSet, leases: readonly Lease[]): bigint {
 export function allocateRequested(store: Store, set: RangeSet, setIndex: number, holder: Required<Attachment>, ip: RequestedIP): IPConfig {
   const text = formatAddress(ip.family, ip.value);
   const r = rangeFor(set, ip.family, ip.value);
-  if (!r) throw new CniError(ErrCode.AddressUnavailable, `cannot reserve requested address ${JSON.stringify(text)}: not in range set ${describeRangeSet(set)}`);
-  if (ip.value === r.gateway) throw new CniError(ErrCode.AddressUnavailable, `cannot reserve requested address ${JSON.stringify(text)}: it is the gateway`);
-  if (!store.reserve(text, holder)) throw new CniError(ErrCode.AddressUnavailable, `cannot reserve requested address ${JSON.stringify(text)}: in use`);
+  if (!r)
+    throw new CniError(
+      ErrCode.AddressUnavailable,
+      `cannot reserve requested address ${JSON.stringify(text)}: not in range set ${describeRangeSet(set)}`,
+    );
+  if (ip.value === r.gateway)
+    throw new CniError(ErrCode.AddressUnavailable, `cannot reserve requested address ${JSON.stringify(text)}: it is the gateway`);
+  if (!store.reserve(text, holder))
+    throw new CniError(ErrCode.AddressUnavailable, `cannot reserve requested address ${JSON.stringify(text)}: in use`);
   store.setLastReserved(setIndex, text);
   return ipConfig(r, ip.value);
 }
@@ -143,16 +153,25 @@ export function allocateNext(store: Store, set: RangeSet, setIndex: number, hold
  *   (in use, the gateway, outside every set, two in one set) or when the holder has an address in a
  *   set already (a duplicate ADD, refused as the reference does)
  */
-export function allocateAll(store: Store, sets: readonly RangeSet[], holder: Required<Attachment>, requested: readonly RequestedIP[], leases: readonly Lease[]): IPConfig[] {
+export function allocateAll(
+  store: Store,
+  sets: readonly RangeSet[],
+  holder: Required<Attachment>,
+  requested: readonly RequestedIP[],
+  leases: readonly Lease[],
+): IPConfig[] {
   const bySet = new Map<number, RequestedIP>();
   for (const ip of requested) {
     const text = formatAddress(ip.family, ip.value);
     const idx = sets.findIndex((set) => rangeFor(set, ip.family, ip.value));
-    if (idx < 0) throw new CniError(ErrCode.AddressUnavailable, `cannot reserve requested address ${JSON.stringify(text)}: not in any range set`);
+    if (idx < 0)
+      throw new CniError(ErrCode.AddressUnavailable, `cannot reserve requested address ${JSON.stringify(text)}: not in any range set`);
     const other = bySet.get(idx);
     if (other && other.value !== ip.value)
-      throw new CniError(ErrCode.AddressUnavailable,
-        `cannot reserve requested address ${JSON.stringify(text)}: ${JSON.stringify(formatAddress(other.family, other.value))} is requested in the same range set ${describeRangeSet(sets[idx])}`);
+      throw new CniError(
+        ErrCode.AddressUnavailable,
+        `cannot reserve requested address ${JSON.stringify(text)}: ${JSON.stringify(formatAddress(other.family, other.value))} is requested in the same range set ${describeRangeSet(sets[idx])}`,
+      );
     bySet.set(idx, ip);
   }
   const made: string[] = [];
@@ -163,8 +182,10 @@ export function allocateAll(store: Store, sets: readonly RangeSet[], holder: Req
       // failed ADD with DEL, which would release the address the first ADD's container still uses.
       const held = findLeaseIn(set, leases, holder);
       if (held)
-        throw new CniError(ErrCode.AddressUnavailable,
-          `cannot allocate an address for ${JSON.stringify(holder.containerId)} on ${JSON.stringify(holder.ifname)}: it holds ${JSON.stringify(held.lease.ip)} in range set ${describeRangeSet(set)} already (duplicate ADD)`);
+        throw new CniError(
+          ErrCode.AddressUnavailable,
+          `cannot allocate an address for ${JSON.stringify(holder.containerId)} on ${JSON.stringify(holder.ifname)}: it holds ${JSON.stringify(held.lease.ip)} in range set ${describeRangeSet(set)} already (duplicate ADD)`,
+        );
       const got = want ? allocateRequested(store, set, i, holder, want) : allocateNext(store, set, i, holder);
       made.push(got.address.slice(0, got.address.indexOf('/')));
       return got;

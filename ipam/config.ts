@@ -60,7 +60,11 @@ export function parseCniArgsIPs(args: ReadonlyMap<string, string>): RequestedIP[
   if (!isTrue(args.get('IgnoreUnknown')))
     for (const k of args.keys())
       if (!KNOWN_CNI_ARGS.has(k))
-        throw new CniError(ErrCode.InvalidEnvironment, `invalid CNI_ARGS: unknown key ${JSON.stringify(k)}`, 'add IgnoreUnknown=1 to pass keys meant for other plugins');
+        throw new CniError(
+          ErrCode.InvalidEnvironment,
+          `invalid CNI_ARGS: unknown key ${JSON.stringify(k)}`,
+          'add IgnoreUnknown=1 to pass keys meant for other plugins',
+        );
   const text = args.get('IP');
   if (text === undefined || text === '') return [];
   return text.split(',').map((part) => {
@@ -102,14 +106,18 @@ function dedupe(ips: readonly RequestedIP[]): RequestedIP[] {
  */
 export function parseHostLocalConf(input: HostLocalInput, cniArgs: ReadonlyMap<string, string>, validate: ValidateFunction): HostLocalConf {
   if (input.ipam === undefined || input.ipam === null) throw invalid('the network configuration has no "ipam" key');
-  const raw = validateConfig<ValidatedInput>(validate,
-    { ipam: input.ipam, runtimeConfig: input.runtimeConfig ?? {}, args: input.args ?? {} }, 'host-local');
+  const raw = validateConfig<ValidatedInput>(
+    validate,
+    { ipam: input.ipam, runtimeConfig: input.runtimeConfig ?? {}, args: input.args ?? {} },
+    'host-local',
+  );
   const ipam = raw.ipam;
 
   const inputs: RangeInput[][] = [];
   if (raw.runtimeConfig?.ipRanges) inputs.push(...raw.runtimeConfig.ipRanges);
   // Without a top-level subnet the reference ignores rangeStart, rangeEnd and gateway there: so does Berth.
-  if (ipam.subnet !== undefined) inputs.push([{ subnet: ipam.subnet, rangeStart: ipam.rangeStart, rangeEnd: ipam.rangeEnd, gateway: ipam.gateway }]);
+  if (ipam.subnet !== undefined)
+    inputs.push([{ subnet: ipam.subnet, rangeStart: ipam.rangeStart, rangeEnd: ipam.rangeEnd, gateway: ipam.gateway }]);
   if (ipam.ranges) inputs.push(...ipam.ranges);
   if (inputs.length === 0) throw invalid('no IP ranges: set "ranges" or "subnet"');
   let rangeSets: RangeSet[];
@@ -154,10 +162,18 @@ export function parseResolvConf(text: string): DNS {
     const [keyword, ...words] = line.split(/\s+/);
     if (words.length === 0) continue;
     switch (keyword) {
-      case 'nameserver': (dns.nameservers ??= []).push(words[0]); break;
-      case 'domain': dns.domain = words[0]; break;
-      case 'search': (dns.search ??= []).push(...words); break;
-      case 'options': (dns.options ??= []).push(...words); break;
+      case 'nameserver':
+        (dns.nameservers ??= []).push(words[0]);
+        break;
+      case 'domain':
+        dns.domain = words[0];
+        break;
+      case 'search':
+        (dns.search ??= []).push(...words);
+        break;
+      case 'options':
+        (dns.options ??= []).push(...words);
+        break;
     }
   }
   return dns;

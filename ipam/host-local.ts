@@ -29,7 +29,11 @@ function storeError(action: string, dir: string, err: unknown): Error {
 
 function loadConf(ctx: PluginContext, ipam: Record<string, unknown> | undefined): HostLocalConf {
   if (ctx.argsError) throw ctx.argsError;
-  return parseHostLocalConf({ name: ctx.config.name, ipam, runtimeConfig: ctx.config.runtimeConfig, args: ctx.config.args }, ctx.args, validate);
+  return parseHostLocalConf(
+    { name: ctx.config.name, ipam, runtimeConfig: ctx.config.runtimeConfig, args: ctx.config.args },
+    ctx.args,
+    validate,
+  );
 }
 
 /** The lease directory from the config without validating the ranges: DEL and GC must work whatever they say. */
@@ -43,7 +47,10 @@ function readDns(path: string): Result['dns'] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CniError(ErrCode.IOFailure, `cannot read resolvConf ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CniError(
+      ErrCode.IOFailure,
+      `cannot read resolvConf ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   return parseResolvConf(text);
 }
@@ -52,7 +59,10 @@ async function add(ctx: PluginContext, ipam: Record<string, unknown> | undefined
   const conf = loadConf(ctx, ipam);
   // A 0.1.0/0.2.0 result holds one address per family (the reference refuses the same way).
   if (compareVersions(ctx.cniVersion, '0.3.0') < 0 && new Set(conf.rangeSets.map((set) => set[0].family)).size < conf.rangeSets.length)
-    throw new CniError(ErrCode.InvalidNetworkConfig, `invalid host-local configuration: CNI version ${ctx.cniVersion} does not support more than 1 address per family`);
+    throw new CniError(
+      ErrCode.InvalidNetworkConfig,
+      `invalid host-local configuration: CNI version ${ctx.cniVersion} does not support more than 1 address per family`,
+    );
   const dns = conf.resolvConf ? readDns(conf.resolvConf) : undefined;
   const holder = { containerId: ctx.containerId, ifname: ctx.ifName };
   const dir = networkDir(conf.dataDir, conf.network);
@@ -177,13 +187,26 @@ async function status(ctx: PluginContext, ipam: Record<string, unknown> | undefi
  * const result = await hostLocal('ADD', ctx); // { cniVersion, ips: [{ address: '192.0.2.2/24', gateway: '192.0.2.1' }] }
  * await hostLocal('DEL', ctx);
  */
-export async function hostLocal(command: HostLocalCommand, ctx: PluginContext, ipamConf: Record<string, unknown> | undefined = ctx.config.ipam): Promise<Result | undefined> {
+export async function hostLocal(
+  command: HostLocalCommand,
+  ctx: PluginContext,
+  ipamConf: Record<string, unknown> | undefined = ctx.config.ipam,
+): Promise<Result | undefined> {
   switch (command) {
-    case 'ADD': return add(ctx, ipamConf);
-    case 'DEL': await del(ctx, ipamConf); return undefined;
-    case 'CHECK': await check(ctx, ipamConf); return undefined;
-    case 'GC': await gc(ctx, ipamConf); return undefined;
-    case 'STATUS': await status(ctx, ipamConf); return undefined;
+    case 'ADD':
+      return add(ctx, ipamConf);
+    case 'DEL':
+      await del(ctx, ipamConf);
+      return undefined;
+    case 'CHECK':
+      await check(ctx, ipamConf);
+      return undefined;
+    case 'GC':
+      await gc(ctx, ipamConf);
+      return undefined;
+    case 'STATUS':
+      await status(ctx, ipamConf);
+      return undefined;
   }
 }
 

@@ -5,7 +5,19 @@
  * Addresses are bigints through `cni/ip.ts` rather than the `ip-address` package, which would slow
  * the start of every plugin process (docs/internals/speed.md).
  */
-import { bitsOf, contains, formatIP, formatPrefix, hasHostBits, lastOf, networkOf, tryParseIP, tryParsePrefix, type IP, type Prefix } from '../cni/ip.js';
+import {
+  bitsOf,
+  contains,
+  formatIP,
+  formatPrefix,
+  hasHostBits,
+  lastOf,
+  networkOf,
+  tryParseIP,
+  tryParsePrefix,
+  type IP,
+  type Prefix,
+} from '../cni/ip.js';
 
 /** One range as written in a config: `subnet` is required, the rest default. */
 export interface RangeInput {
@@ -79,7 +91,8 @@ export function tryParseSubnet(text: unknown): Prefix | undefined {
 
 function addressInSubnet(text: string, what: string, subnet: Prefix): bigint {
   const ip = parseAddress(text, what);
-  if (!contains(subnet, ip)) throw new RangeError(`${what} ${JSON.stringify(text)} is not in subnet ${JSON.stringify(formatPrefix(subnet))}`);
+  if (!contains(subnet, ip))
+    throw new RangeError(`${what} ${JSON.stringify(text)} is not in subnet ${JSON.stringify(formatPrefix(subnet))}`);
   return ip.value;
 }
 
@@ -98,7 +111,9 @@ export function parseRange(input: RangeInput): Range {
   const end = input.rangeEnd ? addressInSubnet(input.rangeEnd, 'rangeEnd', subnet) : last - 1n;
   const gateway = input.gateway ? addressInSubnet(input.gateway, 'gateway', subnet) : network + 1n;
   if (start > end)
-    throw new RangeError(`rangeStart ${JSON.stringify(formatAddress(family, start))} is after rangeEnd ${JSON.stringify(formatAddress(family, end))}`);
+    throw new RangeError(
+      `rangeStart ${JSON.stringify(formatAddress(family, start))} is after rangeEnd ${JSON.stringify(formatAddress(family, end))}`,
+    );
   return { family, subnet, start, end, gateway };
 }
 
@@ -123,8 +138,7 @@ function rangesOverlap(a: Range, b: Range): boolean {
 export function parseRangeSet(inputs: readonly RangeInput[]): Range[] {
   if (inputs.length === 0) throw new RangeError('range set is empty');
   const set = inputs.map(parseRange);
-  for (let i = 1; i < set.length; i++)
-    if (set[i].family !== set[0].family) throw new RangeError('range set mixes IPv4 and IPv6');
+  for (let i = 1; i < set.length; i++) if (set[i].family !== set[0].family) throw new RangeError('range set mixes IPv4 and IPv6');
   for (let i = 0; i < set.length; i++)
     for (let j = i + 1; j < set.length; j++)
       if (rangesOverlap(set[i], set[j]))

@@ -38,17 +38,32 @@ function codeOf(err: unknown): string {
 export const realCgroupFs: CgroupFs = {
   mountinfo: () => readFileSync('/proc/self/mountinfo', 'utf8'),
   async read(path) {
-    try { return await readFile(path, 'utf8'); } catch (err) { throw new KernelError('read', path, codeOf(err)); }
+    try {
+      return await readFile(path, 'utf8');
+    } catch (err) {
+      throw new KernelError('read', path, codeOf(err));
+    }
   },
   async write(path, value) {
     // flag 'r+': a cgroup control file exists or the controller is missing; never create a plain file.
-    try { await writeFile(path, value, { flag: 'r+' }); } catch (err) { throw new KernelError(`write ${JSON.stringify(value)} to`, path, codeOf(err)); }
+    try {
+      await writeFile(path, value, { flag: 'r+' });
+    } catch (err) {
+      throw new KernelError(`write ${JSON.stringify(value)} to`, path, codeOf(err));
+    }
   },
   async exists(path) {
-    return access(path).then(() => true, () => false);
+    return access(path).then(
+      () => true,
+      () => false,
+    );
   },
   async mkdir(path) {
-    try { await mkdir(path); } catch (err) { if (codeOf(err) !== 'EEXIST') throw new KernelError('create cgroup', path, codeOf(err)); }
+    try {
+      await mkdir(path);
+    } catch (err) {
+      if (codeOf(err) !== 'EEXIST') throw new KernelError('create cgroup', path, codeOf(err));
+    }
   },
   async list(path) {
     try {
@@ -59,14 +74,26 @@ export const realCgroupFs: CgroupFs = {
     }
   },
   async rmdir(path) {
-    try { await rmdir(path); } catch (err) { if (codeOf(err) !== 'ENOENT') throw new KernelError('remove cgroup', path, codeOf(err)); }
+    try {
+      await rmdir(path);
+    } catch (err) {
+      if (codeOf(err) !== 'ENOENT') throw new KernelError('remove cgroup', path, codeOf(err));
+    }
   },
   kill(pid, signal) {
-    try { process.kill(pid, signal); } catch (err) { if (codeOf(err) !== 'ESRCH') throw new KernelError(`send ${signal} to`, String(pid), codeOf(err)); }
+    try {
+      process.kill(pid, signal);
+    } catch (err) {
+      if (codeOf(err) !== 'ESRCH') throw new KernelError(`send ${signal} to`, String(pid), codeOf(err));
+    }
   },
   async blockDevice(path) {
     let st;
-    try { st = await stat(path); } catch (err) { throw new KernelError('stat', path, codeOf(err)); }
+    try {
+      st = await stat(path);
+    } catch (err) {
+      throw new KernelError('stat', path, codeOf(err));
+    }
     if (!st.isBlockDevice()) throw new KernelError('throttle', path, 'not a block device');
     // Linux's dev_t: major in bits 8-19 (and 32+), minor in bits 0-7 and 20-31.
     const major = ((st.rdev >> 8) & 0xfff) | (Math.floor(st.rdev / 2 ** 32) & ~0xfff);

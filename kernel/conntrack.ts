@@ -80,7 +80,12 @@ export function encodeConntrackDelete(entry: ConntrackEntry, seq: number): Buffe
   const attrs: Attr[] = [{ type: CTA_TUPLE_ORIG, value: entry.tuple }];
   if (entry.zone) attrs.push({ type: CTA_ZONE, value: entry.zone });
   if (entry.id) attrs.push({ type: CTA_ID, value: entry.id });
-  return nlmsg((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE, NLM_F.REQUEST | NLM_F.ACK, seq, Buffer.concat([nfgenmsg(entry.family), encodeAttrs(attrs)]));
+  return nlmsg(
+    (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE,
+    NLM_F.REQUEST | NLM_F.ACK,
+    seq,
+    Buffer.concat([nfgenmsg(entry.family), encodeAttrs(attrs)]),
+  );
 }
 
 /** UDP flows of one family to `port`, and to `dst` when given. */
@@ -92,8 +97,12 @@ export interface UdpFlows {
 
 /** True for an entry of a flow that `flows` names. */
 export function isFlowOf(entry: ConntrackEntry, flows: UdpFlows): boolean {
-  return entry.protocol === IPPROTO_UDP && entry.family === flows.family && entry.dstPort === flows.port &&
-    (flows.dst === undefined || entry.dst === bytesToIp(ipToBytes(flows.dst)));
+  return (
+    entry.protocol === IPPROTO_UDP &&
+    entry.family === flows.family &&
+    entry.dstPort === flows.port &&
+    (flows.dst === undefined || entry.dst === bytesToIp(ipToBytes(flows.dst)))
+  );
 }
 
 /**

@@ -7,8 +7,18 @@
  * node:os, loaded on the first other errno. A unit test holds this table to node:os's.
  */
 export const COMMON_ERRNOS: ReadonlyMap<number, string> = new Map([
-  [1, 'EPERM'], [2, 'ENOENT'], [3, 'ESRCH'], [4, 'EINTR'], [11, 'EAGAIN'], [13, 'EACCES'],
-  [16, 'EBUSY'], [17, 'EEXIST'], [19, 'ENODEV'], [22, 'EINVAL'], [95, 'EOPNOTSUPP'], [99, 'EADDRNOTAVAIL'],
+  [1, 'EPERM'],
+  [2, 'ENOENT'],
+  [3, 'ESRCH'],
+  [4, 'EINTR'],
+  [11, 'EAGAIN'],
+  [13, 'EACCES'],
+  [16, 'EBUSY'],
+  [17, 'EEXIST'],
+  [19, 'ENODEV'],
+  [22, 'EINVAL'],
+  [95, 'EOPNOTSUPP'],
+  [99, 'EADDRNOTAVAIL'],
 ]);
 let errnoNames: Map<number, string> | undefined;
 
@@ -22,7 +32,11 @@ export function errnoName(errno: number): string {
 }
 
 export class KernelError extends Error {
-  constructor(readonly op: string, readonly target: string, readonly errno: string) {
+  constructor(
+    readonly op: string,
+    readonly target: string,
+    readonly errno: string,
+  ) {
     super(`cannot ${op} ${JSON.stringify(target)}: ${errno}`);
     this.name = 'KernelError';
   }
@@ -41,7 +55,10 @@ export function isExists(err: unknown): boolean {
 
 /** nftables refused or failed a command; `reason` is nft's own first error line. */
 export class NftError extends Error {
-  constructor(readonly action: string, readonly reason: string) {
+  constructor(
+    readonly action: string,
+    readonly reason: string,
+  ) {
     super(`cannot ${action}: ${reason}`);
     this.name = 'NftError';
   }

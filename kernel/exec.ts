@@ -6,8 +6,15 @@ import type { spawn as Spawn } from 'node:child_process';
 
 /** A helper program that exited non-zero or could not start (zx's ProcessOutput). */
 export class CommandError extends Error {
-  constructor(readonly argv: readonly string[], readonly exitCode: number | null, readonly stderrLine: string, readonly stderr = '') {
-    super(`command ${JSON.stringify(argv.join(' '))} failed${exitCode === null ? '' : ` with exit code ${exitCode}`}${stderrLine ? `: ${stderrLine}` : ''}`);
+  constructor(
+    readonly argv: readonly string[],
+    readonly exitCode: number | null,
+    readonly stderrLine: string,
+    readonly stderr = '',
+  ) {
+    super(
+      `command ${JSON.stringify(argv.join(' '))} failed${exitCode === null ? '' : ` with exit code ${exitCode}`}${stderrLine ? `: ${stderrLine}` : ''}`,
+    );
     this.name = 'CommandError';
   }
 }
@@ -21,7 +28,10 @@ export function spawnCount(): number {
 
 /** The last non-empty line of a text. */
 export function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines[lines.length - 1] ?? '';
 }
 

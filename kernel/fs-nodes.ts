@@ -34,7 +34,8 @@ export const S_IFBLK = 0o060000;
 
 /** glibc's makedev(3): the 64-bit dev_t of a major and minor number. */
 export function makedev(major: number, minor: number): bigint {
-  const ma = BigInt(major), mi = BigInt(minor);
+  const ma = BigInt(major),
+    mi = BigInt(minor);
   return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
 }
 
@@ -47,7 +48,8 @@ export function mknod(path: string, mode: number, major = 0, minor = 0): void {
 /** Sets an extended attribute on `path` itself (a symlink is not followed). */
 export function lsetxattr(path: string, name: string, value: Buffer): void {
   const c = load();
-  if (c.lsetxattr(path, name, value, value.length, 0) !== 0) throw new KernelError(`set extended attribute ${name} on`, path, errnoName(c.errno()));
+  if (c.lsetxattr(path, name, value, value.length, 0) !== 0)
+    throw new KernelError(`set extended attribute ${name} on`, path, errnoName(c.errno()));
 }
 
 /** Reads an extended attribute of `path` itself, or undefined when it has none of that name. */

@@ -8,7 +8,10 @@ import type { Libc, SpawnCalls, UnixCalls } from './libc.js';
 
 /** The part of bun:ffi used here (its types are Bun's; this module is only loaded on Bun). */
 interface BunFfi {
-  dlopen(path: string, symbols: Record<string, { args: string[]; returns: string }>): { symbols: Record<string, (...args: unknown[]) => any> };
+  dlopen(
+    path: string,
+    symbols: Record<string, { args: string[]; returns: string }>,
+  ): { symbols: Record<string, (...args: unknown[]) => any> };
   ptr(view: ArrayBufferView): number;
   read: { i32(pointer: number, offset?: number): number };
 }
@@ -23,12 +26,14 @@ const cString = (s: string) => Buffer.from(`${s}\0`);
 /** A NULL-terminated array of C strings; `keep` holds the strings alive for the call. */
 function cStringArray(items: Array<string | null>, keep: Buffer[]): BigUint64Array {
   const { ptr } = ffi();
-  return BigUint64Array.from(items.map((s) => {
-    if (s === null) return 0n;
-    const b = cString(s);
-    keep.push(b);
-    return BigInt(ptr(b));
-  }));
+  return BigUint64Array.from(
+    items.map((s) => {
+      if (s === null) return 0n;
+      const b = cString(s);
+      keep.push(b);
+      return BigInt(ptr(b));
+    }),
+  );
 }
 
 export function bunLibc(): Libc {

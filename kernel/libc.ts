@@ -205,12 +205,24 @@ function loadUnixCalls(): UnixCalls {
   const lib = koffi.load('libc.so.6');
   // Names of their own: koffi's type names are global to the process.
   koffi.struct('berth_iovec', { base: 'void *', len: 'size_t' });
-  koffi.struct('berth_msghdr', { name: 'void *', namelen: 'uint32_t', iov: 'berth_iovec *', iovlen: 'size_t', control: 'void *', controllen: 'size_t', flags: 'int' });
+  koffi.struct('berth_msghdr', {
+    name: 'void *',
+    namelen: 'uint32_t',
+    iov: 'berth_iovec *',
+    iovlen: 'size_t',
+    control: 'void *',
+    controllen: 'size_t',
+    flags: 'int',
+  });
   const sendmsg = lib.func('long sendmsg(int fd, const berth_msghdr *msg, int flags)');
   return (unixCalls = {
     socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
     sendmsg: (fd, data, control, flags) =>
-      sendmsg(fd, { name: null, namelen: 0, iov: [{ base: data, len: data.length }], iovlen: 1, control, controllen: control.length, flags: 0 }, flags),
+      sendmsg(
+        fd,
+        { name: null, namelen: 0, iov: [{ base: data, len: data.length }], iovlen: 1, control, controllen: control.length, flags: 0 },
+        flags,
+      ),
   });
 }
 

@@ -7,10 +7,49 @@ import { KernelError, isNotFound } from './errors.js';
 import { childEnded, netlinkExchange, openNetlinkSocket, socketCalls, spawnDetached } from './libc.js';
 import { inNetnsSync, openNetnsFd } from './netns.js';
 import {
-  AF_BRIDGE, AF_INET, AF_INET6, decodeAttrs, nlmsg, BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED, bridgeVlanInfo, AF_UNSPEC, IFA, IFA_F_NODAD, IFA_F_PERMANENT, IFF_PROMISC, IFF_UP, IFLA, NLM_F, RTA, RTM,
-  RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, bridgeLinkInfo, bridgePortHairpin, broadcastOf, decodeAddr,
-  decodeLink, decodeRoute, encodeAttrs, familyOf, ifaddrmsg, ifinfomsg, ipToBytes, macToBytes, metricsAttr, rtmsg, str,
-  u32, vethLinkInfo, inet6NoLinkLocal, type AddrInfo, type Attr, type LinkInfo, type RouteInfo,
+  AF_BRIDGE,
+  AF_INET,
+  AF_INET6,
+  decodeAttrs,
+  nlmsg,
+  BRIDGE_VLAN_INFO_PVID,
+  BRIDGE_VLAN_INFO_UNTAGGED,
+  bridgeVlanInfo,
+  AF_UNSPEC,
+  IFA,
+  IFA_F_NODAD,
+  IFA_F_PERMANENT,
+  IFF_PROMISC,
+  IFF_UP,
+  IFLA,
+  NLM_F,
+  RTA,
+  RTM,
+  RT_SCOPE_LINK,
+  RT_SCOPE_UNIVERSE,
+  RT_TABLE_MAIN,
+  bridgeLinkInfo,
+  bridgePortHairpin,
+  broadcastOf,
+  decodeAddr,
+  decodeLink,
+  decodeRoute,
+  encodeAttrs,
+  familyOf,
+  ifaddrmsg,
+  ifinfomsg,
+  ipToBytes,
+  macToBytes,
+  metricsAttr,
+  rtmsg,
+  str,
+  u32,
+  vethLinkInfo,
+  inet6NoLinkLocal,
+  type AddrInfo,
+  type Attr,
+  type LinkInfo,
+  type RouteInfo,
 } from './rtnl-codec.js';
 
 export type { AddrInfo, LinkInfo, RouteInfo } from './rtnl-codec.js';
@@ -44,7 +83,27 @@ export interface LinkChange {
 const deleteLinkPayload = (name: string) => Buffer.concat([ifinfomsg({}), encodeAttrs([{ type: IFLA.IFNAME, value: str(name) }])]);
 
 /** What the plugins ask of rtnetlink in one namespace: Netlink is the kernel's, test/fakes/netlink.ts records calls. */
-export type NetlinkOps = Pick<Netlink, 'close' | 'forwarding' | 'listLinks' | 'getLink' | 'getLinkByIndex' | 'createBridge' | 'createVeth' | 'deleteLink' | 'setLink' | 'setNoLinkLocal' | 'setHairpin' | 'addBridgeVlan' | 'listAddrs' | 'addAddr' | 'deleteAddr' | 'listRoutes' | 'addRoute' | 'deleteRoute'>;
+export type NetlinkOps = Pick<
+  Netlink,
+  | 'close'
+  | 'forwarding'
+  | 'listLinks'
+  | 'getLink'
+  | 'getLinkByIndex'
+  | 'createBridge'
+  | 'createVeth'
+  | 'deleteLink'
+  | 'setLink'
+  | 'setNoLinkLocal'
+  | 'setHairpin'
+  | 'addBridgeVlan'
+  | 'listAddrs'
+  | 'addAddr'
+  | 'deleteAddr'
+  | 'listRoutes'
+  | 'addRoute'
+  | 'deleteRoute'
+>;
 
 /** Where plugins get their NetlinkOps: the caller's namespace, another one, and the detached link delete. */
 export interface NetlinkFactory {
@@ -72,7 +131,10 @@ export class Netlink {
   private seq = 0;
   private fd: number | undefined;
 
-  private constructor(fd: number, readonly where: string) {
+  private constructor(
+    fd: number,
+    readonly where: string,
+  ) {
     this.fd = fd;
   }
 
@@ -111,12 +173,20 @@ export class Netlink {
    * round trip on a socket the caller has open.
    */
   async forwarding(family: 4 | 6): Promise<boolean> {
-    const NETCONFA_IFINDEX = 1, NETCONFA_FORWARDING = 2, NETCONFA_IFINDEX_ALL = -1;
+    const NETCONFA_IFINDEX = 1,
+      NETCONFA_FORWARDING = 2,
+      NETCONFA_IFINDEX_ALL = -1;
     const msg = Buffer.alloc(4); // struct netconfmsg { u8 ncm_family } padded to 4
     msg.writeUInt8(family === 4 ? AF_INET : AF_INET6, 0);
     const index = Buffer.alloc(4);
     index.writeInt32LE(NETCONFA_IFINDEX_ALL, 0);
-    const [reply] = await this.request(RTM.GETNETCONF, Buffer.concat([msg, encodeAttrs([{ type: NETCONFA_IFINDEX, value: index }])]), 0, 'read forwarding of', this.where);
+    const [reply] = await this.request(
+      RTM.GETNETCONF,
+      Buffer.concat([msg, encodeAttrs([{ type: NETCONFA_IFINDEX, value: index }])]),
+      0,
+      'read forwarding of',
+      this.where,
+    );
     const value = reply ? decodeAttrs(reply, 4).get(NETCONFA_FORWARDING) : undefined;
     if (!value) throw new KernelError('read forwarding of', this.where, 'EPROTO');
     return value.readInt32LE(0) !== 0;
@@ -132,7 +202,13 @@ export class Netlink {
   /** The link named `name`, or undefined. A lookup by name, not a dump: O(1) in the number of links. */
   async getLink(name: string): Promise<LinkInfo | undefined> {
     try {
-      const [reply] = await this.request(RTM.GETLINK, Buffer.concat([ifinfomsg({}), encodeAttrs([{ type: IFLA.IFNAME, value: str(name) }])]), 0, 'get link', name);
+      const [reply] = await this.request(
+        RTM.GETLINK,
+        Buffer.concat([ifinfomsg({}), encodeAttrs([{ type: IFLA.IFNAME, value: str(name) }])]),
+        0,
+        'get link',
+        name,
+      );
       return reply ? decodeLink(reply) : undefined;
     } catch (err) {
       if (err instanceof KernelError && err.errno === 'ENODEV') return undefined;
@@ -167,15 +243,28 @@ export class Netlink {
    * apply to `name` in the same request: a pair is never seen (nor left by a killed caller)
    * half-configured, without its bridge.
    */
-  async createVeth(name: string, peer: { name: string; netnsPath?: string; mac?: string; mtu?: number }, opts: { mtu?: number; mac?: string; master?: number; up?: boolean } = {}): Promise<void> {
+  async createVeth(
+    name: string,
+    peer: { name: string; netnsPath?: string; mac?: string; mtu?: number },
+    opts: { mtu?: number; mac?: string; master?: number; up?: boolean } = {},
+  ): Promise<void> {
     const fd = peer.netnsPath ? openNetnsFd(peer.netnsPath) : undefined;
     try {
-      const attrs: Attr[] = [{ type: IFLA.IFNAME, value: str(name) }, vethLinkInfo({ name: peer.name, netnsFd: fd, mac: peer.mac, mtu: peer.mtu ?? opts.mtu })];
+      const attrs: Attr[] = [
+        { type: IFLA.IFNAME, value: str(name) },
+        vethLinkInfo({ name: peer.name, netnsFd: fd, mac: peer.mac, mtu: peer.mtu ?? opts.mtu }),
+      ];
       if (opts.mtu) attrs.push({ type: IFLA.MTU, value: u32(opts.mtu) });
       if (opts.mac) attrs.push({ type: IFLA.ADDRESS, value: macToBytes(opts.mac) });
       if (opts.master !== undefined) attrs.push({ type: IFLA.MASTER, value: u32(opts.master) });
       const header = opts.up ? ifinfomsg({ flags: IFF_UP, change: IFF_UP }) : ifinfomsg({});
-      await this.request(RTM.NEWLINK, Buffer.concat([header, encodeAttrs(attrs)]), NLM_F.CREATE | NLM_F.EXCL, 'create veth pair', `${name}/${peer.name}`);
+      await this.request(
+        RTM.NEWLINK,
+        Buffer.concat([header, encodeAttrs(attrs)]),
+        NLM_F.CREATE | NLM_F.EXCL,
+        'create veth pair',
+        `${name}/${peer.name}`,
+      );
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
@@ -229,9 +318,16 @@ export class Netlink {
   }
 
   async setLink(index: number, change: LinkChange, what = `#${index}`): Promise<void> {
-    let flags = 0, mask = 0;
-    if (change.up !== undefined) { mask |= IFF_UP; if (change.up) flags |= IFF_UP; }
-    if (change.promisc !== undefined) { mask |= IFF_PROMISC; if (change.promisc) flags |= IFF_PROMISC; }
+    let flags = 0,
+      mask = 0;
+    if (change.up !== undefined) {
+      mask |= IFF_UP;
+      if (change.up) flags |= IFF_UP;
+    }
+    if (change.promisc !== undefined) {
+      mask |= IFF_PROMISC;
+      if (change.promisc) flags |= IFF_PROMISC;
+    }
     const attrs: Attr[] = [];
     if (change.mtu !== undefined) attrs.push({ type: IFLA.MTU, value: u32(change.mtu) });
     if (change.mac !== undefined) attrs.push({ type: IFLA.ADDRESS, value: macToBytes(change.mac) });
@@ -246,25 +342,49 @@ export class Netlink {
    * @throws {KernelError} EAFNOSUPPORT on a kernel without IPv6
    */
   async setNoLinkLocal(index: number, what = `#${index}`): Promise<void> {
-    await this.request(RTM.SETLINK, Buffer.concat([ifinfomsg({ index }), encodeAttrs([inet6NoLinkLocal()])]), 0, 'turn off the IPv6 link-local address of', what);
+    await this.request(
+      RTM.SETLINK,
+      Buffer.concat([ifinfomsg({ index }), encodeAttrs([inet6NoLinkLocal()])]),
+      0,
+      'turn off the IPv6 link-local address of',
+      what,
+    );
   }
 
   /** Turns hairpin mode of a bridge port on or off (as `bridge link set dev X hairpin on`). */
   async setHairpin(index: number, on: boolean, what = `#${index}`): Promise<void> {
-    await this.request(RTM.SETLINK, Buffer.concat([ifinfomsg({ family: AF_BRIDGE, index }), encodeAttrs([bridgePortHairpin(on)])]), 0, 'set hairpin on', what);
+    await this.request(
+      RTM.SETLINK,
+      Buffer.concat([ifinfomsg({ family: AF_BRIDGE, index }), encodeAttrs([bridgePortHairpin(on)])]),
+      0,
+      'set hairpin on',
+      what,
+    );
   }
 
   /** Makes `vid` a VLAN of a bridge port (as `bridge vlan add vid V [pvid] [untagged] dev X`). */
   async addBridgeVlan(index: number, vid: number, opts: { pvid?: boolean; untagged?: boolean } = {}, what = `#${index}`): Promise<void> {
     const flags = (opts.pvid ? BRIDGE_VLAN_INFO_PVID : 0) | (opts.untagged ? BRIDGE_VLAN_INFO_UNTAGGED : 0);
-    await this.request(RTM.SETLINK, Buffer.concat([ifinfomsg({ family: AF_BRIDGE, index }), encodeAttrs([bridgeVlanInfo(vid, flags)])]), 0, `add VLAN ${vid} to`, what);
+    await this.request(
+      RTM.SETLINK,
+      Buffer.concat([ifinfomsg({ family: AF_BRIDGE, index }), encodeAttrs([bridgeVlanInfo(vid, flags)])]),
+      0,
+      `add VLAN ${vid} to`,
+      what,
+    );
   }
 
   // ---- addresses ---------------------------------------------------------------------------
 
   /** Addresses of one link (or all links), both families. */
   async listAddrs(index?: number): Promise<AddrInfo[]> {
-    const replies = await this.request(RTM.GETADDR, ifaddrmsg({ family: AF_UNSPEC, prefixLength: 0, index: 0 }), NLM_F.DUMP, 'list addresses in', this.where);
+    const replies = await this.request(
+      RTM.GETADDR,
+      ifaddrmsg({ family: AF_UNSPEC, prefixLength: 0, index: 0 }),
+      NLM_F.DUMP,
+      'list addresses in',
+      this.where,
+    );
     const all = replies.map(decodeAddr);
     return index === undefined ? all : all.filter((a) => a.index === index);
   }
@@ -275,24 +395,45 @@ export class Netlink {
     const prefixLength = Number(len);
     const family = familyOf(ip);
     const flags = IFA_F_PERMANENT | (opts.noDad ? IFA_F_NODAD : 0);
-    const attrs: Attr[] = [{ type: IFA.LOCAL, value: ipToBytes(ip) }, { type: IFA.ADDRESS, value: ipToBytes(ip) }];
+    const attrs: Attr[] = [
+      { type: IFA.LOCAL, value: ipToBytes(ip) },
+      { type: IFA.ADDRESS, value: ipToBytes(ip) },
+    ];
     const brd = broadcastOf(ip, prefixLength);
     if (brd) attrs.push({ type: IFA.BROADCAST, value: ipToBytes(brd) });
     attrs.push({ type: IFA.FLAGS, value: u32(flags) });
     const nlFlags = NLM_F.CREATE | (opts.replace ? NLM_F.REPLACE : NLM_F.EXCL);
-    await this.request(RTM.NEWADDR, Buffer.concat([ifaddrmsg({ family, prefixLength, flags, index }), encodeAttrs(attrs)]), nlFlags, 'add address', `${cidr} on #${index}`);
+    await this.request(
+      RTM.NEWADDR,
+      Buffer.concat([ifaddrmsg({ family, prefixLength, flags, index }), encodeAttrs(attrs)]),
+      nlFlags,
+      'add address',
+      `${cidr} on #${index}`,
+    );
   }
 
   async deleteAddr(index: number, cidr: string): Promise<void> {
     const [ip, len] = cidr.split('/');
     const family = familyOf(ip);
-    await this.request(RTM.DELADDR, Buffer.concat([ifaddrmsg({ family, prefixLength: Number(len), index }), encodeAttrs([{ type: IFA.LOCAL, value: ipToBytes(ip) }])]), 0, 'delete address', `${cidr} on #${index}`);
+    await this.request(
+      RTM.DELADDR,
+      Buffer.concat([ifaddrmsg({ family, prefixLength: Number(len), index }), encodeAttrs([{ type: IFA.LOCAL, value: ipToBytes(ip) }])]),
+      0,
+      'delete address',
+      `${cidr} on #${index}`,
+    );
   }
 
   // ---- routes ------------------------------------------------------------------------------
 
   async listRoutes(family?: 4 | 6): Promise<RouteInfo[]> {
-    const replies = await this.request(RTM.GETROUTE, rtmsg({ family: family === 6 ? 10 : family === 4 ? AF_INET : AF_UNSPEC, dstLength: 0, table: 0, protocol: 0, type: 0 }), NLM_F.DUMP, 'list routes in', this.where);
+    const replies = await this.request(
+      RTM.GETROUTE,
+      rtmsg({ family: family === 6 ? 10 : family === 4 ? AF_INET : AF_UNSPEC, dstLength: 0, table: 0, protocol: 0, type: 0 }),
+      NLM_F.DUMP,
+      'list routes in',
+      this.where,
+    );
     return replies.map(decodeRoute);
   }
 
@@ -318,7 +459,13 @@ export class Netlink {
    * reference's RouteAddEcmp): a second default route through another interface is added, not refused.
    */
   async addRoute(r: RouteSpec): Promise<void> {
-    await this.request(RTM.NEWROUTE, this.routeMessage(r), NLM_F.CREATE | NLM_F.APPEND, 'add route', `${r.dst}${r.gw ? ` via ${r.gw}` : ''}`);
+    await this.request(
+      RTM.NEWROUTE,
+      this.routeMessage(r),
+      NLM_F.CREATE | NLM_F.APPEND,
+      'add route',
+      `${r.dst}${r.gw ? ` via ${r.gw}` : ''}`,
+    );
   }
 
   async deleteRoute(r: RouteSpec): Promise<void> {
@@ -333,13 +480,14 @@ let ipFound: string | null | undefined;
 /** The first executable of IP_PROGRAMS, or null when there is none. */
 export function ipProgram(): string | null {
   if (ipFound !== undefined) return ipFound;
-  ipFound = IP_PROGRAMS.find((path) => {
-    try {
-      accessSync(path, fsConstants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  }) ?? null;
+  ipFound =
+    IP_PROGRAMS.find((path) => {
+      try {
+        accessSync(path, fsConstants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    }) ?? null;
   return ipFound;
 }

@@ -88,7 +88,11 @@ export function liveNetnsInodes(): Set<number> | undefined {
   const live = new Set<number>();
   const seenMountNs = new Set<number>();
   const attempt = (fn: () => void) => {
-    try { fn(); } catch { /* the task or file ended meanwhile: what it held is checked elsewhere or gone */ }
+    try {
+      fn();
+    } catch {
+      /* the task or file ended meanwhile: what it held is checked elsewhere or gone */
+    }
   };
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;

@@ -95,7 +95,9 @@ function elemAttrs(op: SetElemOp, withData: boolean): Buffer {
     else {
       const code = Buffer.alloc(4);
       code.writeInt32BE(NFT_JUMP);
-      parts.push(nest(NFTA_SET_ELEM_DATA, nest(NFTA_DATA_VERDICT, attr(NFTA_VERDICT_CODE, code), attr(NFTA_VERDICT_CHAIN, cstr(op.data.jump)))));
+      parts.push(
+        nest(NFTA_SET_ELEM_DATA, nest(NFTA_DATA_VERDICT, attr(NFTA_VERDICT_CODE, code), attr(NFTA_VERDICT_CHAIN, cstr(op.data.jump)))),
+      );
     }
   }
   if (withData && op.comment !== undefined) {
@@ -137,15 +139,38 @@ function groupBySet(ops: readonly SetElemOp[], withData: boolean): { op: SetElem
  * of one set travel in one message (see groupBySet); every message asks for an ack, so the reply
  * holds one ack or error per message. Pure; exported for tests.
  */
-export function encodeElementBatch(ops: { guard?: { family: number; table: string; set: string }; del: readonly SetElemOp[]; add: readonly SetElemOp[] }, firstSeq: number): { msg: Buffer; acks: number } {
+export function encodeElementBatch(
+  ops: { guard?: { family: number; table: string; set: string }; del: readonly SetElemOp[]; add: readonly SetElemOp[] },
+  firstSeq: number,
+): { msg: Buffer; acks: number } {
   const msgs: Buffer[] = [nfMsg(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, firstSeq, 0, Buffer.alloc(0), NFNL_SUBSYS_NFTABLES)];
   let seq = firstSeq;
-  const header = (o: { table: string; set: string }) => Buffer.concat([attr(NFTA_SET_ELEM_LIST_TABLE, cstr(o.table)), attr(NFTA_SET_ELEM_LIST_SET, cstr(o.set))]);
-  if (ops.guard) msgs.push(nfMsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM, NLM_F_REQUEST | NLM_F_ACK, ++seq, ops.guard.family, header(ops.guard)));
+  const header = (o: { table: string; set: string }) =>
+    Buffer.concat([attr(NFTA_SET_ELEM_LIST_TABLE, cstr(o.table)), attr(NFTA_SET_ELEM_LIST_SET, cstr(o.set))]);
+  if (ops.guard)
+    msgs.push(
+      nfMsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM, NLM_F_REQUEST | NLM_F_ACK, ++seq, ops.guard.family, header(ops.guard)),
+    );
   for (const { op, elems } of groupBySet(ops.del, false))
-    msgs.push(nfMsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM, NLM_F_REQUEST | NLM_F_ACK, ++seq, op.family, Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, ...elems)])));
+    msgs.push(
+      nfMsg(
+        (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM,
+        NLM_F_REQUEST | NLM_F_ACK,
+        ++seq,
+        op.family,
+        Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, ...elems)]),
+      ),
+    );
   for (const { op, elems } of groupBySet(ops.add, true))
-    msgs.push(nfMsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE, ++seq, op.family, Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, ...elems)])));
+    msgs.push(
+      nfMsg(
+        (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM,
+        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE,
+        ++seq,
+        op.family,
+        Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, ...elems)]),
+      ),
+    );
   msgs.push(nfMsg(NFNL_MSG_BATCH_END, NLM_F_REQUEST, ++seq, 0, Buffer.alloc(0), NFNL_SUBSYS_NFTABLES));
   return { msg: Buffer.concat(msgs), acks: msgs.length - 2 };
 }
@@ -209,7 +234,10 @@ export function openNfNetlink(c: SocketCalls): NfNetlink {
   // An error need not echo the request: a message of a large batch holds up to 64 KiB of elements.
   c.setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, int32(1), 4);
   let sndbuf = 1 << 16; // assumed: net.core.wmem_default is 212992 unless lowered a lot
-  if (!exitListenerAdded) process.once('exit', () => { for (const f of [...openSockets]) closeSocket(f); });
+  if (!exitListenerAdded)
+    process.once('exit', () => {
+      for (const f of [...openSockets]) closeSocket(f);
+    });
   exitListenerAdded = true;
   let seq = 1;
   const buf = Buffer.alloc(1 << 16);
@@ -257,7 +285,8 @@ export function openNfNetlink(c: SocketCalls): NfNetlink {
           at += (len + 3) & ~3;
         }
       }
-      if (failure !== 0) throw new KernelError('change set elements in table', ops.add[0]?.table ?? ops.del[0]?.table ?? 'berth', errnoName(failure));
+      if (failure !== 0)
+        throw new KernelError('change set elements in table', ops.add[0]?.table ?? ops.del[0]?.table ?? 'berth', errnoName(failure));
     },
     close() {
       closeSocket(fd);

@@ -15,7 +15,6 @@ import { NFPROTO, openNfNetlink } from './nf-netlink.js';
 
 export { NftError };
 
-
 export interface Nft {
   readonly backend: 'libnftables' | 'program';
   /** Applies a script of nft commands as one transaction: all or nothing. @throws {NftError} */
@@ -37,7 +36,10 @@ export interface Nft {
    * iptables-nft's) would otherwise be paid by every call. `guard` is a set that must exist.
    * @throws {NftError} (isNotFound, isExists as for scripts)
    */
-  applyElements?(ops: { guard?: { family: 'inet' | 'bridge'; table: string; set: string }; del: readonly ElementWrite[]; add: readonly ElementWrite[] }, action?: string): Promise<void>;
+  applyElements?(
+    ops: { guard?: { family: 'inet' | 'bridge'; table: string; set: string }; del: readonly ElementWrite[]; add: readonly ElementWrite[] },
+    action?: string,
+  ): Promise<void>;
 }
 
 /** An element to write: its query, and for additions its map value and comment. */
@@ -71,7 +73,10 @@ const getElementCommand = (q: ElementQuery) => `get element ${q.family} ${q.tabl
 /** The first "Error: ..." line of nft's error output, without the prefix. */
 export function nftReason(text: string): string {
   const line = text.split('\n').find((l) => l.startsWith('Error:')) ?? text.split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
-  return line.replace(/^Error:\s*/, '').replace(/^Could not process rule:\s*/, '').trim();
+  return line
+    .replace(/^Error:\s*/, '')
+    .replace(/^Could not process rule:\s*/, '')
+    .trim();
 }
 
 const NFT_CTX_OUTPUT_JSON = 1 << 4;
@@ -144,9 +149,20 @@ function openLibnftables(eager = false): Nft {
       return nf.elementComment(NFPROTO[q.family], q.table, q.set, q.keyBytes);
     },
     async applyElements(ops, action = 'apply the nftables transaction') {
-      const op = (w: ElementWrite) => ({ family: NFPROTO[w.family], table: w.table, set: w.set, key: w.keyBytes, data: w.data, comment: w.comment });
+      const op = (w: ElementWrite) => ({
+        family: NFPROTO[w.family],
+        table: w.table,
+        set: w.set,
+        key: w.keyBytes,
+        data: w.data,
+        comment: w.comment,
+      });
       try {
-        nf.elementBatch({ guard: ops.guard && { ...ops.guard, family: NFPROTO[ops.guard.family] }, del: ops.del.map(op), add: ops.add.map(op) });
+        nf.elementBatch({
+          guard: ops.guard && { ...ops.guard, family: NFPROTO[ops.guard.family] },
+          del: ops.del.map(op),
+          add: ops.add.map(op),
+        });
       } catch (err) {
         // The same reasons nft prints, so callers test isNotFound / isExists either way.
         const errno = (err as { errno?: string }).errno;

@@ -7,13 +7,31 @@
 import { formatIPv6Groups } from '../lib/ipv6-text.js';
 
 export const RTM = {
-  NEWLINK: 16, DELLINK: 17, GETLINK: 18, SETLINK: 19,
-  NEWADDR: 20, DELADDR: 21, GETADDR: 22,
-  NEWROUTE: 24, DELROUTE: 25, GETROUTE: 26,
+  NEWLINK: 16,
+  DELLINK: 17,
+  GETLINK: 18,
+  SETLINK: 19,
+  NEWADDR: 20,
+  DELADDR: 21,
+  GETADDR: 22,
+  NEWROUTE: 24,
+  DELROUTE: 25,
+  GETROUTE: 26,
   GETNETCONF: 82,
 } as const;
 
-export const NLM_F = { REQUEST: 0x1, MULTI: 0x2, ACK: 0x4, ROOT: 0x100, MATCH: 0x200, DUMP: 0x300, REPLACE: 0x100, EXCL: 0x200, CREATE: 0x400, APPEND: 0x800 } as const;
+export const NLM_F = {
+  REQUEST: 0x1,
+  MULTI: 0x2,
+  ACK: 0x4,
+  ROOT: 0x100,
+  MATCH: 0x200,
+  DUMP: 0x300,
+  REPLACE: 0x100,
+  EXCL: 0x200,
+  CREATE: 0x400,
+  APPEND: 0x800,
+} as const;
 
 export const AF_UNSPEC = 0;
 export const AF_INET = 2;
@@ -27,8 +45,17 @@ export const IFF_LOWER_UP = 0x10000;
 const NLA_F_NESTED = 0x8000;
 
 export const IFLA = {
-  ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, PROTINFO: 12, OPERSTATE: 16, LINKINFO: 18,
-  NET_NS_FD: 28, AF_SPEC: 26, LINK_NETNSID: 37,
+  ADDRESS: 1,
+  IFNAME: 3,
+  MTU: 4,
+  LINK: 5,
+  MASTER: 10,
+  PROTINFO: 12,
+  OPERSTATE: 16,
+  LINKINFO: 18,
+  NET_NS_FD: 28,
+  AF_SPEC: 26,
+  LINK_NETNSID: 37,
 } as const;
 const IFLA_INFO = { KIND: 1, DATA: 2 } as const;
 const VETH_INFO_PEER = 1;
@@ -95,9 +122,17 @@ export function decodeAttrs(buf: Buffer, offset = 0): Map<number, Buffer> {
 }
 
 export const str = (s: string) => Buffer.from(`${s}\0`);
-export const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; };
+export const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0);
+  return b;
+};
 export const u8 = (n: number) => Buffer.from([n]);
-export const u16 = (n: number) => { const b = Buffer.alloc(2); b.writeUInt16LE(n); return b; };
+export const u16 = (n: number) => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(n);
+  return b;
+};
 
 /** struct ifinfomsg (16 bytes). */
 export function ifinfomsg(o: { family?: number; index?: number; flags?: number; change?: number }): Buffer {
@@ -146,15 +181,21 @@ export function ipToBytes(ip: string): Buffer {
   if (!ip.includes(':')) return Buffer.from(ip.split('.').map(Number));
   const [head, tail = ''] = ip.split('::');
   const parse = (s: string) => (s === '' ? [] : s.split(':'));
-  let h = parse(head), t = parse(ip.includes('::') ? tail : '');
-  if (!ip.includes('::')) { h = parse(ip); t = []; }
+  let h = parse(head),
+    t = parse(ip.includes('::') ? tail : '');
+  if (!ip.includes('::')) {
+    h = parse(ip);
+    t = [];
+  }
   // An embedded IPv4 tail ("::ffff:1.2.3.4") becomes two groups.
-  const expand = (groups: string[]) => groups.flatMap((g) => {
-    if (!g.includes('.')) return [g];
-    const [a, b, c, d] = g.split('.').map(Number);
-    return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
-  });
-  h = expand(h); t = expand(t);
+  const expand = (groups: string[]) =>
+    groups.flatMap((g) => {
+      if (!g.includes('.')) return [g];
+      const [a, b, c, d] = g.split('.').map(Number);
+      return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
+    });
+  h = expand(h);
+  t = expand(t);
   const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
   const b = Buffer.alloc(16);
   groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), i * 2));
@@ -286,7 +327,10 @@ export function decodeRoute(data: Buffer): RouteInfo {
 /** IFLA_LINKINFO for a new bridge; VLAN filtering on when asked. */
 export function bridgeLinkInfo(vlanFiltering: boolean): Attr {
   const data: Attr[] = vlanFiltering ? [{ type: IFLA_BR_VLAN_FILTERING, value: u8(1) }] : [];
-  return { type: IFLA.LINKINFO, value: [{ type: IFLA_INFO.KIND, value: str('bridge') }, ...(data.length ? [{ type: IFLA_INFO.DATA, value: data }] : [])] };
+  return {
+    type: IFLA.LINKINFO,
+    value: [{ type: IFLA_INFO.KIND, value: str('bridge') }, ...(data.length ? [{ type: IFLA_INFO.DATA, value: data }] : [])],
+  };
 }
 
 /** IFLA_LINKINFO for a veth whose peer is `peerName`, created straight inside the netns open at `peerNetnsFd`. */
@@ -311,7 +355,10 @@ const IN6_ADDR_GEN_MODE_NONE = 1;
 
 /** IFLA_AF_SPEC for AF_INET6: the link makes no IPv6 link-local address (`ip link set X addrgenmode none`). */
 export function inet6NoLinkLocal(): Attr {
-  return { type: IFLA.AF_SPEC, value: [{ type: AF_INET6, value: [{ type: IFLA_INET6_ADDR_GEN_MODE, value: u8(IN6_ADDR_GEN_MODE_NONE) }] }] };
+  return {
+    type: IFLA.AF_SPEC,
+    value: [{ type: AF_INET6, value: [{ type: IFLA_INET6_ADDR_GEN_MODE, value: u8(IN6_ADDR_GEN_MODE_NONE) }] }],
+  };
 }
 
 const IFLA_BRIDGE_VLAN_INFO = 2;

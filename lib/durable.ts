@@ -35,7 +35,11 @@ export async function fsyncDir(dir: string, how: Flush = 'inline'): Promise<void
 }
 
 function removeQuietly(path: string): void {
-  try { unlinkSync(path); } catch { /* already gone */ }
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** Writes all of `data` to `fd`. */
@@ -69,7 +73,12 @@ export interface DurableOptions {
 }
 
 /** Writes `path` atomically and durably: temp file, fsync, rename over `path`, fsync of the directory. */
-export async function writeFileDurable(path: string, data: string | Uint8Array, how: Flush = 'inline', opts: DurableOptions = {}): Promise<void> {
+export async function writeFileDurable(
+  path: string,
+  data: string | Uint8Array,
+  how: Flush = 'inline',
+  opts: DurableOptions = {},
+): Promise<void> {
   const tmp = opts.tmp ?? `${path}.tmp`;
   removeQuietly(tmp); // left by a killed writer
   writeNewFile(tmp, data, opts.mode ?? 0o600, false);
@@ -95,7 +104,12 @@ export async function writeFileDurable(path: string, data: string | Uint8Array, 
  * Writes `path` durably only when it does not exist yet: temp file, fsync, link() to `path`,
  * unlink of the temp name, fsync of the directory. Returns false (writing nothing) when `path` exists.
  */
-export async function createFileDurable(path: string, data: string | Uint8Array, how: Flush = 'inline', opts: DurableOptions = {}): Promise<boolean> {
+export async function createFileDurable(
+  path: string,
+  data: string | Uint8Array,
+  how: Flush = 'inline',
+  opts: DurableOptions = {},
+): Promise<boolean> {
   const tmp = opts.tmp ?? `${path}.tmp`;
   removeQuietly(tmp);
   writeNewFile(tmp, data, opts.mode ?? 0o600);

@@ -2,12 +2,19 @@
 
 /** RFC 5952 text of eight 16-bit groups: lower case, the longest run of two or more zero groups compressed. */
 export function formatIPv6Groups(groups: readonly number[]): string {
-  let bestStart = -1, bestLen = 1;
+  let bestStart = -1,
+    bestLen = 1;
   for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue; }
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = groups.map((g) => g.toString(16));

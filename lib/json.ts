@@ -45,7 +45,8 @@ export const MAX_JSON_DEPTH = 512;
  * @example jsonDepth('{"a":[1,{"b":"]"}]}') // 3
  */
 export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
-  let depth = 0, max = 0;
+  let depth = 0,
+    max = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {

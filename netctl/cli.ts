@@ -37,7 +37,9 @@ function defaultCniPath(io: CliIO): string[] {
   if (io.self) {
     try {
       dirs.push(dirname(realpathSync(io.self)));
-    } catch { /* not a file */ }
+    } catch {
+      /* not a file */
+    }
   }
   if (!dirs.includes('/opt/cni/bin')) dirs.push('/opt/cni/bin');
   return dirs;
@@ -78,95 +80,238 @@ const strings = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray
 function build(args: readonly string[], io: CliIO): Argv {
   const ctx = (argv: GlobalArgs) => contextOf(argv, io);
   const y = createCli('netctl', args);
-  return requireValues(y
-    .version(VERSION)
-    .usage('$0 <command> [options]\n\nCreate, inspect and remove CNI networks; attach network namespaces to them.')
-    .option('config-dir', { type: 'string', global: true, describe: 'CNI config dir [default: $CNI_CONF_DIR or /etc/cni/net.d]' })
-    .option('cache-dir', { type: 'string', global: true, describe: 'runtime cache dir (results in its "results" subdir) [default: /var/lib/cni]' })
-    .option('cni-path', { type: 'string', global: true, describe: 'plugin dirs, ":"-separated [default: $CNI_PATH, else netctl\'s own dir then /opt/cni/bin]' }))
-    .command('create <name>', 'create a network: write NAME.conflist (bridge + host-local + portmap)', (y) => requireValues(y
-      .positional('name', { type: 'string', describe: 'network name, ^[A-Za-z0-9][A-Za-z0-9_.-]*$' })
-      .option('subnet', { type: 'string', array: true, describe: 'subnet CIDR, one IPv4 and/or one IPv6 [default: a free /24 of --subnet-pool]' })
-      .option('gateway', { type: 'string', array: true, describe: 'gateway address per subnet [default: the first address]' })
-      .option('ip-range', { type: 'string', array: true, describe: 'allocate container addresses from this CIDR inside the subnet' })
-      .option('bridge', { type: 'string', describe: 'bridge name [default: br-<12 hex of the network ID>]' })
-      .option('mtu', { type: 'string', describe: 'MTU of the bridge and the veths [default: the kernel\'s]' })
-      .option('internal', { type: 'boolean', default: false, describe: 'no default route and no masquerade: containers reach only the network and the host' })
-      .option('isolate', { type: 'boolean', default: false, describe: 'drop forwarding between this network and other isolated networks' })
-      .option('masquerade', { type: 'boolean', default: true, describe: 'masquerade container traffic leaving the subnet (--no-masquerade to turn off)' })
-      .option('dns', { type: 'boolean', default: false, describe: 'add the dnsname plugin: containers resolve each other by name (netctl attach --name) and alias, under dns.podman' })
-      .option('label', { type: 'string', array: true, describe: 'KEY=VALUE label, repeatable' })
-      .option('lease-dir', { type: 'string', describe: 'host-local dataDir [default: /var/lib/cni/networks]' })
-      .option('firewall-dir', { type: 'string', describe: 'Berth\'s firewall records (bridge and portmap firewallDir) [default: /run/berth/firewall]' })
-      .option('subnet-pool', { type: 'string', default: '10.89.0.0/16', describe: 'where a subnet is picked without --subnet' })
-      .option('subnet-size', { type: 'string', default: '24', describe: 'prefix length of a picked subnet' })
-      .option('ipv6', { type: 'boolean', default: false, describe: 'also an IPv6 subnet: a free /64 of --subnet-pool6 unless an IPv6 --subnet is given' })
-      .option('subnet-pool6', { type: 'string', default: 'fd89:b3e7:4a00::/48', describe: 'where --ipv6 picks its /64' })
-      .example('$0 create web --subnet 10.90.0.0/24 --subnet fd00:90::/64 --label team=web', 'a dual-stack network')
-      .example('$0 create backend --internal --isolate', 'a free /24 of 10.89.0.0/16, no way out, isolated')),
-    async (argv) => {
-      const { create } = await import('./commands/create.js');
-      await create({
-        name: argv.name!, subnets: strings(argv.subnet), gateways: strings(argv.gateway), ipRanges: strings(argv.ipRange),
-        bridge: argv.bridge, mtu: intOption(argv.mtu, 'mtu'), internal: argv.internal, isolate: argv.isolate, masquerade: argv.masquerade, dns: argv.dns,
-        labels: strings(argv.label), leaseDir: argv.leaseDir, firewallDir: argv.firewallDir, subnetPool: argv.subnetPool, subnetSize: intOption(argv.subnetSize, 'subnet size')!,
-        ipv6: argv.ipv6, subnetPool6: argv.subnetPool6,
-      }, ctx(argv));
-    })
-    .command(['ls', 'list'], 'list networks', (y) => requireValues(y
-      .option('format', { type: 'string', default: 'table', describe: '"table" or "json"' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'names only' })
-      .example('$0 ls --format json', 'every network as JSON')),
-    async (argv) => (await import('./commands/ls.js')).ls({ format: argv.format, quiet: argv.quiet }, ctx(argv)))
-    .command('inspect <names..>', 'show networks as JSON: config, bridge, attached containers, leases', (y) => requireValues(y
-      .positional('names', { type: 'string', array: true })
-      .example('$0 inspect web', 'the network "web" and who is attached to it')),
-    async (argv) => (await import('./commands/inspect.js')).inspect({ names: strings(argv.names) }, ctx(argv)))
-    .command(['rm <names..>', 'remove'], 'remove networks (refused while containers are attached)', (y) => requireValues(y
-      .positional('names', { type: 'string', array: true })
-      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'detach attached containers first (CNI DEL)' })
-      .example('$0 rm web --force', 'detach everything from "web", then remove it')),
-    async (argv) => (await import('./commands/rm.js')).rm({ names: strings(argv.names), force: argv.force }, ctx(argv)))
-    .command('prune', 'remove every network netctl created that has nothing attached', (y) => requireValues(y
-      .example('$0 prune', 'remove unused networks')),
-    async (argv) => (await import('./commands/rm.js')).prune({}, ctx(argv)))
-    .command(['attach <network> <netns>', 'connect'], 'attach a network namespace to a network (CNI ADD)', (y) => requireValues(y
-      .positional('network', { type: 'string' })
-      .positional('netns', { type: 'string', describe: 'a name under /run/netns, or a path' })
-      .option('id', { type: 'string', describe: 'container ID [default: netctl-<12 hex of the netns path>]' })
-      .option('ifname', { type: 'string', describe: 'interface name in the netns [default: the first free ethN]' })
-      .option('ip', { type: 'string', array: true, describe: 'static address, one per family' })
-      .option('mac', { type: 'string', describe: 'MAC address of the interface' })
-      .option('name', { type: 'string', describe: 'container name that dnsname resolves (CNI_ARGS K8S_POD_NAME)' })
-      .option('alias', { type: 'string', array: true, describe: 'another name on this network (the "aliases" capability), repeatable' })
-      .option('publish', { alias: 'p', type: 'string', array: true, describe: '[[HOSTIP:]HOSTPORT:]CONTAINERPORT[/tcp|udp|sctp]; without HOSTPORT a free one is picked and printed' })
-      .option('format', { type: 'string', default: 'text', describe: '"text" or "json" (the CNI result)' })
-      .example('$0 attach web c1 -p 8080:80 -p 53/udp', 'attach /run/netns/c1, publish two ports')),
-    async (argv) => (await import('./commands/runtime-verbs.js')).attach({
-      network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname, ip: strings(argv.ip), mac: argv.mac, name: argv.name, alias: strings(argv.alias), publish: strings(argv.publish), format: argv.format,
-    }, ctx(argv)))
-    .command(['detach <network> <netns>', 'disconnect'], 'detach a network namespace from a network (CNI DEL)', (y) => requireValues(y
-      .positional('network', { type: 'string' })
-      .positional('netns', { type: 'string' })
-      .option('id', { type: 'string', describe: 'container ID [default: as attach]' })
-      .option('ifname', { type: 'string', describe: 'only this interface [default: every one on the network]' })
-      .example('$0 detach web c1', 'undo `netctl attach web c1`')),
-    async (argv) => (await import('./commands/runtime-verbs.js')).detach({ network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname }, ctx(argv)))
-    .command('check <network> <netns>', 'verify an attachment (CNI CHECK)', (y) => requireValues(y
-      .positional('network', { type: 'string' })
-      .positional('netns', { type: 'string' })
-      .option('id', { type: 'string' })
-      .option('ifname', { type: 'string' })
-      .example('$0 check web c1', 'exit 0 when c1\'s attachment is intact')),
-    async (argv) => (await import('./commands/runtime-verbs.js')).check({ network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname }, ctx(argv)))
-    .command('gc [networks..]', 'detach attachments whose netns is gone, then CNI GC (every network when none named)', (y) => requireValues(y
-      .positional('networks', { type: 'string', array: true })
-      .example('$0 gc web', 'clean up after containers that died without a detach')),
-    async (argv) => (await import('./commands/runtime-verbs.js')).gc({ networks: strings(argv.networks) }, ctx(argv)))
-    .command('status <network>', 'ask the plugins whether the network is ready (CNI STATUS)', (y) => requireValues(y
-      .positional('network', { type: 'string' })
-      .example('$0 status web', 'exit 0 and "web  ready" when ADD can work')),
-    async (argv) => (await import('./commands/runtime-verbs.js')).status({ network: argv.network! }, ctx(argv)))
+  return requireValues(
+    y
+      .version(VERSION)
+      .usage('$0 <command> [options]\n\nCreate, inspect and remove CNI networks; attach network namespaces to them.')
+      .option('config-dir', { type: 'string', global: true, describe: 'CNI config dir [default: $CNI_CONF_DIR or /etc/cni/net.d]' })
+      .option('cache-dir', {
+        type: 'string',
+        global: true,
+        describe: 'runtime cache dir (results in its "results" subdir) [default: /var/lib/cni]',
+      })
+      .option('cni-path', {
+        type: 'string',
+        global: true,
+        describe: 'plugin dirs, ":"-separated [default: $CNI_PATH, else netctl\'s own dir then /opt/cni/bin]',
+      }),
+  )
+    .command(
+      'create <name>',
+      'create a network: write NAME.conflist (bridge + host-local + portmap)',
+      (y) =>
+        requireValues(
+          y
+            .positional('name', { type: 'string', describe: 'network name, ^[A-Za-z0-9][A-Za-z0-9_.-]*$' })
+            .option('subnet', {
+              type: 'string',
+              array: true,
+              describe: 'subnet CIDR, one IPv4 and/or one IPv6 [default: a free /24 of --subnet-pool]',
+            })
+            .option('gateway', { type: 'string', array: true, describe: 'gateway address per subnet [default: the first address]' })
+            .option('ip-range', { type: 'string', array: true, describe: 'allocate container addresses from this CIDR inside the subnet' })
+            .option('bridge', { type: 'string', describe: 'bridge name [default: br-<12 hex of the network ID>]' })
+            .option('mtu', { type: 'string', describe: "MTU of the bridge and the veths [default: the kernel's]" })
+            .option('internal', {
+              type: 'boolean',
+              default: false,
+              describe: 'no default route and no masquerade: containers reach only the network and the host',
+            })
+            .option('isolate', {
+              type: 'boolean',
+              default: false,
+              describe: 'drop forwarding between this network and other isolated networks',
+            })
+            .option('masquerade', {
+              type: 'boolean',
+              default: true,
+              describe: 'masquerade container traffic leaving the subnet (--no-masquerade to turn off)',
+            })
+            .option('dns', {
+              type: 'boolean',
+              default: false,
+              describe: 'add the dnsname plugin: containers resolve each other by name (netctl attach --name) and alias, under dns.podman',
+            })
+            .option('label', { type: 'string', array: true, describe: 'KEY=VALUE label, repeatable' })
+            .option('lease-dir', { type: 'string', describe: 'host-local dataDir [default: /var/lib/cni/networks]' })
+            .option('firewall-dir', {
+              type: 'string',
+              describe: "Berth's firewall records (bridge and portmap firewallDir) [default: /run/berth/firewall]",
+            })
+            .option('subnet-pool', { type: 'string', default: '10.89.0.0/16', describe: 'where a subnet is picked without --subnet' })
+            .option('subnet-size', { type: 'string', default: '24', describe: 'prefix length of a picked subnet' })
+            .option('ipv6', {
+              type: 'boolean',
+              default: false,
+              describe: 'also an IPv6 subnet: a free /64 of --subnet-pool6 unless an IPv6 --subnet is given',
+            })
+            .option('subnet-pool6', { type: 'string', default: 'fd89:b3e7:4a00::/48', describe: 'where --ipv6 picks its /64' })
+            .example('$0 create web --subnet 10.90.0.0/24 --subnet fd00:90::/64 --label team=web', 'a dual-stack network')
+            .example('$0 create backend --internal --isolate', 'a free /24 of 10.89.0.0/16, no way out, isolated'),
+        ),
+      async (argv) => {
+        const { create } = await import('./commands/create.js');
+        await create(
+          {
+            name: argv.name!,
+            subnets: strings(argv.subnet),
+            gateways: strings(argv.gateway),
+            ipRanges: strings(argv.ipRange),
+            bridge: argv.bridge,
+            mtu: intOption(argv.mtu, 'mtu'),
+            internal: argv.internal,
+            isolate: argv.isolate,
+            masquerade: argv.masquerade,
+            dns: argv.dns,
+            labels: strings(argv.label),
+            leaseDir: argv.leaseDir,
+            firewallDir: argv.firewallDir,
+            subnetPool: argv.subnetPool,
+            subnetSize: intOption(argv.subnetSize, 'subnet size')!,
+            ipv6: argv.ipv6,
+            subnetPool6: argv.subnetPool6,
+          },
+          ctx(argv),
+        );
+      },
+    )
+    .command(
+      ['ls', 'list'],
+      'list networks',
+      (y) =>
+        requireValues(
+          y
+            .option('format', { type: 'string', default: 'table', describe: '"table" or "json"' })
+            .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'names only' })
+            .example('$0 ls --format json', 'every network as JSON'),
+        ),
+      async (argv) => (await import('./commands/ls.js')).ls({ format: argv.format, quiet: argv.quiet }, ctx(argv)),
+    )
+    .command(
+      'inspect <names..>',
+      'show networks as JSON: config, bridge, attached containers, leases',
+      (y) =>
+        requireValues(
+          y.positional('names', { type: 'string', array: true }).example('$0 inspect web', 'the network "web" and who is attached to it'),
+        ),
+      async (argv) => (await import('./commands/inspect.js')).inspect({ names: strings(argv.names) }, ctx(argv)),
+    )
+    .command(
+      ['rm <names..>', 'remove'],
+      'remove networks (refused while containers are attached)',
+      (y) =>
+        requireValues(
+          y
+            .positional('names', { type: 'string', array: true })
+            .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'detach attached containers first (CNI DEL)' })
+            .example('$0 rm web --force', 'detach everything from "web", then remove it'),
+        ),
+      async (argv) => (await import('./commands/rm.js')).rm({ names: strings(argv.names), force: argv.force }, ctx(argv)),
+    )
+    .command(
+      'prune',
+      'remove every network netctl created that has nothing attached',
+      (y) => requireValues(y.example('$0 prune', 'remove unused networks')),
+      async (argv) => (await import('./commands/rm.js')).prune({}, ctx(argv)),
+    )
+    .command(
+      ['attach <network> <netns>', 'connect'],
+      'attach a network namespace to a network (CNI ADD)',
+      (y) =>
+        requireValues(
+          y
+            .positional('network', { type: 'string' })
+            .positional('netns', { type: 'string', describe: 'a name under /run/netns, or a path' })
+            .option('id', { type: 'string', describe: 'container ID [default: netctl-<12 hex of the netns path>]' })
+            .option('ifname', { type: 'string', describe: 'interface name in the netns [default: the first free ethN]' })
+            .option('ip', { type: 'string', array: true, describe: 'static address, one per family' })
+            .option('mac', { type: 'string', describe: 'MAC address of the interface' })
+            .option('name', { type: 'string', describe: 'container name that dnsname resolves (CNI_ARGS K8S_POD_NAME)' })
+            .option('alias', {
+              type: 'string',
+              array: true,
+              describe: 'another name on this network (the "aliases" capability), repeatable',
+            })
+            .option('publish', {
+              alias: 'p',
+              type: 'string',
+              array: true,
+              describe: '[[HOSTIP:]HOSTPORT:]CONTAINERPORT[/tcp|udp|sctp]; without HOSTPORT a free one is picked and printed',
+            })
+            .option('format', { type: 'string', default: 'text', describe: '"text" or "json" (the CNI result)' })
+            .example('$0 attach web c1 -p 8080:80 -p 53/udp', 'attach /run/netns/c1, publish two ports'),
+        ),
+      async (argv) =>
+        (await import('./commands/runtime-verbs.js')).attach(
+          {
+            network: argv.network!,
+            netns: argv.netns!,
+            id: argv.id,
+            ifname: argv.ifname,
+            ip: strings(argv.ip),
+            mac: argv.mac,
+            name: argv.name,
+            alias: strings(argv.alias),
+            publish: strings(argv.publish),
+            format: argv.format,
+          },
+          ctx(argv),
+        ),
+    )
+    .command(
+      ['detach <network> <netns>', 'disconnect'],
+      'detach a network namespace from a network (CNI DEL)',
+      (y) =>
+        requireValues(
+          y
+            .positional('network', { type: 'string' })
+            .positional('netns', { type: 'string' })
+            .option('id', { type: 'string', describe: 'container ID [default: as attach]' })
+            .option('ifname', { type: 'string', describe: 'only this interface [default: every one on the network]' })
+            .example('$0 detach web c1', 'undo `netctl attach web c1`'),
+        ),
+      async (argv) =>
+        (await import('./commands/runtime-verbs.js')).detach(
+          { network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname },
+          ctx(argv),
+        ),
+    )
+    .command(
+      'check <network> <netns>',
+      'verify an attachment (CNI CHECK)',
+      (y) =>
+        requireValues(
+          y
+            .positional('network', { type: 'string' })
+            .positional('netns', { type: 'string' })
+            .option('id', { type: 'string' })
+            .option('ifname', { type: 'string' })
+            .example('$0 check web c1', "exit 0 when c1's attachment is intact"),
+        ),
+      async (argv) =>
+        (await import('./commands/runtime-verbs.js')).check(
+          { network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname },
+          ctx(argv),
+        ),
+    )
+    .command(
+      'gc [networks..]',
+      'detach attachments whose netns is gone, then CNI GC (every network when none named)',
+      (y) =>
+        requireValues(
+          y
+            .positional('networks', { type: 'string', array: true })
+            .example('$0 gc web', 'clean up after containers that died without a detach'),
+        ),
+      async (argv) => (await import('./commands/runtime-verbs.js')).gc({ networks: strings(argv.networks) }, ctx(argv)),
+    )
+    .command(
+      'status <network>',
+      'ask the plugins whether the network is ready (CNI STATUS)',
+      (y) =>
+        requireValues(y.positional('network', { type: 'string' }).example('$0 status web', 'exit 0 and "web  ready" when ADD can work')),
+      async (argv) => (await import('./commands/runtime-verbs.js')).status({ network: argv.network! }, ctx(argv)),
+    )
     .example('$0 create web && $0 attach web c1 -p 8080:80', 'a network, and /run/netns/c1 on it with host port 8080 published')
     .epilog('Exit codes: 0 ok, 1 failure, 2 usage. Errors are one line on stderr: "netctl: <message>".')
     .demandCommand(1, 'a command is required (see netctl --help)')
@@ -175,7 +320,10 @@ function build(args: readonly string[], io: CliIO): Argv {
     .middleware((argv) => {
       // yargs renders the whole help text after starting a command's handler, "in case" it is
       // needed later, which costs every run. netctl never shows help after a handler ran.
-      if (!argv.help) (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } }).getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
+      if (!argv.help)
+        (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } })
+          .getInternalMethods()
+          .getUsageInstance().cacheHelpMessage = () => {};
     });
 }
 

@@ -36,7 +36,9 @@ export async function loadNetworks(dir: string): Promise<ConfigDirContents> {
     names = await readdir(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { networks: [], problems: [] };
-    throw new NetctlError(`cannot read config dir ${JSON.stringify(dir)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new NetctlError(
+      `cannot read config dir ${JSON.stringify(dir)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const networks: LoadedNetwork[] = [];
   const problems: string[] = [];

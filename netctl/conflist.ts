@@ -49,12 +49,14 @@ export interface NetworkPlan {
 
 /** The conflist of a plan, as an object (key order as written). */
 export function buildConflist(plan: NetworkPlan): Record<string, unknown> {
-  const ranges = plan.ranges.map((r) => [{
-    subnet: formatPrefix(r.subnet),
-    ...(r.start && { rangeStart: formatIP(r.start) }),
-    ...(r.end && { rangeEnd: formatIP(r.end) }),
-    gateway: formatIP(r.gateway),
-  }]);
+  const ranges = plan.ranges.map((r) => [
+    {
+      subnet: formatPrefix(r.subnet),
+      ...(r.start && { rangeStart: formatIP(r.start) }),
+      ...(r.end && { rangeEnd: formatIP(r.end) }),
+      gateway: formatIP(r.gateway),
+    },
+  ]);
   const bridge: Record<string, unknown> = {
     type: 'bridge',
     bridge: plan.bridge,
@@ -126,8 +128,7 @@ function stringMap(v: unknown): Record<string, string> {
 /** host-local's range entries: `ranges` (sets of ranges) or the legacy top-level subnet. */
 function ipamRanges(ipam: Record<string, unknown>): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
-  if (Array.isArray(ipam.ranges))
-    for (const set of ipam.ranges) if (Array.isArray(set)) for (const r of set) if (isObject(r)) out.push(r);
+  if (Array.isArray(ipam.ranges)) for (const set of ipam.ranges) if (Array.isArray(set)) for (const r of set) if (isObject(r)) out.push(r);
   if (typeof ipam.subnet === 'string') out.push(ipam);
   return out;
 }
@@ -160,10 +161,17 @@ export function describeNetwork(raw: Record<string, unknown>): NetworkInfo {
     subnets,
     gateways,
     ...(typeof ipam.type === 'string' && { ipamType: ipam.type }),
-    firewallDirs: [...new Set(plugins.filter((p) => p.type === 'bridge' || p.type === 'portmap')
-      .map((p) => (typeof p.firewallDir === 'string' && p.firewallDir !== '' ? p.firewallDir : DEFAULT_FIREWALL_DIR)))],
-    ...(ipam.type === 'host-local' && { leaseDir: typeof ipam.dataDir === 'string' && ipam.dataDir !== '' ? ipam.dataDir : DEFAULT_LEASE_DIR }),
-    internal: berth ? berth.internal === true : (main.type === 'bridge' && !isGateway),
+    firewallDirs: [
+      ...new Set(
+        plugins
+          .filter((p) => p.type === 'bridge' || p.type === 'portmap')
+          .map((p) => (typeof p.firewallDir === 'string' && p.firewallDir !== '' ? p.firewallDir : DEFAULT_FIREWALL_DIR)),
+      ),
+    ],
+    ...(ipam.type === 'host-local' && {
+      leaseDir: typeof ipam.dataDir === 'string' && ipam.dataDir !== '' ? ipam.dataDir : DEFAULT_LEASE_DIR,
+    }),
+    internal: berth ? berth.internal === true : main.type === 'bridge' && !isGateway,
     isolate: main.isolate === true,
     masquerade: main.ipMasq === true,
     ...(typeof main.mtu === 'number' && { mtu: main.mtu }),

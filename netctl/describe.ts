@@ -30,7 +30,10 @@ export function describeCacheEntry(entry: CacheEntry, netnsExists: boolean): Att
     ...(typeof i.mac === 'string' && { mac: i.mac }),
     ...(typeof i.sandbox === 'string' && { sandbox: i.sandbox }),
   }));
-  const addresses = (Array.isArray(result.ips) ? result.ips : []).filter(isObject).map((ip) => String(ip.address ?? '')).filter((a) => a !== '');
+  const addresses = (Array.isArray(result.ips) ? result.ips : [])
+    .filter(isObject)
+    .map((ip) => String(ip.address ?? ''))
+    .filter((a) => a !== '');
   const own = interfaces.find((i) => i.name === entry.ifName && i.sandbox);
   return {
     containerId: entry.containerId,
@@ -55,7 +58,11 @@ export interface BridgeView {
 }
 
 /** `netctl inspect`'s object for one network (Docker's `network inspect` shape, CNI's terms). */
-export function renderInspect(info: NetworkInfo & { file: string }, raw: unknown, live: { bridge?: BridgeView; attachments: AttachmentView[]; leases: Lease[] }): Record<string, unknown> {
+export function renderInspect(
+  info: NetworkInfo & { file: string },
+  raw: unknown,
+  live: { bridge?: BridgeView; attachments: AttachmentView[]; leases: Lease[] },
+): Record<string, unknown> {
   return {
     name: info.name,
     file: info.file,
@@ -84,7 +91,11 @@ export function renderInspect(info: NetworkInfo & { file: string }, raw: unknown
 /** A plain text table: columns padded with two spaces, as `docker network ls`. */
 export function renderTable(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }
 

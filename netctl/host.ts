@@ -33,7 +33,10 @@ export async function readBridgeState(nl: Netlink, name: string): Promise<Bridge
   const link = await nl.getLink(name);
   if (!link) return { exists: false, addresses: [], ports: [] };
   const addresses = (await nl.listAddrs(link.index)).filter((a) => !(a.family === 6 && a.address.startsWith('fe80'))).map((a) => a.cidr);
-  const ports = (await nl.listLinks()).filter((l) => l.master === link.index).map((l) => l.name).sort();
+  const ports = (await nl.listLinks())
+    .filter((l) => l.master === link.index)
+    .map((l) => l.name)
+    .sort();
   return { exists: true, kind: link.kind, up: link.isUp, mac: link.mac, mtu: link.mtu, addresses, ports };
 }
 

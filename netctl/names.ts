@@ -11,7 +11,8 @@ export const MAX_NETWORK_NAME = 128;
 /** @throws {UsageError} naming the value */
 export function validateNetworkName(name: string): void {
   if (!NETWORK_NAME.test(name)) throw new UsageError(`invalid network name ${JSON.stringify(name)}: must match ${NETWORK_NAME.source}`);
-  if (name.length > MAX_NETWORK_NAME) throw new UsageError(`invalid network name ${JSON.stringify(name)}: longer than ${MAX_NETWORK_NAME} characters`);
+  if (name.length > MAX_NETWORK_NAME)
+    throw new UsageError(`invalid network name ${JSON.stringify(name)}: longer than ${MAX_NETWORK_NAME} characters`);
 }
 
 function sha256(text: string): string {
@@ -64,6 +65,7 @@ export function nextInterfaceName(taken: Iterable<string>, prefix = 'eth'): stri
 export function resolveNetnsArg(arg: string, netnsDir = '/run/netns'): string {
   if (arg === '') throw new UsageError('invalid network namespace "": must be a name under /run/netns or a path');
   if (arg.includes('/')) return arg;
-  if (arg === '.' || arg === '..') throw new UsageError(`invalid network namespace ${JSON.stringify(arg)}: must be a name under /run/netns or a path`);
+  if (arg === '.' || arg === '..')
+    throw new UsageError(`invalid network namespace ${JSON.stringify(arg)}: must be a name under /run/netns or a path`);
   return `${netnsDir}/${arg}`;
 }

@@ -6,7 +6,16 @@ import { contains, formatIP, formatPrefix, tryParsePrefix, type Prefix } from '.
 import type { NetworkInfo, NetworkPlan, RangePlan } from './conflist.js';
 import { NetctlError, UsageError } from './errors.js';
 import { bridgeNameFor, validateInterfaceName, validateNetworkName } from './names.js';
-import { DEFAULT_SUBNET_POOL6, defaultGateway, findOverlap, parseAddressArg, parseSubnetArg, pickFreeSubnet, rangeBounds, type TakenPrefix } from './subnets.js';
+import {
+  DEFAULT_SUBNET_POOL6,
+  defaultGateway,
+  findOverlap,
+  parseAddressArg,
+  parseSubnetArg,
+  pickFreeSubnet,
+  rangeBounds,
+  type TakenPrefix,
+} from './subnets.js';
 
 export interface CreateRequest {
   name: string;
@@ -47,7 +56,8 @@ export function parseLabels(labels: readonly string[]): Record<string, string> {
   for (const text of labels) {
     const eq = text.indexOf('=');
     const key = eq < 0 ? text : text.slice(0, eq);
-    if (key === '' || /\s/.test(key)) throw new UsageError(`invalid label ${JSON.stringify(text)}: must be KEY=VALUE with a non-empty key without whitespace`);
+    if (key === '' || /\s/.test(key))
+      throw new UsageError(`invalid label ${JSON.stringify(text)}: must be KEY=VALUE with a non-empty key without whitespace`);
     out[key] = eq < 0 ? '' : text.slice(eq + 1);
   }
   return out;
@@ -55,7 +65,8 @@ export function parseLabels(labels: readonly string[]): Record<string, string> {
 
 /** The MTU a bridge may have. @throws {UsageError} */
 export function validateMtu(mtu: number): void {
-  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new UsageError(`invalid mtu ${JSON.stringify(String(mtu))}: must be an integer from 68 to 65535`);
+  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535)
+    throw new UsageError(`invalid mtu ${JSON.stringify(String(mtu))}: must be an integer from 68 to 65535`);
 }
 
 /** Everything that can be checked on the command line alone. @throws {UsageError} */
@@ -95,7 +106,8 @@ export function planCreate(req: CreateRequest, ctx: CreateContext): NetworkPlan 
 
   const bridge = req.bridge ?? bridgeNameFor(req.name);
   const bridgeOwner = ctx.networks.find((n) => n.bridge === bridge);
-  if (bridgeOwner) throw new NetctlError(`${action}: bridge ${JSON.stringify(bridge)} is already used by network ${JSON.stringify(bridgeOwner.name)}`);
+  if (bridgeOwner)
+    throw new NetctlError(`${action}: bridge ${JSON.stringify(bridge)} is already used by network ${JSON.stringify(bridgeOwner.name)}`);
   if (ctx.hostHasLink(bridge)) throw new NetctlError(`${action}: bridge ${JSON.stringify(bridge)} already exists on the host`);
 
   const others: TakenPrefix[] = [];
@@ -110,7 +122,9 @@ export function planCreate(req: CreateRequest, ctx: CreateContext): NetworkPlan 
   if (subnets.length === 0) {
     const pool = parseSubnetArg(req.subnetPool, 'subnet pool');
     if (!Number.isInteger(req.subnetSize) || req.subnetSize < pool.length || req.subnetSize > (pool.ip.family === 4 ? 30 : 126))
-      throw new UsageError(`invalid subnet size ${JSON.stringify(String(req.subnetSize))}: must be from ${pool.length} to ${pool.ip.family === 4 ? 30 : 126} for pool ${JSON.stringify(req.subnetPool)}`);
+      throw new UsageError(
+        `invalid subnet size ${JSON.stringify(String(req.subnetSize))}: must be from ${pool.length} to ${pool.ip.family === 4 ? 30 : 126} for pool ${JSON.stringify(req.subnetPool)}`,
+      );
     const taken = [...others, ...(ctx.hostPrefixes ?? [])].map((t) => t.prefix);
     const picked = pickFreeSubnet(pool, req.subnetSize, taken);
     if (!picked) throw new NetctlError(`${action}: no free /${req.subnetSize} left in subnet pool ${JSON.stringify(req.subnetPool)}`);
@@ -118,13 +132,17 @@ export function planCreate(req: CreateRequest, ctx: CreateContext): NetworkPlan 
   } else {
     for (const s of subnets) {
       const hit = findOverlap(s, others);
-      if (hit) throw new NetctlError(`${action}: subnet ${JSON.stringify(formatPrefix(s))} overlaps subnet ${JSON.stringify(formatPrefix(hit.prefix))} of ${hit.owner}`);
+      if (hit)
+        throw new NetctlError(
+          `${action}: subnet ${JSON.stringify(formatPrefix(s))} overlaps subnet ${JSON.stringify(formatPrefix(hit.prefix))} of ${hit.owner}`,
+        );
     }
   }
   if (wantsPicked6) {
     const poolText = req.subnetPool6 ?? DEFAULT_SUBNET_POOL6;
     const pool6 = parseSubnetArg(poolText, 'IPv6 subnet pool');
-    if (pool6.ip.family !== 6 || pool6.length > 64) throw new UsageError(`invalid IPv6 subnet pool ${JSON.stringify(poolText)}: must be an IPv6 prefix of /64 or shorter`);
+    if (pool6.ip.family !== 6 || pool6.length > 64)
+      throw new UsageError(`invalid IPv6 subnet pool ${JSON.stringify(poolText)}: must be an IPv6 prefix of /64 or shorter`);
     const taken = [...others, ...(ctx.hostPrefixes ?? [])].map((t) => t.prefix);
     const picked = pickFreeSubnet(pool6, 64, taken);
     if (!picked) throw new NetctlError(`${action}: no free /64 left in IPv6 subnet pool ${JSON.stringify(poolText)}`);
@@ -149,7 +167,8 @@ export function planCreate(req: CreateRequest, ctx: CreateContext): NetworkPlan 
   for (const text of req.ipRanges) {
     const range = parseSubnetArg(text, 'ip range');
     const r = rangeOf(range.ip.family, 'ip range', text);
-    if (seen.has(`range${range.ip.family}`)) throw new UsageError(`invalid ip range ${JSON.stringify(text)}: a second IPv${range.ip.family} range`);
+    if (seen.has(`range${range.ip.family}`))
+      throw new UsageError(`invalid ip range ${JSON.stringify(text)}: a second IPv${range.ip.family} range`);
     seen.add(`range${range.ip.family}`);
     const { start, end } = rangeBounds(r.subnet, range, text);
     r.start = start;

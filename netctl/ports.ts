@@ -33,7 +33,8 @@ export interface UsedPort {
 }
 
 function parsePort(text: string, spec: string, what: string): number {
-  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`invalid port ${JSON.stringify(spec)}: ${what} ${JSON.stringify(text)} is not a number`);
+  if (!/^\d{1,5}$/.test(text))
+    throw new UsageError(`invalid port ${JSON.stringify(spec)}: ${what} ${JSON.stringify(text)} is not a number`);
   const n = Number(text);
   if (n < 1 || n > 65535) throw new UsageError(`invalid port ${JSON.stringify(spec)}: ${what} ${n} is outside 1-65535`);
   return n;
@@ -52,7 +53,10 @@ export function parsePortSpec(spec: string): PortRequest {
   const slash = rest.lastIndexOf('/');
   if (slash >= 0) {
     const p = rest.slice(slash + 1).toLowerCase();
-    if (!(PROTOCOLS as readonly string[]).includes(p)) throw new UsageError(`invalid port ${JSON.stringify(spec)}: protocol ${JSON.stringify(rest.slice(slash + 1))} is not tcp, udp or sctp`);
+    if (!(PROTOCOLS as readonly string[]).includes(p))
+      throw new UsageError(
+        `invalid port ${JSON.stringify(spec)}: protocol ${JSON.stringify(rest.slice(slash + 1))} is not tcp, udp or sctp`,
+      );
     protocol = p as Protocol;
     rest = rest.slice(0, slash);
   }
@@ -89,11 +93,21 @@ export function isPortUsed(used: readonly UsedPort[], protocol: Protocol, port: 
  * @throws {UsageError} when the same host port is asked twice
  * @throws {NetctlError} when an explicit host port is in use, or the range has no free port
  */
-export function assignHostPorts(reqs: readonly PortRequest[], used: readonly UsedPort[], range: readonly [number, number], start = range[0]): PortMapping[] {
+export function assignHostPorts(
+  reqs: readonly PortRequest[],
+  used: readonly UsedPort[],
+  range: readonly [number, number],
+  start = range[0],
+): PortMapping[] {
   const taken: UsedPort[] = [...used];
   const out: PortMapping[] = [];
   for (const r of reqs.filter((q) => q.hostPort !== undefined)) {
-    const mine = isPortUsed(out.map((m) => ({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: '' })), r.protocol, r.hostPort!, r.hostIP);
+    const mine = isPortUsed(
+      out.map((m) => ({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: '' })),
+      r.protocol,
+      r.hostPort!,
+      r.hostIP,
+    );
     if (mine) throw new UsageError(`invalid ports: host port ${r.hostPort}/${r.protocol} is published twice`);
     const clash = isPortUsed(taken, r.protocol, r.hostPort!, r.hostIP);
     if (clash) throw new NetctlError(`host port ${r.hostPort}/${r.protocol} is already in use by ${clash.owner}`);
@@ -105,11 +119,17 @@ export function assignHostPorts(reqs: readonly PortRequest[], used: readonly Use
   let next = start < lo || start > hi ? lo : start;
   const result: PortMapping[] = [];
   for (const r of reqs) {
-    if (r.hostPort !== undefined) { result.push(out.find((m) => m.hostPort === r.hostPort && m.protocol === r.protocol && m.containerPort === r.containerPort)!); continue; }
+    if (r.hostPort !== undefined) {
+      result.push(out.find((m) => m.hostPort === r.hostPort && m.protocol === r.protocol && m.containerPort === r.containerPort)!);
+      continue;
+    }
     let port: number | undefined;
     for (let i = 0; i < size; i++) {
       const candidate = lo + ((next - lo + i) % size);
-      if (!isPortUsed(taken, r.protocol, candidate, r.hostIP)) { port = candidate; break; }
+      if (!isPortUsed(taken, r.protocol, candidate, r.hostIP)) {
+        port = candidate;
+        break;
+      }
     }
     if (port === undefined) throw new NetctlError(`no free host port for ${r.containerPort}/${r.protocol} in ${lo}-${hi}`);
     next = port + 1 > hi ? lo : port + 1;
@@ -135,7 +155,10 @@ export function mappingsOf(capabilityArgs: Readonly<Record<string, unknown>> | u
     if (m === null || typeof m !== 'object') continue;
     const { hostPort, containerPort, protocol, hostIP } = m as Record<string, unknown>;
     if (typeof hostPort !== 'number' || typeof containerPort !== 'number') continue;
-    const proto = typeof protocol === 'string' && (PROTOCOLS as readonly string[]).includes(protocol.toLowerCase()) ? protocol.toLowerCase() as Protocol : 'tcp';
+    const proto =
+      typeof protocol === 'string' && (PROTOCOLS as readonly string[]).includes(protocol.toLowerCase())
+        ? (protocol.toLowerCase() as Protocol)
+        : 'tcp';
     out.push({ hostPort, containerPort, protocol: proto, ...(typeof hostIP === 'string' && hostIP !== '' && { hostIP }) });
   }
   return out;
@@ -174,6 +197,7 @@ function decodeProcAddr(hex: string): string {
 export function parsePortRange(text: string | undefined): [number, number] {
   const m = text?.trim().match(/^(\d+)\s+(\d+)$/);
   if (!m) return [32768, 60999];
-  const lo = Number(m[1]), hi = Number(m[2]);
+  const lo = Number(m[1]),
+    hi = Number(m[2]);
   return lo >= 1 && hi <= 65535 && lo <= hi ? [lo, hi] : [32768, 60999];
 }

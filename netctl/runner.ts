@@ -15,7 +15,6 @@ import type { Result } from '../cni/types.js';
 import { parseResult } from '../cni/version.js';
 import { PLUGINS } from '../plugins/registry.js';
 
-
 /** A PluginCaller that runs Berth's own plugins beside `selfDir` in-process and execs the rest. */
 export function pluginCaller(selfDir: string | undefined): PluginCaller {
   return (path, env, config, opts) => {
@@ -26,18 +25,33 @@ export function pluginCaller(selfDir: string | undefined): PluginCaller {
 }
 
 /** The skeleton with the exec protocol's inputs and outputs, in this process; failures read as execPlugin reads them. */
-async function runInProcess(path: string, handlers: () => Promise<Handlers>, env: PluginEnv, config: object, opts: ExecOptions): Promise<Result | undefined> {
+async function runInProcess(
+  path: string,
+  handlers: () => Promise<Handlers>,
+  env: PluginEnv,
+  config: object,
+  opts: ExecOptions,
+): Promise<Result | undefined> {
   const { runPlugin } = await import('../cni/skel.js');
-  let stdout = '', stderr = '';
+  let stdout = '',
+    stderr = '';
   const code = await runPlugin(handlers, {
     env: renderPluginEnv(env, opts.env),
     readStdin: async () => JSON.stringify(config),
-    writeStdout: (t) => { stdout += t; },
-    writeStderr: (t) => { stderr += t; },
+    writeStdout: (t) => {
+      stdout += t;
+    },
+    writeStderr: (t) => {
+      stderr += t;
+    },
   });
   if (stderr && opts.env?.BERTH_DEBUG) process.stderr.write(stderr);
   const what = `plugin ${JSON.stringify(path)} ${env.command}`;
-  if (code !== 0) throw parseErrorObject(stdout) ?? new CniError(ErrCode.PluginFailure, `${what} failed with exit code ${code}: ${stderr.trim().split('\n').pop() || 'no output'}`);
+  if (code !== 0)
+    throw (
+      parseErrorObject(stdout) ??
+      new CniError(ErrCode.PluginFailure, `${what} failed with exit code ${code}: ${stderr.trim().split('\n').pop() || 'no output'}`)
+    );
   if (env.command !== 'ADD') return undefined;
   try {
     return parseResult(JSON.parse(stdout), 'result');

@@ -2,7 +2,21 @@
  * Subnets of a new network: parsing the user's, checking overlaps, picking a free one from a pool.
  * Pure: the prefixes already in use (other networks', the host's routes and addresses) come as data.
  */
-import { addToIP, bitsOf, contains, formatIP, formatPrefix, hasHostBits, lastOf, networkOf, overlaps, tryParseIP, tryParsePrefix, type IP, type Prefix } from '../cni/ip.js';
+import {
+  addToIP,
+  bitsOf,
+  contains,
+  formatIP,
+  formatPrefix,
+  hasHostBits,
+  lastOf,
+  networkOf,
+  overlaps,
+  tryParseIP,
+  tryParsePrefix,
+  type IP,
+  type Prefix,
+} from '../cni/ip.js';
 import { UsageError } from './errors.js';
 
 /** Podman's pool for new networks (10.89.0.0/16), carved in /24s as podman and Docker do. */
@@ -26,7 +40,8 @@ export function parseSubnetArg(text: string, what = 'subnet'): Prefix {
   if (!p) throw new UsageError(`invalid ${what} ${JSON.stringify(text)}: not a CIDR such as "10.89.0.0/24"`);
   if (hasHostBits(p))
     throw new UsageError(`invalid ${what} ${JSON.stringify(text)}: host bits set, the network address is ${formatIP(networkOf(p))}`);
-  if (bitsOf(p.ip.family) - p.length < 2) throw new UsageError(`invalid ${what} ${JSON.stringify(text)}: too small for a gateway and a container`);
+  if (bitsOf(p.ip.family) - p.length < 2)
+    throw new UsageError(`invalid ${what} ${JSON.stringify(text)}: too small for a gateway and a container`);
   return p;
 }
 
@@ -67,7 +82,9 @@ export function pickFreeSubnet(pool: Prefix, size: number, taken: readonly Prefi
 
 /** First and last addresses of `prefixes` (one family), sorted, with overlapping or adjacent ones merged. */
 function mergedSpans(prefixes: readonly Prefix[]): { first: bigint; last: bigint }[] {
-  const sorted = prefixes.map((p) => ({ first: networkOf(p).value, last: lastOf(p).value })).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const sorted = prefixes
+    .map((p) => ({ first: networkOf(p).value, last: lastOf(p).value }))
+    .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
   const out: { first: bigint; last: bigint }[] = [];
   for (const span of sorted) {
     const prev = out[out.length - 1];
@@ -94,6 +111,9 @@ export function rangeBounds(subnet: Prefix, range: Prefix, rangeText: string): {
   const last = lastOf(subnet).value - (subnet.ip.family === 4 ? 1n : 0n);
   const lo = networkOf(range).value < first ? first : networkOf(range).value;
   const hi = lastOf(range).value > last ? last : lastOf(range).value;
-  if (lo > hi) throw new UsageError(`invalid ip range ${JSON.stringify(rangeText)}: holds no usable address of subnet ${JSON.stringify(formatPrefix(subnet))}`);
+  if (lo > hi)
+    throw new UsageError(
+      `invalid ip range ${JSON.stringify(rangeText)}: holds no usable address of subnet ${JSON.stringify(formatPrefix(subnet))}`,
+    );
   return { start: { family: range.ip.family, value: lo }, end: { family: range.ip.family, value: hi } };
 }

@@ -34,7 +34,9 @@ const TOOLS: Readonly<Record<string, () => Promise<unknown>>> = { berth: () => i
 
 const name = programNames().find((n) => Object.hasOwn(PLUGINS, n) || Object.hasOwn(TOOLS, n));
 if (name === undefined) {
-  process.stderr.write(`Berth's CNI plugins: exec'd as "${basename(process.argv0)}", which is none of ${[...Object.keys(PLUGINS), ...Object.keys(TOOLS)].join(', ')}\n`);
+  process.stderr.write(
+    `Berth's CNI plugins: exec'd as "${basename(process.argv0)}", which is none of ${[...Object.keys(PLUGINS), ...Object.keys(TOOLS)].join(', ')}\n`,
+  );
   process.exit(1);
 }
 if (Object.hasOwn(TOOLS, name)) {

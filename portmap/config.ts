@@ -33,16 +33,25 @@ export interface PortmapConf extends NetConf {
 export function parsePortmapConf(raw: NetConf, validate: ValidateFunction): PortmapConf {
   const conf = validateConfig<PortmapConf>(validate, structuredClone(raw), 'portmap');
   if (conf.markMasqBit !== undefined && conf.externalSetMarkChain !== undefined)
-    throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid portmap configuration: "markMasqBit" and "externalSetMarkChain" cannot both be set');
+    throw new CniError(
+      ErrCode.InvalidNetworkConfig,
+      'invalid portmap configuration: "markMasqBit" and "externalSetMarkChain" cannot both be set',
+    );
   // Berth marks nothing: it masquerades localhost and hairpin connections by conntrack's DNAT
   // status and its own sets, so markMasqBit is accepted (and cannot clash with another mark user).
   // An iptables chain cannot be jumped to from nftables, and iptables match arguments have no
   // meaning there: refuse rather than silently ignore.
   if (conf.externalSetMarkChain !== undefined)
-    throw new CniError(ErrCode.UnsupportedField, `portmap "externalSetMarkChain" ${JSON.stringify(conf.externalSetMarkChain)} is not supported: berth masquerades hairpin and localhost traffic in its own nftables table, without a mark chain`);
+    throw new CniError(
+      ErrCode.UnsupportedField,
+      `portmap "externalSetMarkChain" ${JSON.stringify(conf.externalSetMarkChain)} is not supported: berth masquerades hairpin and localhost traffic in its own nftables table, without a mark chain`,
+    );
   for (const key of ['conditionsV4', 'conditionsV6'] as const)
     if ((conf[key]?.length ?? 0) > 0)
-      throw new CniError(ErrCode.UnsupportedField, `portmap ${JSON.stringify(key)} is not supported: iptables match arguments ${JSON.stringify(conf[key])} cannot be applied to nftables`);
+      throw new CniError(
+        ErrCode.UnsupportedField,
+        `portmap ${JSON.stringify(key)} is not supported: iptables match arguments ${JSON.stringify(conf[key])} cannot be applied to nftables`,
+      );
   return conf;
 }
 
@@ -63,25 +72,35 @@ function checkPort(value: number, what: string, index: number): void {
 export function parsePortMappings(conf: NetConf): PortMapping[] {
   const raw = (conf.runtimeConfig as { portMappings?: unknown } | undefined)?.portMappings;
   if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid portmap configuration: "runtimeConfig.portMappings" must be an array');
+  if (!Array.isArray(raw))
+    throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid portmap configuration: "runtimeConfig.portMappings" must be an array');
   const seen = new Set<string>();
-  return raw.map((m: { hostPort: number; containerPort: number; protocol?: string; hostIP?: string }, i) => {
-    checkPort(m.hostPort, 'hostPort', i);
-    checkPort(m.containerPort, 'containerPort', i);
-    const protocol = (m.protocol === undefined || m.protocol === '' ? 'tcp' : m.protocol.toLowerCase());
-    if (!PROTOCOLS.includes(protocol))
-      throw new CniError(ErrCode.InvalidNetworkConfig, `invalid port mapping ${i}: protocol ${JSON.stringify(m.protocol)} is not tcp, udp or sctp`);
-    const out: PortMapping = { hostPort: m.hostPort, containerPort: m.containerPort, protocol: protocol as Protocol };
-    if (m.hostIP !== undefined && m.hostIP !== '') {
-      const ip = tryParseIP(m.hostIP);
-      if (!ip) throw new CniError(ErrCode.InvalidNetworkConfig, `invalid port mapping ${i}: hostIP ${JSON.stringify(m.hostIP)} is not an IP address`);
-      out.hostIP = formatIP(ip);
-    }
-    return out;
-  }).filter((m) => {
-    const key = `${m.hostIP ?? ''}/${m.hostPort}/${m.protocol}/${m.containerPort}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return raw
+    .map((m: { hostPort: number; containerPort: number; protocol?: string; hostIP?: string }, i) => {
+      checkPort(m.hostPort, 'hostPort', i);
+      checkPort(m.containerPort, 'containerPort', i);
+      const protocol = m.protocol === undefined || m.protocol === '' ? 'tcp' : m.protocol.toLowerCase();
+      if (!PROTOCOLS.includes(protocol))
+        throw new CniError(
+          ErrCode.InvalidNetworkConfig,
+          `invalid port mapping ${i}: protocol ${JSON.stringify(m.protocol)} is not tcp, udp or sctp`,
+        );
+      const out: PortMapping = { hostPort: m.hostPort, containerPort: m.containerPort, protocol: protocol as Protocol };
+      if (m.hostIP !== undefined && m.hostIP !== '') {
+        const ip = tryParseIP(m.hostIP);
+        if (!ip)
+          throw new CniError(
+            ErrCode.InvalidNetworkConfig,
+            `invalid port mapping ${i}: hostIP ${JSON.stringify(m.hostIP)} is not an IP address`,
+          );
+        out.hostIP = formatIP(ip);
+      }
+      return out;
+    })
+    .filter((m) => {
+      const key = `${m.hostIP ?? ''}/${m.hostPort}/${m.protocol}/${m.containerPort}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }

@@ -55,15 +55,29 @@ export function portmapElements(mappings: readonly PortMapping[], addrs: Contain
     for (const family of [4, 6] as const) {
       const addr = family === 4 ? addrs.v4 : addrs.v6;
       if (!addr || (hostFamily !== undefined && hostFamily !== family)) continue;
-      const extra = { data: { parts: [{ ip: formatIP(addr.ip) }, { port: m.containerPort }] }, exclusive: true, what: describeHostPort(m, family) };
+      const extra = {
+        data: { parts: [{ ip: formatIP(addr.ip) }, { port: m.containerPort }] },
+        exclusive: true,
+        what: describeHostPort(m, family),
+      };
       if (m.hostIP && !anyAddress)
-        out.push(element('portmap', family === 4 ? SETS.hostip4 : SETS.hostip6, [{ ip: m.hostIP }, { proto: m.protocol }, { port: m.hostPort }], extra));
+        out.push(
+          element(
+            'portmap',
+            family === 4 ? SETS.hostip4 : SETS.hostip6,
+            [{ ip: m.hostIP }, { proto: m.protocol }, { port: m.hostPort }],
+            extra,
+          ),
+        );
       else
         out.push(element('portmap', family === 4 ? SETS.hostport4 : SETS.hostport6, [{ proto: m.protocol }, { port: m.hostPort }], extra));
     }
   }
   if (opts.snat)
-    for (const [addr, dnat, snat] of [[addrs.v4, [SETS.hostip4, SETS.hostport4], SETS.pmsnat4], [addrs.v6, [SETS.hostip6, SETS.hostport6], SETS.pmsnat6]] as const)
+    for (const [addr, dnat, snat] of [
+      [addrs.v4, [SETS.hostip4, SETS.hostport4], SETS.pmsnat4],
+      [addrs.v6, [SETS.hostip6, SETS.hostport6], SETS.pmsnat6],
+    ] as const)
       if (addr && out.some((e) => (dnat as readonly string[]).includes(e.set)))
         out.push(element('portmap', snat, [{ ip: formatIP(addr.ip) }], { data: { jump: subnetChain('pm', addr) } }));
   return out;
@@ -78,7 +92,9 @@ export function portmapChains(elements: readonly Element[], addrs: ContainerAddr
   for (const addr of [addrs.v4, addrs.v6]) {
     if (!addr || !elements.some((e) => e.set === (addr.ip.family === 4 ? SETS.pmsnat4 : SETS.pmsnat6))) continue;
     const subnet = formatPrefix({ ip: networkOf(addr), length: addr.length });
-    out += renderChain(subnetChain('pm', addr), [addr.ip.family === 4 ? `ip saddr { 127.0.0.0/8, ${subnet} } masquerade` : `ip6 saddr ${subnet} masquerade`]);
+    out += renderChain(subnetChain('pm', addr), [
+      addr.ip.family === 4 ? `ip saddr { 127.0.0.0/8, ${subnet} } masquerade` : `ip6 saddr ${subnet} masquerade`,
+    ]);
   }
   return out;
 }

@@ -44,7 +44,12 @@ function firewallDirOf(ctx: PluginContext): string | undefined {
 /** firewallDir, else the default for this netns. */
 const stateDirOf = (ctx: PluginContext): string => firewallDirOf(ctx) ?? stateDirForNetns(DEFAULT_STATE_DIR);
 
-const refOf = (ctx: PluginContext): AttachmentRef => ({ network: ctx.config.name, containerId: ctx.containerId, ifName: ctx.ifName, stateDir: stateDirOf(ctx) });
+const refOf = (ctx: PluginContext): AttachmentRef => ({
+  network: ctx.config.name,
+  containerId: ctx.containerId,
+  ifName: ctx.ifName,
+  stateDir: stateDirOf(ctx),
+});
 
 /**
  * Deletes stale UDP conntrack entries (a client that sent before the mapping existed, or to the
@@ -61,7 +66,8 @@ function flushConntrack(ctx: PluginContext, flushes: readonly UdpFlows[]): void 
 }
 
 function requirePrev(ctx: PluginContext, command: string): Result {
-  if (!ctx.prevResult) throw new CniError(ErrCode.InvalidNetworkConfig, `portmap ${command} needs prevResult: it must be chained after an interface plugin`);
+  if (!ctx.prevResult)
+    throw new CniError(ErrCode.InvalidNetworkConfig, `portmap ${command} needs prevResult: it must be chained after an interface plugin`);
   return ctx.prevResult;
 }
 
@@ -77,9 +83,15 @@ async function add(ctx: PluginContext): Promise<Result> {
   // device unless route_localnet is set on it (the reference sets it on the bridge too).
   const hostIf = hostInterfaceOf(prev);
   if (conf.snat && addrs.v4 && hostIf) writeSysctl(['net', 'ipv4', 'conf', hostIf, 'route_localnet'], '1');
-  else if (conf.snat && addrs.v4) ctx.log.debug('no host interface in prevResult: route_localnet not set, 127.0.0.1 cannot reach the mapped ports');
+  else if (conf.snat && addrs.v4)
+    ctx.log.debug('no host interface in prevResult: route_localnet not set, 127.0.0.1 cannot reach the mapped ports');
   const data: PortmapData = { mappings, udpFlushes: udpFlushes(mappings, { v4: !!addrs.v4, v6: !!addrs.v6 }) };
-  await addAttachment(openNft(nftChoice(ctx)), refOf(ctx), { features: ['portmap'], elements, data: { portmap: data }, schema: renderSchema() + portmapChains(elements, addrs) });
+  await addAttachment(openNft(nftChoice(ctx)), refOf(ctx), {
+    features: ['portmap'],
+    elements,
+    data: { portmap: data },
+    schema: renderSchema() + portmapChains(elements, addrs),
+  });
   flushConntrack(ctx, flushesOf(data));
   return prev;
 }
@@ -102,7 +114,12 @@ async function check(ctx: PluginContext): Promise<void> {
 async function gc(ctx: PluginContext): Promise<void> {
   const valid = validAttachments(ctx.config);
   if (firewallDirOf(ctx) === undefined) removeDeadNetnsDirs(DEFAULT_STATE_DIR); // records of namespaces that no longer exist
-  const removed = await gcNetwork(() => openNft(nftChoice(ctx)), { stateDir: stateDirOf(ctx), network: ctx.config.name, valid, features: ['portmap'] });
+  const removed = await gcNetwork(() => openNft(nftChoice(ctx)), {
+    stateDir: stateDirOf(ctx),
+    network: ctx.config.name,
+    valid,
+    features: ['portmap'],
+  });
   for (const rec of removed) {
     const data = rec.data?.portmap as PortmapData | undefined;
     if (data) flushConntrack(ctx, flushesOf(data));

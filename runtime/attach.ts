@@ -5,7 +5,10 @@
 import type { Socket } from 'node:net';
 import { Frame, FrameDecoder, encodeFrame, encodeResize } from './frames.js';
 
-export interface AttachOptions { stdin: boolean; tty: boolean }
+export interface AttachOptions {
+  stdin: boolean;
+  tty: boolean;
+}
 
 /** How an attachment ended: the container's exit code, a detach, or a lost supervisor. */
 export type AttachEnd = { kind: 'exit'; code: number } | { kind: 'detached' } | { kind: 'lost' };
@@ -13,7 +16,12 @@ export type AttachEnd = { kind: 'exit'; code: number } | { kind: 'detached' } | 
 const DETACH = Buffer.from([0x10, 0x11]); // ctrl-p ctrl-q, Docker's default detach keys
 
 /** Streams until the container exits (the supervisor sends Exit), the user detaches, or the socket closes. */
-export function attachStreams(channel: Socket, decoder: FrameDecoder, pending: Array<{ type: number; data: Buffer }>, o: AttachOptions): Promise<AttachEnd> {
+export function attachStreams(
+  channel: Socket,
+  decoder: FrameDecoder,
+  pending: Array<{ type: number; data: Buffer }>,
+  o: AttachOptions,
+): Promise<AttachEnd> {
   return new Promise((resolve) => {
     const stdin = process.stdin;
     const rawTerminal = o.tty && o.stdin && stdin.isTTY;
@@ -22,7 +30,10 @@ export function attachStreams(channel: Socket, decoder: FrameDecoder, pending: A
       if (ended) return;
       ended = true;
       if (rawTerminal) stdin.setRawMode(false);
-      if (o.stdin) { stdin.off('data', onInput); stdin.pause(); }
+      if (o.stdin) {
+        stdin.off('data', onInput);
+        stdin.pause();
+      }
       process.stdout.off('resize', onResize);
       resolve(end);
     };
@@ -30,11 +41,18 @@ export function attachStreams(channel: Socket, decoder: FrameDecoder, pending: A
       for (const f of frames) {
         if (f.type === Frame.Stdout) process.stdout.write(f.data);
         else if (f.type === Frame.Stderr) process.stderr.write(f.data);
-        else if (f.type === Frame.Exit) { finish({ kind: 'exit', code: Number(f.data.toString()) }); return; }
+        else if (f.type === Frame.Exit) {
+          finish({ kind: 'exit', code: Number(f.data.toString()) });
+          return;
+        }
       }
     };
     const onInput = (chunk: Buffer) => {
-      if (o.tty && chunk.includes(DETACH)) { finish({ kind: 'detached' }); channel.destroy(); return; }
+      if (o.tty && chunk.includes(DETACH)) {
+        finish({ kind: 'detached' });
+        channel.destroy();
+        return;
+      }
       channel.write(encodeFrame(Frame.Stdin, chunk));
     };
     const onResize = () => channel.write(encodeResize(process.stdout.rows ?? 24, process.stdout.columns ?? 80));
@@ -47,9 +65,14 @@ export function attachStreams(channel: Socket, decoder: FrameDecoder, pending: A
     if (o.stdin) {
       if (rawTerminal) stdin.setRawMode(true);
       stdin.on('data', onInput);
-      stdin.on('end', () => { if (!ended) channel.write(encodeFrame(Frame.StdinClose)); });
+      stdin.on('end', () => {
+        if (!ended) channel.write(encodeFrame(Frame.StdinClose));
+      });
       stdin.resume();
     }
-    if (o.tty && process.stdout.isTTY) { onResize(); process.stdout.on('resize', onResize); }
+    if (o.tty && process.stdout.isTTY) {
+      onResize();
+      process.stdout.on('resize', onResize);
+    }
   });
 }

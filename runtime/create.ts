@@ -11,13 +11,23 @@ import { claimName, listRecords, releaseName, writeRecord } from './store.js';
 import { resolveUser } from './user.js';
 
 /** What the root is made of: an image's layers (lowest first) or a plain --rootfs dir. */
-export interface RootSource { imageId: string; layerDirs: string[]; config: ImageDefaults; rootfs?: string }
+export interface RootSource {
+  imageId: string;
+  layerDirs: string[];
+  config: ImageDefaults;
+  rootfs?: string;
+}
 
 /** The topmost copy of `path` (e.g. "etc/passwd") in the layers, or undefined. */
 function readFromLayers(layerDirs: readonly string[], path: string): string | undefined {
   for (const dir of [...layerDirs].reverse()) {
     const file = join(dir, path);
-    if (existsSync(file)) try { return readFileSync(file, 'utf8'); } catch { return undefined; }
+    if (existsSync(file))
+      try {
+        return readFileSync(file, 'utf8');
+      } catch {
+        return undefined;
+      }
   }
   return undefined;
 }
@@ -39,8 +49,15 @@ export function createContainer(d: Dirs, opts: RunOptions, name: string | undefi
     // The upper dir is the root dir of the container's overlay: 0755, or users other than root cannot walk it.
     for (const sub of ['diff', 'work', 'merged']) mkdirSync(join(containerDir(d, id), sub), { mode: sub === 'diff' ? 0o755 : 0o700 });
     const rec: ContainerRecord = {
-      Id: id, Name: finalName, Image: source.imageId, Created: new Date().toISOString(), Path: plan.path, Args: plan.args,
-      Config: { ...plan.config, Env: env }, HostConfig: plan.hostConfig, LayerDirs: source.layerDirs,
+      Id: id,
+      Name: finalName,
+      Image: source.imageId,
+      Created: new Date().toISOString(),
+      Path: plan.path,
+      Args: plan.args,
+      Config: { ...plan.config, Env: env },
+      HostConfig: plan.hostConfig,
+      LayerDirs: source.layerDirs,
       ...(source.rootfs !== undefined && { Rootfs: source.rootfs }),
       Process: { uid: user.uid, gid: user.gid, groups: user.groups, capabilities: plan.capabilities },
       RestartCount: 0,

@@ -6,9 +6,20 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface Change { kind: 'A' | 'C' | 'D'; path: string }
+export interface Change {
+  kind: 'A' | 'C' | 'D';
+  path: string;
+}
 
-const existsIn = (dirs: readonly string[], rel: string) => dirs.some((d) => { try { lstatSync(join(d, rel)); return true; } catch { return false; } });
+const existsIn = (dirs: readonly string[], rel: string) =>
+  dirs.some((d) => {
+    try {
+      lstatSync(join(d, rel));
+      return true;
+    } catch {
+      return false;
+    }
+  });
 
 /** Mount points berth-shim makes when an image lacks them: not the container's own changes. */
 const MOUNT_POINTS = new Set(['/dev', '/proc', '/sys']);
@@ -19,7 +30,10 @@ export function layerChanges(upper: string, lowers: readonly string[]): Change[]
     for (const name of readdirSync(join(upper, rel)).sort()) {
       const path = `${rel}/${name}`;
       const st = lstatSync(join(upper, path));
-      if (st.isCharacterDevice() && st.rdev === 0) { out.push({ kind: 'D', path }); continue; }
+      if (st.isCharacterDevice() && st.rdev === 0) {
+        out.push({ kind: 'D', path });
+        continue;
+      }
       const inLower = existsIn(lowers, path);
       if (MOUNT_POINTS.has(path) && !inLower) continue;
       out.push({ kind: inLower ? 'C' : 'A', path });

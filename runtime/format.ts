@@ -8,16 +8,33 @@ import { NEVER, type ContainerRecord } from './record.js';
 export function describeStatus(live: Live, now: number): string {
   const since = (t: string) => humanDuration(Math.max(0, now - Date.parse(t)));
   switch (live.status) {
-    case 'running': return `Up ${since(live.startedAt)}`;
-    case 'paused': return `Up ${since(live.startedAt)} (Paused)`;
-    case 'restarting': return `Restarting (${live.exitCode}) ${since(live.finishedAt)} ago`;
-    case 'exited': return live.finishedAt === NEVER ? `Exited (${live.exitCode})` : `Exited (${live.exitCode}) ${since(live.finishedAt)} ago`;
-    case 'dead': return 'Dead';
-    default: return 'Created';
+    case 'running':
+      return `Up ${since(live.startedAt)}`;
+    case 'paused':
+      return `Up ${since(live.startedAt)} (Paused)`;
+    case 'restarting':
+      return `Restarting (${live.exitCode}) ${since(live.finishedAt)} ago`;
+    case 'exited':
+      return live.finishedAt === NEVER ? `Exited (${live.exitCode})` : `Exited (${live.exitCode}) ${since(live.finishedAt)} ago`;
+    case 'dead':
+      return 'Dead';
+    default:
+      return 'Created';
   }
 }
 
-export interface PsRow { ID: string; Image: string; Command: string; CreatedAt: string; RunningFor: string; Status: string; State: string; Names: string; Ports: string; Labels: string }
+export interface PsRow {
+  ID: string;
+  Image: string;
+  Command: string;
+  CreatedAt: string;
+  RunningFor: string;
+  Status: string;
+  State: string;
+  Names: string;
+  Ports: string;
+  Labels: string;
+}
 
 export function psRow(rec: ContainerRecord, live: Live, now: number, noTrunc: boolean): PsRow {
   const command = [rec.Path, ...rec.Args].join(' ');
@@ -32,17 +49,30 @@ export function psRow(rec: ContainerRecord, live: Live, now: number, noTrunc: bo
     State: live.status,
     Names: rec.Name,
     Ports: '',
-    Labels: Object.entries(rec.Config.Labels).map(([k, v]) => `${k}=${v}`).join(','),
+    Labels: Object.entries(rec.Config.Labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
   };
 }
 
-const COLUMNS: Array<[keyof PsRow, string]> = [['ID', 'CONTAINER ID'], ['Image', 'IMAGE'], ['Command', 'COMMAND'], ['RunningFor', 'CREATED'],
-  ['Status', 'STATUS'], ['Ports', 'PORTS'], ['Names', 'NAMES']];
+const COLUMNS: Array<[keyof PsRow, string]> = [
+  ['ID', 'CONTAINER ID'],
+  ['Image', 'IMAGE'],
+  ['Command', 'COMMAND'],
+  ['RunningFor', 'CREATED'],
+  ['Status', 'STATUS'],
+  ['Ports', 'PORTS'],
+  ['Names', 'NAMES'],
+];
 
 /** Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded. */
 export function renderPsTable(rows: readonly PsRow[]): string {
   const widths = COLUMNS.map(([key, head]) => Math.max(head.length, ...rows.map((r) => [...r[key]].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length + 3))).join('').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length + 3)))
+      .join('')
+      .trimEnd();
   return [line(COLUMNS.map(([, head]) => head)), ...rows.map((r) => line(COLUMNS.map(([key]) => r[key])))].join('\n') + '\n';
 }
 
@@ -57,19 +87,45 @@ export function matchesFilters(rec: ContainerRecord, live: Live, filters: readon
     byKey.set(key, [...(byKey.get(key) ?? []), f.slice(eq + 1)]);
   }
   const any = (key: string, test: (v: string) => boolean) => !byKey.has(key) || (byKey.get(key) as string[]).some(test);
-  return any('id', (v) => rec.Id.startsWith(v)) && any('name', (v) => rec.Name.includes(v)) && any('status', (v) => live.status === v)
-    && any('exited', (v) => live.status === 'exited' && live.exitCode === Number(v)) && any('ancestor', (v) => rec.Config.Image === v || rec.Image.includes(v))
-    && any('label', (v) => { const [k, val] = v.split('='); return k in rec.Config.Labels && (val === undefined || rec.Config.Labels[k] === val); });
+  return (
+    any('id', (v) => rec.Id.startsWith(v)) &&
+    any('name', (v) => rec.Name.includes(v)) &&
+    any('status', (v) => live.status === v) &&
+    any('exited', (v) => live.status === 'exited' && live.exitCode === Number(v)) &&
+    any('ancestor', (v) => rec.Config.Image === v || rec.Image.includes(v)) &&
+    any('label', (v) => {
+      const [k, val] = v.split('=');
+      return k in rec.Config.Labels && (val === undefined || rec.Config.Labels[k] === val);
+    })
+  );
 }
 
 /** `inspect`'s object, in Docker's shape (the fields Berth has). */
 export function inspectShape(rec: ContainerRecord, live: Live, oomKilled: boolean, paths: { log: string; upper: string }) {
   return {
-    Id: rec.Id, Created: rec.Created, Path: rec.Path, Args: rec.Args,
-    State: { Status: live.status, Running: live.status === 'running' || live.status === 'paused', Paused: live.status === 'paused',
-      Restarting: live.status === 'restarting', OOMKilled: oomKilled, Dead: live.status === 'dead', Pid: live.pid, ExitCode: live.exitCode,
-      Error: live.error, StartedAt: live.startedAt, FinishedAt: live.finishedAt },
-    Image: rec.Image, LogPath: paths.log, Name: `/${rec.Name}`, RestartCount: live.restartCount, Driver: 'overlay2', Platform: 'linux',
+    Id: rec.Id,
+    Created: rec.Created,
+    Path: rec.Path,
+    Args: rec.Args,
+    State: {
+      Status: live.status,
+      Running: live.status === 'running' || live.status === 'paused',
+      Paused: live.status === 'paused',
+      Restarting: live.status === 'restarting',
+      OOMKilled: oomKilled,
+      Dead: live.status === 'dead',
+      Pid: live.pid,
+      ExitCode: live.exitCode,
+      Error: live.error,
+      StartedAt: live.startedAt,
+      FinishedAt: live.finishedAt,
+    },
+    Image: rec.Image,
+    LogPath: paths.log,
+    Name: `/${rec.Name}`,
+    RestartCount: live.restartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
     HostConfig: rec.HostConfig,
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...rec.LayerDirs].reverse().join(':'), UpperDir: paths.upper } },
     Mounts: (rec.HostConfig.Binds ?? []).map((b) => {

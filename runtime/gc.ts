@@ -14,11 +14,17 @@ import { cleanupContainer } from './stop.js';
 /** Cleans up every container whose supervisor is gone; returns their IDs. `all`: also report nothing-to-do ones. */
 export async function collectLeftovers(d: Dirs, verbose: boolean): Promise<string[]> {
   let ids: string[];
-  try { ids = readdirSync(join(d.stateDir, 'containers')); } catch { return []; }
+  try {
+    ids = readdirSync(join(d.stateDir, 'containers'));
+  } catch {
+    return [];
+  }
   const cleaned: string[] = [];
   for (const id of ids) {
     let rec;
-    try { rec = readRecord(d, id); } catch {
+    try {
+      rec = readRecord(d, id);
+    } catch {
       rmSync(join(d.stateDir, 'containers', id), { recursive: true, force: true });
       continue;
     }

@@ -6,7 +6,10 @@ export const NAME_PATTERN = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 export const shortId = (id: string) => id.slice(0, 12);
 
-export interface Named { id: string; name: string }
+export interface Named {
+  id: string;
+  name: string;
+}
 
 /**
  * Finds the one container `ref` names: a full ID, an exact name, or a unique ID prefix (Docker's
@@ -30,12 +33,72 @@ export function checkName(name: string): string {
   return name.replace(/^\//, '');
 }
 
-const ADJECTIVES = ['admiring', 'brave', 'busy', 'calm', 'clever', 'cool', 'eager', 'elegant', 'festive', 'focused',
-  'gallant', 'gifted', 'happy', 'jolly', 'keen', 'kind', 'loving', 'modest', 'nifty', 'optimistic', 'peaceful',
-  'quirky', 'relaxed', 'serene', 'sharp', 'stoic', 'tender', 'upbeat', 'vibrant', 'wizardly', 'youthful', 'zealous'];
-const SURNAMES = ['albattani', 'babbage', 'bohr', 'curie', 'darwin', 'einstein', 'euclid', 'fermat', 'galileo', 'goodall',
-  'hopper', 'hypatia', 'johnson', 'kepler', 'lamarr', 'lovelace', 'mccarthy', 'meitner', 'newton', 'noether', 'pascal',
-  'ritchie', 'shannon', 'tesla', 'thompson', 'torvalds', 'turing', 'wozniak', 'yalow', 'zhukovsky'];
+const ADJECTIVES = [
+  'admiring',
+  'brave',
+  'busy',
+  'calm',
+  'clever',
+  'cool',
+  'eager',
+  'elegant',
+  'festive',
+  'focused',
+  'gallant',
+  'gifted',
+  'happy',
+  'jolly',
+  'keen',
+  'kind',
+  'loving',
+  'modest',
+  'nifty',
+  'optimistic',
+  'peaceful',
+  'quirky',
+  'relaxed',
+  'serene',
+  'sharp',
+  'stoic',
+  'tender',
+  'upbeat',
+  'vibrant',
+  'wizardly',
+  'youthful',
+  'zealous',
+];
+const SURNAMES = [
+  'albattani',
+  'babbage',
+  'bohr',
+  'curie',
+  'darwin',
+  'einstein',
+  'euclid',
+  'fermat',
+  'galileo',
+  'goodall',
+  'hopper',
+  'hypatia',
+  'johnson',
+  'kepler',
+  'lamarr',
+  'lovelace',
+  'mccarthy',
+  'meitner',
+  'newton',
+  'noether',
+  'pascal',
+  'ritchie',
+  'shannon',
+  'tesla',
+  'thompson',
+  'torvalds',
+  'turing',
+  'wozniak',
+  'yalow',
+  'zhukovsky',
+];
 
 /**
  * A free name as Docker makes them (adjective_surname), drawn with `random` (0 <= r < 1); a

@@ -8,7 +8,14 @@ import { runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 
 /** What a run of the container's process left: shared by shim.json and the combined state. */
-interface RunFacts { pid: number; exitCode: number; startedAt: string; finishedAt: string; restartCount: number; error: string }
+interface RunFacts {
+  pid: number;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  restartCount: number;
+  error: string;
+}
 
 /** shim.json, as berth-shim writes it. */
 export interface ShimStatus extends RunFacts {
@@ -25,7 +32,11 @@ export interface Live extends RunFacts {
 }
 
 export function readShimStatus(d: Dirs, id: string): ShimStatus | undefined {
-  try { return JSON.parse(readFileSync(join(runDir(d, id), 'shim.json'), 'utf8')) as ShimStatus; } catch { return undefined; }
+  try {
+    return JSON.parse(readFileSync(join(runDir(d, id), 'shim.json'), 'utf8')) as ShimStatus;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Is `pid` a berth-shim supervisor? Its command line says so; a reused pid does not. */
@@ -42,17 +53,44 @@ export function isSupervisor(pid: number): boolean {
 export function liveState(d: Dirs, rec: ContainerRecord): Live {
   const saved = rec.State;
   const shim = readShimStatus(d, rec.Id);
-  const base: Live = { status: saved.Status, pid: 0, exitCode: saved.ExitCode, startedAt: saved.StartedAt,
-    finishedAt: saved.FinishedAt, restartCount: rec.RestartCount, error: saved.Error, needsCleanup: false };
+  const base: Live = {
+    status: saved.Status,
+    pid: 0,
+    exitCode: saved.ExitCode,
+    startedAt: saved.StartedAt,
+    finishedAt: saved.FinishedAt,
+    restartCount: rec.RestartCount,
+    error: saved.Error,
+    needsCleanup: false,
+  };
   if (!shim) return base;
   const alive = isSupervisor(shim.shimPid);
-  const fromShim = { pid: shim.pid, exitCode: shim.exitCode, startedAt: shim.startedAt || base.startedAt,
-    finishedAt: shim.finishedAt || base.finishedAt, restartCount: rec.RestartCount + shim.restartCount, error: shim.error };
+  const fromShim = {
+    pid: shim.pid,
+    exitCode: shim.exitCode,
+    startedAt: shim.startedAt || base.startedAt,
+    finishedAt: shim.finishedAt || base.finishedAt,
+    restartCount: rec.RestartCount + shim.restartCount,
+    error: shim.error,
+  };
   if (alive && shim.status !== 'exited') {
     const paused = existsSync(join(runDir(d, rec.Id), 'paused'));
-    return { ...base, ...fromShim, status: paused ? 'paused' : shim.status, finishedAt: shim.status === 'running' ? base.finishedAt : fromShim.finishedAt };
+    return {
+      ...base,
+      ...fromShim,
+      status: paused ? 'paused' : shim.status,
+      finishedAt: shim.status === 'running' ? base.finishedAt : fromShim.finishedAt,
+    };
   }
   if (shim.status === 'exited') return { ...base, ...fromShim, pid: 0, status: 'exited', needsCleanup: !alive };
   // The supervisor died while its container ran: PR_SET_PDEATHSIG killed the container with it.
-  return { ...base, ...fromShim, pid: 0, status: 'exited', exitCode: 137, error: 'the supervisor (berth-shim) was killed', needsCleanup: true };
+  return {
+    ...base,
+    ...fromShim,
+    pid: 0,
+    status: 'exited',
+    exitCode: 137,
+    error: 'the supervisor (berth-shim) was killed',
+    needsCleanup: true,
+  };
 }

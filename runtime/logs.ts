@@ -1,14 +1,22 @@
 /** Reading the json-file logs the supervisor writes (container.log and its rotated files). */
 import { existsSync, readFileSync } from 'node:fs';
 
-export interface LogRecord { log: string; stream: 'stdout' | 'stderr'; time: string }
+export interface LogRecord {
+  log: string;
+  stream: 'stdout' | 'stderr';
+  time: string;
+}
 
 /** Parses json-file lines; a torn last line (being written) is left out. Pure. */
 export function parseLogLines(text: string): LogRecord[] {
   const out: LogRecord[] = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
-    try { out.push(JSON.parse(line) as LogRecord); } catch { /* torn */ }
+    try {
+      out.push(JSON.parse(line) as LogRecord);
+    } catch {
+      /* torn */
+    }
   }
   return out;
 }

@@ -1,7 +1,10 @@
 /** Where a container's files live. Pure. */
 import { join } from 'node:path';
 
-export interface Dirs { root: string; stateDir: string }
+export interface Dirs {
+  root: string;
+  stateDir: string;
+}
 
 export const containersDir = (d: Dirs) => join(d.root, 'containers');
 export const containerDir = (d: Dirs, id: string) => join(d.root, 'containers', id);

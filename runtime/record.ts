@@ -1,6 +1,9 @@
 /** The container record: <root>/containers/<id>/config.json, in Docker's shapes. Types only. */
 
-export interface RestartPolicy { Name: 'no' | 'always' | 'on-failure' | 'unless-stopped'; MaximumRetryCount: number }
+export interface RestartPolicy {
+  Name: 'no' | 'always' | 'on-failure' | 'unless-stopped';
+  MaximumRetryCount: number;
+}
 
 /** Docker's Config (the container's process, as `inspect` shows it). */
 export interface ContainerConfig {

@@ -3,7 +3,14 @@ import { capabilityMask } from './caps.js';
 import { parseSize } from './spec.js';
 import type { ContainerRecord } from './record.js';
 
-export interface ShimPaths { bundle: string; state: string; socket: string; init?: string; exitCommand: string[]; terminal?: { rows: number; cols: number } }
+export interface ShimPaths {
+  bundle: string;
+  state: string;
+  socket: string;
+  init?: string;
+  exitCommand: string[];
+  terminal?: { rows: number; cols: number };
+}
 
 /** The process options run and exec share: user, capabilities, privileges. */
 function processArgs(rec: ContainerRecord, user = rec.Process): string[] {
@@ -15,16 +22,38 @@ function processArgs(rec: ContainerRecord, user = rec.Process): string[] {
 
 /** `berth-shim supervise ...` for a container whose cgroup files are `procs`. */
 export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: readonly string[]): string[] {
-  const h = rec.HostConfig, c = rec.Config;
-  const out = ['supervise', '--id', rec.Id, '--bundle', paths.bundle, '--state', paths.state, '--socket', paths.socket, '--network', h.NetworkMode,
-    '--log-max-size', String(parseSize(h.LogConfig.Config['max-size'] ?? '10m')), '--log-max-file', h.LogConfig.Config['max-file'] ?? '3'];
+  const h = rec.HostConfig,
+    c = rec.Config;
+  const out = [
+    'supervise',
+    '--id',
+    rec.Id,
+    '--bundle',
+    paths.bundle,
+    '--state',
+    paths.state,
+    '--socket',
+    paths.socket,
+    '--network',
+    h.NetworkMode,
+    '--log-max-size',
+    String(parseSize(h.LogConfig.Config['max-size'] ?? '10m')),
+    '--log-max-file',
+    h.LogConfig.Config['max-file'] ?? '3',
+  ];
   for (const dir of rec.LayerDirs) out.push('--lower', dir);
   for (const p of procs) out.push('--procs', p);
   for (const b of h.Binds ?? []) out.push('--bind', b);
   for (const e of c.Env) out.push('--env', e);
   if (c.Hostname) out.push('--hostname', c.Hostname);
   if (c.WorkingDir) out.push('--cwd', c.WorkingDir);
-  if (h.RestartPolicy.Name !== 'no') out.push('--restart', h.RestartPolicy.Name === 'on-failure' && h.RestartPolicy.MaximumRetryCount ? `on-failure:${h.RestartPolicy.MaximumRetryCount}` : h.RestartPolicy.Name);
+  if (h.RestartPolicy.Name !== 'no')
+    out.push(
+      '--restart',
+      h.RestartPolicy.Name === 'on-failure' && h.RestartPolicy.MaximumRetryCount
+        ? `on-failure:${h.RestartPolicy.MaximumRetryCount}`
+        : h.RestartPolicy.Name,
+    );
   if (h.ReadonlyRootfs) out.push('--read-only');
   if (c.OpenStdin) out.push('--stdin');
   if (c.Tty) out.push('--tty');
@@ -35,7 +64,14 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
   return [...out, '--', rec.Path, ...rec.Args];
 }
 
-export interface ExecOptions { pid: number; env: string[]; cwd: string; user: { uid: number; gid: number; groups: number[] }; tty: boolean; privileged: boolean }
+export interface ExecOptions {
+  pid: number;
+  env: string[];
+  cwd: string;
+  user: { uid: number; gid: number; groups: number[] };
+  tty: boolean;
+  privileged: boolean;
+}
 
 /** `berth-shim exec ...`: a process in the running container. */
 export function execArgs(rec: ContainerRecord, o: ExecOptions, procs: readonly string[], command: readonly string[]): string[] {
@@ -44,6 +80,11 @@ export function execArgs(rec: ContainerRecord, o: ExecOptions, procs: readonly s
   for (const e of o.env) out.push('--env', e);
   if (o.cwd) out.push('--cwd', o.cwd);
   if (o.tty) out.push('--tty');
-  out.push(...processArgs({ ...rec, HostConfig: { ...rec.HostConfig, Privileged: rec.HostConfig.Privileged || o.privileged } }, { ...o.user, capabilities: rec.Process.capabilities }));
+  out.push(
+    ...processArgs(
+      { ...rec, HostConfig: { ...rec.HostConfig, Privileged: rec.HostConfig.Privileged || o.privileged } },
+      { ...o.user, capabilities: rec.Process.capabilities },
+    ),
+  );
   return [...out, '--', ...command];
 }

@@ -9,8 +9,13 @@ import type { ContainerConfig, HostConfig, RestartPolicy } from './record.js';
 
 /** The image config fields a container takes (image/store.ts's ImageConfig). */
 export interface ImageDefaults {
-  User?: string; Env?: string[]; Entrypoint?: string[] | null; Cmd?: string[] | null; WorkingDir?: string;
-  StopSignal?: string; Labels?: Record<string, string>;
+  User?: string;
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  WorkingDir?: string;
+  StopSignal?: string;
+  Labels?: Record<string, string>;
 }
 
 export interface RunOptions {
@@ -79,7 +84,10 @@ export function mergeEnv(base: readonly string[], overrides: readonly string[], 
 
 /** Lines of an --env-file: comments and blank lines skipped, as Docker's opts.ParseEnvFile. */
 export function parseEnvFile(text: string): string[] {
-  return text.split('\n').map((l) => l.replace(/^\s+/, '').replace(/\r$/, '')).filter((l) => l !== '' && !l.startsWith('#'));
+  return text
+    .split('\n')
+    .map((l) => l.replace(/^\s+/, '').replace(/\r$/, ''))
+    .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
 /** Docker's `-v SRC:DST[:ro|rw]`, bind mounts only here. @throws {Error} on other forms */
@@ -87,7 +95,10 @@ export function parseBind(spec: string): { source: string; target: string; readO
   const parts = spec.split(':');
   if (parts.length < 2 || parts.length > 3) throw new Error(`invalid volume specification: '${spec}'`);
   const [source, target, mode = 'rw'] = parts;
-  if (!source.startsWith('/')) throw new Error(`invalid volume specification: '${spec}': only bind mounts of absolute host paths are supported (named volumes come with Berth's volume integration)`);
+  if (!source.startsWith('/'))
+    throw new Error(
+      `invalid volume specification: '${spec}': only bind mounts of absolute host paths are supported (named volumes come with Berth's volume integration)`,
+    );
   if (!target.startsWith('/')) throw new Error(`invalid volume specification: '${spec}': mount path must be absolute`);
   if (mode !== 'ro' && mode !== 'rw') throw new Error(`invalid mode: ${mode}`);
   return { source, target, readOnly: mode === 'ro' };
@@ -110,7 +121,13 @@ export function parseSize(text: string): number {
   return Math.floor(Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()));
 }
 
-export interface Plan { config: ContainerConfig; hostConfig: HostConfig; path: string; args: string[]; capabilities: string[] }
+export interface Plan {
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  path: string;
+  args: string[];
+  capabilities: string[];
+}
 
 /**
  * The container's Config and HostConfig from the flags and the image's defaults.
@@ -119,21 +136,30 @@ export interface Plan { config: ContainerConfig; hostConfig: HostConfig; path: s
 export function planContainer(o: RunOptions, image: ImageDefaults, id: string): Plan {
   const restart = parseRestartPolicy(o.restart);
   if (o.autoRemove && restart.Name !== 'no') throw new Error('Conflicting options: --restart and --rm');
-  if (o.network !== 'none' && o.network !== 'host') throw new Error(`network ${o.network} not found (berth supports --network none and host)`);
+  if (o.network !== 'none' && o.network !== 'host')
+    throw new Error(`network ${o.network} not found (berth supports --network none and host)`);
   if (o.hostname !== undefined && o.network === 'host') throw new Error('Conflicting options: hostname and the network mode');
   let entrypoint = image.Entrypoint ?? null;
   let cmd = image.Cmd ?? null;
-  if (o.entrypoint !== undefined) { entrypoint = o.entrypoint === '' ? null : [o.entrypoint]; cmd = null; }
+  if (o.entrypoint !== undefined) {
+    entrypoint = o.entrypoint === '' ? null : [o.entrypoint];
+    cmd = null;
+  }
   if (o.command.length > 0) cmd = o.command;
   const argv = [...(entrypoint ?? []), ...(cmd ?? [])];
   if (argv.length === 0) throw new Error('No command specified');
   const workdir = o.workdir ?? image.WorkingDir ?? '';
-  if (workdir !== '' && !workdir.startsWith('/')) throw new Error(`the working directory '${workdir}' is invalid, it needs to be an absolute path`);
+  if (workdir !== '' && !workdir.startsWith('/'))
+    throw new Error(`the working directory '${workdir}' is invalid, it needs to be an absolute path`);
   const stopSignal = o.stopSignal ?? image.StopSignal;
   if (stopSignal !== undefined) parseSignal(stopSignal);
-  if (o.stopTimeout !== undefined && !/^-?\d+$/.test(o.stopTimeout)) throw new Error(`invalid argument "${o.stopTimeout}" for "--stop-timeout" flag: strconv.ParseInt: parsing "${o.stopTimeout}": invalid syntax`);
+  if (o.stopTimeout !== undefined && !/^-?\d+$/.test(o.stopTimeout))
+    throw new Error(
+      `invalid argument "${o.stopTimeout}" for "--stop-timeout" flag: strconv.ParseInt: parsing "${o.stopTimeout}": invalid syntax`,
+    );
   const logConfig = { ...LOG_DEFAULTS, ...keyValues(o.logOpts, 'log-opt') };
-  for (const key of Object.keys(logConfig)) if (key !== 'max-size' && key !== 'max-file') throw new Error(`unknown log opt '${key}' for json-file log driver`);
+  for (const key of Object.keys(logConfig))
+    if (key !== 'max-size' && key !== 'max-file') throw new Error(`unknown log opt '${key}' for json-file log driver`);
   parseSize(logConfig['max-size']);
   if (!/^[1-9]\d*$/.test(logConfig['max-file'])) throw new Error(`invalid value for max-file: ${logConfig['max-file']}`);
   for (const v of o.volumes) parseBind(v);
@@ -146,18 +172,36 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
     args: argv.slice(1),
     capabilities,
     config: {
-      Hostname: hostname, User: o.user ?? image.User ?? '', AttachStdin: o.interactive && !o.detach,
-      AttachStdout: !o.detach, AttachStderr: !o.detach, Tty: o.tty, OpenStdin: o.interactive, StdinOnce: o.interactive && !o.detach,
-      Env: withHost, Cmd: cmd, Image: o.imageRef, WorkingDir: workdir, Entrypoint: entrypoint,
+      Hostname: hostname,
+      User: o.user ?? image.User ?? '',
+      AttachStdin: o.interactive && !o.detach,
+      AttachStdout: !o.detach,
+      AttachStderr: !o.detach,
+      Tty: o.tty,
+      OpenStdin: o.interactive,
+      StdinOnce: o.interactive && !o.detach,
+      Env: withHost,
+      Cmd: cmd,
+      Image: o.imageRef,
+      WorkingDir: workdir,
+      Entrypoint: entrypoint,
       Labels: { ...(image.Labels ?? {}), ...keyValues(o.labels, 'label') },
       ...(stopSignal !== undefined && { StopSignal: stopSignal }),
       ...(o.stopTimeout !== undefined && { StopTimeout: Number(o.stopTimeout) }),
     },
     hostConfig: {
-      Binds: o.volumes.length ? o.volumes : null, NetworkMode: o.network, RestartPolicy: restart, AutoRemove: o.autoRemove,
-      CapAdd: o.capAdd.length ? o.capAdd : null, CapDrop: o.capDrop.length ? o.capDrop : null, Privileged: o.privileged,
-      ReadonlyRootfs: o.readOnly, Init: o.init, CgroupParent: o.cgroupParent ?? '/berth',
-      LogConfig: { Type: 'json-file', Config: logConfig }, ResourceFlags: o.resourceFlags,
+      Binds: o.volumes.length ? o.volumes : null,
+      NetworkMode: o.network,
+      RestartPolicy: restart,
+      AutoRemove: o.autoRemove,
+      CapAdd: o.capAdd.length ? o.capAdd : null,
+      CapDrop: o.capDrop.length ? o.capDrop : null,
+      Privileged: o.privileged,
+      ReadonlyRootfs: o.readOnly,
+      Init: o.init,
+      CgroupParent: o.cgroupParent ?? '/berth',
+      LogConfig: { Type: 'json-file', Config: logConfig },
+      ResourceFlags: o.resourceFlags,
     },
   };
 }

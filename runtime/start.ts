@@ -17,8 +17,12 @@ import { readRecord, writeRecord } from './store.js';
 
 /** berth-shim beside the bundle (dist/lib) or beside the compiled executable's lib dir; BERTH_SHIM overrides. */
 export function shimPath(): string {
-  const candidates = [process.env.BERTH_SHIM, join(__dirname, 'berth-shim'), join(dirname(process.execPath), '../lib/berth-shim'),
-    join(__dirname, '../dist/lib/berth-shim')];
+  const candidates = [
+    process.env.BERTH_SHIM,
+    join(__dirname, 'berth-shim'),
+    join(dirname(process.execPath), '../lib/berth-shim'),
+    join(__dirname, '../dist/lib/berth-shim'),
+  ];
   for (const c of candidates) if (c && existsSync(c)) return c;
   throw new Error('cannot find berth-shim (run `make build`)');
 }
@@ -37,7 +41,12 @@ export function initPath(): string {
   throw new Error('--init needs tini (apt-get install tini) or catatonit');
 }
 
-export interface Started { pid: number; channel: Socket; decoder: FrameDecoder; pendingFrames: Array<{ type: number; data: Buffer }> }
+export interface Started {
+  pid: number;
+  channel: Socket;
+  decoder: FrameDecoder;
+  pendingFrames: Array<{ type: number; data: Buffer }>;
+}
 
 /**
  * Starts `rec`'s container. `owner`: the caller stays attached and cleans up after the exit.
@@ -45,7 +54,8 @@ export interface Started { pid: number; channel: Socket; decoder: FrameDecoder; 
  */
 export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boolean): Promise<Started> {
   // The caller's terminal size, set before the command runs (a resize frame could come after it looked).
-  const terminal = owner && rec.Config.Tty && process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined;
+  const terminal =
+    owner && rec.Config.Tty && process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined;
   const state = runDir(d, rec.Id);
   rmSync(state, { recursive: true, force: true });
   mkdirSync(state, { recursive: true, mode: 0o700 });
@@ -53,25 +63,43 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   try {
     await cgroup.create(resourcesOf(rec));
     mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
-    const args = superviseArgs(rec, { bundle: containerDir(d, rec.Id), state, socket: attachSocket(d, rec.Id), init: rec.HostConfig.Init ? initPath() : undefined,
-      exitCommand: selfCommand(d, 'cleanup', rec.Id), terminal }, cgroup.procsFiles());
+    const args = superviseArgs(
+      rec,
+      {
+        bundle: containerDir(d, rec.Id),
+        state,
+        socket: attachSocket(d, rec.Id),
+        init: rec.HostConfig.Init ? initPath() : undefined,
+        exitCommand: selfCommand(d, 'cleanup', rec.Id),
+        terminal,
+      },
+      cgroup.procsFiles(),
+    );
     const child = spawn(shimPath(), args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     const channel = child.stdio[3] as Socket;
-    channel.on('error', () => { /* the supervisor ended: its stderr says why */ });
+    channel.on('error', () => {
+      /* the supervisor ended: its stderr says why */
+    });
     let stderr = '';
     child.stderr?.on('data', (c) => (stderr += c));
     const stderrDone = new Promise((resolve) => child.stderr?.once('close', resolve));
     if (owner) channel.write(Buffer.from([Frame.Owner, 0, 0, 0, 0]));
     const decoder = new FrameDecoder();
-    const { first, rest } = await new Promise<{ first?: { type: number; data: Buffer }; rest: Array<{ type: number; data: Buffer }> }>((resolve) => {
-      const onData = (chunk: Buffer) => {
-        const frames = decoder.push(chunk);
-        const i = frames.findIndex((f) => f.type === Frame.Started || f.type === Frame.Error);
-        if (i >= 0) { channel.off('data', onData); channel.pause(); resolve({ first: frames[i], rest: frames.slice(i + 1) }); }
-      };
-      channel.on('data', onData);
-      channel.once('close', () => resolve({ rest: [] }));
-    });
+    const { first, rest } = await new Promise<{ first?: { type: number; data: Buffer }; rest: Array<{ type: number; data: Buffer }> }>(
+      (resolve) => {
+        const onData = (chunk: Buffer) => {
+          const frames = decoder.push(chunk);
+          const i = frames.findIndex((f) => f.type === Frame.Started || f.type === Frame.Error);
+          if (i >= 0) {
+            channel.off('data', onData);
+            channel.pause();
+            resolve({ first: frames[i], rest: frames.slice(i + 1) });
+          }
+        };
+        channel.on('data', onData);
+        channel.once('close', () => resolve({ rest: [] }));
+      },
+    );
     child.unref();
     if (!first) await stderrDone;
     child.stderr?.destroy();
@@ -92,7 +120,10 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
     rmSync(attachSocket(d, rec.Id), { force: true });
     const now = readRecord(d, rec.Id);
     const code = err instanceof ExitError ? err.exitCode : 125;
-    writeRecord(d, { ...now, State: { ...now.State, Status: 'exited', ExitCode: code, Error: (err as Error).message, FinishedAt: new Date().toISOString() } });
+    writeRecord(d, {
+      ...now,
+      State: { ...now.State, Status: 'exited', ExitCode: code, Error: (err as Error).message, FinishedAt: new Date().toISOString() },
+    });
     throw err instanceof ExitError ? err : new ExitError((err as Error).message, 125);
   }
 }

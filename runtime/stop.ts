@@ -15,8 +15,13 @@ export function waitForExit(d: Dirs, id: string): Promise<void> {
   return new Promise((resolve) => {
     const sock = connect(attachSocket(d, id));
     const decoder = new FrameDecoder();
-    const done = () => { sock.destroy(); resolve(); };
-    sock.on('data', (chunk: Buffer) => { if (decoder.push(chunk).some((f) => f.type === Frame.Exit)) done(); });
+    const done = () => {
+      sock.destroy();
+      resolve();
+    };
+    sock.on('data', (chunk: Buffer) => {
+      if (decoder.push(chunk).some((f) => f.type === Frame.Exit)) done();
+    });
     sock.on('error', done);
     sock.on('close', done);
   });
@@ -38,16 +43,32 @@ export async function waitUntilStopped(d: Dirs, rec: ContainerRecord): Promise<v
  */
 export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
   let rec: ContainerRecord;
-  try { rec = readRecord(d, id); } catch { return; }
+  try {
+    rec = readRecord(d, id);
+  } catch {
+    return;
+  }
   const live = liveState(d, rec);
   if (live.status === 'running' || live.status === 'paused' || live.status === 'restarting') return;
   const cgroup = cgroupOf(rec);
   const oom = await cgroup.oomKilled().catch(() => false);
   await cgroup.killAll().catch(() => {});
   await cgroup.destroy().catch(() => {});
-  if (readShimStatus(d, id)) { // the run's outcome, saved once: the state dir goes next
-    writeRecord(d, { ...rec, RestartCount: live.restartCount, State: { ...rec.State, Status: 'exited', ExitCode: live.exitCode,
-      Error: live.error, StartedAt: live.startedAt, FinishedAt: live.finishedAt || new Date().toISOString(), OOMKilled: rec.State.OOMKilled || oom } });
+  if (readShimStatus(d, id)) {
+    // the run's outcome, saved once: the state dir goes next
+    writeRecord(d, {
+      ...rec,
+      RestartCount: live.restartCount,
+      State: {
+        ...rec.State,
+        Status: 'exited',
+        ExitCode: live.exitCode,
+        Error: live.error,
+        StartedAt: live.startedAt,
+        FinishedAt: live.finishedAt || new Date().toISOString(),
+        OOMKilled: rec.State.OOMKilled || oom,
+      },
+    });
   }
   rmSync(runDir(d, id), { recursive: true, force: true });
   rmSync(attachSocket(d, id), { force: true });
@@ -60,33 +81,55 @@ export const stopSignalOf = (rec: ContainerRecord) => parseSignal(rec.Config.Sto
 /** Sends `signal` to the container's PID 1. @throws {Error} when it is not running */
 export function signalContainer(d: Dirs, rec: ContainerRecord, signal: number): void {
   const live = liveState(d, rec);
-  if (live.status !== 'running' && live.status !== 'paused') throw new Error(`Cannot kill container: ${rec.Id}: Container ${rec.Id} is not running`);
+  if (live.status !== 'running' && live.status !== 'paused')
+    throw new Error(`Cannot kill container: ${rec.Id}: Container ${rec.Id} is not running`);
   process.kill(live.pid, signal);
 }
 
 /** Marks the container stopped by hand: its restart policy does not bring it back. */
 export function markStopped(d: Dirs, id: string): void {
-  try { writeFileSync(join(runDir(d, id), 'stopped'), ''); } catch { /* not running */ }
+  try {
+    writeFileSync(join(runDir(d, id), 'stopped'), '');
+  } catch {
+    /* not running */
+  }
 }
 
 /** Docker's stop: the stop signal, then SIGKILL after `timeout` seconds (negative: wait forever). */
 export async function stopContainer(d: Dirs, rec: ContainerRecord, timeout: number): Promise<void> {
   markStopped(d, rec.Id);
-  try { writeRecord(d, { ...readRecord(d, rec.Id), ManuallyStopped: true }); } catch { /* removed meanwhile */ }
+  try {
+    writeRecord(d, { ...readRecord(d, rec.Id), ManuallyStopped: true });
+  } catch {
+    /* removed meanwhile */
+  }
   const live = liveState(d, rec);
   // Between two runs, the supervisor sees the `stopped` mark at the end of its delay and ends.
   if (live.status === 'restarting') await waitUntilStopped(d, rec);
   if (live.status === 'running' || live.status === 'paused') {
-    try { process.kill(live.pid, stopSignalOf(rec)); } catch { /* gone meanwhile */ }
+    try {
+      process.kill(live.pid, stopSignalOf(rec));
+    } catch {
+      /* gone meanwhile */
+    }
     if (live.status === 'paused') await thawQuietly(rec);
     const exited = waitUntilStopped(d, rec);
     if (timeout < 0) await exited;
     else {
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(() => r(true), timeout * 1000); })]);
+      const timedOut = await Promise.race([
+        exited.then(() => false),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(true), timeout * 1000);
+        }),
+      ]);
       clearTimeout(timer);
       if (timedOut) {
-        try { process.kill(liveState(d, rec).pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+        try {
+          process.kill(liveState(d, rec).pid, 'SIGKILL');
+        } catch {
+          /* gone meanwhile */
+        }
         await exited;
       }
     }
@@ -95,7 +138,9 @@ export async function stopContainer(d: Dirs, rec: ContainerRecord, timeout: numb
 }
 
 async function thawQuietly(rec: ContainerRecord): Promise<void> {
-  await cgroupOf(rec).thaw().catch(() => {});
+  await cgroupOf(rec)
+    .thaw()
+    .catch(() => {});
 }
 
 /** Removes a container that is not running (the caller stopped it or refused). */
@@ -103,4 +148,10 @@ export function removeContainer(d: Dirs, rec: ContainerRecord): void {
   removeContainerFiles(d, readRecordOr(d, rec));
 }
 
-const readRecordOr = (d: Dirs, rec: ContainerRecord) => { try { return readRecord(d, rec.Id); } catch { return rec; } };
+const readRecordOr = (d: Dirs, rec: ContainerRecord) => {
+  try {
+    return readRecord(d, rec.Id);
+  } catch {
+    return rec;
+  }
+};

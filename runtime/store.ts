@@ -20,10 +20,18 @@ export function writeRecord(d: Dirs, rec: ContainerRecord): void {
 /** Every container with a readable record; a dir being made or removed meanwhile is skipped. */
 export function listRecords(d: Dirs): ContainerRecord[] {
   let ids: string[];
-  try { ids = readdirSync(containersDir(d)); } catch { return []; }
+  try {
+    ids = readdirSync(containersDir(d));
+  } catch {
+    return [];
+  }
   const out: ContainerRecord[] = [];
   for (const id of ids) {
-    try { out.push(readRecord(d, id)); } catch { /* half made or half removed */ }
+    try {
+      out.push(readRecord(d, id));
+    } catch {
+      /* half made or half removed */
+    }
   }
   return out;
 }
@@ -39,15 +47,23 @@ export function claimName(d: Dirs, name: string, id: string): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     let owner = '';
-    try { owner = readFileSync(nameFile(d, name), 'utf8'); } catch { /* gone meanwhile */ }
-    throw new Error(`Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`);
+    try {
+      owner = readFileSync(nameFile(d, name), 'utf8');
+    } catch {
+      /* gone meanwhile */
+    }
+    throw new Error(
+      `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
+    );
   }
 }
 
 export function releaseName(d: Dirs, name: string, id: string): void {
   try {
     if (readFileSync(nameFile(d, name), 'utf8') === id) unlinkSync(nameFile(d, name));
-  } catch { /* not claimed */ }
+  } catch {
+    /* not claimed */
+  }
 }
 
 /** Removes everything of a container on disk: record, container layer, logs, name, state dir. */

@@ -1,16 +1,32 @@
 /** `-u UID[:GID]|NAME[:GROUP]` resolved in the container's /etc/passwd and /etc/group. Pure. */
 
-export interface ResolvedUser { uid: number; gid: number; groups: number[]; home: string }
+export interface ResolvedUser {
+  uid: number;
+  gid: number;
+  groups: number[];
+  home: string;
+}
 
-interface PasswdEntry { name: string; uid: number; gid: number; home: string }
+interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
 
 function parsePasswd(text: string): PasswdEntry[] {
-  return text.split('\n').map((l) => l.split(':')).filter((f) => f.length >= 7)
+  return text
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 7)
     .map((f) => ({ name: f[0], uid: Number(f[2]), gid: Number(f[3]), home: f[5] }));
 }
 
 function parseGroups(text: string): Array<{ name: string; gid: number; members: string[] }> {
-  return text.split('\n').map((l) => l.split(':')).filter((f) => f.length >= 4)
+  return text
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 4)
     .map((f) => ({ name: f[0], gid: Number(f[2]), members: f[3].split(',').filter(Boolean) }));
 }
 
@@ -22,7 +38,9 @@ export function resolveUser(spec: string, passwd: string | undefined, group: str
   const users = parsePasswd(passwd ?? '');
   const groups = parseGroups(group ?? '');
   const [userPart, groupPart] = spec === '' ? ['0', undefined] : spec.split(':', 2);
-  let uid: number, gid: number, home = '/';
+  let uid: number,
+    gid: number,
+    home = '/';
   let name: string | undefined;
   if (/^\d+$/.test(userPart)) {
     uid = Number(userPart);

@@ -40,10 +40,15 @@ async function compileSchemas() {
     const ajv = new Ajv({ allErrors: true, useDefaults: true, code: { source: true }, strict: true });
     const validate = ajv.compile(schema);
     // The schema goes along: validateConfig (cni/schema.ts) matches keys by its property names.
-    await writeFile(join(root, 'gen', `${name}.js`), `${standaloneCode(ajv, validate)}\nmodule.exports.schema = ${JSON.stringify(schema)};\n`);
-    await writeFile(join(root, 'gen', `${name}.d.ts`),
+    await writeFile(
+      join(root, 'gen', `${name}.js`),
+      `${standaloneCode(ajv, validate)}\nmodule.exports.schema = ${JSON.stringify(schema)};\n`,
+    );
+    await writeFile(
+      join(root, 'gen', `${name}.d.ts`),
       `// generated from ${relative(root, file)} by scripts/build.mjs\n` +
-      `import type { ValidateFunction } from 'ajv';\ndeclare const validate: ValidateFunction;\nexport = validate;\n`);
+        `import type { ValidateFunction } from 'ajv';\ndeclare const validate: ValidateFunction;\nexport = validate;\n`,
+    );
   }
 }
 
@@ -62,33 +67,45 @@ async function bundle() {
   const shortLived = withStartFlag(launcher);
   const bun = findBun();
   const libs = new Set();
-  if (bun) libs.add(await compilePlugins(bun, executables.filter((e) => e.plugin || e.bun).map((e) => e.name)));
-  await Promise.all(executables.map(async ({ name, entry, daemon, plugin, bun: onBun }) => {
-    if ((plugin || onBun) && bun) return;
-    const result = await build({
-      entryPoints: [join(root, entry)],
-      outfile: join(dist, 'lib', `${name}.js`),
-      write: false,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      minifySyntax: true,
-      external: ['koffi', 'bun:ffi'], // bun:ffi: only loaded on Bun (kernel/libc-bun.ts)
-      // ESM dependencies read import.meta.url, which is empty in a CommonJS bundle.
-      // Computed on first read only: pathToFileURL costs milliseconds that a plugin call never needs.
-      define: { 'import.meta.url': '__berthImportMeta.url' },
-      banner: { js: "var __berthImportMeta = { get url() { return require('url').pathToFileURL(__filename).href; } };" },
-      logLevel: 'warning',
-    });
-    const code = result.outputFiles[0].contents;
-    const hash = contentHash(code);
-    const lib = `${name}.${hash}.js`;
-    libs.add(lib);
-    await writeAtomically(join(dist, 'lib', lib), code, 0o644);
-    const text = daemon ? launcher : shortLived;
-    await writeAtomically(join(dist, 'bin', name), text.replace("'@NAME@'", JSON.stringify(name)).replace("'@HASH@'", JSON.stringify(hash)), 0o755);
-  }));
+  if (bun)
+    libs.add(
+      await compilePlugins(
+        bun,
+        executables.filter((e) => e.plugin || e.bun).map((e) => e.name),
+      ),
+    );
+  await Promise.all(
+    executables.map(async ({ name, entry, daemon, plugin, bun: onBun }) => {
+      if ((plugin || onBun) && bun) return;
+      const result = await build({
+        entryPoints: [join(root, entry)],
+        outfile: join(dist, 'lib', `${name}.js`),
+        write: false,
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        minifySyntax: true,
+        external: ['koffi', 'bun:ffi'], // bun:ffi: only loaded on Bun (kernel/libc-bun.ts)
+        // ESM dependencies read import.meta.url, which is empty in a CommonJS bundle.
+        // Computed on first read only: pathToFileURL costs milliseconds that a plugin call never needs.
+        define: { 'import.meta.url': '__berthImportMeta.url' },
+        banner: { js: "var __berthImportMeta = { get url() { return require('url').pathToFileURL(__filename).href; } };" },
+        logLevel: 'warning',
+      });
+      const code = result.outputFiles[0].contents;
+      const hash = contentHash(code);
+      const lib = `${name}.${hash}.js`;
+      libs.add(lib);
+      await writeAtomically(join(dist, 'lib', lib), code, 0o644);
+      const text = daemon ? launcher : shortLived;
+      await writeAtomically(
+        join(dist, 'bin', name),
+        text.replace("'@NAME@'", JSON.stringify(name)).replace("'@HASH@'", JSON.stringify(hash)),
+        0o755,
+      );
+    }),
+  );
   libs.add('berth-shim');
   for (const file of await readdir(join(dist, 'lib'))) if (!libs.has(file)) await rm(join(dist, 'lib', file), { force: true });
   const names = new Set(executables.map((e) => e.name)); // and leftovers of an interrupted build
@@ -128,8 +145,23 @@ async function compilePlugins(bun, names) {
 async function compileWithBun(bun, entry, names, prefix) {
   const temp = join(dist, 'lib', `.${prefix}.${process.pid}.tmp`);
   try {
-    const r = spawnSync(bun, ['build', join(root, entry), '--compile', '--bytecode', '--minify-syntax',
-      '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--external', 'koffi', '--outfile', temp], { encoding: 'utf8' });
+    const r = spawnSync(
+      bun,
+      [
+        'build',
+        join(root, entry),
+        '--compile',
+        '--bytecode',
+        '--minify-syntax',
+        '--no-compile-autoload-dotenv',
+        '--no-compile-autoload-bunfig',
+        '--external',
+        'koffi',
+        '--outfile',
+        temp,
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`bun build --compile ${entry} failed:\n${r.stdout}${r.stderr}`);
     const lib = `${prefix}.${contentHash(readFileSync(temp))}`;
     await chmod(temp, 0o755);
@@ -194,7 +226,9 @@ async function compileShim() {
   const out = join(dist, 'lib', 'berth-shim');
   const temp = `${out}.${process.pid}.tmp`;
   await mkdir(join(dist, 'lib'), { recursive: true });
-  const r = spawnSync(process.env.CC ?? 'gcc', ['-O2', '-Wall', '-Wextra', '-Wno-format-truncation', '-o', temp, ...sources], { encoding: 'utf8' });
+  const r = spawnSync(process.env.CC ?? 'gcc', ['-O2', '-Wall', '-Wextra', '-Wno-format-truncation', '-o', temp, ...sources], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`cannot compile berth-shim (gcc):\n${r.stdout ?? ''}${r.stderr ?? r.error?.message ?? ''}`);
   await rename(temp, out);
 }

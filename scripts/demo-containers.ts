@@ -15,7 +15,9 @@ export function containerDemo(say: (text: string) => void, tag: string): void {
   const parent = `/berth-demo-${tag}`;
   const berth = (...args: string[]) => {
     const withParent = args[0] === 'run' ? ['run', '--cgroup-parent', parent, ...args.slice(1)] : args;
-    const r = spawnSync(join(BIN, 'berth'), ['--root', join(dir, 'root'), '--state-dir', join(dir, 'state'), ...withParent], { encoding: 'utf8' });
+    const r = spawnSync(join(BIN, 'berth'), ['--root', join(dir, 'root'), '--state-dir', join(dir, 'state'), ...withParent], {
+      encoding: 'utf8',
+    });
     console.log(`$ berth ${args.join(' ')}  →  exit ${r.status}\n${(r.stdout + r.stderr).trimEnd()}`);
     return r;
   };
@@ -23,13 +25,29 @@ export function containerDemo(say: (text: string) => void, tag: string): void {
     const rootfs = join(dir, 'rootfs');
     mkdirSync(join(rootfs, 'bin'), { recursive: true });
     copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
-    for (const name of execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter((n) => n && n !== 'busybox')) symlinkSync('busybox', join(rootfs, 'bin', name));
+    for (const name of execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((n) => n && n !== 'busybox'))
+      symlinkSync('busybox', join(rootfs, 'bin', name));
     execFileSync('tar', ['-C', rootfs, '-cf', join(dir, 'rootfs.tar'), '.']);
     say('berth: an image, containers with limits, pause, exec, logs, stats');
     berth('image', 'import', join(dir, 'rootfs.tar'), 'demo/busybox:1');
     berth('run', '--rm', '--name', 'hello', 'demo/busybox:1', 'sh', '-c', 'echo hello from $(hostname), PID $$; ls /sys/class/net');
     berth('run', '--rm', '-m', '32m', '--memory-swap', '32m', 'demo/busybox:1', 'sh', '-c', 'dd if=/dev/zero of=/dev/null bs=64M count=1');
-    berth('run', '-d', '--name', 'web', '--pids-limit', '20', '--cpus', '0.5', 'demo/busybox:1', 'sh', '-c', 'trap "exit 0" TERM; echo serving; while :; do sleep 1; done');
+    berth(
+      'run',
+      '-d',
+      '--name',
+      'web',
+      '--pids-limit',
+      '20',
+      '--cpus',
+      '0.5',
+      'demo/busybox:1',
+      'sh',
+      '-c',
+      'trap "exit 0" TERM; echo serving; while :; do sleep 1; done',
+    );
     berth('pause', 'web');
     berth('ps');
     berth('unpause', 'web');
@@ -40,11 +58,20 @@ export function containerDemo(say: (text: string) => void, tag: string): void {
     berth('ps', '-a');
     berth('rm', 'web');
   } finally {
-    const ids = spawnSync(join(BIN, 'berth'), ['--root', join(dir, 'root'), '--state-dir', join(dir, 'state'), 'ps', '-aq'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const ids = spawnSync(join(BIN, 'berth'), ['--root', join(dir, 'root'), '--state-dir', join(dir, 'state'), 'ps', '-aq'], {
+      encoding: 'utf8',
+    })
+      .stdout.split('\n')
+      .filter(Boolean);
     if (ids.length) spawnSync(join(BIN, 'berth'), ['--root', join(dir, 'root'), '--state-dir', join(dir, 'state'), 'rm', '-f', ...ids]);
     for (const h of readdirSync('/sys/fs/cgroup')) {
       const p = join('/sys/fs/cgroup', h, parent);
-      if (existsSync(p)) try { rmdirSync(p); } catch { /* busy */ }
+      if (existsSync(p))
+        try {
+          rmdirSync(p);
+        } catch {
+          /* busy */
+        }
     }
     rmSync(dir, { recursive: true, force: true });
   }

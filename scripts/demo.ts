@@ -27,14 +27,22 @@ function netns(name: string): string {
 function plugin(name: string, env: Record<string, string>, conf: object, hostNs?: string): { code: number; out: string } {
   const cmd = hostNs ? 'ip' : join(BIN, name);
   const args = hostNs ? ['netns', 'exec', hostNs, join(BIN, name)] : [];
-  const r = spawnSync(cmd, args, { input: JSON.stringify(conf), encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CNI_PATH: BIN, ...env } });
+  const r = spawnSync(cmd, args, {
+    input: JSON.stringify(conf),
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CNI_PATH: BIN, ...env },
+  });
   const out = r.stdout.trim();
   console.log(`$ CNI_COMMAND=${env.CNI_COMMAND} ${name}  →  exit ${r.status}${out ? `\n${pretty(out)}` : ''}`);
   return { code: r.status ?? 1, out };
 }
 
 function pretty(text: string): string {
-  try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text; }
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
 }
 
 function show(ns: string, ...args: string[]): void {
@@ -61,9 +69,21 @@ function bridgeDemo(): void {
   const [c1, c2] = [netns('a'), netns('b')];
   const dataDir = mkdtempSync(join(tmpdir(), `${tag}-`));
   dirs.push(dataDir);
-  const conf = { cniVersion: '1.1.0', name: 'demo-net', type: 'bridge', bridge: 'berth-demo0', isGateway: true, isDefaultGateway: true,
-    ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.123.0.0/24' }], [{ subnet: 'fd00:123::/64' }]] } };
-  const env = (cmd: string, id: string, ns: string) => ({ CNI_COMMAND: cmd, CNI_CONTAINERID: id, CNI_NETNS: `/run/netns/${ns}`, CNI_IFNAME: 'eth0' });
+  const conf = {
+    cniVersion: '1.1.0',
+    name: 'demo-net',
+    type: 'bridge',
+    bridge: 'berth-demo0',
+    isGateway: true,
+    isDefaultGateway: true,
+    ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.123.0.0/24' }], [{ subnet: 'fd00:123::/64' }]] },
+  };
+  const env = (cmd: string, id: string, ns: string) => ({
+    CNI_COMMAND: cmd,
+    CNI_CONTAINERID: id,
+    CNI_NETNS: `/run/netns/${ns}`,
+    CNI_IFNAME: 'eth0',
+  });
   const a = plugin('bridge', env('ADD', 'demo-a', c1), conf, host);
   plugin('bridge', env('ADD', 'demo-b', c2), conf, host);
   show(host, '-br', 'link', 'show', 'master', 'berth-demo0');
@@ -94,8 +114,11 @@ function netctlDemo(): void {
   dirs.push(dir);
   const netctl = (...args: string[]): string => netctlMay(true, ...args);
   const netctlMay = (mustSucceed: boolean, ...args: string[]): string => {
-    const r = spawnSync('ip', ['netns', 'exec', host, join(BIN, 'netctl'), '--config-dir', join(dir, 'conf'), '--cache-dir', join(dir, 'cache'), ...args],
-      { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    const r = spawnSync(
+      'ip',
+      ['netns', 'exec', host, join(BIN, 'netctl'), '--config-dir', join(dir, 'conf'), '--cache-dir', join(dir, 'cache'), ...args],
+      { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } },
+    );
     console.log(`$ netctl ${args.join(' ')}${r.status ? `  →  exit ${r.status}` : ''}\n${(r.stdout + r.stderr).trimEnd()}`);
     if (mustSucceed && r.status !== 0) throw new Error(`netctl ${args[0]} failed`);
     return r.stdout;
@@ -108,7 +131,9 @@ function netctlDemo(): void {
   netctl('attach', 'web', a, '--id', 'a', '-p', '8080:80', '-p', '53/udp');
   netctl('attach', 'web', b, '--id', 'b');
   netctl('attach', 'db', c, '--id', 'c');
-  const addrOf = (ns: string) => JSON.parse(ip('-n', ns, '-j', 'addr', 'show', 'eth0'))[0].addr_info.find((x: { family: string }) => x.family === 'inet').local as string;
+  const addrOf = (ns: string) =>
+    JSON.parse(ip('-n', ns, '-j', 'addr', 'show', 'eth0'))[0].addr_info.find((x: { family: string }) => x.family === 'inet')
+      .local as string;
   const ping = (from: string, to: string, what: string) => {
     const r = spawnSync('ip', ['netns', 'exec', from, 'ping', '-c', '1', '-W', '1', to], { encoding: 'utf8' });
     console.log(`$ ping ${to}  (${what})  →  ${r.status === 0 ? 'answered' : 'no answer'}`);
@@ -124,7 +149,10 @@ function netctlDemo(): void {
     let body = '';
     for (let i = 0; i < 20 && !body.includes('hello'); i++) {
       spawnSync('sleep', ['0.1']);
-      const r = spawnSync('ip', ['netns', 'exec', outside, 'nc', '-w', '2', '198.51.100.1', '8080'], { input: 'GET / HTTP/1.0\r\n\r\n', encoding: 'utf8' });
+      const r = spawnSync('ip', ['netns', 'exec', outside, 'nc', '-w', '2', '198.51.100.1', '8080'], {
+        input: 'GET / HTTP/1.0\r\n\r\n',
+        encoding: 'utf8',
+      });
       body = r.stdout.split('\r\n\r\n')[1] ?? '';
     }
     console.log(`$ nc 198.51.100.1 8080  (from the outside namespace: GET /)\n${body.trimEnd()}`);
@@ -136,7 +164,9 @@ function netctlDemo(): void {
   netctlMay(false, 'rm', 'web', 'db');
   netctl('rm', '--force', 'web', 'db');
   show(host, '-br', 'link', 'show', 'type', 'bridge');
-  console.log(`$ nft list ruleset | grep -c elements  (Berth's sets are empty again)\n${(spawnSync('ip', ['netns', 'exec', host, 'sh', '-c', 'nft list ruleset | grep -c "elements =" || true'], { encoding: 'utf8' }).stdout).trim()}`);
+  console.log(
+    `$ nft list ruleset | grep -c elements  (Berth's sets are empty again)\n${spawnSync('ip', ['netns', 'exec', host, 'sh', '-c', 'nft list ruleset | grep -c "elements =" || true'], { encoding: 'utf8' }).stdout.trim()}`,
+  );
 }
 
 function cleanup(): void {

@@ -29,8 +29,12 @@ const kind = process.env.CNI_COMMAND || process.argv[2] || '';
 const enabled = setting !== 'off' && kind !== 'VERSION';
 let state = enabled ? 'none' : 'off';
 const source = fs.readFileSync(lib, 'utf8');
-const cacheFile = path.join(__dirname, '..', 'cache',
-  `${NAME}-${HASH}-${process.versions.v8}-${/^[A-Za-z][\w-]{0,31}$/.test(kind) ? kind : 'other'}.v8`);
+const cacheFile = path.join(
+  __dirname,
+  '..',
+  'cache',
+  `${NAME}-${HASH}-${process.versions.v8}-${/^[A-Za-z][\w-]{0,31}$/.test(kind) ? kind : 'other'}.v8`,
+);
 
 function readCache() {
   let fd;
@@ -64,7 +68,11 @@ function writeCache(data) {
     }
     fs.renameSync(temp, cacheFile);
   } catch {
-    try { fs.unlinkSync(temp); } catch { /* not made */ }
+    try {
+      fs.unlinkSync(temp);
+    } catch {
+      /* not made */
+    }
   }
 }
 
@@ -75,7 +83,14 @@ if (setting === 'report') process.stderr.write(`code cache: ${state} ${cacheFile
 if (enabled && (!cached || script.cachedDataRejected))
   // At exit, so the cache holds every function this run compiled, and after the output is written;
   // only after a success: a failed call runs a short path, and its cache would serve later calls.
-  process.once('exit', (code) => { if (code === 0) try { writeCache(script.createCachedData()); } catch { /* no cache */ } });
+  process.once('exit', (code) => {
+    if (code === 0)
+      try {
+        writeCache(script.createCachedData());
+      } catch {
+        /* no cache */
+      }
+  });
 
 const mod = new Module(lib, module);
 mod.filename = lib;

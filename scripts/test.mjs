@@ -9,7 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { bunBinary } from './executables.mjs';
 
 const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/integration'];
-let passed = 0, failed = 0, skipped = 0, broken = false;
+let passed = 0,
+  failed = 0,
+  skipped = 0,
+  broken = false;
 // Names this run's namespaces (test/helpers/sandbox.ts), so a run beside another counts only its own leftovers.
 const runId = randomBytes(1).toString('hex');
 
@@ -30,34 +33,62 @@ if (bun && existsSync('dist/lib') && readdirSync('dist/lib').some((f) => /^cni\.
   const env = { ...process.env, BERTH_RUNTIME: 'node', BERTH_DIST: join(nodeBuild, 'dist') };
   const built = spawnSync(process.execPath, ['scripts/build.mjs', 'bundle'], { env, stdio: 'inherit' });
   const launcher = join(nodeBuild, 'dist/bin/bridge');
-  if (built.status !== 0 || !existsSync(launcher) || !readFileSync(launcher, 'utf8').startsWith('#!')) { broken = true; failed += 1; console.log('the Node build of the plugins failed'); }
-  else runs.push({
-    dir: 'CNI plugins built for Node (BERTH_RUNTIME=node)',
-    argv: [process.execPath, 'node_modules/uvu/bin.js', '-r', 'tsx', 'test/integration', '(protocol/protocol|portmap/chain|loopback/loopback)\\.test\\.ts$'],
-    env: { BERTH_TEST_BIN_DIR: join(nodeBuild, 'dist/bin') },
-  });
+  if (built.status !== 0 || !existsSync(launcher) || !readFileSync(launcher, 'utf8').startsWith('#!')) {
+    broken = true;
+    failed += 1;
+    console.log('the Node build of the plugins failed');
+  } else
+    runs.push({
+      dir: 'CNI plugins built for Node (BERTH_RUNTIME=node)',
+      argv: [
+        process.execPath,
+        'node_modules/uvu/bin.js',
+        '-r',
+        'tsx',
+        'test/integration',
+        '(protocol/protocol|portmap/chain|loopback/loopback)\\.test\\.ts$',
+      ],
+      env: { BERTH_TEST_BIN_DIR: join(nodeBuild, 'dist/bin') },
+    });
 }
 
 for (const { dir, argv, env } of runs) {
   console.log(`\n# ${dir}`);
   const out = await new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), {
-      stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env, BERTH_TEST_RUN: runId, FORCE_COLOR: '0', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env, BERTH_TEST_RUN: runId, FORCE_COLOR: '0', NO_COLOR: '1' },
     });
     let text = '';
-    child.stdout.on('data', (chunk) => { process.stdout.write(chunk); text += chunk; });
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      text += chunk;
+    });
     child.on('close', (code) => resolve({ text, code }));
   });
   const plain = out.text.replace(/\x1b\[[0-9;]*m/g, '');
   const count = (label) => Number(plain.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? NaN);
   const [total, ok, skip] = [count('Total'), count('Passed'), count('Skipped')];
-  if (Number.isNaN(total)) { broken = true; failed += 1; console.log(`${dir}: the runner ended without a summary (exit ${out.code})`); continue; }
-  passed += ok; failed += total - ok; skipped += skip || 0;
-  if (out.code !== 0 && total === ok) { broken = true; failed += 1; }
+  if (Number.isNaN(total)) {
+    broken = true;
+    failed += 1;
+    console.log(`${dir}: the runner ended without a summary (exit ${out.code})`);
+    continue;
+  }
+  passed += ok;
+  failed += total - ok;
+  skipped += skip || 0;
+  if (out.code !== 0 && total === ok) {
+    broken = true;
+    failed += 1;
+  }
 }
 if (nodeBuild) rmSync(nodeBuild, { recursive: true, force: true });
 // Tests must leave nothing behind: throwaway namespaces carry the "bt<runId><hex>" prefix (test/helpers/sandbox.ts).
 const leftovers = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => new RegExp(`^bt${runId}[0-9a-f]{2}`).test(n)) : [];
-if (leftovers.length) { failed += 1; console.log(`left behind by a test: network namespaces ${leftovers.join(', ')}`); }
+if (leftovers.length) {
+  failed += 1;
+  console.log(`left behind by a test: network namespaces ${leftovers.join(', ')}`);
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exitCode = failed > 0 || broken ? 1 : 0;

@@ -11,7 +11,9 @@ export function resolveBind(device: string, allowBind: readonly string[], root: 
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new VolumeError(`host path ${JSON.stringify(device)} does not exist (Berth never creates it)`);
-    throw new VolumeError(`cannot resolve host path ${JSON.stringify(device)}: ${(err as NodeJS.ErrnoException).code ?? describeCause(err)}`);
+    throw new VolumeError(
+      `cannot resolve host path ${JSON.stringify(device)}: ${(err as NodeJS.ErrnoException).code ?? describeCause(err)}`,
+    );
   }
   if (!statSync(resolved).isDirectory()) throw new VolumeError(`host path ${JSON.stringify(device)} is not a directory`);
   const refusal = describeBindRefusal(device, resolved, allowBind, root);
@@ -26,9 +28,12 @@ export function checkMountpoint(kind: 'managed' | 'bind', mountpoint: string, al
     try {
       resolved = realpathSync.native(mountpoint);
     } catch (err) {
-      throw new VolumeError(`host path ${JSON.stringify(mountpoint)} is gone: ${(err as NodeJS.ErrnoException).code ?? describeCause(err)}`);
+      throw new VolumeError(
+        `host path ${JSON.stringify(mountpoint)} is gone: ${(err as NodeJS.ErrnoException).code ?? describeCause(err)}`,
+      );
     }
-    if (resolved !== mountpoint) throw new VolumeError(`host path ${JSON.stringify(mountpoint)} now resolves to ${JSON.stringify(resolved)}: recreate the volume`);
+    if (resolved !== mountpoint)
+      throw new VolumeError(`host path ${JSON.stringify(mountpoint)} now resolves to ${JSON.stringify(resolved)}: recreate the volume`);
     const refusal = describeBindRefusal(mountpoint, resolved, allowBind, root);
     if (refusal !== undefined) throw new VolumeError(refusal);
   }
@@ -36,7 +41,9 @@ export function checkMountpoint(kind: 'managed' | 'bind', mountpoint: string, al
   try {
     st = lstatSync(mountpoint);
   } catch (err) {
-    throw new VolumeError(`${kind === 'bind' ? 'host path' : 'data directory'} ${JSON.stringify(mountpoint)} is gone: ${(err as NodeJS.ErrnoException).code ?? describeCause(err)}`);
+    throw new VolumeError(
+      `${kind === 'bind' ? 'host path' : 'data directory'} ${JSON.stringify(mountpoint)} is gone: ${(err as NodeJS.ErrnoException).code ?? describeCause(err)}`,
+    );
   }
   if (!st.isDirectory()) throw new VolumeError(`${JSON.stringify(mountpoint)} is not a directory`);
   return mountpoint;

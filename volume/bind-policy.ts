@@ -13,8 +13,7 @@ export function isInside(path: string, dir: string): boolean {
  */
 export function describeBindRefusal(device: string, resolved: string, allowed: readonly string[], root: string): string | undefined {
   const shown = resolved === device ? JSON.stringify(device) : `${JSON.stringify(device)} (resolved to ${JSON.stringify(resolved)})`;
-  if (isInside(resolved, root) || isInside(root, resolved))
-    return `host path ${shown} overlaps the volume root ${JSON.stringify(root)}`;
+  if (isInside(resolved, root) || isInside(root, resolved)) return `host path ${shown} overlaps the volume root ${JSON.stringify(root)}`;
   if (allowed.length > 0 && !allowed.some((dir) => isInside(resolved, dir)))
     return `host path ${shown} is outside the directories allowed by --allow-bind: ${allowed.map((d) => JSON.stringify(d)).join(', ')}`;
   return undefined;

@@ -5,24 +5,39 @@ import { request } from 'node:http';
 export function callDaemon(socket: string, endpoint: string, body: Record<string, unknown> = {}): Promise<Record<string, any>> {
   const text = `${JSON.stringify(body)}\n`;
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, path: endpoint, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (data += c));
-      res.on('end', () => {
-        let reply: Record<string, any>;
-        try {
-          reply = JSON.parse(data);
-        } catch {
-          return reject(new Error(`berth-volumed at ${JSON.stringify(socket)} answered ${endpoint} with HTTP ${res.statusCode} and no JSON: ${JSON.stringify(data.slice(0, 200))}`));
-        }
-        if (typeof reply.Err === 'string' && reply.Err !== '') return reject(new Error(reply.Err));
-        if ((res.statusCode ?? 500) >= 400) return reject(new Error(`berth-volumed answered ${endpoint} with HTTP ${res.statusCode}`));
-        resolve(reply);
-      });
-    });
+    const req = request(
+      {
+        socketPath: socket,
+        path: endpoint,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) },
+      },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (data += c));
+        res.on('end', () => {
+          let reply: Record<string, any>;
+          try {
+            reply = JSON.parse(data);
+          } catch {
+            return reject(
+              new Error(
+                `berth-volumed at ${JSON.stringify(socket)} answered ${endpoint} with HTTP ${res.statusCode} and no JSON: ${JSON.stringify(data.slice(0, 200))}`,
+              ),
+            );
+          }
+          if (typeof reply.Err === 'string' && reply.Err !== '') return reject(new Error(reply.Err));
+          if ((res.statusCode ?? 500) >= 400) return reject(new Error(`berth-volumed answered ${endpoint} with HTTP ${res.statusCode}`));
+          resolve(reply);
+        });
+      },
+    );
     req.on('error', (err: NodeJS.ErrnoException) => {
-      const hint = err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? ' (is berth-volumed running? systemctl start berth-volumed.socket, or pass --socket)' : '';
+      const hint =
+        err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
+          ? ' (is berth-volumed running? systemctl start berth-volumed.socket, or pass --socket)'
+          : '';
       reject(new Error(`cannot reach berth-volumed at ${JSON.stringify(socket)}: ${err.code ?? err.message}${hint}`));
     });
     req.end(text);

@@ -35,7 +35,17 @@ import type { Volume, VolumeDriver } from './protocol.js';
 import type { Quotas } from './quota.js';
 import { describeVolume, formatCreatedAt, type VolumeRecord } from './record.js';
 import { SpareDirs } from './spares.js';
-import { DATA_DIR, FIRST_PROJECT_ID, TRASH, buildVolume, createEntryOf, createdPaths, dirIdOf, exists, type LogState } from './store-layout.js';
+import {
+  DATA_DIR,
+  FIRST_PROJECT_ID,
+  TRASH,
+  buildVolume,
+  createEntryOf,
+  createdPaths,
+  dirIdOf,
+  exists,
+  type LogState,
+} from './store-layout.js';
 import { TrashQueue } from './trash-queue.js';
 import { VolumeFiles } from './volume-files.js';
 
@@ -76,7 +86,9 @@ export class LocalDriver implements VolumeDriver {
   /** Runs a change of volume `name` under its lock, counted in `changing`. */
   private change<T>(name: string, fn: () => Promise<T>): Promise<T> {
     this.changing += 1;
-    return this.locks.run(name, fn).finally(() => { this.changing -= 1; });
+    return this.locks.run(name, fn).finally(() => {
+      this.changing -= 1;
+    });
   }
 
   /**
@@ -118,7 +130,15 @@ export class LocalDriver implements VolumeDriver {
     return this.change(name, async () => {
       if (this.index.has(name)) return this.recreate(name, spec);
       try {
-        const record: VolumeRecord = { name, id: randomBytes(8).toString('hex'), createdAt: formatCreatedAt(this.now()), options: { ...(opts ?? {}) }, spec, mounts: {}, logGeneration: 0 };
+        const record: VolumeRecord = {
+          name,
+          id: randomBytes(8).toString('hex'),
+          createdAt: formatCreatedAt(this.now()),
+          options: { ...(opts ?? {}) },
+          spec,
+          mounts: {},
+          logGeneration: 0,
+        };
         if (spec.kind === 'bind') record.device = resolveBind(spec.device, this.allowBind, this.root);
         const target = join(this.root, name);
         // rename(2) would replace an empty directory of that name, and fail on a non-empty one.
@@ -138,7 +158,10 @@ export class LocalDriver implements VolumeDriver {
           this.spares.refill();
         } catch (err) {
           // Take the record back, so that a restart does not complete a Create answered with an error.
-          await this.journal.append({ op: 'remove', name, id: record.id }, this.flush).then((t) => t.done([]), (e) => this.warn(`cannot record the undoing of failed Create of ${JSON.stringify(name)}: ${describeCause(e)}`));
+          await this.journal.append({ op: 'remove', name, id: record.id }, this.flush).then(
+            (t) => t.done([]),
+            (e) => this.warn(`cannot record the undoing of failed Create of ${JSON.stringify(name)}: ${describeCause(e)}`),
+          );
           ticket.done([this.root]);
           throw err;
         }
@@ -164,7 +187,11 @@ export class LocalDriver implements VolumeDriver {
       if (isMounted(r.mounts)) {
         const ids = mountIds(r.mounts);
         const list = ids.map((id) => JSON.stringify(id)).join(', ');
-        throw volumeFailure('remove', name, `volume is in use by mount ${ids.length === 1 ? 'ID' : 'IDs'} ${list} (if those containers are gone: berth volume release ${JSON.stringify(name)})`);
+        throw volumeFailure(
+          'remove',
+          name,
+          `volume is in use by mount ${ids.length === 1 ? 'ID' : 'IDs'} ${list} (if those containers are gone: berth volume release ${JSON.stringify(name)})`,
+        );
       }
       const trash = join(this.root, TRASH, randomBytes(8).toString('hex'));
       let ticket: Ticket | undefined;
@@ -175,7 +202,10 @@ export class LocalDriver implements VolumeDriver {
         renameSync(join(this.root, name), trash);
       } catch (err) {
         if (ticket) {
-          await this.journal.append(createEntryOf(r), this.flush).then((t) => t.done([]), (e) => this.warn(`cannot record the undoing of failed Remove of ${JSON.stringify(name)}: ${describeCause(e)}`));
+          await this.journal.append(createEntryOf(r), this.flush).then(
+            (t) => t.done([]),
+            (e) => this.warn(`cannot record the undoing of failed Remove of ${JSON.stringify(name)}: ${describeCause(e)}`),
+          );
           ticket.done([]);
         }
         throw volumeFailure('remove', name, err);
@@ -194,12 +224,18 @@ export class LocalDriver implements VolumeDriver {
 
   /** Writes every volume.json still missing (before a checkpoint lets go of their records). */
   private async writeUnwritten(): Promise<void> {
-    await Promise.all([...this.files.unwritten].map((name) => this.change(name, () => this.files.writeFiles(name).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      // The volume's directory is gone (not by Berth): nothing to write, and nothing to keep the journal for.
-      this.files.unwritten.delete(name);
-      this.warn(`cannot write the files of volume ${JSON.stringify(name)}: its directory is gone`);
-    }))));
+    await Promise.all(
+      [...this.files.unwritten].map((name) =>
+        this.change(name, () =>
+          this.files.writeFiles(name).catch((err: NodeJS.ErrnoException) => {
+            if (err.code !== 'ENOENT') throw err;
+            // The volume's directory is gone (not by Berth): nothing to write, and nothing to keep the journal for.
+            this.files.unwritten.delete(name);
+            this.warn(`cannot write the files of volume ${JSON.stringify(name)}: its directory is gone`);
+          }),
+        ),
+      ),
+    );
   }
 
   /** Waits for the work done after replies (for a clean shutdown and for tests). */

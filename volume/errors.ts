@@ -5,7 +5,10 @@
  * for a request the driver refuses or cannot carry out.
  */
 export class VolumeError extends Error {
-  constructor(message: string, readonly status = 500) {
+  constructor(
+    message: string,
+    readonly status = 500,
+  ) {
     super(message);
     this.name = 'VolumeError';
   }

@@ -14,7 +14,11 @@ export interface VolumeFileOps {
 }
 
 export const nodeFileOps: VolumeFileOps = {
-  chownSync, chown, lstatSync: (p) => lstatSync(p), readFileSync: (p) => readFileSync(p), readdirSync: (p) => readdirSync(p),
+  chownSync,
+  chown,
+  lstatSync: (p) => lstatSync(p),
+  readFileSync: (p) => readFileSync(p),
+  readdirSync: (p) => readdirSync(p),
 };
 
 /** True for the errors that mean "nothing there" (ENOENT, or a path through a non-directory). */

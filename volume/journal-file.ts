@@ -49,24 +49,28 @@ interface Slot {
 }
 
 /** Given back by append(): report what the change touched once its directory work is done. */
-export interface Ticket { done(paths: readonly string[]): void }
+export interface Ticket {
+  done(paths: readonly string[]): void;
+}
 
 /** fsyncs each path that still exists (a volume created then removed is gone: its parent's fsync covers it). */
 export async function fsyncPaths(paths: Iterable<string>): Promise<void> {
-  await Promise.all([...new Set(paths)].map(async (p) => {
-    let fd: number;
-    try {
-      fd = openSync(p, 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    try {
-      await fsyncAsync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  }));
+  await Promise.all(
+    [...new Set(paths)].map(async (p) => {
+      let fd: number;
+      try {
+        fd = openSync(p, 'r');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      try {
+        await fsyncAsync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }),
+  );
 }
 
 function writeAll(fd: number, buf: Uint8Array, position: number): void {
@@ -82,7 +86,11 @@ export class Journal {
   /** Set during settle(): a failed checkpoint is not retried. */
   private closing = false;
 
-  private constructor(private readonly root: string, private readonly slots: Slot[], private readonly warn: (message: string) => void) {}
+  private constructor(
+    private readonly root: string,
+    private readonly slots: Slot[],
+    private readonly warn: (message: string) => void,
+  ) {}
 
   /** Reads both files (missing ones read as empty) and what a replay must make true. */
   static read(root: string): { decoded: DecodedJournal[]; plan: Map<string, ReplayStep> } {
@@ -103,7 +111,12 @@ export class Journal {
    * Called once the replay is done: fsyncs the paths it touched (and so everything the journals
    * describe), pre-writes the files, and starts writing in the one with the lower epoch.
    */
-  static async start(root: string, decoded: DecodedJournal[], touched: Iterable<string>, warn: (message: string) => void): Promise<Journal> {
+  static async start(
+    root: string,
+    decoded: DecodedJournal[],
+    touched: Iterable<string>,
+    warn: (message: string) => void,
+  ): Promise<Journal> {
     let created = false;
     const slots: Slot[] = JOURNAL_FILES.map((f) => {
       const path = join(root, f);
@@ -112,9 +125,24 @@ export class Journal {
       created ||= opened.created;
       const size = fstatSync(fd).size;
       if (size < JOURNAL_SIZE) writeAll(fd, new Uint8Array(JOURNAL_SIZE - size), size);
-      return { path, fd, epoch: 0, offset: 0, seq: 0, lastCrc: 0, inflight: 0, onIdle: [], dirty: new Set(), state: 'clean', broken: false };
+      return {
+        path,
+        fd,
+        epoch: 0,
+        offset: 0,
+        seq: 0,
+        lastCrc: 0,
+        inflight: 0,
+        onIdle: [],
+        dirty: new Set(),
+        state: 'clean',
+        broken: false,
+      };
     });
-    await flushAll(slots.map((s) => s.fd), 'pool');
+    await flushAll(
+      slots.map((s) => s.fd),
+      'pool',
+    );
     await fsyncPaths([...touched, root]);
     if (created) await fsyncPaths([root]);
     const journal = new Journal(root, slots, warn);
@@ -163,7 +191,10 @@ export class Journal {
     }
     if (slot.seq >= CHECKPOINT_RECORDS || slot.offset >= (JOURNAL_SIZE * 3) / 4) this.switchFiles();
     else if (!this.timer) {
-      this.timer = setTimeout(() => { this.timer = undefined; this.switchFiles(); }, CHECKPOINT_MS);
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.switchFiles();
+      }, CHECKPOINT_MS);
       this.timer.unref();
     }
     return ticket;
@@ -230,7 +261,11 @@ export class Journal {
     clearTimeout(this.timer);
     this.timer = undefined;
     for (const s of this.slots) {
-      try { closeSync(s.fd); } catch { /* already closed */ }
+      try {
+        closeSync(s.fd);
+      } catch {
+        /* already closed */
+      }
     }
   }
 }

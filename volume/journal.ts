@@ -122,13 +122,19 @@ export function tryParseEntry(text: string): JournalEntry | undefined {
   }
   if (raw.op !== 'create' || !isString(raw.id) || !isString(raw.createdAt)) return undefined;
   const options = raw.options;
-  if (typeof options !== 'object' || options === null || Array.isArray(options) || !Object.values(options).every(isString)) return undefined;
+  if (typeof options !== 'object' || options === null || Array.isArray(options) || !Object.values(options).every(isString))
+    return undefined;
   if (raw.device !== undefined && !isString(raw.device)) return undefined;
   if (raw.projectId !== undefined && !Number.isSafeInteger(raw.projectId)) return undefined;
   if (raw.dirId !== undefined && !isString(raw.dirId)) return undefined;
   return {
-    op: 'create', name: raw.name, id: raw.id, createdAt: raw.createdAt, options: options as Record<string, string>,
-    ...(isString(raw.device) && { device: raw.device }), ...(typeof raw.projectId === 'number' && { projectId: raw.projectId }),
+    op: 'create',
+    name: raw.name,
+    id: raw.id,
+    createdAt: raw.createdAt,
+    options: options as Record<string, string>,
+    ...(isString(raw.device) && { device: raw.device }),
+    ...(typeof raw.projectId === 'number' && { projectId: raw.projectId }),
     ...(isString(raw.dirId) && { dirId: raw.dirId }),
   };
 }
@@ -149,7 +155,9 @@ export interface DecodedJournal {
 export function decodeJournal(bytes: Uint8Array): DecodedJournal {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const entries: JournalEntry[] = [];
-  let off = 0, prev = 0, epoch: number | undefined;
+  let off = 0,
+    prev = 0,
+    epoch: number | undefined;
   const done = (garbage: boolean): DecodedJournal => ({ epoch, entries, end: off, lastCrc: prev, stoppedAtGarbage: garbage });
   const zerosFrom = (at: number) => {
     for (let i = at; i < Math.min(bytes.length, at + RECORD_HEADER); i++) if (bytes[i] !== 0) return false;

@@ -32,7 +32,10 @@ export function parseGroup(group: string, etcGroup: string): number | undefined 
 function isLive(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ path });
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }
@@ -47,7 +50,10 @@ export interface Listening {
 function listenOn(server: Server, options: { fd: number } | { path: string; backlog: number }): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options, () => { server.off('error', reject); resolve(); });
+    server.listen(options, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
 }
 
@@ -55,7 +61,12 @@ function listenOn(server: Server, options: { fd: number } | { path: string; back
  * Starts `server` on the systemd socket when one was passed, else on `path`.
  * @throws {VolumeError} for a live daemon on `path`, a non-socket file there, an unknown group
  */
-export async function listen(server: Server, path: string, group: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<Listening> {
+export async function listen(
+  server: Server,
+  path: string,
+  group: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Listening> {
   const fd = listenFdFromEnv(env, process.pid);
   if (fd !== undefined) {
     await listenOn(server, { fd });

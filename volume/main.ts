@@ -11,16 +11,23 @@ export const DEFAULT_SOCKET = '/run/docker/plugins/berth.sock';
 export const DEFAULT_ROOT = '/var/lib/berth/volumes';
 
 async function main(argv: string[]): Promise<number> {
-  const cli = requireValues(createCli('berth-volumed', argv)
-    .usage('$0 [options]\n\nServes bind and managed volumes to dockerd and berth over the Docker volume plugin protocol.')
-    .option('socket', { type: 'string', default: DEFAULT_SOCKET, describe: 'unix socket to listen on (ignored when systemd passes one)' })
-    .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory holding the volumes and their metadata' })
-    .option('group', { type: 'string', describe: 'group (name or gid) that may use the socket: mode 0660 instead of 0600' })
-    .option('allow-bind', { type: 'string', array: true, default: [] as string[], describe: 'directory bind volumes may point into (repeatable); default: anywhere' })
-    .option('log-level', { type: 'string', choices: LOG_LEVELS, default: 'info' as LogLevel, describe: 'least severe level logged' })
-    .demandCommand(0, 0, '', 'unexpected argument: berth-volumed takes options only')
-    .version(false)
-    .help());
+  const cli = requireValues(
+    createCli('berth-volumed', argv)
+      .usage('$0 [options]\n\nServes bind and managed volumes to dockerd and berth over the Docker volume plugin protocol.')
+      .option('socket', { type: 'string', default: DEFAULT_SOCKET, describe: 'unix socket to listen on (ignored when systemd passes one)' })
+      .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory holding the volumes and their metadata' })
+      .option('group', { type: 'string', describe: 'group (name or gid) that may use the socket: mode 0660 instead of 0600' })
+      .option('allow-bind', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'directory bind volumes may point into (repeatable); default: anywhere',
+      })
+      .option('log-level', { type: 'string', choices: LOG_LEVELS, default: 'info' as LogLevel, describe: 'least severe level logged' })
+      .demandCommand(0, 0, '', 'unexpected argument: berth-volumed takes options only')
+      .version(false)
+      .help(),
+  );
   const parsed = await parseCli(cli, argv, (text) => process.stdout.write(text), process.stdout.isTTY ? process.stdout.columns : undefined);
   if (parsed === undefined) return 0; // --help
   const args = parsed as { socket: string; root: string; group?: string; 'allow-bind': string[]; 'log-level': string };
@@ -29,7 +36,10 @@ async function main(argv: string[]): Promise<number> {
   process.stderr.on('error', () => undefined);
   const log = createLog(args['log-level'] as LogLevel, (line) => process.stderr.write(line), Boolean(process.env.JOURNAL_STREAM));
   const [{ openDriver }, { openQuotas }, { createVolumeServer }, { listen }] = await Promise.all([
-    import('./open-driver.js'), import('./quota.js'), import('./server.js'), import('./listen.js'),
+    import('./open-driver.js'),
+    import('./quota.js'),
+    import('./server.js'),
+    import('./listen.js'),
   ]);
   const root = args.root;
   const driver = await openDriver({ root, allowBind: args['allow-bind'], quotas: (resolved) => openQuotas(resolved), warn: log.warn });
@@ -68,7 +78,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
     process.stderr.write(`berth-volumed: ${err instanceof Error ? err.message : String(err)}\n`);
     if (debugSetting(process.env)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);

@@ -57,7 +57,9 @@ export async function openDriver(options: DriverOptions): Promise<LocalDriver> {
   const emptyLeftovers = async () => {
     for (const dir of [STAGING, TRASH, SPARE])
       for (const entry of await readdir(join(root, dir)))
-        await rm(join(root, dir, entry), { recursive: true, force: true }).catch((err) => warn(`cannot delete leftover ${JSON.stringify(join(root, dir, entry))}: ${describeCause(err)}`));
+        await rm(join(root, dir, entry), { recursive: true, force: true }).catch((err) =>
+          warn(`cannot delete leftover ${JSON.stringify(join(root, dir, entry))}: ${describeCause(err)}`),
+        );
   };
   await emptyLeftovers();
   const quotas = typeof options.quotas === 'function' ? options.quotas(root) : options.quotas;
@@ -88,7 +90,9 @@ export async function openDriver(options: DriverOptions): Promise<LocalDriver> {
       if (await isInterruptedCreate(join(root, name), raw)) {
         const trash = join(root, TRASH, randomBytes(8).toString('hex'));
         renameSync(join(root, name), trash);
-        warn(`deleting ${JSON.stringify(join(root, name))}: a Create interrupted by a crash before it was answered (empty volume.json, no data)`);
+        warn(
+          `deleting ${JSON.stringify(join(root, name))}: a Create interrupted by a crash before it was answered (empty volume.json, no data)`,
+        );
         await rm(trash, { recursive: true, force: true });
         return;
       }
@@ -109,6 +113,17 @@ export async function openDriver(options: DriverOptions): Promise<LocalDriver> {
   };
   // Loaded 64 at a time: start-up with many volumes is bound by file reads, not by one at a time.
   for (let i = 0; i < names.length; i += 64) await Promise.all(names.slice(i, i + 64).map(load));
-  const driver = new LocalDriver(root, allowBind, index, quotas, warn, options.now ?? (() => new Date()), journal, logs, needsCompaction, fs);
+  const driver = new LocalDriver(
+    root,
+    allowBind,
+    index,
+    quotas,
+    warn,
+    options.now ?? (() => new Date()),
+    journal,
+    logs,
+    needsCompaction,
+    fs,
+  );
   return driver;
 }

@@ -10,8 +10,7 @@
 import { VolumeError } from './errors.js';
 
 export type VolumeSpec =
-  | { kind: 'managed'; uid: number; gid: number; mode: number; size?: number }
-  | { kind: 'bind'; device: string; o: 'bind' | 'rbind' };
+  { kind: 'managed'; uid: number; gid: number; mode: number; size?: number } | { kind: 'bind'; device: string; o: 'bind' | 'rbind' };
 
 /** The options a Create may carry. */
 export const KNOWN_OPTIONS = ['type', 'o', 'device', 'uid', 'gid', 'mode', 'size'] as const;
@@ -39,16 +38,21 @@ export function parseVolumeOptions(opts: Readonly<Record<string, string>> | null
   if (bindKeys.length === 0) return parseManaged(o);
   const managedKeys = keys.filter((k) => MANAGED_KEYS.includes(k));
   if (managedKeys.length > 0)
-    throw invalid(`invalid option ${JSON.stringify(managedKeys[0])}: only for managed volumes, not with ${JSON.stringify(bindKeys[0])} (a bind volume keeps the host directory's owner and mode)`);
+    throw invalid(
+      `invalid option ${JSON.stringify(managedKeys[0])}: only for managed volumes, not with ${JSON.stringify(bindKeys[0])} (a bind volume keeps the host directory's owner and mode)`,
+    );
   const missing = BIND_KEYS.filter((k) => o[k] === undefined);
   if (missing.length > 0)
-    throw invalid(`invalid options: a bind volume needs type=none, o=bind and device=/host/path; ${missing.map((k) => JSON.stringify(k)).join(' and ')} missing`);
+    throw invalid(
+      `invalid options: a bind volume needs type=none, o=bind and device=/host/path; ${missing.map((k) => JSON.stringify(k)).join(' and ')} missing`,
+    );
   if (o.type !== 'none')
     throw invalid(`invalid option "type": ${JSON.stringify(o.type)} is not supported: only "none" (a bind mount of device)`);
   if (o.o !== 'bind' && o.o !== 'rbind')
-    throw invalid(`invalid option "o": ${JSON.stringify(o.o)} is not supported: use "bind" or "rbind" (read-only is set per container: -v NAME:/path:ro)`);
-  if (!o.device.startsWith('/'))
-    throw invalid(`invalid option "device": ${JSON.stringify(o.device)} is not an absolute path`);
+    throw invalid(
+      `invalid option "o": ${JSON.stringify(o.o)} is not supported: use "bind" or "rbind" (read-only is set per container: -v NAME:/path:ro)`,
+    );
+  if (!o.device.startsWith('/')) throw invalid(`invalid option "device": ${JSON.stringify(o.device)} is not an absolute path`);
   if (o.device.includes('\0')) throw invalid('invalid option "device": must not contain NUL');
   return { kind: 'bind', device: o.device, o: o.o };
 }
@@ -75,7 +79,22 @@ export function parseMode(text: string): number {
   return Number.parseInt(text, 8);
 }
 
-const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3, t: 1024 ** 4, tb: 1024 ** 4, tib: 1024 ** 4 };
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1024 ** 4,
+  tib: 1024 ** 4,
+};
 
 /** A size such as "10G", "512m", "1048576" (bytes; suffixes are powers of 1024, as Docker's). */
 export function parseSize(text: string): number {
@@ -92,7 +111,12 @@ export function parseSize(text: string): number {
 /** A spec as option values, defaults filled in: what two Creates are compared by. */
 function optionValues(spec: VolumeSpec): Partial<Record<(typeof KNOWN_OPTIONS)[number], string>> {
   if (spec.kind === 'bind') return { type: 'none', o: spec.o, device: spec.device };
-  return { uid: String(spec.uid), gid: String(spec.gid), mode: spec.mode.toString(8).padStart(4, '0'), ...(spec.size !== undefined && { size: String(spec.size) }) };
+  return {
+    uid: String(spec.uid),
+    gid: String(spec.gid),
+    mode: spec.mode.toString(8).padStart(4, '0'),
+    ...(spec.size !== undefined && { size: String(spec.size) }),
+  };
 }
 
 /**

@@ -76,9 +76,13 @@ function describeType(value: unknown): string {
 
 function stringField(endpoint: string, req: Request, key: string): string {
   const value = req[key];
-  if (value === undefined) throw new VolumeError(`cannot read request to ${endpoint}: ${JSON.stringify(key)} is required`, Status.BadRequest);
+  if (value === undefined)
+    throw new VolumeError(`cannot read request to ${endpoint}: ${JSON.stringify(key)} is required`, Status.BadRequest);
   if (typeof value !== 'string')
-    throw new VolumeError(`cannot read request to ${endpoint}: ${JSON.stringify(key)} must be a string, got ${describeType(value)}`, Status.BadRequest);
+    throw new VolumeError(
+      `cannot read request to ${endpoint}: ${JSON.stringify(key)} must be a string, got ${describeType(value)}`,
+      Status.BadRequest,
+    );
   return value;
 }
 
@@ -86,17 +90,26 @@ function optsField(endpoint: string, req: Request): Record<string, string> | nul
   const value = req.Opts;
   if (value === undefined || value === null) return null;
   if (typeof value !== 'object' || Array.isArray(value))
-    throw new VolumeError(`cannot read request to ${endpoint}: "Opts" must be an object of strings or null, got ${describeType(value)}`, Status.BadRequest);
+    throw new VolumeError(
+      `cannot read request to ${endpoint}: "Opts" must be an object of strings or null, got ${describeType(value)}`,
+      Status.BadRequest,
+    );
   for (const [k, v] of Object.entries(value))
     if (typeof v !== 'string')
-      throw new VolumeError(`cannot read request to ${endpoint}: option ${JSON.stringify(k)} must be a string, got ${describeType(v)}`, Status.BadRequest);
+      throw new VolumeError(
+        `cannot read request to ${endpoint}: option ${JSON.stringify(k)} must be a string, got ${describeType(v)}`,
+        Status.BadRequest,
+      );
   return value as Record<string, string>;
 }
 
 function idsField(endpoint: string, req: Request): string[] {
   const value = req.IDs ?? (req.ID === undefined ? [] : [req.ID]);
   if (!Array.isArray(value) || !value.every((id) => typeof id === 'string' && id !== ''))
-    throw new VolumeError(`cannot read request to ${endpoint}: "ID" must be a non-empty string and "IDs" a list of them`, Status.BadRequest);
+    throw new VolumeError(
+      `cannot read request to ${endpoint}: "ID" must be a non-empty string and "IDs" a list of them`,
+      Status.BadRequest,
+    );
   return value as string[];
 }
 
@@ -104,7 +117,8 @@ function mountId(endpoint: string, req: Request): string {
   const id = stringField(endpoint, req, 'ID');
   if (id === '') throw new VolumeError(`cannot read request to ${endpoint}: "ID" must not be empty`, Status.BadRequest);
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(id)) throw new VolumeError(`cannot read request to ${endpoint}: "ID" must not contain control characters`, Status.BadRequest);
+  if (/[\x00-\x1f\x7f]/.test(id))
+    throw new VolumeError(`cannot read request to ${endpoint}: "ID" must not contain control characters`, Status.BadRequest);
   return id;
 }
 

@@ -20,7 +20,12 @@ export function parseMountinfo(text: string): MountEntry[] {
     const fields = line.split(' ');
     const dash = fields.indexOf('-');
     if (dash < 6 || fields.length < dash + 4) continue;
-    out.push({ mountPoint: unescape(fields[4]), fsType: fields[dash + 1], source: unescape(fields[dash + 2]), superOptions: fields[dash + 3].split(',') });
+    out.push({
+      mountPoint: unescape(fields[4]),
+      fsType: fields[dash + 1],
+      source: unescape(fields[dash + 2]),
+      superOptions: fields[dash + 3].split(','),
+    });
   }
   return out;
 }
@@ -35,9 +40,7 @@ export function findMount(entries: readonly MountEntry[], path: string): MountEn
   return best;
 }
 
-export type QuotaSupport =
-  | { ok: true; fsType: 'ext4' | 'xfs'; mountPoint: string }
-  | { ok: false; reason: string };
+export type QuotaSupport = { ok: true; fsType: 'ext4' | 'xfs'; mountPoint: string } | { ok: false; reason: string };
 
 /**
  * Project quotas work on ext4 and xfs mounted with `prjquota` (xfs also says `pquota`); anything
@@ -47,7 +50,8 @@ export function describeQuotaSupport(entries: readonly MountEntry[], path: strin
   const m = findMount(entries, path);
   if (!m) return { ok: false, reason: `no mount found for ${JSON.stringify(path)}` };
   const where = `${JSON.stringify(path)} is on ${m.fsType} (${JSON.stringify(m.mountPoint)})`;
-  if (m.fsType !== 'ext4' && m.fsType !== 'xfs') return { ok: false, reason: `${where}, which has no project quotas: use ext4 or xfs mounted with prjquota` };
+  if (m.fsType !== 'ext4' && m.fsType !== 'xfs')
+    return { ok: false, reason: `${where}, which has no project quotas: use ext4 or xfs mounted with prjquota` };
   if (!m.superOptions.some((o) => o === 'prjquota' || o === 'pquota' || o === 'pqnoenforce'))
     return { ok: false, reason: `${where} mounted without prjquota` };
   return { ok: true, fsType: m.fsType, mountPoint: m.mountPoint };

@@ -22,7 +22,12 @@ function runTool(cmd: string, args: string[]): Promise<void> {
     execFile(cmd, args, { timeout: 30_000 }, (err, _stdout, stderr) => {
       if (!err) return resolve();
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return reject(new VolumeError(`cannot set a project quota: ${cmd} not found (install the Debian package ${JSON.stringify(PACKAGE_OF[cmd] ?? cmd)})`));
+      if (code === 'ENOENT')
+        return reject(
+          new VolumeError(
+            `cannot set a project quota: ${cmd} not found (install the Debian package ${JSON.stringify(PACKAGE_OF[cmd] ?? cmd)})`,
+          ),
+        );
       const last = String(stderr).trim().split('\n').pop() ?? '';
       reject(new VolumeError(`cannot set a project quota: ${cmd} ${args.join(' ')} failed: ${last || err.message}`));
     });
@@ -53,7 +58,14 @@ export function openQuotas(root: string, system: QuotaSystem = REAL_SYSTEM): Quo
         await runTool('chattr', ['-p', String(projectId), '+P', dir]);
         await runTool('setquota', ['-P', String(projectId), '0', String(kib), '0', '0', s.mountPoint]);
       } else {
-        await runTool('xfs_quota', ['-x', '-c', `project -s -p ${dir} ${projectId}`, '-c', `limit -p bhard=${kib}k ${projectId}`, s.mountPoint]);
+        await runTool('xfs_quota', [
+          '-x',
+          '-c',
+          `project -s -p ${dir} ${projectId}`,
+          '-c',
+          `limit -p bhard=${kib}k ${projectId}`,
+          s.mountPoint,
+        ]);
       }
     },
     async clear(_dir, projectId) {

@@ -36,9 +36,15 @@ export function formatCreatedAt(date: Date): string {
 
 export function renderRecord(r: VolumeRecord): string {
   return `${JSON.stringify({
-    Version: RECORD_VERSION, Name: r.name, ...(r.id !== undefined && { Id: r.id }), CreatedAt: r.createdAt, Options: r.options,
-    ...(r.device !== undefined && { Device: r.device }), ...(r.projectId !== undefined && { ProjectId: r.projectId }),
-    Mounts: r.mounts, MountLog: r.logGeneration,
+    Version: RECORD_VERSION,
+    Name: r.name,
+    ...(r.id !== undefined && { Id: r.id }),
+    CreatedAt: r.createdAt,
+    Options: r.options,
+    ...(r.device !== undefined && { Device: r.device }),
+    ...(r.projectId !== undefined && { ProjectId: r.projectId }),
+    Mounts: r.mounts,
+    MountLog: r.logGeneration,
   })}\n`;
 }
 
@@ -51,17 +57,22 @@ export function parseRecord(text: string, name: string): VolumeRecord {
   const parsed = parseJsonObject(text);
   if (!parsed.ok && parsed.why === 'not-json') throw new VolumeError('volume.json is not valid JSON');
   const raw = parsed.ok ? parsed.value : undefined;
-  if (!raw || raw.Version !== RECORD_VERSION)
-    throw new VolumeError(`volume.json is not a version ${RECORD_VERSION} Berth volume record`);
+  if (!raw || raw.Version !== RECORD_VERSION) throw new VolumeError(`volume.json is not a version ${RECORD_VERSION} Berth volume record`);
   if (raw.Name !== name) throw new VolumeError(`volume.json names volume ${JSON.stringify(raw.Name)}, not ${JSON.stringify(name)}`);
-  if (typeof raw.CreatedAt !== 'string' || Number.isNaN(Date.parse(raw.CreatedAt))) throw new VolumeError('volume.json has no valid CreatedAt');
+  if (typeof raw.CreatedAt !== 'string' || Number.isNaN(Date.parse(raw.CreatedAt)))
+    throw new VolumeError('volume.json has no valid CreatedAt');
   if (!isMountCounts(raw.Mounts)) throw new VolumeError('volume.json has invalid Mounts');
   if (!Number.isSafeInteger(raw.MountLog) || (raw.MountLog as number) < 0) throw new VolumeError('volume.json has no valid MountLog');
   const options = raw.Options as Record<string, string>;
   const spec = parseVolumeOptions(options);
   if (spec.kind === 'bind' && typeof raw.Device !== 'string') throw new VolumeError('volume.json of a bind volume has no Device');
   return {
-    name, createdAt: raw.CreatedAt, options, spec, mounts: raw.Mounts, logGeneration: raw.MountLog as number,
+    name,
+    createdAt: raw.CreatedAt,
+    options,
+    spec,
+    mounts: raw.Mounts,
+    logGeneration: raw.MountLog as number,
     ...(typeof raw.Device === 'string' && { device: raw.Device }),
     ...(typeof raw.ProjectId === 'number' && { projectId: raw.ProjectId }),
     ...(typeof raw.Id === 'string' && { id: raw.Id }),

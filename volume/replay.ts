@@ -14,7 +14,18 @@ import { describeBadName } from './names.js';
 import type { Quotas } from './quota.js';
 import { parseRecord, renderRecord, type VolumeRecord } from './record.js';
 import {
-  DATA_DIR, MOUNT_LOG, ORPHANED, RECORD_FILE, TRASH, buildVolume, createdPaths, dirIdOf, exists, holdsNoData, makeDataDir, recordFromEntry,
+  DATA_DIR,
+  MOUNT_LOG,
+  ORPHANED,
+  RECORD_FILE,
+  TRASH,
+  buildVolume,
+  createdPaths,
+  dirIdOf,
+  exists,
+  holdsNoData,
+  makeDataDir,
+  recordFromEntry,
 } from './store-layout.js';
 
 /** Whether a volume's _data holds anything (a missing one holds nothing we could keep). */
@@ -38,7 +49,15 @@ function holdsData(data: string, fs: VolumeFileOps): boolean {
  *   to .trash.
  * A failure other than "not there" while reading the directory is thrown: openDriver reports it.
  */
-export async function replayEntry(fs: VolumeFileOps, root: string, e: CreateEntry | RemoveEntry, mounts: MountCounts | undefined, quotas: Quotas | undefined, warn: (m: string) => void, touched: string[]): Promise<void> {
+export async function replayEntry(
+  fs: VolumeFileOps,
+  root: string,
+  e: CreateEntry | RemoveEntry,
+  mounts: MountCounts | undefined,
+  quotas: Quotas | undefined,
+  warn: (m: string) => void,
+  touched: string[],
+): Promise<void> {
   const bad = describeBadName(e.name);
   if (bad !== undefined) return warn(`journal: ignoring an entry for ${JSON.stringify(e.name)}: ${bad}`);
   const dir = join(root, e.name);
@@ -72,7 +91,8 @@ export async function replayEntry(fs: VolumeFileOps, root: string, e: CreateEntr
   };
   if (e.op === 'remove') {
     if (!st) return;
-    if (existing ? e.id === undefined || existing.id === e.id : raw !== undefined || holdsNoData(dir, fs)) toTrash('finished a recorded Remove');
+    if (existing ? e.id === undefined || existing.id === e.id : raw !== undefined || holdsNoData(dir, fs))
+      toTrash('finished a recorded Remove');
     else if (!existing) warn(`journal: ${JSON.stringify(dir)} was removed but is there again without a Berth volume.json: left alone`);
     return;
   }
@@ -83,7 +103,8 @@ export async function replayEntry(fs: VolumeFileOps, root: string, e: CreateEntr
     return warn(`journal: cannot replay the Create of ${JSON.stringify(e.name)}: ${describeCause(err)}`);
   }
   if (existing && existing.id === e.id) {
-    if (record.spec.kind === 'managed' && !exists(join(dir, DATA_DIR), fs)) await makeDataDir(fs, join(dir, DATA_DIR), record.spec, record.projectId, quotas);
+    if (record.spec.kind === 'managed' && !exists(join(dir, DATA_DIR), fs))
+      await makeDataDir(fs, join(dir, DATA_DIR), record.spec, record.projectId, quotas);
     return;
   }
   if (existing) toTrash('an older volume of this name, whose Remove was recorded before a newer Create');

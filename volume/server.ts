@@ -48,11 +48,14 @@ export function createVolumeServer(driver: VolumeDriver, log: Log): Server {
   const previous = new WeakMap<object, Promise<void>>();
   const server = createServer((req, res) => {
     const before = previous.get(req.socket) ?? Promise.resolve();
-    const done = before.then(() => serve(req, res)).catch((err: unknown) => {
-      // serve() answers every failure itself; this is only a last guard so nothing goes unhandled.
-      log.error(`cannot answer ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
-      if (!res.headersSent && !res.destroyed) send(res, { status: Status.Failed, body: { Err: `cannot serve ${req.url}: internal error` } });
-    });
+    const done = before
+      .then(() => serve(req, res))
+      .catch((err: unknown) => {
+        // serve() answers every failure itself; this is only a last guard so nothing goes unhandled.
+        log.error(`cannot answer ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
+        if (!res.headersSent && !res.destroyed)
+          send(res, { status: Status.Failed, body: { Err: `cannot serve ${req.url}: internal error` } });
+      });
     previous.set(req.socket, done);
   });
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -63,10 +66,17 @@ export function createVolumeServer(driver: VolumeDriver, log: Log): Server {
     try {
       if (req.method !== 'POST') {
         req.resume();
-        reply = { status: Status.MethodNotAllowed, body: { Err: `method ${req.method} not allowed on ${endpoint}: the plugin protocol uses POST` } };
+        reply = {
+          status: Status.MethodNotAllowed,
+          body: { Err: `method ${req.method} not allowed on ${endpoint}: the plugin protocol uses POST` },
+        };
       } else {
         const text = await readBody(req);
-        if (text === undefined) reply = { status: Status.TooLarge, body: { Err: `cannot read request to ${endpoint}: body larger than ${MAX_BODY_BYTES} bytes` } };
+        if (text === undefined)
+          reply = {
+            status: Status.TooLarge,
+            body: { Err: `cannot read request to ${endpoint}: body larger than ${MAX_BODY_BYTES} bytes` },
+          };
         else {
           body = text;
           reply = await handle(driver, endpoint, body);
@@ -94,12 +104,17 @@ export function createVolumeServer(driver: VolumeDriver, log: Log): Server {
   server.on('connection', (socket) => {
     connections += 1;
     log.debug(`connection opened (${connections} open)`);
-    socket.once('close', () => { connections -= 1; log.debug(`connection closed (${connections} open)`); });
+    socket.once('close', () => {
+      connections -= 1;
+      log.debug(`connection closed (${connections} open)`);
+    });
   });
   server.on('clientError', (err, socket) => {
     if (!socket.writable) return socket.destroy();
     const text = JSON.stringify({ Err: `cannot read HTTP request: ${(err as NodeJS.ErrnoException).code ?? err.message}` });
-    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: ${CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: ${CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
   });
   return server;
 }

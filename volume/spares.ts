@@ -86,22 +86,24 @@ export class SpareDirs {
   refill(): void {
     if (this.refilling || this.ready.length >= SPARES / 2) return;
     this.refilling = true;
-    this.track((async () => {
-      try {
-        while (this.ready.length < SPARES) {
-          const dir = join(this.root, SPARE, randomBytes(8).toString('hex'));
-          await mkdir(dir, { mode: 0o701 });
-          const data = join(dir, DATA_DIR);
-          await mkdir(data);
-          await this.fs.chown(data, 0, 0);
-          await chmod(data, 0o755);
-          this.ready.push(dir);
+    this.track(
+      (async () => {
+        try {
+          while (this.ready.length < SPARES) {
+            const dir = join(this.root, SPARE, randomBytes(8).toString('hex'));
+            await mkdir(dir, { mode: 0o701 });
+            const data = join(dir, DATA_DIR);
+            await mkdir(data);
+            await this.fs.chown(data, 0, 0);
+            await chmod(data, 0o755);
+            this.ready.push(dir);
+          }
+        } catch (err) {
+          this.warn(`cannot make spare volume directories: ${describeCause(err)}`);
+        } finally {
+          this.refilling = false;
         }
-      } catch (err) {
-        this.warn(`cannot make spare volume directories: ${describeCause(err)}`);
-      } finally {
-        this.refilling = false;
-      }
-    })());
+      })(),
+    );
   }
 }

@@ -13,7 +13,6 @@ import { parseVolumeOptions, type VolumeSpec } from './options.js';
 import type { Quotas } from './quota.js';
 import { renderRecord, type VolumeRecord } from './record.js';
 
-
 export const RECORD_FILE = 'volume.json';
 export const DATA_DIR = '_data';
 export const STAGING = '.staging';
@@ -40,7 +39,11 @@ export function exists(path: string, fs: VolumeFileOps): boolean {
 }
 
 /** Where a volume's current mount log stands: lines written, byte offset of the next, file size. */
-export interface LogState { lines: number; end: number; size: number }
+export interface LogState {
+  lines: number;
+  end: number;
+  size: number;
+}
 
 /** A mount log's file name (mounts.<generation>.log). */
 export const MOUNT_LOG = /^mounts\.\d+\.log$/;
@@ -66,8 +69,13 @@ export function holdsNoData(dir: string, fs: VolumeFileOps): boolean {
 
 export function createEntryOf(r: VolumeRecord, dirId?: string): CreateEntry {
   return {
-    op: 'create', name: r.name, id: r.id as string, createdAt: r.createdAt, options: r.options,
-    ...(r.device !== undefined && { device: r.device }), ...(r.projectId !== undefined && { projectId: r.projectId }),
+    op: 'create',
+    name: r.name,
+    id: r.id as string,
+    createdAt: r.createdAt,
+    options: r.options,
+    ...(r.device !== undefined && { device: r.device }),
+    ...(r.projectId !== undefined && { projectId: r.projectId }),
     ...(dirId !== undefined && { dirId }),
   };
 }
@@ -91,8 +99,15 @@ export function recordFromEntry(e: CreateEntry): VolumeRecord {
   const spec = parseVolumeOptions(e.options);
   if (spec.kind === 'bind' && e.device === undefined) throw new VolumeError('the record of a bind volume has no device');
   return {
-    name: e.name, id: e.id, createdAt: e.createdAt, options: e.options, spec, mounts: {}, logGeneration: 0,
-    ...(e.device !== undefined && { device: e.device }), ...(e.projectId !== undefined && { projectId: e.projectId }),
+    name: e.name,
+    id: e.id,
+    createdAt: e.createdAt,
+    options: e.options,
+    spec,
+    mounts: {},
+    logGeneration: 0,
+    ...(e.device !== undefined && { device: e.device }),
+    ...(e.projectId !== undefined && { projectId: e.projectId }),
   };
 }
 
@@ -103,7 +118,14 @@ export function createdPaths(root: string, name: string): string[] {
 }
 
 /** Makes a managed volume's data directory with its owner and mode (and quota). */
-export async function makeDataDir(fs: VolumeFileOps, data: string, spec: VolumeSpec, projectId: number | undefined, quotas: Quotas | undefined, made = false): Promise<void> {
+export async function makeDataDir(
+  fs: VolumeFileOps,
+  data: string,
+  spec: VolumeSpec,
+  projectId: number | undefined,
+  quotas: Quotas | undefined,
+  made = false,
+): Promise<void> {
   if (spec.kind !== 'managed') return;
   if (!made) {
     try {
@@ -127,7 +149,14 @@ export async function makeDataDir(fs: VolumeFileOps, data: string, spec: VolumeS
  * crash left half-made is completed from it at the next start (replayEntry); the checkpoint makes
  * the directories durable (docs/internals/speed.md, berth-volumed).
  */
-export async function buildVolume(fs: VolumeFileOps, root: string, record: VolumeRecord, quotas: Quotas | undefined, withRecordFile: boolean, spare?: string): Promise<void> {
+export async function buildVolume(
+  fs: VolumeFileOps,
+  root: string,
+  record: VolumeRecord,
+  quotas: Quotas | undefined,
+  withRecordFile: boolean,
+  spare?: string,
+): Promise<void> {
   const dir = join(root, record.name);
   // Metadata calls are synchronous: no trip through the thread pool. A spare directory saves the
   // two inode allocations on the Create's path.

@@ -40,10 +40,20 @@ export class TrashQueue {
   }
 
   private async deleteNow(r: VolumeRecord, trash: string): Promise<void> {
-    if (r.spec.kind === 'managed' && r.projectId === undefined && this.spares.hasRoom && await this.spares.recycle(trash).catch(() => false)) return;
+    if (
+      r.spec.kind === 'managed' &&
+      r.projectId === undefined &&
+      this.spares.hasRoom &&
+      (await this.spares.recycle(trash).catch(() => false))
+    )
+      return;
     if (r.projectId !== undefined && this.quotas)
-      await this.quotas.clear(trash, r.projectId).catch((err) => this.warn(`cannot clear the quota of removed volume ${JSON.stringify(r.name)}: ${describeCause(err)}`));
+      await this.quotas
+        .clear(trash, r.projectId)
+        .catch((err) => this.warn(`cannot clear the quota of removed volume ${JSON.stringify(r.name)}: ${describeCause(err)}`));
     // A bind volume's trash holds only volume.json: the host directory is never inside it.
-    await rm(trash, { recursive: true, force: true }).catch((err) => this.warn(`cannot delete removed volume ${JSON.stringify(r.name)} at ${JSON.stringify(trash)}: ${describeCause(err)}`));
+    await rm(trash, { recursive: true, force: true }).catch((err) =>
+      this.warn(`cannot delete removed volume ${JSON.stringify(r.name)} at ${JSON.stringify(trash)}: ${describeCause(err)}`),
+    );
   }
 }

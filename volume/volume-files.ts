@@ -86,7 +86,10 @@ export class VolumeFiles {
     this.index.set(r.name, { ...current, mounts });
     const lines = log.lines + 1;
     this.logs.set(r.name, { lines, end: log.end + line.length, size: Math.max(log.size, log.end + data.length) });
-    if (lines >= COMPACT_AFTER_LINES) await this.compact(this.index.get(r.name) as VolumeRecord, mounts, flush).catch((err) => this.warn(`cannot compact the mount log of ${JSON.stringify(r.name)}: ${describeCause(err)}`));
+    if (lines >= COMPACT_AFTER_LINES)
+      await this.compact(this.index.get(r.name) as VolumeRecord, mounts, flush).catch((err) =>
+        this.warn(`cannot compact the mount log of ${JSON.stringify(r.name)}: ${describeCause(err)}`),
+      );
   }
 
   /**

@@ -6,7 +6,8 @@ import { renderTable } from '../describe.js';
 import { UsageError } from '../errors.js';
 
 export async function ls(args: { format: string; quiet: boolean }, ctx: CommandContext): Promise<void> {
-  if (args.format !== 'table' && args.format !== 'json') throw new UsageError(`invalid format ${JSON.stringify(args.format)}: must be "table" or "json"`);
+  if (args.format !== 'table' && args.format !== 'json')
+    throw new UsageError(`invalid format ${JSON.stringify(args.format)}: must be "table" or "json"`);
   const { networks, problems } = await loadNetworks(ctx.opts.configDir);
   for (const p of problems) ctx.warn(p);
   const counts = new Map<string, number>();
@@ -16,12 +17,31 @@ export async function ls(args: { format: string; quiet: boolean }, ctx: CommandC
     return;
   }
   if (args.format === 'json') {
-    ctx.out(JSON.stringify(networks.map((n) => ({
-      name: n.name, driver: n.driver, bridge: n.bridge ?? null, subnets: n.subnets, gateways: n.gateways, internal: n.internal,
-      isolate: n.isolate, labels: n.labels, containers: counts.get(n.name) ?? 0, file: n.file, ...(n.created && { created: n.created }),
-    })), null, 2));
+    ctx.out(
+      JSON.stringify(
+        networks.map((n) => ({
+          name: n.name,
+          driver: n.driver,
+          bridge: n.bridge ?? null,
+          subnets: n.subnets,
+          gateways: n.gateways,
+          internal: n.internal,
+          isolate: n.isolate,
+          labels: n.labels,
+          containers: counts.get(n.name) ?? 0,
+          file: n.file,
+          ...(n.created && { created: n.created }),
+        })),
+        null,
+        2,
+      ),
+    );
     return;
   }
-  ctx.out(renderTable(['NAME', 'DRIVER', 'BRIDGE', 'SUBNETS', 'CONTAINERS'],
-    networks.map((n) => [n.name, n.driver, n.bridge ?? '-', n.subnets.join(',') || '-', String(counts.get(n.name) ?? 0)])));
+  ctx.out(
+    renderTable(
+      ['NAME', 'DRIVER', 'BRIDGE', 'SUBNETS', 'CONTAINERS'],
+      networks.map((n) => [n.name, n.driver, n.bridge ?? '-', n.subnets.join(',') || '-', String(counts.get(n.name) ?? 0)]),
+    ),
+  );
 }

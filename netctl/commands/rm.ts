@@ -20,24 +20,44 @@ const quoteList = (xs: readonly string[]) => xs.map((x) => JSON.stringify(x)).jo
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** Detaches (with --force) and removes one network: firewall state, bridge, leases, file. */
-async function removeNetwork(net: LoadedNetwork, others: readonly LoadedNetwork[], force: boolean, nl: Netlink, ctx: CommandContext): Promise<void> {
+async function removeNetwork(
+  net: LoadedNetwork,
+  others: readonly LoadedNetwork[],
+  force: boolean,
+  nl: Netlink,
+  ctx: CommandContext,
+): Promise<void> {
   const action = `cannot remove network ${JSON.stringify(net.name)}`;
   const attached = await listCachedAttachments(ctx.opts.cacheDir, { networkName: net.name });
   if (attached.length > 0 && !force)
-    throw new NetctlError(`${action}: ${plural(attached.length, 'container', 'containers')} attached: ${attached.map((e) => describeContainer(e.containerId, e.netns)).join(', ')}; detach them or use --force`);
+    throw new NetctlError(
+      `${action}: ${plural(attached.length, 'container', 'containers')} attached: ${attached.map((e) => describeContainer(e.containerId, e.netns)).join(', ')}; detach them or use --force`,
+    );
   const sharedBridge = net.bridge !== undefined && others.some((o) => o.bridge === net.bridge);
   const bridge = net.bridge && !sharedBridge ? await readBridgeState(nl, net.bridge) : undefined;
   if (!force) {
     const leases = net.leaseDir ? await readLeases(net.leaseDir, net.name) : [];
     if (leases.length > 0)
-      throw new NetctlError(`${action}: ${plural(leases.length, 'address', 'addresses')} still leased (${leases.map((l) => `${JSON.stringify(l.ip)} to ${JSON.stringify(l.containerId)}`).join(', ')}); use --force`);
+      throw new NetctlError(
+        `${action}: ${plural(leases.length, 'address', 'addresses')} still leased (${leases.map((l) => `${JSON.stringify(l.ip)} to ${JSON.stringify(l.containerId)}`).join(', ')}); use --force`,
+      );
     if (bridge?.ports.length)
       throw new NetctlError(`${action}: bridge ${JSON.stringify(net.bridge)} still has ports (${quoteList(bridge.ports)}); use --force`);
   }
   const failures: string[] = [];
   for (const e of attached) {
     try {
-      await delNetworkList(net.list, { containerId: e.containerId, netns: e.netns && existsSync(e.netns) ? e.netns : '', ifName: e.ifName, args: e.cniArgs, capabilityArgs: e.capabilityArgs }, runtimeOptions(ctx));
+      await delNetworkList(
+        net.list,
+        {
+          containerId: e.containerId,
+          netns: e.netns && existsSync(e.netns) ? e.netns : '',
+          ifName: e.ifName,
+          args: e.cniArgs,
+          capabilityArgs: e.capabilityArgs,
+        },
+        runtimeOptions(ctx),
+      );
     } catch (err) {
       failures.push((err as Error).message);
     }
@@ -77,8 +97,15 @@ export async function rm(args: { names: string[]; force: boolean }, ctx: Command
       for (const name of args.names) {
         const net = networks.find((x) => x.name === name);
         try {
-          if (!net) throw new NetctlError(`cannot remove network ${JSON.stringify(name)}: not found in ${JSON.stringify(ctx.opts.configDir)}`);
-          await removeNetwork(net, networks.filter((n) => n !== net), args.force, nl, ctx);
+          if (!net)
+            throw new NetctlError(`cannot remove network ${JSON.stringify(name)}: not found in ${JSON.stringify(ctx.opts.configDir)}`);
+          await removeNetwork(
+            net,
+            networks.filter((n) => n !== net),
+            args.force,
+            nl,
+            ctx,
+          );
           ctx.out(net.name);
         } catch (err) {
           if (!(err instanceof NetctlError)) throw err;
@@ -100,7 +127,13 @@ export async function prune(_args: Record<string, never>, ctx: CommandContext): 
     try {
       for (const net of networks.filter((n) => n.managed)) {
         try {
-          await removeNetwork(net, networks.filter((n) => n !== net), false, nl, ctx);
+          await removeNetwork(
+            net,
+            networks.filter((n) => n !== net),
+            false,
+            nl,
+            ctx,
+          );
           ctx.out(net.name);
         } catch (err) {
           if (!(err instanceof NetctlError)) throw err; // in use: kept

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { CniError, ErrCode } from '../../cni/errors.js';
 import { decodeCachedConfig, listCachedAttachments, parseCacheEntry, type CacheEntry } from '../../cni/cache.js';
 import { parseConfList, type NetworkConfigList } from '../../cni/conflist.js';
-import { addNetworkList, checkNetworkList, delNetworkList, gcNetworkList, statusNetworkList, type RuntimeOptions } from '../../cni/runtime.js';
+import {
+  addNetworkList,
+  checkNetworkList,
+  delNetworkList,
+  gcNetworkList,
+  statusNetworkList,
+  type RuntimeOptions,
+} from '../../cni/runtime.js';
 import { pluginCaller } from '../runner.js';
 import type { Result } from '../../cni/types.js';
 import { findNetwork, loadNetworks } from '../config-dir.js';
@@ -17,7 +24,16 @@ import { describeContainer } from '../describe.js';
 import { NetctlError, UsageError } from '../errors.js';
 import { requireNetnsCapabilities } from '../privilege.js';
 import { defaultContainerId, nextInterfaceName, resolveNetnsArg, validateContainerId, validateInterfaceName } from '../names.js';
-import { assignHostPorts, describeMapping, mappingsOf, parsePortRange, parsePortSpec, parseProcNetSockets, type PortMapping, type UsedPort } from '../ports.js';
+import {
+  assignHostPorts,
+  describeMapping,
+  mappingsOf,
+  parsePortRange,
+  parsePortSpec,
+  parseProcNetSockets,
+  type PortMapping,
+  type UsedPort,
+} from '../ports.js';
 import { parseAddressArg } from '../subnets.js';
 import { formatIP } from '../../cni/ip.js';
 
@@ -44,7 +60,9 @@ async function cachedOfContainer(cacheDir: string, id: string): Promise<CacheEnt
     try {
       const e = parseCacheEntry(await readFile(join(dir, name), 'utf8'));
       if (e && e.containerId === id) out.push(e);
-    } catch { /* removed meanwhile */ }
+    } catch {
+      /* removed meanwhile */
+    }
   }
   return out;
 }
@@ -54,12 +72,24 @@ async function usedPorts(cacheDir: string): Promise<UsedPort[]> {
   const used: UsedPort[] = [];
   for (const e of await listCachedAttachments(cacheDir))
     for (const m of mappingsOf(e.capabilityArgs))
-      used.push({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: `container ${JSON.stringify(e.containerId)} on network ${JSON.stringify(e.networkName)}` });
+      used.push({
+        protocol: m.protocol,
+        port: m.hostPort,
+        hostIP: m.hostIP,
+        owner: `container ${JSON.stringify(e.containerId)} on network ${JSON.stringify(e.networkName)}`,
+      });
   // /proc/net/* shows the sockets of this process's network namespace: the host's.
-  for (const [file, proto] of [['tcp', 'tcp'], ['tcp6', 'tcp'], ['udp', 'udp'], ['udp6', 'udp']] as const) {
+  for (const [file, proto] of [
+    ['tcp', 'tcp'],
+    ['tcp6', 'tcp'],
+    ['udp', 'udp'],
+    ['udp6', 'udp'],
+  ] as const) {
     try {
       used.push(...parseProcNetSockets(await readFile(`/proc/net/${file}`, 'utf8'), proto));
-    } catch { /* no IPv6 */ }
+    } catch {
+      /* no IPv6 */
+    }
   }
   return used;
 }
@@ -93,7 +123,8 @@ function describeResult(ifName: string, result: Result, mappings: readonly PortM
 }
 
 export async function attach(args: AttachArgs, ctx: CommandContext): Promise<void> {
-  if (args.format !== 'text' && args.format !== 'json') throw new UsageError(`invalid format ${JSON.stringify(args.format)}: must be "text" or "json"`);
+  if (args.format !== 'text' && args.format !== 'json')
+    throw new UsageError(`invalid format ${JSON.stringify(args.format)}: must be "text" or "json"`);
   const requests = args.publish.map(parsePortSpec);
   const ips = args.ip.map((t) => formatIP(parseAddressArg(t, 'ip')));
   if (args.ifname !== undefined) validateInterfaceName(args.ifname, 'interface');
@@ -105,15 +136,24 @@ export async function attach(args: AttachArgs, ctx: CommandContext): Promise<voi
   if (!existsSync(netns)) throw new NetctlError(`${action}: network namespace ${JSON.stringify(netns)} does not exist`);
   const id = args.id ?? defaultContainerId(netns);
   // A capability no plugin of the list has would be dropped silently by the runner: refuse instead.
-  for (const [cap, asked, what] of [['portMappings', requests.length > 0, 'publish ports'], ['ips', ips.length > 0, 'set --ip'], ['mac', args.mac !== undefined, 'set --mac'], ['aliases', (args.alias ?? []).length > 0, 'set --alias']] as const)
+  for (const [cap, asked, what] of [
+    ['portMappings', requests.length > 0, 'publish ports'],
+    ['ips', ips.length > 0, 'set --ip'],
+    ['mac', args.mac !== undefined, 'set --mac'],
+    ['aliases', (args.alias ?? []).length > 0, 'set --alias'],
+  ] as const)
     if (asked && !net.list.plugins.some((p) => p.capabilities?.[cap] === true))
       throw new NetctlError(`${action}: cannot ${what}: no plugin of the network has the ${JSON.stringify(cap)} capability`);
   const mine = await cachedOfContainer(ctx.opts.cacheDir, id);
   const here = mine.filter((e) => e.networkName === args.network);
   if (args.ifname === undefined && here.length > 0)
-    throw new NetctlError(`${action}: container ${describeContainer(id, netns)} is already attached to it as ${JSON.stringify(here[0].ifName)}`);
+    throw new NetctlError(
+      `${action}: container ${describeContainer(id, netns)} is already attached to it as ${JSON.stringify(here[0].ifName)}`,
+    );
   if (here.some((e) => e.ifName === args.ifname))
-    throw new NetctlError(`${action}: container ${describeContainer(id, netns)} is already attached to it as ${JSON.stringify(args.ifname)}`);
+    throw new NetctlError(
+      `${action}: container ${describeContainer(id, netns)} is already attached to it as ${JSON.stringify(args.ifname)}`,
+    );
   const { prepareNetns } = await import('../host.js');
   const present = await prepareNetns(netns);
   const ifName = args.ifname ?? nextInterfaceName([...mine.map((e) => e.ifName), ...present]);
@@ -138,10 +178,21 @@ export async function attach(args: AttachArgs, ctx: CommandContext): Promise<voi
     if (args.mac !== undefined) capabilityArgs.mac = args.mac;
     if (args.alias?.length) capabilityArgs.aliases = { [args.network]: args.alias };
     // IgnoreUnknown: plugins that read CNI_ARGS refuse keys they do not know otherwise (libcni's LoadArgs).
-    const cniArgs = args.name === undefined ? undefined : ([['IgnoreUnknown', '1'], ['K8S_POD_NAME', args.name]] as const);
+    const cniArgs =
+      args.name === undefined
+        ? undefined
+        : ([
+            ['IgnoreUnknown', '1'],
+            ['K8S_POD_NAME', args.name],
+          ] as const);
     try {
-      const result = await addNetworkList(net.list, { containerId: id, netns, ifName, capabilityArgs, ...(cniArgs && { args: cniArgs }) }, runtimeOptions(ctx));
-      if (args.format === 'json') ctx.out(JSON.stringify({ network: args.network, containerId: id, ifName, netns, portMappings: mappings, result }, null, 2));
+      const result = await addNetworkList(
+        net.list,
+        { containerId: id, netns, ifName, capabilityArgs, ...(cniArgs && { args: cniArgs }) },
+        runtimeOptions(ctx),
+      );
+      if (args.format === 'json')
+        ctx.out(JSON.stringify({ network: args.network, containerId: id, ifName, netns, portMappings: mappings, result }, null, 2));
       else ctx.out(describeResult(ifName, result, mappings));
       return;
     } catch (err) {
@@ -169,18 +220,25 @@ export interface DetachArgs {
 }
 
 /** The attachments a detach or check is about: the cached ones of (network, id[, ifname]). */
-async function selectAttachments(ctx: CommandContext, args: DetachArgs, verb: string): Promise<{ id: string; netns: string; entries: Array<CacheEntry | { ifName: string }> }> {
+async function selectAttachments(
+  ctx: CommandContext,
+  args: DetachArgs,
+  verb: string,
+): Promise<{ id: string; netns: string; entries: Array<CacheEntry | { ifName: string }> }> {
   if (args.ifname !== undefined) validateInterfaceName(args.ifname, 'interface');
   if (args.id !== undefined) validateContainerId(args.id);
   const netns = resolveNetnsArg(args.netns);
   const id = args.id ?? defaultContainerId(netns);
   requireNetnsCapabilities(`cannot ${verb} container ${describeContainer(id, netns)}`);
-  const cached = (await listCachedAttachments(ctx.opts.cacheDir, { networkName: args.network, containerId: id }))
-    .filter((e) => args.ifname === undefined || e.ifName === args.ifname);
+  const cached = (await listCachedAttachments(ctx.opts.cacheDir, { networkName: args.network, containerId: id })).filter(
+    (e) => args.ifname === undefined || e.ifName === args.ifname,
+  );
   if (cached.length > 0) return { id, netns, entries: cached };
   // Nothing cached: with an explicit interface, DEL still runs (it is idempotent), as cnitool does.
   if (args.ifname !== undefined && verb === 'detach') return { id, netns, entries: [{ ifName: args.ifname }] };
-  throw new NetctlError(`cannot ${verb} container ${describeContainer(id, netns)}: it is not attached to network ${JSON.stringify(args.network)}`);
+  throw new NetctlError(
+    `cannot ${verb} container ${describeContainer(id, netns)}: it is not attached to network ${JSON.stringify(args.network)}`,
+  );
 }
 
 export async function detach(args: DetachArgs, ctx: CommandContext): Promise<void> {
@@ -189,7 +247,17 @@ export async function detach(args: DetachArgs, ctx: CommandContext): Promise<voi
     const entry = 'kind' in e ? (e as CacheEntry) : undefined;
     const list = await listForDelete(ctx, args.network, entry);
     // A netns already gone is fine: DEL runs with CNI_NETNS empty and still releases everything.
-    await delNetworkList(list, { containerId: id, netns: existsSync(netns) ? netns : '', ifName: e.ifName, args: entry?.cniArgs, capabilityArgs: entry?.capabilityArgs }, runtimeOptions(ctx));
+    await delNetworkList(
+      list,
+      {
+        containerId: id,
+        netns: existsSync(netns) ? netns : '',
+        ifName: e.ifName,
+        args: entry?.cniArgs,
+        capabilityArgs: entry?.capabilityArgs,
+      },
+      runtimeOptions(ctx),
+    );
     ctx.out(`${e.ifName}  detached`);
   }
 }
@@ -199,7 +267,11 @@ export async function check(args: DetachArgs, ctx: CommandContext): Promise<void
   const net = await findNetwork(ctx.opts.configDir, args.network);
   for (const e of entries) {
     const entry = e as CacheEntry;
-    await checkNetworkList(net.list, { containerId: id, netns, ifName: e.ifName, args: entry.cniArgs, capabilityArgs: entry.capabilityArgs }, runtimeOptions(ctx));
+    await checkNetworkList(
+      net.list,
+      { containerId: id, netns, ifName: e.ifName, args: entry.cniArgs, capabilityArgs: entry.capabilityArgs },
+      runtimeOptions(ctx),
+    );
     ctx.out(`${e.ifName}  ok`);
   }
 }
@@ -208,11 +280,14 @@ export async function check(args: DetachArgs, ctx: CommandContext): Promise<void
 export async function gc(args: { networks: string[] }, ctx: CommandContext): Promise<void> {
   const { networks, problems } = await loadNetworks(ctx.opts.configDir);
   for (const p of problems) ctx.warn(p);
-  const selected = args.networks.length === 0 ? networks : args.networks.map((name) => {
-    const n = networks.find((x) => x.name === name);
-    if (!n) throw new NetctlError(`network ${JSON.stringify(name)} not found in ${JSON.stringify(ctx.opts.configDir)}`);
-    return n;
-  });
+  const selected =
+    args.networks.length === 0
+      ? networks
+      : args.networks.map((name) => {
+          const n = networks.find((x) => x.name === name);
+          if (!n) throw new NetctlError(`network ${JSON.stringify(name)} not found in ${JSON.stringify(ctx.opts.configDir)}`);
+          return n;
+        });
   const failures: string[] = [];
   for (const net of selected) {
     const entries = await listCachedAttachments(ctx.opts.cacheDir, { networkName: net.name });
@@ -220,7 +295,11 @@ export async function gc(args: { networks: string[] }, ctx: CommandContext): Pro
     const alive = entries.filter((e) => !e.netns || existsSync(e.netns));
     const stale = entries.filter((e) => !alive.includes(e));
     try {
-      await gcNetworkList(net.list, alive.map((e) => ({ containerID: e.containerId, ifname: e.ifName })), runtimeOptions(ctx));
+      await gcNetworkList(
+        net.list,
+        alive.map((e) => ({ containerID: e.containerId, ifname: e.ifName })),
+        runtimeOptions(ctx),
+      );
       for (const e of stale) ctx.out(`${net.name}  ${e.containerId}  ${e.ifName}  removed`);
     } catch (err) {
       failures.push((err as Error).message);

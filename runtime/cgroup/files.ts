@@ -12,7 +12,10 @@ export function parseFlatKeyed(text: string): Map<string, number> {
 
 /** A cgroup.procs (or tasks) file: one pid a line. */
 export function parsePids(text: string): number[] {
-  return text.split('\n').filter((l) => /^\d+$/.test(l.trim())).map(Number);
+  return text
+    .split('\n')
+    .filter((l) => /^\d+$/.test(l.trim()))
+    .map(Number);
 }
 
 /** A single number ("max" as Infinity), e.g. pids.max, memory.max, cpuacct.usage. */
@@ -26,7 +29,8 @@ export function parseLimit(text: string): number {
  * devices, counted as docker's calculateBlockIO does (ops starting with r/R and w/W).
  */
 export function sumBlkioV1(text: string): { read: number; write: number } {
-  let read = 0, write = 0;
+  let read = 0,
+    write = 0;
   for (const line of text.split('\n')) {
     const [, op, value] = line.trim().split(/\s+/);
     if (!op || !value || !/^\d+$/.test(value)) continue;
@@ -38,7 +42,8 @@ export function sumBlkioV1(text: string): { read: number; write: number } {
 
 /** v2 io.stat ("8:0 rbytes=4096 wbytes=0 rios=1 ...") summed over devices. */
 export function sumIoStatV2(text: string): { read: number; write: number } {
-  let read = 0, write = 0;
+  let read = 0,
+    write = 0;
   for (const m of text.matchAll(/\b([rw])bytes=(\d+)/g)) {
     if (m[1] === 'r') read += Number(m[2]);
     else write += Number(m[2]);

@@ -6,7 +6,10 @@ import type { Resources, ThrottleDevice } from './index.js';
 
 /** A bad resource flag. `kind` "flag" is a CLI parse error (Docker adds "See 'docker run --help'."), "daemon" a rule the daemon checks. */
 export class ResourceFlagError extends Error {
-  constructor(message: string, readonly kind: 'flag' | 'daemon') {
+  constructor(
+    message: string,
+    readonly kind: 'flag' | 'daemon',
+  ) {
     super(message);
     this.name = 'ResourceFlagError';
   }
@@ -60,14 +63,20 @@ function parseGoInt(text: string, fn: 'ParseInt' | 'ParseUint', bits: number): n
 export function parseThrottleBps(text: string): ThrottleDevice {
   const [path, rate] = splitDevice(text);
   const bad = `invalid rate for device: ${text}. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb`;
-  try { return { path, rate: parseRamSize(rate) }; } catch { throw new SyntaxError(bad); }
+  try {
+    return { path, rate: parseRamSize(rate) };
+  } catch {
+    throw new SyntaxError(bad);
+  }
 }
 
 /** Parses `--device-*-iops` ("/dev/loop0:100"), as docker/cli's ValidateThrottleIOpsDevice. */
 export function parseThrottleIops(text: string): ThrottleDevice {
   const [path, rate] = splitDevice(text);
   if (!/^\d+$/.test(rate) || Number(rate) > Number.MAX_SAFE_INTEGER)
-    throw new SyntaxError(`invalid rate for device: ${text}. The correct format is <device-path>:<number>. Number must be a positive integer`);
+    throw new SyntaxError(
+      `invalid rate for device: ${text}. The correct format is <device-path>:<number>. Number must be a positive integer`,
+    );
   return { path, rate: Number(rate) };
 }
 
@@ -94,7 +103,10 @@ export function parseCpuList(text: string): number[] {
   return [...cpus].sort((a, b) => a - b);
 }
 
-interface FlagSpec { names: string[]; label: string }
+interface FlagSpec {
+  names: string[];
+  label: string;
+}
 const FLAGS = {
   memory: { names: ['memory', 'm'], label: '-m, --memory' },
   memorySwap: { names: ['memory-swap', 'memorySwap'], label: '--memory-swap' },
@@ -138,7 +150,10 @@ function wrap<T>(spec: FlagSpec, value: string, parse: (s: string) => T): T {
   try {
     return parse(value);
   } catch (err) {
-    throw new ResourceFlagError(`invalid argument ${JSON.stringify(value)} for ${JSON.stringify(spec.label)} flag: ${(err as Error).message}`, 'flag');
+    throw new ResourceFlagError(
+      `invalid argument ${JSON.stringify(value)} for ${JSON.stringify(spec.label)} flag: ${(err as Error).message}`,
+      'flag',
+    );
   }
 }
 
@@ -178,16 +193,25 @@ function dropUnset(r: Resources): Resources {
 
 /** The daemon's rules and defaults (moby daemon_unix.go, 20.10), in its order and words. */
 function checkResources(r: Resources): Resources {
-  const fail = (message: string): never => { throw new ResourceFlagError(message, 'daemon'); };
-  const memory = r.memory ?? 0, swap = r.memorySwap ?? 0, reservation = r.memoryReservation ?? 0;
+  const fail = (message: string): never => {
+    throw new ResourceFlagError(message, 'daemon');
+  };
+  const memory = r.memory ?? 0,
+    swap = r.memorySwap ?? 0,
+    reservation = r.memoryReservation ?? 0;
   if (memory !== 0 && memory < MIN_MEMORY) fail('Minimum memory limit allowed is 6MB');
   if (memory > 0 && swap > 0 && swap < memory) fail('Minimum memoryswap limit should be larger than memory limit, see usage');
   if (memory === 0 && swap > 0) fail('You should always set the Memory limit when using Memoryswap limit, see usage');
   if (reservation > 0 && reservation < MIN_MEMORY) fail('Minimum memory reservation allowed is 6MB');
-  if (memory > 0 && reservation > 0 && memory < reservation) fail('Minimum memory limit can not be less than memory reservation limit, see usage');
+  if (memory > 0 && reservation > 0 && memory < reservation)
+    fail('Minimum memory limit can not be less than memory reservation limit, see usage');
   if ((r.cpuShares ?? 0) < 0) fail('shares: invalid argument');
   if (r.cpusetCpus !== undefined) {
-    try { parseCpuList(r.cpusetCpus); } catch (err) { fail(`Invalid value ${r.cpusetCpus} for cpuset cpus: ${(err as Error).message}`); }
+    try {
+      parseCpuList(r.cpusetCpus);
+    } catch (err) {
+      fail(`Invalid value ${r.cpusetCpus} for cpuset cpus: ${(err as Error).message}`);
+    }
   }
   // By default, MemorySwap is set to twice the size of Memory (adaptContainerSettings).
   if (memory > 0 && swap === 0) r.memorySwap = memory * 2;

@@ -11,7 +11,10 @@ export { parseResources, ResourceFlagError } from './flags.js';
 export { formatStats, sampleStats, type StatsRow } from './stats.js';
 
 /** A per-device throttle (`--device-write-bps /dev/loop0:1mb`): the path as given, the rate in bytes or IOs per second. */
-export interface ThrottleDevice { path: string; rate: number }
+export interface ThrottleDevice {
+  path: string;
+  rate: number;
+}
 
 /** The limits Docker's `run` flags set; undefined means "not set" (the kernel's default stays). */
 export interface Resources {
@@ -105,7 +108,8 @@ export function openCgroup(opts: CgroupOptions): Cgroup {
 export async function listCgroups(opts: Omit<CgroupOptions, 'name' | 'warn'>): Promise<string[]> {
   const fs = opts.fs ?? realCgroupFs;
   const layout = layoutOf(fs, opts.fsRoot ?? '/sys/fs/cgroup', opts.fs !== undefined);
-  const roots = layout.version === 2 ? [layout.unified] : [...layout.hierarchies.map((h) => h.mountPoint), ...(layout.unified ? [layout.unified] : [])];
+  const roots =
+    layout.version === 2 ? [layout.unified] : [...layout.hierarchies.map((h) => h.mountPoint), ...(layout.unified ? [layout.unified] : [])];
   const parent = parseCgroupParent(opts.parent || '/berth');
   const names = new Set<string>();
   for (const root of roots) for (const name of await fs.list(`${root}${parent}`)) names.add(name);

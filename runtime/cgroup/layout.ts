@@ -1,15 +1,16 @@
 /** Which cgroup layout the host has, read from /proc/self/mountinfo. Pure. */
 
 /** One cgroup v1 hierarchy: where it is mounted and what it controls ("cpu", "name=systemd"). */
-export interface V1Hierarchy { mountPoint: string; controllers: string[] }
+export interface V1Hierarchy {
+  mountPoint: string;
+  controllers: string[];
+}
 
 /**
  * v2: one unified tree. v1: a tree per hierarchy, and on "hybrid" hosts also a cgroup2 (usually
  * /sys/fs/cgroup/unified) that holds no controllers the container needs; runc joins it anyway.
  */
-export type CgroupLayout =
-  | { version: 2; unified: string }
-  | { version: 1; hierarchies: V1Hierarchy[]; unified?: string };
+export type CgroupLayout = { version: 2; unified: string } | { version: 1; hierarchies: V1Hierarchy[]; unified?: string };
 
 /** Mount options of a v1 cgroup mount that are not controllers. */
 const NOT_CONTROLLERS = new Set(['rw', 'ro', 'noprefix', 'clone_children', 'xattr', 'cpuset_v2_mode', 'favordynmods', 'none']);
@@ -43,7 +44,10 @@ export function parseCgroupLayout(mountinfo: string, fsRoot: string): CgroupLayo
   if (unified && unified.mountPoint === root) return { version: 2, unified: root };
   const hierarchies = mounts
     .filter((m) => m.type === 'cgroup')
-    .map((m) => ({ mountPoint: m.mountPoint, controllers: m.options.filter((o) => !NOT_CONTROLLERS.has(o) && !o.startsWith('release_agent=')) }))
+    .map((m) => ({
+      mountPoint: m.mountPoint,
+      controllers: m.options.filter((o) => !NOT_CONTROLLERS.has(o) && !o.startsWith('release_agent=')),
+    }))
     .filter((h) => h.controllers.length > 0);
   if (hierarchies.length === 0) {
     if (unified) return { version: 2, unified: unified.mountPoint };

@@ -7,9 +7,15 @@ import { ResourceFlagError } from './flags.js';
 import type { Resources, ThrottleDevice } from './index.js';
 
 /** One write; the controller is the file name's prefix ("memory.max" -> "memory"). */
-export interface CgroupWrite { file: string; value: string }
+export interface CgroupWrite {
+  file: string;
+  value: string;
+}
 
-export interface CgroupPlan { writes: CgroupWrite[]; warnings: string[] }
+export interface CgroupPlan {
+  writes: CgroupWrite[];
+  warnings: string[];
+}
 
 /** What the host offers, read by the driver before planning. */
 export interface HostFacts {
@@ -28,7 +34,8 @@ export interface HostFacts {
 
 /** CFS period Docker uses for `--cpus` (100 ms). */
 export const CFS_PERIOD_US = 100000;
-const SHARES_MIN = 2, SHARES_MAX = 262144;
+const SHARES_MIN = 2,
+  SHARES_MAX = 262144;
 
 /** Docker's warnings when the kernel lacks a feature; the limit is then dropped, as Docker does. */
 const MISSING: Record<string, string> = {
@@ -65,8 +72,14 @@ export function blkioToIoWeight(weight: number): number {
 }
 
 function throttles(r: Resources): Array<[kind: 'read_bps' | 'write_bps' | 'read_iops' | 'write_iops', ThrottleDevice[]]> {
-  return ([['read_bps', r.deviceReadBps], ['write_bps', r.deviceWriteBps], ['read_iops', r.deviceReadIops], ['write_iops', r.deviceWriteIops]] as const)
-    .filter((t): t is [typeof t[0], ThrottleDevice[]] => (t[1]?.length ?? 0) > 0);
+  return (
+    [
+      ['read_bps', r.deviceReadBps],
+      ['write_bps', r.deviceWriteBps],
+      ['read_iops', r.deviceReadIops],
+      ['write_iops', r.deviceWriteIops],
+    ] as const
+  ).filter((t): t is [(typeof t)[0], ThrottleDevice[]] => (t[1]?.length ?? 0) > 0);
 }
 
 function deviceOf(facts: HostFacts, path: string): string {
@@ -77,7 +90,8 @@ function deviceOf(facts: HostFacts, path: string): string {
 
 /** Plans the v1 writes (each file in the hierarchy its prefix names). */
 export function planV1(r: Resources, facts: HostFacts): CgroupPlan {
-  const writes: CgroupWrite[] = [], warnings: string[] = [];
+  const writes: CgroupWrite[] = [],
+    warnings: string[] = [];
   const has = (c: string) => facts.controllers.has(c);
   const put = (file: string, value: number | string) => writes.push({ file, value: String(value) });
   if (has('cpuset')) {
@@ -98,7 +112,10 @@ export function planV1(r: Resources, facts: HostFacts): CgroupPlan {
   if (r.cpuShares !== undefined) has('cpu') ? put('cpu.shares', r.cpuShares) : warnings.push(MISSING.cpu);
   if (r.nanoCpus !== undefined) {
     if (!has('cpu')) warnings.push(MISSING.cfs);
-    else { put('cpu.cfs_period_us', CFS_PERIOD_US); put('cpu.cfs_quota_us', cfsQuota(r.nanoCpus)); }
+    else {
+      put('cpu.cfs_period_us', CFS_PERIOD_US);
+      put('cpu.cfs_quota_us', cfsQuota(r.nanoCpus));
+    }
   }
   if (r.pidsLimit !== undefined) has('pids') ? put('pids.max', r.pidsLimit) : warnings.push(MISSING.pids);
   if (r.blkioWeight !== undefined) {
@@ -106,7 +123,10 @@ export function planV1(r: Resources, facts: HostFacts): CgroupPlan {
     else warnings.push(MISSING.weight);
   }
   for (const [kind, devices] of throttles(r)) {
-    if (!has('blkio')) { warnings.push(MISSING.throttle); break; }
+    if (!has('blkio')) {
+      warnings.push(MISSING.throttle);
+      break;
+    }
     for (const d of devices) put(`blkio.throttle.${kind}_device`, `${deviceOf(facts, d.path)} ${d.rate}`);
   }
   return { writes, warnings };
@@ -116,7 +136,8 @@ const IO_MAX_KEY = { read_bps: 'rbps', write_bps: 'wbps', read_iops: 'riops', wr
 
 /** Plans the v2 writes, all in the container's one dir. */
 export function planV2(r: Resources, facts: HostFacts): CgroupPlan {
-  const writes: CgroupWrite[] = [], warnings: string[] = [];
+  const writes: CgroupWrite[] = [],
+    warnings: string[] = [];
   const has = (c: string) => facts.controllers.has(c);
   const put = (file: string, value: number | string) => writes.push({ file, value: String(value) });
   if (r.memory !== undefined || r.memoryReservation !== undefined) {
@@ -124,7 +145,8 @@ export function planV2(r: Resources, facts: HostFacts): CgroupPlan {
     else {
       if (r.memory !== undefined) put('memory.max', r.memory);
       // v2 limits swap alone; Docker's --memory-swap is memory plus swap.
-      if (r.memorySwap !== undefined && r.memory !== undefined) put('memory.swap.max', r.memorySwap === -1 ? 'max' : r.memorySwap - r.memory);
+      if (r.memorySwap !== undefined && r.memory !== undefined)
+        put('memory.swap.max', r.memorySwap === -1 ? 'max' : r.memorySwap - r.memory);
       if (r.memoryReservation !== undefined) put('memory.low', r.memoryReservation);
     }
   }
@@ -138,7 +160,10 @@ export function planV2(r: Resources, facts: HostFacts): CgroupPlan {
     else put('io.weight', `default ${blkioToIoWeight(checkWeight(r.blkioWeight))}`);
   }
   for (const [kind, devices] of throttles(r)) {
-    if (!has('io')) { warnings.push(MISSING.throttle); break; }
+    if (!has('io')) {
+      warnings.push(MISSING.throttle);
+      break;
+    }
     for (const d of devices) put('io.max', `${deviceOf(facts, d.path)} ${IO_MAX_KEY[kind]}=${d.rate}`);
   }
   return { writes, warnings };

@@ -20,18 +20,26 @@ export async function resolveDevices(fs: CgroupFs, paths: string[]): Promise<Map
  * SIGKILLs every process in the cgroup until none is left. With a freezer, the cgroup is frozen
  * first so that no process forks a child the kill misses (runc's signalAllProcesses).
  */
-export async function killAllIn(fs: CgroupFs, path: string, pids: () => Promise<number[]>, freezer?: { freeze(): Promise<void>; thaw(): Promise<void> }): Promise<void> {
-  await waitUntil(async () => {
-    const left = await pids();
-    if (left.length === 0) return true;
-    if (freezer) await freezer.freeze();
-    try {
-      for (const pid of left) fs.kill(pid, 'SIGKILL');
-    } finally {
-      if (freezer) await freezer.thaw();
-    }
-    return false;
-  }, () => new Error(`cannot kill the processes of cgroup ${JSON.stringify(path)}: some are still there`));
+export async function killAllIn(
+  fs: CgroupFs,
+  path: string,
+  pids: () => Promise<number[]>,
+  freezer?: { freeze(): Promise<void>; thaw(): Promise<void> },
+): Promise<void> {
+  await waitUntil(
+    async () => {
+      const left = await pids();
+      if (left.length === 0) return true;
+      if (freezer) await freezer.freeze();
+      try {
+        for (const pid of left) fs.kill(pid, 'SIGKILL');
+      } finally {
+        if (freezer) await freezer.thaw();
+      }
+      return false;
+    },
+    () => new Error(`cannot kill the processes of cgroup ${JSON.stringify(path)}: some are still there`),
+  );
 }
 
 /**
@@ -42,16 +50,19 @@ export async function removeDirs(fs: CgroupFs, dirs: string[]): Promise<void> {
   const errors: unknown[] = [];
   for (const dir of dirs) {
     let last: unknown;
-    await waitUntil(async () => {
-      try {
-        await fs.rmdir(dir);
-        return true;
-      } catch (err) {
-        if (isNotFound(err)) return true;
-        last = err;
-        return !(err instanceof KernelError && err.errno === 'EBUSY');
-      }
-    }, () => (last as Error)).catch((err) => errors.push(err));
+    await waitUntil(
+      async () => {
+        try {
+          await fs.rmdir(dir);
+          return true;
+        } catch (err) {
+          if (isNotFound(err)) return true;
+          last = err;
+          return !(err instanceof KernelError && err.errno === 'EBUSY');
+        }
+      },
+      () => last as Error,
+    ).catch((err) => errors.push(err));
     if (last && !(last instanceof KernelError && last.errno === 'EBUSY')) errors.push(last);
   }
   if (errors.length > 0) throw new AggregateError(errors, `cannot remove cgroup: ${errors.map((e) => (e as Error).message).join('; ')}`);

@@ -35,7 +35,10 @@ export function formatGoG(value: number, precision: number): string {
 
 function scaled(size: number, base: number, units: string[], precision: number): string {
   let i = 0;
-  while (size >= base && i < units.length - 1) { size /= base; i++; }
+  while (size >= base && i < units.length - 1) {
+    size /= base;
+    i++;
+  }
   return `${formatGoG(size, precision)}${units[i]}`;
 }
 
@@ -58,31 +61,41 @@ export function tabulate(rows: string[][]): string {
 /** The table `docker stats --no-stream` prints (IDs cut to 12 characters, names without a leading "/"). */
 export function formatStats(rows: readonly StatsRow[]): string {
   const header = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'];
-  return tabulate([header, ...rows.map((r) => [
-    r.id.replace(/^sha256:/, '').slice(0, 12),
-    r.name.replace(/^\//, ''),
-    `${r.cpuPercent.toFixed(2)}%`,
-    `${bytesSize(r.memoryUsage)} / ${bytesSize(r.memoryLimit)}`,
-    `${(r.memoryLimit > 0 ? (r.memoryUsage / r.memoryLimit) * 100 : 0).toFixed(2)}%`,
-    `${humanSize(r.netRx ?? 0)} / ${humanSize(r.netTx ?? 0)}`,
-    `${humanSize(r.blockRead)} / ${humanSize(r.blockWrite)}`,
-    String(r.pids),
-  ])]);
+  return tabulate([
+    header,
+    ...rows.map((r) => [
+      r.id.replace(/^sha256:/, '').slice(0, 12),
+      r.name.replace(/^\//, ''),
+      `${r.cpuPercent.toFixed(2)}%`,
+      `${bytesSize(r.memoryUsage)} / ${bytesSize(r.memoryLimit)}`,
+      `${(r.memoryLimit > 0 ? (r.memoryUsage / r.memoryLimit) * 100 : 0).toFixed(2)}%`,
+      `${humanSize(r.netRx ?? 0)} / ${humanSize(r.netTx ?? 0)}`,
+      `${humanSize(r.blockRead)} / ${humanSize(r.blockWrite)}`,
+      String(r.pids),
+    ]),
+  ]);
 }
 
 /** One row from a sample pair: CPU % is the CPU time used over the wall time between them. */
 export function statsRow(id: string, name: string, before: CgroupStats, after: CgroupStats, elapsedNs: number): StatsRow {
   const cpuDelta = after.cpuUsageNs - before.cpuUsageNs;
   return {
-    id, name,
+    id,
+    name,
     cpuPercent: elapsedNs > 0 && cpuDelta > 0 ? (cpuDelta / elapsedNs) * 100 : 0,
-    memoryUsage: after.memoryUsage, memoryLimit: after.memoryLimit,
-    blockRead: after.blkioReadBytes, blockWrite: after.blkioWriteBytes, pids: after.pids,
+    memoryUsage: after.memoryUsage,
+    memoryLimit: after.memoryLimit,
+    blockRead: after.blkioReadBytes,
+    blockWrite: after.blkioWriteBytes,
+    pids: after.pids,
   };
 }
 
 /** Samples every container twice, `intervalMs` apart (docker's daemon samples once a second). */
-export async function sampleStats(containers: ReadonlyArray<{ id: string; name: string; cgroup: Cgroup }>, intervalMs = 1000): Promise<StatsRow[]> {
+export async function sampleStats(
+  containers: ReadonlyArray<{ id: string; name: string; cgroup: Cgroup }>,
+  intervalMs = 1000,
+): Promise<StatsRow[]> {
   const start = process.hrtime.bigint();
   const before = await Promise.all(containers.map((c) => c.cgroup.stats()));
   await new Promise((r) => setTimeout(r, intervalMs));

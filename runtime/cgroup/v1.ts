@@ -14,7 +14,12 @@ import { ancestorsOf, killAllIn, removeDirs, resolveDevices } from './shared.js'
 type V1Layout = Extract<CgroupLayout, { version: 1 }>;
 
 export class V1Cgroup implements Cgroup {
-  constructor(private readonly layout: V1Layout, private readonly path: string, private readonly fs: CgroupFs, private readonly warn: (message: string) => void) {}
+  constructor(
+    private readonly layout: V1Layout,
+    private readonly path: string,
+    private readonly fs: CgroupFs,
+    private readonly warn: (message: string) => void,
+  ) {}
 
   /** The container's dir in the hierarchy with `controller`, if it is mounted. */
   private dir(controller: string): string | undefined {
@@ -74,7 +79,8 @@ export class V1Cgroup implements Cgroup {
   private async inheritCpuset(dir: string): Promise<void> {
     const parent = dir.slice(0, dir.lastIndexOf('/'));
     for (const file of ['cpuset.cpus', 'cpuset.mems'])
-      if ((await this.fs.read(`${dir}/${file}`)).trim() === '') await this.fs.write(`${dir}/${file}`, (await this.fs.read(`${parent}/${file}`)).trim());
+      if ((await this.fs.read(`${dir}/${file}`)).trim() === '')
+        await this.fs.write(`${dir}/${file}`, (await this.fs.read(`${parent}/${file}`)).trim());
   }
 
   async freeze(): Promise<void> {
@@ -88,12 +94,18 @@ export class V1Cgroup implements Cgroup {
   /** Writes freezer.state and waits until the kernel reports it (FREEZING turns FROZEN once every task stops). */
   private async setFreezer(state: 'FROZEN' | 'THAWED'): Promise<void> {
     const dir = this.dir('freezer');
-    if (!dir) throw new Error(`cannot ${state === 'FROZEN' ? 'freeze' : 'thaw'} cgroup ${JSON.stringify(this.path)}: the freezer hierarchy is not mounted`);
+    if (!dir)
+      throw new Error(
+        `cannot ${state === 'FROZEN' ? 'freeze' : 'thaw'} cgroup ${JSON.stringify(this.path)}: the freezer hierarchy is not mounted`,
+      );
     const file = `${dir}/freezer.state`;
-    await waitUntil(async () => {
-      await this.fs.write(file, state); // writing again helps a freeze that raced a fork
-      return (await this.fs.read(file)).trim() === state;
-    }, () => new Error(`cannot set ${JSON.stringify(file)} to ${state}: it stays ${JSON.stringify('FREEZING')}`));
+    await waitUntil(
+      async () => {
+        await this.fs.write(file, state); // writing again helps a freeze that raced a fork
+        return (await this.fs.read(file)).trim() === state;
+      },
+      () => new Error(`cannot set ${JSON.stringify(file)} to ${state}: it stays ${JSON.stringify('FREEZING')}`),
+    );
   }
 
   async oomKilled(): Promise<boolean> {
@@ -105,7 +117,12 @@ export class V1Cgroup implements Cgroup {
   async stats(): Promise<CgroupStats> {
     const read = async (controller: string, file: string) => {
       const dir = this.dir(controller);
-      return dir ? this.fs.read(`${dir}/${file}`).catch((err) => { if (isNotFound(err)) return ''; throw err; }) : '';
+      return dir
+        ? this.fs.read(`${dir}/${file}`).catch((err) => {
+            if (isNotFound(err)) return '';
+            throw err;
+          })
+        : '';
     };
     const memStat = parseFlatKeyed(await read('memory', 'memory.stat'));
     const limit = parseLimit(await read('memory', 'memory.limit_in_bytes')) || Infinity;
@@ -113,7 +130,10 @@ export class V1Cgroup implements Cgroup {
     const io = sumBlkioV1(await read('blkio', 'blkio.throttle.io_service_bytes_recursive'));
     return {
       cpuUsageNs: Number((await read('cpuacct', 'cpuacct.usage')).trim() || 0),
-      memoryUsage: usageWithoutCache(Number((await read('memory', 'memory.usage_in_bytes')).trim() || 0), memStat.get('total_inactive_file')),
+      memoryUsage: usageWithoutCache(
+        Number((await read('memory', 'memory.usage_in_bytes')).trim() || 0),
+        memStat.get('total_inactive_file'),
+      ),
       // An unlimited cgroup reads as a huge number; docker shows the host's memory instead.
       memoryLimit: host > 0 && limit > host ? host : limit,
       blkioReadBytes: io.read,
@@ -124,16 +144,29 @@ export class V1Cgroup implements Cgroup {
 
   async pids(): Promise<number[]> {
     const dir = this.dir('freezer') ?? `${this.layout.hierarchies[0].mountPoint}${this.path}`;
-    return parsePids(await this.fs.read(`${dir}/cgroup.procs`).catch((err) => { if (isNotFound(err)) return ''; throw err; }));
+    return parsePids(
+      await this.fs.read(`${dir}/cgroup.procs`).catch((err) => {
+        if (isNotFound(err)) return '';
+        throw err;
+      }),
+    );
   }
 
   async killAll(): Promise<void> {
     const hasFreezer = this.dir('freezer') !== undefined;
-    await killAllIn(this.fs, this.path, () => this.pids(), hasFreezer ? { freeze: () => this.freeze(), thaw: () => this.thaw() } : undefined);
+    await killAllIn(
+      this.fs,
+      this.path,
+      () => this.pids(),
+      hasFreezer ? { freeze: () => this.freeze(), thaw: () => this.thaw() } : undefined,
+    );
   }
 
   async destroy(): Promise<void> {
     await this.killAll();
-    await removeDirs(this.fs, this.roots().map((root) => `${root}${this.path}`));
+    await removeDirs(
+      this.fs,
+      this.roots().map((root) => `${root}${this.path}`),
+    );
   }
 }

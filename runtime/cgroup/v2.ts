@@ -16,7 +16,12 @@ const WANTED = ['cpu', 'cpuset', 'io', 'memory', 'pids'];
 export class V2Cgroup implements Cgroup {
   private readonly dir: string;
 
-  constructor(private readonly root: string, private readonly path: string, private readonly fs: CgroupFs, private readonly warn: (message: string) => void) {
+  constructor(
+    private readonly root: string,
+    private readonly path: string,
+    private readonly fs: CgroupFs,
+    private readonly warn: (message: string) => void,
+  ) {
     this.dir = `${root}${path}`;
   }
 
@@ -25,7 +30,10 @@ export class V2Cgroup implements Cgroup {
   }
 
   private async readOr(file: string, fallback: string): Promise<string> {
-    return this.fs.read(`${this.dir}/${file}`).catch((err) => { if (isNotFound(err)) return fallback; throw err; });
+    return this.fs.read(`${this.dir}/${file}`).catch((err) => {
+      if (isNotFound(err)) return fallback;
+      throw err;
+    });
   }
 
   async create(r: Resources): Promise<void> {
@@ -42,7 +50,11 @@ export class V2Cgroup implements Cgroup {
       const controllers = new Set(words(await this.fs.read(`${this.dir}/cgroup.controllers`)));
       const parentCpus = (await this.fs.read(`${parentOf(this.dir)}/cpuset.cpus.effective`).catch(() => '')).trim();
       checkHostResources(r, this.fs.hostCpus(), parentCpus || `0-${this.fs.hostCpus() - 1}`);
-      const weightFile = (await this.fs.exists(`${this.dir}/io.bfq.weight`)) ? 'io.bfq.weight' : (await this.fs.exists(`${this.dir}/io.weight`)) ? 'io.weight' : undefined;
+      const weightFile = (await this.fs.exists(`${this.dir}/io.bfq.weight`))
+        ? 'io.bfq.weight'
+        : (await this.fs.exists(`${this.dir}/io.weight`))
+          ? 'io.weight'
+          : undefined;
       const plan = planV2(r, { controllers, devices, weightFile });
       for (const { file, value } of plan.writes) await this.fs.write(`${this.dir}/${file}`, value);
       plan.warnings.forEach(this.warn);
@@ -73,7 +85,8 @@ export class V2Cgroup implements Cgroup {
     await this.fs.write(`${this.dir}/cgroup.freeze`, String(want));
     await waitUntil(
       async () => parseFlatKeyed(await this.fs.read(`${this.dir}/cgroup.events`)).get('frozen') === want,
-      () => new Error(`cannot ${frozen ? 'freeze' : 'thaw'} cgroup ${JSON.stringify(this.path)}: cgroup.events does not show "frozen ${want}"`),
+      () =>
+        new Error(`cannot ${frozen ? 'freeze' : 'thaw'} cgroup ${JSON.stringify(this.path)}: cgroup.events does not show "frozen ${want}"`),
     );
   }
 
@@ -102,7 +115,8 @@ export class V2Cgroup implements Cgroup {
 
   async killAll(): Promise<void> {
     // cgroup.kill (Linux 5.14) kills every process at once, forks included.
-    if ((await this.pids()).length > 0 && (await this.fs.exists(`${this.dir}/cgroup.kill`))) await this.fs.write(`${this.dir}/cgroup.kill`, '1');
+    if ((await this.pids()).length > 0 && (await this.fs.exists(`${this.dir}/cgroup.kill`)))
+      await this.fs.write(`${this.dir}/cgroup.kill`, '1');
     await killAllIn(this.fs, this.path, () => this.pids(), { freeze: () => this.freeze(), thaw: () => this.thaw() });
   }
 

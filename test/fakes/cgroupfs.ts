@@ -9,8 +9,22 @@ import { KernelError } from '../../kernel/errors';
 
 /** Control files a new v2 cgroup gets per enabled controller (and always). */
 const V2_FILES: Record<string, Record<string, string>> = {
-  '': { 'cgroup.procs': '', 'cgroup.controllers': '', 'cgroup.subtree_control': '', 'cgroup.freeze': '0', 'cgroup.events': 'populated 0\nfrozen 0\n', 'cgroup.kill': '' },
-  memory: { 'memory.max': 'max', 'memory.swap.max': 'max', 'memory.low': '0', 'memory.current': '0', 'memory.stat': '', 'memory.events': 'low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n' },
+  '': {
+    'cgroup.procs': '',
+    'cgroup.controllers': '',
+    'cgroup.subtree_control': '',
+    'cgroup.freeze': '0',
+    'cgroup.events': 'populated 0\nfrozen 0\n',
+    'cgroup.kill': '',
+  },
+  memory: {
+    'memory.max': 'max',
+    'memory.swap.max': 'max',
+    'memory.low': '0',
+    'memory.current': '0',
+    'memory.stat': '',
+    'memory.events': 'low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n',
+  },
   cpu: { 'cpu.max': 'max 100000', 'cpu.weight': '100', 'cpu.stat': 'usage_usec 0\n' },
   cpuset: { 'cpuset.cpus': '', 'cpuset.cpus.effective': '0-1' },
   io: { 'io.max': '', 'io.weight': 'default 100', 'io.stat': '' },
@@ -25,7 +39,10 @@ export class FakeCgroupFs implements CgroupFs {
   readonly v1Files: Record<string, Record<string, string>> = {};
   killed: number[] = [];
 
-  constructor(readonly mountinfoText: string, readonly v2Root?: string) {}
+  constructor(
+    readonly mountinfoText: string,
+    readonly v2Root?: string,
+  ) {}
 
   /** Adds a dir with files (the roots of the fake hierarchies). */
   seed(dir: string, files: Record<string, string> = {}): this {
@@ -47,7 +64,8 @@ export class FakeCgroupFs implements CgroupFs {
   async write(path: string, value: string): Promise<void> {
     if (!this.files.has(path)) throw new KernelError(`write ${JSON.stringify(value)} to`, path, 'ENOENT');
     this.writes.push(`${path} ${value}`);
-    const dir = path.slice(0, path.lastIndexOf('/')), name = path.slice(dir.length + 1);
+    const dir = path.slice(0, path.lastIndexOf('/')),
+      name = path.slice(dir.length + 1);
     if (name === 'cgroup.subtree_control') {
       const now = new Set(this.files.get(path)!.split(/\s+/).filter(Boolean));
       for (const op of value.split(/\s+/)) op.startsWith('+') ? now.add(op.slice(1)) : now.delete(op.slice(1));
@@ -73,7 +91,8 @@ export class FakeCgroupFs implements CgroupFs {
     this.dirs.add(path);
     if (this.v2Root && path.startsWith(`${this.v2Root}/`)) {
       const enabled = (this.files.get(`${parent}/cgroup.subtree_control`) ?? '').split(/\s+/).filter(Boolean);
-      for (const c of ['', ...enabled]) for (const [name, text] of Object.entries(V2_FILES[c] ?? {})) this.files.set(`${path}/${name}`, text);
+      for (const c of ['', ...enabled])
+        for (const [name, text] of Object.entries(V2_FILES[c] ?? {})) this.files.set(`${path}/${name}`, text);
       this.files.set(`${path}/cgroup.controllers`, enabled.join(' '));
     } else {
       const hierarchy = Object.keys(this.v1Files).find((h) => path.includes(`/${h}/`));
@@ -83,7 +102,9 @@ export class FakeCgroupFs implements CgroupFs {
   }
 
   async list(path: string): Promise<string[]> {
-    return [...this.dirs].filter((d) => d.startsWith(`${path}/`) && !d.slice(path.length + 1).includes('/')).map((d) => d.slice(path.length + 1));
+    return [...this.dirs]
+      .filter((d) => d.startsWith(`${path}/`) && !d.slice(path.length + 1).includes('/'))
+      .map((d) => d.slice(path.length + 1));
   }
 
   async rmdir(path: string): Promise<void> {
@@ -98,7 +119,14 @@ export class FakeCgroupFs implements CgroupFs {
     if (signal !== 'SIGKILL') return;
     this.killed.push(pid);
     for (const [path, text] of this.files)
-      if (path.endsWith('/cgroup.procs')) this.files.set(path, text.split('\n').filter((l) => l.trim() !== String(pid)).join('\n'));
+      if (path.endsWith('/cgroup.procs'))
+        this.files.set(
+          path,
+          text
+            .split('\n')
+            .filter((l) => l.trim() !== String(pid))
+            .join('\n'),
+        );
   }
 
   async blockDevice(path: string): Promise<string> {

@@ -62,7 +62,10 @@ export interface FakeCall {
 export function readFakeCalls(dir: string): FakeCall[] {
   const file = join(dir, 'calls.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as FakeCall);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as FakeCall);
 }
 
 /** Forgets the recorded calls. */

@@ -6,9 +6,25 @@
 import { KernelError } from '../../kernel/errors';
 import type { AddrInfo, LinkInfo, NetlinkFactory, NetlinkOps, RouteInfo } from '../../kernel/netlink';
 
-type Op = 'createBridge' | 'createVeth' | 'deleteLink' | 'deleteLinkDetached' | 'setLink' | 'addAddr' | 'deleteAddr' | 'addRoute' | 'deleteRoute' | 'setNoLinkLocal' | 'setHairpin' | 'addBridgeVlan';
+type Op =
+  | 'createBridge'
+  | 'createVeth'
+  | 'deleteLink'
+  | 'deleteLinkDetached'
+  | 'setLink'
+  | 'addAddr'
+  | 'deleteAddr'
+  | 'addRoute'
+  | 'deleteRoute'
+  | 'setNoLinkLocal'
+  | 'setHairpin'
+  | 'addBridgeVlan';
 
-interface Space { links: Map<string, LinkInfo>; addrs: AddrInfo[]; routes: RouteInfo[] }
+interface Space {
+  links: Map<string, LinkInfo>;
+  addrs: AddrInfo[];
+  routes: RouteInfo[];
+}
 
 export class FakeNetlink implements NetlinkFactory {
   /** Every call that changes something, as "<where> <op> <target>", in order; shared with other fakes. */
@@ -24,8 +40,12 @@ export class FakeNetlink implements NetlinkFactory {
     return s;
   }
 
-  open(): NetlinkOps { return this.ops('host'); }
-  openIn(netnsPath: string): NetlinkOps { return this.ops(netnsPath); }
+  open(): NetlinkOps {
+    return this.ops('host');
+  }
+  openIn(netnsPath: string): NetlinkOps {
+    return this.ops(netnsPath);
+  }
 
   async deleteLinkDetached(name: string): Promise<void> {
     this.act('host', 'deleteLinkDetached', name);
@@ -33,7 +53,15 @@ export class FakeNetlink implements NetlinkFactory {
   }
 
   private link(name: string, extra: Partial<LinkInfo>): LinkInfo {
-    return { index: this.nextIndex++, name, mac: `02:00:00:00:00:${(this.nextIndex % 256).toString(16).padStart(2, '0')}`, mtu: 1500, isUp: false, isPromisc: false, ...extra };
+    return {
+      index: this.nextIndex++,
+      name,
+      mac: `02:00:00:00:00:${(this.nextIndex % 256).toString(16).padStart(2, '0')}`,
+      mtu: 1500,
+      isUp: false,
+      isPromisc: false,
+      ...extra,
+    };
   }
 
   private act(where: string, op: Op, target: string): void {
@@ -60,7 +88,10 @@ export class FakeNetlink implements NetlinkFactory {
       createVeth: async (name, peer, opts = {}) => {
         this.act(where, 'createVeth', name);
         s.links.set(name, this.link(name, { kind: 'veth', master: opts.master, isUp: !!opts.up }));
-        this.space(peer.netnsPath ?? where).links.set(peer.name, this.link(peer.name, { kind: 'veth', ...(peer.mac && { mac: peer.mac }) }));
+        this.space(peer.netnsPath ?? where).links.set(
+          peer.name,
+          this.link(peer.name, { kind: 'veth', ...(peer.mac && { mac: peer.mac }) }),
+        );
       },
       deleteLink: async (name) => {
         this.act(where, 'deleteLink', name);

@@ -6,7 +6,10 @@
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { VolumeFileOps } from '../../volume/file-ops';
 
-export interface Owner { uid: number; gid: number }
+export interface Owner {
+  uid: number;
+  gid: number;
+}
 
 export class FakeVolumeFs implements VolumeFileOps {
   /** Every chown, in order. */

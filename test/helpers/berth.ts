@@ -29,7 +29,10 @@ export function makeBusyboxRootfs(dir: string): string {
   const applets = runApplets();
   for (const name of applets.split('\n').filter(Boolean)) if (name !== 'busybox') symlinkSync('busybox', join(dir, 'bin', name));
   for (const sub of ['etc', 'tmp', 'root', 'home/app', 'data']) mkdirSync(join(dir, sub), { recursive: true });
-  writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\napp:x:1000:1000:app:/home/app:/bin/sh\n');
+  writeFileSync(
+    join(dir, 'etc/passwd'),
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\napp:x:1000:1000:app:/home/app:/bin/sh\n',
+  );
   writeFileSync(join(dir, 'etc/group'), 'root:x:0:\napp:x:1000:\nextra:x:2000:app\nnogroup:x:65534:\n');
   writeFileSync(join(dir, 'data/hello.txt'), 'hello from the image\n');
   writeFileSync(join(dir, 'bin/noexec'), '#!/bin/sh\necho no\n', { mode: 0o644 });
@@ -48,7 +51,9 @@ export function shimsUnder(dir: string): number[] {
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       if (cmd.includes('berth') && cmd.includes(dir)) out.push(Number(entry));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -58,7 +63,8 @@ export function cgroupLeftovers(): string[] {
   const out: string[] = [];
   for (const h of readdirSync('/sys/fs/cgroup')) {
     const dir = join('/sys/fs/cgroup', h, CGROUP_PARENT);
-    if (existsSync(dir)) for (const child of readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) out.push(join(dir, child.name));
+    if (existsSync(dir))
+      for (const child of readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) out.push(join(dir, child.name));
   }
   return out;
 }
@@ -69,8 +75,18 @@ function removeCgroupParent(): boolean {
   for (const h of readdirSync('/sys/fs/cgroup')) {
     const dir = join('/sys/fs/cgroup', h, CGROUP_PARENT);
     if (!existsSync(dir)) continue;
-    for (const child of readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) try { rmdirSync(join(dir, child.name)); } catch { /* busy */ }
-    try { rmdirSync(dir); } catch { done = false; }
+    for (const child of readdirSync(dir, { withFileTypes: true }))
+      if (child.isDirectory())
+        try {
+          rmdirSync(join(dir, child.name));
+        } catch {
+          /* busy */
+        }
+    try {
+      rmdirSync(dir);
+    } catch {
+      done = false;
+    }
   }
   return done;
 }
@@ -79,10 +95,16 @@ const pause = () => new Promise((r) => setTimeout(r, 50));
 
 export async function withBerth<T>(fn: (berth: Berth) => Promise<T>): Promise<T> {
   return withTempDir(async (dir) => {
-    const root = join(dir, 'root'), stateDir = join(dir, 'state');
+    const root = join(dir, 'root'),
+      stateDir = join(dir, 'state');
     const rootfs = makeBusyboxRootfs(join(dir, 'rootfs'));
-    const argv = (args: string[]) => ['--root', root, '--state-dir', stateDir,
-      ...(args[0] === 'run' || args[0] === 'create' ? [args[0], '--cgroup-parent', CGROUP_PARENT, ...args.slice(1)] : args)];
+    const argv = (args: string[]) => [
+      '--root',
+      root,
+      '--state-dir',
+      stateDir,
+      ...(args[0] === 'run' || args[0] === 'create' ? [args[0], '--cgroup-parent', CGROUP_PARENT, ...args.slice(1)] : args),
+    ];
     const berth = ((...args: string[]) => run(BERTH, argv(args))) as Berth;
     Object.assign(berth, { root, stateDir, rootfs, withInput: (input: string, ...args: string[]) => run(BERTH, argv(args), { input }) });
     try {
@@ -92,7 +114,12 @@ export async function withBerth<T>(fn: (berth: Berth) => Promise<T>): Promise<T>
       if (ids.length) await berth('rm', '-f', ...ids);
       // A supervisor's exit command may still be cleaning up: end them all (ours: they name our dir), then gc.
       for (let i = 0; i < 100 && shimsUnder(dir).length > 0; i++) {
-        for (const pid of shimsUnder(dir)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+        for (const pid of shimsUnder(dir))
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
         await pause();
       }
       await berth('gc');

@@ -11,7 +11,9 @@ export const CGROUP_ROOT = '/sys/fs/cgroup';
 
 /** Every dir of `path` that exists, one per mounted hierarchy (read from /sys, independent of the drivers). */
 export function cgroupDirsOf(path: string): string[] {
-  return readdirSync(CGROUP_ROOT).map((h) => `${CGROUP_ROOT}/${h}${path}`).filter((d) => existsSync(d));
+  return readdirSync(CGROUP_ROOT)
+    .map((h) => `${CGROUP_ROOT}/${h}${path}`)
+    .filter((d) => existsSync(d));
 }
 
 /** The cgroup path of `cg` ("/berth-test-.../ID"), from its memory cgroup.procs file. */
@@ -29,7 +31,9 @@ export function readV1(hierarchy: string, path: string, file: string): string {
  * Runs `fn` with a fresh parent "/berth-test-<run prefix>N"; afterwards kills what is left in its
  * children, removes them and the parent in every hierarchy, and checks nothing remains.
  */
-export async function withCgroupParent<T>(fn: (parent: string, open: (name?: string, warn?: (m: string) => void) => Cgroup) => Promise<T>): Promise<T> {
+export async function withCgroupParent<T>(
+  fn: (parent: string, open: (name?: string, warn?: (m: string) => void) => Cgroup) => Promise<T>,
+): Promise<T> {
   const parent = `/berth-test-${uniqueName('cg')}`;
   const opened: Cgroup[] = [];
   const open = (name = uniqueName('c'), warn = (_: string) => {}) => {

@@ -57,10 +57,18 @@ export function ensureContainerdPackages(): void {
  */
 export function podNetworkConflist(name: string, data: string): string {
   return JSON.stringify({
-    cniVersion: '1.0.0', name,
+    cniVersion: '1.0.0',
+    name,
     plugins: [
-      { type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: true, hairpinMode: true, firewallDir: join(data, 'firewall'),
-        ipam: { type: 'host-local', dataDir: join(data, 'ipam'), ranges: [[{ subnet: '192.0.2.0/24' }]], routes: [{ dst: '0.0.0.0/0' }] } },
+      {
+        type: 'bridge',
+        bridge: 'cni0',
+        isGateway: true,
+        ipMasq: true,
+        hairpinMode: true,
+        firewallDir: join(data, 'firewall'),
+        ipam: { type: 'host-local', dataDir: join(data, 'ipam'), ranges: [[{ subnet: '192.0.2.0/24' }]], routes: [{ dst: '0.0.0.0/0' }] },
+      },
       { type: 'portmap', capabilities: { portMappings: true }, firewallDir: join(data, 'firewall') },
       { type: 'loopback' },
     ],
@@ -115,28 +123,41 @@ function buildSandboxImage(dir: string): string {
   const layer = spawnSync('tar', ['-C', rootfs, '--numeric-owner', '--owner=0', '--group=0', '-cf', '-', '.'], { maxBuffer: 1 << 28 });
   if (layer.status !== 0) throw new Error(`tar failed: ${layer.stderr}`);
   const layerTar = layer.stdout;
-  const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64', os: 'linux',
-    config: { Entrypoint: ['/bin/busybox', 'sleep', '2147483647'] },
-    rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(layerTar)}`] },
-  }));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(config)}`, size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha256(layerTar)}`, size: layerTar.length }],
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Entrypoint: ['/bin/busybox', 'sleep', '2147483647'] },
+      rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(layerTar)}`] },
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(config)}`, size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha256(layerTar)}`, size: layerTar.length }],
+    }),
+  );
   const layout = join(dir, 'image-layout');
   mkdirSync(join(layout, 'blobs/sha256'), { recursive: true });
   for (const blob of [layerTar, config, manifest]) writeFileSync(join(layout, 'blobs/sha256', sha256(blob)), blob);
   writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{
-      mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha256(manifest)}`, size: manifest.length,
-      platform: { architecture: 'amd64', os: 'linux' },
-      annotations: { 'io.containerd.image.name': SANDBOX_IMAGE, 'org.opencontainers.image.ref.name': '1' },
-    }],
-  }));
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: `sha256:${sha256(manifest)}`,
+          size: manifest.length,
+          platform: { architecture: 'amd64', os: 'linux' },
+          annotations: { 'io.containerd.image.name': SANDBOX_IMAGE, 'org.opencontainers.image.ref.name': '1' },
+        },
+      ],
+    }),
+  );
   const archive = join(dir, 'pause.tar');
   const tar = spawnSync('tar', ['-C', layout, '-cf', archive, '.']);
   if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
@@ -152,7 +173,9 @@ function pidsWithArg(needle: string): number[] {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(needle)) pids.push(Number(entry));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return pids;
 }
@@ -164,14 +187,23 @@ function pidsInCgroup(parent: string): number[] {
   const walk = (dir: string) => {
     if (!existsSync(dir)) return;
     for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(join(dir, e.name));
-    try { pids.push(...readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number)); } catch { /* removed meanwhile */ }
+    try {
+      pids.push(...readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number));
+    } catch {
+      /* removed meanwhile */
+    }
   };
   walk(base);
   return pids;
 }
 
 function killPids(pids: readonly number[]): void {
-  for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const pid of pids)
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -191,8 +223,19 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
 
   const startDaemon = async () => {
     rmSync(socket, { force: true });
-    containerd = spawn('nsenter', [`--mount=/proc/${holder!.pid}/ns/mnt`, `--net=${netnsPath(opts.hostNs)}`,
-      'containerd', '--config', join(dir, 'config.toml'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    containerd = spawn(
+      'nsenter',
+      [
+        `--mount=/proc/${holder!.pid}/ns/mnt`,
+        `--net=${netnsPath(opts.hostNs)}`,
+        'containerd',
+        '--config',
+        join(dir, 'config.toml'),
+        '--log-level',
+        'warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     containerd.stderr!.on('data', (c) => (log += c));
     for (let i = 0; !existsSync(socket); i++) {
       if (containerd.exitCode !== null || i > 600) throw new Error(`containerd did not start: ${log.slice(-2000)}`);
@@ -233,7 +276,11 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
   };
 
   try {
-    holder = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs berth-cri /run && echo ready && exec sleep infinity'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    holder = spawn(
+      'unshare',
+      ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs berth-cri /run && echo ready && exec sleep infinity'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let holderOut = '';
     holder.stdout!.on('data', (c) => (holderOut += c));
     holder.stderr!.on('data', (c) => (holderOut += c));

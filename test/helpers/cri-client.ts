@@ -48,7 +48,12 @@ type Unary = (request: object, options: grpc.CallOptions, callback: Callback) =>
 export const mapEntries = (map: Readonly<Record<string, string>>): Array<{ key: string; value: string }> =>
   Object.entries(map).map(([key, value]) => ({ key, value }));
 
-export interface PortMapping { protocol?: 'TCP' | 'UDP' | 'SCTP'; container_port: number; host_port: number; host_ip?: string }
+export interface PortMapping {
+  protocol?: 'TCP' | 'UDP' | 'SCTP';
+  container_port: number;
+  host_port: number;
+  host_ip?: string;
+}
 
 export interface PodSpec {
   name: string;
@@ -75,7 +80,14 @@ export function podSandboxConfig(spec: PodSpec): object {
   };
 }
 
-export interface PodStatus { id: string; state: string; ip: string; additionalIps: string[]; pid?: number; netnsPath?: string }
+export interface PodStatus {
+  id: string;
+  state: string;
+  ip: string;
+  additionalIps: string[];
+  pid?: number;
+  netnsPath?: string;
+}
 
 /** The RuntimeService calls kubelet makes for pods, as promises. */
 export class CriClient {
@@ -92,7 +104,9 @@ export class CriClient {
   /** One unary call; `timeoutMs` bounds it so a dead daemon fails the test instead of hanging it. */
   call<T = any>(method: string, request: object, timeoutMs = 120_000): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.client[method](request, { deadline: Date.now() + timeoutMs }, (err, reply) => (err ? reject(new Error(`CRI ${method}: ${err.details || err.message}`)) : resolve(reply)));
+      this.client[method](request, { deadline: Date.now() + timeoutMs }, (err, reply) =>
+        err ? reject(new Error(`CRI ${method}: ${err.details || err.message}`)) : resolve(reply),
+      );
     });
   }
 
@@ -113,7 +127,7 @@ export class CriClient {
   /** PodSandboxStatus, verbose: the pod's IP, and from containerd's info its pause PID and netns path. */
   async podSandboxStatus(id: string): Promise<PodStatus> {
     const r = await this.call('PodSandboxStatus', { pod_sandbox_id: id, verbose: true });
-    const infoText = (r.info as Array<{ key: string; value: string }> | Record<string, string> | undefined);
+    const infoText = r.info as Array<{ key: string; value: string }> | Record<string, string> | undefined;
     const entries = Array.isArray(infoText) ? infoText : Object.entries(infoText ?? {}).map(([key, value]) => ({ key, value }));
     const info = JSON.parse(entries.find((e) => e.key === 'info')?.value ?? '{}');
     return {

@@ -37,7 +37,10 @@ export function waitExit(proc: ChildProcess, ms: number): Promise<boolean> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve(false), ms);
-    proc.once('exit', () => { clearTimeout(t); resolve(true); });
+    proc.once('exit', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
   });
 }
 
@@ -69,10 +72,17 @@ export function removeCgroups(parent: string): void {
   const own = ownCgroups();
   const remove = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) remove(join(dir, e.name));
-    try { rmdirSync(dir); } catch { /* still busy or already gone */ }
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* still busy or already gone */
+    }
   };
   for (const controller of readdirSync('/sys/fs/cgroup'))
-    for (const base of new Set([join('/sys/fs/cgroup', controller, parent), join('/sys/fs/cgroup', controller, own.get(controller) ?? '/', parent)]))
+    for (const base of new Set([
+      join('/sys/fs/cgroup', controller, parent),
+      join('/sys/fs/cgroup', controller, own.get(controller) ?? '/', parent),
+    ]))
       if (existsSync(base)) remove(base);
 }
 
@@ -89,13 +99,18 @@ function removeLeftovers(existed: ReadonlySet<string>): void {
     try {
       if (path.endsWith('.json')) rmSync(path);
       else rmdirSync(path);
-    } catch { /* not empty: someone else uses it now */ }
+    } catch {
+      /* not empty: someone else uses it now */
+    }
   }
 }
 
 /** Unmounts everything below `dir` (deepest first): dockerd and the shims leave mounts in their state dirs on a crash. */
 export function unmountBelow(dir: string): void {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((p) => p && p.startsWith(`${dir}/`));
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((p) => p && p.startsWith(`${dir}/`));
   for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
 }
 
@@ -117,13 +132,42 @@ export async function startDockerd(opts: { storageDriver?: 'vfs' | 'overlay2' } 
   const cliEnv = { DOCKER_HOST: host, DOCKER_CONFIG: join(dir, 'cli') };
   const docker = (args: string[], input?: string) => run(DOCKER_CLI, args, { env: cliEnv, input });
   const startDockerdProcess = async () => {
-    dockerd = spawn('dockerd', [
-      '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '-H', host, '--pidfile', join(dir, 'docker.pid'),
-      '--config-file', join(dir, 'daemon.json'), '--containerd', join(dir, 'containerd.sock'),
-      '--containerd-namespace', `berth-e2e-${RUN_PREFIX}`, '--containerd-plugins-namespace', `berth-e2e-${RUN_PREFIX}-plugins`,
-      '--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false', '--userland-proxy=false',
-      '--exec-opt', 'native.cgroupdriver=cgroupfs', '--cgroup-parent', cgroupParent, '--storage-driver', opts.storageDriver ?? 'vfs', '--log-level', 'warn',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    dockerd = spawn(
+      'dockerd',
+      [
+        '--data-root',
+        join(dir, 'data'),
+        '--exec-root',
+        join(dir, 'exec'),
+        '-H',
+        host,
+        '--pidfile',
+        join(dir, 'docker.pid'),
+        '--config-file',
+        join(dir, 'daemon.json'),
+        '--containerd',
+        join(dir, 'containerd.sock'),
+        '--containerd-namespace',
+        `berth-e2e-${RUN_PREFIX}`,
+        '--containerd-plugins-namespace',
+        `berth-e2e-${RUN_PREFIX}-plugins`,
+        '--bridge=none',
+        '--iptables=false',
+        '--ip6tables=false',
+        '--ip-forward=false',
+        '--ip-masq=false',
+        '--userland-proxy=false',
+        '--exec-opt',
+        'native.cgroupdriver=cgroupfs',
+        '--cgroup-parent',
+        cgroupParent,
+        '--storage-driver',
+        opts.storageDriver ?? 'vfs',
+        '--log-level',
+        'warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     const proc = dockerd;
     proc.stderr!.on('data', (c) => (dockerdLog += c));
     for (let i = 0; ; i++) {
@@ -169,7 +213,9 @@ export async function startDockerd(opts: { storageDriver?: 'vfs' | 'overlay2' } 
     ].join('\n');
     writeFileSync(join(dir, 'containerd.toml'), `${config}\n`);
     writeFileSync(join(dir, 'daemon.json'), '{}\n');
-    containerd = spawn('containerd', ['--config', join(dir, 'containerd.toml'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    containerd = spawn('containerd', ['--config', join(dir, 'containerd.toml'), '--log-level', 'warn'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     containerd.stderr!.on('data', (c) => (containerdLog += c));
     for (let i = 0; !existsSync(join(dir, 'containerd.sock')); i++) {
       if (containerd.exitCode !== null || i > 200) throw new Error(`containerd did not start: ${containerdLog.slice(-2000)}`);

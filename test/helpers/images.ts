@@ -16,7 +16,12 @@ import { RUN_PREFIX, ensurePackages } from './sandbox';
 export { busyboxRootfs, tarDirectory } from './rootfs';
 
 /** What docker itself says about an image, to compare Berth's store with. */
-export interface DockerImageFacts { id: string; diffIds: string[]; size: number; config: Record<string, any> }
+export interface DockerImageFacts {
+  id: string;
+  diffIds: string[];
+  size: number;
+  config: Record<string, any>;
+}
 
 export interface TestImages {
   dir: string;
@@ -88,10 +93,33 @@ async function build(): Promise<TestImages> {
     await d.dockerOk(['save', '-o', out('imported.tar'), 'berth-test/busybox:latest']);
     await d.dockerOk(['save', '-o', out('app.tar'), 'berth-test/app:1.0']);
     await d.dockerOk(['save', '-o', out('child.tar'), 'berth-test/child:1.0']);
-    const docker = { imported: await facts(d, 'berth-test/busybox:latest'), app: await facts(d, 'berth-test/app:1.0'), child: await facts(d, 'berth-test/child:1.0') };
+    const docker = {
+      imported: await facts(d, 'berth-test/busybox:latest'),
+      app: await facts(d, 'berth-test/app:1.0'),
+      child: await facts(d, 'berth-test/child:1.0'),
+    };
     skopeo(['copy', `docker-archive:${out('app.tar')}`, `oci-archive:${out('app-oci.tar')}:berth-test/app:1.0`], dir);
-    skopeo(['copy', '--dest-compress', '--dest-compress-format', 'gzip', `docker-archive:${out('app.tar')}`, `oci:${out('app-layout')}:berth-test/app:1.0`], dir);
-    return { dir, rootfsTar, imported: out('imported.tar'), app: out('app.tar'), child: out('child.tar'), appOciArchive: out('app-oci.tar'), appOciLayout: out('app-layout'), docker };
+    skopeo(
+      [
+        'copy',
+        '--dest-compress',
+        '--dest-compress-format',
+        'gzip',
+        `docker-archive:${out('app.tar')}`,
+        `oci:${out('app-layout')}:berth-test/app:1.0`,
+      ],
+      dir,
+    );
+    return {
+      dir,
+      rootfsTar,
+      imported: out('imported.tar'),
+      app: out('app.tar'),
+      child: out('child.tar'),
+      appOciArchive: out('app-oci.tar'),
+      appOciLayout: out('app-layout'),
+      docker,
+    };
   } finally {
     await d.stop();
   }

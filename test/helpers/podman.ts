@@ -30,15 +30,54 @@ export interface PodmanSetup {
 /** podman with every path in `s.dir`, the CNI backend, `s.pluginDir` as plugin dir, run in the host netns. */
 export function podmanIn(s: PodmanSetup): Podman {
   const conf = join(s.dir, s.confName ?? 'containers.conf');
-  writeFileSync(conf, [
-    '[network]', 'network_backend = "cni"', `cni_plugin_dirs = [${JSON.stringify(s.pluginDir)}]`, `network_config_dir = ${JSON.stringify(s.confDir)}`,
-    '[engine]', 'cgroup_manager = "cgroupfs"', 'events_logger = "file"', 'runtime = "runc"', '',
-  ].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      '[network]',
+      'network_backend = "cni"',
+      `cni_plugin_dirs = [${JSON.stringify(s.pluginDir)}]`,
+      `network_config_dir = ${JSON.stringify(s.confDir)}`,
+      '[engine]',
+      'cgroup_manager = "cgroupfs"',
+      'events_logger = "file"',
+      'runtime = "runc"',
+      '',
+    ].join('\n'),
+  );
   const storage = join(s.dir, 'storage.conf');
-  writeFileSync(storage, ['[storage]', 'driver = "vfs"', `graphroot = ${JSON.stringify(join(s.dir, 'root'))}`, `runroot = ${JSON.stringify(join(s.dir, 'runroot'))}`, ''].join('\n'));
+  writeFileSync(
+    storage,
+    [
+      '[storage]',
+      'driver = "vfs"',
+      `graphroot = ${JSON.stringify(join(s.dir, 'root'))}`,
+      `runroot = ${JSON.stringify(join(s.dir, 'runroot'))}`,
+      '',
+    ].join('\n'),
+  );
   const command = (...args: string[]) => ({
-    argv: ['nsenter', `--net=/run/netns/${s.ns}`, 'podman', '--root', join(s.dir, 'root'), '--runroot', join(s.dir, 'runroot'), '--tmpdir', join(s.dir, 'tmp'),
-      '--network-backend', 'cni', '--cni-config-dir', s.confDir, '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'vfs', ...args],
+    argv: [
+      'nsenter',
+      `--net=/run/netns/${s.ns}`,
+      'podman',
+      '--root',
+      join(s.dir, 'root'),
+      '--runroot',
+      join(s.dir, 'runroot'),
+      '--tmpdir',
+      join(s.dir, 'tmp'),
+      '--network-backend',
+      'cni',
+      '--cni-config-dir',
+      s.confDir,
+      '--cgroup-manager',
+      'cgroupfs',
+      '--events-backend',
+      'file',
+      '--storage-driver',
+      'vfs',
+      ...args,
+    ],
     env: { CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage, HOME: s.dir },
   });
   const podman = (...args: string[]) => {
@@ -67,7 +106,13 @@ export async function importBusybox(podman: Podman, dir: string): Promise<string
 export const LIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 
 /** Paths podman 4.3 writes outside its --root whatever it is told; removed after use unless they were there before. */
-const PODMAN_OUTSIDE = ['/var/lib/containers/cache/blob-info-cache-v1.boltdb', '/var/lib/containers/cache', '/var/lib/containers', '/var/lib/cni/results', '/var/lib/cni'];
+const PODMAN_OUTSIDE = [
+  '/var/lib/containers/cache/blob-info-cache-v1.boltdb',
+  '/var/lib/containers/cache',
+  '/var/lib/containers',
+  '/var/lib/cni/results',
+  '/var/lib/cni',
+];
 
 /** Runs `fn`, then removes what podman made outside its root (files, and directories only when empty). */
 export async function withPodmanOutsideCleaned(fn: () => Promise<void>): Promise<void> {
@@ -77,8 +122,11 @@ export async function withPodmanOutsideCleaned(fn: () => Promise<void>): Promise
   } finally {
     for (const p of PODMAN_OUTSIDE.filter((x) => !before.has(x) && existsSync(x))) {
       try {
-        if (p.endsWith('.boltdb')) rmSync(p); else rmdirSync(p);
-      } catch { /* not empty: in use */ }
+        if (p.endsWith('.boltdb')) rmSync(p);
+        else rmdirSync(p);
+      } catch {
+        /* not empty: in use */
+      }
     }
   }
 }

@@ -15,9 +15,15 @@ export function prng(seed: number): () => number {
 
 export class Gen {
   constructor(readonly rand: () => number) {}
-  int(n: number): number { return Math.floor(this.rand() * n); }
-  chance(p: number): boolean { return this.rand() < p; }
-  pick<T>(xs: readonly T[]): T { return xs[this.int(xs.length)]; }
+  int(n: number): number {
+    return Math.floor(this.rand() * n);
+  }
+  chance(p: number): boolean {
+    return this.rand() < p;
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)];
+  }
   string(max = 12): string {
     const alphabet = 'abcXYZ019_.-/: \t\n;=ü€"\\{}[]\u0000\u2028';
     let s = '';
@@ -26,19 +32,26 @@ export class Gen {
   }
   value(depth = 0): unknown {
     switch (this.int(depth > 2 ? 6 : 9)) {
-      case 0: return null;
-      case 1: return this.chance(0.5);
-      case 2: return this.pick([0, -1, 1.5, 1e308, 2 ** 53, NaN]);
-      case 3: return this.string();
-      case 4: return this.pick([...SUPPORTED_VERSIONS, '0.1.0', '0.2.0', '1.2.0', '', '1', 'latest']);
-      case 5: return undefined;
-      case 6: return Array.from({ length: this.int(4) }, () => this.value(depth + 1));
+      case 0:
+        return null;
+      case 1:
+        return this.chance(0.5);
+      case 2:
+        return this.pick([0, -1, 1.5, 1e308, 2 ** 53, NaN]);
+      case 3:
+        return this.string();
+      case 4:
+        return this.pick([...SUPPORTED_VERSIONS, '0.1.0', '0.2.0', '1.2.0', '', '1', 'latest']);
+      case 5:
+        return undefined;
+      case 6:
+        return Array.from({ length: this.int(4) }, () => this.value(depth + 1));
       default: {
         const o: Record<string, unknown> = {};
-        for (let i = this.int(4); i > 0; i--) o[this.pick(['name', 'type', 'ips', 'address', 'interfaces', 'cniVersion', '__proto__', this.string(5)])] = this.value(depth + 1);
+        for (let i = this.int(4); i > 0; i--)
+          o[this.pick(['name', 'type', 'ips', 'address', 'interfaces', 'cniVersion', '__proto__', this.string(5)])] = this.value(depth + 1);
         return o;
       }
     }
   }
 }
-

@@ -46,17 +46,26 @@ export interface RunResult {
 }
 
 /** Runs a program with exactly `env` (no inherited variables but PATH), `input` on stdin. */
-export function run(cmd: string, args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string; cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...opts.env }, cwd: opts.cwd });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
     child.stdin.on('error', () => {}); // a child that exits without reading its input is not a test failure (EPIPE)
     child.on('close', (code) => {
       let json: unknown;
-      try { json = stdout.trim() ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
+      try {
+        json = stdout.trim() ? JSON.parse(stdout) : undefined;
+      } catch {
+        json = undefined;
+      }
       resolvePromise({ code: code ?? -1, stdout, stderr, json });
     });
     child.stdin.end(opts.input ?? '');
@@ -86,7 +95,11 @@ export function createNetns(name: string): string {
 
 export function deleteNetns(name: string): void {
   if (existsSync(netnsPath(name))) {
-    try { sh('ip', ['netns', 'del', name]); } catch { /* already gone */ }
+    try {
+      sh('ip', ['netns', 'del', name]);
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -122,7 +135,11 @@ export function ipJson(netns: string, args: string[]): any[] {
 }
 
 export function linkOf(netns: string, name: string): any | undefined {
-  try { return ipJson(netns, ['-d', 'link', 'show', 'dev', name])[0]; } catch { return undefined; }
+  try {
+    return ipJson(netns, ['-d', 'link', 'show', 'dev', name])[0];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Addresses of a link as CIDR strings, in kernel order (e.g. ["127.0.0.1/8", "::1/128"]). */
@@ -133,8 +150,11 @@ export function addrsOf(netns: string, dev: string): string[] {
 
 /** Rejects unless the promise rejects (uvu's assert.throws is synchronous). */
 export async function rejects(p: Promise<unknown>, pattern?: RegExp): Promise<Error> {
-  try { await p; } catch (err) {
-    if (pattern && !pattern.test(String((err as Error)?.message ?? err))) throw new Error(`rejected with ${String(err)}, expected ${pattern}`);
+  try {
+    await p;
+  } catch (err) {
+    if (pattern && !pattern.test(String((err as Error)?.message ?? err)))
+      throw new Error(`rejected with ${String(err)}, expected ${pattern}`);
     return err as Error;
   }
   throw new Error('expected the promise to reject');
@@ -162,7 +182,10 @@ export async function sourceSeenBy(ns: string, port: number, connect: () => Prom
   let out = '';
   try {
     await new Promise<void>((resolveReady, reject) => {
-      server.stdout.on('data', (c) => { out += c; if (out.includes('ready')) resolveReady(); });
+      server.stdout.on('data', (c) => {
+        out += c;
+        if (out.includes('ready')) resolveReady();
+      });
       server.on('error', reject);
       server.on('close', () => resolveReady());
     });
@@ -170,7 +193,9 @@ export async function sourceSeenBy(ns: string, port: number, connect: () => Prom
     await new Promise<void>((resolveDone) => {
       if (server.exitCode !== null || out.includes('peer ')) return resolveDone();
       server.on('close', () => resolveDone());
-      server.stdout.on('data', () => { if (out.includes('peer ')) resolveDone(); });
+      server.stdout.on('data', () => {
+        if (out.includes('peer ')) resolveDone();
+      });
     });
     return /peer (\S+)/.exec(out)?.[1] ?? '';
   } finally {

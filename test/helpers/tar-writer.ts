@@ -79,11 +79,20 @@ export const sha256 = (data: Buffer | string) => `sha256:${createHash('sha256').
  * A docker-save archive of one image with `layers` (tar bytes, lowest first). `diffIds` overrides
  * the config's diff IDs (to make one wrong); `config` adds to the config blob.
  */
-export function dockerArchive(layers: readonly Buffer[], opts: { repoTags?: string[]; diffIds?: string[]; config?: Record<string, unknown> } = {}): Buffer {
-  const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64', os: 'linux', created: '2024-01-02T03:04:05Z', config: { Cmd: ['/bin/sh'] },
-    rootfs: { type: 'layers', diff_ids: opts.diffIds ?? layers.map((l) => sha256(l)) }, ...opts.config,
-  }));
+export function dockerArchive(
+  layers: readonly Buffer[],
+  opts: { repoTags?: string[]; diffIds?: string[]; config?: Record<string, unknown> } = {},
+): Buffer {
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      created: '2024-01-02T03:04:05Z',
+      config: { Cmd: ['/bin/sh'] },
+      rootfs: { type: 'layers', diff_ids: opts.diffIds ?? layers.map((l) => sha256(l)) },
+      ...opts.config,
+    }),
+  );
   const configName = `${sha256(config).slice(7)}.json`;
   const layerNames = layers.map((_, i) => `layer${i}/layer.tar`);
   const manifest = JSON.stringify([{ Config: configName, RepoTags: opts.repoTags ?? ['hostile/test:1'], Layers: layerNames }]);

@@ -60,7 +60,7 @@ export async function withTopology<T>(fn: (t: Topology) => Promise<T>, opts: { s
   };
   try {
     nets += 1;
-    const n = opts.subnetIndex ?? (100 + ((process.pid + nets) % 100));
+    const n = opts.subnetIndex ?? 100 + ((process.pid + nets) % 100);
     const host = mk();
     const outside = mk();
     const bridge = uniqueName('br');
@@ -78,9 +78,17 @@ export async function withTopology<T>(fn: (t: Topology) => Promise<T>, opts: { s
     ns(outside, ['addr', 'add', '2001:db8:ff::2/64', 'dev', 'eth0', 'nodad']);
     ns(outside, ['link', 'set', 'eth0', 'up']);
     const t: Topology = {
-      host, outside, bridge,
-      subnet4: `10.${n}.0.0/24`, subnet6: `fd00:${n}::/64`, gw4: `10.${n}.0.1`, gw6: `fd00:${n}::1`,
-      hostOut4: '198.51.100.1', hostOut6: '2001:db8:ff::1', out4: '198.51.100.2', out6: '2001:db8:ff::2',
+      host,
+      outside,
+      bridge,
+      subnet4: `10.${n}.0.0/24`,
+      subnet6: `fd00:${n}::/64`,
+      gw4: `10.${n}.0.1`,
+      gw6: `fd00:${n}::1`,
+      hostOut4: '198.51.100.1',
+      hostOut6: '2001:db8:ff::1',
+      out4: '198.51.100.2',
+      out6: '2001:db8:ff::2',
       containers: [],
       addContainer(i) {
         const c = mk();
@@ -96,7 +104,16 @@ export async function withTopology<T>(fn: (t: Topology) => Promise<T>, opts: { s
         ns(c, ['route', 'add', 'default', 'via', `10.${n}.0.1`]);
         ns(c, ['-6', 'route', 'add', 'default', 'via', `fd00:${n}::1`]);
         const mac = JSON.parse(ns(c, ['-j', 'link', 'show', 'eth0']))[0].address as string;
-        const ct: Container = { ns: c, netnsPath: `/run/netns/${c}`, ifName: 'eth0', hostVeth, mac, v4: `10.${n}.0.${i}`, v6: `fd00:${n}::${i}`, cidrs: [`10.${n}.0.${i}/24`, `fd00:${n}::${i}/64`] };
+        const ct: Container = {
+          ns: c,
+          netnsPath: `/run/netns/${c}`,
+          ifName: 'eth0',
+          hostVeth,
+          mac,
+          v4: `10.${n}.0.${i}`,
+          v6: `fd00:${n}::${i}`,
+          cidrs: [`10.${n}.0.${i}/24`, `fd00:${n}::${i}/64`],
+        };
         t.containers.push(ct);
         return ct;
       },
@@ -122,10 +139,15 @@ export interface Server {
  * Starts `nc -l` in `netns` on `port` (tcp or udp) that answers "pong" to its first client.
  * Killed by PID in stop(); call it in finally.
  */
-export async function startServer(netns: string, port: number, opts: { udp?: boolean; v6?: boolean; reply?: string } = {}): Promise<Server> {
+export async function startServer(
+  netns: string,
+  port: number,
+  opts: { udp?: boolean; v6?: boolean; reply?: string } = {},
+): Promise<Server> {
   const args = ['netns', 'exec', netns, 'nc', '-l', '-n', '-v', ...(opts.udp ? ['-u'] : []), ...(opts.v6 ? ['-6'] : ['-4']), String(port)];
   const child = spawn('ip', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
+  let stdout = '',
+    stderr = '';
   child.stdout!.on('data', (c) => (stdout += c));
   child.stderr!.on('data', (c) => (stderr += c));
   child.stdin!.on('error', () => {});
@@ -136,14 +158,31 @@ export async function startServer(netns: string, port: number, opts: { udp?: boo
     child,
     output: () => ({ stdout, stderr }),
     stop() {
-      if (child.exitCode === null && child.pid) try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
+      if (child.exitCode === null && child.pid)
+        try {
+          process.kill(child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
     },
   };
 }
 
 /** Connects from `netns` to addr:port, sends "ping", returns what came back (nc exits after 2 s idle). */
 export function connect(netns: string, addr: string, port: number, opts: { udp?: boolean; source?: string } = {}): Promise<RunResult> {
-  const args = ['netns', 'exec', netns, 'nc', '-n', '-w', '2', ...(opts.udp ? ['-u'] : ['-N']), ...(opts.source ? ['-s', opts.source] : []), addr, String(port)];
+  const args = [
+    'netns',
+    'exec',
+    netns,
+    'nc',
+    '-n',
+    '-w',
+    '2',
+    ...(opts.udp ? ['-u'] : ['-N']),
+    ...(opts.source ? ['-s', opts.source] : []),
+    addr,
+    String(port),
+  ];
   return run('ip', args, { input: 'ping\n' });
 }
 
@@ -166,7 +205,11 @@ export function countElements(netns: string, needle: string): number {
   let count = 0;
   for (const table of ['inet', 'bridge']) {
     let out: string;
-    try { out = sh('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'table', table, 'berth']); } catch { continue; }
+    try {
+      out = sh('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'table', table, 'berth']);
+    } catch {
+      continue;
+    }
     for (const item of JSON.parse(out).nftables) {
       const body = item.set ?? item.map;
       for (const raw of body?.elem ?? []) {

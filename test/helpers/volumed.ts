@@ -10,23 +10,40 @@ import { BIN_DIR } from './sandbox';
 
 export const VOLUMED = join(BIN_DIR, 'berth-volumed');
 
-export interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: any; text: string }
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+  text: string;
+}
 
 /** One POST over the unix socket; resolves with the parsed JSON body (or the raw text). */
 export function post(socket: string, endpoint: string, body: unknown = {}, agent?: Agent): Promise<Reply> {
   const text = body === undefined ? '' : typeof body === 'string' ? body : `${JSON.stringify(body)}\n`;
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, path: endpoint, method: 'POST', agent: agent ?? false,
-      headers: { Accept: 'application/vnd.docker.plugins.v1.2+json', 'Content-Length': Buffer.byteLength(text) } }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (data += c));
-      res.on('end', () => {
-        let json: unknown;
-        try { json = JSON.parse(data); } catch { json = undefined; }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: json, text: data });
-      });
-    });
+    const req = request(
+      {
+        socketPath: socket,
+        path: endpoint,
+        method: 'POST',
+        agent: agent ?? false,
+        headers: { Accept: 'application/vnd.docker.plugins.v1.2+json', 'Content-Length': Buffer.byteLength(text) },
+      },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (data += c));
+        res.on('end', () => {
+          let json: unknown;
+          try {
+            json = JSON.parse(data);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: json, text: data });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(text);
   });
@@ -48,15 +65,28 @@ export interface Daemon {
 }
 
 /** Starts the daemon and waits until its socket answers. `prefix` runs it under another program (systemd-socket-activate). */
-export async function startDaemon(opts: { socket: string; root: string; args?: string[]; prefix?: string[]; env?: Record<string, string> }): Promise<Daemon> {
+export async function startDaemon(opts: {
+  socket: string;
+  root: string;
+  args?: string[];
+  prefix?: string[];
+  env?: Record<string, string>;
+}): Promise<Daemon> {
   const argv = [...(opts.prefix ?? []), VOLUMED, '--socket', opts.socket, '--root', opts.root, ...(opts.args ?? [])];
-  const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...opts.env } });
+  const proc = spawn(argv[0], argv.slice(1), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...opts.env },
+  });
   let err = '';
   proc.stderr!.on('data', (c) => (err += c));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const daemon: Daemon = {
-    proc, pid: proc.pid!, socket: opts.socket, root: opts.root, stderr: () => err,
+    proc,
+    pid: proc.pid!,
+    socket: opts.socket,
+    root: opts.root,
+    stderr: () => err,
     call: (endpoint, body) => post(opts.socket, endpoint, body, agent),
     async stop() {
       agent.destroy();
@@ -87,9 +117,14 @@ export async function startDaemon(opts: { socket: string; root: string; args?: s
       try {
         await post(opts.socket, '/Plugin.Activate', '');
         return daemon;
-      } catch { /* not listening yet */ }
+      } catch {
+        /* not listening yet */
+      }
     }
-    if (Date.now() > deadline) { await daemon.kill(); throw new Error(`berth-volumed did not answer within 10 s: ${err}`); }
+    if (Date.now() > deadline) {
+      await daemon.kill();
+      throw new Error(`berth-volumed did not answer within 10 s: ${err}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -3,23 +3,50 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN_DIR, ROOT_DIR, addrsOf, ipJson, isRoot, linkOf, netnsPath, runIn, runPluginIn, sh, uniqueName, withNetns, withTempDir } from '../../helpers/sandbox';
+import {
+  BIN_DIR,
+  ROOT_DIR,
+  addrsOf,
+  ipJson,
+  isRoot,
+  linkOf,
+  netnsPath,
+  runIn,
+  runPluginIn,
+  sh,
+  uniqueName,
+  withNetns,
+  withTempDir,
+} from '../../helpers/sandbox';
 
 const bridge = suite('bridge + host-local (built executables, real namespaces)');
 const it = isRoot ? bridge : bridge.skip;
 
-interface Net { host: string; dataDir: string; br: string }
+interface Net {
+  host: string;
+  dataDir: string;
+  br: string;
+}
 
 function conf(net: Net, extra: Record<string, unknown> = {}, ipam: Record<string, unknown> = {}) {
   return {
-    cniVersion: '1.0.0', name: 'btest', type: 'bridge', bridge: net.br, isGateway: true, firewallDir: join(net.dataDir, 'fw'),
+    cniVersion: '1.0.0',
+    name: 'btest',
+    type: 'bridge',
+    bridge: net.br,
+    isGateway: true,
+    firewallDir: join(net.dataDir, 'fw'),
     ipam: { type: 'host-local', dataDir: net.dataDir, ranges: [[{ subnet: '10.250.0.0/24' }]], ...ipam },
     ...extra,
   };
 }
 
 const env = (command: string, id: string, ns?: string, ifName = 'eth0', extra: Record<string, string> = {}) => ({
-  CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_IFNAME: ifName, ...(ns !== undefined && { CNI_NETNS: ns ? netnsPath(ns) : '' }), ...extra,
+  CNI_COMMAND: command,
+  CNI_CONTAINERID: id,
+  CNI_IFNAME: ifName,
+  ...(ns !== undefined && { CNI_NETNS: ns ? netnsPath(ns) : '' }),
+  ...extra,
 });
 
 /** A host namespace (with forwarding off, as a fresh host has), a lease dir and a unique bridge name. */
@@ -49,8 +76,14 @@ it('ADD wires a container to a new bridge: result shape, addresses, gateway, for
     assert.equal(res.ips, [{ address: '10.250.0.2/24', gateway: '10.250.0.1', interface: 2 }]);
     assert.equal(res.routes, [{ dst: '0.0.0.0/0', gw: '10.250.0.1' }]);
     // Kernel state, read back with ip -j.
-    assert.equal(addrsOf(c1, 'eth0').filter((a) => !a.startsWith('fe80')), ['10.250.0.2/24']);
-    assert.equal(addrsOf(net.host, net.br).filter((a) => !a.startsWith('fe80')), ['10.250.0.1/24']);
+    assert.equal(
+      addrsOf(c1, 'eth0').filter((a) => !a.startsWith('fe80')),
+      ['10.250.0.2/24'],
+    );
+    assert.equal(
+      addrsOf(net.host, net.br).filter((a) => !a.startsWith('fe80')),
+      ['10.250.0.1/24'],
+    );
     const veth = linkOf(net.host, res.interfaces[1].name);
     assert.is(veth.master, net.br);
     assert.is(linkOf(c1, 'eth0').address, res.interfaces[2].mac);
@@ -83,7 +116,11 @@ it('two containers on one bridge reach each other over IPv4 and IPv6', async () 
     // while the container sides and the bridge keep theirs.
     for (const r of [a, b]) {
       const veth = r.json.interfaces[1].name;
-      assert.equal(ipJson(net.host, ['-6', 'addr', 'show', 'dev', veth]).flatMap((l: any) => l.addr_info ?? []), [], veth);
+      assert.equal(
+        ipJson(net.host, ['-6', 'addr', 'show', 'dev', veth]).flatMap((l: any) => l.addr_info ?? []),
+        [],
+        veth,
+      );
       assert.is(ipJson(net.host, ['-d', 'link', 'show', 'dev', veth])[0].inet6_addr_gen_mode, 'none', veth);
     }
     assert.ok(ipJson(c1, ['-6', 'addr', 'show', 'dev', 'eth0'])[0].addr_info.some((x: any) => x.scope === 'link'));
@@ -246,14 +283,18 @@ it('parallel ADDs racing to create the same bridge all succeed', async () => {
   }, 8);
 });
 
-it('the bridge MAC is random, locally administered and pinned: two hosts\' bridges of one name differ, and ports do not move it', async () => {
+it("the bridge MAC is random, locally administered and pinned: two hosts' bridges of one name differ, and ports do not move it", async () => {
   await withHost(async (net, otherHost, c1, c2) => {
     await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net));
     await runPluginIn(otherHost, 'bridge', env('ADD', 'c2', c2), conf({ ...net, dataDir: join(net.dataDir, 'other') }));
     const mac = linkOf(net.host, net.br).address;
     assert.is.not(linkOf(otherHost, net.br).address, mac, 'same name, another host: another MAC');
     assert.is(parseInt(mac.slice(0, 2), 16) & 0x03, 0x02, 'unicast, locally administered');
-    assert.is(sh('ip', ['netns', 'exec', net.host, 'cat', `/sys/class/net/${net.br}/addr_assign_type`]).trim(), '3', 'set, not kernel-chosen');
+    assert.is(
+      sh('ip', ['netns', 'exec', net.host, 'cat', `/sys/class/net/${net.br}/addr_assign_type`]).trim(),
+      '3',
+      'set, not kernel-chosen',
+    );
     await runPluginIn(net.host, 'bridge', env('DEL', 'c1', c1), conf(net));
     assert.is(linkOf(net.host, net.br).address, mac, 'kept with no port left');
   }, 3);
@@ -261,20 +302,40 @@ it('the bridge MAC is random, locally administered and pinned: two hosts\' bridg
 
 it('an empty ipam is L2 only: interface up, no address', async () => {
   await withHost(async (net, c1) => {
-    const r = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), { cniVersion: '1.0.0', name: 'l2', type: 'bridge', bridge: net.br, ipam: {}, firewallDir: join(net.dataDir, 'fw') });
+    const r = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), {
+      cniVersion: '1.0.0',
+      name: 'l2',
+      type: 'bridge',
+      bridge: net.br,
+      ipam: {},
+      firewallDir: join(net.dataDir, 'fw'),
+    });
     assert.is(r.code, 0, r.stdout);
     assert.ok((linkOf(c1, 'eth0').flags as string[]).includes('UP'));
-    assert.equal(addrsOf(c1, 'eth0').filter((a) => !a.startsWith('fe80')), []);
+    assert.equal(
+      addrsOf(c1, 'eth0').filter((a) => !a.startsWith('fe80')),
+      [],
+    );
     assert.equal(r.json.ips ?? [], []);
   });
 });
 
 it('the container MAC comes from runtimeConfig, args.cni or CNI_ARGS', async () => {
   await withHost(async (net, c1, c2) => {
-    const a = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1, 'eth0', { CNI_ARGS: 'IgnoreUnknown=1;MAC=02:42:00:00:00:0a' }), conf(net));
+    const a = await runPluginIn(
+      net.host,
+      'bridge',
+      env('ADD', 'c1', c1, 'eth0', { CNI_ARGS: 'IgnoreUnknown=1;MAC=02:42:00:00:00:0a' }),
+      conf(net),
+    );
     assert.is(linkOf(c1, 'eth0').address, '02:42:00:00:00:0a');
     assert.is(a.json.interfaces[2].mac, '02:42:00:00:00:0a');
-    await runPluginIn(net.host, 'bridge', env('ADD', 'c2', c2), conf(net, { runtimeConfig: { mac: '02:42:00:00:00:0b' }, args: { cni: { mac: '02:42:00:00:00:0c' } } }));
+    await runPluginIn(
+      net.host,
+      'bridge',
+      env('ADD', 'c2', c2),
+      conf(net, { runtimeConfig: { mac: '02:42:00:00:00:0b' }, args: { cni: { mac: '02:42:00:00:00:0c' } } }),
+    );
     assert.is(linkOf(c2, 'eth0').address, '02:42:00:00:00:0b');
   }, 2);
 });
@@ -299,7 +360,10 @@ it('forceAddress replaces another gateway address on the bridge; without it ADD 
     assert.match(refused.json.msg, /already has address 10\.250\.0\.9\/24; set "forceAddress"/);
     const forced = await runPluginIn(net.host, 'bridge', env('ADD', 'c2', c2), conf(net, { forceAddress: true }));
     assert.is(forced.code, 0, forced.stdout);
-    assert.equal(addrsOf(net.host, net.br).filter((a) => !a.startsWith('fe80')), ['10.250.0.1/24']);
+    assert.equal(
+      addrsOf(net.host, net.br).filter((a) => !a.startsWith('fe80')),
+      ['10.250.0.1/24'],
+    );
   }, 2);
 });
 
@@ -331,12 +395,17 @@ it('unknown CNI_ARGS keys are refused unless IgnoreUnknown is set', async () => 
     assert.is(r.json.code, 4);
     assert.match(r.json.msg, /unknown CNI_ARGS key "K8S_POD_NAME"/);
     assert.is(leaseFiles(net).length, 0);
-    const ok = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1, 'eth0', { CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAME=x' }), conf(net));
+    const ok = await runPluginIn(
+      net.host,
+      'bridge',
+      env('ADD', 'c1', c1, 'eth0', { CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAME=x' }),
+      conf(net),
+    );
     assert.is(ok.code, 0, ok.stdout);
   });
 });
 
-it('an IPAM plugin other than Berth\'s own host-local is exec\'d (the reference host-local first in CNI_PATH)', async () => {
+it("an IPAM plugin other than Berth's own host-local is exec'd (the reference host-local first in CNI_PATH)", async () => {
   execFileSync(join(ROOT_DIR, 'scripts/ensure-packages.sh'), ['containernetworking-plugins'], { stdio: 'ignore' });
   await withHost(async (net, c1) => {
     const cniPath = { CNI_PATH: `/usr/lib/cni:${BIN_DIR}` };
@@ -355,7 +424,12 @@ it('an IPAM plugin other than Berth\'s own host-local is exec\'d (the reference 
 /** Whether this kernel has bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING), probed in a throwaway netns. */
 async function kernelHasVlanFiltering(): Promise<boolean> {
   return withNetns(1, async (ns) => {
-    try { sh('ip', ['-n', ns, 'link', 'add', 'probe0', 'type', 'bridge', 'vlan_filtering', '1']); return true; } catch { return false; }
+    try {
+      sh('ip', ['-n', ns, 'link', 'add', 'probe0', 'type', 'bridge', 'vlan_filtering', '1']);
+      return true;
+    } catch {
+      return false;
+    }
   });
 }
 
@@ -378,7 +452,10 @@ it('vlan: a VLAN-filtering bridge with an untagged PVID port and the gateway on 
     const vlans = JSON.parse(sh('ip', ['netns', 'exec', net.host, 'bridge', '-j', 'vlan', 'show', 'dev', r.json.interfaces[1].name]));
     const port = vlans[0].vlans.find((v: any) => v.vlan === 42);
     assert.ok(port && port.flags.includes('PVID') && port.flags.includes('Egress Untagged'), JSON.stringify(vlans));
-    assert.equal(addrsOf(net.host, `${net.br}.42`).filter((a) => !a.startsWith('fe80')), ['10.250.0.1/24']);
+    assert.equal(
+      addrsOf(net.host, `${net.br}.42`).filter((a) => !a.startsWith('fe80')),
+      ['10.250.0.1/24'],
+    );
     assert.is((await runIn(c1, 'ping', ['-c', '1', '-W', '2', '10.250.0.1'])).code, 0);
     assert.is((await runIn(c1, 'ping', ['-c', '1', '-W', '2', '10.250.0.3'])).code, 0);
   }, 2);

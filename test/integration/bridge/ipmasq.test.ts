@@ -1,23 +1,54 @@
 import { suite } from 'uvu';
 import { existsSync, readdirSync } from 'node:fs';
 import * as assert from 'uvu/assert';
-import { connectOutside, isRoot, netnsPath, runIn, runPluginIn, sh, sourceSeenBy, uniqueName, withNetns, withTempDir } from '../../helpers/sandbox';
+import {
+  connectOutside,
+  isRoot,
+  netnsPath,
+  runIn,
+  runPluginIn,
+  sh,
+  sourceSeenBy,
+  uniqueName,
+  withNetns,
+  withTempDir,
+} from '../../helpers/sandbox';
 
 const masq = suite('bridge ipMasq, macspoofchk, isolate, internal (nftables, real namespaces)');
 const it = isRoot ? masq : masq.skip;
 
-interface Net { host: string; outside: string; dir: string; br: string }
+interface Net {
+  host: string;
+  outside: string;
+  dir: string;
+  br: string;
+}
 
 function conf(net: Net, extra: Record<string, unknown> = {}, subnet = '10.251.0.0/24', name = 'mtest') {
   return {
-    cniVersion: '1.0.0', name, type: 'bridge', bridge: net.br, isGateway: true, isDefaultGateway: true, ipMasq: true,
+    cniVersion: '1.0.0',
+    name,
+    type: 'bridge',
+    bridge: net.br,
+    isGateway: true,
+    isDefaultGateway: true,
+    ipMasq: true,
     firewallDir: `${net.dir}/fw`,
-    ipam: { type: 'host-local', dataDir: `${net.dir}/leases`, ranges: [[{ subnet }], [{ subnet: subnet.startsWith('10.251') ? 'fd00:251::/64' : 'fd00:252::/64' }]] },
+    ipam: {
+      type: 'host-local',
+      dataDir: `${net.dir}/leases`,
+      ranges: [[{ subnet }], [{ subnet: subnet.startsWith('10.251') ? 'fd00:251::/64' : 'fd00:252::/64' }]],
+    },
     ...extra,
   };
 }
 
-const env = (command: string, id: string, ns: string, ifName = 'eth0') => ({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: ns ? netnsPath(ns) : '', CNI_IFNAME: ifName });
+const env = (command: string, id: string, ns: string, ifName = 'eth0') => ({
+  CNI_COMMAND: command,
+  CNI_CONTAINERID: id,
+  CNI_NETNS: ns ? netnsPath(ns) : '',
+  CNI_IFNAME: ifName,
+});
 
 async function withHostAndOutside(fn: (net: Net, ...containers: string[]) => Promise<void>, containers = 1): Promise<void> {
   await withTempDir(async (dir) => {
@@ -31,7 +62,11 @@ async function withHostAndOutside(fn: (net: Net, ...containers: string[]) => Pro
 /** Elements of Berth's sets/maps in the host netns tagged for this container. */
 function elementsOf(host: string, containerId: string): number {
   let listing: any;
-  try { listing = JSON.parse(sh('ip', ['netns', 'exec', host, 'nft', '-j', 'list', 'ruleset'])); } catch { return 0; }
+  try {
+    listing = JSON.parse(sh('ip', ['netns', 'exec', host, 'nft', '-j', 'list', 'ruleset']));
+  } catch {
+    return 0;
+  }
   const text = JSON.stringify(listing.nftables.filter((o: any) => o.set || o.map));
   return (text.match(new RegExp(`/${containerId}/`, 'g')) ?? []).length;
 }
@@ -79,13 +114,18 @@ it('DEL removes the masquerade elements, also with the netns gone, and after GC 
     assert.ok(elementsOf(net.host, 'c2') > 0, 'the other container keeps its elements');
     // The address was removed from c2's interface: DEL still cleans up from Berth's records.
     sh('ip', ['-n', c2, 'addr', 'flush', 'dev', 'eth0']);
-    const gc = await runPluginIn(net.host, 'bridge', { CNI_COMMAND: 'GC' }, { ...conf(net), cniVersion: '1.1.0', 'cni.dev/valid-attachments': [] });
+    const gc = await runPluginIn(
+      net.host,
+      'bridge',
+      { CNI_COMMAND: 'GC' },
+      { ...conf(net), cniVersion: '1.1.0', 'cni.dev/valid-attachments': [] },
+    );
     assert.is(gc.code, 0, gc.stdout);
     assert.is(elementsOf(net.host, 'c2'), 0);
   }, 2);
 });
 
-it('DEL of a container never removes another container\'s element after its address was reused', async () => {
+it("DEL of a container never removes another container's element after its address was reused", async () => {
   await withHostAndOutside(async (net, c1, c2) => {
     const tiny = conf(net, {}, '10.251.0.0/30');
     await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), tiny);
@@ -170,9 +210,18 @@ it('internal: nothing is routed into or out of the bridge; within it and to or f
     assert.ok(await pings(c1, '10.251.0.3'), 'containers on the bridge reach each other');
     const check = await runPluginIn(net.host, 'bridge', env('CHECK', 'c1', c1), { ...internal, prevResult: r1.json });
     assert.is(check.code, 0, check.stdout);
-    for (const [id, ns] of [['c1', c1], ['c2', c2]]) assert.is((await runPluginIn(net.host, 'bridge', env('DEL', id, ns), internal)).code, 0);
-    assert.equal([setSize(net.host, 'internal'), setSize(net.host, 'internal_self')], [1, 1], 'DEL leaves the network\'s own elements');
-    const gc = await runPluginIn(net.host, 'bridge', { CNI_COMMAND: 'GC' }, { ...internal, cniVersion: '1.1.0', 'cni.dev/valid-attachments': [] });
+    for (const [id, ns] of [
+      ['c1', c1],
+      ['c2', c2],
+    ])
+      assert.is((await runPluginIn(net.host, 'bridge', env('DEL', id, ns), internal)).code, 0);
+    assert.equal([setSize(net.host, 'internal'), setSize(net.host, 'internal_self')], [1, 1], "DEL leaves the network's own elements");
+    const gc = await runPluginIn(
+      net.host,
+      'bridge',
+      { CNI_COMMAND: 'GC' },
+      { ...internal, cniVersion: '1.1.0', 'cni.dev/valid-attachments': [] },
+    );
     assert.is(gc.code, 0, gc.stdout);
     assert.equal([setSize(net.host, 'internal'), setSize(net.host, 'internal_self')], [0, 0], 'GC with no attachment left lifts it');
     assert.is((await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), conf(net))).code, 0);
@@ -183,7 +232,9 @@ it('internal: nothing is routed into or out of the bridge; within it and to or f
 /** Files under `dir` (recursively), dot files (locks) left out. */
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name);
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    .map((e) => e.name);
 }
 
 it('ipMasq with no address (empty ipam): ADD and DEL leave no firewall record behind', async () => {
@@ -205,7 +256,12 @@ it('bridge GC without a valid-attachments list, or with a malformed one, is refu
     const records = filesUnder(net.dir).sort();
     assert.ok(elements > 0);
     for (const list of [undefined, { c1: 'eth0' }, [{ ifname: 'eth0' }]]) {
-      const gc = await runPluginIn(net.host, 'bridge', { CNI_COMMAND: 'GC' }, { ...conf(net), cniVersion: '1.1.0', ...(list !== undefined && { 'cni.dev/valid-attachments': list }) });
+      const gc = await runPluginIn(
+        net.host,
+        'bridge',
+        { CNI_COMMAND: 'GC' },
+        { ...conf(net), cniVersion: '1.1.0', ...(list !== undefined && { 'cni.dev/valid-attachments': list }) },
+      );
       assert.is(gc.json?.code, 7, `${JSON.stringify(list)}: ${gc.stdout}`);
     }
     assert.is(elementsOf(net.host, 'c1'), elements, 'the masquerade is still there');
@@ -221,7 +277,10 @@ it('a default route without gw from IPAM goes via the gateway: the container rea
     const r = await runPluginIn(net.host, 'bridge', env('ADD', 'c1', c1), c);
     assert.is(r.code, 0, r.stdout);
     const routes = JSON.parse(sh('ip', ['-n', c1, '-j', 'route', 'show', 'default']));
-    assert.equal(routes.map((x: any) => x.gateway), ['10.251.0.1']);
+    assert.equal(
+      routes.map((x: any) => x.gateway),
+      ['10.251.0.1'],
+    );
     assert.is(await sourceSeenBy(net.outside, 8080, connectTo(c1, '198.51.100.2', 8080)), '198.51.100.1');
   });
 });

@@ -13,8 +13,23 @@ import { BIN_DIR, run, withTempDir } from '../../helpers/sandbox';
 const test = suite('Berth CLIs: help, missing values, usage wording (built executables)');
 
 const CLIS: Array<{ exe: string; commands: string[][] }> = [
-  { exe: 'netctl', commands: [[], ['create'], ['ls'], ['inspect'], ['rm'], ['prune'], ['attach'], ['detach'], ['check'], ['gc'], ['status']] },
-  { exe: 'berth', commands: [[], ['volume'], ['volume', 'create'], ['volume', 'ls'], ['volume', 'inspect'], ['volume', 'rm'], ['volume', 'prune'], ['volume', 'release']] },
+  {
+    exe: 'netctl',
+    commands: [[], ['create'], ['ls'], ['inspect'], ['rm'], ['prune'], ['attach'], ['detach'], ['check'], ['gc'], ['status']],
+  },
+  {
+    exe: 'berth',
+    commands: [
+      [],
+      ['volume'],
+      ['volume', 'create'],
+      ['volume', 'ls'],
+      ['volume', 'inspect'],
+      ['volume', 'rm'],
+      ['volume', 'prune'],
+      ['volume', 'release'],
+    ],
+  },
   { exe: 'berth-volumed', commands: [[]] },
 ];
 
@@ -58,7 +73,8 @@ test('help wraps at word boundaries: 80 columns without a terminal, the same wor
       assert.equal(words(help(exe, args, 100)), words(plain), `${what} at 100 columns`);
     }
   const attach = help('netctl', ['attach']);
-  for (const word of ['namespace', '8080:80', '[[HOSTIP:]HOSTPORT:]CONTAINERPORT[/tcp|udp|sctp];']) assert.ok(words(attach).includes(word), word);
+  for (const word of ['namespace', '8080:80', '[[HOSTIP:]HOSTPORT:]CONTAINERPORT[/tcp|udp|sctp];'])
+    assert.ok(words(attach).includes(word), word);
   assert.ok(words(help('netctl', [])).includes('/opt/cni/bin]'));
   assert.ok(words(help('netctl', [])).includes('namespaces'));
 });
@@ -73,7 +89,17 @@ test('every option that takes a value refuses to go without one, in every comman
           if (seen.has(`${exe} --${option}`)) continue; // a global option: checked once
           seen.add(`${exe} --${option}`);
           // The positionals the command needs, so that only the missing value is wrong.
-          const operands = { create: ['x1'], inspect: ['x1'], rm: ['x1'], attach: ['x1', 'c1'], detach: ['x1', 'c1'], check: ['x1', 'c1'], status: ['x1'], release: ['x1'] }[args.at(-1) ?? ''] ?? [];
+          const operands =
+            {
+              create: ['x1'],
+              inspect: ['x1'],
+              rm: ['x1'],
+              attach: ['x1', 'c1'],
+              detach: ['x1', 'c1'],
+              check: ['x1', 'c1'],
+              status: ['x1'],
+              release: ['x1'],
+            }[args.at(-1) ?? ''] ?? [];
           const global = exe === 'netctl' && option !== 'config-dir' ? ['--config-dir', dir] : [];
           cases.push({ exe, option, argv: [...args, ...operands, ...global, `--${option}`] });
         }
@@ -81,13 +107,17 @@ test('every option that takes a value refuses to go without one, in every comman
     cases.push({ exe: 'netctl', option: 'subnet', argv: ['create', 'x1', '--subnet', '--internal', '--config-dir', dir] });
     assert.ok(cases.length >= 25, `${cases.length} options checked`);
     for (let i = 0; i < cases.length; i += 4)
-      await Promise.all(cases.slice(i, i + 4).map(async ({ exe, option, argv }) => {
-        const r = await run(join(BIN_DIR, exe), argv);
-        // berth's own options (before a command, and its container commands) follow Docker's CLI: 125.
-        const docker = exe === 'berth' && argv[0]?.startsWith('--');
-        const want = docker ? { code: 125, stderr: `berth: flag needs an argument: --${option}\n` } : { code: 2, stderr: `${exe}: option --${option} needs a value\n` };
-        assert.equal({ code: r.code, stderr: r.stderr }, want, `${exe} ${argv.join(' ')}`);
-      }));
+      await Promise.all(
+        cases.slice(i, i + 4).map(async ({ exe, option, argv }) => {
+          const r = await run(join(BIN_DIR, exe), argv);
+          // berth's own options (before a command, and its container commands) follow Docker's CLI: 125.
+          const docker = exe === 'berth' && argv[0]?.startsWith('--');
+          const want = docker
+            ? { code: 125, stderr: `berth: flag needs an argument: --${option}\n` }
+            : { code: 2, stderr: `${exe}: option --${option} needs a value\n` };
+          assert.equal({ code: r.code, stderr: r.stderr }, want, `${exe} ${argv.join(' ')}`);
+        }),
+      );
     assert.equal(readdirSync(dir), [], 'nothing created');
   });
 });
@@ -105,7 +135,12 @@ test('unknown arguments are worded alike and name what was typed: -dash is one o
   for (const [exe, args, stderr] of cases)
     assert.equal(await run(join(BIN_DIR, exe), args), { code: 2, stdout: '', stderr, json: undefined }, `${exe} ${args.join(' ')}`);
   // berth's command names and its container commands follow Docker's CLI: its words, exit 125.
-  assert.equal(await run(join(BIN_DIR, 'berth'), ['bogus']), { code: 125, stdout: '', stderr: "berth: 'bogus' is not a berth command.\nSee 'berth --help'\n", json: undefined });
+  assert.equal(await run(join(BIN_DIR, 'berth'), ['bogus']), {
+    code: 125,
+    stdout: '',
+    stderr: "berth: 'bogus' is not a berth command.\nSee 'berth --help'\n",
+    json: undefined,
+  });
 });
 
 test.run();

@@ -9,7 +9,18 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BIN_DIR, ROOT_DIR, run, withTempDir } from '../../helpers/sandbox';
@@ -17,7 +28,8 @@ import { BIN_DIR, ROOT_DIR, run, withTempDir } from '../../helpers/sandbox';
 const PLUGINS = ['bridge', 'dnsname', 'host-local', 'loopback', 'portmap'];
 const BUN = join(ROOT_DIR, 'node_modules/@oven/bun-linux-x64/bin/bun');
 /** What scripts/build.mjs (findBun) checks before it builds the plugins for Bun. */
-const bunUsable = () => process.env.BERTH_RUNTIME !== 'node' && existsSync(BUN) && spawnSync(BUN, ['--version'], { stdio: 'ignore' }).status === 0;
+const bunUsable = () =>
+  process.env.BERTH_RUNTIME !== 'node' && existsSync(BUN) && spawnSync(BUN, ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** A copy of the built netctl's launcher and bundle in `dir`/dist, with node_modules beside it. */
 function copyNetctl(dir: string): string {
@@ -72,7 +84,10 @@ it('a failed call writes no cache (its short path would serve later calls); anot
     assert.is(bad.code, 2);
     assert.equal(cacheFiles(dir), []);
     assert.is((await status(exe)).code, 0);
-    assert.equal(cacheFiles(dir).map((f) => f.replace(/^.*-/, '')), ['STATUS.v8']);
+    assert.equal(
+      cacheFiles(dir).map((f) => f.replace(/^.*-/, '')),
+      ['STATUS.v8'],
+    );
   });
 });
 
@@ -125,7 +140,11 @@ it('every Node launcher runs the Node that built it (no `env` exec first); every
   // Short-lived Node executables keep the snapshot's hash seed (scripts/build.mjs); the daemon does not.
   for (const name of readdirSync(BIN_DIR)) {
     if ((PLUGINS.includes(name) || name === 'berth') && bunUsable()) continue; // compiled with Bun: see the suite below
-    assert.is(readFileSync(join(BIN_DIR, name), 'utf8').split('\n')[0], `#!${process.execPath}${name === 'berth-volumed' ? '' : ' --no-rehash-snapshot'}`, name);
+    assert.is(
+      readFileSync(join(BIN_DIR, name), 'utf8').split('\n')[0],
+      `#!${process.execPath}${name === 'berth-volumed' ? '' : ' --no-rehash-snapshot'}`,
+      name,
+    );
   }
   for (const name of PLUGINS) {
     const r = await run(join(BIN_DIR, name), [], { env: { CNI_COMMAND: 'VERSION' }, input: '{"cniVersion":"1.1.0"}' });
@@ -154,7 +173,10 @@ onBun('the plugins are hard links to one executable in dist/lib, and each runs a
 onBun('a symbolic link of another name runs as the file it names; a copy of another name is refused with a clear error', async () => {
   await withTempDir(async (dir) => {
     symlinkSync(join(BIN_DIR, 'loopback'), join(dir, 'cni-link'));
-    const linked = await run(join(dir, 'cni-link'), [], { env: { CNI_COMMAND: 'STATUS' }, input: '{"cniVersion":"1.1.0","name":"lo","type":"loopback"}' });
+    const linked = await run(join(dir, 'cni-link'), [], {
+      env: { CNI_COMMAND: 'STATUS' },
+      input: '{"cniVersion":"1.1.0","name":"lo","type":"loopback"}',
+    });
     assert.is(linked.code, 0, linked.stdout);
     copyFileSync(join(BIN_DIR, 'loopback'), join(dir, 'cni-tool'));
     chmodSync(join(dir, 'cni-tool'), 0o755);
@@ -164,12 +186,16 @@ onBun('a symbolic link of another name runs as the file it names; a copy of anot
   });
 });
 
-onBun('a .env and a bunfig.toml in the caller\'s working directory change nothing', async () => {
+onBun("a .env and a bunfig.toml in the caller's working directory change nothing", async () => {
   await withTempDir(async (dir) => {
     writeFileSync(join(dir, '.env'), 'BERTH_LOG=stderr\nCNI_COMMAND=VERSION\n');
     writeFileSync(join(dir, 'preload.js'), `require('fs').writeFileSync(${JSON.stringify(join(dir, 'ran'))}, '1');\n`);
     writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["./preload.js"]\n');
-    const r = await run(join(BIN_DIR, 'loopback'), [], { env: { CNI_COMMAND: 'STATUS' }, input: '{"cniVersion":"1.1.0","name":"lo","type":"loopback"}', cwd: dir });
+    const r = await run(join(BIN_DIR, 'loopback'), [], {
+      env: { CNI_COMMAND: 'STATUS' },
+      input: '{"cniVersion":"1.1.0","name":"lo","type":"loopback"}',
+      cwd: dir,
+    });
     assert.is(r.code, 0, r.stdout);
     assert.is(r.stdout, '', 'STATUS, not the VERSION a .env would have set');
     assert.is(r.stderr, '', 'no debug log, which BERTH_LOG from a .env would have turned on');

@@ -2,7 +2,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addNetworkList, checkNetworkList, delNetworkList, gcNetworkList, listCachedAttachments, parseConfList, statusNetworkList } from '../../../cni/runtime';
+import {
+  addNetworkList,
+  checkNetworkList,
+  delNetworkList,
+  gcNetworkList,
+  listCachedAttachments,
+  parseConfList,
+  statusNetworkList,
+} from '../../../cni/runtime';
 import { BIN_DIR, isRoot, linkOf, netnsPath, sh, withNetns, withTempDir } from '../../helpers/sandbox';
 import { readFakeCalls, writeFakePlugins } from '../../fakes/cni-plugin';
 
@@ -18,7 +26,9 @@ it('ADD, CHECK, GC, STATUS and DEL through a conflist drive dist/bin/loopback', 
       const fakes = join(dir, 'fakes');
       mkdirSync(fakes);
       writeFakePlugins(fakes, ['recorder']);
-      const list = parseConfList(JSON.stringify({ cniVersion: '1.1.0', name: 'lo-list', plugins: [{ type: 'loopback' }, { type: 'recorder' }] }));
+      const list = parseConfList(
+        JSON.stringify({ cniVersion: '1.1.0', name: 'lo-list', plugins: [{ type: 'loopback' }, { type: 'recorder' }] }),
+      );
       const opts = { cniPath: [BIN_DIR, fakes], cacheDir: join(dir, 'cache') };
       const rt = { containerId: 'c1', netns: netnsPath(ns), ifName: 'eth0' };
       sh('ip', ['-n', ns, 'link', 'set', 'lo', 'down']);
@@ -28,7 +38,10 @@ it('ADD, CHECK, GC, STATUS and DEL through a conflist drive dist/bin/loopback', 
       assert.equal(result, {
         cniVersion: '1.1.0',
         interfaces: [{ name: 'lo', mac: '00:00:00:00:00:00', sandbox: netnsPath(ns) }, { name: 'recorder' }],
-        ips: [{ address: '127.0.0.1/8', interface: 0 }, { address: '::1/128', interface: 0 }],
+        ips: [
+          { address: '127.0.0.1/8', interface: 0 },
+          { address: '::1/128', interface: 0 },
+        ],
       });
       // The recorder, chained after loopback, got loopback's result as prevResult.
       assert.equal(readFakeCalls(fakes)[0].conf.prevResult.interfaces, [{ name: 'lo', mac: '00:00:00:00:00:00', sandbox: netnsPath(ns) }]);

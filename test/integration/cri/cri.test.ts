@@ -9,7 +9,19 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureContainerdPackages, podNetworkConflist, startContainerd, type Containerd } from '../../helpers/containerd';
-import { BIN_DIR, RUN_PREFIX, connectOutside, createNetns, deleteNetns, ipJson, isRoot, runIn, runPluginIn, sh, uniqueName } from '../../helpers/sandbox';
+import {
+  BIN_DIR,
+  RUN_PREFIX,
+  connectOutside,
+  createNetns,
+  deleteNetns,
+  ipJson,
+  isRoot,
+  runIn,
+  runPluginIn,
+  sh,
+  uniqueName,
+} from '../../helpers/sandbox';
 import { connect, countElements, startServer } from '../../helpers/topology';
 import type { PodSpec } from '../../helpers/cri-client';
 
@@ -19,7 +31,12 @@ const SUBNET = /^192\.0\.2\.(\d+)$/;
 const GATEWAY = '192.0.2.1';
 const HOST_OUT = '198.51.100.1'; // the host's address towards the outside namespace (connectOutside)
 
-interface Node { host: string; outside: string; data: string; c: Containerd }
+interface Node {
+  host: string;
+  outside: string;
+  data: string;
+  c: Containerd;
+}
 
 /** A host namespace with an outside one beside it, and containerd running in the host namespace. */
 async function withNode(fn: (node: Node) => Promise<void>): Promise<void> {
@@ -43,8 +60,13 @@ async function withNode(fn: (node: Node) => Promise<void>): Promise<void> {
 }
 
 const podSpec = (c: Containerd, name: string, extra: Partial<PodSpec> = {}): PodSpec => ({
-  name: `${RUN_PREFIX}-${name}`, namespace: 'default', uid: `uid-${RUN_PREFIX}-${name}`, attempt: 0,
-  cgroupParent: c.cgroupParent, logDirectory: join(c.dir, 'logs', name), ...extra,
+  name: `${RUN_PREFIX}-${name}`,
+  namespace: 'default',
+  uid: `uid-${RUN_PREFIX}-${name}`,
+  attempt: 0,
+  cgroupParent: c.cgroupParent,
+  logDirectory: join(c.dir, 'logs', name),
+  ...extra,
 });
 
 /** host-local's lease files (named by address) under the network's lease dir. */
@@ -53,11 +75,15 @@ function leases(data: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => /^[0-9a-f.:]+$/.test(f) && f.includes('.')) : [];
 }
 
-const veths = (host: string): string[] => ipJson(host, ['link', 'show', 'type', 'veth']).map((l) => l.ifname).filter((n: string) => n.startsWith('veth'));
+const veths = (host: string): string[] =>
+  ipJson(host, ['link', 'show', 'type', 'veth'])
+    .map((l) => l.ifname)
+    .filter((n: string) => n.startsWith('veth'));
 const podNetns = (c: Containerd): string[] => (existsSync(c.inside('/run/netns')) ? readdirSync(c.inside('/run/netns')) : []);
 const firewallRecords = (data: string): string[] => {
   const dir = join(data, 'firewall');
-  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [e.name]));
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [e.name]));
   return existsSync(dir) ? walk(dir).filter((f) => !f.startsWith('.') && f !== 'lock') : [];
 };
 
@@ -80,7 +106,9 @@ async function answers(serverNs: string, fromNs: string, addr: string, port: num
 it('CRI: three pods get distinct addresses, reach each other and the gateway; a hostPort answers from outside and from the host; Stop and Remove leave nothing', async () => {
   await withNode(async ({ host, outside, data, c }) => {
     const ids = [
-      await c.cri.runPodSandbox(podSpec(c, 'web', { portMappings: [{ protocol: 'TCP', container_port: 80, host_port: 8080, host_ip: '' }] })),
+      await c.cri.runPodSandbox(
+        podSpec(c, 'web', { portMappings: [{ protocol: 'TCP', container_port: 80, host_port: 8080, host_ip: '' }] }),
+      ),
       await c.cri.runPodSandbox(podSpec(c, 'db')),
       await c.cri.runPodSandbox(podSpec(c, 'cache')),
     ];
@@ -104,7 +132,7 @@ it('CRI: three pods get distinct addresses, reach each other and the gateway; a 
     } finally {
       web.release();
     }
-    assert.ok(countElements(host, `${NETWORK}/${ids[0]}/`) > 0, 'the hostPort mapping is an element of Berth\'s table');
+    assert.ok(countElements(host, `${NETWORK}/${ids[0]}/`) > 0, "the hostPort mapping is an element of Berth's table");
 
     for (const id of ids) await c.cri.stopPodSandbox(id);
     assert.is(veths(host).length, 0, 'StopPodSandbox tears down the network');
@@ -125,9 +153,15 @@ function cniCallsFor(podName: string): number[] {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      const args = env.find((e) => e.startsWith('CNI_ARGS='))?.slice('CNI_ARGS='.length).split(';') ?? [];
+      const args =
+        env
+          .find((e) => e.startsWith('CNI_ARGS='))
+          ?.slice('CNI_ARGS='.length)
+          .split(';') ?? [];
       if (args.includes(`K8S_POD_NAME=${podName}`)) pids.push(Number(entry));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return pids;
 }
@@ -136,7 +170,12 @@ function cniCallsFor(podName: string): number[] {
 async function gcNetwork(host: string, data: string, valid: Array<{ containerID: string; ifname: string }>): Promise<void> {
   const list = JSON.parse(podNetworkConflist(NETWORK, data));
   for (const plugin of list.plugins) {
-    const r = await runPluginIn(host, plugin.type, { CNI_COMMAND: 'GC' }, { ...plugin, cniVersion: '1.1.0', name: list.name, 'cni.dev/valid-attachments': valid });
+    const r = await runPluginIn(
+      host,
+      plugin.type,
+      { CNI_COMMAND: 'GC' },
+      { ...plugin, cniVersion: '1.1.0', name: list.name, 'cni.dev/valid-attachments': valid },
+    );
     assert.is(r.code, 0, `${plugin.type} GC: ${r.stdout}${r.stderr}`);
   }
 }
@@ -146,7 +185,10 @@ it('CRI: containerd killed with SIGKILL mid-RunPodSandbox and restarted: CNI GC 
     const live = await c.cri.runPodSandbox(podSpec(c, 'live'));
     const livePod = await c.cri.podSandboxStatus(live);
     const victim = podSpec(c, 'victim', { portMappings: [{ protocol: 'TCP', container_port: 80, host_port: 8081 }] });
-    const running = c.cri.runPodSandbox(victim).then(() => 'finished', (err: Error) => err.message);
+    const running = c.cri.runPodSandbox(victim).then(
+      () => 'finished',
+      (err: Error) => err.message,
+    );
     // Kill once the victim's address is leased: the CNI ADD is under way.
     for (let i = 0; leases(data).length < 2 && i < 6000; i++) await new Promise((r) => setTimeout(r, 5));
     await c.killAndRestart();
@@ -156,8 +198,12 @@ it('CRI: containerd killed with SIGKILL mid-RunPodSandbox and restarted: CNI GC 
 
     // CNI GC first, as a newer runtime sends it after a restart: the live pod is the only valid attachment.
     await gcNetwork(host, data, [{ containerID: live, ifname: 'eth0' }]);
-    assert.equal(leases(data), [livePod.ip], 'GC keeps the live pod\'s lease and releases the rest');
-    assert.is(countElements(host, `${NETWORK}/`), countElements(host, `${NETWORK}/${live}/`), 'only the live pod\'s nftables elements remain');
+    assert.equal(leases(data), [livePod.ip], "GC keeps the live pod's lease and releases the rest");
+    assert.is(
+      countElements(host, `${NETWORK}/`),
+      countElements(host, `${NETWORK}/${live}/`),
+      "only the live pod's nftables elements remain",
+    );
     assert.ok(countElements(host, `${NETWORK}/${live}/`) > 0, 'the live pod keeps its elements');
 
     // What containerd recovered of the victim (a NOTREADY sandbox) is stopped and removed, as kubelet would.
@@ -166,7 +212,11 @@ it('CRI: containerd killed with SIGKILL mid-RunPodSandbox and restarted: CNI GC 
       await c.cri.stopPodSandbox(pod.id);
       await c.cri.removePodSandbox(pod.id);
     }
-    assert.equal((await c.cri.listPodSandbox()).map((p) => p.id), [live], `only the live pod is listed (RunPodSandbox: ${outcome})`);
+    assert.equal(
+      (await c.cri.listPodSandbox()).map((p) => p.id),
+      [live],
+      `only the live pod is listed (RunPodSandbox: ${outcome})`,
+    );
     assert.equal(leases(data), [livePod.ip]);
 
     // A netns containerd 1.6 made but did not record before the kill stays pinned; unpinning it frees its veth.
@@ -175,7 +225,7 @@ it('CRI: containerd killed with SIGKILL mid-RunPodSandbox and restarted: CNI GC 
       await c.runInside('rm', ['-f', join('/run/netns', ns)]);
     }
     for (let i = 0; veths(host).length > 1 && i < 200; i++) await new Promise((r) => setTimeout(r, 50));
-    assert.is(veths(host).length, 1, 'only the live pod\'s veth remains');
+    assert.is(veths(host).length, 1, "only the live pod's veth remains");
     const pinned = attachPodNetns(livePod.pid!);
     try {
       assert.is((await runIn(pinned.name, 'ping', ['-c', '1', '-W', '5', GATEWAY])).code, 0, 'the live pod still reaches its gateway');

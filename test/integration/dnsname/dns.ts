@@ -15,6 +15,8 @@ export function killOurDnsmasqs(dir: string): void {
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       if (cmdline.includes('dnsmasq') && cmdline.includes(`--conf-file=${dir}/`)) process.kill(Number(entry), 'SIGKILL');
-    } catch { /* gone meanwhile */ }
+    } catch {
+      /* gone meanwhile */
+    }
   }
 }

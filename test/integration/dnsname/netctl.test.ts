@@ -10,8 +10,6 @@ import { killOurDnsmasqs, resolve } from './dns';
 const it = isRoot ? test : test.skip;
 if (isRoot) ensurePackages('dnsmasq-base', 'dnsutils');
 
-
-
 it('netctl create --dns; attach --name/--alias: names resolve, the last detach stops dnsmasq', async () => {
   await withHost(async (h) => {
     const stateDir = join(h.dir, 'dnsname');
@@ -21,7 +19,10 @@ it('netctl create --dns; attach --name/--alias: names resolve, the last detach s
       // The test's own state dir instead of /run/containers/cni/dnsname.
       const file = join(h.conf, `${name}.conflist`);
       const list = JSON.parse(readFileSync(file, 'utf8'));
-      assert.equal(list.plugins.map((p: any) => p.type), ['bridge', 'portmap', 'dnsname']);
+      assert.equal(
+        list.plugins.map((p: any) => p.type),
+        ['bridge', 'portmap', 'dnsname'],
+      );
       list.plugins[2].stateDir = stateDir;
       writeFileSync(file, JSON.stringify(list));
       const [c1, c2] = [h.container(), h.container()];

@@ -42,25 +42,27 @@ async function reaches(from: string, toNs: string, addr: string): Promise<boolea
 it('ensureIsolation() drops forwarding between two isolated bridges only', async () => {
   const made: string[] = [];
   try {
-    await withTempDir(async (stateDir) => withTopology(async (t) => {
-      const c1 = t.addContainer(2);
-      const other = secondNetwork(t, made);
-      t.routeBack();
-      const nft = openNftIn(`/run/netns/${t.host}`);
-      assert.ok(await reaches(c1.ns, other.ns, other.v4), 'routed before isolation');
-      await fw.ensureIsolation({ nft, stateDir, network: 'web', bridge: t.bridge });
-      assert.ok(await reaches(c1.ns, other.ns, other.v4), 'one isolated bridge alone stays routed');
-      await fw.ensureIsolation({ nft, stateDir, network: 'db', bridge: other.bridge });
-      await fw.ensureIsolation({ nft, stateDir, network: 'db', bridge: other.bridge }); // idempotent
-      assert.not.ok(await reaches(c1.ns, other.ns, other.v4), 'isolated from web to db');
-      assert.not.ok(await reaches(other.ns, c1.ns, c1.v4), 'isolated from db to web');
-      assert.ok(await reaches(c1.ns, t.outside, t.out4), 'the outside stays reachable');
-      assert.is(countElements(t.host, 'web'), 2);
-      await fw.removeNetworkElements({ nft, stateDir, network: 'db', bridge: other.bridge });
-      assert.ok(await reaches(c1.ns, other.ns, other.v4), 'routed again');
-      await fw.gcFirewall('web', [], { nft, stateDir, bridge: t.bridge });
-      assert.is(countElements(t.host, 'web'), 0);
-    }));
+    await withTempDir(async (stateDir) =>
+      withTopology(async (t) => {
+        const c1 = t.addContainer(2);
+        const other = secondNetwork(t, made);
+        t.routeBack();
+        const nft = openNftIn(`/run/netns/${t.host}`);
+        assert.ok(await reaches(c1.ns, other.ns, other.v4), 'routed before isolation');
+        await fw.ensureIsolation({ nft, stateDir, network: 'web', bridge: t.bridge });
+        assert.ok(await reaches(c1.ns, other.ns, other.v4), 'one isolated bridge alone stays routed');
+        await fw.ensureIsolation({ nft, stateDir, network: 'db', bridge: other.bridge });
+        await fw.ensureIsolation({ nft, stateDir, network: 'db', bridge: other.bridge }); // idempotent
+        assert.not.ok(await reaches(c1.ns, other.ns, other.v4), 'isolated from web to db');
+        assert.not.ok(await reaches(other.ns, c1.ns, c1.v4), 'isolated from db to web');
+        assert.ok(await reaches(c1.ns, t.outside, t.out4), 'the outside stays reachable');
+        assert.is(countElements(t.host, 'web'), 2);
+        await fw.removeNetworkElements({ nft, stateDir, network: 'db', bridge: other.bridge });
+        assert.ok(await reaches(c1.ns, other.ns, other.v4), 'routed again');
+        await fw.gcFirewall('web', [], { nft, stateDir, bridge: t.bridge });
+        assert.is(countElements(t.host, 'web'), 0);
+      }),
+    );
   } finally {
     for (const n of made) deleteNetns(n);
   }

@@ -5,7 +5,18 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { BIN_DIR, createNetns, deleteNetns, isRoot, run, uniqueName, withNetns, withTempDir, type RunResult } from '../../helpers/sandbox';
 import { countElements } from '../../helpers/topology';
@@ -15,23 +26,39 @@ const ROOT = '/run/berth/firewall';
 
 /** Execs a built plugin with `host` as its network namespace (nsenter, as a runtime in that namespace would). */
 function pluginIn(host: string, plugin: string, env: Record<string, string>, conf: unknown, cniPath = BIN_DIR): Promise<RunResult> {
-  return run('nsenter', [`--net=/run/netns/${host}`, join(BIN_DIR, plugin)], { env: { CNI_PATH: cniPath, ...env }, input: JSON.stringify(conf) });
+  return run('nsenter', [`--net=/run/netns/${host}`, join(BIN_DIR, plugin)], {
+    env: { CNI_PATH: cniPath, ...env },
+    input: JSON.stringify(conf),
+  });
 }
 
-const env = (cmd: string, id: string, container: string) => ({ CNI_COMMAND: cmd, CNI_CONTAINERID: id, CNI_NETNS: `/run/netns/${container}`, CNI_IFNAME: 'eth0' });
+const env = (cmd: string, id: string, container: string) => ({
+  CNI_COMMAND: cmd,
+  CNI_CONTAINERID: id,
+  CNI_NETNS: `/run/netns/${container}`,
+  CNI_IFNAME: 'eth0',
+});
 
 function portmapConf(network: string, container: string, opts: { hostPort?: number; firewallDir?: string } = {}) {
   return {
-    cniVersion: '1.1.0', name: network, type: 'portmap', capabilities: { portMappings: true },
+    cniVersion: '1.1.0',
+    name: network,
+    type: 'portmap',
+    capabilities: { portMappings: true },
     ...(opts.firewallDir && { firewallDir: opts.firewallDir }),
     ...(opts.hostPort && { runtimeConfig: { portMappings: [{ hostPort: opts.hostPort, containerPort: 80, protocol: 'tcp' }] } }),
-    prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'eth0', sandbox: `/run/netns/${container}` }], ips: [{ address: '192.0.2.2/24', interface: 0 }] },
+    prevResult: {
+      cniVersion: '1.1.0',
+      interfaces: [{ name: 'eth0', sandbox: `/run/netns/${container}` }],
+      ips: [{ address: '192.0.2.2/24', interface: 0 }],
+    },
   };
 }
 
 const inodeOf = (ns: string) => statSync(`/run/netns/${ns}`).ino;
 /** The default records' directories of namespace `ns` (one once a plugin ran there; the old naming too, to clean up after a failure). */
-const dirsOf = (ns: string) => (existsSync(ROOT) ? readdirSync(ROOT).filter((n) => n.startsWith(`netns:${inodeOf(ns)}:`) || n === `netns-${inodeOf(ns)}`) : []);
+const dirsOf = (ns: string) =>
+  existsSync(ROOT) ? readdirSync(ROOT).filter((n) => n.startsWith(`netns:${inodeOf(ns)}:`) || n === `netns-${inodeOf(ns)}`) : [];
 
 /** A records' directory as a namespace's first ADD leaves it: the lock and one record of `network`. */
 function writeStaleDir(name: string, network: string, record: object): void {
@@ -48,8 +75,17 @@ async function withDefaultDir(fn: (made: string[]) => Promise<void>): Promise<vo
     await fn(made);
   } finally {
     for (const name of made) if (name) rmSync(join(ROOT, name), { recursive: true, force: true });
-    try { rmdirSync(ROOT); } catch { /* not empty: not ours alone */ }
-    if (!hadBerthRun) try { rmdirSync('/run/berth'); } catch { /* not empty: not ours alone */ }
+    try {
+      rmdirSync(ROOT);
+    } catch {
+      /* not empty: not ours alone */
+    }
+    if (!hadBerthRun)
+      try {
+        rmdirSync('/run/berth');
+      } catch {
+        /* not empty: not ours alone */
+      }
   }
 }
 
@@ -74,18 +110,28 @@ it('records of a deleted namespace never reach a new namespace that gets its ino
       const legacy = `netns-${inode}`;
       made.push(deadAtInode, legacy);
       const masq = { feature: 'masq', set: 'masq4', parts: [{ ip: '192.0.2.99' }], key: '192.0.2.99' };
-      writeStaleDir(legacy, network, { version: 1, network, containerId: 'c1', ifName: 'eth0', tag: `${network}/c1/eth0`, elements: [masq] });
+      writeStaleDir(legacy, network, {
+        version: 1,
+        network,
+        containerId: 'c1',
+        ifName: 'eth0',
+        tag: `${network}/c1/eth0`,
+        elements: [masq],
+      });
 
       const add = await pluginIn(h2, 'portmap', env('ADD', 'c1', c), portmapConf(network, c, { hostPort: 8081 }));
       made.push(...dirsOf(h2));
       assert.is(add.code, 0, add.stdout);
       const [own] = dirsOf(h2);
       assert.is.not(own, deadAtInode, 'a new cookie, a new directory');
-      assert.not.ok(existsSync(join(ROOT, deadAtInode)), 'the dead namespace\'s directory is gone');
+      assert.not.ok(existsSync(join(ROOT, deadAtInode)), "the dead namespace's directory is gone");
       assert.not.ok(existsSync(join(ROOT, legacy)), 'the old-style directory of the inode is gone');
       const rec = JSON.parse(readFileSync(join(ROOT, own, network, 'c1@eth0.json'), 'utf8'));
       assert.equal([...new Set(rec.elements.map((e: { feature: string }) => e.feature))], ['portmap'], 'nothing inherited');
-      assert.equal(rec.data.portmap.mappings.map((m: { hostPort: number }) => m.hostPort), [8081]);
+      assert.equal(
+        rec.data.portmap.mappings.map((m: { hostPort: number }) => m.hostPort),
+        [8081],
+      );
       assert.is((await pluginIn(h2, 'portmap', env('DEL', 'c1', c), portmapConf(network, c))).code, 0);
       assert.is(countElements(h2, `${network}/`), 0);
     } finally {
@@ -105,16 +151,22 @@ it('portmap GC with the default directory removes the records of namespaces that
       const goneOld = `netns-${statSync('/proc/self/ns/mnt').ino}`;
       const alive = `netns:${inodeOf(other)}:1`;
       made.push(gone, goneOld, alive);
-      for (const name of [gone, goneOld, alive]) writeStaleDir(name, network, { version: 1, network, containerId: 'c1', ifName: 'eth0', tag: 'x', elements: [] });
+      for (const name of [gone, goneOld, alive])
+        writeStaleDir(name, network, { version: 1, network, containerId: 'c1', ifName: 'eth0', tag: 'x', elements: [] });
       const add = await pluginIn(h, 'portmap', env('ADD', 'c2', c), portmapConf(network, c, { hostPort: 8080 }));
       made.push(...dirsOf(h));
       assert.is(add.code, 0, add.stdout);
-      const gc = await pluginIn(h, 'portmap', { CNI_COMMAND: 'GC' }, { ...portmapConf(network, c), 'cni.dev/valid-attachments': [{ containerID: 'c2', ifname: 'eth0' }] });
+      const gc = await pluginIn(
+        h,
+        'portmap',
+        { CNI_COMMAND: 'GC' },
+        { ...portmapConf(network, c), 'cni.dev/valid-attachments': [{ containerID: 'c2', ifname: 'eth0' }] },
+      );
       assert.is(gc.code, 0, gc.stdout);
       assert.not.ok(existsSync(join(ROOT, gone)));
       assert.not.ok(existsSync(join(ROOT, goneOld)));
-      assert.ok(existsSync(join(ROOT, alive)), 'a live namespace\'s directory stays');
-      assert.ok(existsSync(join(ROOT, dirsOf(h)[0], network, 'c2@eth0.json')), 'and GC\'s own');
+      assert.ok(existsSync(join(ROOT, alive)), "a live namespace's directory stays");
+      assert.ok(existsSync(join(ROOT, dirsOf(h)[0], network, 'c2@eth0.json')), "and GC's own");
       assert.is((await pluginIn(h, 'portmap', env('DEL', 'c2', c), portmapConf(network, c))).code, 0);
     } finally {
       for (const ns of [h, other, c]) deleteNetns(ns);
@@ -126,7 +178,11 @@ const LONG_ID = 'c'.repeat(10_000);
 const LONG_NETWORK = 'n'.repeat(300);
 
 /** Runs `plugin` through `steps` with a fresh host and container namespace: each exits 0, ADD leaves elements, the last DEL none. */
-async function runSteps(plugin: string, steps: (container: string) => Array<[cmd: string, conf: unknown]>, cniPath?: string): Promise<void> {
+async function runSteps(
+  plugin: string,
+  steps: (container: string) => Array<[cmd: string, conf: unknown]>,
+  cniPath?: string,
+): Promise<void> {
   await withNetns(2, async (h, c) => {
     for (const [cmd, conf] of steps(c)) {
       const r = await pluginIn(h, plugin, env(cmd, LONG_ID, c), conf, cniPath);
@@ -138,10 +194,17 @@ async function runSteps(plugin: string, steps: (container: string) => Array<[cmd
 }
 
 it('portmap with a 10,000-character container ID and a 300-character network name: ADD, CHECK, DEL, DEL', async () => {
-  await withTempDir(async (dir) => runSteps('portmap', (c) => {
-    const conf = (hostPort?: number) => portmapConf(LONG_NETWORK, c, { firewallDir: dir, hostPort });
-    return [['ADD', conf(8080)], ['CHECK', conf(8080)], ['DEL', conf()], ['DEL', conf()]];
-  }));
+  await withTempDir(async (dir) =>
+    runSteps('portmap', (c) => {
+      const conf = (hostPort?: number) => portmapConf(LONG_NETWORK, c, { firewallDir: dir, hostPort });
+      return [
+        ['ADD', conf(8080)],
+        ['CHECK', conf(8080)],
+        ['DEL', conf()],
+        ['DEL', conf()],
+      ];
+    }),
+  );
 });
 
 /** An IPAM plugin that always answers 192.0.2.2/24 (the long-ID fixes of host-local are tested in ipam/). */
@@ -155,8 +218,26 @@ it('bridge with ipMasq and macspoofchk, a 10,000-character container ID and a 30
   await withTempDir(async (dir) => {
     writeFileSync(join(dir, 'fake-ipam'), FAKE_IPAM);
     chmodSync(join(dir, 'fake-ipam'), 0o755);
-    const conf = { cniVersion: '1.1.0', name: LONG_NETWORK, type: 'bridge', bridge: uniqueName('br'), isGateway: true, ipMasq: true, macspoofchk: true, firewallDir: `${dir}/fw`, ipam: { type: 'fake-ipam' } };
-    await runSteps('bridge', () => [['ADD', conf], ['DEL', conf], ['DEL', conf]], `${dir}:${BIN_DIR}`);
+    const conf = {
+      cniVersion: '1.1.0',
+      name: LONG_NETWORK,
+      type: 'bridge',
+      bridge: uniqueName('br'),
+      isGateway: true,
+      ipMasq: true,
+      macspoofchk: true,
+      firewallDir: `${dir}/fw`,
+      ipam: { type: 'fake-ipam' },
+    };
+    await runSteps(
+      'bridge',
+      () => [
+        ['ADD', conf],
+        ['DEL', conf],
+        ['DEL', conf],
+      ],
+      `${dir}:${BIN_DIR}`,
+    );
   });
 });
 

@@ -22,7 +22,7 @@ test.before(async () => {
 const inspect = async (root: string, ref: string) => JSON.parse(await berthOk(root, ['image', 'inspect', ref]))[0];
 const hex = (id: string) => id.slice(7);
 
-it('image import makes a one-layer image whose diff ID is docker import\'s', async () => {
+it("image import makes a one-layer image whose diff ID is docker import's", async () => {
   await withTempDir(async (root) => {
     const id = (await berthOk(root, ['image', 'import', '-c', 'CMD ["/bin/sh"]', '-c', 'ENV A=1', images.rootfsTar, 'bb:1'])).trim();
     assert.match(id, /^sha256:[0-9a-f]{64}$/);
@@ -39,7 +39,7 @@ it('image import makes a one-layer image whose diff ID is docker import\'s', asy
   });
 });
 
-it('image ls and images print docker\'s table, -q, --no-trunc, --format json and a filter', async () => {
+it("image ls and images print docker's table, -q, --no-trunc, --format json and a filter", async () => {
   await withTempDir(async (root) => {
     await berthOk(root, ['image', 'load', '-i', images.imported]);
     await berthOk(root, ['image', 'load', '-i', images.app]);
@@ -48,11 +48,23 @@ it('image ls and images print docker\'s table, -q, --no-trunc, --format json and
     const lines = table.trimEnd().split('\n');
     assert.match(lines[0], /^REPOSITORY {11}TAG {7}IMAGE ID {7}CREATED +SIZE$/);
     assert.match(table, new RegExp(`berth-test/app {7}1\\.0 {7}${short(images.docker.app.id)}   \\S.* ago +1\\.98MB\\n`));
-    const columns = (text: string) => text.split('\n').map((l) => l.split(/\s{3,}/).slice(0, 3).join('|'));
+    const columns = (text: string) =>
+      text.split('\n').map((l) =>
+        l
+          .split(/\s{3,}/)
+          .slice(0, 3)
+          .join('|'),
+      );
     assert.equal(columns(await berthOk(root, ['image', 'ls'])), columns(table), 'image ls is images');
-    assert.equal((await berthOk(root, ['images', '-q'])).trim().split('\n').sort(), [short(images.docker.app.id), short(images.docker.imported.id)].sort());
+    assert.equal(
+      (await berthOk(root, ['images', '-q'])).trim().split('\n').sort(),
+      [short(images.docker.app.id), short(images.docker.imported.id)].sort(),
+    );
     assert.match(await berthOk(root, ['images', '--no-trunc']), new RegExp(images.docker.app.id));
-    const json = (await berthOk(root, ['images', '--format', 'json'])).trim().split('\n').map((l) => JSON.parse(l));
+    const json = (await berthOk(root, ['images', '--format', 'json']))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(json.map((j) => `${j.Repository}:${j.Tag}`).sort(), ['berth-test/app:1.0', 'berth-test/busybox:latest']);
     assert.equal((await berthOk(root, ['images', '-q', 'berth-test/app'])).trim(), short(images.docker.app.id));
     assert.equal((await berthOk(root, ['images', '-q', 'berth-test/*:latest'])).trim(), short(images.docker.imported.id));
@@ -66,8 +78,26 @@ it('image inspect resolves names, full IDs and ID prefixes; unknown names fail a
     for (const ref of ['berth-test/app:1.0', 'docker.io/berth-test/app:1.0', id, hex(id), hex(id).slice(0, 5)])
       assert.is((await inspect(root, ref)).Id, id, ref);
     const img = await inspect(root, id);
-    assert.equal(Object.keys(img), ['Id', 'RepoTags', 'RepoDigests', 'Parent', 'Comment', 'Created', 'Container', 'ContainerConfig', 'DockerVersion',
-      'Author', 'Config', 'Architecture', 'Os', 'Size', 'VirtualSize', 'GraphDriver', 'RootFS', 'Metadata']);
+    assert.equal(Object.keys(img), [
+      'Id',
+      'RepoTags',
+      'RepoDigests',
+      'Parent',
+      'Comment',
+      'Created',
+      'Container',
+      'ContainerConfig',
+      'DockerVersion',
+      'Author',
+      'Config',
+      'Architecture',
+      'Os',
+      'Size',
+      'VirtualSize',
+      'GraphDriver',
+      'RootFS',
+      'Metadata',
+    ]);
     const missing = await berth(root, ['image', 'inspect', 'berth-test/app']);
     assert.equal([missing.code, missing.stdout, missing.stderr], [1, '[]\n', 'berth: No such image: berth-test/app\n']);
     const bad = await berth(root, ['image', 'tag', 'berth-test/app:1.0', 'Bad:Name']);
@@ -90,7 +120,10 @@ it('a load that moves a tag away from another image says so, and the old image s
     await berthOk(root, ['image', 'load', '-i', images.app]);
     const out = await berthOk(root, ['image', 'load', '-i', images.appOciArchive]);
     const moved = await inspect(root, 'berth-test/app:1.0');
-    assert.is(out, `The image berth-test/app:1.0 already exists, renaming the old one with ID ${images.docker.app.id} to empty string\nLoaded image: berth-test/app:1.0\n`);
+    assert.is(
+      out,
+      `The image berth-test/app:1.0 already exists, renaming the old one with ID ${images.docker.app.id} to empty string\nLoaded image: berth-test/app:1.0\n`,
+    );
     assert.is.not(moved.Id, images.docker.app.id, 'skopeo rewrote the config in OCI form: another ID');
     assert.equal((await inspect(root, images.docker.app.id)).RepoTags, []);
     assert.is(storeContents(root).layers.length, new Set(images.docker.app.diffIds).size, 'the same layers, unpacked once');
@@ -103,7 +136,10 @@ it('image rm deletes the image and only the layers no other image uses', async (
     await berthOk(root, ['image', 'load', '-i', images.child]);
     const childOnly = images.docker.child.diffIds.filter((d) => !images.docker.app.diffIds.includes(d));
     const out = await berthOk(root, ['rmi', 'berth-test/child:1.0']);
-    assert.is(out, ['Untagged: berth-test/child:1.0', `Deleted: ${images.docker.child.id}`, ...childOnly.map((d) => `Deleted: ${d}`)].join('\n') + '\n');
+    assert.is(
+      out,
+      ['Untagged: berth-test/child:1.0', `Deleted: ${images.docker.child.id}`, ...childOnly.map((d) => `Deleted: ${d}`)].join('\n') + '\n',
+    );
     assert.equal(storeContents(root).layers, [...new Set(images.docker.app.diffIds.map(hex))].sort());
     await berthOk(root, ['image', 'rm', images.docker.app.id]);
     assert.equal(storeContents(root), { layers: [], images: [], tags: {}, tmp: [] });
@@ -115,14 +151,27 @@ it('image rm is refused while a container names the image; -f untags but keeps i
     await berthOk(root, ['image', 'load', '-i', images.app]);
     const ctr = 'c'.repeat(64);
     mkdirSync(join(root, 'containers', ctr), { recursive: true });
-    writeFileSync(join(root, 'containers', ctr, 'config.json'), JSON.stringify({ Id: ctr, Name: 'web', Image: images.docker.app.id, Created: new Date().toISOString() }));
+    writeFileSync(
+      join(root, 'containers', ctr, 'config.json'),
+      JSON.stringify({ Id: ctr, Name: 'web', Image: images.docker.app.id, Created: new Date().toISOString() }),
+    );
     const byName = await berth(root, ['image', 'rm', 'berth-test/app:1.0']);
-    assert.equal([byName.code, byName.stderr], [1, `berth: conflict: unable to remove repository reference "berth-test/app:1.0" (must force) - container cccccccccccc is using its referenced image ${hex(images.docker.app.id).slice(0, 12)}\n`]);
+    assert.equal(
+      [byName.code, byName.stderr],
+      [
+        1,
+        `berth: conflict: unable to remove repository reference "berth-test/app:1.0" (must force) - container cccccccccccc is using its referenced image ${hex(images.docker.app.id).slice(0, 12)}\n`,
+      ],
+    );
     const byId = await berth(root, ['image', 'rm', hex(images.docker.app.id).slice(0, 12)]);
     assert.match(byId.stderr, /conflict: unable to delete [0-9a-f]{12} \(must be forced\) - image is being used by container cccccccccccc/);
     assert.is(await berthOk(root, ['image', 'rm', '-f', 'berth-test/app:1.0']), 'Untagged: berth-test/app:1.0\n');
     const left = storeContents(root);
-    assert.equal([left.images, left.layers.length > 0], [[hex(images.docker.app.id)], true], 'the image and its layers stay for the container');
+    assert.equal(
+      [left.images, left.layers.length > 0],
+      [[hex(images.docker.app.id)], true],
+      'the image and its layers stay for the container',
+    );
     assert.ok(existsSync(join(root, 'containers', ctr, 'config.json')));
   });
 });

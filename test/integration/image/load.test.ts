@@ -25,11 +25,14 @@ const inspect = async (root: string, ref: string) => JSON.parse(await berthOk(ro
 const unpacked = (stderr: string) => [...stderr.matchAll(/unpacked layer (sha256:[0-9a-f]{64})/g)].map((m) => m[1]);
 const DEBUG = { env: { BERTH_DEBUG: '1' } };
 
-it('loads docker save archives with docker\'s IDs, diff IDs, config and size', async () => {
+it("loads docker save archives with docker's IDs, diff IDs, config and size", async () => {
   await withTempDir(async (root) => {
     assert.is(await berthOk(root, ['image', 'load', '-i', images.imported]), 'Loaded image: berth-test/busybox:latest\n');
     assert.is(await berthOk(root, ['image', 'load', '-i', images.app]), 'Loaded image: berth-test/app:1.0\n');
-    for (const [ref, facts] of [['berth-test/busybox', images.docker.imported], ['berth-test/app:1.0', images.docker.app]] as const) {
+    for (const [ref, facts] of [
+      ['berth-test/busybox', images.docker.imported],
+      ['berth-test/app:1.0', images.docker.app],
+    ] as const) {
       const img = await inspect(root, ref);
       assert.is(img.Id, facts.id, ref);
       assert.equal(img.RootFS, { Type: 'layers', Layers: facts.diffIds }, ref);
@@ -37,7 +40,10 @@ it('loads docker save archives with docker\'s IDs, diff IDs, config and size', a
       assert.is(img.Size, facts.size, ref);
     }
     const app = await inspect(root, 'berth-test/app:1.0');
-    assert.equal([app.Config.User, app.Config.WorkingDir, app.Config.StopSignal, app.Config.Entrypoint], ['app', '/data', 'SIGUSR1', ['/bin/sh', '-c']]);
+    assert.equal(
+      [app.Config.User, app.Config.WorkingDir, app.Config.StopSignal, app.Config.Entrypoint],
+      ['app', '/data', 'SIGUSR1', ['/bin/sh', '-c']],
+    );
     assert.equal(storeContents(root).tmp, [], 'no staging left');
   });
 });
@@ -47,7 +53,11 @@ it('unpacks layers in overlayfs form: whiteouts, opaque dirs, links, modes, owne
     await berthOk(root, ['image', 'load', '-i', images.app]);
     const [, added, removed] = images.docker.app.diffIds.map((d) => join(root, 'layers', d.slice(7), 'diff'));
     const stat = async (format: string, path: string) => (await run('stat', ['-c', format, path])).stdout.trim();
-    assert.is(await stat('%F %t:%T %u:%g', join(removed, 'gone.txt')), 'character special file 0:0 0:0', 'a removed file is a 0/0 char device');
+    assert.is(
+      await stat('%F %t:%T %u:%g', join(removed, 'gone.txt')),
+      'character special file 0:0 0:0',
+      'a removed file is a 0/0 char device',
+    );
     const opaque = await run('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', join(removed, 'data')]);
     assert.is(opaque.stdout, 'y', 'a re-made dir is opaque');
     assert.is(await stat('%i', join(added, 'keep')), await stat('%i', join(added, 'keep.hard')), 'a hard link shares the inode');
@@ -59,14 +69,18 @@ it('unpacks layers in overlayfs form: whiteouts, opaque dirs, links, modes, owne
   });
 });
 
-it('an overlay of the layers, mounted by the kernel, is the image\'s tree', async () => {
+it("an overlay of the layers, mounted by the kernel, is the image's tree", async () => {
   await withTempDir(async (root) => {
     await berthOk(root, ['image', 'load', '-i', images.app]);
     const img = await inspect(root, 'berth-test/app:1.0');
     const lower = img.GraphDriver.Data.LowerDir as string;
     // A private mount namespace: the mount vanishes with the shell, nothing to clean up.
-    const r = await run('unshare', ['-m', 'sh', '-c',
-      `mkdir -p ${root}/mnt && mount -t overlay overlay -o lowerdir=${lower} ${root}/mnt && cd ${root}/mnt && ls data && cat keep && ls gone.txt 2>&1; cat etc/passwd | tail -1`]);
+    const r = await run('unshare', [
+      '-m',
+      'sh',
+      '-c',
+      `mkdir -p ${root}/mnt && mount -t overlay overlay -o lowerdir=${lower} ${root}/mnt && cd ${root}/mnt && ls data && cat keep && ls gone.txt 2>&1; cat etc/passwd | tail -1`,
+    ]);
     assert.is(r.code, 0, r.stderr);
     assert.match(r.stdout, /^b\nc\nchanged\n.*No such file or directory\napp:x:1000:1000:app:\/home\/app:\/bin\/sh\n$/s);
   });
@@ -75,25 +89,32 @@ it('an overlay of the layers, mounted by the kernel, is the image\'s tree', asyn
 it('a second image unpacks only its new layer; a reload unpacks nothing', async () => {
   await withTempDir(async (root) => {
     const first = unpacked((await berth(root, ['image', 'load', '-i', images.app], DEBUG)).stderr);
-    assert.equal(first, images.docker.app.diffIds.filter((d, i, all) => all.indexOf(d) === i));
+    assert.equal(
+      first,
+      images.docker.app.diffIds.filter((d, i, all) => all.indexOf(d) === i),
+    );
     const before = images.docker.app.diffIds.map((d) => identity(join(root, 'layers', d.slice(7), 'diff')));
     const second = await berth(root, ['image', 'load', '-i', images.child], DEBUG);
     assert.is(second.code, 0, second.stderr);
     assert.equal(unpacked(second.stderr), [images.docker.child.diffIds[images.docker.child.diffIds.length - 1]]);
-    assert.equal(images.docker.app.diffIds.map((d) => identity(join(root, 'layers', d.slice(7), 'diff'))), before, 'shared layers untouched');
+    assert.equal(
+      images.docker.app.diffIds.map((d) => identity(join(root, 'layers', d.slice(7), 'diff'))),
+      before,
+      'shared layers untouched',
+    );
     const again = await berth(root, ['image', 'load', '-i', images.app], DEBUG);
     assert.equal([again.code, unpacked(again.stderr)], [0, []]);
     assert.is(storeContents(root).layers.length, new Set(images.docker.child.diffIds).size);
   });
 });
 
-it('loads an OCI archive and a gzip\'ed OCI layout with the same layers', async () => {
+it("loads an OCI archive and a gzip'ed OCI layout with the same layers", async () => {
   for (const source of [images.appOciArchive, images.appOciLayout]) {
     await withTempDir(async (root) => {
       const r = await berth(root, ['image', 'load', '-i', source], DEBUG);
       assert.is(r.code, 0, r.stderr);
       assert.is(r.stdout, 'Loaded image: berth-test/app:1.0\n');
-      if (source === images.appOciLayout) assert.match(r.stderr, /gzip\)/, 'the layout\'s layers are gzip\'ed');
+      if (source === images.appOciLayout) assert.match(r.stderr, /gzip\)/, "the layout's layers are gzip'ed");
       const img = await inspect(root, 'berth-test/app:1.0');
       assert.equal(img.RootFS.Layers, images.docker.app.diffIds);
       assert.equal(img.Config.Entrypoint, ['/bin/sh', '-c']);
@@ -101,7 +122,7 @@ it('loads an OCI archive and a gzip\'ed OCI layout with the same layers', async 
   }
 });
 
-it('loads from stdin, plain and gzip\'ed, as docker load does', async () => {
+it("loads from stdin, plain and gzip'ed, as docker load does", async () => {
   await withTempDir(async (root) => {
     const plain = await shell(`${berthBin()} --root=${root} image load < ${images.imported}`);
     assert.equal([plain.code, plain.stdout, plain.stderr], [0, 'Loaded image: berth-test/busybox:latest\n', '']);

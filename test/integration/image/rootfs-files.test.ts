@@ -24,7 +24,7 @@ it('reads through whiteouts, opaque dirs and symlinks as overlayfs merges them',
   await withTempDir(async (root) => {
     await berthOk(root, ['image', 'load', '-i', images.child]);
     const { layerDirs } = await openImageStore(root).resolve('berth-test/child:1.0');
-    assert.match(readImageFile(layerDirs, '/etc/passwd')!, /^app:x:1000:1000:app:\/home\/app:\/bin\/sh$/m, 'the upper layer\'s passwd');
+    assert.match(readImageFile(layerDirs, '/etc/passwd')!, /^app:x:1000:1000:app:\/home\/app:\/bin\/sh$/m, "the upper layer's passwd");
     assert.is(readImageFile(layerDirs, '/gone.txt'), undefined, 'a whiteout hides the file');
     assert.is(readImageFile(layerDirs, '/data/sub/a'), undefined, 'an opaque dir hides the layers below');
     assert.is(readImageFile(layerDirs, '/data/b'), undefined, 'the child removed it');
@@ -43,7 +43,7 @@ it('an absolute symlink resolves inside the image, not on the host', async () =>
     symlinkSync('/etc/real-passwd', join(dir, 'etc/passwd'));
     symlinkSync('../../../../../../etc/hostname', join(dir, 'escape'));
     assert.is(readImageFile([dir], '/etc/passwd'), 'u:x:7:8::/h:/bin/sh\n');
-    assert.is(readImageFile([dir], '/escape'), undefined, 'the host\'s /etc/hostname stays out of reach');
+    assert.is(readImageFile([dir], '/escape'), undefined, "the host's /etc/hostname stays out of reach");
     assert.equal(resolveImageUser([dir], 'u'), { uid: 7, gid: 8, additionalGids: [], home: '/h' });
   });
 });

@@ -29,7 +29,9 @@ export function storeContents(root: string): { layers: string[]; images: string[
   const tagsFile = join(root, 'images/repositories.json');
   return {
     layers: list(join(root, 'layers')).sort(),
-    images: list(join(root, 'images')).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort(),
+    images: list(join(root, 'images'))
+      .filter((n) => /^[0-9a-f]{64}$/.test(n))
+      .sort(),
     tags: existsSync(tagsFile) ? JSON.parse(readFileSync(tagsFile, 'utf8')) : {},
     tmp: list(join(root, 'tmp', 'images')),
   };

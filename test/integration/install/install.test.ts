@@ -11,28 +11,41 @@ const LIBDIR = '/usr/local/lib/berth';
 const PACKAGE = JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8'));
 
 /** Every file and link under `dir`, relative to it; and their bytes (hard links counted once). */
-function walk(dir: string, out: { paths: string[]; bytes: number; inodes: Set<number> } = { paths: [], bytes: 0, inodes: new Set() }, top = dir) {
+function walk(
+  dir: string,
+  out: { paths: string[]; bytes: number; inodes: Set<number> } = { paths: [], bytes: 0, inodes: new Set() },
+  top = dir,
+) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) walk(path, out, top);
     else {
       out.paths.push(relative(top, path));
       const st = statSync(path, { throwIfNoEntry: false });
-      if (entry.isFile() && st && !out.inodes.has(st.ino)) { out.inodes.add(st.ino); out.bytes += st.size; }
+      if (entry.isFile() && st && !out.inodes.has(st.ino)) {
+        out.inodes.add(st.ino);
+        out.bytes += st.size;
+      }
     }
   }
   return out;
 }
 
 /** The packages (not builtins) a CommonJS bundle requires at run time: "ajv" for "ajv/dist/runtime/x". */
-const requiresOf = (code: string) => [...code.matchAll(/\brequire\("([^"./][^"]*)"\)/g)]
-  .map((m) => m[1].replace(/^node:/, ''))
-  .filter((m) => !builtinModules.includes(m))
-  .map((m) => m.split('/').slice(0, m.startsWith('@') ? 2 : 1).join('/'));
+const requiresOf = (code: string) =>
+  [...code.matchAll(/\brequire\("([^"./][^"]*)"\)/g)]
+    .map((m) => m[1].replace(/^node:/, ''))
+    .filter((m) => !builtinModules.includes(m))
+    .map((m) =>
+      m
+        .split('/')
+        .slice(0, m.startsWith('@') ? 2 : 1)
+        .join('/'),
+    );
 
 const make = (args: string[]) => spawnSync('make', ['-s', '-C', ROOT_DIR, '-o', 'build', ...args], { encoding: 'utf8' });
 
-test('install puts executables, links and units in place without Bun\'s npm package; uninstall removes them all', async () => {
+test("install puts executables, links and units in place without Bun's npm package; uninstall removes them all", async () => {
   assert.ok(existsSync(join(ROOT_DIR, 'dist/bin/netctl')), 'built first (make build)');
   await withTempDir(async (dest) => {
     // --ignore-scripts: koffi's build from source takes minutes; nothing checked here loads it.
@@ -41,7 +54,8 @@ test('install puts executables, links and units in place without Bun\'s npm pack
     const lib = join(dest, LIBDIR);
     const modules = readdirSync(join(lib, 'node_modules'));
     assert.not.ok(existsSync(join(lib, 'node_modules/@oven')), 'no @oven/bun-linux-x64');
-    for (const dev of Object.keys(PACKAGE.devDependencies)) assert.not.ok(modules.includes(dev.split('/')[0]) && existsSync(join(lib, 'node_modules', dev)), dev);
+    for (const dev of Object.keys(PACKAGE.devDependencies))
+      assert.not.ok(modules.includes(dev.split('/')[0]) && existsSync(join(lib, 'node_modules', dev)), dev);
     for (const dep of Object.keys(PACKAGE.dependencies)) assert.ok(existsSync(join(lib, 'node_modules', dep)), dep);
     // The compiled plugins (~110 MB, one file hard-linked four times) are most of it; Bun's package was another 103 MB.
     const { bytes } = walk(dest);
@@ -55,14 +69,20 @@ test('install puts executables, links and units in place without Bun\'s npm pack
     const version = await run(join(lib, 'dist/bin/loopback'), [], { env: { CNI_COMMAND: 'VERSION' }, input: '{}' });
     assert.is(version.json?.cniVersion, '1.1.0', version.stderr);
     // What runs on Node there (the CLIs, and the plugins where Bun is absent) needs only the run-time dependencies.
-    const nodeBuild = spawnSync(process.execPath, [join(ROOT_DIR, 'scripts/build.mjs'), 'bundle'], { env: { ...process.env, BERTH_RUNTIME: 'node', BERTH_DIST: join(dest, 'node-dist') }, encoding: 'utf8' });
+    const nodeBuild = spawnSync(process.execPath, [join(ROOT_DIR, 'scripts/build.mjs'), 'bundle'], {
+      env: { ...process.env, BERTH_RUNTIME: 'node', BERTH_DIST: join(dest, 'node-dist') },
+      encoding: 'utf8',
+    });
     assert.is(nodeBuild.status, 0, nodeBuild.stderr);
     for (const file of readdirSync(join(dest, 'node-dist/lib')))
       for (const mod of requiresOf(readFileSync(join(dest, 'node-dist/lib', file), 'utf8')))
         assert.ok(mod in PACKAGE.dependencies || mod === 'bun:ffi', `${file} requires ${mod}, not a run-time dependency`);
     const removed = make(['uninstall', `DESTDIR=${dest}`]);
     assert.is(removed.status, 0, removed.stderr);
-    assert.equal(walk(dest).paths.filter((p) => !p.startsWith('node-dist/')), []);
+    assert.equal(
+      walk(dest).paths.filter((p) => !p.startsWith('node-dist/')),
+      [],
+    );
   });
 });
 
@@ -72,7 +92,7 @@ test('make build installs no Debian package; test, demo and bench do', () => {
   for (const target of ['test', 'demo', 'bench']) assert.match(dry(target), /ensure-packages\.sh/, target);
 });
 
-test('uninstall keeps a plugin of the same name that is not Berth\'s', async () => {
+test("uninstall keeps a plugin of the same name that is not Berth's", async () => {
   await withTempDir(async (dest) => {
     const other = spawnSync('sh', ['-c', `mkdir -p ${dest}/opt/cni/bin && ln -s /usr/lib/cni/bridge ${dest}/opt/cni/bin/bridge`]);
     assert.is(other.status, 0);

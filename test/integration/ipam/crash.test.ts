@@ -16,8 +16,17 @@ const TMP = '.berth-lease.tmp';
 crash.before(() => ensurePackages('strace'));
 
 const netconf = (dataDir: string) => ({ cniVersion: '1.0.0', name: 'n1', ipam: { type: 'host-local', subnet: '192.0.2.0/24', dataDir } });
-const env = (id: string, command = 'ADD') => ({ CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: '/run/netns/none', CNI_IFNAME: 'eth0', CNI_PATH: BIN_DIR });
-const leases = (net: string) => readdirSync(net).filter((f) => /^\d/.test(f)).sort();
+const env = (id: string, command = 'ADD') => ({
+  CNI_COMMAND: command,
+  CNI_CONTAINERID: id,
+  CNI_NETNS: '/run/netns/none',
+  CNI_IFNAME: 'eth0',
+  CNI_PATH: BIN_DIR,
+});
+const leases = (net: string) =>
+  readdirSync(net)
+    .filter((f) => /^\d/.test(f))
+    .sort();
 const holderOf = (net: string, ip: string) => readFileSync(join(net, ip), 'utf8');
 
 /**
@@ -26,9 +35,22 @@ const holderOf = (net: string, ip: string) => readFileSync(join(net, ip), 'utf8'
  */
 async function addKilledAtUnlink(dataDir: string, when: number): Promise<boolean> {
   const net = join(dataDir, 'n1');
-  const r = await run('strace', ['-o', '/dev/null', '-f', '-P', join(net, TMP), '-e', 'trace=unlink,unlinkat',
-    '-e', `inject=unlink,unlinkat:signal=KILL:when=${when}`, join(BIN_DIR, 'host-local')],
-  { env: env('a'), input: JSON.stringify(netconf(dataDir)) });
+  const r = await run(
+    'strace',
+    [
+      '-o',
+      '/dev/null',
+      '-f',
+      '-P',
+      join(net, TMP),
+      '-e',
+      'trace=unlink,unlinkat',
+      '-e',
+      `inject=unlink,unlinkat:signal=KILL:when=${when}`,
+      join(BIN_DIR, 'host-local'),
+    ],
+    { env: env('a'), input: JSON.stringify(netconf(dataDir)) },
+  );
   assert.is.not(r.code, 0, `strace: ${r.stderr}`);
   return existsSync(net) && leases(net).some((ip) => statSync(join(net, ip)).nlink === 2);
 }

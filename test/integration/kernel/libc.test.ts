@@ -36,7 +36,10 @@ it('spawnDetached() starts a program in a session of its own, stdio on /dev/null
         return false;
       }
     });
-    const [sid, fd0, fd1, fd2, envLines] = seen.trim().split('\n').map((l) => l.trim());
+    const [sid, fd0, fd1, fd2, envLines] = seen
+      .trim()
+      .split('\n')
+      .map((l) => l.trim());
     assert.is(Number(sid), pid, 'its own session');
     assert.equal([fd0, fd1, fd2], ['/dev/null', '/dev/null', '/dev/null']);
     assert.ok(Number(envLines) <= 3, `only what sh sets itself (PWD, SHLVL, _): ${envLines} lines`);
@@ -55,7 +58,10 @@ it('closeInBackground() closes the descriptor here, and the kernel then releases
     const noop = nlmsg(1, 0, 0, Buffer.alloc(0));
     assert.is(socketCalls().send(fd, noop, noop.length, 0), noop.length);
     const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))![1];
-    const sockets = () => sh('ip', ['netns', 'exec', ns, 'cat', '/proc/net/netlink']).split('\n').map((l) => l.trim().split(/\s+/).pop());
+    const sockets = () =>
+      sh('ip', ['netns', 'exec', ns, 'cat', '/proc/net/netlink'])
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).pop());
     assert.ok(sockets().includes(inode), 'listed while open');
     closeInBackground(fd);
     let now = '';

@@ -81,12 +81,21 @@ it('addAddr(), listAddrs() and deleteAddr() for IPv4 and IPv6', async () => {
     await nl.setLink(br.index, { up: true });
     await nl.addAddr(br.index, '192.0.2.1/24');
     await nl.addAddr(br.index, '2001:db8::1/64', { noDad: true });
-    assert.equal(addrsOf(ns, 'kbr2').filter((a) => !a.startsWith('fe80')), ['192.0.2.1/24', '2001:db8::1/64']);
+    assert.equal(
+      addrsOf(ns, 'kbr2').filter((a) => !a.startsWith('fe80')),
+      ['192.0.2.1/24', '2001:db8::1/64'],
+    );
     assert.is(ipJson(ns, ['addr', 'show', 'dev', 'kbr2'])[0].addr_info[0].broadcast, '192.0.2.255');
-    assert.equal((await nl.listAddrs(br.index)).filter((a) => a.scope === 0).map((a) => a.cidr), ['192.0.2.1/24', '2001:db8::1/64']);
+    assert.equal(
+      (await nl.listAddrs(br.index)).filter((a) => a.scope === 0).map((a) => a.cidr),
+      ['192.0.2.1/24', '2001:db8::1/64'],
+    );
     await rejects(nl.addAddr(br.index, '192.0.2.1/24'), /cannot add address "192\.0\.2\.1\/24 on #\d+": EEXIST/);
     await nl.deleteAddr(br.index, '192.0.2.1/24');
-    assert.equal(addrsOf(ns, 'kbr2').filter((a) => !a.startsWith('fe80')), ['2001:db8::1/64']);
+    assert.equal(
+      addrsOf(ns, 'kbr2').filter((a) => !a.startsWith('fe80')),
+      ['2001:db8::1/64'],
+    );
   });
 });
 
@@ -117,10 +126,13 @@ it('deleteLink() and getLink() of a missing link: ENODEV and undefined', async (
 });
 
 it('Netlink.openIn() of a missing namespace names the path and the errno', () => {
-  assert.throws(() => Netlink.openIn('/run/netns/berth-none-such'), /cannot open network namespace "\/run\/netns\/berth-none-such": ENOENT/);
+  assert.throws(
+    () => Netlink.openIn('/run/netns/berth-none-such'),
+    /cannot open network namespace "\/run\/netns\/berth-none-such": ENOENT/,
+  );
 });
 
-it('forwarding() reads ip_forward and all.forwarding of the socket\'s namespace over rtnetlink', async () => {
+it("forwarding() reads ip_forward and all.forwarding of the socket's namespace over rtnetlink", async () => {
   await withSockets(1, async ([nl], [ns]) => {
     assert.equal([await nl.forwarding(4), await nl.forwarding(6)], [false, false]);
     writeSysctl('net.ipv4.ip_forward', '1', netnsPath(ns));
@@ -188,7 +200,16 @@ kernel('lockFile() excludes a second holder until released', async () => {
     const path = join(dir, 'lock');
     const lock = lockFile(path);
     // A second process asks for the same lock; it must wait for our release.
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `require(${JSON.stringify(join(__dirname, '../../../kernel/flock'))}).lockFile(${JSON.stringify(path)}); process.stdout.write('got')`], { cwd: join(__dirname, '../../..') });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `require(${JSON.stringify(join(__dirname, '../../../kernel/flock'))}).lockFile(${JSON.stringify(path)}); process.stdout.write('got')`,
+      ],
+      { cwd: join(__dirname, '../../..') },
+    );
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     await new Promise((r) => setTimeout(r, 600));
@@ -204,9 +225,18 @@ kernel('withFileLock() holds the lock for fn and releases it after a return, a t
     const path = join(dir, 'lock');
     // flock(1) -n in another process fails (exit 1) while the lock is held.
     const free = () => spawnSync('flock', ['-n', path, 'true']).status === 0;
-    assert.is(withFileLock(path, () => (assert.not.ok(free(), 'held during fn'), 7)), 7);
+    assert.is(
+      withFileLock(path, () => (assert.not.ok(free(), 'held during fn'), 7)),
+      7,
+    );
     assert.ok(free(), 'released after a return');
-    assert.throws(() => withFileLock(path, () => { throw new Error('boom'); }), /boom/);
+    assert.throws(
+      () =>
+        withFileLock(path, () => {
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.ok(free(), 'released after a throw');
     let release!: () => void;
     const pending = withFileLock(path, () => new Promise<void>((r) => (release = r)));
@@ -214,7 +244,9 @@ kernel('withFileLock() holds the lock for fn and releases it after a return, a t
     release();
     await pending;
     assert.ok(free(), 'released after the promise settles');
-    await withFileLock(path, async () => { throw new Error('async boom'); }).catch(() => {});
+    await withFileLock(path, async () => {
+      throw new Error('async boom');
+    }).catch(() => {});
     assert.ok(free(), 'released after a rejection');
   });
 });

@@ -16,11 +16,11 @@ it('netnsCookie() is one number per namespace, the same at every call, another i
     assert.ok(typeof ca === 'bigint');
     assert.is(inNetnsSync(netnsPath(a), netnsCookie), ca);
     assert.is.not(ca, cb);
-    assert.is.not(netnsCookie(), ca, 'this process\'s namespace has its own');
+    assert.is.not(netnsCookie(), ca, "this process's namespace has its own");
   });
 });
 
-it('netnsCookie() of a new namespace is new even when it gets a deleted one\'s inode', () => {
+it("netnsCookie() of a new namespace is new even when it gets a deleted one's inode", () => {
   const seen = new Map<number, bigint>();
   for (let i = 0; i < 3; i++) {
     const name = uniqueName('ck');
@@ -38,7 +38,7 @@ it('netnsCookie() of a new namespace is new even when it gets a deleted one\'s i
 });
 
 // Not asserted: that a deleted namespace's inode is absent (a parallel test may get it at once).
-it('liveNetnsInodes() has this process\'s namespace and those only mounted, never a mount namespace\'s inode', async () => {
+it("liveNetnsInodes() has this process's namespace and those only mounted, never a mount namespace's inode", async () => {
   await withNetns(1, async (a) => {
     const live = liveNetnsInodes()!;
     assert.ok(live.has(statSync('/proc/self/ns/net').ino));

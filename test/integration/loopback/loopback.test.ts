@@ -6,7 +6,12 @@ const loopback = suite('loopback (built executable, real namespaces)');
 const it = isRoot ? loopback : loopback.skip;
 
 const conf = (cniVersion: string, extra: object = {}) => ({ cniVersion, name: 'lo-test', type: 'loopback', ...extra });
-const env = (command: string, ns: string) => ({ CNI_COMMAND: command, CNI_CONTAINERID: 'c1', CNI_NETNS: netnsPath(ns), CNI_IFNAME: 'eth0' });
+const env = (command: string, ns: string) => ({
+  CNI_COMMAND: command,
+  CNI_CONTAINERID: 'c1',
+  CNI_NETNS: netnsPath(ns),
+  CNI_IFNAME: 'eth0',
+});
 const isUp = (ns: string) => (linkOf(ns, 'lo')?.flags as string[]).includes('UP');
 
 it('ADD brings lo up inside the container netns and reports its addresses', async () => {
@@ -19,7 +24,10 @@ it('ADD brings lo up inside the container netns and reports its addresses', asyn
     assert.equal(r.json, {
       cniVersion: '1.1.0',
       interfaces: [{ name: 'lo', mac: '00:00:00:00:00:00', sandbox: netnsPath(ns) }],
-      ips: [{ address: '127.0.0.1/8', interface: 0 }, { address: '::1/128', interface: 0 }],
+      ips: [
+        { address: '127.0.0.1/8', interface: 0 },
+        { address: '::1/128', interface: 0 },
+      ],
     });
   });
 });
@@ -30,13 +38,20 @@ for (const v of ['0.3.0', '0.3.1', '0.4.0'])
       const r = await runPlugin('loopback', env('ADD', ns), conf(v));
       assert.is(r.code, 0, r.stdout);
       assert.is(r.json.cniVersion, v);
-      assert.equal(r.json.ips.map((ip: any) => ip.version), ['4', '6']);
+      assert.equal(
+        r.json.ips.map((ip: any) => ip.version),
+        ['4', '6'],
+      );
     });
   });
 
 it('ADD with a prevResult passes it through unchanged', async () => {
   await withNetns(1, async (ns) => {
-    const prevResult = { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', sandbox: netnsPath(ns) }], ips: [{ address: '192.0.2.5/24', interface: 0 }] };
+    const prevResult = {
+      cniVersion: '1.0.0',
+      interfaces: [{ name: 'eth0', sandbox: netnsPath(ns) }],
+      ips: [{ address: '192.0.2.5/24', interface: 0 }],
+    };
     const r = await runPlugin('loopback', env('ADD', ns), conf('1.0.0', { prevResult }));
     assert.is(r.code, 0, r.stdout);
     assert.equal(r.json, { ...prevResult, cniVersion: '1.0.0' });
@@ -70,14 +85,22 @@ it('DEL takes lo down and prints nothing', async () => {
 });
 
 it('DEL succeeds when the netns is gone or CNI_NETNS is empty', async () => {
-  const gone = await runPlugin('loopback', { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/berth-never-existed', CNI_IFNAME: 'eth0' }, conf('1.0.0'));
+  const gone = await runPlugin(
+    'loopback',
+    { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/berth-never-existed', CNI_IFNAME: 'eth0' },
+    conf('1.0.0'),
+  );
   assert.is(gone.code, 0, gone.stdout);
   const empty = await runPlugin('loopback', { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c1', CNI_IFNAME: 'eth0' }, conf('1.0.0'));
   assert.is(empty.code, 0, empty.stdout);
 });
 
 it('ADD into a missing netns is a kernel error naming the path', async () => {
-  const r = await runPlugin('loopback', { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/berth-never-existed', CNI_IFNAME: 'eth0' }, conf('1.0.0'));
+  const r = await runPlugin(
+    'loopback',
+    { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/berth-never-existed', CNI_IFNAME: 'eth0' },
+    conf('1.0.0'),
+  );
   assert.is(r.code, 1);
   assert.equal(r.json, { cniVersion: '1.0.0', code: 104, msg: 'cannot open network namespace "/run/netns/berth-never-existed": ENOENT' });
   assert.is(r.stderr, '', 'no stack trace without BERTH_LOG');
@@ -99,7 +122,11 @@ it('VERSION lists 0.1.0 to 1.1.0', async () => {
 });
 
 it('BERTH_LOG=stderr writes a debug log with the stack to stderr only', async () => {
-  const r = await runPlugin('loopback', { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/berth-never-existed', CNI_IFNAME: 'eth0', BERTH_LOG: 'stderr' }, conf('1.0.0'));
+  const r = await runPlugin(
+    'loopback',
+    { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/berth-never-existed', CNI_IFNAME: 'eth0', BERTH_LOG: 'stderr' },
+    conf('1.0.0'),
+  );
   assert.is(r.json.code, 104);
   assert.match(r.stderr, /ADD c1 eth0/);
   assert.match(r.stderr, /KernelError/);

@@ -46,7 +46,6 @@ async function withServer<T>(ns: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-
 it('two containers on one network ping each other; a mapped port is reached from outside; masquerade lets them out', async () => {
   await withHost(async (h) => {
     ok(await h.create('web'));
@@ -70,7 +69,12 @@ it('two containers on one network ping each other; a mapped port is reached from
       assert.ok(await pings(c1, '198.51.100.2'), 'masqueraded ping from web');
       assert.not.ok(await pings(c3, '198.51.100.2'), '--no-masquerade: no way back');
     });
-    for (const [net, c] of [['web', c1], ['web', c2], ['private', c3]]) ok(await h.netctl('detach', net, c));
+    for (const [net, c] of [
+      ['web', c1],
+      ['web', c2],
+      ['private', c3],
+    ])
+      ok(await h.netctl('detach', net, c));
     ok(await h.netctl('rm', 'web', 'private'));
   });
 });
@@ -109,10 +113,14 @@ it('--internal: containers reach each other and the host, but there is no route 
     await withOutside(h, async () => {
       assert.not.ok(await pings(c1, '198.51.100.2'));
       sh('ip', ['-n', c1, 'route', 'add', 'default', 'via', '10.89.0.1']);
-      assert.not.ok(await pings(c1, '198.51.100.2'), 'the bridge\'s internal drop stops what the container routes out itself');
+      assert.not.ok(await pings(c1, '198.51.100.2'), "the bridge's internal drop stops what the container routes out itself");
     });
     ok(await h.netctl('rm', '--force', 'int'));
-    assert.not.match(sh('ip', ['netns', 'exec', h.ns, 'nft', '-j', 'list', 'set', 'inet', 'berth', 'internal']), /"elem"/, 'rm lifts the drop');
+    assert.not.match(
+      sh('ip', ['netns', 'exec', h.ns, 'nft', '-j', 'list', 'set', 'inet', 'berth', 'internal']),
+      /"elem"/,
+      'rm lifts the drop',
+    );
   });
 });
 

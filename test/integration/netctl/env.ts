@@ -36,7 +36,13 @@ export async function withHost(fn: (h: Host) => Promise<void>): Promise<void> {
       mkdirSync(conf);
       const netctl = (...args: string[]) => run('ip', ['netns', 'exec', ns, NETCTL, '--config-dir', conf, '--cache-dir', cache, ...args]);
       await fn({
-        ns, dir, conf, cache, leases, firewall, netctl,
+        ns,
+        dir,
+        conf,
+        cache,
+        leases,
+        firewall,
+        netctl,
         create: (name, ...args) => netctl('create', name, '--lease-dir', leases, '--firewall-dir', firewall, ...args),
         container() {
           const c = uniqueName('c');

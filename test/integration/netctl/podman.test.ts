@@ -47,8 +47,29 @@ async function podmanCase(): Promise<void> {
       assert.is(info.internal, false);
 
       const image = await importBusybox(podman, dir);
-      const srv = ok(await podman('run', '-d', '--name', 'srv', ...LIMITS, '--network', net, '-p', '8080:80', image, 'httpd', '-f', '-p', '80', '-h', '/www')).stdout.trim();
-      const ip = ok(await podman('inspect', '--format', `{{(index .NetworkSettings.Networks ${JSON.stringify(net)}).IPAddress}}`, 'srv')).stdout.trim();
+      const srv = ok(
+        await podman(
+          'run',
+          '-d',
+          '--name',
+          'srv',
+          ...LIMITS,
+          '--network',
+          net,
+          '-p',
+          '8080:80',
+          image,
+          'httpd',
+          '-f',
+          '-p',
+          '80',
+          '-h',
+          '/www',
+        ),
+      ).stdout.trim();
+      const ip = ok(
+        await podman('inspect', '--format', `{{(index .NetworkSettings.Networks ${JSON.stringify(net)}).IPAddress}}`, 'srv'),
+      ).stdout.trim();
       assert.match(ip, /^10\.89\.0\.\d+$/);
       // A second container pings the first across the bridge Berth made.
       const ping = ok(await podman('run', '--rm', ...LIMITS, '--network', net, image, 'ping', '-c', '1', '-W', '2', ip));
@@ -61,13 +82,37 @@ async function podmanCase(): Promise<void> {
       }
       assert.match(body, /hello from podman/);
       // netctl sees podman's attachment in libcni's cache and in host-local's leases.
-      const [seen] = ok(await run('ip', ['netns', 'exec', h.ns, join(BIN_DIR, 'netctl'), '--config-dir', h.conf, '--cache-dir', '/var/lib/cni', 'inspect', net])).json;
-      assert.equal(seen.state.containers.map((c: any) => [c.containerId, c.addresses, c.portMappings]), [[srv, [`${ip}/24`], [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]]]);
-      assert.equal(seen.state.leases.map((l: any) => [l.ip, l.containerId]), [[ip, srv]]);
+      const [seen] = ok(
+        await run('ip', [
+          'netns',
+          'exec',
+          h.ns,
+          join(BIN_DIR, 'netctl'),
+          '--config-dir',
+          h.conf,
+          '--cache-dir',
+          '/var/lib/cni',
+          'inspect',
+          net,
+        ]),
+      ).json;
+      assert.equal(
+        seen.state.containers.map((c: any) => [c.containerId, c.addresses, c.portMappings]),
+        [[srv, [`${ip}/24`], [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]]],
+      );
+      assert.equal(
+        seen.state.leases.map((l: any) => [l.ip, l.containerId]),
+        [[ip, srv]],
+      );
       // rm through netctl is refused while podman's container holds an address.
       const refused = await h.netctl('rm', net);
       assert.is(refused.code, 1);
-      assert.match(refused.stderr, new RegExp(`^netctl: cannot remove network "${net}": 1 address still leased \\("${ip.replace(/\./g, '\\.')}" to "${srv}"\\); use --force\\n$`));
+      assert.match(
+        refused.stderr,
+        new RegExp(
+          `^netctl: cannot remove network "${net}": 1 address still leased \\("${ip.replace(/\./g, '\\.')}" to "${srv}"\\); use --force\\n$`,
+        ),
+      );
 
       // podman's teardown is CNI DEL through Berth's plugins: nothing of the container is left.
       ok(await podman('rm', '-f', '-t', '0', 'srv'));

@@ -6,29 +6,57 @@ import { connect, countElements, peerOf, startServer, withTopology, type Server,
 
 const it = isRoot ? test : test.skip;
 
-interface Chain { t: Topology; dir: string; br: string; subnet: string }
+interface Chain {
+  t: Topology;
+  dir: string;
+  br: string;
+  subnet: string;
+}
 
 function bridgeConf(c: Chain) {
   return {
-    cniVersion: '1.0.0', name: 'chain', type: 'bridge', bridge: c.br, isGateway: true, isDefaultGateway: true, ipMasq: true, hairpinMode: true,
-    firewallDir: `${c.dir}/fw`, ipam: { type: 'host-local', dataDir: `${c.dir}/leases`, ranges: [[{ subnet: c.subnet }]] },
+    cniVersion: '1.0.0',
+    name: 'chain',
+    type: 'bridge',
+    bridge: c.br,
+    isGateway: true,
+    isDefaultGateway: true,
+    ipMasq: true,
+    hairpinMode: true,
+    firewallDir: `${c.dir}/fw`,
+    ipam: { type: 'host-local', dataDir: `${c.dir}/leases`, ranges: [[{ subnet: c.subnet }]] },
   };
 }
 
 function portmapConf(c: Chain, prevResult: unknown, portMappings?: unknown[]) {
   return {
-    cniVersion: '1.0.0', name: 'chain', type: 'portmap', firewallDir: `${c.dir}/fw`, capabilities: { portMappings: true },
-    ...(portMappings && { runtimeConfig: { portMappings } }), ...(prevResult ? { prevResult } : {}),
+    cniVersion: '1.0.0',
+    name: 'chain',
+    type: 'portmap',
+    firewallDir: `${c.dir}/fw`,
+    capabilities: { portMappings: true },
+    ...(portMappings && { runtimeConfig: { portMappings } }),
+    ...(prevResult ? { prevResult } : {}),
   };
 }
 
-const env = (cmd: string, id: string, ns: string) => ({ CNI_COMMAND: cmd, CNI_CONTAINERID: id, CNI_NETNS: ns ? `/run/netns/${ns}` : '', CNI_IFNAME: 'eth0' });
+const env = (cmd: string, id: string, ns: string) => ({
+  CNI_COMMAND: cmd,
+  CNI_CONTAINERID: id,
+  CNI_NETNS: ns ? `/run/netns/${ns}` : '',
+  CNI_IFNAME: 'eth0',
+});
 
 /** ADD bridge then portmap (prevResult chained); returns the final result. */
 async function chainAdd(c: Chain, id: string, ns: string, hostPort: number): Promise<any> {
   const b = await runPluginIn(c.t.host, 'bridge', env('ADD', id, ns), bridgeConf(c));
   assert.is(b.code, 0, `bridge ADD ${id}: ${b.stdout}`);
-  const p = await runPluginIn(c.t.host, 'portmap', env('ADD', id, ns), portmapConf(c, b.json, [{ hostPort, containerPort: 80, protocol: 'tcp' }]));
+  const p = await runPluginIn(
+    c.t.host,
+    'portmap',
+    env('ADD', id, ns),
+    portmapConf(c, b.json, [{ hostPort, containerPort: 80, protocol: 'tcp' }]),
+  );
   assert.is(p.code, 0, `portmap ADD ${id}: ${p.stdout}`);
   return p.json;
 }
@@ -42,10 +70,12 @@ async function chainDel(c: Chain, id: string, ns: string, prev?: unknown): Promi
 }
 
 async function withChain(fn: (c: Chain) => Promise<void>): Promise<void> {
-  await withTempDir(async (dir) => withTopology(async (t) => {
-    const n = Number(t.gw4.split('.')[1]);
-    await fn({ t, dir, br: uniqueName('cb'), subnet: `10.${n}.8.0/24` });
-  }));
+  await withTempDir(async (dir) =>
+    withTopology(async (t) => {
+      const n = Number(t.gw4.split('.')[1]);
+      await fn({ t, dir, br: uniqueName('cb'), subnet: `10.${n}.8.0/24` });
+    }),
+  );
 }
 
 it('chain ADD: the outside reaches the container through the host port and sees its traffic from the host address', async () => {
@@ -60,21 +90,34 @@ it('chain ADD: the outside reaches the container through the host port and sees 
         server = await startServer(ns, 80);
         assert.match((await connect(c.t.outside, c.t.hostOut4, 8080)).stdout, /pong/);
         assert.is(peerOf(server), c.t.out4);
-      } finally { server?.stop(); }
+      } finally {
+        server?.stop();
+      }
       try {
         server = await startServer(c.t.outside, 7000);
         assert.match((await connect(ns, c.t.out4, 7000)).stdout, /pong/);
         assert.is(peerOf(server), c.t.hostOut4, `masqueraded, not ${addr}`);
-      } finally { server?.stop(); }
+      } finally {
+        server?.stop();
+      }
       try {
         server = await startServer(ns, 80);
         assert.match((await connect(c.t.host, '127.0.0.1', 8080)).stdout, /pong/, 'localhost');
-      } finally { server?.stop(); }
+      } finally {
+        server?.stop();
+      }
       try {
         server = await startServer(ns, 80);
         assert.match((await connect(ns, c.t.hostOut4, 8080)).stdout, /pong/, 'hairpin to its own port');
-      } finally { server?.stop(); }
-      const check = await runPluginIn(c.t.host, 'portmap', env('CHECK', 'c1', ns), portmapConf(c, result, [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]));
+      } finally {
+        server?.stop();
+      }
+      const check = await runPluginIn(
+        c.t.host,
+        'portmap',
+        env('CHECK', 'c1', ns),
+        portmapConf(c, result, [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]),
+      );
       assert.is(check.code, 0, check.stdout);
       await chainDel(c, 'c1', ns, result);
       assert.is(countElements(c.t.host, '/c1/'), 0);
@@ -104,13 +147,16 @@ it('20 parallel chain ADDs then 20 parallel DELs: distinct ports work, nothing r
       for (const ns of names) createNetns(ns);
       await Promise.all(names.map((ns, i) => chainAdd(c, `par${i}`, ns, 9000 + i)));
       for (let i = 0; i < 20; i++) assert.ok(countElements(c.t.host, `/par${i}/`) >= 3, `par${i}`);
-      const hostports = JSON.parse(sh('ip', ['netns', 'exec', c.t.host, 'nft', '-j', 'list', 'map', 'inet', 'berth', 'hostport4'])).nftables[1].map.elem.length;
+      const hostports = JSON.parse(sh('ip', ['netns', 'exec', c.t.host, 'nft', '-j', 'list', 'map', 'inet', 'berth', 'hostport4']))
+        .nftables[1].map.elem.length;
       assert.is(hostports, 20);
       let server: Server | undefined;
       try {
         server = await startServer(names[7], 80);
         assert.match((await connect(c.t.outside, c.t.hostOut4, 9007)).stdout, /pong/);
-      } finally { server?.stop(); }
+      } finally {
+        server?.stop();
+      }
       const ports = () => ipJson(c.t.host, ['link', 'show', 'master', c.br]).length;
       assert.is(ports(), 20);
       await Promise.all(names.map((ns, i) => chainDel(c, `par${i}`, ns)));

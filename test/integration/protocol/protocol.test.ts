@@ -23,7 +23,10 @@ function assertError(r: { code: number; stdout: string; json?: any }, code: numb
   assert.is(r.json.code, code, r.stdout);
   assert.match(r.json.msg, msg);
   assert.is(r.json.cniVersion, cniVersion);
-  assert.ok(Object.keys(r.json).every((k) => ['cniVersion', 'code', 'msg', 'details'].includes(k)), r.stdout);
+  assert.ok(
+    Object.keys(r.json).every((k) => ['cniVersion', 'code', 'msg', 'details'].includes(k)),
+    r.stdout,
+  );
 }
 
 for (const plugin of PLUGINS) {
@@ -35,7 +38,14 @@ for (const plugin of PLUGINS) {
     assertError(await runPlugin(plugin, { ...full, CNI_COMMAND: 'FROB' }, conf(plugin)), 4, /unknown CNI_COMMAND "FROB"/);
   });
 
-  for (const [command, missing] of [['ADD', 'CNI_NETNS'], ['ADD', 'CNI_IFNAME'], ['ADD', 'CNI_CONTAINERID'], ['CHECK', 'CNI_NETNS'], ['DEL', 'CNI_CONTAINERID'], ['DEL', 'CNI_IFNAME']] as const)
+  for (const [command, missing] of [
+    ['ADD', 'CNI_NETNS'],
+    ['ADD', 'CNI_IFNAME'],
+    ['ADD', 'CNI_CONTAINERID'],
+    ['CHECK', 'CNI_NETNS'],
+    ['DEL', 'CNI_CONTAINERID'],
+    ['DEL', 'CNI_IFNAME'],
+  ] as const)
     protocol(`${plugin}: P3 ${command} without ${missing} is code 4 naming it`, async () => {
       const env: Record<string, string> = { ...full, CNI_COMMAND: command };
       delete env[missing];
@@ -43,12 +53,21 @@ for (const plugin of PLUGINS) {
     });
 
   protocol(`${plugin}: P3 GC without CNI_PATH is code 4`, async () => {
-    assertError(await runPlugin(plugin, { CNI_COMMAND: 'GC', CNI_PATH: '' }, conf(plugin, { cniVersion: '1.1.0' })), 4, /CNI_PATH is missing for GC/, '1.1.0');
+    assertError(
+      await runPlugin(plugin, { CNI_COMMAND: 'GC', CNI_PATH: '' }, conf(plugin, { cniVersion: '1.1.0' })),
+      4,
+      /CNI_PATH is missing for GC/,
+      '1.1.0',
+    );
   });
 
   for (const id of ['-leading-dash', 'has space', 'semi;colon', 'ü'])
     protocol(`${plugin}: P6 container ID ${JSON.stringify(id)} is code 4`, async () => {
-      assertError(await runPlugin(plugin, { ...full, CNI_COMMAND: 'ADD', CNI_CONTAINERID: id }, conf(plugin)), 4, /invalid CNI_CONTAINERID/);
+      assertError(
+        await runPlugin(plugin, { ...full, CNI_COMMAND: 'ADD', CNI_CONTAINERID: id }, conf(plugin)),
+        4,
+        /invalid CNI_CONTAINERID/,
+      );
     });
 
   for (const ifname of ['.', '..', 'a/b', 'a:b', 'a b', 'sixteen-chars-xx'])
@@ -58,7 +77,11 @@ for (const plugin of PLUGINS) {
 
   protocol(`${plugin}: P8 missing or invalid network name is code 7`, async () => {
     assertError(await runPlugin(plugin, { ...full, CNI_COMMAND: 'ADD' }, { cniVersion: '1.0.0', type: plugin }), 7, /"name" is required/);
-    assertError(await runPlugin(plugin, { ...full, CNI_COMMAND: 'ADD' }, conf(plugin, { name: '../etc' })), 7, /invalid network name "\.\.\/etc"/);
+    assertError(
+      await runPlugin(plugin, { ...full, CNI_COMMAND: 'ADD' }, conf(plugin, { name: '../etc' })),
+      7,
+      /invalid network name "\.\.\/etc"/,
+    );
   });
 
   protocol(`${plugin}: P9 malformed JSON is code 6`, async () => {
@@ -75,14 +98,27 @@ for (const plugin of PLUGINS) {
   });
 
   protocol(`${plugin}: 1.1 cniVersions list picks the highest supported version`, async () => {
-    const r = await runPlugin(plugin, { ...full, CNI_COMMAND: 'ADD', CNI_IFNAME: 'a/b' }, { name: 'proto', type: plugin, cniVersions: ['0.4.0', '1.0.0', '9.9.9'] });
+    const r = await runPlugin(
+      plugin,
+      { ...full, CNI_COMMAND: 'ADD', CNI_IFNAME: 'a/b' },
+      { name: 'proto', type: plugin, cniVersions: ['0.4.0', '1.0.0', '9.9.9'] },
+    );
     assertError(r, 4, /invalid CNI_IFNAME/, '1.0.0'); // the negotiated version, not the latest
   });
 
   protocol(`${plugin}: CHECK below 0.4.0 and GC/STATUS below 1.1.0 are code 1`, async () => {
-    assertError(await runPlugin(plugin, { ...full, CNI_COMMAND: 'CHECK' }, conf(plugin, { cniVersion: '0.3.1' })), 1, /CHECK is not supported in CNI version 0\.3\.1/, '0.3.1');
+    assertError(
+      await runPlugin(plugin, { ...full, CNI_COMMAND: 'CHECK' }, conf(plugin, { cniVersion: '0.3.1' })),
+      1,
+      /CHECK is not supported in CNI version 0\.3\.1/,
+      '0.3.1',
+    );
     assertError(await runPlugin(plugin, { CNI_COMMAND: 'STATUS' }, conf(plugin)), 1, /STATUS is not supported in CNI version 1\.0\.0/);
-    assertError(await runPlugin(plugin, { CNI_COMMAND: 'GC', CNI_PATH: BIN_DIR }, conf(plugin)), 1, /GC is not supported in CNI version 1\.0\.0/);
+    assertError(
+      await runPlugin(plugin, { CNI_COMMAND: 'GC', CNI_PATH: BIN_DIR }, conf(plugin)),
+      1,
+      /GC is not supported in CNI version 1\.0\.0/,
+    );
   });
 
   protocol(`${plugin}: P12 VERSION echoes a supported request version and lists all`, async () => {
@@ -95,7 +131,11 @@ for (const plugin of PLUGINS) {
 
   protocol(`${plugin}: no stack trace reaches stderr without BERTH_LOG`, async () => {
     // A missing netns fails in the kernel layer for most plugins (portmap with no mappings has nothing to do).
-    const r = await runPlugin(plugin, { ...full, CNI_COMMAND: 'ADD' }, conf(plugin, { prevResult: { cniVersion: '1.0.0', ips: [{ address: '192.0.2.2/24' }] } }));
+    const r = await runPlugin(
+      plugin,
+      { ...full, CNI_COMMAND: 'ADD' },
+      conf(plugin, { prevResult: { cniVersion: '1.0.0', ips: [{ address: '192.0.2.2/24' }] } }),
+    );
     assert.not.match(r.stderr, /\n\s+at /);
     if (r.code !== 0) assert.is(r.stdout.trim().split('\n').length, 1);
   });

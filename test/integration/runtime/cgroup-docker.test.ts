@@ -61,11 +61,26 @@ it('the stats table has the header of docker stats --no-stream (no container run
 });
 
 const BAD: string[][] = [
-  ['-m', '32x'], ['-m', '1.2.3m'], ['--memory-swap', '-5'], ['--cpus', 'abc'], ['--cpus', '0.0000000001'], ['-c', 'x'],
-  ['--blkio-weight', '70000'], ['--blkio-weight', '-1'], ['--pids-limit', '1.5'], ['--device-write-bps', 'loop0:1mb'],
-  ['--device-write-bps', '/dev/loop0'], ['--device-read-bps', '/dev/loop0:fast'], ['--device-read-iops', '/dev/loop0:1k'],
-  ['-m', '4m'], ['-m', '32m', '--memory-swap', '16m'], ['--memory-swap', '64m'], ['--memory-reservation', '1m'],
-  ['-m', '32m', '--memory-reservation', '64m'], ['--cpuset-cpus', '1-0'], ['--cpus', '64'],
+  ['-m', '32x'],
+  ['-m', '1.2.3m'],
+  ['--memory-swap', '-5'],
+  ['--cpus', 'abc'],
+  ['--cpus', '0.0000000001'],
+  ['-c', 'x'],
+  ['--blkio-weight', '70000'],
+  ['--blkio-weight', '-1'],
+  ['--pids-limit', '1.5'],
+  ['--device-write-bps', 'loop0:1mb'],
+  ['--device-write-bps', '/dev/loop0'],
+  ['--device-read-bps', '/dev/loop0:fast'],
+  ['--device-read-iops', '/dev/loop0:1k'],
+  ['-m', '4m'],
+  ['-m', '32m', '--memory-swap', '16m'],
+  ['--memory-swap', '64m'],
+  ['--memory-reservation', '1m'],
+  ['-m', '32m', '--memory-reservation', '64m'],
+  ['--cpuset-cpus', '1-0'],
+  ['--cpus', '64'],
 ];
 
 it('bad values get the error docker prints, word for word', async () => {
@@ -99,13 +114,36 @@ function cgroupsOf(pid: number): Map<string, string> {
 }
 
 const FILES: Array<[hierarchy: string, file: string]> = [
-  ['memory', 'memory.limit_in_bytes'], ['memory', 'memory.memsw.limit_in_bytes'], ['memory', 'memory.soft_limit_in_bytes'],
-  ['cpu', 'cpu.shares'], ['cpu', 'cpu.cfs_period_us'], ['cpu', 'cpu.cfs_quota_us'], ['cpuset', 'cpuset.cpus'], ['cpuset', 'cpuset.mems'],
-  ['pids', 'pids.max'], ['blkio', 'blkio.throttle.write_bps_device'], ['blkio', 'blkio.throttle.read_iops_device'],
+  ['memory', 'memory.limit_in_bytes'],
+  ['memory', 'memory.memsw.limit_in_bytes'],
+  ['memory', 'memory.soft_limit_in_bytes'],
+  ['cpu', 'cpu.shares'],
+  ['cpu', 'cpu.cfs_period_us'],
+  ['cpu', 'cpu.cfs_quota_us'],
+  ['cpuset', 'cpuset.cpus'],
+  ['cpuset', 'cpuset.mems'],
+  ['pids', 'pids.max'],
+  ['blkio', 'blkio.throttle.write_bps_device'],
+  ['blkio', 'blkio.throttle.read_iops_device'],
 ];
 
 const GOOD: string[][] = [
-  ['-m', '32m', '--memory-swap', '-1', '--memory-reservation', '16m', '-c', '512', '--cpus', '0.5', '--cpuset-cpus', '0', '--pids-limit', '20'],
+  [
+    '-m',
+    '32m',
+    '--memory-swap',
+    '-1',
+    '--memory-reservation',
+    '16m',
+    '-c',
+    '512',
+    '--cpus',
+    '0.5',
+    '--cpuset-cpus',
+    '0',
+    '--pids-limit',
+    '20',
+  ],
   ['-m', '64m', '--cpus', '1.25', '--pids-limit', '-1', '--device-write-bps', '/dev/loop0:1mb', '--device-read-iops', '/dev/loop0:100'],
   ['-m', '48m', '--memory-swap', '48m', '--blkio-weight', '300'],
 ];
@@ -119,7 +157,10 @@ it('good values give the cgroup files runc writes for docker, and the same warni
       const pid = (await dk!.dockerOk(['inspect', '--format', '{{.State.Pid}}', id])).trim();
       // The container's own cgroups, read from the kernel's view of its init process.
       const theirs = cgroupsOf(Number(pid));
-      const theirWarnings = created.stderr.split('\n').filter((l) => /^WARNING: .*kernel does not support/.test(l)).map((l) => l.slice('WARNING: '.length));
+      const theirWarnings = created.stderr
+        .split('\n')
+        .filter((l) => /^WARNING: .*kernel does not support/.test(l))
+        .map((l) => l.slice('WARNING: '.length));
       await withCgroupParent(async (_parent, open) => {
         const warnings: string[] = [];
         const cg = open(undefined, (m) => warnings.push(m));

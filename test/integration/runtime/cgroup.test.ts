@@ -24,11 +24,26 @@ v1('create() makes the dir in every hierarchy, the name=systemd and unified ones
   await withCgroupParent(async (parent, open) => {
     const cg = open();
     const path = pathOf(cg);
-    await cg.create(parseResources({ memory: '32m', 'memory-reservation': '16m', 'cpu-shares': '512', cpus: '0.5', 'cpuset-cpus': '0', 'pids-limit': '20' }));
+    await cg.create(
+      parseResources({
+        memory: '32m',
+        'memory-reservation': '16m',
+        'cpu-shares': '512',
+        cpus: '0.5',
+        'cpuset-cpus': '0',
+        'pids-limit': '20',
+      }),
+    );
     assert.ok(path.startsWith(`${parent}/`));
     const hierarchies = ['blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'memory', 'pids', 'systemd', 'unified'];
-    assert.equal(cgroupDirsOf(path).sort(), hierarchies.map((h) => `/sys/fs/cgroup/${h}${path}`));
-    assert.equal(cg.procsFiles().sort(), hierarchies.map((h) => `/sys/fs/cgroup/${h}${path}/cgroup.procs`));
+    assert.equal(
+      cgroupDirsOf(path).sort(),
+      hierarchies.map((h) => `/sys/fs/cgroup/${h}${path}`),
+    );
+    assert.equal(
+      cg.procsFiles().sort(),
+      hierarchies.map((h) => `/sys/fs/cgroup/${h}${path}/cgroup.procs`),
+    );
     assert.is(readV1('memory', path, 'memory.limit_in_bytes'), String(32 * MiB));
     assert.is(readV1('memory', path, 'memory.memsw.limit_in_bytes'), String(64 * MiB), 'twice --memory by default, as Docker');
     assert.is(readV1('memory', path, 'memory.soft_limit_in_bytes'), String(16 * MiB));
@@ -114,7 +129,11 @@ v1('--device-write-bps throttles O_DIRECT writes to a loop device', async () => 
         const cg = open();
         await cg.create(parseResources({ 'device-write-bps': [`${loop}:1mb`] }));
         const path = pathOf(cg);
-        const rdev = sh('stat', ['-c', '%t:%T', loop]).trim().split(':').map((h) => parseInt(h, 16)).join(':');
+        const rdev = sh('stat', ['-c', '%t:%T', loop])
+          .trim()
+          .split(':')
+          .map((h) => parseInt(h, 16))
+          .join(':');
         assert.is(readV1('blkio', path, 'blkio.throttle.write_bps_device'), `${rdev} ${MiB}`);
         const start = process.hrtime.bigint();
         const child = startIn(cg, `exec dd if=/dev/zero of=${loop} bs=64k count=48 oflag=direct`);
@@ -126,7 +145,9 @@ v1('--device-write-bps throttles O_DIRECT writes to a loop device', async () => 
         // 3 MiB at 1 MiB/s cannot take less than about 2 s; load only makes it slower.
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         assert.ok(seconds > 1.5, `3 MiB written in ${seconds.toFixed(2)} s`);
-        const written = Number(new RegExp(`^${rdev} Write (\\d+)$`, 'm').exec(readV1('blkio', path, 'blkio.throttle.io_service_bytes_recursive'))?.[1]);
+        const written = Number(
+          new RegExp(`^${rdev} Write (\\d+)$`, 'm').exec(readV1('blkio', path, 'blkio.throttle.io_service_bytes_recursive'))?.[1],
+        );
         assert.is(written, 3 * MiB);
         assert.is((await cg.stats()).blkioWriteBytes, 3 * MiB);
       });
@@ -195,7 +216,10 @@ it('create() refuses a throttle on a path that is not a block device and leaves 
     const path = pathOf(cg);
     await rejects(cg.create(parseResources({ 'device-read-bps': ['/dev/null:1mb'] })), /cannot throttle "\/dev\/null": not a block device/);
     await rejects(cg.create(parseResources({ 'device-read-iops': ['/dev/berth-none:10'] })), /cannot stat "\/dev\/berth-none": ENOENT/);
-    await rejects(cg.create(parseResources({ cpus: '64' })), /^Range of CPUs is from 0\.01 to \d+\.00, as there are only \d+ CPUs available$/);
+    await rejects(
+      cg.create(parseResources({ cpus: '64' })),
+      /^Range of CPUs is from 0\.01 to \d+\.00, as there are only \d+ CPUs available$/,
+    );
     assert.equal(cgroupDirsOf(path), []);
   });
 });

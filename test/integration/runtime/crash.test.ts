@@ -11,7 +11,8 @@ const it = isRoot ? test : test.skip;
 
 const inspect = async (b: Berth, ref: string) => JSON.parse((await b('inspect', ref)).stdout)[0];
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-const supervisorOf = (b: Berth, id: string) => JSON.parse(readFileSync(join(b.stateDir, 'containers', id, 'shim.json'), 'utf8')).shimPid as number;
+const supervisorOf = (b: Berth, id: string) =>
+  JSON.parse(readFileSync(join(b.stateDir, 'containers', id, 'shim.json'), 'utf8')).shimPid as number;
 
 async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -52,8 +53,27 @@ it('the next berth command cleans up after a killed supervisor by itself', async
 
 it('SIGKILL of a foreground berth run leaves the container supervised; at its end the supervisor cleans up (--rm removes it)', async () => {
   await withBerth(async (b) => {
-    const cli = spawn(BERTH, ['--root', b.root, '--state-dir', b.stateDir, 'run', '--rm', '--name', 'orphan', '--cgroup-parent', CGROUP_PARENT,
-      '--rootfs', b.rootfs, 'sh', '-c', 'echo started; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo done'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const cli = spawn(
+      BERTH,
+      [
+        '--root',
+        b.root,
+        '--state-dir',
+        b.stateDir,
+        'run',
+        '--rm',
+        '--name',
+        'orphan',
+        '--cgroup-parent',
+        CGROUP_PARENT,
+        '--rootfs',
+        b.rootfs,
+        'sh',
+        '-c',
+        'echo started; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo done',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     await new Promise<void>((resolve) => cli.stdout.once('data', () => resolve()));
     cli.kill('SIGKILL');
     await new Promise((r) => cli.once('close', r));
@@ -68,8 +88,14 @@ it('SIGKILL of a foreground berth run leaves the container supervised; at its en
 
 it('after a "reboot" (every supervisor killed), boot starts always and unless-stopped containers, not stopped or no-policy ones', async () => {
   await withBerth(async (b) => {
-    const start = async (name: string, policy: string) => (await b('run', '-d', '--name', name, '--restart', policy, '--rootfs', b.rootfs, 'sleep', '1000')).stdout.trim();
-    const ids = { always: await start('always', 'always'), unless: await start('unless', 'unless-stopped'), stopped: await start('stopped', 'unless-stopped'), plain: await start('plain', 'no') };
+    const start = async (name: string, policy: string) =>
+      (await b('run', '-d', '--name', name, '--restart', policy, '--rootfs', b.rootfs, 'sleep', '1000')).stdout.trim();
+    const ids = {
+      always: await start('always', 'always'),
+      unless: await start('unless', 'unless-stopped'),
+      stopped: await start('stopped', 'unless-stopped'),
+      plain: await start('plain', 'no'),
+    };
     assert.is((await b('stop', '-t', '0', 'stopped')).code, 0);
     for (const name of ['always', 'unless', 'plain']) {
       const { Pid } = (await inspect(b, name)).State;

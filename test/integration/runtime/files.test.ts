@@ -17,8 +17,8 @@ it('diff lists A, C and D from the container layer; cp copies both ways and keep
     const tmp = join(b.root, '..');
     writeFileSync(join(tmp, 'from-host'), 'host data\n');
     assert.is((await b('cp', join(tmp, 'from-host'), 'files:/data/escape/tmp/')).code, 0);
-    assert.is((await b('exec', 'files', 'cat', '/tmp/from-host')).stdout, 'host data\n', 'the link to / led to the container\'s /');
-    assert.not.ok(existsSync('/tmp/from-host'), 'the host\'s /tmp is untouched');
+    assert.is((await b('exec', 'files', 'cat', '/tmp/from-host')).stdout, 'host data\n', "the link to / led to the container's /");
+    assert.not.ok(existsSync('/tmp/from-host'), "the host's /tmp is untouched");
     assert.is((await b('cp', 'files:/data/new', join(tmp, 'copied'))).code, 0);
     assert.is(readFileSync(join(tmp, 'copied'), 'utf8'), 'x\n');
     const missing = await b('cp', 'files:/nope', tmp);

@@ -15,9 +15,12 @@ const sh = async (b: Berth, flags: string[], script: string) => {
   return r.stdout;
 };
 
-it('own PID, UTS, network namespaces: PID 1, its hostname, only lo (up); --network host shares the host\'s', async () => {
+it("own PID, UTS, network namespaces: PID 1, its hostname, only lo (up); --network host shares the host's", async () => {
   await withBerth(async (b) => {
-    assert.is(await sh(b, ['--hostname', 'box'], 'echo $$; hostname; ls /sys/class/net; cat /sys/class/net/lo/operstate'), '1\nbox\nlo\nunknown\n');
+    assert.is(
+      await sh(b, ['--hostname', 'box'], 'echo $$; hostname; ls /sys/class/net; cat /sys/class/net/lo/operstate'),
+      '1\nbox\nlo\nunknown\n',
+    );
     assert.match(await sh(b, [], 'ip -o link show lo'), /<LOOPBACK,UP,LOWER_UP>/);
     const id = await sh(b, [], 'hostname');
     assert.match(id, /^[0-9a-f]{12}\n$/, 'the hostname defaults to the short ID');
@@ -30,11 +33,25 @@ it('own PID, UTS, network namespaces: PID 1, its hostname, only lo (up); --netwo
 it('/proc, read-only /sys, /dev with the usual nodes, /dev/pts, /dev/shm, /dev/mqueue; masked and read-only /proc paths', async () => {
   await withBerth(async (b) => {
     const mounts = await sh(b, [], 'cat /proc/mounts');
-    for (const [path, type] of [['/', 'overlay'], ['/proc', 'proc'], ['/dev', 'tmpfs'], ['/dev/pts', 'devpts'], ['/dev/shm', 'tmpfs'], ['/dev/mqueue', 'mqueue']])
+    for (const [path, type] of [
+      ['/', 'overlay'],
+      ['/proc', 'proc'],
+      ['/dev', 'tmpfs'],
+      ['/dev/pts', 'devpts'],
+      ['/dev/shm', 'tmpfs'],
+      ['/dev/mqueue', 'mqueue'],
+    ])
       assert.match(mounts, new RegExp(`^\\S+ ${path.replace(/\//g, '\\/')} ${type} `, 'm'), `${path} is ${type}`);
     assert.match(mounts, /^sysfs \/sys sysfs ro,/m);
     assert.is(await sh(b, [], 'ls /dev | grep -E "^(null|zero|full|random|urandom|tty)$" | wc -l'), '6\n');
-    assert.is(await sh(b, [], 'wc -c < /proc/keys; touch /sys/x 2>/dev/null || echo sys-ro; echo 1 > /proc/sys/kernel/domainname 2>/dev/null || echo proc-sys-ro'), '0\nsys-ro\nproc-sys-ro\n');
+    assert.is(
+      await sh(
+        b,
+        [],
+        'wc -c < /proc/keys; touch /sys/x 2>/dev/null || echo sys-ro; echo 1 > /proc/sys/kernel/domainname 2>/dev/null || echo proc-sys-ro',
+      ),
+      '0\nsys-ro\nproc-sys-ro\n',
+    );
     assert.is(await sh(b, [], 'ls / | grep -c "^proc$"; test -e /rootfs || echo no-host-root'), '1\nno-host-root\n');
   });
 });
@@ -55,25 +72,37 @@ it("Docker's default capabilities, --cap-add/--cap-drop, --privileged, no_new_pr
 
 it('-u, -w, -e, --env-file, --entrypoint, --read-only, -v bind mounts', async () => {
   await withBerth(async (b) => {
-    assert.is(await sh(b, ['-u', 'app'], 'id; echo $HOME; grep CapEff /proc/self/status'), 'uid=1000(app) gid=1000(app) groups=2000(extra)\n/home/app\nCapEff:\t0000000000000000\n');
+    assert.is(
+      await sh(b, ['-u', 'app'], 'id; echo $HOME; grep CapEff /proc/self/status'),
+      'uid=1000(app) gid=1000(app) groups=2000(extra)\n/home/app\nCapEff:\t0000000000000000\n',
+    );
     assert.is(await sh(b, ['-u', '1234:5678'], 'id -u; id -g'), '1234\n5678\n');
     assert.is(await sh(b, ['-w', '/made/here'], 'pwd'), '/made/here\n');
     const envFile = join(b.root, '..', 'env');
     writeFileSync(envFile, '# comment\nFROM_FILE=1\nBOTH=file\n');
-    assert.is(await sh(b, ['-e', 'A=x y', '--env-file', envFile, '-e', 'BOTH=flag'], 'echo "$A|$FROM_FILE|$BOTH|$PATH"'), 'x y|1|flag|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n');
+    assert.is(
+      await sh(b, ['-e', 'A=x y', '--env-file', envFile, '-e', 'BOTH=flag'], 'echo "$A|$FROM_FILE|$BOTH|$PATH"'),
+      'x y|1|flag|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n',
+    );
     const ep = await b('run', '--rm', '--entrypoint', 'echo', '--rootfs', b.rootfs, 'a', 'b');
     assert.is(ep.stdout, 'a b\n');
     const ro = await b('run', '--rm', '--read-only', '--rootfs', b.rootfs, 'touch', '/x');
     assert.is(ro.code, 1);
     assert.match(ro.stderr, /Read-only file system/);
     const shared = join(b.root, '..');
-    assert.is(await sh(b, ['-v', `${shared}:/host:ro`], 'cat /host/env | head -1; touch /host/x 2>/dev/null || echo ro'), '# comment\nro\n');
+    assert.is(
+      await sh(b, ['-v', `${shared}:/host:ro`], 'cat /host/env | head -1; touch /host/x 2>/dev/null || echo ro'),
+      '# comment\nro\n',
+    );
   });
 });
 
 it('--init runs tini as PID 1 and the command under it', async () => {
   await withBerth(async (b) => {
-    assert.is(await sh(b, ['--init'], 'cat /proc/1/cmdline | tr "\\0" " "; echo; echo $$'), '/dev/init -- sh -c cat /proc/1/cmdline | tr "\\0" " "; echo; echo $$ \n2\n');
+    assert.is(
+      await sh(b, ['--init'], 'cat /proc/1/cmdline | tr "\\0" " "; echo; echo $$'),
+      '/dev/init -- sh -c cat /proc/1/cmdline | tr "\\0" " "; echo; echo $$ \n2\n',
+    );
   });
 });
 

@@ -21,14 +21,24 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
   await withBerth(async (b) => {
     const id = await detached(b, '--name', 'web', '--rootfs', b.rootfs, 'sh', '-c', `echo to-stderr >&2; ${SERVE}`);
     const ps = (await b('ps')).stdout.split('\n');
-    assert.is(ps[0], 'CONTAINER ID   IMAGE' + ' '.repeat(ps[0].indexOf('COMMAND') - 20) + 'COMMAND' + ps[0].slice(ps[0].indexOf('COMMAND') + 7));
+    assert.is(
+      ps[0],
+      'CONTAINER ID   IMAGE' + ' '.repeat(ps[0].indexOf('COMMAND') - 20) + 'COMMAND' + ps[0].slice(ps[0].indexOf('COMMAND') + 7),
+    );
     assert.match(ps[1], new RegExp(`^${id.slice(0, 12)} .* Up (Less than a second|\\d+ seconds?) .* web$`));
     const info = await inspect(b, id.slice(0, 5));
-    assert.equal([info.Id, info.Name, info.State.Status, info.State.Running, info.State.Paused, info.State.ExitCode, info.State.OOMKilled],
-      [id, '/web', 'running', true, false, 0, false]);
+    assert.equal(
+      [info.Id, info.Name, info.State.Status, info.State.Running, info.State.Paused, info.State.ExitCode, info.State.OOMKilled],
+      [id, '/web', 'running', true, false, 0, false],
+    );
     assert.ok(info.State.Pid > 1);
     assert.is(readFileSync(`/proc/${info.State.Pid}/cmdline`, 'utf8').split('\0')[0], 'sh');
-    assert.equal(Object.keys(info).filter((k) => ['Config', 'HostConfig', 'Mounts', 'State'].includes(k)).sort(), ['Config', 'HostConfig', 'Mounts', 'State']);
+    assert.equal(
+      Object.keys(info)
+        .filter((k) => ['Config', 'HostConfig', 'Mounts', 'State'].includes(k))
+        .sort(),
+      ['Config', 'HostConfig', 'Mounts', 'State'],
+    );
     const ex = await b('exec', '-e', 'X=1', '-u', 'app', '-w', '/tmp', 'web', 'sh', '-c', 'echo $X $(id -u) $(pwd) $$; exit 7');
     assert.equal([ex.code, ex.stdout.replace(/ \d+\n$/, '')], [7, '1 1000 /tmp']);
     assert.is((await b('exec', 'web', 'nosuch')).code, 127);
@@ -40,7 +50,10 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     assert.equal(await b('logs', '--tail', '0', 'web'), { code: 0, stdout: '', stderr: '', json: undefined });
     assert.is((await b('logs', '--since', '2099-01-01T00:00:00Z', 'web')).stdout, '');
     const rmRunning = await b('rm', 'web');
-    assert.equal([rmRunning.code, rmRunning.stderr], [1, `Error: You cannot remove a running container ${id}. Stop the container before attempting removal or force remove\n`]);
+    assert.equal(
+      [rmRunning.code, rmRunning.stderr],
+      [1, `Error: You cannot remove a running container ${id}. Stop the container before attempting removal or force remove\n`],
+    );
     assert.equal(await b('stop', 'web'), { code: 0, stdout: 'web\n', stderr: '', json: undefined });
     const stopped = await inspect(b, 'web');
     assert.equal([stopped.State.Status, stopped.State.ExitCode, stopped.State.Pid], ['exited', 0, 0]);
@@ -103,7 +116,20 @@ it('--restart on-failure:2 restarts twice, then the container stays exited; OOM 
     const info = await inspect(b, 'flaky');
     assert.equal([info.State.Status, info.State.ExitCode, info.RestartCount], ['exited', 3, 2]);
     assert.is((await b('logs', 'flaky')).stdout, 'run\nrun\nrun\n');
-    const oom = await b('run', '--name', 'hog', '-m', '32m', '--memory-swap', '32m', '--rootfs', b.rootfs, 'sh', '-c', 'dd if=/dev/zero of=/dev/null bs=64M count=1');
+    const oom = await b(
+      'run',
+      '--name',
+      'hog',
+      '-m',
+      '32m',
+      '--memory-swap',
+      '32m',
+      '--rootfs',
+      b.rootfs,
+      'sh',
+      '-c',
+      'dd if=/dev/zero of=/dev/null bs=64M count=1',
+    );
     assert.is(oom.code, 137);
     const hog = await inspect(b, 'hog');
     assert.equal([hog.State.ExitCode, hog.State.OOMKilled], [137, true]);

@@ -10,7 +10,7 @@ const it = isRoot ? test : test.skip;
 
 const containers = (b: Berth) => (existsSync(join(b.root, 'containers')) ? readdirSync(join(b.root, 'containers')) : []);
 
-it('run passes stdout and stderr apart and exits with the command\'s code', async () => {
+it("run passes stdout and stderr apart and exits with the command's code", async () => {
   await withBerth(async (b) => {
     const r = await b('run', '--rm', '--rootfs', b.rootfs, 'sh', '-c', 'echo out; echo err >&2; exit 3');
     assert.equal([r.code, r.stdout, r.stderr], [3, 'out\n', 'err\n']);
@@ -19,7 +19,7 @@ it('run passes stdout and stderr apart and exits with the command\'s code', asyn
   });
 });
 
-it('Docker\'s exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIGTERM, 125 for Berth\'s own errors', async () => {
+it("Docker's exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIGTERM, 125 for Berth's own errors", async () => {
   await withBerth(async (b) => {
     const missing = await b('run', '--rm', '--rootfs', b.rootfs, 'nosuch');
     assert.equal([missing.code, missing.stderr], [127, 'berth: exec: "nosuch": executable file not found in $PATH\n']);
@@ -65,7 +65,16 @@ it('-i passes stdin; without -i the container reads nothing', async () => {
 
 it('the rootfs dir is never written: changes land in the container layer', async () => {
   await withBerth(async (b) => {
-    const r = await b('run', '--name', 'ww', '--rootfs', b.rootfs, 'sh', '-c', 'echo new > /data/new.txt && rm /data/hello.txt && cat /data/new.txt');
+    const r = await b(
+      'run',
+      '--name',
+      'ww',
+      '--rootfs',
+      b.rootfs,
+      'sh',
+      '-c',
+      'echo new > /data/new.txt && rm /data/hello.txt && cat /data/new.txt',
+    );
     assert.equal([r.code, r.stdout], [0, 'new\n']);
     assert.ok(existsSync(join(b.rootfs, 'data/hello.txt')));
     assert.not.ok(existsSync(join(b.rootfs, 'data/new.txt')));

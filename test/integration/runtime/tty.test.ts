@@ -3,15 +3,23 @@ import * as assert from 'uvu/assert';
 import { isRoot, run } from '../../helpers/sandbox';
 import { BERTH, CGROUP_PARENT, withBerth } from '../../helpers/berth';
 
-const test = suite('berth run -t and exec -t: a real terminal inside (script(1) plays the caller\'s terminal)');
+const test = suite("berth run -t and exec -t: a real terminal inside (script(1) plays the caller's terminal)");
 const it = isRoot ? test : test.skip;
 // script(1) passes the end of its own (empty) input on as a NUL, which the container's terminal echoes as ^@.
-const lines = (out: string) => out.replace(/\^@|\0/g, '').split(/\r*\n/).filter(Boolean);
+const lines = (out: string) =>
+  out
+    .replace(/\^@|\0/g, '')
+    .split(/\r*\n/)
+    .filter(Boolean);
 
 it("the container's own /dev/pts terminal, the caller's window size, the exit code", async () => {
   await withBerth(async (b) => {
     const berth = `${BERTH} --root ${b.root} --state-dir ${b.stateDir}`;
-    const r = await run('script', ['-qec', `stty rows 30 cols 100; ${berth} run -it --rm --cgroup-parent ${CGROUP_PARENT} --rootfs ${b.rootfs} sh -c 'tty; stty size; echo $TERM; exit 5'`, '/dev/null']);
+    const r = await run('script', [
+      '-qec',
+      `stty rows 30 cols 100; ${berth} run -it --rm --cgroup-parent ${CGROUP_PARENT} --rootfs ${b.rootfs} sh -c 'tty; stty size; echo $TERM; exit 5'`,
+      '/dev/null',
+    ]);
     assert.is(r.code, 5);
     assert.equal(lines(r.stdout), ['/dev/pts/0', '30 100', 'xterm']);
     await b('run', '-d', '-it', '--name', 'term', '--rootfs', b.rootfs, 'sh');

@@ -10,8 +10,11 @@ const it = isRoot ? test : test.skip;
 const BERTH = join(BIN_DIR, 'berth');
 
 const withCli = (fn: (berth: (...args: string[]) => ReturnType<typeof run>, d: Daemon, dir: string) => Promise<void>) =>
-  withTempDir((dir) => withDaemon({ socket: join(dir, 's.sock'), root: join(dir, 'root') }, (d) =>
-    fn((...args) => run(BERTH, ['volume', '--socket', d.socket, ...args]), d, dir)));
+  withTempDir((dir) =>
+    withDaemon({ socket: join(dir, 's.sock'), root: join(dir, 'root') }, (d) =>
+      fn((...args) => run(BERTH, ['volume', '--socket', d.socket, ...args]), d, dir),
+    ),
+  );
 
 it('create, ls (table, json, -q), inspect and rm', async () => {
   await withCli(async (berth, _d, dir) => {
@@ -22,12 +25,23 @@ it('create, ls (table, json, -q), inspect and rm', async () => {
     const root = join(dir, 'root');
     const names = [anon.stdout.trim(), 'a-vol', 'b-vol'].sort();
     const table = await berth('ls');
-    assert.is(table.stdout, [`${'NAME'.padEnd(64)}   MOUNTPOINT`, ...names.map((n) => `${n.padEnd(64)}   ${join(root, n, '_data')}`)].join('\n') + '\n');
+    assert.is(
+      table.stdout,
+      [`${'NAME'.padEnd(64)}   MOUNTPOINT`, ...names.map((n) => `${n.padEnd(64)}   ${join(root, n, '_data')}`)].join('\n') + '\n',
+    );
     assert.equal((await berth('ls', '-q')).stdout.split('\n').filter(Boolean), names);
-    assert.equal(JSON.parse((await berth('ls', '--format', 'json')).stdout).map((v: any) => v.Name), names);
+    assert.equal(
+      JSON.parse((await berth('ls', '--format', 'json')).stdout).map((v: any) => v.Name),
+      names,
+    );
     const [info] = JSON.parse((await berth('inspect', 'b-vol')).stdout);
     assert.equal(info.Status, { kind: 'managed', options: { mode: '0700' }, mounts: {}, uid: 0, gid: 0, mode: '0700' });
-    assert.equal(await berth('rm', 'a-vol', 'nope', 'b-vol'), { code: 1, stdout: 'a-vol\nb-vol\n', stderr: 'berth: cannot remove volume "nope": no such volume\n', json: undefined });
+    assert.equal(await berth('rm', 'a-vol', 'nope', 'b-vol'), {
+      code: 1,
+      stdout: 'a-vol\nb-vol\n',
+      stderr: 'berth: cannot remove volume "nope": no such volume\n',
+      json: undefined,
+    });
     assert.equal((await berth('ls', '-q')).stdout, `${anon.stdout}`);
   });
 });
@@ -39,7 +53,10 @@ it('release drops a stale mount ID so rm works', async () => {
     await d.call('/VolumeDriver.Mount', { Name: 'vv', ID: 'e'.repeat(64) });
     const refused = await berth('rm', 'vv');
     assert.is(refused.code, 1);
-    assert.is(refused.stderr, `berth: cannot remove volume "vv": volume is in use by mount IDs "${'e'.repeat(64)}", "${'f'.repeat(64)}" (if those containers are gone: berth volume release "vv")\n`);
+    assert.is(
+      refused.stderr,
+      `berth: cannot remove volume "vv": volume is in use by mount IDs "${'e'.repeat(64)}", "${'f'.repeat(64)}" (if those containers are gone: berth volume release "vv")\n`,
+    );
     assert.match((await berth('inspect', '--format', 'table', 'vv')).stdout, new RegExp(`eeeeeeeeeeee,ffffffffffff`));
     assert.equal(await berth('release', 'vv', 'f'.repeat(64)), { code: 0, stdout: `${'f'.repeat(64)}\n`, stderr: '', json: undefined });
     assert.is((await berth('release', 'vv')).stdout, `${'e'.repeat(64)}\n`);
@@ -56,7 +73,12 @@ it('prune removes unmounted managed volumes, keeps bind ones unless --all, and n
     await berth('create', 'busy');
     await berth('create', 'bv', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${join(dir, 'host')}`);
     await d.call('/VolumeDriver.Mount', { Name: 'busy', ID: 'i' });
-    assert.equal(await berth('prune'), { code: 1, stdout: '', stderr: 'berth: refusing to prune 1 volume without --force (not a terminal to ask on)\n', json: undefined });
+    assert.equal(await berth('prune'), {
+      code: 1,
+      stdout: '',
+      stderr: 'berth: refusing to prune 1 volume without --force (not a terminal to ask on)\n',
+      json: undefined,
+    });
     assert.is((await berth('prune', '-f')).stdout, 'm1\nTotal: 1 volume removed\n');
     assert.is((await berth('prune', '-f', '--all')).stdout, 'bv\nTotal: 1 volume removed\n');
     assert.ok(existsSync(join(dir, 'host', 'keep')));
@@ -67,15 +89,44 @@ it('prune removes unmounted managed volumes, keeps bind ones unless --all, and n
 it('errors: daemon not running, bad options, unknown commands', async () => {
   await withTempDir(async (dir) => {
     const sock = join(dir, 'none.sock');
-    assert.equal(await run(BERTH, ['volume', '--socket', sock, 'ls']), { code: 1, stdout: '', stderr: `berth: cannot reach berth-volumed at ${JSON.stringify(sock)}: ENOENT (is berth-volumed running? systemctl start berth-volumed.socket, or pass --socket)\n`, json: undefined });
+    assert.equal(await run(BERTH, ['volume', '--socket', sock, 'ls']), {
+      code: 1,
+      stdout: '',
+      stderr: `berth: cannot reach berth-volumed at ${JSON.stringify(sock)}: ENOENT (is berth-volumed running? systemctl start berth-volumed.socket, or pass --socket)\n`,
+      json: undefined,
+    });
   });
   await withCli(async (berth) => {
-    assert.equal(await berth('create', '-o', 'foo=bar', 'x1'), { code: 1, stdout: '', stderr: 'berth: cannot create volume "x1": invalid option "foo": known options are type, o, device, uid, gid, mode, size\n', json: undefined });
-    assert.equal(await berth('create', '-o', 'novalue', 'x1'), { code: 1, stdout: '', stderr: 'berth: invalid option "novalue": expected KEY=VALUE\n', json: undefined });
+    assert.equal(await berth('create', '-o', 'foo=bar', 'x1'), {
+      code: 1,
+      stdout: '',
+      stderr: 'berth: cannot create volume "x1": invalid option "foo": known options are type, o, device, uid, gid, mode, size\n',
+      json: undefined,
+    });
+    assert.equal(await berth('create', '-o', 'novalue', 'x1'), {
+      code: 1,
+      stdout: '',
+      stderr: 'berth: invalid option "novalue": expected KEY=VALUE\n',
+      json: undefined,
+    });
   });
-  assert.equal(await run(BERTH, ['volume']), { code: 2, stdout: '', stderr: 'berth: name a volume command: create, ls, inspect, rm, prune, release\n', json: undefined });
-  assert.equal(await run(BERTH, ['bogus']), { code: 125, stdout: '', stderr: "berth: 'bogus' is not a berth command.\nSee 'berth --help'\n", json: undefined });
-  assert.equal((await run(BERTH, ['--root', '/nonexistent', 'volume', '--socket', '/nonexistent.sock', 'ls'])).code, 1, 'global options before the command');
+  assert.equal(await run(BERTH, ['volume']), {
+    code: 2,
+    stdout: '',
+    stderr: 'berth: name a volume command: create, ls, inspect, rm, prune, release\n',
+    json: undefined,
+  });
+  assert.equal(await run(BERTH, ['bogus']), {
+    code: 125,
+    stdout: '',
+    stderr: "berth: 'bogus' is not a berth command.\nSee 'berth --help'\n",
+    json: undefined,
+  });
+  assert.equal(
+    (await run(BERTH, ['--root', '/nonexistent', 'volume', '--socket', '/nonexistent.sock', 'ls'])).code,
+    1,
+    'global options before the command',
+  );
 });
 
 it('-- ends the options: the name after it counts; -dash is an unknown option', async () => {
@@ -87,12 +138,19 @@ it('-- ends the options: the name after it counts; -dash is an unknown option', 
   });
 });
 
-it('names follow Docker\'s rule, in the CLI (exit 2) and in the daemon (exit 1 through it)', async () => {
+it("names follow Docker's rule, in the CLI (exit 2) and in the daemon (exit 1 through it)", async () => {
   await withCli(async (berth, d) => {
     const rule = 'must match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, the first a letter or digit)';
     for (const name of ['bad name', 'a', '_x', '-- x'])
-      assert.equal(await berth('create', '--', name), { code: 2, stdout: '', stderr: `berth: invalid volume name ${JSON.stringify(name)}: ${rule}\n`, json: undefined });
-    assert.equal((await d.call('/VolumeDriver.Create', { Name: 'bad name' })).body, { Err: `cannot create volume "bad name": invalid name: ${rule}` });
+      assert.equal(await berth('create', '--', name), {
+        code: 2,
+        stdout: '',
+        stderr: `berth: invalid volume name ${JSON.stringify(name)}: ${rule}\n`,
+        json: undefined,
+      });
+    assert.equal((await d.call('/VolumeDriver.Create', { Name: 'bad name' })).body, {
+      Err: `cannot create volume "bad name": invalid name: ${rule}`,
+    });
     assert.is((await berth('ls', '-q')).stdout, '');
   });
 });
@@ -100,8 +158,18 @@ it('names follow Docker\'s rule, in the CLI (exit 2) and in the daemon (exit 1 t
 it('create of an existing volume: the same options are idempotent, other options a conflict naming them', async () => {
   await withCli(async (berth) => {
     assert.is((await berth('create', 'data', '-o', 'mode=0700', '-o', 'uid=1000')).code, 0);
-    assert.equal(await berth('create', 'data', '-o', 'uid=1000', '-o', 'mode=700'), { code: 0, stdout: 'data\n', stderr: '', json: undefined });
-    assert.equal(await berth('create', 'data', '-o', 'mode=0700'), { code: 1, stdout: '', stderr: 'berth: cannot create volume "data": volume exists with different options: uid is "1000", requested "0"\n', json: undefined });
+    assert.equal(await berth('create', 'data', '-o', 'uid=1000', '-o', 'mode=700'), {
+      code: 0,
+      stdout: 'data\n',
+      stderr: '',
+      json: undefined,
+    });
+    assert.equal(await berth('create', 'data', '-o', 'mode=0700'), {
+      code: 1,
+      stdout: '',
+      stderr: 'berth: cannot create volume "data": volume exists with different options: uid is "1000", requested "0"\n',
+      json: undefined,
+    });
     const [info] = JSON.parse((await berth('inspect', 'data')).stdout);
     assert.equal(info.Status.options, { mode: '0700', uid: '1000' });
   });
@@ -109,10 +177,18 @@ it('create of an existing volume: the same options are idempotent, other options
 
 it('inspect of a missing volume: [] on stdout, the error on stderr, exit 1, as docker volume inspect', async () => {
   await withCli(async (berth) => {
-    assert.equal(await berth('inspect', 'nope'), { code: 1, stdout: '[]\n', stderr: 'berth: cannot get volume "nope": no such volume\n', json: [] });
+    assert.equal(await berth('inspect', 'nope'), {
+      code: 1,
+      stdout: '[]\n',
+      stderr: 'berth: cannot get volume "nope": no such volume\n',
+      json: [],
+    });
     await berth('create', 'here');
     const both = await berth('inspect', 'nope', 'here');
-    assert.equal([both.code, both.stderr, both.json.map((v: any) => v.Name)], [1, 'berth: cannot get volume "nope": no such volume\n', ['here']]);
+    assert.equal(
+      [both.code, both.stderr, both.json.map((v: any) => v.Name)],
+      [1, 'berth: cannot get volume "nope": no such volume\n', ['here']],
+    );
   });
 });
 

@@ -1,7 +1,20 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect } from 'node:net';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, run, withTempDir } from '../../helpers/sandbox';
 import { VOLUMED, post, startDaemon, withDaemon, type Daemon } from '../../helpers/volumed';
@@ -58,11 +71,19 @@ it('a keep-alive connection carries several requests, dockerd style (no Content-
       let data = '';
       s.on('data', (c) => {
         data += c;
-        if ((data.match(/HTTP\/1\.1 /g) ?? []).length === 3 && data.endsWith('}')) { s.end(); resolve(data); }
+        if ((data.match(/HTTP\/1\.1 /g) ?? []).length === 3 && data.endsWith('}')) {
+          s.end();
+          resolve(data);
+        }
       });
       s.on('error', reject);
-      const req = (path: string, body: string) => `POST ${path} HTTP/1.1\r\nHost: plugin\r\nAccept: ${CT}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
-      s.write(req('/Plugin.Activate', '') + req('/VolumeDriver.Create', '{"Name":"kk","Opts":null}\n') + req('/VolumeDriver.Get', '{"Name":"kk"}\n'));
+      const req = (path: string, body: string) =>
+        `POST ${path} HTTP/1.1\r\nHost: plugin\r\nAccept: ${CT}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+      s.write(
+        req('/Plugin.Activate', '') +
+          req('/VolumeDriver.Create', '{"Name":"kk","Opts":null}\n') +
+          req('/VolumeDriver.Get', '{"Name":"kk"}\n'),
+      );
     });
     assert.is((replies.match(/HTTP\/1\.1 200 OK/g) ?? []).length, 3, replies);
     assert.match(replies, /"Implements":\["VolumeDriver"\]/);
@@ -72,14 +93,56 @@ it('a keep-alive connection carries several requests, dockerd style (no Content-
 });
 
 const bad: Array<[string, string, string, number, string]> = [
-  ['malformed JSON', '/VolumeDriver.Create', '{"Name": "vv"', 400, 'cannot read request to /VolumeDriver.Create: body is not valid JSON: Expected \',\' or \'}\' after property value in JSON at position 13'],
-  ['a JSON array', '/VolumeDriver.Get', '["vv"]', 400, 'cannot read request to /VolumeDriver.Get: body must be a JSON object, got an array'],
-  ['a wrong type', '/VolumeDriver.Mount', '{"Name":"vv","ID":7}', 400, 'cannot read request to /VolumeDriver.Mount: "ID" must be a string, got a number'],
+  [
+    'malformed JSON',
+    '/VolumeDriver.Create',
+    '{"Name": "vv"',
+    400,
+    "cannot read request to /VolumeDriver.Create: body is not valid JSON: Expected ',' or '}' after property value in JSON at position 13",
+  ],
+  [
+    'a JSON array',
+    '/VolumeDriver.Get',
+    '["vv"]',
+    400,
+    'cannot read request to /VolumeDriver.Get: body must be a JSON object, got an array',
+  ],
+  [
+    'a wrong type',
+    '/VolumeDriver.Mount',
+    '{"Name":"vv","ID":7}',
+    400,
+    'cannot read request to /VolumeDriver.Mount: "ID" must be a string, got a number',
+  ],
   ['an unknown endpoint', '/VolumeDriver.Snapshot', '{}', 404, ''],
-  ['an unknown option', '/VolumeDriver.Create', '{"Name":"vv","Opts":{"foo":"bar"}}', 500, 'cannot create volume "vv": invalid option "foo": known options are type, o, device, uid, gid, mode, size'],
-  ['a name with ..', '/VolumeDriver.Create', '{"Name":".."}', 500, 'cannot create volume "..": invalid name: must match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, the first a letter or digit)'],
-  ['a name with NUL', '/VolumeDriver.Create', '{"Name":"a\\u0000b"}', 500, 'cannot create volume "a\\u0000b": invalid name: must match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, the first a letter or digit)'],
-  ['a name over 255 bytes', '/VolumeDriver.Create', JSON.stringify({ Name: 'x'.repeat(256) }), 500, `cannot create volume "${'x'.repeat(256)}": invalid name: must not be longer than 255 bytes`],
+  [
+    'an unknown option',
+    '/VolumeDriver.Create',
+    '{"Name":"vv","Opts":{"foo":"bar"}}',
+    500,
+    'cannot create volume "vv": invalid option "foo": known options are type, o, device, uid, gid, mode, size',
+  ],
+  [
+    'a name with ..',
+    '/VolumeDriver.Create',
+    '{"Name":".."}',
+    500,
+    'cannot create volume "..": invalid name: must match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, the first a letter or digit)',
+  ],
+  [
+    'a name with NUL',
+    '/VolumeDriver.Create',
+    '{"Name":"a\\u0000b"}',
+    500,
+    'cannot create volume "a\\u0000b": invalid name: must match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, the first a letter or digit)',
+  ],
+  [
+    'a name over 255 bytes',
+    '/VolumeDriver.Create',
+    JSON.stringify({ Name: 'x'.repeat(256) }),
+    500,
+    `cannot create volume "${'x'.repeat(256)}": invalid name: must not be longer than 255 bytes`,
+  ],
 ];
 it('bad input gets a JSON {Err} and the daemon keeps serving', async () => {
   await withVolumed(async (d) => {
@@ -122,15 +185,34 @@ it('bad input gets a JSON {Err} and the daemon keeps serving', async () => {
 it('400 random bodies on every endpoint each get a JSON object reply, and the daemon lives on', async () => {
   await withVolumed(async (d) => {
     let seed = 42;
-    const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
-    const values = (): unknown => [null, 0, -1, 1.5, true, '', 'vv', '..', 'a/b', [], ['x'], {}, { a: 'b' }, 'x'.repeat(300), '\u0000'][rand(15)];
-    const endpoints = ['/Plugin.Activate', '/VolumeDriver.Create', '/VolumeDriver.Remove', '/VolumeDriver.Mount', '/VolumeDriver.Unmount',
-      '/VolumeDriver.Path', '/VolumeDriver.Get', '/VolumeDriver.List', '/VolumeDriver.Capabilities', '/Berth.Release', '/Nope', '/'];
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const values = (): unknown =>
+      [null, 0, -1, 1.5, true, '', 'vv', '..', 'a/b', [], ['x'], {}, { a: 'b' }, 'x'.repeat(300), '\u0000'][rand(15)];
+    const endpoints = [
+      '/Plugin.Activate',
+      '/VolumeDriver.Create',
+      '/VolumeDriver.Remove',
+      '/VolumeDriver.Mount',
+      '/VolumeDriver.Unmount',
+      '/VolumeDriver.Path',
+      '/VolumeDriver.Get',
+      '/VolumeDriver.List',
+      '/VolumeDriver.Capabilities',
+      '/Berth.Release',
+      '/Nope',
+      '/',
+    ];
     for (let i = 0; i < 400; i++) {
       const kind = rand(4);
-      const body = kind === 0 ? String.fromCharCode(...Array.from({ length: rand(40) }, () => rand(256)))
-        : kind === 1 ? JSON.stringify(values())
-        : JSON.stringify({ Name: values(), ID: values(), Opts: rand(2) ? values() : { [String(values())]: values() }, IDs: values() });
+      const body =
+        kind === 0
+          ? String.fromCharCode(...Array.from({ length: rand(40) }, () => rand(256)))
+          : kind === 1
+            ? JSON.stringify(values())
+            : JSON.stringify({ Name: values(), ID: values(), Opts: rand(2) ? values() : { [String(values())]: values() }, IDs: values() });
       const endpoint = endpoints[rand(endpoints.length)];
       const r = await d.call(endpoint, body);
       assert.is(r.headers['content-type'], CT, `${endpoint} ${body}`);
@@ -147,10 +229,13 @@ it('the socket is 0600; --group makes it 0660 and group-owned', async () => {
   await withVolumed(async (d) => {
     assert.is(statSync(d.socket).mode & 0o777, 0o600);
   });
-  await withVolumed(async (d) => {
-    const st = statSync(d.socket);
-    assert.equal([st.mode & 0o777, st.gid], [0o660, 4]);
-  }, ['--group', '4']);
+  await withVolumed(
+    async (d) => {
+      const st = statSync(d.socket);
+      assert.equal([st.mode & 0o777, st.gid], [0o660, 4]);
+    },
+    ['--group', '4'],
+  );
   await withTempDir(async (dir) => {
     const r = await run(VOLUMED, ['--socket', join(dir, 's'), '--root', join(dir, 'rr'), '--group', 'no-such-group-xyz']);
     assert.equal([r.code, r.stderr], [1, 'berth-volumed: cannot use --group "no-such-group-xyz": no such group\n']);
@@ -166,11 +251,20 @@ it('a stale socket file is replaced; a live one, or a file that is not a socket,
     await withDaemon({ socket, root }, async (d) => {
       assert.equal((await d.call('/VolumeDriver.List', {})).body, { Volumes: [], Err: '' });
       const second = await run(VOLUMED, ['--socket', socket, '--root', join(dir, 'root2')]);
-      assert.equal([second.code, second.stderr], [1, `berth-volumed: cannot listen on ${JSON.stringify(socket)}: another process is serving ${JSON.stringify(socket)}\n`]);
+      assert.equal(
+        [second.code, second.stderr],
+        [1, `berth-volumed: cannot listen on ${JSON.stringify(socket)}: another process is serving ${JSON.stringify(socket)}\n`],
+      );
     });
     writeFileSync(join(dir, 'file'), 'x');
     const r = await run(VOLUMED, ['--socket', join(dir, 'file'), '--root', root]);
-    assert.equal([r.code, r.stderr], [1, `berth-volumed: cannot listen on ${JSON.stringify(join(dir, 'file'))}: ${JSON.stringify(join(dir, 'file'))} exists and is not a socket: move it away\n`]);
+    assert.equal(
+      [r.code, r.stderr],
+      [
+        1,
+        `berth-volumed: cannot listen on ${JSON.stringify(join(dir, 'file'))}: ${JSON.stringify(join(dir, 'file'))} exists and is not a socket: move it away\n`,
+      ],
+    );
     assert.is(readFileSync(join(dir, 'file'), 'utf8'), 'x');
   });
 });
@@ -179,7 +273,10 @@ it('bad command-line options exit 2 with a message', async () => {
   const r = await run(VOLUMED, ['--bogus']);
   assert.equal([r.code, r.stderr], [2, 'berth-volumed: unknown argument: --bogus\n']);
   const l = await run(VOLUMED, ['--log-level', 'loud']);
-  assert.equal([l.code, l.stderr], [2, 'berth-volumed: invalid value "loud" for --log-level: must be one of "debug", "info", "warn", "error"\n']);
+  assert.equal(
+    [l.code, l.stderr],
+    [2, 'berth-volumed: invalid value "loud" for --log-level: must be one of "debug", "info", "warn", "error"\n'],
+  );
 });
 
 it('SIGTERM finishes, removes the socket and exits 0; one log line per request', async () => {
@@ -189,30 +286,44 @@ it('SIGTERM finishes, removes the socket and exits 0; one log line per request',
     await d.call('/VolumeDriver.Get', { Name: 'nope' });
     assert.is(await d.stop(), 0);
     assert.not.ok(existsSync(d.socket));
-    const lines = d.stderr().trim().split('\n').map((l) => l.replace(/^\S+ /, ''));
+    const lines = d
+      .stderr()
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(/^\S+ /, ''));
     assert.match(lines[0], /^info serving 0 volumes from ".*root" on .*v\.sock \(mode 0600\)$/);
     assert.match(lines[1], /^info POST \/Plugin\.Activate 200 \d+\.\d\dms$/);
     assert.match(lines[2], /^info POST \/VolumeDriver\.Create name="vv" 200 \d+\.\d\dms$/);
-    assert.match(lines[3], /^warn POST \/VolumeDriver\.Get name="nope" 500 \d+\.\d\dms err="cannot get volume \\"nope\\": no such volume"$/);
+    assert.match(
+      lines[3],
+      /^warn POST \/VolumeDriver\.Get name="nope" 500 \d+\.\d\dms err="cannot get volume \\"nope\\": no such volume"$/,
+    );
     assert.equal(lines.slice(4), ['info SIGTERM: shutting down', 'info stopped']);
   });
 });
 
 it('--log-level warn logs only failures', async () => {
-  await withVolumed(async (d) => {
-    await d.call('/VolumeDriver.Create', { Name: 'vv' });
-    await d.call('/VolumeDriver.Remove', { Name: 'nope' });
-    await d.stop();
-    const lines = d.stderr().trim().split('\n');
-    assert.is(lines.length, 1, d.stderr());
-    assert.match(lines[0], /warn POST \/VolumeDriver\.Remove name="nope" 500 /);
-  }, ['--log-level', 'warn']);
+  await withVolumed(
+    async (d) => {
+      await d.call('/VolumeDriver.Create', { Name: 'vv' });
+      await d.call('/VolumeDriver.Remove', { Name: 'nope' });
+      await d.stop();
+      const lines = d.stderr().trim().split('\n');
+      assert.is(lines.length, 1, d.stderr());
+      assert.match(lines[0], /warn POST \/VolumeDriver\.Remove name="nope" 500 /);
+    },
+    ['--log-level', 'warn'],
+  );
 });
 
 it('under systemd socket activation it serves the passed socket and leaves it in place', async () => {
   await withTempDir(async (dir) => {
     const { socket, root } = paths(dir);
-    const proc = await import('node:child_process').then((cp) => cp.spawn('systemd-socket-activate', ['-l', socket, VOLUMED, '--socket', join(dir, 'unused.sock'), '--root', root], { stdio: ['ignore', 'ignore', 'pipe'] }));
+    const proc = await import('node:child_process').then((cp) =>
+      cp.spawn('systemd-socket-activate', ['-l', socket, VOLUMED, '--socket', join(dir, 'unused.sock'), '--root', root], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      }),
+    );
     let err = '';
     proc.stderr!.on('data', (c) => (err += c));
     const exited = new Promise((r) => proc.on('exit', r));
@@ -220,7 +331,10 @@ it('under systemd socket activation it serves the passed socket and leaves it in
       for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 20));
       const r = await post(socket, '/VolumeDriver.Create', { Name: 'sa' });
       assert.equal(r.body, { Err: '' });
-      assert.equal((await post(socket, '/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name), ['sa']);
+      assert.equal(
+        (await post(socket, '/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name),
+        ['sa'],
+      );
       assert.not.ok(existsSync(join(dir, 'unused.sock')));
       assert.match(err, /serving 0 volumes from .* on socket passed by systemd \(fd 3\)/);
       proc.kill('SIGTERM');
@@ -238,19 +352,33 @@ it('50 parallel creates, then 50 parallel removes', async () => {
     const created = await Promise.all(names.map((Name) => d.call('/VolumeDriver.Create', { Name, Opts: null })));
     assert.ok(created.every((r) => r.status === 200 && r.body.Err === ''));
     assert.equal((await d.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name).sort(), [...names].sort());
-    assert.equal(readdirSync(join(dir, 'root')).filter((e) => !e.startsWith('.')).sort(), [...names].sort());
+    assert.equal(
+      readdirSync(join(dir, 'root'))
+        .filter((e) => !e.startsWith('.'))
+        .sort(),
+      [...names].sort(),
+    );
     const removed = await Promise.all(names.map((Name) => d.call('/VolumeDriver.Remove', { Name })));
     assert.ok(removed.every((r) => r.status === 200 && r.body.Err === ''));
     assert.equal((await d.call('/VolumeDriver.List', {})).body.Volumes, []);
-    assert.equal(readdirSync(join(dir, 'root')).filter((e) => !e.startsWith('.')), []);
+    assert.equal(
+      readdirSync(join(dir, 'root')).filter((e) => !e.startsWith('.')),
+      [],
+    );
   });
 });
 
 it('10 parallel creates of one name make one volume, all succeed', async () => {
   await withVolumed(async (d, dir) => {
     const replies = await Promise.all(Array.from({ length: 10 }, () => d.call('/VolumeDriver.Create', { Name: 'one', Opts: null })));
-    assert.equal(replies.map((r) => r.body), Array(10).fill({ Err: '' }));
-    assert.equal((await d.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name), ['one']);
+    assert.equal(
+      replies.map((r) => r.body),
+      Array(10).fill({ Err: '' }),
+    );
+    assert.equal(
+      (await d.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name),
+      ['one'],
+    );
     assert.equal(readdirSync(join(dir, 'root')).sort(), ['.journal.0', '.journal.1', '.spare', '.staging', '.trash', 'one']);
     assert.equal(readdirSync(join(dir, 'root', '.staging')), []);
   });
@@ -269,7 +397,14 @@ it('volumes, options and mount counts survive a restart', async () => {
     });
     await withDaemon(p, async (d) => {
       const m = (await d.call('/VolumeDriver.Get', { Name: 'mm' })).body.Volume;
-      assert.equal(m.Status, { kind: 'managed', options: { uid: '1000', mode: '0700' }, mounts: { x: 2 }, uid: 1000, gid: 0, mode: '0700' });
+      assert.equal(m.Status, {
+        kind: 'managed',
+        options: { uid: '1000', mode: '0700' },
+        mounts: { x: 2 },
+        uid: 1000,
+        gid: 0,
+        mode: '0700',
+      });
       assert.equal((await d.call('/VolumeDriver.Get', { Name: 'bv' })).body.Volume.Mountpoint, join(dir, 'host'));
       assert.match((await d.call('/VolumeDriver.Remove', { Name: 'mm' })).body.Err, /in use by mount ID "x"/);
       await d.call('/VolumeDriver.Unmount', { Name: 'mm', ID: 'x' });
@@ -304,7 +439,9 @@ it('kill -9 during a burst loses no acknowledged change and leaves no half-made 
             const r = await d.call('/VolumeDriver.Remove', { Name: name });
             if (r.body?.Err === '') acked.set(name, 'removed');
           }
-        } catch { return; /* the daemon died mid-request: that change may or may not have happened */ }
+        } catch {
+          return; /* the daemon died mid-request: that change may or may not have happened */
+        }
       }
     };
     for (let w = 0; w < 8; w++) ops.push(worker(w));
@@ -363,7 +500,12 @@ it('a journal whose last record was torn by a crash: the records before it are r
     for (const name of ['av', 'bv']) assert.not.ok(existsSync(join(p.root, name, 'volume.json')), `${name}: written before the checkpoint`);
     // What a power loss in the middle of a third record leaves: its first half on disk, zeros after.
     const j = activeJournal(p.root);
-    const { bytes } = encodeRecord({ op: 'create', name: 'torn', id: '0123', createdAt: '2026-11-22T08:00:00Z', options: {} }, j.epoch, j.seq, j.lastCrc);
+    const { bytes } = encodeRecord(
+      { op: 'create', name: 'torn', id: '0123', createdAt: '2026-11-22T08:00:00Z', options: {} },
+      j.epoch,
+      j.seq,
+      j.lastCrc,
+    );
     const fd = openSync(j.path, 'r+');
     writeSync(fd, bytes.subarray(0, Math.floor(bytes.length / 2)), 0, Math.floor(bytes.length / 2), j.end);
     closeSync(fd);
@@ -418,7 +560,8 @@ it('a Remove that was answered does not come back after a crash, even if its ren
     await d.call('/VolumeDriver.Create', { Name: 'keep', Opts: null });
     try {
       // Past a checkpoint (at most 2 s after the first record): r is on disk in full.
-      for (const until = Date.now() + 10_000; !existsSync(join(p.root, 'rr', 'volume.json')) && Date.now() < until;) await new Promise((res) => setTimeout(res, 50));
+      for (const until = Date.now() + 10_000; !existsSync(join(p.root, 'rr', 'volume.json')) && Date.now() < until;)
+        await new Promise((res) => setTimeout(res, 50));
       assert.ok(existsSync(join(p.root, 'rr', 'volume.json')));
       assert.equal((await d.call('/VolumeDriver.Remove', { Name: 'rr' })).body, { Err: '' });
     } finally {
@@ -429,7 +572,10 @@ it('a Remove that was answered does not come back after a crash, even if its ren
     assert.is(trashed.length, 1);
     renameSync(join(p.root, '.trash', trashed[0]), join(p.root, 'rr'));
     await withDaemon(p, async (d2) => {
-      assert.equal((await d2.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name), ['keep']);
+      assert.equal(
+        (await d2.call('/VolumeDriver.List', {})).body.Volumes.map((v: any) => v.Name),
+        ['keep'],
+      );
       assert.not.ok(existsSync(join(p.root, 'rr')));
       // And a new volume of that name is a new, empty one.
       assert.equal((await d2.call('/VolumeDriver.Create', { Name: 'rr', Opts: null })).body, { Err: '' });

@@ -63,8 +63,22 @@ it('docker volume create -d, ls and inspect go through the plugin', async () => 
   const [info] = JSON.parse(await dk!.dockerOk(['volume', 'inspect', 'v1']));
   const own = (await plugin!.call('/VolumeDriver.Get', { Name: 'v1' })).body.Volume;
   assert.equal(
-    { Driver: info.Driver, Name: info.Name, Mountpoint: info.Mountpoint, Scope: info.Scope, CreatedAt: info.CreatedAt, Status: info.Status },
-    { Driver: PLUGIN, Name: 'v1', Mountpoint: join(root(), 'v1', '_data'), Scope: 'local', CreatedAt: own.CreatedAt, Status: { kind: 'managed', options: {}, mounts: {}, uid: 0, gid: 0, mode: '0755' } },
+    {
+      Driver: info.Driver,
+      Name: info.Name,
+      Mountpoint: info.Mountpoint,
+      Scope: info.Scope,
+      CreatedAt: info.CreatedAt,
+      Status: info.Status,
+    },
+    {
+      Driver: PLUGIN,
+      Name: 'v1',
+      Mountpoint: join(root(), 'v1', '_data'),
+      Scope: 'local',
+      CreatedAt: own.CreatedAt,
+      Status: { kind: 'managed', options: {}, mounts: {}, uid: 0, gid: 0, mode: '0755' },
+    },
   );
   assert.is(await dk!.dockerOk(['volume', 'create', '-d', PLUGIN, 'v1']), 'v1', 'a second create of the same name succeeds');
 });
@@ -85,14 +99,28 @@ it('a restarted plugin serves dockerd at once (no new Activate) with its volumes
   plugin = await startDaemon({ socket: `/run/docker/plugins/${PLUGIN}.sock`, root: root(), args: ['--log-level', 'debug'] });
   const r = await run(['-v', 'shared:/mnt/v', IMAGE, 'cat', '/mnt/v/note']);
   assert.equal([r.code, r.stdout], [0, 'written-by-first\n'], r.stderr);
-  const activations = plugin!.stderr().split('\n').filter((l) => l.includes('POST /Plugin.Activate'));
+  const activations = plugin!
+    .stderr()
+    .split('\n')
+    .filter((l) => l.includes('POST /Plugin.Activate'));
   assert.is(activations.length, 1, 'only the test helper activated it');
   assert.match(plugin!.stderr(), /POST \/VolumeDriver\.Mount name="shared" id=[0-9a-f]{12} 200/);
 });
 
 it('image content is copied up into a fresh volume, with the directory owner and mode', async () => {
   await dk!.dockerOk(['volume', 'create', '-d', PLUGIN, 'cu']);
-  const r = await run(['-v', 'cu:/data', '-v', 'cuowned:/owned', '--volume-driver', PLUGIN, IMAGE, 'sh', '-c', 'cat /data/hello.txt; stat -c "%u %a" /owned']);
+  const r = await run([
+    '-v',
+    'cu:/data',
+    '-v',
+    'cuowned:/owned',
+    '--volume-driver',
+    PLUGIN,
+    IMAGE,
+    'sh',
+    '-c',
+    'cat /data/hello.txt; stat -c "%u %a" /owned',
+  ]);
   assert.equal([r.code, r.stdout], [0, 'from the image\n1000 750\n'], r.stderr);
   assert.is(readFileSync(join(root(), 'cu', '_data', 'hello.txt'), 'utf8'), 'from the image\n');
   const st = statSync(join(root(), 'cuowned', '_data'));
@@ -113,9 +141,26 @@ it('a bind volume shows the host directory and keeps its data after docker volum
   assert.equal(readdirSync(host).sort(), ['after', 'before']);
   assert.is(readFileSync(join(host, 'after'), 'utf8'), 'from-container\n');
   assert.not.ok(existsSync(join(root(), 'bv')));
-  const missing = await dk!.docker(['volume', 'create', '-d', PLUGIN, '-o', 'type=none', '-o', 'o=bind', '-o', `device=${join(dir, 'nope')}`, 'bad']);
+  const missing = await dk!.docker([
+    'volume',
+    'create',
+    '-d',
+    PLUGIN,
+    '-o',
+    'type=none',
+    '-o',
+    'o=bind',
+    '-o',
+    `device=${join(dir, 'nope')}`,
+    'bad',
+  ]);
   assert.is(missing.code, 1);
-  assert.match(missing.stderr, new RegExp(`VolumeDriver\\.Create: cannot create volume "bad": host path "${join(dir, 'nope')}" does not exist \\(Berth never creates it\\)`));
+  assert.match(
+    missing.stderr,
+    new RegExp(
+      `VolumeDriver\\.Create: cannot create volume "bad": host path "${join(dir, 'nope')}" does not exist \\(Berth never creates it\\)`,
+    ),
+  );
 });
 
 it('a volume in use is refused, by dockerd and by the plugin naming the mount ID', async () => {
@@ -126,7 +171,10 @@ it('a volume in use is refused, by dockerd and by the plugin naming the mount ID
     assert.is(rm.code, 1);
     assert.match(rm.stderr, /volume is in use/);
     const direct = await plugin!.call('/VolumeDriver.Remove', { Name: 'busy' });
-    assert.match(direct.body.Err, /^cannot remove volume "busy": volume is in use by mount ID "[0-9a-f]{64}" \(if those containers are gone: berth volume release "busy"\)$/);
+    assert.match(
+      direct.body.Err,
+      /^cannot remove volume "busy": volume is in use by mount ID "[0-9a-f]{64}" \(if those containers are gone: berth volume release "busy"\)$/,
+    );
     assert.ok(existsSync(join(root(), 'busy', '_data')));
   } finally {
     await dk!.dockerOk(['rm', '-f', id]);
@@ -145,7 +193,12 @@ it('after kill -9 of dockerd the lost mount ID blocks rm until berth volume rele
   assert.is(stale.length, 1, 'the restarted dockerd never unmounts the container it lost');
   const rm = await dk!.docker(['volume', 'rm', 'crash']);
   assert.is(rm.code, 1);
-  assert.match(rm.stderr, new RegExp(`cannot remove volume "crash": volume is in use by mount ID "${stale[0]}" \\(if those containers are gone: berth volume release "crash"\\)`));
+  assert.match(
+    rm.stderr,
+    new RegExp(
+      `cannot remove volume "crash": volume is in use by mount ID "${stale[0]}" \\(if those containers are gone: berth volume release "crash"\\)`,
+    ),
+  );
   const released = await runCommand(join(BIN_DIR, 'berth'), ['volume', '--socket', plugin!.socket, 'release', 'crash']);
   assert.equal([released.code, released.stdout, released.stderr], [0, `${stale[0]}\n`, '']);
   await dk!.dockerOk(['volume', 'rm', 'crash']);
@@ -171,7 +224,10 @@ it('docker volume prune leaves plugin volumes alone', async () => {
 it('an unknown option is refused with the plugin message', async () => {
   const r = await dk!.docker(['volume', 'create', '-d', PLUGIN, '-o', 'foo=bar', 'opt']);
   assert.is(r.code, 1);
-  assert.match(r.stderr, /VolumeDriver\.Create: cannot create volume "opt": invalid option "foo": known options are type, o, device, uid, gid, mode, size/);
+  assert.match(
+    r.stderr,
+    /VolumeDriver\.Create: cannot create volume "opt": invalid option "foo": known options are type, o, device, uid, gid, mode, size/,
+  );
 });
 
 test.run();

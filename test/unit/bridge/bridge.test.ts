@@ -10,30 +10,55 @@ import { FakeNetlink } from '../../fakes/netlink';
 /** The bridge's undo order and DEL's keep-going, over the recording netlink fake (no root). */
 const NETNS = '/run/netns/c1';
 const CONF = {
-  cniVersion: '1.1.0', name: 'web', type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: true,
+  cniVersion: '1.1.0',
+  name: 'web',
+  type: 'bridge',
+  bridge: 'cni0',
+  isGateway: true,
+  ipMasq: true,
   ipam: { type: 'fake-ipam' },
 };
 
-interface Faults { ipamDel?: Error; firewallAdd?: Error; firewallDel?: Error }
+interface Faults {
+  ipamDel?: Error;
+  firewallAdd?: Error;
+  firewallDel?: Error;
+}
 
 function setup(faults: Faults = {}) {
   const events: string[] = [];
   const netlink = new FakeNetlink(events);
   const firewall: BridgeFirewall = {
-    add: async () => { events.push('firewall add'); if (faults.firewallAdd) throw faults.firewallAdd; },
-    del: async () => { events.push('firewall del'); if (faults.firewallDel) throw faults.firewallDel; },
+    add: async () => {
+      events.push('firewall add');
+      if (faults.firewallAdd) throw faults.firewallAdd;
+    },
+    del: async () => {
+      events.push('firewall del');
+      if (faults.firewallDel) throw faults.firewallDel;
+    },
     check: async () => undefined,
     gc: async () => undefined,
   };
   const deps: BridgeDeps = {
     netlink,
-    writeSysctl: (key, value, netns) => { events.push(`${netns ?? 'host'} sysctl ${[key].flat().join('.')}=${value}`); },
+    writeSysctl: (key, value, netns) => {
+      events.push(`${netns ?? 'host'} sysctl ${[key].flat().join('.')}=${value}`);
+    },
     randomBytes: (n) => Buffer.alloc(n, 7),
     loadFirewall: async () => firewall,
     openIpam: async (ctx) => ({
-      add: async () => { events.push('ipam ADD'); return { cniVersion: ctx.cniVersion, ips: [{ address: '192.0.2.5/24', gateway: '192.0.2.1' }], routes: [{ dst: '0.0.0.0/0' }] }; },
-      del: async () => { events.push('ipam DEL'); if (faults.ipamDel) throw faults.ipamDel; },
-      check: async () => undefined, gc: async () => undefined, status: async () => undefined,
+      add: async () => {
+        events.push('ipam ADD');
+        return { cniVersion: ctx.cniVersion, ips: [{ address: '192.0.2.5/24', gateway: '192.0.2.1' }], routes: [{ dst: '0.0.0.0/0' }] };
+      },
+      del: async () => {
+        events.push('ipam DEL');
+        if (faults.ipamDel) throw faults.ipamDel;
+      },
+      check: async () => undefined,
+      gc: async () => undefined,
+      status: async () => undefined,
     }),
   };
   const call = async (command: string) => {
@@ -41,7 +66,9 @@ function setup(faults: Faults = {}) {
     const code = await runPlugin(bridgeHandlers(deps), {
       env: { CNI_COMMAND: command, CNI_CONTAINERID: 'ctr1', CNI_NETNS: NETNS, CNI_IFNAME: 'eth0', CNI_PATH: '/nonexistent' },
       readStdin: async () => JSON.stringify(CONF),
-      writeStdout: (t) => { out += t; },
+      writeStdout: (t) => {
+        out += t;
+      },
       writeStderr: () => undefined,
     });
     return { code, out: out ? JSON.parse(out) : undefined };
@@ -79,14 +106,28 @@ test('ADD undoes nothing when it succeeds; the order of its steps', async () => 
   assert.is(code, 0);
   assert.is(out.ips[0].address, '192.0.2.5/24');
   const veth = t.hostVeth()!;
-  assert.equal(t.events.filter((e) => !e.includes('sysctl')), [
-    'host createBridge cni0', 'host setLink cni0', 'ipam ADD', `host createVeth ${veth}`, `host setNoLinkLocal ${veth}`,
-    `${NETNS} addAddr 192.0.2.5/24`, `${NETNS} setLink eth0`, `${NETNS} addRoute 0.0.0.0/0`, 'host addAddr 192.0.2.1/24', 'firewall add',
-  ]);
+  assert.equal(
+    t.events.filter((e) => !e.includes('sysctl')),
+    [
+      'host createBridge cni0',
+      'host setLink cni0',
+      'ipam ADD',
+      `host createVeth ${veth}`,
+      `host setNoLinkLocal ${veth}`,
+      `${NETNS} addAddr 192.0.2.5/24`,
+      `${NETNS} setLink eth0`,
+      `${NETNS} addRoute 0.0.0.0/0`,
+      'host addAddr 192.0.2.1/24',
+      'firewall add',
+    ],
+  );
 });
 
-test('DEL keeps going past three failures: the first one\'s code, all of them listed', async () => {
-  const t = setup({ firewallDel: new NftError('delete element', 'Device or resource busy'), ipamDel: new CniError(5, 'cannot remove the lease') });
+test("DEL keeps going past three failures: the first one's code, all of them listed", async () => {
+  const t = setup({
+    firewallDel: new NftError('delete element', 'Device or resource busy'),
+    ipamDel: new CniError(5, 'cannot remove the lease'),
+  });
   assert.is((await t.call('ADD')).code, 0);
   const veth = t.hostVeth()!;
   t.netlink.failures.set(`deleteLinkDetached ${veth}`, 'EBUSY');

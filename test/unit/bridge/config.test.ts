@@ -40,7 +40,10 @@ test('requestedMac() prefers runtimeConfig over args over CNI_ARGS', () => {
   const args = new Map([['MAC', '02:00:00:00:00:03']]);
   assert.is(requestedMac(conf(), args), '02:00:00:00:00:03');
   assert.is(requestedMac(conf({ args: { cni: { mac: '02:00:00:00:00:02' } } }), args), '02:00:00:00:00:02');
-  assert.is(requestedMac(conf({ args: { cni: { mac: '02:00:00:00:00:02' } }, runtimeConfig: { mac: '02:00:00:00:00:01' } }), args), '02:00:00:00:00:01');
+  assert.is(
+    requestedMac(conf({ args: { cni: { mac: '02:00:00:00:00:02' } }, runtimeConfig: { mac: '02:00:00:00:00:01' } }), args),
+    '02:00:00:00:00:01',
+  );
   assert.is(requestedMac(conf(), new Map()), undefined);
 });
 

@@ -25,7 +25,11 @@ const worded: Array<[message: string, args: string[], expected: string]> = [
   ['Not enough arguments following: subnet', ['create', 'x', '--subnet'], 'option --subnet needs a value'],
   ['Not enough arguments following: o', ['create', '-o'], 'option -o needs a value'],
   ['Missing required argument: name', [], 'missing required argument: name'],
-  ['Invalid values:\n  Argument: log-level, Given: "loud", Choices: "debug", "info"', [], 'invalid value "loud" for --log-level: must be one of "debug", "info"'],
+  [
+    'Invalid values:\n  Argument: log-level, Given: "loud", Choices: "debug", "info"',
+    [],
+    'invalid value "loud" for --log-level: must be one of "debug", "info"',
+  ],
 ];
 for (const [message, args, expected] of worded)
   test(`describeYargsFailure() words ${JSON.stringify(message)}`, () => assert.is(describeYargsFailure(message, args), expected));

@@ -7,7 +7,8 @@ test('fitFileName() keeps a name of up to NAME_MAX bytes as it is', () => {
 });
 
 test('fitFileName() cuts a longer name to its first bytes plus "~" and a hash of the whole', () => {
-  const a = fitFileName('c'.repeat(10_000) + 'a'), b = fitFileName('c'.repeat(10_000) + 'b');
+  const a = fitFileName('c'.repeat(10_000) + 'a'),
+    b = fitFileName('c'.repeat(10_000) + 'b');
   for (const name of [a, b]) {
     assert.is(Buffer.byteLength(name), NAME_MAX);
     assert.match(name, new RegExp(`^c{${KEPT_BYTES}}~[0-9a-f]{16}$`));

@@ -1,20 +1,58 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { contains, formatIP, hasHostBits, lastOf, networkCidr, networkOf, overlaps, parseIP, parsePrefix, tryParseIP, tryParsePrefix } from '../../../cni/ip';
+import {
+  contains,
+  formatIP,
+  hasHostBits,
+  lastOf,
+  networkCidr,
+  networkOf,
+  overlaps,
+  parseIP,
+  parsePrefix,
+  tryParseIP,
+  tryParsePrefix,
+} from '../../../cni/ip';
 
 for (const [text, canonical] of [
-  ['192.0.2.1', '192.0.2.1'], ['0.0.0.0', '0.0.0.0'], ['255.255.255.255', '255.255.255.255'],
-  ['2001:db8::1', '2001:db8::1'], ['2001:DB8:0:0:0:0:0:1', '2001:db8::1'], ['::', '::'], ['::1', '::1'],
-  ['2001:db8:0:1:0:0:0:1', '2001:db8:0:1::1'], ['2001:0:0:1:0:0:1:1', '2001::1:0:0:1:1'], ['::ffff:192.0.2.1', '::ffff:c000:201'],
-  ['fe80::', 'fe80::'], ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2:3:4:5:6'],
+  ['192.0.2.1', '192.0.2.1'],
+  ['0.0.0.0', '0.0.0.0'],
+  ['255.255.255.255', '255.255.255.255'],
+  ['2001:db8::1', '2001:db8::1'],
+  ['2001:DB8:0:0:0:0:0:1', '2001:db8::1'],
+  ['::', '::'],
+  ['::1', '::1'],
+  ['2001:db8:0:1:0:0:0:1', '2001:db8:0:1::1'],
+  ['2001:0:0:1:0:0:1:1', '2001::1:0:0:1:1'],
+  ['::ffff:192.0.2.1', '::ffff:c000:201'],
+  ['fe80::', 'fe80::'],
+  ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2:3:4:5:6'],
 ])
   test(`parseIP() and formatIP() turn ${text} into ${canonical}`, () => assert.is(formatIP(parseIP(text)), canonical));
 
-for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '0x10.1.1.1', '...', '1.2.3.4 ', '2001:db8:::1', '1:2:3:4:5:6:7:8:9', '1::2::3', 'fe80::1%eth0', 'g::1', '1:2:3:4:5:6:7::8'])
+for (const bad of [
+  '',
+  '1.2.3',
+  '1.2.3.4.5',
+  '256.1.1.1',
+  '01.2.3.4',
+  '0x10.1.1.1',
+  '...',
+  '1.2.3.4 ',
+  '2001:db8:::1',
+  '1:2:3:4:5:6:7:8:9',
+  '1::2::3',
+  'fe80::1%eth0',
+  'g::1',
+  '1:2:3:4:5:6:7::8',
+])
   test(`tryParseIP() refuses ${JSON.stringify(bad)}`, () => assert.is(tryParseIP(bad), undefined));
 
 test('parseIP() throws SyntaxError naming the text', () => {
-  assert.throws(() => parseIP('10.0.0'), (e: Error) => e instanceof SyntaxError && e.message === '"10.0.0" is not an IP address');
+  assert.throws(
+    () => parseIP('10.0.0'),
+    (e: Error) => e instanceof SyntaxError && e.message === '"10.0.0" is not an IP address',
+  );
 });
 
 test('parsePrefix() reads address and length, refusing lengths past the family', () => {

@@ -12,8 +12,12 @@ import type { NetConf } from '../../../cni/types';
 const MAPPING: KeySchema = { properties: { hostPort: {}, containerPort: {}, protocol: {}, hostIP: {} } };
 
 test('normaliseKeys() renames Go field names (containerd 1.6) to the schema names', () => {
-  assert.equal(normaliseKeys({ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp', HostIP: '' }, MAPPING),
-    { hostPort: 8080, containerPort: 80, protocol: 'tcp', hostIP: '' });
+  assert.equal(normaliseKeys({ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp', HostIP: '' }, MAPPING), {
+    hostPort: 8080,
+    containerPort: 80,
+    protocol: 'tcp',
+    hostIP: '',
+  });
 });
 
 test('normaliseKeys() keeps exact and unknown keys as they are', () => {
@@ -37,7 +41,10 @@ test('normaliseKeys() folds the Kelvin sign and the long s as Go does, and nothi
 });
 
 test('normaliseKeys() follows items and local $refs, and leaves the input unchanged', () => {
-  const schema: KeySchema = { definitions: { m: MAPPING }, properties: { runtimeConfig: { properties: { portMappings: { items: { $ref: '#/definitions/m' } } } } } };
+  const schema: KeySchema = {
+    definitions: { m: MAPPING },
+    properties: { runtimeConfig: { properties: { portMappings: { items: { $ref: '#/definitions/m' } } } } },
+  };
   const input = { RuntimeConfig: { PortMappings: [{ HostPort: 1 }] } };
   assert.equal(normaliseKeys(input, schema), { runtimeConfig: { portMappings: [{ hostPort: 1 }] } });
   assert.equal(input, { RuntimeConfig: { PortMappings: [{ HostPort: 1 }] } });
@@ -51,10 +58,19 @@ test('normaliseKeys() keeps __proto__ an ordinary key, as JSON.parse does', () =
   assert.is(({} as Record<string, unknown>).polluted, undefined);
 });
 
-const portmapConf = (runtimeConfig: Record<string, unknown>, extra: object = {}): NetConf => ({ cniVersion: '1.0.0', name: 'web', type: 'portmap', runtimeConfig, ...extra });
+const portmapConf = (runtimeConfig: Record<string, unknown>, extra: object = {}): NetConf => ({
+  cniVersion: '1.0.0',
+  name: 'web',
+  type: 'portmap',
+  runtimeConfig,
+  ...extra,
+});
 
-test('parsePortMappings() takes containerd 1.6\'s spelling of runtimeConfig.portMappings', () => {
-  const conf = parsePortmapConf(portmapConf({ portMappings: [{ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp', HostIP: '' }] }), portmapValidate);
+test("parsePortMappings() takes containerd 1.6's spelling of runtimeConfig.portMappings", () => {
+  const conf = parsePortmapConf(
+    portmapConf({ portMappings: [{ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp', HostIP: '' }] }),
+    portmapValidate,
+  );
   assert.equal(parsePortMappings(conf), [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
 });
 
@@ -75,19 +91,42 @@ test('parsePortmapConf() still names the problem when a Go-spelled key has a bad
 });
 
 test('parseBridgeConf() and requestedMac() take Go spellings (IsGateway, runtimeConfig Mac, args cni MAC)', () => {
-  const conf = parseBridgeConf({ cniVersion: '1.0.0', name: 'n', type: 'bridge', Bridge: 'br9', IsGateway: true, IPMasq: true, runtimeConfig: { Mac: '02:00:00:00:00:0A' } } as NetConf, bridgeValidate);
+  const conf = parseBridgeConf(
+    {
+      cniVersion: '1.0.0',
+      name: 'n',
+      type: 'bridge',
+      Bridge: 'br9',
+      IsGateway: true,
+      IPMasq: true,
+      runtimeConfig: { Mac: '02:00:00:00:00:0A' },
+    } as NetConf,
+    bridgeValidate,
+  );
   assert.equal([conf.bridge, conf.isGateway, conf.ipMasq], ['br9', true, true]);
   assert.is(requestedMac(conf, new Map()), '02:00:00:00:00:0a');
-  const fromArgs = parseBridgeConf({ cniVersion: '1.0.0', name: 'n', type: 'bridge', args: { CNI: { MAC: '02:00:00:00:00:0b' } } } as NetConf, bridgeValidate);
+  const fromArgs = parseBridgeConf(
+    { cniVersion: '1.0.0', name: 'n', type: 'bridge', args: { CNI: { MAC: '02:00:00:00:00:0b' } } } as NetConf,
+    bridgeValidate,
+  );
   assert.is(requestedMac(fromArgs, new Map()), '02:00:00:00:00:0b');
 });
 
 test('parseHostLocalConf() takes Go spellings of ipam keys, ranges, ipRanges (go-cni) and ips', () => {
-  const conf = parseHostLocalConf({
-    name: 'n',
-    ipam: { Type: 'host-local', Ranges: [[{ Subnet: '192.0.2.0/24', RangeStart: '192.0.2.10', Gateway: '192.0.2.1' }]], DataDir: '/tmp/x', Routes: [{ Dst: '0.0.0.0/0' }] },
-    runtimeConfig: { IPRanges: [[{ Subnet: '198.51.100.0/24' }]], IPs: ['198.51.100.7'] },
-  }, new Map(), hostLocalValidate);
+  const conf = parseHostLocalConf(
+    {
+      name: 'n',
+      ipam: {
+        Type: 'host-local',
+        Ranges: [[{ Subnet: '192.0.2.0/24', RangeStart: '192.0.2.10', Gateway: '192.0.2.1' }]],
+        DataDir: '/tmp/x',
+        Routes: [{ Dst: '0.0.0.0/0' }],
+      },
+      runtimeConfig: { IPRanges: [[{ Subnet: '198.51.100.0/24' }]], IPs: ['198.51.100.7'] },
+    },
+    new Map(),
+    hostLocalValidate,
+  );
   assert.is(conf.dataDir, '/tmp/x');
   assert.equal(conf.routes, [{ dst: '0.0.0.0/0' }]);
   assert.is(conf.rangeSets.length, 2);

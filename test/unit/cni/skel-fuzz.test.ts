@@ -18,17 +18,27 @@ const COMMANDS = ['ADD', 'DEL', 'CHECK', 'VERSION', 'GC', 'STATUS'];
 function randomResult(g: Gen): unknown {
   if (g.chance(0.15)) return g.value();
   const r: Record<string, unknown> = { cniVersion: g.chance(0.8) ? g.pick(PLUGIN_VERSIONS) : g.value() };
-  if (g.chance(0.8)) r.interfaces = g.chance(0.9) ? [{ name: 'eth0', sandbox: '/run/netns/x', mtu: 1400, ...(g.chance(0.2) && { name: g.value() }) }] : g.value();
-  if (g.chance(0.8)) r.ips = g.chance(0.9) ? [{ address: g.pick(['192.0.2.5/24', '2001:db8::5/64', g.string()]), interface: 0, ...(g.chance(0.2) && { version: g.value() }) }] : g.value();
-  if (g.chance(0.5)) r.routes = g.chance(0.9) ? [{ dst: '0.0.0.0/0', gw: '192.0.2.1', table: 100 }, ...(g.chance(0.1) ? [g.value()] : [])] : g.value();
+  if (g.chance(0.8))
+    r.interfaces = g.chance(0.9)
+      ? [{ name: 'eth0', sandbox: '/run/netns/x', mtu: 1400, ...(g.chance(0.2) && { name: g.value() }) }]
+      : g.value();
+  if (g.chance(0.8))
+    r.ips = g.chance(0.9)
+      ? [{ address: g.pick(['192.0.2.5/24', '2001:db8::5/64', g.string()]), interface: 0, ...(g.chance(0.2) && { version: g.value() }) }]
+      : g.value();
+  if (g.chance(0.5))
+    r.routes = g.chance(0.9) ? [{ dst: '0.0.0.0/0', gw: '192.0.2.1', table: 100 }, ...(g.chance(0.1) ? [g.value()] : [])] : g.value();
   if (g.chance(0.3)) r.dns = g.chance(0.8) ? { nameservers: ['192.0.2.53'] } : g.value();
   return r;
 }
 
 function randomConfig(g: Gen): Record<string, unknown> {
   const conf: Record<string, unknown> = {
-    cniVersion: g.pick(PLUGIN_VERSIONS), name: 'web', type: 'fake',
-    ipam: { type: 'host-local', subnet: '192.0.2.0/24' }, capabilities: { portMappings: true },
+    cniVersion: g.pick(PLUGIN_VERSIONS),
+    name: 'web',
+    type: 'fake',
+    ipam: { type: 'host-local', subnet: '192.0.2.0/24' },
+    capabilities: { portMappings: true },
   };
   if (g.chance(0.4)) conf.prevResult = randomResult(g);
   if (g.chance(0.1)) conf['cni.dev/valid-attachments'] = [{ containerID: 'c1', ifname: 'eth0' }];
@@ -43,16 +53,23 @@ function randomConfig(g: Gen): Record<string, unknown> {
 function randomStdin(g: Gen): string {
   const text = JSON.stringify(randomConfig(g)) ?? '';
   switch (g.int(10)) {
-    case 0: return ''; // empty
-    case 1: return text.slice(0, g.int(text.length)); // truncated
-    case 2: { // a few bytes changed
+    case 0:
+      return ''; // empty
+    case 1:
+      return text.slice(0, g.int(text.length)); // truncated
+    case 2: {
+      // a few bytes changed
       const chars = [...text];
-      for (let i = 1 + g.int(3); i > 0 && chars.length > 0; i--) chars[g.int(chars.length)] = g.pick(['"', '{', '}', ',', ':', 'x', '\\', ' ', '\u0000']);
+      for (let i = 1 + g.int(3); i > 0 && chars.length > 0; i--)
+        chars[g.int(chars.length)] = g.pick(['"', '{', '}', ',', ':', 'x', '\\', ' ', '\u0000']);
       return chars.join('');
     }
-    case 3: return JSON.stringify(g.value()) ?? 'undefined'; // any JSON at all
-    case 4: return g.string(40);
-    default: return text;
+    case 3:
+      return JSON.stringify(g.value()) ?? 'undefined'; // any JSON at all
+    case 4:
+      return g.string(40);
+    default:
+      return text;
   }
 }
 
@@ -71,20 +88,34 @@ function randomEnv(g: Gen): Record<string, string | undefined> {
 
 function trivialHandlers(g: Gen, threw: { value?: unknown }): Handlers {
   // Sometimes a handler fails in one of the ways real code does.
-  const failure = (): unknown => g.pick<unknown>([
-    new CniError(ErrCode.RangeExhausted, 'no free address', g.chance(0.5) ? 'details' : ''),
-    new CniError(ErrCode.TryAgainLater, 'busy'),
-    new Error('plain failure'), new Error(''), new TypeError("Cannot read properties of undefined (reading 'x')"),
-    'a string', undefined, null, { not: 'an error' }, new AggregateError([new Error('a')], ''),
-    Object.assign(new Error('kernel said no'), { cniCode: 104 }), Object.assign(new Error('odd code'), { cniCode: 'x' }),
-  ]);
+  const failure = (): unknown =>
+    g.pick<unknown>([
+      new CniError(ErrCode.RangeExhausted, 'no free address', g.chance(0.5) ? 'details' : ''),
+      new CniError(ErrCode.TryAgainLater, 'busy'),
+      new Error('plain failure'),
+      new Error(''),
+      new TypeError("Cannot read properties of undefined (reading 'x')"),
+      'a string',
+      undefined,
+      null,
+      { not: 'an error' },
+      new AggregateError([new Error('a')], ''),
+      Object.assign(new Error('kernel said no'), { cniCode: 104 }),
+      Object.assign(new Error('odd code'), { cniCode: 'x' }),
+    ]);
   const maybeFail = async () => {
     if (g.chance(0.1)) throw (threw.value = failure());
   };
   return {
     add: async (ctx) => {
       await maybeFail();
-      return ctx.prevResult ?? { cniVersion: ctx.cniVersion, interfaces: [{ name: ctx.ifName, sandbox: ctx.netns, mtu: 1500 }], ips: [{ address: '192.0.2.5/24', interface: 0 }] };
+      return (
+        ctx.prevResult ?? {
+          cniVersion: ctx.cniVersion,
+          interfaces: [{ name: ctx.ifName, sandbox: ctx.netns, mtu: 1500 }],
+          ips: [{ address: '192.0.2.5/24', interface: 0 }],
+        }
+      );
     },
     del: maybeFail,
     check: maybeFail,
@@ -98,7 +129,8 @@ function describeResultProblem(r: unknown): string | undefined {
   const res = r as Record<string, unknown>;
   if (!isPluginVersion(res.cniVersion)) return 'cniVersion not supported';
   if (compareVersions(res.cniVersion, '0.3.0') < 0) {
-    for (const key of Object.keys(res)) if (!['cniVersion', 'ip4', 'ip6', 'dns'].includes(key)) return `unknown key ${key} in a 0.2.0 result`;
+    for (const key of Object.keys(res))
+      if (!['cniVersion', 'ip4', 'ip6', 'dns'].includes(key)) return `unknown key ${key} in a 0.2.0 result`;
     return ['ip4', 'ip6'].some((k) => typeof (res[k] as { ip?: unknown } | undefined)?.ip === 'string') ? undefined : 'no ip4/ip6';
   }
   const legacy = compareVersions(res.cniVersion, '1.0.0') < 0;
@@ -131,11 +163,13 @@ test(`runPlugin() answers ${CASES} random requests (seed ${SEED}) with a valid r
   for (let i = 0; i < CASES; i++) {
     const env = randomEnv(g);
     const stdin = randomStdin(g);
-    const out: string[] = [], errOut: string[] = [];
+    const out: string[] = [],
+      errOut: string[] = [];
     const io: PluginIO = { env, readStdin: async () => stdin, writeStdout: (t) => out.push(t), writeStderr: (t) => errOut.push(t) };
     const threw: { value?: unknown } = {};
     const code = await runPlugin(trivialHandlers(g, threw), io);
-    const say = (problem: string) => `case ${i}: env ${JSON.stringify(env)} stdin ${JSON.stringify(stdin)} -> exit ${code} stdout ${JSON.stringify(out)}: ${problem}`;
+    const say = (problem: string) =>
+      `case ${i}: env ${JSON.stringify(env)} stdin ${JSON.stringify(stdin)} -> exit ${code} stdout ${JSON.stringify(out)}: ${problem}`;
     assert.equal(errOut, [], say('wrote to stderr'));
     if (code === 0) {
       seen.ok += 1;
@@ -161,7 +195,8 @@ test(`runPlugin() answers ${CASES} random requests (seed ${SEED}) with a valid r
       assert.is(problem, undefined, say(`invalid error object: ${problem}`));
       seen.codes.add(parsed.code);
       // Bad input must get a spec code; 999 ("unforeseen") only comes from a handler's own failure.
-      if (parsed.code === ErrCode.Internal) assert.ok('value' in threw && !(threw.value instanceof CniError), say('code 999 for bad input'));
+      if (parsed.code === ErrCode.Internal)
+        assert.ok('value' in threw && !(threw.value instanceof CniError), say('code 999 for bad input'));
     }
   }
   // The generator must reach both outcomes and the spec's main codes, or the test proves little.

@@ -10,25 +10,38 @@ import { FakeNft } from '../../fakes/nft';
 import { toCniError } from '../../../cni/errors';
 
 let dir = '';
-test.before.each(() => { dir = mkdtempSync(join(tmpdir(), 'berth-engine-')); });
+test.before.each(() => {
+  dir = mkdtempSync(join(tmpdir(), 'berth-engine-'));
+});
 test.after.each(() => rmSync(dir, { recursive: true, force: true }));
 
 const ref = (containerId: string, ifName = 'eth0', network = 'web') => ({ network, containerId, ifName, stateDir: dir });
-const port = (p: number, to: string) => element('portmap', 'hostport4', [{ proto: 'tcp' }, { port: p }], { data: { parts: [{ ip: to }, { port: 80 }] }, exclusive: true, what: `host port ${p}/tcp` });
+const port = (p: number, to: string) =>
+  element('portmap', 'hostport4', [{ proto: 'tcp' }, { port: p }], {
+    data: { parts: [{ ip: to }, { port: 80 }] },
+    exclusive: true,
+    what: `host port ${p}/tcp`,
+  });
 const masq = (cidr: string) => ({ features: ['masq' as const], elements: masqueradeElements([cidr]), schema: '' });
 
 test('addAttachment() adds tagged elements and records them', async () => {
   const nft = new FakeNft();
   await addAttachment(nft, ref('c1'), masq('192.0.2.5/24'));
   assert.is(nft.count('web/c1/eth0'), 1);
-  assert.equal(readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.key), ['192.0.2.5']);
+  assert.equal(
+    readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.key),
+    ['192.0.2.5'],
+  );
 });
 
 test('addAttachment() applies the schema only when the tables are missing', async () => {
   const nft = new FakeNft();
   await addAttachment(nft, ref('c1'), { ...masq('192.0.2.5/24'), schema: 'add table inet berth\n' });
   await addAttachment(nft, ref('c2'), { ...masq('192.0.2.6/24'), schema: 'add table inet berth\n' });
-  assert.equal(nft.scripts.map((s) => s.includes('add table')), [true, false]);
+  assert.equal(
+    nft.scripts.map((s) => s.includes('add table')),
+    [true, false],
+  );
   assert.is(nft.count('web/c2/eth0'), 1);
 });
 
@@ -36,7 +49,10 @@ test('addAttachment() again is idempotent and drops elements no longer asked for
   const nft = new FakeNft();
   await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5'), port(8081, '192.0.2.5')], schema: '' });
   await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: '' });
-  assert.equal([...nft.elements.values()].map((e) => e.key), ['tcp . 8080']);
+  assert.equal(
+    [...nft.elements.values()].map((e) => e.key),
+    ['tcp . 8080'],
+  );
 });
 
 test('addAttachment() refuses a host port owned by another attachment with code 106 and changes nothing', async () => {
@@ -56,7 +72,11 @@ test('addAttachment() refuses a host port owned by another attachment with code 
 test('addAttachment() refuses the same host port twice in one request', async () => {
   const nft = new FakeNft();
   try {
-    await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5'), port(8080, '192.0.2.5')], schema: '' });
+    await addAttachment(nft, ref('c1'), {
+      features: ['portmap'],
+      elements: [port(8080, '192.0.2.5'), port(8080, '192.0.2.5')],
+      schema: '',
+    });
     assert.unreachable();
   } catch (err: any) {
     assert.is(err.code, 106);
@@ -64,7 +84,7 @@ test('addAttachment() refuses the same host port twice in one request', async ()
   }
 });
 
-test('an address taken over after a leak: the old owner\'s DEL leaves it alone', async () => {
+test("an address taken over after a leak: the old owner's DEL leaves it alone", async () => {
   const nft = new FakeNft();
   await addAttachment(nft, ref('old'), masq('192.0.2.5/24'));
   await addAttachment(nft, ref('new'), masq('192.0.2.5/24'));
@@ -86,8 +106,14 @@ test('deleteAttachment() of one feature keeps the others', async () => {
   await addAttachment(nft, ref('c1'), masq('192.0.2.5/24'));
   await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: '' });
   await deleteAttachment(() => nft, ref('c1'), ['portmap']);
-  assert.equal([...nft.elements.values()].map((e) => e.set), ['masq4']);
-  assert.equal(readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.feature), ['masq']);
+  assert.equal(
+    [...nft.elements.values()].map((e) => e.set),
+    ['masq4'],
+  );
+  assert.equal(
+    readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.feature),
+    ['masq'],
+  );
   await deleteAttachment(() => nft, ref('c1'));
   assert.is(nft.elements.size, 0);
   assert.is(readRecord(dir, 'web', 'c1', 'eth0'), undefined);
@@ -110,7 +136,7 @@ test('deleteAttachment() of a feature the record lacks leaves the other features
   assert.is(nft.count('web/c1/eth0'), 1);
 });
 
-test('a temporary record file left by a killed writer goes with the attachment\'s DEL, or with a GC', async () => {
+test("a temporary record file left by a killed writer goes with the attachment's DEL, or with a GC", async () => {
   const nft = new FakeNft();
   mkdirSync(join(dir, 'web'), { recursive: true });
   writeFileSync(join(dir, 'web', 'c1@eth0.json.tmp'), ''); // killed before its first rename: no record
@@ -141,7 +167,10 @@ test('addAttachment() puts the old record back when nftables refuses', async () 
     assert.is(toCniError(err).code, 107);
     assert.is(err.message, 'cannot apply the firewall of container "c1": Operation not permitted');
   }
-  assert.equal(readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.key), ['192.0.2.5']);
+  assert.equal(
+    readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.key),
+    ['192.0.2.5'],
+  );
 });
 
 test('gcNetwork() removes stale attachments of its network only, records and elements', async () => {
@@ -149,8 +178,16 @@ test('gcNetwork() removes stale attachments of its network only, records and ele
   await addAttachment(nft, ref('c1'), masq('192.0.2.5/24'));
   await addAttachment(nft, ref('c2'), masq('192.0.2.6/24'));
   await addAttachment(nft, ref('c9', 'eth0', 'other'), masq('198.51.100.9/24'));
-  const removed = await gcNetwork(() => nft, { stateDir: dir, network: 'web', valid: [{ containerID: 'c2', ifname: 'eth0' }], features: ['masq'] });
-  assert.equal(removed.map((r) => r.containerId), ['c1']);
+  const removed = await gcNetwork(() => nft, {
+    stateDir: dir,
+    network: 'web',
+    valid: [{ containerID: 'c2', ifname: 'eth0' }],
+    features: ['masq'],
+  });
+  assert.equal(
+    removed.map((r) => r.containerId),
+    ['c1'],
+  );
   assert.is(nft.count('web/c1/'), 0);
   assert.is(nft.count('web/c2/'), 1);
   assert.is(nft.count('other/c9/'), 1);

@@ -7,7 +7,10 @@ import { deleteRecord, listRecords, readRecord, recordPath, writeRecord, type At
 
 test('recordPath() fits any valid container ID and network name (10,000 and 300 characters)', () => {
   const path = recordPath('/run/berth/firewall', 'n'.repeat(300), 'c'.repeat(10_000), 'eth0');
-  assert.ok(path.split('/').every((part) => Buffer.byteLength(part) <= 255), path);
+  assert.ok(
+    path.split('/').every((part) => Buffer.byteLength(part) <= 255),
+    path,
+  );
   assert.is(recordPath('/d', 'web', 'c1', 'eth0'), '/d/web/c1@eth0.json', 'short names as before');
 });
 

@@ -2,16 +2,27 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderSchema } from '../../../firewall/layout';
 import {
-  attachmentTag, elementQuery, encodeKey, isolationElements, macSpoofElements, masqueradeChains, masqueradeElements, parseTag, quoteIfname, renderTransaction, subnetChain,
+  attachmentTag,
+  elementQuery,
+  encodeKey,
+  isolationElements,
+  macSpoofElements,
+  masqueradeChains,
+  masqueradeElements,
+  parseTag,
+  quoteIfname,
+  renderTransaction,
+  subnetChain,
 } from '../../../firewall/render';
 import { parseElementComment } from '../../../kernel/nft';
 import { commentOfReply, encodeElementBatch, encodeGetSetElem } from '../../../kernel/nf-netlink';
 import { parsePrefix } from '../../../cni/ip';
 import { elementsOfListing } from '../../../firewall/engine';
 
-
 test('renderSchema() without the bridge table', () => {
-  assert.fixture(renderSchema(), `add table inet berth
+  assert.fixture(
+    renderSchema(),
+    `add table inet berth
 add map inet berth masq4 { type ipv4_addr : verdict; }
 add map inet berth masq6 { type ipv6_addr : verdict; }
 add map inet berth hostport4 { type inet_proto . inet_service : ipv4_addr . inet_service; }
@@ -48,24 +59,29 @@ add rule inet berth nat_postrouting ip6 saddr vmap @masq6
 add rule inet berth forward ct status ! dnat iifname @isolated oifname @isolated iifname . oifname != @isolated_self drop
 add rule inet berth forward iifname @internal iifname . oifname != @internal_self drop
 add rule inet berth forward oifname @internal iifname . oifname != @internal_self drop
-`);
+`,
+  );
 });
 
 test('renderSchema() adds the bridge table for macspoofchk', () => {
-  assert.ok(renderSchema({ bridge: true }).endsWith(`add table bridge berth
+  assert.ok(
+    renderSchema({ bridge: true }).endsWith(`add table bridge berth
 add set bridge berth spoofports { type ifname; }
 add set bridge berth spoofok { type ifname . ether_addr; }
 add chain bridge berth prerouting { type filter hook prerouting priority -300; policy accept; }
 flush chain bridge berth prerouting
 add rule bridge berth prerouting iifname @spoofports iifname . ether saddr != @spoofok drop
-`));
+`),
+  );
 });
 
 test('renderTransaction() masquerade of a dual-stack container, golden', () => {
   const tag = attachmentTag('web', 'c1', 'eth0');
   const addresses = ['192.0.2.5/24', '2001:db8:0:0::5/64'];
   const els = masqueradeElements(addresses);
-  assert.fixture(masqueradeChains(addresses) + renderTransaction({ deletes: [els[0]], adds: els, tag }), `add chain inet berth mq4_c0000200_24
+  assert.fixture(
+    masqueradeChains(addresses) + renderTransaction({ deletes: [els[0]], adds: els, tag }),
+    `add chain inet berth mq4_c0000200_24
 flush chain inet berth mq4_c0000200_24
 add rule inet berth mq4_c0000200_24 ip daddr != { 192.0.2.0/24, 224.0.0.0/4 } masquerade
 add chain inet berth mq6_20010db8000000000000000000000000_64
@@ -74,7 +90,8 @@ add rule inet berth mq6_20010db8000000000000000000000000_64 ip6 daddr != { 2001:
 delete element inet berth masq4 { 192.0.2.5 }
 add element inet berth masq4 { 192.0.2.5 comment "web/c1/eth0" : jump mq4_c0000200_24 }
 add element inet berth masq6 { 2001:db8::5 comment "web/c1/eth0" : jump mq6_20010db8000000000000000000000000_64 }
-`);
+`,
+  );
 });
 
 test('masqueradeChains() renders one chain per subnet', () => {
@@ -85,47 +102,94 @@ test('masqueradeChains() renders one chain per subnet', () => {
 test('encodeKey() lays out fields as the kernel stores them', () => {
   assert.is(encodeKey([{ ip: '192.0.2.5' }]).toString('hex'), 'c0000205');
   assert.is(encodeKey([{ proto: 'udp' }, { port: 8080 }]).toString('hex'), '11000000' + '1f900000');
-  assert.is(encodeKey([{ ip: '2001:db8::1' }, { proto: 'tcp' }, { port: 80 }]).toString('hex'), '20010db8000000000000000000000001' + '06000000' + '00500000');
+  assert.is(
+    encodeKey([{ ip: '2001:db8::1' }, { proto: 'tcp' }, { port: 80 }]).toString('hex'),
+    '20010db8000000000000000000000001' + '06000000' + '00500000',
+  );
   assert.is(encodeKey([{ ifname: 'br0' }]).toString('hex'), '62723000000000000000000000000000');
-  assert.is(encodeKey([{ ifname: 'v' }, { mac: '02:00:00:00:00:0A' }]).toString('hex'), '76000000000000000000000000000000' + '02000000000a' + '0000');
+  assert.is(
+    encodeKey([{ ifname: 'v' }, { mac: '02:00:00:00:00:0A' }]).toString('hex'),
+    '76000000000000000000000000000000' + '02000000000a' + '0000',
+  );
 });
 
 test('elementQuery() gives family, set, text and bytes', () => {
   const [el] = masqueradeElements(['192.0.2.5/24']);
-  assert.equal(elementQuery(el), { family: 'inet', table: 'berth', set: 'masq4', keyText: '192.0.2.5', keyBytes: Buffer.from([192, 0, 2, 5]) });
+  assert.equal(elementQuery(el), {
+    family: 'inet',
+    table: 'berth',
+    set: 'masq4',
+    keyText: '192.0.2.5',
+    keyBytes: Buffer.from([192, 0, 2, 5]),
+  });
 });
 
 test('encodeGetSetElem() and commentOfReply() speak NFT_MSG_GETSETELEM', () => {
   const req = encodeGetSetElem(1, 'berth', 'masq4', Buffer.from([10, 100, 0, 5]), 1);
-  assert.is(req.toString('hex'), '400000000d0a0100010000000000000001000000' + '0a00010062657274680000000a0002006d61737134000000' + '14000380100001800c00018008000100' + '0a640005');
-  const reply = Buffer.from('540000000c0a0000010000006c3d0000010001d30a00010062657274680000000a0002006d6173713400000028000300240001000c000100080001000a64000512000600000c6269672f63352f65746830000000', 'hex');
+  assert.is(
+    req.toString('hex'),
+    '400000000d0a0100010000000000000001000000' +
+      '0a00010062657274680000000a0002006d61737134000000' +
+      '14000380100001800c00018008000100' +
+      '0a640005',
+  );
+  const reply = Buffer.from(
+    '540000000c0a0000010000006c3d0000010001d30a00010062657274680000000a0002006d6173713400000028000300240001000c000100080001000a64000512000600000c6269672f63352f65746830000000',
+    'hex',
+  );
   assert.is(commentOfReply(reply.subarray(16)), 'big/c5/eth0'); // the payload, after the netlink header
 });
 
 test('renderTransaction() macspoofchk and isolation elements, golden', () => {
-  assert.fixture(renderTransaction({ adds: [...macSpoofElements('veth0123456789', '02:42:C0:00:02:05'), ...isolationElements('cni0')], tag: 'web/c1/eth0' }), `add element bridge berth spoofports { "veth0123456789" comment "web/c1/eth0" }
+  assert.fixture(
+    renderTransaction({
+      adds: [...macSpoofElements('veth0123456789', '02:42:C0:00:02:05'), ...isolationElements('cni0')],
+      tag: 'web/c1/eth0',
+    }),
+    `add element bridge berth spoofports { "veth0123456789" comment "web/c1/eth0" }
 add element bridge berth spoofok { "veth0123456789" . 02:42:c0:00:02:05 comment "web/c1/eth0" }
 add element inet berth isolated { "cni0" comment "web/c1/eth0" }
 add element inet berth isolated_self { "cni0" . "cni0" comment "web/c1/eth0" }
-`);
+`,
+  );
 });
 
 test('encodeElementBatch() frames deletes and adds between BATCH_BEGIN and BATCH_END, one ack each', () => {
-  const { msg, acks } = encodeElementBatch({
-    guard: { family: 1, table: 'berth', set: 'layout_v4' },
-    del: [{ family: 1, table: 'berth', set: 'masq4', key: Buffer.from([192, 0, 2, 5]) }],
-    add: [{ family: 1, table: 'berth', set: 'masq4', key: Buffer.from([192, 0, 2, 5]), data: { jump: 'mq4_c0000200_24' }, comment: 'web/c1/eth0' }],
-  }, 100);
+  const { msg, acks } = encodeElementBatch(
+    {
+      guard: { family: 1, table: 'berth', set: 'layout_v4' },
+      del: [{ family: 1, table: 'berth', set: 'masq4', key: Buffer.from([192, 0, 2, 5]) }],
+      add: [
+        {
+          family: 1,
+          table: 'berth',
+          set: 'masq4',
+          key: Buffer.from([192, 0, 2, 5]),
+          data: { jump: 'mq4_c0000200_24' },
+          comment: 'web/c1/eth0',
+        },
+      ],
+    },
+    100,
+  );
   assert.is(acks, 3);
   const types: string[] = [];
-  for (let at = 0; at < msg.length; at += msg.readUInt32LE(at)) types.push(`${msg.readUInt16LE(at + 4).toString(16)}/${msg.readUInt16LE(at + 6).toString(16)}/${msg.readUInt32LE(at + 8)}`);
+  for (let at = 0; at < msg.length; at += msg.readUInt32LE(at))
+    types.push(`${msg.readUInt16LE(at + 4).toString(16)}/${msg.readUInt16LE(at + 6).toString(16)}/${msg.readUInt32LE(at + 8)}`);
   assert.equal(types, ['10/1/100', 'a0e/5/101', 'a0e/5/102', 'a0c/405/103', '11/1/104']);
   assert.ok(msg.includes(Buffer.from('mq4_c0000200_24\0')));
   assert.ok(msg.includes(Buffer.from([0, 12, ...Buffer.from('web/c1/eth0'), 0])));
 });
 
 test('encodeElementBatch() sends the elements of one set in one message, split below 64 KiB', () => {
-  const op = (set: string, i: number) => ({ family: 1, table: 'berth', set, key: Buffer.from([6, 0, i >> 8, i & 0xff]), data: Buffer.alloc(8), comment: `web/${'c'.repeat(64)}/eth0` });
+  const op = (set: string, i: number) => ({
+    family: 1,
+    table: 'berth',
+    set,
+    key: Buffer.from([6, 0, i >> 8, i & 0xff]),
+    data: Buffer.alloc(8),
+    comment: `web/${'c'.repeat(64)}/eth0`,
+  });
   const add = Array.from({ length: 1500 }, (_, i) => [op('hostport4', i), op('hostport6', i)]).flat();
   const { msg, acks } = encodeElementBatch({ del: add.slice(0, 2), add }, 1);
   const lists: { type: number; elems: number }[] = [];
@@ -142,10 +206,16 @@ test('encodeElementBatch() sends the elements of one set in one message, split b
     lists.push({ type, elems });
   }
   assert.is(acks, lists.length);
-  assert.equal(lists.slice(0, 2), [{ type: 0xa0e, elems: 1 }, { type: 0xa0e, elems: 1 }]); // one delete per set
+  assert.equal(lists.slice(0, 2), [
+    { type: 0xa0e, elems: 1 },
+    { type: 0xa0e, elems: 1 },
+  ]); // one delete per set
   const adds = lists.slice(2);
   assert.ok(adds.every((l) => l.type === 0xa0c));
-  assert.is(adds.reduce((sum, l) => sum + l.elems, 0), 3000);
+  assert.is(
+    adds.reduce((sum, l) => sum + l.elems, 0),
+    3000,
+  );
   assert.ok(adds.length >= 4 && adds.length <= 8, `${adds.length} messages`); // ~160 bytes an element: 2-3 per set
 });
 
@@ -191,8 +261,18 @@ test('parseElementComment() reads the comment of get element output', () => {
 });
 
 test('elementsOfListing() reads keys and comments of sets and maps', () => {
-  const doc = { nftables: [{ metainfo: {} }, { map: { elem: [[{ elem: { val: { concat: ['tcp', 8080] }, comment: 'web/c1/eth0' } }, { concat: ['192.0.2.5', 80] }]] } }, { set: { elem: ['192.0.2.9', { elem: { val: '192.0.2.5', comment: 'x' } }] } }] };
-  assert.equal(elementsOfListing(doc), [[{ concat: ['tcp', 8080] }, 'web/c1/eth0'], ['192.0.2.9', ''], ['192.0.2.5', 'x']]);
+  const doc = {
+    nftables: [
+      { metainfo: {} },
+      { map: { elem: [[{ elem: { val: { concat: ['tcp', 8080] }, comment: 'web/c1/eth0' } }, { concat: ['192.0.2.5', 80] }]] } },
+      { set: { elem: ['192.0.2.9', { elem: { val: '192.0.2.5', comment: 'x' } }] } },
+    ],
+  };
+  assert.equal(elementsOfListing(doc), [
+    [{ concat: ['tcp', 8080] }, 'web/c1/eth0'],
+    ['192.0.2.9', ''],
+    ['192.0.2.5', 'x'],
+  ]);
 });
 
 test.run();

@@ -12,7 +12,8 @@ const normalized: Array<[string, string]> = [
   ['quay.io/x/y', 'quay.io/x/y:latest'],
   ['my_app-1.2/sub__x:v1.0-rc_1', 'my_app-1.2/sub__x:v1.0-rc_1'],
 ];
-for (const [input, tag] of normalized) test(`parseReference(${JSON.stringify(input)}) is ${tag}`, () => assert.is(formatTag(parseReference(input)), tag));
+for (const [input, tag] of normalized)
+  test(`parseReference(${JSON.stringify(input)}) is ${tag}`, () => assert.is(formatTag(parseReference(input)), tag));
 
 test('parseReference() refuses what docker refuses', () => {
   assert.throws(() => parseReference('BusyBox'), /invalid reference format: repository name must be lowercase/);

@@ -28,7 +28,16 @@ test('readTarStream() reads names, types, owners, modes, data and links in small
     { name: 'dev/null', type: 'char', devmajor: 1, devminor: 3 },
   ]);
   const { out, digest } = await entries(tar, 37);
-  assert.equal(out.map((e) => [e.name, e.type]), [['etc/', 'dir'], ['etc/motd', 'file'], ['etc/hard', 'link'], ['etc/soft', 'symlink'], ['dev/null', 'char']]);
+  assert.equal(
+    out.map((e) => [e.name, e.type]),
+    [
+      ['etc/', 'dir'],
+      ['etc/motd', 'file'],
+      ['etc/hard', 'link'],
+      ['etc/soft', 'symlink'],
+      ['dev/null', 'char'],
+    ],
+  );
   assert.is(out[0].mode, 0o750);
   assert.is(out[0].uid, 7);
   assert.is(out[1].mode, 0o4711);
@@ -40,7 +49,9 @@ test('readTarStream() reads names, types, owners, modes, data and links in small
 
 test('readTarStream() applies pax path, size and xattr records', async () => {
   const long = `${'d/'.repeat(80)}file`;
-  const tar = makeTar([{ name: 'short', data: 'hi', pax: { path: long, 'SCHILY.xattr.user.k': 'v', 'SCHILY.xattr.security.capability': 'cap' } }]);
+  const tar = makeTar([
+    { name: 'short', data: 'hi', pax: { path: long, 'SCHILY.xattr.user.k': 'v', 'SCHILY.xattr.security.capability': 'cap' } },
+  ]);
   const { out } = await entries(tar);
   assert.is(out[0].name, long);
   assert.equal(Object.keys(out[0].xattrs).sort(), ['security.capability', 'user.k']);

@@ -47,7 +47,10 @@ test('allocateNext() is round-robin: a released address is not reused before the
 });
 
 test('allocateNext() starts after the cursor and moves across ranges of a set', () => {
-  const [set] = sets([{ subnet: '192.0.2.0/24', rangeStart: '192.0.2.10', rangeEnd: '192.0.2.11' }, { subnet: '198.51.100.0/24', rangeStart: '198.51.100.5', rangeEnd: '198.51.100.6' }]);
+  const [set] = sets([
+    { subnet: '192.0.2.0/24', rangeStart: '192.0.2.10', rangeEnd: '192.0.2.11' },
+    { subnet: '198.51.100.0/24', rangeStart: '198.51.100.5', rangeEnd: '198.51.100.6' },
+  ]);
   const store = new MemoryStore();
   store.setLastReserved(0, '192.0.2.10');
   assert.is(allocateNext(store, set, 0, h('a')).address, '192.0.2.11/24');
@@ -86,10 +89,18 @@ test('allocateNext() on an exhausted set fails with code 100 naming the set', ()
   const [set] = sets([{ subnet: '192.0.2.0/24', rangeStart: '192.0.2.10', rangeEnd: '192.0.2.12' }]);
   const store = new MemoryStore();
   for (const c of ['a', 'b', 'c']) allocateNext(store, set, 0, h(c));
-  throwsCode(() => allocateNext(store, set, 0, h('d')), ErrCode.RangeExhausted, 'no IP addresses available in range set 192.0.2.10-192.0.2.12');
+  throwsCode(
+    () => allocateNext(store, set, 0, h('d')),
+    ErrCode.RangeExhausted,
+    'no IP addresses available in range set 192.0.2.10-192.0.2.12',
+  );
   const [big] = sets([{ subnet: '198.51.100.0/27' }]);
   for (let i = 0; i < 29; i++) allocateNext(store, big, 1, h(`b${i}`));
-  throwsCode(() => allocateNext(store, big, 1, h('z')), ErrCode.RangeExhausted, 'no IP addresses available in range set 198.51.100.1-198.51.100.30');
+  throwsCode(
+    () => allocateNext(store, big, 1, h('z')),
+    ErrCode.RangeExhausted,
+    'no IP addresses available in range set 198.51.100.1-198.51.100.30',
+  );
 });
 
 test('allocateNext() works for IPv6', () => {
@@ -102,7 +113,10 @@ test('allocateNext() works for IPv6', () => {
 test('allocateAll() gives one address per range set, dual stack', () => {
   const store = new MemoryStore();
   const got = allocateAll(store, sets([{ subnet: '192.0.2.0/24' }], [{ subnet: '2001:db8::/64' }]), h('a'), [], []);
-  assert.equal(got.map((c) => c.address), ['192.0.2.2/24', '2001:db8::2/64']);
+  assert.equal(
+    got.map((c) => c.address),
+    ['192.0.2.2/24', '2001:db8::2/64'],
+  );
   assert.is(store.lastReserved(1), '2001:db8::2');
 });
 
@@ -110,7 +124,10 @@ test('allocateAll() gives exactly the requested address in its set and updates t
   const store = new MemoryStore();
   const s = sets([{ subnet: '192.0.2.0/24' }], [{ subnet: '2001:db8::/64' }]);
   const got = allocateAll(store, s, h('a'), [ip('2001:db8::99')], []);
-  assert.equal(got.map((c) => c.address), ['192.0.2.2/24', '2001:db8::99/64']);
+  assert.equal(
+    got.map((c) => c.address),
+    ['192.0.2.2/24', '2001:db8::99/64'],
+  );
   assert.is(store.lastReserved(1), '2001:db8::99');
 });
 
@@ -119,13 +136,21 @@ const refused: Array<[string, string[], string]> = [
   ['the gateway', ['192.0.2.1'], 'cannot reserve requested address "192.0.2.1": it is the gateway'],
   ['outside all ranges', ['203.0.113.5'], 'cannot reserve requested address "203.0.113.5": not in any range set'],
   ['the broadcast', ['192.0.2.255'], 'cannot reserve requested address "192.0.2.255": not in any range set'],
-  ['two in one set', ['192.0.2.7', '192.0.2.8'], 'cannot reserve requested address "192.0.2.8": "192.0.2.7" is requested in the same range set 192.0.2.1-192.0.2.254'],
+  [
+    'two in one set',
+    ['192.0.2.7', '192.0.2.8'],
+    'cannot reserve requested address "192.0.2.8": "192.0.2.7" is requested in the same range set 192.0.2.1-192.0.2.254',
+  ],
 ];
 for (const [what, wanted, message] of refused)
   test(`allocateAll() refuses a requested address ${what} with code 101`, () => {
     const store = new MemoryStore();
     store.reserve('192.0.2.2', h('other'));
-    throwsCode(() => allocateAll(store, sets([{ subnet: '192.0.2.0/24' }]), h('a'), wanted.map(ip), store.leases()), ErrCode.AddressUnavailable, message);
+    throwsCode(
+      () => allocateAll(store, sets([{ subnet: '192.0.2.0/24' }]), h('a'), wanted.map(ip), store.leases()),
+      ErrCode.AddressUnavailable,
+      message,
+    );
     assert.equal([...store.byIp.keys()], ['192.0.2.2']);
   });
 
@@ -142,15 +167,23 @@ test('allocateAll() refuses a duplicate ADD for an attachment that holds an addr
   const s = sets([{ subnet: '192.0.2.0/24' }], [{ subnet: '2001:db8::/64' }]);
   allocateAll(store, s, h('a'), [], store.leases());
   store.release('2001:db8::2');
-  throwsCode(() => allocateAll(store, s, h('a'), [], store.leases()), ErrCode.AddressUnavailable,
-    'cannot allocate an address for "a" on "eth0": it holds "192.0.2.2" in range set 192.0.2.1-192.0.2.254 already (duplicate ADD)');
+  throwsCode(
+    () => allocateAll(store, s, h('a'), [], store.leases()),
+    ErrCode.AddressUnavailable,
+    'cannot allocate an address for "a" on "eth0": it holds "192.0.2.2" in range set 192.0.2.1-192.0.2.254 already (duplicate ADD)',
+  );
   assert.equal([...store.byIp.keys()], ['192.0.2.2']);
   assert.is(allocateAll(store, s, h('a', 'eth1'), [], store.leases())[0].address, '192.0.2.3/24');
 });
 
 test('countFree() counts addresses of the set without gateway and foreign leases', () => {
   const [set] = sets([{ subnet: '192.0.2.0/29' }]);
-  const leases = [{ ip: '192.0.2.3', containerId: 'a' }, { ip: '192.0.2.1', containerId: 'gw' }, { ip: '198.51.100.3', containerId: 'b' }, { ip: '2001:db8::3', containerId: 'c' }];
+  const leases = [
+    { ip: '192.0.2.3', containerId: 'a' },
+    { ip: '192.0.2.1', containerId: 'gw' },
+    { ip: '198.51.100.3', containerId: 'b' },
+    { ip: '2001:db8::3', containerId: 'c' },
+  ];
   assert.is(countFree(set, leases), 4n);
 });
 
@@ -160,8 +193,14 @@ test('leasesOf() matches (id, ifname), and old leases holding only the id when t
     { ip: '192.0.2.3', containerId: 'a', ifname: 'eth1' },
     { ip: '192.0.2.4', containerId: 'b' },
   ];
-  assert.equal(leasesOf(leases, h('a')).map((l) => l.ip), ['192.0.2.2']);
-  assert.equal(leasesOf(leases, h('b')).map((l) => l.ip), ['192.0.2.4']);
+  assert.equal(
+    leasesOf(leases, h('a')).map((l) => l.ip),
+    ['192.0.2.2'],
+  );
+  assert.equal(
+    leasesOf(leases, h('b')).map((l) => l.ip),
+    ['192.0.2.4'],
+  );
   assert.equal(leasesOf(leases, h('c')), []);
 });
 
@@ -174,7 +213,10 @@ test('selectGarbage() picks every lease whose attachment is not valid', () => {
     { ip: '192.0.2.6', containerId: 'gone' },
   ];
   const garbage = selectGarbage(leases, [h('a'), h('b'), h('old', 'net1')]);
-  assert.equal(garbage.map((l) => l.ip), ['192.0.2.3', '192.0.2.6']);
+  assert.equal(
+    garbage.map((l) => l.ip),
+    ['192.0.2.3', '192.0.2.6'],
+  );
   assert.equal(selectGarbage(leases, []).length, 5);
 });
 

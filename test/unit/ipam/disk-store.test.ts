@@ -23,69 +23,81 @@ test('parseLeaseContent() reads the reference formats, trimmed like Go strings.T
   assert.is(renderLeaseContent(h('abc')), 'abc\r\neth0');
 });
 
-test('DiskStore.reserve() creates the lease exclusively, mode 0600, and leaves no temporary file', () => withStore((root) => {
-  const s = openDiskStore(root, 'net');
-  assert.ok(s.reserve('2001:db8::5', h('a')));
-  assert.not.ok(s.reserve('2001:db8::5', h('b')));
-  assert.is(readFileSync(join(root, 'net', '2001:db8::5'), 'utf8'), 'a\r\neth0');
-  assert.is(statSync(join(root, 'net', '2001:db8::5')).mode & 0o777, 0o600);
-  assert.equal(readdirSync(join(root, 'net')), ['2001:db8::5']);
-}));
+test('DiskStore.reserve() creates the lease exclusively, mode 0600, and leaves no temporary file', () =>
+  withStore((root) => {
+    const s = openDiskStore(root, 'net');
+    assert.ok(s.reserve('2001:db8::5', h('a')));
+    assert.not.ok(s.reserve('2001:db8::5', h('b')));
+    assert.is(readFileSync(join(root, 'net', '2001:db8::5'), 'utf8'), 'a\r\neth0');
+    assert.is(statSync(join(root, 'net', '2001:db8::5')).mode & 0o777, 0o600);
+    assert.equal(readdirSync(join(root, 'net')), ['2001:db8::5']);
+  }));
 
-test('DiskStore.reserve() never writes into a temporary name a killed writer left on its lease', () => withStore((root) => {
-  const s = openDiskStore(root, 'net');
-  s.reserve('192.0.2.5', h('a'));
-  linkSync(join(root, 'net', '192.0.2.5'), join(root, 'net', '.berth-lease.tmp')); // killed between link() and unlink()
-  assert.ok(s.reserve('192.0.2.6', h('b')));
-  assert.is(readFileSync(join(root, 'net', '192.0.2.5'), 'utf8'), 'a\r\neth0');
-  assert.is(readFileSync(join(root, 'net', '192.0.2.6'), 'utf8'), 'b\r\neth0');
-  assert.equal(readdirSync(join(root, 'net')).sort(), ['192.0.2.5', '192.0.2.6']);
-  assert.is(statSync(join(root, 'net', '192.0.2.5')).nlink, 1);
-}));
+test('DiskStore.reserve() never writes into a temporary name a killed writer left on its lease', () =>
+  withStore((root) => {
+    const s = openDiskStore(root, 'net');
+    s.reserve('192.0.2.5', h('a'));
+    linkSync(join(root, 'net', '192.0.2.5'), join(root, 'net', '.berth-lease.tmp')); // killed between link() and unlink()
+    assert.ok(s.reserve('192.0.2.6', h('b')));
+    assert.is(readFileSync(join(root, 'net', '192.0.2.5'), 'utf8'), 'a\r\neth0');
+    assert.is(readFileSync(join(root, 'net', '192.0.2.6'), 'utf8'), 'b\r\neth0');
+    assert.equal(readdirSync(join(root, 'net')).sort(), ['192.0.2.5', '192.0.2.6']);
+    assert.is(statSync(join(root, 'net', '192.0.2.5')).nlink, 1);
+  }));
 
-test('DiskStore.leases() lists address-named files only', () => withStore((root) => {
-  const s = openDiskStore(root, 'net');
-  s.reserve('192.0.2.5', h('a'));
-  writeFileSync(join(root, 'net', '192.0.2.6'), 'old');
-  writeFileSync(join(root, 'net', 'lock'), '');
-  s.setLastReserved(0, '192.0.2.6');
-  mkdirSync(join(root, 'net', '192.0.2.7'));
-  const leases = s.leases().sort((x, y) => x.ip.localeCompare(y.ip));
-  assert.equal(leases, [{ ip: '192.0.2.5', containerId: 'a', ifname: 'eth0' }, { ip: '192.0.2.6', containerId: 'old' }]);
-  assert.is(s.lastReserved(0), '192.0.2.6');
-  assert.is(s.lastReserved(1), undefined);
-  assert.is(readFileSync(join(root, 'net', 'last_reserved_ip.0'), 'utf8'), '192.0.2.6');
-}));
+test('DiskStore.leases() lists address-named files only', () =>
+  withStore((root) => {
+    const s = openDiskStore(root, 'net');
+    s.reserve('192.0.2.5', h('a'));
+    writeFileSync(join(root, 'net', '192.0.2.6'), 'old');
+    writeFileSync(join(root, 'net', 'lock'), '');
+    s.setLastReserved(0, '192.0.2.6');
+    mkdirSync(join(root, 'net', '192.0.2.7'));
+    const leases = s.leases().sort((x, y) => x.ip.localeCompare(y.ip));
+    assert.equal(leases, [
+      { ip: '192.0.2.5', containerId: 'a', ifname: 'eth0' },
+      { ip: '192.0.2.6', containerId: 'old' },
+    ]);
+    assert.is(s.lastReserved(0), '192.0.2.6');
+    assert.is(s.lastReserved(1), undefined);
+    assert.is(readFileSync(join(root, 'net', 'last_reserved_ip.0'), 'utf8'), '192.0.2.6');
+  }));
 
-test('DiskStore.indexedLeases() trusts the index only when every lease it names holds the attachment', () => withStore((root) => {
-  const s = openDiskStore(root, 'net');
-  s.reserve('192.0.2.5', h('a'));
-  s.reserve('2001:db8::5', h('a'));
-  assert.is(s.indexedLeases(h('a')), undefined);
-  s.writeIndex(h('a'), ['192.0.2.5', '2001:db8::5']);
-  assert.equal(s.indexedLeases(h('a'))?.map((l) => l.ip), ['192.0.2.5', '2001:db8::5']);
-  s.release('2001:db8::5');
-  s.reserve('2001:db8::5', h('b'));
-  assert.is(s.indexedLeases(h('a')), undefined, 'reused by another attachment');
-  assert.ok(s.hasIndex(h('a')));
-  s.dropIndex(h('a'));
-  assert.not.ok(s.hasIndex(h('a')));
-  s.dropIndex(h('a'));
-}));
+test('DiskStore.indexedLeases() trusts the index only when every lease it names holds the attachment', () =>
+  withStore((root) => {
+    const s = openDiskStore(root, 'net');
+    s.reserve('192.0.2.5', h('a'));
+    s.reserve('2001:db8::5', h('a'));
+    assert.is(s.indexedLeases(h('a')), undefined);
+    s.writeIndex(h('a'), ['192.0.2.5', '2001:db8::5']);
+    assert.equal(
+      s.indexedLeases(h('a'))?.map((l) => l.ip),
+      ['192.0.2.5', '2001:db8::5'],
+    );
+    s.release('2001:db8::5');
+    s.reserve('2001:db8::5', h('b'));
+    assert.is(s.indexedLeases(h('a')), undefined, 'reused by another attachment');
+    assert.ok(s.hasIndex(h('a')));
+    s.dropIndex(h('a'));
+    assert.not.ok(s.hasIndex(h('a')));
+    s.dropIndex(h('a'));
+  }));
 
-test('DiskStore keeps leases and index files of a 10,000-character container ID, and GC drops only unlisted indexes', () => withStore((root) => {
-  const s = openDiskStore(root, 'n'.repeat(300));
-  const long = h('c'.repeat(10_000));
-  assert.ok(s.reserve('192.0.2.5', long));
-  s.writeIndex(long, ['192.0.2.5']);
-  s.writeIndex(h('b'), []);
-  assert.equal(s.indexedLeases(long), [{ ip: '192.0.2.5', ...long }]);
-  for (const name of [...readdirSync(root), ...readdirSync(join(s.dir, '.berth-index'))]) assert.ok(Buffer.byteLength(name) <= 255, name.slice(0, 20));
-  s.dropIndexesExcept([long]);
-  assert.equal(readdirSync(join(s.dir, '.berth-index')).length, 1);
-  assert.ok(s.hasIndex(long));
-  s.dropIndex(long);
-  assert.not.ok(s.hasIndex(long));
-}));
+test('DiskStore keeps leases and index files of a 10,000-character container ID, and GC drops only unlisted indexes', () =>
+  withStore((root) => {
+    const s = openDiskStore(root, 'n'.repeat(300));
+    const long = h('c'.repeat(10_000));
+    assert.ok(s.reserve('192.0.2.5', long));
+    s.writeIndex(long, ['192.0.2.5']);
+    s.writeIndex(h('b'), []);
+    assert.equal(s.indexedLeases(long), [{ ip: '192.0.2.5', ...long }]);
+    for (const name of [...readdirSync(root), ...readdirSync(join(s.dir, '.berth-index'))])
+      assert.ok(Buffer.byteLength(name) <= 255, name.slice(0, 20));
+    s.dropIndexesExcept([long]);
+    assert.equal(readdirSync(join(s.dir, '.berth-index')).length, 1);
+    assert.ok(s.hasIndex(long));
+    s.dropIndex(long);
+    assert.not.ok(s.hasIndex(long));
+  }));
 
 test.run();

@@ -1,6 +1,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describeRangeSet, formatAddress, parseAddress, parseRange, parseRangeSets, parseSubnet, rangeFor, sizeOf, tryParseAddress, tryParseSubnet } from '../../../ipam/range';
+import {
+  describeRangeSet,
+  formatAddress,
+  parseAddress,
+  parseRange,
+  parseRangeSets,
+  parseSubnet,
+  rangeFor,
+  sizeOf,
+  tryParseAddress,
+  tryParseSubnet,
+} from '../../../ipam/range';
 
 const rejectedSubnets: Array<[string, ErrorConstructor, string]> = [
   ['192.0.2.12/24', RangeError, 'subnet "192.0.2.12/24" has host bits set: network address is 192.0.2.0'],
@@ -17,7 +28,10 @@ const rejectedSubnets: Array<[string, ErrorConstructor, string]> = [
 ];
 for (const [input, kind, message] of rejectedSubnets)
   test(`parseSubnet() rejects ${JSON.stringify(input)} with ${kind.name}`, () => {
-    assert.throws(() => parseSubnet(input), (e: Error) => e instanceof kind && e.message === message);
+    assert.throws(
+      () => parseSubnet(input),
+      (e: Error) => e instanceof kind && e.message === message,
+    );
     assert.is(tryParseSubnet(input), undefined);
   });
 
@@ -27,7 +41,10 @@ test('parseSubnet() accepts /30 and /126, the smallest subnets with room', () =>
 });
 
 test('parseAddress() names what it parses; tryParseAddress() takes a CIDR form too', () => {
-  assert.throws(() => parseAddress('1.2.3', 'rangeStart'), (e: Error) => e instanceof SyntaxError && e.message === 'rangeStart "1.2.3" is not an IP address');
+  assert.throws(
+    () => parseAddress('1.2.3', 'rangeStart'),
+    (e: Error) => e instanceof SyntaxError && e.message === 'rangeStart "1.2.3" is not an IP address',
+  );
   assert.is(formatAddress(4, tryParseAddress('192.0.2.5/24')!.value), '192.0.2.5');
   assert.is(tryParseAddress(5), undefined);
 });
@@ -61,29 +78,54 @@ const rejectedRanges: Array<[object, ErrorConstructor, string]> = [
   [{ subnet: '192.0.2.0/24', gateway: '198.51.100.1' }, RangeError, 'gateway "198.51.100.1" is not in subnet "192.0.2.0/24"'],
   [{ subnet: '192.0.2.0/24', rangeStart: 'x' }, SyntaxError, 'rangeStart "x" is not an IP address'],
   [{ subnet: '192.0.2.0/24', gateway: '192.0.2' }, SyntaxError, 'gateway "192.0.2" is not an IP address'],
-  [{ subnet: '192.0.2.0/24', rangeStart: '192.0.2.100', rangeEnd: '192.0.2.10' }, RangeError, 'rangeStart "192.0.2.100" is after rangeEnd "192.0.2.10"'],
+  [
+    { subnet: '192.0.2.0/24', rangeStart: '192.0.2.100', rangeEnd: '192.0.2.10' },
+    RangeError,
+    'rangeStart "192.0.2.100" is after rangeEnd "192.0.2.10"',
+  ],
 ];
 for (const [input, kind, message] of rejectedRanges)
   test(`parseRange() rejects ${JSON.stringify(input)}`, () => {
-    assert.throws(() => parseRange(input), (e: Error) => e instanceof kind && e.message === message);
+    assert.throws(
+      () => parseRange(input),
+      (e: Error) => e instanceof kind && e.message === message,
+    );
   });
 
 const rejectedSets: Array<[object[][], ErrorConstructor, string]> = [
   [[[]], RangeError, 'range set 0: range set is empty'],
   [[[{ subnet: '192.0.2.0/24' }, { subnet: '2001:db8::/64' }]], RangeError, 'range set 0: range set mixes IPv4 and IPv6'],
-  [[[{ subnet: '192.0.2.0/24' }, { subnet: '192.0.2.0/25' }]], RangeError, 'range set 0: ranges "192.0.2.1-192.0.2.254" and "192.0.2.1-192.0.2.126" overlap'],
-  [[[{ subnet: '192.0.2.0/24' }], [{ subnet: '192.0.2.128/25' }]], RangeError, 'range sets 0 and 1 overlap: 192.0.2.1-192.0.2.254 and 192.0.2.129-192.0.2.254'],
-  [[[{ subnet: '198.51.100.0/24' }], [{ subnet: '192.0.2.1/24' }]], RangeError, 'range set 1: subnet "192.0.2.1/24" has host bits set: network address is 192.0.2.0'],
+  [
+    [[{ subnet: '192.0.2.0/24' }, { subnet: '192.0.2.0/25' }]],
+    RangeError,
+    'range set 0: ranges "192.0.2.1-192.0.2.254" and "192.0.2.1-192.0.2.126" overlap',
+  ],
+  [
+    [[{ subnet: '192.0.2.0/24' }], [{ subnet: '192.0.2.128/25' }]],
+    RangeError,
+    'range sets 0 and 1 overlap: 192.0.2.1-192.0.2.254 and 192.0.2.129-192.0.2.254',
+  ],
+  [
+    [[{ subnet: '198.51.100.0/24' }], [{ subnet: '192.0.2.1/24' }]],
+    RangeError,
+    'range set 1: subnet "192.0.2.1/24" has host bits set: network address is 192.0.2.0',
+  ],
   [[[{ subnet: 'nonsense' }]], SyntaxError, 'range set 0: subnet "nonsense" is not a CIDR (address/prefix length)'],
 ];
 for (const [input, kind, message] of rejectedSets)
   test(`parseRangeSets() rejects ${JSON.stringify(input)}`, () => {
-    assert.throws(() => parseRangeSets(input), (e: Error) => e instanceof kind && e.message === message);
+    assert.throws(
+      () => parseRangeSets(input),
+      (e: Error) => e instanceof kind && e.message === message,
+    );
   });
 
 test('parseRangeSets() accepts disjoint ranges of one subnet, and dual stack', () => {
   const sets = parseRangeSets([
-    [{ subnet: '192.0.2.0/24', rangeStart: '192.0.2.10', rangeEnd: '192.0.2.19' }, { subnet: '192.0.2.0/24', rangeStart: '192.0.2.20', rangeEnd: '192.0.2.29' }],
+    [
+      { subnet: '192.0.2.0/24', rangeStart: '192.0.2.10', rangeEnd: '192.0.2.19' },
+      { subnet: '192.0.2.0/24', rangeStart: '192.0.2.20', rangeEnd: '192.0.2.29' },
+    ],
     [{ subnet: '2001:db8::/64' }],
   ]);
   assert.is(sets.length, 2);

@@ -10,10 +10,14 @@ const ips: Array<[string, string]> = [
   ['fe80::1:2', 'fe800000000000000000000000010002'],
   ['::ffff:192.0.2.1', '00000000000000000000ffffc0000201'],
 ];
-for (const [text, hex] of ips)
-  test(`ipToBytes() packs ${text}`, () => assert.is(ipToBytes(text).toString('hex'), hex));
+for (const [text, hex] of ips) test(`ipToBytes() packs ${text}`, () => assert.is(ipToBytes(text).toString('hex'), hex));
 
-for (const [text, canonical] of [['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'], ['2001:0:0:1:0:0:0:1', '2001:0:0:1::1'], ['192.0.2.1', '192.0.2.1'], ['fe80::1', 'fe80::1']])
+for (const [text, canonical] of [
+  ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+  ['2001:0:0:1:0:0:0:1', '2001:0:0:1::1'],
+  ['192.0.2.1', '192.0.2.1'],
+  ['fe80::1', 'fe80::1'],
+])
   test(`bytesToIp() prints ${text} as ${canonical} (RFC 5952)`, () => assert.is(bytesToIp(ipToBytes(text)), canonical));
 
 test('macToBytes() and bytesToMac() round-trip', () => {
@@ -29,7 +33,11 @@ test('broadcastOf() computes IPv4 broadcast and skips /31, /32 and IPv6', () => 
 });
 
 test('encodeAttrs() pads to 4 bytes and decodeAttrs() reads nested attributes back', () => {
-  const buf = encodeAttrs([{ type: 3, value: str('eth0') }, { type: 18, value: [{ type: 1, value: str('veth') }] }, { type: 4, value: u32(1500) }]);
+  const buf = encodeAttrs([
+    { type: 3, value: str('eth0') },
+    { type: 18, value: [{ type: 1, value: str('veth') }] },
+    { type: 4, value: u32(1500) },
+  ]);
   assert.is(buf.length % 4, 0);
   const attrs = decodeAttrs(buf);
   assert.is(attrs.get(3)!.toString(), 'eth0\0');

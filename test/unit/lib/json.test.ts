@@ -3,10 +3,15 @@ import * as assert from 'uvu/assert';
 import { isJsonObject, jsonDepth, MAX_JSON_DEPTH, parseJsonObject, tryParseJsonObject } from '../../../lib/json';
 
 const cases: Array<[string, number]> = [
-  ['', 0], ['42', 0], ['{}', 1], ['[[], {"a": [1]}]', 3], ['{"a":"[[[{{{"}', 1], ['{"a":"\\"[[["}', 1], ['["\\\\", [1]]', 2],
+  ['', 0],
+  ['42', 0],
+  ['{}', 1],
+  ['[[], {"a": [1]}]', 3],
+  ['{"a":"[[[{{{"}', 1],
+  ['{"a":"\\"[[["}', 1],
+  ['["\\\\", [1]]', 2],
 ];
-for (const [text, depth] of cases)
-  test(`jsonDepth(${JSON.stringify(text)}) is ${depth}`, () => assert.is(jsonDepth(text), depth));
+for (const [text, depth] of cases) test(`jsonDepth(${JSON.stringify(text)}) is ${depth}`, () => assert.is(jsonDepth(text), depth));
 
 test('jsonDepth() stops one past the limit', () => {
   assert.is(jsonDepth('['.repeat(1_000_000)), MAX_JSON_DEPTH + 1);

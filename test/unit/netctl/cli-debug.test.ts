@@ -5,7 +5,13 @@ import { runCli } from '../../../netctl/cli';
 /** A failing command line's stderr under `env`. */
 async function stderrOf(env: Record<string, string>): Promise<string> {
   let err = '';
-  const code = await runCli(['no-such-command'], { env, stdout: () => {}, stderr: (t) => { err += t; } });
+  const code = await runCli(['no-such-command'], {
+    env,
+    stdout: () => {},
+    stderr: (t) => {
+      err += t;
+    },
+  });
   assert.is.not(code, 0);
   return err;
 }

@@ -5,26 +5,60 @@ import { describeCacheEntry, describeContainer, renderTable } from '../../../net
 import { hasNetnsCapabilities } from '../../../netctl/privilege';
 
 test('renderTable() pads columns by two spaces and trims line ends', () => {
-  assert.is(renderTable(['NAME', 'SUBNETS', 'N'], [['web', '10.89.0.0/24', '2'], ['database', '-', '0']]),
-    'NAME      SUBNETS       N\nweb       10.89.0.0/24  2\ndatabase  -             0');
+  assert.is(
+    renderTable(
+      ['NAME', 'SUBNETS', 'N'],
+      [
+        ['web', '10.89.0.0/24', '2'],
+        ['database', '-', '0'],
+      ],
+    ),
+    'NAME      SUBNETS       N\nweb       10.89.0.0/24  2\ndatabase  -             0',
+  );
 });
 
-test('describeCacheEntry() shows a cached attachment: its own interface\'s MAC, addresses, port mappings', () => {
-  const entry = renderCacheEntry({ networkName: 'web', containerId: 'c1', ifName: 'eth0' }, {
-    config: '{}', netns: '/run/netns/c1', capabilityArgs: { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] },
-    result: { cniVersion: '1.1.0', interfaces: [{ name: 'br0', mac: '02:00:00:00:00:01' }, { name: 'eth0', mac: '02:00:00:00:00:02', sandbox: '/run/netns/c1' }],
-      ips: [{ address: '10.89.0.2/24', gateway: '10.89.0.1', interface: 1 }] },
-  });
+test("describeCacheEntry() shows a cached attachment: its own interface's MAC, addresses, port mappings", () => {
+  const entry = renderCacheEntry(
+    { networkName: 'web', containerId: 'c1', ifName: 'eth0' },
+    {
+      config: '{}',
+      netns: '/run/netns/c1',
+      capabilityArgs: { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] },
+      result: {
+        cniVersion: '1.1.0',
+        interfaces: [
+          { name: 'br0', mac: '02:00:00:00:00:01' },
+          { name: 'eth0', mac: '02:00:00:00:00:02', sandbox: '/run/netns/c1' },
+        ],
+        ips: [{ address: '10.89.0.2/24', gateway: '10.89.0.1', interface: 1 }],
+      },
+    },
+  );
   assert.equal(describeCacheEntry(entry, false), {
-    containerId: 'c1', ifName: 'eth0', netns: '/run/netns/c1', netnsExists: false, mac: '02:00:00:00:00:02', addresses: ['10.89.0.2/24'],
-    interfaces: [{ name: 'br0', mac: '02:00:00:00:00:01' }, { name: 'eth0', mac: '02:00:00:00:00:02', sandbox: '/run/netns/c1' }],
+    containerId: 'c1',
+    ifName: 'eth0',
+    netns: '/run/netns/c1',
+    netnsExists: false,
+    mac: '02:00:00:00:00:02',
+    addresses: ['10.89.0.2/24'],
+    interfaces: [
+      { name: 'br0', mac: '02:00:00:00:00:01' },
+      { name: 'eth0', mac: '02:00:00:00:00:02', sandbox: '/run/netns/c1' },
+    ],
     portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
   });
 });
 
 test('describeCacheEntry() tolerates an entry without a result', () => {
   const entry = { kind: 'cniCacheV1' as const, containerId: 'c2', ifName: 'eth1', networkName: 'web', config: '' };
-  assert.equal(describeCacheEntry(entry, true), { containerId: 'c2', ifName: 'eth1', netnsExists: true, addresses: [], interfaces: [], portMappings: [] });
+  assert.equal(describeCacheEntry(entry, true), {
+    containerId: 'c2',
+    ifName: 'eth1',
+    netnsExists: true,
+    addresses: [],
+    interfaces: [],
+    portMappings: [],
+  });
 });
 
 test('describeContainer() names the netns the user gave, then the ID when it differs', () => {

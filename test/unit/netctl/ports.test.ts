@@ -1,7 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NetctlError, UsageError } from '../../../netctl/errors';
-import { assignHostPorts, describeMapping, mappingsOf, parsePortRange, parsePortSpec, parseProcNetSockets, type UsedPort } from '../../../netctl/ports';
+import {
+  assignHostPorts,
+  describeMapping,
+  mappingsOf,
+  parsePortRange,
+  parsePortSpec,
+  parseProcNetSockets,
+  type UsedPort,
+} from '../../../netctl/ports';
 
 const parsed: Array<[string, ReturnType<typeof parsePortSpec>]> = [
   ['80', { containerPort: 80, protocol: 'tcp' }],
@@ -56,7 +64,10 @@ test('assignHostPorts() gives each port without a host port the next free one', 
 
 test('assignHostPorts() wraps around from its start and skips explicit ports of the same request', () => {
   const out = assignHostPorts([parsePortSpec('32772:1'), parsePortSpec('80'), parsePortSpec('81')], used, [32768, 32772], 32771);
-  assert.equal(out.map((m) => m.hostPort), [32772, 32771, 32770]);
+  assert.equal(
+    out.map((m) => m.hostPort),
+    [32772, 32771, 32770],
+  );
 });
 
 test('assignHostPorts() lets another host address take a port bound only to 127.0.0.1', () => {
@@ -76,7 +87,10 @@ test('assignHostPorts() refuses an explicit host port in use, naming its owner',
 });
 
 test('assignHostPorts() refuses the same host port twice in one request', () => {
-  assert.throws(() => assignHostPorts([parsePortSpec('8080:80'), parsePortSpec('8080:81')], [], [1, 65535]), /^invalid ports: host port 8080\/tcp is published twice$/);
+  assert.throws(
+    () => assignHostPorts([parsePortSpec('8080:80'), parsePortSpec('8080:81')], [], [1, 65535]),
+    /^invalid ports: host port 8080\/tcp is published twice$/,
+  );
 });
 
 test('assignHostPorts() fails cleanly when the range is full', () => {
@@ -94,10 +108,12 @@ test('parseProcNetSockets() reads LISTEN tcp sockets and bound udp ones, IPv4 an
   ]);
   const udp6 = `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
   10: 00000000000000000000000001000000:0035 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1 2 0000000000000000 0`;
-  assert.equal(parseProcNetSockets(udp6, 'udp'), [{ protocol: 'udp', port: 53, hostIP: '::1', owner: 'a listening udp socket on the host' }]);
+  assert.equal(parseProcNetSockets(udp6, 'udp'), [
+    { protocol: 'udp', port: 53, hostIP: '::1', owner: 'a listening udp socket on the host' },
+  ]);
 });
 
-test('parsePortRange() reads ip_local_port_range, Linux\'s default otherwise', () => {
+test("parsePortRange() reads ip_local_port_range, Linux's default otherwise", () => {
   assert.equal(parsePortRange('1024\t2048\n'), [1024, 2048]);
   assert.equal(parsePortRange('junk'), [32768, 60999]);
   assert.equal(parsePortRange(undefined), [32768, 60999]);
@@ -108,9 +124,10 @@ test('describeMapping() prints as docker port does', () => {
   assert.is(describeMapping({ hostPort: 53, containerPort: 53, protocol: 'udp', hostIP: '::1' }), '53/udp -> [::1]:53');
 });
 
-test('mappingsOf() reads cached capability args, tolerating other tools\' shapes', () => {
-  assert.equal(mappingsOf({ portMappings: [{ hostPort: 1, containerPort: 2, protocol: 'UDP', hostIP: '' }, { hostPort: 'x' }, null] }),
-    [{ hostPort: 1, containerPort: 2, protocol: 'udp' }]);
+test("mappingsOf() reads cached capability args, tolerating other tools' shapes", () => {
+  assert.equal(mappingsOf({ portMappings: [{ hostPort: 1, containerPort: 2, protocol: 'UDP', hostIP: '' }, { hostPort: 'x' }, null] }), [
+    { hostPort: 1, containerPort: 2, protocol: 'udp' },
+  ]);
   assert.equal(mappingsOf(undefined), []);
 });
 

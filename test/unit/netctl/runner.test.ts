@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CniError } from '../../../cni/errors';
 import { parseConfList } from '../../../cni/conflist';
-import { addNetworkList as addList, checkNetworkList as checkList, delNetworkList as delList, type RuntimeOptions } from '../../../cni/runtime';
+import {
+  addNetworkList as addList,
+  checkNetworkList as checkList,
+  delNetworkList as delList,
+  type RuntimeOptions,
+} from '../../../cni/runtime';
 import { pluginCaller } from '../../../netctl/runner';
 import { readFakeCalls, writeFakePlugins } from '../../fakes/cni-plugin';
 
@@ -19,27 +24,54 @@ function setup(): { dir: string; opts: RuntimeOptions & { cacheDir: string } } {
   return { dir, opts: { cniPath: [bin], cacheDir: join(dir, 'cache'), env: {}, callPlugin: pluginCaller(join(dir, 'elsewhere')) } };
 }
 
-const list = (fail?: object) => parseConfList(JSON.stringify({ cniVersion: '1.0.0', cniVersions: ['1.0.0', '1.1.0'], name: 'web',
-  plugins: [{ type: 'bridge' }, { type: 'portmap', capabilities: { portMappings: true }, ...(fail && { fake: { fail } }) }] }));
-const rt = { containerId: 'c1', netns: '/run/netns/c1', ifName: 'eth0', capabilityArgs: { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] } };
+const list = (fail?: object) =>
+  parseConfList(
+    JSON.stringify({
+      cniVersion: '1.0.0',
+      cniVersions: ['1.0.0', '1.1.0'],
+      name: 'web',
+      plugins: [{ type: 'bridge' }, { type: 'portmap', capabilities: { portMappings: true }, ...(fail && { fake: { fail } }) }],
+    }),
+  );
+const rt = {
+  containerId: 'c1',
+  netns: '/run/netns/c1',
+  ifName: 'eth0',
+  capabilityArgs: { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] },
+};
 
 test('addList() chains ADD with prevResult and runtimeConfig, caches the result; delList() runs DEL in reverse and drops it', async () => {
   const { dir, opts } = setup();
   try {
     const result = await addList(list(), rt, opts);
-    assert.equal(result.interfaces?.map((i) => i.name), ['eth0', 'portmap']);
+    assert.equal(
+      result.interfaces?.map((i) => i.name),
+      ['eth0', 'portmap'],
+    );
     assert.is(result.cniVersion, '1.1.0');
     const calls = readFakeCalls(join(dir, 'bin'));
-    assert.equal(calls.map((c) => `${c.type} ${c.env.CNI_COMMAND}`), ['bridge ADD', 'portmap ADD']);
+    assert.equal(
+      calls.map((c) => `${c.type} ${c.env.CNI_COMMAND}`),
+      ['bridge ADD', 'portmap ADD'],
+    );
     assert.equal(calls[1].conf.runtimeConfig, { portMappings: rt.capabilityArgs.portMappings });
     assert.is(calls[0].conf.runtimeConfig, undefined);
-    assert.equal(calls[1].conf.prevResult.interfaces.map((i: any) => i.name), ['eth0']);
+    assert.equal(
+      calls[1].conf.prevResult.interfaces.map((i: any) => i.name),
+      ['eth0'],
+    );
     assert.ok(existsSync(join(opts.cacheDir, 'results/web-c1-eth0')));
     await checkList(list(), rt, opts);
     await delList(list(), { ...rt, netns: '' }, opts);
     const after = readFakeCalls(join(dir, 'bin')).slice(2);
-    assert.equal(after.map((c) => `${c.type} ${c.env.CNI_COMMAND}`), ['bridge CHECK', 'portmap CHECK', 'portmap DEL', 'bridge DEL']);
-    assert.equal(after[2].conf.prevResult.interfaces.map((i: any) => i.name), ['eth0', 'portmap']);
+    assert.equal(
+      after.map((c) => `${c.type} ${c.env.CNI_COMMAND}`),
+      ['bridge CHECK', 'portmap CHECK', 'portmap DEL', 'bridge DEL'],
+    );
+    assert.equal(
+      after[2].conf.prevResult.interfaces.map((i: any) => i.name),
+      ['eth0', 'portmap'],
+    );
     assert.is(after[3].env.CNI_NETNS, undefined);
     assert.not.ok(existsSync(join(opts.cacheDir, 'results/web-c1-eth0')));
   } finally {
@@ -56,9 +88,15 @@ test('addList() undoes the plugins already run when one fails, and keeps its cod
     } catch (err) {
       assert.instance(err, CniError);
       assert.is((err as CniError).code, 106);
-      assert.is((err as CniError).message, 'cannot add "c1" ("eth0") on network "web": plugin "portmap" failed: host port 8080/tcp is taken');
+      assert.is(
+        (err as CniError).message,
+        'cannot add "c1" ("eth0") on network "web": plugin "portmap" failed: host port 8080/tcp is taken',
+      );
     }
-    assert.equal(readFakeCalls(join(dir, 'bin')).map((c) => `${c.type} ${c.env.CNI_COMMAND}`), ['bridge ADD', 'portmap ADD', 'portmap DEL', 'bridge DEL']);
+    assert.equal(
+      readFakeCalls(join(dir, 'bin')).map((c) => `${c.type} ${c.env.CNI_COMMAND}`),
+      ['bridge ADD', 'portmap ADD', 'portmap DEL', 'bridge DEL'],
+    );
     assert.not.ok(existsSync(join(opts.cacheDir, 'results/web-c1-eth0')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -68,26 +106,42 @@ test('addList() undoes the plugins already run when one fails, and keeps its cod
 test('checkList() refuses an attachment with no cached result (code 3)', async () => {
   const { dir, opts } = setup();
   try {
-    await checkList(list(), rt, opts).then(() => assert.unreachable('passed'), (err) => {
-      assert.is((err as CniError).code, 3);
-      assert.is((err as Error).message, 'cannot check "c1" ("eth0") on network "web": no cached result');
-    });
+    await checkList(list(), rt, opts).then(
+      () => assert.unreachable('passed'),
+      (err) => {
+        assert.is((err as CniError).code, 3);
+        assert.is((err as Error).message, 'cannot check "c1" ("eth0") on network "web": no cached result');
+      },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('delList() goes on past a failing plugin, keeps the cache entry and the first failure\'s code', async () => {
+test("delList() goes on past a failing plugin, keeps the cache entry and the first failure's code", async () => {
   const { dir, opts } = setup();
   try {
     await addList(list(), rt, opts);
-    const failing = parseConfList(JSON.stringify({ cniVersion: '1.0.0', name: 'web',
-      plugins: [{ type: 'bridge' }, { type: 'portmap', fake: { fail: { code: 107, msg: 'nft refused' }, failOn: ['DEL'] } }] }));
-    await delList(failing, rt, opts).then(() => assert.unreachable('DEL succeeded'), (err) => {
-      assert.is((err as CniError).code, 107);
-      assert.is((err as Error).message, 'cannot delete "c1" ("eth0") on network "web": plugin "portmap": nft refused');
-    });
-    assert.equal(readFakeCalls(join(dir, 'bin')).slice(2).map((c) => `${c.type} ${c.env.CNI_COMMAND}`), ['portmap DEL', 'bridge DEL']);
+    const failing = parseConfList(
+      JSON.stringify({
+        cniVersion: '1.0.0',
+        name: 'web',
+        plugins: [{ type: 'bridge' }, { type: 'portmap', fake: { fail: { code: 107, msg: 'nft refused' }, failOn: ['DEL'] } }],
+      }),
+    );
+    await delList(failing, rt, opts).then(
+      () => assert.unreachable('DEL succeeded'),
+      (err) => {
+        assert.is((err as CniError).code, 107);
+        assert.is((err as Error).message, 'cannot delete "c1" ("eth0") on network "web": plugin "portmap": nft refused');
+      },
+    );
+    assert.equal(
+      readFakeCalls(join(dir, 'bin'))
+        .slice(2)
+        .map((c) => `${c.type} ${c.env.CNI_COMMAND}`),
+      ['portmap DEL', 'bridge DEL'],
+    );
     assert.ok(existsSync(join(opts.cacheDir, 'results/web-c1-eth0')));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,11 @@ import { formatIP } from '../../../cni/ip';
 
 const p = parseSubnetArg;
 const pick = (pool: string, size: number, taken: string[]) => {
-  const r = pickFreeSubnet(p(pool), size, taken.map((t) => p(t)));
+  const r = pickFreeSubnet(
+    p(pool),
+    size,
+    taken.map((t) => p(t)),
+  );
   return r && formatPrefix(r);
 };
 
@@ -35,7 +39,7 @@ test('pickFreeSubnet() ignores prefixes of the other family', () => {
   assert.is(pick('10.89.0.0/16', 24, ['::/0']), '10.89.0.0/24');
 });
 
-test('rangeBounds() clips an ip range to the subnet\'s host addresses', () => {
+test("rangeBounds() clips an ip range to the subnet's host addresses", () => {
   const b = rangeBounds(p('192.0.2.0/24'), p('192.0.2.0/25'), '192.0.2.0/25');
   assert.equal([formatIP(b.start), formatIP(b.end)], ['192.0.2.1', '192.0.2.127']);
   const c = rangeBounds(p('192.0.2.0/24'), p('192.0.2.128/25'), '192.0.2.128/25');

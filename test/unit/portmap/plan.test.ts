@@ -9,8 +9,16 @@ import type { NetConf, Result } from '../../../cni/types';
 const conf = (extra: object = {}): NetConf => ({ cniVersion: '1.0.0', name: 'web', type: 'portmap', ...extra });
 const prev: Result = {
   cniVersion: '1.0.0',
-  interfaces: [{ name: 'cni0', mac: '02:00:00:00:00:01' }, { name: 'veth1', mac: '02:00:00:00:00:02' }, { name: 'eth0', mac: '02:00:00:00:00:03', sandbox: '/run/netns/c1' }],
-  ips: [{ address: '192.0.2.5/24', gateway: '192.0.2.1', interface: 2 }, { address: '2001:db8::5/64', interface: 2 }, { address: '192.0.2.6/24', interface: 2 }],
+  interfaces: [
+    { name: 'cni0', mac: '02:00:00:00:00:01' },
+    { name: 'veth1', mac: '02:00:00:00:00:02' },
+    { name: 'eth0', mac: '02:00:00:00:00:03', sandbox: '/run/netns/c1' },
+  ],
+  ips: [
+    { address: '192.0.2.5/24', gateway: '192.0.2.1', interface: 2 },
+    { address: '2001:db8::5/64', interface: 2 },
+    { address: '192.0.2.6/24', interface: 2 },
+  ],
 };
 
 test('containerAddrs() takes the first address of each family; hostInterfaceOf() the bridge', () => {
@@ -21,55 +29,91 @@ test('containerAddrs() takes the first address of each family; hostInterfaceOf()
 });
 
 test('portmapElements() dual stack, any address, hostIP v4, snat: golden transaction', () => {
-  const mappings = parsePortMappings(conf({ runtimeConfig: { portMappings: [
-    { hostPort: 8080, containerPort: 80, protocol: 'TCP' },
-    { hostPort: 5353, containerPort: 53, protocol: 'udp', hostIP: '198.51.100.1' },
-    { hostPort: 9000, containerPort: 9000, protocol: 'sctp', hostIP: '2001:DB8:0::1' },
-  ] } }));
+  const mappings = parsePortMappings(
+    conf({
+      runtimeConfig: {
+        portMappings: [
+          { hostPort: 8080, containerPort: 80, protocol: 'TCP' },
+          { hostPort: 5353, containerPort: 53, protocol: 'udp', hostIP: '198.51.100.1' },
+          { hostPort: 9000, containerPort: 9000, protocol: 'sctp', hostIP: '2001:DB8:0::1' },
+        ],
+      },
+    }),
+  );
   const script = renderTransaction({ adds: portmapElements(mappings, containerAddrs(prev), { snat: true }), tag: 'web/c1/eth0' });
-  assert.fixture(script, `add element inet berth hostport4 { tcp . 8080 comment "web/c1/eth0" : 192.0.2.5 . 80 }
+  assert.fixture(
+    script,
+    `add element inet berth hostport4 { tcp . 8080 comment "web/c1/eth0" : 192.0.2.5 . 80 }
 add element inet berth hostport6 { tcp . 8080 comment "web/c1/eth0" : 2001:db8::5 . 80 }
 add element inet berth hostip4 { 198.51.100.1 . udp . 5353 comment "web/c1/eth0" : 192.0.2.5 . 53 }
 add element inet berth hostip6 { 2001:db8::1 . sctp . 9000 comment "web/c1/eth0" : 2001:db8::5 . 9000 }
 add element inet berth pmsnat4 { 192.0.2.5 comment "web/c1/eth0" : jump pm4_c0000200_24 }
 add element inet berth pmsnat6 { 2001:db8::5 comment "web/c1/eth0" : jump pm6_20010db8000000000000000000000000_64 }
-`);
-  assert.fixture(portmapChains(portmapElements(mappings, containerAddrs(prev), { snat: true }), containerAddrs(prev)), `add chain inet berth pm4_c0000200_24
+`,
+  );
+  assert.fixture(
+    portmapChains(portmapElements(mappings, containerAddrs(prev), { snat: true }), containerAddrs(prev)),
+    `add chain inet berth pm4_c0000200_24
 flush chain inet berth pm4_c0000200_24
 add rule inet berth pm4_c0000200_24 ip saddr { 127.0.0.0/8, 192.0.2.0/24 } masquerade
 add chain inet berth pm6_20010db8000000000000000000000000_64
 flush chain inet berth pm6_20010db8000000000000000000000000_64
 add rule inet berth pm6_20010db8000000000000000000000000_64 ip6 saddr 2001:db8::/64 masquerade
-`);
+`,
+  );
 });
 
 test('parsePortMappings() drops an entry equal to an earlier one, and only such an entry', () => {
-  const mappings = parsePortMappings(conf({ runtimeConfig: { portMappings: [
-    { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
-    { hostPort: 8080, containerPort: 80, protocol: 'TCP' },
-    { hostPort: 8080, containerPort: 80 },
-    { hostPort: 8080, containerPort: 80, protocol: 'udp' },
-    { hostPort: 8080, containerPort: 81 },
-    { hostPort: 8080, containerPort: 80, hostIP: '2001:DB8::1' },
-    { hostPort: 8080, containerPort: 80, hostIP: '2001:db8::1' },
-  ] } }));
-  assert.equal(mappings.map((m) => `${m.hostIP ?? ''}/${m.hostPort}/${m.protocol}/${m.containerPort}`), ['/8080/tcp/80', '/8080/udp/80', '/8080/tcp/81', '2001:db8::1/8080/tcp/80']);
+  const mappings = parsePortMappings(
+    conf({
+      runtimeConfig: {
+        portMappings: [
+          { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+          { hostPort: 8080, containerPort: 80, protocol: 'TCP' },
+          { hostPort: 8080, containerPort: 80 },
+          { hostPort: 8080, containerPort: 80, protocol: 'udp' },
+          { hostPort: 8080, containerPort: 81 },
+          { hostPort: 8080, containerPort: 80, hostIP: '2001:DB8::1' },
+          { hostPort: 8080, containerPort: 80, hostIP: '2001:db8::1' },
+        ],
+      },
+    }),
+  );
+  assert.equal(
+    mappings.map((m) => `${m.hostIP ?? ''}/${m.hostPort}/${m.protocol}/${m.containerPort}`),
+    ['/8080/tcp/80', '/8080/udp/80', '/8080/tcp/81', '2001:db8::1/8080/tcp/80'],
+  );
 });
 
 test('portmapElements() without snat, "0.0.0.0" meaning any IPv4 address only', () => {
   const mappings = parsePortMappings(conf({ runtimeConfig: { portMappings: [{ hostPort: 80, containerPort: 8080, hostIP: '0.0.0.0' }] } }));
-  assert.fixture(renderTransaction({ adds: portmapElements(mappings, containerAddrs(prev), { snat: false }), tag: 't' }),
-    'add element inet berth hostport4 { tcp . 80 comment "t" : 192.0.2.5 . 8080 }\n');
+  assert.fixture(
+    renderTransaction({ adds: portmapElements(mappings, containerAddrs(prev), { snat: false }), tag: 't' }),
+    'add element inet berth hostport4 { tcp . 80 comment "t" : 192.0.2.5 . 8080 }\n',
+  );
 });
 
 test('portmapElements() marks DNAT elements exclusive and names them', () => {
-  const [el] = portmapElements([{ hostPort: 80, containerPort: 80, protocol: 'tcp', hostIP: '198.51.100.1' }], containerAddrs(prev), { snat: true });
+  const [el] = portmapElements([{ hostPort: 80, containerPort: 80, protocol: 'tcp', hostIP: '198.51.100.1' }], containerAddrs(prev), {
+    snat: true,
+  });
   assert.is(el.exclusive, true);
   assert.is(el.what, 'host port 80/tcp on 198.51.100.1');
 });
 
 test('udpFlushes() flushes UDP mappings per family, with the hostIP as destination', () => {
-  const mappings = parsePortMappings(conf({ runtimeConfig: { portMappings: [{ hostPort: 53, containerPort: 53, protocol: 'udp' }, { hostPort: 54, containerPort: 53, protocol: 'udp', hostIP: '198.51.100.1' }, { hostPort: 55, containerPort: 53, protocol: 'udp', hostIP: '0.0.0.0' }, { hostPort: 80, containerPort: 80 }] } }));
+  const mappings = parsePortMappings(
+    conf({
+      runtimeConfig: {
+        portMappings: [
+          { hostPort: 53, containerPort: 53, protocol: 'udp' },
+          { hostPort: 54, containerPort: 53, protocol: 'udp', hostIP: '198.51.100.1' },
+          { hostPort: 55, containerPort: 53, protocol: 'udp', hostIP: '0.0.0.0' },
+          { hostPort: 80, containerPort: 80 },
+        ],
+      },
+    }),
+  );
   assert.equal(udpFlushes(mappings, { v4: true, v6: true }), [
     { family: 4, port: 53 },
     { family: 6, port: 53 },
@@ -106,7 +150,11 @@ const badConf: Array<[object, number, RegExp]> = [
   [{ markMasqBit: 32 }, 7, /\/markMasqBit must be <= 31$/],
   [{ markMasqBit: 13, externalSetMarkChain: 'KUBE-MARK-MASQ' }, 7, /"markMasqBit" and "externalSetMarkChain" cannot both be set$/],
   [{ externalSetMarkChain: 'KUBE-MARK-MASQ' }, 2, /^portmap "externalSetMarkChain" "KUBE-MARK-MASQ" is not supported: /],
-  [{ conditionsV4: ['-s', '192.0.2.0/24'] }, 2, /^portmap "conditionsV4" is not supported: iptables match arguments \["-s","192\.0\.2\.0\/24"\] cannot be applied to nftables$/],
+  [
+    { conditionsV4: ['-s', '192.0.2.0/24'] },
+    2,
+    /^portmap "conditionsV4" is not supported: iptables match arguments \["-s","192\.0\.2\.0\/24"\] cannot be applied to nftables$/,
+  ],
   [{ snat: 'yes' }, 7, /\/snat must be boolean$/],
 ];
 for (const [extra, code, msg] of badConf)

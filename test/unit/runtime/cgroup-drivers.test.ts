@@ -13,14 +13,18 @@ const MiB = 1024 * 1024;
 
 function fakeV2(): FakeCgroupFs {
   return new FakeCgroupFs(`25 22 0:23 / ${R} rw - cgroup2 cgroup2 rw,nsdelegate`, R).seed(R, {
-    'cgroup.controllers': 'cpuset cpu io memory hugetlb pids rdma misc', 'cgroup.subtree_control': '', 'cgroup.procs': '1\n',
+    'cgroup.controllers': 'cpuset cpu io memory hugetlb pids rdma misc',
+    'cgroup.subtree_control': '',
+    'cgroup.procs': '1\n',
     'cpuset.cpus.effective': '0-1',
   });
 }
 
 function fakeV1(opts: { memsw?: boolean } = {}): FakeCgroupFs {
   const hierarchies = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'blkio', 'freezer', 'systemd'];
-  const lines = hierarchies.map((h, i) => `${31 + i} 30 0:${28 + i} / ${R}/${h} rw - cgroup cgroup rw,${h === 'systemd' ? 'name=systemd' : h}`);
+  const lines = hierarchies.map(
+    (h, i) => `${31 + i} 30 0:${28 + i} / ${R}/${h} rw - cgroup cgroup rw,${h === 'systemd' ? 'name=systemd' : h}`,
+  );
   const fs = new FakeCgroupFs([...lines, `40 30 0:40 / ${R}/unified rw - cgroup2 cgroup2 rw`].join('\n'));
   fs.seed(R);
   for (const h of hierarchies) fs.seed(`${R}/${h}`, { 'cgroup.procs': '1\n' });
@@ -30,7 +34,14 @@ function fakeV1(opts: { memsw?: boolean } = {}): FakeCgroupFs {
   if (opts.memsw !== false) fs.seed(`${R}/memory`, { 'memory.memsw.limit_in_bytes': '' });
   Object.assign(fs.v1Files, {
     cpuset: { 'cpuset.cpus': '', 'cpuset.mems': '' },
-    memory: { 'memory.limit_in_bytes': '9223372036854771712', 'memory.memsw.limit_in_bytes': '9223372036854771712', 'memory.soft_limit_in_bytes': '', 'memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 0\n', 'memory.usage_in_bytes': '0', 'memory.stat': '' },
+    memory: {
+      'memory.limit_in_bytes': '9223372036854771712',
+      'memory.memsw.limit_in_bytes': '9223372036854771712',
+      'memory.soft_limit_in_bytes': '',
+      'memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 0\n',
+      'memory.usage_in_bytes': '0',
+      'memory.stat': '',
+    },
     cpu: { 'cpu.shares': '1024', 'cpu.cfs_period_us': '100000', 'cpu.cfs_quota_us': '-1' },
     pids: { 'pids.max': 'max', 'pids.current': '0' },
     blkio: { 'blkio.throttle.write_bps_device': '', 'blkio.throttle.io_service_bytes_recursive': '' },
@@ -43,15 +54,27 @@ function fakeV1(opts: { memsw?: boolean } = {}): FakeCgroupFs {
 test('v2 create() enables the controllers down the parents and writes the limits in the container dir', async () => {
   const fs = fakeV2();
   const cg = openCgroup({ parent: '/berth', name: 'c1', fsRoot: R, fs });
-  await cg.create(parseResources({ m: '32m', 'memory-swap': '48m', c: '1024', cpus: '0.5', 'pids-limit': '20', 'device-write-bps': '/dev/loop7:1mb' }));
+  await cg.create(
+    parseResources({ m: '32m', 'memory-swap': '48m', c: '1024', cpus: '0.5', 'pids-limit': '20', 'device-write-bps': '/dev/loop7:1mb' }),
+  );
   assert.equal(cg.procsFiles(), [`${R}/berth/c1/cgroup.procs`]);
   assert.equal(fs.writes, [
-    `${R}/cgroup.subtree_control +cpu`, `${R}/cgroup.subtree_control +cpuset`, `${R}/cgroup.subtree_control +io`,
-    `${R}/cgroup.subtree_control +memory`, `${R}/cgroup.subtree_control +pids`,
-    `${R}/berth/cgroup.subtree_control +cpu`, `${R}/berth/cgroup.subtree_control +cpuset`, `${R}/berth/cgroup.subtree_control +io`,
-    `${R}/berth/cgroup.subtree_control +memory`, `${R}/berth/cgroup.subtree_control +pids`,
-    `${R}/berth/c1/memory.max 33554432`, `${R}/berth/c1/memory.swap.max 16777216`, `${R}/berth/c1/cpu.weight 39`,
-    `${R}/berth/c1/cpu.max 50000 100000`, `${R}/berth/c1/pids.max 20`, `${R}/berth/c1/io.max 7:7 wbps=1048576`,
+    `${R}/cgroup.subtree_control +cpu`,
+    `${R}/cgroup.subtree_control +cpuset`,
+    `${R}/cgroup.subtree_control +io`,
+    `${R}/cgroup.subtree_control +memory`,
+    `${R}/cgroup.subtree_control +pids`,
+    `${R}/berth/cgroup.subtree_control +cpu`,
+    `${R}/berth/cgroup.subtree_control +cpuset`,
+    `${R}/berth/cgroup.subtree_control +io`,
+    `${R}/berth/cgroup.subtree_control +memory`,
+    `${R}/berth/cgroup.subtree_control +pids`,
+    `${R}/berth/c1/memory.max 33554432`,
+    `${R}/berth/c1/memory.swap.max 16777216`,
+    `${R}/berth/c1/cpu.weight 39`,
+    `${R}/berth/c1/cpu.max 50000 100000`,
+    `${R}/berth/c1/pids.max 20`,
+    `${R}/berth/c1/io.max 7:7 wbps=1048576`,
   ]);
   // A second container finds the controllers enabled and writes only its own files.
   fs.writes.length = 0;
@@ -77,7 +100,14 @@ test('v2 freeze(), thaw(), oomKilled(), stats(), killAll() and destroy() use the
   fs.files.set(`${dir}/io.stat`, '7:7 rbytes=10 wbytes=20 rios=1 wios=1\n');
   fs.files.set(`${dir}/pids.current`, '2');
   fs.files.set(`${dir}/cgroup.procs`, '4242\n4243\n');
-  assert.equal(await cg.stats(), { cpuUsageNs: 1500000, memoryUsage: 6 * MiB, memoryLimit: 64 * MiB, blkioReadBytes: 10, blkioWriteBytes: 20, pids: 2 });
+  assert.equal(await cg.stats(), {
+    cpuUsageNs: 1500000,
+    memoryUsage: 6 * MiB,
+    memoryLimit: 64 * MiB,
+    blkioReadBytes: 10,
+    blkioWriteBytes: 20,
+    pids: 2,
+  });
   assert.equal(await cg.pids(), [4242, 4243]);
   await cg.destroy();
   assert.ok(fs.writes.includes(`${dir}/cgroup.kill 1`), 'cgroup.kill empties the cgroup');
@@ -97,14 +127,25 @@ test('v1 create() joins every hierarchy, copies the cpuset down the parents and 
   const fs = fakeV1();
   const cg = openCgroup({ parent: '/berth/sub', name: 'c1', fsRoot: R, fs });
   await cg.create(parseResources({ m: '32m', 'cpuset-cpus': '1', 'pids-limit': '20', cpus: '1.5', 'device-write-bps': '/dev/loop7:2mb' }));
-  assert.equal(cg.procsFiles(), ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'blkio', 'freezer', 'systemd', 'unified'].map((h) => `${R}/${h}/berth/sub/c1/cgroup.procs`));
+  assert.equal(
+    cg.procsFiles(),
+    ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'blkio', 'freezer', 'systemd', 'unified'].map(
+      (h) => `${R}/${h}/berth/sub/c1/cgroup.procs`,
+    ),
+  );
   assert.equal(fs.writes, [
-    `${R}/cpuset/berth/cpuset.cpus 0-1`, `${R}/cpuset/berth/cpuset.mems 0`,
-    `${R}/cpuset/berth/sub/cpuset.cpus 0-1`, `${R}/cpuset/berth/sub/cpuset.mems 0`,
-    `${R}/cpuset/berth/sub/c1/cpuset.cpus 1`, `${R}/cpuset/berth/sub/c1/cpuset.mems 0`,
-    `${R}/memory/berth/sub/c1/memory.limit_in_bytes 33554432`, `${R}/memory/berth/sub/c1/memory.memsw.limit_in_bytes 67108864`,
-    `${R}/cpu/berth/sub/c1/cpu.cfs_period_us 100000`, `${R}/cpu/berth/sub/c1/cpu.cfs_quota_us 150000`,
-    `${R}/pids/berth/sub/c1/pids.max 20`, `${R}/blkio/berth/sub/c1/blkio.throttle.write_bps_device 7:7 2097152`,
+    `${R}/cpuset/berth/cpuset.cpus 0-1`,
+    `${R}/cpuset/berth/cpuset.mems 0`,
+    `${R}/cpuset/berth/sub/cpuset.cpus 0-1`,
+    `${R}/cpuset/berth/sub/cpuset.mems 0`,
+    `${R}/cpuset/berth/sub/c1/cpuset.cpus 1`,
+    `${R}/cpuset/berth/sub/c1/cpuset.mems 0`,
+    `${R}/memory/berth/sub/c1/memory.limit_in_bytes 33554432`,
+    `${R}/memory/berth/sub/c1/memory.memsw.limit_in_bytes 67108864`,
+    `${R}/cpu/berth/sub/c1/cpu.cfs_period_us 100000`,
+    `${R}/cpu/berth/sub/c1/cpu.cfs_quota_us 150000`,
+    `${R}/pids/berth/sub/c1/pids.max 20`,
+    `${R}/blkio/berth/sub/c1/blkio.throttle.write_bps_device 7:7 2097152`,
   ]);
 });
 
@@ -122,7 +163,10 @@ test('v1 create() undoes its dirs when a device or a host check fails', async ()
   const cg = openCgroup({ parent: '/berth', name: 'c1', fsRoot: R, fs });
   await rejects(cg.create(parseResources({ 'device-read-bps': '/dev/nope:1mb' })), /^cannot stat "\/dev\/nope": ENOENT$/);
   await rejects(cg.create(parseResources({ 'cpuset-cpus': '0-3' })), /^Requested CPUs are not available - requested 0-3, available: 0-1$/);
-  assert.equal([...fs.dirs].filter((d) => d.includes('/berth')), []);
+  assert.equal(
+    [...fs.dirs].filter((d) => d.includes('/berth')),
+    [],
+  );
 });
 
 test('v1 freeze/thaw, oomKilled() from memory.oom_control, stats() from the v1 files, destroy()', async () => {
@@ -140,11 +184,21 @@ test('v1 freeze/thaw, oomKilled() from memory.oom_control, stats() from the v1 f
   fs.files.set(`${R}/cpuacct/berth/c1/cpuacct.usage`, '123456789');
   fs.files.set(`${R}/blkio/berth/c1/blkio.throttle.io_service_bytes_recursive`, '7:7 Read 1\n7:7 Write 2\n7:7 Total 3\nTotal 3\n');
   fs.files.set(`${R}/pids/berth/c1/pids.current`, '1');
-  assert.equal(await cg.stats(), { cpuUsageNs: 123456789, memoryUsage: 7 * MiB, memoryLimit: 32 * MiB, blkioReadBytes: 1, blkioWriteBytes: 2, pids: 1 });
+  assert.equal(await cg.stats(), {
+    cpuUsageNs: 123456789,
+    memoryUsage: 7 * MiB,
+    memoryLimit: 32 * MiB,
+    blkioReadBytes: 1,
+    blkioWriteBytes: 2,
+    pids: 1,
+  });
   for (const h of ['freezer', 'memory']) fs.files.set(`${R}/${h}/berth/c1/cgroup.procs`, '777\n');
   await cg.destroy();
   assert.equal(fs.killed, [777]);
-  assert.equal([...fs.dirs].filter((d) => d.includes('/c1')), []);
+  assert.equal(
+    [...fs.dirs].filter((d) => d.includes('/c1')),
+    [],
+  );
 });
 
 test('openCgroup() refuses a name that would leave the parent', () => {

@@ -18,14 +18,22 @@ import { resolveUser } from '../../../runtime/user';
 const test = suite('berth and runtime: pure logic');
 
 test('parseGlobals() takes --root and --state-dir before the command only', () => {
-  assert.equal(parseGlobals(['--root', '/r', '--state-dir=/s', 'ps', '--root', 'x']), { globals: { root: '/r', stateDir: '/s' }, rest: ['ps', '--root', 'x'] });
+  assert.equal(parseGlobals(['--root', '/r', '--state-dir=/s', 'ps', '--root', 'x']), {
+    globals: { root: '/r', stateDir: '/s' },
+    rest: ['ps', '--root', 'x'],
+  });
   assert.equal(parseGlobals(['ps']).globals, { root: '/var/lib/berth', stateDir: '/run/berth' });
   assert.throws(() => parseGlobals(['--nope', 'ps']), /unknown flag: --nope/);
   assert.throws(() => parseGlobals(['--root']), /flag needs an argument: --root/);
 });
 
 test('parseFlags() follows pflag: grouped shorts, = forms, lists, the first positional ends flags', () => {
-  const { flags, args } = parseFlags(RUN_FLAGS, ['-dit', '-e', 'A=1', '--env=B=2', '-eC=3', '--name=x', '-m32m', 'img', 'sh', '-c', 'echo -d'], 'run', false);
+  const { flags, args } = parseFlags(
+    RUN_FLAGS,
+    ['-dit', '-e', 'A=1', '--env=B=2', '-eC=3', '--name=x', '-m32m', 'img', 'sh', '-c', 'echo -d'],
+    'run',
+    false,
+  );
   assert.equal(flags, { detach: true, interactive: true, tty: true, env: ['A=1', 'B=2', 'C=3'], name: 'x', memory: '32m' });
   assert.equal(args, ['img', 'sh', '-c', 'echo -d']);
   assert.throws(() => parseFlags(RUN_FLAGS, ['--nope'], 'run'), /^unknown flag: --nope\nSee 'berth run --help'\.$/);
@@ -34,7 +42,7 @@ test('parseFlags() follows pflag: grouped shorts, = forms, lists, the first posi
   assert.equal(parseFlags(RUN_FLAGS, ['--rm=false', 'img'], 'run', false).flags, { rm: false });
 });
 
-test('planCapabilities() starts from Docker\'s defaults; ALL; capabilityMask() as /proc shows it', () => {
+test("planCapabilities() starts from Docker's defaults; ALL; capabilityMask() as /proc shows it", () => {
   assert.is(capabilityMask(planCapabilities([], [])), 'a80425fb');
   assert.is(capabilityMask(planCapabilities(['net_admin'], ['CAP_CHOWN'])), 'a80435fa');
   assert.equal(planCapabilities(['KILL'], ['ALL']), ['KILL']);
@@ -55,12 +63,13 @@ test('parseRestartPolicy() as Docker', () => {
   assert.throws(() => parseRestartPolicy('sometimes'), /invalid restart policy 'sometimes'/);
 });
 
-test('mergeEnv() and parseEnvFile(): later wins, NAME alone takes the caller\'s value', () => {
+test("mergeEnv() and parseEnvFile(): later wins, NAME alone takes the caller's value", () => {
   assert.equal(mergeEnv(['PATH=/bin', 'A=1'], ['A=2', 'HOMEVAR', 'UNSET'], { HOMEVAR: 'h' }), ['PATH=/bin', 'A=2', 'HOMEVAR=h']);
   assert.equal(parseEnvFile('# c\n\nA=1\n  B=2\r\n'), ['A=1', 'B=2']);
 });
 
-const baseOpts = (over: Record<string, unknown> = {}) => runOptionsOf({ ...over } as never, ['img', ...((over.cmd as string[]) ?? [])], {}, []);
+const baseOpts = (over: Record<string, unknown> = {}) =>
+  runOptionsOf({ ...over } as never, ['img', ...((over.cmd as string[]) ?? [])], {}, []);
 
 test('planContainer(): a run command replaces Cmd, not Entrypoint; --entrypoint resets Cmd', () => {
   const image = { Entrypoint: ['/entry'], Cmd: ['default'], Env: ['PATH=/img', 'X=1'], WorkingDir: '/w', StopSignal: 'SIGQUIT' };
@@ -73,7 +82,10 @@ test('planContainer(): a run command replaces Cmd, not Entrypoint; --entrypoint 
   const ep = planContainer({ ...baseOpts(), entrypoint: 'sh' }, image, id);
   assert.equal([ep.path, ep.args, ep.config.Cmd], ['sh', [], null]);
   assert.throws(() => planContainer({ ...baseOpts(), entrypoint: '' }, { Entrypoint: ['/e'] }, id), /No command specified/);
-  assert.throws(() => planContainer({ ...baseOpts(), autoRemove: true, restart: 'always' }, image, id), /Conflicting options: --restart and --rm/);
+  assert.throws(
+    () => planContainer({ ...baseOpts(), autoRemove: true, restart: 'always' }, image, id),
+    /Conflicting options: --restart and --rm/,
+  );
   assert.throws(() => planContainer({ ...baseOpts(), network: 'bridge' }, image, id), /network bridge not found/);
 });
 
@@ -87,7 +99,10 @@ test('resolveUser() reads passwd and group texts', () => {
 });
 
 test('resolveContainer() by full ID, name, then unique prefix', () => {
-  const all = [{ id: 'abc1'.padEnd(64, '0'), name: 'one' }, { id: 'abc2'.padEnd(64, '0'), name: 'two' }];
+  const all = [
+    { id: 'abc1'.padEnd(64, '0'), name: 'one' },
+    { id: 'abc2'.padEnd(64, '0'), name: 'two' },
+  ];
   assert.is(resolveContainer('two', all).id, all[1].id);
   assert.is(resolveContainer('abc1', all).name, 'one');
   assert.throws(() => resolveContainer('abc', all), /multiple IDs found with provided prefix: abc/);
@@ -99,30 +114,87 @@ test('generateName() makes adjective_surname names not taken', () => {
   let i = 0;
   const first = generateName(new Set(), () => seq[i++ % seq.length]);
   assert.match(first, /^[a-z]+_[a-z]+$/);
-  assert.is.not(generateName(new Set([first]), () => seq[i++ % seq.length]), first);
+  assert.is.not(
+    generateName(new Set([first]), () => seq[i++ % seq.length]),
+    first,
+  );
 });
 
-const live = (over: Partial<Live>): Live => ({ status: 'running', pid: 5, exitCode: 0, startedAt: '2026-01-01T00:00:00Z', finishedAt: '0001-01-01T00:00:00Z', restartCount: 0, error: '', needsCleanup: false, ...over });
+const live = (over: Partial<Live>): Live => ({
+  status: 'running',
+  pid: 5,
+  exitCode: 0,
+  startedAt: '2026-01-01T00:00:00Z',
+  finishedAt: '0001-01-01T00:00:00Z',
+  restartCount: 0,
+  error: '',
+  needsCleanup: false,
+  ...over,
+});
 const NOW = Date.parse('2026-01-01T00:02:03Z');
 
 test('describeStatus() as docker ps', () => {
   assert.is(describeStatus(live({ startedAt: '2026-01-01T00:02:00Z' }), NOW), 'Up 3 seconds');
   assert.is(describeStatus(live({ status: 'paused', startedAt: '2026-01-01T00:01:58Z' }), NOW), 'Up 5 seconds (Paused)');
-  assert.is(describeStatus(live({ status: 'exited', exitCode: 137, finishedAt: '2026-01-01T00:00:00Z' }), NOW), 'Exited (137) 2 minutes ago');
+  assert.is(
+    describeStatus(live({ status: 'exited', exitCode: 137, finishedAt: '2026-01-01T00:00:00Z' }), NOW),
+    'Exited (137) 2 minutes ago',
+  );
   assert.is(describeStatus(live({ status: 'created' }), NOW), 'Created');
 });
 
 const record = (): ContainerRecord => ({
-  Id: 'f'.repeat(64), Name: 'web', Image: '', Created: '2026-01-01T00:00:00Z', Path: 'sh', Args: ['-c', 'a long command line here'],
-  Config: { Hostname: 'h', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false, StdinOnce: false,
-    Env: [], Cmd: ['sh'], Image: '', WorkingDir: '', Entrypoint: null, Labels: { team: 'a' } },
-  HostConfig: { Binds: ['/h:/c:ro'], NetworkMode: 'none', RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false, CapAdd: null, CapDrop: null,
-    Privileged: false, ReadonlyRootfs: false, Init: false, CgroupParent: '/berth', LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } }, ResourceFlags: {} },
-  LayerDirs: ['/l1', '/l2'], Rootfs: '/rootfs', Process: { uid: 0, gid: 0, groups: [], capabilities: ['KILL'] }, RestartCount: 0,
-  State: { Status: 'created', ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z', OOMKilled: false },
+  Id: 'f'.repeat(64),
+  Name: 'web',
+  Image: '',
+  Created: '2026-01-01T00:00:00Z',
+  Path: 'sh',
+  Args: ['-c', 'a long command line here'],
+  Config: {
+    Hostname: 'h',
+    User: '',
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: false,
+    OpenStdin: false,
+    StdinOnce: false,
+    Env: [],
+    Cmd: ['sh'],
+    Image: '',
+    WorkingDir: '',
+    Entrypoint: null,
+    Labels: { team: 'a' },
+  },
+  HostConfig: {
+    Binds: ['/h:/c:ro'],
+    NetworkMode: 'none',
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    AutoRemove: false,
+    CapAdd: null,
+    CapDrop: null,
+    Privileged: false,
+    ReadonlyRootfs: false,
+    Init: false,
+    CgroupParent: '/berth',
+    LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } },
+    ResourceFlags: {},
+  },
+  LayerDirs: ['/l1', '/l2'],
+  Rootfs: '/rootfs',
+  Process: { uid: 0, gid: 0, groups: [], capabilities: ['KILL'] },
+  RestartCount: 0,
+  State: {
+    Status: 'created',
+    ExitCode: 0,
+    Error: '',
+    StartedAt: '0001-01-01T00:00:00Z',
+    FinishedAt: '0001-01-01T00:00:00Z',
+    OOMKilled: false,
+  },
 });
 
-test('psRow() and renderPsTable(): Docker\'s columns, truncated command', () => {
+test("psRow() and renderPsTable(): Docker's columns, truncated command", () => {
   const row = psRow(record(), live({ startedAt: '2026-01-01T00:02:00Z' }), NOW, false);
   assert.equal([row.ID, row.Command, row.Status, row.Names], ['ffffffffffff', '"sh -c a long comman…"', 'Up 3 seconds', 'web']);
   const lines = renderPsTable([row]).split('\n');
@@ -133,27 +205,56 @@ test('psRow() and renderPsTable(): Docker\'s columns, truncated command', () => 
   assert.throws(() => matchesFilters(record(), live({}), ['color=red']), /Invalid filter 'color'/);
 });
 
-test('inspectShape() has Docker\'s State, Mounts and GraphDriver fields', () => {
+test("inspectShape() has Docker's State, Mounts and GraphDriver fields", () => {
   const shape = inspectShape(record(), live({}), false, { log: '/log', upper: '/up' });
-  assert.equal(Object.keys(shape.State), ['Status', 'Running', 'Paused', 'Restarting', 'OOMKilled', 'Dead', 'Pid', 'ExitCode', 'Error', 'StartedAt', 'FinishedAt']);
+  assert.equal(Object.keys(shape.State), [
+    'Status',
+    'Running',
+    'Paused',
+    'Restarting',
+    'OOMKilled',
+    'Dead',
+    'Pid',
+    'ExitCode',
+    'Error',
+    'StartedAt',
+    'FinishedAt',
+  ]);
   assert.equal(shape.Mounts, [{ Type: 'bind', Source: '/h', Destination: '/c', Mode: 'ro', RW: false, Propagation: 'rprivate' }]);
   assert.is(shape.GraphDriver.Data.LowerDir, '/l2:/l1');
   assert.is(shape.Name, '/web');
 });
 
 test('superviseArgs() passes the layers lowest first and the command after --', () => {
-  const args = superviseArgs(record(), { bundle: '/b', state: '/s', socket: '/k', exitCommand: ['/berth', 'cleanup', 'x'] }, ['/cg/cgroup.procs']);
+  const args = superviseArgs(record(), { bundle: '/b', state: '/s', socket: '/k', exitCommand: ['/berth', 'cleanup', 'x'] }, [
+    '/cg/cgroup.procs',
+  ]);
   assert.equal(args.slice(args.indexOf('--')), ['--', 'sh', '-c', 'a long command line here']);
-  assert.equal(args.filter((_, i) => args[i - 1] === '--lower'), ['/l1', '/l2']);
-  assert.equal(args.filter((_, i) => args[i - 1] === '--caps'), ['20']);
-  assert.equal(args.filter((_, i) => args[i - 1] === '--log-max-size'), ['1048576']);
+  assert.equal(
+    args.filter((_, i) => args[i - 1] === '--lower'),
+    ['/l1', '/l2'],
+  );
+  assert.equal(
+    args.filter((_, i) => args[i - 1] === '--caps'),
+    ['20'],
+  );
+  assert.equal(
+    args.filter((_, i) => args[i - 1] === '--log-max-size'),
+    ['1048576'],
+  );
 });
 
 test('FrameDecoder splits frames across chunks', () => {
   const bytes = Buffer.concat([encodeFrame(1, 'hello'), encodeFrame(3, '0')]);
   const d = new FrameDecoder();
   assert.equal(d.push(bytes.subarray(0, 7)), []);
-  assert.equal(d.push(bytes.subarray(7)).map((f) => [f.type, f.data.toString()]), [[1, 'hello'], [3, '0']]);
+  assert.equal(
+    d.push(bytes.subarray(7)).map((f) => [f.type, f.data.toString()]),
+    [
+      [1, 'hello'],
+      [3, '0'],
+    ],
+  );
 });
 
 test('parseSince() and selectRecords() for logs --since and --tail', () => {
@@ -163,8 +264,14 @@ test('parseSince() and selectRecords() for logs --since and --tail', () => {
   assert.is(parseSince('2026-01-01T00:00:00Z', now), Date.parse('2026-01-01T00:00:00Z'));
   assert.throws(() => parseSince('yesterday', now), /invalid value for "since"/);
   const recs = [1, 2, 3].map((n) => ({ log: `${n}\n`, stream: 'stdout' as const, time: `2026-01-01T00:0${n}:00Z` }));
-  assert.equal(selectRecords(recs, Date.parse('2026-01-01T00:02:00Z'), undefined).map((r) => r.log), ['2\n', '3\n']);
-  assert.equal(selectRecords(recs, undefined, 1).map((r) => r.log), ['3\n']);
+  assert.equal(
+    selectRecords(recs, Date.parse('2026-01-01T00:02:00Z'), undefined).map((r) => r.log),
+    ['2\n', '3\n'],
+  );
+  assert.equal(
+    selectRecords(recs, undefined, 1).map((r) => r.log),
+    ['3\n'],
+  );
 });
 
 test.run();

@@ -5,7 +5,16 @@ import { describeMounts, parseOptionPairs, renderTable, selectPrunable, type Vol
 const test = suite('berth volume output and arguments');
 
 test('renderTable() pads columns like the docker CLI and trims the last', () => {
-  assert.is(renderTable(['NAME', 'MOUNTPOINT'], [['a', '/x'], ['longer', '/y/z']]), 'NAME     MOUNTPOINT\na        /x\nlonger   /y/z');
+  assert.is(
+    renderTable(
+      ['NAME', 'MOUNTPOINT'],
+      [
+        ['a', '/x'],
+        ['longer', '/y/z'],
+      ],
+    ),
+    'NAME     MOUNTPOINT\na        /x\nlonger   /y/z',
+  );
   assert.is(renderTable(['NAME', 'MOUNTPOINT'], []), 'NAME   MOUNTPOINT');
 });
 
@@ -16,7 +25,12 @@ test('parseOptionPairs() splits at the first = and refuses pairs without key or 
   assert.throws(() => parseOptionPairs(['a=1', 'a=2']), /^invalid option "a=2": "a" given twice$/);
 });
 
-const vol = (Name: string, kind: string, mounts: Record<string, number> = {}): VolumeInfo => ({ Name, Mountpoint: `/m/${Name}`, CreatedAt: '', Status: { kind, mounts } });
+const vol = (Name: string, kind: string, mounts: Record<string, number> = {}): VolumeInfo => ({
+  Name,
+  Mountpoint: `/m/${Name}`,
+  CreatedAt: '',
+  Status: { kind, mounts },
+});
 
 test('selectPrunable() keeps mounted volumes, and bind volumes unless all', () => {
   const vols = [vol('m2', 'managed'), vol('m1', 'managed'), vol('busy', 'managed', { a: 1 }), vol('b', 'bind')];

@@ -1,6 +1,19 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { VolumeError } from '../../../volume/errors';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,17 +69,26 @@ it('create() of an existing name with the same options succeeds; other options a
   await call('/VolumeDriver.Create', { Name: 'vv', Opts: { mode: '0700' } });
   writeFileSync(join(root(), 'vv', '_data', 'keep'), 'x');
   assert.equal(await call('/VolumeDriver.Create', { Name: 'vv', Opts: { mode: '700' } }), { Err: '' });
-  assert.equal(await call('/VolumeDriver.Create', { Name: 'vv', Opts: { mode: '0755', uid: '5' } }), { Err: 'cannot create volume "vv": volume exists with different options: uid is "0", requested "5"; mode is "0700", requested "0755"' });
-  assert.equal(await call('/VolumeDriver.Create', { Name: 'vv', Opts: null }), { Err: 'cannot create volume "vv": volume exists with different options: mode is "0700", requested "0755"' });
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'vv', Opts: { mode: '0755', uid: '5' } }), {
+    Err: 'cannot create volume "vv": volume exists with different options: uid is "0", requested "5"; mode is "0700", requested "0755"',
+  });
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'vv', Opts: null }), {
+    Err: 'cannot create volume "vv": volume exists with different options: mode is "0700", requested "0755"',
+  });
   assert.is(statSync(join(root(), 'vv', '_data')).mode & 0o7777, 0o700);
   assert.is(readFileSync(join(root(), 'vv', '_data', 'keep'), 'utf8'), 'x');
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.options, { mode: '0700' });
+  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.options, { mode: '0700' });
 });
 
 it('get() answers with an RFC 3339 CreatedAt and the managed mountpoint', async () => {
   await call('/VolumeDriver.Create', { Name: 'vv' });
   assert.equal(await call('/VolumeDriver.Get', { Name: 'vv' }), {
-    Volume: { Name: 'vv', Mountpoint: join(root(), 'vv', '_data'), CreatedAt: '2026-01-02T03:04:05Z', Status: { kind: 'managed', options: {}, mounts: {}, uid: 0, gid: 0, mode: '0755' } },
+    Volume: {
+      Name: 'vv',
+      Mountpoint: join(root(), 'vv', '_data'),
+      CreatedAt: '2026-01-02T03:04:05Z',
+      Status: { kind: 'managed', options: {}, mounts: {}, uid: 0, gid: 0, mode: '0755' },
+    },
     Err: '',
   });
 });
@@ -79,11 +101,15 @@ it('get(), path(), mount() and remove() of an unknown volume say "no such volume
   assert.equal(await call('/VolumeDriver.Remove', { Name: 'nope' }), { Err: 'cannot remove volume "nope": no such volume' });
 });
 
-it('create() refuses names outside Docker\'s rule before touching the disk', async () => {
+it("create() refuses names outside Docker's rule before touching the disk", async () => {
   const rule = 'must match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, the first a letter or digit)';
   for (const name of ['..', 'a/b', '', '.staging', 'bad name', 'a', '-x', 'v\u00e9'])
-    assert.equal(await call('/VolumeDriver.Create', { Name: name }), { Err: `cannot create volume ${JSON.stringify(name)}: invalid name: ${rule}` });
-  assert.equal(await call('/VolumeDriver.Create', { Name: 'x'.repeat(256) }), { Err: `cannot create volume "${'x'.repeat(256)}": invalid name: must not be longer than 255 bytes` });
+    assert.equal(await call('/VolumeDriver.Create', { Name: name }), {
+      Err: `cannot create volume ${JSON.stringify(name)}: invalid name: ${rule}`,
+    });
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'x'.repeat(256) }), {
+    Err: `cannot create volume "${'x'.repeat(256)}": invalid name: must not be longer than 255 bytes`,
+  });
   assert.equal(readdirSync(root()).sort(), ['.journal.0', '.journal.1', '.spare', '.staging', '.trash']);
 });
 
@@ -95,7 +121,9 @@ it('mount() counts per ID; remove() names the IDs; unmount() of an unknown ID is
   assert.equal(await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' }), { Mountpoint: mp, Err: '' });
   assert.equal(await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'zzz' }), { Err: '' });
   assert.equal(await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'a' }), { Err: '' });
-  assert.equal(await call('/VolumeDriver.Remove', { Name: 'vv' }), { Err: 'cannot remove volume "vv": volume is in use by mount IDs "a", "b" (if those containers are gone: berth volume release "vv")' });
+  assert.equal(await call('/VolumeDriver.Remove', { Name: 'vv' }), {
+    Err: 'cannot remove volume "vv": volume is in use by mount IDs "a", "b" (if those containers are gone: berth volume release "vv")',
+  });
   assert.equal(await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'a' }), { Err: '' });
   assert.equal(await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'b' }), { Err: '' });
   assert.equal(await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'b' }), { Err: '' });
@@ -110,7 +138,7 @@ it('mount counts survive reopening the store', async () => {
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
   driver = await openDriver({ fs, root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 2 });
+  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 2 });
 });
 
 it('mount counts live in a log written in place, folded into volume.json after 256 lines', async () => {
@@ -132,7 +160,7 @@ it('mount counts live in a log written in place, folded into volume.json after 2
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'c' });
   assert.is(logText(join(root(), 'vv', 'mounts.1.log')), '+c\n');
   driver = await openDriver({ fs, root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1, c: 2 });
+  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 1, c: 2 });
 });
 
 it('a mount log grows by whole blocks when a line does not fit, and a log without zeros (older Berth) is continued', async () => {
@@ -153,7 +181,7 @@ it('a mount log grows by whole blocks when a line does not fit, and a log withou
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
   assert.is(logText(log), '+b\n');
   driver = await openDriver({ fs, root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { b: 1 });
+  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { b: 1 });
 });
 
 it('a log line torn in the middle (zeros, then a fragment) is never replayed nor continued', async () => {
@@ -166,11 +194,11 @@ it('a log line torn in the middle (zeros, then a fragment) is never replayed nor
   bytes.write('+x\n', 600);
   writeFileSync(join(root(), 'vv', 'mounts.0.log'), bytes);
   driver = await openDriver({ fs, root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1 });
+  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 1 });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
   assert.equal(readdirSync(join(root(), 'vv')).sort(), ['_data', 'mounts.1.log', 'volume.json']);
   driver = await openDriver({ fs, root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1, b: 1 });
+  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 1, b: 1 });
 });
 
 it('openDriver() deletes a directory left by an unrecorded Create cut before its flush (empty volume.json, no data), and keeps one with data', async () => {
@@ -184,7 +212,10 @@ it('openDriver() deletes a directory left by an unrecorded Create cut before its
   const warnings: string[] = [];
   await driver.close();
   driver = await openDriver({ fs, root: root(), warn: (m) => warnings.push(m) });
-  assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name), ['ok']);
+  assert.equal(
+    ((await call('/VolumeDriver.List', {})) as any).Volumes.map((v: any) => v.Name),
+    ['ok'],
+  );
   assert.not.ok(existsSync(join(root(), 'cut')));
   assert.is(readFileSync(join(root(), 'kept', '_data', 'file'), 'utf8'), 'x');
   assert.equal(readdirSync(join(root(), '.trash')), []);
@@ -199,7 +230,7 @@ it('a recorded Create whose volume.json or _data a power loss cut is completed a
   await call('/VolumeDriver.Create', { Name: 'kept' });
   await call('/VolumeDriver.Create', { Name: 'gone' });
   await call('/VolumeDriver.Create', { Name: 'nodata' });
-  const before = (await call('/VolumeDriver.Get', { Name: 'cut' }) as any).Volume;
+  const before = ((await call('/VolumeDriver.Get', { Name: 'cut' })) as any).Volume;
   await driver.close();
   // Not flushed yet at the crash: volume.json's data, a whole volume, a _data directory.
   writeFileSync(join(root(), 'cut', 'volume.json'), '');
@@ -210,8 +241,8 @@ it('a recorded Create whose volume.json or _data a power loss cut is completed a
   rmSync(join(root(), 'nodata', '_data'), { recursive: true });
   const warnings: string[] = [];
   driver = await openDriver({ fs, root: root(), warn: (m) => warnings.push(m) });
-  assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name).sort(), ['cut', 'gone', 'kept', 'nodata']);
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'cut' }) as any).Volume, before);
+  assert.equal(((await call('/VolumeDriver.List', {})) as any).Volumes.map((v: any) => v.Name).sort(), ['cut', 'gone', 'kept', 'nodata']);
+  assert.equal(((await call('/VolumeDriver.Get', { Name: 'cut' })) as any).Volume, before);
   const st = statSync(join(root(), 'cut', '_data'));
   assert.is(st.mode & 0o7777, 0o700);
   assert.equal(fs.ownerOf(join(root(), 'cut', '_data')), { uid: 12, gid: 0 });
@@ -220,7 +251,7 @@ it('a recorded Create whose volume.json or _data a power loss cut is completed a
   assert.equal(warnings.filter((w) => w.includes('half-made')).length, 2, warnings.join('\n'));
 });
 
-it('a replay never hands an older volume\'s data to a newer volume of the same name: it is moved to .orphaned', async () => {
+it("a replay never hands an older volume's data to a newer volume of the same name: it is moved to .orphaned", async () => {
   await call('/VolumeDriver.Create', { Name: 'xv' });
   writeFileSync(join(root(), 'xv', '_data', 'secret'), 'old');
   await call('/VolumeDriver.Remove', { Name: 'xv' });
@@ -238,8 +269,14 @@ it('a replay never hands an older volume\'s data to a newer volume of the same n
   assert.is(aside.length, 1);
   assert.match(aside[0], /^xv-[0-9a-f]{8}$/);
   assert.is(readFileSync(join(root(), '.orphaned', aside[0], '_data', 'secret'), 'utf8'), 'old');
-  assert.ok(warnings.some((w) => w.includes('had data but no volume.json')), warnings.join('\n'));
-  assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name), ['xv']);
+  assert.ok(
+    warnings.some((w) => w.includes('had data but no volume.json')),
+    warnings.join('\n'),
+  );
+  assert.equal(
+    ((await call('/VolumeDriver.List', {})) as any).Volumes.map((v: any) => v.Name),
+    ['xv'],
+  );
 });
 
 it('a torn last log line is ignored and never glued to the next one', async () => {
@@ -247,10 +284,10 @@ it('a torn last log line is ignored and never glued to the next one', async () =
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
   writeFileSync(join(root(), 'vv', 'mounts.0.log'), '+a\n+hal');
   driver = await openDriver({ fs, root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1 });
+  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 1 });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
   driver = await openDriver({ fs, root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1, b: 1 });
+  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 1, b: 1 });
 });
 
 it('release() drops stale IDs so remove() works', async () => {
@@ -267,7 +304,9 @@ it('a bind volume points at the resolved host path and remove() keeps its data',
   const host = join(dir, 'host');
   writeFileSync(join(host, 'keep'), 'data');
   symlinkSync(host, join(dir, 'link'));
-  assert.equal(await call('/VolumeDriver.Create', { Name: 'bv', Opts: { type: 'none', o: 'bind', device: join(dir, 'link') } }), { Err: '' });
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'bv', Opts: { type: 'none', o: 'bind', device: join(dir, 'link') } }), {
+    Err: '',
+  });
   assert.equal(await call('/VolumeDriver.Mount', { Name: 'bv', ID: 'i' }), { Mountpoint: host, Err: '' });
   assert.equal(await call('/VolumeDriver.Unmount', { Name: 'bv', ID: 'i' }), { Err: '' });
   assert.equal(await call('/VolumeDriver.Remove', { Name: 'bv' }), { Err: '' });
@@ -282,11 +321,19 @@ it('a bind volume refuses a missing path, a file, and paths outside --allow-bind
   symlinkSync(join(dir, 'other'), join(host, 'escape'));
   driver = await openDriver({ fs, root: root(), allowBind: [host] });
   const bind = (device: string) => call('/VolumeDriver.Create', { Name: 'bv', Opts: { type: 'none', o: 'bind', device } });
-  assert.equal(await bind(join(dir, 'missing')), { Err: `cannot create volume "bv": host path ${JSON.stringify(join(dir, 'missing'))} does not exist (Berth never creates it)` });
+  assert.equal(await bind(join(dir, 'missing')), {
+    Err: `cannot create volume "bv": host path ${JSON.stringify(join(dir, 'missing'))} does not exist (Berth never creates it)`,
+  });
   assert.not.ok(existsSync(join(dir, 'missing')));
-  assert.equal(await bind(join(dir, 'file')), { Err: `cannot create volume "bv": host path ${JSON.stringify(join(dir, 'file'))} is not a directory` });
-  assert.equal(await bind(`${host}/../other`), { Err: `cannot create volume "bv": host path ${JSON.stringify(`${host}/../other`)} (resolved to ${JSON.stringify(join(dir, 'other'))}) is outside the directories allowed by --allow-bind: ${JSON.stringify(host)}` });
-  assert.equal(await bind(join(host, 'escape')), { Err: `cannot create volume "bv": host path ${JSON.stringify(join(host, 'escape'))} (resolved to ${JSON.stringify(join(dir, 'other'))}) is outside the directories allowed by --allow-bind: ${JSON.stringify(host)}` });
+  assert.equal(await bind(join(dir, 'file')), {
+    Err: `cannot create volume "bv": host path ${JSON.stringify(join(dir, 'file'))} is not a directory`,
+  });
+  assert.equal(await bind(`${host}/../other`), {
+    Err: `cannot create volume "bv": host path ${JSON.stringify(`${host}/../other`)} (resolved to ${JSON.stringify(join(dir, 'other'))}) is outside the directories allowed by --allow-bind: ${JSON.stringify(host)}`,
+  });
+  assert.equal(await bind(join(host, 'escape')), {
+    Err: `cannot create volume "bv": host path ${JSON.stringify(join(host, 'escape'))} (resolved to ${JSON.stringify(join(dir, 'other'))}) is outside the directories allowed by --allow-bind: ${JSON.stringify(host)}`,
+  });
   assert.equal(await bind(host), { Err: '' });
 });
 
@@ -294,14 +341,27 @@ it('mount() of a bind volume whose host path vanished says so', async () => {
   mkdirSync(join(dir, 'host', 'sub'));
   await call('/VolumeDriver.Create', { Name: 'bv', Opts: { type: 'none', o: 'bind', device: join(dir, 'host', 'sub') } });
   rmSync(join(dir, 'host', 'sub'), { recursive: true });
-  assert.equal(await call('/VolumeDriver.Mount', { Name: 'bv', ID: 'i' }), { Err: `cannot mount volume "bv": host path ${JSON.stringify(join(dir, 'host', 'sub'))} is gone: ENOENT` });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'bv' }) as any).Volume.Status.mounts, {});
+  assert.equal(await call('/VolumeDriver.Mount', { Name: 'bv', ID: 'i' }), {
+    Err: `cannot mount volume "bv": host path ${JSON.stringify(join(dir, 'host', 'sub'))} is gone: ENOENT`,
+  });
+  assert.equal(((await call('/VolumeDriver.Get', { Name: 'bv' })) as any).Volume.Status.mounts, {});
 });
 
 it('create() with size is refused clearly where project quotas do not work', async () => {
-  const d = await openDriver({ fs, root: root(), quotas: { limit: async () => { throw new Error('option "size" needs project quotas: "/x" is on ext4 ("/") mounted without prjquota'); }, clear: async () => undefined } });
+  const d = await openDriver({
+    fs,
+    root: root(),
+    quotas: {
+      limit: async () => {
+        throw new Error('option "size" needs project quotas: "/x" is on ext4 ("/") mounted without prjquota');
+      },
+      clear: async () => undefined,
+    },
+  });
   driver = d;
-  assert.equal(await call('/VolumeDriver.Create', { Name: 'qq', Opts: { size: '10M' } }), { Err: 'cannot create volume "qq": option "size" needs project quotas: "/x" is on ext4 ("/") mounted without prjquota' });
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'qq', Opts: { size: '10M' } }), {
+    Err: 'cannot create volume "qq": option "size" needs project quotas: "/x" is on ext4 ("/") mounted without prjquota',
+  });
   assert.not.ok(existsSync(join(root(), 'qq')));
   assert.equal(readdirSync(join(root(), '.staging')), []);
 });
@@ -316,17 +376,36 @@ it('openDriver() deletes leftovers of interrupted creates and removes, and skips
   driver = await openDriver({ fs, root: root(), warn: (m) => warnings.push(m) });
   assert.equal(readdirSync(join(root(), '.staging')), []);
   assert.equal(readdirSync(join(root(), '.trash')), []);
-  assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name), ['vv']);
-  assert.equal(warnings, [`ignoring ${JSON.stringify(join(root(), 'foreign'))}: open ${JSON.stringify(join(root(), 'foreign', 'volume.json'))}: ENOENT`]);
-  assert.equal(await call('/VolumeDriver.Create', { Name: 'foreign' }), { Err: `cannot create volume "foreign": ${JSON.stringify(join(root(), 'foreign'))} exists and is not a Berth volume (no valid volume.json): move it away` });
+  assert.equal(
+    ((await call('/VolumeDriver.List', {})) as any).Volumes.map((v: any) => v.Name),
+    ['vv'],
+  );
+  assert.equal(warnings, [
+    `ignoring ${JSON.stringify(join(root(), 'foreign'))}: open ${JSON.stringify(join(root(), 'foreign', 'volume.json'))}: ENOENT`,
+  ]);
+  assert.equal(await call('/VolumeDriver.Create', { Name: 'foreign' }), {
+    Err: `cannot create volume "foreign": ${JSON.stringify(join(root(), 'foreign'))} exists and is not a Berth volume (no valid volume.json): move it away`,
+  });
   assert.ok(lstatSync(join(root(), 'foreign')).isDirectory());
 });
 
 it('10 parallel creates of one name make one volume; those with other options than the first conflict', async () => {
-  const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => call('/VolumeDriver.Create', { Name: 'same', Opts: { mode: `07${i % 2}0` } })));
-  const mode = (await call('/VolumeDriver.Get', { Name: 'same' }) as any).Volume.Status.mode;
-  replies.forEach((r, i) => assert.is(r.Err, `07${i % 2}0` === mode ? '' : `cannot create volume "same": volume exists with different options: mode is "${mode}", requested "07${i % 2}0"`));
-  assert.equal(readdirSync(root()).filter((e) => !e.startsWith('.')), ['same']);
+  const replies = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => call('/VolumeDriver.Create', { Name: 'same', Opts: { mode: `07${i % 2}0` } })),
+  );
+  const mode = ((await call('/VolumeDriver.Get', { Name: 'same' })) as any).Volume.Status.mode;
+  replies.forEach((r, i) =>
+    assert.is(
+      r.Err,
+      `07${i % 2}0` === mode
+        ? ''
+        : `cannot create volume "same": volume exists with different options: mode is "${mode}", requested "07${i % 2}0"`,
+    ),
+  );
+  assert.equal(
+    readdirSync(root()).filter((e) => !e.startsWith('.')),
+    ['same'],
+  );
   assert.equal(readdirSync(join(root(), '.staging')), []);
 });
 
@@ -335,18 +414,24 @@ it('a replay that cannot read a volume.json (EIO) reports it and changes nothing
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
   await driver.close();
   const vv = join(realpathSync(root()), 'vv');
-  const files = () => readdirSync(vv).sort().map((f) => [f, f === '_data' ? '' : readFileSync(join(vv, f), 'latin1')]);
+  const files = () =>
+    readdirSync(vv)
+      .sort()
+      .map((f) => [f, f === '_data' ? '' : readFileSync(join(vv, f), 'latin1')]);
   const before = files();
   fs.failures.set(join(vv, 'volume.json'), 'EIO');
   const warnings: string[] = [];
-  const failed = await openDriver({ fs, root: root(), warn: (m) => warnings.push(m) }).then(() => undefined, (err: Error) => err);
+  const failed = await openDriver({ fs, root: root(), warn: (m) => warnings.push(m) }).then(
+    () => undefined,
+    (err: Error) => err,
+  );
   assert.instance(failed, VolumeError);
   assert.match((failed as Error).message, /^cannot replay the journal of volume root .*: open ".*\/vv\/volume\.json": EIO$/);
   assert.equal(files(), before);
   assert.equal(warnings, []);
   fs.failures.clear();
   driver = await openDriver({ fs, root: root() });
-  assert.equal((await call('/VolumeDriver.Get', { Name: 'vv' }) as any).Volume.Status.mounts, { a: 1 });
+  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 1 });
 });
 
 it('a replay that cannot stat a volume directory (EACCES) or list its _data (EIO) reports it', async () => {
@@ -354,7 +439,10 @@ it('a replay that cannot stat a volume directory (EACCES) or list its _data (EIO
   await driver.close();
   const vv = join(realpathSync(root()), 'vv');
   fs.failures.set(vv, 'EACCES');
-  const failed = await openDriver({ fs, root: root() }).then(() => undefined, (err: Error) => err);
+  const failed = await openDriver({ fs, root: root() }).then(
+    () => undefined,
+    (err: Error) => err,
+  );
   assert.match((failed as Error).message, /^cannot replay the journal of volume root .*: lstat ".*\/vv": EACCES$/);
   // No volume.json and another directory identity: replay must see whether _data holds anything.
   fs.failures.clear();
@@ -364,12 +452,18 @@ it('a replay that cannot stat a volume directory (EACCES) or list its _data (EIO
   renameSync(join(`${vv}.old`, '_data'), join(vv, '_data'));
   rmSync(`${vv}.old`, { recursive: true });
   fs.failures.set(join(vv, '_data'), 'EIO');
-  const failed2 = await openDriver({ fs, root: root() }).then(() => undefined, (err: Error) => err);
+  const failed2 = await openDriver({ fs, root: root() }).then(
+    () => undefined,
+    (err: Error) => err,
+  );
   assert.match((failed2 as Error).message, /^cannot replay the journal of volume root .*: scandir ".*\/vv\/_data": EIO$/);
   assert.not.ok(existsSync(join(root(), '.orphaned')), 'nothing was moved aside');
   fs.failures.clear();
   driver = await openDriver({ fs, root: root() });
-  assert.equal((await call('/VolumeDriver.List', {}) as any).Volumes.map((v: any) => v.Name), ['vv']);
+  assert.equal(
+    ((await call('/VolumeDriver.List', {})) as any).Volumes.map((v: any) => v.Name),
+    ['vv'],
+  );
 });
 
 test.run();

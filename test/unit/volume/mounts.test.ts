@@ -45,10 +45,22 @@ test('KeyedMutex.run() serializes one key and runs other keys in parallel', asyn
   const mutex = new KeyedMutex();
   const events: string[] = [];
   let release = () => {};
-  const gate = new Promise<void>((r) => { release = r; });
-  const x1 = mutex.run('x', async () => { events.push('x1+'); await gate; events.push('x1-'); });
-  const x2 = mutex.run('x', async () => { events.push('x2+'); events.push('x2-'); });
-  await mutex.run('y', async () => { events.push('y1+'); events.push('y1-'); });
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const x1 = mutex.run('x', async () => {
+    events.push('x1+');
+    await gate;
+    events.push('x1-');
+  });
+  const x2 = mutex.run('x', async () => {
+    events.push('x2+');
+    events.push('x2-');
+  });
+  await mutex.run('y', async () => {
+    events.push('y1+');
+    events.push('y1-');
+  });
   assert.equal(events, ['x1+', 'y1+', 'y1-']); // y ran while x1 held its key; x2 waits for it
   release();
   await Promise.all([x1, x2]);
@@ -58,7 +70,9 @@ test('KeyedMutex.run() serializes one key and runs other keys in parallel', asyn
 
 test('KeyedMutex.run() goes on after a failure', async () => {
   const mutex = new KeyedMutex();
-  const failed = mutex.run('k', async () => { throw new Error('boom'); });
+  const failed = mutex.run('k', async () => {
+    throw new Error('boom');
+  });
   const next = mutex.run('k', async () => 7);
   await failed.catch(() => undefined);
   assert.is(await next, 7);

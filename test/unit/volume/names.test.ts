@@ -28,6 +28,7 @@ for (const name of ['a', 'name with space', '-x', '_x', '.x', 'a/b', 'é'.repeat
   test(`describeBadNewName() refuses ${JSON.stringify(name)} with Docker's rule`, () => assert.is(describeBadNewName(name), RULE));
 for (const name of ['v1', 'my-vol_1.0', '0'.repeat(64), 'a..b'])
   test(`describeBadNewName() accepts ${JSON.stringify(name)}`, () => assert.is(describeBadNewName(name), undefined));
-test('describeBadNewName() refuses a name over 255 bytes', () => assert.is(describeBadNewName('x'.repeat(256)), 'must not be longer than 255 bytes'));
+test('describeBadNewName() refuses a name over 255 bytes', () =>
+  assert.is(describeBadNewName('x'.repeat(256)), 'must not be longer than 255 bytes'));
 
 test.run();

@@ -13,11 +13,26 @@ test('formatCreatedAt() gives RFC 3339 in UTC without fraction', () => {
   assert.is(formatCreatedAt(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678))), '2026-01-02T03:04:05Z');
 });
 
-const record: VolumeRecord = { name: 'vv', createdAt: '2026-01-02T03:04:05Z', options: { uid: '7' }, spec: { kind: 'managed', uid: 7, gid: 0, mode: 0o755 }, mounts: { a: 2 }, logGeneration: 3 };
+const record: VolumeRecord = {
+  name: 'vv',
+  createdAt: '2026-01-02T03:04:05Z',
+  options: { uid: '7' },
+  spec: { kind: 'managed', uid: 7, gid: 0, mode: 0o755 },
+  mounts: { a: 2 },
+  logGeneration: 3,
+};
 
 test('renderRecord() and parseRecord() round-trip', () => {
   assert.equal(parseRecord(renderRecord(record), 'vv'), record);
-  const bind: VolumeRecord = { name: 'b', createdAt: '2026-01-02T03:04:05Z', options: { type: 'none', o: 'bind', device: '/srv/x' }, spec: { kind: 'bind', device: '/srv/x', o: 'bind' }, device: '/srv/y', mounts: {}, logGeneration: 0 };
+  const bind: VolumeRecord = {
+    name: 'b',
+    createdAt: '2026-01-02T03:04:05Z',
+    options: { type: 'none', o: 'bind', device: '/srv/x' },
+    spec: { kind: 'bind', device: '/srv/x', o: 'bind' },
+    device: '/srv/y',
+    mounts: {},
+    logGeneration: 0,
+  };
   assert.equal(parseRecord(renderRecord(bind), 'b'), bind);
 });
 
@@ -37,7 +52,11 @@ test('replayMountLog() applies complete lines and ignores a torn last line', () 
 });
 
 test('splitMountLog() ends the text at the first zero byte and flags a torn write', () => {
-  const log = (text: string, size = 16, at = 0) => { const b = new Uint8Array(size); b.set(new TextEncoder().encode(text), at); return b; };
+  const log = (text: string, size = 16, at = 0) => {
+    const b = new Uint8Array(size);
+    b.set(new TextEncoder().encode(text), at);
+    return b;
+  };
   assert.equal(splitMountLog(log('+a\n-a\n')), { text: '+a\n-a\n', end: 6, clean: true });
   assert.equal(splitMountLog(log('')), { text: '', end: 0, clean: true });
   assert.equal(splitMountLog(new TextEncoder().encode('+a\n')), { text: '+a\n', end: 3, clean: true });
@@ -57,7 +76,9 @@ test('planMountWrite() writes the line in place, or pads it to the next block wh
 
 test('describeVolume() shows kind, options, mounts and the managed owner and mode', () => {
   assert.equal(describeVolume(record, '/r/vv/_data'), {
-    Name: 'vv', Mountpoint: '/r/vv/_data', CreatedAt: '2026-01-02T03:04:05Z',
+    Name: 'vv',
+    Mountpoint: '/r/vv/_data',
+    CreatedAt: '2026-01-02T03:04:05Z',
     Status: { kind: 'managed', options: { uid: '7' }, mounts: { a: 2 }, uid: 7, gid: 0, mode: '0755' },
   });
 });
@@ -72,7 +93,10 @@ test('isInside() compares whole path components', () => {
 test('describeBindRefusal() refuses paths outside --allow-bind and around the root', () => {
   assert.is(describeBindRefusal('/srv/a', '/srv/a', [], '/var/lib/berth/volumes'), undefined);
   assert.is(describeBindRefusal('/srv/a', '/srv/a', ['/srv'], '/var/lib/berth/volumes'), undefined);
-  assert.is(describeBindRefusal('/srv/../etc', '/etc', ['/srv'], '/v'), 'host path "/srv/../etc" (resolved to "/etc") is outside the directories allowed by --allow-bind: "/srv"');
+  assert.is(
+    describeBindRefusal('/srv/../etc', '/etc', ['/srv'], '/v'),
+    'host path "/srv/../etc" (resolved to "/etc") is outside the directories allowed by --allow-bind: "/srv"',
+  );
   assert.is(describeBindRefusal('/v/x/_data', '/v/x/_data', [], '/v'), 'host path "/v/x/_data" overlaps the volume root "/v"');
   assert.is(describeBindRefusal('/', '/', [], '/v'), 'host path "/" overlaps the volume root "/v"');
 });
@@ -88,8 +112,14 @@ test('describeQuotaSupport() finds the mount and its prjquota option', () => {
   const entries = parseMountinfo(MOUNTINFO);
   assert.equal(describeQuotaSupport(entries, '/srv/quota/vols'), { ok: true, fsType: 'ext4', mountPoint: '/srv/quota' });
   assert.equal(describeQuotaSupport(entries, '/srv/x fs/v'), { ok: true, fsType: 'xfs', mountPoint: '/srv/x fs' });
-  assert.equal(describeQuotaSupport(entries, '/var/lib/berth'), { ok: false, reason: '"/var/lib/berth" is on ext4 ("/") mounted without prjquota' });
-  assert.equal(describeQuotaSupport(entries, '/srv/tmp/v'), { ok: false, reason: '"/srv/tmp/v" is on tmpfs ("/srv/tmp"), which has no project quotas: use ext4 or xfs mounted with prjquota' });
+  assert.equal(describeQuotaSupport(entries, '/var/lib/berth'), {
+    ok: false,
+    reason: '"/var/lib/berth" is on ext4 ("/") mounted without prjquota',
+  });
+  assert.equal(describeQuotaSupport(entries, '/srv/tmp/v'), {
+    ok: false,
+    reason: '"/srv/tmp/v" is on tmpfs ("/srv/tmp"), which has no project quotas: use ext4 or xfs mounted with prjquota',
+  });
 });
 
 test('listenFdFromEnv() takes fd 3 only when LISTEN_PID is this process', () => {
@@ -114,7 +144,12 @@ test('createLog() filters by level and prefixes journald priorities', () => {
   log.error('bad');
   assert.equal(lines, ['<6>a\\nb\n', '<3>bad\n']);
   const plain: string[] = [];
-  createLog('warn', (l) => plain.push(l), false, () => new Date(0)).warn('w');
+  createLog(
+    'warn',
+    (l) => plain.push(l),
+    false,
+    () => new Date(0),
+  ).warn('w');
   assert.equal(plain, ['1970-01-01T00:00:00.000Z warn w\n']);
 });
 

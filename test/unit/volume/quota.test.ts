@@ -8,10 +8,20 @@ const test = suite('project quotas (recording fake system)');
 
 function fake(mountinfo: string): QuotaSystem & { calls: string[][] } {
   const calls: string[][] = [];
-  return { calls, run: async (cmd, args) => { calls.push([cmd, ...args]); }, readMountinfo: async () => mountinfo };
+  return {
+    calls,
+    run: async (cmd, args) => {
+      calls.push([cmd, ...args]);
+    },
+    readMountinfo: async () => mountinfo,
+  };
 }
 const rejects = async (p: Promise<unknown>): Promise<string> => {
-  try { await p; } catch (err) { return (err as Error).message; }
+  try {
+    await p;
+  } catch (err) {
+    return (err as Error).message;
+  }
   throw new Error('expected a rejection');
 };
 
@@ -38,8 +48,10 @@ test('openQuotas().clear() drops the limit', async () => {
 
 test('openQuotas().limit() refuses without prjquota and runs nothing', async () => {
   const sys = fake('22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n');
-  assert.is(await rejects(openQuotas('/var/lib/berth/volumes', sys).limit('/d', 1, 1 << 20)),
-    'option "size" needs project quotas: "/var/lib/berth/volumes" is on ext4 ("/") mounted without prjquota');
+  assert.is(
+    await rejects(openQuotas('/var/lib/berth/volumes', sys).limit('/d', 1, 1 << 20)),
+    'option "size" needs project quotas: "/var/lib/berth/volumes" is on ext4 ("/") mounted without prjquota',
+  );
   assert.equal(sys.calls, []);
 });
 
