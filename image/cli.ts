@@ -163,14 +163,12 @@ export const command: CommandModule = {
 };
 
 function rmOptions(y: Argv): Argv {
-  return y
-    .positional('images', { type: 'string', array: true, demandOption: true })
-    .option('force', {
-      alias: 'f',
-      type: 'boolean',
-      default: false,
-      describe: 'untag even when a container uses the image or it has tags in several repositories',
-    });
+  return y.positional('images', { type: 'string', array: true, demandOption: true }).option('force', {
+    alias: 'f',
+    type: 'boolean',
+    default: false,
+    describe: 'untag even when a container uses the image or it has tags in several repositories',
+  });
 }
 
 async function removeImages(a: Record<string, unknown>): Promise<void> {

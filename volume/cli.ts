@@ -64,14 +64,12 @@ export const command: CommandModule<object, Common> = {
           'create a volume (a random name when none is given)',
           (c) =>
             requireValues(
-              c
-                .positional('name', { type: 'string' })
-                .option('opt', {
-                  alias: 'o',
-                  type: 'string',
-                  nargs: 1,
-                  describe: 'KEY=VALUE: type=none,o=bind,device=PATH (bind) or uid, gid, mode, size (managed)',
-                }),
+              c.positional('name', { type: 'string' }).option('opt', {
+                alias: 'o',
+                type: 'string',
+                nargs: 1,
+                describe: 'KEY=VALUE: type=none,o=bind,device=PATH (bind) or uid, gid, mode, size (managed)',
+              }),
             ),
           async (a) => {
             const name = (a.name as string | undefined) ?? randomBytes(32).toString('hex');
