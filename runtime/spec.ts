@@ -3,20 +3,13 @@
  * them from the flags and the image config. Pure: files (env files, /etc/passwd) are read by the
  * caller and passed in.
  */
+import type { ImageConfig } from '../image/config.js';
 import { planCapabilities } from './caps.js';
 import { parseSignal } from './signals.js';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './record.js';
 
-/** The image config fields a container takes (image/store.ts's ImageConfig). */
-export interface ImageDefaults {
-  User?: string;
-  Env?: string[];
-  Entrypoint?: string[] | null;
-  Cmd?: string[] | null;
-  WorkingDir?: string;
-  StopSignal?: string;
-  Labels?: Record<string, string>;
-}
+/** The image config fields a container takes; ports and volumes wait for networks and volumes. */
+export type ImageDefaults = Omit<ImageConfig, 'ExposedPorts' | 'Volumes'>;
 
 export interface RunOptions {
   imageRef: string;
