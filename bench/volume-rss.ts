@@ -3,12 +3,11 @@
  * 500 Create/Get/Mount/Unmount/Remove cycles, and right after a restart. Standalone:
  * `node --import tsx bench/volume-rss.ts` (as root; a throwaway root under the temp dir).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH_BIN, loadAverage } from './util';
+import { loadAverage } from './util';
+import { startVolumed, stopVolumed } from './volume';
 import { post } from '../test/helpers/volumed';
 
 const N = Number(process.env.BENCH_VOLUME_RSS_N ?? 10_000);
@@ -29,40 +28,12 @@ function largestMappings(pid: number): string {
     .join('\n');
 }
 
-async function start(socket: string, root: string): Promise<{ proc: ChildProcess; agent: Agent }> {
-  const proc = spawn(join(BERTH_BIN, 'berth-volumed'), ['--socket', socket, '--root', root, '--log-level', 'error'], {
-    stdio: 'ignore',
-    env: { ...process.env },
-  });
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-  for (let i = 0; ; i++) {
-    if (proc.exitCode !== null) throw new Error(`berth-volumed exited ${proc.exitCode}`);
-    if (
-      existsSync(socket) &&
-      (await post(socket, '/Plugin.Activate', '', agent).then(
-        () => true,
-        () => false,
-      ))
-    )
-      return { proc, agent };
-    if (i > 3000) throw new Error('berth-volumed did not start within 60 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function stop(d: { proc: ChildProcess; agent: Agent }): Promise<void> {
-  d.agent.destroy();
-  const exited = new Promise((r) => d.proc.once('exit', r));
-  d.proc.kill('SIGTERM');
-  await exited;
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-rss-'));
   try {
     const socket = join(dir, 'v.sock');
     const root = join(dir, 'root');
-    const d = await start(socket, root);
+    const d = await startVolumed(socket, root, undefined, ['--log-level', 'error']);
     const call = async (endpoint: string, body: unknown) => {
       const r = await post(socket, endpoint, body, d.agent);
       if (r.status !== 200 || (r.body?.Err ?? '') !== '') throw new Error(`${endpoint}: ${r.text}`);
@@ -93,11 +64,11 @@ async function main(): Promise<void> {
       if (process.env.BENCH_VOLUME_RSS_MAPS) console.log(largestMappings(d.proc.pid!));
       console.log(`filled: ${rssFilled.toFixed(1)} MiB`);
     } finally {
-      await stop(d);
+      await stopVolumed(d);
     }
-    const again = await start(socket, root);
+    const again = await startVolumed(socket, root, undefined, ['--log-level', 'error']);
     const rssRestart = rssMiB(again.proc.pid!);
-    await stop(again);
+    await stopVolumed(again);
     console.log(
       `RSS with ${N.toLocaleString('en')} volumes: ${rssRun.toFixed(1)} MiB after the runs, ${rssRestart.toFixed(1)} MiB after a restart; load ${loadAverage(3)} (${cpus().length} CPUs)`,
     );

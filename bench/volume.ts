@@ -90,10 +90,17 @@ class RawClient {
   }
 }
 
-async function startVolumed(socket: string, root: string, logPath?: string): Promise<Daemon & { startMs: number }> {
+export async function startVolumed(
+  socket: string,
+  root: string,
+  logPath?: string,
+  extraArgs: string[] = [],
+): Promise<Daemon & { startMs: number }> {
   const start = process.hrtime.bigint();
   const stderr = logPath ? openSync(logPath, 'a') : 'ignore';
-  const proc = spawn(join(BERTH_BIN, 'berth-volumed'), ['--socket', socket, '--root', root], { stdio: ['ignore', 'ignore', stderr] });
+  const proc = spawn(join(BERTH_BIN, 'berth-volumed'), ['--socket', socket, '--root', root, ...extraArgs], {
+    stdio: ['ignore', 'ignore', stderr],
+  });
   if (typeof stderr === 'number') closeSync(stderr);
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   for (let i = 0; ; i++) {
@@ -112,7 +119,7 @@ async function startVolumed(socket: string, root: string, logPath?: string): Pro
   return { proc, socket, agent, startMs: Number(process.hrtime.bigint() - start) / 1e6 };
 }
 
-async function stopVolumed(d: Daemon): Promise<void> {
+export async function stopVolumed(d: Daemon): Promise<void> {
   d.agent.destroy();
   if (d.proc.exitCode !== null) return;
   const exited = new Promise((r) => d.proc.once('exit', r));
