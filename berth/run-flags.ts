@@ -44,7 +44,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'label', short: 'l', type: 'list', describe: 'set metadata' },
   { name: 'log-opt', type: 'list', describe: 'max-size (default 10m), max-file (default 3)' },
   { name: 'cgroup-parent', type: 'string', describe: 'parent cgroup (default /berth)' },
-  { name: 'userns', type: 'string', describe: 'user namespace: host (default)' },
+  { name: 'userns', type: 'string', describe: 'user namespace: host (default) or private (root is an unprivileged host ID range)' },
   ...RESOURCE_FLAGS,
 ];
 
@@ -90,6 +90,7 @@ export function runOptionsOf(
     labels: list(f.label),
     logOpts: list(f['log-opt']),
     cgroupParent: str(f['cgroup-parent']),
+    userns: str(f.userns) ?? '',
     resourceFlags,
   };
 }

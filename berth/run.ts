@@ -14,6 +14,7 @@ import { parseEnvFile } from '../runtime/spec.js';
 import { startContainer } from '../runtime/start.js';
 import { cleanupContainer, removeContainer } from '../runtime/stop.js';
 import { withContainerLock } from '../runtime/store.js';
+import { planIdMapping, type IdMapping } from '../runtime/userns.js';
 
 async function createFrom(d: Dirs, command: string, args: string[]): Promise<{ rec: ContainerRecord; detach: boolean }> {
   const defs = command === 'run' ? RUN_FLAGS : CREATE_FLAGS;
@@ -31,8 +32,6 @@ async function createFrom(d: Dirs, command: string, args: string[]): Promise<{ r
   const rootfs = str(flags.rootfs);
   if (rootfs === undefined && rest.length === 0)
     throw new UsageError(`"berth ${command}" requires at least 1 argument.\nSee 'berth ${command} --help'.`);
-  if (flags.userns !== undefined && flags.userns !== 'host' && flags.userns !== '')
-    throw new Error(`--userns ${str(flags.userns)}: only "host" is supported yet`);
   const envFileLines = ((flags['env-file'] as string[] | undefined) ?? []).flatMap((f) => {
     try {
       return parseEnvFile(readFileSync(f, 'utf8'));
@@ -44,7 +43,21 @@ async function createFrom(d: Dirs, command: string, args: string[]): Promise<{ r
   });
   const opts = runOptionsOf(flags, rest, process.env, envFileLines);
   const source = rootfs !== undefined ? rootfsSource(rootfs) : await imageSource(d.root, rest[0]);
-  return { rec: createContainer(d, opts, str(flags.name), source), detach: flags.detach === true };
+  const idMap = opts.userns === 'private' ? readIdMapping(process.env) : undefined;
+  return { rec: createContainer(d, opts, str(flags.name), source, idMap), detach: flags.detach === true };
+}
+
+/** The `berth` range of /etc/subuid and /etc/subgid (BERTH_SUBUID_FILE, BERTH_SUBGID_FILE override them). */
+function readIdMapping(env: NodeJS.ProcessEnv): IdMapping {
+  const read = (file: string) => {
+    try {
+      return { text: readFileSync(file, 'utf8'), file };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { text: undefined, file };
+      throw new Error(`cannot read ${file}: ${(err as Error).message}`);
+    }
+  };
+  return planIdMapping(read(env.BERTH_SUBUID_FILE ?? '/etc/subuid'), read(env.BERTH_SUBGID_FILE ?? '/etc/subgid'));
 }
 
 export async function run(g: Globals, args: string[]): Promise<number> {

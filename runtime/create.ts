@@ -1,6 +1,6 @@
 /** `berth create` (and the first half of `run`): the record, the name, the container layer. */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseResources } from './cgroup/index.js';
 import { checkName, generateName } from './ids.js';
@@ -9,6 +9,7 @@ import { NEVER, type ContainerRecord } from './record.js';
 import { planContainer, type ImageDefaults, type RunOptions } from './spec.js';
 import { claimName, listRecords, releaseName, writeRecord } from './store.js';
 import { resolveUser } from './user.js';
+import type { IdMapping } from './userns.js';
 
 /** What the root is made of: an image's layers (lowest first) or a plain --rootfs dir. */
 export interface RootSource {
@@ -36,7 +37,13 @@ function readFromLayers(layerDirs: readonly string[], path: string): string | un
  * Makes a container: plans it (every bad flag is refused here, before anything exists), claims its
  * name, makes its dirs and writes its record. On any failure nothing is left behind.
  */
-export function createContainer(d: Dirs, opts: RunOptions, name: string | undefined, source: RootSource): ContainerRecord {
+export function createContainer(
+  d: Dirs,
+  opts: RunOptions,
+  name: string | undefined,
+  source: RootSource,
+  idMap?: IdMapping,
+): ContainerRecord {
   const id = randomBytes(32).toString('hex');
   const plan = planContainer(opts, source.config, id);
   parseResources(opts.resourceFlags); // bad limits are refused before anything exists
@@ -48,6 +55,9 @@ export function createContainer(d: Dirs, opts: RunOptions, name: string | undefi
     mkdirSync(containerDir(d, id), { recursive: true, mode: 0o700 });
     // The upper dir is the root dir of the container's overlay: 0755, or users other than root cannot walk it.
     for (const sub of ['diff', 'work', 'merged']) mkdirSync(join(containerDir(d, id), sub), { mode: sub === 'diff' ? 0o755 : 0o700 });
+    // In a private user namespace the container layer holds the range's IDs (root inside is
+    // idMap's first ID), as containers/storage does: overlayfs refuses an idmapped upper dir.
+    if (idMap) chownSync(join(containerDir(d, id), 'diff'), idMap.uid.hostId, idMap.gid.hostId);
     const rec: ContainerRecord = {
       Id: id,
       Name: finalName,
@@ -60,6 +70,7 @@ export function createContainer(d: Dirs, opts: RunOptions, name: string | undefi
       LayerDirs: source.layerDirs,
       ...(source.rootfs !== undefined && { Rootfs: source.rootfs }),
       Process: { uid: user.uid, gid: user.gid, groups: user.groups, capabilities: plan.capabilities },
+      ...(idMap && { IdMap: idMap }),
       RestartCount: 0,
       State: { Status: 'created', ExitCode: 0, Error: '', StartedAt: NEVER, FinishedAt: NEVER, OOMKilled: false },
     };

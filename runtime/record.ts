@@ -1,4 +1,5 @@
 /** The container record: <root>/containers/<id>/config.json, in Docker's shapes. Types only. */
+import type { IdMapping } from './userns.js';
 
 export interface RestartPolicy {
   Name: 'no' | 'always' | 'on-failure' | 'unless-stopped';
@@ -37,6 +38,8 @@ export interface HostConfig {
   ReadonlyRootfs: boolean;
   Init: boolean;
   CgroupParent: string;
+  /** `--userns` as given: '' (host, the default), `host` or `private`; absent in older records. */
+  UsernsMode?: string;
   LogConfig: { Type: 'json-file'; Config: Record<string, string> };
   /** The resource flags as given (`-m 32m`), parsed by the cgroup driver at each start. */
   ResourceFlags: Record<string, string | string[]>;
@@ -68,6 +71,8 @@ export interface ContainerRecord {
   Rootfs?: string;
   /** Uid, gid and extra groups of Config.User, resolved at create in the image's /etc files. */
   Process: { uid: number; gid: number; groups: number[]; capabilities: string[] };
+  /** With `--userns private`: the host IDs container root and its users are, fixed at create. */
+  IdMap?: IdMapping;
   RestartCount: number;
   /** Stopped with `stop` (Docker's HasBeenManuallyStopped): `unless-stopped` stays down at boot. */
   ManuallyStopped?: boolean;

@@ -2,6 +2,7 @@
 import { capabilityMask } from './caps.js';
 import { parseSize } from './spec.js';
 import type { ContainerRecord } from './record.js';
+import { renderIdMap } from './userns.js';
 
 export interface ShimPaths {
   bundle: string;
@@ -12,11 +13,12 @@ export interface ShimPaths {
   terminal?: { rows: number; cols: number };
 }
 
-/** The process options run and exec share: user, capabilities, privileges. */
+/** The process options run and exec share: user, capabilities, privileges, the user namespace's maps. */
 function processArgs(rec: ContainerRecord, user = rec.Process): string[] {
   const out = ['--uid', String(user.uid), '--gid', String(user.gid), '--caps', capabilityMask(rec.Process.capabilities)];
   for (const g of user.groups) out.push('--group', String(g));
   if (rec.HostConfig.Privileged) out.push('--privileged');
+  if (rec.IdMap) out.push('--uid-map', renderIdMap(rec.IdMap.uid), '--gid-map', renderIdMap(rec.IdMap.gid));
   return out;
 }
 

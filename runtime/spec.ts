@@ -40,6 +40,8 @@ export interface RunOptions {
   labels: string[];
   logOpts: string[];
   cgroupParent?: string;
+  /** `host` (the default, also '') or `private`. */
+  userns: string;
   resourceFlags: Record<string, string | string[]>;
 }
 
@@ -132,6 +134,10 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
   if (o.network !== 'none' && o.network !== 'host')
     throw new Error(`network ${o.network} not found (berth supports --network none and host)`);
   if (o.hostname !== undefined && o.network === 'host') throw new Error('Conflicting options: hostname and the network mode');
+  if (o.userns !== '' && o.userns !== 'host' && o.userns !== 'private')
+    throw new Error(`invalid user namespace mode ${JSON.stringify(o.userns)} (berth supports host and private)`);
+  if (o.userns === 'private' && o.privileged)
+    throw new Error('privileged mode is incompatible with user namespaces: use --userns host with --privileged (as Docker)');
   let entrypoint = image.Entrypoint ?? null;
   let cmd = image.Cmd ?? null;
   if (o.entrypoint !== undefined) {
@@ -193,6 +199,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
       ReadonlyRootfs: o.readOnly,
       Init: o.init,
       CgroupParent: o.cgroupParent ?? '/berth',
+      UsernsMode: o.userns,
       LogConfig: { Type: 'json-file', Config: logConfig },
       ResourceFlags: o.resourceFlags,
     },

@@ -7,6 +7,7 @@
 #include "shim.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,6 +47,13 @@ static void mnt(int errfd, const char *src, const char *dst, const char *type, u
   if (mount(src, dst, type, flags, data) != 0) FAIL("cannot mount %s on %s: %s", type ? type : src, dst, strerror(errno));
 }
 
+/* MOUNT_ATTR_RDONLY changes nothing else: a remount would have to repeat the flags a user namespace locks. */
+static void set_readonly(int errfd, const char *path, int recursive) {
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+  if (syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &attr, sizeof attr) != 0)
+    FAIL("cannot make %s read-only: %s", path, strerror(errno));
+}
+
 static void join_cgroups(const struct spec *s, int errfd) {
   for (int i = 0; i < s->nprocs; i++) {
     int fd = open(s->procs[i], O_WRONLY | O_CLOEXEC);
@@ -66,7 +74,21 @@ static void mount_rootfs(const struct spec *s, const char *merged, int errfd) {
   mnt(errfd, "overlay", merged, "overlay", 0, data);
 }
 
-static void mount_binds(const struct spec *s, const char *merged, int errfd) {
+/*
+ * The bind sources, opened while this process may still walk the host's paths: in a private user
+ * namespace, root inside has no rights on host dirs (a 0700 temp dir), so mounts use /proc/self/fd/N.
+ */
+static void open_bind_sources(const struct spec *s, int *fds, int errfd) {
+  for (int i = 0; i < s->nbinds; i++) {
+    char src[4096];
+    snprintf(src, sizeof src, "%s", s->binds[i]);
+    char *colon = strchr(src, ':');
+    if (colon) *colon = 0;
+    if ((fds[i] = open(src, O_PATH | O_CLOEXEC)) < 0) FAIL("bind source %s: %s", src, strerror(errno));
+  }
+}
+
+static void mount_binds(const struct spec *s, const char *merged, const int *fds, int errfd) {
   for (int i = 0; i < s->nbinds; i++) {
     char src[4096], dst[4096];
     snprintf(src, sizeof src, "%s", s->binds[i]);
@@ -76,12 +98,13 @@ static void mount_binds(const struct spec *s, const char *merged, int errfd) {
     char *c2 = strchr(c1 + 1, ':');
     if (c2) *c2 = 0;
     snprintf(dst, sizeof dst, "%s%s", merged, c1 + 1);
+    if (fds) snprintf(src, sizeof src, "/proc/self/fd/%d", fds[i]);
     struct stat st;
     if (stat(src, &st) != 0) FAIL("bind source %s: %s", src, strerror(errno));
     if (S_ISDIR(st.st_mode)) mkdirs(dst, 0755);
     else { char *slash = strrchr(dst, '/'); *slash = 0; mkdirs(dst, 0755); *slash = '/'; close(open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)); }
     mnt(errfd, src, dst, NULL, MS_BIND | MS_REC, NULL);
-    if (c2 && !strcmp(c2 + 1, "ro")) mnt(errfd, NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
+    if (c2 && !strcmp(c2 + 1, "ro")) set_readonly(errfd, dst, 1);
   }
 }
 
@@ -89,17 +112,28 @@ static const struct { const char *name; unsigned maj, min; } DEVICES[] = {
   { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
-static void mount_dev(const char *root, int privileged, int errfd) {
+/* A user namespace may not mknod: there the host's nodes are bound instead, as runc does. */
+static void make_device(int errfd, const char *path, const char *name, unsigned maj, unsigned min, int bind) {
+  if (!bind) {
+    if (mknod(path, S_IFCHR | 0666, makedev(maj, min)) != 0) FAIL("cannot make %s: %s", path, strerror(errno));
+    chmod(path, 0666);
+    return;
+  }
+  char host[64];
+  snprintf(host, sizeof host, "/dev/%s", name);
+  close(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0666));
+  mnt(errfd, host, path, NULL, MS_BIND, NULL);
+}
+
+static void mount_dev(const char *root, const struct spec *s, int errfd) {
   char p[4096];
   snprintf(p, sizeof p, "%s/dev", root);
   mkdirs(p, 0755);
   mnt(errfd, "tmpfs", p, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
   for (size_t i = 0; i < sizeof DEVICES / sizeof *DEVICES; i++) {
     snprintf(p, sizeof p, "%s/dev/%s", root, DEVICES[i].name);
-    if (mknod(p, S_IFCHR | 0666, makedev(DEVICES[i].maj, DEVICES[i].min)) != 0) FAIL("cannot make %s: %s", p, strerror(errno));
-    chmod(p, 0666);
+    make_device(errfd, p, DEVICES[i].name, DEVICES[i].maj, DEVICES[i].min, s->uid_map != NULL);
   }
-  (void)privileged;
   static const char *dirs[][4] = {
     { "pts", "devpts", "newinstance,ptmxmode=0666,mode=0620,gid=5", "" },
     { "shm", "tmpfs", "mode=1777,size=65536k", "" },
@@ -133,7 +167,7 @@ static void mask_paths(int errfd) {
   for (size_t i = 0; i < sizeof READONLY / sizeof *READONLY; i++) {
     if (stat(READONLY[i], &st) != 0) continue;
     mnt(errfd, READONLY[i], READONLY[i], NULL, MS_BIND | MS_REC, NULL);
-    mnt(errfd, NULL, READONLY[i], NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
+    set_readonly(errfd, READONLY[i], 1);
   }
 }
 
@@ -147,37 +181,62 @@ static void loopback_up(int errfd) {
   close(fd);
 }
 
+/*
+ * In a private user namespace the supervisor builds the root (userns.c). It is attached while this
+ * process still has host root's IDs, which own the 0700 container dir on the way to `merged`.
+ */
+static void attach_root(int root, const char *merged, int errfd) {
+  if (syscall(SYS_move_mount, root, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    FAIL("cannot attach the root on %s: %s", merged, strerror(errno));
+  close(root);
+}
+
+
+/* sysfs belongs to a network namespace; one this user namespace does not own (the host's) is bound. */
+static void mount_sys(const struct spec *s, int errfd) {
+  mkdirs("./sys", 0555);
+  if (s->uid_map && s->netns && !strcmp(s->netns, "host")) {
+    mnt(errfd, "/sys", "./sys", NULL, MS_BIND | MS_REC, NULL);
+    set_readonly(errfd, "./sys", 1);
+  } else
+    mnt(errfd, "sysfs", "./sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (s->privileged ? 0 : MS_RDONLY), NULL);
+}
+
 int container_main(void *arg) {
   struct child_ctx *c = arg;
   const struct spec *s = c->s;
-  int errfd = c->errpipe;
-  char merged[4096], p[4096];
+  int errfd = c->errpipe, root = -1, bindfds[MAX_LIST];
+  char merged[4096];
   prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with its supervisor: never orphaned unnoticed */
-  join_cgroups(s, errfd);
+  if (!s->uid_map) join_cgroups(s, errfd);
+  else if ((root = recv_fd(c->rootsock)) < 0) FAIL("the supervisor sent no root"); /* it joined our cgroups first */
   setsid();
   if (!s->tty)
     for (int i = 0; i < 3; i++) if (dup2(c->stdio[i], i) < 0) FAIL("stdio: %s", strerror(errno));
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) FAIL("cannot make / private: %s", strerror(errno));
   snprintf(merged, sizeof merged, "%s/merged", s->bundle);
-  mount_rootfs(s, merged, errfd);
-  mount_binds(s, merged, errfd);
-  snprintf(p, sizeof p, "%s/proc", merged);
-  mkdirs(p, 0555);
-  mnt(errfd, "proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-  snprintf(p, sizeof p, "%s/sys", merged);
-  mkdirs(p, 0555);
-  mnt(errfd, "sysfs", p, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (s->privileged ? 0 : MS_RDONLY), NULL);
-  mount_dev(merged, s->privileged, errfd);
-  if (s->init) {
-    snprintf(p, sizeof p, "%s/dev/init", merged);
-    close(open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0755));
-    mnt(errfd, s->init, p, NULL, MS_BIND, NULL);
-    mnt(errfd, NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
+  if (s->uid_map) attach_root(root, merged, errfd);
+  else mount_rootfs(s, merged, errfd);
+  /* From here on paths are relative to the new root, the working directory. */
+  if (chdir(merged) != 0) FAIL("cannot enter %s: %s", merged, strerror(errno));
+  if (s->uid_map) {
+    open_bind_sources(s, bindfds, errfd);
+    if (become_userns_root() != 0) FAIL("cannot become root in the user namespace: %s", strerror(errno));
   }
-  if (chdir(merged) != 0 || syscall(SYS_pivot_root, ".", ".") != 0) FAIL("cannot pivot_root to %s: %s", merged, strerror(errno));
+  mount_binds(s, ".", s->uid_map ? bindfds : NULL, errfd);
+  mkdirs("./proc", 0555);
+  mnt(errfd, "proc", "./proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  mount_sys(s, errfd);
+  mount_dev(".", s, errfd);
+  if (s->init) {
+    close(open("./dev/init", O_CREAT | O_WRONLY | O_CLOEXEC, 0755));
+    mnt(errfd, s->init, "./dev/init", NULL, MS_BIND, NULL);
+    set_readonly(errfd, "./dev/init", 0);
+  }
+  if (syscall(SYS_pivot_root, ".", ".") != 0) FAIL("cannot pivot_root to %s: %s", merged, strerror(errno));
   if (umount2(".", MNT_DETACH) != 0 || chdir("/") != 0) FAIL("cannot detach the old root: %s", strerror(errno));
   if (!s->privileged) mask_paths(errfd);
-  if (s->readonly) mnt(errfd, NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
+  if (s->readonly) set_readonly(errfd, "/", 0);
   if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) != 0) FAIL("cannot set hostname: %s", strerror(errno));
   if (!s->netns || strcmp(s->netns, "host") != 0) loopback_up(errfd);
   if (s->tty) {

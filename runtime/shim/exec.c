@@ -21,11 +21,15 @@
 static pid_t target;
 static void forward(int sig) { if (target > 0) kill(target, sig); }
 
+/*
+ * The user namespace comes last: joined first, host root would lose its rights over a namespace
+ * the container's does not own (the host's network with --network host).
+ */
 static void enter_namespaces(const struct spec *s) {
-  static const char *names[] = { "ipc", "uts", "net", "pid", "mnt" };
-  int fds[5];
+  static const char *names[] = { "ipc", "uts", "net", "pid", "mnt", "user" };
+  int fds[6], n = s->uid_map ? 6 : 5;
   char path[64];
-  for (int i = 0; i < 5; i++) { /* all opened first: /proc is the host's until the mount namespace changes */
+  for (int i = 0; i < n; i++) { /* all opened first: /proc is the host's until the mount namespace changes */
     snprintf(path, sizeof path, "/proc/%d/ns/%s", s->pid, names[i]);
     if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) die("cannot open %s: %s", path, strerror(errno));
   }
@@ -34,7 +38,7 @@ static void enter_namespaces(const struct spec *s) {
     if (fd < 0 || write(fd, "0", 1) != 1) die("cannot join cgroup %s: %s", s->procs[i], strerror(errno));
     close(fd);
   }
-  for (int i = 0; i < 5; i++)
+  for (int i = 0; i < n; i++)
     if (setns(fds[i], 0) != 0) die("cannot enter the container's %s namespace: %s", names[i], strerror(errno));
 }
 
@@ -74,6 +78,7 @@ int exec_main(int argc, char **argv) {
   if (target == 0) {
     close(ep[0]);
     setsid();
+    if (s.uid_map && become_userns_root() != 0) report_and_exit(ep[1], EXIT_SETUP, "cannot become root in the user namespace: %s", strerror(errno));
     if (s.tty) {
       int slave, master = open_pty_inside(ps[1], &slave);
       if (master < 0) report_and_exit(ep[1], EXIT_SETUP, "cannot make a terminal: %s", strerror(errno));

@@ -24,6 +24,7 @@ struct spec {
   const char *env[256];
   int nenv;
   const char *hostname, *cwd, *netns, *init, *restart, *exit_cmd[16];
+  const char *uid_map, *gid_map; /* "0 HOST SIZE": a private user namespace (--userns private) */
   int nexit;
   uid_t uid;
   gid_t gid;
@@ -48,10 +49,12 @@ int parse_spec(struct spec *s, int argc, char **argv);
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* container.c: the container's first process (PID 1 in its namespaces); never returns. */
-struct child_ctx { const struct spec *s; int stdio[3]; int errpipe; int ptysock; };
+struct child_ctx { const struct spec *s; int stdio[3]; int errpipe; int ptysock; int rootsock; };
 int container_main(void *arg);
 void report_and_exit(int fd, int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
 void apply_process(const struct spec *s, int errfd);
+/* In a private user namespace: root inside, the range's first ID outside, before anything is created. */
+int become_userns_root(void);
 void exec_command(const struct spec *s, int errfd) __attribute__((noreturn));
 int open_pty_inside(int sock, int *slave);
 int send_fd(int sock, int fd);
@@ -66,6 +69,9 @@ void log_open(struct log *l);
 void log_write(struct log *l, const char *stream, const char *data, size_t len);
 void write_file_atomic(const char *path, const char *text);
 int exit_code_of(int status);
+
+/* userns.c: the supervisor gives the container `pid` its cgroups, id maps and root (sent on `sock`). */
+int userns_prepare(const struct spec *s, pid_t pid, int sock, char *err, size_t len);
 
 /* supervise.c, exec.c */
 int supervise_main(int argc, char **argv);

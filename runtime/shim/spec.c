@@ -53,6 +53,8 @@ int parse_spec(struct spec *s, int argc, char **argv) {
     else if (!strcmp(k, "--gid")) s->gid = (gid_t)strtoul(v, NULL, 10);
     else if (!strcmp(k, "--group")) { if (s->ngroups < MAX_LIST) s->groups[s->ngroups++] = (gid_t)strtoul(v, NULL, 10); }
     else if (!strcmp(k, "--caps")) s->caps = strtoull(v, NULL, 16);
+    else if (!strcmp(k, "--uid-map")) s->uid_map = v;
+    else if (!strcmp(k, "--gid-map")) s->gid_map = v;
     else if (!strcmp(k, "--pid")) s->pid = atoi(v);
     else if (!strcmp(k, "--rows")) s->rows = (unsigned short)atoi(v);
     else if (!strcmp(k, "--cols")) s->cols = (unsigned short)atoi(v);
@@ -60,6 +62,7 @@ int parse_spec(struct spec *s, int argc, char **argv) {
     else if (!strcmp(k, "--log-max-file")) s->log_max_file = atoi(v);
     else die("unknown option %s", k);
   }
+  if (!s->uid_map != !s->gid_map) die("--uid-map and --gid-map go together");
   if (i >= argc - 1) die("no command after --");
   s->argv = argv + i + 1;
   return 0;

@@ -113,9 +113,10 @@ static int pump(int *fd, int type) {
 
 /* Starts the container. Returns 0, or the exit code of a failed start (the error in error_msg). */
 static int start_container(void) {
-  int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, ep[2], ps[2] = { -1, -1 };
+  int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, ep[2], ps[2] = { -1, -1 }, rs[2] = { -1, -1 };
   if (pipe2(ep, O_CLOEXEC) != 0) return EXIT_SETUP;
-  struct child_ctx ctx = { .s = &S, .errpipe = ep[1], .ptysock = -1 };
+  if (S.uid_map && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rs) != 0) return EXIT_SETUP;
+  struct child_ctx ctx = { .s = &S, .errpipe = ep[1], .ptysock = -1, .rootsock = rs[1] };
   if (S.tty) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ps) != 0) return EXIT_SETUP;
     ctx.ptysock = ps[1];
@@ -128,6 +129,7 @@ static int start_container(void) {
   static char stack[256 * 1024] __attribute__((aligned(16)));
   int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
   if (!S.netns || strcmp(S.netns, "host") != 0) flags |= CLONE_NEWNET;
+  if (S.uid_map) flags |= CLONE_NEWUSER; /* first: the other namespaces then belong to it */
   error_msg[0] = 0;
   child = clone(container_main, stack + sizeof stack, flags, &ctx);
   close(ep[1]);
@@ -135,16 +137,23 @@ static int start_container(void) {
   if (out[1] >= 0) close(out[1]);
   if (err[1] >= 0) close(err[1]);
   if (ps[1] >= 0) close(ps[1]);
+  if (rs[1] >= 0) close(rs[1]);
   if (child < 0) {
     snprintf(error_msg, sizeof error_msg, "cannot create the container's namespaces: %s", strerror(errno));
     close(ep[0]);
+    if (rs[0] >= 0) close(rs[0]);
     return EXIT_SETUP;
   }
-  if (S.tty) { master_fd = recv_fd(ps[0]); close(ps[0]); }
+  /* The child waits for its root; without it, it reports nothing and dies of the kill. */
+  if (S.uid_map && userns_prepare(&S, child, rs[0], error_msg, sizeof error_msg) != 0) kill(child, SIGKILL);
+  if (rs[0] >= 0) close(rs[0]);
+  if (error_msg[0]) { close(ep[0]); ep[0] = -1; if (ps[0] >= 0) { close(ps[0]); ps[0] = -1; } }
+  if (S.tty && ps[0] >= 0) { master_fd = recv_fd(ps[0]); close(ps[0]); }
   char msg[1024];
   ssize_t n, got = 0;
-  while ((n = read(ep[0], msg + got, sizeof msg - 1 - (size_t)got)) > 0 || (n < 0 && errno == EINTR)) if (n > 0) got += n;
-  close(ep[0]);
+  while (ep[0] >= 0 && ((n = read(ep[0], msg + got, sizeof msg - 1 - (size_t)got)) > 0 || (n < 0 && errno == EINTR))) if (n > 0) got += n;
+  if (ep[0] >= 0) close(ep[0]);
+  if (got == 0 && error_msg[0]) { snprintf(msg, sizeof msg, "%d:%s", EXIT_SETUP, error_msg); got = (ssize_t)strlen(msg); }
   if (got > 0) {
     msg[got] = 0;
     int status;
