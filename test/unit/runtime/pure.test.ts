@@ -10,7 +10,7 @@ import { generateName, resolveContainer } from '../../../runtime/ids';
 import type { Live } from '../../../runtime/live';
 import { parseSince, selectRecords } from '../../../runtime/logs';
 import type { ContainerRecord } from '../../../runtime/record';
-import { superviseArgs } from '../../../runtime/shim-args';
+import { execArgs, superviseArgs } from '../../../runtime/shim-args';
 import { parseSignal } from '../../../runtime/signals';
 import { mergeEnv, parseEnvFile, parseRestartPolicy, planContainer } from '../../../runtime/spec';
 import { resolveUser } from '../../../runtime/user';
@@ -223,6 +223,21 @@ test("inspectShape() has Docker's State, Mounts and GraphDriver fields", () => {
   assert.equal(shape.Mounts, [{ Type: 'bind', Source: '/h', Destination: '/c', Mode: 'ro', RW: false, Propagation: 'rprivate' }]);
   assert.is(shape.GraphDriver.Data.LowerDir, '/l2:/l1');
   assert.is(shape.Name, '/web');
+});
+
+test('superviseArgs() and execArgs() pass the user namespace maps only with --userns private', () => {
+  const paths = { bundle: '/b', state: '/s', socket: '/k', exitCommand: ['/berth', 'cleanup', 'x'] };
+  assert.not.ok(superviseArgs(record(), paths, []).includes('--uid-map'));
+  const idMap = { uid: { hostId: 100000, size: 65536 }, gid: { hostId: 300000, size: 65536 } };
+  const maps = (args: string[]) => args.filter((_, i) => args[i - 1] === '--uid-map' || args[i - 1] === '--gid-map');
+  assert.equal(maps(superviseArgs({ ...record(), IdMap: idMap }, paths, [])), ['0 100000 65536', '0 300000 65536']);
+  const exec = execArgs(
+    { ...record(), IdMap: idMap },
+    { pid: 7, env: [], cwd: '', user: { uid: 0, gid: 0, groups: [] }, tty: false, privileged: false },
+    [],
+    ['id'],
+  );
+  assert.equal(maps(exec), ['0 100000 65536', '0 300000 65536']);
 });
 
 test('superviseArgs() passes the layers lowest first and the command after --', () => {
