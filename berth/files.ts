@@ -61,10 +61,13 @@ function rootOf(d: Dirs, rec: ContainerRecord): string {
   return `/proc/${live.pid}/root`;
 }
 
-function tarPipe(fromDir: string, name: string, toDir: string): void {
-  const pack = spawnSync('tar', ['-C', fromDir, '-cf', '-', name], { maxBuffer: 1 << 30 });
+/** Copies `fromDir/name` into `toDir`, owned by the copier, or by `owner` (host IDs) when given. */
+function tarPipe(fromDir: string, name: string, toDir: string, owner?: { uid: number; gid: number }): void {
+  const as = owner ? [`--owner=${owner.uid}`, `--group=${owner.gid}`, '--numeric-owner'] : [];
+  const pack = spawnSync('tar', ['-C', fromDir, ...as, '-cf', '-', name], { maxBuffer: 1 << 30 });
   if (pack.status !== 0) throw new Error(`cannot read ${join(fromDir, name)}: ${pack.stderr.toString().trim()}`);
-  const unpack = spawnSync('tar', ['-C', toDir, '--no-same-owner', '-xf', '-'], { input: pack.stdout, maxBuffer: 1 << 30 });
+  const keep = owner ? ['--same-owner', '--numeric-owner'] : ['--no-same-owner'];
+  const unpack = spawnSync('tar', ['-C', toDir, ...keep, '-xf', '-'], { input: pack.stdout, maxBuffer: 1 << 30 });
   if (unpack.status !== 0) throw new Error(`cannot write to ${toDir}: ${unpack.stderr.toString().trim()}`);
 }
 
@@ -86,10 +89,12 @@ export async function cp(g: Globals, args: string[]): Promise<number> {
     if (!into) renameInto(join(dirname(dst), basename(from)), dst);
   } else {
     const [ref, path] = split(dst);
-    const root = rootOf(d, findContainer(d, ref));
-    const to = resolveInRoot(root, path);
+    const rec = findContainer(d, ref);
+    const to = resolveInRoot(rootOf(d, rec), path);
     const into = existsSync(to) && statSync(to).isDirectory();
-    tarPipe(dirname(src), basename(src), into ? to : dirname(to));
+    // Root inside owns what is copied in, as with Docker: in a private user namespace, the range's first IDs.
+    const owner = rec.IdMap && { uid: rec.IdMap.uid.hostId, gid: rec.IdMap.gid.hostId };
+    tarPipe(dirname(src), basename(src), into ? to : dirname(to), owner);
     if (!into) renameInto(join(dirname(to), basename(src)), to);
   }
   return 0;

@@ -87,6 +87,10 @@ it('root inside owns the image; outside it is the range; exec joins; the layers 
     assert.is((await b('exec', '-u', 'app', 'uns', 'id', '-u')).stdout, '1000\n');
     assert.is((await b('exec', 'uns', 'sh', '-c', 'touch /owned/x && stat -c %u /owned/x')).stdout, '0\n');
 
+    writeFileSync(join(vol, '..', 'from-host'), 'copied\n');
+    assert.is((await b('cp', join(vol, '..', 'from-host'), 'uns:/data/')).code, 0);
+    assert.is((await b('exec', 'uns', 'stat', '-c', '%u:%g', '/data/from-host')).stdout, '0:0\n', 'cp gives root inside what it copies in');
+    assert.is(statSync(join(info.GraphDriver.Data.UpperDir, 'data/from-host')).uid, 100000);
     assert.is((await b('rm', '-f', 'uns')).code, 0);
     assert.equal(
       layers.map((l) => ownersUnder(l)),
