@@ -191,7 +191,6 @@ static void attach_root(int root, const char *merged, int errfd) {
   close(root);
 }
 
-
 /* sysfs belongs to a network namespace; one this user namespace does not own (the host's) is bound. */
 static void mount_sys(const struct spec *s, int errfd) {
   mkdirs("./sys", 0555);

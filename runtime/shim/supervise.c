@@ -147,12 +147,11 @@ static int start_container(void) {
   /* The child waits for its root; without it, it reports nothing and dies of the kill. */
   if (S.uid_map && userns_prepare(&S, child, rs[0], error_msg, sizeof error_msg) != 0) kill(child, SIGKILL);
   if (rs[0] >= 0) close(rs[0]);
-  if (error_msg[0]) { close(ep[0]); ep[0] = -1; if (ps[0] >= 0) { close(ps[0]); ps[0] = -1; } }
-  if (S.tty && ps[0] >= 0) { master_fd = recv_fd(ps[0]); close(ps[0]); }
+  if (S.tty) { master_fd = recv_fd(ps[0]); close(ps[0]); }
   char msg[1024];
   ssize_t n, got = 0;
-  while (ep[0] >= 0 && ((n = read(ep[0], msg + got, sizeof msg - 1 - (size_t)got)) > 0 || (n < 0 && errno == EINTR))) if (n > 0) got += n;
-  if (ep[0] >= 0) close(ep[0]);
+  while ((n = read(ep[0], msg + got, sizeof msg - 1 - (size_t)got)) > 0 || (n < 0 && errno == EINTR)) if (n > 0) got += n;
+  close(ep[0]);
   if (got == 0 && error_msg[0]) { snprintf(msg, sizeof msg, "%d:%s", EXIT_SETUP, error_msg); got = (ssize_t)strlen(msg); }
   if (got > 0) {
     msg[got] = 0;

@@ -129,7 +129,7 @@ it('--rootfs, --network host, --read-only, --init and -t keep working in a priva
   });
 });
 
-it('the berth entry of the subuid file is taken; a malformed file or --privileged is refused with 125, nothing made', async () => {
+it('the berth entry of the subuid file is taken; a malformed file, --privileged or a failed setup exits 125, nothing left', async () => {
   await withBerth(async (b) => {
     const dir = join(b.root, '..');
     const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
@@ -158,6 +158,9 @@ it('the berth entry of the subuid file is taken; a malformed file or --privilege
     );
     const mode = await b('run', '--userns', 'auto', '--rootfs', b.rootfs, 'true');
     assert.equal([mode.code, mode.stderr], [125, 'berth: invalid user namespace mode "auto" (berth supports host and private)\n']);
+    // sysfs allows no idmapped mounts: the supervisor's setup fails after clone, and is undone.
+    const noIdmap = await b('run', '--rm', '--userns', 'private', '--rootfs', '/sys/kernel', 'true');
+    assert.equal([noIdmap.code, noIdmap.stderr], [125, 'berth: cannot make an idmapped mount of /sys/kernel: Invalid argument\n']);
     assert.equal([containers(b), cgroupLeftovers()], [[], []], 'no refused run left a container');
   });
 });
