@@ -87,6 +87,9 @@ it('root inside owns the image; outside it is the range; exec joins; the layers 
     assert.is((await b('exec', '-u', 'app', 'uns', 'id', '-u')).stdout, '1000\n');
     assert.is((await b('exec', 'uns', 'sh', '-c', 'touch /owned/x && stat -c %u /owned/x')).stdout, '0\n');
 
+    assert.is((await b('restart', '-t', '0', 'uns')).code, 0);
+    const again: number = JSON.parse((await b('inspect', 'uns')).stdout)[0].State.Pid;
+    assert.equal([again !== pid, uidsOf(again)[0]], [true, '100000'], 'a restarted container keeps its range');
     writeFileSync(join(vol, '..', 'from-host'), 'copied\n');
     assert.is((await b('cp', join(vol, '..', 'from-host'), 'uns:/data/')).code, 0);
     assert.is((await b('exec', 'uns', 'stat', '-c', '%u:%g', '/data/from-host')).stdout, '0:0\n', 'cp gives root inside what it copies in');
