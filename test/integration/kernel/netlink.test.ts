@@ -134,6 +134,8 @@ it('Netlink.openIn() of a missing namespace names the path and the errno', () =>
 
 it("forwarding() reads ip_forward and all.forwarding of the socket's namespace over rtnetlink", async () => {
   await withSockets(1, async ([nl], [ns]) => {
+    // A new namespace inherits the host's IPv4 settings (devconf_inherit_init_net 0): start from off.
+    writeSysctl('net.ipv4.ip_forward', '0', netnsPath(ns));
     assert.equal([await nl.forwarding(4), await nl.forwarding(6)], [false, false]);
     writeSysctl('net.ipv4.ip_forward', '1', netnsPath(ns));
     assert.equal([await nl.forwarding(4), await nl.forwarding(6)], [true, false]);
