@@ -9,6 +9,7 @@ import { NEVER, type ContainerRecord } from './record.js';
 import { planContainer, type ImageDefaults, type RunOptions } from './spec.js';
 import { claimName, listRecords, releaseName, writeRecord } from './store.js';
 import { resolveUser } from './user.js';
+import { planContainerMounts } from './volumes/points.js';
 
 /** What the root is made of: an image's layers (lowest first) or a plain --rootfs dir. */
 export interface RootSource {
@@ -40,6 +41,7 @@ export function createContainer(d: Dirs, opts: RunOptions, name: string | undefi
   const id = randomBytes(32).toString('hex');
   const plan = planContainer(opts, source.config, id);
   parseResources(opts.resourceFlags); // bad limits are refused before anything exists
+  const mounts = planContainerMounts(opts, source.config.Volumes, listRecords(d), () => randomBytes(32).toString('hex'));
   const user = resolveUser(plan.config.User, readFromLayers(source.layerDirs, 'etc/passwd'), readFromLayers(source.layerDirs, 'etc/group'));
   const env = plan.config.Env.some((e) => e.startsWith('HOME=')) ? plan.config.Env : [...plan.config.Env, `HOME=${user.home}`];
   const finalName = name === undefined ? generateName(new Set(listRecords(d).map((r) => r.Name))) : checkName(name);
@@ -55,13 +57,14 @@ export function createContainer(d: Dirs, opts: RunOptions, name: string | undefi
       Created: new Date().toISOString(),
       Path: plan.path,
       Args: plan.args,
-      Config: { ...plan.config, Env: env },
+      Config: { ...plan.config, Env: env, Volumes: anonymousTargets(mounts) },
       HostConfig: plan.hostConfig,
       LayerDirs: source.layerDirs,
       ...(source.rootfs !== undefined && { Rootfs: source.rootfs }),
       Process: { uid: user.uid, gid: user.gid, groups: user.groups, capabilities: plan.capabilities },
       RestartCount: 0,
       State: { Status: 'created', ExitCode: 0, Error: '', StartedAt: NEVER, FinishedAt: NEVER, OOMKilled: false },
+      Mounts: mounts,
     };
     writeRecord(d, rec);
     return rec;
@@ -71,5 +74,10 @@ export function createContainer(d: Dirs, opts: RunOptions, name: string | undefi
     throw err;
   }
 }
+
+const anonymousTargets = (mounts: readonly { Anonymous?: boolean; Destination: string }[]) => {
+  const targets = mounts.filter((m) => m.Anonymous).map((m) => [m.Destination, {}]);
+  return targets.length > 0 ? Object.fromEntries(targets) : null;
+};
 
 export const recordExists = (d: Dirs, id: string) => existsSync(configFile(d, id));

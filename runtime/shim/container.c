@@ -34,7 +34,7 @@ void report_and_exit(int fd, int code, const char *fmt, ...) {
 }
 #define FAIL(...) report_and_exit(errfd, EXIT_SETUP, __VA_ARGS__)
 
-static void mkdirs(const char *path, mode_t mode) {
+void mkdirs(const char *path, mode_t mode) {
   char buf[4096];
   snprintf(buf, sizeof buf, "%s", path);
   for (char *p = buf + 1; *p; p++)
@@ -42,7 +42,7 @@ static void mkdirs(const char *path, mode_t mode) {
   mkdir(buf, mode);
 }
 
-static void mnt(int errfd, const char *src, const char *dst, const char *type, unsigned long flags, const char *data) {
+void mnt(int errfd, const char *src, const char *dst, const char *type, unsigned long flags, const char *data) {
   if (mount(src, dst, type, flags, data) != 0) FAIL("cannot mount %s on %s: %s", type ? type : src, dst, strerror(errno));
 }
 
@@ -64,25 +64,6 @@ static void mount_rootfs(const struct spec *s, const char *merged, int errfd) {
   snprintf(work, sizeof work, "%s/work", s->bundle);
   snprintf(data + o, sizeof data - o, ",upperdir=%s,workdir=%s", upper, work);
   mnt(errfd, "overlay", merged, "overlay", 0, data);
-}
-
-static void mount_binds(const struct spec *s, const char *merged, int errfd) {
-  for (int i = 0; i < s->nbinds; i++) {
-    char src[4096], dst[4096];
-    snprintf(src, sizeof src, "%s", s->binds[i]);
-    char *c1 = strchr(src, ':');
-    if (!c1) FAIL("bad bind %s", s->binds[i]);
-    *c1 = 0;
-    char *c2 = strchr(c1 + 1, ':');
-    if (c2) *c2 = 0;
-    snprintf(dst, sizeof dst, "%s%s", merged, c1 + 1);
-    struct stat st;
-    if (stat(src, &st) != 0) FAIL("bind source %s: %s", src, strerror(errno));
-    if (S_ISDIR(st.st_mode)) mkdirs(dst, 0755);
-    else { char *slash = strrchr(dst, '/'); *slash = 0; mkdirs(dst, 0755); *slash = '/'; close(open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)); }
-    mnt(errfd, src, dst, NULL, MS_BIND | MS_REC, NULL);
-    if (c2 && !strcmp(c2 + 1, "ro")) mnt(errfd, NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
-  }
 }
 
 static const struct { const char *name; unsigned maj, min; } DEVICES[] = {
@@ -160,7 +141,7 @@ int container_main(void *arg) {
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) FAIL("cannot make / private: %s", strerror(errno));
   snprintf(merged, sizeof merged, "%s/merged", s->bundle);
   mount_rootfs(s, merged, errfd);
-  mount_binds(s, merged, errfd);
+  mount_volumes(s, merged, errfd);
   snprintf(p, sizeof p, "%s/proc", merged);
   mkdirs(p, 0555);
   mnt(errfd, "proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);

@@ -19,8 +19,9 @@ struct spec {
   int nlower;
   const char *procs[MAX_LIST];
   int nprocs;
-  const char *binds[MAX_LIST]; /* SRC:DST[:ro] */
-  int nbinds;
+  const char *mounts[MAX_LIST]; /* --bind SRC:DST:OPTS or --tmpfs FLAGS:DATA:DST, in order */
+  char mount_kinds[MAX_LIST];   /* 'b' or 't' */
+  int nmounts;
   const char *env[256];
   int nenv;
   const char *hostname, *cwd, *netns, *init, *restart, *exit_cmd[16];
@@ -54,6 +55,12 @@ void report_and_exit(int fd, int code, const char *fmt, ...) __attribute__((nore
 void apply_process(const struct spec *s, int errfd);
 void exec_command(const struct spec *s, int errfd) __attribute__((noreturn));
 int open_pty_inside(int sock, int *slave);
+void mkdirs(const char *path, mode_t mode);
+void mnt(int errfd, const char *src, const char *dst, const char *type, unsigned long flags, const char *data);
+
+/* mounts.c: binds, volumes and tmpfs under the new root */
+void mount_volumes(const struct spec *s, const char *merged, int errfd);
+int copyup_main(int argc, char **argv);
 int send_fd(int sock, int fd);
 int recv_fd(int sock);
 
