@@ -145,7 +145,16 @@ export function planContainerMounts(
 export function describeMountPoints(points: readonly MountPoint[]): object[] {
   return points.map((m) =>
     m.Type === 'volume'
-      ? { Type: m.Type, Name: m.Name, Source: m.Source, Destination: m.Destination, Driver: m.Driver, Mode: m.Mode, RW: m.RW, Propagation: m.Propagation }
+      ? {
+          Type: m.Type,
+          Name: m.Name,
+          Source: m.Source,
+          Destination: m.Destination,
+          Driver: m.Driver,
+          Mode: m.Mode,
+          RW: m.RW,
+          Propagation: m.Propagation,
+        }
       : { Type: m.Type, Source: m.Source, Destination: m.Destination, Mode: m.Mode, RW: m.RW, Propagation: m.Propagation },
   );
 }
@@ -166,7 +175,11 @@ export function renderShimMounts(points: readonly MountPoint[], sources: Readonl
     }
     const source = m.Type === 'volume' ? sources.get(m.Destination) : m.Source;
     if (source === undefined) throw new Error(`volume ${JSON.stringify(m.Name)} at ${m.Destination} is not mounted`);
-    const opts = [m.RW ? 'rw' : 'ro', ...(m.Propagation && m.Propagation !== 'rprivate' ? [m.Propagation] : []), ...(m.CopyData ? ['copy'] : [])];
+    const opts = [
+      m.RW ? 'rw' : 'ro',
+      ...(m.Propagation && m.Propagation !== 'rprivate' ? [m.Propagation] : []),
+      ...(m.CopyData ? ['copy'] : []),
+    ];
     out.push('--bind', `${source}:${m.Destination}:${opts.join(',')}`);
   }
   return out;

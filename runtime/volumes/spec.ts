@@ -165,7 +165,8 @@ export function parseMountFlag(raw: string): MountSpec {
       } else if (key === 'bind-propagation') propagation = value;
       else if (key === 'tmpfs-size') size = value;
       else if (key === 'tmpfs-mode') mode = value;
-      else if (key !== 'consistency' && key !== 'volume-label' && key !== 'bind-nonrecursive') throw new Error(`unexpected key '${key}' in '${field}'`);
+      else if (key !== 'consistency' && key !== 'volume-label' && key !== 'bind-nonrecursive')
+        throw new Error(`unexpected key '${key}' in '${field}'`);
     } catch (err) {
       throw fail((err as Error).message);
     }
@@ -189,7 +190,11 @@ export function parseMountFlag(raw: string): MountSpec {
       Object.assign(spec, { Driver: driver, DriverOpts: opts, NoCopy: noCopy });
     } else {
       if (source !== '') throw new Error('field Source must not be specified');
-      spec.TmpfsOptions = parseTmpfsOptions([...(size === undefined ? [] : [`size=${size}`]), ...(mode === undefined ? [] : [`mode=${mode}`]), ...(readOnly ? ['ro'] : [])]);
+      spec.TmpfsOptions = parseTmpfsOptions([
+        ...(size === undefined ? [] : [`size=${size}`]),
+        ...(mode === undefined ? [] : [`mode=${mode}`]),
+        ...(readOnly ? ['ro'] : []),
+      ]);
     }
   } catch (err) {
     throw new Error(mountConfig(type, (err as Error).message));
@@ -215,7 +220,12 @@ export function parseTmpfsFlag(raw: string): MountSpec {
  * daemon does. `volumeDriver` (--volume-driver) fills in volumes that name no driver.
  * @throws {Error} `Duplicate mount point: DST`, or a parse error
  */
-export function parseMountFlags(f: { volumes: readonly string[]; mounts: readonly string[]; tmpfs: readonly string[]; volumeDriver?: string }): MountSpec[] {
+export function parseMountFlags(f: {
+  volumes: readonly string[];
+  mounts: readonly string[];
+  tmpfs: readonly string[];
+  volumeDriver?: string;
+}): MountSpec[] {
   const specs = [...f.volumes.map(parseVolumeFlag), ...f.mounts.map(parseMountFlag), ...f.tmpfs.map(parseTmpfsFlag)];
   const seen = new Set<string>();
   for (const s of specs) {
@@ -236,7 +246,9 @@ export function storageHostConfig(volumes: readonly string[], o: StorageOptions,
       Mounts: fromMount.map((s) => ({ Type: s.Type, Source: s.Source, Target: s.Target, ...(s.ReadOnly && { ReadOnly: true }) })),
     }),
     ...(o.tmpfs.length > 0 && {
-      Tmpfs: Object.fromEntries(o.tmpfs.map((t) => (t.includes(':') ? [t.slice(0, t.indexOf(':')), t.slice(t.indexOf(':') + 1)] : [t, '']))),
+      Tmpfs: Object.fromEntries(
+        o.tmpfs.map((t) => (t.includes(':') ? [t.slice(0, t.indexOf(':')), t.slice(t.indexOf(':') + 1)] : [t, ''])),
+      ),
     }),
     VolumeDriver: o.volumeDriver,
     VolumesFrom: o.volumesFrom.length > 0 ? [...o.volumesFrom] : null,
