@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { isRoot, withTempDir } from '../../helpers/sandbox';
 import { withBerth, type Berth } from '../../helpers/berth';
 import { withDaemon, type Daemon } from '../../helpers/volumed';
+import { tarDirectory } from '../../helpers/rootfs';
 
 const test = suite('berth run with volumes: berth-volumed over the plugin protocol, binds, tmpfs, --volumes-from');
 const it = isRoot ? test : test.skip;
@@ -208,6 +209,24 @@ it('SIGKILL of the supervisor, then gc: the mount count is back to 0 and no moun
     assert.is((await b('gc')).code, 0);
     assert.equal(await mountsOf(d, 'crash'), {});
     assert.not.match(readFileSync('/proc/self/mountinfo', 'utf8'), d.root);
+  });
+});
+
+it("the image's Volumes become anonymous volumes filled with the image's content; a user mount there wins", async () => {
+  await withVolumes(async (b, d) => {
+    const tar = tarDirectory(b.rootfs, join(b.root, '..', 'rootfs.tar'));
+    assert.is((await b('image', 'import', '-c', 'VOLUME /data', tar, 'vol:1')).code, 0);
+    const r = await b('run', '--name', 'img1', '--network', 'none', 'vol:1', 'cat', '/data/hello.txt');
+    assert.equal([r.code, r.stdout], [0, 'hello from the image\n'], r.stderr);
+    const info = await inspect(b, 'img1');
+    assert.equal(info.Config.Volumes, { '/data': {} });
+    const [m] = info.Mounts;
+    assert.equal([m.Type, m.Destination, m.Driver, m.RW], ['volume', '/data', 'berth', true]);
+    assert.equal(await volumeNames(d), [m.Name]);
+    assert.is((await b('rm', '-v', 'img1')).code, 0);
+    assert.equal(await volumeNames(d), []);
+    assert.is((await runIn(b, '-v', 'mine:/data', 'vol:1', 'true')).code, 0);
+    assert.equal(await volumeNames(d), ['mine']);
   });
 });
 
