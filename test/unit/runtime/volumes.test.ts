@@ -47,12 +47,11 @@ const rejectedVolumes: Array<[string, string]> = [
   ],
   [':/d', "invalid volume specification: ':/d'"],
 ];
+/** Asserts that `fn` throws exactly `message`. */
+const throwsExactly = (fn: () => unknown, message: string) => assert.throws(fn, (e: Error) => e.message === message);
+
 for (const [raw, message] of rejectedVolumes)
-  test(`parseVolumeFlag() rejects ${raw}`, () =>
-    assert.throws(
-      () => parseVolumeFlag(raw),
-      (e: Error) => e.message === message,
-    ));
+  test(`parseVolumeFlag() rejects ${raw}`, () => throwsExactly(() => parseVolumeFlag(raw), message));
 
 test('parseMountFlag() reads every key; type defaults to volume', () => {
   const v = parseMountFlag('source=data,target=/d,volume-driver=other,volume-opt=size=1G,volume-nocopy');
@@ -82,11 +81,7 @@ const rejectedMounts: Array<[string, string]> = [
   ['type=tmpfs,source=x,target=/c', 'invalid mount config for type "tmpfs": field Source must not be specified'],
 ];
 for (const [raw, message] of rejectedMounts)
-  test(`parseMountFlag() rejects ${raw}`, () =>
-    assert.throws(
-      () => parseMountFlag(raw),
-      (e: Error) => e.message === message,
-    ));
+  test(`parseMountFlag() rejects ${raw}`, () => throwsExactly(() => parseMountFlag(raw), message));
 
 test('parseTmpfsFlag() and renderTmpfsMount(): Docker defaults noexec,nosuid,nodev, the last word wins', () => {
   const t = parseTmpfsFlag('/run:rw,exec,size=1m');
@@ -172,10 +167,7 @@ test('planContainerMounts() finds --volumes-from containers by name and refuses 
     () => planContainerMounts({ volumes: [], storage: { ...storage, volumesFrom: ['nope'] } }, undefined, records, names()),
     /No such container: nope/,
   );
-  assert.throws(
-    () => parseVolumesFrom('x:rx'),
-    (e: Error) => e.message === 'invalid mode for volumes-from: rx',
-  );
+  throwsExactly(() => parseVolumesFrom('x:rx'), 'invalid mode for volumes-from: rx');
   assert.is(pluginSocket('/p', 'local'), '/p/berth.sock');
   assert.throws(() => pluginSocket('/p', '../x'), /invalid volume driver name: "..\/x"/);
 });
@@ -206,16 +198,9 @@ test("renderShimMounts() puts parents first; describeMountPoints() keeps Docker'
     '/h:/a/b:ro,rshared',
   ]);
   assert.throws(() => renderShimMounts(points, new Map()), /volume "v" at \/a is not mounted/);
-  assert.equal(describeMountPoints(points)[1], {
-    Type: 'volume',
-    Name: 'v',
-    Source: '/v/_data',
-    Destination: '/a',
-    Driver: 'berth',
-    Mode: 'z',
-    RW: true,
-    Propagation: '',
-  });
+  const { Socket, CopyData, ...shown } = points[1];
+  assert.equal([Socket, CopyData], ['/s', true]);
+  assert.equal(describeMountPoints(points)[1], shown, 'without Socket and CopyData');
 });
 
 test.run();
