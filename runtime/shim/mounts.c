@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,11 +47,15 @@ static int is_empty_dir(const char *dir) {
  * Copies the image's `from` into the empty volume `to`: cp -a keeps owners, modes, times, links
  * and xattrs, and gives `to` the attributes of `from` itself, as Docker's copyExistingContents does.
  */
-static void copy_up(const char *from, const char *to, int errfd) {
+static void copy_up(const char *root, const char *from, const char *to, int errfd) {
+  char real[PATH_MAX], top[PATH_MAX], src[PATH_MAX + 8];
   struct stat st;
-  if (stat(from, &st) != 0 || !S_ISDIR(st.st_mode) || is_empty_dir(from) != 0 || is_empty_dir(to) != 1) return;
-  char src[4200];
-  snprintf(src, sizeof src, "%s/.", from);
+  /* Before pivot_root, an absolute link in the image resolves on the host: copy only from inside the root. */
+  if (!realpath(root, top) || !realpath(from, real)) return;
+  size_t n = strlen(top);
+  if (strncmp(real, top, n) != 0 || (real[n] != '/' && real[n] != 0)) return;
+  if (stat(real, &st) != 0 || !S_ISDIR(st.st_mode) || is_empty_dir(real) != 0 || is_empty_dir(to) != 1) return;
+  snprintf(src, sizeof src, "%s/.", real);
   pid_t pid = fork();
   if (pid < 0) FAIL("cannot copy %s into its volume: %s", from, strerror(errno));
   if (pid == 0) {
@@ -94,7 +99,7 @@ static void mount_bind(const char *spec, const char *merged, int errfd) {
   if (stat(src, &st) != 0) FAIL("bind source %s: %s", src, strerror(errno));
   if (has_word(opts, "copy")) {
     snprintf(image, sizeof image, "%s", dst);
-    copy_up(image, src, errfd);
+    copy_up(merged, image, src, errfd);
   }
   if (S_ISDIR(st.st_mode)) mkdirs(dst, 0755);
   else {
@@ -151,6 +156,6 @@ int copyup_main(int argc, char **argv) {
   }
   char from[4096];
   snprintf(from, sizeof from, "%s%s", merged, dst);
-  copy_up(from, volume, errfd);
+  copy_up(merged, from, volume, errfd);
   return 0;
 }
