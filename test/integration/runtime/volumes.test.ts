@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, withTempDir } from '../../helpers/sandbox';
 import { withBerth, type Berth } from '../../helpers/berth';
@@ -134,6 +134,14 @@ it('copy-up into a new, empty volume keeps owners, modes and xattrs; a volume wi
     assert.not.ok(existsSync(join(source, 'later')), 'no copy into a volume with content');
     await runIn(b, '-v', 'nocp:/owned:nocopy', '--rootfs', b.rootfs, 'true');
     assert.not.ok(existsSync(join(d.root, 'nocp/_data/secret')), ':nocopy');
+  });
+});
+
+it('copy-up does not follow an absolute link of the image out to the host', async () => {
+  await withVolumes(async (b, d) => {
+    symlinkSync('/etc', join(b.rootfs, 'escape'));
+    assert.is((await runIn(b, '-v', 'esc:/escape', '--rootfs', b.rootfs, 'true')).code, 0);
+    assert.equal(readdirSync(join(d.root, 'esc/_data')), []);
   });
 });
 
