@@ -6,12 +6,14 @@ export interface Globals {
   root: string;
   /** Runtime state: supervisors' sockets, exit files, locks. */
   stateDir: string;
+  /** Where volume plugins' sockets are (NAME.sock); else $BERTH_VOLUME_PLUGIN_DIR, else /run/docker/plugins. */
+  volumePluginDir?: string;
 }
 
 export const DEFAULT_ROOT = '/var/lib/berth';
 export const DEFAULT_STATE_DIR = '/run/berth';
 
-const OPTIONS: Record<string, keyof Globals> = { '--root': 'root', '--state-dir': 'stateDir' };
+const OPTIONS: Record<string, keyof Globals> = { '--root': 'root', '--state-dir': 'stateDir', '--volume-plugin-dir': 'volumePluginDir' };
 
 /**
  * Splits `argv` into the global options before the command and the rest (the command and its

@@ -1,4 +1,5 @@
 /** `berth start|stop|restart|kill|rm|wait|gc` and the hidden `cleanup` the supervisor runs. */
+import { removeAnonymousVolumes } from '../runtime/volumes/lifecycle.js';
 import type { Globals } from './globals.js';
 import { dirsOf, eachContainer, findContainer, withCleanState } from './context.js';
 import { ExitError, UsageError } from './errors.js';
@@ -109,7 +110,7 @@ export async function rm(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = parseFlags(
     [
       { name: 'force', short: 'f', type: 'bool', describe: 'kill a running container first' },
-      { name: 'volumes', short: 'v', type: 'bool', describe: 'accepted for Docker compatibility (no anonymous volumes yet)' },
+      { name: 'volumes', short: 'v', type: 'bool', describe: 'remove the anonymous volumes of the container' },
     ],
     argv,
     'rm',
@@ -126,6 +127,8 @@ export async function rm(g: Globals, argv: string[]): Promise<number> {
       }
       await cleanupContainer(d, rec.Id);
       removeContainer(d, rec);
+      if (flags.volumes === true)
+        for (const err of await removeAnonymousVolumes(rec, listRecords(d))) process.stderr.write(`berth: ${err.message}\n`);
     });
     process.stdout.write(`${ref}\n`);
   });

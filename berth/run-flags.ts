@@ -18,6 +18,14 @@ const RESOURCE_FLAGS: FlagDef[] = [
   { name: 'device-write-iops', type: 'list', describe: 'write IO/s limit of a device (DEVICE:RATE)' },
 ];
 
+/** Mounts besides -v (runtime/volumes/). */
+const STORAGE_FLAGS: FlagDef[] = [
+  { name: 'mount', type: 'list', describe: 'attach a mount: type=bind|volume|tmpfs,source=,target=,readonly,...' },
+  { name: 'tmpfs', type: 'list', describe: 'mount a tmpfs: DST[:OPTIONS]' },
+  { name: 'volume-driver', type: 'string', describe: 'volume plugin of the volumes that name none (default berth)' },
+  { name: 'volumes-from', type: 'list', describe: "mount another container's volumes: CTR[:ro|:rw]" },
+];
+
 export const CREATE_FLAGS: FlagDef[] = [
   { name: 'name', type: 'string', describe: 'assign a name to the container' },
   { name: 'rootfs', type: 'string', describe: 'run a plain directory instead of an image (never written)' },
@@ -40,12 +48,13 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'restart', type: 'string', describe: 'no, on-failure[:N], always, unless-stopped' },
   { name: 'stop-signal', type: 'string', describe: 'signal to stop the container (default SIGTERM)' },
   { name: 'stop-timeout', type: 'string', describe: 'seconds to wait before SIGKILL on stop (default 10)' },
-  { name: 'volume', short: 'v', type: 'list', describe: 'bind mount SRC:DST[:ro]' },
+  { name: 'volume', short: 'v', type: 'list', describe: 'bind mount or volume: SRC|NAME:DST[:MODE], or DST (anonymous volume)' },
   { name: 'label', short: 'l', type: 'list', describe: 'set metadata' },
   { name: 'log-opt', type: 'list', describe: 'max-size (default 10m), max-file (default 3)' },
   { name: 'cgroup-parent', type: 'string', describe: 'parent cgroup (default /berth)' },
   { name: 'userns', type: 'string', describe: 'user namespace: host (default) or private (root is an unprivileged host ID range)' },
   ...RESOURCE_FLAGS,
+  ...STORAGE_FLAGS,
 ];
 
 export const RUN_FLAGS: FlagDef[] = [
@@ -92,5 +101,11 @@ export function runOptionsOf(
     cgroupParent: str(f['cgroup-parent']),
     userns: str(f.userns) ?? '',
     resourceFlags,
+    storage: {
+      mounts: list(f.mount),
+      tmpfs: list(f.tmpfs),
+      volumeDriver: str(f['volume-driver']) ?? '',
+      volumesFrom: list(f['volumes-from']),
+    },
   };
 }

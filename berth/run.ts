@@ -15,8 +15,9 @@ import { startContainer } from '../runtime/start.js';
 import { cleanupContainer, removeContainer } from '../runtime/stop.js';
 import { withContainerLock } from '../runtime/store.js';
 import { planIdMapping, type IdMapping } from '../runtime/userns.js';
+import { createVolumes } from '../runtime/volumes/create.js';
 
-async function createFrom(d: Dirs, command: string, args: string[]): Promise<{ rec: ContainerRecord; detach: boolean }> {
+async function createFrom(g: Globals, d: Dirs, command: string, args: string[]): Promise<{ rec: ContainerRecord; detach: boolean }> {
   const defs = command === 'run' ? RUN_FLAGS : CREATE_FLAGS;
   if (args.includes('--help')) {
     process.stdout.write(
@@ -42,9 +43,10 @@ async function createFrom(d: Dirs, command: string, args: string[]): Promise<{ r
     }
   });
   const opts = runOptionsOf(flags, rest, process.env, envFileLines);
+  opts.storage.pluginDir = g.volumePluginDir ?? process.env.BERTH_VOLUME_PLUGIN_DIR;
   const source = rootfs !== undefined ? rootfsSource(rootfs) : await imageSource(d.root, rest[0]);
   const idMap = opts.userns === 'private' ? readIdMapping(process.env) : undefined;
-  return { rec: createContainer(d, opts, str(flags.name), source, idMap), detach: flags.detach === true };
+  return { rec: await createVolumes(d, createContainer(d, opts, str(flags.name), source, idMap)), detach: flags.detach === true };
 }
 
 /** The `berth` range of /etc/subuid and /etc/subgid (BERTH_SUBUID_FILE, BERTH_SUBGID_FILE override them). */
@@ -64,7 +66,7 @@ export async function run(g: Globals, args: string[]): Promise<number> {
   const d = await withCleanState(g);
   let created;
   try {
-    created = await createFrom(d, 'run', args);
+    created = await createFrom(g, d, 'run', args);
   } catch (err) {
     if (err instanceof ExitError && err.exitCode === 0) return 0;
     throw err;
@@ -106,7 +108,7 @@ export async function run(g: Globals, args: string[]): Promise<number> {
 export async function create(g: Globals, args: string[]): Promise<number> {
   const d = await withCleanState(g);
   try {
-    const { rec } = await createFrom(d, 'create', args);
+    const { rec } = await createFrom(g, d, 'create', args);
     process.stdout.write(`${rec.Id}\n`);
     return 0;
   } catch (err) {

@@ -10,6 +10,7 @@ import { planContainer, type ImageDefaults, type RunOptions } from './spec.js';
 import { claimName, listRecords, releaseName, writeRecord } from './store.js';
 import { resolveUser } from './user.js';
 import type { IdMapping } from './userns.js';
+import { planContainerMounts } from './volumes/points.js';
 
 /** What the root is made of: an image's layers (lowest first) or a plain --rootfs dir. */
 export interface RootSource {
@@ -47,6 +48,7 @@ export function createContainer(
   const id = randomBytes(32).toString('hex');
   const plan = planContainer(opts, source.config, id);
   parseResources(opts.resourceFlags); // bad limits are refused before anything exists
+  const mounts = planContainerMounts(opts, source.config.Volumes, listRecords(d), () => randomBytes(32).toString('hex'));
   const user = resolveUser(plan.config.User, readFromLayers(source.layerDirs, 'etc/passwd'), readFromLayers(source.layerDirs, 'etc/group'));
   const env = plan.config.Env.some((e) => e.startsWith('HOME=')) ? plan.config.Env : [...plan.config.Env, `HOME=${user.home}`];
   const finalName = name === undefined ? generateName(new Set(listRecords(d).map((r) => r.Name))) : checkName(name);
@@ -65,7 +67,7 @@ export function createContainer(
       Created: new Date().toISOString(),
       Path: plan.path,
       Args: plan.args,
-      Config: { ...plan.config, Env: env },
+      Config: { ...plan.config, Env: env, Volumes: anonymousTargets(mounts) },
       HostConfig: plan.hostConfig,
       LayerDirs: source.layerDirs,
       ...(source.rootfs !== undefined && { Rootfs: source.rootfs }),
@@ -73,6 +75,7 @@ export function createContainer(
       ...(idMap && { IdMap: idMap }),
       RestartCount: 0,
       State: { Status: 'created', ExitCode: 0, Error: '', StartedAt: NEVER, FinishedAt: NEVER, OOMKilled: false },
+      Mounts: mounts,
     };
     writeRecord(d, rec);
     return rec;
@@ -82,5 +85,10 @@ export function createContainer(
     throw err;
   }
 }
+
+const anonymousTargets = (mounts: readonly { Anonymous?: boolean; Destination: string }[]) => {
+  const targets = mounts.filter((m) => m.Anonymous).map((m) => [m.Destination, {}]);
+  return targets.length > 0 ? Object.fromEntries(targets) : null;
+};
 
 export const recordExists = (d: Dirs, id: string) => existsSync(configFile(d, id));

@@ -3,6 +3,7 @@ import { humanDuration } from '../image/format.js';
 import { shortId } from './ids.js';
 import type { Live } from './live.js';
 import { NEVER, type ContainerRecord } from './record.js';
+import { describeMountPoints } from './volumes/points.js';
 
 /** The STATUS column: `Up 3 seconds`, `Up 5 seconds (Paused)`, `Exited (137) 2 minutes ago`, `Created`. */
 export function describeStatus(live: Live, now: number): string {
@@ -128,10 +129,7 @@ export function inspectShape(rec: ContainerRecord, live: Live, oomKilled: boolea
     Platform: 'linux',
     HostConfig: rec.HostConfig,
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...rec.LayerDirs].reverse().join(':'), UpperDir: paths.upper } },
-    Mounts: (rec.HostConfig.Binds ?? []).map((b) => {
-      const [source, destination, mode = ''] = b.split(':');
-      return { Type: 'bind', Source: source, Destination: destination, Mode: mode, RW: mode !== 'ro', Propagation: 'rprivate' };
-    }),
+    Mounts: describeMountPoints(rec.Mounts ?? []),
     Config: rec.Config,
     NetworkSettings: { Networks: rec.HostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} } },
   };

@@ -1,8 +1,8 @@
 /**
  * `berth gc`: what crashes left behind. A container whose supervisor died (killed, or the machine
  * rebooted) gets its final state recorded and its cgroup and state dir removed; a state dir with no
- * container is removed. Mounts need no work: they live in the container's own mount namespace,
- * which the kernel tears down with its last process.
+ * container is removed. Mounts need no work (they live in the container's own mount namespace,
+ * which the kernel tears down with its last process); volume plugins get their Unmount from cleanup.
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

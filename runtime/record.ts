@@ -1,5 +1,6 @@
 /** The container record: <root>/containers/<id>/config.json, in Docker's shapes. Types only. */
 import type { IdMapping } from './userns.js';
+import type { MountPoint } from './volumes/points.js';
 
 export interface RestartPolicy {
   Name: 'no' | 'always' | 'on-failure' | 'unless-stopped';
@@ -24,11 +25,17 @@ export interface ContainerConfig {
   Labels: Record<string, string>;
   StopSignal?: string;
   StopTimeout?: number;
+  /** Anonymous volumes' destinations (`-v /dst`, the image's Volumes). */
+  Volumes?: Record<string, object> | null;
 }
 
 /** Docker's HostConfig, the parts Berth implements. */
 export interface HostConfig {
   Binds: string[] | null;
+  Mounts?: Array<{ Type: string; Source: string; Target: string; ReadOnly?: boolean }>;
+  Tmpfs?: Record<string, string>;
+  VolumeDriver?: string;
+  VolumesFrom?: string[] | null;
   NetworkMode: string;
   RestartPolicy: RestartPolicy;
   AutoRemove: boolean;
@@ -77,6 +84,8 @@ export interface ContainerRecord {
   /** Stopped with `stop` (Docker's HasBeenManuallyStopped): `unless-stopped` stays down at boot. */
   ManuallyStopped?: boolean;
   State: SavedState;
+  /** Every mount of the container (runtime/volumes/points.ts); `inspect` shows them as Mounts. */
+  Mounts?: MountPoint[];
 }
 
 export const NEVER = '0001-01-01T00:00:00Z';

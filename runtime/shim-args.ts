@@ -11,6 +11,8 @@ export interface ShimPaths {
   init?: string;
   exitCommand: string[];
   terminal?: { rows: number; cols: number };
+  /** The mount options (runtime/volumes/points.ts renderShimMounts). */
+  mounts?: string[];
 }
 
 /** The process options run and exec share: user, capabilities, privileges, the user namespace's maps. */
@@ -45,7 +47,7 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
   ];
   for (const dir of rec.LayerDirs) out.push('--lower', dir);
   for (const p of procs) out.push('--procs', p);
-  for (const b of h.Binds ?? []) out.push('--bind', b);
+  out.push(...(paths.mounts ?? []));
   for (const e of c.Env) out.push('--env', e);
   if (c.Hostname) out.push('--hostname', c.Hostname);
   if (c.WorkingDir) out.push('--cwd', c.WorkingDir);

@@ -7,9 +7,10 @@ import type { ImageConfig } from '../image/config.js';
 import { planCapabilities } from './caps.js';
 import { parseSignal } from './signals.js';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './record.js';
+import { parseMountFlags, storageHostConfig, type StorageOptions } from './volumes/spec.js';
 
 /** The image config fields a container takes; ports and volumes wait for networks and volumes. */
-export type ImageDefaults = Omit<ImageConfig, 'ExposedPorts' | 'Volumes'>;
+export type ImageDefaults = Omit<ImageConfig, 'ExposedPorts'>;
 
 export interface RunOptions {
   imageRef: string;
@@ -43,6 +44,8 @@ export interface RunOptions {
   /** `host` (the default, also '') or `private`. */
   userns: string;
   resourceFlags: Record<string, string | string[]>;
+  /** --mount, --tmpfs, --volume-driver, --volumes-from (with -v: runtime/volumes/). */
+  storage: StorageOptions;
 }
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -83,20 +86,6 @@ export function parseEnvFile(text: string): string[] {
     .split('\n')
     .map((l) => l.replace(/^\s+/, '').replace(/\r$/, ''))
     .filter((l) => l !== '' && !l.startsWith('#'));
-}
-
-/** Docker's `-v SRC:DST[:ro|rw]`, bind mounts only here. @throws {Error} on other forms */
-export function parseBind(spec: string): { source: string; target: string; readOnly: boolean } {
-  const parts = spec.split(':');
-  if (parts.length < 2 || parts.length > 3) throw new Error(`invalid volume specification: '${spec}'`);
-  const [source, target, mode = 'rw'] = parts;
-  if (!source.startsWith('/'))
-    throw new Error(
-      `invalid volume specification: '${spec}': only bind mounts of absolute host paths are supported (named volumes come with Berth's volume integration)`,
-    );
-  if (!target.startsWith('/')) throw new Error(`invalid volume specification: '${spec}': mount path must be absolute`);
-  if (mode !== 'ro' && mode !== 'rw') throw new Error(`invalid mode: ${mode}`);
-  return { source, target, readOnly: mode === 'ro' };
 }
 
 function keyValues(items: readonly string[], what: string): Record<string, string> {
@@ -161,7 +150,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
     if (key !== 'max-size' && key !== 'max-file') throw new Error(`unknown log opt '${key}' for json-file log driver`);
   parseSize(logConfig['max-size']);
   if (!/^[1-9]\d*$/.test(logConfig['max-file'])) throw new Error(`invalid value for max-file: ${logConfig['max-file']}`);
-  for (const v of o.volumes) parseBind(v);
+  const mounts = parseMountFlags({ volumes: o.volumes, ...o.storage });
   const hostname = o.hostname ?? (o.network === 'host' ? '' : id.slice(0, 12));
   const env = mergeEnv([DEFAULT_PATH, ...(image.Env ?? [])], [...o.envFileLines, ...o.env], o.callerEnv);
   const withHost = [...(hostname ? [`HOSTNAME=${hostname}`] : []), ...env, ...(o.tty ? ['TERM=xterm'] : [])];
@@ -189,7 +178,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
       ...(o.stopTimeout !== undefined && { StopTimeout: Number(o.stopTimeout) }),
     },
     hostConfig: {
-      Binds: o.volumes.length ? o.volumes : null,
+      ...storageHostConfig(o.volumes, o.storage, mounts),
       NetworkMode: o.network,
       RestartPolicy: restart,
       AutoRemove: o.autoRemove,

@@ -14,6 +14,8 @@ import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { superviseArgs } from './shim-args.js';
 import { readRecord, writeRecord } from './store.js';
+import { mountVolumes, unmountVolumes } from './volumes/lifecycle.js';
+import { renderShimMounts } from './volumes/points.js';
 
 /** berth-shim beside the bundle (dist/lib) or beside the compiled executable's lib dir; BERTH_SHIM overrides. */
 export function shimPath(): string {
@@ -62,6 +64,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   const cgroup = cgroupOf(rec);
   try {
     await cgroup.create(resourcesOf(rec));
+    const mounts = renderShimMounts(rec.Mounts ?? [], await mountVolumes(d, rec));
     mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
     const args = superviseArgs(
       rec,
@@ -72,6 +75,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         init: rec.HostConfig.Init ? initPath() : undefined,
         exitCommand: selfCommand(d, 'cleanup', rec.Id),
         terminal,
+        mounts,
       },
       cgroup.procsFiles(),
     );
@@ -116,6 +120,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   } catch (err) {
     await cgroup.killAll().catch(() => {});
     await cgroup.destroy().catch(() => {});
+    await unmountVolumes(d, rec.Id).catch(() => {});
     rmSync(state, { recursive: true, force: true });
     rmSync(attachSocket(d, rec.Id), { force: true });
     const now = readRecord(d, rec.Id);

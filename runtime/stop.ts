@@ -8,7 +8,8 @@ import { liveState, readShimStatus } from './live.js';
 import { attachSocket, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { parseSignal } from './signals.js';
-import { readRecord, removeContainerFiles, writeRecord } from './store.js';
+import { listRecords, readRecord, removeContainerFiles, writeRecord } from './store.js';
+import { removeAnonymousVolumes, unmountVolumes } from './volumes/lifecycle.js';
 
 /** Resolves when the container's supervisor reports an exit or goes away (at once if it is gone). */
 export function waitForExit(d: Dirs, id: string): Promise<void> {
@@ -72,7 +73,12 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
   }
   rmSync(runDir(d, id), { recursive: true, force: true });
   rmSync(attachSocket(d, id), { force: true });
-  if (rec.HostConfig.AutoRemove) removeContainerFiles(d, rec);
+  // A plugin that cannot be reached keeps its mounts written down: the next cleanup (rm, gc) retries.
+  await unmountVolumes(d, id).catch((err: Error) => process.stderr.write(`berth: ${err.message}\n`));
+  if (rec.HostConfig.AutoRemove) {
+    removeContainerFiles(d, rec);
+    for (const err of await removeAnonymousVolumes(rec, listRecords(d))) process.stderr.write(`berth: ${err.message}\n`);
+  }
 }
 
 /** The signal `stop` sends first: --stop-signal, the image's StopSignal, else SIGTERM. */

@@ -35,7 +35,7 @@ void report_and_exit(int fd, int code, const char *fmt, ...) {
 }
 #define FAIL(...) report_and_exit(errfd, EXIT_SETUP, __VA_ARGS__)
 
-static void mkdirs(const char *path, mode_t mode) {
+void mkdirs(const char *path, mode_t mode) {
   char buf[4096];
   snprintf(buf, sizeof buf, "%s", path);
   for (char *p = buf + 1; *p; p++)
@@ -43,12 +43,12 @@ static void mkdirs(const char *path, mode_t mode) {
   mkdir(buf, mode);
 }
 
-static void mnt(int errfd, const char *src, const char *dst, const char *type, unsigned long flags, const char *data) {
+void mnt(int errfd, const char *src, const char *dst, const char *type, unsigned long flags, const char *data) {
   if (mount(src, dst, type, flags, data) != 0) FAIL("cannot mount %s on %s: %s", type ? type : src, dst, strerror(errno));
 }
 
 /* MOUNT_ATTR_RDONLY changes nothing else: a remount would have to repeat the flags a user namespace locks. */
-static void set_readonly(int errfd, const char *path, int recursive) {
+void set_readonly(int errfd, const char *path, int recursive) {
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
   if (syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &attr, sizeof attr) != 0)
     FAIL("cannot make %s read-only: %s", path, strerror(errno));
@@ -72,40 +72,6 @@ static void mount_rootfs(const struct spec *s, const char *merged, int errfd) {
   snprintf(work, sizeof work, "%s/work", s->bundle);
   snprintf(data + o, sizeof data - o, ",upperdir=%s,workdir=%s", upper, work);
   mnt(errfd, "overlay", merged, "overlay", 0, data);
-}
-
-/*
- * The bind sources, opened while this process may still walk the host's paths: in a private user
- * namespace, root inside has no rights on host dirs (a 0700 temp dir), so mounts use /proc/self/fd/N.
- */
-static void open_bind_sources(const struct spec *s, int *fds, int errfd) {
-  for (int i = 0; i < s->nbinds; i++) {
-    char src[4096];
-    snprintf(src, sizeof src, "%s", s->binds[i]);
-    char *colon = strchr(src, ':');
-    if (colon) *colon = 0;
-    if ((fds[i] = open(src, O_PATH | O_CLOEXEC)) < 0) FAIL("bind source %s: %s", src, strerror(errno));
-  }
-}
-
-static void mount_binds(const struct spec *s, const char *merged, const int *fds, int errfd) {
-  for (int i = 0; i < s->nbinds; i++) {
-    char src[4096], dst[4096];
-    snprintf(src, sizeof src, "%s", s->binds[i]);
-    char *c1 = strchr(src, ':');
-    if (!c1) FAIL("bad bind %s", s->binds[i]);
-    *c1 = 0;
-    char *c2 = strchr(c1 + 1, ':');
-    if (c2) *c2 = 0;
-    snprintf(dst, sizeof dst, "%s%s", merged, c1 + 1);
-    if (fds) snprintf(src, sizeof src, "/proc/self/fd/%d", fds[i]);
-    struct stat st;
-    if (stat(src, &st) != 0) FAIL("bind source %s: %s", src, strerror(errno));
-    if (S_ISDIR(st.st_mode)) mkdirs(dst, 0755);
-    else { char *slash = strrchr(dst, '/'); *slash = 0; mkdirs(dst, 0755); *slash = '/'; close(open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)); }
-    mnt(errfd, src, dst, NULL, MS_BIND | MS_REC, NULL);
-    if (c2 && !strcmp(c2 + 1, "ro")) set_readonly(errfd, dst, 1);
-  }
 }
 
 static const struct { const char *name; unsigned maj, min; } DEVICES[] = {
@@ -219,10 +185,10 @@ int container_main(void *arg) {
   /* From here on paths are relative to the new root, the working directory. */
   if (chdir(merged) != 0) FAIL("cannot enter %s: %s", merged, strerror(errno));
   if (s->uid_map) {
-    open_bind_sources(s, bindfds, errfd);
+    open_volume_sources(s, ".", bindfds, errfd);
     if (become_userns_root() != 0) FAIL("cannot become root in the user namespace: %s", strerror(errno));
   }
-  mount_binds(s, ".", s->uid_map ? bindfds : NULL, errfd);
+  mount_volumes(s, ".", s->uid_map ? bindfds : NULL, errfd);
   mkdirs("./proc", 0555);
   mnt(errfd, "proc", "./proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
   mount_sys(s, errfd);

@@ -19,8 +19,9 @@ struct spec {
   int nlower;
   const char *procs[MAX_LIST];
   int nprocs;
-  const char *binds[MAX_LIST]; /* SRC:DST[:ro] */
-  int nbinds;
+  const char *mounts[MAX_LIST]; /* --bind SRC:DST:OPTS or --tmpfs FLAGS:DATA:DST, in order */
+  char mount_kinds[MAX_LIST];   /* 'b' or 't' */
+  int nmounts;
   const char *env[256];
   int nenv;
   const char *hostname, *cwd, *netns, *init, *restart, *exit_cmd[16];
@@ -57,6 +58,17 @@ void apply_process(const struct spec *s, int errfd);
 int become_userns_root(void);
 void exec_command(const struct spec *s, int errfd) __attribute__((noreturn));
 int open_pty_inside(int sock, int *slave);
+void mkdirs(const char *path, mode_t mode);
+/* Read-only through mount_setattr (changes no other flag, which a user namespace may lock); recursive: submounts too. */
+void set_readonly(int errfd, const char *path, int recursive);
+void mnt(int errfd, const char *src, const char *dst, const char *type, unsigned long flags, const char *data);
+
+/* mounts.c: binds, volumes and tmpfs under the new root */
+/* A private user namespace: copy-up done and every bind source opened (fds) while still host root. */
+void open_volume_sources(const struct spec *s, const char *merged, int *fds, int errfd);
+/* fds: from open_volume_sources, or NULL (then copy-up as each mount comes). */
+void mount_volumes(const struct spec *s, const char *merged, const int *fds, int errfd);
+int copyup_main(int argc, char **argv);
 int send_fd(int sock, int fd);
 int recv_fd(int sock);
 

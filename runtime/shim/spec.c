@@ -41,7 +41,10 @@ int parse_spec(struct spec *s, int argc, char **argv) {
     else if (!strcmp(k, "--socket")) s->socket = v;
     else if (!strcmp(k, "--lower")) push(s->rootfs_lower, &s->nlower, MAX_LIST, v, "layers");
     else if (!strcmp(k, "--procs")) push(s->procs, &s->nprocs, MAX_LIST, v, "cgroup files");
-    else if (!strcmp(k, "--bind")) push(s->binds, &s->nbinds, MAX_LIST, v, "bind mounts");
+    else if (!strcmp(k, "--bind") || !strcmp(k, "--tmpfs")) {
+      s->mount_kinds[s->nmounts < MAX_LIST ? s->nmounts : 0] = k[2];
+      push(s->mounts, &s->nmounts, MAX_LIST, v, "mounts");
+    }
     else if (!strcmp(k, "--env")) push(s->env, &s->nenv, 255, v, "variables");
     else if (!strcmp(k, "--exit-command")) push(s->exit_cmd, &s->nexit, 15, v, "exit command words");
     else if (!strcmp(k, "--hostname")) s->hostname = v;
@@ -71,5 +74,6 @@ int parse_spec(struct spec *s, int argc, char **argv) {
 int main(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "supervise")) return supervise_main(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "exec")) return exec_main(argc - 2, argv + 2);
-  die("usage: berth-shim supervise|exec OPTIONS -- COMMAND [ARG...] (run by berth, not by people)");
+  if (argc >= 2 && !strcmp(argv[1], "copyup")) return copyup_main(argc - 2, argv + 2);
+  die("usage: berth-shim supervise|exec|copyup OPTIONS -- COMMAND [ARG...] (run by berth, not by people)");
 }

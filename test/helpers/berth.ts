@@ -93,7 +93,8 @@ function removeCgroupParent(): boolean {
 
 const pause = () => new Promise((r) => setTimeout(r, 50));
 
-export async function withBerth<T>(fn: (berth: Berth) => Promise<T>): Promise<T> {
+/** `globals` go before every command (e.g. `--volume-plugin-dir DIR`). */
+export async function withBerth<T>(fn: (berth: Berth) => Promise<T>, globals: string[] = []): Promise<T> {
   return withTempDir(async (dir) => {
     const root = join(dir, 'root'),
       stateDir = join(dir, 'state');
@@ -103,6 +104,7 @@ export async function withBerth<T>(fn: (berth: Berth) => Promise<T>): Promise<T>
       root,
       '--state-dir',
       stateDir,
+      ...globals,
       ...(args[0] === 'run' || args[0] === 'create' ? [args[0], '--cgroup-parent', CGROUP_PARENT, ...args.slice(1)] : args),
     ];
     const berth = ((...args: string[]) => run(BERTH, argv(args))) as Berth;

@@ -192,6 +192,7 @@ const record = (): ContainerRecord => ({
     FinishedAt: '0001-01-01T00:00:00Z',
     OOMKilled: false,
   },
+  Mounts: [{ Type: 'bind', Source: '/h', Destination: '/c', Mode: 'ro', RW: false, Propagation: 'rprivate' }],
 });
 
 test("psRow() and renderPsTable(): Docker's columns, truncated command", () => {

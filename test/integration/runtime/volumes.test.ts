@@ -1,0 +1,256 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isRoot, withTempDir } from '../../helpers/sandbox';
+import { withBerth, type Berth } from '../../helpers/berth';
+import { withDaemon, type Daemon } from '../../helpers/volumed';
+import { tarDirectory } from '../../helpers/rootfs';
+
+const test = suite('berth run with volumes: berth-volumed over the plugin protocol, binds, tmpfs, --volumes-from');
+const it = isRoot ? test : test.skip;
+
+/** berth with its own plugin dir, where berth-volumed serves berth.sock; both gone afterwards. */
+function withVolumes(fn: (b: Berth, d: Daemon) => Promise<void>): Promise<void> {
+  return withTempDir(async (dir) => {
+    const plugins = join(dir, 'plugins');
+    mkdirSync(plugins);
+    await withDaemon({ socket: join(plugins, 'berth.sock'), root: join(dir, 'volumes') }, (d) =>
+      withBerth((b) => fn(b, d), ['--volume-plugin-dir', plugins]),
+    );
+  });
+}
+
+const mountsOf = async (d: Daemon, name: string) => (await d.call('/VolumeDriver.Get', { Name: name })).body.Volume.Status.mounts;
+const volumeNames = async (d: Daemon) =>
+  ((await d.call('/VolumeDriver.List')).body.Volumes as Array<{ Name: string }>).map((v) => v.Name).sort();
+const inspect = async (b: Berth, ref: string) => JSON.parse((await b('inspect', ref)).stdout)[0];
+const runIn = (b: Berth, ...args: string[]) => b('run', '--rm', '--network', 'none', ...args);
+
+it('a named volume keeps its data across rm and a new run; inspect shows Mounts as Docker does', async () => {
+  await withVolumes(async (b, d) => {
+    const first = await b(
+      'run',
+      '--name',
+      'w1',
+      '--network',
+      'none',
+      '-v',
+      'keep:/store',
+      '--rootfs',
+      b.rootfs,
+      'sh',
+      '-c',
+      'echo kept > /store/f',
+    );
+    assert.is(first.code, 0, first.stderr);
+    const { Mounts } = await inspect(b, 'w1');
+    assert.equal(Mounts, [
+      {
+        Type: 'volume',
+        Name: 'keep',
+        Source: join(d.root, 'keep/_data'),
+        Destination: '/store',
+        Driver: 'berth',
+        Mode: 'z',
+        RW: true,
+        Propagation: '',
+      },
+    ]);
+    assert.equal(await mountsOf(d, 'keep'), {}, 'unmounted when the container ended');
+    assert.is((await b('rm', 'w1')).code, 0);
+    assert.equal(await volumeNames(d), ['keep']);
+    assert.is((await runIn(b, '-v', 'keep:/again', '--rootfs', b.rootfs, 'cat', '/again/f')).stdout, 'kept\n');
+  });
+});
+
+it('rm -v removes anonymous volumes, never named ones or binds; --rm removes anonymous ones too', async () => {
+  await withVolumes(async (b, d) => {
+    const host = join(b.root, '..', 'hostdir');
+    mkdirSync(host);
+    writeFileSync(join(host, 'h'), 'host\n');
+    const made = await b(
+      'create',
+      '--name',
+      'c1',
+      '--network',
+      'none',
+      '-v',
+      '/anon',
+      '-v',
+      'named:/named',
+      '-v',
+      `${host}:/host`,
+      '--rootfs',
+      b.rootfs,
+      'true',
+    );
+    assert.is(made.code, 0, made.stderr);
+    const anon = (await inspect(b, 'c1')).Mounts.find((m: any) => m.Destination === '/anon');
+    assert.match(anon.Name, /^[0-9a-f]{64}$/);
+    assert.equal((await inspect(b, 'c1')).Config.Volumes, { '/anon': {} });
+    assert.equal(await volumeNames(d), [anon.Name, 'named'].sort());
+    assert.is((await b('rm', '-v', 'c1')).code, 0);
+    assert.equal(await volumeNames(d), ['named']);
+    assert.is(readFileSync(join(host, 'h'), 'utf8'), 'host\n');
+    assert.is((await runIn(b, '-v', '/tmp2', '--rootfs', b.rootfs, 'true')).code, 0);
+    assert.equal(await volumeNames(d), ['named'], '--rm took its anonymous volume');
+  });
+});
+
+it('--volumes-from a data container (create -v /data, never started): the image content, ro refuses writes', async () => {
+  await withVolumes(async (b) => {
+    assert.is((await b('create', '--name', 'dbdata', '--network', 'none', '-v', '/data', '--rootfs', b.rootfs, 'true')).code, 0);
+    const rw = await runIn(b, '--volumes-from', 'dbdata', '--rootfs', b.rootfs, 'sh', '-c', 'cat /data/hello.txt && echo new > /data/new');
+    assert.equal([rw.code, rw.stdout], [0, 'hello from the image\n'], rw.stderr);
+    const ro = await runIn(b, '--volumes-from', 'dbdata:ro', '--rootfs', b.rootfs, 'sh', '-c', 'cat /data/new; echo x > /data/x');
+    assert.is(ro.stdout, 'new\n');
+    assert.is(ro.code, 1);
+    assert.match(ro.stderr, /Read-only file system/);
+    const missing = await runIn(b, '--volumes-from', 'nope', '--rootfs', b.rootfs, 'true');
+    assert.equal([missing.code, missing.stderr], [125, 'berth: No such container: nope\n']);
+  });
+});
+
+it('copy-up into a new, empty volume keeps owners, modes and xattrs; a volume with content is left alone', async () => {
+  await withVolumes(async (b, d) => {
+    const owned = join(b.rootfs, 'owned');
+    mkdirSync(owned, { mode: 0o750 });
+    writeFileSync(join(owned, 'secret'), 's\n', { mode: 0o640 });
+    chownSync(owned, 1000, 1000);
+    chownSync(join(owned, 'secret'), 1000, 2000);
+    execFileSync('setfattr', ['-n', 'user.berth', '-v', 'kept', join(owned, 'secret')]);
+    const r = await runIn(b, '-v', 'fresh:/owned', '--rootfs', b.rootfs, 'stat', '-c', '%u:%g %a %n', '/owned', '/owned/secret');
+    assert.is(r.stdout, '1000:1000 750 /owned\n1000:2000 640 /owned/secret\n', r.stderr);
+    const source = join(d.root, 'fresh/_data');
+    assert.is(
+      execFileSync('getfattr', ['--absolute-names', '--only-values', '-n', 'user.berth', join(source, 'secret')], { encoding: 'utf8' }),
+      'kept',
+    );
+    assert.is(statSync(source).mode & 0o7777, 0o750);
+    writeFileSync(join(owned, 'later'), 'not copied\n');
+    await runIn(b, '-v', 'fresh:/owned', '--rootfs', b.rootfs, 'true');
+    assert.not.ok(existsSync(join(source, 'later')), 'no copy into a volume with content');
+    await runIn(b, '-v', 'nocp:/owned:nocopy', '--rootfs', b.rootfs, 'true');
+    assert.not.ok(existsSync(join(d.root, 'nocp/_data/secret')), ':nocopy');
+  });
+});
+
+it('copy-up does not follow an absolute link of the image out to the host', async () => {
+  await withVolumes(async (b, d) => {
+    symlinkSync('/etc', join(b.rootfs, 'escape'));
+    assert.is((await runIn(b, '-v', 'esc:/escape', '--rootfs', b.rootfs, 'true')).code, 0);
+    assert.equal(readdirSync(join(d.root, 'esc/_data')), []);
+  });
+});
+
+it('--tmpfs and --mount type=tmpfs: Docker defaults noexec,nosuid,nodev; size and mode', async () => {
+  await withVolumes(async (b) => {
+    const r = await runIn(
+      b,
+      '--tmpfs',
+      '/run:size=1m',
+      '--mount',
+      'type=tmpfs,target=/scratch,tmpfs-mode=1770',
+      '--rootfs',
+      b.rootfs,
+      'sh',
+      '-c',
+      'grep -E " /(run|scratch) " /proc/self/mountinfo; stat -c %a /scratch',
+    );
+    assert.is(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    const [run, scratch, mode] = [
+      lines.find((l) => l.includes(' /run ')) ?? '',
+      lines.find((l) => l.includes(' /scratch ')) ?? '',
+      lines[2],
+    ];
+    assert.match(run, / \/run rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw,size=1024k/);
+    assert.match(scratch, / \/scratch rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw,mode=1770/);
+    assert.is(mode, '1770');
+  });
+});
+
+it(':ro is recursive: a submount of a read-only bind is read-only too', async () => {
+  await withVolumes(async (b) => {
+    const src = join(b.root, '..', 'src');
+    mkdirSync(join(src, 'sub'), { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', 'berth-test', join(src, 'sub')]);
+    try {
+      const r = await runIn(b, '-v', `${src}:/src:ro`, '--rootfs', b.rootfs, 'sh', '-c', 'touch /src/sub/x 2>&1; touch /src/y 2>&1; true');
+      assert.is(r.stdout, 'touch: /src/sub/x: Read-only file system\ntouch: /src/y: Read-only file system\n', r.stderr);
+    } finally {
+      execFileSync('umount', [join(src, 'sub')]);
+    }
+  });
+});
+
+it('berth volume rm refuses a volume a running container uses; berth cp reaches into and out of it', async () => {
+  await withVolumes(async (b, d) => {
+    const id = (await b('run', '-d', '--network', 'none', '-v', 'busy:/busy', '--rootfs', b.rootfs, 'sleep', '1000')).stdout.trim();
+    assert.equal(await mountsOf(d, 'busy'), { [id]: 1 });
+    const refused = await b('volume', '--socket', d.socket, 'rm', 'busy');
+    assert.is(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`cannot remove volume "busy": volume is in use by mount ID "${id}"`));
+    const file = join(b.root, '..', 'in.txt');
+    writeFileSync(file, 'copied in\n');
+    assert.is((await b('cp', file, `${id}:/busy/in.txt`)).code, 0);
+    assert.is(readFileSync(join(d.root, 'busy/_data/in.txt'), 'utf8'), 'copied in\n');
+    const out = join(b.root, '..', 'out.txt');
+    assert.is((await b('cp', `${id}:/busy/in.txt`, out)).code, 0);
+    assert.is(readFileSync(out, 'utf8'), 'copied in\n');
+    assert.is((await b('rm', '-f', id)).code, 0);
+    assert.equal(await mountsOf(d, 'busy'), {});
+    assert.is((await b('volume', '--socket', d.socket, 'rm', 'busy')).code, 0);
+  });
+});
+
+it('SIGKILL of the supervisor, then gc: the mount count is back to 0 and no mount is left', async () => {
+  await withVolumes(async (b, d) => {
+    const id = (await b('run', '-d', '--network', 'none', '-v', 'crash:/c', '--rootfs', b.rootfs, 'sleep', '1000')).stdout.trim();
+    assert.equal(await mountsOf(d, 'crash'), { [id]: 1 });
+    const { Pid } = (await inspect(b, id)).State;
+    const shim = JSON.parse(readFileSync(join(b.stateDir, 'containers', id, 'shim.json'), 'utf8')).shimPid as number;
+    process.kill(shim, 'SIGKILL');
+    for (let i = 0; i < 600 && existsSync(`/proc/${Pid}/ns`); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.is((await b('gc')).code, 0);
+    assert.equal(await mountsOf(d, 'crash'), {});
+    assert.not.match(readFileSync('/proc/self/mountinfo', 'utf8'), d.root);
+  });
+});
+
+it("the image's Volumes become anonymous volumes filled with the image's content; a user mount there wins", async () => {
+  await withVolumes(async (b, d) => {
+    const tar = tarDirectory(b.rootfs, join(b.root, '..', 'rootfs.tar'));
+    assert.is((await b('image', 'import', '-c', 'VOLUME /data', tar, 'vol:1')).code, 0);
+    const r = await b('run', '--name', 'img1', '--network', 'none', 'vol:1', 'cat', '/data/hello.txt');
+    assert.equal([r.code, r.stdout], [0, 'hello from the image\n'], r.stderr);
+    const info = await inspect(b, 'img1');
+    assert.equal(info.Config.Volumes, { '/data': {} });
+    const [m] = info.Mounts;
+    assert.equal([m.Type, m.Destination, m.Driver, m.RW], ['volume', '/data', 'berth', true]);
+    assert.equal(await volumeNames(d), [m.Name]);
+    assert.is((await b('rm', '-v', 'img1')).code, 0);
+    assert.equal(await volumeNames(d), []);
+    assert.is((await runIn(b, '-v', 'mine:/data', 'vol:1', 'true')).code, 0);
+    assert.equal(await volumeNames(d), ['mine']);
+  });
+});
+
+it('bad mount flags: Docker wording, exit 125, nothing created', async () => {
+  await withVolumes(async (b, d) => {
+    const bad = await b('run', '--network', 'none', '-v', 'x:/d', '-v', '/h:/d', '--rootfs', b.rootfs, 'true');
+    assert.equal([bad.code, bad.stderr], [125, 'berth: Duplicate mount point: /d\n']);
+    const mode = await b('run', '--network', 'none', '-v', '/h:/d:rx', '--rootfs', b.rootfs, 'true');
+    assert.equal([mode.code, mode.stderr], [125, 'berth: invalid mode: rx\n']);
+    assert.is((await b('ps', '-aq')).stdout, '');
+    assert.equal(await volumeNames(d), []);
+    const noPlugin = await b('run', '--network', 'none', '--volume-driver', 'absent', '-v', 'v:/d', '--rootfs', b.rootfs, 'true');
+    assert.is(noPlugin.code, 125);
+    assert.match(noPlugin.stderr, /absent\.sock/);
+    assert.is((await b('ps', '-aq')).stdout, '');
+  });
+});
+
+test.run();
