@@ -12,10 +12,12 @@ import type { ContainerRecord } from '../runtime/record.js';
 import { imageSource, rootfsSource } from '../runtime/source.js';
 import { parseEnvFile } from '../runtime/spec.js';
 import { startContainer } from '../runtime/start.js';
+import { cniDirsOf } from '../runtime/network/dirs.js';
+import { selfDirOf } from '../cni/sibling.js';
 import { cleanupContainer, removeContainer } from '../runtime/stop.js';
 import { withContainerLock } from '../runtime/store.js';
 
-async function createFrom(d: Dirs, command: string, args: string[]): Promise<{ rec: ContainerRecord; detach: boolean }> {
+async function createFrom(g: Globals, d: Dirs, command: string, args: string[]): Promise<{ rec: ContainerRecord; detach: boolean }> {
   const defs = command === 'run' ? RUN_FLAGS : CREATE_FLAGS;
   if (args.includes('--help')) {
     process.stdout.write(
@@ -42,7 +44,7 @@ async function createFrom(d: Dirs, command: string, args: string[]): Promise<{ r
       );
     }
   });
-  const opts = runOptionsOf(flags, rest, process.env, envFileLines);
+  const opts = { ...runOptionsOf(flags, rest, process.env, envFileLines), cni: cniDirsOf(g, process.env, selfDirOf()) };
   const source = rootfs !== undefined ? rootfsSource(rootfs) : await imageSource(d.root, rest[0]);
   return { rec: createContainer(d, opts, str(flags.name), source), detach: flags.detach === true };
 }
@@ -51,7 +53,7 @@ export async function run(g: Globals, args: string[]): Promise<number> {
   const d = await withCleanState(g);
   let created;
   try {
-    created = await createFrom(d, 'run', args);
+    created = await createFrom(g, d, 'run', args);
   } catch (err) {
     if (err instanceof ExitError && err.exitCode === 0) return 0;
     throw err;
@@ -93,7 +95,7 @@ export async function run(g: Globals, args: string[]): Promise<number> {
 export async function create(g: Globals, args: string[]): Promise<number> {
   const d = await withCleanState(g);
   try {
-    const { rec } = await createFrom(d, 'create', args);
+    const { rec } = await createFrom(g, d, 'create', args);
     process.stdout.write(`${rec.Id}\n`);
     return 0;
   } catch (err) {

@@ -16,6 +16,8 @@ export interface RootSource {
   layerDirs: string[];
   config: ImageDefaults;
   rootfs?: string;
+  /** The image's ExposedPorts keys ("80/tcp"). */
+  exposedPorts?: string[];
 }
 
 /** The topmost copy of `path` (e.g. "etc/passwd") in the layers, or undefined. */
@@ -38,7 +40,7 @@ function readFromLayers(layerDirs: readonly string[], path: string): string | un
  */
 export function createContainer(d: Dirs, opts: RunOptions, name: string | undefined, source: RootSource): ContainerRecord {
   const id = randomBytes(32).toString('hex');
-  const plan = planContainer(opts, source.config, id);
+  const plan = planContainer({ ...opts, exposedPorts: source.exposedPorts }, source.config, id);
   parseResources(opts.resourceFlags); // bad limits are refused before anything exists
   const user = resolveUser(plan.config.User, readFromLayers(source.layerDirs, 'etc/passwd'), readFromLayers(source.layerDirs, 'etc/group'));
   const env = plan.config.Env.some((e) => e.startsWith('HOME=')) ? plan.config.Env : [...plan.config.Env, `HOME=${user.home}`];
@@ -61,6 +63,7 @@ export function createContainer(d: Dirs, opts: RunOptions, name: string | undefi
       ...(source.rootfs !== undefined && { Rootfs: source.rootfs }),
       Process: { uid: user.uid, gid: user.gid, groups: user.groups, capabilities: plan.capabilities },
       RestartCount: 0,
+      ...(Object.keys(plan.endpoints).length && { NetworkingConfig: { EndpointsConfig: plan.endpoints }, Cni: opts.cni }),
       State: { Status: 'created', ExitCode: 0, Error: '', StartedAt: NEVER, FinishedAt: NEVER, OOMKilled: false },
     };
     writeRecord(d, rec);

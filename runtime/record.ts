@@ -1,4 +1,6 @@
 /** The container record: <root>/containers/<id>/config.json, in Docker's shapes. Types only. */
+import type { CniDirs } from './network/dirs.js';
+import type { EndpointConfig, PortBindings } from './network/plan.js';
 
 export interface RestartPolicy {
   Name: 'no' | 'always' | 'on-failure' | 'unless-stopped';
@@ -23,6 +25,7 @@ export interface ContainerConfig {
   Labels: Record<string, string>;
   StopSignal?: string;
   StopTimeout?: number;
+  ExposedPorts?: Record<string, object>;
 }
 
 /** Docker's HostConfig, the parts Berth implements. */
@@ -40,6 +43,8 @@ export interface HostConfig {
   LogConfig: { Type: 'json-file'; Config: Record<string, string> };
   /** The resource flags as given (`-m 32m`), parsed by the cgroup driver at each start. */
   ResourceFlags: Record<string, string | string[]>;
+  PortBindings?: PortBindings;
+  PublishAllPorts?: boolean;
 }
 
 /** What survives the supervisor: the last known state (the live one is in the state dir). */
@@ -72,6 +77,10 @@ export interface ContainerRecord {
   /** Stopped with `stop` (Docker's HasBeenManuallyStopped): `unless-stopped` stays down at boot. */
   ManuallyStopped?: boolean;
   State: SavedState;
+  /** The CNI networks, in attach order (eth0 first), with --ip, --mac-address, --network-alias. */
+  NetworkingConfig?: { EndpointsConfig: Record<string, EndpointConfig> };
+  /** The CNI dirs the container was made with: cleanup and gc DEL with these. */
+  Cni?: CniDirs;
 }
 
 export const NEVER = '0001-01-01T00:00:00Z';

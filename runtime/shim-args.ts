@@ -10,6 +10,8 @@ export interface ShimPaths {
   init?: string;
   exitCommand: string[];
   terminal?: { rows: number; cols: number };
+  /** The prepared network namespace the container joins (CNI networks, container:CTR). */
+  netns?: string;
 }
 
 /** The process options run and exec share: user, capabilities, privileges. */
@@ -35,7 +37,7 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
     '--socket',
     paths.socket,
     '--network',
-    h.NetworkMode,
+    paths.netns ?? h.NetworkMode,
     '--log-max-size',
     String(parseSize(h.LogConfig.Config['max-size'] ?? '10m')),
     '--log-max-file',

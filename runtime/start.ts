@@ -12,6 +12,8 @@ import { cgroupOf, resourcesOf } from './cgroups.js';
 import { Frame, FrameDecoder } from './frames.js';
 import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
+import { containerNetns } from './network/join.js';
+import { setUpNetwork, tearDownNetwork } from './network/setup.js';
 import { superviseArgs } from './shim-args.js';
 import { readRecord, writeRecord } from './store.js';
 
@@ -62,6 +64,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   const cgroup = cgroupOf(rec);
   try {
     await cgroup.create(resourcesOf(rec));
+    const netns = await setUpNetwork(d, rec, (ref) => containerNetns(d, ref));
     mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
     const args = superviseArgs(
       rec,
@@ -71,6 +74,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         socket: attachSocket(d, rec.Id),
         init: rec.HostConfig.Init ? initPath() : undefined,
         exitCommand: selfCommand(d, 'cleanup', rec.Id),
+        netns,
         terminal,
       },
       cgroup.procsFiles(),
@@ -116,6 +120,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   } catch (err) {
     await cgroup.killAll().catch(() => {});
     await cgroup.destroy().catch(() => {});
+    await tearDownNetwork(d, rec).catch(() => {});
     rmSync(state, { recursive: true, force: true });
     rmSync(attachSocket(d, rec.Id), { force: true });
     const now = readRecord(d, rec.Id);

@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <signal.h>
@@ -147,6 +148,14 @@ static void loopback_up(int errfd) {
   close(fd);
 }
 
+/* A prepared network namespace (a bind-mounted netns file, or another container's): its CNI
+ * attachments were made before this process existed. */
+static void join_netns(const char *path, int errfd) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) FAIL("cannot join the network namespace %s: %s", path, strerror(errno));
+  close(fd);
+}
+
 int container_main(void *arg) {
   struct child_ctx *c = arg;
   const struct spec *s = c->s;
@@ -154,6 +163,7 @@ int container_main(void *arg) {
   char merged[4096], p[4096];
   prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with its supervisor: never orphaned unnoticed */
   join_cgroups(s, errfd);
+  if (s->netns && s->netns[0] == '/') join_netns(s->netns, errfd);
   setsid();
   if (!s->tty)
     for (int i = 0; i < 3; i++) if (dup2(c->stdio[i], i) < 0) FAIL("stdio: %s", strerror(errno));

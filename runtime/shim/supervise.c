@@ -127,7 +127,8 @@ static int start_container(void) {
   }
   static char stack[256 * 1024] __attribute__((aligned(16)));
   int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-  if (!S.netns || strcmp(S.netns, "host") != 0) flags |= CLONE_NEWNET;
+  /* "none" gets a fresh netns here; a path is joined by the child; "host" keeps the supervisor's. */
+  if (!S.netns || (strcmp(S.netns, "host") != 0 && S.netns[0] != '/')) flags |= CLONE_NEWNET;
   error_msg[0] = 0;
   child = clone(container_main, stack + sizeof stack, flags, &ctx);
   close(ep[1]);
