@@ -7,15 +7,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { selfDirOf } from '../../cni/sibling.js';
+import type { Result } from '../../cni/types.js';
 import type { CommandContext } from '../../netctl/context.js';
 import { attachContainer, cachedAttachmentsOf, detachOne, type Attached } from '../../netctl/commands/runtime-verbs.js';
+import { findNetwork } from '../../netctl/config-dir.js';
 import { nextInterfaceName } from '../../netctl/names.js';
-import type { PortRequest } from '../../netctl/ports.js';
+import { mappingsOf, type PortRequest } from '../../netctl/ports.js';
 import type { Dirs } from '../paths.js';
 import type { ContainerRecord } from '../record.js';
 import { ensureDefaultBridge } from './default-bridge.js';
 import type { CniDirs } from './dirs.js';
 import { createNetnsFile, removeNetnsFile } from './netns-file.js';
+import type { AttachmentInfo } from './settings.js';
 import { DEFAULT_NETWORK, exposedRequests, isSpecialMode, requestsOf, type EndpointConfig } from './plan.js';
 
 /** The netns file of a container on CNI networks. */
@@ -56,6 +59,11 @@ export async function attachEndpoint(
   const ctx = cniContext(rec.Cni!);
   if (network === DEFAULT_NETWORK) await ensureDefaultBridge(ctx, d.stateDir);
   const ips = [ep.IPAMConfig?.IPv4Address, ep.IPAMConfig?.IPv6Address].filter((x): x is string => !!x);
+  // Aliases are kept in the record either way; only a network with a name server (dnsname) gets them.
+  const aliases =
+    ep.Aliases?.length && (await findNetwork(ctx.opts.configDir, network)).list.plugins.some((p) => p.capabilities?.aliases)
+      ? ep.Aliases
+      : [];
   return attachContainer(
     {
       network,
@@ -65,7 +73,7 @@ export async function attachEndpoint(
       ip: ips,
       ...(ep.MacAddress && { mac: ep.MacAddress }),
       name: rec.Name,
-      alias: ep.Aliases ?? [],
+      alias: aliases,
       publish,
     },
     ctx,
@@ -117,3 +125,25 @@ export async function nextInterfaceOf(rec: ContainerRecord): Promise<string> {
 /** Whether the container runs in a netns file of its own (so connect/disconnect can work on it). */
 export const hasOwnNetns = (d: Dirs, rec: ContainerRecord) =>
   !isSpecialMode(rec.HostConfig.NetworkMode) && existsSync(netnsFileOf(d, rec.Id));
+
+/** The container's cached attachments, as runtime/network/settings.ts renders them (eth0 first). */
+export async function readAttachmentsOf(rec: ContainerRecord): Promise<AttachmentInfo[]> {
+  if (!rec.Cni) return [];
+  const entries = await cachedAttachmentsOf(rec.Cni.cacheDir, rec.Id);
+  return entries
+    .filter((e) => e.result !== undefined)
+    .map((e) => ({
+      network: e.networkName,
+      ifName: e.ifName,
+      result: e.result as unknown as Result,
+      mappings: mappingsOf(e.capabilityArgs),
+    }))
+    .sort((a, b) => a.ifName.localeCompare(b.ifName, 'en', { numeric: true }));
+}
+
+/** Docker's SandboxKey: the container's netns file, else its PID 1's namespace ("" for host). */
+export function sandboxKeyOf(d: Dirs, rec: ContainerRecord, pid: number): string {
+  if (rec.HostConfig.NetworkMode === 'host') return '';
+  const file = netnsFileOf(d, rec.Id);
+  return existsSync(file) ? file : `/proc/${pid}/ns/net`;
+}
