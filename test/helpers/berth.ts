@@ -15,6 +15,9 @@ export interface Berth {
   root: string;
   stateDir: string;
   rootfs: string;
+  /** The CNI config and cache dirs given to berth (with `hostNetns`). */
+  cniConfigDir: string;
+  cniCacheDir: string;
   /** Runs `berth --root R --state-dir S ARGS`; run/create get --cgroup-parent inserted. */
   (...args: string[]): Promise<RunResult>;
   /** The same with `input` on stdin. */
@@ -127,7 +130,14 @@ export async function withBerth<T>(fn: (berth: Berth) => Promise<T>, opts: Berth
         ? run('nsenter', [`--net=/run/netns/${opts.hostNetns}`, BERTH, ...argv(args)], input === undefined ? {} : { input })
         : run(BERTH, argv(args), input === undefined ? {} : { input });
     const berth = ((...args: string[]) => exec(args)) as Berth;
-    Object.assign(berth, { root, stateDir, rootfs, withInput: (input: string, ...args: string[]) => exec(args, input) });
+    Object.assign(berth, {
+      root,
+      stateDir,
+      rootfs,
+      cniConfigDir: join(dir, 'net.d'),
+      cniCacheDir: join(dir, 'cni'),
+      withInput: (input: string, ...args: string[]) => exec(args, input),
+    });
     try {
       return await fn(berth);
     } finally {
