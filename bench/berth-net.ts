@@ -67,7 +67,7 @@ async function measure(dir: string, ns: string): Promise<string> {
     timed([...enter, join(BERTH_BIN, 'netctl'), '--config-dir', conf, '--cache-dir', join(dir, 'cni'), ...args]);
   const fw = ['--firewall-dir', join(dir, 'state/firewall'), '--lease-dir', join(dir, 'cni/networks')];
   netctl('create', 'bench', '--subnet', '10.93.0.0/24', ...fw);
-  netctl('create', 'many', '--subnet', '10.93.1.0/23', ...fw);
+  netctl('create', 'many', '--subnet', '10.93.2.0/23', ...fw);
   netctl('create', 'empty', '--subnet', '10.93.4.0/23', ...fw);
   // podman's network: the same kind of conflist, run by the reference plugins.
   const podConf = join(dir, 'podman-net.d');
