@@ -82,6 +82,8 @@ async function measure(dir: string, ns: string): Promise<string> {
     'pbench',
     '--subnet',
     '10.93.8.0/24',
+    '--lease-dir',
+    join(dir, 'podman-cni/networks'),
   ]);
   mkdirSync(join(dir, 'podman'), { recursive: true });
   const podman = podmanIn({ ns, dir: join(dir, 'podman'), confDir: podConf, pluginDir: REFERENCE_BIN });
