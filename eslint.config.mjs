@@ -52,6 +52,7 @@ const PURE = [
   ...['args', 'errors', 'wrap'].map((f) => `cli/${f}.ts`),
   ...['flags', 'globals', 'run-flags'].map((f) => `berth/${f}.ts`),
   ...['caps', 'ids', 'spec', 'user', 'format', 'frames', 'shim-args', 'signals', 'paths', 'record', 'userns'].map((f) => `runtime/${f}.ts`),
+  ...['plan', 'settings', 'dirs'].map((f) => `runtime/network/${f}.ts`),
   'kernel/rtnl-codec.ts',
 ];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'dgram'].flatMap((m) => [m, `node:${m}`]);

@@ -3,7 +3,7 @@
  * Select some with arguments: `node --import tsx bench/main.ts loopback bridge`.
  */
 /** In run order; each is bench/<name>.ts exporting `run(): Promise<string>` (a markdown section). */
-const BENCHES = ['loopback', 'bridge', 'chain', 'volume', 'netctl', 'cri', 'podman', 'image', 'runtime'];
+const BENCHES = ['loopback', 'bridge', 'chain', 'volume', 'netctl', 'cri', 'podman', 'image', 'runtime', 'berth-net'];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

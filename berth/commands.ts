@@ -23,6 +23,7 @@ const lifecycle = () => import('./lifecycle.js');
 const info = () => import('./info.js');
 const more = () => import('./more.js');
 const yargsModules = () => import('./volume.js');
+const netConnect = () => import('./network-connect.js');
 
 export const COMMANDS: CommandEntry[] = [
   {
@@ -99,4 +100,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'images', describe: 'list images (berth image ls)', run: lazy(yargsModules, (m) => m.images) },
   { name: 'rmi', describe: 'remove images (berth image rm)', run: lazy(yargsModules, (m) => m.rmi) },
   { name: 'volume', describe: 'manage volumes served by berth-volumed', run: lazy(yargsModules, (m) => m.volume) },
+  { name: 'network', describe: 'connect or disconnect a container to or from a network', run: lazy(netConnect, (m) => m.network) },
+  { name: 'port', describe: "list a container's published ports", run: lazy(netConnect, (m) => m.port) },
 ];

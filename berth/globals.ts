@@ -8,12 +8,23 @@ export interface Globals {
   stateDir: string;
   /** Where volume plugins' sockets are (NAME.sock); else $BERTH_VOLUME_PLUGIN_DIR, else /run/docker/plugins. */
   volumePluginDir?: string;
+  /** CNI networks: netctl's config dir, cache dir and plugin path (runtime/network/dirs.ts has the defaults). */
+  cniConfigDir?: string;
+  cniCacheDir?: string;
+  cniPath?: string;
 }
 
 export const DEFAULT_ROOT = '/var/lib/berth';
 export const DEFAULT_STATE_DIR = '/run/berth';
 
-const OPTIONS: Record<string, keyof Globals> = { '--root': 'root', '--state-dir': 'stateDir', '--volume-plugin-dir': 'volumePluginDir' };
+const OPTIONS: Record<string, keyof Globals> = {
+  '--root': 'root',
+  '--state-dir': 'stateDir',
+  '--cni-config-dir': 'cniConfigDir',
+  '--cni-cache-dir': 'cniCacheDir',
+  '--cni-path': 'cniPath',
+  '--volume-plugin-dir': 'volumePluginDir',
+};
 
 /**
  * Splits `argv` into the global options before the command and the rest (the command and its

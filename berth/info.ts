@@ -7,6 +7,8 @@ import { inspectShape, matchesFilters, psRow, renderPsTable } from '../runtime/f
 import { liveState } from '../runtime/live.js';
 import { logFile, upperDir } from '../runtime/paths.js';
 import { listRecords } from '../runtime/store.js';
+import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
+import { renderNetworkSettings, renderPsPorts } from '../runtime/network/settings.js';
 
 export async function ps(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = parseFlags(
@@ -29,7 +31,7 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   const filters = list(flags.filter);
   let recs = listRecords(d).sort((a, b) => b.Created.localeCompare(a.Created));
   if (flags.latest === true) recs = recs.slice(0, 1);
-  const rows = recs
+  const selected = recs
     .map((rec) => ({ rec, live: liveState(d, rec) }))
     .filter(
       ({ live }) =>
@@ -40,8 +42,13 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
         live.status === 'paused' ||
         live.status === 'restarting',
     )
-    .filter(({ rec, live }) => matchesFilters(rec, live, filters))
-    .map(({ rec, live }) => psRow(rec, live, now, flags['no-trunc'] === true));
+    .filter(({ rec, live }) => matchesFilters(rec, live, filters));
+  const rows = [];
+  for (const { rec, live } of selected) {
+    const running = live.status === 'running' || live.status === 'paused';
+    const ports = rec.Cni && running ? renderPsPorts(rec, await readAttachmentsOf(rec)) : '';
+    rows.push(psRow(rec, live, now, flags['no-trunc'] === true, ports));
+  }
   if (flags.quiet === true) process.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));
   else if (format === 'json') process.stdout.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
   else process.stdout.write(renderPsTable(rows));
@@ -57,7 +64,14 @@ export async function inspect(g: Globals, argv: string[]): Promise<number> {
   for (const ref of args) {
     try {
       const rec = findContainer(d, ref);
-      out.push(inspectShape(rec, liveState(d, rec), rec.State.OOMKilled, { log: logFile(d, rec.Id), upper: upperDir(d, rec.Id) }));
+      const live = liveState(d, rec);
+      const running = live.status === 'running' || live.status === 'paused';
+      const settings = renderNetworkSettings(
+        rec,
+        running ? await readAttachmentsOf(rec) : [],
+        running ? sandboxKeyOf(d, rec, live.pid) : '',
+      );
+      out.push(inspectShape(rec, live, rec.State.OOMKilled, { log: logFile(d, rec.Id), upper: upperDir(d, rec.Id) }, settings));
     } catch (err) {
       failed = true;
       process.stderr.write(`Error: ${(err as Error).message}\n`);

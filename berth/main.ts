@@ -8,11 +8,14 @@ import { parseGlobals, type Globals } from './globals.js';
 import { COMMANDS, type CommandEntry } from './commands.js';
 import { UsageError, exitCodeOf, messageOf } from './errors.js';
 
-const USAGE = `Usage: berth [--root DIR] [--state-dir DIR] COMMAND [ARG...]
+const USAGE = `Usage: berth [GLOBAL OPTIONS] COMMAND [ARG...]
 
 Global options:
-  --root DIR        images, layers, containers, logs (default /var/lib/berth)
-  --state-dir DIR   supervisors, sockets, locks (default /run/berth)
+  --root DIR            images, containers, logs (default /var/lib/berth)
+  --state-dir DIR       supervisors, sockets, locks (default /run/berth)
+  --cni-config-dir DIR  networks (default $CNI_CONF_DIR, else /etc/cni/net.d)
+  --cni-cache-dir DIR   CNI result cache (default /var/lib/cni)
+  --cni-path DIRS       plugin dirs (default $CNI_PATH, else berth's dir)
 
 Commands:
 ${COMMANDS.filter((c) => !c.hidden)

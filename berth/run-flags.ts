@@ -1,6 +1,7 @@
 /** The flags of `berth run` and `berth create`, as Docker's, and their values as RunOptions. Pure. */
 import { list, str, type FlagDef, type FlagValues } from './flags.js';
 import type { RunOptions } from '../runtime/spec.js';
+import type { NetworkFlags } from '../runtime/network/plan.js';
 
 /** Resource flags, handed as given to the cgroup driver's parseResources. */
 const RESOURCE_FLAGS: FlagDef[] = [
@@ -26,6 +27,31 @@ const STORAGE_FLAGS: FlagDef[] = [
   { name: 'volumes-from', type: 'list', describe: "mount another container's volumes: CTR[:ro|:rw]" },
 ];
 
+/** Networks and ports (docs/berth-networks.md). */
+const NETWORK_FLAGS: FlagDef[] = [
+  { name: 'network', type: 'list', describe: 'bridge (default), NAME, none, host or container:CTR; repeatable' },
+  { name: 'net', type: 'list', describe: 'alias of --network' },
+  { name: 'ip', type: 'string', describe: 'IPv4 address on the first network' },
+  { name: 'ip6', type: 'string', describe: 'IPv6 address on the first network' },
+  { name: 'mac-address', type: 'string', describe: 'MAC address on the first network' },
+  { name: 'network-alias', type: 'list', describe: 'more names on the first network' },
+  { name: 'publish', short: 'p', type: 'list', describe: 'publish a port: [[IP:][HOSTPORT]:]PORT[/PROTO], ranges too' },
+  { name: 'publish-all', short: 'P', type: 'bool', describe: 'publish every exposed port to a free host port' },
+];
+
+/** The network flags as RunOptions.net. */
+function networkFlagsOf(f: FlagValues): NetworkFlags {
+  return {
+    networks: [...list(f.network), ...list(f.net)],
+    ip: str(f.ip),
+    ip6: str(f.ip6),
+    mac: str(f['mac-address']),
+    aliases: list(f['network-alias']),
+    publish: list(f.publish),
+    publishAll: f['publish-all'] === true,
+  };
+}
+
 export const CREATE_FLAGS: FlagDef[] = [
   { name: 'name', type: 'string', describe: 'assign a name to the container' },
   { name: 'rootfs', type: 'string', describe: 'run a plain directory instead of an image (never written)' },
@@ -38,8 +64,6 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'workdir', short: 'w', type: 'string', describe: 'working directory inside the container' },
   { name: 'user', short: 'u', type: 'string', describe: 'UID[:GID] or NAME[:GROUP]' },
   { name: 'hostname', short: 'h', type: 'string', describe: 'container host name' },
-  { name: 'network', type: 'string', describe: 'none (own namespace, lo only; default) or host' },
-  { name: 'net', type: 'string', describe: 'alias of --network' },
   { name: 'cap-add', type: 'list', describe: 'add Linux capabilities' },
   { name: 'cap-drop', type: 'list', describe: 'drop Linux capabilities' },
   { name: 'privileged', type: 'bool', describe: 'every capability, /sys writable, no masked paths' },
@@ -55,6 +79,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'userns', type: 'string', describe: 'user namespace: host (default) or private (root is an unprivileged host ID range)' },
   ...RESOURCE_FLAGS,
   ...STORAGE_FLAGS,
+  ...NETWORK_FLAGS,
 ];
 
 export const RUN_FLAGS: FlagDef[] = [
@@ -82,7 +107,7 @@ export function runOptionsOf(
     workdir: str(f.workdir),
     user: str(f.user),
     hostname: str(f.hostname),
-    network: str(f.network) ?? str(f.net) ?? 'none',
+    net: networkFlagsOf(f),
     capAdd: list(f['cap-add']),
     capDrop: list(f['cap-drop']),
     privileged: f.privileged === true,

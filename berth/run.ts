@@ -12,6 +12,8 @@ import type { ContainerRecord } from '../runtime/record.js';
 import { imageSource, rootfsSource } from '../runtime/source.js';
 import { parseEnvFile } from '../runtime/spec.js';
 import { startContainer } from '../runtime/start.js';
+import { cniDirsOf } from '../runtime/network/dirs.js';
+import { selfDirOf } from '../cni/sibling.js';
 import { cleanupContainer, removeContainer } from '../runtime/stop.js';
 import { withContainerLock } from '../runtime/store.js';
 import { planIdMapping, type IdMapping } from '../runtime/userns.js';
@@ -42,7 +44,7 @@ async function createFrom(g: Globals, d: Dirs, command: string, args: string[]):
       );
     }
   });
-  const opts = runOptionsOf(flags, rest, process.env, envFileLines);
+  const opts = { ...runOptionsOf(flags, rest, process.env, envFileLines), cni: cniDirsOf(g, process.env, selfDirOf()) };
   opts.storage.pluginDir = g.volumePluginDir ?? process.env.BERTH_VOLUME_PLUGIN_DIR;
   const source = rootfs !== undefined ? rootfsSource(rootfs) : await imageSource(d.root, rest[0]);
   const idMap = opts.userns === 'private' ? readIdMapping(process.env) : undefined;

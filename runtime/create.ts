@@ -18,6 +18,8 @@ export interface RootSource {
   layerDirs: string[];
   config: ImageDefaults;
   rootfs?: string;
+  /** The image's ExposedPorts keys ("80/tcp"). */
+  exposedPorts?: string[];
 }
 
 /** The topmost copy of `path` (e.g. "etc/passwd") in the layers, or undefined. */
@@ -46,7 +48,7 @@ export function createContainer(
   idMap?: IdMapping,
 ): ContainerRecord {
   const id = randomBytes(32).toString('hex');
-  const plan = planContainer(opts, source.config, id);
+  const plan = planContainer({ ...opts, exposedPorts: source.exposedPorts }, source.config, id);
   parseResources(opts.resourceFlags); // bad limits are refused before anything exists
   const mounts = planContainerMounts(opts, source.config.Volumes, listRecords(d), () => randomBytes(32).toString('hex'));
   const user = resolveUser(plan.config.User, readFromLayers(source.layerDirs, 'etc/passwd'), readFromLayers(source.layerDirs, 'etc/group'));
@@ -74,6 +76,7 @@ export function createContainer(
       Process: { uid: user.uid, gid: user.gid, groups: user.groups, capabilities: plan.capabilities },
       ...(idMap && { IdMap: idMap }),
       RestartCount: 0,
+      ...(Object.keys(plan.endpoints).length && { NetworkingConfig: { EndpointsConfig: plan.endpoints }, Cni: opts.cni }),
       State: { Status: 'created', ExitCode: 0, Error: '', StartedAt: NEVER, FinishedAt: NEVER, OOMKilled: false },
       Mounts: mounts,
     };

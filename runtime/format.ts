@@ -37,7 +37,7 @@ export interface PsRow {
   Labels: string;
 }
 
-export function psRow(rec: ContainerRecord, live: Live, now: number, noTrunc: boolean): PsRow {
+export function psRow(rec: ContainerRecord, live: Live, now: number, noTrunc: boolean, ports = ''): PsRow {
   const command = [rec.Path, ...rec.Args].join(' ');
   const quoted = noTrunc || command.length <= 20 ? command : `${command.slice(0, 19)}…`;
   return {
@@ -49,7 +49,7 @@ export function psRow(rec: ContainerRecord, live: Live, now: number, noTrunc: bo
     Status: describeStatus(live, now),
     State: live.status,
     Names: rec.Name,
-    Ports: '',
+    Ports: ports,
     Labels: Object.entries(rec.Config.Labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(','),
@@ -102,7 +102,13 @@ export function matchesFilters(rec: ContainerRecord, live: Live, filters: readon
 }
 
 /** `inspect`'s object, in Docker's shape (the fields Berth has). */
-export function inspectShape(rec: ContainerRecord, live: Live, oomKilled: boolean, paths: { log: string; upper: string }) {
+export function inspectShape(
+  rec: ContainerRecord,
+  live: Live,
+  oomKilled: boolean,
+  paths: { log: string; upper: string },
+  networkSettings?: object,
+) {
   return {
     Id: rec.Id,
     Created: rec.Created,
@@ -131,6 +137,6 @@ export function inspectShape(rec: ContainerRecord, live: Live, oomKilled: boolea
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...rec.LayerDirs].reverse().join(':'), UpperDir: paths.upper } },
     Mounts: describeMountPoints(rec.Mounts ?? []),
     Config: rec.Config,
-    NetworkSettings: { Networks: rec.HostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} } },
+    NetworkSettings: networkSettings ?? { Networks: rec.HostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} } },
   };
 }

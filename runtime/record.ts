@@ -1,6 +1,8 @@
 /** The container record: <root>/containers/<id>/config.json, in Docker's shapes. Types only. */
 import type { IdMapping } from './userns.js';
 import type { MountPoint } from './volumes/points.js';
+import type { CniDirs } from './network/dirs.js';
+import type { EndpointConfig, PortBindings } from './network/plan.js';
 
 export interface RestartPolicy {
   Name: 'no' | 'always' | 'on-failure' | 'unless-stopped';
@@ -27,6 +29,7 @@ export interface ContainerConfig {
   StopTimeout?: number;
   /** Anonymous volumes' destinations (`-v /dst`, the image's Volumes). */
   Volumes?: Record<string, object> | null;
+  ExposedPorts?: Record<string, object>;
 }
 
 /** Docker's HostConfig, the parts Berth implements. */
@@ -50,6 +53,8 @@ export interface HostConfig {
   LogConfig: { Type: 'json-file'; Config: Record<string, string> };
   /** The resource flags as given (`-m 32m`), parsed by the cgroup driver at each start. */
   ResourceFlags: Record<string, string | string[]>;
+  PortBindings?: PortBindings;
+  PublishAllPorts?: boolean;
 }
 
 /** What survives the supervisor: the last known state (the live one is in the state dir). */
@@ -86,6 +91,10 @@ export interface ContainerRecord {
   State: SavedState;
   /** Every mount of the container (runtime/volumes/points.ts); `inspect` shows them as Mounts. */
   Mounts?: MountPoint[];
+  /** The CNI networks, in attach order (eth0 first), with --ip, --mac-address, --network-alias. */
+  NetworkingConfig?: { EndpointsConfig: Record<string, EndpointConfig> };
+  /** The CNI dirs the container was made with: cleanup and gc DEL with these. */
+  Cni?: CniDirs;
 }
 
 export const NEVER = '0001-01-01T00:00:00Z';

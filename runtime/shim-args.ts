@@ -13,6 +13,8 @@ export interface ShimPaths {
   terminal?: { rows: number; cols: number };
   /** The mount options (runtime/volumes/points.ts renderShimMounts). */
   mounts?: string[];
+  /** The prepared network namespace the container joins (CNI networks, container:CTR). */
+  netns?: string;
 }
 
 /** The process options run and exec share: user, capabilities, privileges, the user namespace's maps. */
@@ -39,7 +41,7 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
     '--socket',
     paths.socket,
     '--network',
-    h.NetworkMode,
+    paths.netns ?? h.NetworkMode,
     '--log-max-size',
     String(parseSize(h.LogConfig.Config['max-size'] ?? '10m')),
     '--log-max-file',

@@ -17,5 +17,10 @@ export function rootfsSource(dir: string): RootSource {
  */
 export async function imageSource(root: string, ref: string): Promise<RootSource> {
   const image = await openImageStore(root).resolve(ref);
-  return { imageId: image.id, layerDirs: image.layerDirs, config: image.config };
+  return {
+    imageId: image.id,
+    layerDirs: image.layerDirs,
+    config: image.config,
+    exposedPorts: Object.keys(image.config.ExposedPorts ?? {}),
+  };
 }

@@ -5,6 +5,8 @@
  */
 import type { ImageConfig } from '../image/config.js';
 import { planCapabilities } from './caps.js';
+import type { CniDirs } from './network/dirs.js';
+import { planNetworking, type EndpointConfig, type NetworkFlags } from './network/plan.js';
 import { parseSignal } from './signals.js';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './record.js';
 import { parseMountFlags, storageHostConfig, type StorageOptions } from './volumes/spec.js';
@@ -24,7 +26,12 @@ export interface RunOptions {
   workdir?: string;
   user?: string;
   hostname?: string;
-  network: string;
+  /** The network flags (--network, -p, --ip ...). */
+  net: NetworkFlags;
+  /** The image's ExposedPorts keys ("80/tcp"), for -P. */
+  exposedPorts?: string[];
+  /** Where CNI networks live (from the global options). */
+  cni?: CniDirs;
   capAdd: string[];
   capDrop: string[];
   privileged: boolean;
@@ -111,6 +118,8 @@ export interface Plan {
   path: string;
   args: string[];
   capabilities: string[];
+  /** The CNI networks in attach order. */
+  endpoints: Record<string, EndpointConfig>;
 }
 
 /**
@@ -120,9 +129,9 @@ export interface Plan {
 export function planContainer(o: RunOptions, image: ImageDefaults, id: string): Plan {
   const restart = parseRestartPolicy(o.restart);
   if (o.autoRemove && restart.Name !== 'no') throw new Error('Conflicting options: --restart and --rm');
-  if (o.network !== 'none' && o.network !== 'host')
-    throw new Error(`network ${o.network} not found (berth supports --network none and host)`);
-  if (o.hostname !== undefined && o.network === 'host') throw new Error('Conflicting options: hostname and the network mode');
+  const net = planNetworking(o.net);
+  if (o.hostname !== undefined && (net.mode === 'host' || net.mode.startsWith('container:')))
+    throw new Error('Conflicting options: hostname and the network mode');
   if (o.userns !== '' && o.userns !== 'host' && o.userns !== 'private')
     throw new Error(`invalid user namespace mode ${JSON.stringify(o.userns)} (berth supports host and private)`);
   if (o.userns === 'private' && o.privileged)
@@ -151,7 +160,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
   parseSize(logConfig['max-size']);
   if (!/^[1-9]\d*$/.test(logConfig['max-file'])) throw new Error(`invalid value for max-file: ${logConfig['max-file']}`);
   const mounts = parseMountFlags({ volumes: o.volumes, ...o.storage });
-  const hostname = o.hostname ?? (o.network === 'host' ? '' : id.slice(0, 12));
+  const hostname = o.hostname ?? (net.mode === 'host' ? '' : id.slice(0, 12));
   const env = mergeEnv([DEFAULT_PATH, ...(image.Env ?? [])], [...o.envFileLines, ...o.env], o.callerEnv);
   const withHost = [...(hostname ? [`HOSTNAME=${hostname}`] : []), ...env, ...(o.tty ? ['TERM=xterm'] : [])];
   const capabilities = o.privileged ? [] : planCapabilities(o.capAdd, o.capDrop);
@@ -159,6 +168,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
     path: argv[0],
     args: argv.slice(1),
     capabilities,
+    endpoints: Object.fromEntries(net.endpoints.map((e) => [e.name, e.config])),
     config: {
       Hostname: hostname,
       User: o.user ?? image.User ?? '',
@@ -176,10 +186,13 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
       Labels: { ...(image.Labels ?? {}), ...keyValues(o.labels, 'label') },
       ...(stopSignal !== undefined && { StopSignal: stopSignal }),
       ...(o.stopTimeout !== undefined && { StopTimeout: Number(o.stopTimeout) }),
+      ...(o.exposedPorts?.length && { ExposedPorts: Object.fromEntries(o.exposedPorts.map((p) => [p, {}])) }),
     },
     hostConfig: {
       ...storageHostConfig(o.volumes, o.storage, mounts),
-      NetworkMode: o.network,
+      NetworkMode: net.mode,
+      PortBindings: net.portBindings,
+      PublishAllPorts: net.publishAll,
       RestartPolicy: restart,
       AutoRemove: o.autoRemove,
       CapAdd: o.capAdd.length ? o.capAdd : null,

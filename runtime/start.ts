@@ -12,6 +12,8 @@ import { cgroupOf, resourcesOf } from './cgroups.js';
 import { Frame, FrameDecoder } from './frames.js';
 import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
+import { containerNetns } from './network/join.js';
+import { setUpNetwork, tearDownNetwork } from './network/setup.js';
 import { superviseArgs } from './shim-args.js';
 import { readRecord, writeRecord } from './store.js';
 import { mountVolumes, unmountVolumes } from './volumes/lifecycle.js';
@@ -65,6 +67,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   try {
     await cgroup.create(resourcesOf(rec));
     const mounts = renderShimMounts(rec.Mounts ?? [], await mountVolumes(d, rec));
+    const netns = await setUpNetwork(d, rec, (ref) => containerNetns(d, ref));
     mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
     const args = superviseArgs(
       rec,
@@ -74,6 +77,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         socket: attachSocket(d, rec.Id),
         init: rec.HostConfig.Init ? initPath() : undefined,
         exitCommand: selfCommand(d, 'cleanup', rec.Id),
+        netns,
         terminal,
         mounts,
       },
@@ -120,6 +124,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   } catch (err) {
     await cgroup.killAll().catch(() => {});
     await cgroup.destroy().catch(() => {});
+    await tearDownNetwork(d, rec).catch(() => {});
     await unmountVolumes(d, rec.Id).catch(() => {});
     rmSync(state, { recursive: true, force: true });
     rmSync(attachSocket(d, rec.Id), { force: true });

@@ -7,6 +7,7 @@ import { Frame, FrameDecoder } from './frames.js';
 import { liveState, readShimStatus } from './live.js';
 import { attachSocket, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
+import { tearDownNetwork } from './network/setup.js';
 import { parseSignal } from './signals.js';
 import { listRecords, readRecord, removeContainerFiles, writeRecord } from './store.js';
 import { removeAnonymousVolumes, unmountVolumes } from './volumes/lifecycle.js';
@@ -55,6 +56,10 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
   const oom = await cgroup.oomKilled().catch(() => false);
   await cgroup.killAll().catch(() => {});
   await cgroup.destroy().catch(() => {});
+  const netError = await tearDownNetwork(d, rec).then(
+    () => '',
+    (err: Error) => err.message,
+  );
   if (readShimStatus(d, id)) {
     // the run's outcome, saved once: the state dir goes next
     writeRecord(d, {
@@ -64,7 +69,7 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
         ...rec.State,
         Status: 'exited',
         ExitCode: live.exitCode,
-        Error: live.error,
+        Error: live.error || netError,
         StartedAt: live.startedAt,
         FinishedAt: live.finishedAt || new Date().toISOString(),
         OOMKilled: rec.State.OOMKilled || oom,

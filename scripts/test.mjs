@@ -52,6 +52,17 @@ if (bun && existsSync('dist/lib') && readdirSync('dist/lib').some((f) => /^cni\.
     });
 }
 
+// The machine's own network must come out as it went in: a berth run that forgot --network none
+// (or a throwaway host netns) would make berth0, its nftables table and conflist, and ip_forward.
+const hostNetwork = () => {
+  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.replace(/^\d+: (\S+?)[:@].*$/gm, '$1');
+  const tables = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' }).stdout ?? '';
+  const conf = existsSync('/etc/cni/net.d') ? readdirSync('/etc/cni/net.d').join(' ') : '';
+  const forward = existsSync('/proc/sys/net/ipv4/ip_forward') ? readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8') : '';
+  return { links: links.split('\n').filter((l) => /^berth/.test(l)).sort().join(' '), tables, conf, forward };
+};
+const hostBefore = hostNetwork();
+
 for (const { dir, argv, env } of runs) {
   console.log(`\n# ${dir}`);
   const out = await new Promise((resolve) => {
@@ -90,5 +101,11 @@ if (leftovers.length) {
   failed += 1;
   console.log(`left behind by a test: network namespaces ${leftovers.join(', ')}`);
 }
+const hostAfter = hostNetwork();
+for (const [what, before] of Object.entries(hostBefore))
+  if (hostAfter[what] !== before) {
+    failed += 1;
+    console.log(`a test changed the machine's own network (${what}): ${JSON.stringify(before)} -> ${JSON.stringify(hostAfter[what])}`);
+  }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exitCode = failed > 0 || broken ? 1 : 0;

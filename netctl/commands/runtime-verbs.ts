@@ -32,6 +32,7 @@ import {
   parsePortSpec,
   parseProcNetSockets,
   type PortMapping,
+  type PortRequest,
   type UsedPort,
 } from '../ports.js';
 import { parseAddressArg } from '../subnets.js';
@@ -125,7 +126,35 @@ function describeResult(ifName: string, result: Result, mappings: readonly PortM
 export async function attach(args: AttachArgs, ctx: CommandContext): Promise<void> {
   if (args.format !== 'text' && args.format !== 'json')
     throw new UsageError(`invalid format ${JSON.stringify(args.format)}: must be "text" or "json"`);
-  const requests = args.publish.map(parsePortSpec);
+  const a = await attachContainer({ ...args, publish: args.publish.map(parsePortSpec) }, ctx);
+  if (args.format === 'json')
+    ctx.out(
+      JSON.stringify(
+        { network: args.network, containerId: a.id, ifName: a.ifName, netns: a.netns, portMappings: a.mappings, result: a.result },
+        null,
+        2,
+      ),
+    );
+  else ctx.out(describeResult(a.ifName, a.result, a.mappings));
+}
+
+export interface Attached {
+  id: string;
+  netns: string;
+  ifName: string;
+  mappings: PortMapping[];
+  result: Result;
+}
+
+/**
+ * CNI ADD of a netns to a network (what `attach` prints, and `berth run` uses): capabilities
+ * checked, lo up, the interface name and free host ports chosen, the result cached.
+ */
+export async function attachContainer(
+  args: Omit<AttachArgs, 'publish' | 'format'> & { publish: PortRequest[] },
+  ctx: CommandContext,
+): Promise<Attached> {
+  const requests = args.publish;
   const ips = args.ip.map((t) => formatIP(parseAddressArg(t, 'ip')));
   if (args.ifname !== undefined) validateInterfaceName(args.ifname, 'interface');
   if (args.id !== undefined) validateContainerId(args.id);
@@ -191,10 +220,7 @@ export async function attach(args: AttachArgs, ctx: CommandContext): Promise<voi
         { containerId: id, netns, ifName, capabilityArgs, ...(cniArgs && { args: cniArgs }) },
         runtimeOptions(ctx),
       );
-      if (args.format === 'json')
-        ctx.out(JSON.stringify({ network: args.network, containerId: id, ifName, netns, portMappings: mappings, result }, null, 2));
-      else ctx.out(describeResult(ifName, result, mappings));
-      return;
+      return { id, netns, ifName, mappings, result };
     } catch (err) {
       if (!(err instanceof CniError && err.code === ErrCode.PortConflict && hasAuto && attempt < 4)) throw err;
       for (const m of mappings) used.push({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: 'a concurrent attachment' });
@@ -244,23 +270,30 @@ async function selectAttachments(
 export async function detach(args: DetachArgs, ctx: CommandContext): Promise<void> {
   const { id, netns, entries } = await selectAttachments(ctx, args, 'detach');
   for (const e of entries) {
-    const entry = 'kind' in e ? (e as CacheEntry) : undefined;
-    const list = await listForDelete(ctx, args.network, entry);
-    // A netns already gone is fine: DEL runs with CNI_NETNS empty and still releases everything.
-    await delNetworkList(
-      list,
-      {
-        containerId: id,
-        netns: existsSync(netns) ? netns : '',
-        ifName: e.ifName,
-        args: entry?.cniArgs,
-        capabilityArgs: entry?.capabilityArgs,
-      },
-      runtimeOptions(ctx),
-    );
+    await detachOne(ctx, args.network, id, netns, 'kind' in e ? (e as CacheEntry) : undefined, e.ifName);
     ctx.out(`${e.ifName}  detached`);
   }
 }
+
+/** CNI DEL of one attachment with its cached args; a netns already gone is fine (CNI_NETNS empty). */
+export async function detachOne(
+  ctx: CommandContext,
+  network: string,
+  id: string,
+  netns: string,
+  entry: CacheEntry | undefined,
+  ifName: string,
+): Promise<void> {
+  const list = await listForDelete(ctx, network, entry);
+  await delNetworkList(
+    list,
+    { containerId: id, netns: existsSync(netns) ? netns : '', ifName, args: entry?.cniArgs, capabilityArgs: entry?.capabilityArgs },
+    runtimeOptions(ctx),
+  );
+}
+
+/** Every cached attachment of container `id`, on any network (one readdir, the files named for it read). */
+export const cachedAttachmentsOf = (cacheDir: string, id: string) => cachedOfContainer(cacheDir, id);
 
 export async function check(args: DetachArgs, ctx: CommandContext): Promise<void> {
   const { id, netns, entries } = await selectAttachments(ctx, args, 'check');

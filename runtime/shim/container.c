@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <signal.h>
@@ -157,10 +158,10 @@ static void attach_root(int root, const char *merged, int errfd) {
   close(root);
 }
 
-/* sysfs belongs to a network namespace; one this user namespace does not own (the host's) is bound. */
+/* sysfs belongs to a network namespace; one this user namespace does not own (the host's, a prepared one) is bound. */
 static void mount_sys(const struct spec *s, int errfd) {
   mkdirs("./sys", 0555);
-  if (s->uid_map && s->netns && !strcmp(s->netns, "host")) {
+  if (s->uid_map && s->netns && (!strcmp(s->netns, "host") || s->netns[0] == '/')) {
     mnt(errfd, "/sys", "./sys", NULL, MS_BIND | MS_REC, NULL);
     set_readonly(errfd, "./sys", 1);
   } else

@@ -112,6 +112,21 @@ static int pump(int *fd, int type) {
 }
 
 /* Starts the container. Returns 0, or the exit code of a failed start (the error in error_msg). */
+/* Enters the prepared network namespace at `path`, keeping the current one open in *own to come back. */
+static int enter_netns(const char *path, int *own) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  *own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || *own < 0 || setns(fd, CLONE_NEWNET) != 0) {
+    snprintf(error_msg, sizeof error_msg, "cannot join the network namespace %s: %s", path, strerror(errno));
+    if (fd >= 0) close(fd);
+    if (*own >= 0) close(*own);
+    *own = -1;
+    return -1;
+  }
+  close(fd);
+  return 0;
+}
+
 static int start_container(void) {
   int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, ep[2], ps[2] = { -1, -1 }, rs[2] = { -1, -1 };
   if (pipe2(ep, O_CLOEXEC) != 0) return EXIT_SETUP;
@@ -128,10 +143,19 @@ static int start_container(void) {
   }
   static char stack[256 * 1024] __attribute__((aligned(16)));
   int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-  if (!S.netns || strcmp(S.netns, "host") != 0) flags |= CLONE_NEWNET;
+  /* "none" gets a fresh netns; a prepared one (a path) is entered around clone() so the child
+   * starts in it, which works in a private user namespace too; "host" keeps the supervisor's. */
+  if (!S.netns || (strcmp(S.netns, "host") != 0 && S.netns[0] != '/')) flags |= CLONE_NEWNET;
   if (S.uid_map) flags |= CLONE_NEWUSER; /* first: the other namespaces then belong to it */
+  int own_netns = -1;
+  if (S.netns && S.netns[0] == '/' && enter_netns(S.netns, &own_netns) != 0) return EXIT_SETUP;
   error_msg[0] = 0;
   child = clone(container_main, stack + sizeof stack, flags, &ctx);
+  if (own_netns >= 0 && (setns(own_netns, CLONE_NEWNET) != 0 || close(own_netns) != 0)) {
+    if (child > 0) kill(child, SIGKILL);
+    snprintf(error_msg, sizeof error_msg, "cannot return to the supervisor's network namespace: %s", strerror(errno));
+    return EXIT_SETUP;
+  }
   close(ep[1]);
   if (in[0] >= 0) close(in[0]);
   if (out[1] >= 0) close(out[1]);

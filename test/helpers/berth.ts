@@ -15,6 +15,9 @@ export interface Berth {
   root: string;
   stateDir: string;
   rootfs: string;
+  /** The CNI config and cache dirs given to berth (with `hostNetns`). */
+  cniConfigDir: string;
+  cniCacheDir: string;
   /** Runs `berth --root R --state-dir S ARGS`; run/create get --cgroup-parent inserted. */
   (...args: string[]): Promise<RunResult>;
   /** The same with `input` on stdin. */
@@ -93,22 +96,51 @@ function removeCgroupParent(): boolean {
 
 const pause = () => new Promise((r) => setTimeout(r, 50));
 
-/** `globals` go before every command (e.g. `--volume-plugin-dir DIR`). */
-export async function withBerth<T>(fn: (berth: Berth) => Promise<T>, globals: string[] = []): Promise<T> {
+/** run/create without a --network flag: `--network none`, so no test makes a bridge in the machine's namespace. */
+const hasNetworkFlag = (args: string[]) => args.some((a) => /^--net(work)?(=|$)/.test(a));
+
+export interface BerthOptions {
+  /** A throwaway netns (a name under /run/netns) that plays the host: berth runs inside it, with its own CNI dirs. */
+  hostNetns?: string;
+  /** Global options before every command (e.g. `--volume-plugin-dir DIR`). */
+  globals?: string[];
+}
+
+export async function withBerth<T>(fn: (berth: Berth) => Promise<T>, opts: BerthOptions = {}): Promise<T> {
   return withTempDir(async (dir) => {
     const root = join(dir, 'root'),
       stateDir = join(dir, 'state');
     const rootfs = makeBusyboxRootfs(join(dir, 'rootfs'));
+    const cni = opts.hostNetns ? ['--cni-config-dir', join(dir, 'net.d'), '--cni-cache-dir', join(dir, 'cni')] : [];
+    const runArgs = (args: string[]) => [
+      args[0],
+      '--cgroup-parent',
+      CGROUP_PARENT,
+      ...(opts.hostNetns || hasNetworkFlag(args) ? [] : ['--network', 'none']),
+      ...args.slice(1),
+    ];
     const argv = (args: string[]) => [
       '--root',
       root,
       '--state-dir',
       stateDir,
-      ...globals,
-      ...(args[0] === 'run' || args[0] === 'create' ? [args[0], '--cgroup-parent', CGROUP_PARENT, ...args.slice(1)] : args),
+      ...(opts.globals ?? []),
+      ...cni,
+      ...(args[0] === 'run' || args[0] === 'create' ? runArgs(args) : args),
     ];
-    const berth = ((...args: string[]) => run(BERTH, argv(args))) as Berth;
-    Object.assign(berth, { root, stateDir, rootfs, withInput: (input: string, ...args: string[]) => run(BERTH, argv(args), { input }) });
+    const exec = (args: string[], input?: string) =>
+      opts.hostNetns
+        ? run('nsenter', [`--net=/run/netns/${opts.hostNetns}`, BERTH, ...argv(args)], input === undefined ? {} : { input })
+        : run(BERTH, argv(args), input === undefined ? {} : { input });
+    const berth = ((...args: string[]) => exec(args)) as Berth;
+    Object.assign(berth, {
+      root,
+      stateDir,
+      rootfs,
+      cniConfigDir: join(dir, 'net.d'),
+      cniCacheDir: join(dir, 'cni'),
+      withInput: (input: string, ...args: string[]) => exec(args, input),
+    });
     try {
       return await fn(berth);
     } finally {

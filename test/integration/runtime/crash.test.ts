@@ -66,6 +66,8 @@ it('SIGKILL of a foreground berth run leaves the container supervised; at its en
         'orphan',
         '--cgroup-parent',
         CGROUP_PARENT,
+        '--network',
+        'none',
         '--rootfs',
         b.rootfs,
         'sh',

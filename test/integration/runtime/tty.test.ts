@@ -17,7 +17,7 @@ it("the container's own /dev/pts terminal, the caller's window size, the exit co
     const berth = `${BERTH} --root ${b.root} --state-dir ${b.stateDir}`;
     const r = await run('script', [
       '-qec',
-      `stty rows 30 cols 100; ${berth} run -it --rm --cgroup-parent ${CGROUP_PARENT} --rootfs ${b.rootfs} sh -c 'tty; stty size; echo $TERM; exit 5'`,
+      `stty rows 30 cols 100; ${berth} run -it --rm --cgroup-parent ${CGROUP_PARENT} --network none --rootfs ${b.rootfs} sh -c 'tty; stty size; echo $TERM; exit 5'`,
       '/dev/null',
     ]);
     assert.is(r.code, 5);

@@ -137,7 +137,9 @@ it('the berth entry of the subuid file is taken; a malformed file, --privileged 
     const dir = join(b.root, '..');
     const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
     const berthWith = (env: Record<string, string>, ...args: string[]) =>
-      run(BERTH, ['--root', b.root, '--state-dir', b.stateDir, 'run', '--cgroup-parent', CGROUP_PARENT, ...args], { env });
+      run(BERTH, ['--root', b.root, '--state-dir', b.stateDir, 'run', '--network', 'none', '--cgroup-parent', CGROUP_PARENT, ...args], {
+        env,
+      });
     const good = {
       BERTH_SUBUID_FILE: file('subuid', 'alice:100000:65536\nberth:300000:65536\n'),
       BERTH_SUBGID_FILE: file('subgid', 'berth:400000:65536\n'),

@@ -17,7 +17,7 @@ function withVolumes(fn: (b: Berth, d: Daemon) => Promise<void>): Promise<void> 
     const plugins = join(dir, 'plugins');
     mkdirSync(plugins);
     await withDaemon({ socket: join(plugins, 'berth.sock'), root: join(dir, 'volumes') }, (d) =>
-      withBerth((b) => fn(b, d), ['--volume-plugin-dir', plugins]),
+      withBerth((b) => fn(b, d), { globals: ['--volume-plugin-dir', plugins] }),
     );
   });
 }

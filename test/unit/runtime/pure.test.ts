@@ -86,7 +86,10 @@ test('planContainer(): a run command replaces Cmd, not Entrypoint; --entrypoint 
     () => planContainer({ ...baseOpts(), autoRemove: true, restart: 'always' }, image, id),
     /Conflicting options: --restart and --rm/,
   );
-  assert.throws(() => planContainer({ ...baseOpts(), network: 'bridge' }, image, id), /network bridge not found/);
+  assert.throws(
+    () => planContainer({ ...baseOpts(), net: { ...baseOpts().net, networks: ['host'], ip: '192.0.2.9' } }, image, id),
+    /user specified IP address is supported on user defined networks only/,
+  );
 });
 
 test('resolveUser() reads passwd and group texts', () => {

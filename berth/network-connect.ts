@@ -1,0 +1,64 @@
+/** `berth network connect|disconnect` and `berth port`. */
+import type { Globals } from './globals.js';
+import { findContainer, withCleanState } from './context.js';
+import { UsageError } from './errors.js';
+import { list, parseFlags, str } from './flags.js';
+import { connectNetwork, disconnectNetwork } from '../runtime/network/connect.js';
+import { readAttachmentsOf } from '../runtime/network/setup.js';
+import { renderPortLines } from '../runtime/network/settings.js';
+import { liveState } from '../runtime/live.js';
+import { withContainerLock } from '../runtime/store.js';
+
+function exactly(args: string[], n: number, command: string): void {
+  if (args.length !== n) throw new UsageError(`"berth ${command}" requires exactly ${n} arguments.\nSee 'berth ${command} --help'.`);
+}
+
+export async function connect(g: Globals, argv: string[]): Promise<number> {
+  const { flags, args } = parseFlags(
+    [
+      { name: 'ip', type: 'string', describe: 'IPv4 address' },
+      { name: 'ip6', type: 'string', describe: 'IPv6 address' },
+      { name: 'alias', type: 'list', describe: 'more names on the network' },
+    ],
+    argv,
+    'network connect',
+  );
+  exactly(args, 2, 'network connect');
+  const d = await withCleanState(g);
+  const rec = findContainer(d, args[1]);
+  await withContainerLock(d, rec.Id, () =>
+    connectNetwork(d, rec, args[0], { ip: str(flags.ip), ip6: str(flags.ip6), aliases: list(flags.alias) }),
+  );
+  return 0;
+}
+
+export async function disconnect(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([{ name: 'force', short: 'f', type: 'bool', describe: 'accepted, as Docker' }], argv, 'network disconnect');
+  exactly(args, 2, 'network disconnect');
+  const d = await withCleanState(g);
+  const rec = findContainer(d, args[1]);
+  await withContainerLock(d, rec.Id, () => disconnectNetwork(d, rec, args[0]));
+  return 0;
+}
+
+/** `berth network connect|disconnect ...`; the other `network` verbs live in berth's network command. */
+export async function network(g: Globals, argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === 'connect') return connect(g, rest);
+  if (verb === 'disconnect') return disconnect(g, rest);
+  throw new UsageError(`"berth network ${verb ?? ''}": unknown command (connect, disconnect).\nSee 'berth network --help'.`);
+}
+
+/** `berth port CTR [PORT[/PROTO]]`, as `docker port`. */
+export async function port(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([], argv, 'port');
+  if (args.length < 1 || args.length > 2)
+    throw new UsageError(`"berth port" requires at least 1 and at most 2 arguments.\nSee 'berth port --help'.`);
+  const d = await withCleanState(g);
+  const rec = findContainer(d, args[0]);
+  const live = liveState(d, rec);
+  const running = live.status === 'running' || live.status === 'paused';
+  const lines = renderPortLines(rec, running ? await readAttachmentsOf(rec) : [], args[1]);
+  process.stdout.write(lines.map((l) => `${l}\n`).join(''));
+  return 0;
+}

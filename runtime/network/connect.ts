@@ -1,0 +1,59 @@
+/**
+ * `network connect` and `disconnect`: a network added to or removed from a container's record, and
+ * on a running container the CNI ADD or DEL into its netns file at once (as Docker does).
+ */
+import { cachedAttachmentsOf, detachOne } from '../../netctl/commands/runtime-verbs.js';
+import { liveState } from '../live.js';
+import type { Dirs } from '../paths.js';
+import type { ContainerRecord } from '../record.js';
+import { readRecord, writeRecord } from '../store.js';
+import { DEFAULT_NETWORK, isSpecialMode, type EndpointConfig } from './plan.js';
+import { attachEndpoint, cniContext, hasOwnNetns, netnsFileOf, nextInterfaceOf, readAttachmentsOf } from './setup.js';
+
+export interface ConnectOptions {
+  ip?: string;
+  ip6?: string;
+  aliases: string[];
+}
+
+function refuseSharedNamespace(rec: ContainerRecord): void {
+  const mode = rec.HostConfig.NetworkMode;
+  if (mode === 'host') throw new Error('container cannot be disconnected from host network or connected to host network');
+  if (isSpecialMode(mode) || !rec.Cni)
+    throw new Error('container sharing network namespace with another container or host cannot be connected to any other network');
+}
+
+/** @throws {Error} with Docker's wording; nothing changed */
+export async function connectNetwork(d: Dirs, rec: ContainerRecord, network: string, o: ConnectOptions): Promise<void> {
+  refuseSharedNamespace(rec);
+  if (network === 'host' || network === 'none')
+    throw new Error(`container cannot be disconnected from host network or connected to ${network} network`);
+  const endpoints = rec.NetworkingConfig?.EndpointsConfig ?? {};
+  if (network in endpoints) throw new Error(`endpoint with name ${rec.Name} already exists in network ${network}`);
+  if ((o.ip || o.ip6 || o.aliases.length) && network === DEFAULT_NETWORK)
+    throw new Error('user specified IP address or alias is supported on user defined networks only');
+  const ep: EndpointConfig = {
+    IPAMConfig: o.ip || o.ip6 ? { ...(o.ip && { IPv4Address: o.ip }), ...(o.ip6 && { IPv6Address: o.ip6 }) } : null,
+    Aliases: o.aliases.length ? o.aliases : null,
+    MacAddress: '',
+  };
+  const live = liveState(d, rec);
+  if ((live.status === 'running' || live.status === 'paused') && hasOwnNetns(d, rec))
+    await attachEndpoint(d, rec, network, ep, await nextInterfaceOf(rec), []);
+  const now = readRecord(d, rec.Id);
+  writeRecord(d, { ...now, NetworkingConfig: { EndpointsConfig: { ...endpoints, [network]: ep } } });
+}
+
+/** @throws {Error} when the container is not on the network */
+export async function disconnectNetwork(d: Dirs, rec: ContainerRecord, network: string): Promise<void> {
+  refuseSharedNamespace(rec);
+  const endpoints = { ...(rec.NetworkingConfig?.EndpointsConfig ?? {}) };
+  const attached = (await readAttachmentsOf(rec)).filter((a) => a.network === network);
+  if (!(network in endpoints) && attached.length === 0) throw new Error(`container ${rec.Id} is not connected to network ${network}`);
+  const ctx = cniContext(rec.Cni!);
+  for (const e of (await cachedAttachmentsOf(rec.Cni!.cacheDir, rec.Id)).filter((x) => x.networkName === network))
+    await detachOne(ctx, network, rec.Id, netnsFileOf(d, rec.Id), e, e.ifName);
+  delete endpoints[network];
+  const now = readRecord(d, rec.Id);
+  writeRecord(d, { ...now, NetworkingConfig: { EndpointsConfig: endpoints } });
+}

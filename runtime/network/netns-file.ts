@@ -1,0 +1,29 @@
+/**
+ * A container's network namespace as a file: a new netns bind-mounted on <state-dir>/netns/<id>, so
+ * it lives before the container's process (CNI ADD runs into it first) and after it (DEL runs on
+ * every exit path). util-linux `unshare --net=FILE` makes it: Node cannot unshare its own threads
+ * safely, and one exec costs about what the C supervisor would.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { run } from '../../kernel/exec.js';
+
+/** Makes a new network namespace held by a bind mount on `path`. */
+export async function createNetnsFile(path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  writeFileSync(path, '', { mode: 0o444 });
+  try {
+    await run('unshare', [`--net=${path}`, 'true']);
+  } catch (err) {
+    rmSync(path, { force: true });
+    throw new Error(`cannot create the container's network namespace: ${(err as Error).message}`);
+  }
+}
+
+/** Unmounts and removes a netns file; gone already is fine. The namespace dies with its last user. */
+export async function removeNetnsFile(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  // MNT_DETACH: a process still reading the file does not keep the mount point busy.
+  await run('umount', ['--lazy', path]).catch(() => {});
+  rmSync(path, { force: true });
+}

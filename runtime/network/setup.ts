@@ -1,0 +1,149 @@
+/**
+ * A container's CNI networks over its life: the netns file made and every network ADDed before the
+ * process starts (each attachment undone if a later one fails), DEL of every cached attachment on
+ * every exit path (cleanup, gc), connect and disconnect while it runs. Plugins run as netctl runs
+ * them (netctl/runner.ts: Berth's own in-process, any other exec'd), results cached as libcni does.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { selfDirOf } from '../../cni/sibling.js';
+import type { Result } from '../../cni/types.js';
+import type { CommandContext } from '../../netctl/context.js';
+import { attachContainer, cachedAttachmentsOf, detachOne, type Attached } from '../../netctl/commands/runtime-verbs.js';
+import { findNetwork } from '../../netctl/config-dir.js';
+import { nextInterfaceName } from '../../netctl/names.js';
+import { mappingsOf, type PortRequest } from '../../netctl/ports.js';
+import type { Dirs } from '../paths.js';
+import type { ContainerRecord } from '../record.js';
+import { ensureDefaultBridge } from './default-bridge.js';
+import type { CniDirs } from './dirs.js';
+import { createNetnsFile, removeNetnsFile } from './netns-file.js';
+import type { AttachmentInfo } from './settings.js';
+import { DEFAULT_NETWORK, exposedRequests, isSpecialMode, requestsOf, type EndpointConfig } from './plan.js';
+
+/** The netns file of a container on CNI networks. */
+export const netnsFileOf = (d: Dirs, id: string) => join(d.stateDir, 'netns', id);
+
+/** netctl's command context for the dirs a container was made with; nothing printed. */
+export function cniContext(cni: CniDirs): CommandContext {
+  const debug = process.env.BERTH_DEBUG;
+  return {
+    opts: cni,
+    out: () => {},
+    warn: () => {},
+    pluginEnv: debug ? { BERTH_DEBUG: debug } : {},
+    selfDir: process.env.NETCTL_EXEC_PLUGINS === '1' ? undefined : selfDirOf(),
+  };
+}
+
+/** The ports a start publishes: -p, and with -P every exposed port on a free host port. */
+function publishedOf(rec: ContainerRecord): PortRequest[] {
+  const given = requestsOf(rec.HostConfig.PortBindings ?? {});
+  if (!rec.HostConfig.PublishAllPorts) return given;
+  const taken = new Set(given.map((r) => `${r.containerPort}/${r.protocol}`));
+  return [
+    ...given,
+    ...exposedRequests(Object.keys(rec.Config.ExposedPorts ?? {})).filter((r) => !taken.has(`${r.containerPort}/${r.protocol}`)),
+  ];
+}
+
+/** ADD of `rec` to one network as `ifName`. */
+export async function attachEndpoint(
+  d: Dirs,
+  rec: ContainerRecord,
+  network: string,
+  ep: EndpointConfig,
+  ifName: string,
+  publish: PortRequest[],
+): Promise<Attached> {
+  const ctx = cniContext(rec.Cni!);
+  if (network === DEFAULT_NETWORK) await ensureDefaultBridge(ctx, d.stateDir);
+  const ips = [ep.IPAMConfig?.IPv4Address, ep.IPAMConfig?.IPv6Address].filter((x): x is string => !!x);
+  // Aliases are kept in the record either way; only a network with a name server (dnsname) gets them.
+  const aliases =
+    ep.Aliases?.length && (await findNetwork(ctx.opts.configDir, network)).list.plugins.some((p) => p.capabilities?.aliases)
+      ? ep.Aliases
+      : [];
+  return attachContainer(
+    {
+      network,
+      netns: netnsFileOf(d, rec.Id),
+      id: rec.Id,
+      ifname: ifName,
+      ip: ips,
+      ...(ep.MacAddress && { mac: ep.MacAddress }),
+      name: rec.Name,
+      alias: aliases,
+      publish,
+    },
+    ctx,
+  );
+}
+
+/**
+ * Makes the container's network namespace ready before its process exists. Returns the netns path
+ * the supervisor joins, or undefined for none and host (the supervisor makes or keeps one).
+ * @throws {Error} with everything undone
+ */
+export async function setUpNetwork(d: Dirs, rec: ContainerRecord, containerNetns: (ref: string) => string): Promise<string | undefined> {
+  const mode = rec.HostConfig.NetworkMode;
+  if (mode === 'none' || mode === 'host') return undefined;
+  if (mode.startsWith('container:')) return containerNetns(mode.slice('container:'.length));
+  const path = netnsFileOf(d, rec.Id);
+  await tearDownNetwork(d, rec); // a crash may have left the last run's
+  await createNetnsFile(path);
+  try {
+    const endpoints = Object.entries(rec.NetworkingConfig?.EndpointsConfig ?? {});
+    for (const [i, [name, ep]] of endpoints.entries()) await attachEndpoint(d, rec, name, ep, `eth${i}`, i === 0 ? publishedOf(rec) : []);
+    return path;
+  } catch (err) {
+    await tearDownNetwork(d, rec).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * DEL of every cached attachment of the container (a network's file gone: the conflist cached at
+ * ADD), then the netns file. Keeps going past failures and reports them together.
+ */
+export async function tearDownNetwork(d: Dirs, rec: ContainerRecord): Promise<void> {
+  if (!rec.Cni || isSpecialMode(rec.HostConfig.NetworkMode)) return;
+  const path = netnsFileOf(d, rec.Id);
+  const ctx = cniContext(rec.Cni);
+  const errors: string[] = [];
+  for (const e of await cachedAttachmentsOf(rec.Cni.cacheDir, rec.Id))
+    await detachOne(ctx, e.networkName, rec.Id, path, e, e.ifName).catch((err: Error) => errors.push(err.message));
+  await removeNetnsFile(path);
+  if (errors.length) throw new Error(`cannot remove the networks of container ${rec.Id}: ${errors.join('; ')}`);
+}
+
+/** The interface name for a new network of a running container: the first free ethN. */
+export async function nextInterfaceOf(rec: ContainerRecord): Promise<string> {
+  return nextInterfaceName((await cachedAttachmentsOf(rec.Cni!.cacheDir, rec.Id)).map((e) => e.ifName));
+}
+
+/** Whether the container runs in a netns file of its own (so connect/disconnect can work on it). */
+export const hasOwnNetns = (d: Dirs, rec: ContainerRecord) =>
+  !isSpecialMode(rec.HostConfig.NetworkMode) && existsSync(netnsFileOf(d, rec.Id));
+
+/** The container's cached attachments, as runtime/network/settings.ts renders them (eth0 first). */
+export async function readAttachmentsOf(rec: ContainerRecord): Promise<AttachmentInfo[]> {
+  if (!rec.Cni) return [];
+  const entries = await cachedAttachmentsOf(rec.Cni.cacheDir, rec.Id);
+  return entries
+    .filter((e) => e.result !== undefined)
+    .map((e) => ({
+      network: e.networkName,
+      ifName: e.ifName,
+      result: e.result as unknown as Result,
+      mappings: mappingsOf(e.capabilityArgs),
+    }))
+    .sort((a, b) => a.ifName.localeCompare(b.ifName, 'en', { numeric: true }));
+}
+
+/** Docker's SandboxKey: the container's netns file, else its PID 1's namespace ("" for host). */
+export function sandboxKeyOf(d: Dirs, rec: ContainerRecord, pid: number): string {
+  if (rec.HostConfig.NetworkMode === 'host') return '';
+  const file = netnsFileOf(d, rec.Id);
+  return existsSync(file) ? file : `/proc/${pid}/ns/net`;
+}

@@ -1,0 +1,142 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  expandPortRanges,
+  planNetworking,
+  portBindingsOf,
+  parsePublish,
+  requestsOf,
+  type NetworkFlags,
+} from '../../../runtime/network/plan';
+import { renderNetworkSettings, renderPortLines, renderPsPorts, type AttachmentInfo } from '../../../runtime/network/settings';
+import { cniDirsOf } from '../../../runtime/network/dirs';
+import type { ContainerRecord } from '../../../runtime/record';
+
+const flags = (over: Partial<NetworkFlags> = {}): NetworkFlags => ({ networks: [], aliases: [], publish: [], publishAll: false, ...over });
+
+test('expandPortRanges() expands host and container ranges pairwise', () => {
+  assert.equal(expandPortRanges('8000-8001:80-81/udp'), ['8000:80/udp', '8001:81/udp']);
+  assert.equal(expandPortRanges('192.0.2.1:7000-7001:70-71'), ['192.0.2.1:7000:70', '192.0.2.1:7001:71']);
+  assert.equal(expandPortRanges('80-81'), ['80', '81']);
+  assert.equal(expandPortRanges('8080:80'), ['8080:80']);
+  assert.throws(() => expandPortRanges('8000-8002:80-81'), /invalid ranges specified for container and host Ports: 80-81 and 8000-8002/);
+  assert.throws(() => expandPortRanges('81-80'), /start after end/);
+});
+
+test('parsePublish() takes every -p form; /sctp is parsed and kept', () => {
+  assert.equal(parsePublish(['8080:80', '53/udp', '192.0.2.1:9000:90/sctp', '[2001:db8::1]:443:443']), [
+    { containerPort: 80, protocol: 'tcp', hostPort: 8080 },
+    { containerPort: 53, protocol: 'udp' },
+    { containerPort: 90, protocol: 'sctp', hostPort: 9000, hostIP: '192.0.2.1' },
+    { containerPort: 443, protocol: 'tcp', hostPort: 443, hostIP: '2001:db8::1' },
+  ]);
+  assert.throws(() => parsePublish(['80/icmp']), /protocol "icmp" is not tcp, udp or sctp/);
+  assert.throws(() => parsePublish(['70000:80']), /host port 70000 is outside 1-65535/);
+});
+
+test('portBindingsOf() and requestsOf() round-trip Docker PortBindings', () => {
+  const reqs = parsePublish(['8080:80', '53/udp', '192.0.2.1::90/sctp']);
+  const bindings = portBindingsOf(reqs);
+  assert.equal(bindings, {
+    '80/tcp': [{ HostIp: '', HostPort: '8080' }],
+    '53/udp': [{ HostIp: '', HostPort: '' }],
+    '90/sctp': [{ HostIp: '192.0.2.1', HostPort: '' }],
+  });
+  assert.equal(requestsOf(bindings), reqs);
+});
+
+test('planNetworking(): bridge by default, several networks in order, special modes alone', () => {
+  assert.equal(
+    planNetworking(flags()).endpoints.map((e) => e.name),
+    ['bridge'],
+  );
+  const two = planNetworking(flags({ networks: ['front', 'back'], ip: '192.0.2.5', aliases: ['web'], mac: '02:00:00:00:00:01' }));
+  assert.equal(two.mode, 'front');
+  assert.equal(two.endpoints, [
+    { name: 'front', config: { IPAMConfig: { IPv4Address: '192.0.2.5' }, Aliases: ['web'], MacAddress: '02:00:00:00:00:01' } },
+    { name: 'back', config: { IPAMConfig: null, Aliases: null, MacAddress: '' } },
+  ]);
+  assert.equal(planNetworking(flags({ networks: ['none'] })).endpoints, []);
+  assert.equal(planNetworking(flags({ networks: ['host'], publish: ['80'] })).portBindings, {});
+  assert.throws(
+    () => planNetworking(flags({ networks: ['host', 'front'] })),
+    /cannot attach both user-defined and non-user-defined network-modes/,
+  );
+  assert.throws(() => planNetworking(flags({ ip: '192.0.2.5' })), /user specified IP address is supported on user defined networks only/);
+  assert.throws(
+    () => planNetworking(flags({ aliases: ['x'] })),
+    /network-scoped alias is supported only for containers in user defined networks/,
+  );
+  assert.throws(
+    () => planNetworking(flags({ networks: ['container:db'], publish: ['80'] })),
+    /conflicting options: port publishing and the container type network mode/,
+  );
+});
+
+test('cniDirsOf() has netctl defaults: CNI_CONF_DIR, /var/lib/cni, CNI_PATH or its own dir then /opt/cni/bin', () => {
+  assert.equal(cniDirsOf({}, {}, '/usr/lib/berth'), {
+    configDir: '/etc/cni/net.d',
+    cacheDir: '/var/lib/cni',
+    cniPath: ['/usr/lib/berth', '/opt/cni/bin'],
+  });
+  assert.equal(cniDirsOf({}, { CNI_CONF_DIR: '/c', CNI_PATH: '/a:/b' }, undefined), {
+    configDir: '/c',
+    cacheDir: '/var/lib/cni',
+    cniPath: ['/a', '/b'],
+  });
+  assert.equal(cniDirsOf({ cniConfigDir: '/x', cniCacheDir: '/y', cniPath: '/z' }, { CNI_CONF_DIR: '/c' }, '/s'), {
+    configDir: '/x',
+    cacheDir: '/y',
+    cniPath: ['/z'],
+  });
+});
+
+const ID = 'c'.repeat(64);
+const rec = {
+  Id: ID,
+  Name: 'web',
+  Config: { ExposedPorts: { '80/tcp': {}, '443/tcp': {} } },
+  HostConfig: { NetworkMode: 'front', PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] } },
+  NetworkingConfig: { EndpointsConfig: { front: { IPAMConfig: null, Aliases: ['www'], MacAddress: '' } } },
+} as unknown as ContainerRecord;
+const attachments: AttachmentInfo[] = [
+  {
+    network: 'front',
+    ifName: 'eth0',
+    mappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
+    result: {
+      cniVersion: '1.0.0',
+      interfaces: [{ name: 'br0' }, { name: 'veth1' }, { name: 'eth0', mac: '02:00:00:00:00:07', sandbox: '/ns' }],
+      ips: [{ address: '192.0.2.7/24', gateway: '192.0.2.1', interface: 2 }],
+    },
+  },
+];
+
+test('renderNetworkSettings() shows each network as Docker does; top-level fields only for bridge', () => {
+  const s = renderNetworkSettings(rec, attachments, '/run/berth/netns/x');
+  const front = s.Networks.front as Record<string, unknown>;
+  assert.equal(
+    [front.IPAddress, front.IPPrefixLen, front.Gateway, front.MacAddress, front.Aliases],
+    ['192.0.2.7', 24, '192.0.2.1', '02:00:00:00:00:07', ['cccccccccccc', 'www']],
+  );
+  assert.match(front.NetworkID as string, /^[0-9a-f]{64}$/);
+  assert.equal([s.IPAddress, s.SandboxKey], ['', '/run/berth/netns/x']);
+  assert.equal(s.Ports, { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }], '443/tcp': null });
+  const stopped = renderNetworkSettings(rec, [], '');
+  assert.equal([stopped.Ports, stopped.Networks], [{}, {}]);
+  const onBridge = renderNetworkSettings(rec, [{ ...attachments[0], network: 'bridge' }], '/ns');
+  assert.equal(
+    [onBridge.IPAddress, onBridge.Gateway, (onBridge.Networks.bridge as { Aliases: unknown }).Aliases],
+    ['192.0.2.7', '192.0.2.1', null],
+  );
+  assert.equal(renderNetworkSettings({ ...rec, HostConfig: { ...rec.HostConfig, NetworkMode: 'none' } }, [], '').Networks, { none: {} });
+});
+
+test('renderPsPorts() and renderPortLines() print as docker ps and docker port', () => {
+  assert.is(renderPsPorts(rec, attachments), '0.0.0.0:8080->80/tcp, 443/tcp');
+  assert.equal(renderPortLines(rec, attachments), ['80/tcp -> 0.0.0.0:8080']);
+  assert.equal(renderPortLines(rec, attachments, '80'), ['0.0.0.0:8080']);
+  assert.throws(() => renderPortLines(rec, attachments, '81/udp'), /No public port '81\/udp' published for web/);
+});
+
+test.run();
