@@ -52,7 +52,7 @@ const PURE = [
   ...['args', 'errors', 'wrap'].map((f) => `cli/${f}.ts`),
   ...['flags', 'globals', 'run-flags'].map((f) => `berth/${f}.ts`),
   ...['caps', 'ids', 'spec', 'user', 'format', 'frames', 'shim-args', 'signals', 'paths', 'record'].map((f) => `runtime/${f}.ts`),
-  'kernel/rtnl-codec.ts',
+  ...['rtnl-codec', 'rtnl-decode', 'rtnl-requests'].map((f) => `kernel/${f}.ts`),
 ];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'dgram'].flatMap((m) => [m, `node:${m}`]);
 const NETCTL_PATHS = [
@@ -70,6 +70,7 @@ const pureRule = (extraPatterns = [], extraPaths = []) => [
           '**/kernel/*',
           '!**/kernel/errors.js',
           './netlink.js',
+          './link-delete.js',
           './nft.js',
           './exec.js',
           './flock.js',
