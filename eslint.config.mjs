@@ -75,6 +75,7 @@ const pureRule = (extraPatterns = [], extraPaths = []) => [
           './exec.js',
           './flock.js',
           './libc.js',
+          './netlink-socket.js',
           './netns.js',
           './sysctl.js',
         ],

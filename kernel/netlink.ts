@@ -5,7 +5,8 @@
  */
 import { closeSync } from 'node:fs';
 import { KernelError } from './errors.js';
-import { netlinkExchange, openNetlinkSocket, socketCalls } from './libc.js';
+import { socketCalls } from './libc.js';
+import { netlinkExchange, openNetlinkSocket } from './netlink-socket.js';
 import { deleteLinkDetached, type DetachedDeleteOptions } from './link-delete.js';
 import { inNetnsSync, openNetnsFd } from './netns.js';
 import { AF_INET, AF_UNSPEC, NLM_F, RTM, ifaddrmsg, ifinfomsg, nlmsg, rtmsg } from './rtnl-codec.js';
