@@ -26,7 +26,7 @@ const except = (...allowed) => dirs(FEATURES.filter((f) => !allowed.includes(f))
 /** Modules that decide without side effects: no fs, no processes, no sockets, no kernel calls. */
 const PURE = [
   ...['config', 'plan'].map((f) => `bridge/${f}.ts`),
-  ...['conflist', 'env', 'errors', 'types', 'version', 'ip', 'hash'].map((f) => `cni/${f}.ts`),
+  ...['conflist', 'env', 'errors', 'types', 'version', 'ip', 'hash', 'runtime-failures'].map((f) => `cni/${f}.ts`),
   ...['range', 'allocator'].map((f) => `ipam/${f}.ts`),
   ...['render', 'layout'].map((f) => `firewall/${f}.ts`),
   ...['config', 'plan'].map((f) => `portmap/${f}.ts`),
@@ -149,7 +149,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': pureRule([
         {
-          group: ['./invoke.js', './cache.js', './runtime.js', './skel.js', './log.js'],
+          group: ['./invoke.js', './cache.js', './runtime.js', './conflist-file.js', './skel.js', './log.js'],
           allowTypeImports: true,
           message: 'a pure cni/ module does no I/O',
         },
