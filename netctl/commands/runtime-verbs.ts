@@ -24,17 +24,9 @@ import { describeContainer } from '../describe.js';
 import { NetctlError, UsageError } from '../errors.js';
 import { requireNetnsCapabilities } from '../privilege.js';
 import { defaultContainerId, nextInterfaceName, resolveNetnsArg, validateContainerId, validateInterfaceName } from '../names.js';
-import {
-  assignHostPorts,
-  describeMapping,
-  mappingsOf,
-  parsePortRange,
-  parsePortSpec,
-  parseProcNetSockets,
-  type PortMapping,
-  type UsedPort,
-} from '../ports.js';
+import { assignHostPorts, describeMapping, parsePortSpec, type PortMapping } from '../ports.js';
 import { parseAddressArg } from '../subnets.js';
+import { portRange, usedPorts } from '../host-ports.js';
 import { formatIP } from '../../cni/ip.js';
 
 /** The conflist runner's options: Berth's own plugins beside netctl run in this process (netctl/runner.ts). */
@@ -65,41 +57,6 @@ async function cachedOfContainer(cacheDir: string, id: string): Promise<CacheEnt
     }
   }
   return out;
-}
-
-/** Host ports in use: every cached mapping (all networks) and the host's listening sockets. */
-async function usedPorts(cacheDir: string): Promise<UsedPort[]> {
-  const used: UsedPort[] = [];
-  for (const e of await listCachedAttachments(cacheDir))
-    for (const m of mappingsOf(e.capabilityArgs))
-      used.push({
-        protocol: m.protocol,
-        port: m.hostPort,
-        hostIP: m.hostIP,
-        owner: `container ${JSON.stringify(e.containerId)} on network ${JSON.stringify(e.networkName)}`,
-      });
-  // /proc/net/* shows the sockets of this process's network namespace: the host's.
-  for (const [file, proto] of [
-    ['tcp', 'tcp'],
-    ['tcp6', 'tcp'],
-    ['udp', 'udp'],
-    ['udp6', 'udp'],
-  ] as const) {
-    try {
-      used.push(...parseProcNetSockets(await readFile(`/proc/net/${file}`, 'utf8'), proto));
-    } catch {
-      /* no IPv6 */
-    }
-  }
-  return used;
-}
-
-async function portRange(): Promise<[number, number]> {
-  try {
-    return parsePortRange(await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'));
-  } catch {
-    return parsePortRange(undefined);
-  }
 }
 
 export interface AttachArgs {
