@@ -26,7 +26,7 @@ const except = (...allowed) => dirs(FEATURES.filter((f) => !allowed.includes(f))
 /** Modules that decide without side effects: no fs, no processes, no sockets, no kernel calls. */
 const PURE = [
   ...['config', 'plan'].map((f) => `bridge/${f}.ts`),
-  ...['conflist', 'env', 'errors', 'types', 'version', 'ip', 'hash'].map((f) => `cni/${f}.ts`),
+  ...['conflist', 'env', 'errors', 'types', 'version', 'ip', 'hash', 'runtime-failures'].map((f) => `cni/${f}.ts`),
   ...['range', 'allocator'].map((f) => `ipam/${f}.ts`),
   ...['render', 'layout'].map((f) => `firewall/${f}.ts`),
   ...['config', 'plan'].map((f) => `portmap/${f}.ts`),
@@ -53,7 +53,7 @@ const PURE = [
   ...['flags', 'globals', 'run-flags'].map((f) => `berth/${f}.ts`),
   ...['caps', 'ids', 'spec', 'user', 'format', 'frames', 'shim-args', 'signals', 'paths', 'record', 'userns'].map((f) => `runtime/${f}.ts`),
   ...['plan', 'settings', 'dirs'].map((f) => `runtime/network/${f}.ts`),
-  'kernel/rtnl-codec.ts',
+  ...['rtnl-codec', 'rtnl-decode', 'rtnl-requests'].map((f) => `kernel/${f}.ts`),
 ];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'dgram'].flatMap((m) => [m, `node:${m}`]);
 const NETCTL_PATHS = [
@@ -71,10 +71,12 @@ const pureRule = (extraPatterns = [], extraPaths = []) => [
           '**/kernel/*',
           '!**/kernel/errors.js',
           './netlink.js',
+          './link-delete.js',
           './nft.js',
           './exec.js',
           './flock.js',
           './libc.js',
+          './netlink-socket.js',
           './netns.js',
           './sysctl.js',
         ],
@@ -148,7 +150,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': pureRule([
         {
-          group: ['./invoke.js', './cache.js', './runtime.js', './skel.js', './log.js'],
+          group: ['./invoke.js', './cache.js', './runtime.js', './conflist-file.js', './skel.js', './log.js'],
           allowTypeImports: true,
           message: 'a pure cni/ module does no I/O',
         },

@@ -19,71 +19,22 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inNetnsSync } from '../kernel/netns';
+import { BERTH_BIN, cleanEnv, ensurePackages, loadAverage, peakRssKb, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
+import { report } from './chain-report';
 import {
-  BERTH_BIN,
-  REFERENCE_BIN,
-  cleanEnv,
-  ensurePackages,
-  fmt,
-  loadAverage,
-  median,
-  peakRssKb,
-  ratio,
-  referenceVersion,
-  table,
-  timeExec,
-  runWorkerInThrowawayHost,
-  workerScratch,
-} from './util';
-
-interface Impl {
-  name: 'berth' | 'reference';
-  bin: string;
-}
-const IMPLS: Impl[] = [
-  { name: 'berth', bin: BERTH_BIN },
-  { name: 'reference', bin: REFERENCE_BIN },
-];
-
-const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 15);
-const LEVELS = (process.env.BENCH_LEVELS ?? '1,100,500,1000').split(',').map(Number);
-const PARALLEL = { containers: 50, concurrency: 4, rounds: Number(process.env.BENCH_PARALLEL_ROUNDS ?? 5) };
-
-const nsPath = (ns: string) => `/run/netns/${ns}`;
-const ifNameOf = (impl: Impl) => `eth${IMPLS.indexOf(impl)}`;
-/** Host ports: attached containers, measured containers and the parallel run never collide. */
-const portOf = (impl: Impl, kind: 'fill' | 'sample' | 'par', i: number) =>
-  (impl.name === 'berth' ? 10000 : 35000) + { fill: 0, sample: 15000, par: 20000 }[kind] + i;
-
-function bridgeConf(impl: Impl, dir: string) {
-  return {
-    cniVersion: '1.0.0',
-    name: `chain-${impl.name}`,
-    type: 'bridge',
-    bridge: `cb-${impl.name.slice(0, 8)}`,
-    isGateway: true,
-    ipMasq: true,
-    hairpinMode: true,
-    ...(impl.name === 'berth' && { firewallDir: join(dir, 'fw') }),
-    ipam: {
-      type: 'host-local',
-      dataDir: join(dir, `leases-${impl.name}`),
-      ranges: [[{ subnet: impl.name === 'berth' ? '10.210.0.0/16' : '10.211.0.0/16' }]],
-    },
-  };
-}
-
-function portmapConf(impl: Impl, dir: string, hostPort: number, prevResult?: unknown) {
-  return {
-    cniVersion: '1.0.0',
-    name: `chain-${impl.name}`,
-    type: 'portmap',
-    capabilities: { portMappings: true },
-    ...(impl.name === 'berth' && { firewallDir: join(dir, 'fw') }),
-    runtimeConfig: { portMappings: [{ hostPort, containerPort: 80, protocol: 'tcp' }] },
-    ...(prevResult !== undefined && { prevResult }),
-  };
-}
+  IMPLS,
+  LEVELS,
+  PARALLEL,
+  SAMPLES,
+  bridgeConf,
+  ifNameOf,
+  nsPath,
+  portOf,
+  portmapConf,
+  type Impl,
+  type Output,
+  type Sample,
+} from './chain-setup';
 
 /**
  * The runtime that runs Berth's plugins, with its start-up flag: Bun from the node_modules beside
@@ -97,13 +48,6 @@ function berthRuntime(): { node: string; flags: string[] } {
   const first = bridge.toString('utf8').split('\n', 1)[0];
   const m = /^#!(\/\S+)(?: (\S+))?$/.exec(first);
   return m ? { node: m[1], flags: m[2] ? [m[2]] : [] } : { node: process.execPath, flags: [] };
-}
-
-/** One chain ADD and DEL; the parts are each plugin's own time, to show where a change comes from. */
-interface Sample {
-  add: number;
-  del: number;
-  parts: { bridgeAdd: number; portmapAdd: number; portmapDel: number; bridgeDel: number };
 }
 
 /**
@@ -324,144 +268,6 @@ async function worker(): Promise<void> {
   } finally {
     cleanUp();
   }
-}
-
-interface Output {
-  levels: Record<string, Record<number, Sample[]>>;
-  /** Chain ADDs per second of each round, in order (the figure is their median). */
-  parallelRounds: Record<string, number[]>;
-  rss: Record<string, Record<string, number>>;
-  procs: Record<string, number>;
-  cpu: Record<string, { add: number[]; del: number[] }>;
-  /** Two bare start-ups (`command`) per sample: wall ms at every level, CPU ms in the CPU rows. */
-  floor: { command: string; ms: number[]; cpu: number[] };
-  cores: number;
-}
-
-function report(o: Output, seconds: number): string {
-  const parallel = { berth: median(o.parallelRounds.berth), reference: median(o.parallelRounds.reference) };
-  const rows: string[][] = [];
-  for (const level of LEVELS)
-    for (const op of ['add', 'del'] as const) {
-      const b = median(o.levels.berth[level].map((s) => s[op]));
-      const r = median(o.levels.reference[level].map((s) => s[op]));
-      rows.push([`${op.toUpperCase()} at ${level} attached`, fmt(b), fmt(r), ratio(b, r)]);
-    }
-  rows.push([
-    `parallel ADD throughput (${PARALLEL.containers} containers, ${PARALLEL.concurrency} at a time, median of ${PARALLEL.rounds} rounds)`,
-    `${parallel.berth.toFixed(1)} /s`,
-    `${parallel.reference.toFixed(1)} /s`,
-    ratio(parallel.berth, parallel.reference),
-  ]);
-  rows.push([
-    'peak RSS, one portmap ADD process',
-    `${(o.rss.berth.portmap / 1024).toFixed(1)} MiB`,
-    `${(o.rss.reference.portmap / 1024).toFixed(1)} MiB`,
-    ratio(o.rss.berth.portmap, o.rss.reference.portmap),
-  ]);
-  rows.push([
-    'peak RSS, one bridge ADD process',
-    `${(o.rss.berth.bridge / 1024).toFixed(1)} MiB`,
-    `${(o.rss.reference.bridge / 1024).toFixed(1)} MiB`,
-    ratio(o.rss.berth.bridge, o.rss.reference.bridge),
-  ]);
-  for (const op of ['add', 'del'] as const)
-    rows.push([
-      `CPU (user+sys, all processes) per chain ${op.toUpperCase()} at ${LEVELS[LEVELS.length - 1]}`,
-      fmt(median(o.cpu.berth[op])),
-      fmt(median(o.cpu.reference[op])),
-      ratio(median(o.cpu.berth[op]), median(o.cpu.reference[op])),
-    ]);
-  rows.push([
-    `floor: two \`${o.floor.command}\` (the plugins' runtime, as bare as it starts; a Berth chain operation starts two processes), wall`,
-    fmt(median(o.floor.ms)),
-    '',
-    '',
-  ]);
-  rows.push([`floor: two \`${o.floor.command}\`, CPU (user+sys)`, fmt(median(o.floor.cpu)), '', '']);
-  rows.push([
-    'processes started by one chain ADD',
-    String(o.procs.berth),
-    String(o.procs.reference),
-    ratio(o.procs.berth, o.procs.reference),
-  ]);
-  const addAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.add));
-  const delAt = (impl: string, level: number) => median(o.levels[impl][level].map((s) => s.del));
-  const first = LEVELS[0],
-    last = LEVELS[LEVELS.length - 1];
-  const goals: string[] = [
-    `ADD at ${last} within 1.2x of ADD at ${first}: ${ratio(addAt('berth', last), addAt('berth', first))} ${addAt('berth', last) <= 1.2 * addAt('berth', first) ? 'met' : 'NOT met'}`,
-  ];
-  if (LEVELS.includes(500))
-    goals.push(
-      `ADD at 500 at least 4x faster than the reference: ${(addAt('reference', 500) / addAt('berth', 500)).toFixed(2)}x ${addAt('reference', 500) >= 4 * addAt('berth', 500) ? 'met' : 'NOT met'}`,
-    );
-  goals.push(
-    `DEL at most half the reference's at every level: ${LEVELS.map((l) => ratio(delAt('berth', l), delAt('reference', l))).join(', ')} ${LEVELS.every((l) => delAt('berth', l) <= 0.5 * delAt('reference', l)) ? 'met' : 'NOT met'}`,
-  );
-  goals.push(
-    `parallel throughput at least 2x the reference: ${ratio(parallel.berth, parallel.reference)} ${parallel.berth >= 2 * parallel.reference ? 'met' : 'NOT met'}`,
-  );
-  goals.push(
-    `ADD at 1 no slower than the reference (stretch): ${ratio(addAt('berth', first), addAt('reference', first))} ${addAt('berth', first) <= addAt('reference', first) ? 'met' : 'NOT met'}`,
-  );
-  // What the runtime's start-up alone allows: no Berth code at all would still cost the floor.
-  const floorMs = median(o.floor.ms),
-    floorCpu = median(o.floor.cpu);
-  const bounds = [
-    `DEL at ${first}: the floor alone is ${ratio(floorMs, delAt('reference', first))} of the reference's DEL; Berth's own part (DEL minus the floor) ${fmt(delAt('berth', first) - floorMs)}, against ${fmt(0.5 * delAt('reference', first) - floorMs)} the goal leaves it`,
-    `ADD at ${first}: Berth's own part ${fmt(addAt('berth', first) - floorMs)}, against ${fmt(addAt('reference', first) - floorMs)} the stretch goal leaves it`,
-    `parallel rounds (ADDs/s): Berth ${o.parallelRounds.berth.map((x) => x.toFixed(1)).join(', ')}; reference ${o.parallelRounds.reference.map((x) => x.toFixed(1)).join(', ')}`,
-    `parallel: ${o.cores} cores / the floor's CPU = at most ${(o.cores / (floorCpu / 1000)).toFixed(1)} chain ADDs/s with no Berth code at all, against the goal's ${(2 * parallel.reference).toFixed(1)} /s`,
-  ];
-  // Each plugin's own median, so a change between levels shows which process it comes from.
-  // And the floor timed beside that level's samples: what the machine itself did meanwhile.
-  const partRows: string[][] = [];
-  LEVELS.forEach((level, at) =>
-    partRows.push([
-      String(level),
-      ...(['berth', 'reference'] as const).flatMap((impl) =>
-        (['bridgeAdd', 'portmapAdd', 'portmapDel', 'bridgeDel'] as const).map((k) =>
-          median(o.levels[impl][level].map((s) => s.parts[k])).toFixed(1),
-        ),
-      ),
-      median(o.floor.ms.slice(at * SAMPLES, (at + 1) * SAMPLES)).toFixed(1),
-    ]),
-  );
-  return [
-    `### CNI chain bridge + host-local + portmap (ipMasq, hairpin, one port mapping per container)`,
-    '',
-    `Median of ${SAMPLES} per level (ADD = bridge + portmap process times, DEL = portmap + bridge), Berth and the reference taking turns to go first, clean env, a throwaway host netns for each (since run 37; one shared before); reference = Debian containernetworking-plugins ${referenceVersion()}. Run took ${seconds.toFixed(0)} s on ${new Date().toISOString().slice(0, 10)}.`,
-    '',
-    table(['measure', 'Berth', 'reference', 'Berth/reference'], rows),
-    '',
-    'Each plugin process alone (median ms; ADD = bridge + portmap, DEL = portmap + bridge):',
-    '',
-    table(
-      [
-        'attached',
-        'Berth bridge ADD',
-        'Berth portmap ADD',
-        'Berth portmap DEL',
-        'Berth bridge DEL',
-        'ref bridge ADD',
-        'ref portmap ADD',
-        'ref portmap DEL',
-        'ref bridge DEL',
-        `floor (two \`${o.floor.command}\`)`,
-      ],
-      partRows,
-    ),
-    '',
-    'Goals:',
-    '',
-    ...goals.map((g) => `- ${g}`),
-    '',
-    'What the floor (two bare start-ups of the runtime, timed beside the samples) leaves:',
-    '',
-    ...bounds.map((b) => `- ${b}`),
-    '',
-  ].join('\n');
 }
 
 /** Runs the benchmark and returns its markdown section, headed by when it ran and the load around it. */

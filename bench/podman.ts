@@ -14,10 +14,11 @@
  *   BENCH_PODMAN_RUNS=4 BENCH_PODMAN_ROUNDS=1 node --import tsx bench/podman.ts   (a quicker run)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanUpPodman, importBusybox, LIMITS, podmanIn, withPodmanOutsideCleaned, type Podman } from '../test/helpers/podman';
+import { breakdown, readCalls, tracedPluginDir, type Call } from './podman-trace';
 import { BERTH_BIN, REFERENCE_BIN, ensurePackages, fmt, loadAverage, median, ratio, table, timeExec } from './util';
 
 const RUNS = Number(process.env.BENCH_PODMAN_RUNS ?? 10);
@@ -31,7 +32,6 @@ const CASES = [
   { name: 'no published port', args: [] as string[] },
   { name: '`-p 18080:80`', args: ['-p', '18080:80'] },
 ];
-const PLUGINS = ['bridge', 'host-local', 'portmap', 'loopback'];
 
 interface Sample {
   ms: number;
@@ -40,13 +40,6 @@ interface Sample {
 
 /** Set by SIGINT or SIGTERM: the next run throws, so `finally` removes everything (a signal would skip it). */
 let stopping = false;
-interface Call {
-  plugin: string;
-  command: string;
-  ms: number;
-  cpuMs: number;
-}
-
 /** The conflist podman reads: the same for both implementations but for its name, bridge and subnet. */
 function conflist(name: string, bridge: string, subnet: string, dataDir: string): string {
   const gateway = subnet.replace(/0\/24$/, '1');
@@ -71,40 +64,6 @@ function conflist(name: string, bridge: string, subnet: string, dataDir: string)
   );
 }
 
-/**
- * A copy of a plugin dir whose bridge, portmap and loopback log each call (name, CNI_COMMAND, start,
- * end) to `log`. host-local stays a link to the real one: Berth's bridge runs its IPAM in its own
- * process only when host-local is the one shipped beside it, and the reference's bridge execs it
- * (so bridge's time includes its IPAM in both).
- */
-function tracedPluginDir(dir: string, bin: string, log: string): string {
-  mkdirSync(join(dir, '.real'), { recursive: true });
-  for (const p of PLUGINS) {
-    if (p === 'host-local') {
-      symlinkSync(join(bin, p), join(dir, p));
-      continue;
-    }
-    symlinkSync(join(bin, p), join(dir, '.real', p));
-    writeFileSync(
-      join(dir, p),
-      [
-        '#!/bin/bash',
-        's=$EPOCHREALTIME',
-        `${JSON.stringify(join(dir, '.real', p))}; rc=$?`,
-        'e=$EPOCHREALTIME',
-        // `times`' second line: the CPU (user, system) of the waited-for children, the plugin and its own. A builtin with
-        // a redirection runs in this shell; in a command substitution it would report the subshell's children.
-        `t=${JSON.stringify(log)}.times.$$; times > "$t"; { read -r _; read -r u y; } < "$t"`,
-        `echo "${p} \${CNI_COMMAND:-none} $s $e $u $y" >> ${JSON.stringify(log)}`,
-        'exit $rc',
-        '',
-      ].join('\n'),
-      { mode: 0o755 },
-    );
-  }
-  return dir;
-}
-
 /** One `podman run --rm`, timed from spawn to exit, with the CPU of every process that ended with it. */
 async function timedRun(podman: Podman, args: string[], scratch: string): Promise<Sample> {
   if (stopping) throw new Error('stopped by a signal');
@@ -119,31 +78,6 @@ async function timedRun(podman: Podman, args: string[], scratch: string): Promis
     .split('\n')
     .find((l) => l.includes('task-clock'));
   return { ms: r.ms, cpuMs: Number(line?.split(',')[0]) };
-}
-
-/** The calls of one traced run, in the order they started. */
-function readCalls(log: string): Call[] {
-  if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split(' '))
-    .map(([plugin, command, s, e, user, sys]) => ({
-      plugin,
-      command,
-      start: Number(s),
-      ms: (Number(e) - Number(s)) * 1000,
-      cpuMs: seconds(user) + seconds(sys),
-    }))
-    .sort((a, b) => a.start - b.start)
-    .map(({ plugin, command, ms, cpuMs }) => ({ plugin, command, ms, cpuMs }));
-}
-
-/** Milliseconds of bash's `times` format, e.g. "0m0.012s". */
-function seconds(text: string): number {
-  const m = /^(\d+)m([\d.]+)s$/.exec(text ?? '');
-  return m ? (Number(m[1]) * 60 + Number(m[2])) * 1000 : NaN;
 }
 
 /** Every cgroup under `parent` in each hierarchy, deepest first, removed (they are empty once podman is done). */
@@ -225,36 +159,6 @@ async function measure(dir: string, ns: string): Promise<Output> {
     await cleanUpPodman(timed.berth, dir);
     removeCgroupTree(`/berth-bench-podman-${process.pid}`);
   }
-}
-
-/** The breakdown: each call of a run in order, its median wall and CPU time over the traced runs, both implementations side by side. */
-function breakdown(calls: Record<ImplName, Call[][]>): string {
-  interface Step {
-    label: string;
-    ms: number;
-    cpuMs: number;
-  }
-  const at = (runs: Call[][], k: number, key: 'ms' | 'cpuMs') =>
-    median(runs.map((r) => r[k]?.[key] ?? NaN).filter((x) => !Number.isNaN(x)));
-  const seq = (runs: Call[][]): Step[] =>
-    (runs[0] ?? []).map((c, k) => ({ label: `${c.plugin} ${c.command}`, ms: at(runs, k, 'ms'), cpuMs: at(runs, k, 'cpuMs') }));
-  const b = seq(calls.berth),
-    r = seq(calls.reference);
-  const cells = (x: Step | undefined) => (x ? [x.label, fmt(x.ms), fmt(x.cpuMs)] : ['', '', '']);
-  const rows = Array.from({ length: Math.max(b.length, r.length) }, (_, k) => [String(k + 1), ...cells(b[k]), ...cells(r[k])]);
-  const total = (xs: Step[], label: string): Step => ({
-    label,
-    ms: xs.reduce((a, x) => a + x.ms, 0),
-    cpuMs: xs.reduce((a, x) => a + x.cpuMs, 0),
-  });
-  const versions = (xs: Step[]) => xs.filter((x) => x.label.endsWith('VERSION'));
-  rows.push(['all', ...cells(total(b, `${b.length} execs`)), ...cells(total(r, `${r.length} execs`))]);
-  rows.push([
-    'VERSION',
-    ...cells(total(versions(b), `${versions(b).length} execs`)),
-    ...cells(total(versions(r), `${versions(r).length} execs`)),
-  ]);
-  return table(['#', 'Berth call', 'wall', 'CPU', 'reference call', 'wall', 'CPU'], rows);
 }
 
 function report(o: Output, seconds: number): string {

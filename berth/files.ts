@@ -10,6 +10,8 @@ import { liveState } from '../runtime/live.js';
 import { upperDir } from '../runtime/paths.js';
 import type { ContainerRecord } from '../runtime/record.js';
 import type { Dirs } from '../runtime/paths.js';
+import { withStoppedRoot } from '../runtime/stopped-root.js';
+import { withContainerLock } from '../runtime/store.js';
 
 export async function diff(g: Globals, args: string[]): Promise<number> {
   if (args.length !== 1) throw new UsageError(`"berth diff" requires exactly 1 argument.\nSee 'berth diff --help'.`);
@@ -53,12 +55,18 @@ export function resolveInRoot(root: string, path: string): string {
   return join(root, resolved || '/');
 }
 
-/** The container's root as this process can reach it: the running container's /proc/PID/root. */
-function rootOf(d: Dirs, rec: ContainerRecord): string {
+/**
+ * Runs `fn` with the container's root as this process can reach it: a running (or paused)
+ * container's /proc/PID/root, else, under the container's lock, its overlay mounted for the copy.
+ */
+async function withRootOf<T>(d: Dirs, rec: ContainerRecord, fn: (root: string) => Promise<T>): Promise<T> {
   const live = liveState(d, rec);
-  if (live.status !== 'running' && live.status !== 'paused')
-    throw new Error(`berth cp needs a running container (container ${rec.Id} is ${live.status})`);
-  return `/proc/${live.pid}/root`;
+  if (live.status === 'running' || live.status === 'paused') return fn(`/proc/${live.pid}/root`);
+  return withContainerLock(d, rec.Id, async () => {
+    const now = liveState(d, rec);
+    if (now.status === 'running' || now.status === 'paused') return fn(`/proc/${now.pid}/root`);
+    return withStoppedRoot(d, rec, fn);
+  });
 }
 
 /** Copies `fromDir/name` into `toDir`, owned by the copier, or by `owner` (host IDs) when given. */
@@ -71,7 +79,7 @@ function tarPipe(fromDir: string, name: string, toDir: string, owner?: { uid: nu
   if (unpack.status !== 0) throw new Error(`cannot write to ${toDir}: ${unpack.stderr.toString().trim()}`);
 }
 
-/** `cp CONTAINER:SRC DEST` or `cp SRC CONTAINER:DEST`: a file or a directory, as docker cp (running containers). */
+/** `cp CONTAINER:SRC DEST` or `cp SRC CONTAINER:DEST`: a file or a directory, as docker cp, running or stopped. */
 export async function cp(g: Globals, args: string[]): Promise<number> {
   if (args.length !== 2) throw new UsageError(`"berth cp" requires exactly 2 arguments.\nSee 'berth cp --help'.`);
   const [src, dst] = args;
@@ -82,20 +90,24 @@ export async function cp(g: Globals, args: string[]): Promise<number> {
   const split = (s: string) => [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1)];
   if (remote(src)) {
     const [ref, path] = split(src);
-    const from = resolveInRoot(rootOf(d, findContainer(d, ref)), path);
-    if (!existsSync(from)) throw new Error(`Could not find the file ${path} in container ${ref}`);
-    const into = existsSync(dst) && statSync(dst).isDirectory();
-    tarPipe(dirname(from), basename(from), into ? dst : dirname(dst));
-    if (!into) renameInto(join(dirname(dst), basename(from)), dst);
+    await withRootOf(d, findContainer(d, ref), async (root) => {
+      const from = resolveInRoot(root, path);
+      if (!existsSync(from)) throw new Error(`Could not find the file ${path} in container ${ref}`);
+      const into = existsSync(dst) && statSync(dst).isDirectory();
+      tarPipe(dirname(from), basename(from), into ? dst : dirname(dst));
+      if (!into) renameInto(join(dirname(dst), basename(from)), dst);
+    });
   } else {
     const [ref, path] = split(dst);
     const rec = findContainer(d, ref);
-    const to = resolveInRoot(rootOf(d, rec), path);
-    const into = existsSync(to) && statSync(to).isDirectory();
     // Root inside owns what is copied in, as with Docker: in a private user namespace, the range's first IDs.
     const owner = rec.IdMap && { uid: rec.IdMap.uid.hostId, gid: rec.IdMap.gid.hostId };
-    tarPipe(dirname(src), basename(src), into ? to : dirname(to), owner);
-    if (!into) renameInto(join(dirname(to), basename(src)), to);
+    await withRootOf(d, rec, async (root) => {
+      const to = resolveInRoot(root, path);
+      const into = existsSync(to) && statSync(to).isDirectory();
+      tarPipe(dirname(src), basename(src), into ? to : dirname(to), owner);
+      if (!into) renameInto(join(dirname(to), basename(src)), to);
+    });
   }
   return 0;
 }

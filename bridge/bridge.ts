@@ -5,43 +5,19 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CniError, ErrCode } from '../cni/errors.js';
-import { stableHash } from '../cni/hash.js';
-import { parseIP, parsePrefix } from '../cni/ip.js';
 import type { Handlers, PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
 import { isExists, KernelError } from '../kernel/errors.js';
-import { kernelNetlink, type LinkInfo, type NetlinkFactory, type NetlinkOps } from '../kernel/netlink.js';
+import { kernelNetlink, type NetlinkFactory } from '../kernel/netlink.js';
 import { writeSysctl } from '../kernel/sysctl.js';
-import validateBridge from '../gen/bridge.js';
-import { hostVethName, parseBridgeConf, requestedMac, type BridgeConf } from './config.js';
+import { hostVethName, requestedMac, type BridgeConf } from './config.js';
 import { validAttachments } from '../cni/valid-attachments.js';
-import { bridgeMacFrom, buildResult, planAdd, routeGateway, type AddPlan } from './plan.js';
+import { bridgeMacFrom, buildResult, planAdd, routeGateway } from './plan.js';
 import { delegationDepth, openIpam, type Ipam } from './ipam.js';
 import { loadFirewall, type BridgeFirewall } from './firewall.js';
-
-/** CNI_ARGS keys the bridge (and the IPAM it delegates to) understand. */
-const KNOWN_ARGS = new Set(['IgnoreUnknown', 'MAC', 'IP']);
-
-function checkArgs({ args, argsError }: PluginContext): void {
-  if (argsError) throw argsError;
-  const ignore = ['1', 'true'].includes((args.get('IgnoreUnknown') ?? '').toLowerCase());
-  if (ignore) return;
-  for (const key of args.keys())
-    if (!KNOWN_ARGS.has(key))
-      throw new CniError(
-        ErrCode.InvalidEnvironment,
-        `unknown CNI_ARGS key ${JSON.stringify(key)}`,
-        'set IgnoreUnknown=1 to ignore keys meant for other plugins',
-      );
-}
-
-function attachmentHash(ctx: PluginContext): string {
-  return stableHash(`${ctx.containerId}\0${ctx.ifName}`);
-}
-
-function loadConf(ctx: PluginContext): BridgeConf {
-  return parseBridgeConf(ctx.config, validateBridge);
-}
+import { check } from './check.js';
+import { ensureBridge, ensureGatewayLink, ensureGateways } from './host-links.js';
+import { attachmentHash, checkArgs, loadConf } from './request.js';
 
 /** Undo steps of an ADD, run in reverse when a later step fails. */
 class Undo {
@@ -79,111 +55,6 @@ function randomBytes(n: number): Buffer {
     closeSync(fd);
   }
   return buf;
-}
-
-/**
- * Finds or creates the bridge. Parallel ADDs race to create it: EEXIST from our own create means
- * another call won, and the bridge is used as it is.
- */
-async function ensureBridge(host: NetlinkOps, conf: BridgeConf, mac: () => string): Promise<{ link: LinkInfo; created: boolean }> {
-  let link = await host.getLink(conf.bridge);
-  let created = false;
-  if (!link) {
-    try {
-      // The MAC is pinned at creation: a bridge without one takes the lowest port MAC and changes
-      // with port churn (and ends as 00:00:00:00:00:00 with no ports).
-      await host.createBridge(conf.bridge, { mtu: conf.mtu, mac: mac(), vlanFiltering: (conf.vlan ?? 0) > 0 });
-      created = true;
-    } catch (err) {
-      if (!isExists(err)) {
-        if (err instanceof KernelError && (conf.vlan ?? 0) > 0 && (err.errno === 'EOPNOTSUPP' || err.errno === 'EINVAL'))
-          throw new CniError(
-            ErrCode.UnsupportedField,
-            `cannot create bridge ${JSON.stringify(conf.bridge)} with VLAN filtering for "vlan": this kernel does not support bridge VLAN filtering (${err.errno})`,
-          );
-        throw err;
-      }
-    }
-    link = await host.getLink(conf.bridge);
-    if (!link) throw new KernelError('find bridge', conf.bridge, 'ENODEV');
-  }
-  if (link.kind !== 'bridge')
-    throw new CniError(
-      ErrCode.NotABridge,
-      `link ${JSON.stringify(conf.bridge)} already exists and is not a bridge (it is ${link.kind ?? 'a device without a kind'})`,
-    );
-  if ((conf.vlan ?? 0) > 0 && link.vlanFiltering === false)
-    throw new CniError(
-      ErrCode.InvalidNetworkConfig,
-      `bridge ${JSON.stringify(conf.bridge)} exists without VLAN filtering; "vlan" needs a bridge created with it`,
-    );
-  if (!link.isUp || (conf.promiscMode && !link.isPromisc))
-    await host.setLink(link.index, { up: true, ...(conf.promiscMode && { promisc: true }) }, conf.bridge);
-  return { link, created };
-}
-
-/**
- * The link that carries the gateway addresses: the bridge itself, or with `vlan` a veth pair
- * "<bridge>.<vlan>" whose peer is a port of the bridge in that VLAN (as the reference does).
- */
-async function ensureGatewayLink(host: NetlinkOps, bridge: LinkInfo, conf: BridgeConf): Promise<LinkInfo> {
-  if (!conf.vlan) return bridge;
-  const name = `${conf.bridge}.${conf.vlan}`;
-  const existing = await host.getLink(name);
-  if (existing) return existing;
-  const peer = `vb${stableHash(name).slice(0, 10)}`;
-  try {
-    await host.createVeth(name, { name: peer }, { mtu: conf.mtu });
-  } catch (err) {
-    if (!isExists(err)) throw err; // a parallel ADD made it
-    return (await host.getLink(name))!;
-  }
-  const [gw, port] = [await host.getLink(name), await host.getLink(peer)];
-  if (!gw || !port) throw new KernelError('find VLAN gateway pair', name, 'ENODEV');
-  await host.setLink(port.index, { master: bridge.index, up: true }, peer);
-  await host.addBridgeVlan(port.index, conf.vlan, { pvid: true, untagged: true }, peer);
-  await host.setLink(gw.index, { up: true }, name);
-  return gw;
-}
-
-/**
- * Puts each gateway address on the bridge. Tries the add first: when the address is already there
- * (every ADD but the first) that costs one netlink round trip and no address dump.
- */
-async function ensureGateways(host: NetlinkOps, link: LinkInfo, conf: BridgeConf, plan: AddPlan): Promise<void> {
-  for (const gw of plan.gateways) {
-    try {
-      await host.addAddr(link.index, gw.cidr, { noDad: true });
-    } catch (err) {
-      if (isExists(err)) continue;
-      throw err;
-    }
-    // Newly added: another address of the same subnet family on the bridge is a conflict unless forceAddress.
-    const others = (await host.listAddrs(link.index)).filter(
-      (a) => a.family === gw.family && a.cidr !== gw.cidr && a.scope === 0 && sameNetwork(a.cidr, gw.cidr),
-    );
-    for (const other of others) {
-      if (!conf.forceAddress) {
-        await host.deleteAddr(link.index, gw.cidr).catch(() => undefined);
-        throw new CniError(
-          ErrCode.InvalidNetworkConfig,
-          `${JSON.stringify(link.name)} already has address ${other.cidr}; set "forceAddress" to replace it with ${gw.cidr}`,
-        );
-      }
-      await host.deleteAddr(link.index, other.cidr);
-    }
-    // Deleting a primary IPv4 address takes its secondaries (ours) with it: put ours back.
-    if (others.length)
-      await host.addAddr(link.index, gw.cidr, { noDad: true }).catch((err) => {
-        if (!isExists(err)) throw err;
-      });
-  }
-}
-
-function sameNetwork(a: string, b: string): boolean {
-  const pa = parsePrefix(a),
-    pb = parsePrefix(b);
-  return pa.ip.family === pb.ip.family && pa.length === pb.length;
 }
 
 async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
@@ -331,74 +202,6 @@ async function del(k: BridgeDeps, ctx: PluginContext): Promise<void> {
   await vethDeleted;
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, `teardown of ${JSON.stringify(ctx.containerId)} incomplete`);
-}
-
-function fail(what: string): never {
-  throw new CniError(ErrCode.CheckFailed, `bridge check failed: ${what}`);
-}
-
-async function check(k: BridgeDeps, ctx: PluginContext): Promise<void> {
-  checkArgs(ctx);
-  const conf = loadConf(ctx);
-  const prev = ctx.prevResult!;
-  const vethName = hostVethName(attachmentHash(ctx));
-  const host = k.netlink.open();
-  const container = k.netlink.openIn(ctx.netns);
-  try {
-    const bridge = await host.getLink(conf.bridge);
-    if (!bridge) fail(`bridge ${JSON.stringify(conf.bridge)} is missing`);
-    if (bridge.kind !== 'bridge') fail(`${JSON.stringify(conf.bridge)} is not a bridge`);
-    if (conf.promiscMode && !bridge.isPromisc) fail(`bridge ${JSON.stringify(conf.bridge)} is not promiscuous`);
-    const veth = await host.getLink(vethName);
-    if (!veth) fail(`host veth ${JSON.stringify(vethName)} is missing`);
-    if (veth.master !== bridge.index) fail(`host veth ${JSON.stringify(vethName)} is not on bridge ${JSON.stringify(conf.bridge)}`);
-    const iface = await container.getLink(ctx.ifName);
-    if (!iface) fail(`interface ${JSON.stringify(ctx.ifName)} is missing in ${JSON.stringify(ctx.netns)}`);
-    if (!iface.isUp) fail(`interface ${JSON.stringify(ctx.ifName)} is down`);
-    const expected = prev.interfaces?.find((i) => i.name === ctx.ifName && i.sandbox);
-    if (expected?.mac && expected.mac.toLowerCase() !== iface.mac)
-      fail(`interface ${JSON.stringify(ctx.ifName)} has MAC ${iface.mac}, expected ${expected.mac}`);
-    const addrs = new Set((await container.listAddrs(iface.index)).map((a) => a.cidr));
-    for (const ip of prev.ips ?? []) {
-      const want = `${ip.address}`;
-      if (![...addrs].some((a) => samePrefix(a, want))) fail(`address ${want} is missing on ${JSON.stringify(ctx.ifName)}`);
-    }
-    const routes = await container.listRoutes();
-    for (const r of prev.routes ?? []) {
-      const found = routes.some(
-        (k) =>
-          samePrefix(k.dst, r.dst) &&
-          [{ oif: k.oif, gw: k.gw }, ...(k.nexthops ?? [])].some((hop) => hop.oif === iface.index && sameGateway(hop.gw, r.gw)),
-      );
-      if (!found) fail(`route to ${r.dst}${r.gw ? ` via ${r.gw}` : ''} is missing`);
-    }
-  } finally {
-    host.close();
-    container.close();
-  }
-  const firewall = await k.loadFirewall(conf);
-  if (firewall)
-    await firewall.check({
-      containerId: ctx.containerId,
-      ifName: ctx.ifName,
-      network: conf.name,
-      conf,
-      addresses: (prev.ips ?? []).map((i) => i.address),
-      hostVeth: vethName,
-      mac: prev.interfaces?.find((i) => i.name === ctx.ifName && i.sandbox)?.mac ?? '',
-    });
-  if (conf.ipam?.type) await (await k.openIpam(ctx, conf.ipam.type)).check();
-}
-
-/** The kernel's gateway matches the expected one (none expected matches any). */
-function sameGateway(actual: string | undefined, expected: string | undefined): boolean {
-  return !expected || (actual !== undefined && parseIP(actual).value === parseIP(expected).value);
-}
-
-function samePrefix(a: string, b: string): boolean {
-  const pa = parsePrefix(a),
-    pb = parsePrefix(b);
-  return pa.ip.family === pb.ip.family && pa.ip.value === pb.ip.value && pa.length === pb.length;
 }
 
 async function gc(k: BridgeDeps, ctx: PluginContext): Promise<void> {

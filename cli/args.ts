@@ -79,3 +79,6 @@ export function describeYargsFailure(message: string, args: readonly string[]): 
   const text = message.replaceAll(MARK, '');
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
+
+/** The strings of a repeatable option's value: none, one or several. */
+export const stringList = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));

@@ -10,14 +10,13 @@
  * await checkNetworkList(list, rt, opts);
  * await delNetworkList(list, rt, opts);
  */
-import { readFile } from 'node:fs/promises';
 import { CniError, ErrCode, toCniError } from './errors.js';
+import { combine, describeFailures, wrap, type Failure } from './runtime-failures.js';
 import { execPlugin, findPlugin, type ExecOptions, type PluginEnv } from './invoke.js';
 import {
   buildGcConfig,
   buildPluginConfig,
   buildStatusConfig,
-  parseConfList,
   validateRuntimeConf,
   type NetworkConfigList,
   type PluginConf,
@@ -35,31 +34,9 @@ import {
 import type { Attachment, Result } from './types.js';
 import { compareVersions, convertResult, parseResult } from './version.js';
 
+export { loadConfList } from './conflist-file.js';
 export { parseConfList, type NetworkConfigList, type PluginConf, type RuntimeConf } from './conflist.js';
 export { decodeCachedConfig, DEFAULT_CACHE_DIR, listCachedAttachments, type CacheEntry } from './cache.js';
-
-/**
- * Reads and parses a `.conflist` (or single-plugin `.conf`) file.
- * @throws {CniError} ErrCode.IOFailure (5) when it cannot be read; else as parseConfList, the message
- *   naming the file
- */
-export async function loadConfList(path: string): Promise<NetworkConfigList> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new CniError(
-      ErrCode.IOFailure,
-      `cannot read network configuration ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-  try {
-    return parseConfList(text);
-  } catch (err) {
-    const e = toCniError(err);
-    throw new CniError(e.code, `cannot load network configuration ${JSON.stringify(path)}: ${e.message}`, e.details);
-  }
-}
 
 /** Where plugins and the cache are. */
 export interface RuntimeOptions {
@@ -82,15 +59,7 @@ export interface RuntimeOptions {
 export type PluginCaller = (path: string, env: PluginEnv, config: object, opts: ExecOptions) => Promise<Result | undefined>;
 
 function call(opts: RuntimeOptions, path: string, env: PluginEnv, config: object): Promise<Result | undefined> {
-  return (opts.callPlugin ?? execPlugin)(path, env, config, execOpts(opts));
-}
-
-function describePlugin(plugin: PluginConf): string {
-  return `plugin ${JSON.stringify(plugin.type)}`;
-}
-
-function execOpts(opts: RuntimeOptions): ExecOptions {
-  return { timeoutMs: opts.timeoutMs, env: opts.env };
+  return (opts.callPlugin ?? execPlugin)(path, env, config, { timeoutMs: opts.timeoutMs, env: opts.env });
 }
 
 /** Finds and runs one plugin of the list for an attachment command. */
@@ -110,34 +79,6 @@ async function runOne(
     { command, containerId: rt.containerId, netns: rt.netns, ifName: rt.ifName, args: rt.args, path: opts.cniPath },
     conf,
   );
-}
-
-/** Chains the plugin's error under the action, keeping its code and details. */
-function wrap(action: string, plugin: PluginConf, err: unknown, extraDetails = ''): CniError {
-  const e = toCniError(err);
-  const details = [e.details, extraDetails].filter((d) => d !== '').join('; ');
-  return new CniError(e.code, `${action}: ${describePlugin(plugin)} failed: ${e.message}`, details);
-}
-
-type Failure = { plugin?: PluginConf; err: unknown; what?: string };
-
-function describeFailure({ plugin, err, what }: Failure, withDetails: boolean): string {
-  const e = toCniError(err);
-  const who = what ?? (plugin ? describePlugin(plugin) : 'cache');
-  return `${who}: ${e.message}${withDetails && e.details ? ` (${e.details})` : ''}`;
-}
-
-/** 'plugin "bridge": msg (details); plugin "portmap": msg' */
-function describeFailures(failures: readonly Failure[]): string {
-  return failures.map((f) => describeFailure(f, true)).join('; ');
-}
-
-/** Several failures as one error: the first one's code and message, every failure in the details. */
-function combine(action: string, failures: readonly Failure[]): CniError {
-  const first = toCniError(failures[0].err);
-  const firstText = describeFailure(failures[0], false);
-  if (failures.length === 1) return new CniError(first.code, `${action}: ${firstText}`, first.details);
-  return new CniError(first.code, `${action}: ${failures.length} failures, first ${firstText}`, describeFailures(failures));
 }
 
 function attachmentName(list: NetworkConfigList, rt: RuntimeConf): string {

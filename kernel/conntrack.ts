@@ -8,7 +8,8 @@
  * The encoders and the decoder are pure; only deleteUdpFlows talks to the kernel.
  */
 import { KernelError, isNotFound } from './errors.js';
-import { closeInBackground, netlinkExchange, openNetlinkSocket } from './libc.js';
+import { closeInBackground } from './libc.js';
+import { netlinkExchange, openNetlinkSocket } from './netlink-socket.js';
 import { AF_INET, AF_INET6, NLM_F, bytesToIp, decodeAttrs, encodeAttrs, ipToBytes, nlmsg, type Attr } from './rtnl-codec.js';
 
 const NETLINK_NETFILTER = 12;

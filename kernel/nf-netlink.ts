@@ -7,7 +7,8 @@
  * Tables, chains and rules are still made by libnftables or the `nft` program (kernel/nft.ts).
  */
 import { KernelError, errnoName } from './errors.js';
-import { closeInBackground, netlinkExchange, openNetlinkSocket, type SocketCalls } from './libc.js';
+import { closeInBackground, type SocketCalls } from './libc.js';
+import { netlinkExchange, openNetlinkSocket } from './netlink-socket.js';
 import { nlmsg } from './rtnl-codec.js';
 
 const NETLINK_NETFILTER = 12;

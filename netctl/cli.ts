@@ -6,6 +6,8 @@ import { realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Argv } from 'yargs';
 import { createCli, parseCli, requireValues } from '../cli/yargs.js';
+import { stringList } from '../cli/args.js';
+import { attachmentCommands, type GlobalArgs } from './cli-attach.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import { describeError, exitCodeOf, UsageError } from './errors.js';
 import { debugSetting } from '../lib/debug.js';
@@ -45,12 +47,6 @@ function defaultCniPath(io: CliIO): string[] {
   return dirs;
 }
 
-interface GlobalArgs {
-  configDir?: string;
-  cacheDir?: string;
-  cniPath?: string;
-}
-
 function contextOf(argv: GlobalArgs, io: CliIO): CommandContext {
   const opts: GlobalOptions = {
     configDir: argv.configDir ?? (io.env.CNI_CONF_DIR || '/etc/cni/net.d'),
@@ -75,12 +71,10 @@ function intOption(text: string | undefined, what: string): number | undefined {
   return Number(text);
 }
 
-const strings = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
-
 function build(args: readonly string[], io: CliIO): Argv {
   const ctx = (argv: GlobalArgs) => contextOf(argv, io);
   const y = createCli('netctl', args);
-  return requireValues(
+  const networkCommands = requireValues(
     y
       .version(VERSION)
       .usage('$0 <command> [options]\n\nCreate, inspect and remove CNI networks; attach network namespaces to them.')
@@ -154,16 +148,16 @@ function build(args: readonly string[], io: CliIO): Argv {
         await create(
           {
             name: argv.name!,
-            subnets: strings(argv.subnet),
-            gateways: strings(argv.gateway),
-            ipRanges: strings(argv.ipRange),
+            subnets: stringList(argv.subnet),
+            gateways: stringList(argv.gateway),
+            ipRanges: stringList(argv.ipRange),
             bridge: argv.bridge,
             mtu: intOption(argv.mtu, 'mtu'),
             internal: argv.internal,
             isolate: argv.isolate,
             masquerade: argv.masquerade,
             dns: argv.dns,
-            labels: strings(argv.label),
+            labels: stringList(argv.label),
             leaseDir: argv.leaseDir,
             firewallDir: argv.firewallDir,
             subnetPool: argv.subnetPool,
@@ -194,7 +188,7 @@ function build(args: readonly string[], io: CliIO): Argv {
         requireValues(
           y.positional('names', { type: 'string', array: true }).example('$0 inspect web', 'the network "web" and who is attached to it'),
         ),
-      async (argv) => (await import('./commands/inspect.js')).inspect({ names: strings(argv.names) }, ctx(argv)),
+      async (argv) => (await import('./commands/inspect.js')).inspect({ names: stringList(argv.names) }, ctx(argv)),
     )
     .command(
       ['rm <names..>', 'remove'],
@@ -206,112 +200,15 @@ function build(args: readonly string[], io: CliIO): Argv {
             .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'detach attached containers first (CNI DEL)' })
             .example('$0 rm web --force', 'detach everything from "web", then remove it'),
         ),
-      async (argv) => (await import('./commands/rm.js')).rm({ names: strings(argv.names), force: argv.force }, ctx(argv)),
+      async (argv) => (await import('./commands/rm.js')).rm({ names: stringList(argv.names), force: argv.force }, ctx(argv)),
     )
     .command(
       'prune',
       'remove every network netctl created that has nothing attached',
       (y) => requireValues(y.example('$0 prune', 'remove unused networks')),
       async (argv) => (await import('./commands/rm.js')).prune({}, ctx(argv)),
-    )
-    .command(
-      ['attach <network> <netns>', 'connect'],
-      'attach a network namespace to a network (CNI ADD)',
-      (y) =>
-        requireValues(
-          y
-            .positional('network', { type: 'string' })
-            .positional('netns', { type: 'string', describe: 'a name under /run/netns, or a path' })
-            .option('id', { type: 'string', describe: 'container ID [default: netctl-<12 hex of the netns path>]' })
-            .option('ifname', { type: 'string', describe: 'interface name in the netns [default: the first free ethN]' })
-            .option('ip', { type: 'string', array: true, describe: 'static address, one per family' })
-            .option('mac', { type: 'string', describe: 'MAC address of the interface' })
-            .option('name', { type: 'string', describe: 'container name that dnsname resolves (CNI_ARGS K8S_POD_NAME)' })
-            .option('alias', {
-              type: 'string',
-              array: true,
-              describe: 'another name on this network (the "aliases" capability), repeatable',
-            })
-            .option('publish', {
-              alias: 'p',
-              type: 'string',
-              array: true,
-              describe: '[[HOSTIP:]HOSTPORT:]CONTAINERPORT[/tcp|udp|sctp]; without HOSTPORT a free one is picked and printed',
-            })
-            .option('format', { type: 'string', default: 'text', describe: '"text" or "json" (the CNI result)' })
-            .example('$0 attach web c1 -p 8080:80 -p 53/udp', 'attach /run/netns/c1, publish two ports'),
-        ),
-      async (argv) =>
-        (await import('./commands/runtime-verbs.js')).attach(
-          {
-            network: argv.network!,
-            netns: argv.netns!,
-            id: argv.id,
-            ifname: argv.ifname,
-            ip: strings(argv.ip),
-            mac: argv.mac,
-            name: argv.name,
-            alias: strings(argv.alias),
-            publish: strings(argv.publish),
-            format: argv.format,
-          },
-          ctx(argv),
-        ),
-    )
-    .command(
-      ['detach <network> <netns>', 'disconnect'],
-      'detach a network namespace from a network (CNI DEL)',
-      (y) =>
-        requireValues(
-          y
-            .positional('network', { type: 'string' })
-            .positional('netns', { type: 'string' })
-            .option('id', { type: 'string', describe: 'container ID [default: as attach]' })
-            .option('ifname', { type: 'string', describe: 'only this interface [default: every one on the network]' })
-            .example('$0 detach web c1', 'undo `netctl attach web c1`'),
-        ),
-      async (argv) =>
-        (await import('./commands/runtime-verbs.js')).detach(
-          { network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname },
-          ctx(argv),
-        ),
-    )
-    .command(
-      'check <network> <netns>',
-      'verify an attachment (CNI CHECK)',
-      (y) =>
-        requireValues(
-          y
-            .positional('network', { type: 'string' })
-            .positional('netns', { type: 'string' })
-            .option('id', { type: 'string' })
-            .option('ifname', { type: 'string' })
-            .example('$0 check web c1', "exit 0 when c1's attachment is intact"),
-        ),
-      async (argv) =>
-        (await import('./commands/runtime-verbs.js')).check(
-          { network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname },
-          ctx(argv),
-        ),
-    )
-    .command(
-      'gc [networks..]',
-      'detach attachments whose netns is gone, then CNI GC (every network when none named)',
-      (y) =>
-        requireValues(
-          y
-            .positional('networks', { type: 'string', array: true })
-            .example('$0 gc web', 'clean up after containers that died without a detach'),
-        ),
-      async (argv) => (await import('./commands/runtime-verbs.js')).gc({ networks: strings(argv.networks) }, ctx(argv)),
-    )
-    .command(
-      'status <network>',
-      'ask the plugins whether the network is ready (CNI STATUS)',
-      (y) =>
-        requireValues(y.positional('network', { type: 'string' }).example('$0 status web', 'exit 0 and "web  ready" when ADD can work')),
-      async (argv) => (await import('./commands/runtime-verbs.js')).status({ network: argv.network! }, ctx(argv)),
-    )
+    );
+  return attachmentCommands(networkCommands, ctx)
     .example('$0 create web && $0 attach web c1 -p 8080:80', 'a network, and /run/netns/c1 on it with host port 8080 published')
     .epilog('Exit codes: 0 ok, 1 failure, 2 usage. Errors are one line on stderr: "netctl: <message>".')
     .demandCommand(1, 'a command is required (see netctl --help)')

@@ -3,6 +3,7 @@ import type { CacheEntry } from '../cni/cache.js';
 import type { NetworkInfo } from './conflist.js';
 import { mappingsOf, type PortMapping } from './ports.js';
 import { isJsonObject as isObject } from '../lib/json.js';
+import { renderTable as renderTextTable } from '../lib/table.js';
 
 export interface Lease {
   ip: string;
@@ -89,15 +90,7 @@ export function renderInspect(
 }
 
 /** A plain text table: columns padded with two spaces, as `docker network ls`. */
-export function renderTable(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(head), ...rows.map(line)].join('\n');
-}
+export const renderTable = (head: readonly string[], rows: ReadonlyArray<readonly string[]>): string => renderTextTable(head, rows, 2);
 
 /**
  * A container as the user named it: the network namespace given to attach (its name under

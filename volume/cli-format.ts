@@ -1,15 +1,8 @@
 /** Text output of `berth volume` (pure). */
+import { renderTable as renderTextTable } from '../lib/table.js';
 
 /** Left-aligned columns separated by three spaces, as the docker CLI prints them. */
-export function renderTable(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
-      .join('   ')
-      .trimEnd();
-  return [line(head), ...rows.map(line)].join('\n');
-}
+export const renderTable = (head: readonly string[], rows: ReadonlyArray<readonly string[]>): string => renderTextTable(head, rows, 3);
 
 /** Parses repeated `-o KEY=VALUE` into an options object; a key given twice is an error. */
 export function parseOptionPairs(pairs: readonly string[]): Record<string, string> {

@@ -4,16 +4,9 @@
  * every request costs the same whatever the number of volumes; each change is durable before the
  * index changes and before the request is answered.
  *
- * Layout under the root (mode 0701, as Docker's volumes root: others may traverse to _data):
- *   .journal.0, .journal.1   the write-ahead journal of Creates, Removes and early mount counts (journal-file.ts)
- *   <name>/volume.json   metadata and a snapshot of the mount counts (0600), written at the checkpoint after the Create
- *   <name>/mounts.<gen>.log   Mounts and Unmounts since that snapshot, one line each, written in place (mount-log.ts)
- *   <name>/_data/        managed data (root:root 0755 unless uid/gid/mode)
- *   .spare/<random>/     empty volume directories (with _data) made ahead, or recycled from removed volumes
- *   .trash/<random>/     a removed volume, renamed away in one step, then deleted (or recycled)
- *   .staging/            only emptied at start (older Berth built volumes there)
- * A Create appends its record to the journal (one fdatasync, no file system journal commit), then
- * renames a spare directory to its name (no inode allocated) and answers. A Remove appends its
+ * The layout on disk is described in store-layout.ts. A Create appends its record to the journal
+ * (one fdatasync, no file system journal commit), then renames a spare directory to its name (no
+ * inode allocated) and answers. A Remove appends its
  * record, renames the volume into .trash and answers. The checkpoint writes the new volumes'
  * volume.json and mount logs and fsyncs what the changes touched before a journal file is reused;
  * a start replays both files first (replayEntry), so after kill -9 or a power loss every answered
@@ -251,45 +244,38 @@ export class LocalDriver implements VolumeDriver {
     this.journal.close();
   }
 
-  async mount(name: string, id: string): Promise<string> {
-    this.lookup('mount', name);
+  /** Runs a change of the existing volume `name` under its lock; a failure names the action and the volume. */
+  private changeVolume<T>(action: string, name: string, fn: (r: VolumeRecord) => Promise<T>): Promise<T> {
+    this.lookup(action, name);
     return this.change(name, async () => {
-      const r = this.lookup('mount', name);
+      const r = this.lookup(action, name);
       try {
-        const mountpoint = checkMountpoint(r.spec.kind, this.mountpointOf(r), this.allowBind, this.root);
-        await this.files.logMount(r, 'mount', id, addMount(r.mounts, id), this.flush);
-        return mountpoint;
+        return await fn(r);
       } catch (err) {
-        throw volumeFailure('mount', name, err);
+        throw volumeFailure(action, name, err);
       }
+    });
+  }
+
+  async mount(name: string, id: string): Promise<string> {
+    return this.changeVolume('mount', name, async (r) => {
+      const mountpoint = checkMountpoint(r.spec.kind, this.mountpointOf(r), this.allowBind, this.root);
+      await this.files.logMount(r, 'mount', id, addMount(r.mounts, id), this.flush);
+      return mountpoint;
     });
   }
 
   async unmount(name: string, id: string): Promise<void> {
-    this.lookup('unmount', name);
-    return this.change(name, async () => {
-      const r = this.lookup('unmount', name);
+    return this.changeVolume('unmount', name, async (r) => {
       const mounts = removeMount(r.mounts, id);
-      if (mounts === r.mounts) return; // an ID that holds nothing: harmless
-      try {
-        await this.files.logMount(r, 'unmount', id, mounts, this.flush);
-      } catch (err) {
-        throw volumeFailure('unmount', name, err);
-      }
+      if (mounts !== r.mounts) await this.files.logMount(r, 'unmount', id, mounts, this.flush); // else an ID that holds nothing
     });
   }
 
   async release(name: string, ids: readonly string[]): Promise<string[]> {
-    this.lookup('release', name);
-    return this.change(name, async () => {
-      const r = this.lookup('release', name);
+    return this.changeVolume('release', name, async (r) => {
       const { counts, released } = releaseMounts(r.mounts, ids);
-      if (released.length === 0) return [];
-      try {
-        await this.files.compact(r, counts, this.flush);
-      } catch (err) {
-        throw volumeFailure('release', name, err);
-      }
+      if (released.length > 0) await this.files.compact(r, counts, this.flush);
       return released;
     });
   }

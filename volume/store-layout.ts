@@ -1,6 +1,15 @@
 /**
- * The layout of the volume store on disk (see driver.ts) and the steps that build a volume in it,
- * shared by the requests (driver.ts) and the journal replay (replay.ts).
+ * The layout of the volume store on disk and the steps that build a volume in it, shared by the
+ * requests (driver.ts) and the journal replay (replay.ts).
+ *
+ * Layout under the root (mode 0701, as Docker's volumes root: others may traverse to _data):
+ *   .journal.0, .journal.1   the write-ahead journal of Creates, Removes and early mount counts (journal-file.ts)
+ *   <name>/volume.json   metadata and a snapshot of the mount counts (0600), written at the checkpoint after the Create
+ *   <name>/mounts.<gen>.log   Mounts and Unmounts since that snapshot, one line each, written in place (mount-log.ts)
+ *   <name>/_data/        managed data (root:root 0755 unless uid/gid/mode)
+ *   .spare/<random>/     empty volume directories (with _data) made ahead, or recycled from removed volumes
+ *   .trash/<random>/     a removed volume, renamed away in one step, then deleted (or recycled)
+ *   .staging/            only emptied at start (older Berth built volumes there)
  */
 import { chmodSync, closeSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';

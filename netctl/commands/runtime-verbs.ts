@@ -1,6 +1,5 @@
 /**
- * The runtime verbs, as cnitool has them: attach (ADD), detach (DEL), check (CHECK), gc (GC),
- * status (STATUS), through the conflist runner and its result cache (cni/runtime.ts).
+ * The runtime verbs, as cnitool has them: attach (ADD), detach (DEL), check (CHECK), through the conflist runner and its result cache (cni/runtime.ts).
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -8,14 +7,7 @@ import { join } from 'node:path';
 import { CniError, ErrCode } from '../../cni/errors.js';
 import { decodeCachedConfig, listCachedAttachments, parseCacheEntry, type CacheEntry } from '../../cni/cache.js';
 import { parseConfList, type NetworkConfigList } from '../../cni/conflist.js';
-import {
-  addNetworkList,
-  checkNetworkList,
-  delNetworkList,
-  gcNetworkList,
-  statusNetworkList,
-  type RuntimeOptions,
-} from '../../cni/runtime.js';
+import { addNetworkList, checkNetworkList, delNetworkList, type RuntimeOptions } from '../../cni/runtime.js';
 import { pluginCaller } from '../runner.js';
 import type { Result } from '../../cni/types.js';
 import { findNetwork, loadNetworks } from '../config-dir.js';
@@ -24,18 +16,9 @@ import { describeContainer } from '../describe.js';
 import { NetctlError, UsageError } from '../errors.js';
 import { requireNetnsCapabilities } from '../privilege.js';
 import { defaultContainerId, nextInterfaceName, resolveNetnsArg, validateContainerId, validateInterfaceName } from '../names.js';
-import {
-  assignHostPorts,
-  describeMapping,
-  mappingsOf,
-  parsePortRange,
-  parsePortSpec,
-  parseProcNetSockets,
-  type PortMapping,
-  type PortRequest,
-  type UsedPort,
-} from '../ports.js';
+import { assignHostPorts, describeMapping, parsePortSpec, type PortMapping, type PortRequest } from '../ports.js';
 import { parseAddressArg } from '../subnets.js';
+import { portRange, usedPorts } from '../host-ports.js';
 import { formatIP } from '../../cni/ip.js';
 
 /** The conflist runner's options: Berth's own plugins beside netctl run in this process (netctl/runner.ts). */
@@ -66,41 +49,6 @@ async function cachedOfContainer(cacheDir: string, id: string): Promise<CacheEnt
     }
   }
   return out;
-}
-
-/** Host ports in use: every cached mapping (all networks) and the host's listening sockets. */
-async function usedPorts(cacheDir: string): Promise<UsedPort[]> {
-  const used: UsedPort[] = [];
-  for (const e of await listCachedAttachments(cacheDir))
-    for (const m of mappingsOf(e.capabilityArgs))
-      used.push({
-        protocol: m.protocol,
-        port: m.hostPort,
-        hostIP: m.hostIP,
-        owner: `container ${JSON.stringify(e.containerId)} on network ${JSON.stringify(e.networkName)}`,
-      });
-  // /proc/net/* shows the sockets of this process's network namespace: the host's.
-  for (const [file, proto] of [
-    ['tcp', 'tcp'],
-    ['tcp6', 'tcp'],
-    ['udp', 'udp'],
-    ['udp6', 'udp'],
-  ] as const) {
-    try {
-      used.push(...parseProcNetSockets(await readFile(`/proc/net/${file}`, 'utf8'), proto));
-    } catch {
-      /* no IPv6 */
-    }
-  }
-  return used;
-}
-
-async function portRange(): Promise<[number, number]> {
-  try {
-    return parsePortRange(await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'));
-  } catch {
-    return parsePortRange(undefined);
-  }
 }
 
 export interface AttachArgs {
@@ -307,42 +255,4 @@ export async function check(args: DetachArgs, ctx: CommandContext): Promise<void
     );
     ctx.out(`${e.ifName}  ok`);
   }
-}
-
-/** GC of each network (all when none named): attachments whose cached netns is gone are stale. */
-export async function gc(args: { networks: string[] }, ctx: CommandContext): Promise<void> {
-  const { networks, problems } = await loadNetworks(ctx.opts.configDir);
-  for (const p of problems) ctx.warn(p);
-  const selected =
-    args.networks.length === 0
-      ? networks
-      : args.networks.map((name) => {
-          const n = networks.find((x) => x.name === name);
-          if (!n) throw new NetctlError(`network ${JSON.stringify(name)} not found in ${JSON.stringify(ctx.opts.configDir)}`);
-          return n;
-        });
-  const failures: string[] = [];
-  for (const net of selected) {
-    const entries = await listCachedAttachments(ctx.opts.cacheDir, { networkName: net.name });
-    // An entry without a netns cannot be judged: keep it.
-    const alive = entries.filter((e) => !e.netns || existsSync(e.netns));
-    const stale = entries.filter((e) => !alive.includes(e));
-    try {
-      await gcNetworkList(
-        net.list,
-        alive.map((e) => ({ containerID: e.containerId, ifname: e.ifName })),
-        runtimeOptions(ctx),
-      );
-      for (const e of stale) ctx.out(`${net.name}  ${e.containerId}  ${e.ifName}  removed`);
-    } catch (err) {
-      failures.push((err as Error).message);
-    }
-  }
-  if (failures.length) throw new NetctlError(failures.join('; '));
-}
-
-export async function status(args: { network: string }, ctx: CommandContext): Promise<void> {
-  const net = await findNetwork(ctx.opts.configDir, args.network);
-  await statusNetworkList(net.list, runtimeOptions(ctx));
-  ctx.out(`${net.name}  ready`);
 }

@@ -109,8 +109,14 @@ int exec_main(int argc, char **argv) {
   if (got > 0) {
     msg[got] = 0;
     char *colon = strchr(msg, ':');
+    int code = colon ? atoi(msg) : EXIT_SETUP;
+    /* As docker exec: a command that cannot start is 126, found or not (docker run keeps 127). */
+    if (code == EXIT_NOTFOUND || code == EXIT_NOEXEC) {
+      fprintf(stderr, "berth: exec failed: unable to start container process: %s\n", colon + 1);
+      return EXIT_NOEXEC;
+    }
     fprintf(stderr, "berth: %s\n", colon ? colon + 1 : msg);
-    return colon ? atoi(msg) : EXIT_SETUP;
+    return code;
   }
   return exit_code_of(status);
 }

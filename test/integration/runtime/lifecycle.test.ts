@@ -41,7 +41,7 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     );
     const ex = await b('exec', '-e', 'X=1', '-u', 'app', '-w', '/tmp', 'web', 'sh', '-c', 'echo $X $(id -u) $(pwd) $$; exit 7');
     assert.equal([ex.code, ex.stdout.replace(/ \d+\n$/, '')], [7, '1 1000 /tmp']);
-    assert.is((await b('exec', 'web', 'nosuch')).code, 127);
+    assert.is((await b('exec', 'web', 'nosuch')).code, 126);
     const top = await b('top', 'web');
     assert.match(top.stdout, /sh -c echo to-stderr/);
     const logs = await b('logs', 'web');

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { broadcastOf, bytesToIp, bytesToMac, decodeAttrs, encodeAttrs, ipToBytes, macToBytes, str, u32 } from '../../../kernel/rtnl-codec';
+import { bytesToIp, bytesToMac, decodeAttrs, encodeAttrs, ipToBytes, macToBytes, str, u32 } from '../../../kernel/rtnl-codec';
+import { broadcastOf } from '../../../kernel/rtnl-requests';
 
 const ips: Array<[string, string]> = [
   ['192.0.2.1', 'c0000201'],

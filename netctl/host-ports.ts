@@ -1,0 +1,40 @@
+/** The host ports netctl must not hand out: those of other containers' mappings and of listening sockets. */
+import { readFile } from 'node:fs/promises';
+import { listCachedAttachments } from '../cni/cache.js';
+import { mappingsOf, parsePortRange, parseProcNetSockets, type UsedPort } from './ports.js';
+
+/** Host ports in use: every cached mapping (all networks) and the host's listening sockets. */
+export async function usedPorts(cacheDir: string): Promise<UsedPort[]> {
+  const used: UsedPort[] = [];
+  for (const e of await listCachedAttachments(cacheDir))
+    for (const m of mappingsOf(e.capabilityArgs))
+      used.push({
+        protocol: m.protocol,
+        port: m.hostPort,
+        hostIP: m.hostIP,
+        owner: `container ${JSON.stringify(e.containerId)} on network ${JSON.stringify(e.networkName)}`,
+      });
+  // /proc/net/* shows the sockets of this process's network namespace: the host's.
+  for (const [file, proto] of [
+    ['tcp', 'tcp'],
+    ['tcp6', 'tcp'],
+    ['udp', 'udp'],
+    ['udp6', 'udp'],
+  ] as const) {
+    try {
+      used.push(...parseProcNetSockets(await readFile(`/proc/net/${file}`, 'utf8'), proto));
+    } catch {
+      /* no IPv6 */
+    }
+  }
+  return used;
+}
+
+/** The host's ephemeral port range, where a port is picked for a mapping without a host port. */
+export async function portRange(): Promise<[number, number]> {
+  try {
+    return parsePortRange(await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'));
+  } catch {
+    return parsePortRange(undefined);
+  }
+}
