@@ -45,6 +45,7 @@ import {
   str,
   u32,
   vethLinkInfo,
+  inet4Conf,
   inet6NoLinkLocal,
   type AddrInfo,
   type Attr,
@@ -95,6 +96,7 @@ export type NetlinkOps = Pick<
   | 'deleteLink'
   | 'setLink'
   | 'setNoLinkLocal'
+  | 'setIpv4Conf'
   | 'setHairpin'
   | 'addBridgeVlan'
   | 'listAddrs'
@@ -347,6 +349,22 @@ export class Netlink {
       Buffer.concat([ifinfomsg({ index }), encodeAttrs([inet6NoLinkLocal()])]),
       0,
       'turn off the IPv6 link-local address of',
+      what,
+    );
+  }
+
+  /**
+   * Sets IPv4 settings of a link (net.ipv4.conf.<link>.*) over rtnetlink. Not through /proc/sys:
+   * every network namespace has its own /proc/sys/net dentries under the same parents, so a path
+   * lookup there walks one dentry per namespace that ever used it (proc_sys_compare), which grows
+   * with the containers.
+   */
+  async setIpv4Conf(index: number, values: ReadonlyArray<readonly [devconf: number, value: number]>, what = `#${index}`): Promise<void> {
+    await this.request(
+      RTM.SETLINK,
+      Buffer.concat([ifinfomsg({ index }), encodeAttrs([inet4Conf(values)])]),
+      0,
+      'set IPv4 settings of',
       what,
     );
   }

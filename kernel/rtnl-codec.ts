@@ -361,6 +361,21 @@ export function inet6NoLinkLocal(): Attr {
   };
 }
 
+const IFLA_INET_CONF = 1;
+/** Indexes into an interface's IPv4 settings (ipv4_devconf, <linux/ip.h>). */
+export const IPV4_DEVCONF = { ARP_NOTIFY: 22, ROUTE_LOCALNET: 26 } as const;
+
+/**
+ * IFLA_AF_SPEC for AF_INET: sets the interface's IPv4 settings (net.ipv4.conf.<if>.*), each a u32,
+ * as a write under /proc/sys would.
+ */
+export function inet4Conf(values: ReadonlyArray<readonly [index: number, value: number]>): Attr {
+  return {
+    type: IFLA.AF_SPEC,
+    value: [{ type: AF_INET, value: [{ type: IFLA_INET_CONF, value: values.map(([type, v]) => ({ type, value: u32(v) })) }] }],
+  };
+}
+
 const IFLA_BRIDGE_VLAN_INFO = 2;
 export const BRIDGE_VLAN_INFO_PVID = 0x2;
 export const BRIDGE_VLAN_INFO_UNTAGGED = 0x4;
