@@ -9,6 +9,7 @@ import type { Handlers, PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
 import { isExists, KernelError } from '../kernel/errors.js';
 import { kernelNetlink, type NetlinkFactory } from '../kernel/netlink.js';
+import { IPV4_DEVCONF } from '../kernel/rtnl-requests.js';
 import { writeSysctl } from '../kernel/sysctl.js';
 import { hostVethName, requestedMac, type BridgeConf } from './config.js';
 import { validAttachments } from '../cni/valid-attachments.js';
@@ -103,7 +104,7 @@ async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
     if (!peer) throw new KernelError('find', `${ctx.ifName} in ${ctx.netns}`, 'ENODEV');
     const hasV6 = plan.ips.some((ip) => ip.address.includes(':'));
     if (hasV6 && !conf.enabledad) k.writeSysctl(['net', 'ipv6', 'conf', ctx.ifName, 'accept_dad'], '0', ctx.netns);
-    k.writeSysctl(['net', 'ipv4', 'conf', ctx.ifName, 'arp_notify'], '1', ctx.netns);
+    await container.setIpv4Conf(peer.index, [[IPV4_DEVCONF.ARP_NOTIFY, 1]], ctx.ifName);
     for (const ip of plan.ips) await container.addAddr(peer.index, ip.address, { noDad: !conf.enabledad });
     await container.setLink(peer.index, { up: true }, ctx.ifName);
     for (const route of plan.routes) {

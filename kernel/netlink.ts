@@ -21,6 +21,7 @@ import {
   linkChangeMessage,
   netconfAllMessage,
   noLinkLocalMessage,
+  ipv4ConfMessage,
   routeMessage,
   vethMessage,
   type LinkChange,
@@ -47,6 +48,7 @@ export type NetlinkOps = Pick<
   | 'deleteLink'
   | 'setLink'
   | 'setNoLinkLocal'
+  | 'setIpv4Conf'
   | 'setHairpin'
   | 'addBridgeVlan'
   | 'listAddrs'
@@ -203,6 +205,14 @@ export class Netlink {
    */
   async setNoLinkLocal(index: number, what = `#${index}`): Promise<void> {
     await this.request(RTM.SETLINK, noLinkLocalMessage(index), 0, 'turn off the IPv6 link-local address of', what);
+  }
+
+  /**
+   * Sets IPv4 settings of a link (net.ipv4.conf.<link>.*) over rtnetlink, not /proc/sys: a lookup
+   * there walks one dentry per network namespace that ever used the path (proc_sys_compare).
+   */
+  async setIpv4Conf(index: number, values: ReadonlyArray<readonly [devconf: number, value: number]>, what = `#${index}`): Promise<void> {
+    await this.request(RTM.SETLINK, ipv4ConfMessage(index, values), 0, 'set IPv4 settings of', what);
   }
 
   /** Turns hairpin mode of a bridge port on or off (as `bridge link set dev X hairpin on`). */

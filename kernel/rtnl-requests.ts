@@ -183,6 +183,18 @@ export function inet6NoLinkLocal(): Attr {
   };
 }
 
+const IFLA_INET_CONF = 1;
+/** Indexes into an interface's IPv4 settings (ipv4_devconf, <linux/ip.h>). */
+export const IPV4_DEVCONF = { ARP_NOTIFY: 22, ROUTE_LOCALNET: 26 } as const;
+
+/** IFLA_AF_SPEC for AF_INET: the interface's IPv4 settings (net.ipv4.conf.<if>.*), each a u32. */
+export function inet4Conf(values: ReadonlyArray<readonly [index: number, value: number]>): Attr {
+  return {
+    type: IFLA.AF_SPEC,
+    value: [{ type: AF_INET, value: [{ type: IFLA_INET_CONF, value: values.map(([type, v]) => ({ type, value: u32(v) })) }] }],
+  };
+}
+
 const IFLA_BRIDGE_VLAN_INFO = 2;
 export const BRIDGE_VLAN_INFO_PVID = 0x2;
 export const BRIDGE_VLAN_INFO_UNTAGGED = 0x4;
@@ -219,6 +231,10 @@ export function broadcastOf(ip: string, prefixLength: number): string | undefine
 
 /** RTM_SETLINK: the link makes no IPv6 link-local address. */
 export const noLinkLocalMessage = (index: number) => Buffer.concat([ifinfomsg({ index }), encodeAttrs([inet6NoLinkLocal()])]);
+
+/** RTM_SETLINK: IPv4 settings of a link. */
+export const ipv4ConfMessage = (index: number, values: ReadonlyArray<readonly [number, number]>) =>
+  Buffer.concat([ifinfomsg({ index }), encodeAttrs([inet4Conf(values)])]);
 
 /** RTM_SETLINK (AF_BRIDGE): hairpin mode of a bridge port. */
 export const hairpinMessage = (index: number, on: boolean) =>

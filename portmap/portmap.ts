@@ -12,7 +12,9 @@ import type { Handlers, PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
 import { deleteUdpFlows, type UdpFlows } from '../kernel/conntrack.js';
 import { openNft, type NftBackendChoice } from '../kernel/nft.js';
-import { writeSysctl } from '../kernel/sysctl.js';
+import { KernelError } from '../kernel/errors.js';
+import { kernelNetlink } from '../kernel/netlink.js';
+import { IPV4_DEVCONF } from '../kernel/rtnl-requests.js';
 import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, type AttachmentRef } from '../firewall/engine.js';
 import { renderSchema } from '../firewall/layout.js';
 import { removeDeadNetnsDirs, stateDirForNetns } from '../firewall/netns-dirs.js';
@@ -65,6 +67,18 @@ function flushConntrack(ctx: PluginContext, flushes: readonly UdpFlows[]): void 
   }
 }
 
+/** net.ipv4.conf.<hostIf>.route_localnet = 1, over rtnetlink (why not /proc/sys: Netlink.setIpv4Conf). */
+async function setRouteLocalnet(hostIf: string): Promise<void> {
+  const host = kernelNetlink.open();
+  try {
+    const link = await host.getLink(hostIf);
+    if (!link) throw new KernelError('set route_localnet on', hostIf, 'ENODEV');
+    await host.setIpv4Conf(link.index, [[IPV4_DEVCONF.ROUTE_LOCALNET, 1]], hostIf);
+  } finally {
+    host.close();
+  }
+}
+
 function requirePrev(ctx: PluginContext, command: string): Result {
   if (!ctx.prevResult)
     throw new CniError(ErrCode.InvalidNetworkConfig, `portmap ${command} needs prevResult: it must be chained after an interface plugin`);
@@ -82,7 +96,7 @@ async function add(ctx: PluginContext): Promise<Result> {
   // 127.0.0.1 → container: the kernel drops packets with a loopback source on a non-loopback
   // device unless route_localnet is set on it (the reference sets it on the bridge too).
   const hostIf = hostInterfaceOf(prev);
-  if (conf.snat && addrs.v4 && hostIf) writeSysctl(['net', 'ipv4', 'conf', hostIf, 'route_localnet'], '1');
+  if (conf.snat && addrs.v4 && hostIf) await setRouteLocalnet(hostIf);
   else if (conf.snat && addrs.v4)
     ctx.log.debug('no host interface in prevResult: route_localnet not set, 127.0.0.1 cannot reach the mapped ports');
   const data: PortmapData = { mappings, udpFlushes: udpFlushes(mappings, { v4: !!addrs.v4, v6: !!addrs.v6 }) };

@@ -6,6 +6,8 @@ import { exitCodeOf } from '../cli/errors.js';
 import { createCli, parseCli, requireValues } from '../cli/yargs.js';
 import { LOG_LEVELS, createLog, type LogLevel } from './log.js';
 import { debugSetting } from '../lib/debug.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 export const DEFAULT_SOCKET = '/run/docker/plugins/berth.sock';
 export const DEFAULT_ROOT = '/var/lib/berth/volumes';
@@ -35,15 +37,28 @@ async function main(argv: string[]): Promise<number> {
   // A closed stderr (journald restarting) must not take the daemon down with an EPIPE.
   process.stderr.on('error', () => undefined);
   const log = createLog(args['log-level'] as LogLevel, (line) => process.stderr.write(line), Boolean(process.env.JOURNAL_STREAM));
-  const [{ openDriver }, { openQuotas }, { createVolumeServer }, { listen }] = await Promise.all([
+  const [{ openDriver }, { openQuotas }, { createVolumeServer }, { listen }, { IdleCollector }] = await Promise.all([
     import('./open-driver.js'),
     import('./quota.js'),
     import('./server.js'),
     import('./listen.js'),
+    import('./idle-gc.js'),
   ]);
   const root = args.root;
   const driver = await openDriver({ root, allowBind: args['allow-bind'], quotas: (resolved) => openQuotas(resolved), warn: log.warn });
-  const server = createVolumeServer(driver, log);
+  const gc = openGc();
+  const collector = gc
+    ? new IdleCollector({
+        collect: gc,
+        setTimer: (fn, ms) => {
+          const timer = setTimeout(fn, ms);
+          timer.unref();
+          return () => clearTimeout(timer);
+        },
+        onCollect: (requests) => log.debug(`idle after ${requests} requests: full garbage collection`),
+      })
+    : undefined;
+  const server = createVolumeServer(driver, log, collector);
   const listening = await listen(server, args.socket, args.group, process.env);
   delete process.env.LISTEN_FDS;
   delete process.env.LISTEN_PID;
@@ -55,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      collector?.stop();
       log.info(`${signal}: shutting down`);
       // Finish the requests in flight (each is durable when answered), then leave.
       const force = setTimeout(() => server.closeAllConnections(), 10_000);
@@ -75,6 +91,22 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/**
+ * V8's gc(), which Node only exposes with --expose-gc: the flag applies to contexts made after it is
+ * set, so a new context hands the function over. Undefined when this Node refuses.
+ */
+function openGc(): (() => void) | undefined {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (typeof exposed === 'function') return exposed;
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('gc');
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 main(process.argv.slice(2)).then(

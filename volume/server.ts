@@ -43,10 +43,17 @@ function describeRequest(body: string): string {
   }
 }
 
-export function createVolumeServer(driver: VolumeDriver, log: Log): Server {
+/** Told when each request starts and when it has been answered (idle-gc.ts). */
+export interface RequestObserver {
+  started(): void;
+  finished(): void;
+}
+
+export function createVolumeServer(driver: VolumeDriver, log: Log, observer?: RequestObserver): Server {
   // Pipelined requests on one connection run one after another, in order (Node parses them ahead).
   const previous = new WeakMap<object, Promise<void>>();
   const server = createServer((req, res) => {
+    observer?.started();
     const before = previous.get(req.socket) ?? Promise.resolve();
     const done = before
       .then(() => serve(req, res))
@@ -55,7 +62,8 @@ export function createVolumeServer(driver: VolumeDriver, log: Log): Server {
         log.error(`cannot answer ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
         if (!res.headersSent && !res.destroyed)
           send(res, { status: Status.Failed, body: { Err: `cannot serve ${req.url}: internal error` } });
-      });
+      })
+      .finally(() => observer?.finished());
     previous.set(req.socket, done);
   });
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

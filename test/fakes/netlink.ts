@@ -17,6 +17,7 @@ type Op =
   | 'addRoute'
   | 'deleteRoute'
   | 'setNoLinkLocal'
+  | 'setIpv4Conf'
   | 'setHairpin'
   | 'addBridgeVlan';
 
@@ -104,6 +105,7 @@ export class FakeNetlink implements NetlinkFactory {
         if (l && change.master !== undefined) l.master = change.master;
       },
       setNoLinkLocal: async (index) => this.act(where, 'setNoLinkLocal', nameOf(index)),
+      setIpv4Conf: async (index) => this.act(where, 'setIpv4Conf', nameOf(index)),
       setHairpin: async (index) => this.act(where, 'setHairpin', nameOf(index)),
       addBridgeVlan: async (index) => this.act(where, 'addBridgeVlan', nameOf(index)),
       listAddrs: async (index) => s.addrs.filter((a) => index === undefined || a.index === index),

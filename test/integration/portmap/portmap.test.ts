@@ -102,6 +102,8 @@ it('portmap ADD: TCP and UDP from outside (v4, v6), from localhost, by hairpin; 
       assert.ok(ok, 'udp from outside');
       [ok] = await probe(c1.ns, 80, t.host, '127.0.0.1', 8080);
       assert.ok(ok, 'tcp from the host to 127.0.0.1');
+      const localnet = `/proc/sys/net/ipv4/conf/${t.bridge}/route_localnet`; // set over rtnetlink, read back through /proc
+      assert.is(sh('nsenter', [`--net=/run/netns/${t.host}`, 'cat', localnet]).trim(), '1');
       [ok] = await probe(c1.ns, 80, t.host, t.hostOut4, 8080);
       assert.ok(ok, 'tcp from the host to its own address');
       [ok, peer] = await probe(c1.ns, 80, c2.ns, t.hostOut4, 8080);

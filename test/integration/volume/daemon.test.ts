@@ -302,6 +302,22 @@ it('SIGTERM finishes, removes the socket and exits 0; one log line per request',
   });
 });
 
+it('after a burst of requests the idle daemon runs one full garbage collection', async () => {
+  await withVolumed(
+    async (d) => {
+      // A burst as volume-rss.ts makes: without the collection its garbage stays in V8's old generation.
+      for (let i = 0; i < 1000; i++) await d.call('/VolumeDriver.Get', { Name: `v${i}` });
+      const collected = /debug idle after (\d+) requests: full garbage collection/;
+      for (let waited = 0; !collected.test(d.stderr()) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      assert.is(collected.exec(d.stderr())?.[1], '1001', d.stderr().slice(-300)); // the burst and Plugin.Activate
+      await d.call('/VolumeDriver.Get', { Name: 'v' });
+      await d.stop();
+      assert.is(d.stderr().match(new RegExp(collected, 'g'))?.length, 1, 'one request after it starts no new collection');
+    },
+    ['--log-level', 'debug'],
+  );
+});
+
 it('--log-level warn logs only failures', async () => {
   await withVolumed(
     async (d) => {

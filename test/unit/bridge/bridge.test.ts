@@ -114,6 +114,7 @@ test('ADD undoes nothing when it succeeds; the order of its steps', async () => 
       'ipam ADD',
       `host createVeth ${veth}`,
       `host setNoLinkLocal ${veth}`,
+      `${NETNS} setIpv4Conf eth0`,
       `${NETNS} addAddr 192.0.2.5/24`,
       `${NETNS} setLink eth0`,
       `${NETNS} addRoute 0.0.0.0/0`,
