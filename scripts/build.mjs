@@ -212,7 +212,12 @@ async function compileFront(target) {
     `#define FRONT_LATEST ${c(LATEST_VERSION)}`,
     `#define FRONT_INTERNAL ${ErrCode.Internal}`,
     `#define FRONT_MAX_DEPTH ${MAX_JSON_DEPTH}`,
-    `static const char *const FRONT_PLUGINS[] = ${list(executables.filter((e) => e.plugin).map((e) => e.name))};`,
+    `static const char *const FRONT_PLUGINS[] = ${list(
+      executables
+        .filter((e) => e.plugin)
+        .map((e) => e.name)
+        .sort(),
+    )};`,
     `static const char *const FRONT_VERSIONS[] = ${list(PLUGIN_VERSIONS)};`,
     `static const char *const FRONT_REPLIES[] = ${list(PLUGIN_VERSIONS.map((v) => renderVersionReply(v)))};`,
     `static const char FRONT_DEFAULT_REPLY[] = ${c(renderVersionReply(undefined))};`,

@@ -47,7 +47,7 @@ static void version_member(void *ctx, const struct json_str *key, enum json_type
     if (value->len == strlen(FRONT_VERSIONS[i]) && memcmp(value->text, FRONT_VERSIONS[i], value->len) == 0) *asked = FRONT_REPLIES[i];
 }
 
-const char *version_reply(const char *text, size_t len) {
+static const char *version_reply(const char *text, size_t len) {
   const char *asked = NULL;
   struct json_scan s = json_scan(text, len, version_member, &asked);
   return s.valid && s.is_object && asked ? asked : FRONT_DEFAULT_REPLY;
@@ -82,9 +82,16 @@ int main(int argc, char **argv) {
   static char self[PATH_MAX], target[PATH_MAX + 64];
   if (!own_path(self, sizeof self)) return fail("cannot read", "/proc/self/exe", errno);
   const char *name = is_plugin(base(self)) ? base(self) : argv[0] && is_plugin(base(argv[0])) ? base(argv[0]) : NULL;
+  if (!name) {
+    const char *as = base(argv[0] ? argv[0] : self);
+    dprintf(2, "Berth's CNI plugins: exec'd as \"%s\", which is none of", as);
+    for (const char *const *p = FRONT_PLUGINS; *p; p++) dprintf(2, "%s %s", p == FRONT_PLUGINS ? "" : ",", *p);
+    dprintf(2, "\n");
+    return 1;
+  }
   const char *command = getenv("CNI_COMMAND");
   struct input in = {NULL, 0, 0};
-  if (name && command && (strcmp(command, "VERSION") == 0 || is_noop_candidate(name, command))) {
+  if (command && (strcmp(command, "VERSION") == 0 || is_noop_candidate(name, command))) {
     if (!read_stdin(&in)) goto exec; /* nothing read: the plugin reports what stdin does */
     if (strcmp(command, "VERSION") == 0) {
       const char *reply = version_reply(in.text, in.len);
@@ -103,7 +110,7 @@ exec:;
   char *fallback[] = {self, NULL};
   if (dir) *dir = '/';
   if (!argv[0]) argv = fallback;
-  else if (name && strcmp(base(argv[0]), name) != 0) argv[0] = self;
+  else if (strcmp(base(argv[0]), name) != 0) argv[0] = self;
   execv(target, argv);
   return fail("cannot run", target, errno);
 }
