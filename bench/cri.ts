@@ -16,6 +16,8 @@ import type { PodSpec } from '../test/helpers/cri-client';
 import { RUN_PREFIX, createNetns, deleteNetns, uniqueName } from '../test/helpers/sandbox';
 
 const SAMPLES = Number(process.env.BENCH_CRI_SAMPLES ?? 15);
+/** The other side: the reference plugins, or another Berth build's dist/bin for an A/B of two builds. */
+const OTHER_BIN = process.env.BENCH_CRI_REFERENCE_BIN ?? REFERENCE_BIN;
 const BATCH = { pods: Number(process.env.BENCH_CRI_PODS ?? 20), concurrency: 4, rounds: Number(process.env.BENCH_CRI_ROUNDS ?? 3) };
 const IMPLS = ['berth', 'reference'] as const;
 type Impl = (typeof IMPLS)[number];
@@ -106,7 +108,7 @@ export async function run(): Promise<string> {
       createNetns(n.host);
       n.c = await startContainerd({
         hostNs: n.host,
-        binDir: n.impl === 'berth' ? BERTH_BIN : REFERENCE_BIN,
+        binDir: n.impl === 'berth' ? BERTH_BIN : OTHER_BIN,
         conflist: podNetworkConflist('bench', n.data),
       });
     }
@@ -148,7 +150,7 @@ function report(samples: Record<Impl, Array<Record<Op | 'start', number>>>, batc
   return [
     '### CRI (containerd 1.6, the path kubelet uses)',
     '',
-    `Median of ${SAMPLES} interleaved pod lives per implementation, one private containerd each in its own host namespace, the same conflist (bridge + host-local, portmap, loopback); reference = Debian containernetworking-plugins ${referenceVersion()}. Run took ${seconds.toFixed(0)} s on ${new Date().toISOString().slice(0, 10)}, load ${loadAverage(3)}.`,
+    `Median of ${SAMPLES} interleaved pod lives per implementation, one private containerd each in its own host namespace, the same conflist (bridge + host-local, portmap, loopback); reference = ${OTHER_BIN === REFERENCE_BIN ? `Debian containernetworking-plugins ${referenceVersion()}` : OTHER_BIN}. Run took ${seconds.toFixed(0)} s on ${new Date().toISOString().slice(0, 10)}, load ${loadAverage(3)}.`,
     '',
     table(['measure', 'Berth', 'reference', 'Berth/reference'], rows),
     '',

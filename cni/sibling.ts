@@ -19,15 +19,27 @@ export function realpathOrUndefined(path: string): string | undefined {
  */
 const compiled = () => process.argv[1]?.startsWith('/$bunfs/') === true;
 
+/**
+ * The compiled executable's own file, dist/lib/cni.<content hash> (scripts/build.mjs), names no
+ * program: the plugins' C front (plugins/front/) execs it with the plugin's name in argv[0].
+ */
+const isFrontTarget = (path: string): boolean => /^cni\.[0-9a-f]{16}$/.test(basename(path));
+
 /** The names the running program may go by, best first: its executable's or script's, then argv[0]'s. */
 export const programNames = (): string[] =>
-  [compiled() ? process.execPath : process.argv[1], process.argv0].filter((p): p is string => !!p).map((p) => basename(p));
+  [compiled() ? process.execPath : process.argv[1], process.argv0]
+    .filter((p): p is string => !!p && !isFrontTarget(p))
+    .map((p) => basename(p));
 
-/** The directory of the running executable (argv[1], or the compiled executable), resolved through links. */
+/**
+ * The directory of the running program (argv[1], or the compiled executable), resolved through
+ * links: dist/bin, also for the compiled executable in dist/lib that the front exec'd.
+ */
 export function selfDirOf(argv1: string | undefined = process.argv[1]): string | undefined {
   const self = compiled() ? process.execPath : argv1;
   const real = self ? realpathOrUndefined(self) : undefined;
-  return real ? dirname(real) : undefined;
+  if (!real) return undefined;
+  return isFrontTarget(real) ? join(dirname(real), '..', 'bin') : dirname(real);
 }
 
 /** True when `pluginPath` resolves to the file of the same name in `selfDir`. */

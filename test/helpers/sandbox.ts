@@ -49,10 +49,14 @@ export interface RunResult {
 export function run(
   cmd: string,
   args: string[],
-  opts: { env?: Record<string, string>; input?: string; cwd?: string } = {},
+  opts: { env?: Record<string, string>; input?: string | Buffer; cwd?: string; argv0?: string } = {},
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...opts.env }, cwd: opts.cwd });
+    const child = spawn(cmd, args, {
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...opts.env },
+      cwd: opts.cwd,
+      argv0: opts.argv0,
+    });
     let stdout = '',
       stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
