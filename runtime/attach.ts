@@ -3,7 +3,7 @@
  * the terminal's size (with -t) to the container, ctrl-p ctrl-q to detach.
  */
 import type { Socket } from 'node:net';
-import { Frame, FrameDecoder, encodeFrame, encodeResize } from './frames.js';
+import { Frame, FrameDecoder, MAX_FRAME, encodeFrame, encodeResize } from './frames.js';
 
 export interface AttachOptions {
   stdin: boolean;
@@ -53,7 +53,8 @@ export function attachStreams(
         channel.destroy();
         return;
       }
-      channel.write(encodeFrame(Frame.Stdin, chunk));
+      // A stdin chunk may be larger than a frame the supervisor takes (Bun reads more than 64 KiB at a time).
+      for (let off = 0; off < chunk.length; off += MAX_FRAME) channel.write(encodeFrame(Frame.Stdin, chunk.subarray(off, off + MAX_FRAME)));
     };
     const onResize = () => channel.write(encodeResize(process.stdout.rows ?? 24, process.stdout.columns ?? 80));
     onFrames(pending);
