@@ -3,16 +3,16 @@
  * detached, with a socket on its fd 3 over which it reports the start and, for a foreground run,
  * streams the output. Any failure undoes the cgroup and the state dir at once.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
+import type { Channel } from './attach.js';
 import { ExitError } from './errors.js';
 import { cgroupOf, resourcesOf } from './cgroups.js';
 import { Frame, FrameDecoder } from './frames.js';
 import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { superviseArgs } from './shim-args.js';
+import { spawnShim } from './shim-spawn.js';
 import { readRecord, writeRecord } from './store.js';
 
 /** berth-shim beside the bundle (dist/lib) or beside the compiled executable's lib dir; BERTH_SHIM overrides. */
@@ -43,7 +43,7 @@ export function initPath(): string {
 
 export interface Started {
   pid: number;
-  channel: Socket;
+  channel: Channel;
   decoder: FrameDecoder;
   pendingFrames: Array<{ type: number; data: Buffer }>;
 }
@@ -75,14 +75,8 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
       },
       cgroup.procsFiles(),
     );
-    const child = spawn(shimPath(), args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-    const channel = child.stdio[3] as Socket;
-    channel.on('error', () => {
-      /* the supervisor ended: its stderr says why */
-    });
-    let stderr = '';
-    child.stderr?.on('data', (c) => (stderr += c));
-    const stderrDone = new Promise((resolve) => child.stderr?.once('close', resolve));
+    const shim = spawnShim(shimPath(), args);
+    const { channel } = shim;
     if (owner) channel.write(Buffer.from([Frame.Owner, 0, 0, 0, 0]));
     const decoder = new FrameDecoder();
     const { first, rest } = await new Promise<{ first?: { type: number; data: Buffer }; rest: Array<{ type: number; data: Buffer }> }>(
@@ -100,9 +94,8 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         channel.once('close', () => resolve({ rest: [] }));
       },
     );
-    child.unref();
-    if (!first) await stderrDone;
-    child.stderr?.destroy();
+    const stderr = first ? '' : await shim.stderr();
+    shim.release();
     if (!first) throw new ExitError(`cannot start container ${rec.Id}: ${stderr.trim() || 'berth-shim ended without a word'}`, 125);
     if (first.type === Frame.Error) {
       const text = first.data.toString();
