@@ -4,7 +4,7 @@ import { findContainer, withCleanState } from './context.js';
 import { parseFlags, list, str } from './flags.js';
 import { UsageError } from './errors.js';
 import { inspectShape, matchesFilters, psRow, renderPsTable } from '../runtime/format.js';
-import { liveState } from '../runtime/live.js';
+import { idsWithRunDir, liveState } from '../runtime/live.js';
 import { logFile, upperDir } from '../runtime/paths.js';
 import { listRecords } from '../runtime/store.js';
 import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
@@ -29,10 +29,11 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   const d = await withCleanState(g);
   const now = Date.now();
   const filters = list(flags.filter);
-  let recs = listRecords(d).sort((a, b) => b.Created.localeCompare(a.Created));
+  let recs = listRecords(d).sort((a, b) => (a.Created < b.Created ? 1 : a.Created > b.Created ? -1 : 0)); // ISO times: plain order, no collation
   if (flags.latest === true) recs = recs.slice(0, 1);
+  const runDirs = idsWithRunDir(d);
   const selected = recs
-    .map((rec) => ({ rec, live: liveState(d, rec) }))
+    .map((rec) => ({ rec, live: liveState(d, rec, runDirs) }))
     .filter(
       ({ live }) =>
         flags.all === true ||

@@ -2,8 +2,7 @@
  * Raw access to cgroup filesystems (v1 and v2) and the few host facts the cgroup drivers need.
  * The drivers take a CgroupFs, so unit tests pass a fake tree (youki passes its cgroup root).
  */
-import { readFileSync } from 'node:fs';
-import { access, mkdir, readdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
+import { accessSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { KernelError } from './errors.js';
 
@@ -34,12 +33,16 @@ function codeOf(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? 'EIO';
 }
 
-/** The real cgroup filesystems, through node:fs. */
+/**
+ * The real cgroup filesystems, through node:fs. The calls are synchronous behind the async
+ * interface: a cgroup file answers from kernel memory at once, and a thread-pool round trip per
+ * file cost `berth run` more than the calls themselves (docs/internals/speed.md).
+ */
 export const realCgroupFs: CgroupFs = {
   mountinfo: () => readFileSync('/proc/self/mountinfo', 'utf8'),
   async read(path) {
     try {
-      return await readFile(path, 'utf8');
+      return readFileSync(path, 'utf8');
     } catch (err) {
       throw new KernelError('read', path, codeOf(err));
     }
@@ -47,27 +50,31 @@ export const realCgroupFs: CgroupFs = {
   async write(path, value) {
     // flag 'r+': a cgroup control file exists or the controller is missing; never create a plain file.
     try {
-      await writeFile(path, value, { flag: 'r+' });
+      writeFileSync(path, value, { flag: 'r+' });
     } catch (err) {
       throw new KernelError(`write ${JSON.stringify(value)} to`, path, codeOf(err));
     }
   },
   async exists(path) {
-    return access(path).then(
-      () => true,
-      () => false,
-    );
+    try {
+      accessSync(path);
+      return true;
+    } catch {
+      return false;
+    }
   },
   async mkdir(path) {
     try {
-      await mkdir(path);
+      mkdirSync(path);
     } catch (err) {
       if (codeOf(err) !== 'EEXIST') throw new KernelError('create cgroup', path, codeOf(err));
     }
   },
   async list(path) {
     try {
-      return (await readdir(path, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+      return readdirSync(path, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name);
     } catch (err) {
       if (codeOf(err) === 'ENOENT') return [];
       throw new KernelError('list cgroup', path, codeOf(err));
@@ -75,7 +82,7 @@ export const realCgroupFs: CgroupFs = {
   },
   async rmdir(path) {
     try {
-      await rmdir(path);
+      rmdirSync(path);
     } catch (err) {
       if (codeOf(err) !== 'ENOENT') throw new KernelError('remove cgroup', path, codeOf(err));
     }
@@ -90,7 +97,7 @@ export const realCgroupFs: CgroupFs = {
   async blockDevice(path) {
     let st;
     try {
-      st = await stat(path);
+      st = statSync(path);
     } catch (err) {
       throw new KernelError('stat', path, codeOf(err));
     }

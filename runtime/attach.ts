@@ -2,8 +2,19 @@
  * A `berth` command attached to a container: output frames to stdout/stderr, stdin (with -i) and
  * the terminal's size (with -t) to the container, ctrl-p ctrl-q to detach.
  */
-import type { Socket } from 'node:net';
-import { Frame, FrameDecoder, encodeFrame, encodeResize } from './frames.js';
+import { Frame, FrameDecoder, MAX_FRAME, encodeFrame, encodeResize } from './frames.js';
+
+/** The part of a socket the attach code uses: a net.Socket, or the shim's channel (runtime/shim-spawn.ts). */
+export interface Channel {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'close' | 'error', listener: () => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  write(data: Buffer | Uint8Array): boolean;
+  pause(): unknown;
+  resume(): unknown;
+  destroy(): unknown;
+}
 
 export interface AttachOptions {
   stdin: boolean;
@@ -17,24 +28,23 @@ const DETACH = Buffer.from([0x10, 0x11]); // ctrl-p ctrl-q, Docker's default det
 
 /** Streams until the container exits (the supervisor sends Exit), the user detaches, or the socket closes. */
 export function attachStreams(
-  channel: Socket,
+  channel: Channel,
   decoder: FrameDecoder,
   pending: Array<{ type: number; data: Buffer }>,
   o: AttachOptions,
 ): Promise<AttachEnd> {
   return new Promise((resolve) => {
-    const stdin = process.stdin;
-    const rawTerminal = o.tty && o.stdin && stdin.isTTY;
+    // process.stdin and process.stdout are made on first use, which loads the node streams: only when needed.
+    const stdin = o.stdin ? process.stdin : undefined;
+    const rawTerminal = o.tty && stdin?.isTTY;
     let ended = false;
     const finish = (end: AttachEnd) => {
       if (ended) return;
       ended = true;
-      if (rawTerminal) stdin.setRawMode(false);
-      if (o.stdin) {
-        stdin.off('data', onInput);
-        stdin.pause();
-      }
-      process.stdout.off('resize', onResize);
+      if (rawTerminal) stdin?.setRawMode(false);
+      stdin?.off('data', onInput);
+      stdin?.pause();
+      if (o.tty) process.stdout.off('resize', onResize);
       resolve(end);
     };
     const onFrames = (frames: Array<{ type: number; data: Buffer }>) => {
@@ -53,7 +63,8 @@ export function attachStreams(
         channel.destroy();
         return;
       }
-      channel.write(encodeFrame(Frame.Stdin, chunk));
+      // A stdin chunk may be larger than a frame the supervisor takes (Bun reads more than 64 KiB at a time).
+      for (let off = 0; off < chunk.length; off += MAX_FRAME) channel.write(encodeFrame(Frame.Stdin, chunk.subarray(off, off + MAX_FRAME)));
     };
     const onResize = () => channel.write(encodeResize(process.stdout.rows ?? 24, process.stdout.columns ?? 80));
     onFrames(pending);
@@ -62,7 +73,7 @@ export function attachStreams(
     channel.on('close', () => finish({ kind: 'lost' }));
     channel.on('error', () => finish({ kind: 'lost' }));
     channel.resume();
-    if (o.stdin) {
+    if (stdin) {
       if (rawTerminal) stdin.setRawMode(true);
       stdin.on('data', onInput);
       stdin.on('end', () => {

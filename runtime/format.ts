@@ -66,12 +66,15 @@ const COLUMNS: Array<[keyof PsRow, string]> = [
   ['Names', 'NAMES'],
 ];
 
+/** Characters (code points) in `s`; spreading only a non-ASCII string, as the cells rarely are. */
+const width = (s: string) => (/[^\x00-\x7f]/.test(s) ? [...s].length : s.length);
+
 /** Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded. */
 export function renderPsTable(rows: readonly PsRow[]): string {
-  const widths = COLUMNS.map(([key, head]) => Math.max(head.length, ...rows.map((r) => [...r[key]].length)));
+  const widths = COLUMNS.map(([key, head]) => Math.max(head.length, ...rows.map((r) => width(r[key]))));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length + 3)))
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - width(c) + 3)))
       .join('')
       .trimEnd();
   return [line(COLUMNS.map(([, head]) => head)), ...rows.map((r) => line(COLUMNS.map(([key]) => r[key])))].join('\n') + '\n';

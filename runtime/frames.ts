@@ -4,6 +4,9 @@
  */
 export const Frame = { Stdin: 0, Stdout: 1, Stderr: 2, Exit: 3, Started: 4, Error: 5, StdinClose: 6, Resize: 7, Owner: 8 } as const;
 
+/** The largest frame body berth-shim takes from a client (its buffer); a larger frame drops the client. */
+export const MAX_FRAME = 65536;
+
 export function encodeFrame(type: number, data: Buffer | string = Buffer.alloc(0)): Buffer {
   const body = typeof data === 'string' ? Buffer.from(data) : data;
   const head = Buffer.alloc(5);

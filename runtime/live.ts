@@ -2,7 +2,7 @@
  * The live state of a container, from its supervisor's files in the state dir (shim.json, written
  * by berth-shim) and whether that supervisor is still alive.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
@@ -31,6 +31,15 @@ export interface Live extends RunFacts {
   needsCleanup: boolean;
 }
 
+/** The ids of the containers that have a state dir (a supervisor's files), listed once for `ps`. */
+export function idsWithRunDir(d: Dirs): Set<string> {
+  try {
+    return new Set(readdirSync(join(d.stateDir, 'containers')));
+  } catch {
+    return new Set();
+  }
+}
+
 export function readShimStatus(d: Dirs, id: string): ShimStatus | undefined {
   try {
     return JSON.parse(readFileSync(join(runDir(d, id), 'shim.json'), 'utf8')) as ShimStatus;
@@ -49,10 +58,14 @@ export function isSupervisor(pid: number): boolean {
   }
 }
 
-/** Combines the saved record and the supervisor's files into the state `ps` and `inspect` show. */
-export function liveState(d: Dirs, rec: ContainerRecord): Live {
+/**
+ * Combines the saved record and the supervisor's files into the state `ps` and `inspect` show.
+ * `runDirs` (idsWithRunDir): a container without a state dir has no supervisor files, so `ps`
+ * does not try to read them for every container never started (a failed read costs an exception).
+ */
+export function liveState(d: Dirs, rec: ContainerRecord, runDirs?: ReadonlySet<string>): Live {
   const saved = rec.State;
-  const shim = readShimStatus(d, rec.Id);
+  const shim = runDirs && !runDirs.has(rec.Id) ? undefined : readShimStatus(d, rec.Id);
   const base: Live = {
     status: saved.Status,
     pid: 0,

@@ -3,10 +3,9 @@
  * detached, with a socket on its fd 3 over which it reports the start and, for a foreground run,
  * streams the output. Any failure undoes the cgroup and the state dir at once.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
+import type { Channel } from './attach.js';
 import { ExitError } from './errors.js';
 import { cgroupOf, resourcesOf } from './cgroups.js';
 import { Frame, FrameDecoder } from './frames.js';
@@ -15,6 +14,7 @@ import type { ContainerRecord } from './record.js';
 import { containerNetns } from './network/join.js';
 import { setUpNetwork, tearDownNetwork } from './network/setup.js';
 import { superviseArgs } from './shim-args.js';
+import { spawnShim } from './shim-spawn.js';
 import { readRecord, writeRecord } from './store.js';
 import { mountVolumes, unmountVolumes } from './volumes/lifecycle.js';
 import { renderShimMounts } from './volumes/points.js';
@@ -47,7 +47,7 @@ export function initPath(): string {
 
 export interface Started {
   pid: number;
-  channel: Socket;
+  channel: Channel;
   decoder: FrameDecoder;
   pendingFrames: Array<{ type: number; data: Buffer }>;
 }
@@ -83,14 +83,8 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
       },
       cgroup.procsFiles(),
     );
-    const child = spawn(shimPath(), args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-    const channel = child.stdio[3] as Socket;
-    channel.on('error', () => {
-      /* the supervisor ended: its stderr says why */
-    });
-    let stderr = '';
-    child.stderr?.on('data', (c) => (stderr += c));
-    const stderrDone = new Promise((resolve) => child.stderr?.once('close', resolve));
+    const shim = spawnShim(shimPath(), args);
+    const { channel } = shim;
     if (owner) channel.write(Buffer.from([Frame.Owner, 0, 0, 0, 0]));
     const decoder = new FrameDecoder();
     const { first, rest } = await new Promise<{ first?: { type: number; data: Buffer }; rest: Array<{ type: number; data: Buffer }> }>(
@@ -108,9 +102,8 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         channel.once('close', () => resolve({ rest: [] }));
       },
     );
-    child.unref();
-    if (!first) await stderrDone;
-    child.stderr?.destroy();
+    const stderr = first ? '' : await shim.stderr();
+    shim.release();
     if (!first) throw new ExitError(`cannot start container ${rec.Id}: ${stderr.trim() || 'berth-shim ended without a word'}`, 125);
     if (first.type === Frame.Error) {
       const text = first.data.toString();

@@ -1,5 +1,4 @@
 /** The end of a container's run: waiting, stopping, killing, cleaning up, removing. */
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { rmSync, writeFileSync } from 'node:fs';
 import { cgroupOf } from './cgroups.js';
@@ -14,6 +13,8 @@ import { removeAnonymousVolumes, unmountVolumes } from './volumes/lifecycle.js';
 
 /** Resolves when the container's supervisor reports an exit or goes away (at once if it is gone). */
 export function waitForExit(d: Dirs, id: string): Promise<void> {
+  // Loaded here, not with the module: node:net and its streams cost a compiled `berth run` or `ps` milliseconds.
+  const { connect } = require('node:net') as typeof import('node:net');
   return new Promise((resolve) => {
     const sock = connect(attachSocket(d, id));
     const decoder = new FrameDecoder();

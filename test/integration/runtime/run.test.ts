@@ -1,9 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/sandbox';
-import { cgroupLeftovers, withBerth, type Berth } from '../../helpers/berth';
+import { BERTH, CGROUP_PARENT, cgroupLeftovers, withBerth, type Berth } from '../../helpers/berth';
 
 const test = suite('berth run: exit codes, output, bad input (built executables, real kernel)');
 const it = isRoot ? test : test.skip;
@@ -60,6 +61,21 @@ it('-i passes stdin; without -i the container reads nothing', async () => {
   await withBerth(async (b) => {
     assert.is((await b.withInput('line one\nline two\n', 'run', '--rm', '-i', '--rootfs', b.rootfs, 'wc', '-l')).stdout.trim(), '2');
     assert.is((await b.withInput('ignored\n', 'run', '--rm', '--rootfs', b.rootfs, 'wc', '-l')).stdout.trim(), '0');
+  });
+});
+
+it('-i passes a large stdin from a file whole: read in chunks larger than a frame, sent in frames', async () => {
+  await withBerth(async (b) => {
+    const file = join(b.root, '..', 'stdin.bin');
+    writeFileSync(file, Buffer.alloc(3 << 20, 'x'));
+    const fd = openSync(file, 'r');
+    try {
+      const args = ['run', '--rm', '-i', '--cgroup-parent', CGROUP_PARENT, '--rootfs', b.rootfs, 'wc', '-c'];
+      const r = spawnSync(BERTH, ['--root', b.root, '--state-dir', b.stateDir, ...args], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+      assert.equal([r.status, r.stdout.trim(), r.stderr], [0, String(3 << 20), '']);
+    } finally {
+      closeSync(fd);
+    }
   });
 });
 

@@ -209,6 +209,13 @@ test("psRow() and renderPsTable(): Docker's columns, truncated command", () => {
   assert.throws(() => matchesFilters(record(), live({}), ['color=red']), /Invalid filter 'color'/);
 });
 
+test('renderPsTable() pads by characters, not UTF-16 units, also past an astral one', () => {
+  const a = psRow(record(), live({}), NOW, false);
+  const b = { ...a, Image: '/rootfs-\u{1F600}' };
+  const [, first, second] = renderPsTable([a, b]).split('\n');
+  assert.is([...first].indexOf('"'), [...second].indexOf('"'));
+});
+
 test("inspectShape() has Docker's State, Mounts and GraphDriver fields", () => {
   const shape = inspectShape(record(), live({}), false, { log: '/log', upper: '/up' });
   assert.equal(Object.keys(shape.State), [
