@@ -59,7 +59,16 @@ const hostNetwork = () => {
   const tables = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' }).stdout ?? '';
   const conf = existsSync('/etc/cni/net.d') ? readdirSync('/etc/cni/net.d').join(' ') : '';
   const forward = existsSync('/proc/sys/net/ipv4/ip_forward') ? readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8') : '';
-  return { links: links.split('\n').filter((l) => /^berth/.test(l)).sort().join(' '), tables, conf, forward };
+  return {
+    links: links
+      .split('\n')
+      .filter((l) => /^berth/.test(l))
+      .sort()
+      .join(' '),
+    tables,
+    conf,
+    forward,
+  };
 };
 const hostBefore = hostNetwork();
 
