@@ -70,7 +70,7 @@ it('-i passes a large stdin from a file whole: read in chunks larger than a fram
     writeFileSync(file, Buffer.alloc(3 << 20, 'x'));
     const fd = openSync(file, 'r');
     try {
-      const args = ['run', '--rm', '-i', '--cgroup-parent', CGROUP_PARENT, '--rootfs', b.rootfs, 'wc', '-c'];
+      const args = ['run', '--rm', '-i', '--network', 'none', '--cgroup-parent', CGROUP_PARENT, '--rootfs', b.rootfs, 'wc', '-c'];
       const r = spawnSync(BERTH, ['--root', b.root, '--state-dir', b.stateDir, ...args], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
       assert.equal([r.status, r.stdout.trim(), r.stderr], [0, String(3 << 20), '']);
     } finally {
