@@ -51,7 +51,9 @@ const PURE = [
   ...['tar', 'layer-path', 'reference', 'manifest', 'config', 'format'].map((f) => `image/${f}.ts`),
   ...['args', 'errors', 'wrap'].map((f) => `cli/${f}.ts`),
   ...['flags', 'globals', 'run-flags'].map((f) => `berth/${f}.ts`),
-  ...['caps', 'ids', 'spec', 'user', 'format', 'frames', 'shim-args', 'signals', 'paths', 'record'].map((f) => `runtime/${f}.ts`),
+  ...['caps', 'ids', 'spec', 'user', 'format', 'frames', 'shim-args', 'signals', 'paths', 'record', 'etc-files'].map(
+    (f) => `runtime/${f}.ts`,
+  ),
   'kernel/rtnl-codec.ts',
 ];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'dgram'].flatMap((m) => [m, `node:${m}`]);

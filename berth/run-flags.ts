@@ -18,6 +18,14 @@ const RESOURCE_FLAGS: FlagDef[] = [
   { name: 'device-write-iops', type: 'list', describe: 'write IO/s limit of a device (DEVICE:RATE)' },
 ];
 
+/** The container's /etc/hosts and /etc/resolv.conf (runtime/etc-files.ts). */
+const ETC_FLAGS: FlagDef[] = [
+  { name: 'dns', type: 'list', describe: 'set custom DNS servers' },
+  { name: 'dns-search', type: 'list', describe: 'set custom DNS search domains' },
+  { name: 'dns-option', type: 'list', describe: 'set DNS options' },
+  { name: 'add-host', type: 'list', describe: 'add a custom host-to-IP mapping (host:ip)' },
+];
+
 export const CREATE_FLAGS: FlagDef[] = [
   { name: 'name', type: 'string', describe: 'assign a name to the container' },
   { name: 'rootfs', type: 'string', describe: 'run a plain directory instead of an image (never written)' },
@@ -46,6 +54,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'cgroup-parent', type: 'string', describe: 'parent cgroup (default /berth)' },
   { name: 'userns', type: 'string', describe: 'user namespace: host (default)' },
   ...RESOURCE_FLAGS,
+  ...ETC_FLAGS,
 ];
 
 export const RUN_FLAGS: FlagDef[] = [
@@ -91,5 +100,6 @@ export function runOptionsOf(
     logOpts: list(f['log-opt']),
     cgroupParent: str(f['cgroup-parent']),
     resourceFlags,
+    etc: { dns: list(f.dns), dnsSearch: list(f['dns-search']), dnsOptions: list(f['dns-option']), addHost: list(f['add-host']) },
   };
 }

@@ -10,6 +10,8 @@ export interface ShimPaths {
   init?: string;
   exitCommand: string[];
   terminal?: { rows: number; cols: number };
+  /** Binds of the container's /etc/hosts, /etc/hostname, /etc/resolv.conf, below the user's own. */
+  etcBinds?: readonly string[];
 }
 
 /** The process options run and exec share: user, capabilities, privileges. */
@@ -43,7 +45,7 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
   ];
   for (const dir of rec.LayerDirs) out.push('--lower', dir);
   for (const p of procs) out.push('--procs', p);
-  for (const b of h.Binds ?? []) out.push('--bind', b);
+  for (const b of [...(paths.etcBinds ?? []), ...(h.Binds ?? [])]) out.push('--bind', b);
   for (const e of c.Env) out.push('--env', e);
   if (c.Hostname) out.push('--hostname', c.Hostname);
   if (c.WorkingDir) out.push('--cwd', c.WorkingDir);

@@ -5,6 +5,7 @@
  */
 import type { ImageConfig } from '../image/config.js';
 import { planCapabilities } from './caps.js';
+import { planEtcHostConfig, type EtcOptions } from './etc-files.js';
 import { parseSignal } from './signals.js';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './record.js';
 
@@ -41,6 +42,8 @@ export interface RunOptions {
   logOpts: string[];
   cgroupParent?: string;
   resourceFlags: Record<string, string | string[]>;
+  /** --dns, --dns-search, --dns-option, --add-host (runtime/etc-files.ts). */
+  etc?: EtcOptions;
 }
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -156,6 +159,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
   parseSize(logConfig['max-size']);
   if (!/^[1-9]\d*$/.test(logConfig['max-file'])) throw new Error(`invalid value for max-file: ${logConfig['max-file']}`);
   for (const v of o.volumes) parseBind(v);
+  const etc = planEtcHostConfig(o.etc);
   const hostname = o.hostname ?? (o.network === 'host' ? '' : id.slice(0, 12));
   const env = mergeEnv([DEFAULT_PATH, ...(image.Env ?? [])], [...o.envFileLines, ...o.env], o.callerEnv);
   const withHost = [...(hostname ? [`HOSTNAME=${hostname}`] : []), ...env, ...(o.tty ? ['TERM=xterm'] : [])];
@@ -195,6 +199,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
       CgroupParent: o.cgroupParent ?? '/berth',
       LogConfig: { Type: 'json-file', Config: logConfig },
       ResourceFlags: o.resourceFlags,
+      ...etc,
     },
   };
 }

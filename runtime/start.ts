@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { ExitError } from './errors.js';
+import { writeEtcFiles } from './etc-write.js';
 import { cgroupOf, resourcesOf } from './cgroups.js';
 import { Frame, FrameDecoder } from './frames.js';
 import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
@@ -72,6 +73,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         init: rec.HostConfig.Init ? initPath() : undefined,
         exitCommand: selfCommand(d, 'cleanup', rec.Id),
         terminal,
+        etcBinds: writeEtcFiles(containerDir(d, rec.Id), rec),
       },
       cgroup.procsFiles(),
     );
