@@ -50,7 +50,7 @@ const PURE = [
   ...['flags', 'layout', 'plan', 'files', 'stats'].map((f) => `runtime/cgroup/${f}.ts`),
   ...['tar', 'layer-path', 'reference', 'manifest', 'config', 'format'].map((f) => `image/${f}.ts`),
   ...['args', 'errors', 'wrap'].map((f) => `cli/${f}.ts`),
-  ...['flags', 'globals', 'run-flags'].map((f) => `berth/${f}.ts`),
+  ...['flags', 'globals', 'run-flags', 'network-view'].map((f) => `berth/${f}.ts`),
   ...['caps', 'ids', 'spec', 'user', 'format', 'frames', 'shim-args', 'signals', 'paths', 'record', 'etc-files'].map(
     (f) => `runtime/${f}.ts`,
   ),

@@ -95,6 +95,14 @@ export const COMMANDS: CommandEntry[] = [
     hidden: true,
     run: lazy(lifecycle, (m) => m.cleanup),
   },
+  {
+    name: 'network',
+    describe: 'manage networks: create, ls, inspect, rm, prune (the networks of netctl)',
+    run: lazy(
+      () => import('./network.js'),
+      (m) => m.network,
+    ),
+  },
   { name: 'image', describe: 'manage images: load, import, ls, inspect, tag, rm', run: lazy(yargsModules, (m) => m.image) },
   { name: 'images', describe: 'list images (berth image ls)', run: lazy(yargsModules, (m) => m.images) },
   { name: 'rmi', describe: 'remove images (berth image rm)', run: lazy(yargsModules, (m) => m.rmi) },

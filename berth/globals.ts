@@ -6,12 +6,22 @@ export interface Globals {
   root: string;
   /** Runtime state: supervisors' sockets, exit files, locks. */
   stateDir: string;
+  /** CNI dirs, as netctl's --config-dir, --cache-dir, --cni-path (unset: netctl's defaults). */
+  cniConfigDir?: string;
+  cniCacheDir?: string;
+  cniPath?: string;
 }
 
 export const DEFAULT_ROOT = '/var/lib/berth';
 export const DEFAULT_STATE_DIR = '/run/berth';
 
-const OPTIONS: Record<string, keyof Globals> = { '--root': 'root', '--state-dir': 'stateDir' };
+const OPTIONS: Record<string, keyof Globals> = {
+  '--root': 'root',
+  '--state-dir': 'stateDir',
+  '--cni-config-dir': 'cniConfigDir',
+  '--cni-cache-dir': 'cniCacheDir',
+  '--cni-path': 'cniPath',
+};
 
 /**
  * Splits `argv` into the global options before the command and the rest (the command and its
