@@ -97,7 +97,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'network',
-    describe: 'manage networks: create, ls, inspect, rm, prune (the networks of netctl)',
+    describe: "manage netctl's networks: create, ls, inspect, rm, prune",
     run: lazy(
       () => import('./network.js'),
       (m) => m.network,

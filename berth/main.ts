@@ -13,6 +13,8 @@ const USAGE = `Usage: berth [--root DIR] [--state-dir DIR] COMMAND [ARG...]
 Global options:
   --root DIR        images, layers, containers, logs (default /var/lib/berth)
   --state-dir DIR   supervisors, sockets, locks (default /run/berth)
+  --cni-config-dir DIR, --cni-cache-dir DIR, --cni-path DIRS
+                    as netctl's --config-dir, --cache-dir, --cni-path
 
 Commands:
 ${COMMANDS.filter((c) => !c.hidden)

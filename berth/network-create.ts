@@ -28,10 +28,10 @@ const CREATE_FLAGS: FlagDef[] = [
   { name: 'subnet', type: 'list', describe: 'subnet in CIDR format (one per family)' },
   { name: 'gateway', type: 'list', describe: 'gateway of the subnet' },
   { name: 'ip-range', type: 'list', describe: 'allocate container addresses from a sub-range' },
-  { name: 'internal', type: 'bool', describe: 'no traffic beyond the network (no default route, no masquerade)' },
-  { name: 'ipv6', type: 'bool', describe: 'an IPv6 subnet too (a free /64 of fd89:b3e7:4a00::/48 unless given)' },
+  { name: 'internal', type: 'bool', describe: 'no route beyond the network, no masquerade' },
+  { name: 'ipv6', type: 'bool', describe: 'an IPv6 subnet too (a free /64 unless given)' },
   { name: 'label', type: 'list', describe: 'set metadata (KEY=VALUE)' },
-  { name: 'opt', short: 'o', type: 'list', describe: 'com.docker.network.bridge.name, .driver.mtu, .bridge.enable_ip_masquerade' },
+  { name: 'opt', short: 'o', type: 'list', describe: 'bridge driver options (see the docs)' },
 ];
 
 /** `-o` options Berth understands, as Docker's bridge driver names them. */

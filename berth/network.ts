@@ -9,7 +9,7 @@ import type { CommandContext } from '../netctl/context.js';
 import { networkId } from '../netctl/names.js';
 import { renderColumns } from '../image/format.js';
 import { renderGoTemplate, templateFields } from '../lib/go-template.js';
-import { parseFlags, list, str, type FlagDef } from './flags.js';
+import { parseFlags, list, renderHelp, str, type FlagDef } from './flags.js';
 import { ExitError, UsageError } from './errors.js';
 import type { Globals } from './globals.js';
 import {
@@ -62,9 +62,7 @@ export function findNetworkEntry(entries: readonly NetworkEntry[], ref: string):
 
 function flagsOf(defs: FlagDef[], argv: string[], command: string, usage: string, describe: string) {
   if (argv.includes('--help')) {
-    process.stdout.write(
-      `\nUsage:  berth network ${usage}\n\n${describe}\n\nOptions:\n${defs.map((d) => `  ${d.short ? `-${d.short}, ` : '    '}--${d.name.padEnd(16)} ${d.describe}`).join('\n')}\n`,
-    );
+    process.stdout.write(renderHelp(`network ${usage}`, describe, defs));
     throw new ExitError('', 0);
   }
   return parseFlags(defs, argv, `network ${command}`);
@@ -84,8 +82,8 @@ async function eachName(names: readonly string[], fn: (name: string) => Promise<
 }
 
 const LS_FLAGS: FlagDef[] = [
-  { name: 'filter', short: 'f', type: 'list', describe: 'filter: driver, id, label, name, scope, type (custom|builtin)' },
-  { name: 'format', type: 'string', describe: 'a Go template, e.g. "{{.Name}}" or "table {{.ID}}\\t{{.Name}}"' },
+  { name: 'filter', short: 'f', type: 'list', describe: 'driver, id, label, name, scope or type' },
+  { name: 'format', type: 'string', describe: 'a Go template, e.g. "table {{.ID}}\\t{{.Name}}"' },
   { name: 'no-trunc', type: 'bool', describe: 'full network IDs' },
   { name: 'quiet', short: 'q', type: 'bool', describe: 'only IDs' },
 ];
