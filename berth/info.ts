@@ -5,7 +5,7 @@ import { parseFlags, list, str } from './flags.js';
 import { UsageError } from './errors.js';
 import { inspectShape, matchesFilters, psRow, renderPsTable } from '../runtime/format.js';
 import { liveState } from '../runtime/live.js';
-import { logFile, upperDir } from '../runtime/paths.js';
+import { containerDir, logFile, upperDir } from '../runtime/paths.js';
 import { listRecords } from '../runtime/store.js';
 
 export async function ps(g: Globals, argv: string[]): Promise<number> {
@@ -57,7 +57,13 @@ export async function inspect(g: Globals, argv: string[]): Promise<number> {
   for (const ref of args) {
     try {
       const rec = findContainer(d, ref);
-      out.push(inspectShape(rec, liveState(d, rec), rec.State.OOMKilled, { log: logFile(d, rec.Id), upper: upperDir(d, rec.Id) }));
+      out.push(
+        inspectShape(rec, liveState(d, rec), rec.State.OOMKilled, {
+          log: logFile(d, rec.Id),
+          upper: upperDir(d, rec.Id),
+          dir: containerDir(d, rec.Id),
+        }),
+      );
     } catch (err) {
       failed = true;
       process.stderr.write(`Error: ${(err as Error).message}\n`);

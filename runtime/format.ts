@@ -101,7 +101,12 @@ export function matchesFilters(rec: ContainerRecord, live: Live, filters: readon
 }
 
 /** `inspect`'s object, in Docker's shape (the fields Berth has). */
-export function inspectShape(rec: ContainerRecord, live: Live, oomKilled: boolean, paths: { log: string; upper: string }) {
+export function inspectShape(
+  rec: ContainerRecord,
+  live: Live,
+  oomKilled: boolean,
+  paths: { log: string; upper: string; /** the container's dir, where its /etc files are */ dir?: string },
+) {
   return {
     Id: rec.Id,
     Created: rec.Created,
@@ -121,6 +126,10 @@ export function inspectShape(rec: ContainerRecord, live: Live, oomKilled: boolea
       FinishedAt: live.finishedAt,
     },
     Image: rec.Image,
+    // Docker names them before a first start too; they exist once the container has started.
+    ResolvConfPath: paths.dir ? `${paths.dir}/resolv.conf` : '',
+    HostnamePath: paths.dir ? `${paths.dir}/hostname` : '',
+    HostsPath: paths.dir ? `${paths.dir}/hosts` : '',
     LogPath: paths.log,
     Name: `/${rec.Name}`,
     RestartCount: live.restartCount,

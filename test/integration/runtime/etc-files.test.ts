@@ -71,6 +71,8 @@ it('the files live in the container dir, are written at start, and the image is 
     assert.is(existsSync(join(b.rootfs, 'etc/hosts')), false, 'nothing was added to the --rootfs dir');
     const inspect = JSON.parse((await b('inspect', id)).stdout)[0];
     assert.equal(inspect.HostConfig.ExtraHosts, ['db:192.0.2.7']);
+    assert.is(inspect.HostsPath, join(b.root, 'containers', id, 'hosts'));
+    assert.ok(existsSync(inspect.ResolvConfPath) && existsSync(inspect.HostnamePath));
     assert.equal([inspect.HostConfig.Dns, inspect.HostConfig.DnsSearch, inspect.HostConfig.DnsOptions], [[], [], []]);
   });
 });
