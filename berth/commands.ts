@@ -96,10 +96,17 @@ export const COMMANDS: CommandEntry[] = [
     hidden: true,
     run: lazy(lifecycle, (m) => m.cleanup),
   },
+  {
+    name: 'network',
+    describe: "manage networks (netctl's): create, ls, inspect, rm, prune, connect, disconnect",
+    run: lazy(
+      () => import('./network.js'),
+      (m) => m.network,
+    ),
+  },
   { name: 'image', describe: 'manage images: load, import, ls, inspect, tag, rm', run: lazy(yargsModules, (m) => m.image) },
   { name: 'images', describe: 'list images (berth image ls)', run: lazy(yargsModules, (m) => m.images) },
   { name: 'rmi', describe: 'remove images (berth image rm)', run: lazy(yargsModules, (m) => m.rmi) },
   { name: 'volume', describe: 'manage volumes served by berth-volumed', run: lazy(yargsModules, (m) => m.volume) },
-  { name: 'network', describe: 'connect or disconnect a container to or from a network', run: lazy(netConnect, (m) => m.network) },
   { name: 'port', describe: "list a container's published ports", run: lazy(netConnect, (m) => m.port) },
 ];

@@ -5,7 +5,7 @@ import { parseFlags, list, str } from './flags.js';
 import { UsageError } from './errors.js';
 import { inspectShape, matchesFilters, psRow, renderPsTable } from '../runtime/format.js';
 import { idsWithRunDir, liveState } from '../runtime/live.js';
-import { logFile, upperDir } from '../runtime/paths.js';
+import { containerDir, logFile, upperDir } from '../runtime/paths.js';
 import { listRecords } from '../runtime/store.js';
 import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
 import { renderNetworkSettings, renderPsPorts } from '../runtime/network/settings.js';
@@ -72,7 +72,15 @@ export async function inspect(g: Globals, argv: string[]): Promise<number> {
         running ? await readAttachmentsOf(rec) : [],
         running ? sandboxKeyOf(d, rec, live.pid) : '',
       );
-      out.push(inspectShape(rec, live, rec.State.OOMKilled, { log: logFile(d, rec.Id), upper: upperDir(d, rec.Id) }, settings));
+      out.push(
+        inspectShape(
+          rec,
+          live,
+          rec.State.OOMKilled,
+          { log: logFile(d, rec.Id), upper: upperDir(d, rec.Id), dir: containerDir(d, rec.Id) },
+          settings,
+        ),
+      );
     } catch (err) {
       failed = true;
       process.stderr.write(`Error: ${(err as Error).message}\n`);

@@ -41,14 +41,6 @@ export async function disconnect(g: Globals, argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `berth network connect|disconnect ...`; the other `network` verbs live in berth's network command. */
-export async function network(g: Globals, argv: string[]): Promise<number> {
-  const [verb, ...rest] = argv;
-  if (verb === 'connect') return connect(g, rest);
-  if (verb === 'disconnect') return disconnect(g, rest);
-  throw new UsageError(`"berth network ${verb ?? ''}": unknown command (connect, disconnect).\nSee 'berth network --help'.`);
-}
-
 /** `berth port CTR [PORT[/PROTO]]`, as `docker port`. */
 export async function port(g: Globals, argv: string[]): Promise<number> {
   const { args } = parseFlags([], argv, 'port');

@@ -52,6 +52,14 @@ function networkFlagsOf(f: FlagValues): NetworkFlags {
   };
 }
 
+/** The container's /etc/hosts and /etc/resolv.conf (runtime/etc-files.ts). */
+const ETC_FLAGS: FlagDef[] = [
+  { name: 'dns', type: 'list', describe: 'set custom DNS servers' },
+  { name: 'dns-search', type: 'list', describe: 'set custom DNS search domains' },
+  { name: 'dns-option', type: 'list', describe: 'set DNS options' },
+  { name: 'add-host', type: 'list', describe: 'add a custom host-to-IP mapping (host:ip)' },
+];
+
 export const CREATE_FLAGS: FlagDef[] = [
   { name: 'name', type: 'string', describe: 'assign a name to the container' },
   { name: 'rootfs', type: 'string', describe: 'run a plain directory instead of an image (never written)' },
@@ -80,6 +88,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   ...RESOURCE_FLAGS,
   ...STORAGE_FLAGS,
   ...NETWORK_FLAGS,
+  ...ETC_FLAGS,
 ];
 
 export const RUN_FLAGS: FlagDef[] = [
@@ -132,5 +141,6 @@ export function runOptionsOf(
       volumeDriver: str(f['volume-driver']) ?? '',
       volumesFrom: list(f['volumes-from']),
     },
+    etc: { dns: list(f.dns), dnsSearch: list(f['dns-search']), dnsOptions: list(f['dns-option']), addHost: list(f['add-host']) },
   };
 }

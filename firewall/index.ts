@@ -203,4 +203,5 @@ export async function gcFirewall(
 }
 
 export { NftError } from '../kernel/nft.js';
+export { removeUnusedFirewall } from './cleanup.js';
 export type { Feature } from './layout.js';

@@ -38,6 +38,8 @@ export interface NetworkPlan {
   masquerade: boolean;
   /** dnsname after portmap (podman's plugin list for a network with DNS). */
   dns?: boolean;
+  /** dnsname's stateDir; its default when undefined. */
+  dnsStateDir?: string;
   labels: Record<string, string>;
   /** host-local's dataDir; the default when undefined. */
   leaseDir?: string;
@@ -83,7 +85,16 @@ export function buildConflist(plan: NetworkPlan): Record<string, unknown> {
     plugins: [
       bridge,
       { type: 'portmap', capabilities: { portMappings: true }, ...(plan.firewallDir !== undefined && { firewallDir: plan.firewallDir }) },
-      ...(plan.dns ? [{ type: 'dnsname', domainName: 'dns.podman', capabilities: { aliases: true } }] : []),
+      ...(plan.dns
+        ? [
+            {
+              type: 'dnsname',
+              domainName: 'dns.podman',
+              capabilities: { aliases: true },
+              ...(plan.dnsStateDir !== undefined && { stateDir: plan.dnsStateDir }),
+            },
+          ]
+        : []),
     ],
     ...(hasLabels && { args: { podman_labels: plan.labels } }),
     berth: { created: plan.created, internal: plan.internal, labels: plan.labels },

@@ -29,6 +29,8 @@ export interface CreateRequest {
   masquerade: boolean;
   /** Add the dnsname plugin: containers resolve each other by name and alias. */
   dns?: boolean;
+  /** dnsname's stateDir (its default when undefined). */
+  dnsStateDir?: string;
   labels: readonly string[];
   leaseDir?: string;
   firewallDir?: string;
@@ -186,6 +188,7 @@ export function planCreate(req: CreateRequest, ctx: CreateContext): NetworkPlan 
     isolate: req.isolate,
     masquerade: req.masquerade,
     ...(req.dns && { dns: true }),
+    ...(req.dns && req.dnsStateDir !== undefined && { dnsStateDir: req.dnsStateDir }),
     labels,
     ...(req.leaseDir !== undefined && { leaseDir: req.leaseDir }),
     ...(req.firewallDir !== undefined && { firewallDir: req.firewallDir }),

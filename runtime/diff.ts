@@ -24,9 +24,12 @@ const existsIn = (dirs: readonly string[], rel: string) =>
 /** Mount points berth-shim makes when an image lacks them: not the container's own changes. */
 const MOUNT_POINTS = new Set(['/dev', '/proc', '/sys']);
 
+/** The files berth-shim binds /etc/hosts, /etc/hostname, /etc/resolv.conf on: empty, and kept apart as Docker's init layer is. */
+const ETC_MOUNT_POINTS = new Set(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']);
+
 export function layerChanges(upper: string, lowers: readonly string[]): Change[] {
-  const out: Change[] = [];
-  const walk = (rel: string) => {
+  const walk = (rel: string): Change[] => {
+    const out: Change[] = [];
     for (const name of readdirSync(join(upper, rel)).sort()) {
       const path = `${rel}/${name}`;
       const st = lstatSync(join(upper, path));
@@ -36,10 +39,13 @@ export function layerChanges(upper: string, lowers: readonly string[]): Change[]
       }
       const inLower = existsIn(lowers, path);
       if (MOUNT_POINTS.has(path) && !inLower) continue;
-      out.push({ kind: inLower ? 'C' : 'A', path });
-      if (st.isDirectory()) walk(path);
+      if (ETC_MOUNT_POINTS.has(path) && st.isFile() && st.size === 0) continue;
+      const below = st.isDirectory() ? walk(path) : [];
+      // /etc holding nothing but those mount points is the shim's, not the container's.
+      if (path === '/etc' && below.length === 0 && readdirSync(join(upper, path)).every((n) => ETC_MOUNT_POINTS.has(`/etc/${n}`))) continue;
+      out.push({ kind: inLower ? 'C' : 'A', path }, ...below);
     }
+    return out;
   };
-  walk('');
-  return out;
+  return walk('');
 }

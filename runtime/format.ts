@@ -109,7 +109,7 @@ export function inspectShape(
   rec: ContainerRecord,
   live: Live,
   oomKilled: boolean,
-  paths: { log: string; upper: string },
+  paths: { log: string; upper: string; /** the container's dir, where its /etc files are */ dir?: string },
   networkSettings?: object,
 ) {
   return {
@@ -131,6 +131,10 @@ export function inspectShape(
       FinishedAt: live.finishedAt,
     },
     Image: rec.Image,
+    // Docker names them before a first start too; they exist once the container has started.
+    ResolvConfPath: paths.dir ? `${paths.dir}/resolv.conf` : '',
+    HostnamePath: paths.dir ? `${paths.dir}/hostname` : '',
+    HostsPath: paths.dir ? `${paths.dir}/hosts` : '',
     LogPath: paths.log,
     Name: `/${rec.Name}`,
     RestartCount: live.restartCount,

@@ -51,6 +51,11 @@ export interface HostConfig {
   /** `--userns` as given: '' (host, the default), `host` or `private`; absent in older records. */
   UsernsMode?: string;
   LogConfig: { Type: 'json-file'; Config: Record<string, string> };
+  /** --dns, --dns-search, --dns-option, --add-host (absent in records made before them). */
+  Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
+  ExtraHosts?: string[] | null;
   /** The resource flags as given (`-m 32m`), parsed by the cgroup driver at each start. */
   ResourceFlags: Record<string, string | string[]>;
   PortBindings?: PortBindings;

@@ -15,6 +15,8 @@ export interface ShimPaths {
   mounts?: string[];
   /** The prepared network namespace the container joins (CNI networks, container:CTR). */
   netns?: string;
+  /** Binds of the container's /etc/hosts, /etc/hostname, /etc/resolv.conf, below the user's own. */
+  etcBinds?: readonly string[];
 }
 
 /** The process options run and exec share: user, capabilities, privileges, the user namespace's maps. */
@@ -49,6 +51,7 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
   ];
   for (const dir of rec.LayerDirs) out.push('--lower', dir);
   for (const p of procs) out.push('--procs', p);
+  for (const b of paths.etcBinds ?? []) out.push('--bind', b);
   out.push(...(paths.mounts ?? []));
   for (const e of c.Env) out.push('--env', e);
   if (c.Hostname) out.push('--hostname', c.Hostname);

@@ -7,6 +7,7 @@ import type { ImageConfig } from '../image/config.js';
 import { planCapabilities } from './caps.js';
 import type { CniDirs } from './network/dirs.js';
 import { planNetworking, type EndpointConfig, type NetworkFlags } from './network/plan.js';
+import { planEtcHostConfig, type EtcOptions } from './etc-files.js';
 import { parseSignal } from './signals.js';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './record.js';
 import { parseMountFlags, storageHostConfig, type StorageOptions } from './volumes/spec.js';
@@ -53,6 +54,8 @@ export interface RunOptions {
   resourceFlags: Record<string, string | string[]>;
   /** --mount, --tmpfs, --volume-driver, --volumes-from (with -v: runtime/volumes/). */
   storage: StorageOptions;
+  /** --dns, --dns-search, --dns-option, --add-host (runtime/etc-files.ts). */
+  etc?: EtcOptions;
 }
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -160,6 +163,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
   parseSize(logConfig['max-size']);
   if (!/^[1-9]\d*$/.test(logConfig['max-file'])) throw new Error(`invalid value for max-file: ${logConfig['max-file']}`);
   const mounts = parseMountFlags({ volumes: o.volumes, ...o.storage });
+  const etc = planEtcHostConfig(o.etc);
   const hostname = o.hostname ?? (net.mode === 'host' ? '' : id.slice(0, 12));
   const env = mergeEnv([DEFAULT_PATH, ...(image.Env ?? [])], [...o.envFileLines, ...o.env], o.callerEnv);
   const withHost = [...(hostname ? [`HOSTNAME=${hostname}`] : []), ...env, ...(o.tty ? ['TERM=xterm'] : [])];
@@ -204,6 +208,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
       UsernsMode: o.userns,
       LogConfig: { Type: 'json-file', Config: logConfig },
       ResourceFlags: o.resourceFlags,
+      ...etc,
     },
   };
 }

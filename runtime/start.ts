@@ -7,12 +7,14 @@ import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Channel } from './attach.js';
 import { ExitError } from './errors.js';
+import { writeEtcFiles } from './etc-write.js';
 import { cgroupOf, resourcesOf } from './cgroups.js';
 import { Frame, FrameDecoder } from './frames.js';
 import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { containerNetns } from './network/join.js';
-import { setUpNetwork, tearDownNetwork } from './network/setup.js';
+import { namesFromAttachments } from './network/etc-names.js';
+import { readAttachmentsOf, setUpNetwork, tearDownNetwork } from './network/setup.js';
 import { superviseArgs } from './shim-args.js';
 import { spawnShim } from './shim-spawn.js';
 import { readRecord, writeRecord } from './store.js';
@@ -80,6 +82,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         netns,
         terminal,
         mounts,
+        etcBinds: writeEtcFiles(containerDir(d, rec.Id), rec, netns ? namesFromAttachments(rec, await readAttachmentsOf(rec)) : {}),
       },
       cgroup.procsFiles(),
     );

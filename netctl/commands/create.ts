@@ -1,7 +1,7 @@
 /** `netctl create NAME`: plans the network and writes NAME.conflist. */
 import { loadNetworks, withConfigDirLock, writeConflistExclusive } from '../config-dir.js';
 import type { CommandContext } from '../context.js';
-import { renderConflist } from '../conflist.js';
+import { renderConflist, type NetworkPlan } from '../conflist.js';
 import { Netlink, readHostPrefixes } from '../host.js';
 import { formatPrefix } from '../../cni/ip.js';
 import { planCreate, type CreateRequest } from '../plan.js';
@@ -13,9 +13,15 @@ function now(): string {
 }
 
 export async function create(req: Omit<CreateRequest, 'created'>, ctx: CommandContext): Promise<void> {
+  const plan = await createNetwork(req, ctx);
+  ctx.out(`${plan.name}  ${plan.bridge}  ${plan.ranges.map((r) => formatPrefix(r.subnet)).join(',')}`);
+}
+
+/** Plans the network and writes its conflist (netctl create, berth network create). @returns the plan written */
+export async function createNetwork(req: Omit<CreateRequest, 'created'>, ctx: CommandContext): Promise<NetworkPlan> {
   validateNetworkName(req.name);
   if (req.bridge !== undefined) validateInterfaceName(req.bridge, 'bridge');
-  await withConfigDirLock(ctx.opts.configDir, async () => {
+  return withConfigDirLock(ctx.opts.configDir, async () => {
     const { networks, problems } = await loadNetworks(ctx.opts.configDir);
     for (const p of problems) ctx.warn(p);
     const nl = Netlink.open();
@@ -29,6 +35,6 @@ export async function create(req: Omit<CreateRequest, 'created'>, ctx: CommandCo
       nl.close();
     }
     await writeConflistExclusive(ctx.opts.configDir, req.name, renderConflist(plan));
-    ctx.out(`${plan.name}  ${plan.bridge}  ${plan.ranges.map((r) => formatPrefix(r.subnet)).join(',')}`);
+    return plan;
   });
 }

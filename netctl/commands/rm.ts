@@ -71,20 +71,22 @@ async function removeNetwork(
 
 /**
  * Berth's firewall state of the network: the elements and records of attachments other runtimes or
- * crashed ones left (masquerade, MAC spoof check, port mappings), and its bridge's isolation and
- * internal drop. The firewall code is loaded only when there is something to remove.
+ * crashed ones left (masquerade, MAC spoof check, port mappings), its bridge's isolation and
+ * internal drop, its subnets' chains, and Berth's tables once nothing uses them.
  */
 async function removeFirewallState(net: LoadedNetwork): Promise<void> {
   // The default records' directory has a per-namespace subfolder outside the host's own netns (firewall/netns-dirs.ts).
   const dirs = net.firewallDirs.map((dir) => (dir === DEFAULT_STATE_DIR ? stateDirForNetns(dir) : dir));
   const withRecords = dirs.filter((dir) => existsSync(networkDir(dir, net.name)));
-  if (withRecords.length === 0 && !net.isolate && !net.internal) return;
+  if (net.bridge === undefined) return;
   const fw = await import('../../firewall/index.js');
   for (const dir of withRecords) {
     await fw.gcFirewall(net.name, [], { stateDir: dir, features: ['masq', 'macspoof', 'portmap'] });
     await rmPath(networkDir(dir, net.name), { recursive: true, force: true });
   }
-  if ((net.isolate || net.internal) && net.bridge) await fw.removeNetworkElements({ network: net.name, bridge: net.bridge });
+  if (net.isolate || net.internal) await fw.removeNetworkElements({ network: net.name, bridge: net.bridge });
+  // The last network leaves no table, chain or set behind.
+  if (dirs.length > 0) await fw.removeUnusedFirewall({ stateDir: dirs[0], subnets: net.subnets });
 }
 
 export async function rm(args: { names: string[]; force: boolean }, ctx: CommandContext): Promise<void> {

@@ -1,0 +1,176 @@
+/**
+ * `berth network create|ls|inspect|rm|prune`: Docker's commands and output on netctl's networks
+ * (the same config dir, netctl's own create and rm code). Networks made here get dnsname (names
+ * resolve) and `isolate` (no traffic to other isolated networks), as Docker's user-defined networks.
+ */
+import { selfDirOf } from '../cni/sibling.js';
+import { cniDirsOf } from '../runtime/network/dirs.js';
+import { cniContext } from '../runtime/network/setup.js';
+import { listCachedAttachments } from '../cni/cache.js';
+import { loadNetworks } from '../netctl/config-dir.js';
+import type { CommandContext } from '../netctl/context.js';
+import { networkId } from '../netctl/names.js';
+import { renderColumns } from '../image/format.js';
+import { renderGoTemplate, templateFields } from '../lib/go-template.js';
+import { parseFlags, list, renderHelp, str, type FlagDef } from './flags.js';
+import { ExitError, UsageError } from './errors.js';
+import type { Globals } from './globals.js';
+import {
+  BUILTIN,
+  LS_DEFAULT_FORMAT,
+  LS_HEADERS,
+  inspectNetwork,
+  lsFields,
+  matchesNetworkFilters,
+  parseNetworkFilters,
+  type NetworkEntry,
+} from './network-view.js';
+
+/** netctl's context for berth's global options: the same dirs and defaults as netctl's and `berth run`'s. */
+export function netctlContext(g: Globals, out: (text: string) => void = () => {}): CommandContext {
+  return {
+    ...cniContext(cniDirsOf(g, process.env, selfDirOf())),
+    out,
+    warn: (text) => process.stderr.write(`berth: warning: ${text}\n`),
+  };
+}
+
+/** Every network: the config dir's and the built-in `host` and `none`, sorted by name as docker does. */
+export async function listNetworks(ctx: CommandContext): Promise<NetworkEntry[]> {
+  const { networks } = await loadNetworks(ctx.opts.configDir);
+  const entries: NetworkEntry[] = [
+    ...networks.map((n) => ({ name: n.name, id: networkId(n.name), driver: n.driver, info: n })),
+    ...BUILTIN.filter((b) => !networks.some((n) => n.name === b.name)).map((b) => ({ ...b, id: networkId(b.name) })),
+  ];
+  return entries.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+}
+
+/** A network by name, full ID or unique ID prefix. @throws {Error} "No such network" */
+export function findNetworkEntry(entries: readonly NetworkEntry[], ref: string): NetworkEntry {
+  const found =
+    entries.find((e) => e.name === ref) ??
+    entries.find((e) => e.id === ref) ??
+    (() => {
+      const byPrefix = entries.filter((e) => ref !== '' && e.id.startsWith(ref));
+      return byPrefix.length === 1 ? byPrefix[0] : undefined;
+    })();
+  if (!found) throw new Error(`No such network: ${ref}`);
+  return found;
+}
+
+function flagsOf(defs: FlagDef[], argv: string[], command: string, usage: string, describe: string) {
+  if (argv.includes('--help')) {
+    process.stdout.write(renderHelp(`network ${usage}`, describe, defs));
+    throw new ExitError('', 0);
+  }
+  return parseFlags(defs, argv, `network ${command}`);
+}
+
+/** Runs `fn` per name; failures print `Error: ...` and make the exit code 1, the others still run (as docker). */
+async function eachName(names: readonly string[], fn: (name: string) => Promise<void>): Promise<number> {
+  let code = 0;
+  for (const name of names)
+    try {
+      await fn(name);
+    } catch (err) {
+      process.stderr.write(`Error: ${(err as Error).message}\n`);
+      code = 1;
+    }
+  return code;
+}
+
+const LS_FLAGS: FlagDef[] = [
+  { name: 'filter', short: 'f', type: 'list', describe: 'driver, id, label, name, scope or type' },
+  { name: 'format', type: 'string', describe: 'a Go template, e.g. "table {{.ID}}\\t{{.Name}}"' },
+  { name: 'no-trunc', type: 'bool', describe: 'full network IDs' },
+  { name: 'quiet', short: 'q', type: 'bool', describe: 'only IDs' },
+];
+
+async function ls(g: Globals, argv: string[]): Promise<number> {
+  const { flags, args } = flagsOf(LS_FLAGS, argv, 'ls', 'ls [OPTIONS]', 'List networks');
+  if (args.length > 0) throw new UsageError(`"berth network ls" accepts no arguments.\nSee 'berth network ls --help'.`);
+  const filters = parseNetworkFilters(list(flags.filter), ['driver', 'id', 'label', 'name', 'scope', 'type']);
+  const entries = (await listNetworks(netctlContext(g))).filter((n) => matchesNetworkFilters(n, filters));
+  const noTrunc = flags['no-trunc'] === true;
+  const format = flags.quiet === true ? '{{.ID}}' : (str(flags.format) ?? LS_DEFAULT_FORMAT);
+  const rows = entries.map((n) => lsFields(n, noTrunc));
+  if (!format.startsWith('table')) {
+    for (const row of rows) process.stdout.write(`${renderGoTemplate(format, row)}\n`);
+    return 0;
+  }
+  const body = format.slice('table'.length).trim() || LS_DEFAULT_FORMAT.slice('table '.length);
+  const header = templateFields(body).map((f) => LS_HEADERS[f] ?? f.toUpperCase());
+  const lines = [header, ...rows.map((row) => renderGoTemplate(body, row).split('\t'))];
+  process.stdout.write(`${renderColumns(lines)}\n`);
+  return 0;
+}
+
+async function inspect(g: Globals, argv: string[]): Promise<number> {
+  const defs: FlagDef[] = [
+    { name: 'format', short: 'f', type: 'string', describe: 'a Go template' },
+    { name: 'verbose', short: 'v', type: 'bool', describe: 'accepted for Docker compatibility' },
+  ];
+  const { flags, args } = flagsOf(
+    defs,
+    argv,
+    'inspect',
+    'inspect [OPTIONS] NETWORK [NETWORK...]',
+    'Display detailed information on one or more networks',
+  );
+  if (args.length === 0) throw new UsageError(`"berth network inspect" requires at least 1 argument.\nSee 'berth network inspect --help'.`);
+  const ctx = netctlContext(g);
+  const entries = await listNetworks(ctx);
+  const out: unknown[] = [];
+  const code = await eachName(args, async (ref) => {
+    const n = findNetworkEntry(entries, ref);
+    out.push(inspectNetwork(n, n.info ? await listCachedAttachments(ctx.opts.cacheDir, { networkName: n.name }) : []));
+  });
+  const format = str(flags.format);
+  if (format === undefined) process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
+  else for (const o of out) process.stdout.write(`${renderGoTemplate(format, o as Record<string, unknown>)}\n`);
+  return code;
+}
+
+const SUBCOMMANDS: Record<string, (g: Globals, argv: string[]) => Promise<number>> = {
+  create: async (g, a) => (await import('./network-create.js')).create(g, a),
+  ls,
+  list: ls,
+  inspect,
+  rm: async (g, a) => (await import('./network-create.js')).rm(g, a),
+  remove: async (g, a) => (await import('./network-create.js')).rm(g, a),
+  prune: async (g, a) => (await import('./network-create.js')).prune(g, a),
+};
+
+const USAGE = `
+Usage:  berth network COMMAND
+
+Manage networks (the networks of netctl)
+
+Commands:
+  connect     Connect a container to a network
+  create      Create a network
+  disconnect  Disconnect a container from a network
+  inspect     Display detailed information on one or more networks
+  ls          List networks
+  prune       Remove all unused networks
+  rm          Remove one or more networks
+`;
+
+export async function network(g: Globals, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (sub === 'connect' || sub === 'disconnect') return (await import('./network-connect.js'))[sub](g, rest);
+  const run = SUBCOMMANDS[sub];
+  if (!run) throw new UsageError(`unknown command "${sub}" for "berth network"\nSee 'berth network --help'.`);
+  try {
+    return await run(g, rest);
+  } catch (err) {
+    if (err instanceof ExitError && err.exitCode === 0) return 0;
+    throw err;
+  }
+}
+
+export { eachName, flagsOf };
