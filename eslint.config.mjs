@@ -51,7 +51,9 @@ const PURE = [
   ...['tar', 'layer-path', 'reference', 'manifest', 'config', 'format'].map((f) => `image/${f}.ts`),
   ...['args', 'errors', 'wrap'].map((f) => `cli/${f}.ts`),
   ...['flags', 'globals', 'run-flags', 'network-view'].map((f) => `berth/${f}.ts`),
-  ...['caps', 'ids', 'spec', 'user', 'format', 'frames', 'shim-args', 'signals', 'paths', 'record', 'userns', 'etc-files'].map((f) => `runtime/${f}.ts`),
+  ...['caps', 'ids', 'spec', 'user', 'format', 'frames', 'shim-args', 'signals', 'paths', 'record', 'userns', 'etc-files'].map(
+    (f) => `runtime/${f}.ts`,
+  ),
   ...['plan', 'settings', 'dirs'].map((f) => `runtime/network/${f}.ts`),
   ...['rtnl-codec', 'rtnl-decode', 'rtnl-requests'].map((f) => `kernel/${f}.ts`),
 ];
