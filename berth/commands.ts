@@ -98,7 +98,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'network',
-    describe: "manage networks (netctl's): create, ls, inspect, rm, prune, connect, disconnect",
+    describe: "manage networks (netctl's): create, ls, inspect, rm, prune, connect",
     run: lazy(
       () => import('./network.js'),
       (m) => m.network,
