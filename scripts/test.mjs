@@ -53,21 +53,31 @@ if (bun && existsSync('dist/lib') && readdirSync('dist/lib').some((f) => /^cni\.
 }
 
 // The machine's own network must come out as it went in: a berth run that forgot --network none
-// (or a throwaway host netns) would make berth0, its nftables table and conflist, and ip_forward.
+// (or a throwaway host netns) would make berth0, Berth's nftables tables and a conflist. Only
+// Berth's names count: packages the tests install meanwhile (podman's conflist) are not ours.
 const hostNetwork = () => {
   const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.replace(/^\d+: (\S+?)[:@].*$/gm, '$1');
   const tables = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' }).stdout ?? '';
-  const conf = existsSync('/etc/cni/net.d') ? readdirSync('/etc/cni/net.d').join(' ') : '';
-  const forward = existsSync('/proc/sys/net/ipv4/ip_forward') ? readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8') : '';
+  const dir = '/etc/cni/net.d';
+  const ours = (f) => {
+    try {
+      return readFileSync(join(dir, f), 'utf8').includes('berth');
+    } catch {
+      return false;
+    }
+  };
   return {
     links: links
       .split('\n')
       .filter((l) => /^berth/.test(l))
       .sort()
       .join(' '),
-    tables,
-    conf,
-    forward,
+    tables: tables
+      .split('\n')
+      .filter((t) => /berth/.test(t))
+      .sort()
+      .join(' '),
+    conflists: existsSync(dir) ? readdirSync(dir).filter(ours).sort().join(' ') : '',
   };
 };
 const hostBefore = hostNetwork();
