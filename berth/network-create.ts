@@ -1,4 +1,5 @@
 /** `berth network create|rm|prune`: netctl's create and rm, with Docker's flags, defaults and messages. */
+import { DOCKER_POOLS } from '../runtime/network/plan.js';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { listCachedAttachments } from '../cni/cache.js';
@@ -14,14 +15,8 @@ import type { Globals } from './globals.js';
 import { eachName, findNetworkEntry, flagsOf, listNetworks, netctlContext } from './network.js';
 import { DEFAULT_NETWORK, isPredefined, matchesNetworkFilters, parseNetworkFilters } from './network-view.js';
 
-/**
- * Docker's default address pools for user-defined networks: 172.18-31.0.0/16 (172.17.0.0/16 is the
- * default `bridge` network's), then /20s of 192.168.0.0/16.
- */
-export const DOCKER_POOLS: ReadonlyArray<[pool: string, size: number]> = [
-  ...Array.from({ length: 14 }, (_, i) => [`172.${18 + i}.0.0/16`, 16] as [string, number]),
-  ['192.168.0.0/16', 20],
-];
+/** User-defined networks take Docker's pools after the default `bridge` network's 172.17.0.0/16. */
+const USER_POOLS = DOCKER_POOLS.slice(1);
 
 const CREATE_FLAGS: FlagDef[] = [
   { name: 'driver', short: 'd', type: 'string', describe: 'driver: bridge (the only one)' },
@@ -90,7 +85,7 @@ export async function create(g: Globals, argv: string[]): Promise<number> {
     dnsStateDir: join(g.stateDir, 'dnsname'),
   };
   // Docker's pools, in order, when no IPv4 subnet is given; each attempt is one netctl create.
-  const pools = subnets.some((s) => !s.includes(':')) ? DOCKER_POOLS.slice(0, 1) : DOCKER_POOLS;
+  const pools = subnets.some((s) => !s.includes(':')) ? USER_POOLS.slice(0, 1) : USER_POOLS;
   for (const [subnetPool, subnetSize] of pools) {
     try {
       await createNetwork({ ...request, subnetPool, subnetSize }, ctx);

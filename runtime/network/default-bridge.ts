@@ -7,22 +7,16 @@ import { join } from 'node:path';
 import { loadNetworks } from '../../netctl/config-dir.js';
 import type { CommandContext } from '../../netctl/context.js';
 import { NetctlError } from '../../netctl/errors.js';
-import { DEFAULT_NETWORK } from './plan.js';
+import { DEFAULT_NETWORK, DOCKER_POOLS } from './plan.js';
 
 export const DEFAULT_BRIDGE = 'berth0';
-
-/** Docker's default address pools: 172.17-31.0.0/16, then /20s of 192.168.0.0/16. */
-const POOLS: Array<[pool: string, size: number]> = [
-  ...Array.from({ length: 15 }, (_, i) => [`172.${17 + i}.0.0/16`, 16] as [string, number]),
-  ['192.168.0.0/16', 20],
-];
 
 /** Makes the `bridge` network when the config dir has none. */
 export async function ensureDefaultBridge(ctx: CommandContext, stateDir: string): Promise<void> {
   const has = async () => (await loadNetworks(ctx.opts.configDir)).networks.some((n) => n.name === DEFAULT_NETWORK);
   if (await has()) return;
   const { create } = await import('../../netctl/commands/create.js');
-  for (const [subnetPool, subnetSize] of POOLS) {
+  for (const [subnetPool, subnetSize] of DOCKER_POOLS) {
     try {
       await create(
         {

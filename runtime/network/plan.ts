@@ -38,6 +38,12 @@ export interface NetworkingPlan {
 /** The default network: Docker's docker0 network, named `bridge` as in Docker. */
 export const DEFAULT_NETWORK = 'bridge';
 
+/** Docker's default address pools: 172.17-31.0.0/16 (the first is the default `bridge` network's), then /20s of 192.168.0.0/16. */
+export const DOCKER_POOLS: ReadonlyArray<readonly [pool: string, size: number]> = [
+  ...Array.from({ length: 15 }, (_, i) => [`172.${17 + i}.0.0/16`, 16] as const),
+  ['192.168.0.0/16', 20],
+];
+
 /** Network modes that are no CNI network. */
 export const isSpecialMode = (mode: string) => mode === 'none' || mode === 'host' || mode.startsWith('container:');
 
