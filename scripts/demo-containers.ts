@@ -6,6 +6,7 @@
  * berth runs inside a throwaway "host" network namespace with its own --root, --state-dir, CNI dirs
  * and cgroup parent; all of it is removed at the end.
  */
+import { getFromOutside, linkOutside } from './demo-net';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,12 +46,7 @@ export function containerDemo(say: (text: string) => void, tag: string): void {
     const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
     ip('netns', 'add', host);
     ip('netns', 'add', outside);
-    ip('-n', host, 'link', 'set', 'lo', 'up');
-    ip('-n', host, 'link', 'add', `${tag}c`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', outside);
-    ip('-n', host, 'addr', 'add', '198.51.100.1/24', 'dev', `${tag}c`);
-    ip('-n', host, 'link', 'set', `${tag}c`, 'up');
-    ip('-n', outside, 'addr', 'add', '198.51.100.2/24', 'dev', 'eth0');
-    ip('-n', outside, 'link', 'set', 'eth0', 'up');
+    linkOutside(host, outside, `${tag}c`);
 
     const rootfs = join(dir, 'rootfs');
     mkdirSync(join(rootfs, 'bin'), { recursive: true });
@@ -118,16 +114,7 @@ export function containerDemo(say: (text: string) => void, tag: string): void {
     berth('ps');
     berth('port', 'web');
     berth('run', '--rm', '--network', 'shop', 'demo/busybox:1', 'sh', '-c', 'nslookup web | grep -A1 ^Name; cat /etc/resolv.conf');
-    let body = '';
-    for (let i = 0; i < 20 && !body.includes('hello'); i++) {
-      spawnSync('sleep', ['0.1']);
-      const r = spawnSync('nsenter', [`--net=/run/netns/${outside}`, 'nc', '-w', '2', '198.51.100.1', '8080'], {
-        input: 'GET / HTTP/1.0\r\n\r\n',
-        encoding: 'utf8',
-      });
-      body = r.stdout.split('\r\n\r\n')[1] ?? '';
-    }
-    console.log(`$ nc 198.51.100.1 8080  (from an outside namespace: GET /)\n${body.trimEnd()}`);
+    getFromOutside(outside, 8080);
     berth('rm', '-f', 'web');
     berth('run', '--rm', '-v', 'site:/www', 'demo/busybox:1', 'cat', '/www/index.html');
     berth('volume', '--socket', join(dir, 'plugins/berth.sock'), 'ls');

@@ -2,6 +2,7 @@
  * `make demo`: Berth's plugins at work in throwaway namespaces, printing each step.
  * Everything it makes carries the prefix "bdemo" and is removed at the end, whatever happens.
  */
+import { getFromOutside, linkOutside } from './demo-net';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,12 +105,7 @@ function netctlDemo(): void {
   say('netctl: networks you never hand-write, containers attached like `docker network connect`');
   const host = netns('nhost');
   const outside = netns('nout');
-  ip('-n', host, 'link', 'set', 'lo', 'up');
-  ip('-n', host, 'link', 'add', `${tag}o`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', outside);
-  ip('-n', host, 'addr', 'add', '198.51.100.1/24', 'dev', `${tag}o`);
-  ip('-n', host, 'link', 'set', `${tag}o`, 'up');
-  ip('-n', outside, 'addr', 'add', '198.51.100.2/24', 'dev', 'eth0');
-  ip('-n', outside, 'link', 'set', 'eth0', 'up');
+  linkOutside(host, outside, `${tag}o`);
   const dir = mkdtempSync(join(tmpdir(), `${tag}-netctl-`));
   dirs.push(dir);
   const netctl = (...args: string[]): string => netctlMay(true, ...args);
@@ -146,16 +142,7 @@ function netctlDemo(): void {
   const server: ChildProcess = spawn('ip', ['netns', 'exec', a, 'busybox', 'httpd', '-f', '-p', '80', '-h', www], { stdio: 'ignore' });
   server.on('error', () => {});
   try {
-    let body = '';
-    for (let i = 0; i < 20 && !body.includes('hello'); i++) {
-      spawnSync('sleep', ['0.1']);
-      const r = spawnSync('ip', ['netns', 'exec', outside, 'nc', '-w', '2', '198.51.100.1', '8080'], {
-        input: 'GET / HTTP/1.0\r\n\r\n',
-        encoding: 'utf8',
-      });
-      body = r.stdout.split('\r\n\r\n')[1] ?? '';
-    }
-    console.log(`$ nc 198.51.100.1 8080  (from the outside namespace: GET /)\n${body.trimEnd()}`);
+    getFromOutside(outside, 8080);
   } finally {
     server.kill('SIGKILL');
   }
