@@ -66,18 +66,25 @@ const COLUMNS: Array<[keyof PsRow, string]> = [
   ['Names', 'NAMES'],
 ];
 
-/** Characters (code points) in `s`; spreading only a non-ASCII string, as the cells rarely are. */
-const width = (s: string) => (/[^\x00-\x7f]/.test(s) ? [...s].length : s.length);
-
-/** Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded. */
+/**
+ * Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded.
+ * Widths count code points; one test of the whole table finds the rare non-ASCII cell, so an ASCII
+ * table (the usual one) measures each cell by its length, once.
+ */
 export function renderPsTable(rows: readonly PsRow[]): string {
-  const widths = COLUMNS.map(([key, head]) => Math.max(head.length, ...rows.map((r) => width(r[key]))));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - width(c) + 3)))
-      .join('')
-      .trimEnd();
-  return [line(COLUMNS.map(([, head]) => head)), ...rows.map((r) => line(COLUMNS.map(([key]) => r[key])))].join('\n') + '\n';
+  const cells = [COLUMNS.map(([, head]) => head)];
+  for (const r of rows) cells.push(COLUMNS.map(([key]) => r[key]));
+  const ascii = !/[^\x00-\x7f]/.test(cells.map((c) => c.join('')).join(''));
+  const widthsOf = cells.map((c) => (ascii ? c.map((s) => s.length) : c.map((s) => [...s].length)));
+  const last = COLUMNS.length - 1;
+  const widths = COLUMNS.map((_, i) => Math.max(...widthsOf.map((w) => w[i])));
+  let out = '';
+  for (let row = 0; row < cells.length; row++) {
+    let line = '';
+    for (let i = 0; i < last; i++) line += cells[row][i] + ' '.repeat(widths[i] - widthsOf[row][i] + 3);
+    out += `${(line + cells[row][last]).trimEnd()}\n`;
+  }
+  return out;
 }
 
 /** `--filter` as Docker's ps takes it: id, name, status, label, exited, ancestor. @throws {Error} on others */

@@ -121,8 +121,8 @@ struct exec_flags {
   char *env[64];
 };
 
-/* The global options and exec's flags the front takes; 0 for anything else (the Bun program parses it). */
-static int parse(int argc, char **argv, struct exec_flags *f) {
+/* The global options before the command: the index of the command, 0 for anything unexpected. */
+static int parse_globals(int argc, char **argv, struct exec_flags *f) {
   static const char *const globals[] = {"--root", "--state-dir", "--cni-config-dir", "--cni-cache-dir", "--cni-path", "--volume-plugin-dir", NULL};
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {
@@ -135,7 +135,13 @@ static int parse(int argc, char **argv, struct exec_flags *f) {
     if (len == strlen("--root") && strncmp(flag, "--root", len) == 0) f->root = value;
     if (len == strlen("--state-dir") && strncmp(flag, "--state-dir", len) == 0) f->state_dir = value;
   }
-  if (i >= argc || strcmp(argv[i], "exec") != 0) return 0;
+  return i < argc ? i : 0;
+}
+
+/* The global options and exec's flags the front takes; 0 for anything else (the Bun program parses it). */
+static int parse(int argc, char **argv, struct exec_flags *f) {
+  int i = parse_globals(argc, argv, f);
+  if (i == 0 || strcmp(argv[i], "exec") != 0) return 0;
   for (i++; i < argc && argv[i][0] == '-'; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "-i") || !strcmp(a, "--interactive")) f->interactive = 1;
@@ -199,4 +205,10 @@ void berth_exec_front(int argc, char **argv, const char *self_dir) {
   }
   execv(args[0], args);
   /* Not exec'd: stdin may be /dev/null now, which the Bun program gets without -i anyway. */
+}
+
+void berth_tune(int argc, char **argv) {
+  struct exec_flags f = {"/var/lib/berth", "/run/berth", NULL, 0, 0, 0, 0, {NULL}};
+  int i = parse_globals(argc, argv, &f);
+  if (i > 0 && strcmp(argv[i], "ps") == 0 && !has_leftovers(f.root, f.state_dir)) setenv("BUN_JSC_useJIT", "0", 1);
 }

@@ -87,6 +87,7 @@ int main(int argc, char **argv) {
     char *dir = strrchr(self, '/');
     *dir = 0; /* readlink gives an absolute path */
     berth_exec_front(argc, argv, self);
+    berth_tune(argc, argv);
     *dir = '/';
     goto exec;
   }

@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
-import { isRoot, run, withTempDir } from '../../helpers/sandbox';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ensurePackages, isRoot, run, withTempDir } from '../../helpers/sandbox';
 import { BERTH, withBerth, type Berth } from '../../helpers/berth';
 
 /**
@@ -10,7 +10,7 @@ import { BERTH, withBerth, type Berth } from '../../helpers/berth';
  * Bun program's, and the Bun program for everything the front does not take. A copy of the front
  * with berth-shim and without the Bun executable beside it does only what the front itself does.
  */
-const test = suite('berth exec through the front (built executables, real kernel)');
+const test = suite("berth's front: exec and ps (built executables, real kernel)");
 /** The front is there only where berth is compiled with Bun (a Node build's dist/bin/berth is a script). */
 const hasFront = () => existsSync(BERTH) && readFileSync(BERTH).subarray(0, 4).toString('latin1') === '\x7fELF';
 const it = isRoot && hasFront() ? test : test.skip;
@@ -85,6 +85,47 @@ it('exec through the front matches the Bun program, and leaves the rest to it', 
       assert.is((await b('unpause', 'fy')).code, 0);
       assert.is((await b('rm', '-f', 'fy')).code, 0);
       assert.match((await f('exec', id, 'true')).stderr, /cannot run/, 'a removed container is not the front');
+    });
+  });
+});
+
+/** The compiled Bun program itself (dist/lib/cni.<hash>), as the front execs it for everything else. */
+function compiledProgram(): string {
+  const lib = join(dirname(realpathSync(BERTH)), '../lib');
+  return join(lib, readdirSync(lib).find((f) => /^cni\.[0-9a-f]{16}$/.test(f)) as string);
+}
+
+/** Ages move on between two runs: "3 seconds ago" and "4 seconds ago" are the same here. */
+const timeless = (text: string) => text.replace(/(Less than a second|About a minute|\d+ (seconds|minutes))/g, 'T');
+
+it('ps through the front runs without the JIT and prints what the program with the JIT prints', async () => {
+  ensurePackages('strace');
+  await withBerth(async (b) => {
+    await withTempDir(async (tmp) => {
+      assert.is((await b('run', '-d', '--name', 'up', '--label', 'k=v', '--rootfs', b.rootfs, 'sleep', '1000')).code, 0);
+      assert.is((await b('run', '--name', 'done', '--rootfs', b.rootfs, 'sh', '-c', 'exit 3')).code, 3);
+      const globals = ['--root', b.root, '--state-dir', b.stateDir];
+      const trace = join(tmp, 'trace');
+      const traced = await run('strace', ['-f', '-qq', '-v', '-s', '64', '-e', 'trace=execve', '-o', trace, BERTH, ...globals, 'ps']);
+      assert.is(traced.code, 0, traced.stderr);
+      const execs = readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((l) => /execve\(".*\/cni\.[0-9a-f]{16}"/.test(l));
+      assert.is(execs.length, 1);
+      assert.match(execs[0], /"BUN_JSC_useJIT=0"/);
+      for (const args of [
+        ['ps'],
+        ['ps', '-a'],
+        ['ps', '-a', '--format', 'json'],
+        ['ps', '-aq', '--no-trunc'],
+        ['ps', '-a', '--filter', 'status=exited'],
+      ]) {
+        const front = await run(BERTH, [...globals, ...args]);
+        const jit = await run(compiledProgram(), [...globals, ...args], { argv0: 'berth' });
+        assert.equal([front.code, timeless(front.stdout), front.stderr], [0, timeless(jit.stdout), ''], args.join(' '));
+      }
+      assert.match((await run(BERTH, [...globals, 'ps', '-a'])).stdout, /Exited \(3\)/);
+      assert.is((await b('rm', '-f', 'up', 'done')).code, 0);
     });
   });
 });
