@@ -63,6 +63,21 @@ it('exec through the front matches the Bun program, and leaves the rest to it', 
         [126, 'berth: exec failed: unable to start container process: exec: "nosuch": executable file not found in $PATH\n'],
       );
 
+      // -t: the container's own terminal, the caller's window size, TERM (script(1) plays the caller's terminal).
+      const tty = await run('script', [
+        '-qec',
+        `stty rows 12 cols 34; ${front} --root ${b.root} --state-dir ${b.stateDir} exec -it fx sh -c 'tty; stty size; echo $TERM; exit 6'`,
+        '/dev/null',
+      ]);
+      assert.is(tty.code, 6);
+      assert.equal(
+        tty.stdout
+          .replace(/\^@|\0/g, '')
+          .split(/\r*\n/)
+          .filter(Boolean),
+        ['/dev/pts/0', '12 34', 'xterm'],
+      );
+
       // Not the front's: -u, -d, an unknown flag, an unknown container; each goes to the Bun program.
       for (const args of [['-u', 'app'], ['-d'], ['--privileged'], ['-e', 'FROMCALLER']]) {
         const r = await f('exec', ...args, 'fx', 'true');
