@@ -72,17 +72,20 @@ const COLUMNS: Array<[keyof PsRow, string]> = [
  * table (the usual one) measures each cell by its length, once.
  */
 export function renderPsTable(rows: readonly PsRow[]): string {
-  const cells = [COLUMNS.map(([, head]) => head)];
-  for (const r of rows) cells.push(COLUMNS.map(([key]) => r[key]));
-  const ascii = !/[^\x00-\x7f]/.test(cells.map((c) => c.join('')).join(''));
-  const widthsOf = cells.map((c) => (ascii ? c.map((s) => s.length) : c.map((s) => [...s].length)));
-  const last = COLUMNS.length - 1;
-  const widths = COLUMNS.map((_, i) => Math.max(...widthsOf.map((w) => w[i])));
+  // Plain index loops: ps runs without the JIT (plugins/front/berth.c), where closures and iterators cost.
+  const n = COLUMNS.length;
+  const cells: string[] = [];
+  for (let i = 0; i < n; i++) cells.push(COLUMNS[i][1]);
+  for (const r of rows) for (let i = 0; i < n; i++) cells.push(r[COLUMNS[i][0]]);
+  const ascii = !/[^\x00-\x7f]/.test(cells.join(''));
+  const lengths = cells.map(ascii ? (s) => s.length : (s) => [...s].length);
+  const widths: number[] = new Array(n).fill(0);
+  for (let c = 0; c < cells.length; c++) widths[c % n] = Math.max(widths[c % n], lengths[c]);
   let out = '';
-  for (let row = 0; row < cells.length; row++) {
+  for (let c = 0; c < cells.length; c += n) {
     let line = '';
-    for (let i = 0; i < last; i++) line += cells[row][i] + ' '.repeat(widths[i] - widthsOf[row][i] + 3);
-    out += `${(line + cells[row][last]).trimEnd()}\n`;
+    for (let i = 0; i < n - 1; i++) line += cells[c + i] + ' '.repeat(widths[i] - lengths[c + i] + 3);
+    out += `${(line + cells[c + n - 1]).trimEnd()}\n`;
   }
   return out;
 }
