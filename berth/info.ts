@@ -1,6 +1,6 @@
 /** `berth ps` and `berth inspect`. */
 import type { Globals } from './globals.js';
-import { findContainer, withCleanState } from './context.js';
+import { dirsOf, findContainer, withCleanState } from './context.js';
 import { parseFlags, list, str } from './flags.js';
 import { UsageError } from './errors.js';
 import { inspectShape, matchesFilters, psRow, renderPsTable } from '../runtime/format.js';
@@ -26,7 +26,9 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   if (args.length > 0) throw new UsageError(`"berth ps" accepts no arguments.\nSee 'berth ps --help'.`);
   const format = str(flags.format) ?? 'table';
   if (format !== 'table' && format !== 'json') throw new UsageError(`--format ${format}: berth supports table and json`);
-  const d = await withCleanState(g);
+  // The front runs ps without the JIT only when no supervisor had died (plugins/front/berth.c): gc's
+  // locks need bun:ffi, which needs the JIT, so one dying since is left to the next command.
+  const d = process.env.BUN_JSC_useJIT === '0' ? dirsOf(g) : await withCleanState(g);
   const now = Date.now();
   const filters = list(flags.filter);
   let recs = listRecords(d).sort((a, b) => (a.Created < b.Created ? 1 : a.Created > b.Created ? -1 : 0)); // ISO times: plain order, no collation
@@ -43,7 +45,7 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
         live.status === 'paused' ||
         live.status === 'restarting',
     )
-    .filter(({ rec, live }) => matchesFilters(rec, live, filters));
+    .filter(({ rec, live }) => filters.length === 0 || matchesFilters(rec, live, filters));
   const rows = [];
   for (const { rec, live } of selected) {
     const running = live.status === 'running' || live.status === 'paused';

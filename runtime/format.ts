@@ -66,18 +66,28 @@ const COLUMNS: Array<[keyof PsRow, string]> = [
   ['Names', 'NAMES'],
 ];
 
-/** Characters (code points) in `s`; spreading only a non-ASCII string, as the cells rarely are. */
-const width = (s: string) => (/[^\x00-\x7f]/.test(s) ? [...s].length : s.length);
-
-/** Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded. */
+/**
+ * Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded.
+ * Widths count code points; one test of the whole table finds the rare non-ASCII cell, so an ASCII
+ * table (the usual one) measures each cell by its length, once.
+ */
 export function renderPsTable(rows: readonly PsRow[]): string {
-  const widths = COLUMNS.map(([key, head]) => Math.max(head.length, ...rows.map((r) => width(r[key]))));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - width(c) + 3)))
-      .join('')
-      .trimEnd();
-  return [line(COLUMNS.map(([, head]) => head)), ...rows.map((r) => line(COLUMNS.map(([key]) => r[key])))].join('\n') + '\n';
+  // Plain index loops: ps runs without the JIT (plugins/front/berth.c), where closures and iterators cost.
+  const n = COLUMNS.length;
+  const cells: string[] = [];
+  for (let i = 0; i < n; i++) cells.push(COLUMNS[i][1]);
+  for (const r of rows) for (let i = 0; i < n; i++) cells.push(r[COLUMNS[i][0]]);
+  const ascii = !/[^\x00-\x7f]/.test(cells.join(''));
+  const lengths = cells.map(ascii ? (s) => s.length : (s) => [...s].length);
+  const widths: number[] = new Array(n).fill(0);
+  for (let c = 0; c < cells.length; c++) widths[c % n] = Math.max(widths[c % n], lengths[c]);
+  let out = '';
+  for (let c = 0; c < cells.length; c += n) {
+    let line = '';
+    for (let i = 0; i < n - 1; i++) line += cells[c + i] + ' '.repeat(widths[i] - lengths[c + i] + 3);
+    out += `${(line + cells[c + n - 1]).trimEnd()}\n`;
+  }
+  return out;
 }
 
 /** `--filter` as Docker's ps takes it: id, name, status, label, exited, ancestor. @throws {Error} on others */

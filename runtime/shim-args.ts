@@ -1,6 +1,6 @@
 /** The command lines of berth-shim (runtime/shim/spec.c reads them). Pure. */
 import { capabilityMask } from './caps.js';
-import { parseSize } from './spec.js';
+import { mergeEnv, parseSize } from './spec.js';
 import type { ContainerRecord } from './record.js';
 import { renderIdMap } from './userns.js';
 
@@ -96,4 +96,21 @@ export function execArgs(rec: ContainerRecord, o: ExecOptions, procs: readonly s
     ),
   );
   return [...out, '--', ...command];
+}
+
+/**
+ * The options of `berth-shim exec` for a plain `berth exec CTR CMD` (no -u, -e, -w, -t): what the
+ * front (plugins/front/berth.c) completes with the pid, its flags and the command, so a repeated exec
+ * needs no JavaScript. Saved beside shim.json, NUL-separated (docs/internals/speed.md).
+ */
+export function execTemplate(rec: ContainerRecord, procs: readonly string[]): string[] {
+  const opts = {
+    pid: 0,
+    env: mergeEnv(rec.Config.Env, [], {}),
+    cwd: rec.Config.WorkingDir,
+    user: rec.Process,
+    tty: false,
+    privileged: false,
+  };
+  return execArgs(rec, opts, procs, []).slice(3, -1);
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ownExecutable } from '../cni/sibling.js';
 import type { Channel } from './attach.js';
 import { ExitError } from './errors.js';
 import { writeEtcFiles } from './etc-write.js';
@@ -37,7 +38,7 @@ export function shimPath(): string {
 export function selfCommand(d: Dirs, ...args: string[]): string[] {
   // Compiled with Bun, the executable is berth itself; on Node it runs the launcher in argv[1].
   const onNode = typeof process.versions.bun !== 'string';
-  const self = process.env.BERTH_SELF ?? (onNode && process.argv[1] ? realpathSync(process.argv[1]) : process.execPath);
+  const self = process.env.BERTH_SELF ?? (onNode && process.argv[1] ? realpathSync(process.argv[1]) : ownExecutable());
   return [self, '--root', d.root, '--state-dir', d.stateDir, ...args];
 }
 

@@ -19,4 +19,12 @@ int is_noop_candidate(const char *name, const char *command);
 /* Whether the call is provably a success that changes nothing, as the plugin itself would answer it. */
 int is_noop(const char *name, const char *command, const char *text, size_t len);
 
+/* `berth exec` of a running container, done by berth-shim at once; returns when the Bun program must do it. */
+void berth_exec_front(int argc, char **argv, const char *self_dir);
+/*
+ * `berth ps` with no supervisor dead (nothing for gc, whose locks need bun:ffi and so the JIT): runs
+ * without JavaScriptCore's JIT, whose compiling costs more CPU than it saves in so short a run.
+ */
+void berth_tune(int argc, char **argv);
+
 #endif
