@@ -131,7 +131,7 @@ static int start_container(void) {
   int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, ep[2], ps[2] = { -1, -1 }, rs[2] = { -1, -1 };
   if (pipe2(ep, O_CLOEXEC) != 0) return EXIT_SETUP;
   if (S.uid_map && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rs) != 0) return EXIT_SETUP;
-  struct child_ctx ctx = { .s = &S, .errpipe = ep[1], .ptysock = -1, .rootsock = rs[1] };
+  struct child_ctx ctx = { .s = &S, .errpipe = ep[1], .ptysock = -1, .rootsock = rs[1], .cgroup2 = cgroup2_index(&S) };
   if (S.tty) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ps) != 0) return EXIT_SETUP;
     ctx.ptysock = ps[1];
@@ -141,8 +141,7 @@ static int start_container(void) {
     else in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
     ctx.stdio[0] = in[0]; ctx.stdio[1] = out[1]; ctx.stdio[2] = err[1];
   }
-  static char stack[256 * 1024] __attribute__((aligned(16)));
-  int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
   /* "none" gets a fresh netns; a prepared one (a path) is entered around clone() so the child
    * starts in it, which works in a private user namespace too; "host" keeps the supervisor's. */
   if (!S.netns || (strcmp(S.netns, "host") != 0 && S.netns[0] != '/')) flags |= CLONE_NEWNET;
@@ -150,7 +149,7 @@ static int start_container(void) {
   int own_netns = -1;
   if (S.netns && S.netns[0] == '/' && enter_netns(S.netns, &own_netns) != 0) return EXIT_SETUP;
   error_msg[0] = 0;
-  child = clone(container_main, stack + sizeof stack, flags, &ctx);
+  child = clone_container(flags, &S, &ctx);
   if (own_netns >= 0 && (setns(own_netns, CLONE_NEWNET) != 0 || close(own_netns) != 0)) {
     if (child > 0) kill(child, SIGKILL);
     snprintf(error_msg, sizeof error_msg, "cannot return to the supervisor's network namespace: %s", strerror(errno));

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/sandbox';
 import { BERTH, CGROUP_PARENT, cgroupLeftovers, withBerth, type Berth } from '../../helpers/berth';
@@ -96,6 +96,22 @@ it('the rootfs dir is never written: changes land in the container layer', async
     assert.not.ok(existsSync(join(b.rootfs, 'data/new.txt')));
     const id = (await b('ps', '-aq', '--no-trunc')).stdout.trim();
     assert.ok(existsSync(join(b.root, 'containers', id, 'diff/data/new.txt')));
+  });
+});
+
+it('the container is in its own cgroup in every hierarchy the host has, cgroup v2 included, from its first instruction', async () => {
+  await withBerth(async (b) => {
+    // PID 1 execs cat: what it prints is where the first process was when it exec'd.
+    const r = await b('run', '--name', 'cg', '--rootfs', b.rootfs, 'cat', '/proc/self/cgroup');
+    assert.is(r.code, 0, r.stderr);
+    const id = (await b('ps', '-aq', '--no-trunc')).stdout.trim();
+    const hierarchies = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((l) => l.slice(0, l.lastIndexOf(':')));
+    assert.equal(hierarchies(r.stdout), hierarchies(readFileSync('/proc/self/cgroup', 'utf8')));
+    for (const line of r.stdout.trim().split('\n')) assert.is(line.slice(line.lastIndexOf(':') + 1), `${CGROUP_PARENT}/${id}`, line);
   });
 });
 
