@@ -1,5 +1,4 @@
 /** Copy-up at `berth create`: the image's content at an anonymous volume's Destination goes into it (berth-shim copyup). */
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { callDaemon } from '../../volume/client.js';
 import { containerDir, type Dirs } from '../paths.js';
@@ -18,6 +17,7 @@ export async function copyUpAnonymous(d: Dirs, rec: ContainerRecord, created: re
     if (!v.Anonymous || !v.CopyData || v.Socket === undefined) continue;
     const { Mountpoint } = await callDaemon(v.Socket, '/VolumeDriver.Mount', { Name: v.Name, ID: rec.Id });
     try {
+      const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
       const r = spawnSync(shimPath(), ['copyup', join(containerDir(d, rec.Id), 'merged'), v.Destination, Mountpoint, ...rec.LayerDirs], {
         encoding: 'utf8',
       });
