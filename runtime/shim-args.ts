@@ -17,6 +17,8 @@ export interface ShimPaths {
   netns?: string;
   /** Binds of the container's /etc/hosts, /etc/hostname, /etc/resolv.conf, below the user's own. */
   etcBinds?: readonly string[];
+  /** The shared layer of mount points (runtime/init-layer.ts), on top of the image's. */
+  initLayer?: string;
 }
 
 /** The process options run and exec share: user, capabilities, privileges, the user namespace's maps. */
@@ -49,7 +51,7 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
     '--log-max-file',
     h.LogConfig.Config['max-file'] ?? '3',
   ];
-  for (const dir of rec.LayerDirs) out.push('--lower', dir);
+  for (const dir of paths.initLayer ? [...rec.LayerDirs, paths.initLayer] : rec.LayerDirs) out.push('--lower', dir);
   for (const p of procs) out.push('--procs', p);
   for (const b of paths.etcBinds ?? []) out.push('--bind', b);
   out.push(...(paths.mounts ?? []));

@@ -9,6 +9,7 @@ import { ownExecutable } from '../cni/sibling.js';
 import type { Channel } from './attach.js';
 import { ExitError } from './errors.js';
 import { writeEtcFiles } from './etc-write.js';
+import { ensureInitLayer } from './init-layer.js';
 import { cgroupOf, resourcesOf } from './cgroups.js';
 import { Frame, FrameDecoder } from './frames.js';
 import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
@@ -83,6 +84,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         netns,
         terminal,
         mounts,
+        initLayer: ensureInitLayer(d),
         etcBinds: writeEtcFiles(containerDir(d, rec.Id), rec, netns ? namesFromAttachments(rec, await readAttachmentsOf(rec)) : {}),
       },
       cgroup.procsFiles(),

@@ -109,7 +109,8 @@ static void mount_bind(const char *spec, const char *merged, int fd, int errfd) 
     *slash = 0;
     mkdirs(dst, 0755);
     *slash = '/';
-    close(open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+    /* Read-only: opening an image's file for writing would copy it up into the container layer for nothing. */
+    close(open(dst, O_CREAT | O_RDONLY | O_CLOEXEC, 0644));
   }
   mnt(errfd, src, dst, NULL, MS_BIND | MS_REC, NULL);
   unsigned long propagation = propagation_of(opts);

@@ -268,6 +268,12 @@ test('superviseArgs() passes the layers lowest first and the command after --', 
     args.filter((_, i) => args[i - 1] === '--log-max-size'),
     ['1048576'],
   );
+  const withInit = superviseArgs(record(), { bundle: '/b', state: '/s', socket: '/k', exitCommand: [], initLayer: '/init' }, []);
+  assert.equal(
+    withInit.filter((_, i) => withInit[i - 1] === '--lower'),
+    ['/l1', '/l2', '/init'],
+    'the init layer goes on top of the image',
+  );
 });
 
 test('FrameDecoder splits frames across chunks', () => {
