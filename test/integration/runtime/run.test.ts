@@ -79,6 +79,17 @@ it('-i passes a large stdin from a file whole: read in chunks larger than a fram
   });
 });
 
+it('a reader that goes away (| head -2) loses the rest of the output: berth ends with the container, no EPIPE', async () => {
+  await withBerth(async (b) => {
+    const args = ['run', '--rm', '--network', 'none', '--cgroup-parent', CGROUP_PARENT, '--rootfs', b.rootfs];
+    const loop = 'i=0; while [ $i -lt 20000 ]; do echo $i; i=$((i+1)); done; exit 3';
+    const line = [BERTH, '--root', b.root, '--state-dir', b.stateDir, ...args, 'sh', '-c', `'${loop}'`].join(' ');
+    const r = spawnSync('bash', ['-c', `${line} | head -2; echo "berth:\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    assert.equal([r.stdout, r.stderr], ['0\n1\nberth:3\n', '']);
+    assert.equal(containers(b), [], '--rm removed the container');
+  });
+});
+
 it('the rootfs dir is never written: changes land in the container layer', async () => {
   await withBerth(async (b) => {
     const r = await b(
