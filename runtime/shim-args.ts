@@ -66,6 +66,7 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
         : h.RestartPolicy.Name,
     );
   if (h.ReadonlyRootfs) out.push('--read-only');
+  if (h.AutoRemove) out.push('--ephemeral'); // never mounted again: overlayfs's volatile
   if (c.OpenStdin) out.push('--stdin');
   if (c.Tty) out.push('--tty');
   if (c.Tty && paths.terminal) out.push('--rows', String(paths.terminal.rows), '--cols', String(paths.terminal.cols));

@@ -62,7 +62,14 @@ static void mount_rootfs(const struct spec *s, const char *merged, int errfd) {
     o += (size_t)snprintf(data + o, sizeof data - o, "%s%s", s->rootfs_lower[i], i ? ":" : "");
   snprintf(upper, sizeof upper, "%s/diff", s->bundle);
   snprintf(work, sizeof work, "%s/work", s->bundle);
-  snprintf(data + o, sizeof data - o, ",upperdir=%s,workdir=%s", upper, work);
+  o += (size_t)snprintf(data + o, sizeof data - o, ",upperdir=%s,workdir=%s", upper, work);
+  /* volatile (5.10+): no syncfs of the host's filesystem when the overlay goes at the container's exit. */
+  if (s->ephemeral) {
+    snprintf(data + o, sizeof data - o, ",volatile");
+    if (mount("overlay", merged, "overlay", 0, data) == 0) return;
+    if (errno != EINVAL) FAIL("cannot mount overlay on %s: %s", merged, strerror(errno));
+    data[o] = 0; /* a kernel without it: an ordinary overlay */
+  }
   mnt(errfd, "overlay", merged, "overlay", 0, data);
 }
 

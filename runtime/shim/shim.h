@@ -33,6 +33,7 @@ struct spec {
   int ngroups;
   uint64_t caps;
   int privileged, readonly, open_stdin, tty, pid; /* pid: exec's target */
+  int ephemeral; /* --rm: the container layer is never mounted again, so overlayfs may skip its syncs */
   unsigned short rows, cols; /* the caller's terminal size, set before the command runs */
   long log_max_size;
   int log_max_file;

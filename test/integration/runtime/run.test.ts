@@ -90,6 +90,18 @@ it('a reader that goes away (| head -2) loses the rest of the output: berth ends
   });
 });
 
+it("--rm mounts the container layer volatile (its end syncs no host filesystem); a kept container's is not", async () => {
+  await withBerth(async (b) => {
+    const rootOptions = (out: string) => out.split('\n').find((l) => l.split(' ')[4] === '/') ?? '';
+    const gone = await b('run', '--rm', '--rootfs', b.rootfs, 'cat', '/proc/self/mountinfo');
+    assert.is(gone.code, 0, gone.stderr);
+    assert.match(rootOptions(gone.stdout), /overlay .*volatile/);
+    const kept = await b('run', '--rootfs', b.rootfs, 'cat', '/proc/self/mountinfo');
+    assert.match(rootOptions(kept.stdout), /overlay /);
+    assert.not.match(rootOptions(kept.stdout), /volatile/);
+  });
+});
+
 it('the rootfs dir is never written: changes land in the container layer', async () => {
   await withBerth(async (b) => {
     const r = await b(

@@ -274,6 +274,15 @@ test('superviseArgs() passes the layers lowest first and the command after --', 
     ['/l1', '/l2', '/init'],
     'the init layer goes on top of the image',
   );
+  assert.not.ok(args.includes('--ephemeral'));
+  const rm = record();
+  assert.ok(
+    superviseArgs(
+      { ...rm, HostConfig: { ...rm.HostConfig, AutoRemove: true } },
+      { bundle: '/b', state: '/s', socket: '/k', exitCommand: [] },
+      [],
+    ).includes('--ephemeral'),
+  );
 });
 
 test('FrameDecoder splits frames across chunks', () => {
