@@ -30,7 +30,10 @@ export function ensureInitLayer(d: Dirs): string {
       mkdirSync(join(tmp, sub));
       chmodSync(join(tmp, sub), mode); // exact, whatever the umask
     }
-    for (const file of FILES) writeFileSync(join(tmp, file), '', { mode: 0o644 });
+    for (const file of FILES) {
+      writeFileSync(join(tmp, file), '');
+      chmodSync(join(tmp, file), 0o644);
+    }
     chmodSync(tmp, 0o755);
     renameSync(tmp, dir);
   } catch (err) {
