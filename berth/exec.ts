@@ -1,6 +1,6 @@
 /** `berth exec [-d] [-i] [-t] [-e] [-w] [-u] [--privileged] CONTAINER COMMAND [ARG...]`. */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 import type { Globals } from './globals.js';
@@ -9,9 +9,8 @@ import { ExitError, UsageError } from './errors.js';
 import { list, parseFlags, str } from './flags.js';
 import { cgroupOf } from '../runtime/cgroups.js';
 import { liveState } from '../runtime/live.js';
-import { runDir, configFile, type Dirs } from '../runtime/paths.js';
-import type { ContainerRecord } from '../runtime/record.js';
-import { execArgs, execTemplate } from '../runtime/shim-args.js';
+import { saveExecTemplate } from '../runtime/exec-template.js';
+import { execArgs } from '../runtime/shim-args.js';
 import { mergeEnv } from '../runtime/spec.js';
 import { shimPath } from '../runtime/start.js';
 import { resolveUser } from '../runtime/user.js';
@@ -59,7 +58,7 @@ export async function exec(g: Globals, argv: string[]): Promise<number> {
     args.slice(1),
   );
   const detach = flags.detach === true;
-  saveTemplate(d, rec, procs);
+  saveExecTemplate(d, rec);
   const stdin = flags.interactive === true && !detach ? 'inherit' : 'ignore';
   const child = spawn(shimPath(), shimArgs, { stdio: detach ? 'ignore' : [stdin, 'inherit', 'inherit'], detached: detach });
   if (detach) {
@@ -72,23 +71,4 @@ export async function exec(g: Globals, argv: string[]): Promise<number> {
     child.on('error', (err) => reject(new ExitError(`cannot run berth-shim: ${err.message}`, 126)));
     child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
   });
-}
-
-/**
- * Saves the exec template for the front (plugins/front/berth.c), once per record: written aside and
- * renamed, so the front reads all of it or none; best effort, as the front falls back to this path.
- */
-function saveTemplate(d: Dirs, rec: ContainerRecord, procs: readonly string[]): void {
-  const file = join(runDir(d, rec.Id), 'exec.args');
-  try {
-    if (statSync(file).mtimeMs >= statSync(configFile(d, rec.Id)).mtimeMs) return;
-  } catch {
-    /* none yet */
-  }
-  try {
-    writeFileSync(`${file}.${process.pid}.tmp`, `${execTemplate(rec, procs).join('\0')}\0`);
-    renameSync(`${file}.${process.pid}.tmp`, file);
-  } catch {
-    /* the state dir went away: the container stopped meanwhile */
-  }
 }

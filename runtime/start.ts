@@ -10,6 +10,7 @@ import type { Channel } from './attach.js';
 import { ExitError } from './errors.js';
 import { writeEtcFiles } from './etc-write.js';
 import { ensureInitLayer } from './init-layer.js';
+import { saveExecTemplate } from './exec-template.js';
 import { cgroupOf, resourcesOf } from './cgroups.js';
 import { Frame, FrameDecoder } from './frames.js';
 import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
@@ -118,7 +119,9 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
       throw new ExitError(text.slice(colon + 1), Number(text.slice(0, colon)) || 125);
     }
     const now = readRecord(d, rec.Id);
-    writeRecord(d, { ...now, ManuallyStopped: false, State: { ...now.State, Status: 'exited', Error: '' } });
+    const started = { ...now, ManuallyStopped: false, State: { ...now.State, Status: 'exited' as const, Error: '' } };
+    writeRecord(d, started);
+    saveExecTemplate(d, started);
     return { pid: Number(first.data.toString()), channel, decoder, pendingFrames: rest };
   } catch (err) {
     await cgroup.killAll().catch(() => {});

@@ -76,3 +76,32 @@ void join_cgroups(const struct spec *s, const struct child_ctx *c, int errfd) {
     close(fd);
   }
 }
+
+int join_cgroups_v1(const struct spec *s) {
+  char path[4096];
+  int v2 = cgroup2_index(s), dirfd = -1;
+  for (int i = 0; i < s->nprocs; i++) {
+    if (i == v2) {
+      beside(s->procs[i], NULL, path, sizeof path);
+      if ((dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) die("cannot open cgroup %s: %s", path, strerror(errno));
+      continue;
+    }
+    beside(s->procs[i], "tasks", path, sizeof path);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "0", 1) != 1) die("cannot join cgroup %s: %s", path, strerror(errno));
+    close(fd);
+  }
+  return dirfd;
+}
+
+pid_t fork_into_cgroup2(int dirfd) {
+  if (dirfd < 0) return fork();
+  struct clone_args a = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)dirfd };
+  long pid = syscall(SYS_clone3, &a, sizeof a);
+  if (pid >= 0 || (errno != EINVAL && errno != E2BIG && errno != ENOSYS)) return (pid_t)pid;
+  /* No CLONE_INTO_CGROUP: this process joins, the slow way, and its child inherits. */
+  int fd = openat(dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, "0", 1) != 1) die("cannot join cgroup v2: %s", strerror(errno));
+  close(fd);
+  return fork();
+}

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ensurePackages, isRoot, run, withTempDir } from '../../helpers/sandbox';
 import { BERTH, withBerth, type Berth } from '../../helpers/berth';
@@ -41,6 +41,9 @@ it('exec through the front matches the Bun program, and leaves the rest to it', 
       const id: string = JSON.parse((await b('inspect', 'fx')).stdout)[0].Id;
       const template = join(b.stateDir, 'containers', id, 'exec.args');
 
+      assert.ok(existsSync(template), 'the start saved the template');
+      // A container started by an older berth has none: the front hands over to Bun, which saves it.
+      rmSync(template);
       const notYet = await f('exec', 'fx', 'true');
       assert.ok(notYet.code !== 0 && /cannot run/.test(notYet.stderr), 'no template yet: the front hands over to Bun');
       const bun = await b('exec', '-e', 'KEEP=2', '-e', 'NEW=x', '-w', '/tmp', 'fx', 'sh', '-c', PROBE);

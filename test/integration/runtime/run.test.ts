@@ -138,4 +138,22 @@ it('the container is in its own cgroup in every hierarchy the host has, cgroup v
   });
 });
 
+it("an exec'd process is in the container's cgroup in every hierarchy, cgroup v2 included", async () => {
+  await withBerth(async (b) => {
+    const id = (await b('run', '-d', '--name', 'cgx', '--rootfs', b.rootfs, 'sleep', '100')).stdout.trim();
+    try {
+      // Twice: the first exec goes through Bun and saves the template the front uses for the second.
+      for (const round of [1, 2]) {
+        const r = await b('exec', 'cgx', 'cat', '/proc/self/cgroup');
+        assert.is(r.code, 0, r.stderr);
+        const lines = r.stdout.trim().split('\n');
+        assert.is(lines.length, readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n').length, `round ${round}`);
+        for (const line of lines) assert.is(line.slice(line.lastIndexOf(':') + 1), `${CGROUP_PARENT}/${id}`, `round ${round}: ${line}`);
+      }
+    } finally {
+      await b('rm', '-f', 'cgx');
+    }
+  });
+});
+
 test.run();
