@@ -23,8 +23,9 @@ int lo_open(const char *path) {
   int target = open(path, O_RDONLY | O_CLOEXEC), fd = -1;
   if (target >= 0 && setns(target, CLONE_NEWNET) == 0) {
     fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    /* Back home before anything else: the compiled plugin, if exec'd next, must start where we did. */
-    if (setns(home, CLONE_NEWNET) != 0) _exit(1);
+    /* Back home at once. Should that fail, the plugin answers: it opens the namespace by its path,
+       wherever it starts. */
+    if (setns(home, CLONE_NEWNET) != 0 && fd >= 0) close(fd), fd = -1;
   }
   if (target >= 0) close(target);
   close(home);
