@@ -2,22 +2,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRoot, withTempDir } from '../../helpers/sandbox';
-import { withBerth, type Berth } from '../../helpers/berth';
-import { withDaemon, type Daemon } from '../../helpers/volumed';
+import { isRoot } from '../../helpers/sandbox';
+import type { Berth } from '../../helpers/berth';
+import { withBerthVolumes, type Daemon } from '../../helpers/volumed';
 
 const test = suite('berth cp with a stopped container: its volumes and bind mounts, as docker cp');
 const it = isRoot ? test : test.skip;
 
-function withVolumes(fn: (b: Berth, d: Daemon, dir: string) => Promise<void>): Promise<void> {
-  return withTempDir(async (dir) => {
-    const plugins = join(dir, 'plugins');
-    mkdirSync(plugins);
-    await withDaemon({ socket: join(plugins, 'berth.sock'), root: join(dir, 'volumes') }, (d) =>
-      withBerth((b) => fn(b, d, dir), { globals: ['--volume-plugin-dir', plugins] }),
-    );
-  });
-}
+const withVolumes = withBerthVolumes;
 
 const mountsOf = async (d: Daemon, name: string) => (await d.call('/VolumeDriver.Get', { Name: name })).body.Volume.Status.mounts;
 /** Host mounts under the test's dirs (berth's state dir, the volumes, the bind sources): none may stay after a cp. */

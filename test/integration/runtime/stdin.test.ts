@@ -24,6 +24,9 @@ function pipeThrough(b: Berth, input: Buffer, args: string[]): { code: number | 
   return { code: r.status, out: r.stdout ?? Buffer.alloc(0), stderr: String(r.stderr ?? '') };
 }
 
+/** `run -i --rm` of the test's rootfs, as withBerth would add the cgroup parent and --network none. */
+const runInteractive = (b: Berth) => ['run', '-i', '--rm', '--network', 'none', '--cgroup-parent', CGROUP_PARENT, '--rootfs', b.rootfs];
+
 for (const size of [1_000_000, 8_000_000]) {
   it(`run -i cat passes ${size} bytes through unchanged (no deadlock between stdin and stdout)`, async () => {
     await withBerth(async (b) => {
@@ -64,20 +67,7 @@ it('start -a -i and exec -i pass 8 MB through unchanged', async () => {
 
 it('stdin the container never reads does not hold up its exit or its output', async () => {
   await withBerth(async (b) => {
-    const r = pipeThrough(b, randomBytes(4_000_000), [
-      'run',
-      '-i',
-      '--rm',
-      '--network',
-      'none',
-      '--cgroup-parent',
-      CGROUP_PARENT,
-      '--rootfs',
-      b.rootfs,
-      'sh',
-      '-c',
-      'head -c 3000000 /dev/zero; exit 5',
-    ]);
+    const r = pipeThrough(b, randomBytes(4_000_000), [...runInteractive(b), 'sh', '-c', 'head -c 3000000 /dev/zero; exit 5']);
     assert.is(r.code, 5);
     assert.is(r.out.length, 3_000_000);
   });

@@ -2,9 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, chownSync, lstatSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRoot, withTempDir } from '../../helpers/sandbox';
-import { withBerth, type Berth } from '../../helpers/berth';
-import { withDaemon, type Daemon } from '../../helpers/volumed';
+import { isRoot } from '../../helpers/sandbox';
+import { withBerthVolumes } from '../../helpers/volumed';
 
 const test = suite('volumes of containers in a private user namespace: copy-up keeps owners as the container sees them');
 const it = isRoot ? test : test.skip;
@@ -12,15 +11,7 @@ const it = isRoot ? test : test.skip;
 /** The default range (userns.test.ts): inside ID N is host ID 100000 + N. */
 const HOST_BASE = 100000;
 
-function withVolumes(fn: (b: Berth, d: Daemon) => Promise<void>): Promise<void> {
-  return withTempDir(async (dir) => {
-    const plugins = join(dir, 'plugins');
-    mkdirSync(plugins);
-    await withDaemon({ socket: join(plugins, 'berth.sock'), root: join(dir, 'volumes') }, (d) =>
-      withBerth((b) => fn(b, d), { globals: ['--volume-plugin-dir', plugins] }),
-    );
-  });
-}
+const withVolumes = withBerthVolumes;
 
 /** The image's /owned: a dir of app (1000), a file of 1000:2000, a file of root. */
 function addOwnedTree(rootfs: string): void {
