@@ -1,11 +1,12 @@
 /** `berth diff` and `berth cp`. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readlinkSync, renameSync, statSync } from 'node:fs';
-import { basename, dirname, join, posix } from 'node:path';
+import { existsSync, renameSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Globals } from './globals.js';
 import { findContainer, withCleanState } from './context.js';
 import { UsageError } from './errors.js';
 import { layerChanges } from '../runtime/diff.js';
+import { resolveInRoot } from '../runtime/in-root.js';
 import { liveState } from '../runtime/live.js';
 import { upperDir } from '../runtime/paths.js';
 import type { ContainerRecord } from '../runtime/record.js';
@@ -19,40 +20,6 @@ export async function diff(g: Globals, args: string[]): Promise<number> {
   const rec = findContainer(d, args[0]);
   for (const c of layerChanges(upperDir(d, rec.Id), rec.LayerDirs)) process.stdout.write(`${c.kind} ${c.path}\n`);
   return 0;
-}
-
-/**
- * Resolves `path` inside a root the way the container would: every symbolic link, absolute or
- * not, stays inside `root` (a link to / must not reach the host's root).
- */
-export function resolveInRoot(root: string, path: string): string {
-  const parts = posix.normalize(`/${path}`).split('/').filter(Boolean);
-  let resolved = '';
-  for (let i = 0, hops = 0; i < parts.length; i++) {
-    const part = parts[i];
-    if (part === '..') {
-      resolved = posix.dirname(resolved) === '/' ? '' : posix.dirname(resolved);
-      continue;
-    }
-    const next = `${resolved}/${part}`;
-    let st;
-    try {
-      st = lstatSync(join(root, next));
-    } catch {
-      resolved = next;
-      continue;
-    }
-    if (st.isSymbolicLink() && i < parts.length - 1) {
-      if (++hops > 40) throw new Error(`too many levels of symbolic links: ${path}`);
-      const target = readlinkSync(join(root, next));
-      parts.splice(0, i + 1, ...(target.startsWith('/') ? target : `${resolved}/${target}`).split('/').filter(Boolean));
-      resolved = '';
-      i = -1;
-      continue;
-    }
-    resolved = next;
-  }
-  return join(root, resolved || '/');
 }
 
 /**

@@ -8,8 +8,8 @@ import { Frame, FrameDecoder, MAX_FRAME, encodeFrame, encodeResize } from './fra
 /** The part of a socket the attach code uses: a net.Socket, or the shim's channel (runtime/shim-spawn.ts). */
 export interface Channel {
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
-  on(event: 'close' | 'error', listener: () => void): unknown;
-  once(event: 'close', listener: () => void): unknown;
+  on(event: 'close' | 'error' | 'drain', listener: () => void): unknown;
+  once(event: 'close' | 'drain', listener: () => void): unknown;
   off(event: 'data', listener: (chunk: Buffer) => void): unknown;
   write(data: Buffer | Uint8Array): boolean;
   pause(): unknown;
@@ -81,7 +81,14 @@ export function attachStreams(
         return;
       }
       // A stdin chunk may be larger than a frame the supervisor takes (Bun reads more than 64 KiB at a time).
-      for (let off = 0; off < chunk.length; off += MAX_FRAME) channel.write(encodeFrame(Frame.Stdin, chunk.subarray(off, off + MAX_FRAME)));
+      let flowing = true;
+      for (let off = 0; off < chunk.length; off += MAX_FRAME)
+        flowing = channel.write(encodeFrame(Frame.Stdin, chunk.subarray(off, off + MAX_FRAME)));
+      // Stdin waits while the container is slow to read it: memory stays bounded, output flows.
+      if (!flowing && !ended) {
+        stdin?.pause();
+        channel.once('drain', () => !ended && stdin?.resume());
+      }
     };
     const onResize = () => channel.write(encodeResize(process.stdout.rows ?? 24, process.stdout.columns ?? 80));
     onFrames(pending);

@@ -22,6 +22,7 @@ import { superviseArgs } from './shim-args.js';
 import { spawnShim } from './shim-spawn.js';
 import { readRecord, writeRecord } from './store.js';
 import { mountVolumes, unmountVolumes } from './volumes/lifecycle.js';
+import { copyUpForUserns } from './volumes/copy-up.js';
 import { renderShimMounts } from './volumes/points.js';
 
 /** berth-shim beside the bundle (dist/lib) or beside the compiled executable's lib dir; BERTH_SHIM overrides. */
@@ -71,7 +72,9 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   const cgroup = cgroupOf(rec);
   try {
     await cgroup.create(resourcesOf(rec));
-    const mounts = renderShimMounts(rec.Mounts ?? [], await mountVolumes(d, rec));
+    const sources = await mountVolumes(d, rec);
+    copyUpForUserns(d, rec, sources);
+    const mounts = renderShimMounts(rec.Mounts ?? [], sources);
     const netns = await setUpNetwork(d, rec, (ref) => containerNetns(d, ref));
     mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
     const args = superviseArgs(

@@ -83,6 +83,11 @@ void log_open(struct log *l);
 void log_write(struct log *l, const char *stream, const char *data, size_t len);
 void write_file_atomic(const char *path, const char *text);
 int exit_code_of(int status);
+/* Input for a container's stdin, written as the container reads it (io.c). */
+struct inq { char *buf; size_t off, len, cap; };
+#define INQ_HIGH (1024 * 1024) /* queued bytes at which clients are no longer read */
+int inq_push(struct inq *q, int fd, const void *d, size_t len);
+int inq_flush(struct inq *q, int fd);
 
 /* cgroups.c: the container's first process, cloned with `flags` (namespaces) into what cgroups it can be born in. */
 int cgroup2_index(const struct spec *s);

@@ -30,6 +30,8 @@ static struct spec S;
 static struct log LOG;
 static int stdin_fd = -1, out_fd = -1, err_fd = -1, master_fd = -1, listen_fd = -1, sig_fd = -1;
 static pid_t child = 0;
+static struct inq IN; /* stdin on its way to the container */
+static int stdin_closing; /* the close follows the queued input */
 static int restart_count = 0;
 static char started_at[64] = "", finished_at[64] = "", error_msg[1024] = "";
 
@@ -70,12 +72,19 @@ static void broadcast(int type, const void *data, uint32_t len) {
 }
 
 static void close_stdin(void) {
-  if (master_fd >= 0) write_all(master_fd, "\x04", 1);
-  if (stdin_fd >= 0) { close(stdin_fd); stdin_fd = -1; }
+  if (master_fd >= 0) inq_push(&IN, master_fd, "\x04", 1);
+  if (IN.len > IN.off) stdin_closing = 1;
+  else if (stdin_fd >= 0) { close(stdin_fd); stdin_fd = -1; }
+}
+
+static void flush_stdin(void) {
+  int fd = master_fd >= 0 ? master_fd : stdin_fd;
+  if (fd >= 0) inq_flush(&IN, fd);
+  if (stdin_closing && IN.len == 0) { stdin_closing = 0; if (stdin_fd >= 0) { close(stdin_fd); stdin_fd = -1; } }
 }
 
 static void handle_frame(struct client *c, int type, const unsigned char *d, uint32_t len) {
-  if (type == F_STDIN) write_all(master_fd >= 0 ? master_fd : stdin_fd, d, len);
+  if (type == F_STDIN) inq_push(&IN, master_fd >= 0 ? master_fd : stdin_fd, d, len);
   else if (type == F_STDIN_CLOSE) close_stdin();
   else if (type == F_OWNER) c->owner = 1;
   else if (type == F_RESIZE && len == 4 && master_fd >= 0) {
@@ -104,7 +113,7 @@ static void read_client(struct client *c) {
 static int pump(int *fd, int type) {
   char buf[32768];
   ssize_t n = read(*fd, buf, sizeof buf);
-  if (n < 0 && errno == EINTR) return 1;
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 1;
   if (n <= 0) { close(*fd); *fd = -1; return 0; }
   log_write(&LOG, type == F_STDERR ? "stderr" : "stdout", buf, (size_t)n);
   broadcast(type, buf, (uint32_t)n);
@@ -188,6 +197,8 @@ static int start_container(void) {
     return colon ? atoi(msg) : EXIT_SETUP;
   }
   out_fd = out[0]; err_fd = err[0]; stdin_fd = in[1];
+  if (stdin_fd >= 0) fcntl(stdin_fd, F_SETFL, O_NONBLOCK);
+  if (master_fd >= 0) fcntl(master_fd, F_SETFL, O_NONBLOCK);
   rfc3339_now(started_at, sizeof started_at);
   return 0;
 }
@@ -196,14 +207,16 @@ static int start_container(void) {
 static int serve(void) {
   int status = -1, done = 0;
   while (!done || out_fd >= 0 || err_fd >= 0 || master_fd >= 0) {
-    struct pollfd p[MAX_CLIENTS + 5];
+    struct pollfd p[MAX_CLIENTS + 6];
+    int in_full = IN.len - IN.off >= INQ_HIGH; /* clients wait while the container catches up */
     int n = 0;
     p[n++] = (struct pollfd){ sig_fd, POLLIN, 0 };
     p[n++] = (struct pollfd){ listen_fd, POLLIN, 0 };
     p[n++] = (struct pollfd){ out_fd, POLLIN, 0 };
     p[n++] = (struct pollfd){ err_fd, POLLIN, 0 };
     p[n++] = (struct pollfd){ master_fd, POLLIN, 0 };
-    for (int i = 0; i < MAX_CLIENTS; i++) p[n++] = (struct pollfd){ clients[i].fd > 0 ? clients[i].fd : -1, POLLIN, 0 };
+    for (int i = 0; i < MAX_CLIENTS; i++) p[n++] = (struct pollfd){ clients[i].fd > 0 && !in_full ? clients[i].fd : -1, POLLIN, 0 };
+    p[n++] = (struct pollfd){ IN.len > IN.off ? (master_fd >= 0 ? master_fd : stdin_fd) : -1, POLLOUT, 0 };
     if (poll(p, (nfds_t)n, -1) < 0) continue;
     if (p[0].revents) {
       struct signalfd_siginfo si;
@@ -217,8 +230,11 @@ static int serve(void) {
     if (p[3].revents) pump(&err_fd, F_STDERR);
     if (p[4].revents) pump(&master_fd, F_STDOUT); /* EIO once the terminal's last user is gone */
     for (int i = 0; i < MAX_CLIENTS; i++) if (p[5 + i].revents && clients[i].fd > 0) read_client(&clients[i]);
+    if (p[5 + MAX_CLIENTS].revents) flush_stdin();
   }
   if (stdin_fd >= 0) { close(stdin_fd); stdin_fd = -1; }
+  IN.len = IN.off = 0;
+  stdin_closing = 0;
   return exit_code_of(status);
 }
 
