@@ -92,12 +92,12 @@ test('planContainer(): a run command replaces Cmd, not Entrypoint; --entrypoint 
   );
 });
 
-test('resolveUser() reads passwd and group texts', () => {
+test('resolveUser() reads passwd and group texts; the primary group is a supplementary one too (Docker 20.10.18+)', () => {
   const passwd = 'root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n';
   const group = 'app:x:1000:\nextra:x:2000:app\n';
-  assert.equal(resolveUser('app', passwd, group), { uid: 1000, gid: 1000, groups: [2000], home: '/home/app' });
-  assert.equal(resolveUser('5:extra', passwd, group), { uid: 5, gid: 2000, groups: [], home: '/' });
-  assert.equal(resolveUser('', undefined, undefined), { uid: 0, gid: 0, groups: [], home: '/' });
+  assert.equal(resolveUser('app', passwd, group), { uid: 1000, gid: 1000, groups: [2000, 1000], home: '/home/app' });
+  assert.equal(resolveUser('5:extra', passwd, group), { uid: 5, gid: 2000, groups: [2000], home: '/' });
+  assert.equal(resolveUser('', undefined, undefined), { uid: 0, gid: 0, groups: [0], home: '/' });
   assert.throws(() => resolveUser('bob', passwd, group), /unable to find user bob: no matching entries in passwd file/);
 });
 
