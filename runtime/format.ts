@@ -66,6 +66,25 @@ const COLUMNS: Array<[keyof PsRow, string]> = [
   ['Names', 'NAMES'],
 ];
 
+/** `ps --format 'table ...'` headers by field, as Docker's. */
+export const PS_HEADERS: Record<string, string> = {
+  ...Object.fromEntries(COLUMNS),
+  CreatedAt: 'CREATED AT',
+  State: 'STATE',
+  Labels: 'LABELS',
+  Label: 'LABEL',
+  Size: 'SIZE',
+  Mounts: 'MOUNTS',
+  Networks: 'NETWORKS',
+};
+export const PS_DEFAULT_FORMAT = `table ${COLUMNS.map(([key]) => `{{.${key}}}`).join('\t')}`;
+
+/** What a `ps --format` template sees: the row, `CreatedAt` as Docker writes it, and `.Label "KEY"`. */
+export function psTemplateData(row: PsRow, labels: Readonly<Record<string, string>>): Record<string, unknown> {
+  const at = new Date(row.CreatedAt).toISOString();
+  return { ...row, CreatedAt: `${at.slice(0, 10)} ${at.slice(11, 19)} +0000 UTC`, Label: (key: string) => labels[key] ?? '' };
+}
+
 /**
  * Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded.
  * Widths count code points; one test of the whole table finds the rare non-ASCII cell, so an ASCII
