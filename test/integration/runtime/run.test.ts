@@ -41,6 +41,12 @@ it("Docker's exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIG
     assert.is((await b('run', '-u', 'nosuchuser', '--rootfs', b.rootfs, 'true')).code, 125);
     assert.is((await b('run', '--cap-add', 'NOT_A_CAP', '--rootfs', b.rootfs, 'true')).code, 125);
     assert.is((await b('run', '--rootfs', join(b.rootfs, 'nowhere'), 'true')).code, 125);
+    const long = await b('run', '--name', 'a'.repeat(5000), '--rootfs', b.rootfs, 'true');
+    assert.equal(
+      [long.code, long.stderr],
+      [125, 'berth: Invalid container name (aaaaaaaaaaaaaaaaaaaa...): 5000 characters, at most 255 are allowed\n'],
+    );
+    assert.is((await b('run', '--rm', '--name', 'b'.repeat(255), '--rootfs', b.rootfs, 'true')).code, 0, '255 characters fit');
     assert.equal(containers(b), [], 'no bad input left a container');
     assert.equal(cgroupLeftovers(), []);
   });
