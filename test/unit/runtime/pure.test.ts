@@ -298,7 +298,7 @@ test('FrameDecoder splits frames across chunks', () => {
   );
 });
 
-test('parseSince() and selectRecords() for logs --since and --tail', () => {
+test('parseSince() and selectRecords() for logs --since, --until and --tail', () => {
   const now = Date.parse('2026-01-01T01:00:00Z');
   assert.is(parseSince('10m', now), now - 600_000);
   assert.is(parseSince('1700000000', now), 1_700_000_000_000);
@@ -313,6 +313,16 @@ test('parseSince() and selectRecords() for logs --since and --tail', () => {
     selectRecords(recs, undefined, 1).map((r) => r.log),
     ['3\n'],
   );
+  // --until keeps records at or before the time (docker's json-file reader skips only those after it)
+  assert.equal(
+    selectRecords(recs, undefined, undefined, Date.parse('2026-01-01T00:02:00Z')).map((r) => r.log),
+    ['1\n', '2\n'],
+  );
+  assert.equal(
+    selectRecords(recs, undefined, 1, Date.parse('2026-01-01T00:02:00Z')).map((r) => r.log),
+    ['2\n'],
+  );
+  assert.throws(() => parseSince('soon', now, 'until'), /^invalid value for "until": failed to parse value as time or duration: "soon"$/);
 });
 
 test.run();
