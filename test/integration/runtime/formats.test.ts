@@ -20,6 +20,10 @@ it('inspect -f and ps --format take Go templates; a bad field exits 125 and name
     assert.is(await f('inspect', '-f', '{{.State.Status}} {{.Name}} {{.Config.Cmd}}', 'fmt'), 'running /fmt [sleep 100]\n');
     assert.is(await f('inspect', '--format', '{{index .Config.Labels "tier"}} {{json .State.Running}}', id.slice(0, 8)), 'web true\n');
     assert.is(await f('inspect', '-f', '{{if .State.Running}}up{{else}}down{{end}}', 'fmt', 'fmt'), 'up\nup\n');
+    assert.is(
+      await f('inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}}', 'fmt'),
+      '67108864 134217728 0\n',
+    );
     const bad = await b('inspect', '-f', '{{.Nope}}', 'fmt');
     assert.equal([bad.code, bad.stderr], [125, 'berth: template: can\'t evaluate ".Nope": no entry for key "Nope"\n']);
     assert.is(await f('ps', '--format', '{{.Names}} {{.State}} {{.Label "tier"}}'), 'fmt running web\n');

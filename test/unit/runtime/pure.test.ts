@@ -236,6 +236,18 @@ test("inspectShape() has Docker's State, Mounts and GraphDriver fields", () => {
   assert.is(shape.Name, '/web');
 });
 
+test("inspectShape() shows the resource flags in Docker's HostConfig fields (docker 20.10's values)", () => {
+  const none = inspectShape(record(), live({}), false, { log: '/log', upper: '/up' }).HostConfig;
+  assert.equal([none.Memory, none.MemorySwap, none.NanoCpus, none.PidsLimit, none.BlkioDeviceReadBps], [0, 0, 0, null, null]);
+  const rec = record();
+  rec.HostConfig.ResourceFlags = { memory: '64m', cpus: '1.5', 'pids-limit': '50', 'device-read-bps': ['/dev/vda:1mb'] };
+  const set = inspectShape(rec, live({}), false, { log: '/log', upper: '/up' }).HostConfig;
+  assert.equal(
+    [set.Memory, set.MemorySwap, set.NanoCpus, set.PidsLimit, set.BlkioDeviceReadBps],
+    [67108864, 134217728, 1500000000, 50, [{ Path: '/dev/vda', Rate: 1048576 }]],
+  );
+});
+
 test('superviseArgs() and execArgs() pass the user namespace maps only with --userns private', () => {
   const paths = { bundle: '/b', state: '/s', socket: '/k', exitCommand: ['/berth', 'cleanup', 'x'] };
   assert.not.ok(superviseArgs(record(), paths, []).includes('--uid-map'));
