@@ -9,6 +9,7 @@ import { parseFlags } from './flags.js';
 import { formatStats, sampleStats } from '../runtime/cgroup/index.js';
 import { cgroupOf } from '../runtime/cgroups.js';
 import { checkName } from '../runtime/ids.js';
+import { filterPsOutput } from '../runtime/top.js';
 import { liveState } from '../runtime/live.js';
 import { attachSocket, runDir } from '../runtime/paths.js';
 import { attachStreams } from '../runtime/attach.js';
@@ -76,8 +77,8 @@ export async function top(g: Globals, args: string[]): Promise<number> {
   if (liveState(d, rec).status !== 'running' && liveState(d, rec).status !== 'paused')
     throw new Error(`Container ${rec.Id} is not running`);
   const pids = await cgroupOf(rec).pids();
-  const psArgs = args.length > 1 ? args.slice(1) : ['-f'];
-  process.stdout.write(execFileSync('ps', [...psArgs, '-p', pids.join(',')], { encoding: 'utf8' }));
+  const psArgs = args.length > 1 ? args.slice(1) : ['-ef'];
+  process.stdout.write(filterPsOutput(execFileSync('ps', psArgs, { encoding: 'utf8', maxBuffer: 1 << 26 }), pids));
   return 0;
 }
 

@@ -44,6 +44,11 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     assert.is((await b('exec', 'web', 'nosuch')).code, 126);
     const top = await b('top', 'web');
     assert.match(top.stdout, /sh -c echo to-stderr/);
+    // BSD options select every process of the host; only the container's may show (as docker top).
+    const aux = (await b('top', 'web', 'aux')).stdout.trim().split('\n');
+    assert.match(aux[0], /^USER +PID /);
+    assert.ok(aux.length > 1 && aux.length < 6, `only the container's processes: ${aux.length - 1} lines`);
+    assert.not.match(aux.join('\n'), /berth .*top web aux/, 'not the berth top command itself');
     const logs = await b('logs', 'web');
     assert.equal([logs.stdout, logs.stderr], ['ready\n', 'to-stderr\n']);
     assert.match((await b('logs', '-t', 'web')).stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z ready\n$/);

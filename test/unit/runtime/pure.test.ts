@@ -12,6 +12,7 @@ import { parseSince, selectRecords } from '../../../runtime/logs';
 import type { ContainerRecord } from '../../../runtime/record';
 import { execArgs, superviseArgs } from '../../../runtime/shim-args';
 import { parseSignal } from '../../../runtime/signals';
+import { filterPsOutput } from '../../../runtime/top';
 import { mergeEnv, parseEnvFile, parseRestartPolicy, planContainer } from '../../../runtime/spec';
 import { resolveUser } from '../../../runtime/user';
 
@@ -335,6 +336,13 @@ test('parseSince() and selectRecords() for logs --since, --until and --tail', ()
     ['2\n'],
   );
   assert.throws(() => parseSince('soon', now, 'until'), /^invalid value for "until": failed to parse value as time or duration: "soon"$/);
+});
+
+test('filterPsOutput() keeps the header and the lines of the given PIDs, wherever PID is', () => {
+  const aux = ['USER  PID %CPU COMMAND', 'root    1  0.0 /sbin/init', 'root   42  0.1 sleep 42 1', 'app   420  0.0 sh'].join('\n');
+  assert.is(filterPsOutput(`${aux}\n`, [42, 420]), 'USER  PID %CPU COMMAND\nroot   42  0.1 sleep 42 1\napp   420  0.0 sh\n');
+  assert.is(filterPsOutput('  PID COMMAND\n    7 a\n   42 b\n', [42]), '  PID COMMAND\n   42 b\n');
+  assert.throws(() => filterPsOutput('COMMAND\nsleep\n', [1]), /^Couldn't find PID field in ps output$/);
 });
 
 test.run();
