@@ -7,6 +7,8 @@ import { eachContainer, findContainer, withCleanState } from './context.js';
 import { UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
 import { formatStats, sampleStats } from '../runtime/cgroup/index.js';
+import { STATS_DEFAULT_FORMAT, STATS_HEADERS, statsFields } from '../runtime/cgroup/stats.js';
+import { formatRows } from '../lib/format-rows.js';
 import { cgroupOf } from '../runtime/cgroups.js';
 import { checkName } from '../runtime/ids.js';
 import { filterPsOutput } from '../runtime/top.js';
@@ -87,6 +89,7 @@ export async function stats(g: Globals, argv: string[]): Promise<number> {
     [
       { name: 'no-stream', type: 'bool', describe: 'print one sample and exit' },
       { name: 'all', short: 'a', type: 'bool', describe: 'all containers (default: running ones)' },
+      { name: 'format', type: 'string', describe: 'table (default) or a Go template ("{{.Name}} {{.CPUPerc}}")' },
     ],
     argv,
     'stats',
@@ -98,7 +101,9 @@ export async function stats(g: Globals, argv: string[]): Promise<number> {
   const containers = recs.map((r) => ({ id: r.Id, name: r.Name, cgroup: cgroupOf(r) }));
   for (;;) {
     const rows = await sampleStats(containers);
-    process.stdout.write(`${flags['no-stream'] === true ? '' : '\x1b[2J\x1b[H'}${formatStats(rows)}`);
+    const format = typeof flags.format === 'string' && flags.format !== 'table' ? flags.format : undefined;
+    const text = format ? formatRows(format, rows.map(statsFields), STATS_HEADERS, STATS_DEFAULT_FORMAT) : formatStats(rows);
+    process.stdout.write(`${flags['no-stream'] === true ? '' : '\x1b[2J\x1b[H'}${text}`);
     if (flags['no-stream'] === true) return 0;
   }
 }

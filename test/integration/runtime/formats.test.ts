@@ -1,4 +1,4 @@
-/** `--format` / `-f` Go templates of ps, inspect, images and image inspect, as a docker user writes them. */
+/** `--format` / `-f` Go templates of ps, inspect, stats, images and image inspect, as a docker user writes them. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ it('inspect -f and ps --format take Go templates; a bad field exits 125 and name
     assert.is(await f('ps', '--format', '{{.Names}} {{.State}} {{.Label "tier"}}'), 'fmt running web\n');
     assert.match(await f('ps', '--format', 'table {{.ID}}\\t{{.Names}}'), new RegExp(`^CONTAINER ID   NAMES\n${id.slice(0, 12)}   fmt\n$`));
     assert.is(await f('ps', '-q', '--format', '{{.Names}}'), `${id.slice(0, 12)}\n`, '-q wins, as in docker');
+    assert.is(await f('stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'fmt'), 'fmt 1\n');
     const badPs = await b('ps', '--format', '{{.Names');
     assert.equal([badPs.code, badPs.stderr], [125, 'berth: template: unclosed action\n']);
   });
