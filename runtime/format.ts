@@ -4,6 +4,8 @@ import { shortId } from './ids.js';
 import type { Live } from './live.js';
 import { NEVER, type ContainerRecord } from './record.js';
 import { describeMountPoints } from './volumes/points.js';
+import { parseResources } from './cgroup/flags.js';
+import type { Resources, ThrottleDevice } from './cgroup/index.js';
 
 /** The STATUS column: `Up 3 seconds`, `Up 5 seconds (Paused)`, `Exited (137) 2 minutes ago`, `Created`. */
 export function describeStatus(live: Live, now: number): string {
@@ -65,6 +67,25 @@ const COLUMNS: Array<[keyof PsRow, string]> = [
   ['Ports', 'PORTS'],
   ['Names', 'NAMES'],
 ];
+
+/** `ps --format 'table ...'` headers by field, as Docker's. */
+export const PS_HEADERS: Record<string, string> = {
+  ...Object.fromEntries(COLUMNS),
+  CreatedAt: 'CREATED AT',
+  State: 'STATE',
+  Labels: 'LABELS',
+  Label: 'LABEL',
+  Size: 'SIZE',
+  Mounts: 'MOUNTS',
+  Networks: 'NETWORKS',
+};
+export const PS_DEFAULT_FORMAT = `table ${COLUMNS.map(([key]) => `{{.${key}}}`).join('\t')}`;
+
+/** What a `ps --format` template sees: the row, `CreatedAt` as Docker writes it, and `.Label "KEY"`. */
+export function psTemplateData(row: PsRow, labels: Readonly<Record<string, string>>): Record<string, unknown> {
+  const at = new Date(row.CreatedAt).toISOString();
+  return { ...row, CreatedAt: `${at.slice(0, 10)} ${at.slice(11, 19)} +0000 UTC`, Label: (key: string) => labels[key] ?? '' };
+}
 
 /**
  * Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded.
@@ -150,10 +171,44 @@ export function inspectShape(
     RestartCount: live.restartCount,
     Driver: 'overlay2',
     Platform: 'linux',
-    HostConfig: rec.HostConfig,
+    HostConfig: { ...rec.HostConfig, ...resourceFields(rec.HostConfig.ResourceFlags) },
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...rec.LayerDirs].reverse().join(':'), UpperDir: paths.upper } },
     Mounts: describeMountPoints(rec.Mounts ?? []),
     Config: rec.Config,
     NetworkSettings: networkSettings ?? { Networks: rec.HostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} } },
+  };
+}
+
+/**
+ * HostConfig's resource fields as Docker 20.10 shows them, from the flags the record keeps
+ * (`inspect -f '{{.HostConfig.Memory}}'`): bytes and nanoCPUs, 0 or null when not set.
+ */
+export function resourceFields(flags: Record<string, string | string[]> | undefined) {
+  let r: Resources = {};
+  try {
+    r = parseResources(flags ?? {});
+  } catch {
+    /* refused at create, so never here; a record from elsewhere shows no limits */
+  }
+  const devices = (list?: ThrottleDevice[]) => list?.map((d) => ({ Path: d.path, Rate: d.rate })) ?? null;
+  return {
+    CpuShares: r.cpuShares ?? 0,
+    Memory: r.memory ?? 0,
+    NanoCpus: r.nanoCpus ?? 0,
+    BlkioWeight: r.blkioWeight ?? 0,
+    BlkioWeightDevice: [],
+    BlkioDeviceReadBps: devices(r.deviceReadBps),
+    BlkioDeviceWriteBps: devices(r.deviceWriteBps),
+    BlkioDeviceReadIOps: devices(r.deviceReadIops),
+    BlkioDeviceWriteIOps: devices(r.deviceWriteIops),
+    CpuPeriod: 0,
+    CpuQuota: 0,
+    CpusetCpus: r.cpusetCpus ?? '',
+    CpusetMems: '',
+    MemoryReservation: r.memoryReservation ?? 0,
+    MemorySwap: r.memorySwap ?? 0,
+    MemorySwappiness: null,
+    OomKillDisable: false,
+    PidsLimit: r.pidsLimit ?? null,
   };
 }

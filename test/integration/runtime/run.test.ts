@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/sandbox';
 import { BERTH, CGROUP_PARENT, cgroupLeftovers, withBerth, type Berth } from '../../helpers/berth';
@@ -41,8 +41,30 @@ it("Docker's exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIG
     assert.is((await b('run', '-u', 'nosuchuser', '--rootfs', b.rootfs, 'true')).code, 125);
     assert.is((await b('run', '--cap-add', 'NOT_A_CAP', '--rootfs', b.rootfs, 'true')).code, 125);
     assert.is((await b('run', '--rootfs', join(b.rootfs, 'nowhere'), 'true')).code, 125);
+    const long = await b('run', '--name', 'a'.repeat(5000), '--rootfs', b.rootfs, 'true');
+    assert.equal(
+      [long.code, long.stderr],
+      [125, 'berth: Invalid container name (aaaaaaaaaaaaaaaaaaaa...): 5000 characters, at most 255 are allowed\n'],
+    );
+    assert.is((await b('run', '--rm', '--name', 'b'.repeat(255), '--rootfs', b.rootfs, 'true')).code, 0, '255 characters fit');
     assert.equal(containers(b), [], 'no bad input left a container');
     assert.equal(cgroupLeftovers(), []);
+  });
+});
+
+it("-u sets Docker's supplementary groups; the user is looked up in the image, never in the host's /etc/passwd", async () => {
+  await withBerth(async (b) => {
+    const id = async (...args: string[]) => (await b('run', '--rm', '--network', 'none', ...args, 'id')).stdout;
+    assert.is(await id('-u', 'app', '--rootfs', b.rootfs), 'uid=1000(app) gid=1000(app) groups=1000(app),2000(extra)\n'); // the kernel sorts them
+    assert.is(await id('--rootfs', b.rootfs), 'uid=0(root) gid=0(root) groups=0(root)\n');
+    assert.is(await id('-u', '5000:2000', '--rootfs', b.rootfs), 'uid=5000 gid=2000(extra) groups=2000(extra)\n');
+    // A root whose /etc/passwd is a link to the host's: "daemon" (host uid 1) must stay unknown.
+    const linked = join(b.root, '..', 'linked-passwd');
+    cpSync(b.rootfs, linked, { recursive: true, verbatimSymlinks: true });
+    rmSync(join(linked, 'etc/passwd'));
+    symlinkSync('/etc/passwd', join(linked, 'etc/passwd'));
+    const r = await b('run', '--rm', '--network', 'none', '-u', 'daemon', '--rootfs', linked, 'id');
+    assert.equal([r.code, r.stderr], [125, 'berth: unable to find user daemon: no matching entries in passwd file\n']);
   });
 });
 

@@ -36,6 +36,9 @@ it('a named volume keeps its data across rm and a new run; inspect shows Mounts 
       'echo kept > /store/f',
     );
     assert.is(first.code, 0, first.stderr);
+    // `berth volume` reaches the daemon in --volume-plugin-dir, as `run -v` did.
+    const ls = await b('volume', 'ls', '-q');
+    assert.equal([ls.code, ls.stdout], [0, 'keep\n'], ls.stderr);
     const { Mounts } = await inspect(b, 'w1');
     assert.equal(Mounts, [
       {
