@@ -65,6 +65,15 @@ it("-u sets Docker's supplementary groups; the user is looked up in the image, n
     symlinkSync('/etc/passwd', join(linked, 'etc/passwd'));
     const r = await b('run', '--rm', '--network', 'none', '-u', 'daemon', '--rootfs', linked, 'id');
     assert.equal([r.code, r.stderr], [125, 'berth: unable to find user daemon: no matching entries in passwd file\n']);
+    // The same for exec, which reads the running container's files.
+    assert.is((await b('run', '-d', '--name', 'lp', '--network', 'none', '--rootfs', linked, 'sleep', '100')).code, 0);
+    try {
+      const x = await b('exec', '-u', 'daemon', 'lp', 'id');
+      assert.ok(x.code !== 0 && !x.stdout.includes('uid=1'), `exec -u daemon: ${x.code} ${x.stdout} ${x.stderr}`);
+      assert.match(x.stderr, /unable to find user daemon/);
+    } finally {
+      await b('rm', '-f', 'lp');
+    }
   });
 });
 
