@@ -40,25 +40,35 @@ static int enter_namespaces(const struct spec *s) {
   return cgroup2;
 }
 
-/* Copies between the caller's terminal and the container's until the container's side closes. */
+/*
+ * Copies between the caller's terminal and the container's until the container's side closes.
+ * Input is queued (io.c) and written without blocking: a container busy printing is never left
+ * waiting for this process to read while it waits to write a large paste.
+ */
 static void relay(int master) {
   struct termios saved, raw;
   int is_tty = isatty(0) && tcgetattr(0, &saved) == 0;
   if (is_tty) { raw = saved; cfmakeraw(&raw); tcsetattr(0, TCSANOW, &raw); }
   struct winsize ws;
   if (is_tty && ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
-  sigset_t winch;
-  sigemptyset(&winch);
-  sigaddset(&winch, SIGWINCH);
+  fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+  struct inq q = { 0 };
   int in_open = 1;
   for (;;) {
-    struct pollfd p[2] = { { in_open ? 0 : -1, POLLIN, 0 }, { master, POLLIN, 0 } };
+    int queued = q.len > q.off;
+    struct pollfd p[2] = { { in_open && q.len - q.off < INQ_HIGH ? 0 : -1, POLLIN, 0 }, { master, (short)(POLLIN | (queued ? POLLOUT : 0)), 0 } };
     int r = poll(p, 2, -1);
     if (r < 0 && errno == EINTR) { if (is_tty && ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws); continue; }
     char buf[8192];
-    if (p[1].revents) { ssize_t n = read(master, buf, sizeof buf); if (n <= 0) break; write_all(1, buf, (size_t)n); }
-    if (p[0].revents) { ssize_t n = read(0, buf, sizeof buf); if (n <= 0) in_open = 0; else write_all(master, buf, (size_t)n); }
+    if (p[1].revents & POLLOUT) inq_flush(&q, master);
+    if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = read(master, buf, sizeof buf);
+      if (n > 0) write_all(1, buf, (size_t)n);
+      else if (n == 0 || (errno != EAGAIN && errno != EINTR)) break;
+    }
+    if (p[0].revents) { ssize_t n = read(0, buf, sizeof buf); if (n <= 0) in_open = 0; else inq_push(&q, master, buf, (size_t)n); }
   }
+  free(q.buf);
   if (is_tty) tcsetattr(0, TCSANOW, &saved);
 }
 

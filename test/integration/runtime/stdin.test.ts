@@ -73,4 +73,17 @@ it('stdin the container never reads does not hold up its exit or its output', as
   });
 });
 
+it('exec -i -t relays 1 MB of typed lines while the container prints them back (no deadlock on the terminal)', async () => {
+  await withBerth(async (b) => {
+    assert.is((await b('run', '-d', '--name', 'tty1', '--rootfs', b.rootfs, 'sleep', '60')).code, 0);
+    // Lines of 100 (a terminal in canonical mode takes at most 4095 a line); head prints each back and ends after the last.
+    const input = Buffer.from(`${'a'.repeat(99)}\n`.repeat(10_000));
+    const r = pipeThrough(b, input, ['exec', '-i', '-t', 'tty1', 'sh', '-c', 'stty -echo; head -n 10000']);
+    assert.is(r.code, 0, `berth ended by itself (not killed by the timeout): ${r.stderr}`);
+    // Lines the terminal echoed before `stty -echo` ran come back twice; \n comes back as \r\n.
+    const lines = r.out.toString().split('\r\n');
+    assert.ok(lines.filter((l) => l === 'a'.repeat(99)).length >= 10_000, `${lines.length} lines back`);
+  });
+});
+
 test.run();
