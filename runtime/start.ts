@@ -4,7 +4,7 @@
  * streams the output. Any failure undoes the cgroup and the state dir at once.
  */
 import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Channel } from './attach.js';
 import { ExitError } from './errors.js';
 import { writeEtcFiles } from './etc-write.js';
@@ -16,22 +16,11 @@ import { containerNetns } from './network/join.js';
 import { namesFromAttachments } from './network/etc-names.js';
 import { readAttachmentsOf, setUpNetwork, tearDownNetwork } from './network/setup.js';
 import { superviseArgs } from './shim-args.js';
+import { shimPath } from './shim-path.js';
 import { spawnShim } from './shim-spawn.js';
 import { readRecord, writeRecord } from './store.js';
 import { mountVolumes, unmountVolumes } from './volumes/lifecycle.js';
 import { renderShimMounts } from './volumes/points.js';
-
-/** berth-shim beside the bundle (dist/lib) or beside the compiled executable's lib dir; BERTH_SHIM overrides. */
-export function shimPath(): string {
-  const candidates = [
-    process.env.BERTH_SHIM,
-    join(__dirname, 'berth-shim'),
-    join(dirname(process.execPath), '../lib/berth-shim'),
-    join(__dirname, '../dist/lib/berth-shim'),
-  ];
-  for (const c of candidates) if (c && existsSync(c)) return c;
-  throw new Error('cannot find berth-shim (run `make build`)');
-}
 
 /** This berth executable, for the supervisor's exit command. */
 export function selfCommand(d: Dirs, ...args: string[]): string[] {

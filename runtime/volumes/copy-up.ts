@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { callDaemon } from '../../volume/client.js';
 import { containerDir, type Dirs } from '../paths.js';
 import type { ContainerRecord } from '../record.js';
-import { shimPath } from '../start.js';
+import { shimPath } from '../shim-path.js';
 import type { MountPoint } from './points.js';
 
 /**
