@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileDurable } from '../lib/durable.js';
+import { replaceFileFlushLater, writeFileDurable } from '../lib/durable.js';
 import { fitFileName, KEPT_BYTES } from './file-name.js';
 import { tryParseJsonObject } from '../lib/json.js';
 
@@ -103,14 +103,19 @@ export function decodeCachedConfig(entry: CacheEntry): string {
   return Buffer.from(entry.config ?? '', 'base64').toString('utf8');
 }
 
-/** Stores an attachment's entry (mode 0600 in a 0700 directory, as libcni). */
-export async function writeCacheEntry(cacheDir: string, entry: CacheEntry): Promise<void> {
+/**
+ * Stores an attachment's entry (mode 0600 in a 0700 directory, as libcni), durably. With
+ * `deferFlush`, the entry is in place on return and its flush to disk is handed over as a promise
+ * (lib/durable.ts replaceFileFlushLater), for a caller that has other work to overlap it with.
+ */
+export async function writeCacheEntry(cacheDir: string, entry: CacheEntry, deferFlush?: (flushed: Promise<void>) => void): Promise<void> {
   const path = cacheFilePath(cacheDir, entry);
   await mkdir(join(cacheDir, 'results'), { recursive: true, mode: 0o700 });
   const dir = join(path, '..');
   // A unique temp name lets writers run side by side; a leading dot keeps it out of listCachedAttachments.
   const tmp = join(dir, fitFileName(`.${path.slice(dir.length + 1)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`));
-  await writeFileDurable(path, JSON.stringify(entry), 'inline', { mode: 0o600, tmp });
+  if (deferFlush) deferFlush(replaceFileFlushLater(path, JSON.stringify(entry), 0o600, tmp));
+  else await writeFileDurable(path, JSON.stringify(entry), 'inline', { mode: 0o600, tmp });
 }
 
 /** The cached entry of one attachment, or undefined when there is none or it does not parse. */

@@ -14,7 +14,7 @@ import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { containerNetns } from './network/join.js';
 import { namesFromAttachments } from './network/etc-names.js';
-import { readAttachmentsOf, setUpNetwork, tearDownNetwork } from './network/setup.js';
+import { setUpNetwork, tearDownNetwork } from './network/setup.js';
 import { superviseArgs } from './shim-args.js';
 import { shimPath } from './shim-path.js';
 import { spawnShim } from './shim-spawn.js';
@@ -58,7 +58,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   try {
     await cgroup.create(resourcesOf(rec));
     const mounts = renderShimMounts(rec.Mounts ?? [], await mountVolumes(d, rec));
-    const netns = await setUpNetwork(d, rec, (ref) => containerNetns(d, ref));
+    const net = await setUpNetwork(d, rec, (ref) => containerNetns(d, ref));
     mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
     const args = superviseArgs(
       rec,
@@ -68,10 +68,10 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         socket: attachSocket(d, rec.Id),
         init: rec.HostConfig.Init ? initPath() : undefined,
         exitCommand: selfCommand(d, 'cleanup', rec.Id),
-        netns,
+        netns: net.netns,
         terminal,
         mounts,
-        etcBinds: writeEtcFiles(containerDir(d, rec.Id), rec, netns ? namesFromAttachments(rec, await readAttachmentsOf(rec)) : {}),
+        etcBinds: writeEtcFiles(containerDir(d, rec.Id), rec, namesFromAttachments(rec, net.attachments)),
       },
       cgroup.procsFiles(),
     );
@@ -103,6 +103,8 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
       channel.destroy();
       throw new ExitError(text.slice(colon + 1), Number(text.slice(0, colon)) || 125);
     }
+    // The CNI result cache went to disk while the container started; a failed flush undoes the start.
+    await net.durable();
     const now = readRecord(d, rec.Id);
     writeRecord(d, { ...now, ManuallyStopped: false, State: { ...now.State, Status: 'exited', Error: '' } });
     return { pid: Number(first.data.toString()), channel, decoder, pendingFrames: rest };

@@ -23,7 +23,13 @@ import { formatIP } from '../../cni/ip.js';
 
 /** The conflist runner's options: Berth's own plugins beside netctl run in this process (netctl/runner.ts). */
 export function runtimeOptions(ctx: CommandContext): RuntimeOptions {
-  return { cniPath: ctx.opts.cniPath, cacheDir: ctx.opts.cacheDir, env: ctx.pluginEnv, callPlugin: pluginCaller(ctx.selfDir) };
+  return {
+    cniPath: ctx.opts.cniPath,
+    cacheDir: ctx.opts.cacheDir,
+    env: ctx.pluginEnv,
+    callPlugin: pluginCaller(ctx.selfDir),
+    ...(ctx.deferCacheFlush && { deferCacheFlush: ctx.deferCacheFlush }),
+  };
 }
 
 /**
