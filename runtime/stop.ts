@@ -8,7 +8,7 @@ import { attachSocket, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { tearDownNetwork } from './network/setup.js';
 import { parseSignal } from './signals.js';
-import { listRecords, readRecord, removeContainerFiles, writeRecord } from './store.js';
+import { listRecords, readRecord, removeContainerFiles, removeContainerRoot, writeRecord } from './store.js';
 import { removeAnonymousVolumes, unmountVolumes } from './volumes/lifecycle.js';
 
 /** Resolves when the container's supervisor reports an exit or goes away (at once if it is gone). */
@@ -57,10 +57,14 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
   const oom = await cgroup.oomKilled().catch(() => false);
   await cgroup.killAll().catch(() => {});
   await cgroup.destroy().catch(() => {});
+  // A --rm container's root goes in the thread pool meanwhile: the DEL mostly waits, for the kernel
+  // and for bridge's detached `ip`. The record stays until after the DEL, for `gc` to retry it.
+  const rootGone = rec.HostConfig.AutoRemove ? removeContainerRoot(d, id).catch(() => {}) : undefined;
   const netError = await tearDownNetwork(d, rec).then(
     () => '',
     (err: Error) => err.message,
   );
+  await rootGone;
   if (readShimStatus(d, id)) {
     // the run's outcome, saved once: the state dir goes next
     writeRecord(d, {
