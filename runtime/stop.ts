@@ -6,7 +6,7 @@ import { Frame, FrameDecoder } from './frames.js';
 import { liveState, readShimStatus } from './live.js';
 import { attachSocket, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
-import { tearDownNetwork } from './network/setup.js';
+import { hasCniNetworks, tearDownNetwork } from './network/setup.js';
 import { parseSignal } from './signals.js';
 import { listRecords, readRecord, removeContainerFiles, removeContainerRoot, writeRecord } from './store.js';
 import { removeAnonymousVolumes, unmountVolumes } from './volumes/lifecycle.js';
@@ -57,9 +57,11 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
   const oom = await cgroup.oomKilled().catch(() => false);
   await cgroup.killAll().catch(() => {});
   await cgroup.destroy().catch(() => {});
-  // A --rm container's root goes in the thread pool meanwhile: the DEL mostly waits, for the kernel
-  // and for bridge's detached `ip`. The record stays until after the DEL, for `gc` to retry it.
-  const rootGone = rec.HostConfig.AutoRemove ? removeContainerRoot(d, id).catch(() => {}) : undefined;
+  // A --rm container's root goes in the thread pool while its networks' DEL runs, which mostly
+  // waits (for the kernel, for bridge's detached `ip`); the record stays until after it, for `gc`.
+  // Without a network there is nothing to overlap, and the pool costs more than it saves.
+  const overlap = rec.HostConfig.AutoRemove && hasCniNetworks(rec);
+  const rootGone = overlap ? removeContainerRoot(d, id).catch(() => {}) : undefined;
   const netError = await tearDownNetwork(d, rec).then(
     () => '',
     (err: Error) => err.message,

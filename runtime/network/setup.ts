@@ -133,12 +133,15 @@ export async function setUpNetwork(d: Dirs, rec: ContainerRecord, containerNetns
   }
 }
 
+/** Whether the container is on CNI networks of its own (not none, host or container:). */
+export const hasCniNetworks = (rec: ContainerRecord) => !!rec.Cni && !isSpecialMode(rec.HostConfig.NetworkMode);
+
 /**
  * DEL of every cached attachment of the container (a network's file gone: the conflist cached at
  * ADD), then the netns file. Keeps going past failures and reports them together.
  */
 export async function tearDownNetwork(d: Dirs, rec: ContainerRecord): Promise<void> {
-  if (!rec.Cni || isSpecialMode(rec.HostConfig.NetworkMode)) return;
+  if (!rec.Cni || !hasCniNetworks(rec)) return;
   const path = netnsFileOf(d, rec.Id);
   const ctx = cniContext(rec.Cni);
   const errors: string[] = [];
