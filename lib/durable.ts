@@ -135,20 +135,25 @@ export async function createFileDurable(
 export function replaceFileFlushLater(path: string, data: string | Uint8Array, mode = 0o600, tmp = `${path}.tmp`): Promise<void> {
   replaceFile(path, data, mode, tmp);
   return (async () => {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    try {
-      await flushAll([fd], 'pool');
-    } finally {
-      closeSync(fd);
-    }
-    await fsyncDir(dirname(path), 'pool');
+    if (await fsyncIfPresent(path, 'pool')) await fsyncDir(dirname(path), 'pool');
   })();
+}
+
+/** fsync of `path` when it exists; false when it does not (a file removed meanwhile needs no flush). */
+export async function fsyncIfPresent(path: string, how: Flush): Promise<boolean> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  try {
+    await flushAll([fd], how);
+    return true;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
