@@ -5,7 +5,8 @@
  * here; GC and `netctl inspect` list the attachments of a network. Every path is a parameter.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { replaceFileFlushLater, writeFileDurable } from '../lib/durable.js';
 import { fitFileName, KEPT_BYTES } from './file-name.js';
@@ -110,7 +111,7 @@ export function decodeCachedConfig(entry: CacheEntry): string {
  */
 export async function writeCacheEntry(cacheDir: string, entry: CacheEntry, deferFlush?: (flushed: Promise<void>) => void): Promise<void> {
   const path = cacheFilePath(cacheDir, entry);
-  await mkdir(join(cacheDir, 'results'), { recursive: true, mode: 0o700 });
+  mkdirSync(join(cacheDir, 'results'), { recursive: true, mode: 0o700 });
   const dir = join(path, '..');
   // A unique temp name lets writers run side by side; a leading dot keeps it out of listCachedAttachments.
   const tmp = join(dir, fitFileName(`.${path.slice(dir.length + 1)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`));
@@ -122,7 +123,7 @@ export async function writeCacheEntry(cacheDir: string, entry: CacheEntry, defer
 export async function readCacheEntry(cacheDir: string, key: AttachmentKey): Promise<CacheEntry | undefined> {
   let text: string;
   try {
-    text = await readFile(cacheFilePath(cacheDir, key), 'utf8');
+    text = readFileSync(cacheFilePath(cacheDir, key), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -134,9 +135,12 @@ export async function readCacheEntry(cacheDir: string, key: AttachmentKey): Prom
   return entry;
 }
 
-/** Removes an attachment's entry; absent is fine. */
+/**
+ * Removes an attachment's entry; absent is fine. One entry is read, written and removed in place:
+ * a trip through the thread pool costs more, and waits behind other work there (a root's removal).
+ */
 export async function deleteCacheEntry(cacheDir: string, key: AttachmentKey): Promise<void> {
-  await rm(cacheFilePath(cacheDir, key), { force: true });
+  rmSync(cacheFilePath(cacheDir, key), { force: true });
 }
 
 /**
