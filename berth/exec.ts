@@ -1,14 +1,14 @@
 /** `berth exec [-d] [-i] [-t] [-e] [-w] [-u] [--privileged] CONTAINER COMMAND [ARG...]`. */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { constants } from 'node:os';
 import type { Globals } from './globals.js';
 import { findContainer, withCleanState } from './context.js';
 import { ExitError, UsageError } from './errors.js';
 import { list, parseFlags, str } from './flags.js';
+import { readImageFile } from '../image/rootfs-files.js';
 import { cgroupOf } from '../runtime/cgroups.js';
 import { liveState } from '../runtime/live.js';
+import { saveExecTemplate } from '../runtime/exec-template.js';
 import { execArgs } from '../runtime/shim-args.js';
 import { mergeEnv } from '../runtime/spec.js';
 import { shimPath } from '../runtime/shim-path.js';
@@ -36,12 +36,11 @@ export async function exec(g: Globals, argv: string[]): Promise<number> {
   if (live.status === 'paused') throw new Error(`Container ${rec.Id} is paused, unpause the container before exec`);
   if (live.status !== 'running') throw new Error(`Container ${rec.Id} is not running`);
   const root = `/proc/${live.pid}/root`;
-  const etc = (name: string) => {
-    const p = join(root, 'etc', name);
-    return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
-  };
+  // Read as the container sees it: a host-side read of /proc/PID/root/etc/passwd would follow an absolute link onto the host's.
+  const etc = (name: string) => readImageFile([root], `/etc/${name}`);
   const user = str(flags.user) === undefined ? rec.Process : resolveUser(str(flags.user) as string, etc('passwd'), etc('group'));
   const env = mergeEnv(rec.Config.Env, [...(flags.tty === true ? ['TERM=xterm'] : []), ...list(flags.env)], process.env);
+  const procs = cgroupOf(rec).procsFiles();
   const shimArgs = execArgs(
     rec,
     {
@@ -52,10 +51,11 @@ export async function exec(g: Globals, argv: string[]): Promise<number> {
       tty: flags.tty === true,
       privileged: flags.privileged === true,
     },
-    cgroupOf(rec).procsFiles(),
+    procs,
     args.slice(1),
   );
   const detach = flags.detach === true;
+  saveExecTemplate(d, rec);
   const stdin = flags.interactive === true && !detach ? 'inherit' : 'ignore';
   const child = spawn(shimPath(), shimArgs, { stdio: detach ? 'ignore' : [stdin, 'inherit', 'inherit'], detached: detach });
   if (detach) {

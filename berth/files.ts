@@ -1,11 +1,13 @@
 /** `berth diff` and `berth cp`. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readlinkSync, renameSync, statSync } from 'node:fs';
-import { basename, dirname, join, posix } from 'node:path';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import type { Globals } from './globals.js';
 import { findContainer, withCleanState } from './context.js';
 import { UsageError } from './errors.js';
 import { layerChanges } from '../runtime/diff.js';
+import { resolveAllInRoot, resolveInRoot } from '../runtime/in-root.js';
 import { liveState } from '../runtime/live.js';
 import { upperDir } from '../runtime/paths.js';
 import type { ContainerRecord } from '../runtime/record.js';
@@ -19,40 +21,6 @@ export async function diff(g: Globals, args: string[]): Promise<number> {
   const rec = findContainer(d, args[0]);
   for (const c of layerChanges(upperDir(d, rec.Id), rec.LayerDirs)) process.stdout.write(`${c.kind} ${c.path}\n`);
   return 0;
-}
-
-/**
- * Resolves `path` inside a root the way the container would: every symbolic link, absolute or
- * not, stays inside `root` (a link to / must not reach the host's root).
- */
-export function resolveInRoot(root: string, path: string): string {
-  const parts = posix.normalize(`/${path}`).split('/').filter(Boolean);
-  let resolved = '';
-  for (let i = 0, hops = 0; i < parts.length; i++) {
-    const part = parts[i];
-    if (part === '..') {
-      resolved = posix.dirname(resolved) === '/' ? '' : posix.dirname(resolved);
-      continue;
-    }
-    const next = `${resolved}/${part}`;
-    let st;
-    try {
-      st = lstatSync(join(root, next));
-    } catch {
-      resolved = next;
-      continue;
-    }
-    if (st.isSymbolicLink() && i < parts.length - 1) {
-      if (++hops > 40) throw new Error(`too many levels of symbolic links: ${path}`);
-      const target = readlinkSync(join(root, next));
-      parts.splice(0, i + 1, ...(target.startsWith('/') ? target : `${resolved}/${target}`).split('/').filter(Boolean));
-      resolved = '';
-      i = -1;
-      continue;
-    }
-    resolved = next;
-  }
-  return join(root, resolved || '/');
 }
 
 /**
@@ -79,7 +47,10 @@ function tarPipe(fromDir: string, name: string, toDir: string, owner?: { uid: nu
   if (unpack.status !== 0) throw new Error(`cannot write to ${toDir}: ${unpack.stderr.toString().trim()}`);
 }
 
-/** `cp CONTAINER:SRC DEST` or `cp SRC CONTAINER:DEST`: a file or a directory, as docker cp, running or stopped. */
+/**
+ * `cp CONTAINER:SRC DEST` or `cp SRC CONTAINER:DEST`: a file or a directory, as docker cp, running
+ * or stopped; `-` as DEST writes a tar of SRC to stdout, `-` as SRC extracts a tar from stdin.
+ */
 export async function cp(g: Globals, args: string[]): Promise<number> {
   if (args.length !== 2) throw new UsageError(`"berth cp" requires exactly 2 arguments.\nSee 'berth cp --help'.`);
   const [src, dst] = args;
@@ -92,7 +63,8 @@ export async function cp(g: Globals, args: string[]): Promise<number> {
     const [ref, path] = split(src);
     await withRootOf(d, findContainer(d, ref), async (root) => {
       const from = resolveInRoot(root, path);
-      if (!existsSync(from)) throw new Error(`Could not find the file ${path} in container ${ref}`);
+      if (lstatSync(from, { throwIfNoEntry: false }) === undefined) throw new Error(`Could not find the file ${path} in container ${ref}`);
+      if (dst === '-') return tarToStdout(dirname(from), basename(from));
       const into = existsSync(dst) && statSync(dst).isDirectory();
       tarPipe(dirname(from), basename(from), into ? dst : dirname(dst));
       if (!into) renameInto(join(dirname(dst), basename(from)), dst);
@@ -103,13 +75,39 @@ export async function cp(g: Globals, args: string[]): Promise<number> {
     // Root inside owns what is copied in, as with Docker: in a private user namespace, the range's first IDs.
     const owner = rec.IdMap && { uid: rec.IdMap.uid.hostId, gid: rec.IdMap.gid.hostId };
     await withRootOf(d, rec, async (root) => {
-      const to = resolveInRoot(root, path);
+      // Every link, the last one too, resolves inside the container; what the host sees at `to` is then no link.
+      const to = resolveAllInRoot(root, path);
       const into = existsSync(to) && statSync(to).isDirectory();
+      if (src === '-') {
+        if (!into) throw new Error(`destination "${ref}:${path}" must be a directory`);
+        return untarFromStdin(to, owner);
+      }
       tarPipe(dirname(src), basename(src), into ? to : dirname(to), owner);
       if (!into) renameInto(join(dirname(to), basename(src)), to);
     });
   }
   return 0;
+}
+
+function tarToStdout(fromDir: string, name: string): void {
+  const pack = spawnSync('tar', ['-C', fromDir, '-cf', '-', name], { stdio: ['ignore', 'inherit', 'pipe'] });
+  if (pack.status !== 0) throw new Error(`cannot read ${join(fromDir, name)}: ${pack.stderr.toString().trim()}`);
+}
+
+/**
+ * Extracts the tar on stdin into `toDir`. It is unpacked into a private staging dir first, then
+ * copied entry by entry as a file-path copy is: a member such as `link/x` must not follow a
+ * link that the container made (to /etc, say) out onto the host.
+ */
+function untarFromStdin(toDir: string, owner?: { uid: number; gid: number }): void {
+  const staging = mkdtempSync(join(tmpdir(), 'berth-cp-'));
+  try {
+    const unpack = spawnSync('tar', ['-C', staging, '--no-same-owner', '-xf', '-'], { stdio: ['inherit', 'ignore', 'pipe'] });
+    if (unpack.status !== 0) throw new Error(`cannot read the tar archive on stdin: ${unpack.stderr.toString().trim()}`);
+    for (const name of readdirSync(staging)) tarPipe(staging, name, toDir, owner);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 function renameInto(from: string, to: string): void {

@@ -1,4 +1,4 @@
-/** `berth logs [-f] [--tail N] [--since T] [-t] CONTAINER`. */
+/** `berth logs [-f] [--tail N] [--since T] [--until T] [-t] CONTAINER`. */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import type { Globals } from './globals.js';
 import { findContainer, withCleanState } from './context.js';
@@ -15,6 +15,7 @@ export async function logs(g: Globals, argv: string[]): Promise<number> {
       { name: 'follow', short: 'f', type: 'bool', describe: 'follow the output until the container exits' },
       { name: 'tail', short: 'n', type: 'string', describe: 'lines from the end (default all)' },
       { name: 'since', type: 'string', describe: 'since a time (RFC 3339, Unix seconds) or a duration ago (10m)' },
+      { name: 'until', type: 'string', describe: 'before a time (RFC 3339, Unix seconds) or a duration ago (10m)' },
       { name: 'timestamps', short: 't', type: 'bool', describe: 'show timestamps' },
     ],
     argv,
@@ -26,6 +27,7 @@ export async function logs(g: Globals, argv: string[]): Promise<number> {
     throw new UsageError(`invalid value for "tail": ${tailText}`);
   const tail = tailText === undefined || tailText === 'all' ? undefined : Number(tailText);
   const since = str(flags.since) === undefined ? undefined : parseSince(str(flags.since) as string, Date.now());
+  const until = str(flags.until) === undefined ? undefined : parseSince(str(flags.until) as string, Date.now(), 'until');
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
   const show = (r: LogRecord) =>
@@ -37,8 +39,9 @@ export async function logs(g: Globals, argv: string[]): Promise<number> {
   } catch {
     /* no output yet */
   }
-  for (const r of selectRecords(readAllRecords(path), since, tail)) show(r);
-  if (flags.follow !== true) return 0;
+  for (const r of selectRecords(readAllRecords(path), since, tail, until)) show(r);
+  // Docker's -f with --until stops at that time; an --until in the past has nothing more to follow.
+  if (flags.follow !== true || (until !== undefined && until <= Date.now())) return 0;
   // Follows the file until the container is no longer up; a rotation starts the new file from 0.
   let pending = '';
   for (;;) {
@@ -67,9 +70,9 @@ export async function logs(g: Globals, argv: string[]): Promise<number> {
       const text = pending + buf.toString();
       const cut = text.lastIndexOf('\n') + 1;
       pending = text.slice(cut);
-      for (const r of parseLogLines(text.slice(0, cut))) show(r);
+      for (const r of selectRecords(parseLogLines(text.slice(0, cut)), undefined, undefined, until)) show(r);
     }
-    if (!up) return 0;
+    if (!up || (until !== undefined && Date.now() > until)) return 0;
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -7,8 +7,11 @@ import { eachContainer, findContainer, withCleanState } from './context.js';
 import { UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
 import { formatStats, sampleStats } from '../runtime/cgroup/index.js';
+import { STATS_DEFAULT_FORMAT, STATS_HEADERS, statsFields } from '../runtime/cgroup/stats.js';
+import { formatRows } from '../lib/format-rows.js';
 import { cgroupOf } from '../runtime/cgroups.js';
 import { checkName } from '../runtime/ids.js';
+import { filterPsOutput } from '../runtime/top.js';
 import { liveState } from '../runtime/live.js';
 import { attachSocket, runDir } from '../runtime/paths.js';
 import { attachStreams } from '../runtime/attach.js';
@@ -76,8 +79,8 @@ export async function top(g: Globals, args: string[]): Promise<number> {
   if (liveState(d, rec).status !== 'running' && liveState(d, rec).status !== 'paused')
     throw new Error(`Container ${rec.Id} is not running`);
   const pids = await cgroupOf(rec).pids();
-  const psArgs = args.length > 1 ? args.slice(1) : ['-f'];
-  process.stdout.write(execFileSync('ps', [...psArgs, '-p', pids.join(',')], { encoding: 'utf8' }));
+  const psArgs = args.length > 1 ? args.slice(1) : ['-ef'];
+  process.stdout.write(filterPsOutput(execFileSync('ps', psArgs, { encoding: 'utf8', maxBuffer: 1 << 26 }), pids));
   return 0;
 }
 
@@ -86,6 +89,7 @@ export async function stats(g: Globals, argv: string[]): Promise<number> {
     [
       { name: 'no-stream', type: 'bool', describe: 'print one sample and exit' },
       { name: 'all', short: 'a', type: 'bool', describe: 'all containers (default: running ones)' },
+      { name: 'format', type: 'string', describe: 'table (default) or a Go template ("{{.Name}} {{.CPUPerc}}")' },
     ],
     argv,
     'stats',
@@ -97,7 +101,9 @@ export async function stats(g: Globals, argv: string[]): Promise<number> {
   const containers = recs.map((r) => ({ id: r.Id, name: r.Name, cgroup: cgroupOf(r) }));
   for (;;) {
     const rows = await sampleStats(containers);
-    process.stdout.write(`${flags['no-stream'] === true ? '' : '\x1b[2J\x1b[H'}${formatStats(rows)}`);
+    const format = typeof flags.format === 'string' && flags.format !== 'table' ? flags.format : undefined;
+    const text = format ? formatRows(format, rows.map(statsFields), STATS_HEADERS, STATS_DEFAULT_FORMAT) : formatStats(rows);
+    process.stdout.write(`${flags['no-stream'] === true ? '' : '\x1b[2J\x1b[H'}${text}`);
     if (flags['no-stream'] === true) return 0;
   }
 }

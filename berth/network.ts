@@ -10,8 +10,8 @@ import { listCachedAttachments } from '../cni/cache.js';
 import { loadNetworks } from '../netctl/config-dir.js';
 import type { CommandContext } from '../netctl/context.js';
 import { networkId } from '../netctl/names.js';
-import { renderColumns } from '../image/format.js';
-import { renderGoTemplate, templateFields } from '../lib/go-template.js';
+import { renderGoTemplate } from '../lib/go-template.js';
+import { formatRows } from '../lib/format-rows.js';
 import { parseFlags, list, renderHelp, str, type FlagDef } from './flags.js';
 import { ExitError, UsageError } from './errors.js';
 import type { Globals } from './globals.js';
@@ -94,14 +94,7 @@ async function ls(g: Globals, argv: string[]): Promise<number> {
   const noTrunc = flags['no-trunc'] === true;
   const format = flags.quiet === true ? '{{.ID}}' : (str(flags.format) ?? LS_DEFAULT_FORMAT);
   const rows = entries.map((n) => lsFields(n, noTrunc));
-  if (!format.startsWith('table')) {
-    for (const row of rows) process.stdout.write(`${renderGoTemplate(format, row)}\n`);
-    return 0;
-  }
-  const body = format.slice('table'.length).trim() || LS_DEFAULT_FORMAT.slice('table '.length);
-  const header = templateFields(body).map((f) => LS_HEADERS[f] ?? f.toUpperCase());
-  const lines = [header, ...rows.map((row) => renderGoTemplate(body, row).split('\t'))];
-  process.stdout.write(`${renderColumns(lines)}\n`);
+  process.stdout.write(formatRows(format, rows, LS_HEADERS, LS_DEFAULT_FORMAT));
   return 0;
 }
 

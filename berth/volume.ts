@@ -1,9 +1,17 @@
 /** `berth volume ...` (volume/cli.ts) and `berth image|images|rmi ...` (image/cli.ts). */
+import { join } from 'node:path';
 import type { Globals } from './globals.js';
 import { runYargsCommand } from './yargs-command.js';
 
+/**
+ * `berth volume` talks to the socket that `run -v` uses: berth.sock in the volume plugin dir
+ * (--volume-plugin-dir, else $BERTH_VOLUME_PLUGIN_DIR) unless --socket or $BERTH_VOLUME_SOCKET names another.
+ */
 export async function volume(globals: Globals, args: string[]): Promise<number> {
-  return runYargsCommand((await import('../volume/cli.js')).command, 'volume', globals, args);
+  const pluginDir = globals.volumePluginDir ?? (process.env.BERTH_VOLUME_SOCKET ? undefined : process.env.BERTH_VOLUME_PLUGIN_DIR);
+  const given = args.some((a) => a === '--socket' || a.startsWith('--socket='));
+  const socket = pluginDir !== undefined && !given ? ['--socket', join(pluginDir, 'berth.sock')] : [];
+  return runYargsCommand((await import('../volume/cli.js')).command, 'volume', globals, [...socket, ...args]);
 }
 
 export async function image(globals: Globals, args: string[]): Promise<number> {

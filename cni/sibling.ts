@@ -42,6 +42,15 @@ export function selfDirOf(argv1: string | undefined = process.argv[1]): string |
   return isFrontTarget(real) ? join(dirname(real), '..', 'bin') : dirname(real);
 }
 
+/**
+ * The path to exec this program again by: dist/bin/NAME, not the compiled executable in dist/lib,
+ * which names no program when the front exec'd it.
+ */
+export function ownExecutable(): string {
+  const exe = process.execPath;
+  return compiled() && isFrontTarget(exe) ? join(dirname(exe), '..', 'bin', programNames()[0] ?? 'berth') : exe;
+}
+
 /** True when `pluginPath` resolves to the file of the same name in `selfDir`. */
 export function isShippedBeside(pluginPath: string, selfDir: string | undefined): boolean {
   if (!selfDir) return false;

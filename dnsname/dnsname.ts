@@ -11,7 +11,7 @@ import type { Handlers, PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
 import { validAttachments } from '../cni/valid-attachments.js';
 import validate from '../gen/dnsname.js';
-import { lockFile } from '../kernel/flock.js';
+import { lockRemovableFile } from '../kernel/flock.js';
 import {
   aliasesOf,
   bridgeOf,
@@ -38,15 +38,20 @@ function stateDirOf(ctx: PluginContext): string {
   return xdg ? join(xdg, 'containers/cni/dnsname') : DEFAULT_STATE_DIR;
 }
 
-/** Runs `fn` with the network's files under the network's lock (a file beside its directory, which DEL removes). */
+/**
+ * Runs `fn` with the network's files under the network's lock (a file beside its directory). The
+ * lock file goes with the directory: once the last container left (dnsmasq stopped), or when none came.
+ */
 async function withNetwork<T>(ctx: PluginContext, fn: (files: DnsmasqFiles) => Promise<T>): Promise<T> {
   const root = stateDirOf(ctx);
   mkdirSync(root, { recursive: true, mode: 0o700 });
-  const lock = lockFile(join(root, `${ctx.config.name}.lock`));
+  const lock = lockRemovableFile(join(root, `${ctx.config.name}.lock`));
+  const dir = join(root, ctx.config.name);
   try {
-    return await fn(filesOf(join(root, ctx.config.name)));
+    return await fn(filesOf(dir));
   } finally {
-    lock.release();
+    if (existsSync(dir)) lock.release();
+    else lock.releaseAndRemove();
   }
 }
 

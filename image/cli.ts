@@ -4,7 +4,9 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { applyChanges } from './config.js';
-import { imageRowJson, imageRows, inspectImage, renderImageTable } from './format.js';
+import { IMAGE_DEFAULT_FORMAT, IMAGE_HEADERS, imageRowData, imageRowJson, imageRows, inspectImage, renderImageTable } from './format.js';
+import { formatRows } from '../lib/format-rows.js';
+import { renderGoTemplate } from '../lib/go-template.js';
 import { importImage, loadImages } from './load.js';
 import { parseTag, splitTag } from './reference.js';
 import { removeImage, tagImage } from './remove.js';
@@ -50,7 +52,10 @@ function listOptions(y: Argv): Argv {
         default: false,
         describe: 'accepted for docker compatibility (there are no intermediate images)',
       })
-      .option('format', { type: 'string', describe: '"table" (default) or "json" (also "{{json .}}"): one JSON object per line' })
+      .option('format', {
+        type: 'string',
+        describe: '"table" (default), "json" (one JSON object per line) or a Go template ("{{.Repository}}:{{.Tag}}")',
+      })
   );
 }
 
@@ -65,12 +70,12 @@ async function listImages(a: Record<string, unknown>): Promise<void> {
     for (const r of rows) out(r.ID);
     return;
   }
-  if (format === 'json' || format === '{{json .}}') {
+  if (format === 'json') {
     for (const r of rows) out(imageRowJson(r));
     return;
   }
-  if (format !== undefined && format !== 'table') throw new Error(`unsupported --format ${JSON.stringify(format)}: use table or json`);
-  out(renderImageTable(rows));
+  if (format === undefined || format === 'table') out(renderImageTable(rows));
+  else process.stdout.write(formatRows(format, rows.map(imageRowData), IMAGE_HEADERS, IMAGE_DEFAULT_FORMAT));
 }
 
 const rootOption = { type: 'string', default: DEFAULT_ROOT, describe: 'persistent state: images, layers, containers' } as const;
@@ -133,7 +138,7 @@ export const command: CommandModule = {
         (c) =>
           c
             .positional('images', { type: 'string', array: true, demandOption: true })
-            .option('format', { alias: 'f', type: 'string', describe: 'only "json" (the default)' }),
+            .option('format', { alias: 'f', type: 'string', describe: 'a Go template, e.g. "{{.Id}}" (default: the JSON)' }),
         async (a) => {
           const store = openImageStore(rootOf(a));
           const found: unknown[] = [];
@@ -141,7 +146,10 @@ export const command: CommandModule = {
             const img = await store.resolve(ref);
             found.push(inspectImage(img, store.rawConfig(img.id)));
           });
-          out(JSON.stringify(found, null, 4));
+          const format = a.format as string | undefined;
+          // A template sees the JSON decoded, as Docker's CLI does.
+          if (format === undefined) out(JSON.stringify(found, null, 4));
+          else for (const o of found) out(renderGoTemplate(format, JSON.parse(JSON.stringify(o))));
         },
       )
       .command(

@@ -5,18 +5,9 @@
 import type { ImageRecord } from './store.js';
 import { splitTag } from './reference.js';
 
-/**
- * Columns as docker's tabwriter (minimum width 10, padding 3) lays them out: every column but the
- * last as wide as its widest cell plus 3, at least 10.
- */
-export function renderColumns(rows: ReadonlyArray<readonly string[]>, minWidth = 10, padding = 3): string {
-  const len = (s: string) => [...s].length;
-  const widths: number[] = [];
-  for (const row of rows) row.slice(0, -1).forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? minWidth, len(cell) + padding)));
-  return rows
-    .map((row) => row.map((cell, i) => (i < row.length - 1 ? cell + ' '.repeat(widths[i] - len(cell)) : cell)).join(''))
-    .join('\n');
-}
+import { renderColumns } from '../lib/format-rows.js';
+
+export { renderColumns };
 
 /** Go's `%.<p>g`: shortest of fixed or exponent form, trailing zeros dropped, exponent of 2+ digits. */
 function goG(value: number, precision: number): string {
@@ -36,14 +27,14 @@ function goG(value: number, precision: number): string {
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 
 /** go-units' HumanSizeWithPrecision(size, 3), as `docker images` prints SIZE: "1.24MB", "826kB". */
-export function humanSize(bytes: number): string {
+export function humanSize(bytes: number, precision = 3): string {
   let size = bytes,
     unit = 0;
   while (size >= 1000 && unit < DECIMAL_UNITS.length - 1) {
     size /= 1000;
     unit++;
   }
-  return `${goG(size, 3)}${DECIMAL_UNITS[unit]}`;
+  return `${goG(size, precision)}${DECIMAL_UNITS[unit]}`;
 }
 
 /** go-units' HumanDuration, as docker prints ages ("About an hour", "3 weeks"). */
@@ -79,6 +70,8 @@ export interface ImageRow {
   CreatedSince: string;
   CreatedAt: string;
   Size: string;
+  /** Docker prints it with 4 significant digits, Size with 3. */
+  VirtualSize: string;
 }
 
 /** One row per tag (`<none>` for an untagged image), in the given image order. */
@@ -100,6 +93,7 @@ export function imageRows(images: readonly ImageRecord[], now: number, noTrunc: 
       CreatedSince: createdSince(img.created, now),
       CreatedAt: createdAt,
       Size: humanSize(img.size),
+      VirtualSize: humanSize(img.size, 4),
     }));
   });
 }
@@ -112,9 +106,30 @@ export function renderImageTable(rows: readonly ImageRow[]): string {
   ]);
 }
 
+/** `images --format 'table ...'` headers by field, as Docker's. */
+export const IMAGE_HEADERS: Record<string, string> = {
+  Repository: 'REPOSITORY',
+  Tag: 'TAG',
+  ID: 'IMAGE ID',
+  CreatedSince: 'CREATED',
+  CreatedAt: 'CREATED AT',
+  Size: 'SIZE',
+  Digest: 'DIGEST',
+  VirtualSize: 'VIRTUAL SIZE',
+  SharedSize: 'SHARED SIZE',
+  UniqueSize: 'UNIQUE SIZE',
+  Containers: 'CONTAINERS',
+};
+export const IMAGE_DEFAULT_FORMAT = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
+
 /** A `docker images --format '{{json .}}'` line. */
 export function imageRowJson(r: ImageRow): string {
-  return JSON.stringify({
+  return JSON.stringify(imageRowData(r));
+}
+
+/** The fields `docker images --format` offers for a row. */
+export function imageRowData(r: ImageRow): Record<string, string> {
+  return {
     Containers: 'N/A',
     CreatedAt: r.CreatedAt,
     CreatedSince: r.CreatedSince,
@@ -125,8 +140,8 @@ export function imageRowJson(r: ImageRow): string {
     Size: r.Size,
     Tag: r.Tag,
     UniqueSize: 'N/A',
-    VirtualSize: r.Size,
-  });
+    VirtualSize: r.VirtualSize,
+  };
 }
 
 /** Docker's container.Config with its defaults, in its field order (omitempty fields only when set). */

@@ -17,17 +17,20 @@ const isWhiteout = (st: import('node:fs').Stats) => st.isCharacterDevice() && st
 /** The entry `name` in a merged directory made of `dirs` (highest first). */
 function lookup(dirs: readonly string[], name: string): Found {
   const below: string[] = [];
-  for (const dir of dirs) {
+  for (const [i, dir] of dirs.entries()) {
     const path = join(dir, name);
     const st = lstatSync(path, { throwIfNoEntry: false });
     if (!st) continue;
     if (isWhiteout(st)) break;
     if (!st.isDirectory()) {
       if (below.length) break; // a lower non-directory under a directory is hidden
-      return st.isSymbolicLink() ? { kind: 'symlink', path } : { kind: 'file', path };
+      // A FIFO or a device is no passwd file: reading one would block or read the host's device.
+      return st.isSymbolicLink() ? { kind: 'symlink', path } : st.isFile() ? { kind: 'file', path } : { kind: 'none' };
     }
     below.push(path);
-    if (lgetxattr(path, 'trusted.overlay.opaque')?.toString() === 'y') break;
+    // Opaqueness only matters over a lower copy; asking only then keeps koffi (lgetxattr) out of most runs.
+    const hidesLower = dirs.slice(i + 1).some((lower) => lstatSync(join(lower, name), { throwIfNoEntry: false }));
+    if (hidesLower && lgetxattr(path, 'trusted.overlay.opaque')?.toString() === 'y') break;
   }
   return below.length ? { kind: 'dir', dirs: below } : { kind: 'none' };
 }

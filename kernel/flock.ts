@@ -1,5 +1,5 @@
 /** An exclusive lock on a file, held until released (or until the process exits). */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, rmSync, statSync } from 'node:fs';
 import { flockExclusive, flockRelease } from './libc.js';
 
 export interface FileLock {
@@ -11,6 +11,10 @@ export interface FileLock {
  * The wait blocks the thread on purpose: a plugin process has nothing else to do meanwhile.
  */
 export function lockFile(path: string): FileLock {
+  return heldLock(lockedFd(path));
+}
+
+function lockedFd(path: string): number {
   const fd = openSync(path, 'a+', 0o644);
   try {
     flockExclusive(fd, path);
@@ -18,6 +22,10 @@ export function lockFile(path: string): FileLock {
     closeSync(fd);
     throw err;
   }
+  return fd;
+}
+
+function heldLock(fd: number): FileLock {
   let held = true;
   return {
     release() {
@@ -27,6 +35,38 @@ export function lockFile(path: string): FileLock {
       closeSync(fd);
     },
   };
+}
+
+export interface RemovableLock extends FileLock {
+  /** Removes the lock file, then releases the lock. */
+  releaseAndRemove(): void;
+}
+
+/**
+ * As lockFile, for a lock file that a holder removes when it is no longer needed: after the flock,
+ * the path must still name the locked file, else a waiter would hold a lock nobody else sees.
+ */
+export function lockRemovableFile(path: string): RemovableLock {
+  for (;;) {
+    const fd = lockedFd(path);
+    const lock = heldLock(fd);
+    const held = fstatSync(fd);
+    let now: { ino: number; dev: number } | undefined;
+    try {
+      now = statSync(path);
+    } catch {
+      now = undefined; // removed by the holder before us
+    }
+    if (now && now.ino === held.ino && now.dev === held.dev)
+      return {
+        release: () => lock.release(),
+        releaseAndRemove() {
+          rmSync(path, { force: true });
+          lock.release();
+        },
+      };
+    lock.release();
+  }
 }
 
 /**

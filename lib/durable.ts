@@ -7,10 +7,9 @@
  */
 import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { promisify } from 'node:util';
 
-const fsyncAsync = promisify(fsync);
-const fdatasyncAsync = promisify(fdatasync);
+const fsyncAsync = (fd: number) => new Promise<void>((res, rej) => fsync(fd, (err) => (err ? rej(err) : res())));
+const fdatasyncAsync = (fd: number) => new Promise<void>((res, rej) => fdatasync(fd, (err) => (err ? rej(err) : res())));
 
 /** Where a flush runs: `inline` on the calling (main) thread, `pool` in libuv's thread pool. */
 export type Flush = 'inline' | 'pool';

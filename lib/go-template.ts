@@ -1,14 +1,19 @@
 /**
- * The subset of Go's text/template that `docker ... --format` strings use: `{{.Field}}`,
- * `{{json .}}`, `{{json .Field}}`, `{{.Field "key"}}` (a method with one string argument, such as
- * `.Label "k"`), literal text, and `\t` for a tab (the docker CLI replaces it before parsing). Pure.
+ * The subset of Go's text/template that `docker ... --format` strings use: fields and field chains
+ * (`{{.State.Status}}`, `{{.}}`, `$` for the top), a method with arguments (`{{.Label "k"}}`),
+ * string and number literals, pipes (`{{.Name | upper}}`), parentheses
+ * (`{{(index .Networks "web").IPAddress}}`), `range`, `if`, `with`, `else`, `end`, trim markers
+ * (`{{-`, `-}}`), the functions Docker's CLI adds (`json`, `join`, `split`, `upper`, `lower`,
+ * `title`, `truncate`, `pad`) and Go's `index`, `len`, `eq`, `ne`, `not`, `and`, `or`, `print`,
+ * `println`; literal text, and `\t` for a tab (the docker CLI replaces it before parsing). Pure.
  */
+import { parseTemplate, type Node, type Word } from './go-template-parse.js';
 
 export type TemplateData = Record<string, unknown>;
 
-const ACTION = /{{\s*(.*?)\s*}}/g;
+const ACTION = /{{-?\s*(.*?)\s*-?}}/g;
 
-/** Go's %v of a value: strings as they are, arrays as `[a b]`, objects as `map[k:v]`. */
+/** Go's %v of a value: strings as they are, arrays as `[a b]`, objects as `map[k:v]`, null as `<nil>`. */
 function goText(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(goText).join(' ')}]`;
   if (value !== null && typeof value === 'object')
@@ -16,32 +21,127 @@ function goText(value: unknown): string {
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([k, v]) => `${k}:${goText(v)}`)
       .join(' ')}]`;
-  return value === undefined || value === null ? '<no value>' : String(value);
+  return value === undefined || value === null ? '<nil>' : String(value);
 }
 
-function evaluate(expr: string, data: TemplateData): unknown {
-  if (expr === '.') return data;
-  const m = /^\.([A-Za-z_][A-Za-z0-9_]*)(?:\s+"((?:[^"\\]|\\.)*)")?$/.exec(expr);
-  if (!m || !(m[1] in data)) throw new Error(`template: can't evaluate ${JSON.stringify(expr)}`);
-  const value = data[m[1]];
-  if (m[2] !== undefined) {
-    if (typeof value !== 'function') throw new Error(`template: ${m[1]} takes no argument`);
-    return (value as (arg: string) => unknown)(JSON.parse(`"${m[2]}"`));
+/** Go's truth: false, 0, nil and empty strings, lists and maps are false. */
+function isTrue(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v !== null && typeof v === 'object') return Object.keys(v).length > 0;
+  return v !== undefined && v !== null && v !== false && v !== 0 && v !== '';
+}
+
+function length(v: unknown): number {
+  if (typeof v === 'string' || Array.isArray(v)) return v.length;
+  if (v !== null && typeof v === 'object') return Object.keys(v).length;
+  throw new Error(`template: len of ${goText(v)}`);
+}
+
+const asText = (v: unknown) => (typeof v === 'string' ? v : goText(v));
+
+const FUNCS: Record<string, (...args: unknown[]) => unknown> = {
+  // Go's encoding/json escapes <, >, & and the JavaScript line separators.
+  json: (v) => JSON.stringify(v ?? null).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  index: (v, ...keys) =>
+    keys.reduce((cur: unknown, k) => (cur !== null && typeof cur === 'object' ? (cur as any)[k as string] : undefined), v),
+  len: (v) => length(v),
+  join: (v, sep) => (Array.isArray(v) ? v.map(asText).join(asText(sep)) : asText(v)),
+  split: (v, sep) => asText(v).split(asText(sep)),
+  upper: (v) => asText(v).toUpperCase(),
+  lower: (v) => asText(v).toLowerCase(),
+  title: (v) => asText(v).replace(/\b\w/g, (c) => c.toUpperCase()),
+  truncate: (v, n) => [...asText(v)].slice(0, Number(n)).join(''),
+  pad: (v, l, r) => `${' '.repeat(Number(l))}${asText(v)}${' '.repeat(Number(r))}`,
+  eq: (a, ...bs) => bs.some((b) => a === b),
+  ne: (a, b) => a !== b,
+  not: (v) => !isTrue(v),
+  and: (...vs) => vs.find((v) => !isTrue(v)) ?? vs[vs.length - 1],
+  or: (...vs) => vs.find((v) => isTrue(v)) ?? vs[vs.length - 1],
+  print: (...vs) => vs.map(asText).join(''),
+  println: (...vs) => `${vs.map(asText).join(' ')}\n`,
+};
+
+interface Scope {
+  dot: unknown;
+  top: unknown;
+}
+
+/** Follows `.A.B` from `from`; the last name may be a method, called with `args`. */
+function walk(from: unknown, chain: readonly string[], text: string, args: unknown[]): unknown {
+  let cur = from;
+  chain.forEach((name, i) => {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !(name in cur))
+      throw new Error(`template: can't evaluate ${JSON.stringify(text)}: no entry for key ${JSON.stringify(name)}`);
+    const value = (cur as Record<string, unknown>)[name];
+    const last = i === chain.length - 1;
+    if (typeof value === 'function') cur = (value as (...a: unknown[]) => unknown)(...(last ? args : []));
+    else if (last && args.length > 0) throw new Error(`template: ${name} takes no argument`);
+    else cur = value;
+  });
+  return cur;
+}
+
+function word(w: Word, s: Scope, args: unknown[] = []): unknown {
+  switch (w.kind) {
+    case 'string':
+    case 'number':
+    case 'bool':
+      return w.value;
+    case 'nil':
+      return null;
+    case 'field':
+      return walk(w.root === '$' ? s.top : s.dot, w.chain, w.text, args);
+    case 'group':
+      return walk(pipeline(w.pipeline, s), w.chain, w.text, args);
+    case 'ident': {
+      const fn = FUNCS[w.value];
+      if (!fn) throw new Error(`template: function ${JSON.stringify(w.value)} not defined`);
+      return fn(...args);
+    }
   }
-  return typeof value === 'function' ? (value as () => unknown)() : value;
+}
+
+function pipeline(cmds: readonly Word[][], s: Scope): unknown {
+  let piped: unknown[] = [];
+  for (const [head, ...rest] of cmds) {
+    const args = [...rest.map((w) => word(w, s)), ...piped];
+    piped = [word(head, s, args)];
+  }
+  return piped[0];
+}
+
+function render(nodes: readonly Node[], s: Scope): string {
+  let out = '';
+  for (const n of nodes) {
+    if (n.kind === 'text') out += n.text;
+    else if (n.kind === 'action') {
+      const v = pipeline(n.pipeline, s);
+      out += v === undefined || v === null ? '<no value>' : goText(v);
+    } else {
+      const v = pipeline(n.pipeline, s);
+      if (n.kind === 'range') {
+        const items = Array.isArray(v)
+          ? v
+          : v !== null && typeof v === 'object'
+            ? Object.keys(v)
+                .sort()
+                .map((k) => (v as Record<string, unknown>)[k])
+            : [];
+        out += items.length > 0 ? items.map((dot) => render(n.body, { ...s, dot })).join('') : render(n.otherwise, s);
+      } else if (isTrue(v)) out += render(n.body, n.kind === 'with' ? { ...s, dot: v } : s);
+      else out += render(n.otherwise, s);
+    }
+  }
+  return out;
 }
 
 /**
  * Renders `template` for `data`.
  * @example renderGoTemplate('{{.Name}}\\t{{json .Labels}}', { Name: 'web', Labels: {} }) // "web\t{}"
- * @throws {Error} on an action outside the subset or a field `data` lacks
+ * @throws {Error} on a template that does not parse, an unknown function or a field `data` lacks
  */
-export function renderGoTemplate(template: string, data: TemplateData): string {
-  return template.replace(/\\t/g, '\t').replace(ACTION, (_, action: string) => {
-    const json = /^json\s+(.+)$/.exec(action);
-    if (json) return JSON.stringify(evaluate(json[1], data));
-    return goText(evaluate(action, data));
-  });
+export function renderGoTemplate(template: string, data: unknown): string {
+  return render(parseTemplate(template.replace(/\\t/g, '\t')), { dot: data, top: data });
 }
 
 /** The fields a template names, in order (for the header row of a `table` format). */

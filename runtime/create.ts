@@ -1,6 +1,5 @@
 /** `berth create` (and the first half of `run`): the record, the name, the container layer. */
-import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseResources } from './cgroup/index.js';
 import { checkName, generateName } from './ids.js';
@@ -9,6 +8,7 @@ import { NEVER, type ContainerRecord } from './record.js';
 import { planContainer, type ImageDefaults, type RunOptions } from './spec.js';
 import { claimName, listRecords, releaseName, writeRecord } from './store.js';
 import { resolveUser } from './user.js';
+import { readImageFile } from '../image/rootfs-files.js';
 import type { IdMapping } from './userns.js';
 import { planContainerMounts } from './volumes/points.js';
 
@@ -22,19 +22,8 @@ export interface RootSource {
   exposedPorts?: string[];
 }
 
-/** The topmost copy of `path` (e.g. "etc/passwd") in the layers, or undefined. */
-function readFromLayers(layerDirs: readonly string[], path: string): string | undefined {
-  for (const dir of [...layerDirs].reverse()) {
-    const file = join(dir, path);
-    if (existsSync(file))
-      try {
-        return readFileSync(file, 'utf8');
-      } catch {
-        return undefined;
-      }
-  }
-  return undefined;
-}
+/** 64 hex digits, as Docker's ids. The global Web Crypto: node:crypto costs a compiled `berth run` milliseconds to load. */
+const randomHex32 = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex');
 
 /**
  * Makes a container: plans it (every bad flag is refused here, before anything exists), claims its
@@ -47,13 +36,14 @@ export function createContainer(
   source: RootSource,
   idMap?: IdMapping,
 ): ContainerRecord {
-  const id = randomBytes(32).toString('hex');
+  const id = randomHex32();
   const plan = planContainer({ ...opts, exposedPorts: source.exposedPorts }, source.config, id);
   parseResources(opts.resourceFlags); // bad limits are refused before anything exists
-  const mounts = planContainerMounts(opts, source.config.Volumes, listRecords(d), () => randomBytes(32).toString('hex'));
-  const user = resolveUser(plan.config.User, readFromLayers(source.layerDirs, 'etc/passwd'), readFromLayers(source.layerDirs, 'etc/group'));
+  const records = listRecords(d);
+  const mounts = planContainerMounts(opts, source.config.Volumes, records, () => randomHex32());
+  const user = resolveUser(plan.config.User, readImageFile(source.layerDirs, '/etc/passwd'), readImageFile(source.layerDirs, '/etc/group'));
   const env = plan.config.Env.some((e) => e.startsWith('HOME=')) ? plan.config.Env : [...plan.config.Env, `HOME=${user.home}`];
-  const finalName = name === undefined ? generateName(new Set(listRecords(d).map((r) => r.Name))) : checkName(name);
+  const finalName = name === undefined ? generateName(new Set(records.map((r) => r.Name))) : checkName(name);
   claimName(d, finalName, id);
   try {
     mkdirSync(containerDir(d, id), { recursive: true, mode: 0o700 });

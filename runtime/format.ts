@@ -4,6 +4,8 @@ import { shortId } from './ids.js';
 import type { Live } from './live.js';
 import { NEVER, type ContainerRecord } from './record.js';
 import { describeMountPoints } from './volumes/points.js';
+import { parseResources } from './cgroup/flags.js';
+import type { Resources, ThrottleDevice } from './cgroup/index.js';
 
 /** The STATUS column: `Up 3 seconds`, `Up 5 seconds (Paused)`, `Exited (137) 2 minutes ago`, `Created`. */
 export function describeStatus(live: Live, now: number): string {
@@ -66,18 +68,47 @@ const COLUMNS: Array<[keyof PsRow, string]> = [
   ['Names', 'NAMES'],
 ];
 
-/** Characters (code points) in `s`; spreading only a non-ASCII string, as the cells rarely are. */
-const width = (s: string) => (/[^\x00-\x7f]/.test(s) ? [...s].length : s.length);
+/** `ps --format 'table ...'` headers by field, as Docker's. */
+export const PS_HEADERS: Record<string, string> = {
+  ...Object.fromEntries(COLUMNS),
+  CreatedAt: 'CREATED AT',
+  State: 'STATE',
+  Labels: 'LABELS',
+  Label: 'LABEL',
+  Size: 'SIZE',
+  Mounts: 'MOUNTS',
+  Networks: 'NETWORKS',
+};
+export const PS_DEFAULT_FORMAT = `table ${COLUMNS.map(([key]) => `{{.${key}}}`).join('\t')}`;
 
-/** Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded. */
+/** What a `ps --format` template sees: the row, `CreatedAt` as Docker writes it, and `.Label "KEY"`. */
+export function psTemplateData(row: PsRow, labels: Readonly<Record<string, string>>): Record<string, unknown> {
+  const at = new Date(row.CreatedAt).toISOString();
+  return { ...row, CreatedAt: `${at.slice(0, 10)} ${at.slice(11, 19)} +0000 UTC`, Label: (key: string) => labels[key] ?? '' };
+}
+
+/**
+ * Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded.
+ * Widths count code points; one test of the whole table finds the rare non-ASCII cell, so an ASCII
+ * table (the usual one) measures each cell by its length, once.
+ */
 export function renderPsTable(rows: readonly PsRow[]): string {
-  const widths = COLUMNS.map(([key, head]) => Math.max(head.length, ...rows.map((r) => width(r[key]))));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - width(c) + 3)))
-      .join('')
-      .trimEnd();
-  return [line(COLUMNS.map(([, head]) => head)), ...rows.map((r) => line(COLUMNS.map(([key]) => r[key])))].join('\n') + '\n';
+  // Plain index loops: ps runs without the JIT (plugins/front/berth.c), where closures and iterators cost.
+  const n = COLUMNS.length;
+  const cells: string[] = [];
+  for (let i = 0; i < n; i++) cells.push(COLUMNS[i][1]);
+  for (const r of rows) for (let i = 0; i < n; i++) cells.push(r[COLUMNS[i][0]]);
+  const ascii = !/[^\x00-\x7f]/.test(cells.join(''));
+  const lengths = cells.map(ascii ? (s) => s.length : (s) => [...s].length);
+  const widths: number[] = new Array(n).fill(0);
+  for (let c = 0; c < cells.length; c++) widths[c % n] = Math.max(widths[c % n], lengths[c]);
+  let out = '';
+  for (let c = 0; c < cells.length; c += n) {
+    let line = '';
+    for (let i = 0; i < n - 1; i++) line += cells[c + i] + ' '.repeat(widths[i] - lengths[c + i] + 3);
+    out += `${(line + cells[c + n - 1]).trimEnd()}\n`;
+  }
+  return out;
 }
 
 /** `--filter` as Docker's ps takes it: id, name, status, label, exited, ancestor. @throws {Error} on others */
@@ -140,10 +171,44 @@ export function inspectShape(
     RestartCount: live.restartCount,
     Driver: 'overlay2',
     Platform: 'linux',
-    HostConfig: rec.HostConfig,
+    HostConfig: { ...rec.HostConfig, ...resourceFields(rec.HostConfig.ResourceFlags) },
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...rec.LayerDirs].reverse().join(':'), UpperDir: paths.upper } },
     Mounts: describeMountPoints(rec.Mounts ?? []),
     Config: rec.Config,
     NetworkSettings: networkSettings ?? { Networks: rec.HostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} } },
+  };
+}
+
+/**
+ * HostConfig's resource fields as Docker 20.10 shows them, from the flags the record keeps
+ * (`inspect -f '{{.HostConfig.Memory}}'`): bytes and nanoCPUs, 0 or null when not set.
+ */
+export function resourceFields(flags: Record<string, string | string[]> | undefined) {
+  let r: Resources = {};
+  try {
+    r = parseResources(flags ?? {});
+  } catch {
+    /* refused at create, so never here; a record from elsewhere shows no limits */
+  }
+  const devices = (list?: ThrottleDevice[]) => list?.map((d) => ({ Path: d.path, Rate: d.rate })) ?? null;
+  return {
+    CpuShares: r.cpuShares ?? 0,
+    Memory: r.memory ?? 0,
+    NanoCpus: r.nanoCpus ?? 0,
+    BlkioWeight: r.blkioWeight ?? 0,
+    BlkioWeightDevice: [],
+    BlkioDeviceReadBps: devices(r.deviceReadBps),
+    BlkioDeviceWriteBps: devices(r.deviceWriteBps),
+    BlkioDeviceReadIOps: devices(r.deviceReadIops),
+    BlkioDeviceWriteIOps: devices(r.deviceWriteIops),
+    CpuPeriod: 0,
+    CpuQuota: 0,
+    CpusetCpus: r.cpusetCpus ?? '',
+    CpusetMems: '',
+    MemoryReservation: r.memoryReservation ?? 0,
+    MemorySwap: r.memorySwap ?? 0,
+    MemorySwappiness: null,
+    OomKillDisable: false,
+    PidsLimit: r.pidsLimit ?? null,
   };
 }

@@ -27,10 +27,17 @@ export function resolveContainer<T extends Named>(ref: string, all: readonly T[]
   throw new Error(`No such container: ${ref}`);
 }
 
-/** @throws {Error} with Docker's message when `name` is not a valid container name */
+/** The longest name a file name can hold (NAME_MAX). */
+export const MAX_NAME = 255;
+
+/** @throws {Error} with Docker's message when `name` is not a valid container name, or when it is too long to store */
 export function checkName(name: string): string {
   if (!NAME_PATTERN.test(name)) throw new Error(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-  return name.replace(/^\//, '');
+  const bare = name.replace(/^\//, '');
+  // A name is a file under <root>/names; Docker has no limit, the file system has this one.
+  if (bare.length > MAX_NAME)
+    throw new Error(`Invalid container name (${bare.slice(0, 20)}...): ${bare.length} characters, at most ${MAX_NAME} are allowed`);
+  return bare;
 }
 
 const ADJECTIVES = [

@@ -25,18 +25,25 @@ export function parseLogLines(text: string): LogRecord[] {
  * `--since`: RFC 3339 time, Unix seconds, or a duration before `now` (10m, 1h30m, 45s). Pure.
  * @throws {Error} on anything else
  */
-export function parseSince(text: string, now: number): number {
+export function parseSince(text: string, now: number, flag = 'since'): number {
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
   const dur = /^((\d+)h)?((\d+)m)?((\d+)s)?$/.exec(text);
   if (dur && text !== '') return now - ((Number(dur[2] ?? 0) * 60 + Number(dur[4] ?? 0)) * 60 + Number(dur[6] ?? 0)) * 1000;
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new Error(`invalid value for "since": failed to parse value as time or duration: "${text}"`);
+  if (Number.isNaN(t)) throw new Error(`invalid value for "${flag}": failed to parse value as time or duration: "${text}"`);
   return t;
 }
 
-/** Records with `time` at or after `since`, the last `tail` of them (undefined: all). Pure. */
-export function selectRecords(records: readonly LogRecord[], since: number | undefined, tail: number | undefined): LogRecord[] {
-  const after = since === undefined ? records : records.filter((r) => Date.parse(r.time) >= since);
+/** Records with `time` at or after `since` and not after `until`, the last `tail` of them (undefined: all). Pure. */
+export function selectRecords(
+  records: readonly LogRecord[],
+  since: number | undefined,
+  tail: number | undefined,
+  until?: number,
+): LogRecord[] {
+  const after = records.filter(
+    (r) => (since === undefined || Date.parse(r.time) >= since) && (until === undefined || Date.parse(r.time) <= until),
+  );
   return tail === undefined ? [...after] : tail === 0 ? [] : after.slice(-tail);
 }
 

@@ -1,6 +1,6 @@
 /** The command lines of berth-shim (runtime/shim/spec.c reads them). Pure. */
 import { capabilityMask } from './caps.js';
-import { parseSize } from './spec.js';
+import { mergeEnv, parseSize } from './spec.js';
 import type { ContainerRecord } from './record.js';
 import { renderIdMap } from './userns.js';
 
@@ -17,6 +17,8 @@ export interface ShimPaths {
   netns?: string;
   /** Binds of the container's /etc/hosts, /etc/hostname, /etc/resolv.conf, below the user's own. */
   etcBinds?: readonly string[];
+  /** The shared layer of mount points (runtime/init-layer.ts), on top of the image's. */
+  initLayer?: string;
 }
 
 /** The process options run and exec share: user, capabilities, privileges, the user namespace's maps. */
@@ -49,7 +51,7 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
     '--log-max-file',
     h.LogConfig.Config['max-file'] ?? '3',
   ];
-  for (const dir of rec.LayerDirs) out.push('--lower', dir);
+  for (const dir of paths.initLayer ? [...rec.LayerDirs, paths.initLayer] : rec.LayerDirs) out.push('--lower', dir);
   for (const p of procs) out.push('--procs', p);
   for (const b of paths.etcBinds ?? []) out.push('--bind', b);
   out.push(...(paths.mounts ?? []));
@@ -64,6 +66,7 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
         : h.RestartPolicy.Name,
     );
   if (h.ReadonlyRootfs) out.push('--read-only');
+  if (h.AutoRemove) out.push('--ephemeral'); // never mounted again: overlayfs's volatile
   if (c.OpenStdin) out.push('--stdin');
   if (c.Tty) out.push('--tty');
   if (c.Tty && paths.terminal) out.push('--rows', String(paths.terminal.rows), '--cols', String(paths.terminal.cols));
@@ -96,4 +99,21 @@ export function execArgs(rec: ContainerRecord, o: ExecOptions, procs: readonly s
     ),
   );
   return [...out, '--', ...command];
+}
+
+/**
+ * The options of `berth-shim exec` for a plain `berth exec CTR CMD` (no -u, -e, -w, -t): what the
+ * front (plugins/front/berth.c) completes with the pid, its flags and the command, so a repeated exec
+ * needs no JavaScript. Saved beside shim.json, NUL-separated (docs/internals/speed.md).
+ */
+export function execTemplate(rec: ContainerRecord, procs: readonly string[]): string[] {
+  const opts = {
+    pid: 0,
+    env: mergeEnv(rec.Config.Env, [], {}),
+    cwd: rec.Config.WorkingDir,
+    user: rec.Process,
+    tty: false,
+    privileged: false,
+  };
+  return execArgs(rec, opts, procs, []).slice(3, -1);
 }

@@ -73,6 +73,7 @@ class FdChannel extends EventEmitter implements Channel {
   private ended = false;
   private closed = false;
   private readonly queue: Buffer[] = [];
+  private readonly out: Buffer[] = [];
 
   constructor(
     private readonly fd: number,
@@ -96,18 +97,32 @@ class FdChannel extends EventEmitter implements Channel {
     return this;
   }
 
-  /** The frames are small and the shim reads at once; a full socket buffer (a large stdin) waits here. */
+  /**
+   * Writes what the socket takes now; the rest waits in `out` (false, then 'drain'), so that this
+   * process keeps reading the output of a container that is slow to read its large stdin.
+   */
   write(data: Buffer | Uint8Array): boolean {
     if (this.closed) return false;
-    for (let off = 0; off < data.length;) {
+    this.out.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    if (this.out.length === 1) this.flush();
+    return this.out.length === 0;
+  }
+
+  private flush(): void {
+    while (this.out.length > 0 && !this.closed) {
+      const head = this.out[0];
+      let n: number;
       try {
-        off += writeSync(this.fd, data, off);
+        n = writeSync(this.fd, head);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return false;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') setTimeout(() => this.flush(), 1);
+        else this.out.length = 0; // the shim is gone: its end of the channel says so
+        return;
       }
+      if (n < head.length) this.out[0] = head.subarray(n);
+      else this.out.shift();
     }
-    return true;
+    if (this.out.length === 0) this.emit('drain');
   }
 
   destroy(): this {

@@ -5,9 +5,12 @@
  */
 import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ownExecutable } from '../cni/sibling.js';
 import type { Channel } from './attach.js';
 import { ExitError } from './errors.js';
 import { writeEtcFiles } from './etc-write.js';
+import { ensureInitLayer } from './init-layer.js';
+import { saveExecTemplate } from './exec-template.js';
 import { cgroupOf, resourcesOf } from './cgroups.js';
 import { Frame, FrameDecoder } from './frames.js';
 import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
@@ -20,13 +23,14 @@ import { shimPath } from './shim-path.js';
 import { spawnShim } from './shim-spawn.js';
 import { readRecord, writeRecord } from './store.js';
 import { mountVolumes, unmountVolumes } from './volumes/lifecycle.js';
+import { copyUpForUserns } from './volumes/copy-up.js';
 import { renderShimMounts } from './volumes/points.js';
 
 /** This berth executable, for the supervisor's exit command. */
 export function selfCommand(d: Dirs, ...args: string[]): string[] {
   // Compiled with Bun, the executable is berth itself; on Node it runs the launcher in argv[1].
   const onNode = typeof process.versions.bun !== 'string';
-  const self = process.env.BERTH_SELF ?? (onNode && process.argv[1] ? realpathSync(process.argv[1]) : process.execPath);
+  const self = process.env.BERTH_SELF ?? (onNode && process.argv[1] ? realpathSync(process.argv[1]) : ownExecutable());
   return [self, '--root', d.root, '--state-dir', d.stateDir, ...args];
 }
 
@@ -57,7 +61,9 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   const cgroup = cgroupOf(rec);
   try {
     await cgroup.create(resourcesOf(rec));
-    const mounts = renderShimMounts(rec.Mounts ?? [], await mountVolumes(d, rec));
+    const sources = await mountVolumes(d, rec);
+    copyUpForUserns(d, rec, sources);
+    const mounts = renderShimMounts(rec.Mounts ?? [], sources);
     const net = await setUpNetwork(d, rec, (ref) => containerNetns(d, ref));
     mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
     const args = superviseArgs(
@@ -71,6 +77,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         netns: net.netns,
         terminal,
         mounts,
+        initLayer: ensureInitLayer(d),
         etcBinds: writeEtcFiles(containerDir(d, rec.Id), rec, namesFromAttachments(rec, net.attachments)),
       },
       cgroup.procsFiles(),
@@ -106,7 +113,9 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
     // The CNI result cache went to disk while the container started; a failed flush undoes the start.
     await net.durable();
     const now = readRecord(d, rec.Id);
-    writeRecord(d, { ...now, ManuallyStopped: false, State: { ...now.State, Status: 'exited', Error: '' } });
+    const started = { ...now, ManuallyStopped: false, State: { ...now.State, Status: 'exited' as const, Error: '' } };
+    writeRecord(d, started);
+    saveExecTemplate(d, started);
     return { pid: Number(first.data.toString()), channel, decoder, pendingFrames: rest };
   } catch (err) {
     await cgroup.killAll().catch(() => {});

@@ -67,8 +67,8 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
     (err: Error) => err.message,
   );
   await rootGone;
-  if (readShimStatus(d, id)) {
-    // the run's outcome, saved once: the state dir goes next
+  // The run's outcome, saved once (the state dir goes next); a --rm container's record goes too.
+  if (!rec.HostConfig.AutoRemove && readShimStatus(d, id)) {
     writeRecord(d, {
       ...rec,
       RestartCount: live.restartCount,

@@ -7,7 +7,10 @@ import { resolveUser as resolveExecUser } from '../image/config.js';
 export interface ResolvedUser {
   uid: number;
   gid: number;
-  /** Additional groups, the primary one left out. */
+  /**
+   * The supplementary groups: the user's groups in /etc/group, then the primary one, as Docker
+   * 20.10.18 and later set them (CVE-2022-36109: a primary group left out let a process shed it).
+   */
   groups: number[];
   home: string;
 }
@@ -18,5 +21,5 @@ export interface ResolvedUser {
  */
 export function resolveUser(spec: string, passwd: string | undefined, group: string | undefined): ResolvedUser {
   const user = resolveExecUser(spec, { passwd, group });
-  return { uid: user.uid, gid: user.gid, groups: user.additionalGids.filter((g) => g !== user.gid), home: user.home };
+  return { uid: user.uid, gid: user.gid, groups: [...user.additionalGids.filter((g) => g !== user.gid), user.gid], home: user.home };
 }

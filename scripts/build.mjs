@@ -123,22 +123,18 @@ function findBun() {
 /**
  * One executable for every CNI plugin and for berth (plugins/multicall.ts, compiled by Bun with its
  * bytecode and koffi kept outside, ~110 MB, most of it Bun itself), at dist/lib/cni.<content hash>.
- * dist/bin/berth is a hard link to it; each plugin name in dist/bin is a hard link to the C front
- * (compileFront), which execs it for what it does not answer. One file, not one per program: Bun inside each would
+ * Each plugin name and berth in dist/bin is a hard link to the C front (compileFront), which execs
+ * it for what it does not answer (for berth: all but a plain `berth exec`, plugins/front/berth.c). One file, not one per program: Bun inside each would
  * double the install. A compiled executable would read `.env` and `bunfig.toml` from the caller's working
  * directory; both are off, so only the environment the runtime passes counts.
  * @returns the files' names in dist/lib
  */
 async function compilePlugins(bun) {
   const lib = await compileWithBun(bun, 'plugins/multicall.ts', 'cni');
-  await linkInto(
-    lib,
-    executables.filter((e) => e.bun).map((e) => e.name),
-  );
   const front = await compileFront(lib, { root, dist, contentHash });
   await linkInto(
     front,
-    executables.filter((e) => e.plugin).map((e) => e.name),
+    executables.filter((e) => e.plugin || e.bun).map((e) => e.name),
   );
   return [lib, front];
 }

@@ -58,22 +58,40 @@ export function tabulate(rows: string[][]): string {
   return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]))).join('')).join('\n') + '\n';
 }
 
-/** The table `docker stats --no-stream` prints (IDs cut to 12 characters, names without a leading "/"). */
+/** The fields `docker stats --format` offers for a row (IDs cut to 12 characters, names without a leading "/"). */
+export function statsFields(r: StatsRow): Record<string, string> {
+  const name = r.name.replace(/^\//, '');
+  return {
+    ID: r.id.replace(/^sha256:/, '').slice(0, 12),
+    Container: name,
+    Name: name,
+    CPUPerc: `${r.cpuPercent.toFixed(2)}%`,
+    MemUsage: `${bytesSize(r.memoryUsage)} / ${bytesSize(r.memoryLimit)}`,
+    MemPerc: `${(r.memoryLimit > 0 ? (r.memoryUsage / r.memoryLimit) * 100 : 0).toFixed(2)}%`,
+    NetIO: `${humanSize(r.netRx ?? 0)} / ${humanSize(r.netTx ?? 0)}`,
+    BlockIO: `${humanSize(r.blockRead)} / ${humanSize(r.blockWrite)}`,
+    PIDs: String(r.pids),
+  };
+}
+
+/** `stats --format 'table ...'` headers by field, as Docker's. */
+export const STATS_HEADERS: Record<string, string> = {
+  ID: 'CONTAINER ID',
+  Container: 'CONTAINER',
+  Name: 'NAME',
+  CPUPerc: 'CPU %',
+  MemUsage: 'MEM USAGE / LIMIT',
+  MemPerc: 'MEM %',
+  NetIO: 'NET I/O',
+  BlockIO: 'BLOCK I/O',
+  PIDs: 'PIDS',
+};
+const COLUMNS = ['ID', 'Name', 'CPUPerc', 'MemUsage', 'MemPerc', 'NetIO', 'BlockIO', 'PIDs'];
+export const STATS_DEFAULT_FORMAT = `table ${COLUMNS.map((c) => `{{.${c}}}`).join('\t')}`;
+
+/** The table `docker stats --no-stream` prints. */
 export function formatStats(rows: readonly StatsRow[]): string {
-  const header = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'];
-  return tabulate([
-    header,
-    ...rows.map((r) => [
-      r.id.replace(/^sha256:/, '').slice(0, 12),
-      r.name.replace(/^\//, ''),
-      `${r.cpuPercent.toFixed(2)}%`,
-      `${bytesSize(r.memoryUsage)} / ${bytesSize(r.memoryLimit)}`,
-      `${(r.memoryLimit > 0 ? (r.memoryUsage / r.memoryLimit) * 100 : 0).toFixed(2)}%`,
-      `${humanSize(r.netRx ?? 0)} / ${humanSize(r.netTx ?? 0)}`,
-      `${humanSize(r.blockRead)} / ${humanSize(r.blockWrite)}`,
-      String(r.pids),
-    ]),
-  ]);
+  return tabulate([COLUMNS.map((c) => STATS_HEADERS[c]), ...rows.map((r) => COLUMNS.map((c) => statsFields(r)[c]))]);
 }
 
 /** One row from a sample pair: CPU % is the CPU time used over the wall time between them. */

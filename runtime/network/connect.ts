@@ -30,8 +30,11 @@ export async function connectNetwork(d: Dirs, rec: ContainerRecord, network: str
     throw new Error(`container cannot be disconnected from host network or connected to ${network} network`);
   const endpoints = rec.NetworkingConfig?.EndpointsConfig ?? {};
   if (network in endpoints) throw new Error(`endpoint with name ${rec.Name} already exists in network ${network}`);
-  if ((o.ip || o.ip6 || o.aliases.length) && network === DEFAULT_NETWORK)
-    throw new Error('user specified IP address or alias is supported on user defined networks only');
+  // dockerd's order (updateNetworkConfig): the address first, then the alias.
+  if ((o.ip || o.ip6) && network === DEFAULT_NETWORK)
+    throw new Error('user specified IP address is supported on user defined networks only');
+  if (o.aliases.length && network === DEFAULT_NETWORK)
+    throw new Error('network-scoped alias is supported only for containers in user defined networks');
   const ep: EndpointConfig = {
     IPAMConfig: o.ip || o.ip6 ? { ...(o.ip && { IPv4Address: o.ip }), ...(o.ip6 && { IPv6Address: o.ip6 }) } : null,
     Aliases: o.aliases.length ? o.aliases : null,

@@ -88,15 +88,59 @@ export function renderNetworkSettings(rec: ContainerRecord, attachments: readonl
   };
 }
 
-/** The PORTS column of `ps`: "0.0.0.0:8080->80/tcp, 443/tcp", published first. */
+/** One row of `ps` PORTS before grouping: Docker's types.Port (IP "" and public 0 when only exposed). */
+interface PsPort {
+  ip: string;
+  privatePort: number;
+  publicPort: number;
+  type: string;
+}
+
+/**
+ * The PORTS column as docker 20.10's DisplayablePorts writes it: sorted by container port, runs of
+ * consecutive ports mapped to themselves (or only exposed) grouped as `7000-7002`, other mappings
+ * listed after the groups.
+ * @example renderPsPorts(rec, attachments) // "443/tcp, 0.0.0.0:8080->80/tcp"
+ */
 export function renderPsPorts(rec: ContainerRecord, attachments: readonly AttachmentInfo[]): string {
   const published = attachments.flatMap((a) => a.mappings);
   const shown = new Set(published.map((m) => `${m.containerPort}/${m.protocol}`));
   const host = (m: PortMapping) => (m.hostIP ? (m.hostIP.includes(':') ? `[${m.hostIP}]` : m.hostIP) : '0.0.0.0');
-  return [
-    ...published.map((m) => `${host(m)}:${m.hostPort}->${m.containerPort}/${m.protocol}`),
-    ...Object.keys(rec.Config.ExposedPorts ?? {}).filter((k) => !shown.has(k)),
-  ].join(', ');
+  const ports: PsPort[] = [
+    ...published.map((m) => ({ ip: host(m), privatePort: m.containerPort, publicPort: m.hostPort, type: m.protocol })),
+    ...Object.keys(rec.Config.ExposedPorts ?? {})
+      .filter((k) => !shown.has(k))
+      .map((k) => ({ ip: '', privatePort: Number(k.split('/')[0]), publicPort: 0, type: k.split('/')[1] ?? 'tcp' })),
+  ];
+  return displayablePorts(ports);
+}
+
+function displayablePorts(ports: PsPort[]): string {
+  const order = (a: PsPort, b: PsPort) =>
+    a.privatePort - b.privatePort || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0) || a.publicPort - b.publicPort || (a.type < b.type ? -1 : 1);
+  const groups = new Map<string, { first: number; last: number }>();
+  const result: string[] = [];
+  const mappings: string[] = [];
+  const form = (key: string, g: { first: number; last: number }) => {
+    const [ip, type] = key.includes('/') ? key.split('/') : ['', key];
+    const range = g.first === g.last ? `${g.first}` : `${g.first}-${g.last}`;
+    return ip ? `${ip}:${range}->${range}/${type}` : `${range}/${type}`;
+  };
+  for (const p of [...ports].sort(order)) {
+    if (p.ip !== '' && p.publicPort !== p.privatePort) {
+      mappings.push(`${p.ip}:${p.publicPort}->${p.privatePort}/${p.type}`);
+      continue;
+    }
+    const key = p.ip ? `${p.ip}/${p.type}` : p.type;
+    const g = groups.get(key);
+    if (g && p.privatePort === g.last + 1) g.last = p.privatePort;
+    else {
+      if (g) result.push(form(key, g));
+      groups.set(key, { first: p.privatePort, last: p.privatePort });
+    }
+  }
+  for (const [key, g] of groups) result.push(form(key, g));
+  return [...result, ...mappings].join(', ');
 }
 
 /**

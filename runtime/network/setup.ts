@@ -9,17 +9,17 @@ import { join } from 'node:path';
 import { selfDirOf } from '../../cni/sibling.js';
 import type { Result } from '../../cni/types.js';
 import type { CommandContext } from '../../netctl/context.js';
-import { attachContainer, cachedAttachmentsOf, detachOne, type Attached } from '../../netctl/commands/runtime-verbs.js';
-import { findNetwork } from '../../netctl/config-dir.js';
-import { nextInterfaceName } from '../../netctl/names.js';
-import { mappingsOf, type PortRequest } from '../../netctl/ports.js';
+import type { Attached } from '../../netctl/commands/runtime-verbs.js';
+import type { PortRequest } from '../../netctl/ports.js';
 import type { Dirs } from '../paths.js';
 import type { ContainerRecord } from '../record.js';
-import { ensureDefaultBridge } from './default-bridge.js';
 import type { CniDirs } from './dirs.js';
 import { createNetnsFile, removeNetnsFile } from './netns-file.js';
 import type { AttachmentInfo } from './settings.js';
 import { DEFAULT_NETWORK, exposedRequests, isSpecialMode, requestsOf, type EndpointConfig } from './plan.js';
+
+// netctl and the CNI code load only for a container on a CNI network: `--network none` and host skip their milliseconds.
+const verbs = () => import('../../netctl/commands/runtime-verbs.js');
 
 /** The netns file of a container on CNI networks. */
 export const netnsFileOf = (d: Dirs, id: string) => join(d.stateDir, 'netns', id);
@@ -62,7 +62,8 @@ export async function attachEndpoint(
   deferCacheFlush?: (flushed: Promise<void>) => void,
 ): Promise<Attached> {
   const ctx = cniContext(rec.Cni!, deferCacheFlush);
-  if (network === DEFAULT_NETWORK) await ensureDefaultBridge(ctx, d.stateDir);
+  const [{ attachContainer }, { findNetwork }] = await Promise.all([verbs(), import('../../netctl/config-dir.js')]);
+  if (network === DEFAULT_NETWORK) await (await import('./default-bridge.js')).ensureDefaultBridge(ctx, d.stateDir);
   const ips = [ep.IPAMConfig?.IPv4Address, ep.IPAMConfig?.IPv6Address].filter((x): x is string => !!x);
   // Aliases are kept in the record either way; only a network with a name server (dnsname) gets them.
   const aliases =
@@ -144,6 +145,7 @@ export async function tearDownNetwork(d: Dirs, rec: ContainerRecord): Promise<vo
   if (!rec.Cni || !hasCniNetworks(rec)) return;
   const path = netnsFileOf(d, rec.Id);
   const ctx = cniContext(rec.Cni);
+  const { cachedAttachmentsOf, detachOne } = await verbs();
   const errors: string[] = [];
   for (const e of await cachedAttachmentsOf(rec.Cni.cacheDir, rec.Id))
     await detachOne(ctx, e.networkName, rec.Id, path, e, e.ifName).catch((err: Error) => errors.push(err.message));
@@ -153,6 +155,7 @@ export async function tearDownNetwork(d: Dirs, rec: ContainerRecord): Promise<vo
 
 /** The interface name for a new network of a running container: the first free ethN. */
 export async function nextInterfaceOf(rec: ContainerRecord): Promise<string> {
+  const [{ cachedAttachmentsOf }, { nextInterfaceName }] = await Promise.all([verbs(), import('../../netctl/names.js')]);
   return nextInterfaceName((await cachedAttachmentsOf(rec.Cni!.cacheDir, rec.Id)).map((e) => e.ifName));
 }
 
@@ -163,6 +166,7 @@ export const hasOwnNetns = (d: Dirs, rec: ContainerRecord) =>
 /** The container's cached attachments, as runtime/network/settings.ts renders them (eth0 first). */
 export async function readAttachmentsOf(rec: ContainerRecord): Promise<AttachmentInfo[]> {
   if (!rec.Cni) return [];
+  const [{ cachedAttachmentsOf }, { mappingsOf }] = await Promise.all([verbs(), import('../../netctl/ports.js')]);
   const entries = await cachedAttachmentsOf(rec.Cni.cacheDir, rec.Id);
   return entries
     .filter((e) => e.result !== undefined)

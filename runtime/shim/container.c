@@ -1,6 +1,6 @@
 /*
- * The container's first process: PID 1 of its new PID namespace, born by clone() in the
- * supervisor. It joins the cgroups (its pid written before anything else runs), builds the root
+ * The container's first process: PID 1 of its new PID namespace, born by clone3() in the
+ * supervisor. It joins the cgroups (cgroups.c, before anything else runs), builds the root
  * (overlay, /proc, /sys, /dev), pivots, drops privileges and execs. Any failure is reported on
  * errpipe (close-on-exec, so an exec that succeeds reports nothing) with Docker's exit codes.
  */
@@ -55,15 +55,6 @@ void set_readonly(int errfd, const char *path, int recursive) {
     FAIL("cannot make %s read-only: %s", path, strerror(errno));
 }
 
-static void join_cgroups(const struct spec *s, int errfd) {
-  for (int i = 0; i < s->nprocs; i++) {
-    int fd = open(s->procs[i], O_WRONLY | O_CLOEXEC);
-    /* "0" is the writer itself: its host pid, which this process cannot see from inside its PID namespace. */
-    if (fd < 0 || write(fd, "0", 1) != 1) FAIL("cannot join cgroup %s: %s", s->procs[i], strerror(errno));
-    close(fd);
-  }
-}
-
 static void mount_rootfs(const struct spec *s, const char *merged, int errfd) {
   char data[8192], upper[4096], work[4096];
   size_t o = (size_t)snprintf(data, sizeof data, "lowerdir=");
@@ -71,7 +62,14 @@ static void mount_rootfs(const struct spec *s, const char *merged, int errfd) {
     o += (size_t)snprintf(data + o, sizeof data - o, "%s%s", s->rootfs_lower[i], i ? ":" : "");
   snprintf(upper, sizeof upper, "%s/diff", s->bundle);
   snprintf(work, sizeof work, "%s/work", s->bundle);
-  snprintf(data + o, sizeof data - o, ",upperdir=%s,workdir=%s", upper, work);
+  o += (size_t)snprintf(data + o, sizeof data - o, ",upperdir=%s,workdir=%s", upper, work);
+  /* volatile (5.10+): no syncfs of the host's filesystem when the overlay goes at the container's exit. */
+  if (s->ephemeral) {
+    snprintf(data + o, sizeof data - o, ",volatile");
+    if (mount("overlay", merged, "overlay", 0, data) == 0) return;
+    if (errno != EINVAL) FAIL("cannot mount overlay on %s: %s", merged, strerror(errno));
+    data[o] = 0; /* a kernel without it: an ordinary overlay */
+  }
   mnt(errfd, "overlay", merged, "overlay", 0, data);
 }
 
@@ -174,7 +172,7 @@ int container_main(void *arg) {
   int errfd = c->errpipe, root = -1, bindfds[MAX_LIST];
   char merged[4096];
   prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with its supervisor: never orphaned unnoticed */
-  if (!s->uid_map) join_cgroups(s, errfd);
+  if (!s->uid_map) join_cgroups(s, c, errfd);
   else if ((root = recv_fd(c->rootsock)) < 0) FAIL("the supervisor sent no root"); /* it joined our cgroups first */
   setsid();
   if (!s->tty)

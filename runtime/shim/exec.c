@@ -25,7 +25,7 @@ static void forward(int sig) { if (target > 0) kill(target, sig); }
  * The user namespace comes last: joined first, host root would lose its rights over a namespace
  * the container's does not own (the host's network with --network host).
  */
-static void enter_namespaces(const struct spec *s) {
+static int enter_namespaces(const struct spec *s) {
   static const char *names[] = { "ipc", "uts", "net", "pid", "mnt", "user" };
   int fds[6], n = s->uid_map ? 6 : 5;
   char path[64];
@@ -33,13 +33,11 @@ static void enter_namespaces(const struct spec *s) {
     snprintf(path, sizeof path, "/proc/%d/ns/%s", s->pid, names[i]);
     if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) die("cannot open %s: %s", path, strerror(errno));
   }
-  for (int i = 0; i < s->nprocs; i++) {
-    int fd = open(s->procs[i], O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, "0", 1) != 1) die("cannot join cgroup %s: %s", s->procs[i], strerror(errno));
-    close(fd);
-  }
+  /* cgroup.procs would wait for the kernel's grace period (cgroups.c): v1 through `tasks`, v2 at the fork. */
+  int cgroup2 = join_cgroups_v1(s);
   for (int i = 0; i < n; i++)
     if (setns(fds[i], 0) != 0) die("cannot enter the container's %s namespace: %s", names[i], strerror(errno));
+  return cgroup2;
 }
 
 /* Copies between the caller's terminal and the container's until the container's side closes. */
@@ -70,10 +68,10 @@ int exec_main(int argc, char **argv) {
   struct spec s;
   parse_spec(&s, argc, argv);
   if (s.pid <= 0) die("--pid is required");
-  enter_namespaces(&s);
+  int cgroup2 = enter_namespaces(&s);
   int ep[2], ps[2] = { -1, -1 };
   if (pipe2(ep, O_CLOEXEC) != 0 || (s.tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ps) != 0)) die("pipe: %s", strerror(errno));
-  target = fork();
+  target = fork_into_cgroup2(cgroup2);
   if (target < 0) die("fork: %s", strerror(errno));
   if (target == 0) {
     close(ep[0]);

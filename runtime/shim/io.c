@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -103,4 +104,40 @@ void log_write(struct log *l, const char *stream, const char *data, size_t len) 
     data += n;
     len -= n;
   }
+}
+
+/* Writes what `fd` takes now without blocking. Returns -1 when the reader is gone (the queue is
+ * dropped, as Docker drops input the container no longer reads), else 0. */
+int inq_flush(struct inq *q, int fd) {
+  while (q->len > q->off) {
+    ssize_t n = write(fd, q->buf + q->off, q->len - q->off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) break;
+    if (n <= 0) { q->len = q->off = 0; return -1; }
+    q->off += (size_t)n;
+  }
+  if (q->off == q->len) q->len = q->off = 0;
+  return 0;
+}
+
+/* Queues `d` for the container's stdin: the supervisor never blocks on a container that is busy
+ * writing its own output, which would wait for the supervisor to read it. */
+int inq_push(struct inq *q, int fd, const void *d, size_t len) {
+  if (fd < 0) return -1;
+  if (q->off > 0 && q->len + len > q->cap) {
+    memmove(q->buf, q->buf + q->off, q->len - q->off);
+    q->len -= q->off;
+    q->off = 0;
+  }
+  if (q->len + len > q->cap) {
+    size_t cap = q->cap ? q->cap : 65536;
+    while (cap < q->len + len) cap *= 2;
+    char *b = realloc(q->buf, cap);
+    if (!b) return -1;
+    q->buf = b;
+    q->cap = cap;
+  }
+  memcpy(q->buf + q->len, d, len);
+  q->len += len;
+  return inq_flush(q, fd);
 }

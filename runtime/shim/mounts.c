@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,20 @@ static int is_empty_dir(const char *dir) {
   return empty;
 }
 
+/* copyup --idmap: image IDs 0..size-1 become host IDs base.., as the container in its range sees them. */
+static unsigned long id_uid_base, id_uid_size, id_gid_base, id_gid_size;
+
+static int shift_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)flag; (void)ftw;
+  uid_t u = st->st_uid < id_uid_size ? (uid_t)(st->st_uid + id_uid_base) : st->st_uid;
+  gid_t g = st->st_gid < id_gid_size ? (gid_t)(st->st_gid + id_gid_base) : st->st_gid;
+  if (u == st->st_uid && g == st->st_gid) return 0;
+  if (lchown(path, u, g) != 0) return -1;
+  /* chown clears set-user-ID and set-group-ID: the image's bits come back */
+  if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) && chmod(path, st->st_mode & 07777) != 0) return -1;
+  return 0;
+}
+
 /*
  * Copies the image's `from` into the empty volume `to`: cp -a keeps owners, modes, times, links
  * and xattrs, and gives `to` the attributes of `from` itself, as Docker's copyExistingContents does.
@@ -65,6 +80,8 @@ static void copy_up(const char *root, const char *from, const char *to, int errf
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) FAIL("cannot copy %s into its volume %s: cp failed (%d)", from, to, exit_code_of(status));
+  if (id_uid_size + id_gid_size > 0 && nftw(to, shift_one, 64, FTW_PHYS | FTW_MOUNT) != 0)
+    FAIL("cannot give %s the container's IDs: %s", to, strerror(errno));
 }
 
 static unsigned long propagation_of(const char *opts) {
@@ -109,7 +126,8 @@ static void mount_bind(const char *spec, const char *merged, int fd, int errfd) 
     *slash = 0;
     mkdirs(dst, 0755);
     *slash = '/';
-    close(open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+    /* Read-only: opening an image's file for writing would copy it up into the container layer for nothing. */
+    close(open(dst, O_CREAT | O_RDONLY | O_CLOEXEC, 0644));
   }
   mnt(errfd, src, dst, NULL, MS_BIND | MS_REC, NULL);
   unsigned long propagation = propagation_of(opts);
@@ -151,14 +169,21 @@ void mount_volumes(const struct spec *s, const char *merged, const int *fds, int
 }
 
 /*
- * `berth-shim copyup MERGED DST VOLUME LOWER...` (layers lowest first): copies the image's DST
- * into the empty VOLUME at `berth create`, as dockerd does for a container's anonymous volumes,
- * so that --volumes-from of a container never started sees the content. The read-only view of the
- * layers lives in a private mount namespace that ends with this process.
+ * `berth-shim copyup [--idmap UID:USIZE:GID:GSIZE] MERGED DST VOLUME LOWER...` (layers lowest
+ * first): copies the image's DST into the empty VOLUME at `berth create`, as dockerd does for a
+ * container's anonymous volumes, so that --volumes-from of a container never started sees the
+ * content; and at start for a container in a private user namespace (whose own process cannot
+ * give the copies the range's IDs), with --idmap shifting image IDs into the range. The read-only
+ * view of the layers lives in a private mount namespace that ends with this process.
  */
 int copyup_main(int argc, char **argv) {
   int errfd = 2;
-  if (argc < 4) die("usage: berth-shim copyup MERGED DST VOLUME LOWER...");
+  if (argc >= 2 && !strcmp(argv[0], "--idmap")) {
+    if (sscanf(argv[1], "%lu:%lu:%lu:%lu", &id_uid_base, &id_uid_size, &id_gid_base, &id_gid_size) != 4) die("bad --idmap %s", argv[1]);
+    argc -= 2;
+    argv += 2;
+  }
+  if (argc < 4) die("usage: berth-shim copyup [--idmap UID:USIZE:GID:GSIZE] MERGED DST VOLUME LOWER...");
   const char *merged = argv[0], *dst = argv[1], *volume = argv[2];
   if (unshare(CLONE_NEWNS) != 0) die("cannot make a mount namespace: %s", strerror(errno));
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) die("cannot make / private: %s", strerror(errno));

@@ -33,6 +33,7 @@ struct spec {
   int ngroups;
   uint64_t caps;
   int privileged, readonly, open_stdin, tty, pid; /* pid: exec's target */
+  int ephemeral; /* --rm: the container layer is never mounted again, so overlayfs may skip its syncs */
   unsigned short rows, cols; /* the caller's terminal size, set before the command runs */
   long log_max_size;
   int log_max_file;
@@ -50,7 +51,8 @@ int parse_spec(struct spec *s, int argc, char **argv);
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* container.c: the container's first process (PID 1 in its namespaces); never returns. */
-struct child_ctx { const struct spec *s; int stdio[3]; int errpipe; int ptysock; int rootsock; };
+/* cgroup2: the index in s->procs of a cgroup v2 file, else -1; born_in: the one clone3 put the child in, else -1. */
+struct child_ctx { const struct spec *s; int stdio[3]; int errpipe; int ptysock; int rootsock; int cgroup2; int born_in; };
 int container_main(void *arg);
 void report_and_exit(int fd, int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
 void apply_process(const struct spec *s, int errfd);
@@ -81,6 +83,21 @@ void log_open(struct log *l);
 void log_write(struct log *l, const char *stream, const char *data, size_t len);
 void write_file_atomic(const char *path, const char *text);
 int exit_code_of(int status);
+/* Input for a container's stdin, written as the container reads it (io.c). */
+struct inq { char *buf; size_t off, len, cap; };
+#define INQ_HIGH (1024 * 1024) /* queued bytes at which clients are no longer read */
+int inq_push(struct inq *q, int fd, const void *d, size_t len);
+int inq_flush(struct inq *q, int fd);
+
+/* cgroups.c: the container's first process, cloned with `flags` (namespaces) into what cgroups it can be born in. */
+int cgroup2_index(const struct spec *s);
+pid_t clone_container(unsigned long flags, const struct spec *s, struct child_ctx *c);
+/* In the child, before anything else: every cgroup it was not born in (v1 through `tasks`, no global lock). */
+void join_cgroups(const struct spec *s, const struct child_ctx *c, int errfd);
+/* For exec: this single-threaded process joins every v1 cgroup (`tasks`); returns the v2 dir, open, or -1. */
+int join_cgroups_v1(const struct spec *s);
+/* fork() with the child born in the cgroup v2 dir `dirfd` (-1: a plain fork). */
+pid_t fork_into_cgroup2(int dirfd);
 
 /* userns.c: the supervisor gives the container `pid` its cgroups, id maps and root (sent on `sock`). */
 int userns_prepare(const struct spec *s, pid_t pid, int sock, char *err, size_t len);

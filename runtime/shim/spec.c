@@ -33,6 +33,7 @@ int parse_spec(struct spec *s, int argc, char **argv) {
     if (!strcmp(k, "--read-only")) { s->readonly = 1; continue; }
     if (!strcmp(k, "--stdin")) { s->open_stdin = 1; continue; }
     if (!strcmp(k, "--tty")) { s->tty = 1; continue; }
+    if (!strcmp(k, "--ephemeral")) { s->ephemeral = 1; continue; }
     if (i + 1 >= argc) die("%s needs a value", k);
     const char *v = argv[++i];
     if (!strcmp(k, "--id")) s->id = v;

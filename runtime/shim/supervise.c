@@ -30,6 +30,8 @@ static struct spec S;
 static struct log LOG;
 static int stdin_fd = -1, out_fd = -1, err_fd = -1, master_fd = -1, listen_fd = -1, sig_fd = -1;
 static pid_t child = 0;
+static struct inq IN; /* stdin on its way to the container */
+static int stdin_closing; /* the close follows the queued input */
 static int restart_count = 0;
 static char started_at[64] = "", finished_at[64] = "", error_msg[1024] = "";
 
@@ -70,12 +72,19 @@ static void broadcast(int type, const void *data, uint32_t len) {
 }
 
 static void close_stdin(void) {
-  if (master_fd >= 0) write_all(master_fd, "\x04", 1);
-  if (stdin_fd >= 0) { close(stdin_fd); stdin_fd = -1; }
+  if (master_fd >= 0) inq_push(&IN, master_fd, "\x04", 1);
+  if (IN.len > IN.off) stdin_closing = 1;
+  else if (stdin_fd >= 0) { close(stdin_fd); stdin_fd = -1; }
+}
+
+static void flush_stdin(void) {
+  int fd = master_fd >= 0 ? master_fd : stdin_fd;
+  if (fd >= 0) inq_flush(&IN, fd);
+  if (stdin_closing && IN.len == 0) { stdin_closing = 0; if (stdin_fd >= 0) { close(stdin_fd); stdin_fd = -1; } }
 }
 
 static void handle_frame(struct client *c, int type, const unsigned char *d, uint32_t len) {
-  if (type == F_STDIN) write_all(master_fd >= 0 ? master_fd : stdin_fd, d, len);
+  if (type == F_STDIN) inq_push(&IN, master_fd >= 0 ? master_fd : stdin_fd, d, len);
   else if (type == F_STDIN_CLOSE) close_stdin();
   else if (type == F_OWNER) c->owner = 1;
   else if (type == F_RESIZE && len == 4 && master_fd >= 0) {
@@ -104,7 +113,7 @@ static void read_client(struct client *c) {
 static int pump(int *fd, int type) {
   char buf[32768];
   ssize_t n = read(*fd, buf, sizeof buf);
-  if (n < 0 && errno == EINTR) return 1;
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 1;
   if (n <= 0) { close(*fd); *fd = -1; return 0; }
   log_write(&LOG, type == F_STDERR ? "stderr" : "stdout", buf, (size_t)n);
   broadcast(type, buf, (uint32_t)n);
@@ -131,7 +140,7 @@ static int start_container(void) {
   int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, ep[2], ps[2] = { -1, -1 }, rs[2] = { -1, -1 };
   if (pipe2(ep, O_CLOEXEC) != 0) return EXIT_SETUP;
   if (S.uid_map && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rs) != 0) return EXIT_SETUP;
-  struct child_ctx ctx = { .s = &S, .errpipe = ep[1], .ptysock = -1, .rootsock = rs[1] };
+  struct child_ctx ctx = { .s = &S, .errpipe = ep[1], .ptysock = -1, .rootsock = rs[1], .cgroup2 = cgroup2_index(&S) };
   if (S.tty) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ps) != 0) return EXIT_SETUP;
     ctx.ptysock = ps[1];
@@ -141,8 +150,7 @@ static int start_container(void) {
     else in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
     ctx.stdio[0] = in[0]; ctx.stdio[1] = out[1]; ctx.stdio[2] = err[1];
   }
-  static char stack[256 * 1024] __attribute__((aligned(16)));
-  int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
   /* "none" gets a fresh netns; a prepared one (a path) is entered around clone() so the child
    * starts in it, which works in a private user namespace too; "host" keeps the supervisor's. */
   if (!S.netns || (strcmp(S.netns, "host") != 0 && S.netns[0] != '/')) flags |= CLONE_NEWNET;
@@ -150,7 +158,7 @@ static int start_container(void) {
   int own_netns = -1;
   if (S.netns && S.netns[0] == '/' && enter_netns(S.netns, &own_netns) != 0) return EXIT_SETUP;
   error_msg[0] = 0;
-  child = clone(container_main, stack + sizeof stack, flags, &ctx);
+  child = clone_container(flags, &S, &ctx);
   if (own_netns >= 0 && (setns(own_netns, CLONE_NEWNET) != 0 || close(own_netns) != 0)) {
     if (child > 0) kill(child, SIGKILL);
     snprintf(error_msg, sizeof error_msg, "cannot return to the supervisor's network namespace: %s", strerror(errno));
@@ -189,6 +197,8 @@ static int start_container(void) {
     return colon ? atoi(msg) : EXIT_SETUP;
   }
   out_fd = out[0]; err_fd = err[0]; stdin_fd = in[1];
+  if (stdin_fd >= 0) fcntl(stdin_fd, F_SETFL, O_NONBLOCK);
+  if (master_fd >= 0) fcntl(master_fd, F_SETFL, O_NONBLOCK);
   rfc3339_now(started_at, sizeof started_at);
   return 0;
 }
@@ -197,14 +207,16 @@ static int start_container(void) {
 static int serve(void) {
   int status = -1, done = 0;
   while (!done || out_fd >= 0 || err_fd >= 0 || master_fd >= 0) {
-    struct pollfd p[MAX_CLIENTS + 5];
+    struct pollfd p[MAX_CLIENTS + 6];
+    int in_full = IN.len - IN.off >= INQ_HIGH; /* clients wait while the container catches up */
     int n = 0;
     p[n++] = (struct pollfd){ sig_fd, POLLIN, 0 };
     p[n++] = (struct pollfd){ listen_fd, POLLIN, 0 };
     p[n++] = (struct pollfd){ out_fd, POLLIN, 0 };
     p[n++] = (struct pollfd){ err_fd, POLLIN, 0 };
     p[n++] = (struct pollfd){ master_fd, POLLIN, 0 };
-    for (int i = 0; i < MAX_CLIENTS; i++) p[n++] = (struct pollfd){ clients[i].fd > 0 ? clients[i].fd : -1, POLLIN, 0 };
+    for (int i = 0; i < MAX_CLIENTS; i++) p[n++] = (struct pollfd){ clients[i].fd > 0 && !in_full ? clients[i].fd : -1, POLLIN, 0 };
+    p[n++] = (struct pollfd){ IN.len > IN.off ? (master_fd >= 0 ? master_fd : stdin_fd) : -1, POLLOUT, 0 };
     if (poll(p, (nfds_t)n, -1) < 0) continue;
     if (p[0].revents) {
       struct signalfd_siginfo si;
@@ -218,8 +230,11 @@ static int serve(void) {
     if (p[3].revents) pump(&err_fd, F_STDERR);
     if (p[4].revents) pump(&master_fd, F_STDOUT); /* EIO once the terminal's last user is gone */
     for (int i = 0; i < MAX_CLIENTS; i++) if (p[5 + i].revents && clients[i].fd > 0) read_client(&clients[i]);
+    if (p[5 + MAX_CLIENTS].revents) flush_stdin();
   }
   if (stdin_fd >= 0) { close(stdin_fd); stdin_fd = -1; }
+  IN.len = IN.off = 0;
+  stdin_closing = 0;
   return exit_code_of(status);
 }
 

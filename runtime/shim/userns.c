@@ -83,6 +83,7 @@ static int make_root(const struct spec *s, int userns, char *err, size_t len) {
   if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", path, 0) != 0) { fail(err, len, "overlay refused %s: %s", path, strerror(errno)); goto out; }
   snprintf(path, sizeof path, "%s/work", s->bundle);
   if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", path, 0) != 0) { fail(err, len, "overlay refused %s: %s", path, strerror(errno)); goto out; }
+  if (s->ephemeral) syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0); /* refused before 5.10: then without */
   if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0) {
     int e = errno;
     context_log(fs, log, sizeof log);

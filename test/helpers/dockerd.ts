@@ -30,8 +30,13 @@ export function ensureDockerPackages(): void {
   ensurePackages('docker.io', 'busybox-static');
 }
 
-/** Prefer Debian's CLI (same release as its dockerd); another `docker` on PATH may be far newer. */
-export const DOCKER_CLI = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+/**
+ * Debian's CLI (same release as its dockerd); another `docker` on PATH may be far newer. Asked at
+ * each call: test modules load before ensureDockerPackages() installs it.
+ */
+export function dockerCli(): string {
+  return existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+}
 
 export function waitExit(proc: ChildProcess, ms: number): Promise<boolean> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(true);
@@ -130,7 +135,7 @@ export async function startDockerd(opts: { storageDriver?: 'vfs' | 'overlay2' } 
   let containerdLog = '';
   const host = `unix://${join(dir, 'docker.sock')}`;
   const cliEnv = { DOCKER_HOST: host, DOCKER_CONFIG: join(dir, 'cli') };
-  const docker = (args: string[], input?: string) => run(DOCKER_CLI, args, { env: cliEnv, input });
+  const docker = (args: string[], input?: string) => run(dockerCli(), args, { env: cliEnv, input });
   const startDockerdProcess = async () => {
     dockerd = spawn(
       'dockerd',

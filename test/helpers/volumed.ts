@@ -4,9 +4,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN_DIR } from './sandbox';
+import { BIN_DIR, withTempDir } from './sandbox';
+import { withBerth, type Berth } from './berth';
 
 export const VOLUMED = join(BIN_DIR, 'berth-volumed');
 
@@ -139,4 +140,18 @@ export async function withDaemon<T>(opts: Parameters<typeof startDaemon>[0], fn:
     await d.stop();
     clearTimeout(timer);
   }
+}
+
+/**
+ * berth with its own plugin dir, where berth-volumed serves berth.sock; both gone afterwards.
+ * `dir`: a temp dir of the test's own (bind sources, files to copy).
+ */
+export function withBerthVolumes(fn: (b: Berth, d: Daemon, dir: string) => Promise<void>): Promise<void> {
+  return withTempDir(async (dir) => {
+    const plugins = join(dir, 'plugins');
+    mkdirSync(plugins);
+    await withDaemon({ socket: join(plugins, 'berth.sock'), root: join(dir, 'volumes') }, (d) =>
+      withBerth((b) => fn(b, d, dir), { globals: ['--volume-plugin-dir', plugins] }),
+    );
+  });
 }

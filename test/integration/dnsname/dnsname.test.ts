@@ -116,8 +116,11 @@ it('names and aliases resolve on their network only; DEL removes them; the last 
           `the last DEL removes the network files: ${existsSync(join(dir, 'dnsname', a.name)) && readdirSync(join(dir, 'dnsname', a.name))}`,
         );
         assert.not.ok(isAlive(pidA) && readFileSync(`/proc/${pidA}/cmdline`, 'utf8').includes(dir), 'the last DEL stops dnsmasq');
+        assert.not.ok(existsSync(join(dir, 'dnsname', `${a.name}.lock`)), 'the network lock file goes with dnsmasq');
+        assert.ok(existsSync(join(dir, 'dnsname', `${b.name}.lock`)), "the other network's lock stays while its dnsmasq runs");
         await chainDel(dir, host, a, 'ctr2', c2, 'client'); // DEL again: nothing to do, still success
         await chainDel(dir, host, b, 'ctr3', c3, 'other');
+        assert.equal(readdirSync(join(dir, 'dnsname')), [], 'no lock file, no network dir is left');
       } finally {
         killOurDnsmasqs(dir);
       }
@@ -146,6 +149,26 @@ it('ADD after a kill -9 of dnsmasq starts a new one that serves every name', asy
         assert.equal(await resolve(c2, a.gateway, 'first.dns.berth'), [r1.ips[0].address.split('/')[0]]);
         await chainDel(dir, host, a, 'k1', c1, 'first');
         await chainDel(dir, host, a, 'k2', c2, 'second');
+      } finally {
+        killOurDnsmasqs(dir);
+      }
+    }),
+  );
+});
+
+it('a DEL of the last container racing an ADD: the new name is served, the lock file stays while needed', async () => {
+  await withTempDir(async (dir) =>
+    withNetns(3, async (host, c1, c2) => {
+      const a: Net = { name: uniqueName('nr'), bridge: uniqueName('br'), subnet: '198.51.100.0/24', gateway: '198.51.100.1' };
+      try {
+        for (let round = 0; round < 3; round++) {
+          await chainAdd(dir, host, a, 'r1', c1, 'one');
+          const [, r2] = await Promise.all([chainDel(dir, host, a, 'r1', c1, 'one'), chainAdd(dir, host, a, 'r2', c2, 'two')]);
+          assert.equal(await resolve(c2, a.gateway, 'two.dns.berth'), [r2.ips[0].address.split('/')[0]], `round ${round}`);
+          assert.ok(existsSync(join(dir, 'dnsname', `${a.name}.lock`)));
+          await chainDel(dir, host, a, 'r2', c2, 'two');
+          assert.equal(readdirSync(join(dir, 'dnsname')), [], `round ${round}: nothing left`);
+        }
       } finally {
         killOurDnsmasqs(dir);
       }
@@ -190,6 +213,7 @@ it('GC removes the names of attachments not in the valid list', async () => {
           ['g2', c2],
         ])
           await chainDel(dir, host, a, id, ns, id);
+        assert.equal(readdirSync(join(dir, 'dnsname')), [], 'no lock file is left');
       } finally {
         killOurDnsmasqs(dir);
       }

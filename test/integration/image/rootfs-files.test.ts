@@ -4,6 +4,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImages, type TestImages } from '../../helpers/images';
@@ -45,6 +46,18 @@ it('an absolute symlink resolves inside the image, not on the host', async () =>
     assert.is(readImageFile([dir], '/etc/passwd'), 'u:x:7:8::/h:/bin/sh\n');
     assert.is(readImageFile([dir], '/escape'), undefined, "the host's /etc/hostname stays out of reach");
     assert.equal(resolveImageUser([dir], 'u'), { uid: 7, gid: 8, additionalGids: [], home: '/h' });
+  });
+});
+
+it('a FIFO or a device is not read: undefined, as if missing (reading one would block)', async () => {
+  await withTempDir(async (dir) => {
+    mkdirSync(join(dir, 'etc'));
+    execFileSync('mkfifo', [join(dir, 'etc/group')]);
+    symlinkSync('/dev/zero', join(dir, 'etc/passwd'));
+    execFileSync('mknod', [join(dir, 'etc/zero'), 'c', '1', '5']);
+    assert.is(readImageFile([dir], '/etc/group'), undefined);
+    assert.is(readImageFile([dir], '/etc/passwd'), undefined, 'the link to /dev/zero stays in the image, which has none');
+    assert.is(readImageFile([dir], '/etc/zero'), undefined);
   });
 });
 

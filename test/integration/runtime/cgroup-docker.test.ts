@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { formatStats, parseResources, ResourceFlagError } from '../../../runtime/cgroup/index';
-import { DOCKER_CLI, ensureDockerPackages, importBusyboxImage, startDockerd, type Dockerd } from '../../helpers/dockerd';
+import { dockerCli, ensureDockerPackages, importBusyboxImage, startDockerd, type Dockerd } from '../../helpers/dockerd';
 import { pathOf, readV1, withCgroupParent } from '../../helpers/cgroups';
 import { isRoot, run } from '../../helpers/sandbox';
 
@@ -56,7 +56,7 @@ docker.after(async () => {
 });
 
 it('the stats table has the header of docker stats --no-stream (no container running)', async () => {
-  const theirs = await run(DOCKER_CLI, ['stats', '--no-stream'], { env: { DOCKER_HOST: `unix://${dk!.dir}/docker.sock` } });
+  const theirs = await run(dockerCli(), ['stats', '--no-stream'], { env: { DOCKER_HOST: `unix://${dk!.dir}/docker.sock` } });
   assert.is(formatStats([]).split('\n')[0], theirs.stdout.split('\n')[0].trimEnd());
 });
 

@@ -74,7 +74,7 @@ it('-u, -w, -e, --env-file, --entrypoint, --read-only, -v bind mounts', async ()
   await withBerth(async (b) => {
     assert.is(
       await sh(b, ['-u', 'app'], 'id; echo $HOME; grep CapEff /proc/self/status'),
-      'uid=1000(app) gid=1000(app) groups=2000(extra)\n/home/app\nCapEff:\t0000000000000000\n',
+      'uid=1000(app) gid=1000(app) groups=1000(app),2000(extra)\n/home/app\nCapEff:\t0000000000000000\n',
     );
     assert.is(await sh(b, ['-u', '1234:5678'], 'id -u; id -g'), '1234\n5678\n');
     assert.is(await sh(b, ['-w', '/made/here'], 'pwd'), '/made/here\n');

@@ -44,11 +44,18 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     assert.is((await b('exec', 'web', 'nosuch')).code, 126);
     const top = await b('top', 'web');
     assert.match(top.stdout, /sh -c echo to-stderr/);
+    // BSD options select every process of the host; only the container's may show (as docker top).
+    const aux = (await b('top', 'web', 'aux')).stdout.trim().split('\n');
+    assert.match(aux[0], /^USER +PID /);
+    assert.ok(aux.length > 1 && aux.length < 6, `only the container's processes: ${aux.length - 1} lines`);
+    assert.not.match(aux.join('\n'), /berth .*top web aux/, 'not the berth top command itself');
     const logs = await b('logs', 'web');
     assert.equal([logs.stdout, logs.stderr], ['ready\n', 'to-stderr\n']);
     assert.match((await b('logs', '-t', 'web')).stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z ready\n$/);
     assert.equal(await b('logs', '--tail', '0', 'web'), { code: 0, stdout: '', stderr: '', json: undefined });
     assert.is((await b('logs', '--since', '2099-01-01T00:00:00Z', 'web')).stdout, '');
+    assert.is((await b('logs', '--until', '2000-01-01T00:00:00Z', 'web')).stdout, '', 'nothing before 2000');
+    assert.is((await b('logs', '--until', '2099-01-01T00:00:00Z', 'web')).stdout, 'ready\n');
     const rmRunning = await b('rm', 'web');
     assert.equal(
       [rmRunning.code, rmRunning.stderr],

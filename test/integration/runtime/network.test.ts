@@ -145,7 +145,8 @@ it('-p answers from outside, from 127.0.0.1 and from the container itself; NAT o
         assert.is(lines[0], '80/tcp -> 0.0.0.0:8080');
         assert.match(lines[1], /^53\/udp -> 0\.0\.0\.0:\d+$/);
         assert.is(await ok(b('port', 'web', '80')), '0.0.0.0:8080\n');
-        assert.match(await ok(b('ps')), /0\.0\.0\.0:8080->80\/tcp, 0\.0\.0\.0:\d+->53\/udp/);
+        // docker's DisplayablePorts order: by container port
+        assert.match(await ok(b('ps')), /0\.0\.0\.0:\d+->53\/udp, 0\.0\.0\.0:8080->80\/tcp/);
         const info = await inspect(b, id);
         assert.equal(info.HostConfig.PortBindings['80/tcp'], [{ HostIp: '', HostPort: '8080' }]);
         assert.equal(info.NetworkSettings.Ports['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: '8080' }]);

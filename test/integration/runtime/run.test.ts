@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/sandbox';
 import { BERTH, CGROUP_PARENT, cgroupLeftovers, withBerth, type Berth } from '../../helpers/berth';
@@ -41,8 +41,39 @@ it("Docker's exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIG
     assert.is((await b('run', '-u', 'nosuchuser', '--rootfs', b.rootfs, 'true')).code, 125);
     assert.is((await b('run', '--cap-add', 'NOT_A_CAP', '--rootfs', b.rootfs, 'true')).code, 125);
     assert.is((await b('run', '--rootfs', join(b.rootfs, 'nowhere'), 'true')).code, 125);
+    const long = await b('run', '--name', 'a'.repeat(5000), '--rootfs', b.rootfs, 'true');
+    assert.equal(
+      [long.code, long.stderr],
+      [125, 'berth: Invalid container name (aaaaaaaaaaaaaaaaaaaa...): 5000 characters, at most 255 are allowed\n'],
+    );
+    assert.is((await b('run', '--rm', '--name', 'b'.repeat(255), '--rootfs', b.rootfs, 'true')).code, 0, '255 characters fit');
     assert.equal(containers(b), [], 'no bad input left a container');
     assert.equal(cgroupLeftovers(), []);
+  });
+});
+
+it("-u sets Docker's supplementary groups; the user is looked up in the image, never in the host's /etc/passwd", async () => {
+  await withBerth(async (b) => {
+    const id = async (...args: string[]) => (await b('run', '--rm', '--network', 'none', ...args, 'id')).stdout;
+    assert.is(await id('-u', 'app', '--rootfs', b.rootfs), 'uid=1000(app) gid=1000(app) groups=1000(app),2000(extra)\n'); // the kernel sorts them
+    assert.is(await id('--rootfs', b.rootfs), 'uid=0(root) gid=0(root) groups=0(root)\n');
+    assert.is(await id('-u', '5000:2000', '--rootfs', b.rootfs), 'uid=5000 gid=2000(extra) groups=2000(extra)\n');
+    // A root whose /etc/passwd is a link to the host's: "daemon" (host uid 1) must stay unknown.
+    const linked = join(b.root, '..', 'linked-passwd');
+    cpSync(b.rootfs, linked, { recursive: true, verbatimSymlinks: true });
+    rmSync(join(linked, 'etc/passwd'));
+    symlinkSync('/etc/passwd', join(linked, 'etc/passwd'));
+    const r = await b('run', '--rm', '--network', 'none', '-u', 'daemon', '--rootfs', linked, 'id');
+    assert.equal([r.code, r.stderr], [125, 'berth: unable to find user daemon: no matching entries in passwd file\n']);
+    // The same for exec, which reads the running container's files.
+    assert.is((await b('run', '-d', '--name', 'lp', '--network', 'none', '--rootfs', linked, 'sleep', '100')).code, 0);
+    try {
+      const x = await b('exec', '-u', 'daemon', 'lp', 'id');
+      assert.ok(x.code !== 0 && !x.stdout.includes('uid=1'), `exec -u daemon: ${x.code} ${x.stdout} ${x.stderr}`);
+      assert.match(x.stderr, /unable to find user daemon/);
+    } finally {
+      await b('rm', '-f', 'lp');
+    }
   });
 });
 
@@ -79,6 +110,29 @@ it('-i passes a large stdin from a file whole: read in chunks larger than a fram
   });
 });
 
+it('a reader that goes away (| head -2) loses the rest of the output: berth ends with the container, no EPIPE', async () => {
+  await withBerth(async (b) => {
+    const args = ['run', '--rm', '--network', 'none', '--cgroup-parent', CGROUP_PARENT, '--rootfs', b.rootfs];
+    const loop = 'i=0; while [ $i -lt 20000 ]; do echo $i; i=$((i+1)); done; exit 3';
+    const line = [BERTH, '--root', b.root, '--state-dir', b.stateDir, ...args, 'sh', '-c', `'${loop}'`].join(' ');
+    const r = spawnSync('bash', ['-c', `${line} | head -2; echo "berth:\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    assert.equal([r.stdout, r.stderr], ['0\n1\nberth:3\n', '']);
+    assert.equal(containers(b), [], '--rm removed the container');
+  });
+});
+
+it("--rm mounts the container layer volatile (its end syncs no host filesystem); a kept container's is not", async () => {
+  await withBerth(async (b) => {
+    const rootOptions = (out: string) => out.split('\n').find((l) => l.split(' ')[4] === '/') ?? '';
+    const gone = await b('run', '--rm', '--rootfs', b.rootfs, 'cat', '/proc/self/mountinfo');
+    assert.is(gone.code, 0, gone.stderr);
+    assert.match(rootOptions(gone.stdout), /overlay .*volatile/);
+    const kept = await b('run', '--rootfs', b.rootfs, 'cat', '/proc/self/mountinfo');
+    assert.match(rootOptions(kept.stdout), /overlay /);
+    assert.not.match(rootOptions(kept.stdout), /volatile/);
+  });
+});
+
 it('the rootfs dir is never written: changes land in the container layer', async () => {
   await withBerth(async (b) => {
     const r = await b(
@@ -96,6 +150,40 @@ it('the rootfs dir is never written: changes land in the container layer', async
     assert.not.ok(existsSync(join(b.rootfs, 'data/new.txt')));
     const id = (await b('ps', '-aq', '--no-trunc')).stdout.trim();
     assert.ok(existsSync(join(b.root, 'containers', id, 'diff/data/new.txt')));
+  });
+});
+
+it('the container is in its own cgroup in every hierarchy the host has, cgroup v2 included, from its first instruction', async () => {
+  await withBerth(async (b) => {
+    // PID 1 execs cat: what it prints is where the first process was when it exec'd.
+    const r = await b('run', '--name', 'cg', '--rootfs', b.rootfs, 'cat', '/proc/self/cgroup');
+    assert.is(r.code, 0, r.stderr);
+    const id = (await b('ps', '-aq', '--no-trunc')).stdout.trim();
+    const hierarchies = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((l) => l.slice(0, l.lastIndexOf(':')));
+    assert.equal(hierarchies(r.stdout), hierarchies(readFileSync('/proc/self/cgroup', 'utf8')));
+    for (const line of r.stdout.trim().split('\n')) assert.is(line.slice(line.lastIndexOf(':') + 1), `${CGROUP_PARENT}/${id}`, line);
+  });
+});
+
+it("an exec'd process is in the container's cgroup in every hierarchy, cgroup v2 included", async () => {
+  await withBerth(async (b) => {
+    const id = (await b('run', '-d', '--name', 'cgx', '--rootfs', b.rootfs, 'sleep', '100')).stdout.trim();
+    try {
+      // Twice: the first exec goes through Bun and saves the template the front uses for the second.
+      for (const round of [1, 2]) {
+        const r = await b('exec', 'cgx', 'cat', '/proc/self/cgroup');
+        assert.is(r.code, 0, r.stderr);
+        const lines = r.stdout.trim().split('\n');
+        assert.is(lines.length, readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n').length, `round ${round}`);
+        for (const line of lines) assert.is(line.slice(line.lastIndexOf(':') + 1), `${CGROUP_PARENT}/${id}`, `round ${round}: ${line}`);
+      }
+    } finally {
+      await b('rm', '-f', 'cgx');
+    }
   });
 });
 

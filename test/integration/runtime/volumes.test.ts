@@ -3,24 +3,15 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRoot, withTempDir } from '../../helpers/sandbox';
-import { withBerth, type Berth } from '../../helpers/berth';
-import { withDaemon, type Daemon } from '../../helpers/volumed';
+import { isRoot } from '../../helpers/sandbox';
+import type { Berth } from '../../helpers/berth';
+import { withBerthVolumes, type Daemon } from '../../helpers/volumed';
 import { tarDirectory } from '../../helpers/rootfs';
 
 const test = suite('berth run with volumes: berth-volumed over the plugin protocol, binds, tmpfs, --volumes-from');
 const it = isRoot ? test : test.skip;
 
-/** berth with its own plugin dir, where berth-volumed serves berth.sock; both gone afterwards. */
-function withVolumes(fn: (b: Berth, d: Daemon) => Promise<void>): Promise<void> {
-  return withTempDir(async (dir) => {
-    const plugins = join(dir, 'plugins');
-    mkdirSync(plugins);
-    await withDaemon({ socket: join(plugins, 'berth.sock'), root: join(dir, 'volumes') }, (d) =>
-      withBerth((b) => fn(b, d), { globals: ['--volume-plugin-dir', plugins] }),
-    );
-  });
-}
+const withVolumes = withBerthVolumes;
 
 const mountsOf = async (d: Daemon, name: string) => (await d.call('/VolumeDriver.Get', { Name: name })).body.Volume.Status.mounts;
 const volumeNames = async (d: Daemon) =>
@@ -45,6 +36,9 @@ it('a named volume keeps its data across rm and a new run; inspect shows Mounts 
       'echo kept > /store/f',
     );
     assert.is(first.code, 0, first.stderr);
+    // `berth volume` reaches the daemon in --volume-plugin-dir, as `run -v` did.
+    const ls = await b('volume', 'ls', '-q');
+    assert.equal([ls.code, ls.stdout], [0, 'keep\n'], ls.stderr);
     const { Mounts } = await inspect(b, 'w1');
     assert.equal(Mounts, [
       {

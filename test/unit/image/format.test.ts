@@ -1,6 +1,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { humanDuration, humanSize, imageRows, renderColumns, renderImageTable } from '../../../image/format';
+import {
+  IMAGE_DEFAULT_FORMAT,
+  IMAGE_HEADERS,
+  humanDuration,
+  humanSize,
+  imageRowData,
+  imageRows,
+  renderColumns,
+  renderImageTable,
+} from '../../../image/format';
+import { formatRows } from '../../../lib/format-rows';
 
 const sizes: Array<[number, string]> = [
   [0, '0B'],
@@ -59,6 +69,22 @@ test('renderImageTable() lists a row per tag and <none> for an untagged image', 
       'localhost:5000/bb   1         aaaaaaaaaaaa   About an hour ago   1.98MB',
       '<none>              <none>    bbbbbbbbbbbb   N/A                 1.98MB',
     ].join('\n'),
+  );
+});
+
+test('images --format: Go templates, table templates and json as docker 20.10 prints them', () => {
+  const now = Date.parse('2024-01-02T04:04:05Z');
+  const img = { layerDirs: [], config: {}, diffIds: [], size: 1_982_459, created: '2024-01-02T03:04:05Z', id: `sha256:${'a'.repeat(64)}` };
+  const rows = imageRows([{ ...img, repoTags: ['bb:latest'] }], now, false).map(imageRowData);
+  assert.is(formatRows('{{.Repository}}:{{.Tag}}', rows, IMAGE_HEADERS, IMAGE_DEFAULT_FORMAT), 'bb:latest\n');
+  assert.is(
+    formatRows('table {{.Repository}}\\t{{.ID}}', rows, IMAGE_HEADERS, IMAGE_DEFAULT_FORMAT),
+    'REPOSITORY   IMAGE ID\nbb           aaaaaaaaaaaa\n',
+  );
+  assert.is(
+    formatRows('{{json .}}', rows, IMAGE_HEADERS, IMAGE_DEFAULT_FORMAT),
+    '{"Containers":"N/A","CreatedAt":"2024-01-02 03:04:05 +0000 UTC","CreatedSince":"About an hour ago","Digest":"\\u003cnone\\u003e",' +
+      '"ID":"aaaaaaaaaaaa","Repository":"bb","SharedSize":"N/A","Size":"1.98MB","Tag":"latest","UniqueSize":"N/A","VirtualSize":"1.982MB"}\n',
   );
 });
 

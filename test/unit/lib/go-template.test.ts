@@ -11,10 +11,48 @@ test('renderGoTemplate() fills fields, json, a method with a string argument, an
   assert.is(renderGoTemplate('{{json .Name}}', data), '"web"');
 });
 
-test('renderGoTemplate() refuses what it cannot evaluate', () => {
-  assert.throws(() => renderGoTemplate('{{.Nope}}', data), /can't evaluate "\.Nope"/);
-  assert.throws(() => renderGoTemplate('{{range .Labels}}x{{end}}', data), /can't evaluate/);
-});
+// What `docker inspect -f` users write, with docker 20.10's output for the same object.
+const ctr = {
+  Name: '/m1',
+  State: { Status: 'running', Running: true, Pid: 28019, ExitCode: 0 },
+  Config: { Cmd: ['sleep', '1000'], Env: null, Labels: { a: 'b' } },
+  HostConfig: { Memory: 67108864, NanoCpus: 1500000000, PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] } },
+  NetworkSettings: { Networks: { web: { IPAddress: '192.0.2.5' }, db: { IPAddress: '198.51.100.7' } } },
+  Mounts: [
+    { Source: '/a', Destination: '/x' },
+    { Source: '/b', Destination: '/y' },
+  ],
+};
+const cases: Array<[template: string, docker: string]> = [
+  ['{{.State.Status}} {{.State.Pid}} {{.Name}}', 'running 28019 /m1'],
+  ['{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}', '67108864 1500000000'],
+  ['{{.Config.Cmd}} {{.Config.Labels}} {{.Config.Env}}', '[sleep 1000] map[a:b] <no value>'],
+  ['{{.HostConfig.PortBindings}}', 'map[80/tcp:[map[HostIp: HostPort:]]]'],
+  ['{{json .State}}', '{"Status":"running","Running":true,"Pid":28019,"ExitCode":0}'],
+  ['{{index .Config.Labels "a"}}|{{index .Config.Labels "zz"}}', 'b|<no value>'],
+  ['{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', '198.51.100.7 192.0.2.5 '],
+  ['{{(index .NetworkSettings.Networks "web").IPAddress}}', '192.0.2.5'],
+  ['{{range .Mounts}}{{.Source}}:{{.Destination}},{{end}}', '/a:/x,/b:/y,'],
+  ['{{if .State.Running}}up{{else}}down{{end}} {{if eq .State.Status "exited"}}x{{end}}', 'up '],
+  ['{{with .State}}{{.Pid}}{{end}} {{len .Config.Cmd}} {{upper .Name}} {{.Name | upper}}', '28019 2 /M1 /M1'],
+  ['{{join .Config.Cmd ","}} {{range $.Mounts}}{{$.Name}}{{end}}', 'sleep,1000 /m1/m1'],
+  ['a {{- " b " -}} c', 'a b c'],
+  ['{{range .Config.Env}}x{{else}}none{{end}}', 'none'],
+];
+for (const [template, docker] of cases)
+  test(`renderGoTemplate() renders ${template} as docker inspect -f does`, () => assert.is(renderGoTemplate(template, ctr), docker));
+
+const refused: Array<[template: string, message: RegExp]> = [
+  ['{{.Nope}}', /can't evaluate "\.Nope": no entry for key "Nope"$/],
+  ['{{.State.Nope.Deeper}}', /no entry for key "Nope"$/],
+  ['{{.Name', /unclosed action$/],
+  ['{{range .Mounts}}x', /missing \{\{end\}\} of \{\{range\}\}$/],
+  ['{{end}}', /unexpected \{\{end\}\}$/],
+  ['{{nosuch .Name}}', /function "nosuch" not defined$/],
+  ['{{.Name @}}', /unexpected "@"/],
+];
+for (const [template, message] of refused)
+  test(`renderGoTemplate() refuses ${template}`, () => assert.throws(() => renderGoTemplate(template, ctr), message));
 
 test('templateFields() names the fields in order', () => {
   assert.equal(templateFields('{{.ID}}\\t{{.Name}} {{json .Labels}}'), ['ID', 'Name', 'json .Labels']);

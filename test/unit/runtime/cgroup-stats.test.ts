@@ -1,7 +1,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseFlatKeyed, sumBlkioV1, sumIoStatV2, usageWithoutCache } from '../../../runtime/cgroup/files';
-import { bytesSize, formatGoG, formatStats, humanSize, statsRow } from '../../../runtime/cgroup/stats';
+import {
+  STATS_DEFAULT_FORMAT,
+  STATS_HEADERS,
+  bytesSize,
+  formatGoG,
+  formatStats,
+  humanSize,
+  statsFields,
+  statsRow,
+} from '../../../runtime/cgroup/stats';
+import { formatRows } from '../../../lib/format-rows';
 
 const MiB = 1024 * 1024;
 
@@ -67,6 +77,17 @@ test('formatStats() prints the table of docker stats --no-stream', () => {
     ].join('\n'),
   );
   assert.is(formatStats([]), 'CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT   MEM %     NET I/O   BLOCK I/O   PIDS\n');
+  // --format: docker's field names and headers; the default table template gives the same table.
+  const fields = rows.map(statsFields);
+  assert.is(
+    formatRows('{{.Name}} {{.CPUPerc}} {{.PIDs}}', fields, STATS_HEADERS, STATS_DEFAULT_FORMAT),
+    'web 50.13% 3\na-much-longer-name 0.00% 1\n',
+  );
+  assert.is(
+    formatRows('table {{.Container}}\\t{{.MemPerc}}', fields.slice(0, 1), STATS_HEADERS, STATS_DEFAULT_FORMAT),
+    'CONTAINER   MEM %\nweb         4.69%\n',
+  );
+  assert.is(formatRows('table', fields, STATS_HEADERS, STATS_DEFAULT_FORMAT), formatStats(rows));
 });
 
 test('statsRow() takes CPU % from two samples as docker does (200% = two CPUs)', () => {

@@ -133,7 +133,28 @@ test('renderNetworkSettings() shows each network as Docker does; top-level field
 });
 
 test('renderPsPorts() and renderPortLines() print as docker ps and docker port', () => {
-  assert.is(renderPsPorts(rec, attachments), '0.0.0.0:8080->80/tcp, 443/tcp');
+  // docker 20.10's DisplayablePorts: groups (and exposed-only ports) first, then other mappings
+  assert.is(renderPsPorts(rec, attachments), '443/tcp, 0.0.0.0:8080->80/tcp');
+  const same = (hostPort: number, protocol: 'tcp' | 'udp' = 'tcp') => ({ hostPort, containerPort: hostPort, protocol });
+  const ranged: AttachmentInfo[] = [
+    {
+      ...attachments[0],
+      mappings: [
+        same(7002),
+        same(7000),
+        same(7001),
+        same(6000, 'udp'),
+        same(7004),
+        { hostPort: 9000, containerPort: 90, protocol: 'udp' as const },
+      ],
+    },
+  ];
+  const bare = { ...rec, Config: { ExposedPorts: { '80/tcp': {}, '81/tcp': {}, '53/udp': {} } } } as unknown as ContainerRecord;
+  assert.is(
+    renderPsPorts(bare, ranged),
+    // a group cut by a gap is written at once; the others at the end, in the order their keys appeared
+    '0.0.0.0:7000-7002->7000-7002/tcp, 53/udp, 80-81/tcp, 0.0.0.0:6000->6000/udp, 0.0.0.0:7004->7004/tcp, 0.0.0.0:9000->90/udp',
+  );
   assert.equal(renderPortLines(rec, attachments), ['80/tcp -> 0.0.0.0:8080']);
   assert.equal(renderPortLines(rec, attachments, '80'), ['0.0.0.0:8080']);
   assert.throws(() => renderPortLines(rec, attachments, '81/udp'), /No public port '81\/udp' published for web/);

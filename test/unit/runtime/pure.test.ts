@@ -12,6 +12,7 @@ import { parseSince, selectRecords } from '../../../runtime/logs';
 import type { ContainerRecord } from '../../../runtime/record';
 import { execArgs, superviseArgs } from '../../../runtime/shim-args';
 import { parseSignal } from '../../../runtime/signals';
+import { filterPsOutput } from '../../../runtime/top';
 import { mergeEnv, parseEnvFile, parseRestartPolicy, planContainer } from '../../../runtime/spec';
 import { resolveUser } from '../../../runtime/user';
 
@@ -92,12 +93,12 @@ test('planContainer(): a run command replaces Cmd, not Entrypoint; --entrypoint 
   );
 });
 
-test('resolveUser() reads passwd and group texts', () => {
+test('resolveUser() reads passwd and group texts; the primary group is a supplementary one too (Docker 20.10.18+)', () => {
   const passwd = 'root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n';
   const group = 'app:x:1000:\nextra:x:2000:app\n';
-  assert.equal(resolveUser('app', passwd, group), { uid: 1000, gid: 1000, groups: [2000], home: '/home/app' });
-  assert.equal(resolveUser('5:extra', passwd, group), { uid: 5, gid: 2000, groups: [], home: '/' });
-  assert.equal(resolveUser('', undefined, undefined), { uid: 0, gid: 0, groups: [], home: '/' });
+  assert.equal(resolveUser('app', passwd, group), { uid: 1000, gid: 1000, groups: [2000, 1000], home: '/home/app' });
+  assert.equal(resolveUser('5:extra', passwd, group), { uid: 5, gid: 2000, groups: [2000], home: '/' });
+  assert.equal(resolveUser('', undefined, undefined), { uid: 0, gid: 0, groups: [0], home: '/' });
   assert.throws(() => resolveUser('bob', passwd, group), /unable to find user bob: no matching entries in passwd file/);
 });
 
@@ -236,6 +237,18 @@ test("inspectShape() has Docker's State, Mounts and GraphDriver fields", () => {
   assert.is(shape.Name, '/web');
 });
 
+test("inspectShape() shows the resource flags in Docker's HostConfig fields (docker 20.10's values)", () => {
+  const none = inspectShape(record(), live({}), false, { log: '/log', upper: '/up' }).HostConfig;
+  assert.equal([none.Memory, none.MemorySwap, none.NanoCpus, none.PidsLimit, none.BlkioDeviceReadBps], [0, 0, 0, null, null]);
+  const rec = record();
+  rec.HostConfig.ResourceFlags = { memory: '64m', cpus: '1.5', 'pids-limit': '50', 'device-read-bps': ['/dev/vda:1mb'] };
+  const set = inspectShape(rec, live({}), false, { log: '/log', upper: '/up' }).HostConfig;
+  assert.equal(
+    [set.Memory, set.MemorySwap, set.NanoCpus, set.PidsLimit, set.BlkioDeviceReadBps],
+    [67108864, 134217728, 1500000000, 50, [{ Path: '/dev/vda', Rate: 1048576 }]],
+  );
+});
+
 test('superviseArgs() and execArgs() pass the user namespace maps only with --userns private', () => {
   const paths = { bundle: '/b', state: '/s', socket: '/k', exitCommand: ['/berth', 'cleanup', 'x'] };
   assert.not.ok(superviseArgs(record(), paths, []).includes('--uid-map'));
@@ -268,6 +281,21 @@ test('superviseArgs() passes the layers lowest first and the command after --', 
     args.filter((_, i) => args[i - 1] === '--log-max-size'),
     ['1048576'],
   );
+  const withInit = superviseArgs(record(), { bundle: '/b', state: '/s', socket: '/k', exitCommand: [], initLayer: '/init' }, []);
+  assert.equal(
+    withInit.filter((_, i) => withInit[i - 1] === '--lower'),
+    ['/l1', '/l2', '/init'],
+    'the init layer goes on top of the image',
+  );
+  assert.not.ok(args.includes('--ephemeral'));
+  const rm = record();
+  assert.ok(
+    superviseArgs(
+      { ...rm, HostConfig: { ...rm.HostConfig, AutoRemove: true } },
+      { bundle: '/b', state: '/s', socket: '/k', exitCommand: [] },
+      [],
+    ).includes('--ephemeral'),
+  );
 });
 
 test('FrameDecoder splits frames across chunks', () => {
@@ -283,7 +311,7 @@ test('FrameDecoder splits frames across chunks', () => {
   );
 });
 
-test('parseSince() and selectRecords() for logs --since and --tail', () => {
+test('parseSince() and selectRecords() for logs --since, --until and --tail', () => {
   const now = Date.parse('2026-01-01T01:00:00Z');
   assert.is(parseSince('10m', now), now - 600_000);
   assert.is(parseSince('1700000000', now), 1_700_000_000_000);
@@ -298,6 +326,23 @@ test('parseSince() and selectRecords() for logs --since and --tail', () => {
     selectRecords(recs, undefined, 1).map((r) => r.log),
     ['3\n'],
   );
+  // --until keeps records at or before the time (docker's json-file reader skips only those after it)
+  assert.equal(
+    selectRecords(recs, undefined, undefined, Date.parse('2026-01-01T00:02:00Z')).map((r) => r.log),
+    ['1\n', '2\n'],
+  );
+  assert.equal(
+    selectRecords(recs, undefined, 1, Date.parse('2026-01-01T00:02:00Z')).map((r) => r.log),
+    ['2\n'],
+  );
+  assert.throws(() => parseSince('soon', now, 'until'), /^invalid value for "until": failed to parse value as time or duration: "soon"$/);
+});
+
+test('filterPsOutput() keeps the header and the lines of the given PIDs, wherever PID is', () => {
+  const aux = ['USER  PID %CPU COMMAND', 'root    1  0.0 /sbin/init', 'root   42  0.1 sleep 42 1', 'app   420  0.0 sh'].join('\n');
+  assert.is(filterPsOutput(`${aux}\n`, [42, 420]), 'USER  PID %CPU COMMAND\nroot   42  0.1 sleep 42 1\napp   420  0.0 sh\n');
+  assert.is(filterPsOutput('  PID COMMAND\n    7 a\n   42 b\n', [42]), '  PID COMMAND\n   42 b\n');
+  assert.throws(() => filterPsOutput('COMMAND\nsleep\n', [1]), /^Couldn't find PID field in ps output$/);
 });
 
 test.run();

@@ -1,0 +1,47 @@
+/** `--format` / `-f` Go templates of ps, inspect, stats, images and image inspect, as a docker user writes them. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { tarDirectory } from '../../helpers/rootfs';
+import { isRoot } from '../../helpers/sandbox';
+import { withBerth } from '../../helpers/berth';
+
+const test = suite('berth --format templates (built executables, real kernel)');
+const it = isRoot ? test : test.skip;
+
+it('inspect -f and ps --format take Go templates; a bad field exits 125 and names it', async () => {
+  await withBerth(async (b) => {
+    const id = (await b('run', '-d', '--name', 'fmt', '-l', 'tier=web', '-m', '64m', '--rootfs', b.rootfs, 'sleep', '100')).stdout.trim();
+    const f = async (...args: string[]) => {
+      const r = await b(...args);
+      assert.is(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    assert.is(await f('inspect', '-f', '{{.State.Status}} {{.Name}} {{.Config.Cmd}}', 'fmt'), 'running /fmt [sleep 100]\n');
+    assert.is(await f('inspect', '--format', '{{index .Config.Labels "tier"}} {{json .State.Running}}', id.slice(0, 8)), 'web true\n');
+    assert.is(await f('inspect', '-f', '{{if .State.Running}}up{{else}}down{{end}}', 'fmt', 'fmt'), 'up\nup\n');
+    assert.is(
+      await f('inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}}', 'fmt'),
+      '67108864 134217728 0\n',
+    );
+    const bad = await b('inspect', '-f', '{{.Nope}}', 'fmt');
+    assert.equal([bad.code, bad.stderr], [125, 'berth: template: can\'t evaluate ".Nope": no entry for key "Nope"\n']);
+    assert.is(await f('ps', '--format', '{{.Names}} {{.State}} {{.Label "tier"}}'), 'fmt running web\n');
+    assert.match(await f('ps', '--format', 'table {{.ID}}\\t{{.Names}}'), new RegExp(`^CONTAINER ID   NAMES\n${id.slice(0, 12)}   fmt\n$`));
+    assert.is(await f('ps', '-q', '--format', '{{.Names}}'), `${id.slice(0, 12)}\n`, '-q wins, as in docker');
+    assert.is(await f('stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'fmt'), 'fmt 1\n');
+    const badPs = await b('ps', '--format', '{{.Names');
+    assert.equal([badPs.code, badPs.stderr], [125, 'berth: template: unclosed action\n']);
+  });
+});
+
+it('images --format and image inspect -f take Go templates', async () => {
+  await withBerth(async (b) => {
+    const tar = tarDirectory(b.rootfs, join(b.root, '..', 'rootfs.tar'));
+    const id = (await b('image', 'import', '-c', 'CMD ["sh"]', tar, 'bb:1')).stdout.trim();
+    assert.is((await b('images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}')).stdout, `bb:1 ${id.slice(7, 19)}\n`);
+    assert.is((await b('image', 'inspect', '-f', '{{.Id}} {{.Config.Cmd}}', 'bb:1')).stdout, `${id} [sh]\n`);
+  });
+});
+
+test.run();

@@ -1,0 +1,120 @@
+/**
+ * The default `bridge` network (berth0) inside a throwaway "host" netns with an "outside" netns
+ * joined by a veth: -P publishes every ExposedPorts entry of an image, and the ports answer from
+ * outside; --network-alias (and connect --alias) on bridge is refused with Docker's words.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectOutside, ipJson, isRoot, run, withNetns } from '../../helpers/sandbox';
+import { tarDirectory } from '../../helpers/rootfs';
+import { withBerth, type Berth } from '../../helpers/berth';
+
+const test = suite('berth: the default bridge network (-P, --network-alias)');
+const it = isRoot ? test : test.skip;
+
+const inNs = (ns: string, cmd: string, args: string[]) => run('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args]);
+const HTTP_GET = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3`;
+const containers = (b: Berth) => (existsSync(join(b.root, 'containers')) ? readdirSync(join(b.root, 'containers')) : []);
+
+async function ok(p: Promise<{ code: number; stdout: string; stderr: string }>): Promise<string> {
+  const r = await p;
+  assert.is(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+it('-P on bridge publishes every ExposedPorts entry to a free port that answers from outside', async () => {
+  await withNetns(2, async (host, outside) => {
+    connectOutside(host, outside);
+    await withBerth(
+      async (b) => {
+        mkdirSync(join(b.rootfs, 'www'));
+        writeFileSync(join(b.rootfs, 'www/index.html'), 'hello from -P\n');
+        const tar = tarDirectory(b.rootfs, join(b.root, '..', 'rootfs.tar'));
+        await ok(b('image', 'import', '-c', 'EXPOSE 80', '-c', 'EXPOSE 8081/tcp 53/udp', tar, 'exposed:1'));
+        const inspectImage = JSON.parse(await ok(b('image', 'inspect', 'exposed:1')))[0];
+        assert.equal(Object.keys(inspectImage.Config.ExposedPorts).sort(), ['53/udp', '80/tcp', '8081/tcp']);
+        const id = (
+          await ok(b('run', '-d', '--name', 'web', '-P', 'exposed:1', 'sh', '-c', 'httpd -p 8081 -h /www; exec httpd -f -p 80 -h /www'))
+        ).trim();
+        const info = JSON.parse(await ok(b('inspect', id)))[0];
+        assert.equal(Object.keys(info.NetworkSettings.Networks), ['bridge']);
+        assert.is(info.HostConfig.PublishAllPorts, true);
+        const ports = info.NetworkSettings.Ports as Record<string, Array<{ HostIp: string; HostPort: string }>>;
+        assert.equal(Object.keys(ports).sort(), ['53/udp', '80/tcp', '8081/tcp']);
+        const hostPort = (key: string) => {
+          assert.is(ports[key].length, 1, key);
+          assert.is(ports[key][0].HostIp, '0.0.0.0');
+          const n = Number(ports[key][0].HostPort);
+          assert.ok(n > 0 && n < 65536, `${key} -> ${ports[key][0].HostPort}`);
+          return n;
+        };
+        const p80 = hostPort('80/tcp'),
+          p8081 = hostPort('8081/tcp');
+        hostPort('53/udp');
+        assert.is.not(p80, p8081);
+        const lines = (await ok(b('port', 'web'))).trim().split('\n').sort();
+        assert.equal(
+          lines,
+          [`53/udp -> 0.0.0.0:${ports['53/udp'][0].HostPort}`, `80/tcp -> 0.0.0.0:${p80}`, `8081/tcp -> 0.0.0.0:${p8081}`].sort(),
+        );
+        for (const port of [p80, p8081]) {
+          const got = await inNs(outside, '/bin/busybox', ['sh', '-c', `${HTTP_GET} 198.51.100.1 ${port}`]);
+          assert.match(got.stdout, /hello from -P/, `port ${port} from outside: ${got.stderr}`);
+        }
+        assert.equal(
+          ipJson(host, ['-4', 'addr', 'show', 'berth0'])[0].addr_info.map((a: { local: string }) => a.local),
+          ['172.17.0.1'],
+          'on the default bridge',
+        );
+        await ok(b('rm', '-f', 'web'));
+      },
+      { hostNetns: host },
+    );
+  });
+});
+
+it('--network-alias on bridge is refused with Docker words, exit 125, nothing made; connect --alias/--ip to bridge too', async () => {
+  await withNetns(1, async (host) => {
+    await withBerth(
+      async (b) => {
+        const ALIAS = 'berth: network-scoped alias is supported only for containers in user defined networks\n';
+        for (const args of [
+          ['run', '--rm', '--network-alias', 'web', '--rootfs', b.rootfs, 'true'],
+          ['run', '--network', 'bridge', '--network-alias', 'web', '--rootfs', b.rootfs, 'true'],
+          ['create', '--network-alias', 'web', '--rootfs', b.rootfs, 'true'],
+        ]) {
+          const r = await b(...args);
+          assert.equal([r.code, r.stderr], [125, ALIAS], args.join(' '));
+        }
+        assert.equal(containers(b), [], 'no container is left');
+        assert.equal(
+          ipJson(host, ['link', 'show']).filter((l) => l.ifname === 'berth0'),
+          [],
+          'no bridge was made',
+        );
+
+        await ok(b('network', 'create', '--subnet', '10.91.7.0/24', 'front'));
+        await ok(b('create', '--name', 'later', '--network', 'front', '--rootfs', b.rootfs, 'true'));
+        const before = JSON.parse(await ok(b('inspect', 'later')))[0];
+        const alias = await b('network', 'connect', '--alias', 'web', 'bridge', 'later');
+        assert.is(alias.code, 125);
+        assert.is(alias.stderr, 'berth: network-scoped alias is supported only for containers in user defined networks\n');
+        const ip = await b('network', 'connect', '--ip', '172.17.0.9', 'bridge', 'later');
+        assert.is(ip.stderr, 'berth: user specified IP address is supported on user defined networks only\n');
+        const info = JSON.parse(await ok(b('inspect', 'later')))[0];
+        assert.equal(
+          Object.keys(info.NetworkSettings.Networks ?? {}),
+          Object.keys(before.NetworkSettings.Networks ?? {}),
+          'nothing changed',
+        );
+        await ok(b('rm', 'later'));
+        await ok(b('network', 'rm', 'front'));
+      },
+      { hostNetns: host },
+    );
+  });
+});
+
+test.run();
