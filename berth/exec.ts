@@ -11,7 +11,7 @@ import { liveState } from '../runtime/live.js';
 import { saveExecTemplate } from '../runtime/exec-template.js';
 import { execArgs } from '../runtime/shim-args.js';
 import { mergeEnv } from '../runtime/spec.js';
-import { shimPath } from '../runtime/start.js';
+import { shimPath } from '../runtime/shim-path.js';
 import { resolveUser } from '../runtime/user.js';
 
 export async function exec(g: Globals, argv: string[]): Promise<number> {

@@ -5,9 +5,10 @@
  * here; GC and `netctl inspect` list the attachments of a network. Every path is a parameter.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileDurable } from '../lib/durable.js';
+import { replaceFileFlushLater, writeFileDurable } from '../lib/durable.js';
 import { fitFileName, KEPT_BYTES } from './file-name.js';
 import { tryParseJsonObject } from '../lib/json.js';
 
@@ -103,21 +104,26 @@ export function decodeCachedConfig(entry: CacheEntry): string {
   return Buffer.from(entry.config ?? '', 'base64').toString('utf8');
 }
 
-/** Stores an attachment's entry (mode 0600 in a 0700 directory, as libcni). */
-export async function writeCacheEntry(cacheDir: string, entry: CacheEntry): Promise<void> {
+/**
+ * Stores an attachment's entry (mode 0600 in a 0700 directory, as libcni), durably. With
+ * `deferFlush`, the entry is in place on return and its flush to disk is handed over as a promise
+ * (lib/durable.ts replaceFileFlushLater), for a caller that has other work to overlap it with.
+ */
+export async function writeCacheEntry(cacheDir: string, entry: CacheEntry, deferFlush?: (flushed: Promise<void>) => void): Promise<void> {
   const path = cacheFilePath(cacheDir, entry);
-  await mkdir(join(cacheDir, 'results'), { recursive: true, mode: 0o700 });
+  mkdirSync(join(cacheDir, 'results'), { recursive: true, mode: 0o700 });
   const dir = join(path, '..');
   // A unique temp name lets writers run side by side; a leading dot keeps it out of listCachedAttachments.
   const tmp = join(dir, fitFileName(`.${path.slice(dir.length + 1)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`));
-  await writeFileDurable(path, JSON.stringify(entry), 'inline', { mode: 0o600, tmp });
+  if (deferFlush) deferFlush(replaceFileFlushLater(path, JSON.stringify(entry), 0o600, tmp));
+  else await writeFileDurable(path, JSON.stringify(entry), 'inline', { mode: 0o600, tmp });
 }
 
 /** The cached entry of one attachment, or undefined when there is none or it does not parse. */
 export async function readCacheEntry(cacheDir: string, key: AttachmentKey): Promise<CacheEntry | undefined> {
   let text: string;
   try {
-    text = await readFile(cacheFilePath(cacheDir, key), 'utf8');
+    text = readFileSync(cacheFilePath(cacheDir, key), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -129,9 +135,12 @@ export async function readCacheEntry(cacheDir: string, key: AttachmentKey): Prom
   return entry;
 }
 
-/** Removes an attachment's entry; absent is fine. */
+/**
+ * Removes an attachment's entry; absent is fine. One entry is read, written and removed in place:
+ * a trip through the thread pool costs more, and waits behind other work there (a root's removal).
+ */
 export async function deleteCacheEntry(cacheDir: string, key: AttachmentKey): Promise<void> {
-  await rm(cacheFilePath(cacheDir, key), { force: true });
+  rmSync(cacheFilePath(cacheDir, key), { force: true });
 }
 
 /**

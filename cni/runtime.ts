@@ -6,9 +6,7 @@
  * const list = await loadConfList('/etc/cni/net.d/10-web.conflist');
  * const opts = { cniPath: ['/opt/cni/bin'], cacheDir: '/var/lib/cni' };
  * const rt = { containerId: 'c1', netns: '/run/netns/c1', ifName: 'eth0', capabilityArgs: { portMappings: [] } };
- * const result = await addNetworkList(list, rt, opts);
- * await checkNetworkList(list, rt, opts);
- * await delNetworkList(list, rt, opts);
+ * const result = await addNetworkList(list, rt, opts); // then checkNetworkList, delNetworkList
  */
 import { CniError, ErrCode, toCniError } from './errors.js';
 import { combine, describeFailures, wrap, type Failure } from './runtime-failures.js';
@@ -53,6 +51,8 @@ export interface RuntimeOptions {
    * one that runs Berth's own plugins in its own process (same skeleton, same stdin and stdout JSON).
    */
   callPlugin?: PluginCaller;
+  /** Set: ADD hands over the result cache's flush to disk (cni/cache.ts) for the caller to await. */
+  deferCacheFlush?: (flushed: Promise<void>) => void;
 }
 
 /** Calls the plugin at `path` for one command; same contract as execPlugin. */
@@ -164,6 +164,7 @@ export async function addNetworkList(list: NetworkConfigList, rt: RuntimeConf, o
         { networkName: list.name, containerId: rt.containerId, ifName: rt.ifName },
         { config: list.bytes, netns: rt.netns, cniArgs: rt.args, capabilityArgs: rt.capabilityArgs, result: final },
       ),
+      opts.deferCacheFlush,
     );
   } catch (err) {
     // Without a cached result DEL and CHECK would run blind: undo and report.

@@ -125,6 +125,37 @@ export async function createFileDurable(
 }
 
 /**
+ * Replaces `path` whole (temp file, rename) at once and flushes it to disk afterwards (fsync of the
+ * file, then of its directory, in libuv's pool): the returned promise settles when the disk has it,
+ * so a caller overlaps the disk's wait with other work and awaits it before it reports success. A
+ * machine crash before then may leave the old content, none, or an empty file: readers must take
+ * a file that does not parse for an absent one. A file removed meanwhile needs no flush.
+ */
+export function replaceFileFlushLater(path: string, data: string | Uint8Array, mode = 0o600, tmp = `${path}.tmp`): Promise<void> {
+  replaceFile(path, data, mode, tmp);
+  return (async () => {
+    if (await fsyncIfPresent(path, 'pool')) await fsyncDir(dirname(path), 'pool');
+  })();
+}
+
+/** fsync of `path` when it exists; false when it does not (a file removed meanwhile needs no flush). */
+export async function fsyncIfPresent(path: string, how: Flush): Promise<boolean> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  try {
+    await flushAll([fd], how);
+    return true;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Replaces `path` whole (temp file, rename) without any fsync: for hints and records a machine
  * crash may lose, where a reader never sees half a file.
  */

@@ -18,4 +18,6 @@ export interface CommandContext {
   pluginEnv: Record<string, string>;
   /** netctl's own directory: Berth's plugins found there run in-process (unset: every plugin is exec'd). */
   selfDir?: string;
+  /** Set by berth: ADD hands over the result cache's flush to disk (cni/runtime.ts RuntimeOptions). */
+  deferCacheFlush?: (flushed: Promise<void>) => void;
 }

@@ -1,7 +1,8 @@
 /** The host ports netctl must not hand out: those of other containers' mappings and of listening sockets. */
 import { readFile } from 'node:fs/promises';
 import { listCachedAttachments } from '../cni/cache.js';
-import { mappingsOf, parsePortRange, parseProcNetSockets, type UsedPort } from './ports.js';
+import { boundSockets } from '../kernel/sock-diag.js';
+import { mappingsOf, parsePortRange, usedBySockets, type UsedPort } from './ports.js';
 
 /** Host ports in use: every cached mapping (all networks) and the host's listening sockets. */
 export async function usedPorts(cacheDir: string): Promise<UsedPort[]> {
@@ -14,19 +15,8 @@ export async function usedPorts(cacheDir: string): Promise<UsedPort[]> {
         hostIP: m.hostIP,
         owner: `container ${JSON.stringify(e.containerId)} on network ${JSON.stringify(e.networkName)}`,
       });
-  // /proc/net/* shows the sockets of this process's network namespace: the host's.
-  for (const [file, proto] of [
-    ['tcp', 'tcp'],
-    ['tcp6', 'tcp'],
-    ['udp', 'udp'],
-    ['udp6', 'udp'],
-  ] as const) {
-    try {
-      used.push(...parseProcNetSockets(await readFile(`/proc/net/${file}`, 'utf8'), proto));
-    } catch {
-      /* no IPv6 */
-    }
-  }
+  // The sockets of this process's network namespace: the host's.
+  used.push(...usedBySockets(boundSockets()));
   return used;
 }
 

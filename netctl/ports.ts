@@ -164,33 +164,31 @@ export function mappingsOf(capabilityArgs: Readonly<Record<string, unknown>> | u
   return out;
 }
 
-/**
- * Listening sockets from /proc/net/{tcp,tcp6,udp,udp6} text: TCP in state LISTEN (0A), every
- * bound UDP socket. Pure: the caller reads the files.
- */
-export function parseProcNetSockets(text: string, protocol: 'tcp' | 'udp'): UsedPort[] {
-  const out: UsedPort[] = [];
-  for (const line of text.split('\n').slice(1)) {
-    const cols = line.trim().split(/\s+/);
-    if (cols.length < 4) continue;
-    const [addr, portHex] = cols[1].split(':');
-    if (!portHex || (protocol === 'tcp' && cols[3] !== '0A')) continue;
-    const port = parseInt(portHex, 16);
-    if (!port) continue;
-    const any = /^0+$/.test(addr);
-    out.push({ protocol, port, ...(!any && { hostIP: decodeProcAddr(addr) }), owner: `a listening ${protocol} socket on the host` });
-  }
-  return out;
+/** A socket bound on the host, as kernel/sock-diag.ts reports it (address: 16 bytes, IPv4 in the first 4). */
+export interface HostSocket {
+  protocol: 'tcp' | 'udp';
+  family: 4 | 6;
+  port: number;
+  address: Uint8Array;
 }
 
-/** /proc/net addresses are the kernel's in-memory words: IPv4 one little-endian word, IPv6 four. */
-function decodeProcAddr(hex: string): string {
-  const words = hex.match(/.{8}/g) ?? [];
-  const bytes = words.flatMap((w) => [w.slice(6, 8), w.slice(4, 6), w.slice(2, 4), w.slice(0, 2)].map((b) => parseInt(b, 16)));
-  if (bytes.length === 4) return bytes.join('.');
-  let value = 0n;
-  for (const b of bytes) value = (value << 8n) | BigInt(b);
-  return formatIP({ family: 6, value });
+/** The host ports that bound sockets hold: a port 0 holds none; an any-address holds every address. */
+export function usedBySockets(sockets: readonly HostSocket[]): UsedPort[] {
+  const out: UsedPort[] = [];
+  for (const s of sockets) {
+    if (!s.port) continue;
+    const bytes = s.address.subarray(0, s.family === 4 ? 4 : 16);
+    const any = bytes.every((b) => b === 0);
+    let value = 0n;
+    for (const b of bytes) value = (value << 8n) | BigInt(b);
+    out.push({
+      protocol: s.protocol,
+      port: s.port,
+      ...(!any && { hostIP: formatIP({ family: s.family, value }) }),
+      owner: `a listening ${s.protocol} socket on the host`,
+    });
+  }
+  return out;
 }
 
 /** "32768\t60999" (net.ipv4.ip_local_port_range) → [32768, 60999]; Linux's default when unreadable. */

@@ -4,7 +4,7 @@
  * streams the output. Any failure undoes the cgroup and the state dir at once.
  */
 import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { ownExecutable } from '../cni/sibling.js';
 import type { Channel } from './attach.js';
 import { ExitError } from './errors.js';
@@ -17,25 +17,14 @@ import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { containerNetns } from './network/join.js';
 import { namesFromAttachments } from './network/etc-names.js';
-import { readAttachmentsOf, setUpNetwork, tearDownNetwork } from './network/setup.js';
+import { setUpNetwork, tearDownNetwork } from './network/setup.js';
 import { superviseArgs } from './shim-args.js';
+import { shimPath } from './shim-path.js';
 import { spawnShim } from './shim-spawn.js';
 import { readRecord, writeRecord } from './store.js';
 import { mountVolumes, unmountVolumes } from './volumes/lifecycle.js';
 import { copyUpForUserns } from './volumes/copy-up.js';
 import { renderShimMounts } from './volumes/points.js';
-
-/** berth-shim beside the bundle (dist/lib) or beside the compiled executable's lib dir; BERTH_SHIM overrides. */
-export function shimPath(): string {
-  const candidates = [
-    process.env.BERTH_SHIM,
-    join(__dirname, 'berth-shim'),
-    join(dirname(process.execPath), '../lib/berth-shim'),
-    join(__dirname, '../dist/lib/berth-shim'),
-  ];
-  for (const c of candidates) if (c && existsSync(c)) return c;
-  throw new Error('cannot find berth-shim (run `make build`)');
-}
 
 /** This berth executable, for the supervisor's exit command. */
 export function selfCommand(d: Dirs, ...args: string[]): string[] {
@@ -75,7 +64,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
     const sources = await mountVolumes(d, rec);
     copyUpForUserns(d, rec, sources);
     const mounts = renderShimMounts(rec.Mounts ?? [], sources);
-    const netns = await setUpNetwork(d, rec, (ref) => containerNetns(d, ref));
+    const net = await setUpNetwork(d, rec, (ref) => containerNetns(d, ref));
     mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
     const args = superviseArgs(
       rec,
@@ -85,11 +74,11 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         socket: attachSocket(d, rec.Id),
         init: rec.HostConfig.Init ? initPath() : undefined,
         exitCommand: selfCommand(d, 'cleanup', rec.Id),
-        netns,
+        netns: net.netns,
         terminal,
         mounts,
         initLayer: ensureInitLayer(d),
-        etcBinds: writeEtcFiles(containerDir(d, rec.Id), rec, netns ? namesFromAttachments(rec, await readAttachmentsOf(rec)) : {}),
+        etcBinds: writeEtcFiles(containerDir(d, rec.Id), rec, namesFromAttachments(rec, net.attachments)),
       },
       cgroup.procsFiles(),
     );
@@ -121,6 +110,8 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
       channel.destroy();
       throw new ExitError(text.slice(colon + 1), Number(text.slice(0, colon)) || 125);
     }
+    // The CNI result cache went to disk while the container started; a failed flush undoes the start.
+    await net.durable();
     const now = readRecord(d, rec.Id);
     const started = { ...now, ManuallyStopped: false, State: { ...now.State, Status: 'exited' as const, Error: '' } };
     writeRecord(d, started);

@@ -6,9 +6,9 @@ import { Frame, FrameDecoder } from './frames.js';
 import { liveState, readShimStatus } from './live.js';
 import { attachSocket, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
-import { tearDownNetwork } from './network/setup.js';
+import { hasCniNetworks, tearDownNetwork } from './network/setup.js';
 import { parseSignal } from './signals.js';
-import { listRecords, readRecord, removeContainerFiles, writeRecord } from './store.js';
+import { listRecords, readRecord, removeContainerFiles, removeContainerRoot, writeRecord } from './store.js';
 import { removeAnonymousVolumes, unmountVolumes } from './volumes/lifecycle.js';
 
 /** Resolves when the container's supervisor reports an exit or goes away (at once if it is gone). */
@@ -57,10 +57,16 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
   const oom = await cgroup.oomKilled().catch(() => false);
   await cgroup.killAll().catch(() => {});
   await cgroup.destroy().catch(() => {});
+  // A --rm container's root goes in the thread pool while its networks' DEL runs, which mostly
+  // waits (for the kernel, for bridge's detached `ip`); the record stays until after it, for `gc`.
+  // Without a network there is nothing to overlap, and the pool costs more than it saves.
+  const overlap = rec.HostConfig.AutoRemove && hasCniNetworks(rec);
+  const rootGone = overlap ? removeContainerRoot(d, id).catch(() => {}) : undefined;
   const netError = await tearDownNetwork(d, rec).then(
     () => '',
     (err: Error) => err.message,
   );
+  await rootGone;
   // The run's outcome, saved once (the state dir goes next); a --rm container's record goes too.
   if (!rec.HostConfig.AutoRemove && readShimStatus(d, id)) {
     writeRecord(d, {

@@ -1,6 +1,7 @@
 /** Container records on disk: one config.json per container, names claimed by exclusive files. */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { lockFile } from '../kernel/flock.js';
 import { attachSocket, configFile, containerDir, containersDir, lockPath, nameFile, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
@@ -75,6 +76,14 @@ export function removeContainerFiles(d: Dirs, rec: ContainerRecord): void {
   rmSync(containerDir(d, rec.Id), { recursive: true, force: true });
   releaseName(d, rec.Name, rec.Id);
   rmSync(lockPath(d, rec.Id), { force: true });
+}
+
+/**
+ * Removes the container's root (its overlay dirs) in the thread pool, while the caller does other
+ * work; its record stays, so an interrupted removal is finished by removeContainerFiles.
+ */
+export async function removeContainerRoot(d: Dirs, id: string): Promise<void> {
+  await Promise.all(['merged', 'diff', 'work'].map((sub) => rm(join(containerDir(d, id), sub), { recursive: true, force: true })));
 }
 
 /** Runs `fn` holding the container's lock: concurrent commands on one container take turns. */

@@ -16,7 +16,7 @@ import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { flushAll, writeAll, type Flush } from '../lib/durable.js';
 
-export { flushAll, fsyncDir, writeFileDurable, type Flush } from '../lib/durable.js';
+export { flushAll, fsyncDir, fsyncIfPresent, writeFileDurable, type Flush } from '../lib/durable.js';
 
 async function flushAndClose(fd: number, how: Flush, data = false): Promise<void> {
   try {

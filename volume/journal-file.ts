@@ -16,10 +16,9 @@
  * the file with the lower epoch: records left over in it are unreadable from then on (another
  * epoch, a broken CRC chain).
  */
-import { closeSync, fsync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { flushAll, openOrCreate, type Flush } from './disk.js';
+import { flushAll, fsyncIfPresent, openOrCreate, type Flush } from './disk.js';
 import { describeCause } from './errors.js';
 import { decodeJournal, encodeRecord, nextEpoch, planReplay, type DecodedJournal, type JournalEntry, type ReplayStep } from './journal.js';
 
@@ -28,8 +27,6 @@ export const JOURNAL_FILES = ['.journal.0', '.journal.1'] as const;
 export const JOURNAL_SIZE = 1024 * 1024;
 export const CHECKPOINT_RECORDS = 4096;
 export const CHECKPOINT_MS = 2000;
-
-const fsyncAsync = promisify(fsync);
 
 interface Slot {
   path: string;
@@ -55,22 +52,7 @@ export interface Ticket {
 
 /** fsyncs each path that still exists (a volume created then removed is gone: its parent's fsync covers it). */
 export async function fsyncPaths(paths: Iterable<string>): Promise<void> {
-  await Promise.all(
-    [...new Set(paths)].map(async (p) => {
-      let fd: number;
-      try {
-        fd = openSync(p, 'r');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw err;
-      }
-      try {
-        await fsyncAsync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    }),
-  );
+  await Promise.all([...new Set(paths)].map((p) => fsyncIfPresent(p, 'pool')));
 }
 
 function writeAll(fd: number, buf: Uint8Array, position: number): void {

@@ -1,8 +1,7 @@
 /**
  * The runtime verbs, as cnitool has them: attach (ADD), detach (DEL), check (CHECK), through the conflist runner and its result cache (cni/runtime.ts).
  */
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrCode } from '../../cni/errors.js';
 import { decodeCachedConfig, listCachedAttachments, parseCacheEntry, type CacheEntry } from '../../cni/cache.js';
@@ -23,18 +22,25 @@ import { formatIP } from '../../cni/ip.js';
 
 /** The conflist runner's options: Berth's own plugins beside netctl run in this process (netctl/runner.ts). */
 export function runtimeOptions(ctx: CommandContext): RuntimeOptions {
-  return { cniPath: ctx.opts.cniPath, cacheDir: ctx.opts.cacheDir, env: ctx.pluginEnv, callPlugin: pluginCaller(ctx.selfDir) };
+  return {
+    cniPath: ctx.opts.cniPath,
+    cacheDir: ctx.opts.cacheDir,
+    env: ctx.pluginEnv,
+    callPlugin: pluginCaller(ctx.selfDir),
+    ...(ctx.deferCacheFlush && { deferCacheFlush: ctx.deferCacheFlush }),
+  };
 }
 
 /**
  * Cached attachments of one container: only the cache files whose name holds "-<id>-" are read, so
- * an attach costs the same whatever the number of other containers.
+ * an attach costs the same whatever the number of other containers. Read in place: a few small
+ * files cost less than the thread pool's round trips (each start and end of a container reads them).
  */
 async function cachedOfContainer(cacheDir: string, id: string): Promise<CacheEntry[]> {
   const dir = join(cacheDir, 'results');
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = readdirSync(dir);
   } catch {
     return [];
   }
@@ -42,7 +48,7 @@ async function cachedOfContainer(cacheDir: string, id: string): Promise<CacheEnt
   for (const name of names) {
     if (name.startsWith('.') || !name.includes(`-${id}-`)) continue;
     try {
-      const e = parseCacheEntry(await readFile(join(dir, name), 'utf8'));
+      const e = parseCacheEntry(readFileSync(join(dir, name), 'utf8'));
       if (e && e.containerId === id) out.push(e);
     } catch {
       /* removed meanwhile */

@@ -24,8 +24,11 @@ const verbs = () => import('../../netctl/commands/runtime-verbs.js');
 /** The netns file of a container on CNI networks. */
 export const netnsFileOf = (d: Dirs, id: string) => join(d.stateDir, 'netns', id);
 
-/** netctl's command context for the dirs a container was made with; nothing printed. */
-export function cniContext(cni: CniDirs): CommandContext {
+/**
+ * netctl's command context for the dirs a container was made with; nothing printed. With
+ * `deferCacheFlush`, ADD hands over the result cache's flush to disk instead of waiting for it.
+ */
+export function cniContext(cni: CniDirs, deferCacheFlush?: (flushed: Promise<void>) => void): CommandContext {
   const debug = process.env.BERTH_DEBUG;
   return {
     opts: cni,
@@ -33,6 +36,7 @@ export function cniContext(cni: CniDirs): CommandContext {
     warn: () => {},
     pluginEnv: debug ? { BERTH_DEBUG: debug } : {},
     selfDir: process.env.NETCTL_EXEC_PLUGINS === '1' ? undefined : selfDirOf(),
+    ...(deferCacheFlush && { deferCacheFlush }),
   };
 }
 
@@ -55,8 +59,9 @@ export async function attachEndpoint(
   ep: EndpointConfig,
   ifName: string,
   publish: PortRequest[],
+  deferCacheFlush?: (flushed: Promise<void>) => void,
 ): Promise<Attached> {
-  const ctx = cniContext(rec.Cni!);
+  const ctx = cniContext(rec.Cni!, deferCacheFlush);
   const [{ attachContainer }, { findNetwork }] = await Promise.all([verbs(), import('../../netctl/config-dir.js')]);
   if (network === DEFAULT_NETWORK) await (await import('./default-bridge.js')).ensureDefaultBridge(ctx, d.stateDir);
   const ips = [ep.IPAMConfig?.IPv4Address, ep.IPAMConfig?.IPv6Address].filter((x): x is string => !!x);
@@ -81,34 +86,63 @@ export async function attachEndpoint(
   );
 }
 
+/** A container's networks made ready (setUpNetwork). */
+export interface NetworkReady {
+  /** The netns path the supervisor joins; undefined for none and host (the supervisor makes or keeps one). */
+  netns?: string;
+  /** What ADD returned, eth0 first, for the /etc files (no re-read of the cache). */
+  attachments: AttachmentInfo[];
+  /**
+   * Settles when the result cache is on disk: ADD does not wait for it, so the disk's wait overlaps
+   * the container's start; the caller awaits it before it reports the start.
+   * @throws {Error} when the flush failed (the caller undoes the start)
+   */
+  durable(): Promise<void>;
+}
+
 /**
- * Makes the container's network namespace ready before its process exists. Returns the netns path
- * the supervisor joins, or undefined for none and host (the supervisor makes or keeps one).
+ * Makes the container's network namespace ready before its process exists.
  * @throws {Error} with everything undone
  */
-export async function setUpNetwork(d: Dirs, rec: ContainerRecord, containerNetns: (ref: string) => string): Promise<string | undefined> {
+export async function setUpNetwork(d: Dirs, rec: ContainerRecord, containerNetns: (ref: string) => string): Promise<NetworkReady> {
   const mode = rec.HostConfig.NetworkMode;
-  if (mode === 'none' || mode === 'host') return undefined;
-  if (mode.startsWith('container:')) return containerNetns(mode.slice('container:'.length));
+  const none = { attachments: [], durable: () => Promise.resolve() };
+  if (mode === 'none' || mode === 'host') return none;
+  if (mode.startsWith('container:')) return { ...none, netns: containerNetns(mode.slice('container:'.length)) };
   const path = netnsFileOf(d, rec.Id);
   await tearDownNetwork(d, rec); // a crash may have left the last run's
   await createNetnsFile(path);
+  // Each flush's failure is kept (caught at once, so none goes unhandled) for durable() to throw.
+  const flushes: Array<Promise<unknown>> = [];
+  const defer = (flushed: Promise<void>) => flushes.push(flushed.catch((err: Error) => err));
   try {
+    const attachments: AttachmentInfo[] = [];
     const endpoints = Object.entries(rec.NetworkingConfig?.EndpointsConfig ?? {});
-    for (const [i, [name, ep]] of endpoints.entries()) await attachEndpoint(d, rec, name, ep, `eth${i}`, i === 0 ? publishedOf(rec) : []);
-    return path;
+    for (const [i, [name, ep]] of endpoints.entries()) {
+      const a = await attachEndpoint(d, rec, name, ep, `eth${i}`, i === 0 ? publishedOf(rec) : [], defer);
+      attachments.push({ network: name, ifName: a.ifName, result: a.result, mappings: a.mappings });
+    }
+    const durable = async () => {
+      const failed = (await Promise.all(flushes)).find((r): r is Error => r instanceof Error);
+      if (failed) throw new Error(`cannot write the CNI result cache: ${failed.message}`);
+    };
+    return { netns: path, attachments, durable };
   } catch (err) {
+    await Promise.all(flushes);
     await tearDownNetwork(d, rec).catch(() => {});
     throw err;
   }
 }
+
+/** Whether the container is on CNI networks of its own (not none, host or container:). */
+export const hasCniNetworks = (rec: ContainerRecord) => !!rec.Cni && !isSpecialMode(rec.HostConfig.NetworkMode);
 
 /**
  * DEL of every cached attachment of the container (a network's file gone: the conflist cached at
  * ADD), then the netns file. Keeps going past failures and reports them together.
  */
 export async function tearDownNetwork(d: Dirs, rec: ContainerRecord): Promise<void> {
-  if (!rec.Cni || isSpecialMode(rec.HostConfig.NetworkMode)) return;
+  if (!rec.Cni || !hasCniNetworks(rec)) return;
   const path = netnsFileOf(d, rec.Id);
   const ctx = cniContext(rec.Cni);
   const { cachedAttachmentsOf, detachOne } = await verbs();

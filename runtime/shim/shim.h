@@ -105,4 +105,6 @@ int userns_prepare(const struct spec *s, pid_t pid, int sock, char *err, size_t 
 /* supervise.c, exec.c */
 int supervise_main(int argc, char **argv);
 int exec_main(int argc, char **argv);
+/* netns.c: a new network namespace bound on a file */
+int netns_main(int argc, char **argv);
 #endif

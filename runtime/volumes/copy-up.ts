@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { callDaemon } from '../../volume/client.js';
 import { containerDir, type Dirs } from '../paths.js';
 import type { ContainerRecord } from '../record.js';
-import { shimPath } from '../start.js';
+import { shimPath } from '../shim-path.js';
 import type { MountPoint } from './points.js';
 
 /** `copyup` arguments from `lowers` (lowest first) into `volume`, with the container's ID shift when it has a range. */

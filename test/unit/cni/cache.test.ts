@@ -126,6 +126,17 @@ test('writeCacheEntry() writes atomically with mode 0600 in a 0700 dir; readCach
     assert.is(await readCacheEntry(dir, KEY), undefined);
   }));
 
+test('writeCacheEntry() with deferFlush: the entry readable on return, its flush handed over once', () =>
+  withDir(async (dir) => {
+    const entry = renderCacheEntry(KEY, { config: CONF, result: RESULT });
+    const flushes: Array<Promise<void>> = [];
+    await writeCacheEntry(dir, entry, (flushed) => flushes.push(flushed));
+    assert.is(flushes.length, 1);
+    assert.equal(await readCacheEntry(dir, KEY), entry);
+    await flushes[0];
+    assert.equal(readdirSync(join(dir, 'results')), ['web-c1-eth0']);
+  }));
+
 test('readCacheEntry() ignores a file whose content names another attachment (names are ambiguous)', () =>
   withDir(async (dir) => {
     await writeCacheEntry(

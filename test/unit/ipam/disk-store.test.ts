@@ -61,6 +61,10 @@ test('DiskStore.leases() lists address-named files only', () =>
     assert.is(s.lastReserved(0), '192.0.2.6');
     assert.is(s.lastReserved(1), undefined);
     assert.is(readFileSync(join(root, 'net', 'last_reserved_ip.0'), 'utf8'), '192.0.2.6');
+    s.setLastReserved(0, '192.0.2.10'); // longer, then shorter: overwritten in place, never appended
+    s.setLastReserved(0, '192.0.2.9');
+    assert.is(readFileSync(join(root, 'net', 'last_reserved_ip.0'), 'utf8'), '192.0.2.9');
+    assert.is(statSync(join(root, 'net', 'last_reserved_ip.0')).mode & 0o777, 0o600);
   }));
 
 test('DiskStore.indexedLeases() trusts the index only when every lease it names holds the attachment', () =>

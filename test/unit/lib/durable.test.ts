@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFileDurable, replaceFile, writeFileDurable, writeNewFile } from '../../../lib/durable';
+import { createFileDurable, replaceFile, replaceFileFlushLater, writeFileDurable, writeNewFile } from '../../../lib/durable';
 
 function withDir(fn: (dir: string) => Promise<void> | void) {
   return async () => {
@@ -26,6 +26,23 @@ test(
     assert.is(readFileSync(path, 'utf8'), 'new');
     assert.is(statSync(path).mode & 0o777, 0o640);
     assert.equal(readdirSync(dir), ['a.json']);
+  }),
+);
+
+test(
+  'replaceFileFlushLater puts the file in place at once and settles once flushed; a file removed meanwhile needs no flush',
+  withDir(async (dir) => {
+    const path = join(dir, 'c');
+    writeFileSync(path, 'old');
+    const flushed = replaceFileFlushLater(path, 'new', 0o640, join(dir, '.c.tmp'));
+    assert.is(readFileSync(path, 'utf8'), 'new'); // before the flush settles
+    assert.is(statSync(path).mode & 0o777, 0o640);
+    assert.equal(readdirSync(dir), ['c']);
+    await flushed;
+    const gone = replaceFileFlushLater(join(dir, 'd'), 'x');
+    rmSync(join(dir, 'd'));
+    await gone;
+    assert.equal(readdirSync(dir), ['c']);
   }),
 );
 

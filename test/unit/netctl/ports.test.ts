@@ -7,7 +7,7 @@ import {
   mappingsOf,
   parsePortRange,
   parsePortSpec,
-  parseProcNetSockets,
+  usedBySockets,
   type UsedPort,
 } from '../../../netctl/ports';
 
@@ -97,20 +97,21 @@ test('assignHostPorts() fails cleanly when the range is full', () => {
   assert.throws(() => assignHostPorts([parsePortSpec('80')], used, [32768, 32768]), /^no free host port for 80\/tcp in 32768-32768$/);
 });
 
-test('parseProcNetSockets() reads LISTEN tcp sockets and bound udp ones, IPv4 and IPv6', () => {
-  const tcp = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
-   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0
-   1: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 100 0 0 10 0
-   2: 0100007F:9C40 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 3 1 0000000000000000 100 0 0 10 0`;
-  assert.equal(parseProcNetSockets(tcp, 'tcp'), [
-    { protocol: 'tcp', port: 8080, hostIP: '127.0.0.1', owner: 'a listening tcp socket on the host' },
-    { protocol: 'tcp', port: 80, owner: 'a listening tcp socket on the host' },
-  ]);
-  const udp6 = `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
-  10: 00000000000000000000000001000000:0035 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1 2 0000000000000000 0`;
-  assert.equal(parseProcNetSockets(udp6, 'udp'), [
-    { protocol: 'udp', port: 53, hostIP: '::1', owner: 'a listening udp socket on the host' },
-  ]);
+test('usedBySockets() turns bound sockets into used host ports: an any-address holds every address, port 0 none', () => {
+  const v6 = (text: number[]) => Uint8Array.from(text);
+  assert.equal(
+    usedBySockets([
+      { protocol: 'tcp', family: 4, port: 8080, address: v6([127, 0, 0, 1, ...Array(12).fill(0)]) },
+      { protocol: 'tcp', family: 4, port: 80, address: v6(Array(16).fill(0)) },
+      { protocol: 'udp', family: 6, port: 53, address: v6([...Array(15).fill(0), 1]) },
+      { protocol: 'udp', family: 6, port: 0, address: v6(Array(16).fill(0)) },
+    ]),
+    [
+      { protocol: 'tcp', port: 8080, hostIP: '127.0.0.1', owner: 'a listening tcp socket on the host' },
+      { protocol: 'tcp', port: 80, owner: 'a listening tcp socket on the host' },
+      { protocol: 'udp', port: 53, hostIP: '::1', owner: 'a listening udp socket on the host' },
+    ],
+  );
 });
 
 test("parsePortRange() reads ip_local_port_range, Linux's default otherwise", () => {
