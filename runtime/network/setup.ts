@@ -2,17 +2,17 @@
  * A container's CNI networks over its life: the netns file made and every network ADDed before the
  * process starts (each attachment undone if a later one fails), DEL of every cached attachment on
  * every exit path (cleanup, gc), connect and disconnect while it runs. Plugins run as netctl runs
- * them (netctl/runner.ts: Berth's own in-process, any other exec'd), results cached as libcni does.
+ * them (network/runner.ts: Berth's own in-process, any other exec'd), results cached as libcni does.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { selfDirOf } from '../../cni/sibling.js';
 import type { Result } from '../../cni/types.js';
-import type { CommandContext } from '../../netctl/context.js';
-import { attachContainer, cachedAttachmentsOf, detachOne, type Attached } from '../../netctl/commands/runtime-verbs.js';
-import { findNetwork } from '../../netctl/config-dir.js';
-import { nextInterfaceName } from '../../netctl/names.js';
-import { mappingsOf, type PortRequest } from '../../netctl/ports.js';
+import type { CommandContext } from '../../network/context.js';
+import { attachContainer, cachedAttachmentsOf, detachOne, type Attached } from '../../network/attach.js';
+import { findNetwork } from '../../network/config-dir.js';
+import { nextInterfaceName } from '../../network/names.js';
+import { mappingsOf, type PortRequest } from '../../network/ports.js';
 import type { Dirs } from '../paths.js';
 import type { ContainerRecord } from '../record.js';
 import { ensureDefaultBridge } from './default-bridge.js';
