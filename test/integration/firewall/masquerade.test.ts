@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isRoot, sh, withTempDir } from '../../helpers/sandbox';
 import { connect, countElements, peerOf, startServer, withTopology, type Server } from '../../helpers/topology';
-import { openNftIn } from '../../../kernel/nft';
+import { openNftIn, type Nft } from '../../../kernel/nft';
 import * as fw from '../../../firewall/index';
 
 const it = isRoot ? test : test.skip;
@@ -20,18 +20,21 @@ async function sourceSeenOutside(t: { outside: string }, from: string, addr: str
   }
 }
 
+/** The attachment (network web, interface eth0) of container `containerId`, with the nftables handle and records' directory. */
+const on = (nft: Nft, stateDir: string, containerId: string) => ({ nft, stateDir, network: 'web', containerId, ifName: 'eth0' });
+
 it('addMasquerade() makes the outside see the host address, IPv4 and IPv6; inside the subnet the source stays', async () => {
   await withTempDir(async (stateDir) =>
     withTopology(async (t) => {
       const c1 = t.addContainer(2);
       const c2 = t.addContainer(3);
       const nft = openNftIn(`/run/netns/${t.host}`);
-      await fw.addMasquerade({ nft, stateDir, network: 'web', containerId: 'c1', ifName: 'eth0', addresses: c1.cidrs });
+      await fw.addMasquerade({ ...on(nft, stateDir, 'c1'), addresses: c1.cidrs });
       assert.is(await sourceSeenOutside(t, c1.ns, t.out4), t.hostOut4);
       assert.is(await sourceSeenOutside(t, c1.ns, t.out6, true), t.hostOut6);
       // within the subnet: c2 sees c1's own address
       assert.is(await sourceSeenOutside({ outside: c2.ns }, c1.ns, c2.v4), c1.v4);
-      await fw.checkMasquerade({ nft, stateDir, network: 'web', containerId: 'c1', ifName: 'eth0', addresses: c1.cidrs });
+      await fw.checkMasquerade({ ...on(nft, stateDir, 'c1'), addresses: c1.cidrs });
       assert.is(countElements(t.host, 'web/c1/eth0'), 2);
     }),
   );
@@ -53,10 +56,10 @@ it("deleteMasquerade() removes only the container's elements, from the records, 
       const c1 = t.addContainer(2);
       const c2 = t.addContainer(3);
       const nft = openNftIn(`/run/netns/${t.host}`);
-      await fw.addMasquerade({ nft, stateDir, network: 'web', containerId: 'c1', ifName: 'eth0', addresses: c1.cidrs });
-      await fw.addMasquerade({ nft, stateDir, network: 'web', containerId: 'c2', ifName: 'eth0', addresses: c2.cidrs });
-      await fw.deleteMasquerade({ nft, stateDir, network: 'web', containerId: 'c1', ifName: 'eth0' });
-      await fw.deleteMasquerade({ nft, stateDir, network: 'web', containerId: 'c1', ifName: 'eth0' });
+      await fw.addMasquerade({ ...on(nft, stateDir, 'c1'), addresses: c1.cidrs });
+      await fw.addMasquerade({ ...on(nft, stateDir, 'c2'), addresses: c2.cidrs });
+      await fw.deleteMasquerade({ ...on(nft, stateDir, 'c1') });
+      await fw.deleteMasquerade({ ...on(nft, stateDir, 'c1') });
       assert.is(countElements(t.host, 'web/c1/'), 0);
       assert.is(countElements(t.host, 'web/c2/eth0'), 2);
       t.routeBack(); // c1's traffic now leaves with its own address
@@ -70,9 +73,9 @@ it('an address reused by another container after a leak: the old DEL leaves the 
     withTopology(async (t) => {
       const c1 = t.addContainer(2);
       const nft = openNftIn(`/run/netns/${t.host}`);
-      await fw.addMasquerade({ nft, stateDir, network: 'web', containerId: 'old', ifName: 'eth0', addresses: c1.cidrs });
-      await fw.addMasquerade({ nft, stateDir, network: 'web', containerId: 'new', ifName: 'eth0', addresses: c1.cidrs });
-      await fw.deleteMasquerade({ nft, stateDir, network: 'web', containerId: 'old', ifName: 'eth0' });
+      await fw.addMasquerade({ ...on(nft, stateDir, 'old'), addresses: c1.cidrs });
+      await fw.addMasquerade({ ...on(nft, stateDir, 'new'), addresses: c1.cidrs });
+      await fw.deleteMasquerade({ ...on(nft, stateDir, 'old') });
       assert.is(countElements(t.host, 'web/new/eth0'), 2);
       assert.is(countElements(t.host, 'web/old/'), 0);
       assert.is(await sourceSeenOutside(t, c1.ns, t.out4), t.hostOut4);
@@ -87,20 +90,12 @@ it('gcFirewall() removes elements and records of attachments not in the valid li
       const c2 = t.addContainer(3);
       const nft = openNftIn(`/run/netns/${t.host}`);
       await fw.addBridgeFirewall({
-        nft,
-        stateDir,
-        network: 'web',
-        containerId: 'c1',
-        ifName: 'eth0',
+        ...on(nft, stateDir, 'c1'),
         ipMasq: { addresses: c1.cidrs },
         macSpoofCheck: { hostVeth: c1.hostVeth, mac: c1.mac },
       });
       await fw.addBridgeFirewall({
-        nft,
-        stateDir,
-        network: 'web',
-        containerId: 'c2',
-        ifName: 'eth0',
+        ...on(nft, stateDir, 'c2'),
         ipMasq: { addresses: c2.cidrs },
         macSpoofCheck: { hostVeth: c2.hostVeth, mac: c2.mac },
       });
@@ -110,7 +105,7 @@ it('gcFirewall() removes elements and records of attachments not in the valid li
       assert.is(countElements(t.host, 'web/c1/'), 0);
       assert.is(countElements(t.host, 'web/c2/eth0'), 4);
       assert.is(countElements(t.host, 'other/c9/eth0'), 1);
-      await fw.deleteBridgeFirewall({ nft, stateDir, network: 'web', containerId: 'c1', ifName: 'eth0' }); // record gone: no-op
+      await fw.deleteBridgeFirewall({ ...on(nft, stateDir, 'c1') }); // record gone: no-op
       await fw.gcFirewall('web', [], { nft, stateDir });
       assert.is(countElements(t.host, 'web/'), 0);
     }),
@@ -123,7 +118,7 @@ it('addMacSpoofCheck() drops frames from another MAC on the port', async () => {
       const c1 = t.addContainer(2);
       const c2 = t.addContainer(3);
       const nft = openNftIn(`/run/netns/${t.host}`);
-      await fw.addMacSpoofCheck({ nft, stateDir, network: 'web', containerId: 'c1', ifName: 'eth0', hostVeth: c1.hostVeth, mac: c1.mac });
+      await fw.addMacSpoofCheck({ ...on(nft, stateDir, 'c1'), hostVeth: c1.hostVeth, mac: c1.mac });
       assert.is(await sourceSeenOutside({ outside: c2.ns }, c1.ns, c2.v4), c1.v4);
       sh('ip', ['-n', c1.ns, 'link', 'set', 'eth0', 'address', '02:00:00:00:99:99']);
       sh('ip', ['-n', c2.ns, 'neigh', 'flush', 'all']);
@@ -135,7 +130,7 @@ it('addMacSpoofCheck() drops frames from another MAC on the port', async () => {
       } finally {
         server?.stop();
       }
-      await fw.deleteMacSpoofCheck({ nft, stateDir, network: 'web', containerId: 'c1', ifName: 'eth0' });
+      await fw.deleteMacSpoofCheck({ ...on(nft, stateDir, 'c1') });
       assert.is(countElements(t.host, 'web/c1/'), 0);
     }),
   );
