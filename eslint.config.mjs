@@ -14,6 +14,7 @@ const FEATURES = [
   'loopback',
   'firewall',
   'plugins',
+  'network',
   'netctl',
   'volume',
   'image',
@@ -31,7 +32,7 @@ const PURE = [
   ...['render', 'layout'].map((f) => `firewall/${f}.ts`),
   ...['config', 'plan'].map((f) => `portmap/${f}.ts`),
   'dnsname/config.ts',
-  ...['names', 'subnets', 'plan', 'conflist', 'ports', 'describe', 'errors', 'context'].map((f) => `netctl/${f}.ts`),
+  ...['names', 'subnets', 'plan', 'conflist', 'ports', 'describe', 'errors', 'context'].map((f) => `network/${f}.ts`),
   ...[
     'names',
     'options',
@@ -60,7 +61,7 @@ const PURE = [
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'dgram'].flatMap((m) => [m, `node:${m}`]);
 const NETCTL_PATHS = [
   { name: 'ajv', message: 'schemas are compiled at build time (gen/)' },
-  { name: 'ip-address', message: 'netctl uses cni/ip.ts' },
+  { name: 'ip-address', message: 'netctl and network/ use cni/ip.ts' },
 ];
 const pureRule = (extraPatterns = [], extraPaths = []) => [
   'error',
@@ -118,7 +119,13 @@ export default tseslint.config(
             { target: './loopback', from: except('cni', 'loopback') },
             { target: './volume', from: except('volume', 'cli') },
             { target: './cli', from: except('cli'), message: 'cli/ holds what every command line shares: it imports no feature' },
+            { target: './network', from: except('cni', 'ipam', 'firewall', 'plugins', 'cli', 'network') },
             { target: './runtime', from: ['./berth'], message: 'runtime/ is the feature; berth/ is its command line' },
+            {
+              target: except('netctl'),
+              from: ['./netctl'],
+              message: 'netctl/ is a command line: what the runtime and berth share with it lives in network/',
+            },
             {
               target: dirs(FEATURES),
               from: ['./test', './bench', './scripts'],
@@ -130,8 +137,8 @@ export default tseslint.config(
     },
   },
   // netctl starts in every command: no schema compiled at run time, no ip-address.
-  { files: ['netctl/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: NETCTL_PATHS }] } },
-  { files: PURE.filter((f) => !/^(cni|netctl|image)\//.test(f)), rules: { 'no-restricted-imports': pureRule() } },
+  { files: ['netctl/**/*.ts', 'network/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: NETCTL_PATHS }] } },
+  { files: PURE.filter((f) => !/^(cni|network|image)\//.test(f)), rules: { 'no-restricted-imports': pureRule() } },
   // image/'s pure modules also stay clear of the store's disk parts.
   {
     files: PURE.filter((f) => f.startsWith('image/')),
@@ -145,7 +152,7 @@ export default tseslint.config(
       ]),
     },
   },
-  { files: PURE.filter((f) => f.startsWith('netctl/')), rules: { 'no-restricted-imports': pureRule([], NETCTL_PATHS) } },
+  { files: PURE.filter((f) => f.startsWith('network/')), rules: { 'no-restricted-imports': pureRule([], NETCTL_PATHS) } },
   // cni/'s pure modules also stay clear of its exec, cache and stdio parts.
   {
     files: PURE.filter((f) => f.startsWith('cni/')),

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanUpPodman, importBusybox, LIMITS, podmanIn, withPodmanOutsideCleaned } from '../test/helpers/podman';
-import { BERTH_BIN, REFERENCE_BIN, ensurePackages, fmt, loadAverage, median, ratio, table } from './util';
+import { BERTH_BIN, REFERENCE_BIN, ensurePackages, fmt, loadAverage, median, ratio, table, runStandalone } from './util';
 
 const RUNS = Number(process.env.BENCH_NET_RUNS ?? 10);
 const MANY = Number(process.env.BENCH_NET_MANY ?? 200);
@@ -171,10 +171,4 @@ export async function run(): Promise<string> {
   ].join('\n');
 }
 
-if (require.main === module)
-  run()
-    .then((t) => console.log(t))
-    .catch((err) => {
-      console.error(`bench: ${err.message}`);
-      process.exitCode = 1;
-    });
+if (require.main === module) runStandalone('berth-net', run);

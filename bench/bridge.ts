@@ -21,6 +21,7 @@ import {
   timeExec,
   runWorkerInThrowawayHost,
   workerScratch,
+  runStandalone,
 } from './util';
 
 export interface Impl {
@@ -130,11 +131,4 @@ export async function run(): Promise<string> {
   ].join('\n');
 }
 
-if (require.main === module) {
-  if (process.argv.includes('--worker'))
-    worker().catch((err) => {
-      console.error(err);
-      process.exitCode = 1;
-    });
-  else run().then((text) => console.log(text));
-}
+if (require.main === module) runStandalone('bridge', run, worker);

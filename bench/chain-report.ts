@@ -1,6 +1,6 @@
 /** The chain bench's markdown section, from the worker's measurements (bench/chain.ts). */
-import { fmt, median, ratio, referenceVersion, table } from './util';
-import { LEVELS, PARALLEL, SAMPLES, type Output } from './chain-setup';
+import { REFERENCE_BIN, fmt, median, ratio, referenceVersion, table } from './util';
+import { LEVELS, OTHER_BIN, PARALLEL, SAMPLES, type Output } from './chain-setup';
 
 export function report(o: Output, seconds: number): string {
   const parallel = { berth: median(o.parallelRounds.berth), reference: median(o.parallelRounds.reference) };
@@ -95,7 +95,7 @@ export function report(o: Output, seconds: number): string {
   return [
     `### CNI chain bridge + host-local + portmap (ipMasq, hairpin, one port mapping per container)`,
     '',
-    `Median of ${SAMPLES} per level (ADD = bridge + portmap process times, DEL = portmap + bridge), Berth and the reference taking turns to go first, clean env, a throwaway host netns for each (since run 37; one shared before); reference = Debian containernetworking-plugins ${referenceVersion()}. Run took ${seconds.toFixed(0)} s on ${new Date().toISOString().slice(0, 10)}.`,
+    `Median of ${SAMPLES} per level (ADD = bridge + portmap process times, DEL = portmap + bridge), Berth and the reference taking turns to go first, clean env, a throwaway host netns for each (since run 37; one shared before); reference = ${OTHER_BIN === REFERENCE_BIN ? `Debian containernetworking-plugins ${referenceVersion()}` : OTHER_BIN}. Run took ${seconds.toFixed(0)} s on ${new Date().toISOString().slice(0, 10)}.`,
     '',
     table(['measure', 'Berth', 'reference', 'Berth/reference'], rows),
     '',

@@ -5,10 +5,14 @@ import { BERTH_BIN, REFERENCE_BIN } from './util';
 export interface Impl {
   name: 'berth' | 'reference';
   bin: string;
+  /** A build of Berth's: its configs carry a firewallDir in the run's temp dir. */
+  berth: boolean;
 }
+/** The other side: the reference plugins, or another build of Berth's for an A/B of two builds. */
+export const OTHER_BIN = process.env.BENCH_CHAIN_REFERENCE_BIN ?? REFERENCE_BIN;
 export const IMPLS: Impl[] = [
-  { name: 'berth', bin: BERTH_BIN },
-  { name: 'reference', bin: REFERENCE_BIN },
+  { name: 'berth', bin: BERTH_BIN, berth: true },
+  { name: 'reference', bin: OTHER_BIN, berth: OTHER_BIN !== REFERENCE_BIN },
 ];
 
 export const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 15);
@@ -30,7 +34,7 @@ export function bridgeConf(impl: Impl, dir: string) {
     isGateway: true,
     ipMasq: true,
     hairpinMode: true,
-    ...(impl.name === 'berth' && { firewallDir: join(dir, 'fw') }),
+    ...(impl.berth && { firewallDir: join(dir, `fw-${impl.name}`) }),
     ipam: {
       type: 'host-local',
       dataDir: join(dir, `leases-${impl.name}`),
@@ -45,7 +49,7 @@ export function portmapConf(impl: Impl, dir: string, hostPort: number, prevResul
     name: `chain-${impl.name}`,
     type: 'portmap',
     capabilities: { portMappings: true },
-    ...(impl.name === 'berth' && { firewallDir: join(dir, 'fw') }),
+    ...(impl.berth && { firewallDir: join(dir, `fw-${impl.name}`) }),
     runtimeConfig: { portMappings: [{ hostPort, containerPort: 80, protocol: 'tcp' }] },
     ...(prevResult !== undefined && { prevResult }),
   };

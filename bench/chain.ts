@@ -19,7 +19,17 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inNetnsSync } from '../kernel/netns';
-import { BERTH_BIN, cleanEnv, ensurePackages, loadAverage, peakRssKb, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
+import {
+  BERTH_BIN,
+  cleanEnv,
+  ensurePackages,
+  loadAverage,
+  peakRssKb,
+  timeExec,
+  runWorkerInThrowawayHost,
+  workerScratch,
+  runStandalone,
+} from './util';
 import { report } from './chain-report';
 import {
   IMPLS,
@@ -279,17 +289,4 @@ export async function run(): Promise<string> {
   return `#### Run finished ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${loadBefore} before, ${loadAverage()} after)\n\n${text.replace(/^### .*\n\n/, '')}`;
 }
 
-if (require.main === module) {
-  if (process.argv.includes('--worker'))
-    worker().catch((err) => {
-      console.error(err);
-      process.exitCode = 1;
-    });
-  else
-    run()
-      .then((text) => console.log(text))
-      .catch((err) => {
-        console.error(`bench: ${err.message}`);
-        process.exitCode = 1;
-      });
-}
+if (require.main === module) runStandalone('chain', run, worker);

@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH_BIN, REFERENCE_BIN, ensurePackages, fmt, loadAverage, median, ratio, referenceVersion, table } from './util';
+import { BERTH_BIN, REFERENCE_BIN, ensurePackages, fmt, loadAverage, median, ratio, referenceVersion, table, runStandalone } from './util';
 import { ensureContainerdPackages, podNetworkConflist, startContainerd, type Containerd } from '../test/helpers/containerd';
 import type { PodSpec } from '../test/helpers/cri-client';
 import { RUN_PREFIX, createNetns, deleteNetns, uniqueName } from '../test/helpers/sandbox';
@@ -159,11 +159,4 @@ function report(samples: Record<Impl, Array<Record<Op | 'start', number>>>, batc
   ].join('\n');
 }
 
-if (require.main === module)
-  run().then(
-    (text) => console.log(text),
-    (err) => {
-      console.error(`bench/cri: ${(err as Error).message}`);
-      process.exitCode = 1;
-    },
-  );
+if (require.main === module) runStandalone('cri', run);

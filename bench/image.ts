@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxRootfs, tarDirectory } from '../test/helpers/rootfs';
 import { dockerArchive, makeTar } from '../test/helpers/tar-writer';
-import { BERTH_BIN, cleanEnv, fmt, loadAverage, median, ratio, table, timeExec } from './util';
+import { BERTH_BIN, cleanEnv, fmt, loadAverage, median, ratio, table, timeExec, runStandalone } from './util';
 
 const ROUNDS = Number(process.env.BENCH_IMAGE_ROUNDS ?? 5);
 const FILES = Number(process.env.BENCH_IMAGE_FILES ?? 4000);
@@ -60,11 +60,4 @@ export async function run(): Promise<string> {
   }
 }
 
-if (require.main === module)
-  run().then(
-    (text) => console.log(text),
-    (err) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
+if (require.main === module) runStandalone('image', run);

@@ -5,7 +5,7 @@
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH_BIN, cleanEnv, ensurePackages, fmt, median, ratio, sh, table, timeExec } from './util';
+import { BERTH_BIN, cleanEnv, ensurePackages, fmt, median, ratio, sh, table, timeExec, runStandalone } from './util';
 
 function hyperfineMedian(commands: string[], env: Record<string, string>): number[] {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
@@ -70,4 +70,4 @@ export async function run(): Promise<string> {
   }
 }
 
-if (require.main === module) run().then((text) => console.log(text));
+if (require.main === module) runStandalone('loopback', run);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPluginConfig, parseConfList } from '../cni/conflist';
 import { parseResult } from '../cni/version';
-import { BERTH_BIN, cleanEnv, fmt, median, ratio, table, timeExec, runWorkerInThrowawayHost, workerScratch } from './util';
+import { BERTH_BIN, cleanEnv, fmt, median, ratio, table, timeExec, runWorkerInThrowawayHost, workerScratch, runStandalone } from './util';
 
 const SAMPLES = 25;
 const NETCTL = join(BERTH_BIN, 'netctl');
@@ -121,11 +121,4 @@ export async function run(): Promise<string> {
   ].join('\n');
 }
 
-if (require.main === module) {
-  if (process.argv.includes('--worker'))
-    worker().catch((err) => {
-      console.error(err);
-      process.exitCode = 1;
-    });
-  else run().then((text) => console.log(text));
-}
+if (require.main === module) runStandalone('netctl', run, worker);

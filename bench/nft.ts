@@ -8,7 +8,7 @@
  *   node --import tsx bench/nft.ts
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { median, table } from './util';
+import { median, table, runStandalone } from './util';
 import { openNftIn } from '../kernel/nft';
 
 const RUNS = 100;
@@ -85,10 +85,4 @@ export async function run(): Promise<string> {
   }
 }
 
-if (require.main === module)
-  run()
-    .then((text) => console.log(text))
-    .catch((err) => {
-      console.error(`bench: ${err.message}`);
-      process.exitCode = 1;
-    });
+if (require.main === module) runStandalone('nft', run);

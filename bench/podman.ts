@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanUpPodman, importBusybox, LIMITS, podmanIn, withPodmanOutsideCleaned, type Podman } from '../test/helpers/podman';
 import { breakdown, readCalls, tracedPluginDir, type Call } from './podman-trace';
-import { BERTH_BIN, REFERENCE_BIN, ensurePackages, fmt, loadAverage, median, ratio, table, timeExec } from './util';
+import { BERTH_BIN, REFERENCE_BIN, ensurePackages, fmt, loadAverage, median, ratio, table, timeExec, runStandalone } from './util';
 
 const RUNS = Number(process.env.BENCH_PODMAN_RUNS ?? 10);
 const ROUNDS = Number(process.env.BENCH_PODMAN_ROUNDS ?? 2);
@@ -225,10 +225,4 @@ export async function run(): Promise<string> {
   return `#### Run finished ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${loadBefore} before, ${loadAverage()} after)\n\n${text}`;
 }
 
-if (require.main === module)
-  run()
-    .then((text) => console.log(text))
-    .catch((err) => {
-      console.error(`bench: ${err.message}`);
-      process.exitCode = 1;
-    });
+if (require.main === module) runStandalone('podman', run);

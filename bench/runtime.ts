@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxRootfs, tarDirectory } from '../test/helpers/rootfs';
-import { BERTH_BIN, cleanEnv, ensurePackages, fmt, loadAverage, median, ratio, table, workerScratch } from './util';
+import { BERTH_BIN, cleanEnv, ensurePackages, fmt, loadAverage, median, ratio, table, workerScratch, runStandalone } from './util';
 
 const RUNS = Number(process.env.BENCH_RUNTIME_RUNS ?? 10);
 const IDLE = 20;
@@ -289,11 +289,4 @@ export async function run(): Promise<string> {
   }
 }
 
-if (require.main === module)
-  run().then(
-    (text) => console.log(text),
-    (err) => {
-      console.error(`bench runtime: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 1;
-    },
-  );
+if (require.main === module) runStandalone('runtime', run);

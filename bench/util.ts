@@ -31,6 +31,8 @@ export function timeExec(cmd: string, args: string[], env: Record<string, string
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', fail);
+    // A child that exits without reading its input makes the write fail with EPIPE: its exit code tells.
+    child.stdin.on('error', () => {});
     child.on('close', (code) => done({ ms: Number(process.hrtime.bigint() - start) / 1e6, code: code ?? -1, stdout, stderr }));
     child.stdin.end(input);
   });
@@ -143,4 +145,21 @@ export function workerScratch(dir: string): { newNs: (name: string) => string; c
     },
     cleanUp,
   };
+}
+
+/**
+ * A bench file run on its own: with `--worker` its `worker` (the part inside the throwaway host),
+ * else `run`, whose markdown section goes to stdout. A failure sets exit status 1 and says why on stderr.
+ */
+export function runStandalone(name: string, run: () => Promise<string>, worker?: () => Promise<void>): void {
+  const fail = (err: unknown, prefix: string) => {
+    console.error(prefix ? `${prefix}: ${err instanceof Error ? err.message : String(err)}` : err);
+    process.exitCode = 1;
+  };
+  if (worker && process.argv.includes('--worker')) worker().catch((err) => fail(err, ''));
+  else
+    run().then(
+      (text) => console.log(text),
+      (err) => fail(err, `bench ${name}`),
+    );
 }

@@ -11,7 +11,7 @@ import { Agent } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RawClient } from './volume-client';
-import { BERTH_BIN, loadAverage, median, percentile, table } from './util';
+import { BERTH_BIN, loadAverage, median, percentile, table, runStandalone } from './util';
 import { post } from '../test/helpers/volumed';
 import { ensureDockerPackages, startDockerd } from '../test/helpers/dockerd';
 
@@ -249,11 +249,4 @@ export async function run(): Promise<string> {
   }
 }
 
-if (require.main === module)
-  run().then(
-    (text) => console.log(text),
-    (err) => {
-      console.error(`bench volume: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 1;
-    },
-  );
+if (require.main === module) runStandalone('volume', run);

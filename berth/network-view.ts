@@ -4,7 +4,7 @@
  */
 import type { CacheEntry } from '../cni/cache.js';
 import { formatPrefix, parseIP, tryParsePrefix, type IP } from '../cni/ip.js';
-import type { NetworkInfo } from '../netctl/conflist.js';
+import type { NetworkInfo } from '../network/conflist.js';
 
 /** Docker's pre-defined networks besides `bridge` (a real network, made on first use). */
 export const BUILTIN = [

@@ -88,3 +88,12 @@ export function normaliseKeys(value: unknown, schema: KeySchema, root: KeySchema
   }
   return out;
 }
+
+/**
+ * A non-empty string key of a plugin's config, matched as ADD's schema matches it, without
+ * validating the rest: DEL and GC must work with any config.
+ */
+export function lenientString(config: object, schema: KeySchema, key: string): string | undefined {
+  const v = (normaliseKeys(config, schema) as Record<string, unknown>)[key];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}

@@ -161,3 +161,10 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
     return 1;
   }
 }
+
+/** The result a chained plugin works on. @throws {CniError} 7 when there is none (the plugin is not chained after an interface plugin) */
+export function requirePrevResult(ctx: PluginContext, plugin: string, command: string): Result {
+  if (!ctx.prevResult)
+    throw new CniError(ErrCode.InvalidNetworkConfig, `${plugin} ${command} needs prevResult: it must be chained after an interface plugin`);
+  return ctx.prevResult;
+}

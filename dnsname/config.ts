@@ -43,7 +43,7 @@ export function checkHostName(name: string, what: string): string {
  * @throws {CniError} code 7
  */
 export function parseDnsnameConf(raw: NetConf, validate: ValidateFunction): DnsnameConf {
-  const conf = validateConfig<DnsnameConf>(validate, structuredClone(raw), 'dnsname');
+  const conf = validateConfig<DnsnameConf>(validate, JSON.parse(JSON.stringify(raw)) as NetConf, 'dnsname'); // structuredClone is slow at first use
   for (const alias of aliasesOf(conf)) checkHostName(alias, 'alias');
   return conf;
 }

@@ -5,9 +5,9 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { normaliseKeys, type KeySchema } from '../cni/keys.js';
+import { lenientString, type KeySchema } from '../cni/keys.js';
 import { CniError, ErrCode } from '../cni/errors.js';
-import type { Handlers, PluginContext } from '../cni/skel.js';
+import { requirePrevResult, type Handlers, type PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
 import { validAttachments } from '../cni/valid-attachments.js';
 import validate from '../gen/dnsname.js';
@@ -32,8 +32,8 @@ import { findDnsmasq, readRecords, reloadOrStart, removeNetworkFiles, runningPid
 
 /** stateDir from the config without validating the rest (DEL and GC work with any config), else the reference's default. */
 function stateDirOf(ctx: PluginContext): string {
-  const dir = (normaliseKeys(ctx.config, validate.schema as KeySchema) as { stateDir?: unknown }).stateDir;
-  if (typeof dir === 'string' && dir !== '') return dir;
+  const dir = lenientString(ctx.config, validate.schema as KeySchema, 'stateDir');
+  if (dir !== undefined) return dir;
   const xdg = ctx.env.XDG_RUNTIME_DIR;
   return xdg ? join(xdg, 'containers/cni/dnsname') : DEFAULT_STATE_DIR;
 }
@@ -55,12 +55,6 @@ async function withNetwork<T>(ctx: PluginContext, fn: (files: DnsmasqFiles) => P
   }
 }
 
-function requirePrev(ctx: PluginContext, command: string): Result {
-  if (!ctx.prevResult)
-    throw new CniError(ErrCode.InvalidNetworkConfig, `dnsname ${command} needs prevResult: it must be chained after an interface plugin`);
-  return ctx.prevResult;
-}
-
 /** Keeps `records`: the last one gone stops dnsmasq and removes the directory; otherwise dnsmasq reloads. */
 function keepRecords(files: DnsmasqFiles, records: HostRecord[]): void {
   if (records.length === 0) {
@@ -75,7 +69,7 @@ function keepRecords(files: DnsmasqFiles, records: HostRecord[]): void {
 
 async function add(ctx: PluginContext): Promise<Result> {
   const conf = parseDnsnameConf(ctx.config, validate);
-  const prev = requirePrev(ctx, 'ADD');
+  const prev = requirePrevResult(ctx, 'dnsname', 'ADD');
   if (ctx.argsError) throw ctx.argsError;
   const record: HostRecord = {
     containerId: ctx.containerId,
@@ -109,7 +103,7 @@ async function del(ctx: PluginContext): Promise<void> {
 
 async function check(ctx: PluginContext): Promise<void> {
   parseDnsnameConf(ctx.config, validate);
-  requirePrev(ctx, 'CHECK');
+  requirePrevResult(ctx, 'dnsname', 'CHECK');
   await withNetwork(ctx, async (files) => {
     if (!readRecords(files).some((r) => r.containerId === ctx.containerId && r.ifName === ctx.ifName))
       throw new CniError(

@@ -8,8 +8,9 @@
 import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-const fsyncAsync = (fd: number) => new Promise<void>((res, rej) => fsync(fd, (err) => (err ? rej(err) : res())));
-const fdatasyncAsync = (fd: number) => new Promise<void>((res, rej) => fdatasync(fd, (err) => (err ? rej(err) : res())));
+/** fsync or fdatasync in libuv's pool. Not util.promisify: loading node:util costs every plugin start ~0.4 ms on Bun. */
+const flushInPool = (fd: number, data: boolean) =>
+  new Promise<void>((resolve, reject) => (data ? fdatasync : fsync)(fd, (err) => (err ? reject(err) : resolve())));
 
 /** Where a flush runs: `inline` on the calling (main) thread, `pool` in libuv's thread pool. */
 export type Flush = 'inline' | 'pool';
@@ -20,7 +21,7 @@ export async function flushAll(fds: readonly number[], how: Flush, data = false)
     for (const fd of fds) (data ? fdatasyncSync : fsyncSync)(fd);
     return;
   }
-  await Promise.all(fds.map((fd) => (data ? fdatasyncAsync : fsyncAsync)(fd)));
+  await Promise.all(fds.map((fd) => flushInPool(fd, data)));
 }
 
 /** fsync of a directory makes its entries (creations, renames) durable. */

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { stringList } from '../cli/args.js';
 import { requireValues } from '../cli/yargs.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../network/context.js';
 
 /** The options every netctl command takes. */
 export interface GlobalArgs {

@@ -8,8 +8,8 @@ import type { Argv } from 'yargs';
 import { createCli, parseCli, requireValues } from '../cli/yargs.js';
 import { stringList } from '../cli/args.js';
 import { attachmentCommands, type GlobalArgs } from './cli-attach.js';
-import type { CommandContext, GlobalOptions } from './context.js';
-import { describeError, exitCodeOf, UsageError } from './errors.js';
+import type { CommandContext, GlobalOptions } from '../network/context.js';
+import { describeError, exitCodeOf, UsageError } from '../network/errors.js';
 import { debugSetting } from '../lib/debug.js';
 
 export const VERSION = '0.1.0';
@@ -200,13 +200,13 @@ function build(args: readonly string[], io: CliIO): Argv {
             .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'detach attached containers first (CNI DEL)' })
             .example('$0 rm web --force', 'detach everything from "web", then remove it'),
         ),
-      async (argv) => (await import('./commands/rm.js')).rm({ names: stringList(argv.names), force: argv.force }, ctx(argv)),
+      async (argv) => (await import('../network/remove.js')).rm({ names: stringList(argv.names), force: argv.force }, ctx(argv)),
     )
     .command(
       'prune',
       'remove every network netctl created that has nothing attached',
       (y) => requireValues(y.example('$0 prune', 'remove unused networks')),
-      async (argv) => (await import('./commands/rm.js')).prune({}, ctx(argv)),
+      async (argv) => (await import('../network/remove.js')).prune({}, ctx(argv)),
     );
   return attachmentCommands(networkCommands, ctx)
     .example('$0 create web && $0 attach web c1 -p 8080:80', 'a network, and /run/netns/c1 on it with host port 8080 published')

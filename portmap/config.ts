@@ -31,7 +31,7 @@ export interface PortmapConf extends NetConf {
  *   Berth cannot honour on nftables (externalSetMarkChain, conditionsV4/V6 with conditions)
  */
 export function parsePortmapConf(raw: NetConf, validate: ValidateFunction): PortmapConf {
-  const conf = validateConfig<PortmapConf>(validate, structuredClone(raw), 'portmap');
+  const conf = validateConfig<PortmapConf>(validate, JSON.parse(JSON.stringify(raw)) as NetConf, 'portmap'); // structuredClone is slow at first use
   if (conf.markMasqBit !== undefined && conf.externalSetMarkChain !== undefined)
     throw new CniError(
       ErrCode.InvalidNetworkConfig,

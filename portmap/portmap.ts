@@ -4,11 +4,10 @@
  * Its state is elements of Berth's nftables maps (firewall/), recorded per attachment, so DEL
  * needs neither runtimeConfig nor prevResult nor the netns.
  */
-import { normaliseKeys, type KeySchema } from '../cni/keys.js';
+import { lenientString, type KeySchema } from '../cni/keys.js';
 import { validAttachments } from '../cni/valid-attachments.js';
 import validate from '../gen/portmap.js';
-import { CniError, ErrCode } from '../cni/errors.js';
-import type { Handlers, PluginContext } from '../cni/skel.js';
+import { requirePrevResult, type Handlers, type PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
 import { deleteUdpFlows, type UdpFlows } from '../kernel/conntrack.js';
 import { openNft, type NftBackendChoice } from '../kernel/nft.js';
@@ -38,10 +37,7 @@ const nftChoice = (ctx: PluginContext): NftBackendChoice => (ctx.env.BERTH_NFT =
  * firewallDir from the config without validating the rest: DEL and GC must work with any config.
  * Its key is matched as ADD matches it (cni/keys.ts).
  */
-function firewallDirOf(ctx: PluginContext): string | undefined {
-  const dir = (normaliseKeys(ctx.config, validate.schema as KeySchema) as { firewallDir?: unknown }).firewallDir;
-  return typeof dir === 'string' && dir !== '' ? dir : undefined;
-}
+const firewallDirOf = (ctx: PluginContext): string | undefined => lenientString(ctx.config, validate.schema as KeySchema, 'firewallDir');
 
 /** firewallDir, else the default for this netns. */
 const stateDirOf = (ctx: PluginContext): string => firewallDirOf(ctx) ?? stateDirForNetns(DEFAULT_STATE_DIR);
@@ -79,15 +75,9 @@ async function setRouteLocalnet(hostIf: string): Promise<void> {
   }
 }
 
-function requirePrev(ctx: PluginContext, command: string): Result {
-  if (!ctx.prevResult)
-    throw new CniError(ErrCode.InvalidNetworkConfig, `portmap ${command} needs prevResult: it must be chained after an interface plugin`);
-  return ctx.prevResult;
-}
-
 async function add(ctx: PluginContext): Promise<Result> {
   const conf = parsePortmapConf(ctx.config, validate);
-  const prev = requirePrev(ctx, 'ADD');
+  const prev = requirePrevResult(ctx, 'portmap', 'ADD');
   const mappings = parsePortMappings(conf);
   if (mappings.length === 0) return prev; // nothing to map: pass the result through (reference)
   const addrs = containerAddrs(prev);
@@ -118,7 +108,7 @@ async function del(ctx: PluginContext): Promise<void> {
 
 async function check(ctx: PluginContext): Promise<void> {
   const conf = parsePortmapConf(ctx.config, validate);
-  const prev = requirePrev(ctx, 'CHECK');
+  const prev = requirePrevResult(ctx, 'portmap', 'CHECK');
   const mappings = parsePortMappings(conf);
   if (mappings.length === 0) return;
   const elements = portmapElements(mappings, containerAddrs(prev), { snat: conf.snat });

@@ -123,6 +123,8 @@ function findBun() {
 /**
  * One executable for every CNI plugin and for berth (plugins/multicall.ts, compiled by Bun with its
  * bytecode and koffi kept outside, ~110 MB, most of it Bun itself), at dist/lib/cni.<content hash>.
+ * berth/main.ts is a second entry point: its code and bytecode apart, loaded only when berth runs,
+ * so a plugin's start does not pay for berth's 500 kB of bundle.
  * Each plugin name and berth in dist/bin is a hard link to the C front (compileFront), which execs
  * it for what it does not answer (for berth: all but a plain `berth exec`, plugins/front/berth.c). One file, not one per program: Bun inside each would
  * double the install. A compiled executable would read `.env` and `bunfig.toml` from the caller's working
@@ -130,7 +132,7 @@ function findBun() {
  * @returns the files' names in dist/lib
  */
 async function compilePlugins(bun) {
-  const lib = await compileWithBun(bun, 'plugins/multicall.ts', 'cni');
+  const lib = await compileWithBun(bun, ['plugins/multicall.ts', 'berth/main.ts'], 'cni');
   const front = await compileFront(lib, { root, dist, contentHash });
   await linkInto(
     front,
@@ -153,6 +155,7 @@ async function linkInto(lib, names) {
  * `berth` is compiled with Bun where Bun runs: `berth run` starts it once per container, and a
  * Node start costs about three times the CPU (docs/internals/speed.md).
  */
+/** `entry`: one entry point, or several (the first runs; the others are loaded by their embedded path). */
 async function compileWithBun(bun, entry, prefix) {
   const temp = join(dist, 'lib', `.${prefix}.${process.pid}.tmp`);
   try {
@@ -160,7 +163,7 @@ async function compileWithBun(bun, entry, prefix) {
       bun,
       [
         'build',
-        join(root, entry),
+        ...[entry].flat().map((e) => join(root, e)),
         '--compile',
         '--bytecode',
         '--minify-syntax',

@@ -2,10 +2,10 @@
 import { existsSync } from 'node:fs';
 import { listCachedAttachments } from '../../cni/cache.js';
 import { gcNetworkList, statusNetworkList } from '../../cni/runtime.js';
-import { findNetwork, loadNetworks } from '../config-dir.js';
-import type { CommandContext } from '../context.js';
-import { NetctlError } from '../errors.js';
-import { runtimeOptions } from './runtime-verbs.js';
+import { findNetwork, loadNetworks } from '../../network/config-dir.js';
+import type { CommandContext } from '../../network/context.js';
+import { NetctlError } from '../../network/errors.js';
+import { runtimeOptions } from '../../network/attach.js';
 
 /** GC of each network (all when none named): attachments whose cached netns is gone are stale. */
 export async function gc(args: { networks: string[] }, ctx: CommandContext): Promise<void> {

@@ -1,9 +1,9 @@
 /** `netctl inspect NAME...`: config plus live state (bridge, attachments, leases), as JSON. */
-import { findNetwork } from '../config-dir.js';
-import type { CommandContext } from '../context.js';
-import { readAttachments, readLeases } from '../attachments.js';
-import { renderInspect, type BridgeView } from '../describe.js';
-import { Netlink, readBridgeState } from '../host.js';
+import { findNetwork } from '../../network/config-dir.js';
+import type { CommandContext } from '../../network/context.js';
+import { readAttachments, readLeases } from '../../network/attachments.js';
+import { renderInspect, type BridgeView } from '../../network/describe.js';
+import { Netlink, readBridgeState } from '../../network/host.js';
 
 export async function inspect(args: { names: string[] }, ctx: CommandContext): Promise<void> {
   const out: unknown[] = [];

@@ -1,9 +1,9 @@
 /** `netctl ls`: every network in the config dir, with its attachment count. */
 import { listCachedAttachments } from '../../cni/cache.js';
-import { loadNetworks } from '../config-dir.js';
-import type { CommandContext } from '../context.js';
-import { renderTable } from '../describe.js';
-import { UsageError } from '../errors.js';
+import { loadNetworks } from '../../network/config-dir.js';
+import type { CommandContext } from '../../network/context.js';
+import { renderTable } from '../../network/describe.js';
+import { UsageError } from '../../network/errors.js';
 
 export async function ls(args: { format: string; quiet: boolean }, ctx: CommandContext): Promise<void> {
   if (args.format !== 'table' && args.format !== 'json')

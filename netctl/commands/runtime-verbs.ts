@@ -1,75 +1,27 @@
 /**
- * The runtime verbs, as cnitool has them: attach (ADD), detach (DEL), check (CHECK), through the conflist runner and its result cache (cni/runtime.ts).
+ * The runtime verbs, as cnitool has them: attach (ADD), detach (DEL), check (CHECK); the attach
+ * and detach core is network/attach.ts, shared with the runtime.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CniError, ErrCode } from '../../cni/errors.js';
-import { decodeCachedConfig, listCachedAttachments, parseCacheEntry, type CacheEntry } from '../../cni/cache.js';
-import { parseConfList, type NetworkConfigList } from '../../cni/conflist.js';
-import { addNetworkList, checkNetworkList, delNetworkList, type RuntimeOptions } from '../../cni/runtime.js';
-import { pluginCaller } from '../runner.js';
+import type { CacheEntry } from '../../cni/cache.js';
+import { checkNetworkList } from '../../cni/runtime.js';
 import type { Result } from '../../cni/types.js';
-import { findNetwork, loadNetworks } from '../config-dir.js';
-import type { CommandContext } from '../context.js';
-import { describeContainer } from '../describe.js';
-import { NetctlError, UsageError } from '../errors.js';
-import { requireNetnsCapabilities } from '../privilege.js';
-import { defaultContainerId, nextInterfaceName, resolveNetnsArg, validateContainerId, validateInterfaceName } from '../names.js';
-import { assignHostPorts, describeMapping, parsePortSpec, type PortMapping, type PortRequest } from '../ports.js';
-import { parseAddressArg } from '../subnets.js';
-import { portRange, usedPorts } from '../host-ports.js';
-import { formatIP } from '../../cni/ip.js';
+import {
+  attachContainer,
+  detachOne,
+  runtimeOptions,
+  selectAttachments,
+  type AttachRequest,
+  type DetachArgs,
+} from '../../network/attach.js';
+import { findNetwork } from '../../network/config-dir.js';
+import type { CommandContext } from '../../network/context.js';
+import { UsageError } from '../../network/errors.js';
+import { describeMapping, parsePortSpec, type PortMapping } from '../../network/ports.js';
 
-/** The conflist runner's options: Berth's own plugins beside netctl run in this process (netctl/runner.ts). */
-export function runtimeOptions(ctx: CommandContext): RuntimeOptions {
-  return {
-    cniPath: ctx.opts.cniPath,
-    cacheDir: ctx.opts.cacheDir,
-    env: ctx.pluginEnv,
-    callPlugin: pluginCaller(ctx.selfDir),
-    ...(ctx.deferCacheFlush && { deferCacheFlush: ctx.deferCacheFlush }),
-  };
-}
+export type { DetachArgs } from '../../network/attach.js';
 
-/**
- * Cached attachments of one container: only the cache files whose name holds "-<id>-" are read, so
- * an attach costs the same whatever the number of other containers. Read in place: a few small
- * files cost less than the thread pool's round trips (each start and end of a container reads them).
- */
-async function cachedOfContainer(cacheDir: string, id: string): Promise<CacheEntry[]> {
-  const dir = join(cacheDir, 'results');
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const out: CacheEntry[] = [];
-  for (const name of names) {
-    if (name.startsWith('.') || !name.includes(`-${id}-`)) continue;
-    try {
-      const e = parseCacheEntry(readFileSync(join(dir, name), 'utf8'));
-      if (e && e.containerId === id) out.push(e);
-    } catch {
-      /* removed meanwhile */
-    }
-  }
-  return out;
-}
-
-export interface AttachArgs {
-  network: string;
-  netns: string;
-  id?: string;
-  ifname?: string;
-  ip: string[];
-  mac?: string;
-  /** Sent as CNI_ARGS K8S_POD_NAME, the name dnsname serves. */
-  name?: string;
-  alias?: string[];
-  publish: string[];
-  format: string;
-}
+/** `netctl attach`'s arguments: the ports as written on the command line, and the output format. */
+export type AttachArgs = Omit<AttachRequest, 'publish'> & { publish: string[]; format: string };
 
 function describeResult(ifName: string, result: Result, mappings: readonly PortMapping[]): string {
   const own = result.interfaces?.findIndex((i) => i.name === ifName && i.sandbox) ?? -1;
@@ -92,135 +44,6 @@ export async function attach(args: AttachArgs, ctx: CommandContext): Promise<voi
   else ctx.out(describeResult(a.ifName, a.result, a.mappings));
 }
 
-export interface Attached {
-  id: string;
-  netns: string;
-  ifName: string;
-  mappings: PortMapping[];
-  result: Result;
-}
-
-/**
- * CNI ADD of a netns to a network (what `attach` prints, and `berth run` uses): capabilities
- * checked, lo up, the interface name and free host ports chosen, the result cached.
- */
-export async function attachContainer(
-  args: Omit<AttachArgs, 'publish' | 'format'> & { publish: PortRequest[] },
-  ctx: CommandContext,
-): Promise<Attached> {
-  const requests = args.publish;
-  const ips = args.ip.map((t) => formatIP(parseAddressArg(t, 'ip')));
-  if (args.ifname !== undefined) validateInterfaceName(args.ifname, 'interface');
-  if (args.id !== undefined) validateContainerId(args.id);
-  const netns = resolveNetnsArg(args.netns);
-  const action = `cannot attach to network ${JSON.stringify(args.network)}`;
-  requireNetnsCapabilities(action);
-  const net = await findNetwork(ctx.opts.configDir, args.network);
-  if (!existsSync(netns)) throw new NetctlError(`${action}: network namespace ${JSON.stringify(netns)} does not exist`);
-  const id = args.id ?? defaultContainerId(netns);
-  // A capability no plugin of the list has would be dropped silently by the runner: refuse instead.
-  for (const [cap, asked, what] of [
-    ['portMappings', requests.length > 0, 'publish ports'],
-    ['ips', ips.length > 0, 'set --ip'],
-    ['mac', args.mac !== undefined, 'set --mac'],
-    ['aliases', (args.alias ?? []).length > 0, 'set --alias'],
-  ] as const)
-    if (asked && !net.list.plugins.some((p) => p.capabilities?.[cap] === true))
-      throw new NetctlError(`${action}: cannot ${what}: no plugin of the network has the ${JSON.stringify(cap)} capability`);
-  const mine = await cachedOfContainer(ctx.opts.cacheDir, id);
-  const here = mine.filter((e) => e.networkName === args.network);
-  if (args.ifname === undefined && here.length > 0)
-    throw new NetctlError(
-      `${action}: container ${describeContainer(id, netns)} is already attached to it as ${JSON.stringify(here[0].ifName)}`,
-    );
-  if (here.some((e) => e.ifName === args.ifname))
-    throw new NetctlError(
-      `${action}: container ${describeContainer(id, netns)} is already attached to it as ${JSON.stringify(args.ifname)}`,
-    );
-  const { prepareNetns } = await import('../host.js');
-  const present = await prepareNetns(netns);
-  const ifName = args.ifname ?? nextInterfaceName([...mine.map((e) => e.ifName), ...present]);
-
-  const hasAuto = requests.some((r) => r.hostPort === undefined);
-  const used = requests.length > 0 ? await usedPorts(ctx.opts.cacheDir) : [];
-  const range = hasAuto ? await portRange() : ([1, 65535] as [number, number]);
-  // Start at a random point of the range: parallel attaches rarely pick the same port, and when they
-  // do, portmap refuses the second (106) and it retries with the next free one.
-  let start = range[0] + Math.floor(Math.random() * (range[1] - range[0] + 1));
-  for (let attempt = 0; ; attempt++) {
-    let mappings: PortMapping[];
-    try {
-      mappings = assignHostPorts(requests, used, range, start);
-    } catch (err) {
-      if (err instanceof UsageError || !(err instanceof NetctlError)) throw err;
-      throw new NetctlError(`${action}: ${err.message}`);
-    }
-    const capabilityArgs: Record<string, unknown> = {};
-    if (mappings.length) capabilityArgs.portMappings = mappings;
-    if (ips.length) capabilityArgs.ips = ips;
-    if (args.mac !== undefined) capabilityArgs.mac = args.mac;
-    if (args.alias?.length) capabilityArgs.aliases = { [args.network]: args.alias };
-    // IgnoreUnknown: plugins that read CNI_ARGS refuse keys they do not know otherwise (libcni's LoadArgs).
-    const cniArgs =
-      args.name === undefined
-        ? undefined
-        : ([
-            ['IgnoreUnknown', '1'],
-            ['K8S_POD_NAME', args.name],
-          ] as const);
-    try {
-      const result = await addNetworkList(
-        net.list,
-        { containerId: id, netns, ifName, capabilityArgs, ...(cniArgs && { args: cniArgs }) },
-        runtimeOptions(ctx),
-      );
-      return { id, netns, ifName, mappings, result };
-    } catch (err) {
-      if (!(err instanceof CniError && err.code === ErrCode.PortConflict && hasAuto && attempt < 4)) throw err;
-      for (const m of mappings) used.push({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: 'a concurrent attachment' });
-      start = mappings.at(-1)!.hostPort + 1;
-    }
-  }
-}
-
-/** The list to run DEL with: the network's file when it still exists, else the config cached at ADD. */
-async function listForDelete(ctx: CommandContext, network: string, entry: CacheEntry | undefined): Promise<NetworkConfigList> {
-  const { networks } = await loadNetworks(ctx.opts.configDir);
-  const net = networks.find((n) => n.name === network);
-  if (net) return net.list;
-  if (entry?.config) return parseConfList(decodeCachedConfig(entry));
-  throw new NetctlError(`network ${JSON.stringify(network)} not found in ${JSON.stringify(ctx.opts.configDir)}`);
-}
-
-export interface DetachArgs {
-  network: string;
-  netns: string;
-  id?: string;
-  ifname?: string;
-}
-
-/** The attachments a detach or check is about: the cached ones of (network, id[, ifname]). */
-async function selectAttachments(
-  ctx: CommandContext,
-  args: DetachArgs,
-  verb: string,
-): Promise<{ id: string; netns: string; entries: Array<CacheEntry | { ifName: string }> }> {
-  if (args.ifname !== undefined) validateInterfaceName(args.ifname, 'interface');
-  if (args.id !== undefined) validateContainerId(args.id);
-  const netns = resolveNetnsArg(args.netns);
-  const id = args.id ?? defaultContainerId(netns);
-  requireNetnsCapabilities(`cannot ${verb} container ${describeContainer(id, netns)}`);
-  const cached = (await listCachedAttachments(ctx.opts.cacheDir, { networkName: args.network, containerId: id })).filter(
-    (e) => args.ifname === undefined || e.ifName === args.ifname,
-  );
-  if (cached.length > 0) return { id, netns, entries: cached };
-  // Nothing cached: with an explicit interface, DEL still runs (it is idempotent), as cnitool does.
-  if (args.ifname !== undefined && verb === 'detach') return { id, netns, entries: [{ ifName: args.ifname }] };
-  throw new NetctlError(
-    `cannot ${verb} container ${describeContainer(id, netns)}: it is not attached to network ${JSON.stringify(args.network)}`,
-  );
-}
-
 export async function detach(args: DetachArgs, ctx: CommandContext): Promise<void> {
   const { id, netns, entries } = await selectAttachments(ctx, args, 'detach');
   for (const e of entries) {
@@ -228,26 +51,6 @@ export async function detach(args: DetachArgs, ctx: CommandContext): Promise<voi
     ctx.out(`${e.ifName}  detached`);
   }
 }
-
-/** CNI DEL of one attachment with its cached args; a netns already gone is fine (CNI_NETNS empty). */
-export async function detachOne(
-  ctx: CommandContext,
-  network: string,
-  id: string,
-  netns: string,
-  entry: CacheEntry | undefined,
-  ifName: string,
-): Promise<void> {
-  const list = await listForDelete(ctx, network, entry);
-  await delNetworkList(
-    list,
-    { containerId: id, netns: existsSync(netns) ? netns : '', ifName, args: entry?.cniArgs, capabilityArgs: entry?.capabilityArgs },
-    runtimeOptions(ctx),
-  );
-}
-
-/** Every cached attachment of container `id`, on any network (one readdir, the files named for it read). */
-export const cachedAttachmentsOf = (cacheDir: string, id: string) => cachedOfContainer(cacheDir, id);
 
 export async function check(args: DetachArgs, ctx: CommandContext): Promise<void> {
   const { id, netns, entries } = await selectAttachments(ctx, args, 'check');

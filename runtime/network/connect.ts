@@ -2,7 +2,7 @@
  * `network connect` and `disconnect`: a network added to or removed from a container's record, and
  * on a running container the CNI ADD or DEL into its netns file at once (as Docker does).
  */
-import { cachedAttachmentsOf, detachOne } from '../../netctl/commands/runtime-verbs.js';
+import { cachedAttachmentsOf, detachOne } from '../../network/attach.js';
 import { liveState } from '../live.js';
 import type { Dirs } from '../paths.js';
 import type { ContainerRecord } from '../record.js';

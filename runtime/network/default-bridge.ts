@@ -4,9 +4,9 @@
  * first use, under the config dir lock netctl create holds, so two runs never make it twice.
  */
 import { join } from 'node:path';
-import { loadNetworks } from '../../netctl/config-dir.js';
-import type { CommandContext } from '../../netctl/context.js';
-import { NetctlError } from '../../netctl/errors.js';
+import { loadNetworks } from '../../network/config-dir.js';
+import type { CommandContext } from '../../network/context.js';
+import { NetctlError } from '../../network/errors.js';
 import { DEFAULT_NETWORK, DOCKER_POOLS } from './plan.js';
 
 export const DEFAULT_BRIDGE = 'berth0';
@@ -15,10 +15,10 @@ export const DEFAULT_BRIDGE = 'berth0';
 export async function ensureDefaultBridge(ctx: CommandContext, stateDir: string): Promise<void> {
   const has = async () => (await loadNetworks(ctx.opts.configDir)).networks.some((n) => n.name === DEFAULT_NETWORK);
   if (await has()) return;
-  const { create } = await import('../../netctl/commands/create.js');
+  const { createNetwork } = await import('../../network/create.js');
   for (const [subnetPool, subnetSize] of DOCKER_POOLS) {
     try {
-      await create(
+      await createNetwork(
         {
           name: DEFAULT_NETWORK,
           subnets: [],

@@ -3,7 +3,7 @@
  * the networks to attach in order (eth0, eth1, ...), each with its endpoint settings, and the
  * published ports. Pure.
  */
-import { parsePortSpec, type PortRequest } from '../../netctl/ports.js';
+import { parsePortSpec, type PortRequest } from '../../network/ports.js';
 
 export interface NetworkFlags {
   /** --network, in order; empty: the default `bridge`. */

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Result } from '../../cni/types.js';
-import { describeMapping, type PortMapping } from '../../netctl/ports.js';
+import { describeMapping, type PortMapping } from '../../network/ports.js';
 import type { ContainerRecord } from '../record.js';
 import { DEFAULT_NETWORK, isSpecialMode } from './plan.js';
 

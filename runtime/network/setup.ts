@@ -2,15 +2,15 @@
  * A container's CNI networks over its life: the netns file made and every network ADDed before the
  * process starts (each attachment undone if a later one fails), DEL of every cached attachment on
  * every exit path (cleanup, gc), connect and disconnect while it runs. Plugins run as netctl runs
- * them (netctl/runner.ts: Berth's own in-process, any other exec'd), results cached as libcni does.
+ * them (network/runner.ts: Berth's own in-process, any other exec'd), results cached as libcni does.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { selfDirOf } from '../../cni/sibling.js';
 import type { Result } from '../../cni/types.js';
-import type { CommandContext } from '../../netctl/context.js';
-import type { Attached } from '../../netctl/commands/runtime-verbs.js';
-import type { PortRequest } from '../../netctl/ports.js';
+import type { CommandContext } from '../../network/context.js';
+import type { Attached } from '../../network/attach.js';
+import type { PortRequest } from '../../network/ports.js';
 import type { Dirs } from '../paths.js';
 import type { ContainerRecord } from '../record.js';
 import type { CniDirs } from './dirs.js';
@@ -18,8 +18,8 @@ import { createNetnsFile, removeNetnsFile } from './netns-file.js';
 import type { AttachmentInfo } from './settings.js';
 import { DEFAULT_NETWORK, exposedRequests, isSpecialMode, requestsOf, type EndpointConfig } from './plan.js';
 
-// netctl and the CNI code load only for a container on a CNI network: `--network none` and host skip their milliseconds.
-const verbs = () => import('../../netctl/commands/runtime-verbs.js');
+// The network code (network/, cni/) loads only for a container on a CNI network: `--network none` and host skip their milliseconds.
+const verbs = () => import('../../network/attach.js');
 
 /** The netns file of a container on CNI networks. */
 export const netnsFileOf = (d: Dirs, id: string) => join(d.stateDir, 'netns', id);
@@ -62,7 +62,7 @@ export async function attachEndpoint(
   deferCacheFlush?: (flushed: Promise<void>) => void,
 ): Promise<Attached> {
   const ctx = cniContext(rec.Cni!, deferCacheFlush);
-  const [{ attachContainer }, { findNetwork }] = await Promise.all([verbs(), import('../../netctl/config-dir.js')]);
+  const [{ attachContainer }, { findNetwork }] = await Promise.all([verbs(), import('../../network/config-dir.js')]);
   if (network === DEFAULT_NETWORK) await (await import('./default-bridge.js')).ensureDefaultBridge(ctx, d.stateDir);
   const ips = [ep.IPAMConfig?.IPv4Address, ep.IPAMConfig?.IPv6Address].filter((x): x is string => !!x);
   // Aliases are kept in the record either way; only a network with a name server (dnsname) gets them.
@@ -155,7 +155,7 @@ export async function tearDownNetwork(d: Dirs, rec: ContainerRecord): Promise<vo
 
 /** The interface name for a new network of a running container: the first free ethN. */
 export async function nextInterfaceOf(rec: ContainerRecord): Promise<string> {
-  const [{ cachedAttachmentsOf }, { nextInterfaceName }] = await Promise.all([verbs(), import('../../netctl/names.js')]);
+  const [{ cachedAttachmentsOf }, { nextInterfaceName }] = await Promise.all([verbs(), import('../../network/names.js')]);
   return nextInterfaceName((await cachedAttachmentsOf(rec.Cni!.cacheDir, rec.Id)).map((e) => e.ifName));
 }
 
@@ -166,7 +166,7 @@ export const hasOwnNetns = (d: Dirs, rec: ContainerRecord) =>
 /** The container's cached attachments, as runtime/network/settings.ts renders them (eth0 first). */
 export async function readAttachmentsOf(rec: ContainerRecord): Promise<AttachmentInfo[]> {
   if (!rec.Cni) return [];
-  const [{ cachedAttachmentsOf }, { mappingsOf }] = await Promise.all([verbs(), import('../../netctl/ports.js')]);
+  const [{ cachedAttachmentsOf }, { mappingsOf }] = await Promise.all([verbs(), import('../../network/ports.js')]);
   const entries = await cachedAttachmentsOf(rec.Cni.cacheDir, rec.Id);
   return entries
     .filter((e) => e.result !== undefined)

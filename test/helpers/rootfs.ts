@@ -40,3 +40,6 @@ export function tarDirectory(dir: string, tarPath: string): string {
   if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
   return tarPath;
 }
+
+/** busybox httpd in the foreground on port 80 serving `root`: the web server of the network tests. */
+export const httpdArgs = (root: string): string[] => ['httpd', '-f', '-p', '80', '-h', root];

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNetns, deleteNetns, isRoot, sh, uniqueName } from '../../helpers/sandbox';
 import { httpGet, ok, pings, withHost, type Host } from './env';
+import { httpdArgs } from '../../helpers/rootfs';
 
 const e2e = suite('netctl end to end: the conflist netctl create wrote, used by the runtime verbs');
 const it = isRoot ? e2e : e2e.skip;
@@ -31,7 +32,7 @@ async function withOutside(h: Host, fn: (outside: string) => Promise<void>): Pro
 async function withServer<T>(ns: string, fn: () => Promise<T>): Promise<T> {
   const root = mkdtempSync(join(tmpdir(), 'netctl-www-'));
   writeFileSync(join(root, 'index.html'), `hello from ${ns}\n`);
-  const server: ChildProcess = spawn('ip', ['netns', 'exec', ns, 'busybox', 'httpd', '-f', '-p', '80', '-h', root], { stdio: 'ignore' });
+  const server: ChildProcess = spawn('ip', ['netns', 'exec', ns, 'busybox', ...httpdArgs(root)], { stdio: 'ignore' });
   server.on('error', () => {});
   try {
     for (let i = 0; ; i++) {

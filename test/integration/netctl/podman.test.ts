@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { BIN_DIR, ensurePackages, isRoot, run, sh, uniqueName } from '../../helpers/sandbox';
 import { cleanUpPodman, importBusybox, LIMITS, podmanIn, withPodmanOutsideCleaned } from '../../helpers/podman';
 import { httpGet, ok, withHost } from './env';
+import { httpdArgs } from '../../helpers/rootfs';
 
 const podmanSuite = suite('podman (CNI backend) runs containers on the network netctl created, with dist/bin as its plugins');
 const it = isRoot ? podmanSuite : podmanSuite.skip;
@@ -48,24 +49,7 @@ async function podmanCase(): Promise<void> {
 
       const image = await importBusybox(podman, dir);
       const srv = ok(
-        await podman(
-          'run',
-          '-d',
-          '--name',
-          'srv',
-          ...LIMITS,
-          '--network',
-          net,
-          '-p',
-          '8080:80',
-          image,
-          'httpd',
-          '-f',
-          '-p',
-          '80',
-          '-h',
-          '/www',
-        ),
+        await podman('run', '-d', '--name', 'srv', ...LIMITS, '--network', net, '-p', '8080:80', image, ...httpdArgs('/www')),
       ).stdout.trim();
       const ip = ok(
         await podman('inspect', '--format', `{{(index .NetworkSettings.Networks ${JSON.stringify(net)}).IPAddress}}`, 'srv'),

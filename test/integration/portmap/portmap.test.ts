@@ -50,6 +50,10 @@ const envOf = (cmd: string, c: Container | { netnsPath: string }, id: string) =>
   CNI_IFNAME: 'eth0',
 });
 
+/** portmap `cmd` of container `c` (ID `id`) with `portMappings`, run in t's host. */
+const portmapIn = (t: Topology, cmd: string, c: Container, id: string, dir: string, portMappings?: unknown[]) =>
+  runPluginIn(t.host, 'portmap', envOf(cmd, c, id), confOf(t, c, dir, portMappings));
+
 /** Serves "pong" from `c` on `port`, connects from `from` to addr:hostPort, returns [answered, peer seen by the server]. */
 async function probe(
   serverNs: string,
@@ -89,7 +93,7 @@ it('portmap ADD: TCP and UDP from outside (v4, v6), from localhost, by hairpin; 
         'dev',
         JSON.parse(sh('ip', ['-n', t.host, '-j', 'route', 'get', t.out4]))[0].dev,
       ]);
-      const r = await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), confOf(t, c1, dir, MAPPINGS));
+      const r = await portmapIn(t, 'ADD', c1, 'c1', dir, MAPPINGS);
       assert.is(r.code, 0, r.stdout + r.stderr);
       assert.equal(r.json, prevResultOf(t, c1), 'prevResult passed through');
 
@@ -116,7 +120,7 @@ it('portmap ADD: TCP and UDP from outside (v4, v6), from localhost, by hairpin; 
       [ok] = await probe(c1.ns, 90, t.outside, '198.51.100.3', 9090);
       assert.not.ok(ok, 'hostIP mapping not on another host address');
 
-      const check = await runPluginIn(t.host, 'portmap', envOf('CHECK', c1, 'c1'), confOf(t, c1, dir, MAPPINGS));
+      const check = await portmapIn(t, 'CHECK', c1, 'c1', dir, MAPPINGS);
       assert.is(check.code, 0, check.stdout);
       assert.ok(countElements(t.host, 'web/c1/eth0') > 0);
 
@@ -138,7 +142,7 @@ it('portmap ADD: TCP and UDP from outside (v4, v6), from localhost, by hairpin; 
       assert.is(again.code, 0, again.stdout);
       [ok] = await probe(c1.ns, 80, t.outside, t.hostOut4, 8080);
       assert.not.ok(ok, 'unreachable after DEL');
-      const failed = await runPluginIn(t.host, 'portmap', envOf('CHECK', c1, 'c1'), confOf(t, c1, dir, MAPPINGS));
+      const failed = await portmapIn(t, 'CHECK', c1, 'c1', dir, MAPPINGS);
       assert.is(failed.json?.code, 108);
     }),
   );
@@ -168,46 +172,18 @@ it('portmap ADD refuses a host port mapped by another container (106) and bad po
     withTopology(async (t) => {
       const c1 = t.addContainer(2);
       const c2 = t.addContainer(3);
-      assert.is(
-        (
-          await runPluginIn(
-            t.host,
-            'portmap',
-            envOf('ADD', c1, 'c1'),
-            confOf(t, c1, dir, [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]),
-          )
-        ).code,
-        0,
-      );
-      const clash = await runPluginIn(
-        t.host,
-        'portmap',
-        envOf('ADD', c2, 'c2'),
-        confOf(t, c2, dir, [{ hostPort: 8080, containerPort: 81, protocol: 'tcp' }]),
-      );
+      assert.is((await portmapIn(t, 'ADD', c1, 'c1', dir, [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }])).code, 0);
+      const clash = await portmapIn(t, 'ADD', c2, 'c2', dir, [{ hostPort: 8080, containerPort: 81, protocol: 'tcp' }]);
       assert.is(clash.json?.code, 106);
       assert.is(clash.json?.msg, 'cannot map host port 8080/tcp: already mapped for container "c1" (interface "eth0" on network "web")');
       assert.is(countElements(t.host, 'web/c2/'), 0, 'a refused ADD leaves nothing');
-      const udp = await runPluginIn(
-        t.host,
-        'portmap',
-        envOf('ADD', c2, 'c2'),
-        confOf(t, c2, dir, [{ hostPort: 8080, containerPort: 81, protocol: 'udp' }]),
-      );
+      const udp = await portmapIn(t, 'ADD', c2, 'c2', dir, [{ hostPort: 8080, containerPort: 81, protocol: 'udp' }]);
       assert.is(udp.code, 0, 'same port, other protocol');
-      const again = await runPluginIn(
-        t.host,
-        'portmap',
-        envOf('ADD', c1, 'c1'),
-        confOf(t, c1, dir, [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]),
-      );
+      const again = await portmapIn(t, 'ADD', c1, 'c1', dir, [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
       assert.is(again.code, 0, 'the same container may ADD again');
-      const sctp = await runPluginIn(
-        t.host,
-        'portmap',
-        envOf('ADD', c2, 'c4'),
-        confOf(t, c2, dir, [{ hostPort: 3868, containerPort: 3868, protocol: 'SCTP', hostIP: '2001:db8:ff::1' }]),
-      );
+      const sctp = await portmapIn(t, 'ADD', c2, 'c4', dir, [
+        { hostPort: 3868, containerPort: 3868, protocol: 'SCTP', hostIP: '2001:db8:ff::1' },
+      ]);
       assert.is(sctp.code, 0, sctp.stdout);
       assert.match(
         sh('ip', ['netns', 'exec', t.host, 'nft', 'list', 'map', 'inet', 'berth', 'hostip6']),
@@ -220,7 +196,7 @@ it('portmap ADD refuses a host port mapped by another container (106) and bad po
         [{ hostPort: 80, containerPort: 80, protocol: 'icmp' }, 7, /protocol "icmp" is not tcp, udp or sctp$/],
         [{ hostPort: 80, containerPort: 80, hostIP: 'nope' }, 7, /hostIP "nope" is not an IP address$/],
       ] as const) {
-        const r = await runPluginIn(t.host, 'portmap', envOf('ADD', c2, 'c3'), confOf(t, c2, dir, [m]));
+        const r = await portmapIn(t, 'ADD', c2, 'c3', dir, [m]);
         assert.is(r.json?.code, code, JSON.stringify(m));
         assert.match(r.json?.msg, msg);
       }
@@ -257,27 +233,12 @@ it('portmap ADD flushes a stale UDP conntrack entry of the host port, so the map
         run('ip', ['netns', 'exec', t.outside, 'nc', '-n', '-u', '-w', '1', '-p', '5555', t.hostOut4, String(port)], { input: 'ping\n' });
       const flows = (port: number) => sh('ip', ['netns', 'exec', t.host, 'conntrack', '-L', '-p', 'udp', '--orig-port-dst', String(port)]);
       // conntrack runs in a netns only once some ruleset needs it: map another port first
-      assert.is(
-        (
-          await runPluginIn(
-            t.host,
-            'portmap',
-            envOf('ADD', c1, 'other'),
-            confOf(t, c1, dir, [{ hostPort: 9999, containerPort: 99, protocol: 'tcp' }]),
-          )
-        ).code,
-        0,
-      );
+      assert.is((await portmapIn(t, 'ADD', c1, 'other', dir, [{ hostPort: 9999, containerPort: 99, protocol: 'tcp' }])).code, 0);
       await send(); // 8053 not mapped yet: the host itself answers (port unreachable), conntrack keeps the flow
       await send(8054);
       assert.match(flows(8053), /dport=8053/);
       assert.match(flows(8054), /dport=8054/);
-      const r = await runPluginIn(
-        t.host,
-        'portmap',
-        envOf('ADD', c1, 'c1'),
-        confOf(t, c1, dir, [{ hostPort: 8053, containerPort: 53, protocol: 'udp' }]),
-      );
+      const r = await portmapIn(t, 'ADD', c1, 'c1', dir, [{ hostPort: 8053, containerPort: 53, protocol: 'udp' }]);
       assert.is(r.code, 0, r.stdout);
       assert.not.match(flows(8053), /dport=8053/, 'the stale entry is gone');
       assert.match(flows(8054), /dport=8054/, 'another port keeps its entry');
@@ -287,12 +248,7 @@ it('portmap ADD flushes a stale UDP conntrack entry of the host port, so the map
         const again = await send();
         assert.match(again.stdout, /pong/, 'the same client flow reaches the container');
         assert.match(flows(8053), /dport=8053/, 'the flow through the mapping is tracked');
-        const d = await runPluginIn(
-          t.host,
-          'portmap',
-          envOf('DEL', c1, 'c1'),
-          confOf(t, c1, dir, [{ hostPort: 8053, containerPort: 53, protocol: 'udp' }]),
-        );
+        const d = await portmapIn(t, 'DEL', c1, 'c1', dir, [{ hostPort: 8053, containerPort: 53, protocol: 'udp' }]);
         assert.is(d.code, 0, d.stdout);
         assert.not.match(flows(8053), /dport=8053/, 'DEL flushed the flow to the gone container');
       } finally {
@@ -391,11 +347,7 @@ it('portmap: parallel ADDs racing for one host port: exactly one wins, the other
   await withTempDir(async (dir) =>
     withTopology(async (t) => {
       const cs = [2, 3, 4, 5, 6, 7].map((i) => t.addContainer(i));
-      const rs = await Promise.all(
-        cs.map((c, i) =>
-          runPluginIn(t.host, 'portmap', envOf('ADD', c, `r${i}`), confOf(t, c, dir, [{ hostPort: 7777, containerPort: 80 }])),
-        ),
-      );
+      const rs = await Promise.all(cs.map((c, i) => portmapIn(t, 'ADD', c, `r${i}`, dir, [{ hostPort: 7777, containerPort: 80 }])));
       assert.is(rs.filter((r) => r.code === 0).length, 1, rs.map((r) => r.stdout).join(''));
       assert.equal(
         rs.filter((r) => r.code !== 0).map((r) => r.json?.code),
@@ -415,21 +367,8 @@ it('portmap GC removes the state of attachments not in cni.dev/valid-attachments
     withTopology(async (t) => {
       const c1 = t.addContainer(2);
       const c2 = t.addContainer(3);
-      assert.is(
-        (await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), confOf(t, c1, dir, [{ hostPort: 8080, containerPort: 80 }]))).code,
-        0,
-      );
-      assert.is(
-        (
-          await runPluginIn(
-            t.host,
-            'portmap',
-            envOf('ADD', c2, 'c2'),
-            confOf(t, c2, dir, [{ hostPort: 8081, containerPort: 80, protocol: 'udp' }]),
-          )
-        ).code,
-        0,
-      );
+      assert.is((await portmapIn(t, 'ADD', c1, 'c1', dir, [{ hostPort: 8080, containerPort: 80 }])).code, 0);
+      assert.is((await portmapIn(t, 'ADD', c2, 'c2', dir, [{ hostPort: 8081, containerPort: 80, protocol: 'udp' }])).code, 0);
       const gc = await runPluginIn(
         t.host,
         'portmap',
@@ -451,10 +390,7 @@ it('portmap GC without a valid-attachments list, or with a malformed one, is ref
   await withTempDir(async (dir) =>
     withTopology(async (t) => {
       const c1 = t.addContainer(2);
-      assert.is(
-        (await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), confOf(t, c1, dir, [{ hostPort: 8080, containerPort: 80 }]))).code,
-        0,
-      );
+      assert.is((await portmapIn(t, 'ADD', c1, 'c1', dir, [{ hostPort: 8080, containerPort: 80 }])).code, 0);
       const before = countElements(t.host, 'web/c1/eth0');
       assert.ok(before > 0);
       const lists = [undefined, {}, 'c1', [{ containerID: 'c1' }], [null]];

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, withNetns } from '../../helpers/sandbox';
 import { withBerth, type Berth } from '../../helpers/berth';
+import { httpdArgs } from '../../helpers/rootfs';
 
 const test = suite('berth: names resolve on a user-defined network (berth network create, dnsname)');
 const it = isRoot ? test : test.skip;
@@ -29,24 +30,7 @@ it('a client finds the web container by name and alias; another network does not
         await ok(b('network', 'create', '--subnet', '10.93.1.0/24', 'app'));
         await ok(b('network', 'create', '--subnet', '10.93.2.0/24', 'other'));
         await ok(
-          b(
-            'run',
-            '-d',
-            '--name',
-            'web',
-            '--network',
-            'app',
-            '--network-alias',
-            'www',
-            '--rootfs',
-            b.rootfs,
-            'httpd',
-            '-f',
-            '-p',
-            '80',
-            '-h',
-            '/data',
-          ),
+          b('run', '-d', '--name', 'web', '--network', 'app', '--network-alias', 'www', '--rootfs', b.rootfs, ...httpdArgs('/data')),
         );
         const webIp = (await inspect(b, 'web')).NetworkSettings.Networks.app.IPAddress as string;
         assert.match(webIp, /^10\.93\.1\.\d+$/);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { BIN_DIR, connectOutside, ipJson, isRoot, run, sourceSeenBy, withNetns } from '../../helpers/sandbox';
 import { countElements } from '../../helpers/topology';
 import { withBerth, type Berth } from '../../helpers/berth';
+import { httpdArgs } from '../../helpers/rootfs';
 
 const test = suite('berth: networks (--network, -p, connect, NAT, cleanup)');
 const it = isRoot ? test : test.skip;
@@ -125,12 +126,7 @@ it('-p answers from outside, from 127.0.0.1 and from the container itself; NAT o
               '53/udp',
               '--rootfs',
               b.rootfs,
-              'httpd',
-              '-f',
-              '-p',
-              '80',
-              '-h',
-              '/www',
+              ...httpdArgs('/www'),
             ),
           )
         ).trim();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseIP } from '../../../cni/ip';
-import { describeNetwork } from '../../../netctl/conflist';
+import { describeNetwork } from '../../../network/conflist';
 import {
   inspectNetwork,
   lsFields,

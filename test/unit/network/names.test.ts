@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bridgeNameFor, defaultContainerId, nextInterfaceName, resolveNetnsArg, validateNetworkName } from '../../../netctl/names';
+import { bridgeNameFor, defaultContainerId, nextInterfaceName, resolveNetnsArg, validateNetworkName } from '../../../network/names';
 
 test('bridgeNameFor() is br- and 12 hex digits of sha256(name), stable', () => {
   assert.is(bridgeNameFor('web'), bridgeNameFor('web'));

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildConflist, describeNetwork, renderConflist, type NetworkInfo } from '../../../netctl/conflist';
-import { NetctlError, UsageError } from '../../../netctl/errors';
-import { parseLabels, planCreate, type CreateContext, type CreateRequest } from '../../../netctl/plan';
+import { buildConflist, describeNetwork, renderConflist, type NetworkInfo } from '../../../network/conflist';
+import { NetctlError, UsageError } from '../../../network/errors';
+import { parseLabels, planCreate, type CreateContext, type CreateRequest } from '../../../network/plan';
 import { formatIP, formatPrefix, parsePrefix } from '../../../cni/ip';
-import { parseSubnetArg, type TakenPrefix } from '../../../netctl/subnets';
+import { parseSubnetArg, type TakenPrefix } from '../../../network/subnets';
 
 const CREATED = '2026-01-02T03:04:05Z';
 

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderCacheEntry } from '../../../cni/cache';
-import { describeCacheEntry, describeContainer, renderTable } from '../../../netctl/describe';
-import { hasNetnsCapabilities } from '../../../netctl/privilege';
+import { describeCacheEntry, describeContainer, renderTable } from '../../../network/describe';
+import { hasNetnsCapabilities } from '../../../network/privilege';
 
 test('renderTable() pads columns by two spaces and trims line ends', () => {
   assert.is(

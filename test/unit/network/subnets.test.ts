@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatPrefix } from '../../../cni/ip';
-import { parseSubnetArg, pickFreeSubnet, rangeBounds } from '../../../netctl/subnets';
+import { parseSubnetArg, pickFreeSubnet, rangeBounds } from '../../../network/subnets';
 import { formatIP } from '../../../cni/ip';
 
 const p = parseSubnetArg;

@@ -3,7 +3,7 @@
  * naming the value. Pure: other networks and the host's prefixes and links come as data.
  */
 import { contains, formatIP, formatPrefix, tryParsePrefix, type Prefix } from '../cni/ip.js';
-import type { NetworkInfo, NetworkPlan, RangePlan } from './conflist.js';
+import type { NetworkInfo, NetworkOptions, NetworkPlan, RangePlan } from './conflist.js';
 import { NetctlError, UsageError } from './errors.js';
 import { bridgeNameFor, validateInterfaceName, validateNetworkName } from './names.js';
 import {
@@ -17,30 +17,18 @@ import {
   type TakenPrefix,
 } from './subnets.js';
 
-export interface CreateRequest {
-  name: string;
+/** A create request: the user's subnets, gateways, ranges and labels as written, and the pools to pick from. */
+export interface CreateRequest extends NetworkOptions {
   subnets: readonly string[];
   gateways: readonly string[];
   ipRanges: readonly string[];
   bridge?: string;
-  mtu?: number;
-  internal: boolean;
-  isolate: boolean;
-  masquerade: boolean;
-  /** Add the dnsname plugin: containers resolve each other by name and alias. */
-  dns?: boolean;
-  /** dnsname's stateDir (its default when undefined). */
-  dnsStateDir?: string;
   labels: readonly string[];
-  leaseDir?: string;
-  firewallDir?: string;
   subnetPool: string;
   subnetSize: number;
   /** Give the network an IPv6 subnet too: a free /64 of subnetPool6 unless one is given. */
   ipv6?: boolean;
   subnetPool6?: string;
-  /** RFC 3339 time stamp to record. */
-  created: string;
 }
 
 /** What exists: other networks in the config dir, and (read only when needed) the host. */

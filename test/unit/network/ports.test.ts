@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NetctlError, UsageError } from '../../../netctl/errors';
+import { NetctlError, UsageError } from '../../../network/errors';
 import {
   assignHostPorts,
   describeMapping,
@@ -9,7 +9,7 @@ import {
   parsePortSpec,
   usedBySockets,
   type UsedPort,
-} from '../../../netctl/ports';
+} from '../../../network/ports';
 
 const parsed: Array<[string, ReturnType<typeof parsePortSpec>]> = [
   ['80', { containerPort: 80, protocol: 'tcp' }],

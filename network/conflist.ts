@@ -26,27 +26,31 @@ export interface RangePlan {
   end?: IP;
 }
 
-/** Everything `netctl create` decided; rendered into the file by renderConflist. */
-export interface NetworkPlan {
+/** What a network is asked to be beyond its addresses: a create request and its plan both carry it as given. */
+export interface NetworkOptions {
   name: string;
-  bridge: string;
-  /** One per family, IPv4 first. */
-  ranges: RangePlan[];
   mtu?: number;
   internal: boolean;
   isolate: boolean;
   masquerade: boolean;
-  /** dnsname after portmap (podman's plugin list for a network with DNS). */
+  /** dnsname after portmap (podman's plugin list for a network with DNS): containers resolve each other by name and alias. */
   dns?: boolean;
   /** dnsname's stateDir; its default when undefined. */
   dnsStateDir?: string;
-  labels: Record<string, string>;
   /** host-local's dataDir; the default when undefined. */
   leaseDir?: string;
   /** Berth's firewallDir (bridge and portmap); the default when undefined. */
   firewallDir?: string;
   /** RFC 3339. */
   created: string;
+}
+
+/** Everything `netctl create` decided; rendered into the file by renderConflist. */
+export interface NetworkPlan extends NetworkOptions {
+  bridge: string;
+  /** One per family, IPv4 first. */
+  ranges: RangePlan[];
+  labels: Record<string, string>;
 }
 
 /** The conflist of a plan, as an object (key order as written). */

@@ -1,20 +1,20 @@
 /**
- * `netctl rm NAME...` and `netctl prune`: remove networks. Everything is checked before anything is
+ * Removing networks (`netctl rm`/`prune`, `berth network rm`/`prune`). Everything is checked before anything is
  * removed; the conflist goes last, so an interrupted rm can be run again.
  */
 import { existsSync } from 'node:fs';
 import { rm as rmPath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listCachedAttachments } from '../../cni/cache.js';
-import { delNetworkList } from '../../cni/runtime.js';
-import { DEFAULT_STATE_DIR, networkDir, stateDirForNetns } from '../../firewall/records.js';
-import { readLeases } from '../attachments.js';
-import { loadNetworks, removeConflist, withConfigDirLock, type LoadedNetwork } from '../config-dir.js';
-import type { CommandContext } from '../context.js';
-import { describeContainer } from '../describe.js';
-import { NetctlError } from '../errors.js';
-import { deleteBridge, Netlink, readBridgeState } from '../host.js';
-import { runtimeOptions } from './runtime-verbs.js';
+import { listCachedAttachments } from '../cni/cache.js';
+import { delNetworkList } from '../cni/runtime.js';
+import { DEFAULT_STATE_DIR, networkDir, stateDirForNetns } from '../firewall/records.js';
+import { readLeases } from './attachments.js';
+import { loadNetworks, removeConflist, withConfigDirLock, type LoadedNetwork } from './config-dir.js';
+import type { CommandContext } from './context.js';
+import { describeContainer } from './describe.js';
+import { NetctlError } from './errors.js';
+import { deleteBridge, Netlink, readBridgeState } from './host.js';
+import { runtimeOptions } from './attach.js';
 
 const quoteList = (xs: readonly string[]) => xs.map((x) => JSON.stringify(x)).join(', ');
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -79,7 +79,7 @@ async function removeFirewallState(net: LoadedNetwork): Promise<void> {
   const dirs = net.firewallDirs.map((dir) => (dir === DEFAULT_STATE_DIR ? stateDirForNetns(dir) : dir));
   const withRecords = dirs.filter((dir) => existsSync(networkDir(dir, net.name)));
   if (net.bridge === undefined) return;
-  const fw = await import('../../firewall/index.js');
+  const fw = await import('../firewall/index.js');
   for (const dir of withRecords) {
     await fw.gcFirewall(net.name, [], { stateDir: dir, features: ['masq', 'macspoof', 'portmap'] });
     await rmPath(networkDir(dir, net.name), { recursive: true, force: true });

@@ -11,7 +11,7 @@ import {
   delNetworkList as delList,
   type RuntimeOptions,
 } from '../../../cni/runtime';
-import { pluginCaller } from '../../../netctl/runner';
+import { pluginCaller } from '../../../network/runner';
 import { readFakeCalls, writeFakePlugins } from '../../fakes/cni-plugin';
 
 /** The conflist runner with netctl's plugin caller; plugins not beside selfDir are exec'd. */

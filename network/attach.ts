@@ -1,0 +1,220 @@
+/**
+ * Attaching a network namespace to a network and detaching it (CNI ADD and DEL through the conflist
+ * runner and its result cache, cni/runtime.ts): the core of `netctl attach`/`detach`/`check` and of
+ * the runtime's container networking.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CniError, ErrCode } from '../cni/errors.js';
+import { decodeCachedConfig, listCachedAttachments, parseCacheEntry, type CacheEntry } from '../cni/cache.js';
+import { parseConfList, type NetworkConfigList } from '../cni/conflist.js';
+import { addNetworkList, delNetworkList, type RuntimeOptions } from '../cni/runtime.js';
+import type { Result } from '../cni/types.js';
+import { formatIP } from '../cni/ip.js';
+import { pluginCaller } from './runner.js';
+import { findNetwork, loadNetworks } from './config-dir.js';
+import type { CommandContext } from './context.js';
+import { describeContainer } from './describe.js';
+import { NetctlError, UsageError } from './errors.js';
+import { requireNetnsCapabilities } from './privilege.js';
+import { defaultContainerId, nextInterfaceName, resolveNetnsArg, validateContainerId, validateInterfaceName } from './names.js';
+import { assignHostPorts, type PortMapping, type PortRequest } from './ports.js';
+import { parseAddressArg } from './subnets.js';
+import { portRange, usedPorts } from './host-ports.js';
+
+/** The conflist runner's options: Berth's own plugins beside netctl run in this process (network/runner.ts). */
+export function runtimeOptions(ctx: CommandContext): RuntimeOptions {
+  return {
+    cniPath: ctx.opts.cniPath,
+    cacheDir: ctx.opts.cacheDir,
+    env: ctx.pluginEnv,
+    callPlugin: pluginCaller(ctx.selfDir),
+    ...(ctx.deferCacheFlush && { deferCacheFlush: ctx.deferCacheFlush }),
+  };
+}
+
+/**
+ * Cached attachments of one container: only the cache files whose name holds "-<id>-" are read, so
+ * an attach costs the same whatever the number of other containers. Read in place: a few small
+ * files cost less than the thread pool's round trips (each start and end of a container reads them).
+ */
+async function cachedOfContainer(cacheDir: string, id: string): Promise<CacheEntry[]> {
+  const dir = join(cacheDir, 'results');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: CacheEntry[] = [];
+  for (const name of names) {
+    if (name.startsWith('.') || !name.includes(`-${id}-`)) continue;
+    try {
+      const e = parseCacheEntry(readFileSync(join(dir, name), 'utf8'));
+      if (e && e.containerId === id) out.push(e);
+    } catch {
+      /* removed meanwhile */
+    }
+  }
+  return out;
+}
+
+/** What to attach: the network, the netns, and what the container asks of it. */
+export interface AttachRequest {
+  network: string;
+  netns: string;
+  id?: string;
+  ifname?: string;
+  ip: string[];
+  mac?: string;
+  /** Sent as CNI_ARGS K8S_POD_NAME, the name dnsname serves. */
+  name?: string;
+  alias?: string[];
+  publish: PortRequest[];
+}
+
+export interface Attached {
+  id: string;
+  netns: string;
+  ifName: string;
+  mappings: PortMapping[];
+  result: Result;
+}
+
+/**
+ * CNI ADD of a netns to a network (what `attach` prints, and `berth run` uses): capabilities
+ * checked, lo up, the interface name and free host ports chosen, the result cached.
+ */
+export async function attachContainer(args: AttachRequest, ctx: CommandContext): Promise<Attached> {
+  const requests = args.publish;
+  const ips = args.ip.map((t) => formatIP(parseAddressArg(t, 'ip')));
+  if (args.ifname !== undefined) validateInterfaceName(args.ifname, 'interface');
+  if (args.id !== undefined) validateContainerId(args.id);
+  const netns = resolveNetnsArg(args.netns);
+  const action = `cannot attach to network ${JSON.stringify(args.network)}`;
+  requireNetnsCapabilities(action);
+  const net = await findNetwork(ctx.opts.configDir, args.network);
+  if (!existsSync(netns)) throw new NetctlError(`${action}: network namespace ${JSON.stringify(netns)} does not exist`);
+  const id = args.id ?? defaultContainerId(netns);
+  // A capability no plugin of the list has would be dropped silently by the runner: refuse instead.
+  for (const [cap, asked, what] of [
+    ['portMappings', requests.length > 0, 'publish ports'],
+    ['ips', ips.length > 0, 'set --ip'],
+    ['mac', args.mac !== undefined, 'set --mac'],
+    ['aliases', (args.alias ?? []).length > 0, 'set --alias'],
+  ] as const)
+    if (asked && !net.list.plugins.some((p) => p.capabilities?.[cap] === true))
+      throw new NetctlError(`${action}: cannot ${what}: no plugin of the network has the ${JSON.stringify(cap)} capability`);
+  const mine = await cachedOfContainer(ctx.opts.cacheDir, id);
+  const here = mine.filter((e) => e.networkName === args.network);
+  if (args.ifname === undefined && here.length > 0)
+    throw new NetctlError(
+      `${action}: container ${describeContainer(id, netns)} is already attached to it as ${JSON.stringify(here[0].ifName)}`,
+    );
+  if (here.some((e) => e.ifName === args.ifname))
+    throw new NetctlError(
+      `${action}: container ${describeContainer(id, netns)} is already attached to it as ${JSON.stringify(args.ifname)}`,
+    );
+  const { prepareNetns } = await import('./host.js');
+  const present = await prepareNetns(netns);
+  const ifName = args.ifname ?? nextInterfaceName([...mine.map((e) => e.ifName), ...present]);
+
+  const hasAuto = requests.some((r) => r.hostPort === undefined);
+  const used = requests.length > 0 ? await usedPorts(ctx.opts.cacheDir) : [];
+  const range = hasAuto ? await portRange() : ([1, 65535] as [number, number]);
+  // Start at a random point of the range: parallel attaches rarely pick the same port, and when they
+  // do, portmap refuses the second (106) and it retries with the next free one.
+  let start = range[0] + Math.floor(Math.random() * (range[1] - range[0] + 1));
+  for (let attempt = 0; ; attempt++) {
+    let mappings: PortMapping[];
+    try {
+      mappings = assignHostPorts(requests, used, range, start);
+    } catch (err) {
+      if (err instanceof UsageError || !(err instanceof NetctlError)) throw err;
+      throw new NetctlError(`${action}: ${err.message}`);
+    }
+    const capabilityArgs: Record<string, unknown> = {};
+    if (mappings.length) capabilityArgs.portMappings = mappings;
+    if (ips.length) capabilityArgs.ips = ips;
+    if (args.mac !== undefined) capabilityArgs.mac = args.mac;
+    if (args.alias?.length) capabilityArgs.aliases = { [args.network]: args.alias };
+    // IgnoreUnknown: plugins that read CNI_ARGS refuse keys they do not know otherwise (libcni's LoadArgs).
+    const cniArgs =
+      args.name === undefined
+        ? undefined
+        : ([
+            ['IgnoreUnknown', '1'],
+            ['K8S_POD_NAME', args.name],
+          ] as const);
+    try {
+      const result = await addNetworkList(
+        net.list,
+        { containerId: id, netns, ifName, capabilityArgs, ...(cniArgs && { args: cniArgs }) },
+        runtimeOptions(ctx),
+      );
+      return { id, netns, ifName, mappings, result };
+    } catch (err) {
+      if (!(err instanceof CniError && err.code === ErrCode.PortConflict && hasAuto && attempt < 4)) throw err;
+      for (const m of mappings) used.push({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: 'a concurrent attachment' });
+      start = mappings.at(-1)!.hostPort + 1;
+    }
+  }
+}
+
+/** The list to run DEL with: the network's file when it still exists, else the config cached at ADD. */
+async function listForDelete(ctx: CommandContext, network: string, entry: CacheEntry | undefined): Promise<NetworkConfigList> {
+  const { networks } = await loadNetworks(ctx.opts.configDir);
+  const net = networks.find((n) => n.name === network);
+  if (net) return net.list;
+  if (entry?.config) return parseConfList(decodeCachedConfig(entry));
+  throw new NetctlError(`network ${JSON.stringify(network)} not found in ${JSON.stringify(ctx.opts.configDir)}`);
+}
+
+export interface DetachArgs {
+  network: string;
+  netns: string;
+  id?: string;
+  ifname?: string;
+}
+
+/** The attachments a detach or check is about: the cached ones of (network, id[, ifname]). */
+export async function selectAttachments(
+  ctx: CommandContext,
+  args: DetachArgs,
+  verb: string,
+): Promise<{ id: string; netns: string; entries: Array<CacheEntry | { ifName: string }> }> {
+  if (args.ifname !== undefined) validateInterfaceName(args.ifname, 'interface');
+  if (args.id !== undefined) validateContainerId(args.id);
+  const netns = resolveNetnsArg(args.netns);
+  const id = args.id ?? defaultContainerId(netns);
+  requireNetnsCapabilities(`cannot ${verb} container ${describeContainer(id, netns)}`);
+  const cached = (await listCachedAttachments(ctx.opts.cacheDir, { networkName: args.network, containerId: id })).filter(
+    (e) => args.ifname === undefined || e.ifName === args.ifname,
+  );
+  if (cached.length > 0) return { id, netns, entries: cached };
+  // Nothing cached: with an explicit interface, DEL still runs (it is idempotent), as cnitool does.
+  if (args.ifname !== undefined && verb === 'detach') return { id, netns, entries: [{ ifName: args.ifname }] };
+  throw new NetctlError(
+    `cannot ${verb} container ${describeContainer(id, netns)}: it is not attached to network ${JSON.stringify(args.network)}`,
+  );
+}
+
+/** CNI DEL of one attachment with its cached args; a netns already gone is fine (CNI_NETNS empty). */
+export async function detachOne(
+  ctx: CommandContext,
+  network: string,
+  id: string,
+  netns: string,
+  entry: CacheEntry | undefined,
+  ifName: string,
+): Promise<void> {
+  const list = await listForDelete(ctx, network, entry);
+  await delNetworkList(
+    list,
+    { containerId: id, netns: existsSync(netns) ? netns : '', ifName, args: entry?.cniArgs, capabilityArgs: entry?.capabilityArgs },
+    runtimeOptions(ctx),
+  );
+}
+
+/** Every cached attachment of container `id`, on any network (one readdir, the files named for it read). */
+export const cachedAttachmentsOf = (cacheDir: string, id: string) => cachedOfContainer(cacheDir, id);
