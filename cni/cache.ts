@@ -4,11 +4,11 @@
  * "cniCacheV1" (libcni pkg/libcni/api.go `cachedInfo`). DEL and CHECK read the result of ADD from
  * here; GC and `netctl inspect` list the attachments of a network. Every path is a parameter.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { replaceFileFlushLater, writeFileDurable } from '../lib/durable.js';
+import { randomHex } from '../lib/random-hex.js';
 import { fitFileName, KEPT_BYTES } from './file-name.js';
 import { tryParseJsonObject } from '../lib/json.js';
 
@@ -114,7 +114,7 @@ export async function writeCacheEntry(cacheDir: string, entry: CacheEntry, defer
   mkdirSync(join(cacheDir, 'results'), { recursive: true, mode: 0o700 });
   const dir = join(path, '..');
   // A unique temp name lets writers run side by side; a leading dot keeps it out of listCachedAttachments.
-  const tmp = join(dir, fitFileName(`.${path.slice(dir.length + 1)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`));
+  const tmp = join(dir, fitFileName(`.${path.slice(dir.length + 1)}.${process.pid}.${randomHex(4)}.tmp`));
   if (deferFlush) deferFlush(replaceFileFlushLater(path, JSON.stringify(entry), 0o600, tmp));
   else await writeFileDurable(path, JSON.stringify(entry), 'inline', { mode: 0o600, tmp });
 }

@@ -3,11 +3,11 @@
  * *.conf, *.conflist, *.json, in name order, the first file of a name wins), exclusive creation of
  * NAME.conflist, removal.
  */
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createFileDurable } from '../lib/durable.js';
+import { randomHex } from '../lib/random-hex.js';
 import { parseConfList, type NetworkConfigList } from '../cni/conflist.js';
 import { describeNetwork, type NetworkInfo } from './conflist.js';
 import { NetctlError } from './errors.js';
@@ -82,7 +82,7 @@ export async function findNetwork(dir: string, name: string): Promise<LoadedNetw
 export async function writeConflistExclusive(dir: string, name: string, text: string): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o755 });
   const file = join(dir, `${name}.conflist`);
-  const tmp = join(dir, `.${name}.conflist.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${name}.conflist.${process.pid}.${randomHex(4)}.tmp`);
   if (!(await createFileDurable(file, text, 'inline', { mode: 0o644, tmp })))
     throw new NetctlError(`cannot create network ${JSON.stringify(name)}: file ${JSON.stringify(file)} already exists`);
   return file;

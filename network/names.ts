@@ -1,5 +1,5 @@
 /** Names netctl derives or checks: networks, bridges, container IDs, interface names. Pure. */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../lib/random-hex.js';
 import { describeIfnameProblem } from '../cni/env.js';
 import { UsageError } from './errors.js';
 
@@ -15,13 +15,9 @@ export function validateNetworkName(name: string): void {
     throw new UsageError(`invalid network name ${JSON.stringify(name)}: longer than ${MAX_NETWORK_NAME} characters`);
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 /** The network's ID, as podman derives it for CNI networks: sha256 of the name, hex. */
 export function networkId(name: string): string {
-  return sha256(name);
+  return sha256Hex(name);
 }
 
 /**
@@ -48,7 +44,7 @@ export function validateContainerId(id: string): void {
 
 /** The container ID of an attachment when --id is not given: stable per netns path, as cnitool does. */
 export function defaultContainerId(netnsPath: string): string {
-  return `netctl-${sha256(netnsPath).slice(0, 12)}`;
+  return `netctl-${sha256Hex(netnsPath).slice(0, 12)}`;
 }
 
 /** The first "ethN" (N = 0, 1, ...) not in `taken`. */

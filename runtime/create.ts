@@ -9,6 +9,7 @@ import { planContainer, type ImageDefaults, type RunOptions } from './spec.js';
 import { claimName, listRecords, releaseName, writeRecord } from './store.js';
 import { resolveUser } from './user.js';
 import { readImageFile } from '../image/rootfs-files.js';
+import { randomHex } from '../lib/random-hex.js';
 import type { IdMapping } from './userns.js';
 import { planContainerMounts } from './volumes/points.js';
 
@@ -22,8 +23,8 @@ export interface RootSource {
   exposedPorts?: string[];
 }
 
-/** 64 hex digits, as Docker's ids. The global Web Crypto: node:crypto costs a compiled `berth run` milliseconds to load. */
-const randomHex32 = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex');
+/** 64 hex digits, as Docker's ids. */
+const randomHex32 = () => randomHex(32);
 
 /**
  * Makes a container: plans it (every bad flag is refused here, before anything exists), claims its

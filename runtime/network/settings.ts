@@ -2,7 +2,7 @@
  * What `inspect`, `ps` and `port` show of a container's networks, in Docker 20.10's shapes, from
  * its record and its cached CNI attachments. Pure.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex as sha256 } from '../../lib/random-hex.js';
 import type { Result } from '../../cni/types.js';
 import { describeMapping, type PortMapping } from '../../network/ports.js';
 import type { ContainerRecord } from '../record.js';
@@ -15,8 +15,6 @@ export interface AttachmentInfo {
   result: Result;
   mappings: PortMapping[];
 }
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Docker's EndpointSettings of one attachment. */
 function endpointOf(rec: ContainerRecord, a: AttachmentInfo) {
