@@ -1,10 +1,11 @@
 /**
  * The libc calls of kernel/libc.ts through Bun's own FFI (bun:ffi), for the plugins compiled with
  * Bun. Why not koffi there: koffi's native module links libstdc++, which Bun does not load, so
- * loading it costs more than twice what bun:ffi's dlopen does (docs/internals/build.md). Same calls, same results; only the marshalling differs: strings
- * become NUL-terminated buffers, out-parameters typed arrays, structs buffers laid out here.
+ * loading it costs more than twice what bun:ffi's dlopen does (docs/internals/build.md). Same calls, same results; only the marshalling differs:
+ * out-parameters become typed arrays, structs buffers laid out here. spawnDetached goes through
+ * Bun.spawn instead.
  */
-import type { Libc, SpawnCalls, UnixCalls } from './libc.js';
+import type { Libc, UnixCalls } from './libc.js';
 
 /** The part of bun:ffi used here (its types are Bun's; this module is only loaded on Bun). */
 interface BunFfi {
@@ -19,22 +20,6 @@ interface BunFfi {
 const ffi = (): BunFfi => require('bun:ffi') as BunFfi;
 
 const sig = (args: string[], returns = 'i32') => ({ args, returns });
-
-/** `s` as a C string: a NUL-terminated buffer (Bun passes a typed array as its address). */
-const cString = (s: string) => Buffer.from(`${s}\0`);
-
-/** A NULL-terminated array of C strings; `keep` holds the strings alive for the call. */
-function cStringArray(items: Array<string | null>, keep: Buffer[]): BigUint64Array {
-  const { ptr } = ffi();
-  return BigUint64Array.from(
-    items.map((s) => {
-      if (s === null) return 0n;
-      const b = cString(s);
-      keep.push(b);
-      return BigInt(ptr(b));
-    }),
-  );
-}
 
 export function bunLibc(): Libc {
   const { dlopen, read } = ffi();
@@ -92,38 +77,43 @@ export function bunUnixCalls(): UnixCalls {
   };
 }
 
-export function bunSpawnCalls(): SpawnCalls {
-  const { symbols: c } = ffi().dlopen('libc.so.6', {
-    posix_spawn: sig(['ptr', 'ptr', 'ptr', 'ptr', 'ptr', 'ptr']),
-    posix_spawn_file_actions_init: sig(['ptr']),
-    posix_spawn_file_actions_addopen: sig(['ptr', 'i32', 'ptr', 'i32', 'i32']),
-    posix_spawn_file_actions_adddup2: sig(['ptr', 'i32', 'i32']),
-    posix_spawn_file_actions_destroy: sig(['ptr']),
-    posix_spawnattr_init: sig(['ptr']),
-    posix_spawnattr_setflags: sig(['ptr', 'i16']),
-    posix_spawnattr_destroy: sig(['ptr']),
-    waitpid: sig(['i32', 'ptr', 'i32']),
+/** The part of a Bun.spawn subprocess used here. */
+interface BunChild {
+  pid: number;
+  exitCode: number | null;
+  signalCode: string | null;
+  unref(): void;
+}
+interface BunSpawn {
+  spawn(
+    cmd: string[],
+    opts: { argv0: string; env: Record<string, string>; stdio: ['ignore', 'ignore', 'ignore']; detached: true },
+  ): BunChild;
+}
+
+const children = new Map<number, BunChild>();
+
+/**
+ * spawnDetached on Bun: Bun.spawn, which posix_spawns natively. Declaring posix_spawn and its eight
+ * helpers through bun:ffi cost each bridge DEL ~1 ms of CPU (docs/internals/speed.md). Bun reaps the
+ * child itself, so its end is read from the subprocess (bunChildEnded), never by waitpid here.
+ * @throws {Error} with Bun's `code` (ENOENT...) when it cannot be started
+ */
+export function bunSpawnDetached(path: string, argv: readonly string[]): number {
+  const { Bun } = globalThis as unknown as { Bun: BunSpawn };
+  const child = Bun.spawn([path, ...argv.slice(1)], {
+    argv0: argv[0] ?? path,
+    env: {},
+    stdio: ['ignore', 'ignore', 'ignore'],
+    detached: true,
   });
-  return {
-    spawn(pid, path, actions, attr, argv, envp) {
-      const keep: Buffer[] = [];
-      const out = new Int32Array(1);
-      const rc = c.posix_spawn(out, cString(path), actions, attr, cStringArray(argv, keep), cStringArray(envp, keep));
-      pid[0] = out[0];
-      return rc;
-    },
-    actionsInit: (actions) => c.posix_spawn_file_actions_init(actions),
-    actionsOpen: (actions, fd, path, oflag, mode) => c.posix_spawn_file_actions_addopen(actions, fd, cString(path), oflag, mode),
-    actionsDup2: (actions, fd, newfd) => c.posix_spawn_file_actions_adddup2(actions, fd, newfd),
-    actionsDestroy: (actions) => c.posix_spawn_file_actions_destroy(actions),
-    attrInit: (attr) => c.posix_spawnattr_init(attr),
-    attrSetFlags: (attr, flags) => c.posix_spawnattr_setflags(attr, flags),
-    attrDestroy: (attr) => c.posix_spawnattr_destroy(attr),
-    waitpid(pid, status, options) {
-      const out = new Int32Array(1);
-      const rc = c.waitpid(pid, out, options);
-      status[0] = out[0];
-      return rc;
-    },
-  };
+  child.unref(); // never waited for: this process may end first
+  children.set(child.pid, child);
+  return child.pid;
+}
+
+/** Whether a child of bunSpawnDetached has ended; undefined for a PID it did not start. */
+export function bunChildEnded(pid: number): boolean | undefined {
+  const child = children.get(pid);
+  return child && (child.exitCode !== null || child.signalCode !== null);
 }

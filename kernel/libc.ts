@@ -150,7 +150,6 @@ function loadUnixCalls(): UnixCalls {
 
 function loadSpawnCalls(): SpawnCalls {
   if (spawnCalls) return spawnCalls;
-  if (onBun) return (spawnCalls = bunBackend().bunSpawnCalls());
   const lib = loadKoffi().load('libc.so.6');
   return (spawnCalls = {
     spawn: lib.func('int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attr, const char **argv, const char **envp)'),
@@ -175,11 +174,19 @@ const SPAWN_ATTR_SIZE = 512;
  * Starts the program `path` with `argv` (argv[0] included) and an empty environment, detached: in
  * a session of its own, with stdin, stdout and stderr on /dev/null, and never waited for (a child
  * that outlives this process is reaped by init or the caller's subreaper). posix_spawn starts it
- * the vfork way, without copying Node's address space as child_process.spawn's fork does.
+ * the vfork way, without copying Node's address space as child_process.spawn's fork does (on Bun,
+ * Bun.spawn does the same natively).
  * @returns its PID
  * @throws {KernelError} when it cannot be started (ENOENT: no such program)
  */
 export function spawnDetached(path: string, argv: readonly string[]): number {
+  if (onBun) {
+    try {
+      return bunBackend().bunSpawnDetached(path, argv);
+    } catch (err) {
+      throw new KernelError('start', path, (err as NodeJS.ErrnoException).code ?? 'EIO');
+    }
+  }
   const c = loadSpawnCalls();
   const actions = Buffer.alloc(SPAWN_ACTIONS_SIZE);
   const attr = Buffer.alloc(SPAWN_ATTR_SIZE);
@@ -207,6 +214,7 @@ const WNOHANG = 1;
  * that ended earlier and was reaped already, or is not ours, counts as ended.
  */
 export function childEnded(pid: number): boolean {
+  if (onBun) return bunBackend().bunChildEnded(pid) ?? true;
   return loadSpawnCalls().waitpid(pid, [0], WNOHANG) !== 0;
 }
 
