@@ -43,7 +43,8 @@ function parsePort(text: string, spec: string, what: string): number {
 /**
  * Parses one -p value: CONTAINERPORT, HOSTPORT:CONTAINERPORT, HOSTIP:HOSTPORT:CONTAINERPORT or
  * HOSTIP::CONTAINERPORT, each with an optional /tcp, /udp or /sctp (default tcp). An IPv6 host
- * address is written in brackets: [::1]:8080:80.
+ * address is written in brackets: [::1]:8080:80. Host port 0 and an empty host address mean any,
+ * as in Docker (`0:80`, `::80`).
  * @throws {UsageError} naming the value
  * @example parsePortSpec('8080:80/udp') // { hostPort: 8080, containerPort: 80, protocol: 'udp' }
  */
@@ -72,8 +73,10 @@ export function parsePortSpec(spec: string): PortRequest {
   if (parts.length > 2 || parts.some((p, i) => p === '' && !(i === 0 && parts.length === 2 && hostIP !== undefined)))
     throw new UsageError(`invalid port ${JSON.stringify(spec)}: must be [[HOSTIP:]HOSTPORT:]CONTAINERPORT[/PROTOCOL]`);
   const req: PortRequest = { containerPort: parsePort(parts.at(-1)!, spec, 'container port'), protocol };
-  if (parts.length === 2 && parts[0] !== '') req.hostPort = parsePort(parts[0], spec, 'host port');
-  if (hostIP !== undefined) {
+  // Host port 0 asks for a free one, as an empty one does (Docker's allocator takes 0 as "any").
+  if (parts.length === 2 && parts[0] !== '' && !/^0+$/.test(parts[0])) req.hostPort = parsePort(parts[0], spec, 'host port');
+  // An empty host address ("::80") is every address, as 0.0.0.0 is.
+  if (hostIP !== undefined && hostIP !== '') {
     const ip = tryParseIP(hostIP);
     if (!ip) throw new UsageError(`invalid port ${JSON.stringify(spec)}: host address ${JSON.stringify(hostIP)} is not an IP address`);
     const canonical = formatIP(ip);

@@ -124,6 +124,8 @@ it('-p answers from outside, from 127.0.0.1 and from the container itself; NAT o
               '8080:80',
               '-p',
               '53/udp',
+              '-p',
+              '0:81',
               '--rootfs',
               b.rootfs,
               ...httpdArgs('/www'),
@@ -140,6 +142,8 @@ it('-p answers from outside, from 127.0.0.1 and from the container itself; NAT o
         const lines = (await ok(b('port', 'web'))).trim().split('\n');
         assert.is(lines[0], '80/tcp -> 0.0.0.0:8080');
         assert.match(lines[1], /^53\/udp -> 0\.0\.0\.0:\d+$/);
+        // Host port 0 asks for a free one, as in Docker.
+        assert.match(lines[2], /^81\/tcp -> 0\.0\.0\.0:([1-9]\d*)$/);
         assert.is(await ok(b('port', 'web', '80')), '0.0.0.0:8080\n');
         // docker's DisplayablePorts order: by container port
         assert.match(await ok(b('ps')), /0\.0\.0\.0:\d+->53\/udp, 0\.0\.0\.0:8080->80\/tcp/);

@@ -21,6 +21,10 @@ const parsed: Array<[string, ReturnType<typeof parsePortSpec>]> = [
   ['0.0.0.0:8080:80', { hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
   ['[::1]:8080:80', { hostIP: '::1', hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
   ['[2001:DB8::1]::53/udp', { hostIP: '2001:db8::1', containerPort: 53, protocol: 'udp' }],
+  // As Docker: host port 0 is any free port, an empty host address every address.
+  ['0:80', { containerPort: 80, protocol: 'tcp' }],
+  ['::80', { containerPort: 80, protocol: 'tcp' }],
+  [':0:80/udp', { containerPort: 80, protocol: 'udp' }],
 ];
 for (const [spec, want] of parsed) test(`parsePortSpec() reads ${spec}`, () => assert.equal(parsePortSpec(spec), want));
 
