@@ -22,10 +22,9 @@ export async function logs(g: Globals, argv: string[]): Promise<number> {
     'logs',
   );
   if (args.length !== 1) throw new UsageError(`"berth logs" requires exactly 1 argument.\nSee 'berth logs --help'.`);
+  // As dockerd: anything but a whole number of lines (`all`, `-1`, `bogus`) means every line.
   const tailText = str(flags.tail);
-  if (tailText !== undefined && tailText !== 'all' && !/^\d+$/.test(tailText))
-    throw new UsageError(`invalid value for "tail": ${tailText}`);
-  const tail = tailText === undefined || tailText === 'all' ? undefined : Number(tailText);
+  const tail = tailText !== undefined && /^\+?\d+$/.test(tailText) ? Number(tailText) : undefined;
   const since = str(flags.since) === undefined ? undefined : parseSince(str(flags.since) as string, Date.now());
   const until = str(flags.until) === undefined ? undefined : parseSince(str(flags.until) as string, Date.now(), 'until');
   const d = await withCleanState(g);

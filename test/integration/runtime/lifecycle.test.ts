@@ -53,6 +53,8 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     assert.equal([logs.stdout, logs.stderr], ['ready\n', 'to-stderr\n']);
     assert.match((await b('logs', '-t', 'web')).stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z ready\n$/);
     assert.equal(await b('logs', '--tail', '0', 'web'), { code: 0, stdout: '', stderr: '', json: undefined });
+    // dockerd reads a --tail that is not a whole number as "all".
+    assert.equal(await b('logs', '--tail', 'bogus', 'web'), await b('logs', 'web'));
     assert.is((await b('logs', '--since', '2099-01-01T00:00:00Z', 'web')).stdout, '');
     assert.is((await b('logs', '--until', '2000-01-01T00:00:00Z', 'web')).stdout, '', 'nothing before 2000');
     assert.is((await b('logs', '--until', '2099-01-01T00:00:00Z', 'web')).stdout, 'ready\n');
