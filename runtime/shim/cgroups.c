@@ -77,9 +77,10 @@ void join_cgroups(const struct spec *s, const struct child_ctx *c, int errfd) {
   }
 }
 
-int join_cgroups_v1(const struct spec *s) {
+int open_cgroups_v1(const struct spec *s, int *fds, int *nfds) {
   char path[4096];
   int v2 = cgroup2_index(s), dirfd = -1;
+  *nfds = 0;
   for (int i = 0; i < s->nprocs; i++) {
     if (i == v2) {
       beside(s->procs[i], NULL, path, sizeof path);
@@ -87,9 +88,7 @@ int join_cgroups_v1(const struct spec *s) {
       continue;
     }
     beside(s->procs[i], "tasks", path, sizeof path);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, "0", 1) != 1) die("cannot join cgroup %s: %s", path, strerror(errno));
-    close(fd);
+    if ((fds[(*nfds)++] = open(path, O_WRONLY | O_CLOEXEC)) < 0) die("cannot open cgroup %s: %s", path, strerror(errno));
   }
   return dirfd;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 static pid_t target;
+static int v1_tasks[MAX_LIST], v1_count;
 static void forward(int sig) { if (target > 0) kill(target, sig); }
 
 /*
@@ -33,8 +34,12 @@ static int enter_namespaces(const struct spec *s) {
     snprintf(path, sizeof path, "/proc/%d/ns/%s", s->pid, names[i]);
     if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) die("cannot open %s: %s", path, strerror(errno));
   }
-  /* cgroup.procs would wait for the kernel's grace period (cgroups.c): v1 through `tasks`, v2 at the fork. */
-  int cgroup2 = join_cgroups_v1(s);
+  /*
+   * cgroup.procs would wait for the kernel's grace period (cgroups.c): the process joins v1 itself
+   * through `tasks` (opened now, while the host's /sys is in view) and v2 at the fork. This helper
+   * stays out of the container's cgroups, so `top` and the pids limit see only the container's.
+   */
+  int cgroup2 = open_cgroups_v1(s, v1_tasks, &v1_count);
   for (int i = 0; i < n; i++)
     if (setns(fds[i], 0) != 0) die("cannot enter the container's %s namespace: %s", names[i], strerror(errno));
   return cgroup2;
@@ -85,6 +90,8 @@ int exec_main(int argc, char **argv) {
   if (target < 0) die("fork: %s", strerror(errno));
   if (target == 0) {
     close(ep[0]);
+    for (int i = 0; i < v1_count; i++)
+      if (write(v1_tasks[i], "0", 1) != 1) report_and_exit(ep[1], EXIT_SETUP, "cannot join the container's cgroups: %s", strerror(errno));
     setsid();
     if (s.uid_map && become_userns_root() != 0) report_and_exit(ep[1], EXIT_SETUP, "cannot become root in the user namespace: %s", strerror(errno));
     if (s.tty) {

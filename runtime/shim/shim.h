@@ -94,8 +94,8 @@ int cgroup2_index(const struct spec *s);
 pid_t clone_container(unsigned long flags, const struct spec *s, struct child_ctx *c);
 /* In the child, before anything else: every cgroup it was not born in (v1 through `tasks`, no global lock). */
 void join_cgroups(const struct spec *s, const struct child_ctx *c, int errfd);
-/* For exec: this single-threaded process joins every v1 cgroup (`tasks`); returns the v2 dir, open, or -1. */
-int join_cgroups_v1(const struct spec *s);
+/* For exec: every v1 `tasks` file opened into `fds` (the child writes "0" to each); returns the v2 dir, open, or -1. */
+int open_cgroups_v1(const struct spec *s, int *fds, int *nfds);
 /* fork() with the child born in the cgroup v2 dir `dirfd` (-1: a plain fork). */
 pid_t fork_into_cgroup2(int dirfd);
 

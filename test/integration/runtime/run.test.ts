@@ -181,6 +181,17 @@ it("an exec'd process is in the container's cgroup in every hierarchy, cgroup v2
         assert.is(lines.length, readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n').length, `round ${round}`);
         for (const line of lines) assert.is(line.slice(line.lastIndexOf(':') + 1), `${CGROUP_PARENT}/${id}`, `round ${round}: ${line}`);
       }
+      // The exec helper stays outside the container's cgroups: top shows the exec'd process only.
+      const running = b('exec', 'cgx', 'sleep', '7');
+      let top = '';
+      for (let i = 0; i < 50 && !top.includes('sleep 7'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        top = (await b('top', 'cgx')).stdout;
+      }
+      assert.match(top, /sleep 7/);
+      assert.not.match(top, /berth-shim/);
+      await b('rm', '-f', 'cgx');
+      await running;
     } finally {
       await b('rm', '-f', 'cgx');
     }
