@@ -12,7 +12,7 @@ import { saveExecTemplate } from '../runtime/exec-template.js';
 import { execArgs } from '../runtime/shim-args.js';
 import { mergeEnv } from '../runtime/spec.js';
 import { shimPath } from '../runtime/shim-path.js';
-import { resolveUser } from '../runtime/user.js';
+import { resolveUser, type ResolvedUser } from '../runtime/user.js';
 
 export async function exec(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = parseFlags(
@@ -38,7 +38,15 @@ export async function exec(g: Globals, argv: string[]): Promise<number> {
   const root = `/proc/${live.pid}/root`;
   // Read as the container sees it: a host-side read of /proc/PID/root/etc/passwd would follow an absolute link onto the host's.
   const etc = (name: string) => readImageFile([root], `/etc/${name}`);
-  const user = str(flags.user) === undefined ? rec.Process : resolveUser(str(flags.user) as string, etc('passwd'), etc('group'));
+  let user: Omit<ResolvedUser, 'home'> = rec.Process;
+  if (str(flags.user) !== undefined) {
+    try {
+      user = resolveUser(str(flags.user) as string, etc('passwd'), etc('group'));
+    } catch (err) {
+      // docker exec: a user the container does not know keeps the process from starting (126).
+      throw new ExitError((err as Error).message, 126);
+    }
+  }
   const env = mergeEnv(rec.Config.Env, [...(flags.tty === true ? ['TERM=xterm'] : []), ...list(flags.env)], process.env);
   const procs = cgroupOf(rec).procsFiles();
   const shimArgs = execArgs(

@@ -124,14 +124,10 @@ int exec_main(int argc, char **argv) {
   if (got > 0) {
     msg[got] = 0;
     char *colon = strchr(msg, ':');
-    int code = colon ? atoi(msg) : EXIT_SETUP;
-    /* As docker exec: a command that cannot start is 126, found or not (docker run keeps 127). */
-    if (code == EXIT_NOTFOUND || code == EXIT_NOEXEC) {
-      fprintf(stderr, "berth: exec failed: unable to start container process: %s\n", colon + 1);
-      return EXIT_NOEXEC;
-    }
-    fprintf(stderr, "berth: %s\n", colon ? colon + 1 : msg);
-    return code;
+    /* As docker exec: whatever keeps the process from starting (not found, not executable, no such
+     * working dir) is 126, whatever code the child reported; docker run keeps 127 for not found. */
+    fprintf(stderr, "berth: exec failed: unable to start container process: %s\n", colon ? colon + 1 : msg);
+    return EXIT_NOEXEC;
   }
   return exit_code_of(status);
 }

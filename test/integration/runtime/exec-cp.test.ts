@@ -38,6 +38,17 @@ it("exec of a command that cannot start exits 126, found or not, with runc's wor
       [notExecutable.code, notExecutable.stderr],
       [126, 'berth: exec failed: unable to start container process: exec: "/etc": permission denied\n'],
     );
+    // A working dir or a user the container lacks keeps the process from starting too (docker: 126).
+    const noDir = await b('exec', '-w', '/nonexist', 'ex', 'true');
+    assert.equal(
+      [noDir.code, noDir.stderr],
+      [
+        126,
+        'berth: exec failed: unable to start container process: chdir to cwd ("/nonexist") set in config.json failed: No such file or directory\n',
+      ],
+    );
+    const noUser = await b('exec', '-u', 'nosuchuser', 'ex', 'true');
+    assert.equal([noUser.code, noUser.stderr], [126, 'berth: unable to find user nosuchuser: no matching entries in passwd file\n']);
     assert.is((await b('exec', 'ex', 'sh', '-c', 'exit 3')).code, 3, "the command's own code");
     // docker run keeps 127 for a command not found.
     assert.is((await b('run', '--rm', '--rootfs', b.rootfs, 'nosuch')).code, 127);
