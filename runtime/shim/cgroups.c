@@ -34,25 +34,28 @@ int cgroup2_index(const struct spec *s) {
   return -1;
 }
 
+/*
+ * clone3 with the child born in the cgroup v2 dir `dirfd` (fork-like: the namespaces in `flags`,
+ * SIGCHLD). *unsupported says the kernel lacks clone3 (<5.3) or CLONE_INTO_CGROUP (<5.7), so the
+ * caller falls back to a plain clone and joins the slow way.
+ */
+static long clone_into(unsigned long flags, int dirfd, int *unsupported) {
+  struct clone_args a = { .flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)dirfd };
+  long pid = syscall(SYS_clone3, &a, sizeof a);
+  *unsupported = pid < 0 && (errno == EINVAL || errno == E2BIG || errno == ENOSYS);
+  return pid;
+}
+
 pid_t clone_container(unsigned long flags, const struct spec *s, struct child_ctx *c) {
   char dir[4096];
-  int fd = -1;
-  c->born_in = -1;
+  int fd = -1, unsupported = 1;
   if (c->cgroup2 >= 0) {
     beside(s->procs[c->cgroup2], NULL, dir, sizeof dir);
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   }
-  struct clone_args a = { .flags = flags | (fd >= 0 ? CLONE_INTO_CGROUP : 0), .exit_signal = SIGCHLD, .cgroup = (uint64_t)(fd >= 0 ? fd : 0) };
-  if (fd >= 0) c->born_in = c->cgroup2; /* the child's copy of ctx says so */
-  long pid = syscall(SYS_clone3, &a, sizeof a);
-  /* Before 5.7 (no CLONE_INTO_CGROUP: EINVAL, E2BIG) or 5.3 (no clone3): fork-like clone, and the child writes cgroup.procs. */
-  if (pid < 0 && fd >= 0 && (errno == EINVAL || errno == E2BIG)) {
-    c->born_in = -1;
-    a.flags = flags;
-    a.cgroup = 0;
-    pid = syscall(SYS_clone3, &a, sizeof a);
-  }
-  if (pid < 0 && errno == ENOSYS) {
+  c->born_in = fd >= 0 ? c->cgroup2 : -1; /* the child's copy of ctx says so */
+  long pid = fd >= 0 ? clone_into(flags, fd, &unsupported) : -1;
+  if (unsupported) { /* the child writes cgroup.procs (join_cgroups) */
     c->born_in = -1;
     pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
   }
@@ -94,13 +97,13 @@ int open_cgroups_v1(const struct spec *s, int *fds, int *nfds) {
 }
 
 pid_t fork_into_cgroup2(int dirfd) {
-  if (dirfd < 0) return fork();
-  struct clone_args a = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)dirfd };
-  long pid = syscall(SYS_clone3, &a, sizeof a);
-  if (pid >= 0 || (errno != EINVAL && errno != E2BIG && errno != ENOSYS)) return (pid_t)pid;
-  /* No CLONE_INTO_CGROUP: this process joins, the slow way, and its child inherits. */
-  int fd = openat(dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || write(fd, "0", 1) != 1) die("cannot join cgroup v2: %s", strerror(errno));
-  close(fd);
+  int unsupported = 1;
+  long pid = dirfd >= 0 ? clone_into(0, dirfd, &unsupported) : -1;
+  if (!unsupported) return (pid_t)pid;
+  if (dirfd >= 0) { /* this process joins, the slow way, and its child inherits */
+    int fd = openat(dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "0", 1) != 1) die("cannot join cgroup v2: %s", strerror(errno));
+    close(fd);
+  }
   return fork();
 }

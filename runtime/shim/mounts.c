@@ -152,8 +152,8 @@ void open_volume_sources(const struct spec *s, const char *merged, int *fds, int
     fds[i] = -1;
     if (s->mount_kinds[i] == 't') continue;
     char src[4096], dst[4096];
-    copy_up_bind(s->mounts[i], merged, errfd);
-    split_bind(s->mounts[i], src, sizeof src, merged, dst, sizeof dst, errfd);
+    const char *opts = split_bind(s->mounts[i], src, sizeof src, merged, dst, sizeof dst, errfd);
+    if (has_word(opts, "copy")) copy_up(merged, dst, src, errfd);
     if ((fds[i] = open(src, O_PATH | O_CLOEXEC)) < 0) FAIL("bind source %s: %s", src, strerror(errno));
   }
 }

@@ -99,8 +99,8 @@ int open_cgroups_v1(const struct spec *s, int *fds, int *nfds);
 /* fork() with the child born in the cgroup v2 dir `dirfd` (-1: a plain fork). */
 pid_t fork_into_cgroup2(int dirfd);
 
-/* userns.c: the supervisor gives the container `pid` its cgroups, id maps and root (sent on `sock`). */
-int userns_prepare(const struct spec *s, pid_t pid, int sock, char *err, size_t len);
+/* userns.c: the supervisor gives the container `pid` its cgroups (all but `born_in`), id maps and root (sent on `sock`). */
+int userns_prepare(const struct spec *s, pid_t pid, int born_in, int sock, char *err, size_t len);
 
 /* supervise.c, exec.c */
 int supervise_main(int argc, char **argv);

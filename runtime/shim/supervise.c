@@ -120,7 +120,6 @@ static int pump(int *fd, int type) {
   return 1;
 }
 
-/* Starts the container. Returns 0, or the exit code of a failed start (the error in error_msg). */
 /* Enters the prepared network namespace at `path`, keeping the current one open in *own to come back. */
 static int enter_netns(const char *path, int *own) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -136,6 +135,7 @@ static int enter_netns(const char *path, int *own) {
   return 0;
 }
 
+/* Starts the container. Returns 0, or the exit code of a failed start (the error in error_msg). */
 static int start_container(void) {
   int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, ep[2], ps[2] = { -1, -1 }, rs[2] = { -1, -1 };
   if (pipe2(ep, O_CLOEXEC) != 0) return EXIT_SETUP;
@@ -177,7 +177,7 @@ static int start_container(void) {
     return EXIT_SETUP;
   }
   /* The child waits for its root; without it, it reports nothing and dies of the kill. */
-  if (S.uid_map && userns_prepare(&S, child, rs[0], error_msg, sizeof error_msg) != 0) kill(child, SIGKILL);
+  if (S.uid_map && userns_prepare(&S, child, ctx.born_in, rs[0], error_msg, sizeof error_msg) != 0) kill(child, SIGKILL);
   if (rs[0] >= 0) close(rs[0]);
   if (S.tty) { master_fd = recv_fd(ps[0]); close(ps[0]); }
   char msg[1024];

@@ -98,9 +98,10 @@ out:
   return rc;
 }
 
-int userns_prepare(const struct spec *s, pid_t pid, int sock, char *err, size_t len) {
+int userns_prepare(const struct spec *s, pid_t pid, int born_in, int sock, char *err, size_t len) {
   char path[64];
   for (int i = 0; i < s->nprocs; i++) {
+    if (i == born_in) continue; /* clone3 put it there; a pid written again would wait for a grace period (cgroups.c) */
     snprintf(path, sizeof path, "%d", pid);
     if (write_text(s->procs[i], path) != 0) return fail(err, len, "cannot join cgroup %s: %s", s->procs[i], strerror(errno));
   }
