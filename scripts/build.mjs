@@ -132,7 +132,7 @@ function findBun() {
  * @returns the files' names in dist/lib
  */
 async function compilePlugins(bun) {
-  const lib = await compileWithBun(bun, ['plugins/multicall.ts', 'berth/main.ts'], 'cni');
+  const lib = await compileWithBun(bun, ['plugins/multicall.ts', 'berth/main.ts']);
   const front = await compileFront(lib, { root, dist, contentHash });
   await linkInto(
     front,
@@ -152,18 +152,17 @@ async function linkInto(lib, names) {
 }
 
 /**
- * `berth` is compiled with Bun where Bun runs: `berth run` starts it once per container, and a
- * Node start costs about three times the CPU (docs/internals/speed.md).
+ * Compiles `entries` into one executable in dist/lib (`cni.<content hash>`): the first runs; the
+ * others are loaded by their embedded path (plugins/multicall.ts).
  */
-/** `entry`: one entry point, or several (the first runs; the others are loaded by their embedded path). */
-async function compileWithBun(bun, entry, prefix) {
-  const temp = join(dist, 'lib', `.${prefix}.${process.pid}.tmp`);
+async function compileWithBun(bun, entries) {
+  const temp = join(dist, 'lib', `.cni.${process.pid}.tmp`);
   try {
     const r = spawnSync(
       bun,
       [
         'build',
-        ...[entry].flat().map((e) => join(root, e)),
+        ...entries.map((e) => join(root, e)),
         '--compile',
         '--bytecode',
         '--minify-syntax',
@@ -176,8 +175,8 @@ async function compileWithBun(bun, entry, prefix) {
       ],
       { encoding: 'utf8' },
     );
-    if (r.status !== 0) throw new Error(`bun build --compile ${entry} failed:\n${r.stdout}${r.stderr}`);
-    const lib = `${prefix}.${contentHash(readFileSync(temp))}`;
+    if (r.status !== 0) throw new Error(`bun build --compile ${entries.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+    const lib = `cni.${contentHash(readFileSync(temp))}`;
     await chmod(temp, 0o755);
     await rename(temp, join(dist, 'lib', lib));
     return lib;

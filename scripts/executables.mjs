@@ -4,8 +4,9 @@ import { join } from 'node:path';
 
 // The executables `make build` produces in dist/bin, each bundled from one entry point.
 // A new executable is one line here. `plugin`: a CNI plugin, exec'd once per call, so it runs on Bun
-// when Bun is installed (see findBun in build.mjs); `bun`: compiled with Bun on its own when Bun is
-// installed (berth: its start-up is on `berth run`'s path); `daemon`: long-lived (see withStartFlag there).
+// when Bun is installed (see findBun in build.mjs); `bun`: a second entry point of that compiled
+// executable when Bun is installed (berth: its start-up is on `berth run`'s path); `daemon`: long-lived
+// (see withStartFlag there).
 export const executables = [
   { name: 'loopback', plugin: true, entry: 'loopback/main.ts' },
   { name: 'berth-volumed', entry: 'volume/main.ts', daemon: true },
