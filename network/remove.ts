@@ -78,12 +78,14 @@ async function removeFirewallState(net: LoadedNetwork): Promise<void> {
   // The default records' directory has a per-namespace subfolder outside the host's own netns (firewall/netns-dirs.ts).
   const dirs = net.firewallDirs.map((dir) => (dir === DEFAULT_STATE_DIR ? stateDirForNetns(dir) : dir));
   const withRecords = dirs.filter((dir) => existsSync(networkDir(dir, net.name)));
-  if (net.bridge === undefined) return;
+  // A network without a bridge (macvlan + portmap, say) may still hold port mapping records.
+  if (net.bridge === undefined && withRecords.length === 0) return;
   const fw = await import('../firewall/index.js');
   for (const dir of withRecords) {
     await fw.gcFirewall(net.name, [], { stateDir: dir, features: ['masq', 'macspoof', 'portmap'] });
     await rmPath(networkDir(dir, net.name), { recursive: true, force: true });
   }
+  if (net.bridge === undefined) return;
   if (net.isolate || net.internal) await fw.removeNetworkElements({ network: net.name, bridge: net.bridge });
   // The last network leaves no table, chain or set behind.
   if (dirs.length > 0) await fw.removeUnusedFirewall({ stateDir: dirs[0], subnets: net.subnets });
