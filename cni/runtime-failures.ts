@@ -2,7 +2,7 @@
 import { CniError, toCniError } from './errors.js';
 import type { PluginConf } from './conflist.js';
 
-export function describePlugin(plugin: PluginConf): string {
+function describePlugin(plugin: PluginConf): string {
   return `plugin ${JSON.stringify(plugin.type)}`;
 }
 

@@ -31,10 +31,9 @@ import {
   readdirSync,
   readSync,
   unlinkSync,
-  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { replaceFile, writeNewFile } from '../lib/durable.js';
+import { replaceFile, writeAll, writeNewFile } from '../lib/durable.js';
 import { fitFileName } from '../cni/file-name.js';
 import { withFileLock } from '../kernel/flock.js';
 import type { Attachment, Lease, Store } from './store.js';
@@ -157,7 +156,7 @@ export class DiskStore implements Store {
     // O_WRONLY | O_CREAT: no O_APPEND (a positioned write would append), no O_TRUNC.
     const fd = openSync(join(this.dir, `${LAST_RESERVED_PREFIX}${setIndex}`), fsConstants.O_WRONLY | fsConstants.O_CREAT, 0o600);
     try {
-      writeSync(fd, data, 0, data.length, 0);
+      writeAll(fd, data, 0);
       ftruncateSync(fd, data.length);
     } finally {
       closeSync(fd);

@@ -31,7 +31,6 @@ import {
 export type { AddrInfo, LinkInfo, RouteInfo } from './rtnl-decode.js';
 export type { LinkChange, RouteSpec } from './rtnl-requests.js';
 export { inNetnsSync, openNetnsFd } from './netns.js';
-export { ipProgram } from './link-delete.js';
 
 const NETLINK_ROUTE = 0;
 

@@ -8,13 +8,10 @@
  */
 import { netlinkExchange, openNetlinkSocket } from './netlink-socket.js';
 import { socketCalls } from './libc.js';
-import { nlmsg } from './rtnl-codec.js';
+import { AF_INET, AF_INET6, NLM_F, nlmsg } from './rtnl-codec.js';
 
 const NETLINK_SOCK_DIAG = 4;
 const SOCK_DIAG_BY_FAMILY = 20;
-const NLM_F_REQUEST_DUMP = 0x1 | 0x300;
-const AF_INET = 2;
-const AF_INET6 = 10;
 const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
 const TCPF_LISTEN = 1 << 10;
@@ -52,7 +49,7 @@ export function boundSockets(): BoundSocket[] {
         const what = `${protocol}${family === AF_INET6 ? '6' : ''} sockets`;
         let replies: Buffer[];
         try {
-          replies = netlinkExchange(fd, nlmsg(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST_DUMP, seq, req), seq, 'list', what);
+          replies = netlinkExchange(fd, nlmsg(SOCK_DIAG_BY_FAMILY, NLM_F.REQUEST | NLM_F.DUMP, seq, req), seq, 'list', what);
         } catch {
           continue; // a kernel without IPv6 or without that protocol's diag module has none to show
         }

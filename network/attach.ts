@@ -38,7 +38,7 @@ export function runtimeOptions(ctx: CommandContext): RuntimeOptions {
  * an attach costs the same whatever the number of other containers. Read in place: a few small
  * files cost less than the thread pool's round trips (each start and end of a container reads them).
  */
-async function cachedOfContainer(cacheDir: string, id: string): Promise<CacheEntry[]> {
+export async function cachedAttachmentsOf(cacheDir: string, id: string): Promise<CacheEntry[]> {
   const dir = join(cacheDir, 'results');
   let names: string[];
   try {
@@ -105,7 +105,7 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
   ] as const)
     if (asked && !net.list.plugins.some((p) => p.capabilities?.[cap] === true))
       throw new NetctlError(`${action}: cannot ${what}: no plugin of the network has the ${JSON.stringify(cap)} capability`);
-  const mine = await cachedOfContainer(ctx.opts.cacheDir, id);
+  const mine = await cachedAttachmentsOf(ctx.opts.cacheDir, id);
   const here = mine.filter((e) => e.networkName === args.network);
   if (args.ifname === undefined && here.length > 0)
     throw new NetctlError(
@@ -208,13 +208,21 @@ export async function detachOne(
   entry: CacheEntry | undefined,
   ifName: string,
 ): Promise<void> {
-  const list = await listForDelete(ctx, network, entry);
+  await delAttachment(ctx, await listForDelete(ctx, network, entry), id, netns, entry, ifName);
+}
+
+/** CNI DEL through `list` with the attachment's cached args; a netns already gone is fine (CNI_NETNS empty). */
+export async function delAttachment(
+  ctx: CommandContext,
+  list: NetworkConfigList,
+  id: string,
+  netns: string,
+  entry: CacheEntry | undefined,
+  ifName: string,
+): Promise<void> {
   await delNetworkList(
     list,
     { containerId: id, netns: existsSync(netns) ? netns : '', ifName, args: entry?.cniArgs, capabilityArgs: entry?.capabilityArgs },
     runtimeOptions(ctx),
   );
 }
-
-/** Every cached attachment of container `id`, on any network (one readdir, the files named for it read). */
-export const cachedAttachmentsOf = (cacheDir: string, id: string) => cachedOfContainer(cacheDir, id);

@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { rm as rmPath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listCachedAttachments } from '../cni/cache.js';
-import { delNetworkList } from '../cni/runtime.js';
 import { DEFAULT_STATE_DIR, networkDir, stateDirForNetns } from '../firewall/records.js';
 import { readLeases } from './attachments.js';
 import { loadNetworks, removeConflist, withConfigDirLock, type LoadedNetwork } from './config-dir.js';
@@ -14,7 +13,7 @@ import type { CommandContext } from './context.js';
 import { describeContainer } from './describe.js';
 import { NetctlError } from './errors.js';
 import { deleteBridge, Netlink, readBridgeState } from './host.js';
-import { runtimeOptions } from './attach.js';
+import { delAttachment } from './attach.js';
 
 const quoteList = (xs: readonly string[]) => xs.map((x) => JSON.stringify(x)).join(', ');
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -47,17 +46,7 @@ async function removeNetwork(
   const failures: string[] = [];
   for (const e of attached) {
     try {
-      await delNetworkList(
-        net.list,
-        {
-          containerId: e.containerId,
-          netns: e.netns && existsSync(e.netns) ? e.netns : '',
-          ifName: e.ifName,
-          args: e.cniArgs,
-          capabilityArgs: e.capabilityArgs,
-        },
-        runtimeOptions(ctx),
-      );
+      await delAttachment(ctx, net.list, e.containerId, e.netns ?? '', e, e.ifName);
     } catch (err) {
       failures.push((err as Error).message);
     }

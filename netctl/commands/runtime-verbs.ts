@@ -18,8 +18,6 @@ import type { CommandContext } from '../../network/context.js';
 import { UsageError } from '../../network/errors.js';
 import { describeMapping, parsePortSpec, type PortMapping } from '../../network/ports.js';
 
-export type { DetachArgs } from '../../network/attach.js';
-
 /** `netctl attach`'s arguments: the ports as written on the command line, and the output format. */
 export type AttachArgs = Omit<AttachRequest, 'publish'> & { publish: string[]; format: string };
 

@@ -10,7 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelError } from '../../../kernel/errors';
 import { lockFile, withFileLock } from '../../../kernel/flock';
-import { Netlink, inNetnsSync, ipProgram } from '../../../kernel/netlink';
+import { Netlink, inNetnsSync } from '../../../kernel/netlink';
+import { ipProgram } from '../../../kernel/link-delete';
 import { readSysctl, writeSysctl } from '../../../kernel/sysctl';
 import { addrsOf, ipJson, isRoot, linkOf, netnsPath, rejects, withNetns, withTempDir } from '../../helpers/sandbox';
 
