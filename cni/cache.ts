@@ -4,7 +4,7 @@
  * "cniCacheV1" (libcni pkg/libcni/api.go `cachedInfo`). DEL and CHECK read the result of ADD from
  * here; GC and `netctl inspect` list the attachments of a network. Every path is a parameter.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { replaceFileFlushLater, writeFileDurable } from '../lib/durable.js';
@@ -141,6 +141,32 @@ export async function readCacheEntry(cacheDir: string, key: AttachmentKey): Prom
  */
 export async function deleteCacheEntry(cacheDir: string, key: AttachmentKey): Promise<void> {
   rmSync(cacheFilePath(cacheDir, key), { force: true });
+}
+
+/**
+ * Cached attachments of one container: only the cache files whose name holds "-<id>-" are read, so
+ * an attach costs the same whatever the number of other containers. Read in place: a few small
+ * files cost less than the thread pool's round trips (each start and end of a container reads them).
+ */
+export async function cachedAttachmentsOf(cacheDir: string, id: string): Promise<CacheEntry[]> {
+  const dir = join(cacheDir, 'results');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: CacheEntry[] = [];
+  for (const name of names) {
+    if (name.startsWith('.') || !name.includes(`-${id}-`)) continue;
+    try {
+      const e = parseCacheEntry(readFileSync(join(dir, name), 'utf8'));
+      if (e && e.containerId === id) out.push(e);
+    } catch {
+      /* removed meanwhile */
+    }
+  }
+  return out;
 }
 
 /**

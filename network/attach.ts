@@ -3,10 +3,9 @@
  * runner and its result cache, cni/runtime.ts): the core of `netctl attach`/`detach`/`check` and of
  * the runtime's container networking.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { CniError, ErrCode } from '../cni/errors.js';
-import { decodeCachedConfig, listCachedAttachments, parseCacheEntry, type CacheEntry } from '../cni/cache.js';
+import { cachedAttachmentsOf, decodeCachedConfig, listCachedAttachments, type CacheEntry } from '../cni/cache.js';
 import { parseConfList, type NetworkConfigList } from '../cni/conflist.js';
 import { addNetworkList, delNetworkList, type RuntimeOptions } from '../cni/runtime.js';
 import type { Result } from '../cni/types.js';
@@ -31,32 +30,6 @@ export function runtimeOptions(ctx: CommandContext): RuntimeOptions {
     callPlugin: pluginCaller(ctx.selfDir),
     ...(ctx.deferCacheFlush && { deferCacheFlush: ctx.deferCacheFlush }),
   };
-}
-
-/**
- * Cached attachments of one container: only the cache files whose name holds "-<id>-" are read, so
- * an attach costs the same whatever the number of other containers. Read in place: a few small
- * files cost less than the thread pool's round trips (each start and end of a container reads them).
- */
-export async function cachedAttachmentsOf(cacheDir: string, id: string): Promise<CacheEntry[]> {
-  const dir = join(cacheDir, 'results');
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const out: CacheEntry[] = [];
-  for (const name of names) {
-    if (name.startsWith('.') || !name.includes(`-${id}-`)) continue;
-    try {
-      const e = parseCacheEntry(readFileSync(join(dir, name), 'utf8'));
-      if (e && e.containerId === id) out.push(e);
-    } catch {
-      /* removed meanwhile */
-    }
-  }
-  return out;
 }
 
 /** What to attach: the network, the netns, and what the container asks of it. */

@@ -2,13 +2,14 @@
  * `network connect` and `disconnect`: a network added to or removed from a container's record, and
  * on a running container the CNI ADD or DEL into its netns file at once (as Docker does).
  */
-import { cachedAttachmentsOf, detachOne } from '../../network/attach.js';
+import { cachedAttachmentsOf } from '../../cni/cache.js';
+import { detachOne } from '../../network/attach.js';
 import { liveState } from '../live.js';
 import type { Dirs } from '../paths.js';
 import type { ContainerRecord } from '../record.js';
 import { readRecord, writeRecord } from '../store.js';
 import { DEFAULT_NETWORK, isSpecialMode, type EndpointConfig } from './plan.js';
-import { attachEndpoint, cniContext, hasOwnNetns, netnsFileOf, nextInterfaceOf, readAttachmentsOf } from './setup.js';
+import { attachEndpoint, cniContext, hasOwnNetns, netnsFileOf, nextInterfaceOf } from './setup.js';
 
 export interface ConnectOptions {
   ip?: string;
@@ -51,11 +52,11 @@ export async function connectNetwork(d: Dirs, rec: ContainerRecord, network: str
 export async function disconnectNetwork(d: Dirs, rec: ContainerRecord, network: string): Promise<void> {
   refuseSharedNamespace(rec);
   const endpoints = { ...(rec.NetworkingConfig?.EndpointsConfig ?? {}) };
-  const attached = (await readAttachmentsOf(rec)).filter((a) => a.network === network);
-  if (!(network in endpoints) && attached.length === 0) throw new Error(`container ${rec.Id} is not connected to network ${network}`);
+  const mine = rec.Cni ? (await cachedAttachmentsOf(rec.Cni.cacheDir, rec.Id)).filter((e) => e.networkName === network) : [];
+  if (!(network in endpoints) && !mine.some((e) => e.result !== undefined))
+    throw new Error(`container ${rec.Id} is not connected to network ${network}`);
   const ctx = cniContext(rec.Cni!);
-  for (const e of (await cachedAttachmentsOf(rec.Cni!.cacheDir, rec.Id)).filter((x) => x.networkName === network))
-    await detachOne(ctx, network, rec.Id, netnsFileOf(d, rec.Id), e, e.ifName);
+  for (const e of mine) await detachOne(ctx, network, rec.Id, netnsFileOf(d, rec.Id), e, e.ifName);
   delete endpoints[network];
   const now = readRecord(d, rec.Id);
   writeRecord(d, { ...now, NetworkingConfig: { EndpointsConfig: endpoints } });

@@ -20,6 +20,8 @@ import { DEFAULT_NETWORK, exposedRequests, isSpecialMode, requestsOf, type Endpo
 
 // The network code (network/, cni/) loads only for a container on a CNI network: `--network none` and host skip their milliseconds.
 const verbs = () => import('../../network/attach.js');
+// Reading the result cache (ps, inspect, port) needs none of the attach code.
+const cache = () => import('../../cni/cache.js');
 
 /** The netns file of a container on CNI networks. */
 export const netnsFileOf = (d: Dirs, id: string) => join(d.stateDir, 'netns', id);
@@ -145,7 +147,7 @@ export async function tearDownNetwork(d: Dirs, rec: ContainerRecord): Promise<vo
   if (!rec.Cni || !hasCniNetworks(rec)) return;
   const path = netnsFileOf(d, rec.Id);
   const ctx = cniContext(rec.Cni);
-  const { cachedAttachmentsOf, detachOne } = await verbs();
+  const [{ cachedAttachmentsOf }, { detachOne }] = await Promise.all([cache(), verbs()]);
   const errors: string[] = [];
   for (const e of await cachedAttachmentsOf(rec.Cni.cacheDir, rec.Id))
     await detachOne(ctx, e.networkName, rec.Id, path, e, e.ifName).catch((err: Error) => errors.push(err.message));
@@ -155,7 +157,7 @@ export async function tearDownNetwork(d: Dirs, rec: ContainerRecord): Promise<vo
 
 /** The interface name for a new network of a running container: the first free ethN. */
 export async function nextInterfaceOf(rec: ContainerRecord): Promise<string> {
-  const [{ cachedAttachmentsOf }, { nextInterfaceName }] = await Promise.all([verbs(), import('../../network/names.js')]);
+  const [{ cachedAttachmentsOf }, { nextInterfaceName }] = await Promise.all([cache(), import('../../network/names.js')]);
   return nextInterfaceName((await cachedAttachmentsOf(rec.Cni!.cacheDir, rec.Id)).map((e) => e.ifName));
 }
 
@@ -166,7 +168,7 @@ export const hasOwnNetns = (d: Dirs, rec: ContainerRecord) =>
 /** The container's cached attachments, as runtime/network/settings.ts renders them (eth0 first). */
 export async function readAttachmentsOf(rec: ContainerRecord): Promise<AttachmentInfo[]> {
   if (!rec.Cni) return [];
-  const [{ cachedAttachmentsOf }, { mappingsOf }] = await Promise.all([verbs(), import('../../network/ports.js')]);
+  const [{ cachedAttachmentsOf }, { mappingsOf }] = await Promise.all([cache(), import('../../network/ports.js')]);
   const entries = await cachedAttachmentsOf(rec.Cni.cacheDir, rec.Id);
   return entries
     .filter((e) => e.result !== undefined)
