@@ -12,8 +12,10 @@ import { networkId } from '../network/names.js';
 import { ExitError, UsageError } from './errors.js';
 import { list, str, type FlagDef } from './flags.js';
 import type { Globals } from './globals.js';
-import { eachName, findNetworkEntry, flagsOf, listNetworks, netctlContext } from './network.js';
-import { DEFAULT_NETWORK, isPredefined, matchesNetworkFilters, parseNetworkFilters } from './network-view.js';
+import { eachContainer } from './context.js';
+import { findNetworkEntry, flagsOf, listNetworks, netctlContext } from './network.js';
+import { DEFAULT_NETWORK } from '../runtime/network/plan.js';
+import { isPredefined, matchesNetworkFilters, parseNetworkFilters } from './network-view.js';
 
 /** User-defined networks take Docker's pools after the default `bridge` network's 172.17.0.0/16. */
 const USER_POOLS = DOCKER_POOLS.slice(1);
@@ -116,7 +118,7 @@ export async function rm(g: Globals, argv: string[]): Promise<number> {
   const { args } = flagsOf([], argv, 'rm', 'rm NETWORK [NETWORK...]', 'Remove one or more networks');
   if (args.length === 0) throw new UsageError(`"berth network rm" requires at least 1 argument.\nSee 'berth network rm --help'.`);
   const ctx = netctlContext(g);
-  return eachName(args, async (ref) => {
+  return eachContainer(args, async (ref) => {
     const n = findNetworkEntry(await listNetworks(ctx), ref);
     await removeOne(ctx, n.id, n.name);
     process.stdout.write(`${ref}\n`);

@@ -5,13 +5,13 @@
 import type { CacheEntry } from '../cni/cache.js';
 import { formatPrefix, parseIP, tryParsePrefix, type IP } from '../cni/ip.js';
 import type { NetworkInfo } from '../network/conflist.js';
+import { DEFAULT_NETWORK } from '../runtime/network/plan.js';
 
 /** Docker's pre-defined networks besides `bridge` (a real network, made on first use). */
 export const BUILTIN = [
   { name: 'host', driver: 'host' },
   { name: 'none', driver: 'null' },
 ] as const;
-export const DEFAULT_NETWORK = 'bridge';
 export const isPredefined = (name: string) => name === DEFAULT_NETWORK || BUILTIN.some((b) => b.name === name);
 
 /** One network as the commands see it: a conflist's, or a built-in one (`info` undefined). */

@@ -15,6 +15,7 @@ import { formatRows } from '../lib/format-rows.js';
 import { parseFlags, list, renderHelp, str, type FlagDef } from './flags.js';
 import { ExitError, UsageError } from './errors.js';
 import type { Globals } from './globals.js';
+import { eachContainer } from './context.js';
 import {
   BUILTIN,
   LS_DEFAULT_FORMAT,
@@ -66,19 +67,6 @@ function flagsOf(defs: FlagDef[], argv: string[], command: string, usage: string
   return parseFlags(defs, argv, `network ${command}`);
 }
 
-/** Runs `fn` per name; failures print `Error: ...` and make the exit code 1, the others still run (as docker). */
-async function eachName(names: readonly string[], fn: (name: string) => Promise<void>): Promise<number> {
-  let code = 0;
-  for (const name of names)
-    try {
-      await fn(name);
-    } catch (err) {
-      process.stderr.write(`Error: ${(err as Error).message}\n`);
-      code = 1;
-    }
-  return code;
-}
-
 const LS_FLAGS: FlagDef[] = [
   { name: 'filter', short: 'f', type: 'list', describe: 'driver, id, label, name, scope or type' },
   { name: 'format', type: 'string', describe: 'a Go template, e.g. "table {{.ID}}\\t{{.Name}}"' },
@@ -114,7 +102,7 @@ async function inspect(g: Globals, argv: string[]): Promise<number> {
   const ctx = netctlContext(g);
   const entries = await listNetworks(ctx);
   const out: unknown[] = [];
-  const code = await eachName(args, async (ref) => {
+  const code = await eachContainer(args, async (ref) => {
     const n = findNetworkEntry(entries, ref);
     out.push(inspectNetwork(n, n.info ? await listCachedAttachments(ctx.opts.cacheDir, { networkName: n.name }) : []));
   });
@@ -166,4 +154,4 @@ export async function network(g: Globals, argv: string[]): Promise<number> {
   }
 }
 
-export { eachName, flagsOf };
+export { flagsOf };

@@ -3,6 +3,7 @@
  * its record and its cached CNI attachments. Pure.
  */
 import { sha256Hex as sha256 } from '../../lib/random-hex.js';
+import { networkId } from '../../network/names.js';
 import type { Result } from '../../cni/types.js';
 import { describeMapping, type PortMapping } from '../../network/ports.js';
 import type { ContainerRecord } from '../record.js';
@@ -29,7 +30,7 @@ function endpointOf(rec: ContainerRecord, a: AttachmentInfo) {
     Links: null,
     // Docker adds the short ID as an alias on user-defined networks.
     Aliases: userDefined ? [rec.Id.slice(0, 12), ...(cfg?.Aliases ?? [])] : null,
-    NetworkID: sha256(a.network),
+    NetworkID: networkId(a.network),
     EndpointID: sha256(`${rec.Id}/${a.network}/${a.ifName}`),
     Gateway: v4?.gateway ?? '',
     IPAddress: v4 ? v4.address.split('/')[0] : '',
