@@ -6,36 +6,9 @@ import type { ImageRecord } from './store.js';
 import { splitTag } from './reference.js';
 
 import { renderColumns } from '../lib/format-rows.js';
+import { humanSize } from '../lib/go-units.js';
 
 export { renderColumns };
-
-/** Go's `%.<p>g`: shortest of fixed or exponent form, trailing zeros dropped, exponent of 2+ digits. */
-function goG(value: number, precision: number): string {
-  if (value === 0) return '0';
-  const rounded = Number(value.toPrecision(precision));
-  const e = Math.floor(Math.log10(Math.abs(rounded)));
-  if (e < -4 || e >= precision) {
-    const [mantissa, power] = rounded.toExponential(precision - 1).split('e');
-    const m = mantissa.includes('.') ? mantissa.replace(/0+$/, '').replace(/\.$/, '') : mantissa;
-    const p = Number(power);
-    return `${m}e${p < 0 ? '-' : '+'}${String(Math.abs(p)).padStart(2, '0')}`;
-  }
-  const fixed = rounded.toFixed(Math.max(0, precision - 1 - e));
-  return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
-}
-
-const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-
-/** go-units' HumanSizeWithPrecision(size, 3), as `docker images` prints SIZE: "1.24MB", "826kB". */
-export function humanSize(bytes: number, precision = 3): string {
-  let size = bytes,
-    unit = 0;
-  while (size >= 1000 && unit < DECIMAL_UNITS.length - 1) {
-    size /= 1000;
-    unit++;
-  }
-  return `${goG(size, precision)}${DECIMAL_UNITS[unit]}`;
-}
 
 /** go-units' HumanDuration, as docker prints ages ("About an hour", "3 weeks"). */
 export function humanDuration(ms: number): string {

@@ -4,12 +4,12 @@ import {
   IMAGE_DEFAULT_FORMAT,
   IMAGE_HEADERS,
   humanDuration,
-  humanSize,
   imageRowData,
   imageRows,
   renderColumns,
   renderImageTable,
 } from '../../../image/format';
+import { humanSize } from '../../../lib/go-units';
 import { formatRows } from '../../../lib/format-rows';
 
 const sizes: Array<[number, string]> = [

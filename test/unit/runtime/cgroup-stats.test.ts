@@ -1,17 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseFlatKeyed, sumBlkioV1, sumIoStatV2, usageWithoutCache } from '../../../runtime/cgroup/files';
-import {
-  STATS_DEFAULT_FORMAT,
-  STATS_HEADERS,
-  bytesSize,
-  formatGoG,
-  formatStats,
-  humanSize,
-  statsFields,
-  statsRow,
-} from '../../../runtime/cgroup/stats';
+import { STATS_DEFAULT_FORMAT, STATS_HEADERS, formatStats, statsFields, statsRow } from '../../../runtime/cgroup/stats';
 import { formatRows } from '../../../lib/format-rows';
+import { bytesSize, formatGoG, humanSize } from '../../../lib/go-units';
 
 const MiB = 1024 * 1024;
 
