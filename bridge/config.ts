@@ -1,4 +1,5 @@
 /** The bridge plugin's configuration: schema defaults, cross-key rules, and the container MAC. Pure. */
+import { cloneJson } from '../lib/json.js';
 import type { ValidateFunction } from 'ajv';
 import { CniError, ErrCode } from '../cni/errors.js';
 import { validateConfig } from '../cni/schema.js';
@@ -33,7 +34,7 @@ const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
  * @throws {CniError} code 7 for invalid values and contradictory keys
  */
 export function parseBridgeConf(raw: NetConf, validate: ValidateFunction): BridgeConf {
-  const copy = JSON.parse(JSON.stringify(raw)) as NetConf; // structuredClone is slow at first use
+  const copy = cloneJson(raw);
   if (copy.mtu === 0) delete copy.mtu; // the reference reads 0 as "not set"
   const conf = validateConfig<BridgeConf>(validate, copy, 'bridge');
   if (conf.isDefaultGateway) conf.isGateway = true; // isDefaultGateway implies isGateway (reference)

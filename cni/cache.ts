@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { replaceFileFlushLater, writeFileDurable } from '../lib/durable.js';
 import { randomHex } from '../lib/random-hex.js';
 import { fitFileName, KEPT_BYTES } from './file-name.js';
-import { tryParseJsonObject } from '../lib/json.js';
+import { cloneJson, tryParseJsonObject } from '../lib/json.js';
 
 /** libcni's default (`/var/lib/cni`); results live in its `results` subdirectory. */
 export const DEFAULT_CACHE_DIR = '/var/lib/cni';
@@ -73,7 +73,7 @@ export function renderCacheEntry(
   if (init.netns) entry.netns = init.netns;
   if (init.cniArgs && init.cniArgs.length > 0) entry.cniArgs = init.cniArgs.map(([k, v]) => [k, v]);
   if (init.capabilityArgs && Object.keys(init.capabilityArgs).length > 0) entry.capabilityArgs = { ...init.capabilityArgs };
-  entry.result = JSON.parse(JSON.stringify(init.result)) as Record<string, unknown>;
+  entry.result = cloneJson(init.result) as Record<string, unknown>;
   return entry;
 }
 

@@ -2,6 +2,7 @@
  * The dnsname plugin's pure parts: configuration, the container's name, and the text of the
  * dnsmasq config and hosts files. No kernel, no files.
  */
+import { cloneJson } from '../lib/json.js';
 import type { ValidateFunction } from 'ajv';
 import { CniError, ErrCode } from '../cni/errors.js';
 import { validateConfig } from '../cni/schema.js';
@@ -43,7 +44,7 @@ export function checkHostName(name: string, what: string): string {
  * @throws {CniError} code 7
  */
 export function parseDnsnameConf(raw: NetConf, validate: ValidateFunction): DnsnameConf {
-  const conf = validateConfig<DnsnameConf>(validate, JSON.parse(JSON.stringify(raw)) as NetConf, 'dnsname'); // structuredClone is slow at first use
+  const conf = validateConfig<DnsnameConf>(validate, cloneJson(raw), 'dnsname');
   for (const alias of aliasesOf(conf)) checkHostName(alias, 'alias');
   return conf;
 }

@@ -1,4 +1,5 @@
 /** The portmap plugin's configuration and port mappings: validation and defaults. Pure. */
+import { cloneJson } from '../lib/json.js';
 import type { ValidateFunction } from 'ajv';
 import { CniError, ErrCode } from '../cni/errors.js';
 import { formatIP, tryParseIP } from '../cni/ip.js';
@@ -31,7 +32,7 @@ export interface PortmapConf extends NetConf {
  *   Berth cannot honour on nftables (externalSetMarkChain, conditionsV4/V6 with conditions)
  */
 export function parsePortmapConf(raw: NetConf, validate: ValidateFunction): PortmapConf {
-  const conf = validateConfig<PortmapConf>(validate, JSON.parse(JSON.stringify(raw)) as NetConf, 'portmap'); // structuredClone is slow at first use
+  const conf = validateConfig<PortmapConf>(validate, cloneJson(raw), 'portmap');
   if (conf.markMasqBit !== undefined && conf.externalSetMarkChain !== undefined)
     throw new CniError(
       ErrCode.InvalidNetworkConfig,
