@@ -1,5 +1,6 @@
-# Berth. `make build` needs only npm packages (npm ci); `make test`, `make demo` and `make bench`
-# also install the Debian packages they use (as root) first.
+# Berth. `make build` needs npm packages (npm ci) and gcc with libseccomp's static library, which
+# it installs (as root) when missing; `make test`, `make demo` and `make bench` also install the
+# Debian packages they use first.
 PREFIX ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 LIBDIR ?= $(PREFIX)/lib/berth
@@ -21,7 +22,11 @@ node_modules/.berth-installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# What berth-shim is compiled with: its seccomp filter is libseccomp's, linked in statically.
+BUILD_PACKAGES ?= gcc libc6-dev libseccomp-dev
+
 build: deps
+	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
 	node scripts/build.mjs
 
 typecheck: deps
