@@ -98,15 +98,17 @@ export async function compileShim({ root, dist }) {
 }
 
 /**
- * The seccomp filters of the capability sets most containers have (Docker's default set, none,
- * all), which libseccomp takes milliseconds to build: made once here by runtime/shim/gen/.
+ * The seccomp filters of the capability sets most containers have (Docker's default set, with
+ * one more, none, all), which libseccomp takes milliseconds to build: made once here by
+ * runtime/shim/gen/, which keeps one filter per set of the capabilities the policy looks at.
  */
 async function precomputeSeccompFilters(root, work, libseccomp) {
   const { DEFAULT_CAPS, CAPABILITIES, capabilityMask } = await importTs(root, ['runtime/caps.ts']);
   const gen = join(work, 'seccomp-filters');
   const sources = [join(root, 'runtime/shim/gen/seccomp-filters.c'), join(root, 'runtime/shim/seccomp-policy.c')];
   await compileC(sources, gen, libseccomp, 'the seccomp filters');
-  const r = spawnSync(gen, [capabilityMask(DEFAULT_CAPS), '0', capabilityMask(CAPABILITIES)], { encoding: 'utf8' });
+  const sets = [DEFAULT_CAPS, [], CAPABILITIES, ...CAPABILITIES.map((c) => [...DEFAULT_CAPS, c])];
+  const r = spawnSync(gen, sets.map(capabilityMask), { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`cannot precompute the seccomp filters:\n${r.stderr ?? r.error?.message ?? ''}`);
   return r.stdout;
 }
