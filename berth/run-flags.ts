@@ -75,7 +75,11 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'cap-add', type: 'list', describe: 'add Linux capabilities' },
   { name: 'cap-drop', type: 'list', describe: 'drop Linux capabilities' },
   { name: 'privileged', type: 'bool', describe: 'every capability, /sys writable, no masked paths, no seccomp' },
-  { name: 'security-opt', type: 'list', describe: 'seccomp=unconfined (no seccomp filter), no-new-privileges' },
+  {
+    name: 'security-opt',
+    type: 'list',
+    describe: 'seccomp=unconfined (no seccomp filter), seccomp=PROFILE.json (a Docker-format profile), no-new-privileges',
+  },
   { name: 'read-only', type: 'bool', describe: "mount the container's root read-only" },
   { name: 'init', type: 'bool', describe: 'run tini as PID 1 (forwards signals, reaps zombies)' },
   { name: 'restart', type: 'string', describe: 'no, on-failure[:N], always, unless-stopped' },

@@ -1,10 +1,15 @@
 /**
  * `--security-opt`: what of Docker's Berth honours (seccomp, no-new-privileges) and what it takes
- * as the no-op it is here (no AppArmor or SELinux profile is ever applied). Pure.
+ * as the no-op it is here (no AppArmor or SELinux profile is ever applied). Pure: files are read by
+ * the caller.
  */
 import type { HostConfig } from './record.js';
+import { parseSeccompProfile, type SeccompProfile } from './seccomp-profile.js';
 
-/** Docker's HostConfig.SecurityOpt for the flags as given (null without any). @throws {Error} on one Berth cannot honour */
+/**
+ * Docker's HostConfig.SecurityOpt for the flags as given (null without any); a profile comes as
+ * its JSON text (`seccomp={...}`), as Docker's CLI sends it. @throws {Error} on one Berth cannot honour
+ */
 export function planSecurityOpts(opts: readonly string[]): string[] | null {
   for (const opt of opts) checkSecurityOpt(opt);
   return opts.length > 0 ? [...opts] : null;
@@ -20,8 +25,8 @@ function checkSecurityOpt(opt: string): void {
   const refuse = (why: string) => new Error(`--security-opt ${opt}: ${why}`);
   switch (key) {
     case 'seccomp':
-      if (value === 'unconfined') return;
-      throw refuse('Berth runs Docker\'s default seccomp profile or none ("seccomp=unconfined"); custom profiles are not supported');
+      if (value !== 'unconfined') parseSeccompProfile(value);
+      return;
     case 'no-new-privileges':
       if (value === 'true') return;
       if (value === 'false') throw refuse('Berth always sets no-new-privileges, except with --privileged');
@@ -37,7 +42,34 @@ function checkSecurityOpt(opt: string): void {
   }
 }
 
-/** Whether the container's processes run under Docker's default seccomp filter: not with --privileged or seccomp=unconfined. */
-export function seccompConfined(h: Pick<HostConfig, 'Privileged' | 'SecurityOpt'>): boolean {
-  return !h.Privileged && !(h.SecurityOpt ?? []).some((o) => o === 'seccomp=unconfined' || o === 'seccomp:unconfined');
+/** The container's seccomp profile: `unconfined` (--privileged too), `default` (Docker's) or a custom one. */
+export function seccompProfileOf(h: Pick<HostConfig, 'Privileged' | 'SecurityOpt'>): 'unconfined' | 'default' | SeccompProfile {
+  const opt = (h.SecurityOpt ?? []).find((o) => /^seccomp[=:]/.test(o));
+  if (h.Privileged || opt?.slice(8) === 'unconfined') return 'unconfined';
+  return opt === undefined ? 'default' : parseSeccompProfile(opt.slice(8));
+}
+
+/**
+ * `seccomp=PROFILE.json` with the file's JSON, compacted, in place of its path, as Docker's CLI
+ * sends it to the daemon (`readFile` is the caller's). @throws {Error} in the CLI's words
+ */
+export function inlineSeccompProfiles(opts: readonly string[], readFile: (path: string) => string): string[] {
+  return opts.map((opt) => {
+    const path = /^seccomp[=:]/.test(opt) ? opt.slice(8) : 'unconfined';
+    if (path === 'unconfined') return opt;
+    let text: string;
+    try {
+      text = readFile(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(
+        `opening seccomp profile (${path}) failed: open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`,
+      );
+    }
+    try {
+      return `seccomp=${JSON.stringify(JSON.parse(text))}`;
+    } catch (err) {
+      throw new Error(`compacting json for seccomp profile (${path}) failed: ${(err as Error).message}`);
+    }
+  });
 }

@@ -1,6 +1,7 @@
 /** The command lines of berth-shim (runtime/shim/spec.c reads them). Pure. */
 import { capabilityMask } from './caps.js';
-import { seccompConfined } from './security-opt.js';
+import { renderSeccompRules } from './seccomp-profile.js';
+import { seccompProfileOf } from './security-opt.js';
 import { mergeEnv, parseSize } from './spec.js';
 import type { ContainerRecord } from './record.js';
 import { renderIdMap } from './userns.js';
@@ -24,13 +25,16 @@ export interface ShimPaths {
 
 /**
  * The process options run and exec share: user, capabilities, privileges, seccomp, the user
- * namespace's maps. An `exec --privileged` keeps the container's seccomp filter, as in Docker.
+ * namespace's maps. An `exec --privileged` keeps the container's seccomp filter, as in Docker; a
+ * custom profile is resolved for the container's capabilities at each start and exec.
  */
 function processArgs(rec: ContainerRecord, user = rec.Process, privileged = rec.HostConfig.Privileged): string[] {
   const out = ['--uid', String(user.uid), '--gid', String(user.gid), '--caps', capabilityMask(rec.Process.capabilities)];
   for (const g of user.groups) out.push('--group', String(g));
   if (privileged) out.push('--privileged');
-  if (!seccompConfined(rec.HostConfig)) out.push('--seccomp', 'unconfined');
+  const seccomp = seccompProfileOf(rec.HostConfig);
+  if (seccomp === 'unconfined') out.push('--seccomp', 'unconfined');
+  else if (seccomp !== 'default') out.push('--seccomp-rules', renderSeccompRules(seccomp, rec.Process.capabilities));
   if (rec.IdMap) out.push('--uid-map', renderIdMap(rec.IdMap.uid), '--gid-map', renderIdMap(rec.IdMap.gid));
   return out;
 }

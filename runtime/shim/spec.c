@@ -61,6 +61,7 @@ int parse_spec(struct spec *s, int argc, char **argv) {
       if (strcmp(v, "default") != 0 && strcmp(v, "unconfined") != 0) die("--seccomp takes default or unconfined, not %s", v);
       s->seccomp_unconfined = !strcmp(v, "unconfined");
     }
+    else if (!strcmp(k, "--seccomp-rules")) s->seccomp_rules = v;
     else if (!strcmp(k, "--uid-map")) s->uid_map = v;
     else if (!strcmp(k, "--gid-map")) s->gid_map = v;
     else if (!strcmp(k, "--pid")) s->pid = atoi(v);

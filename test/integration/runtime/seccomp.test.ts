@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, ROOT_DIR, RUN_PREFIX } from '../../helpers/sandbox';
@@ -138,10 +138,51 @@ it("--privileged and seccomp=unconfined: Seccomp 0, in inspect as Docker shows t
   });
 });
 
-it('--security-opt: a custom profile, no-new-privileges=false and unknown options are refused before anything is made', async () => {
+/** A Docker-format profile: everything allowed but keyctl (ENOSYS), add_key (EPERM) and personality but the query. */
+const PROFILE = {
+  defaultAction: 'SCMP_ACT_ALLOW',
+  syscalls: [
+    { names: ['keyctl'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+    { names: ['add_key'], action: 'SCMP_ACT_ERRNO' },
+    { names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 4294967295, op: 'SCMP_CMP_NE' }] },
+    { names: ['unshare'], action: 'SCMP_ACT_ERRNO', excludes: { caps: ['CAP_SYS_ADMIN'] } },
+  ],
+};
+const profileFile = () => {
+  const file = join(probeDir, 'profile.json');
+  writeFileSync(file, JSON.stringify(PROFILE, null, 2));
+  return file;
+};
+
+it('--security-opt seccomp=PROFILE.json: a Docker-format profile, resolved for the capabilities, for run and exec; inspect shows its JSON', async () => {
   await withBerth(async (b) => {
+    const opt = `seccomp=${profileFile()}`;
+    const got = await probe(b, ['--security-opt', opt]);
+    assert.equal(
+      [got.keyctl, got.add_key, got.personality_query, got.personality_bsd, got.unshare, got.mount],
+      ['ENOSYS', 'EPERM', 'OK', 'EPERM', 'EPERM', 'ENOENT'], // mount: allowed by the profile, on a missing path
+    );
+    assert.is((await probe(b, ['--security-opt', opt, '--cap-add', 'SYS_ADMIN'])).unshare, 'OK');
+    const r = await b('run', '-d', '--name', 'custom', '--security-opt', opt, '--rootfs', b.rootfs, 'sleep', '60');
+    assert.is(r.code, 0, r.stderr);
+    assert.is(await seccompMode(b, ['exec', 'custom']), '2');
+    for (const flags of [[], ['-u', 'app']]) {
+      const e = await b('exec', ...flags, 'custom', '/bin/probe', 'keyctl');
+      assert.is(e.stdout, 'keyctl=ENOSYS\n', `exec ${flags.join(' ')}: the profile's errno, not the default profile's EPERM`);
+    }
+    const inspect = await b('inspect', '--format', '{{json .HostConfig.SecurityOpt}}', 'custom');
+    assert.equal(JSON.parse(inspect.stdout), [`seccomp=${JSON.stringify(PROFILE)}`]);
+    await b('rm', '-f', 'custom');
+  });
+});
+
+it('--security-opt: a bad profile, no-new-privileges=false and unknown options are refused before anything is made', async () => {
+  await withBerth(async (b) => {
+    const bad = join(probeDir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ defaultAction: 'SCMP_ACT_NOTIFY' }));
     for (const [opt, message] of [
-      ['seccomp=/etc/profile.json', /custom profiles are not supported/],
+      ['seccomp=/nonexistent/profile.json', /opening seccomp profile \(\/nonexistent\/profile.json\) failed/],
+      [`seccomp=${bad}`, /Decoding seccomp profile failed: defaultAction: action "SCMP_ACT_NOTIFY"/],
       ['no-new-privileges=false', /always sets no-new-privileges/],
       ['bogus=1', /invalid --security-opt 2: "bogus=1"/],
       ['bogus', /invalid --security-opt 1: "bogus"/],
@@ -167,13 +208,14 @@ it('--security-opt: a custom profile, no-new-privileges=false and unknown option
   });
 });
 
-it('Docker 20.10 answers the probe as berth does (but AF_VSOCK): default, --cap-add SYS_ADMIN, seccomp=unconfined', async () => {
+it('Docker 20.10 answers the probe as berth does (but AF_VSOCK): default, --cap-add SYS_ADMIN, seccomp=unconfined, a profile', async () => {
   ensureDockerPackages();
   const dk = await startDockerd();
   try {
     await importBusyboxImage(dk, 'berth-seccomp-test:1');
     await withBerth(async (b) => {
-      for (const flags of [[], ['--cap-add', 'SYS_ADMIN'], ['--security-opt', 'seccomp=unconfined']]) {
+      const custom = ['--security-opt', `seccomp=${profileFile()}`];
+      for (const flags of [[], ['--cap-add', 'SYS_ADMIN'], ['--security-opt', 'seccomp=unconfined'], custom]) {
         const theirs = await dk.docker([
           'run',
           '--rm',
