@@ -19,6 +19,8 @@ export interface ShimPaths {
   etcBinds?: readonly string[];
   /** The shared layer of mount points (runtime/init-layer.ts), on top of the image's. */
   initLayer?: string;
+  /** The command waits for a Release frame on the channel: the networks' ADD runs meanwhile. */
+  awaitRelease?: boolean;
 }
 
 /** The process options run and exec share: user, capabilities, privileges, the user namespace's maps. */
@@ -67,6 +69,7 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
     );
   if (h.ReadonlyRootfs) out.push('--read-only');
   if (h.AutoRemove) out.push('--ephemeral'); // never mounted again: overlayfs's volatile
+  if (paths.awaitRelease) out.push('--await-release');
   if (c.OpenStdin) out.push('--stdin');
   if (c.Tty) out.push('--tty');
   if (c.Tty && paths.terminal) out.push('--rows', String(paths.terminal.rows), '--cols', String(paths.terminal.cols));

@@ -12,12 +12,12 @@ import { writeEtcFiles } from './etc-write.js';
 import { ensureInitLayer } from './init-layer.js';
 import { saveExecTemplate } from './exec-template.js';
 import { cgroupOf, resourcesOf } from './cgroups.js';
-import { Frame, FrameDecoder } from './frames.js';
+import { encodeFrame, Frame, FrameDecoder } from './frames.js';
 import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { containerNetns } from './network/join.js';
 import { namesFromAttachments } from './network/etc-names.js';
-import { setUpNetwork, tearDownNetwork } from './network/setup.js';
+import { attachNetworks, hasCniNetworks, openNetns, tearDownNetwork } from './network/setup.js';
 import { superviseArgs } from './shim-args.js';
 import { shimPath } from './shim-path.js';
 import { spawnShim } from './shim-spawn.js';
@@ -64,26 +64,41 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
     const sources = await mountVolumes(d, rec);
     copyUpForUserns(d, rec, sources);
     const mounts = renderShimMounts(rec.Mounts ?? [], sources);
-    const net = await setUpNetwork(d, rec, (ref) => containerNetns(d, ref));
+    const netns = await openNetns(d, rec, (ref) => containerNetns(d, ref));
+    const cni = hasCniNetworks(rec);
+    const bundle = containerDir(d, rec.Id);
     mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
     const args = superviseArgs(
       rec,
       {
-        bundle: containerDir(d, rec.Id),
+        bundle,
         state,
         socket: attachSocket(d, rec.Id),
         init: rec.HostConfig.Init ? initPath() : undefined,
         exitCommand: selfCommand(d, 'cleanup', rec.Id),
-        netns: net.netns,
+        netns,
         terminal,
         mounts,
         initLayer: ensureInitLayer(d),
-        etcBinds: writeEtcFiles(containerDir(d, rec.Id), rec, namesFromAttachments(rec, net.attachments)),
+        // On a network, rewritten in place with its addresses before the release (the binds keep the inode).
+        etcBinds: writeEtcFiles(bundle, rec),
+        awaitRelease: cni,
       },
       cgroup.procsFiles(),
     );
     const shim = spawnShim(shimPath(), args);
     const { channel } = shim;
+    // The supervisor builds the container's root while the ADD runs here (on another CPU); its
+    // command runs after the Release frame. A failed ADD closes the channel: the start fails there too.
+    const net = await attachNetworks(d, rec).catch((err: Error) => {
+      channel.destroy();
+      shim.release();
+      throw err;
+    });
+    if (cni) {
+      writeEtcFiles(bundle, rec, namesFromAttachments(rec, net.attachments));
+      channel.write(encodeFrame(Frame.Release));
+    }
     if (owner) channel.write(Buffer.from([Frame.Owner, 0, 0, 0, 0]));
     const decoder = new FrameDecoder();
     const { first, rest } = await new Promise<{ first?: { type: number; data: Buffer }; rest: Array<{ type: number; data: Buffer }> }>(

@@ -1,6 +1,7 @@
 /**
- * A container's CNI networks over its life: the netns file made and every network ADDed before the
- * process starts (each attachment undone if a later one fails), DEL of every cached attachment on
+ * A container's CNI networks over its life: the netns file made before the supervisor starts, every
+ * network ADDed while it builds the container's root and before the command runs (each attachment
+ * undone if a later one fails), DEL of every cached attachment on
  * every exit path (cleanup, gc), connect and disconnect while it runs. Plugins run as netctl runs
  * them (network/runner.ts: Berth's own in-process, any other exec'd), results cached as libcni does.
  */
@@ -88,10 +89,8 @@ export async function attachEndpoint(
   );
 }
 
-/** A container's networks made ready (setUpNetwork). */
+/** A container's networks made ready (attachNetworks). */
 export interface NetworkReady {
-  /** The netns path the supervisor joins; undefined for none and host (the supervisor makes or keeps one). */
-  netns?: string;
   /** What ADD returned, eth0 first, for the /etc files (no re-read of the cache). */
   attachments: AttachmentInfo[];
   /**
@@ -103,17 +102,29 @@ export interface NetworkReady {
 }
 
 /**
- * Makes the container's network namespace ready before its process exists.
+ * The network namespace the supervisor puts the container in: for CNI networks a new one on the
+ * netns file (empty until attachNetworks), for container:CTR that container's; undefined for none
+ * and host (the supervisor makes or keeps one).
  * @throws {Error} with everything undone
  */
-export async function setUpNetwork(d: Dirs, rec: ContainerRecord, containerNetns: (ref: string) => string): Promise<NetworkReady> {
+export async function openNetns(d: Dirs, rec: ContainerRecord, containerNetns: (ref: string) => string): Promise<string | undefined> {
   const mode = rec.HostConfig.NetworkMode;
-  const none = { attachments: [], durable: () => Promise.resolve() };
-  if (mode === 'none' || mode === 'host') return none;
-  if (mode.startsWith('container:')) return { ...none, netns: containerNetns(mode.slice('container:'.length)) };
+  if (mode.startsWith('container:')) return containerNetns(mode.slice('container:'.length));
+  if (!hasCniNetworks(rec)) return undefined;
   const path = netnsFileOf(d, rec.Id);
   await tearDownNetwork(d, rec); // a crash may have left the last run's
   await createNetnsFile(path);
+  return path;
+}
+
+/**
+ * ADD of the container to each of its CNI networks, in the netns file openNetns made; nothing for
+ * other modes. The container's process may exist already, but its command must not run before this
+ * settles (the supervisor waits for berth's Release frame).
+ * @throws {Error} with everything undone, the netns file too
+ */
+export async function attachNetworks(d: Dirs, rec: ContainerRecord): Promise<NetworkReady> {
+  if (!hasCniNetworks(rec)) return { attachments: [], durable: () => Promise.resolve() };
   // Each flush's failure is kept (caught at once, so none goes unhandled) for durable() to throw.
   const flushes: Array<Promise<unknown>> = [];
   const defer = (flushed: Promise<void>) => flushes.push(flushed.catch((err: Error) => err));
@@ -128,7 +139,7 @@ export async function setUpNetwork(d: Dirs, rec: ContainerRecord, containerNetns
       const failed = (await Promise.all(flushes)).find((r): r is Error => r instanceof Error);
       if (failed) throw new Error(`cannot write the CNI result cache: ${failed.message}`);
     };
-    return { netns: path, attachments, durable };
+    return { attachments, durable };
   } catch (err) {
     await Promise.all(flushes);
     await tearDownNetwork(d, rec).catch(() => {});

@@ -26,6 +26,7 @@ int parse_spec(struct spec *s, int argc, char **argv) {
   s->log_max_size = 10 * 1024 * 1024;
   s->log_max_file = 3;
   s->caps = 0;
+  s->release_fd = -1;
   int i = 0;
   for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
     const char *k = argv[i];
@@ -34,6 +35,7 @@ int parse_spec(struct spec *s, int argc, char **argv) {
     if (!strcmp(k, "--stdin")) { s->open_stdin = 1; continue; }
     if (!strcmp(k, "--tty")) { s->tty = 1; continue; }
     if (!strcmp(k, "--ephemeral")) { s->ephemeral = 1; continue; }
+    if (!strcmp(k, "--await-release")) { s->release_fd = 3; continue; }
     if (i + 1 >= argc) die("%s needs a value", k);
     const char *v = argv[++i];
     if (!strcmp(k, "--id")) s->id = v;

@@ -140,7 +140,8 @@ static int start_container(void) {
   int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, ep[2], ps[2] = { -1, -1 }, rs[2] = { -1, -1 };
   if (pipe2(ep, O_CLOEXEC) != 0) return EXIT_SETUP;
   if (S.uid_map && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rs) != 0) return EXIT_SETUP;
-  struct child_ctx ctx = { .s = &S, .errpipe = ep[1], .ptysock = -1, .rootsock = rs[1], .cgroup2 = cgroup2_index(&S) };
+  struct child_ctx ctx = { .s = &S, .errpipe = ep[1], .ptysock = -1, .rootsock = rs[1], .cgroup2 = cgroup2_index(&S), .release_fd = S.release_fd };
+  S.release_fd = -1; /* a restart finds the network in place */
   if (S.tty) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ps) != 0) return EXIT_SETUP;
     ctx.ptysock = ps[1];

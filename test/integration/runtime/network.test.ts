@@ -187,4 +187,54 @@ it('the default network is bridge (berth0, 172.17.0.0/16); SIGKILL of the superv
   });
 });
 
+it('the command runs only after ADD: it sees its address in /etc/hosts; a failed ADD runs nothing and leaves nothing', async () => {
+  await withNetns(1, async (host) => {
+    await withBerth(
+      async (b) => {
+        await createNetwork(b, host, 'front', '10.91.3.0/24');
+        const seen = await ok(
+          b(
+            'run',
+            '--rm',
+            '--network',
+            'front',
+            '--name',
+            'early',
+            '--rootfs',
+            b.rootfs,
+            'sh',
+            '-c',
+            'ip -o -4 addr show eth0; cat /etc/hosts',
+          ),
+        );
+        const address = /inet (10\.91\.3\.\d+)\//.exec(seen)?.[1];
+        assert.ok(address, seen);
+        assert.match(seen, new RegExp(`^${address.replace(/\./g, '\\.')}\\s.*\\bearly\\b`, 'm'));
+        const failed = await b(
+          'run',
+          '--name',
+          'bad',
+          '--network',
+          'front',
+          '--ip',
+          '10.99.0.5',
+          '--rootfs',
+          b.rootfs,
+          'sh',
+          '-c',
+          'echo ran',
+        );
+        assert.is(failed.code, 125, failed.stdout + failed.stderr);
+        assert.match(failed.stderr, /10\.99\.0\.5/);
+        assert.is(failed.stdout, '');
+        const id = (await ok(b('inspect', '--format', '{{.Id}}', 'bad'))).trim();
+        assert.is((await ok(b('logs', 'bad'))).trim(), '', 'the command never ran');
+        assert.equal(leftovers(b, host, id), []);
+        assert.equal(await ok(b('ps', '-q')), '');
+      },
+      { hostNetns: host },
+    );
+  });
+});
+
 test.run();

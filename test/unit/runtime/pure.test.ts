@@ -288,6 +288,13 @@ test('superviseArgs() passes the layers lowest first and the command after --', 
     'the init layer goes on top of the image',
   );
   assert.not.ok(args.includes('--ephemeral'));
+  assert.not.ok(args.includes('--await-release'));
+  assert.ok(
+    superviseArgs(record(), { bundle: '/b', state: '/s', socket: '/k', exitCommand: [], awaitRelease: true }, []).includes(
+      '--await-release',
+    ),
+    'on a CNI network the command waits for the Release frame',
+  );
   const rm = record();
   assert.ok(
     superviseArgs(
