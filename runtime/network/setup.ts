@@ -54,7 +54,7 @@ function publishedOf(rec: ContainerRecord): PortRequest[] {
   ];
 }
 
-/** ADD of `rec` to one network as `ifName`. */
+/** ADD of `rec` to one network as `ifName`; `starting`: into the netns openNetns just made, the flush deferred. */
 export async function attachEndpoint(
   d: Dirs,
   rec: ContainerRecord,
@@ -62,9 +62,9 @@ export async function attachEndpoint(
   ep: EndpointConfig,
   ifName: string,
   publish: PortRequest[],
-  deferCacheFlush?: (flushed: Promise<void>) => void,
+  starting?: { deferCacheFlush: (flushed: Promise<void>) => void },
 ): Promise<Attached> {
-  const ctx = cniContext(rec.Cni!, deferCacheFlush);
+  const ctx = cniContext(rec.Cni!, starting?.deferCacheFlush);
   const [{ attachContainer }, { findNetwork }] = await Promise.all([verbs(), import('../../network/config-dir.js')]);
   if (network === DEFAULT_NETWORK) await (await import('./default-bridge.js')).ensureDefaultBridge(ctx, d.stateDir);
   const ips = [ep.IPAMConfig?.IPv4Address, ep.IPAMConfig?.IPv6Address].filter((x): x is string => !!x);
@@ -84,6 +84,7 @@ export async function attachEndpoint(
       name: rec.Name,
       alias: aliases,
       publish,
+      newNetns: !!starting, // berth-shim brings its `lo` up
     },
     ctx,
   );
@@ -132,7 +133,7 @@ export async function attachNetworks(d: Dirs, rec: ContainerRecord): Promise<Net
     const attachments: AttachmentInfo[] = [];
     const endpoints = Object.entries(rec.NetworkingConfig?.EndpointsConfig ?? {});
     for (const [i, [name, ep]] of endpoints.entries()) {
-      const a = await attachEndpoint(d, rec, name, ep, `eth${i}`, i === 0 ? publishedOf(rec) : [], defer);
+      const a = await attachEndpoint(d, rec, name, ep, `eth${i}`, i === 0 ? publishedOf(rec) : [], { deferCacheFlush: defer });
       attachments.push({ network: name, ifName: a.ifName, result: a.result, mappings: a.mappings });
     }
     const durable = async () => {
