@@ -13,6 +13,7 @@ export const Frame = {
   Resize: 7,
   Owner: 8,
   Release: 9,
+  Netns: 10,
 } as const;
 
 /** The largest frame body berth-shim takes from a client (its buffer); a larger frame drops the client. */

@@ -15,7 +15,7 @@ import type { PortRequest } from '../../network/ports.js';
 import type { Dirs } from '../paths.js';
 import type { ContainerRecord } from '../record.js';
 import type { CniDirs } from './dirs.js';
-import { createNetnsFile, removeNetnsFile } from './netns-file.js';
+import { makeMountPoint, removeNetnsFile } from './netns-file.js';
 import type { AttachmentInfo } from './settings.js';
 import { DEFAULT_NETWORK, exposedRequests, isSpecialMode, requestsOf, type EndpointConfig } from './plan.js';
 
@@ -103,10 +103,10 @@ export interface NetworkReady {
 }
 
 /**
- * The network namespace the supervisor puts the container in: for CNI networks a new one on the
- * netns file (empty until attachNetworks), for container:CTR that container's; undefined for none
- * and host (the supervisor makes or keeps one).
- * @throws {Error} with everything undone
+ * The network namespace the supervisor puts the container in: for CNI networks the netns file,
+ * which the supervisor binds a new namespace on (`--make-netns`) before attachNetworks runs into
+ * it; for container:CTR that container's; undefined for none and host (the supervisor makes or
+ * keeps one).
  */
 export async function openNetns(d: Dirs, rec: ContainerRecord, containerNetns: (ref: string) => string): Promise<string | undefined> {
   const mode = rec.HostConfig.NetworkMode;
@@ -114,8 +114,13 @@ export async function openNetns(d: Dirs, rec: ContainerRecord, containerNetns: (
   if (!hasCniNetworks(rec)) return undefined;
   const path = netnsFileOf(d, rec.Id);
   await tearDownNetwork(d, rec); // a crash may have left the last run's
-  await createNetnsFile(path);
+  makeMountPoint(path);
   return path;
+}
+
+/** Loads the code attachNetworks runs, so that it loads while something else waits (the netns). */
+export async function preloadNetworkCode(): Promise<void> {
+  await Promise.all([verbs(), import('../../network/config-dir.js')]);
 }
 
 /**

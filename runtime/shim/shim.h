@@ -34,6 +34,7 @@ struct spec {
   uint64_t caps;
   int privileged, readonly, open_stdin, tty, pid; /* pid: exec's target */
   int ephemeral; /* --rm: the container layer is never mounted again, so overlayfs may skip its syncs */
+  int make_netns; /* --make-netns: the supervisor makes the netns file `netns` first and says so (F_NETNS) */
   int release_fd; /* --await-release: the first start execs only after a Release frame on this fd (berth's channel), -1 if not */
   unsigned short rows, cols; /* the caller's terminal size, set before the command runs */
   long log_max_size;
@@ -43,7 +44,7 @@ struct spec {
 
 /* Frame types on the attach socket: [type u8][length u32 big-endian][data]. */
 enum { F_STDIN = 0, F_STDOUT = 1, F_STDERR = 2, F_EXIT = 3, F_STARTED = 4, F_ERROR = 5,
-       F_STDIN_CLOSE = 6, F_RESIZE = 7, F_OWNER = 8, F_RELEASE = 9 };
+       F_STDIN_CLOSE = 6, F_RESIZE = 7, F_OWNER = 8, F_RELEASE = 9, F_NETNS = 10 };
 
 /* Exit codes of Docker's: the runtime's own errors, not executable, not found. */
 enum { EXIT_SETUP = 125, EXIT_NOEXEC = 126, EXIT_NOTFOUND = 127 };
@@ -109,6 +110,6 @@ int userns_prepare(const struct spec *s, pid_t pid, int born_in, int sock, char 
 /* supervise.c, exec.c */
 int supervise_main(int argc, char **argv);
 int exec_main(int argc, char **argv);
-/* netns.c: a new network namespace bound on a file */
-int netns_main(int argc, char **argv);
+/* netns.c: a new network namespace bound on a file; 0, or -1 with the reason in err (the caller's namespace kept) */
+int make_netns_file(const char *path, char *err, size_t len);
 #endif

@@ -315,6 +315,18 @@ int supervise_main(int argc, char **argv) {
   setup();
   long delay = 100;
   int code;
+  /* Berth runs the CNI ADD into it while the container's root is built (--await-release). */
+  if (S.make_netns) {
+    char text[1200];
+    if (make_netns_file(S.netns, error_msg, sizeof error_msg) != 0) {
+      rfc3339_now(finished_at, sizeof finished_at);
+      write_status("exited", EXIT_SETUP);
+      snprintf(text, sizeof text, "%d:cannot create the container's network namespace: %s", EXIT_SETUP, error_msg);
+      broadcast(F_ERROR, text, (uint32_t)strlen(text));
+      return EXIT_SETUP;
+    }
+    broadcast(F_NETNS, "", 0);
+  }
   for (;;) {
     code = start_container();
     char text[1200];

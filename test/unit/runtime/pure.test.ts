@@ -289,6 +289,12 @@ test('superviseArgs() passes the layers lowest first and the command after --', 
   );
   assert.not.ok(args.includes('--ephemeral'));
   assert.not.ok(args.includes('--await-release'));
+  assert.not.ok(args.includes('--make-netns'));
+  assert.ok(
+    superviseArgs(record(), { bundle: '/b', state: '/s', socket: '/k', exitCommand: [], netns: '/n', makeNetns: true }, []).includes(
+      '--make-netns',
+    ),
+  );
   assert.ok(
     superviseArgs(record(), { bundle: '/b', state: '/s', socket: '/k', exitCommand: [], awaitRelease: true }, []).includes(
       '--await-release',
