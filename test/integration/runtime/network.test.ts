@@ -231,6 +231,15 @@ it('the command runs only after ADD: it sees its address in /etc/hosts; a failed
         assert.is((await ok(b('logs', 'bad'))).trim(), '', 'the command never ran');
         assert.equal(leftovers(b, host, id), []);
         assert.equal(await ok(b('ps', '-q')), '');
+        // Refused before any plugin runs (a host port in use): nothing left either.
+        const web = (await ok(b('run', '-d', '--network', 'front', '-p', '18080:80', '--rootfs', b.rootfs, 'sleep', '1000'))).trim();
+        const busy = await b('run', '--name', 'busy', '--network', 'front', '-p', '18080:80', '--rootfs', b.rootfs, 'true');
+        assert.is(busy.code, 125, busy.stdout + busy.stderr);
+        assert.match(busy.stderr, /18080\/tcp is already in use/);
+        assert.equal((await ok(b('ps', '-q', '--no-trunc'))).trim(), web);
+        const busyId = (await ok(b('inspect', '--format', '{{.Id}}', 'busy'))).trim();
+        await ok(b('rm', '-f', web));
+        assert.equal(leftovers(b, host, busyId), []);
       },
       { hostNetns: host },
     );
