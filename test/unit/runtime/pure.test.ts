@@ -305,6 +305,19 @@ test('superviseArgs() passes the layers lowest first and the command after --', 
     'the init layer goes on top of the image',
   );
   assert.not.ok(args.includes('--ephemeral'));
+  assert.not.ok(args.includes('--await-release'));
+  assert.not.ok(args.includes('--make-netns'));
+  assert.ok(
+    superviseArgs(record(), { bundle: '/b', state: '/s', socket: '/k', exitCommand: [], netns: '/n', makeNetns: true }, []).includes(
+      '--make-netns',
+    ),
+  );
+  assert.ok(
+    superviseArgs(record(), { bundle: '/b', state: '/s', socket: '/k', exitCommand: [], awaitRelease: true }, []).includes(
+      '--await-release',
+    ),
+    'on a CNI network the command waits for the Release frame',
+  );
   const rm = record();
   assert.ok(
     superviseArgs(
