@@ -3,12 +3,21 @@ import type { Globals } from './globals.js';
 import { dirsOf, findContainer, withCleanState } from './context.js';
 import { parseFlags, list, str } from './flags.js';
 import { UsageError } from './errors.js';
-import { inspectShape, matchesFilters, PS_DEFAULT_FORMAT, PS_HEADERS, psRow, psTemplateData, renderPsTable } from '../runtime/format.js';
+import {
+  inspectShape,
+  newestFirst,
+  psFilter,
+  PS_DEFAULT_FORMAT,
+  PS_HEADERS,
+  psRow,
+  psTemplateData,
+  renderPsTable,
+} from '../runtime/format.js';
 import { formatRows } from '../lib/format-rows.js';
 import { renderGoTemplate } from '../lib/go-template.js';
 import { idsWithRunDir, liveState } from '../runtime/live.js';
-import { containerDir, logFile, upperDir } from '../runtime/paths.js';
-import { listRecords } from '../runtime/store.js';
+import { containerDir, logFile, upperDir, type Dirs } from '../runtime/paths.js';
+import { listSummaries, readRecord } from '../runtime/store.js';
 import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
 import { renderNetworkSettings, renderPsPorts } from '../runtime/network/settings.js';
 
@@ -32,26 +41,23 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   const d = process.env.BUN_JSC_useJIT === '0' ? dirsOf(g) : await withCleanState(g);
   const now = Date.now();
   const filters = list(flags.filter);
-  let recs = listRecords(d).sort((a, b) => (a.Created < b.Created ? 1 : a.Created > b.Created ? -1 : 0)); // ISO times: plain order, no collation
+  const wanted = filters.length > 0 ? psFilter(filters) : undefined;
+  const showAll = flags.all === true || flags.latest === true || wanted !== undefined;
+  let recs = newestFirst(listSummaries(d));
   if (flags.latest === true) recs = recs.slice(0, 1);
   const runDirs = idsWithRunDir(d);
-  const selected = recs
-    .map((rec) => ({ rec, live: liveState(d, rec, runDirs) }))
-    .filter(
-      ({ live }) =>
-        flags.all === true ||
-        flags.latest === true ||
-        filters.length > 0 ||
-        live.status === 'running' ||
-        live.status === 'paused' ||
-        live.status === 'restarting',
-    )
-    .filter(({ rec, live }) => filters.length === 0 || matchesFilters(rec, live, filters));
+  // One index loop: ps runs without the JIT, where each closure call per container costs.
   const rows = [];
-  for (const { rec, live } of selected) {
-    const running = live.status === 'running' || live.status === 'paused';
-    const ports = rec.Cni && running ? renderPsPorts(rec, await readAttachmentsOf(rec)) : '';
+  const labels: Array<Readonly<Record<string, string>>> = [];
+  for (let i = 0; i < recs.length; i++) {
+    const rec = recs[i];
+    const live = liveState(d, rec, runDirs);
+    const up = live.status === 'running' || live.status === 'paused';
+    if (!showAll && !up && live.status !== 'restarting') continue;
+    if (wanted !== undefined && !wanted(rec, live)) continue;
+    const ports = rec.HasCni && up ? await psPorts(d, rec.Id) : '';
     rows.push(psRow(rec, live, now, flags['no-trunc'] === true, ports));
+    labels.push(rec.Config.Labels);
   }
   if (flags.quiet === true) process.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));
   else if (format === 'json') process.stdout.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
@@ -60,12 +66,23 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
     process.stdout.write(
       formatRows(
         format,
-        rows.map((r, i) => psTemplateData(r, selected[i].rec.Config.Labels)),
+        rows.map((r, i) => psTemplateData(r, labels[i])),
         PS_HEADERS,
         PS_DEFAULT_FORMAT,
       ),
     );
   return 0;
+}
+
+/** A running container's PORTS, from its whole record and its CNI results; none once it is removed. */
+async function psPorts(d: Dirs, id: string): Promise<string> {
+  let rec;
+  try {
+    rec = readRecord(d, id);
+  } catch {
+    return '';
+  }
+  return renderPsPorts(rec, await readAttachmentsOf(rec));
 }
 
 export async function inspect(g: Globals, argv: string[]): Promise<number> {

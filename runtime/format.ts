@@ -3,6 +3,7 @@ import { humanDuration } from '../image/format.js';
 import { shortId } from './ids.js';
 import type { Live } from './live.js';
 import { NEVER, type ContainerRecord } from './record.js';
+import type { RecordSummary } from './record-text.js';
 import { describeMountPoints } from './volumes/points.js';
 import { parseResources } from './cgroup/flags.js';
 import type { Resources, ThrottleDevice } from './cgroup/index.js';
@@ -39,9 +40,12 @@ export interface PsRow {
   Labels: string;
 }
 
-export function psRow(rec: ContainerRecord, live: Live, now: number, noTrunc: boolean, ports = ''): PsRow {
-  const command = [rec.Path, ...rec.Args].join(' ');
+export function psRow(rec: RecordSummary, live: Live, now: number, noTrunc: boolean, ports = ''): PsRow {
+  // Plain concatenation and a for-in: ps runs without the JIT, where spreads and closures cost per row.
+  const command = rec.Args.length === 0 ? rec.Path : `${rec.Path} ${rec.Args.join(' ')}`;
   const quoted = noTrunc || command.length <= 20 ? command : `${command.slice(0, 19)}…`;
+  let labels = '';
+  for (const key in rec.Config.Labels) labels += `${labels === '' ? '' : ','}${key}=${rec.Config.Labels[key]}`;
   return {
     ID: noTrunc ? rec.Id : shortId(rec.Id),
     Image: rec.Rootfs !== undefined ? rec.Rootfs : rec.Config.Image,
@@ -52,10 +56,22 @@ export function psRow(rec: ContainerRecord, live: Live, now: number, noTrunc: bo
     State: live.status,
     Names: rec.Name,
     Ports: ports,
-    Labels: Object.entries(rec.Config.Labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(','),
+    Labels: labels,
   };
+}
+
+/**
+ * Newest first, by `Created` (ISO times: plain order, no collation). A sort of keys without a
+ * comparator: a comparator is a call into the interpreter per comparison (ps runs without the JIT).
+ */
+export function newestFirst<T extends { Created: string }>(recs: readonly T[]): T[] {
+  const n = recs.length;
+  const keys: string[] = new Array(n);
+  for (let i = 0; i < n; i++) keys[i] = `${recs[i].Created}\t${i}`;
+  keys.sort();
+  const out: T[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = recs[Number(keys[n - 1 - i].slice(keys[n - 1 - i].indexOf('\t') + 1))];
+  return out;
 }
 
 const COLUMNS: Array<[keyof PsRow, string]> = [
@@ -89,30 +105,39 @@ export function psTemplateData(row: PsRow, labels: Readonly<Record<string, strin
 
 /**
  * Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded.
- * Widths count code points; one test of the whole table finds the rare non-ASCII cell, so an ASCII
- * table (the usual one) measures each cell by its length, once.
+ * Widths count code points. ps runs without the JIT (plugins/front/berth.c), so the table is built
+ * with index loops and native string calls: Buffer.byteLength finds the usual all-ASCII table in one
+ * call (a regex over it ran in the interpreter), and padEnd pads each cell.
  */
 export function renderPsTable(rows: readonly PsRow[]): string {
-  // Plain index loops: ps runs without the JIT (plugins/front/berth.c), where closures and iterators cost.
   const n = COLUMNS.length;
   const cells: string[] = [];
   for (let i = 0; i < n; i++) cells.push(COLUMNS[i][1]);
   for (const r of rows) for (let i = 0; i < n; i++) cells.push(r[COLUMNS[i][0]]);
-  const ascii = !/[^\x00-\x7f]/.test(cells.join(''));
-  const lengths = cells.map(ascii ? (s) => s.length : (s) => [...s].length);
+  const all = cells.join('');
+  // Per cell, the UTF-16 units beyond its code points: surrogate pairs, which padEnd counts twice.
+  const extra: number[] = new Array(cells.length).fill(0);
+  if (Buffer.byteLength(all) !== all.length) for (let c = 0; c < cells.length; c++) extra[c] = cells[c].length - [...cells[c]].length;
   const widths: number[] = new Array(n).fill(0);
-  for (let c = 0; c < cells.length; c++) widths[c % n] = Math.max(widths[c % n], lengths[c]);
-  let out = '';
+  for (let c = 0; c < cells.length; c++) {
+    const w = cells[c].length - extra[c];
+    if (w > widths[c % n]) widths[c % n] = w;
+  }
+  const lines: string[] = [];
   for (let c = 0; c < cells.length; c += n) {
     let line = '';
-    for (let i = 0; i < n - 1; i++) line += cells[c + i] + ' '.repeat(widths[i] - lengths[c + i] + 3);
-    out += `${(line + cells[c + n - 1]).trimEnd()}\n`;
+    for (let i = 0; i < n - 1; i++) line += cells[c + i].padEnd(widths[i] + 3 + extra[c + i]);
+    line += cells[c + n - 1];
+    lines.push(cells[c + n - 1] === '' ? line.trimEnd() : line);
   }
-  return out;
+  return `${lines.join('\n')}\n`;
 }
 
-/** `--filter` as Docker's ps takes it: id, name, status, label, exited, ancestor. @throws {Error} on others */
-export function matchesFilters(rec: ContainerRecord, live: Live, filters: readonly string[]): boolean {
+/**
+ * `--filter` as Docker's ps takes it (id, name, status, label, exited, ancestor), parsed once into a
+ * test of each container. @throws {Error} on a filter Docker's ps does not know
+ */
+export function psFilter(filters: readonly string[]): (rec: RecordSummary, live: Live) => boolean {
   const byKey = new Map<string, string[]>();
   for (const f of filters) {
     const eq = f.indexOf('=');
@@ -122,7 +147,7 @@ export function matchesFilters(rec: ContainerRecord, live: Live, filters: readon
     byKey.set(key, [...(byKey.get(key) ?? []), f.slice(eq + 1)]);
   }
   const any = (key: string, test: (v: string) => boolean) => !byKey.has(key) || (byKey.get(key) as string[]).some(test);
-  return (
+  return (rec, live) =>
     any('id', (v) => rec.Id.startsWith(v)) &&
     any('name', (v) => rec.Name.includes(v)) &&
     any('status', (v) => live.status === v) &&
@@ -131,8 +156,7 @@ export function matchesFilters(rec: ContainerRecord, live: Live, filters: readon
     any('label', (v) => {
       const [k, val] = v.split('=');
       return k in rec.Config.Labels && (val === undefined || rec.Config.Labels[k] === val);
-    })
-  );
+    });
 }
 
 /** `inspect`'s object, in Docker's shape (the fields Berth has). */
