@@ -1,4 +1,5 @@
 /** `berth ps` and `berth inspect`. */
+import { closeSync, readFileSync } from 'node:fs';
 import type { Globals } from './globals.js';
 import { dirsOf, findContainer, withCleanState } from './context.js';
 import { parseFlags, list, str } from './flags.js';
@@ -14,10 +15,12 @@ import {
   renderPsTable,
 } from '../runtime/format.js';
 import { formatRows } from '../lib/format-rows.js';
+import { writeOut } from '../lib/write-out.js';
 import { renderGoTemplate } from '../lib/go-template.js';
 import { idsWithRunDir, liveState } from '../runtime/live.js';
 import { containerDir, logFile, upperDir, type Dirs } from '../runtime/paths.js';
-import { listSummaries, readRecord } from '../runtime/store.js';
+import { listSummaries, readRecord, summariesFrom } from '../runtime/store.js';
+import type { RecordSummary } from '../runtime/record-text.js';
 import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
 import { renderNetworkSettings, renderPsPorts } from '../runtime/network/settings.js';
 
@@ -43,7 +46,7 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   const filters = list(flags.filter);
   const wanted = filters.length > 0 ? psFilter(filters) : undefined;
   const showAll = flags.all === true || flags.latest === true || wanted !== undefined;
-  let recs = newestFirst(listSummaries(d));
+  let recs = newestFirst(summaries(d));
   if (flags.latest === true) recs = recs.slice(0, 1);
   const runDirs = idsWithRunDir(d);
   // One index loop: ps runs without the JIT, where each closure call per container costs.
@@ -59,19 +62,40 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
     rows.push(psRow(rec, live, now, flags['no-trunc'] === true, ports));
     labels.push(rec.Config.Labels);
   }
-  if (flags.quiet === true) process.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));
-  else if (format === 'json') process.stdout.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  else if (format === 'table') process.stdout.write(renderPsTable(rows));
+  let out;
+  if (flags.quiet === true) out = rows.map((r) => `${r.ID}\n`).join('');
+  else if (format === 'json') out = rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+  else if (format === 'table') out = renderPsTable(rows);
   else
-    process.stdout.write(
-      formatRows(
-        format,
-        rows.map((r, i) => psTemplateData(r, labels[i])),
-        PS_HEADERS,
-        PS_DEFAULT_FORMAT,
-      ),
+    out = formatRows(
+      format,
+      rows.map((r, i) => psTemplateData(r, labels[i])),
+      PS_HEADERS,
+      PS_DEFAULT_FORMAT,
     );
+  writeOut(1, Buffer.from(out));
   return 0;
+}
+
+/**
+ * Every record's summary: from the front when it read them (BERTH_PS_SUMMARIES_FD, a memfd; see
+ * plugins/front/berth-ps.c), else read here. The variable is the front's alone: children lose it.
+ */
+function summaries(d: Dirs): RecordSummary[] {
+  const fd = Number(process.env.BERTH_PS_SUMMARIES_FD ?? -1);
+  delete process.env.BERTH_PS_SUMMARIES_FD;
+  if (!Number.isInteger(fd) || fd < 3) return listSummaries(d);
+  try {
+    return summariesFrom(d, readFileSync(fd, 'utf8'));
+  } catch {
+    return listSummaries(d);
+  } finally {
+    try {
+      closeSync(fd);
+    } catch {
+      /* not open */
+    }
+  }
 }
 
 /** A running container's PORTS, from its whole record and its CNI results; none once it is removed. */

@@ -51,6 +51,28 @@ export function listSummaries(d: Dirs): RecordSummary[] {
   });
 }
 
+/**
+ * The summaries the front read (plugins/front/berth-ps.c): a JSON array of summaries and of the ids
+ * of the records it left to this program, which reads those as listSummaries does.
+ * @throws {Error} when `text` is not such an array
+ */
+export function summariesFrom(d: Dirs, text: string): RecordSummary[] {
+  const items = JSON.parse(text) as unknown;
+  if (!Array.isArray(items)) throw new Error('not an array of record summaries');
+  const out: RecordSummary[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as RecordSummary | string;
+    if (typeof item !== 'string') out.push(item);
+    else
+      try {
+        out.push(parseSummary(readFileSync(configFile(d, item), 'utf8')));
+      } catch {
+        /* half made or half removed */
+      }
+  }
+  return out;
+}
+
 /** Every container with a readable record; a dir being made or removed meanwhile is skipped. */
 export function listRecords(d: Dirs): ContainerRecord[] {
   return eachRecord(d, (file) => parseRecord(readFileSync(file, 'utf8')));
