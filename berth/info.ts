@@ -13,11 +13,12 @@ import {
   psRow,
   psTemplateData,
   renderPsTable,
+  type PsRow,
 } from '../runtime/format.js';
 import { formatRows } from '../lib/format-rows.js';
 import { writeOut } from '../lib/write-out.js';
 import { renderGoTemplate } from '../lib/go-template.js';
-import { idsWithRunDir, liveState } from '../runtime/live.js';
+import { idsWithRunDir, liveState, type Live } from '../runtime/live.js';
 import { containerDir, logFile, upperDir, type Dirs } from '../runtime/paths.js';
 import { listSummaries, readRecord, summariesFrom } from '../runtime/store.js';
 import type { RecordSummary } from '../runtime/record-text.js';
@@ -48,20 +49,9 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   const showAll = flags.all === true || flags.latest === true || wanted !== undefined;
   let recs = newestFirst(summaries(d));
   if (flags.latest === true) recs = recs.slice(0, 1);
-  const runDirs = idsWithRunDir(d);
-  // One index loop: ps runs without the JIT, where each closure call per container costs.
-  const rows = [];
-  const labels: Array<Readonly<Record<string, string>>> = [];
-  for (let i = 0; i < recs.length; i++) {
-    const rec = recs[i];
-    const live = liveState(d, rec, runDirs);
-    const up = live.status === 'running' || live.status === 'paused';
-    if (!showAll && !up && live.status !== 'restarting') continue;
-    if (wanted !== undefined && !wanted(rec, live)) continue;
-    const ports = rec.HasCni && up ? await psPorts(d, rec.Id) : '';
-    rows.push(psRow(rec, live, now, flags['no-trunc'] === true, ports));
-    labels.push(rec.Config.Labels);
-  }
+  const { rows, shown } = psRows(d, recs, { showAll, wanted, now, noTrunc: flags['no-trunc'] === true });
+  for (let i = 0; i < rows.length; i++)
+    if (shown[i].HasCni && (rows[i].State === 'running' || rows[i].State === 'paused')) rows[i].Ports = await psPorts(d, shown[i].Id);
   let out;
   if (flags.quiet === true) out = rows.map((r) => `${r.ID}\n`).join('');
   else if (format === 'json') out = rows.map((r) => `${JSON.stringify(r)}\n`).join('');
@@ -69,12 +59,36 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   else
     out = formatRows(
       format,
-      rows.map((r, i) => psTemplateData(r, labels[i])),
+      rows.map((r, i) => psTemplateData(r, shown[i].Config.Labels)),
       PS_HEADERS,
       PS_DEFAULT_FORMAT,
     );
   writeOut(1, Buffer.from(out));
   return 0;
+}
+
+/**
+ * The rows `ps` shows and their containers. A plain function with one index loop: ps runs without the
+ * JIT, where closures cost per container, and so do the locals of an async function (its frame).
+ */
+function psRows(
+  d: Dirs,
+  recs: readonly RecordSummary[],
+  o: { showAll: boolean; wanted?: (rec: RecordSummary, live: Live) => boolean; now: number; noTrunc: boolean },
+): { rows: PsRow[]; shown: RecordSummary[] } {
+  const runDirs = idsWithRunDir(d);
+  const rows: PsRow[] = [];
+  const shown: RecordSummary[] = [];
+  for (let i = 0; i < recs.length; i++) {
+    const rec = recs[i];
+    const live = liveState(d, rec, runDirs);
+    const up = live.status === 'running' || live.status === 'paused' || live.status === 'restarting';
+    if (!o.showAll && !up) continue;
+    if (o.wanted !== undefined && !o.wanted(rec, live)) continue;
+    rows.push(psRow(rec, live, o.now, o.noTrunc));
+    shown.push(rec);
+  }
+  return { rows, shown };
 }
 
 /**

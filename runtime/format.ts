@@ -106,29 +106,39 @@ export function psTemplateData(row: PsRow, labels: Readonly<Record<string, strin
 /**
  * Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded.
  * Widths count code points. ps runs without the JIT (plugins/front/berth.c), so the table is built
- * with index loops and native string calls: Buffer.byteLength finds the usual all-ASCII table in one
- * call (a regex over it ran in the interpreter), and padEnd pads each cell.
+ * column by column with index loops and native string calls: Buffer.byteLength finds an all-ASCII
+ * column (the usual one) in one call, and padEnd pads each cell.
  */
 export function renderPsTable(rows: readonly PsRow[]): string {
   const n = COLUMNS.length;
-  const cells: string[] = [];
-  for (let i = 0; i < n; i++) cells.push(COLUMNS[i][1]);
-  for (const r of rows) for (let i = 0; i < n; i++) cells.push(r[COLUMNS[i][0]]);
-  const all = cells.join('');
-  // Per cell, the UTF-16 units beyond its code points: surrogate pairs, which padEnd counts twice.
-  const extra: number[] = new Array(cells.length).fill(0);
-  if (Buffer.byteLength(all) !== all.length) for (let c = 0; c < cells.length; c++) extra[c] = cells[c].length - [...cells[c]].length;
-  const widths: number[] = new Array(n).fill(0);
-  for (let c = 0; c < cells.length; c++) {
-    const w = cells[c].length - extra[c];
-    if (w > widths[c % n]) widths[c % n] = w;
+  const columns: string[][] = [];
+  // Per cell, the UTF-16 units beyond its code points (surrogate pairs, which padEnd counts twice); none in an ASCII column.
+  const extras: Array<number[] | undefined> = [];
+  const widths: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const [key, header] = COLUMNS[i];
+    const cells = [header];
+    for (let r = 0; r < rows.length; r++) cells.push(rows[r][key]);
+    const all = cells.join('');
+    const extra = Buffer.byteLength(all) === all.length ? undefined : cells.map((c) => c.length - [...c].length);
+    let width = 0;
+    for (let r = 0; r < cells.length; r++) {
+      const w = cells[r].length - (extra === undefined ? 0 : extra[r]);
+      if (w > width) width = w;
+    }
+    columns.push(cells);
+    extras.push(extra);
+    widths.push(width + 3);
   }
   const lines: string[] = [];
-  for (let c = 0; c < cells.length; c += n) {
+  for (let r = 0; r <= rows.length; r++) {
     let line = '';
-    for (let i = 0; i < n - 1; i++) line += cells[c + i].padEnd(widths[i] + 3 + extra[c + i]);
-    line += cells[c + n - 1];
-    lines.push(cells[c + n - 1] === '' ? line.trimEnd() : line);
+    for (let i = 0; i < n - 1; i++) {
+      const extra = extras[i];
+      line += columns[i][r].padEnd(extra === undefined ? widths[i] : widths[i] + extra[r]);
+    }
+    const last = columns[n - 1][r];
+    lines.push(last === '' ? line.trimEnd() : line + last);
   }
   return `${lines.join('\n')}\n`;
 }
