@@ -10,22 +10,24 @@ import type { Resources, ThrottleDevice } from './cgroup/index.js';
 
 /** The STATUS column: `Up 3 seconds`, `Up 5 seconds (Paused)`, `Exited (137) 2 minutes ago`, `Created`. */
 export function describeStatus(live: Live, now: number): string {
-  const since = (t: string) => humanDuration(Math.max(0, now - Date.parse(t)));
   switch (live.status) {
     case 'running':
-      return `Up ${since(live.startedAt)}`;
+      return `Up ${since(live.startedAt, now)}`;
     case 'paused':
-      return `Up ${since(live.startedAt)} (Paused)`;
+      return `Up ${since(live.startedAt, now)} (Paused)`;
     case 'restarting':
-      return `Restarting (${live.exitCode}) ${since(live.finishedAt)} ago`;
+      return `Restarting (${live.exitCode}) ${since(live.finishedAt, now)} ago`;
     case 'exited':
-      return live.finishedAt === NEVER ? `Exited (${live.exitCode})` : `Exited (${live.exitCode}) ${since(live.finishedAt)} ago`;
+      return live.finishedAt === NEVER ? `Exited (${live.exitCode})` : `Exited (${live.exitCode}) ${since(live.finishedAt, now)} ago`;
     case 'dead':
       return 'Dead';
     default:
       return 'Created';
   }
 }
+
+/** A top-level function, not a closure made per row (ps runs without the JIT). */
+const since = (time: string, now: number) => humanDuration(Math.max(0, now - Date.parse(time)));
 
 export interface PsRow {
   ID: string;
