@@ -1,11 +1,11 @@
 /**
  * The text of a container record (config.json): JSON whose first line holds a summary of the
- * fields `ps`, its filters and container lookups need, so they parse that line and not the rest.
+ * fields `ps` and its filters need, so `ps` parses that line and not the rest.
  * The summary and the record are one file, renamed into place at once: they never disagree. Pure.
  */
 import type { ContainerConfig, ContainerRecord } from './record.js';
 
-/** What `ps` shows and filters on, and what lookups and liveState need. */
+/** What `ps` shows and filters on, and what liveState needs. */
 export type RecordSummary = Pick<
   ContainerRecord,
   'Id' | 'Name' | 'Image' | 'Created' | 'Path' | 'Args' | 'Rootfs' | 'RestartCount' | 'State'
