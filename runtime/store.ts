@@ -33,8 +33,8 @@ export function writeRecord(d: Dirs, rec: ContainerRecord): void {
 }
 
 /**
- * The summaries of every readable record (`ps` when the front did not read them). Each record's first line, read
- * into one reused buffer and decoded alone: the rest of the record is neither read nor decoded.
+ * The summaries of every readable record (`ps` when the front did not read them): each record's
+ * first line, read into one reused buffer and decoded alone; the rest is neither read nor decoded.
  */
 export function listSummaries(d: Dirs): RecordSummary[] {
   const buffer = Buffer.allocUnsafe(SUMMARY_READ);
