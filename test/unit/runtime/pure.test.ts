@@ -4,12 +4,13 @@ import { parseFlags } from '../../../berth/flags';
 import { parseGlobals } from '../../../berth/globals';
 import { runOptionsOf, RUN_FLAGS } from '../../../berth/run-flags';
 import { capabilityMask, planCapabilities } from '../../../runtime/caps';
-import { describeStatus, inspectShape, matchesFilters, psRow, renderPsTable } from '../../../runtime/format';
+import { describeStatus, inspectShape, newestFirst, psFilter, psRow, renderPsTable } from '../../../runtime/format';
 import { FrameDecoder, encodeFrame } from '../../../runtime/frames';
 import { generateName, resolveContainer } from '../../../runtime/ids';
 import type { Live } from '../../../runtime/live';
 import { parseSince, selectRecords } from '../../../runtime/logs';
 import type { ContainerRecord } from '../../../runtime/record';
+import { parseRecord, parseSummary, recordText, summarize, summaryIn } from '../../../runtime/record-text';
 import { execArgs, superviseArgs } from '../../../runtime/shim-args';
 import { parseSignal } from '../../../runtime/signals';
 import { filterPsOutput } from '../../../runtime/top';
@@ -205,9 +206,9 @@ test("psRow() and renderPsTable(): Docker's columns, truncated command", () => {
   const lines = renderPsTable([row]).split('\n');
   assert.is(lines[0].indexOf('IMAGE'), 15);
   assert.is(lines[1].indexOf('/rootfs'), 15);
-  assert.ok(matchesFilters(record(), live({}), ['label=team=a', 'name=we']));
-  assert.not.ok(matchesFilters(record(), live({}), ['status=exited']));
-  assert.throws(() => matchesFilters(record(), live({}), ['color=red']), /Invalid filter 'color'/);
+  assert.ok(psFilter(['label=team=a', 'name=we'])(record(), live({})));
+  assert.not.ok(psFilter(['status=exited'])(record(), live({})));
+  assert.throws(() => psFilter(['color=red']), /Invalid filter 'color'/);
 });
 
 test('renderPsTable() pads by characters, not UTF-16 units, also past an astral one', () => {
@@ -215,6 +216,37 @@ test('renderPsTable() pads by characters, not UTF-16 units, also past an astral 
   const b = { ...a, Image: '/rootfs-\u{1F600}' };
   const [, first, second] = renderPsTable([a, b]).split('\n');
   assert.is([...first].indexOf('"'), [...second].indexOf('"'));
+});
+
+test('recordText(): valid JSON, a summary on its first line that parseSummary and summaryIn read alone', () => {
+  const rec = { ...record(), Config: { ...record().Config, Labels: { note: 'two\nlines', team: 'a' } } };
+  const text = recordText(rec);
+  assert.equal(parseRecord(text), rec);
+  assert.not.ok('Ps' in parseRecord(text));
+  assert.equal(parseSummary(text), summarize(rec));
+  assert.equal(summarize(rec).Config, { Image: '', Labels: { note: 'two\nlines', team: 'a' } });
+  const bytes = Buffer.from(text);
+  assert.equal(summaryIn(bytes, bytes.length), summarize(rec));
+  // A first line cut short by the read, or a record without one, is read whole instead.
+  assert.is(summaryIn(bytes, text.indexOf('\n') - 1), undefined);
+  assert.is(summaryIn(Buffer.from(JSON.stringify(rec, null, 1)), 100), undefined);
+  assert.equal(parseSummary(JSON.stringify(rec, null, 1)), summarize(rec));
+  assert.ok(summarize({ ...rec, Cni: { configDir: '/c', cacheDir: '/k', cniPath: [] } }).HasCni);
+  assert.not.ok('HasCni' in summarize(rec));
+});
+
+test('newestFirst() orders by Created, newest first', () => {
+  const at = (Created: string, Name: string) => ({ Created, Name });
+  const sorted = newestFirst([
+    at('2026-01-01T00:00:01.000Z', 'b'),
+    at('2026-01-01T00:00:03.000Z', 'c'),
+    at('2025-12-31T23:59:59.999Z', 'a'),
+  ]);
+  assert.equal(
+    sorted.map((r) => r.Name),
+    ['c', 'b', 'a'],
+  );
+  assert.equal(newestFirst([]), []);
 });
 
 test("inspectShape() has Docker's State, Mounts and GraphDriver fields", () => {
