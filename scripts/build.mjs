@@ -12,7 +12,7 @@ import { chmod, link as linkFile, mkdir, readdir, readFile, rename, rm, writeFil
 import { join, basename, relative, resolve } from 'node:path';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { bunBinary, executables } from './executables.mjs';
+import { bunBinary, bunBundleFlags, bunEntries, executables } from './executables.mjs';
 import { compileFront, compileShim } from './build-native.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -123,8 +123,8 @@ function findBun() {
 /**
  * One executable for every CNI plugin and for berth (plugins/multicall.ts, compiled by Bun with its
  * bytecode and koffi kept outside, ~110 MB, most of it Bun itself), at dist/lib/cni.<content hash>.
- * berth/main.ts is a second entry point: its code and bytecode apart, loaded only when berth runs,
- * so a plugin's start does not pay for berth's 500 kB of bundle.
+ * berth/main.ts is a second entry point, loaded only when berth runs, so a plugin's start does not
+ * pay for berth's bundle; code splitting (compileWithBun) loads only what the command runs.
  * Each plugin name and berth in dist/bin is a hard link to the C front (compileFront), which execs
  * it for what it does not answer (for berth: all but a plain `berth exec`, plugins/front/berth.c). One file, not one per program: Bun inside each would
  * double the install. A compiled executable would read `.env` and `bunfig.toml` from the caller's working
@@ -132,7 +132,7 @@ function findBun() {
  * @returns the files' names in dist/lib
  */
 async function compilePlugins(bun) {
-  const lib = await compileWithBun(bun, ['plugins/multicall.ts', 'berth/main.ts']);
+  const lib = await compileWithBun(bun, bunEntries);
   const front = await compileFront(lib, { root, dist, contentHash });
   await linkInto(
     front,
@@ -153,7 +153,10 @@ async function linkInto(lib, names) {
 
 /**
  * Compiles `entries` into one executable in dist/lib (`cni.<content hash>`): the first runs; the
- * others are loaded by their embedded path (plugins/multicall.ts).
+ * others are loaded by their embedded path (plugins/multicall.ts). ES modules split into chunks: each
+ * `import()` loads only its own chunks (`berth run` none of yargs or the CNI code), and a module that
+ * two entries or commands share is one chunk, one instance; without splitting each entry would carry
+ * its own copy, with its own module state (docs/internals/build.md).
  */
 async function compileWithBun(bun, entries) {
   const temp = join(dist, 'lib', `.cni.${process.pid}.tmp`);
@@ -165,11 +168,9 @@ async function compileWithBun(bun, entries) {
         ...entries.map((e) => join(root, e)),
         '--compile',
         '--bytecode',
-        '--minify-syntax',
+        ...bunBundleFlags,
         '--no-compile-autoload-dotenv',
         '--no-compile-autoload-bunfig',
-        '--external',
-        'koffi',
         '--outfile',
         temp,
       ],

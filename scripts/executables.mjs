@@ -18,6 +18,16 @@ export const executables = [
   { name: 'dnsname', plugin: true, entry: 'dnsname/main.ts' },
 ];
 
+/** The entry points compiled with Bun into one executable: the first runs, the others load by embedded path. */
+export const bunEntries = ['plugins/multicall.ts', 'berth/main.ts'];
+
+/**
+ * `bun build` flags of that executable besides `--compile` and its options (scripts/build.mjs):
+ * ES modules split into chunks, so an `import()` loads only its own code and a shared module is one
+ * instance (test/unit/bundle-split.test.ts builds with them).
+ */
+export const bunBundleFlags = ['--splitting', '--format', 'esm', '--minify-syntax', '--external', 'koffi'];
+
 /**
  * Bun's binary from the optional dependency @oven/bun-linux-x64 under `root`, when it is installed
  * and runs on this machine (npm's build needs a CPU with AVX2); else undefined.
