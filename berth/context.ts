@@ -4,6 +4,7 @@ import type { Globals } from './globals.js';
 import type { Dirs } from '../runtime/paths.js';
 import { findRecord } from '../runtime/store.js';
 import { collectLeftovers } from '../runtime/gc.js';
+import { printErr } from '../lib/write-out.js';
 
 export function dirsOf(g: Globals): Dirs {
   return { root: resolve(g.root), stateDir: resolve(g.stateDir) };
@@ -27,7 +28,7 @@ export async function eachContainer(names: readonly string[], fn: (ref: string) 
       await fn(name);
     } catch (err) {
       failed = true;
-      process.stderr.write(`Error: ${(err as Error).message}\n`);
+      printErr(`Error: ${(err as Error).message}\n`);
     }
   }
   return failed ? 1 : 0;

@@ -12,6 +12,7 @@ import { parseSignal } from '../runtime/signals.js';
 import { startContainer } from '../runtime/start.js';
 import { cleanupContainer, removeContainer, signalContainer, stopContainer, waitUntilStopped } from '../runtime/stop.js';
 import { listRecords, readRecord, withContainerLock } from '../runtime/store.js';
+import { printErr, printOut } from '../lib/write-out.js';
 
 function need(args: string[], command: string, min = 1): void {
   if (args.length < min)
@@ -38,7 +39,7 @@ export async function start(g: Globals, argv: string[]): Promise<number> {
       const started = await startContainer(d, readRecord(d, rec.Id), false);
       started.channel.destroy();
     });
-    process.stdout.write(`${ref}\n`);
+    printOut(`${ref}\n`);
   });
 }
 
@@ -72,7 +73,7 @@ export async function stop(g: Globals, argv: string[]): Promise<number> {
   return eachContainer(args, async (ref) => {
     const rec = findContainer(d, ref);
     await withContainerLock(d, rec.Id, () => stopContainer(d, rec, timeoutOf(str(flags.time), rec.Config.StopTimeout)));
-    process.stdout.write(`${ref}\n`);
+    printOut(`${ref}\n`);
   });
 }
 
@@ -86,7 +87,7 @@ export async function restart(g: Globals, argv: string[]): Promise<number> {
       await stopContainer(d, rec, timeoutOf(str(flags.time), rec.Config.StopTimeout));
       (await startContainer(d, readRecord(d, rec.Id), false)).channel.destroy();
     });
-    process.stdout.write(`${ref}\n`);
+    printOut(`${ref}\n`);
   });
 }
 
@@ -102,7 +103,7 @@ export async function kill(g: Globals, argv: string[]): Promise<number> {
   return eachContainer(args, async (ref) => {
     const rec = findContainer(d, ref);
     await withContainerLock(d, rec.Id, async () => signalContainer(d, rec, signal));
-    process.stdout.write(`${ref}\n`);
+    printOut(`${ref}\n`);
   });
 }
 
@@ -127,10 +128,9 @@ export async function rm(g: Globals, argv: string[]): Promise<number> {
       }
       await cleanupContainer(d, rec.Id);
       removeContainer(d, rec);
-      if (flags.volumes === true)
-        for (const err of await removeAnonymousVolumes(rec, listRecords(d))) process.stderr.write(`berth: ${err.message}\n`);
+      if (flags.volumes === true) for (const err of await removeAnonymousVolumes(rec, listRecords(d))) printErr(`berth: ${err.message}\n`);
     });
-    process.stdout.write(`${ref}\n`);
+    printOut(`${ref}\n`);
   });
 }
 
@@ -151,7 +151,7 @@ export async function wait(g: Globals, args: string[]): Promise<number> {
       await cleanupContainer(d, rec.Id);
       return exit;
     });
-    process.stdout.write(`${code}\n`);
+    printOut(`${code}\n`);
   });
 }
 
@@ -184,7 +184,7 @@ export async function boot(g: Globals, args: string[]): Promise<number> {
         if (isUp(liveState(d, readRecord(d, id)).status)) return;
         (await startContainer(d, readRecord(d, id), false)).channel.destroy();
       });
-      process.stdout.write(`${id}\n`);
+      printOut(`${id}\n`);
     },
   );
 }

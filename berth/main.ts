@@ -7,6 +7,7 @@ import { debugSetting } from '../lib/debug.js';
 import { parseGlobals, type Globals } from './globals.js';
 import { COMMANDS, type CommandEntry } from './commands.js';
 import { UsageError, exitCodeOf, messageOf } from './errors.js';
+import { printErr, printOut } from '../lib/write-out.js';
 
 const USAGE = `Usage: berth [GLOBAL OPTIONS] COMMAND [ARG...]
 
@@ -27,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
   const { globals, rest } = parseGlobals(argv);
   const [name, ...args] = rest;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(USAGE);
+    printOut(USAGE);
     return name === undefined ? 125 : 0;
   }
   const entry: CommandEntry | undefined = COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
@@ -42,8 +43,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`berth: ${messageOf(err)}\n`);
-    if (debugSetting(process.env)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    printErr(`berth: ${messageOf(err)}\n`);
+    if (debugSetting(process.env)) printErr(`${(err as Error)?.stack ?? ''}\n`);
     process.exitCode = exitCodeOf(err);
   },
 );

@@ -18,6 +18,7 @@ import { attachStreams } from '../runtime/attach.js';
 import { FrameDecoder } from '../runtime/frames.js';
 import { connect } from 'node:net';
 import { claimName, listRecords, readRecord, releaseName, withContainerLock, writeRecord } from '../runtime/store.js';
+import { printOut } from '../lib/write-out.js';
 
 function need(args: string[], command: string, n: number, exact = false): void {
   if (exact ? args.length !== n : args.length < n)
@@ -38,7 +39,7 @@ export async function pause(g: Globals, args: string[]): Promise<number> {
       await cgroupOf(rec).freeze();
       writeFileSync(join(runDir(d, rec.Id), 'paused'), '');
     });
-    process.stdout.write(`${ref}\n`);
+    printOut(`${ref}\n`);
   });
 }
 
@@ -52,7 +53,7 @@ export async function unpause(g: Globals, args: string[]): Promise<number> {
       await cgroupOf(rec).thaw();
       rmSync(join(runDir(d, rec.Id), 'paused'), { force: true });
     });
-    process.stdout.write(`${ref}\n`);
+    printOut(`${ref}\n`);
   });
 }
 
@@ -80,7 +81,7 @@ export async function top(g: Globals, args: string[]): Promise<number> {
     throw new Error(`Container ${rec.Id} is not running`);
   const pids = await cgroupOf(rec).pids();
   const psArgs = args.length > 1 ? args.slice(1) : ['-ef'];
-  process.stdout.write(filterPsOutput(execFileSync('ps', psArgs, { encoding: 'utf8', maxBuffer: 1 << 26 }), pids));
+  printOut(filterPsOutput(execFileSync('ps', psArgs, { encoding: 'utf8', maxBuffer: 1 << 26 }), pids));
   return 0;
 }
 
@@ -103,7 +104,7 @@ export async function stats(g: Globals, argv: string[]): Promise<number> {
     const rows = await sampleStats(containers);
     const format = typeof flags.format === 'string' && flags.format !== 'table' ? flags.format : undefined;
     const text = format ? formatRows(format, rows.map(statsFields), STATS_HEADERS, STATS_DEFAULT_FORMAT) : formatStats(rows);
-    process.stdout.write(`${flags['no-stream'] === true ? '' : '\x1b[2J\x1b[H'}${text}`);
+    printOut(`${flags['no-stream'] === true ? '' : '\x1b[2J\x1b[H'}${text}`);
     if (flags['no-stream'] === true) return 0;
   }
 }

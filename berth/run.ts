@@ -19,11 +19,12 @@ import { cleanupContainer, removeContainer } from '../runtime/stop.js';
 import { withContainerLock } from '../runtime/store.js';
 import { planIdMapping, type IdMapping } from '../runtime/userns.js';
 import { createVolumes } from '../runtime/volumes/create.js';
+import { printOut } from '../lib/write-out.js';
 
 async function createFrom(g: Globals, d: Dirs, command: string, args: string[]): Promise<{ rec: ContainerRecord; detach: boolean }> {
   const defs = command === 'run' ? RUN_FLAGS : CREATE_FLAGS;
   if (args.includes('--help')) {
-    process.stdout.write(
+    printOut(
       renderHelp(
         `${command} [OPTIONS] IMAGE|--rootfs DIR [COMMAND] [ARG...]`,
         command === 'run' ? 'Run a command in a new container' : 'Create a new container',
@@ -85,7 +86,7 @@ export async function run(g: Globals, args: string[]): Promise<number> {
   }
   if (detach) {
     started.channel.destroy();
-    process.stdout.write(`${rec.Id}\n`);
+    printOut(`${rec.Id}\n`);
     return 0;
   }
   const forward = (signal: NodeJS.Signals) => {
@@ -113,7 +114,7 @@ export async function create(g: Globals, args: string[]): Promise<number> {
   const d = await withCleanState(g);
   try {
     const { rec } = await createFrom(g, d, 'create', args);
-    process.stdout.write(`${rec.Id}\n`);
+    printOut(`${rec.Id}\n`);
     return 0;
   } catch (err) {
     if (err instanceof ExitError && err.exitCode === 0) return 0;

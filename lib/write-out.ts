@@ -6,13 +6,20 @@ import { writeSync } from 'node:fs';
  * ms of CPU per command, and its write costs per byte in an interpreter (docs/internals/speed.md).
  * A closed reader (EPIPE) drops the rest, as Docker's CLI does; a non-blocking fd is waited on.
  */
-export function writeOut(fd: number, data: Buffer): void {
-  for (let off = 0; off < data.length;) {
+export function writeOut(fd: number, data: string | Uint8Array): void {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  for (let off = 0; off < buf.length;) {
     try {
-      off += writeSync(fd, data, off);
+      off += writeSync(fd, buf, off);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
   }
 }
+
+/** Prints to stdout, as writeOut does. */
+export const printOut = (text: string): void => writeOut(1, text);
+
+/** Prints to stderr, as writeOut does. */
+export const printErr = (text: string): void => writeOut(2, text);
