@@ -128,7 +128,8 @@ export async function rm(g: Globals, argv: string[]): Promise<number> {
       }
       await cleanupContainer(d, rec.Id);
       removeContainer(d, rec);
-      if (flags.volumes === true) for (const err of await removeAnonymousVolumes(rec, listRecords(d))) printErr(`berth: ${err.message}\n`);
+      if (flags.volumes === true)
+        for (const err of await removeAnonymousVolumes(rec, () => listRecords(d))) printErr(`berth: ${err.message}\n`);
     });
     printOut(`${ref}\n`);
   });

@@ -89,7 +89,7 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
   await unmountVolumes(d, id).catch((err: Error) => process.stderr.write(`berth: ${err.message}\n`));
   if (rec.HostConfig.AutoRemove) {
     removeContainerFiles(d, rec);
-    for (const err of await removeAnonymousVolumes(rec, listRecords(d))) process.stderr.write(`berth: ${err.message}\n`);
+    for (const err of await removeAnonymousVolumes(rec, () => listRecords(d))) process.stderr.write(`berth: ${err.message}\n`);
   }
 }
 

@@ -22,7 +22,7 @@ export async function createVolumes(d: Dirs, rec: ContainerRecord): Promise<Cont
     writeRecord(d, withSources);
     return withSources;
   } catch (err) {
-    await removeAnonymousVolumes({ ...rec, Mounts: created.filter((m) => m.Anonymous) }, listRecords(d));
+    await removeAnonymousVolumes({ ...rec, Mounts: created.filter((m) => m.Anonymous) }, () => listRecords(d));
     removeContainer(d, rec);
     throw err;
   }

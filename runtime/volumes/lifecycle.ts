@@ -90,13 +90,20 @@ export async function unmountVolumes(d: Dirs, id: string): Promise<void> {
 
 /**
  * Removes the container's anonymous volumes (never named ones or binds), except those another
- * container still names (--volumes-from). Returns the failures, for the caller to report.
+ * container still names (--volumes-from). `others` lists the containers, read only when there is
+ * an anonymous volume: every `--rm` run ends here. Returns the failures, for the caller to report.
  */
-export async function removeAnonymousVolumes(rec: ContainerRecord, others: readonly ContainerRecord[]): Promise<Error[]> {
-  const used = new Set(others.filter((o) => o.Id !== rec.Id).flatMap((o) => volumesOf(o.Mounts).map((v) => `${v.Socket}\0${v.Name}`)));
+export async function removeAnonymousVolumes(rec: ContainerRecord, others: () => readonly ContainerRecord[]): Promise<Error[]> {
+  const anonymous = volumesOf(rec.Mounts).filter((v) => v.Anonymous);
+  if (anonymous.length === 0) return [];
+  const used = new Set(
+    others()
+      .filter((o) => o.Id !== rec.Id)
+      .flatMap((o) => volumesOf(o.Mounts).map((v) => `${v.Socket}\0${v.Name}`)),
+  );
   const errors: Error[] = [];
-  for (const v of volumesOf(rec.Mounts))
-    if (v.Anonymous && !used.has(`${v.Socket}\0${v.Name}`))
+  for (const v of anonymous)
+    if (!used.has(`${v.Socket}\0${v.Name}`))
       await callDaemon(v.Socket, '/VolumeDriver.Remove', { Name: v.Name }).catch((err: Error) => {
         if (!/no such volume/.test(err.message)) errors.push(err);
       });
