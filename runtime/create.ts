@@ -6,7 +6,7 @@ import { checkName, generateName } from './ids.js';
 import { configFile, containerDir, type Dirs } from './paths.js';
 import { NEVER, type ContainerRecord } from './record.js';
 import { planContainer, type ImageDefaults, type RunOptions } from './spec.js';
-import { claimName, listRecords, releaseName, writeRecord } from './store.js';
+import { claimName, claimedNames, listRecords, releaseName, writeRecord } from './store.js';
 import { resolveUser } from './user.js';
 import { readImageFile } from '../image/rootfs-files.js';
 import { randomHex } from '../lib/random-hex.js';
@@ -40,11 +40,12 @@ export function createContainer(
   const id = randomHex32();
   const plan = planContainer({ ...opts, exposedPorts: source.exposedPorts }, source.config, id);
   parseResources(opts.resourceFlags); // bad limits are refused before anything exists
-  const records = listRecords(d);
+  // Every record is read only for --volumes-from: a generated name needs only the names taken.
+  const records = opts.storage.volumesFrom.length > 0 ? listRecords(d) : [];
   const mounts = planContainerMounts(opts, source.config.Volumes, records, () => randomHex32());
   const user = resolveUser(plan.config.User, readImageFile(source.layerDirs, '/etc/passwd'), readImageFile(source.layerDirs, '/etc/group'));
   const env = plan.config.Env.some((e) => e.startsWith('HOME=')) ? plan.config.Env : [...plan.config.Env, `HOME=${user.home}`];
-  const finalName = name === undefined ? generateName(new Set(records.map((r) => r.Name))) : checkName(name);
+  const finalName = name === undefined ? generateName(claimedNames(d)) : checkName(name);
   claimName(d, finalName, id);
   try {
     mkdirSync(containerDir(d, id), { recursive: true, mode: 0o700 });

@@ -159,6 +159,15 @@ export function claimName(d: Dirs, name: string, id: string): void {
   }
 }
 
+/** The names claimed (claimName), from their files alone: no record is read. */
+export function claimedNames(d: Dirs): Set<string> {
+  try {
+    return new Set(readdirSync(dirname(nameFile(d, '_'))));
+  } catch {
+    return new Set(); // no container was ever named
+  }
+}
+
 export function releaseName(d: Dirs, name: string, id: string): void {
   try {
     if (readFileSync(nameFile(d, name), 'utf8') === id) unlinkSync(nameFile(d, name));
