@@ -13,6 +13,8 @@ import { cgroupOf } from '../runtime/cgroups.js';
 import { checkName } from '../runtime/ids.js';
 import { filterPsOutput } from '../runtime/top.js';
 import { liveState } from '../runtime/live.js';
+import { readNetIO } from '../runtime/net-io.js';
+import type { ContainerRecord } from '../runtime/record.js';
 import { attachSocket, runDir } from '../runtime/paths.js';
 import { attachStreams } from '../runtime/attach.js';
 import { FrameDecoder } from '../runtime/frames.js';
@@ -100,7 +102,12 @@ export async function stats(g: Globals, argv: string[]): Promise<number> {
     : listRecords(d).filter((r) => flags.all === true || liveState(d, r).status === 'running');
   const containers = recs.map((r) => ({ id: r.Id, name: r.Name, cgroup: cgroupOf(r) }));
   for (;;) {
-    const rows = await sampleStats(containers);
+    // The host's own traffic is not the container's: docker shows none for --network host.
+    const net = (r: ContainerRecord) => {
+      const pid = r.HostConfig.NetworkMode === 'host' ? 0 : liveState(d, r).pid;
+      return pid > 0 ? readNetIO(pid) : {};
+    };
+    const rows = (await sampleStats(containers)).map((row, i) => ({ ...row, ...net(recs[i]) }));
     const format = typeof flags.format === 'string' && flags.format !== 'table' ? flags.format : undefined;
     const text = format ? formatRows(format, rows.map(statsFields), STATS_HEADERS, STATS_DEFAULT_FORMAT) : formatStats(rows);
     process.stdout.write(`${flags['no-stream'] === true ? '' : '\x1b[2J\x1b[H'}${text}`);

@@ -13,6 +13,7 @@ import type { ContainerRecord } from '../../../runtime/record';
 import { execArgs, superviseArgs } from '../../../runtime/shim-args';
 import { parseSignal } from '../../../runtime/signals';
 import { filterPsOutput } from '../../../runtime/top';
+import { netDevTotals } from '../../../runtime/net-io';
 import { mergeEnv, parseEnvFile, parseRestartPolicy, planContainer } from '../../../runtime/spec';
 import { resolveUser } from '../../../runtime/user';
 
@@ -343,6 +344,19 @@ test('filterPsOutput() keeps the header and the lines of the given PIDs, whereve
   assert.is(filterPsOutput(`${aux}\n`, [42, 420]), 'USER  PID %CPU COMMAND\nroot   42  0.1 sleep 42 1\napp   420  0.0 sh\n');
   assert.is(filterPsOutput('  PID COMMAND\n    7 a\n   42 b\n', [42]), '  PID COMMAND\n   42 b\n');
   assert.throws(() => filterPsOutput('COMMAND\nsleep\n', [1]), /^Couldn't find PID field in ps output$/);
+});
+
+test('netDevTotals() sums received and sent bytes over every interface but lo, as docker stats', () => {
+  const text = [
+    'Inter-|   Receive                                                |  Transmit',
+    ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+    '    lo:     500       5    0    0    0     0          0         0      500       5    0    0    0     0       0          0',
+    '  eth0:    2428      32    0    0    0     0          0         0      978      13    0    0    0     0       0          0',
+    '  eth1:100000000       1    0    0    0     0          0         0       22       1    0    0    0     0       0          0',
+    '',
+  ].join('\n');
+  assert.equal(netDevTotals(text), { netRx: 100002428, netTx: 1000 });
+  assert.equal(netDevTotals(''), { netRx: 0, netTx: 0 });
 });
 
 test.run();
