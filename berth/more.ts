@@ -11,7 +11,7 @@ import { STATS_DEFAULT_FORMAT, STATS_HEADERS, statsFields } from '../runtime/cgr
 import { formatRows } from '../lib/format-rows.js';
 import { cgroupOf } from '../runtime/cgroups.js';
 import { checkName } from '../runtime/ids.js';
-import { filterPsOutput } from '../runtime/top.js';
+import { topTable } from '../runtime/top.js';
 import { liveState } from '../runtime/live.js';
 import { readNetIO } from '../runtime/net-io.js';
 import type { ContainerRecord } from '../runtime/record.js';
@@ -82,7 +82,7 @@ export async function top(g: Globals, args: string[]): Promise<number> {
     throw new Error(`Container ${rec.Id} is not running`);
   const pids = await cgroupOf(rec).pids();
   const psArgs = args.length > 1 ? args.slice(1) : ['-ef'];
-  process.stdout.write(filterPsOutput(execFileSync('ps', psArgs, { encoding: 'utf8', maxBuffer: 1 << 26 }), pids));
+  process.stdout.write(topTable(execFileSync('ps', psArgs, { encoding: 'utf8', maxBuffer: 1 << 26 }), pids));
   return 0;
 }
 

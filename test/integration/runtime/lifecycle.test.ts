@@ -44,6 +44,8 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     assert.is((await b('exec', 'web', 'nosuch')).code, 126);
     const top = await b('top', 'web');
     assert.match(top.stdout, /sh -c echo to-stderr/);
+    // The docker CLI's layout: columns at least 20 wide, the command (with its arguments) last.
+    assert.match(top.stdout, /^UID {17}PID {17}PPID {16}C {19}STIME {15}TTY {17}TIME {16}CMD\n/);
     // BSD options select every process of the host; only the container's may show (as docker top).
     const aux = (await b('top', 'web', 'aux')).stdout.trim().split('\n');
     assert.match(aux[0], /^USER +PID /);

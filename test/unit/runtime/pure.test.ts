@@ -12,7 +12,7 @@ import { parseSince, selectRecords } from '../../../runtime/logs';
 import type { ContainerRecord } from '../../../runtime/record';
 import { execArgs, superviseArgs } from '../../../runtime/shim-args';
 import { parseSignal } from '../../../runtime/signals';
-import { filterPsOutput } from '../../../runtime/top';
+import { topTable } from '../../../runtime/top';
 import { netDevTotals } from '../../../runtime/net-io';
 import { mergeEnv, parseEnvFile, parseRestartPolicy, planContainer } from '../../../runtime/spec';
 import { resolveUser } from '../../../runtime/user';
@@ -339,11 +339,26 @@ test('parseSince() and selectRecords() for logs --since, --until and --tail', ()
   assert.throws(() => parseSince('soon', now, 'until'), /^invalid value for "until": failed to parse value as time or duration: "soon"$/);
 });
 
-test('filterPsOutput() keeps the header and the lines of the given PIDs, wherever PID is', () => {
+test("topTable() keeps the header and the given PIDs' lines, wherever PID is, in the docker CLI's columns", () => {
   const aux = ['USER  PID %CPU COMMAND', 'root    1  0.0 /sbin/init', 'root   42  0.1 sleep 42 1', 'app   420  0.0 sh'].join('\n');
-  assert.is(filterPsOutput(`${aux}\n`, [42, 420]), 'USER  PID %CPU COMMAND\nroot   42  0.1 sleep 42 1\napp   420  0.0 sh\n');
-  assert.is(filterPsOutput('  PID COMMAND\n    7 a\n   42 b\n', [42]), '  PID COMMAND\n   42 b\n');
-  assert.throws(() => filterPsOutput('COMMAND\nsleep\n', [1]), /^Couldn't find PID field in ps output$/);
+  const pad = (s: string) => s.padEnd(20);
+  assert.is(
+    topTable(`${aux}\n`, [42, 420]),
+    [
+      pad('USER') + pad('PID') + pad('%CPU') + 'COMMAND',
+      pad('root') + pad('42') + pad('0.1') + 'sleep 42 1',
+      pad('app') + pad('420') + pad('0.0') + 'sh',
+      '',
+    ].join('\n'),
+  );
+  assert.is(topTable('  PID COMMAND\n    7 a\n   42 b\n', [42]), `${pad('PID')}COMMAND\n${pad('42')}b\n`);
+  // ps m: thread lines (PID "-") follow their process.
+  const threads = 'PID TID CMD\n7 - a\n- 7 -\n42 - b\n- 42 -\n- 43 -\n';
+  assert.is(
+    topTable(threads, [42]),
+    `${pad('PID') + pad('TID')}CMD\n${pad('42') + pad('-')}b\n${pad('-') + pad('42')}-\n${pad('-') + pad('43')}-\n`,
+  );
+  assert.throws(() => topTable('COMMAND\nsleep\n', [1]), /^Couldn't find PID field in ps output$/);
 });
 
 test('netDevTotals() sums received and sent bytes over every interface but lo, as docker stats', () => {
