@@ -117,7 +117,7 @@ test('renderNetworkSettings() shows each network as Docker does; top-level field
   const front = s.Networks.front as Record<string, unknown>;
   assert.equal(
     [front.IPAddress, front.IPPrefixLen, front.Gateway, front.MacAddress, front.Aliases],
-    ['192.0.2.7', 24, '192.0.2.1', '02:00:00:00:00:07', ['cccccccccccc', 'www']],
+    ['192.0.2.7', 24, '192.0.2.1', '02:00:00:00:00:07', ['www', 'cccccccccccc']],
   );
   assert.match(front.NetworkID as string, /^[0-9a-f]{64}$/);
   assert.equal([s.IPAddress, s.SandboxKey], ['', '/run/berth/netns/x']);
