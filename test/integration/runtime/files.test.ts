@@ -89,7 +89,7 @@ it("cp to a new name leaves the source's namesakes alone; a copy docker refuses 
     assert.is((await b('exec', 'names', 'cat', '/data/f', '/data/renamed')).stdout, 'container\nhost\n');
     const listings = async () => [readdirSync(tmp).sort(), (await b('exec', 'names', 'ls', '-a', '/data')).stdout];
     const before = await listings();
-    for (const [args, message] of [
+    const refusals: Array<[string[], string]> = [
       [['names:/data', join(tmp, 'f')], 'cannot copy directory'],
       [['names:/data/hello.txt', join(tmp, 'nope', 'x')], `invalid output path: directory "${join(tmp, 'nope')}" does not exist`],
       [['names:/data/hello.txt', `${tmp}/new/`], 'no such directory'],
@@ -100,7 +100,8 @@ it("cp to a new name leaves the source's namesakes alone; a copy docker refuses 
       [[join(tmp, 'f'), 'names:/data/new/'], 'no such directory'],
       [[tmp, 'names:/data/f'], 'cannot copy directory'],
       [[join(tmp, 'missing'), 'names:/data'], `lstat ${join(tmp, 'missing')}: no such file or directory`],
-    ]) {
+    ];
+    for (const [args, message] of refusals) {
       const r = await b('cp', ...args);
       assert.equal([r.code, r.stderr], [125, `berth: ${message}\n`], args.join(' '));
     }

@@ -20,6 +20,17 @@ it('inspect -f and ps --format take Go templates; a bad field exits 125 and name
     assert.is(await f('inspect', '-f', '{{.State.Status}} {{.Name}} {{.Config.Cmd}}', 'fmt'), 'running /fmt [sleep 100]\n');
     assert.is(await f('inspect', '--format', '{{index .Config.Labels "tier"}} {{json .State.Running}}', id.slice(0, 8)), 'web true\n');
     assert.is(await f('inspect', '-f', '{{if .State.Running}}up{{else}}down{{end}}', 'fmt', 'fmt'), 'up\nup\n');
+    // Variables and else if, as docker's own inspect examples write them.
+    assert.is(
+      await f(
+        'inspect',
+        '-f',
+        '{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}{{end}} {{$n := .Name}}{{with .State}}{{$n}} {{.Status}}{{end}}',
+        'fmt',
+      ),
+      'tier=web /fmt running\n',
+    );
+    assert.is(await f('ps', '--format', '{{if eq .State "exited"}}down{{else if eq .State "running"}}{{$.Names}} up{{end}}'), 'fmt up\n');
     assert.is(
       await f('inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}}', 'fmt'),
       '67108864 134217728 0\n',
