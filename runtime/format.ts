@@ -88,7 +88,8 @@ export function psTemplateData(row: PsRow, labels: Readonly<Record<string, strin
 }
 
 /**
- * Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded.
+ * Docker's `ps` table: columns padded to the widest cell plus three spaces, at least 10 wide (the
+ * docker CLI's tabwriter minwidth), the last one unpadded.
  * Widths count code points; one test of the whole table finds the rare non-ASCII cell, so an ASCII
  * table (the usual one) measures each cell by its length, once.
  */
@@ -105,10 +106,24 @@ export function renderPsTable(rows: readonly PsRow[]): string {
   let out = '';
   for (let c = 0; c < cells.length; c += n) {
     let line = '';
-    for (let i = 0; i < n - 1; i++) line += cells[c + i] + ' '.repeat(widths[i] - lengths[c + i] + 3);
+    for (let i = 0; i < n - 1; i++) line += cells[c + i] + ' '.repeat(Math.max(widths[i] + 3, 10) - lengths[c + i]);
     out += `${(line + cells[c + n - 1]).trimEnd()}\n`;
   }
   return out;
+}
+
+const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+
+/** Docker's `name` filter: a regular expression, matched with and without the leading `/` (`^web`, `db$`). */
+function nameMatches(pattern: string, name: string): boolean {
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern);
+  } catch {
+    return false; // dockerd skips a pattern that does not compile
+  }
+  const bare = name.replace(/^\//, '');
+  return re.test(bare) || re.test(`/${bare}`);
 }
 
 /** `--filter` as Docker's ps takes it: id, name, status, label, exited, ancestor. @throws {Error} on others */
@@ -119,12 +134,13 @@ export function matchesFilters(rec: ContainerRecord, live: Live, filters: readon
     if (eq < 0) throw new Error(`Bad format of filter (expected name=value)`);
     const key = f.slice(0, eq);
     if (!['id', 'name', 'status', 'label', 'exited', 'ancestor'].includes(key)) throw new Error(`Invalid filter '${key}'`);
+    if (key === 'status' && !STATUSES.includes(f.slice(eq + 1))) throw new Error(`Invalid filter '${f}'`);
     byKey.set(key, [...(byKey.get(key) ?? []), f.slice(eq + 1)]);
   }
   const any = (key: string, test: (v: string) => boolean) => !byKey.has(key) || (byKey.get(key) as string[]).some(test);
   return (
     any('id', (v) => rec.Id.startsWith(v)) &&
-    any('name', (v) => rec.Name.includes(v)) &&
+    any('name', (v) => nameMatches(v, rec.Name)) &&
     any('status', (v) => live.status === v) &&
     any('exited', (v) => live.status === 'exited' && live.exitCode === Number(v)) &&
     any('ancestor', (v) => rec.Config.Image === v || rec.Image.includes(v)) &&

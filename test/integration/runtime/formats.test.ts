@@ -40,6 +40,13 @@ it('inspect -f and ps --format take Go templates; a bad field exits 125 and name
     assert.is(await f('ps', '--format', '{{.Names}} {{.State}} {{.Label "tier"}}'), 'fmt running web\n');
     assert.match(await f('ps', '--format', 'table {{.ID}}\\t{{.Names}}'), new RegExp(`^CONTAINER ID   NAMES\n${id.slice(0, 12)}   fmt\n$`));
     assert.is(await f('ps', '-q', '--format', '{{.Names}}'), `${id.slice(0, 12)}\n`, '-q wins, as in docker');
+    // Docker's filters: name is a regular expression; an unknown status is refused.
+    assert.is(await f('ps', '-q', '--filter', 'name=^fm', '--filter', 'name=^/fmt$'), `${id.slice(0, 12)}\n`);
+    assert.is(await f('ps', '-q', '--filter', 'name=^mt'), '');
+    const badStatus = await b('ps', '--filter', 'status=sleeping');
+    assert.equal([badStatus.code, badStatus.stderr], [125, "berth: Invalid filter 'status=sleeping'\n"]);
+    // The default table: every column at least 10 wide, as the docker CLI's tabwriter.
+    assert.is(await f('ps', '--filter', 'name=nomatch'), 'CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n');
     assert.is(await f('stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'fmt'), 'fmt 1\n');
     const badPs = await b('ps', '--format', '{{.Names');
     assert.equal([badPs.code, badPs.stderr], [125, 'berth: template: unclosed action\n']);

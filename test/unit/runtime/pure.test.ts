@@ -211,6 +211,22 @@ test("psRow() and renderPsTable(): Docker's columns, truncated command", () => {
   assert.throws(() => matchesFilters(record(), live({}), ['color=red']), /Invalid filter 'color'/);
 });
 
+test("matchesFilters(): name is a regular expression, with or without the leading /; status must be Docker's", () => {
+  const web = record(); // named "web"
+  for (const pattern of ['^we', 'eb$', '^/web$', 'w.b', 'e']) assert.ok(matchesFilters(web, live({}), [`name=${pattern}`]), pattern);
+  for (const pattern of ['^eb', 'we$', '^/eb', '(']) assert.not.ok(matchesFilters(web, live({}), [`name=${pattern}`]), pattern);
+  assert.throws(() => matchesFilters(web, live({}), ['status=bogus']), /^Invalid filter 'status=bogus'$/);
+  assert.ok(matchesFilters(web, live({}), ['status=running']));
+});
+
+test("renderPsTable(): columns at least 10 wide, as the docker CLI's tabwriter (minwidth 10, padding 3)", () => {
+  const row = { ...psRow(record(), live({}), NOW, false), Image: 'bb', Ports: '' };
+  const [head, line] = renderPsTable([row]).split('\n');
+  assert.match(head, /^CONTAINER ID {3}IMAGE {5}COMMAND/);
+  assert.is(line.indexOf('"'), 'CONTAINER ID   IMAGE     '.length);
+  assert.match(head, /STATUS +PORTS {5}NAMES$/);
+});
+
 test('renderPsTable() pads by characters, not UTF-16 units, also past an astral one', () => {
   const a = psRow(record(), live({}), NOW, false);
   const b = { ...a, Image: '/rootfs-\u{1F600}' };
