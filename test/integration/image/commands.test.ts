@@ -115,6 +115,19 @@ it('image tag adds a name; rm of one of several tags only untags', async () => {
   });
 });
 
+it("berth tag, load and import are docker's top-level names for berth image tag, load and import", async () => {
+  await withTempDir(async (root) => {
+    assert.is(await berthOk(root, ['load', '-i', images.app]), 'Loaded image: berth-test/app:1.0\n');
+    await berthOk(root, ['tag', 'berth-test/app:1.0', 'copy:2']);
+    assert.equal((await inspect(root, 'copy:2')).RepoTags, ['berth-test/app:1.0', 'copy:2']);
+    const id = (await berthOk(root, ['import', images.rootfsTar, 'bb:1'])).trim();
+    assert.equal((await inspect(root, 'bb:1')).RootFS.Layers, images.docker.imported.diffIds);
+    assert.is((await inspect(root, 'bb:1')).Id, id);
+    const missing = await berth(root, ['tag', 'nosuch', 'x']);
+    assert.equal([missing.code, missing.stderr], [1, 'berth: No such image: nosuch\n']);
+  });
+});
+
 it('a load that moves a tag away from another image says so, and the old image stays untagged', async () => {
   await withTempDir(async (root) => {
     await berthOk(root, ['image', 'load', '-i', images.app]);
