@@ -7,7 +7,8 @@ import { inspectShape, matchesFilters, PS_DEFAULT_FORMAT, PS_HEADERS, psRow, psT
 import { formatRows } from '../lib/format-rows.js';
 import { renderGoTemplate } from '../lib/go-template.js';
 import { idsWithRunDir, liveState } from '../runtime/live.js';
-import { containerDir, logFile, upperDir } from '../runtime/paths.js';
+import { containerDir, logFile, upperDir, type Dirs } from '../runtime/paths.js';
+import type { ContainerRecord } from '../runtime/record.js';
 import { listRecords } from '../runtime/store.js';
 import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
 import { renderNetworkSettings, renderPsPorts } from '../runtime/network/settings.js';
@@ -68,39 +69,58 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * What `inspect REF` shows: the container REF names, else (without `--type container`) the image,
+ * as docker looks up a container first; neither is `No such object: REF`.
+ */
+async function inspectOne(g: Globals, d: Dirs, ref: string, type: string | undefined): Promise<unknown> {
+  if (type !== 'image') {
+    try {
+      return await containerShape(d, findContainer(d, ref));
+    } catch (err) {
+      if (type === 'container' || !(err as Error).message.startsWith('No such container:')) throw err;
+    }
+  }
+  // Loaded only here: ps and the usual inspect never read the image store.
+  const [{ openImageStore }, { inspectImage }] = await Promise.all([import('../image/store.js'), import('../image/format.js')]);
+  const store = openImageStore(g.root);
+  try {
+    const img = await store.resolve(ref);
+    return inspectImage(img, store.rawConfig(img.id));
+  } catch (err) {
+    if (type === undefined && (err as { code?: string }).code === 'ENOIMAGE') throw new Error(`No such object: ${ref}`);
+    throw err;
+  }
+}
+
+async function containerShape(d: Dirs, rec: ContainerRecord): Promise<unknown> {
+  const live = liveState(d, rec);
+  const running = live.status === 'running' || live.status === 'paused';
+  const settings = renderNetworkSettings(rec, running ? await readAttachmentsOf(rec) : [], running ? sandboxKeyOf(d, rec, live.pid) : '');
+  const paths = { log: logFile(d, rec.Id), upper: upperDir(d, rec.Id), dir: containerDir(d, rec.Id) };
+  return inspectShape(rec, live, rec.State.OOMKilled, paths, settings);
+}
+
 export async function inspect(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = parseFlags(
     [
-      { name: 'type', type: 'string', describe: 'container (the only type here)' },
+      { name: 'type', type: 'string', describe: 'container or image (default: a container, else an image)' },
       { name: 'format', short: 'f', type: 'string', describe: 'a Go template, e.g. "{{.State.Status}}"' },
     ],
     argv,
     'inspect',
   );
   const format = str(flags.format);
+  const type = str(flags.type);
   if (args.length === 0) throw new UsageError(`"berth inspect" requires at least 1 argument.\nSee 'berth inspect --help'.`);
+  if (type === 'network' || type === 'volume') throw new UsageError(`--type ${type}: use "berth ${type} inspect"`);
+  if (type !== undefined && type !== 'container' && type !== 'image') throw new UsageError(`"${type}" is not a valid value for --type`);
   const d = await withCleanState(g);
   const out: unknown[] = [];
   let failed = false;
   for (const ref of args) {
     try {
-      const rec = findContainer(d, ref);
-      const live = liveState(d, rec);
-      const running = live.status === 'running' || live.status === 'paused';
-      const settings = renderNetworkSettings(
-        rec,
-        running ? await readAttachmentsOf(rec) : [],
-        running ? sandboxKeyOf(d, rec, live.pid) : '',
-      );
-      out.push(
-        inspectShape(
-          rec,
-          live,
-          rec.State.OOMKilled,
-          { log: logFile(d, rec.Id), upper: upperDir(d, rec.Id), dir: containerDir(d, rec.Id) },
-          settings,
-        ),
-      );
+      out.push(await inspectOne(g, d, ref, type));
     } catch (err) {
       failed = true;
       process.stderr.write(`Error: ${(err as Error).message}\n`);

@@ -59,6 +59,15 @@ it('images --format and image inspect -f take Go templates', async () => {
     const id = (await b('image', 'import', '-c', 'CMD ["sh"]', tar, 'bb:1')).stdout.trim();
     assert.is((await b('images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}')).stdout, `bb:1 ${id.slice(7, 19)}\n`);
     assert.is((await b('image', 'inspect', '-f', '{{.Id}} {{.Config.Cmd}}', 'bb:1')).stdout, `${id} [sh]\n`);
+    // inspect without --type falls back to an image, as docker's; --type picks one kind.
+    await b('create', '--name', 'bb', 'bb:1');
+    assert.is((await b('inspect', '-f', '{{.Id}} {{.Config.Cmd}}', 'bb:1')).stdout, `${id} [sh]\n`);
+    assert.is((await b('inspect', '-f', '{{.Name}}', 'bb')).stdout, '/bb\n', 'a container first');
+    const wrongType = await b('inspect', '--type', 'image', 'bb');
+    assert.equal([wrongType.code, wrongType.stderr], [1, 'Error: No such image: bb\n']);
+    const badType = await b('inspect', '--type', 'pod', 'bb');
+    assert.equal([badType.code, badType.stderr], [125, 'berth: "pod" is not a valid value for --type\n']);
+    await b('rm', 'bb');
   });
 });
 

@@ -116,7 +116,9 @@ it('pause and unpause freeze and thaw the container (ps shows Paused), rename, p
     const json = JSON.parse((await b('ps', '--format', 'json', '--no-trunc')).stdout);
     assert.equal([json.ID, json.Names, json.State], [id, 'thawed', 'running']);
     const missing = await b('inspect', 'nosuch');
-    assert.equal([missing.code, missing.stderr], [1, 'Error: No such container: nosuch\n']);
+    assert.equal([missing.code, missing.stdout, missing.stderr], [1, '[]\n', 'Error: No such object: nosuch\n']);
+    const typed = await b('inspect', '--type', 'container', 'nosuch');
+    assert.equal([typed.code, typed.stderr], [1, 'Error: No such container: nosuch\n']);
   });
 });
 
