@@ -122,6 +122,27 @@ it('pause and unpause freeze and thaw the container (ps shows Paused), rename, p
   });
 });
 
+it('kill of a paused container thaws it as dockerd does: SIGKILL ends it; another signal than --stop-signal does not thaw', async () => {
+  await withBerth(async (b) => {
+    await detached(b, '--name', 'iced', '--rootfs', b.rootfs, 'sleep', '1000');
+    assert.is((await b('pause', 'iced')).code, 0);
+    assert.is((await b('kill', 'iced')).code, 0);
+    let state = (await inspect(b, 'iced')).State;
+    for (let i = 0; i < 50 && state.Status !== 'exited'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = (await inspect(b, 'iced')).State;
+    }
+    assert.equal([state.Status, state.ExitCode], ['exited', 137], 'the SIGKILL was delivered: the container was thawed');
+    await detached(b, '--name', 'custom', '--stop-signal', 'USR2', '--rootfs', b.rootfs, 'sleep', '1000');
+    assert.is((await b('pause', 'custom')).code, 0);
+    assert.is((await b('kill', '-s', 'HUP', 'custom')).code, 0);
+    assert.is((await inspect(b, 'custom')).State.Status, 'paused', 'not its stop signal: it stays frozen');
+    assert.is((await b('kill', '-s', 'USR2', 'custom')).code, 0);
+    assert.is((await inspect(b, 'custom')).State.Status, 'running', 'its stop signal thaws it (PID 1 ignores USR2)');
+    await b('rm', '-f', 'custom');
+  });
+});
+
 it('--restart on-failure:2 restarts twice, then the container stays exited; OOM kill is 137 with OOMKilled', async () => {
   await withBerth(async (b) => {
     await detached(b, '--name', 'flaky', '--restart', 'on-failure:2', '--rootfs', b.rootfs, 'sh', '-c', 'echo run; exit 3');
