@@ -44,7 +44,8 @@ export function createContainer(
   const mounts = planContainerMounts(opts, source.config.Volumes, records, () => randomHex32());
   const user = resolveUser(plan.config.User, readImageFile(source.layerDirs, '/etc/passwd'), readImageFile(source.layerDirs, '/etc/group'));
   const env = plan.config.Env.some((e) => e.startsWith('HOME=')) ? plan.config.Env : [...plan.config.Env, `HOME=${user.home}`];
-  const finalName = name === undefined ? generateName(new Set(records.map((r) => r.Name))) : checkName(name);
+  // --name "" is no name, as in docker: one is generated.
+  const finalName = name === undefined || name === '' ? generateName(new Set(records.map((r) => r.Name))) : checkName(name);
   claimName(d, finalName, id);
   try {
     mkdirSync(containerDir(d, id), { recursive: true, mode: 0o700 });

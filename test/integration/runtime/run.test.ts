@@ -94,6 +94,10 @@ it('a name in use is refused with 125 and the first container is untouched', asy
     assert.match(again.stderr, /The container name "\/one" is already in use by container "[0-9a-f]{64}"/);
     assert.is(containers(b).length, 1);
     assert.is((await b('run', '--name', 'bad/name', '--rootfs', b.rootfs, 'true')).code, 125);
+    // An empty name is no name, as in docker: a generated adjective_surname.
+    const unnamed = await b('create', '--name', '', '--rootfs', b.rootfs, 'true');
+    assert.is(unnamed.code, 0, unnamed.stderr);
+    assert.match((await b('inspect', '-f', '{{.Name}}', unnamed.stdout.trim())).stdout, /^\/[a-z]+_[a-z]+\n$/);
   });
 });
 
