@@ -97,17 +97,22 @@ export async function stats(g: Globals, argv: string[]): Promise<number> {
     'stats',
   );
   const d = await withCleanState(g);
+  // As docker: newest first, like ps.
   const recs = args.length
     ? args.map((ref) => findContainer(d, ref))
-    : listRecords(d).filter((r) => flags.all === true || liveState(d, r).status === 'running');
+    : listRecords(d)
+        .filter((r) => flags.all === true || liveState(d, r).status === 'running')
+        .sort((a, b) => (a.Created < b.Created ? 1 : a.Created > b.Created ? -1 : 0));
   const containers = recs.map((r) => ({ id: r.Id, name: r.Name, cgroup: cgroupOf(r) }));
   for (;;) {
-    // The host's own traffic is not the container's: docker shows none for --network host.
-    const net = (r: ContainerRecord) => {
-      const pid = r.HostConfig.NetworkMode === 'host' ? 0 : liveState(d, r).pid;
-      return pid > 0 ? readNetIO(pid) : {};
+    // A container that is not up has no figures: docker shows 0B / 0B, not the host's memory as
+    // the limit. The host's own traffic is not the container's: none for --network host.
+    const live = (r: ContainerRecord) => {
+      const now = liveState(d, r);
+      if (now.status !== 'running' && now.status !== 'paused') return { memoryLimit: 0 };
+      return r.HostConfig.NetworkMode === 'host' ? {} : readNetIO(now.pid);
     };
-    const rows = (await sampleStats(containers)).map((row, i) => ({ ...row, ...net(recs[i]) }));
+    const rows = (await sampleStats(containers)).map((row, i) => ({ ...row, ...live(recs[i]) }));
     const format = typeof flags.format === 'string' && flags.format !== 'table' ? flags.format : undefined;
     const text = format ? formatRows(format, rows.map(statsFields), STATS_HEADERS, STATS_DEFAULT_FORMAT) : formatStats(rows);
     process.stdout.write(`${flags['no-stream'] === true ? '' : '\x1b[2J\x1b[H'}${text}`);

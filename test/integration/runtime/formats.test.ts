@@ -48,6 +48,14 @@ it('inspect -f and ps --format take Go templates; a bad field exits 125 and name
     // The default table: every column at least 10 wide, as the docker CLI's tabwriter.
     assert.is(await f('ps', '--filter', 'name=nomatch'), 'CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n');
     assert.is(await f('stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'fmt'), 'fmt 1\n');
+    // A container that is not up has no figures (docker: 0B / 0B, not the host's memory); -a lists newest first.
+    await f('create', '--name', 'idle', '--rootfs', b.rootfs, 'true');
+    assert.is(
+      await f('stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.MemPerc}} {{.PIDs}}', 'idle'),
+      'idle 0B / 0B 0.00% 0\n',
+    );
+    assert.is(await f('stats', '--no-stream', '-a', '--format', '{{.Name}}'), 'idle\nfmt\n');
+    await f('rm', 'idle');
     const badPs = await b('ps', '--format', '{{.Names');
     assert.equal([badPs.code, badPs.stderr], [125, 'berth: template: unclosed action\n']);
   });
