@@ -12,6 +12,7 @@ import { readImageFile } from '../image/rootfs-files.js';
 import { randomHex } from '../lib/random-hex.js';
 import type { IdMapping } from './userns.js';
 import { planContainerMounts } from './volumes/points.js';
+import { checkBindSources } from './volumes/lifecycle.js';
 
 /** What the root is made of: an image's layers (lowest first) or a plain --rootfs dir. */
 export interface RootSource {
@@ -42,6 +43,7 @@ export function createContainer(
   parseResources(opts.resourceFlags); // bad limits are refused before anything exists
   const records = listRecords(d);
   const mounts = planContainerMounts(opts, source.config.Volumes, records, () => randomHex32());
+  checkBindSources(mounts);
   const user = resolveUser(plan.config.User, readImageFile(source.layerDirs, '/etc/passwd'), readImageFile(source.layerDirs, '/etc/group'));
   const env = plan.config.Env.some((e) => e.startsWith('HOME=')) ? plan.config.Env : [...plan.config.Env, `HOME=${user.home}`];
   // --name "" is no name, as in docker: one is generated.

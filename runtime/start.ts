@@ -22,7 +22,7 @@ import { superviseArgs } from './shim-args.js';
 import { shimPath } from './shim-path.js';
 import { spawnShim } from './shim-spawn.js';
 import { readRecord, writeRecord } from './store.js';
-import { mountVolumes, unmountVolumes } from './volumes/lifecycle.js';
+import { makeBindSources, mountVolumes, unmountVolumes } from './volumes/lifecycle.js';
 import { copyUpForUserns } from './volumes/copy-up.js';
 import { renderShimMounts } from './volumes/points.js';
 
@@ -61,6 +61,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   const cgroup = cgroupOf(rec);
   try {
     await cgroup.create(resourcesOf(rec));
+    makeBindSources(rec.Mounts ?? []);
     const sources = await mountVolumes(d, rec);
     copyUpForUserns(d, rec, sources);
     const mounts = renderShimMounts(rec.Mounts ?? [], sources);
