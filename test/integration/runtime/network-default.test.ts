@@ -110,6 +110,8 @@ it('--network-alias on bridge is refused with Docker words, exit 125, nothing ma
           const r = await b(...args);
           assert.equal([r.code, r.stderr], [125, ALIAS], args.join(' '));
         }
+        const mac = await b('run', '--mac-address', 'zz', '--rootfs', b.rootfs, 'true');
+        assert.equal([mac.code, mac.stderr], [125, 'berth: zz is not a valid mac address\n'], 'checked before the CNI ADD');
         assert.equal(containers(b), [], 'no container is left');
         assert.equal(
           ipJson(host, ['link', 'show']).filter((l) => l.ifname === 'berth0'),
