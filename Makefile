@@ -1,12 +1,13 @@
-# Berth. `make build` needs only npm packages (npm ci); `make test`, `make demo` and `make bench`
-# also install the Debian packages they use (as root) first.
+# Berth. `make build` needs npm packages (npm ci), gcc and libseccomp-dev (berth-shim links
+# libseccomp statically), and installs no Debian package itself; `make test`, `make demo` and
+# `make bench` install the Debian packages they use (as root) first, these among them.
 PREFIX ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 LIBDIR ?= $(PREFIX)/lib/berth
 SYSTEMD_DIR ?= /lib/systemd/system
 # Debian packages the tests and the demo use (busybox-static for its httpd in containers); the
 # benchmarks and the podman, docker and containerd tests add their own (ensurePackages).
-APT_PACKAGES ?= iproute2 nftables conntrack procps util-linux iputils-ping netcat-openbsd busybox-static gcc libc6-dev tini
+APT_PACKAGES ?= iproute2 nftables conntrack procps util-linux iputils-ping netcat-openbsd busybox-static gcc libc6-dev libseccomp-dev tini
 
 .PHONY: all deps packages build test unit integration demo bench install uninstall clean typecheck lint format
 
@@ -36,22 +37,22 @@ lint: deps
 format: deps
 	npx prettier --write '**/*.{ts,mjs,cjs}'
 
-test: build packages
+test: packages build
 	npx tsc --noEmit
 	npx eslint .
 	npx prettier --check '**/*.{ts,mjs,cjs}'
 	node scripts/test.mjs test/unit test/integration
 
-unit: build packages
+unit: packages build
 	node scripts/test.mjs test/unit
 
-integration: build packages
+integration: packages build
 	node scripts/test.mjs test/integration
 
-demo: build packages
+demo: packages build
 	node --import tsx scripts/demo.ts
 
-bench: build packages
+bench: packages build
 	node --import tsx bench/main.ts
 
 # The compiled plugins carry Bun inside them: the installed copy gets the run-time npm packages

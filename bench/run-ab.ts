@@ -4,6 +4,7 @@
  * next one). Wall from here, CPU as `perf stat -e task-clock` counts it (the command and every
  * process it starts: the shim and the container too). Standalone only; as root:
  *   BENCH_AB_BUILDS=/tmp/before-dist,dist BENCH_AB_RUNS=30 node --import tsx bench/run-ab.ts
+ * A build may carry `run` flags after spaces: BENCH_AB_BUILDS='dist,dist --security-opt seccomp=unconfined'.
  * Everything lives in a temp dir and the cgroup parent /berth-ab-<pid>, removed at the end.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,10 @@ import { busyboxRootfs, tarDirectory } from '../test/helpers/rootfs';
 import { cleanEnv, ensurePackages, loadAverage, median, percentile } from './util';
 
 const RUNS = Number(process.env.BENCH_AB_RUNS ?? 20);
-const BUILDS = (process.env.BENCH_AB_BUILDS ?? 'dist').split(',').map((b) => resolve(b));
+const BUILDS = (process.env.BENCH_AB_BUILDS ?? 'dist').split(',').map((b) => {
+  const [dir, ...flags] = b.trim().split(/\s+/);
+  return { dir: resolve(dir), flags };
+});
 const CGROUP_PARENT = `/berth-ab-${process.pid}`;
 const ENV = cleanEnv({});
 
@@ -53,12 +57,12 @@ function main(): void {
     const rootfs = busyboxRootfs(join(dir, 'rootfs'));
     const tar = tarDirectory(rootfs, join(dir, 'rootfs.tar'));
     const cmds = new Map<string, () => Sample>();
-    BUILDS.forEach((build, i) => {
+    BUILDS.forEach(({ dir: build, flags }, i) => {
       const berth = join(build, 'bin/berth');
       const globals = ['--root', join(dir, `root${i}`), '--state-dir', join(dir, `state${i}`)];
       must(berth, [...globals, 'image', 'import', tar, 'ab/busybox:1']);
-      const args = [...globals, 'run', '--rm', '--network', 'none', '--cgroup-parent', CGROUP_PARENT, 'ab/busybox:1', 'true'];
-      cmds.set(`berth ${build}`, () => timed(berth, args));
+      const args = [...globals, 'run', '--rm', '--network', 'none', '--cgroup-parent', CGROUP_PARENT, ...flags, 'ab/busybox:1', 'true'];
+      cmds.set(`berth ${[build, ...flags].join(' ')}`, () => timed(berth, args));
     });
     const bundle = join(dir, 'bundle');
     mkdirSync(bundle);

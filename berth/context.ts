@@ -1,10 +1,8 @@
 /** What every container command starts with: absolute dirs, the container lookup, cheap gc. */
 import { resolve } from 'node:path';
 import type { Globals } from './globals.js';
-import { resolveContainer } from '../runtime/ids.js';
 import type { Dirs } from '../runtime/paths.js';
-import type { ContainerRecord } from '../runtime/record.js';
-import { listRecords } from '../runtime/store.js';
+import { findRecord } from '../runtime/store.js';
 import { collectLeftovers } from '../runtime/gc.js';
 
 export function dirsOf(g: Globals): Dirs {
@@ -12,16 +10,7 @@ export function dirsOf(g: Globals): Dirs {
 }
 
 /** The container `ref` names (ID, name or unique ID prefix). @throws {Error} `No such container: REF` */
-export function findContainer(d: Dirs, ref: string): ContainerRecord {
-  const all = listRecords(d);
-  const byId = new Map(all.map((r) => [r.Id, r]));
-  return byId.get(
-    resolveContainer(
-      ref,
-      all.map((r) => ({ id: r.Id, name: r.Name })),
-    ).id,
-  ) as ContainerRecord;
-}
+export const findContainer = findRecord;
 
 /** Runs gc for leftovers a crash left (a dead supervisor's container), cheaply: only the state dir is listed. */
 export async function withCleanState(g: Globals): Promise<Dirs> {

@@ -11,6 +11,7 @@ import type { Dirs } from '../runtime/paths.js';
 import type { ContainerRecord } from '../runtime/record.js';
 import { imageSource, rootfsSource } from '../runtime/source.js';
 import { parseEnvFile } from '../runtime/spec.js';
+import { inlineSeccompProfiles } from '../runtime/security-opt.js';
 import { startContainer } from '../runtime/start.js';
 import { cniDirsOf } from '../runtime/network/dirs.js';
 import { selfDirOf } from '../cni/sibling.js';
@@ -46,6 +47,7 @@ async function createFrom(g: Globals, d: Dirs, command: string, args: string[]):
   });
   const opts = { ...runOptionsOf(flags, rest, process.env, envFileLines), cni: cniDirsOf(g, process.env, selfDirOf()) };
   opts.storage.pluginDir = g.volumePluginDir ?? process.env.BERTH_VOLUME_PLUGIN_DIR;
+  opts.securityOpt = inlineSeccompProfiles(opts.securityOpt, (path) => readFileSync(path, 'utf8'));
   const source = rootfs !== undefined ? rootfsSource(rootfs) : await imageSource(d.root, rest[0]);
   const idMap = opts.userns === 'private' ? readIdMapping(process.env) : undefined;
   return { rec: await createVolumes(d, createContainer(d, opts, str(flags.name), source, idMap)), detach: flags.detach === true };

@@ -31,6 +31,11 @@ export interface UnixCalls {
   /** sendmsg(2) of one buffer and its ancillary data (`control`), to no address. */
   sendmsg(fd: number, data: Buffer, control: Buffer, flags: number): number;
 }
+/** umount2(2) and its errno (kernel/unmount.ts). */
+export interface MountCalls {
+  umount2(target: string, flags: number): number;
+  errno(): number;
+}
 export interface SpawnCalls {
   spawn(pid: number[], path: string, actions: Buffer, attr: Buffer, argv: Array<string | null>, envp: Array<string | null>): number;
   actionsInit(actions: Buffer): number;
@@ -119,6 +124,16 @@ export function socketCalls(): SocketCalls {
 
 let unixCalls: UnixCalls | undefined;
 let spawnCalls: SpawnCalls | undefined;
+let mountCalls: MountCalls | undefined;
+
+/** umount2, declared on its first use. */
+export function loadMountCalls(): MountCalls {
+  if (mountCalls) return mountCalls;
+  if (onBun) return (mountCalls = bunBackend().bunMountCalls());
+  const koffi = loadKoffi();
+  const umount2 = koffi.load('libc.so.6').func('int umount2(const char *target, int flags)');
+  return (mountCalls = { umount2: (target, flags) => umount2(target, flags), errno: () => koffi.errno() });
+}
 
 function loadUnixCalls(): UnixCalls {
   if (unixCalls) return unixCalls;

@@ -5,6 +5,7 @@
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ETC_FILES } from './etc-files.js';
 
 export interface Change {
   kind: 'A' | 'C' | 'D';
@@ -25,7 +26,7 @@ const existsIn = (dirs: readonly string[], rel: string) =>
 const MOUNT_POINTS = new Set(['/dev', '/proc', '/sys']);
 
 /** The files berth-shim binds /etc/hosts, /etc/hostname, /etc/resolv.conf on: empty, and kept apart as Docker's init layer is. */
-const ETC_MOUNT_POINTS = new Set(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']);
+const ETC_MOUNT_POINTS = new Set(ETC_FILES.map((f) => f.target));
 
 export function layerChanges(upper: string, lowers: readonly string[]): Change[] {
   const walk = (rel: string): Change[] => {

@@ -187,7 +187,7 @@ export function inspectShape(
     RestartCount: live.restartCount,
     Driver: 'overlay2',
     Platform: 'linux',
-    HostConfig: { ...rec.HostConfig, ...resourceFields(rec.HostConfig.ResourceFlags) },
+    HostConfig: { ...rec.HostConfig, SecurityOpt: rec.HostConfig.SecurityOpt ?? null, ...resourceFields(rec.HostConfig.ResourceFlags) },
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...rec.LayerDirs].reverse().join(':'), UpperDir: paths.upper } },
     Mounts: describeMountPoints(rec.Mounts ?? []),
     Config: rec.Config,

@@ -8,6 +8,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dirs } from './paths.js';
+import { ETC_FILES } from './etc-files.js';
 
 export const initLayerDir = (d: Dirs) => join(d.root, 'init-layer');
 
@@ -17,7 +18,7 @@ const DIRS: ReadonlyArray<[string, number]> = [
   ['dev', 0o755],
   ['etc', 0o755],
 ];
-const FILES = ['etc/hosts', 'etc/hostname', 'etc/resolv.conf'];
+const FILES = ETC_FILES.map((f) => f.target.slice(1));
 
 /** The layer's dir, made on first use: built aside, then renamed into place whole (a racing berth's copy wins). */
 export function ensureInitLayer(d: Dirs): string {

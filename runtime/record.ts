@@ -45,6 +45,8 @@ export interface HostConfig {
   CapAdd: string[] | null;
   CapDrop: string[] | null;
   Privileged: boolean;
+  /** --security-opt as given (runtime/security-opt.ts); null without any, absent in older records. */
+  SecurityOpt?: string[] | null;
   ReadonlyRootfs: boolean;
   Init: boolean;
   CgroupParent: string;

@@ -1,5 +1,7 @@
 /** The command lines of berth-shim (runtime/shim/spec.c reads them). Pure. */
 import { capabilityMask } from './caps.js';
+import { renderSeccompRules } from './seccomp-profile.js';
+import { seccompProfileOf } from './security-opt.js';
 import { mergeEnv, parseSize } from './spec.js';
 import type { ContainerRecord } from './record.js';
 import { renderIdMap } from './userns.js';
@@ -21,11 +23,18 @@ export interface ShimPaths {
   initLayer?: string;
 }
 
-/** The process options run and exec share: user, capabilities, privileges, the user namespace's maps. */
-function processArgs(rec: ContainerRecord, user = rec.Process): string[] {
+/**
+ * The process options run and exec share: user, capabilities, privileges, seccomp, the user
+ * namespace's maps. An `exec --privileged` keeps the container's seccomp filter, as in Docker; a
+ * custom profile is resolved for the container's capabilities at each start and exec.
+ */
+function processArgs(rec: ContainerRecord, user = rec.Process, privileged = rec.HostConfig.Privileged): string[] {
   const out = ['--uid', String(user.uid), '--gid', String(user.gid), '--caps', capabilityMask(rec.Process.capabilities)];
   for (const g of user.groups) out.push('--group', String(g));
-  if (rec.HostConfig.Privileged) out.push('--privileged');
+  if (privileged) out.push('--privileged');
+  const seccomp = seccompProfileOf(rec.HostConfig);
+  if (seccomp === 'unconfined') out.push('--seccomp', 'unconfined');
+  else if (seccomp !== 'default') out.push('--seccomp-rules', renderSeccompRules(seccomp, rec.Process.capabilities));
   if (rec.IdMap) out.push('--uid-map', renderIdMap(rec.IdMap.uid), '--gid-map', renderIdMap(rec.IdMap.gid));
   return out;
 }
@@ -92,12 +101,7 @@ export function execArgs(rec: ContainerRecord, o: ExecOptions, procs: readonly s
   for (const e of o.env) out.push('--env', e);
   if (o.cwd) out.push('--cwd', o.cwd);
   if (o.tty) out.push('--tty');
-  out.push(
-    ...processArgs(
-      { ...rec, HostConfig: { ...rec.HostConfig, Privileged: rec.HostConfig.Privileged || o.privileged } },
-      { ...o.user, capabilities: rec.Process.capabilities },
-    ),
-  );
+  out.push(...processArgs(rec, { ...o.user, capabilities: rec.Process.capabilities }, rec.HostConfig.Privileged || o.privileged));
   return [...out, '--', ...command];
 }
 

@@ -8,6 +8,7 @@ import { planCapabilities } from './caps.js';
 import type { CniDirs } from './network/dirs.js';
 import { planNetworking, type EndpointConfig, type NetworkFlags } from './network/plan.js';
 import { planEtcHostConfig, type EtcOptions } from './etc-files.js';
+import { planSecurityOpts } from './security-opt.js';
 import { parseSignal } from './signals.js';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './record.js';
 import { parseMountFlags, storageHostConfig, type StorageOptions } from './volumes/spec.js';
@@ -36,6 +37,8 @@ export interface RunOptions {
   capAdd: string[];
   capDrop: string[];
   privileged: boolean;
+  /** --security-opt, as given. */
+  securityOpt: string[];
   readOnly: boolean;
   init: boolean;
   tty: boolean;
@@ -202,6 +205,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
       CapAdd: o.capAdd.length ? o.capAdd : null,
       CapDrop: o.capDrop.length ? o.capDrop : null,
       Privileged: o.privileged,
+      SecurityOpt: planSecurityOpts(o.securityOpt),
       ReadonlyRootfs: o.readOnly,
       Init: o.init,
       CgroupParent: o.cgroupParent ?? '/berth',

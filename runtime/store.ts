@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { lockFile } from '../kernel/flock.js';
 import { attachSocket, configFile, containerDir, containersDir, lockPath, nameFile, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
+import { NAME_PATTERN, resolveContainer } from './ids.js';
 
 export function readRecord(d: Dirs, id: string): ContainerRecord {
   return JSON.parse(readFileSync(configFile(d, id), 'utf8')) as ContainerRecord;
@@ -37,6 +38,45 @@ export function listRecords(d: Dirs): ContainerRecord[] {
     }
   }
   return out;
+}
+
+/**
+ * The container `ref` names, in Docker's order: a full ID, an exact name (through its claim file),
+ * a unique ID prefix. Reads only the records it needs, not every one as listRecords does.
+ * @throws {Error} `No such container: REF`, or on an ambiguous prefix
+ */
+export function findRecord(d: Dirs, ref: string): ContainerRecord {
+  let ids: string[];
+  try {
+    ids = readdirSync(containersDir(d));
+  } catch {
+    ids = [];
+  }
+  const read = (id: string): ContainerRecord | undefined => {
+    try {
+      return readRecord(d, id);
+    } catch {
+      return undefined; // half made or half removed, as listRecords skips it
+    }
+  };
+  const exact = ids.includes(ref) ? read(ref) : undefined;
+  if (exact) return exact;
+  const name = ref.replace(/^\//, '');
+  if (NAME_PATTERN.test(name)) {
+    let owner = '';
+    try {
+      owner = readFileSync(nameFile(d, name), 'utf8');
+    } catch {
+      /* no such name */
+    }
+    const named = ids.includes(owner) ? read(owner) : undefined;
+    if (named?.Name === name) return named;
+  }
+  const prefixed = /^[0-9a-f]+$/.test(ref) ? ids.filter((id) => id.startsWith(ref)).flatMap((id) => read(id) ?? []) : [];
+  return resolveContainer(
+    ref,
+    prefixed.map((r) => ({ id: r.Id, name: r.Name, rec: r })),
+  ).rec;
 }
 
 /**

@@ -52,7 +52,7 @@ export async function compileFront(target, { root, dist, contentHash }) {
     await mkdir(work, { recursive: true });
     await writeFile(join(work, 'front-table.h'), header);
     const out = join(work, 'front');
-    await compileC(join(root, 'plugins/front'), out, ['-static', '-I', work], "the plugins' front");
+    await compileC(await cSources(join(root, 'plugins/front')), out, ['-static', '-I', work], "the plugins' front");
     const lib = `cni-front.${contentHash(readFileSync(out))}`;
     await rename(out, join(dist, 'lib', lib));
     return lib;
@@ -78,19 +78,48 @@ async function importTs(root, entries) {
 /**
  * berth-shim, the container supervisor and first process, is C (runtime/shim/): an idle
  * supervisor per container must cost less memory than podman's conmon, which a JavaScript runtime
- * (~40 MB) cannot. Written aside and renamed, like everything else here.
+ * (~40 MB) cannot. Written aside and renamed, like everything else here. libseccomp is linked
+ * statically, so an installed shim needs no libseccomp of the host's.
  */
 export async function compileShim({ root, dist }) {
   const out = join(dist, 'lib', 'berth-shim');
   const temp = `${out}.${process.pid}.tmp`;
-  await mkdir(join(dist, 'lib'), { recursive: true });
-  await compileC(join(root, 'runtime/shim'), temp, ['-Wno-format-truncation'], 'berth-shim');
-  await rename(temp, out);
+  const work = join(dist, 'lib', `.shim.${process.pid}`);
+  const shim = join(root, 'runtime/shim');
+  const libseccomp = ['-Wl,-Bstatic', '-lseccomp', '-Wl,-Bdynamic'];
+  try {
+    await mkdir(work, { recursive: true });
+    await writeFile(join(work, 'seccomp-filters.h'), await precomputeSeccompFilters(root, work, libseccomp));
+    await compileC(await cSources(shim), temp, ['-Wno-format-truncation', '-I', work, ...libseccomp], 'berth-shim');
+    await rename(temp, out);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
-/** Every .c file of `dir` into the program `out` ($CC, else gcc; -O2 -Wall -Wextra and `flags`). */
-async function compileC(dir, out, flags, what) {
-  const sources = (await readdir(dir)).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
-  const r = spawnSync(process.env.CC ?? 'gcc', ['-O2', '-Wall', '-Wextra', ...flags, '-o', out, ...sources], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`cannot compile ${what} (gcc):\n${r.stdout ?? ''}${r.stderr ?? r.error?.message ?? ''}`);
+/**
+ * The seccomp filters of the capability sets most containers have (Docker's default set, with
+ * one more, none, all), which libseccomp takes milliseconds to build: made once here by
+ * runtime/shim/gen/, which keeps one filter per set of the capabilities the policy looks at.
+ */
+async function precomputeSeccompFilters(root, work, libseccomp) {
+  const { DEFAULT_CAPS, CAPABILITIES, capabilityMask } = await importTs(root, ['runtime/caps.ts']);
+  const gen = join(work, 'seccomp-filters');
+  const sources = [join(root, 'runtime/shim/gen/seccomp-filters.c'), join(root, 'runtime/shim/seccomp-policy.c')];
+  await compileC(sources, gen, libseccomp, 'the seccomp filters');
+  const sets = [DEFAULT_CAPS, [], CAPABILITIES, ...CAPABILITIES.map((c) => [...DEFAULT_CAPS, c])];
+  const r = spawnSync(gen, sets.map(capabilityMask), { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot precompute the seccomp filters:\n${r.stderr ?? r.error?.message ?? ''}`);
+  return r.stdout;
+}
+
+const cSources = async (dir) => (await readdir(dir)).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
+
+/** The C files `sources` into the program `out` ($CC, else gcc; -O2 -Wall -Wextra and `flags`). */
+async function compileC(sources, out, flags, what) {
+  const r = spawnSync(process.env.CC ?? 'gcc', ['-O2', '-Wall', '-Wextra', '-o', out, ...sources, ...flags], { encoding: 'utf8' });
+  if (r.status === 0) return;
+  const output = `${r.stdout ?? ''}${r.stderr ?? r.error?.message ?? ''}`;
+  const hint = /seccomp\.h|-lseccomp/.test(output) ? '\n(libseccomp-dev is missing: `make packages` installs it)' : '';
+  throw new Error(`cannot compile ${what} (gcc):\n${output}${hint}`);
 }

@@ -4,6 +4,7 @@
  */
 import type { Cgroup, CgroupStats } from './index.js';
 import { bytesSize, humanSize } from '../../lib/go-units.js';
+import { renderColumns } from '../../lib/format-rows.js';
 
 export interface StatsRow {
   id: string;
@@ -18,12 +19,6 @@ export interface StatsRow {
   blockRead: number;
   blockWrite: number;
   pids: number;
-}
-
-/** Lays out cells as Go's tabwriter.NewWriter(out, 10, 1, 3, ' ', 0): every column but the last padded. */
-export function tabulate(rows: string[][]): string {
-  const widths = rows[0].map((_, col) => Math.max(10, ...rows.map((r) => (r[col] ?? '').length + 3)));
-  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]))).join('')).join('\n') + '\n';
 }
 
 /** The fields `docker stats --format` offers for a row (IDs cut to 12 characters, names without a leading "/"). */
@@ -59,7 +54,7 @@ export const STATS_DEFAULT_FORMAT = `table ${COLUMNS.map((c) => `{{.${c}}}`).joi
 
 /** The table `docker stats --no-stream` prints. */
 export function formatStats(rows: readonly StatsRow[]): string {
-  return tabulate([COLUMNS.map((c) => STATS_HEADERS[c]), ...rows.map((r) => COLUMNS.map((c) => statsFields(r)[c]))]);
+  return `${renderColumns([COLUMNS.map((c) => STATS_HEADERS[c]), ...rows.map((r) => COLUMNS.map((c) => statsFields(r)[c]))])}\n`;
 }
 
 /** One row from a sample pair: CPU % is the CPU time used over the wall time between them. */

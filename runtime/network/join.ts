@@ -1,9 +1,8 @@
 /** `--network container:CTR`: the network namespace of another, running container. */
 import { existsSync } from 'node:fs';
-import { resolveContainer } from '../ids.js';
 import { liveState } from '../live.js';
 import type { Dirs } from '../paths.js';
-import { listRecords } from '../store.js';
+import { findRecord } from '../store.js';
 import { netnsFileOf } from './setup.js';
 
 /**
@@ -11,12 +10,7 @@ import { netnsFileOf } from './setup.js';
  * @throws {Error} when there is no such container or it is not running
  */
 export function containerNetns(d: Dirs, ref: string): string {
-  const all = listRecords(d);
-  const found = resolveContainer(
-    ref,
-    all.map((r) => ({ id: r.Id, name: r.Name })),
-  );
-  const rec = all.find((r) => r.Id === found.id)!;
+  const rec = findRecord(d, ref);
   const live = liveState(d, rec);
   if (live.status !== 'running' && live.status !== 'paused') throw new Error(`cannot join network of a non running container: ${rec.Id}`);
   const file = netnsFileOf(d, rec.Id);

@@ -1,4 +1,4 @@
-/* The last steps before exec, shared by run and exec: user, groups, capabilities, terminal. */
+/* The last steps before exec, shared by run and exec: user, groups, capabilities, seccomp, terminal. */
 #include "shim.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -36,10 +36,19 @@ int become_userns_root(void) {
   return setgroups(0, NULL) == 0 && setresgid(0, 0, 0) == 0 && setresuid(0, 0, 0) == 0 ? 0 : -1;
 }
 
+static void seccomp_or_exit(const struct spec *s, uint64_t caps, int errfd) {
+  char err[256];
+  if (load_seccomp(caps, s->seccomp_rules, err, sizeof err) != 0) report_and_exit(errfd, EXIT_SETUP, "%s", err);
+}
+
 void apply_process(const struct spec *s, int errfd) {
   int last = last_cap();
-  uint64_t all = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
-  uint64_t caps = (s->privileged ? ~0ULL : s->caps) & all & permitted_now();
+  uint64_t all = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1, permitted = permitted_now();
+  uint64_t caps = (s->privileged ? ~0ULL : s->caps) & all & permitted;
+  /* The filter follows the container's capabilities, also for an `exec --privileged` in it. */
+  uint64_t filter_caps = s->caps & all & permitted;
+  /* Without no_new_privs, loading a filter takes CAP_SYS_ADMIN, which a change of user drops. */
+  if (!s->seccomp_unconfined && s->privileged) seccomp_or_exit(s, filter_caps, errfd);
   for (int cap = 0; cap <= last; cap++)
     if (!(caps & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
       report_and_exit(errfd, EXIT_SETUP, "cannot drop capability %d: %s", cap, strerror(errno));
@@ -58,6 +67,7 @@ void apply_process(const struct spec *s, int errfd) {
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   if (!s->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     report_and_exit(errfd, EXIT_SETUP, "cannot set no_new_privs: %s", strerror(errno));
+  if (!s->seccomp_unconfined && !s->privileged) seccomp_or_exit(s, filter_caps, errfd);
 }
 
 /* execvp searches the PATH of `environ`, which is the container's from here on. */

@@ -26,6 +26,8 @@ struct spec {
   int nenv;
   const char *hostname, *cwd, *netns, *init, *restart, *exit_cmd[16];
   const char *uid_map, *gid_map; /* "0 HOST SIZE": a private user namespace (--userns private) */
+  int seccomp_unconfined;        /* --seccomp unconfined; else Docker's default policy */
+  const char *seccomp_rules;     /* --seccomp-rules: a custom profile's rules instead (runtime/seccomp-profile.ts) */
   int nexit;
   uid_t uid;
   gid_t gid;
@@ -101,6 +103,9 @@ pid_t fork_into_cgroup2(int dirfd);
 
 /* userns.c: the supervisor gives the container `pid` its cgroups (all but `born_in`), id maps and root (sent on `sock`). */
 int userns_prepare(const struct spec *s, pid_t pid, int born_in, int sock, char *err, size_t len);
+
+/* seccomp.c: Docker's default filter for a process holding `caps`, or `rules` (NULL: none), loaded; -1 with `err` set. */
+int load_seccomp(uint64_t caps, const char *rules, char *err, size_t len);
 
 /* supervise.c, exec.c */
 int supervise_main(int argc, char **argv);

@@ -57,6 +57,11 @@ int parse_spec(struct spec *s, int argc, char **argv) {
     else if (!strcmp(k, "--gid")) s->gid = (gid_t)strtoul(v, NULL, 10);
     else if (!strcmp(k, "--group")) { if (s->ngroups < MAX_LIST) s->groups[s->ngroups++] = (gid_t)strtoul(v, NULL, 10); }
     else if (!strcmp(k, "--caps")) s->caps = strtoull(v, NULL, 16);
+    else if (!strcmp(k, "--seccomp")) {
+      if (strcmp(v, "default") != 0 && strcmp(v, "unconfined") != 0) die("--seccomp takes default or unconfined, not %s", v);
+      s->seccomp_unconfined = !strcmp(v, "unconfined");
+    }
+    else if (!strcmp(k, "--seccomp-rules")) s->seccomp_rules = v;
     else if (!strcmp(k, "--uid-map")) s->uid_map = v;
     else if (!strcmp(k, "--gid-map")) s->gid_map = v;
     else if (!strcmp(k, "--pid")) s->pid = atoi(v);

@@ -281,6 +281,23 @@ test('superviseArgs() and execArgs() pass the user namespace maps only with --us
   assert.equal(maps(exec), ['0 100000 65536', '0 300000 65536']);
 });
 
+test('superviseArgs() and execArgs(): --seccomp unconfined with --privileged or seccomp=unconfined; exec --privileged keeps the filter', () => {
+  const paths = { bundle: '/b', state: '/s', socket: '/k', exitCommand: [] };
+  const unconfined = (args: string[]) => args.join(' ').includes('--seccomp unconfined');
+  assert.not.ok(unconfined(superviseArgs(record(), paths, [])));
+  const priv = record();
+  priv.HostConfig.Privileged = true;
+  assert.ok(unconfined(superviseArgs(priv, paths, [])));
+  const opt = record();
+  opt.HostConfig.SecurityOpt = ['seccomp=unconfined'];
+  assert.ok(unconfined(superviseArgs(opt, paths, [])));
+  const execOpts = { pid: 7, env: [], cwd: '', user: { uid: 0, gid: 0, groups: [] }, tty: false, privileged: true };
+  const exec = execArgs(record(), execOpts, [], ['id']);
+  assert.ok(exec.includes('--privileged'));
+  assert.not.ok(unconfined(exec));
+  assert.ok(unconfined(execArgs(opt, execOpts, [], ['id'])));
+});
+
 test('superviseArgs() passes the layers lowest first and the command after --', () => {
   const args = superviseArgs(record(), { bundle: '/b', state: '/s', socket: '/k', exitCommand: ['/berth', 'cleanup', 'x'] }, [
     '/cg/cgroup.procs',
