@@ -56,14 +56,48 @@ function listOptions(y: Argv): Argv {
         type: 'string',
         describe: '"table" (default), "json" (one JSON object per line) or a Go template ("{{.Repository}}:{{.Tag}}")',
       })
+      .option('filter', {
+        alias: 'f',
+        type: 'string',
+        array: true,
+        describe: 'dangling=true|false, reference=REPOSITORY[:TAG], label=KEY[=VALUE] (repeatable)',
+      })
   );
 }
 
+/**
+ * docker's `images --filter`: `dangling` (untagged or not), `reference` (as the positional one; several
+ * are alternatives), `label`. @throws {Error} `Invalid filter '...'` (docker's words) on another key or value
+ */
+function imageFilter(filters: readonly string[], positional: string | undefined): (img: ImageRecord) => ImageRecord | undefined {
+  const refs = positional ? [positional] : [];
+  const labels: string[] = [];
+  let dangling: boolean | undefined;
+  for (const f of filters) {
+    const eq = f.indexOf('=');
+    const [key, value] = eq < 0 ? [f, ''] : [f.slice(0, eq), f.slice(eq + 1)];
+    if (key === 'reference') refs.push(value);
+    else if (key === 'label') labels.push(value);
+    else if (key === 'dangling' && ['true', '1', 'false', '0'].includes(value)) dangling = value === 'true' || value === '1';
+    else throw new Error(key === 'dangling' ? `Invalid filter 'dangling=[${value}]'` : `Invalid filter '${key}'`);
+  }
+  const tests = refs.map(matchesFilter);
+  return (img) => {
+    if (dangling !== undefined && (img.repoTags.length === 0) !== dangling) return undefined;
+    const own = img.config.Labels ?? {};
+    for (const l of labels) {
+      const [k, v] = l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, undefined];
+      if (!(k in own) || (v !== undefined && own[k] !== v)) return undefined;
+    }
+    if (tests.length === 0) return img;
+    const repoTags = img.repoTags.filter((t) => tests.some((test) => test(t)));
+    return repoTags.length > 0 ? { ...img, repoTags } : undefined;
+  };
+}
+
 async function listImages(a: Record<string, unknown>): Promise<void> {
-  const keep = matchesFilter(a.reference as string | undefined);
-  const images = (await openImageStore(rootOf(a)).list())
-    .map((img): ImageRecord => ({ ...img, repoTags: img.repoTags.filter(keep) }))
-    .filter((img) => img.repoTags.length > 0 || !a.reference);
+  const keep = imageFilter((a.filter as string[] | undefined) ?? [], a.reference as string | undefined);
+  const images = (await openImageStore(rootOf(a)).list()).flatMap((img) => keep(img) ?? []);
   const rows = imageRows(images, Date.now(), a.trunc === false);
   const format = a.format as string | undefined;
   if (a.quiet) {

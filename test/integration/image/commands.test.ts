@@ -68,6 +68,19 @@ it("image ls and images print docker's table, -q, --no-trunc, --format json and 
     assert.equal(json.map((j) => `${j.Repository}:${j.Tag}`).sort(), ['berth-test/app:1.0', 'berth-test/busybox:latest']);
     assert.equal((await berthOk(root, ['images', '-q', 'berth-test/app'])).trim(), short(images.docker.app.id));
     assert.equal((await berthOk(root, ['images', '-q', 'berth-test/*:latest'])).trim(), short(images.docker.imported.id));
+    // docker's --filter: dangling, reference (alternatives), label; another key or value is refused.
+    const untagged = (await berthOk(root, ['import', '-c', 'LABEL team=a', images.rootfsTar])).trim();
+    assert.is((await berthOk(root, ['images', '-q', '-f', 'dangling=true'])).trim(), short(untagged));
+    assert.equal((await berthOk(root, ['images', '-q', '--filter', 'dangling=false'])).trim().split('\n').length, 2);
+    assert.is((await berthOk(root, ['images', '-q', '-f', 'label=team=a'])).trim(), short(untagged));
+    assert.is(await berthOk(root, ['images', '-q', '-f', 'label=team=b']), '');
+    assert.equal(
+      (await berthOk(root, ['images', '-q', '-f', 'reference=berth-test/app', '-f', 'reference=*/busybox'])).trim().split('\n').sort(),
+      [short(images.docker.app.id), short(images.docker.imported.id)].sort(),
+    );
+    const bad = await berth(root, ['images', '-f', 'dangling=maybe']);
+    assert.equal([bad.code, bad.stderr], [1, "berth: Invalid filter 'dangling=[maybe]'\n"]);
+    assert.equal((await berth(root, ['images', '-f', 'size=1'])).stderr, "berth: Invalid filter 'size'\n");
   });
 });
 
