@@ -2,6 +2,7 @@
  * `berth image load|import|ls|inspect|tag|rm`, with `berth images` and `berth rmi` as docker's
  * aliases. yargs command modules; the dispatcher loads this file only for these commands.
  */
+import { createInterface } from 'node:readline';
 import type { Argv, CommandModule } from 'yargs';
 import { applyChanges } from './config.js';
 import { IMAGE_DEFAULT_FORMAT, IMAGE_HEADERS, imageRowData, imageRowJson, imageRows, inspectImage, renderImageTable } from './format.js';
@@ -95,6 +96,21 @@ function imageFilter(filters: readonly string[], positional: string | undefined)
   };
 }
 
+/** docker's question: stdout, one line of stdin; only y or yes goes on. */
+async function confirm(question: string): Promise<boolean> {
+  process.stdout.write(question);
+  const rl = createInterface({ input: process.stdin });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.once('line', resolve);
+      rl.once('close', () => resolve(''));
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
 async function listImages(a: Record<string, unknown>): Promise<void> {
   const keep = imageFilter((a.filter as string[] | undefined) ?? [], a.reference as string | undefined);
   const images = (await openImageStore(rootOf(a)).list()).flatMap((img) => keep(img) ?? []);
@@ -166,6 +182,24 @@ export const command: CommandModule = {
         },
       )
       .command(['ls [reference]', 'list'], 'list images', listOptions, listImages)
+      .command(
+        'prune',
+        'remove dangling images (-a: every image no container names)',
+        (c) =>
+          c
+            .option('all', {
+              alias: 'a',
+              type: 'boolean',
+              default: false,
+              describe: 'every image no container names, not only untagged ones',
+            })
+            .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'do not ask' }),
+        async (a) => {
+          const { pruneImages, pruneWarning } = await import('./prune.js');
+          if (!a.force && !(await confirm(pruneWarning(a.all as boolean)))) return;
+          for (const line of await pruneImages(openImageStore(rootOf(a)), a.all as boolean)) out(line);
+        },
+      )
       .command(
         'inspect <images..>',
         "show images in detail (docker's JSON)",

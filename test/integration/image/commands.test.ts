@@ -172,6 +172,30 @@ it('image rm deletes the image and only the layers no other image uses', async (
   });
 });
 
+it('image prune removes dangling images, -a every image no container names; it asks without -f', async () => {
+  await withTempDir(async (root) => {
+    await berthOk(root, ['image', 'load', '-i', images.app]);
+    await berthOk(root, ['image', 'load', '-i', images.imported]);
+    const ctr = 'c'.repeat(64);
+    mkdirSync(join(root, 'containers', ctr), { recursive: true });
+    writeFileSync(join(root, 'containers', ctr, 'config.json'), JSON.stringify({ Id: ctr, Name: 'web', Image: images.docker.app.id }));
+    const untagged = (await berthOk(root, ['import', '-c', 'LABEL x=1', images.rootfsTar])).trim();
+    const asked = await shell(`echo n | ${berthBin()} --root=${root} image prune`);
+    assert.equal(
+      [asked.code, asked.stdout],
+      [0, 'WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] '],
+    );
+    assert.is(storeContents(root).images.length, 3, 'no answer, nothing removed');
+    // The untagged image shares its only layer with the busybox image: no layer goes, 0B reclaimed.
+    assert.is(await berthOk(root, ['image', 'prune', '-f']), `Deleted Images:\ndeleted: ${untagged}\n\nTotal reclaimed space: 0B\n`);
+    const all = await berthOk(root, ['image', 'prune', '-a', '-f']);
+    assert.match(all, /^Deleted Images:\nuntagged: berth-test\/busybox:latest\ndeleted: sha256:[0-9a-f]{64}\n/);
+    assert.match(all, /\nTotal reclaimed space: \d/);
+    assert.equal(storeContents(root).images, [hex(images.docker.app.id)], 'the image a container names stays');
+    assert.is(await berthOk(root, ['image', 'prune', '-a', '-f']), 'Total reclaimed space: 0B\n');
+  });
+});
+
 it('image rm is refused while a container names the image; -f untags but keeps it', async () => {
   await withTempDir(async (root) => {
     await berthOk(root, ['image', 'load', '-i', images.app]);
