@@ -13,6 +13,14 @@ import { listRecords } from '../runtime/store.js';
 import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
 import { renderNetworkSettings, renderPsPorts } from '../runtime/network/settings.js';
 
+/** `-n N` as pflag reads an int: -1 (the default) and 0 mean no limit. */
+function lastCount(text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^-?\d+$/.test(text))
+    throw new UsageError(`invalid argument "${text}" for "-n, --last" flag: strconv.ParseInt: parsing "${text}": invalid syntax`);
+  return Math.max(0, Number(text));
+}
+
 export async function ps(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = parseFlags(
     [
@@ -22,6 +30,7 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
       { name: 'filter', short: 'f', type: 'list', describe: 'filter: id, name, status, label, exited, ancestor' },
       { name: 'format', type: 'string', describe: 'table (default), json, or a Go template ("table {{.ID}}\\t{{.Names}}", "{{.Names}}")' },
       { name: 'latest', short: 'l', type: 'bool', describe: 'only the latest created container' },
+      { name: 'last', short: 'n', type: 'string', describe: 'the N latest created containers, in any state' },
     ],
     argv,
     'ps',
@@ -34,19 +43,14 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   const now = Date.now();
   const filters = list(flags.filter);
   let recs = listRecords(d).sort((a, b) => (a.Created < b.Created ? 1 : a.Created > b.Created ? -1 : 0)); // ISO times: plain order, no collation
-  if (flags.latest === true) recs = recs.slice(0, 1);
+  const last = flags.latest === true ? 1 : lastCount(str(flags.last));
+  if (last > 0) recs = recs.slice(0, last);
+  // As dockerd: stopped containers too with -a, -n/-l or a status filter (not with other filters).
+  const everyState = flags.all === true || last > 0 || filters.some((f) => f.startsWith('status='));
   const runDirs = idsWithRunDir(d);
   const selected = recs
     .map((rec) => ({ rec, live: liveState(d, rec, runDirs) }))
-    .filter(
-      ({ live }) =>
-        flags.all === true ||
-        flags.latest === true ||
-        filters.length > 0 ||
-        live.status === 'running' ||
-        live.status === 'paused' ||
-        live.status === 'restarting',
-    )
+    .filter(({ live }) => everyState || live.status === 'running' || live.status === 'paused' || live.status === 'restarting')
     .filter(({ rec, live }) => filters.length === 0 || matchesFilters(rec, live, filters));
   const rows = [];
   for (const { rec, live } of selected) {

@@ -55,6 +55,12 @@ it('inspect -f and ps --format take Go templates; a bad field exits 125 and name
       'idle 0B / 0B 0.00% 0\n',
     );
     assert.is(await f('stats', '--no-stream', '-a', '--format', '{{.Name}}'), 'idle\nfmt\n');
+    // As dockerd: a name filter alone lists running containers only; -a, -n N or a status filter every state.
+    assert.is(await f('ps', '--filter', 'name=idle', '--format', '{{.Names}}'), '');
+    assert.is(await f('ps', '-a', '--filter', 'name=idle', '--format', '{{.Names}}'), 'idle\n');
+    assert.is(await f('ps', '--filter', 'status=created', '--format', '{{.Names}}'), 'idle\n');
+    assert.is(await f('ps', '-n', '1', '--format', '{{.Names}}'), 'idle\n');
+    assert.is(await f('ps', '--last', '2', '--format', '{{.Names}}'), 'idle\nfmt\n');
     await f('rm', 'idle');
     const badPs = await b('ps', '--format', '{{.Names');
     assert.equal([badPs.code, badPs.stderr], [125, 'berth: template: unclosed action\n']);
