@@ -1,15 +1,28 @@
 /** `berth ps` and `berth inspect`. */
+import { closeSync, readFileSync } from 'node:fs';
 import type { Globals } from './globals.js';
 import { dirsOf, findContainer, withCleanState } from './context.js';
 import { parseFlags, list, str } from './flags.js';
 import { UsageError } from './errors.js';
-import { inspectShape, matchesFilters, PS_DEFAULT_FORMAT, PS_HEADERS, psRow, psTemplateData, renderPsTable } from '../runtime/format.js';
+import {
+  inspectShape,
+  newestFirst,
+  psFilter,
+  PS_DEFAULT_FORMAT,
+  PS_HEADERS,
+  psRow,
+  psTemplateData,
+  renderPsTable,
+  type PsRow,
+} from '../runtime/format.js';
 import { formatRows } from '../lib/format-rows.js';
+import { writeOut } from '../lib/write-out.js';
 import { renderGoTemplate } from '../lib/go-template.js';
-import { idsWithRunDir, liveState } from '../runtime/live.js';
+import { idsWithRunDir, liveState, type Live } from '../runtime/live.js';
 import { containerDir, logFile, upperDir, type Dirs } from '../runtime/paths.js';
+import { listSummaries, readRecord, summariesFrom } from '../runtime/store.js';
+import type { RecordSummary } from '../runtime/record-text.js';
 import type { ContainerRecord } from '../runtime/record.js';
-import { listRecords } from '../runtime/store.js';
 import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
 import { renderNetworkSettings, renderPsPorts } from '../runtime/network/settings.js';
 
@@ -42,34 +55,27 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   const d = process.env.BUN_JSC_useJIT === '0' ? dirsOf(g) : await withCleanState(g);
   const now = Date.now();
   const filters = list(flags.filter);
-  let recs = listRecords(d).sort((a, b) => (a.Created < b.Created ? 1 : a.Created > b.Created ? -1 : 0)); // ISO times: plain order, no collation
+  const wanted = filters.length > 0 ? psFilter(filters) : undefined;
   const last = flags.latest === true ? 1 : lastCount(str(flags.last));
-  if (last > 0) recs = recs.slice(0, last);
   // As dockerd: stopped containers too with -a, -n/-l or a status filter (not with other filters).
-  const everyState = flags.all === true || last > 0 || filters.some((f) => f.startsWith('status='));
-  const runDirs = idsWithRunDir(d);
-  const selected = recs
-    .map((rec) => ({ rec, live: liveState(d, rec, runDirs) }))
-    .filter(({ live }) => everyState || live.status === 'running' || live.status === 'paused' || live.status === 'restarting')
-    .filter(({ rec, live }) => filters.length === 0 || matchesFilters(rec, live, filters));
-  const rows = [];
-  for (const { rec, live } of selected) {
-    const running = live.status === 'running' || live.status === 'paused';
-    const ports = rec.Cni && running ? renderPsPorts(rec, await readAttachmentsOf(rec)) : '';
-    rows.push(psRow(rec, live, now, flags['no-trunc'] === true, ports));
-  }
-  if (flags.quiet === true) process.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));
-  else if (format === 'json') process.stdout.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  else if (format === 'table') process.stdout.write(renderPsTable(rows));
+  const showAll = flags.all === true || last > 0 || filters.some((f) => f.startsWith('status='));
+  let recs = newestFirst(summaries(d));
+  if (last > 0) recs = recs.slice(0, last);
+  const { rows, shown } = psRows(d, recs, { showAll, wanted, now, noTrunc: flags['no-trunc'] === true });
+  for (let i = 0; i < rows.length; i++)
+    if (shown[i].HasCni && (rows[i].State === 'running' || rows[i].State === 'paused')) rows[i].Ports = await psPorts(d, shown[i].Id);
+  let out;
+  if (flags.quiet === true) out = rows.map((r) => `${r.ID}\n`).join('');
+  else if (format === 'json') out = rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+  else if (format === 'table') out = renderPsTable(rows);
   else
-    process.stdout.write(
-      formatRows(
-        format,
-        rows.map((r, i) => psTemplateData(r, selected[i].rec.Config.Labels)),
-        PS_HEADERS,
-        PS_DEFAULT_FORMAT,
-      ),
+    out = formatRows(
+      format,
+      rows.map((r, i) => psTemplateData(r, shown[i].Config.Labels)),
+      PS_HEADERS,
+      PS_DEFAULT_FORMAT,
     );
+  writeOut(1, Buffer.from(out));
   return 0;
 }
 
@@ -103,6 +109,62 @@ async function containerShape(d: Dirs, rec: ContainerRecord): Promise<unknown> {
   const settings = renderNetworkSettings(rec, running ? await readAttachmentsOf(rec) : [], running ? sandboxKeyOf(d, rec, live.pid) : '');
   const paths = { log: logFile(d, rec.Id), upper: upperDir(d, rec.Id), dir: containerDir(d, rec.Id) };
   return inspectShape(rec, live, rec.State.OOMKilled, paths, settings);
+}
+
+/**
+ * The rows `ps` shows and their containers. A plain function with one index loop: ps runs without the
+ * JIT, where closures cost per container, and so do the locals of an async function (its frame).
+ */
+function psRows(
+  d: Dirs,
+  recs: readonly RecordSummary[],
+  o: { showAll: boolean; wanted?: (rec: RecordSummary, live: Live) => boolean; now: number; noTrunc: boolean },
+): { rows: PsRow[]; shown: RecordSummary[] } {
+  const runDirs = idsWithRunDir(d);
+  const rows: PsRow[] = [];
+  const shown: RecordSummary[] = [];
+  for (let i = 0; i < recs.length; i++) {
+    const rec = recs[i];
+    const live = liveState(d, rec, runDirs);
+    const up = live.status === 'running' || live.status === 'paused' || live.status === 'restarting';
+    if (!o.showAll && !up) continue;
+    if (o.wanted !== undefined && !o.wanted(rec, live)) continue;
+    rows.push(psRow(rec, live, o.now, o.noTrunc));
+    shown.push(rec);
+  }
+  return { rows, shown };
+}
+
+/**
+ * Every record's summary: from the front when it read them (BERTH_PS_SUMMARIES_FD, a memfd; see
+ * plugins/front/berth-ps.c), else read here. The variable is the front's alone: children lose it.
+ */
+function summaries(d: Dirs): RecordSummary[] {
+  const fd = Number(process.env.BERTH_PS_SUMMARIES_FD ?? -1);
+  delete process.env.BERTH_PS_SUMMARIES_FD;
+  if (!Number.isInteger(fd) || fd < 3) return listSummaries(d);
+  try {
+    return summariesFrom(d, readFileSync(fd, 'utf8'));
+  } catch {
+    return listSummaries(d);
+  } finally {
+    try {
+      closeSync(fd);
+    } catch {
+      /* not open */
+    }
+  }
+}
+
+/** A running container's PORTS, from its whole record and its CNI results; none once it is removed. */
+async function psPorts(d: Dirs, id: string): Promise<string> {
+  let rec;
+  try {
+    rec = readRecord(d, id);
+  } catch {
+    return '';
+  }
+  return renderPsPorts(rec, await readAttachmentsOf(rec));
 }
 
 export async function inspect(g: Globals, argv: string[]): Promise<number> {

@@ -44,6 +44,11 @@ export interface AttachRequest {
   name?: string;
   alias?: string[];
   publish: PortRequest[];
+  /**
+   * The caller made the netns just now and its runtime brings `lo` up itself (berth-shim does, before
+   * the command runs): it holds only a `lo`, so it is neither listed nor touched here.
+   */
+  newNetns?: boolean;
 }
 
 export interface Attached {
@@ -88,8 +93,7 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
     throw new NetctlError(
       `${action}: container ${describeContainer(id, netns)} is already attached to it as ${JSON.stringify(args.ifname)}`,
     );
-  const { prepareNetns } = await import('./host.js');
-  const present = await prepareNetns(netns);
+  const present = args.newNetns ? ['lo'] : await (await import('./host.js')).prepareNetns(netns);
   const ifName = args.ifname ?? nextInterfaceName([...mine.map((e) => e.ifName), ...present]);
 
   const hasAuto = requests.some((r) => r.hostPort === undefined);

@@ -3,7 +3,7 @@
  * the terminal's size (with -t) to the container, ctrl-p ctrl-q to detach.
  */
 import { spawnSync } from 'node:child_process';
-import { writeSync } from 'node:fs';
+import { writeOut } from '../lib/write-out.js';
 import { Frame, FrameDecoder, MAX_FRAME, encodeFrame, encodeResize } from './frames.js';
 
 /** The part of a socket the attach code uses: a net.Socket, or the shim's channel (runtime/shim-spawn.ts). */
@@ -21,22 +21,6 @@ export interface Channel {
 export interface AttachOptions {
   stdin: boolean;
   tty: boolean;
-}
-
-/**
- * Writes the container's output to fd 1 or 2 whole, without process.stdout and process.stderr:
- * making them loads the node streams, ~3 ms of CPU per `berth run` (docs/internals/speed.md).
- * A closed reader (EPIPE) drops the rest, as Docker's CLI does; a non-blocking fd is waited on.
- */
-function writeOut(fd: number, data: Buffer): void {
-  for (let off = 0; off < data.length;) {
-    try {
-      off += writeSync(fd, data, off);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-    }
-  }
 }
 
 /** How an attachment ended: the container's exit code, a detach, or a lost supervisor. */

@@ -3,28 +3,31 @@ import { humanDuration } from '../image/format.js';
 import { shortId } from './ids.js';
 import type { Live } from './live.js';
 import { NEVER, type ContainerRecord } from './record.js';
+import type { RecordSummary } from './record-text.js';
 import { describeMountPoints } from './volumes/points.js';
 import { parseResources } from './cgroup/flags.js';
 import type { Resources, ThrottleDevice } from './cgroup/index.js';
 
 /** The STATUS column: `Up 3 seconds`, `Up 5 seconds (Paused)`, `Exited (137) 2 minutes ago`, `Created`. */
 export function describeStatus(live: Live, now: number): string {
-  const since = (t: string) => humanDuration(Math.max(0, now - Date.parse(t)));
   switch (live.status) {
     case 'running':
-      return `Up ${since(live.startedAt)}`;
+      return `Up ${since(live.startedAt, now)}`;
     case 'paused':
-      return `Up ${since(live.startedAt)} (Paused)`;
+      return `Up ${since(live.startedAt, now)} (Paused)`;
     case 'restarting':
-      return `Restarting (${live.exitCode}) ${since(live.finishedAt)} ago`;
+      return `Restarting (${live.exitCode}) ${since(live.finishedAt, now)} ago`;
     case 'exited':
-      return live.finishedAt === NEVER ? `Exited (${live.exitCode})` : `Exited (${live.exitCode}) ${since(live.finishedAt)} ago`;
+      return live.finishedAt === NEVER ? `Exited (${live.exitCode})` : `Exited (${live.exitCode}) ${since(live.finishedAt, now)} ago`;
     case 'dead':
       return 'Dead';
     default:
       return 'Created';
   }
 }
+
+/** A top-level function, not a closure made per row (ps runs without the JIT). */
+const since = (time: string, now: number) => humanDuration(Math.max(0, now - Date.parse(time)));
 
 export interface PsRow {
   ID: string;
@@ -39,9 +42,12 @@ export interface PsRow {
   Labels: string;
 }
 
-export function psRow(rec: ContainerRecord, live: Live, now: number, noTrunc: boolean, ports = ''): PsRow {
-  const command = [rec.Path, ...rec.Args].join(' ');
+export function psRow(rec: RecordSummary, live: Live, now: number, noTrunc: boolean, ports = ''): PsRow {
+  // Plain concatenation and a for-in: ps runs without the JIT, where spreads and closures cost per row.
+  const command = rec.Args.length === 0 ? rec.Path : `${rec.Path} ${rec.Args.join(' ')}`;
   const quoted = noTrunc || command.length <= 20 ? command : `${command.slice(0, 19)}…`;
+  let labels = '';
+  for (const key in rec.Config.Labels) labels += `${labels === '' ? '' : ','}${key}=${rec.Config.Labels[key]}`;
   return {
     ID: noTrunc ? rec.Id : shortId(rec.Id),
     Image: rec.Rootfs !== undefined ? rec.Rootfs : rec.Config.Image,
@@ -52,10 +58,22 @@ export function psRow(rec: ContainerRecord, live: Live, now: number, noTrunc: bo
     State: live.status,
     Names: rec.Name,
     Ports: ports,
-    Labels: Object.entries(rec.Config.Labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(','),
+    Labels: labels,
   };
+}
+
+/**
+ * Newest first, by `Created` (ISO times: plain order, no collation). A sort of keys without a
+ * comparator: a comparator is a call into the interpreter per comparison (ps runs without the JIT).
+ */
+export function newestFirst<T extends { Created: string }>(recs: readonly T[]): T[] {
+  const n = recs.length;
+  const keys: string[] = new Array(n);
+  for (let i = 0; i < n; i++) keys[i] = `${recs[i].Created}\t${i}`;
+  keys.sort();
+  const out: T[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = recs[Number(keys[n - 1 - i].slice(keys[n - 1 - i].indexOf('\t') + 1))];
+  return out;
 }
 
 const COLUMNS: Array<[keyof PsRow, string]> = [
@@ -90,26 +108,42 @@ export function psTemplateData(row: PsRow, labels: Readonly<Record<string, strin
 /**
  * Docker's `ps` table: columns padded to the widest cell plus three spaces, at least 10 wide (the
  * docker CLI's tabwriter minwidth), the last one unpadded.
- * Widths count code points; one test of the whole table finds the rare non-ASCII cell, so an ASCII
- * table (the usual one) measures each cell by its length, once.
+ * Widths count code points. ps runs without the JIT (plugins/front/berth.c), so the table is built
+ * column by column with index loops and native string calls: Buffer.byteLength finds an all-ASCII
+ * column (the usual one) in one call, and padEnd pads each cell.
  */
 export function renderPsTable(rows: readonly PsRow[]): string {
-  // Plain index loops: ps runs without the JIT (plugins/front/berth.c), where closures and iterators cost.
   const n = COLUMNS.length;
-  const cells: string[] = [];
-  for (let i = 0; i < n; i++) cells.push(COLUMNS[i][1]);
-  for (const r of rows) for (let i = 0; i < n; i++) cells.push(r[COLUMNS[i][0]]);
-  const ascii = !/[^\x00-\x7f]/.test(cells.join(''));
-  const lengths = cells.map(ascii ? (s) => s.length : (s) => [...s].length);
-  const widths: number[] = new Array(n).fill(0);
-  for (let c = 0; c < cells.length; c++) widths[c % n] = Math.max(widths[c % n], lengths[c]);
-  let out = '';
-  for (let c = 0; c < cells.length; c += n) {
-    let line = '';
-    for (let i = 0; i < n - 1; i++) line += cells[c + i] + ' '.repeat(Math.max(widths[i] + 3, 10) - lengths[c + i]);
-    out += `${(line + cells[c + n - 1]).trimEnd()}\n`;
+  const columns: string[][] = [];
+  // Per cell, the UTF-16 units beyond its code points (surrogate pairs, which padEnd counts twice); none in an ASCII column.
+  const extras: Array<number[] | undefined> = [];
+  const widths: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const [key, header] = COLUMNS[i];
+    const cells = [header];
+    for (let r = 0; r < rows.length; r++) cells.push(rows[r][key]);
+    const all = cells.join('');
+    const extra = Buffer.byteLength(all) === all.length ? undefined : cells.map((c) => c.length - [...c].length);
+    let width = 0;
+    for (let r = 0; r < cells.length; r++) {
+      const w = cells[r].length - (extra === undefined ? 0 : extra[r]);
+      if (w > width) width = w;
+    }
+    columns.push(cells);
+    extras.push(extra);
+    widths.push(Math.max(width + 3, 10));
   }
-  return out;
+  const lines: string[] = [];
+  for (let r = 0; r <= rows.length; r++) {
+    let line = '';
+    for (let i = 0; i < n - 1; i++) {
+      const extra = extras[i];
+      line += columns[i][r].padEnd(extra === undefined ? widths[i] : widths[i] + extra[r]);
+    }
+    const last = columns[n - 1][r];
+    lines.push(last === '' ? line.trimEnd() : line + last);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
@@ -126,8 +160,11 @@ function nameMatches(pattern: string, name: string): boolean {
   return re.test(bare) || re.test(`/${bare}`);
 }
 
-/** `--filter` as Docker's ps takes it: id, name, status, label, exited, ancestor. @throws {Error} on others */
-export function matchesFilters(rec: ContainerRecord, live: Live, filters: readonly string[]): boolean {
+/**
+ * `--filter` as Docker's ps takes it (id, name, status, label, exited, ancestor), parsed once into a
+ * test of each container. @throws {Error} on a filter Docker's ps does not know
+ */
+export function psFilter(filters: readonly string[]): (rec: RecordSummary, live: Live) => boolean {
   const byKey = new Map<string, string[]>();
   for (const f of filters) {
     const eq = f.indexOf('=');
@@ -138,7 +175,7 @@ export function matchesFilters(rec: ContainerRecord, live: Live, filters: readon
     byKey.set(key, [...(byKey.get(key) ?? []), f.slice(eq + 1)]);
   }
   const any = (key: string, test: (v: string) => boolean) => !byKey.has(key) || (byKey.get(key) as string[]).some(test);
-  return (
+  return (rec, live) =>
     any('id', (v) => rec.Id.startsWith(v)) &&
     any('name', (v) => nameMatches(v, rec.Name)) &&
     any('status', (v) => live.status === v) &&
@@ -147,8 +184,7 @@ export function matchesFilters(rec: ContainerRecord, live: Live, filters: readon
     any('label', (v) => {
       const [k, val] = v.split('=');
       return k in rec.Config.Labels && (val === undefined || rec.Config.Labels[k] === val);
-    })
-  );
+    });
 }
 
 /** `inspect`'s object, in Docker's shape (the fields Berth has). */

@@ -2,7 +2,19 @@
  * The attach socket's frames, both ways: [type u8][length u32 big-endian][data] (runtime/shim/shim.h).
  * Pure.
  */
-export const Frame = { Stdin: 0, Stdout: 1, Stderr: 2, Exit: 3, Started: 4, Error: 5, StdinClose: 6, Resize: 7, Owner: 8 } as const;
+export const Frame = {
+  Stdin: 0,
+  Stdout: 1,
+  Stderr: 2,
+  Exit: 3,
+  Started: 4,
+  Error: 5,
+  StdinClose: 6,
+  Resize: 7,
+  Owner: 8,
+  Release: 9,
+  Netns: 10,
+} as const;
 
 /** The largest frame body berth-shim takes from a client (its buffer); a larger frame drops the client. */
 export const MAX_FRAME = 65536;

@@ -63,7 +63,7 @@ export function isSupervisor(pid: number): boolean {
  * `runDirs` (idsWithRunDir): a container without a state dir has no supervisor files, so `ps`
  * does not try to read them for every container never started (a failed read costs an exception).
  */
-export function liveState(d: Dirs, rec: ContainerRecord, runDirs?: ReadonlySet<string>): Live {
+export function liveState(d: Dirs, rec: Pick<ContainerRecord, 'Id' | 'State' | 'RestartCount'>, runDirs?: ReadonlySet<string>): Live {
   const saved = rec.State;
   const shim = runDirs && !runDirs.has(rec.Id) ? undefined : readShimStatus(d, rec.Id);
   const base: Live = {

@@ -21,6 +21,10 @@ export interface ShimPaths {
   etcBinds?: readonly string[];
   /** The shared layer of mount points (runtime/init-layer.ts), on top of the image's. */
   initLayer?: string;
+  /** The supervisor binds a new network namespace on `netns` (a file) first, and says so (Netns frame). */
+  makeNetns?: boolean;
+  /** The command waits for a Release frame on the channel: the networks' ADD runs meanwhile. */
+  awaitRelease?: boolean;
 }
 
 /**
@@ -76,6 +80,8 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
     );
   if (h.ReadonlyRootfs) out.push('--read-only');
   if (h.AutoRemove) out.push('--ephemeral'); // never mounted again: overlayfs's volatile
+  if (paths.makeNetns) out.push('--make-netns');
+  if (paths.awaitRelease) out.push('--await-release');
   if (c.OpenStdin) out.push('--stdin');
   if (c.Tty) out.push('--tty');
   if (c.Tty && paths.terminal) out.push('--rows', String(paths.terminal.rows), '--cols', String(paths.terminal.cols));

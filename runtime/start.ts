@@ -12,15 +12,15 @@ import { writeEtcFiles } from './etc-write.js';
 import { ensureInitLayer } from './init-layer.js';
 import { saveExecTemplate } from './exec-template.js';
 import { cgroupOf, resourcesOf } from './cgroups.js';
-import { Frame, FrameDecoder } from './frames.js';
+import { encodeFrame, Frame, FrameDecoder } from './frames.js';
 import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { containerNetns } from './network/join.js';
 import { namesFromAttachments } from './network/etc-names.js';
-import { setUpNetwork, tearDownNetwork } from './network/setup.js';
+import { attachNetworks, hasCniNetworks, openNetns, preloadNetworkCode, tearDownNetwork } from './network/setup.js';
 import { superviseArgs } from './shim-args.js';
 import { shimPath } from './shim-path.js';
-import { spawnShim } from './shim-spawn.js';
+import { spawnShim, type ShimProcess } from './shim-spawn.js';
 import { readRecord, writeRecord } from './store.js';
 import { makeBindSources, mountVolumes, unmountVolumes } from './volumes/lifecycle.js';
 import { copyUpForUserns } from './volumes/copy-up.js';
@@ -47,6 +47,52 @@ export interface Started {
   pendingFrames: Array<{ type: number; data: Buffer }>;
 }
 
+type Received = { type: number; data: Buffer };
+type Frames = Received[];
+
+/**
+ * The supervisor's next frame of `type` (those in `pending` first), and the frames after it.
+ * @throws {ExitError} for its Error frame, or when it ended without one (its stderr says why)
+ */
+async function nextFrame(
+  id: string,
+  shim: ShimProcess,
+  decoder: FrameDecoder,
+  type: number,
+  pending: Frames,
+): Promise<{ frame: Received; rest: Frames }> {
+  const { channel } = shim;
+  const pick = (frames: Frames) => frames.findIndex((f) => f.type === type || f.type === Frame.Error);
+  const found = await new Promise<{ frame?: Received; rest: Frames }>((resolve) => {
+    const onData = (frames: Frames) => {
+      const i = pick(frames);
+      if (i < 0) return false;
+      channel.off('data', onChunk);
+      channel.pause();
+      resolve({ frame: frames[i], rest: frames.slice(i + 1) });
+      return true;
+    };
+    const onChunk = (chunk: Buffer) => onData(decoder.push(chunk));
+    if (onData(pending)) return;
+    channel.on('data', onChunk);
+    channel.resume();
+    channel.once('close', () => resolve({ rest: [] }));
+  });
+  if (!found.frame) {
+    const stderr = await shim.stderr();
+    shim.release();
+    throw new ExitError(`cannot start container ${id}: ${stderr.trim() || 'berth-shim ended without a word'}`, 125);
+  }
+  if (found.frame.type === Frame.Error) {
+    const text = found.frame.data.toString();
+    const colon = text.indexOf(':');
+    channel.destroy();
+    shim.release();
+    throw new ExitError(text.slice(colon + 1), Number(text.slice(0, colon)) || 125);
+  }
+  return { frame: found.frame, rest: found.rest };
+}
+
 /**
  * Starts `rec`'s container. `owner`: the caller stays attached and cleans up after the exit.
  * @throws {ExitError} with the exit code of a failed start (125 setup, 126, 127), everything undone
@@ -59,60 +105,61 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   rmSync(state, { recursive: true, force: true });
   mkdirSync(state, { recursive: true, mode: 0o700 });
   const cgroup = cgroupOf(rec);
+  let durable = () => Promise.resolve();
   try {
     await cgroup.create(resourcesOf(rec));
     makeBindSources(rec.Mounts ?? []);
     const sources = await mountVolumes(d, rec);
     copyUpForUserns(d, rec, sources);
     const mounts = renderShimMounts(rec.Mounts ?? [], sources);
-    const net = await setUpNetwork(d, rec, (ref) => containerNetns(d, ref));
+    const netns = await openNetns(d, rec, (ref) => containerNetns(d, ref));
+    const cni = hasCniNetworks(rec);
+    const bundle = containerDir(d, rec.Id);
     mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
     const args = superviseArgs(
       rec,
       {
-        bundle: containerDir(d, rec.Id),
+        bundle,
         state,
         socket: attachSocket(d, rec.Id),
         init: rec.HostConfig.Init ? initPath() : undefined,
         exitCommand: selfCommand(d, 'cleanup', rec.Id),
-        netns: net.netns,
+        netns,
         terminal,
         mounts,
         initLayer: ensureInitLayer(d),
-        etcBinds: writeEtcFiles(containerDir(d, rec.Id), rec, namesFromAttachments(rec, net.attachments)),
+        // On a network, rewritten in place with its addresses before the release (the binds keep the inode).
+        etcBinds: writeEtcFiles(bundle, rec),
+        makeNetns: cni,
+        awaitRelease: cni,
       },
       cgroup.procsFiles(),
     );
     const shim = spawnShim(shimPath(), args);
     const { channel } = shim;
-    if (owner) channel.write(Buffer.from([Frame.Owner, 0, 0, 0, 0]));
     const decoder = new FrameDecoder();
-    const { first, rest } = await new Promise<{ first?: { type: number; data: Buffer }; rest: Array<{ type: number; data: Buffer }> }>(
-      (resolve) => {
-        const onData = (chunk: Buffer) => {
-          const frames = decoder.push(chunk);
-          const i = frames.findIndex((f) => f.type === Frame.Started || f.type === Frame.Error);
-          if (i >= 0) {
-            channel.off('data', onData);
-            channel.pause();
-            resolve({ first: frames[i], rest: frames.slice(i + 1) });
-          }
-        };
-        channel.on('data', onData);
-        channel.once('close', () => resolve({ rest: [] }));
-      },
-    );
-    const stderr = first ? '' : await shim.stderr();
-    shim.release();
-    if (!first) throw new ExitError(`cannot start container ${rec.Id}: ${stderr.trim() || 'berth-shim ended without a word'}`, 125);
-    if (first.type === Frame.Error) {
-      const text = first.data.toString();
-      const colon = text.indexOf(':');
-      channel.destroy();
-      throw new ExitError(text.slice(colon + 1), Number(text.slice(0, colon)) || 125);
+    let pending: Frames = [];
+    if (cni) {
+      // The supervisor makes the netns file, then builds the container's root while the ADD runs
+      // here (on another CPU); its command runs after the Release frame. A failed ADD closes the
+      // channel: the start fails there too. The network code loads while the netns is made.
+      const loaded = preloadNetworkCode().catch(() => {}); // attachNetworks reports a failure
+      pending = (await nextFrame(rec.Id, shim, decoder, Frame.Netns, pending)).rest;
+      await loaded;
+      const net = await attachNetworks(d, rec).catch((err: Error) => {
+        channel.destroy();
+        shim.release();
+        throw err;
+      });
+      durable = net.durable;
+      writeEtcFiles(bundle, rec, namesFromAttachments(rec, net.attachments));
+      channel.write(encodeFrame(Frame.Release));
     }
+    if (owner) channel.write(Buffer.from([Frame.Owner, 0, 0, 0, 0]));
+    const { frame: first, rest } = await nextFrame(rec.Id, shim, decoder, Frame.Started, pending);
+    shim.release();
     // The CNI result cache went to disk while the container started; a failed flush undoes the start.
-    await net.durable();
+    await durable();
     const now = readRecord(d, rec.Id);
     const started = { ...now, ManuallyStopped: false, State: { ...now.State, Status: 'exited' as const, Error: '' } };
     writeRecord(d, started);

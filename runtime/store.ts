@@ -1,38 +1,96 @@
 /** Container records on disk: one config.json per container, names claimed by exclusive files. */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { lockFile } from '../kernel/flock.js';
 import { attachSocket, configFile, containerDir, containersDir, lockPath, nameFile, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { NAME_PATTERN, resolveContainer } from './ids.js';
+import { parseRecord, parseSummary, recordText, SUMMARY_READ, summaryIn, type RecordSummary } from './record-text.js';
 
 export function readRecord(d: Dirs, id: string): ContainerRecord {
-  return JSON.parse(readFileSync(configFile(d, id), 'utf8')) as ContainerRecord;
+  return parseRecord(readFileSync(configFile(d, id), 'utf8'));
 }
 
 /** Written aside and renamed: a reader sees the old or the new record, never half of one. */
 export function writeRecord(d: Dirs, rec: ContainerRecord): void {
   const file = configFile(d, rec.Id);
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(rec, null, 1)}\n`);
+  writeFileSync(temp, recordText(rec));
   renameSync(temp, file);
+}
+
+/**
+ * The summaries of every readable record (`ps` when the front did not read them): each record's
+ * first line, read into one reused buffer and decoded alone; the rest is neither read nor decoded.
+ */
+export function listSummaries(d: Dirs): RecordSummary[] {
+  const buffer = Buffer.allocUnsafe(SUMMARY_READ);
+  return eachRecord(d, (file) => {
+    const fd = openSync(file, 'r');
+    let length;
+    try {
+      length = readSync(fd, buffer, 0, SUMMARY_READ, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const summary = summaryIn(buffer, length);
+    return summary ?? parseSummary(readFileSync(file, 'utf8'));
+  });
+}
+
+/**
+ * The summaries the front read (plugins/front/berth-ps.c): a JSON array of summaries and of the ids
+ * of the records it left to this program, which reads those as listSummaries does.
+ * @throws {Error} when `text` is not such an array
+ */
+export function summariesFrom(d: Dirs, text: string): RecordSummary[] {
+  const items = JSON.parse(text) as unknown;
+  if (!Array.isArray(items)) throw new Error('not an array of record summaries');
+  const out: RecordSummary[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as RecordSummary | string;
+    if (typeof item !== 'string') out.push(item);
+    else
+      try {
+        out.push(parseSummary(readFileSync(configFile(d, item), 'utf8')));
+      } catch {
+        /* half made or half removed */
+      }
+  }
+  return out;
 }
 
 /** Every container with a readable record; a dir being made or removed meanwhile is skipped. */
 export function listRecords(d: Dirs): ContainerRecord[] {
+  return eachRecord(d, (file) => parseRecord(readFileSync(file, 'utf8')));
+}
+
+function eachRecord<T>(d: Dirs, read: (file: string) => T): T[] {
+  const dir = containersDir(d);
   let ids: string[];
   try {
-    ids = readdirSync(containersDir(d));
+    ids = readdirSync(dir);
   } catch {
     return [];
   }
-  const out: ContainerRecord[] = [];
-  const dir = containersDir(d);
-  for (const id of ids) {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i++) {
     try {
       // A plain template, not configFile's join: ps reads every record (docs/internals/speed.md).
-      out.push(JSON.parse(readFileSync(`${dir}/${id}/config.json`, 'utf8')) as ContainerRecord);
+      out.push(read(`${dir}/${ids[i]}/config.json`));
     } catch {
       /* half made or half removed */
     }

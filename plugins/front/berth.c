@@ -210,5 +210,9 @@ void berth_exec_front(int argc, char **argv, const char *self_dir) {
 void berth_tune(int argc, char **argv) {
   struct exec_flags f = {"/var/lib/berth", "/run/berth", NULL, 0, 0, 0, 0, {NULL}};
   int i = parse_globals(argc, argv, &f);
-  if (i > 0 && strcmp(argv[i], "ps") == 0 && !has_leftovers(f.root, f.state_dir)) setenv("BUN_JSC_useJIT", "0", 1);
+  unsetenv("BERTH_PS_SUMMARIES_FD"); /* only ever this front's own */
+  if (i > 0 && strcmp(argv[i], "ps") == 0 && !has_leftovers(f.root, f.state_dir)) {
+    setenv("BUN_JSC_useJIT", "0", 1);
+    berth_ps_summaries(f.root);
+  }
 }

@@ -1,6 +1,7 @@
 /**
- * A container's CNI networks over its life: the netns file made and every network ADDed before the
- * process starts (each attachment undone if a later one fails), DEL of every cached attachment on
+ * A container's CNI networks over its life: the netns file made before the supervisor starts, every
+ * network ADDed while it builds the container's root and before the command runs (each attachment
+ * undone if a later one fails), DEL of every cached attachment on
  * every exit path (cleanup, gc), connect and disconnect while it runs. Plugins run as netctl runs
  * them (network/runner.ts: Berth's own in-process, any other exec'd), results cached as libcni does.
  */
@@ -14,7 +15,7 @@ import type { PortRequest } from '../../network/ports.js';
 import type { Dirs } from '../paths.js';
 import type { ContainerRecord } from '../record.js';
 import type { CniDirs } from './dirs.js';
-import { createNetnsFile, removeNetnsFile } from './netns-file.js';
+import { makeMountPoint, removeNetnsFile } from './netns-file.js';
 import type { AttachmentInfo } from './settings.js';
 import { DEFAULT_NETWORK, exposedRequests, isSpecialMode, requestsOf, type EndpointConfig } from './plan.js';
 
@@ -53,7 +54,7 @@ function publishedOf(rec: ContainerRecord): PortRequest[] {
   ];
 }
 
-/** ADD of `rec` to one network as `ifName`. */
+/** ADD of `rec` to one network as `ifName`; `starting`: into the netns openNetns just made, the flush deferred. */
 export async function attachEndpoint(
   d: Dirs,
   rec: ContainerRecord,
@@ -61,9 +62,9 @@ export async function attachEndpoint(
   ep: EndpointConfig,
   ifName: string,
   publish: PortRequest[],
-  deferCacheFlush?: (flushed: Promise<void>) => void,
+  starting?: { deferCacheFlush: (flushed: Promise<void>) => void },
 ): Promise<Attached> {
-  const ctx = cniContext(rec.Cni!, deferCacheFlush);
+  const ctx = cniContext(rec.Cni!, starting?.deferCacheFlush);
   const [{ attachContainer }, { findNetwork }] = await Promise.all([verbs(), import('../../network/config-dir.js')]);
   if (network === DEFAULT_NETWORK) await (await import('./default-bridge.js')).ensureDefaultBridge(ctx, d.stateDir);
   const ips = [ep.IPAMConfig?.IPv4Address, ep.IPAMConfig?.IPv6Address].filter((x): x is string => !!x);
@@ -83,15 +84,14 @@ export async function attachEndpoint(
       name: rec.Name,
       alias: aliases,
       publish,
+      newNetns: !!starting, // berth-shim brings its `lo` up
     },
     ctx,
   );
 }
 
-/** A container's networks made ready (setUpNetwork). */
+/** A container's networks made ready (attachNetworks). */
 export interface NetworkReady {
-  /** The netns path the supervisor joins; undefined for none and host (the supervisor makes or keeps one). */
-  netns?: string;
   /** What ADD returned, eth0 first, for the /etc files (no re-read of the cache). */
   attachments: AttachmentInfo[];
   /**
@@ -103,17 +103,34 @@ export interface NetworkReady {
 }
 
 /**
- * Makes the container's network namespace ready before its process exists.
- * @throws {Error} with everything undone
+ * The network namespace the supervisor puts the container in: for CNI networks the netns file,
+ * which the supervisor binds a new namespace on (`--make-netns`) before attachNetworks runs into
+ * it; for container:CTR that container's; undefined for none and host (the supervisor makes or
+ * keeps one).
  */
-export async function setUpNetwork(d: Dirs, rec: ContainerRecord, containerNetns: (ref: string) => string): Promise<NetworkReady> {
+export async function openNetns(d: Dirs, rec: ContainerRecord, containerNetns: (ref: string) => string): Promise<string | undefined> {
   const mode = rec.HostConfig.NetworkMode;
-  const none = { attachments: [], durable: () => Promise.resolve() };
-  if (mode === 'none' || mode === 'host') return none;
-  if (mode.startsWith('container:')) return { ...none, netns: containerNetns(mode.slice('container:'.length)) };
+  if (mode.startsWith('container:')) return containerNetns(mode.slice('container:'.length));
+  if (!hasCniNetworks(rec)) return undefined;
   const path = netnsFileOf(d, rec.Id);
   await tearDownNetwork(d, rec); // a crash may have left the last run's
-  await createNetnsFile(path);
+  makeMountPoint(path);
+  return path;
+}
+
+/** Loads the code attachNetworks runs, so that it loads while something else waits (the netns). */
+export async function preloadNetworkCode(): Promise<void> {
+  await Promise.all([verbs(), import('../../network/config-dir.js')]);
+}
+
+/**
+ * ADD of the container to each of its CNI networks, in the netns file openNetns made; nothing for
+ * other modes. The container's process may exist already, but its command must not run before this
+ * settles (the supervisor waits for berth's Release frame).
+ * @throws {Error} with everything undone, the netns file too
+ */
+export async function attachNetworks(d: Dirs, rec: ContainerRecord): Promise<NetworkReady> {
+  if (!hasCniNetworks(rec)) return { attachments: [], durable: () => Promise.resolve() };
   // Each flush's failure is kept (caught at once, so none goes unhandled) for durable() to throw.
   const flushes: Array<Promise<unknown>> = [];
   const defer = (flushed: Promise<void>) => flushes.push(flushed.catch((err: Error) => err));
@@ -121,14 +138,14 @@ export async function setUpNetwork(d: Dirs, rec: ContainerRecord, containerNetns
     const attachments: AttachmentInfo[] = [];
     const endpoints = Object.entries(rec.NetworkingConfig?.EndpointsConfig ?? {});
     for (const [i, [name, ep]] of endpoints.entries()) {
-      const a = await attachEndpoint(d, rec, name, ep, `eth${i}`, i === 0 ? publishedOf(rec) : [], defer);
+      const a = await attachEndpoint(d, rec, name, ep, `eth${i}`, i === 0 ? publishedOf(rec) : [], { deferCacheFlush: defer });
       attachments.push({ network: name, ifName: a.ifName, result: a.result, mappings: a.mappings });
     }
     const durable = async () => {
       const failed = (await Promise.all(flushes)).find((r): r is Error => r instanceof Error);
       if (failed) throw new Error(`cannot write the CNI result cache: ${failed.message}`);
     };
-    return { netns: path, attachments, durable };
+    return { attachments, durable };
   } catch (err) {
     await Promise.all(flushes);
     await tearDownNetwork(d, rec).catch(() => {});

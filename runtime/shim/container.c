@@ -198,6 +198,18 @@ static void mount_cgroups(const struct spec *s, int errfd) {
   if (tmpfs) mnt(errfd, NULL, "./sys/fs/cgroup", NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, "mode=755");
 }
 
+void await_release(int fd, int errfd) {
+  unsigned char head[5];
+  size_t got = 0;
+  while (got < sizeof head) {
+    ssize_t n = read(fd, head + got, sizeof head - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) FAIL("the container was not released: berth ended before its network was ready");
+    got += (size_t)n;
+  }
+  if (head[0] != F_RELEASE || head[1] | head[2] | head[3] | head[4]) FAIL("the container was not released: frame %d came first", head[0]);
+}
+
 int container_main(void *arg) {
   struct child_ctx *c = arg;
   const struct spec *s = c->s;
@@ -248,6 +260,8 @@ int container_main(void *arg) {
     ioctl(0, TIOCSCTTY, 0);
   }
   if (s->cwd) { mkdirs(s->cwd, 0755); }
+  /* Everything above overlapped berth's CNI ADD; the command runs only once the network is there. */
+  if (c->release_fd >= 0) await_release(c->release_fd, errfd);
   apply_process(s, errfd);
   exec_command(s, errfd);
 }

@@ -98,6 +98,9 @@ int exec_main(int argc, char **argv) {
       int slave, master = open_pty_inside(ps[1], &slave);
       if (master < 0) report_and_exit(ep[1], EXIT_SETUP, "cannot make a terminal: %s", strerror(errno));
       close(master);
+      /* The caller's size now: the relay sets it too, but only after the command may have asked. */
+      struct winsize ws;
+      if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(slave, TIOCSWINSZ, &ws);
       for (int i = 0; i < 3; i++) dup2(slave, i);
       if (slave > 2) close(slave);
       ioctl(0, TIOCSCTTY, 0);

@@ -36,6 +36,8 @@ struct spec {
   uint64_t caps;
   int privileged, readonly, open_stdin, tty, pid; /* pid: exec's target */
   int ephemeral; /* --rm: the container layer is never mounted again, so overlayfs may skip its syncs */
+  int make_netns; /* --make-netns: the supervisor makes the netns file `netns` first and says so (F_NETNS) */
+  int release_fd; /* --await-release: the first start execs only after a Release frame on this fd (berth's channel), -1 if not */
   unsigned short rows, cols; /* the caller's terminal size, set before the command runs */
   long log_max_size;
   int log_max_file;
@@ -44,7 +46,7 @@ struct spec {
 
 /* Frame types on the attach socket: [type u8][length u32 big-endian][data]. */
 enum { F_STDIN = 0, F_STDOUT = 1, F_STDERR = 2, F_EXIT = 3, F_STARTED = 4, F_ERROR = 5,
-       F_STDIN_CLOSE = 6, F_RESIZE = 7, F_OWNER = 8 };
+       F_STDIN_CLOSE = 6, F_RESIZE = 7, F_OWNER = 8, F_RELEASE = 9, F_NETNS = 10 };
 
 /* Exit codes of Docker's: the runtime's own errors, not executable, not found. */
 enum { EXIT_SETUP = 125, EXIT_NOEXEC = 126, EXIT_NOTFOUND = 127 };
@@ -53,14 +55,17 @@ int parse_spec(struct spec *s, int argc, char **argv);
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* container.c: the container's first process (PID 1 in its namespaces); never returns. */
-/* cgroup2: the index in s->procs of a cgroup v2 file, else -1; born_in: the one clone3 put the child in, else -1. */
-struct child_ctx { const struct spec *s; int stdio[3]; int errpipe; int ptysock; int rootsock; int cgroup2; int born_in; };
+/* cgroup2: the index in s->procs of a cgroup v2 file, else -1; born_in: the one clone3 put the child in, else -1;
+ * release_fd: the first start's wait for berth's Release frame (spec's release_fd), else -1. */
+struct child_ctx { const struct spec *s; int stdio[3]; int errpipe; int ptysock; int rootsock; int cgroup2; int born_in; int release_fd; };
 int container_main(void *arg);
 void report_and_exit(int fd, int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
 void apply_process(const struct spec *s, int errfd);
 /* In a private user namespace: root inside, the range's first ID outside, before anything is created. */
 int become_userns_root(void);
 void exec_command(const struct spec *s, int errfd) __attribute__((noreturn));
+/* Blocks until the Release frame arrives on `fd` (berth made the network meanwhile); EOF or another frame fails the start. */
+void await_release(int fd, int errfd);
 int open_pty_inside(int sock, int *slave);
 void mkdirs(const char *path, mode_t mode);
 /* Read-only through mount_setattr (changes no other flag, which a user namespace may lock); recursive: submounts too. */
@@ -110,6 +115,6 @@ int load_seccomp(uint64_t caps, const char *rules, char *err, size_t len);
 /* supervise.c, exec.c */
 int supervise_main(int argc, char **argv);
 int exec_main(int argc, char **argv);
-/* netns.c: a new network namespace bound on a file */
-int netns_main(int argc, char **argv);
+/* netns.c: a new network namespace bound on a file; 0, or -1 with the reason in err (the caller's namespace kept) */
+int make_netns_file(const char *path, char *err, size_t len);
 #endif

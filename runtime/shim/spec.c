@@ -26,6 +26,7 @@ int parse_spec(struct spec *s, int argc, char **argv) {
   s->log_max_size = 10 * 1024 * 1024;
   s->log_max_file = 3;
   s->caps = 0;
+  s->release_fd = -1;
   int i = 0;
   for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
     const char *k = argv[i];
@@ -34,6 +35,8 @@ int parse_spec(struct spec *s, int argc, char **argv) {
     if (!strcmp(k, "--stdin")) { s->open_stdin = 1; continue; }
     if (!strcmp(k, "--tty")) { s->tty = 1; continue; }
     if (!strcmp(k, "--ephemeral")) { s->ephemeral = 1; continue; }
+    if (!strcmp(k, "--await-release")) { s->release_fd = 3; continue; }
+    if (!strcmp(k, "--make-netns")) { s->make_netns = 1; continue; }
     if (i + 1 >= argc) die("%s needs a value", k);
     const char *v = argv[++i];
     if (!strcmp(k, "--id")) s->id = v;
@@ -72,6 +75,7 @@ int parse_spec(struct spec *s, int argc, char **argv) {
     else die("unknown option %s", k);
   }
   if (!s->uid_map != !s->gid_map) die("--uid-map and --gid-map go together");
+  if (s->make_netns && (!s->netns || s->netns[0] != '/')) die("--make-netns needs --network FILE");
   if (i >= argc - 1) die("no command after --");
   s->argv = argv + i + 1;
   return 0;
@@ -81,6 +85,5 @@ int main(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "supervise")) return supervise_main(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "exec")) return exec_main(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "copyup")) return copyup_main(argc - 2, argv + 2);
-  if (argc >= 2 && !strcmp(argv[1], "netns")) return netns_main(argc - 2, argv + 2);
-  die("usage: berth-shim supervise|exec|copyup|netns OPTIONS -- COMMAND [ARG...] (run by berth, not by people)");
+  die("usage: berth-shim supervise|exec|copyup OPTIONS -- COMMAND [ARG...] (run by berth, not by people)");
 }

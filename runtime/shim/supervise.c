@@ -140,7 +140,8 @@ static int start_container(void) {
   int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, ep[2], ps[2] = { -1, -1 }, rs[2] = { -1, -1 };
   if (pipe2(ep, O_CLOEXEC) != 0) return EXIT_SETUP;
   if (S.uid_map && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rs) != 0) return EXIT_SETUP;
-  struct child_ctx ctx = { .s = &S, .errpipe = ep[1], .ptysock = -1, .rootsock = rs[1], .cgroup2 = cgroup2_index(&S) };
+  struct child_ctx ctx = { .s = &S, .errpipe = ep[1], .ptysock = -1, .rootsock = rs[1], .cgroup2 = cgroup2_index(&S), .release_fd = S.release_fd };
+  S.release_fd = -1; /* a restart finds the network in place */
   if (S.tty) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ps) != 0) return EXIT_SETUP;
     ctx.ptysock = ps[1];
@@ -314,6 +315,18 @@ int supervise_main(int argc, char **argv) {
   setup();
   long delay = 100;
   int code;
+  /* Berth runs the CNI ADD into it while the container's root is built (--await-release). */
+  if (S.make_netns) {
+    char text[1200];
+    if (make_netns_file(S.netns, error_msg, sizeof error_msg) != 0) {
+      rfc3339_now(finished_at, sizeof finished_at);
+      write_status("exited", EXIT_SETUP);
+      snprintf(text, sizeof text, "%d:cannot create the container's network namespace: %s", EXIT_SETUP, error_msg);
+      broadcast(F_ERROR, text, (uint32_t)strlen(text));
+      return EXIT_SETUP;
+    }
+    broadcast(F_NETNS, "", 0);
+  }
   for (;;) {
     code = start_container();
     char text[1200];

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ensurePackages, isRoot, run, withTempDir } from '../../helpers/sandbox';
 import { BERTH, withBerth, type Berth } from '../../helpers/berth';
@@ -143,7 +143,25 @@ it('ps through the front runs without the JIT and prints what the program with t
         assert.equal([front.code, timeless(front.stdout), front.stderr], [0, timeless(jit.stdout), ''], args.join(' '));
       }
       assert.match((await run(BERTH, [...globals, 'ps', '-a'])).stdout, /Exited \(3\)/);
-      assert.is((await b('rm', '-f', 'up', 'done')).code, 0);
+
+      // The front hands over the records' summary lines; one written before them, and one whose
+      // line is longer than the front reads, are read by the program instead.
+      assert.is((await b('create', '--name', 'big', '--label', `long=${'x'.repeat(5000)}`, '--rootfs', b.rootfs, 'true')).code, 0);
+      const doneId = JSON.parse((await b('inspect', 'done')).stdout)[0].Id as string;
+      const doneFile = join(b.root, 'containers', doneId, 'config.json');
+      assert.ok(readFileSync(doneFile, 'utf8').startsWith('{"Ps":{'));
+      writeFileSync(doneFile, `${JSON.stringify(JSON.parse(readFileSync(doneFile, 'utf8')), null, 1)}\n`);
+      for (const args of [
+        ['ps', '-a'],
+        ['ps', '-a', '--format', 'json'],
+      ]) {
+        const front = await run(BERTH, [...globals, ...args]);
+        const jit = await run(compiledProgram(), [...globals, ...args], { argv0: 'berth' });
+        assert.equal([front.code, timeless(front.stdout), front.stderr], [0, timeless(jit.stdout), ''], args.join(' '));
+        assert.match(front.stdout, /done/);
+        assert.match(front.stdout, /big/);
+      }
+      assert.is((await b('rm', '-f', 'up', 'done', 'big')).code, 0);
     });
   });
 });

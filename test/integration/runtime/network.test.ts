@@ -187,4 +187,63 @@ it('the default network is bridge (berth0, 172.17.0.0/16); SIGKILL of the superv
   });
 });
 
+it('the command runs only after ADD: it sees its address in /etc/hosts; a failed ADD runs nothing and leaves nothing', async () => {
+  await withNetns(1, async (host) => {
+    await withBerth(
+      async (b) => {
+        await createNetwork(b, host, 'front', '10.91.3.0/24');
+        const seen = await ok(
+          b(
+            'run',
+            '--rm',
+            '--network',
+            'front',
+            '--name',
+            'early',
+            '--rootfs',
+            b.rootfs,
+            'sh',
+            '-c',
+            'ip -o -4 addr show eth0; cat /etc/hosts',
+          ),
+        );
+        const address = /inet (10\.91\.3\.\d+)\//.exec(seen)?.[1];
+        assert.ok(address, seen);
+        assert.match(seen, new RegExp(`^${address.replace(/\./g, '\\.')}\\s.*\\bearly\\b`, 'm'));
+        const failed = await b(
+          'run',
+          '--name',
+          'bad',
+          '--network',
+          'front',
+          '--ip',
+          '10.99.0.5',
+          '--rootfs',
+          b.rootfs,
+          'sh',
+          '-c',
+          'echo ran',
+        );
+        assert.is(failed.code, 125, failed.stdout + failed.stderr);
+        assert.match(failed.stderr, /10\.99\.0\.5/);
+        assert.is(failed.stdout, '');
+        const id = (await ok(b('inspect', '--format', '{{.Id}}', 'bad'))).trim();
+        assert.is((await ok(b('logs', 'bad'))).trim(), '', 'the command never ran');
+        assert.equal(leftovers(b, host, id), []);
+        assert.equal(await ok(b('ps', '-q')), '');
+        // Refused before any plugin runs (a host port in use): nothing left either.
+        const web = (await ok(b('run', '-d', '--network', 'front', '-p', '18080:80', '--rootfs', b.rootfs, 'sleep', '1000'))).trim();
+        const busy = await b('run', '--name', 'busy', '--network', 'front', '-p', '18080:80', '--rootfs', b.rootfs, 'true');
+        assert.is(busy.code, 125, busy.stdout + busy.stderr);
+        assert.match(busy.stderr, /18080\/tcp is already in use/);
+        assert.equal((await ok(b('ps', '-q', '--no-trunc'))).trim(), web);
+        const busyId = (await ok(b('inspect', '--format', '{{.Id}}', 'busy'))).trim();
+        await ok(b('rm', '-f', web));
+        assert.equal(leftovers(b, host, busyId), []);
+      },
+      { hostNetns: host },
+    );
+  });
+});
+
 test.run();

@@ -4,12 +4,13 @@ import { parseFlags } from '../../../berth/flags';
 import { parseGlobals } from '../../../berth/globals';
 import { runOptionsOf, RUN_FLAGS } from '../../../berth/run-flags';
 import { capabilityMask, planCapabilities } from '../../../runtime/caps';
-import { describeStatus, inspectShape, matchesFilters, psRow, renderPsTable } from '../../../runtime/format';
+import { describeStatus, inspectShape, newestFirst, psFilter, psRow, renderPsTable } from '../../../runtime/format';
 import { FrameDecoder, encodeFrame } from '../../../runtime/frames';
 import { generateName, resolveContainer } from '../../../runtime/ids';
 import type { Live } from '../../../runtime/live';
 import { parseSince, selectRecords } from '../../../runtime/logs';
 import type { ContainerRecord } from '../../../runtime/record';
+import { parseRecord, parseSummary, recordText, summarize, summaryIn } from '../../../runtime/record-text';
 import { execArgs, superviseArgs } from '../../../runtime/shim-args';
 import { parseSignal } from '../../../runtime/signals';
 import { topTable } from '../../../runtime/top';
@@ -206,17 +207,17 @@ test("psRow() and renderPsTable(): Docker's columns, truncated command", () => {
   const lines = renderPsTable([row]).split('\n');
   assert.is(lines[0].indexOf('IMAGE'), 15);
   assert.is(lines[1].indexOf('/rootfs'), 15);
-  assert.ok(matchesFilters(record(), live({}), ['label=team=a', 'name=we']));
-  assert.not.ok(matchesFilters(record(), live({}), ['status=exited']));
-  assert.throws(() => matchesFilters(record(), live({}), ['color=red']), /Invalid filter 'color'/);
+  assert.ok(psFilter(['label=team=a', 'name=we'])(record(), live({})));
+  assert.not.ok(psFilter(['status=exited'])(record(), live({})));
+  assert.throws(() => psFilter(['color=red']), /Invalid filter 'color'/);
 });
 
-test("matchesFilters(): name is a regular expression, with or without the leading /; status must be Docker's", () => {
+test("psFilter(): name is a regular expression, with or without the leading /; status must be Docker's", () => {
   const web = record(); // named "web"
-  for (const pattern of ['^we', 'eb$', '^/web$', 'w.b', 'e']) assert.ok(matchesFilters(web, live({}), [`name=${pattern}`]), pattern);
-  for (const pattern of ['^eb', 'we$', '^/eb', '(']) assert.not.ok(matchesFilters(web, live({}), [`name=${pattern}`]), pattern);
-  assert.throws(() => matchesFilters(web, live({}), ['status=bogus']), /^Invalid filter 'status=bogus'$/);
-  assert.ok(matchesFilters(web, live({}), ['status=running']));
+  for (const pattern of ['^we', 'eb$', '^/web$', 'w.b', 'e']) assert.ok(psFilter([`name=${pattern}`])(web, live({})), pattern);
+  for (const pattern of ['^eb', 'we$', '^/eb', '(']) assert.not.ok(psFilter([`name=${pattern}`])(web, live({})), pattern);
+  assert.throws(() => psFilter(['status=bogus']), /^Invalid filter 'status=bogus'$/);
+  assert.ok(psFilter(['status=running'])(web, live({})));
 });
 
 test("renderPsTable(): columns at least 10 wide, as the docker CLI's tabwriter (minwidth 10, padding 3)", () => {
@@ -232,6 +233,37 @@ test('renderPsTable() pads by characters, not UTF-16 units, also past an astral 
   const b = { ...a, Image: '/rootfs-\u{1F600}' };
   const [, first, second] = renderPsTable([a, b]).split('\n');
   assert.is([...first].indexOf('"'), [...second].indexOf('"'));
+});
+
+test('recordText(): valid JSON, a summary on its first line that parseSummary and summaryIn read alone', () => {
+  const rec = { ...record(), Config: { ...record().Config, Labels: { note: 'two\nlines', team: 'a' } } };
+  const text = recordText(rec);
+  assert.equal(parseRecord(text), rec);
+  assert.not.ok('Ps' in parseRecord(text));
+  assert.equal(parseSummary(text), summarize(rec));
+  assert.equal(summarize(rec).Config, { Image: '', Labels: { note: 'two\nlines', team: 'a' } });
+  const bytes = Buffer.from(text);
+  assert.equal(summaryIn(bytes, bytes.length), summarize(rec));
+  // A first line cut short by the read, or a record without one, is read whole instead.
+  assert.is(summaryIn(bytes, text.indexOf('\n') - 1), undefined);
+  assert.is(summaryIn(Buffer.from(JSON.stringify(rec, null, 1)), 100), undefined);
+  assert.equal(parseSummary(JSON.stringify(rec, null, 1)), summarize(rec));
+  assert.ok(summarize({ ...rec, Cni: { configDir: '/c', cacheDir: '/k', cniPath: [] } }).HasCni);
+  assert.not.ok('HasCni' in summarize(rec));
+});
+
+test('newestFirst() orders by Created, newest first', () => {
+  const at = (Created: string, Name: string) => ({ Created, Name });
+  const sorted = newestFirst([
+    at('2026-01-01T00:00:01.000Z', 'b'),
+    at('2026-01-01T00:00:03.000Z', 'c'),
+    at('2025-12-31T23:59:59.999Z', 'a'),
+  ]);
+  assert.equal(
+    sorted.map((r) => r.Name),
+    ['c', 'b', 'a'],
+  );
+  assert.equal(newestFirst([]), []);
 });
 
 test("inspectShape() has Docker's State, Mounts and GraphDriver fields", () => {
@@ -322,6 +354,19 @@ test('superviseArgs() passes the layers lowest first and the command after --', 
     'the init layer goes on top of the image',
   );
   assert.not.ok(args.includes('--ephemeral'));
+  assert.not.ok(args.includes('--await-release'));
+  assert.not.ok(args.includes('--make-netns'));
+  assert.ok(
+    superviseArgs(record(), { bundle: '/b', state: '/s', socket: '/k', exitCommand: [], netns: '/n', makeNetns: true }, []).includes(
+      '--make-netns',
+    ),
+  );
+  assert.ok(
+    superviseArgs(record(), { bundle: '/b', state: '/s', socket: '/k', exitCommand: [], awaitRelease: true }, []).includes(
+      '--await-release',
+    ),
+    'on a CNI network the command waits for the Release frame',
+  );
   const rm = record();
   assert.ok(
     superviseArgs(
