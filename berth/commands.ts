@@ -107,6 +107,13 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'image', describe: 'manage images: load, import, ls, inspect, tag, rm', run: lazy(yargsModules, (m) => m.image) },
   { name: 'images', describe: 'list images (berth image ls)', run: lazy(yargsModules, (m) => m.images) },
   { name: 'rmi', describe: 'remove images (berth image rm)', run: lazy(yargsModules, (m) => m.rmi) },
+  { name: 'tag', describe: 'name an image (berth image tag)', run: lazy(yargsModules, (m) => m.imageAlias('tag')) },
+  { name: 'load', describe: 'load images from an archive (berth image load)', run: lazy(yargsModules, (m) => m.imageAlias('load')) },
+  {
+    name: 'import',
+    describe: 'an image from a root file system tar (berth image import)',
+    run: lazy(yargsModules, (m) => m.imageAlias('import')),
+  },
   { name: 'volume', describe: 'manage volumes served by berth-volumed', run: lazy(yargsModules, (m) => m.volume) },
   { name: 'port', describe: "list a container's published ports", run: lazy(netConnect, (m) => m.port) },
 ];

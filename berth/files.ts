@@ -1,8 +1,8 @@
 /** `berth diff` and `berth cp`. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Globals } from './globals.js';
 import { findContainer, withCleanState } from './context.js';
 import { UsageError } from './errors.js';
@@ -63,30 +63,88 @@ export async function cp(g: Globals, args: string[]): Promise<number> {
     const [ref, path] = split(src);
     await withRootOf(d, findContainer(d, ref), async (root) => {
       const from = resolveInRoot(root, path);
-      if (lstatSync(from, { throwIfNoEntry: false }) === undefined) throw new Error(`Could not find the file ${path} in container ${ref}`);
+      const what = lstatSync(from, { throwIfNoEntry: false });
+      if (what === undefined) throw new Error(`No such container:path: ${src}`);
+      if (path.endsWith('/') && !what.isDirectory()) throw new Error(`not a directory: ${src}`);
       if (dst === '-') return tarToStdout(dirname(from), basename(from));
-      const into = existsSync(dst) && statSync(dst).isDirectory();
-      tarPipe(dirname(from), basename(from), into ? dst : dirname(dst));
-      if (!into) renameInto(join(dirname(dst), basename(from)), dst);
+      const at = landing(what.isDirectory(), dst, dst, (parent) => `invalid output path: directory "${parent}" does not exist`);
+      copyTo(at, dirname(from), basename(from));
     });
   } else {
     const [ref, path] = split(dst);
     const rec = findContainer(d, ref);
+    const what = src === '-' ? undefined : lstatSync(src, { throwIfNoEntry: false });
+    if (src !== '-' && what === undefined) throw new Error(`lstat ${src}: no such file or directory`);
     // Root inside owns what is copied in, as with Docker: in a private user namespace, the range's first IDs.
     const owner = rec.IdMap && { uid: rec.IdMap.uid.hostId, gid: rec.IdMap.gid.hostId };
     await withRootOf(d, rec, async (root) => {
       // Every link, the last one too, resolves inside the container; what the host sees at `to` is then no link.
       const to = resolveAllInRoot(root, path);
-      const into = existsSync(to) && statSync(to).isDirectory();
       if (src === '-') {
-        if (!into) throw new Error(`destination "${ref}:${path}" must be a directory`);
+        if (!statIfAny(to)?.isDirectory()) throw new Error(`destination "${ref}:${path}" must be a directory`);
         return untarFromStdin(to, owner);
       }
-      tarPipe(dirname(src), basename(src), into ? to : dirname(to), owner);
-      if (!into) renameInto(join(dirname(to), basename(src)), to);
+      const at = landing(what!.isDirectory(), to, path, () => `No such container:path: ${ref}:${dirname(path)}`);
+      const from = resolve(src);
+      copyTo(at, dirname(from), basename(from), owner);
     });
   }
   return 0;
+}
+
+/** Where a copy lands: into an existing directory, or in `parent` under the name `as`. */
+type Landing = { into: string } | { parent: string; as: string };
+
+/**
+ * Docker's rules (archive.PrepareArchiveCopy), checked before anything is written: into an existing
+ * directory; over an existing file only with a file; a new name only in an existing directory, and
+ * a path that ends in `/` only for a directory. `asked` is the destination as given (its trailing `/`).
+ */
+function landing(srcIsDir: boolean, to: string, asked: string, parentMissing: (parent: string) => string): Landing {
+  const there = statIfAny(to.replace(/(.)\/+$/, '$1'));
+  if (there?.isDirectory()) return { into: to };
+  if (there && srcIsDir) throw new Error('cannot copy directory');
+  if (there && asked.endsWith('/')) throw new Error(`not a directory: ${asked}`);
+  if (!there && !srcIsDir && asked.endsWith('/')) throw new Error('no such directory');
+  const parent = statIfAny(dirname(to));
+  if (parent === undefined) throw new Error(parentMissing(dirname(asked)));
+  if (!parent.isDirectory()) throw new Error('extraction point is not a directory');
+  return { parent: dirname(to), as: basename(to) };
+}
+
+/** stat(2), or undefined where nothing is: missing, or a file where a directory was named. */
+function statIfAny(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Copies `fromDir/name` to its landing. A new name is unpacked into a private staging dir beside
+ * it, then renamed: unpacking `name` straight into the parent would overwrite a sibling that
+ * happens to be called `name`.
+ */
+function copyTo(at: Landing, fromDir: string, name: string, owner?: { uid: number; gid: number }): void {
+  if ('into' in at) return tarPipe(fromDir, name, at.into, owner);
+  const staging = mkdtempIn(at.parent);
+  try {
+    tarPipe(fromDir, name, staging, owner);
+    renameSync(join(staging, name), join(at.parent, at.as));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+function mkdtempIn(parent: string): string {
+  try {
+    return mkdtempSync(join(parent, '.berth-cp-'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EROFS') throw new Error(`cannot write to ${parent}: Read-only file system`);
+    throw e;
+  }
 }
 
 function tarToStdout(fromDir: string, name: string): void {
@@ -108,8 +166,4 @@ function untarFromStdin(toDir: string, owner?: { uid: number; gid: number }): vo
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
-}
-
-function renameInto(from: string, to: string): void {
-  if (from !== to) renameSync(from, to);
 }

@@ -22,8 +22,17 @@ import { idsWithRunDir, liveState, type Live } from '../runtime/live.js';
 import { containerDir, logFile, upperDir, type Dirs } from '../runtime/paths.js';
 import { listSummaries, readRecord, summariesFrom } from '../runtime/store.js';
 import type { RecordSummary } from '../runtime/record-text.js';
+import type { ContainerRecord } from '../runtime/record.js';
 import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
 import { renderNetworkSettings, renderPsPorts } from '../runtime/network/settings.js';
+
+/** `-n N` as pflag reads an int: -1 (the default) and 0 mean no limit. */
+function lastCount(text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^-?\d+$/.test(text))
+    throw new UsageError(`invalid argument "${text}" for "-n, --last" flag: strconv.ParseInt: parsing "${text}": invalid syntax`);
+  return Math.max(0, Number(text));
+}
 
 export async function ps(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = parseFlags(
@@ -34,6 +43,7 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
       { name: 'filter', short: 'f', type: 'list', describe: 'filter: id, name, status, label, exited, ancestor' },
       { name: 'format', type: 'string', describe: 'table (default), json, or a Go template ("table {{.ID}}\\t{{.Names}}", "{{.Names}}")' },
       { name: 'latest', short: 'l', type: 'bool', describe: 'only the latest created container' },
+      { name: 'last', short: 'n', type: 'string', describe: 'the N latest created containers, in any state' },
     ],
     argv,
     'ps',
@@ -46,9 +56,11 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   const now = Date.now();
   const filters = list(flags.filter);
   const wanted = filters.length > 0 ? psFilter(filters) : undefined;
-  const showAll = flags.all === true || flags.latest === true || wanted !== undefined;
+  const last = flags.latest === true ? 1 : lastCount(str(flags.last));
+  // As dockerd: stopped containers too with -a, -n/-l or a status filter (not with other filters).
+  const showAll = flags.all === true || last > 0 || filters.some((f) => f.startsWith('status='));
   let recs = newestFirst(summaries(d));
-  if (flags.latest === true) recs = recs.slice(0, 1);
+  if (last > 0) recs = recs.slice(0, last);
   const { rows, shown } = psRows(d, recs, { showAll, wanted, now, noTrunc: flags['no-trunc'] === true });
   for (let i = 0; i < rows.length; i++)
     if (shown[i].HasCni && (rows[i].State === 'running' || rows[i].State === 'paused')) rows[i].Ports = await psPorts(d, shown[i].Id);
@@ -65,6 +77,38 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
     );
   writeOut(1, Buffer.from(out));
   return 0;
+}
+
+/**
+ * What `inspect REF` shows: the container REF names, else (without `--type container`) the image,
+ * as docker looks up a container first; neither is `No such object: REF`.
+ */
+async function inspectOne(g: Globals, d: Dirs, ref: string, type: string | undefined): Promise<unknown> {
+  if (type !== 'image') {
+    try {
+      return await containerShape(d, findContainer(d, ref));
+    } catch (err) {
+      if (type === 'container' || !(err as Error).message.startsWith('No such container:')) throw err;
+    }
+  }
+  // Loaded only here: ps and the usual inspect never read the image store.
+  const [{ openImageStore }, { inspectImage }] = await Promise.all([import('../image/store.js'), import('../image/format.js')]);
+  const store = openImageStore(g.root);
+  try {
+    const img = await store.resolve(ref);
+    return inspectImage(img, store.rawConfig(img.id));
+  } catch (err) {
+    if (type === undefined && (err as { code?: string }).code === 'ENOIMAGE') throw new Error(`No such object: ${ref}`);
+    throw err;
+  }
+}
+
+async function containerShape(d: Dirs, rec: ContainerRecord): Promise<unknown> {
+  const live = liveState(d, rec);
+  const running = live.status === 'running' || live.status === 'paused';
+  const settings = renderNetworkSettings(rec, running ? await readAttachmentsOf(rec) : [], running ? sandboxKeyOf(d, rec, live.pid) : '');
+  const paths = { log: logFile(d, rec.Id), upper: upperDir(d, rec.Id), dir: containerDir(d, rec.Id) };
+  return inspectShape(rec, live, rec.State.OOMKilled, paths, settings);
 }
 
 /**
@@ -126,36 +170,23 @@ async function psPorts(d: Dirs, id: string): Promise<string> {
 export async function inspect(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = parseFlags(
     [
-      { name: 'type', type: 'string', describe: 'container (the only type here)' },
+      { name: 'type', type: 'string', describe: 'container or image (default: a container, else an image)' },
       { name: 'format', short: 'f', type: 'string', describe: 'a Go template, e.g. "{{.State.Status}}"' },
     ],
     argv,
     'inspect',
   );
   const format = str(flags.format);
+  const type = str(flags.type);
   if (args.length === 0) throw new UsageError(`"berth inspect" requires at least 1 argument.\nSee 'berth inspect --help'.`);
+  if (type === 'network' || type === 'volume') throw new UsageError(`--type ${type}: use "berth ${type} inspect"`);
+  if (type !== undefined && type !== 'container' && type !== 'image') throw new UsageError(`"${type}" is not a valid value for --type`);
   const d = await withCleanState(g);
   const out: unknown[] = [];
   let failed = false;
   for (const ref of args) {
     try {
-      const rec = findContainer(d, ref);
-      const live = liveState(d, rec);
-      const running = live.status === 'running' || live.status === 'paused';
-      const settings = renderNetworkSettings(
-        rec,
-        running ? await readAttachmentsOf(rec) : [],
-        running ? sandboxKeyOf(d, rec, live.pid) : '',
-      );
-      out.push(
-        inspectShape(
-          rec,
-          live,
-          rec.State.OOMKilled,
-          { log: logFile(d, rec.Id), upper: upperDir(d, rec.Id), dir: containerDir(d, rec.Id) },
-          settings,
-        ),
-      );
+      out.push(await inspectOne(g, d, ref, type));
     } catch (err) {
       failed = true;
       process.stderr.write(`Error: ${(err as Error).message}\n`);

@@ -11,8 +11,10 @@ import { STATS_DEFAULT_FORMAT, STATS_HEADERS, statsFields } from '../runtime/cgr
 import { formatRows } from '../lib/format-rows.js';
 import { cgroupOf } from '../runtime/cgroups.js';
 import { checkName } from '../runtime/ids.js';
-import { filterPsOutput } from '../runtime/top.js';
+import { topTable } from '../runtime/top.js';
 import { liveState } from '../runtime/live.js';
+import { readNetIO } from '../runtime/net-io.js';
+import type { ContainerRecord } from '../runtime/record.js';
 import { attachSocket, runDir } from '../runtime/paths.js';
 import { attachStreams } from '../runtime/attach.js';
 import { FrameDecoder } from '../runtime/frames.js';
@@ -81,7 +83,7 @@ export async function top(g: Globals, args: string[]): Promise<number> {
     throw new Error(`Container ${rec.Id} is not running`);
   const pids = await cgroupOf(rec).pids();
   const psArgs = args.length > 1 ? args.slice(1) : ['-ef'];
-  printOut(filterPsOutput(execFileSync('ps', psArgs, { encoding: 'utf8', maxBuffer: 1 << 26 }), pids));
+  printOut(topTable(execFileSync('ps', psArgs, { encoding: 'utf8', maxBuffer: 1 << 26 }), pids));
   return 0;
 }
 
@@ -96,12 +98,22 @@ export async function stats(g: Globals, argv: string[]): Promise<number> {
     'stats',
   );
   const d = await withCleanState(g);
+  // As docker: newest first, like ps.
   const recs = args.length
     ? args.map((ref) => findContainer(d, ref))
-    : listRecords(d).filter((r) => flags.all === true || liveState(d, r).status === 'running');
+    : listRecords(d)
+        .filter((r) => flags.all === true || liveState(d, r).status === 'running')
+        .sort((a, b) => (a.Created < b.Created ? 1 : a.Created > b.Created ? -1 : 0));
   const containers = recs.map((r) => ({ id: r.Id, name: r.Name, cgroup: cgroupOf(r) }));
   for (;;) {
-    const rows = await sampleStats(containers);
+    // A container that is not up has no figures: docker shows 0B / 0B, not the host's memory as
+    // the limit. The host's own traffic is not the container's: none for --network host.
+    const live = (r: ContainerRecord) => {
+      const now = liveState(d, r);
+      if (now.status !== 'running' && now.status !== 'paused') return { memoryLimit: 0 };
+      return r.HostConfig.NetworkMode === 'host' ? {} : readNetIO(now.pid);
+    };
+    const rows = (await sampleStats(containers)).map((row, i) => ({ ...row, ...live(recs[i]) }));
     const format = typeof flags.format === 'string' && flags.format !== 'table' ? flags.format : undefined;
     const text = format ? formatRows(format, rows.map(statsFields), STATS_HEADERS, STATS_DEFAULT_FORMAT) : formatStats(rows);
     printOut(`${flags['no-stream'] === true ? '' : '\x1b[2J\x1b[H'}${text}`);

@@ -1,4 +1,4 @@
-/** `berth volume ...` (volume/cli.ts) and `berth image|images|rmi ...` (image/cli.ts). */
+/** `berth volume ...` (volume/cli.ts) and `berth image|images|rmi|tag|load|import ...` (image/cli.ts). */
 import { join } from 'node:path';
 import type { Globals } from './globals.js';
 import { runYargsCommand } from './yargs-command.js';
@@ -16,6 +16,11 @@ export async function volume(globals: Globals, args: string[]): Promise<number> 
 
 export async function image(globals: Globals, args: string[]): Promise<number> {
   return runYargsCommand((await import('../image/cli.js')).command, 'image', globals, args);
+}
+
+/** `berth tag|load|import ...`: docker's top-level names for `berth image tag|load|import ...`. */
+export function imageAlias(sub: string): (globals: Globals, args: string[]) => Promise<number> {
+  return (globals, args) => image(globals, [sub, ...args]);
 }
 
 export async function images(globals: Globals, args: string[]): Promise<number> {

@@ -2,6 +2,7 @@
  * `berth image load|import|ls|inspect|tag|rm`, with `berth images` and `berth rmi` as docker's
  * aliases. yargs command modules; the dispatcher loads this file only for these commands.
  */
+import { createInterface } from 'node:readline';
 import type { Argv, CommandModule } from 'yargs';
 import { applyChanges } from './config.js';
 import { IMAGE_DEFAULT_FORMAT, IMAGE_HEADERS, imageRowData, imageRowJson, imageRows, inspectImage, renderImageTable } from './format.js';
@@ -56,14 +57,63 @@ function listOptions(y: Argv): Argv {
         type: 'string',
         describe: '"table" (default), "json" (one JSON object per line) or a Go template ("{{.Repository}}:{{.Tag}}")',
       })
+      .option('filter', {
+        alias: 'f',
+        type: 'string',
+        array: true,
+        describe: 'dangling=true|false, reference=REPOSITORY[:TAG], label=KEY[=VALUE] (repeatable)',
+      })
   );
 }
 
+/**
+ * docker's `images --filter`: `dangling` (untagged or not), `reference` (as the positional one; several
+ * are alternatives), `label`. @throws {Error} `Invalid filter '...'` (docker's words) on another key or value
+ */
+function imageFilter(filters: readonly string[], positional: string | undefined): (img: ImageRecord) => ImageRecord | undefined {
+  const refs = positional ? [positional] : [];
+  const labels: string[] = [];
+  let dangling: boolean | undefined;
+  for (const f of filters) {
+    const eq = f.indexOf('=');
+    const [key, value] = eq < 0 ? [f, ''] : [f.slice(0, eq), f.slice(eq + 1)];
+    if (key === 'reference') refs.push(value);
+    else if (key === 'label') labels.push(value);
+    else if (key === 'dangling' && ['true', '1', 'false', '0'].includes(value)) dangling = value === 'true' || value === '1';
+    else throw new Error(key === 'dangling' ? `Invalid filter 'dangling=[${value}]'` : `Invalid filter '${key}'`);
+  }
+  const tests = refs.map(matchesFilter);
+  return (img) => {
+    if (dangling !== undefined && (img.repoTags.length === 0) !== dangling) return undefined;
+    const own = img.config.Labels ?? {};
+    for (const l of labels) {
+      const [k, v] = l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, undefined];
+      if (!(k in own) || (v !== undefined && own[k] !== v)) return undefined;
+    }
+    if (tests.length === 0) return img;
+    const repoTags = img.repoTags.filter((t) => tests.some((test) => test(t)));
+    return repoTags.length > 0 ? { ...img, repoTags } : undefined;
+  };
+}
+
+/** docker's question: stdout, one line of stdin; only y or yes goes on. */
+async function confirm(question: string): Promise<boolean> {
+  process.stdout.write(question);
+  const rl = createInterface({ input: process.stdin });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.once('line', resolve);
+      rl.once('close', () => resolve(''));
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
 async function listImages(a: Record<string, unknown>): Promise<void> {
-  const keep = matchesFilter(a.reference as string | undefined);
-  const images = (await openImageStore(rootOf(a)).list())
-    .map((img): ImageRecord => ({ ...img, repoTags: img.repoTags.filter(keep) }))
-    .filter((img) => img.repoTags.length > 0 || !a.reference);
+  const keep = imageFilter((a.filter as string[] | undefined) ?? [], a.reference as string | undefined);
+  const images = (await openImageStore(rootOf(a)).list()).flatMap((img) => keep(img) ?? []);
   const rows = imageRows(images, Date.now(), a.trunc === false);
   const format = a.format as string | undefined;
   if (a.quiet) {
@@ -132,6 +182,24 @@ export const command: CommandModule = {
         },
       )
       .command(['ls [reference]', 'list'], 'list images', listOptions, listImages)
+      .command(
+        'prune',
+        'remove dangling images (-a: every image no container names)',
+        (c) =>
+          c
+            .option('all', {
+              alias: 'a',
+              type: 'boolean',
+              default: false,
+              describe: 'every image no container names, not only untagged ones',
+            })
+            .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'do not ask' }),
+        async (a) => {
+          const { pruneImages, pruneWarning } = await import('./prune.js');
+          if (!a.force && !(await confirm(pruneWarning(a.all as boolean)))) return;
+          for (const line of await pruneImages(openImageStore(rootOf(a)), a.all as boolean)) out(line);
+        },
+      )
       .command(
         'inspect <images..>',
         "show images in detail (docker's JSON)",

@@ -6,13 +6,14 @@ export type Word =
   | { kind: 'bool'; value: boolean }
   | { kind: 'nil' }
   | { kind: 'ident'; value: string }
-  | { kind: 'field'; root: '.' | '$'; chain: string[]; text: string }
+  /** `root` is `.` (dot) or a variable: `$` (the data), `$x` (declared with `:=`). */
+  | { kind: 'field'; root: string; chain: string[]; text: string }
   | { kind: 'group'; pipeline: Word[][]; chain: string[]; text: string };
 
 export type Node =
   | { kind: 'text'; text: string }
-  | { kind: 'action'; pipeline: Word[][] }
-  | { kind: 'range' | 'if' | 'with'; pipeline: Word[][]; body: Node[]; otherwise: Node[] };
+  | { kind: 'action'; pipeline: Word[][]; decl: string[] }
+  | { kind: 'range' | 'if' | 'with'; pipeline: Word[][]; decl: string[]; body: Node[]; otherwise: Node[] };
 
 /** The text between `{{` and `}}`, the trim markers (`{{-`, `-}}`) applied to the text around. */
 function splitActions(template: string): Array<{ text: string } | { action: string }> {
@@ -55,7 +56,7 @@ function splitActions(template: string): Array<{ text: string } | { action: stri
 }
 
 const TOKEN =
-  /\s*(?:("(?:[^"\\]|\\.)*")|(`[^`]*`)|([()|])|(\$?(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\.|\$)|(-?\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_]*))/y;
+  /\s*(?:("(?:[^"\\]|\\.)*")|(`[^`]*`)|([()|])|(\$[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*|\$?(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\.|\$)|(-?\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_]*))/y;
 
 function tokenize(action: string): string[] {
   const tokens: string[] = [];
@@ -92,7 +93,7 @@ function parsePipeline(tokens: string[], pos: { i: number }, action: string): Wo
     } else if (t.startsWith('"')) cmd.push({ kind: 'string', value: JSON.parse(t) as string });
     else if (t.startsWith('`')) cmd.push({ kind: 'string', value: t.slice(1, -1) });
     else if (t.startsWith('.') || t.startsWith('$'))
-      cmd.push({ kind: 'field', root: t.startsWith('$') ? '$' : '.', chain: chainOf(t.replace(/^\$/, '')), text: t });
+      cmd.push({ kind: 'field', root: t.startsWith('$') ? t.split('.')[0] : '.', chain: chainOf(t), text: t });
     else if (/^-?\d/.test(t)) cmd.push({ kind: 'number', value: Number(t) });
     else if (t === 'true' || t === 'false') cmd.push({ kind: 'bool', value: t === 'true' });
     else if (t === 'nil') cmd.push({ kind: 'nil' });
@@ -100,6 +101,15 @@ function parsePipeline(tokens: string[], pos: { i: number }, action: string): Wo
   }
   if (cmds[cmds.length - 1].length === 0) throw new SyntaxError(`template: missing value in ${JSON.stringify(action)}`);
   return cmds;
+}
+
+/** `$x := PIPELINE` (and, for range, `$i, $x := ...`): the variables declared and the pipeline's text. */
+function declarationOf(text: string, most: number): { decl: string[]; rest: string } {
+  const m = /^(\$[A-Za-z_][A-Za-z0-9_]*)\s*(?:,\s*(\$[A-Za-z_][A-Za-z0-9_]*)\s*)?:=\s*(.*)$/s.exec(text);
+  if (!m) return { decl: [], rest: text };
+  const decl = m[2] ? [m[1], m[2]] : [m[1]];
+  if (decl.length > most) throw new SyntaxError(`template: too many declarations in ${JSON.stringify(text)}`);
+  return { decl, rest: m[3] };
 }
 
 function pipelineOf(text: string): Word[][] {
@@ -116,7 +126,8 @@ function pipelineOf(text: string): Word[][] {
  */
 export function parseTemplate(template: string): Node[] {
   const root: Node[] = [];
-  const stack: Array<{ node: Extract<Node, { body: Node[] }>; inElse: boolean }> = [];
+  // `chained`: an `{{else if}}` (or `else with`) node, which ends with the `{{end}}` of the one it continues.
+  const stack: Array<{ node: Extract<Node, { body: Node[] }>; inElse: boolean; chained: boolean }> = [];
   const target = () => {
     const top = stack[stack.length - 1];
     return top ? (top.inElse ? top.node.otherwise : top.node.body) : root;
@@ -128,21 +139,33 @@ export function parseTemplate(template: string): Node[] {
     }
     const a = part.action;
     if (a.startsWith('/*')) continue;
-    const keyword = /^(range|if|with|else|end)\b\s*(.*)$/s.exec(a);
-    if (!keyword) target().push({ kind: 'action', pipeline: pipelineOf(a) });
-    else if (keyword[1] === 'end') {
-      if (!stack.pop()) throw new SyntaxError('template: unexpected {{end}}');
-    } else if (keyword[1] === 'else') {
+    let keyword = /^(range|if|with|else|end)\b\s*(.*)$/s.exec(a);
+    let chained = false;
+    if (!keyword) {
+      const { decl, rest } = declarationOf(a, 1);
+      target().push({ kind: 'action', pipeline: pipelineOf(rest), decl });
+      continue;
+    }
+    if (keyword[1] === 'end') {
+      let popped = stack.pop();
+      while (popped?.chained) popped = stack.pop();
+      if (!popped) throw new SyntaxError('template: unexpected {{end}}');
+      continue;
+    }
+    if (keyword[1] === 'else') {
       const top = stack[stack.length - 1];
       if (!top || top.inElse) throw new SyntaxError('template: unexpected {{else}}');
-      if (keyword[2] !== '') throw new SyntaxError(`template: {{else ${keyword[2]}}} is not supported: nest an {{if}}`);
       top.inElse = true;
-    } else {
-      if (keyword[2] === '') throw new SyntaxError(`template: missing value for ${keyword[1]}`);
-      const node = { kind: keyword[1] as 'range' | 'if' | 'with', pipeline: pipelineOf(keyword[2]), body: [], otherwise: [] };
-      target().push(node);
-      stack.push({ node, inElse: false });
+      if (keyword[2] === '') continue;
+      keyword = /^(if|with)\b\s*(.*)$/s.exec(keyword[2]);
+      if (!keyword) throw new SyntaxError(`template: {{else ${a.slice(4).trim()}}}: only {{else if}} and {{else with}} are understood`);
+      chained = true;
     }
+    if (keyword[2] === '') throw new SyntaxError(`template: missing value for ${keyword[1]}`);
+    const { decl, rest } = declarationOf(keyword[2], keyword[1] === 'range' ? 2 : 1);
+    const node = { kind: keyword[1] as 'range' | 'if' | 'with', pipeline: pipelineOf(rest), decl, body: [], otherwise: [] };
+    target().push(node);
+    stack.push({ node, inElse: false, chained });
   }
   if (stack.length > 0) throw new SyntaxError(`template: unexpected EOF: missing {{end}} of {{${stack[stack.length - 1].node.kind}}}`);
   return root;

@@ -1,8 +1,9 @@
 /**
  * The subset of Go's text/template that `docker ... --format` strings use: fields and field chains
- * (`{{.State.Status}}`, `{{.}}`, `$` for the top), a method with arguments (`{{.Label "k"}}`),
+ * (`{{.State.Status}}`, `{{.}}`, `$` for the top), variables (`{{$x := .Name}}`, `{{range $k, $v :=
+ * .Ports}}`), a method with arguments (`{{.Label "k"}}`),
  * string and number literals, pipes (`{{.Name | upper}}`), parentheses
- * (`{{(index .Networks "web").IPAddress}}`), `range`, `if`, `with`, `else`, `end`, trim markers
+ * (`{{(index .Networks "web").IPAddress}}`), `range`, `if`, `with`, `else`, `else if`, `end`, trim markers
  * (`{{-`, `-}}`), the functions Docker's CLI adds (`json`, `join`, `split`, `upper`, `lower`,
  * `title`, `truncate`, `pad`) and Go's `index`, `len`, `eq`, `ne`, `not`, `and`, `or`, `print`,
  * `println`; literal text, and `\t` for a tab (the docker CLI replaces it before parsing). Pure.
@@ -63,7 +64,8 @@ const FUNCS: Record<string, (...args: unknown[]) => unknown> = {
 
 interface Scope {
   dot: unknown;
-  top: unknown;
+  /** The variables in scope: `$` (the data) and those declared with `:=`. */
+  vars: Record<string, unknown>;
 }
 
 /** Follows `.A.B` from `from`; the last name may be a method, called with `args`. */
@@ -90,7 +92,8 @@ function word(w: Word, s: Scope, args: unknown[] = []): unknown {
     case 'nil':
       return null;
     case 'field':
-      return walk(w.root === '$' ? s.top : s.dot, w.chain, w.text, args);
+      if (w.root !== '.' && !(w.root in s.vars)) throw new Error(`template: undefined variable ${JSON.stringify(w.root)}`);
+      return walk(w.root === '.' ? s.dot : s.vars[w.root], w.chain, w.text, args);
     case 'group':
       return walk(pipeline(w.pipeline, s), w.chain, w.text, args);
     case 'ident': {
@@ -110,26 +113,45 @@ function pipeline(cmds: readonly Word[][], s: Scope): unknown {
   return piped[0];
 }
 
-function render(nodes: readonly Node[], s: Scope): string {
+/** What `range` walks: a list's indexes and items, or a map's keys (sorted, as Go) and values. */
+function entries(v: unknown): Array<[unknown, unknown]> {
+  if (Array.isArray(v)) return v.map((item, i) => [i, item]);
+  if (v === null || typeof v !== 'object') return [];
+  return Object.keys(v)
+    .sort()
+    .map((k) => [k, (v as Record<string, unknown>)[k]]);
+}
+
+/** `$x := ...` (and range's `$i, $x := ...`): the variables, declared for the rest of `s`'s block. */
+function declare(s: Scope, decl: readonly string[], values: readonly unknown[]): void {
+  decl.forEach((name, i) => (s.vars[name] = values[i]));
+}
+
+function render(nodes: readonly Node[], outer: Scope): string {
+  // A variable lives until the end of the block that declares it, as in Go.
+  const s = { dot: outer.dot, vars: { ...outer.vars } };
   let out = '';
   for (const n of nodes) {
     if (n.kind === 'text') out += n.text;
     else if (n.kind === 'action') {
       const v = pipeline(n.pipeline, s);
-      out += v === undefined || v === null ? '<no value>' : goText(v);
+      if (n.decl.length > 0) declare(s, n.decl, [v]);
+      else out += v === undefined || v === null ? '<no value>' : goText(v);
     } else {
       const v = pipeline(n.pipeline, s);
       if (n.kind === 'range') {
-        const items = Array.isArray(v)
-          ? v
-          : v !== null && typeof v === 'object'
-            ? Object.keys(v)
-                .sort()
-                .map((k) => (v as Record<string, unknown>)[k])
-            : [];
-        out += items.length > 0 ? items.map((dot) => render(n.body, { ...s, dot })).join('') : render(n.otherwise, s);
-      } else if (isTrue(v)) out += render(n.body, n.kind === 'with' ? { ...s, dot: v } : s);
-      else out += render(n.otherwise, s);
+        const items = entries(v);
+        const body = (key: unknown, dot: unknown) => {
+          const inner = { dot, vars: { ...s.vars } };
+          declare(inner, n.decl, n.decl.length === 2 ? [key, dot] : [dot]);
+          return render(n.body, inner);
+        };
+        out += items.length > 0 ? items.map(([key, dot]) => body(key, dot)).join('') : render(n.otherwise, s);
+      } else {
+        const inner = { dot: n.kind === 'with' ? v : s.dot, vars: { ...s.vars } };
+        declare(inner, n.decl, [v]);
+        out += isTrue(v) ? render(n.body, inner) : render(n.otherwise, s);
+      }
     }
   }
   return out;
@@ -141,7 +163,7 @@ function render(nodes: readonly Node[], s: Scope): string {
  * @throws {Error} on a template that does not parse, an unknown function or a field `data` lacks
  */
 export function renderGoTemplate(template: string, data: unknown): string {
-  return render(parseTemplate(template.replace(/\\t/g, '\t')), { dot: data, top: data });
+  return render(parseTemplate(template.replace(/\\t/g, '\t')), { dot: data, vars: { $: data } });
 }
 
 /** The fields a template names, in order (for the header row of a `table` format). */

@@ -2,6 +2,7 @@
  * A `berth` command attached to a container: output frames to stdout/stderr, stdin (with -i) and
  * the terminal's size (with -t) to the container, ctrl-p ctrl-q to detach.
  */
+import { spawnSync } from 'node:child_process';
 import { writeOut } from '../lib/write-out.js';
 import { Frame, FrameDecoder, MAX_FRAME, encodeFrame, encodeResize } from './frames.js';
 
@@ -82,7 +83,13 @@ export function attachStreams(
     channel.on('error', () => finish({ kind: 'lost' }));
     channel.resume();
     if (stdin) {
-      if (rawTerminal) stdin.setRawMode(true);
+      if (rawTerminal) {
+        stdin.setRawMode(true);
+        // libuv's raw mode keeps output processing (OPOST, ONLCR): the container's terminal already
+        // turns \n into \r\n, so ours would print \r\r\n. Docker's raw mode clears it; so does this
+        // (setRawMode(false) restores the termios saved before).
+        spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+      }
       stdin.on('data', onInput);
       stdin.on('end', () => {
         if (!ended) channel.write(encodeFrame(Frame.StdinClose));

@@ -12,6 +12,7 @@ import { readImageFile } from '../image/rootfs-files.js';
 import { randomHex } from '../lib/random-hex.js';
 import type { IdMapping } from './userns.js';
 import { planContainerMounts } from './volumes/points.js';
+import { checkBindSources } from './volumes/lifecycle.js';
 
 /** What the root is made of: an image's layers (lowest first) or a plain --rootfs dir. */
 export interface RootSource {
@@ -43,9 +44,11 @@ export function createContainer(
   // Every record is read only for --volumes-from: a generated name needs only the names taken.
   const records = opts.storage.volumesFrom.length > 0 ? listRecords(d) : [];
   const mounts = planContainerMounts(opts, source.config.Volumes, records, () => randomHex32());
+  checkBindSources(mounts);
   const user = resolveUser(plan.config.User, readImageFile(source.layerDirs, '/etc/passwd'), readImageFile(source.layerDirs, '/etc/group'));
   const env = plan.config.Env.some((e) => e.startsWith('HOME=')) ? plan.config.Env : [...plan.config.Env, `HOME=${user.home}`];
-  const finalName = name === undefined ? generateName(claimedNames(d)) : checkName(name);
+  // --name "" is no name, as in docker: one is generated.
+  const finalName = name === undefined || name === '' ? generateName(claimedNames(d)) : checkName(name);
   claimName(d, finalName, id);
   try {
     mkdirSync(containerDir(d, id), { recursive: true, mode: 0o700 });

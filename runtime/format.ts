@@ -106,7 +106,8 @@ export function psTemplateData(row: PsRow, labels: Readonly<Record<string, strin
 }
 
 /**
- * Docker's `ps` table: columns padded to the widest cell plus three spaces, the last one unpadded.
+ * Docker's `ps` table: columns padded to the widest cell plus three spaces, at least 10 wide (the
+ * docker CLI's tabwriter minwidth), the last one unpadded.
  * Widths count code points. ps runs without the JIT (plugins/front/berth.c), so the table is built
  * column by column with index loops and native string calls: Buffer.byteLength finds an all-ASCII
  * column (the usual one) in one call, and padEnd pads each cell.
@@ -130,7 +131,7 @@ export function renderPsTable(rows: readonly PsRow[]): string {
     }
     columns.push(cells);
     extras.push(extra);
-    widths.push(width + 3);
+    widths.push(Math.max(width + 3, 10));
   }
   const lines: string[] = [];
   for (let r = 0; r <= rows.length; r++) {
@@ -145,6 +146,20 @@ export function renderPsTable(rows: readonly PsRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+
+/** Docker's `name` filter: a regular expression, matched with and without the leading `/` (`^web`, `db$`). */
+function nameMatches(pattern: string, name: string): boolean {
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern);
+  } catch {
+    return false; // dockerd skips a pattern that does not compile
+  }
+  const bare = name.replace(/^\//, '');
+  return re.test(bare) || re.test(`/${bare}`);
+}
+
 /**
  * `--filter` as Docker's ps takes it (id, name, status, label, exited, ancestor), parsed once into a
  * test of each container. @throws {Error} on a filter Docker's ps does not know
@@ -156,12 +171,13 @@ export function psFilter(filters: readonly string[]): (rec: RecordSummary, live:
     if (eq < 0) throw new Error(`Bad format of filter (expected name=value)`);
     const key = f.slice(0, eq);
     if (!['id', 'name', 'status', 'label', 'exited', 'ancestor'].includes(key)) throw new Error(`Invalid filter '${key}'`);
+    if (key === 'status' && !STATUSES.includes(f.slice(eq + 1))) throw new Error(`Invalid filter '${f}'`);
     byKey.set(key, [...(byKey.get(key) ?? []), f.slice(eq + 1)]);
   }
   const any = (key: string, test: (v: string) => boolean) => !byKey.has(key) || (byKey.get(key) as string[]).some(test);
   return (rec, live) =>
     any('id', (v) => rec.Id.startsWith(v)) &&
-    any('name', (v) => rec.Name.includes(v)) &&
+    any('name', (v) => nameMatches(v, rec.Name)) &&
     any('status', (v) => live.status === v) &&
     any('exited', (v) => live.status === 'exited' && live.exitCode === Number(v)) &&
     any('ancestor', (v) => rec.Config.Image === v || rec.Image.includes(v)) &&

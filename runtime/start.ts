@@ -22,7 +22,7 @@ import { superviseArgs } from './shim-args.js';
 import { shimPath } from './shim-path.js';
 import { spawnShim, type ShimProcess } from './shim-spawn.js';
 import { readRecord, writeRecord } from './store.js';
-import { mountVolumes, unmountVolumes } from './volumes/lifecycle.js';
+import { makeBindSources, mountVolumes, unmountVolumes } from './volumes/lifecycle.js';
 import { copyUpForUserns } from './volumes/copy-up.js';
 import { renderShimMounts } from './volumes/points.js';
 
@@ -108,6 +108,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   let durable = () => Promise.resolve();
   try {
     await cgroup.create(resourcesOf(rec));
+    makeBindSources(rec.Mounts ?? []);
     const sources = await mountVolumes(d, rec);
     copyUpForUserns(d, rec, sources);
     const mounts = renderShimMounts(rec.Mounts ?? [], sources);

@@ -1,4 +1,5 @@
 /** The end of a container's run: waiting, stopping, killing, cleaning up, removing. */
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { rmSync, writeFileSync } from 'node:fs';
 import { cgroupOf } from './cgroups.js';
@@ -97,11 +98,18 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
 export const stopSignalOf = (rec: ContainerRecord) => parseSignal(rec.Config.StopSignal ?? 'SIGTERM');
 
 /** Sends `signal` to the container's PID 1. @throws {Error} when it is not running */
-export function signalContainer(d: Dirs, rec: ContainerRecord, signal: number): void {
+export async function signalContainer(d: Dirs, rec: ContainerRecord, signal: number): Promise<void> {
   const live = liveState(d, rec);
   if (live.status !== 'running' && live.status !== 'paused')
     throw new Error(`Cannot kill container: ${rec.Id}: Container ${rec.Id} is not running`);
   process.kill(live.pid, signal);
+  // A frozen process gets its signal only once thawed: dockerd resumes a paused container after
+  // SIGKILL, and after any signal unless a --stop-signal is set and this is another one.
+  const custom = rec.Config.StopSignal === undefined ? undefined : stopSignalOf(rec);
+  if (live.status === 'paused' && (signal === constants.signals.SIGKILL || custom === undefined || custom === signal)) {
+    await thawQuietly(rec);
+    rmSync(join(runDir(d, rec.Id), 'paused'), { force: true });
+  }
 }
 
 /** Marks the container stopped by hand: its restart policy does not bring it back. */

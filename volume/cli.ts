@@ -7,6 +7,8 @@ import { createInterface } from 'node:readline';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../cli/errors.js';
 import { requireValues } from '../cli/yargs.js';
+import { formatRows } from '../lib/format-rows.js';
+import { renderGoTemplate } from '../lib/go-template.js';
 import { callDaemon } from './client.js';
 import { describeBadNewName } from './names.js';
 import { describeMounts, parseOptionPairs, renderTable, selectPrunable, type VolumeInfo } from './cli-format.js';
@@ -46,7 +48,11 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-const format = { type: 'string', choices: ['table', 'json'] as const, describe: 'output format' } as const;
+const format = { type: 'string', describe: 'table, json, or a Go template ("{{.Name}} {{.Mountpoint}}")' } as const;
+
+/** What a `--format` template sees of a volume: docker's fields (driver `berth`, scope `local`) and the daemon's. */
+const templateData = (v: VolumeInfo) => ({ Driver: 'berth', Scope: 'local', Labels: null, Options: v.Status?.options ?? null, ...v });
+const LS_HEADERS = { Name: 'VOLUME NAME', Driver: 'DRIVER', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE', Labels: 'LABELS' };
 
 export const command: CommandModule<object, Common> = {
   command: 'volume',
@@ -98,6 +104,15 @@ export const command: CommandModule<object, Common> = {
             );
             if (a.quiet) for (const v of vols) out(v.Name);
             else if (a.format === 'json') out(JSON.stringify(vols, null, 2));
+            else if (a.format !== 'table')
+              process.stdout.write(
+                formatRows(
+                  a.format as string,
+                  vols.map((v) => ({ ...templateData(v as VolumeInfo), Labels: '' })),
+                  LS_HEADERS,
+                  'table {{.Name}}\t{{.Mountpoint}}',
+                ),
+              );
             else
               out(
                 renderTable(
@@ -112,7 +127,9 @@ export const command: CommandModule<object, Common> = {
           'show volumes in detail',
           (c) =>
             requireValues(
-              c.positional('names', { type: 'string', array: true, demandOption: true }).option('format', { ...format, default: 'json' }),
+              c
+                .positional('names', { type: 'string', array: true, demandOption: true })
+                .option('format', { ...format, alias: 'f', default: 'json' }),
             ),
           async (a) => {
             const found: VolumeInfo[] = [];
@@ -120,6 +137,7 @@ export const command: CommandModule<object, Common> = {
               found.push((await callDaemon(a.socket as string, '/VolumeDriver.Get', { Name })).Volume);
             });
             if (a.format === 'json') out(JSON.stringify(found, null, 2));
+            else if (a.format !== 'table') for (const v of found) out(renderGoTemplate(a.format as string, templateData(v)));
             else
               out(
                 renderTable(

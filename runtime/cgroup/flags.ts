@@ -23,13 +23,18 @@ const SIZE = /^(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/;
 /**
  * Parses a size with binary units as go-units' RAMInBytes ("32m", "1.5g", "512", "64MiB").
  * @throws {SyntaxError} "invalid size: 'TEXT'"
+ * @throws {RangeError} for 8 EiB and more
  */
 export function parseRamSize(text: string): number {
   const m = SIZE.exec(text);
   if (!m) throw new SyntaxError(`invalid size: '${text}'`);
   // Go's ParseFloat refuses "1.2.3", which the pattern lets through.
   if (!/^\d+(\.\d+)?$/.test(m[1])) throw new SyntaxError(`strconv.ParseFloat: parsing "${m[1]}": invalid syntax`);
-  return Math.trunc(Number(m[1]) * (BINARY_UNITS[(m[3] ?? '').toLowerCase()] ?? 1));
+  const bytes = Math.trunc(Number(m[1]) * (BINARY_UNITS[(m[3] ?? '').toLowerCase()] ?? 1));
+  // go-units returns an int64: past it, Go's conversion wraps to a negative size that dockerd
+  // refuses by accident ("Minimum memory limit allowed is 6MB"); the kernel would refuse it at start.
+  if (bytes >= 2 ** 63) throw new RangeError(`invalid size: '${text}': more than an int64 of bytes`);
+  return bytes;
 }
 
 /** Parses `--cpus` ("0.5", "1.25", "3/2" as big.Rat does) into nano CPUs. */

@@ -29,7 +29,7 @@ function endpointOf(rec: ContainerRecord, a: AttachmentInfo) {
     IPAMConfig: cfg?.IPAMConfig ?? null,
     Links: null,
     // Docker adds the short ID as an alias on user-defined networks.
-    Aliases: userDefined ? [rec.Id.slice(0, 12), ...(cfg?.Aliases ?? [])] : null,
+    Aliases: userDefined ? [...(cfg?.Aliases ?? []), rec.Id.slice(0, 12)] : null,
     NetworkID: networkId(a.network),
     EndpointID: sha256(`${rec.Id}/${a.network}/${a.ifName}`),
     Gateway: v4?.gateway ?? '',

@@ -166,6 +166,38 @@ static void mount_sys(const struct spec *s, int errfd) {
     mnt(errfd, "sysfs", "./sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (s->privileged ? 0 : MS_RDONLY), NULL);
 }
 
+/*
+ * Docker's /sys/fs/cgroup (cgroupns host): the container's own cgroup dirs, read-only, so that a
+ * program reads its limits where it looks for them (memory.limit_in_bytes, cpu.cfs_quota_us,
+ * memory.max). cgroup v1: a tmpfs with each hierarchy's dir under the hierarchy's name; v2 (the
+ * only file is in /sys/fs/cgroup itself): the container's dir on /sys/fs/cgroup. Read-write with
+ * --privileged, as Docker's.
+ */
+static void mount_cgroups(const struct spec *s, int errfd) {
+  static const char prefix[] = "/sys/fs/cgroup/";
+  const size_t n = sizeof prefix - 1;
+  unsigned long ro = s->privileged ? 0 : MS_RDONLY;
+  int tmpfs = 0, v2 = cgroup2_index(s), unified = s->nprocs == 1 && v2 == 0;
+  for (int i = 0; i < s->nprocs; i++) {
+    char dir[4096], dst[4096];
+    const char *p = s->procs[i], *slash;
+    /* A hybrid host's cgroup2 part is left out, as runc leaves it out for cgroup v1. */
+    if ((i == v2 && !unified) || strncmp(p, prefix, n) != 0 || !(slash = strrchr(p, '/')) || (size_t)(slash - p) >= sizeof dir) continue;
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - p), p);
+    if (unified) snprintf(dst, sizeof dst, "./sys/fs/cgroup");
+    else {
+      const char *end = strchr(p + n, '/');
+      if (!end) continue;
+      if (!tmpfs++) mnt(errfd, "tmpfs", "./sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755");
+      snprintf(dst, sizeof dst, "./sys/fs/cgroup/%.*s", (int)(end - p - n), p + n);
+      mkdirs(dst, 0555);
+    }
+    mnt(errfd, dir, dst, NULL, MS_BIND, NULL);
+    mnt(errfd, NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL);
+  }
+  if (tmpfs) mnt(errfd, NULL, "./sys/fs/cgroup", NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, "mode=755");
+}
+
 void await_release(int fd, int errfd) {
   unsigned char head[5];
   size_t got = 0;
@@ -203,6 +235,8 @@ int container_main(void *arg) {
   mkdirs("./proc", 0555);
   mnt(errfd, "proc", "./proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
   mount_sys(s, errfd);
+  /* In a private user namespace /sys is the host's, bound (mount_sys), or a sysfs of its own: no cgroup dirs. */
+  if (!s->uid_map) mount_cgroups(s, errfd);
   mount_dev(".", s, errfd);
   if (s->init) {
     close(open("./dev/init", O_CREAT | O_WRONLY | O_CLOEXEC, 0755));

@@ -59,7 +59,9 @@ void apply_process(const struct spec *s, int errfd) {
     struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct d[2];
     memset(d, 0, sizeof d);
-    for (int i = 0; i < 2; i++) d[i].effective = d[i].permitted = d[i].inheritable = (uint32_t)(caps >> (32 * i));
+    /* No inheritable set, as Docker since 20.10.14 (CVE-2022-24769): execve of a file with
+       inheritable file capabilities must not raise them past the bounding set's intent. */
+    for (int i = 0; i < 2; i++) d[i].effective = d[i].permitted = (uint32_t)(caps >> (32 * i));
     if (syscall(SYS_capset, &h, d) != 0) report_and_exit(errfd, EXIT_SETUP, "cannot set capabilities: %s", strerror(errno));
   }
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);

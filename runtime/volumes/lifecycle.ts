@@ -5,7 +5,7 @@
  * What is mounted is written down first (`volumes.json` in the container's dir), so that cleanup
  * and gc release it even after a crash; an Unmount of an ID that holds nothing is harmless.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { callDaemon } from '../../volume/client.js';
 import { replaceFile } from '../../lib/durable.js';
@@ -46,6 +46,22 @@ const markerOf = (d: Dirs, id: string) => join(containerDir(d, id), 'volumes.jso
  * Mounts the container's volumes with its ID; returns Destination -> Mountpoint. On a failure the
  * ones mounted are released again.
  */
+/**
+ * The `-v` bind sources that are missing, made as directories (mode 0755) as dockerd makes them
+ * at each start; a `--mount` bind source was checked at create (checkBindSources).
+ */
+export function makeBindSources(points: readonly MountPoint[]): void {
+  for (const m of points)
+    if (m.Type === 'bind' && m.CreateSource && !existsSync(m.Source)) mkdirSync(m.Source, { recursive: true, mode: 0o755 });
+}
+
+/** @throws {Error} Docker's words when a `--mount` bind source is not there */
+export function checkBindSources(points: readonly MountPoint[]): void {
+  for (const m of points)
+    if (m.Type === 'bind' && !m.CreateSource && !existsSync(m.Source))
+      throw new Error(`invalid mount config for type "bind": bind source path does not exist: ${m.Source}`);
+}
+
 export async function mountVolumes(d: Dirs, rec: ContainerRecord): Promise<Map<string, string>> {
   const volumes = volumesOf(rec.Mounts);
   const sources = new Map<string, string>();

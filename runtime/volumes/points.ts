@@ -31,6 +31,8 @@ export interface MountPoint {
   CopyData?: boolean;
   /** tmpfs: its options. */
   TmpfsOptions?: string[];
+  /** bind from `-v`: made as a directory at each start when missing, as Docker's `-v` does. */
+  CreateSource?: boolean;
 }
 
 /** berth-volumed's name among the plugins; `local` (Docker's default driver's name) means it too. */
@@ -99,7 +101,7 @@ export function planMountPoints(p: PlanInput): MountPoint[] {
 
 function pointOfSpec(s: MountSpec, p: PlanInput): MountPoint {
   const common = { Destination: s.Target, Mode: s.Mode, RW: !s.ReadOnly, Propagation: s.Propagation };
-  if (s.Type === 'bind') return { Type: 'bind', Source: s.Source, ...common };
+  if (s.Type === 'bind') return { Type: 'bind', Source: s.Source, ...common, ...(s.CreateSource && { CreateSource: true }) };
   if (s.Type === 'tmpfs') return { Type: 'tmpfs', Source: '', ...common, TmpfsOptions: s.TmpfsOptions };
   const driver = s.Driver || p.volumeDriver || DEFAULT_DRIVER;
   return {

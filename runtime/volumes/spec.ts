@@ -35,6 +35,8 @@ export interface MountSpec {
   NoCopy: boolean;
   /** tmpfs only: mount(2) options such as `size=65536k,mode=1777,noexec`. */
   TmpfsOptions: string[];
+  /** bind only, from `-v`: a missing source is made as a directory (a `--mount` source must exist). */
+  CreateSource?: boolean;
 }
 
 export const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
@@ -226,7 +228,8 @@ export function parseMountFlags(f: {
   tmpfs: readonly string[];
   volumeDriver?: string;
 }): MountSpec[] {
-  const specs = [...f.volumes.map(parseVolumeFlag), ...f.mounts.map(parseMountFlag), ...f.tmpfs.map(parseTmpfsFlag)];
+  const binds = f.volumes.map(parseVolumeFlag).map((s) => (s.Type === 'bind' ? { ...s, CreateSource: true } : s));
+  const specs = [...binds, ...f.mounts.map(parseMountFlag), ...f.tmpfs.map(parseTmpfsFlag)];
   const seen = new Set<string>();
   for (const s of specs) {
     if (seen.has(s.Target)) throw new Error(`Duplicate mount point: ${s.Target}`);

@@ -68,6 +68,19 @@ it("image ls and images print docker's table, -q, --no-trunc, --format json and 
     assert.equal(json.map((j) => `${j.Repository}:${j.Tag}`).sort(), ['berth-test/app:1.0', 'berth-test/busybox:latest']);
     assert.equal((await berthOk(root, ['images', '-q', 'berth-test/app'])).trim(), short(images.docker.app.id));
     assert.equal((await berthOk(root, ['images', '-q', 'berth-test/*:latest'])).trim(), short(images.docker.imported.id));
+    // docker's --filter: dangling, reference (alternatives), label; another key or value is refused.
+    const untagged = (await berthOk(root, ['import', '-c', 'LABEL team=a', images.rootfsTar])).trim();
+    assert.is((await berthOk(root, ['images', '-q', '-f', 'dangling=true'])).trim(), short(untagged));
+    assert.equal((await berthOk(root, ['images', '-q', '--filter', 'dangling=false'])).trim().split('\n').length, 2);
+    assert.is((await berthOk(root, ['images', '-q', '-f', 'label=team=a'])).trim(), short(untagged));
+    assert.is(await berthOk(root, ['images', '-q', '-f', 'label=team=b']), '');
+    assert.equal(
+      (await berthOk(root, ['images', '-q', '-f', 'reference=berth-test/app', '-f', 'reference=*/busybox'])).trim().split('\n').sort(),
+      [short(images.docker.app.id), short(images.docker.imported.id)].sort(),
+    );
+    const bad = await berth(root, ['images', '-f', 'dangling=maybe']);
+    assert.equal([bad.code, bad.stderr], [1, "berth: Invalid filter 'dangling=[maybe]'\n"]);
+    assert.equal((await berth(root, ['images', '-f', 'size=1'])).stderr, "berth: Invalid filter 'size'\n");
   });
 });
 
@@ -115,6 +128,19 @@ it('image tag adds a name; rm of one of several tags only untags', async () => {
   });
 });
 
+it("berth tag, load and import are docker's top-level names for berth image tag, load and import", async () => {
+  await withTempDir(async (root) => {
+    assert.is(await berthOk(root, ['load', '-i', images.app]), 'Loaded image: berth-test/app:1.0\n');
+    await berthOk(root, ['tag', 'berth-test/app:1.0', 'copy:2']);
+    assert.equal((await inspect(root, 'copy:2')).RepoTags, ['berth-test/app:1.0', 'copy:2']);
+    const id = (await berthOk(root, ['import', images.rootfsTar, 'bb:1'])).trim();
+    assert.equal((await inspect(root, 'bb:1')).RootFS.Layers, images.docker.imported.diffIds);
+    assert.is((await inspect(root, 'bb:1')).Id, id);
+    const missing = await berth(root, ['tag', 'nosuch', 'x']);
+    assert.equal([missing.code, missing.stderr], [1, 'berth: No such image: nosuch\n']);
+  });
+});
+
 it('a load that moves a tag away from another image says so, and the old image stays untagged', async () => {
   await withTempDir(async (root) => {
     await berthOk(root, ['image', 'load', '-i', images.app]);
@@ -143,6 +169,30 @@ it('image rm deletes the image and only the layers no other image uses', async (
     assert.equal(storeContents(root).layers, [...new Set(images.docker.app.diffIds.map(hex))].sort());
     await berthOk(root, ['image', 'rm', images.docker.app.id]);
     assert.equal(storeContents(root), { layers: [], images: [], tags: {}, tmp: [] });
+  });
+});
+
+it('image prune removes dangling images, -a every image no container names; it asks without -f', async () => {
+  await withTempDir(async (root) => {
+    await berthOk(root, ['image', 'load', '-i', images.app]);
+    await berthOk(root, ['image', 'load', '-i', images.imported]);
+    const ctr = 'c'.repeat(64);
+    mkdirSync(join(root, 'containers', ctr), { recursive: true });
+    writeFileSync(join(root, 'containers', ctr, 'config.json'), JSON.stringify({ Id: ctr, Name: 'web', Image: images.docker.app.id }));
+    const untagged = (await berthOk(root, ['import', '-c', 'LABEL x=1', images.rootfsTar])).trim();
+    const asked = await shell(`echo n | ${berthBin()} --root=${root} image prune`);
+    assert.equal(
+      [asked.code, asked.stdout],
+      [0, 'WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] '],
+    );
+    assert.is(storeContents(root).images.length, 3, 'no answer, nothing removed');
+    // The untagged image shares its only layer with the busybox image: no layer goes, 0B reclaimed.
+    assert.is(await berthOk(root, ['image', 'prune', '-f']), `Deleted Images:\ndeleted: ${untagged}\n\nTotal reclaimed space: 0B\n`);
+    const all = await berthOk(root, ['image', 'prune', '-a', '-f']);
+    assert.match(all, /^Deleted Images:\nuntagged: berth-test\/busybox:latest\ndeleted: sha256:[0-9a-f]{64}\n/);
+    assert.match(all, /\nTotal reclaimed space: \d/);
+    assert.equal(storeContents(root).images, [hex(images.docker.app.id)], 'the image a container names stays');
+    assert.is(await berthOk(root, ['image', 'prune', '-a', '-f']), 'Total reclaimed space: 0B\n');
   });
 });
 

@@ -24,7 +24,7 @@ it('diff lists A, C and D from the container layer; cp copies both ways and keep
     assert.is((await b('cp', 'files:/data/new', join(tmp, 'copied'))).code, 0);
     assert.is(readFileSync(join(tmp, 'copied'), 'utf8'), 'x\n');
     const missing = await b('cp', 'files:/nope', tmp);
-    assert.equal([missing.code, missing.stderr], [125, 'berth: Could not find the file /nope in container files\n']);
+    assert.equal([missing.code, missing.stderr], [125, 'berth: No such container:path: files:/nope\n']);
   });
 });
 
@@ -71,6 +71,41 @@ it('cp - reads a tar from stdin into a dir, cp CTR:SRC - writes a tar to stdout 
     const out = mkdtempSync(join(b.root, '..', 'out-'));
     execFileSync('sh', ['-c', `"$0" --root "$1" --state-dir "$2" cp tars:/data/sub - | tar -C "$3" -xf -`, BERTH, b.root, b.stateDir, out]);
     assert.is(readFileSync(join(out, 'sub/in.txt'), 'utf8'), 'from a tar\n');
+  });
+});
+
+it("cp to a new name leaves the source's namesakes alone; a copy docker refuses writes nothing", async () => {
+  await withBerth(async (b) => {
+    await b('run', '-d', '--name', 'names', '--rootfs', b.rootfs, 'sh', '-c', 'echo container > /data/f; echo ready; sleep 1000');
+    for (let i = 0; i < 200 && (await b('logs', 'names')).stdout !== 'ready\n'; i++) await new Promise((r) => setTimeout(r, 50));
+    const tmp = mkdtempSync(join(b.root, '..', 'names-'));
+    writeFileSync(join(tmp, 'hello.txt'), 'precious\n');
+    writeFileSync(join(tmp, 'f'), 'host\n');
+    // The copy is unpacked beside the destination under its own name, then renamed: the namesake stays.
+    assert.is((await b('cp', 'names:/data/hello.txt', join(tmp, 'other'))).code, 0);
+    assert.is(readFileSync(join(tmp, 'hello.txt'), 'utf8'), 'precious\n');
+    assert.is(readFileSync(join(tmp, 'other'), 'utf8'), 'hello from the image\n');
+    assert.is((await b('cp', join(tmp, 'f'), 'names:/data/renamed')).code, 0);
+    assert.is((await b('exec', 'names', 'cat', '/data/f', '/data/renamed')).stdout, 'container\nhost\n');
+    const listings = async () => [readdirSync(tmp).sort(), (await b('exec', 'names', 'ls', '-a', '/data')).stdout];
+    const before = await listings();
+    const refusals: Array<[string[], string]> = [
+      [['names:/data', join(tmp, 'f')], 'cannot copy directory'],
+      [['names:/data/hello.txt', join(tmp, 'nope', 'x')], `invalid output path: directory "${join(tmp, 'nope')}" does not exist`],
+      [['names:/data/hello.txt', `${tmp}/new/`], 'no such directory'],
+      [['names:/data/hello.txt', `${tmp}/f/`], `not a directory: ${tmp}/f/`],
+      [['names:/data/hello.txt/', tmp], 'not a directory: names:/data/hello.txt/'],
+      [[join(tmp, 'f'), 'names:/nope/x'], 'No such container:path: names:/nope'],
+      [[join(tmp, 'f'), 'names:/data/f/x'], 'extraction point is not a directory'],
+      [[join(tmp, 'f'), 'names:/data/new/'], 'no such directory'],
+      [[tmp, 'names:/data/f'], 'cannot copy directory'],
+      [[join(tmp, 'missing'), 'names:/data'], `lstat ${join(tmp, 'missing')}: no such file or directory`],
+    ];
+    for (const [args, message] of refusals) {
+      const r = await b('cp', ...args);
+      assert.equal([r.code, r.stderr], [125, `berth: ${message}\n`], args.join(' '));
+    }
+    assert.equal(await listings(), before, 'nothing written, no staging dir left');
   });
 });
 

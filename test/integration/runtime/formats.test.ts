@@ -20,6 +20,17 @@ it('inspect -f and ps --format take Go templates; a bad field exits 125 and name
     assert.is(await f('inspect', '-f', '{{.State.Status}} {{.Name}} {{.Config.Cmd}}', 'fmt'), 'running /fmt [sleep 100]\n');
     assert.is(await f('inspect', '--format', '{{index .Config.Labels "tier"}} {{json .State.Running}}', id.slice(0, 8)), 'web true\n');
     assert.is(await f('inspect', '-f', '{{if .State.Running}}up{{else}}down{{end}}', 'fmt', 'fmt'), 'up\nup\n');
+    // Variables and else if, as docker's own inspect examples write them.
+    assert.is(
+      await f(
+        'inspect',
+        '-f',
+        '{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}{{end}} {{$n := .Name}}{{with .State}}{{$n}} {{.Status}}{{end}}',
+        'fmt',
+      ),
+      'tier=web /fmt running\n',
+    );
+    assert.is(await f('ps', '--format', '{{if eq .State "exited"}}down{{else if eq .State "running"}}{{$.Names}} up{{end}}'), 'fmt up\n');
     assert.is(
       await f('inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}}', 'fmt'),
       '67108864 134217728 0\n',
@@ -29,7 +40,28 @@ it('inspect -f and ps --format take Go templates; a bad field exits 125 and name
     assert.is(await f('ps', '--format', '{{.Names}} {{.State}} {{.Label "tier"}}'), 'fmt running web\n');
     assert.match(await f('ps', '--format', 'table {{.ID}}\\t{{.Names}}'), new RegExp(`^CONTAINER ID   NAMES\n${id.slice(0, 12)}   fmt\n$`));
     assert.is(await f('ps', '-q', '--format', '{{.Names}}'), `${id.slice(0, 12)}\n`, '-q wins, as in docker');
+    // Docker's filters: name is a regular expression; an unknown status is refused.
+    assert.is(await f('ps', '-q', '--filter', 'name=^fm', '--filter', 'name=^/fmt$'), `${id.slice(0, 12)}\n`);
+    assert.is(await f('ps', '-q', '--filter', 'name=^mt'), '');
+    const badStatus = await b('ps', '--filter', 'status=sleeping');
+    assert.equal([badStatus.code, badStatus.stderr], [125, "berth: Invalid filter 'status=sleeping'\n"]);
+    // The default table: every column at least 10 wide, as the docker CLI's tabwriter.
+    assert.is(await f('ps', '--filter', 'name=nomatch'), 'CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n');
     assert.is(await f('stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'fmt'), 'fmt 1\n');
+    // A container that is not up has no figures (docker: 0B / 0B, not the host's memory); -a lists newest first.
+    await f('create', '--name', 'idle', '--rootfs', b.rootfs, 'true');
+    assert.is(
+      await f('stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.MemPerc}} {{.PIDs}}', 'idle'),
+      'idle 0B / 0B 0.00% 0\n',
+    );
+    assert.is(await f('stats', '--no-stream', '-a', '--format', '{{.Name}}'), 'idle\nfmt\n');
+    // As dockerd: a name filter alone lists running containers only; -a, -n N or a status filter every state.
+    assert.is(await f('ps', '--filter', 'name=idle', '--format', '{{.Names}}'), '');
+    assert.is(await f('ps', '-a', '--filter', 'name=idle', '--format', '{{.Names}}'), 'idle\n');
+    assert.is(await f('ps', '--filter', 'status=created', '--format', '{{.Names}}'), 'idle\n');
+    assert.is(await f('ps', '-n', '1', '--format', '{{.Names}}'), 'idle\n');
+    assert.is(await f('ps', '--last', '2', '--format', '{{.Names}}'), 'idle\nfmt\n');
+    await f('rm', 'idle');
     const badPs = await b('ps', '--format', '{{.Names');
     assert.equal([badPs.code, badPs.stderr], [125, 'berth: template: unclosed action\n']);
   });
@@ -41,6 +73,15 @@ it('images --format and image inspect -f take Go templates', async () => {
     const id = (await b('image', 'import', '-c', 'CMD ["sh"]', tar, 'bb:1')).stdout.trim();
     assert.is((await b('images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}')).stdout, `bb:1 ${id.slice(7, 19)}\n`);
     assert.is((await b('image', 'inspect', '-f', '{{.Id}} {{.Config.Cmd}}', 'bb:1')).stdout, `${id} [sh]\n`);
+    // inspect without --type falls back to an image, as docker's; --type picks one kind.
+    await b('create', '--name', 'bb', 'bb:1');
+    assert.is((await b('inspect', '-f', '{{.Id}} {{.Config.Cmd}}', 'bb:1')).stdout, `${id} [sh]\n`);
+    assert.is((await b('inspect', '-f', '{{.Name}}', 'bb')).stdout, '/bb\n', 'a container first');
+    const wrongType = await b('inspect', '--type', 'image', 'bb');
+    assert.equal([wrongType.code, wrongType.stderr], [1, 'Error: No such image: bb\n']);
+    const badType = await b('inspect', '--type', 'pod', 'bb');
+    assert.equal([badType.code, badType.stderr], [125, 'berth: "pod" is not a valid value for --type\n']);
+    await b('rm', 'bb');
   });
 });
 

@@ -56,15 +56,35 @@ it('/proc, read-only /sys, /dev with the usual nodes, /dev/pts, /dev/shm, /dev/m
   });
 });
 
-it("Docker's default capabilities, --cap-add/--cap-drop, --privileged, no_new_privs", async () => {
+it("/sys/fs/cgroup shows the container's own cgroups read-only (as Docker's), read-write with --privileged", async () => {
   await withBerth(async (b) => {
-    const status = (flags: string[]) => sh(b, flags, 'grep -E "^(CapEff|CapBnd|NoNewPrivs)" /proc/self/status');
+    const limits = 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us';
+    assert.is(await sh(b, ['-m', '64m', '--pids-limit', '50', '--cpus', '0.5'], limits), '67108864\n50\n50000\n');
+    // One dir per v1 hierarchy, without a hybrid host's cgroup2 part (as runc mounts them).
+    const dirs = (await sh(b, [], 'ls /sys/fs/cgroup')).split('\n');
+    assert.ok(dirs.includes('memory') && dirs.includes('pids') && !dirs.includes('unified'), dirs.join(' '));
+    assert.is(await sh(b, ['--pids-limit', '50'], 'echo 5 > /sys/fs/cgroup/pids/pids.max || echo refused'), 'refused\n');
+    assert.is(
+      await sh(b, ['--privileged', '--pids-limit', '50'], 'echo 5 > /sys/fs/cgroup/pids/pids.max; cat /sys/fs/cgroup/pids/pids.max'),
+      '5\n',
+    );
+  });
+});
+
+it("Docker's default capabilities, --cap-add/--cap-drop, --privileged, no_new_privs, no inheritable set", async () => {
+  await withBerth(async (b) => {
+    const status = (flags: string[]) => sh(b, flags, 'grep -E "^(CapInh|CapEff|CapBnd|NoNewPrivs)" /proc/self/status');
     const def = await status([]);
     assert.match(def, /CapEff:\t00000000a80425fb/);
     assert.match(def, /NoNewPrivs:\t1/);
+    // Docker 20.10.14 and later (CVE-2022-24769) leave the inheritable set empty, in run and exec.
+    assert.match(def, /CapInh:\t0000000000000000/);
+    await b('run', '-d', '--name', 'caps', '--rootfs', b.rootfs, 'sleep', '1000');
+    assert.match((await b('exec', 'caps', 'grep', 'CapInh', '/proc/self/status')).stdout, /CapInh:\t0000000000000000/);
     assert.match(await status(['--cap-add', 'NET_ADMIN', '--cap-drop', 'chown']), /CapEff:\t00000000a80435fa/);
     const priv = await status(['--privileged']);
     assert.match(priv, /NoNewPrivs:\t0/);
+    assert.match(priv, /CapInh:\t0000000000000000/);
     const host = readFileSync('/proc/self/status', 'utf8').match(/CapEff:\t(\w+)/)?.[1];
     assert.match(priv, new RegExp(`CapEff:\t${host}`), 'every capability the host has');
   });

@@ -44,6 +44,8 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     assert.is((await b('exec', 'web', 'nosuch')).code, 126);
     const top = await b('top', 'web');
     assert.match(top.stdout, /sh -c echo to-stderr/);
+    // The docker CLI's layout: columns at least 20 wide, the command (with its arguments) last.
+    assert.match(top.stdout, /^UID {17}PID {17}PPID {16}C {19}STIME {15}TTY {17}TIME {16}CMD\n/);
     // BSD options select every process of the host; only the container's may show (as docker top).
     const aux = (await b('top', 'web', 'aux')).stdout.trim().split('\n');
     assert.match(aux[0], /^USER +PID /);
@@ -114,7 +116,30 @@ it('pause and unpause freeze and thaw the container (ps shows Paused), rename, p
     const json = JSON.parse((await b('ps', '--format', 'json', '--no-trunc')).stdout);
     assert.equal([json.ID, json.Names, json.State], [id, 'thawed', 'running']);
     const missing = await b('inspect', 'nosuch');
-    assert.equal([missing.code, missing.stderr], [1, 'Error: No such container: nosuch\n']);
+    assert.equal([missing.code, missing.stdout, missing.stderr], [1, '[]\n', 'Error: No such object: nosuch\n']);
+    const typed = await b('inspect', '--type', 'container', 'nosuch');
+    assert.equal([typed.code, typed.stderr], [1, 'Error: No such container: nosuch\n']);
+  });
+});
+
+it('kill of a paused container thaws it as dockerd does: SIGKILL ends it; another signal than --stop-signal does not thaw', async () => {
+  await withBerth(async (b) => {
+    await detached(b, '--name', 'iced', '--rootfs', b.rootfs, 'sleep', '1000');
+    assert.is((await b('pause', 'iced')).code, 0);
+    assert.is((await b('kill', 'iced')).code, 0);
+    let state = (await inspect(b, 'iced')).State;
+    for (let i = 0; i < 50 && state.Status !== 'exited'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = (await inspect(b, 'iced')).State;
+    }
+    assert.equal([state.Status, state.ExitCode], ['exited', 137], 'the SIGKILL was delivered: the container was thawed');
+    await detached(b, '--name', 'custom', '--stop-signal', 'USR2', '--rootfs', b.rootfs, 'sleep', '1000');
+    assert.is((await b('pause', 'custom')).code, 0);
+    assert.is((await b('kill', '-s', 'HUP', 'custom')).code, 0);
+    assert.is((await inspect(b, 'custom')).State.Status, 'paused', 'not its stop signal: it stays frozen');
+    assert.is((await b('kill', '-s', 'USR2', 'custom')).code, 0);
+    assert.is((await inspect(b, 'custom')).State.Status, 'running', 'its stop signal thaws it (PID 1 ignores USR2)');
+    await b('rm', '-f', 'custom');
   });
 });
 

@@ -75,6 +75,28 @@ it('-P on bridge publishes every ExposedPorts entry to a free port that answers 
   });
 });
 
+it("stats NET I/O counts the container's interfaces (not lo), none with --network host", async () => {
+  await withNetns(1, async (host) => {
+    await withBerth(
+      async (b) => {
+        // 3 pings of the gateway: 3 x 98 bytes sent at least, besides ARP.
+        await ok(b('run', '-d', '--name', 'talker', '--rootfs', b.rootfs, 'sh', '-c', 'ping -c 3 -i 0.2 172.17.0.1; sleep 1000'));
+        await ok(b('run', '-d', '--name', 'hostnet', '--network', 'host', '--rootfs', b.rootfs, 'sleep', '1000'));
+        let sent = 0;
+        for (let i = 0; i < 15 && sent < 3 * 98; i++) {
+          const [rx, tx] = (await ok(b('stats', '--no-stream', '--format', '{{.NetIO}}', 'talker'))).trim().split(' / ');
+          sent = Number(tx.replace(/B$/, '').replace(/k$/, 'e3'));
+          assert.ok(rx !== '0B' || sent === 0, `received ${rx}, sent ${tx}`);
+        }
+        assert.ok(sent >= 3 * 98, `sent ${sent} bytes`);
+        assert.is(await ok(b('stats', '--no-stream', '--format', '{{.NetIO}}', 'hostnet')), '0B / 0B\n');
+        await ok(b('rm', '-f', 'talker', 'hostnet'));
+      },
+      { hostNetns: host },
+    );
+  });
+});
+
 it('--network-alias on bridge is refused with Docker words, exit 125, nothing made; connect --alias/--ip to bridge too', async () => {
   await withNetns(1, async (host) => {
     await withBerth(
@@ -88,6 +110,8 @@ it('--network-alias on bridge is refused with Docker words, exit 125, nothing ma
           const r = await b(...args);
           assert.equal([r.code, r.stderr], [125, ALIAS], args.join(' '));
         }
+        const mac = await b('run', '--mac-address', 'zz', '--rootfs', b.rootfs, 'true');
+        assert.equal([mac.code, mac.stderr], [125, 'berth: zz is not a valid mac address\n'], 'checked before the CNI ADD');
         assert.equal(containers(b), [], 'no container is left');
         assert.equal(
           ipJson(host, ['link', 'show']).filter((l) => l.ifname === 'berth0'),

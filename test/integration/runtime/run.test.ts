@@ -35,6 +35,15 @@ it("Docker's exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIG
     const badMem = await b('run', '-m', 'lots', '--rootfs', b.rootfs, 'true');
     assert.is(badMem.code, 125);
     assert.match(badMem.stderr, /invalid/);
+    // Past an int64 of bytes: refused at create, not by the kernel at start (a container would be left).
+    const hugeMem = await b('create', '-m', '99999999999999999999', '--rootfs', b.rootfs, 'true');
+    assert.equal(
+      [hugeMem.code, hugeMem.stderr],
+      [
+        125,
+        `berth: invalid argument "99999999999999999999" for "-m, --memory" flag: invalid size: '99999999999999999999': more than an int64 of bytes\n`,
+      ],
+    );
     assert.is((await b('run', '--restart', 'sometimes', '--rootfs', b.rootfs, 'true')).code, 125);
     assert.is((await b('run', '--rm', '--restart', 'always', '--rootfs', b.rootfs, 'true')).code, 125);
     assert.is((await b('run', '-w', 'relative', '--rootfs', b.rootfs, 'true')).code, 125);
@@ -85,6 +94,10 @@ it('a name in use is refused with 125 and the first container is untouched', asy
     assert.match(again.stderr, /The container name "\/one" is already in use by container "[0-9a-f]{64}"/);
     assert.is(containers(b).length, 1);
     assert.is((await b('run', '--name', 'bad/name', '--rootfs', b.rootfs, 'true')).code, 125);
+    // An empty name is no name, as in docker: a generated adjective_surname.
+    const unnamed = await b('create', '--name', '', '--rootfs', b.rootfs, 'true');
+    assert.is(unnamed.code, 0, unnamed.stderr);
+    assert.match((await b('inspect', '-f', '{{.Name}}', unnamed.stdout.trim())).stdout, /^\/[a-z]+_[a-z]+\n$/);
   });
 });
 

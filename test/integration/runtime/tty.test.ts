@@ -12,7 +12,7 @@ const lines = (out: string) =>
     .split(/\r*\n/)
     .filter(Boolean);
 
-it("the container's own /dev/pts terminal, the caller's window size, the exit code", async () => {
+it("the container's own /dev/pts terminal, the caller's window size, the exit code, no added \\r", async () => {
   await withBerth(async (b) => {
     const berth = `${BERTH} --root ${b.root} --state-dir ${b.stateDir}`;
     const r = await run('script', [
@@ -22,6 +22,8 @@ it("the container's own /dev/pts terminal, the caller's window size, the exit co
     ]);
     assert.is(r.code, 5);
     assert.equal(lines(r.stdout), ['/dev/pts/0', '30 100', 'xterm']);
+    // Lines end in \r\n as the container's terminal writes them: the caller's raw terminal adds no second \r.
+    assert.match(r.stdout, /^\/dev\/pts\/0\r\n30 100\r\nxterm\r\n/);
     await b('run', '-d', '-it', '--name', 'term', '--rootfs', b.rootfs, 'sh');
     const e = await run('script', ['-qec', `stty rows 12 cols 34; ${berth} exec -it term sh -c 'tty; stty size; exit 6'`, '/dev/null']);
     assert.is(e.code, 6);

@@ -243,7 +243,39 @@ it('bad mount flags: Docker wording, exit 125, nothing created', async () => {
     const noPlugin = await b('run', '--network', 'none', '--volume-driver', 'absent', '-v', 'v:/d', '--rootfs', b.rootfs, 'true');
     assert.is(noPlugin.code, 125);
     assert.match(noPlugin.stderr, /absent\.sock/);
+    const missing = join(b.root, '..', 'no-such-dir');
+    const mountBind = await b('run', '--network', 'none', '--mount', `type=bind,src=${missing},dst=/d`, '--rootfs', b.rootfs, 'true');
+    assert.equal(
+      [mountBind.code, mountBind.stderr],
+      [125, `berth: invalid mount config for type "bind": bind source path does not exist: ${missing}\n`],
+    );
     assert.is((await b('ps', '-aq')).stdout, '');
+  });
+});
+
+it('-v with a missing host path makes it a directory, at every start (as dockerd)', async () => {
+  await withVolumes(async (b) => {
+    const source = join(b.root, '..', 'made', 'by', 'v');
+    const r = await b(
+      'run',
+      '--name',
+      'maker',
+      '--network',
+      'none',
+      '-v',
+      `${source}:/d`,
+      '--rootfs',
+      b.rootfs,
+      'sh',
+      '-c',
+      'echo x > /d/f',
+    );
+    assert.is(r.code, 0, r.stderr);
+    assert.is(readFileSync(join(source, 'f'), 'utf8'), 'x\n');
+    assert.is(statSync(source).mode & 0o7777, 0o755);
+    execFileSync('rm', ['-r', join(b.root, '..', 'made')]);
+    assert.is((await b('start', '-a', 'maker')).code, 0, 'made again at the next start');
+    assert.ok(existsSync(join(source, 'f')));
   });
 });
 

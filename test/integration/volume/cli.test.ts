@@ -36,6 +36,19 @@ it('create, ls (table, json, -q), inspect and rm', async () => {
     );
     const [info] = JSON.parse((await berth('inspect', 'b-vol')).stdout);
     assert.equal(info.Status, { kind: 'managed', options: { mode: '0700' }, mounts: {}, uid: 0, gid: 0, mode: '0700' });
+    // Go templates, as docker volume ls --format and volume inspect -f take them.
+    assert.is(
+      (await berth('inspect', '-f', '{{.Name}} {{.Driver}} {{.Scope}} {{.Options.mode}}', 'b-vol')).stdout,
+      'b-vol berth local 0700\n',
+    );
+    assert.is((await berth('inspect', '--format', '{{.Mountpoint}}', 'b-vol')).stdout, `${join(root, 'b-vol', '_data')}\n`);
+    assert.is((await berth('ls', '--format', '{{.Driver}}:{{.Name}}')).stdout, names.map((n) => `berth:${n}\n`).join(''));
+    assert.is(
+      (await berth('ls', '--format', 'table {{.Driver}}\t{{.Name}}')).stdout,
+      ['DRIVER    VOLUME NAME', ...names.map((n) => `berth     ${n}`)].join('\n') + '\n',
+    );
+    const badField = await berth('inspect', '-f', '{{.Nope}}', 'b-vol');
+    assert.equal([badField.code, badField.stderr], [1, 'berth: template: can\'t evaluate ".Nope": no entry for key "Nope"\n']);
     assert.equal(await berth('rm', 'a-vol', 'nope', 'b-vol'), {
       code: 1,
       stdout: 'a-vol\nb-vol\n',

@@ -38,6 +38,16 @@ const cases: Array<[template: string, docker: string]> = [
   ['{{join .Config.Cmd ","}} {{range $.Mounts}}{{$.Name}}{{end}}', 'sleep,1000 /m1/m1'],
   ['a {{- " b " -}} c', 'a b c'],
   ['{{range .Config.Env}}x{{else}}none{{end}}', 'none'],
+  // Variables, as docker's docs use them ("{{range $p, $conf := .NetworkSettings.Ports}}").
+  ['{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}', 'db=198.51.100.7 web=192.0.2.5 '],
+  ['{{range $p, $conf := .HostConfig.PortBindings}}{{$p}} -> {{(index $conf 0).HostIp}}|{{end}}', '80/tcp -> |'],
+  [
+    '{{range $i, $c := .Config.Cmd}}{{$i}}:{{$c}} {{end}}{{range $c := .Config.Cmd}}{{$c}}{{$.Name}} {{end}}',
+    '0:sleep 1:1000 sleep/m1 1000/m1 ',
+  ],
+  ['{{$n := .Name}}{{with .State}}{{.Status}} {{$n}}{{end}} {{with $s := .State}}{{$s.Pid}}{{end}}', 'running /m1 28019'],
+  ['{{if eq .State.Status "exited"}}down{{else if .State.Running}}up{{else}}?{{end}}', 'up'],
+  ['{{if .Config.Env}}env{{else with .Config.Labels}}{{.a}}{{end}}', 'b'],
 ];
 for (const [template, docker] of cases)
   test(`renderGoTemplate() renders ${template} as docker inspect -f does`, () => assert.is(renderGoTemplate(template, ctr), docker));
@@ -50,6 +60,10 @@ const refused: Array<[template: string, message: RegExp]> = [
   ['{{end}}', /unexpected \{\{end\}\}$/],
   ['{{nosuch .Name}}', /function "nosuch" not defined$/],
   ['{{.Name @}}', /unexpected "@"/],
+  ['{{$x}}', /undefined variable "\$x"$/],
+  ['{{range .Mounts}}{{$m := .Source}}{{end}}{{$m}}', /undefined variable "\$m"$/],
+  ['{{$a, $b := .Name}}', /too many declarations in "\$a, \$b := \.Name"$/],
+  ['{{if .Name}}{{else range .Mounts}}{{end}}', /only \{\{else if\}\} and \{\{else with\}\} are understood$/],
 ];
 for (const [template, message] of refused)
   test(`renderGoTemplate() refuses ${template}`, () => assert.throws(() => renderGoTemplate(template, ctr), message));

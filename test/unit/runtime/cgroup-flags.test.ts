@@ -31,6 +31,14 @@ for (const text of ['', '-1', '32x', 'm', '1e3', '0x10'])
       () => parseRamSize(text),
       (e: Error) => e.message === `invalid size: '${text}'`,
     ));
+test('parseRamSize() refuses 8 EiB and more (an int64 of bytes), takes just below', () => {
+  for (const text of ['99999999999999999999', '8589934592g', '8192p'])
+    assert.throws(
+      () => parseRamSize(text),
+      (e: Error) => e.message === `invalid size: '${text}': more than an int64 of bytes`,
+    );
+  assert.is(parseRamSize('8191p'), 8191 * 1024 ** 5);
+});
 test('parseRamSize() refuses "1.2.3m" with Go ParseFloat\'s error', () =>
   assert.throws(() => parseRamSize('1.2.3m'), /strconv\.ParseFloat: parsing "1\.2\.3": invalid syntax/));
 

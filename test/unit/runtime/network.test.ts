@@ -71,6 +71,9 @@ test('planNetworking(): bridge by default, several networks in order, special mo
     () => planNetworking(flags({ networks: ['container:db'], publish: ['80'] })),
     /conflicting options: port publishing and the container type network mode/,
   );
+  for (const mac of ['zz', '02:42:ac:11:00', '02:42:ac:11:00:99:aa', '02:42-ac:11:00:99'])
+    assert.throws(() => planNetworking(flags({ mac })), new RegExp(`^${mac} is not a valid mac address$`), mac);
+  assert.is(planNetworking(flags({ mac: '02-42-AC-11-00-99' })).endpoints[0].config.MacAddress, '02-42-AC-11-00-99');
 });
 
 test('cniDirsOf() has netctl defaults: CNI_CONF_DIR, /var/lib/cni, CNI_PATH or its own dir then /opt/cni/bin', () => {
@@ -117,7 +120,7 @@ test('renderNetworkSettings() shows each network as Docker does; top-level field
   const front = s.Networks.front as Record<string, unknown>;
   assert.equal(
     [front.IPAddress, front.IPPrefixLen, front.Gateway, front.MacAddress, front.Aliases],
-    ['192.0.2.7', 24, '192.0.2.1', '02:00:00:00:00:07', ['cccccccccccc', 'www']],
+    ['192.0.2.7', 24, '192.0.2.1', '02:00:00:00:00:07', ['www', 'cccccccccccc']],
   );
   assert.match(front.NetworkID as string, /^[0-9a-f]{64}$/);
   assert.equal([s.IPAddress, s.SandboxKey], ['', '/run/berth/netns/x']);

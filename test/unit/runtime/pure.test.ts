@@ -13,7 +13,8 @@ import type { ContainerRecord } from '../../../runtime/record';
 import { parseRecord, parseSummary, recordText, summarize, summaryIn } from '../../../runtime/record-text';
 import { execArgs, superviseArgs } from '../../../runtime/shim-args';
 import { parseSignal } from '../../../runtime/signals';
-import { filterPsOutput } from '../../../runtime/top';
+import { topTable } from '../../../runtime/top';
+import { netDevTotals } from '../../../runtime/net-io';
 import { mergeEnv, parseEnvFile, parseRestartPolicy, planContainer } from '../../../runtime/spec';
 import { resolveUser } from '../../../runtime/user';
 
@@ -211,6 +212,22 @@ test("psRow() and renderPsTable(): Docker's columns, truncated command", () => {
   assert.throws(() => psFilter(['color=red']), /Invalid filter 'color'/);
 });
 
+test("psFilter(): name is a regular expression, with or without the leading /; status must be Docker's", () => {
+  const web = record(); // named "web"
+  for (const pattern of ['^we', 'eb$', '^/web$', 'w.b', 'e']) assert.ok(psFilter([`name=${pattern}`])(web, live({})), pattern);
+  for (const pattern of ['^eb', 'we$', '^/eb', '(']) assert.not.ok(psFilter([`name=${pattern}`])(web, live({})), pattern);
+  assert.throws(() => psFilter(['status=bogus']), /^Invalid filter 'status=bogus'$/);
+  assert.ok(psFilter(['status=running'])(web, live({})));
+});
+
+test("renderPsTable(): columns at least 10 wide, as the docker CLI's tabwriter (minwidth 10, padding 3)", () => {
+  const row = { ...psRow(record(), live({}), NOW, false), Image: 'bb', Ports: '' };
+  const [head, line] = renderPsTable([row]).split('\n');
+  assert.match(head, /^CONTAINER ID {3}IMAGE {5}COMMAND/);
+  assert.is(line.indexOf('"'), 'CONTAINER ID   IMAGE     '.length);
+  assert.match(head, /STATUS +PORTS {5}NAMES$/);
+});
+
 test('renderPsTable() pads by characters, not UTF-16 units, also past an astral one', () => {
   const a = psRow(record(), live({}), NOW, false);
   const b = { ...a, Image: '/rootfs-\u{1F600}' };
@@ -400,11 +417,39 @@ test('parseSince() and selectRecords() for logs --since, --until and --tail', ()
   assert.throws(() => parseSince('soon', now, 'until'), /^invalid value for "until": failed to parse value as time or duration: "soon"$/);
 });
 
-test('filterPsOutput() keeps the header and the lines of the given PIDs, wherever PID is', () => {
+test("topTable() keeps the header and the given PIDs' lines, wherever PID is, in the docker CLI's columns", () => {
   const aux = ['USER  PID %CPU COMMAND', 'root    1  0.0 /sbin/init', 'root   42  0.1 sleep 42 1', 'app   420  0.0 sh'].join('\n');
-  assert.is(filterPsOutput(`${aux}\n`, [42, 420]), 'USER  PID %CPU COMMAND\nroot   42  0.1 sleep 42 1\napp   420  0.0 sh\n');
-  assert.is(filterPsOutput('  PID COMMAND\n    7 a\n   42 b\n', [42]), '  PID COMMAND\n   42 b\n');
-  assert.throws(() => filterPsOutput('COMMAND\nsleep\n', [1]), /^Couldn't find PID field in ps output$/);
+  const pad = (s: string) => s.padEnd(20);
+  assert.is(
+    topTable(`${aux}\n`, [42, 420]),
+    [
+      pad('USER') + pad('PID') + pad('%CPU') + 'COMMAND',
+      pad('root') + pad('42') + pad('0.1') + 'sleep 42 1',
+      pad('app') + pad('420') + pad('0.0') + 'sh',
+      '',
+    ].join('\n'),
+  );
+  assert.is(topTable('  PID COMMAND\n    7 a\n   42 b\n', [42]), `${pad('PID')}COMMAND\n${pad('42')}b\n`);
+  // ps m: thread lines (PID "-") follow their process.
+  const threads = 'PID TID CMD\n7 - a\n- 7 -\n42 - b\n- 42 -\n- 43 -\n';
+  assert.is(
+    topTable(threads, [42]),
+    `${pad('PID') + pad('TID')}CMD\n${pad('42') + pad('-')}b\n${pad('-') + pad('42')}-\n${pad('-') + pad('43')}-\n`,
+  );
+  assert.throws(() => topTable('COMMAND\nsleep\n', [1]), /^Couldn't find PID field in ps output$/);
+});
+
+test('netDevTotals() sums received and sent bytes over every interface but lo, as docker stats', () => {
+  const text = [
+    'Inter-|   Receive                                                |  Transmit',
+    ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+    '    lo:     500       5    0    0    0     0          0         0      500       5    0    0    0     0       0          0',
+    '  eth0:    2428      32    0    0    0     0          0         0      978      13    0    0    0     0       0          0',
+    '  eth1:100000000       1    0    0    0     0          0         0       22       1    0    0    0     0       0          0',
+    '',
+  ].join('\n');
+  assert.equal(netDevTotals(text), { netRx: 100002428, netTx: 1000 });
+  assert.equal(netDevTotals(''), { netRx: 0, netTx: 0 });
 });
 
 test.run();

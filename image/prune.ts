@@ -1,0 +1,35 @@
+/** `berth image prune`: docker's, the dangling images (every unused one with -a) that no container names. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { humanSize } from '../lib/go-units.js';
+import { containersUsing, removeImage } from './remove.js';
+import { layerDir, type ImageStore } from './store.js';
+
+/** What docker asks before a prune without --force. */
+export const pruneWarning = (all: boolean) =>
+  `WARNING! This will remove all ${all ? 'images without at least one container associated to them' : 'dangling images'}.\nAre you sure you want to continue? [y/N] `;
+
+/**
+ * Removes the images and returns docker's lines: `Deleted Images:`, `untagged: NAME`,
+ * `deleted: sha256:...` (the image, then each layer gone), and the total of the layers removed.
+ */
+export async function pruneImages(store: ImageStore, all: boolean): Promise<string[]> {
+  const sizes = new Map<string, number>();
+  const lines: string[] = [];
+  for (const img of await store.list()) {
+    if ((!all && img.repoTags.length > 0) || containersUsing(store.paths.root, img.id).length > 0) continue;
+    for (const diffId of img.diffIds) sizes.set(diffId, layerSize(store, diffId));
+    for (const line of await removeImage(store, img.id, true))
+      lines.push(line.replace(/^Untagged: /, 'untagged: ').replace(/^Deleted: /, 'deleted: '));
+  }
+  const reclaimed = lines.reduce((n, line) => n + (sizes.get(line.slice('deleted: '.length)) ?? 0), 0);
+  return [...(lines.length ? ['Deleted Images:', ...lines, ''] : []), `Total reclaimed space: ${humanSize(reclaimed)}`];
+}
+
+function layerSize(store: ImageStore, diffId: string): number {
+  try {
+    return (JSON.parse(readFileSync(join(layerDir(store.paths, diffId), 'layer.json'), 'utf8')) as { size: number }).size;
+  } catch {
+    return 0;
+  }
+}
