@@ -132,7 +132,9 @@ function findBun() {
  * @returns the files' names in dist/lib
  */
 async function compilePlugins(bun) {
-  const lib = await compileWithBun(bun, ['plugins/multicall.ts', 'berth/main.ts']);
+  // Each plugin an entry point of its own (plugins/entries.ts): a call loads only its plugin's bytecode.
+  const pluginEntries = executables.filter((e) => e.plugin).map((e) => e.entry);
+  const lib = await compileWithBun(bun, ['plugins/multicall.ts', 'berth/main.ts', ...pluginEntries]);
   const front = await compileFront(lib, { root, dist, contentHash });
   await linkInto(
     front,
