@@ -63,6 +63,10 @@ function resolve(schema: KeySchema, root: KeySchema): KeySchema {
   return target === undefined ? {} : resolve(target, root);
 }
 
+/** The property `key` is matched to: itself when exact, else the one equal ignoring case, else none (`key`). */
+const propertyOf = (properties: Readonly<Record<string, KeySchema>>, key: string): string =>
+  Object.hasOwn(properties, key) ? key : (foldIndex(properties).get(fold(key)) ?? key);
+
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -80,7 +84,7 @@ export function normaliseKeys(value: unknown, schema: KeySchema, root: KeySchema
   const properties = s.properties;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    const name = Object.hasOwn(properties, key) ? key : (foldIndex(properties).get(fold(key)) ?? key);
+    const name = propertyOf(properties, key);
     const v = Object.hasOwn(properties, name) ? normaliseKeys(value[key], properties[name], root) : value[key];
     // "__proto__" is an ordinary property here, as in JSON.parse; an assignment would set the prototype.
     if (name === '__proto__') Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
@@ -94,6 +98,10 @@ export function normaliseKeys(value: unknown, schema: KeySchema, root: KeySchema
  * validating the rest: DEL and GC must work with any config.
  */
 export function lenientString(config: object, schema: KeySchema, key: string): string | undefined {
-  const v = (normaliseKeys(config, schema) as Record<string, unknown>)[key];
+  // The top level only, without the copy normaliseKeys makes: this runs at every DEL. The last key
+  // matched wins, as there.
+  const properties = resolve(schema, schema).properties ?? {};
+  let v: unknown;
+  for (const k of Object.keys(config)) if (propertyOf(properties, k) === key) v = (config as Record<string, unknown>)[k];
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
