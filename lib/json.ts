@@ -20,7 +20,8 @@ export type ParsedObject =
 
 /** Parses `text` as one JSON object; with `maxDepth`, deeper nesting is refused before parsing. */
 export function parseJsonObject(text: string, maxDepth?: number): ParsedObject {
-  if (maxDepth !== undefined && jsonDepth(text, maxDepth) > maxDepth) return { ok: false, why: 'too-deep' };
+  if (maxDepth !== undefined && mayNestDeeper(text, maxDepth) && jsonDepth(text, maxDepth) > maxDepth)
+    return { ok: false, why: 'too-deep' };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -28,6 +29,17 @@ export function parseJsonObject(text: string, maxDepth?: number): ParsedObject {
     return { ok: false, why: 'not-json', detail: (err as Error).message };
   }
   return isJsonObject(value) ? { ok: true, value } : { ok: false, why: 'not-object', value };
+}
+
+/**
+ * Whether `text` holds more than `limit` opening brackets, as nesting deeper than `limit` needs.
+ * indexOf runs natively, where jsonDepth's loop over every character runs cold at each plugin call.
+ */
+function mayNestDeeper(text: string, limit: number): boolean {
+  let openers = 0;
+  for (const bracket of ['{', '['])
+    for (let i = text.indexOf(bracket); i !== -1; i = text.indexOf(bracket, i + 1)) if (++openers > limit) return true;
+  return false;
 }
 
 /** The JSON object in `text`, or undefined when it is not JSON or not an object. */

@@ -18,8 +18,11 @@ export const executables = [
   { name: 'dnsname', plugin: true, entry: 'dnsname/main.ts' },
 ];
 
-/** The entry points compiled with Bun into one executable: the first runs, the others load by embedded path. */
-export const bunEntries = ['plugins/multicall.ts', 'berth/main.ts'];
+/**
+ * The entry points compiled with Bun into one executable: the first runs, the others load by
+ * embedded path; each plugin is one of its own (plugins/entries.ts), so a call loads only its code.
+ */
+export const bunEntries = ['plugins/multicall.ts', 'berth/main.ts', ...executables.filter((e) => e.plugin).map((e) => e.entry)];
 
 /**
  * `bun build` flags of that executable besides `--compile` and its options (scripts/build.mjs):

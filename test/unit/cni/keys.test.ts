@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import bridgeValidate from '../../../gen/bridge.js';
 import hostLocalValidate from '../../../gen/host-local.js';
 import portmapValidate from '../../../gen/portmap.js';
-import { NETCONF_KEYS, normaliseKeys, type KeySchema } from '../../../cni/keys';
+import { lenientString, NETCONF_KEYS, normaliseKeys, type KeySchema } from '../../../cni/keys';
 import { parseBridgeConf, requestedMac } from '../../../bridge/config';
 import { parseHostLocalConf } from '../../../ipam/config';
 import { parsePortMappings, parsePortmapConf } from '../../../portmap/config';
@@ -131,6 +131,27 @@ test('parseHostLocalConf() takes Go spellings of ipam keys, ranges, ipRanges (go
   assert.equal(conf.routes, [{ dst: '0.0.0.0/0' }]);
   assert.is(conf.rangeSets.length, 2);
   assert.is(conf.requested.length, 1);
+});
+
+test('lenientString() reads the key normaliseKeys() would give, without copying the config', () => {
+  const portmap = portmapValidate.schema as KeySchema;
+  const configs: [string, KeySchema, string][] = [
+    ['{"firewallDir":"/a"}', portmap, '/a'],
+    ['{"FirewallDir":"/a"}', portmap, '/a'],
+    ['{"firewallDir":"/a","FIREWALLDIR":"/b"}', portmap, '/b'],
+    ['{"FIREWALLDIR":"/b","firewallDir":"/a"}', portmap, '/a'],
+    ['{"firewallDir":""}', portmap, ''],
+    ['{"firewallDir":7}', portmap, ''],
+    ['{"__proto__":{"firewallDir":"/p"}}', portmap, ''],
+    ['{"firewalldir":"/c"}', {}, ''],
+    ['{"firewallDir":"/c"}', {}, '/c'],
+  ];
+  for (const [text, schema, want] of configs) {
+    const config = JSON.parse(text) as object;
+    const viaCopy = (normaliseKeys(config, schema) as Record<string, unknown>).firewallDir;
+    assert.is(lenientString(config, schema, 'firewallDir') ?? '', want, text);
+    assert.is(typeof viaCopy === 'string' ? viaCopy : '', want, `${text} (normaliseKeys)`);
+  }
 });
 
 test.run();

@@ -351,7 +351,7 @@ test('runPlugin() VERSION needs no other variable and no name', async () => {
   const r = await call({ CNI_COMMAND: 'VERSION', CNI_CONTAINERID: '-bad', CNI_IFNAME: '..' }, '{"cniVersion":"0.0.9"}');
   assert.equal([r.code, JSON.parse(r.out[0])], [0, { cniVersion: '1.1.0', supportedVersions: [...PLUGIN_VERSIONS] }]);
 });
-// The multicall executable answers VERSION with versionReplyFor() before the skeleton loads: both must answer alike.
+// versionReplyFor() is VERSION's answer apart from the skeleton (the C front's table comes from cni/version.ts too): both must answer alike.
 for (const stdin of [
   '',
   ' \n',

@@ -34,6 +34,19 @@ test('parseJsonObject refuses nesting past maxDepth before parsing', () => {
   assert.equal(parseJsonObject('{"a":{"b":{}}}', 2), { ok: false, why: 'too-deep' });
   assert.equal(parseJsonObject('{"a":{"b":{}}}', 3), { ok: true, value: { a: { b: {} } } });
   assert.equal(parseJsonObject('['.repeat(1_000_000), MAX_JSON_DEPTH), { ok: false, why: 'too-deep' });
+  // Many brackets, shallow: parsed. Brackets in strings do not nest. Deep under either bracket kind: refused.
+  const wide = `{"a":[${'{},'.repeat(2 * MAX_JSON_DEPTH)}[]]}`;
+  assert.equal(parseJsonObject(wide, MAX_JSON_DEPTH).ok, true);
+  assert.equal(parseJsonObject(`{"a":"${'{['.repeat(MAX_JSON_DEPTH)}"}`, MAX_JSON_DEPTH).ok, true);
+  assert.equal(parseJsonObject(`{"a":${'{"b":'.repeat(MAX_JSON_DEPTH)}1${'}'.repeat(MAX_JSON_DEPTH)}}`, MAX_JSON_DEPTH), {
+    ok: false,
+    why: 'too-deep',
+  });
+  assert.equal(parseJsonObject(`{"a":${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}}`, MAX_JSON_DEPTH), {
+    ok: false,
+    why: 'too-deep',
+  });
+  assert.equal(parseJsonObject(`{"a":${'['.repeat(MAX_JSON_DEPTH - 1)}${']'.repeat(MAX_JSON_DEPTH - 1)}}`, MAX_JSON_DEPTH).ok, true);
 });
 
 test('tryParseJsonObject and isJsonObject', () => {
