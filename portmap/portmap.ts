@@ -11,8 +11,7 @@ import { requirePrevResult, type Handlers, type PluginContext } from '../cni/ske
 import type { Result } from '../cni/types.js';
 import { deleteUdpFlows, type UdpFlows } from '../kernel/conntrack.js';
 import { openNft, type NftBackendChoice } from '../kernel/nft.js';
-import { KernelError } from '../kernel/errors.js';
-import { kernelNetlink } from '../kernel/netlink.js';
+import { setIpv4ConfByName } from '../kernel/link-conf.js';
 import { IPV4_DEVCONF } from '../kernel/rtnl-requests.js';
 import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, type AttachmentRef } from '../firewall/engine.js';
 import { renderSchema } from '../firewall/layout.js';
@@ -63,18 +62,6 @@ function flushConntrack(ctx: PluginContext, flushes: readonly UdpFlows[]): void 
   }
 }
 
-/** net.ipv4.conf.<hostIf>.route_localnet = 1, over rtnetlink (why not /proc/sys: Netlink.setIpv4Conf). */
-async function setRouteLocalnet(hostIf: string): Promise<void> {
-  const host = kernelNetlink.open();
-  try {
-    const link = await host.getLink(hostIf);
-    if (!link) throw new KernelError('set route_localnet on', hostIf, 'ENODEV');
-    await host.setIpv4Conf(link.index, [[IPV4_DEVCONF.ROUTE_LOCALNET, 1]], hostIf);
-  } finally {
-    host.close();
-  }
-}
-
 async function add(ctx: PluginContext): Promise<Result> {
   const conf = parsePortmapConf(ctx.config, validate);
   const prev = requirePrevResult(ctx, 'portmap', 'ADD');
@@ -86,7 +73,8 @@ async function add(ctx: PluginContext): Promise<Result> {
   // 127.0.0.1 → container: the kernel drops packets with a loopback source on a non-loopback
   // device unless route_localnet is set on it (the reference sets it on the bridge too).
   const hostIf = hostInterfaceOf(prev);
-  if (conf.snat && addrs.v4 && hostIf) await setRouteLocalnet(hostIf);
+  // Over rtnetlink, not /proc/sys (why: Netlink.setIpv4Conf); the link named in the one request.
+  if (conf.snat && addrs.v4 && hostIf) setIpv4ConfByName(hostIf, [[IPV4_DEVCONF.ROUTE_LOCALNET, 1]]);
   else if (conf.snat && addrs.v4)
     ctx.log.debug('no host interface in prevResult: route_localnet not set, 127.0.0.1 cannot reach the mapped ports');
   const data: PortmapData = { mappings, udpFlushes: udpFlushes(mappings, { v4: !!addrs.v4, v6: !!addrs.v6 }) };
