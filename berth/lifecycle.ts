@@ -62,7 +62,7 @@ const timeoutFlag: FlagDef[] = [{ name: 'time', short: 't', type: 'string', desc
 function timeoutOf(value: string | undefined, fallback: number | undefined): number {
   if (value === undefined) return fallback ?? 10;
   if (!/^-?\d+$/.test(value))
-    throw new UsageError(`invalid argument "${value}" for "-t, --time" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+    throw new UsageError(`invalid argument "${value}" for "-t, --time" flag: strconv.ParseInt: parsing "${value}": invalid syntax`, true);
   return Number(value);
 }
 
