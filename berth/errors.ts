@@ -12,6 +12,12 @@ import { ExitError } from '../runtime/errors.js';
 
 export { ExitError };
 
+/**
+ * A wrong count of operands, cobra's Args check: exit 1 even in run and create, whose other
+ * UsageErrors (a bad -p or --subnet value, from the network modules) exit 125 as all their errors.
+ */
+export class OperandCountError extends UsageError {}
+
 /** A refused flag, and the errors of run and create: cobra's flag errors and `docker run`'s own. */
 export const EXIT_BERTH = 125;
 
@@ -24,7 +30,8 @@ const EXIT_BERTH_COMMANDS = new Set(['run', 'create']);
 /** The exit code of `err` thrown by the berth command `command` (canonical name; undefined before one is known). */
 export function exitCodeOf(err: unknown, command: string | undefined): number {
   if (err instanceof ExitError) return err.exitCode;
-  if (err instanceof UsageError) return err.badFlag ? EXIT_BERTH : EXIT_FAILED;
+  if (err instanceof UsageError && err.badFlag) return EXIT_BERTH;
+  if (err instanceof OperandCountError) return EXIT_FAILED;
   return command !== undefined && EXIT_BERTH_COMMANDS.has(command) ? EXIT_BERTH : EXIT_FAILED;
 }
 

@@ -76,6 +76,13 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     assert.equal(cgroupLeftovers(), [], 'a stopped container holds no cgroup');
     assert.is((await b('start', 'web')).code, 0);
     assert.is((await inspect(b, 'web')).State.Status, 'running');
+    // A bad -t is a flag error (docker: 125), refused before any container is touched.
+    const badTime = await b('stop', '-t', 'abc', 'web');
+    assert.equal(
+      [badTime.code, badTime.stdout, badTime.stderr],
+      [125, '', 'berth: invalid argument "abc" for "-t, --time" flag: strconv.ParseInt: parsing "abc": invalid syntax\n'],
+    );
+    assert.is((await inspect(b, 'web')).State.Status, 'running');
     assert.is((await b('restart', '-t', '5', 'web')).code, 0);
     assert.is((await inspect(b, 'web')).State.Status, 'running');
     assert.is((await b('logs', 'web')).stdout, 'ready\nready\nready\n', 'logs span the runs');
