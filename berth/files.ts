@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Globals } from './globals.js';
 import { findContainer, withCleanState } from './context.js';
 import { UsageError } from './errors.js';
+import { parseFlags } from './flags.js';
 import { layerChanges } from '../runtime/diff.js';
 import { resolveAllInRoot, resolveInRoot } from '../runtime/in-root.js';
 import { liveState } from '../runtime/live.js';
@@ -51,7 +52,9 @@ function tarPipe(fromDir: string, name: string, toDir: string, owner?: { uid: nu
  * `cp CONTAINER:SRC DEST` or `cp SRC CONTAINER:DEST`: a file or a directory, as docker cp, running
  * or stopped; `-` as DEST writes a tar of SRC to stdout, `-` as SRC extracts a tar from stdin.
  */
-export async function cp(g: Globals, args: string[]): Promise<number> {
+export async function cp(g: Globals, argv: string[]): Promise<number> {
+  // No flags of its own, but an option is still refused as one (exit 125), not counted as an operand.
+  const { args } = parseFlags([], argv, 'cp');
   if (args.length !== 2) throw new UsageError(`"berth cp" requires exactly 2 arguments.\nSee 'berth cp --help'.`);
   const [src, dst] = args;
   const remote = (s: string) => /^[^/.][^:]*:/.test(s);

@@ -76,7 +76,7 @@ export function parseFlags(defs: readonly FlagDef[], argv: readonly string[], co
 }
 
 function usage(message: string, command: string): UsageError {
-  return new UsageError(`${message}\nSee 'berth ${command} --help'.`);
+  return new UsageError(`${message}\nSee 'berth ${command} --help'.`, true);
 }
 
 /** The help text of a command: its usage line, then one line per flag. */

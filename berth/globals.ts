@@ -39,9 +39,9 @@ export function parseGlobals(argv: readonly string[]): { globals: Globals; rest:
       ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)]
       : [argv[i], undefined];
     const key = OPTIONS[flag];
-    if (!key) throw new UsageError(`unknown flag: ${flag}\nSee 'berth --help'`);
+    if (!key) throw new UsageError(`unknown flag: ${flag}\nSee 'berth --help'`, true);
     const value = inline ?? argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`flag needs an argument: ${flag}`);
+    if (value === undefined || value === '') throw new UsageError(`flag needs an argument: ${flag}`, true);
     globals[key] = value;
   }
   return { globals, rest: argv.slice(i) };

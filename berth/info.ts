@@ -30,7 +30,7 @@ import { renderNetworkSettings, renderPsPorts } from '../runtime/network/setting
 function lastCount(text: string | undefined): number {
   if (text === undefined) return 0;
   if (!/^-?\d+$/.test(text))
-    throw new UsageError(`invalid argument "${text}" for "-n, --last" flag: strconv.ParseInt: parsing "${text}": invalid syntax`);
+    throw new UsageError(`invalid argument "${text}" for "-n, --last" flag: strconv.ParseInt: parsing "${text}": invalid syntax`, true);
   return Math.max(0, Number(text));
 }
 

@@ -59,32 +59,35 @@ async function startAttached(d: Dirs, ref: string, stdin: boolean): Promise<numb
 
 const timeoutFlag: FlagDef[] = [{ name: 'time', short: 't', type: 'string', describe: 'seconds to wait before killing' }];
 
-function timeoutOf(value: string | undefined, fallback: number | undefined): number {
-  if (value === undefined) return fallback ?? 10;
+/** `-t` as pflag reads an int, before any container is touched; undefined keeps each container's own. */
+function timeoutOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
   if (!/^-?\d+$/.test(value))
-    throw new UsageError(`invalid argument "${value}" for "-t, --time" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+    throw new UsageError(`invalid argument "${value}" for "-t, --time" flag: strconv.ParseInt: parsing "${value}": invalid syntax`, true);
   return Number(value);
 }
 
 export async function stop(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = parseFlags(timeoutFlag, argv, 'stop');
+  const seconds = timeoutOf(str(flags.time));
   need(args, 'stop');
   const d = await withCleanState(g);
   return eachContainer(args, async (ref) => {
     const rec = findContainer(d, ref);
-    await withContainerLock(d, rec.Id, () => stopContainer(d, rec, timeoutOf(str(flags.time), rec.Config.StopTimeout)));
+    await withContainerLock(d, rec.Id, () => stopContainer(d, rec, seconds ?? rec.Config.StopTimeout ?? 10));
     printOut(`${ref}\n`);
   });
 }
 
 export async function restart(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = parseFlags(timeoutFlag, argv, 'restart');
+  const seconds = timeoutOf(str(flags.time));
   need(args, 'restart');
   const d = await withCleanState(g);
   return eachContainer(args, async (ref) => {
     const rec = findContainer(d, ref);
     await withContainerLock(d, rec.Id, async () => {
-      await stopContainer(d, rec, timeoutOf(str(flags.time), rec.Config.StopTimeout));
+      await stopContainer(d, rec, seconds ?? rec.Config.StopTimeout ?? 10);
       (await startContainer(d, readRecord(d, rec.Id), false)).channel.destroy();
     });
     printOut(`${ref}\n`);

@@ -24,6 +24,9 @@ ${COMMANDS.filter((c) => !c.hidden)
   .join('\n')}
 `;
 
+/** The command running, by its canonical name, for the exit code of what it throws. */
+let command: string | undefined;
+
 async function main(argv: string[]): Promise<number> {
   const { globals, rest } = parseGlobals(argv);
   const [name, ...args] = rest;
@@ -33,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const entry: CommandEntry | undefined = COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
   if (!entry) throw new UsageError(`'${name}' is not a berth command.\nSee 'berth --help'`);
+  command = entry.name;
   return entry.run(globals, args);
 }
 
@@ -45,6 +49,6 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     printErr(`berth: ${messageOf(err)}\n`);
     if (debugSetting(process.env)) printErr(`${(err as Error)?.stack ?? ''}\n`);
-    process.exitCode = exitCodeOf(err);
+    process.exitCode = exitCodeOf(err, command);
   },
 );

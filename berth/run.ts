@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Globals } from './globals.js';
 import { withCleanState } from './context.js';
-import { ExitError, UsageError } from './errors.js';
+import { ExitError, OperandCountError } from './errors.js';
 import { parseFlags, renderHelp, str } from './flags.js';
 import { CREATE_FLAGS, RUN_FLAGS, runOptionsOf } from './run-flags.js';
 import { attachStreams } from '../runtime/attach.js';
@@ -36,7 +36,7 @@ async function createFrom(g: Globals, d: Dirs, command: string, args: string[]):
   const { flags, args: rest } = parseFlags(defs, args, command, false);
   const rootfs = str(flags.rootfs);
   if (rootfs === undefined && rest.length === 0)
-    throw new UsageError(`"berth ${command}" requires at least 1 argument.\nSee 'berth ${command} --help'.`);
+    throw new OperandCountError(`"berth ${command}" requires at least 1 argument.\nSee 'berth ${command} --help'.`);
   const envFileLines = ((flags['env-file'] as string[] | undefined) ?? []).flatMap((f) => {
     try {
       return parseEnvFile(readFileSync(f, 'utf8'));

@@ -1,11 +1,11 @@
 /**
  * Runs a yargs command module (volume/cli.ts, image/cli.ts) as a berth command, through the CLIs'
  * shared setup (cli/yargs.ts), with the global options handed in as its --root and --state-dir.
- * Exit codes as those modules have them: 2 for usage, 1 for other errors.
+ * Exit codes as every berth command's (berth/errors.ts): 125 for a refused option, 1 for other errors.
  */
 import { debugSetting } from '../lib/debug.js';
 import type { CommandModule } from 'yargs';
-import { exitCodeOf } from '../cli/errors.js';
+import { exitCodeOf } from './errors.js';
 import { createCli, parseCli, requireValues } from '../cli/yargs.js';
 import type { Globals } from './globals.js';
 
@@ -26,7 +26,7 @@ export async function runYargsCommand(command: CommandModule<any, any>, name: st
   } catch (err) {
     process.stderr.write(`berth: ${err instanceof Error ? err.message : String(err)}\n`);
     if (debugSetting(process.env)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
-    return exitCodeOf(err);
+    return exitCodeOf(err, name);
   }
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }

@@ -82,3 +82,12 @@ export function describeYargsFailure(message: string, args: readonly string[]): 
 
 /** The strings of a repeatable option's value: none, one or several. */
 export const stringList = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
+
+/**
+ * Whether a describeYargsFailure text refuses an option (unknown, without its value, a value not
+ * allowed) rather than the operands: Docker's CLI tells the two apart by exit code.
+ * @example refusesAnOption('unknown argument: --bogus') // true; 'unknown argument: extra' is false
+ */
+export function refusesAnOption(description: string): boolean {
+  return /^(unknown arguments?: (.*, )?-|option -|invalid value )/.test(description);
+}

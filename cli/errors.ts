@@ -12,10 +12,17 @@ export class CliError extends Error {
   }
 }
 
-/** The command line is wrong without looking at any state: an unknown option, a missing value. Exit 2. */
+/**
+ * The command line is wrong without looking at any state: an unknown option, a missing value. Exit 2.
+ * `badFlag` tells a refused flag (unknown, without its value, a value of the wrong type) from a
+ * wrong count of operands: Docker's CLI exits 125 for the first only (berth/errors.ts).
+ */
 export class UsageError extends CliError {
   override readonly exitCode: number = 2;
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly badFlag = false,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

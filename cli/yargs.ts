@@ -9,7 +9,7 @@
  * await parseCli(y, args, (text) => process.stdout.write(text), process.stdout.columns);
  */
 import yargs, { type Argv } from 'yargs';
-import { describeYargsFailure, markOperands, unmarkArgv } from './args.js';
+import { describeYargsFailure, markOperands, refusesAnOption, unmarkArgv } from './args.js';
 import { UsageError } from './errors.js';
 import { helpWidth, wrapHelp } from './wrap.js';
 
@@ -31,7 +31,8 @@ export function createCli(name: string, args: readonly string[]): Argv {
       .middleware((argv) => unmarkArgv(argv), true)
       .fail((msg, err) => {
         if (err && err.name !== 'YError') throw err;
-        throw new UsageError(describeYargsFailure(msg ?? err?.message ?? 'invalid usage', marked));
+        const description = describeYargsFailure(msg ?? err?.message ?? 'invalid usage', marked);
+        throw new UsageError(description, refusesAnOption(description));
       })
   );
 }

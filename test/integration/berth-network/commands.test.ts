@@ -111,8 +111,8 @@ it("bad input: Docker's messages and exit codes, nothing created or removed", as
       [['create', '--bogus', 'x'], 125, "berth: unknown flag: --bogus\nSee 'berth network create --help'.\n"],
       [['rm', 'none'], 1, 'Error: none is a pre-defined network and cannot be removed\n'],
       [['inspect', 'nope'], 1, 'Error: No such network: nope\n'],
-      [['ls', '--filter', 'colour=red'], 125, "berth: Invalid filter 'colour'\n"],
-      [['frobnicate'], 125, `berth: unknown command "frobnicate" for "berth network"\nSee 'berth network --help'.\n`],
+      [['ls', '--filter', 'colour=red'], 1, "berth: Invalid filter 'colour'\n"],
+      [['frobnicate'], 1, `berth: unknown command "frobnicate" for "berth network"\nSee 'berth network --help'.\n`],
     ];
     for (const [args, code, stderr] of cases) {
       const r = await h.berth('network', ...args);

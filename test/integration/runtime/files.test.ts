@@ -24,7 +24,10 @@ it('diff lists A, C and D from the container layer; cp copies both ways and keep
     assert.is((await b('cp', 'files:/data/new', join(tmp, 'copied'))).code, 0);
     assert.is(readFileSync(join(tmp, 'copied'), 'utf8'), 'x\n');
     const missing = await b('cp', 'files:/nope', tmp);
-    assert.equal([missing.code, missing.stderr], [125, 'berth: No such container:path: files:/nope\n']);
+    assert.equal([missing.code, missing.stderr], [1, 'berth: No such container:path: files:/nope\n']);
+    // An unknown flag is a flag error (docker: 125), not a wrong count of operands (1).
+    const bogus = await b('cp', '--bogus', 'files:/data/new', tmp);
+    assert.equal([bogus.code, bogus.stderr], [125, "berth: unknown flag: --bogus\nSee 'berth cp --help'.\n"]);
   });
 });
 
@@ -63,7 +66,7 @@ it('cp - reads a tar from stdin into a dir, cp CTR:SRC - writes a tar to stdout 
     assert.is(into.code, 0, into.stderr);
     assert.is((await b('exec', 'tars', 'cat', '/data/sub/in.txt')).stdout, 'from a tar\n');
     const notDir = await b.withInput(tar.toString('latin1'), 'cp', '-', 'tars:/data/hello.txt');
-    assert.equal([notDir.code, notDir.stderr], [125, 'berth: destination "tars:/data/hello.txt" must be a directory\n']);
+    assert.equal([notDir.code, notDir.stderr], [1, 'berth: destination "tars:/data/hello.txt" must be a directory\n']);
     // A member that goes through the container's link to /etc lands in the container, never in the host's /etc.
     const through = makeTar([{ name: 'etc-link/berth-cp-probe', data: 'x\n' }]);
     assert.is((await b.withInput(through.toString('latin1'), 'cp', '-', 'tars:/data')).code, 0);
@@ -103,7 +106,7 @@ it("cp to a new name leaves the source's namesakes alone; a copy docker refuses 
     ];
     for (const [args, message] of refusals) {
       const r = await b('cp', ...args);
-      assert.equal([r.code, r.stderr], [125, `berth: ${message}\n`], args.join(' '));
+      assert.equal([r.code, r.stderr], [1, `berth: ${message}\n`], args.join(' ')); // docker cp: 1 for any error but a flag's
     }
     assert.equal(await listings(), before, 'nothing written, no staging dir left');
   });

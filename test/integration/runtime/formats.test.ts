@@ -9,7 +9,7 @@ import { withBerth } from '../../helpers/berth';
 const test = suite('berth --format templates (built executables, real kernel)');
 const it = isRoot ? test : test.skip;
 
-it('inspect -f and ps --format take Go templates; a bad field exits 125 and names it', async () => {
+it('inspect -f and ps --format take Go templates; a bad field exits 1 (as docker) and names it', async () => {
   await withBerth(async (b) => {
     const id = (await b('run', '-d', '--name', 'fmt', '-l', 'tier=web', '-m', '64m', '--rootfs', b.rootfs, 'sleep', '100')).stdout.trim();
     const f = async (...args: string[]) => {
@@ -36,7 +36,7 @@ it('inspect -f and ps --format take Go templates; a bad field exits 125 and name
       '67108864 134217728 0\n',
     );
     const bad = await b('inspect', '-f', '{{.Nope}}', 'fmt');
-    assert.equal([bad.code, bad.stderr], [125, 'berth: template: can\'t evaluate ".Nope": no entry for key "Nope"\n']);
+    assert.equal([bad.code, bad.stderr], [1, 'berth: template: can\'t evaluate ".Nope": no entry for key "Nope"\n']);
     assert.is(await f('ps', '--format', '{{.Names}} {{.State}} {{.Label "tier"}}'), 'fmt running web\n');
     assert.match(await f('ps', '--format', 'table {{.ID}}\\t{{.Names}}'), new RegExp(`^CONTAINER ID   NAMES\n${id.slice(0, 12)}   fmt\n$`));
     assert.is(await f('ps', '-q', '--format', '{{.Names}}'), `${id.slice(0, 12)}\n`, '-q wins, as in docker');
@@ -44,7 +44,7 @@ it('inspect -f and ps --format take Go templates; a bad field exits 125 and name
     assert.is(await f('ps', '-q', '--filter', 'name=^fm', '--filter', 'name=^/fmt$'), `${id.slice(0, 12)}\n`);
     assert.is(await f('ps', '-q', '--filter', 'name=^mt'), '');
     const badStatus = await b('ps', '--filter', 'status=sleeping');
-    assert.equal([badStatus.code, badStatus.stderr], [125, "berth: Invalid filter 'status=sleeping'\n"]);
+    assert.equal([badStatus.code, badStatus.stderr], [1, "berth: Invalid filter 'status=sleeping'\n"]);
     // The default table: every column at least 10 wide, as the docker CLI's tabwriter.
     assert.is(await f('ps', '--filter', 'name=nomatch'), 'CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n');
     assert.is(await f('stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'fmt'), 'fmt 1\n');
@@ -63,7 +63,7 @@ it('inspect -f and ps --format take Go templates; a bad field exits 125 and name
     assert.is(await f('ps', '--last', '2', '--format', '{{.Names}}'), 'idle\nfmt\n');
     await f('rm', 'idle');
     const badPs = await b('ps', '--format', '{{.Names');
-    assert.equal([badPs.code, badPs.stderr], [125, 'berth: template: unclosed action\n']);
+    assert.equal([badPs.code, badPs.stderr], [1, 'berth: template: unclosed action\n']);
   });
 });
 
@@ -80,7 +80,7 @@ it('images --format and image inspect -f take Go templates', async () => {
     const wrongType = await b('inspect', '--type', 'image', 'bb');
     assert.equal([wrongType.code, wrongType.stderr], [1, 'Error: No such image: bb\n']);
     const badType = await b('inspect', '--type', 'pod', 'bb');
-    assert.equal([badType.code, badType.stderr], [125, 'berth: "pod" is not a valid value for --type\n']);
+    assert.equal([badType.code, badType.stderr], [1, 'berth: "pod" is not a valid value for --type\n']);
     await b('rm', 'bb');
   });
 });

@@ -71,9 +71,17 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     assert.match((await b('ps', '-a')).stdout, /Exited \(0\) (Less than a second|\d+ seconds?) ago/);
     assert.is((await b('ps', '-q')).stdout, '', 'ps without -a lists running ones only');
     const execStopped = await b('exec', 'web', 'true');
-    assert.equal([execStopped.code, execStopped.stderr], [125, `berth: Container ${id} is not running\n`]);
+    // docker exits 1 for an error of any command but run and create (125: a refused flag).
+    assert.equal([execStopped.code, execStopped.stderr], [1, `berth: Container ${id} is not running\n`]);
     assert.equal(cgroupLeftovers(), [], 'a stopped container holds no cgroup');
     assert.is((await b('start', 'web')).code, 0);
+    assert.is((await inspect(b, 'web')).State.Status, 'running');
+    // A bad -t is a flag error (docker: 125), refused before any container is touched.
+    const badTime = await b('stop', '-t', 'abc', 'web');
+    assert.equal(
+      [badTime.code, badTime.stdout, badTime.stderr],
+      [125, '', 'berth: invalid argument "abc" for "-t, --time" flag: strconv.ParseInt: parsing "abc": invalid syntax\n'],
+    );
     assert.is((await inspect(b, 'web')).State.Status, 'running');
     assert.is((await b('restart', '-t', '5', 'web')).code, 0);
     assert.is((await inspect(b, 'web')).State.Status, 'running');
@@ -95,7 +103,7 @@ it('stop sends SIGKILL after the timeout (137), kill -s sends the signal, wait p
     assert.equal(await waiter, { code: 0, stdout: '42\n', stderr: '', json: 42 });
     const killStopped = await b('kill', 'usr1');
     assert.is(killStopped.code, 1);
-    assert.is((await b('kill', '-s', 'NOSUCH', 'usr1')).code, 125);
+    assert.is((await b('kill', '-s', 'NOSUCH', 'usr1')).code, 1, 'the daemon refuses the signal, not the flag parser (docker: 1)');
   });
 });
 

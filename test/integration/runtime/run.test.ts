@@ -50,6 +50,14 @@ it("Docker's exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIG
     assert.is((await b('run', '-u', 'nosuchuser', '--rootfs', b.rootfs, 'true')).code, 125);
     assert.is((await b('run', '--cap-add', 'NOT_A_CAP', '--rootfs', b.rootfs, 'true')).code, 125);
     assert.is((await b('run', '--rootfs', join(b.rootfs, 'nowhere'), 'true')).code, 125);
+    // A bad -p is refused by the network code's own parser; still run's error (docker: 125), in create too.
+    for (const command of ['run', 'create']) {
+      const badPort = await b(command, '-p', 'bogus', '--rootfs', b.rootfs, 'true');
+      assert.equal([badPort.code, badPort.stderr], [125, 'berth: invalid port "bogus": container port "bogus" is not a number\n'], command);
+    }
+    // Only a wrong count of operands exits 1, as cobra's Args check in docker run.
+    const noArgs = await b('run');
+    assert.equal([noArgs.code, noArgs.stderr], [1, `berth: "berth run" requires at least 1 argument.\nSee 'berth run --help'.\n`]);
     const long = await b('run', '--name', 'a'.repeat(5000), '--rootfs', b.rootfs, 'true');
     assert.equal(
       [long.code, long.stderr],

@@ -123,14 +123,15 @@ it('errors: daemon not running, bad options, unknown commands', async () => {
       json: undefined,
     });
   });
+  // A wrong command line that refuses no flag: 1, as the docker CLI's (which shows help for a bare `docker volume`).
   assert.equal(await run(BERTH, ['volume']), {
-    code: 2,
+    code: 1,
     stdout: '',
     stderr: 'berth: name a volume command: create, ls, inspect, rm, prune, release\n',
     json: undefined,
   });
   assert.equal(await run(BERTH, ['bogus']), {
-    code: 125,
+    code: 1,
     stdout: '',
     stderr: "berth: 'bogus' is not a berth command.\nSee 'berth --help'\n",
     json: undefined,
@@ -145,18 +146,18 @@ it('errors: daemon not running, bad options, unknown commands', async () => {
 it('-- ends the options: the name after it counts; -dash is an unknown option', async () => {
   await withCli(async (berth) => {
     assert.equal(await berth('create', '--', 'foo'), { code: 0, stdout: 'foo\n', stderr: '', json: undefined });
-    assert.equal(await berth('create', '-dash'), { code: 2, stdout: '', stderr: 'berth: unknown argument: -dash\n', json: undefined });
-    assert.equal(await berth('create', '-o'), { code: 2, stdout: '', stderr: 'berth: option -o needs a value\n', json: undefined });
+    assert.equal(await berth('create', '-dash'), { code: 125, stdout: '', stderr: 'berth: unknown argument: -dash\n', json: undefined });
+    assert.equal(await berth('create', '-o'), { code: 125, stdout: '', stderr: 'berth: option -o needs a value\n', json: undefined });
     assert.is((await berth('ls', '-q')).stdout, 'foo\n');
   });
 });
 
-it("names follow Docker's rule, in the CLI (exit 2) and in the daemon (exit 1 through it)", async () => {
+it("names follow Docker's rule, in the CLI and in the daemon (exit 1 either way, as docker's refusal)", async () => {
   await withCli(async (berth, d) => {
     const rule = 'must match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, the first a letter or digit)';
     for (const name of ['bad name', 'a', '_x', '-- x'])
       assert.equal(await berth('create', '--', name), {
-        code: 2,
+        code: 1,
         stdout: '',
         stderr: `berth: invalid volume name ${JSON.stringify(name)}: ${rule}\n`,
         json: undefined,

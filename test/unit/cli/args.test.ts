@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describeYargsFailure, markOperands, unmark, unmarkArgv } from '../../../cli/args';
+import { describeYargsFailure, markOperands, refusesAnOption, unmark, unmarkArgv } from '../../../cli/args';
 
 test('markOperands() drops the first -- and marks everything after it', () => {
   assert.equal(markOperands(['create', '--', 'foo']), ['create', '\0foo']);
@@ -33,5 +33,19 @@ const worded: Array<[message: string, args: string[], expected: string]> = [
 ];
 for (const [message, args, expected] of worded)
   test(`describeYargsFailure() words ${JSON.stringify(message)}`, () => assert.is(describeYargsFailure(message, args), expected));
+
+const refusals: Array<[description: string, refusesAnOption: boolean]> = [
+  ['unknown argument: -dash', true],
+  ['unknown arguments: --bogus-opt, -xy', true],
+  ['unknown arguments: extra, --bogus', true],
+  ['unknown argument: bogus', false],
+  ['unknown arguments: bogus, extra', false],
+  ['option -o needs a value', true],
+  ['invalid value "loud" for --log-level: must be one of "debug", "info"', true],
+  ['not enough non-option arguments: got 0, need at least 1', false],
+  ['missing required argument: name', false],
+];
+for (const [description, expected] of refusals)
+  test(`refusesAnOption(${JSON.stringify(description)}) is ${expected}`, () => assert.is(refusesAnOption(description), expected));
 
 test.run();

@@ -1,0 +1,24 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ExitError, OperandCountError, UsageError, exitCodeOf } from '../../../berth/errors';
+
+// Docker 20.10's CLI: cobra's flag errors exit 125 everywhere; `run` and `create` exit 125 for their
+// own errors; every other error (operand counts, unknown commands, daemon errors) exits 1.
+const cases: Array<[what: string, err: unknown, command: string | undefined, code: number]> = [
+  ['an unknown flag of ps', new UsageError('unknown flag: --bogus', true), 'ps', 125],
+  ['an unknown global flag', new UsageError('unknown flag: --bogus', true), undefined, 125],
+  ['an operand count of exec', new UsageError('"berth exec" requires at least 2 arguments.'), 'exec', 1],
+  ['an operand count of run', new OperandCountError('"berth run" requires at least 1 argument.'), 'run', 1],
+  ['a bad -p value of create', new UsageError('invalid port "bogus": container port "bogus" is not a number'), 'create', 125],
+  ['an unknown command', new UsageError("'bogus' is not a berth command."), undefined, 1],
+  ['no such container for cp', new Error('No such container:path: w1:/nosuch'), 'cp', 1],
+  ['no such image for run', new Error('No such image: nosuch'), 'run', 125],
+  ['a name in use for create', new Error('Conflict. The container name "/w1" is already in use'), 'create', 125],
+  ['a string thrown', 'oops', 'start', 1],
+  ["a command's own code", new ExitError('exec failed', 126), 'exec', 126],
+  ['the code of run', new ExitError('', 137), 'run', 137],
+];
+for (const [what, err, command, code] of cases)
+  test(`exitCodeOf(): ${what} exits ${code}`, () => assert.is(exitCodeOf(err, command), code));
+
+test.run();
