@@ -33,7 +33,7 @@ export async function exec(g: Globals, argv: string[]): Promise<number> {
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
   const live = liveState(d, rec);
-  if (live.status === 'paused') throw new Error(`Container ${rec.Id} is paused, unpause the container before exec`);
+  if (live.status === 'paused') throw new Error(`Container ${args[0]} is paused, unpause the container before exec`); // dockerd names it as given here
   if (live.status !== 'running') throw new Error(`Container ${rec.Id} is not running`);
   const root = `/proc/${live.pid}/root`;
   // Read as the container sees it: a host-side read of /proc/PID/root/etc/passwd would follow an absolute link onto the host's.

@@ -8,7 +8,7 @@ import {
   requestsOf,
   type NetworkFlags,
 } from '../../../runtime/network/plan';
-import { renderNetworkSettings, renderPortLines, renderPsPorts, type AttachmentInfo } from '../../../runtime/network/settings';
+import { renderNetworkSettings, portKeyOf, renderPortLines, renderPsPorts, type AttachmentInfo } from '../../../runtime/network/settings';
 import { cniDirsOf } from '../../../runtime/network/dirs';
 import type { ContainerRecord } from '../../../runtime/record';
 
@@ -161,6 +161,26 @@ test('renderPsPorts() and renderPortLines() print as docker ps and docker port',
   assert.equal(renderPortLines(rec, attachments), ['80/tcp -> 0.0.0.0:8080']);
   assert.equal(renderPortLines(rec, attachments, '80'), ['0.0.0.0:8080']);
   assert.throws(() => renderPortLines(rec, attachments, '81/udp'), /No public port '81\/udp' published for web/);
+});
+
+test("portKeyOf reads docker port's PORT[/PROTO] as nat.NewPort does, with Go's errors", () => {
+  assert.is(portKeyOf('80'), '80/tcp');
+  assert.is(portKeyOf('53/udp'), '53/udp');
+  assert.is(portKeyOf('80/abc'), '80/abc', 'any protocol is looked up');
+  assert.is(portKeyOf('80-81'), '80-81/tcp');
+  const fails = (arg: string, message: string) =>
+    assert.throws(
+      () => portKeyOf(arg),
+      (err: Error) => err.message === message,
+      arg,
+    );
+  fails('abc', 'strconv.ParseUint: parsing "abc": invalid syntax');
+  fails('abc/tcp', 'strconv.ParseUint: parsing "abc": invalid syntax');
+  fails('80/', 'strconv.ParseUint: parsing "80/": invalid syntax');
+  fails('70000', 'strconv.ParseUint: parsing "70000": value out of range');
+  fails('-1', 'strconv.ParseUint: parsing "": invalid syntax');
+  fails('81-80', 'Invalid range specified for the Port: 81-80');
+  fails('/udp', 'Empty string specified for ports.');
 });
 
 test.run();
