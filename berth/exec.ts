@@ -10,7 +10,7 @@ import { cgroupOf } from '../runtime/cgroups.js';
 import { liveState } from '../runtime/live.js';
 import { saveExecTemplate } from '../runtime/exec-template.js';
 import { execArgs } from '../runtime/shim-args.js';
-import { mergeEnv } from '../runtime/spec.js';
+import { mergeEnv, processEnv } from '../runtime/spec.js';
 import { shimPath } from '../runtime/shim-path.js';
 import { resolveUser, type ResolvedUser } from '../runtime/user.js';
 
@@ -47,7 +47,7 @@ export async function exec(g: Globals, argv: string[]): Promise<number> {
       throw new ExitError((err as Error).message, 126);
     }
   }
-  const env = mergeEnv(rec.Config.Env, [...(flags.tty === true ? ['TERM=xterm'] : []), ...list(flags.env)], process.env);
+  const env = mergeEnv(processEnv(rec.Config, flags.tty === true, rec.Process.home), list(flags.env), process.env);
   const procs = cgroupOf(rec).procsFiles();
   const shimArgs = execArgs(
     rec,

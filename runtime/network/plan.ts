@@ -27,7 +27,10 @@ export interface EndpointConfig {
 export type PortBindings = Record<string, Array<{ HostIp: string; HostPort: string }>>;
 
 export interface NetworkingPlan {
-  /** HostConfig.NetworkMode: none, host, container:ID-OR-NAME, bridge or a network name. */
+  /**
+   * HostConfig.NetworkMode: none, host, container:ID-OR-NAME, bridge or a network name, or
+   * `default` without --network (dockerd's name for joining the default bridge network).
+   */
   mode: string;
   /** The CNI networks, first = eth0; empty for none, host and container:. */
   endpoints: Array<{ name: string; config: EndpointConfig }>;
@@ -37,6 +40,8 @@ export interface NetworkingPlan {
 
 /** The default network: Docker's docker0 network, named `bridge` as in Docker. */
 export const DEFAULT_NETWORK = 'bridge';
+/** NetworkMode without --network: on the default network, as `bridge` is. */
+export const DEFAULT_MODE = 'default';
 
 /** Docker's default address pools: 172.17-31.0.0/16 (the first is the default `bridge` network's), then /20s of 192.168.0.0/16. */
 export const DOCKER_POOLS: ReadonlyArray<readonly [pool: string, size: number]> = [
@@ -136,7 +141,7 @@ export function planNetworking(f: NetworkFlags): NetworkingPlan {
       MacAddress: i === 0 ? (f.mac ?? '') : '',
     },
   }));
-  return { mode, endpoints, portBindings: portBindingsOf(reqs), publishAll: f.publishAll };
+  return { mode: f.networks.length ? mode : DEFAULT_MODE, endpoints, portBindings: portBindingsOf(reqs), publishAll: f.publishAll };
 }
 
 /** The -p requests back from PortBindings (what a start publishes). */

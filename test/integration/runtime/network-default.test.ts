@@ -40,6 +40,13 @@ it('-P on bridge publishes every ExposedPorts entry to a free port that answers 
         ).trim();
         const info = JSON.parse(await ok(b('inspect', id)))[0];
         assert.equal(Object.keys(info.NetworkSettings.Networks), ['bridge']);
+        assert.equal([info.HostConfig.NetworkMode, info.Config.Env], ['default', null], "no --network, no env: dockerd's default and null");
+        const env = (await ok(b('exec', id, 'env'))).split('\n');
+        assert.ok(
+          env.includes(`HOSTNAME=${id.slice(0, 12)}`) && env.includes('HOME=/root') && env.some((e) => e.startsWith('PATH=')),
+          env.join(' '),
+        );
+        assert.is((await b('port', 'web', 'abc')).stderr, 'berth: strconv.ParseUint: parsing "abc": invalid syntax\n');
         assert.is(info.HostConfig.PublishAllPorts, true);
         const ports = info.NetworkSettings.Ports as Record<string, Array<{ HostIp: string; HostPort: string }>>;
         assert.equal(Object.keys(ports).sort(), ['53/udp', '80/tcp', '8081/tcp']);
