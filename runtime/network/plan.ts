@@ -50,6 +50,24 @@ export const DOCKER_POOLS: ReadonlyArray<readonly [pool: string, size: number]> 
 ];
 
 /** Network modes that are no CNI network. */
+/**
+ * dockerd's validateNetworkingConfig: a fixed address of a family only on a network whose subnet
+ * of that family the user gave (a network made without --subnet has only picked ones).
+ * @throws {Error} with dockerd's words
+ */
+export function checkFixedAddress(
+  net: { subnets: readonly string[]; pickedSubnets?: readonly string[] },
+  ipam: EndpointConfig['IPAMConfig'],
+): void {
+  const given = net.subnets.filter((s) => !(net.pickedSubnets ?? []).includes(s));
+  for (const [address, v6] of [
+    [ipam?.IPv4Address, false],
+    [ipam?.IPv6Address, true],
+  ] as const)
+    if (address && !given.some((s) => s.includes(':') === v6))
+      throw new Error('user specified IP address is supported only when connecting to networks with user configured subnets');
+}
+
 export const isSpecialMode = (mode: string) => mode === 'none' || mode === 'host' || mode.startsWith('container:');
 
 /**

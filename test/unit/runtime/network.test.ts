@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  checkFixedAddress,
   expandPortRanges,
   planNetworking,
   portBindingsOf,
@@ -43,6 +44,19 @@ test('portBindingsOf() and requestsOf() round-trip Docker PortBindings', () => {
     '90/sctp': [{ HostIp: '192.0.2.1', HostPort: '' }],
   });
   assert.equal(requestsOf(bindings), reqs);
+});
+
+test("checkFixedAddress(): a fixed address of a family needs a subnet of that family the user gave, as dockerd's", () => {
+  const NO_SUBNET = /^user specified IP address is supported only when connecting to networks with user configured subnets$/;
+  const dual = { subnets: ['10.89.0.0/24', 'fd00::/64'], pickedSubnets: ['fd00::/64'] };
+  checkFixedAddress(dual, { IPv4Address: '10.89.0.5' });
+  checkFixedAddress(dual, null);
+  assert.throws(() => checkFixedAddress(dual, { IPv6Address: 'fd00::5' }), NO_SUBNET);
+  assert.throws(
+    () => checkFixedAddress({ subnets: ['10.89.0.0/24'], pickedSubnets: ['10.89.0.0/24'] }, { IPv4Address: '10.89.0.5' }),
+    NO_SUBNET,
+  );
+  checkFixedAddress({ subnets: ['10.89.0.0/24'] }, { IPv4Address: '10.89.0.5' }); // another tool's network: taken as given
 });
 
 test('planNetworking(): bridge by default, several networks in order, special modes alone', () => {
