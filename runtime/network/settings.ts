@@ -166,13 +166,13 @@ export function portKeyOf(arg: string): string {
 
 /**
  * `docker port` lines: every mapping, or the host addresses of one container port.
- * @throws {Error} `No public port '81/tcp' published for NAME`, or portKeyOf's
+ * @throws {Error} `No public port '81/tcp' published for REF` (the container as given), or portKeyOf's
  */
-export function renderPortLines(rec: ContainerRecord, attachments: readonly AttachmentInfo[], port?: string): string[] {
+export function renderPortLines(rec: ContainerRecord, attachments: readonly AttachmentInfo[], port?: string, ref = rec.Name): string[] {
   const mappings = attachments.flatMap((a) => a.mappings);
   if (port === undefined) return mappings.map(describeMapping);
   const key = portKeyOf(port);
   const hits = mappings.filter((m) => `${m.containerPort}/${m.protocol}` === key);
-  if (!hits.length) throw new Error(`No public port '${key}' published for ${rec.Name}`);
+  if (!hits.length) throw new Error(`No public port '${key}' published for ${ref}`);
   return hits.map((m) => describeMapping(m).split(' -> ')[1]);
 }

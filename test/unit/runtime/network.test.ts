@@ -175,6 +175,11 @@ test('renderPsPorts() and renderPortLines() print as docker ps and docker port',
   assert.equal(renderPortLines(rec, attachments), ['80/tcp -> 0.0.0.0:8080']);
   assert.equal(renderPortLines(rec, attachments, '80'), ['0.0.0.0:8080']);
   assert.throws(() => renderPortLines(rec, attachments, '81/udp'), /No public port '81\/udp' published for web/);
+  assert.throws(
+    () => renderPortLines(rec, attachments, '81', 'abc123'),
+    /^No public port '81\/tcp' published for abc123$/,
+    'the ref as given',
+  );
 });
 
 test("portKeyOf reads docker port's PORT[/PROTO] as nat.NewPort does, with Go's errors", () => {
