@@ -10,7 +10,7 @@ import { cgroupOf } from '../runtime/cgroups.js';
 import { liveState } from '../runtime/live.js';
 import { saveExecTemplate } from '../runtime/exec-template.js';
 import { execArgs } from '../runtime/shim-args.js';
-import { mergeEnv } from '../runtime/spec.js';
+import { mergeEnv, processEnv } from '../runtime/spec.js';
 import { shimPath } from '../runtime/shim-path.js';
 import { resolveUser, type ResolvedUser } from '../runtime/user.js';
 
@@ -33,7 +33,7 @@ export async function exec(g: Globals, argv: string[]): Promise<number> {
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
   const live = liveState(d, rec);
-  if (live.status === 'paused') throw new Error(`Container ${rec.Id} is paused, unpause the container before exec`);
+  if (live.status === 'paused') throw new Error(`Container ${args[0]} is paused, unpause the container before exec`); // dockerd names it as given here
   if (live.status !== 'running') throw new Error(`Container ${rec.Id} is not running`);
   const root = `/proc/${live.pid}/root`;
   // Read as the container sees it: a host-side read of /proc/PID/root/etc/passwd would follow an absolute link onto the host's.
@@ -47,7 +47,7 @@ export async function exec(g: Globals, argv: string[]): Promise<number> {
       throw new ExitError((err as Error).message, 126);
     }
   }
-  const env = mergeEnv(rec.Config.Env, [...(flags.tty === true ? ['TERM=xterm'] : []), ...list(flags.env)], process.env);
+  const env = mergeEnv(processEnv(rec.Config, flags.tty === true, rec.Process.home), list(flags.env), process.env);
   const procs = cgroupOf(rec).procsFiles();
   const shimArgs = execArgs(
     rec,

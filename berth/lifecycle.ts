@@ -105,7 +105,7 @@ export async function kill(g: Globals, argv: string[]): Promise<number> {
   const d = await withCleanState(g);
   return eachContainer(args, async (ref) => {
     const rec = findContainer(d, ref);
-    await withContainerLock(d, rec.Id, async () => signalContainer(d, rec, signal));
+    await withContainerLock(d, rec.Id, async () => signalContainer(d, rec, signal, ref));
     printOut(`${ref}\n`);
   });
 }

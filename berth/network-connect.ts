@@ -50,7 +50,7 @@ export async function port(g: Globals, argv: string[]): Promise<number> {
   const rec = findContainer(d, args[0]);
   const live = liveState(d, rec);
   const running = live.status === 'running' || live.status === 'paused';
-  const lines = renderPortLines(rec, running ? await readAttachmentsOf(rec) : [], args[1]);
+  const lines = renderPortLines(rec, running ? await readAttachmentsOf(rec) : [], args[1], args[0]);
   process.stdout.write(lines.map((l) => `${l}\n`).join(''));
   return 0;
 }

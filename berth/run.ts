@@ -20,6 +20,7 @@ import { withContainerLock } from '../runtime/store.js';
 import { planIdMapping, type IdMapping } from '../runtime/userns.js';
 import { createVolumes } from '../runtime/volumes/create.js';
 import { printOut } from '../lib/write-out.js';
+import { goOpenError } from '../lib/go-errors.js';
 
 async function createFrom(g: Globals, d: Dirs, command: string, args: string[]): Promise<{ rec: ContainerRecord; detach: boolean }> {
   const defs = command === 'run' ? RUN_FLAGS : CREATE_FLAGS;
@@ -41,9 +42,7 @@ async function createFrom(g: Globals, d: Dirs, command: string, args: string[]):
     try {
       return parseEnvFile(readFileSync(f, 'utf8'));
     } catch (err) {
-      throw new Error(
-        `open ${f}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`,
-      );
+      throw new Error(goOpenError(f, err));
     }
   });
   const opts = { ...runOptionsOf(flags, rest, process.env, envFileLines), cni: cniDirsOf(g, process.env, selfDirOf()) };

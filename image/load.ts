@@ -3,11 +3,12 @@
  * layouts, or a root file system tar, into the store. Every digest is checked; nothing is kept of
  * a command that fails (see commit.ts); a layer already in the store is not read at all.
  */
-import { closeSync, createReadStream, createWriteStream, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, readFileSync, readSync, rmSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { goOpenError } from '../lib/go-errors.js';
 import { type Archive, openDirArchive, openTarArchive } from './archive.js';
 import { commitImages, createStaging, goArch, hasLayer, stageLayer, type NewImage } from './commit.js';
 import { type ImageConfig, parseConfigBlob } from './config.js';
@@ -28,8 +29,17 @@ function startsWithGzip(path: string): boolean {
 }
 
 /** The archive to read: a directory in place, a tar file in place, or stdin / a gzip'ed tar spooled to `staging`. */
+/** `load -i PATH`'s file, refused in the docker CLI's words when it cannot be opened. */
+function statOf(path: string): Stats {
+  try {
+    return statSync(path);
+  } catch (err) {
+    throw new Error(goOpenError(path, err));
+  }
+}
+
 async function openInput(input: string | Readable, staging: string): Promise<Archive> {
-  if (typeof input === 'string' && statSync(input).isDirectory()) return openDirArchive(input);
+  if (typeof input === 'string' && statOf(input).isDirectory()) return openDirArchive(input);
   if (typeof input === 'string' && !startsWithGzip(input)) return openTarArchive(input);
   const spooled = join(staging, 'archive.tar');
   const source = typeof input === 'string' ? createReadStream(input) : input;

@@ -51,6 +51,8 @@ export interface NetworkPlan extends NetworkOptions {
   /** One per family, IPv4 first. */
   ranges: RangePlan[];
   labels: Record<string, string>;
+  /** The subnets picked from a pool, not given by the user: dockerd refuses a fixed address on them. */
+  pickedSubnets?: string[];
 }
 
 /** The conflist of a plan, as an object (key order as written). */
@@ -101,7 +103,12 @@ export function buildConflist(plan: NetworkPlan): Record<string, unknown> {
         : []),
     ],
     ...(hasLabels && { args: { podman_labels: plan.labels } }),
-    berth: { created: plan.created, internal: plan.internal, labels: plan.labels },
+    berth: {
+      created: plan.created,
+      internal: plan.internal,
+      labels: plan.labels,
+      ...(plan.pickedSubnets?.length && { pickedSubnets: plan.pickedSubnets }),
+    },
   };
 }
 
@@ -130,6 +137,8 @@ export interface NetworkInfo {
   mtu?: number;
   labels: Record<string, string>;
   created?: string;
+  /** Subnets picked from a pool at create (`berth.pickedSubnets`); the others were given. */
+  pickedSubnets?: string[];
   /** Written by `netctl create` (has the "berth" key). */
   managed: boolean;
 }
@@ -192,6 +201,7 @@ export function describeNetwork(raw: Record<string, unknown>): NetworkInfo {
     ...(typeof main.mtu === 'number' && { mtu: main.mtu }),
     labels: { ...podmanLabels, ...(berth ? stringMap(berth.labels) : {}) },
     ...(berth && typeof berth.created === 'string' && { created: berth.created }),
+    ...(berth && Array.isArray(berth.pickedSubnets) && { pickedSubnets: berth.pickedSubnets.filter((s) => typeof s === 'string') }),
     managed: berth !== undefined,
   };
 }

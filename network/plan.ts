@@ -108,6 +108,7 @@ export function planCreate(req: CreateRequest, ctx: CreateContext): NetworkPlan 
     }
 
   let subnets = given;
+  const picked: Prefix[] = [];
   const wantsPicked6 = req.ipv6 === true && !given.some((s) => s.ip.family === 6);
   if (subnets.length === 0) {
     const pool = parseSubnetArg(req.subnetPool, 'subnet pool');
@@ -116,9 +117,10 @@ export function planCreate(req: CreateRequest, ctx: CreateContext): NetworkPlan 
         `invalid subnet size ${JSON.stringify(String(req.subnetSize))}: must be from ${pool.length} to ${pool.ip.family === 4 ? 30 : 126} for pool ${JSON.stringify(req.subnetPool)}`,
       );
     const taken = [...others, ...(ctx.hostPrefixes ?? [])].map((t) => t.prefix);
-    const picked = pickFreeSubnet(pool, req.subnetSize, taken);
-    if (!picked) throw new NetctlError(`${action}: no free /${req.subnetSize} left in subnet pool ${JSON.stringify(req.subnetPool)}`);
-    subnets = [picked];
+    const free = pickFreeSubnet(pool, req.subnetSize, taken);
+    if (!free) throw new NetctlError(`${action}: no free /${req.subnetSize} left in subnet pool ${JSON.stringify(req.subnetPool)}`);
+    subnets = [free];
+    picked.push(free);
   } else {
     for (const s of subnets) {
       const hit = findOverlap(s, others);
@@ -134,9 +136,10 @@ export function planCreate(req: CreateRequest, ctx: CreateContext): NetworkPlan 
     if (pool6.ip.family !== 6 || pool6.length > 64)
       throw new UsageError(`invalid IPv6 subnet pool ${JSON.stringify(poolText)}: must be an IPv6 prefix of /64 or shorter`);
     const taken = [...others, ...(ctx.hostPrefixes ?? [])].map((t) => t.prefix);
-    const picked = pickFreeSubnet(pool6, 64, taken);
-    if (!picked) throw new NetctlError(`${action}: no free /64 left in IPv6 subnet pool ${JSON.stringify(poolText)}`);
-    subnets = [...subnets, picked];
+    const free = pickFreeSubnet(pool6, 64, taken);
+    if (!free) throw new NetctlError(`${action}: no free /64 left in IPv6 subnet pool ${JSON.stringify(poolText)}`);
+    subnets = [...subnets, free];
+    picked.push(free);
   }
   subnets = [...subnets].sort((a, b) => a.ip.family - b.ip.family);
 
@@ -178,6 +181,7 @@ export function planCreate(req: CreateRequest, ctx: CreateContext): NetworkPlan 
     ...(req.dns && { dns: true }),
     ...(req.dns && req.dnsStateDir !== undefined && { dnsStateDir: req.dnsStateDir }),
     labels,
+    ...(picked.length > 0 && { pickedSubnets: picked.map(formatPrefix) }),
     ...(req.leaseDir !== undefined && { leaseDir: req.leaseDir }),
     ...(req.firewallDir !== undefined && { firewallDir: req.firewallDir }),
     created: req.created,

@@ -46,7 +46,6 @@ export function createContainer(
   const mounts = planContainerMounts(opts, source.config.Volumes, records, () => randomHex32());
   checkBindSources(mounts);
   const user = resolveUser(plan.config.User, readImageFile(source.layerDirs, '/etc/passwd'), readImageFile(source.layerDirs, '/etc/group'));
-  const env = plan.config.Env.some((e) => e.startsWith('HOME=')) ? plan.config.Env : [...plan.config.Env, `HOME=${user.home}`];
   // --name "" is no name, as in docker: one is generated.
   const finalName = name === undefined || name === '' ? generateName(claimedNames(d)) : checkName(name);
   claimName(d, finalName, id);
@@ -64,11 +63,11 @@ export function createContainer(
       Created: new Date().toISOString(),
       Path: plan.path,
       Args: plan.args,
-      Config: { ...plan.config, Env: env, Volumes: anonymousTargets(mounts) },
+      Config: { ...plan.config, Volumes: anonymousTargets(mounts) },
       HostConfig: plan.hostConfig,
       LayerDirs: source.layerDirs,
       ...(source.rootfs !== undefined && { Rootfs: source.rootfs }),
-      Process: { uid: user.uid, gid: user.gid, groups: user.groups, capabilities: plan.capabilities },
+      Process: { uid: user.uid, gid: user.gid, groups: user.groups, home: user.home, capabilities: plan.capabilities },
       ...(idMap && { IdMap: idMap }),
       RestartCount: 0,
       ...(Object.keys(plan.endpoints).length && { NetworkingConfig: { EndpointsConfig: plan.endpoints }, Cni: opts.cni }),

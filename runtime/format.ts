@@ -226,7 +226,7 @@ export function inspectShape(
     HostConfig: { ...rec.HostConfig, SecurityOpt: rec.HostConfig.SecurityOpt ?? null, ...resourceFields(rec.HostConfig.ResourceFlags) },
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...rec.LayerDirs].reverse().join(':'), UpperDir: paths.upper } },
     Mounts: describeMountPoints(rec.Mounts ?? []),
-    Config: rec.Config,
+    Config: { ...rec.Config, Env: rec.Config.Env.length ? rec.Config.Env : null }, // dockerd's null for none
     NetworkSettings: networkSettings ?? { Networks: rec.HostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} } },
   };
 }

@@ -88,8 +88,11 @@ export interface ContainerRecord {
   LayerDirs: string[];
   /** The --rootfs dir, when the root is not an image. */
   Rootfs?: string;
-  /** Uid, gid and extra groups of Config.User, resolved at create in the image's /etc files. */
-  Process: { uid: number; gid: number; groups: number[]; capabilities: string[] };
+  /**
+   * Uid, gid, extra groups and home of Config.User, resolved at create in the image's /etc files;
+   * `home` is the process's HOME unless Config.Env sets one (records from before it have HOME there).
+   */
+  Process: { uid: number; gid: number; groups: number[]; home?: string; capabilities: string[] };
   /** With `--userns private`: the host IDs container root and its users are, fixed at create. */
   IdMap?: IdMapping;
   RestartCount: number;

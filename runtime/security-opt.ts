@@ -5,6 +5,7 @@
  */
 import type { HostConfig } from './record.js';
 import { parseSeccompProfile, type SeccompProfile } from './seccomp-profile.js';
+import { goOpenError } from '../lib/go-errors.js';
 
 /**
  * Docker's HostConfig.SecurityOpt for the flags as given (null without any); a profile comes as
@@ -61,10 +62,7 @@ export function inlineSeccompProfiles(opts: readonly string[], readFile: (path: 
     try {
       text = readFile(path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new Error(
-        `opening seccomp profile (${path}) failed: open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`,
-      );
+      throw new Error(`opening seccomp profile (${path}) failed: ${goOpenError(path, err)}`);
     }
     try {
       return `seccomp=${JSON.stringify(JSON.parse(text))}`;

@@ -2,7 +2,7 @@
 import { capabilityMask } from './caps.js';
 import { renderSeccompRules } from './seccomp-profile.js';
 import { seccompProfileOf } from './security-opt.js';
-import { mergeEnv, parseSize } from './spec.js';
+import { parseSize, processEnv } from './spec.js';
 import type { ContainerRecord } from './record.js';
 import { renderIdMap } from './userns.js';
 
@@ -68,7 +68,7 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
   for (const p of procs) out.push('--procs', p);
   for (const b of paths.etcBinds ?? []) out.push('--bind', b);
   out.push(...(paths.mounts ?? []));
-  for (const e of c.Env) out.push('--env', e);
+  for (const e of processEnv(c, c.Tty, rec.Process.home)) out.push('--env', e);
   if (c.Hostname) out.push('--hostname', c.Hostname);
   if (c.WorkingDir) out.push('--cwd', c.WorkingDir);
   if (h.RestartPolicy.Name !== 'no')
@@ -119,7 +119,7 @@ export function execArgs(rec: ContainerRecord, o: ExecOptions, procs: readonly s
 export function execTemplate(rec: ContainerRecord, procs: readonly string[]): string[] {
   const opts = {
     pid: 0,
-    env: mergeEnv(rec.Config.Env, [], {}),
+    env: processEnv(rec.Config, false, rec.Process.home),
     cwd: rec.Config.WorkingDir,
     user: rec.Process,
     tty: false,

@@ -93,6 +93,17 @@ export function mergeEnv(base: readonly string[], overrides: readonly string[], 
   return [...out.values()];
 }
 
+/**
+ * The environment of the container's processes, as dockerd's CreateDaemonEnvironment makes it:
+ * PATH, HOSTNAME and (with a terminal) TERM, replaced or extended by Config.Env; then HOME, from
+ * the user's passwd entry, when none is set. Config.Env itself keeps only the image's and the user's.
+ */
+export function processEnv(config: { Env: readonly string[]; Hostname: string }, tty: boolean, home: string | undefined): string[] {
+  const base = [DEFAULT_PATH, ...(config.Hostname ? [`HOSTNAME=${config.Hostname}`] : []), ...(tty ? ['TERM=xterm'] : [])];
+  const env = mergeEnv(base, config.Env, {});
+  return home === undefined || env.some((e) => e.startsWith('HOME=')) ? env : [...env, `HOME=${home}`];
+}
+
 /** Lines of an --env-file: comments and blank lines skipped, as Docker's opts.ParseEnvFile. */
 export function parseEnvFile(text: string): string[] {
   return text
@@ -168,8 +179,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
   const mounts = parseMountFlags({ volumes: o.volumes, ...o.storage });
   const etc = planEtcHostConfig(o.etc);
   const hostname = o.hostname ?? (net.mode === 'host' ? '' : id.slice(0, 12));
-  const env = mergeEnv([DEFAULT_PATH, ...(image.Env ?? [])], [...o.envFileLines, ...o.env], o.callerEnv);
-  const withHost = [...(hostname ? [`HOSTNAME=${hostname}`] : []), ...env, ...(o.tty ? ['TERM=xterm'] : [])];
+  const env = mergeEnv(image.Env ?? [], [...o.envFileLines, ...o.env], o.callerEnv);
   const capabilities = o.privileged ? [] : planCapabilities(o.capAdd, o.capDrop);
   return {
     path: argv[0],
@@ -185,7 +195,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
       Tty: o.tty,
       OpenStdin: o.interactive,
       StdinOnce: o.interactive && !o.detach,
-      Env: withHost,
+      Env: env,
       Cmd: cmd,
       Image: o.imageRef,
       WorkingDir: workdir,

@@ -14,7 +14,7 @@ import { saveExecTemplate } from './exec-template.js';
 import { cgroupOf, resourcesOf } from './cgroups.js';
 import { encodeFrame, Frame, FrameDecoder } from './frames.js';
 import { attachSocket, containerDir, runDir, type Dirs } from './paths.js';
-import type { ContainerRecord } from './record.js';
+import { NEVER, type ContainerRecord } from './record.js';
 import { containerNetns } from './network/join.js';
 import { namesFromAttachments } from './network/etc-names.js';
 import { attachNetworks, hasCniNetworks, openNetns, preloadNetworkCode, tearDownNetwork } from './network/setup.js';
@@ -174,9 +174,17 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
     rmSync(attachSocket(d, rec.Id), { force: true });
     const now = readRecord(d, rec.Id);
     const code = err instanceof ExitError ? err.exitCode : 125;
+    // One that never ran stays Created, as dockerd shows it (StateString: no StartedAt yet).
+    const ran = now.State.StartedAt !== NEVER;
     writeRecord(d, {
       ...now,
-      State: { ...now.State, Status: 'exited', ExitCode: code, Error: (err as Error).message, FinishedAt: new Date().toISOString() },
+      State: {
+        ...now.State,
+        Status: ran ? 'exited' : 'created',
+        ExitCode: code,
+        Error: (err as Error).message,
+        FinishedAt: ran ? new Date().toISOString() : now.State.FinishedAt,
+      },
     });
     throw err instanceof ExitError ? err : new ExitError((err as Error).message, 125);
   }

@@ -97,11 +97,14 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
 /** The signal `stop` sends first: --stop-signal, the image's StopSignal, else SIGTERM. */
 export const stopSignalOf = (rec: ContainerRecord) => parseSignal(rec.Config.StopSignal ?? 'SIGTERM');
 
-/** Sends `signal` to the container's PID 1. @throws {Error} when it is not running */
-export async function signalContainer(d: Dirs, rec: ContainerRecord, signal: number): Promise<void> {
+/**
+ * Sends `signal` to the container's PID 1.
+ * @throws {Error} when it is not running, naming it as `ref` gives it and by ID, as dockerd does
+ */
+export async function signalContainer(d: Dirs, rec: ContainerRecord, signal: number, ref = rec.Id): Promise<void> {
   const live = liveState(d, rec);
   if (live.status !== 'running' && live.status !== 'paused')
-    throw new Error(`Cannot kill container: ${rec.Id}: Container ${rec.Id} is not running`);
+    throw new Error(`Cannot kill container: ${ref}: Container ${rec.Id} is not running`);
   process.kill(live.pid, signal);
   // A frozen process gets its signal only once thawed: dockerd resumes a paused container after
   // SIGKILL, and after any signal unless a --stop-signal is set and this is another one.

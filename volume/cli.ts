@@ -54,159 +54,177 @@ const format = { type: 'string', describe: 'table, json, or a Go template ("{{.N
 const templateData = (v: VolumeInfo) => ({ Driver: 'berth', Scope: 'local', Labels: null, Options: v.Status?.options ?? null, ...v });
 const LS_HEADERS = { Name: 'VOLUME NAME', Driver: 'DRIVER', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE', Labels: 'LABELS' };
 
-export const command: CommandModule<object, Common> = {
-  command: 'volume',
-  describe: 'manage volumes served by berth-volumed',
-  builder: (y: Argv) =>
-    requireValues(
-      y
-        .option('socket', {
-          type: 'string',
-          default: process.env.BERTH_VOLUME_SOCKET ?? DEFAULT_SOCKET,
-          describe: 'berth-volumed socket (env BERTH_VOLUME_SOCKET)',
-        })
-        .command(
-          'create [name]',
-          'create a volume (a random name when none is given)',
-          (c) =>
-            requireValues(
-              c.positional('name', { type: 'string' }).option('opt', {
-                alias: 'o',
-                type: 'string',
-                nargs: 1,
-                describe: 'KEY=VALUE: type=none,o=bind,device=PATH (bind) or uid, gid, mode, size (managed)',
-              }),
-            ),
-          async (a) => {
-            const name = (a.name as string | undefined) ?? randomBytes(32).toString('hex');
-            const bad = describeBadNewName(name);
-            if (bad !== undefined) throw new UsageError(`invalid volume name ${JSON.stringify(name)}: ${bad}`);
-            await callDaemon(a.socket as string, '/VolumeDriver.Create', {
-              Name: name,
-              Opts: parseOptionPairs(([] as string[]).concat((a.opt as string | string[] | undefined) ?? [])),
-            });
-            out(name);
-          },
-        )
-        .command(
-          ['ls', 'list'],
-          'list volumes',
-          (c) =>
-            requireValues(
-              c
-                .option('format', { ...format, default: 'table' })
-                .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'names only' }),
-            ),
-          async (a) => {
-            const { Volumes } = await callDaemon(a.socket as string, '/VolumeDriver.List');
-            const vols = (Volumes as Array<{ Name: string; Mountpoint: string }>).sort((x, y) =>
-              x.Name < y.Name ? -1 : x.Name > y.Name ? 1 : 0,
-            );
-            if (a.quiet) for (const v of vols) out(v.Name);
-            else if (a.format === 'json') out(JSON.stringify(vols, null, 2));
-            else if (a.format !== 'table')
-              process.stdout.write(
-                formatRows(
-                  a.format as string,
-                  vols.map((v) => ({ ...templateData(v as VolumeInfo), Labels: '' })),
-                  LS_HEADERS,
-                  'table {{.Name}}\t{{.Mountpoint}}',
-                ),
-              );
-            else
-              out(
-                renderTable(
-                  ['NAME', 'MOUNTPOINT'],
-                  vols.map((v) => [v.Name, v.Mountpoint]),
-                ),
-              );
-          },
-        )
-        .command(
-          'inspect <names..>',
-          'show volumes in detail',
-          (c) =>
-            requireValues(
-              c
-                .positional('names', { type: 'string', array: true, demandOption: true })
-                .option('format', { ...format, alias: 'f', default: 'json' }),
-            ),
-          async (a) => {
-            const found: VolumeInfo[] = [];
-            await eachName(a.names as string[], async (Name) => {
-              found.push((await callDaemon(a.socket as string, '/VolumeDriver.Get', { Name })).Volume);
-            });
-            if (a.format === 'json') out(JSON.stringify(found, null, 2));
-            else if (a.format !== 'table') for (const v of found) out(renderGoTemplate(a.format as string, templateData(v)));
-            else
-              out(
-                renderTable(
-                  ['NAME', 'KIND', 'CREATED', 'MOUNTS', 'MOUNTPOINT'],
-                  found.map((v) => [v.Name, v.Status?.kind ?? '', v.CreatedAt, describeMounts(v.Status?.mounts), v.Mountpoint]),
-                ),
-              );
-          },
-        )
-        .command(
-          ['rm <names..>', 'remove'],
-          "remove volumes (a bind volume's host directory is never deleted)",
-          (c) => requireValues(c.positional('names', { type: 'string', array: true, demandOption: true })),
-          async (a) => {
-            await eachName(a.names as string[], async (Name) => {
-              await callDaemon(a.socket as string, '/VolumeDriver.Remove', { Name });
-              out(Name);
-            });
-          },
-        )
-        .command(
-          'prune',
-          'remove every managed volume that no mount ID holds',
-          (c) =>
-            requireValues(
-              c
-                .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'do not ask' })
-                .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'bind volumes too (their host directories stay)' }),
-            ),
-          async (a) => {
-            const socket = a.socket as string;
-            const { Volumes } = await callDaemon(socket, '/VolumeDriver.List');
-            const names = selectPrunable(
-              await getAll(
-                socket,
-                (Volumes as Array<{ Name: string }>).map((v) => v.Name),
+/**
+ * The IDs of the containers that name volume `name` on `socket`; `rm` refuses a volume while any
+ * does, as dockerd does. berth passes its container store's; without it only the daemon's mount
+ * IDs refuse.
+ */
+export type VolumeUsers = (name: string, socket: string) => string[];
+
+export const command = volumeCommand();
+
+export function volumeCommand(usersOf: VolumeUsers = () => []): CommandModule<object, Common> {
+  return {
+    command: 'volume',
+    describe: 'manage volumes served by berth-volumed',
+    builder: (y: Argv) =>
+      requireValues(
+        y
+          .option('socket', {
+            type: 'string',
+            default: process.env.BERTH_VOLUME_SOCKET ?? DEFAULT_SOCKET,
+            describe: 'berth-volumed socket (env BERTH_VOLUME_SOCKET)',
+          })
+          .command(
+            'create [name]',
+            'create a volume (a random name when none is given)',
+            (c) =>
+              requireValues(
+                c.positional('name', { type: 'string' }).option('opt', {
+                  alias: 'o',
+                  type: 'string',
+                  nargs: 1,
+                  describe: 'KEY=VALUE: type=none,o=bind,device=PATH (bind) or uid, gid, mode, size (managed)',
+                }),
               ),
-              a.all as boolean,
-            );
-            if (names.length > 0 && !a.force) {
-              if (!process.stdin.isTTY)
-                throw new Error(`refusing to prune ${plural(names.length)} without --force (not a terminal to ask on)`);
-              if (!(await confirm(`This removes ${plural(names.length)}: ${names.join(', ')}. Are you sure? [y/N] `))) names.length = 0;
-            }
-            let removed = 0;
-            await eachName(names, async (Name) => {
-              await callDaemon(socket, '/VolumeDriver.Remove', { Name });
-              out(Name);
-              removed += 1;
-            });
-            out(`Total: ${plural(removed)} removed`);
-          },
-        )
-        .command(
-          'release <name> [ids..]',
-          'drop mount IDs whose container is gone (all IDs when none is given), so the volume can be removed',
-          (c) =>
-            requireValues(c.positional('name', { type: 'string', demandOption: true }).positional('ids', { type: 'string', array: true })),
-          async (a) => {
-            const { Released } = await callDaemon(a.socket as string, '/Berth.Release', {
-              Name: a.name,
-              IDs: (a.ids as string[] | undefined) ?? [],
-            });
-            const released = Released as string[];
-            if (released.length === 0) out(`no mount ID released on ${JSON.stringify(a.name)}`);
-            else released.forEach((id) => out(id));
-          },
-        )
-        .demandCommand(1, 'name a volume command: create, ls, inspect, rm, prune, release'),
-    ),
-  handler: () => undefined,
-};
+            async (a) => {
+              const name = (a.name as string | undefined) ?? randomBytes(32).toString('hex');
+              const bad = describeBadNewName(name);
+              if (bad !== undefined) throw new UsageError(`invalid volume name ${JSON.stringify(name)}: ${bad}`);
+              await callDaemon(a.socket as string, '/VolumeDriver.Create', {
+                Name: name,
+                Opts: parseOptionPairs(([] as string[]).concat((a.opt as string | string[] | undefined) ?? [])),
+              });
+              out(name);
+            },
+          )
+          .command(
+            ['ls', 'list'],
+            'list volumes',
+            (c) =>
+              requireValues(
+                c
+                  .option('format', { ...format, default: 'table' })
+                  .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'names only' }),
+              ),
+            async (a) => {
+              const { Volumes } = await callDaemon(a.socket as string, '/VolumeDriver.List');
+              const vols = (Volumes as Array<{ Name: string; Mountpoint: string }>).sort((x, y) =>
+                x.Name < y.Name ? -1 : x.Name > y.Name ? 1 : 0,
+              );
+              if (a.quiet) for (const v of vols) out(v.Name);
+              else if (a.format === 'json') out(JSON.stringify(vols, null, 2));
+              else if (a.format !== 'table')
+                process.stdout.write(
+                  formatRows(
+                    a.format as string,
+                    vols.map((v) => ({ ...templateData(v as VolumeInfo), Labels: '' })),
+                    LS_HEADERS,
+                    'table {{.Name}}\t{{.Mountpoint}}',
+                  ),
+                );
+              else
+                out(
+                  renderTable(
+                    ['NAME', 'MOUNTPOINT'],
+                    vols.map((v) => [v.Name, v.Mountpoint]),
+                  ),
+                );
+            },
+          )
+          .command(
+            'inspect <names..>',
+            'show volumes in detail',
+            (c) =>
+              requireValues(
+                c
+                  .positional('names', { type: 'string', array: true, demandOption: true })
+                  .option('format', { ...format, alias: 'f', default: 'json' }),
+              ),
+            async (a) => {
+              const found: VolumeInfo[] = [];
+              await eachName(a.names as string[], async (Name) => {
+                found.push((await callDaemon(a.socket as string, '/VolumeDriver.Get', { Name })).Volume);
+              });
+              if (a.format === 'json') out(JSON.stringify(found, null, 2));
+              else if (a.format !== 'table') for (const v of found) out(renderGoTemplate(a.format as string, templateData(v)));
+              else
+                out(
+                  renderTable(
+                    ['NAME', 'KIND', 'CREATED', 'MOUNTS', 'MOUNTPOINT'],
+                    found.map((v) => [v.Name, v.Status?.kind ?? '', v.CreatedAt, describeMounts(v.Status?.mounts), v.Mountpoint]),
+                  ),
+                );
+            },
+          )
+          .command(
+            ['rm <names..>', 'remove'],
+            "remove volumes (a bind volume's host directory is never deleted)",
+            (c) => requireValues(c.positional('names', { type: 'string', array: true, demandOption: true })),
+            async (a) => {
+              await eachName(a.names as string[], async (Name) => {
+                const users = usersOf(Name, a.socket as string);
+                if (users.length > 0) throw new Error(`remove ${Name}: volume is in use - [${users.join(', ')}]`);
+                await callDaemon(a.socket as string, '/VolumeDriver.Remove', { Name });
+                out(Name);
+              });
+            },
+          )
+          .command(
+            'prune',
+            'remove every managed volume that no mount ID holds',
+            (c) =>
+              requireValues(
+                c.option('force', { alias: 'f', type: 'boolean', default: false, describe: 'do not ask' }).option('all', {
+                  alias: 'a',
+                  type: 'boolean',
+                  default: false,
+                  describe: 'bind volumes too (their host directories stay)',
+                }),
+              ),
+            async (a) => {
+              const socket = a.socket as string;
+              const { Volumes } = await callDaemon(socket, '/VolumeDriver.List');
+              const names = selectPrunable(
+                await getAll(
+                  socket,
+                  (Volumes as Array<{ Name: string }>).map((v) => v.Name),
+                ),
+                a.all as boolean,
+              ).filter((name) => usersOf(name, socket).length === 0);
+              if (names.length > 0 && !a.force) {
+                if (!process.stdin.isTTY)
+                  throw new Error(`refusing to prune ${plural(names.length)} without --force (not a terminal to ask on)`);
+                if (!(await confirm(`This removes ${plural(names.length)}: ${names.join(', ')}. Are you sure? [y/N] `))) names.length = 0;
+              }
+              let removed = 0;
+              await eachName(names, async (Name) => {
+                await callDaemon(socket, '/VolumeDriver.Remove', { Name });
+                out(Name);
+                removed += 1;
+              });
+              out(`Total: ${plural(removed)} removed`);
+            },
+          )
+          .command(
+            'release <name> [ids..]',
+            'drop mount IDs whose container is gone (all IDs when none is given), so the volume can be removed',
+            (c) =>
+              requireValues(
+                c.positional('name', { type: 'string', demandOption: true }).positional('ids', { type: 'string', array: true }),
+              ),
+            async (a) => {
+              const { Released } = await callDaemon(a.socket as string, '/Berth.Release', {
+                Name: a.name,
+                IDs: (a.ids as string[] | undefined) ?? [],
+              });
+              const released = Released as string[];
+              if (released.length === 0) out(`no mount ID released on ${JSON.stringify(a.name)}`);
+              else released.forEach((id) => out(id));
+            },
+          )
+          .demandCommand(1, 'name a volume command: create, ls, inspect, rm, prune, release'),
+      ),
+    handler: () => undefined,
+  };
+}

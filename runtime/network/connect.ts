@@ -8,7 +8,7 @@ import { liveState } from '../live.js';
 import type { Dirs } from '../paths.js';
 import type { ContainerRecord } from '../record.js';
 import { readRecord, writeRecord } from '../store.js';
-import { DEFAULT_NETWORK, isSpecialMode, type EndpointConfig } from './plan.js';
+import { checkFixedAddress, DEFAULT_NETWORK, isSpecialMode, type EndpointConfig } from './plan.js';
 import { attachEndpoint, cniContext, hasOwnNetns, netnsFileOf, nextInterfaceOf } from './setup.js';
 
 export interface ConnectOptions {
@@ -36,6 +36,10 @@ export async function connectNetwork(d: Dirs, rec: ContainerRecord, network: str
     throw new Error('user specified IP address is supported on user defined networks only');
   if (o.aliases.length && network === DEFAULT_NETWORK)
     throw new Error('network-scoped alias is supported only for containers in user defined networks');
+  if (o.ip || o.ip6) {
+    const { findNetwork } = await import('../../network/config-dir.js');
+    checkFixedAddress(await findNetwork(cniContext(rec.Cni!).opts.configDir, network), { IPv4Address: o.ip, IPv6Address: o.ip6 });
+  }
   const ep: EndpointConfig = {
     IPAMConfig: o.ip || o.ip6 ? { ...(o.ip && { IPv4Address: o.ip }), ...(o.ip6 && { IPv6Address: o.ip6 }) } : null,
     Aliases: o.aliases.length ? o.aliases : null,

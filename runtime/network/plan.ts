@@ -27,7 +27,10 @@ export interface EndpointConfig {
 export type PortBindings = Record<string, Array<{ HostIp: string; HostPort: string }>>;
 
 export interface NetworkingPlan {
-  /** HostConfig.NetworkMode: none, host, container:ID-OR-NAME, bridge or a network name. */
+  /**
+   * HostConfig.NetworkMode: none, host, container:ID-OR-NAME, bridge or a network name, or
+   * `default` without --network (dockerd's name for joining the default bridge network).
+   */
   mode: string;
   /** The CNI networks, first = eth0; empty for none, host and container:. */
   endpoints: Array<{ name: string; config: EndpointConfig }>;
@@ -37,6 +40,8 @@ export interface NetworkingPlan {
 
 /** The default network: Docker's docker0 network, named `bridge` as in Docker. */
 export const DEFAULT_NETWORK = 'bridge';
+/** NetworkMode without --network: on the default network, as `bridge` is. */
+export const DEFAULT_MODE = 'default';
 
 /** Docker's default address pools: 172.17-31.0.0/16 (the first is the default `bridge` network's), then /20s of 192.168.0.0/16. */
 export const DOCKER_POOLS: ReadonlyArray<readonly [pool: string, size: number]> = [
@@ -45,6 +50,24 @@ export const DOCKER_POOLS: ReadonlyArray<readonly [pool: string, size: number]> 
 ];
 
 /** Network modes that are no CNI network. */
+/**
+ * dockerd's validateNetworkingConfig: a fixed address of a family only on a network whose subnet
+ * of that family the user gave (a network made without --subnet has only picked ones).
+ * @throws {Error} with dockerd's words
+ */
+export function checkFixedAddress(
+  net: { subnets: readonly string[]; pickedSubnets?: readonly string[] },
+  ipam: EndpointConfig['IPAMConfig'],
+): void {
+  const given = net.subnets.filter((s) => !(net.pickedSubnets ?? []).includes(s));
+  for (const [address, v6] of [
+    [ipam?.IPv4Address, false],
+    [ipam?.IPv6Address, true],
+  ] as const)
+    if (address && !given.some((s) => s.includes(':') === v6))
+      throw new Error('user specified IP address is supported only when connecting to networks with user configured subnets');
+}
+
 export const isSpecialMode = (mode: string) => mode === 'none' || mode === 'host' || mode.startsWith('container:');
 
 /**
@@ -136,7 +159,7 @@ export function planNetworking(f: NetworkFlags): NetworkingPlan {
       MacAddress: i === 0 ? (f.mac ?? '') : '',
     },
   }));
-  return { mode, endpoints, portBindings: portBindingsOf(reqs), publishAll: f.publishAll };
+  return { mode: f.networks.length ? mode : DEFAULT_MODE, endpoints, portBindings: portBindingsOf(reqs), publishAll: f.publishAll };
 }
 
 /** The -p requests back from PortBindings (what a start publishes). */

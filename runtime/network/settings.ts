@@ -142,15 +142,37 @@ function displayablePorts(ports: PsPort[]): string {
   return [...result, ...mappings].join(', ');
 }
 
+/** strconv.ParseUint(text, 10, 16), failing with Go's message. */
+function parsePortNumber(text: string): number {
+  if (!/^[0-9]+$/.test(text)) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(text)}: invalid syntax`);
+  if (Number(text) > 0xffff) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(text)}: value out of range`);
+  return Number(text);
+}
+
+/**
+ * `docker port`'s PORT[/PROTO] as the 20.10 CLI reads it (go-connections nat.NewPort): the `PORT/PROTO` key it looks up.
+ * @throws {Error} with Go's message for a port that is not a number or a range of numbers
+ */
+export function portKeyOf(arg: string): string {
+  const slash = arg.indexOf('/');
+  const [port, proto] = slash >= 0 && slash < arg.length - 1 ? [arg.slice(0, slash), arg.slice(slash + 1)] : [arg, 'tcp'];
+  if (port === '') throw new Error('Empty string specified for ports.');
+  if (port.includes('-')) {
+    const [first, last] = port.split('-');
+    if (parsePortNumber(last) < parsePortNumber(first)) throw new Error(`Invalid range specified for the Port: ${port}`);
+  } else parsePortNumber(port);
+  return `${port}/${proto}`;
+}
+
 /**
  * `docker port` lines: every mapping, or the host addresses of one container port.
- * @throws {Error} `No public port '81/tcp' published for NAME`
+ * @throws {Error} `No public port '81/tcp' published for REF` (the container as given), or portKeyOf's
  */
-export function renderPortLines(rec: ContainerRecord, attachments: readonly AttachmentInfo[], port?: string): string[] {
+export function renderPortLines(rec: ContainerRecord, attachments: readonly AttachmentInfo[], port?: string, ref = rec.Name): string[] {
   const mappings = attachments.flatMap((a) => a.mappings);
   if (port === undefined) return mappings.map(describeMapping);
-  const key = port.includes('/') ? port : `${port}/tcp`;
+  const key = portKeyOf(port);
   const hits = mappings.filter((m) => `${m.containerPort}/${m.protocol}` === key);
-  if (!hits.length) throw new Error(`No public port '${key}' published for ${rec.Name}`);
+  if (!hits.length) throw new Error(`No public port '${key}' published for ${ref}`);
   return hits.map((m) => describeMapping(m).split(' -> ')[1]);
 }

@@ -17,7 +17,7 @@ import type { ContainerRecord } from '../record.js';
 import type { CniDirs } from './dirs.js';
 import { makeMountPoint, removeNetnsFile } from './netns-file.js';
 import type { AttachmentInfo } from './settings.js';
-import { DEFAULT_NETWORK, exposedRequests, isSpecialMode, requestsOf, type EndpointConfig } from './plan.js';
+import { checkFixedAddress, DEFAULT_NETWORK, exposedRequests, isSpecialMode, requestsOf, type EndpointConfig } from './plan.js';
 
 // The network code (network/, cni/) loads only for a container on a CNI network: `--network none` and host skip their milliseconds.
 const verbs = () => import('../../network/attach.js');
@@ -68,11 +68,10 @@ export async function attachEndpoint(
   const [{ attachContainer }, { findNetwork }] = await Promise.all([verbs(), import('../../network/config-dir.js')]);
   if (network === DEFAULT_NETWORK) await (await import('./default-bridge.js')).ensureDefaultBridge(ctx, d.stateDir);
   const ips = [ep.IPAMConfig?.IPv4Address, ep.IPAMConfig?.IPv6Address].filter((x): x is string => !!x);
+  const found = ep.Aliases?.length || ips.length ? await findNetwork(ctx.opts.configDir, network) : undefined;
+  if (found) checkFixedAddress(found, ep.IPAMConfig);
   // Aliases are kept in the record either way; only a network with a name server (dnsname) gets them.
-  const aliases =
-    ep.Aliases?.length && (await findNetwork(ctx.opts.configDir, network)).list.plugins.some((p) => p.capabilities?.aliases)
-      ? ep.Aliases
-      : [];
+  const aliases = ep.Aliases?.length && found!.list.plugins.some((p) => p.capabilities?.aliases) ? ep.Aliases : [];
   return attachContainer(
     {
       network,

@@ -131,6 +131,10 @@ it('image tag adds a name; rm of one of several tags only untags', async () => {
 it("berth tag, load and import are docker's top-level names for berth image tag, load and import", async () => {
   await withTempDir(async (root) => {
     assert.is(await berthOk(root, ['load', '-i', images.app]), 'Loaded image: berth-test/app:1.0\n');
+    assert.is(
+      (await berth(root, ['load', '-i', join(root, 'nosuch.tar')])).stderr,
+      `berth: open ${join(root, 'nosuch.tar')}: no such file or directory\n`,
+    );
     await berthOk(root, ['tag', 'berth-test/app:1.0', 'copy:2']);
     assert.equal((await inspect(root, 'copy:2')).RepoTags, ['berth-test/app:1.0', 'copy:2']);
     const id = (await berthOk(root, ['import', images.rootfsTar, 'bb:1'])).trim();

@@ -72,7 +72,10 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     assert.is((await b('ps', '-q')).stdout, '', 'ps without -a lists running ones only');
     const execStopped = await b('exec', 'web', 'true');
     // docker exits 1 for an error of any command but run and create (125: a refused flag).
-    assert.equal([execStopped.code, execStopped.stderr], [1, `berth: Container ${id} is not running\n`]);
+    assert.equal([execStopped.code, execStopped.stderr], [1, `berth: Container ${id} is not running
+`]);
+    assert.is((await b('kill', 'web')).stderr, `Error: Cannot kill container: web: Container ${id} is not running
+`);
     assert.equal(cgroupLeftovers(), [], 'a stopped container holds no cgroup');
     assert.is((await b('start', 'web')).code, 0);
     assert.is((await inspect(b, 'web')).State.Status, 'running');
@@ -115,6 +118,8 @@ it('pause and unpause freeze and thaw the container (ps shows Paused), rename, p
     assert.equal([info.State.Status, info.State.Paused], ['paused', true]);
     assert.match(readFileSync(`/proc/${info.State.Pid}/status`, 'utf8'), /State:\s+[SD]/);
     assert.match((await b('ps')).stdout, /Up .* \(Paused\)/);
+    const prefix = id.slice(0, 8);
+    assert.is((await b('exec', prefix, 'true')).stderr, `berth: Container ${prefix} is paused, unpause the container before exec\n`);
     assert.is((await b('unpause', 'frozen')).code, 0);
     assert.is((await inspect(b, 'frozen')).State.Status, 'running');
     assert.is((await b('rename', 'frozen', 'thawed')).code, 0);

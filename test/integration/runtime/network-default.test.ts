@@ -40,6 +40,14 @@ it('-P on bridge publishes every ExposedPorts entry to a free port that answers 
         ).trim();
         const info = JSON.parse(await ok(b('inspect', id)))[0];
         assert.equal(Object.keys(info.NetworkSettings.Networks), ['bridge']);
+        assert.equal([info.HostConfig.NetworkMode, info.Config.Env], ['default', null], "no --network, no env: dockerd's default and null");
+        const env = (await ok(b('exec', id, 'env'))).split('\n');
+        assert.ok(
+          env.includes(`HOSTNAME=${id.slice(0, 12)}`) && env.includes('HOME=/root') && env.some((e) => e.startsWith('PATH=')),
+          env.join(' '),
+        );
+        assert.is((await b('port', 'web', 'abc')).stderr, 'berth: strconv.ParseUint: parsing "abc": invalid syntax\n');
+        assert.is((await b('port', id.slice(0, 10), '80/abc')).stderr, `berth: No public port '80/abc' published for ${id.slice(0, 10)}\n`);
         assert.is(info.HostConfig.PublishAllPorts, true);
         const ports = info.NetworkSettings.Ports as Record<string, Array<{ HostIp: string; HostPort: string }>>;
         assert.equal(Object.keys(ports).sort(), ['53/udp', '80/tcp', '8081/tcp']);
@@ -135,6 +143,37 @@ it('--network-alias on bridge is refused with Docker words, exit 125, nothing ma
         );
         await ok(b('rm', 'later'));
         await ok(b('network', 'rm', 'front'));
+      },
+      { hostNetns: host },
+    );
+  });
+});
+
+it('--ip on a network made without --subnet: refused at start as dockerd, the container stays Created; connect --ip too', async () => {
+  await withNetns(1, async (host) => {
+    await withBerth(
+      async (b) => {
+        const NO_SUBNET = 'user specified IP address is supported only when connecting to networks with user configured subnets';
+        await ok(b('network', 'create', 'auto'));
+        const [auto] = JSON.parse(await ok(b('network', 'inspect', 'auto')));
+        const picked = auto.IPAM.Config[0].Subnet as string;
+        const fixed = picked.replace(/\.0\/\d+$/, '.50');
+        const run = await b('run', '--name', 'ipx', '--network', 'auto', '--ip', fixed, '--rootfs', b.rootfs, 'echo', 'ran');
+        assert.equal([run.code, run.stdout], [125, ''], run.stderr);
+        assert.is(run.stderr, `berth: ${NO_SUBNET}\n`);
+        assert.is(JSON.parse(await ok(b('inspect', 'ipx')))[0].State.Status, 'created');
+        assert.equal(ipJson(host, ['link', 'show', 'type', 'veth']), [], 'no veth is left');
+        await ok(b('network', 'create', '--subnet', '10.91.8.0/24', 'given'));
+        await ok(b('create', '--name', 'plain', '--network', 'given', '--ip', '10.91.8.9', '--rootfs', b.rootfs, 'sleep', '1000'));
+        assert.match((await b('network', 'connect', '--ip', fixed, 'auto', 'plain')).stderr, NO_SUBNET, 'created');
+        await ok(b('start', 'plain'));
+        assert.match((await b('network', 'connect', '--ip', fixed, 'auto', 'plain')).stderr, NO_SUBNET, 'running');
+        await ok(b('network', 'connect', 'auto', 'plain'));
+        const addresses = await ok(b('exec', 'plain', 'ip', '-o', '-4', 'addr'));
+        assert.match(addresses, /10\.91\.8\.9\//);
+        assert.match(addresses, new RegExp(`inet ${picked.split('.').slice(0, 3).join('\\.')}\\.`));
+        await ok(b('rm', '-f', 'ipx', 'plain'));
+        await ok(b('network', 'rm', 'auto', 'given'));
       },
       { hostNetns: host },
     );

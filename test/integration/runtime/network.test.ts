@@ -238,8 +238,15 @@ it('the command runs only after ADD: it sees its address in /etc/hosts; a failed
         assert.match(busy.stderr, /18080\/tcp is already in use/);
         assert.equal((await ok(b('ps', '-q', '--no-trunc'))).trim(), web);
         const busyId = (await ok(b('inspect', '--format', '{{.Id}}', 'busy'))).trim();
+        assert.is(
+          await ok(b('ps', '-a', '--filter', 'name=busy', '--format', '{{.Status}}')),
+          'Created\n',
+          'never ran: Created, as docker',
+        );
         await ok(b('rm', '-f', web));
         assert.equal(leftovers(b, host, busyId), []);
+        assert.is(await ok(b('start', '-a', 'busy')), '', 'the port is free now');
+        assert.match(await ok(b('ps', '-a', '--filter', 'name=busy', '--format', '{{.Status}}')), /^Exited \(0\)/);
       },
       { hostNetns: host },
     );

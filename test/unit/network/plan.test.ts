@@ -200,6 +200,13 @@ test('planCreate() --ipv6 adds a free /64 of the IPv6 pool, with or without an I
     both.ranges.map((r) => formatPrefix(r.subnet)),
     ['2001:db8:1::/64'],
   );
+  // What was picked is recorded (dockerd refuses a fixed address there), and read back.
+  assert.equal(
+    [plan.pickedSubnets, given.pickedSubnets, both.pickedSubnets],
+    [['10.89.0.0/24', 'fd89:b3e7:4a00:2::/64'], ['2001:db8::/64'], undefined],
+  );
+  assert.equal(describeNetwork(buildConflist(given)).pickedSubnets, ['2001:db8::/64']);
+  assert.is(describeNetwork(buildConflist(both)).pickedSubnets, undefined);
 });
 
 test('planCreate() honours --subnet-pool and --subnet-size', () => {

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  checkFixedAddress,
   expandPortRanges,
   planNetworking,
   portBindingsOf,
@@ -8,7 +9,7 @@ import {
   requestsOf,
   type NetworkFlags,
 } from '../../../runtime/network/plan';
-import { renderNetworkSettings, renderPortLines, renderPsPorts, type AttachmentInfo } from '../../../runtime/network/settings';
+import { renderNetworkSettings, portKeyOf, renderPortLines, renderPsPorts, type AttachmentInfo } from '../../../runtime/network/settings';
 import { cniDirsOf } from '../../../runtime/network/dirs';
 import type { ContainerRecord } from '../../../runtime/record';
 
@@ -43,6 +44,19 @@ test('portBindingsOf() and requestsOf() round-trip Docker PortBindings', () => {
     '90/sctp': [{ HostIp: '192.0.2.1', HostPort: '' }],
   });
   assert.equal(requestsOf(bindings), reqs);
+});
+
+test("checkFixedAddress(): a fixed address of a family needs a subnet of that family the user gave, as dockerd's", () => {
+  const NO_SUBNET = /^user specified IP address is supported only when connecting to networks with user configured subnets$/;
+  const dual = { subnets: ['10.89.0.0/24', 'fd00::/64'], pickedSubnets: ['fd00::/64'] };
+  checkFixedAddress(dual, { IPv4Address: '10.89.0.5' });
+  checkFixedAddress(dual, null);
+  assert.throws(() => checkFixedAddress(dual, { IPv6Address: 'fd00::5' }), NO_SUBNET);
+  assert.throws(
+    () => checkFixedAddress({ subnets: ['10.89.0.0/24'], pickedSubnets: ['10.89.0.0/24'] }, { IPv4Address: '10.89.0.5' }),
+    NO_SUBNET,
+  );
+  checkFixedAddress({ subnets: ['10.89.0.0/24'] }, { IPv4Address: '10.89.0.5' }); // another tool's network: taken as given
 });
 
 test('planNetworking(): bridge by default, several networks in order, special modes alone', () => {
@@ -161,6 +175,31 @@ test('renderPsPorts() and renderPortLines() print as docker ps and docker port',
   assert.equal(renderPortLines(rec, attachments), ['80/tcp -> 0.0.0.0:8080']);
   assert.equal(renderPortLines(rec, attachments, '80'), ['0.0.0.0:8080']);
   assert.throws(() => renderPortLines(rec, attachments, '81/udp'), /No public port '81\/udp' published for web/);
+  assert.throws(
+    () => renderPortLines(rec, attachments, '81', 'abc123'),
+    /^No public port '81\/tcp' published for abc123$/,
+    'the ref as given',
+  );
+});
+
+test("portKeyOf reads docker port's PORT[/PROTO] as nat.NewPort does, with Go's errors", () => {
+  assert.is(portKeyOf('80'), '80/tcp');
+  assert.is(portKeyOf('53/udp'), '53/udp');
+  assert.is(portKeyOf('80/abc'), '80/abc', 'any protocol is looked up');
+  assert.is(portKeyOf('80-81'), '80-81/tcp');
+  const fails = (arg: string, message: string) =>
+    assert.throws(
+      () => portKeyOf(arg),
+      (err: Error) => err.message === message,
+      arg,
+    );
+  fails('abc', 'strconv.ParseUint: parsing "abc": invalid syntax');
+  fails('abc/tcp', 'strconv.ParseUint: parsing "abc": invalid syntax');
+  fails('80/', 'strconv.ParseUint: parsing "80/": invalid syntax');
+  fails('70000', 'strconv.ParseUint: parsing "70000": value out of range');
+  fails('-1', 'strconv.ParseUint: parsing "": invalid syntax');
+  fails('81-80', 'Invalid range specified for the Port: 81-80');
+  fails('/udp', 'Empty string specified for ports.');
 });
 
 test.run();

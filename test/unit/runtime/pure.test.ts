@@ -15,7 +15,7 @@ import { execArgs, superviseArgs } from '../../../runtime/shim-args';
 import { parseSignal } from '../../../runtime/signals';
 import { topTable } from '../../../runtime/top';
 import { netDevTotals } from '../../../runtime/net-io';
-import { mergeEnv, parseEnvFile, parseRestartPolicy, planContainer } from '../../../runtime/spec';
+import { mergeEnv, parseEnvFile, parseRestartPolicy, planContainer, processEnv } from '../../../runtime/spec';
 import { resolveUser } from '../../../runtime/user';
 
 const test = suite('berth and runtime: pure logic');
@@ -79,7 +79,18 @@ test('planContainer(): a run command replaces Cmd, not Entrypoint; --entrypoint 
   const id = 'a'.repeat(64);
   const plain = planContainer(baseOpts(), image, id);
   assert.equal([plain.path, plain.args, plain.config.WorkingDir, plain.config.StopSignal], ['/entry', ['default'], '/w', 'SIGQUIT']);
-  assert.equal(plain.config.Env, ['HOSTNAME=aaaaaaaaaaaa', 'PATH=/img', 'X=1']);
+  assert.equal(plain.config.Env, ['PATH=/img', 'X=1'], "Config.Env: the image's and the user's only, as dockerd keeps it");
+  assert.equal(processEnv(plain.config, false, '/root'), ['PATH=/img', 'HOSTNAME=aaaaaaaaaaaa', 'X=1', 'HOME=/root']);
+  assert.equal(processEnv({ Env: ['HOME=/h', 'HOSTNAME=x'], Hostname: 'aaa' }, true, '/root'), [
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    'HOSTNAME=x',
+    'TERM=xterm',
+    'HOME=/h',
+  ]);
+  assert.is(plain.hostConfig.NetworkMode, 'default', 'no --network: dockerd shows default');
+  const onBridge = planContainer({ ...baseOpts(), net: { ...baseOpts().net, networks: ['bridge'] } }, image, id);
+  assert.equal([onBridge.hostConfig.NetworkMode, Object.keys(onBridge.endpoints)], ['bridge', ['bridge']]);
+  assert.equal(Object.keys(plain.endpoints), ['bridge'], 'default joins the default bridge network');
   const withCmd = planContainer({ ...baseOpts(), command: ['x', 'y'] }, image, id);
   assert.equal([withCmd.path, withCmd.args], ['/entry', ['x', 'y']]);
   const ep = planContainer({ ...baseOpts(), entrypoint: 'sh' }, image, id);
