@@ -99,8 +99,14 @@ it('exec through the front matches the Bun program, and leaves the rest to it', 
       assert.is((await b('pause', 'fy')).code, 0);
       assert.match((await f('exec', 'fy', 'true')).stderr, /cannot run/);
       const paused = await b('exec', 'fy', 'true');
-      assert.equal([paused.code, paused.stderr], [1, `berth: Container fy is paused, unpause the container before exec
-`]);
+      assert.equal(
+        [paused.code, paused.stderr],
+        [
+          1,
+          `berth: Container fy is paused, unpause the container before exec
+`,
+        ],
+      );
       assert.is((await b('unpause', 'fy')).code, 0);
       assert.is((await b('rm', '-f', 'fy')).code, 0);
       assert.match((await f('exec', id, 'true')).stderr, /cannot run/, 'a removed container is not the front');

@@ -72,10 +72,19 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     assert.is((await b('ps', '-q')).stdout, '', 'ps without -a lists running ones only');
     const execStopped = await b('exec', 'web', 'true');
     // docker exits 1 for an error of any command but run and create (125: a refused flag).
-    assert.equal([execStopped.code, execStopped.stderr], [1, `berth: Container ${id} is not running
-`]);
-    assert.is((await b('kill', 'web')).stderr, `Error: Cannot kill container: web: Container ${id} is not running
-`);
+    assert.equal(
+      [execStopped.code, execStopped.stderr],
+      [
+        1,
+        `berth: Container ${id} is not running
+`,
+      ],
+    );
+    assert.is(
+      (await b('kill', 'web')).stderr,
+      `Error: Cannot kill container: web: Container ${id} is not running
+`,
+    );
     assert.equal(cgroupLeftovers(), [], 'a stopped container holds no cgroup');
     assert.is((await b('start', 'web')).code, 0);
     assert.is((await inspect(b, 'web')).State.Status, 'running');
