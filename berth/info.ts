@@ -136,7 +136,7 @@ function psRows(
 }
 
 /**
- * Every record's summary: from the front when it read them (BERTH_PS_SUMMARIES_FD, a memfd; see
+ * Every record's summary: from the front when it read them (BERTH_PS_SUMMARIES_FD, a pipe; see
  * plugins/front/berth-ps.c), else read here. The variable is the front's alone: children lose it.
  */
 function summaries(d: Dirs): RecordSummary[] {

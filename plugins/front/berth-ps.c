@@ -1,10 +1,11 @@
 /*
  * `berth ps`'s reading, done in the front: the summary line that starts every container record
  * (runtime/record-text.ts) is read here and handed to the Bun program as one JSON array in a
- * memfd, whose number is in BERTH_PS_SUMMARIES_FD. Opening and reading hundreds of small files
+ * pipe, whose number is in BERTH_PS_SUMMARIES_FD. Opening and reading hundreds of small files
  * costs a third as much CPU in C as through node:fs in an interpreter without the JIT
  * (docs/internals/speed.md). A record without a whole summary line within the first 4 KB is named
  * by its id (a JSON string) and read by the Bun program; anything unexpected gives no array at all.
+ * The array comes through a pipe from a child of the front, which reads while Bun starts.
  */
 #define _GNU_SOURCE
 #include "front.h"
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #define SUMMARY_READ 4096
@@ -79,15 +79,29 @@ static int collect(const char *root, struct text *out) {
 }
 
 void berth_ps_summaries(const char *root) {
-  struct text out = {NULL, 0, 0};
-  int fd = -1;
-  if (collect(root, &out) && (fd = memfd_create("berth-ps", 0)) >= 0) {
-    size_t done = 0;
-    for (ssize_t n; done < out.len && (n = write(fd, out.data + done, out.len - done)) > 0;) done += (size_t)n;
-    char number[16];
-    snprintf(number, sizeof number, "%d", fd);
-    if (done == out.len && lseek(fd, 0, SEEK_SET) == 0) setenv("BERTH_PS_SUMMARIES_FD", number, 1);
-    else close(fd);
+  int p[2];
+  if (pipe2(p, 0) != 0) return;
+  /* A child reads while this process execs Bun, whose start is most of a ps: the reading is off
+     the path on a second CPU. Bun reads the pipe to its end; an empty one means "read them yourself". */
+  pid_t child = fork();
+  if (child < 0) {
+    close(p[0]), close(p[1]);
+    return;
   }
-  free(out.data);
+  if (child == 0) {
+    close(p[0]);
+    struct text out = {NULL, 0, 0};
+    if (collect(root, &out))
+      for (size_t done = 0; done < out.len;) {
+        ssize_t n = write(p[1], out.data + done, out.len - done);
+        if (n <= 0) break;
+        done += (size_t)n;
+      }
+    _exit(0);
+  }
+  close(p[1]);
+  fcntl(p[0], F_SETFD, 0);
+  char number[16];
+  snprintf(number, sizeof number, "%d", p[0]);
+  setenv("BERTH_PS_SUMMARIES_FD", number, 1);
 }

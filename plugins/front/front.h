@@ -53,7 +53,7 @@ void berth_exec_front(int argc, char **argv, const char *self_dir);
  * without JavaScriptCore's JIT, whose compiling costs more CPU than it saves in so short a run.
  */
 void berth_tune(int argc, char **argv);
-/* Reads the summary line of every record under `root` into a memfd named by BERTH_PS_SUMMARIES_FD (berth-ps.c). */
+/* Reads the summary line of every record under `root` into a pipe named by BERTH_PS_SUMMARIES_FD, from a child that reads while this process execs Bun (berth-ps.c). */
 void berth_ps_summaries(const char *root);
 
 #endif
