@@ -90,6 +90,7 @@ void berth_ps_summaries(const char *root) {
   }
   if (child == 0) {
     close(p[0]);
+    for (int fd = 0; fd < 3; fd++) close(fd); /* never holds the caller's pipes open */
     struct text out = {NULL, 0, 0};
     if (collect(root, &out))
       for (size_t done = 0; done < out.len;) {
