@@ -9,7 +9,8 @@ export interface Dirs {
 export const containersDir = (d: Dirs) => join(d.root, 'containers');
 export const containerDir = (d: Dirs, id: string) => join(d.root, 'containers', id);
 export const configFile = (d: Dirs, id: string) => join(d.root, 'containers', id, 'config.json');
-export const nameFile = (d: Dirs, name: string) => join(d.root, 'names', name);
+export const namesDir = (d: Dirs) => join(d.root, 'names');
+export const nameFile = (d: Dirs, name: string) => join(namesDir(d), name);
 export const logFile = (d: Dirs, id: string) => join(d.root, 'containers', id, 'container.log');
 export const upperDir = (d: Dirs, id: string) => join(d.root, 'containers', id, 'diff');
 /** The supervisor's dir: shim.json, shim.lock, the `stopped` and `paused` markers. */

@@ -15,9 +15,9 @@ import {
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { lockFile } from '../kernel/flock.js';
-import { attachSocket, configFile, containerDir, containersDir, lockPath, nameFile, runDir, type Dirs } from './paths.js';
+import { attachSocket, configFile, containerDir, containersDir, lockPath, nameFile, namesDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
-import { NAME_PATTERN, resolveContainer } from './ids.js';
+import { ID_PATTERN, NAME_PATTERN, resolveContainer } from './ids.js';
 import { parseRecord, parseSummary, recordText, SUMMARY_READ, summaryIn, type RecordSummary } from './record-text.js';
 
 export function readRecord(d: Dirs, id: string): ContainerRecord {
@@ -104,20 +104,15 @@ function eachRecord<T>(d: Dirs, read: (file: string) => T): T[] {
  * @throws {Error} `No such container: REF`, or on an ambiguous prefix
  */
 export function findRecord(d: Dirs, ref: string): ContainerRecord {
-  let ids: string[];
-  try {
-    ids = readdirSync(containersDir(d));
-  } catch {
-    ids = [];
-  }
   const read = (id: string): ContainerRecord | undefined => {
+    if (!ID_PATTERN.test(id)) return undefined; // never a path outside the containers dir
     try {
       return readRecord(d, id);
     } catch {
-      return undefined; // half made or half removed, as listRecords skips it
+      return undefined; // none, half made or half removed, as listRecords skips it
     }
   };
-  const exact = ids.includes(ref) ? read(ref) : undefined;
+  const exact = read(ref);
   if (exact) return exact;
   const name = ref.replace(/^\//, '');
   if (NAME_PATTERN.test(name)) {
@@ -127,10 +122,19 @@ export function findRecord(d: Dirs, ref: string): ContainerRecord {
     } catch {
       /* no such name */
     }
-    const named = ids.includes(owner) ? read(owner) : undefined;
+    const named = read(owner);
     if (named?.Name === name) return named;
   }
-  const prefixed = /^[0-9a-f]+$/.test(ref) ? ids.filter((id) => id.startsWith(ref)).flatMap((id) => read(id) ?? []) : [];
+  // Only a prefix needs the listing.
+  let prefixed: ContainerRecord[] = [];
+  if (/^[0-9a-f]+$/.test(ref))
+    try {
+      prefixed = readdirSync(containersDir(d))
+        .filter((id) => id.startsWith(ref))
+        .flatMap((id) => read(id) ?? []);
+    } catch {
+      /* no container yet */
+    }
   return resolveContainer(
     ref,
     prefixed.map((r) => ({ id: r.Id, name: r.Name, rec: r })),
@@ -142,7 +146,7 @@ export function findRecord(d: Dirs, ref: string): ContainerRecord {
  * @throws {Error} Docker's conflict message when the name is taken
  */
 export function claimName(d: Dirs, name: string, id: string): void {
-  mkdirSync(dirname(nameFile(d, name)), { recursive: true });
+  mkdirSync(namesDir(d), { recursive: true });
   try {
     writeFileSync(nameFile(d, name), id, { flag: 'wx' });
   } catch (err) {
@@ -162,7 +166,7 @@ export function claimName(d: Dirs, name: string, id: string): void {
 /** The names claimed (claimName), from their files alone: no record is read. */
 export function claimedNames(d: Dirs): Set<string> {
   try {
-    return new Set(readdirSync(dirname(nameFile(d, '_'))));
+    return new Set(readdirSync(namesDir(d)));
   } catch {
     return new Set(); // no container was ever named
   }
