@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { humanSize } from '../lib/go-units.js';
-import { containersUsing, removeImage } from './remove.js';
+import { containerImages, removeImage } from './remove.js';
 import { layerDir, type ImageStore } from './store.js';
 
 /** What docker asks before a prune without --force. */
@@ -16,8 +16,9 @@ export const pruneWarning = (all: boolean) =>
 export async function pruneImages(store: ImageStore, all: boolean): Promise<string[]> {
   const sizes = new Map<string, number>();
   const lines: string[] = [];
+  const used = new Set(containerImages(store.paths.root).map((c) => c.image)); // read once, not per image
   for (const img of await store.list()) {
-    if ((!all && img.repoTags.length > 0) || containersUsing(store.paths.root, img.id).length > 0) continue;
+    if ((!all && img.repoTags.length > 0) || used.has(img.id)) continue;
     for (const diffId of img.diffIds) sizes.set(diffId, layerSize(store, diffId));
     for (const line of await removeImage(store, img.id, true))
       lines.push(line.replace(/^Untagged: /, 'untagged: ').replace(/^Deleted: /, 'deleted: '));

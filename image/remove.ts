@@ -11,20 +11,27 @@ import { shortId } from './format.js';
 import { formatTag, isFullId, parseTag, splitTag, tryParseReference } from './reference.js';
 import { type ImageMeta, type ImageRecord, type ImageStore, hexOf } from './store.js';
 
-/** IDs of the containers whose config names image `id`. */
-export function containersUsing(root: string, id: string): string[] {
+/** Each container's ID and the image its config names (<root>/containers/<id>/config.json). */
+export function containerImages(root: string): Array<{ id: string; image: unknown }> {
   const dir = join(root, 'containers');
   if (!existsSync(dir)) return [];
-  const users: string[] = [];
+  const out: Array<{ id: string; image: unknown }> = [];
   for (const name of readdirSync(dir)) {
     try {
       const config = JSON.parse(readFileSync(join(dir, name, 'config.json'), 'utf8'));
-      if (config.Image === id) users.push(typeof config.Id === 'string' ? config.Id : name);
+      out.push({ id: typeof config.Id === 'string' ? config.Id : name, image: config.Image });
     } catch {
       /* not a container, or one being created: its config is written before it exists */
     }
   }
-  return users;
+  return out;
+}
+
+/** IDs of the containers whose config names image `id`. */
+export function containersUsing(root: string, id: string): string[] {
+  return containerImages(root)
+    .filter((c) => c.image === id)
+    .map((c) => c.id);
 }
 
 /** Points `target` (name[:tag]) at the image `source` resolves to. */
