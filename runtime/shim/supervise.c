@@ -307,6 +307,16 @@ static void setup(void) {
   log_open(&LOG);
 }
 
+/* A start that failed: the status written and its Error frame ("CODE:WHAT ERROR_MSG") sent. */
+static int failed_start(int code, const char *what) {
+  char text[1200];
+  rfc3339_now(finished_at, sizeof finished_at);
+  write_status("exited", code);
+  snprintf(text, sizeof text, "%d:%s%s", code, what, error_msg);
+  broadcast(F_ERROR, text, (uint32_t)strlen(text));
+  return code;
+}
+
 int supervise_main(int argc, char **argv) {
   parse_spec(&S, argc, argv);
   for (int i = 0; i < MAX_CLIENTS; i++) clients[i].fd = -1;
@@ -317,26 +327,14 @@ int supervise_main(int argc, char **argv) {
   int code;
   /* Berth runs the CNI ADD into it while the container's root is built (--await-release). */
   if (S.make_netns) {
-    char text[1200];
-    if (make_netns_file(S.netns, error_msg, sizeof error_msg) != 0) {
-      rfc3339_now(finished_at, sizeof finished_at);
-      write_status("exited", EXIT_SETUP);
-      snprintf(text, sizeof text, "%d:cannot create the container's network namespace: %s", EXIT_SETUP, error_msg);
-      broadcast(F_ERROR, text, (uint32_t)strlen(text));
-      return EXIT_SETUP;
-    }
+    if (make_netns_file(S.netns, error_msg, sizeof error_msg) != 0)
+      return failed_start(EXIT_SETUP, "cannot create the container's network namespace: ");
     broadcast(F_NETNS, "", 0);
   }
   for (;;) {
     code = start_container();
+    if (code != 0) return failed_start(code, ""); /* the berth command that started us undoes the setup itself */
     char text[1200];
-    if (code != 0) {
-      rfc3339_now(finished_at, sizeof finished_at);
-      write_status("exited", code);
-      snprintf(text, sizeof text, "%d:%s", code, error_msg);
-      broadcast(F_ERROR, text, (uint32_t)strlen(text));
-      return code; /* the berth command that started us undoes the setup itself */
-    }
     write_status("running", 0);
     snprintf(text, sizeof text, "%d", child);
     broadcast(F_STARTED, text, (uint32_t)strlen(text));
