@@ -76,6 +76,14 @@ export function attachStreams(
       }
     };
     const onResize = () => channel.write(encodeResize(process.stdout.rows ?? 24, process.stdout.columns ?? 80));
+    // Raw before the first output is written, the frames already received included.
+    if (rawTerminal && stdin) {
+      stdin.setRawMode(true);
+      // libuv's raw mode keeps output processing (OPOST, ONLCR): the container's terminal already
+      // turns \n into \r\n, so ours would print \r\r\n. Docker's raw mode clears it; so does this
+      // (setRawMode(false) restores the termios saved before).
+      spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+    }
     onFrames(pending);
     if (ended) return;
     channel.on('data', (chunk: Buffer) => onFrames(decoder.push(chunk)));
@@ -83,13 +91,6 @@ export function attachStreams(
     channel.on('error', () => finish({ kind: 'lost' }));
     channel.resume();
     if (stdin) {
-      if (rawTerminal) {
-        stdin.setRawMode(true);
-        // libuv's raw mode keeps output processing (OPOST, ONLCR): the container's terminal already
-        // turns \n into \r\n, so ours would print \r\r\n. Docker's raw mode clears it; so does this
-        // (setRawMode(false) restores the termios saved before).
-        spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
-      }
       stdin.on('data', onInput);
       stdin.on('end', () => {
         if (!ended) channel.write(encodeFrame(Frame.StdinClose));
