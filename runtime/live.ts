@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDir, type Dirs } from './paths.js';
-import type { ContainerRecord } from './record.js';
+import { NEVER, type ContainerRecord } from './record.js';
 
 /** What a run of the container's process left: shared by shim.json and the combined state. */
 interface RunFacts {
@@ -59,6 +59,15 @@ export function isSupervisor(pid: number): boolean {
 }
 
 /**
+ * A first start before its supervisor wrote shim.json: the start saves the record as exited while
+ * the supervisor builds the root (runtime/start.ts), and dockerd shows it created until it runs.
+ */
+function startingFirstRun(d: Dirs, rec: Pick<ContainerRecord, 'Id' | 'State'>, runDirs?: ReadonlySet<string>): boolean {
+  if (rec.State.Status !== 'exited' || rec.State.StartedAt !== NEVER) return false;
+  return runDirs ? runDirs.has(rec.Id) : existsSync(runDir(d, rec.Id));
+}
+
+/**
  * Combines the saved record and the supervisor's files into the state `ps` and `inspect` show.
  * `runDirs` (idsWithRunDir): a container without a state dir has no supervisor files, so `ps`
  * does not try to read them for every container never started (a failed read costs an exception).
@@ -76,7 +85,7 @@ export function liveState(d: Dirs, rec: Pick<ContainerRecord, 'Id' | 'State' | '
     error: saved.Error,
     needsCleanup: false,
   };
-  if (!shim) return base;
+  if (!shim) return startingFirstRun(d, rec, runDirs) ? { ...base, status: 'created' } : base;
   const alive = isSupervisor(shim.shimPid);
   const fromShim = {
     pid: shim.pid,

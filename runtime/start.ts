@@ -106,6 +106,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
   mkdirSync(state, { recursive: true, mode: 0o700 });
   const cgroup = cgroupOf(rec);
   let durable = () => Promise.resolve();
+  let before: ContainerRecord | undefined; // as it was before this start
   try {
     await cgroup.create(resourcesOf(rec));
     makeBindSources(rec.Mounts ?? []);
@@ -156,14 +157,16 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
       channel.write(encodeFrame(Frame.Release));
     }
     if (owner) channel.write(Buffer.from([Frame.Owner, 0, 0, 0, 0]));
+    // Saved while the supervisor builds the container's root on the other CPU rather than after
+    // its Started frame; until its shim.json is there, liveState shows a first run as created.
+    before = readRecord(d, rec.Id);
+    const started = { ...before, ManuallyStopped: false, State: { ...before.State, Status: 'exited' as const, Error: '' } };
+    writeRecord(d, started);
+    saveExecTemplate(d, started);
     const { frame: first, rest } = await nextFrame(rec.Id, shim, decoder, Frame.Started, pending);
     shim.release();
     // The CNI result cache went to disk while the container started; a failed flush undoes the start.
     await durable();
-    const now = readRecord(d, rec.Id);
-    const started = { ...now, ManuallyStopped: false, State: { ...now.State, Status: 'exited' as const, Error: '' } };
-    writeRecord(d, started);
-    saveExecTemplate(d, started);
     return { pid: Number(first.data.toString()), channel, decoder, pendingFrames: rest };
   } catch (err) {
     await cgroup.killAll().catch(() => {});
@@ -172,7 +175,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
     await unmountVolumes(d, rec.Id).catch(() => {});
     rmSync(state, { recursive: true, force: true });
     rmSync(attachSocket(d, rec.Id), { force: true });
-    const now = readRecord(d, rec.Id);
+    const now = before ?? readRecord(d, rec.Id);
     const code = err instanceof ExitError ? err.exitCode : 125;
     // One that never ran stays Created, as dockerd shows it (StateString: no StartedAt yet).
     const ran = now.State.StartedAt !== NEVER;

@@ -35,4 +35,24 @@ test('liveState() reads shim.json only for the ids idsWithRunDir() listed, when 
   }
 });
 
+test('liveState() shows a first start created until its supervisor writes shim.json, exited once its state dir is gone', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-live-'));
+  try {
+    const d = { root: join(dir, 'root'), stateDir: join(dir, 'state') };
+    const id = 'b'.repeat(64);
+    // Saved as exited by the start, before the supervisor ran anything.
+    const starting = record(id);
+    starting.State.Status = 'exited';
+    assert.is(liveState(d, starting).status, 'exited', 'no state dir: the state a reboot left');
+    mkdirSync(join(d.stateDir, 'containers', id), { recursive: true });
+    assert.is(liveState(d, starting).status, 'created');
+    assert.is(liveState(d, starting, idsWithRunDir(d)).status, 'created');
+    const ranBefore = record(id);
+    ranBefore.State = { ...ranBefore.State, Status: 'exited', ExitCode: 4, StartedAt: '2026-12-06T08:00:00Z' };
+    assert.is(liveState(d, ranBefore).status, 'exited', 'a restart shows the last run until the new one is up');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();
