@@ -55,8 +55,8 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
   const live = liveState(d, rec);
   if (live.status === 'running' || live.status === 'paused' || live.status === 'restarting') return;
   const cgroup = cgroupOf(rec);
-  const oom = await cgroup.oomKilled().catch(() => false);
-  await cgroup.killAll().catch(() => {});
+  // Only a record that stays shows OOMKilled; destroy() kills what is left first.
+  const oom = !rec.HostConfig.AutoRemove && (await cgroup.oomKilled().catch(() => false));
   await cgroup.destroy().catch(() => {});
   // A --rm container's root goes in the thread pool while its networks' DEL runs, which mostly
   // waits (for the kernel, for bridge's detached `ip`); the record stays until after it, for `gc`.
