@@ -13,8 +13,8 @@ export interface CgroupFs {
   /** One write(2) of `value`, as the kernel wants for cgroup files (no create, no truncate). */
   write(path: string, value: string): Promise<void>;
   exists(path: string): Promise<boolean>;
-  /** Makes one dir; an existing one is fine. */
-  mkdir(path: string): Promise<void>;
+  /** Makes one dir: true, or false when it was there; a missing parent throws ENOENT. */
+  mkdir(path: string): Promise<boolean>;
   /** The child cgroups (subdirs) of a dir; none when the dir is missing. */
   list(path: string): Promise<string[]>;
   /** Removes one (empty) cgroup dir; a missing one is fine. */
@@ -66,8 +66,10 @@ export const realCgroupFs: CgroupFs = {
   async mkdir(path) {
     try {
       mkdirSync(path);
+      return true;
     } catch (err) {
       if (codeOf(err) !== 'EEXIST') throw new KernelError('create cgroup', path, codeOf(err));
+      return false;
     }
   },
   async list(path) {

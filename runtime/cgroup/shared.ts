@@ -9,6 +9,24 @@ export function ancestorsOf(root: string, path: string): string[] {
   return segments.map((_, i) => `${root}/${segments.slice(0, i + 1).join('/')}`);
 }
 
+/**
+ * Makes `root + path` and whichever of its ancestors are missing; returns the dirs it made, top
+ * first. The container's own dir is tried first: its parents are there for all but the first
+ * container, and each existing dir's mkdir would cost a failed call.
+ */
+export async function makeDirs(fs: CgroupFs, root: string, path: string): Promise<string[]> {
+  const dirs = ancestorsOf(root, path);
+  const leaf = dirs[dirs.length - 1];
+  try {
+    return (await fs.mkdir(leaf)) ? [leaf] : [];
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const made: string[] = [];
+  for (const dir of dirs) if (await fs.mkdir(dir)) made.push(dir);
+  return made;
+}
+
 /** major:minor of each throttled device, looked up before anything is made. */
 export async function resolveDevices(fs: CgroupFs, paths: string[]): Promise<Map<string, string>> {
   const devices = new Map<string, string>();

@@ -9,7 +9,7 @@ import { parseFlatKeyed, parseLimit, parsePids, sumBlkioV1, usageWithoutCache, w
 import type { Cgroup, CgroupStats, Resources } from './index.js';
 import { hierarchyOf, type CgroupLayout } from './layout.js';
 import { planV1, throttledPaths } from './plan.js';
-import { ancestorsOf, killAllIn, removeDirs, resolveDevices } from './shared.js';
+import { ancestorsOf, killAllIn, makeDirs, removeDirs, resolveDevices } from './shared.js';
 
 type V1Layout = Extract<CgroupLayout, { version: 1 }>;
 
@@ -38,19 +38,12 @@ export class V1Cgroup implements Cgroup {
 
   async create(r: Resources): Promise<void> {
     const cpuset = hierarchyOf(this.layout, 'cpuset')?.mountPoint;
-    const parentDir = (root: string) => `${root}${this.path.slice(0, this.path.lastIndexOf('/'))}`;
     const devices = await resolveDevices(this.fs, throttledPaths(r));
     const made: string[] = [];
     try {
-      for (const root of this.roots()) {
-        for (const dir of ancestorsOf(root, this.path)) {
-          if (!(await this.fs.exists(dir))) made.push(dir);
-          await this.fs.mkdir(dir);
-          // A new cpuset cgroup starts with no CPUs and no memory nodes: no process may join it.
-          if (root === cpuset && dir !== `${root}${this.path}`) await this.inheritCpuset(dir);
-        }
-      }
-      const parentCpus = cpuset ? (await this.fs.read(`${parentDir(cpuset)}/cpuset.cpus`)).trim() : '';
+      for (const root of this.roots()) made.push(...(await makeDirs(this.fs, root, this.path)));
+      const parent = cpuset ? await this.inheritCpusets(cpuset) : undefined;
+      const parentCpus = parent?.cpus ?? '';
       checkHostResources(r, this.fs.hostCpus(), parentCpus || `0-${this.fs.hostCpus() - 1}`);
       const memory = hierarchyOf(this.layout, 'memory')?.mountPoint;
       const blkio = hierarchyOf(this.layout, 'blkio')?.mountPoint;
@@ -61,7 +54,7 @@ export class V1Cgroup implements Cgroup {
         memsw: memory !== undefined && (await this.fs.exists(`${memory}/memory.memsw.limit_in_bytes`)),
         weightFile,
         parentCpus,
-        parentMems: cpuset && (await this.fs.read(`${parentDir(cpuset)}/cpuset.mems`)).trim(),
+        parentMems: parent?.mems,
       });
       for (const { file, value } of plan.writes) await this.fs.write(`${this.dir(file.split('.')[0])}/${file}`, value);
       plan.warnings.forEach(this.warn);
@@ -76,11 +69,27 @@ export class V1Cgroup implements Cgroup {
     return undefined;
   }
 
-  private async inheritCpuset(dir: string): Promise<void> {
-    const parent = dir.slice(0, dir.lastIndexOf('/'));
-    for (const file of ['cpuset.cpus', 'cpuset.mems'])
-      if ((await this.fs.read(`${dir}/${file}`)).trim() === '')
-        await this.fs.write(`${dir}/${file}`, (await this.fs.read(`${parent}/${file}`)).trim());
+  /**
+   * A new cpuset cgroup starts with no CPUs and no memory nodes, and no process may join it: each
+   * empty one above the container's gets its parent's, top first. Returns those of the container's parent.
+   */
+  private async inheritCpusets(root: string): Promise<{ cpus: string; mems: string }> {
+    const read = async (dir: string) => ({
+      cpus: (await this.fs.read(`${dir}/cpuset.cpus`)).trim(),
+      mems: (await this.fs.read(`${dir}/cpuset.mems`)).trim(),
+    });
+    let above: { cpus: string; mems: string } | undefined;
+    for (const dir of ancestorsOf(root, this.path).slice(0, -1)) {
+      const own = await read(dir);
+      for (const key of ['cpus', 'mems'] as const)
+        if (own[key] === '') {
+          above ??= await read(dir.slice(0, dir.lastIndexOf('/')));
+          await this.fs.write(`${dir}/cpuset.${key}`, above[key]);
+          own[key] = above[key];
+        }
+      above = own;
+    }
+    return above ?? read(root);
   }
 
   async freeze(): Promise<void> {

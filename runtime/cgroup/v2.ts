@@ -43,8 +43,7 @@ export class V2Cgroup implements Cgroup {
       let parent = this.root;
       for (const dir of ancestorsOf(this.root, this.path)) {
         await this.enableControllers(parent);
-        if (!(await this.fs.exists(dir))) made.push(dir);
-        await this.fs.mkdir(dir);
+        if (await this.fs.mkdir(dir)) made.push(dir);
         parent = dir;
       }
       const controllers = new Set(words(await this.fs.read(`${this.dir}/cgroup.controllers`)));

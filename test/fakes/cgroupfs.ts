@@ -84,8 +84,8 @@ export class FakeCgroupFs implements CgroupFs {
     return this.files.has(path) || this.dirs.has(path);
   }
 
-  async mkdir(path: string): Promise<void> {
-    if (this.dirs.has(path)) return;
+  async mkdir(path: string): Promise<boolean> {
+    if (this.dirs.has(path)) return false;
     const parent = path.slice(0, path.lastIndexOf('/'));
     if (!this.dirs.has(parent)) throw new KernelError('create cgroup', path, 'ENOENT');
     this.dirs.add(path);
@@ -99,6 +99,7 @@ export class FakeCgroupFs implements CgroupFs {
       this.files.set(`${path}/cgroup.procs`, '');
       for (const [name, text] of Object.entries(hierarchy ? this.v1Files[hierarchy] : {})) this.files.set(`${path}/${name}`, text);
     }
+    return true;
   }
 
   async list(path: string): Promise<string[]> {
