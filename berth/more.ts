@@ -6,7 +6,7 @@ import type { Globals } from './globals.js';
 import { eachContainer, findContainer, withCleanState } from './context.js';
 import { UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
-import { formatStats, sampleStats } from '../runtime/cgroup/index.js';
+import { formatStats, sampleStats } from '../runtime/cgroup/stats.js';
 import { STATS_DEFAULT_FORMAT, STATS_HEADERS, statsFields } from '../runtime/cgroup/stats.js';
 import { formatRows } from '../lib/format-rows.js';
 import { cgroupOf } from '../runtime/cgroups.js';

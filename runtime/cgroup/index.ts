@@ -1,6 +1,7 @@
 /**
  * The cgroups of one container: Docker's resource flags parsed, then written to cgroup v1 or v2.
- * The runtime codes against this file only; drivers live beside it.
+ * The runtime codes against this file only; drivers live beside it, and `berth stats`' table in
+ * stats.ts, which the run path does not load.
  */
 import { realCgroupFs, type CgroupFs } from '../../kernel/cgroupfs.js';
 import { joinCgroupPath, parseCgroupLayout, parseCgroupParent, type CgroupLayout } from './layout.js';
@@ -8,7 +9,6 @@ import { V1Cgroup } from './v1.js';
 import { V2Cgroup } from './v2.js';
 
 export { parseResources, ResourceFlagError } from './flags.js';
-export { formatStats, sampleStats, type StatsRow } from './stats.js';
 
 /** A per-device throttle (`--device-write-bps /dev/loop0:1mb`): the path as given, the rate in bytes or IOs per second. */
 export interface ThrottleDevice {

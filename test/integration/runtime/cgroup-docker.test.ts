@@ -5,7 +5,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { formatStats, parseResources, ResourceFlagError } from '../../../runtime/cgroup/index';
+import { parseResources, ResourceFlagError } from '../../../runtime/cgroup/index';
+import { formatStats } from '../../../runtime/cgroup/stats';
 import { dockerCli, ensureDockerPackages, importBusyboxImage, startDockerd, type Dockerd } from '../../helpers/dockerd';
 import { pathOf, readV1, withCgroupParent } from '../../helpers/cgroups';
 import { isRoot, run } from '../../helpers/sandbox';
