@@ -149,6 +149,29 @@ test('v1 create() joins every hierarchy, copies the cpuset down the parents and 
   ]);
 });
 
+test('v1 create() beside an existing container makes its own dirs only, and fills an empty parent cpuset someone else made', async () => {
+  const fs = fakeV1();
+  await openCgroup({ parent: '/berth', name: 'c1', fsRoot: R, fs }).create({});
+  // Made by hand, empty, as a new v1 cpuset cgroup is.
+  fs.files.set(`${R}/cpuset/berth/cpuset.cpus`, '');
+  fs.writes.length = 0;
+  const c2 = openCgroup({ parent: '/berth', name: 'c2', fsRoot: R, fs });
+  await c2.create({});
+  assert.equal(fs.writes, [
+    `${R}/cpuset/berth/cpuset.cpus 0-1`,
+    `${R}/cpuset/berth/c2/cpuset.cpus 0-1`,
+    `${R}/cpuset/berth/c2/cpuset.mems 0`,
+  ]);
+  await c2.destroy();
+  assert.ok(fs.dirs.has(`${R}/memory/berth/c1`) && !fs.dirs.has(`${R}/memory/berth/c2`));
+  // A failed create removes only what it made: never the shared parent.
+  await rejects(
+    openCgroup({ parent: '/berth', name: 'c3', fsRoot: R, fs }).create(parseResources({ 'cpuset-cpus': '0-3' })),
+    /^Requested CPUs are not available/,
+  );
+  assert.equal([...fs.dirs].filter((d) => d.endsWith('/berth')).length, 9);
+});
+
 test('v1 create() warns as Docker does when the kernel has no swap accounting', async () => {
   const warnings: string[] = [];
   const cg = openCgroup({ parent: '/berth', name: 'c1', fsRoot: R, fs: fakeV1({ memsw: false }), warn: (m) => warnings.push(m) });
