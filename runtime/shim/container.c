@@ -173,11 +173,11 @@ static void mount_sys(const struct spec *s, int errfd) {
  * only file is in /sys/fs/cgroup itself): the container's dir on /sys/fs/cgroup. Read-write with
  * --privileged, as Docker's.
  */
-static void mount_cgroups(const struct spec *s, int errfd) {
+static void mount_cgroups(const struct spec *s, int v2, int errfd) {
   static const char prefix[] = "/sys/fs/cgroup/";
   const size_t n = sizeof prefix - 1;
   unsigned long ro = s->privileged ? 0 : MS_RDONLY;
-  int tmpfs = 0, v2 = cgroup2_index(s), unified = s->nprocs == 1 && v2 == 0;
+  int tmpfs = 0, unified = s->nprocs == 1 && v2 == 0;
   for (int i = 0; i < s->nprocs; i++) {
     char dir[4096], dst[4096];
     const char *p = s->procs[i], *slash;
@@ -190,7 +190,7 @@ static void mount_cgroups(const struct spec *s, int errfd) {
       if (!end) continue;
       if (!tmpfs++) mnt(errfd, "tmpfs", "./sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755");
       snprintf(dst, sizeof dst, "./sys/fs/cgroup/%.*s", (int)(end - p - n), p + n);
-      mkdirs(dst, 0555);
+      mkdir(dst, 0555); /* in the tmpfs just made */
     }
     mnt(errfd, dir, dst, NULL, MS_BIND, NULL);
     mnt(errfd, NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL);
@@ -208,6 +208,15 @@ void await_release(int fd, int errfd) {
     got += (size_t)n;
   }
   if (head[0] != F_RELEASE || head[1] | head[2] | head[3] | head[4]) FAIL("the container was not released: frame %d came first", head[0]);
+}
+
+/* --network none: the supervisor makes the namespace while this process builds its root (start.c). */
+static void join_netns_sent(int sock, int errfd) {
+  int fd = recv_fd(sock);
+  if (fd < 0) FAIL("the supervisor sent no network namespace");
+  if (setns(fd, CLONE_NEWNET) != 0) FAIL("cannot join the container's network namespace: %s", strerror(errno));
+  close(fd);
+  close(sock);
 }
 
 int container_main(void *arg) {
@@ -234,10 +243,12 @@ int container_main(void *arg) {
   mount_volumes(s, ".", s->uid_map ? bindfds : NULL, errfd);
   mkdirs("./proc", 0555);
   mnt(errfd, "proc", "./proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  mount_dev(".", s, errfd);
+  /* sysfs shows the network namespace of its mounter: the container's own from here on. */
+  if (c->netsock >= 0) join_netns_sent(c->netsock, errfd);
   mount_sys(s, errfd);
   /* In a private user namespace /sys is the host's, bound (mount_sys), or a sysfs of its own: no cgroup dirs. */
-  if (!s->uid_map) mount_cgroups(s, errfd);
-  mount_dev(".", s, errfd);
+  if (!s->uid_map) mount_cgroups(s, c->cgroup2, errfd);
   if (s->init) {
     close(open("./dev/init", O_CREAT | O_WRONLY | O_CLOEXEC, 0755));
     mnt(errfd, s->init, "./dev/init", NULL, MS_BIND, NULL);
