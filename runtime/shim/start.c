@@ -43,6 +43,22 @@ static int send_new_netns(int sock) {
   return rc;
 }
 
+/*
+ * When the container's PID 1 exits, its mount namespace goes with it unless something holds it:
+ * unmounting every mount (an expedited RCU grace period, each filesystem's shutdown) would come
+ * before the supervisor hears of the exit. Held from the clone, it goes at release_mounts().
+ */
+static void hold_mounts(pid_t child) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/mnt", child);
+  sup.mounts_fd = open(path, O_RDONLY | O_CLOEXEC);
+}
+
+void release_mounts(void) {
+  if (sup.mounts_fd >= 0) close(sup.mounts_fd);
+  sup.mounts_fd = -1;
+}
+
 /* The cgroup v2 dir among the container's cgroups: the same at every start. */
 static int cgroup2_of_container(void) {
   static int index = -2;
@@ -117,6 +133,7 @@ int start_container(void) {
     close_if_open(ns[0]);
     return EXIT_SETUP;
   }
+  hold_mounts(child);
   /* The child waits for its root, or its netns; without it, it reports nothing and dies of the kill. */
   if (S->uid_map && userns_prepare(S, child, ctx.born_in, rs[0], sup.error_msg, sizeof sup.error_msg) != 0) kill(child, SIGKILL);
   if (netns_later && send_new_netns(ns[0]) != 0) kill(child, SIGKILL);
@@ -127,6 +144,7 @@ int start_container(void) {
   if (S->tty) { sup.master_fd = recv_fd(ps[0]); close(ps[0]); }
   int code = exec_outcome(ep[0], child);
   if (code != 0) {
+    release_mounts();
     if (sup.master_fd >= 0) { close(sup.master_fd); sup.master_fd = -1; }
     if (out[0] >= 0) { close(out[0]); close(err[0]); }
     close_if_open(in[1]);

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct supervisor sup = { .stdin_fd = -1, .out_fd = -1, .err_fd = -1, .master_fd = -1, .listen_fd = -1, .sig_fd = -1, .lock_fd = -1 };
+struct supervisor sup = { .stdin_fd = -1, .out_fd = -1, .err_fd = -1, .master_fd = -1, .listen_fd = -1, .sig_fd = -1, .lock_fd = -1, .mounts_fd = -1 };
 
 static int stopped_by_hand(void) {
   char marker[4096];
@@ -129,6 +129,7 @@ static int run_container(int *code) {
     write_status("restarting", *code);
     snprintf(text, sizeof text, "%d", *code);
     broadcast(F_EXIT, text, (uint32_t)strlen(text));
+    release_mounts();
     if (!sleep_before_restart(&delay, time(NULL) - began)) break;
     sup.restart_count++;
   }
@@ -154,6 +155,7 @@ int supervise_main(int argc, char **argv) {
   snprintf(text, sizeof text, "%d", code);
   drain_clients();
   broadcast(F_EXIT, text, (uint32_t)strlen(text));
+  release_mounts();
   if (sup.s.socket) unlink(sup.s.socket);
   close(sup.listen_fd);
   /* The owner cleans up; this process waits until it hangs up, so that it finds the final status written. */

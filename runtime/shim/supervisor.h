@@ -14,6 +14,7 @@ struct supervisor {
   /* This side of the container's stdio (a terminal's master, or pipes), -1 when closed. */
   int stdin_fd, out_fd, err_fd, master_fd;
   int listen_fd, sig_fd, lock_fd;
+  int mounts_fd; /* the container's mount namespace, held until its exit is reported (start.c) */
   int restart_count;
   char started_at[64], finished_at[64], error_msg[1024];
 };
@@ -21,6 +22,8 @@ extern struct supervisor sup;
 
 /* start.c: one start of the container. Returns 0, or the exit code of a failed start (the error in sup.error_msg). */
 int start_container(void);
+/* Lets the container's mounts go, once its exit is reported: unmounting them is no longer on the way. */
+void release_mounts(void);
 
 /* supervise.c: the state dir's lock, the attach socket and the log, made while the first start's child builds its root. 0, or -1 with sup.error_msg set. */
 int open_state(void);
