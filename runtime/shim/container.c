@@ -48,11 +48,15 @@ void mnt(int errfd, const char *src, const char *dst, const char *type, unsigned
   if (mount(src, dst, type, flags, data) != 0) FAIL("cannot mount %s on %s: %s", type ? type : src, dst, strerror(errno));
 }
 
+/* mount_setattr sets `attrs` and changes nothing else; AT_RECURSIVE reaches every submount in one call. */
+static int set_mount_attrs(const char *path, uint64_t attrs, int recursive) {
+  struct mount_attr attr = { .attr_set = attrs };
+  return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &attr, sizeof attr);
+}
+
 /* MOUNT_ATTR_RDONLY changes nothing else: a remount would have to repeat the flags a user namespace locks. */
 void set_readonly(int errfd, const char *path, int recursive) {
-  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-  if (syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &attr, sizeof attr) != 0)
-    FAIL("cannot make %s read-only: %s", path, strerror(errno));
+  if (set_mount_attrs(path, MOUNT_ATTR_RDONLY, recursive) != 0) FAIL("cannot make %s read-only: %s", path, strerror(errno));
 }
 
 static void mount_rootfs(const struct spec *s, const char *merged, int errfd) {
@@ -176,8 +180,7 @@ static void mount_sys(const struct spec *s, int errfd) {
 static void mount_cgroups(const struct spec *s, int v2, int errfd) {
   static const char prefix[] = "/sys/fs/cgroup/";
   const size_t n = sizeof prefix - 1;
-  unsigned long ro = s->privileged ? 0 : MS_RDONLY;
-  int tmpfs = 0, unified = s->nprocs == 1 && v2 == 0;
+  int tmpfs = 0, binds = 0, unified = s->nprocs == 1 && v2 == 0;
   for (int i = 0; i < s->nprocs; i++) {
     char dir[4096], dst[4096];
     const char *p = s->procs[i], *slash;
@@ -193,9 +196,11 @@ static void mount_cgroups(const struct spec *s, int v2, int errfd) {
       mkdir(dst, 0555); /* in the tmpfs just made */
     }
     mnt(errfd, dir, dst, NULL, MS_BIND, NULL);
-    mnt(errfd, NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL);
+    binds++;
   }
-  if (tmpfs) mnt(errfd, NULL, "./sys/fs/cgroup", NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, "mode=755");
+  /* The tmpfs and every bind at once; a bind takes its flags only from a remount of its own. */
+  uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | (s->privileged ? 0 : MOUNT_ATTR_RDONLY);
+  if (binds && set_mount_attrs("./sys/fs/cgroup", attrs, 1) != 0) FAIL("cannot restrict /sys/fs/cgroup: %s", strerror(errno));
 }
 
 void await_release(int fd, int errfd) {
