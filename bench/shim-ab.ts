@@ -9,13 +9,13 @@
  * Everything lives in a temp dir and the cgroup parent /berth-shim-ab-<pid>, removed at the end.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Socket } from 'node:net';
 import { FrameDecoder, Frame } from '../runtime/frames';
 import { busyboxRootfs, tarDirectory } from '../test/helpers/rootfs';
-import { cleanEnv, loadAverage, median } from './util';
+import { cleanEnv, loadAverage, median, removeCgroupParent } from './util';
 
 const RUNS = Number(process.env.BENCH_SHIM_RUNS ?? 30);
 const BUILDS = (process.env.BENCH_SHIM_BUILDS ?? 'dist').split(',').map((b) => resolve(b.trim()));
@@ -107,15 +107,6 @@ function once(shim: string, args: string[]): Promise<Sample> {
   });
 }
 
-function removeCgroups(): void {
-  for (const h of readdirSync('/sys/fs/cgroup')) {
-    const parent = join('/sys/fs/cgroup', h, CGROUP_PARENT);
-    if (!existsSync(parent)) continue;
-    for (const c of readdirSync(parent, { withFileTypes: true })) if (c.isDirectory()) rmdirSync(join(parent, c.name));
-    rmdirSync(parent);
-  }
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-shim-ab-'));
   try {
@@ -156,7 +147,7 @@ async function main(): Promise<void> {
     }
   } finally {
     spawnSync('umount', ['-R', '-l', dir]);
-    removeCgroups();
+    removeCgroupParent(CGROUP_PARENT);
     rmSync(dir, { recursive: true, force: true });
   }
 }
