@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
-#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,16 +139,6 @@ static void mask_paths(int errfd) {
   }
 }
 
-static void loopback_up(int errfd) {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  struct ifreq ifr = { 0 };
-  strcpy(ifr.ifr_name, "lo");
-  if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) FAIL("cannot read lo: %s", strerror(errno));
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) FAIL("cannot bring lo up: %s", strerror(errno));
-  close(fd);
-}
-
 /*
  * In a private user namespace the supervisor builds the root (userns.c). It is attached while this
  * process still has host root's IDs, which own the 0700 container dir on the way to `merged`.
@@ -264,7 +253,9 @@ int container_main(void *arg) {
   if (!s->privileged) mask_paths(errfd);
   if (s->readonly) set_readonly(errfd, "/", 0);
   if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) != 0) FAIL("cannot set hostname: %s", strerror(errno));
-  if (!s->netns || strcmp(s->netns, "host") != 0) loopback_up(errfd);
+  /* A netns the supervisor sent has lo up already (netns.c). */
+  char err[256];
+  if (c->netsock < 0 && (!s->netns || strcmp(s->netns, "host") != 0) && loopback_up(err, sizeof err) != 0) FAIL("%s", err);
   if (s->tty) {
     int slave, master = open_pty_inside(c->ptysock, &slave);
     if (master < 0) FAIL("cannot make a terminal: %s", strerror(errno));

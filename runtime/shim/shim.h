@@ -115,8 +115,10 @@ int load_seccomp(uint64_t caps, const char *rules, char *err, size_t len);
 /* supervise.c, exec.c */
 int supervise_main(int argc, char **argv);
 int exec_main(int argc, char **argv);
-/* netns.c: a new network namespace, open (the caller's namespace kept); -1 with the reason in err. */
-int new_netns(char *err, size_t len);
+/* netns.c: a new network namespace, open, with lo up if asked (the caller's namespace kept); -1 with the reason in err. */
+int new_netns(int lo_up, char *err, size_t len);
+/* netns.c: brings this process's lo up; -1 with the reason in err. */
+int loopback_up(char *err, size_t len);
 /* netns.c: a new network namespace bound on a file; 0, or -1 with the reason in err (the caller's namespace kept) */
 int make_netns_file(const char *path, char *err, size_t len);
 #endif

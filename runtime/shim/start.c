@@ -33,9 +33,9 @@ static int enter_netns(const char *path, int *own) {
   return 0;
 }
 
-/* A new network namespace for the child, sent on `sock`. 0, or -1 with sup.error_msg set. */
+/* A new network namespace for the child, lo up, sent on `sock`. 0, or -1 with sup.error_msg set. */
 static int send_new_netns(int sock) {
-  int fd = new_netns(sup.error_msg, sizeof sup.error_msg);
+  int fd = new_netns(1, sup.error_msg, sizeof sup.error_msg);
   if (fd < 0) return -1;
   int rc = send_fd(sock, fd);
   if (rc != 0) snprintf(sup.error_msg, sizeof sup.error_msg, "cannot hand the container its network namespace: %s", strerror(errno));
