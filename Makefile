@@ -1,5 +1,5 @@
 # Berth. `make build` needs npm packages (npm ci), gcc and libseccomp-dev (berth-shim links
-# libseccomp statically), and installs no Debian package itself; `make test`, `make demo` and
+# glibc and libseccomp statically), and installs no Debian package itself; `make test`, `make demo` and
 # `make bench` install the Debian packages they use (as root) first, these among them.
 PREFIX ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin

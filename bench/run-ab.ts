@@ -8,11 +8,11 @@
  * Everything lives in a temp dir and the cgroup parent /berth-ab-<pid>, removed at the end.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { busyboxRootfs, tarDirectory } from '../test/helpers/rootfs';
-import { cleanEnv, ensurePackages, loadAverage, median, percentile } from './util';
+import { cleanEnv, ensurePackages, loadAverage, median, percentile, removeCgroupParent } from './util';
 
 const RUNS = Number(process.env.BENCH_AB_RUNS ?? 20);
 const BUILDS = (process.env.BENCH_AB_BUILDS ?? 'dist').split(',').map((b) => {
@@ -39,15 +39,6 @@ function timed(cmd: string, args: string[]): Sample {
 function must(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { env: ENV, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim().slice(0, 300)}`);
-}
-
-function removeCgroups(): void {
-  for (const h of readdirSync('/sys/fs/cgroup')) {
-    const parent = join('/sys/fs/cgroup', h, CGROUP_PARENT);
-    if (!existsSync(parent)) continue;
-    for (const c of readdirSync(parent, { withFileTypes: true })) if (c.isDirectory()) rmdirSync(join(parent, c.name));
-    rmdirSync(parent);
-  }
 }
 
 function main(): void {
@@ -91,7 +82,7 @@ function main(): void {
     }
   } finally {
     spawnSync('umount', ['-R', '-l', dir]);
-    removeCgroups();
+    removeCgroupParent(CGROUP_PARENT);
     rmSync(dir, { recursive: true, force: true });
   }
 }

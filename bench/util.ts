@@ -1,7 +1,7 @@
 /** Shared benchmark helpers: clean-env process timing, medians, tables. Never used by tests. */
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..');
 /** Berth's executables; BENCH_BERTH_BIN points at another build (e.g. a copy made before a rebuild). */
@@ -48,6 +48,16 @@ export function peakRssKb(cmd: string, args: string[], env: Record<string, strin
 /** The load averages (1, 5, 15 minutes; the first `count`): the machine is shared, and every figure should say how busy it was. */
 export function loadAverage(count = 1): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, count).join(' ');
+}
+
+/** Removes the cgroup `parent` (e.g. /berth-ab-PID) and the cgroups in it, in every hierarchy where it is. */
+export function removeCgroupParent(parent: string): void {
+  for (const h of readdirSync('/sys/fs/cgroup')) {
+    const dir = join('/sys/fs/cgroup', h, parent);
+    if (!existsSync(dir)) continue;
+    for (const c of readdirSync(dir, { withFileTypes: true })) if (c.isDirectory()) rmdirSync(join(dir, c.name));
+    rmdirSync(dir);
+  }
 }
 
 export function median(xs: readonly number[]): number {

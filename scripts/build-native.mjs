@@ -78,8 +78,9 @@ async function importTs(root, entries) {
 /**
  * berth-shim, the container supervisor and first process, is C (runtime/shim/): an idle
  * supervisor per container must cost less memory than podman's conmon, which a JavaScript runtime
- * (~40 MB) cannot. Written aside and renamed, like everything else here. libseccomp is linked
- * statically, so an installed shim needs no libseccomp of the host's.
+ * (~40 MB) cannot. Written aside and renamed, like everything else here. Linked statically, libc
+ * and libseccomp: no dynamic loader at each `run` and `exec`, no libseccomp of the host's needed,
+ * and less memory per idle supervisor (docs/internals/speed.md).
  */
 export async function compileShim({ root, dist }) {
   const out = join(dist, 'lib', 'berth-shim');
@@ -90,7 +91,7 @@ export async function compileShim({ root, dist }) {
   try {
     await mkdir(work, { recursive: true });
     await writeFile(join(work, 'seccomp-filters.h'), await precomputeSeccompFilters(root, work, libseccomp));
-    await compileC(await cSources(shim), temp, ['-Wno-format-truncation', '-I', work, ...libseccomp], 'berth-shim');
+    await compileC(await cSources(shim), temp, ['-Wno-format-truncation', '-static', '-I', work, '-lseccomp'], 'berth-shim');
     await rename(temp, out);
   } finally {
     await rm(work, { recursive: true, force: true });

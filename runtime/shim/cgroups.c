@@ -27,7 +27,8 @@ static void beside(const char *procs, const char *file, char *out, size_t len) {
 int cgroup2_index(const struct spec *s) {
   char dir[4096];
   struct statfs st;
-  for (int i = 0; i < s->nprocs; i++) {
+  /* At most one is cgroup v2; berth lists a hybrid host's unified dir last (runtime/cgroup/v1.ts). */
+  for (int i = s->nprocs - 1; i >= 0; i--) {
     beside(s->procs[i], NULL, dir, sizeof dir);
     if (statfs(dir, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC) return i;
   }

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
-#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,11 +47,15 @@ void mnt(int errfd, const char *src, const char *dst, const char *type, unsigned
   if (mount(src, dst, type, flags, data) != 0) FAIL("cannot mount %s on %s: %s", type ? type : src, dst, strerror(errno));
 }
 
+/* mount_setattr sets `attrs` and changes nothing else; AT_RECURSIVE reaches every submount in one call. */
+static int set_mount_attrs(const char *path, uint64_t attrs, int recursive) {
+  struct mount_attr attr = { .attr_set = attrs };
+  return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &attr, sizeof attr);
+}
+
 /* MOUNT_ATTR_RDONLY changes nothing else: a remount would have to repeat the flags a user namespace locks. */
 void set_readonly(int errfd, const char *path, int recursive) {
-  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-  if (syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &attr, sizeof attr) != 0)
-    FAIL("cannot make %s read-only: %s", path, strerror(errno));
+  if (set_mount_attrs(path, MOUNT_ATTR_RDONLY, recursive) != 0) FAIL("cannot make %s read-only: %s", path, strerror(errno));
 }
 
 static void mount_rootfs(const struct spec *s, const char *merged, int errfd) {
@@ -136,16 +139,6 @@ static void mask_paths(int errfd) {
   }
 }
 
-static void loopback_up(int errfd) {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  struct ifreq ifr = { 0 };
-  strcpy(ifr.ifr_name, "lo");
-  if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) FAIL("cannot read lo: %s", strerror(errno));
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) FAIL("cannot bring lo up: %s", strerror(errno));
-  close(fd);
-}
-
 /*
  * In a private user namespace the supervisor builds the root (userns.c). It is attached while this
  * process still has host root's IDs, which own the 0700 container dir on the way to `merged`.
@@ -173,11 +166,10 @@ static void mount_sys(const struct spec *s, int errfd) {
  * only file is in /sys/fs/cgroup itself): the container's dir on /sys/fs/cgroup. Read-write with
  * --privileged, as Docker's.
  */
-static void mount_cgroups(const struct spec *s, int errfd) {
+static void mount_cgroups(const struct spec *s, int v2, int errfd) {
   static const char prefix[] = "/sys/fs/cgroup/";
   const size_t n = sizeof prefix - 1;
-  unsigned long ro = s->privileged ? 0 : MS_RDONLY;
-  int tmpfs = 0, v2 = cgroup2_index(s), unified = s->nprocs == 1 && v2 == 0;
+  int tmpfs = 0, binds = 0, unified = s->nprocs == 1 && v2 == 0;
   for (int i = 0; i < s->nprocs; i++) {
     char dir[4096], dst[4096];
     const char *p = s->procs[i], *slash;
@@ -190,12 +182,14 @@ static void mount_cgroups(const struct spec *s, int errfd) {
       if (!end) continue;
       if (!tmpfs++) mnt(errfd, "tmpfs", "./sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755");
       snprintf(dst, sizeof dst, "./sys/fs/cgroup/%.*s", (int)(end - p - n), p + n);
-      mkdirs(dst, 0555);
+      mkdir(dst, 0555); /* in the tmpfs just made */
     }
     mnt(errfd, dir, dst, NULL, MS_BIND, NULL);
-    mnt(errfd, NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL);
+    binds++;
   }
-  if (tmpfs) mnt(errfd, NULL, "./sys/fs/cgroup", NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, "mode=755");
+  /* The tmpfs and every bind at once; a bind takes its flags only from a remount of its own. */
+  uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | (s->privileged ? 0 : MOUNT_ATTR_RDONLY);
+  if (binds && set_mount_attrs("./sys/fs/cgroup", attrs, 1) != 0) FAIL("cannot restrict /sys/fs/cgroup: %s", strerror(errno));
 }
 
 void await_release(int fd, int errfd) {
@@ -208,6 +202,15 @@ void await_release(int fd, int errfd) {
     got += (size_t)n;
   }
   if (head[0] != F_RELEASE || head[1] | head[2] | head[3] | head[4]) FAIL("the container was not released: frame %d came first", head[0]);
+}
+
+/* --network none: the supervisor makes the namespace while this process builds its root (start.c). */
+static void join_netns_sent(int sock, int errfd) {
+  int fd = recv_fd(sock);
+  if (fd < 0) FAIL("the supervisor sent no network namespace");
+  if (setns(fd, CLONE_NEWNET) != 0) FAIL("cannot join the container's network namespace: %s", strerror(errno));
+  close(fd);
+  close(sock);
 }
 
 int container_main(void *arg) {
@@ -234,10 +237,12 @@ int container_main(void *arg) {
   mount_volumes(s, ".", s->uid_map ? bindfds : NULL, errfd);
   mkdirs("./proc", 0555);
   mnt(errfd, "proc", "./proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  mount_dev(".", s, errfd);
+  /* sysfs shows the network namespace of its mounter: the container's own from here on. */
+  if (c->netsock >= 0) join_netns_sent(c->netsock, errfd);
   mount_sys(s, errfd);
   /* In a private user namespace /sys is the host's, bound (mount_sys), or a sysfs of its own: no cgroup dirs. */
-  if (!s->uid_map) mount_cgroups(s, errfd);
-  mount_dev(".", s, errfd);
+  if (!s->uid_map) mount_cgroups(s, c->cgroup2, errfd);
   if (s->init) {
     close(open("./dev/init", O_CREAT | O_WRONLY | O_CLOEXEC, 0755));
     mnt(errfd, s->init, "./dev/init", NULL, MS_BIND, NULL);
@@ -248,7 +253,9 @@ int container_main(void *arg) {
   if (!s->privileged) mask_paths(errfd);
   if (s->readonly) set_readonly(errfd, "/", 0);
   if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) != 0) FAIL("cannot set hostname: %s", strerror(errno));
-  if (!s->netns || strcmp(s->netns, "host") != 0) loopback_up(errfd);
+  /* A netns the supervisor sent has lo up already (netns.c). */
+  char err[256];
+  if (c->netsock < 0 && (!s->netns || strcmp(s->netns, "host") != 0) && loopback_up(err, sizeof err) != 0) FAIL("%s", err);
   if (s->tty) {
     int slave, master = open_pty_inside(c->ptysock, &slave);
     if (master < 0) FAIL("cannot make a terminal: %s", strerror(errno));

@@ -1,4 +1,4 @@
-/* Frames on the attach socket, the json-file log with rotation, atomic state files. */
+/* Frames on the attach socket, the json-file log with rotation, time stamps. */
 #include "shim.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -28,14 +28,20 @@ int send_frame(int fd, int type, const void *data, uint32_t len) {
   return len ? write_all(fd, data, len) : 0;
 }
 
-/* Docker's timestamp form: 2006-01-02T15:04:05.999999999Z, always 9 digits here. */
+/*
+ * Docker's timestamp form: 2006-01-02T15:04:05.999999999Z, always 9 digits here. The date comes
+ * from the days since 1970 (Howard Hinnant's civil_from_days): glibc's gmtime_r and strftime read
+ * /etc/localtime first, a file open on the way to each start and exit.
+ */
 void rfc3339_now(char *out, size_t len) {
   struct timespec ts;
-  struct tm tm;
   clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out + n, len - n, ".%09ldZ", ts.tv_nsec);
+  long long days = ts.tv_sec / 86400, secs = ts.tv_sec % 86400;
+  long long z = days + 719468, era = z / 146097, doe = z - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153, day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+  long long year = yoe + era * 400 + (month <= 2);
+  snprintf(out, len, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", year, month, day, secs / 3600, secs / 60 % 60, secs % 60, ts.tv_nsec);
 }
 
 /* Exit code as Docker reports it: the process's own, or 128+N when signal N ended it. */
@@ -43,16 +49,6 @@ int exit_code_of(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return EXIT_SETUP;
-}
-
-void write_file_atomic(const char *path, const char *text) {
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  write_all(fd, text, strlen(text));
-  close(fd);
-  rename(tmp, path);
 }
 
 void log_open(struct log *l) {

@@ -56,8 +56,9 @@ void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* container.c: the container's first process (PID 1 in its namespaces); never returns. */
 /* cgroup2: the index in s->procs of a cgroup v2 file, else -1; born_in: the one clone3 put the child in, else -1;
- * release_fd: the first start's wait for berth's Release frame (spec's release_fd), else -1. */
-struct child_ctx { const struct spec *s; int stdio[3]; int errpipe; int ptysock; int rootsock; int cgroup2; int born_in; int release_fd; };
+ * release_fd: the first start's wait for berth's Release frame (spec's release_fd), else -1;
+ * netsock: where the supervisor sends the network namespace to join (--network none), else -1. */
+struct child_ctx { const struct spec *s; int stdio[3]; int errpipe; int ptysock; int rootsock; int netsock; int cgroup2; int born_in; int release_fd; };
 int container_main(void *arg);
 void report_and_exit(int fd, int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
 void apply_process(const struct spec *s, int errfd);
@@ -81,14 +82,13 @@ int copyup_main(int argc, char **argv);
 int send_fd(int sock, int fd);
 int recv_fd(int sock);
 
-/* io.c: frames, logs, time */
+/* io.c: frames, logs, time (UTC, without the time zone files) */
 int write_all(int fd, const void *buf, size_t len);
 int send_frame(int fd, int type, const void *data, uint32_t len);
 void rfc3339_now(char *out, size_t len);
 struct log { const char *path; int fd; long size, max_size; int max_file; };
 void log_open(struct log *l);
 void log_write(struct log *l, const char *stream, const char *data, size_t len);
-void write_file_atomic(const char *path, const char *text);
 int exit_code_of(int status);
 /* Input for a container's stdin, written as the container reads it (io.c). */
 struct inq { char *buf; size_t off, len, cap; };
@@ -115,6 +115,10 @@ int load_seccomp(uint64_t caps, const char *rules, char *err, size_t len);
 /* supervise.c, exec.c */
 int supervise_main(int argc, char **argv);
 int exec_main(int argc, char **argv);
+/* netns.c: a new network namespace, open, with lo up if asked (the caller's namespace kept); -1 with the reason in err. */
+int new_netns(int lo_up, char *err, size_t len);
+/* netns.c: brings this process's lo up; -1 with the reason in err. */
+int loopback_up(char *err, size_t len);
 /* netns.c: a new network namespace bound on a file; 0, or -1 with the reason in err (the caller's namespace kept) */
 int make_netns_file(const char *path, char *err, size_t len);
 #endif
