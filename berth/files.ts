@@ -16,7 +16,8 @@ import type { Dirs } from '../runtime/paths.js';
 import { withStoppedRoot } from '../runtime/stopped-root.js';
 import { withContainerLock } from '../runtime/store.js';
 
-export async function diff(g: Globals, args: string[]): Promise<number> {
+export async function diff(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([], argv, 'diff');
   if (args.length !== 1) throw new UsageError(`"berth diff" requires exactly 1 argument.\nSee 'berth diff --help'.`);
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);

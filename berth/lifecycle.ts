@@ -138,7 +138,8 @@ export async function rm(g: Globals, argv: string[]): Promise<number> {
   });
 }
 
-export async function wait(g: Globals, args: string[]): Promise<number> {
+export async function wait(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([], argv, 'wait');
   need(args, 'wait');
   const d = await withCleanState(g);
   return eachContainer(args, async (ref) => {
@@ -159,7 +160,8 @@ export async function wait(g: Globals, args: string[]): Promise<number> {
   });
 }
 
-export async function gc(g: Globals, args: string[]): Promise<number> {
+export async function gc(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([], argv, 'gc');
   if (args.length > 0) throw new UsageError('"berth gc" accepts no arguments.');
   await collectLeftovers(dirsOf(g), true);
   return 0;
@@ -175,7 +177,8 @@ export async function cleanup(g: Globals, args: string[]): Promise<number> {
  * `boot`: run once at boot (contrib/berth-boot.service). Containers the reboot killed are recorded
  * (gc), then those with --restart always, and unless-stopped ones not stopped by hand, start again.
  */
-export async function boot(g: Globals, args: string[]): Promise<number> {
+export async function boot(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([], argv, 'boot');
   if (args.length > 0) throw new UsageError('"berth boot" accepts no arguments.');
   const d = await withCleanState(g);
   const wanted = listRecords(d).filter(

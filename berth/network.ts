@@ -12,8 +12,8 @@ import type { CommandContext } from '../network/context.js';
 import { networkId } from '../network/names.js';
 import { renderGoTemplate } from '../lib/go-template.js';
 import { formatRows } from '../lib/format-rows.js';
-import { parseFlags, list, renderHelp, str, type FlagDef } from './flags.js';
-import { ExitError, UsageError } from './errors.js';
+import { parseFlags, list, str, type FlagDef } from './flags.js';
+import { UsageError } from './errors.js';
 import type { Globals } from './globals.js';
 import { eachContainer } from './context.js';
 import {
@@ -60,11 +60,7 @@ export function findNetworkEntry(entries: readonly NetworkEntry[], ref: string):
 }
 
 function flagsOf(defs: FlagDef[], argv: string[], command: string, usage: string, describe: string) {
-  if (argv.includes('--help')) {
-    process.stdout.write(renderHelp(`network ${usage}`, describe, defs));
-    throw new ExitError('', 0);
-  }
-  return parseFlags(defs, argv, `network ${command}`);
+  return parseFlags(defs, argv, `network ${command}`, true, { usage: `network ${usage}`, describe });
 }
 
 const LS_FLAGS: FlagDef[] = [
@@ -146,12 +142,7 @@ export async function network(g: Globals, argv: string[]): Promise<number> {
   if (sub === 'connect' || sub === 'disconnect') return (await import('./network-connect.js'))[sub](g, rest);
   const run = SUBCOMMANDS[sub];
   if (!run) throw new UsageError(`unknown command "${sub}" for "berth network"\nSee 'berth network --help'.`);
-  try {
-    return await run(g, rest);
-  } catch (err) {
-    if (err instanceof ExitError && err.exitCode === 0) return 0;
-    throw err;
-  }
+  return run(g, rest);
 }
 
 export { flagsOf };

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Globals } from './globals.js';
 import { withCleanState } from './context.js';
 import { ExitError, OperandCountError } from './errors.js';
-import { parseFlags, renderHelp, str } from './flags.js';
+import { parseFlags, str } from './flags.js';
 import { CREATE_FLAGS, RUN_FLAGS, runOptionsOf } from './run-flags.js';
 import { attachStreams } from '../runtime/attach.js';
 import { createContainer } from '../runtime/create.js';
@@ -22,19 +22,10 @@ import { createVolumes } from '../runtime/volumes/create.js';
 import { printOut } from '../lib/write-out.js';
 import { goOpenError } from '../lib/go-errors.js';
 
-async function createFrom(g: Globals, d: Dirs, command: string, args: string[]): Promise<{ rec: ContainerRecord; detach: boolean }> {
+async function createFrom(g: Globals, command: string, args: string[]): Promise<{ d: Dirs; rec: ContainerRecord; detach: boolean }> {
   const defs = command === 'run' ? RUN_FLAGS : CREATE_FLAGS;
-  if (args.includes('--help')) {
-    printOut(
-      renderHelp(
-        `${command} [OPTIONS] IMAGE|--rootfs DIR [COMMAND] [ARG...]`,
-        command === 'run' ? 'Run a command in a new container' : 'Create a new container',
-        defs,
-      ),
-    );
-    throw new ExitError('', 0);
-  }
   const { flags, args: rest } = parseFlags(defs, args, command, false);
+  const d = await withCleanState(g);
   const rootfs = str(flags.rootfs);
   if (rootfs === undefined && rest.length === 0)
     throw new OperandCountError(`"berth ${command}" requires at least 1 argument.\nSee 'berth ${command} --help'.`);
@@ -50,7 +41,7 @@ async function createFrom(g: Globals, d: Dirs, command: string, args: string[]):
   opts.securityOpt = inlineSeccompProfiles(opts.securityOpt, (path) => readFileSync(path, 'utf8'));
   const source = rootfs !== undefined ? rootfsSource(rootfs) : await imageSource(d.root, rest[0]);
   const idMap = opts.userns === 'private' ? readIdMapping(process.env) : undefined;
-  return { rec: await createVolumes(d, createContainer(d, opts, str(flags.name), source, idMap)), detach: flags.detach === true };
+  return { d, rec: await createVolumes(d, createContainer(d, opts, str(flags.name), source, idMap)), detach: flags.detach === true };
 }
 
 /** The `berth` range of /etc/subuid and /etc/subgid (BERTH_SUBUID_FILE, BERTH_SUBGID_FILE override them). */
@@ -67,15 +58,7 @@ function readIdMapping(env: NodeJS.ProcessEnv): IdMapping {
 }
 
 export async function run(g: Globals, args: string[]): Promise<number> {
-  const d = await withCleanState(g);
-  let created;
-  try {
-    created = await createFrom(g, d, 'run', args);
-  } catch (err) {
-    if (err instanceof ExitError && err.exitCode === 0) return 0;
-    throw err;
-  }
-  const { rec, detach } = created;
+  const { d, rec, detach } = await createFrom(g, 'run', args);
   let started;
   try {
     started = await withContainerLock(d, rec.Id, () => startContainer(d, rec, !detach));
@@ -110,13 +93,7 @@ export async function run(g: Globals, args: string[]): Promise<number> {
 }
 
 export async function create(g: Globals, args: string[]): Promise<number> {
-  const d = await withCleanState(g);
-  try {
-    const { rec } = await createFrom(g, d, 'create', args);
-    printOut(`${rec.Id}\n`);
-    return 0;
-  } catch (err) {
-    if (err instanceof ExitError && err.exitCode === 0) return 0;
-    throw err;
-  }
+  const { rec } = await createFrom(g, 'create', args);
+  printOut(`${rec.Id}\n`);
+  return 0;
 }

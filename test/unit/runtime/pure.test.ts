@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseFlags } from '../../../berth/flags';
+import { parseFlags, type FlagDef } from '../../../berth/flags';
+import { HelpRequest } from '../../../berth/help';
 import { parseGlobals } from '../../../berth/globals';
 import { runOptionsOf, RUN_FLAGS } from '../../../berth/run-flags';
 import { capabilityMask, planCapabilities } from '../../../runtime/caps';
@@ -43,6 +44,31 @@ test('parseFlags() follows pflag: grouped shorts, = forms, lists, the first posi
   assert.throws(() => parseFlags(RUN_FLAGS, ['-Z'], 'run'), /unknown shorthand flag: 'Z' in -Z/);
   assert.throws(() => parseFlags(RUN_FLAGS, ['--name'], 'run'), /flag needs an argument: --name/);
   assert.equal(parseFlags(RUN_FLAGS, ['--rm=false', 'img'], 'run', false).flags, { rm: false });
+});
+
+test("parseFlags() answers --help, and -h where the command has no -h, with docker's usage text", () => {
+  const helpOf = (defs: FlagDef[], argv: string[], command: string, interspersed = true) => {
+    try {
+      parseFlags(defs, argv, command, interspersed);
+    } catch (err) {
+      if (err instanceof HelpRequest) return err.text;
+      throw err;
+    }
+    return undefined;
+  };
+  const start: FlagDef[] = [{ name: 'attach', short: 'a', type: 'bool', describe: 'attach' }];
+  const text = helpOf(start, ['c1', '--help'], 'start');
+  assert.ok(text?.startsWith('\nUsage:  berth start [OPTIONS] CONTAINER [CONTAINER...]\n\nStart one or more stopped containers\n'), text);
+  assert.match(text!, /\n {2}-a, --attach +attach\n/);
+  assert.is(helpOf(start, ['-h'], 'start'), text);
+  assert.is(helpOf(start, ['-ah'], 'start'), text);
+  assert.is(helpOf([], ['--help'], 'wait')?.split('\n')[1], 'Usage:  berth wait CONTAINER [CONTAINER...]');
+  // run's -h is --hostname; after the image, --help is the container command's
+  assert.equal(parseFlags(RUN_FLAGS, ['-h', 'x', 'img', 'sh', '--help'], 'run', false), {
+    flags: { hostname: 'x' },
+    args: ['img', 'sh', '--help'],
+  });
+  assert.match(helpOf(RUN_FLAGS, ['--help'], 'run', false)!, /^\nUsage: {2}berth run \[OPTIONS\] IMAGE\|--rootfs DIR/);
 });
 
 test("planCapabilities() starts from Docker's defaults; ALL; capabilityMask() as /proc shows it", () => {
