@@ -1,5 +1,6 @@
 /** `berth run` and `berth create`. */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Globals } from './globals.js';
 import { withCleanState } from './context.js';
 import { ExitError, OperandCountError } from './errors.js';
@@ -36,7 +37,11 @@ async function createFrom(g: Globals, command: string, args: string[]): Promise<
       throw new Error(goOpenError(f, err));
     }
   });
-  const opts = { ...runOptionsOf(flags, rest, process.env, envFileLines), cni: cniDirsOf(g, process.env, selfDirOf()) };
+  const opts = {
+    ...runOptionsOf(flags, rest, process.env, envFileLines),
+    cni: cniDirsOf(g, process.env, selfDirOf()),
+    hostName: hostname(),
+  };
   opts.storage.pluginDir = g.volumePluginDir ?? process.env.BERTH_VOLUME_PLUGIN_DIR;
   opts.securityOpt = inlineSeccompProfiles(opts.securityOpt, (path) => readFileSync(path, 'utf8'));
   const source = rootfs !== undefined ? rootfsSource(rootfs) : await imageSource(d.root, rest[0]);

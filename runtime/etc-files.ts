@@ -160,7 +160,8 @@ function planHosts(i: EtcInputs): string {
 
 /** The three files' contents. @throws {Error} on a bad --add-host (refused earlier, at create) */
 export function planEtcFiles(i: EtcInputs): EtcFiles {
-  const hostname = i.networkMode === 'host' ? i.host.hostname : i.hostname;
+  // A host-network container made before its record kept the host's name has none of its own.
+  const hostname = i.networkMode === 'host' && i.hostname === '' ? i.host.hostname : i.hostname;
   return { hosts: planHosts(i), hostname: `${hostname}\n`, resolvConf: planResolvConf(i) };
 }
 

@@ -28,6 +28,8 @@ export interface RunOptions {
   workdir?: string;
   user?: string;
   hostname?: string;
+  /** The host's name: a `--network host` container's hostname without `--hostname`, as dockerd's. */
+  hostName?: string;
   /** The network flags (--network, -p, --ip ...). */
   net: NetworkFlags;
   /** The image's ExposedPorts keys ("80/tcp"), for -P. */
@@ -147,8 +149,8 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
   const restart = parseRestartPolicy(o.restart);
   if (o.autoRemove && restart.Name !== 'no') throw new Error('Conflicting options: --restart and --rm');
   const net = planNetworking(o.net);
-  if (o.hostname !== undefined && (net.mode === 'host' || net.mode.startsWith('container:')))
-    throw new Error('Conflicting options: hostname and the network mode');
+  // Docker 20.10 takes --hostname with the host's network (the UTS namespace stays the container's).
+  if (o.hostname !== undefined && net.mode.startsWith('container:')) throw new Error('conflicting options: hostname and the network mode');
   if (o.userns !== '' && o.userns !== 'host' && o.userns !== 'private')
     throw new Error(`invalid user namespace mode ${JSON.stringify(o.userns)} (berth supports host and private)`);
   if (o.userns === 'private' && o.privileged)
@@ -178,7 +180,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
   if (!/^[1-9]\d*$/.test(logConfig['max-file'])) throw new Error(`invalid value for max-file: ${logConfig['max-file']}`);
   const mounts = parseMountFlags({ volumes: o.volumes, ...o.storage });
   const etc = planEtcHostConfig(o.etc);
-  const hostname = o.hostname ?? (net.mode === 'host' ? '' : id.slice(0, 12));
+  const hostname = o.hostname ?? (net.mode === 'host' ? (o.hostName ?? '') : id.slice(0, 12));
   const env = mergeEnv(image.Env ?? [], [...o.envFileLines, ...o.env], o.callerEnv);
   const capabilities = o.privileged ? [] : planCapabilities(o.capAdd, o.capDrop);
   return {
