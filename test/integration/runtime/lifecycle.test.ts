@@ -54,6 +54,10 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     const logs = await b('logs', 'web');
     assert.equal([logs.stdout, logs.stderr], ['ready\n', 'to-stderr\n']);
     assert.match((await b('logs', '-t', 'web')).stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z ready\n$/);
+    // --details: the (empty) attributes and a space before each line, after the time, as docker 20.10
+    const details = await b('logs', '--details', 'web');
+    assert.equal([details.stdout, details.stderr], [' ready\n', ' to-stderr\n']);
+    assert.match((await b('logs', '--details', '-t', 'web')).stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z  ready\n$/);
     assert.equal(await b('logs', '--tail', '0', 'web'), { code: 0, stdout: '', stderr: '', json: undefined });
     // dockerd reads a --tail that is not a whole number as "all".
     assert.equal(await b('logs', '--tail', 'bogus', 'web'), await b('logs', 'web'));

@@ -9,7 +9,7 @@ import { describeStatus, inspectShape, newestFirst, psFilter, psRow, renderPsTab
 import { FrameDecoder, encodeFrame } from '../../../runtime/frames';
 import { generateName, resolveContainer } from '../../../runtime/ids';
 import type { Live } from '../../../runtime/live';
-import { parseSince, selectRecords } from '../../../runtime/logs';
+import { parseSince, renderLogRecord, selectRecords } from '../../../runtime/logs';
 import type { ContainerRecord } from '../../../runtime/record';
 import { parseRecord, parseSummary, recordText, summarize, summaryIn } from '../../../runtime/record-text';
 import { execArgs, superviseArgs } from '../../../runtime/shim-args';
@@ -425,6 +425,14 @@ test('FrameDecoder splits frames across chunks', () => {
       [3, '0'],
     ],
   );
+});
+
+test('renderLogRecord(): -t, then --details (attributes sorted, query-escaped, as dockerd), then the line', () => {
+  const r = { log: 'x\n', stream: 'stdout' as const, time: '2026-01-01T00:00:00.000000001Z' };
+  assert.is(renderLogRecord(r, false, false), 'x\n');
+  assert.is(renderLogRecord(r, true, true), '2026-01-01T00:00:00.000000001Z  x\n');
+  assert.is(renderLogRecord({ ...r, attrs: { b: '1', a: 'x y/z' } }, false, true), 'a=x+y%2Fz,b=1 x\n');
+  assert.is(renderLogRecord({ ...r, attrs: { a: '1' } }, false, false), 'x\n');
 });
 
 test('parseSince() and selectRecords() for logs --since, --until and --tail', () => {
