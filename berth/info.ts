@@ -10,6 +10,7 @@ import {
   psFilter,
   PS_DEFAULT_FORMAT,
   PS_HEADERS,
+  PS_SIZE_COLUMNS,
   psRow,
   psTemplateData,
   renderPsTable,
@@ -25,6 +26,7 @@ import type { RecordSummary } from '../runtime/record-text.js';
 import type { ContainerRecord } from '../runtime/record.js';
 import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
 import { renderNetworkSettings, renderPsPorts } from '../runtime/network/settings.js';
+import { renderSize, treeSize } from '../runtime/disk-size.js';
 
 /** `-n N` as pflag reads an int: -1 (the default) and 0 mean no limit. */
 function lastCount(text: string | undefined): number {
@@ -44,6 +46,7 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
       { name: 'format', type: 'string', describe: 'table (default), json, or a Go template ("table {{.ID}}\\t{{.Names}}", "{{.Names}}")' },
       { name: 'latest', short: 'l', type: 'bool', describe: 'only the latest created container' },
       { name: 'last', short: 'n', type: 'string', describe: 'the N latest created containers, in any state' },
+      { name: 'size', short: 's', type: 'bool', describe: "the container layer's size, and with the image's (virtual)" },
     ],
     argv,
     'ps',
@@ -64,10 +67,13 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   const { rows, shown } = psRows(d, recs, { showAll, wanted, now, noTrunc: flags['no-trunc'] === true });
   for (let i = 0; i < rows.length; i++)
     if (shown[i].HasCni && (rows[i].State === 'running' || rows[i].State === 'paused')) rows[i].Ports = await psPorts(d, shown[i].Id);
+  // As the docker CLI: sizes with -s, or for a template that names .Size.
+  const withSize = flags.quiet !== true && (flags.size === true || (format !== 'table' && format !== 'json' && format.includes('.Size')));
+  if (withSize) await addSizes(g, d, rows, shown);
   let out;
   if (flags.quiet === true) out = rows.map((r) => `${r.ID}\n`).join('');
   else if (format === 'json') out = rows.map((r) => `${JSON.stringify(r)}\n`).join('');
-  else if (format === 'table') out = renderPsTable(rows);
+  else if (format === 'table') out = renderPsTable(rows, withSize ? PS_SIZE_COLUMNS : undefined);
   else
     out = formatRows(
       format,
@@ -153,6 +159,25 @@ function summaries(d: Dirs): RecordSummary[] {
     } catch {
       /* not open */
     }
+  }
+}
+
+/** `ps -s`: each row's SIZE, the container layer, and with the image (or `--rootfs` dir) below it. */
+async function addSizes(g: Globals, d: Dirs, rows: PsRow[], shown: readonly RecordSummary[]): Promise<void> {
+  const { openImageStore } = await import('../image/store.js');
+  const store = openImageStore(g.root);
+  const imageSize = async (id: string) => {
+    try {
+      return (await store.resolve(id)).size;
+    } catch {
+      return 0; // removed by another tool
+    }
+  };
+  for (let i = 0; i < rows.length; i++) {
+    const rec = shown[i];
+    const rw = treeSize(upperDir(d, rec.Id));
+    const below = rec.Rootfs !== undefined ? treeSize(rec.Rootfs) : await imageSize(rec.Image);
+    rows[i].Size = renderSize(rw, rw + below);
   }
 }
 

@@ -40,11 +40,15 @@ export interface PsRow {
   Names: string;
   Ports: string;
   Labels: string;
+  /** With `ps -s` (or a template naming `.Size`) only: `RW (virtual ROOTFS)`. */
+  Size?: string;
 }
 
 export function psRow(rec: RecordSummary, live: Live, now: number, noTrunc: boolean, ports = ''): PsRow {
   // Plain concatenation and a for-in: ps runs without the JIT, where spreads and closures cost per row.
-  const command = rec.Args.length === 0 ? rec.Path : `${rec.Path} ${rec.Args.join(' ')}`;
+  // dockerd's list: an argument with a space in single quotes
+  let command = rec.Path;
+  for (let i = 0; i < rec.Args.length; i++) command += rec.Args[i].includes(' ') ? ` '${rec.Args[i]}'` : ` ${rec.Args[i]}`;
   const quoted = noTrunc || command.length <= 20 ? command : `${command.slice(0, 19)}…`;
   let labels = '';
   for (const key in rec.Config.Labels) labels += `${labels === '' ? '' : ','}${key}=${rec.Config.Labels[key]}`;
@@ -97,6 +101,8 @@ export const PS_HEADERS: Record<string, string> = {
   Mounts: 'MOUNTS',
   Networks: 'NETWORKS',
 };
+/** `ps -s`: the table's columns and SIZE last. */
+export const PS_SIZE_COLUMNS: Array<[keyof PsRow, string]> = [...COLUMNS, ['Size', 'SIZE']];
 export const PS_DEFAULT_FORMAT = `table ${COLUMNS.map(([key]) => `{{.${key}}}`).join('\t')}`;
 
 /** What a `ps --format` template sees: the row, `CreatedAt` as Docker writes it, and `.Label "KEY"`. */
@@ -112,16 +118,16 @@ export function psTemplateData(row: PsRow, labels: Readonly<Record<string, strin
  * column by column with index loops and native string calls: Buffer.byteLength finds an all-ASCII
  * column (the usual one) in one call, and padEnd pads each cell.
  */
-export function renderPsTable(rows: readonly PsRow[]): string {
-  const n = COLUMNS.length;
+export function renderPsTable(rows: readonly PsRow[], columnsShown: ReadonlyArray<[keyof PsRow, string]> = COLUMNS): string {
+  const n = columnsShown.length;
   const columns: string[][] = [];
   // Per cell, the UTF-16 units beyond its code points (surrogate pairs, which padEnd counts twice); none in an ASCII column.
   const extras: Array<number[] | undefined> = [];
   const widths: number[] = [];
   for (let i = 0; i < n; i++) {
-    const [key, header] = COLUMNS[i];
+    const [key, header] = columnsShown[i];
     const cells = [header];
-    for (let r = 0; r < rows.length; r++) cells.push(rows[r][key]);
+    for (let r = 0; r < rows.length; r++) cells.push(rows[r][key] ?? '');
     const all = cells.join('');
     const extra = Buffer.byteLength(all) === all.length ? undefined : cells.map((c) => c.length - [...c].length);
     let width = 0;

@@ -5,7 +5,8 @@ import { HelpRequest } from '../../../berth/help';
 import { parseGlobals } from '../../../berth/globals';
 import { runOptionsOf, RUN_FLAGS } from '../../../berth/run-flags';
 import { capabilityMask, planCapabilities } from '../../../runtime/caps';
-import { describeStatus, inspectShape, newestFirst, psFilter, psRow, renderPsTable } from '../../../runtime/format';
+import { describeStatus, inspectShape, newestFirst, PS_SIZE_COLUMNS, psFilter, psRow, renderPsTable } from '../../../runtime/format';
+import { renderSize } from '../../../runtime/disk-size';
 import { FrameDecoder, encodeFrame } from '../../../runtime/frames';
 import { generateName, resolveContainer } from '../../../runtime/ids';
 import type { Live } from '../../../runtime/live';
@@ -238,12 +239,18 @@ const record = (): ContainerRecord => ({
   Mounts: [{ Type: 'bind', Source: '/h', Destination: '/c', Mode: 'ro', RW: false, Propagation: 'rprivate' }],
 });
 
-test("psRow() and renderPsTable(): Docker's columns, truncated command", () => {
+test("psRow() and renderPsTable(): Docker's columns, truncated command, -s's SIZE", () => {
   const row = psRow(record(), live({ startedAt: '2026-01-01T00:02:00Z' }), NOW, false);
-  assert.equal([row.ID, row.Command, row.Status, row.Names], ['ffffffffffff', '"sh -c a long comman…"', 'Up 3 seconds', 'web']);
+  // an argument with a space in single quotes, as dockerd lists it
+  assert.equal([row.ID, row.Command, row.Status, row.Names], ['ffffffffffff', `"sh -c 'a long comma…"`, 'Up 3 seconds', 'web']);
+  assert.is(psRow(record(), live({}), NOW, true).Command, `"sh -c 'a long command line here'"`);
   const lines = renderPsTable([row]).split('\n');
   assert.is(lines[0].indexOf('IMAGE'), 15);
   assert.is(lines[1].indexOf('/rootfs'), 15);
+  const sized = renderPsTable([{ ...row, Size: renderSize(3000, 1_983_000) }], PS_SIZE_COLUMNS).split('\n');
+  assert.match(sized[0], /NAMES {5}SIZE$/);
+  assert.match(sized[1], /web {7}3kB \(virtual 1\.98MB\)$/);
+  assert.is(renderSize(0, 0), '0B');
   assert.ok(psFilter(['label=team=a', 'name=we'])(record(), live({})));
   assert.not.ok(psFilter(['status=exited'])(record(), live({})));
   assert.throws(() => psFilter(['color=red']), /Invalid filter 'color'/);
