@@ -6,6 +6,7 @@ import type { CacheEntry } from '../cni/cache.js';
 import { formatPrefix, parseIP, tryParsePrefix, type IP } from '../cni/ip.js';
 import type { NetworkInfo } from '../network/conflist.js';
 import { DEFAULT_NETWORK } from '../runtime/network/plan.js';
+import { labelMatches, matchesFilters, parseFilters } from '../lib/docker-filters.js';
 
 /** Docker's pre-defined networks besides `bridge` (a real network, made on first use). */
 export const BUILTIN = [
@@ -66,27 +67,11 @@ export const LS_HEADERS: Record<string, string> = {
 export const LS_DEFAULT_FORMAT = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}';
 
 /** Docker's `--filter KEY=VALUE` of `network ls` and `network prune`. @throws {Error} with Docker's wording */
-export function parseNetworkFilters(filters: readonly string[], allowed: readonly string[]): Array<[string, string]> {
-  return filters.map((f) => {
-    const eq = f.indexOf('=');
-    if (eq < 0) throw new Error(`bad format of filter (expected name=value)`);
-    const key = f.slice(0, eq).toLowerCase();
-    if (!allowed.includes(key)) throw new Error(`Invalid filter '${key}'`);
-    return [key, f.slice(eq + 1)];
-  });
-}
-
-function labelMatches(labels: Record<string, string>, want: string): boolean {
-  const eq = want.indexOf('=');
-  if (eq < 0) return want in labels;
-  return labels[want.slice(0, eq)] === want.slice(eq + 1);
-}
+export const parseNetworkFilters = parseFilters;
 
 /** Docker's rule: values of one key are alternatives, different keys must all match. */
 export function matchesNetworkFilters(n: NetworkEntry, filters: ReadonlyArray<[string, string]>): boolean {
-  const byKey = new Map<string, string[]>();
-  for (const [k, v] of filters) byKey.set(k, [...(byKey.get(k) ?? []), v]);
-  const test = (key: string, value: string): boolean => {
+  return matchesFilters(filters, (key, value) => {
     switch (key) {
       case 'name':
         return new RegExp(value).test(n.name);
@@ -104,9 +89,7 @@ export function matchesNetworkFilters(n: NetworkEntry, filters: ReadonlyArray<[s
       default:
         return false;
     }
-  };
-  // Every label filter must match (Docker's MatchKVList); any value of the other keys.
-  return [...byKey].every(([k, vs]) => (k === 'label' ? vs.every((v) => test(k, v)) : vs.some((v) => test(k, v))));
+  });
 }
 
 /** The smallest CIDR holding start..end: host-local's rangeStart/rangeEnd back as Docker's IPRange. */
