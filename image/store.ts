@@ -79,6 +79,15 @@ export function storePaths(root: string): StorePaths {
 
 export const layerDir = (p: StorePaths, diffId: string) => join(p.layers, hexOf(diffId));
 
+/** A layer's unpacked size, from its layer.json; 0 for a layer that is gone. */
+export function layerSizeOf(p: StorePaths, diffId: string): number {
+  try {
+    return (readJson(join(layerDir(p, diffId), 'layer.json')) as { size: number }).size;
+  } catch {
+    return 0;
+  }
+}
+
 export interface ImageStore {
   readonly paths: StorePaths;
   /**

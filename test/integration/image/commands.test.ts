@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildImages, type TestImages } from '../../helpers/images';
+import { buildImages, HISTORY_FORMAT, type TestImages } from '../../helpers/images';
 import { isRoot, withTempDir } from '../../helpers/sandbox';
 import { berth, berthBin, berthOk, shell, storeContents } from './util';
 
@@ -81,6 +81,31 @@ it("image ls and images print docker's table, -q, --no-trunc, --format json and 
     const bad = await berth(root, ['images', '-f', 'dangling=maybe']);
     assert.equal([bad.code, bad.stderr], [1, "berth: Invalid filter 'dangling=[maybe]'\n"]);
     assert.equal((await berth(root, ['images', '-f', 'size=1'])).stderr, "berth: Invalid filter 'size'\n");
+  });
+});
+
+it("history and image history: docker's entries, sizes and table, newest first; <missing> below the image, as for a loaded one", async () => {
+  await withTempDir(async (root) => {
+    await berthOk(root, ['image', 'load', '-i', images.app]);
+    const ref = 'berth-test/app:1.0';
+    // dockerd's own answer (trimmed: the last entry's empty COMMENT leaves a tab dockerOk trims)
+    const mine = await berthOk(root, ['history', '-H=false', '--no-trunc', '--format', HISTORY_FORMAT, ref]);
+    assert.is(mine.trim(), images.docker.app.history);
+    assert.ok(mine.trim().split('\n').length >= 5, mine);
+    const table = (await berthOk(root, ['image', 'history', ref])).split('\n');
+    assert.match(table[0], /^IMAGE {10}CREATED {8,}CREATED BY {4,}SIZE {6}COMMENT$/);
+    assert.ok(table[1].startsWith(`${hex(images.docker.app.id).slice(0, 12)}   `), table[1]);
+    assert.ok(
+      table.slice(2, -1).every((l) => l.startsWith('<missing>      ')),
+      table.join('\n'),
+    );
+    // CREATED BY cut at 45 characters with an ellipsis, as the docker CLI
+    assert.ok(table.slice(1, -1).every((l) => [...l.split(/ {3,}/)[2]].length <= 45));
+    assert.match(table.join('\n'), /…/);
+    const quiet = (await berthOk(root, ['history', '-q', '--no-trunc', ref])).trim().split('\n');
+    assert.equal(quiet.slice(0, 2), [images.docker.app.id, '<missing>']);
+    const missing = await berth(root, ['history', 'nosuch:1']);
+    assert.equal([missing.code, missing.stderr], [1, 'berth: No such image: nosuch:1\n']);
   });
 });
 
