@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { Globals } from './globals.js';
 import { withCleanState } from './context.js';
 import { ExitError, OperandCountError } from './errors.js';
+import { SettingError } from '../runtime/errors.js';
 import { parseFlags, str } from './flags.js';
 import { CREATE_FLAGS, RUN_FLAGS, runOptionsOf } from './run-flags.js';
 import { attachStreams } from '../runtime/attach.js';
@@ -34,7 +35,7 @@ async function createFrom(g: Globals, command: string, args: string[]): Promise<
     try {
       return parseEnvFile(readFileSync(f, 'utf8'));
     } catch (err) {
-      throw new Error(goOpenError(f, err));
+      throw new SettingError(goOpenError(f, err), 'flag');
     }
   });
   const opts = {

@@ -12,6 +12,7 @@ import { planSecurityOpts } from './security-opt.js';
 import { parseSignal } from './signals.js';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './record.js';
 import { parseMountFlags, storageHostConfig, type StorageOptions } from './volumes/spec.js';
+import { SettingError } from './errors.js';
 
 /** The image config fields a container takes; ports and volumes wait for networks and volumes. */
 export type ImageDefaults = Omit<ImageConfig, 'ExposedPorts'>;
@@ -72,7 +73,7 @@ export function parseRestartPolicy(text: string | undefined): RestartPolicy {
   const [name, count, ...extra] = text.split(':');
   if (extra.length > 0) throw new Error(`invalid restart policy format`);
   if (name === 'on-failure') {
-    if (count !== undefined && !/^\d+$/.test(count)) throw new Error(`maximum retry count must be an integer`);
+    if (count !== undefined && !/^\d+$/.test(count)) throw new SettingError(`maximum retry count must be an integer`, 'flag');
     return { Name: 'on-failure', MaximumRetryCount: count === undefined ? 0 : Number(count) };
   }
   if (name === 'always' || name === 'unless-stopped') {
@@ -119,6 +120,8 @@ function keyValues(items: readonly string[], what: string): Record<string, strin
   for (const item of items) {
     const eq = item.indexOf('=');
     if (what === 'log-opt' && eq < 0) throw new Error(`invalid log opt '${item}'`);
+    if (what === 'label' && eq === 0)
+      throw new SettingError(`invalid argument "${item}" for "-l, --label" flag: invalid label '${item}': empty name`, 'flag');
     out[eq < 0 ? item : item.slice(0, eq)] = eq < 0 ? '' : item.slice(eq + 1);
   }
   return out;
@@ -147,7 +150,7 @@ export interface Plan {
  */
 export function planContainer(o: RunOptions, image: ImageDefaults, id: string): Plan {
   const restart = parseRestartPolicy(o.restart);
-  if (o.autoRemove && restart.Name !== 'no') throw new Error('Conflicting options: --restart and --rm');
+  if (o.autoRemove && restart.Name !== 'no') throw new SettingError('Conflicting options: --restart and --rm', 'flag');
   const net = planNetworking(o.net);
   // Docker 20.10 takes --hostname with the host's network (the UTS namespace stays the container's).
   if (o.hostname !== undefined && net.mode.startsWith('container:')) throw new Error('conflicting options: hostname and the network mode');
@@ -170,8 +173,9 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
   const stopSignal = o.stopSignal ?? image.StopSignal;
   if (stopSignal !== undefined) parseSignal(stopSignal);
   if (o.stopTimeout !== undefined && !/^-?\d+$/.test(o.stopTimeout))
-    throw new Error(
+    throw new SettingError(
       `invalid argument "${o.stopTimeout}" for "--stop-timeout" flag: strconv.ParseInt: parsing "${o.stopTimeout}": invalid syntax`,
+      'flag',
     );
   const logConfig = { ...LOG_DEFAULTS, ...keyValues(o.logOpts, 'log-opt') };
   for (const key of Object.keys(logConfig))
