@@ -67,7 +67,11 @@ it("--network host: the host's /etc/hosts, hostname and resolv.conf", async () =
     assert.is(named.hosts, readFileSync('/etc/hosts', 'utf8'));
     assert.is(readFileSync('/proc/sys/kernel/hostname', 'utf8'), `${hostname()}\n`, "the host's name is untouched");
     const refused = await b('create', '--network', `container:${id}`, '-h', 'x', '--rootfs', b.rootfs, 'true');
-    assert.equal([refused.code, refused.stderr], [125, 'berth: conflicting options: hostname and the network mode\n']);
+    assert.equal(
+      [refused.code, refused.stderr],
+      [1, 'berth: conflicting options: hostname and the network mode\n'],
+      'dockerd refuses it: create exits 1',
+    );
   });
 });
 
