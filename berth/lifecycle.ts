@@ -8,6 +8,7 @@ import { attachStreams } from '../runtime/attach.js';
 import { collectLeftovers } from '../runtime/gc.js';
 import { liveState } from '../runtime/live.js';
 import type { Dirs } from '../runtime/paths.js';
+import { NoSuchContainerError } from '../runtime/ids.js';
 import { parseSignal } from '../runtime/signals.js';
 import { startContainer } from '../runtime/start.js';
 import { cleanupContainer, removeContainer, signalContainer, stopContainer, waitUntilStopped } from '../runtime/stop.js';
@@ -122,7 +123,15 @@ export async function rm(g: Globals, argv: string[]): Promise<number> {
   need(args, 'rm');
   const d = await withCleanState(g);
   return eachContainer(args, async (ref) => {
-    const rec = findContainer(d, ref);
+    let rec;
+    try {
+      rec = findContainer(d, ref);
+    } catch (err) {
+      // As docker rm -f: a container that is not there is reported, and is no failure.
+      if (flags.force !== true || !(err instanceof NoSuchContainerError)) throw err;
+      printErr(`Error: ${err.message}\n`);
+      return;
+    }
     await withContainerLock(d, rec.Id, async () => {
       if (isUp(liveState(d, rec).status)) {
         if (flags.force !== true)

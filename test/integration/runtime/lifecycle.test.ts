@@ -102,7 +102,15 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     assert.is((await b('restart', '-t', '5', 'web')).code, 0);
     assert.is((await inspect(b, 'web')).State.Status, 'running');
     assert.is((await b('logs', 'web')).stdout, 'ready\nready\nready\n', 'logs span the runs');
-    assert.is((await b('rm', '-f', 'web')).code, 0);
+    // As docker: rm reports a missing container and fails; rm -f reports it and does not.
+    const rmMissing = await b('rm', 'nosuch');
+    assert.equal([rmMissing.code, rmMissing.stderr], [1, 'Error: No such container: nosuch\n']);
+    assert.equal(await b('rm', '-f', 'nosuch', 'web'), {
+      code: 0,
+      stdout: 'web\n',
+      stderr: 'Error: No such container: nosuch\n',
+      json: undefined,
+    });
     assert.is((await b('ps', '-aq')).stdout, '');
     assert.equal(cgroupLeftovers(), []);
   });
