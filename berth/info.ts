@@ -7,7 +7,6 @@ import { UsageError } from './errors.js';
 import {
   inspectShape,
   newestFirst,
-  psFilter,
   PS_DEFAULT_FORMAT,
   PS_HEADERS,
   PS_SIZE_COLUMNS,
@@ -27,6 +26,7 @@ import type { ContainerRecord } from '../runtime/record.js';
 import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
 import { renderNetworkSettings, renderPsPorts } from '../runtime/network/settings.js';
 import { renderSize, treeSize } from '../runtime/disk-size.js';
+import { psFilter } from '../runtime/ps-filter.js';
 
 /** `-n N` as pflag reads an int: -1 (the default) and 0 mean no limit. */
 function lastCount(text: string | undefined): number {
@@ -58,7 +58,10 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   const d = process.env.BUN_JSC_useJIT === '0' ? dirsOf(g) : await withCleanState(g);
   const now = Date.now();
   const filters = list(flags.filter);
-  const wanted = filters.length > 0 ? psFilter(filters) : undefined;
+  const wanted =
+    filters.length > 0
+      ? psFilter(filters, { record: (id) => readRecord(d, id), createdOf: (ref) => findContainer(d, ref).Created })
+      : undefined;
   const last = flags.latest === true ? 1 : lastCount(str(flags.last));
   // As dockerd: stopped containers too with -a, -n/-l or a status filter (not with other filters).
   const showAll = flags.all === true || last > 0 || filters.some((f) => f.startsWith('status='));

@@ -152,47 +152,6 @@ export function renderPsTable(rows: readonly PsRow[], columnsShown: ReadonlyArra
   return `${lines.join('\n')}\n`;
 }
 
-const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
-
-/** Docker's `name` filter: a regular expression, matched with and without the leading `/` (`^web`, `db$`). */
-function nameMatches(pattern: string, name: string): boolean {
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern);
-  } catch {
-    return false; // dockerd skips a pattern that does not compile
-  }
-  const bare = name.replace(/^\//, '');
-  return re.test(bare) || re.test(`/${bare}`);
-}
-
-/**
- * `--filter` as Docker's ps takes it (id, name, status, label, exited, ancestor), parsed once into a
- * test of each container. @throws {Error} on a filter Docker's ps does not know
- */
-export function psFilter(filters: readonly string[]): (rec: RecordSummary, live: Live) => boolean {
-  const byKey = new Map<string, string[]>();
-  for (const f of filters) {
-    const eq = f.indexOf('=');
-    if (eq < 0) throw new Error(`Bad format of filter (expected name=value)`);
-    const key = f.slice(0, eq);
-    if (!['id', 'name', 'status', 'label', 'exited', 'ancestor'].includes(key)) throw new Error(`Invalid filter '${key}'`);
-    if (key === 'status' && !STATUSES.includes(f.slice(eq + 1))) throw new Error(`Invalid filter '${f}'`);
-    byKey.set(key, [...(byKey.get(key) ?? []), f.slice(eq + 1)]);
-  }
-  const any = (key: string, test: (v: string) => boolean) => !byKey.has(key) || (byKey.get(key) as string[]).some(test);
-  return (rec, live) =>
-    any('id', (v) => rec.Id.startsWith(v)) &&
-    any('name', (v) => nameMatches(v, rec.Name)) &&
-    any('status', (v) => live.status === v) &&
-    any('exited', (v) => live.status === 'exited' && live.exitCode === Number(v)) &&
-    any('ancestor', (v) => rec.Config.Image === v || rec.Image.includes(v)) &&
-    any('label', (v) => {
-      const [k, val] = v.split('=');
-      return k in rec.Config.Labels && (val === undefined || rec.Config.Labels[k] === val);
-    });
-}
-
 /** `inspect`'s object, in Docker's shape (the fields Berth has). */
 export function inspectShape(
   rec: ContainerRecord,

@@ -35,6 +35,8 @@ export interface RunOptions {
   net: NetworkFlags;
   /** The image's ExposedPorts keys ("80/tcp"), for -P. */
   exposedPorts?: string[];
+  /** --expose, as given. */
+  expose?: string[];
   /** Where CNI networks live (from the global options). */
   cni?: CniDirs;
   capAdd: string[];
@@ -145,6 +147,31 @@ export interface Plan {
 }
 
 /**
+ * `--expose PORT[/PROTO]` or `START-END[/PROTO]` as ExposedPorts keys (tcp by default; the protocol
+ * is not checked, as docker's CLI). @throws {SettingError} in docker's words on a port that does not parse
+ */
+export function exposedKeys(value: string): string[] {
+  const slash = value.indexOf('/');
+  const [range, proto] = slash < 0 ? [value, 'tcp'] : [value.slice(0, slash), value.slice(slash + 1)];
+  const parse = (text: string) => {
+    if (!/^\d+$/.test(text) || Number(text) > 65535) {
+      const why = /^\d+$/.test(text) ? 'value out of range' : 'invalid syntax';
+      throw new SettingError(
+        `invalid range format for --expose: ${value}, error: strconv.ParseUint: parsing ${JSON.stringify(text)}: ${why}`,
+        'flag',
+      );
+    }
+    return Number(text);
+  };
+  const dash = range.indexOf('-');
+  const first = parse(dash < 0 ? range : range.slice(0, dash));
+  const last = dash < 0 ? first : parse(range.slice(dash + 1));
+  if (last < first)
+    throw new SettingError(`invalid range format for --expose: ${value}, error: Invalid range specified for the Port: ${range}`, 'flag');
+  return Array.from({ length: last - first + 1 }, (_, i) => `${first + i}/${proto}`);
+}
+
+/**
  * The container's Config and HostConfig from the flags and the image's defaults.
  * @throws {Error} with Docker's wording on bad or conflicting values
  */
@@ -187,6 +214,10 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
   const hostname = o.hostname ?? (net.mode === 'host' ? (o.hostName ?? '') : id.slice(0, 12));
   const env = mergeEnv(image.Env ?? [], [...o.envFileLines, ...o.env], o.callerEnv);
   const capabilities = o.privileged ? [] : planCapabilities(o.capAdd, o.capDrop);
+  // As the docker CLI: the image's, --expose's and every -p container port, sorted as a Go map's keys.
+  const exposed = [
+    ...new Set([...(o.exposedPorts ?? []), ...(o.expose ?? []).flatMap(exposedKeys), ...Object.keys(net.portBindings)]),
+  ].sort();
   return {
     path: argv[0],
     args: argv.slice(1),
@@ -209,7 +240,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
       Labels: { ...(image.Labels ?? {}), ...keyValues(o.labels, 'label') },
       ...(stopSignal !== undefined && { StopSignal: stopSignal }),
       ...(o.stopTimeout !== undefined && { StopTimeout: Number(o.stopTimeout) }),
-      ...(o.exposedPorts?.length && { ExposedPorts: Object.fromEntries(o.exposedPorts.map((p) => [p, {}])) }),
+      ...(exposed.length && { ExposedPorts: Object.fromEntries(exposed.map((p) => [p, {}])) }),
     },
     hostConfig: {
       ...storageHostConfig(o.volumes, o.storage, mounts),

@@ -68,6 +68,35 @@ it('inspect -f and ps --format take Go templates; a bad field exits 1 (as docker
   });
 });
 
+it("ps --filter: dockerd's before, since, volume, network, health, is-task, expose", async () => {
+  await withBerth(async (b) => {
+    const names = async (...filters: string[]) => {
+      const r = await b('ps', '-a', '--format', '{{.Names}}', ...filters.flatMap((f) => ['--filter', f]));
+      assert.is(r.code, 0, r.stderr);
+      return r.stdout.trim().split('\n').filter(Boolean);
+    };
+    await b('create', '--name', 'first', '--rootfs', b.rootfs, 'true');
+    await b('create', '--name', 'second', '-v', `${b.rootfs}:/data:ro`, '--rootfs', b.rootfs, 'true');
+    await b('create', '--name', 'third', '--network', 'host', '--expose', '80', '--rootfs', b.rootfs, 'true');
+    assert.equal(await names('before=third'), ['second', 'first']);
+    assert.equal(await names('since=first', 'before=third'), ['second']);
+    assert.equal(await names('volume=/data'), ['second']);
+    assert.equal(await names('network=none'), ['second', 'first']);
+    assert.equal(await names('network=host'), ['third']);
+    assert.equal(await names('expose=80/tcp'), ['third']);
+    assert.equal(await names('health=none', 'is-task=false'), ['third', 'second', 'first']);
+    assert.equal(await names('health=healthy'), []);
+    for (const [filter, message] of [
+      ['before=gone', 'no such container gone'],
+      ['health=ok', 'Unrecognised filter value for health: ok'],
+      ['is-task=x', "Invalid filter 'is-task=[x]'"],
+    ]) {
+      const r = await b('ps', '--filter', filter);
+      assert.equal([r.code, r.stderr], [1, `berth: ${message}\n`]);
+    }
+  });
+});
+
 it("ps -s: the container layer's size and with the root below it (virtual), as docker 20.10", async () => {
   await withBerth(async (b) => {
     await b('run', '-d', '--name', 'sized', '--rootfs', b.rootfs, 'sleep', '100');

@@ -5,7 +5,8 @@ import { HelpRequest } from '../../../berth/help';
 import { parseGlobals } from '../../../berth/globals';
 import { runOptionsOf, RUN_FLAGS } from '../../../berth/run-flags';
 import { capabilityMask, planCapabilities } from '../../../runtime/caps';
-import { describeStatus, inspectShape, newestFirst, PS_SIZE_COLUMNS, psFilter, psRow, renderPsTable } from '../../../runtime/format';
+import { describeStatus, inspectShape, newestFirst, PS_SIZE_COLUMNS, psRow, renderPsTable } from '../../../runtime/format';
+import { psFilter } from '../../../runtime/ps-filter';
 import { renderSize } from '../../../runtime/disk-size';
 import { FrameDecoder, encodeFrame } from '../../../runtime/frames';
 import { generateName, resolveContainer } from '../../../runtime/ids';
@@ -17,7 +18,7 @@ import { execArgs, superviseArgs } from '../../../runtime/shim-args';
 import { parseSignal } from '../../../runtime/signals';
 import { topTable } from '../../../runtime/top';
 import { netDevTotals } from '../../../runtime/net-io';
-import { mergeEnv, parseEnvFile, parseRestartPolicy, planContainer, processEnv } from '../../../runtime/spec';
+import { exposedKeys, mergeEnv, parseEnvFile, parseRestartPolicy, planContainer, processEnv } from '../../../runtime/spec';
 import { resolveUser } from '../../../runtime/user';
 
 const test = suite('berth and runtime: pure logic');
@@ -131,6 +132,24 @@ test('planContainer(): a run command replaces Cmd, not Entrypoint; --entrypoint 
     () => planContainer({ ...baseOpts(), net: { ...baseOpts().net, networks: ['host'], ip: '192.0.2.9' } }, image, id),
     /user specified IP address is supported on user defined networks only/,
   );
+  // ExposedPorts as docker's CLI makes it: the image's, --expose's, every -p container port; sorted
+  const exposing = planContainer(
+    {
+      ...baseOpts(),
+      exposedPorts: ['53/udp'],
+      expose: ['90-91/udp', '80'],
+      net: { ...baseOpts().net, networks: ['bridge'], publish: ['8080:80', '443'] },
+    },
+    image,
+    id,
+  );
+  assert.equal(Object.keys(exposing.config.ExposedPorts ?? {}), ['443/tcp', '53/udp', '80/tcp', '90/udp', '91/udp']);
+  assert.throws(
+    () => exposedKeys('bogus'),
+    /^invalid range format for --expose: bogus, error: strconv\.ParseUint: parsing "bogus": invalid syntax$/,
+  );
+  assert.throws(() => exposedKeys('70000'), /value out of range/);
+  assert.equal(exposedKeys('80/sctp'), ['80/sctp']);
 });
 
 test('resolveUser() reads passwd and group texts; the primary group is a supplementary one too (Docker 20.10.18+)', () => {
@@ -262,6 +281,42 @@ test("psFilter(): name is a regular expression, with or without the leading /; s
   for (const pattern of ['^eb', 'we$', '^/eb', '(']) assert.not.ok(psFilter([`name=${pattern}`])(web, live({})), pattern);
   assert.throws(() => psFilter(['status=bogus']), /^Invalid filter 'status=bogus'$/);
   assert.ok(psFilter(['status=running'])(web, live({})));
+});
+
+test("psFilter(): dockerd's before/since, volume, network, publish, expose, health, is-task; labels must all match", () => {
+  const web = record();
+  const endpoint = { IPAMConfig: null, Aliases: null, MacAddress: '' };
+  const withPorts: ContainerRecord = {
+    ...web,
+    Config: { ...web.Config, ExposedPorts: { '80/tcp': {} } },
+    HostConfig: { ...web.HostConfig, NetworkMode: 'front', PortBindings: { '53/udp': [{ HostIp: '', HostPort: '' }] } },
+    NetworkingConfig: { EndpointsConfig: { front: endpoint, back: endpoint } },
+  };
+  const lookups = (rec: ContainerRecord) => ({
+    record: () => rec,
+    createdOf: (ref: string) => {
+      if (ref !== 'old' && ref !== 'new') throw new Error(`No such container: ${ref}`);
+      return ref === 'old' ? '2025-01-01T00:00:00Z' : '2027-01-01T00:00:00Z';
+    },
+  });
+  const ok = (filters: string[], rec = web) => psFilter(filters, lookups(rec))(rec, live({}));
+  assert.ok(ok(['before=new', 'since=old']));
+  assert.not.ok(ok(['before=old']));
+  assert.throws(() => psFilter(['since=gone'], lookups(web)), /^no such container gone$/);
+  assert.ok(ok(['volume=/c']));
+  assert.not.ok(ok(['volume=/d']));
+  assert.ok(ok(['network=none']));
+  assert.ok(ok(['network=back'], withPorts));
+  assert.not.ok(ok(['network=none'], withPorts));
+  assert.ok(ok(['expose=80'], withPorts));
+  assert.ok(ok(['publish=50-60/udp'], withPorts));
+  assert.not.ok(ok(['publish=53'], withPorts), 'tcp unless named');
+  assert.ok(ok(['health=none', 'is-task=false']));
+  assert.not.ok(ok(['health=healthy']));
+  assert.not.ok(ok(['label=team=a', 'label=team=b']), 'every label filter must match');
+  assert.ok(ok(['id=fff$']), 'id is a regular expression');
+  assert.throws(() => psFilter(['health=ok']), /^Unrecognised filter value for health: ok$/);
+  assert.throws(() => psFilter(['is-task=maybe']), /^Invalid filter 'is-task=\[maybe\]'$/);
 });
 
 test("renderPsTable(): columns at least 10 wide, as the docker CLI's tabwriter (minwidth 10, padding 3)", () => {
