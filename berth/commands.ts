@@ -112,6 +112,11 @@ export const COMMANDS: CommandEntry[] = [
     describe: "show an image's history (berth image history)",
     run: lazy(yargsModules, (m) => m.imageAlias('history')),
   },
+  {
+    name: 'save',
+    describe: 'write images as a docker-save archive (berth image save)',
+    run: lazy(yargsModules, (m) => m.imageAlias('save')),
+  },
   { name: 'tag', describe: 'name an image (berth image tag)', run: lazy(yargsModules, (m) => m.imageAlias('tag')) },
   { name: 'load', describe: 'load images from an archive (berth image load)', run: lazy(yargsModules, (m) => m.imageAlias('load')) },
   {

@@ -11,8 +11,9 @@ import { renderGoTemplate } from '../lib/go-template.js';
 import { importImage, loadImages } from './load.js';
 import { parseTag, splitTag } from './reference.js';
 import { removeImage, tagImage } from './remove.js';
-import { HISTORY_HEADERS, historyFormat, historyRows, type HistoryEntry } from './history.js';
-import { type ImageRecord, layerSizeOf, openImageStore } from './store.js';
+import { historyOptions, showHistory } from './history-command.js';
+import { saveArchive } from './save.js';
+import { type ImageRecord, openImageStore } from './store.js';
 
 export const DEFAULT_ROOT = '/var/lib/berth';
 
@@ -221,7 +222,23 @@ export const command: CommandModule = {
           else for (const o of found) out(renderGoTemplate(format, JSON.parse(JSON.stringify(o))));
         },
       )
-      .command('history <image>', "show an image's history, newest first", historyOptions, showHistory)
+      .command(
+        'save [images..]',
+        'write images as a docker-save archive (to stdout without -o)',
+        (c) =>
+          c
+            .positional('images', { type: 'string', array: true })
+            .option('output', { alias: 'o', type: 'string', describe: 'write to this file (made aside, then renamed in)' }),
+        (a) => saveArchive(openImageStore(rootOf(a)), (a.images as string[] | undefined) ?? [], a.output as string | undefined),
+      )
+      .command('history <image>', "show an image's history, newest first", historyOptions, (a: Record<string, unknown>) =>
+        showHistory(openImageStore(rootOf(a)), a.image as string, {
+          human: a.human !== false,
+          noTrunc: a.trunc === false,
+          quiet: a.quiet === true,
+          format: a.format as string | undefined,
+        }),
+      )
       .command(
         'tag <source> <target>',
         'name an image: TARGET_IMAGE[:TAG] refers to SOURCE_IMAGE[:TAG]',
@@ -239,28 +256,6 @@ export const command: CommandModule = {
       .demandCommand(1, 'name an image command: load, import, ls, inspect, tag, rm'),
   handler: () => undefined,
 };
-
-function historyOptions(y: Argv): Argv {
-  return (
-    y
-      .positional('image', { type: 'string', demandOption: true })
-      .option('human', { alias: 'H', type: 'boolean', default: true, describe: 'sizes and dates for people (-H=false: bytes, RFC 3339)' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only image IDs' })
-      // `--no-trunc` is docker's name; yargs reads "--no-X" as X=false.
-      .option('trunc', { type: 'boolean', default: true, describe: 'with --no-trunc: full IDs and CREATED BY' })
-      .option('format', { type: 'string', describe: '"table" (default) or a Go template ("{{.CreatedBy}}")' })
-  );
-}
-
-async function showHistory(a: Record<string, unknown>): Promise<void> {
-  const store = openImageStore(rootOf(a));
-  const img = await store.resolve(a.image as string);
-  const human = a.human !== false;
-  const history = (store.rawConfig(img.id).history ?? []) as HistoryEntry[];
-  const rows = historyRows(img, history, (diffId) => layerSizeOf(store.paths, diffId), Date.now(), { human, noTrunc: a.trunc === false });
-  if (a.quiet) for (const r of rows) out(r.ID);
-  else process.stdout.write(formatRows((a.format as string | undefined) ?? 'table', rows, HISTORY_HEADERS, historyFormat(human)));
-}
 
 function rmOptions(y: Argv): Argv {
   return y.positional('images', { type: 'string', array: true, demandOption: true }).option('force', {
