@@ -69,10 +69,17 @@ export const LS_DEFAULT_FORMAT = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scop
 /** Docker's `--filter KEY=VALUE` of `network ls` and `network prune`. @throws {Error} with Docker's wording */
 export const parseNetworkFilters = parseFilters;
 
-/** Docker's rule: values of one key are alternatives, different keys must all match. */
-export function matchesNetworkFilters(n: NetworkEntry, filters: ReadonlyArray<[string, string]>): boolean {
+/**
+ * Docker's rule: values of one key are alternatives, different keys must all match. `dangling`:
+ * `inUse` tells whether a container is attached; a predefined network never dangles, as dockerd's.
+ */
+export function matchesNetworkFilters(n: NetworkEntry, filters: ReadonlyArray<[string, string]>, inUse = false): boolean {
   return matchesFilters(filters, (key, value) => {
     switch (key) {
+      case 'dangling':
+        if (!['true', '1', 'false', '0'].includes(value))
+          throw new Error(`invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`);
+        return (value === 'true' || value === '1') === (!inUse && !isPredefined(n.name));
       case 'name':
         return new RegExp(value).test(n.name);
       case 'id':
@@ -84,7 +91,7 @@ export function matchesNetworkFilters(n: NetworkEntry, filters: ReadonlyArray<[s
       case 'label':
         return labelMatches(n.info?.labels ?? {}, value);
       case 'type':
-        if (value !== 'custom' && value !== 'builtin') throw new Error(`Invalid filter: 'type'='${value}'`);
+        if (value !== 'custom' && value !== 'builtin') throw new Error(`invalid filter: 'type'='${value}'`);
         return (value === 'builtin') === isPredefined(n.name);
       default:
         return false;

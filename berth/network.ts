@@ -64,7 +64,7 @@ function flagsOf(defs: FlagDef[], argv: string[], command: string, usage: string
 }
 
 const LS_FLAGS: FlagDef[] = [
-  { name: 'filter', short: 'f', type: 'list', describe: 'driver, id, label, name, scope or type' },
+  { name: 'filter', short: 'f', type: 'list', describe: 'dangling, driver, id, label, name, scope or type' },
   { name: 'format', type: 'string', describe: 'a Go template, e.g. "table {{.ID}}\\t{{.Name}}"' },
   { name: 'no-trunc', type: 'bool', describe: 'full network IDs' },
   { name: 'quiet', short: 'q', type: 'bool', describe: 'only IDs' },
@@ -73,8 +73,13 @@ const LS_FLAGS: FlagDef[] = [
 async function ls(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = flagsOf(LS_FLAGS, argv, 'ls', 'ls [OPTIONS]', 'List networks');
   if (args.length > 0) throw new UsageError(`"berth network ls" accepts no arguments.\nSee 'berth network ls --help'.`);
-  const filters = parseNetworkFilters(list(flags.filter), ['driver', 'id', 'label', 'name', 'scope', 'type']);
-  const entries = (await listNetworks(netctlContext(g))).filter((n) => matchesNetworkFilters(n, filters));
+  const filters = parseNetworkFilters(list(flags.filter), ['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type']);
+  const ctx = netctlContext(g);
+  // Attachments are read only for a dangling filter: a container attached makes a network in use.
+  const inUse = async (name: string) =>
+    filters.some(([k]) => k === 'dangling') && (await listCachedAttachments(ctx.opts.cacheDir, { networkName: name })).length > 0;
+  const entries = [];
+  for (const n of await listNetworks(ctx)) if (matchesNetworkFilters(n, filters, await inUse(n.name))) entries.push(n);
   const noTrunc = flags['no-trunc'] === true;
   const format = flags.quiet === true ? '{{.ID}}' : (str(flags.format) ?? LS_DEFAULT_FORMAT);
   const rows = entries.map((n) => lsFields(n, noTrunc));
