@@ -19,7 +19,12 @@ const cases: Array<[what: string, err: unknown, command: string | undefined, cod
   ['a name in use for run', new Error('Conflict. The container name "/w1" is already in use'), 'run', 125],
   ['no such image for create', new Error('No such image: nosuch'), 'create', 1],
   ['a bad restart policy of create (dockerd refuses it)', new SettingError("invalid restart policy 'x'", 'daemon'), 'create', 1],
-  ['a bad --dns value of create (its CLI refuses it)', new SettingError('invalid argument "x" for "--dns" flag: ...', 'flag'), 'create', 125],
+  [
+    'a bad --dns value of create (its CLI refuses it)',
+    new SettingError('invalid argument "x" for "--dns" flag: ...', 'flag'),
+    'create',
+    125,
+  ],
   ['a string thrown', 'oops', 'start', 1],
   ["a command's own code", new ExitError('exec failed', 126), 'exec', 126],
   ['the code of run', new ExitError('', 137), 'run', 137],
