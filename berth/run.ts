@@ -1,6 +1,7 @@
 /** `berth run` and `berth create`. */
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import { checkHostResources, parseResources } from '../runtime/cgroup/flags.js';
 import type { Globals } from './globals.js';
 import { withCleanState } from './context.js';
 import { ExitError, OperandCountError } from './errors.js';
@@ -45,9 +46,26 @@ async function createFrom(g: Globals, command: string, args: string[]): Promise<
   };
   opts.storage.pluginDir = g.volumePluginDir ?? process.env.BERTH_VOLUME_PLUGIN_DIR;
   opts.securityOpt = inlineSeccompProfiles(opts.securityOpt, (path) => readFileSync(path, 'utf8'));
+  checkHostCpus(opts.resourceFlags);
   const source = rootfs !== undefined ? rootfsSource(rootfs) : await imageSource(d.root, rest[0]);
   const idMap = opts.userns === 'private' ? readIdMapping(process.env) : undefined;
   return { d, rec: await createVolumes(d, createContainer(d, opts, str(flags.name), source, idMap)), detach: flags.detach === true };
+}
+
+/**
+ * `--cpus` and `--cpuset-cpus` against the host's CPUs, as dockerd checks them at create, so that a
+ * refused `run` leaves no container; the start checks the cgroup parent's own cpuset again.
+ */
+function checkHostCpus(flags: Record<string, string | string[]>): void {
+  if (flags.cpus === undefined && flags['cpuset-cpus'] === undefined) return;
+  const cpus = availableParallelism();
+  let online = `0-${cpus - 1}`;
+  try {
+    online = readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+  } catch {
+    /* no sysfs: every CPU counts */
+  }
+  checkHostResources(parseResources(flags), cpus, online);
 }
 
 /** The `berth` range of /etc/subuid and /etc/subgid (BERTH_SUBUID_FILE, BERTH_SUBGID_FILE override them). */

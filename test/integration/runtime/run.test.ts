@@ -63,7 +63,10 @@ it("Docker's exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIG
       ['-m', 'bogus'],
       ['--restart', 'on-failure:x'],
     ];
+    // --cpus and --cpuset-cpus beyond the host's CPUs are refused at create, as dockerd: no container is left
     const daemonSide = [
+      ['--cpus', '999'],
+      ['--cpuset-cpus', '999'],
       ['--restart', 'sometimes'],
       ['-w', 'relative'],
       ['--cap-add', 'NOT_A_CAP'],
