@@ -10,6 +10,7 @@ import {
   PS_DEFAULT_FORMAT,
   PS_HEADERS,
   PS_SIZE_COLUMNS,
+  psRecordFields,
   psRow,
   psTemplateData,
   renderPsTable,
@@ -26,7 +27,7 @@ import type { ContainerRecord } from '../runtime/record.js';
 import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
 import { renderNetworkSettings, renderPsPorts } from '../runtime/network/settings.js';
 import { renderSize, treeSize } from '../runtime/disk-size.js';
-import { psFilter } from '../runtime/ps-filter.js';
+import { networksOf, psFilter } from '../runtime/ps-filter.js';
 
 /** `-n N` as pflag reads an int: -1 (the default) and 0 mean no limit. */
 function lastCount(text: string | undefined): number {
@@ -73,6 +74,12 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   // As the docker CLI: sizes with -s, or for a template that names .Size.
   const withSize = flags.quiet !== true && (flags.size === true || (format !== 'table' && format !== 'json' && format.includes('.Size')));
   if (withSize) await addSizes(g, d, rows, shown);
+  // As the docker CLI: these need the whole record, read only for a template that names them.
+  if (/\.(Mounts|Networks|LocalVolumes)\b/.test(format))
+    for (let i = 0; i < rows.length; i++) {
+      const rec = readRecord(d, shown[i].Id);
+      Object.assign(rows[i], psRecordFields(rec, networksOf(rec), flags['no-trunc'] === true));
+    }
   let out;
   if (flags.quiet === true) out = rows.map((r) => `${r.ID}\n`).join('');
   else if (format === 'json') out = rows.map((r) => `${JSON.stringify(r)}\n`).join('');

@@ -1,4 +1,5 @@
 /** `docker history`'s rows (pure): the image config's history, newest first, as dockerd and its CLI print it. */
+import { ellipsis } from '../lib/format-rows.js';
 import { humanSize } from '../lib/go-units.js';
 import { createdSince, shortId } from './format.js';
 
@@ -32,9 +33,6 @@ export const HISTORY_HEADERS: Record<string, string> = {
 /** The default table: CREATED AT instead of CREATED without `--human`, as the docker CLI. */
 export const historyFormat = (human: boolean) =>
   `table {{.ID}}\t{{${human ? '.CreatedSince' : '.CreatedAt'}}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`;
-
-/** The docker CLI's Ellipsis: at most `width` characters, the last one `…` when cut. */
-const ellipsis = (text: string, width: number) => ([...text].length <= width ? text : `${[...text].slice(0, width - 1).join('')}…`);
 
 /** RFC 3339 in whole seconds, as Go's time.Unix(created).Format(time.RFC3339) in UTC. */
 const rfc3339 = (created: string | undefined) => {

@@ -1,5 +1,6 @@
 /** `ps` rows and columns, `inspect`'s JSON shape. Pure. */
 import { humanDuration } from '../image/format.js';
+import { ellipsis } from '../lib/format-rows.js';
 import { shortId } from './ids.js';
 import type { Live } from './live.js';
 import { NEVER, type ContainerRecord } from './record.js';
@@ -42,6 +43,28 @@ export interface PsRow {
   Labels: string;
   /** With `ps -s` (or a template naming `.Size`) only: `RW (virtual ROOTFS)`. */
   Size?: string;
+  /** For a template that names them only (they need the whole record): psRecordFields(). */
+  Mounts?: string;
+  Networks?: string;
+  LocalVolumes?: string;
+}
+
+/**
+ * `ps --format`'s `.Mounts` (each volume's name, else the source, cut at 15 characters without
+ * --no-trunc), `.Networks` (sorted) and `.LocalVolumes` (volumes of the local driver, berth's), as
+ * the docker CLI prints them.
+ */
+export function psRecordFields(
+  rec: ContainerRecord,
+  networks: readonly string[],
+  noTrunc: boolean,
+): Required<Pick<PsRow, 'Mounts' | 'Networks' | 'LocalVolumes'>> {
+  const mounts = rec.Mounts ?? [];
+  return {
+    Mounts: mounts.map((m) => (noTrunc ? (m.Name ?? m.Source) : ellipsis(m.Name ?? m.Source, 15))).join(','),
+    Networks: [...networks].sort().join(','),
+    LocalVolumes: String(mounts.filter((m) => m.Type === 'volume' && (m.Driver === 'berth' || m.Driver === 'local')).length),
+  };
 }
 
 export function psRow(rec: RecordSummary, live: Live, now: number, noTrunc: boolean, ports = ''): PsRow {

@@ -49,10 +49,14 @@ function portKeys(value: string): string[] {
   return Array.from({ length: last - first + 1 }, (_, i) => `${first + i}/${proto}`);
 }
 
-/** The networks a container is on, as dockerd names them: `none`, `host`, `bridge` for the default, else each one's name. */
-function networksOf(rec: ContainerRecord): string[] {
+/**
+ * The networks a container is on, as dockerd names them: `none`, `host`, `bridge` for the default,
+ * else each one's name; none with `container:CTR` (it has another's).
+ */
+export function networksOf(rec: ContainerRecord): string[] {
   const mode = rec.HostConfig.NetworkMode;
   if (mode === 'none' || mode === 'host') return [mode];
+  if (mode.startsWith('container:')) return [];
   if (mode === 'default') return ['bridge'];
   return Object.keys(rec.NetworkingConfig?.EndpointsConfig ?? { [mode]: {} });
 }

@@ -86,6 +86,11 @@ it("ps --filter: dockerd's before, since, volume, network, health, is-task, expo
     assert.equal(await names('expose=80/tcp'), ['third']);
     assert.equal(await names('health=none', 'is-task=false'), ['third', 'second', 'first']);
     assert.equal(await names('health=healthy'), []);
+    // .Mounts, .Networks, .LocalVolumes as the docker CLI prints them (a bind: its source, cut at 15)
+    const fields = await b('ps', '-a', '--filter', 'name=second', '--format', '{{.Mounts}}|{{.Networks}}|{{.LocalVolumes}}');
+    assert.is(fields.stdout, `${b.rootfs.slice(0, 14)}…|none|0\n`);
+    const full = await b('ps', '-a', '--no-trunc', '--filter', 'name=^third$', '--format', '{{.Mounts}}|{{.Networks}}');
+    assert.is(full.stdout, '|host\n');
     for (const [filter, message] of [
       ['before=gone', 'no such container gone'],
       ['health=ok', 'Unrecognised filter value for health: ok'],
