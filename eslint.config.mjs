@@ -52,7 +52,7 @@ const PURE = [
   ...['tar', 'layer-path', 'reference', 'manifest', 'config', 'format'].map((f) => `image/${f}.ts`),
   ...['args', 'errors', 'wrap'].map((f) => `cli/${f}.ts`),
   ...['flags', 'globals', 'run-flags', 'network-view'].map((f) => `berth/${f}.ts`),
-  ...['caps', 'ids', 'spec', 'user', 'format', 'frames', 'shim-args', 'signals', 'paths', 'record', 'userns', 'etc-files'].map(
+  ...['caps', 'ids', 'spec', 'user', 'format', 'ps-filter', 'frames', 'shim-args', 'signals', 'paths', 'record', 'userns', 'etc-files'].map(
     (f) => `runtime/${f}.ts`,
   ),
   ...['plan', 'settings', 'dirs'].map((f) => `runtime/network/${f}.ts`),

@@ -107,6 +107,16 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'image', describe: 'manage images: load, import, ls, inspect, tag, rm', run: lazy(yargsModules, (m) => m.image) },
   { name: 'images', describe: 'list images (berth image ls)', run: lazy(yargsModules, (m) => m.images) },
   { name: 'rmi', describe: 'remove images (berth image rm)', run: lazy(yargsModules, (m) => m.rmi) },
+  {
+    name: 'history',
+    describe: "show an image's history (berth image history)",
+    run: lazy(yargsModules, (m) => m.imageAlias('history')),
+  },
+  {
+    name: 'save',
+    describe: 'write images as a docker-save archive (berth image save)',
+    run: lazy(yargsModules, (m) => m.imageAlias('save')),
+  },
   { name: 'tag', describe: 'name an image (berth image tag)', run: lazy(yargsModules, (m) => m.imageAlias('tag')) },
   { name: 'load', describe: 'load images from an archive (berth image load)', run: lazy(yargsModules, (m) => m.imageAlias('load')) },
   {

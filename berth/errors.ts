@@ -1,6 +1,6 @@
 /**
  * Errors of the `berth` CLI and the exit codes they map to, Docker 20.10's CLI's: 125 for a
- * refused flag in any command and for any error of `run` and `create`; 1 for every other error
+ * refused flag in any command, any error of `run` and a flag's value `create` refuses; 1 for every other error
  * (a wrong count of operands, no such object, the wrong state); an ExitError carries its own code.
  */
 
@@ -8,7 +8,7 @@
 export { UsageError } from '../cli/errors.js';
 
 import { UsageError } from '../cli/errors.js';
-import { ExitError } from '../runtime/errors.js';
+import { ExitError, SettingError } from '../runtime/errors.js';
 
 export { ExitError };
 
@@ -24,15 +24,20 @@ export const EXIT_BERTH = 125;
 /** Any other error, as the docker CLI's main ends on an error that is no StatusError. */
 export const EXIT_FAILED = 1;
 
-/** The commands whose own errors exit 125 (their operand counts still exit 1, as cobra's Args). */
-const EXIT_BERTH_COMMANDS = new Set(['run', 'create']);
-
-/** The exit code of `err` thrown by the berth command `command` (canonical name; undefined before one is known). */
+/**
+ * The exit code of `err` thrown by the berth command `command` (canonical name; undefined before one
+ * is known). `run` exits 125 for all its errors but the operand count; `create` only for what
+ * docker's CLI refuses itself (a flag or its value: UsageError, SettingError "flag") and 1 for
+ * what its daemon refuses (no such image, name in use, a bad restart policy, ...), as docker's.
+ */
 export function exitCodeOf(err: unknown, command: string | undefined): number {
   if (err instanceof ExitError) return err.exitCode;
   if (err instanceof UsageError && err.badFlag) return EXIT_BERTH;
   if (err instanceof OperandCountError) return EXIT_FAILED;
-  return command !== undefined && EXIT_BERTH_COMMANDS.has(command) ? EXIT_BERTH : EXIT_FAILED;
+  if (command === 'run') return EXIT_BERTH;
+  if (command === 'create')
+    return err instanceof UsageError || (err instanceof SettingError && err.kind === 'flag') ? EXIT_BERTH : EXIT_FAILED;
+  return EXIT_FAILED;
 }
 
 export function messageOf(err: unknown): string {

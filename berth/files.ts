@@ -9,6 +9,7 @@ import { UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
 import { layerChanges } from '../runtime/diff.js';
 import { resolveAllInRoot, resolveInRoot } from '../runtime/in-root.js';
+import { NoSuchContainerError } from '../runtime/ids.js';
 import { liveState } from '../runtime/live.js';
 import { upperDir } from '../runtime/paths.js';
 import type { ContainerRecord } from '../runtime/record.js';
@@ -16,7 +17,8 @@ import type { Dirs } from '../runtime/paths.js';
 import { withStoppedRoot } from '../runtime/stopped-root.js';
 import { withContainerLock } from '../runtime/store.js';
 
-export async function diff(g: Globals, args: string[]): Promise<number> {
+export async function diff(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([], argv, 'diff');
   if (args.length !== 1) throw new UsageError(`"berth diff" requires exactly 1 argument.\nSee 'berth diff --help'.`);
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
@@ -62,9 +64,17 @@ export async function cp(g: Globals, argv: string[]): Promise<number> {
     throw new UsageError('copying between containers or within the host is not supported: name one container side (CONTAINER:PATH)');
   const d = await withCleanState(g);
   const split = (s: string) => [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1)];
+  // docker names a missing container as it names a missing path: the source, or the destination's dir
+  const containerOf = (ref: string, shown: string) => {
+    try {
+      return findContainer(d, ref);
+    } catch (err) {
+      throw err instanceof NoSuchContainerError ? new Error(`No such container:path: ${ref}:${shown}`) : err;
+    }
+  };
   if (remote(src)) {
     const [ref, path] = split(src);
-    await withRootOf(d, findContainer(d, ref), async (root) => {
+    await withRootOf(d, containerOf(ref, path), async (root) => {
       const from = resolveInRoot(root, path);
       const what = lstatSync(from, { throwIfNoEntry: false });
       if (what === undefined) throw new Error(`No such container:path: ${src}`);
@@ -75,7 +85,7 @@ export async function cp(g: Globals, argv: string[]): Promise<number> {
     });
   } else {
     const [ref, path] = split(dst);
-    const rec = findContainer(d, ref);
+    const rec = containerOf(ref, dirname(path));
     const what = src === '-' ? undefined : lstatSync(src, { throwIfNoEntry: false });
     if (src !== '-' && what === undefined) throw new Error(`lstat ${src}: no such file or directory`);
     // Root inside owns what is copied in, as with Docker: in a private user namespace, the range's first IDs.

@@ -3,6 +3,7 @@
  * `-nvalue`, grouped booleans `-it`, `--bool=false`, `--` to end flags. Pure.
  */
 import { UsageError } from './errors.js';
+import { COMMAND_HELP, HelpRequest, type CommandHelp } from './help.js';
 
 export interface FlagDef {
   name: string;
@@ -22,8 +23,16 @@ export interface Parsed {
  * Parses `argv` against `defs`. With `interspersed` false (run, create, exec) the first positional
  * ends the flags, so the container's command keeps its own. Lists collect every occurrence.
  * @throws {UsageError} with pflag's wording
+ * @throws {HelpRequest} on `--help`, or `-h` where no flag of the command has that letter (cobra's)
  */
-export function parseFlags(defs: readonly FlagDef[], argv: readonly string[], command: string, interspersed = true): Parsed {
+export function parseFlags(
+  defs: readonly FlagDef[],
+  argv: readonly string[],
+  command: string,
+  interspersed = true,
+  help: CommandHelp = COMMAND_HELP[command] ?? { usage: `${command} [OPTIONS]`, describe: '' },
+): Parsed {
+  const helpRequest = () => new HelpRequest(renderHelp(help.usage, help.describe, defs));
   const flags: FlagValues = {};
   const args: string[] = [];
   const set = (def: FlagDef, value: string | undefined, next: () => string | undefined, shown: string) => {
@@ -49,12 +58,14 @@ export function parseFlags(defs: readonly FlagDef[], argv: readonly string[], co
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      if (name === 'help' && !defs.some((d) => d.name === 'help')) throw helpRequest();
       const def = defs.find((d) => d.name === name);
       if (!def) throw usage(`unknown flag: --${name}`, command);
       set(def, eq < 0 ? undefined : a.slice(eq + 1), next, `--${name}`);
     } else if (a.startsWith('-') && a.length > 1) {
       for (let j = 1; j < a.length; j++) {
         const def = defs.find((d) => d.short === a[j]);
+        if (!def && a[j] === 'h') throw helpRequest();
         if (!def) throw usage(`unknown shorthand flag: '${a[j]}' in ${a}`, command);
         const rest = a.slice(j + 1);
         if (def.type === 'bool') {

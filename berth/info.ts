@@ -7,9 +7,10 @@ import { UsageError } from './errors.js';
 import {
   inspectShape,
   newestFirst,
-  psFilter,
   PS_DEFAULT_FORMAT,
   PS_HEADERS,
+  PS_SIZE_COLUMNS,
+  psRecordFields,
   psRow,
   psTemplateData,
   renderPsTable,
@@ -25,6 +26,8 @@ import type { RecordSummary } from '../runtime/record-text.js';
 import type { ContainerRecord } from '../runtime/record.js';
 import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
 import { renderNetworkSettings, renderPsPorts } from '../runtime/network/settings.js';
+import { renderSize, treeSize } from '../runtime/disk-size.js';
+import { networksOf, psFilter } from '../runtime/ps-filter.js';
 
 /** `-n N` as pflag reads an int: -1 (the default) and 0 mean no limit. */
 function lastCount(text: string | undefined): number {
@@ -44,6 +47,7 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
       { name: 'format', type: 'string', describe: 'table (default), json, or a Go template ("table {{.ID}}\\t{{.Names}}", "{{.Names}}")' },
       { name: 'latest', short: 'l', type: 'bool', describe: 'only the latest created container' },
       { name: 'last', short: 'n', type: 'string', describe: 'the N latest created containers, in any state' },
+      { name: 'size', short: 's', type: 'bool', describe: "the container layer's size, and with the image's (virtual)" },
     ],
     argv,
     'ps',
@@ -55,7 +59,10 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   const d = process.env.BUN_JSC_useJIT === '0' ? dirsOf(g) : await withCleanState(g);
   const now = Date.now();
   const filters = list(flags.filter);
-  const wanted = filters.length > 0 ? psFilter(filters) : undefined;
+  const wanted =
+    filters.length > 0
+      ? psFilter(filters, { record: (id) => readRecord(d, id), createdOf: (ref) => findContainer(d, ref).Created })
+      : undefined;
   const last = flags.latest === true ? 1 : lastCount(str(flags.last));
   // As dockerd: stopped containers too with -a, -n/-l or a status filter (not with other filters).
   const showAll = flags.all === true || last > 0 || filters.some((f) => f.startsWith('status='));
@@ -64,10 +71,19 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
   const { rows, shown } = psRows(d, recs, { showAll, wanted, now, noTrunc: flags['no-trunc'] === true });
   for (let i = 0; i < rows.length; i++)
     if (shown[i].HasCni && (rows[i].State === 'running' || rows[i].State === 'paused')) rows[i].Ports = await psPorts(d, shown[i].Id);
+  // As the docker CLI: sizes with -s, or for a template that names .Size.
+  const withSize = flags.quiet !== true && (flags.size === true || (format !== 'table' && format !== 'json' && format.includes('.Size')));
+  if (withSize) await addSizes(g, d, rows, shown);
+  // As the docker CLI: these need the whole record, read only for a template that names them.
+  if (/\.(Mounts|Networks|LocalVolumes)\b/.test(format))
+    for (let i = 0; i < rows.length; i++) {
+      const rec = readRecord(d, shown[i].Id);
+      Object.assign(rows[i], psRecordFields(rec, networksOf(rec), flags['no-trunc'] === true));
+    }
   let out;
   if (flags.quiet === true) out = rows.map((r) => `${r.ID}\n`).join('');
   else if (format === 'json') out = rows.map((r) => `${JSON.stringify(r)}\n`).join('');
-  else if (format === 'table') out = renderPsTable(rows);
+  else if (format === 'table') out = renderPsTable(rows, withSize ? PS_SIZE_COLUMNS : undefined);
   else
     out = formatRows(
       format,
@@ -153,6 +169,25 @@ function summaries(d: Dirs): RecordSummary[] {
     } catch {
       /* not open */
     }
+  }
+}
+
+/** `ps -s`: each row's SIZE, the container layer, and with the image (or `--rootfs` dir) below it. */
+async function addSizes(g: Globals, d: Dirs, rows: PsRow[], shown: readonly RecordSummary[]): Promise<void> {
+  const { openImageStore } = await import('../image/store.js');
+  const store = openImageStore(g.root);
+  const imageSize = async (id: string) => {
+    try {
+      return (await store.resolve(id)).size;
+    } catch {
+      return 0; // removed by another tool
+    }
+  };
+  for (let i = 0; i < rows.length; i++) {
+    const rec = shown[i];
+    const rw = treeSize(upperDir(d, rec.Id));
+    const below = rec.Rootfs !== undefined ? treeSize(rec.Rootfs) : await imageSize(rec.Image);
+    rows[i].Size = renderSize(rw, rw + below);
   }
 }
 

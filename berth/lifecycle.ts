@@ -8,6 +8,7 @@ import { attachStreams } from '../runtime/attach.js';
 import { collectLeftovers } from '../runtime/gc.js';
 import { liveState } from '../runtime/live.js';
 import type { Dirs } from '../runtime/paths.js';
+import { NoSuchContainerError } from '../runtime/ids.js';
 import { parseSignal } from '../runtime/signals.js';
 import { startContainer } from '../runtime/start.js';
 import { cleanupContainer, removeContainer, signalContainer, stopContainer, waitUntilStopped } from '../runtime/stop.js';
@@ -122,7 +123,15 @@ export async function rm(g: Globals, argv: string[]): Promise<number> {
   need(args, 'rm');
   const d = await withCleanState(g);
   return eachContainer(args, async (ref) => {
-    const rec = findContainer(d, ref);
+    let rec;
+    try {
+      rec = findContainer(d, ref);
+    } catch (err) {
+      // As docker rm -f: a container that is not there is reported, and is no failure.
+      if (flags.force !== true || !(err instanceof NoSuchContainerError)) throw err;
+      printErr(`Error: ${err.message}\n`);
+      return;
+    }
     await withContainerLock(d, rec.Id, async () => {
       if (isUp(liveState(d, rec).status)) {
         if (flags.force !== true)
@@ -138,7 +147,8 @@ export async function rm(g: Globals, argv: string[]): Promise<number> {
   });
 }
 
-export async function wait(g: Globals, args: string[]): Promise<number> {
+export async function wait(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([], argv, 'wait');
   need(args, 'wait');
   const d = await withCleanState(g);
   return eachContainer(args, async (ref) => {
@@ -159,7 +169,8 @@ export async function wait(g: Globals, args: string[]): Promise<number> {
   });
 }
 
-export async function gc(g: Globals, args: string[]): Promise<number> {
+export async function gc(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([], argv, 'gc');
   if (args.length > 0) throw new UsageError('"berth gc" accepts no arguments.');
   await collectLeftovers(dirsOf(g), true);
   return 0;
@@ -175,7 +186,8 @@ export async function cleanup(g: Globals, args: string[]): Promise<number> {
  * `boot`: run once at boot (contrib/berth-boot.service). Containers the reboot killed are recorded
  * (gc), then those with --restart always, and unless-stopped ones not stopped by hand, start again.
  */
-export async function boot(g: Globals, args: string[]): Promise<number> {
+export async function boot(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([], argv, 'boot');
   if (args.length > 0) throw new UsageError('"berth boot" accepts no arguments.');
   const d = await withCleanState(g);
   const wanted = listRecords(d).filter(

@@ -5,7 +5,7 @@ import { findContainer, withCleanState } from './context.js';
 import { UsageError } from './errors.js';
 import { parseFlags, str } from './flags.js';
 import { liveState } from '../runtime/live.js';
-import { parseLogLines, parseSince, readAllRecords, selectRecords, type LogRecord } from '../runtime/logs.js';
+import { parseLogLines, parseSince, readAllRecords, renderLogRecord, selectRecords, type LogRecord } from '../runtime/logs.js';
 import { logFile } from '../runtime/paths.js';
 import { readRecord } from '../runtime/store.js';
 
@@ -17,6 +17,7 @@ export async function logs(g: Globals, argv: string[]): Promise<number> {
       { name: 'since', type: 'string', describe: 'since a time (RFC 3339, Unix seconds) or a duration ago (10m)' },
       { name: 'until', type: 'string', describe: 'before a time (RFC 3339, Unix seconds) or a duration ago (10m)' },
       { name: 'timestamps', short: 't', type: 'bool', describe: 'show timestamps' },
+      { name: 'details', type: 'bool', describe: "show the log's extra attributes before each line" },
     ],
     argv,
     'logs',
@@ -30,7 +31,7 @@ export async function logs(g: Globals, argv: string[]): Promise<number> {
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
   const show = (r: LogRecord) =>
-    (r.stream === 'stderr' ? process.stderr : process.stdout).write(flags.timestamps === true ? `${r.time} ${r.log}` : r.log);
+    (r.stream === 'stderr' ? process.stderr : process.stdout).write(renderLogRecord(r, flags.timestamps === true, flags.details === true));
   const path = logFile(d, rec.Id);
   let offset = 0;
   try {

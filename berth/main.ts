@@ -7,6 +7,7 @@ import { debugSetting } from '../lib/debug.js';
 import { parseGlobals, type Globals } from './globals.js';
 import { COMMANDS, type CommandEntry } from './commands.js';
 import { UsageError, exitCodeOf, messageOf } from './errors.js';
+import { HelpRequest } from './help.js';
 import { printErr, printOut } from '../lib/write-out.js';
 
 const USAGE = `Usage: berth [GLOBAL OPTIONS] COMMAND [ARG...]
@@ -30,9 +31,14 @@ let command: string | undefined;
 async function main(argv: string[]): Promise<number> {
   const { globals, rest } = parseGlobals(argv);
   const [name, ...args] = rest;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+  // As docker: the usage on stdout when asked for, on stderr without a command; exit 0 either way.
+  if (name === undefined) {
+    printErr(USAGE);
+    return 0;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
     printOut(USAGE);
-    return name === undefined ? 125 : 0;
+    return 0;
   }
   const entry: CommandEntry | undefined = COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
   if (!entry) throw new UsageError(`'${name}' is not a berth command.\nSee 'berth --help'`);
@@ -47,6 +53,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (err instanceof HelpRequest) {
+      printOut(err.text);
+      process.exitCode = 0;
+      return;
+    }
     printErr(`berth: ${messageOf(err)}\n`);
     if (debugSetting(process.env)) printErr(`${(err as Error)?.stack ?? ''}\n`);
     process.exitCode = exitCodeOf(err, command);

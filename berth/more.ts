@@ -29,7 +29,8 @@ function need(args: string[], command: string, n: number, exact = false): void {
     );
 }
 
-export async function pause(g: Globals, args: string[]): Promise<number> {
+export async function pause(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([], argv, 'pause');
   need(args, 'pause', 1);
   const d = await withCleanState(g);
   return eachContainer(args, async (ref) => {
@@ -45,7 +46,8 @@ export async function pause(g: Globals, args: string[]): Promise<number> {
   });
 }
 
-export async function unpause(g: Globals, args: string[]): Promise<number> {
+export async function unpause(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([], argv, 'unpause');
   need(args, 'unpause', 1);
   const d = await withCleanState(g);
   return eachContainer(args, async (ref) => {
@@ -59,7 +61,8 @@ export async function unpause(g: Globals, args: string[]): Promise<number> {
   });
 }
 
-export async function rename(g: Globals, args: string[]): Promise<number> {
+export async function rename(g: Globals, argv: string[]): Promise<number> {
+  const { args } = parseFlags([], argv, 'rename');
   need(args, 'rename', 2, true);
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
@@ -75,7 +78,9 @@ export async function rename(g: Globals, args: string[]): Promise<number> {
 }
 
 /** `top`: ps(1) of the container's processes (the cgroup's pids), Docker's default columns. */
-export async function top(g: Globals, args: string[]): Promise<number> {
+export async function top(g: Globals, argv: string[]): Promise<number> {
+  // ps's options follow the container untouched, as docker top's
+  const { args } = parseFlags([], argv, 'top', false);
   need(args, 'top', 1);
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);

@@ -6,6 +6,7 @@ import type { CacheEntry } from '../cni/cache.js';
 import { formatPrefix, parseIP, tryParsePrefix, type IP } from '../cni/ip.js';
 import type { NetworkInfo } from '../network/conflist.js';
 import { DEFAULT_NETWORK } from '../runtime/network/plan.js';
+import { labelMatches, matchesFilters, parseFilters } from '../lib/docker-filters.js';
 
 /** Docker's pre-defined networks besides `bridge` (a real network, made on first use). */
 export const BUILTIN = [
@@ -66,28 +67,19 @@ export const LS_HEADERS: Record<string, string> = {
 export const LS_DEFAULT_FORMAT = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}';
 
 /** Docker's `--filter KEY=VALUE` of `network ls` and `network prune`. @throws {Error} with Docker's wording */
-export function parseNetworkFilters(filters: readonly string[], allowed: readonly string[]): Array<[string, string]> {
-  return filters.map((f) => {
-    const eq = f.indexOf('=');
-    if (eq < 0) throw new Error(`bad format of filter (expected name=value)`);
-    const key = f.slice(0, eq).toLowerCase();
-    if (!allowed.includes(key)) throw new Error(`Invalid filter '${key}'`);
-    return [key, f.slice(eq + 1)];
-  });
-}
+export const parseNetworkFilters = parseFilters;
 
-function labelMatches(labels: Record<string, string>, want: string): boolean {
-  const eq = want.indexOf('=');
-  if (eq < 0) return want in labels;
-  return labels[want.slice(0, eq)] === want.slice(eq + 1);
-}
-
-/** Docker's rule: values of one key are alternatives, different keys must all match. */
-export function matchesNetworkFilters(n: NetworkEntry, filters: ReadonlyArray<[string, string]>): boolean {
-  const byKey = new Map<string, string[]>();
-  for (const [k, v] of filters) byKey.set(k, [...(byKey.get(k) ?? []), v]);
-  const test = (key: string, value: string): boolean => {
+/**
+ * Docker's rule: values of one key are alternatives, different keys must all match. `dangling`:
+ * `inUse` tells whether a container is attached; a predefined network never dangles, as dockerd's.
+ */
+export function matchesNetworkFilters(n: NetworkEntry, filters: ReadonlyArray<[string, string]>, inUse = false): boolean {
+  return matchesFilters(filters, (key, value) => {
     switch (key) {
+      case 'dangling':
+        if (!['true', '1', 'false', '0'].includes(value))
+          throw new Error(`invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`);
+        return (value === 'true' || value === '1') === (!inUse && !isPredefined(n.name));
       case 'name':
         return new RegExp(value).test(n.name);
       case 'id':
@@ -99,14 +91,12 @@ export function matchesNetworkFilters(n: NetworkEntry, filters: ReadonlyArray<[s
       case 'label':
         return labelMatches(n.info?.labels ?? {}, value);
       case 'type':
-        if (value !== 'custom' && value !== 'builtin') throw new Error(`Invalid filter: 'type'='${value}'`);
+        if (value !== 'custom' && value !== 'builtin') throw new Error(`invalid filter: 'type'='${value}'`);
         return (value === 'builtin') === isPredefined(n.name);
       default:
         return false;
     }
-  };
-  // Every label filter must match (Docker's MatchKVList); any value of the other keys.
-  return [...byKey].every(([k, vs]) => (k === 'label' ? vs.every((v) => test(k, v)) : vs.some((v) => test(k, v))));
+  });
 }
 
 /** The smallest CIDR holding start..end: host-local's rangeStart/rangeEnd back as Docker's IPRange. */

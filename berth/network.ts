@@ -12,8 +12,8 @@ import type { CommandContext } from '../network/context.js';
 import { networkId } from '../network/names.js';
 import { renderGoTemplate } from '../lib/go-template.js';
 import { formatRows } from '../lib/format-rows.js';
-import { parseFlags, list, renderHelp, str, type FlagDef } from './flags.js';
-import { ExitError, UsageError } from './errors.js';
+import { parseFlags, list, str, type FlagDef } from './flags.js';
+import { UsageError } from './errors.js';
 import type { Globals } from './globals.js';
 import { eachContainer } from './context.js';
 import {
@@ -60,15 +60,11 @@ export function findNetworkEntry(entries: readonly NetworkEntry[], ref: string):
 }
 
 function flagsOf(defs: FlagDef[], argv: string[], command: string, usage: string, describe: string) {
-  if (argv.includes('--help')) {
-    process.stdout.write(renderHelp(`network ${usage}`, describe, defs));
-    throw new ExitError('', 0);
-  }
-  return parseFlags(defs, argv, `network ${command}`);
+  return parseFlags(defs, argv, `network ${command}`, true, { usage: `network ${usage}`, describe });
 }
 
 const LS_FLAGS: FlagDef[] = [
-  { name: 'filter', short: 'f', type: 'list', describe: 'driver, id, label, name, scope or type' },
+  { name: 'filter', short: 'f', type: 'list', describe: 'dangling, driver, id, label, name, scope or type' },
   { name: 'format', type: 'string', describe: 'a Go template, e.g. "table {{.ID}}\\t{{.Name}}"' },
   { name: 'no-trunc', type: 'bool', describe: 'full network IDs' },
   { name: 'quiet', short: 'q', type: 'bool', describe: 'only IDs' },
@@ -77,8 +73,13 @@ const LS_FLAGS: FlagDef[] = [
 async function ls(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = flagsOf(LS_FLAGS, argv, 'ls', 'ls [OPTIONS]', 'List networks');
   if (args.length > 0) throw new UsageError(`"berth network ls" accepts no arguments.\nSee 'berth network ls --help'.`);
-  const filters = parseNetworkFilters(list(flags.filter), ['driver', 'id', 'label', 'name', 'scope', 'type']);
-  const entries = (await listNetworks(netctlContext(g))).filter((n) => matchesNetworkFilters(n, filters));
+  const filters = parseNetworkFilters(list(flags.filter), ['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type']);
+  const ctx = netctlContext(g);
+  // Attachments are read only for a dangling filter: a container attached makes a network in use.
+  const inUse = async (name: string) =>
+    filters.some(([k]) => k === 'dangling') && (await listCachedAttachments(ctx.opts.cacheDir, { networkName: name })).length > 0;
+  const entries = [];
+  for (const n of await listNetworks(ctx)) if (matchesNetworkFilters(n, filters, await inUse(n.name))) entries.push(n);
   const noTrunc = flags['no-trunc'] === true;
   const format = flags.quiet === true ? '{{.ID}}' : (str(flags.format) ?? LS_DEFAULT_FORMAT);
   const rows = entries.map((n) => lsFields(n, noTrunc));
@@ -146,12 +147,7 @@ export async function network(g: Globals, argv: string[]): Promise<number> {
   if (sub === 'connect' || sub === 'disconnect') return (await import('./network-connect.js'))[sub](g, rest);
   const run = SUBCOMMANDS[sub];
   if (!run) throw new UsageError(`unknown command "${sub}" for "berth network"\nSee 'berth network --help'.`);
-  try {
-    return await run(g, rest);
-  } catch (err) {
-    if (err instanceof ExitError && err.exitCode === 0) return 0;
-    throw err;
-  }
+  return run(g, rest);
 }
 
 export { flagsOf };

@@ -37,6 +37,7 @@ const NETWORK_FLAGS: FlagDef[] = [
   { name: 'network-alias', type: 'list', describe: 'more names on the first network' },
   { name: 'publish', short: 'p', type: 'list', describe: 'publish a port: [[IP:][HOSTPORT]:]PORT[/PROTO], ranges too' },
   { name: 'publish-all', short: 'P', type: 'bool', describe: 'publish every exposed port to a free host port' },
+  { name: 'expose', type: 'list', describe: 'expose a port or a range: PORT[/PROTO], START-END[/PROTO]' },
 ];
 
 /** The network flags as RunOptions.net. */
@@ -121,6 +122,7 @@ export function runOptionsOf(
     workdir: str(f.workdir),
     user: str(f.user),
     hostname: str(f.hostname),
+    expose: list(f.expose),
     net: networkFlagsOf(f),
     capAdd: list(f['cap-add']),
     capDrop: list(f['cap-drop']),

@@ -1,9 +1,12 @@
 /** `berth run` and `berth create`. */
 import { readFileSync } from 'node:fs';
+import { availableParallelism, hostname } from 'node:os';
+import { checkHostResources, parseResources } from '../runtime/cgroup/flags.js';
 import type { Globals } from './globals.js';
 import { withCleanState } from './context.js';
 import { ExitError, OperandCountError } from './errors.js';
-import { parseFlags, renderHelp, str } from './flags.js';
+import { SettingError } from '../runtime/errors.js';
+import { parseFlags, str } from './flags.js';
 import { CREATE_FLAGS, RUN_FLAGS, runOptionsOf } from './run-flags.js';
 import { attachStreams } from '../runtime/attach.js';
 import { createContainer } from '../runtime/create.js';
@@ -22,19 +25,10 @@ import { createVolumes } from '../runtime/volumes/create.js';
 import { printOut } from '../lib/write-out.js';
 import { goOpenError } from '../lib/go-errors.js';
 
-async function createFrom(g: Globals, d: Dirs, command: string, args: string[]): Promise<{ rec: ContainerRecord; detach: boolean }> {
+async function createFrom(g: Globals, command: string, args: string[]): Promise<{ d: Dirs; rec: ContainerRecord; detach: boolean }> {
   const defs = command === 'run' ? RUN_FLAGS : CREATE_FLAGS;
-  if (args.includes('--help')) {
-    printOut(
-      renderHelp(
-        `${command} [OPTIONS] IMAGE|--rootfs DIR [COMMAND] [ARG...]`,
-        command === 'run' ? 'Run a command in a new container' : 'Create a new container',
-        defs,
-      ),
-    );
-    throw new ExitError('', 0);
-  }
   const { flags, args: rest } = parseFlags(defs, args, command, false);
+  const d = await withCleanState(g);
   const rootfs = str(flags.rootfs);
   if (rootfs === undefined && rest.length === 0)
     throw new OperandCountError(`"berth ${command}" requires at least 1 argument.\nSee 'berth ${command} --help'.`);
@@ -42,15 +36,36 @@ async function createFrom(g: Globals, d: Dirs, command: string, args: string[]):
     try {
       return parseEnvFile(readFileSync(f, 'utf8'));
     } catch (err) {
-      throw new Error(goOpenError(f, err));
+      throw new SettingError(goOpenError(f, err), 'flag');
     }
   });
-  const opts = { ...runOptionsOf(flags, rest, process.env, envFileLines), cni: cniDirsOf(g, process.env, selfDirOf()) };
+  const opts = {
+    ...runOptionsOf(flags, rest, process.env, envFileLines),
+    cni: cniDirsOf(g, process.env, selfDirOf()),
+    hostName: hostname(),
+  };
   opts.storage.pluginDir = g.volumePluginDir ?? process.env.BERTH_VOLUME_PLUGIN_DIR;
   opts.securityOpt = inlineSeccompProfiles(opts.securityOpt, (path) => readFileSync(path, 'utf8'));
+  checkHostCpus(opts.resourceFlags);
   const source = rootfs !== undefined ? rootfsSource(rootfs) : await imageSource(d.root, rest[0]);
   const idMap = opts.userns === 'private' ? readIdMapping(process.env) : undefined;
-  return { rec: await createVolumes(d, createContainer(d, opts, str(flags.name), source, idMap)), detach: flags.detach === true };
+  return { d, rec: await createVolumes(d, createContainer(d, opts, str(flags.name), source, idMap)), detach: flags.detach === true };
+}
+
+/**
+ * `--cpus` and `--cpuset-cpus` against the host's CPUs, as dockerd checks them at create, so that a
+ * refused `run` leaves no container; the start checks the cgroup parent's own cpuset again.
+ */
+function checkHostCpus(flags: Record<string, string | string[]>): void {
+  if (flags.cpus === undefined && flags['cpuset-cpus'] === undefined) return;
+  const cpus = availableParallelism();
+  let online = `0-${cpus - 1}`;
+  try {
+    online = readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+  } catch {
+    /* no sysfs: every CPU counts */
+  }
+  checkHostResources(parseResources(flags), cpus, online);
 }
 
 /** The `berth` range of /etc/subuid and /etc/subgid (BERTH_SUBUID_FILE, BERTH_SUBGID_FILE override them). */
@@ -67,15 +82,7 @@ function readIdMapping(env: NodeJS.ProcessEnv): IdMapping {
 }
 
 export async function run(g: Globals, args: string[]): Promise<number> {
-  const d = await withCleanState(g);
-  let created;
-  try {
-    created = await createFrom(g, d, 'run', args);
-  } catch (err) {
-    if (err instanceof ExitError && err.exitCode === 0) return 0;
-    throw err;
-  }
-  const { rec, detach } = created;
+  const { d, rec, detach } = await createFrom(g, 'run', args);
   let started;
   try {
     started = await withContainerLock(d, rec.Id, () => startContainer(d, rec, !detach));
@@ -110,13 +117,7 @@ export async function run(g: Globals, args: string[]): Promise<number> {
 }
 
 export async function create(g: Globals, args: string[]): Promise<number> {
-  const d = await withCleanState(g);
-  try {
-    const { rec } = await createFrom(g, d, 'create', args);
-    printOut(`${rec.Id}\n`);
-    return 0;
-  } catch (err) {
-    if (err instanceof ExitError && err.exitCode === 0) return 0;
-    throw err;
-  }
+  const { rec } = await createFrom(g, 'create', args);
+  printOut(`${rec.Id}\n`);
+  return 0;
 }

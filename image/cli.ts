@@ -1,5 +1,5 @@
 /**
- * `berth image load|import|ls|inspect|tag|rm`, with `berth images` and `berth rmi` as docker's
+ * `berth image load|import|ls|inspect|history|tag|rm`, with `berth images` and `berth rmi` as docker's
  * aliases. yargs command modules; the dispatcher loads this file only for these commands.
  */
 import { createInterface } from 'node:readline';
@@ -11,6 +11,8 @@ import { renderGoTemplate } from '../lib/go-template.js';
 import { importImage, loadImages } from './load.js';
 import { parseTag, splitTag } from './reference.js';
 import { removeImage, tagImage } from './remove.js';
+import { historyOptions, showHistory } from './history-command.js';
+import { saveArchive } from './save.js';
 import { type ImageRecord, openImageStore } from './store.js';
 
 export const DEFAULT_ROOT = '/var/lib/berth';
@@ -219,6 +221,23 @@ export const command: CommandModule = {
           if (format === undefined) out(JSON.stringify(found, null, 4));
           else for (const o of found) out(renderGoTemplate(format, JSON.parse(JSON.stringify(o))));
         },
+      )
+      .command(
+        'save [images..]',
+        'write images as a docker-save archive (to stdout without -o)',
+        (c) =>
+          c
+            .positional('images', { type: 'string', array: true })
+            .option('output', { alias: 'o', type: 'string', describe: 'write to this file (made aside, then renamed in)' }),
+        (a) => saveArchive(openImageStore(rootOf(a)), (a.images as string[] | undefined) ?? [], a.output as string | undefined),
+      )
+      .command('history <image>', "show an image's history, newest first", historyOptions, (a: Record<string, unknown>) =>
+        showHistory(openImageStore(rootOf(a)), a.image as string, {
+          human: a.human !== false,
+          noTrunc: a.trunc === false,
+          quiet: a.quiet === true,
+          format: a.format as string | undefined,
+        }),
       )
       .command(
         'tag <source> <target>',

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { openBlobStream } from './blob-stream.js';
 import { type ImageMeta, type ImageStore, type StorePaths, hexOf, layerDir } from './store.js';
+import { TAR_SPLIT_FILE, TarSplitRecorder } from './tar-split.js';
 import { unpackLayer } from './unpack.js';
 import { debugSetting } from '../lib/debug.js';
 
@@ -50,9 +51,10 @@ export async function stageLayer(
   const dir = mkdtempSync(join(staging, 'layer-'));
   mkdirSync(join(dir, 'diff'));
   const blob = openBlobStream(raw);
+  const split = new TarSplitRecorder();
   let unpacked;
   try {
-    unpacked = await unpackLayer(blob.chunks, join(dir, 'diff'));
+    unpacked = await unpackLayer(blob.chunks, join(dir, 'diff'), split);
   } catch (err) {
     throw new Error(`${what}: ${(err as Error).message}`);
   } finally {
@@ -66,6 +68,7 @@ export async function stageLayer(
     throw new Error(`${what}: diff ID mismatch: the config says ${expect.diffId}, the data hashes to ${unpacked.diffId}`);
   const layer = { diffId: unpacked.diffId, size: unpacked.size };
   writeFileSync(join(dir, 'layer.json'), `${JSON.stringify(layer)}\n`);
+  writeFileSync(join(dir, TAR_SPLIT_FILE), split.encode());
   renameSync(dir, join(staging, hexOf(unpacked.diffId)));
   debug(`unpacked layer ${unpacked.diffId} (${unpacked.entries} entries${blob.compressed() ? ', gzip' : ''})`);
   return layer;

@@ -1,9 +1,7 @@
 /** `berth image prune`: docker's, the dangling images (every unused one with -a) that no container names. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { humanSize } from '../lib/go-units.js';
 import { containerImages, removeImage } from './remove.js';
-import { layerDir, type ImageStore } from './store.js';
+import { layerSizeOf, type ImageStore } from './store.js';
 
 /** What docker asks before a prune without --force. */
 export const pruneWarning = (all: boolean) =>
@@ -19,18 +17,10 @@ export async function pruneImages(store: ImageStore, all: boolean): Promise<stri
   const used = new Set(containerImages(store.paths.root).map((c) => c.image)); // read once, not per image
   for (const img of await store.list()) {
     if ((!all && img.repoTags.length > 0) || used.has(img.id)) continue;
-    for (const diffId of img.diffIds) sizes.set(diffId, layerSize(store, diffId));
+    for (const diffId of img.diffIds) sizes.set(diffId, layerSizeOf(store.paths, diffId));
     for (const line of await removeImage(store, img.id, true))
       lines.push(line.replace(/^Untagged: /, 'untagged: ').replace(/^Deleted: /, 'deleted: '));
   }
   const reclaimed = lines.reduce((n, line) => n + (sizes.get(line.slice('deleted: '.length)) ?? 0), 0);
   return [...(lines.length ? ['Deleted Images:', ...lines, ''] : []), `Total reclaimed space: ${humanSize(reclaimed)}`];
-}
-
-function layerSize(store: ImageStore, diffId: string): number {
-  try {
-    return (JSON.parse(readFileSync(join(layerDir(store.paths, diffId), 'layer.json'), 'utf8')) as { size: number }).size;
-  } catch {
-    return 0;
-  }
 }

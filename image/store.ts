@@ -3,6 +3,7 @@
  * config digest, tags in one file. Layout (docs/berth-images.md):
  *   <root>/layers/<hex>/diff        the layer's tree (read-only: never written after it is committed)
  *   <root>/layers/<hex>/layer.json  { diffId, size }
+ *   <root>/layers/<hex>/tar-split.gz what rebuilds the layer's tar for `save` (tar-split.ts)
  *   <root>/images/<hex>/config.json the config blob, byte for byte (its sha256 is the image ID)
  *   <root>/images/<hex>/image.json  { id, diffIds, size, created?, architecture?, os?, lastTagTime? }
  *   <root>/images/repositories.json { "repository:tag": "sha256:<hex>" }
@@ -78,6 +79,15 @@ export function storePaths(root: string): StorePaths {
 }
 
 export const layerDir = (p: StorePaths, diffId: string) => join(p.layers, hexOf(diffId));
+
+/** A layer's unpacked size, from its layer.json; 0 for a layer that is gone. */
+export function layerSizeOf(p: StorePaths, diffId: string): number {
+  try {
+    return (readJson(join(layerDir(p, diffId), 'layer.json')) as { size: number }).size;
+  } catch {
+    return 0;
+  }
+}
 
 export interface ImageStore {
   readonly paths: StorePaths;

@@ -58,13 +58,24 @@ export class ChunkReader {
     }
   }
 
-  /** Reads (and so hashes) everything that is left. */
-  async drain(): Promise<void> {
-    this.buffered = [];
-    this.bufferedBytes = 0;
-    while (await this.fill()) this.buffered = [];
-    this.bufferedBytes = 0;
+  /** Reads (and so hashes) everything that is left, each chunk to `sink`. */
+  async drain(sink: (chunk: Buffer) => void = () => {}): Promise<void> {
+    for (;;) {
+      for (const chunk of this.buffered) sink(chunk);
+      this.buffered = [];
+      this.bufferedBytes = 0;
+      if (!(await this.fill())) return;
+    }
   }
+}
+
+/**
+ * What a tar stream is made of, for rebuilding it byte for byte later (docker's tar-split): every
+ * byte that is not a regular file's data, and each file's data by name and size.
+ */
+export interface TarSplitSink {
+  raw(bytes: Buffer): void;
+  file(name: string, size: number): void;
 }
 
 export interface StreamedEntry {
@@ -78,30 +89,40 @@ export interface StreamedEntry {
  * (and so passes `onBytes`). A stream that ends at an entry boundary without the end marker is
  * accepted, as Go's archive/tar (and so docker) does; one that ends inside a header or data is not.
  */
-export async function* readTarStream(source: AsyncIterable<Buffer>, onBytes?: (chunk: Buffer) => void): AsyncGenerator<StreamedEntry> {
+export async function* readTarStream(
+  source: AsyncIterable<Buffer>,
+  onBytes?: (chunk: Buffer) => void,
+  split?: TarSplitSink,
+): AsyncGenerator<StreamedEntry> {
   const reader = new ChunkReader(source[Symbol.asyncIterator](), onBytes);
   const decoder = new TarDecoder();
   for (;;) {
     const block = await reader.read(BLOCK);
     if (block.length === 0) return;
+    split?.raw(block);
     const decoded = decoder.header(block);
     if (decoded.kind === 'end') {
-      await reader.drain();
+      await reader.drain(split && ((c) => split.raw(c)));
       return;
     }
     if (decoded.kind === 'meta') {
       const data = await reader.read(padded(decoded.size));
       if (data.length < padded(decoded.size)) throw new SyntaxError('unexpected end of tar data: the archive is truncated');
+      split?.raw(data);
       decoder.meta(data.subarray(0, decoded.size));
       continue;
     }
     const { entry } = decoded;
     reader.unread = entry.size;
+    // Only regular files carry data (tar.ts): the split names it instead of keeping it.
+    if (entry.size > 0) split?.file(entry.name, entry.size);
     yield { entry, body: reader.chunks() };
     // What the consumer did not read (a fresh generator: the consumer may have closed `body`).
     for await (const _ of reader.chunks());
     const padding = padded(entry.size) - entry.size;
-    if (padding && (await reader.read(padding)).length < padding)
-      throw new SyntaxError('unexpected end of tar data: the archive is truncated');
+    if (padding === 0) continue;
+    const pad = await reader.read(padding);
+    if (pad.length < padding) throw new SyntaxError('unexpected end of tar data: the archive is truncated');
+    split?.raw(pad);
   }
 }

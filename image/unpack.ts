@@ -25,7 +25,7 @@ import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from '../kernel/fs-nodes.
 import { KernelError } from '../kernel/errors.js';
 import { HostileEntryError, entryPath, whiteoutOf } from './layer-path.js';
 import type { TarEntry } from './tar.js';
-import { readTarStream } from './tar-stream.js';
+import { readTarStream, type TarSplitSink } from './tar-stream.js';
 
 export interface UnpackedLayer {
   /** `sha256:<hex>` of the uncompressed tar stream. */
@@ -126,16 +126,16 @@ async function makeEntry(dest: string, path: string, entry: TarEntry, body: Asyn
 
 /**
  * Unpacks the tar stream `chunks` into `dest` (an existing empty directory) and returns its diff
- * ID (sha256 of every byte of the stream) and size.
+ * ID (sha256 of every byte of the stream) and size; `split` gets what rebuilds the stream (tar-split.ts).
  * @throws {HostileEntryError} for an entry that would land outside `dest`
  */
-export async function unpackLayer(chunks: AsyncIterable<Buffer>, dest: string): Promise<UnpackedLayer> {
+export async function unpackLayer(chunks: AsyncIterable<Buffer>, dest: string, split?: TarSplitSink): Promise<UnpackedLayer> {
   const hash = createHash('sha256');
   const dirTimes: Array<[string, number]> = [];
   let size = 0,
     entries = 0;
   chmodSync(dest, 0o755);
-  for await (const { entry, body } of readTarStream(chunks, (c) => hash.update(c))) {
+  for await (const { entry, body } of readTarStream(chunks, (c) => hash.update(c), split)) {
     entries += 1;
     const parts = entryPath(entry.name);
     const whiteout = whiteoutOf(parts, entry.name);

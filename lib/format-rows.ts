@@ -4,6 +4,10 @@
  */
 import { renderGoTemplate, templateFields } from './go-template.js';
 
+/** The docker CLI's Ellipsis: at most `width` characters, the last one `…` when cut. */
+export const ellipsis = (text: string, width: number): string =>
+  [...text].length <= width ? text : `${[...text].slice(0, width - 1).join('')}…`;
+
 /** Docker's tabwriter: columns at least 10 wide, 3 spaces between, the last one unpadded. */
 export function renderColumns(rows: ReadonlyArray<readonly string[]>, minWidth = 10, padding = 3): string {
   const len = (s: string) => [...s].length;

@@ -3,6 +3,7 @@
  * etchosts and resolvconf packages) writes them. Pure: the host's files come in as text.
  */
 import { formatIP, tryParseIP } from '../cni/ip.js';
+import { SettingError } from './errors.js';
 
 /** One /etc/hosts line: an address and the names it answers to. */
 export interface HostsEntry {
@@ -66,7 +67,8 @@ export function renderHosts(entries: readonly HostsEntry[]): string {
   return [...DEFAULT_HOSTS, ...entries].map((e) => `${e.address}\t${e.names.join(' ')}\n`).join('');
 }
 
-const flagError = (value: string, flag: string, why: string) => new Error(`invalid argument "${value}" for "${flag}" flag: ${why}`);
+const flagError = (value: string, flag: string, why: string) =>
+  new SettingError(`invalid argument "${value}" for "${flag}" flag: ${why}`, 'flag');
 
 /** `--dns IP`, normalised as Docker's ValidateIPAddress. @throws {Error} with Docker's wording */
 export function parseDnsServer(value: string): string {
@@ -160,7 +162,8 @@ function planHosts(i: EtcInputs): string {
 
 /** The three files' contents. @throws {Error} on a bad --add-host (refused earlier, at create) */
 export function planEtcFiles(i: EtcInputs): EtcFiles {
-  const hostname = i.networkMode === 'host' ? i.host.hostname : i.hostname;
+  // A host-network container made before its record kept the host's name has none of its own.
+  const hostname = i.networkMode === 'host' && i.hostname === '' ? i.host.hostname : i.hostname;
   return { hosts: planHosts(i), hostname: `${hostname}\n`, resolvConf: planResolvConf(i) };
 }
 

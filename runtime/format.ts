@@ -1,5 +1,6 @@
 /** `ps` rows and columns, `inspect`'s JSON shape. Pure. */
 import { humanDuration } from '../image/format.js';
+import { ellipsis } from '../lib/format-rows.js';
 import { shortId } from './ids.js';
 import type { Live } from './live.js';
 import { NEVER, type ContainerRecord } from './record.js';
@@ -40,11 +41,37 @@ export interface PsRow {
   Names: string;
   Ports: string;
   Labels: string;
+  /** With `ps -s` (or a template naming `.Size`) only: `RW (virtual ROOTFS)`. */
+  Size?: string;
+  /** For a template that names them only (they need the whole record): psRecordFields(). */
+  Mounts?: string;
+  Networks?: string;
+  LocalVolumes?: string;
+}
+
+/**
+ * `ps --format`'s `.Mounts` (each volume's name, else the source, cut at 15 characters without
+ * --no-trunc), `.Networks` (sorted) and `.LocalVolumes` (volumes of the local driver, berth's), as
+ * the docker CLI prints them.
+ */
+export function psRecordFields(
+  rec: ContainerRecord,
+  networks: readonly string[],
+  noTrunc: boolean,
+): Required<Pick<PsRow, 'Mounts' | 'Networks' | 'LocalVolumes'>> {
+  const mounts = rec.Mounts ?? [];
+  return {
+    Mounts: mounts.map((m) => (noTrunc ? (m.Name ?? m.Source) : ellipsis(m.Name ?? m.Source, 15))).join(','),
+    Networks: [...networks].sort().join(','),
+    LocalVolumes: String(mounts.filter((m) => m.Type === 'volume' && (m.Driver === 'berth' || m.Driver === 'local')).length),
+  };
 }
 
 export function psRow(rec: RecordSummary, live: Live, now: number, noTrunc: boolean, ports = ''): PsRow {
   // Plain concatenation and a for-in: ps runs without the JIT, where spreads and closures cost per row.
-  const command = rec.Args.length === 0 ? rec.Path : `${rec.Path} ${rec.Args.join(' ')}`;
+  // dockerd's list: an argument with a space in single quotes
+  let command = rec.Path;
+  for (let i = 0; i < rec.Args.length; i++) command += rec.Args[i].includes(' ') ? ` '${rec.Args[i]}'` : ` ${rec.Args[i]}`;
   const quoted = noTrunc || command.length <= 20 ? command : `${command.slice(0, 19)}…`;
   let labels = '';
   for (const key in rec.Config.Labels) labels += `${labels === '' ? '' : ','}${key}=${rec.Config.Labels[key]}`;
@@ -97,6 +124,8 @@ export const PS_HEADERS: Record<string, string> = {
   Mounts: 'MOUNTS',
   Networks: 'NETWORKS',
 };
+/** `ps -s`: the table's columns and SIZE last. */
+export const PS_SIZE_COLUMNS: Array<[keyof PsRow, string]> = [...COLUMNS, ['Size', 'SIZE']];
 export const PS_DEFAULT_FORMAT = `table ${COLUMNS.map(([key]) => `{{.${key}}}`).join('\t')}`;
 
 /** What a `ps --format` template sees: the row, `CreatedAt` as Docker writes it, and `.Label "KEY"`. */
@@ -112,16 +141,16 @@ export function psTemplateData(row: PsRow, labels: Readonly<Record<string, strin
  * column by column with index loops and native string calls: Buffer.byteLength finds an all-ASCII
  * column (the usual one) in one call, and padEnd pads each cell.
  */
-export function renderPsTable(rows: readonly PsRow[]): string {
-  const n = COLUMNS.length;
+export function renderPsTable(rows: readonly PsRow[], columnsShown: ReadonlyArray<[keyof PsRow, string]> = COLUMNS): string {
+  const n = columnsShown.length;
   const columns: string[][] = [];
   // Per cell, the UTF-16 units beyond its code points (surrogate pairs, which padEnd counts twice); none in an ASCII column.
   const extras: Array<number[] | undefined> = [];
   const widths: number[] = [];
   for (let i = 0; i < n; i++) {
-    const [key, header] = COLUMNS[i];
+    const [key, header] = columnsShown[i];
     const cells = [header];
-    for (let r = 0; r < rows.length; r++) cells.push(rows[r][key]);
+    for (let r = 0; r < rows.length; r++) cells.push(rows[r][key] ?? '');
     const all = cells.join('');
     const extra = Buffer.byteLength(all) === all.length ? undefined : cells.map((c) => c.length - [...c].length);
     let width = 0;
@@ -144,47 +173,6 @@ export function renderPsTable(rows: readonly PsRow[]): string {
     lines.push(last === '' ? line.trimEnd() : line + last);
   }
   return `${lines.join('\n')}\n`;
-}
-
-const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
-
-/** Docker's `name` filter: a regular expression, matched with and without the leading `/` (`^web`, `db$`). */
-function nameMatches(pattern: string, name: string): boolean {
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern);
-  } catch {
-    return false; // dockerd skips a pattern that does not compile
-  }
-  const bare = name.replace(/^\//, '');
-  return re.test(bare) || re.test(`/${bare}`);
-}
-
-/**
- * `--filter` as Docker's ps takes it (id, name, status, label, exited, ancestor), parsed once into a
- * test of each container. @throws {Error} on a filter Docker's ps does not know
- */
-export function psFilter(filters: readonly string[]): (rec: RecordSummary, live: Live) => boolean {
-  const byKey = new Map<string, string[]>();
-  for (const f of filters) {
-    const eq = f.indexOf('=');
-    if (eq < 0) throw new Error(`Bad format of filter (expected name=value)`);
-    const key = f.slice(0, eq);
-    if (!['id', 'name', 'status', 'label', 'exited', 'ancestor'].includes(key)) throw new Error(`Invalid filter '${key}'`);
-    if (key === 'status' && !STATUSES.includes(f.slice(eq + 1))) throw new Error(`Invalid filter '${f}'`);
-    byKey.set(key, [...(byKey.get(key) ?? []), f.slice(eq + 1)]);
-  }
-  const any = (key: string, test: (v: string) => boolean) => !byKey.has(key) || (byKey.get(key) as string[]).some(test);
-  return (rec, live) =>
-    any('id', (v) => rec.Id.startsWith(v)) &&
-    any('name', (v) => nameMatches(v, rec.Name)) &&
-    any('status', (v) => live.status === v) &&
-    any('exited', (v) => live.status === 'exited' && live.exitCode === Number(v)) &&
-    any('ancestor', (v) => rec.Config.Image === v || rec.Image.includes(v)) &&
-    any('label', (v) => {
-      const [k, val] = v.split('=');
-      return k in rec.Config.Labels && (val === undefined || rec.Config.Labels[k] === val);
-    });
 }
 
 /** `inspect`'s object, in Docker's shape (the fields Berth has). */

@@ -11,6 +11,13 @@ export interface Named {
   name: string;
 }
 
+/** `No such container: REF`: dockerd's not-found, which `rm -f` reports without failing. */
+export class NoSuchContainerError extends Error {
+  constructor(ref: string) {
+    super(`No such container: ${ref}`);
+  }
+}
+
 /**
  * Finds the one container `ref` names: a full ID, an exact name, or a unique ID prefix (Docker's
  * order). @throws {Error} `No such container: REF`, or on an ambiguous prefix
@@ -24,7 +31,7 @@ export function resolveContainer<T extends Named>(ref: string, all: readonly T[]
   const matches = /^[0-9a-f]+$/.test(ref) ? all.filter((c) => c.id.startsWith(ref)) : [];
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) throw new Error(`multiple IDs found with provided prefix: ${ref}`);
-  throw new Error(`No such container: ${ref}`);
+  throw new NoSuchContainerError(ref);
 }
 
 /** The longest name a file name can hold (NAME_MAX). */

@@ -5,6 +5,30 @@ export interface LogRecord {
   log: string;
   stream: 'stdout' | 'stderr';
   time: string;
+  /** json-file's extra attributes (dockerd's `--log-opt labels=/env=`); berth writes none. */
+  attrs?: Record<string, string>;
+}
+
+/** Go's url.QueryEscape: all but letters, digits and `-_.~` as %XX, a space as `+`. */
+const queryEscape = (text: string) =>
+  Array.from(new TextEncoder().encode(text), (b) =>
+    /[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b))
+      ? String.fromCharCode(b)
+      : b === 0x20
+        ? '+'
+        : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+  ).join('');
+
+/**
+ * A record as `logs` prints it: the time with `-t`; with `--details` the attributes (`k=v,...`,
+ * sorted, query-escaped) and a space, an empty string for none, as dockerd. Pure.
+ */
+export function renderLogRecord(r: LogRecord, timestamps: boolean, details: boolean): string {
+  const attrs = Object.entries(r.attrs ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${queryEscape(k)}=${queryEscape(v)}`)
+    .join(',');
+  return `${timestamps ? `${r.time} ` : ''}${details ? `${attrs} ` : ''}${r.log}`;
 }
 
 /** Parses json-file lines; a torn last line (being written) is left out. Pure. */

@@ -6,6 +6,7 @@
 import type { HostConfig } from './record.js';
 import { parseSeccompProfile, type SeccompProfile } from './seccomp-profile.js';
 import { goOpenError } from '../lib/go-errors.js';
+import { SettingError } from './errors.js';
 
 /**
  * Docker's HostConfig.SecurityOpt for the flags as given (null without any); a profile comes as
@@ -20,7 +21,7 @@ export function planSecurityOpts(opts: readonly string[]): string[] | null {
 function checkSecurityOpt(opt: string): void {
   if (opt === 'no-new-privileges') return;
   const at = opt.search(/[=:]/);
-  if (at < 0) throw new Error(`invalid --security-opt 1: ${JSON.stringify(opt)}`);
+  if (at < 0) throw new SettingError(`invalid --security-opt 1: ${JSON.stringify(opt)}`, 'flag');
   const key = opt.slice(0, at),
     value = opt.slice(at + 1);
   const refuse = (why: string) => new Error(`--security-opt ${opt}: ${why}`);
@@ -62,12 +63,12 @@ export function inlineSeccompProfiles(opts: readonly string[], readFile: (path: 
     try {
       text = readFile(path);
     } catch (err) {
-      throw new Error(`opening seccomp profile (${path}) failed: ${goOpenError(path, err)}`);
+      throw new SettingError(`opening seccomp profile (${path}) failed: ${goOpenError(path, err)}`, 'flag');
     }
     try {
       return `seccomp=${JSON.stringify(JSON.parse(text))}`;
     } catch (err) {
-      throw new Error(`compacting json for seccomp profile (${path}) failed: ${(err as Error).message}`);
+      throw new SettingError(`compacting json for seccomp profile (${path}) failed: ${(err as Error).message}`, 'flag');
     }
   });
 }

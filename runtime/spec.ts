@@ -12,6 +12,7 @@ import { planSecurityOpts } from './security-opt.js';
 import { parseSignal } from './signals.js';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './record.js';
 import { parseMountFlags, storageHostConfig, type StorageOptions } from './volumes/spec.js';
+import { SettingError } from './errors.js';
 
 /** The image config fields a container takes; ports and volumes wait for networks and volumes. */
 export type ImageDefaults = Omit<ImageConfig, 'ExposedPorts'>;
@@ -28,10 +29,14 @@ export interface RunOptions {
   workdir?: string;
   user?: string;
   hostname?: string;
+  /** The host's name: a `--network host` container's hostname without `--hostname`, as dockerd's. */
+  hostName?: string;
   /** The network flags (--network, -p, --ip ...). */
   net: NetworkFlags;
   /** The image's ExposedPorts keys ("80/tcp"), for -P. */
   exposedPorts?: string[];
+  /** --expose, as given. */
+  expose?: string[];
   /** Where CNI networks live (from the global options). */
   cni?: CniDirs;
   capAdd: string[];
@@ -70,7 +75,7 @@ export function parseRestartPolicy(text: string | undefined): RestartPolicy {
   const [name, count, ...extra] = text.split(':');
   if (extra.length > 0) throw new Error(`invalid restart policy format`);
   if (name === 'on-failure') {
-    if (count !== undefined && !/^\d+$/.test(count)) throw new Error(`maximum retry count must be an integer`);
+    if (count !== undefined && !/^\d+$/.test(count)) throw new SettingError(`maximum retry count must be an integer`, 'flag');
     return { Name: 'on-failure', MaximumRetryCount: count === undefined ? 0 : Number(count) };
   }
   if (name === 'always' || name === 'unless-stopped') {
@@ -117,6 +122,8 @@ function keyValues(items: readonly string[], what: string): Record<string, strin
   for (const item of items) {
     const eq = item.indexOf('=');
     if (what === 'log-opt' && eq < 0) throw new Error(`invalid log opt '${item}'`);
+    if (what === 'label' && eq === 0)
+      throw new SettingError(`invalid argument "${item}" for "-l, --label" flag: invalid label '${item}': empty name`, 'flag');
     out[eq < 0 ? item : item.slice(0, eq)] = eq < 0 ? '' : item.slice(eq + 1);
   }
   return out;
@@ -140,15 +147,40 @@ export interface Plan {
 }
 
 /**
+ * `--expose PORT[/PROTO]` or `START-END[/PROTO]` as ExposedPorts keys (tcp by default; the protocol
+ * is not checked, as docker's CLI). @throws {SettingError} in docker's words on a port that does not parse
+ */
+export function exposedKeys(value: string): string[] {
+  const slash = value.indexOf('/');
+  const [range, proto] = slash < 0 ? [value, 'tcp'] : [value.slice(0, slash), value.slice(slash + 1)];
+  const parse = (text: string) => {
+    if (!/^\d+$/.test(text) || Number(text) > 65535) {
+      const why = /^\d+$/.test(text) ? 'value out of range' : 'invalid syntax';
+      throw new SettingError(
+        `invalid range format for --expose: ${value}, error: strconv.ParseUint: parsing ${JSON.stringify(text)}: ${why}`,
+        'flag',
+      );
+    }
+    return Number(text);
+  };
+  const dash = range.indexOf('-');
+  const first = parse(dash < 0 ? range : range.slice(0, dash));
+  const last = dash < 0 ? first : parse(range.slice(dash + 1));
+  if (last < first)
+    throw new SettingError(`invalid range format for --expose: ${value}, error: Invalid range specified for the Port: ${range}`, 'flag');
+  return Array.from({ length: last - first + 1 }, (_, i) => `${first + i}/${proto}`);
+}
+
+/**
  * The container's Config and HostConfig from the flags and the image's defaults.
  * @throws {Error} with Docker's wording on bad or conflicting values
  */
 export function planContainer(o: RunOptions, image: ImageDefaults, id: string): Plan {
   const restart = parseRestartPolicy(o.restart);
-  if (o.autoRemove && restart.Name !== 'no') throw new Error('Conflicting options: --restart and --rm');
+  if (o.autoRemove && restart.Name !== 'no') throw new SettingError('Conflicting options: --restart and --rm', 'flag');
   const net = planNetworking(o.net);
-  if (o.hostname !== undefined && (net.mode === 'host' || net.mode.startsWith('container:')))
-    throw new Error('Conflicting options: hostname and the network mode');
+  // Docker 20.10 takes --hostname with the host's network (the UTS namespace stays the container's).
+  if (o.hostname !== undefined && net.mode.startsWith('container:')) throw new Error('conflicting options: hostname and the network mode');
   if (o.userns !== '' && o.userns !== 'host' && o.userns !== 'private')
     throw new Error(`invalid user namespace mode ${JSON.stringify(o.userns)} (berth supports host and private)`);
   if (o.userns === 'private' && o.privileged)
@@ -168,8 +200,9 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
   const stopSignal = o.stopSignal ?? image.StopSignal;
   if (stopSignal !== undefined) parseSignal(stopSignal);
   if (o.stopTimeout !== undefined && !/^-?\d+$/.test(o.stopTimeout))
-    throw new Error(
+    throw new SettingError(
       `invalid argument "${o.stopTimeout}" for "--stop-timeout" flag: strconv.ParseInt: parsing "${o.stopTimeout}": invalid syntax`,
+      'flag',
     );
   const logConfig = { ...LOG_DEFAULTS, ...keyValues(o.logOpts, 'log-opt') };
   for (const key of Object.keys(logConfig))
@@ -178,9 +211,13 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
   if (!/^[1-9]\d*$/.test(logConfig['max-file'])) throw new Error(`invalid value for max-file: ${logConfig['max-file']}`);
   const mounts = parseMountFlags({ volumes: o.volumes, ...o.storage });
   const etc = planEtcHostConfig(o.etc);
-  const hostname = o.hostname ?? (net.mode === 'host' ? '' : id.slice(0, 12));
+  const hostname = o.hostname ?? (net.mode === 'host' ? (o.hostName ?? '') : id.slice(0, 12));
   const env = mergeEnv(image.Env ?? [], [...o.envFileLines, ...o.env], o.callerEnv);
   const capabilities = o.privileged ? [] : planCapabilities(o.capAdd, o.capDrop);
+  // As the docker CLI: the image's, --expose's and every -p container port, sorted as a Go map's keys.
+  const exposed = [
+    ...new Set([...(o.exposedPorts ?? []), ...(o.expose ?? []).flatMap(exposedKeys), ...Object.keys(net.portBindings)]),
+  ].sort();
   return {
     path: argv[0],
     args: argv.slice(1),
@@ -203,7 +240,7 @@ export function planContainer(o: RunOptions, image: ImageDefaults, id: string): 
       Labels: { ...(image.Labels ?? {}), ...keyValues(o.labels, 'label') },
       ...(stopSignal !== undefined && { StopSignal: stopSignal }),
       ...(o.stopTimeout !== undefined && { StopTimeout: Number(o.stopTimeout) }),
-      ...(o.exposedPorts?.length && { ExposedPorts: Object.fromEntries(o.exposedPorts.map((p) => [p, {}])) }),
+      ...(exposed.length && { ExposedPorts: Object.fromEntries(exposed.map((p) => [p, {}])) }),
     },
     hostConfig: {
       ...storageHostConfig(o.volumes, o.storage, mounts),

@@ -1,5 +1,6 @@
 /** Text output of `berth volume` (pure). */
 import { renderTable as renderTextTable } from '../lib/table.js';
+import { labelMatches, matchesFilters, parseFilters, regexpMatches } from '../lib/docker-filters.js';
 
 /** Left-aligned columns separated by three spaces, as the docker CLI prints them. */
 export const renderTable = (head: readonly string[], rows: ReadonlyArray<readonly string[]>): string => renderTextTable(head, rows, 3);
@@ -35,4 +36,28 @@ export function selectPrunable(volumes: readonly VolumeInfo[], all: boolean): st
 export function describeMounts(mounts: Record<string, number> | undefined): string {
   const ids = Object.keys(mounts ?? {}).sort();
   return ids.length === 0 ? '-' : ids.map((id) => `${id.slice(0, 12)}${mounts![id] > 1 ? `x${mounts![id]}` : ''}`).join(',');
+}
+
+/** What a `volume ls` filter knows of a volume: its name, and whether a container or a mount uses it. */
+export interface FilteredVolume {
+  name: string;
+  inUse: () => boolean;
+}
+
+/**
+ * `volume ls --filter` as dockerd's: `dangling=true|false` (1|0; no container names it and no mount
+ * ID holds it), `driver` (exact: `berth`), `name` (a regular expression), `label` (berth's volumes
+ * have none). @throws {Error} with dockerd's words on another key or dangling value
+ */
+export function volumeFilter(filters: readonly string[]): (v: FilteredVolume) => boolean {
+  const parsed = parseFilters(filters, ['dangling', 'driver', 'name', 'label']);
+  for (const [key, value] of parsed)
+    if (key === 'dangling' && !['true', 'false', '1', '0'].includes(value)) throw new Error(`Invalid filter 'dangling=[${value}]'`);
+  return (v) =>
+    matchesFilters(parsed, (key, value) => {
+      if (key === 'dangling') return v.inUse() !== (value === 'true' || value === '1');
+      if (key === 'driver') return value === 'berth';
+      if (key === 'name') return regexpMatches(value, v.name);
+      return labelMatches({}, value);
+    });
 }

@@ -11,7 +11,7 @@ import { formatRows } from '../lib/format-rows.js';
 import { renderGoTemplate } from '../lib/go-template.js';
 import { callDaemon } from './client.js';
 import { describeBadNewName } from './names.js';
-import { describeMounts, parseOptionPairs, renderTable, selectPrunable, type VolumeInfo } from './cli-format.js';
+import { describeMounts, parseOptionPairs, renderTable, selectPrunable, volumeFilter, type VolumeInfo } from './cli-format.js';
 
 export const DEFAULT_SOCKET = '/run/docker/plugins/berth.sock';
 
@@ -105,29 +105,40 @@ export function volumeCommand(usersOf: VolumeUsers = () => []): CommandModule<ob
               requireValues(
                 c
                   .option('format', { ...format, default: 'table' })
-                  .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'names only' }),
+                  .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'names only' })
+                  .option('filter', {
+                    alias: 'f',
+                    type: 'string',
+                    nargs: 1,
+                    describe: 'KEY=VALUE: dangling=true|false, driver=berth, name=REGEXP, label=KEY[=VALUE]',
+                  }),
               ),
             async (a) => {
-              const { Volumes } = await callDaemon(a.socket as string, '/VolumeDriver.List');
-              const vols = (Volumes as Array<{ Name: string; Mountpoint: string }>).sort((x, y) =>
+              const socket = a.socket as string;
+              const filters = ([] as string[]).concat((a.filter as string | string[] | undefined) ?? []);
+              const wanted = filters.length > 0 ? volumeFilter(filters) : undefined;
+              const { Volumes } = await callDaemon(socket, '/VolumeDriver.List');
+              // Whether a container or a mount uses a volume: asked only for a dangling filter.
+              const askUse = filters.some((f) => f.toLowerCase().startsWith('dangling='));
+              const inUse = async (name: string) =>
+                askUse &&
+                (usersOf(name, socket).length > 0 || Object.keys((await getAll(socket, [name]))[0].Status?.mounts ?? {}).length > 0);
+              const vols: Array<{ Name: string; Mountpoint: string }> = [];
+              for (const v of (Volumes as Array<{ Name: string; Mountpoint: string }>).sort((x, y) =>
                 x.Name < y.Name ? -1 : x.Name > y.Name ? 1 : 0,
-              );
+              )) {
+                const used = await inUse(v.Name);
+                if (!wanted || wanted({ name: v.Name, inUse: () => used })) vols.push(v);
+              }
               if (a.quiet) for (const v of vols) out(v.Name);
               else if (a.format === 'json') out(JSON.stringify(vols, null, 2));
-              else if (a.format !== 'table')
+              else
                 process.stdout.write(
                   formatRows(
                     a.format as string,
                     vols.map((v) => ({ ...templateData(v as VolumeInfo), Labels: '' })),
                     LS_HEADERS,
-                    'table {{.Name}}\t{{.Mountpoint}}',
-                  ),
-                );
-              else
-                out(
-                  renderTable(
-                    ['NAME', 'MOUNTPOINT'],
-                    vols.map((v) => [v.Name, v.Mountpoint]),
+                    'table {{.Driver}}\t{{.Name}}',
                   ),
                 );
             },

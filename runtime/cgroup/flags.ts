@@ -3,14 +3,12 @@
  * daemon (verifyPlatformContainerResources) do, with their wording. Pure: no kernel, no files.
  */
 import type { Resources, ThrottleDevice } from './index.js';
+import { SettingError } from '../errors.js';
 
 /** A bad resource flag. `kind` "flag" is a CLI parse error (Docker adds "See 'docker run --help'."), "daemon" a rule the daemon checks. */
-export class ResourceFlagError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'flag' | 'daemon',
-  ) {
-    super(message);
+export class ResourceFlagError extends SettingError {
+  constructor(message: string, kind: 'flag' | 'daemon') {
+    super(message, kind);
     this.name = 'ResourceFlagError';
   }
 }

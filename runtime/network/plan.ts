@@ -4,6 +4,7 @@
  * published ports. Pure.
  */
 import { parsePortSpec, type PortRequest } from '../../network/ports.js';
+import { SettingError } from '../errors.js';
 
 export interface NetworkFlags {
   /** --network, in order; empty: the default `bridge`. */
@@ -144,7 +145,8 @@ export function planNetworking(f: NetworkFlags): NetworkingPlan {
   if ((f.ip || f.ip6) && !userDefined) throw new Error('user specified IP address is supported on user defined networks only');
   if (f.aliases.length && !userDefined) throw new Error('network-scoped alias is supported only for containers in user defined networks');
   // The docker CLI's check (net.ParseMAC, 6-byte forms), before anything is made.
-  if (f.mac && !/^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i.test(f.mac)) throw new Error(`${f.mac} is not a valid mac address`);
+  if (f.mac && !/^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i.test(f.mac))
+    throw new SettingError(`${f.mac} is not a valid mac address`, 'flag');
   if (f.mac && (mode === 'host' || mode.startsWith('container:'))) throw new Error('conflicting options: mac-address and the network mode');
   const reqs = parsePublish(f.publish);
   if ((reqs.length || f.publishAll) && mode.startsWith('container:'))

@@ -5,6 +5,7 @@
  */
 import { posix } from 'node:path';
 import { parseTmpfsOptions } from './tmpfs.js';
+import { SettingError } from '../errors.js';
 
 /** The storage flags besides -v; `pluginDir` is berth's --volume-plugin-dir. */
 export interface StorageOptions {
@@ -133,7 +134,7 @@ function parseBool(key: string, value: string): boolean {
  * @throws {Error} `invalid argument "RAW" for "--mount" flag: ...` or `invalid mount config for type ...`
  */
 export function parseMountFlag(raw: string): MountSpec {
-  const fail = (why: string) => new Error(`invalid argument "${raw}" for "--mount" flag: ${why}`);
+  const fail = (why: string) => new SettingError(`invalid argument "${raw}" for "--mount" flag: ${why}`, 'flag');
   let type = 'volume',
     source = '',
     target = '',

@@ -21,6 +21,8 @@ export interface DockerImageFacts {
   diffIds: string[];
   size: number;
   config: Record<string, any>;
+  /** `docker history -H=false --no-trunc` as `CREATED BY<tab>SIZE<tab>COMMENT` lines, newest first. */
+  history: string;
 }
 
 export interface TestImages {
@@ -62,9 +64,12 @@ USER root
 RUN echo child > /child.txt && rm /data/b
 `;
 
+export const HISTORY_FORMAT = '{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
+
 async function facts(d: Dockerd, ref: string): Promise<DockerImageFacts> {
   const [img] = JSON.parse(await d.dockerOk(['image', 'inspect', ref]));
-  return { id: img.Id, diffIds: img.RootFS.Layers, size: img.Size, config: img.Config };
+  const history = await d.dockerOk(['history', '-H=false', '--no-trunc', '--format', HISTORY_FORMAT, ref]);
+  return { id: img.Id, diffIds: img.RootFS.Layers, size: img.Size, config: img.Config, history };
 }
 
 function skopeo(args: string[], tmp: string): void {

@@ -89,6 +89,15 @@ it('containers attached: inspect lists them, names resolve, rm is refused as Doc
       ['client', 'web'],
     );
     assert.is((net.Containers[a1.containerId] as any).IPv4Address, a1.result.ips[0].address);
+    // ls --filter dangling, as dockerd: a network with a container attached is not; host and none never are
+    ok(await h.berth('network', 'create', 'idle'));
+    const dangling = async (value: string) =>
+      ok(await h.berth('network', 'ls', '--filter', `dangling=${value}`, '--format', '{{.Name}}')).stdout;
+    assert.is(await dangling('true'), 'idle\n');
+    assert.is(await dangling('0'), 'app\nhost\nnone\n');
+    const bad = await h.berth('network', 'ls', '--filter', 'dangling=maybe');
+    assert.equal([bad.code, bad.stderr], [1, `berth: invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")\n`]);
+    ok(await h.berth('network', 'rm', 'idle'));
     const refused = await h.berth('network', 'rm', 'app');
     assert.equal([refused.code, refused.stderr], [1, `Error: error while removing network: network app id ${id} has active endpoints\n`]);
     ok(await h.berth('network', 'prune', '-f'));

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMMAND_HELP } from '../../../berth/help';
 import { BIN_DIR, run, withTempDir } from '../../helpers/sandbox';
 
 /**
@@ -144,6 +145,22 @@ test('unknown arguments are worded alike and name what was typed: -dash is one o
     stderr: "berth: 'bogus' is not a berth command.\nSee 'berth --help'\n",
     json: undefined,
   });
+});
+
+test("berth: every container command answers --help and -h with docker's usage text, exit 0; no command: the usage on stderr, exit 0", async () => {
+  const berth = join(BIN_DIR, 'berth');
+  for (const [command, { usage, describe }] of Object.entries(COMMAND_HELP)) {
+    const argv = command.split(' ');
+    const r = await run(berth, [...argv, '--help']);
+    assert.is(r.code, 0, command);
+    assert.is(r.stderr, '', command);
+    assert.ok(r.stdout.startsWith(`\nUsage:  berth ${usage}\n\n${describe}\n`), `${command}: ${r.stdout}`);
+    // -h is --hostname in run and create, as in docker
+    if (command !== 'run' && command !== 'create') assert.is((await run(berth, [...argv, '-h'])).stdout, r.stdout, `${command} -h`);
+  }
+  const bare = await run(berth, []);
+  assert.equal({ code: bare.code, stdout: bare.stdout }, { code: 0, stdout: '' });
+  assert.is(bare.stderr, help('berth', []));
 });
 
 test.run();

@@ -5,9 +5,11 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildImages, type TestImages } from '../../helpers/images';
+import { buildImages, HISTORY_FORMAT, type TestImages } from '../../helpers/images';
 import { isRoot, withTempDir } from '../../helpers/sandbox';
 import { berth, berthBin, berthOk, shell, storeContents } from './util';
 
@@ -81,6 +83,81 @@ it("image ls and images print docker's table, -q, --no-trunc, --format json and 
     const bad = await berth(root, ['images', '-f', 'dangling=maybe']);
     assert.equal([bad.code, bad.stderr], [1, "berth: Invalid filter 'dangling=[maybe]'\n"]);
     assert.equal((await berth(root, ['images', '-f', 'size=1'])).stderr, "berth: Invalid filter 'size'\n");
+  });
+});
+
+it("history and image history: docker's entries, sizes and table, newest first; <missing> below the image, as for a loaded one", async () => {
+  await withTempDir(async (root) => {
+    await berthOk(root, ['image', 'load', '-i', images.app]);
+    const ref = 'berth-test/app:1.0';
+    // dockerd's own answer (trimmed: the last entry's empty COMMENT leaves a tab dockerOk trims)
+    const mine = await berthOk(root, ['history', '-H=false', '--no-trunc', '--format', HISTORY_FORMAT, ref]);
+    assert.is(mine.trim(), images.docker.app.history);
+    assert.ok(mine.trim().split('\n').length >= 5, mine);
+    const table = (await berthOk(root, ['image', 'history', ref])).split('\n');
+    assert.match(table[0], /^IMAGE {10}CREATED {8,}CREATED BY {4,}SIZE {6}COMMENT$/);
+    assert.ok(table[1].startsWith(`${hex(images.docker.app.id).slice(0, 12)}   `), table[1]);
+    assert.ok(
+      table.slice(2, -1).every((l) => l.startsWith('<missing>      ')),
+      table.join('\n'),
+    );
+    // CREATED BY cut at 45 characters with an ellipsis, as the docker CLI
+    assert.ok(table.slice(1, -1).every((l) => [...l.split(/ {3,}/)[2]].length <= 45));
+    assert.match(table.join('\n'), /…/);
+    const quiet = (await berthOk(root, ['history', '-q', '--no-trunc', ref])).trim().split('\n');
+    assert.equal(quiet.slice(0, 2), [images.docker.app.id, '<missing>']);
+    const missing = await berth(root, ['history', 'nosuch:1']);
+    assert.equal([missing.code, missing.stderr], [1, 'berth: No such image: nosuch:1\n']);
+  });
+});
+
+it("save and image save write a docker-save archive whose layer tars are docker's, byte for byte", async () => {
+  await withTempDir(async (dir) => {
+    const root = join(dir, 'root'),
+      again = join(dir, 'again');
+    await berthOk(root, ['image', 'load', '-i', images.child]);
+    await berthOk(root, ['import', images.rootfsTar, 'imported:1']);
+    const out = join(dir, 'saved.tar');
+    await berthOk(root, ['save', '-o', out, 'berth-test/child:1.0', 'imported:1']);
+    // Every layer tar is the one docker saved (its diff ID is the sha256 of those bytes).
+    const unpack = (tar: string, to: string) => {
+      mkdirSync(to);
+      execFileSync('tar', ['-xf', tar, '-C', to]);
+      return to;
+    };
+    const layerHashes = (at: string) =>
+      readdirSync(at, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map(
+          (e) =>
+            `sha256:${createHash('sha256')
+              .update(readFileSync(join(at, e.name, 'layer.tar')))
+              .digest('hex')}`,
+        )
+        .sort();
+    const ours = unpack(out, join(dir, 'ours')),
+      docker = unpack(images.child, join(dir, 'docker'));
+    assert.equal(layerHashes(ours), [...new Set([...layerHashes(docker), ...images.docker.imported.diffIds])].sort());
+    const manifest = JSON.parse(readFileSync(join(ours, 'manifest.json'), 'utf8'));
+    assert.equal(
+      manifest.map((m: { RepoTags: string[] }) => m.RepoTags),
+      [['berth-test/child:1.0'], ['imported:1']],
+    );
+    // Loaded again, the images keep their IDs; from stdout too (`image save`, through a pipe).
+    await berthOk(again, ['load', '-i', out]);
+    assert.equal((await inspect(again, 'berth-test/child:1.0')).Id, images.docker.child.id);
+    const piped = await shell(
+      `${berthBin()} --root=${root} image save berth-test/child:1.0 | ${berthBin()} --root=${join(dir, 'piped')} load`,
+    );
+    assert.equal([piped.code, piped.stdout], [0, 'Loaded image: berth-test/child:1.0\n'], piped.stderr);
+    // A layer stored without its tar-split (by an older berth) is refused, and no file is left.
+    rmSync(join(root, 'layers', hex(images.docker.child.diffIds[0]), 'tar-split.gz'));
+    const refused = await berth(root, ['save', '-o', join(dir, 'refused.tar'), 'berth-test/child:1.0']);
+    assert.is(refused.code, 1);
+    assert.match(refused.stderr, /was stored without what rebuilds its tar/);
+    assert.equal(readdirSync(dir).sort(), ['again', 'docker', 'ours', 'piped', 'root', 'saved.tar']);
+    const none = await berth(root, ['save', 'nosuch:1']);
+    assert.equal([none.code, none.stderr], [1, 'berth: No such image: nosuch:1\n']);
   });
 });
 

@@ -57,6 +57,21 @@ it("--network host: the host's /etc/hosts, hostname and resolv.conf", async () =
       resolv: hostResolv(),
       uts: `${hostname()}\n`,
     });
+    // As docker 20.10: HOSTNAME and Config.Hostname are the host's name; --hostname is taken, in the container's own UTS namespace.
+    const env = await b('run', '--rm', '--network', 'host', '--rootfs', b.rootfs, 'env');
+    assert.ok(env.stdout.split('\n').includes(`HOSTNAME=${hostname()}`), env.stdout);
+    const id = (await b('create', '--network', 'host', '--rootfs', b.rootfs, 'true')).stdout.trim();
+    assert.is((await b('inspect', '-f', '{{.Config.Hostname}}', id)).stdout, `${hostname()}\n`);
+    const named = await filesIn(b, '--network', 'host', '-h', 'myhost');
+    assert.equal([named.hostname, named.uts], ['myhost\n', 'myhost\n']);
+    assert.is(named.hosts, readFileSync('/etc/hosts', 'utf8'));
+    assert.is(readFileSync('/proc/sys/kernel/hostname', 'utf8'), `${hostname()}\n`, "the host's name is untouched");
+    const refused = await b('create', '--network', `container:${id}`, '-h', 'x', '--rootfs', b.rootfs, 'true');
+    assert.equal(
+      [refused.code, refused.stderr],
+      [1, 'berth: conflicting options: hostname and the network mode\n'],
+      'dockerd refuses it: create exits 1',
+    );
   });
 });
 

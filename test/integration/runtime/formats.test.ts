@@ -1,6 +1,7 @@
 /** `--format` / `-f` Go templates of ps, inspect, stats, images and image inspect, as a docker user writes them. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tarDirectory } from '../../helpers/rootfs';
 import { isRoot } from '../../helpers/sandbox';
@@ -64,6 +65,66 @@ it('inspect -f and ps --format take Go templates; a bad field exits 1 (as docker
     await f('rm', 'idle');
     const badPs = await b('ps', '--format', '{{.Names');
     assert.equal([badPs.code, badPs.stderr], [1, 'berth: template: unclosed action\n']);
+  });
+});
+
+it("ps --filter: dockerd's before, since, volume, network, health, is-task, expose", async () => {
+  await withBerth(async (b) => {
+    const names = async (...filters: string[]) => {
+      const r = await b('ps', '-a', '--format', '{{.Names}}', ...filters.flatMap((f) => ['--filter', f]));
+      assert.is(r.code, 0, r.stderr);
+      return r.stdout.trim().split('\n').filter(Boolean);
+    };
+    await b('create', '--name', 'first', '--rootfs', b.rootfs, 'true');
+    await b('create', '--name', 'second', '-v', `${b.rootfs}:/data:ro`, '--rootfs', b.rootfs, 'true');
+    await b('create', '--name', 'third', '--network', 'host', '--expose', '80', '--rootfs', b.rootfs, 'true');
+    assert.equal(await names('before=third'), ['second', 'first']);
+    assert.equal(await names('since=first', 'before=third'), ['second']);
+    assert.equal(await names('volume=/data'), ['second']);
+    assert.equal(await names('network=none'), ['second', 'first']);
+    assert.equal(await names('network=host'), ['third']);
+    assert.equal(await names('expose=80/tcp'), ['third']);
+    assert.equal(await names('health=none', 'is-task=false'), ['third', 'second', 'first']);
+    assert.equal(await names('health=healthy'), []);
+    // .Mounts, .Networks, .LocalVolumes as the docker CLI prints them (a bind: its source, cut at 15)
+    const fields = await b('ps', '-a', '--filter', 'name=second', '--format', '{{.Mounts}}|{{.Networks}}|{{.LocalVolumes}}');
+    assert.is(fields.stdout, `${b.rootfs.slice(0, 14)}…|none|0\n`);
+    const full = await b('ps', '-a', '--no-trunc', '--filter', 'name=^third$', '--format', '{{.Mounts}}|{{.Networks}}');
+    assert.is(full.stdout, '|host\n');
+    for (const [filter, message] of [
+      ['before=gone', 'no such container gone'],
+      ['health=ok', 'Unrecognised filter value for health: ok'],
+      ['is-task=x', "Invalid filter 'is-task=[x]'"],
+    ]) {
+      const r = await b('ps', '--filter', filter);
+      assert.equal([r.code, r.stderr], [1, `berth: ${message}\n`]);
+    }
+  });
+});
+
+it("ps -s: the container layer's size and with the root below it (virtual), as docker 20.10", async () => {
+  await withBerth(async (b) => {
+    await b('run', '-d', '--name', 'sized', '--rootfs', b.rootfs, 'sleep', '100');
+    // 3000 bytes, and a hard link to them that counts once
+    const w = await b('exec', 'sized', 'sh', '-c', 'head -c 3000 /dev/zero >/f; mkdir /d; ln /f /d/hl');
+    assert.is(w.code, 0, w.stderr);
+    // The root's bytes as moby's directory.Size counts them: every non-directory, each inode once.
+    const listed = execFileSync('find', [b.rootfs, '-not', '-type', 'd', '-printf', '%i %s\\n'], { encoding: 'utf8' });
+    const below = [
+      ...new Map(
+        listed
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ') as [string, string]),
+      ).values(),
+    ].reduce((a, n) => a + Number(n), 0);
+    const virtual = `${Number(((3000 + below) / 1e6).toPrecision(3))}MB`;
+    const table = (await b('ps', '-s')).stdout.split('\n');
+    assert.match(table[0], /NAMES {5}SIZE$/);
+    assert.ok(table[1].endsWith(`sized     3kB (virtual ${virtual})`), table[1]);
+    // a template that names .Size gets it without -s, as the docker CLI asks for it
+    assert.is((await b('ps', '--format', '{{.Names}}: {{.Size}}')).stdout, `sized: 3kB (virtual ${virtual})\n`);
+    assert.is((await b('ps', '-s', '-q')).stdout.length, 13);
   });
 });
 

@@ -54,6 +54,10 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     const logs = await b('logs', 'web');
     assert.equal([logs.stdout, logs.stderr], ['ready\n', 'to-stderr\n']);
     assert.match((await b('logs', '-t', 'web')).stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z ready\n$/);
+    // --details: the (empty) attributes and a space before each line, after the time, as docker 20.10
+    const details = await b('logs', '--details', 'web');
+    assert.equal([details.stdout, details.stderr], [' ready\n', ' to-stderr\n']);
+    assert.match((await b('logs', '--details', '-t', 'web')).stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z  ready\n$/);
     assert.equal(await b('logs', '--tail', '0', 'web'), { code: 0, stdout: '', stderr: '', json: undefined });
     // dockerd reads a --tail that is not a whole number as "all".
     assert.equal(await b('logs', '--tail', 'bogus', 'web'), await b('logs', 'web'));
@@ -98,7 +102,15 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     assert.is((await b('restart', '-t', '5', 'web')).code, 0);
     assert.is((await inspect(b, 'web')).State.Status, 'running');
     assert.is((await b('logs', 'web')).stdout, 'ready\nready\nready\n', 'logs span the runs');
-    assert.is((await b('rm', '-f', 'web')).code, 0);
+    // As docker: rm reports a missing container and fails; rm -f reports it and does not.
+    const rmMissing = await b('rm', 'nosuch');
+    assert.equal([rmMissing.code, rmMissing.stderr], [1, 'Error: No such container: nosuch\n']);
+    assert.equal(await b('rm', '-f', 'nosuch', 'web'), {
+      code: 0,
+      stdout: 'web\n',
+      stderr: 'Error: No such container: nosuch\n',
+      json: undefined,
+    });
     assert.is((await b('ps', '-aq')).stdout, '');
     assert.equal(cgroupLeftovers(), []);
   });

@@ -55,6 +55,40 @@ it("Docker's exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIG
       const badPort = await b(command, '-p', 'bogus', '--rootfs', b.rootfs, 'true');
       assert.equal([badPort.code, badPort.stderr], [125, 'berth: invalid port "bogus": container port "bogus" is not a number\n'], command);
     }
+    // create: 125 for what docker's CLI refuses itself (a flag's value), 1 for what its daemon refuses; run: 125 for both.
+    const cliSide = [
+      ['--dns', 'nope'],
+      ['--label', '=x'],
+      ['--env-file', join(b.rootfs, 'nowhere')],
+      ['-m', 'bogus'],
+      ['--restart', 'on-failure:x'],
+    ];
+    // --cpus and --cpuset-cpus beyond the host's CPUs are refused at create, as dockerd: no container is left
+    const daemonSide = [
+      ['--cpus', '999'],
+      ['--cpuset-cpus', '999'],
+      ['--restart', 'sometimes'],
+      ['-w', 'relative'],
+      ['--cap-add', 'NOT_A_CAP'],
+      ['-v', 'a:b:c:d'],
+    ];
+    for (const [flags, code] of [...cliSide.map((f) => [f, 125] as const), ...daemonSide.map((f) => [f, 1] as const)]) {
+      const created = await b('create', ...flags, '--rootfs', b.rootfs, 'true');
+      assert.is(created.code, code, `create ${flags.join(' ')}: ${created.stderr}`);
+      assert.is((await b('run', ...flags, '--rootfs', b.rootfs, 'true')).code, 125, `run ${flags.join(' ')}`);
+    }
+    const label = await b('create', '--label', '=x', '--rootfs', b.rootfs, 'true');
+    assert.is(label.stderr, `berth: invalid argument "=x" for "-l, --label" flag: invalid label '=x': empty name\n`);
+    assert.equal([(await b('create', 'nosuch-image:1')).code, (await b('run', 'nosuch-image:1')).code], [1, 125]);
+    await b('create', '--name', 'taken', '--rootfs', b.rootfs, 'true');
+    assert.equal(
+      [
+        (await b('create', '--name', 'taken', '--rootfs', b.rootfs, 'true')).code,
+        (await b('run', '--name', 'taken', '--rootfs', b.rootfs, 'true')).code,
+      ],
+      [1, 125],
+    );
+    await b('rm', 'taken');
     // Only a wrong count of operands exits 1, as cobra's Args check in docker run.
     const noArgs = await b('run');
     assert.equal([noArgs.code, noArgs.stderr], [1, `berth: "berth run" requires at least 1 argument.\nSee 'berth run --help'.\n`]);

@@ -180,7 +180,7 @@ it(':ro is recursive: a submount of a read-only bind is read-only too', async ()
   });
 });
 
-it('berth volume rm and prune leave a volume a created or stopped container names, as docker does', async () => {
+it('berth volume rm and prune leave a volume a created or stopped container names; ls --filter dangling, as docker does', async () => {
   await withVolumes(async (b, d) => {
     const created = (await b('create', '--network', 'none', '-v', 'kept:/kept', '--rootfs', b.rootfs, 'true')).stdout.trim();
     const refused = await b('volume', '--socket', d.socket, 'rm', 'kept');
@@ -189,7 +189,21 @@ it('berth volume rm and prune leave a volume a created or stopped container name
     assert.is((await b('start', '-a', created)).code, 0);
     assert.is((await b('volume', '--socket', d.socket, 'rm', 'kept')).stderr, `berth: remove kept: volume is in use - [${created}]\n`);
     assert.not.match((await b('volume', '--socket', d.socket, 'prune', '-f')).stdout, /^kept$/m);
+    // volume ls --filter as dockerd's: dangling = no container names it; driver, name (a regexp), label
+    assert.is((await b('volume', '--socket', d.socket, 'create', 'loose')).code, 0);
+    const ls = async (...filters: string[]) => (await b('volume', '--socket', d.socket, 'ls', '-q', ...filters)).stdout;
+    assert.is(await ls('-f', 'dangling=true'), 'loose\n');
+    assert.is(await ls('--filter', 'dangling=0'), 'kept\n');
+    assert.is(await ls('-f', 'driver=berth', '-f', 'name=^k'), 'kept\n');
+    assert.is(await ls('-f', 'name=^k', '-f', 'name=e$'), 'kept\nloose\n', 'one key: alternatives');
+    assert.is(await ls('-f', 'driver=local'), '');
+    assert.is(await ls('-f', 'label=a'), '');
+    const bad = await b('volume', '--socket', d.socket, 'ls', '-f', 'dangling=maybe');
+    assert.equal([bad.code, bad.stderr], [1, "berth: Invalid filter 'dangling=[maybe]'\n"]);
+    assert.is((await b('volume', '--socket', d.socket, 'ls', '-f', 'size=1')).stderr, "berth: Invalid filter 'size'\n");
+    assert.is((await b('volume', '--socket', d.socket, 'ls')).stdout, 'DRIVER    VOLUME NAME\nberth     kept\nberth     loose\n');
     assert.is((await b('rm', created)).code, 0);
+    assert.is(await ls('-f', 'dangling=true'), 'kept\nloose\n');
     assert.is((await b('volume', '--socket', d.socket, 'rm', 'kept')).stdout, 'kept\n');
   });
 });

@@ -1,9 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ExitError, OperandCountError, UsageError, exitCodeOf } from '../../../berth/errors';
+import { SettingError } from '../../../runtime/errors';
 
-// Docker 20.10's CLI: cobra's flag errors exit 125 everywhere; `run` and `create` exit 125 for their
-// own errors; every other error (operand counts, unknown commands, daemon errors) exits 1.
+// Docker 20.10's CLI: cobra's flag errors exit 125 everywhere; `run` exits 125 for its own errors,
+// `create` only for what the CLI refuses itself (a flag's value), 1 for what its daemon refuses; every
+// other error (operand counts, unknown commands, daemon errors) exits 1.
 const cases: Array<[what: string, err: unknown, command: string | undefined, code: number]> = [
   ['an unknown flag of ps', new UsageError('unknown flag: --bogus', true), 'ps', 125],
   ['an unknown global flag', new UsageError('unknown flag: --bogus', true), undefined, 125],
@@ -13,7 +15,16 @@ const cases: Array<[what: string, err: unknown, command: string | undefined, cod
   ['an unknown command', new UsageError("'bogus' is not a berth command."), undefined, 1],
   ['no such container for cp', new Error('No such container:path: w1:/nosuch'), 'cp', 1],
   ['no such image for run', new Error('No such image: nosuch'), 'run', 125],
-  ['a name in use for create', new Error('Conflict. The container name "/w1" is already in use'), 'create', 125],
+  ['a name in use for create', new Error('Conflict. The container name "/w1" is already in use'), 'create', 1],
+  ['a name in use for run', new Error('Conflict. The container name "/w1" is already in use'), 'run', 125],
+  ['no such image for create', new Error('No such image: nosuch'), 'create', 1],
+  ['a bad restart policy of create (dockerd refuses it)', new SettingError("invalid restart policy 'x'", 'daemon'), 'create', 1],
+  [
+    'a bad --dns value of create (its CLI refuses it)',
+    new SettingError('invalid argument "x" for "--dns" flag: ...', 'flag'),
+    'create',
+    125,
+  ],
   ['a string thrown', 'oops', 'start', 1],
   ["a command's own code", new ExitError('exec failed', 126), 'exec', 126],
   ['the code of run', new ExitError('', 137), 'run', 137],

@@ -53,7 +53,20 @@ test('matchesNetworkFilters(): values of one key are alternatives, labels must a
   assert.not.ok(matchesNetworkFilters(web, f('label=team', 'label=other')));
   assert.ok(matchesNetworkFilters(host, f('type=builtin')));
   assert.not.ok(matchesNetworkFilters(host, f('type=custom')));
-  assert.throws(() => matchesNetworkFilters(host, f('type=odd')), /Invalid filter: 'type'='odd'/);
+  assert.throws(() => matchesNetworkFilters(host, f('type=odd')), /invalid filter: 'type'='odd'/);
+});
+
+test('matchesNetworkFilters(): dangling is no container attached, never a predefined network, as dockerd', () => {
+  const f = (...xs: string[]) => parseNetworkFilters(xs, ['dangling']);
+  assert.ok(matchesNetworkFilters(web, f('dangling=true'), false));
+  assert.not.ok(matchesNetworkFilters(web, f('dangling=1'), true));
+  assert.ok(matchesNetworkFilters(web, f('dangling=false'), true));
+  assert.not.ok(matchesNetworkFilters(host, f('dangling=true'), false));
+  assert.ok(matchesNetworkFilters(host, f('dangling=0'), false));
+  assert.throws(
+    () => matchesNetworkFilters(web, f('dangling=maybe')),
+    /^invalid value for filter 'dangling', must be "true" \(or "1"\), or "false" \(or "0"\)$/,
+  );
 });
 
 test('lsFields() and inspectNetwork() have the shape of docker network ls and inspect', () => {

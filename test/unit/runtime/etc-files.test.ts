@@ -60,8 +60,10 @@ test('planEtcFiles() puts --add-host lines before the container entries', () => 
 });
 
 test("planEtcFiles() for --network host copies the host's files, unless flags ask for more", () => {
-  const host = { ...base, networkMode: 'host', entries: [{ address: '192.0.2.2', names: ['x'] }] };
+  // Config.Hostname is the host's name (or --hostname's); a record made before it was kept has none
+  const host = { ...base, hostname: '', networkMode: 'host', entries: [{ address: '192.0.2.2', names: ['x'] }] };
   assert.equal(planEtcFiles(host), { hosts: base.host.hosts, hostname: 'vm\n', resolvConf: base.host.resolvConf });
+  assert.is(planEtcFiles({ ...host, hostname: 'myhost' }).hostname, 'myhost\n');
   const flags = planEtcFiles({ ...host, extraHosts: ['foo:192.0.2.9'], dns: ['192.0.2.1'] });
   assert.is(flags.hosts, `${DOCKER_DEFAULT_HOSTS}192.0.2.9\tfoo\n`);
   assert.is(flags.resolvConf, 'search corp.example\nnameserver 192.0.2.1\noptions rotate\n');

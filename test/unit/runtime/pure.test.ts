@@ -1,21 +1,24 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseFlags } from '../../../berth/flags';
+import { parseFlags, type FlagDef } from '../../../berth/flags';
+import { HelpRequest } from '../../../berth/help';
 import { parseGlobals } from '../../../berth/globals';
 import { runOptionsOf, RUN_FLAGS } from '../../../berth/run-flags';
 import { capabilityMask, planCapabilities } from '../../../runtime/caps';
-import { describeStatus, inspectShape, newestFirst, psFilter, psRow, renderPsTable } from '../../../runtime/format';
+import { describeStatus, inspectShape, newestFirst, PS_SIZE_COLUMNS, psRow, renderPsTable } from '../../../runtime/format';
+import { psFilter } from '../../../runtime/ps-filter';
+import { renderSize } from '../../../runtime/disk-size';
 import { FrameDecoder, encodeFrame } from '../../../runtime/frames';
 import { generateName, resolveContainer } from '../../../runtime/ids';
 import type { Live } from '../../../runtime/live';
-import { parseSince, selectRecords } from '../../../runtime/logs';
+import { parseSince, renderLogRecord, selectRecords } from '../../../runtime/logs';
 import type { ContainerRecord } from '../../../runtime/record';
 import { parseRecord, parseSummary, recordText, summarize, summaryIn } from '../../../runtime/record-text';
 import { execArgs, superviseArgs } from '../../../runtime/shim-args';
 import { parseSignal } from '../../../runtime/signals';
 import { topTable } from '../../../runtime/top';
 import { netDevTotals } from '../../../runtime/net-io';
-import { mergeEnv, parseEnvFile, parseRestartPolicy, planContainer, processEnv } from '../../../runtime/spec';
+import { exposedKeys, mergeEnv, parseEnvFile, parseRestartPolicy, planContainer, processEnv } from '../../../runtime/spec';
 import { resolveUser } from '../../../runtime/user';
 
 const test = suite('berth and runtime: pure logic');
@@ -43,6 +46,31 @@ test('parseFlags() follows pflag: grouped shorts, = forms, lists, the first posi
   assert.throws(() => parseFlags(RUN_FLAGS, ['-Z'], 'run'), /unknown shorthand flag: 'Z' in -Z/);
   assert.throws(() => parseFlags(RUN_FLAGS, ['--name'], 'run'), /flag needs an argument: --name/);
   assert.equal(parseFlags(RUN_FLAGS, ['--rm=false', 'img'], 'run', false).flags, { rm: false });
+});
+
+test("parseFlags() answers --help, and -h where the command has no -h, with docker's usage text", () => {
+  const helpOf = (defs: FlagDef[], argv: string[], command: string, interspersed = true) => {
+    try {
+      parseFlags(defs, argv, command, interspersed);
+    } catch (err) {
+      if (err instanceof HelpRequest) return err.text;
+      throw err;
+    }
+    return undefined;
+  };
+  const start: FlagDef[] = [{ name: 'attach', short: 'a', type: 'bool', describe: 'attach' }];
+  const text = helpOf(start, ['c1', '--help'], 'start');
+  assert.ok(text?.startsWith('\nUsage:  berth start [OPTIONS] CONTAINER [CONTAINER...]\n\nStart one or more stopped containers\n'), text);
+  assert.match(text!, /\n {2}-a, --attach +attach\n/);
+  assert.is(helpOf(start, ['-h'], 'start'), text);
+  assert.is(helpOf(start, ['-ah'], 'start'), text);
+  assert.is(helpOf([], ['--help'], 'wait')?.split('\n')[1], 'Usage:  berth wait CONTAINER [CONTAINER...]');
+  // run's -h is --hostname; after the image, --help is the container command's
+  assert.equal(parseFlags(RUN_FLAGS, ['-h', 'x', 'img', 'sh', '--help'], 'run', false), {
+    flags: { hostname: 'x' },
+    args: ['img', 'sh', '--help'],
+  });
+  assert.match(helpOf(RUN_FLAGS, ['--help'], 'run', false)!, /^\nUsage: {2}berth run \[OPTIONS\] IMAGE\|--rootfs DIR/);
 });
 
 test("planCapabilities() starts from Docker's defaults; ALL; capabilityMask() as /proc shows it", () => {
@@ -104,6 +132,24 @@ test('planContainer(): a run command replaces Cmd, not Entrypoint; --entrypoint 
     () => planContainer({ ...baseOpts(), net: { ...baseOpts().net, networks: ['host'], ip: '192.0.2.9' } }, image, id),
     /user specified IP address is supported on user defined networks only/,
   );
+  // ExposedPorts as docker's CLI makes it: the image's, --expose's, every -p container port; sorted
+  const exposing = planContainer(
+    {
+      ...baseOpts(),
+      exposedPorts: ['53/udp'],
+      expose: ['90-91/udp', '80'],
+      net: { ...baseOpts().net, networks: ['bridge'], publish: ['8080:80', '443'] },
+    },
+    image,
+    id,
+  );
+  assert.equal(Object.keys(exposing.config.ExposedPorts ?? {}), ['443/tcp', '53/udp', '80/tcp', '90/udp', '91/udp']);
+  assert.throws(
+    () => exposedKeys('bogus'),
+    /^invalid range format for --expose: bogus, error: strconv\.ParseUint: parsing "bogus": invalid syntax$/,
+  );
+  assert.throws(() => exposedKeys('70000'), /value out of range/);
+  assert.equal(exposedKeys('80/sctp'), ['80/sctp']);
 });
 
 test('resolveUser() reads passwd and group texts; the primary group is a supplementary one too (Docker 20.10.18+)', () => {
@@ -212,12 +258,18 @@ const record = (): ContainerRecord => ({
   Mounts: [{ Type: 'bind', Source: '/h', Destination: '/c', Mode: 'ro', RW: false, Propagation: 'rprivate' }],
 });
 
-test("psRow() and renderPsTable(): Docker's columns, truncated command", () => {
+test("psRow() and renderPsTable(): Docker's columns, truncated command, -s's SIZE", () => {
   const row = psRow(record(), live({ startedAt: '2026-01-01T00:02:00Z' }), NOW, false);
-  assert.equal([row.ID, row.Command, row.Status, row.Names], ['ffffffffffff', '"sh -c a long comman…"', 'Up 3 seconds', 'web']);
+  // an argument with a space in single quotes, as dockerd lists it
+  assert.equal([row.ID, row.Command, row.Status, row.Names], ['ffffffffffff', `"sh -c 'a long comma…"`, 'Up 3 seconds', 'web']);
+  assert.is(psRow(record(), live({}), NOW, true).Command, `"sh -c 'a long command line here'"`);
   const lines = renderPsTable([row]).split('\n');
   assert.is(lines[0].indexOf('IMAGE'), 15);
   assert.is(lines[1].indexOf('/rootfs'), 15);
+  const sized = renderPsTable([{ ...row, Size: renderSize(3000, 1_983_000) }], PS_SIZE_COLUMNS).split('\n');
+  assert.match(sized[0], /NAMES {5}SIZE$/);
+  assert.match(sized[1], /web {7}3kB \(virtual 1\.98MB\)$/);
+  assert.is(renderSize(0, 0), '0B');
   assert.ok(psFilter(['label=team=a', 'name=we'])(record(), live({})));
   assert.not.ok(psFilter(['status=exited'])(record(), live({})));
   assert.throws(() => psFilter(['color=red']), /Invalid filter 'color'/);
@@ -229,6 +281,42 @@ test("psFilter(): name is a regular expression, with or without the leading /; s
   for (const pattern of ['^eb', 'we$', '^/eb', '(']) assert.not.ok(psFilter([`name=${pattern}`])(web, live({})), pattern);
   assert.throws(() => psFilter(['status=bogus']), /^Invalid filter 'status=bogus'$/);
   assert.ok(psFilter(['status=running'])(web, live({})));
+});
+
+test("psFilter(): dockerd's before/since, volume, network, publish, expose, health, is-task; labels must all match", () => {
+  const web = record();
+  const endpoint = { IPAMConfig: null, Aliases: null, MacAddress: '' };
+  const withPorts: ContainerRecord = {
+    ...web,
+    Config: { ...web.Config, ExposedPorts: { '80/tcp': {} } },
+    HostConfig: { ...web.HostConfig, NetworkMode: 'front', PortBindings: { '53/udp': [{ HostIp: '', HostPort: '' }] } },
+    NetworkingConfig: { EndpointsConfig: { front: endpoint, back: endpoint } },
+  };
+  const lookups = (rec: ContainerRecord) => ({
+    record: () => rec,
+    createdOf: (ref: string) => {
+      if (ref !== 'old' && ref !== 'new') throw new Error(`No such container: ${ref}`);
+      return ref === 'old' ? '2025-01-01T00:00:00Z' : '2027-01-01T00:00:00Z';
+    },
+  });
+  const ok = (filters: string[], rec = web) => psFilter(filters, lookups(rec))(rec, live({}));
+  assert.ok(ok(['before=new', 'since=old']));
+  assert.not.ok(ok(['before=old']));
+  assert.throws(() => psFilter(['since=gone'], lookups(web)), /^no such container gone$/);
+  assert.ok(ok(['volume=/c']));
+  assert.not.ok(ok(['volume=/d']));
+  assert.ok(ok(['network=none']));
+  assert.ok(ok(['network=back'], withPorts));
+  assert.not.ok(ok(['network=none'], withPorts));
+  assert.ok(ok(['expose=80'], withPorts));
+  assert.ok(ok(['publish=50-60/udp'], withPorts));
+  assert.not.ok(ok(['publish=53'], withPorts), 'tcp unless named');
+  assert.ok(ok(['health=none', 'is-task=false']));
+  assert.not.ok(ok(['health=healthy']));
+  assert.not.ok(ok(['label=team=a', 'label=team=b']), 'every label filter must match');
+  assert.ok(ok(['id=fff$']), 'id is a regular expression');
+  assert.throws(() => psFilter(['health=ok']), /^Unrecognised filter value for health: ok$/);
+  assert.throws(() => psFilter(['is-task=maybe']), /^Invalid filter 'is-task=\[maybe\]'$/);
 });
 
 test("renderPsTable(): columns at least 10 wide, as the docker CLI's tabwriter (minwidth 10, padding 3)", () => {
@@ -399,6 +487,14 @@ test('FrameDecoder splits frames across chunks', () => {
       [3, '0'],
     ],
   );
+});
+
+test('renderLogRecord(): -t, then --details (attributes sorted, query-escaped, as dockerd), then the line', () => {
+  const r = { log: 'x\n', stream: 'stdout' as const, time: '2026-01-01T00:00:00.000000001Z' };
+  assert.is(renderLogRecord(r, false, false), 'x\n');
+  assert.is(renderLogRecord(r, true, true), '2026-01-01T00:00:00.000000001Z  x\n');
+  assert.is(renderLogRecord({ ...r, attrs: { b: '1', a: 'x y/z' } }, false, true), 'a=x+y%2Fz,b=1 x\n');
+  assert.is(renderLogRecord({ ...r, attrs: { a: '1' } }, false, false), 'x\n');
 });
 
 test('parseSince() and selectRecords() for logs --since, --until and --tail', () => {

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describeMounts, parseOptionPairs, renderTable, selectPrunable, type VolumeInfo } from '../../../volume/cli-format';
+import { describeMounts, parseOptionPairs, renderTable, selectPrunable, volumeFilter, type VolumeInfo } from '../../../volume/cli-format';
 
 const test = suite('berth volume output and arguments');
 
@@ -41,6 +41,26 @@ test('selectPrunable() keeps mounted volumes, and bind volumes unless all', () =
 test('describeMounts() shortens IDs and shows repeated mounts', () => {
   assert.is(describeMounts({}), '-');
   assert.is(describeMounts({ ['a'.repeat(64)]: 2, b: 1 }), `${'a'.repeat(12)}x2,b`);
+});
+
+test("volumeFilter(): dockerd's dangling, driver, name (a regexp), label; one key's values are alternatives", () => {
+  const names = (filters: string[]) =>
+    [
+      { name: 'kept', inUse: () => true },
+      { name: 'loose', inUse: () => false },
+    ]
+      .filter(volumeFilter(filters))
+      .map((v) => v.name);
+  assert.equal(names(['dangling=true']), ['loose']);
+  assert.equal(names(['dangling=0']), ['kept']);
+  assert.equal(names(['name=^k', 'name=se$']), ['kept', 'loose']);
+  assert.equal(names(['name=^k', 'driver=berth']), ['kept']);
+  assert.equal(names(['driver=local']), []);
+  assert.equal(names(['name=[']), [], 'a pattern that does not compile matches nothing');
+  assert.equal(names(['label=x']), []);
+  assert.throws(() => volumeFilter(['dangling=maybe']), /^Invalid filter 'dangling=\[maybe\]'$/);
+  assert.throws(() => volumeFilter(['Size=1']), /^Invalid filter 'size'$/);
+  assert.throws(() => volumeFilter(['name']), /bad format of filter/);
 });
 
 test.run();
