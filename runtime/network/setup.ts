@@ -117,9 +117,21 @@ export async function openNetns(d: Dirs, rec: ContainerRecord, containerNetns: (
   return path;
 }
 
-/** Loads the code attachNetworks runs, so that it loads while something else waits (the netns). */
-export async function preloadNetworkCode(): Promise<void> {
-  await Promise.all([verbs(), import('../../network/config-dir.js')]);
+/**
+ * Loads the code attachNetworks runs, so that it loads while something else waits (the netns): the
+ * network code, and each plugin of `rec`'s networks that runs in this process, with what it loads on
+ * first use (skeleton, firewall).
+ */
+export async function preloadNetworkCode(rec: ContainerRecord): Promise<void> {
+  const [, { loadNetworks }] = await Promise.all([verbs(), import('../../network/config-dir.js')]);
+  if (!rec.Cni || process.env.NETCTL_EXEC_PLUGINS === '1') return;
+  const names = new Set(Object.keys(rec.NetworkingConfig?.EndpointsConfig ?? {}));
+  const plugins = (await loadNetworks(rec.Cni.configDir)).networks.filter((n) => names.has(n.name)).flatMap((n) => n.list.plugins);
+  const types = new Set(plugins.flatMap((p) => [p.type, (p.ipam as { type?: unknown } | undefined)?.type]));
+  const { PLUGINS } = await import('../../plugins/registry.js');
+  const own = [...types].filter((t): t is string => typeof t === 'string' && Object.hasOwn(PLUGINS, t));
+  await Promise.all([import('../../cni/skel.js'), ...own.map((t) => PLUGINS[t]())]);
+  if (own.includes('bridge')) await import('../../firewall/index.js'); // bridge loads it on first use
 }
 
 /**
