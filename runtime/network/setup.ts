@@ -123,10 +123,13 @@ export async function openNetns(d: Dirs, rec: ContainerRecord, containerNetns: (
  * first use (skeleton, firewall).
  */
 export async function preloadNetworkCode(rec: ContainerRecord): Promise<void> {
-  const [, { loadNetworks }] = await Promise.all([verbs(), import('../../network/config-dir.js')]);
+  const [, { findNetwork }] = await Promise.all([verbs(), import('../../network/config-dir.js')]);
   if (!rec.Cni || process.env.NETCTL_EXEC_PLUGINS === '1') return;
-  const names = new Set(Object.keys(rec.NetworkingConfig?.EndpointsConfig ?? {}));
-  const plugins = (await loadNetworks(rec.Cni.configDir)).networks.filter((n) => names.has(n.name)).flatMap((n) => n.list.plugins);
+  const dir = rec.Cni.configDir;
+  const found = await Promise.all(
+    Object.keys(rec.NetworkingConfig?.EndpointsConfig ?? {}).map((n) => findNetwork(dir, n).catch(() => undefined)),
+  );
+  const plugins = found.flatMap((n) => n?.list.plugins ?? []);
   const types = new Set(plugins.flatMap((p) => [p.type, (p.ipam as { type?: unknown } | undefined)?.type]));
   const { PLUGINS } = await import('../../plugins/registry.js');
   const own = [...types].filter((t): t is string => typeof t === 'string' && Object.hasOwn(PLUGINS, t));
