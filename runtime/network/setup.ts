@@ -177,11 +177,14 @@ export const hasCniNetworks = (rec: ContainerRecord) => !!rec.Cni && !isSpecialM
 export async function tearDownNetwork(d: Dirs, rec: ContainerRecord): Promise<void> {
   if (!rec.Cni || !hasCniNetworks(rec)) return;
   const path = netnsFileOf(d, rec.Id);
-  const ctx = cniContext(rec.Cni);
-  const [{ cachedAttachmentsOf }, { detachOne }] = await Promise.all([cache(), verbs()]);
+  const entries = await (await cache()).cachedAttachmentsOf(rec.Cni.cacheDir, rec.Id);
   const errors: string[] = [];
-  for (const e of await cachedAttachmentsOf(rec.Cni.cacheDir, rec.Id))
-    await detachOne(ctx, e.networkName, rec.Id, path, e, e.ifName).catch((err: Error) => errors.push(err.message));
+  // The DEL code loads only for something to DEL: a start's look for a crash's leftovers finds none
+  // and goes on to spawn the supervisor (the code loads while it makes the netns: preloadNetworkCode).
+  if (entries.length > 0) {
+    const [{ detachOne }, ctx] = [await verbs(), cniContext(rec.Cni)];
+    for (const e of entries) await detachOne(ctx, e.networkName, rec.Id, path, e, e.ifName).catch((err: Error) => errors.push(err.message));
+  }
   await removeNetnsFile(path);
   if (errors.length) throw new Error(`cannot remove the networks of container ${rec.Id}: ${errors.join('; ')}`);
 }
