@@ -85,11 +85,11 @@ function attachmentName(list: NetworkConfigList, rt: RuntimeConf): string {
   return `${JSON.stringify(rt.containerId)} (${JSON.stringify(rt.ifName)}) on network ${JSON.stringify(list.name)}`;
 }
 
-/** The cached result of ADD for this attachment in the list's version, or undefined. */
-async function cachedResult(list: NetworkConfigList, rt: RuntimeConf, cacheDir: string): Promise<Result | undefined> {
+/** The cached result of ADD for this attachment in the list's version, or undefined; `read`: its entry, if the caller has it. */
+async function cachedResult(list: NetworkConfigList, rt: RuntimeConf, cacheDir: string, read?: CacheEntry): Promise<Result | undefined> {
   let entry: CacheEntry | undefined;
   try {
-    entry = await readCacheEntry(cacheDir, { networkName: list.name, containerId: rt.containerId, ifName: rt.ifName });
+    entry = read ?? (await readCacheEntry(cacheDir, { networkName: list.name, containerId: rt.containerId, ifName: rt.ifName }));
   } catch {
     return undefined; // unreadable: behave as libcni does and go on without it
   }
@@ -183,13 +183,13 @@ export async function addNetworkList(list: NetworkConfigList, rt: RuntimeConf, o
  * Detaches a container: DEL through every plugin in reverse order with the cached ADD result as
  * `prevResult` (0.4.0 and later; none when nothing is cached). Goes on past failures and reports
  * them all; the cache entry is removed only when every plugin succeeded, so a retry still has it.
- * `rt.netns` may be empty.
+ * `rt.netns` may be empty. `entry`: this attachment's cache entry, when the caller has just read it.
  * @throws {CniError} the first failure's code; every failure in `details`
  */
-export async function delNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts: RuntimeOptions): Promise<void> {
+export async function delNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts: RuntimeOptions, entry?: CacheEntry): Promise<void> {
   validateRuntimeConf(rt, false);
   const cacheDir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
-  const prev = compareVersions(list.cniVersion, '0.4.0') >= 0 ? await cachedResult(list, rt, cacheDir) : undefined;
+  const prev = compareVersions(list.cniVersion, '0.4.0') >= 0 ? await cachedResult(list, rt, cacheDir, entry) : undefined;
   const failures: Failure[] = await delPlugins(list, list.plugins, rt, prev, opts);
   if (failures.length === 0) {
     try {

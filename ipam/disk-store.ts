@@ -10,8 +10,10 @@
  * - `lock`, flocked around every operation (the reference flocks the same file).
  *
  * Berth writes atomically where the reference does not: a lease is written to a temporary file,
- * fsync'ed, then hard-linked to its name (link() fails with EEXIST when the address is taken, so it
- * never clobbers) and the temporary name unlinked; no lease file is ever seen half-written.
+ * then hard-linked to its name (link() fails with EEXIST when the address is taken, so it never
+ * clobbers) and the temporary name unlinked; no lease file is ever seen half-written. Like the
+ * reference, it does not fsync: a machine crash may leave a lease empty, which the next reservation
+ * of that address takes over (isCrashDebris), since every writer fills its lease under the lock.
  *
  * Berth adds one thing the reference ignores: `.berth-index/<containerID>@<ifname>` (cut and hashed
  * past 255 bytes, cni/file-name.ts), the addresses
@@ -104,15 +106,43 @@ export class DiskStore implements Store {
   reserve(ip: string, holder: Required<Attachment>): boolean {
     const tmp = join(this.dir, LEASE_TMP);
     this.release(LEASE_TMP); // left by a killed writer, maybe still a name of its lease: only the name goes
-    writeNewFile(tmp, renderLeaseContent(holder), 0o600); // O_EXCL: never into another name of a lease
+    // O_EXCL: never into another name of a lease. No fsync: it cost every ADD a disk flush, and its
+    // DEL the freeing of the flushed block (docs/host-local.md "Leases on disk").
+    writeNewFile(tmp, renderLeaseContent(holder), 0o600, false);
     try {
-      linkSync(tmp, join(this.dir, ip));
-      return true;
-    } catch (err) {
-      if (errno(err) === 'EEXIST') return false;
-      throw err;
+      return this.link(tmp, ip);
     } finally {
       unlinkSync(tmp);
+    }
+  }
+
+  /** Gives the lease at `tmp` the address's name; false when the address is leased. */
+  private link(tmp: string, ip: string): boolean {
+    const path = join(this.dir, ip);
+    try {
+      linkSync(tmp, path);
+      return true;
+    } catch (err) {
+      if (errno(err) !== 'EEXIST') throw err;
+      if (!this.isCrashDebris(ip)) return false;
+    }
+    this.release(ip);
+    linkSync(tmp, path);
+    return true;
+  }
+
+  /**
+   * Whether the lease of `ip` names no holder: empty, blank or holding NULs, what a machine crash
+   * leaves of a lease whose data never reached the disk. Under the lock it is no writer's work in
+   * progress: Berth's leases get their name only once written, and the reference writes its own
+   * before it unlocks.
+   */
+  private isCrashDebris(ip: string): boolean {
+    try {
+      const text = readSmall(join(this.dir, ip));
+      return text !== undefined && (text.includes('\0') || parseLeaseContent(text) === undefined);
+    } catch {
+      return false; // a directory of that name: not a lease to take over
     }
   }
 

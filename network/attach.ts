@@ -140,7 +140,7 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
 
 /** The list to run DEL with: the network's file when it still exists, else the config cached at ADD. */
 async function listForDelete(ctx: CommandContext, network: string, entry: CacheEntry | undefined): Promise<NetworkConfigList> {
-  const { networks } = await loadNetworks(ctx.opts.configDir);
+  const { networks } = await loadNetworks(ctx.opts.configDir, network);
   const net = networks.find((n) => n.name === network);
   if (net) return net.list;
   if (entry?.config) return parseConfList(decodeCachedConfig(entry));
@@ -201,5 +201,6 @@ export async function delAttachment(
     list,
     { containerId: id, netns: existsSync(netns) ? netns : '', ifName, args: entry?.cniArgs, capabilityArgs: entry?.capabilityArgs },
     runtimeOptions(ctx),
+    entry,
   );
 }

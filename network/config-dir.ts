@@ -30,8 +30,12 @@ export interface ConfigDirContents {
   problems: string[];
 }
 
-/** Every network in `dir`; a missing dir is empty. Read in place: a few small files cost less than the thread pool's round trips. */
-export async function loadNetworks(dir: string): Promise<ConfigDirContents> {
+/**
+ * Every network in `dir`, or with `only` the one of that name (files that cannot name it unparsed,
+ * so unlisted in `problems` too); a missing dir is empty. Read in place: a few small files cost less
+ * than the thread pool's round trips.
+ */
+export async function loadNetworks(dir: string, only?: string): Promise<ConfigDirContents> {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -53,6 +57,7 @@ export async function loadNetworks(dir: string): Promise<ConfigDirContents> {
     } catch {
       continue; // a directory, or removed meanwhile
     }
+    if (only !== undefined && !mayName(text, only)) continue;
     try {
       const list = parseConfList(text);
       if (seen.has(list.name)) continue;
@@ -66,9 +71,27 @@ export async function loadNetworks(dir: string): Promise<ConfigDirContents> {
   return { networks, problems };
 }
 
+/**
+ * Whether a config file's text may give the network the name `name`: it holds `"name": "<name>"`,
+ * or an escape, which could spell either. Parsing only those spares a lookup most of the parses.
+ */
+function mayName(text: string, name: string): boolean {
+  if (text.includes('\\')) return true;
+  const quoted = JSON.stringify(name);
+  const before = (i: number) => {
+    while (i >= 0 && ' \t\n\r'.includes(text[i])) i--;
+    return i;
+  };
+  for (let at = text.indexOf(quoted); at >= 0; at = text.indexOf(quoted, at + 1)) {
+    const colon = before(at - 1);
+    if (text[colon] === ':' && text.endsWith('"name"', before(colon - 1) + 1)) return true;
+  }
+  return false;
+}
+
 /** The network named `name`. @throws {NetctlError} when there is none */
 export async function findNetwork(dir: string, name: string): Promise<LoadedNetwork> {
-  const { networks } = await loadNetworks(dir);
+  const { networks } = await loadNetworks(dir, name);
   const found = networks.find((n) => n.name === name);
   if (!found) throw new NetctlError(`network ${JSON.stringify(name)} not found in ${JSON.stringify(dir)}`);
   return found;

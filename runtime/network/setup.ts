@@ -117,9 +117,24 @@ export async function openNetns(d: Dirs, rec: ContainerRecord, containerNetns: (
   return path;
 }
 
-/** Loads the code attachNetworks runs, so that it loads while something else waits (the netns). */
-export async function preloadNetworkCode(): Promise<void> {
-  await Promise.all([verbs(), import('../../network/config-dir.js')]);
+/**
+ * Loads the code attachNetworks runs, so that it loads while something else waits (the netns): the
+ * network code, and each plugin of `rec`'s networks that runs in this process, with what it loads on
+ * first use (skeleton, firewall).
+ */
+export async function preloadNetworkCode(rec: ContainerRecord): Promise<void> {
+  const [, { findNetwork }] = await Promise.all([verbs(), import('../../network/config-dir.js')]);
+  if (!rec.Cni || process.env.NETCTL_EXEC_PLUGINS === '1') return;
+  const dir = rec.Cni.configDir;
+  const found = await Promise.all(
+    Object.keys(rec.NetworkingConfig?.EndpointsConfig ?? {}).map((n) => findNetwork(dir, n).catch(() => undefined)),
+  );
+  const plugins = found.flatMap((n) => n?.list.plugins ?? []);
+  const types = new Set(plugins.flatMap((p) => [p.type, (p.ipam as { type?: unknown } | undefined)?.type]));
+  const { PLUGINS } = await import('../../plugins/registry.js');
+  const own = [...types].filter((t): t is string => typeof t === 'string' && Object.hasOwn(PLUGINS, t));
+  await Promise.all([import('../../cni/skel.js'), ...own.map((t) => PLUGINS[t]())]);
+  if (own.includes('bridge')) await import('../../firewall/index.js'); // bridge loads it on first use
 }
 
 /**
@@ -162,11 +177,14 @@ export const hasCniNetworks = (rec: ContainerRecord) => !!rec.Cni && !isSpecialM
 export async function tearDownNetwork(d: Dirs, rec: ContainerRecord): Promise<void> {
   if (!rec.Cni || !hasCniNetworks(rec)) return;
   const path = netnsFileOf(d, rec.Id);
-  const ctx = cniContext(rec.Cni);
-  const [{ cachedAttachmentsOf }, { detachOne }] = await Promise.all([cache(), verbs()]);
+  const entries = await (await cache()).cachedAttachmentsOf(rec.Cni.cacheDir, rec.Id);
   const errors: string[] = [];
-  for (const e of await cachedAttachmentsOf(rec.Cni.cacheDir, rec.Id))
-    await detachOne(ctx, e.networkName, rec.Id, path, e, e.ifName).catch((err: Error) => errors.push(err.message));
+  // The DEL code loads only for something to DEL: a start's look for a crash's leftovers finds none
+  // and goes on to spawn the supervisor (the code loads while it makes the netns: preloadNetworkCode).
+  if (entries.length > 0) {
+    const [{ detachOne }, ctx] = [await verbs(), cniContext(rec.Cni)];
+    for (const e of entries) await detachOne(ctx, e.networkName, rec.Id, path, e, e.ifName).catch((err: Error) => errors.push(err.message));
+  }
   await removeNetnsFile(path);
   if (errors.length) throw new Error(`cannot remove the networks of container ${rec.Id}: ${errors.join('; ')}`);
 }

@@ -79,6 +79,8 @@ void open_volume_sources(const struct spec *s, const char *merged, int *fds, int
 /* fds: from open_volume_sources, or NULL (then copy-up as each mount comes). */
 void mount_volumes(const struct spec *s, const char *merged, const int *fds, int errfd);
 int copyup_main(int argc, char **argv);
+/* link-delete.c: `berth-shim link-delete NAME`, bridge DEL's detached veth deletion. */
+int link_delete_main(int argc, char **argv);
 int send_fd(int sock, int fd);
 int recv_fd(int sock);
 

@@ -85,5 +85,6 @@ int main(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "supervise")) return supervise_main(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "exec")) return exec_main(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "copyup")) return copyup_main(argc - 2, argv + 2);
-  die("usage: berth-shim supervise|exec|copyup OPTIONS -- COMMAND [ARG...] (run by berth, not by people)");
+  if (argc >= 2 && !strcmp(argv[1], "link-delete")) return link_delete_main(argc - 2, argv + 2);
+  die("usage: berth-shim supervise|exec|copyup|link-delete OPTIONS -- COMMAND [ARG...] (run by berth, not by people)");
 }

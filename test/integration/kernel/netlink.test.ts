@@ -13,7 +13,10 @@ import { lockFile, withFileLock } from '../../../kernel/flock';
 import { Netlink, inNetnsSync } from '../../../kernel/netlink';
 import { ipProgram } from '../../../kernel/link-delete';
 import { readSysctl, writeSysctl } from '../../../kernel/sysctl';
-import { addrsOf, ipJson, isRoot, linkOf, netnsPath, rejects, withNetns, withTempDir } from '../../helpers/sandbox';
+import { addrsOf, ipJson, isRoot, linkOf, netnsPath, rejects, ROOT_DIR, withNetns, withTempDir } from '../../helpers/sandbox';
+
+/** The built berth-shim (make build). */
+const SHIM = join(ROOT_DIR, 'dist/lib/berth-shim');
 
 const kernel = suite('kernel/ netlink, sysctl, flock (real kernel)');
 const it = isRoot ? kernel : kernel.skip;
@@ -153,11 +156,40 @@ it('deleteLinkDetached() has a detached `ip link delete` delete the link, and se
       writeFileSync(ip, `#!/bin/sh\necho "$@" > ${dir}/args\nexec ${ipProgram() ?? 'ip'} "$@"\n`, { mode: 0o755 });
       await nl.createVeth('kdet0', { name: 'kdet1' });
       const index = (await nl.getLink('kdet0'))!.index;
-      await inNetnsSync(netnsPath(ns), () => Netlink.deleteLinkDetached('kdet0', index, { ip }));
+      await inNetnsSync(netnsPath(ns), () => Netlink.deleteLinkDetached('kdet0', index, { shim: null, ip }));
       assert.is(linkOf(ns, 'kdet0'), undefined);
       assert.is(linkOf(ns, 'kdet1'), undefined, 'the peer goes with it');
       assert.is(readFileSync(join(dir, 'args'), 'utf8'), 'link delete dev kdet0\n');
     });
+  });
+});
+
+it('deleteLinkDetached() has a detached `berth-shim link-delete` delete the link, and settles once the link is gone', async () => {
+  await withTempDir(async (dir) => {
+    await withSockets(1, async ([nl], [ns]) => {
+      // A stand-in for berth-shim that notes how it was called, then runs the built one.
+      const shim = join(dir, 'berth-shim');
+      writeFileSync(shim, `#!/bin/sh\necho "$@" > ${dir}/args\nexec ${SHIM} "$@"\n`, { mode: 0o755 });
+      await nl.createVeth('ksh0', { name: 'ksh1' });
+      const index = (await nl.getLink('ksh0'))!.index;
+      await inNetnsSync(netnsPath(ns), () => Netlink.deleteLinkDetached('ksh0', index, { shim, ip: null }));
+      assert.is(linkOf(ns, 'ksh0'), undefined);
+      assert.is(linkOf(ns, 'ksh1'), undefined, 'the peer goes with it');
+      assert.is(readFileSync(join(dir, 'args'), 'utf8'), 'link-delete ksh0\n');
+    });
+  });
+});
+
+it("berth-shim link-delete deletes a link of its namespace, and fails with the kernel's error", async () => {
+  await withSockets(1, async ([nl], [ns]) => {
+    await nl.createVeth('ksh2', { name: 'ksh3' });
+    const run = (...args: string[]) => spawnSync('ip', ['netns', 'exec', ns, SHIM, 'link-delete', ...args], { encoding: 'utf8' });
+    assert.is(run('ksh2').status, 0);
+    assert.is(linkOf(ns, 'ksh2'), undefined);
+    const again = run('ksh2');
+    assert.is(again.status, 125);
+    assert.match(again.stderr, /cannot delete link ksh2: No such device/);
+    assert.is(run().status, 125, 'no name');
   });
 });
 
@@ -168,13 +200,15 @@ it('deleteLinkDetached() deletes the link itself without an ip program, when ip 
         writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
         return join(dir, name);
       };
-      const cases: Array<{ ip: string | null; timeoutMs?: number }> = [
-        { ip: null },
-        { ip: join(dir, 'missing') },
+      const cases: Array<{ shim?: string | null; ip?: string | null; timeoutMs?: number }> = [
+        { shim: null, ip: null },
+        { shim: null, ip: join(dir, 'missing') },
+        { shim: join(dir, 'missing') },
         // Ends at once without deleting: noticed when it ends, long before the timeout.
-        { ip: stub('failing-ip', 'exit 1'), timeoutMs: 60_000 },
+        { shim: null, ip: stub('failing-ip', 'exit 1'), timeoutMs: 60_000 },
+        { shim: stub('failing-shim', 'exit 125'), timeoutMs: 60_000 },
         // Still running, the link still there, when the timeout comes (it ends by itself soon after).
-        { ip: stub('slow-ip', 'sleep 0.5'), timeoutMs: 50 },
+        { shim: null, ip: stub('slow-ip', 'sleep 0.5'), timeoutMs: 50 },
       ];
       for (const [i, opts] of cases.entries()) {
         await nl.createVeth(`kfb${i}`, { name: `kfp${i}` });

@@ -45,6 +45,25 @@ test('DiskStore.reserve() never writes into a temporary name a killed writer lef
     assert.is(statSync(join(root, 'net', '192.0.2.5')).nlink, 1);
   }));
 
+test('DiskStore.reserve() takes over a lease a machine crash left empty, and no lease naming a holder', () =>
+  withStore((root) => {
+    const s = openDiskStore(root, 'net');
+    writeFileSync(join(root, 'net', '192.0.2.5'), ''); // its data never reached the disk
+    writeFileSync(join(root, 'net', '192.0.2.6'), '\0\0\0\0');
+    writeFileSync(join(root, 'net', '192.0.2.7'), ' \n');
+    writeFileSync(join(root, 'net', '192.0.2.8'), 'old'); // the reference's oldest format: held
+    mkdirSync(join(root, 'net', '192.0.2.9'));
+    for (const ip of ['192.0.2.5', '192.0.2.6', '192.0.2.7']) {
+      assert.ok(s.reserve(ip, h(ip)), ip);
+      assert.is(readFileSync(join(root, 'net', ip), 'utf8'), `${ip}\r\neth0`);
+    }
+    assert.not.ok(s.reserve('192.0.2.8', h('b')));
+    assert.is(readFileSync(join(root, 'net', '192.0.2.8'), 'utf8'), 'old');
+    assert.not.ok(s.reserve('192.0.2.9', h('b')));
+    assert.ok(statSync(join(root, 'net', '192.0.2.9')).isDirectory());
+    assert.not.ok(readdirSync(join(root, 'net')).includes('.berth-lease.tmp'));
+  }));
+
 test('DiskStore.leases() lists address-named files only', () =>
   withStore((root) => {
     const s = openDiskStore(root, 'net');
