@@ -8,21 +8,25 @@
  */
 import { basename, dirname, join } from 'node:path';
 import { programNames } from '../cni/sibling.js';
-import { PLUGIN_ENTRIES } from './entries.js';
+import { PLUGINS } from './registry.js';
 
 /**
- * Each plugin and berth is an entry point of its own in the build, with its own bytecode, loaded by
- * its embedded path (/$bunfs/root/...) and run on import: a call loads only the program it runs.
+ * berth is an entry point of its own in the build, loaded by its embedded path (/$bunfs/root/...)
+ * and run on import, so a plugin's start never loads berth's code. A plugin's skeleton and its
+ * handlers are chunks of their own (code splitting): a call loads only the plugin it runs.
  */
 const embedded = (entry: string) => join(dirname(process.argv[1]), entry);
 const TOOLS: Readonly<Record<string, () => Promise<unknown>>> = { berth: () => import(embedded('berth/main.js')) };
 
-const name = programNames().find((n) => Object.hasOwn(PLUGIN_ENTRIES, n) || Object.hasOwn(TOOLS, n));
+const name = programNames().find((n) => Object.hasOwn(PLUGINS, n) || Object.hasOwn(TOOLS, n));
 if (name === undefined) {
   process.stderr.write(
-    `Berth's CNI plugins: exec'd as "${basename(process.argv0)}", which is none of ${[...Object.keys(PLUGIN_ENTRIES), ...Object.keys(TOOLS)].join(', ')}\n`,
+    `Berth's CNI plugins: exec'd as "${basename(process.argv0)}", which is none of ${[...Object.keys(PLUGINS), ...Object.keys(TOOLS)].join(', ')}\n`,
   );
   process.exit(1);
 }
 if (Object.hasOwn(TOOLS, name)) void TOOLS[name]();
-else void import(embedded(PLUGIN_ENTRIES[name as keyof typeof PLUGIN_ENTRIES]));
+else
+  void import('../cni/skel.js')
+    .then(({ processIO, runPlugin }) => runPlugin(PLUGINS[name], processIO()))
+    .then((code) => process.exit(code));

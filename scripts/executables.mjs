@@ -19,10 +19,11 @@ export const executables = [
 ];
 
 /**
- * The entry points compiled with Bun into one executable: the first runs, the others load by
- * embedded path; each plugin is one of its own (plugins/entries.ts), so a call loads only its code.
+ * The entry points compiled with Bun into one executable: the first runs, berth's loads by embedded
+ * path. The plugins are chunks the first loads through plugins/registry.ts (code splitting), so a
+ * call loads only its own code; their `entry` here is for the Node build.
  */
-export const bunEntries = ['plugins/multicall.ts', 'berth/main.ts', ...executables.filter((e) => e.plugin).map((e) => e.entry)];
+export const bunEntries = ['plugins/multicall.ts', 'berth/main.ts'];
 
 /**
  * `bun build` flags of that executable besides `--compile` and its options (scripts/build.mjs):

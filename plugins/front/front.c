@@ -117,6 +117,10 @@ int main(int argc, char **argv) {
     if (!restore_stdin(&in)) return fail("cannot pass stdin on to", name, errno);
   }
 exec:;
+  /* A plugin process lives a few milliseconds: JavaScriptCore's baseline JIT would compile a dozen
+     functions on a second thread (~2.5 ms of CPU per chain) whose code then barely runs. At 2000,
+     only code that truly loops gets compiled (docs/internals/speed.md). The caller's value wins. */
+  if (strcmp(name, "berth") != 0) setenv("BUN_JSC_thresholdForJITAfterWarmUp", "2000", 0);
   char *dir = strrchr(self, '/');
   if (dir) *dir = 0;
   snprintf(target, sizeof target, "%s/../lib/%s", self, FRONT_TARGET);
