@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { isRoot, run, withTempDir } from '../../helpers/sandbox';
 import { VOLUMED, post, startDaemon, withDaemon, type Daemon } from '../../helpers/volumed';
 import { decodeJournal, encodeRecord } from '../../../volume/journal';
+import { ENDPOINTS } from '../../../volume/protocol';
 
 const test = suite('berth-volumed (built executable, real unix socket)');
 const it = isRoot ? test : test.skip;
@@ -191,20 +192,7 @@ it('400 random bodies on every endpoint each get a JSON object reply, and the da
     };
     const values = (): unknown =>
       [null, 0, -1, 1.5, true, '', 'vv', '..', 'a/b', [], ['x'], {}, { a: 'b' }, 'x'.repeat(300), '\u0000'][rand(15)];
-    const endpoints = [
-      '/Plugin.Activate',
-      '/VolumeDriver.Create',
-      '/VolumeDriver.Remove',
-      '/VolumeDriver.Mount',
-      '/VolumeDriver.Unmount',
-      '/VolumeDriver.Path',
-      '/VolumeDriver.Get',
-      '/VolumeDriver.List',
-      '/VolumeDriver.Capabilities',
-      '/Berth.Release',
-      '/Nope',
-      '/',
-    ];
+    const endpoints = [...ENDPOINTS, '/Nope', '/'];
     for (let i = 0; i < 400; i++) {
       const kind = rand(4);
       const body =
