@@ -4,22 +4,14 @@ import validate from '../../../gen/portmap.js';
 import { parsePortMappings, parsePortmapConf } from '../../../portmap/config';
 import { containerAddrs, udpFlushes, hostInterfaceOf, portmapChains, portmapElements } from '../../../portmap/plan';
 import { renderTransaction } from '../../../firewall/render';
-import type { NetConf, Result } from '../../../cni/types';
+import { bridgeResult, netConf } from '../../helpers/cni-results';
 
-const conf = (extra: object = {}): NetConf => ({ cniVersion: '1.0.0', name: 'web', type: 'portmap', ...extra });
-const prev: Result = {
-  cniVersion: '1.0.0',
-  interfaces: [
-    { name: 'cni0', mac: '02:00:00:00:00:01' },
-    { name: 'veth1', mac: '02:00:00:00:00:02' },
-    { name: 'eth0', mac: '02:00:00:00:00:03', sandbox: '/run/netns/c1' },
-  ],
-  ips: [
-    { address: '192.0.2.5/24', gateway: '192.0.2.1', interface: 2 },
-    { address: '2001:db8::5/64', interface: 2 },
-    { address: '192.0.2.6/24', interface: 2 },
-  ],
-};
+const conf = (extra: object = {}) => netConf('portmap', extra);
+const prev = bridgeResult([
+  { address: '192.0.2.5/24', gateway: '192.0.2.1', interface: 2 },
+  { address: '2001:db8::5/64', interface: 2 },
+  { address: '192.0.2.6/24', interface: 2 },
+]);
 
 test('containerAddrs() takes the first address of each family; hostInterfaceOf() the bridge', () => {
   const a = containerAddrs(prev);
