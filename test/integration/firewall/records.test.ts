@@ -5,24 +5,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN_DIR, createNetns, deleteNetns, isRoot, run, uniqueName, withNetns, withTempDir, type RunResult } from '../../helpers/sandbox';
-import { countElements } from '../../helpers/topology';
+import { countElements, withDefaultRecordsDir } from '../../helpers/topology';
+import { DEFAULT_STATE_DIR } from '../../../firewall/records';
 
 const it = isRoot ? test : test.skip;
-const ROOT = '/run/berth/firewall';
+const ROOT = DEFAULT_STATE_DIR;
 
 /** Execs a built plugin with `host` as its network namespace (nsenter, as a runtime in that namespace would). */
 function pluginIn(host: string, plugin: string, env: Record<string, string>, conf: unknown, cniPath = BIN_DIR): Promise<RunResult> {
@@ -67,32 +57,10 @@ function writeStaleDir(name: string, network: string, record: object): void {
   writeFileSync(join(ROOT, name, network, 'c1@eth0.json'), JSON.stringify(record));
 }
 
-/** Runs `fn` with throwaway namespaces; removes them and every records' directory `fn` names in `made`. */
-async function withDefaultDir(fn: (made: string[]) => Promise<void>): Promise<void> {
-  const hadBerthRun = existsSync('/run/berth');
-  const made: string[] = [];
-  try {
-    await fn(made);
-  } finally {
-    for (const name of made) if (name) rmSync(join(ROOT, name), { recursive: true, force: true });
-    try {
-      rmdirSync(ROOT);
-    } catch {
-      /* not empty: not ours alone */
-    }
-    if (!hadBerthRun)
-      try {
-        rmdirSync('/run/berth');
-      } catch {
-        /* not empty: not ours alone */
-      }
-  }
-}
-
 it('records of a deleted namespace never reach a new namespace that gets its inode', async () => {
   const [h1, h2, c] = [uniqueName('h'), uniqueName('h'), uniqueName('c')];
   const network = uniqueName('net');
-  await withDefaultDir(async (made) => {
+  await withDefaultRecordsDir(async (made) => {
     try {
       createNetns(h1);
       createNetns(c);
@@ -143,7 +111,7 @@ it('records of a deleted namespace never reach a new namespace that gets its ino
 it('portmap GC with the default directory removes the records of namespaces that no longer exist, keeps live ones', async () => {
   const [h, other, c] = [uniqueName('h'), uniqueName('h'), uniqueName('c')];
   const network = uniqueName('net');
-  await withDefaultDir(async (made) => {
+  await withDefaultRecordsDir(async (made) => {
     try {
       for (const ns of [h, other, c]) createNetns(ns);
       // A namespace inode no network namespace can have: this process's mount namespace's (one inode space for all kinds).
