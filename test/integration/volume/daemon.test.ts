@@ -20,6 +20,7 @@ import { isRoot, run, withTempDir } from '../../helpers/sandbox';
 import { VOLUMED, post, startDaemon, withDaemon, type Daemon } from '../../helpers/volumed';
 import { decodeJournal, encodeRecord } from '../../../volume/journal';
 import { ENDPOINTS } from '../../../volume/protocol';
+import { Gen, prng } from '../../helpers/prng';
 
 const test = suite('berth-volumed (built executable, real unix socket)');
 const it = isRoot ? test : test.skip;
@@ -185,11 +186,8 @@ it('bad input gets a JSON {Err} and the daemon keeps serving', async () => {
 
 it('400 random bodies on every endpoint each get a JSON object reply, and the daemon lives on', async () => {
   await withVolumed(async (d) => {
-    let seed = 42;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const gen = new Gen(prng(42));
+    const rand = (n: number) => gen.int(n);
     const values = (): unknown =>
       [null, 0, -1, 1.5, true, '', 'vv', '..', 'a/b', [], ['x'], {}, { a: 'b' }, 'x'.repeat(300), '\u0000'][rand(15)];
     const endpoints = [...ENDPOINTS, '/Nope', '/'];
