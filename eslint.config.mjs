@@ -91,6 +91,16 @@ const pureRule = (extraPatterns = [], extraPaths = []) => [
   },
 ];
 
+/** The config block of `dir`'s pure modules: pureRule, and none of `ioModules` (`dir`'s own modules that do I/O). */
+const pureModulesOf = (dir, ioModules) => ({
+  files: PURE.filter((f) => f.startsWith(`${dir}/`)),
+  rules: {
+    'no-restricted-imports': pureRule([
+      { group: ioModules.map((m) => `./${m}.js`), allowTypeImports: true, message: `a pure ${dir}/ module does no I/O` },
+    ]),
+  },
+});
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'gen/**', '**/*.cjs'] },
   {
@@ -140,30 +150,8 @@ export default tseslint.config(
   { files: ['netctl/**/*.ts', 'network/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: NETCTL_PATHS }] } },
   { files: PURE.filter((f) => !/^(cni|network|image)\//.test(f)), rules: { 'no-restricted-imports': pureRule() } },
   // image/'s pure modules also stay clear of the store's disk parts.
-  {
-    files: PURE.filter((f) => f.startsWith('image/')),
-    rules: {
-      'no-restricted-imports': pureRule([
-        {
-          group: ['./store.js', './unpack.js', './archive.js', './load.js', './commit.js', './remove.js'],
-          allowTypeImports: true,
-          message: 'a pure image/ module does no I/O',
-        },
-      ]),
-    },
-  },
+  pureModulesOf('image', ['store', 'unpack', 'archive', 'load', 'commit', 'remove']),
   { files: PURE.filter((f) => f.startsWith('network/')), rules: { 'no-restricted-imports': pureRule([], NETCTL_PATHS) } },
   // cni/'s pure modules also stay clear of its exec, cache and stdio parts.
-  {
-    files: PURE.filter((f) => f.startsWith('cni/')),
-    rules: {
-      'no-restricted-imports': pureRule([
-        {
-          group: ['./invoke.js', './cache.js', './runtime.js', './conflist-file.js', './skel.js', './log.js'],
-          allowTypeImports: true,
-          message: 'a pure cni/ module does no I/O',
-        },
-      ]),
-    },
-  },
+  pureModulesOf('cni', ['invoke', 'cache', 'runtime', 'conflist-file', 'skel', 'log']),
 );

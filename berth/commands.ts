@@ -19,29 +19,19 @@ const lazy =
   async (g, a) =>
     pick(await load())(g, a);
 
+const runCreate = () => import('./run.js');
 const lifecycle = () => import('./lifecycle.js');
 const info = () => import('./info.js');
 const more = () => import('./more.js');
+const logs = () => import('./logs.js');
+const exec = () => import('./exec.js');
+const files = () => import('./files.js');
 const yargsModules = () => import('./volume.js');
 const netConnect = () => import('./network-connect.js');
 
 export const COMMANDS: CommandEntry[] = [
-  {
-    name: 'run',
-    describe: 'run a command in a new container',
-    run: lazy(
-      () => import('./run.js'),
-      (m) => m.run,
-    ),
-  },
-  {
-    name: 'create',
-    describe: 'create a new container',
-    run: lazy(
-      () => import('./run.js'),
-      (m) => m.create,
-    ),
-  },
+  { name: 'run', describe: 'run a command in a new container', run: lazy(runCreate, (m) => m.run) },
+  { name: 'create', describe: 'create a new container', run: lazy(runCreate, (m) => m.create) },
   { name: 'start', describe: 'start stopped containers', run: lazy(lifecycle, (m) => m.start) },
   { name: 'stop', describe: 'stop running containers (stop signal, then SIGKILL)', run: lazy(lifecycle, (m) => m.stop) },
   { name: 'restart', describe: 'restart containers', run: lazy(lifecycle, (m) => m.restart) },
@@ -50,44 +40,16 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'wait', describe: 'wait for containers to stop, print their exit codes', run: lazy(lifecycle, (m) => m.wait) },
   { name: 'ps', describe: 'list containers', run: lazy(info, (m) => m.ps) },
   { name: 'inspect', describe: 'show containers as JSON', run: lazy(info, (m) => m.inspect) },
-  {
-    name: 'logs',
-    describe: "show a container's logs",
-    run: lazy(
-      () => import('./logs.js'),
-      (m) => m.logs,
-    ),
-  },
-  {
-    name: 'exec',
-    describe: 'run a command in a running container',
-    run: lazy(
-      () => import('./exec.js'),
-      (m) => m.exec,
-    ),
-  },
+  { name: 'logs', describe: "show a container's logs", run: lazy(logs, (m) => m.logs) },
+  { name: 'exec', describe: 'run a command in a running container', run: lazy(exec, (m) => m.exec) },
   { name: 'pause', describe: 'freeze every process of containers', run: lazy(more, (m) => m.pause) },
   { name: 'unpause', describe: 'thaw paused containers', run: lazy(more, (m) => m.unpause) },
   { name: 'rename', describe: 'rename a container', run: lazy(more, (m) => m.rename) },
   { name: 'top', describe: "list a container's processes", run: lazy(more, (m) => m.top) },
   { name: 'stats', describe: 'CPU, memory, block I/O and PIDs of containers', run: lazy(more, (m) => m.stats) },
   { name: 'attach', describe: "attach to a running container's output (and stdin)", run: lazy(more, (m) => m.attach) },
-  {
-    name: 'diff',
-    describe: "list the changes in a container's layer (A, C, D)",
-    run: lazy(
-      () => import('./files.js'),
-      (m) => m.diff,
-    ),
-  },
-  {
-    name: 'cp',
-    describe: 'copy files between a container and the host',
-    run: lazy(
-      () => import('./files.js'),
-      (m) => m.cp,
-    ),
-  },
+  { name: 'diff', describe: "list the changes in a container's layer (A, C, D)", run: lazy(files, (m) => m.diff) },
+  { name: 'cp', describe: 'copy files between a container and the host', run: lazy(files, (m) => m.cp) },
   { name: 'gc', describe: 'clean up after crashed supervisors: cgroups, state dirs', run: lazy(lifecycle, (m) => m.gc) },
   { name: 'boot', describe: 'at boot: start the containers whose restart policy asks for it', run: lazy(lifecycle, (m) => m.boot) },
   {

@@ -2,9 +2,10 @@
 import { resolve } from 'node:path';
 import type { Globals } from './globals.js';
 import type { Dirs } from '../runtime/paths.js';
-import { findRecord } from '../runtime/store.js';
+import type { ContainerRecord } from '../runtime/record.js';
+import { findRecord, withContainerLock } from '../runtime/store.js';
 import { collectLeftovers } from '../runtime/gc.js';
-import { printErr } from '../lib/write-out.js';
+import { printErr, printOut } from '../lib/write-out.js';
 
 export function dirsOf(g: Globals): Dirs {
   return { root: resolve(g.root), stateDir: resolve(g.stateDir) };
@@ -32,4 +33,17 @@ export async function eachContainer(names: readonly string[], fn: (ref: string) 
     }
   }
   return failed ? 1 : 0;
+}
+
+/** eachContainer() with `fn` under each container's lock; prints each ref done, as Docker does. */
+export function eachLockedContainer(
+  d: Dirs,
+  refs: readonly string[],
+  fn: (rec: ContainerRecord, ref: string) => Promise<unknown>,
+): Promise<number> {
+  return eachContainer(refs, async (ref) => {
+    const rec = findContainer(d, ref);
+    await withContainerLock(d, rec.Id, () => fn(rec, ref));
+    printOut(`${ref}\n`);
+  });
 }

@@ -18,6 +18,14 @@ export { ExitError };
  */
 export class OperandCountError extends UsageError {}
 
+/** Cobra's Args check outside run and create: at least (or exactly) `n` operands, else Docker's message. */
+export function requireArgs(args: readonly string[], command: string, n = 1, exact = false): void {
+  if (exact ? args.length !== n : args.length < n)
+    throw new UsageError(
+      `"berth ${command}" requires ${exact ? 'exactly' : 'at least'} ${n} argument${n === 1 ? '' : 's'}.\nSee 'berth ${command} --help'.`,
+    );
+}
+
 /** A refused flag, and the errors of run and create: cobra's flag errors and `docker run`'s own. */
 export const EXIT_BERTH = 125;
 

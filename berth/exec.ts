@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Globals } from './globals.js';
 import { findContainer, withCleanState } from './context.js';
-import { ExitError, UsageError } from './errors.js';
+import { ExitError, requireArgs } from './errors.js';
 import { list, parseFlags, str } from './flags.js';
 import { readImageFile } from '../image/rootfs-files.js';
 import { cgroupOf } from '../runtime/cgroups.js';
@@ -29,7 +29,7 @@ export async function exec(g: Globals, argv: string[]): Promise<number> {
     'exec',
     false,
   );
-  if (args.length < 2) throw new UsageError(`"berth exec" requires at least 2 arguments.\nSee 'berth exec --help'.`);
+  requireArgs(args, 'exec', 2);
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
   const live = liveState(d, rec);

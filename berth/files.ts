@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Globals } from './globals.js';
 import { findContainer, withCleanState } from './context.js';
-import { UsageError } from './errors.js';
+import { requireArgs, UsageError } from './errors.js';
 import { parseFlags } from './flags.js';
 import { layerChanges } from '../runtime/diff.js';
 import { resolveAllInRoot, resolveInRoot } from '../runtime/in-root.js';
@@ -19,7 +19,7 @@ import { withContainerLock } from '../runtime/store.js';
 
 export async function diff(g: Globals, argv: string[]): Promise<number> {
   const { args } = parseFlags([], argv, 'diff');
-  if (args.length !== 1) throw new UsageError(`"berth diff" requires exactly 1 argument.\nSee 'berth diff --help'.`);
+  requireArgs(args, 'diff', 1, true);
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
   for (const c of layerChanges(upperDir(d, rec.Id), rec.LayerDirs)) process.stdout.write(`${c.kind} ${c.path}\n`);
@@ -57,7 +57,7 @@ function tarPipe(fromDir: string, name: string, toDir: string, owner?: { uid: nu
 export async function cp(g: Globals, argv: string[]): Promise<number> {
   // No flags of its own, but an option is still refused as one (exit 125), not counted as an operand.
   const { args } = parseFlags([], argv, 'cp');
-  if (args.length !== 2) throw new UsageError(`"berth cp" requires exactly 2 arguments.\nSee 'berth cp --help'.`);
+  requireArgs(args, 'cp', 2, true);
   const [src, dst] = args;
   const remote = (s: string) => /^[^/.][^:]*:/.test(s);
   if (remote(src) === remote(dst))

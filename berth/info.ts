@@ -3,7 +3,7 @@ import { closeSync, readFileSync } from 'node:fs';
 import type { Globals } from './globals.js';
 import { dirsOf, findContainer, withCleanState } from './context.js';
 import { parseFlags, list, str } from './flags.js';
-import { UsageError } from './errors.js';
+import { requireArgs, UsageError } from './errors.js';
 import {
   inspectShape,
   newestFirst,
@@ -213,7 +213,7 @@ export async function inspect(g: Globals, argv: string[]): Promise<number> {
   );
   const format = str(flags.format);
   const type = str(flags.type);
-  if (args.length === 0) throw new UsageError(`"berth inspect" requires at least 1 argument.\nSee 'berth inspect --help'.`);
+  requireArgs(args, 'inspect');
   if (type === 'network' || type === 'volume') throw new UsageError(`--type ${type}: use "berth ${type} inspect"`);
   if (type !== undefined && type !== 'container' && type !== 'image') throw new UsageError(`"${type}" is not a valid value for --type`);
   const d = await withCleanState(g);

@@ -1,8 +1,8 @@
 /** `berth start|stop|restart|kill|rm|wait|gc` and the hidden `cleanup` the supervisor runs. */
 import { removeAnonymousVolumes } from '../runtime/volumes/lifecycle.js';
 import type { Globals } from './globals.js';
-import { dirsOf, eachContainer, findContainer, withCleanState } from './context.js';
-import { ExitError, UsageError } from './errors.js';
+import { dirsOf, eachContainer, eachLockedContainer, findContainer, withCleanState } from './context.js';
+import { ExitError, requireArgs, UsageError } from './errors.js';
 import { parseFlags, str, type FlagDef } from './flags.js';
 import { attachStreams } from '../runtime/attach.js';
 import { collectLeftovers } from '../runtime/gc.js';
@@ -15,11 +15,6 @@ import { cleanupContainer, removeContainer, signalContainer, stopContainer, wait
 import { listRecords, readRecord, withContainerLock } from '../runtime/store.js';
 import { printErr, printOut } from '../lib/write-out.js';
 
-function need(args: string[], command: string, min = 1): void {
-  if (args.length < min)
-    throw new UsageError(`"berth ${command}" requires at least ${min} argument${min === 1 ? '' : 's'}.\nSee 'berth ${command} --help'.`);
-}
-
 const isUp = (s: string) => s === 'running' || s === 'paused' || s === 'restarting';
 
 export async function start(g: Globals, argv: string[]): Promise<number> {
@@ -28,19 +23,15 @@ export async function start(g: Globals, argv: string[]): Promise<number> {
     { name: 'interactive', short: 'i', type: 'bool', describe: "attach the container's stdin" },
   ];
   const { flags, args } = parseFlags(defs, argv, 'start');
-  need(args, 'start');
+  requireArgs(args, 'start');
   const d = await withCleanState(g);
   const attach = flags.attach === true || flags.interactive === true;
   if (attach && args.length > 1) throw new UsageError('you cannot start and attach multiple containers at once');
   if (attach) return startAttached(d, args[0], flags.interactive === true);
-  return eachContainer(args, async (ref) => {
-    const rec = findContainer(d, ref);
-    await withContainerLock(d, rec.Id, async () => {
-      if (isUp(liveState(d, rec).status)) return;
-      const started = await startContainer(d, readRecord(d, rec.Id), false);
-      started.channel.destroy();
-    });
-    printOut(`${ref}\n`);
+  return eachLockedContainer(d, args, async (rec) => {
+    if (isUp(liveState(d, rec).status)) return;
+    const started = await startContainer(d, readRecord(d, rec.Id), false);
+    started.channel.destroy();
   });
 }
 
@@ -71,27 +62,19 @@ function timeoutOf(value: string | undefined): number | undefined {
 export async function stop(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = parseFlags(timeoutFlag, argv, 'stop');
   const seconds = timeoutOf(str(flags.time));
-  need(args, 'stop');
+  requireArgs(args, 'stop');
   const d = await withCleanState(g);
-  return eachContainer(args, async (ref) => {
-    const rec = findContainer(d, ref);
-    await withContainerLock(d, rec.Id, () => stopContainer(d, rec, seconds ?? rec.Config.StopTimeout ?? 10));
-    printOut(`${ref}\n`);
-  });
+  return eachLockedContainer(d, args, (rec) => stopContainer(d, rec, seconds ?? rec.Config.StopTimeout ?? 10));
 }
 
 export async function restart(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = parseFlags(timeoutFlag, argv, 'restart');
   const seconds = timeoutOf(str(flags.time));
-  need(args, 'restart');
+  requireArgs(args, 'restart');
   const d = await withCleanState(g);
-  return eachContainer(args, async (ref) => {
-    const rec = findContainer(d, ref);
-    await withContainerLock(d, rec.Id, async () => {
-      await stopContainer(d, rec, seconds ?? rec.Config.StopTimeout ?? 10);
-      (await startContainer(d, readRecord(d, rec.Id), false)).channel.destroy();
-    });
-    printOut(`${ref}\n`);
+  return eachLockedContainer(d, args, async (rec) => {
+    await stopContainer(d, rec, seconds ?? rec.Config.StopTimeout ?? 10);
+    (await startContainer(d, readRecord(d, rec.Id), false)).channel.destroy();
   });
 }
 
@@ -101,14 +84,10 @@ export async function kill(g: Globals, argv: string[]): Promise<number> {
     argv,
     'kill',
   );
-  need(args, 'kill');
+  requireArgs(args, 'kill');
   const signal = parseSignal(str(flags.signal) ?? 'KILL');
   const d = await withCleanState(g);
-  return eachContainer(args, async (ref) => {
-    const rec = findContainer(d, ref);
-    await withContainerLock(d, rec.Id, async () => signalContainer(d, rec, signal, ref));
-    printOut(`${ref}\n`);
-  });
+  return eachLockedContainer(d, args, (rec, ref) => signalContainer(d, rec, signal, ref));
 }
 
 export async function rm(g: Globals, argv: string[]): Promise<number> {
@@ -120,7 +99,7 @@ export async function rm(g: Globals, argv: string[]): Promise<number> {
     argv,
     'rm',
   );
-  need(args, 'rm');
+  requireArgs(args, 'rm');
   const d = await withCleanState(g);
   return eachContainer(args, async (ref) => {
     let rec;
@@ -149,7 +128,7 @@ export async function rm(g: Globals, argv: string[]): Promise<number> {
 
 export async function wait(g: Globals, argv: string[]): Promise<number> {
   const { args } = parseFlags([], argv, 'wait');
-  need(args, 'wait');
+  requireArgs(args, 'wait');
   const d = await withCleanState(g);
   return eachContainer(args, async (ref) => {
     const rec = findContainer(d, ref);

@@ -2,7 +2,7 @@
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import type { Globals } from './globals.js';
 import { findContainer, withCleanState } from './context.js';
-import { UsageError } from './errors.js';
+import { requireArgs } from './errors.js';
 import { parseFlags, str } from './flags.js';
 import { liveState } from '../runtime/live.js';
 import { parseLogLines, parseSince, readAllRecords, renderLogRecord, selectRecords, type LogRecord } from '../runtime/logs.js';
@@ -22,7 +22,7 @@ export async function logs(g: Globals, argv: string[]): Promise<number> {
     argv,
     'logs',
   );
-  if (args.length !== 1) throw new UsageError(`"berth logs" requires exactly 1 argument.\nSee 'berth logs --help'.`);
+  requireArgs(args, 'logs', 1, true);
   // As dockerd: anything but a whole number of lines (`all`, `-1`, `bogus`) means every line.
   const tailText = str(flags.tail);
   const tail = tailText !== undefined && /^\+?\d+$/.test(tailText) ? Number(tailText) : undefined;

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Globals } from './globals.js';
-import { eachContainer, findContainer, withCleanState } from './context.js';
-import { UsageError } from './errors.js';
+import { eachLockedContainer, findContainer, withCleanState } from './context.js';
+import { requireArgs } from './errors.js';
 import { parseFlags } from './flags.js';
 import { formatStats, sampleStats } from '../runtime/cgroup/stats.js';
 import { STATS_DEFAULT_FORMAT, STATS_HEADERS, statsFields } from '../runtime/cgroup/stats.js';
@@ -22,48 +22,33 @@ import { connect } from 'node:net';
 import { claimName, listRecords, readRecord, releaseName, withContainerLock, writeRecord } from '../runtime/store.js';
 import { printOut } from '../lib/write-out.js';
 
-function need(args: string[], command: string, n: number, exact = false): void {
-  if (exact ? args.length !== n : args.length < n)
-    throw new UsageError(
-      `"berth ${command}" requires ${exact ? 'exactly' : 'at least'} ${n} argument${n === 1 ? '' : 's'}.\nSee 'berth ${command} --help'.`,
-    );
-}
-
 export async function pause(g: Globals, argv: string[]): Promise<number> {
   const { args } = parseFlags([], argv, 'pause');
-  need(args, 'pause', 1);
+  requireArgs(args, 'pause');
   const d = await withCleanState(g);
-  return eachContainer(args, async (ref) => {
-    const rec = findContainer(d, ref);
-    await withContainerLock(d, rec.Id, async () => {
-      const s = liveState(d, rec).status;
-      if (s === 'paused') throw new Error(`Container ${rec.Id} is already paused`);
-      if (s !== 'running') throw new Error(`Container ${rec.Id} is not running`);
-      await cgroupOf(rec).freeze();
-      writeFileSync(join(runDir(d, rec.Id), 'paused'), '');
-    });
-    printOut(`${ref}\n`);
+  return eachLockedContainer(d, args, async (rec) => {
+    const s = liveState(d, rec).status;
+    if (s === 'paused') throw new Error(`Container ${rec.Id} is already paused`);
+    if (s !== 'running') throw new Error(`Container ${rec.Id} is not running`);
+    await cgroupOf(rec).freeze();
+    writeFileSync(join(runDir(d, rec.Id), 'paused'), '');
   });
 }
 
 export async function unpause(g: Globals, argv: string[]): Promise<number> {
   const { args } = parseFlags([], argv, 'unpause');
-  need(args, 'unpause', 1);
+  requireArgs(args, 'unpause');
   const d = await withCleanState(g);
-  return eachContainer(args, async (ref) => {
-    const rec = findContainer(d, ref);
-    await withContainerLock(d, rec.Id, async () => {
-      if (liveState(d, rec).status !== 'paused') throw new Error(`Container ${rec.Id} is not paused`);
-      await cgroupOf(rec).thaw();
-      rmSync(join(runDir(d, rec.Id), 'paused'), { force: true });
-    });
-    printOut(`${ref}\n`);
+  return eachLockedContainer(d, args, async (rec) => {
+    if (liveState(d, rec).status !== 'paused') throw new Error(`Container ${rec.Id} is not paused`);
+    await cgroupOf(rec).thaw();
+    rmSync(join(runDir(d, rec.Id), 'paused'), { force: true });
   });
 }
 
 export async function rename(g: Globals, argv: string[]): Promise<number> {
   const { args } = parseFlags([], argv, 'rename');
-  need(args, 'rename', 2, true);
+  requireArgs(args, 'rename', 2, true);
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
   const name = checkName(args[1]);
@@ -81,7 +66,7 @@ export async function rename(g: Globals, argv: string[]): Promise<number> {
 export async function top(g: Globals, argv: string[]): Promise<number> {
   // ps's options follow the container untouched, as docker top's
   const { args } = parseFlags([], argv, 'top', false);
-  need(args, 'top', 1);
+  requireArgs(args, 'top');
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
   if (liveState(d, rec).status !== 'running' && liveState(d, rec).status !== 'paused')
@@ -129,7 +114,7 @@ export async function stats(g: Globals, argv: string[]): Promise<number> {
 /** `attach`: the running container's output (and stdin, when it was started with -i); ctrl-p ctrl-q detaches. */
 export async function attach(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = parseFlags([{ name: 'no-stdin', type: 'bool', describe: 'do not attach stdin' }], argv, 'attach');
-  need(args, 'attach', 1, true);
+  requireArgs(args, 'attach', 1, true);
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
   if (liveState(d, rec).status !== 'running') throw new Error('You cannot attach to a stopped container, start it first');

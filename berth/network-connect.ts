@@ -1,17 +1,13 @@
 /** `berth network connect|disconnect` and `berth port`. */
 import type { Globals } from './globals.js';
 import { findContainer, withCleanState } from './context.js';
-import { UsageError } from './errors.js';
+import { requireArgs, UsageError } from './errors.js';
 import { list, parseFlags, str } from './flags.js';
 import { connectNetwork, disconnectNetwork } from '../runtime/network/connect.js';
 import { readAttachmentsOf } from '../runtime/network/setup.js';
 import { renderPortLines } from '../runtime/network/settings.js';
 import { liveState } from '../runtime/live.js';
 import { withContainerLock } from '../runtime/store.js';
-
-function exactly(args: string[], n: number, command: string): void {
-  if (args.length !== n) throw new UsageError(`"berth ${command}" requires exactly ${n} arguments.\nSee 'berth ${command} --help'.`);
-}
 
 export async function connect(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = parseFlags(
@@ -23,7 +19,7 @@ export async function connect(g: Globals, argv: string[]): Promise<number> {
     argv,
     'network connect',
   );
-  exactly(args, 2, 'network connect');
+  requireArgs(args, 'network connect', 2, true);
   const d = await withCleanState(g);
   const rec = findContainer(d, args[1]);
   await withContainerLock(d, rec.Id, () =>
@@ -34,7 +30,7 @@ export async function connect(g: Globals, argv: string[]): Promise<number> {
 
 export async function disconnect(g: Globals, argv: string[]): Promise<number> {
   const { args } = parseFlags([{ name: 'force', short: 'f', type: 'bool', describe: 'accepted, as Docker' }], argv, 'network disconnect');
-  exactly(args, 2, 'network disconnect');
+  requireArgs(args, 'network disconnect', 2, true);
   const d = await withCleanState(g);
   const rec = findContainer(d, args[1]);
   await withContainerLock(d, rec.Id, () => disconnectNetwork(d, rec, args[0]));

@@ -9,7 +9,7 @@ import { loadNetworks } from '../network/config-dir.js';
 import type { CommandContext } from '../network/context.js';
 import { CliError } from '../cli/errors.js';
 import { networkId } from '../network/names.js';
-import { ExitError, UsageError } from './errors.js';
+import { ExitError, requireArgs, UsageError } from './errors.js';
 import { list, str, type FlagDef } from './flags.js';
 import type { Globals } from './globals.js';
 import { eachContainer } from './context.js';
@@ -50,7 +50,7 @@ function bridgeOptions(opts: readonly string[]): { bridge?: string; mtu?: number
 /** `berth network create`: prints the new network's ID. */
 export async function create(g: Globals, argv: string[]): Promise<number> {
   const { flags, args } = flagsOf(CREATE_FLAGS, argv, 'create', 'create [OPTIONS] NETWORK', 'Create a network');
-  if (args.length !== 1) throw new UsageError(`"berth network create" requires exactly 1 argument.\nSee 'berth network create --help'.`);
+  requireArgs(args, 'network create', 1, true);
   const [name] = args;
   const ctx = netctlContext(g);
   const fail = (message: string) => new ExitError(message, 1);
@@ -116,7 +116,7 @@ async function removeOne(ctx: CommandContext, id: string, name: string): Promise
 /** `berth network rm NETWORK...`: each name on its own; prints each one removed. */
 export async function rm(g: Globals, argv: string[]): Promise<number> {
   const { args } = flagsOf([], argv, 'rm', 'rm NETWORK [NETWORK...]', 'Remove one or more networks');
-  if (args.length === 0) throw new UsageError(`"berth network rm" requires at least 1 argument.\nSee 'berth network rm --help'.`);
+  requireArgs(args, 'network rm');
   const ctx = netctlContext(g);
   return eachContainer(args, async (ref) => {
     const n = findNetworkEntry(await listNetworks(ctx), ref);

@@ -13,7 +13,7 @@ import { networkId } from '../network/names.js';
 import { renderGoTemplate } from '../lib/go-template.js';
 import { formatRows } from '../lib/format-rows.js';
 import { parseFlags, list, str, type FlagDef } from './flags.js';
-import { UsageError } from './errors.js';
+import { requireArgs, UsageError } from './errors.js';
 import type { Globals } from './globals.js';
 import { eachContainer } from './context.js';
 import {
@@ -99,7 +99,7 @@ async function inspect(g: Globals, argv: string[]): Promise<number> {
     'inspect [OPTIONS] NETWORK [NETWORK...]',
     'Display detailed information on one or more networks',
   );
-  if (args.length === 0) throw new UsageError(`"berth network inspect" requires at least 1 argument.\nSee 'berth network inspect --help'.`);
+  requireArgs(args, 'network inspect');
   const ctx = netctlContext(g);
   const entries = await listNetworks(ctx);
   const out: unknown[] = [];

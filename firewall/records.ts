@@ -16,6 +16,7 @@ import { replaceFile } from '../lib/durable.js';
 import { fitFileName } from '../cni/file-name.js';
 import type { Feature } from './layout.js';
 import type { Element } from './render.js';
+import { ifPresent } from '../lib/if-present.js';
 
 /** The default state directory (a config key `firewallStateDir` / option `stateDir` overrides it). */
 export const DEFAULT_STATE_DIR = '/run/berth/firewall';
@@ -57,13 +58,8 @@ export function readRecord(stateDir: string, network: string, containerId: strin
 }
 
 export function readRecordFile(path: string): AttachmentRecord | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = ifPresent(() => readFileSync(path, 'utf8'));
+  if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as AttachmentRecord;
   } catch {
@@ -98,13 +94,7 @@ export function deleteTempRecords(stateDir: string, network: string): void {
 
 /** Every record of a network (for GC). */
 export function listRecords(stateDir: string, network: string): AttachmentRecord[] {
-  let names: string[];
-  try {
-    names = readdirSync(networkDir(stateDir, network));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const names = ifPresent(() => readdirSync(networkDir(stateDir, network))) ?? [];
   const out: AttachmentRecord[] = [];
   for (const name of names) {
     if (!name.endsWith('.json')) continue;

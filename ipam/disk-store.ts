@@ -39,6 +39,7 @@ import { replaceFile, writeAll, writeNewFile } from '../lib/durable.js';
 import { fitFileName } from '../cni/file-name.js';
 import { withFileLock } from '../kernel/flock.js';
 import type { Attachment, Lease, Store } from './store.js';
+import { ifPresent } from '../lib/if-present.js';
 
 export const LAST_RESERVED_PREFIX = 'last_reserved_ip.';
 export const LOCK_FILE = 'lock';
@@ -75,13 +76,8 @@ function errno(err: unknown): string | undefined {
 /** Reads a small file with one open/read/close (readFileSync adds an fstat), or undefined when absent. */
 const readBuf = Buffer.alloc(4096);
 function readSmall(path: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if (errno(err) === 'ENOENT') return undefined;
-    throw err;
-  }
+  const fd = ifPresent(() => openSync(path, 'r'));
+  if (fd === undefined) return undefined;
   try {
     let n = readSync(fd, readBuf, 0, readBuf.length, 0);
     if (n < readBuf.length) return readBuf.toString('utf8', 0, n);
@@ -241,13 +237,7 @@ export class DiskStore implements Store {
 
   /** Removes the index files of every attachment but `keep` (GC). */
   dropIndexesExcept(keep: ReadonlyArray<Required<Attachment>>): void {
-    let names: string[];
-    try {
-      names = readdirSync(join(this.dir, INDEX_DIR));
-    } catch (err) {
-      if (errno(err) === 'ENOENT') return;
-      throw err;
-    }
+    const names = ifPresent(() => readdirSync(join(this.dir, INDEX_DIR))) ?? [];
     const kept = new Set(keep.map(indexName));
     for (const name of names) if (!kept.has(name)) this.release(join(INDEX_DIR, name));
   }

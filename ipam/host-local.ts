@@ -192,22 +192,9 @@ export async function hostLocal(
   ctx: PluginContext,
   ipamConf: Record<string, unknown> | undefined = ctx.config.ipam,
 ): Promise<Result | undefined> {
-  switch (command) {
-    case 'ADD':
-      return add(ctx, ipamConf);
-    case 'DEL':
-      await del(ctx, ipamConf);
-      return undefined;
-    case 'CHECK':
-      await check(ctx, ipamConf);
-      return undefined;
-    case 'GC':
-      await gc(ctx, ipamConf);
-      return undefined;
-    case 'STATUS':
-      await status(ctx, ipamConf);
-      return undefined;
-  }
+  if (command === 'ADD') return add(ctx, ipamConf);
+  await { DEL: del, CHECK: check, GC: gc, STATUS: status }[command](ctx, ipamConf); // only ADD has a result
+  return undefined;
 }
 
 /** The `host-local` executable's handlers (cni/skel.ts). */

@@ -7,6 +7,7 @@
  */
 import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ifPresent } from './if-present.js';
 
 /** fsync or fdatasync in libuv's pool. Not util.promisify: loading node:util costs every plugin start ~0.4 ms on Bun. */
 const flushInPool = (fd: number, data: boolean) =>
@@ -141,13 +142,8 @@ export function replaceFileFlushLater(path: string, data: string | Uint8Array, m
 
 /** fsync of `path` when it exists; false when it does not (a file removed meanwhile needs no flush). */
 export async function fsyncIfPresent(path: string, how: Flush): Promise<boolean> {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
+  const fd = ifPresent(() => openSync(path, 'r'));
+  if (fd === undefined) return false;
   try {
     await flushAll([fd], how);
     return true;

@@ -11,6 +11,20 @@ export interface GlobalArgs {
   cniPath?: string;
 }
 
+/** The attachment a command names: its <network> <netns> operands (required) and --id, --ifname. */
+function attachmentOf(argv: { network?: string; netns?: string; id?: string; ifname?: string }) {
+  return { network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname };
+}
+
+/** detach's and check's operands and options: both act on every interface of the attachment unless one is named. */
+function attachmentOperands<T>(y: Argv<T>) {
+  return y
+    .positional('network', { type: 'string' })
+    .positional('netns', { type: 'string' })
+    .option('id', { type: 'string', describe: 'container ID [default: as attach]' })
+    .option('ifname', { type: 'string', describe: 'only this interface [default: every one on the network]' });
+}
+
 /** Adds the attachment commands to `y`; each handler imports commands/runtime-verbs.ts when it runs. */
 export function attachmentCommands<T extends GlobalArgs>(y: Argv<T>, ctx: (argv: GlobalArgs) => CommandContext): Argv<T> {
   return y
@@ -44,10 +58,7 @@ export function attachmentCommands<T extends GlobalArgs>(y: Argv<T>, ctx: (argv:
       async (argv) =>
         (await import('./commands/runtime-verbs.js')).attach(
           {
-            network: argv.network!,
-            netns: argv.netns!,
-            id: argv.id,
-            ifname: argv.ifname,
+            ...attachmentOf(argv),
             ip: stringList(argv.ip),
             mac: argv.mac,
             name: argv.name,
@@ -61,38 +72,14 @@ export function attachmentCommands<T extends GlobalArgs>(y: Argv<T>, ctx: (argv:
     .command(
       ['detach <network> <netns>', 'disconnect'],
       'detach a network namespace from a network (CNI DEL)',
-      (y) =>
-        requireValues(
-          y
-            .positional('network', { type: 'string' })
-            .positional('netns', { type: 'string' })
-            .option('id', { type: 'string', describe: 'container ID [default: as attach]' })
-            .option('ifname', { type: 'string', describe: 'only this interface [default: every one on the network]' })
-            .example('$0 detach web c1', 'undo `netctl attach web c1`'),
-        ),
-      async (argv) =>
-        (await import('./commands/runtime-verbs.js')).detach(
-          { network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname },
-          ctx(argv),
-        ),
+      (y) => requireValues(attachmentOperands(y).example('$0 detach web c1', 'undo `netctl attach web c1`')),
+      async (argv) => (await import('./commands/runtime-verbs.js')).detach(attachmentOf(argv), ctx(argv)),
     )
     .command(
       'check <network> <netns>',
       'verify an attachment (CNI CHECK)',
-      (y) =>
-        requireValues(
-          y
-            .positional('network', { type: 'string' })
-            .positional('netns', { type: 'string' })
-            .option('id', { type: 'string' })
-            .option('ifname', { type: 'string' })
-            .example('$0 check web c1', "exit 0 when c1's attachment is intact"),
-        ),
-      async (argv) =>
-        (await import('./commands/runtime-verbs.js')).check(
-          { network: argv.network!, netns: argv.netns!, id: argv.id, ifname: argv.ifname },
-          ctx(argv),
-        ),
+      (y) => requireValues(attachmentOperands(y).example('$0 check web c1', "exit 0 when c1's attachment is intact")),
+      async (argv) => (await import('./commands/runtime-verbs.js')).check(attachmentOf(argv), ctx(argv)),
     )
     .command(
       'gc [networks..]',

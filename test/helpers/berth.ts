@@ -6,7 +6,8 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { BIN_DIR, RUN_PREFIX, run, withTempDir, type RunResult } from './sandbox';
+import * as assert from 'uvu/assert';
+import { BIN_DIR, RUN_PREFIX, connectOutside, run, withNetns, withTempDir, type RunResult } from './sandbox';
 
 export const BERTH = join(BIN_DIR, 'berth');
 export const CGROUP_PARENT = `/berth-test-${RUN_PREFIX}`;
@@ -160,4 +161,25 @@ export async function withBerth<T>(fn: (berth: Berth) => Promise<T>, opts: Berth
       for (let i = 0; i < 100 && !removeCgroupParent(); i++) await pause();
     }
   });
+}
+
+/**
+ * withBerth() inside a throwaway host netns, so that berth's networks never touch the machine's; with
+ * `outside`, a second netns linked to the host as the world beyond it (sandbox's connectOutside).
+ */
+export function withBerthInHost<T>(
+  fn: (berth: Berth, host: string, outside: string) => Promise<T>,
+  opts: { outside?: boolean } = {},
+): Promise<T> {
+  return withNetns(opts.outside ? 2 : 1, async (host, outside) => {
+    if (opts.outside) connectOutside(host, outside);
+    return withBerth((b) => fn(b, host, outside), { hostNetns: host });
+  });
+}
+
+/** Asserts that a berth call exited 0 (showing its output otherwise); its stdout. */
+export async function ok(call: Promise<RunResult>): Promise<string> {
+  const r = await call;
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  return r.stdout;
 }

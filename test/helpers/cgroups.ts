@@ -50,6 +50,15 @@ export async function withCgroupParent<T>(
   }
 }
 
+/** A cgroup under a throwaway parent (withCgroupParent), created with `resources`; `fn` gets it and its path. */
+export function withNewCgroup<T>(resources: Parameters<Cgroup['create']>[0], fn: (cg: Cgroup, path: string) => Promise<T>): Promise<T> {
+  return withCgroupParent(async (_parent, open) => {
+    const cg = open();
+    await cg.create(resources);
+    return fn(cg, pathOf(cg));
+  });
+}
+
 /**
  * Starts `sh -c SCRIPT` inside the cgroup: the shell writes its own pid into every cgroup.procs
  * file before it runs SCRIPT (as a container's first process does), so all it starts is inside.

@@ -170,6 +170,23 @@ export function runPluginIn(hostNs: string, plugin: string, env: Record<string, 
   return run('ip', ['netns', 'exec', hostNs, join(BIN_DIR, plugin)], { env: { CNI_PATH: BIN_DIR, ...env }, input });
 }
 
+/**
+ * runPluginIn() by nsenter, as a runtime in that namespace would run it: only the network namespace
+ * changes (`ip netns exec` also remounts /sys). `cniPath` is where the plugin finds its delegates.
+ */
+export function runPluginByNsenter(
+  hostNs: string,
+  plugin: string,
+  env: Record<string, string>,
+  config: unknown,
+  cniPath = BIN_DIR,
+): Promise<RunResult> {
+  return run('nsenter', [`--net=${netnsPath(hostNs)}`, join(BIN_DIR, plugin)], {
+    env: { CNI_PATH: cniPath, ...env },
+    input: JSON.stringify(config),
+  });
+}
+
 /** Runs a command inside a namespace and returns its exit code and output (never throws). */
 export function runIn(ns: string, cmd: string, args: string[]): Promise<RunResult> {
   return run('ip', ['netns', 'exec', ns, cmd, ...args]);

@@ -10,6 +10,9 @@
  * Servers are nc (netcat-openbsd) processes started here and killed by PID.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_STATE_DIR } from '../../firewall/records';
 import { createNetns, deleteNetns, run, sh, uniqueName, type RunResult } from './sandbox';
 
 export interface Container {
@@ -219,4 +222,24 @@ export function countElements(netns: string, needle: string): number {
     }
   }
   return count;
+}
+
+/**
+ * Runs `fn`, then removes the records' directories it named in `made` (under DEFAULT_STATE_DIR), and that
+ * directory and /run/berth if empty and not there before: another run may be using them.
+ */
+export async function withDefaultRecordsDir(fn: (made: string[]) => Promise<void>): Promise<void> {
+  const hadBerthRun = existsSync('/run/berth');
+  const made: string[] = [];
+  try {
+    await fn(made);
+  } finally {
+    for (const name of made) if (name) rmSync(join(DEFAULT_STATE_DIR, name), { recursive: true, force: true });
+    for (const dir of hadBerthRun ? [DEFAULT_STATE_DIR] : [DEFAULT_STATE_DIR, '/run/berth'])
+      try {
+        rmdirSync(dir);
+      } catch {
+        /* not empty: not ours alone */
+      }
+  }
 }

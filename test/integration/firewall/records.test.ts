@@ -5,32 +5,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN_DIR, createNetns, deleteNetns, isRoot, run, uniqueName, withNetns, withTempDir, type RunResult } from '../../helpers/sandbox';
-import { countElements } from '../../helpers/topology';
+import { BIN_DIR, createNetns, deleteNetns, isRoot, runPluginByNsenter, uniqueName, withNetns, withTempDir } from '../../helpers/sandbox';
+import { countElements, withDefaultRecordsDir } from '../../helpers/topology';
+import { DEFAULT_STATE_DIR } from '../../../firewall/records';
 
 const it = isRoot ? test : test.skip;
-const ROOT = '/run/berth/firewall';
-
-/** Execs a built plugin with `host` as its network namespace (nsenter, as a runtime in that namespace would). */
-function pluginIn(host: string, plugin: string, env: Record<string, string>, conf: unknown, cniPath = BIN_DIR): Promise<RunResult> {
-  return run('nsenter', [`--net=/run/netns/${host}`, join(BIN_DIR, plugin)], {
-    env: { CNI_PATH: cniPath, ...env },
-    input: JSON.stringify(conf),
-  });
-}
+const ROOT = DEFAULT_STATE_DIR;
 
 const env = (cmd: string, id: string, container: string) => ({
   CNI_COMMAND: cmd,
@@ -67,36 +49,14 @@ function writeStaleDir(name: string, network: string, record: object): void {
   writeFileSync(join(ROOT, name, network, 'c1@eth0.json'), JSON.stringify(record));
 }
 
-/** Runs `fn` with throwaway namespaces; removes them and every records' directory `fn` names in `made`. */
-async function withDefaultDir(fn: (made: string[]) => Promise<void>): Promise<void> {
-  const hadBerthRun = existsSync('/run/berth');
-  const made: string[] = [];
-  try {
-    await fn(made);
-  } finally {
-    for (const name of made) if (name) rmSync(join(ROOT, name), { recursive: true, force: true });
-    try {
-      rmdirSync(ROOT);
-    } catch {
-      /* not empty: not ours alone */
-    }
-    if (!hadBerthRun)
-      try {
-        rmdirSync('/run/berth');
-      } catch {
-        /* not empty: not ours alone */
-      }
-  }
-}
-
 it('records of a deleted namespace never reach a new namespace that gets its inode', async () => {
   const [h1, h2, c] = [uniqueName('h'), uniqueName('h'), uniqueName('c')];
   const network = uniqueName('net');
-  await withDefaultDir(async (made) => {
+  await withDefaultRecordsDir(async (made) => {
     try {
       createNetns(h1);
       createNetns(c);
-      assert.is((await pluginIn(h1, 'portmap', env('ADD', 'c1', c), portmapConf(network, c, { hostPort: 8080 }))).code, 0);
+      assert.is((await runPluginByNsenter(h1, 'portmap', env('ADD', 'c1', c), portmapConf(network, c, { hostPort: 8080 }))).code, 0);
       made.push(...dirsOf(h1));
       const [dead] = dirsOf(h1);
       assert.ok(existsSync(join(ROOT, dead, network, 'c1@eth0.json')));
@@ -119,7 +79,7 @@ it('records of a deleted namespace never reach a new namespace that gets its ino
         elements: [masq],
       });
 
-      const add = await pluginIn(h2, 'portmap', env('ADD', 'c1', c), portmapConf(network, c, { hostPort: 8081 }));
+      const add = await runPluginByNsenter(h2, 'portmap', env('ADD', 'c1', c), portmapConf(network, c, { hostPort: 8081 }));
       made.push(...dirsOf(h2));
       assert.is(add.code, 0, add.stdout);
       const [own] = dirsOf(h2);
@@ -132,7 +92,7 @@ it('records of a deleted namespace never reach a new namespace that gets its ino
         rec.data.portmap.mappings.map((m: { hostPort: number }) => m.hostPort),
         [8081],
       );
-      assert.is((await pluginIn(h2, 'portmap', env('DEL', 'c1', c), portmapConf(network, c))).code, 0);
+      assert.is((await runPluginByNsenter(h2, 'portmap', env('DEL', 'c1', c), portmapConf(network, c))).code, 0);
       assert.is(countElements(h2, `${network}/`), 0);
     } finally {
       for (const ns of [h1, h2, c]) deleteNetns(ns);
@@ -143,7 +103,7 @@ it('records of a deleted namespace never reach a new namespace that gets its ino
 it('portmap GC with the default directory removes the records of namespaces that no longer exist, keeps live ones', async () => {
   const [h, other, c] = [uniqueName('h'), uniqueName('h'), uniqueName('c')];
   const network = uniqueName('net');
-  await withDefaultDir(async (made) => {
+  await withDefaultRecordsDir(async (made) => {
     try {
       for (const ns of [h, other, c]) createNetns(ns);
       // A namespace inode no network namespace can have: this process's mount namespace's (one inode space for all kinds).
@@ -153,10 +113,10 @@ it('portmap GC with the default directory removes the records of namespaces that
       made.push(gone, goneOld, alive);
       for (const name of [gone, goneOld, alive])
         writeStaleDir(name, network, { version: 1, network, containerId: 'c1', ifName: 'eth0', tag: 'x', elements: [] });
-      const add = await pluginIn(h, 'portmap', env('ADD', 'c2', c), portmapConf(network, c, { hostPort: 8080 }));
+      const add = await runPluginByNsenter(h, 'portmap', env('ADD', 'c2', c), portmapConf(network, c, { hostPort: 8080 }));
       made.push(...dirsOf(h));
       assert.is(add.code, 0, add.stdout);
-      const gc = await pluginIn(
+      const gc = await runPluginByNsenter(
         h,
         'portmap',
         { CNI_COMMAND: 'GC' },
@@ -167,7 +127,7 @@ it('portmap GC with the default directory removes the records of namespaces that
       assert.not.ok(existsSync(join(ROOT, goneOld)));
       assert.ok(existsSync(join(ROOT, alive)), "a live namespace's directory stays");
       assert.ok(existsSync(join(ROOT, dirsOf(h)[0], network, 'c2@eth0.json')), "and GC's own");
-      assert.is((await pluginIn(h, 'portmap', env('DEL', 'c2', c), portmapConf(network, c))).code, 0);
+      assert.is((await runPluginByNsenter(h, 'portmap', env('DEL', 'c2', c), portmapConf(network, c))).code, 0);
     } finally {
       for (const ns of [h, other, c]) deleteNetns(ns);
     }
@@ -185,7 +145,7 @@ async function runSteps(
 ): Promise<void> {
   await withNetns(2, async (h, c) => {
     for (const [cmd, conf] of steps(c)) {
-      const r = await pluginIn(h, plugin, env(cmd, LONG_ID, c), conf, cniPath);
+      const r = await runPluginByNsenter(h, plugin, env(cmd, LONG_ID, c), conf, cniPath);
       assert.is(r.code, 0, `${cmd}: ${r.stdout.slice(0, 300)}`);
       if (cmd === 'ADD') assert.ok(countElements(h, '') > 0);
     }

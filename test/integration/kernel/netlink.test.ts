@@ -21,6 +21,14 @@ const SHIM = join(ROOT_DIR, 'dist/lib/berth-shim');
 const kernel = suite('kernel/ netlink, sysctl, flock (real kernel)');
 const it = isRoot ? kernel : kernel.skip;
 
+/** Creates bridge `name` and sets it up; its link. */
+async function upBridge(nl: Netlink, name: string) {
+  await nl.createBridge(name);
+  const br = (await nl.getLink(name))!;
+  await nl.setLink(br.index, { up: true });
+  return br;
+}
+
 async function withSockets(count: number, fn: (socks: Netlink[], names: string[]) => Promise<void>): Promise<void> {
   await withNetns(count, async (...names) => {
     const socks = names.map((n) => Netlink.openIn(netnsPath(n)));
@@ -80,9 +88,7 @@ it('setLink() changes state, MTU, MAC, master and promiscuity; setHairpin() sets
 
 it('addAddr(), listAddrs() and deleteAddr() for IPv4 and IPv6', async () => {
   await withSockets(1, async ([nl], [ns]) => {
-    await nl.createBridge('kbr2');
-    const br = (await nl.getLink('kbr2'))!;
-    await nl.setLink(br.index, { up: true });
+    const br = await upBridge(nl, 'kbr2');
     await nl.addAddr(br.index, '192.0.2.1/24');
     await nl.addAddr(br.index, '2001:db8::1/64', { noDad: true });
     assert.equal(
@@ -105,9 +111,7 @@ it('addAddr(), listAddrs() and deleteAddr() for IPv4 and IPv6', async () => {
 
 it('addRoute(), listRoutes() and deleteRoute() with gateway, metrics and priority', async () => {
   await withSockets(1, async ([nl], [ns]) => {
-    await nl.createBridge('kbr3');
-    const br = (await nl.getLink('kbr3'))!;
-    await nl.setLink(br.index, { up: true });
+    const br = await upBridge(nl, 'kbr3');
     await nl.addAddr(br.index, '192.0.2.1/24');
     await nl.addRoute({ dst: '198.51.100.0/24', gw: '192.0.2.254', index: br.index, mtu: 1400, priority: 7 });
     await nl.addRoute({ dst: '0.0.0.0/0', gw: '192.0.2.254', index: br.index });

@@ -1,5 +1,5 @@
 import { test } from 'uvu';
-import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import { isRoot, run, runPluginIn, sh, withTempDir } from '../../helpers/sandbox';
 import {
@@ -11,7 +11,9 @@ import {
   type Container,
   type Server,
   type Topology,
+  withDefaultRecordsDir,
 } from '../../helpers/topology';
+import { DEFAULT_STATE_DIR } from '../../../firewall/records';
 
 const it = isRoot ? test : test.skip;
 
@@ -125,20 +127,17 @@ it('portmap ADD: TCP and UDP from outside (v4, v6), from localhost, by hairpin; 
       assert.ok(countElements(t.host, 'web/c1/eth0') > 0);
 
       // DEL without prevResult and without runtimeConfig, with the netns gone: from the records
-      const del = await runPluginIn(
-        t.host,
-        'portmap',
-        { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c1', CNI_NETNS: '', CNI_IFNAME: 'eth0' },
-        confOf(t, undefined, dir),
-      );
+      const delFromRecords = () =>
+        runPluginIn(
+          t.host,
+          'portmap',
+          { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c1', CNI_NETNS: '', CNI_IFNAME: 'eth0' },
+          confOf(t, undefined, dir),
+        );
+      const del = await delFromRecords();
       assert.is(del.code, 0, del.stdout);
       assert.is(countElements(t.host, 'web/c1/'), 0);
-      const again = await runPluginIn(
-        t.host,
-        'portmap',
-        { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c1', CNI_NETNS: '', CNI_IFNAME: 'eth0' },
-        confOf(t, undefined, dir),
-      );
+      const again = await delFromRecords();
       assert.is(again.code, 0, again.stdout);
       [ok] = await probe(c1.ns, 80, t.outside, t.hostOut4, 8080);
       assert.not.ok(ok, 'unreachable after DEL');
@@ -312,34 +311,21 @@ it('portmap with the default firewallDir keeps its records per network namespace
     const c1 = t.addContainer(2);
     const inode = sh('nsenter', [`--net=/run/netns/${t.host}`, 'stat', '-L', '-c', '%i', '/proc/self/ns/net']).trim();
     // netns:<inode>:<cookie> (firewall/netns-dirs.ts); the cookie is not visible from outside, so found by its inode.
-    const dirOf = () => readdirSync('/run/berth/firewall').find((name) => name.startsWith(`netns:${inode}:`));
-    const hadBerthRun = existsSync('/run/berth');
-    let dir: string | undefined;
-    try {
+    const nameOf = () => readdirSync(DEFAULT_STATE_DIR).find((name) => name.startsWith(`netns:${inode}:`));
+    await withDefaultRecordsDir(async (made) => {
       const conf = { ...confOf(t, c1, 'unused', [{ hostPort: 8080, containerPort: 80 }]) } as Record<string, unknown>;
       delete conf.firewallDir;
       const add = await runPluginIn(t.host, 'portmap', envOf('ADD', c1, 'c1'), conf);
-      dir = dirOf() && `/run/berth/firewall/${dirOf()}`;
+      const name = nameOf();
+      if (name) made.push(name); // only this test's namespace's directory
       assert.is(add.code, 0, add.stdout);
-      assert.ok(dir && existsSync(`${dir}/web/c1@eth0.json`));
+      const dir = `${DEFAULT_STATE_DIR}/${name}`;
+      assert.ok(name && existsSync(`${dir}/web/c1@eth0.json`));
       delete conf.prevResult;
       assert.is((await runPluginIn(t.host, 'portmap', { ...envOf('DEL', c1, 'c1'), CNI_NETNS: '' }, conf)).code, 0);
       assert.not.ok(existsSync(`${dir}/web/c1@eth0.json`));
       assert.is(countElements(t.host, 'web/'), 0);
-    } finally {
-      if (dir) rmSync(dir, { recursive: true, force: true }); // only this test's namespace's directory
-      try {
-        rmdirSync('/run/berth/firewall');
-      } catch {
-        /* not empty: not ours alone */
-      }
-      if (!hadBerthRun)
-        try {
-          rmdirSync('/run/berth');
-        } catch {
-          /* not empty: not ours alone */
-        }
-    }
+    });
   });
 });
 

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseResources } from '../../../runtime/cgroup/index';
-import { cgroupDirsOf, exitOf, pathOf, readV1, startIn, waitFor, withCgroupParent } from '../../helpers/cgroups';
+import { cgroupDirsOf, exitOf, pathOf, readV1, startIn, waitFor, withCgroupParent, withNewCgroup } from '../../helpers/cgroups';
 import { ensurePackages, isRoot, rejects, sh, withTempDir } from '../../helpers/sandbox';
 
 const cgroup = suite('runtime/cgroup v1 (real kernel)');
@@ -57,9 +57,7 @@ v1('create() makes the dir in every hierarchy, the name=systemd and unified ones
 });
 
 v1('an allocation over --memory is OOM-killed: the process dies of SIGKILL and oomKilled() is true', async () => {
-  await withCgroupParent(async (_parent, open) => {
-    const cg = open();
-    await cg.create(parseResources({ memory: '32m', 'memory-swap': '32m' }));
+  await withNewCgroup(parseResources({ memory: '32m', 'memory-swap': '32m' }), async (cg) => {
     assert.is(await cg.oomKilled(), false);
     const child = startIn(cg, 'exec dd if=/dev/zero of=/dev/null bs=64M count=1');
     try {
@@ -72,10 +70,7 @@ v1('an allocation over --memory is OOM-killed: the process dies of SIGKILL and o
 });
 
 v1('--pids-limit stops a fork bomb: at most 20 processes, and pids.events counts the refused forks', async () => {
-  await withCgroupParent(async (_parent, open) => {
-    const cg = open();
-    await cg.create(parseResources({ 'pids-limit': '20' }));
-    const path = pathOf(cg);
+  await withNewCgroup(parseResources({ 'pids-limit': '20' }), async (cg, path) => {
     const child = startIn(cg, 'i=0; while [ $i -lt 40 ]; do sleep 60 & i=$((i+1)); done; touch /dev/null; exec sleep 60');
     try {
       await waitFor('a refused fork', () => Number(/max (\d+)/.exec(readV1('pids', path, 'pids.events'))?.[1]) > 0);
@@ -91,10 +86,7 @@ v1('--pids-limit stops a fork bomb: at most 20 processes, and pids.events counts
 });
 
 v1('--cpus 0.5 holds two busy loops to about half a CPU', async () => {
-  await withCgroupParent(async (_parent, open) => {
-    const cg = open();
-    await cg.create(parseResources({ cpus: '0.5' }));
-    const path = pathOf(cg);
+  await withNewCgroup(parseResources({ cpus: '0.5' }), async (cg, path) => {
     const child = startIn(cg, 'while :; do :; done & while :; do :; done');
     try {
       await waitFor('both loops', async () => (await cg.pids()).length >= 2);
@@ -125,10 +117,7 @@ v1('--device-write-bps throttles O_DIRECT writes to a loop device', async () => 
     truncateSync(file, 16 * MiB);
     const loop = sh('losetup', ['--find', '--show', file]).trim();
     try {
-      await withCgroupParent(async (_parent, open) => {
-        const cg = open();
-        await cg.create(parseResources({ 'device-write-bps': [`${loop}:1mb`] }));
-        const path = pathOf(cg);
+      await withNewCgroup(parseResources({ 'device-write-bps': [`${loop}:1mb`] }), async (cg, path) => {
         const rdev = sh('stat', ['-c', '%t:%T', loop])
           .trim()
           .split(':')
@@ -158,10 +147,7 @@ v1('--device-write-bps throttles O_DIRECT writes to a loop device', async () => 
 });
 
 v1('freeze() stops every process (no CPU time while FROZEN); thaw() lets them run again', async () => {
-  await withCgroupParent(async (_parent, open) => {
-    const cg = open();
-    await cg.create({});
-    const path = pathOf(cg);
+  await withNewCgroup({}, async (cg, path) => {
     const child = startIn(cg, 'while :; do :; done');
     try {
       await waitFor('the loop', async () => (await cg.pids()).length === 1);
@@ -182,10 +168,7 @@ v1('freeze() stops every process (no CPU time while FROZEN); thaw() lets them ru
 });
 
 v1('stats() reads memory without cache, the limit, CPU and pids; destroy() kills and removes every dir', async () => {
-  await withCgroupParent(async (_parent, open) => {
-    const cg = open();
-    await cg.create(parseResources({ memory: '64m' }));
-    const path = pathOf(cg);
+  await withNewCgroup(parseResources({ memory: '64m' }), async (cg, path) => {
     const child = startIn(cg, 'exec sleep 60');
     await waitFor('the sleep', async () => (await cg.pids()).length === 1);
     const stats = await cg.stats();

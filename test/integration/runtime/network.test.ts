@@ -7,9 +7,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN_DIR, connectOutside, ipJson, isRoot, run, sourceSeenBy, withNetns } from '../../helpers/sandbox';
+import { BIN_DIR, ipJson, isRoot, run, sourceSeenBy } from '../../helpers/sandbox';
 import { countElements } from '../../helpers/topology';
-import { withBerth, type Berth } from '../../helpers/berth';
+import { ok, withBerthInHost, type Berth } from '../../helpers/berth';
 import { httpdArgs } from '../../helpers/rootfs';
 
 const test = suite('berth: networks (--network, -p, connect, NAT, cleanup)');
@@ -37,12 +37,6 @@ async function createNetwork(b: Berth, host: string, name: string, subnet: strin
   assert.is(r.code, 0, r.stderr);
 }
 
-async function ok(p: Promise<{ code: number; stdout: string; stderr: string }>): Promise<string> {
-  const r = await p;
-  assert.is(r.code, 0, r.stderr);
-  return r.stdout;
-}
-
 /** Everything berth made for container `id` in `host`: links, leases, cache files, nft elements, netns files and mounts. */
 function leftovers(b: Berth, host: string, id: string): string[] {
   const out: string[] = [];
@@ -65,191 +59,154 @@ function leftovers(b: Berth, host: string, id: string): string[] {
 }
 
 it('two containers on a netctl network reach each other; container:CTR shares a netns; connect and disconnect', async () => {
-  await withNetns(1, async (host) => {
-    await withBerth(
-      async (b) => {
-        await createNetwork(b, host, 'front', '10.91.1.0/24');
-        await createNetwork(b, host, 'back', '10.91.2.0/24');
-        const a = (
-          await ok(b('run', '-d', '--name', 'ca', '--network', 'front', '--ip', '10.91.1.50', '--rootfs', b.rootfs, 'sleep', '1000'))
-        ).trim();
-        const ping = await b('run', '--rm', '--network', 'front', '--rootfs', b.rootfs, 'ping', '-c', '1', '-W', '3', '10.91.1.50');
-        assert.is(ping.code, 0, ping.stdout + ping.stderr);
-        const shared = await ok(
-          b('run', '--rm', '--network', 'container:ca', '--rootfs', b.rootfs, 'ip', '-o', '-4', 'addr', 'show', 'eth0'),
-        );
-        assert.match(shared, /inet 10\.91\.1\.50\/24/);
-        const net = (await inspect(b, a)).NetworkSettings.Networks;
-        assert.equal(
-          [Object.keys(net), net.front.IPAddress, net.front.IPPrefixLen, net.front.Gateway],
-          [['front'], '10.91.1.50', 24, '10.91.1.1'],
-        );
-        assert.match(net.front.MacAddress, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
-
-        await ok(b('network', 'connect', '--ip', '10.91.2.9', 'back', 'ca'));
-        assert.match(await ok(b('exec', 'ca', 'ip', '-o', '-4', 'addr')), /eth1\s+inet 10\.91\.2\.9\/24/);
-        assert.equal(Object.keys((await inspect(b, a)).NetworkSettings.Networks), ['front', 'back']);
-        const again = await b('network', 'connect', 'back', 'ca');
-        assert.match(again.stderr, /endpoint with name ca already exists in network back/);
-        await ok(b('network', 'disconnect', 'front', 'ca'));
-        const addrs = await ok(b('exec', 'ca', 'ip', '-o', '-4', 'addr'));
-        assert.not.match(addrs, /10\.91\.1\./);
-        assert.equal(Object.keys((await inspect(b, a)).NetworkSettings.Networks), ['back']);
-        await ok(b('rm', '-f', 'ca'));
-        assert.equal(leftovers(b, host, a), []);
-      },
-      { hostNetns: host },
+  await withBerthInHost(async (b, host) => {
+    await createNetwork(b, host, 'front', '10.91.1.0/24');
+    await createNetwork(b, host, 'back', '10.91.2.0/24');
+    const a = (
+      await ok(b('run', '-d', '--name', 'ca', '--network', 'front', '--ip', '10.91.1.50', '--rootfs', b.rootfs, 'sleep', '1000'))
+    ).trim();
+    const ping = await b('run', '--rm', '--network', 'front', '--rootfs', b.rootfs, 'ping', '-c', '1', '-W', '3', '10.91.1.50');
+    assert.is(ping.code, 0, ping.stdout + ping.stderr);
+    const shared = await ok(b('run', '--rm', '--network', 'container:ca', '--rootfs', b.rootfs, 'ip', '-o', '-4', 'addr', 'show', 'eth0'));
+    assert.match(shared, /inet 10\.91\.1\.50\/24/);
+    const net = (await inspect(b, a)).NetworkSettings.Networks;
+    assert.equal(
+      [Object.keys(net), net.front.IPAddress, net.front.IPPrefixLen, net.front.Gateway],
+      [['front'], '10.91.1.50', 24, '10.91.1.1'],
     );
+    assert.match(net.front.MacAddress, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+
+    await ok(b('network', 'connect', '--ip', '10.91.2.9', 'back', 'ca'));
+    assert.match(await ok(b('exec', 'ca', 'ip', '-o', '-4', 'addr')), /eth1\s+inet 10\.91\.2\.9\/24/);
+    assert.equal(Object.keys((await inspect(b, a)).NetworkSettings.Networks), ['front', 'back']);
+    const again = await b('network', 'connect', 'back', 'ca');
+    assert.match(again.stderr, /endpoint with name ca already exists in network back/);
+    await ok(b('network', 'disconnect', 'front', 'ca'));
+    const addrs = await ok(b('exec', 'ca', 'ip', '-o', '-4', 'addr'));
+    assert.not.match(addrs, /10\.91\.1\./);
+    assert.equal(Object.keys((await inspect(b, a)).NetworkSettings.Networks), ['back']);
+    await ok(b('rm', '-f', 'ca'));
+    assert.equal(leftovers(b, host, a), []);
   });
 });
 
 it('-p answers from outside, from 127.0.0.1 and from the container itself; NAT out shows the host address', async () => {
-  await withNetns(2, async (host, outside) => {
-    connectOutside(host, outside);
-    await withBerth(
-      async (b) => {
-        mkdirSync(join(b.rootfs, 'www'));
-        writeFileSync(join(b.rootfs, 'www/index.html'), 'hello from berth\n');
-        await createNetwork(b, host, 'web', '10.91.3.0/24');
-        const id = (
-          await ok(
-            b(
-              'run',
-              '-d',
-              '--name',
-              'web',
-              '--network',
-              'web',
-              '-p',
-              '8080:80',
-              '-p',
-              '53/udp',
-              '-p',
-              '0:81',
-              '--rootfs',
-              b.rootfs,
-              ...httpdArgs('/www'),
-            ),
-          )
-        ).trim();
-        const fromOutside = await inNs(outside, '/bin/busybox', ['sh', '-c', `${HTTP_GET} 198.51.100.1 8080`]);
-        assert.match(fromOutside.stdout, /hello from berth/, fromOutside.stderr);
-        const fromHost = await inNs(host, '/bin/busybox', ['sh', '-c', `${HTTP_GET} 127.0.0.1 8080`]);
-        assert.match(fromHost.stdout, /hello from berth/, fromHost.stderr);
-        const hairpin = await b('exec', 'web', 'sh', '-c', `${HTTP_GET} 198.51.100.1 8080`);
-        assert.match(hairpin.stdout, /hello from berth/, hairpin.stderr);
+  await withBerthInHost(
+    async (b, host, outside) => {
+      mkdirSync(join(b.rootfs, 'www'));
+      writeFileSync(join(b.rootfs, 'www/index.html'), 'hello from berth\n');
+      await createNetwork(b, host, 'web', '10.91.3.0/24');
+      const id = (
+        await ok(
+          b(
+            'run',
+            '-d',
+            '--name',
+            'web',
+            '--network',
+            'web',
+            '-p',
+            '8080:80',
+            '-p',
+            '53/udp',
+            '-p',
+            '0:81',
+            '--rootfs',
+            b.rootfs,
+            ...httpdArgs('/www'),
+          ),
+        )
+      ).trim();
+      const fromOutside = await inNs(outside, '/bin/busybox', ['sh', '-c', `${HTTP_GET} 198.51.100.1 8080`]);
+      assert.match(fromOutside.stdout, /hello from berth/, fromOutside.stderr);
+      const fromHost = await inNs(host, '/bin/busybox', ['sh', '-c', `${HTTP_GET} 127.0.0.1 8080`]);
+      assert.match(fromHost.stdout, /hello from berth/, fromHost.stderr);
+      const hairpin = await b('exec', 'web', 'sh', '-c', `${HTTP_GET} 198.51.100.1 8080`);
+      assert.match(hairpin.stdout, /hello from berth/, hairpin.stderr);
 
-        const lines = (await ok(b('port', 'web'))).trim().split('\n');
-        assert.is(lines[0], '80/tcp -> 0.0.0.0:8080');
-        assert.match(lines[1], /^53\/udp -> 0\.0\.0\.0:\d+$/);
-        // Host port 0 asks for a free one, as in Docker.
-        assert.match(lines[2], /^81\/tcp -> 0\.0\.0\.0:([1-9]\d*)$/);
-        assert.is(await ok(b('port', 'web', '80')), '0.0.0.0:8080\n');
-        // docker's DisplayablePorts order: by container port
-        assert.match(await ok(b('ps')), /0\.0\.0\.0:\d+->53\/udp, 0\.0\.0\.0:8080->80\/tcp/);
-        const info = await inspect(b, id);
-        assert.equal(info.HostConfig.PortBindings['80/tcp'], [{ HostIp: '', HostPort: '8080' }]);
-        assert.equal(info.NetworkSettings.Ports['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: '8080' }]);
+      const lines = (await ok(b('port', 'web'))).trim().split('\n');
+      assert.is(lines[0], '80/tcp -> 0.0.0.0:8080');
+      assert.match(lines[1], /^53\/udp -> 0\.0\.0\.0:\d+$/);
+      // Host port 0 asks for a free one, as in Docker.
+      assert.match(lines[2], /^81\/tcp -> 0\.0\.0\.0:([1-9]\d*)$/);
+      assert.is(await ok(b('port', 'web', '80')), '0.0.0.0:8080\n');
+      // docker's DisplayablePorts order: by container port
+      assert.match(await ok(b('ps')), /0\.0\.0\.0:\d+->53\/udp, 0\.0\.0\.0:8080->80\/tcp/);
+      const info = await inspect(b, id);
+      assert.equal(info.HostConfig.PortBindings['80/tcp'], [{ HostIp: '', HostPort: '8080' }]);
+      assert.equal(info.NetworkSettings.Ports['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: '8080' }]);
 
-        const source = await sourceSeenBy(outside, 9099, () =>
-          b('run', '--rm', '--network', 'web', '--rootfs', b.rootfs, 'sh', '-c', 'echo x | nc -w 2 198.51.100.2 9099'),
-        );
-        assert.is(source, '198.51.100.1');
-        await ok(b('stop', '-t', '1', 'web'));
-        assert.equal(leftovers(b, host, id), []);
-      },
-      { hostNetns: host },
-    );
-  });
+      const source = await sourceSeenBy(outside, 9099, () =>
+        b('run', '--rm', '--network', 'web', '--rootfs', b.rootfs, 'sh', '-c', 'echo x | nc -w 2 198.51.100.2 9099'),
+      );
+      assert.is(source, '198.51.100.1');
+      await ok(b('stop', '-t', '1', 'web'));
+      assert.equal(leftovers(b, host, id), []);
+    },
+    { outside: true },
+  );
 });
 
 it('the default network is bridge (berth0, 172.17.0.0/16); SIGKILL of the supervisor, then gc, leaves nothing', async () => {
-  await withNetns(1, async (host) => {
-    await withBerth(
-      async (b) => {
-        const once = await ok(b('run', '--rm', '--rootfs', b.rootfs, 'ip', '-o', '-4', 'addr', 'show', 'eth0'));
-        assert.match(once, /inet 172\.17\.0\.\d+\/16/);
-        assert.equal(
-          ipJson(host, ['-4', 'addr', 'show', 'berth0'])[0].addr_info.map((a: { local: string }) => a.local),
-          ['172.17.0.1'],
-        );
-        const id = (await ok(b('run', '-d', '--rootfs', b.rootfs, 'sleep', '1000'))).trim();
-        assert.is(leftovers(b, host, id).length > 0, true, 'attached while it runs');
-        const shim = JSON.parse(readFileSync(join(b.stateDir, 'containers', id, 'shim.json'), 'utf8')).shimPid as number;
-        process.kill(shim, 'SIGKILL');
-        for (let i = 0; i < 200 && existsSync(`/proc/${shim}`); i++) await new Promise((r) => setTimeout(r, 25));
-        const gc = await ok(b('gc'));
-        assert.match(gc, new RegExp(id));
-        assert.equal(leftovers(b, host, id), []);
-      },
-      { hostNetns: host },
+  await withBerthInHost(async (b, host) => {
+    const once = await ok(b('run', '--rm', '--rootfs', b.rootfs, 'ip', '-o', '-4', 'addr', 'show', 'eth0'));
+    assert.match(once, /inet 172\.17\.0\.\d+\/16/);
+    assert.equal(
+      ipJson(host, ['-4', 'addr', 'show', 'berth0'])[0].addr_info.map((a: { local: string }) => a.local),
+      ['172.17.0.1'],
     );
+    const id = (await ok(b('run', '-d', '--rootfs', b.rootfs, 'sleep', '1000'))).trim();
+    assert.is(leftovers(b, host, id).length > 0, true, 'attached while it runs');
+    const shim = JSON.parse(readFileSync(join(b.stateDir, 'containers', id, 'shim.json'), 'utf8')).shimPid as number;
+    process.kill(shim, 'SIGKILL');
+    for (let i = 0; i < 200 && existsSync(`/proc/${shim}`); i++) await new Promise((r) => setTimeout(r, 25));
+    const gc = await ok(b('gc'));
+    assert.match(gc, new RegExp(id));
+    assert.equal(leftovers(b, host, id), []);
   });
 });
 
 it('the command runs only after ADD: it sees its address in /etc/hosts; a failed ADD runs nothing and leaves nothing', async () => {
-  await withNetns(1, async (host) => {
-    await withBerth(
-      async (b) => {
-        await createNetwork(b, host, 'front', '10.91.3.0/24');
-        const seen = await ok(
-          b(
-            'run',
-            '--rm',
-            '--network',
-            'front',
-            '--name',
-            'early',
-            '--rootfs',
-            b.rootfs,
-            'sh',
-            '-c',
-            'ip -o -4 addr show eth0; cat /etc/hosts',
-          ),
-        );
-        const address = /inet (10\.91\.3\.\d+)\//.exec(seen)?.[1];
-        assert.ok(address, seen);
-        assert.match(seen, new RegExp(`^${address.replace(/\./g, '\\.')}\\s.*\\bearly\\b`, 'm'));
-        const failed = await b(
-          'run',
-          '--name',
-          'bad',
-          '--network',
-          'front',
-          '--ip',
-          '10.99.0.5',
-          '--rootfs',
-          b.rootfs,
-          'sh',
-          '-c',
-          'echo ran',
-        );
-        assert.is(failed.code, 125, failed.stdout + failed.stderr);
-        assert.match(failed.stderr, /10\.99\.0\.5/);
-        assert.is(failed.stdout, '');
-        const id = (await ok(b('inspect', '--format', '{{.Id}}', 'bad'))).trim();
-        assert.is((await ok(b('logs', 'bad'))).trim(), '', 'the command never ran');
-        assert.equal(leftovers(b, host, id), []);
-        assert.equal(await ok(b('ps', '-q')), '');
-        // Refused before any plugin runs (a host port in use): nothing left either.
-        const web = (await ok(b('run', '-d', '--network', 'front', '-p', '18080:80', '--rootfs', b.rootfs, 'sleep', '1000'))).trim();
-        const busy = await b('run', '--name', 'busy', '--network', 'front', '-p', '18080:80', '--rootfs', b.rootfs, 'true');
-        assert.is(busy.code, 125, busy.stdout + busy.stderr);
-        assert.match(busy.stderr, /18080\/tcp is already in use/);
-        assert.equal((await ok(b('ps', '-q', '--no-trunc'))).trim(), web);
-        const busyId = (await ok(b('inspect', '--format', '{{.Id}}', 'busy'))).trim();
-        assert.is(
-          await ok(b('ps', '-a', '--filter', 'name=busy', '--format', '{{.Status}}')),
-          'Created\n',
-          'never ran: Created, as docker',
-        );
-        await ok(b('rm', '-f', web));
-        assert.equal(leftovers(b, host, busyId), []);
-        assert.is(await ok(b('start', '-a', 'busy')), '', 'the port is free now');
-        assert.match(await ok(b('ps', '-a', '--filter', 'name=busy', '--format', '{{.Status}}')), /^Exited \(0\)/);
-      },
-      { hostNetns: host },
+  await withBerthInHost(async (b, host) => {
+    await createNetwork(b, host, 'front', '10.91.3.0/24');
+    const seen = await ok(
+      b(
+        'run',
+        '--rm',
+        '--network',
+        'front',
+        '--name',
+        'early',
+        '--rootfs',
+        b.rootfs,
+        'sh',
+        '-c',
+        'ip -o -4 addr show eth0; cat /etc/hosts',
+      ),
     );
+    const address = /inet (10\.91\.3\.\d+)\//.exec(seen)?.[1];
+    assert.ok(address, seen);
+    assert.match(seen, new RegExp(`^${address.replace(/\./g, '\\.')}\\s.*\\bearly\\b`, 'm'));
+    const failed = await b('run', '--name', 'bad', '--network', 'front', '--ip', '10.99.0.5', '--rootfs', b.rootfs, 'sh', '-c', 'echo ran');
+    assert.is(failed.code, 125, failed.stdout + failed.stderr);
+    assert.match(failed.stderr, /10\.99\.0\.5/);
+    assert.is(failed.stdout, '');
+    const id = (await ok(b('inspect', '--format', '{{.Id}}', 'bad'))).trim();
+    assert.is((await ok(b('logs', 'bad'))).trim(), '', 'the command never ran');
+    assert.equal(leftovers(b, host, id), []);
+    assert.equal(await ok(b('ps', '-q')), '');
+    // Refused before any plugin runs (a host port in use): nothing left either.
+    const web = (await ok(b('run', '-d', '--network', 'front', '-p', '18080:80', '--rootfs', b.rootfs, 'sleep', '1000'))).trim();
+    const busy = await b('run', '--name', 'busy', '--network', 'front', '-p', '18080:80', '--rootfs', b.rootfs, 'true');
+    assert.is(busy.code, 125, busy.stdout + busy.stderr);
+    assert.match(busy.stderr, /18080\/tcp is already in use/);
+    assert.equal((await ok(b('ps', '-q', '--no-trunc'))).trim(), web);
+    const busyId = (await ok(b('inspect', '--format', '{{.Id}}', 'busy'))).trim();
+    assert.is(await ok(b('ps', '-a', '--filter', 'name=busy', '--format', '{{.Status}}')), 'Created\n', 'never ran: Created, as docker');
+    await ok(b('rm', '-f', web));
+    assert.equal(leftovers(b, host, busyId), []);
+    assert.is(await ok(b('start', '-a', 'busy')), '', 'the port is free now');
+    assert.match(await ok(b('ps', '-a', '--filter', 'name=busy', '--format', '{{.Status}}')), /^Exited \(0\)/);
   });
 });
 

@@ -19,6 +19,8 @@ import { join } from 'node:path';
 import { isRoot, run, withTempDir } from '../../helpers/sandbox';
 import { VOLUMED, post, startDaemon, withDaemon, type Daemon } from '../../helpers/volumed';
 import { decodeJournal, encodeRecord } from '../../../volume/journal';
+import { ENDPOINTS } from '../../../volume/protocol';
+import { Gen, prng } from '../../helpers/prng';
 
 const test = suite('berth-volumed (built executable, real unix socket)');
 const it = isRoot ? test : test.skip;
@@ -184,27 +186,11 @@ it('bad input gets a JSON {Err} and the daemon keeps serving', async () => {
 
 it('400 random bodies on every endpoint each get a JSON object reply, and the daemon lives on', async () => {
   await withVolumed(async (d) => {
-    let seed = 42;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const gen = new Gen(prng(42));
+    const rand = (n: number) => gen.int(n);
     const values = (): unknown =>
       [null, 0, -1, 1.5, true, '', 'vv', '..', 'a/b', [], ['x'], {}, { a: 'b' }, 'x'.repeat(300), '\u0000'][rand(15)];
-    const endpoints = [
-      '/Plugin.Activate',
-      '/VolumeDriver.Create',
-      '/VolumeDriver.Remove',
-      '/VolumeDriver.Mount',
-      '/VolumeDriver.Unmount',
-      '/VolumeDriver.Path',
-      '/VolumeDriver.Get',
-      '/VolumeDriver.List',
-      '/VolumeDriver.Capabilities',
-      '/Berth.Release',
-      '/Nope',
-      '/',
-    ];
+    const endpoints = [...ENDPOINTS, '/Nope', '/'];
     for (let i = 0; i < 400; i++) {
       const kind = rand(4);
       const body =

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ExitError, OperandCountError, UsageError, exitCodeOf } from '../../../berth/errors';
+import { ExitError, OperandCountError, UsageError, exitCodeOf, requireArgs } from '../../../berth/errors';
 import { SettingError } from '../../../runtime/errors';
 
 // Docker 20.10's CLI: cobra's flag errors exit 125 everywhere; `run` exits 125 for its own errors,
@@ -31,5 +31,22 @@ const cases: Array<[what: string, err: unknown, command: string | undefined, cod
 ];
 for (const [what, err, command, code] of cases)
   test(`exitCodeOf(): ${what} exits ${code}`, () => assert.is(exitCodeOf(err, command), code));
+
+test("requireArgs() refuses too few (or, exact, other) operand counts in cobra's words", () => {
+  requireArgs(['a', 'b'], 'exec', 2);
+  requireArgs(['a'], 'logs', 1, true);
+  const refused: Array<[args: string[], command: string, n: number, exact: boolean, message: string]> = [
+    [[], 'rm', 1, false, `"berth rm" requires at least 1 argument.\nSee 'berth rm --help'.`],
+    [['a'], 'exec', 2, false, `"berth exec" requires at least 2 arguments.\nSee 'berth exec --help'.`],
+    [['a', 'b'], 'logs', 1, true, `"berth logs" requires exactly 1 argument.\nSee 'berth logs --help'.`],
+    [['a'], 'network connect', 2, true, `"berth network connect" requires exactly 2 arguments.\nSee 'berth network connect --help'.`],
+  ];
+  for (const [args, command, n, exact, message] of refused)
+    assert.throws(
+      () => requireArgs(args, command, n, exact),
+      (err: unknown) => err instanceof UsageError && err.message === message && exitCodeOf(err, command) === 1,
+      message,
+    );
+});
 
 test.run();

@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   cacheFilePath,
@@ -13,15 +12,7 @@ import {
   renderCacheEntry,
   writeCacheEntry,
 } from '../../../cni/cache';
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-cache-'));
-  try {
-    await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { withTempDir } from '../../helpers/sandbox';
 
 const KEY = { networkName: 'web', containerId: 'c1', ifName: 'eth0' };
 const CONF = '{"cniVersion":"1.0.0","name":"web","plugins":[{"type":"bridge"}]}';
@@ -34,7 +25,7 @@ test('cacheFilePath() is <dir>/results/<network>-<container>-<ifname> and refuse
 });
 
 test('cache entries of a 10,000-character container ID and a 300-character network name are written, read, listed and deleted', () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const key = { networkName: 'n'.repeat(300), containerId: 'c'.repeat(10_000), ifName: 'eth0' };
     const short = { ...KEY, containerId: 'c'.repeat(200) }; // fits: keeps its libcni name
     for (const k of [key, short]) await writeCacheEntry(dir, renderCacheEntry(k, { config: CONF, result: RESULT }));
@@ -112,7 +103,7 @@ test('parseCacheEntry() accepts a libcni-written file (null fields) and refuses 
 });
 
 test('writeCacheEntry() writes atomically with mode 0600 in a 0700 dir; readCacheEntry() reads it back', () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const entry = renderCacheEntry(KEY, { config: CONF, result: RESULT });
     await writeCacheEntry(dir, entry);
     assert.equal(readdirSync(join(dir, 'results')), ['web-c1-eth0']); // no temp file left
@@ -127,7 +118,7 @@ test('writeCacheEntry() writes atomically with mode 0600 in a 0700 dir; readCach
   }));
 
 test('writeCacheEntry() with deferFlush: the entry readable on return, its flush handed over once', () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const entry = renderCacheEntry(KEY, { config: CONF, result: RESULT });
     const flushes: Array<Promise<void>> = [];
     await writeCacheEntry(dir, entry, (flushed) => flushes.push(flushed));
@@ -138,7 +129,7 @@ test('writeCacheEntry() with deferFlush: the entry readable on return, its flush
   }));
 
 test('readCacheEntry() ignores a file whose content names another attachment (names are ambiguous)', () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     await writeCacheEntry(
       dir,
       renderCacheEntry({ networkName: 'a-b', containerId: 'c', ifName: 'eth0' }, { config: CONF, result: RESULT }),
@@ -148,7 +139,7 @@ test('readCacheEntry() ignores a file whose content names another attachment (na
   }));
 
 test('listCachedAttachments() lists valid entries, filtered by network and container, sorted', () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     assert.equal(await listCachedAttachments(dir), []); // no results dir yet
     for (const [networkName, containerId, ifName] of [
       ['web', 'c2', 'eth0'],

@@ -16,22 +16,16 @@ import {
   withoutAttachment,
   type HostRecord,
 } from '../../../dnsname/config';
-import type { NetConf, Result } from '../../../cni/types';
+import { bridgeResult, netConf } from '../../helpers/cni-results';
 
-const conf = (extra: object = {}): NetConf => ({ cniVersion: '1.0.0', name: 'web', type: 'dnsname', ...extra });
-const prev: Result = {
-  cniVersion: '1.0.0',
-  interfaces: [
-    { name: 'cni0', mac: '02:00:00:00:00:01' },
-    { name: 'veth1', mac: '02:00:00:00:00:02' },
-    { name: 'eth0', mac: '02:00:00:00:00:03', sandbox: '/run/netns/c1' },
-  ],
-  ips: [
+const conf = (extra: object = {}) => netConf('dnsname', extra);
+const prev = bridgeResult(
+  [
     { address: '192.0.2.5/24', gateway: '192.0.2.1', interface: 2 },
     { address: '2001:db8::5/64', gateway: '2001:db8::1', interface: 2 },
   ],
-  dns: { nameservers: ['198.51.100.53'] },
-};
+  { dns: { nameservers: ['198.51.100.53'] } },
+);
 
 test('parseDnsnameConf() defaults domainName to dns.podman, as the reference', () => {
   assert.is(parseDnsnameConf(conf(), validate).domainName, 'dns.podman');

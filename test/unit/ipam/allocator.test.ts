@@ -4,22 +4,17 @@ import { CniError, ErrCode } from '../../../cni/errors';
 import { allocateAll, allocateNext, countFree, leasesOf, PROBES_BEFORE_LISTING, selectGarbage } from '../../../ipam/allocator';
 import { parseAddress, parseRangeSets } from '../../../ipam/range';
 import { MemoryStore } from '../../../ipam/store';
+import { thrownBy } from '../../helpers/thrown';
 
 const sets = (...inputs: object[][]) => parseRangeSets(inputs);
 const h = (containerId: string, ifname = 'eth0') => ({ containerId, ifname });
 const ip = (text: string) => parseAddress(text);
 
 function throwsCode(fn: () => unknown, code: number, message: string | RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, CniError);
-    assert.is((err as CniError).code, code);
-    if (typeof message === 'string') assert.is((err as Error).message, message);
-    else assert.match((err as Error).message, message);
-    return;
-  }
-  assert.unreachable('expected a CniError');
+  const err = thrownBy(fn, CniError);
+  assert.is(err.code, code);
+  if (typeof message === 'string') assert.is(err.message, message);
+  else assert.match(err.message, message);
 }
 
 test('allocateNext() hands out addresses in order, skipping the gateway', () => {

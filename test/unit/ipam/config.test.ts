@@ -6,6 +6,7 @@ import { CniError, ErrCode } from '../../../cni/errors';
 import { formatIP } from '../../../cni/ip';
 import { parseCniArgsIPs, parseHostLocalConf, parseResolvConf, type HostLocalInput } from '../../../ipam/config';
 import { describeRangeSet } from '../../../ipam/range';
+import { thrownBy } from '../../helpers/thrown';
 
 const input = (ipam: object, extra: Partial<HostLocalInput> = {}): HostLocalInput => ({
   name: 'net1',
@@ -15,15 +16,9 @@ const input = (ipam: object, extra: Partial<HostLocalInput> = {}): HostLocalInpu
 const parse = (i: HostLocalInput, args: Record<string, string> = {}) => parseHostLocalConf(i, new Map(Object.entries(args)), validate);
 
 function rejects(fn: () => unknown, code: number, message: string): void {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, CniError);
-    assert.is((err as Error).message, message);
-    assert.is((err as CniError).code, code);
-    return;
-  }
-  assert.unreachable('expected a CniError');
+  const err = thrownBy(fn, CniError);
+  assert.is(err.message, message);
+  assert.is(err.code, code);
 }
 
 test('parseHostLocalConf() reads ranges, routes, dataDir and resolvConf', () => {

@@ -1,12 +1,12 @@
 /** The in-process API the bridge plugin calls (`hostLocal`), against a temp dataDir. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError } from '../../../cni/errors';
 import type { PluginContext } from '../../../cni/skel';
 import { hostLocal } from '../../../ipam/host-local';
+import { withTempDir } from '../../helpers/sandbox';
 
 function ctxFor(dataDir: string, over: Partial<PluginContext> = {}, config: object = {}): PluginContext {
   return {
@@ -31,17 +31,8 @@ function ctxFor(dataDir: string, over: Partial<PluginContext> = {}, config: obje
   };
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-hl-'));
-  try {
-    await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 test('hostLocal() ADD, CHECK and DEL in process read ctx.config.ipam', () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const ctx = ctxFor(dir, {
       args: new Map([
         ['MAC', '02:00:00:00:00:01'],
@@ -66,14 +57,14 @@ test('hostLocal() ADD, CHECK and DEL in process read ctx.config.ipam', () =>
   }));
 
 test('hostLocal() takes the IPAM config as a parameter when given', () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const ctx = ctxFor(dir);
     const result = await hostLocal('ADD', ctx, { type: 'host-local', dataDir: dir, ranges: [[{ subnet: '2001:db8::/64' }]] });
     assert.equal(result?.ips, [{ address: '2001:db8::2/64', gateway: '2001:db8::1' }]);
   }));
 
 test('hostLocal() GC and STATUS', () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const ctx = ctxFor(dir);
     await hostLocal('ADD', ctx);
     await hostLocal('ADD', { ...ctx, containerId: 'other' });

@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError } from '../../../cni/errors';
 import { parseConfList } from '../../../cni/conflist';
@@ -13,15 +12,17 @@ import {
 } from '../../../cni/runtime';
 import { pluginCaller } from '../../../network/runner';
 import { readFakeCalls, writeFakePlugins } from '../../fakes/cni-plugin';
+import { rejects, withTempDir } from '../../helpers/sandbox';
 
-/** The conflist runner with netctl's plugin caller; plugins not beside selfDir are exec'd. */
-function setup(): { dir: string; opts: RuntimeOptions & { cacheDir: string } } {
-  const dir = mkdtempSync(join(tmpdir(), 'netctl-runner-'));
-  const bin = join(dir, 'bin');
-  mkdirSync(bin);
-  writeFakePlugins(bin, ['bridge', 'portmap']);
-  // selfDir points elsewhere: Berth's in-process path is not taken, every plugin is exec'd.
-  return { dir, opts: { cniPath: [bin], cacheDir: join(dir, 'cache'), env: {}, callPlugin: pluginCaller(join(dir, 'elsewhere')) } };
+/** Runs `fn` with the conflist runner and netctl's plugin caller in a temp dir; every plugin is exec'd. */
+function withRunner(fn: (dir: string, opts: RuntimeOptions & { cacheDir: string }) => Promise<void>): Promise<void> {
+  return withTempDir(async (dir) => {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFakePlugins(bin, ['bridge', 'portmap']);
+    // selfDir points elsewhere: Berth's in-process path is not taken, every plugin is exec'd.
+    await fn(dir, { cniPath: [bin], cacheDir: join(dir, 'cache'), env: {}, callPlugin: pluginCaller(join(dir, 'elsewhere')) });
+  });
 }
 
 const list = (fail?: object) =>
@@ -40,9 +41,8 @@ const rt = {
   capabilityArgs: { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] },
 };
 
-test('addList() chains ADD with prevResult and runtimeConfig, caches the result; delList() runs DEL in reverse and drops it', async () => {
-  const { dir, opts } = setup();
-  try {
+test('addList() chains ADD with prevResult and runtimeConfig, caches the result; delList() runs DEL in reverse and drops it', () =>
+  withRunner(async (dir, opts) => {
     const result = await addList(list(), rt, opts);
     assert.equal(
       result.interfaces?.map((i) => i.name),
@@ -74,53 +74,30 @@ test('addList() chains ADD with prevResult and runtimeConfig, caches the result;
     );
     assert.is(after[3].env.CNI_NETNS, undefined);
     assert.not.ok(existsSync(join(opts.cacheDir, 'results/web-c1-eth0')));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('addList() undoes the plugins already run when one fails, and keeps its code', async () => {
-  const { dir, opts } = setup();
-  try {
-    try {
-      await addList(list({ code: 106, msg: 'host port 8080/tcp is taken' }), rt, opts);
-      assert.unreachable('ADD succeeded');
-    } catch (err) {
-      assert.instance(err, CniError);
-      assert.is((err as CniError).code, 106);
-      assert.is(
-        (err as CniError).message,
-        'cannot add "c1" ("eth0") on network "web": plugin "portmap" failed: host port 8080/tcp is taken',
-      );
-    }
+test('addList() undoes the plugins already run when one fails, and keeps its code', () =>
+  withRunner(async (dir, opts) => {
+    const err = await rejects(addList(list({ code: 106, msg: 'host port 8080/tcp is taken' }), rt, opts));
+    assert.instance(err, CniError);
+    assert.is((err as CniError).code, 106);
+    assert.is(err.message, 'cannot add "c1" ("eth0") on network "web": plugin "portmap" failed: host port 8080/tcp is taken');
     assert.equal(
       readFakeCalls(join(dir, 'bin')).map((c) => `${c.type} ${c.env.CNI_COMMAND}`),
       ['bridge ADD', 'portmap ADD', 'portmap DEL', 'bridge DEL'],
     );
     assert.not.ok(existsSync(join(opts.cacheDir, 'results/web-c1-eth0')));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('checkList() refuses an attachment with no cached result (code 3)', async () => {
-  const { dir, opts } = setup();
-  try {
-    await checkList(list(), rt, opts).then(
-      () => assert.unreachable('passed'),
-      (err) => {
-        assert.is((err as CniError).code, 3);
-        assert.is((err as Error).message, 'cannot check "c1" ("eth0") on network "web": no cached result');
-      },
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test('checkList() refuses an attachment with no cached result (code 3)', () =>
+  withRunner(async (dir, opts) => {
+    const err = await rejects(checkList(list(), rt, opts));
+    assert.is((err as CniError).code, 3);
+    assert.is(err.message, 'cannot check "c1" ("eth0") on network "web": no cached result');
+  }));
 
-test("delList() goes on past a failing plugin, keeps the cache entry and the first failure's code", async () => {
-  const { dir, opts } = setup();
-  try {
+test("delList() goes on past a failing plugin, keeps the cache entry and the first failure's code", () =>
+  withRunner(async (dir, opts) => {
     await addList(list(), rt, opts);
     const failing = parseConfList(
       JSON.stringify({
@@ -129,13 +106,9 @@ test("delList() goes on past a failing plugin, keeps the cache entry and the fir
         plugins: [{ type: 'bridge' }, { type: 'portmap', fake: { fail: { code: 107, msg: 'nft refused' }, failOn: ['DEL'] } }],
       }),
     );
-    await delList(failing, rt, opts).then(
-      () => assert.unreachable('DEL succeeded'),
-      (err) => {
-        assert.is((err as CniError).code, 107);
-        assert.is((err as Error).message, 'cannot delete "c1" ("eth0") on network "web": plugin "portmap": nft refused');
-      },
-    );
+    const err = await rejects(delList(failing, rt, opts));
+    assert.is((err as CniError).code, 107);
+    assert.is(err.message, 'cannot delete "c1" ("eth0") on network "web": plugin "portmap": nft refused');
     assert.equal(
       readFakeCalls(join(dir, 'bin'))
         .slice(2)
@@ -143,9 +116,6 @@ test("delList() goes on past a failing plugin, keeps the cache entry and the fir
       ['portmap DEL', 'bridge DEL'],
     );
     assert.ok(existsSync(join(opts.cacheDir, 'results/web-c1-eth0')));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test.run();

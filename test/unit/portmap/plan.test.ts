@@ -4,22 +4,18 @@ import validate from '../../../gen/portmap.js';
 import { parsePortMappings, parsePortmapConf } from '../../../portmap/config';
 import { containerAddrs, udpFlushes, hostInterfaceOf, portmapChains, portmapElements } from '../../../portmap/plan';
 import { renderTransaction } from '../../../firewall/render';
-import type { NetConf, Result } from '../../../cni/types';
+import { bridgeResult, netConf } from '../../helpers/cni-results';
+import { thrownBy } from '../../helpers/thrown';
+import { CniError } from '../../../cni/errors';
 
-const conf = (extra: object = {}): NetConf => ({ cniVersion: '1.0.0', name: 'web', type: 'portmap', ...extra });
-const prev: Result = {
-  cniVersion: '1.0.0',
-  interfaces: [
-    { name: 'cni0', mac: '02:00:00:00:00:01' },
-    { name: 'veth1', mac: '02:00:00:00:00:02' },
-    { name: 'eth0', mac: '02:00:00:00:00:03', sandbox: '/run/netns/c1' },
-  ],
-  ips: [
-    { address: '192.0.2.5/24', gateway: '192.0.2.1', interface: 2 },
-    { address: '2001:db8::5/64', interface: 2 },
-    { address: '192.0.2.6/24', interface: 2 },
-  ],
-};
+const conf = (extra: object = {}) => netConf('portmap', extra);
+/** The port mappings of a runtimeConfig holding `portMappings`. */
+const mappingsOf = (...portMappings: object[]) => parsePortMappings(conf({ runtimeConfig: { portMappings } }));
+const prev = bridgeResult([
+  { address: '192.0.2.5/24', gateway: '192.0.2.1', interface: 2 },
+  { address: '2001:db8::5/64', interface: 2 },
+  { address: '192.0.2.6/24', interface: 2 },
+]);
 
 test('containerAddrs() takes the first address of each family; hostInterfaceOf() the bridge', () => {
   const a = containerAddrs(prev);
@@ -29,16 +25,10 @@ test('containerAddrs() takes the first address of each family; hostInterfaceOf()
 });
 
 test('portmapElements() dual stack, any address, hostIP v4, snat: golden transaction', () => {
-  const mappings = parsePortMappings(
-    conf({
-      runtimeConfig: {
-        portMappings: [
-          { hostPort: 8080, containerPort: 80, protocol: 'TCP' },
-          { hostPort: 5353, containerPort: 53, protocol: 'udp', hostIP: '198.51.100.1' },
-          { hostPort: 9000, containerPort: 9000, protocol: 'sctp', hostIP: '2001:DB8:0::1' },
-        ],
-      },
-    }),
+  const mappings = mappingsOf(
+    { hostPort: 8080, containerPort: 80, protocol: 'TCP' },
+    { hostPort: 5353, containerPort: 53, protocol: 'udp', hostIP: '198.51.100.1' },
+    { hostPort: 9000, containerPort: 9000, protocol: 'sctp', hostIP: '2001:DB8:0::1' },
   );
   const script = renderTransaction({ adds: portmapElements(mappings, containerAddrs(prev), { snat: true }), tag: 'web/c1/eth0' });
   assert.fixture(
@@ -64,20 +54,14 @@ add rule inet berth pm6_20010db8000000000000000000000000_64 ip6 saddr 2001:db8::
 });
 
 test('parsePortMappings() drops an entry equal to an earlier one, and only such an entry', () => {
-  const mappings = parsePortMappings(
-    conf({
-      runtimeConfig: {
-        portMappings: [
-          { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
-          { hostPort: 8080, containerPort: 80, protocol: 'TCP' },
-          { hostPort: 8080, containerPort: 80 },
-          { hostPort: 8080, containerPort: 80, protocol: 'udp' },
-          { hostPort: 8080, containerPort: 81 },
-          { hostPort: 8080, containerPort: 80, hostIP: '2001:DB8::1' },
-          { hostPort: 8080, containerPort: 80, hostIP: '2001:db8::1' },
-        ],
-      },
-    }),
+  const mappings = mappingsOf(
+    { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+    { hostPort: 8080, containerPort: 80, protocol: 'TCP' },
+    { hostPort: 8080, containerPort: 80 },
+    { hostPort: 8080, containerPort: 80, protocol: 'udp' },
+    { hostPort: 8080, containerPort: 81 },
+    { hostPort: 8080, containerPort: 80, hostIP: '2001:DB8::1' },
+    { hostPort: 8080, containerPort: 80, hostIP: '2001:db8::1' },
   );
   assert.equal(
     mappings.map((m) => `${m.hostIP ?? ''}/${m.hostPort}/${m.protocol}/${m.containerPort}`),
@@ -86,7 +70,7 @@ test('parsePortMappings() drops an entry equal to an earlier one, and only such 
 });
 
 test('portmapElements() without snat, "0.0.0.0" meaning any IPv4 address only', () => {
-  const mappings = parsePortMappings(conf({ runtimeConfig: { portMappings: [{ hostPort: 80, containerPort: 8080, hostIP: '0.0.0.0' }] } }));
+  const mappings = mappingsOf({ hostPort: 80, containerPort: 8080, hostIP: '0.0.0.0' });
   assert.fixture(
     renderTransaction({ adds: portmapElements(mappings, containerAddrs(prev), { snat: false }), tag: 't' }),
     'add element inet berth hostport4 { tcp . 80 comment "t" : 192.0.2.5 . 8080 }\n',
@@ -102,17 +86,11 @@ test('portmapElements() marks DNAT elements exclusive and names them', () => {
 });
 
 test('udpFlushes() flushes UDP mappings per family, with the hostIP as destination', () => {
-  const mappings = parsePortMappings(
-    conf({
-      runtimeConfig: {
-        portMappings: [
-          { hostPort: 53, containerPort: 53, protocol: 'udp' },
-          { hostPort: 54, containerPort: 53, protocol: 'udp', hostIP: '198.51.100.1' },
-          { hostPort: 55, containerPort: 53, protocol: 'udp', hostIP: '0.0.0.0' },
-          { hostPort: 80, containerPort: 80 },
-        ],
-      },
-    }),
+  const mappings = mappingsOf(
+    { hostPort: 53, containerPort: 53, protocol: 'udp' },
+    { hostPort: 54, containerPort: 53, protocol: 'udp', hostIP: '198.51.100.1' },
+    { hostPort: 55, containerPort: 53, protocol: 'udp', hostIP: '0.0.0.0' },
+    { hostPort: 80, containerPort: 80 },
   );
   assert.equal(udpFlushes(mappings, { v4: true, v6: true }), [
     { family: 4, port: 53 },
@@ -132,13 +110,9 @@ const rejected: Array<[object, number, RegExp]> = [
 ];
 for (const [m, code, msg] of rejected)
   test(`parsePortMappings() rejects ${JSON.stringify(m)}`, () => {
-    try {
-      parsePortMappings(conf({ runtimeConfig: { portMappings: [m] } }));
-      assert.unreachable();
-    } catch (err: any) {
-      assert.is(err.code, code);
-      assert.match(err.message, msg);
-    }
+    const err = thrownBy(() => mappingsOf(m), CniError);
+    assert.is(err.code, code);
+    assert.match(err.message, msg);
   });
 
 test('parsePortmapConf() defaults snat to true and accepts markMasqBit', () => {

@@ -8,6 +8,7 @@ import {
   parseResources,
   ResourceFlagError,
 } from '../../../runtime/cgroup/flags';
+import { thrownBy } from '../../helpers/thrown';
 
 const MiB = 1024 * 1024;
 
@@ -147,15 +148,9 @@ const rejected: Array<[Record<string, unknown>, string, 'flag' | 'daemon']> = [
 ];
 for (const [flags, message, kind] of rejected)
   test(`parseResources() refuses ${JSON.stringify(flags)} with Docker's words`, () => {
-    try {
-      parseResources(flags);
-    } catch (err) {
-      assert.instance(err, ResourceFlagError);
-      assert.is((err as Error).message, message);
-      assert.is((err as ResourceFlagError).kind, kind);
-      return;
-    }
-    assert.unreachable('accepted');
+    const err = thrownBy(() => parseResources(flags), ResourceFlagError);
+    assert.is(err.message, message);
+    assert.is(err.kind, kind);
   });
 
 test('checkHostResources() refuses more CPUs than the host has and CPUs outside the parent cpuset', () => {

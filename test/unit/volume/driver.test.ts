@@ -33,6 +33,17 @@ const root = () => join(dir, 'root');
 const call = async (endpoint: string, body: unknown) => (await handle(driver, endpoint, JSON.stringify(body))).body;
 /** A mount log's text: it is written in place over zeros, so it ends at the first zero byte. */
 const logText = (path: string) => readFileSync(path, 'utf8').split('\0')[0];
+/** Creates volume `name` and waits for its checkpoint, which writes volume.json and the mount log. */
+async function createCheckpointed(name: string): Promise<void> {
+  await call('/VolumeDriver.Create', { Name: name });
+  await driver.settle();
+}
+/** Opens the store again, as a restarted daemon does (the old driver is left as a crash leaves it). */
+const reopen = async () => {
+  driver = await openDriver({ fs, root: root() });
+};
+/** The mount counts volume `name` reports. */
+const mountsOf = async (name: string) => ((await call('/VolumeDriver.Get', { Name: name })) as any).Volume.Status.mounts;
 
 test.before.each(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-vol-unit-'));
@@ -137,13 +148,12 @@ it('mount counts survive reopening the store', async () => {
   await call('/VolumeDriver.Create', { Name: 'vv' });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
-  driver = await openDriver({ fs, root: root() });
-  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 2 });
+  await reopen();
+  assert.equal(await mountsOf('vv'), { a: 2 });
 });
 
 it('mount counts live in a log written in place, folded into volume.json after 256 lines', async () => {
-  await call('/VolumeDriver.Create', { Name: 'vv' });
-  await driver.settle(); // the checkpoint writes volume.json and the mount log
+  await createCheckpointed('vv');
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
   await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'zz' });
   assert.is(logText(join(root(), 'vv', 'mounts.0.log')), '+a\n');
@@ -159,46 +169,44 @@ it('mount counts live in a log written in place, folded into volume.json after 2
   assert.equal([rec.Mounts, rec.MountLog], [{ a: 1, c: 1 }, 1]);
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'c' });
   assert.is(logText(join(root(), 'vv', 'mounts.1.log')), '+c\n');
-  driver = await openDriver({ fs, root: root() });
-  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 1, c: 2 });
+  await reopen();
+  assert.equal(await mountsOf('vv'), { a: 1, c: 2 });
 });
 
 it('a mount log grows by whole blocks when a line does not fit, and a log without zeros (older Berth) is continued', async () => {
-  await call('/VolumeDriver.Create', { Name: 'vv' });
-  await driver.settle(); // the checkpoint writes volume.json and the mount log
+  await createCheckpointed('vv');
   const log = join(root(), 'vv', 'mounts.0.log');
   const id = 'f'.repeat(64);
   for (let i = 0; i < 62; i++) await call('/VolumeDriver.Mount', { Name: 'vv', ID: `${id}${i % 10}` }); // 62 * 67 = 4154 bytes
   assert.is(statSync(log).size, 8192);
   assert.is(logText(log).split('\n').length, 63);
   writeFileSync(log, '+a\n+a\n');
-  driver = await openDriver({ fs, root: root() });
+  await reopen();
   await call('/VolumeDriver.Unmount', { Name: 'vv', ID: 'a' });
   assert.is(logText(log), '+a\n+a\n-a\n');
   assert.is(statSync(log).size, 4096);
   rmSync(log);
-  driver = await openDriver({ fs, root: root() });
+  await reopen();
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
   assert.is(logText(log), '+b\n');
-  driver = await openDriver({ fs, root: root() });
-  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { b: 1 });
+  await reopen();
+  assert.equal(await mountsOf('vv'), { b: 1 });
 });
 
 it('a log line torn in the middle (zeros, then a fragment) is never replayed nor continued', async () => {
-  await call('/VolumeDriver.Create', { Name: 'vv' });
-  await driver.settle(); // the checkpoint writes volume.json and the mount log
+  await createCheckpointed('vv');
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
   // A power loss kept the second sector of a write but not the first: "+a\n", zeros, then "+x\n".
   const bytes = Buffer.alloc(4096);
   bytes.write('+a\n', 0);
   bytes.write('+x\n', 600);
   writeFileSync(join(root(), 'vv', 'mounts.0.log'), bytes);
-  driver = await openDriver({ fs, root: root() });
-  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 1 });
+  await reopen();
+  assert.equal(await mountsOf('vv'), { a: 1 });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
   assert.equal(readdirSync(join(root(), 'vv')).sort(), ['_data', 'mounts.1.log', 'volume.json']);
-  driver = await openDriver({ fs, root: root() });
-  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 1, b: 1 });
+  await reopen();
+  assert.equal(await mountsOf('vv'), { a: 1, b: 1 });
 });
 
 it('openDriver() deletes a directory left by an unrecorded Create cut before its flush (empty volume.json, no data), and keeps one with data', async () => {
@@ -283,11 +291,11 @@ it('a torn last log line is ignored and never glued to the next one', async () =
   await call('/VolumeDriver.Create', { Name: 'vv' });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'a' });
   writeFileSync(join(root(), 'vv', 'mounts.0.log'), '+a\n+hal');
-  driver = await openDriver({ fs, root: root() });
-  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 1 });
+  await reopen();
+  assert.equal(await mountsOf('vv'), { a: 1 });
   await call('/VolumeDriver.Mount', { Name: 'vv', ID: 'b' });
-  driver = await openDriver({ fs, root: root() });
-  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 1, b: 1 });
+  await reopen();
+  assert.equal(await mountsOf('vv'), { a: 1, b: 1 });
 });
 
 it('release() drops stale IDs so remove() works', async () => {
@@ -344,7 +352,7 @@ it('mount() of a bind volume whose host path vanished says so', async () => {
   assert.equal(await call('/VolumeDriver.Mount', { Name: 'bv', ID: 'i' }), {
     Err: `cannot mount volume "bv": host path ${JSON.stringify(join(dir, 'host', 'sub'))} is gone: ENOENT`,
   });
-  assert.equal(((await call('/VolumeDriver.Get', { Name: 'bv' })) as any).Volume.Status.mounts, {});
+  assert.equal(await mountsOf('bv'), {});
 });
 
 it('create() with size is refused clearly where project quotas do not work', async () => {
@@ -367,8 +375,7 @@ it('create() with size is refused clearly where project quotas do not work', asy
 });
 
 it('openDriver() deletes leftovers of interrupted creates and removes, and skips foreign directories', async () => {
-  await call('/VolumeDriver.Create', { Name: 'vv' });
-  await driver.settle(); // the checkpoint writes volume.json and the mount log
+  await createCheckpointed('vv');
   mkdirSync(join(root(), '.staging', 'half', '_data'), { recursive: true });
   mkdirSync(join(root(), '.trash', 'gone', '_data'), { recursive: true });
   mkdirSync(join(root(), 'foreign'));
@@ -430,8 +437,8 @@ it('a replay that cannot read a volume.json (EIO) reports it and changes nothing
   assert.equal(files(), before);
   assert.equal(warnings, []);
   fs.failures.clear();
-  driver = await openDriver({ fs, root: root() });
-  assert.equal(((await call('/VolumeDriver.Get', { Name: 'vv' })) as any).Volume.Status.mounts, { a: 1 });
+  await reopen();
+  assert.equal(await mountsOf('vv'), { a: 1 });
 });
 
 it('a replay that cannot stat a volume directory (EACCES) or list its _data (EIO) reports it', async () => {
@@ -459,7 +466,7 @@ it('a replay that cannot stat a volume directory (EACCES) or list its _data (EIO
   assert.match((failed2 as Error).message, /^cannot replay the journal of volume root .*: scandir ".*\/vv\/_data": EIO$/);
   assert.not.ok(existsSync(join(root(), '.orphaned')), 'nothing was moved aside');
   fs.failures.clear();
-  driver = await openDriver({ fs, root: root() });
+  await reopen();
   assert.equal(
     ((await call('/VolumeDriver.List', {})) as any).Volumes.map((v: any) => v.Name),
     ['vv'],

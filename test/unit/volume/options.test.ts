@@ -2,18 +2,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { VolumeError } from '../../../volume/errors';
 import { describeOptionConflict, parseMode, parseSize, parseVolumeOptions } from '../../../volume/options';
+import { thrownBy } from '../../helpers/thrown';
 
 const test = suite('volume options');
 
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, VolumeError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a VolumeError');
-}
+const messageOf = (fn: () => unknown): string => thrownBy(fn, VolumeError).message;
 
 test('parseVolumeOptions() makes a root:root 0755 managed volume from null or {}', () => {
   assert.equal(parseVolumeOptions(null), { kind: 'managed', uid: 0, gid: 0, mode: 0o755 });
