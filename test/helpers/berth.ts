@@ -73,6 +73,25 @@ export function cgroupLeftovers(): string[] {
   return out;
 }
 
+/**
+ * A cgroup parent under the test's whose cpuset has CPU 0 only (the host has two or more), so that
+ * a start with `--cpuset-cpus 1` passes create's check against the host and fails to make its
+ * cgroup; `widen()` gives it every CPU. Removed with the test's parent.
+ */
+export function narrowCpusetParent(): { parent: string; widen(): void } {
+  const root = '/sys/fs/cgroup/cpuset';
+  const parent = `${CGROUP_PARENT}/one-cpu`;
+  const set = (path: string, cpus: string) => {
+    mkdirSync(join(root, path), { recursive: true });
+    writeFileSync(join(root, path, 'cpuset.cpus'), cpus);
+    writeFileSync(join(root, path, 'cpuset.mems'), readFileSync(join(root, 'cpuset.mems'), 'utf8').trim());
+  };
+  const all = readFileSync(join(root, 'cpuset.cpus'), 'utf8').trim();
+  set(CGROUP_PARENT, all);
+  set(parent, '0');
+  return { parent, widen: () => set(parent, all) };
+}
+
 /** Removes the test's cgroup parent everywhere; false while some dir is still busy. */
 function removeCgroupParent(): boolean {
   let done = true;

@@ -6,10 +6,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { BIN_DIR, ipJson, isRoot, run, sourceSeenBy } from '../../helpers/sandbox';
 import { countElements } from '../../helpers/topology';
-import { ok, withBerthInHost, type Berth } from '../../helpers/berth';
+import { narrowCpusetParent, ok, shimsUnder, withBerthInHost, type Berth } from '../../helpers/berth';
 import { httpdArgs } from '../../helpers/rootfs';
 
 const test = suite('berth: networks (--network, -p, connect, NAT, cleanup)');
@@ -209,5 +210,34 @@ it('the command runs only after ADD: it sees its address in /etc/hosts; a failed
     assert.match(await ok(b('ps', '-a', '--filter', 'name=busy', '--format', '{{.Status}}')), /^Exited \(0\)/);
   });
 });
+
+// The one-CPU parent needs a cpuset hierarchy and two CPUs.
+(existsSync('/sys/fs/cgroup/cpuset') && availableParallelism() >= 2 ? it : test.skip)(
+  'a cgroup that cannot be made at a network start leaves nothing: no supervisor, netns file or mount',
+  async () => {
+    await withBerthInHost(async (b, host) => {
+      await createNetwork(b, host, 'front', '10.91.4.0/24');
+      const { parent } = narrowCpusetParent();
+      const r = await b(
+        'run',
+        '--name',
+        'narrow',
+        '--network',
+        'front',
+        '--cgroup-parent',
+        parent,
+        '--cpuset-cpus',
+        '1',
+        '--rootfs',
+        b.rootfs,
+        'true',
+      );
+      assert.equal([r.code, r.stderr], [125, 'berth: Requested CPUs are not available - requested 1, available: 0\n']);
+      assert.equal(shimsUnder(join(b.root, '..')), [], 'no supervisor is left');
+      const id = (await ok(b('inspect', '--format', '{{.Id}}', 'narrow'))).trim();
+      assert.equal(leftovers(b, host, id), []);
+    });
+  },
+);
 
 test.run();

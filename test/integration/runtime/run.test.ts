@@ -2,9 +2,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/sandbox';
-import { BERTH, CGROUP_PARENT, cgroupLeftovers, withBerth, type Berth } from '../../helpers/berth';
+import { BERTH, CGROUP_PARENT, cgroupLeftovers, narrowCpusetParent, shimsUnder, withBerth, type Berth } from '../../helpers/berth';
 
 const test = suite('berth run: exit codes, output, bad input (built executables, real kernel)');
 const it = isRoot ? test : test.skip;
@@ -223,6 +224,32 @@ it('the container is in its own cgroup in every hierarchy the host has, cgroup v
     for (const line of r.stdout.trim().split('\n')) assert.is(line.slice(line.lastIndexOf(':') + 1), `${CGROUP_PARENT}/${id}`, line);
   });
 });
+
+const hasTwoCpusets = existsSync('/sys/fs/cgroup/cpuset') && availableParallelism() >= 2;
+
+(hasTwoCpusets ? it : test.skip)(
+  'a cgroup that cannot be made at start leaves nothing (supervisor, state dir, socket, cgroup); the container stays Created',
+  async () => {
+    await withBerth(async (b) => {
+      const { parent, widen } = narrowCpusetParent();
+      // Create checks --cpuset-cpus against the host; the start against the parent's cpuset.
+      const r = await b('run', '--name', 'narrow', '--cgroup-parent', parent, '--cpuset-cpus', '1', '--rootfs', b.rootfs, 'echo', 'ran');
+      assert.equal([r.code, r.stdout, r.stderr], [125, '', 'berth: Requested CPUs are not available - requested 1, available: 0\n']);
+      assert.equal(shimsUnder(join(b.root, '..')), [], 'no supervisor is left');
+      const id = (await b('inspect', '--format', '{{.Id}}', 'narrow')).stdout.trim();
+      assert.is((await b('ps', '-a', '--format', '{{.Status}}')).stdout, 'Created\n');
+      assert.equal(readdirSync(join(b.stateDir, 'containers')), [], 'no state dir');
+      assert.equal(existsSync(join(b.stateDir, 'sockets')) ? readdirSync(join(b.stateDir, 'sockets')) : [], []);
+      assert.equal(
+        readdirSync('/sys/fs/cgroup').filter((h) => existsSync(join('/sys/fs/cgroup', h, parent, id))),
+        [],
+        'no cgroup dir',
+      );
+      widen();
+      assert.is((await b('start', '-a', 'narrow')).stdout, 'ran\n', 'the same container starts once the CPU is there');
+    });
+  },
+);
 
 it("an exec'd process is in the container's cgroup in every hierarchy, cgroup v2 included", async () => {
   await withBerth(async (b) => {
