@@ -3,7 +3,7 @@ import { closeSync, readFileSync } from 'node:fs';
 import type { Globals } from './globals.js';
 import { dirsOf, findContainer, withCleanState } from './context.js';
 import { parseFlags, list, str } from './flags.js';
-import { requireArgs, UsageError } from './errors.js';
+import { operandError, requireArgs, UsageError } from './errors.js';
 import {
   inspectShape,
   newestFirst,
@@ -52,7 +52,7 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
     argv,
     'ps',
   );
-  if (args.length > 0) throw new UsageError(`"berth ps" accepts no arguments.\nSee 'berth ps --help'.`);
+  if (args.length > 0) throw operandError('ps', 'accepts no arguments');
   const format = str(flags.format) ?? 'table';
   // The front runs ps without the JIT only when no supervisor had died (plugins/front/berth.c): gc's
   // locks need bun:ffi, which needs the JIT, so one dying since is left to the next command.

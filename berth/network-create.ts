@@ -9,7 +9,7 @@ import { loadNetworks } from '../network/config-dir.js';
 import type { CommandContext } from '../network/context.js';
 import { CliError } from '../cli/errors.js';
 import { networkId } from '../network/names.js';
-import { ExitError, requireArgs, UsageError } from './errors.js';
+import { ExitError, operandError, requireArgs } from './errors.js';
 import { list, str, type FlagDef } from './flags.js';
 import type { Globals } from './globals.js';
 import { eachContainer } from './context.js';
@@ -49,7 +49,7 @@ function bridgeOptions(opts: readonly string[]): { bridge?: string; mtu?: number
 
 /** `berth network create`: prints the new network's ID. */
 export async function create(g: Globals, argv: string[]): Promise<number> {
-  const { flags, args } = flagsOf(CREATE_FLAGS, argv, 'create', 'create [OPTIONS] NETWORK', 'Create a network');
+  const { flags, args } = flagsOf(CREATE_FLAGS, argv, 'create');
   requireArgs(args, 'network create', 1, true);
   const [name] = args;
   const ctx = netctlContext(g);
@@ -115,7 +115,7 @@ async function removeOne(ctx: CommandContext, id: string, name: string): Promise
 
 /** `berth network rm NETWORK...`: each name on its own; prints each one removed. */
 export async function rm(g: Globals, argv: string[]): Promise<number> {
-  const { args } = flagsOf([], argv, 'rm', 'rm NETWORK [NETWORK...]', 'Remove one or more networks');
+  const { args } = flagsOf([], argv, 'rm');
   requireArgs(args, 'network rm');
   const ctx = netctlContext(g);
   return eachContainer(args, async (ref) => {
@@ -144,8 +144,8 @@ export async function prune(g: Globals, argv: string[]): Promise<number> {
     { name: 'force', short: 'f', type: 'bool', describe: 'do not prompt for confirmation' },
     { name: 'filter', type: 'list', describe: 'label=KEY[=VALUE]' },
   ];
-  const { flags, args } = flagsOf(defs, argv, 'prune', 'prune [OPTIONS]', 'Remove all unused networks');
-  if (args.length > 0) throw new UsageError(`"berth network prune" accepts no arguments.\nSee 'berth network prune --help'.`);
+  const { flags, args } = flagsOf(defs, argv, 'prune');
+  if (args.length > 0) throw operandError('network prune', 'accepts no arguments');
   const filters = parseNetworkFilters(list(flags.filter), ['label']);
   if (flags.force !== true && !(await confirmed())) return 0;
   const ctx = netctlContext(g);

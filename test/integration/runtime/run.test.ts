@@ -91,7 +91,13 @@ it("Docker's exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIG
     await b('rm', 'taken');
     // Only a wrong count of operands exits 1, as cobra's Args check in docker run.
     const noArgs = await b('run');
-    assert.equal([noArgs.code, noArgs.stderr], [1, `berth: "berth run" requires at least 1 argument.\nSee 'berth run --help'.\n`]);
+    assert.equal(
+      [noArgs.code, noArgs.stderr],
+      [
+        1,
+        `berth: "berth run" requires at least 1 argument.\nSee 'berth run --help'.\n\nUsage:  berth run [OPTIONS] IMAGE|--rootfs DIR [COMMAND] [ARG...]\n\nRun a command in a new container\n`,
+      ],
+    );
     const long = await b('run', '--name', 'a'.repeat(5000), '--rootfs', b.rootfs, 'true');
     assert.equal(
       [long.code, long.stderr],
