@@ -10,7 +10,8 @@ import { listCachedAttachments } from '../cni/cache.js';
 import { loadNetworks } from '../network/config-dir.js';
 import type { CommandContext } from '../network/context.js';
 import { networkId } from '../network/names.js';
-import { renderGoTemplate } from '../lib/go-template.js';
+import { renderTypedTemplate } from '../lib/go-template.js';
+import { NETWORK_RESOURCE } from '../lib/docker-api-types.js';
 import { formatRows } from '../lib/format-rows.js';
 import { parseFlags, list, str, type FlagDef } from './flags.js';
 import { operandError, requireArgs, UsageError } from './errors.js';
@@ -103,7 +104,7 @@ async function inspect(g: Globals, argv: string[]): Promise<number> {
   });
   const format = str(flags.format);
   if (format === undefined) process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
-  else for (const o of out) process.stdout.write(`${renderGoTemplate(format, o as Record<string, unknown>)}\n`);
+  else for (const o of out) process.stdout.write(`${renderTypedTemplate(format, NETWORK_RESOURCE, o)}\n`);
   return code;
 }
 

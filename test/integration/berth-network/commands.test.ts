@@ -52,6 +52,11 @@ it("create prints the ID; ls, inspect and netctl show the network with Docker's 
     assert.equal(web.IPAM.Config, [{ Subnet: '172.18.0.0/16', Gateway: '172.18.0.1' }], "Docker's first pool for user-defined networks");
     assert.equal(db.IPAM.Config, [{ Subnet: '10.99.0.0/24', IPRange: '10.99.0.128/25', Gateway: '10.99.0.254' }]);
     assert.is(db.Internal, true);
+    // types.NetworkResource: Created is a time.Time, ConfigFrom a struct, as docker's inspect -f prints them.
+    assert.match(
+      ok(await h.berth('network', 'inspect', '-f', '{{.Created}}|{{.ConfigFrom}}|{{.Peers}}|{{.IPAM}}', 'db')).stdout,
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC\|\{\}\|\[\]\|\{default map\[\] \[\{10\.99\.0\.0\/24 10\.99\.0\.128\/25 10\.99\.0\.254 map\[\]\}\]\}\n$/,
+    );
     const list = JSON.parse(readFileSync(join(h.conf, 'web.conflist'), 'utf8'));
     assert.equal(
       list.plugins.map((p: any) => p.type),
