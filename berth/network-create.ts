@@ -95,10 +95,23 @@ export async function create(g: Globals, argv: string[]): Promise<number> {
       return 0;
     } catch (err) {
       if (!(err instanceof CliError)) throw err;
-      if (!/no free/.test(err.message) || subnetPool === pools.at(-1)![0]) throw fail(err.message);
+      if (!/no free/.test(err.message) || subnetPool === pools.at(-1)![0]) throw fail(dockerWording(err.message));
     }
   }
   throw fail('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+}
+
+/** netctl's refusals of --subnet, --gateway and --ip-range in the docker CLI's and dockerd's words. */
+const DOCKER_WORDING: Array<[RegExp, string]> = [
+  [/^invalid subnet "([^"]*)": not a CIDR.*$/, 'Invalid subnet $1 : invalid CIDR address: $1'],
+  [/^invalid gateway "([^"]*)": .*$/, 'no matching subnet for gateway $1'],
+  [/^invalid ip range "([^"]*)": .*$/, 'no matching subnet for range $1'],
+  [/^cannot create network "[^"]*": subnet "[^"]*" overlaps subnet .*$/, 'Pool overlaps with other one on this address space'],
+];
+
+function dockerWording(message: string): string {
+  const rule = DOCKER_WORDING.find(([pattern]) => pattern.test(message));
+  return rule ? message.replace(rule[0], rule[1]) : message;
 }
 
 /** Removes one network through netctl, refusing one with containers as Docker does. */
