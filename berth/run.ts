@@ -23,6 +23,7 @@ import { withContainerLock } from '../runtime/store.js';
 import { planIdMapping, type IdMapping } from '../runtime/userns.js';
 import { createVolumes } from '../runtime/volumes/create.js';
 import { printOut } from '../lib/write-out.js';
+import { checkPublish } from './publish-check.js';
 import { goOpenError } from '../lib/go-errors.js';
 
 async function createFrom(g: Globals, command: string, args: string[]): Promise<{ d: Dirs; rec: ContainerRecord; detach: boolean }> {
@@ -43,6 +44,7 @@ async function createFrom(g: Globals, command: string, args: string[]): Promise<
     cni: cniDirsOf(g, process.env, selfDirOf()),
     hostName: hostname(),
   };
+  checkPublish(opts.net.publish, command);
   opts.storage.pluginDir = g.volumePluginDir ?? process.env.BERTH_VOLUME_PLUGIN_DIR;
   opts.securityOpt = inlineSeccompProfiles(opts.securityOpt, (path) => readFileSync(path, 'utf8'));
   checkHostCpus(opts.resourceFlags);
