@@ -173,6 +173,7 @@ export async function prune(g: Globals, argv: string[]): Promise<number> {
     } catch {
       /* in use: kept, as docker does */
     }
-  if (removed.length > 0) process.stdout.write(`Deleted Networks:\n${removed.map((r) => `${r}\n`).join('')}`);
+  // The docker CLI's Fprintln of a text that ends in a newline: a blank line after the list.
+  if (removed.length > 0) process.stdout.write(`Deleted Networks:\n${removed.map((r) => `${r}\n`).join('')}\n`);
   return 0;
 }

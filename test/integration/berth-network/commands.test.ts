@@ -109,7 +109,7 @@ it('containers attached: inspect lists them, names resolve, rm is refused as Doc
     assert.ok(existsSync(join(h.conf, 'app.conflist')), 'prune keeps a network in use');
     ok(await h.netctl('detach', 'app', c1));
     ok(await h.netctl('detach', 'app', c2));
-    assert.is(ok(await h.berth('network', 'prune', '-f')).stdout, 'Deleted Networks:\napp\n');
+    assert.is(ok(await h.berth('network', 'prune', '-f')).stdout, 'Deleted Networks:\napp\n\n');
     assert.not.ok(existsSync(join(h.state, 'dnsname', 'app')), 'dnsmasq stopped with the last container');
     assert.is(sh('ip', ['-n', h.ns, '-br', 'link', 'show', 'type', 'bridge']).trim(), '');
   });
