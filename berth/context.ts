@@ -21,18 +21,22 @@ export async function withCleanState(g: Globals): Promise<Dirs> {
   return d;
 }
 
-/** Runs `fn` for each name; reports each failure as Docker does and fails at the end if any failed. */
-export async function eachContainer(names: readonly string[], fn: (ref: string) => Promise<void>): Promise<number> {
-  let failed = false;
+/**
+ * Runs `fn` for each name; reports each failure as Docker does and fails at the end if any failed.
+ * `summary` (start's "failed to start containers") ends the report with the names that failed.
+ */
+export async function eachContainer(names: readonly string[], fn: (ref: string) => Promise<void>, summary?: string): Promise<number> {
+  const failed: string[] = [];
   for (const name of names) {
     try {
       await fn(name);
     } catch (err) {
-      failed = true;
+      failed.push(name);
       printErr(`Error: ${(err as Error).message}\n`);
     }
   }
-  return failed ? 1 : 0;
+  if (failed.length > 0 && summary) printErr(`Error: ${summary}: ${failed.join(', ')}\n`);
+  return failed.length > 0 ? 1 : 0;
 }
 
 /** eachContainer() with `fn` under each container's lock; prints each ref done, as Docker does. */
@@ -40,10 +44,15 @@ export function eachLockedContainer(
   d: Dirs,
   refs: readonly string[],
   fn: (rec: ContainerRecord, ref: string) => Promise<unknown>,
+  summary?: string,
 ): Promise<number> {
-  return eachContainer(refs, async (ref) => {
-    const rec = findContainer(d, ref);
-    await withContainerLock(d, rec.Id, () => fn(rec, ref));
-    printOut(`${ref}\n`);
-  });
+  return eachContainer(
+    refs,
+    async (ref) => {
+      const rec = findContainer(d, ref);
+      await withContainerLock(d, rec.Id, () => fn(rec, ref));
+      printOut(`${ref}\n`);
+    },
+    summary,
+  );
 }

@@ -9,6 +9,7 @@ export { UsageError } from '../cli/errors.js';
 
 import { UsageError } from '../cli/errors.js';
 import { ExitError, SettingError } from '../runtime/errors.js';
+import { COMMAND_HELP } from './help.js';
 
 export { ExitError };
 
@@ -18,12 +19,21 @@ export { ExitError };
  */
 export class OperandCountError extends UsageError {}
 
+/**
+ * Cobra's Args error as the docker CLI prints it: what `command` requires, the pointer to its help,
+ * then its usage line and summary (berth/help.ts).
+ * @example operandError('rename', 'requires exactly 2 arguments')
+ */
+export function operandError(command: string, requirement: string): OperandCountError {
+  const help = COMMAND_HELP[command];
+  const usage = help ? `\n\nUsage:  berth ${help.usage}\n\n${help.describe}` : '';
+  return new OperandCountError(`"berth ${command}" ${requirement}.\nSee 'berth ${command} --help'.${usage}`);
+}
+
 /** Cobra's Args check outside run and create: at least (or exactly) `n` operands, else Docker's message. */
 export function requireArgs(args: readonly string[], command: string, n = 1, exact = false): void {
   if (exact ? args.length !== n : args.length < n)
-    throw new UsageError(
-      `"berth ${command}" requires ${exact ? 'exactly' : 'at least'} ${n} argument${n === 1 ? '' : 's'}.\nSee 'berth ${command} --help'.`,
-    );
+    throw operandError(command, `requires ${exact ? 'exactly' : 'at least'} ${n} argument${n === 1 ? '' : 's'}`);
 }
 
 /** A refused flag, and the errors of run and create: cobra's flag errors and `docker run`'s own. */

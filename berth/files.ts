@@ -160,8 +160,14 @@ function mkdtempIn(parent: string): string {
   }
 }
 
+/**
+ * The archive docker's Go tar writer makes: POSIX ustar headers (pax ones only for what ustar cannot
+ * hold, such as long names), whole-second times, and no padding to a 10 KiB record.
+ */
+const DOCKER_TAR = ['--format=posix', '--pax-option=delete=atime,delete=ctime,delete=mtime', '--blocking-factor=1'];
+
 function tarToStdout(fromDir: string, name: string): void {
-  const pack = spawnSync('tar', ['-C', fromDir, '-cf', '-', name], { stdio: ['ignore', 'inherit', 'pipe'] });
+  const pack = spawnSync('tar', ['-C', fromDir, ...DOCKER_TAR, '-cf', '-', name], { stdio: ['ignore', 'inherit', 'pipe'] });
   if (pack.status !== 0) throw new Error(`cannot read ${join(fromDir, name)}: ${pack.stderr.toString().trim()}`);
 }
 

@@ -40,6 +40,14 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   port: { usage: 'port CONTAINER [PRIVATE_PORT[/PROTO]]', describe: 'List port mappings or a specific mapping for the container' },
   gc: { usage: 'gc', describe: 'Clean up after crashed supervisors: cgroups, state dirs, networks, volume mounts' },
   boot: { usage: 'boot', describe: 'Start the containers whose restart policy asks for it after a reboot' },
+  'network create': { usage: 'network create [OPTIONS] NETWORK', describe: 'Create a network' },
+  'network ls': { usage: 'network ls [OPTIONS]', describe: 'List networks' },
+  'network inspect': {
+    usage: 'network inspect [OPTIONS] NETWORK [NETWORK...]',
+    describe: 'Display detailed information on one or more networks',
+  },
+  'network rm': { usage: 'network rm NETWORK [NETWORK...]', describe: 'Remove one or more networks' },
+  'network prune': { usage: 'network prune [OPTIONS]', describe: 'Remove all unused networks' },
   'network connect': { usage: 'network connect [OPTIONS] NETWORK CONTAINER', describe: 'Connect a container to a network' },
   'network disconnect': { usage: 'network disconnect [OPTIONS] NETWORK CONTAINER', describe: 'Disconnect a container from a network' },
 };

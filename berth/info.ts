@@ -3,7 +3,7 @@ import { closeSync, readFileSync } from 'node:fs';
 import type { Globals } from './globals.js';
 import { dirsOf, findContainer, withCleanState } from './context.js';
 import { parseFlags, list, str } from './flags.js';
-import { requireArgs, UsageError } from './errors.js';
+import { operandError, requireArgs, UsageError } from './errors.js';
 import {
   inspectShape,
   newestFirst,
@@ -18,7 +18,9 @@ import {
 } from '../runtime/format.js';
 import { formatRows } from '../lib/format-rows.js';
 import { writeOut } from '../lib/write-out.js';
-import { renderGoTemplate } from '../lib/go-template.js';
+import { renderTypedTemplate } from '../lib/go-template.js';
+import type { GoType } from '../lib/go-typed.js';
+import { CONTAINER_JSON, IMAGE_INSPECT } from '../lib/docker-api-types.js';
 import { idsWithRunDir, liveState, type Live } from '../runtime/live.js';
 import { containerDir, logFile, upperDir, type Dirs } from '../runtime/paths.js';
 import { listSummaries, readRecord, summariesFrom } from '../runtime/store.js';
@@ -52,7 +54,7 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
     argv,
     'ps',
   );
-  if (args.length > 0) throw new UsageError(`"berth ps" accepts no arguments.\nSee 'berth ps --help'.`);
+  if (args.length > 0) throw operandError('ps', 'accepts no arguments');
   const format = str(flags.format) ?? 'table';
   // The front runs ps without the JIT only when no supervisor had died (plugins/front/berth.c): gc's
   // locks need bun:ffi, which needs the JIT, so one dying since is left to the next command.
@@ -99,10 +101,11 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
  * What `inspect REF` shows: the container REF names, else (without `--type container`) the image,
  * as docker looks up a container first; neither is `No such object: REF`.
  */
-async function inspectOne(g: Globals, d: Dirs, ref: string, type: string | undefined): Promise<unknown> {
+/** What `inspect` prints of `ref`: its JSON shape and the Go type a template sees it as. */
+async function inspectOne(g: Globals, d: Dirs, ref: string, type: string | undefined): Promise<{ shape: unknown; goType: GoType }> {
   if (type !== 'image') {
     try {
-      return await containerShape(d, findContainer(d, ref));
+      return { shape: await containerShape(d, findContainer(d, ref)), goType: CONTAINER_JSON };
     } catch (err) {
       if (type === 'container' || !(err as Error).message.startsWith('No such container:')) throw err;
     }
@@ -112,7 +115,7 @@ async function inspectOne(g: Globals, d: Dirs, ref: string, type: string | undef
   const store = openImageStore(g.root);
   try {
     const img = await store.resolve(ref);
-    return inspectImage(img, store.rawConfig(img.id));
+    return { shape: inspectImage(img, store.rawConfig(img.id)), goType: IMAGE_INSPECT };
   } catch (err) {
     if (type === undefined && (err as { code?: string }).code === 'ENOIMAGE') throw new Error(`No such object: ${ref}`);
     throw err;
@@ -217,7 +220,7 @@ export async function inspect(g: Globals, argv: string[]): Promise<number> {
   if (type === 'network' || type === 'volume') throw new UsageError(`--type ${type}: use "berth ${type} inspect"`);
   if (type !== undefined && type !== 'container' && type !== 'image') throw new UsageError(`"${type}" is not a valid value for --type`);
   const d = await withCleanState(g);
-  const out: unknown[] = [];
+  const out: Array<{ shape: unknown; goType: GoType }> = [];
   let failed = false;
   for (const ref of args) {
     try {
@@ -227,8 +230,15 @@ export async function inspect(g: Globals, argv: string[]): Promise<number> {
       process.stderr.write(`Error: ${(err as Error).message}\n`);
     }
   }
-  // A template sees the JSON as Docker's CLI does: decoded, so a field that JSON leaves out is missing.
-  if (format === undefined) process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
-  else for (const o of out) process.stdout.write(`${renderGoTemplate(format, JSON.parse(JSON.stringify(o)))}\n`);
+  // A template sees the object as Docker's CLI does: its Go type first, the decoded JSON if that fails.
+  if (format === undefined)
+    process.stdout.write(
+      `${JSON.stringify(
+        out.map((o) => o.shape),
+        null,
+        4,
+      )}\n`,
+    );
+  else for (const o of out) process.stdout.write(`${renderTypedTemplate(format, o.goType, JSON.parse(JSON.stringify(o.shape)))}\n`);
   return failed ? 1 : 0;
 }

@@ -28,11 +28,16 @@ export async function start(g: Globals, argv: string[]): Promise<number> {
   const attach = flags.attach === true || flags.interactive === true;
   if (attach && args.length > 1) throw new UsageError('you cannot start and attach multiple containers at once');
   if (attach) return startAttached(d, args[0], flags.interactive === true);
-  return eachLockedContainer(d, args, async (rec) => {
-    if (isUp(liveState(d, rec).status)) return;
-    const started = await startContainer(d, readRecord(d, rec.Id), false);
-    started.channel.destroy();
-  });
+  return eachLockedContainer(
+    d,
+    args,
+    async (rec) => {
+      if (isUp(liveState(d, rec).status)) return;
+      const started = await startContainer(d, readRecord(d, rec.Id), false);
+      started.channel.destroy();
+    },
+    'failed to start containers',
+  );
 }
 
 async function startAttached(d: Dirs, ref: string, stdin: boolean): Promise<number> {

@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Globals } from './globals.js';
 import { eachLockedContainer, findContainer, withCleanState } from './context.js';
-import { requireArgs } from './errors.js';
+import { messageOf, requireArgs } from './errors.js';
 import { parseFlags } from './flags.js';
 import { formatStats, sampleStats } from '../runtime/cgroup/stats.js';
 import { STATS_DEFAULT_FORMAT, STATS_HEADERS, statsFields } from '../runtime/cgroup/stats.js';
@@ -50,15 +50,20 @@ export async function rename(g: Globals, argv: string[]): Promise<number> {
   const { args } = parseFlags([], argv, 'rename');
   requireArgs(args, 'rename', 2, true);
   const d = await withCleanState(g);
-  const rec = findContainer(d, args[0]);
-  const name = checkName(args[1]);
-  await withContainerLock(d, rec.Id, async () => {
-    const now = readRecord(d, rec.Id);
-    if (now.Name === name) throw new Error(`Renaming a container with the same name as its current name`);
-    claimName(d, name, rec.Id);
-    writeRecord(d, { ...now, Name: name });
-    releaseName(d, now.Name, rec.Id);
-  });
+  try {
+    const rec = findContainer(d, args[0]);
+    const name = checkName(args[1]);
+    await withContainerLock(d, rec.Id, async () => {
+      const now = readRecord(d, rec.Id);
+      if (now.Name === name) throw new Error(`Renaming a container with the same name as its current name`);
+      claimName(d, name, rec.Id);
+      writeRecord(d, { ...now, Name: name });
+      releaseName(d, now.Name, rec.Id);
+    });
+  } catch (err) {
+    // As the docker CLI: the daemon's reason, then its own line naming the container.
+    throw new Error(`${messageOf(err)}\nError: failed to rename container named ${args[0]}`);
+  }
   return 0;
 }
 
@@ -73,8 +78,19 @@ export async function top(g: Globals, argv: string[]): Promise<number> {
     throw new Error(`Container ${rec.Id} is not running`);
   const pids = await cgroupOf(rec).pids();
   const psArgs = args.length > 1 ? args.slice(1) : ['-ef'];
-  printOut(topTable(execFileSync('ps', psArgs, { encoding: 'utf8', maxBuffer: 1 << 26 }), pids));
+  printOut(topTable(runPs(psArgs), pids));
   return 0;
+}
+
+/** ps(1)'s output; on failure dockerd's one line: `ps: ` and the first line ps wrote to stderr. */
+function runPs(psArgs: string[]): string {
+  try {
+    return execFileSync('ps', psArgs, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const { stderr, status } = err as { stderr?: string; status?: number | null };
+    const first = (stderr ?? '').split('\n')[0];
+    throw new Error(`ps: ${first || `exit status ${status ?? 1}`}`);
+  }
 }
 
 export async function stats(g: Globals, argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 /** `berth network connect|disconnect` and `berth port`. */
 import type { Globals } from './globals.js';
 import { findContainer, withCleanState } from './context.js';
-import { requireArgs, UsageError } from './errors.js';
+import { messageOf, operandError, requireArgs } from './errors.js';
 import { list, parseFlags, str } from './flags.js';
 import { connectNetwork, disconnectNetwork } from '../runtime/network/connect.js';
 import { readAttachmentsOf } from '../runtime/network/setup.js';
@@ -22,9 +22,15 @@ export async function connect(g: Globals, argv: string[]): Promise<number> {
   requireArgs(args, 'network connect', 2, true);
   const d = await withCleanState(g);
   const rec = findContainer(d, args[1]);
-  await withContainerLock(d, rec.Id, () =>
-    connectNetwork(d, rec, args[0], { ip: str(flags.ip), ip6: str(flags.ip6), aliases: list(flags.alias) }),
-  );
+  try {
+    await withContainerLock(d, rec.Id, () =>
+      connectNetwork(d, rec, args[0], { ip: str(flags.ip), ip6: str(flags.ip6), aliases: list(flags.alias) }),
+    );
+  } catch (err) {
+    // netctl names its config dir; dockerd only the network.
+    if (/^network ".*" not found in /.test(messageOf(err))) throw new Error(`network ${args[0]} not found`);
+    throw err;
+  }
   return 0;
 }
 
@@ -40,8 +46,7 @@ export async function disconnect(g: Globals, argv: string[]): Promise<number> {
 /** `berth port CTR [PORT[/PROTO]]`, as `docker port`. */
 export async function port(g: Globals, argv: string[]): Promise<number> {
   const { args } = parseFlags([], argv, 'port');
-  if (args.length < 1 || args.length > 2)
-    throw new UsageError(`"berth port" requires at least 1 and at most 2 arguments.\nSee 'berth port --help'.`);
+  if (args.length < 1 || args.length > 2) throw operandError('port', 'requires at least 1 and at most 2 arguments');
   const d = await withCleanState(g);
   const rec = findContainer(d, args[0]);
   const live = liveState(d, rec);

@@ -9,7 +9,7 @@ import { loadNetworks } from '../network/config-dir.js';
 import type { CommandContext } from '../network/context.js';
 import { CliError } from '../cli/errors.js';
 import { networkId } from '../network/names.js';
-import { ExitError, requireArgs, UsageError } from './errors.js';
+import { ExitError, operandError, requireArgs } from './errors.js';
 import { list, str, type FlagDef } from './flags.js';
 import type { Globals } from './globals.js';
 import { eachContainer } from './context.js';
@@ -49,7 +49,7 @@ function bridgeOptions(opts: readonly string[]): { bridge?: string; mtu?: number
 
 /** `berth network create`: prints the new network's ID. */
 export async function create(g: Globals, argv: string[]): Promise<number> {
-  const { flags, args } = flagsOf(CREATE_FLAGS, argv, 'create', 'create [OPTIONS] NETWORK', 'Create a network');
+  const { flags, args } = flagsOf(CREATE_FLAGS, argv, 'create');
   requireArgs(args, 'network create', 1, true);
   const [name] = args;
   const ctx = netctlContext(g);
@@ -95,10 +95,23 @@ export async function create(g: Globals, argv: string[]): Promise<number> {
       return 0;
     } catch (err) {
       if (!(err instanceof CliError)) throw err;
-      if (!/no free/.test(err.message) || subnetPool === pools.at(-1)![0]) throw fail(err.message);
+      if (!/no free/.test(err.message) || subnetPool === pools.at(-1)![0]) throw fail(dockerWording(err.message));
     }
   }
   throw fail('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+}
+
+/** netctl's refusals of --subnet, --gateway and --ip-range in the docker CLI's and dockerd's words. */
+const DOCKER_WORDING: Array<[RegExp, string]> = [
+  [/^invalid subnet "([^"]*)": not a CIDR.*$/, 'Invalid subnet $1 : invalid CIDR address: $1'],
+  [/^invalid gateway "([^"]*)": .*$/, 'no matching subnet for gateway $1'],
+  [/^invalid ip range "([^"]*)": .*$/, 'no matching subnet for range $1'],
+  [/^cannot create network "[^"]*": subnet "[^"]*" overlaps subnet .*$/, 'Pool overlaps with other one on this address space'],
+];
+
+function dockerWording(message: string): string {
+  const rule = DOCKER_WORDING.find(([pattern]) => pattern.test(message));
+  return rule ? message.replace(rule[0], rule[1]) : message;
 }
 
 /** Removes one network through netctl, refusing one with containers as Docker does. */
@@ -115,7 +128,7 @@ async function removeOne(ctx: CommandContext, id: string, name: string): Promise
 
 /** `berth network rm NETWORK...`: each name on its own; prints each one removed. */
 export async function rm(g: Globals, argv: string[]): Promise<number> {
-  const { args } = flagsOf([], argv, 'rm', 'rm NETWORK [NETWORK...]', 'Remove one or more networks');
+  const { args } = flagsOf([], argv, 'rm');
   requireArgs(args, 'network rm');
   const ctx = netctlContext(g);
   return eachContainer(args, async (ref) => {
@@ -144,8 +157,8 @@ export async function prune(g: Globals, argv: string[]): Promise<number> {
     { name: 'force', short: 'f', type: 'bool', describe: 'do not prompt for confirmation' },
     { name: 'filter', type: 'list', describe: 'label=KEY[=VALUE]' },
   ];
-  const { flags, args } = flagsOf(defs, argv, 'prune', 'prune [OPTIONS]', 'Remove all unused networks');
-  if (args.length > 0) throw new UsageError(`"berth network prune" accepts no arguments.\nSee 'berth network prune --help'.`);
+  const { flags, args } = flagsOf(defs, argv, 'prune');
+  if (args.length > 0) throw operandError('network prune', 'accepts no arguments');
   const filters = parseNetworkFilters(list(flags.filter), ['label']);
   if (flags.force !== true && !(await confirmed())) return 0;
   const ctx = netctlContext(g);
@@ -160,6 +173,7 @@ export async function prune(g: Globals, argv: string[]): Promise<number> {
     } catch {
       /* in use: kept, as docker does */
     }
-  if (removed.length > 0) process.stdout.write(`Deleted Networks:\n${removed.map((r) => `${r}\n`).join('')}`);
+  // The docker CLI's Fprintln of a text that ends in a newline: a blank line after the list.
+  if (removed.length > 0) process.stdout.write(`Deleted Networks:\n${removed.map((r) => `${r}\n`).join('')}\n`);
   return 0;
 }

@@ -10,10 +10,11 @@ import { listCachedAttachments } from '../cni/cache.js';
 import { loadNetworks } from '../network/config-dir.js';
 import type { CommandContext } from '../network/context.js';
 import { networkId } from '../network/names.js';
-import { renderGoTemplate } from '../lib/go-template.js';
+import { renderTypedTemplate } from '../lib/go-template.js';
+import { NETWORK_RESOURCE } from '../lib/docker-api-types.js';
 import { formatRows } from '../lib/format-rows.js';
 import { parseFlags, list, str, type FlagDef } from './flags.js';
-import { requireArgs, UsageError } from './errors.js';
+import { operandError, requireArgs, UsageError } from './errors.js';
 import type { Globals } from './globals.js';
 import { eachContainer } from './context.js';
 import {
@@ -59,8 +60,8 @@ export function findNetworkEntry(entries: readonly NetworkEntry[], ref: string):
   return found;
 }
 
-function flagsOf(defs: FlagDef[], argv: string[], command: string, usage: string, describe: string) {
-  return parseFlags(defs, argv, `network ${command}`, true, { usage: `network ${usage}`, describe });
+function flagsOf(defs: FlagDef[], argv: string[], command: string) {
+  return parseFlags(defs, argv, `network ${command}`);
 }
 
 const LS_FLAGS: FlagDef[] = [
@@ -71,8 +72,8 @@ const LS_FLAGS: FlagDef[] = [
 ];
 
 async function ls(g: Globals, argv: string[]): Promise<number> {
-  const { flags, args } = flagsOf(LS_FLAGS, argv, 'ls', 'ls [OPTIONS]', 'List networks');
-  if (args.length > 0) throw new UsageError(`"berth network ls" accepts no arguments.\nSee 'berth network ls --help'.`);
+  const { flags, args } = flagsOf(LS_FLAGS, argv, 'ls');
+  if (args.length > 0) throw operandError('network ls', 'accepts no arguments');
   const filters = parseNetworkFilters(list(flags.filter), ['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type']);
   const ctx = netctlContext(g);
   // Attachments are read only for a dangling filter: a container attached makes a network in use.
@@ -92,13 +93,7 @@ async function inspect(g: Globals, argv: string[]): Promise<number> {
     { name: 'format', short: 'f', type: 'string', describe: 'a Go template' },
     { name: 'verbose', short: 'v', type: 'bool', describe: 'accepted for Docker compatibility' },
   ];
-  const { flags, args } = flagsOf(
-    defs,
-    argv,
-    'inspect',
-    'inspect [OPTIONS] NETWORK [NETWORK...]',
-    'Display detailed information on one or more networks',
-  );
+  const { flags, args } = flagsOf(defs, argv, 'inspect');
   requireArgs(args, 'network inspect');
   const ctx = netctlContext(g);
   const entries = await listNetworks(ctx);
@@ -109,7 +104,7 @@ async function inspect(g: Globals, argv: string[]): Promise<number> {
   });
   const format = str(flags.format);
   if (format === undefined) process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
-  else for (const o of out) process.stdout.write(`${renderGoTemplate(format, o as Record<string, unknown>)}\n`);
+  else for (const o of out) process.stdout.write(`${renderTypedTemplate(format, NETWORK_RESOURCE, o)}\n`);
   return code;
 }
 

@@ -4,7 +4,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { checkHostResources, parseResources } from '../runtime/cgroup/flags.js';
 import type { Globals } from './globals.js';
 import { withCleanState } from './context.js';
-import { ExitError, OperandCountError } from './errors.js';
+import { ExitError, operandError } from './errors.js';
 import { SettingError } from '../runtime/errors.js';
 import { parseFlags, str } from './flags.js';
 import { CREATE_FLAGS, RUN_FLAGS, runOptionsOf } from './run-flags.js';
@@ -23,6 +23,7 @@ import { withContainerLock } from '../runtime/store.js';
 import { planIdMapping, type IdMapping } from '../runtime/userns.js';
 import { createVolumes } from '../runtime/volumes/create.js';
 import { printOut } from '../lib/write-out.js';
+import { checkPublish } from './publish-check.js';
 import { goOpenError } from '../lib/go-errors.js';
 
 async function createFrom(g: Globals, command: string, args: string[]): Promise<{ d: Dirs; rec: ContainerRecord; detach: boolean }> {
@@ -30,8 +31,7 @@ async function createFrom(g: Globals, command: string, args: string[]): Promise<
   const { flags, args: rest } = parseFlags(defs, args, command, false);
   const d = await withCleanState(g);
   const rootfs = str(flags.rootfs);
-  if (rootfs === undefined && rest.length === 0)
-    throw new OperandCountError(`"berth ${command}" requires at least 1 argument.\nSee 'berth ${command} --help'.`);
+  if (rootfs === undefined && rest.length === 0) throw operandError(command, 'requires at least 1 argument');
   const envFileLines = ((flags['env-file'] as string[] | undefined) ?? []).flatMap((f) => {
     try {
       return parseEnvFile(readFileSync(f, 'utf8'));
@@ -44,6 +44,7 @@ async function createFrom(g: Globals, command: string, args: string[]): Promise<
     cni: cniDirsOf(g, process.env, selfDirOf()),
     hostName: hostname(),
   };
+  checkPublish(opts.net.publish, command);
   opts.storage.pluginDir = g.volumePluginDir ?? process.env.BERTH_VOLUME_PLUGIN_DIR;
   opts.securityOpt = inlineSeccompProfiles(opts.securityOpt, (path) => readFileSync(path, 'utf8'));
   checkHostCpus(opts.resourceFlags);

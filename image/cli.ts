@@ -7,7 +7,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { applyChanges } from './config.js';
 import { IMAGE_DEFAULT_FORMAT, IMAGE_HEADERS, imageRowData, imageRowJson, imageRows, inspectImage, renderImageTable } from './format.js';
 import { formatRows } from '../lib/format-rows.js';
-import { renderGoTemplate } from '../lib/go-template.js';
+import { renderTypedTemplate } from '../lib/go-template.js';
+import { IMAGE_INSPECT } from '../lib/docker-api-types.js';
 import { importImage, loadImages } from './load.js';
 import { parseTag, splitTag } from './reference.js';
 import { removeImage, tagImage } from './remove.js';
@@ -217,9 +218,9 @@ export const command: CommandModule = {
             found.push(inspectImage(img, store.rawConfig(img.id)));
           });
           const format = a.format as string | undefined;
-          // A template sees the JSON decoded, as Docker's CLI does.
+          // A template sees the image as Docker's CLI does: its Go type first, the decoded JSON if that fails.
           if (format === undefined) out(JSON.stringify(found, null, 4));
-          else for (const o of found) out(renderGoTemplate(format, JSON.parse(JSON.stringify(o))));
+          else for (const o of found) out(renderTypedTemplate(format, IMAGE_INSPECT, JSON.parse(JSON.stringify(o))));
         },
       )
       .command(

@@ -9,6 +9,7 @@
  * `println`; literal text, and `\t` for a tab (the docker CLI replaces it before parsing). Pure.
  */
 import { parseTemplate, type Node, type Word } from './go-template-parse.js';
+import { fieldOf, GoValue, goEntries, goIndex, goLength, goPrint, goTruth, typed, type GoType } from './go-typed.js';
 
 export type TemplateData = Record<string, unknown>;
 
@@ -16,6 +17,7 @@ const ACTION = /{{-?\s*(.*?)\s*-?}}/g;
 
 /** Go's %v of a value: strings as they are, arrays as `[a b]`, objects as `map[k:v]`, null as `<nil>`. */
 function goText(value: unknown): string {
+  if (value instanceof GoValue) return goPrint(value, false, goText);
   if (Array.isArray(value)) return `[${value.map(goText).join(' ')}]`;
   if (value !== null && typeof value === 'object')
     return `map[${Object.entries(value)
@@ -27,12 +29,14 @@ function goText(value: unknown): string {
 
 /** Go's truth: false, 0, nil and empty strings, lists and maps are false. */
 function isTrue(v: unknown): boolean {
+  if (v instanceof GoValue) return goTruth(v);
   if (Array.isArray(v)) return v.length > 0;
   if (v !== null && typeof v === 'object') return Object.keys(v).length > 0;
   return v !== undefined && v !== null && v !== false && v !== 0 && v !== '';
 }
 
 function length(v: unknown): number {
+  if (v instanceof GoValue) return goLength(v);
   if (typeof v === 'string' || Array.isArray(v)) return v.length;
   if (v !== null && typeof v === 'object') return Object.keys(v).length;
   throw new Error(`template: len of ${goText(v)}`);
@@ -42,9 +46,17 @@ const asText = (v: unknown) => (typeof v === 'string' ? v : goText(v));
 
 const FUNCS: Record<string, (...args: unknown[]) => unknown> = {
   // Go's encoding/json escapes <, >, & and the JavaScript line separators.
-  json: (v) => JSON.stringify(v ?? null).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  json: (v) =>
+    JSON.stringify((v instanceof GoValue ? v.raw : v) ?? null).replace(
+      /[<>&\u2028\u2029]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    ),
   index: (v, ...keys) =>
-    keys.reduce((cur: unknown, k) => (cur !== null && typeof cur === 'object' ? (cur as any)[k as string] : undefined), v),
+    keys.reduce(
+      (cur: unknown, k) =>
+        cur instanceof GoValue ? goIndex(cur, k) : cur !== null && typeof cur === 'object' ? (cur as any)[k as string] : undefined,
+      v,
+    ),
   len: (v) => length(v),
   join: (v, sep) => (Array.isArray(v) ? v.map(asText).join(asText(sep)) : asText(v)),
   split: (v, sep) => asText(v).split(asText(sep)),
@@ -72,6 +84,12 @@ interface Scope {
 function walk(from: unknown, chain: readonly string[], text: string, args: unknown[]): unknown {
   let cur = from;
   chain.forEach((name, i) => {
+    if (cur instanceof GoValue) {
+      const field = fieldOf(cur, name);
+      if (!field) throw new Error(`template: can't evaluate field ${name} in ${JSON.stringify(text)}`);
+      cur = field.value;
+      return;
+    }
     if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !(name in cur))
       throw new Error(`template: can't evaluate ${JSON.stringify(text)}: no entry for key ${JSON.stringify(name)}`);
     const value = (cur as Record<string, unknown>)[name];
@@ -115,6 +133,7 @@ function pipeline(cmds: readonly Word[][], s: Scope): unknown {
 
 /** What `range` walks: a list's indexes and items, or a map's keys (sorted, as Go) and values. */
 function entries(v: unknown): Array<[unknown, unknown]> {
+  if (v instanceof GoValue) return goEntries(v);
   if (Array.isArray(v)) return v.map((item, i) => [i, item]);
   if (v === null || typeof v !== 'object') return [];
   return Object.keys(v)
@@ -164,6 +183,20 @@ function render(nodes: readonly Node[], outer: Scope): string {
  */
 export function renderGoTemplate(template: string, data: unknown): string {
   return render(parseTemplate(template.replace(/\\t/g, '\t')), { dot: data, vars: { $: data } });
+}
+
+/**
+ * Renders `template` for JSON `data` seen as Go type `type`, as the docker CLI's inspect does: on
+ * the typed value first (zero values for what the JSON leaves out, structs as `{...}`), and when
+ * that fails (a JSON key that is no Go field name) on the plain JSON.
+ * @throws {Error} when both fail: the plain JSON's error
+ */
+export function renderTypedTemplate(template: string, type: GoType, data: unknown): string {
+  try {
+    return renderGoTemplate(template, typed(type, data));
+  } catch {
+    return renderGoTemplate(template, data);
+  }
 }
 
 /** The fields a template names, in order (for the header row of a `table` format). */

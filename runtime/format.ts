@@ -211,7 +211,13 @@ export function inspectShape(
     RestartCount: live.restartCount,
     Driver: 'overlay2',
     Platform: 'linux',
-    HostConfig: { ...rec.HostConfig, SecurityOpt: rec.HostConfig.SecurityOpt ?? null, ...resourceFields(rec.HostConfig.ResourceFlags) },
+    HostConfig: {
+      ...rec.HostConfig,
+      SecurityOpt: rec.HostConfig.SecurityOpt ?? null,
+      // dockerd's *bool: absent unless --init was given, so `{{.HostConfig.Init}}` is <nil>.
+      Init: rec.HostConfig.Init || undefined,
+      ...resourceFields(rec.HostConfig.ResourceFlags),
+    },
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...rec.LayerDirs].reverse().join(':'), UpperDir: paths.upper } },
     Mounts: describeMountPoints(rec.Mounts ?? []),
     Config: { ...rec.Config, Env: rec.Config.Env.length ? rec.Config.Env : null }, // dockerd's null for none

@@ -8,7 +8,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../cli/errors.js';
 import { requireValues } from '../cli/yargs.js';
 import { formatRows } from '../lib/format-rows.js';
-import { renderGoTemplate } from '../lib/go-template.js';
+import { renderTypedTemplate } from '../lib/go-template.js';
+import { VOLUME } from '../lib/docker-api-types.js';
 import { callDaemon } from './client.js';
 import { describeBadNewName } from './names.js';
 import { describeMounts, parseOptionPairs, renderTable, selectPrunable, volumeFilter, type VolumeInfo } from './cli-format.js';
@@ -158,7 +159,9 @@ export function volumeCommand(usersOf: VolumeUsers = () => []): CommandModule<ob
                 found.push((await callDaemon(a.socket as string, '/VolumeDriver.Get', { Name })).Volume);
               });
               if (a.format === 'json') out(JSON.stringify(found, null, 2));
-              else if (a.format !== 'table') for (const v of found) out(renderGoTemplate(a.format as string, templateData(v)));
+              else if (a.format !== 'table')
+                // Seen as docker's types.Volume first (zero values for what the daemon leaves out).
+                for (const v of found) out(renderTypedTemplate(a.format as string, VOLUME, templateData(v)));
               else
                 out(
                   renderTable(

@@ -27,8 +27,9 @@ function refuseSharedNamespace(rec: ContainerRecord): void {
 /** @throws {Error} with Docker's wording; nothing changed */
 export async function connectNetwork(d: Dirs, rec: ContainerRecord, network: string, o: ConnectOptions): Promise<void> {
   refuseSharedNamespace(rec);
-  if (network === 'host' || network === 'none')
-    throw new Error(`container cannot be disconnected from host network or connected to ${network} network`);
+  if (network === 'host') throw new Error('container cannot be disconnected from host network or connected to host network');
+  if (network === 'none')
+    throw new Error('container cannot be connected to multiple networks with one of the networks in private (none) mode');
   const endpoints = rec.NetworkingConfig?.EndpointsConfig ?? {};
   if (network in endpoints) throw new Error(`endpoint with name ${rec.Name} already exists in network ${network}`);
   // dockerd's order (updateNetworkConfig): the address first, then the alias.

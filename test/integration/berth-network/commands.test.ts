@@ -52,6 +52,11 @@ it("create prints the ID; ls, inspect and netctl show the network with Docker's 
     assert.equal(web.IPAM.Config, [{ Subnet: '172.18.0.0/16', Gateway: '172.18.0.1' }], "Docker's first pool for user-defined networks");
     assert.equal(db.IPAM.Config, [{ Subnet: '10.99.0.0/24', IPRange: '10.99.0.128/25', Gateway: '10.99.0.254' }]);
     assert.is(db.Internal, true);
+    // types.NetworkResource: Created is a time.Time, ConfigFrom a struct, as docker's inspect -f prints them.
+    assert.match(
+      ok(await h.berth('network', 'inspect', '-f', '{{.Created}}|{{.ConfigFrom}}|{{.Peers}}|{{.IPAM}}', 'db')).stdout,
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC\|\{\}\|\[\]\|\{default map\[\] \[\{10\.99\.0\.0\/24 10\.99\.0\.128\/25 10\.99\.0\.254 map\[\]\}\]\}\n$/,
+    );
     const list = JSON.parse(readFileSync(join(h.conf, 'web.conflist'), 'utf8'));
     assert.equal(
       list.plugins.map((p: any) => p.type),
@@ -104,7 +109,7 @@ it('containers attached: inspect lists them, names resolve, rm is refused as Doc
     assert.ok(existsSync(join(h.conf, 'app.conflist')), 'prune keeps a network in use');
     ok(await h.netctl('detach', 'app', c1));
     ok(await h.netctl('detach', 'app', c2));
-    assert.is(ok(await h.berth('network', 'prune', '-f')).stdout, 'Deleted Networks:\napp\n');
+    assert.is(ok(await h.berth('network', 'prune', '-f')).stdout, 'Deleted Networks:\napp\n\n');
     assert.not.ok(existsSync(join(h.state, 'dnsname', 'app')), 'dnsmasq stopped with the last container');
     assert.is(sh('ip', ['-n', h.ns, '-br', 'link', 'show', 'type', 'bridge']).trim(), '');
   });
@@ -112,12 +117,23 @@ it('containers attached: inspect lists them, names resolve, rm is refused as Doc
 
 it("bad input: Docker's messages and exit codes, nothing created or removed", async () => {
   await withNetHost(async (h) => {
+    ok(await h.berth('network', 'create', '--subnet', '10.99.0.0/24', 'taken'));
     const cases: Array<[string[], number, string]> = [
       [['create', '-d', 'macvlan', 'x'], 1, 'berth: plugin "macvlan" not found\n'],
       [['create', 'host'], 1, 'berth: network with name host already exists\n'],
       [['create', '--gateway', '10.1.0.1', 'x'], 1, 'berth: every ip-range or gateway must have a corresponding subnet\n'],
+      // The docker CLI's and dockerd's words for netctl's refusals of the IPAM flags.
+      [['create', '--subnet', 'bogus', 'x'], 1, 'berth: Invalid subnet bogus : invalid CIDR address: bogus\n'],
+      [['create', '--subnet', '10.6.0.0/24', '--gateway', '10.7.0.1', 'x'], 1, 'berth: no matching subnet for gateway 10.7.0.1\n'],
+      [['create', '--subnet', '10.6.0.0/24', '--ip-range', '10.7.0.0/28', 'x'], 1, 'berth: no matching subnet for range 10.7.0.0/28\n'],
+      [['create', '--subnet', '10.99.0.0/25', 'x'], 1, 'berth: Pool overlaps with other one on this address space\n'],
       [['create', '-o', 'foo=bar', 'x'], 1, `berth: option "foo" is not supported by berth's bridge driver\n`],
       [['create', '--bogus', 'x'], 125, "berth: unknown flag: --bogus\nSee 'berth network create --help'.\n"],
+      [
+        ['create'],
+        1,
+        `berth: "berth network create" requires exactly 1 argument.\nSee 'berth network create --help'.\n\nUsage:  berth network create [OPTIONS] NETWORK\n\nCreate a network\n`,
+      ],
       [['rm', 'none'], 1, 'Error: none is a pre-defined network and cannot be removed\n'],
       [['inspect', 'nope'], 1, 'Error: No such network: nope\n'],
       [['ls', '--filter', 'colour=red'], 1, "berth: Invalid filter 'colour'\n"],
@@ -130,7 +146,7 @@ it("bad input: Docker's messages and exit codes, nothing created or removed", as
     ok(await h.berth('network', 'create', 'x'));
     const again = await h.berth('network', 'create', 'x');
     assert.equal([again.code, again.stderr], [1, 'berth: network with name x already exists\n']);
-    ok(await h.berth('network', 'rm', 'x'));
+    ok(await h.berth('network', 'rm', 'x', 'taken'));
   });
 });
 

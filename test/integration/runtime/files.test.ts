@@ -77,6 +77,20 @@ it('cp - reads a tar from stdin into a dir, cp CTR:SRC - writes a tar to stdout 
     const out = mkdtempSync(join(b.root, '..', 'out-'));
     execFileSync('sh', ['-c', `"$0" --root "$1" --state-dir "$2" cp tars:/data/sub - | tar -C "$3" -xf -`, BERTH, b.root, b.stateDir, out]);
     assert.is(readFileSync(join(out, 'sub/in.txt'), 'utf8'), 'from a tar\n');
+    // POSIX ustar headers and no padding to a 10 KiB record, as docker's Go tar writer.
+    const archive = (await b('cp', 'tars:/data/sub/in.txt', '-')).stdout;
+    assert.equal([archive.slice(257, 265), archive.length], ['ustar\x0000', 512 * 4]);
+    const long = `/data/${'a'.repeat(120)}/${'b'.repeat(150)}`;
+    assert.is((await b('exec', 'tars', 'sh', '-c', `mkdir -p ${long} && echo deep > ${long}/f`)).code, 0);
+    execFileSync('sh', [
+      '-c',
+      `"$0" --root "$1" --state-dir "$2" cp tars:/data/${'a'.repeat(120)} - | tar -C "$3" -xf -`,
+      BERTH,
+      b.root,
+      b.stateDir,
+      out,
+    ]);
+    assert.is(readFileSync(join(out, long.slice('/data/'.length), 'f'), 'utf8'), 'deep\n', 'a name too long for ustar gets a pax header');
   });
 });
 

@@ -36,6 +36,16 @@ it('inspect -f and ps --format take Go templates; a bad field exits 1 (as docker
       await f('inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}}', 'fmt'),
       '67108864 134217728 0\n',
     );
+    // Docker's typed zero values where the JSON has no such key (docker 20.10's output for the same container).
+    assert.is(
+      await f(
+        'inspect',
+        '-f',
+        '{{.Config.StopSignal}}|{{.HostConfig.PidsLimit}}|{{.HostConfig.RestartPolicy}}|{{.State.Health}}|{{.HostConfig.Init}}',
+        'fmt',
+      ),
+      '|<nil>|{no 0}|<nil>|<nil>\n',
+    );
     const bad = await b('inspect', '-f', '{{.Nope}}', 'fmt');
     assert.equal([bad.code, bad.stderr], [1, 'berth: template: can\'t evaluate ".Nope": no entry for key "Nope"\n']);
     assert.is(await f('ps', '--format', '{{.Names}} {{.State}} {{.Label "tier"}}'), 'fmt running web\n');
@@ -134,6 +144,11 @@ it('images --format and image inspect -f take Go templates', async () => {
     const id = (await b('image', 'import', '-c', 'CMD ["sh"]', tar, 'bb:1')).stdout.trim();
     assert.is((await b('images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}')).stdout, `bb:1 ${id.slice(7, 19)}\n`);
     assert.is((await b('image', 'inspect', '-f', '{{.Id}} {{.Config.Cmd}}', 'bb:1')).stdout, `${id} [sh]\n`);
+    // types.ImageInspect's zero values and structs, as docker prints them.
+    assert.is(
+      (await b('image', 'inspect', '-f', '{{.RootFS.BaseLayer}}|{{.Config.Healthcheck}}|{{.Config.Env}}', 'bb:1')).stdout,
+      '|<nil>|[]\n',
+    );
     // inspect without --type falls back to an image, as docker's; --type picks one kind.
     await b('create', '--name', 'bb', 'bb:1');
     assert.is((await b('inspect', '-f', '{{.Id}} {{.Config.Cmd}}', 'bb:1')).stdout, `${id} [sh]\n`);

@@ -51,6 +51,9 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     assert.match(aux[0], /^USER +PID /);
     assert.ok(aux.length > 1 && aux.length < 6, `only the container's processes: ${aux.length - 1} lines`);
     assert.not.match(aux.join('\n'), /berth .*top web aux/, 'not the berth top command itself');
+    // ps's refusal in one line, as dockerd reports it (the first line ps writes to stderr).
+    const bogus = await b('top', 'web', '-o', 'bogus');
+    assert.equal([bogus.code, bogus.stdout, bogus.stderr], [1, '', 'berth: ps: error: unknown user-defined format specifier "bogus"\n']);
     const logs = await b('logs', 'web');
     assert.equal([logs.stdout, logs.stderr], ['ready\n', 'to-stderr\n']);
     assert.match((await b('logs', '-t', 'web')).stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z ready\n$/);
@@ -144,6 +147,21 @@ it('pause and unpause freeze and thaw the container (ps shows Paused), rename, p
     assert.is((await b('unpause', 'frozen')).code, 0);
     assert.is((await inspect(b, 'frozen')).State.Status, 'running');
     assert.is((await b('rename', 'frozen', 'thawed')).code, 0);
+    // The docker CLI's own line after the daemon's reason; start names every container it failed on.
+    const same = await b('rename', 'thawed', 'thawed');
+    assert.equal(
+      [same.code, same.stderr],
+      [1, 'berth: Renaming a container with the same name as its current name\nError: failed to rename container named thawed\n'],
+    );
+    const starts = await b('start', 'thawed', 'nosuch', 'gone');
+    assert.equal(
+      [starts.code, starts.stdout, starts.stderr],
+      [
+        1,
+        'thawed\n',
+        'Error: No such container: nosuch\nError: No such container: gone\nError: failed to start containers: nosuch, gone\n',
+      ],
+    );
     assert.is((await inspect(b, id.slice(0, 12))).Name, '/thawed');
     assert.is((await b('ps', '-q', '--filter', 'name=thaw')).stdout, `${id.slice(0, 12)}\n`);
     assert.is((await b('ps', '-q', '--filter', 'status=exited')).stdout, '');

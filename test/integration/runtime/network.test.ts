@@ -82,6 +82,14 @@ it('two containers on a netctl network reach each other; container:CTR shares a 
     assert.equal(Object.keys((await inspect(b, a)).NetworkSettings.Networks), ['front', 'back']);
     const again = await b('network', 'connect', 'back', 'ca');
     assert.match(again.stderr, /endpoint with name ca already exists in network back/);
+    // dockerd's words: the network by name only, and none refused as a private mode.
+    assert.equal(
+      [(await b('network', 'connect', 'nosuch', 'ca')).stderr, (await b('network', 'connect', 'none', 'ca')).stderr],
+      [
+        'berth: network nosuch not found\n',
+        'berth: container cannot be connected to multiple networks with one of the networks in private (none) mode\n',
+      ],
+    );
     await ok(b('network', 'disconnect', 'front', 'ca'));
     const addrs = await ok(b('exec', 'ca', 'ip', '-o', '-4', 'addr'));
     assert.not.match(addrs, /10\.91\.1\./);

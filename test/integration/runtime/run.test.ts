@@ -51,10 +51,14 @@ it("Docker's exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIG
     assert.is((await b('run', '-u', 'nosuchuser', '--rootfs', b.rootfs, 'true')).code, 125);
     assert.is((await b('run', '--cap-add', 'NOT_A_CAP', '--rootfs', b.rootfs, 'true')).code, 125);
     assert.is((await b('run', '--rootfs', join(b.rootfs, 'nowhere'), 'true')).code, 125);
-    // A bad -p is refused by the network code's own parser; still run's error (docker: 125), in create too.
+    // A bad -p is refused before anything is made, in the docker CLI's words (docker: 125), in create too.
     for (const command of ['run', 'create']) {
       const badPort = await b(command, '-p', 'bogus', '--rootfs', b.rootfs, 'true');
-      assert.equal([badPort.code, badPort.stderr], [125, 'berth: invalid port "bogus": container port "bogus" is not a number\n'], command);
+      assert.equal(
+        [badPort.code, badPort.stderr],
+        [125, `berth: Invalid containerPort: bogus.\nSee 'berth ${command} --help'.\n`],
+        command,
+      );
     }
     // create: 125 for what docker's CLI refuses itself (a flag's value), 1 for what its daemon refuses; run: 125 for both.
     const cliSide = [
@@ -92,7 +96,13 @@ it("Docker's exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIG
     await b('rm', 'taken');
     // Only a wrong count of operands exits 1, as cobra's Args check in docker run.
     const noArgs = await b('run');
-    assert.equal([noArgs.code, noArgs.stderr], [1, `berth: "berth run" requires at least 1 argument.\nSee 'berth run --help'.\n`]);
+    assert.equal(
+      [noArgs.code, noArgs.stderr],
+      [
+        1,
+        `berth: "berth run" requires at least 1 argument.\nSee 'berth run --help'.\n\nUsage:  berth run [OPTIONS] IMAGE|--rootfs DIR [COMMAND] [ARG...]\n\nRun a command in a new container\n`,
+      ],
+    );
     const long = await b('run', '--name', 'a'.repeat(5000), '--rootfs', b.rootfs, 'true');
     assert.equal(
       [long.code, long.stderr],

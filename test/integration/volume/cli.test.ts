@@ -40,6 +40,8 @@ it('create, ls (table, json, -q), inspect and rm', async () => {
       'b-vol berth local 0700\n',
     );
     assert.is((await berth('inspect', '--format', '{{.Mountpoint}}', 'b-vol')).stdout, `${join(root, 'b-vol', '_data')}\n`);
+    // types.Volume's zero values: UsageData is a nil pointer, Labels an empty map (docker 20.10's output).
+    assert.is((await berth('inspect', '-f', '{{.UsageData}}|{{.Labels}}', 'b-vol')).stdout, '<nil>|map[]\n');
     assert.is((await berth('ls', '--format', '{{.Driver}}:{{.Name}}')).stdout, names.map((n) => `berth:${n}\n`).join(''));
     assert.is(
       (await berth('ls', '--format', 'table {{.Driver}}\t{{.Name}}')).stdout,

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ExitError, OperandCountError, UsageError, exitCodeOf, requireArgs } from '../../../berth/errors';
+import { ExitError, OperandCountError, UsageError, exitCodeOf, operandError, requireArgs } from '../../../berth/errors';
 import { SettingError } from '../../../runtime/errors';
 
 // Docker 20.10's CLI: cobra's flag errors exit 125 everywhere; `run` exits 125 for its own errors,
@@ -32,14 +32,47 @@ const cases: Array<[what: string, err: unknown, command: string | undefined, cod
 for (const [what, err, command, code] of cases)
   test(`exitCodeOf(): ${what} exits ${code}`, () => assert.is(exitCodeOf(err, command), code));
 
+test('operandError(): the usage block of a command with none of its own flags', () => {
+  assert.is(
+    operandError('network prune', 'accepts no arguments').message,
+    `"berth network prune" accepts no arguments.\nSee 'berth network prune --help'.\n\nUsage:  berth network prune [OPTIONS]\n\nRemove all unused networks`,
+  );
+});
+
 test("requireArgs() refuses too few (or, exact, other) operand counts in cobra's words", () => {
   requireArgs(['a', 'b'], 'exec', 2);
   requireArgs(['a'], 'logs', 1, true);
   const refused: Array<[args: string[], command: string, n: number, exact: boolean, message: string]> = [
-    [[], 'rm', 1, false, `"berth rm" requires at least 1 argument.\nSee 'berth rm --help'.`],
-    [['a'], 'exec', 2, false, `"berth exec" requires at least 2 arguments.\nSee 'berth exec --help'.`],
-    [['a', 'b'], 'logs', 1, true, `"berth logs" requires exactly 1 argument.\nSee 'berth logs --help'.`],
-    [['a'], 'network connect', 2, true, `"berth network connect" requires exactly 2 arguments.\nSee 'berth network connect --help'.`],
+    [
+      [],
+      'rm',
+      1,
+      false,
+      `"berth rm" requires at least 1 argument.\nSee 'berth rm --help'.\n\nUsage:  berth rm [OPTIONS] CONTAINER [CONTAINER...]\n\nRemove one or more containers`,
+    ],
+    [
+      ['a'],
+      'exec',
+      2,
+      false,
+      `"berth exec" requires at least 2 arguments.\nSee 'berth exec --help'.\n\nUsage:  berth exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\nRun a command in a running container`,
+    ],
+    [
+      ['a', 'b'],
+      'logs',
+      1,
+      true,
+      `"berth logs" requires exactly 1 argument.\nSee 'berth logs --help'.\n\nUsage:  berth logs [OPTIONS] CONTAINER\n\nFetch the logs of a container`,
+    ],
+    [
+      ['a'],
+      'network connect',
+      2,
+      true,
+      `"berth network connect" requires exactly 2 arguments.\nSee 'berth network connect --help'.\n\nUsage:  berth network connect [OPTIONS] NETWORK CONTAINER\n\nConnect a container to a network`,
+    ],
+    // A command without a help entry: the two lines only.
+    [[], 'gone', 1, false, `"berth gone" requires at least 1 argument.\nSee 'berth gone --help'.`],
   ];
   for (const [args, command, n, exact, message] of refused)
     assert.throws(
