@@ -59,7 +59,8 @@ static void exchange(int fd, struct nlmsghdr *req, void (*each)(struct nlmsghdr 
     ssize_t n = recv(fd, buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
-    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+    int len = (int)n;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       if (h->nlmsg_seq != req->nlmsg_seq) continue;
       if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE) return;
       if (each) each(h, arg);
