@@ -81,6 +81,8 @@ void mount_volumes(const struct spec *s, const char *merged, const int *fds, int
 int copyup_main(int argc, char **argv);
 /* link-delete.c: `berth-shim link-delete NAME`, bridge DEL's detached veth deletion. */
 int link_delete_main(int argc, char **argv);
+/* link-delete.c: deletes the veths of the netns file at `path` (each with its peer); failures are left to the CNI DEL. */
+void delete_netns_veths(const char *path);
 int send_fd(int sock, int fd);
 int recv_fd(int sock);
 

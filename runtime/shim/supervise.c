@@ -155,6 +155,8 @@ int supervise_main(int argc, char **argv) {
   snprintf(text, sizeof text, "%d", code);
   drain_clients();
   broadcast(F_EXIT, text, (uint32_t)strlen(text));
+  /* While berth's cleanup starts: its CNI DEL then finds the veths gone (docs/internals/speed.md). */
+  if (sup.s.make_netns) delete_netns_veths(sup.s.netns);
   release_mounts();
   if (sup.s.socket) unlink(sup.s.socket);
   close(sup.listen_fd);
