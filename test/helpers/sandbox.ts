@@ -76,6 +76,11 @@ export function run(
   });
 }
 
+/** The CNI_* variables of one call; `ns` names a namespace under /run/netns ('' sends CNI_NETNS empty). */
+export function cniEnv(command: string, id: string, ns: string, ifName = 'eth0'): Record<string, string> {
+  return { CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: ns && netnsPath(ns), CNI_IFNAME: ifName };
+}
+
 /** Execs dist/bin/<plugin> the way an orchestrator does: only PATH and the CNI_* variables. */
 export function runPlugin(plugin: string, env: Record<string, string>, config: unknown): Promise<RunResult> {
   const input = typeof config === 'string' ? config : JSON.stringify(config);
