@@ -197,6 +197,17 @@ export function runIn(ns: string, cmd: string, args: string[]): Promise<RunResul
   return run('ip', ['netns', 'exec', ns, cmd, ...args]);
 }
 
+/** Asserts a run exited 0, showing its output otherwise; the run. */
+export function succeeded(r: RunResult): RunResult {
+  if (r.code !== 0) throw new Error(`expected exit 0, got ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+  return r;
+}
+
+/** One ping from netns `from` to `to`; true when answered. */
+export async function pings(from: string, to: string): Promise<boolean> {
+  return (await runIn(from, 'ping', ['-c', '1', '-W', '1', to])).code === 0;
+}
+
 /**
  * Starts a one-connection TCP server in `ns` on `port`, runs `connect()` (which should make a
  * client connect to it), and returns the source address the server saw ("" if none came in 3 s).

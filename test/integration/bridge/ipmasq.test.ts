@@ -5,6 +5,7 @@ import {
   cniEnv,
   connectOutside,
   isRoot,
+  pings,
   runIn,
   runPluginIn,
   sh,
@@ -23,7 +24,6 @@ interface Net {
   dir: string;
   br: string;
 }
-const pings = async (ns: string, addr: string) => (await runIn(ns, 'ping', ['-c', '1', '-W', '1', addr])).code === 0;
 
 function conf(net: Net, extra: Record<string, unknown> = {}, subnet = '10.251.0.0/24', name = 'mtest') {
   return {
