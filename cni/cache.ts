@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { replaceFileFlushLater, writeFileDurable } from '../lib/durable.js';
-import { ifPresent } from '../lib/if-present.js';
+import { ifPresent, namesIn } from '../lib/if-present.js';
 import { randomHex } from '../lib/random-hex.js';
 import { fitFileName, KEPT_BYTES } from './file-name.js';
 import { cloneJson, tryParseJsonObject } from '../lib/json.js';
@@ -145,14 +145,8 @@ export async function deleteCacheEntry(cacheDir: string, key: AttachmentKey): Pr
  */
 export async function cachedAttachmentsOf(cacheDir: string, id: string): Promise<CacheEntry[]> {
   const dir = join(cacheDir, 'results');
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
   const out: CacheEntry[] = [];
-  for (const name of names) {
+  for (const name of namesIn(dir)) {
     if (name.startsWith('.') || !name.includes(`-${id}-`)) continue;
     try {
       const e = parseCacheEntry(readFileSync(join(dir, name), 'utf8'));
