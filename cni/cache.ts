@@ -7,6 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { replaceFileFlushLater, writeFileDurable } from '../lib/durable.js';
+import { ifPresent, namesIn } from '../lib/if-present.js';
 import { randomHex } from '../lib/random-hex.js';
 import { fitFileName, KEPT_BYTES } from './file-name.js';
 import { cloneJson, tryParseJsonObject } from '../lib/json.js';
@@ -120,13 +121,8 @@ export async function writeCacheEntry(cacheDir: string, entry: CacheEntry, defer
 
 /** The cached entry of one attachment, or undefined when there is none or it does not parse. */
 export async function readCacheEntry(cacheDir: string, key: AttachmentKey): Promise<CacheEntry | undefined> {
-  let text: string;
-  try {
-    text = readFileSync(cacheFilePath(cacheDir, key), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = ifPresent(() => readFileSync(cacheFilePath(cacheDir, key), 'utf8'));
+  if (text === undefined) return undefined;
   const entry = parseCacheEntry(text);
   // The name is ambiguous ("a-b" + "c" = "a" + "b-c"): trust the content only when it matches.
   if (!entry || entry.networkName !== key.networkName || entry.containerId !== key.containerId || entry.ifName !== key.ifName)
@@ -149,14 +145,8 @@ export async function deleteCacheEntry(cacheDir: string, key: AttachmentKey): Pr
  */
 export async function cachedAttachmentsOf(cacheDir: string, id: string): Promise<CacheEntry[]> {
   const dir = join(cacheDir, 'results');
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
   const out: CacheEntry[] = [];
-  for (const name of names) {
+  for (const name of namesIn(dir)) {
     if (name.startsWith('.') || !name.includes(`-${id}-`)) continue;
     try {
       const e = parseCacheEntry(readFileSync(join(dir, name), 'utf8'));
@@ -179,13 +169,7 @@ export async function listCachedAttachments(
   filter: { networkName?: string; containerId?: string } = {},
 ): Promise<CacheEntry[]> {
   const dir = join(cacheDir, 'results');
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const names = ifPresent(() => readdirSync(dir)) ?? [];
   const out: CacheEntry[] = [];
   for (const name of names) {
     if (name.startsWith('.')) continue;

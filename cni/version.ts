@@ -72,6 +72,20 @@ export function negotiateVersion<V extends string = CniVersion>(
   return wanted;
 }
 
+type Interface = NonNullable<Result['interfaces']>[number];
+type Route = NonNullable<Result['routes']>[number];
+/** What CNI 1.1.0 added to interfaces and routes. */
+const INTERFACE_FIELDS_11: ReadonlyArray<keyof Interface> = ['mtu', 'socketPath', 'pciID'];
+const ROUTE_FIELDS_11: ReadonlyArray<keyof Route> = ['mtu', 'advmss', 'priority', 'table', 'scope'];
+
+/** `entry` without `fields` below 1.1.0; from 1.1.0 with those it sets, after the others, in `fields` order. */
+function trim11Fields<T extends object>(entry: T, fields: ReadonlyArray<keyof T>, has11: boolean): T {
+  const out = { ...entry };
+  for (const f of fields) delete out[f];
+  if (has11) for (const f of fields) if (entry[f] !== undefined) out[f] = entry[f];
+  return out;
+}
+
 /**
  * Converts a result (any supported version's shape) to the shape of `version`:
  * 0.3.x/0.4.0 carry `ips[].version`; 1.0.0 drops it; fields added in 1.1.0
@@ -81,32 +95,10 @@ export function convertResult(result: Result, version: CniVersion): Result {
   const legacy = compareVersions(version, '1.0.0') < 0;
   const has11 = compareVersions(version, '1.1.0') >= 0;
   const out: Result = { cniVersion: version };
-  if (result.interfaces)
-    out.interfaces = result.interfaces.map(({ mtu, socketPath, pciID, ...rest }) =>
-      has11
-        ? {
-            ...rest,
-            ...(mtu !== undefined && { mtu }),
-            ...(socketPath !== undefined && { socketPath }),
-            ...(pciID !== undefined && { pciID }),
-          }
-        : rest,
-    );
+  if (result.interfaces) out.interfaces = result.interfaces.map((i) => trim11Fields(i, INTERFACE_FIELDS_11, has11));
   if (result.ips)
     out.ips = result.ips.map(({ version: _v, ...ip }) => (legacy ? { ...ip, version: ip.address.includes(':') ? '6' : '4' } : ip));
-  if (result.routes)
-    out.routes = result.routes.map(({ mtu, advmss, priority, table, scope, ...rest }) =>
-      has11
-        ? {
-            ...rest,
-            ...(mtu !== undefined && { mtu }),
-            ...(advmss !== undefined && { advmss }),
-            ...(priority !== undefined && { priority }),
-            ...(table !== undefined && { table }),
-            ...(scope !== undefined && { scope }),
-          }
-        : rest,
-    );
+  if (result.routes) out.routes = result.routes.map((r) => trim11Fields(r, ROUTE_FIELDS_11, has11));
   if (result.dns) out.dns = result.dns;
   return out;
 }

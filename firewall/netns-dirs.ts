@@ -10,8 +10,9 @@
  * live, does not outlive one. ":" is in no network name, so these never collide with a network's
  * directory.
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { namesIn } from '../lib/if-present.js';
 import { liveNetnsInodes, netnsCookie } from '../kernel/netns.js';
 
 /** include/linux/proc_ns.h PROC_NET_INIT_INO: the inode of the initial network namespace. */
@@ -77,12 +78,7 @@ function isNetnsDir(root: string, name: string): boolean {
  * asked: a namespace made after the scan has no directory in the list, so it is never taken for dead.
  */
 function removeDead(root: string, self: NetnsKey, live: () => ReadonlySet<number> | undefined = () => undefined): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch {
-    return [];
-  }
+  const names = namesIn(root);
   if (!names.some((name) => parseNetnsDirName(name))) return [];
   const dead = deadNetnsDirs(names, self, live()).filter((name) => isNetnsDir(root, name));
   for (const name of dead) rmSync(join(root, name), { recursive: true, force: true });

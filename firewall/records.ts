@@ -16,7 +16,7 @@ import { replaceFile } from '../lib/durable.js';
 import { fitFileName } from '../cni/file-name.js';
 import type { Feature } from './layout.js';
 import type { Element } from './render.js';
-import { ifPresent } from '../lib/if-present.js';
+import { ifPresent, namesIn } from '../lib/if-present.js';
 
 /** The default state directory (a config key `firewallStateDir` / option `stateDir` overrides it). */
 export const DEFAULT_STATE_DIR = '/run/berth/firewall';
@@ -83,13 +83,8 @@ export function deleteRecord(stateDir: string, network: string, containerId: str
 
 /** Removes every temporary file of a network's records (GC, under the lock: no writer is in the middle of one). */
 export function deleteTempRecords(stateDir: string, network: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(networkDir(stateDir, network));
-  } catch {
-    return;
-  }
-  for (const name of names) if (name.endsWith('.json' + TMP_SUFFIX)) rmSync(join(networkDir(stateDir, network), name), { force: true });
+  for (const name of namesIn(networkDir(stateDir, network)))
+    if (name.endsWith('.json' + TMP_SUFFIX)) rmSync(join(networkDir(stateDir, network), name), { force: true });
 }
 
 /** Every record of a network (for GC). */

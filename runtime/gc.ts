@@ -4,8 +4,9 @@
  * container is removed. Mounts need no work (they live in the container's own mount namespace,
  * which the kernel tears down with its last process); volume plugins get their Unmount from cleanup.
  */
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { namesIn } from '../lib/if-present.js';
 import { liveState } from './live.js';
 import { type Dirs } from './paths.js';
 import { readRecord, withContainerLock } from './store.js';
@@ -13,14 +14,8 @@ import { cleanupContainer } from './stop.js';
 
 /** Cleans up every container whose supervisor is gone; returns their IDs. `all`: also report nothing-to-do ones. */
 export async function collectLeftovers(d: Dirs, verbose: boolean): Promise<string[]> {
-  let ids: string[];
-  try {
-    ids = readdirSync(join(d.stateDir, 'containers'));
-  } catch {
-    return [];
-  }
   const cleaned: string[] = [];
-  for (const id of ids) {
+  for (const id of namesIn(join(d.stateDir, 'containers'))) {
     let rec;
     try {
       rec = readRecord(d, id);

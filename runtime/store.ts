@@ -15,6 +15,7 @@ import {
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { lockFile } from '../kernel/flock.js';
+import { namesIn } from '../lib/if-present.js';
 import { attachSocket, configFile, containerDir, containersDir, lockPath, nameFile, namesDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { ID_PATTERN, NAME_PATTERN, resolveContainer } from './ids.js';
@@ -80,12 +81,7 @@ export function listRecords(d: Dirs): ContainerRecord[] {
 
 function eachRecord<T>(d: Dirs, read: (file: string) => T): T[] {
   const dir = containersDir(d);
-  let ids: string[];
-  try {
-    ids = readdirSync(dir);
-  } catch {
-    return [];
-  }
+  const ids = namesIn(dir);
   const out: T[] = [];
   for (let i = 0; i < ids.length; i++) {
     try {

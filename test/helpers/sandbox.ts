@@ -76,6 +76,11 @@ export function run(
   });
 }
 
+/** The CNI_* variables of one call; `ns` names a namespace under /run/netns ('' sends CNI_NETNS empty). */
+export function cniEnv(command: string, id: string, ns: string, ifName = 'eth0'): Record<string, string> {
+  return { CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: ns && netnsPath(ns), CNI_IFNAME: ifName };
+}
+
 /** Execs dist/bin/<plugin> the way an orchestrator does: only PATH and the CNI_* variables. */
 export function runPlugin(plugin: string, env: Record<string, string>, config: unknown): Promise<RunResult> {
   const input = typeof config === 'string' ? config : JSON.stringify(config);
@@ -190,6 +195,17 @@ export function runPluginByNsenter(
 /** Runs a command inside a namespace and returns its exit code and output (never throws). */
 export function runIn(ns: string, cmd: string, args: string[]): Promise<RunResult> {
   return run('ip', ['netns', 'exec', ns, cmd, ...args]);
+}
+
+/** Asserts a run exited 0, showing its output otherwise; the run. */
+export function succeeded(r: RunResult): RunResult {
+  if (r.code !== 0) throw new Error(`expected exit 0, got ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+  return r;
+}
+
+/** One ping from netns `from` to `to`; true when answered. */
+export async function pings(from: string, to: string): Promise<boolean> {
+  return (await runIn(from, 'ping', ['-c', '1', '-W', '1', to])).code === 0;
 }
 
 /**

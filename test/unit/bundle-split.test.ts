@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
+import { withTempDir } from '../helpers/sandbox';
 // @ts-expect-error: a plain .mjs script without type declarations
 import { bunBinary, bunBundleFlags, bunEntries } from '../../scripts/executables.mjs';
 
@@ -59,9 +59,8 @@ function loadedWith(chunks: Map<string, Chunk>, start: string): Set<string> {
   return modules;
 }
 
-bunTest('the compiled program holds each module once, and `berth run` loads no yargs or CNI plugin code', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-split-'));
-  try {
+bunTest('the compiled program holds each module once, and `berth run` loads no yargs or CNI plugin code', async () => {
+  await withTempDir(async (dir) => {
     const chunks = bundle(dir);
     const where = new Map<string, string[]>();
     for (const [file, chunk] of chunks) for (const m of chunk.modules) where.set(m, [...(where.get(m) ?? []), file]);
@@ -78,9 +77,7 @@ bunTest('the compiled program holds each module once, and `berth run` loads no y
 
     const main = loadedWith(chunks, 'berth/main.js');
     assert.not.ok(main.has('berth/run.ts'), "berth's entry loads no command before it runs");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test.run();

@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ensurePackages, isRoot, sh } from '../../helpers/sandbox';
+import { ensurePackages, isRoot, sh, succeeded } from '../../helpers/sandbox';
 import { resolve } from '../dnsname/dns';
-import { ok, withNetHost } from './env';
+import { withNetHost } from './env';
 
 const test = suite('berth network: Docker commands on netctl networks (built executables, real kernel)');
 const it = isRoot ? test : test.skip;
@@ -15,9 +15,9 @@ const sha256 = (s: string) => sh('sh', ['-c', 'printf %s "$1" | sha256sum', 'sh'
 
 it("create prints the ID; ls, inspect and netctl show the network with Docker's defaults", async () => {
   await withNetHost(async (h) => {
-    const id = ok(await h.berth('network', 'create', 'web', '--label', 'team=a')).stdout.trim();
+    const id = succeeded(await h.berth('network', 'create', 'web', '--label', 'team=a')).stdout.trim();
     assert.is(id, sha256('web'));
-    ok(
+    succeeded(
       await h.berth(
         'network',
         'create',
@@ -32,7 +32,7 @@ it("create prints the ID; ls, inspect and netctl show the network with Docker's 
       ),
     );
     assert.is(
-      ok(await h.berth('network', 'ls')).stdout,
+      succeeded(await h.berth('network', 'ls')).stdout,
       [
         'NETWORK ID     NAME      DRIVER    SCOPE',
         `${sha256('db').slice(0, 12)}   db        bridge    local`,
@@ -42,19 +42,19 @@ it("create prints the ID; ls, inspect and netctl show the network with Docker's 
         '',
       ].join('\n'),
     );
-    assert.is(ok(await h.berth('network', 'ls', '-q', '--no-trunc', '--filter', 'label=team=a')).stdout, `${id}\n`);
+    assert.is(succeeded(await h.berth('network', 'ls', '-q', '--no-trunc', '--filter', 'label=team=a')).stdout, `${id}\n`);
     assert.is(
-      ok(await h.berth('network', 'ls', '--filter', 'type=custom', '--format', '{{.Name}} {{.Internal}}')).stdout,
+      succeeded(await h.berth('network', 'ls', '--filter', 'type=custom', '--format', '{{.Name}} {{.Internal}}')).stdout,
       'db true\nweb false\n',
     );
-    const [web, db] = JSON.parse(ok(await h.berth('network', 'inspect', 'web', sha256('db').slice(0, 8))).stdout);
+    const [web, db] = JSON.parse(succeeded(await h.berth('network', 'inspect', 'web', sha256('db').slice(0, 8))).stdout);
     assert.equal([web.Name, web.Id, web.Driver, web.Scope, web.Labels, web.Internal], ['web', id, 'bridge', 'local', { team: 'a' }, false]);
     assert.equal(web.IPAM.Config, [{ Subnet: '172.18.0.0/16', Gateway: '172.18.0.1' }], "Docker's first pool for user-defined networks");
     assert.equal(db.IPAM.Config, [{ Subnet: '10.99.0.0/24', IPRange: '10.99.0.128/25', Gateway: '10.99.0.254' }]);
     assert.is(db.Internal, true);
     // types.NetworkResource: Created is a time.Time, ConfigFrom a struct, as docker's inspect -f prints them.
     assert.match(
-      ok(await h.berth('network', 'inspect', '-f', '{{.Created}}|{{.ConfigFrom}}|{{.Peers}}|{{.IPAM}}', 'db')).stdout,
+      succeeded(await h.berth('network', 'inspect', '-f', '{{.Created}}|{{.ConfigFrom}}|{{.Peers}}|{{.IPAM}}', 'db')).stdout,
       /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC\|\{\}\|\[\]\|\{default map\[\] \[\{10\.99\.0\.0\/24 10\.99\.0\.128\/25 10\.99\.0\.254 map\[\]\}\]\}\n$/,
     );
     const list = JSON.parse(readFileSync(join(h.conf, 'web.conflist'), 'utf8'));
@@ -64,29 +64,29 @@ it("create prints the ID; ls, inspect and netctl show the network with Docker's 
       'names resolve on networks made by berth network create',
     );
     assert.is(list.plugins[0].isolate, true);
-    const netctlLs = ok(await h.netctl('ls', '--format', 'json')).stdout;
+    const netctlLs = succeeded(await h.netctl('ls', '--format', 'json')).stdout;
     assert.equal(
       JSON.parse(netctlLs).map((n: any) => n.name),
       ['db', 'web'],
     );
-    assert.is(ok(await h.berth('network', 'inspect', '--format', '{{.Name}} {{json .Labels}}', 'web')).stdout, 'web {"team":"a"}\n');
-    ok(await h.netctl('rm', 'db'));
-    assert.is(ok(await h.berth('network', 'rm', 'web')).stdout, 'web\n');
-    assert.is(ok(await h.berth('network', 'ls', '-q', '--filter', 'type=custom')).stdout, '');
+    assert.is(succeeded(await h.berth('network', 'inspect', '--format', '{{.Name}} {{json .Labels}}', 'web')).stdout, 'web {"team":"a"}\n');
+    succeeded(await h.netctl('rm', 'db'));
+    assert.is(succeeded(await h.berth('network', 'rm', 'web')).stdout, 'web\n');
+    assert.is(succeeded(await h.berth('network', 'ls', '-q', '--filter', 'type=custom')).stdout, '');
   });
 });
 
 it('containers attached: inspect lists them, names resolve, rm is refused as Docker does until they leave', async () => {
   await withNetHost(async (h) => {
-    const id = ok(await h.berth('network', 'create', 'app')).stdout.trim();
+    const id = succeeded(await h.berth('network', 'create', 'app')).stdout.trim();
     const [c1, c2] = [h.container(), h.container()];
-    const a1 = JSON.parse(ok(await h.netctl('attach', 'app', c1, '--name', 'web', '--alias', 'www', '--format', 'json')).stdout);
-    ok(await h.netctl('attach', 'app', c2, '--name', 'client'));
+    const a1 = JSON.parse(succeeded(await h.netctl('attach', 'app', c1, '--name', 'web', '--alias', 'www', '--format', 'json')).stdout);
+    succeeded(await h.netctl('attach', 'app', c2, '--name', 'client'));
     const gateway = a1.result.ips[0].gateway;
     const ip1 = a1.result.ips[0].address.split('/')[0];
     assert.equal(await resolve(c2, gateway, 'web'), [ip1]);
     assert.equal(await resolve(c2, gateway, 'www'), [ip1]);
-    const [net] = JSON.parse(ok(await h.berth('network', 'inspect', 'app')).stdout);
+    const [net] = JSON.parse(succeeded(await h.berth('network', 'inspect', 'app')).stdout);
     assert.equal(
       Object.values(net.Containers)
         .map((c: any) => c.Name)
@@ -95,21 +95,21 @@ it('containers attached: inspect lists them, names resolve, rm is refused as Doc
     );
     assert.is((net.Containers[a1.containerId] as any).IPv4Address, a1.result.ips[0].address);
     // ls --filter dangling, as dockerd: a network with a container attached is not; host and none never are
-    ok(await h.berth('network', 'create', 'idle'));
+    succeeded(await h.berth('network', 'create', 'idle'));
     const dangling = async (value: string) =>
-      ok(await h.berth('network', 'ls', '--filter', `dangling=${value}`, '--format', '{{.Name}}')).stdout;
+      succeeded(await h.berth('network', 'ls', '--filter', `dangling=${value}`, '--format', '{{.Name}}')).stdout;
     assert.is(await dangling('true'), 'idle\n');
     assert.is(await dangling('0'), 'app\nhost\nnone\n');
     const bad = await h.berth('network', 'ls', '--filter', 'dangling=maybe');
     assert.equal([bad.code, bad.stderr], [1, `berth: invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")\n`]);
-    ok(await h.berth('network', 'rm', 'idle'));
+    succeeded(await h.berth('network', 'rm', 'idle'));
     const refused = await h.berth('network', 'rm', 'app');
     assert.equal([refused.code, refused.stderr], [1, `Error: error while removing network: network app id ${id} has active endpoints\n`]);
-    ok(await h.berth('network', 'prune', '-f'));
+    succeeded(await h.berth('network', 'prune', '-f'));
     assert.ok(existsSync(join(h.conf, 'app.conflist')), 'prune keeps a network in use');
-    ok(await h.netctl('detach', 'app', c1));
-    ok(await h.netctl('detach', 'app', c2));
-    assert.is(ok(await h.berth('network', 'prune', '-f')).stdout, 'Deleted Networks:\napp\n\n');
+    succeeded(await h.netctl('detach', 'app', c1));
+    succeeded(await h.netctl('detach', 'app', c2));
+    assert.is(succeeded(await h.berth('network', 'prune', '-f')).stdout, 'Deleted Networks:\napp\n\n');
     assert.not.ok(existsSync(join(h.state, 'dnsname', 'app')), 'dnsmasq stopped with the last container');
     assert.is(sh('ip', ['-n', h.ns, '-br', 'link', 'show', 'type', 'bridge']).trim(), '');
   });
@@ -117,7 +117,7 @@ it('containers attached: inspect lists them, names resolve, rm is refused as Doc
 
 it("bad input: Docker's messages and exit codes, nothing created or removed", async () => {
   await withNetHost(async (h) => {
-    ok(await h.berth('network', 'create', '--subnet', '10.99.0.0/24', 'taken'));
+    succeeded(await h.berth('network', 'create', '--subnet', '10.99.0.0/24', 'taken'));
     const cases: Array<[string[], number, string]> = [
       [['create', '-d', 'macvlan', 'x'], 1, 'berth: plugin "macvlan" not found\n'],
       [['create', 'host'], 1, 'berth: network with name host already exists\n'],
@@ -143,10 +143,10 @@ it("bad input: Docker's messages and exit codes, nothing created or removed", as
       const r = await h.berth('network', ...args);
       assert.equal([r.code, r.stderr], [code, stderr], args.join(' '));
     }
-    ok(await h.berth('network', 'create', 'x'));
+    succeeded(await h.berth('network', 'create', 'x'));
     const again = await h.berth('network', 'create', 'x');
     assert.equal([again.code, again.stderr], [1, 'berth: network with name x already exists\n']);
-    ok(await h.berth('network', 'rm', 'x', 'taken'));
+    succeeded(await h.berth('network', 'rm', 'x', 'taken'));
   });
 });
 

@@ -57,14 +57,3 @@ export async function withNetHost(fn: (h: NetHost) => Promise<void>): Promise<vo
     }
   });
 }
-
-/** Asserts a successful run, showing its output otherwise. */
-export function ok(r: RunResult): RunResult {
-  if (r.code !== 0) throw new Error(`expected exit 0, got ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
-  return r;
-}
-
-/** One ping from netns `from` to `to`; true when answered. */
-export async function pings(from: string, to: string): Promise<boolean> {
-  return (await run('nsenter', [`--net=/run/netns/${from}`, 'ping', '-c', '1', '-W', '1', to])).code === 0;
-}

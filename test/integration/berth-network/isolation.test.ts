@@ -5,8 +5,8 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ensurePackages, isRoot } from '../../helpers/sandbox';
-import { ok, pings, withNetHost } from './env';
+import { ensurePackages, isRoot, pings, succeeded } from '../../helpers/sandbox';
+import { withNetHost } from './env';
 
 const test = suite('berth network: isolation between user-defined networks (built executables, real kernel)');
 const it = isRoot ? test : test.skip;
@@ -16,16 +16,16 @@ const addressOf = (attach: string) => JSON.parse(attach).result.ips[0].address.s
 
 it('two networks cannot reach each other nor the default bridge; a container on both reaches each', async () => {
   await withNetHost(async (h) => {
-    ok(await h.berth('network', 'create', 'n1'));
-    ok(await h.berth('network', 'create', 'n2'));
+    succeeded(await h.berth('network', 'create', 'n1'));
+    succeeded(await h.berth('network', 'create', 'n2'));
     // The default network as net-core makes it: netctl's `bridge` on berth0, isolated.
-    ok(await h.netctl('create', 'bridge', '--bridge', 'berth0', '--subnet', '172.17.0.0/16', '--isolate'));
+    succeeded(await h.netctl('create', 'bridge', '--bridge', 'berth0', '--subnet', '172.17.0.0/16', '--isolate'));
     const [c1, c2, c3, c4] = [h.container(), h.container(), h.container(), h.container()];
-    const ip1 = addressOf(ok(await h.netctl('attach', 'n1', c1, '--format', 'json')).stdout);
-    const ip2 = addressOf(ok(await h.netctl('attach', 'n2', c2, '--format', 'json')).stdout);
-    const ip3on1 = addressOf(ok(await h.netctl('attach', 'n1', c3, '--format', 'json')).stdout);
-    const ip3on2 = addressOf(ok(await h.netctl('attach', 'n2', c3, '--format', 'json')).stdout);
-    const ip4 = addressOf(ok(await h.netctl('attach', 'bridge', c4, '--format', 'json')).stdout);
+    const ip1 = addressOf(succeeded(await h.netctl('attach', 'n1', c1, '--format', 'json')).stdout);
+    const ip2 = addressOf(succeeded(await h.netctl('attach', 'n2', c2, '--format', 'json')).stdout);
+    const ip3on1 = addressOf(succeeded(await h.netctl('attach', 'n1', c3, '--format', 'json')).stdout);
+    const ip3on2 = addressOf(succeeded(await h.netctl('attach', 'n2', c3, '--format', 'json')).stdout);
+    const ip4 = addressOf(succeeded(await h.netctl('attach', 'bridge', c4, '--format', 'json')).stdout);
     assert.not.ok(await pings(c1, ip2), 'n1 -> n2 dropped');
     assert.not.ok(await pings(c2, ip1), 'n2 -> n1 dropped');
     assert.not.ok(await pings(c1, ip4), 'n1 -> default bridge dropped');
@@ -41,14 +41,14 @@ it('two networks cannot reach each other nor the default bridge; a container on 
       ['n2', c3],
       ['bridge', c4],
     ])
-      ok(await h.netctl('detach', net, c));
-    ok(await h.berth('network', 'rm', 'n1'));
+      succeeded(await h.netctl('detach', net, c));
+    succeeded(await h.berth('network', 'rm', 'n1'));
     assert.ok(
       (await h.ruleset()).some((o) => o.table?.name === 'berth'),
       'the tables stay while other networks have elements',
     );
-    ok(await h.berth('network', 'rm', 'n2'));
-    ok(await h.netctl('rm', 'bridge'));
+    succeeded(await h.berth('network', 'rm', 'n2'));
+    succeeded(await h.netctl('rm', 'bridge'));
     assert.equal(
       (await h.ruleset()).filter((o) => !o.metainfo),
       [],

@@ -4,13 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BIN_DIR,
-  ROOT_DIR,
   addrsOf,
+  BIN_DIR,
+  cniEnv,
   ipJson,
   isRoot,
   linkOf,
   netnsPath,
+  ROOT_DIR,
   runIn,
   runPluginIn,
   sh,
@@ -41,11 +42,8 @@ function conf(net: Net, extra: Record<string, unknown> = {}, ipam: Record<string
   };
 }
 
-const env = (command: string, id: string, ns?: string, ifName = 'eth0', extra: Record<string, string> = {}) => ({
-  CNI_COMMAND: command,
-  CNI_CONTAINERID: id,
-  CNI_IFNAME: ifName,
-  ...(ns !== undefined && { CNI_NETNS: ns ? netnsPath(ns) : '' }),
+const env = (command: string, id: string, ns: string, ifName = 'eth0', extra: Record<string, string> = {}) => ({
+  ...cniEnv(command, id, ns, ifName),
   ...extra,
 });
 

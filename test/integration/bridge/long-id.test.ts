@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ipJson, isRoot, linkOf, netnsPath, runPluginIn, uniqueName, withNetns, withTempDir } from '../../helpers/sandbox';
+import { cniEnv, ipJson, isRoot, linkOf, runPluginIn, uniqueName, withNetns, withTempDir } from '../../helpers/sandbox';
 
 const longId = suite('bridge with long container IDs (built executables, real namespaces)');
 const it = isRoot ? longId : longId.skip;
@@ -22,12 +22,7 @@ it('ADD and DEL (twice) of container IDs of 244, 300 and 10,000 characters leave
         ipam: { type: 'host-local', dataDir, subnet: '10.251.0.0/24' },
       };
       const ids = [244, 300, 10_000].map((n) => 'c'.repeat(n - 1) + (n % 10));
-      const env = (command: string, i: number) => ({
-        CNI_COMMAND: command,
-        CNI_CONTAINERID: ids[i],
-        CNI_NETNS: netnsPath(containers[i]),
-        CNI_IFNAME: 'eth0',
-      });
+      const env = (command: string, i: number) => cniEnv(command, ids[i], containers[i]);
       for (let i = 0; i < ids.length; i++) {
         const add = await runPluginIn(host, 'bridge', env('ADD', i), conf);
         assert.is(add.code, 0, add.stdout);

@@ -8,11 +8,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PREVS, VERSIONS, assertNotAnswered, isBuilt, viaBun, withLoneFront } from '../../helpers/front';
+import { cniEnv } from '../../helpers/sandbox';
 
 const test = suite('portmap with no port mappings through the C front');
 const it = isBuilt ? test : test.skip;
 
-const env = (command: string) => ({ CNI_COMMAND: command, CNI_CONTAINERID: 'c1', CNI_IFNAME: 'eth0', CNI_NETNS: '/run/netns/x' });
+const env = (command: string) => cniEnv(command, 'c1', 'x');
 const BRIDGE_RESULT = PREVS[1][1];
 const config = (version: string, prev: unknown, extra = '') =>
   `{"cniVersion":${JSON.stringify(version)},"name":"pm-net","type":"portmap"${extra}` +

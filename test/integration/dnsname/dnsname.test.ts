@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ensurePackages, isRoot, runPluginByNsenter, uniqueName, withNetns, withTempDir } from '../../helpers/sandbox';
+import { cniEnv, ensurePackages, isRoot, runPluginByNsenter, uniqueName, withNetns, withTempDir } from '../../helpers/sandbox';
 import { killOurDnsmasqs, resolve } from './dns';
 
 const it = isRoot ? test : test.skip;
@@ -31,11 +31,8 @@ const conflist = (dir: string, net: Net) => [
   { type: 'dnsname', domainName: 'dns.berth', stateDir: `${dir}/dnsname`, capabilities: { aliases: true } },
 ];
 
-const cniEnv = (cmd: string, id: string, ns: string, name?: string) => ({
-  CNI_COMMAND: cmd,
-  CNI_CONTAINERID: id,
-  CNI_NETNS: `/run/netns/${ns}`,
-  CNI_IFNAME: 'eth0',
+const podEnv = (cmd: string, id: string, ns: string, name?: string) => ({
+  ...cniEnv(cmd, id, ns),
   ...(name && { CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAME=${name}` }),
 });
 
@@ -50,7 +47,7 @@ async function chainAdd(dir: string, host: string, net: Net, id: string, ns: str
       ...(prev ? { prevResult: prev } : {}),
       ...(conf.type === 'dnsname' && { runtimeConfig: { aliases: { [net.name]: aliases } } }),
     };
-    const r = await runPluginByNsenter(host, conf.type, cniEnv('ADD', id, ns, name), full);
+    const r = await runPluginByNsenter(host, conf.type, podEnv('ADD', id, ns, name), full);
     assert.is(r.code, 0, `${conf.type} ADD ${id}: ${r.stdout}${r.stderr}`);
     prev = r.json;
   }
@@ -59,7 +56,7 @@ async function chainAdd(dir: string, host: string, net: Net, id: string, ns: str
 
 async function chainDel(dir: string, host: string, net: Net, id: string, ns: string, name: string): Promise<void> {
   for (const conf of conflist(dir, net).reverse()) {
-    const r = await runPluginByNsenter(host, conf.type, cniEnv('DEL', id, ns, name), { cniVersion: '1.0.0', name: net.name, ...conf });
+    const r = await runPluginByNsenter(host, conf.type, podEnv('DEL', id, ns, name), { cniVersion: '1.0.0', name: net.name, ...conf });
     assert.is(r.code, 0, `${conf.type} DEL ${id}: ${r.stdout}${r.stderr}`);
   }
 }
@@ -108,7 +105,7 @@ it('names and aliases resolve on their network only; DEL removes them; the last 
     assert.equal(await resolve(c3, b.gateway, 'other.dns.berth'), ['203.0.113.2']);
     assert.is.not(pidOf(dir, a), pidOf(dir, b), 'one dnsmasq per network');
 
-    const check = await runPluginByNsenter(host, 'dnsname', cniEnv('CHECK', 'ctr1', c1, 'web'), {
+    const check = await runPluginByNsenter(host, 'dnsname', podEnv('CHECK', 'ctr1', c1, 'web'), {
       cniVersion: '1.0.0',
       name: a.name,
       ...conflist(dir, a)[1],
@@ -141,7 +138,7 @@ it('ADD after a kill -9 of dnsmasq starts a new one that serves every name', asy
     const r1 = await chainAdd(dir, host, a, 'k1', c1, 'first');
     const old = pidOf(dir, a);
     process.kill(old, 'SIGKILL');
-    const check = await runPluginByNsenter(host, 'dnsname', cniEnv('CHECK', 'k1', c1, 'first'), {
+    const check = await runPluginByNsenter(host, 'dnsname', podEnv('CHECK', 'k1', c1, 'first'), {
       cniVersion: '1.0.0',
       name: a.name,
       ...conflist(dir, a)[1],

@@ -3,8 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ensurePackages, isRoot, uniqueName } from '../../helpers/sandbox';
-import { ok, withHost } from '../netctl/env';
+import { ensurePackages, isRoot, succeeded, uniqueName } from '../../helpers/sandbox';
+import { withHost } from '../netctl/env';
 import { killOurDnsmasqs, resolve } from './dns';
 
 const it = isRoot ? test : test.skip;
@@ -15,7 +15,7 @@ it('netctl create --dns; attach --name/--alias: names resolve, the last detach s
     const stateDir = join(h.dir, 'dnsname');
     try {
       const name = uniqueName('dn');
-      ok(await h.create(name, '--dns'));
+      succeeded(await h.create(name, '--dns'));
       // The test's own state dir instead of /run/containers/cni/dnsname.
       const file = join(h.conf, `${name}.conflist`);
       const list = JSON.parse(readFileSync(file, 'utf8'));
@@ -26,16 +26,16 @@ it('netctl create --dns; attach --name/--alias: names resolve, the last detach s
       list.plugins[2].stateDir = stateDir;
       writeFileSync(file, JSON.stringify(list));
       const [c1, c2] = [h.container(), h.container()];
-      const a1 = JSON.parse(ok(await h.netctl('attach', name, c1, '--name', 'web', '--alias', 'www', '--format', 'json')).stdout);
-      ok(await h.netctl('attach', name, c2, '--name', 'client'));
+      const a1 = JSON.parse(succeeded(await h.netctl('attach', name, c1, '--name', 'web', '--alias', 'www', '--format', 'json')).stdout);
+      succeeded(await h.netctl('attach', name, c2, '--name', 'client'));
       const gateway = a1.result.ips[0].gateway;
       const ip1 = a1.result.ips[0].address.split('/')[0];
       assert.equal(a1.result.dns.nameservers, [gateway]);
       assert.equal(await resolve(c2, gateway, 'web.dns.podman'), [ip1]);
       assert.equal(await resolve(c2, gateway, 'www'), [ip1]);
-      ok(await h.netctl('detach', name, c1));
+      succeeded(await h.netctl('detach', name, c1));
       assert.equal(await resolve(c2, gateway, 'web.dns.podman'), []);
-      ok(await h.netctl('detach', name, c2));
+      succeeded(await h.netctl('detach', name, c2));
       assert.not.ok(existsSync(join(stateDir, name)), 'the last detach stops dnsmasq and removes its files');
     } finally {
       killOurDnsmasqs(stateDir);

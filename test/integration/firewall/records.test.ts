@@ -7,19 +7,22 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN_DIR, createNetns, deleteNetns, isRoot, runPluginByNsenter, uniqueName, withNetns, withTempDir } from '../../helpers/sandbox';
+import {
+  BIN_DIR,
+  cniEnv,
+  createNetns,
+  deleteNetns,
+  isRoot,
+  runPluginByNsenter,
+  uniqueName,
+  withNetns,
+  withTempDir,
+} from '../../helpers/sandbox';
 import { countElements, withDefaultRecordsDir } from '../../helpers/topology';
 import { DEFAULT_STATE_DIR } from '../../../firewall/records';
 
 const it = isRoot ? test : test.skip;
 const ROOT = DEFAULT_STATE_DIR;
-
-const env = (cmd: string, id: string, container: string) => ({
-  CNI_COMMAND: cmd,
-  CNI_CONTAINERID: id,
-  CNI_NETNS: `/run/netns/${container}`,
-  CNI_IFNAME: 'eth0',
-});
 
 function portmapConf(network: string, container: string, opts: { hostPort?: number; firewallDir?: string } = {}) {
   return {
@@ -56,7 +59,7 @@ it('records of a deleted namespace never reach a new namespace that gets its ino
     try {
       createNetns(h1);
       createNetns(c);
-      assert.is((await runPluginByNsenter(h1, 'portmap', env('ADD', 'c1', c), portmapConf(network, c, { hostPort: 8080 }))).code, 0);
+      assert.is((await runPluginByNsenter(h1, 'portmap', cniEnv('ADD', 'c1', c), portmapConf(network, c, { hostPort: 8080 }))).code, 0);
       made.push(...dirsOf(h1));
       const [dead] = dirsOf(h1);
       assert.ok(existsSync(join(ROOT, dead, network, 'c1@eth0.json')));
@@ -79,7 +82,7 @@ it('records of a deleted namespace never reach a new namespace that gets its ino
         elements: [masq],
       });
 
-      const add = await runPluginByNsenter(h2, 'portmap', env('ADD', 'c1', c), portmapConf(network, c, { hostPort: 8081 }));
+      const add = await runPluginByNsenter(h2, 'portmap', cniEnv('ADD', 'c1', c), portmapConf(network, c, { hostPort: 8081 }));
       made.push(...dirsOf(h2));
       assert.is(add.code, 0, add.stdout);
       const [own] = dirsOf(h2);
@@ -92,7 +95,7 @@ it('records of a deleted namespace never reach a new namespace that gets its ino
         rec.data.portmap.mappings.map((m: { hostPort: number }) => m.hostPort),
         [8081],
       );
-      assert.is((await runPluginByNsenter(h2, 'portmap', env('DEL', 'c1', c), portmapConf(network, c))).code, 0);
+      assert.is((await runPluginByNsenter(h2, 'portmap', cniEnv('DEL', 'c1', c), portmapConf(network, c))).code, 0);
       assert.is(countElements(h2, `${network}/`), 0);
     } finally {
       for (const ns of [h1, h2, c]) deleteNetns(ns);
@@ -113,7 +116,7 @@ it('portmap GC with the default directory removes the records of namespaces that
       made.push(gone, goneOld, alive);
       for (const name of [gone, goneOld, alive])
         writeStaleDir(name, network, { version: 1, network, containerId: 'c1', ifName: 'eth0', tag: 'x', elements: [] });
-      const add = await runPluginByNsenter(h, 'portmap', env('ADD', 'c2', c), portmapConf(network, c, { hostPort: 8080 }));
+      const add = await runPluginByNsenter(h, 'portmap', cniEnv('ADD', 'c2', c), portmapConf(network, c, { hostPort: 8080 }));
       made.push(...dirsOf(h));
       assert.is(add.code, 0, add.stdout);
       const gc = await runPluginByNsenter(
@@ -127,7 +130,7 @@ it('portmap GC with the default directory removes the records of namespaces that
       assert.not.ok(existsSync(join(ROOT, goneOld)));
       assert.ok(existsSync(join(ROOT, alive)), "a live namespace's directory stays");
       assert.ok(existsSync(join(ROOT, dirsOf(h)[0], network, 'c2@eth0.json')), "and GC's own");
-      assert.is((await runPluginByNsenter(h, 'portmap', env('DEL', 'c2', c), portmapConf(network, c))).code, 0);
+      assert.is((await runPluginByNsenter(h, 'portmap', cniEnv('DEL', 'c2', c), portmapConf(network, c))).code, 0);
     } finally {
       for (const ns of [h, other, c]) deleteNetns(ns);
     }
@@ -145,7 +148,7 @@ async function runSteps(
 ): Promise<void> {
   await withNetns(2, async (h, c) => {
     for (const [cmd, conf] of steps(c)) {
-      const r = await runPluginByNsenter(h, plugin, env(cmd, LONG_ID, c), conf, cniPath);
+      const r = await runPluginByNsenter(h, plugin, cniEnv(cmd, LONG_ID, c), conf, cniPath);
       assert.is(r.code, 0, `${cmd}: ${r.stdout.slice(0, 300)}`);
       if (cmd === 'ADD') assert.ok(countElements(h, '') > 0);
     }

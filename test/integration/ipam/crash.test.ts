@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN_DIR, ensurePackages, isRoot, run, runPlugin, withTempDir } from '../../helpers/sandbox';
+import { BIN_DIR, cniEnv, ensurePackages, isRoot, run, runPlugin, withTempDir } from '../../helpers/sandbox';
 
 const crash = suite('host-local after a SIGKILL mid-ADD');
 const it = isRoot ? crash : crash.skip;
@@ -16,13 +16,7 @@ const TMP = '.berth-lease.tmp';
 crash.before(() => ensurePackages('strace'));
 
 const netconf = (dataDir: string) => ({ cniVersion: '1.0.0', name: 'n1', ipam: { type: 'host-local', subnet: '192.0.2.0/24', dataDir } });
-const env = (id: string, command = 'ADD') => ({
-  CNI_COMMAND: command,
-  CNI_CONTAINERID: id,
-  CNI_NETNS: '/run/netns/none',
-  CNI_IFNAME: 'eth0',
-  CNI_PATH: BIN_DIR,
-});
+const env = (id: string, command = 'ADD') => ({ ...cniEnv(command, id, 'none'), CNI_PATH: BIN_DIR });
 const leases = (net: string) =>
   readdirSync(net)
     .filter((f) => /^\d/.test(f))

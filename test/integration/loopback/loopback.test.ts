@@ -1,17 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { addrsOf, isRoot, linkOf, netnsPath, runPlugin, sh, withNetns } from '../../helpers/sandbox';
+import { addrsOf, cniEnv, isRoot, linkOf, netnsPath, runPlugin, sh, withNetns } from '../../helpers/sandbox';
 
 const loopback = suite('loopback (built executable, real namespaces)');
 const it = isRoot ? loopback : loopback.skip;
 
 const conf = (cniVersion: string, extra: object = {}) => ({ cniVersion, name: 'lo-test', type: 'loopback', ...extra });
-const env = (command: string, ns: string) => ({
-  CNI_COMMAND: command,
-  CNI_CONTAINERID: 'c1',
-  CNI_NETNS: netnsPath(ns),
-  CNI_IFNAME: 'eth0',
-});
+const env = (command: string, ns: string) => cniEnv(command, 'c1', ns);
 const isUp = (ns: string) => (linkOf(ns, 'lo')?.flags as string[]).includes('UP');
 
 it('ADD brings lo up inside the container netns and reports its addresses', async () => {
@@ -85,22 +80,14 @@ it('DEL takes lo down and prints nothing', async () => {
 });
 
 it('DEL succeeds when the netns is gone or CNI_NETNS is empty', async () => {
-  const gone = await runPlugin(
-    'loopback',
-    { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/berth-never-existed', CNI_IFNAME: 'eth0' },
-    conf('1.0.0'),
-  );
+  const gone = await runPlugin('loopback', env('DEL', 'berth-never-existed'), conf('1.0.0'));
   assert.is(gone.code, 0, gone.stdout);
   const empty = await runPlugin('loopback', { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c1', CNI_IFNAME: 'eth0' }, conf('1.0.0'));
   assert.is(empty.code, 0, empty.stdout);
 });
 
 it('ADD into a missing netns is a kernel error naming the path', async () => {
-  const r = await runPlugin(
-    'loopback',
-    { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/berth-never-existed', CNI_IFNAME: 'eth0' },
-    conf('1.0.0'),
-  );
+  const r = await runPlugin('loopback', env('ADD', 'berth-never-existed'), conf('1.0.0'));
   assert.is(r.code, 1);
   assert.equal(r.json, { cniVersion: '1.0.0', code: 104, msg: 'cannot open network namespace "/run/netns/berth-never-existed": ENOENT' });
   assert.is(r.stderr, '', 'no stack trace without BERTH_LOG');
@@ -122,11 +109,7 @@ it('VERSION lists 0.1.0 to 1.1.0', async () => {
 });
 
 it('BERTH_LOG=stderr writes a debug log with the stack to stderr only', async () => {
-  const r = await runPlugin(
-    'loopback',
-    { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/berth-never-existed', CNI_IFNAME: 'eth0', BERTH_LOG: 'stderr' },
-    conf('1.0.0'),
-  );
+  const r = await runPlugin('loopback', { ...env('ADD', 'berth-never-existed'), BERTH_LOG: 'stderr' }, conf('1.0.0'));
   assert.is(r.json.code, 104);
   assert.match(r.stderr, /ADD c1 eth0/);
   assert.match(r.stderr, /KernelError/);

@@ -2,8 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addrsOf, ipJson, isRoot, linkOf, run, sh } from '../../helpers/sandbox';
-import { NETCTL, ok, pings, withHost } from './env';
+import { addrsOf, ipJson, isRoot, linkOf, pings, run, sh, succeeded } from '../../helpers/sandbox';
+import { NETCTL, withHost } from './env';
 
 const cli = suite('netctl (built executable, throwaway host namespace, temp dirs)');
 const it = isRoot ? cli : cli.skip;
@@ -13,7 +13,7 @@ const failure = (r: { code: number; stderr: string }) => ({ code: r.code, stderr
 
 it('create writes NAME.conflist with a pool subnet and a derived bridge; ls and inspect show it', async () => {
   await withHost(async (h) => {
-    const r = ok(await h.create('web', '--label', 'team=a'));
+    const r = succeeded(await h.create('web', '--label', 'team=a'));
     assert.match(r.stdout, /^web  br-[0-9a-f]{12}  10\.89\.0\.0\/24\n$/);
     const file = join(h.conf, 'web.conflist');
     const conf = JSON.parse(readFileSync(file, 'utf8'));
@@ -29,12 +29,12 @@ it('create writes NAME.conflist with a pool subnet and a derived bridge; ls and 
       readdirSync(h.conf).filter((f) => !f.startsWith('.netctl.lock')),
       ['web.conflist'],
     );
-    ok(await h.create('db', '--subnet', '192.0.2.0/24', '--subnet', '2001:db8::/64', '--internal'));
-    const ls = ok(await h.netctl('ls'));
+    succeeded(await h.create('db', '--subnet', '192.0.2.0/24', '--subnet', '2001:db8::/64', '--internal'));
+    const ls = succeeded(await h.netctl('ls'));
     assert.match(ls.stdout, /^NAME +DRIVER +BRIDGE +SUBNETS +CONTAINERS\n/);
     assert.match(ls.stdout, /\ndb +bridge +br-[0-9a-f]{12} +192\.0\.2\.0\/24,2001:db8::\/64 +0\n/);
-    assert.is(ok(await h.netctl('ls', '-q')).stdout, 'db\nweb\n');
-    const json = ok(await h.netctl('ls', '--format', 'json')).json;
+    assert.is(succeeded(await h.netctl('ls', '-q')).stdout, 'db\nweb\n');
+    const json = succeeded(await h.netctl('ls', '--format', 'json')).json;
     assert.equal(
       json.map((n: any) => [n.name, n.internal, n.containers]),
       [
@@ -42,7 +42,7 @@ it('create writes NAME.conflist with a pool subnet and a derived bridge; ls and 
         ['web', false, 0],
       ],
     );
-    const [info] = ok(await h.netctl('inspect', 'web')).json;
+    const [info] = succeeded(await h.netctl('inspect', 'web')).json;
     assert.is(info.name, 'web');
     assert.equal(info.labels, { team: 'a' });
     assert.is(info.state.bridge.exists, false);
@@ -57,14 +57,14 @@ it('create picks a subnet that no route or address of the host uses', async () =
     sh('ip', ['-n', h.ns, 'addr', 'add', '10.89.0.7/24', 'dev', 'dummy0']);
     sh('ip', ['-n', h.ns, 'link', 'set', 'dummy0', 'up']);
     sh('ip', ['-n', h.ns, 'route', 'add', '10.89.1.0/25', 'dev', 'dummy0']);
-    assert.match(ok(await h.create('a')).stdout, / 10\.89\.2\.0\/24\n$/);
-    assert.match(ok(await h.create('b', '--subnet-pool', '172.31.0.0/16', '--subnet-size', '26')).stdout, / 172\.31\.0\.0\/26\n$/);
+    assert.match(succeeded(await h.create('a')).stdout, / 10\.89\.2\.0\/24\n$/);
+    assert.match(succeeded(await h.create('b', '--subnet-pool', '172.31.0.0/16', '--subnet-size', '26')).stdout, / 172\.31\.0\.0\/26\n$/);
   });
 });
 
 it('create refuses a taken name, a taken bridge, an overlapping subnet, a gateway outside, a bad name', async () => {
   await withHost(async (h) => {
-    ok(await h.create('web', '--subnet', '10.1.0.0/16', '--bridge', 'brweb'));
+    succeeded(await h.create('web', '--subnet', '10.1.0.0/16', '--bridge', 'brweb'));
     const file = join(h.conf, 'web.conflist');
     assert.equal(failure(await h.create('web')), {
       code: 1,
@@ -140,24 +140,24 @@ it('usage errors exit 2 with one line; --help of every command exits 0 with an e
 
 it('attach, check, detach, status, gc: runtime verbs on the conflist netctl wrote', async () => {
   await withHost(async (h) => {
-    ok(await h.create('web'));
-    ok(await h.create('db'));
+    succeeded(await h.create('web'));
+    succeeded(await h.create('db'));
     const [c1, c2] = [h.container(), h.container()];
-    const a1 = ok(await h.netctl('attach', 'web', c1, '--id', 'c1'));
+    const a1 = succeeded(await h.netctl('attach', 'web', c1, '--id', 'c1'));
     assert.is(a1.stdout, 'eth0  10.89.0.2/24\n');
-    ok(await h.netctl('attach', 'web', h.path(c2), '--id', 'c2', '--ip', '10.89.0.50'));
+    succeeded(await h.netctl('attach', 'web', h.path(c2), '--id', 'c2', '--ip', '10.89.0.50'));
     assert.equal(
       addrsOf(c2, 'eth0').filter((a) => !a.startsWith('fe80')),
       ['10.89.0.50/24'],
     );
     assert.is(linkOf(c1, 'lo').operstate, 'UNKNOWN'); // lo brought up
     // A second network gives the container its next interface.
-    assert.is(ok(await h.netctl('connect', 'db', c1, '--id', 'c1')).stdout, 'eth1  10.89.1.2/24\n');
+    assert.is(succeeded(await h.netctl('connect', 'db', c1, '--id', 'c1')).stdout, 'eth1  10.89.1.2/24\n');
     assert.ok(await pings(c1, '10.89.0.50'));
     assert.ok(await pings(c2, '10.89.0.2'));
-    assert.is(ok(await h.netctl('check', 'web', c1, '--id', 'c1')).stdout, 'eth0  ok\n');
-    assert.is(ok(await h.netctl('status', 'web')).stdout, 'web  ready\n');
-    const [info] = ok(await h.netctl('inspect', 'web')).json;
+    assert.is(succeeded(await h.netctl('check', 'web', c1, '--id', 'c1')).stdout, 'eth0  ok\n');
+    assert.is(succeeded(await h.netctl('status', 'web')).stdout, 'web  ready\n');
+    const [info] = succeeded(await h.netctl('inspect', 'web')).json;
     assert.equal(
       info.state.containers.map((c: any) => [c.containerId, c.ifName, c.addresses]),
       [
@@ -176,7 +176,7 @@ it('attach, check, detach, status, gc: runtime verbs on the conflist netctl wrot
     assert.equal(info.state.bridge.addresses, ['10.89.0.1/24']);
     assert.is(info.state.bridge.ports.length, 2);
     assert.equal(
-      ok(await h.netctl('ls', '--format', 'json')).json.map((n: any) => n.containers),
+      succeeded(await h.netctl('ls', '--format', 'json')).json.map((n: any) => n.containers),
       [1, 2],
     );
     // Refusals.
@@ -197,7 +197,7 @@ it('attach, check, detach, status, gc: runtime verbs on the conflist netctl wrot
       stderr: 'netctl: invalid container id "-x": must match ^[A-Za-z0-9][A-Za-z0-9_.-]*$\n',
     });
     // Detach, then CHECK and detach again are refused (nothing cached).
-    assert.is(ok(await h.netctl('detach', 'web', c1, '--id', 'c1')).stdout, 'eth0  detached\n');
+    assert.is(succeeded(await h.netctl('detach', 'web', c1, '--id', 'c1')).stdout, 'eth0  detached\n');
     assert.is(linkOf(c1, 'eth0'), undefined);
     assert.ok(linkOf(c1, 'eth1'));
     assert.equal(failure(await h.netctl('check', 'web', c1, '--id', 'c1')), {
@@ -210,25 +210,25 @@ it('attach, check, detach, status, gc: runtime verbs on the conflist netctl wrot
     });
     // GC: c2's namespace goes away without a detach.
     sh('ip', ['netns', 'del', c2]);
-    assert.is(ok(await h.netctl('gc', 'web')).stdout, 'web  c2  eth0  removed\n');
-    const [after] = ok(await h.netctl('inspect', 'web')).json;
+    assert.is(succeeded(await h.netctl('gc', 'web')).stdout, 'web  c2  eth0  removed\n');
+    const [after] = succeeded(await h.netctl('inspect', 'web')).json;
     assert.equal(after.state.containers, []);
     assert.equal(after.state.leases, []);
     assert.equal(after.state.bridge.ports, []);
-    assert.is(ok(await h.netctl('disconnect', 'db', c1, '--id', 'c1')).stdout, 'eth1  detached\n');
+    assert.is(succeeded(await h.netctl('disconnect', 'db', c1, '--id', 'c1')).stdout, 'eth1  detached\n');
   });
 });
 
 it('attach publishes ports: a free host port is picked and printed; one in use is refused', async () => {
   await withHost(async (h) => {
-    ok(await h.create('web'));
+    succeeded(await h.create('web'));
     const [c1, c2] = [h.container(), h.container()];
-    const r = ok(await h.netctl('attach', 'web', c1, '-p', '80', '-p', '8080:80/udp'));
+    const r = succeeded(await h.netctl('attach', 'web', c1, '-p', '80', '-p', '8080:80/udp'));
     const m = r.stdout.match(/^eth0  10\.89\.0\.2\/24\n80\/tcp -> 0\.0\.0\.0:(\d+)\n80\/udp -> 0\.0\.0\.0:8080\n$/);
     assert.ok(m, r.stdout);
     const [lo, hi] = sh('ip', ['netns', 'exec', h.ns, 'cat', '/proc/sys/net/ipv4/ip_local_port_range']).trim().split(/\s+/).map(Number);
     assert.ok(Number(m![1]) >= lo && Number(m![1]) <= hi);
-    const [info] = ok(await h.netctl('inspect', 'web')).json;
+    const [info] = succeeded(await h.netctl('inspect', 'web')).json;
     assert.equal(info.state.containers[0].portMappings, [
       { hostPort: Number(m![1]), containerPort: 80, protocol: 'tcp' },
       { hostPort: 8080, containerPort: 80, protocol: 'udp' },
@@ -252,7 +252,7 @@ it('attach publishes ports: a free host port is picked and printed; one in use i
       code: 2,
       stderr: 'netctl: invalid port "80/icmp": protocol "icmp" is not tcp, udp or sctp\n',
     });
-    const json = ok(await h.netctl('attach', 'web', c2, '-p', '81', '--format', 'json')).json;
+    const json = succeeded(await h.netctl('attach', 'web', c2, '-p', '81', '--format', 'json')).json;
     assert.is(json.ifName, 'eth0');
     assert.is(json.result.cniVersion, '1.1.0');
     assert.is(json.portMappings[0].containerPort, 81);
@@ -261,11 +261,11 @@ it('attach publishes ports: a free host port is picked and printed; one in use i
 
 it('rm is refused while containers are attached; --force detaches them and removes bridge, leases, firewall state, file', async () => {
   await withHost(async (h) => {
-    ok(await h.create('web', '--isolate'));
+    succeeded(await h.create('web', '--isolate'));
     const c1 = h.container();
     const id = 'c1';
-    ok(await h.netctl('attach', 'web', c1, '--id', id, '-p', '8080:80'));
-    const [info] = ok(await h.netctl('inspect', 'web')).json;
+    succeeded(await h.netctl('attach', 'web', c1, '--id', id, '-p', '8080:80'));
+    const [info] = succeeded(await h.netctl('inspect', 'web')).json;
     assert.equal(failure(await h.netctl('rm', 'web')), {
       code: 1,
       stderr: `netctl: cannot remove network "web": 1 container attached: "${c1}" (id "c1"); detach them or use --force\n`,
@@ -275,7 +275,7 @@ it('rm is refused while containers are attached; --force detaches them and remov
       stderr: `netctl: cannot remove network "nope": not found in ${JSON.stringify(h.conf)}\n`,
     });
     // Several names: each on its own, as docker network rm; the free one goes, the refusals are reported.
-    ok(await h.create('free'));
+    succeeded(await h.create('free'));
     const both = await h.netctl('rm', 'web', 'free', 'nope');
     assert.equal(
       { code: both.code, stdout: both.stdout, stderr: both.stderr },
@@ -286,7 +286,7 @@ it('rm is refused while containers are attached; --force detaches them and remov
       },
     );
     assert.ok(existsSync(join(h.firewall, 'web')));
-    assert.is(ok(await h.netctl('rm', '--force', 'web')).stdout, 'web\n');
+    assert.is(succeeded(await h.netctl('rm', '--force', 'web')).stdout, 'web\n');
     assert.is(linkOf(c1, 'eth0'), undefined);
     assert.is(linkOf(h.ns, info.bridge), undefined);
     assert.not.ok(existsSync(join(h.conf, 'web.conflist')));
@@ -302,28 +302,28 @@ it('rm is refused while containers are attached; --force detaches them and remov
 
 it('prune removes the networks netctl created that nothing uses, and keeps the rest', async () => {
   await withHost(async (h) => {
-    ok(await h.create('used'));
-    ok(await h.create('idle1'));
-    ok(await h.create('idle2'));
+    succeeded(await h.create('used'));
+    succeeded(await h.create('idle1'));
+    succeeded(await h.create('idle2'));
     writeFileSync(
       join(h.conf, 'foreign.conflist'),
       JSON.stringify({ cniVersion: '1.0.0', name: 'foreign', plugins: [{ type: 'loopback' }] }),
     );
     const c1 = h.container();
-    ok(await h.netctl('attach', 'used', c1));
-    assert.is(ok(await h.netctl('prune')).stdout, 'idle1\nidle2\n');
-    assert.is(ok(await h.netctl('ls', '-q')).stdout, 'foreign\nused\n');
-    ok(await h.netctl('detach', 'used', c1));
-    assert.is(ok(await h.netctl('prune')).stdout, 'used\n');
-    assert.is(ok(await h.netctl('prune')).stdout, '');
+    succeeded(await h.netctl('attach', 'used', c1));
+    assert.is(succeeded(await h.netctl('prune')).stdout, 'idle1\nidle2\n');
+    assert.is(succeeded(await h.netctl('ls', '-q')).stdout, 'foreign\nused\n');
+    succeeded(await h.netctl('detach', 'used', c1));
+    assert.is(succeeded(await h.netctl('prune')).stdout, 'used\n');
+    assert.is(succeeded(await h.netctl('prune')).stdout, '');
   });
 });
 
 it('status reports a network that cannot ADD (exhausted range) with exit 1', async () => {
   await withHost(async (h) => {
-    ok(await h.create('tiny', '--subnet', '10.7.0.0/30'));
+    succeeded(await h.create('tiny', '--subnet', '10.7.0.0/30'));
     const c1 = h.container();
-    ok(await h.netctl('attach', 'tiny', c1));
+    succeeded(await h.netctl('attach', 'tiny', c1));
     const r = await h.netctl('status', 'tiny');
     assert.is(r.code, 1);
     assert.match(r.stderr, /^netctl: network "tiny" is not ready: plugin "bridge" failed: [^\n]+\n$/);
@@ -333,22 +333,22 @@ it('status reports a network that cannot ADD (exhausted range) with exit 1', asy
 it('parallel creates get distinct subnets; parallel attaches with -p 80 get distinct host ports', async () => {
   await withHost(async (h) => {
     const created = await Promise.all(['p1', 'p2', 'p3', 'p4', 'p5'].map((n) => h.create(n)));
-    const subnets = created.map((r) => ok(r).stdout.trim().split(/\s+/)[2]);
+    const subnets = created.map((r) => succeeded(r).stdout.trim().split(/\s+/)[2]);
     assert.is(new Set(subnets).size, 5, subnets.join(' '));
     const cs = [h.container(), h.container(), h.container(), h.container(), h.container(), h.container()];
     const attached = await Promise.all(cs.map((c) => h.netctl('attach', 'p1', c, '-p', '80')));
-    const ports = attached.map((r) => ok(r).stdout.match(/-> 0\.0\.0\.0:(\d+)/)![1]);
+    const ports = attached.map((r) => succeeded(r).stdout.match(/-> 0\.0\.0\.0:(\d+)/)![1]);
     assert.is(new Set(ports).size, 6, ports.join(' '));
-    const [info] = ok(await h.netctl('inspect', 'p1')).json;
+    const [info] = succeeded(await h.netctl('inspect', 'p1')).json;
     assert.is(info.state.containers.length, 6);
   });
 });
 
 it('ls warns about a file that is not a network and lists the rest; inspect of an unknown network fails', async () => {
   await withHost(async (h) => {
-    ok(await h.create('web'));
+    succeeded(await h.create('web'));
     writeFileSync(join(h.conf, 'broken.conflist'), '{ not json');
-    const r = ok(await h.netctl('ls', '-q'));
+    const r = succeeded(await h.netctl('ls', '-q'));
     assert.is(r.stdout, 'web\n');
     assert.is(
       r.stderr,
@@ -386,7 +386,7 @@ it('global options: CNI_CONF_DIR when --config-dir is absent; --cni-path and CNI
       ['netns', 'exec', h.ns, NETCTL, '--cache-dir', h.cache, 'create', 'envnet', '--lease-dir', h.leases, '--firewall-dir', h.firewall],
       { env: { CNI_CONF_DIR: h.conf } },
     );
-    ok(viaEnv);
+    succeeded(viaEnv);
     assert.ok(existsSync(join(h.conf, 'envnet.conflist')));
     const c1 = h.container();
     const empty = join(h.dir, 'empty');
@@ -403,17 +403,17 @@ it('global options: CNI_CONF_DIR when --config-dir is absent; --cni-path and CNI
     assert.match(r2.stderr, /cannot find plugin "bridge"/);
     // Nothing half-made: no cache entry, no lease.
     assert.not.ok(existsSync(join(h.cache, 'results')) && readdirSync(join(h.cache, 'results')).length > 0);
-    assert.is(ok(await h.netctl('attach', 'envnet', c1)).stdout, 'eth0  10.89.0.2/24\n');
-    assert.is(ok(await run(NETCTL, ['--version'])).stdout, '0.1.0\n');
+    assert.is(succeeded(await h.netctl('attach', 'envnet', c1)).stdout, 'eth0  10.89.0.2/24\n');
+    assert.is(succeeded(await run(NETCTL, ['--version'])).stdout, '0.1.0\n');
   });
 });
 
 it('errors name the namespace the user gave, and the generated container ID', async () => {
   await withHost(async (h) => {
-    ok(await h.create('mynet'));
+    succeeded(await h.create('mynet'));
     const c1 = h.container();
-    ok(await h.netctl('attach', 'mynet', c1));
-    const id = ok(await h.netctl('inspect', 'mynet')).json[0].state.containers[0].containerId;
+    succeeded(await h.netctl('attach', 'mynet', c1));
+    const id = succeeded(await h.netctl('inspect', 'mynet')).json[0].state.containers[0].containerId;
     assert.match(id, /^netctl-[0-9a-f]{12}$/);
     assert.equal(failure(await h.netctl('rm', 'mynet')), {
       code: 1,
@@ -423,7 +423,7 @@ it('errors name the namespace the user gave, and the generated container ID', as
       code: 1,
       stderr: `netctl: cannot attach to network "mynet": container "${c1}" (id "${id}") is already attached to it as "eth0"\n`,
     });
-    ok(await h.netctl('detach', 'mynet', c1));
+    succeeded(await h.netctl('detach', 'mynet', c1));
     assert.equal(failure(await h.netctl('detach', 'mynet', c1)), {
       code: 1,
       stderr: `netctl: cannot detach container "${c1}" (id "${id}"): it is not attached to network "mynet"\n`,
@@ -433,7 +433,7 @@ it('errors name the namespace the user gave, and the generated container ID', as
 
 it('without root, attach and detach say that root is needed, and change nothing', async () => {
   await withHost(async (h) => {
-    ok(await h.create('web'));
+    succeeded(await h.create('web'));
     const c1 = h.container();
     // nobody, no groups, no capabilities; the config dir readable by anyone, as /etc/cni/net.d is.
     chmodSync(h.dir, 0o755);
@@ -459,7 +459,7 @@ it('-- ends the options; an option without its value is refused before anything 
   await withHost(async (h) => {
     assert.equal(failure(await h.create('x', '--subnet')), { code: 2, stderr: 'netctl: option --subnet needs a value\n' });
     assert.equal(readdirSync(h.conf), []);
-    assert.match(ok(await h.netctl('create', '--lease-dir', h.leases, '--', 'x1')).stdout, /^x1 /);
+    assert.match(succeeded(await h.netctl('create', '--lease-dir', h.leases, '--', 'x1')).stdout, /^x1 /);
     // After --, "--force" is a name, not the option.
     assert.equal(failure(await h.netctl('rm', '--', '--force')), {
       code: 1,

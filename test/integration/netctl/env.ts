@@ -58,17 +58,6 @@ export async function withHost(fn: (h: Host) => Promise<void>): Promise<void> {
   });
 }
 
-/** Asserts a successful run, showing its output otherwise. */
-export function ok(r: RunResult): RunResult {
-  if (r.code !== 0) throw new Error(`expected exit 0, got ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
-  return r;
-}
-
-/** One ping from netns `from` to `to`; true when answered. */
-export async function pings(from: string, to: string): Promise<boolean> {
-  return (await run('ip', ['netns', 'exec', from, 'ping', '-c', '1', '-W', '1', to])).code === 0;
-}
-
 /** The body of GET / on host:port, from `ns` (netcat-openbsd; busybox wget crashes on this machine). */
 export async function httpGet(ns: string, host: string, port: string): Promise<string> {
   const stdout = await new Promise<string>((resolve, reject) => {

@@ -12,9 +12,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN_DIR, ensurePackages, isRoot, run, sh, uniqueName } from '../../helpers/sandbox';
+import { BIN_DIR, ensurePackages, isRoot, run, sh, succeeded, uniqueName } from '../../helpers/sandbox';
 import { cleanUpPodman, importBusybox, LIMITS, podmanIn, withPodmanOutsideCleaned } from '../../helpers/podman';
-import { httpGet, ok, withHost } from './env';
+import { httpGet, withHost } from './env';
 import { httpdArgs } from '../../helpers/rootfs';
 
 const podmanSuite = suite('podman (CNI backend) runs containers on the network netctl created, with dist/bin as its plugins');
@@ -35,12 +35,12 @@ async function podmanCase(): Promise<void> {
     mkdirSync(dir);
     const podman = podmanIn({ ns: h.ns, dir, confDir: h.conf, pluginDir: BIN_DIR });
     const net = uniqueName('pn');
-    const created = ok(await h.create(net, '--label', 'app=berth'));
+    const created = succeeded(await h.create(net, '--label', 'app=berth'));
     const bridge = created.stdout.split(/\s+/)[1];
     try {
       // podman reads the network: name, bridge, subnet, gateway, labels.
-      assert.match(ok(await podman('network', 'ls', '--format', '{{.Name}}')).stdout, new RegExp(`^${net}$`, 'm'));
-      const [info] = JSON.parse(ok(await podman('network', 'inspect', net)).stdout);
+      assert.match(succeeded(await podman('network', 'ls', '--format', '{{.Name}}')).stdout, new RegExp(`^${net}$`, 'm'));
+      const [info] = JSON.parse(succeeded(await podman('network', 'inspect', net)).stdout);
       assert.is(info.driver, 'bridge');
       assert.is(info.network_interface, bridge);
       assert.equal(info.subnets, [{ subnet: '10.89.0.0/24', gateway: '10.89.0.1' }]);
@@ -48,15 +48,15 @@ async function podmanCase(): Promise<void> {
       assert.is(info.internal, false);
 
       const image = await importBusybox(podman, dir);
-      const srv = ok(
+      const srv = succeeded(
         await podman('run', '-d', '--name', 'srv', ...LIMITS, '--network', net, '-p', '8080:80', image, ...httpdArgs('/www')),
       ).stdout.trim();
-      const ip = ok(
+      const ip = succeeded(
         await podman('inspect', '--format', `{{(index .NetworkSettings.Networks ${JSON.stringify(net)}).IPAddress}}`, 'srv'),
       ).stdout.trim();
       assert.match(ip, /^10\.89\.0\.\d+$/);
       // A second container pings the first across the bridge Berth made.
-      const ping = ok(await podman('run', '--rm', ...LIMITS, '--network', net, image, 'ping', '-c', '1', '-W', '2', ip));
+      const ping = succeeded(await podman('run', '--rm', ...LIMITS, '--network', net, image, 'ping', '-c', '1', '-W', '2', ip));
       assert.match(ping.stdout, /1 packets received/);
       // The published port, through Berth's portmap, from the host's localhost.
       let body = '';
@@ -66,7 +66,7 @@ async function podmanCase(): Promise<void> {
       }
       assert.match(body, /hello from podman/);
       // netctl sees podman's attachment in libcni's cache and in host-local's leases.
-      const [seen] = ok(
+      const [seen] = succeeded(
         await run('ip', [
           'netns',
           'exec',
@@ -99,14 +99,14 @@ async function podmanCase(): Promise<void> {
       );
 
       // podman's teardown is CNI DEL through Berth's plugins: nothing of the container is left.
-      ok(await podman('rm', '-f', '-t', '0', 'srv'));
+      succeeded(await podman('rm', '-f', '-t', '0', 'srv'));
       const bridgePorts = sh('ip', ['-n', h.ns, '-j', 'link', 'show', 'master', bridge]).trim();
       assert.equal(bridgePorts ? JSON.parse(bridgePorts) : [], []);
       assert.not.ok(existsSync(`/var/lib/cni/results/${net}-${srv}-eth0`));
       assert.not.match(sh('ip', ['netns', 'exec', h.ns, 'nft', '-j', 'list', 'ruleset']), /"elem"/);
-      assert.equal(JSON.parse(ok(await h.netctl('inspect', net)).stdout)[0].state.leases, []);
-      ok(await h.netctl('rm', net));
-      assert.not.match(ok(await podman('network', 'ls', '--format', '{{.Name}}')).stdout, new RegExp(`^${net}$`, 'm'));
+      assert.equal(JSON.parse(succeeded(await h.netctl('inspect', net)).stdout)[0].state.leases, []);
+      succeeded(await h.netctl('rm', net));
+      assert.not.match(succeeded(await podman('network', 'ls', '--format', '{{.Name}}')).stdout, new RegExp(`^${net}$`, 'm'));
     } finally {
       await cleanUpPodman(podman, dir);
     }

@@ -1,7 +1,7 @@
 /** The whole chain through the CNI exec protocol: bridge (+ host-local, ipMasq) then portmap, as a runtime runs it. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createNetns, deleteNetns, ipJson, isRoot, runPluginIn, sh, uniqueName, withTempDir } from '../../helpers/sandbox';
+import { cniEnv, createNetns, deleteNetns, ipJson, isRoot, runPluginIn, sh, uniqueName, withTempDir } from '../../helpers/sandbox';
 import { connect, countElements, peerOf, startServer, withTopology, type Server, type Topology } from '../../helpers/topology';
 
 const it = isRoot ? test : test.skip;
@@ -40,21 +40,14 @@ function portmapConf(c: Chain, prevResult: unknown, portMappings?: unknown[]) {
   };
 }
 
-const env = (cmd: string, id: string, ns: string) => ({
-  CNI_COMMAND: cmd,
-  CNI_CONTAINERID: id,
-  CNI_NETNS: ns ? `/run/netns/${ns}` : '',
-  CNI_IFNAME: 'eth0',
-});
-
 /** ADD bridge then portmap (prevResult chained); returns the final result. */
 async function chainAdd(c: Chain, id: string, ns: string, hostPort: number): Promise<any> {
-  const b = await runPluginIn(c.t.host, 'bridge', env('ADD', id, ns), bridgeConf(c));
+  const b = await runPluginIn(c.t.host, 'bridge', cniEnv('ADD', id, ns), bridgeConf(c));
   assert.is(b.code, 0, `bridge ADD ${id}: ${b.stdout}`);
   const p = await runPluginIn(
     c.t.host,
     'portmap',
-    env('ADD', id, ns),
+    cniEnv('ADD', id, ns),
     portmapConf(c, b.json, [{ hostPort, containerPort: 80, protocol: 'tcp' }]),
   );
   assert.is(p.code, 0, `portmap ADD ${id}: ${p.stdout}`);
@@ -63,9 +56,9 @@ async function chainAdd(c: Chain, id: string, ns: string, hostPort: number): Pro
 
 /** DEL in reverse order, as a runtime does; prevResult optional. */
 async function chainDel(c: Chain, id: string, ns: string, prev?: unknown): Promise<void> {
-  const p = await runPluginIn(c.t.host, 'portmap', env('DEL', id, ns), portmapConf(c, prev));
+  const p = await runPluginIn(c.t.host, 'portmap', cniEnv('DEL', id, ns), portmapConf(c, prev));
   assert.is(p.code, 0, `portmap DEL ${id}: ${p.stdout}`);
-  const b = await runPluginIn(c.t.host, 'bridge', env('DEL', id, ns), { ...bridgeConf(c), ...(prev ? { prevResult: prev } : {}) });
+  const b = await runPluginIn(c.t.host, 'bridge', cniEnv('DEL', id, ns), { ...bridgeConf(c), ...(prev ? { prevResult: prev } : {}) });
   assert.is(b.code, 0, `bridge DEL ${id}: ${b.stdout}`);
 }
 
@@ -115,7 +108,7 @@ it('chain ADD: the outside reaches the container through the host port and sees 
       const check = await runPluginIn(
         c.t.host,
         'portmap',
-        env('CHECK', 'c1', ns),
+        cniEnv('CHECK', 'c1', ns),
         portmapConf(c, result, [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]),
       );
       assert.is(check.code, 0, check.stdout);

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import { existsSync, readdirSync } from 'node:fs';
 import * as assert from 'uvu/assert';
-import { isRoot, run, runPluginIn, sh, withTempDir } from '../../helpers/sandbox';
+import { cniEnv, isRoot, run, runPluginIn, sh, withTempDir } from '../../helpers/sandbox';
 import {
   connect,
   countElements,
@@ -45,12 +45,7 @@ function confOf(t: Topology, c: Container | undefined, dir: string, portMappings
   };
 }
 
-const envOf = (cmd: string, c: Container | { netnsPath: string }, id: string) => ({
-  CNI_COMMAND: cmd,
-  CNI_CONTAINERID: id,
-  CNI_NETNS: c.netnsPath,
-  CNI_IFNAME: 'eth0',
-});
+const envOf = (cmd: string, c: Container, id: string) => cniEnv(cmd, id, c.ns);
 
 /** portmap `cmd` of container `c` (ID `id`) with `portMappings`, run in t's host. */
 const portmapIn = (t: Topology, cmd: string, c: Container, id: string, dir: string, portMappings?: unknown[]) =>
@@ -127,13 +122,7 @@ it('portmap ADD: TCP and UDP from outside (v4, v6), from localhost, by hairpin; 
       assert.ok(countElements(t.host, 'web/c1/eth0') > 0);
 
       // DEL without prevResult and without runtimeConfig, with the netns gone: from the records
-      const delFromRecords = () =>
-        runPluginIn(
-          t.host,
-          'portmap',
-          { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c1', CNI_NETNS: '', CNI_IFNAME: 'eth0' },
-          confOf(t, undefined, dir),
-        );
+      const delFromRecords = () => runPluginIn(t.host, 'portmap', cniEnv('DEL', 'c1', ''), confOf(t, undefined, dir));
       const del = await delFromRecords();
       assert.is(del.code, 0, del.stdout);
       assert.is(countElements(t.host, 'web/c1/'), 0);

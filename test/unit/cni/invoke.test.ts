@@ -1,20 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withTempDir } from '../../helpers/sandbox';
 import { execPlugin, findPlugin, getPluginVersions, parseErrorObject, renderPluginEnv } from '../../../cni/invoke';
 import { CniError } from '../../../cni/errors';
 import { readFakeCalls, writeFakePlugins } from '../../fakes/cni-plugin';
 
-async function withDir<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-invoke-'));
-  try {
-    return await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const withDir = <T>(fn: (dir: string) => Promise<T> | T): Promise<T> => withTempDir(async (dir) => fn(dir));
 
 async function cniErrorOf(p: Promise<unknown> | (() => unknown)): Promise<CniError> {
   try {

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withTempDir } from '../../helpers/sandbox';
 import {
   addNetworkList,
   checkNetworkList,
@@ -25,16 +25,13 @@ interface Env {
 }
 
 async function withEnv(fn: (env: Env) => Promise<void>): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'berth-runtime-'));
-  try {
+  return withTempDir(async (root) => {
     const bin = join(root, 'bin'),
       cacheDir = join(root, 'cache');
     mkdirSync(bin);
     writeFakePlugins(bin, ['first', 'second', 'third']);
     await fn({ bin, cacheDir, opts: { cniPath: [join(root, 'empty'), bin], cacheDir } });
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 }
 
 async function cniErrorOf(p: Promise<unknown>): Promise<CniError> {

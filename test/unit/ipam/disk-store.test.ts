@@ -1,18 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { linkSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { withTempDir } from '../../helpers/sandbox';
 import { openDiskStore, parseLeaseContent, renderLeaseContent } from '../../../ipam/disk-store';
 
-function withStore(fn: (dir: string) => void): void {
-  const root = mkdtempSync(join(tmpdir(), 'berth-ds-'));
-  try {
-    fn(root);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
+const withStore = (fn: (dir: string) => void): Promise<void> => withTempDir(async (root) => fn(root));
 const h = (containerId: string, ifname = 'eth0') => ({ containerId, ifname });
 
 test('parseLeaseContent() reads the reference formats, trimmed like Go strings.TrimSpace', () => {

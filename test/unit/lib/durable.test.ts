@@ -1,19 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withTempDir } from '../../helpers/sandbox';
 import { createFileDurable, replaceFile, replaceFileFlushLater, writeFileDurable, writeNewFile } from '../../../lib/durable';
 
 function withDir(fn: (dir: string) => Promise<void> | void) {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'berth-durable-'));
-    try {
-      await fn(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
+  return () => withTempDir(async (dir) => fn(dir));
 }
 
 test(

@@ -1,6 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ifPresent } from '../../../lib/if-present';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ifPresent, namesIn } from '../../../lib/if-present';
+import { withTempDir } from '../../helpers/sandbox';
 
 const failing = (code: string) => () => {
   throw Object.assign(new Error(`${code}: failed`), { code });
@@ -24,5 +27,15 @@ test('ifPresent() rethrows any other failure', () => {
     (err: unknown) => err instanceof SyntaxError,
   );
 });
+
+test('namesIn() lists a directory, and nothing for one it cannot read: absent or a file', () =>
+  withTempDir(async (dir) => {
+    mkdirSync(join(dir, 'd'));
+    writeFileSync(join(dir, 'd', 'a'), '');
+    writeFileSync(join(dir, 'f'), '');
+    assert.equal(namesIn(join(dir, 'd')), ['a']);
+    assert.equal(namesIn(join(dir, 'absent')), []);
+    assert.equal(namesIn(join(dir, 'f')), [], 'ENOTDIR');
+  }));
 
 test.run();

@@ -1,18 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withTempDir } from '../../helpers/sandbox';
 import { findNetwork, loadNetworks } from '../../../network/config-dir';
 
-function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-cd-'));
-  return fn(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
-}
 const conflist = (name: string, extra = '') => `{"cniVersion": "1.0.0", "name": ${name}, "plugins": [{"type": "bridge"${extra}}]}`;
 
 test('loadNetworks(dir, name) parses only the files that may name the network, and finds it as the whole dir does', () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     // Files sort before the network's own: each could name it, or mention it elsewhere.
     writeFileSync(join(dir, '01-mention.conflist'), conflist('"other"', ', "firewallDir": "/run/web/x", "bridge": "web"'));
     writeFileSync(join(dir, '02-broken.conflist'), '{ not json, no name');
@@ -35,7 +31,7 @@ test('loadNetworks(dir, name) parses only the files that may name the network, a
   }));
 
 test('loadNetworks(dir, name) parses a file with an escape, which may spell the name: the first file of a name wins', () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     writeFileSync(join(dir, '01-escaped.conflist'), conflist('"w\\u0065b"', ', "bridge": "br-first"'));
     writeFileSync(join(dir, '10-web.conflist'), conflist('"web"', ', "bridge": "br-web"'));
     const found = await findNetwork(dir, 'web');

@@ -1,13 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withTempDir } from '../../helpers/sandbox';
 import { claimName, claimedNames, releaseName } from '../../../runtime/store';
 
-test('claimedNames() lists the names claimed and not released, from their files alone', () => {
-  const root = mkdtempSync(join(tmpdir(), 'berth-names-'));
-  try {
+test('claimedNames() lists the names claimed and not released, from their files alone', async () => {
+  await withTempDir(async (root) => {
     const d = { root, stateDir: join(root, 'state') };
     assert.equal([...claimedNames(d)], [], 'no container was ever named');
     claimName(d, 'web', 'a'.repeat(64));
@@ -16,9 +14,7 @@ test('claimedNames() lists the names claimed and not released, from their files 
     releaseName(d, 'web', 'c'.repeat(64)); // not its owner: kept
     releaseName(d, 'db.1', 'b'.repeat(64));
     assert.equal([...claimedNames(d)], ['web']);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test.run();

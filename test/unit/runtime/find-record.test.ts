@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withTempDir } from '../../helpers/sandbox';
 import type { Dirs } from '../../../runtime/paths';
 import { findRecord } from '../../../runtime/store';
 
@@ -13,10 +13,9 @@ const B = `abc2${'0'.repeat(60)}`;
 const C = `def0${'0'.repeat(60)}`;
 
 /** A root with records A (web), B (db) and C (half made: no readable record), and a names dir. */
-function withStore(fn: (d: Dirs) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-find-record-'));
-  const d = { root: join(dir, 'root'), stateDir: join(dir, 'state') };
-  try {
+function withStore(fn: (d: Dirs) => void): Promise<void> {
+  return withTempDir(async (dir) => {
+    const d = { root: join(dir, 'root'), stateDir: join(dir, 'state') };
     mkdirSync(join(d.root, 'names'), { recursive: true });
     for (const [id, name] of [
       [A, 'web'],
@@ -30,15 +29,13 @@ function withStore(fn: (d: Dirs) => void): void {
     writeFileSync(join(d.root, 'names', 'half'), C);
     writeFileSync(join(dir, 'secret'), A);
     fn(d);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const throws = (fn: () => unknown, message: string) => assert.throws(fn, (err: Error) => err.message === message, `expected "${message}"`);
 
 test('a full ID, a name (with or without "/"), a unique ID prefix, in Docker order', () => {
-  withStore((d) => {
+  return withStore((d) => {
     assert.is(findRecord(d, A).Name, 'web');
     assert.is(findRecord(d, 'db').Id, B);
     assert.is(findRecord(d, '/db').Id, B);
@@ -47,7 +44,7 @@ test('a full ID, a name (with or without "/"), a unique ID prefix, in Docker ord
 });
 
 test('an ambiguous prefix, an unknown ref, a half-made record, a path-like ref: Docker errors', () => {
-  withStore((d) => {
+  return withStore((d) => {
     throws(() => findRecord(d, 'abc'), 'multiple IDs found with provided prefix: abc');
     throws(() => findRecord(d, 'nothing'), 'No such container: nothing');
     throws(() => findRecord(d, 'half'), 'No such container: half');
@@ -57,13 +54,10 @@ test('an ambiguous prefix, an unknown ref, a half-made record, a path-like ref: 
   });
 });
 
-test('an empty root finds nothing', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-find-record-'));
-  try {
+test('an empty root finds nothing', async () => {
+  await withTempDir(async (dir) => {
     throws(() => findRecord({ root: dir, stateDir: dir }, 'web'), 'No such container: web');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test.run();

@@ -1,25 +1,19 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withTempDir } from '../../helpers/sandbox';
 import { ensureInitLayer, initLayerDir } from '../../../runtime/init-layer';
 
 const test = suite('runtime/init-layer');
 
-function withRoot(fn: (d: { root: string; stateDir: string }) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-init-layer-'));
-  try {
-    fn({ root: join(dir, 'root'), stateDir: join(dir, 'state') });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const withRoot = (fn: (d: { root: string; stateDir: string }) => void): Promise<void> =>
+  withTempDir(async (dir) => fn({ root: join(dir, 'root'), stateDir: join(dir, 'state') }));
 
 const mode = (path: string) => statSync(path).mode & 0o7777;
 
 test('ensureInitLayer() makes the mount points with their modes, whatever the umask, and leaves nothing beside', () => {
-  withRoot((d) => {
+  return withRoot((d) => {
     const old = process.umask(0o077);
     let dir: string;
     try {
@@ -41,7 +35,7 @@ test('ensureInitLayer() makes the mount points with their modes, whatever the um
 });
 
 test('ensureInitLayer() keeps a layer that exists (made by an earlier run or a racing berth)', () => {
-  withRoot((d) => {
+  return withRoot((d) => {
     mkdirSync(join(initLayerDir(d), 'etc'), { recursive: true });
     writeFileSync(join(initLayerDir(d), 'marker'), '');
     assert.is(ensureInitLayer(d), initLayerDir(d));

@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withTempDir } from '../../helpers/sandbox';
 import { idsWithRunDir, liveState } from '../../../runtime/live';
 import { NEVER, type ContainerRecord } from '../../../runtime/record';
 
@@ -15,9 +15,8 @@ const record = (id: string) =>
     State: { Status: 'created', ExitCode: 0, Error: '', StartedAt: NEVER, FinishedAt: NEVER, OOMKilled: false },
   }) as unknown as ContainerRecord;
 
-test('liveState() reads shim.json only for the ids idsWithRunDir() listed, when given them', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-live-'));
-  try {
+test('liveState() reads shim.json only for the ids idsWithRunDir() listed, when given them', async () => {
+  await withTempDir(async (dir) => {
     const d = { root: join(dir, 'root'), stateDir: join(dir, 'state') };
     assert.equal([...idsWithRunDir(d)], []);
     const id = 'a'.repeat(64);
@@ -30,14 +29,11 @@ test('liveState() reads shim.json only for the ids idsWithRunDir() listed, when 
     assert.is(liveState(d, record(id)).exitCode, 3);
     // Listed before the dir was made: the record's state, as it was at the listing.
     assert.is(liveState(d, record(id), new Set()).status, 'created');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
-test('liveState() shows a first start created until its supervisor writes shim.json, exited once its state dir is gone', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-live-'));
-  try {
+test('liveState() shows a first start created until its supervisor writes shim.json, exited once its state dir is gone', async () => {
+  await withTempDir(async (dir) => {
     const d = { root: join(dir, 'root'), stateDir: join(dir, 'state') };
     const id = 'b'.repeat(64);
     // Saved as exited by the start, before the supervisor ran anything.
@@ -50,9 +46,7 @@ test('liveState() shows a first start created until its supervisor writes shim.j
     const ranBefore = record(id);
     ranBefore.State = { ...ranBefore.State, Status: 'exited', ExitCode: 4, StartedAt: '2026-12-06T08:00:00Z' };
     assert.is(liveState(d, ranBefore).status, 'exited', 'a restart shows the last run until the new one is up');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test.run();
