@@ -23,6 +23,7 @@ import { withContainerLock } from '../runtime/store.js';
 import { planIdMapping, type IdMapping } from '../runtime/userns.js';
 import { createVolumes } from '../runtime/volumes/create.js';
 import { printOut } from '../lib/write-out.js';
+import { killPid } from '../runtime/kill-pid.js';
 import { checkPublish } from './publish-check.js';
 import { goOpenError } from '../lib/go-errors.js';
 
@@ -98,7 +99,7 @@ export async function run(g: Globals, args: string[]): Promise<number> {
   }
   const forward = (signal: NodeJS.Signals) => {
     try {
-      process.kill(started.pid, signal);
+      killPid(started.pid, signal);
     } catch {
       /* gone */
     }

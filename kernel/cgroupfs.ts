@@ -90,6 +90,7 @@ export const realCgroupFs: CgroupFs = {
     }
   },
   kill(pid, signal) {
+    if (!Number.isInteger(pid) || pid <= 0) return; // 0 or -1 would signal a process group or every process
     try {
       process.kill(pid, signal);
     } catch (err) {

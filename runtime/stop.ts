@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { rmSync, writeFileSync } from 'node:fs';
 import { cgroupOf } from './cgroups.js';
+import { killPid } from './kill-pid.js';
 import { Frame, FrameDecoder } from './frames.js';
 import { liveState, readShimStatus } from './live.js';
 import { attachSocket, runDir, type Dirs } from './paths.js';
@@ -103,9 +104,9 @@ export const stopSignalOf = (rec: ContainerRecord) => parseSignal(rec.Config.Sto
  */
 export async function signalContainer(d: Dirs, rec: ContainerRecord, signal: number, ref = rec.Id): Promise<void> {
   const live = liveState(d, rec);
-  if (live.status !== 'running' && live.status !== 'paused')
+  if ((live.status !== 'running' && live.status !== 'paused') || live.pid <= 0)
     throw new Error(`Cannot kill container: ${ref}: Container ${rec.Id} is not running`);
-  process.kill(live.pid, signal);
+  killPid(live.pid, signal);
   // A frozen process gets its signal only once thawed: dockerd resumes a paused container after
   // SIGKILL, and after any signal unless a --stop-signal is set and this is another one.
   const custom = rec.Config.StopSignal === undefined ? undefined : stopSignalOf(rec);
@@ -137,7 +138,7 @@ export async function stopContainer(d: Dirs, rec: ContainerRecord, timeout: numb
   if (live.status === 'restarting') await waitUntilStopped(d, rec);
   if (live.status === 'running' || live.status === 'paused') {
     try {
-      process.kill(live.pid, stopSignalOf(rec));
+      killPid(live.pid, stopSignalOf(rec));
     } catch {
       /* gone meanwhile */
     }
@@ -155,7 +156,8 @@ export async function stopContainer(d: Dirs, rec: ContainerRecord, timeout: numb
       clearTimeout(timer);
       if (timedOut) {
         try {
-          process.kill(liveState(d, rec).pid, 'SIGKILL');
+          // Exited meanwhile: its live state has pid 0, which must not reach kill(2).
+          killPid(liveState(d, rec).pid, 'SIGKILL');
         } catch {
           /* gone meanwhile */
         }

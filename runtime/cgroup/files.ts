@@ -10,12 +10,13 @@ export function parseFlatKeyed(text: string): Map<string, number> {
   return out;
 }
 
-/** A cgroup.procs (or tasks) file: one pid a line. */
+/** A cgroup.procs (or tasks) file: one pid a line; 0 (a task this pid namespace cannot see) is left out. */
 export function parsePids(text: string): number[] {
   return text
     .split('\n')
     .filter((l) => /^\d+$/.test(l.trim()))
-    .map(Number);
+    .map(Number)
+    .filter((pid) => pid > 0);
 }
 
 /** A single number ("max" as Infinity), e.g. pids.max, memory.max, cpuacct.usage. */
