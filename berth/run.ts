@@ -23,7 +23,7 @@ import { withContainerLock } from '../runtime/store.js';
 import { planIdMapping, type IdMapping } from '../runtime/userns.js';
 import { createVolumes } from '../runtime/volumes/create.js';
 import { printOut } from '../lib/write-out.js';
-import { killPid } from '../runtime/kill-pid.js';
+import { killPid } from '../kernel/kill-pid.js';
 import { checkPublish } from './publish-check.js';
 import { goOpenError } from '../lib/go-errors.js';
 

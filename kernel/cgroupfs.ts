@@ -5,6 +5,7 @@
 import { accessSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { KernelError } from './errors.js';
+import { isProcessId } from './kill-pid.js';
 
 export interface CgroupFs {
   /** The text of /proc/self/mountinfo, where the cgroup filesystems are found. */
@@ -90,7 +91,7 @@ export const realCgroupFs: CgroupFs = {
     }
   },
   kill(pid, signal) {
-    if (!Number.isInteger(pid) || pid <= 0) return; // 0 or -1 would signal a process group or every process
+    if (!isProcessId(pid)) return; // 0 or -1 would signal a process group or every process
     try {
       process.kill(pid, signal);
     } catch (err) {

@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { rmSync, writeFileSync } from 'node:fs';
 import { cgroupOf } from './cgroups.js';
-import { killPid } from './kill-pid.js';
+import { killPid } from '../kernel/kill-pid.js';
 import { Frame, FrameDecoder } from './frames.js';
 import { liveState, readShimStatus } from './live.js';
 import { attachSocket, runDir, type Dirs } from './paths.js';

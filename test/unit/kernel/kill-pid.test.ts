@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { parsePids } from '../../../runtime/cgroup/files';
-import { killPid } from '../../../runtime/kill-pid';
+import { killPid } from '../../../kernel/kill-pid';
 
 // kill(0, sig) signals the caller's whole process group: a `berth stop` whose container had just
 // exited (live pid 0) once took the test runner down with it.
