@@ -103,6 +103,8 @@ async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
     const peer = await container.getLink(ctx.ifName);
     if (!peer) throw new KernelError('find', `${ctx.ifName} in ${ctx.netns}`, 'ENODEV');
     const hasV6 = plan.ips.some((ip) => ip.address.includes(':'));
+    // A runtime may have turned IPv6 off in the namespace (berth, as docker): on for an address, as the reference does.
+    if (hasV6) k.writeSysctl(['net', 'ipv6', 'conf', ctx.ifName, 'disable_ipv6'], '0', ctx.netns);
     if (hasV6 && !conf.enabledad) k.writeSysctl(['net', 'ipv6', 'conf', ctx.ifName, 'accept_dad'], '0', ctx.netns);
     await container.setIpv4Conf(peer.index, [[IPV4_DEVCONF.ARP_NOTIFY, 1]], ctx.ifName);
     for (const ip of plan.ips) await container.addAddr(peer.index, ip.address, { noDad: !conf.enabledad });

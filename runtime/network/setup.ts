@@ -155,6 +155,9 @@ export async function attachNetworks(d: Dirs, rec: ContainerRecord): Promise<Net
       const a = await attachEndpoint(d, rec, name, ep, `eth${i}`, i === 0 ? publishedOf(rec) : [], { deferCacheFlush: defer });
       attachments.push({ network: name, ifName: a.ifName, result: a.result, mappings: a.mappings });
     }
+    // berth-shim made the namespace without IPv6 (as docker); an IPv6 network gives lo its ::1 back.
+    if (attachments.some((a) => a.result.ips?.some((ip) => ip.address.includes(':'))))
+      (await import('../../kernel/sysctl.js')).writeSysctl(['net', 'ipv6', 'conf', 'lo', 'disable_ipv6'], '0', netnsFileOf(d, rec.Id));
     const durable = async () => {
       const failed = (await Promise.all(flushes)).find((r): r is Error => r instanceof Error);
       if (failed) throw new Error(`cannot write the CNI result cache: ${failed.message}`);

@@ -33,6 +33,14 @@ int loopback_up(char *err, size_t len) {
   return rc;
 }
 
+/* No IPv6 (not even fe80:: or ::1) until a network gives an address, as docker 20.10's sandboxes. */
+static void ipv6_off(void) {
+  int fd = open("/proc/sys/net/ipv6/conf/all/disable_ipv6", O_WRONLY | O_CLOEXEC); /* absent: no IPv6 */
+  if (fd < 0) return;
+  if (write(fd, "1", 1) < 0) { /* best effort: an address too many is no failure */ }
+  close(fd);
+}
+
 int new_netns(int lo_up, char *err, size_t len) {
   int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd = -1;
   if (own < 0) { snprintf(err, len, "cannot open this process's network namespace: %s", strerror(errno)); return -1; }
@@ -40,9 +48,12 @@ int new_netns(int lo_up, char *err, size_t len) {
   /* A single-threaded process: its own namespace is the thread's. */
   else if ((fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
     snprintf(err, len, "cannot open the new network namespace: %s", strerror(errno));
-  else if (lo_up && loopback_up(err, len) != 0) {
-    close(fd);
-    fd = -1;
+  else {
+    ipv6_off();
+    if (lo_up && loopback_up(err, len) != 0) {
+      close(fd);
+      fd = -1;
+    }
   }
   /* Back where it was: the supervisor's own sockets and its exit command stay in the host's namespace. */
   if (setns(own, CLONE_NEWNET) != 0 && fd >= 0) {

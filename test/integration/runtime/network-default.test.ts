@@ -153,4 +153,20 @@ it('--ip on a network made without --subnet: refused at start as dockerd, the co
   });
 });
 
+it('IPv6 as docker 20.10: none in bridge and none containers (no fe80::, no ::1), on for an IPv6 network', async () => {
+  await withBerthInHost(async (b) => {
+    const SHOW = 'for i in all default lo; do echo $i=$(cat /proc/sys/net/ipv6/conf/$i/disable_ipv6); done; ip -6 -o addr';
+    for (const net of ['bridge', 'none']) {
+      const got = await ok(b('run', '--rm', '--network', net, '--rootfs', b.rootfs, 'sh', '-c', SHOW));
+      assert.is(got, 'all=1\ndefault=1\nlo=1\n', net);
+    }
+    await ok(b('network', 'create', '--ipv6', '--subnet', 'fd00:91:9::/64', 'six'));
+    const six = await ok(b('run', '--rm', '--network', 'six', '--rootfs', b.rootfs, 'sh', '-c', SHOW));
+    assert.match(six, /^all=1\ndefault=1\nlo=0\n/);
+    assert.match(six, /lo +inet6 ::1\/128/);
+    assert.match(six, /eth0 +inet6 fd00:91:9::\d+\/64/);
+    await ok(b('network', 'rm', 'six'));
+  });
+});
+
 test.run();
