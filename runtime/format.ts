@@ -6,8 +6,7 @@ import type { Live } from './live.js';
 import { NEVER, type ContainerRecord } from './record.js';
 import type { RecordSummary } from './record-text.js';
 import { describeMountPoints } from './volumes/points.js';
-import { parseResources } from './cgroup/flags.js';
-import type { Resources, ThrottleDevice } from './cgroup/index.js';
+import { dockerHostConfig } from './inspect-host-config.js';
 
 /** The STATUS column: `Up 3 seconds`, `Up 5 seconds (Paused)`, `Exited (137) 2 minutes ago`, `Created`. */
 export function describeStatus(live: Live, now: number): string {
@@ -211,50 +210,10 @@ export function inspectShape(
     RestartCount: live.restartCount,
     Driver: 'overlay2',
     Platform: 'linux',
-    HostConfig: {
-      ...rec.HostConfig,
-      SecurityOpt: rec.HostConfig.SecurityOpt ?? null,
-      // dockerd's *bool: absent unless --init was given, so `{{.HostConfig.Init}}` is <nil>.
-      Init: rec.HostConfig.Init || undefined,
-      ...resourceFields(rec.HostConfig.ResourceFlags),
-    },
+    HostConfig: dockerHostConfig(rec.HostConfig),
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...rec.LayerDirs].reverse().join(':'), UpperDir: paths.upper } },
     Mounts: describeMountPoints(rec.Mounts ?? []),
     Config: { ...rec.Config, Env: rec.Config.Env.length ? rec.Config.Env : null }, // dockerd's null for none
     NetworkSettings: networkSettings ?? { Networks: rec.HostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} } },
-  };
-}
-
-/**
- * HostConfig's resource fields as Docker 20.10 shows them, from the flags the record keeps
- * (`inspect -f '{{.HostConfig.Memory}}'`): bytes and nanoCPUs, 0 or null when not set.
- */
-export function resourceFields(flags: Record<string, string | string[]> | undefined) {
-  let r: Resources = {};
-  try {
-    r = parseResources(flags ?? {});
-  } catch {
-    /* refused at create, so never here; a record from elsewhere shows no limits */
-  }
-  const devices = (list?: ThrottleDevice[]) => list?.map((d) => ({ Path: d.path, Rate: d.rate })) ?? null;
-  return {
-    CpuShares: r.cpuShares ?? 0,
-    Memory: r.memory ?? 0,
-    NanoCpus: r.nanoCpus ?? 0,
-    BlkioWeight: r.blkioWeight ?? 0,
-    BlkioWeightDevice: [],
-    BlkioDeviceReadBps: devices(r.deviceReadBps),
-    BlkioDeviceWriteBps: devices(r.deviceWriteBps),
-    BlkioDeviceReadIOps: devices(r.deviceReadIops),
-    BlkioDeviceWriteIOps: devices(r.deviceWriteIops),
-    CpuPeriod: 0,
-    CpuQuota: 0,
-    CpusetCpus: r.cpusetCpus ?? '',
-    CpusetMems: '',
-    MemoryReservation: r.memoryReservation ?? 0,
-    MemorySwap: r.memorySwap ?? 0,
-    MemorySwappiness: null,
-    OomKillDisable: false,
-    PidsLimit: r.pidsLimit ?? null,
   };
 }
