@@ -59,6 +59,9 @@ export interface Attached {
   result: Result;
 }
 
+/** Attempts after the first when a chosen host port was taken meanwhile: each skips the ports it lost. */
+const MAX_PORT_RETRIES = 16;
+
 /**
  * CNI ADD of a netns to a network (what `attach` prints, and `berth run` uses): capabilities
  * checked, lo up, the interface name and free host ports chosen, the result cached.
@@ -96,16 +99,16 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
   const present = args.newNetns ? ['lo'] : await (await import('./host.js')).prepareNetns(netns);
   const ifName = args.ifname ?? nextInterfaceName([...mine.map((e) => e.ifName), ...present]);
 
-  const hasAuto = requests.some((r) => r.hostPort === undefined);
+  const chosen = (r: PortRequest) => r.hostPort === undefined || r.hostPortEnd !== undefined;
+  const hasAuto = requests.some(chosen);
   const used = requests.length > 0 ? await usedPorts(ctx.opts.cacheDir) : [];
-  const range = hasAuto ? await portRange() : ([1, 65535] as [number, number]);
-  // Start at a random point of the range: parallel attaches rarely pick the same port, and when they
-  // do, portmap refuses the second (106) and it retries with the next free one.
-  let start = range[0] + Math.floor(Math.random() * (range[1] - range[0] + 1));
+  const range = requests.some((r) => r.hostPort === undefined) ? await portRange() : ([1, 65535] as [number, number]);
+  // The lowest free ports, as docker hands out 32768, 32769, ... When parallel attaches pick the
+  // same one, portmap refuses the second (106) and it retries past the ports it tried.
   for (let attempt = 0; ; attempt++) {
     let mappings: PortMapping[];
     try {
-      mappings = assignHostPorts(requests, used, range, start);
+      mappings = assignHostPorts(requests, used, range);
     } catch (err) {
       if (err instanceof UsageError || !(err instanceof NetctlError)) throw err;
       throw new NetctlError(`${action}: ${err.message}`);
@@ -131,9 +134,10 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
       );
       return { id, netns, ifName, mappings, result };
     } catch (err) {
-      if (!(err instanceof CniError && err.code === ErrCode.PortConflict && hasAuto && attempt < 4)) throw err;
-      for (const m of mappings) used.push({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: 'a concurrent attachment' });
-      start = mappings.at(-1)!.hostPort + 1;
+      if (!(err instanceof CniError && err.code === ErrCode.PortConflict && hasAuto && attempt < MAX_PORT_RETRIES)) throw err;
+      // Only the chosen ports: a given one that clashed fails the next attempt with its owner named.
+      for (const [i, m] of mappings.entries())
+        if (chosen(requests[i])) used.push({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: 'a concurrent attachment' });
     }
   }
 }

@@ -12,6 +12,8 @@ export type Protocol = (typeof PROTOCOLS)[number];
 export interface PortRequest {
   hostIP?: string;
   hostPort?: number;
+  /** With hostPort: the first free port of hostPort-hostPortEnd is taken (`-p 8082-8083:80`, as docker). */
+  hostPortEnd?: number;
   containerPort: number;
   protocol: Protocol;
 }
@@ -74,7 +76,13 @@ export function parsePortSpec(spec: string): PortRequest {
     throw new UsageError(`invalid port ${JSON.stringify(spec)}: must be [[HOSTIP:]HOSTPORT:]CONTAINERPORT[/PROTOCOL]`);
   const req: PortRequest = { containerPort: parsePort(parts.at(-1)!, spec, 'container port'), protocol };
   // Host port 0 asks for a free one, as an empty one does (Docker's allocator takes 0 as "any").
-  if (parts.length === 2 && parts[0] !== '' && !/^0+$/.test(parts[0])) req.hostPort = parsePort(parts[0], spec, 'host port');
+  const hostRange = parts.length === 2 ? /^(\d+)-(\d+)$/.exec(parts[0]) : null;
+  if (hostRange) {
+    const [lo, hi] = [parsePort(hostRange[1], spec, 'host port'), parsePort(hostRange[2], spec, 'host port')];
+    if (lo > hi) throw new UsageError(`invalid port range ${JSON.stringify(parts[0])} in ${JSON.stringify(spec)}: start after end`);
+    req.hostPort = lo;
+    if (hi > lo) req.hostPortEnd = hi;
+  } else if (parts.length === 2 && parts[0] !== '' && !/^0+$/.test(parts[0])) req.hostPort = parsePort(parts[0], spec, 'host port');
   // An empty host address ("::80") is every address, as 0.0.0.0 is.
   if (hostIP !== undefined && hostIP !== '') {
     const ip = tryParseIP(hostIP);
@@ -91,8 +99,9 @@ export function isPortUsed(used: readonly UsedPort[], protocol: Protocol, port: 
 }
 
 /**
- * Gives every request a host port: explicit ones are checked against `used` and each other; the
- * others get the next free port of `range` from `start` on (wrapping), as Docker's port allocator.
+ * Gives every request a host port: explicit ones are checked against `used` and each other; a host
+ * range gets its first free port; the others the first free port of `range` from `start` on
+ * (wrapping), so counting up from the range's start per protocol, as docker's port allocator.
  * @throws {UsageError} when the same host port is asked twice
  * @throws {NetctlError} when an explicit host port is in use, or the range has no free port
  */
@@ -104,7 +113,8 @@ export function assignHostPorts(
 ): PortMapping[] {
   const taken: UsedPort[] = [...used];
   const out: PortMapping[] = [];
-  for (const r of reqs.filter((q) => q.hostPort !== undefined)) {
+  const fixed = (q: PortRequest) => q.hostPort !== undefined && q.hostPortEnd === undefined;
+  for (const r of reqs.filter(fixed)) {
     const mine = isPortUsed(
       out.map((m) => ({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: '' })),
       r.protocol,
@@ -117,30 +127,32 @@ export function assignHostPorts(
     out.push({ hostPort: r.hostPort!, containerPort: r.containerPort, protocol: r.protocol, ...(r.hostIP && { hostIP: r.hostIP }) });
   }
   for (const m of out) taken.push({ protocol: m.protocol, port: m.hostPort, hostIP: m.hostIP, owner: 'this attachment' });
-  const [lo, hi] = range;
-  const size = hi - lo + 1;
-  let next = start < lo || start > hi ? lo : start;
   const result: PortMapping[] = [];
   for (const r of reqs) {
-    if (r.hostPort !== undefined) {
+    if (fixed(r)) {
       result.push(out.find((m) => m.hostPort === r.hostPort && m.protocol === r.protocol && m.containerPort === r.containerPort)!);
       continue;
     }
-    let port: number | undefined;
-    for (let i = 0; i < size; i++) {
-      const candidate = lo + ((next - lo + i) % size);
-      if (!isPortUsed(taken, r.protocol, candidate, r.hostIP)) {
-        port = candidate;
-        break;
-      }
-    }
+    // Each its own lowest free port of the (protocol, address) from `start`, as docker's allocator counts per protocol.
+    const [lo, hi] = r.hostPortEnd === undefined ? range : [r.hostPort!, r.hostPortEnd];
+    const port = firstFree(taken, r, lo, hi, r.hostPortEnd === undefined ? start : lo);
     if (port === undefined) throw new NetctlError(`no free host port for ${r.containerPort}/${r.protocol} in ${lo}-${hi}`);
-    next = port + 1 > hi ? lo : port + 1;
     const m: PortMapping = { hostPort: port, containerPort: r.containerPort, protocol: r.protocol, ...(r.hostIP && { hostIP: r.hostIP }) };
     taken.push({ protocol: m.protocol, port, hostIP: m.hostIP, owner: 'this attachment' });
     result.push(m);
   }
   return result;
+}
+
+/** The first port of lo-hi from `start` on (wrapping) that `taken` leaves free for `r`. */
+function firstFree(taken: readonly UsedPort[], r: PortRequest, lo: number, hi: number, start: number): number | undefined {
+  const size = hi - lo + 1;
+  const from = start < lo || start > hi ? lo : start;
+  for (let i = 0; i < size; i++) {
+    const candidate = lo + ((from - lo + i) % size);
+    if (!isPortUsed(taken, r.protocol, candidate, r.hostIP)) return candidate;
+  }
+  return undefined;
 }
 
 /** "80/tcp -> 0.0.0.0:32768", as `docker port` prints a mapping. */

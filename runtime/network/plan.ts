@@ -91,7 +91,7 @@ export function expandPortRanges(spec: string): string[] {
   };
   const ctr = range(parts.at(-1)!);
   const host = parts.length >= 2 ? range(parts.at(-2)!) : undefined;
-  if (!ctr && !host) return [spec];
+  if (!ctr) return [spec]; // one container port: a host range asks for its first free port (docker)
   const ctrRange = ctr ?? [Number(parts.at(-1)), Number(parts.at(-1))];
   const n = ctrRange[1] - ctrRange[0] + 1;
   if (host && host[1] - host[0] + 1 !== n)
@@ -125,7 +125,7 @@ export function portBindingsOf(reqs: readonly PortRequest[]): PortBindings {
   for (const r of reqs)
     (out[`${r.containerPort}/${r.protocol}`] ??= []).push({
       HostIp: r.hostIP ?? '',
-      HostPort: r.hostPort === undefined ? '' : String(r.hostPort),
+      HostPort: r.hostPort === undefined ? '' : r.hostPortEnd ? `${r.hostPort}-${r.hostPortEnd}` : String(r.hostPort),
     });
   return out;
 }

@@ -169,4 +169,25 @@ it('IPv6 as docker 20.10: none in bridge and none containers (no fe80::, no ::1)
   });
 });
 
+it('free host ports count up from the ephemeral range per protocol; a host range gives its first free port (docker 20.10)', async () => {
+  await withBerthInHost(async (b, host) => {
+    assert.is((await run('ip', ['netns', 'exec', host, 'sysctl', '-qw', 'net.ipv4.ip_local_port_range=41000 41009'])).code, 0);
+    const port = async (name: string) => (await ok(b('port', name))).trim().split('\n').sort();
+    await ok(b('run', '-d', '--name', 'p1', '-p', '80', '--rootfs', b.rootfs, 'sleep', '1000'));
+    await ok(b('run', '-d', '--name', 'p2', '-p', '80', '-p', '81/udp', '--rootfs', b.rootfs, 'sleep', '1000'));
+    assert.equal(await port('p1'), ['80/tcp -> 0.0.0.0:41000']);
+    assert.equal(await port('p2'), ['80/tcp -> 0.0.0.0:41001', '81/udp -> 0.0.0.0:41000']);
+    for (const name of ['r1', 'r2']) await ok(b('run', '-d', '--name', name, '-p', '8082-8083:80', '--rootfs', b.rootfs, 'sleep', '1000'));
+    assert.equal([await port('r1'), await port('r2')], [['80/tcp -> 0.0.0.0:8082'], ['80/tcp -> 0.0.0.0:8083']]);
+    const [r2] = JSON.parse(await ok(b('inspect', 'r2')));
+    assert.equal(r2.HostConfig.PortBindings, { '80/tcp': [{ HostIp: '', HostPort: '8082-8083' }] });
+    const full = await b('run', '-d', '--name', 'r3', '-p', '8082-8083:80', '--rootfs', b.rootfs, 'sleep', '1000');
+    assert.equal([full.code, full.stderr], [125, 'berth: cannot attach to network "bridge": no free host port for 80/tcp in 8082-8083\n']);
+    await ok(b('rm', '-f', 'r1'));
+    await ok(b('start', 'r3'));
+    assert.equal(await port('r3'), ['80/tcp -> 0.0.0.0:8082'], 'the range again at the next start');
+    await ok(b('rm', '-f', 'p1', 'p2', 'r2', 'r3'));
+  });
+});
+
 test.run();

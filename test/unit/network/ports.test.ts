@@ -24,6 +24,7 @@ const parsed: Array<[string, ReturnType<typeof parsePortSpec>]> = [
   // As Docker: host port 0 is any free port, an empty host address every address.
   ['0:80', { containerPort: 80, protocol: 'tcp' }],
   ['::80', { containerPort: 80, protocol: 'tcp' }],
+  ['8082-8083:80', { hostPort: 8082, hostPortEnd: 8083, containerPort: 80, protocol: 'tcp' }],
   [':0:80/udp', { containerPort: 80, protocol: 'udp' }],
 ];
 for (const [spec, want] of parsed) test(`parsePortSpec() reads ${spec}`, () => assert.equal(parsePortSpec(spec), want));
@@ -57,13 +58,25 @@ const used: UsedPort[] = [
   { protocol: 'tcp', port: 32769, hostIP: '127.0.0.1', owner: 'a listening tcp socket on the host' },
 ];
 
-test('assignHostPorts() gives each port without a host port the next free one', () => {
+test('assignHostPorts() gives each port without a host port the lowest free one of its protocol, as docker counts up', () => {
   const out = assignHostPorts([parsePortSpec('80'), parsePortSpec('443'), parsePortSpec('53/udp')], used, [32768, 32800]);
   assert.equal(out, [
     { hostPort: 32770, containerPort: 80, protocol: 'tcp' },
     { hostPort: 32771, containerPort: 443, protocol: 'tcp' },
-    { hostPort: 32772, containerPort: 53, protocol: 'udp' },
+    { hostPort: 32768, containerPort: 53, protocol: 'udp' },
   ]);
+});
+
+test('assignHostPorts() takes the first free port of a host range, whatever the ephemeral range', () => {
+  const out = assignHostPorts([parsePortSpec('32767-32770:80'), parsePortSpec('32767-32770:81')], used, [40000, 40010]);
+  assert.equal(
+    out.map((m) => m.hostPort),
+    [32767, 32770],
+  );
+  assert.throws(
+    () => assignHostPorts([parsePortSpec('32768-32769:80')], used, [40000, 40010]),
+    /^no free host port for 80\/tcp in 32768-32769$/,
+  );
 });
 
 test('assignHostPorts() wraps around from its start and skips explicit ports of the same request', () => {

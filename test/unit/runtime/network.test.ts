@@ -24,6 +24,19 @@ test('expandPortRanges() expands host and container ranges pairwise', () => {
   assert.throws(() => expandPortRanges('81-80'), /start after end/);
 });
 
+test('parsePublish() and portBindingsOf(): a host range for one container port is one request, kept as docker writes it', () => {
+  const reqs = parsePublish(['8082-8083:80', '127.0.0.1:9000-9005:90/udp', '7000-7000:70']);
+  assert.equal(reqs, [
+    { containerPort: 80, protocol: 'tcp', hostPort: 8082, hostPortEnd: 8083 },
+    { containerPort: 90, protocol: 'udp', hostPort: 9000, hostPortEnd: 9005, hostIP: '127.0.0.1' },
+    { containerPort: 70, protocol: 'tcp', hostPort: 7000 },
+  ]);
+  const bindings = portBindingsOf(reqs);
+  assert.equal(bindings['80/tcp'], [{ HostIp: '', HostPort: '8082-8083' }]);
+  assert.equal(requestsOf(bindings), reqs, 'read back for the start');
+  assert.throws(() => parsePublish(['8083-8082:80']), /start after end/);
+});
+
 test('parsePublish() takes every -p form; /sctp is parsed and kept', () => {
   assert.equal(parsePublish(['8080:80', '53/udp', '192.0.2.1:9000:90/sctp', '[2001:db8::1]:443:443']), [
     { containerPort: 80, protocol: 'tcp', hostPort: 8080 },
