@@ -24,8 +24,7 @@ export class OperandCountError extends UsageError {}
  * then its usage line and summary (berth/help.ts).
  * @example operandError('rename', 'requires exactly 2 arguments')
  */
-export function operandError(command: string, requirement: string): OperandCountError {
-  const help = COMMAND_HELP[command];
+export function operandError(command: string, requirement: string, help = COMMAND_HELP[command]): OperandCountError {
   const usage = help ? `\n\nUsage:  berth ${help.usage}\n\n${help.describe}` : '';
   return new OperandCountError(`"berth ${command}" ${requirement}.\nSee 'berth ${command} --help'.${usage}`);
 }

@@ -28,7 +28,8 @@ import type { RecordSummary } from '../runtime/record-text.js';
 import type { ContainerRecord } from '../runtime/record.js';
 import { readAttachmentsOf, sandboxKeyOf } from '../runtime/network/setup.js';
 import { renderNetworkSettings, renderPsPorts } from '../runtime/network/settings.js';
-import { renderSize, treeSize } from '../runtime/disk-size.js';
+import { treeSize } from '../kernel/tree-size.js';
+import { renderSize } from '../runtime/disk-size.js';
 import { networksOf, psFilter } from '../runtime/ps-filter.js';
 
 /** `-n N` as pflag reads an int: -1 (the default) and 0 mean no limit. */

@@ -2,6 +2,44 @@
 import { join } from 'node:path';
 import type { Globals } from './globals.js';
 import { runYargsCommand } from './yargs-command.js';
+import { exitCodeOf, operandError } from './errors.js';
+import type { CommandHelp } from './help.js';
+
+/** The operand counts docker's `volume` subcommands check before anything else, with their help. */
+const VOLUME_OPERANDS: Record<string, CommandHelp & { min?: number; max?: number }> = {
+  create: { max: 1, usage: 'volume create [OPTIONS] [VOLUME]', describe: 'Create a volume' },
+  inspect: {
+    min: 1,
+    usage: 'volume inspect [OPTIONS] VOLUME [VOLUME...]',
+    describe: 'Display detailed information on one or more volumes',
+  },
+  rm: { min: 1, usage: 'volume rm [OPTIONS] VOLUME [VOLUME...]', describe: 'Remove one or more volumes' },
+};
+/** The options of those subcommands that take a value (the next word, unless given as `--opt=value`). */
+const VALUE_OPTIONS = new Set(['--socket', '-o', '--opt', '-d', '--driver', '--label', '-f', '--format']);
+
+/** @throws {OperandCountError} in docker's words when a subcommand has too few or too many operands */
+function checkVolumeOperands(args: readonly string[]): void {
+  const words: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--') {
+      words.push(...args.slice(i + 1));
+      break;
+    }
+    if (args[i].startsWith('-')) {
+      if (args[i] === '-h' || args[i] === '--help') return; // yargs shows the help
+      if (VALUE_OPTIONS.has(args[i])) i++;
+    } else words.push(args[i]);
+  }
+  const [sub, ...operands] = words;
+  const rule = VOLUME_OPERANDS[sub === 'remove' ? 'rm' : sub];
+  if (!rule) return;
+  const name = `volume ${sub}`;
+  if (rule.max !== undefined && operands.length > rule.max)
+    throw operandError(name, `requires at most ${rule.max} argument${rule.max === 1 ? '' : 's'}`, rule);
+  if (rule.min !== undefined && operands.length < rule.min)
+    throw operandError(name, `requires at least ${rule.min} argument${rule.min === 1 ? '' : 's'}`, rule);
+}
 
 /**
  * `berth volume` talks to the socket that `run -v` uses: berth.sock in the volume plugin dir
@@ -9,6 +47,12 @@ import { runYargsCommand } from './yargs-command.js';
  * `rm` and `prune` leave alone a volume any of berth's containers names, in any state, as dockerd does.
  */
 export async function volume(globals: Globals, args: string[]): Promise<number> {
+  try {
+    checkVolumeOperands(args);
+  } catch (err) {
+    process.stderr.write(`berth: ${(err as Error).message}\n`);
+    return exitCodeOf(err, 'volume');
+  }
   const pluginDir = globals.volumePluginDir ?? (process.env.BERTH_VOLUME_SOCKET ? undefined : process.env.BERTH_VOLUME_PLUGIN_DIR);
   const given = args.some((a) => a === '--socket' || a.startsWith('--socket='));
   const socket = pluginDir !== undefined && !given ? ['--socket', join(pluginDir, 'berth.sock')] : [];

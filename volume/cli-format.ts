@@ -1,6 +1,7 @@
 /** Text output of `berth volume` (pure). */
 import { renderTable as renderTextTable } from '../lib/table.js';
 import { labelMatches, matchesFilters, parseFilters, regexpMatches } from '../lib/docker-filters.js';
+import type { Labels } from './labels.js';
 
 /** Left-aligned columns separated by three spaces, as the docker CLI prints them. */
 export const renderTable = (head: readonly string[], rows: ReadonlyArray<readonly string[]>): string => renderTextTable(head, rows, 3);
@@ -38,16 +39,17 @@ export function describeMounts(mounts: Record<string, number> | undefined): stri
   return ids.length === 0 ? '-' : ids.map((id) => `${id.slice(0, 12)}${mounts![id] > 1 ? `x${mounts![id]}` : ''}`).join(',');
 }
 
-/** What a `volume ls` filter knows of a volume: its name, and whether a container or a mount uses it. */
+/** What a `volume ls` filter knows of a volume: its name, whether a container or a mount uses it, its labels. */
 export interface FilteredVolume {
   name: string;
   inUse: () => boolean;
+  labels: () => Readonly<Record<string, string>>;
 }
 
 /**
  * `volume ls --filter` as dockerd's: `dangling=true|false` (1|0; no container names it and no mount
- * ID holds it), `driver` (exact: `berth`), `name` (a regular expression), `label` (berth's volumes
- * have none). @throws {Error} with dockerd's words on another key or dangling value
+ * ID holds it), `driver` (exact: `berth`), `name` (a regular expression), `label` (`KEY` or
+ * `KEY=VALUE`, of `volume create --label`). @throws {Error} with dockerd's words on another key or dangling value
  */
 export function volumeFilter(filters: readonly string[]): (v: FilteredVolume) => boolean {
   const parsed = parseFilters(filters, ['dangling', 'driver', 'name', 'label']);
@@ -58,6 +60,33 @@ export function volumeFilter(filters: readonly string[]): (v: FilteredVolume) =>
       if (key === 'dangling') return v.inUse() !== (value === 'true' || value === '1');
       if (key === 'driver') return value === 'berth';
       if (key === 'name') return regexpMatches(value, v.name);
-      return labelMatches({}, value);
+      return labelMatches(v.labels(), value);
     });
 }
+
+/** The daemon's "no such volume" in the docker CLI's words (`Error: No such volume: X`); other errors as berth's. */
+export function describeFailure(message: string): string {
+  const missing = /^cannot (?:get|remove) volume "(.*)": no such volume$/.exec(message);
+  return missing ? `Error: No such volume: ${missing[1]}` : `berth: ${message}`;
+}
+
+/** `volume inspect`'s object, in docker's fields and order, with the daemon's Status. */
+export const inspectShape = (v: VolumeInfo, labels: Labels) => ({
+  CreatedAt: v.CreatedAt,
+  Driver: 'berth',
+  Labels: labels,
+  Mountpoint: v.Mountpoint,
+  Name: v.Name,
+  Options: v.Status?.options ?? {},
+  Scope: 'local',
+  Status: v.Status,
+});
+
+/** What a `--format` template sees of a volume: docker's fields (driver `berth`, scope `local`) and the daemon's. */
+export const templateData = (v: VolumeInfo, labels: Labels | null = null) => ({
+  Driver: 'berth',
+  Scope: 'local',
+  Labels: labels,
+  Options: v.Status?.options ?? null,
+  ...v,
+});

@@ -10,9 +10,22 @@ import { requireValues } from '../cli/yargs.js';
 import { formatRows } from '../lib/format-rows.js';
 import { renderTypedTemplate } from '../lib/go-template.js';
 import { VOLUME } from '../lib/docker-api-types.js';
-import { callDaemon } from './client.js';
+import { humanSize } from '../lib/go-units.js';
+import { treeSize } from '../kernel/tree-size.js';
+import { callDaemon, driverSocket } from './client.js';
+import { DEFAULT_BERTH_ROOT, parseLabels, readLabels, removeLabels, renderLabels, writeLabels } from './labels.js';
 import { describeBadNewName } from './names.js';
-import { describeMounts, parseOptionPairs, renderTable, selectPrunable, volumeFilter, type VolumeInfo } from './cli-format.js';
+import {
+  describeFailure,
+  describeMounts,
+  inspectShape,
+  parseOptionPairs,
+  renderTable,
+  selectPrunable,
+  templateData,
+  volumeFilter,
+  type VolumeInfo,
+} from './cli-format.js';
 
 export const DEFAULT_SOCKET = '/run/docker/plugins/berth.sock';
 
@@ -21,6 +34,8 @@ interface Common {
   format?: string;
 }
 
+// berth's global --root reaches every subcommand (berth/yargs-command.ts declares it).
+const labelRoot = (a: object) => (a as { root?: string }).root ?? DEFAULT_BERTH_ROOT;
 const plural = (n: number) => `${n} volume${n === 1 ? '' : 's'}`;
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -34,7 +49,7 @@ async function eachName(names: readonly string[], fn: (name: string) => Promise<
   for (const name of names)
     await fn(name).catch((err: Error) => {
       failures.push(err.message);
-      process.stderr.write(`berth: ${err.message}\n`);
+      process.stderr.write(`${describeFailure(err.message)}\n`);
     });
   if (failures.length > 0) process.exitCode = 1;
 }
@@ -51,8 +66,6 @@ async function confirm(question: string): Promise<boolean> {
 
 const format = { type: 'string', describe: 'table, json, or a Go template ("{{.Name}} {{.Mountpoint}}")' } as const;
 
-/** What a `--format` template sees of a volume: docker's fields (driver `berth`, scope `local`) and the daemon's. */
-const templateData = (v: VolumeInfo) => ({ Driver: 'berth', Scope: 'local', Labels: null, Options: v.Status?.options ?? null, ...v });
 const LS_HEADERS = { Name: 'VOLUME NAME', Driver: 'DRIVER', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE', Labels: 'LABELS' };
 
 /**
@@ -81,21 +94,30 @@ export function volumeCommand(usersOf: VolumeUsers = () => []): CommandModule<ob
             'create a volume (a random name when none is given)',
             (c) =>
               requireValues(
-                c.positional('name', { type: 'string' }).option('opt', {
-                  alias: 'o',
-                  type: 'string',
-                  nargs: 1,
-                  describe: 'KEY=VALUE: type=none,o=bind,device=PATH (bind) or uid, gid, mode, size (managed)',
-                }),
+                c
+                  .positional('name', { type: 'string' })
+                  .option('opt', {
+                    alias: 'o',
+                    type: 'string',
+                    nargs: 1,
+                    describe: 'KEY=VALUE: type=none,o=bind,device=PATH (bind) or uid, gid, mode, size (managed)',
+                  })
+                  .option('driver', {
+                    alias: 'd',
+                    type: 'string',
+                    describe: 'volume plugin: DRIVER.sock beside the berth-volumed socket (local and berth: berth-volumed)',
+                  })
+                  .option('label', { type: 'string', nargs: 1, describe: 'KEY[=VALUE], repeatable: kept by berth under --root' }),
               ),
             async (a) => {
               const name = (a.name as string | undefined) ?? randomBytes(32).toString('hex');
               const bad = describeBadNewName(name);
               if (bad !== undefined) throw new UsageError(`invalid volume name ${JSON.stringify(name)}: ${bad}`);
-              await callDaemon(a.socket as string, '/VolumeDriver.Create', {
-                Name: name,
-                Opts: parseOptionPairs(([] as string[]).concat((a.opt as string | string[] | undefined) ?? [])),
-              });
+              const listOf = (v: unknown) => ([] as string[]).concat((v as string | string[] | undefined) ?? []);
+              const labels = parseLabels(listOf(a.label));
+              const socket = driverSocket(a.socket as string, a.driver as string | undefined, name);
+              await callDaemon(socket, '/VolumeDriver.Create', { Name: name, Opts: parseOptionPairs(listOf(a.opt)) });
+              writeLabels(labelRoot(a), name, labels);
               out(name);
             },
           )
@@ -118,6 +140,7 @@ export function volumeCommand(usersOf: VolumeUsers = () => []): CommandModule<ob
               const socket = a.socket as string;
               const filters = ([] as string[]).concat((a.filter as string | string[] | undefined) ?? []);
               const wanted = filters.length > 0 ? volumeFilter(filters) : undefined;
+              const labelsOf = (name: string) => readLabels(labelRoot(a), name);
               const { Volumes } = await callDaemon(socket, '/VolumeDriver.List');
               // Whether a container or a mount uses a volume: asked only for a dangling filter.
               const askUse = filters.some((f) => f.toLowerCase().startsWith('dangling='));
@@ -129,7 +152,7 @@ export function volumeCommand(usersOf: VolumeUsers = () => []): CommandModule<ob
                 x.Name < y.Name ? -1 : x.Name > y.Name ? 1 : 0,
               )) {
                 const used = await inUse(v.Name);
-                if (!wanted || wanted({ name: v.Name, inUse: () => used })) vols.push(v);
+                if (!wanted || wanted({ name: v.Name, inUse: () => used, labels: () => labelsOf(v.Name) })) vols.push(v);
               }
               if (a.quiet) for (const v of vols) out(v.Name);
               else if (a.format === 'json') out(JSON.stringify(vols, null, 2));
@@ -137,7 +160,10 @@ export function volumeCommand(usersOf: VolumeUsers = () => []): CommandModule<ob
                 process.stdout.write(
                   formatRows(
                     a.format as string,
-                    vols.map((v) => ({ ...templateData(v as VolumeInfo), Labels: '' })),
+                    vols.map((v) => ({
+                      ...templateData(v as VolumeInfo),
+                      Labels: (a.format as string).includes('Labels') ? renderLabels(labelsOf(v.Name)) : '',
+                    })),
                     LS_HEADERS,
                     'table {{.Driver}}\t{{.Name}}',
                   ),
@@ -158,10 +184,18 @@ export function volumeCommand(usersOf: VolumeUsers = () => []): CommandModule<ob
               await eachName(a.names as string[], async (Name) => {
                 found.push((await callDaemon(a.socket as string, '/VolumeDriver.Get', { Name })).Volume);
               });
-              if (a.format === 'json') out(JSON.stringify(found, null, 2));
+              if (a.format === 'json')
+                out(
+                  JSON.stringify(
+                    found.map((v) => inspectShape(v, readLabels(labelRoot(a), v.Name))),
+                    null,
+                    2,
+                  ),
+                );
               else if (a.format !== 'table')
                 // Seen as docker's types.Volume first (zero values for what the daemon leaves out).
-                for (const v of found) out(renderTypedTemplate(a.format as string, VOLUME, templateData(v)));
+                for (const v of found)
+                  out(renderTypedTemplate(a.format as string, VOLUME, templateData(v, readLabels(labelRoot(a), v.Name))));
               else
                 out(
                   renderTable(
@@ -180,6 +214,7 @@ export function volumeCommand(usersOf: VolumeUsers = () => []): CommandModule<ob
                 const users = usersOf(Name, a.socket as string);
                 if (users.length > 0) throw new Error(`remove ${Name}: volume is in use - [${users.join(', ')}]`);
                 await callDaemon(a.socket as string, '/VolumeDriver.Remove', { Name });
+                removeLabels(labelRoot(a), Name);
                 out(Name);
               });
             },
@@ -211,13 +246,20 @@ export function volumeCommand(usersOf: VolumeUsers = () => []): CommandModule<ob
                   throw new Error(`refusing to prune ${plural(names.length)} without --force (not a terminal to ask on)`);
                 if (!(await confirm(`This removes ${plural(names.length)}: ${names.join(', ')}. Are you sure? [y/N] `))) names.length = 0;
               }
-              let removed = 0;
+              // docker's report: the names under a heading, a blank line, the space the removed data held.
+              const volumes = new Map((await getAll(socket, names)).map((v) => [v.Name, v]));
+              const deleted: string[] = [];
+              let reclaimed = 0;
               await eachName(names, async (Name) => {
+                const v = volumes.get(Name);
+                const size = v?.Status?.kind === 'managed' ? treeSize(v.Mountpoint) : 0; // a bind volume's data stays
                 await callDaemon(socket, '/VolumeDriver.Remove', { Name });
-                out(Name);
-                removed += 1;
+                removeLabels(labelRoot(a), Name);
+                deleted.push(Name);
+                reclaimed += size;
               });
-              out(`Total: ${plural(removed)} removed`);
+              if (deleted.length) out(`Deleted Volumes:\n${deleted.join('\n')}\n`);
+              out(`Total reclaimed space: ${humanSize(reclaimed)}`);
             },
           )
           .command(

@@ -1,4 +1,6 @@
 /** The client side of the protocol, for `berth volume`: one POST per call over the daemon's unix socket. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** Calls `endpoint` and returns the reply; throws an Error with the daemon's `Err`, or why it could not be reached. */
 export function callDaemon(socket: string, endpoint: string, body: Record<string, unknown> = {}): Promise<Record<string, any>> {
@@ -43,4 +45,17 @@ export function callDaemon(socket: string, endpoint: string, body: Record<string
     });
     req.end(text);
   });
+}
+
+/**
+ * The socket of volume driver `driver` (`volume create -d`): berth-volumed's for none, `local` (docker's
+ * default's name) or `berth`, else `<driver>.sock` beside it, in the plugin dir.
+ * @throws {Error} in dockerd's words when there is no such plugin
+ */
+export function driverSocket(socket: string, driver: string | undefined, name: string): string {
+  if (driver === undefined || driver === 'local' || driver === 'berth') return socket;
+  const path = join(dirname(socket), `${driver}.sock`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(driver) || !existsSync(path))
+    throw new Error(`create ${name}: error looking up volume plugin ${driver}: plugin "${JSON.stringify(driver).slice(1, -1)}" not found`);
+  return path;
 }

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BIN_DIR, isRoot, run, withTempDir } from '../../helpers/sandbox';
 import { withDaemon, type Daemon } from '../../helpers/volumed';
 
@@ -12,7 +12,7 @@ const BERTH = join(BIN_DIR, 'berth');
 const withCli = (fn: (berth: (...args: string[]) => ReturnType<typeof run>, d: Daemon, dir: string) => Promise<void>) =>
   withTempDir((dir) =>
     withDaemon({ socket: join(dir, 's.sock'), root: join(dir, 'root') }, (d) =>
-      fn((...args) => run(BERTH, ['volume', '--socket', d.socket, ...args]), d, dir),
+      fn((...args) => run(BERTH, ['--root', join(dir, 'berth'), 'volume', '--socket', d.socket, ...args]), d, dir),
     ),
   );
 
@@ -52,7 +52,7 @@ it('create, ls (table, json, -q), inspect and rm', async () => {
     assert.equal(await berth('rm', 'a-vol', 'nope', 'b-vol'), {
       code: 1,
       stdout: 'a-vol\nb-vol\n',
-      stderr: 'berth: cannot remove volume "nope": no such volume\n',
+      stderr: 'Error: No such volume: nope\n',
       json: undefined,
     });
     assert.equal((await berth('ls', '-q')).stdout, `${anon.stdout}`);
@@ -92,8 +92,11 @@ it('prune removes unmounted managed volumes, keeps bind ones unless --all, and n
       stderr: 'berth: refusing to prune 1 volume without --force (not a terminal to ask on)\n',
       json: undefined,
     });
-    assert.is((await berth('prune', '-f')).stdout, 'm1\nTotal: 1 volume removed\n');
-    assert.is((await berth('prune', '-f', '--all')).stdout, 'bv\nTotal: 1 volume removed\n');
+    writeFileSync(join(JSON.parse((await berth('inspect', 'm1')).stdout)[0].Mountpoint, 'data'), 'x'.repeat(1500));
+    // docker's report: the names, a blank line, the bytes the removed data held (a bind volume's stay).
+    assert.is((await berth('prune', '-f')).stdout, 'Deleted Volumes:\nm1\n\nTotal reclaimed space: 1.5kB\n');
+    assert.is((await berth('prune', '-f', '--all')).stdout, 'Deleted Volumes:\nbv\n\nTotal reclaimed space: 0B\n');
+    assert.is((await berth('prune', '-f')).stdout, 'Total reclaimed space: 0B\n', 'nothing to remove');
     assert.ok(existsSync(join(dir, 'host', 'keep')));
     assert.is((await berth('ls', '-q')).stdout, 'busy\n');
   });
@@ -194,15 +197,59 @@ it('inspect of a missing volume: [] on stdout, the error on stderr, exit 1, as d
     assert.equal(await berth('inspect', 'nope'), {
       code: 1,
       stdout: '[]\n',
-      stderr: 'berth: cannot get volume "nope": no such volume\n',
+      stderr: 'Error: No such volume: nope\n',
       json: [],
     });
     await berth('create', 'here');
     const both = await berth('inspect', 'nope', 'here');
+    assert.equal([both.code, both.stderr, both.json.map((v: any) => v.Name)], [1, 'Error: No such volume: nope\n', ['here']]);
+  });
+});
+
+it("create -d/--driver and --label, operand counts: docker's behaviour and words", async () => {
+  await withCli(async (berth, d, dir) => {
+    assert.is((await berth('create', '-d', 'local', '--label', 'team=a', '--label', 'x', 'lab')).stdout, 'lab\n');
+    assert.is((await berth('create', '--driver', 'berth', 'plain')).stdout, 'plain\n');
+    const [info] = JSON.parse((await berth('inspect', 'lab')).stdout);
+    assert.equal(Object.keys(info), ['CreatedAt', 'Driver', 'Labels', 'Mountpoint', 'Name', 'Options', 'Scope', 'Status']);
+    assert.equal([info.Driver, info.Labels, info.Options, info.Scope], ['berth', { team: 'a', x: '' }, {}, 'local']);
+    assert.is((await berth('inspect', '-f', '{{.Labels.team}}', 'lab')).stdout, 'a\n');
+    assert.is((await berth('ls', '--format', '{{.Name}}|{{.Labels}}')).stdout, 'lab|team=a,x=\nplain|\n');
+    assert.is((await berth('ls', '-q', '-f', 'label=team=a')).stdout, 'lab\n');
+    assert.is((await berth('ls', '-q', '-f', 'label=x')).stdout, 'lab\n');
+    const missing = await berth('create', '-d', 'nosuch', 'v9');
     assert.equal(
-      [both.code, both.stderr, both.json.map((v: any) => v.Name)],
-      [1, 'berth: cannot get volume "nope": no such volume\n', ['here']],
+      [missing.code, missing.stderr],
+      [1, 'berth: create v9: error looking up volume plugin nosuch: plugin "nosuch" not found\n'],
     );
+    // Another plugin: DRIVER.sock beside berth-volumed's socket (here: another berth-volumed).
+    await withDaemon({ socket: join(dirname(d.socket), 'other.sock'), root: join(dir, 'other') }, async (other) => {
+      assert.is((await berth('create', '-d', 'other', 'elsewhere')).stdout, 'elsewhere\n');
+      assert.equal(
+        (await other.call('/VolumeDriver.List')).body.Volumes.map((v: { Name: string }) => v.Name),
+        ['elsewhere'],
+      );
+    });
+    assert.equal(await berth('rm', 'lab'), { code: 0, stdout: 'lab\n', stderr: '', json: undefined });
+    await berth('create', 'lab');
+    assert.equal(JSON.parse((await berth('inspect', 'lab')).stdout)[0].Labels, {}, 'a new volume of the name has none');
+    for (const [args, requirement, usage] of [
+      [['create', 'a1', 'b1'], 'requires at most 1 argument', 'volume create [OPTIONS] [VOLUME]\n\nCreate a volume'],
+      [
+        ['inspect', '-f', '{{.Name}}'],
+        'requires at least 1 argument',
+        'volume inspect [OPTIONS] VOLUME [VOLUME...]\n\nDisplay detailed information on one or more volumes',
+      ],
+      [['rm'], 'requires at least 1 argument', 'volume rm [OPTIONS] VOLUME [VOLUME...]\n\nRemove one or more volumes'],
+    ] as const) {
+      const r = await berth(...args);
+      const sub = args[0];
+      assert.equal(
+        [r.code, r.stderr],
+        [1, `berth: "berth volume ${sub}" ${requirement}.\nSee 'berth volume ${sub} --help'.\n\nUsage:  berth ${usage}\n`],
+        args.join(' '),
+      );
+    }
   });
 });
 

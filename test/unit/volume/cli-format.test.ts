@@ -46,8 +46,8 @@ test('describeMounts() shortens IDs and shows repeated mounts', () => {
 test("volumeFilter(): dockerd's dangling, driver, name (a regexp), label; one key's values are alternatives", () => {
   const names = (filters: string[]) =>
     [
-      { name: 'kept', inUse: () => true },
-      { name: 'loose', inUse: () => false },
+      { name: 'kept', inUse: () => true, labels: () => ({ team: 'a', x: '' }) },
+      { name: 'loose', inUse: () => false, labels: () => ({}) },
     ]
       .filter(volumeFilter(filters))
       .map((v) => v.name);
@@ -57,7 +57,9 @@ test("volumeFilter(): dockerd's dangling, driver, name (a regexp), label; one ke
   assert.equal(names(['name=^k', 'driver=berth']), ['kept']);
   assert.equal(names(['driver=local']), []);
   assert.equal(names(['name=[']), [], 'a pattern that does not compile matches nothing');
-  assert.equal(names(['label=x']), []);
+  assert.equal(names(['label=x']), ['kept']);
+  assert.equal(names(['label=team=a']), ['kept']);
+  assert.equal(names(['label=team=b']), []);
   assert.throws(() => volumeFilter(['dangling=maybe']), /^Invalid filter 'dangling=\[maybe\]'$/);
   assert.throws(() => volumeFilter(['Size=1']), /^Invalid filter 'size'$/);
   assert.throws(() => volumeFilter(['name']), /bad format of filter/);
