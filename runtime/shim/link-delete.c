@@ -20,34 +20,45 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int link_delete_main(int argc, char **argv) {
-  if (argc != 1 || strlen(argv[0]) == 0 || strlen(argv[0]) >= IFNAMSIZ) die("usage: berth-shim link-delete NAME");
+/*
+ * RTM_DELLINK of the link `index`, or with index 0 of the one named `name`, on `fd`: 0, or the
+ * kernel's errno. The kernel does the request inside send(); its answer is queued by then (none
+ * there is taken as done, as a delete needs no more).
+ */
+static int delete_link(int fd, uint32_t seq, int index, const char *name) {
   struct {
     struct nlmsghdr h;
     struct ifinfomsg i;
     char attrs[RTA_SPACE(IFNAMSIZ)];
-  } req = {0};
-  req.h.nlmsg_type = RTM_DELLINK;
-  req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  req.i.ifi_family = AF_UNSPEC;
-  struct rtattr *name = (struct rtattr *)req.attrs;
-  name->rta_type = IFLA_IFNAME;
-  name->rta_len = RTA_LENGTH(strlen(argv[0]) + 1);
-  memcpy(RTA_DATA(name), argv[0], strlen(argv[0]) + 1);
-  req.h.nlmsg_len = NLMSG_LENGTH(sizeof req.i) + RTA_ALIGN(name->rta_len);
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0) die("cannot open a netlink socket: %s", strerror(errno));
-  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0)
-    die("cannot delete link %s: %s", argv[0], strerror(errno));
-  /* The kernel has done the request inside sendto(); its answer is queued: an error, or 0. */
+  } req = {.h = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)), .nlmsg_type = RTM_DELLINK,
+                 .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = seq},
+           .i = {.ifi_family = AF_UNSPEC, .ifi_index = index}};
+  if (name) {
+    struct rtattr *a = (struct rtattr *)req.attrs;
+    a->rta_type = IFLA_IFNAME;
+    a->rta_len = RTA_LENGTH(strlen(name) + 1);
+    memcpy(RTA_DATA(a), name, strlen(name) + 1);
+    req.h.nlmsg_len += RTA_ALIGN(a->rta_len);
+  }
+  if (send(fd, &req, req.h.nlmsg_len, 0) < 0) return errno;
   struct {
     struct nlmsghdr h;
     struct nlmsgerr e;
   } ack;
-  ssize_t n = recv(fd, &ack, sizeof ack, MSG_DONTWAIT);
-  if (n >= (ssize_t)sizeof ack && ack.h.nlmsg_type == NLMSG_ERROR && ack.e.error != 0)
-    die("cannot delete link %s: %s", argv[0], strerror(-ack.e.error));
+  for (;;) {
+    ssize_t n = recv(fd, &ack, sizeof ack, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < (ssize_t)sizeof ack) return 0;
+    if (ack.h.nlmsg_seq == seq) return ack.h.nlmsg_type == NLMSG_ERROR ? -ack.e.error : 0;
+  }
+}
+
+int link_delete_main(int argc, char **argv) {
+  if (argc != 1 || strlen(argv[0]) == 0 || strlen(argv[0]) >= IFNAMSIZ) die("usage: berth-shim link-delete NAME");
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) die("cannot open a netlink socket: %s", strerror(errno));
+  int err = delete_link(fd, 1, 0, argv[0]);
+  if (err != 0) die("cannot delete link %s: %s", argv[0], strerror(err));
   return 0;
 }
 
@@ -63,7 +74,7 @@ static void exchange(int fd, struct nlmsghdr *req, void (*each)(struct nlmsghdr 
     for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       if (h->nlmsg_seq != req->nlmsg_seq) continue;
       if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE) return;
-      if (each) each(h, arg);
+      each(h, arg);
     }
   }
 }
@@ -107,12 +118,6 @@ void delete_netns_veths(const char *path) {
   struct veths v = {.count = 0};
   exchange(fd, &req.h, keep_veth, &v);
   /* Each delete takes the pair: the host's end is unlisted before the kernel's rcu_barrier(), which this process waits out. */
-  for (int k = 0; k < v.count; k++) {
-    req.h.nlmsg_type = RTM_DELLINK;
-    req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-    req.h.nlmsg_seq = (uint32_t)(k + 2);
-    req.i.ifi_index = v.index[k];
-    exchange(fd, &req.h, NULL, NULL);
-  }
+  for (int k = 0; k < v.count; k++) delete_link(fd, (uint32_t)(k + 2), v.index[k], NULL);
   close(fd);
 }
