@@ -60,3 +60,13 @@ export function exitCodeOf(err: unknown, command: string | undefined): number {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * What an error line starts with: `Error: ` for a missing object outside run and create (the docker
+ * CLI's words for `logs`, `exec`, `port`, `cp`, `image rm`, `inspect`, ...), else `berth: `.
+ */
+export function errorPrefix(message: string, command: string | undefined): string {
+  return command !== 'run' && command !== 'create' && /^No such (container|image|network|volume|object)\b/.test(message)
+    ? 'Error: '
+    : 'berth: ';
+}

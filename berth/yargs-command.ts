@@ -5,7 +5,7 @@
  */
 import { debugSetting } from '../lib/debug.js';
 import type { CommandModule } from 'yargs';
-import { exitCodeOf } from './errors.js';
+import { errorPrefix, exitCodeOf } from './errors.js';
 import { createCli, parseCli, requireValues } from '../cli/yargs.js';
 import type { Globals } from './globals.js';
 
@@ -24,7 +24,8 @@ export async function runYargsCommand(command: CommandModule<any, any>, name: st
       .demandCommand(1, 'name a command');
     await parseCli(cli, argv, (text) => process.stdout.write(text), process.stdout.isTTY ? process.stdout.columns : undefined);
   } catch (err) {
-    process.stderr.write(`berth: ${err instanceof Error ? err.message : String(err)}\n`);
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`${errorPrefix(message, name)}${message}\n`);
     if (debugSetting(process.env)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     return exitCodeOf(err, name);
   }

@@ -26,7 +26,8 @@ const list = (v: unknown): string[] => ([] as string[]).concat((v as string | st
 async function eachRef(refs: readonly string[], fn: (ref: string) => Promise<void>): Promise<void> {
   for (const ref of refs)
     await fn(ref).catch((err: Error) => {
-      process.stderr.write(`berth: ${err.message}\n`);
+      // A missing image in the docker CLI's words (`image rm`, `image inspect`); other errors as berth's.
+      process.stderr.write(`${err.message.startsWith('No such image: ') ? 'Error' : 'berth'}: ${err.message}\n`);
       process.exitCode = 1;
     });
 }

@@ -107,7 +107,7 @@ it("history and image history: docker's entries, sizes and table, newest first; 
     const quiet = (await berthOk(root, ['history', '-q', '--no-trunc', ref])).trim().split('\n');
     assert.equal(quiet.slice(0, 2), [images.docker.app.id, '<missing>']);
     const missing = await berth(root, ['history', 'nosuch:1']);
-    assert.equal([missing.code, missing.stderr], [1, 'berth: No such image: nosuch:1\n']);
+    assert.equal([missing.code, missing.stderr], [1, 'Error: No such image: nosuch:1\n']);
   });
 });
 
@@ -157,7 +157,7 @@ it("save and image save write a docker-save archive whose layer tars are docker'
     assert.match(refused.stderr, /was stored without what rebuilds its tar/);
     assert.equal(readdirSync(dir).sort(), ['again', 'docker', 'ours', 'piped', 'root', 'saved.tar']);
     const none = await berth(root, ['save', 'nosuch:1']);
-    assert.equal([none.code, none.stderr], [1, 'berth: No such image: nosuch:1\n']);
+    assert.equal([none.code, none.stderr], [1, 'Error: No such image: nosuch:1\n']);
   });
 });
 
@@ -189,7 +189,7 @@ it('image inspect resolves names, full IDs and ID prefixes; unknown names fail a
       'Metadata',
     ]);
     const missing = await berth(root, ['image', 'inspect', 'berth-test/app']);
-    assert.equal([missing.code, missing.stdout, missing.stderr], [1, '[]\n', 'berth: No such image: berth-test/app\n']);
+    assert.equal([missing.code, missing.stdout, missing.stderr], [1, '[]\n', 'Error: No such image: berth-test/app\n']);
     const bad = await berth(root, ['image', 'tag', 'berth-test/app:1.0', 'Bad:Name']);
     assert.equal([bad.code, bad.stderr], [1, 'berth: invalid reference format: repository name must be lowercase\n']);
   });
@@ -218,7 +218,7 @@ it("berth tag, load and import are docker's top-level names for berth image tag,
     assert.equal((await inspect(root, 'bb:1')).RootFS.Layers, images.docker.imported.diffIds);
     assert.is((await inspect(root, 'bb:1')).Id, id);
     const missing = await berth(root, ['tag', 'nosuch', 'x']);
-    assert.equal([missing.code, missing.stderr], [1, 'berth: No such image: nosuch\n']);
+    assert.equal([missing.code, missing.stderr], [1, 'Error: No such image: nosuch\n']);
   });
 });
 

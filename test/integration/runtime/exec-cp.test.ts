@@ -77,7 +77,7 @@ it('cp copies into a created container and out of an exited one without starting
     assert.equal(readdirSync(join(tmp, 'copied')), ['file']);
     assert.is(readFileSync(join(tmp, 'copied', 'file'), 'utf8'), 'result\n');
     const missing = await b('cp', 'done:/nope', tmp);
-    assert.equal([missing.code, missing.stderr], [1, 'berth: No such container:path: done:/nope\n']);
+    assert.equal([missing.code, missing.stderr], [1, 'Error: No such container:path: done:/nope\n']);
     assert.is(JSON.parse((await b('inspect', 'done')).stdout)[0].State.Status, 'exited');
     assert.equal(mountsUnder(b.stateDir), [], 'no overlay left mounted');
     assert.equal(

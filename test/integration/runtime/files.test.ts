@@ -24,10 +24,10 @@ it('diff lists A, C and D from the container layer; cp copies both ways and keep
     assert.is((await b('cp', 'files:/data/new', join(tmp, 'copied'))).code, 0);
     assert.is(readFileSync(join(tmp, 'copied'), 'utf8'), 'x\n');
     const missing = await b('cp', 'files:/nope', tmp);
-    assert.equal([missing.code, missing.stderr], [1, 'berth: No such container:path: files:/nope\n']);
+    assert.equal([missing.code, missing.stderr], [1, 'Error: No such container:path: files:/nope\n']);
     // A missing container is named as docker names it: with the source path, or the destination's dir.
-    assert.is((await b('cp', 'nosuch:/etc', tmp)).stderr, 'berth: No such container:path: nosuch:/etc\n');
-    assert.is((await b('cp', join(tmp, 'copied'), 'nosuch:/tmp')).stderr, 'berth: No such container:path: nosuch:/\n');
+    assert.is((await b('cp', 'nosuch:/etc', tmp)).stderr, 'Error: No such container:path: nosuch:/etc\n');
+    assert.is((await b('cp', join(tmp, 'copied'), 'nosuch:/tmp')).stderr, 'Error: No such container:path: nosuch:/\n');
     // An unknown flag is a flag error (docker: 125), not a wrong count of operands (1).
     const bogus = await b('cp', '--bogus', 'files:/data/new', tmp);
     assert.equal([bogus.code, bogus.stderr], [125, "berth: unknown flag: --bogus\nSee 'berth cp --help'.\n"]);

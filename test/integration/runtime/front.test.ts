@@ -87,7 +87,7 @@ it('exec through the front matches the Bun program, and leaves the rest to it', 
         assert.ok(r.code !== 0 && /cannot run/.test(r.stderr), args.join(' '));
       }
       assert.match((await f('exec', 'nosuch', 'true')).stderr, /cannot run/);
-      assert.equal((await b('exec', 'nosuch', 'true')).stderr, 'berth: No such container: nosuch\n');
+      assert.equal((await b('exec', 'nosuch', 'true')).stderr, 'Error: No such container: nosuch\n');
 
       // A rewritten record makes the template stale until the Bun program saves it again.
       assert.is((await b('rename', 'fx', 'fy')).code, 0);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ExitError, OperandCountError, UsageError, exitCodeOf, operandError, requireArgs } from '../../../berth/errors';
+import { ExitError, OperandCountError, UsageError, errorPrefix, exitCodeOf, operandError, requireArgs } from '../../../berth/errors';
 import { SettingError } from '../../../runtime/errors';
 
 // Docker 20.10's CLI: cobra's flag errors exit 125 everywhere; `run` exits 125 for its own errors,
@@ -80,6 +80,16 @@ test("requireArgs() refuses too few (or, exact, other) operand counts in cobra's
       (err: unknown) => err instanceof UsageError && err.message === message && exitCodeOf(err, command) === 1,
       message,
     );
+});
+
+
+test("errorPrefix(): a missing object is 'Error: ' as the docker CLI words it, but in run and create; the rest 'berth: '", () => {
+  assert.is(errorPrefix('No such container: x', 'logs'), 'Error: ');
+  assert.is(errorPrefix('No such container:path: x:/etc', 'cp'), 'Error: ');
+  assert.is(errorPrefix('No such image: x', 'history'), 'Error: ');
+  assert.is(errorPrefix('No such image: x', 'run'), 'berth: ');
+  assert.is(errorPrefix('No such container: x', 'create'), 'berth: ');
+  assert.is(errorPrefix('Container x is not running', 'exec'), 'berth: ');
 });
 
 test.run();
