@@ -66,7 +66,17 @@ export function messageOf(err: unknown): string {
  * CLI's words for `logs`, `exec`, `port`, `cp`, `image rm`, `inspect`, ...), else `berth: `.
  */
 export function errorPrefix(message: string, command: string | undefined): string {
-  return command !== 'run' && command !== 'create' && /^No such (container|image|network|volume|object)\b/.test(message)
+  return command !== 'run' && command !== 'create' && /^(No such (container|image|network|volume|object)\b|No public port )/.test(message)
     ? 'Error: '
     : 'berth: ';
+}
+
+/**
+ * The line berth prints for an error of `command`: the prefix, the message, and for a flag value
+ * cobra refuses (`invalid argument "x" for "-t, --time" flag: ...`) cobra's pointer to the help.
+ */
+export function errorLine(message: string, command: string | undefined): string {
+  const pointer =
+    command && message.startsWith('invalid argument "') && !message.includes("\nSee '") ? `\nSee 'berth ${command} --help'.` : '';
+  return `${errorPrefix(message, command)}${message}${pointer}`;
 }

@@ -6,7 +6,7 @@
 import { debugSetting } from '../lib/debug.js';
 import { parseGlobals, type Globals } from './globals.js';
 import { COMMANDS, type CommandEntry } from './commands.js';
-import { UsageError, errorPrefix, exitCodeOf, messageOf } from './errors.js';
+import { UsageError, errorLine, exitCodeOf, messageOf } from './errors.js';
 import { HelpRequest } from './help.js';
 import { printErr, printOut } from '../lib/write-out.js';
 
@@ -58,7 +58,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = 0;
       return;
     }
-    printErr(`${errorPrefix(messageOf(err), command)}${messageOf(err)}\n`);
+    printErr(`${errorLine(messageOf(err), command)}\n`);
     if (debugSetting(process.env)) printErr(`${(err as Error)?.stack ?? ''}\n`);
     process.exitCode = exitCodeOf(err, command);
   },

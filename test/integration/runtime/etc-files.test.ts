@@ -102,7 +102,7 @@ it("bad values are refused with Docker's wording, exit 125, and nothing is creat
     ];
     for (const [flags, message] of cases) {
       const r = await b('run', '--rm', ...flags, '--rootfs', b.rootfs, 'true');
-      assert.equal([r.code, r.stderr], [125, `berth: ${message}\n`]);
+      assert.equal([r.code, r.stderr], [125, `berth: ${message}\nSee 'berth run --help'.\n`]);
     }
     assert.equal(containers(b), []);
   });

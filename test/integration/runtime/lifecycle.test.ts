@@ -99,7 +99,11 @@ it('run -d, ps, inspect, exec, logs, stop, start, restart, rm', async () => {
     const badTime = await b('stop', '-t', 'abc', 'web');
     assert.equal(
       [badTime.code, badTime.stdout, badTime.stderr],
-      [125, '', 'berth: invalid argument "abc" for "-t, --time" flag: strconv.ParseInt: parsing "abc": invalid syntax\n'],
+      [
+        125,
+        '',
+        'berth: invalid argument "abc" for "-t, --time" flag: strconv.ParseInt: parsing "abc": invalid syntax\nSee \'berth stop --help\'.\n',
+      ],
     );
     assert.is((await inspect(b, 'web')).State.Status, 'running');
     assert.is((await b('restart', '-t', '5', 'web')).code, 0);

@@ -39,7 +39,7 @@ it('-P on bridge publishes every ExposedPorts entry to a free port that answers 
         env.join(' '),
       );
       assert.is((await b('port', 'web', 'abc')).stderr, 'berth: strconv.ParseUint: parsing "abc": invalid syntax\n');
-      assert.is((await b('port', id.slice(0, 10), '80/abc')).stderr, `berth: No public port '80/abc' published for ${id.slice(0, 10)}\n`);
+      assert.is((await b('port', id.slice(0, 10), '80/abc')).stderr, `Error: No public port '80/abc' published for ${id.slice(0, 10)}\n`);
       assert.is(info.HostConfig.PublishAllPorts, true);
       const ports = info.NetworkSettings.Ports as Record<string, Array<{ HostIp: string; HostPort: string }>>;
       assert.equal(Object.keys(ports).sort(), ['53/udp', '80/tcp', '8081/tcp']);

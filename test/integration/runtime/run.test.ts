@@ -42,7 +42,7 @@ it("Docker's exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIG
       [hugeMem.code, hugeMem.stderr],
       [
         125,
-        `berth: invalid argument "99999999999999999999" for "-m, --memory" flag: invalid size: '99999999999999999999': more than an int64 of bytes\n`,
+        `berth: invalid argument "99999999999999999999" for "-m, --memory" flag: invalid size: '99999999999999999999': more than an int64 of bytes\nSee 'berth create --help'.\n`,
       ],
     );
     assert.is((await b('run', '--restart', 'sometimes', '--rootfs', b.rootfs, 'true')).code, 125);
@@ -83,7 +83,10 @@ it("Docker's exit codes: 127 not found, 126 not executable, 137 SIGKILL, 143 SIG
       assert.is((await b('run', ...flags, '--rootfs', b.rootfs, 'true')).code, 125, `run ${flags.join(' ')}`);
     }
     const label = await b('create', '--label', '=x', '--rootfs', b.rootfs, 'true');
-    assert.is(label.stderr, `berth: invalid argument "=x" for "-l, --label" flag: invalid label '=x': empty name\n`);
+    assert.is(
+      label.stderr,
+      `berth: invalid argument "=x" for "-l, --label" flag: invalid label '=x': empty name\nSee 'berth create --help'.\n`,
+    );
     assert.equal([(await b('create', 'nosuch-image:1')).code, (await b('run', 'nosuch-image:1')).code], [1, 125]);
     await b('create', '--name', 'taken', '--rootfs', b.rootfs, 'true');
     assert.equal(

@@ -1,6 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ExitError, OperandCountError, UsageError, errorPrefix, exitCodeOf, operandError, requireArgs } from '../../../berth/errors';
+import {
+  ExitError,
+  OperandCountError,
+  UsageError,
+  errorLine,
+  errorPrefix,
+  exitCodeOf,
+  operandError,
+  requireArgs,
+} from '../../../berth/errors';
 import { SettingError } from '../../../runtime/errors';
 
 // Docker 20.10's CLI: cobra's flag errors exit 125 everywhere; `run` exits 125 for its own errors,
@@ -82,7 +91,6 @@ test("requireArgs() refuses too few (or, exact, other) operand counts in cobra's
     );
 });
 
-
 test("errorPrefix(): a missing object is 'Error: ' as the docker CLI words it, but in run and create; the rest 'berth: '", () => {
   assert.is(errorPrefix('No such container: x', 'logs'), 'Error: ');
   assert.is(errorPrefix('No such container:path: x:/etc', 'cp'), 'Error: ');
@@ -90,6 +98,14 @@ test("errorPrefix(): a missing object is 'Error: ' as the docker CLI words it, b
   assert.is(errorPrefix('No such image: x', 'run'), 'berth: ');
   assert.is(errorPrefix('No such container: x', 'create'), 'berth: ');
   assert.is(errorPrefix('Container x is not running', 'exec'), 'berth: ');
+  assert.is(errorPrefix("No public port '80/tcp' published for x", 'port'), 'Error: ');
+});
+
+test("errorLine(): a refused flag value ends with cobra's pointer to the command's help, once", () => {
+  const bad = 'invalid argument "x" for "-t, --time" flag: strconv.ParseInt: parsing "x": invalid syntax';
+  assert.is(errorLine(bad, 'stop'), `berth: ${bad}\nSee 'berth stop --help'.`);
+  assert.is(errorLine(`${bad}\nSee 'berth stop --help'.`, 'stop'), `berth: ${bad}\nSee 'berth stop --help'.`);
+  assert.is(errorLine('Invalid signal: BOGUS', 'kill'), 'berth: Invalid signal: BOGUS');
 });
 
 test.run();
