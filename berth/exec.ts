@@ -1,10 +1,11 @@
-/** `berth exec [-d] [-i] [-t] [-e] [-w] [-u] [--privileged] CONTAINER COMMAND [ARG...]`. */
+/** `berth exec [-d] [-i] [-t] [-e] [--env-file] [-w] [-u] [--privileged] CONTAINER COMMAND [ARG...]`. */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Globals } from './globals.js';
 import { findContainer, withCleanState } from './context.js';
 import { ExitError, requireArgs } from './errors.js';
 import { list, parseFlags, str } from './flags.js';
+import { readEnvFiles } from './env-files.js';
 import { readImageFile } from '../image/rootfs-files.js';
 import { cgroupOf } from '../runtime/cgroups.js';
 import { liveState } from '../runtime/live.js';
@@ -21,6 +22,7 @@ export async function exec(g: Globals, argv: string[]): Promise<number> {
       { name: 'interactive', short: 'i', type: 'bool', describe: 'keep stdin open' },
       { name: 'tty', short: 't', type: 'bool', describe: 'allocate a pseudo-terminal' },
       { name: 'env', short: 'e', type: 'list', describe: 'set environment variables' },
+      { name: 'env-file', type: 'list', describe: 'read in a file of environment variables' },
       { name: 'workdir', short: 'w', type: 'string', describe: 'working directory inside the container' },
       { name: 'user', short: 'u', type: 'string', describe: 'UID[:GID] or NAME[:GROUP]' },
       { name: 'privileged', type: 'bool', describe: 'every capability for this process' },
@@ -47,7 +49,8 @@ export async function exec(g: Globals, argv: string[]): Promise<number> {
       throw new ExitError((err as Error).message, 126);
     }
   }
-  const env = mergeEnv(processEnv(rec.Config, flags.tty === true, rec.Process.home), list(flags.env), process.env);
+  const given = [...readEnvFiles(list(flags['env-file']), (m) => new Error(m)), ...list(flags.env)];
+  const env = mergeEnv(processEnv(rec.Config, flags.tty === true, rec.Process.home), given, process.env);
   const procs = cgroupOf(rec).procsFiles();
   const shimArgs = execArgs(
     rec,

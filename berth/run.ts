@@ -13,7 +13,6 @@ import { createContainer } from '../runtime/create.js';
 import type { Dirs } from '../runtime/paths.js';
 import type { ContainerRecord } from '../runtime/record.js';
 import { imageSource, rootfsSource } from '../runtime/source.js';
-import { parseEnvFile } from '../runtime/spec.js';
 import { inlineSeccompProfiles } from '../runtime/security-opt.js';
 import { startContainer } from '../runtime/start.js';
 import { cniDirsOf } from '../runtime/network/dirs.js';
@@ -25,7 +24,7 @@ import { createVolumes } from '../runtime/volumes/create.js';
 import { printOut } from '../lib/write-out.js';
 import { killPid } from '../kernel/kill-pid.js';
 import { checkPublish } from './publish-check.js';
-import { goOpenError } from '../lib/go-errors.js';
+import { readEnvFiles } from './env-files.js';
 
 async function createFrom(g: Globals, command: string, args: string[]): Promise<{ d: Dirs; rec: ContainerRecord; detach: boolean }> {
   const defs = command === 'run' ? RUN_FLAGS : CREATE_FLAGS;
@@ -33,13 +32,7 @@ async function createFrom(g: Globals, command: string, args: string[]): Promise<
   const d = await withCleanState(g);
   const rootfs = str(flags.rootfs);
   if (rootfs === undefined && rest.length === 0) throw operandError(command, 'requires at least 1 argument');
-  const envFileLines = ((flags['env-file'] as string[] | undefined) ?? []).flatMap((f) => {
-    try {
-      return parseEnvFile(readFileSync(f, 'utf8'));
-    } catch (err) {
-      throw new SettingError(goOpenError(f, err), 'flag');
-    }
-  });
+  const envFileLines = readEnvFiles((flags['env-file'] as string[] | undefined) ?? [], (m) => new SettingError(m, 'flag'));
   const opts = {
     ...runOptionsOf(flags, rest, process.env, envFileLines),
     cni: cniDirsOf(g, process.env, selfDirOf()),

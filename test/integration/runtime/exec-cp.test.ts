@@ -88,4 +88,18 @@ it('cp copies into a created container and out of an exited one without starting
   });
 });
 
+it("exec --env-file: the file's variables (comments out), -e after them; a file it cannot read: Go's words, exit 1", async () => {
+  await withBerth(async (b) => {
+    assert.is((await b('run', '-d', '--name', 'envs', '--rootfs', b.rootfs, 'sh', '-c', SERVE)).code, 0);
+    await waitReady(b, 'envs');
+    const file = join(b.root, '..', 'env.list');
+    writeFileSync(file, '# comment\nA=from-file\n\n  C=overridden\n');
+    const r = await b('exec', '--env-file', file, '-e', 'C=from-e', 'envs', 'sh', '-c', 'echo $A $C');
+    assert.equal([r.code, r.stdout], [0, 'from-file from-e\n'], r.stderr);
+    const missing = await b('exec', '--env-file', join(b.root, '..', 'nope'), 'envs', 'true');
+    assert.equal([missing.code, missing.stderr], [1, `berth: open ${join(b.root, '..', 'nope')}: no such file or directory\n`]);
+    await b('rm', '-f', 'envs');
+  });
+});
+
 test.run();
