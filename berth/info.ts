@@ -103,10 +103,18 @@ export async function ps(g: Globals, argv: string[]): Promise<number> {
  * as docker looks up a container first; neither is `No such object: REF`.
  */
 /** What `inspect` prints of `ref`: its JSON shape and the Go type a template sees it as. */
-async function inspectOne(g: Globals, d: Dirs, ref: string, type: string | undefined): Promise<{ shape: unknown; goType: GoType }> {
+async function inspectOne(
+  g: Globals,
+  d: Dirs,
+  ref: string,
+  o: { type?: string; size: boolean },
+): Promise<{ shape: unknown; goType: GoType }> {
+  const type = o.type;
   if (type !== 'image') {
     try {
-      return { shape: await containerShape(d, findContainer(d, ref)), goType: CONTAINER_JSON };
+      const rec = findContainer(d, ref);
+      const shape = await containerShape(d, rec);
+      return { shape: o.size ? withSizes(shape, await layerSizes(g, d, rec)) : shape, goType: CONTAINER_JSON };
     } catch (err) {
       if (type === 'container' || !(err as Error).message.startsWith('No such container:')) throw err;
     }
@@ -116,6 +124,7 @@ async function inspectOne(g: Globals, d: Dirs, ref: string, type: string | undef
   const store = openImageStore(g.root);
   try {
     const img = await store.resolve(ref);
+    if (o.size) process.stderr.write('WARNING: --size ignored for image\n');
     return { shape: inspectImage(img, store.rawConfig(img.id)), goType: IMAGE_INSPECT };
   } catch (err) {
     if (type === undefined && (err as { code?: string }).code === 'ENOIMAGE') throw new Error(`No such object: ${ref}`);
@@ -123,7 +132,31 @@ async function inspectOne(g: Globals, d: Dirs, ref: string, type: string | undef
   }
 }
 
-async function containerShape(d: Dirs, rec: ContainerRecord): Promise<unknown> {
+/** `inspect -s`: docker's SizeRw and SizeRootFs, right after GraphDriver. */
+function withSizes(shape: Record<string, unknown>, sizes: { rw: number; rootFs: number }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(shape)) {
+    out[key] = value;
+    if (key === 'GraphDriver') Object.assign(out, { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs });
+  }
+  return out;
+}
+
+/** A container's layer size and that with the image (or `--rootfs` dir) below it, as `ps -s` and `inspect -s` show them. */
+async function layerSizes(g: Globals, d: Dirs, rec: RecordSummary): Promise<{ rw: number; rootFs: number }> {
+  const rw = treeSize(upperDir(d, rec.Id));
+  if (rec.Rootfs !== undefined) return { rw, rootFs: rw + treeSize(rec.Rootfs) };
+  const { openImageStore } = await import('../image/store.js');
+  let below = 0;
+  try {
+    below = (await openImageStore(g.root).resolve(rec.Image)).size;
+  } catch {
+    /* removed by another tool */
+  }
+  return { rw, rootFs: rw + below };
+}
+
+async function containerShape(d: Dirs, rec: ContainerRecord): Promise<Record<string, unknown>> {
   const live = liveState(d, rec);
   const running = live.status === 'running' || live.status === 'paused';
   const settings = renderNetworkSettings(rec, running ? await readAttachmentsOf(rec) : [], running ? sandboxKeyOf(d, rec, live.pid) : '');
@@ -178,20 +211,9 @@ function summaries(d: Dirs): RecordSummary[] {
 
 /** `ps -s`: each row's SIZE, the container layer, and with the image (or `--rootfs` dir) below it. */
 async function addSizes(g: Globals, d: Dirs, rows: PsRow[], shown: readonly RecordSummary[]): Promise<void> {
-  const { openImageStore } = await import('../image/store.js');
-  const store = openImageStore(g.root);
-  const imageSize = async (id: string) => {
-    try {
-      return (await store.resolve(id)).size;
-    } catch {
-      return 0; // removed by another tool
-    }
-  };
   for (let i = 0; i < rows.length; i++) {
-    const rec = shown[i];
-    const rw = treeSize(upperDir(d, rec.Id));
-    const below = rec.Rootfs !== undefined ? treeSize(rec.Rootfs) : await imageSize(rec.Image);
-    rows[i].Size = renderSize(rw, rw + below);
+    const { rw, rootFs } = await layerSizes(g, d, shown[i]);
+    rows[i].Size = renderSize(rw, rootFs);
   }
 }
 
@@ -211,6 +233,7 @@ export async function inspect(g: Globals, argv: string[]): Promise<number> {
     [
       { name: 'type', type: 'string', describe: 'container or image (default: a container, else an image)' },
       { name: 'format', short: 'f', type: 'string', describe: 'a Go template, e.g. "{{.State.Status}}"' },
+      { name: 'size', short: 's', type: 'bool', describe: "a container's SizeRw and SizeRootFs (its layer, and with its image)" },
     ],
     argv,
     'inspect',
@@ -225,7 +248,7 @@ export async function inspect(g: Globals, argv: string[]): Promise<number> {
   let failed = false;
   for (const ref of args) {
     try {
-      out.push(await inspectOne(g, d, ref, type));
+      out.push(await inspectOne(g, d, ref, { type, size: flags.size === true }));
     } catch (err) {
       failed = true;
       process.stderr.write(`Error: ${(err as Error).message}\n`);

@@ -99,6 +99,7 @@ export async function stats(g: Globals, argv: string[]): Promise<number> {
       { name: 'no-stream', type: 'bool', describe: 'print one sample and exit' },
       { name: 'all', short: 'a', type: 'bool', describe: 'all containers (default: running ones)' },
       { name: 'format', type: 'string', describe: 'table (default) or a Go template ("{{.Name}} {{.CPUPerc}}")' },
+      { name: 'no-trunc', type: 'bool', describe: 'full container IDs' },
     ],
     argv,
     'stats',
@@ -121,7 +122,9 @@ export async function stats(g: Globals, argv: string[]): Promise<number> {
     };
     const rows = (await sampleStats(containers)).map((row, i) => ({ ...row, ...live(recs[i]) }));
     const format = typeof flags.format === 'string' && flags.format !== 'table' ? flags.format : undefined;
-    const text = format ? formatRows(format, rows.map(statsFields), STATS_HEADERS, STATS_DEFAULT_FORMAT) : formatStats(rows);
+    const noTrunc = flags['no-trunc'] === true;
+    const fields = rows.map((r) => statsFields(r, noTrunc));
+    const text = format ? formatRows(format, fields, STATS_HEADERS, STATS_DEFAULT_FORMAT) : formatStats(rows, noTrunc);
     printOut(`${flags['no-stream'] === true ? '' : '\x1b[2J\x1b[H'}${text}`);
     if (flags['no-stream'] === true) return 0;
   }

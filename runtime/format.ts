@@ -210,10 +210,53 @@ export function inspectShape(
     RestartCount: live.restartCount,
     Driver: 'overlay2',
     Platform: 'linux',
+    // No SELinux labels, no AppArmor profile, no exec IDs kept: dockerd's empty values.
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
     HostConfig: dockerHostConfig(rec.HostConfig),
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...rec.LayerDirs].reverse().join(':'), UpperDir: paths.upper } },
     Mounts: describeMountPoints(rec.Mounts ?? []),
-    Config: { ...rec.Config, Env: rec.Config.Env.length ? rec.Config.Env : null }, // dockerd's null for none
+    Config: dockerConfig({ ...rec.Config, Env: rec.Config.Env.length ? rec.Config.Env : null }), // dockerd's null for none
     NetworkSettings: networkSettings ?? { Networks: rec.HostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} } },
   };
+}
+
+/** container.Config's fields in Go's order (the omitempty ones where they fall when present). */
+const CONFIG_ORDER = [
+  'Hostname',
+  'Domainname',
+  'User',
+  'AttachStdin',
+  'AttachStdout',
+  'AttachStderr',
+  'ExposedPorts',
+  'Tty',
+  'OpenStdin',
+  'StdinOnce',
+  'Env',
+  'Cmd',
+  'Healthcheck',
+  'ArgsEscaped',
+  'Image',
+  'Volumes',
+  'WorkingDir',
+  'Entrypoint',
+  'NetworkDisabled',
+  'MacAddress',
+  'OnBuild',
+  'Labels',
+  'StopSignal',
+  'StopTimeout',
+  'Shell',
+];
+
+/** `inspect`'s Config as dockerd prints it: its order, `Domainname`, `Volumes` and `OnBuild` always there; berth's own keys after. */
+function dockerConfig(config: object): Record<string, unknown> {
+  const full: Record<string, unknown> = { Domainname: '', Volumes: null, OnBuild: null, ...config };
+  const out: Record<string, unknown> = {};
+  for (const key of CONFIG_ORDER) if (key in full) out[key] = full[key];
+  for (const key of Object.keys(full)) if (!(key in out)) out[key] = full[key];
+  return out;
 }

@@ -21,11 +21,12 @@ export interface StatsRow {
   pids: number;
 }
 
-/** The fields `docker stats --format` offers for a row (IDs cut to 12 characters, names without a leading "/"). */
-export function statsFields(r: StatsRow): Record<string, string> {
+/** The fields `docker stats --format` offers for a row (IDs cut to 12 characters unless `noTrunc`, names without a leading "/"). */
+export function statsFields(r: StatsRow, noTrunc = false): Record<string, string> {
   const name = r.name.replace(/^\//, '');
+  const id = r.id.replace(/^sha256:/, '');
   return {
-    ID: r.id.replace(/^sha256:/, '').slice(0, 12),
+    ID: noTrunc ? id : id.slice(0, 12),
     Container: name,
     Name: name,
     CPUPerc: `${r.cpuPercent.toFixed(2)}%`,
@@ -53,8 +54,8 @@ const COLUMNS = ['ID', 'Name', 'CPUPerc', 'MemUsage', 'MemPerc', 'NetIO', 'Block
 export const STATS_DEFAULT_FORMAT = `table ${COLUMNS.map((c) => `{{.${c}}}`).join('\t')}`;
 
 /** The table `docker stats --no-stream` prints. */
-export function formatStats(rows: readonly StatsRow[]): string {
-  return `${renderColumns([COLUMNS.map((c) => STATS_HEADERS[c]), ...rows.map((r) => COLUMNS.map((c) => statsFields(r)[c]))])}\n`;
+export function formatStats(rows: readonly StatsRow[], noTrunc = false): string {
+  return `${renderColumns([COLUMNS.map((c) => STATS_HEADERS[c]), ...rows.map((r) => COLUMNS.map((c) => statsFields(r, noTrunc)[c]))])}\n`;
 }
 
 /** One row from a sample pair: CPU % is the CPU time used over the wall time between them. */

@@ -135,6 +135,14 @@ it("ps -s: the container layer's size and with the root below it (virtual), as d
     // a template that names .Size gets it without -s, as the docker CLI asks for it
     assert.is((await b('ps', '--format', '{{.Names}}: {{.Size}}')).stdout, `sized: 3kB (virtual ${virtual})\n`);
     assert.is((await b('ps', '-s', '-q')).stdout.length, 13);
+    // inspect -s: the same two sizes in bytes, right after GraphDriver; without -s a template sees nil
+    const [info] = JSON.parse((await b('inspect', '-s', 'sized')).stdout);
+    assert.equal([info.SizeRw, info.SizeRootFs], [3000, 3000 + below]);
+    assert.equal(Object.keys(info).slice(19, 22), ['GraphDriver', 'SizeRw', 'SizeRootFs']);
+    assert.is((await b('inspect', '-f', '{{.SizeRw}}', 'sized')).stdout, '<nil>\n');
+    // stats --no-trunc: the whole ID
+    const id = (await b('inspect', '-f', '{{.Id}}', 'sized')).stdout;
+    assert.is((await b('stats', '--no-stream', '--no-trunc', '--format', '{{.ID}}', 'sized')).stdout, id);
   });
 });
 

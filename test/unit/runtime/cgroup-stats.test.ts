@@ -70,7 +70,9 @@ test('formatStats() prints the table of docker stats --no-stream', () => {
   );
   assert.is(formatStats([]), 'CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT   MEM %     NET I/O   BLOCK I/O   PIDS\n');
   // --format: docker's field names and headers; the default table template gives the same table.
-  const fields = rows.map(statsFields);
+  const fields = rows.map((r) => statsFields(r));
+  assert.is(statsFields(rows[0], true).ID, rows[0].id.replace(/^sha256:/, ''), '--no-trunc: the whole ID');
+  assert.is(statsFields(rows[0]).ID.length, 12);
   assert.is(
     formatRows('{{.Name}} {{.CPUPerc}} {{.PIDs}}', fields, STATS_HEADERS, STATS_DEFAULT_FORMAT),
     'web 50.13% 3\na-much-longer-name 0.00% 1\n',

@@ -383,6 +383,17 @@ test("inspectShape() has Docker's State, Mounts and GraphDriver fields", () => {
   assert.equal(shape.Mounts, [{ Type: 'bind', Source: '/h', Destination: '/c', Mode: 'ro', RW: false, Propagation: 'rprivate' }]);
   assert.is(shape.GraphDriver.Data.LowerDir, '/l2:/l1');
   assert.is(shape.Name, '/web');
+  // dockerd 20.10's fields and order (docker inspect of a created container; SizeRw/SizeRootFs only with -s).
+  assert.equal(
+    Object.keys(shape).join(' '),
+    'Id Created Path Args State Image ResolvConfPath HostnamePath HostsPath LogPath Name RestartCount Driver Platform ' +
+      'MountLabel ProcessLabel AppArmorProfile ExecIDs HostConfig GraphDriver Mounts Config NetworkSettings',
+  );
+  assert.equal(
+    Object.keys(shape.Config).join(' '),
+    'Hostname Domainname User AttachStdin AttachStdout AttachStderr Tty OpenStdin StdinOnce Env Cmd Image Volumes WorkingDir ' +
+      'Entrypoint OnBuild Labels',
+  );
 });
 
 test("inspectShape() shows the resource flags in Docker's HostConfig fields (docker 20.10's values)", () => {
