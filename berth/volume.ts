@@ -15,12 +15,17 @@ const VOLUME_OPERANDS: Record<string, CommandHelp & { min?: number; max?: number
   },
   rm: { min: 1, usage: 'volume rm [OPTIONS] VOLUME [VOLUME...]', describe: 'Remove one or more volumes' },
 };
-/** The options of those subcommands that take a value (the next word, unless given as `--opt=value`). */
-const VALUE_OPTIONS = new Set(['--socket', '-o', '--opt', '-d', '--driver', '--label', '-f', '--format']);
+/** The options of those subcommands that take a value (the next word, unless given as `--opt=value`); `rm -f` is --force. */
+const VALUE_OPTIONS: Record<string, readonly string[]> = {
+  create: ['-o', '--opt', '-d', '--driver', '--label'],
+  inspect: ['-f', '--format'],
+};
 
 /** @throws {OperandCountError} in docker's words when a subcommand has too few or too many operands */
 function checkVolumeOperands(args: readonly string[]): void {
   const words: string[] = [];
+  const sub = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '--socket');
+  const valued = ['--socket', ...(VALUE_OPTIONS[sub ?? ''] ?? [])];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--') {
       words.push(...args.slice(i + 1));
@@ -28,11 +33,11 @@ function checkVolumeOperands(args: readonly string[]): void {
     }
     if (args[i].startsWith('-')) {
       if (args[i] === '-h' || args[i] === '--help') return; // yargs shows the help
-      if (VALUE_OPTIONS.has(args[i])) i++;
+      if (valued.includes(args[i])) i++;
     } else words.push(args[i]);
   }
-  const [sub, ...operands] = words;
-  const rule = VOLUME_OPERANDS[sub === 'remove' ? 'rm' : sub];
+  const operands = words.slice(1);
+  const rule = VOLUME_OPERANDS[sub === 'remove' ? 'rm' : (sub ?? '')];
   if (!rule) return;
   const name = `volume ${sub}`;
   if (rule.max !== undefined && operands.length > rule.max)

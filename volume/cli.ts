@@ -208,12 +208,22 @@ export function volumeCommand(usersOf: VolumeUsers = () => []): CommandModule<ob
           .command(
             ['rm <names..>', 'remove'],
             "remove volumes (a bind volume's host directory is never deleted)",
-            (c) => requireValues(c.positional('names', { type: 'string', array: true, demandOption: true })),
+            (c) =>
+              requireValues(
+                c
+                  .positional('names', { type: 'string', array: true, demandOption: true })
+                  .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'a missing volume is no error' }),
+              ),
             async (a) => {
               await eachName(a.names as string[], async (Name) => {
                 const users = usersOf(Name, a.socket as string);
                 if (users.length > 0) throw new Error(`remove ${Name}: volume is in use - [${users.join(', ')}]`);
-                await callDaemon(a.socket as string, '/VolumeDriver.Remove', { Name });
+                try {
+                  await callDaemon(a.socket as string, '/VolumeDriver.Remove', { Name });
+                } catch (err) {
+                  // docker volume rm -f: dockerd ignores a missing volume and the CLI prints its name.
+                  if (!(a.force && describeFailure((err as Error).message).startsWith('Error: No such volume'))) throw err;
+                }
                 removeLabels(labelRoot(a), Name);
                 out(Name);
               });

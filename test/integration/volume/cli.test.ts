@@ -231,6 +231,10 @@ it("create -d/--driver and --label, operand counts: docker's behaviour and words
       );
     });
     assert.equal(await berth('rm', 'lab'), { code: 0, stdout: 'lab\n', stderr: '', json: undefined });
+    // -f: a missing volume is named and no error, as docker volume rm -f
+    assert.equal(await berth('rm', '-f', 'lab', 'gone'), { code: 0, stdout: 'lab\ngone\n', stderr: '', json: undefined });
+    await berth('create', 'lab', '--label', 'again=1');
+    await berth('rm', 'lab');
     await berth('create', 'lab');
     assert.equal(JSON.parse((await berth('inspect', 'lab')).stdout)[0].Labels, {}, 'a new volume of the name has none');
     for (const [args, requirement, usage] of [
