@@ -56,7 +56,11 @@ export async function rename(g: Globals, argv: string[]): Promise<number> {
     await withContainerLock(d, rec.Id, async () => {
       const now = readRecord(d, rec.Id);
       if (now.Name === name) throw new Error(`Renaming a container with the same name as its current name`);
-      claimName(d, name, rec.Id);
+      try {
+        claimName(d, name, rec.Id);
+      } catch (err) {
+        throw new Error(`Error when allocating new name: ${messageOf(err)}`); // dockerd's words
+      }
       writeRecord(d, { ...now, Name: name });
       releaseName(d, now.Name, rec.Id);
     });

@@ -157,6 +157,13 @@ it('pause and unpause freeze and thaw the container (ps shows Paused), rename, p
       [same.code, same.stderr],
       [1, 'berth: Renaming a container with the same name as its current name\nError: failed to rename container named thawed\n'],
     );
+    await b('create', '--name', 'other', '--rootfs', b.rootfs, 'true');
+    const taken = await b('rename', 'thawed', 'other');
+    assert.match(
+      taken.stderr,
+      /^berth: Error when allocating new name: Conflict\. The container name "\/other" is already in use by container "[0-9a-f]{64}"\. .*\nError: failed to rename container named thawed\n$/,
+    );
+    await b('rm', 'other');
     const starts = await b('start', 'thawed', 'nosuch', 'gone');
     assert.equal(
       [starts.code, starts.stdout, starts.stderr],
