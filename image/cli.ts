@@ -51,6 +51,7 @@ function listOptions(y: Argv): Argv {
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only image IDs' })
       // `--no-trunc` is docker's name; yargs reads "--no-X" as X=false.
       .option('trunc', { type: 'boolean', default: true, describe: 'with --no-trunc: full image IDs (sha256:...)' })
+      .option('digests', { type: 'boolean', default: false, describe: 'a DIGEST column (<none>: loaded images have no registry digest)' })
       .option('all', {
         alias: 'a',
         type: 'boolean',
@@ -115,6 +116,9 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/** docker's table with --digests. */
+const DIGESTS_FORMAT = 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
+
 async function listImages(a: Record<string, unknown>): Promise<void> {
   const keep = imageFilter((a.filter as string[] | undefined) ?? [], a.reference as string | undefined);
   const images = (await openImageStore(rootOf(a)).list()).flatMap((img) => keep(img) ?? []);
@@ -128,7 +132,9 @@ async function listImages(a: Record<string, unknown>): Promise<void> {
     for (const r of rows) out(imageRowJson(r));
     return;
   }
-  if (format === undefined || format === 'table') out(renderImageTable(rows));
+  if (a.digests === true && (format === undefined || format === 'table'))
+    process.stdout.write(formatRows(DIGESTS_FORMAT, rows.map(imageRowData), IMAGE_HEADERS, IMAGE_DEFAULT_FORMAT));
+  else if (format === undefined || format === 'table') out(renderImageTable(rows));
   else process.stdout.write(formatRows(format, rows.map(imageRowData), IMAGE_HEADERS, IMAGE_DEFAULT_FORMAT));
 }
 

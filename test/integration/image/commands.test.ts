@@ -63,6 +63,10 @@ it("image ls and images print docker's table, -q, --no-trunc, --format json and 
       [short(images.docker.app.id), short(images.docker.imported.id)].sort(),
     );
     assert.match(await berthOk(root, ['images', '--no-trunc']), new RegExp(images.docker.app.id));
+    // --digests: docker's DIGEST column after TAG; a loaded image has no registry digest
+    const digests = await berthOk(root, ['images', '--digests', 'berth-test/app']);
+    assert.match(digests, /^REPOSITORY {7}TAG {7}DIGEST {4}IMAGE ID {7}CREATED +SIZE\n/);
+    assert.match(digests, new RegExp(`\nberth-test/app   1\\.0       <none>    ${short(images.docker.app.id)}   `));
     const json = (await berthOk(root, ['images', '--format', 'json']))
       .trim()
       .split('\n')
