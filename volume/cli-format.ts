@@ -90,3 +90,14 @@ export const templateData = (v: VolumeInfo, labels: Labels | null = null) => ({
   Options: v.Status?.options ?? null,
   ...v,
 });
+
+/**
+ * `volume prune --filter` as dockerd 20.10's: `label` (every one must match) and `label!` (a volume
+ * that matches every one stays). @throws {Error} with dockerd's words on another key
+ */
+export function pruneFilter(filters: readonly string[]): (labels: Readonly<Record<string, string>>) => boolean {
+  const parsed = parseFilters(filters, ['label', 'label!']);
+  const wanted = parsed.filter(([k]) => k === 'label').map(([, v]) => v);
+  const spared = parsed.filter(([k]) => k === 'label!').map(([, v]) => v);
+  return (labels) => wanted.every((v) => labelMatches(labels, v)) && !(spared.length > 0 && spared.every((v) => labelMatches(labels, v)));
+}

@@ -3,7 +3,6 @@
  * socket. A yargs command module; berth/main.ts loads it only for `berth volume ...`.
  */
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../cli/errors.js';
 import { requireValues } from '../cli/yargs.js';
@@ -13,6 +12,7 @@ import { VOLUME } from '../lib/docker-api-types.js';
 import { humanSize } from '../lib/go-units.js';
 import { treeSize } from '../kernel/tree-size.js';
 import { callDaemon, driverSocket } from './client.js';
+import { confirm, eachName } from './cli-io.js';
 import { DEFAULT_BERTH_ROOT, parseLabels, readLabels, removeLabels, renderLabels, writeLabels } from './labels.js';
 import { describeBadNewName } from './names.js';
 import {
@@ -20,6 +20,7 @@ import {
   describeMounts,
   inspectShape,
   parseOptionPairs,
+  pruneFilter,
   renderTable,
   selectPrunable,
   templateData,
@@ -41,27 +42,6 @@ const out = (text: string) => process.stdout.write(`${text}\n`);
 
 async function getAll(socket: string, names: readonly string[]): Promise<VolumeInfo[]> {
   return Promise.all(names.map(async (Name) => (await callDaemon(socket, '/VolumeDriver.Get', { Name })).Volume as VolumeInfo));
-}
-
-/** Runs `fn` for each name, reports failures on stderr, and fails at the end if any failed. */
-async function eachName(names: readonly string[], fn: (name: string) => Promise<void>): Promise<void> {
-  const failures: string[] = [];
-  for (const name of names)
-    await fn(name).catch((err: Error) => {
-      failures.push(err.message);
-      process.stderr.write(`${describeFailure(err.message)}\n`);
-    });
-  if (failures.length > 0) process.exitCode = 1;
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer: string = await new Promise((resolve) => rl.question(question, resolve));
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
 }
 
 const format = { type: 'string', describe: 'table, json, or a Go template ("{{.Name}} {{.Mountpoint}}")' } as const;
@@ -234,15 +214,19 @@ export function volumeCommand(usersOf: VolumeUsers = () => []): CommandModule<ob
             'remove every managed volume that no mount ID holds',
             (c) =>
               requireValues(
-                c.option('force', { alias: 'f', type: 'boolean', default: false, describe: 'do not ask' }).option('all', {
-                  alias: 'a',
-                  type: 'boolean',
-                  default: false,
-                  describe: 'bind volumes too (their host directories stay)',
-                }),
+                c
+                  .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'do not ask' })
+                  .option('all', {
+                    alias: 'a',
+                    type: 'boolean',
+                    default: false,
+                    describe: 'bind volumes too (their host directories stay)',
+                  })
+                  .option('filter', { type: 'string', nargs: 1, describe: 'label=KEY[=VALUE] or label!=KEY[=VALUE] (repeatable)' }),
               ),
             async (a) => {
               const socket = a.socket as string;
+              const keep = pruneFilter(([] as string[]).concat((a.filter as string | string[] | undefined) ?? []));
               const { Volumes } = await callDaemon(socket, '/VolumeDriver.List');
               const names = selectPrunable(
                 await getAll(
@@ -250,7 +234,7 @@ export function volumeCommand(usersOf: VolumeUsers = () => []): CommandModule<ob
                   (Volumes as Array<{ Name: string }>).map((v) => v.Name),
                 ),
                 a.all as boolean,
-              ).filter((name) => usersOf(name, socket).length === 0);
+              ).filter((name) => usersOf(name, socket).length === 0 && keep(readLabels(labelRoot(a), name)));
               if (names.length > 0 && !a.force) {
                 if (!process.stdin.isTTY)
                   throw new Error(`refusing to prune ${plural(names.length)} without --force (not a terminal to ask on)`);

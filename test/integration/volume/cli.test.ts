@@ -234,7 +234,17 @@ it("create -d/--driver and --label, operand counts: docker's behaviour and words
     // -f: a missing volume is named and no error, as docker volume rm -f
     assert.equal(await berth('rm', '-f', 'lab', 'gone'), { code: 0, stdout: 'lab\ngone\n', stderr: '', json: undefined });
     await berth('create', 'lab', '--label', 'again=1');
-    await berth('rm', 'lab');
+    // prune --filter: dockerd's label and label! on those labels
+    await berth('create', '--label', 'keep', 'kept');
+    await berth('create', '--label', 'tmp=1', 'scratch');
+    assert.is((await berth('prune', '-f', '--filter', 'label=tmp=1')).stdout, 'Deleted Volumes:\nscratch\n\nTotal reclaimed space: 0B\n');
+    assert.is(
+      (await berth('prune', '-f', '--filter', 'label!=keep')).stdout,
+      'Deleted Volumes:\nlab\nplain\n\nTotal reclaimed space: 0B\n',
+    );
+    assert.equal((await berth('ls', '-q')).stdout, 'kept\n');
+    const badKey = await berth('prune', '-f', '--filter', 'dangling=true');
+    assert.equal([badKey.code, badKey.stderr], [1, "berth: Invalid filter 'dangling'\n"]);
     await berth('create', 'lab');
     assert.equal(JSON.parse((await berth('inspect', 'lab')).stdout)[0].Labels, {}, 'a new volume of the name has none');
     for (const [args, requirement, usage] of [

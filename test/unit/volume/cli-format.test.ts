@@ -1,6 +1,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describeMounts, parseOptionPairs, renderTable, selectPrunable, volumeFilter, type VolumeInfo } from '../../../volume/cli-format';
+import {
+  describeMounts,
+  parseOptionPairs,
+  pruneFilter,
+  renderTable,
+  selectPrunable,
+  volumeFilter,
+  type VolumeInfo,
+} from '../../../volume/cli-format';
 
 const test = suite('berth volume output and arguments');
 
@@ -63,6 +71,17 @@ test("volumeFilter(): dockerd's dangling, driver, name (a regexp), label; one ke
   assert.throws(() => volumeFilter(['dangling=maybe']), /^Invalid filter 'dangling=\[maybe\]'$/);
   assert.throws(() => volumeFilter(['Size=1']), /^Invalid filter 'size'$/);
   assert.throws(() => volumeFilter(['name']), /bad format of filter/);
+});
+
+test("pruneFilter(): dockerd's label (all must match) and label! (a volume matching all of them stays)", () => {
+  const team = { team: 'a', keep: '' };
+  assert.ok(pruneFilter([])({}));
+  assert.ok(pruneFilter(['label=team=a'])(team));
+  assert.not.ok(pruneFilter(['label=team=a', 'label=x'])(team));
+  assert.not.ok(pruneFilter(['label!=keep'])(team));
+  assert.ok(pruneFilter(['label!=keep'])({}));
+  assert.ok(pruneFilter(['label!=keep', 'label!=other'])(team), 'spared only when every label! matches');
+  assert.throws(() => pruneFilter(['dangling=true']), /^Invalid filter 'dangling'$/);
 });
 
 test.run();
