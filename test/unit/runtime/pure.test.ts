@@ -1,4 +1,6 @@
 import { suite } from 'uvu';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { parseFlags, type FlagDef } from '../../../berth/flags';
 import { HelpRequest } from '../../../berth/help';
@@ -6,6 +8,7 @@ import { parseGlobals } from '../../../berth/globals';
 import { runOptionsOf, RUN_FLAGS } from '../../../berth/run-flags';
 import { capabilityMask, planCapabilities } from '../../../runtime/caps';
 import { describeStatus, inspectShape, newestFirst, PS_SIZE_COLUMNS, psRow, renderPsTable } from '../../../runtime/format';
+import { dockerHostConfig, MASKED_PATHS, READONLY_PATHS } from '../../../runtime/inspect-host-config';
 import { psFilter } from '../../../runtime/ps-filter';
 import { renderSize } from '../../../runtime/disk-size';
 import { FrameDecoder, encodeFrame } from '../../../runtime/frames';
@@ -406,6 +409,45 @@ test("inspectShape() shows the resource flags in Docker's HostConfig fields (doc
     [set.Memory, set.MemorySwap, set.NanoCpus, set.PidsLimit, set.BlkioDeviceReadBps],
     [67108864, 134217728, 1500000000, 50, [{ Path: '/dev/vda', Rate: 1048576 }]],
   );
+});
+
+// `docker inspect -f '{{json .HostConfig}}'` of `docker create busybox` (dockerd 20.10.24), keys in order.
+const DOCKER_KEYS =
+  'Binds ContainerIDFile LogConfig NetworkMode PortBindings RestartPolicy AutoRemove VolumeDriver VolumesFrom CapAdd CapDrop ' +
+  'CgroupnsMode Dns DnsOptions DnsSearch ExtraHosts GroupAdd IpcMode Cgroup Links OomScoreAdj PidMode Privileged ' +
+  'PublishAllPorts ReadonlyRootfs SecurityOpt UTSMode UsernsMode ShmSize Runtime ConsoleSize Isolation CpuShares Memory ' +
+  'NanoCpus CgroupParent BlkioWeight BlkioWeightDevice BlkioDeviceReadBps BlkioDeviceWriteBps BlkioDeviceReadIOps ' +
+  'BlkioDeviceWriteIOps CpuPeriod CpuQuota CpuRealtimePeriod CpuRealtimeRuntime CpusetCpus CpusetMems Devices ' +
+  'DeviceCgroupRules DeviceRequests KernelMemory KernelMemoryTCP MemoryReservation MemorySwap MemorySwappiness ' +
+  'OomKillDisable PidsLimit Ulimits CpuCount CpuPercent IOMaximumIOps IOMaximumBandwidth MaskedPaths ReadonlyPaths';
+
+test("dockerHostConfig() has dockerd's fields in its order, and no berth-only field", () => {
+  const shown = JSON.parse(JSON.stringify(dockerHostConfig({ ...record().HostConfig, NetworkMode: 'default', CgroupParent: '' })));
+  assert.equal(Object.keys(shown), DOCKER_KEYS.split(' '));
+  assert.equal([shown.ShmSize, shown.IpcMode, shown.CgroupnsMode, shown.ConsoleSize], [67108864, 'private', 'host', [0, 0]]);
+  assert.is(shown.ReadonlyPaths[3], '/proc/sys');
+});
+
+test('dockerHostConfig(): --privileged masks nothing (null, as dockerd); --init, --tmpfs and --mount appear where dockerd puts them', () => {
+  const hc = {
+    ...record().HostConfig,
+    Privileged: true,
+    Init: true,
+    Tmpfs: { '/t': '' },
+    Mounts: [{ Type: 'tmpfs', Source: '', Target: '/m' }],
+  };
+  const shown = dockerHostConfig(hc);
+  assert.equal([shown.MaskedPaths, shown.ReadonlyPaths, shown.Init], [null, null, true]);
+  const keys = Object.keys(shown);
+  assert.is(keys[keys.indexOf('SecurityOpt') + 1], 'Tmpfs');
+  assert.is(keys[keys.indexOf('IOMaximumBandwidth') + 1], 'Mounts');
+});
+
+test('MASKED_PATHS and READONLY_PATHS are the lists berth-shim applies (runtime/shim/container.c)', () => {
+  const c = readFileSync(join(__dirname, '../../../runtime/shim/container.c'), 'utf8');
+  const list = (name: string) => [...c.match(new RegExp(`${name}\\[\\] = \\{([^}]*)\\}`))![1].matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+  assert.equal(MASKED_PATHS, list('MASKED'));
+  assert.equal(READONLY_PATHS, list('READONLY'));
 });
 
 test('superviseArgs() and execArgs() pass the user namespace maps only with --userns private', () => {
