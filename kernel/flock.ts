@@ -37,6 +37,42 @@ function heldLock(fd: number): FileLock {
   };
 }
 
+export interface ResumableLock extends FileLock {
+  /** Lets other holders in; the descriptor stays open for resume(). */
+  suspend(): void;
+  /** Takes the lock again on the same descriptor, waiting for other holders. */
+  resume(): void;
+}
+
+/**
+ * As lockFile, for a holder that lets the lock go between two steps and takes it again without
+ * reopening the file (`berth run`: the start, then the cleanup after the container's exit).
+ */
+export function lockResumableFile(path: string): ResumableLock {
+  const fd = lockedFd(path);
+  let held = true;
+  let open = true;
+  return {
+    suspend() {
+      if (!held) return;
+      held = false;
+      flockRelease(fd);
+    },
+    resume() {
+      if (held || !open) return;
+      flockExclusive(fd, path);
+      held = true;
+    },
+    release() {
+      if (!open) return;
+      open = false;
+      if (held) flockRelease(fd);
+      held = false;
+      closeSync(fd);
+    },
+  };
+}
+
 export interface RemovableLock extends FileLock {
   /** Removes the lock file, then releases the lock. */
   releaseAndRemove(): void;
