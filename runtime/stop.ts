@@ -63,8 +63,8 @@ export async function cleanupContainer(d: Dirs, id: string, reported = false): P
     return;
   }
   const autoRemove = rec.HostConfig.AutoRemove;
-  // A --rm container has no restart policy, so a reported exit is its last; its supervisor, alive
-  // until the caller hangs up, keeps shim.lock, so no other start can begin meanwhile.
+  // A --rm container has no restart policy, so a reported exit is its last; its supervisor keeps
+  // shim.lock until the caller, which holds the lock by now, hangs up: no start came between.
   const live = reported && autoRemove ? undefined : liveState(d, rec);
   if (live && (live.status === 'running' || live.status === 'paused' || live.status === 'restarting')) return;
   const cgroup = cgroupOf(rec);
