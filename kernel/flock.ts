@@ -11,7 +11,7 @@ export interface FileLock {
  * The wait blocks the thread on purpose: a plugin process has nothing else to do meanwhile.
  */
 export function lockFile(path: string): FileLock {
-  return heldLock(lockedFd(path));
+  return heldLock(lockedFd(path), path);
 }
 
 function lockedFd(path: string): number {
@@ -23,18 +23,6 @@ function lockedFd(path: string): number {
     throw err;
   }
   return fd;
-}
-
-function heldLock(fd: number): FileLock {
-  let held = true;
-  return {
-    release() {
-      if (!held) return;
-      held = false;
-      flockRelease(fd);
-      closeSync(fd);
-    },
-  };
 }
 
 export interface ResumableLock extends FileLock {
@@ -49,7 +37,10 @@ export interface ResumableLock extends FileLock {
  * reopening the file (`berth run`: the start, then the cleanup after the container's exit).
  */
 export function lockResumableFile(path: string): ResumableLock {
-  const fd = lockedFd(path);
+  return heldLock(lockedFd(path), path);
+}
+
+function heldLock(fd: number, path: string): ResumableLock {
   let held = true;
   let open = true;
   return {
@@ -85,7 +76,7 @@ export interface RemovableLock extends FileLock {
 export function lockRemovableFile(path: string): RemovableLock {
   for (;;) {
     const fd = lockedFd(path);
-    const lock = heldLock(fd);
+    const lock = heldLock(fd, path);
     const held = fstatSync(fd);
     let now: { ino: number; dev: number } | undefined;
     try {
