@@ -18,7 +18,7 @@ import { startContainer } from '../runtime/start.js';
 import { cniDirsOf } from '../runtime/network/dirs.js';
 import { selfDirOf } from '../cni/sibling.js';
 import { cleanupContainer, removeContainer } from '../runtime/stop.js';
-import { withContainerLock } from '../runtime/store.js';
+import { lockContainer } from '../runtime/store.js';
 import { planIdMapping, type IdMapping } from '../runtime/userns.js';
 import { createVolumes } from '../runtime/volumes/create.js';
 import { printOut } from '../lib/write-out.js';
@@ -78,18 +78,23 @@ function readIdMapping(env: NodeJS.ProcessEnv): IdMapping {
 
 export async function run(g: Globals, args: string[]): Promise<number> {
   const { d, rec, detach } = await createFrom(g, 'run', args);
+  // One lock for the start and the cleanup, let go of while the container runs (stop, kill, rm -f).
+  const lock = lockContainer(d, rec.Id);
   let started;
   try {
-    started = await withContainerLock(d, rec.Id, () => startContainer(d, rec, !detach));
+    started = await startContainer(d, rec, !detach);
   } catch (err) {
+    lock.release();
     if (rec.HostConfig.AutoRemove) removeContainer(d, rec);
     throw err;
   }
   if (detach) {
+    lock.release();
     started.channel.destroy();
     printOut(`${rec.Id}\n`);
     return 0;
   }
+  lock.suspend();
   const forward = (signal: NodeJS.Signals) => {
     try {
       killPid(started.pid, signal);
@@ -99,14 +104,29 @@ export async function run(g: Globals, args: string[]): Promise<number> {
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   if (!rec.Config.Tty) for (const s of signals) process.on(s, forward);
-  const end = await attachStreams(started.channel, started.decoder, started.pendingFrames, {
-    stdin: rec.Config.OpenStdin,
-    tty: rec.Config.Tty,
-  });
-  for (const s of signals) process.off(s, forward);
-  started.channel.destroy();
-  if (end.kind === 'detached') return 0;
-  await withContainerLock(d, rec.Id, () => cleanupContainer(d, rec.Id));
+  let end;
+  try {
+    end = await attachStreams(started.channel, started.decoder, started.pendingFrames, {
+      stdin: rec.Config.OpenStdin,
+      tty: rec.Config.Tty,
+    });
+  } finally {
+    for (const s of signals) process.off(s, forward);
+  }
+  if (end.kind === 'detached') {
+    lock.release();
+    started.channel.destroy();
+    return 0;
+  }
+  // The lock first: no start comes between the exit and the cleanup. The channel closes last (the
+  // supervisor waits for it), which measured cheaper than before the cleanup (docs/internals/speed.md).
+  lock.resume();
+  try {
+    await cleanupContainer(d, rec.Id, end.kind === 'exit');
+  } finally {
+    lock.release();
+    started.channel.destroy();
+  }
   if (end.kind === 'lost') throw new ExitError(`the supervisor of container ${rec.Id} ended without reporting an exit`, 137);
   return end.code;
 }

@@ -11,7 +11,7 @@ export interface FileLock {
  * The wait blocks the thread on purpose: a plugin process has nothing else to do meanwhile.
  */
 export function lockFile(path: string): FileLock {
-  return heldLock(lockedFd(path));
+  return heldLock(lockedFd(path), path);
 }
 
 function lockedFd(path: string): number {
@@ -25,13 +25,40 @@ function lockedFd(path: string): number {
   return fd;
 }
 
-function heldLock(fd: number): FileLock {
+export interface ResumableLock extends FileLock {
+  /** Lets other holders in; the descriptor stays open for resume(). */
+  suspend(): void;
+  /** Takes the lock again on the same descriptor, waiting for other holders. */
+  resume(): void;
+}
+
+/**
+ * As lockFile, for a holder that lets the lock go between two steps and takes it again without
+ * reopening the file (`berth run`: the start, then the cleanup after the container's exit).
+ */
+export function lockResumableFile(path: string): ResumableLock {
+  return heldLock(lockedFd(path), path);
+}
+
+function heldLock(fd: number, path: string): ResumableLock {
   let held = true;
+  let open = true;
   return {
-    release() {
+    suspend() {
       if (!held) return;
       held = false;
       flockRelease(fd);
+    },
+    resume() {
+      if (held || !open) return;
+      flockExclusive(fd, path);
+      held = true;
+    },
+    release() {
+      if (!open) return;
+      open = false;
+      if (held) flockRelease(fd);
+      held = false;
       closeSync(fd);
     },
   };
@@ -49,7 +76,7 @@ export interface RemovableLock extends FileLock {
 export function lockRemovableFile(path: string): RemovableLock {
   for (;;) {
     const fd = lockedFd(path);
-    const lock = heldLock(fd);
+    const lock = heldLock(fd, path);
     const held = fstatSync(fd);
     let now: { ino: number; dev: number } | undefined;
     try {

@@ -10,7 +10,15 @@ import { attachSocket, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { hasCniNetworks, tearDownNetwork } from './network/setup.js';
 import { parseSignal } from './signals.js';
-import { listRecords, readRecord, removeContainerFiles, removeContainerRoot, writeRecord } from './store.js';
+import {
+  listRecords,
+  readRecord,
+  removeContainerFiles,
+  removeContainerRoot,
+  removeRecordFiles,
+  unlinkQuietly,
+  writeRecord,
+} from './store.js';
 import { removeAnonymousVolumes, unmountVolumes } from './volumes/lifecycle.js';
 
 /** Resolves when the container's supervisor reports an exit or goes away (at once if it is gone). */
@@ -44,25 +52,29 @@ export async function waitUntilStopped(d: Dirs, rec: ContainerRecord): Promise<v
 /**
  * Records the final state and releases what the run held (cgroup, state dir); removes the container
  * too when it was run with --rm. Idempotent: the supervisor's exit command, the foreground `run`
- * and `gc` may all call it; the caller holds the container's lock.
+ * and `gc` may all call it; the caller holds the container's lock. `reported`: the caller read the
+ * supervisor's Exit frame and the supervisor waits for it to hang up (a foreground `run`).
  */
-export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
+export async function cleanupContainer(d: Dirs, id: string, reported = false): Promise<void> {
   let rec: ContainerRecord;
   try {
     rec = readRecord(d, id);
   } catch {
     return;
   }
-  const live = liveState(d, rec);
-  if (live.status === 'running' || live.status === 'paused' || live.status === 'restarting') return;
+  const autoRemove = rec.HostConfig.AutoRemove;
+  // A --rm container has no restart policy, so a reported exit is its last; its supervisor keeps
+  // shim.lock until the caller, which holds the lock by now, hangs up: no start came between.
+  const live = reported && autoRemove ? undefined : liveState(d, rec);
+  if (live && (live.status === 'running' || live.status === 'paused' || live.status === 'restarting')) return;
   const cgroup = cgroupOf(rec);
   // Only a record that stays shows OOMKilled; destroy() kills what is left first.
-  const oom = !rec.HostConfig.AutoRemove && (await cgroup.oomKilled().catch(() => false));
+  const oom = !autoRemove && (await cgroup.oomKilled().catch(() => false));
   await cgroup.destroy().catch(() => {});
   // A --rm container's root goes in the thread pool while its networks' DEL runs, which mostly
   // waits (for the kernel, for bridge's detached `ip`); the record stays until after it, for `gc`.
   // Without a network there is nothing to overlap, and the pool costs more than it saves.
-  const overlap = rec.HostConfig.AutoRemove && hasCniNetworks(rec);
+  const overlap = autoRemove && hasCniNetworks(rec);
   const rootGone = overlap ? removeContainerRoot(d, id).catch(() => {}) : undefined;
   const netError = await tearDownNetwork(d, rec).then(
     () => '',
@@ -70,7 +82,7 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
   );
   await rootGone;
   // The run's outcome, saved once (the state dir goes next); a --rm container's record goes too.
-  if (!rec.HostConfig.AutoRemove && readShimStatus(d, id)) {
+  if (live && !autoRemove && readShimStatus(d, id)) {
     writeRecord(d, {
       ...rec,
       RestartCount: live.restartCount,
@@ -86,11 +98,11 @@ export async function cleanupContainer(d: Dirs, id: string): Promise<void> {
     });
   }
   rmSync(runDir(d, id), { recursive: true, force: true });
-  rmSync(attachSocket(d, id), { force: true });
+  unlinkQuietly(attachSocket(d, id));
   // A plugin that cannot be reached keeps its mounts written down: the next cleanup (rm, gc) retries.
   await unmountVolumes(d, id).catch((err: Error) => process.stderr.write(`berth: ${err.message}\n`));
-  if (rec.HostConfig.AutoRemove) {
-    removeContainerFiles(d, rec);
+  if (autoRemove) {
+    removeRecordFiles(d, rec);
     for (const err of await removeAnonymousVolumes(rec, () => listRecords(d))) process.stderr.write(`berth: ${err.message}\n`);
   }
 }

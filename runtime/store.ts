@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { lockFile } from '../kernel/flock.js';
+import { lockResumableFile, type ResumableLock } from '../kernel/flock.js';
 import { namesIn } from '../lib/if-present.js';
 import { attachSocket, configFile, containerDir, containersDir, lockPath, nameFile, namesDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
@@ -179,10 +179,24 @@ export function releaseName(d: Dirs, name: string, id: string): void {
 /** Removes everything of a container on disk: record, container layer, logs, name, state dir. */
 export function removeContainerFiles(d: Dirs, rec: ContainerRecord): void {
   rmSync(runDir(d, rec.Id), { recursive: true, force: true });
-  rmSync(attachSocket(d, rec.Id), { force: true });
+  unlinkQuietly(attachSocket(d, rec.Id));
+  removeRecordFiles(d, rec);
+}
+
+/** What removeContainerFiles removes once the state dir and the attach socket are gone (the cleanup removed them). */
+export function removeRecordFiles(d: Dirs, rec: ContainerRecord): void {
   rmSync(containerDir(d, rec.Id), { recursive: true, force: true });
   releaseName(d, rec.Name, rec.Id);
-  rmSync(lockPath(d, rec.Id), { force: true });
+  unlinkQuietly(lockPath(d, rec.Id));
+}
+
+/** One unlink(2): rmSync's `force` asks stat(2) first. */
+export function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* gone already */
+  }
 }
 
 /**
@@ -193,15 +207,37 @@ export async function removeContainerRoot(d: Dirs, id: string): Promise<void> {
   await Promise.all(['merged', 'diff', 'work'].map((sub) => rm(join(containerDir(d, id), sub), { recursive: true, force: true })));
 }
 
-/** Runs `fn` holding the container's lock: concurrent commands on one container take turns. */
+/**
+ * Takes the container's lock: concurrent commands on one container take turns. Its release removes
+ * the lock file of a removed container, and a command that waited on it finds no record.
+ */
+export function lockContainer(d: Dirs, id: string): ResumableLock {
+  const path = lockPath(d, id);
+  let lock: ResumableLock;
+  try {
+    lock = lockResumableFile(path);
+  } catch (err) {
+    // The locks dir exists for all but the first container: its mkdir would be a failed call each time.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dirname(path), { recursive: true });
+    lock = lockResumableFile(path);
+  }
+  return {
+    suspend: () => lock.suspend(),
+    resume: () => lock.resume(),
+    release() {
+      if (!existsSync(configFile(d, id))) unlinkQuietly(path);
+      lock.release();
+    },
+  };
+}
+
+/** Runs `fn` holding the container's lock (lockContainer). */
 export async function withContainerLock<T>(d: Dirs, id: string, fn: () => Promise<T>): Promise<T> {
-  mkdirSync(dirname(lockPath(d, id)), { recursive: true });
-  const lock = lockFile(lockPath(d, id));
+  const lock = lockContainer(d, id);
   try {
     return await fn();
   } finally {
-    // A removed container's lock goes too; a command that waited on it finds no record.
-    if (!existsSync(configFile(d, id))) rmSync(lockPath(d, id), { force: true });
     lock.release();
   }
 }

@@ -215,4 +215,6 @@ void berth_tune(int argc, char **argv) {
     setenv("BUN_JSC_useJIT", "0", 1);
     berth_ps_summaries(f.root);
   }
+  /* run's code runs once: the baseline JIT's compiles cost more than they return (speed.md); a user's setting stays. */
+  if (i > 0 && strcmp(argv[i], "run") == 0) setenv("BUN_JSC_useBaselineJIT", "0", 0);
 }

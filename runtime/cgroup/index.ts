@@ -56,7 +56,7 @@ export interface Cgroup {
   stats(): Promise<CgroupStats>;
   pids(): Promise<number[]>;
   killAll(): Promise<void>;
-  /** Removes the dirs (after killAll). */
+  /** Kills what is left (only when a dir is busy: after the last exit, usually nothing) and removes the dirs. */
   destroy(): Promise<void>;
   update?(r: Resources): Promise<void>;
 }

@@ -85,3 +85,21 @@ export async function removeDirs(fs: CgroupFs, dirs: string[]): Promise<void> {
   }
   if (errors.length > 0) throw new AggregateError(errors, `cannot remove cgroup: ${errors.map((e) => (e as Error).message).join('; ')}`);
 }
+
+/**
+ * Removes a container's cgroup dirs, killing first only when one is busy. After the last exit of a
+ * container with a PID namespace of its own nothing is left (the kernel kills the namespace with its
+ * PID 1), so the kill pass's process list is not read; a process that outlived PID 1 (a forked child
+ * in the host's PID namespace, an exec on its way in) fails the rmdir with EBUSY, and then it runs.
+ */
+export async function removeDirsKillingIfBusy(fs: CgroupFs, dirs: string[], killAll: () => Promise<void>): Promise<void> {
+  for (let i = 0; i < dirs.length; i++) {
+    try {
+      await fs.rmdir(dirs[i]);
+    } catch {
+      await killAll();
+      await removeDirs(fs, dirs.slice(i));
+      return;
+    }
+  }
+}

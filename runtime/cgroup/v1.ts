@@ -9,7 +9,7 @@ import { parseFlatKeyed, parseLimit, parsePids, sumBlkioV1, usageWithoutCache, w
 import type { Cgroup, CgroupStats, Resources } from './index.js';
 import { hierarchyOf, type CgroupLayout } from './layout.js';
 import { planV1, throttledPaths } from './plan.js';
-import { ancestorsOf, killAllIn, makeDirs, removeDirs, resolveDevices } from './shared.js';
+import { ancestorsOf, killAllIn, makeDirs, removeDirs, removeDirsKillingIfBusy, resolveDevices } from './shared.js';
 
 type V1Layout = Extract<CgroupLayout, { version: 1 }>;
 
@@ -172,10 +172,10 @@ export class V1Cgroup implements Cgroup {
   }
 
   async destroy(): Promise<void> {
-    await this.killAll();
-    await removeDirs(
+    await removeDirsKillingIfBusy(
       this.fs,
       this.roots().map((root) => `${root}${this.path}`),
+      () => this.killAll(),
     );
   }
 }

@@ -8,7 +8,7 @@ import { checkHostResources } from './flags.js';
 import { parseFlatKeyed, parseLimit, parsePids, sumIoStatV2, usageWithoutCache, waitUntil } from './files.js';
 import type { Cgroup, CgroupStats, Resources } from './index.js';
 import { planV2, throttledPaths } from './plan.js';
-import { ancestorsOf, killAllIn, removeDirs, resolveDevices } from './shared.js';
+import { ancestorsOf, killAllIn, removeDirs, removeDirsKillingIfBusy, resolveDevices } from './shared.js';
 
 /** The controllers a container's limits use. */
 const WANTED = ['cpu', 'cpuset', 'io', 'memory', 'pids'];
@@ -120,8 +120,7 @@ export class V2Cgroup implements Cgroup {
   }
 
   async destroy(): Promise<void> {
-    await this.killAll();
-    await removeDirs(this.fs, [this.dir]);
+    await removeDirsKillingIfBusy(this.fs, [this.dir], () => this.killAll());
   }
 }
 

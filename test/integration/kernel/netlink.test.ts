@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelError } from '../../../kernel/errors';
-import { lockFile, withFileLock } from '../../../kernel/flock';
+import { lockFile, lockResumableFile, withFileLock } from '../../../kernel/flock';
 import { Netlink, inNetnsSync } from '../../../kernel/netlink';
 import { ipProgram } from '../../../kernel/link-delete';
 import { readSysctl, writeSysctl } from '../../../kernel/sysctl';
@@ -258,6 +258,23 @@ kernel('lockFile() excludes a second holder until released', async () => {
     lock.release();
     await new Promise((r) => child.on('close', r));
     assert.is(out, 'got');
+  });
+});
+
+kernel('lockResumableFile() lets other holders in while suspended and takes the lock again on resume()', async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, 'lock');
+    const free = () => spawnSync('flock', ['-n', path, 'true']).status === 0;
+    const lock = lockResumableFile(path);
+    assert.not.ok(free(), 'held');
+    lock.suspend();
+    assert.ok(free(), 'free while suspended');
+    lock.resume();
+    assert.not.ok(free(), 'held again');
+    lock.release();
+    assert.ok(free(), 'released');
+    lock.resume();
+    assert.ok(free(), 'a released lock is not taken again');
   });
 });
 

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { isRoot } from '../../helpers/sandbox';
@@ -289,6 +289,68 @@ it("an exec'd process is in the container's cgroup in every hierarchy, cgroup v2
       await running;
     } finally {
       await b('rm', '-f', 'cgx');
+    }
+  });
+});
+
+const hasProcess = (argv: string) =>
+  readdirSync('/proc').some((entry) => {
+    try {
+      return /^\d+$/.test(entry) && readFileSync(`/proc/${entry}/cmdline`, 'utf8') === argv;
+    } catch {
+      return false;
+    }
+  });
+
+it('--rm: a child that PID 1 forked and left running goes with it; nothing of the container is left', async () => {
+  await withBerth(async (b) => {
+    const r = await b('run', '--rm', '--rootfs', b.rootfs, 'sh', '-c', 'sleep 3141 & exit 4');
+    assert.is(r.code, 4, r.stderr);
+    assert.equal(containers(b), [], '--rm removed the container');
+    assert.equal(cgroupLeftovers(), [], 'the cgroup is gone');
+    assert.is(hasProcess('sleep\x003141\x00'), false, 'the forked child is gone');
+    assert.equal(readdirSync(join(b.stateDir, 'containers')), [], 'the state dir is gone');
+    assert.equal(readdirSync(join(b.stateDir, 'locks')), [], 'the lock file is gone');
+  });
+});
+
+it("--rm: a process outside the container's PID namespace but in its cgroup is killed by the cleanup", async () => {
+  await withBerth(async (b) => {
+    const shared = join(b.root, 'shared');
+    mkdirSync(shared, { recursive: true });
+    const running = b(
+      'run',
+      '--rm',
+      '-v',
+      `${shared}:/w`,
+      '--rootfs',
+      b.rootfs,
+      'sh',
+      '-c',
+      'while [ ! -e /w/go ]; do sleep 0.02; done; exit 5',
+    );
+    const stray = spawn('sleep', ['2718'], { stdio: 'ignore' });
+    try {
+      // Once the container runs, every hierarchy has its dir with PID 1 in it.
+      const joined = (dirs: string[]) =>
+        dirs.length > 0 && dirs.every((dir) => readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim() !== '');
+      let dirs: string[] = [];
+      for (let i = 0; i < 500 && !joined(dirs); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        dirs = cgroupLeftovers();
+      }
+      assert.ok(joined(dirs), 'the container runs in its cgroup');
+      for (const dir of dirs) writeFileSync(join(dir, 'cgroup.procs'), String(stray.pid));
+      writeFileSync(join(shared, 'go'), '');
+      const r = await running;
+      assert.is(r.code, 5, r.stderr);
+      // The kill comes before run returns; its exit reaches this process a moment later.
+      for (let i = 0; i < 250 && stray.signalCode === null; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.is(stray.signalCode, 'SIGKILL', 'the cleanup killed it');
+      assert.equal(containers(b), [], '--rm removed the container');
+      assert.equal(cgroupLeftovers(), [], 'the cgroup is gone');
+    } finally {
+      stray.kill('SIGKILL');
     }
   });
 });

@@ -116,6 +116,26 @@ test('v2 freeze(), thaw(), oomKilled(), stats(), killAll() and destroy() use the
   await cg.destroy();
 });
 
+test('destroy() of an emptied cgroup (v1 and v2) removes its dirs without reading a process list or killing', async () => {
+  for (const fs of [fakeV1(), fakeV2()]) {
+    const cg = openCgroup({ parent: '/berth', name: 'c1', fsRoot: R, fs });
+    await cg.create({});
+    const reads: string[] = [];
+    const read = fs.read.bind(fs);
+    fs.read = (path: string) => {
+      reads.push(path);
+      return read(path);
+    };
+    await cg.destroy();
+    assert.equal(reads, [], 'nothing read');
+    assert.equal(fs.killed, []);
+    assert.equal(
+      [...fs.dirs].filter((d) => d.includes('/c1')),
+      [],
+    );
+  }
+});
+
 test('v2 stats() shows the host memory as the limit of an unlimited cgroup', async () => {
   const fs = fakeV2();
   const cg = openCgroup({ parent: '/berth', name: 'c1', fsRoot: R, fs });
