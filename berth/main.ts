@@ -9,6 +9,7 @@ import { COMMANDS, type CommandEntry } from './commands.js';
 import { UsageError, errorLine, exitCodeOf, messageOf } from './errors.js';
 import { HelpRequest } from './help.js';
 import { printErr, printOut } from '../lib/write-out.js';
+import { reportExitAtEnd, takeExitPipe } from '../lib/exit-to-front.js';
 
 const USAGE = `Usage: berth [GLOBAL OPTIONS] COMMAND [ARG...]
 
@@ -48,18 +49,22 @@ async function main(argv: string[]): Promise<number> {
 
 export type { Globals };
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof HelpRequest) {
-      printOut(err.text);
-      process.exitCode = 0;
-      return;
-    }
-    printErr(`${errorLine(messageOf(err), command)}\n`);
-    if (debugSetting(process.env)) printErr(`${(err as Error)?.stack ?? ''}\n`);
-    process.exitCode = exitCodeOf(err, command);
-  },
-);
+// Taken first, before anything is spawned; reported last, after every other 'exit' listener.
+const exitPipe = takeExitPipe(process.env);
+main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      if (err instanceof HelpRequest) {
+        printOut(err.text);
+        process.exitCode = 0;
+        return;
+      }
+      printErr(`${errorLine(messageOf(err), command)}\n`);
+      if (debugSetting(process.env)) printErr(`${(err as Error)?.stack ?? ''}\n`);
+      process.exitCode = exitCodeOf(err, command);
+    },
+  )
+  .finally(() => reportExitAtEnd(exitPipe));
