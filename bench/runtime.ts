@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxRootfs, tarDirectory } from '../test/helpers/rootfs';
 import { BERTH_BIN, cleanEnv, ensurePackages, fmt, loadAverage, median, ratio, table, workerScratch, runStandalone } from './util';
+import { cpuCounter } from './cpu-cgroup';
 
 const RUNS = Number(process.env.BENCH_RUNTIME_RUNS ?? 10);
 const IDLE = 20;
@@ -25,21 +26,24 @@ interface Sample {
   cpu: number;
 }
 
-/** Runs a command to completion under GNU time: wall (ms, ours) and user+system CPU of it and its waited-for children (ms). */
+/** Made on first use: `run()` checks the packages first. */
+let cpu: ReturnType<typeof cpuCounter> | undefined;
+
+/**
+ * Runs a command to completion: wall (ms, from the spawn to its exit and the end of its output) and
+ * the user+system CPU (ms) of every process it started, counted in a cgroup of its own until the
+ * last one has ended (bench/cpu-cgroup.ts).
+ */
 function timed(cmd: string, args: string[], env: Record<string, string> = ENV): Sample {
-  const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], {
-    env,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: LIMIT,
+  cpu ??= cpuCounter(CGROUP_PARENT);
+  const { value, cpuMs } = cpu.count(() => {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: LIMIT });
+    return { r, wall: Number(process.hrtime.bigint() - start) / 1e6 };
   });
-  const wall = Number(process.hrtime.bigint() - start) / 1e6;
-  const lines = r.stderr.trim().split('\n');
-  const [user, sys] = lines.pop()!.split(' ').map(Number);
-  if (r.status !== 0)
-    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${[r.stdout, ...lines].join(' ').trim().slice(0, 300)}`);
-  return { wall, cpu: (user + sys) * 1000 };
+  const { r, wall } = value;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${`${r.stdout} ${r.stderr}`.trim().slice(0, 300)}`);
+  return { wall, cpu: cpuMs };
 }
 
 function must(cmd: string, args: string[], env: Record<string, string> = ENV): string {
@@ -160,7 +164,7 @@ function unmountUnder(dir: string): void {
 }
 
 export async function run(): Promise<string> {
-  ensurePackages('runc', 'crun', 'podman', 'conmon', 'time');
+  ensurePackages('runc', 'crun', 'podman', 'conmon');
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-runtime-'));
   const podmanDir = join(dir, 'podman');
   const cleanUpOwn = () => {
@@ -258,7 +262,7 @@ export async function run(): Promise<string> {
       goal,
     ];
     return [
-      `### runtime (load average ${loadAverage(3)}; medians of ${RUNS} interleaved runs; CPU = user+system of the command and the children it waits for)\n`,
+      `### runtime (load average ${loadAverage(3)}; medians of ${RUNS} interleaved runs; CPU = user+system of every process the command started, from a cgroup of its own)\n`,
       table(
         ['what', 'berth', 'reference', 'ratio (wall)', 'goal'],
         [

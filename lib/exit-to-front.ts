@@ -7,7 +7,7 @@
  */
 import { closeSync, constants, openSync, readlinkSync, writeSync } from 'node:fs';
 
-/** Only the front sets it, to the number of the pipe's write end it leaves open across its exec. */
+/** Only the front sets it: `FD:PID`, the pipe's write end it leaves open across the exec, and its own pid. */
 const EXIT_FD_VAR = 'BERTH_FRONT_EXIT_FD';
 
 /** Where copies of fds 1 and 2 are looked for: Bun's stream writers dup them to the lowest free fds. */
@@ -17,19 +17,21 @@ const COPIES_BELOW = 16;
 const WAIT_FOR_FRONT_MS = 1000;
 
 /**
- * Takes the pipe named in BERTH_FRONT_EXIT_FD, and the variable, which no child must see. The
- * inherited fd is reopened close-on-exec (Bun's `open` sets it): a supervisor spawned later must not
- * hold the pipe, or the front would never see its end if this process died without a code.
- * @returns the pipe's fd, or undefined without the front (the Node build, an unusual value)
+ * Takes the pipe named in BERTH_FRONT_EXIT_FD when this process is the child of the front that set
+ * it (Bun.spawn passes the environment the process started with, the variable included, whatever
+ * process.env says). The inherited fd is reopened close-on-exec (Bun's `open` sets it): a
+ * supervisor spawned later must not hold the pipe, or the front would never see its end if this
+ * process died without a code.
+ * @returns the pipe's fd, or undefined without the front (the Node build, another parent)
  */
 export function takeExitPipe(env: NodeJS.ProcessEnv): number | undefined {
-  const text = env[EXIT_FD_VAR];
+  const [fd, front] = (env[EXIT_FD_VAR] ?? '').split(':').map(Number);
   delete env[EXIT_FD_VAR];
-  if (text === undefined || !/^\d+$/.test(text) || Number(text) < 3) return undefined;
+  if (!(fd >= 3) || front !== process.ppid) return undefined;
   try {
-    const fd = openSync(`/proc/self/fd/${text}`, constants.O_WRONLY);
-    closeSync(Number(text));
-    return fd;
+    const reopened = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY);
+    closeSync(fd);
+    return reopened;
   } catch {
     return undefined; // not open: the front waits for this process's end instead
   }

@@ -56,7 +56,7 @@ void berth_tune(int argc, char **argv);
 /* Reads the summary line of every record under `root` into a pipe named by BERTH_PS_SUMMARIES_FD, from a child that reads while this process execs Bun (berth-ps.c). */
 void berth_ps_summaries(const char *root);
 
-/* The variable naming the pipe Bun writes its exit code to (berth-wait.c); only the front sets it. */
+/* The variable naming the pipe Bun writes its exit code to, `FD:FRONT_PID` (berth-wait.c); only the front sets it. */
 #define BERTH_EXIT_FD_VAR "BERTH_FRONT_EXIT_FD"
 /* Runs `target` as a child that gets the caller's stdio, and exits as it ends (berth-wait.c); returns only when it cannot fork. */
 void berth_run_child(const char *target, char **argv);

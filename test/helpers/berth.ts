@@ -47,14 +47,28 @@ function runApplets(): string {
   return execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' });
 }
 
-/** Pids of Berth's processes whose command line names `dir`: supervisors, and exit commands they became (this test's only). */
+/**
+ * Whether `pid` is already on its way out: exiting (PF_EXITING in /proc/PID/stat's flags) or
+ * SIGKILL pending. A berth command's Bun program is killed by the front's exit (PR_SET_PDEATHSIG,
+ * plugins/front/berth-wait.c) and may still be tearing down when the command has returned.
+ */
+export function isEnding(pid: number): boolean {
+  const PF_EXITING = 0x4,
+    SIGKILL_BIT = 1n << 8n;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const flags = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[6]);
+  const pending = [...readFileSync(`/proc/${pid}/status`, 'utf8').matchAll(/^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$/gm)];
+  return (flags & PF_EXITING) !== 0 || pending.some((m) => (BigInt(`0x${m[1]}`) & SIGKILL_BIT) !== 0n);
+}
+
+/** Pids of Berth's processes whose command line names `dir`: supervisors, and exit commands they became (this test's only), but none already ending. */
 export function shimsUnder(dir: string): number[] {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.includes('berth') && cmd.includes(dir)) out.push(Number(entry));
+      if (cmd.includes('berth') && cmd.includes(dir) && !isEnding(Number(entry))) out.push(Number(entry));
     } catch {
       /* gone */
     }
