@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxRootfs, tarDirectory } from '../test/helpers/rootfs';
+import { isEndingOrGone, pidsNaming, pssKb } from '../test/helpers/proc';
 import { BERTH_BIN, cleanEnv, ensurePackages, fmt, loadAverage, median, ratio, table, workerScratch, runStandalone } from './util';
 import { cpuCounter } from './cpu-cgroup';
 
@@ -60,31 +61,6 @@ function interleave(cmds: Record<string, () => Sample>): Record<string, Sample> 
   return Object.fromEntries(
     Object.entries(got).map(([k, s]) => [k, { wall: median(s.map((x) => x.wall)), cpu: median(s.map((x) => x.cpu)) }]),
   );
-}
-
-/** Summed PSS (kB) of the given processes, from /proc/PID/smaps_rollup. */
-function pssKb(pids: number[]): number {
-  let sum = 0;
-  for (const pid of pids) {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    sum += Number(m?.[1] ?? 0);
-  }
-  return sum;
-}
-
-/** Pids whose command line mentions all of `words`, except ours. */
-function pidsNaming(...words: string[]): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
-      if (words.every((w) => cmd.includes(w))) out.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
 }
 
 /** Every pid in the bench's cgroup parent (the containers' own processes), from the pids hierarchy. */
@@ -235,7 +211,8 @@ export async function run(): Promise<string> {
     // Supervision memory: IDLE detached containers each; Berth's own processes vs podman's conmons.
     for (let i = 0; i < IDLE; i++) b.must('run', '-d', '--network', 'none', ...cg, image, 'sleep', '100000');
     const inCtr = containerPids();
-    const berthPids = pidsNaming(join(dir, 'b')).filter((p) => !inCtr.has(p));
+    // A berth command's Bun program may still be dying after the command returned (plugins/front/berth-wait.c).
+    const berthPids = pidsNaming(join(dir, 'b')).filter((p) => !inCtr.has(p) && !isEndingOrGone(p));
     const berthPss = pssKb(berthPids);
     const podman = podmanIn(podmanDir);
     for (let i = 0; i < IDLE; i++)

@@ -80,12 +80,27 @@ static void exec_child(const char *target, char **argv, int out, pid_t front, co
   _exit(125);
 }
 
+/* `fd` moved to 3 or above, close-on-exec: a caller may start berth with stdin or stdout closed, and
+   the pipe must not take their numbers (the program would write its output into it). */
+static int above_stdio(int fd) {
+  if (fd > 2) return fd;
+  int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  close(fd);
+  return moved;
+}
+
 void berth_run_child(const char *target, char **argv) {
   int p[2];
   sigset_t taken, mask;
   taken_signals(&taken);
   char value[32];
   if (pipe2(p, O_CLOEXEC) != 0) return;
+  p[0] = above_stdio(p[0]), p[1] = above_stdio(p[1]);
+  if (p[0] < 0 || p[1] < 0) {
+    if (p[0] >= 0) close(p[0]);
+    if (p[1] >= 0) close(p[1]);
+    return;
+  }
   pid_t front = getpid();
   snprintf(value, sizeof value, "%d:%d", p[1], (int)front); /* Bun takes it only as this front's child */
   /* Blocked before the fork: a signal meanwhile waits for the signalfd instead of ending the front. */
@@ -113,7 +128,7 @@ void berth_run_child(const char *target, char **argv) {
     }
     struct signalfd_siginfo si;
     if (fds[1].revents & POLLIN && read(sfd, &si, sizeof si) == sizeof si) take_signal(&si, child, front);
-    if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    if (fds[0].revents == 0) continue; /* anything else on the pipe ends the wait: a code, EOF, an error */
     unsigned char code;
     ssize_t n = read(p[0], &code, 1);
     if (n == 1) exit(code);

@@ -7,8 +7,10 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync,
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as assert from 'uvu/assert';
+import { isEnding, isEndingOrGone, pidsNaming } from './proc';
 import { BIN_DIR, RUN_PREFIX, connectOutside, run, withNetns, withTempDir, type RunResult } from './sandbox';
 
+export { isEnding };
 export const BERTH = join(BIN_DIR, 'berth');
 export const CGROUP_PARENT = `/berth-test-${RUN_PREFIX}`;
 
@@ -47,33 +49,9 @@ function runApplets(): string {
   return execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' });
 }
 
-/**
- * Whether `pid` is already on its way out: exiting (PF_EXITING in /proc/PID/stat's flags) or
- * SIGKILL pending. A berth command's Bun program is killed by the front's exit (PR_SET_PDEATHSIG,
- * plugins/front/berth-wait.c) and may still be tearing down when the command has returned.
- */
-export function isEnding(pid: number): boolean {
-  const PF_EXITING = 0x4,
-    SIGKILL_BIT = 1n << 8n;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const flags = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[6]);
-  const pending = [...readFileSync(`/proc/${pid}/status`, 'utf8').matchAll(/^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$/gm)];
-  return (flags & PF_EXITING) !== 0 || pending.some((m) => (BigInt(`0x${m[1]}`) & SIGKILL_BIT) !== 0n);
-}
-
 /** Pids of Berth's processes whose command line names `dir`: supervisors, and exit commands they became (this test's only), but none already ending. */
 export function shimsUnder(dir: string): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.includes('berth') && cmd.includes(dir) && !isEnding(Number(entry))) out.push(Number(entry));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
+  return pidsNaming('berth', dir).filter((pid) => !isEndingOrGone(pid));
 }
 
 /** Every dir of the test's cgroup parent still present (in any hierarchy). */

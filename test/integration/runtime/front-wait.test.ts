@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { isRoot } from '../../helpers/sandbox';
+import { isRoot, run } from '../../helpers/sandbox';
 import { BERTH, CGROUP_PARENT, isEnding, withBerth, type Berth } from '../../helpers/berth';
 
 /**
@@ -92,6 +92,9 @@ it('the front exits with the exit code, and dies by the signal that ended the Bu
       const end = await waiting.ended;
       assert.equal([end.code, end.signal], [null, signal], `Bun killed by ${signal}`);
     }
+    // Started with stdin and stdout closed, the pipe must not take their numbers (ps would write its table into it).
+    const closed = await run('sh', ['-c', 'exec "$0" "$@" <&- >&-', BERTH, '--root', b.root, '--state-dir', b.stateDir, 'ps', '-a']);
+    assert.equal([closed.code, closed.stderr], [0, ''], 'stdin and stdout closed');
     const relayed = start(b, ['wait', id]);
     await until(() => bunOf(relayed.child) > 0, 'Bun runs');
     relayed.child.kill('SIGTERM');
