@@ -30,20 +30,33 @@ interface Sample {
 /** Made on first use: `run()` checks the packages first. */
 let cpu: ReturnType<typeof cpuCounter> | undefined;
 
+/** The pause after each command, so that what it leaves to finish (a process's teardown, the kernel's
+ * work on a namespace) does not run into the next command's time. */
+const SETTLE_MS = 25;
+
+function settle(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_MS);
+}
+
 /**
- * Runs a command to completion: wall (ms, from the spawn to its exit and the end of its output) and
- * the user+system CPU (ms) of every process it started, counted in a cgroup of its own until the
- * last one has ended (bench/cpu-cgroup.ts).
+ * Runs a command to completion twice: wall (ms, from the spawn to its exit and the end of its
+ * output) from a plain run, as a shell runs it; then the user+system CPU (ms) of every process a
+ * second run starts, counted in a cgroup of its own until the last one has ended
+ * (bench/cpu-cgroup.ts). The wall does not come from the counted run: a caller in a cpuacct cgroup
+ * of its own changed `runc run`'s wall by ~9 ms (docs/internals/speed.md).
  */
 function timed(cmd: string, args: string[], env: Record<string, string> = ENV): Sample {
   cpu ??= cpuCounter(CGROUP_PARENT);
-  const { value, cpuMs } = cpu.count(() => {
-    const start = process.hrtime.bigint();
+  const spawn = () => {
     const r = spawnSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: LIMIT });
-    return { r, wall: Number(process.hrtime.bigint() - start) / 1e6 };
-  });
-  const { r, wall } = value;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${`${r.stdout} ${r.stderr}`.trim().slice(0, 300)}`);
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${`${r.stdout} ${r.stderr}`.trim().slice(0, 300)}`);
+  };
+  const start = process.hrtime.bigint();
+  spawn();
+  const wall = Number(process.hrtime.bigint() - start) / 1e6;
+  settle();
+  const { cpuMs } = cpu.count(spawn);
+  settle();
   return { wall, cpu: cpuMs };
 }
 
