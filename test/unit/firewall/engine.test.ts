@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { addAttachment, deleteAttachment, gcNetwork } from '../../../firewall/engine';
 import { element, masqueradeElements } from '../../../firewall/render';
 import { readRecord } from '../../../firewall/records';
-import { FakeNft } from '../../fakes/nft';
+import { FakeNetlinkNft, FakeNft } from '../../fakes/nft';
 import { toCniError } from '../../../cni/errors';
 
 let dir = '';
@@ -171,6 +171,75 @@ test('addAttachment() puts the old record back when nftables refuses', async () 
     readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.key),
     ['192.0.2.5'],
   );
+});
+
+/** A netlink fake whose tables exist, with the calls of making them forgotten. */
+async function netlinkWithSchema(): Promise<FakeNetlinkNft> {
+  const nft = new FakeNetlinkNft();
+  await addAttachment(nft, ref('first'), { ...masq('198.51.100.1/24'), schema: 'add table inet berth\n' });
+  nft.calls.length = 0;
+  return nft;
+}
+
+test('over netlink, a new attachment is added in one batch, without reading an owner', async () => {
+  const nft = await netlinkWithSchema();
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: '' });
+  assert.equal(nft.calls, ['applyElements']);
+  assert.is(nft.count('web/c1/eth0'), 1);
+  assert.equal(
+    readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.key),
+    ['tcp . 8080'],
+  );
+});
+
+test("over netlink, another attachment's host port is refused with its owner named, and nothing changes", async () => {
+  const nft = await netlinkWithSchema();
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: '' });
+  try {
+    await addAttachment(nft, ref('c2'), {
+      features: ['portmap'],
+      elements: [port(8081, '192.0.2.6'), port(8080, '192.0.2.6')],
+      schema: '',
+    });
+    assert.unreachable();
+  } catch (err: any) {
+    assert.is(err.code, 106);
+    assert.is(err.message, 'cannot map host port 8080/tcp: already mapped for container "c1" (interface "eth0" on network "web")');
+  }
+  assert.is(readRecord(dir, 'web', 'c2', 'eth0'), undefined);
+  assert.is(nft.count('web/c2/'), 0);
+  assert.is(nft.count('web/c1/'), 1);
+});
+
+test('over netlink, ADD again refreshes its own elements and drops those no longer asked for', async () => {
+  const nft = await netlinkWithSchema();
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5'), port(8081, '192.0.2.5')], schema: '' });
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.7')], schema: '' });
+  assert.equal(
+    [...nft.elements.values()].filter((e) => e.set === 'hostport4').map((e) => [e.key, e.comment]),
+    [['tcp . 8080', 'web/c1/eth0']],
+  );
+  assert.equal(
+    readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.key),
+    ['tcp . 8080'],
+  );
+});
+
+test("over netlink, an address leaked by another attachment is taken over, and the old owner's DEL leaves it", async () => {
+  const nft = await netlinkWithSchema();
+  await addAttachment(nft, ref('old'), masq('192.0.2.5/24'));
+  await addAttachment(nft, ref('new'), masq('192.0.2.5/24'));
+  assert.is(nft.count('web/new/eth0'), 1);
+  assert.is(nft.count('web/old/eth0'), 0);
+  await deleteAttachment(() => nft, ref('old'));
+  assert.is(nft.count('web/new/eth0'), 1);
+});
+
+test('over netlink, the first ADD makes the tables with the schema', async () => {
+  const nft = new FakeNetlinkNft();
+  await addAttachment(nft, ref('c1'), { ...masq('192.0.2.5/24'), schema: 'add table inet berth\n' });
+  assert.is(nft.hasSchema, true);
+  assert.is(nft.count('web/c1/eth0'), 1);
 });
 
 test('gcNetwork() removes stale attachments of its network only, records and elements', async () => {
