@@ -1,6 +1,7 @@
 /**
- * Applies per-attachment element changes: read ownership back from the kernel, keep Berth's record
- * on disk, and change nftables in one transaction. All under one flock per state directory, so
+ * Applies per-attachment element changes: keep Berth's record on disk, change nftables in one
+ * transaction, and read ownership back from the kernel where it decides (every DEL; an ADD only
+ * when the kernel refuses a key that exists). All under one flock per state directory, so
  * concurrent plugin processes (bridge and portmap, many containers) never interleave.
  */
 import { mkdirSync } from 'node:fs';
