@@ -1,6 +1,7 @@
 /**
- * Applies per-attachment element changes: read ownership back from the kernel, keep Berth's record
- * on disk, and change nftables in one transaction. All under one flock per state directory, so
+ * Applies per-attachment element changes: keep Berth's record on disk, change nftables in one
+ * transaction, and read ownership back from the kernel where it decides (every DEL; an ADD only
+ * when the kernel refuses a key that exists). All under one flock per state directory, so
  * concurrent plugin processes (bridge and portmap, many containers) never interleave.
  */
 import { mkdirSync } from 'node:fs';
@@ -81,18 +82,7 @@ export async function addAttachment(nft: Nft, ref: AttachmentRef, req: AddReques
         throw new CniError(ErrCode.PortConflict, `cannot map ${el.what ?? el.key}: it appears twice in the request`);
       requested.add(id);
     }
-    const deletes: Element[] = [];
-    for (const el of old?.elements.filter(touched) ?? []) {
-      if (requested.has(elementId(el))) continue;
-      if ((await ownerOf(nft, el)) === tag) deletes.push(el); // dropped from this attachment since the last ADD
-    }
-    for (const el of req.elements) {
-      const owner = await ownerOf(nft, el);
-      if (owner === undefined) continue;
-      if (owner !== tag && el.exclusive)
-        throw new CniError(ErrCode.PortConflict, `cannot map ${el.what ?? el.key}: already mapped for ${describeOwner(owner)}`);
-      deletes.push(el); // ours (refresh, a map value may have changed) or a leaked owner's: replace
-    }
+    const stale = old?.elements.filter((e) => touched(e) && !requested.has(elementId(e))) ?? [];
     const rec: AttachmentRecord = {
       version: 1,
       network: ref.network,
@@ -106,24 +96,8 @@ export async function addAttachment(nft: Nft, ref: AttachmentRef, req: AddReques
     // DEL handles (it deletes only elements it finds with this tag); never elements without a record.
     writeRecord(ref.stateDir, rec);
     const action = `apply the firewall of container ${JSON.stringify(ref.containerId)}`;
-    const shared = (req.shared ?? []).map(({ el, tag: t }) => renderAddElement(el, t) + '\n').join('');
     try {
-      try {
-        if (nft.applyElements)
-          await nft.applyElements(
-            {
-              guard: GUARD,
-              del: deletes.map((e) => elementWrite(e)),
-              add: [...req.elements.map((e) => elementWrite(e, tag)), ...(req.shared ?? []).map(({ el, tag: t }) => elementWrite(el, t))],
-            },
-            action,
-          );
-        else await nft.apply(renderTransaction({ deletes, adds: req.elements, tag }) + shared + LAYOUT_GUARD, action);
-      } catch (err) {
-        if (!(err instanceof NftError && err.isNotFound)) throw err;
-        // no table yet, a subnet chain missing, or another layout version: the same with the schema
-        await nft.apply(renderTransaction({ schema: req.schema, deletes, adds: req.elements, tag }) + shared, action);
-      }
+      if (stale.length > 0 || !(await addAllNew(nft, req, tag, action))) await replaceElements(nft, req, { tag, stale, action });
     } catch (err) {
       if (old) writeRecord(ref.stateDir, old);
       else deleteRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
@@ -132,6 +106,67 @@ export async function addAttachment(nft: Nft, ref: AttachmentRef, req: AddReques
       throw err;
     }
   });
+}
+
+/**
+ * The common ADD, where none of the keys is in the kernel yet: the attachment's elements added as
+ * new (the kernel refuses a key that exists), without reading any owner first. False when the
+ * kernel refuses (a key exists: an owner to compare; no table or layout: the schema to make).
+ */
+async function addAllNew(nft: Nft, req: AddRequest, tag: string, action: string): Promise<boolean> {
+  if (!nft.applyElements) return false;
+  try {
+    await nft.applyElements(
+      {
+        guard: GUARD,
+        del: [],
+        add: [
+          ...req.elements.map((e) => ({ ...elementWrite(e, tag), mustBeNew: true })),
+          ...(req.shared ?? []).map(({ el, tag: t }) => elementWrite(el, t)),
+        ],
+      },
+      action,
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof NftError && (err.isExists || err.isNotFound)) return false;
+    throw err;
+  }
+}
+
+/**
+ * The general ADD: reads the owner of each key, refuses another attachment's exclusive element,
+ * and deletes then adds in one transaction: `stale` (the attachment's elements it no longer asks
+ * for) if still its own, and every requested key that exists (its own, or a leaked owner's).
+ */
+async function replaceElements(nft: Nft, req: AddRequest, opts: { tag: string; stale: readonly Element[]; action: string }): Promise<void> {
+  const { tag, action } = opts;
+  const deletes: Element[] = [];
+  for (const el of opts.stale) if ((await ownerOf(nft, el)) === tag) deletes.push(el); // dropped from this attachment since the last ADD
+  for (const el of req.elements) {
+    const owner = await ownerOf(nft, el);
+    if (owner === undefined) continue;
+    if (owner !== tag && el.exclusive)
+      throw new CniError(ErrCode.PortConflict, `cannot map ${el.what ?? el.key}: already mapped for ${describeOwner(owner)}`);
+    deletes.push(el); // ours (refresh, a map value may have changed) or a leaked owner's: replace
+  }
+  const shared = (req.shared ?? []).map(({ el, tag: t }) => renderAddElement(el, t) + '\n').join('');
+  try {
+    if (nft.applyElements)
+      await nft.applyElements(
+        {
+          guard: GUARD,
+          del: deletes.map((e) => elementWrite(e)),
+          add: [...req.elements.map((e) => elementWrite(e, tag)), ...(req.shared ?? []).map(({ el, tag: t }) => elementWrite(el, t))],
+        },
+        action,
+      );
+    else await nft.apply(renderTransaction({ deletes, adds: req.elements, tag }) + shared + LAYOUT_GUARD, action);
+  } catch (err) {
+    if (!(err instanceof NftError && err.isNotFound)) throw err;
+    // no table yet, a subnet chain missing, or another layout version: the same with the schema
+    await nft.apply(renderTransaction({ schema: req.schema, deletes, adds: req.elements, tag }) + shared, action);
+  }
 }
 
 /**

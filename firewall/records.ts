@@ -1,16 +1,31 @@
 /**
  * Berth's own record of each attachment's firewall elements, one JSON file per attachment:
- * <stateDir>/<network>/<containerID>@<ifname>.json, written atomically (write, rename); a name
- * longer than a file name may be is shortened with a hash (fitFileName). DEL works from these records, never from the container's netns, so it finishes when the netns
- * is gone or empty or the address was removed from the interface.
+ * <stateDir>/<network>/<containerID>@<ifname>.json, one line; a name longer than a file name may
+ * be is shortened with a hash (fitFileName). DEL works from these records, never from the
+ * container's netns, so it finishes when the netns is gone or empty or the address was removed
+ * from the interface.
  *
  * A record describes kernel state (nftables elements), which a reboot wipes. So records live in
  * /run by default (a reboot wipes them too; per network namespace: netns-dirs.ts), and are never
- * fsync'ed: a crash of the process leaves the page cache, hence the rename, intact; a crash of the
- * machine takes the elements with it, so a lost or empty record (read as none) describes the kernel
- * exactly.
+ * fsync'ed: a crash of the machine takes the elements with it, so a lost or empty record (read as
+ * none) describes the kernel exactly. A killed process must leave a whole record, old or new:
+ * a record of up to a page is written in place by one write at offset 0, which a fatal signal
+ * either stops before it copies anything or lets finish (the kernel checks for one per page), and
+ * readers stop at the first newline, so the old record's tail left before the truncation is never
+ * read; a longer record goes to a temporary file that is then renamed over it.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { replaceFile } from '../lib/durable.js';
 import { fitFileName } from '../cni/file-name.js';
@@ -37,9 +52,10 @@ export interface AttachmentRecord {
 }
 
 /**
- * The temporary file a record is written to before its rename. One fixed name per attachment:
- * writers hold the state directory's lock, and a writer killed between write and rename leaves a
- * file that the attachment's next write, its DEL or a GC removes (a name with the PID in it leaked).
+ * The temporary file a record longer than a page is written to before its rename. One fixed name
+ * per attachment: writers hold the state directory's lock, and a writer killed between write and
+ * rename leaves a file that the attachment's next such write, its DEL or a GC removes (a name with
+ * the PID in it leaked).
  */
 const TMP_SUFFIX = '.tmp';
 
@@ -60,25 +76,46 @@ export function readRecord(stateDir: string, network: string, containerId: strin
 export function readRecordFile(path: string): AttachmentRecord | undefined {
   const text = ifPresent(() => readFileSync(path, 'utf8'));
   if (text === undefined) return undefined;
+  const end = text.indexOf('\n');
   try {
-    return JSON.parse(text) as AttachmentRecord;
+    return JSON.parse(end < 0 ? text : text.slice(0, end)) as AttachmentRecord;
   } catch {
     return undefined; // empty after a machine crash (see above), or not ours
   }
 }
 
-/** Writes the record atomically (temp file, rename; no fsync: see the top of this file). Under the lock. */
+/** The largest record written in place: one page, which one write() copies whole or not at all. */
+const IN_PLACE_MAX = 4096;
+
+/** Writes the record so that a killed writer leaves the old one or the new one (see the top of this file). Under the lock. */
 export function writeRecord(stateDir: string, rec: AttachmentRecord): void {
-  mkdirSync(networkDir(stateDir, rec.network), { recursive: true });
   const path = recordPath(stateDir, rec.network, rec.containerId, rec.ifName);
-  replaceFile(path, JSON.stringify(rec) + '\n', 0o644, path + TMP_SUFFIX);
+  const data = Buffer.from(JSON.stringify(rec) + '\n');
+  if (data.length <= IN_PLACE_MAX) {
+    let fd = ifPresent(() => openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o644));
+    if (fd === undefined) {
+      mkdirSync(networkDir(stateDir, rec.network), { recursive: true });
+      fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o644);
+    }
+    try {
+      if (writeSync(fd, data, 0, data.length, 0) !== data.length) throw new Error(`short write to ${path}`);
+      ftruncateSync(fd, data.length);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+  mkdirSync(networkDir(stateDir, rec.network), { recursive: true });
+  replaceFile(path, data, 0o644, path + TMP_SUFFIX);
 }
+
+const unlinkIfPresent = (path: string) => ifPresent(() => unlinkSync(path));
 
 /** Removes the record and a temporary file a killed writer may have left. */
 export function deleteRecord(stateDir: string, network: string, containerId: string, ifName: string): void {
   const path = recordPath(stateDir, network, containerId, ifName);
-  rmSync(path, { force: true });
-  rmSync(path + TMP_SUFFIX, { force: true });
+  unlinkIfPresent(path);
+  unlinkIfPresent(path + TMP_SUFFIX);
 }
 
 /** Removes every temporary file of a network's records (GC, under the lock: no writer is in the middle of one). */

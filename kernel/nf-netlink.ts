@@ -20,6 +20,7 @@ const NFNL_MSG_BATCH_BEGIN = 0x10;
 const NFNL_MSG_BATCH_END = 0x11;
 const NLM_F_REQUEST = 1;
 const NLM_F_ACK = 4;
+const NLM_F_EXCL = 0x200;
 const NLM_F_CREATE = 0x400;
 const NFTA_SET_ELEM_DATA = 2;
 const NFTA_DATA_VERDICT = 2;
@@ -82,6 +83,8 @@ export interface SetElemOp {
   key: Buffer;
   data?: Buffer | { jump: string };
   comment?: string;
+  /** Adding only: the kernel refuses the batch (EEXIST) when the key is already there, whatever its value and comment. */
+  mustBeNew?: boolean;
 }
 
 /** A nfnetlink message: the nfgenmsg (family, version 0, resource id) before the attributes. */
@@ -112,7 +115,7 @@ function elemAttrs(op: SetElemOp, withData: boolean): Buffer {
 const MAX_ELEMENTS_BYTES = 0xffff - 4;
 
 /**
- * The element lists of one batch: the ops on one (family, table, set) share one message, split
+ * The element lists of one batch: the ops on one (family, table, set), new-only or not, share one message, split
  * only where its NFTA_SET_ELEM_LIST_ELEMENTS attribute would pass 64 KiB. One message per element
  * made a 1000-port mapping 2000 messages, and as many acks, which overflowed the sockets.
  */
@@ -121,7 +124,7 @@ function groupBySet(ops: readonly SetElemOp[], withData: boolean): { op: SetElem
   const open = new Map<string, (typeof groups)[number]>();
   for (const op of ops) {
     const elem = elemAttrs(op, withData);
-    const id = `${op.family}\0${op.table}\0${op.set}`;
+    const id = `${op.family}\0${op.table}\0${op.set}\0${!!op.mustBeNew}`;
     let group = open.get(id);
     if (!group || group.bytes + elem.length > MAX_ELEMENTS_BYTES) {
       group = { op, elems: [], bytes: 0 };
@@ -166,7 +169,7 @@ export function encodeElementBatch(
     msgs.push(
       nfMsg(
         (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM,
-        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE,
+        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (op.mustBeNew ? NLM_F_EXCL : 0),
         ++seq,
         op.family,
         Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, ...elems)]),

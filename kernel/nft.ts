@@ -46,6 +46,8 @@ export interface Nft {
 export interface ElementWrite extends ElementQuery {
   data?: Buffer | { jump: string };
   comment?: string;
+  /** Adding only: fail the transaction (isExists) when the key is already in the set, even with the same value. */
+  mustBeNew?: boolean;
 }
 
 /** One element by key, as text (for `nft get element`) and as the kernel's key bytes. */
@@ -156,6 +158,7 @@ function openLibnftables(eager = false): Nft {
         key: w.keyBytes,
         data: w.data,
         comment: w.comment,
+        mustBeNew: w.mustBeNew,
       });
       try {
         nf.elementBatch({

@@ -2,7 +2,7 @@
  * A fake nftables handle for unit tests of the firewall engine: it keeps elements in a map keyed
  * by "set key", understands the element commands Berth renders, and records every call.
  */
-import { NftError, type ElementQuery, type Nft } from '../../kernel/nft';
+import { NftError, type ElementQuery, type ElementWrite, type Nft } from '../../kernel/nft';
 
 export class FakeNft implements Nft {
   readonly backend = 'program' as const;
@@ -74,5 +74,31 @@ export class FakeNft implements Nft {
   /** Comments of the elements whose comment contains `needle`. */
   count(needle: string): number {
     return [...this.elements.values()].filter((e) => e.comment.includes(needle)).length;
+  }
+}
+
+/**
+ * FakeNft with the netlink writer of libnftables' backend (applyElements): all or nothing, ENOENT
+ * without the schema or for a missing element, EEXIST for a `mustBeNew` key that exists or a map
+ * key that holds another value, as the kernel answers.
+ */
+export class FakeNetlinkNft extends FakeNft {
+  async applyElements(
+    ops: { guard?: unknown; del: readonly ElementWrite[]; add: readonly ElementWrite[] },
+    action = 'apply',
+  ): Promise<void> {
+    this.calls.push('applyElements');
+    if (!this.hasSchema) throw new NftError(action, 'No such file or directory');
+    const next = new Map(this.elements);
+    for (const w of ops.del) if (!next.delete(`${w.set} ${w.keyText}`)) throw new NftError(action, 'No such file or directory');
+    for (const w of ops.add) {
+      const id = `${w.set} ${w.keyText}`;
+      const value = w.data === undefined ? undefined : Buffer.isBuffer(w.data) ? w.data.toString('hex') : w.data.jump;
+      const old = next.get(id);
+      if (old && (w.mustBeNew || old.value !== value)) throw new NftError(action, 'File exists');
+      if (!old) next.set(id, { set: w.set, key: w.keyText, comment: w.comment ?? '', value });
+    }
+    this.elements.clear();
+    for (const [k, v] of next) this.elements.set(k, v);
   }
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { addAttachment, deleteAttachment, gcNetwork } from '../../../firewall/engine';
 import { element, masqueradeElements } from '../../../firewall/render';
 import { readRecord } from '../../../firewall/records';
-import { FakeNft } from '../../fakes/nft';
+import { FakeNetlinkNft, FakeNft } from '../../fakes/nft';
 import { toCniError } from '../../../cni/errors';
 
 let dir = '';
@@ -23,15 +23,14 @@ const port = (p: number, to: string) =>
     what: `host port ${p}/tcp`,
   });
 const masq = (cidr: string) => ({ features: ['masq' as const], elements: masqueradeElements([cidr]), schema: '' });
+/** The keys an attachment's record lists. */
+const recordedKeys = (containerId: string) => readRecord(dir, 'web', containerId, 'eth0')?.elements.map((e) => e.key);
 
 test('addAttachment() adds tagged elements and records them', async () => {
   const nft = new FakeNft();
   await addAttachment(nft, ref('c1'), masq('192.0.2.5/24'));
   assert.is(nft.count('web/c1/eth0'), 1);
-  assert.equal(
-    readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.key),
-    ['192.0.2.5'],
-  );
+  assert.equal(recordedKeys('c1'), ['192.0.2.5']);
 });
 
 test('addAttachment() applies the schema only when the tables are missing', async () => {
@@ -55,11 +54,15 @@ test('addAttachment() again is idempotent and drops elements no longer asked for
   );
 });
 
-test('addAttachment() refuses a host port owned by another attachment with code 106 and changes nothing', async () => {
-  const nft = new FakeNft();
+/** c2 asks for c1's host port (and a free one): refused with code 106 naming c1, and nothing changes. */
+async function refusesAnotherAttachmentsPort(nft: FakeNft): Promise<void> {
   await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: '' });
   try {
-    await addAttachment(nft, ref('c2'), { features: ['portmap'], elements: [port(8080, '192.0.2.6')], schema: '' });
+    await addAttachment(nft, ref('c2'), {
+      features: ['portmap'],
+      elements: [port(8081, '192.0.2.6'), port(8080, '192.0.2.6')],
+      schema: '',
+    });
     assert.unreachable();
   } catch (err: any) {
     assert.is(err.code, 106);
@@ -67,7 +70,11 @@ test('addAttachment() refuses a host port owned by another attachment with code 
   }
   assert.is(readRecord(dir, 'web', 'c2', 'eth0'), undefined);
   assert.is(nft.count('web/c2/'), 0);
-});
+  assert.is(nft.count('web/c1/'), 1);
+}
+
+test('addAttachment() refuses a host port owned by another attachment with code 106 and changes nothing', () =>
+  refusesAnotherAttachmentsPort(new FakeNft()));
 
 test('addAttachment() refuses the same host port twice in one request', async () => {
   const nft = new FakeNft();
@@ -167,10 +174,54 @@ test('addAttachment() puts the old record back when nftables refuses', async () 
     assert.is(toCniError(err).code, 107);
     assert.is(err.message, 'cannot apply the firewall of container "c1": Operation not permitted');
   }
+  assert.equal(recordedKeys('c1'), ['192.0.2.5']);
+});
+
+/** A netlink fake whose tables exist, with the calls of making them forgotten. */
+async function netlinkWithSchema(): Promise<FakeNetlinkNft> {
+  const nft = new FakeNetlinkNft();
+  await addAttachment(nft, ref('first'), { ...masq('198.51.100.1/24'), schema: 'add table inet berth\n' });
+  nft.calls.length = 0;
+  return nft;
+}
+
+test('over netlink, a new attachment is added in one batch, without reading an owner', async () => {
+  const nft = await netlinkWithSchema();
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: '' });
+  assert.equal(nft.calls, ['applyElements']);
+  assert.is(nft.count('web/c1/eth0'), 1);
+  assert.equal(recordedKeys('c1'), ['tcp . 8080']);
+});
+
+test("over netlink, another attachment's host port is refused with its owner named, and nothing changes", async () =>
+  refusesAnotherAttachmentsPort(await netlinkWithSchema()));
+
+test('over netlink, ADD again refreshes its own elements and drops those no longer asked for', async () => {
+  const nft = await netlinkWithSchema();
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5'), port(8081, '192.0.2.5')], schema: '' });
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.7')], schema: '' });
   assert.equal(
-    readRecord(dir, 'web', 'c1', 'eth0')?.elements.map((e) => e.key),
-    ['192.0.2.5'],
+    [...nft.elements.values()].filter((e) => e.set === 'hostport4').map((e) => [e.key, e.comment]),
+    [['tcp . 8080', 'web/c1/eth0']],
   );
+  assert.equal(recordedKeys('c1'), ['tcp . 8080']);
+});
+
+test("over netlink, an address leaked by another attachment is taken over, and the old owner's DEL leaves it", async () => {
+  const nft = await netlinkWithSchema();
+  await addAttachment(nft, ref('old'), masq('192.0.2.5/24'));
+  await addAttachment(nft, ref('new'), masq('192.0.2.5/24'));
+  assert.is(nft.count('web/new/eth0'), 1);
+  assert.is(nft.count('web/old/eth0'), 0);
+  await deleteAttachment(() => nft, ref('old'));
+  assert.is(nft.count('web/new/eth0'), 1);
+});
+
+test('over netlink, the first ADD makes the tables with the schema', async () => {
+  const nft = new FakeNetlinkNft();
+  await addAttachment(nft, ref('c1'), { ...masq('192.0.2.5/24'), schema: 'add table inet berth\n' });
+  assert.is(nft.hasSchema, true);
+  assert.is(nft.count('web/c1/eth0'), 1);
 });
 
 test('gcNetwork() removes stale attachments of its network only, records and elements', async () => {

@@ -181,6 +181,25 @@ test('encodeElementBatch() frames deletes and adds between BATCH_BEGIN and BATCH
   assert.ok(msg.includes(Buffer.from([0, 12, ...Buffer.from('web/c1/eth0'), 0])));
 });
 
+test('encodeElementBatch() adds new-only elements in their own message, with NLM_F_EXCL', () => {
+  const op = (set: string, last: number, mustBeNew?: boolean) => ({
+    family: 1,
+    table: 'berth',
+    set,
+    key: Buffer.from([192, 0, 2, last]),
+    comment: 'web/c1/eth0',
+    ...(mustBeNew && { mustBeNew }),
+  });
+  const { msg, acks } = encodeElementBatch(
+    { del: [], add: [op('isolated', 1), op('masq4', 5, true), op('masq4', 6, true), op('masq4', 7)] },
+    1,
+  );
+  assert.is(acks, 3);
+  const flags: string[] = [];
+  for (let at = 0; at < msg.length; at += msg.readUInt32LE(at)) flags.push(msg.readUInt16LE(at + 6).toString(16));
+  assert.equal(flags, ['1', '405', '605', '405', '1']);
+});
+
 test('encodeElementBatch() sends the elements of one set in one message, split below 64 KiB', () => {
   const op = (set: string, i: number) => ({
     family: 1,
