@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanUpPodman, importBusybox, LIMITS, podmanIn, withPodmanOutsideCleaned } from '../test/helpers/podman';
-import { BERTH_BIN, REFERENCE_BIN, ensurePackages, fmt, loadAverage, median, ratio, table, runStandalone } from './util';
+import { BERTH_BIN, REFERENCE_BIN, ensurePackages, fmt, loadAverage, median, ratio, settle, table, runStandalone } from './util';
 
 const RUNS = Number(process.env.BENCH_NET_RUNS ?? 10);
 const MANY = Number(process.env.BENCH_NET_MANY ?? 200);
@@ -34,11 +34,15 @@ function timed(argv: string[], env: Record<string, string> = {}): number {
   return ms;
 }
 
-/** Interleaves the commands RUNS times after one warm-up each; their medians. */
+/** Interleaves the commands RUNS times after one warm-up each, each followed by a pause; their medians. */
 function interleave(cmds: Record<string, () => number>): Record<string, number> {
   for (const f of Object.values(cmds)) f();
   const got: Record<string, number[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
-  for (let i = 0; i < RUNS; i++) for (const [k, f] of Object.entries(cmds)) got[k].push(f());
+  for (let i = 0; i < RUNS; i++)
+    for (const [k, f] of Object.entries(cmds)) {
+      got[k].push(f());
+      settle();
+    }
   return Object.fromEntries(Object.entries(got).map(([k, s]) => [k, median(s)]));
 }
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxRootfs, tarDirectory } from '../test/helpers/rootfs';
 import { isEndingOrGone, pidsNaming, pssKb } from '../test/helpers/proc';
-import { BERTH_BIN, cleanEnv, ensurePackages, fmt, loadAverage, median, ratio, table, workerScratch, runStandalone } from './util';
+import { BERTH_BIN, cleanEnv, ensurePackages, fmt, loadAverage, median, ratio, settle, table, workerScratch, runStandalone } from './util';
 import { cpuCounter } from './cpu-cgroup';
 
 const RUNS = Number(process.env.BENCH_RUNTIME_RUNS ?? 10);
@@ -29,14 +29,6 @@ interface Sample {
 
 /** Made on first use: `run()` checks the packages first. */
 let cpu: ReturnType<typeof cpuCounter> | undefined;
-
-/** The pause after each command, so that what it leaves to finish (a process's teardown, the kernel's
- * work on a namespace) does not run into the next command's time. */
-const SETTLE_MS = 25;
-
-function settle(): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_MS);
-}
 
 /**
  * Runs a command to completion twice: wall (ms, from the spawn to its exit and the end of its

@@ -173,3 +173,11 @@ export function runStandalone(name: string, run: () => Promise<string>, worker?:
       (err) => fail(err, `bench ${name}`),
     );
 }
+
+/**
+ * The pause after each timed command, so that what it leaves to finish (a process's teardown, the
+ * kernel's work on a namespace) does not run into the next command's time (docs/internals/speed.md).
+ */
+export function settle(ms = 25): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
