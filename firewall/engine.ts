@@ -120,10 +120,7 @@ async function addAllNew(nft: Nft, req: AddRequest, tag: string, action: string)
       {
         guard: GUARD,
         del: [],
-        add: [
-          ...req.elements.map((e) => ({ ...elementWrite(e, tag), mustBeNew: true })),
-          ...(req.shared ?? []).map(({ el, tag: t }) => elementWrite(el, t)),
-        ],
+        add: addsOf(req, tag, true),
       },
       action,
     );
@@ -132,6 +129,14 @@ async function addAllNew(nft: Nft, req: AddRequest, tag: string, action: string)
     if (err instanceof NftError && (err.isExists || err.isNotFound)) return false;
     throw err;
   }
+}
+
+/** The writes that add the attachment's elements (new-only if `mustBeNew`) and the network's shared ones. */
+function addsOf(req: AddRequest, tag: string, mustBeNew: boolean) {
+  return [
+    ...req.elements.map((e) => ({ ...elementWrite(e, tag), mustBeNew })),
+    ...(req.shared ?? []).map(({ el, tag: t }) => elementWrite(el, t)),
+  ];
 }
 
 /**
@@ -157,7 +162,7 @@ async function replaceElements(nft: Nft, req: AddRequest, opts: { tag: string; s
         {
           guard: GUARD,
           del: deletes.map((e) => elementWrite(e)),
-          add: [...req.elements.map((e) => elementWrite(e, tag)), ...(req.shared ?? []).map(({ el, tag: t }) => elementWrite(el, t))],
+          add: addsOf(req, tag, false),
         },
         action,
       );

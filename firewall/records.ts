@@ -14,24 +14,13 @@
  * readers stop at the first newline, so the old record's tail left before the truncation is never
  * read; a longer record goes to a temporary file that is then renamed over it.
  */
-import {
-  closeSync,
-  constants,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { replaceFile } from '../lib/durable.js';
 import { fitFileName } from '../cni/file-name.js';
 import type { Feature } from './layout.js';
 import type { Element } from './render.js';
-import { ifPresent, namesIn } from '../lib/if-present.js';
+import { ifPresent, namesIn, unlinkIfPresent } from '../lib/if-present.js';
 
 /** The default state directory (a config key `firewallStateDir` / option `stateDir` overrides it). */
 export const DEFAULT_STATE_DIR = '/run/berth/firewall';
@@ -108,8 +97,6 @@ export function writeRecord(stateDir: string, rec: AttachmentRecord): void {
   mkdirSync(networkDir(stateDir, rec.network), { recursive: true });
   replaceFile(path, data, 0o644, path + TMP_SUFFIX);
 }
-
-const unlinkIfPresent = (path: string) => ifPresent(() => unlinkSync(path));
 
 /** Removes the record and a temporary file a killed writer may have left. */
 export function deleteRecord(stateDir: string, network: string, containerId: string, ifName: string): void {

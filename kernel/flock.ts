@@ -9,8 +9,10 @@ export interface FileLock {
 /**
  * Opens (creating it if needed) and exclusively flocks `path`, waiting for other holders.
  * The wait blocks the thread on purpose: a plugin process has nothing else to do meanwhile.
+ * A holder may let the lock go between two steps and take it again on the same descriptor
+ * (`berth run`: the start, then the cleanup after the container's exit).
  */
-export function lockFile(path: string): FileLock {
+export function lockFile(path: string): ResumableLock {
   return heldLock(lockedFd(path), path);
 }
 
@@ -30,14 +32,6 @@ export interface ResumableLock extends FileLock {
   suspend(): void;
   /** Takes the lock again on the same descriptor, waiting for other holders. */
   resume(): void;
-}
-
-/**
- * As lockFile, for a holder that lets the lock go between two steps and takes it again without
- * reopening the file (`berth run`: the start, then the cleanup after the container's exit).
- */
-export function lockResumableFile(path: string): ResumableLock {
-  return heldLock(lockedFd(path), path);
 }
 
 function heldLock(fd: number, path: string): ResumableLock {

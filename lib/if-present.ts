@@ -1,5 +1,5 @@
 /** Reads of what may not be there: a missing file or directory is an answer, any other failure an error. */
-import { readdirSync } from 'node:fs';
+import { readdirSync, unlinkSync } from 'node:fs';
 
 /**
  * `read()`'s value, or undefined when it fails with ENOENT.
@@ -14,6 +14,11 @@ export function ifPresent<T>(read: () => T): T | undefined {
     if ((err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** Removes a file that may be gone already: one unlink(2), where rmSync's `force` asks stat(2) first. */
+export function unlinkIfPresent(path: string): void {
+  ifPresent(() => unlinkSync(path));
 }
 
 /**

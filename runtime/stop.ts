@@ -10,16 +10,9 @@ import { attachSocket, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { hasCniNetworks, tearDownNetwork } from './network/setup.js';
 import { parseSignal } from './signals.js';
-import {
-  listRecords,
-  readRecord,
-  removeContainerFiles,
-  removeContainerRoot,
-  removeRecordFiles,
-  unlinkQuietly,
-  writeRecord,
-} from './store.js';
+import { listRecords, readRecord, removeContainerFiles, removeContainerRoot, removeRecordFiles, writeRecord } from './store.js';
 import { removeAnonymousVolumes, unmountVolumes } from './volumes/lifecycle.js';
+import { unlinkIfPresent } from '../lib/if-present.js';
 
 /** Resolves when the container's supervisor reports an exit or goes away (at once if it is gone). */
 export function waitForExit(d: Dirs, id: string): Promise<void> {
@@ -98,7 +91,7 @@ export async function cleanupContainer(d: Dirs, id: string, reported = false): P
     });
   }
   rmSync(runDir(d, id), { recursive: true, force: true });
-  unlinkQuietly(attachSocket(d, id));
+  unlinkIfPresent(attachSocket(d, id));
   // A plugin that cannot be reached keeps its mounts written down: the next cleanup (rm, gc) retries.
   await unmountVolumes(d, id).catch((err: Error) => process.stderr.write(`berth: ${err.message}\n`));
   if (autoRemove) {

@@ -14,8 +14,8 @@ import {
 } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { lockResumableFile, type ResumableLock } from '../kernel/flock.js';
-import { namesIn } from '../lib/if-present.js';
+import { lockFile, type ResumableLock } from '../kernel/flock.js';
+import { namesIn, unlinkIfPresent } from '../lib/if-present.js';
 import { attachSocket, configFile, containerDir, containersDir, lockPath, nameFile, namesDir, runDir, type Dirs } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import { ID_PATTERN, NAME_PATTERN, resolveContainer } from './ids.js';
@@ -179,7 +179,7 @@ export function releaseName(d: Dirs, name: string, id: string): void {
 /** Removes everything of a container on disk: record, container layer, logs, name, state dir. */
 export function removeContainerFiles(d: Dirs, rec: ContainerRecord): void {
   rmSync(runDir(d, rec.Id), { recursive: true, force: true });
-  unlinkQuietly(attachSocket(d, rec.Id));
+  unlinkIfPresent(attachSocket(d, rec.Id));
   removeRecordFiles(d, rec);
 }
 
@@ -187,16 +187,7 @@ export function removeContainerFiles(d: Dirs, rec: ContainerRecord): void {
 export function removeRecordFiles(d: Dirs, rec: ContainerRecord): void {
   rmSync(containerDir(d, rec.Id), { recursive: true, force: true });
   releaseName(d, rec.Name, rec.Id);
-  unlinkQuietly(lockPath(d, rec.Id));
-}
-
-/** One unlink(2): rmSync's `force` asks stat(2) first. */
-export function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    /* gone already */
-  }
+  unlinkIfPresent(lockPath(d, rec.Id));
 }
 
 /**
@@ -215,18 +206,18 @@ export function lockContainer(d: Dirs, id: string): ResumableLock {
   const path = lockPath(d, id);
   let lock: ResumableLock;
   try {
-    lock = lockResumableFile(path);
+    lock = lockFile(path);
   } catch (err) {
     // The locks dir exists for all but the first container: its mkdir would be a failed call each time.
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     mkdirSync(dirname(path), { recursive: true });
-    lock = lockResumableFile(path);
+    lock = lockFile(path);
   }
   return {
     suspend: () => lock.suspend(),
     resume: () => lock.resume(),
     release() {
-      if (!existsSync(configFile(d, id))) unlinkQuietly(path);
+      if (!existsSync(configFile(d, id))) unlinkIfPresent(path);
       lock.release();
     },
   };

@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelError } from '../../../kernel/errors';
-import { lockFile, lockResumableFile, withFileLock } from '../../../kernel/flock';
+import { lockFile, withFileLock } from '../../../kernel/flock';
 import { Netlink, inNetnsSync } from '../../../kernel/netlink';
 import { ipProgram } from '../../../kernel/link-delete';
 import { readSysctl, writeSysctl } from '../../../kernel/sysctl';
@@ -261,11 +261,11 @@ kernel('lockFile() excludes a second holder until released', async () => {
   });
 });
 
-kernel('lockResumableFile() lets other holders in while suspended and takes the lock again on resume()', async () => {
+kernel('lockFile() lets other holders in while suspended and takes the lock again on resume()', async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, 'lock');
     const free = () => spawnSync('flock', ['-n', path, 'true']).status === 0;
-    const lock = lockResumableFile(path);
+    const lock = lockFile(path);
     assert.not.ok(free(), 'held');
     lock.suspend();
     assert.ok(free(), 'free while suspended');
