@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ETC_FILES, etcBinds, planEtcFiles, type HostsEntry } from './etc-files.js';
+import { ETC_FILES, etcBinds, planEtcFiles, type EtcFiles, type EtcInputs, type HostsEntry } from './etc-files.js';
 import type { ContainerRecord } from './record.js';
 
 /** Docker's default bridge gateway, which `--add-host NAME:host-gateway` names until a network says otherwise. */
@@ -16,6 +16,14 @@ export interface NetworkNames {
   hostGateway?: string;
 }
 
+/** What writeEtcFiles wrote, from what: a rewrite with the network's names reuses it. */
+export interface EtcWritten {
+  /** The supervisor's bind specs for the three files. */
+  binds: string[];
+  host: EtcInputs['host'];
+  files: EtcFiles;
+}
+
 const readHostFile = (path: string) => {
   try {
     return readFileSync(path, 'utf8');
@@ -25,11 +33,13 @@ const readHostFile = (path: string) => {
 };
 
 /**
- * (Re)writes the three files in `dir` (in place: a running container's bind mount keeps the inode)
- * and returns the supervisor's bind specs for them.
+ * (Re)writes the three files in `dir` (in place: a running container's bind mount keeps the inode).
+ * Given `before` (this start's first write), the host's files are not read again and a file whose
+ * text did not change is not written again.
  */
-export function writeEtcFiles(dir: string, rec: ContainerRecord, net: NetworkNames = {}): string[] {
+export function writeEtcFiles(dir: string, rec: ContainerRecord, net: NetworkNames = {}, before?: EtcWritten): EtcWritten {
   const h = rec.HostConfig;
+  const host = before?.host ?? { hosts: readHostFile('/etc/hosts'), resolvConf: readHostFile('/etc/resolv.conf'), hostname: hostname() };
   const files = planEtcFiles({
     hostname: rec.Config.Hostname,
     networkMode: h.NetworkMode,
@@ -37,12 +47,13 @@ export function writeEtcFiles(dir: string, rec: ContainerRecord, net: NetworkNam
     dnsSearch: h.DnsSearch ?? [],
     dnsOptions: h.DnsOptions ?? [],
     extraHosts: h.ExtraHosts ?? [],
-    host: { hosts: readHostFile('/etc/hosts'), resolvConf: readHostFile('/etc/resolv.conf'), hostname: hostname() },
+    host,
     entries: net.entries,
     networkDns: net.networkDns,
     ipv6: net.ipv6,
     hostGateway: net.hostGateway ?? DEFAULT_HOST_GATEWAY,
   });
-  for (const f of ETC_FILES) writeFileSync(join(dir, f.name), files[f.file], { mode: 0o644 });
-  return etcBinds(dir, h.ReadonlyRootfs);
+  for (const f of ETC_FILES)
+    if (files[f.file] !== before?.files[f.file]) writeFileSync(join(dir, f.name), files[f.file], { mode: 0o644 });
+  return { binds: before?.binds ?? etcBinds(dir, h.ReadonlyRootfs), host, files };
 }

@@ -116,6 +116,8 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
     const netns = await openNetns(d, rec, (ref) => containerNetns(d, ref));
     const cni = hasCniNetworks(rec);
     const bundle = containerDir(d, rec.Id);
+    // On a network, rewritten in place with its addresses before the release (the binds keep the inode).
+    const etc = writeEtcFiles(bundle, rec);
     mkdirSync(dirname(attachSocket(d, rec.Id)), { recursive: true, mode: 0o700 });
     const args = superviseArgs(
       rec,
@@ -129,8 +131,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         terminal,
         mounts,
         initLayer: ensureInitLayer(d),
-        // On a network, rewritten in place with its addresses before the release (the binds keep the inode).
-        etcBinds: writeEtcFiles(bundle, rec),
+        etcBinds: etc.binds,
         makeNetns: cni,
         awaitRelease: cni,
       },
@@ -153,7 +154,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         throw err;
       });
       durable = net.durable;
-      writeEtcFiles(bundle, rec, namesFromAttachments(rec, net.attachments));
+      writeEtcFiles(bundle, rec, namesFromAttachments(rec, net.attachments), etc);
       channel.write(encodeFrame(Frame.Release));
     }
     if (owner) channel.write(Buffer.from([Frame.Owner, 0, 0, 0, 0]));
