@@ -172,9 +172,14 @@ export function macToBytes(mac: string): Buffer {
   return Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
 }
 
-export function bytesToMac(b: Buffer | undefined): string {
-  if (!b) return '';
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+/** "aa:bb:..." of the bytes of `b` from `start` to `end` (all of it by default). */
+export function bytesToMac(b: Buffer | undefined, start = 0, end = b?.length ?? 0): string {
+  let mac = '';
+  for (let i = start; i < end; i++) {
+    const x = b![i];
+    mac += (i > start ? (x < 16 ? ':0' : ':') : x < 16 ? '0' : '') + x.toString(16);
+  }
+  return mac;
 }
 
 /** Packs an IPv4 or IPv6 address text into its network-order bytes. */
