@@ -24,6 +24,7 @@ export const NLM_F = {
   REQUEST: 0x1,
   MULTI: 0x2,
   ACK: 0x4,
+  ECHO: 0x8,
   ROOT: 0x100,
   MATCH: 0x200,
   DUMP: 0x300,
