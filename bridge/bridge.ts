@@ -85,9 +85,13 @@ async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
     const plan = planAdd(conf, ipamResult);
 
     // On the bridge and up from its creation: a pair left by a killed ADD is one DEL recognises.
-    await host.createVeth(vethName, { name: ctx.ifName, netnsPath: ctx.netns, mac }, { mtu: conf.mtu, master: bridge.index, up: true });
+    const made = await host.createVeth(
+      vethName,
+      { name: ctx.ifName, netnsPath: ctx.netns, mac },
+      { mtu: conf.mtu, master: bridge.index, up: true },
+    );
     undo.push(() => host.deleteLink(vethName));
-    const veth = await host.getLink(vethName);
+    const veth = made ?? (await host.getLink(vethName));
     if (!veth) throw new KernelError('find veth', vethName, 'ENODEV');
     // A bridge port is never the source or destination of traffic, so its host side gets no IPv6
     // link-local address (LXD does the same): otherwise each container adds an address and a route

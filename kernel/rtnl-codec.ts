@@ -24,6 +24,7 @@ export const NLM_F = {
   REQUEST: 0x1,
   MULTI: 0x2,
   ACK: 0x4,
+  ECHO: 0x8,
   ROOT: 0x100,
   MATCH: 0x200,
   DUMP: 0x300,
@@ -87,25 +88,45 @@ export const align4 = (n: number) => (n + 3) & ~3;
 
 /** One netlink message of any protocol: the 16-byte header (length, type, flags, seq, pid 0), then `payload`. */
 export function nlmsg(type: number, flags: number, seq: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(16);
-  header.writeUInt32LE(16 + payload.length, 0);
-  header.writeUInt16LE(type, 4);
-  header.writeUInt16LE(flags, 6);
-  header.writeUInt32LE(seq, 8);
-  return Buffer.concat([header, payload]);
+  const message = Buffer.alloc(16 + payload.length);
+  message.writeUInt32LE(16 + payload.length, 0);
+  message.writeUInt16LE(type, 4);
+  message.writeUInt16LE(flags, 6);
+  message.writeUInt32LE(seq, 8);
+  payload.copy(message, 16);
+  return message;
 }
 
+/** Attributes (nested ones with NLA_F_NESTED), each padded to 4 bytes: one buffer, written in place. */
 export function encodeAttrs(attrs: readonly Attr[]): Buffer {
-  const parts: Buffer[] = [];
+  const out = Buffer.alloc(encodedLength(attrs));
+  writeAttrs(attrs, out, 0);
+  return out;
+}
+
+function encodedLength(attrs: readonly Attr[]): number {
+  let length = 0;
+  for (const a of attrs) length += 4 + (Array.isArray(a.value) ? encodedLength(a.value as Attr[]) : align4((a.value as Buffer).length));
+  return length;
+}
+
+/** Writes `attrs` into `out` from `at` (zeroed, so padding is zeros); returns where they end. */
+function writeAttrs(attrs: readonly Attr[], out: Buffer, at: number): number {
   for (const a of attrs) {
-    const nested = Array.isArray(a.value);
-    const payload = nested ? encodeAttrs(a.value as Attr[]) : (a.value as Buffer);
-    const head = Buffer.alloc(4);
-    head.writeUInt16LE(4 + payload.length, 0);
-    head.writeUInt16LE(a.type | (nested ? NLA_F_NESTED : 0), 2);
-    parts.push(head, payload, Buffer.alloc(align4(payload.length) - payload.length));
+    const start = at;
+    if (Array.isArray(a.value)) {
+      at = writeAttrs(a.value as Attr[], out, start + 4);
+      out.writeUInt16LE(at - start, start);
+      out.writeUInt16LE(a.type | NLA_F_NESTED, start + 2);
+    } else {
+      const value = a.value as Buffer;
+      value.copy(out, start + 4);
+      out.writeUInt16LE(4 + value.length, start);
+      out.writeUInt16LE(a.type, start + 2);
+      at = start + 4 + align4(value.length);
+    }
   }
-  return Buffer.concat(parts);
+  return at;
 }
 
 /** Decodes a run of attributes into a map type → payload (the last one wins). */
@@ -172,9 +193,14 @@ export function macToBytes(mac: string): Buffer {
   return Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
 }
 
-export function bytesToMac(b: Buffer | undefined): string {
-  if (!b) return '';
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+/** "aa:bb:..." of the bytes of `b` from `start` to `end` (all of it by default). */
+export function bytesToMac(b: Buffer | undefined, start = 0, end = b?.length ?? 0): string {
+  let mac = '';
+  for (let i = start; i < end; i++) {
+    const x = b![i];
+    mac += (i > start ? (x < 16 ? ':0' : ':') : x < 16 ? '0' : '') + x.toString(16);
+  }
+  return mac;
 }
 
 /** Packs an IPv4 or IPv6 address text into its network-order bytes. */

@@ -37,27 +37,98 @@ export interface LinkInfo {
   vlanFiltering?: boolean;
 }
 
+// The IFLA_* types decodeLink reads (rtnl-codec.ts IFLA), as plain constants: a property read of
+// IFLA per `case` costs more than the rest of the loop in cold (interpreted) code.
+const IFNAME = IFLA.IFNAME,
+  ADDRESS = IFLA.ADDRESS,
+  MTU = IFLA.MTU,
+  MASTER = IFLA.MASTER,
+  LINK = IFLA.LINK,
+  LINK_NETNSID = IFLA.LINK_NETNSID,
+  LINKINFO = IFLA.LINKINFO,
+  INFO_KIND = IFLA_INFO.KIND,
+  INFO_DATA = IFLA_INFO.DATA;
+
+/**
+ * One pass over the attributes of an RTM_NEWLINK, reading only what LinkInfo holds: a reply carries
+ * ~40 attributes, and this runs cold (interpreted) once per lookup, so no map or view per attribute,
+ * and byte reads rather than a call per read.
+ */
 export function decodeLink(data: Buffer): LinkInfo {
-  const index = data.readInt32LE(4);
   const flags = data.readUInt32LE(8);
-  const attrs = decodeAttrs(data, 16);
-  const info = attrs.get(IFLA.LINKINFO) ? decodeAttrs(attrs.get(IFLA.LINKINFO)!) : undefined;
-  const kindBytes = info?.get(IFLA_INFO.KIND);
-  const kind = kindBytes ? kindBytes.toString('utf8').replace(/\0+$/, '') : undefined;
-  const infoData = kind === 'bridge' && info?.get(IFLA_INFO.DATA) ? decodeAttrs(info.get(IFLA_INFO.DATA)!) : undefined;
-  return {
-    index,
-    name: (attrs.get(IFLA.IFNAME) ?? Buffer.alloc(0)).toString('utf8').replace(/\0+$/, ''),
-    kind,
-    mac: bytesToMac(attrs.get(IFLA.ADDRESS)),
-    mtu: attrs.get(IFLA.MTU)?.readUInt32LE(0) ?? 0,
+  const link: LinkInfo = {
+    index: data.readInt32LE(4),
+    name: '',
+    kind: undefined,
+    mac: '',
+    mtu: 0,
     isUp: (flags & IFF_UP) !== 0,
     isPromisc: (flags & IFF_PROMISC) !== 0,
-    master: attrs.get(IFLA.MASTER)?.readUInt32LE(0),
-    link: attrs.get(IFLA.LINK)?.readUInt32LE(0),
-    linkNetnsId: attrs.get(IFLA.LINK_NETNSID)?.readInt32LE(0),
-    vlanFiltering: infoData?.get(IFLA_BR_VLAN_FILTERING) ? infoData.get(IFLA_BR_VLAN_FILTERING)![0] === 1 : undefined,
+    master: undefined,
+    link: undefined,
+    linkNetnsId: undefined,
+    vlanFiltering: undefined,
   };
+  const end = data.length;
+  for (let at = 16; at + 4 <= end;) {
+    const len = data[at] | (data[at + 1] << 8);
+    if (len < 4 || at + len > end) break;
+    switch (data[at + 2] | ((data[at + 3] & 0x3f) << 8)) {
+      case IFNAME:
+        link.name = cString(data, at + 4, at + len);
+        break;
+      case ADDRESS:
+        link.mac = bytesToMac(data, at + 4, at + len);
+        break;
+      case MTU:
+        link.mtu = data.readUInt32LE(at + 4);
+        break;
+      case MASTER:
+        link.master = data.readUInt32LE(at + 4);
+        break;
+      case LINK:
+        link.link = data.readUInt32LE(at + 4);
+        break;
+      case LINK_NETNSID:
+        link.linkNetnsId = data.readInt32LE(at + 4);
+        break;
+      case LINKINFO:
+        decodeLinkInfo(data, at + 4, at + len, link);
+        break;
+    }
+    at += (len + 3) & ~3;
+  }
+  return link;
+}
+
+/** IFLA_LINKINFO's kind and, for a bridge, IFLA_BR_VLAN_FILTERING of its IFLA_INFO_DATA. */
+function decodeLinkInfo(data: Buffer, start: number, end: number, link: LinkInfo): void {
+  let dataAt = -1,
+    dataEnd = 0;
+  for (let at = start; at + 4 <= end;) {
+    const len = data[at] | (data[at + 1] << 8);
+    if (len < 4 || at + len > end) break;
+    const type = data[at + 2] | ((data[at + 3] & 0x3f) << 8);
+    if (type === INFO_KIND) link.kind = cString(data, at + 4, at + len);
+    else if (type === INFO_DATA) {
+      dataAt = at + 4;
+      dataEnd = at + len;
+    }
+    at += (len + 3) & ~3;
+  }
+  if (link.kind !== 'bridge' || dataAt < 0) return;
+  for (let at = dataAt; at + 4 <= dataEnd;) {
+    const len = data[at] | (data[at + 1] << 8);
+    if (len < 4 || at + len > dataEnd) break;
+    if ((data[at + 2] | ((data[at + 3] & 0x3f) << 8)) === IFLA_BR_VLAN_FILTERING) link.vlanFiltering = len > 4 && data[at + 4] === 1;
+    at += (len + 3) & ~3;
+  }
+}
+
+/** The text of a NUL-terminated string attribute between `start` and `end`, without its trailing NULs. */
+function cString(data: Buffer, start: number, end: number): string {
+  while (end > start && data[end - 1] === 0) end--;
+  return data.toString('utf8', start, end);
 }
 
 export interface AddrInfo {

@@ -112,12 +112,13 @@ export function addAddrMessage(index: number, cidr: string, opts: { noDad?: bool
   const [ip, len] = cidr.split('/');
   const prefixLength = Number(len);
   const flags = IFA_F_PERMANENT | (opts.noDad ? IFA_F_NODAD : 0);
+  const bytes = ipToBytes(ip);
   const attrs: Attr[] = [
-    { type: IFA.LOCAL, value: ipToBytes(ip) },
-    { type: IFA.ADDRESS, value: ipToBytes(ip) },
+    { type: IFA.LOCAL, value: bytes },
+    { type: IFA.ADDRESS, value: bytes },
   ];
-  const brd = broadcastOf(ip, prefixLength);
-  if (brd) attrs.push({ type: IFA.BROADCAST, value: ipToBytes(brd) });
+  const brd = broadcastBytes(bytes, prefixLength);
+  if (brd) attrs.push({ type: IFA.BROADCAST, value: brd });
   attrs.push({ type: IFA.FLAGS, value: u32(flags) });
   return Buffer.concat([ifaddrmsg({ family: familyOf(ip), prefixLength, flags, index }), encodeAttrs(attrs)]);
 }
@@ -221,12 +222,17 @@ export function metricsAttr(o: { mtu?: number; advmss?: number }): Attr | undefi
 
 /** The IPv4 broadcast address of a CIDR; undefined for /31, /32 and IPv6. */
 export function broadcastOf(ip: string, prefixLength: number): string | undefined {
-  if (ip.includes(':') || prefixLength >= 31) return undefined;
-  const n = ipToBytes(ip).readUInt32BE(0);
+  const b = broadcastBytes(ipToBytes(ip), prefixLength);
+  return b && bytesToIp(b);
+}
+
+/** broadcastOf() on the address's bytes: undefined for /31, /32 and IPv6 (16 bytes). */
+function broadcastBytes(ip: Buffer, prefixLength: number): Buffer | undefined {
+  if (ip.length !== 4 || prefixLength >= 31) return undefined;
   const mask = prefixLength === 0 ? 0 : (~0 << (32 - prefixLength)) >>> 0;
   const b = Buffer.alloc(4);
-  b.writeUInt32BE(((n & mask) | (~mask >>> 0)) >>> 0);
-  return bytesToIp(b);
+  b.writeUInt32BE(((ip.readUInt32BE(0) & mask) | (~mask >>> 0)) >>> 0);
+  return b;
 }
 
 /** RTM_SETLINK: the link makes no IPv6 link-local address. */

@@ -34,6 +34,8 @@ export class FakeNetlink implements NetlinkFactory {
   private nextIndex = 10;
   /** Calls that fail with `errno`, by "<op> <target>" (the target as the event log names it). */
   readonly failures = new Map<string, string>();
+  /** Whether createVeth returns the new link, as a kernel that honours NLM_F_ECHO does. */
+  echoesNewLinks = true;
 
   space(where: string): Space {
     let s = this.spaces.get(where);
@@ -88,11 +90,13 @@ export class FakeNetlink implements NetlinkFactory {
       },
       createVeth: async (name, peer, opts = {}) => {
         this.act(where, 'createVeth', name);
-        s.links.set(name, this.link(name, { kind: 'veth', master: opts.master, isUp: !!opts.up }));
+        const link = this.link(name, { kind: 'veth', master: opts.master, isUp: !!opts.up });
+        s.links.set(name, link);
         this.space(peer.netnsPath ?? where).links.set(
           peer.name,
           this.link(peer.name, { kind: 'veth', ...(peer.mac && { mac: peer.mac }) }),
         );
+        return this.echoesNewLinks ? { ...link, master: undefined } : undefined;
       },
       deleteLink: async (name) => {
         this.act(where, 'deleteLink', name);

@@ -124,6 +124,17 @@ test('ADD undoes nothing when it succeeds; the order of its steps', async () => 
   );
 });
 
+test('ADD reports the host veth as the kernel echoed it, or as a lookup finds it when there is no echo', async () => {
+  for (const echo of [true, false]) {
+    const t = setup();
+    t.netlink.echoesNewLinks = echo;
+    const { code, out } = await t.call('ADD');
+    assert.is(code, 0);
+    const veth = t.netlink.space('host').links.get(t.hostVeth()!)!;
+    assert.equal(out.interfaces[1], { name: veth.name, mac: veth.mac });
+  }
+});
+
 test("DEL keeps going past three failures: the first one's code, all of them listed", async () => {
   const t = setup({
     firewallDel: new NftError('delete element', 'Device or resource busy'),

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bytesToIp, bytesToMac, decodeAttrs, encodeAttrs, ipToBytes, macToBytes, str, u32 } from '../../../kernel/rtnl-codec';
-import { broadcastOf } from '../../../kernel/rtnl-requests';
+import { bytesToIp, bytesToMac, decodeAttrs, encodeAttrs, ipToBytes, macToBytes, nlmsg, str, u32, u8 } from '../../../kernel/rtnl-codec';
+import { addAddrMessage, broadcastOf } from '../../../kernel/rtnl-requests';
 
 const ips: Array<[string, string]> = [
   ['192.0.2.1', 'c0000201'],
@@ -44,6 +44,33 @@ test('encodeAttrs() pads to 4 bytes and decodeAttrs() reads nested attributes ba
   assert.is(attrs.get(3)!.toString(), 'eth0\0');
   assert.is(decodeAttrs(attrs.get(18)!).get(1)!.toString(), 'veth\0');
   assert.is(attrs.get(4)!.readUInt32LE(0), 1500);
+});
+
+test('addAddrMessage() writes local, address, the IPv4 broadcast and the flags', () => {
+  const hex = (cidr: string, noDad: boolean) => addAddrMessage(3, cidr, { noDad }).toString('hex');
+  assert.is(hex('192.0.2.5/24', true), '021882000300000008000200c000020508000100c000020508000400c00002ff0800080082000000');
+  assert.is(hex('10.0.0.1/32', false), '0220800003000000080002000a000001080001000a0000010800080080000000');
+  assert.is(
+    hex('2001:db8::5/64', false),
+    '0a408000030000001400020020010db80000000000000000000000051400010020010db80000000000000000000000050800080080000000',
+  );
+});
+
+test('encodeAttrs() and nlmsg() write these bytes: lengths, NLA_F_NESTED, zero padding, the header', () => {
+  const attrs = encodeAttrs([
+    { type: 3, value: str('ab') },
+    {
+      type: 18,
+      value: [
+        { type: 1, value: str('veth') },
+        { type: 2, value: [{ type: 1, value: u8(7) }] },
+      ],
+    },
+    { type: 4, value: u32(1500) },
+  ]);
+  const body = '07000300616200001c0012800900010076657468000000000c000280050001000700000008000400dc050000';
+  assert.is(attrs.toString('hex'), body);
+  assert.is(nlmsg(16, 0x605, 9, attrs).toString('hex'), `3c000000100005060900000000000000${body}`);
 });
 
 test.run();
