@@ -4,10 +4,10 @@
  * "cniCacheV1" (libcni pkg/libcni/api.go `cachedInfo`). DEL and CHECK read the result of ADD from
  * here; GC and `netctl inspect` list the attachments of a network. Every path is a parameter.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replaceFileFlushLater, writeFileDurable } from '../lib/durable.js';
-import { ifPresent, namesIn } from '../lib/if-present.js';
+import { ifPresent, namesIn, unlinkIfPresent } from '../lib/if-present.js';
 import { randomHex } from '../lib/random-hex.js';
 import { fitFileName, KEPT_BYTES } from './file-name.js';
 import { cloneJson, tryParseJsonObject } from '../lib/json.js';
@@ -135,7 +135,7 @@ export async function readCacheEntry(cacheDir: string, key: AttachmentKey): Prom
  * a trip through the thread pool costs more, and waits behind other work there (a root's removal).
  */
 export async function deleteCacheEntry(cacheDir: string, key: AttachmentKey): Promise<void> {
-  rmSync(cacheFilePath(cacheDir, key), { force: true });
+  unlinkIfPresent(cacheFilePath(cacheDir, key));
 }
 
 /**

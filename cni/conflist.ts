@@ -92,11 +92,24 @@ export function selectListVersion(raw: { cniVersion?: unknown; cniVersions?: unk
  *   a key is missing or malformed; ErrCode.IncompatibleVersion (1) when no version is supported
  */
 export function parseConfList(text: string): NetworkConfigList {
+  return confListOf(decodeConfList(text), text);
+}
+
+/** The object a `.conflist`'s text holds. @throws {CniError} ErrCode.DecodeFailure (6) when not JSON or not an object */
+export function decodeConfList(text: string): Record<string, unknown> {
   const parsed = parseJsonObject(text);
   if (!parsed.ok && parsed.why === 'not-json')
     throw new CniError(ErrCode.DecodeFailure, 'cannot decode network configuration list: not valid JSON', parsed.detail);
   if (!parsed.ok) throw new CniError(ErrCode.DecodeFailure, 'cannot decode network configuration list: not a JSON object');
-  const raw = parsed.value;
+  return parsed.value;
+}
+
+/**
+ * The list in `raw`, the object parsed from `text`, checked as parseConfList checks it. The list's
+ * plugins are `raw`'s own objects: neither is changed by the runner.
+ * @throws {CniError} as parseConfList, but for decoding
+ */
+export function confListOf(raw: Record<string, unknown>, text: string): NetworkConfigList {
   if (typeof raw.name !== 'string' || raw.name === '') throw invalid('invalid network configuration list: "name" is required');
   if (!NETWORK_NAME.test(raw.name)) throw invalid(`invalid network name ${JSON.stringify(raw.name)}: must match ${NETWORK_NAME.source}`);
   const cniVersion = selectListVersion(raw);

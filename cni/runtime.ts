@@ -70,8 +70,8 @@ async function runOne(
   rt: RuntimeConf,
   prevResult: Result | undefined,
   opts: RuntimeOptions,
+  path = findPlugin(plugin.type, opts.cniPath),
 ): Promise<Result | undefined> {
-  const path = findPlugin(plugin.type, opts.cniPath);
   const conf = buildPluginConfig(list, plugin, rt, prevResult);
   return call(
     opts,
@@ -138,18 +138,18 @@ export async function addNetworkList(list: NetworkConfigList, rt: RuntimeConf, o
   const action = `cannot add ${attachmentName(list, rt)}`;
   if (list.plugins.length === 0) throw new CniError(ErrCode.InvalidNetworkConfig, `${action}: the list has no plugins`);
   // Every plugin is found before the first ADD: a missing one fails with nothing to undo.
-  for (const plugin of list.plugins) {
+  const paths = list.plugins.map((plugin) => {
     try {
-      findPlugin(plugin.type, opts.cniPath);
+      return findPlugin(plugin.type, opts.cniPath);
     } catch (err) {
       throw wrap(action, plugin, err);
     }
-  }
+  });
   let result: Result | undefined;
   for (let i = 0; i < list.plugins.length; i++) {
     const plugin = list.plugins[i];
     try {
-      result = await runOne('ADD', list, plugin, rt, result, opts);
+      result = await runOne('ADD', list, plugin, rt, result, opts, paths[i]);
     } catch (err) {
       const undo = await delPlugins(list, list.plugins.slice(0, i + 1), rt, result, opts);
       throw wrap(action, plugin, err, undo.length ? `clean-up incomplete: ${describeFailures(undo)}` : '');

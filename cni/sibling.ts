@@ -37,9 +37,22 @@ export const programNames = (): string[] =>
  */
 export function selfDirOf(argv1: string | undefined = process.argv[1]): string | undefined {
   const self = compiled() ? process.execPath : argv1;
-  const real = self ? realpathOrUndefined(self) : undefined;
+  const real = self ? realpathOnce(self) : undefined;
   if (!real) return undefined;
   return isFrontTarget(real) ? join(dirname(real), '..', 'bin') : dirname(real);
+}
+
+/**
+ * The real paths of the running program and of the files shipped beside it, resolved once per
+ * process: each start asks for them at every plugin call.
+ */
+const ownRealpaths = new Map<string, string | undefined>();
+
+function realpathOnce(path: string): string | undefined {
+  if (ownRealpaths.has(path)) return ownRealpaths.get(path);
+  const real = realpathOrUndefined(path);
+  ownRealpaths.set(path, real);
+  return real;
 }
 
 /**
@@ -54,6 +67,8 @@ export function ownExecutable(): string {
 /** True when `pluginPath` resolves to the file of the same name in `selfDir`. */
 export function isShippedBeside(pluginPath: string, selfDir: string | undefined): boolean {
   if (!selfDir) return false;
-  const own = realpathOrUndefined(join(selfDir, basename(pluginPath)));
-  return own !== undefined && own === realpathOrUndefined(pluginPath);
+  const beside = join(selfDir, basename(pluginPath));
+  const own = realpathOnce(beside);
+  // CNI_PATH is often the program's own dir: the same path needs no second realpath.
+  return own !== undefined && (pluginPath === beside || own === realpathOrUndefined(pluginPath));
 }

@@ -101,10 +101,15 @@ export class DiskStore implements Store {
 
   reserve(ip: string, holder: Required<Attachment>): boolean {
     const tmp = join(this.dir, LEASE_TMP);
-    this.release(LEASE_TMP); // left by a killed writer, maybe still a name of its lease: only the name goes
     // O_EXCL: never into another name of a lease. No fsync: it cost every ADD a disk flush, and its
     // DEL the freeing of the flushed block (docs/host-local.md "Leases on disk").
-    writeNewFile(tmp, renderLeaseContent(holder), 0o600, false);
+    try {
+      writeNewFile(tmp, renderLeaseContent(holder), 0o600, false);
+    } catch (err) {
+      if (errno(err) !== 'EEXIST') throw err;
+      this.release(LEASE_TMP); // left by a killed writer, maybe still a name of its lease: only the name goes
+      writeNewFile(tmp, renderLeaseContent(holder), 0o600, false);
+    }
     try {
       return this.link(tmp, ip);
     } finally {
@@ -205,7 +210,27 @@ export class DiskStore implements Store {
   indexedLeases(holder: Required<Attachment>): Lease[] | undefined {
     try {
       const text = readSmall(this.indexPath(holder));
-      if (text === undefined) return undefined;
+      return text === undefined ? undefined : this.checkIndex(holder, text);
+    } catch {
+      return undefined; // unreadable: not a hint to trust
+    }
+  }
+
+  /**
+   * What ADD must know of `holder`'s leases, with one read of its index: those the index names when
+   * they check out, every lease when it is stale (so a duplicate ADD is seen), none without an index
+   * (the attachment holds nothing Berth gave it: no need to read every lease).
+   * @throws the fs error when the index cannot be read
+   */
+  knownLeases(holder: Required<Attachment>): Lease[] {
+    const text = readSmall(this.indexPath(holder));
+    if (text === undefined) return [];
+    return this.checkIndex(holder, text) ?? this.leases();
+  }
+
+  /** The leases index `text` names, when each is a lease file holding `holder`; else undefined. */
+  private checkIndex(holder: Required<Attachment>, text: string): Lease[] | undefined {
+    try {
       const out: Lease[] = [];
       for (const ip of text.split('\n').filter((l) => l !== '')) {
         if (!LEASE_NAME.test(ip)) return undefined;
@@ -218,11 +243,6 @@ export class DiskStore implements Store {
     } catch {
       return undefined; // unreadable: not a hint to trust
     }
-  }
-
-  /** True when `holder` has an index file, valid or not. */
-  hasIndex(holder: Required<Attachment>): boolean {
-    return readSmall(this.indexPath(holder)) !== undefined;
   }
 
   /** Records the addresses of `holder` (written whole by rename; a hint, so not fsync'ed). */

@@ -70,8 +70,7 @@ async function add(ctx: PluginContext, ipam: Record<string, unknown> | undefined
   try {
     const store = openDiskStore(conf.dataDir, conf.network);
     ips = store.withLock((s) => {
-      // Without an index file the attachment holds nothing Berth gave it: no need to read every lease.
-      const known = s.indexedLeases(holder) ?? (s.hasIndex(holder) ? s.leases() : []);
+      const known = s.knownLeases(holder);
       const got = allocateAll(s, conf.rangeSets, holder, conf.requested, known);
       const addresses = got.map((c) => c.address.slice(0, c.address.indexOf('/')));
       try {

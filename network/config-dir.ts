@@ -8,7 +8,7 @@ import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createFileDurable } from '../lib/durable.js';
 import { randomHex } from '../lib/random-hex.js';
-import { parseConfList, type NetworkConfigList } from '../cni/conflist.js';
+import { confListOf, decodeConfList, type NetworkConfigList } from '../cni/conflist.js';
 import { describeNetwork, type NetworkInfo } from './conflist.js';
 import { NetctlError } from './errors.js';
 
@@ -58,17 +58,41 @@ export async function loadNetworks(dir: string, only?: string): Promise<ConfigDi
       continue; // a directory, or removed meanwhile
     }
     if (only !== undefined && !mayName(text, only)) continue;
-    try {
-      const list = parseConfList(text);
-      if (seen.has(list.name)) continue;
-      seen.add(list.name);
-      const raw = JSON.parse(text) as Record<string, unknown>;
-      networks.push({ ...describeNetwork(raw), file, text, list, raw });
-    } catch (err) {
-      problems.push(`skipping ${JSON.stringify(file)}: ${(err as Error).message}`);
+    const read = parsedTexts.get(text) ?? readConfig(text);
+    if (read instanceof Error) {
+      problems.push(`skipping ${JSON.stringify(file)}: ${read.message}`);
+      continue;
     }
+    if (seen.has(read.list.name)) continue;
+    seen.add(read.list.name);
+    networks.push({ ...read, file, text });
   }
   return { networks, problems };
+}
+
+type ReadConfig = Omit<LoadedNetwork, 'file' | 'text'>;
+
+/**
+ * What each config text read in this process parses to: a start looks its network up three times
+ * (the preload, ADD, DEL), and a text that is unchanged parses the same, so this is never stale.
+ * Callers share the objects and never change them.
+ */
+const parsedTexts = new Map<string, ReadConfig | Error>();
+const MAX_PARSED_TEXTS = 64;
+
+/** `text` parsed, checked and described, or why it is not a network config; remembered. */
+function readConfig(text: string): ReadConfig | Error {
+  let read: ReadConfig | Error;
+  try {
+    const raw = decodeConfList(text); // one JSON.parse for the list and `raw`
+    const list = confListOf(raw, text);
+    read = { ...describeNetwork(raw), list, raw };
+  } catch (err) {
+    read = err as Error;
+  }
+  if (parsedTexts.size >= MAX_PARSED_TEXTS) parsedTexts.clear();
+  parsedTexts.set(text, read);
+  return read;
 }
 
 /**

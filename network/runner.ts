@@ -24,6 +24,9 @@ export function pluginCaller(selfDir: string | undefined): PluginCaller {
   };
 }
 
+/** The skeleton's module, imported at the first call: an import() per call costs a module lookup each. */
+let skeleton: Promise<typeof import('../cni/skel.js')> | undefined;
+
 /** The skeleton with the exec protocol's inputs and outputs, in this process; failures read as execPlugin reads them. */
 async function runInProcess(
   path: string,
@@ -32,7 +35,7 @@ async function runInProcess(
   config: object,
   opts: ExecOptions,
 ): Promise<Result | undefined> {
-  const { runPlugin } = await import('../cni/skel.js');
+  const { runPlugin } = await (skeleton ??= import('../cni/skel.js'));
   let stdout = '',
     stderr = '';
   const code = await runPlugin(handlers, {

@@ -43,4 +43,22 @@ test('loadNetworks(dir, name) parses a file with an escape, which may spell the 
     );
   }));
 
+test('a config text is parsed once per process, and a changed file is read as changed', () =>
+  withTempDir(async (dir) => {
+    const file = join(dir, '10-web.conflist');
+    writeFileSync(file, conflist('"web"', ', "bridge": "br-one"'));
+    const first = await findNetwork(dir, 'web');
+    const again = await findNetwork(dir, 'web');
+    assert.is(again.list, first.list, 'the same text: the same parse');
+    assert.is(again.bridge, 'br-one');
+    writeFileSync(file, conflist('"web"', ', "bridge": "br-two"'));
+    const changed = await findNetwork(dir, 'web');
+    assert.is(changed.bridge, 'br-two');
+    assert.is(changed.list.plugins[0].bridge, 'br-two');
+    assert.is(changed.raw.plugins, changed.list.plugins, 'one JSON.parse for the list and the raw object');
+    writeFileSync(file, '{ broken');
+    assert.equal((await loadNetworks(dir)).problems.length, 1);
+    assert.equal((await loadNetworks(dir)).problems.length, 1, 'a remembered failure is reported again');
+  }));
+
 test.run();
