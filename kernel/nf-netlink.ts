@@ -8,7 +8,7 @@
  */
 import { KernelError, errnoName } from './errors.js';
 import { closeInBackground, type SocketCalls } from './libc.js';
-import { netlinkExchange, openNetlinkSocket } from './netlink-socket.js';
+import { openNetlinkSocket } from './netlink-socket.js';
 import { nlmsg } from './rtnl-codec.js';
 
 const NETLINK_NETFILTER = 12;
@@ -28,6 +28,7 @@ const NFTA_VERDICT_CODE = 1;
 const NFTA_VERDICT_CHAIN = 2;
 const NFT_JUMP = -3;
 const NLMSG_ERROR = 2;
+const ENOENT = 2;
 const SOL_SOCKET = 1;
 const SO_SNDBUF = 7;
 const SO_SNDBUFFORCE = 32;
@@ -179,37 +180,55 @@ export function encodeElementBatch(
   return { msg: Buffer.concat(msgs), acks: msgs.length - 2 };
 }
 
-/** Attributes of a netlink attribute stream: [type, value] pairs. */
-function* attrs(buf: Buffer): Generator<[number, Buffer]> {
-  for (let at = 0; at + 4 <= buf.length;) {
-    const len = buf.readUInt16LE(at);
-    if (len < 4 || at + len > buf.length) return;
-    yield [buf.readUInt16LE(at + 2) & NLA_TYPE_MASK, buf.subarray(at + 4, at + len)];
+/**
+ * The value offset of the first attribute of `type` in `buf[from, to)`, or -1. Offsets, not
+ * subarrays or a generator: this runs once per owner read, cold, where each allocation shows.
+ */
+function findAttr(buf: Buffer, from: number, to: number, type: number): number {
+  for (let at = from; at + 4 <= to;) {
+    const len = buf[at] | (buf[at + 1] << 8);
+    if (len < 4 || at + len > to) return -1;
+    if (((buf[at + 2] | (buf[at + 3] << 8)) & NLA_TYPE_MASK) === type) return at + 4;
     at += (len + 3) & ~3;
   }
+  return -1;
 }
+/** The end of the attribute whose value starts at `value`. */
+const attrEnd = (buf: Buffer, value: number) => value - 4 + (buf[value - 4] | (buf[value - 3] << 8));
 
 /** The comment in a NEWSETELEM reply's payload, after its netlink header ('' when the element has none). Pure; exported for tests. */
 export function commentOfReply(payload: Buffer): string {
-  for (const [type, list] of attrs(payload.subarray(4))) {
-    if (type !== NFTA_SET_ELEM_LIST_ELEMENTS) continue;
-    for (const [, elem] of attrs(list))
-      for (const [t, v] of attrs(elem)) {
-        if (t !== NFTA_SET_ELEM_USERDATA) continue;
-        for (let at = 0; at + 2 <= v.length; at += 2 + v[at + 1]) {
-          if (v[at] !== NFTNL_UDATA_SET_ELEM_COMMENT) continue;
-          const text = v.subarray(at + 2, at + 2 + v[at + 1]).toString('utf8');
-          return text.endsWith('\0') ? text.slice(0, -1) : text;
-        }
-      }
+  const list = findAttr(payload, 4, payload.length, NFTA_SET_ELEM_LIST_ELEMENTS);
+  const elem = list < 0 ? -1 : findAttr(payload, list, attrEnd(payload, list), NFTA_LIST_ELEM);
+  const data = elem < 0 ? -1 : findAttr(payload, elem, attrEnd(payload, elem), NFTA_SET_ELEM_USERDATA);
+  if (data < 0) return '';
+  for (let at = data, end = attrEnd(payload, data); at + 2 <= end; at += 2 + payload[at + 1]) {
+    if (payload[at] !== NFTNL_UDATA_SET_ELEM_COMMENT) continue;
+    let stop = Math.min(at + 2 + payload[at + 1], end);
+    if (stop > at + 2 && payload[stop - 1] === 0) stop -= 1;
+    return payload.toString('utf8', at + 2, stop);
   }
   return '';
 }
 
+/** One element of one set, by key. */
+export interface ElementKey {
+  family: number;
+  table: string;
+  set: string;
+  key: Buffer;
+}
+
+/** Reads per send: their replies (a few hundred bytes each) stay far below the receive buffer. */
+const READS_PER_SEND = 32;
+
 /** A NETLINK_NETFILTER socket bound to the netns it was opened in. */
 export interface NfNetlink {
-  /** The element's comment ('' without one), or undefined when the table, set or element does not exist. */
-  elementComment(family: number, table: string, set: string, key: Buffer): string | undefined;
+  /**
+   * Each element's comment ('' without one; undefined when its table, set or element does not
+   * exist), in the order asked. The requests go in one send: the kernel answers each in turn.
+   */
+  elementComments(queries: readonly ElementKey[]): Array<string | undefined>;
   /**
    * Deletes then adds elements in one transaction (all or nothing).
    * @throws {KernelError} with the errno name of the first failure (ENOENT: a table, set, chain or element is missing; EEXIST: a map key holds another value)
@@ -246,15 +265,36 @@ export function openNfNetlink(c: SocketCalls): NfNetlink {
   let seq = 1;
   const buf = Buffer.alloc(1 << 16);
   return {
-    elementComment(family, table, set, key) {
-      const s = seq++;
-      try {
-        const [reply] = netlinkExchange(fd, encodeGetSetElem(family, table, set, key, s), s, 'get element of set', `${table} ${set}`);
-        return reply === undefined ? '' : commentOfReply(reply);
-      } catch (err) {
-        if (err instanceof KernelError && err.errno === 'ENOENT') return undefined; // no table, set or element
-        throw err;
+    elementComments(queries) {
+      const comments = new Array<string | undefined>(queries.length);
+      for (let from = 0; from < queries.length; from += READS_PER_SEND) {
+        const part = queries.slice(from, from + READS_PER_SEND);
+        const first = seq;
+        seq += part.length;
+        const msg = Buffer.concat(part.map((q, i) => encodeGetSetElem(q.family, q.table, q.set, q.key, first + i)));
+        const sent = c.send(fd, msg, msg.length, 0);
+        if (sent !== msg.length) throw new KernelError('send to', 'netfilter netlink socket', sent < 0 ? errnoName(c.errno()) : 'EIO');
+        for (let pending = part.length; pending > 0;) {
+          const n = c.recv(fd, buf, buf.length, 0);
+          if (n <= 0) throw new KernelError('receive from', 'netfilter netlink socket', n === 0 ? 'EIO' : errnoName(c.errno()));
+          for (let at = 0; at + 16 <= n;) {
+            const len = buf.readUInt32LE(at);
+            if (len < 16 || at + len > n) break;
+            const i = buf.readUInt32LE(at + 8) - first;
+            if (i >= 0 && i < part.length) {
+              pending -= 1;
+              if (buf.readUInt16LE(at + 4) !== NLMSG_ERROR) comments[from + i] = commentOfReply(buf.subarray(at + 16, at + len));
+              else {
+                const errno = -buf.readInt32LE(at + 16);
+                // ENOENT: no table, set or element
+                if (errno !== ENOENT) throw new KernelError('get element of set', `${part[i].table} ${part[i].set}`, errnoName(errno));
+              }
+            }
+            at += (len + 3) & ~3;
+          }
+        }
       }
+      return comments;
     },
     elementBatch(ops) {
       const first = seq;
