@@ -54,8 +54,11 @@ export interface AddRequest {
   features: readonly Feature[];
   elements: readonly Element[];
   data?: Partial<Record<Feature, unknown>>;
-  /** The schema to ensure in the same transaction (layout.ts renderSchema). */
-  schema: string;
+  /**
+   * The schema to ensure in the same transaction (layout.ts renderSchema), made only when the
+   * kernel lacks it: rendering it (and its per-subnet chains) costs every ADD ~0.1-0.2 ms.
+   */
+  schema: () => string;
   /** Network-owned elements (isolation) to add in the same transaction, with their own tag; `add` leaves existing ones as they are. */
   shared?: ReadonlyArray<{ el: Element; tag: string }>;
 }
@@ -171,7 +174,7 @@ async function replaceElements(nft: Nft, req: AddRequest, opts: { tag: string; s
   } catch (err) {
     if (!(err instanceof NftError && err.isNotFound)) throw err;
     // no table yet, a subnet chain missing, or another layout version: the same with the schema
-    await nft.apply(renderTransaction({ schema: req.schema, deletes, adds: req.elements, tag }) + shared, action);
+    await nft.apply(renderTransaction({ schema: req.schema(), deletes, adds: req.elements, tag }) + shared, action);
   }
 }
 

@@ -94,9 +94,9 @@ function bridgeElements(p: BridgeFirewallParams): { features: Feature[]; element
  */
 export async function addBridgeFirewall(p: BridgeFirewallParams): Promise<void> {
   const { features, elements } = bridgeElements(p);
-  const chains = p.ipMasq ? masqueradeChains(p.ipMasq.addresses) : '';
+  const schema = () => renderSchema({ bridge: !!p.macSpoofCheck }) + (p.ipMasq ? masqueradeChains(p.ipMasq.addresses) : '');
   const shared = networkElements(p).map((el) => ({ el, tag: networkTag(p.network) }));
-  await addAttachment(nftOf(p), refOf(p), { features, elements, schema: renderSchema({ bridge: !!p.macSpoofCheck }) + chains, shared });
+  await addAttachment(nftOf(p), refOf(p), { features, elements, schema, shared });
 }
 
 /**
