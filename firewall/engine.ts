@@ -54,10 +54,7 @@ export interface AddRequest {
   features: readonly Feature[];
   elements: readonly Element[];
   data?: Partial<Record<Feature, unknown>>;
-  /**
-   * The schema to ensure in the same transaction (layout.ts renderSchema), made only when the
-   * kernel lacks it: rendering it (and its per-subnet chains) costs every ADD ~0.1-0.2 ms.
-   */
+  /** The schema to ensure in the same transaction (layout.ts renderSchema): made only when the kernel lacks it. */
   schema: () => string;
   /** Network-owned elements (isolation) to add in the same transaction, with their own tag; `add` leaves existing ones as they are. */
   shared?: ReadonlyArray<{ el: Element; tag: string }>;
