@@ -57,7 +57,7 @@ export async function run(): Promise<string> {
     for (let k = 0; k < 10; k++) {
       const fresh = openNftIn(path);
       let t = process.hrtime.bigint();
-      await fresh.elementComment(key);
+      await fresh.elementComments([key]);
       byNetlink.push(Number(process.hrtime.bigint() - t) / 1e6);
       const fresh2 = openNftIn(path);
       t = process.hrtime.bigint();

@@ -36,9 +36,9 @@ async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
   return withFileLock(join(stateDir, '.lock'), fn);
 }
 
-/** The tag (comment) of the element with this key in the kernel, or undefined when there is none. */
-export function ownerOf(nft: Nft, el: Pick<Element, 'set' | 'key' | 'parts'>): Promise<string | undefined> {
-  return nft.elementComment(elementQuery(el));
+/** The tag (comment) of each element's key in the kernel, undefined where there is none; read in one go. */
+export function ownersOf(nft: Nft, els: ReadonlyArray<Pick<Element, 'set' | 'key' | 'parts'>>): Promise<Array<string | undefined>> {
+  return els.length === 0 ? Promise.resolve([]) : nft.elementComments(els.map(elementQuery));
 }
 
 /** 'container "c1" (interface "eth0" on network "web")' for a tag, for conflict messages. */
@@ -54,8 +54,8 @@ export interface AddRequest {
   features: readonly Feature[];
   elements: readonly Element[];
   data?: Partial<Record<Feature, unknown>>;
-  /** The schema to ensure in the same transaction (layout.ts renderSchema). */
-  schema: string;
+  /** The schema to ensure in the same transaction (layout.ts renderSchema): made only when the kernel lacks it. */
+  schema: () => string;
   /** Network-owned elements (isolation) to add in the same transaction, with their own tag; `add` leaves existing ones as they are. */
   shared?: ReadonlyArray<{ el: Element; tag: string }>;
 }
@@ -146,10 +146,11 @@ function addsOf(req: AddRequest, tag: string, mustBeNew: boolean) {
  */
 async function replaceElements(nft: Nft, req: AddRequest, opts: { tag: string; stale: readonly Element[]; action: string }): Promise<void> {
   const { tag, action } = opts;
-  const deletes: Element[] = [];
-  for (const el of opts.stale) if ((await ownerOf(nft, el)) === tag) deletes.push(el); // dropped from this attachment since the last ADD
-  for (const el of req.elements) {
-    const owner = await ownerOf(nft, el);
+  const owners = await ownersOf(nft, [...opts.stale, ...req.elements]);
+  // dropped from this attachment since the last ADD
+  const deletes = opts.stale.filter((_, i) => owners[i] === tag);
+  for (const [i, el] of req.elements.entries()) {
+    const owner = owners[opts.stale.length + i];
     if (owner === undefined) continue;
     if (owner !== tag && el.exclusive)
       throw new CniError(ErrCode.PortConflict, `cannot map ${el.what ?? el.key}: already mapped for ${describeOwner(owner)}`);
@@ -170,7 +171,7 @@ async function replaceElements(nft: Nft, req: AddRequest, opts: { tag: string; s
   } catch (err) {
     if (!(err instanceof NftError && err.isNotFound)) throw err;
     // no table yet, a subnet chain missing, or another layout version: the same with the schema
-    await nft.apply(renderTransaction({ schema: req.schema, deletes, adds: req.elements, tag }) + shared, action);
+    await nft.apply(renderTransaction({ schema: req.schema(), deletes, adds: req.elements, tag }) + shared, action);
   }
 }
 
@@ -200,8 +201,9 @@ export async function deleteAttachment(
     const rec = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
     if (!rec) return undefined;
     const handle = nft();
-    const deletes: Element[] = [];
-    for (const el of rec.elements.filter(touched)) if ((await ownerOf(handle, el)) === rec.tag) deletes.push(el);
+    const mine = rec.elements.filter(touched);
+    const owners = await ownersOf(handle, mine);
+    const deletes = mine.filter((_, i) => owners[i] === rec.tag);
     const action = `delete the firewall of container ${JSON.stringify(ref.containerId)}`;
     if (deletes.length > 0 && handle.applyElements)
       await handle.applyElements({ del: deletes.map((e) => elementWrite(e)), add: [] }, action);
@@ -224,8 +226,9 @@ export async function deleteAttachment(
 export async function checkAttachment(nft: Nft, ref: AttachmentRef, expected: readonly Element[]): Promise<void> {
   const rec = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
   const tag = rec?.tag ?? attachmentTag(ref.network, ref.containerId, ref.ifName);
-  for (const el of expected) {
-    const owner = await ownerOf(nft, el);
+  const owners = await ownersOf(nft, expected);
+  for (const [i, el] of expected.entries()) {
+    const owner = owners[i];
     if (owner === undefined)
       throw new CniError(
         ErrCode.CheckFailed,

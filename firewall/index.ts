@@ -15,7 +15,7 @@
 import { CniError, ErrCode } from '../cni/errors.js';
 import type { Attachment } from '../cni/types.js';
 import { openNft, type Nft } from '../kernel/nft.js';
-import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, ownerOf } from './engine.js';
+import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, ownersOf } from './engine.js';
 import { renderSchema, type Feature } from './layout.js';
 import { removeDeadNetnsDirs, stateDirForNetns } from './netns-dirs.js';
 import { DEFAULT_STATE_DIR } from './records.js';
@@ -94,9 +94,9 @@ function bridgeElements(p: BridgeFirewallParams): { features: Feature[]; element
  */
 export async function addBridgeFirewall(p: BridgeFirewallParams): Promise<void> {
   const { features, elements } = bridgeElements(p);
-  const chains = p.ipMasq ? masqueradeChains(p.ipMasq.addresses) : '';
+  const schema = () => renderSchema({ bridge: !!p.macSpoofCheck }) + (p.ipMasq ? masqueradeChains(p.ipMasq.addresses) : '');
   const shared = networkElements(p).map((el) => ({ el, tag: networkTag(p.network) }));
-  await addAttachment(nftOf(p), refOf(p), { features, elements, schema: renderSchema({ bridge: !!p.macSpoofCheck }) + chains, shared });
+  await addAttachment(nftOf(p), refOf(p), { features, elements, schema, shared });
 }
 
 /**
@@ -116,8 +116,10 @@ export async function checkBridgeFirewall(p: BridgeFirewallParams): Promise<void
   const nft = nftOf(p);
   const { elements } = bridgeElements(p);
   await checkAttachment(nft, refOf(p), elements);
-  for (const el of networkElements(p))
-    if ((await ownerOf(nft, el)) === undefined)
+  const shared = networkElements(p);
+  const owners = await ownersOf(nft, shared);
+  for (const [i, el] of shared.entries())
+    if (owners[i] === undefined)
       throw new CniError(
         ErrCode.CheckFailed,
         `firewall check of container ${JSON.stringify(p.containerId)} failed: element ${JSON.stringify(el.key)} is missing from set ${JSON.stringify(el.set)}`,
@@ -178,9 +180,9 @@ export async function ensureIsolation(p: FirewallOptions & { network: string; br
 export async function removeNetworkElements(p: FirewallOptions & { network: string; bridge: string }): Promise<void> {
   const nft = nftOf(p);
   const tag = networkTag(p.network);
-  const mine: Element[] = [];
-  for (const el of networkElements({ isolation: { bridge: p.bridge }, internal: { bridge: p.bridge } }))
-    if ((await ownerOf(nft, el)) === tag) mine.push(el);
+  const elements = networkElements({ isolation: { bridge: p.bridge }, internal: { bridge: p.bridge } });
+  const owners = await ownersOf(nft, elements);
+  const mine = elements.filter((_, i) => owners[i] === tag);
   if (mine.length > 0)
     await nft.apply(renderTransaction({ deletes: mine, tag }), `remove the network elements of bridge ${JSON.stringify(p.bridge)}`);
 }

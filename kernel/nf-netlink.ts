@@ -1,215 +1,44 @@
 /**
- * nftables set elements straight over netlink: read one element back (NFT_MSG_GETSETELEM) and
+ * nftables set elements straight over netlink: read elements back (NFT_MSG_GETSETELEM) and
  * delete/add elements in one batch (NFT_MSG_DELSETELEM / NFT_MSG_NEWSETELEM). libnftables makes
  * both O(size of the whole ruleset): `nft get element` first fills its cache with every element of
  * every set in the table, and every change first caches all tables and chains, other tables' too
  * (figures in docs/internals/speed.md).
  * Tables, chains and rules are still made by libnftables or the `nft` program (kernel/nft.ts).
+ * The messages are encoded and decoded in nf-codec.ts.
  */
 import { KernelError, errnoName } from './errors.js';
 import { closeInBackground, type SocketCalls } from './libc.js';
-import { netlinkExchange, openNetlinkSocket } from './netlink-socket.js';
-import { nlmsg } from './rtnl-codec.js';
+import { openNetlinkSocket } from './netlink-socket.js';
+import { commentOfReply, encodeElementBatch, encodeGetSetElem, type ElementKey, type SetElemOp } from './nf-codec.js';
 
 const NETLINK_NETFILTER = 12;
-const NFNL_SUBSYS_NFTABLES = 10;
-const NFT_MSG_NEWSETELEM = 12;
-const NFT_MSG_GETSETELEM = 13;
-const NFT_MSG_DELSETELEM = 14;
-const NFNL_MSG_BATCH_BEGIN = 0x10;
-const NFNL_MSG_BATCH_END = 0x11;
-const NLM_F_REQUEST = 1;
-const NLM_F_ACK = 4;
-const NLM_F_EXCL = 0x200;
-const NLM_F_CREATE = 0x400;
-const NFTA_SET_ELEM_DATA = 2;
-const NFTA_DATA_VERDICT = 2;
-const NFTA_VERDICT_CODE = 1;
-const NFTA_VERDICT_CHAIN = 2;
-const NFT_JUMP = -3;
 const NLMSG_ERROR = 2;
+const ENOENT = 2;
 const SOL_SOCKET = 1;
 const SO_SNDBUF = 7;
 const SO_SNDBUFFORCE = 32;
 const SOL_NETLINK = 270;
 const NETLINK_CAP_ACK = 10;
-const NLA_F_NESTED = 0x8000;
-const NLA_TYPE_MASK = 0x3fff;
-// include/uapi/linux/netfilter/nf_tables.h
-const NFTA_SET_ELEM_LIST_TABLE = 1;
-const NFTA_SET_ELEM_LIST_SET = 2;
-const NFTA_SET_ELEM_LIST_ELEMENTS = 3;
-const NFTA_LIST_ELEM = 1;
-const NFTA_SET_ELEM_KEY = 1;
-const NFTA_SET_ELEM_USERDATA = 6;
-const NFTA_DATA_VALUE = 1;
-// libnftnl udata.h: element userdata is TLVs {u8 type, u8 len, value}; type 0 is the comment.
-const NFTNL_UDATA_SET_ELEM_COMMENT = 0;
 
 export const NFPROTO = { inet: 1, bridge: 7 } as const;
 
-function attr(type: number, value: Buffer): Buffer {
-  const len = 4 + value.length;
-  const out = Buffer.alloc((len + 3) & ~3);
-  out.writeUInt16LE(len, 0);
-  out.writeUInt16LE(type, 2);
-  value.copy(out, 4);
-  return out;
-}
-const nest = (type: number, ...parts: Buffer[]) => attr(type | NLA_F_NESTED, Buffer.concat(parts));
-const cstr = (s: string) => Buffer.from(`${s}\0`);
 function int32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeInt32LE(n);
   return b;
 }
 
-/** Encodes the GETSETELEM request for one key (pure; exported for tests). */
-export function encodeGetSetElem(family: number, table: string, set: string, key: Buffer, seq: number): Buffer {
-  const payload = Buffer.concat([
-    Buffer.from([family, 0 /* NFNETLINK_V0 */, 0, 0 /* res_id */]),
-    attr(NFTA_SET_ELEM_LIST_TABLE, cstr(table)),
-    attr(NFTA_SET_ELEM_LIST_SET, cstr(set)),
-    nest(NFTA_SET_ELEM_LIST_ELEMENTS, nest(NFTA_LIST_ELEM, nest(NFTA_SET_ELEM_KEY, attr(NFTA_DATA_VALUE, key)))),
-  ]);
-  return nlmsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETSETELEM, NLM_F_REQUEST, seq, payload);
-}
-
-/** One element to add or delete: key bytes, and for maps the value bytes or a jump to a chain. */
-export interface SetElemOp {
-  family: number;
-  table: string;
-  set: string;
-  key: Buffer;
-  data?: Buffer | { jump: string };
-  comment?: string;
-  /** Adding only: the kernel refuses the batch (EEXIST) when the key is already there, whatever its value and comment. */
-  mustBeNew?: boolean;
-}
-
-/** A nfnetlink message: the nfgenmsg (family, version 0, resource id) before the attributes. */
-function nfMsg(type: number, flags: number, seq: number, family: number, attrsBuf: Buffer, resId = 0): Buffer {
-  return nlmsg(type, flags, seq, Buffer.concat([Buffer.from([family, 0, resId >> 8, resId & 0xff]), attrsBuf]));
-}
-
-function elemAttrs(op: SetElemOp, withData: boolean): Buffer {
-  const parts = [nest(NFTA_SET_ELEM_KEY, attr(NFTA_DATA_VALUE, op.key))];
-  if (withData && op.data !== undefined) {
-    if (Buffer.isBuffer(op.data)) parts.push(nest(NFTA_SET_ELEM_DATA, attr(NFTA_DATA_VALUE, op.data)));
-    else {
-      const code = Buffer.alloc(4);
-      code.writeInt32BE(NFT_JUMP);
-      parts.push(
-        nest(NFTA_SET_ELEM_DATA, nest(NFTA_DATA_VERDICT, attr(NFTA_VERDICT_CODE, code), attr(NFTA_VERDICT_CHAIN, cstr(op.data.jump)))),
-      );
-    }
-  }
-  if (withData && op.comment !== undefined) {
-    const text = cstr(op.comment);
-    parts.push(attr(NFTA_SET_ELEM_USERDATA, Buffer.concat([Buffer.from([NFTNL_UDATA_SET_ELEM_COMMENT, text.length]), text])));
-  }
-  return nest(NFTA_LIST_ELEM, ...parts);
-}
-
-/** A netlink attribute's length is 16 bits: the elements of one message stay below it (headers included). */
-const MAX_ELEMENTS_BYTES = 0xffff - 4;
-
-/**
- * The element lists of one batch: the ops on one (family, table, set), new-only or not, share one message, split
- * only where its NFTA_SET_ELEM_LIST_ELEMENTS attribute would pass 64 KiB. One message per element
- * made a 1000-port mapping 2000 messages, and as many acks, which overflowed the sockets.
- */
-function groupBySet(ops: readonly SetElemOp[], withData: boolean): { op: SetElemOp; elems: Buffer[] }[] {
-  const groups: { op: SetElemOp; elems: Buffer[]; bytes: number }[] = [];
-  const open = new Map<string, (typeof groups)[number]>();
-  for (const op of ops) {
-    const elem = elemAttrs(op, withData);
-    const id = `${op.family}\0${op.table}\0${op.set}\0${!!op.mustBeNew}`;
-    let group = open.get(id);
-    if (!group || group.bytes + elem.length > MAX_ELEMENTS_BYTES) {
-      group = { op, elems: [], bytes: 0 };
-      groups.push(group);
-      open.set(id, group);
-    }
-    group.elems.push(elem);
-    group.bytes += elem.length;
-  }
-  return groups;
-}
-
-/**
- * One nftables transaction (a netlink batch) that deletes, then adds, set elements, and flushes
- * the `guard` set first when given (it fails with ENOENT when that set does not exist). The elements
- * of one set travel in one message (see groupBySet); every message asks for an ack, so the reply
- * holds one ack or error per message. Pure; exported for tests.
- */
-export function encodeElementBatch(
-  ops: { guard?: { family: number; table: string; set: string }; del: readonly SetElemOp[]; add: readonly SetElemOp[] },
-  firstSeq: number,
-): { msg: Buffer; acks: number } {
-  const msgs: Buffer[] = [nfMsg(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, firstSeq, 0, Buffer.alloc(0), NFNL_SUBSYS_NFTABLES)];
-  let seq = firstSeq;
-  const header = (o: { table: string; set: string }) =>
-    Buffer.concat([attr(NFTA_SET_ELEM_LIST_TABLE, cstr(o.table)), attr(NFTA_SET_ELEM_LIST_SET, cstr(o.set))]);
-  if (ops.guard)
-    msgs.push(
-      nfMsg((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM, NLM_F_REQUEST | NLM_F_ACK, ++seq, ops.guard.family, header(ops.guard)),
-    );
-  for (const { op, elems } of groupBySet(ops.del, false))
-    msgs.push(
-      nfMsg(
-        (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM,
-        NLM_F_REQUEST | NLM_F_ACK,
-        ++seq,
-        op.family,
-        Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, ...elems)]),
-      ),
-    );
-  for (const { op, elems } of groupBySet(ops.add, true))
-    msgs.push(
-      nfMsg(
-        (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM,
-        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (op.mustBeNew ? NLM_F_EXCL : 0),
-        ++seq,
-        op.family,
-        Buffer.concat([header(op), nest(NFTA_SET_ELEM_LIST_ELEMENTS, ...elems)]),
-      ),
-    );
-  msgs.push(nfMsg(NFNL_MSG_BATCH_END, NLM_F_REQUEST, ++seq, 0, Buffer.alloc(0), NFNL_SUBSYS_NFTABLES));
-  return { msg: Buffer.concat(msgs), acks: msgs.length - 2 };
-}
-
-/** Attributes of a netlink attribute stream: [type, value] pairs. */
-function* attrs(buf: Buffer): Generator<[number, Buffer]> {
-  for (let at = 0; at + 4 <= buf.length;) {
-    const len = buf.readUInt16LE(at);
-    if (len < 4 || at + len > buf.length) return;
-    yield [buf.readUInt16LE(at + 2) & NLA_TYPE_MASK, buf.subarray(at + 4, at + len)];
-    at += (len + 3) & ~3;
-  }
-}
-
-/** The comment in a NEWSETELEM reply's payload, after its netlink header ('' when the element has none). Pure; exported for tests. */
-export function commentOfReply(payload: Buffer): string {
-  for (const [type, list] of attrs(payload.subarray(4))) {
-    if (type !== NFTA_SET_ELEM_LIST_ELEMENTS) continue;
-    for (const [, elem] of attrs(list))
-      for (const [t, v] of attrs(elem)) {
-        if (t !== NFTA_SET_ELEM_USERDATA) continue;
-        for (let at = 0; at + 2 <= v.length; at += 2 + v[at + 1]) {
-          if (v[at] !== NFTNL_UDATA_SET_ELEM_COMMENT) continue;
-          const text = v.subarray(at + 2, at + 2 + v[at + 1]).toString('utf8');
-          return text.endsWith('\0') ? text.slice(0, -1) : text;
-        }
-      }
-  }
-  return '';
-}
+/** Reads per send: their replies (a few hundred bytes each) stay far below the receive buffer. */
+const READS_PER_SEND = 32;
 
 /** A NETLINK_NETFILTER socket bound to the netns it was opened in. */
 export interface NfNetlink {
-  /** The element's comment ('' without one), or undefined when the table, set or element does not exist. */
-  elementComment(family: number, table: string, set: string, key: Buffer): string | undefined;
+  /**
+   * Each element's comment ('' without one; undefined when its table, set or element does not
+   * exist), in the order asked. The requests go in one send: the kernel answers each in turn.
+   */
+  elementComments(queries: readonly ElementKey[]): Array<string | undefined>;
   /**
    * Deletes then adds elements in one transaction (all or nothing).
    * @throws {KernelError} with the errno name of the first failure (ENOENT: a table, set, chain or element is missing; EEXIST: a map key holds another value)
@@ -246,15 +75,36 @@ export function openNfNetlink(c: SocketCalls): NfNetlink {
   let seq = 1;
   const buf = Buffer.alloc(1 << 16);
   return {
-    elementComment(family, table, set, key) {
-      const s = seq++;
-      try {
-        const [reply] = netlinkExchange(fd, encodeGetSetElem(family, table, set, key, s), s, 'get element of set', `${table} ${set}`);
-        return reply === undefined ? '' : commentOfReply(reply);
-      } catch (err) {
-        if (err instanceof KernelError && err.errno === 'ENOENT') return undefined; // no table, set or element
-        throw err;
+    elementComments(queries) {
+      const comments = new Array<string | undefined>(queries.length);
+      for (let from = 0; from < queries.length; from += READS_PER_SEND) {
+        const part = queries.slice(from, from + READS_PER_SEND);
+        const first = seq;
+        seq += part.length;
+        const msg = Buffer.concat(part.map((q, i) => encodeGetSetElem(q.family, q.table, q.set, q.key, first + i)));
+        const sent = c.send(fd, msg, msg.length, 0);
+        if (sent !== msg.length) throw new KernelError('send to', 'netfilter netlink socket', sent < 0 ? errnoName(c.errno()) : 'EIO');
+        for (let pending = part.length; pending > 0;) {
+          const n = c.recv(fd, buf, buf.length, 0);
+          if (n <= 0) throw new KernelError('receive from', 'netfilter netlink socket', n === 0 ? 'EIO' : errnoName(c.errno()));
+          for (let at = 0; at + 16 <= n;) {
+            const len = buf.readUInt32LE(at);
+            if (len < 16 || at + len > n) break;
+            const i = buf.readUInt32LE(at + 8) - first;
+            if (i >= 0 && i < part.length) {
+              pending -= 1;
+              if (buf.readUInt16LE(at + 4) !== NLMSG_ERROR) comments[from + i] = commentOfReply(buf.subarray(at + 16, at + len));
+              else {
+                const errno = -buf.readInt32LE(at + 16);
+                // ENOENT: no table, set or element
+                if (errno !== ENOENT) throw new KernelError('get element of set', `${part[i].table} ${part[i].set}`, errnoName(errno));
+              }
+            }
+            at += (len + 3) & ~3;
+          }
+        }
       }
+      return comments;
     },
     elementBatch(ops) {
       const first = seq;

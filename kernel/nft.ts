@@ -26,10 +26,11 @@ export interface Nft {
   /** Runs a read command (`list set ...`) with JSON output; undefined when the object is absent. */
   readJson(command: string): Promise<any | undefined>;
   /**
-   * The comment of one set element ('' without one), undefined when it (or its set) does not
-   * exist. O(1): a single netlink lookup with libnftables' backend; `nft get element` otherwise.
+   * The comment of each set element ('' without one), undefined when it (or its set) does not
+   * exist, in the order asked. O(1) each: netlink lookups in one send with libnftables' backend;
+   * one `nft get element` each otherwise.
    */
-  elementComment(q: ElementQuery): Promise<string | undefined>;
+  elementComments(qs: readonly ElementQuery[]): Promise<Array<string | undefined>>;
   /**
    * Deletes, then adds, elements in one transaction straight over netlink (libnftables' backend
    * only): no libnftables parse and no cache of the whole ruleset, whose size (other tables, e.g.
@@ -147,8 +148,8 @@ function openLibnftables(eager = false): Nft {
       if (e.isNotFound) return undefined;
       throw e;
     },
-    async elementComment(q) {
-      return nf.elementComment(NFPROTO[q.family], q.table, q.set, q.keyBytes);
+    async elementComments(qs) {
+      return nf.elementComments(qs.map((q) => ({ family: NFPROTO[q.family], table: q.table, set: q.set, key: q.keyBytes })));
     },
     async applyElements(ops, action = 'apply the nftables transaction') {
       const op = (w: ElementWrite) => ({
@@ -218,10 +219,14 @@ export function openNftProgram(program = 'nft'): Nft {
         await call(['-j', JSON.stringify({ nftables: commands.slice(at, at + size) })], '', action);
     },
     read: (command) => tolerant(['-f', '-'], command, command),
-    async elementComment(q) {
-      const command = getElementCommand(q);
-      const out = await tolerant(['-f', '-'], command, command);
-      return out === undefined ? undefined : parseElementComment(out);
+    async elementComments(qs) {
+      const comments: Array<string | undefined> = [];
+      for (const q of qs) {
+        const command = getElementCommand(q);
+        const out = await tolerant(['-f', '-'], command, command);
+        comments.push(out === undefined ? undefined : parseElementComment(out));
+      }
+      return comments;
     },
     async readJson(command) {
       const out = await tolerant(['-j', ...command.split(' ')], '', command);

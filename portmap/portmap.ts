@@ -82,7 +82,7 @@ async function add(ctx: PluginContext): Promise<Result> {
     features: ['portmap'],
     elements,
     data: { portmap: data },
-    schema: renderSchema() + portmapChains(elements, addrs),
+    schema: () => renderSchema() + portmapChains(elements, addrs),
   });
   flushConntrack(ctx, flushesOf(data));
   return prev;

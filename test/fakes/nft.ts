@@ -66,9 +66,11 @@ export class FakeNft implements Nft {
     return { nftables: [{ metainfo: {} }, { set: { name: set, elem } }] };
   }
 
-  async elementComment(q: ElementQuery): Promise<string | undefined> {
-    this.calls.push('get');
-    return this.elements.get(`${q.set} ${q.keyText}`)?.comment;
+  async elementComments(qs: readonly ElementQuery[]): Promise<Array<string | undefined>> {
+    return qs.map((q) => {
+      this.calls.push('get');
+      return this.elements.get(`${q.set} ${q.keyText}`)?.comment;
+    });
   }
 
   /** Comments of the elements whose comment contains `needle`. */

@@ -13,6 +13,7 @@ import {
 } from '../../helpers/topology';
 import { openNftIn, type Nft } from '../../../kernel/nft';
 import * as fw from '../../../firewall/index';
+import { elementQuery, masqueradeElements } from '../../../firewall/render';
 
 const it = isRoot ? test : test.skip;
 
@@ -135,6 +136,25 @@ it('addMacSpoofCheck() drops frames from another MAC on the port', async () => {
     }
     await fw.deleteMacSpoofCheck({ ...on(nft, stateDir, 'c1') });
     assert.is(countElements(t.host, 'web/c1/'), 0);
+  });
+});
+
+it('elementComments() answers in order, in several sends: owners, absent keys, an absent set', async () => {
+  await withTwoContainers(async ({ c1, c2, nft, stateDir }) => {
+    await fw.addMasquerade({ ...on(nft, stateDir, 'c1'), addresses: c1.cidrs });
+    await fw.addMasquerade({ ...on(nft, stateDir, 'c2'), addresses: [c2.cidrs[0]] });
+    const absent = masqueradeElements(Array.from({ length: 40 }, (_, k) => `10.250.0.${k + 1}/24`)).map(elementQuery);
+    const noSet = { ...elementQuery(masqueradeElements([c1.cidrs[0]])[0]), set: 'no_such_set' };
+    const [mine, theirs, ...rest] = await nft.elementComments([
+      ...masqueradeElements([c1.cidrs[0], c2.cidrs[1]]).map(elementQuery),
+      ...absent,
+      noSet,
+      elementQuery(masqueradeElements([c2.cidrs[0]])[0]),
+    ]);
+    assert.is(mine, 'web/c1/eth0');
+    assert.is(theirs, undefined); // c2's IPv6 address was not added
+    assert.equal(rest.slice(0, 41), new Array(41).fill(undefined));
+    assert.is(rest[41], 'web/c2/eth0');
   });
 });
 

@@ -22,7 +22,7 @@ const port = (p: number, to: string) =>
     exclusive: true,
     what: `host port ${p}/tcp`,
   });
-const masq = (cidr: string) => ({ features: ['masq' as const], elements: masqueradeElements([cidr]), schema: '' });
+const masq = (cidr: string) => ({ features: ['masq' as const], elements: masqueradeElements([cidr]), schema: () => '' });
 /** The keys an attachment's record lists. */
 const recordedKeys = (containerId: string) => readRecord(dir, 'web', containerId, 'eth0')?.elements.map((e) => e.key);
 
@@ -35,8 +35,8 @@ test('addAttachment() adds tagged elements and records them', async () => {
 
 test('addAttachment() applies the schema only when the tables are missing', async () => {
   const nft = new FakeNft();
-  await addAttachment(nft, ref('c1'), { ...masq('192.0.2.5/24'), schema: 'add table inet berth\n' });
-  await addAttachment(nft, ref('c2'), { ...masq('192.0.2.6/24'), schema: 'add table inet berth\n' });
+  await addAttachment(nft, ref('c1'), { ...masq('192.0.2.5/24'), schema: () => 'add table inet berth\n' });
+  await addAttachment(nft, ref('c2'), { ...masq('192.0.2.6/24'), schema: () => 'add table inet berth\n' });
   assert.equal(
     nft.scripts.map((s) => s.includes('add table')),
     [true, false],
@@ -46,8 +46,12 @@ test('addAttachment() applies the schema only when the tables are missing', asyn
 
 test('addAttachment() again is idempotent and drops elements no longer asked for', async () => {
   const nft = new FakeNft();
-  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5'), port(8081, '192.0.2.5')], schema: '' });
-  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: '' });
+  await addAttachment(nft, ref('c1'), {
+    features: ['portmap'],
+    elements: [port(8080, '192.0.2.5'), port(8081, '192.0.2.5')],
+    schema: () => '',
+  });
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: () => '' });
   assert.equal(
     [...nft.elements.values()].map((e) => e.key),
     ['tcp . 8080'],
@@ -56,12 +60,12 @@ test('addAttachment() again is idempotent and drops elements no longer asked for
 
 /** c2 asks for c1's host port (and a free one): refused with code 106 naming c1, and nothing changes. */
 async function refusesAnotherAttachmentsPort(nft: FakeNft): Promise<void> {
-  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: '' });
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: () => '' });
   try {
     await addAttachment(nft, ref('c2'), {
       features: ['portmap'],
       elements: [port(8081, '192.0.2.6'), port(8080, '192.0.2.6')],
-      schema: '',
+      schema: () => '',
     });
     assert.unreachable();
   } catch (err: any) {
@@ -82,7 +86,7 @@ test('addAttachment() refuses the same host port twice in one request', async ()
     await addAttachment(nft, ref('c1'), {
       features: ['portmap'],
       elements: [port(8080, '192.0.2.5'), port(8080, '192.0.2.5')],
-      schema: '',
+      schema: () => '',
     });
     assert.unreachable();
   } catch (err: any) {
@@ -111,7 +115,7 @@ test('deleteAttachment() without a record touches neither nftables nor the lock'
 test('deleteAttachment() of one feature keeps the others', async () => {
   const nft = new FakeNft();
   await addAttachment(nft, ref('c1'), masq('192.0.2.5/24'));
-  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: '' });
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: () => '' });
   await deleteAttachment(() => nft, ref('c1'), ['portmap']);
   assert.equal(
     [...nft.elements.values()].map((e) => e.set),
@@ -128,7 +132,7 @@ test('deleteAttachment() of one feature keeps the others', async () => {
 
 test('deleteAttachment() removes a record that holds no element (ipMasq with no address)', async () => {
   const nft = new FakeNft();
-  await addAttachment(nft, ref('c1'), { features: ['masq'], elements: [], schema: '' });
+  await addAttachment(nft, ref('c1'), { features: ['masq'], elements: [], schema: () => '' });
   assert.ok(readRecord(dir, 'web', 'c1', 'eth0'));
   await deleteAttachment(() => nft, ref('c1'), ['masq', 'macspoof']);
   assert.is(readRecord(dir, 'web', 'c1', 'eth0'), undefined);
@@ -180,14 +184,14 @@ test('addAttachment() puts the old record back when nftables refuses', async () 
 /** A netlink fake whose tables exist, with the calls of making them forgotten. */
 async function netlinkWithSchema(): Promise<FakeNetlinkNft> {
   const nft = new FakeNetlinkNft();
-  await addAttachment(nft, ref('first'), { ...masq('198.51.100.1/24'), schema: 'add table inet berth\n' });
+  await addAttachment(nft, ref('first'), { ...masq('198.51.100.1/24'), schema: () => 'add table inet berth\n' });
   nft.calls.length = 0;
   return nft;
 }
 
 test('over netlink, a new attachment is added in one batch, without reading an owner', async () => {
   const nft = await netlinkWithSchema();
-  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: '' });
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5')], schema: () => '' });
   assert.equal(nft.calls, ['applyElements']);
   assert.is(nft.count('web/c1/eth0'), 1);
   assert.equal(recordedKeys('c1'), ['tcp . 8080']);
@@ -198,8 +202,12 @@ test("over netlink, another attachment's host port is refused with its owner nam
 
 test('over netlink, ADD again refreshes its own elements and drops those no longer asked for', async () => {
   const nft = await netlinkWithSchema();
-  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.5'), port(8081, '192.0.2.5')], schema: '' });
-  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.7')], schema: '' });
+  await addAttachment(nft, ref('c1'), {
+    features: ['portmap'],
+    elements: [port(8080, '192.0.2.5'), port(8081, '192.0.2.5')],
+    schema: () => '',
+  });
+  await addAttachment(nft, ref('c1'), { features: ['portmap'], elements: [port(8080, '192.0.2.7')], schema: () => '' });
   assert.equal(
     [...nft.elements.values()].filter((e) => e.set === 'hostport4').map((e) => [e.key, e.comment]),
     [['tcp . 8080', 'web/c1/eth0']],
@@ -217,11 +225,20 @@ test("over netlink, an address leaked by another attachment is taken over, and t
   assert.is(nft.count('web/new/eth0'), 1);
 });
 
-test('over netlink, the first ADD makes the tables with the schema', async () => {
+test('over netlink, the first ADD makes the tables with the schema; later ADDs never render it', async () => {
   const nft = new FakeNetlinkNft();
-  await addAttachment(nft, ref('c1'), { ...masq('192.0.2.5/24'), schema: 'add table inet berth\n' });
+  let rendered = 0;
+  const schema = () => {
+    rendered += 1;
+    return 'add table inet berth\n';
+  };
+  await addAttachment(nft, ref('c1'), { ...masq('192.0.2.5/24'), schema });
   assert.is(nft.hasSchema, true);
   assert.is(nft.count('web/c1/eth0'), 1);
+  assert.is(rendered, 1);
+  await addAttachment(nft, ref('c2'), { ...masq('192.0.2.6/24'), schema });
+  assert.is(nft.count('web/c2/eth0'), 1);
+  assert.is(rendered, 1);
 });
 
 test('gcNetwork() removes stale attachments of its network only, records and elements', async () => {

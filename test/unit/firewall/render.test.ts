@@ -15,7 +15,7 @@ import {
   subnetChain,
 } from '../../../firewall/render';
 import { parseElementComment } from '../../../kernel/nft';
-import { commentOfReply, encodeElementBatch, encodeGetSetElem } from '../../../kernel/nf-netlink';
+import { commentOfReply, encodeElementBatch, encodeGetSetElem } from '../../../kernel/nf-codec';
 import { parsePrefix } from '../../../cni/ip';
 import { elementsOfListing } from '../../../firewall/engine';
 
