@@ -26,11 +26,12 @@ export interface BoundSocket {
 }
 
 /**
- * The listening TCP and bound UDP sockets of the caller's network namespace; a family or protocol
- * the kernel cannot dump (no IPv6, no udp_diag) has none, as a missing /proc/net file had none.
+ * The listening TCP and bound UDP sockets of the caller's network namespace, of `protocols` only
+ * (default both); a family or protocol the kernel cannot dump (no IPv6, no udp_diag) has none, as
+ * a missing /proc/net file had none.
  * @throws {KernelError} when no netlink socket can be opened
  */
-export function boundSockets(): BoundSocket[] {
+export function boundSockets(protocols: ReadonlyArray<'tcp' | 'udp'> = ['tcp', 'udp']): BoundSocket[] {
   const fd = openNetlinkSocket(NETLINK_SOCK_DIAG, 'socket diagnostics', 5);
   const out: BoundSocket[] = [];
   try {
@@ -38,7 +39,8 @@ export function boundSockets(): BoundSocket[] {
     for (const [protocol, proto, states] of [
       ['tcp', IPPROTO_TCP, TCPF_LISTEN],
       ['udp', IPPROTO_UDP, ALL_STATES],
-    ] as const)
+    ] as const) {
+      if (!protocols.includes(protocol)) continue; // a UDP dump walks the whole UDP hash
       for (const family of [AF_INET, AF_INET6]) {
         // struct inet_diag_req_v2 { u8 family, protocol, ext, pad; u32 states; struct inet_diag_sockid id (48 bytes) }
         const req = Buffer.alloc(56);
@@ -63,6 +65,7 @@ export function boundSockets(): BoundSocket[] {
               address: Buffer.from(msg.subarray(8, 24)),
             });
       }
+    }
   } finally {
     socketCalls().close(fd);
   }

@@ -101,7 +101,8 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
 
   const chosen = (r: PortRequest) => r.hostPort === undefined || r.hostPortEnd !== undefined;
   const hasAuto = requests.some(chosen);
-  const used = requests.length > 0 ? await usedPorts(ctx.opts.cacheDir) : [];
+  const dumped = (['tcp', 'udp'] as const).filter((p) => requests.some((r) => r.protocol === p));
+  const used = requests.length > 0 ? await usedPorts(ctx.opts.cacheDir, dumped) : [];
   const range = requests.some((r) => r.hostPort === undefined) ? await portRange() : ([1, 65535] as [number, number]);
   // The lowest free ports, as docker hands out 32768, 32769, ... When parallel attaches pick the
   // same one, portmap refuses the second (106) and it retries past the ports it tried.

@@ -4,8 +4,11 @@ import { listCachedAttachments } from '../cni/cache.js';
 import { boundSockets } from '../kernel/sock-diag.js';
 import { mappingsOf, parsePortRange, usedBySockets, type UsedPort } from './ports.js';
 
-/** Host ports in use: every cached mapping (all networks) and the host's listening sockets. */
-export async function usedPorts(cacheDir: string): Promise<UsedPort[]> {
+/**
+ * Host ports in use: every cached mapping (all networks) and the host's listening sockets, those
+ * of `protocols` only (the ones asked for: a TCP port never clashes with a UDP socket).
+ */
+export async function usedPorts(cacheDir: string, protocols: ReadonlyArray<'tcp' | 'udp'> = ['tcp', 'udp']): Promise<UsedPort[]> {
   const used: UsedPort[] = [];
   for (const e of await listCachedAttachments(cacheDir))
     for (const m of mappingsOf(e.capabilityArgs))
@@ -16,7 +19,7 @@ export async function usedPorts(cacheDir: string): Promise<UsedPort[]> {
         owner: `container ${JSON.stringify(e.containerId)} on network ${JSON.stringify(e.networkName)}`,
       });
   // The sockets of this process's network namespace: the host's.
-  used.push(...usedBySockets(boundSockets()));
+  used.push(...usedBySockets(boundSockets(protocols)));
   return used;
 }
 

@@ -34,6 +34,15 @@ it('boundSockets() reports listening TCP and bound UDP sockets with their addres
         .map((s) => `${s.protocol}${s.family} ${[...s.address.subarray(0, s.family === 4 ? 4 : 16)].join('.')} ${s.port}`)
         .sort();
       assert.equal(seen, ['tcp4 127.0.0.1 8081', `udp6 ${Array(16).fill(0).join('.')} 5353`]);
+      // Asked for one protocol, the other's sockets are not dumped.
+      assert.equal(
+        inNetnsSync(netnsPath(ns), () => boundSockets(['tcp'])).map((s) => `${s.protocol} ${s.port}`),
+        ['tcp 8081'],
+      );
+      assert.equal(
+        inNetnsSync(netnsPath(ns), () => boundSockets(['udp'])).map((s) => `${s.protocol} ${s.port}`),
+        ['udp 5353'],
+      );
       // The oracle: ss sees the same listening and bound sockets.
       const ss = sh('nsenter', [`--net=${netnsPath(ns)}`, 'ss', '-Hltun']);
       assert.match(ss, /tcp\s+LISTEN.*127\.0\.0\.1:8081/);
