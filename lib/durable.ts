@@ -66,6 +66,20 @@ export function writeNewFile(path: string, data: string | Uint8Array, mode: numb
   closeSync(fd);
 }
 
+/**
+ * writeNewFile of a temporary name; one a killed writer left is removed first, only when there is
+ * one: an unlink that fails with ENOENT costs a syscall and an exception every time.
+ */
+function writeTemp(tmp: string, data: string | Uint8Array, mode: number, sync: boolean): void {
+  try {
+    writeNewFile(tmp, data, mode, sync);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    removeQuietly(tmp);
+    writeNewFile(tmp, data, mode, sync);
+  }
+}
+
 export interface DurableOptions {
   /** File mode of a new file (default 0600). */
   mode?: number;
@@ -81,8 +95,7 @@ export async function writeFileDurable(
   opts: DurableOptions = {},
 ): Promise<void> {
   const tmp = opts.tmp ?? `${path}.tmp`;
-  removeQuietly(tmp); // left by a killed writer
-  writeNewFile(tmp, data, opts.mode ?? 0o600, false);
+  writeTemp(tmp, data, opts.mode ?? 0o600, false);
   const fd = openSync(tmp, 'r');
   try {
     await flushAll([fd], how);
@@ -112,8 +125,7 @@ export async function createFileDurable(
   opts: DurableOptions = {},
 ): Promise<boolean> {
   const tmp = opts.tmp ?? `${path}.tmp`;
-  removeQuietly(tmp);
-  writeNewFile(tmp, data, opts.mode ?? 0o600);
+  writeTemp(tmp, data, opts.mode ?? 0o600, true);
   try {
     linkSync(tmp, path);
   } catch (err) {
@@ -157,7 +169,6 @@ export async function fsyncIfPresent(path: string, how: Flush): Promise<boolean>
  * crash may lose, where a reader never sees half a file.
  */
 export function replaceFile(path: string, data: string | Uint8Array, mode = 0o600, tmp = `${path}.tmp`): void {
-  removeQuietly(tmp);
-  writeNewFile(tmp, data, mode, false);
+  writeTemp(tmp, data, mode, false);
   renameSync(tmp, path);
 }

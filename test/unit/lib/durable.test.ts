@@ -83,6 +83,21 @@ test(
     replaceFile(path, 'three');
     assert.is(readFileSync(path, 'utf8'), 'three');
     assert.equal(readdirSync(dir), ['lease']);
+    writeFileSync(`${path}.tmp`, 'left by a killed writer');
+    replaceFile(path, 'four');
+    assert.is(readFileSync(path, 'utf8'), 'four');
+    assert.equal(readdirSync(dir), ['lease']);
+  }),
+);
+
+test(
+  'createFileDurable takes over a temp file a killed writer left',
+  withDir(async (dir) => {
+    const path = join(dir, 'b');
+    writeFileSync(`${path}.tmp`, 'left by a killed writer');
+    assert.ok(await createFileDurable(path, 'new'));
+    assert.is(readFileSync(path, 'utf8'), 'new');
+    assert.equal(readdirSync(dir), ['b']);
   }),
 );
 
