@@ -53,7 +53,6 @@ export function writeEtcFiles(dir: string, rec: ContainerRecord, net: NetworkNam
     ipv6: net.ipv6,
     hostGateway: net.hostGateway ?? DEFAULT_HOST_GATEWAY,
   });
-  for (const f of ETC_FILES)
-    if (files[f.file] !== before?.files[f.file]) writeFileSync(join(dir, f.name), files[f.file], { mode: 0o644 });
+  for (const f of ETC_FILES) if (files[f.file] !== before?.files[f.file]) writeFileSync(join(dir, f.name), files[f.file], { mode: 0o644 });
   return { binds: before?.binds ?? etcBinds(dir, h.ReadonlyRootfs), host, files };
 }
