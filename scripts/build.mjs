@@ -32,6 +32,34 @@ async function findSchemas(dir) {
   return out;
 }
 
+/**
+ * ajv's standalone code declares `const schemaN = {...}` for schemas its checks may not name; each
+ * one named nowhere else is dropped, since the bundler keeps a CommonJS module's dead code and a
+ * plugin would build the literal at every start.
+ */
+function withoutUnusedSchemas(code) {
+  for (const m of [...code.matchAll(/const (schema\d+) = /g)].reverse()) {
+    if (code.match(new RegExp(`\\b${m[1]}\\b`, 'g')).length !== 1) continue;
+    const start = m.index + m[0].length;
+    const end = endOfJson(code, start);
+    if (code[end] === ';') code = code.slice(0, m.index) + code.slice(end + 1);
+  }
+  return code;
+}
+
+/** The index just past the JSON value (object or array) that starts at `at` in `text`. */
+function endOfJson(text, at) {
+  let depth = 0;
+  for (let i = at; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '{' || c === '[') depth++;
+    else if ((c === '}' || c === ']') && --depth === 0) return i + 1;
+  }
+  return text.length;
+}
+
 /** Compiles each schema to gen/<name>.js (CommonJS validate function) with a .d.ts beside it. */
 async function compileSchemas() {
   await mkdir(join(root, 'gen'), { recursive: true });
@@ -41,9 +69,10 @@ async function compileSchemas() {
     const ajv = new Ajv({ allErrors: true, useDefaults: true, code: { source: true }, strict: true });
     const validate = ajv.compile(schema);
     // The schema goes along: validateConfig (cni/schema.ts) matches keys by its property names.
+    // JSON.parse builds it natively, where a literal runs as cold bytecode at the module's load.
     await writeFile(
       join(root, 'gen', `${name}.js`),
-      `${standaloneCode(ajv, validate)}\nmodule.exports.schema = ${JSON.stringify(schema)};\n`,
+      `${withoutUnusedSchemas(standaloneCode(ajv, validate))}\nmodule.exports.schema = JSON.parse(${JSON.stringify(JSON.stringify(schema))});\n`,
     );
     await writeFile(
       join(root, 'gen', `${name}.d.ts`),
