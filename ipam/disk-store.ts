@@ -35,7 +35,7 @@ import {
   unlinkSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { replaceFile, writeAll, writeNewFile } from '../lib/durable.js';
+import { replaceFile, writeAll, writeTemp } from '../lib/durable.js';
 import { fitFileName } from '../cni/file-name.js';
 import { withFileLock } from '../kernel/flock.js';
 import type { Attachment, Lease, Store } from './store.js';
@@ -103,13 +103,7 @@ export class DiskStore implements Store {
     const tmp = join(this.dir, LEASE_TMP);
     // O_EXCL: never into another name of a lease. No fsync: it cost every ADD a disk flush, and its
     // DEL the freeing of the flushed block (docs/host-local.md "Leases on disk").
-    try {
-      writeNewFile(tmp, renderLeaseContent(holder), 0o600, false);
-    } catch (err) {
-      if (errno(err) !== 'EEXIST') throw err;
-      this.release(LEASE_TMP); // left by a killed writer, maybe still a name of its lease: only the name goes
-      writeNewFile(tmp, renderLeaseContent(holder), 0o600, false);
-    }
+    writeTemp(tmp, renderLeaseContent(holder), 0o600, false); // a killed writer's name goes first
     try {
       return this.link(tmp, ip);
     } finally {

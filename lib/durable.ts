@@ -7,7 +7,7 @@
  */
 import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ifPresent } from './if-present.js';
+import { ifPresent, unlinkIfPresent } from './if-present.js';
 
 /** fsync or fdatasync in libuv's pool. Not util.promisify: loading node:util costs every plugin start ~0.4 ms on Bun. */
 const flushInPool = (fd: number, data: boolean) =>
@@ -67,15 +67,16 @@ export function writeNewFile(path: string, data: string | Uint8Array, mode: numb
 }
 
 /**
- * writeNewFile of a temporary name; one a killed writer left is removed first, only when there is
- * one: an unlink that fails with ENOENT costs a syscall and an exception every time.
+ * writeNewFile of a temporary name; one a killed writer left (only its name: it may be another
+ * name of a file in use) is removed first, only when there is one: an unlink that fails with
+ * ENOENT costs a syscall and an exception every time.
  */
-function writeTemp(tmp: string, data: string | Uint8Array, mode: number, sync: boolean): void {
+export function writeTemp(tmp: string, data: string | Uint8Array, mode: number, sync: boolean): void {
   try {
     writeNewFile(tmp, data, mode, sync);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    removeQuietly(tmp);
+    unlinkIfPresent(tmp);
     writeNewFile(tmp, data, mode, sync);
   }
 }
