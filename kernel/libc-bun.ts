@@ -5,7 +5,7 @@
  * out-parameters become typed arrays, structs buffers laid out here. spawnDetached goes through
  * Bun.spawn instead.
  */
-import type { Libc, MountCalls, UnixCalls } from './libc.js';
+import type { Libc, UnixCalls } from './libc.js';
 
 /** The part of bun:ffi used here (its types are Bun's; this module is only loaded on Bun). */
 interface BunFfi {
@@ -32,6 +32,7 @@ export function bunLibc(): Libc {
     send: sig(['i32', 'ptr', 'u64', 'i32'], 'i64_fast'),
     recv: sig(['i32', 'ptr', 'u64', 'i32'], 'i64_fast'),
     close: sig(['i32']),
+    umount2: sig(['ptr', 'i32']),
     __errno_location: sig([], 'ptr'),
   });
   return {
@@ -43,14 +44,6 @@ export function bunLibc(): Libc {
     send: (fd, buf, len, flags) => c.send(fd, buf, len, flags),
     recv: (fd, buf, len, flags) => c.recv(fd, buf, len, flags),
     close: (fd) => c.close(fd),
-    errno: () => read.i32(c.__errno_location()),
-  };
-}
-
-export function bunMountCalls(): MountCalls {
-  const { dlopen, read } = ffi();
-  const { symbols: c } = dlopen('libc.so.6', { umount2: sig(['ptr', 'i32']), __errno_location: sig([], 'ptr') });
-  return {
     umount2: (target, flags) => c.umount2(Buffer.from(`${target}\0`), flags),
     errno: () => read.i32(c.__errno_location()),
   };

@@ -20,7 +20,7 @@ export interface SocketCalls {
   errno(): number;
 }
 
-export interface Libc extends SocketCalls {
+export interface Libc extends SocketCalls, MountCalls {
   setns(fd: number, nstype: number): number;
   flock(fd: number, op: number): number;
 }
@@ -92,6 +92,7 @@ function load(): Libc {
     send: lib.func('long send(int fd, const void *buf, size_t len, int flags)'),
     recv: lib.func('long recv(int fd, void *buf, size_t len, int flags)'),
     close: lib.func('int close(int fd)'),
+    umount2: lib.func('int umount2(const char *target, int flags)'),
     errno: () => koffi.errno(),
   };
   return libc;
@@ -124,15 +125,13 @@ export function socketCalls(): SocketCalls {
 
 let unixCalls: UnixCalls | undefined;
 let spawnCalls: SpawnCalls | undefined;
-let mountCalls: MountCalls | undefined;
 
-/** umount2, declared on its first use. */
+/**
+ * umount2, declared with the other libc calls: a network run has loaded those (locks, netlink) by
+ * its unmount, and a dlopen of its own would compile bun:ffi's trampolines once more.
+ */
 export function loadMountCalls(): MountCalls {
-  if (mountCalls) return mountCalls;
-  if (onBun) return (mountCalls = bunBackend().bunMountCalls());
-  const koffi = loadKoffi();
-  const umount2 = koffi.load('libc.so.6').func('int umount2(const char *target, int flags)');
-  return (mountCalls = { umount2: (target, flags) => umount2(target, flags), errno: () => koffi.errno() });
+  return load();
 }
 
 function loadUnixCalls(): UnixCalls {
