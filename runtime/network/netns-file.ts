@@ -5,9 +5,10 @@
  * as it starts: berth must not unshare its own threads, and no program is exec'd for it
  * (docs/internals/speed.md, "The container's network").
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { unmountDetached } from '../../kernel/unmount.js';
+import { unlinkIfPresent } from '../../lib/if-present.js';
 
 /** The empty file a namespace is bound on. */
 export function makeMountPoint(path: string): void {
@@ -17,12 +18,12 @@ export function makeMountPoint(path: string): void {
 
 /** Unmounts and removes a netns file; gone already is fine. The namespace dies with its last user. */
 export async function removeNetnsFile(path: string): Promise<void> {
-  if (!existsSync(path)) return;
+  if (!existsSync(path)) return; // a start's look for leftovers: libc is not loaded for nothing
   // MNT_DETACH: a process still reading the file does not keep the mount point busy.
   try {
     unmountDetached(path);
   } catch {
     // not mounted in a way this process can undo: the file is removed below either way
   }
-  rmSync(path, { force: true });
+  unlinkIfPresent(path);
 }
