@@ -74,7 +74,7 @@ export function parsePortSpec(spec: string): PortRequest {
   if (hostIP === undefined && parts.length === 3) hostIP = parts.shift()!;
   if (parts.length > 2 || parts.some((p, i) => p === '' && !(i === 0 && parts.length === 2 && hostIP !== undefined)))
     throw new UsageError(`invalid port ${JSON.stringify(spec)}: must be [[HOSTIP:]HOSTPORT:]CONTAINERPORT[/PROTOCOL]`);
-  const req: PortRequest = { containerPort: parsePort(parts.at(-1)!, spec, 'container port'), protocol };
+  const req: PortRequest = { containerPort: parsePort(parts[parts.length - 1], spec, 'container port'), protocol };
   // Host port 0 asks for a free one, as an empty one does (Docker's allocator takes 0 as "any").
   const hostRange = parts.length === 2 ? /^(\d+)-(\d+)$/.exec(parts[0]) : null;
   if (hostRange) {
