@@ -3,7 +3,7 @@
  * the networks to attach in order (eth0, eth1, ...), each with its endpoint settings, and the
  * published ports. Pure.
  */
-import { parsePortSpec, type PortRequest } from '../../network/ports.js';
+import { parsePortSpec, portRangeParts, type PortRequest } from '../../network/ports.js';
 import { SettingError } from '../errors.js';
 
 export interface NetworkFlags {
@@ -83,9 +83,9 @@ export function expandPortRanges(spec: string): string[] {
   const parts = body.slice(bracket).split(':');
   const prefix = body.slice(0, bracket);
   const range = (text: string): [number, number] | undefined => {
-    const m = /^(\d+)-(\d+)$/.exec(text);
+    const m = portRangeParts(text);
     if (!m) return undefined;
-    const [lo, hi] = [Number(m[1]), Number(m[2])];
+    const [lo, hi] = [Number(m[0]), Number(m[1])];
     if (lo > hi) throw new Error(`invalid port range ${JSON.stringify(text)} in ${JSON.stringify(spec)}: start after end`);
     return [lo, hi];
   };
