@@ -88,7 +88,10 @@ export function parseCacheEntry(text: string): CacheEntry | undefined {
   if (
     e.cniArgs !== undefined &&
     e.cniArgs !== null &&
-    !(Array.isArray(e.cniArgs) && e.cniArgs.every((p) => Array.isArray(p) && p.length === 2 && p.every((s) => typeof s === 'string')))
+    !(
+      Array.isArray(e.cniArgs) &&
+      !e.cniArgs.some((p) => !(Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string'))
+    )
   )
     return undefined;
   for (const key of ['capabilityArgs', 'result'] as const)

@@ -68,12 +68,12 @@ export function selectListVersion(raw: { cniVersion?: unknown; cniVersions?: unk
     if (raw.cniVersion !== '') candidates.push(raw.cniVersion);
   }
   if (raw.cniVersions !== undefined) {
-    if (!Array.isArray(raw.cniVersions) || !raw.cniVersions.every((v) => typeof v === 'string'))
+    if (!Array.isArray(raw.cniVersions) || raw.cniVersions.some((v) => typeof v !== 'string'))
       throw invalid(`invalid network configuration list: "cniVersions" must be a list of strings`);
     candidates.push(...raw.cniVersions);
   }
   const usable = candidates.filter(isSupportedVersion).sort(compareVersions);
-  const picked = usable.at(-1);
+  const picked: CniVersion | undefined = usable[usable.length - 1];
   if (picked === undefined) {
     const asked = candidates.length === 0 ? '0.1.0' : candidates.join(', ');
     throw new CniError(
@@ -126,7 +126,7 @@ export function confListOf(raw: Record<string, unknown>, text: string): NetworkC
     if (typeof p.type !== 'string' || p.type === '') throw invalid(`invalid network configuration list: plugins[${i}] has no "type"`);
     if (p.type.includes('/') || p.type === '.' || p.type === '..')
       throw invalid(`invalid network configuration list: plugins[${i}] has an invalid type ${JSON.stringify(p.type)}`);
-    if (p.capabilities !== undefined && (!isObject(p.capabilities) || !Object.values(p.capabilities).every((v) => typeof v === 'boolean')))
+    if (p.capabilities !== undefined && (!isObject(p.capabilities) || Object.values(p.capabilities).some((v) => typeof v !== 'boolean')))
       throw invalid(`invalid network configuration list: plugins[${i}].capabilities must map names to booleans`);
   });
   return {

@@ -24,12 +24,22 @@ export function isValidContainerId(id: string): boolean {
 /** Whitespace as the reference reads it (Go's unicode.IsSpace): JS's \s adds U+FEFF and lacks U+0085. */
 const SLASH_COLON_OR_SPACE = /[/:\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
 
+/** An ASCII name by its char codes, the rest by the expression (which compiles at its first use: every ADD checks a name). */
+function hasSlashColonOrSpace(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x80) return SLASH_COLON_OR_SPACE.test(name);
+    if (c === 0x2f || c === 0x3a || c === 0x20 || (c >= 0x09 && c <= 0x0d)) return true;
+  }
+  return false;
+}
+
 /** Kernel interface names: 1-15 bytes, not "." or "..", no "/", ":" or whitespace. */
 export function describeIfnameProblem(name: string): string | undefined {
   if (name === '') return 'is empty';
   if (Buffer.byteLength(name) > 15) return 'is longer than 15 bytes';
   if (name === '.' || name === '..') return 'is "." or ".."';
-  if (SLASH_COLON_OR_SPACE.test(name)) return 'contains "/", ":" or whitespace';
+  if (hasSlashColonOrSpace(name)) return 'contains "/", ":" or whitespace';
   return undefined;
 }
 

@@ -15,13 +15,43 @@ export interface Prefix {
   length: number;
 }
 
-const V4_PART = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const V6_GROUP = /^[0-9a-fA-F]{1,4}$/;
+const DOT = 46;
 
+/**
+ * A dotted quad's value (each part 0-255, no leading zero). A loop over char codes, not a split and
+ * a regular expression per part: addresses are parsed in many cold steps of a call, each a first run.
+ */
 function parseV4(text: string): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4 || !parts.every((p) => V4_PART.test(p))) return undefined;
-  return parts.reduce((acc, p) => (acc << 8n) | BigInt(p), 0n);
+  let value = 0;
+  let parts = 0;
+  let part = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : DOT; // the end closes the last part
+    if (c === DOT) {
+      if (digits === 0 || part > 255 || ++parts > 4) return undefined;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && !(digits === 1 && part === 0) && digits < 3) {
+      part = part * 10 + c - 48;
+      digits++;
+    } else return undefined;
+  }
+  return parts === 4 ? BigInt(value) : undefined;
+}
+
+/** The value of 1 to `maxDigits` ASCII digits, or undefined. */
+function decimal(text: string, maxDigits: number): number | undefined {
+  if (text.length === 0 || text.length > maxDigits) return undefined;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    n = n * 10 + c - 48;
+  }
+  return n;
 }
 
 function parseV6(text: string): bigint | undefined {
@@ -73,7 +103,10 @@ export const bitsOf = (family: 4 | 6) => (family === 4 ? 32 : 128);
 
 /** Canonical text: dotted quad, or RFC 5952 for IPv6 (lower case, longest zero run compressed). */
 export function formatIP(ip: IP): string {
-  if (ip.family === 4) return [24n, 16n, 8n, 0n].map((s) => String((ip.value >> s) & 0xffn)).join('.');
+  if (ip.family === 4) {
+    const v = Number(ip.value);
+    return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  }
   const groups: number[] = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((ip.value >> BigInt(i * 16)) & 0xffffn));
   return formatIPv6Groups(groups);
@@ -91,10 +124,8 @@ export function tryParsePrefix(text: unknown): Prefix | undefined {
   const slash = text.indexOf('/');
   if (slash < 0) return undefined;
   const ip = tryParseIP(text.slice(0, slash));
-  const lenText = text.slice(slash + 1);
-  if (!ip || !/^\d{1,3}$/.test(lenText)) return undefined;
-  const length = Number(lenText);
-  if (length > bitsOf(ip.family)) return undefined;
+  const length = decimal(text.slice(slash + 1), 3);
+  if (!ip || length === undefined || length > bitsOf(ip.family)) return undefined;
   return { ip, length };
 }
 

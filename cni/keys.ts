@@ -55,10 +55,12 @@ function foldIndex(properties: Readonly<Record<string, KeySchema>>): Map<string,
   return index;
 }
 
+const DEFINITIONS = '#/definitions/';
+
 function resolve(schema: KeySchema, root: KeySchema): KeySchema {
   const ref = schema.$ref;
   if (ref === undefined) return schema;
-  const name = /^#\/definitions\/(.+)$/.exec(ref)?.[1];
+  const name = ref.startsWith(DEFINITIONS) && ref.length > DEFINITIONS.length ? ref.slice(DEFINITIONS.length) : undefined;
   const target = name === undefined ? undefined : root.definitions?.[name];
   return target === undefined ? {} : resolve(target, root);
 }

@@ -11,7 +11,7 @@ import { addNetworkList, delNetworkList, type RuntimeOptions } from '../cni/runt
 import type { Result } from '../cni/types.js';
 import { formatIP } from '../cni/ip.js';
 import { pluginCaller } from './runner.js';
-import { findNetwork, loadNetworks } from './config-dir.js';
+import { findNetworkConfig, lookUpNetworkConfig } from './config-dir.js';
 import type { CommandContext } from './context.js';
 import { describeContainer } from './describe.js';
 import { NetctlError, UsageError } from './errors.js';
@@ -74,7 +74,7 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
   const netns = resolveNetnsArg(args.netns);
   const action = `cannot attach to network ${JSON.stringify(args.network)}`;
   requireNetnsCapabilities(action);
-  const net = await findNetwork(ctx.opts.configDir, args.network);
+  const net = await findNetworkConfig(ctx.opts.configDir, args.network);
   if (!existsSync(netns)) throw new NetctlError(`${action}: network namespace ${JSON.stringify(netns)} does not exist`);
   const id = args.id ?? defaultContainerId(netns);
   // A capability no plugin of the list has would be dropped silently by the runner: refuse instead.
@@ -145,8 +145,7 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
 
 /** The list to run DEL with: the network's file when it still exists, else the config cached at ADD. */
 async function listForDelete(ctx: CommandContext, network: string, entry: CacheEntry | undefined): Promise<NetworkConfigList> {
-  const { networks } = await loadNetworks(ctx.opts.configDir, network);
-  const net = networks.find((n) => n.name === network);
+  const net = await lookUpNetworkConfig(ctx.opts.configDir, network);
   if (net) return net.list;
   if (entry?.config) return parseConfList(decodeCachedConfig(entry));
   throw new NetctlError(`network ${JSON.stringify(network)} not found in ${JSON.stringify(ctx.opts.configDir)}`);

@@ -17,12 +17,16 @@ const EXTENSIONS = ['.conf', '.conflist', '.json'];
 /** Serialises netctl create/rm on one config dir; a dot file, so no CNI client reads it. */
 const LOCK_NAME = '.netctl.lock';
 
-export interface LoadedNetwork extends NetworkInfo {
+/** A network's file, parsed and checked: what a CNI call through it needs. */
+export interface NetworkConfig {
   file: string;
   text: string;
   list: NetworkConfigList;
   raw: Record<string, unknown>;
 }
+
+/** A network's file with what netctl shows and checks of it. */
+export interface LoadedNetwork extends NetworkInfo, NetworkConfig {}
 
 export interface ConfigDirContents {
   networks: LoadedNetwork[];
@@ -36,16 +40,21 @@ export interface ConfigDirContents {
  * than the thread pool's round trips.
  */
 export async function loadNetworks(dir: string, only?: string): Promise<ConfigDirContents> {
+  const { configs, problems } = readConfigDir(dir, only);
+  return { networks: configs.map((c) => ({ ...describedOf(c), ...c })), problems };
+}
+
+function readConfigDir(dir: string, only: string | undefined): { configs: NetworkConfig[]; problems: string[] } {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { networks: [], problems: [] };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { configs: [], problems: [] };
     throw new NetctlError(
       `cannot read config dir ${JSON.stringify(dir)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
-  const networks: LoadedNetwork[] = [];
+  const configs: NetworkConfig[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const name of names.sort()) {
@@ -65,34 +74,45 @@ export async function loadNetworks(dir: string, only?: string): Promise<ConfigDi
     }
     if (seen.has(read.list.name)) continue;
     seen.add(read.list.name);
-    networks.push({ ...read, file, text });
+    configs.push({ list: read.list, raw: read.raw, file, text });
   }
-  return { networks, problems };
+  return { configs, problems };
 }
 
-type ReadConfig = Omit<LoadedNetwork, 'file' | 'text'>;
+interface ParsedConfig {
+  list: NetworkConfigList;
+  raw: Record<string, unknown>;
+  /** describeNetwork's, once asked for: a CNI call through the network needs only the list. */
+  info?: NetworkInfo;
+}
 
 /**
  * What each config text read in this process parses to: a start looks its network up three times
  * (the preload, ADD, DEL), and a text that is unchanged parses the same, so this is never stale.
  * Callers share the objects and never change them.
  */
-const parsedTexts = new Map<string, ReadConfig | Error>();
+const parsedTexts = new Map<string, ParsedConfig | Error>();
 const MAX_PARSED_TEXTS = 64;
 
-/** `text` parsed, checked and described, or why it is not a network config; remembered. */
-function readConfig(text: string): ReadConfig | Error {
-  let read: ReadConfig | Error;
+/** `text` parsed and checked, or why it is not a network config; remembered. */
+function readConfig(text: string): ParsedConfig | Error {
+  let read: ParsedConfig | Error;
   try {
     const raw = decodeConfList(text); // one JSON.parse for the list and `raw`
-    const list = confListOf(raw, text);
-    read = { ...describeNetwork(raw), list, raw };
+    read = { list: confListOf(raw, text), raw };
   } catch (err) {
     read = err as Error;
   }
   if (parsedTexts.size >= MAX_PARSED_TEXTS) parsedTexts.clear();
   parsedTexts.set(text, read);
   return read;
+}
+
+/** The description of a config read by readConfigDir, made once per text. */
+function describedOf(config: NetworkConfig): NetworkInfo {
+  const parsed = parsedTexts.get(config.text);
+  if (parsed === undefined || parsed instanceof Error) return describeNetwork(config.raw); // the memo was cleared meanwhile
+  return (parsed.info ??= describeNetwork(parsed.raw));
 }
 
 /**
@@ -115,10 +135,20 @@ function mayName(text: string, name: string): boolean {
 
 /** The network named `name`. @throws {NetctlError} when there is none */
 export async function findNetwork(dir: string, name: string): Promise<LoadedNetwork> {
-  const { networks } = await loadNetworks(dir, name);
-  const found = networks.find((n) => n.name === name);
+  const config = await findNetworkConfig(dir, name);
+  return { ...describedOf(config), ...config };
+}
+
+/** The file of the network named `name`, without its description. @throws {NetctlError} when there is none */
+export async function findNetworkConfig(dir: string, name: string): Promise<NetworkConfig> {
+  const found = await lookUpNetworkConfig(dir, name);
   if (!found) throw new NetctlError(`network ${JSON.stringify(name)} not found in ${JSON.stringify(dir)}`);
   return found;
+}
+
+/** The file of the network named `name`, if there is one. */
+export async function lookUpNetworkConfig(dir: string, name: string): Promise<NetworkConfig | undefined> {
+  return readConfigDir(dir, name).configs.find((c) => c.list.name === name);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Names netctl derives or checks: networks, bridges, container IDs, interface names. Pure. */
 import { sha256Hex } from '../lib/random-hex.js';
-import { describeIfnameProblem } from '../cni/env.js';
+import { describeIfnameProblem, isValidContainerId } from '../cni/env.js';
 import { UsageError } from './errors.js';
 
 /** Network names, as libcni and podman accept them (also a file name: NAME.conflist). */
@@ -35,11 +35,9 @@ export function validateInterfaceName(name: string, what: string): void {
   if (problem) throw new UsageError(`invalid ${what} name ${JSON.stringify(name)}: ${problem}`);
 }
 
-const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-
-/** @throws {UsageError} unless a valid CNI container ID */
+/** @throws {UsageError} unless a valid CNI container ID (the plugins' own check: one expression to compile per run) */
 export function validateContainerId(id: string): void {
-  if (!CONTAINER_ID.test(id)) throw new UsageError(`invalid container id ${JSON.stringify(id)}: must match ${CONTAINER_ID.source}`);
+  if (!isValidContainerId(id)) throw new UsageError(`invalid container id ${JSON.stringify(id)}: must match ^[A-Za-z0-9][A-Za-z0-9_.-]*$`);
 }
 
 /** The container ID of an attachment when --id is not given: stable per netns path, as cnitool does. */

@@ -34,9 +34,27 @@ export interface UsedPort {
   owner: string;
 }
 
+/**
+ * Whether `text` is 1 to `max` ASCII digits. Loops, not regular expressions: a run parses its -p
+ * values once, cold, and each expression compiles at its first use.
+ */
+function isDigits(text: string, max = Infinity): boolean {
+  if (text.length === 0 || text.length > max) return false;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 48 || text.charCodeAt(i) > 57) return false;
+  return true;
+}
+
+const isZeros = (text: string) => isDigits(text) && Number(text) === 0;
+
+/** "8000-8001" as the texts of its two numbers, or undefined. */
+export function portRangeParts(text: string): [string, string] | undefined {
+  const dash = text.indexOf('-');
+  const [lo, hi] = [text.slice(0, dash), text.slice(dash + 1)];
+  return dash >= 0 && isDigits(lo) && isDigits(hi) ? [lo, hi] : undefined;
+}
+
 function parsePort(text: string, spec: string, what: string): number {
-  if (!/^\d{1,5}$/.test(text))
-    throw new UsageError(`invalid port ${JSON.stringify(spec)}: ${what} ${JSON.stringify(text)} is not a number`);
+  if (!isDigits(text, 5)) throw new UsageError(`invalid port ${JSON.stringify(spec)}: ${what} ${JSON.stringify(text)} is not a number`);
   const n = Number(text);
   if (n < 1 || n > 65535) throw new UsageError(`invalid port ${JSON.stringify(spec)}: ${what} ${n} is outside 1-65535`);
   return n;
@@ -74,15 +92,15 @@ export function parsePortSpec(spec: string): PortRequest {
   if (hostIP === undefined && parts.length === 3) hostIP = parts.shift()!;
   if (parts.length > 2 || parts.some((p, i) => p === '' && !(i === 0 && parts.length === 2 && hostIP !== undefined)))
     throw new UsageError(`invalid port ${JSON.stringify(spec)}: must be [[HOSTIP:]HOSTPORT:]CONTAINERPORT[/PROTOCOL]`);
-  const req: PortRequest = { containerPort: parsePort(parts.at(-1)!, spec, 'container port'), protocol };
+  const req: PortRequest = { containerPort: parsePort(parts[parts.length - 1], spec, 'container port'), protocol };
   // Host port 0 asks for a free one, as an empty one does (Docker's allocator takes 0 as "any").
-  const hostRange = parts.length === 2 ? /^(\d+)-(\d+)$/.exec(parts[0]) : null;
+  const hostRange = parts.length === 2 ? portRangeParts(parts[0]) : undefined;
   if (hostRange) {
-    const [lo, hi] = [parsePort(hostRange[1], spec, 'host port'), parsePort(hostRange[2], spec, 'host port')];
+    const [lo, hi] = [parsePort(hostRange[0], spec, 'host port'), parsePort(hostRange[1], spec, 'host port')];
     if (lo > hi) throw new UsageError(`invalid port range ${JSON.stringify(parts[0])} in ${JSON.stringify(spec)}: start after end`);
     req.hostPort = lo;
     if (hi > lo) req.hostPortEnd = hi;
-  } else if (parts.length === 2 && parts[0] !== '' && !/^0+$/.test(parts[0])) req.hostPort = parsePort(parts[0], spec, 'host port');
+  } else if (parts.length === 2 && parts[0] !== '' && !isZeros(parts[0])) req.hostPort = parsePort(parts[0], spec, 'host port');
   // An empty host address ("::80") is every address, as 0.0.0.0 is.
   if (hostIP !== undefined && hostIP !== '') {
     const ip = tryParseIP(hostIP);

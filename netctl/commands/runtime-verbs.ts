@@ -13,7 +13,7 @@ import {
   type AttachRequest,
   type DetachArgs,
 } from '../../network/attach.js';
-import { findNetwork } from '../../network/config-dir.js';
+import { findNetworkConfig } from '../../network/config-dir.js';
 import type { CommandContext } from '../../network/context.js';
 import { UsageError } from '../../network/errors.js';
 import { describeMapping, parsePortSpec, type PortMapping } from '../../network/ports.js';
@@ -52,7 +52,7 @@ export async function detach(args: DetachArgs, ctx: CommandContext): Promise<voi
 
 export async function check(args: DetachArgs, ctx: CommandContext): Promise<void> {
   const { id, netns, entries } = await selectAttachments(ctx, args, 'check');
-  const net = await findNetwork(ctx.opts.configDir, args.network);
+  const net = await findNetworkConfig(ctx.opts.configDir, args.network);
   for (const e of entries) {
     const entry = e as CacheEntry;
     await checkNetworkList(

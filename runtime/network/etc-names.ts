@@ -16,7 +16,7 @@ export function namesFromAttachments(rec: ContainerRecord, attachments: readonly
   let ipv6 = false;
   for (const a of attachments) {
     const aliases = rec.NetworkingConfig?.EndpointsConfig[a.network]?.Aliases ?? [];
-    const names = [...new Set([rec.Config.Hostname, rec.Name.replace(/^\//, ''), ...aliases].filter(Boolean))];
+    const names = [...new Set([rec.Config.Hostname, rec.Name.startsWith('/') ? rec.Name.slice(1) : rec.Name, ...aliases].filter(Boolean))];
     for (const ip of a.result.ips ?? []) {
       entries.push({ address: ip.address.split('/')[0], names });
       if (ip.address.includes(':')) ipv6 = true;

@@ -3,7 +3,7 @@
  * the networks to attach in order (eth0, eth1, ...), each with its endpoint settings, and the
  * published ports. Pure.
  */
-import { parsePortSpec, type PortRequest } from '../../network/ports.js';
+import { parsePortSpec, portRangeParts, type PortRequest } from '../../network/ports.js';
 import { SettingError } from '../errors.js';
 
 export interface NetworkFlags {
@@ -83,23 +83,24 @@ export function expandPortRanges(spec: string): string[] {
   const parts = body.slice(bracket).split(':');
   const prefix = body.slice(0, bracket);
   const range = (text: string): [number, number] | undefined => {
-    const m = /^(\d+)-(\d+)$/.exec(text);
+    const m = portRangeParts(text);
     if (!m) return undefined;
-    const [lo, hi] = [Number(m[1]), Number(m[2])];
+    const [lo, hi] = [Number(m[0]), Number(m[1])];
     if (lo > hi) throw new Error(`invalid port range ${JSON.stringify(text)} in ${JSON.stringify(spec)}: start after end`);
     return [lo, hi];
   };
-  const ctr = range(parts.at(-1)!);
-  const host = parts.length >= 2 ? range(parts.at(-2)!) : undefined;
+  const ctrText = parts[parts.length - 1];
+  const hostText = parts.length >= 2 ? parts[parts.length - 2] : undefined;
+  const ctr = range(ctrText);
+  const host = hostText === undefined ? undefined : range(hostText);
   if (!ctr) return [spec]; // one container port: a host range asks for its first free port (docker)
-  const ctrRange = ctr ?? [Number(parts.at(-1)), Number(parts.at(-1))];
-  const n = ctrRange[1] - ctrRange[0] + 1;
+  const n = ctr[1] - ctr[0] + 1;
   if (host && host[1] - host[0] + 1 !== n)
-    throw new Error(`invalid ranges specified for container and host Ports: ${parts.at(-1)} and ${parts.at(-2)}`);
+    throw new Error(`invalid ranges specified for container and host Ports: ${ctrText} and ${hostText}`);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const p = [...parts];
-    p[p.length - 1] = String(ctrRange[0] + i);
+    p[p.length - 1] = String(ctr[0] + i);
     if (host) p[p.length - 2] = String(host[0] + i);
     out.push(`${prefix}${p.join(':')}${proto}`);
   }

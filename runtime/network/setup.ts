@@ -123,11 +123,11 @@ export async function openNetns(d: Dirs, rec: ContainerRecord, containerNetns: (
  * first use (skeleton, firewall).
  */
 export async function preloadNetworkCode(rec: ContainerRecord): Promise<void> {
-  const [, { findNetwork }] = await Promise.all([verbs(), import('../../network/config-dir.js')]);
+  const [, { findNetworkConfig }] = await Promise.all([verbs(), import('../../network/config-dir.js')]);
   if (!rec.Cni || process.env.NETCTL_EXEC_PLUGINS === '1') return;
   const dir = rec.Cni.configDir;
   const found = await Promise.all(
-    Object.keys(rec.NetworkingConfig?.EndpointsConfig ?? {}).map((n) => findNetwork(dir, n).catch(() => undefined)),
+    Object.keys(rec.NetworkingConfig?.EndpointsConfig ?? {}).map((n) => findNetworkConfig(dir, n).catch(() => undefined)),
   );
   const plugins = found.flatMap((n) => n?.list.plugins ?? []);
   const types = new Set(plugins.flatMap((p) => [p.type, (p.ipam as { type?: unknown } | undefined)?.type]));

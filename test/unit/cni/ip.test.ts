@@ -45,8 +45,39 @@ for (const bad of [
   'fe80::1%eth0',
   'g::1',
   '1:2:3:4:5:6:7::8',
+  '1.2.3.4.',
+  '.1.2.3.4',
+  '1..2.3',
+  '1.2.3.04',
+  '1.2.3.00',
+  '1.2.3.0256',
+  '1.2.3.-1',
+  '\u0661.2.3.4',
+  '::ffff:1.2.3.04',
 ])
   test(`tryParseIP() refuses ${JSON.stringify(bad)}`, () => assert.is(tryParseIP(bad), undefined));
+
+test('tryParseIP() reads dotted quads as a part-by-part regular expression does', () => {
+  // The form the char-code loop replaced: four parts of 0-255 without leading zeros.
+  const part = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+  const reference = (text: string) => {
+    const parts = text.split('.');
+    return parts.length === 4 && parts.every((p) => part.test(p)) ? parts.reduce((acc, p) => (acc << 8n) | BigInt(p), 0n) : undefined;
+  };
+  let seed = 1;
+  const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), (seed >>> 16) % n);
+  const digits = '01234567892255x';
+  let valid = 0;
+  for (let i = 0; i < 20000; i++) {
+    const parts = Array.from({ length: 3 + random(3) }, () =>
+      Array.from({ length: random(10) < 8 ? 1 + random(3) : random(5) }, () => digits[random(digits.length)]).join(''),
+    );
+    const text = parts.join('.');
+    assert.is(tryParseIP(text)?.value, reference(text), text);
+    if (reference(text) !== undefined) valid++;
+  }
+  assert.ok(valid > 500, `${valid} valid addresses among the texts`);
+});
 
 test('parseIP() throws SyntaxError naming the text', () => {
   assert.throws(
@@ -62,6 +93,9 @@ test('parsePrefix() reads address and length, refusing lengths past the family',
   assert.is(tryParsePrefix('192.0.2.0'), undefined);
   assert.is(tryParsePrefix('192.0.2.0/'), undefined);
   assert.is(tryParsePrefix('192.0.2.0/+1'), undefined);
+  assert.is(tryParsePrefix('192.0.2.0/0024'), undefined);
+  assert.is(tryParsePrefix('192.0.2.0/2x'), undefined);
+  assert.equal(tryParsePrefix('192.0.2.0/024')?.length, 24);
 });
 
 test('networkOf(), lastOf() and hasHostBits() on IPv4 and IPv6', () => {

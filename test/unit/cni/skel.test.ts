@@ -139,6 +139,9 @@ const badIfnames: Array<[string, string]> = [
   ['ééééééééé', 'is longer than 15 bytes'],
   ['a\u0085b', 'contains "/", ":" or whitespace'],
   ['a\u3000b', 'contains "/", ":" or whitespace'],
+  ['a\rb', 'contains "/", ":" or whitespace'],
+  ['a\vb', 'contains "/", ":" or whitespace'],
+  ['é\u00a0', 'contains "/", ":" or whitespace'],
 ];
 for (const [name, problem] of badIfnames)
   for (const cmd of ['ADD', 'DEL', 'CHECK'])

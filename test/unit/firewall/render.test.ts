@@ -249,6 +249,9 @@ test('macSpoofElements() rejects a malformed MAC', () => {
 test('quoteIfname() refuses names nft cannot quote', () => {
   assert.throws(() => quoteIfname('a"b'), /is not an interface name nftables can match$/);
   assert.throws(() => quoteIfname('a-very-long-interface'), /is not an interface name/);
+  for (const bad of ['', 'a\\b', 'a b', 'a\u007f', 'é'])
+    assert.throws(() => quoteIfname(bad), /is not an interface name/, JSON.stringify(bad));
+  assert.is(quoteIfname('!~eth0'), '"!~eth0"');
 });
 
 test('attachmentTag() names network, container and interface', () => {

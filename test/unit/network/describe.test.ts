@@ -74,6 +74,10 @@ test('hasNetnsCapabilities() wants CAP_SYS_ADMIN and CAP_NET_ADMIN in CapEff', (
   assert.not.ok(hasNetnsCapabilities('CapEff:\t0000000000001000\n'), 'NET_ADMIN only');
   assert.not.ok(hasNetnsCapabilities('CapEff:\t0000000000000000\n'));
   assert.not.ok(hasNetnsCapabilities('Name:\tx\n'));
+  assert.not.ok(hasNetnsCapabilities('CapEff:\t\n'));
+  assert.not.ok(hasNetnsCapabilities('CapEff:\tzz1ffffffffff\n'));
+  assert.not.ok(hasNetnsCapabilities('NoCapEff:\t000001ffffffffff\n'));
+  assert.ok(hasNetnsCapabilities('CapEff:\t000001ffffffffff'), 'the last line');
 });
 
 test.run();

@@ -26,6 +26,9 @@ const parsed: Array<[string, ReturnType<typeof parsePortSpec>]> = [
   ['::80', { containerPort: 80, protocol: 'tcp' }],
   ['8082-8083:80', { hostPort: 8082, hostPortEnd: 8083, containerPort: 80, protocol: 'tcp' }],
   [':0:80/udp', { containerPort: 80, protocol: 'udp' }],
+  ['000:80', { containerPort: 80, protocol: 'tcp' }],
+  ['08080:80', { hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
+  ['8082-8082:80', { hostPort: 8082, containerPort: 80, protocol: 'tcp' }],
 ];
 for (const [spec, want] of parsed) test(`parsePortSpec() reads ${spec}`, () => assert.equal(parsePortSpec(spec), want));
 
@@ -35,6 +38,11 @@ const rejected: Array<[string, string]> = [
   ['0', 'invalid port "0": container port 0 is outside 1-65535'],
   ['65536', 'invalid port "65536": container port 65536 is outside 1-65535'],
   ['70000:80', 'invalid port "70000:80": host port 70000 is outside 1-65535'],
+  ['123456:80', 'invalid port "123456:80": host port "123456" is not a number'],
+  ['8080:8x', 'invalid port "8080:8x": container port "8x" is not a number'],
+  ['1-2-3:80', 'invalid port "1-2-3:80": host port "1-2-3" is not a number'],
+  ['-3:80', 'invalid port "-3:80": host port "-3" is not a number'],
+  ['3-:80', 'invalid port "3-:80": host port "3-" is not a number'],
   ['80/icmp', 'invalid port "80/icmp": protocol "icmp" is not tcp, udp or sctp'],
   [':80', 'invalid port ":80": must be [[HOSTIP:]HOSTPORT:]CONTAINERPORT[/PROTOCOL]'],
   ['1:2:3:4', 'invalid port "1:2:3:4": must be [[HOSTIP:]HOSTPORT:]CONTAINERPORT[/PROTOCOL]'],
