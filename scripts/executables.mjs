@@ -28,9 +28,19 @@ export const bunEntries = ['plugins/multicall.ts', 'berth/main.ts'];
 /**
  * `bun build` flags of that executable besides `--compile` and its options (scripts/build.mjs):
  * ES modules split into chunks, so an `import()` loads only its own code and a shared module is one
- * instance (test/unit/bundle-split.test.ts builds with them).
+ * instance (test/unit/bundle-split.test.ts builds with them). Identifiers minified, since a chunk's
+ * bytecode loads its names too; `--keep-names` keeps each function's and class's `name`.
+ * BERTH_SOURCE_NAMES=1 keeps the source's names, for a CPU profile that names functions.
  */
-export const bunBundleFlags = ['--splitting', '--format', 'esm', '--minify-syntax', '--external', 'koffi'];
+export const bunBundleFlags = [
+  '--splitting',
+  '--format',
+  'esm',
+  '--minify-syntax',
+  ...(process.env.BERTH_SOURCE_NAMES === '1' ? [] : ['--minify-identifiers', '--keep-names']),
+  '--external',
+  'koffi',
+];
 
 /**
  * Bun's binary from the optional dependency @oven/bun-linux-x64 under `root`, when it is installed
