@@ -33,6 +33,7 @@ export type { LinkChange, RouteSpec } from './rtnl-requests.js';
 export { inNetnsSync, openNetnsFd } from './netns.js';
 
 const NETLINK_ROUTE = 0;
+const ENODEV = 19;
 
 /** What the plugins ask of rtnetlink in one namespace: Netlink is the kernel's, test/fakes/netlink.ts records calls. */
 export type NetlinkOps = Pick<
@@ -112,13 +113,16 @@ export class Netlink {
 
   /**
    * Sends one request (with NLM_F_ACK) and returns the payloads of its replies, up to its ACK or,
-   * for a dump, its NLMSG_DONE; throws KernelError on NLMSG_ERROR. Synchronous, as the exchange is:
-   * each public method is one async frame, not one per layer (cold code pays for each).
+   * for a dump, its NLMSG_DONE; throws KernelError on NLMSG_ERROR, but for errno `absent`, which
+   * returns undefined (netlinkExchange). Synchronous, as the exchange is: each public method is one
+   * async frame, not one per layer (cold code pays for each).
    */
-  private request(type: number, payload: Buffer, flags: number, op: string, target: string): Buffer[] {
+  private request(type: number, payload: Buffer, flags: number, op: string, target: string): Buffer[];
+  private request(type: number, payload: Buffer, flags: number, op: string, target: string, absent: number): Buffer[] | undefined;
+  private request(type: number, payload: Buffer, flags: number, op: string, target: string, absent = 0): Buffer[] | undefined {
     if (this.fd === undefined) throw new KernelError(op, target, 'EBADF');
     const seq = ++this.seq;
-    return netlinkExchange(this.fd, nlmsg(type, NLM_F.REQUEST | NLM_F.ACK | flags, seq, payload), seq, op, target);
+    return netlinkExchange(this.fd, nlmsg(type, NLM_F.REQUEST | NLM_F.ACK | flags, seq, payload), seq, op, target, absent);
   }
 
   /**
@@ -149,14 +153,10 @@ export class Netlink {
     return this.lookUpLink(ifinfomsg({ index }), `#${index}`);
   }
 
+  /** ENODEV (no such link) is an answer here, not an error: every ADD asks for a link that is not there yet. */
   private lookUpLink(payload: Buffer, what: string): LinkInfo | undefined {
-    try {
-      const [reply] = this.request(RTM.GETLINK, payload, 0, 'get link', what);
-      return reply ? decodeLink(reply) : undefined;
-    } catch (err) {
-      if (err instanceof KernelError && err.errno === 'ENODEV') return undefined;
-      throw err;
-    }
+    const reply = this.request(RTM.GETLINK, payload, 0, 'get link', what, ENODEV)?.[0];
+    return reply ? decodeLink(reply) : undefined;
   }
 
   /** Creates a bridge; EEXIST when a link of that name exists. The MAC is pinned when given. */
