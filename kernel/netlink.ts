@@ -34,6 +34,7 @@ export { inNetnsSync, openNetnsFd } from './netns.js';
 
 const NETLINK_ROUTE = 0;
 const ENODEV = 19;
+const EEXIST = 17;
 
 /** What the plugins ask of rtnetlink in one namespace: Netlink is the kernel's, test/fakes/netlink.ts records calls. */
 export type NetlinkOps = Pick<
@@ -245,10 +246,14 @@ export class Netlink {
     return index === undefined ? all : all.filter((a) => a.index === index);
   }
 
-  /** Adds `cidr` (e.g. "192.0.2.5/24") to a link; `noDad` skips IPv6 duplicate address detection. */
-  async addAddr(index: number, cidr: string, opts: { noDad?: boolean; replace?: boolean } = {}): Promise<void> {
+  /**
+   * Adds `cidr` (e.g. "192.0.2.5/24") to a link; `noDad` skips IPv6 duplicate address detection.
+   * Resolves true when added; with `ifAbsent`, an address already there is no error and resolves false.
+   */
+  async addAddr(index: number, cidr: string, opts: { noDad?: boolean; replace?: boolean; ifAbsent?: boolean } = {}): Promise<boolean> {
     const flags = NLM_F.CREATE | (opts.replace ? NLM_F.REPLACE : NLM_F.EXCL);
-    this.request(RTM.NEWADDR, addAddrMessage(index, cidr, opts), flags, 'add address', `${cidr} on #${index}`);
+    const message = addAddrMessage(index, cidr, opts);
+    return this.request(RTM.NEWADDR, message, flags, 'add address', `${cidr} on #${index}`, opts.ifAbsent ? EEXIST : 0) !== undefined;
   }
 
   async deleteAddr(index: number, cidr: string): Promise<void> {
