@@ -77,16 +77,11 @@ export async function ensureGatewayLink(host: NetlinkOps, bridge: LinkInfo, conf
 
 /**
  * Puts each gateway address on the bridge. Tries the add first: when the address is already there
- * (every ADD but the first) that costs one netlink round trip and no address dump.
+ * (every ADD but the first) that costs one netlink round trip, no address dump and no error object.
  */
 export async function ensureGateways(host: NetlinkOps, link: LinkInfo, conf: BridgeConf, plan: AddPlan): Promise<void> {
   for (const gw of plan.gateways) {
-    try {
-      await host.addAddr(link.index, gw.cidr, { noDad: true });
-    } catch (err) {
-      if (isExists(err)) continue;
-      throw err;
-    }
+    if (!(await host.addAddr(link.index, gw.cidr, { noDad: true, ifAbsent: true }))) continue;
     // Newly added: another address of the same subnet family on the bridge is a conflict unless forceAddress.
     const others = (await host.listAddrs(link.index)).filter(
       (a) => a.family === gw.family && a.cidr !== gw.cidr && a.scope === 0 && sameNetwork(a.cidr, gw.cidr),

@@ -45,9 +45,13 @@ let receiveBuffer: Buffer | undefined;
  * request that asks for neither gets one reply (or an NLMSG_ERROR). Synchronous: the kernel handles a request inside the sender's send(),
  * so the replies are queued when recv() asks for them (a socket opened with a timeout never waits
  * forever). Messages of other sequence numbers are skipped.
+ * With `absent`, an NLMSG_ERROR of that errno (ENODEV for a link lookup) returns undefined instead:
+ * a cold path then builds no error object for an answer it expects.
  * @throws {KernelError} `cannot <op> "<target>": <errno name>` on NLMSG_ERROR or a socket failure
  */
-export function netlinkExchange(fd: number, message: Buffer, seq: number, op: string, target: string): Buffer[] {
+export function netlinkExchange(fd: number, message: Buffer, seq: number, op: string, target: string): Buffer[];
+export function netlinkExchange(fd: number, message: Buffer, seq: number, op: string, target: string, absent: number): Buffer[] | undefined;
+export function netlinkExchange(fd: number, message: Buffer, seq: number, op: string, target: string, absent = 0): Buffer[] | undefined {
   const c = socketCalls();
   const oneReply = (message.readUInt16LE(6) & (NLM_F_ACK | NLM_F_DUMP)) === 0;
   let sent: number;
@@ -71,7 +75,10 @@ export function netlinkExchange(fd: number, message: Buffer, seq: number, op: st
         // NLMSG_ERROR with errno 0 is the ACK; NLMSG_DONE ends a dump (with an errno if it failed).
         if (kind === NLMSG_ERROR || kind === NLMSG_DONE) {
           const errno = len >= 20 ? -buf.readInt32LE(at + 16) : 0;
-          if (errno > 0) throw new KernelError(op, target, errnoName(errno));
+          if (errno > 0) {
+            if (errno === absent) return undefined;
+            throw new KernelError(op, target, errnoName(errno));
+          }
           return replies;
         }
         replies.push(Buffer.from(buf.subarray(at + 16, at + len))); // a copy: the buffer is reused

@@ -33,6 +33,8 @@ export type { LinkChange, RouteSpec } from './rtnl-requests.js';
 export { inNetnsSync, openNetnsFd } from './netns.js';
 
 const NETLINK_ROUTE = 0;
+const ENODEV = 19;
+const EEXIST = 17;
 
 /** What the plugins ask of rtnetlink in one namespace: Netlink is the kernel's, test/fakes/netlink.ts records calls. */
 export type NetlinkOps = Pick<
@@ -112,12 +114,16 @@ export class Netlink {
 
   /**
    * Sends one request (with NLM_F_ACK) and returns the payloads of its replies, up to its ACK or,
-   * for a dump, its NLMSG_DONE; throws KernelError on NLMSG_ERROR.
+   * for a dump, its NLMSG_DONE; throws KernelError on NLMSG_ERROR, but for errno `absent`, which
+   * returns undefined (netlinkExchange). Synchronous, as the exchange is: each public method is one
+   * async frame, not one per layer (cold code pays for each).
    */
-  private async request(type: number, payload: Buffer, flags: number, op: string, target: string): Promise<Buffer[]> {
+  private request(type: number, payload: Buffer, flags: number, op: string, target: string): Buffer[];
+  private request(type: number, payload: Buffer, flags: number, op: string, target: string, absent: number): Buffer[] | undefined;
+  private request(type: number, payload: Buffer, flags: number, op: string, target: string, absent = 0): Buffer[] | undefined {
     if (this.fd === undefined) throw new KernelError(op, target, 'EBADF');
     const seq = ++this.seq;
-    return netlinkExchange(this.fd, nlmsg(type, NLM_F.REQUEST | NLM_F.ACK | flags, seq, payload), seq, op, target);
+    return netlinkExchange(this.fd, nlmsg(type, NLM_F.REQUEST | NLM_F.ACK | flags, seq, payload), seq, op, target, absent);
   }
 
   /**
@@ -126,7 +132,7 @@ export class Netlink {
    * round trip on a socket the caller has open.
    */
   async forwarding(family: 4 | 6): Promise<boolean> {
-    const [reply] = await this.request(RTM.GETNETCONF, netconfAllMessage(family), 0, 'read forwarding of', this.where);
+    const [reply] = this.request(RTM.GETNETCONF, netconfAllMessage(family), 0, 'read forwarding of', this.where);
     const value = reply ? decodeForwarding(reply) : undefined;
     if (value === undefined) throw new KernelError('read forwarding of', this.where, 'EPROTO');
     return value;
@@ -135,7 +141,7 @@ export class Netlink {
   // ---- links -------------------------------------------------------------------------------
 
   async listLinks(): Promise<LinkInfo[]> {
-    const replies = await this.request(RTM.GETLINK, ifinfomsg({}), NLM_F.DUMP, 'list links in', this.where);
+    const replies = this.request(RTM.GETLINK, ifinfomsg({}), NLM_F.DUMP, 'list links in', this.where);
     return replies.map(decodeLink);
   }
 
@@ -148,19 +154,15 @@ export class Netlink {
     return this.lookUpLink(ifinfomsg({ index }), `#${index}`);
   }
 
-  private async lookUpLink(payload: Buffer, what: string): Promise<LinkInfo | undefined> {
-    try {
-      const [reply] = await this.request(RTM.GETLINK, payload, 0, 'get link', what);
-      return reply ? decodeLink(reply) : undefined;
-    } catch (err) {
-      if (err instanceof KernelError && err.errno === 'ENODEV') return undefined;
-      throw err;
-    }
+  /** ENODEV (no such link) is an answer here, not an error: every ADD asks for a link that is not there yet. */
+  private lookUpLink(payload: Buffer, what: string): LinkInfo | undefined {
+    const reply = this.request(RTM.GETLINK, payload, 0, 'get link', what, ENODEV)?.[0];
+    return reply ? decodeLink(reply) : undefined;
   }
 
   /** Creates a bridge; EEXIST when a link of that name exists. The MAC is pinned when given. */
   async createBridge(name: string, opts: { mtu?: number; mac?: string; vlanFiltering?: boolean } = {}): Promise<void> {
-    await this.request(RTM.NEWLINK, bridgeMessage(name, opts), NLM_F.CREATE | NLM_F.EXCL, 'create bridge', name);
+    this.request(RTM.NEWLINK, bridgeMessage(name, opts), NLM_F.CREATE | NLM_F.EXCL, 'create bridge', name);
   }
 
   /**
@@ -180,7 +182,7 @@ export class Netlink {
     try {
       const message = vethMessage(name, { name: peer.name, netnsFd: fd, mac: peer.mac, mtu: peer.mtu }, opts);
       const flags = NLM_F.CREATE | NLM_F.EXCL | NLM_F.ECHO;
-      const [echo] = await this.request(RTM.NEWLINK, message, flags, 'create veth pair', `${name}/${peer.name}`);
+      const [echo] = this.request(RTM.NEWLINK, message, flags, 'create veth pair', `${name}/${peer.name}`);
       return echo ? decodeLink(echo) : undefined;
     } finally {
       if (fd !== undefined) closeSync(fd);
@@ -188,7 +190,7 @@ export class Netlink {
   }
 
   async deleteLink(name: string): Promise<void> {
-    await this.request(RTM.DELLINK, linkByNameMessage(name), 0, 'delete link', name);
+    this.request(RTM.DELLINK, linkByNameMessage(name), 0, 'delete link', name);
   }
 
   /** Deletes a link of the caller's own namespace through a detached `ip` (kernel/link-delete.ts). */
@@ -199,7 +201,7 @@ export class Netlink {
   }
 
   async setLink(index: number, change: LinkChange, what = `#${index}`): Promise<void> {
-    await this.request(RTM.NEWLINK, linkChangeMessage(index, change), 0, 'set link', what);
+    this.request(RTM.NEWLINK, linkChangeMessage(index, change), 0, 'set link', what);
   }
 
   /**
@@ -208,7 +210,7 @@ export class Netlink {
    * @throws {KernelError} EAFNOSUPPORT on a kernel without IPv6
    */
   async setNoLinkLocal(index: number, what = `#${index}`): Promise<void> {
-    await this.request(RTM.SETLINK, noLinkLocalMessage(index), 0, 'turn off the IPv6 link-local address of', what);
+    this.request(RTM.SETLINK, noLinkLocalMessage(index), 0, 'turn off the IPv6 link-local address of', what);
   }
 
   /**
@@ -216,24 +218,24 @@ export class Netlink {
    * there walks one dentry per network namespace that ever used the path (proc_sys_compare).
    */
   async setIpv4Conf(index: number, values: ReadonlyArray<readonly [devconf: number, value: number]>, what = `#${index}`): Promise<void> {
-    await this.request(RTM.SETLINK, ipv4ConfMessage(index, values), 0, 'set IPv4 settings of', what);
+    this.request(RTM.SETLINK, ipv4ConfMessage(index, values), 0, 'set IPv4 settings of', what);
   }
 
   /** Turns hairpin mode of a bridge port on or off (as `bridge link set dev X hairpin on`). */
   async setHairpin(index: number, on: boolean, what = `#${index}`): Promise<void> {
-    await this.request(RTM.SETLINK, hairpinMessage(index, on), 0, 'set hairpin on', what);
+    this.request(RTM.SETLINK, hairpinMessage(index, on), 0, 'set hairpin on', what);
   }
 
   /** Makes `vid` a VLAN of a bridge port (as `bridge vlan add vid V [pvid] [untagged] dev X`). */
   async addBridgeVlan(index: number, vid: number, opts: { pvid?: boolean; untagged?: boolean } = {}, what = `#${index}`): Promise<void> {
-    await this.request(RTM.SETLINK, bridgeVlanMessage(index, vid, opts), 0, `add VLAN ${vid} to`, what);
+    this.request(RTM.SETLINK, bridgeVlanMessage(index, vid, opts), 0, `add VLAN ${vid} to`, what);
   }
 
   // ---- addresses ---------------------------------------------------------------------------
 
   /** Addresses of one link (or all links), both families. */
   async listAddrs(index?: number): Promise<AddrInfo[]> {
-    const replies = await this.request(
+    const replies = this.request(
       RTM.GETADDR,
       ifaddrmsg({ family: AF_UNSPEC, prefixLength: 0, index: 0 }),
       NLM_F.DUMP,
@@ -244,20 +246,24 @@ export class Netlink {
     return index === undefined ? all : all.filter((a) => a.index === index);
   }
 
-  /** Adds `cidr` (e.g. "192.0.2.5/24") to a link; `noDad` skips IPv6 duplicate address detection. */
-  async addAddr(index: number, cidr: string, opts: { noDad?: boolean; replace?: boolean } = {}): Promise<void> {
+  /**
+   * Adds `cidr` (e.g. "192.0.2.5/24") to a link; `noDad` skips IPv6 duplicate address detection.
+   * Resolves true when added; with `ifAbsent`, an address already there is no error and resolves false.
+   */
+  async addAddr(index: number, cidr: string, opts: { noDad?: boolean; replace?: boolean; ifAbsent?: boolean } = {}): Promise<boolean> {
     const flags = NLM_F.CREATE | (opts.replace ? NLM_F.REPLACE : NLM_F.EXCL);
-    await this.request(RTM.NEWADDR, addAddrMessage(index, cidr, opts), flags, 'add address', `${cidr} on #${index}`);
+    const message = addAddrMessage(index, cidr, opts);
+    return this.request(RTM.NEWADDR, message, flags, 'add address', `${cidr} on #${index}`, opts.ifAbsent ? EEXIST : 0) !== undefined;
   }
 
   async deleteAddr(index: number, cidr: string): Promise<void> {
-    await this.request(RTM.DELADDR, deleteAddrMessage(index, cidr), 0, 'delete address', `${cidr} on #${index}`);
+    this.request(RTM.DELADDR, deleteAddrMessage(index, cidr), 0, 'delete address', `${cidr} on #${index}`);
   }
 
   // ---- routes ------------------------------------------------------------------------------
 
   async listRoutes(family?: 4 | 6): Promise<RouteInfo[]> {
-    const replies = await this.request(
+    const replies = this.request(
       RTM.GETROUTE,
       rtmsg({ family: family === 6 ? 10 : family === 4 ? AF_INET : AF_UNSPEC, dstLength: 0, table: 0, protocol: 0, type: 0 }),
       NLM_F.DUMP,
@@ -272,10 +278,10 @@ export class Netlink {
    * reference's RouteAddEcmp): a second default route through another interface is added, not refused.
    */
   async addRoute(r: RouteSpec): Promise<void> {
-    await this.request(RTM.NEWROUTE, routeMessage(r), NLM_F.CREATE | NLM_F.APPEND, 'add route', `${r.dst}${r.gw ? ` via ${r.gw}` : ''}`);
+    this.request(RTM.NEWROUTE, routeMessage(r), NLM_F.CREATE | NLM_F.APPEND, 'add route', `${r.dst}${r.gw ? ` via ${r.gw}` : ''}`);
   }
 
   async deleteRoute(r: RouteSpec): Promise<void> {
-    await this.request(RTM.DELROUTE, routeMessage(r), 0, 'delete route', `${r.dst}${r.gw ? ` via ${r.gw}` : ''}`);
+    this.request(RTM.DELROUTE, routeMessage(r), 0, 'delete route', `${r.dst}${r.gw ? ` via ${r.gw}` : ''}`);
   }
 }

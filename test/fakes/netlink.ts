@@ -113,11 +113,15 @@ export class FakeNetlink implements NetlinkFactory {
       setHairpin: async (index) => this.act(where, 'setHairpin', nameOf(index)),
       addBridgeVlan: async (index) => this.act(where, 'addBridgeVlan', nameOf(index)),
       listAddrs: async (index) => s.addrs.filter((a) => index === undefined || a.index === index),
-      addAddr: async (index, cidr) => {
+      addAddr: async (index, cidr, opts = {}) => {
         this.act(where, 'addAddr', cidr);
-        if (s.addrs.some((a) => a.index === index && a.cidr === cidr)) throw new KernelError('add address', cidr, 'EEXIST');
+        if (s.addrs.some((a) => a.index === index && a.cidr === cidr)) {
+          if (opts.ifAbsent) return false;
+          throw new KernelError('add address', cidr, 'EEXIST');
+        }
         const [address, len] = cidr.split('/');
         s.addrs.push({ index, family: address.includes(':') ? 6 : 4, address, prefixLength: Number(len), cidr, scope: 0 });
+        return true;
       },
       deleteAddr: async (index, cidr) => {
         this.act(where, 'deleteAddr', cidr);

@@ -101,6 +101,9 @@ it('addAddr(), listAddrs() and deleteAddr() for IPv4 and IPv6', async () => {
       ['192.0.2.1/24', '2001:db8::1/64'],
     );
     await rejects(nl.addAddr(br.index, '192.0.2.1/24'), /cannot add address "192\.0\.2\.1\/24 on #\d+": EEXIST/);
+    assert.is(await nl.addAddr(br.index, '192.0.2.1/24', { ifAbsent: true }), false);
+    assert.is(await nl.addAddr(br.index, '192.0.2.9/24', { ifAbsent: true }), true);
+    await nl.deleteAddr(br.index, '192.0.2.9/24');
     await nl.deleteAddr(br.index, '192.0.2.1/24');
     assert.equal(
       addrsOf(ns, 'kbr2').filter((a) => !a.startsWith('fe80')),
