@@ -11,7 +11,7 @@ import { addNetworkList, delNetworkList, type RuntimeOptions } from '../cni/runt
 import type { Result } from '../cni/types.js';
 import { formatIP } from '../cni/ip.js';
 import { pluginCaller } from './runner.js';
-import { findNetworkConfig, lookUpNetworkConfig } from './config-dir.js';
+import { findNetworkConfig, lookUpNetworkConfig, type NetworkConfig } from './config-dir.js';
 import type { CommandContext } from './context.js';
 import { describeContainer } from './describe.js';
 import { NetctlError, UsageError } from './errors.js';
@@ -49,6 +49,8 @@ export interface AttachRequest {
    * the command runs): it holds only a `lo`, so it is neither listed nor touched here.
    */
   newNetns?: boolean;
+  /** The network's config as the caller has just read it for this attach: the config dir is not read again. */
+  config?: NetworkConfig;
 }
 
 export interface Attached {
@@ -74,7 +76,7 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
   const netns = resolveNetnsArg(args.netns);
   const action = `cannot attach to network ${JSON.stringify(args.network)}`;
   requireNetnsCapabilities(action);
-  const net = await findNetworkConfig(ctx.opts.configDir, args.network);
+  const net = args.config ?? (await findNetworkConfig(ctx.opts.configDir, args.network));
   if (!existsSync(netns)) throw new NetctlError(`${action}: network namespace ${JSON.stringify(netns)} does not exist`);
   const id = args.id ?? defaultContainerId(netns);
   // A capability no plugin of the list has would be dropped silently by the runner: refuse instead.
