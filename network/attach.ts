@@ -88,7 +88,9 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
   ] as const)
     if (asked && !net.list.plugins.some((p) => p.capabilities?.[cap] === true))
       throw new NetctlError(`${action}: cannot ${what}: no plugin of the network has the ${JSON.stringify(cap)} capability`);
-  const mine = await cachedAttachmentsOf(ctx.opts.cacheDir, id);
+  // With ports to publish every cached attachment is read (the host ports in use): this one's are among them.
+  const cached = requests.length > 0 ? await listCachedAttachments(ctx.opts.cacheDir) : undefined;
+  const mine = cached ? cached.filter((e) => e.containerId === id) : await cachedAttachmentsOf(ctx.opts.cacheDir, id);
   const here = mine.filter((e) => e.networkName === args.network);
   if (args.ifname === undefined && here.length > 0)
     throw new NetctlError(
@@ -104,7 +106,7 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
   const chosen = (r: PortRequest) => r.hostPort === undefined || r.hostPortEnd !== undefined;
   const hasAuto = requests.some(chosen);
   const dumped = (['tcp', 'udp'] as const).filter((p) => requests.some((r) => r.protocol === p));
-  const used = requests.length > 0 ? await usedPorts(ctx.opts.cacheDir, dumped) : [];
+  const used = cached ? usedPorts(cached, dumped) : [];
   const range = requests.some((r) => r.hostPort === undefined) ? await portRange() : ([1, 65535] as [number, number]);
   // The lowest free ports, as docker hands out 32768, 32769, ... When parallel attaches pick the
   // same one, portmap refuses the second (106) and it retries past the ports it tried.
