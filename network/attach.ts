@@ -11,7 +11,7 @@ import { addNetworkList, delNetworkList, type RuntimeOptions } from '../cni/runt
 import type { Result } from '../cni/types.js';
 import { formatIP } from '../cni/ip.js';
 import { pluginCaller } from './runner.js';
-import { findNetworkConfig, lookUpNetworkConfig } from './config-dir.js';
+import { findNetworkConfig, lookUpNetworkConfig, type NetworkConfig } from './config-dir.js';
 import type { CommandContext } from './context.js';
 import { describeContainer } from './describe.js';
 import { NetctlError, UsageError } from './errors.js';
@@ -49,6 +49,8 @@ export interface AttachRequest {
    * the command runs): it holds only a `lo`, so it is neither listed nor touched here.
    */
   newNetns?: boolean;
+  /** The network's config as the caller has just read it for this attach: the config dir is not read again. */
+  config?: NetworkConfig;
 }
 
 export interface Attached {
@@ -74,7 +76,7 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
   const netns = resolveNetnsArg(args.netns);
   const action = `cannot attach to network ${JSON.stringify(args.network)}`;
   requireNetnsCapabilities(action);
-  const net = await findNetworkConfig(ctx.opts.configDir, args.network);
+  const net = args.config ?? (await findNetworkConfig(ctx.opts.configDir, args.network));
   if (!existsSync(netns)) throw new NetctlError(`${action}: network namespace ${JSON.stringify(netns)} does not exist`);
   const id = args.id ?? defaultContainerId(netns);
   // A capability no plugin of the list has would be dropped silently by the runner: refuse instead.
@@ -86,7 +88,9 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
   ] as const)
     if (asked && !net.list.plugins.some((p) => p.capabilities?.[cap] === true))
       throw new NetctlError(`${action}: cannot ${what}: no plugin of the network has the ${JSON.stringify(cap)} capability`);
-  const mine = await cachedAttachmentsOf(ctx.opts.cacheDir, id);
+  // With ports to publish every cached attachment is read (the host ports in use): this one's are among them.
+  const cached = requests.length > 0 ? await listCachedAttachments(ctx.opts.cacheDir) : undefined;
+  const mine = cached ? cached.filter((e) => e.containerId === id) : await cachedAttachmentsOf(ctx.opts.cacheDir, id);
   const here = mine.filter((e) => e.networkName === args.network);
   if (args.ifname === undefined && here.length > 0)
     throw new NetctlError(
@@ -102,7 +106,7 @@ export async function attachContainer(args: AttachRequest, ctx: CommandContext):
   const chosen = (r: PortRequest) => r.hostPort === undefined || r.hostPortEnd !== undefined;
   const hasAuto = requests.some(chosen);
   const dumped = (['tcp', 'udp'] as const).filter((p) => requests.some((r) => r.protocol === p));
-  const used = requests.length > 0 ? await usedPorts(ctx.opts.cacheDir, dumped) : [];
+  const used = cached ? usedPorts(cached, dumped) : [];
   const range = requests.some((r) => r.hostPort === undefined) ? await portRange() : ([1, 65535] as [number, number]);
   // The lowest free ports, as docker hands out 32768, 32769, ... When parallel attaches pick the
   // same one, portmap refuses the second (106) and it retries past the ports it tried.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createFileDurable } from '../lib/durable.js';
 import { randomHex } from '../lib/random-hex.js';
 import { confListOf, decodeConfList, type NetworkConfigList } from '../cni/conflist.js';
-import { describeNetwork, type NetworkInfo } from './conflist.js';
+import type { NetworkInfo } from './conflist.js';
 import { NetctlError } from './errors.js';
 
 export const DEFAULT_CONFIG_DIR = '/etc/cni/net.d';
@@ -41,7 +41,8 @@ export interface ConfigDirContents {
  */
 export async function loadNetworks(dir: string, only?: string): Promise<ConfigDirContents> {
   const { configs, problems } = readConfigDir(dir, only);
-  return { networks: configs.map((c) => ({ ...describedOf(c), ...c })), problems };
+  const describe = await describer();
+  return { networks: configs.map((c) => ({ ...describe(c), ...c })), problems };
 }
 
 function readConfigDir(dir: string, only: string | undefined): { configs: NetworkConfig[]; problems: string[] } {
@@ -108,11 +109,17 @@ function readConfig(text: string): ParsedConfig | Error {
   return read;
 }
 
-/** The description of a config read by readConfigDir, made once per text. */
-function describedOf(config: NetworkConfig): NetworkInfo {
-  const parsed = parsedTexts.get(config.text);
-  if (parsed === undefined || parsed instanceof Error) return describeNetwork(config.raw); // the memo was cleared meanwhile
-  return (parsed.info ??= describeNetwork(parsed.raw));
+/**
+ * The description of a config read by readConfigDir, made once per text. Its module loads on first
+ * use: a CNI call through a network (a container's start) needs only the list.
+ */
+async function describer(): Promise<(config: NetworkConfig) => NetworkInfo> {
+  const { describeNetwork } = await import('./conflist.js');
+  return (config) => {
+    const parsed = parsedTexts.get(config.text);
+    if (parsed === undefined || parsed instanceof Error) return describeNetwork(config.raw); // the memo was cleared meanwhile
+    return (parsed.info ??= describeNetwork(parsed.raw));
+  };
 }
 
 /**
@@ -136,7 +143,7 @@ function mayName(text: string, name: string): boolean {
 /** The network named `name`. @throws {NetctlError} when there is none */
 export async function findNetwork(dir: string, name: string): Promise<LoadedNetwork> {
   const config = await findNetworkConfig(dir, name);
-  return { ...describedOf(config), ...config };
+  return { ...(await describer())(config), ...config };
 }
 
 /** The file of the network named `name`, without its description. @throws {NetctlError} when there is none */

@@ -1,16 +1,17 @@
 /** The host ports netctl must not hand out: those of other containers' mappings and of listening sockets. */
 import { readFile } from 'node:fs/promises';
-import { listCachedAttachments } from '../cni/cache.js';
+import type { CacheEntry } from '../cni/cache.js';
 import { boundSockets } from '../kernel/sock-diag.js';
 import { mappingsOf, parsePortRange, usedBySockets, type UsedPort } from './ports.js';
 
 /**
- * Host ports in use: every cached mapping (all networks) and the host's listening sockets, those
- * of `protocols` only (the ones asked for: a TCP port never clashes with a UDP socket).
+ * Host ports in use: the mappings of `cached` (every cached attachment, all networks) and the host's
+ * listening sockets, those of `protocols` only (the ones asked for: a TCP port never clashes with a
+ * UDP socket).
  */
-export async function usedPorts(cacheDir: string, protocols: ReadonlyArray<'tcp' | 'udp'> = ['tcp', 'udp']): Promise<UsedPort[]> {
+export function usedPorts(cached: readonly CacheEntry[], protocols: ReadonlyArray<'tcp' | 'udp'> = ['tcp', 'udp']): UsedPort[] {
   const used: UsedPort[] = [];
-  for (const e of await listCachedAttachments(cacheDir))
+  for (const e of cached)
     for (const m of mappingsOf(e.capabilityArgs))
       used.push({
         protocol: m.protocol,

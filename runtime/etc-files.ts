@@ -104,25 +104,74 @@ const IPV6_NS = /^nameserver\s+([0-9A-Fa-f]{0,4}:){2,7}([0-9A-Fa-f]{0,4})(%\w+)?
 
 /** The values of every `KEYWORD ...` line (resolv.conf's own parsing: the last search/options line wins). */
 function valuesOf(text: string, keyword: string): string[][] {
-  return text
-    .split('\n')
-    .map((l) =>
-      l
+  const out: string[][] = [];
+  // An indexed loop over plain lines: the first run of a network start pays no regex or iterator compilation.
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const w = wordsOf(lines[i]);
+    if (w[0] === keyword && w.length > 1) out.push(w.slice(1));
+  }
+  return out;
+}
+
+/** A line's words before a `#` or `;` comment. */
+function wordsOf(line: string): string[] {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    // Other spaces and line terminators (where the comment's `.*$` stops): the general path.
+    if ((c < 0x20 && c !== 0x09) || c > 0x7e)
+      return line
         .replace(/[#;].*$/, '')
         .trim()
-        .split(/\s+/),
-    )
-    .filter((w) => w[0] === keyword && w.length > 1)
-    .map((w) => w.slice(1));
+        .split(/\s+/);
+  }
+  const words: string[] = [];
+  let word = 0; // where the current word starts
+  for (let i = 0; i <= line.length; i++) {
+    const c = i < line.length ? line.charCodeAt(i) : 0x23;
+    if (c === 0x23 || c === 0x3b || c === 0x20 || c === 0x09) {
+      if (i > word) words.push(line.slice(word, i));
+      if (c === 0x23 || c === 0x3b) return words;
+      word = i + 1;
+    }
+  }
+  return words;
 }
+
+/**
+ * Whether some `nameserver` in `text` is followed by spaces and a value that `starts` accepts at
+ * their end: when none is, the expressions below cannot match and are neither compiled nor run.
+ */
+function mayMatchNameserver(text: string, starts: (text: string, at: number) => boolean): boolean {
+  for (let at = text.indexOf('nameserver'); at >= 0; at = text.indexOf('nameserver', at + 1)) {
+    const first = at + 'nameserver'.length;
+    let i = first;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7e) return true; // maybe a Unicode space: the expression decides
+      if (c !== 0x20 && (c < 0x09 || c > 0x0d)) break;
+    }
+    if (i > first && i < text.length && starts(text, i)) return true;
+  }
+  return false;
+}
+
+const isLoopbackStart = (text: string, at: number) => text.startsWith('127.', at) || text.startsWith('::1', at);
+const isHexDigit = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+/** IPV6_NS's value starts with up to four hex digits and a colon. */
+const isIPv6Start = (text: string, at: number) => {
+  let i = at;
+  while (i < at + 4 && isHexDigit(text.charCodeAt(i))) i++;
+  return text.charCodeAt(i) === 0x3a;
+};
 
 /**
  * The host's resolv.conf without loopback nameservers (and without IPv6 ones when `ipv6` is false);
  * when none is left, Google's public servers, as Docker's FilterResolvDNS.
  */
 export function filterResolvConf(text: string, ipv6: boolean): string {
-  let out = text.replace(LOCALHOST_NS, '');
-  if (!ipv6) out = out.replace(IPV6_NS, '');
+  let out = mayMatchNameserver(text, isLoopbackStart) ? text.replace(LOCALHOST_NS, '') : text;
+  if (!ipv6 && mayMatchNameserver(out, isIPv6Start)) out = out.replace(IPV6_NS, '');
   if (valuesOf(out, 'nameserver').length === 0)
     out += `\n${[...DEFAULT_DNS4, ...(ipv6 ? DEFAULT_DNS6 : [])].map((ip) => `nameserver ${ip}`).join('\n')}`;
   return out;

@@ -146,10 +146,10 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
       // The supervisor makes the netns file, then builds the container's root while the ADD runs
       // here (on another CPU); its command runs after the Release frame. A failed ADD closes the
       // channel: the start fails there too. The network code loads while the netns is made.
-      const loaded = preloadNetworkCode(rec).catch(() => {}); // attachNetworks reports a failure
+      const loaded = preloadNetworkCode(rec).catch(() => undefined); // attachNetworks reports a failure
       pending = (await nextFrame(rec.Id, shim, decoder, Frame.Netns, pending)).rest;
-      await loaded;
-      const net = await attachNetworks(d, rec).catch((err: Error) => {
+      const configs = await loaded;
+      const net = await attachNetworks(d, rec, configs).catch((err: Error) => {
         channel.destroy();
         shim.release();
         throw err;

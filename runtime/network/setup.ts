@@ -11,6 +11,7 @@ import { selfDirOf } from '../../cni/sibling.js';
 import type { Result } from '../../cni/types.js';
 import type { CommandContext } from '../../network/context.js';
 import type { Attached } from '../../network/attach.js';
+import type { NetworkConfig } from '../../network/config-dir.js';
 import type { PortRequest } from '../../network/ports.js';
 import type { Dirs } from '../paths.js';
 import type { ContainerRecord } from '../record.js';
@@ -62,7 +63,7 @@ export async function attachEndpoint(
   ep: EndpointConfig,
   ifName: string,
   publish: PortRequest[],
-  starting?: { deferCacheFlush: (flushed: Promise<void>) => void },
+  starting?: { deferCacheFlush: (flushed: Promise<void>) => void; config?: NetworkConfig },
 ): Promise<Attached> {
   const ctx = cniContext(rec.Cni!, starting?.deferCacheFlush);
   const [{ attachContainer }, { findNetwork }] = await Promise.all([verbs(), import('../../network/config-dir.js')]);
@@ -84,6 +85,7 @@ export async function attachEndpoint(
       alias: aliases,
       publish,
       newNetns: !!starting, // berth-shim brings its `lo` up
+      ...(starting?.config && { config: starting.config }),
     },
     ctx,
   );
@@ -117,33 +119,42 @@ export async function openNetns(d: Dirs, rec: ContainerRecord, containerNetns: (
   return path;
 }
 
+/** The configs of a container's networks as the preload read them, by name: a start reads the config dir once. */
+export type PreloadedConfigs = ReadonlyMap<string, NetworkConfig>;
+
 /**
  * Loads the code attachNetworks runs, so that it loads while something else waits (the netns): the
  * network code, and each plugin of `rec`'s networks that runs in this process, with what it loads on
- * first use (skeleton, firewall).
+ * first use (skeleton, firewall). Returns the networks' configs it found, for attachNetworks.
  */
-export async function preloadNetworkCode(rec: ContainerRecord): Promise<void> {
+export async function preloadNetworkCode(rec: ContainerRecord): Promise<PreloadedConfigs> {
   const [, { findNetworkConfig }] = await Promise.all([verbs(), import('../../network/config-dir.js')]);
-  if (!rec.Cni || process.env.NETCTL_EXEC_PLUGINS === '1') return;
+  const configs = new Map<string, NetworkConfig>();
+  if (!rec.Cni || process.env.NETCTL_EXEC_PLUGINS === '1') return configs;
   const dir = rec.Cni.configDir;
-  const found = await Promise.all(
-    Object.keys(rec.NetworkingConfig?.EndpointsConfig ?? {}).map((n) => findNetworkConfig(dir, n).catch(() => undefined)),
-  );
+  const names = Object.keys(rec.NetworkingConfig?.EndpointsConfig ?? {});
+  const found = await Promise.all(names.map((n) => findNetworkConfig(dir, n).catch(() => undefined)));
+  for (let i = 0; i < names.length; i++) {
+    const config = found[i];
+    if (config) configs.set(names[i], config);
+  }
   const plugins = found.flatMap((n) => n?.list.plugins ?? []);
   const types = new Set(plugins.flatMap((p) => [p.type, (p.ipam as { type?: unknown } | undefined)?.type]));
   const { PLUGINS } = await import('../../plugins/registry.js');
   const own = [...types].filter((t): t is string => typeof t === 'string' && Object.hasOwn(PLUGINS, t));
   await Promise.all([import('../../cni/skel.js'), ...own.map((t) => PLUGINS[t]())]);
   if (own.includes('bridge')) await import('../../firewall/index.js'); // bridge loads it on first use
+  return configs;
 }
 
 /**
  * ADD of the container to each of its CNI networks, in the netns file openNetns made; nothing for
  * other modes. The container's process may exist already, but its command must not run before this
- * settles (the supervisor waits for berth's Release frame).
+ * settles (the supervisor waits for berth's Release frame). `configs`: the preload's, used instead
+ * of a second read of the config dir (a network it did not find is looked up again).
  * @throws {Error} with everything undone, the netns file too
  */
-export async function attachNetworks(d: Dirs, rec: ContainerRecord): Promise<NetworkReady> {
+export async function attachNetworks(d: Dirs, rec: ContainerRecord, configs?: PreloadedConfigs): Promise<NetworkReady> {
   if (!hasCniNetworks(rec)) return { attachments: [], durable: () => Promise.resolve() };
   // Each flush's failure is kept (caught at once, so none goes unhandled) for durable() to throw.
   const flushes: Array<Promise<unknown>> = [];
@@ -152,7 +163,10 @@ export async function attachNetworks(d: Dirs, rec: ContainerRecord): Promise<Net
     const attachments: AttachmentInfo[] = [];
     const endpoints = Object.entries(rec.NetworkingConfig?.EndpointsConfig ?? {});
     for (const [i, [name, ep]] of endpoints.entries()) {
-      const a = await attachEndpoint(d, rec, name, ep, `eth${i}`, i === 0 ? publishedOf(rec) : [], { deferCacheFlush: defer });
+      const a = await attachEndpoint(d, rec, name, ep, `eth${i}`, i === 0 ? publishedOf(rec) : [], {
+        deferCacheFlush: defer,
+        config: configs?.get(name),
+      });
       attachments.push({ network: name, ifName: a.ifName, result: a.result, mappings: a.mappings });
     }
     // berth-shim made the namespace without IPv6 (as docker); an IPv6 network gives lo its ::1 back.

@@ -103,6 +103,71 @@ test('filterResolvConf() drops loopback nameservers and falls back to public one
   );
 });
 
+// The expressions filterResolvConf and the resolv.conf parsing ran on every text before their fast paths.
+const LOCALHOST_NS = /^nameserver\s+((127\.([0-9]{1,3}\.){2}[0-9]{1,3})|(::1)$)\s*\n*/gm;
+const IPV6_NS = /^nameserver\s+([0-9A-Fa-f]{0,4}:){2,7}([0-9A-Fa-f]{0,4})(%\w+)?\s*\n*/gm;
+const valuesByExpressions = (text: string, keyword: string) =>
+  text
+    .split('\n')
+    .map((l) =>
+      l
+        .replace(/[#;].*$/, '')
+        .trim()
+        .split(/\s+/),
+    )
+    .filter((w) => w[0] === keyword && w.length > 1)
+    .map((w) => w.slice(1));
+function filterByExpressions(text: string, ipv6: boolean): string {
+  let out = text.replace(LOCALHOST_NS, '');
+  if (!ipv6) out = out.replace(IPV6_NS, '');
+  if (valuesByExpressions(out, 'nameserver').length === 0)
+    out += `\n${['8.8.8.8', '8.8.4.4', ...(ipv6 ? ['2001:4860:4860::8888', '2001:4860:4860::8844'] : [])].map((ip) => `nameserver ${ip}`).join('\n')}`;
+  return out;
+}
+
+test('resolv.conf is filtered and parsed as the expressions do, over generated texts', () => {
+  const parts = [
+    'nameserver',
+    'nameserver ',
+    ' ',
+    '\t',
+    '\n',
+    '\r',
+    '\v',
+    '\u00a0',
+    '\u2028',
+    '127.0.0.1',
+    '127.0.0.53',
+    '127.1.2',
+    '::1',
+    '2001:db8::53',
+    'fe80::1%eth0',
+    'FE80::A',
+    '10.0.0.1',
+    '#',
+    ';',
+    'search',
+    'options',
+    'a.example',
+    'ndots:2',
+    'x',
+  ];
+  let seed = 18;
+  const next = () => (seed = (seed * 48271) % 2147483647); // Park-Miller: exact in doubles
+  for (let n = 0; n < 20000; n++) {
+    let text = '';
+    for (let k = next() % 14; k > 0; k--) text += parts[next() % parts.length];
+    for (const ipv6 of [true, false]) assert.is(filterResolvConf(text, ipv6), filterByExpressions(text, ipv6), JSON.stringify(text));
+    const custom = planEtcFiles({ ...base, dns: ['192.0.2.1'], host: { ...base.host, resolvConf: text } }).resolvConf;
+    const search = valuesByExpressions(text, 'search');
+    assert.is(
+      custom,
+      buildResolvConf(['192.0.2.1'], search[search.length - 1] ?? [], valuesByExpressions(text, 'options').flat()),
+      JSON.stringify(text),
+    );
+  }
+});
+
 test('buildResolvConf() leaves out an empty search (".") and empty options', () => {
   assert.is(buildResolvConf(['192.0.2.1'], ['.'], []), 'nameserver 192.0.2.1\n');
   assert.is(buildResolvConf([], ['a.example', 'b.example'], ['ndots:1', 'debug']), 'search a.example b.example\noptions ndots:1 debug\n');
