@@ -7,10 +7,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrCode } from '../cni/errors.js';
-import type { Attachment } from '../cni/types.js';
 import { withFileLock } from '../kernel/flock.js';
 import { NftError, type Nft } from '../kernel/nft.js';
-import { FEATURE_SETS, familyOfSet, LAYOUT_GUARD, LAYOUT_SET, MAPS, NETWORK_FEATURES, TABLE, type Feature } from './layout.js';
+import { LAYOUT_GUARD, LAYOUT_SET, TABLE, type Feature } from './layout.js';
 import {
   attachmentTag,
   elementId,
@@ -21,7 +20,7 @@ import {
   renderTransaction,
   type Element,
 } from './render.js';
-import { deleteRecord, deleteTempRecords, listRecords, readRecord, writeRecord, type AttachmentRecord } from './records.js';
+import { deleteRecord, readRecord, writeRecord, type AttachmentRecord } from './records.js';
 
 export interface AttachmentRef {
   network: string;
@@ -30,7 +29,8 @@ export interface AttachmentRef {
   stateDir: string;
 }
 
-async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn` holding the flock of the records' directory `stateDir` (made if missing). */
+export async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
   mkdirSync(stateDir, { recursive: true });
   // A dot file: a network named "lock" would collide with "lock", and network names start alphanumeric.
   return withFileLock(join(stateDir, '.lock'), fn);
@@ -240,59 +240,4 @@ export async function checkAttachment(nft: Nft, ref: AttachmentRef, expected: re
         `firewall check of container ${JSON.stringify(ref.containerId)} failed: element ${JSON.stringify(el.key)} of set ${JSON.stringify(el.set)} belongs to ${describeOwner(owner)}`,
       );
   }
-}
-
-/** [key as nft JSON, comment] of each element in `list set|map` JSON output. */
-export function elementsOfListing(doc: any): Array<[unknown, string]> {
-  const out: Array<[unknown, string]> = [];
-  for (const item of doc?.nftables ?? []) {
-    const body = item.set ?? item.map;
-    for (const raw of body?.elem ?? []) {
-      const el = Array.isArray(raw) ? raw[0] : raw; // map elements are [key, value]
-      if (el && typeof el === 'object' && 'elem' in el) out.push([el.elem.val, String(el.elem.comment ?? '')]);
-      else out.push([el, '']);
-    }
-  }
-  return out;
-}
-
-/**
- * GC (CNI 1.1): removes the elements of `features` and the records of every attachment of
- * `network` that is not in `valid`. Sweeps the sets too (JSON listing, O(elements), GC only), so
- * elements whose record was lost are found by their tag.
- * @returns the records of the attachments removed (portmap flushes their conntrack entries)
- */
-export async function gcNetwork(
-  nft: () => Nft,
-  opts: { stateDir: string; network: string; valid: readonly Attachment[]; features: readonly Feature[] },
-): Promise<AttachmentRecord[]> {
-  return withLock(opts.stateDir, async () => {
-    const validKeys = new Set(opts.valid.map((a) => `${a.containerID}/${a.ifname}`));
-    deleteTempRecords(opts.stateDir, opts.network);
-    const stale = listRecords(opts.stateDir, opts.network).filter((r) => !validKeys.has(`${r.containerId}/${r.ifName}`));
-    const staleTags = new Set(stale.map((r) => r.tag));
-    const isStale = (comment: string) => {
-      if (staleTags.has(comment)) return true;
-      const t = parseTag(comment);
-      return t !== undefined && t.network === opts.network && !validKeys.has(`${t.containerId}/${t.ifName}`);
-    };
-    const handle = nft();
-    const commands: unknown[] = [];
-    for (const set of opts.features.filter((f) => !NETWORK_FEATURES.includes(f)).flatMap((f) => FEATURE_SETS[f])) {
-      const family = familyOfSet(set);
-      const doc = await handle.readJson(`list ${MAPS.has(set) ? 'map' : 'set'} ${family} ${TABLE} ${set}`);
-      const keys = elementsOfListing(doc)
-        .filter(([, comment]) => isStale(comment))
-        .map(([key]) => key);
-      if (keys.length > 0) commands.push({ delete: { element: { family, table: TABLE, name: set, elem: keys } } });
-    }
-    if (commands.length > 0)
-      await handle.applyJson({ nftables: commands }, `collect the firewall garbage of network ${JSON.stringify(opts.network)}`);
-    for (const rec of stale) {
-      const remaining = rec.elements.filter((e) => !opts.features.includes(e.feature));
-      if (remaining.length === 0) deleteRecord(opts.stateDir, rec.network, rec.containerId, rec.ifName);
-      else writeRecord(opts.stateDir, { ...rec, elements: remaining });
-    }
-    return stale;
-  });
 }
