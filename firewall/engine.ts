@@ -7,7 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrCode } from '../cni/errors.js';
-import { withFileLock } from '../kernel/flock.js';
+import { lockFile } from '../kernel/flock.js';
+import { ifPresent } from '../lib/if-present.js';
 import { NftError, type Nft } from '../kernel/nft.js';
 import { LAYOUT_GUARD, LAYOUT_SET, TABLE, type Feature } from './layout.js';
 import {
@@ -31,9 +32,15 @@ export interface AttachmentRef {
 
 /** Runs `fn` holding the flock of the records' directory `stateDir` (made if missing). */
 export async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
-  mkdirSync(stateDir, { recursive: true });
   // A dot file: a network named "lock" would collide with "lock", and network names start alphanumeric.
-  return withFileLock(join(stateDir, '.lock'), fn);
+  const path = join(stateDir, '.lock');
+  // The directory is made only when the lock file cannot be opened for its lack: it exists after the first call.
+  const lock = ifPresent(() => lockFile(path)) ?? (mkdirSync(stateDir, { recursive: true }), lockFile(path));
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
 }
 
 /** The tag (comment) of each element's key in the kernel, undefined where there is none; read in one go. */
