@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CniError, ErrCode } from '../cni/errors.js';
 import { lockFile } from '../kernel/flock.js';
 import { ifPresent } from '../lib/if-present.js';
-import { NftError, type Nft } from '../kernel/nft.js';
+import { NftError, type ElementWrite, type Nft } from '../kernel/nft.js';
 import { LAYOUT_GUARD, LAYOUT_SET, TABLE, type Feature } from './layout.js';
 import {
   attachmentTag,
@@ -96,8 +96,9 @@ export async function addAttachment(nft: Nft, ref: AttachmentRef, req: AddReques
       containerId: ref.containerId,
       ifName: ref.ifName,
       tag,
-      elements: [...(old?.elements.filter((e) => !touched(e)) ?? []), ...req.elements],
-      data: { ...old?.data, ...req.data },
+      // concat and assign, not spreads: those are cold builtins on this path
+      elements: (old?.elements.filter((e) => !touched(e)) ?? []).concat(req.elements),
+      data: Object.assign({}, old?.data, req.data),
     };
     // Record first: a crash between the two leaves a record of elements that may not exist, which
     // DEL handles (it deletes only elements it finds with this tag); never elements without a record.
@@ -139,11 +140,15 @@ async function addAllNew(nft: Nft, req: AddRequest, tag: string, action: string)
 }
 
 /** The writes that add the attachment's elements (new-only if `mustBeNew`) and the network's shared ones. */
-function addsOf(req: AddRequest, tag: string, mustBeNew: boolean) {
-  return [
-    ...req.elements.map((e) => ({ ...elementWrite(e, tag), mustBeNew })),
-    ...(req.shared ?? []).map(({ el, tag: t }) => elementWrite(el, t)),
-  ];
+function addsOf(req: AddRequest, tag: string, mustBeNew: boolean): ElementWrite[] {
+  const writes: ElementWrite[] = [];
+  for (const e of req.elements) {
+    const write = elementWrite(e, tag);
+    write.mustBeNew = mustBeNew;
+    writes.push(write);
+  }
+  for (const { el, tag: t } of req.shared ?? []) writes.push(elementWrite(el, t));
+  return writes;
 }
 
 /**
