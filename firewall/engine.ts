@@ -21,7 +21,7 @@ import {
   renderTransaction,
   type Element,
 } from './render.js';
-import { deleteRecord, readRecord, writeRecord, type AttachmentRecord } from './records.js';
+import { deleteRecord, parseRecord, readRecord, readRecordText, recordPath, writeRecord, type AttachmentRecord } from './records.js';
 
 export interface AttachmentRef {
   network: string;
@@ -201,7 +201,9 @@ export async function deleteAttachment(
   // features' elements and holds nothing of these): skip the lock and nftables entirely. A record
   // left with no element at all (ipMasq with no address) must still go, or it leaks.
   const touched = (e: Element) => !features || features.includes(e.feature);
-  const first = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
+  const path = recordPath(ref.stateDir, ref.network, ref.containerId, ref.ifName);
+  const firstText = readRecordText(path);
+  const first = parseRecord(firstText);
   if (!first) {
     deleteRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName); // a temporary file left by a killed ADD
     return undefined;
@@ -210,15 +212,18 @@ export async function deleteAttachment(
     !first.elements.some(touched) && first.elements.length > 0 && !(features ?? []).some((f) => first.data?.[f] !== undefined);
   if (holdsOthersOnly) return first;
   return withLock(ref.stateDir, async () => {
-    const rec = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
+    const text = readRecordText(path);
+    // Unchanged since the read before the lock (the common case): that parse stands.
+    const rec = text === firstText ? first : parseRecord(text);
     if (!rec) return undefined;
     const handle = nft();
     const mine = rec.elements.filter(touched);
-    const owners = await ownersOf(handle, mine);
+    const queries = mine.map(elementQuery); // key bytes encoded once, for the reads and the deletes
+    const owners = queries.length === 0 ? [] : await handle.elementComments(queries);
     const deletes = mine.filter((_, i) => owners[i] === rec.tag);
     const action = `delete the firewall of container ${JSON.stringify(ref.containerId)}`;
     if (deletes.length > 0 && handle.applyElements)
-      await handle.applyElements({ del: deletes.map((e) => elementWrite(e)), add: [] }, action);
+      await handle.applyElements({ del: queries.filter((_, i) => owners[i] === rec.tag), add: [] }, action);
     else if (deletes.length > 0) await handle.apply(renderTransaction({ deletes, tag: rec.tag }), action);
     const remaining = rec.elements.filter((e) => !touched(e));
     if (remaining.length === 0) deleteRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
