@@ -7,10 +7,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrCode } from '../cni/errors.js';
-import type { Attachment } from '../cni/types.js';
-import { withFileLock } from '../kernel/flock.js';
-import { NftError, type Nft } from '../kernel/nft.js';
-import { FEATURE_SETS, familyOfSet, LAYOUT_GUARD, LAYOUT_SET, MAPS, NETWORK_FEATURES, TABLE, type Feature } from './layout.js';
+import { lockFile } from '../kernel/flock.js';
+import { ifPresent } from '../lib/if-present.js';
+import { NftError, type ElementWrite, type Nft } from '../kernel/nft.js';
+import { LAYOUT_GUARD, LAYOUT_SET, TABLE, type Feature } from './layout.js';
 import {
   attachmentTag,
   elementId,
@@ -21,7 +21,7 @@ import {
   renderTransaction,
   type Element,
 } from './render.js';
-import { deleteRecord, deleteTempRecords, listRecords, readRecord, writeRecord, type AttachmentRecord } from './records.js';
+import { deleteRecord, parseRecord, readRecord, readRecordText, recordPath, writeRecord, type AttachmentRecord } from './records.js';
 
 export interface AttachmentRef {
   network: string;
@@ -30,10 +30,17 @@ export interface AttachmentRef {
   stateDir: string;
 }
 
-async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
-  mkdirSync(stateDir, { recursive: true });
+/** Runs `fn` holding the flock of the records' directory `stateDir` (made if missing). */
+export async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
   // A dot file: a network named "lock" would collide with "lock", and network names start alphanumeric.
-  return withFileLock(join(stateDir, '.lock'), fn);
+  const path = join(stateDir, '.lock');
+  // The directory is made only when the lock file cannot be opened for its lack: it exists after the first call.
+  const lock = ifPresent(() => lockFile(path)) ?? (mkdirSync(stateDir, { recursive: true }), lockFile(path));
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
 }
 
 /** The tag (comment) of each element's key in the kernel, undefined where there is none; read in one go. */
@@ -89,8 +96,9 @@ export async function addAttachment(nft: Nft, ref: AttachmentRef, req: AddReques
       containerId: ref.containerId,
       ifName: ref.ifName,
       tag,
-      elements: [...(old?.elements.filter((e) => !touched(e)) ?? []), ...req.elements],
-      data: { ...old?.data, ...req.data },
+      // concat and assign, not spreads: those are cold builtins on this path
+      elements: (old?.elements.filter((e) => !touched(e)) ?? []).concat(req.elements),
+      data: Object.assign({}, old?.data, req.data),
     };
     // Record first: a crash between the two leaves a record of elements that may not exist, which
     // DEL handles (it deletes only elements it finds with this tag); never elements without a record.
@@ -132,11 +140,15 @@ async function addAllNew(nft: Nft, req: AddRequest, tag: string, action: string)
 }
 
 /** The writes that add the attachment's elements (new-only if `mustBeNew`) and the network's shared ones. */
-function addsOf(req: AddRequest, tag: string, mustBeNew: boolean) {
-  return [
-    ...req.elements.map((e) => ({ ...elementWrite(e, tag), mustBeNew })),
-    ...(req.shared ?? []).map(({ el, tag: t }) => elementWrite(el, t)),
-  ];
+function addsOf(req: AddRequest, tag: string, mustBeNew: boolean): ElementWrite[] {
+  const writes: ElementWrite[] = [];
+  for (const e of req.elements) {
+    const write = elementWrite(e, tag);
+    write.mustBeNew = mustBeNew;
+    writes.push(write);
+  }
+  for (const { el, tag: t } of req.shared ?? []) writes.push(elementWrite(el, t));
+  return writes;
 }
 
 /**
@@ -189,7 +201,9 @@ export async function deleteAttachment(
   // features' elements and holds nothing of these): skip the lock and nftables entirely. A record
   // left with no element at all (ipMasq with no address) must still go, or it leaks.
   const touched = (e: Element) => !features || features.includes(e.feature);
-  const first = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
+  const path = recordPath(ref.stateDir, ref.network, ref.containerId, ref.ifName);
+  const firstText = readRecordText(path);
+  const first = parseRecord(firstText);
   if (!first) {
     deleteRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName); // a temporary file left by a killed ADD
     return undefined;
@@ -198,15 +212,18 @@ export async function deleteAttachment(
     !first.elements.some(touched) && first.elements.length > 0 && !(features ?? []).some((f) => first.data?.[f] !== undefined);
   if (holdsOthersOnly) return first;
   return withLock(ref.stateDir, async () => {
-    const rec = readRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
+    const text = readRecordText(path);
+    // Unchanged since the read before the lock (the common case): that parse stands.
+    const rec = text === firstText ? first : parseRecord(text);
     if (!rec) return undefined;
     const handle = nft();
     const mine = rec.elements.filter(touched);
-    const owners = await ownersOf(handle, mine);
+    const queries = mine.map(elementQuery); // key bytes encoded once, for the reads and the deletes
+    const owners = queries.length === 0 ? [] : await handle.elementComments(queries);
     const deletes = mine.filter((_, i) => owners[i] === rec.tag);
     const action = `delete the firewall of container ${JSON.stringify(ref.containerId)}`;
     if (deletes.length > 0 && handle.applyElements)
-      await handle.applyElements({ del: deletes.map((e) => elementWrite(e)), add: [] }, action);
+      await handle.applyElements({ del: queries.filter((_, i) => owners[i] === rec.tag), add: [] }, action);
     else if (deletes.length > 0) await handle.apply(renderTransaction({ deletes, tag: rec.tag }), action);
     const remaining = rec.elements.filter((e) => !touched(e));
     if (remaining.length === 0) deleteRecord(ref.stateDir, ref.network, ref.containerId, ref.ifName);
@@ -240,59 +257,4 @@ export async function checkAttachment(nft: Nft, ref: AttachmentRef, expected: re
         `firewall check of container ${JSON.stringify(ref.containerId)} failed: element ${JSON.stringify(el.key)} of set ${JSON.stringify(el.set)} belongs to ${describeOwner(owner)}`,
       );
   }
-}
-
-/** [key as nft JSON, comment] of each element in `list set|map` JSON output. */
-export function elementsOfListing(doc: any): Array<[unknown, string]> {
-  const out: Array<[unknown, string]> = [];
-  for (const item of doc?.nftables ?? []) {
-    const body = item.set ?? item.map;
-    for (const raw of body?.elem ?? []) {
-      const el = Array.isArray(raw) ? raw[0] : raw; // map elements are [key, value]
-      if (el && typeof el === 'object' && 'elem' in el) out.push([el.elem.val, String(el.elem.comment ?? '')]);
-      else out.push([el, '']);
-    }
-  }
-  return out;
-}
-
-/**
- * GC (CNI 1.1): removes the elements of `features` and the records of every attachment of
- * `network` that is not in `valid`. Sweeps the sets too (JSON listing, O(elements), GC only), so
- * elements whose record was lost are found by their tag.
- * @returns the records of the attachments removed (portmap flushes their conntrack entries)
- */
-export async function gcNetwork(
-  nft: () => Nft,
-  opts: { stateDir: string; network: string; valid: readonly Attachment[]; features: readonly Feature[] },
-): Promise<AttachmentRecord[]> {
-  return withLock(opts.stateDir, async () => {
-    const validKeys = new Set(opts.valid.map((a) => `${a.containerID}/${a.ifname}`));
-    deleteTempRecords(opts.stateDir, opts.network);
-    const stale = listRecords(opts.stateDir, opts.network).filter((r) => !validKeys.has(`${r.containerId}/${r.ifName}`));
-    const staleTags = new Set(stale.map((r) => r.tag));
-    const isStale = (comment: string) => {
-      if (staleTags.has(comment)) return true;
-      const t = parseTag(comment);
-      return t !== undefined && t.network === opts.network && !validKeys.has(`${t.containerId}/${t.ifName}`);
-    };
-    const handle = nft();
-    const commands: unknown[] = [];
-    for (const set of opts.features.filter((f) => !NETWORK_FEATURES.includes(f)).flatMap((f) => FEATURE_SETS[f])) {
-      const family = familyOfSet(set);
-      const doc = await handle.readJson(`list ${MAPS.has(set) ? 'map' : 'set'} ${family} ${TABLE} ${set}`);
-      const keys = elementsOfListing(doc)
-        .filter(([, comment]) => isStale(comment))
-        .map(([key]) => key);
-      if (keys.length > 0) commands.push({ delete: { element: { family, table: TABLE, name: set, elem: keys } } });
-    }
-    if (commands.length > 0)
-      await handle.applyJson({ nftables: commands }, `collect the firewall garbage of network ${JSON.stringify(opts.network)}`);
-    for (const rec of stale) {
-      const remaining = rec.elements.filter((e) => !opts.features.includes(e.feature));
-      if (remaining.length === 0) deleteRecord(opts.stateDir, rec.network, rec.containerId, rec.ifName);
-      else writeRecord(opts.stateDir, { ...rec, elements: remaining });
-    }
-    return stale;
-  });
 }

@@ -15,7 +15,8 @@
 import { CniError, ErrCode } from '../cni/errors.js';
 import type { Attachment } from '../cni/types.js';
 import { openNft, type Nft } from '../kernel/nft.js';
-import { addAttachment, checkAttachment, deleteAttachment, gcNetwork, ownersOf } from './engine.js';
+import { addAttachment, checkAttachment, deleteAttachment, ownersOf } from './engine.js';
+import { gcNetwork } from './gc.js';
 import { renderSchema, type Feature } from './layout.js';
 import { removeDeadNetnsDirs, stateDirForNetns } from './netns-dirs.js';
 import { DEFAULT_STATE_DIR } from './records.js';

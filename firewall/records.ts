@@ -63,11 +63,22 @@ export function readRecord(stateDir: string, network: string, containerId: strin
 }
 
 export function readRecordFile(path: string): AttachmentRecord | undefined {
+  return parseRecord(readRecordText(path));
+}
+
+/** The record file's first line as it is, or undefined when there is no file. */
+export function readRecordText(path: string): string | undefined {
   const text = ifPresent(() => readFileSync(path, 'utf8'));
   if (text === undefined) return undefined;
   const end = text.indexOf('\n');
+  return end < 0 ? text : text.slice(0, end);
+}
+
+/** The record in a record file's first line, or undefined when there is none. */
+export function parseRecord(line: string | undefined): AttachmentRecord | undefined {
+  if (line === undefined) return undefined;
   try {
-    return JSON.parse(end < 0 ? text : text.slice(0, end)) as AttachmentRecord;
+    return JSON.parse(line) as AttachmentRecord;
   } catch {
     return undefined; // empty after a machine crash (see above), or not ours
   }

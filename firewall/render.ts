@@ -93,8 +93,11 @@ export function element(
 
 /** The element as the netlink writer takes it (key and value bytes, comment). */
 export function elementWrite(el: Element, tag?: string): ElementWrite {
-  const data = el.data === undefined ? undefined : 'jump' in el.data ? { jump: el.data.jump } : encodeKey(el.data.parts);
-  return { ...elementQuery(el), ...(data !== undefined && { data }), ...(tag !== undefined && { comment: tag }) };
+  // Properties set one by one: object spread is a cold builtin (copyDataProperties) on this path.
+  const write: ElementWrite = elementQuery(el);
+  if (el.data !== undefined) write.data = 'jump' in el.data ? { jump: el.data.jump } : encodeKey(el.data.parts);
+  if (tag !== undefined) write.comment = tag;
+  return write;
 }
 
 /** nft limits an element comment to 128 bytes. */

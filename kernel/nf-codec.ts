@@ -44,10 +44,19 @@ function attr(type: number, value: Buffer): Buffer {
 const nest = (type: number, ...parts: Buffer[]) => attr(type | NLA_F_NESTED, Buffer.concat(parts));
 const cstr = (s: string) => Buffer.from(`${s}\0`);
 
+/** struct nfgenmsg: family, version 0 (NFNETLINK_V0), resource id (big endian). Index writes: Buffer.from(array) is a cold builtin. */
+function nfgenmsg(family: number, resId = 0): Buffer {
+  const out = Buffer.alloc(4);
+  out[0] = family;
+  out[2] = resId >> 8;
+  out[3] = resId & 0xff;
+  return out;
+}
+
 /** Encodes the GETSETELEM request for one key (pure; exported for tests). */
 export function encodeGetSetElem(family: number, table: string, set: string, key: Buffer, seq: number): Buffer {
   const payload = Buffer.concat([
-    Buffer.from([family, 0 /* NFNETLINK_V0 */, 0, 0 /* res_id */]),
+    nfgenmsg(family),
     attr(NFTA_SET_ELEM_LIST_TABLE, cstr(table)),
     attr(NFTA_SET_ELEM_LIST_SET, cstr(set)),
     nest(NFTA_SET_ELEM_LIST_ELEMENTS, nest(NFTA_LIST_ELEM, nest(NFTA_SET_ELEM_KEY, attr(NFTA_DATA_VALUE, key)))),
@@ -69,16 +78,16 @@ export interface SetElemOp {
 
 /** A nfnetlink message: the nfgenmsg (family, version 0, resource id) before the attributes. */
 function nfMsg(type: number, flags: number, seq: number, family: number, attrsBuf: Buffer, resId = 0): Buffer {
-  return nlmsg(type, flags, seq, Buffer.concat([Buffer.from([family, 0, resId >> 8, resId & 0xff]), attrsBuf]));
+  return nlmsg(type, flags, seq, Buffer.concat([nfgenmsg(family, resId), attrsBuf]));
 }
 
 function elemAttrs(op: SetElemOp, withData: boolean): Buffer {
   const parts = [nest(NFTA_SET_ELEM_KEY, attr(NFTA_DATA_VALUE, op.key))];
   if (withData && op.data !== undefined) {
-    if (Buffer.isBuffer(op.data)) parts.push(nest(NFTA_SET_ELEM_DATA, attr(NFTA_DATA_VALUE, op.data)));
+    if (!('jump' in op.data)) parts.push(nest(NFTA_SET_ELEM_DATA, attr(NFTA_DATA_VALUE, op.data)));
     else {
-      const code = Buffer.alloc(4);
-      code.writeInt32BE(NFT_JUMP);
+      const code = Buffer.alloc(4); // big endian, by index writes (writeInt32BE is a cold builtin here)
+      for (let i = 0; i < 4; i++) code[i] = (NFT_JUMP >>> (24 - 8 * i)) & 0xff;
       parts.push(
         nest(NFTA_SET_ELEM_DATA, nest(NFTA_DATA_VERDICT, attr(NFTA_VERDICT_CODE, code), attr(NFTA_VERDICT_CHAIN, cstr(op.data.jump)))),
       );
@@ -86,7 +95,11 @@ function elemAttrs(op: SetElemOp, withData: boolean): Buffer {
   }
   if (withData && op.comment !== undefined) {
     const text = cstr(op.comment);
-    parts.push(attr(NFTA_SET_ELEM_USERDATA, Buffer.concat([Buffer.from([NFTNL_UDATA_SET_ELEM_COMMENT, text.length]), text])));
+    const udata = Buffer.alloc(2 + text.length); // one TLV: type, length, value
+    udata[0] = NFTNL_UDATA_SET_ELEM_COMMENT;
+    udata[1] = text.length;
+    text.copy(udata, 2);
+    parts.push(attr(NFTA_SET_ELEM_USERDATA, udata));
   }
   return nest(NFTA_LIST_ELEM, ...parts);
 }

@@ -67,8 +67,9 @@ export function openNfNetlink(c: SocketCalls): NfNetlink {
   // An error need not echo the request: a message of a large batch holds up to 64 KiB of elements.
   c.setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, int32(1), 4);
   let sndbuf = 1 << 16; // assumed: net.core.wmem_default is 212992 unless lowered a lot
+  // `on`, not `once` (a cold builtin on a network run's path): the flag adds it once, and exit comes once.
   if (!exitListenerAdded)
-    process.once('exit', () => {
+    process.on('exit', () => {
       for (const f of [...openSockets]) closeSocket(f);
     });
   exitListenerAdded = true;

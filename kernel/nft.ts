@@ -163,7 +163,7 @@ function openLibnftables(eager = false): Nft {
       });
       try {
         nf.elementBatch({
-          guard: ops.guard && { ...ops.guard, family: NFPROTO[ops.guard.family] },
+          guard: ops.guard && { family: NFPROTO[ops.guard.family], table: ops.guard.table, set: ops.guard.set },
           del: ops.del.map(op),
           add: ops.add.map(op),
         });

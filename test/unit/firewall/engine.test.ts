@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addAttachment, deleteAttachment, gcNetwork } from '../../../firewall/engine';
+import { addAttachment, deleteAttachment } from '../../../firewall/engine';
+import { gcNetwork } from '../../../firewall/gc';
 import { element, masqueradeElements } from '../../../firewall/render';
 import { readRecord } from '../../../firewall/records';
 import { FakeNetlinkNft, FakeNft } from '../../fakes/nft';
@@ -31,6 +32,19 @@ test('addAttachment() adds tagged elements and records them', async () => {
   await addAttachment(nft, ref('c1'), masq('192.0.2.5/24'));
   assert.is(nft.count('web/c1/eth0'), 1);
   assert.equal(recordedKeys('c1'), ['192.0.2.5']);
+});
+
+test('addAttachment() makes a records directory that does not exist yet, then locks in it', async () => {
+  const nft = new FakeNft();
+  const nested = join(dir, 'not', 'yet');
+  await addAttachment(nft, { ...ref('c1'), stateDir: nested }, masq('192.0.2.5/24'));
+  assert.ok(readdirSync(nested).includes('.lock'));
+  assert.equal(
+    readRecord(nested, 'web', 'c1', 'eth0')?.elements.map((e) => e.key),
+    ['192.0.2.5'],
+  );
+  await deleteAttachment(() => nft, { ...ref('c1'), stateDir: nested });
+  assert.is(nft.count('web/c1/eth0'), 0);
 });
 
 test('addAttachment() applies the schema only when the tables are missing', async () => {

@@ -17,7 +17,7 @@ import {
 import { parseElementComment } from '../../../kernel/nft';
 import { commentOfReply, encodeElementBatch, encodeGetSetElem } from '../../../kernel/nf-codec';
 import { parsePrefix } from '../../../cni/ip';
-import { elementsOfListing } from '../../../firewall/engine';
+import { elementsOfListing } from '../../../firewall/gc';
 
 test('renderSchema() without the bridge table', () => {
   assert.fixture(
