@@ -15,9 +15,14 @@ import type { Result } from '../cni/types.js';
 import { parseResult } from '../cni/version.js';
 import { PLUGINS } from '../plugins/registry.js';
 
-/** A PluginCaller that runs Berth's own plugins beside `selfDir` in-process and execs the rest. */
-export function pluginCaller(selfDir: string | undefined): PluginCaller {
-  return (path, env, config, opts) => {
+/**
+ * A PluginCaller that runs Berth's own plugins beside `selfDir` in-process and execs the rest.
+ * `netnsReady` (berth run: the netns is still being made): every plugin starts once it is there;
+ * for DEL, once it is there or never will be.
+ */
+export function pluginCaller(selfDir: string | undefined, netnsReady?: Promise<void>): PluginCaller {
+  return async (path, env, config, opts) => {
+    if (netnsReady) await (env.command === 'ADD' ? netnsReady : netnsReady.catch(() => {}));
     const own = Object.hasOwn(PLUGINS, basename(path)) ? PLUGINS[basename(path)] : undefined;
     if (own && isShippedBeside(path, selfDir)) return runInProcess(path, own, env, config, opts);
     return execPlugin(path, env, config, opts);

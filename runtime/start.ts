@@ -145,15 +145,20 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
     if (cni) {
       // The supervisor makes the netns file, then builds the container's root while the ADD runs
       // here (on another CPU); its command runs after the Release frame. A failed ADD closes the
-      // channel: the start fails there too. The network code loads while the netns is made.
-      const loaded = preloadNetworkCode(rec).catch(() => {}); // attachNetworks reports a failure
-      pending = (await nextFrame(rec.Id, shim, decoder, Frame.Netns, pending)).rest;
-      await loaded;
-      const net = await attachNetworks(d, rec).catch((err: Error) => {
+      // channel: the start fails there too. While the netns is made, the network code loads and the
+      // ADD runs up to its first plugin.
+      const netnsMade = nextFrame(rec.Id, shim, decoder, Frame.Netns, pending).then((f) => {
+        pending = f.rest;
+      });
+      netnsMade.catch(() => {}); // awaited below, after the ADD's own failure if any
+      void preloadNetworkCode(rec).catch(() => {}); // attachNetworks reports a failure
+      const net = await attachNetworks(d, rec, netnsMade).catch(async (err: Error) => {
+        await netnsMade.catch(() => {});
         channel.destroy();
         shim.release();
         throw err;
       });
+      await netnsMade;
       durable = net.durable;
       writeEtcFiles(bundle, rec, namesFromAttachments(rec, net.attachments), etc);
       // One write: the container may run and exit as soon as it reads Release, and an Owner frame
