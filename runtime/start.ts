@@ -146,14 +146,14 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
       // The supervisor makes the netns file, then builds the container's root while the ADD runs
       // here (on another CPU); its command runs after the Release frame. A failed ADD closes the
       // channel: the start fails there too. While the netns is made, the network code loads and the
-      // ADD runs up to its first plugin.
+      // ADD's host side runs (bridge waits for the netns before its veth; other plugins before they start).
       const netnsMade = nextFrame(rec.Id, shim, decoder, Frame.Netns, pending).then((f) => {
         pending = f.rest;
       });
-      netnsMade.catch(() => {}); // awaited below, after the ADD's own failure if any
+      netnsMade.catch(() => {}); // awaited below
       void preloadNetworkCode(rec).catch(() => {}); // attachNetworks reports a failure
       const net = await attachNetworks(d, rec, netnsMade).catch(async (err: Error) => {
-        await netnsMade.catch(() => {});
+        await netnsMade; // the supervisor's own failure says more than the ADD's
         channel.destroy();
         shim.release();
         throw err;
