@@ -8,7 +8,7 @@ import { CniError, ErrCode } from '../cni/errors.js';
 import type { Handlers, PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
 import { isExists, KernelError } from '../kernel/errors.js';
-import { kernelNetlink, type NetlinkFactory } from '../kernel/netlink.js';
+import { kernelNetlink, type NetlinkFactory, type NetlinkOps } from '../kernel/netlink.js';
 import { IPV4_DEVCONF } from '../kernel/rtnl-requests.js';
 import { writeSysctl } from '../kernel/sysctl.js';
 import { hostVethName, requestedMac, type BridgeConf } from './config.js';
@@ -67,11 +67,20 @@ async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
   const hash = attachmentHash(ctx);
   const vethName = hostVethName(hash);
   const undo = new Undo();
-  const container = k.netlink.openIn(ctx.netns);
-  const host = k.netlink.open();
-  try {
+  // With netnsReady (berth run: its supervisor is still making the netns) the host's side that needs
+  // neither the netns nor the veth comes first. Otherwise the steps keep the reference's order, the
+  // interface check first, so that an interface there fails ADD before any change.
+  const early = ctx.netnsReady;
+  let container: NetlinkOps | undefined;
+  const enterNetns = async (): Promise<NetlinkOps> => {
+    container = k.netlink.openIn(ctx.netns);
     if (await container.getLink(ctx.ifName))
       throw new CniError(ErrCode.InterfaceExists, `interface ${JSON.stringify(ctx.ifName)} already exists in ${JSON.stringify(ctx.netns)}`);
+    return container;
+  };
+  const host = k.netlink.open();
+  try {
+    if (!early) await enterNetns();
     const { link: bridge } = await ensureBridge(host, conf, () => bridgeMacFrom(k.randomBytes(6)));
 
     const ipam: Ipam | undefined = conf.ipam?.type ? await k.openIpam(ctx, conf.ipam.type) : undefined;
@@ -83,6 +92,26 @@ async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
         throw new CniError(ErrCode.InvalidNetworkConfig, `IPAM plugin ${JSON.stringify(conf.ipam!.type)} returned no address`);
     }
     const plan = planAdd(conf, ipamResult);
+    const gateway = async () => {
+      if (!conf.isGateway) return;
+      await ensureGateways(host, await ensureGatewayLink(host, bridge, conf), conf, plan);
+      // Asked first: it is on after the first ADD, and a write is not needed then.
+      for (const family of plan.forwardFamilies)
+        if (!(await host.forwarding(family))) k.writeSysctl(family === 4 ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding', '1');
+    };
+    let firewallAdded = !firewall;
+    const addFirewall = async (peerMac: string) => {
+      const req = { containerId: ctx.containerId, ifName: ctx.ifName, network: conf.name, conf };
+      await firewall!.add({ ...req, addresses: plan.ips.map((i) => i.address), hostVeth: vethName, mac: peerMac });
+      undo.push(() => firewall!.del(req));
+      firewallAdded = true;
+    };
+    if (early) {
+      await gateway();
+      if (!firewallAdded && !conf.macspoofchk) await addFirewall(''); // macspoofchk needs the peer's MAC
+      await early;
+    }
+    container ??= await enterNetns();
 
     // On the bridge and up from its creation: a pair left by a killed ADD is one DEL recognises.
     const made = await host.createVeth(
@@ -130,25 +159,8 @@ async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
       }
     }
 
-    if (conf.isGateway) {
-      await ensureGateways(host, await ensureGatewayLink(host, bridge, conf), conf, plan);
-      // Asked first: it is on after the first ADD, and a write is not needed then.
-      for (const family of plan.forwardFamilies)
-        if (!(await host.forwarding(family))) k.writeSysctl(family === 4 ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding', '1');
-    }
-
-    if (firewall) {
-      await firewall.add({
-        containerId: ctx.containerId,
-        ifName: ctx.ifName,
-        network: conf.name,
-        conf,
-        addresses: plan.ips.map((i) => i.address),
-        hostVeth: vethName,
-        mac: peer.mac,
-      });
-      undo.push(() => firewall.del({ containerId: ctx.containerId, ifName: ctx.ifName, network: conf.name, conf }));
-    }
+    if (!early) await gateway();
+    if (!firewallAdded) await addFirewall(peer.mac);
 
     const bridgeNow = (await host.getLinkByIndex(bridge.index)) ?? bridge;
     return buildResult({
@@ -163,7 +175,7 @@ async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
     await undo.run(ctx.log);
     throw err;
   } finally {
-    container.close();
+    container?.close();
     host.close();
   }
 }
@@ -229,6 +241,7 @@ async function status(k: BridgeDeps, ctx: PluginContext): Promise<void> {
 /** The bridge's CNI handlers over `deps`. */
 export function bridgeHandlers(deps: BridgeDeps): Handlers {
   return {
+    awaitsNetns: true,
     add: (ctx) => add(deps, ctx),
     del: (ctx) => del(deps, ctx),
     check: (ctx) => check(deps, ctx),

@@ -4,6 +4,7 @@
  * to this executable), it runs in this process instead: same behaviour, one Node start-up less.
  */
 import { CniError, ErrCode } from '../cni/errors.js';
+import { untilNetns } from '../cni/netns-ready.js';
 import type { PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
 import { execPlugin, findPlugin } from '../cni/invoke.js';
@@ -68,7 +69,11 @@ export async function openIpam(ctx: PluginContext, type: string): Promise<Ipam> 
   }
   const env = { containerId: ctx.containerId, netns: ctx.netns, ifName: ctx.ifName, args: ctx.env.CNI_ARGS ?? '', path: ctx.path };
   const opts = { env: { [DEPTH_VARIABLE]: String(depth + 1) } };
-  const call = (command: 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS') => execPlugin(path, { ...env, command }, ctx.stdin, opts);
+  // An exec'd IPAM plugin (dhcp, say) may enter the netns: it starts once the netns is there.
+  const call = async (command: 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS') => {
+    await untilNetns(ctx.netnsReady, command);
+    return execPlugin(path, { ...env, command }, ctx.stdin, opts);
+  };
   return {
     add: async () => (await call('ADD'))!,
     del: async () => {

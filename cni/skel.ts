@@ -23,12 +23,15 @@ import { createLogger, type Logger } from './log.js';
 import { MAX_JSON_DEPTH, parseJsonObject } from '../lib/json.js';
 import { NETCONF_KEYS, normaliseKeys } from './keys.js';
 import { debugSetting } from '../lib/debug.js';
+import { untilNetns } from './netns-ready.js';
 
 export interface PluginIO {
   env: Readonly<Record<string, string | undefined>>;
   readStdin(): Promise<string>;
   writeStdout(text: string): void;
   writeStderr(text: string): void;
+  /** In-process calls only: settles once CNI_NETNS is a network namespace (see PluginContext). */
+  netnsReady?: Promise<void>;
 }
 
 /** What a handler gets: the validated env, the parsed config and its negotiated version. */
@@ -41,9 +44,17 @@ export interface PluginContext extends CniEnv {
   prevResult?: Result;
   log: Logger;
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Set only for a plugin whose Handlers say `awaitsNetns`, called in berth's process while the
+   * supervisor still makes the netns: the plugin does what needs only the host first and awaits
+   * this before it reaches into CNI_NETNS. It rejects when the netns will never come.
+   */
+  netnsReady?: Promise<void>;
 }
 
 export interface Handlers {
+  /** The plugin awaits PluginContext.netnsReady itself; others are called once the netns is ready. */
+  awaitsNetns?: boolean;
   add(ctx: PluginContext): Promise<Result>;
   del(ctx: PluginContext): Promise<void>;
   check(ctx: PluginContext): Promise<void>;
@@ -129,9 +140,11 @@ export async function runPlugin(handlers: Handlers | (() => Promise<Handlers>), 
     const prevResult = raw.prevResult === undefined || raw.prevResult === null ? undefined : parseResult(raw.prevResult);
     if (command === 'CHECK' && !prevResult)
       throw new CniError(ErrCode.InvalidNetworkConfig, 'CHECK needs prevResult in the network configuration');
-    const ctx: PluginContext = { ...env, cniVersion, config, stdin, prevResult, log, env: io.env };
-    log.debug(`${command} ${env.containerId} ${env.ifName} netns=${env.netns} network=${raw.name}`);
     const h = typeof handlers === 'function' ? await handlers() : handlers;
+    if (!h.awaitsNetns) await untilNetns(io.netnsReady, command);
+    const ready = io.netnsReady && h.awaitsNetns ? { netnsReady: io.netnsReady } : {};
+    const ctx: PluginContext = { ...env, cniVersion, config, stdin, prevResult, log, env: io.env, ...ready };
+    log.debug(`${command} ${env.containerId} ${env.ifName} netns=${env.netns} network=${raw.name}`);
     switch (command) {
       case 'ADD': {
         const result = await h.add(ctx);

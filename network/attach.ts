@@ -27,7 +27,7 @@ export function runtimeOptions(ctx: CommandContext): RuntimeOptions {
     cniPath: ctx.opts.cniPath,
     cacheDir: ctx.opts.cacheDir,
     env: ctx.pluginEnv,
-    callPlugin: pluginCaller(ctx.selfDir),
+    callPlugin: pluginCaller(ctx.selfDir, ctx.netnsReady),
     ...(ctx.deferCacheFlush && { deferCacheFlush: ctx.deferCacheFlush }),
   };
 }

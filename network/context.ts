@@ -20,4 +20,9 @@ export interface CommandContext {
   selfDir?: string;
   /** Set by berth: ADD hands over the result cache's flush to disk (cni/runtime.ts RuntimeOptions). */
   deferCacheFlush?: (flushed: Promise<void>) => void;
+  /**
+   * Set by berth: settles once the netns file holds the netns (the supervisor makes it while the ADD
+   * starts), rejects when it never will; the plugins wait for it (network/runner.ts).
+   */
+  netnsReady?: Promise<void>;
 }

@@ -10,16 +10,23 @@ import { isShippedBeside } from '../cni/sibling.js';
 import { CniError, ErrCode } from '../cni/errors.js';
 import type { PluginCaller } from '../cni/runtime.js';
 import { execPlugin, parseErrorObject, renderPluginEnv, type ExecOptions, type PluginEnv } from '../cni/invoke.js';
+import { untilNetns } from '../cni/netns-ready.js';
 import type { Handlers } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
 import { parseResult } from '../cni/version.js';
 import { PLUGINS } from '../plugins/registry.js';
 
-/** A PluginCaller that runs Berth's own plugins beside `selfDir` in-process and execs the rest. */
-export function pluginCaller(selfDir: string | undefined): PluginCaller {
-  return (path, env, config, opts) => {
+/**
+ * A PluginCaller that runs Berth's own plugins beside `selfDir` in-process and execs the rest.
+ * `netnsReady` (berth run: the netns is still being made): an exec'd plugin starts once it is
+ * there (ADD; other commands once it is there or never will be), an in-process one gets it
+ * (cni/skel.ts).
+ */
+export function pluginCaller(selfDir: string | undefined, netnsReady?: Promise<void>): PluginCaller {
+  return async (path, env, config, opts) => {
     const own = Object.hasOwn(PLUGINS, basename(path)) ? PLUGINS[basename(path)] : undefined;
-    if (own && isShippedBeside(path, selfDir)) return runInProcess(path, own, env, config, opts);
+    if (own && isShippedBeside(path, selfDir)) return runInProcess(path, own, env, config, opts, netnsReady);
+    await untilNetns(netnsReady, env.command);
     return execPlugin(path, env, config, opts);
   };
 }
@@ -34,6 +41,7 @@ async function runInProcess(
   env: PluginEnv,
   config: object,
   opts: ExecOptions,
+  netnsReady: Promise<void> | undefined,
 ): Promise<Result | undefined> {
   const { runPlugin } = await (skeleton ??= import('../cni/skel.js'));
   let stdout = '',
@@ -47,6 +55,7 @@ async function runInProcess(
     writeStderr: (t) => {
       stderr += t;
     },
+    ...(netnsReady && { netnsReady }),
   });
   if (stderr && opts.env?.BERTH_DEBUG) process.stderr.write(stderr);
   const what = `plugin ${JSON.stringify(path)} ${env.command}`;

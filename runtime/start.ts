@@ -145,15 +145,20 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
     if (cni) {
       // The supervisor makes the netns file, then builds the container's root while the ADD runs
       // here (on another CPU); its command runs after the Release frame. A failed ADD closes the
-      // channel: the start fails there too. The network code loads while the netns is made.
-      const loaded = preloadNetworkCode(rec).catch(() => undefined); // attachNetworks reports a failure
-      pending = (await nextFrame(rec.Id, shim, decoder, Frame.Netns, pending)).rest;
-      const configs = await loaded;
-      const net = await attachNetworks(d, rec, configs).catch((err: Error) => {
+      // channel: the start fails there too. While the netns is made, the network code loads and the
+      // ADD's host side runs (bridge waits for the netns before its veth; other plugins before they start).
+      const netnsMade = nextFrame(rec.Id, shim, decoder, Frame.Netns, pending).then((f) => {
+        pending = f.rest;
+      });
+      netnsMade.catch(() => {}); // awaited below
+      const configs = await preloadNetworkCode(rec).catch(() => undefined); // attachNetworks reports a failure
+      const net = await attachNetworks(d, rec, netnsMade, configs).catch(async (err: Error) => {
+        await netnsMade; // the supervisor's own failure says more than the ADD's
         channel.destroy();
         shim.release();
         throw err;
       });
+      await netnsMade;
       durable = net.durable;
       writeEtcFiles(bundle, rec, namesFromAttachments(rec, net.attachments), etc);
       // One write: the container may run and exit as soon as it reads Release, and an Owner frame

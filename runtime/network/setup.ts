@@ -25,14 +25,23 @@ const verbs = () => import('../../network/attach.js');
 // Reading the result cache (ps, inspect, port) needs none of the attach code.
 const cache = () => import('../../cni/cache.js');
 
+/** A start's ADD: its cache flush handed over, its netns still being made (cniContext). */
+interface Starting {
+  deferCacheFlush: (flushed: Promise<void>) => void;
+  netnsReady: Promise<void>;
+  /** The network's config as the preload read it. */
+  config?: NetworkConfig;
+}
+
 /** The netns file of a container on CNI networks. */
 export const netnsFileOf = (d: Dirs, id: string) => join(d.stateDir, 'netns', id);
 
 /**
  * netctl's command context for the dirs a container was made with; nothing printed. With
- * `deferCacheFlush`, ADD hands over the result cache's flush to disk instead of waiting for it.
+ * `starting` (a start): ADD hands over the result cache's flush to disk instead of waiting for it,
+ * and the plugins wait for the netns the supervisor is still making.
  */
-export function cniContext(cni: CniDirs, deferCacheFlush?: (flushed: Promise<void>) => void): CommandContext {
+export function cniContext(cni: CniDirs, starting?: Starting): CommandContext {
   const debug = process.env.BERTH_DEBUG;
   return {
     opts: cni,
@@ -40,7 +49,7 @@ export function cniContext(cni: CniDirs, deferCacheFlush?: (flushed: Promise<voi
     warn: () => {},
     pluginEnv: debug ? { BERTH_DEBUG: debug } : {},
     selfDir: process.env.NETCTL_EXEC_PLUGINS === '1' ? undefined : selfDirOf(),
-    ...(deferCacheFlush && { deferCacheFlush }),
+    ...(starting && { deferCacheFlush: starting.deferCacheFlush, netnsReady: starting.netnsReady }),
   };
 }
 
@@ -63,9 +72,9 @@ export async function attachEndpoint(
   ep: EndpointConfig,
   ifName: string,
   publish: PortRequest[],
-  starting?: { deferCacheFlush: (flushed: Promise<void>) => void; config?: NetworkConfig },
+  starting?: Starting,
 ): Promise<Attached> {
-  const ctx = cniContext(rec.Cni!, starting?.deferCacheFlush);
+  const ctx = cniContext(rec.Cni!, starting);
   const [{ attachContainer }, { findNetwork }] = await Promise.all([verbs(), import('../../network/config-dir.js')]);
   if (network === DEFAULT_NETWORK) await (await import('./default-bridge.js')).ensureDefaultBridge(ctx, d.stateDir);
   const ips = [ep.IPAMConfig?.IPv4Address, ep.IPAMConfig?.IPv6Address].filter((x): x is string => !!x);
@@ -150,11 +159,18 @@ export async function preloadNetworkCode(rec: ContainerRecord): Promise<Preloade
 /**
  * ADD of the container to each of its CNI networks, in the netns file openNetns made; nothing for
  * other modes. The container's process may exist already, but its command must not run before this
- * settles (the supervisor waits for berth's Release frame). `configs`: the preload's, used instead
- * of a second read of the config dir (a network it did not find is looked up again).
+ * settles (the supervisor waits for berth's Release frame). `netnsReady` settles once the supervisor
+ * has made the netns on the file (rejects when it never will): what comes before the plugins runs
+ * meanwhile. `configs`: the preload's, used instead of a second read of the config dir (a network it
+ * did not find is looked up again).
  * @throws {Error} with everything undone, the netns file too
  */
-export async function attachNetworks(d: Dirs, rec: ContainerRecord, configs?: PreloadedConfigs): Promise<NetworkReady> {
+export async function attachNetworks(
+  d: Dirs,
+  rec: ContainerRecord,
+  netnsReady: Promise<void>,
+  configs?: PreloadedConfigs,
+): Promise<NetworkReady> {
   if (!hasCniNetworks(rec)) return { attachments: [], durable: () => Promise.resolve() };
   // Each flush's failure is kept (caught at once, so none goes unhandled) for durable() to throw.
   const flushes: Array<Promise<unknown>> = [];
@@ -165,6 +181,7 @@ export async function attachNetworks(d: Dirs, rec: ContainerRecord, configs?: Pr
     for (const [i, [name, ep]] of endpoints.entries()) {
       const a = await attachEndpoint(d, rec, name, ep, `eth${i}`, i === 0 ? publishedOf(rec) : [], {
         deferCacheFlush: defer,
+        netnsReady,
         config: configs?.get(name),
       });
       attachments.push({ network: name, ifName: a.ifName, result: a.result, mappings: a.mappings });
@@ -179,6 +196,7 @@ export async function attachNetworks(d: Dirs, rec: ContainerRecord, configs?: Pr
     return { attachments, durable };
   } catch (err) {
     await Promise.all(flushes);
+    await netnsReady.catch(() => {}); // the file goes once the supervisor is done with it
     await tearDownNetwork(d, rec).catch(() => {});
     throw err;
   }

@@ -210,10 +210,21 @@ it('the command runs only after ADD: it sees its address in /etc/hosts; a failed
     assert.is(busy.code, 125, busy.stdout + busy.stderr);
     assert.match(busy.stderr, /18080\/tcp is already in use/);
     assert.equal((await ok(b('ps', '-q', '--no-trunc'))).trim(), web);
+    // Refused by the IPAM inside bridge's ADD, which starts before the supervisor has made the netns:
+    // the undo waits for it, the command never runs, nothing is left.
+    const webIp = (await ok(b('inspect', '--format', '{{.NetworkSettings.Networks.front.IPAddress}}', web))).trim();
+    const taken = await b('run', '--name', 'taken', '--network', 'front', '--ip', webIp, '--rootfs', b.rootfs, 'sh', '-c', 'echo ran');
+    assert.is(taken.code, 125, taken.stdout + taken.stderr);
+    assert.match(taken.stderr, new RegExp(webIp.replace(/\./g, '\\.')));
+    assert.is(taken.stdout, '');
+    const takenId = (await ok(b('inspect', '--format', '{{.Id}}', 'taken'))).trim();
+    assert.is((await ok(b('logs', 'taken'))).trim(), '', 'the command never ran');
+    assert.is(await ok(b('ps', '-a', '--filter', 'name=taken', '--format', '{{.Status}}')), 'Created\n');
     const busyId = (await ok(b('inspect', '--format', '{{.Id}}', 'busy'))).trim();
     assert.is(await ok(b('ps', '-a', '--filter', 'name=busy', '--format', '{{.Status}}')), 'Created\n', 'never ran: Created, as docker');
     await ok(b('rm', '-f', web));
     assert.equal(leftovers(b, host, busyId), []);
+    assert.equal(leftovers(b, host, takenId), []);
     assert.is(await ok(b('start', '-a', 'busy')), '', 'the port is free now');
     assert.match(await ok(b('ps', '-a', '--filter', 'name=busy', '--format', '{{.Status}}')), /^Exited \(0\)/);
   });

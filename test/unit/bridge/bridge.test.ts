@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { pendingNetns } from '../../fakes/pending-netns';
 import { CniError } from '../../../cni/errors';
 import { runPlugin } from '../../../cni/skel';
 import { NftError } from '../../../kernel/errors';
@@ -25,7 +26,7 @@ interface Faults {
   firewallDel?: Error;
 }
 
-function setup(faults: Faults = {}) {
+function setup(faults: Faults = {}, conf: object = CONF) {
   const events: string[] = [];
   const netlink = new FakeNetlink(events);
   const firewall: BridgeFirewall = {
@@ -61,11 +62,12 @@ function setup(faults: Faults = {}) {
       status: async () => undefined,
     }),
   };
-  const call = async (command: string) => {
+  const call = async (command: string, netnsReady?: Promise<void>) => {
     let out = '';
     const code = await runPlugin(bridgeHandlers(deps), {
+      ...(netnsReady && { netnsReady }),
       env: { CNI_COMMAND: command, CNI_CONTAINERID: 'ctr1', CNI_NETNS: NETNS, CNI_IFNAME: 'eth0', CNI_PATH: '/nonexistent' },
-      readStdin: async () => JSON.stringify(CONF),
+      readStdin: async () => JSON.stringify(conf),
       writeStdout: (t) => {
         out += t;
       },
@@ -76,6 +78,16 @@ function setup(faults: Faults = {}) {
   const hostVeth = () => [...netlink.space('host').links.values()].find((l) => l.kind === 'veth')?.name;
   return { events, netlink, call, hostVeth };
 }
+
+/** The veth's and the container side's steps of a successful ADD, in order. */
+const netnsSide = (veth: string) => [
+  `host createVeth ${veth}`,
+  `host setNoLinkLocal ${veth}`,
+  `${NETNS} setIpv4Conf eth0`,
+  `${NETNS} addAddr 192.0.2.5/24`,
+  `${NETNS} setLink eth0`,
+  `${NETNS} addRoute 0.0.0.0/0`,
+];
 
 /** The events after the first one that matches `from`. */
 const after = (events: string[], from: string) => events.slice(events.indexOf(from) + 1);
@@ -108,20 +120,53 @@ test('ADD undoes nothing when it succeeds; the order of its steps', async () => 
   const veth = t.hostVeth()!;
   assert.equal(
     t.events.filter((e) => !e.includes('sysctl')),
-    [
-      'host createBridge cni0',
-      'host setLink cni0',
-      'ipam ADD',
-      `host createVeth ${veth}`,
-      `host setNoLinkLocal ${veth}`,
-      `${NETNS} setIpv4Conf eth0`,
-      `${NETNS} addAddr 192.0.2.5/24`,
-      `${NETNS} setLink eth0`,
-      `${NETNS} addRoute 0.0.0.0/0`,
-      'host addAddr 192.0.2.1/24',
-      'firewall add',
-    ],
+    ['host createBridge cni0', 'host setLink cni0', 'ipam ADD', ...netnsSide(veth), 'host addAddr 192.0.2.1/24', 'firewall add'],
   );
+});
+
+test('ADD with netnsReady: the host side first, then the netns side once it is ready; the same result', async () => {
+  const t = setup();
+  const netns = pendingNetns();
+  const added = t.call('ADD', netns.promise);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(
+    t.events.filter((e) => !e.includes('sysctl')),
+    ['host createBridge cni0', 'host setLink cni0', 'ipam ADD', 'host addAddr 192.0.2.1/24', 'firewall add'],
+  );
+  netns.ready();
+  const { code, out } = await added;
+  assert.is(code, 0);
+  const veth = t.hostVeth()!;
+  assert.equal(
+    after(t.events, 'firewall add').filter((e) => !e.includes('sysctl')),
+    netnsSide(veth),
+  );
+  assert.is(out.ips[0].address, '192.0.2.5/24');
+  assert.is(out.interfaces[2].sandbox, NETNS);
+});
+
+test('ADD with netnsReady that rejects undoes the firewall, then the lease, and touches no netns', async () => {
+  const t = setup();
+  const netns = pendingNetns();
+  const added = t.call('ADD', netns.promise);
+  await new Promise((r) => setTimeout(r, 20));
+  netns.fail(new Error('berth-shim ended before the netns was made'));
+  const { code, out } = await added;
+  assert.is(code, 1);
+  assert.match(out.msg, /before the netns was made/);
+  assert.equal(after(t.events, 'firewall add'), ['firewall del', 'ipam DEL']);
+  assert.not.ok(t.events.some((e) => e.startsWith(NETNS) || e.includes('createVeth')));
+});
+
+test('ADD with netnsReady and macspoofchk: the firewall waits for the peer MAC', async () => {
+  const t = setup({}, { ...CONF, macspoofchk: true });
+  const netns = pendingNetns();
+  const added = t.call('ADD', netns.promise);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.not.ok(t.events.includes('firewall add'));
+  netns.ready();
+  assert.is((await added).code, 0);
+  assert.equal(after(t.events, `${NETNS} addRoute 0.0.0.0/0`), ['firewall add']);
 });
 
 test('ADD reports the host veth as the kernel echoed it, or as a lookup finds it when there is no echo', async () => {

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { pendingNetns } from '../../fakes/pending-netns';
 import { runPlugin, type Handlers, type PluginContext, type PluginIO } from '../../../cni/skel';
 import { CniError, ErrCode } from '../../../cni/errors';
 import { PLUGIN_VERSIONS, SUPPORTED_VERSIONS, versionReplyFor } from '../../../cni/version';
@@ -485,6 +486,52 @@ test('runPlugin() loads lazy handlers only for a real command', async () => {
   assert.is(loaded, 0);
   assert.is(await runPlugin(lazy, io({ ...ENV, CNI_COMMAND: 'ADD' }, conf())), 0);
   assert.is(loaded, 1);
+});
+
+/** runPlugin with io.netnsReady; `aware`: the handlers say awaitsNetns. */
+function callWithNetns(command: string, netnsReady: Promise<void>, aware: boolean) {
+  const calls: Outcome['calls'] = [];
+  const out: string[] = [];
+  const io: PluginIO = {
+    env: { ...ENV, CNI_COMMAND: command },
+    readStdin: async () => conf(),
+    writeStdout: (t) => out.push(t),
+    writeStderr: () => undefined,
+    netnsReady,
+  };
+  const done = runPlugin({ ...recordingHandlers(calls), ...(aware && { awaitsNetns: true }) }, io);
+  return { calls, out, done };
+}
+
+test('runPlugin() with netnsReady: a plugin that does not await it runs ADD once the netns is there, without it', async () => {
+  const netns = pendingNetns();
+  const r = callWithNetns('ADD', netns.promise, false);
+  await new Promise((res) => setTimeout(res, 20));
+  assert.equal(r.calls, []);
+  netns.ready();
+  assert.is(await r.done, 0);
+  assert.is(r.calls.length, 1);
+  assert.is(r.calls[0].ctx.netnsReady, undefined);
+});
+
+test('runPlugin() with netnsReady: ADD of a plugin that does not await it fails when the netns never comes; DEL runs', async () => {
+  const netns = pendingNetns();
+  const add = callWithNetns('ADD', netns.promise, false);
+  const del = callWithNetns('DEL', netns.promise, false);
+  netns.fail(new Error('no netns'));
+  assert.is(await add.done, 1);
+  assert.equal(add.calls, []);
+  assert.match(add.out[0], /no netns/);
+  assert.is(await del.done, 0);
+  assert.is(del.calls.length, 1);
+});
+
+test('runPlugin() with netnsReady: a plugin whose handlers await it runs at once and gets it', async () => {
+  const netns = pendingNetns();
+  const r = callWithNetns('ADD', netns.promise, true);
+  assert.is(await r.done, 0);
+  assert.is(r.calls[0].ctx.netnsReady, netns.promise);
+  netns.ready();
 });
 
 test.run();

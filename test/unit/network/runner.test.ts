@@ -118,4 +118,34 @@ test("delList() goes on past a failing plugin, keeps the cache entry and the fir
     assert.ok(existsSync(join(opts.cacheDir, 'results/web-c1-eth0')));
   }));
 
+test("an exec'd plugin runs ADD only once netnsReady settles, and not when it rejects", () =>
+  withTempDir(async (dir) => {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFakePlugins(bin, ['bridge', 'portmap']);
+    let ready!: () => void;
+    const netnsReady = new Promise<void>((res) => (ready = res));
+    const opts = { cniPath: [bin], cacheDir: join(dir, 'cache'), env: {}, callPlugin: pluginCaller(join(dir, 'elsewhere'), netnsReady) };
+    const added = addList(list(), rt, opts);
+    await new Promise((res) => setTimeout(res, 50));
+    assert.equal(readFakeCalls(bin), []);
+    ready();
+    await added;
+    assert.equal(
+      readFakeCalls(bin).map((c) => `${c.type} ${c.env.CNI_COMMAND}`),
+      ['bridge ADD', 'portmap ADD'],
+    );
+    const failed = Promise.reject(new Error('berth-shim ended'));
+    failed.catch(() => {});
+    const never = { ...opts, cacheDir: join(dir, 'cache2'), callPlugin: pluginCaller(join(dir, 'elsewhere'), failed) };
+    await rejects(addList(list(), { ...rt, containerId: 'c2' }, never), /berth-shim ended/);
+    // No ADD ran; the chain's undo still sends the failed plugin its DEL, as after any failed ADD.
+    assert.equal(
+      readFakeCalls(bin)
+        .slice(2)
+        .map((c) => `${c.type} ${c.env.CNI_COMMAND}`),
+      ['bridge DEL'],
+    );
+  }));
+
 test.run();
