@@ -37,7 +37,7 @@ import {
 import { join } from 'node:path';
 import { replaceFile, writeAll, writeTemp } from '../lib/durable.js';
 import { fitFileName } from '../cni/file-name.js';
-import { withFileLock } from '../kernel/flock.js';
+import { lockFile, type FileLock } from '../kernel/flock.js';
 import type { Attachment, Lease, Store } from './store.js';
 import { ifPresent } from '../lib/if-present.js';
 
@@ -92,11 +92,32 @@ function readSmall(path: string): string | undefined {
 
 /** A network's lease directory. Open it with `openDiskStore`, work inside `withLock`. */
 export class DiskStore implements Store {
-  constructor(readonly dir: string) {}
+  /** @param makeDir make the directory when it is missing (ADD), at the first lock that does not find it */
+  constructor(
+    readonly dir: string,
+    private readonly makeDir = false,
+  ) {}
 
   /** Runs `fn` holding the network's flock. */
   withLock<T>(fn: (store: DiskStore) => T): T {
-    return withFileLock(join(this.dir, LOCK_FILE), () => fn(this));
+    const lock = this.lock();
+    try {
+      return fn(this);
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** The network's flock; the directory is made only when the lock's open misses it (a mkdir and a stat spared every ADD). */
+  private lock(): FileLock {
+    const path = join(this.dir, LOCK_FILE);
+    try {
+      return lockFile(path);
+    } catch (err) {
+      if (!this.makeDir || errno(err) !== 'ENOENT') throw err;
+    }
+    mkdirSync(this.dir, { recursive: true, mode: 0o755 });
+    return lockFile(path);
   }
 
   reserve(ip: string, holder: Required<Attachment>): boolean {
@@ -267,12 +288,7 @@ export function networkDir(dataDir: string, network: string): string {
   return join(dataDir, fitFileName(network));
 }
 
-/**
- * Opens (creating it if needed) the lease directory `<dataDir>/<network>`.
- * @throws the fs error when the directory cannot be made
- */
+/** The lease directory `<dataDir>/<network>`, made (mode 0755) at its first lock when missing; withLock throws the fs error when it cannot be made. */
 export function openDiskStore(dataDir: string, network: string): DiskStore {
-  const dir = networkDir(dataDir, network);
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  return new DiskStore(dir);
+  return new DiskStore(networkDir(dataDir, network), true);
 }

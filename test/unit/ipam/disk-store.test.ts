@@ -1,12 +1,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { linkSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { withTempDir } from '../../helpers/sandbox';
-import { openDiskStore, parseLeaseContent, renderLeaseContent } from '../../../ipam/disk-store';
+import { DiskStore, openDiskStore, parseLeaseContent, renderLeaseContent } from '../../../ipam/disk-store';
 
 const withStore = (fn: (dir: string) => void): Promise<void> => withTempDir(async (root) => fn(root));
 const h = (containerId: string, ifname = 'eth0') => ({ containerId, ifname });
+/** A store whose directory its first lock has made, as every ADD's is. */
+const opened = (root: string, network: string) => {
+  const s = openDiskStore(root, network);
+  s.withLock(() => undefined);
+  return s;
+};
 
 test('parseLeaseContent() reads the reference formats, trimmed like Go strings.TrimSpace', () => {
   assert.equal(parseLeaseContent('abc\r\neth0'), { containerId: 'abc', ifname: 'eth0' });
@@ -18,29 +24,29 @@ test('parseLeaseContent() reads the reference formats, trimmed like Go strings.T
 
 test('DiskStore.reserve() creates the lease exclusively, mode 0600, and leaves no temporary file', () =>
   withStore((root) => {
-    const s = openDiskStore(root, 'net');
+    const s = opened(root, 'net');
     assert.ok(s.reserve('2001:db8::5', h('a')));
     assert.not.ok(s.reserve('2001:db8::5', h('b')));
     assert.is(readFileSync(join(root, 'net', '2001:db8::5'), 'utf8'), 'a\r\neth0');
     assert.is(statSync(join(root, 'net', '2001:db8::5')).mode & 0o777, 0o600);
-    assert.equal(readdirSync(join(root, 'net')), ['2001:db8::5']);
+    assert.equal(readdirSync(join(root, 'net')).sort(), ['2001:db8::5', 'lock']);
   }));
 
 test('DiskStore.reserve() never writes into a temporary name a killed writer left on its lease', () =>
   withStore((root) => {
-    const s = openDiskStore(root, 'net');
+    const s = opened(root, 'net');
     s.reserve('192.0.2.5', h('a'));
     linkSync(join(root, 'net', '192.0.2.5'), join(root, 'net', '.berth-lease.tmp')); // killed between link() and unlink()
     assert.ok(s.reserve('192.0.2.6', h('b')));
     assert.is(readFileSync(join(root, 'net', '192.0.2.5'), 'utf8'), 'a\r\neth0');
     assert.is(readFileSync(join(root, 'net', '192.0.2.6'), 'utf8'), 'b\r\neth0');
-    assert.equal(readdirSync(join(root, 'net')).sort(), ['192.0.2.5', '192.0.2.6']);
+    assert.equal(readdirSync(join(root, 'net')).sort(), ['192.0.2.5', '192.0.2.6', 'lock']);
     assert.is(statSync(join(root, 'net', '192.0.2.5')).nlink, 1);
   }));
 
 test('DiskStore.reserve() takes over a lease a machine crash left empty, and no lease naming a holder', () =>
   withStore((root) => {
-    const s = openDiskStore(root, 'net');
+    const s = opened(root, 'net');
     writeFileSync(join(root, 'net', '192.0.2.5'), ''); // its data never reached the disk
     writeFileSync(join(root, 'net', '192.0.2.6'), '\0\0\0\0');
     writeFileSync(join(root, 'net', '192.0.2.7'), ' \n');
@@ -59,7 +65,7 @@ test('DiskStore.reserve() takes over a lease a machine crash left empty, and no 
 
 test('DiskStore.leases() lists address-named files only', () =>
   withStore((root) => {
-    const s = openDiskStore(root, 'net');
+    const s = opened(root, 'net');
     s.reserve('192.0.2.5', h('a'));
     writeFileSync(join(root, 'net', '192.0.2.6'), 'old');
     writeFileSync(join(root, 'net', 'lock'), '');
@@ -81,7 +87,7 @@ test('DiskStore.leases() lists address-named files only', () =>
 
 test('DiskStore.indexedLeases() trusts the index only when every lease it names holds the attachment', () =>
   withStore((root) => {
-    const s = openDiskStore(root, 'net');
+    const s = opened(root, 'net');
     s.reserve('192.0.2.5', h('a'));
     s.reserve('2001:db8::5', h('a'));
     assert.is(s.indexedLeases(h('a')), undefined);
@@ -106,9 +112,25 @@ test('DiskStore.indexedLeases() trusts the index only when every lease it names 
     s.dropIndex(h('a'));
   }));
 
+test('openDiskStore() makes the directory at its first lock, and only then', () =>
+  withStore((root) => {
+    const s = openDiskStore(join(root, 'data'), 'net');
+    assert.not.ok(existsSync(join(root, 'data')));
+    assert.is(
+      s.withLock(() => 'ran'),
+      'ran',
+    );
+    assert.equal(readdirSync(join(root, 'data', 'net')), ['lock']);
+    assert.is(statSync(join(root, 'data', 'net')).mode & 0o777, 0o755);
+    writeFileSync(join(root, 'file'), '');
+    assert.throws(() => openDiskStore(join(root, 'file'), 'net').withLock(() => undefined), /ENOTDIR/);
+    assert.throws(() => new DiskStore(join(root, 'absent')).withLock(() => undefined), /ENOENT/, 'DEL, CHECK, GC make nothing');
+    assert.not.ok(existsSync(join(root, 'absent')));
+  }));
+
 test('DiskStore keeps leases and index files of a 10,000-character container ID, and GC drops only unlisted indexes', () =>
   withStore((root) => {
-    const s = openDiskStore(root, 'n'.repeat(300));
+    const s = opened(root, 'n'.repeat(300));
     const long = h('c'.repeat(10_000));
     assert.ok(s.reserve('192.0.2.5', long));
     s.writeIndex(long, ['192.0.2.5']);
