@@ -9,106 +9,90 @@
  * - `last_reserved_ip.<range set index>` holding the address reserved last in that set (no newline);
  * - `lock`, flocked around every operation (the reference flocks the same file).
  *
- * Berth writes atomically where the reference does not: a lease is written to a temporary file,
- * then hard-linked to its name (link() fails with EEXIST when the address is taken, so it never
- * clobbers) and the temporary name unlinked; no lease file is ever seen half-written. Like the
+ * Berth writes atomically where the reference does not: a lease is written to a temporary file
+ * (a released lease's file when there is one: new inodes are dear, see release), then hard-linked
+ * to its name (link() fails with EEXIST when the address is taken, so it never clobbers) and the
+ * temporary name unlinked; no lease file is ever seen half-written. Like the
  * reference, it does not fsync: a machine crash may leave a lease empty, which the next reservation
  * of that address takes over (isCrashDebris), since every writer fills its lease under the lock.
  *
  * Berth adds one thing the reference ignores: `.berth-index/<containerID>@<ifname>` (cut and hashed
- * past 255 bytes, cni/file-name.ts), the addresses
- * of an attachment, one a line. It is a hint that spares DEL, CHECK and ADD a read of every lease:
- * it is trusted only when every address it names is a lease file holding that attachment, else the
- * caller reads all leases as the reference does (e.g. after the reference made or removed leases).
- * The reference's directory walk reads these files too but never matches them (their content is not
- * `id\r\nifname`, their names are not addresses).
+ * past 255 bytes, cni/file-name.ts), the addresses of an attachment, one a line (index-file.ts). It
+ * is a hint that spares DEL, CHECK and ADD a read of every lease: it is trusted only when it names
+ * addresses and every one is a lease file holding that attachment, else the caller reads all leases
+ * as the reference does (e.g. after the reference made or removed leases). The reference's directory
+ * walk reads these files too but never matches them (their content is not `id\r\nifname`, their
+ * names are not addresses).
  */
 import {
   closeSync,
   constants as fsConstants,
   ftruncateSync,
   linkSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
-  readSync,
   unlinkSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { replaceFile, writeAll, writeTemp } from '../lib/durable.js';
+import { writeAll } from '../lib/durable.js';
 import { fitFileName } from '../cni/file-name.js';
-import { withFileLock } from '../kernel/flock.js';
+import { lockFile, type FileLock } from '../kernel/flock.js';
 import type { Attachment, Lease, Store } from './store.js';
-import { ifPresent } from '../lib/if-present.js';
+import { ifPresent, unlinkIfPresent } from '../lib/if-present.js';
+import { errno, fillTemporary, isLeaseName, parseLeaseContent, readSmall, renderLeaseContent } from './lease-file.js';
+import { dropIndexFile, INDEX_DIR, INDEX_TMP, indexName, writeIndexText } from './index-file.js';
 
 export const LAST_RESERVED_PREFIX = 'last_reserved_ip.';
 export const LOCK_FILE = 'lock';
 /**
  * Berth's temporary files; one name each, reused, since writers are serialised by the lock. A lease's
  * temporary file becomes the lease by link(), so a writer killed before its unlink() leaves that name
- * on the lease: reserve() therefore removes the name and creates a new file exclusively.
+ * on the lease: reserve() writes into it only when it is the file's one name, else removes the name
+ * and creates a new file exclusively.
  */
 const LEASE_TMP = '.berth-lease.tmp';
 const CURSOR_TMP = '.berth-cursor.tmp'; // older versions' cursor writes: removed when left
-const INDEX_TMP = '.berth-index.tmp';
-export const INDEX_DIR = '.berth-index';
-
-/** Names that can be leases: an address (IPv4 digits and dots, or IPv6 hex and colons, maybe a dotted tail). */
-const LEASE_NAME = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
-
-/** Reads a lease file's content the way the reference matches it: trimmed, `id\r\nifname` or `id`. */
-export function parseLeaseContent(text: string): Attachment | undefined {
-  const trimmed = text.trim();
-  if (trimmed === '') return undefined;
-  const brk = trimmed.indexOf('\r\n');
-  if (brk < 0) return { containerId: trimmed };
-  return { containerId: trimmed.slice(0, brk).trim(), ifname: trimmed.slice(brk + 2) };
-}
-
-export function renderLeaseContent(holder: Required<Attachment>): string {
-  return `${holder.containerId.trim()}\r\n${holder.ifname}`;
-}
-
-function errno(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/** Reads a small file with one open/read/close (readFileSync adds an fstat), or undefined when absent. */
-const readBuf = Buffer.alloc(4096);
-function readSmall(path: string): string | undefined {
-  const fd = ifPresent(() => openSync(path, 'r'));
-  if (fd === undefined) return undefined;
-  try {
-    let n = readSync(fd, readBuf, 0, readBuf.length, 0);
-    if (n < readBuf.length) return readBuf.toString('utf8', 0, n);
-    // A positioned read leaves the file offset alone: later reads name their position too.
-    const parts = [Buffer.from(readBuf)];
-    for (let at = n; (n = readSync(fd, readBuf, 0, readBuf.length, at)) > 0; at += n) parts.push(Buffer.from(readBuf.subarray(0, n)));
-    return Buffer.concat(parts).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** A network's lease directory. Open it with `openDiskStore`, work inside `withLock`. */
 export class DiskStore implements Store {
-  constructor(readonly dir: string) {}
+  /** @param makeDir make the directory when it is missing (ADD), at the first lock that does not find it */
+  constructor(
+    readonly dir: string,
+    private readonly makeDir = false,
+  ) {}
 
   /** Runs `fn` holding the network's flock. */
   withLock<T>(fn: (store: DiskStore) => T): T {
-    return withFileLock(join(this.dir, LOCK_FILE), () => fn(this));
+    const lock = this.lock();
+    try {
+      return fn(this);
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** The network's flock; the directory is made only when the lock's open misses it (a mkdir and a stat spared every ADD). */
+  private lock(): FileLock {
+    const path = join(this.dir, LOCK_FILE);
+    try {
+      return lockFile(path);
+    } catch (err) {
+      if (!this.makeDir || errno(err) !== 'ENOENT') throw err;
+    }
+    mkdirSync(this.dir, { recursive: true, mode: 0o755 });
+    return lockFile(path);
   }
 
   reserve(ip: string, holder: Required<Attachment>): boolean {
     const tmp = join(this.dir, LEASE_TMP);
-    // O_EXCL: never into another name of a lease. No fsync: it cost every ADD a disk flush, and its
-    // DEL the freeing of the flushed block (docs/host-local.md "Leases on disk").
-    writeTemp(tmp, renderLeaseContent(holder), 0o600, false); // a killed writer's name goes first
-    try {
-      return this.link(tmp, ip);
-    } finally {
-      unlinkSync(tmp);
-    }
+    // No fsync: it cost every ADD a disk flush, and its DEL the freeing of the flushed block
+    // (docs/host-local.md "Leases on disk").
+    fillTemporary(tmp, renderLeaseContent(holder)); // a released lease's file when there is one (see release)
+    if (!this.link(tmp, ip)) return false; // the temporary file stays, for the next try
+    unlinkSync(tmp);
+    return true;
   }
 
   /** Gives the lease at `tmp` the address's name; false when the address is leased. */
@@ -141,17 +125,28 @@ export class DiskStore implements Store {
     }
   }
 
+  /**
+   * Removes the lease of `ip`. Its file becomes the next reservation's temporary file when there is
+   * none (link, then unlink): ext4 without a journal pays 0.07-0.25 ms for each new inode, as it
+   * skips every inode freed in the last minutes (docs/host-local.md "Leases on disk").
+   */
   release(ip: string): void {
     try {
-      unlinkSync(join(this.dir, ip));
-    } catch (err) {
-      if (errno(err) !== 'ENOENT') throw err;
+      linkSync(join(this.dir, ip), join(this.dir, LEASE_TMP));
+    } catch {
+      // no such lease, a temporary file there already, or no file: the unlink alone
     }
+    this.remove(ip);
+  }
+
+  /** Removes the name `name` of the directory; none there is fine. */
+  private remove(name: string): void {
+    unlinkIfPresent(join(this.dir, name));
   }
 
   /** Lease names in the directory, without reading them. */
   leaseNames(): string[] {
-    return readdirSync(this.dir).filter((name) => LEASE_NAME.test(name));
+    return readdirSync(this.dir).filter(isLeaseName);
   }
 
   leases(): Lease[] {
@@ -190,7 +185,7 @@ export class DiskStore implements Store {
 
   /** Removes temporary files a killed Berth process may have left. */
   removeLeftovers(): void {
-    for (const name of [LEASE_TMP, CURSOR_TMP, INDEX_TMP]) this.release(name);
+    for (const name of [LEASE_TMP, CURSOR_TMP, INDEX_TMP]) this.remove(name);
   }
 
   private indexPath(holder: Required<Attachment>): string {
@@ -198,8 +193,8 @@ export class DiskStore implements Store {
   }
 
   /**
-   * The leases of `holder` according to its index file, when every one of them checks out (the
-   * file exists and holds exactly this attachment); undefined when there is no index or it is stale.
+   * The leases of `holder` according to its index, when every one of them checks out (the file
+   * exists and holds exactly this attachment); undefined when there is no index or it is stale.
    */
   indexedLeases(holder: Required<Attachment>): Lease[] | undefined {
     try {
@@ -211,55 +206,53 @@ export class DiskStore implements Store {
   }
 
   /**
-   * What ADD must know of `holder`'s leases, with one read of its index: those the index names when
+   * What ADD must know of `holder`'s leases, with one look for its index: those the index names when
    * they check out, every lease when it is stale (so a duplicate ADD is seen), none without an index
    * (the attachment holds nothing Berth gave it: no need to read every lease).
    * @throws the fs error when the index cannot be read
    */
   knownLeases(holder: Required<Attachment>): Lease[] {
-    const text = readSmall(this.indexPath(holder));
+    const path = this.indexPath(holder);
+    // An ADD's attachment has no index as a rule: lstat says so without an exception.
+    if (lstatSync(path, { throwIfNoEntry: false }) === undefined) return [];
+    const text = readSmall(path);
     if (text === undefined) return [];
     return this.checkIndex(holder, text) ?? this.leases();
   }
 
-  /** The leases index `text` names, when each is a lease file holding `holder`; else undefined. */
+  /** The leases index `text` names, when it names one or more and each is a lease file holding `holder`; else undefined. */
   private checkIndex(holder: Required<Attachment>, text: string): Lease[] | undefined {
     try {
       const out: Lease[] = [];
       for (const ip of text.split('\n').filter((l) => l !== '')) {
-        if (!LEASE_NAME.test(ip)) return undefined;
+        if (!isLeaseName(ip)) return undefined;
         const content = readSmall(join(this.dir, ip));
         const held = content === undefined ? undefined : parseLeaseContent(content);
         if (held?.containerId !== holder.containerId || held.ifname !== holder.ifname) return undefined;
         out.push({ ip, ...held });
       }
-      return out;
+      return out.length > 0 ? out : undefined; // an empty file: what a machine crash may leave of an index
     } catch {
       return undefined; // unreadable: not a hint to trust
     }
   }
 
-  /** Records the addresses of `holder` (written whole by rename; a hint, so not fsync'ed). */
+  /** Records the addresses of `holder` (index-file.ts); no addresses, no index (an empty one is stale). */
   writeIndex(holder: Required<Attachment>, ips: readonly string[]): void {
-    mkdirSync(join(this.dir, INDEX_DIR), { recursive: true, mode: 0o755 });
-    replaceFile(this.indexPath(holder), ips.map((ip) => `${ip}\n`).join(''), 0o600, join(this.dir, INDEX_TMP));
+    if (ips.length === 0) return this.dropIndex(holder);
+    writeIndexText(this.dir, this.indexPath(holder), ips);
   }
 
   dropIndex(holder: Required<Attachment>): void {
-    this.release(join(INDEX_DIR, indexName(holder)));
+    dropIndexFile(this.dir, this.indexPath(holder));
   }
 
   /** Removes the index files of every attachment but `keep` (GC). */
   dropIndexesExcept(keep: ReadonlyArray<Required<Attachment>>): void {
     const names = ifPresent(() => readdirSync(join(this.dir, INDEX_DIR))) ?? [];
     const kept = new Set(keep.map(indexName));
-    for (const name of names) if (!kept.has(name)) this.release(join(INDEX_DIR, name));
+    for (const name of names) if (!kept.has(name)) this.remove(join(INDEX_DIR, name));
   }
-}
-
-/** An attachment's index file name: `<containerID>@<ifname>`, cut and hashed past NAME_MAX (its content is checked anyway). */
-function indexName(holder: Required<Attachment>): string {
-  return fitFileName(`${holder.containerId}@${holder.ifname}`);
 }
 
 /** A network's lease directory: `<dataDir>/<network>` (the reference's), cut and hashed past NAME_MAX. */
@@ -267,12 +260,7 @@ export function networkDir(dataDir: string, network: string): string {
   return join(dataDir, fitFileName(network));
 }
 
-/**
- * Opens (creating it if needed) the lease directory `<dataDir>/<network>`.
- * @throws the fs error when the directory cannot be made
- */
+/** The lease directory `<dataDir>/<network>`, made (mode 0755) at its first lock when missing; withLock throws the fs error when it cannot be made. */
 export function openDiskStore(dataDir: string, network: string): DiskStore {
-  const dir = networkDir(dataDir, network);
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  return new DiskStore(dir);
+  return new DiskStore(networkDir(dataDir, network), true);
 }

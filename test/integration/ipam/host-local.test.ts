@@ -27,11 +27,11 @@ const netconf = (dataDir: string, ipam: object, extra: object = {}) => ({
   ipam: { type: 'host-local', dataDir, ...ipam },
   ...extra,
 });
-/** The network directory's files, without Berth's attachment index (checked on its own). */
+/** The network directory's files, without Berth's attachment index and temporary files (a released lease's and a dropped index's, kept for the next ADD). */
 const files = (dir: string) =>
   existsSync(dir)
     ? readdirSync(dir)
-        .filter((f) => f !== '.berth-index')
+        .filter((f) => !['.berth-index', '.berth-lease.tmp', '.berth-index.tmp'].includes(f))
         .sort()
     : [];
 const indexOf = (dir: string) => (existsSync(join(dir, '.berth-index')) ? readdirSync(join(dir, '.berth-index')).sort() : []);

@@ -47,7 +47,14 @@ test('hostLocal() ADD, CHECK and DEL in process read ctx.config.ipam', () =>
     });
     assert.is(await hostLocal('CHECK', { ...ctx, prevResult: result }), undefined);
     assert.is(await hostLocal('DEL', ctx), undefined);
-    assert.equal(readdirSync(join(dir, 'inproc')).sort(), ['.berth-index', 'last_reserved_ip.0', 'lock']);
+    // The released lease's and the dropped index's files, for the next ADD.
+    assert.equal(readdirSync(join(dir, 'inproc')).sort(), [
+      '.berth-index',
+      '.berth-index.tmp',
+      '.berth-lease.tmp',
+      'last_reserved_ip.0',
+      'lock',
+    ]);
     try {
       await hostLocal('CHECK', { ...ctx, prevResult: result });
       assert.unreachable('CHECK after DEL must fail');
