@@ -99,13 +99,42 @@ export async function reloadOrStart(files: DnsmasqFiles, path: string | undefine
   }
 }
 
-/** Stops the network's dnsmasq if it runs (SIGTERM to the pid its pid file names, checked first). */
+/** How long a stopping dnsmasq gets to exit after SIGTERM before SIGKILL, and after that. */
+const STOP_WAIT_MS = 2000;
+
+/**
+ * Stops the network's dnsmasq if it runs (SIGTERM to the pid its pid file names, checked first) and
+ * waits until it has exited: a next ADD under the same lock starts a new one on the same address,
+ * which fails while the old one still holds its sockets.
+ */
 export function stopDnsmasq(files: DnsmasqFiles): void {
   const pid = runningPid(files);
   if (pid === undefined) return;
+  if (signal(pid, 'SIGTERM') && !exitedWithin(pid, files.conf, STOP_WAIT_MS) && signal(pid, 'SIGKILL'))
+    exitedWithin(pid, files.conf, STOP_WAIT_MS);
+}
+
+/** Sends `sig`; false when the process is gone already. */
+function signal(pid: number, sig: NodeJS.Signals): boolean {
   try {
-    process.kill(pid, 'SIGTERM');
+    process.kill(pid, sig);
+    return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    return false;
+  }
+}
+
+/** Whether dnsmasq `pid` (of `conf`) exits within `ms`: an exited one, zombie or reaped, names no config in its cmdline. */
+function exitedWithin(pid: number, conf: string, ms: number): boolean {
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; ; waited += 2) {
+    try {
+      if (!isDnsmasqOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), conf)) return true;
+    } catch {
+      return true; // no such process
+    }
+    if (waited >= ms) return false;
+    Atomics.wait(tick, 0, 0, 2);
   }
 }
