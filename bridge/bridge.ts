@@ -60,7 +60,7 @@ function randomBytes(n: number): Buffer {
 
 async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
   checkArgs(ctx);
-  const conf = loadConf(ctx);
+  const conf = await loadConf(ctx);
   if (conf.ipam?.type) delegationDepth(ctx, conf.ipam.type); // refused before any kernel change
   const mac = requestedMac(conf, ctx.args);
   const firewall = await k.loadFirewall(conf);
@@ -187,7 +187,7 @@ async function add(k: BridgeDeps, ctx: PluginContext): Promise<Result> {
  */
 async function del(k: BridgeDeps, ctx: PluginContext): Promise<void> {
   // No CNI_ARGS check here: DEL must release what it can whatever the arguments (SPEC.md "DEL").
-  const conf = loadConf(ctx);
+  const conf = await loadConf(ctx);
   const errors: unknown[] = [];
   const vethName = hostVethName(attachmentHash(ctx));
   // The veth is deleted by a detached `ip` while the firewall state and the lease are released
@@ -224,7 +224,7 @@ async function del(k: BridgeDeps, ctx: PluginContext): Promise<void> {
 }
 
 async function gc(k: BridgeDeps, ctx: PluginContext): Promise<void> {
-  const conf = loadConf(ctx);
+  const conf = await loadConf(ctx);
   const valid = validAttachments(ctx.config);
   const errors: unknown[] = [];
   const firewall = await k.loadFirewall(conf, { forDelete: true });
@@ -234,7 +234,7 @@ async function gc(k: BridgeDeps, ctx: PluginContext): Promise<void> {
 }
 
 async function status(k: BridgeDeps, ctx: PluginContext): Promise<void> {
-  const conf = loadConf(ctx);
+  const conf = await loadConf(ctx);
   if (conf.ipam?.type) await (await k.openIpam(ctx, conf.ipam.type)).status();
 }
 

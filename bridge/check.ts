@@ -12,7 +12,7 @@ function fail(what: string): never {
 
 export async function check(k: BridgeDeps, ctx: PluginContext): Promise<void> {
   checkArgs(ctx);
-  const conf = loadConf(ctx);
+  const conf = await loadConf(ctx);
   const prev = ctx.prevResult!;
   const vethName = hostVethName(attachmentHash(ctx));
   const host = k.netlink.open();

@@ -1,9 +1,9 @@
 /** The bridge plugin's configuration: schema defaults, cross-key rules, and the container MAC. Pure. */
 import { cloneJson } from '../lib/json.js';
-import type { ValidateFunction } from 'ajv';
 import { CniError, ErrCode } from '../cni/errors.js';
-import { validateConfig } from '../cni/schema.js';
+import { checkConfig, type ConfigSchema } from '../cni/schema.js';
 import type { DNS, NetConf } from '../cni/types.js';
+import fastBridge from '../gen/bridge.fast.js';
 
 export interface BridgeConf extends NetConf {
   bridge: string;
@@ -27,16 +27,19 @@ export interface BridgeConf extends NetConf {
   dns?: DNS;
 }
 
+/** The bridge's schema (bridge.schema.json); ajv's validator is imported only when the fast checker is unsure. */
+export const BRIDGE_SCHEMA: ConfigSchema = { fast: fastBridge, full: async () => (await import('../gen/bridge.js')).default };
+
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 
 /**
  * Validates and completes a bridge config (a copy; the input is not changed).
  * @throws {CniError} code 7 for invalid values and contradictory keys
  */
-export function parseBridgeConf(raw: NetConf, validate: ValidateFunction): BridgeConf {
+export async function parseBridgeConf(raw: NetConf, schema: ConfigSchema): Promise<BridgeConf> {
   const copy = cloneJson(raw);
   if (copy.mtu === 0) delete copy.mtu; // the reference reads 0 as "not set"
-  const conf = validateConfig<BridgeConf>(validate, copy, 'bridge');
+  const conf = await checkConfig<BridgeConf>(schema, copy, 'bridge');
   if (conf.isDefaultGateway) conf.isGateway = true; // isDefaultGateway implies isGateway (reference)
   if (conf.hairpinMode && conf.promiscMode)
     throw new CniError(ErrCode.InvalidNetworkConfig, 'invalid bridge configuration: "hairpinMode" and "promiscMode" cannot both be true');

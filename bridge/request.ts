@@ -2,8 +2,7 @@
 import { CniError, ErrCode } from '../cni/errors.js';
 import { stableHash } from '../cni/hash.js';
 import type { PluginContext } from '../cni/skel.js';
-import validateBridge from '../gen/bridge.js';
-import { parseBridgeConf, type BridgeConf } from './config.js';
+import { BRIDGE_SCHEMA, parseBridgeConf, type BridgeConf } from './config.js';
 
 /** CNI_ARGS keys the bridge (and the IPAM it delegates to) understand. */
 const KNOWN_ARGS = new Set(['IgnoreUnknown', 'MAC', 'IP']);
@@ -25,6 +24,6 @@ export function attachmentHash(ctx: PluginContext): string {
   return stableHash(`${ctx.containerId}\0${ctx.ifName}`);
 }
 
-export function loadConf(ctx: PluginContext): BridgeConf {
-  return parseBridgeConf(ctx.config, validateBridge);
+export function loadConf(ctx: PluginContext): Promise<BridgeConf> {
+  return parseBridgeConf(ctx.config, BRIDGE_SCHEMA);
 }

@@ -3,11 +3,11 @@
  * `CNI_ARGS`, `args.cni.ips` and `runtimeConfig.ips`, and the `ipRanges` capability. Pure: the schema
  * validator is passed in and resolv.conf arrives as text.
  */
-import type { ValidateFunction } from 'ajv';
 import { CniError, ErrCode } from '../cni/errors.js';
 import { tryParsePrefix } from '../cni/ip.js';
-import { validateConfig } from '../cni/schema.js';
+import { checkConfig, type ConfigSchema } from '../cni/schema.js';
 import type { DNS, Route } from '../cni/types.js';
+import fastHostLocal from '../gen/host-local.fast.js';
 import type { RequestedIP } from './allocator.js';
 import { parseRangeSets, tryParseAddress, type RangeInput, type RangeSet } from './range.js';
 
@@ -97,6 +97,9 @@ function dedupe(ips: readonly RequestedIP[]): RequestedIP[] {
   });
 }
 
+/** host-local's schema (host-local.schema.json); ajv's validator is imported only when the fast checker is unsure. */
+export const HOST_LOCAL_SCHEMA: ConfigSchema = { fast: fastHostLocal, full: async () => (await import('../gen/host-local.js')).default };
+
 /**
  * Validates and completes host-local's configuration.
  *
@@ -104,10 +107,14 @@ function dedupe(ips: readonly RequestedIP[]): RequestedIP[] {
  * `args.cni.ips` is absent (args in the config beat CNI_ARGS for the same key, CONVENTIONS.md).
  * @throws {CniError} code 7 for invalid config (schema, ranges, routes, addresses); code 4 for bad CNI_ARGS
  */
-export function parseHostLocalConf(input: HostLocalInput, cniArgs: ReadonlyMap<string, string>, validate: ValidateFunction): HostLocalConf {
+export async function parseHostLocalConf(
+  input: HostLocalInput,
+  cniArgs: ReadonlyMap<string, string>,
+  schema: ConfigSchema,
+): Promise<HostLocalConf> {
   if (input.ipam === undefined || input.ipam === null) throw invalid('the network configuration has no "ipam" key');
-  const raw = validateConfig<ValidatedInput>(
-    validate,
+  const raw = await checkConfig<ValidatedInput>(
+    schema,
     { ipam: input.ipam, runtimeConfig: input.runtimeConfig ?? {}, args: input.args ?? {} },
     'host-local',
   );

@@ -12,9 +12,8 @@ import { compareVersions } from '../cni/version.js';
 import { validAttachments } from '../cni/valid-attachments.js';
 import type { PluginContext, Handlers } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
-import validate from '../gen/host-local.js';
 import { allocateAll, countFree, leasesOf, selectGarbage } from './allocator.js';
-import { DEFAULT_DATA_DIR, parseHostLocalConf, parseResolvConf, type HostLocalConf } from './config.js';
+import { DEFAULT_DATA_DIR, HOST_LOCAL_SCHEMA, parseHostLocalConf, parseResolvConf, type HostLocalConf } from './config.js';
 import { DiskStore, networkDir, openDiskStore } from './disk-store.js';
 import { describeRangeSet, tryParseAddress } from './range.js';
 import type { Lease } from './store.js';
@@ -27,12 +26,12 @@ function storeError(action: string, dir: string, err: unknown): Error {
   return new CniError(ErrCode.IOFailure, `cannot ${action} in ${JSON.stringify(dir)}: ${err instanceof Error ? err.message : String(err)}`);
 }
 
-function loadConf(ctx: PluginContext, ipam: Record<string, unknown> | undefined): HostLocalConf {
+function loadConf(ctx: PluginContext, ipam: Record<string, unknown> | undefined): Promise<HostLocalConf> {
   if (ctx.argsError) throw ctx.argsError;
   return parseHostLocalConf(
     { name: ctx.config.name, ipam, runtimeConfig: ctx.config.runtimeConfig, args: ctx.config.args },
     ctx.args,
-    validate,
+    HOST_LOCAL_SCHEMA,
   );
 }
 
@@ -56,7 +55,7 @@ function readDns(path: string): Result['dns'] {
 }
 
 async function add(ctx: PluginContext, ipam: Record<string, unknown> | undefined): Promise<Result> {
-  const conf = loadConf(ctx, ipam);
+  const conf = await loadConf(ctx, ipam);
   // A 0.1.0/0.2.0 result holds one address per family (the reference refuses the same way).
   if (compareVersions(ctx.cniVersion, '0.3.0') < 0 && new Set(conf.rangeSets.map((set) => set[0].family)).size < conf.rangeSets.length)
     throw new CniError(
@@ -107,7 +106,7 @@ async function del(ctx: PluginContext, ipam: Record<string, unknown> | undefined
 }
 
 async function check(ctx: PluginContext, ipam: Record<string, unknown> | undefined): Promise<void> {
-  const conf = loadConf(ctx, ipam);
+  const conf = await loadConf(ctx, ipam);
   const dir = networkDir(conf.dataDir, conf.network);
   const holder = { containerId: ctx.containerId, ifname: ctx.ifName };
   let mine: Lease[] = [];
@@ -156,7 +155,7 @@ async function gc(ctx: PluginContext, ipam: Record<string, unknown> | undefined)
 }
 
 async function status(ctx: PluginContext, ipam: Record<string, unknown> | undefined): Promise<void> {
-  const conf = loadConf(ctx, ipam);
+  const conf = await loadConf(ctx, ipam);
   const dir = networkDir(conf.dataDir, conf.network);
   let leases: Lease[] = [];
   try {

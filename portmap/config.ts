@@ -1,10 +1,10 @@
 /** The portmap plugin's configuration and port mappings: validation and defaults. Pure. */
 import { cloneJson } from '../lib/json.js';
-import type { ValidateFunction } from 'ajv';
 import { CniError, ErrCode } from '../cni/errors.js';
 import { formatIP, tryParseIP } from '../cni/ip.js';
-import { validateConfig } from '../cni/schema.js';
+import { checkConfig, type ConfigSchema } from '../cni/schema.js';
 import type { NetConf } from '../cni/types.js';
+import fastPortmap from '../gen/portmap.fast.js';
 
 export type Protocol = 'tcp' | 'udp' | 'sctp';
 
@@ -26,13 +26,16 @@ export interface PortmapConf extends NetConf {
   firewallDir?: string;
 }
 
+/** portmap's schema (portmap.schema.json); ajv's validator is imported only when the fast checker is unsure. */
+export const PORTMAP_SCHEMA: ConfigSchema = { fast: fastPortmap, full: async () => (await import('../gen/portmap.js')).default };
+
 /**
  * Validates a portmap config (a copy; the input is not changed).
  * @throws {CniError} code 7 for invalid values and contradictory keys, code 2 for reference keys
  *   Berth cannot honour on nftables (externalSetMarkChain, conditionsV4/V6 with conditions)
  */
-export function parsePortmapConf(raw: NetConf, validate: ValidateFunction): PortmapConf {
-  const conf = validateConfig<PortmapConf>(validate, cloneJson(raw), 'portmap');
+export async function parsePortmapConf(raw: NetConf, schema: ConfigSchema): Promise<PortmapConf> {
+  const conf = await checkConfig<PortmapConf>(schema, cloneJson(raw), 'portmap');
   if (conf.markMasqBit !== undefined && conf.externalSetMarkChain !== undefined)
     throw new CniError(
       ErrCode.InvalidNetworkConfig,

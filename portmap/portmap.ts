@@ -4,9 +4,9 @@
  * Its state is elements of Berth's nftables maps (firewall/), recorded per attachment, so DEL
  * needs neither runtimeConfig nor prevResult nor the netns.
  */
-import { lenientString, type KeySchema } from '../cni/keys.js';
+import { lenientString } from '../cni/keys.js';
 import { validAttachments } from '../cni/valid-attachments.js';
-import validate from '../gen/portmap.js';
+import fastPortmap from '../gen/portmap.fast.js';
 import { requirePrevResult, type Handlers, type PluginContext } from '../cni/skel.js';
 import type { Result } from '../cni/types.js';
 import { deleteUdpFlows, type UdpFlows } from '../kernel/conntrack.js';
@@ -18,7 +18,7 @@ import { gcNetwork } from '../firewall/gc.js';
 import { renderSchema } from '../firewall/layout.js';
 import { removeDeadNetnsDirs, stateDirForNetns } from '../firewall/netns-dirs.js';
 import { DEFAULT_STATE_DIR } from '../firewall/records.js';
-import { parsePortMappings, parsePortmapConf, type PortMapping } from './config.js';
+import { PORTMAP_SCHEMA, parsePortMappings, parsePortmapConf, type PortMapping } from './config.js';
 import { containerAddrs, hostInterfaceOf, portmapChains, portmapElements, udpFlushes } from './plan.js';
 
 /** What a DEL needs later, kept in the attachment's record. */
@@ -37,7 +37,7 @@ const nftChoice = (ctx: PluginContext): NftBackendChoice => (ctx.env.BERTH_NFT =
  * firewallDir from the config without validating the rest: DEL and GC must work with any config.
  * Its key is matched as ADD matches it (cni/keys.ts).
  */
-const firewallDirOf = (ctx: PluginContext): string | undefined => lenientString(ctx.config, validate.schema as KeySchema, 'firewallDir');
+const firewallDirOf = (ctx: PluginContext): string | undefined => lenientString(ctx.config, fastPortmap.keys, 'firewallDir');
 
 /** firewallDir, else the default for this netns. */
 const stateDirOf = (ctx: PluginContext): string => firewallDirOf(ctx) ?? stateDirForNetns(DEFAULT_STATE_DIR);
@@ -64,7 +64,7 @@ function flushConntrack(ctx: PluginContext, flushes: readonly UdpFlows[]): void 
 }
 
 async function add(ctx: PluginContext): Promise<Result> {
-  const conf = parsePortmapConf(ctx.config, validate);
+  const conf = await parsePortmapConf(ctx.config, PORTMAP_SCHEMA);
   const prev = requirePrevResult(ctx, 'portmap', 'ADD');
   const mappings = parsePortMappings(conf);
   if (mappings.length === 0) return prev; // nothing to map: pass the result through (reference)
@@ -96,7 +96,7 @@ async function del(ctx: PluginContext): Promise<void> {
 }
 
 async function check(ctx: PluginContext): Promise<void> {
-  const conf = parsePortmapConf(ctx.config, validate);
+  const conf = await parsePortmapConf(ctx.config, PORTMAP_SCHEMA);
   const prev = requirePrevResult(ctx, 'portmap', 'CHECK');
   const mappings = parsePortMappings(conf);
   if (mappings.length === 0) return;

@@ -14,6 +14,7 @@ import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { bunBinary, bunBundleFlags, bunEntries, executables } from './executables.mjs';
 import { compileFront, compileShim } from './build-native.mjs';
+import { fastCheckSource } from './fast-check.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 // BERTH_DIST builds the executables elsewhere (scripts/test.mjs tests a Node build of the plugins
@@ -60,7 +61,10 @@ function endOfJson(text, at) {
   return text.length;
 }
 
-/** Compiles each schema to gen/<name>.js (CommonJS validate function) with a .d.ts beside it. */
+/**
+ * Compiles each schema to gen/<name>.js (CommonJS validate function) and to gen/<name>.fast.js (its
+ * fast checker, scripts/fast-check.mjs), each with a .d.ts beside it.
+ */
 async function compileSchemas() {
   await mkdir(join(root, 'gen'), { recursive: true });
   for (const file of await findSchemas(root)) {
@@ -78,6 +82,14 @@ async function compileSchemas() {
       join(root, 'gen', `${name}.d.ts`),
       `// generated from ${relative(root, file)} by scripts/build.mjs\n` +
         `import type { ValidateFunction } from 'ajv';\ndeclare const validate: ValidateFunction;\nexport = validate;\n`,
+    );
+    const defaults = new Ajv({ strict: false });
+    const validDefault = (sub, value) => defaults.validate({ ...sub, definitions: schema.definitions }, value);
+    await writeFile(join(root, 'gen', `${name}.fast.js`), fastCheckSource(schema, validDefault));
+    await writeFile(
+      join(root, 'gen', `${name}.fast.d.ts`),
+      `// generated from ${relative(root, file)} by scripts/build.mjs\n` +
+        `import type { KeySchema } from '../cni/keys.js';\ndeclare const check: ((raw: unknown) => unknown) & { keys: KeySchema };\nexport = check;\n`,
     );
   }
 }

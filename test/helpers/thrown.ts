@@ -1,4 +1,4 @@
-/** The synchronous companion of sandbox's rejects(): what a call throws, for tests that check its fields. */
+/** The companions of sandbox's rejects(): what a call throws or a promise rejects with, for tests that check its fields. */
 import * as assert from 'uvu/assert';
 
 /** The error `fn` throws, checked to be a `type`; fails the test when `fn` returns. */
@@ -15,4 +15,17 @@ export function thrownBy<E extends Error>(fn: () => unknown, type: new (...args:
     expects: type.name,
     actual: 'no error',
   });
+}
+
+/** The error `promise` rejects with, checked to be a `type`; fails the test when it resolves. */
+export async function rejection<E extends Error>(promise: Promise<unknown>, type: new (...args: any[]) => E): Promise<E> {
+  let settled: unknown;
+  try {
+    await promise;
+  } catch (err) {
+    settled = err;
+  }
+  return thrownBy(() => {
+    if (settled !== undefined) throw settled;
+  }, type);
 }

@@ -1,20 +1,21 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import validate from '../../../gen/bridge.js';
-import { parseBridgeConf, requestedMac } from '../../../bridge/config';
+import { BRIDGE_SCHEMA, parseBridgeConf, requestedMac } from '../../../bridge/config';
+import { CniError } from '../../../cni/errors';
+import { rejection } from '../../helpers/thrown';
 import type { NetConf } from '../../../cni/types';
 
 const conf = (extra: object = {}): NetConf => ({ cniVersion: '1.0.0', name: 'n', type: 'bridge', ...extra });
 
-test('parseBridgeConf() fills the reference defaults', () => {
-  const c = parseBridgeConf(conf(), validate);
+test('parseBridgeConf() fills the reference defaults', async () => {
+  const c = await parseBridgeConf(conf(), BRIDGE_SCHEMA);
   assert.is(c.bridge, 'cni0');
   assert.is(c.isGateway, false);
   assert.is(c.hairpinMode, false);
 });
 
-test('parseBridgeConf() makes isDefaultGateway imply isGateway', () => {
-  assert.is(parseBridgeConf(conf({ isDefaultGateway: true }), validate).isGateway, true);
+test('parseBridgeConf() makes isDefaultGateway imply isGateway', async () => {
+  assert.is((await parseBridgeConf(conf({ isDefaultGateway: true }), BRIDGE_SCHEMA)).isGateway, true);
 });
 
 const rejected: Array<[object, RegExp]> = [
@@ -26,14 +27,10 @@ const rejected: Array<[object, RegExp]> = [
   [{ bridge: 'br/0' }, /\/bridge must match pattern/],
 ];
 for (const [extra, message] of rejected)
-  test(`parseBridgeConf() rejects ${JSON.stringify(extra)} with code 7`, () => {
-    try {
-      parseBridgeConf(conf(extra), validate);
-      assert.unreachable('should have thrown');
-    } catch (err: any) {
-      assert.is(err.code, 7);
-      assert.match(err.message, message);
-    }
+  test(`parseBridgeConf() rejects ${JSON.stringify(extra)} with code 7`, async () => {
+    const err = await rejection(parseBridgeConf(conf(extra), BRIDGE_SCHEMA), CniError);
+    assert.is(err.code, 7);
+    assert.match(err.message, message);
   });
 
 test('requestedMac() prefers runtimeConfig over args over CNI_ARGS', () => {

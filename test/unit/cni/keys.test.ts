@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import bridgeValidate from '../../../gen/bridge.js';
-import hostLocalValidate from '../../../gen/host-local.js';
 import portmapValidate from '../../../gen/portmap.js';
 import { lenientString, NETCONF_KEYS, normaliseKeys, type KeySchema } from '../../../cni/keys';
-import { parseBridgeConf, requestedMac } from '../../../bridge/config';
-import { parseHostLocalConf } from '../../../ipam/config';
-import { parsePortMappings, parsePortmapConf } from '../../../portmap/config';
+import { BRIDGE_SCHEMA, parseBridgeConf, requestedMac } from '../../../bridge/config';
+import { CniError } from '../../../cni/errors';
+import { HOST_LOCAL_SCHEMA, parseHostLocalConf } from '../../../ipam/config';
+import { PORTMAP_SCHEMA, parsePortMappings, parsePortmapConf } from '../../../portmap/config';
+import { rejection } from '../../helpers/thrown';
 import type { NetConf } from '../../../cni/types';
 
 const MAPPING: KeySchema = { properties: { hostPort: {}, containerPort: {}, protocol: {}, hostIP: {} } };
@@ -66,32 +66,29 @@ const portmapConf = (runtimeConfig: Record<string, unknown>, extra: object = {})
   ...extra,
 });
 
-test("parsePortMappings() takes containerd 1.6's spelling of runtimeConfig.portMappings", () => {
-  const conf = parsePortmapConf(
+test("parsePortMappings() takes containerd 1.6's spelling of runtimeConfig.portMappings", async () => {
+  const conf = await parsePortmapConf(
     portmapConf({ portMappings: [{ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp', HostIP: '' }] }),
-    portmapValidate,
+    PORTMAP_SCHEMA,
   );
   assert.equal(parsePortMappings(conf), [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
 });
 
-test('parsePortmapConf() matches its own keys case-insensitively too (SNAT, MarkMasqBit)', () => {
-  const conf = parsePortmapConf(portmapConf({}, { SNAT: false, MarkMasqBit: 13 }), portmapValidate);
+test('parsePortmapConf() matches its own keys case-insensitively too (SNAT, MarkMasqBit)', async () => {
+  const conf = await parsePortmapConf(portmapConf({}, { SNAT: false, MarkMasqBit: 13 }), PORTMAP_SCHEMA);
   assert.is(conf.snat, false);
   assert.is(conf.markMasqBit, 13);
 });
 
-test('parsePortmapConf() still names the problem when a Go-spelled key has a bad value', () => {
-  try {
-    parsePortmapConf(portmapConf({ portMappings: [{ HostPort: 'x', ContainerPort: 80 }] }), portmapValidate);
-    assert.unreachable('should have thrown');
-  } catch (err: any) {
-    assert.is(err.code, 7);
-    assert.match(err.message, /\/runtimeConfig\/portMappings\/0\/hostPort must be integer/);
-  }
+test('parsePortmapConf() still names the problem when a Go-spelled key has a bad value', async () => {
+  const config = portmapConf({ portMappings: [{ HostPort: 'x', ContainerPort: 80 }] });
+  const err = await rejection(parsePortmapConf(config, PORTMAP_SCHEMA), CniError);
+  assert.is(err.code, 7);
+  assert.match(err.message, /\/runtimeConfig\/portMappings\/0\/hostPort must be integer/);
 });
 
-test('parseBridgeConf() and requestedMac() take Go spellings (IsGateway, runtimeConfig Mac, args cni MAC)', () => {
-  const conf = parseBridgeConf(
+test('parseBridgeConf() and requestedMac() take Go spellings (IsGateway, runtimeConfig Mac, args cni MAC)', async () => {
+  const conf = await parseBridgeConf(
     {
       cniVersion: '1.0.0',
       name: 'n',
@@ -101,19 +98,19 @@ test('parseBridgeConf() and requestedMac() take Go spellings (IsGateway, runtime
       IPMasq: true,
       runtimeConfig: { Mac: '02:00:00:00:00:0A' },
     } as NetConf,
-    bridgeValidate,
+    BRIDGE_SCHEMA,
   );
   assert.equal([conf.bridge, conf.isGateway, conf.ipMasq], ['br9', true, true]);
   assert.is(requestedMac(conf, new Map()), '02:00:00:00:00:0a');
-  const fromArgs = parseBridgeConf(
+  const fromArgs = await parseBridgeConf(
     { cniVersion: '1.0.0', name: 'n', type: 'bridge', args: { CNI: { MAC: '02:00:00:00:00:0b' } } } as NetConf,
-    bridgeValidate,
+    BRIDGE_SCHEMA,
   );
   assert.is(requestedMac(fromArgs, new Map()), '02:00:00:00:00:0b');
 });
 
-test('parseHostLocalConf() takes Go spellings of ipam keys, ranges, ipRanges (go-cni) and ips', () => {
-  const conf = parseHostLocalConf(
+test('parseHostLocalConf() takes Go spellings of ipam keys, ranges, ipRanges (go-cni) and ips', async () => {
+  const conf = await parseHostLocalConf(
     {
       name: 'n',
       ipam: {
@@ -125,7 +122,7 @@ test('parseHostLocalConf() takes Go spellings of ipam keys, ranges, ipRanges (go
       runtimeConfig: { IPRanges: [[{ Subnet: '198.51.100.0/24' }]], IPs: ['198.51.100.7'] },
     },
     new Map(),
-    hostLocalValidate,
+    HOST_LOCAL_SCHEMA,
   );
   assert.is(conf.dataDir, '/tmp/x');
   assert.equal(conf.routes, [{ dst: '0.0.0.0/0' }]);

@@ -1,19 +1,19 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
-import validate from '../../../gen/host-local.js';
 import { CniError, ErrCode } from '../../../cni/errors';
 import { formatIP } from '../../../cni/ip';
-import { parseCniArgsIPs, parseHostLocalConf, parseResolvConf, type HostLocalInput } from '../../../ipam/config';
+import { HOST_LOCAL_SCHEMA, parseCniArgsIPs, parseHostLocalConf, parseResolvConf, type HostLocalInput } from '../../../ipam/config';
 import { describeRangeSet } from '../../../ipam/range';
-import { thrownBy } from '../../helpers/thrown';
+import { rejection, thrownBy } from '../../helpers/thrown';
 
 const input = (ipam: object, extra: Partial<HostLocalInput> = {}): HostLocalInput => ({
   name: 'net1',
   ipam: { type: 'host-local', ...ipam },
   ...extra,
 });
-const parse = (i: HostLocalInput, args: Record<string, string> = {}) => parseHostLocalConf(i, new Map(Object.entries(args)), validate);
+const parse = (i: HostLocalInput, args: Record<string, string> = {}) =>
+  parseHostLocalConf(i, new Map(Object.entries(args)), HOST_LOCAL_SCHEMA);
 
 function rejects(fn: () => unknown, code: number, message: string): void {
   const err = thrownBy(fn, CniError);
@@ -21,8 +21,8 @@ function rejects(fn: () => unknown, code: number, message: string): void {
   assert.is(err.code, code);
 }
 
-test('parseHostLocalConf() reads ranges, routes, dataDir and resolvConf', () => {
-  const c = parse(
+test('parseHostLocalConf() reads ranges, routes, dataDir and resolvConf', async () => {
+  const c = await parse(
     input({
       ranges: [[{ subnet: '192.0.2.0/24' }], [{ subnet: '2001:db8::/64' }]],
       routes: [{ dst: '0.0.0.0/0' }, { dst: '::/0', gw: '2001:db8::1' }],
@@ -38,18 +38,18 @@ test('parseHostLocalConf() reads ranges, routes, dataDir and resolvConf', () => 
   assert.equal(c.requested, []);
 });
 
-test('parseHostLocalConf() defaults dataDir to /var/lib/cni/networks, also for ""', () => {
-  assert.is(parse(input({ subnet: '192.0.2.0/24' })).dataDir, '/var/lib/cni/networks');
-  assert.is(parse(input({ subnet: '192.0.2.0/24', dataDir: '' })).dataDir, '/var/lib/cni/networks');
+test('parseHostLocalConf() defaults dataDir to /var/lib/cni/networks, also for ""', async () => {
+  assert.is((await parse(input({ subnet: '192.0.2.0/24' }))).dataDir, '/var/lib/cni/networks');
+  assert.is((await parse(input({ subnet: '192.0.2.0/24', dataDir: '' }))).dataDir, '/var/lib/cni/networks');
 });
 
-test('parseHostLocalConf() ignores rangeStart, rangeEnd and gateway without a top-level subnet, as the reference', () => {
-  const c = parse(input({ rangeStart: '192.0.2.5', gateway: '192.0.2.9', ranges: [[{ subnet: '198.51.100.0/24' }]] }));
+test('parseHostLocalConf() ignores rangeStart, rangeEnd and gateway without a top-level subnet, as the reference', async () => {
+  const c = await parse(input({ rangeStart: '192.0.2.5', gateway: '192.0.2.9', ranges: [[{ subnet: '198.51.100.0/24' }]] }));
   assert.equal(c.rangeSets.map(describeRangeSet), ['198.51.100.1-198.51.100.254']);
 });
 
-test('parseHostLocalConf() prepends the legacy range, and runtimeConfig.ipRanges before both', () => {
-  const c = parse(
+test('parseHostLocalConf() prepends the legacy range, and runtimeConfig.ipRanges before both', async () => {
+  const c = await parse(
     input(
       { subnet: '192.0.2.0/24', rangeStart: '192.0.2.10', ranges: [[{ subnet: '2001:db8::/64' }]] },
       {
@@ -64,15 +64,15 @@ test('parseHostLocalConf() prepends the legacy range, and runtimeConfig.ipRanges
   ]);
 });
 
-test('parseHostLocalConf() collects requested addresses; args.cni.ips beats CNI_ARGS IP=', () => {
-  const ips = (c: ReturnType<typeof parse>) => c.requested.map((r) => formatIP(r));
-  assert.equal(ips(parse(input({ subnet: '192.0.2.0/24' }), { IP: '192.0.2.9' })), ['192.0.2.9']);
-  assert.equal(ips(parse(input({ subnet: '192.0.2.0/24' }, { args: { cni: { ips: ['192.0.2.7'] } } }), { IP: '192.0.2.9' })), [
+test('parseHostLocalConf() collects requested addresses; args.cni.ips beats CNI_ARGS IP=', async () => {
+  const ips = (c: Awaited<ReturnType<typeof parse>>) => c.requested.map((r) => formatIP(r));
+  assert.equal(ips(await parse(input({ subnet: '192.0.2.0/24' }), { IP: '192.0.2.9' })), ['192.0.2.9']);
+  assert.equal(ips(await parse(input({ subnet: '192.0.2.0/24' }, { args: { cni: { ips: ['192.0.2.7'] } } }), { IP: '192.0.2.9' })), [
     '192.0.2.7',
   ]);
   assert.equal(
     ips(
-      parse(
+      await parse(
         input(
           { ranges: [[{ subnet: '192.0.2.0/24' }], [{ subnet: '2001:db8::/64' }]] },
           { runtimeConfig: { ips: ['2001:db8::5/64', '192.0.2.7'] }, args: { cni: { ips: ['192.0.2.7'] } } },
@@ -81,11 +81,11 @@ test('parseHostLocalConf() collects requested addresses; args.cni.ips beats CNI_
     ),
     ['2001:db8::5', '192.0.2.7'],
   );
-  assert.equal(ips(parse(input({ subnet: '192.0.2.0/24' }), { IP: '192.0.2.9,2001:db8::9', IgnoreUnknown: '1', K8S_POD_NAME: 'p' })), [
-    '192.0.2.9',
-    '2001:db8::9',
-  ]);
-  assert.equal(ips(parse(input({ subnet: '192.0.2.0/24' }), { IP: '::ffff:192.0.2.9' })), ['192.0.2.9']);
+  assert.equal(
+    ips(await parse(input({ subnet: '192.0.2.0/24' }), { IP: '192.0.2.9,2001:db8::9', IgnoreUnknown: '1', K8S_POD_NAME: 'p' })),
+    ['192.0.2.9', '2001:db8::9'],
+  );
+  assert.equal(ips(await parse(input({ subnet: '192.0.2.0/24' }), { IP: '::ffff:192.0.2.9' })), ['192.0.2.9']);
 });
 
 const rejected: Array<[string, HostLocalInput, Record<string, string>, number, string]> = [
@@ -173,7 +173,11 @@ const rejected: Array<[string, HostLocalInput, Record<string, string>, number, s
   ['unknown CNI_ARGS key', input({ subnet: '192.0.2.0/24' }), { K8S_POD_NAME: 'p' }, 4, 'invalid CNI_ARGS: unknown key "K8S_POD_NAME"'],
 ];
 for (const [what, i, args, code, message] of rejected)
-  test(`parseHostLocalConf() rejects ${what} with code ${code}`, () => rejects(() => parse(i, args), code, message));
+  test(`parseHostLocalConf() rejects ${what} with code ${code}`, async () => {
+    const err = await rejection(parse(i, args), CniError);
+    assert.is(err.message, message);
+    assert.is(err.code, code);
+  });
 
 test('parseCniArgsIPs() takes IgnoreUnknown=true in any case, and knows MAC=', () => {
   assert.equal(
