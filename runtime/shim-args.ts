@@ -25,6 +25,8 @@ export interface ShimPaths {
   makeNetns?: boolean;
   /** The command waits for a Release frame on the channel: the networks' ADD runs meanwhile. */
   awaitRelease?: boolean;
+  /** The berth command on the channel cleans up after the exit (a foreground run): no exit command then. */
+  owned?: boolean;
 }
 
 /**
@@ -82,6 +84,7 @@ export function superviseArgs(rec: ContainerRecord, paths: ShimPaths, procs: rea
   if (h.AutoRemove) out.push('--ephemeral'); // never mounted again: overlayfs's volatile
   if (paths.makeNetns) out.push('--make-netns');
   if (paths.awaitRelease) out.push('--await-release');
+  if (paths.owned) out.push('--owned');
   if (c.OpenStdin) out.push('--stdin');
   if (c.Tty) out.push('--tty');
   if (c.Tty && paths.terminal) out.push('--rows', String(paths.terminal.rows), '--cols', String(paths.terminal.cols));

@@ -134,6 +134,7 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
         etcBinds: etc.binds,
         makeNetns: cni,
         awaitRelease: cni,
+        owned: owner,
       },
       cgroup.procsFiles(),
     );
@@ -141,7 +142,6 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
     const { channel } = shim;
     const decoder = new FrameDecoder();
     let pending: Frames = [];
-    const ownerFrame = owner ? Buffer.from([Frame.Owner, 0, 0, 0, 0]) : undefined;
     if (cni) {
       // The supervisor makes the netns file, then builds the container's root while the ADD runs
       // here (on another CPU); its command runs after the Release frame. A failed ADD closes the
@@ -161,10 +161,8 @@ export async function startContainer(d: Dirs, rec: ContainerRecord, owner: boole
       await netnsMade;
       durable = net.durable;
       writeEtcFiles(bundle, rec, namesFromAttachments(rec, net.attachments), etc);
-      // One write: the container may run and exit as soon as it reads Release, and an Owner frame
-      // that comes after the supervisor's last read leaves it to run the exit command too.
-      channel.write(ownerFrame ? Buffer.concat([encodeFrame(Frame.Release), ownerFrame]) : encodeFrame(Frame.Release));
-    } else if (ownerFrame) channel.write(ownerFrame);
+      channel.write(encodeFrame(Frame.Release));
+    }
     // Saved while the supervisor builds the container's root on the other CPU rather than after
     // its Started frame; until its shim.json is there, liveState shows a first run as created.
     before = readRecord(d, rec.Id);

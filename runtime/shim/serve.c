@@ -23,9 +23,9 @@ void clients_init(void) {
   for (int i = 0; i < MAX_CLIENTS; i++) clients[i].fd = -1;
 }
 
-void add_client(int fd) {
+void add_client(int fd, int owner) {
   for (int i = 0; i < MAX_CLIENTS; i++)
-    if (clients[i].fd <= 0) { clients[i].fd = fd; clients[i].owner = 0; clients[i].len = 0; return; }
+    if (clients[i].fd <= 0) { clients[i].fd = fd; clients[i].owner = owner; clients[i].len = 0; return; }
   close(fd);
 }
 
@@ -106,7 +106,7 @@ int serve(void) {
       pid_t w;
       while ((w = waitpid(-1, &st, WNOHANG)) > 0) if (w == sup.child) { status = st; done = 1; }
     }
-    if (p[1].revents & POLLIN) { int c = accept4(sup.listen_fd, NULL, NULL, SOCK_CLOEXEC); if (c >= 0) add_client(c); }
+    if (p[1].revents & POLLIN) { int c = accept4(sup.listen_fd, NULL, NULL, SOCK_CLOEXEC); if (c >= 0) add_client(c, 0); }
     if (p[2].revents) pump(&sup.out_fd, F_STDOUT);
     if (p[3].revents) pump(&sup.err_fd, F_STDERR);
     if (p[4].revents) pump(&sup.master_fd, F_STDOUT); /* EIO once the terminal's last user is gone */

@@ -38,6 +38,7 @@ struct spec {
   int ephemeral; /* --rm: the container layer is never mounted again, so overlayfs may skip its syncs */
   int make_netns; /* --make-netns: the supervisor makes the netns file `netns` first and says so (F_NETNS) */
   int release_fd; /* --await-release: the first start execs only after a Release frame on this fd (berth's channel), -1 if not */
+  int owned; /* --owned: the berth command on fd 3 cleans up after the exit (an owner from birth, as an Owner frame says) */
   unsigned short rows, cols; /* the caller's terminal size, set before the command runs */
   long log_max_size;
   int log_max_file;

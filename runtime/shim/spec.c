@@ -36,6 +36,7 @@ int parse_spec(struct spec *s, int argc, char **argv) {
     if (!strcmp(k, "--tty")) { s->tty = 1; continue; }
     if (!strcmp(k, "--ephemeral")) { s->ephemeral = 1; continue; }
     if (!strcmp(k, "--await-release")) { s->release_fd = 3; continue; }
+    if (!strcmp(k, "--owned")) { s->owned = 1; continue; }
     if (!strcmp(k, "--make-netns")) { s->make_netns = 1; continue; }
     if (i + 1 >= argc) die("%s needs a value", k);
     const char *v = argv[++i];

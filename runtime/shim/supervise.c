@@ -140,8 +140,9 @@ static int run_container(int *code) {
 int supervise_main(int argc, char **argv) {
   parse_spec(&sup.s, argc, argv);
   clients_init();
-  /* fd 3, when open, is the berth command that started us: the first client, attached from birth. */
-  if (fcntl(3, F_GETFD) >= 0) { fcntl(3, F_SETFD, FD_CLOEXEC); add_client(3); }
+  /* fd 3, when open, is the berth command that started us: the first client, attached from birth;
+     with --owned its owner, so that a container ending before any frame is read never runs the exit command too. */
+  if (fcntl(3, F_GETFD) >= 0) { fcntl(3, F_SETFD, FD_CLOEXEC); add_client(3, sup.s.owned); }
   setup_process();
   /* Berth runs the CNI ADD into it while the container's root is built (--await-release). */
   if (sup.s.make_netns) {

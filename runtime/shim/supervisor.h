@@ -30,7 +30,8 @@ int open_state(void);
 
 /* serve.c: the clients of the attach socket (fd 3, the berth command that started this one, first). */
 void clients_init(void);
-void add_client(int fd);
+/* owner: the client cleans up after the exit (an Owner frame says so later, or --owned for fd 3 from birth). */
+void add_client(int fd, int owner);
 void broadcast(int type, const void *data, uint32_t len);
 /* Runs until the container's PID 1 has exited and its output is drained; returns its exit code. */
 int serve(void);

@@ -519,6 +519,11 @@ test('superviseArgs() passes the layers lowest first and the command after --', 
     ),
     'on a CNI network the command waits for the Release frame',
   );
+  assert.not.ok(args.includes('--owned'));
+  assert.ok(
+    superviseArgs(record(), { bundle: '/b', state: '/s', socket: '/k', exitCommand: [], owned: true }, []).includes('--owned'),
+    'a foreground run owns the container from the spawn: no Owner frame to race the exit',
+  );
   const rm = record();
   assert.ok(
     superviseArgs(
