@@ -4,11 +4,8 @@
  * when the kernel refuses a key that exists). All under one flock per state directory, so
  * concurrent plugin processes (bridge and portmap, many containers) never interleave.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { CniError, ErrCode } from '../cni/errors.js';
-import { lockFile } from '../kernel/flock.js';
-import { ifPresent } from '../lib/if-present.js';
+import { lockFileIn } from '../kernel/flock.js';
 import { NftError, type ElementWrite, type Nft } from '../kernel/nft.js';
 import { LAYOUT_GUARD, LAYOUT_SET, TABLE, type Feature } from './layout.js';
 import {
@@ -33,9 +30,7 @@ export interface AttachmentRef {
 /** Runs `fn` holding the flock of the records' directory `stateDir` (made if missing). */
 export async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
   // A dot file: a network named "lock" would collide with "lock", and network names start alphanumeric.
-  const path = join(stateDir, '.lock');
-  // The directory is made only when the lock file cannot be opened for its lack: it exists after the first call.
-  const lock = ifPresent(() => lockFile(path)) ?? (mkdirSync(stateDir, { recursive: true }), lockFile(path));
+  const lock = lockFileIn(stateDir, '.lock', 0o777);
   try {
     return await fn();
   } finally {

@@ -24,21 +24,11 @@
  * walk reads these files too but never matches them (their content is not `id\r\nifname`, their
  * names are not addresses).
  */
-import {
-  closeSync,
-  constants as fsConstants,
-  ftruncateSync,
-  linkSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  unlinkSync,
-} from 'node:fs';
+import { closeSync, constants as fsConstants, ftruncateSync, linkSync, lstatSync, openSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAll } from '../lib/durable.js';
 import { fitFileName } from '../cni/file-name.js';
-import { lockFile, type FileLock } from '../kernel/flock.js';
+import { lockFile, lockFileIn, type FileLock } from '../kernel/flock.js';
 import type { Attachment, Lease, Store } from './store.js';
 import { ifPresent, unlinkIfPresent } from '../lib/if-present.js';
 import { errno, fillTemporary, isLeaseName, parseLeaseContent, readSmall, renderLeaseContent } from './lease-file.js';
@@ -75,14 +65,7 @@ export class DiskStore implements Store {
 
   /** The network's flock; the directory is made only when the lock's open misses it (a mkdir and a stat spared every ADD). */
   private lock(): FileLock {
-    const path = join(this.dir, LOCK_FILE);
-    try {
-      return lockFile(path);
-    } catch (err) {
-      if (!this.makeDir || errno(err) !== 'ENOENT') throw err;
-    }
-    mkdirSync(this.dir, { recursive: true, mode: 0o755 });
-    return lockFile(path);
+    return this.makeDir ? lockFileIn(this.dir, LOCK_FILE, 0o755) : lockFile(join(this.dir, LOCK_FILE));
   }
 
   reserve(ip: string, holder: Required<Attachment>): boolean {

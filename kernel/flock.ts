@@ -1,5 +1,6 @@
 /** An exclusive lock on a file, held until released (or until the process exits). */
-import { closeSync, fstatSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { flockExclusive, flockRelease } from './libc.js';
 
 export interface FileLock {
@@ -14,6 +15,21 @@ export interface FileLock {
  */
 export function lockFile(path: string): ResumableLock {
   return heldLock(lockedFd(path), path);
+}
+
+/**
+ * lockFile of `dir`/`name`, the directory made (with `mode`) only when the open misses it: it is
+ * there after the first call, so every later one spares a mkdir and a stat.
+ */
+export function lockFileIn(dir: string, name: string, mode: number): ResumableLock {
+  const path = join(dir, name);
+  try {
+    return lockFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  mkdirSync(dir, { recursive: true, mode });
+  return lockFile(path);
 }
 
 function lockedFd(path: string): number {
