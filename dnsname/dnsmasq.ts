@@ -56,10 +56,15 @@ export function runningPid(files: DnsmasqFiles): number | undefined {
     return undefined;
   }
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return runsDnsmasqOf(pid, files.conf) ? pid : undefined;
+}
+
+/** Whether process `pid` is a dnsmasq of `conf`: not when it is gone, a zombie (no cmdline) or another program. */
+function runsDnsmasqOf(pid: number, conf: string): boolean {
   try {
-    return isDnsmasqOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), files.conf) ? pid : undefined;
+    return isDnsmasqOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), conf);
   } catch {
-    return undefined; // no such process
+    return false; // no such process
   }
 }
 
@@ -125,15 +130,11 @@ function signal(pid: number, sig: NodeJS.Signals): boolean {
   }
 }
 
-/** Whether dnsmasq `pid` (of `conf`) exits within `ms`: an exited one, zombie or reaped, names no config in its cmdline. */
+/** Whether dnsmasq `pid` (of `conf`) exits within `ms`, zombie or reaped. */
 function exitedWithin(pid: number, conf: string, ms: number): boolean {
   const tick = new Int32Array(new SharedArrayBuffer(4));
   for (let waited = 0; ; waited += 2) {
-    try {
-      if (!isDnsmasqOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), conf)) return true;
-    } catch {
-      return true; // no such process
-    }
+    if (!runsDnsmasqOf(pid, conf)) return true;
     if (waited >= ms) return false;
     Atomics.wait(tick, 0, 0, 2);
   }
