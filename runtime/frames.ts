@@ -11,7 +11,7 @@ export const Frame = {
   Error: 5,
   StdinClose: 6,
   Resize: 7,
-  Owner: 8,
+  // 8 is unused: the owner of the cleanup is the spawning berth, named by berth-shim's --owned
   Release: 9,
   Netns: 10,
 } as const;

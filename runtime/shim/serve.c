@@ -1,6 +1,6 @@
 /*
  * The supervisor while the container runs: its output to the log and to every client of the
- * attach socket, clients' frames in (stdin, its close, a terminal's size, an owner's claim), and
+ * attach socket, clients' frames in (stdin, its close, a terminal's size), and
  * the container's exit, reaped from SIGCHLD.
  */
 #include "supervisor.h"
@@ -51,7 +51,6 @@ static void flush_stdin(void) {
 static void handle_frame(struct client *c, int type, const unsigned char *d, uint32_t len) {
   if (type == F_STDIN) inq_push(&IN, sup.master_fd >= 0 ? sup.master_fd : sup.stdin_fd, d, len);
   else if (type == F_STDIN_CLOSE) close_stdin();
-  else if (type == F_OWNER) c->owner = 1;
   else if (type == F_RESIZE && len == 4 && sup.master_fd >= 0) {
     struct winsize ws = { .ws_row = (unsigned short)(d[0] << 8 | d[1]), .ws_col = (unsigned short)(d[2] << 8 | d[3]) };
     ioctl(sup.master_fd, TIOCSWINSZ, &ws);

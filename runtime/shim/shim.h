@@ -38,7 +38,7 @@ struct spec {
   int ephemeral; /* --rm: the container layer is never mounted again, so overlayfs may skip its syncs */
   int make_netns; /* --make-netns: the supervisor makes the netns file `netns` first and says so (F_NETNS) */
   int release_fd; /* --await-release: the first start execs only after a Release frame on this fd (berth's channel), -1 if not */
-  int owned; /* --owned: the berth command on fd 3 cleans up after the exit (an owner from birth, as an Owner frame says) */
+  int owned; /* --owned: the berth command on fd 3 cleans up after the exit (the only owner there is) */
   unsigned short rows, cols; /* the caller's terminal size, set before the command runs */
   long log_max_size;
   int log_max_file;
@@ -47,7 +47,7 @@ struct spec {
 
 /* Frame types on the attach socket: [type u8][length u32 big-endian][data]. */
 enum { F_STDIN = 0, F_STDOUT = 1, F_STDERR = 2, F_EXIT = 3, F_STARTED = 4, F_ERROR = 5,
-       F_STDIN_CLOSE = 6, F_RESIZE = 7, F_OWNER = 8, F_RELEASE = 9, F_NETNS = 10 };
+       F_STDIN_CLOSE = 6, F_RESIZE = 7, F_RELEASE = 9, F_NETNS = 10 }; /* 8 unused: the owner is named by --owned */
 
 /* Exit codes of Docker's: the runtime's own errors, not executable, not found. */
 enum { EXIT_SETUP = 125, EXIT_NOEXEC = 126, EXIT_NOTFOUND = 127 };

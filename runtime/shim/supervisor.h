@@ -30,12 +30,12 @@ int open_state(void);
 
 /* serve.c: the clients of the attach socket (fd 3, the berth command that started this one, first). */
 void clients_init(void);
-/* owner: the client cleans up after the exit (an Owner frame says so later, or --owned for fd 3 from birth). */
+/* owner: the client cleans up after the exit (fd 3 with --owned). */
 void add_client(int fd, int owner);
 void broadcast(int type, const void *data, uint32_t len);
 /* Runs until the container's PID 1 has exited and its output is drained; returns its exit code. */
 int serve(void);
-/* Reads what clients sent meanwhile (an owner's claim may arrive after the container ended). */
+/* Reads what clients sent meanwhile, and so sees an owner that hung up by the container's end. */
 void drain_clients(void);
 /* An owner (a foreground `berth run`) cleans up itself: waits until every owner hung up; 0 if there was none. */
 int wait_for_owners(void);
